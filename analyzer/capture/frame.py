@@ -1,0 +1,30 @@
+"""One captured frame as it comes out of a capture source: integer-nanosecond time, lengths, link type, bytes.
+
+Everything downstream (decoders, flows, reports) starts from this value; no stage needs the file again.
+"""
+
+from __future__ import annotations
+
+
+class Frame:
+    """A captured frame. ``number`` is 1-based in capture order, as Wireshark numbers frames."""
+
+    __slots__ = ("caplen", "data", "iface", "linktype", "number", "origlen", "ts_ns")
+
+    def __init__(self, number: int, ts_ns: int, origlen: int, iface: int, linktype: int, data: bytes):
+        self.number = number
+        self.ts_ns = ts_ns
+        self.caplen = len(data)
+        self.origlen = origlen
+        self.iface = iface
+        self.linktype = linktype
+        self.data = data
+
+    @property
+    def truncated(self) -> bool:
+        """True when the capture kept fewer bytes than were on the wire (snaplen)."""
+        return self.caplen < self.origlen
+
+    def __repr__(self) -> str:
+        return (f"Frame(number={self.number}, ts_ns={self.ts_ns}, caplen={self.caplen}, "
+                f"origlen={self.origlen}, iface={self.iface}, linktype={self.linktype})")

@@ -1,0 +1,204 @@
+"""Writing frames to capture files: classic pcap (us or ns) and pcapng, chosen by the file's extension.
+
+Used for exporting filtered frames and, later, by live capture: every record goes out with a single
+``write`` call after the headers it depends on, so after :meth:`CaptureWriter.flush` the file on disk is a
+valid capture up to its last complete record. Files are written in little-endian byte order.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import Self
+
+from analyzer.capture.frame import Frame
+from analyzer.capture.pcap import MAGIC_NS, MAGIC_US
+from analyzer.capture.pcapng import BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC, OPT_IF_TSRESOL
+from analyzer.capture.reader import CaptureError
+
+PCAPNG_EXTENSIONS = (".pcapng", ".ntar")
+DEFAULT_SNAPLEN = 262144
+LINKTYPE_ETHERNET = 1
+APPLICATION = b"analyzer"
+
+_PCAP_HEADER = struct.Struct("<IHHiIII")
+_PCAP_RECORD = struct.Struct("<IIII")
+_BLOCK_HEAD = struct.Struct("<II")
+_U32 = struct.Struct("<I")
+_SHB_BODY = struct.Struct("<IHHq")
+_IDB_BODY = struct.Struct("<HHI")
+_EPB_HEAD = struct.Struct("<IIIIIII")  # type, length, iface, ts high, ts low, caplen, origlen
+_PADDING = (b"", b"\0", b"\0\0", b"\0\0\0")
+_OPT_HEAD = struct.Struct("<HH")
+_U32_MAX = 0xFFFFFFFF
+
+
+def _option(code: int, value: bytes) -> bytes:
+    return _OPT_HEAD.pack(code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+def _block(btype: int, body: bytes) -> bytes:
+    """A pcapng block: type, total length, body padded to 4 bytes, total length again."""
+    body += b"\0" * (-len(body) % 4)
+    length = len(body) + 12
+    return _BLOCK_HEAD.pack(btype, length) + body + _U32.pack(length)
+
+
+class CaptureWriter:
+    """Base of the writers: ``write(frame)``, ``flush()``, ``close()``, context manager.
+
+    ``path`` is the file, ``format`` "pcap" or "pcapng", ``frames_written`` counts frames. Data longer
+    than ``snaplen`` is cut to it (origlen is kept).
+    """
+
+    format = ""
+
+    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN):
+        self.path = os.fspath(path)
+        self.snaplen = snaplen
+        self.frames_written = 0
+        try:
+            self._file = open(self.path, "wb")  # noqa: SIM115 - the writer owns it until close()
+        except IsADirectoryError:
+            raise CaptureError(f"{self.path}: cannot write: is a directory") from None
+        except OSError as exc:
+            raise CaptureError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+
+    def write(self, frame: Frame) -> None:
+        """Append one frame; raise CaptureError if this format cannot hold it."""
+        raise NotImplementedError
+
+    def _put(self, frame: Frame, data: bytes) -> None:
+        """Write the bytes of one record (with any headers it needs) in one call."""
+        try:
+            self._file.write(data)
+        except ValueError:  # I/O on a closed file
+            raise self._error(frame, "the writer is closed") from None
+
+    def _error(self, frame: Frame, what: str) -> CaptureError:
+        return CaptureError(f"{self.path}: cannot write frame {frame.number}: {what}")
+
+    def flush(self) -> None:
+        """Push everything written so far to the operating system (the file is then valid on disk)."""
+        if not self._file.closed:
+            self._file.flush()
+
+    def close(self) -> None:
+        """Flush and close; safe to call twice."""
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r}, frames_written={self.frames_written})"
+
+
+class PcapWriter(CaptureWriter):
+    """Classic pcap, one link type per file; microsecond timestamps unless ``nanosecond``.
+
+    With ``linktype`` given the file header is written at once; otherwise it is written with the first
+    frame's link type (or Ethernet, if the writer is closed without frames).
+    """
+
+    format = "pcap"
+
+    def __init__(self, path: str | os.PathLike, linktype: int | None = None, snaplen: int = DEFAULT_SNAPLEN,
+                 nanosecond: bool = False):
+        super().__init__(path, snaplen)
+        self.nanosecond = nanosecond
+        self._ns_per_unit = 1 if nanosecond else 1000
+        self.linktype = linktype
+        if linktype is not None:
+            self._file.write(self._header(linktype))
+
+    def _header(self, linktype: int) -> bytes:
+        magic = MAGIC_NS if self.nanosecond else MAGIC_US
+        return _PCAP_HEADER.pack(magic, 2, 4, 0, 0, self.snaplen, linktype)
+
+    def write(self, frame: Frame) -> None:
+        header = b""
+        if frame.linktype != self.linktype:
+            if self.linktype is not None:
+                raise self._error(frame, f"its link type {frame.linktype} differs from the file's link type "
+                                         f"{self.linktype}; classic pcap holds one link type (write .pcapng)")
+            header = self._header(frame.linktype)
+        sec, ns = divmod(frame.ts_ns, 1_000_000_000)
+        data = frame.data
+        if len(data) > self.snaplen:
+            data = data[:self.snaplen]
+        try:
+            record = _PCAP_RECORD.pack(sec, ns // self._ns_per_unit, len(data), frame.origlen)
+        except struct.error:
+            raise self._error(frame, f"timestamp {frame.ts_ns} ns or length {frame.origlen} does not fit "
+                                     f"classic pcap") from None
+        self._put(frame, header + record + data)
+        if header:
+            self.linktype = frame.linktype
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if not self._file.closed and self.linktype is None:
+            self.linktype = LINKTYPE_ETHERNET
+            self._file.write(self._header(LINKTYPE_ETHERNET))
+        super().close()
+
+
+class PcapngWriter(CaptureWriter):
+    """pcapng: one section; an IDB (if_tsresol=9) per distinct (iface, linktype) as they appear; EPBs.
+
+    Interface ids are renumbered in order of first appearance, so frames from several sections or files
+    can be merged into one file.
+    """
+
+    format = "pcapng"
+
+    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN):
+        super().__init__(path, snaplen)
+        self.interfaces: dict[tuple[int, int], int] = {}
+        shb = _SHB_BODY.pack(BYTE_ORDER_MAGIC, 1, 0, -1) + _option(4, APPLICATION) + _option(0, b"")
+        self._file.write(_block(BLOCK_SHB, shb))
+
+    def _interface(self, frame: Frame) -> int:
+        """Write the IDB for the frame's (iface, linktype) and return its new interface id."""
+        if not 0 <= frame.linktype <= 0xFFFF:
+            raise self._error(frame, f"link type {frame.linktype} does not fit pcapng (16 bits)")
+        body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + _option(OPT_IF_TSRESOL, b"\x09")
+                + _option(0, b""))
+        self._put(frame, _block(BLOCK_IDB, body))
+        iface = self.interfaces[(frame.iface, frame.linktype)] = len(self.interfaces)
+        return iface
+
+    def write(self, frame: Frame) -> None:
+        iface = self.interfaces.get((frame.iface, frame.linktype))
+        if iface is None:
+            iface = self._interface(frame)
+        ts = frame.ts_ns
+        data = frame.data
+        if len(data) > self.snaplen:
+            data = data[:self.snaplen]
+        size = len(data)
+        pad = -size % 4
+        length = 32 + size + pad
+        try:
+            head = _EPB_HEAD.pack(BLOCK_EPB, length, iface, ts >> 32, ts & _U32_MAX, size, frame.origlen)
+        except struct.error:
+            raise self._error(frame, f"timestamp {frame.ts_ns} ns or length {frame.origlen} does not fit "
+                                     f"pcapng") from None
+        self._put(frame, head + data + _PADDING[pad] + _U32.pack(length))
+        self.frames_written += 1
+
+
+def open_writer(path: str | os.PathLike, linktype: int | None = None, snaplen: int = DEFAULT_SNAPLEN,
+                nanosecond: bool = False) -> CaptureWriter:
+    """A writer for ``path``: ``.pcapng``/``.ntar`` -> pcapng, anything else -> classic pcap.
+
+    ``linktype`` fixes a classic pcap file's link type up front (pcapng takes it from each frame);
+    ``nanosecond`` asks for a nanosecond-resolution classic pcap (pcapng always stores nanoseconds).
+    """
+    if os.fspath(path).lower().endswith(PCAPNG_EXTENSIONS):
+        return PcapngWriter(path, snaplen)
+    return PcapWriter(path, linktype, snaplen, nanosecond)

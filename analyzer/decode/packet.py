@@ -1,0 +1,203 @@
+"""The decode loop: one frame's bytes in, a Packet of layers out (sans-IO).
+
+Theory of operation
+-------------------
+A decoder is a function ``decode_x(pkt, data, off, end)``. It reads one layer from ``data[off:end]``
+(``end`` is the layer's bound: the frame's captured end, or less when an outer length field trims padding),
+appends a :class:`Layer` to ``pkt.layers`` and returns what comes next as ``(table, key, off, end)``, or
+``None`` when nothing follows. Decoders never call each other: the loop looks ``key`` up in the dispatch
+table named ``table`` (see :mod:`analyzer.decode.tables`). ``key`` may be a tuple of candidates (the two
+ports of a UDP datagram): the first that has a decoder wins. An unknown key ends decoding quietly, as in
+gopacket: unsupported is not an error.
+
+A decoder may raise only :class:`DecodeError`. The loop turns it into ``pkt.failure`` (layer, offset,
+reason); every layer decoded before it stays usable. Any other exception is a bug and propagates.
+
+Field values follow tshark's ``-T fields`` output for the same field: fields tshark shows in hex keep
+that exact text (``"0x0800"``, ``"0x0012"``); other integers and booleans (0/1) are ints; addresses and
+names are strings; a field repeated within one layer is a list in packet order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from analyzer.capture.frame import Frame
+from analyzer.decode.errors import DecodeError
+
+
+class Layer:
+    """One decoded protocol layer: Wireshark protocol name, header span in the frame, fields by name."""
+
+    __slots__ = ("fields", "length", "name", "offset")
+
+    def __init__(self, name: str, offset: int, length: int, fields: dict[str, Any]):
+        self.name = name
+        self.offset = offset
+        self.length = length
+        self.fields = fields
+
+    def __repr__(self) -> str:
+        return f"Layer({self.name!r}, offset={self.offset}, length={self.length}, fields={self.fields!r})"
+
+
+class DecodeFailure:
+    """Where and why decoding stopped: the layer being decoded, the byte offset, the reason."""
+
+    __slots__ = ("layer", "offset", "reason")
+
+    def __init__(self, layer: str, offset: int, reason: str):
+        self.layer = layer
+        self.offset = offset
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.layer}: {self.reason} at offset {self.offset}"
+
+    def __repr__(self) -> str:
+        return f"DecodeFailure({self.layer!r}, {self.offset}, {self.reason!r})"
+
+
+class Packet:
+    """A decoded frame: its layers outermost first, an optional failure, expert notes.
+
+    ``payload`` is the (offset, end) span of the transport payload (TCP/UDP data) in ``frame.data``, set by
+    the transport decoder; ``notes`` holds (layer, severity, text) annotations such as a bad checksum.
+    """
+
+    __slots__ = ("_flat", "failure", "frame", "layers", "notes", "payload")
+
+    def __init__(self, frame: Frame):
+        self.frame = frame
+        self.layers: list[Layer] = []
+        self.failure: DecodeFailure | None = None
+        self.notes: list[tuple[str, str, str]] = []
+        self.payload: tuple[int, int] | None = None
+        self._flat: dict[str, Any] | None = None
+
+    # -- building (used by decoders) -------------------------------------------------------------------
+    def add(self, name: str, offset: int, length: int, fields: dict[str, Any]) -> Layer:
+        layer = Layer(name, offset, length, fields)
+        self.layers.append(layer)
+        self._flat = None
+        return layer
+
+    def note(self, layer: str, severity: str, text: str) -> None:
+        self.notes.append((layer, severity, text))
+
+    # -- reading ---------------------------------------------------------------------------------------
+    @property
+    def protocols(self) -> list[str]:
+        return [layer.name for layer in self.layers]
+
+    def layer(self, name: str) -> Layer | None:
+        """The first layer called ``name`` (``"ip"``, ``"tcp"``, ...), or None."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        return None
+
+    def has(self, name: str) -> bool:
+        """Is there a layer or a field of this name (Wireshark's field-presence test)?"""
+        if "." not in name:
+            return any(layer.name == name for layer in self.layers)
+        return name in self.fields
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """All fields of all layers in one dict; a name that occurs in several layers becomes a list."""
+        flat = self._flat
+        if flat is not None:
+            return flat
+        flat = {}
+        seen: set[str] = set()
+        for layer in self.layers:
+            if layer.name in seen or not flat.keys().isdisjoint(layer.fields):
+                for key, value in layer.fields.items():
+                    if key in flat:
+                        old = flat[key]
+                        if not isinstance(old, list):
+                            old = [old]
+                        flat[key] = old + (value if isinstance(value, list) else [value])
+                    else:
+                        flat[key] = value
+            else:
+                flat.update(layer.fields)
+            seen.add(layer.name)
+        self._flat = flat
+        return flat
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def __contains__(self, name: str) -> bool:
+        return self.has(name)
+
+    def payload_bytes(self) -> bytes:
+        """The transport payload (TCP/UDP data) of this frame, b"" when there is none."""
+        if self.payload is None:
+            return b""
+        off, end = self.payload
+        return self.frame.data[off:end]
+
+    def __repr__(self) -> str:
+        return f"Packet(frame={self.frame.number}, layers={self.protocols}, failure={self.failure!r})"
+
+
+Decoder = Callable[[Packet, bytes, int, int], "tuple[str, Any, int, int] | None"]
+
+
+def frame_layer(frame: Frame) -> dict[str, Any]:
+    """The ``frame.*`` fields tshark shows for every frame."""
+    ts = frame.ts_ns
+    return {
+        "frame.number": frame.number,
+        "frame.time_epoch": f"{ts // 1_000_000_000}.{ts % 1_000_000_000:09d}",
+        "frame.len": frame.origlen,
+        "frame.cap_len": frame.caplen,
+        "frame.interface_id": frame.iface,
+    }
+
+
+def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
+        tables: dict[str, dict[Any, Decoder]]) -> Packet:
+    """Run decoders from ``decoder`` on ``data[off:end]`` until nothing follows or a layer fails."""
+    while decoder is not None:
+        try:
+            nxt = decoder(pkt, data, off, end)
+        except DecodeError as err:
+            pkt.failure = DecodeFailure(err.layer, err.offset, err.reason)
+            break
+        if nxt is None:
+            break
+        table, key, off, end = nxt
+        candidates = tables[table]
+        if type(key) is tuple:
+            decoder = None
+            for k in key:
+                decoder = candidates.get(k)
+                if decoder is not None:
+                    break
+        else:
+            decoder = candidates.get(key)
+    return pkt
+
+
+def decode(frame: Frame) -> Packet:
+    """Decode one frame from its link type up."""
+    from analyzer.decode.tables import LINKTYPES, TABLES
+
+    pkt = Packet(frame)
+    pkt.add("frame", 0, 0, frame_layer(frame))
+    data = frame.data
+    decoder = LINKTYPES.get(frame.linktype)
+    return run(pkt, decoder, data, 0, len(data), TABLES)
+
+
+def decode_all(frames: Iterator[Frame]) -> Iterator[Packet]:
+    for frame in frames:
+        yield decode(frame)
