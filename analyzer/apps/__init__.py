@@ -1,0 +1,1 @@
+"""Application protocols over reassembled streams: HTTP/1.x and DNS transactions."""

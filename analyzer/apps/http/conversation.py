@@ -1,0 +1,356 @@
+"""HttpConversation: both directions of one connection, requests paired with responses in order.
+
+Theory of operation
+-------------------
+HTTP/1.x answers requests in the order they were sent, pipelined or not (RFC 9112 9.3.2), so pairing is
+a queue: each request joins ``pending``; a final response (status >= 200, or 101) answers the oldest
+pending request; an interim 1xx response (100 Continue, 103 Early Hints) is attached to it without
+answering it. The conversation tells the server-side parser each request's method, because a response
+to HEAD has no body and a 2xx to CONNECT leaves HTTP, and tells the client-side parser when the server
+switched protocols.
+
+A :class:`Transaction` is handed out, as the return value of the ``receive_*`` call that finished it,
+once both of its messages have ended, in request order; ``close()`` hands out the rest at the end of the
+capture. Feed the two directions in capture order, so a request is parsed before its response.
+
+Bodies are stored up to ``body_limit`` bytes each (as sent and decoded), so memory stays bounded; the
+lengths in the EndOfMessage events are exact whatever was stored.
+
+Limits: a gap that swallows a whole message cannot be seen from HTTP; responses after it pair with the
+wrong requests until the connection ends. ``gaps`` counts the gaps of each direction so a report can
+say how far to trust the pairing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from analyzer.apps.http.events import (
+    CAPTURE_ENDED,
+    GAP,
+    NEED_DATA,
+    NO_REQUEST,
+    NO_RESPONSE,
+    NOT_HTTP,
+    Data,
+    EndOfMessage,
+    Malformed,
+    Request,
+    Response,
+)
+from analyzer.apps.http.parser import (
+    CLIENT,
+    CLOSED,
+    DEFAULT_MAX_DECODED_SIZE,
+    DEFAULT_MAX_HEAD_SIZE,
+    MAX_PENDING_METHODS,
+    SERVER,
+    HttpStreamParser,
+)
+
+DEFAULT_BODY_LIMIT = 1024 * 1024
+MAX_MALFORMED_KEPT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A message body as stored: at most the conversation's ``body_limit`` bytes of each form.
+
+    ``data`` is the body as sent (de-chunked, still content-encoded); ``decoded`` has the content-codings
+    undone (the same object when there are none; None when the coding is not supported).
+    """
+
+    data: bytes = b""
+    decoded: bytes | None = b""
+    truncated: bool = False  # data holds less than the body received
+    decoded_truncated: bool = False  # decoded holds less than the whole decoded body (storage or cap)
+
+
+EMPTY_BODY = Body()
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One request and its response, with the interim responses between them.
+
+    ``request`` is None for a response whose request was never seen, ``response`` None for a request
+    left unanswered. ``complete`` is True when both messages were seen whole; otherwise ``reason`` says
+    why not: "gap", "capture ended", "connection closed", "connection reset", "malformed", "not HTTP",
+    "no request" or "no response".
+    """
+
+    index: int  # 0-based, in request order within the connection
+    request: Request | None
+    response: Response | None
+    interim: tuple[Response, ...]
+    request_end: EndOfMessage | None
+    response_end: EndOfMessage | None
+    request_body: Body
+    response_body: Body
+    complete: bool
+    reason: str | None
+
+    @property
+    def request_complete(self) -> bool:
+        """The whole request was seen."""
+        return self.request_end is not None and self.request_end.complete
+
+    @property
+    def response_complete(self) -> bool:
+        """The whole final response was seen."""
+        return self.response_end is not None and self.response_end.complete
+
+
+class _BodyStore:
+    """Accumulates one body's Data events, keeping at most ``limit`` bytes of each form."""
+
+    __slots__ = ("decoded", "decoded_truncated", "identity", "limit", "raw", "raw_truncated", "undecodable")
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.raw = bytearray()
+        self.decoded = bytearray()
+        self.identity = True  # no content-coding: decoded is data
+        self.undecodable = False
+        self.raw_truncated = False
+        self.decoded_truncated = False
+
+    def add(self, event: Data) -> None:
+        if event.data:
+            self.raw_truncated |= _append(self.raw, event.data, self.limit)
+        if event.decoded is None:
+            self.undecodable = True
+        elif event.decoded is not event.data:
+            self.identity = False
+            self.decoded_truncated |= _append(self.decoded, event.decoded, self.limit)
+
+    def body(self, end: EndOfMessage | None) -> Body:
+        if not (self.raw or self.raw_truncated or self.decoded or self.undecodable):
+            return EMPTY_BODY
+        data = bytes(self.raw)
+        if self.undecodable:
+            return Body(data, None, self.raw_truncated, False)
+        if self.identity:
+            return Body(data, data, self.raw_truncated, self.raw_truncated)
+        capped = end is not None and end.decoded_truncated
+        return Body(data, bytes(self.decoded), self.raw_truncated, self.decoded_truncated or capped)
+
+
+def _append(store: bytearray, data: bytes, limit: int) -> bool:
+    """Append what fits under ``limit``; return True if something did not fit."""
+    room = limit - len(store)
+    if len(data) <= room:
+        store += data
+        return False
+    if room > 0:
+        store += data[:room]
+    return True
+
+
+class _Pair:
+    """A transaction being assembled."""
+
+    __slots__ = (
+        "gave_up",
+        "index",
+        "interim",
+        "request",
+        "request_body",
+        "request_end",
+        "response",
+        "response_body",
+        "response_end",
+        "server_gap",
+    )
+
+    def __init__(self, index: int, request: Request | None, body_limit: int):
+        self.index = index
+        self.request = request
+        self.response: Response | None = None
+        self.interim: list[Response] = []
+        self.request_end: EndOfMessage | None = None
+        self.response_end: EndOfMessage | None = None
+        self.request_body = _BodyStore(body_limit)
+        self.response_body = _BodyStore(body_limit)
+        self.server_gap = False  # the server stream had a gap while this request awaited its response
+        self.gave_up = False  # too many requests awaited responses: this one's answer is not awaited
+
+
+class HttpConversation:
+    """Both directions of one HTTP/1.x connection; ``role`` arguments name the sender of the bytes."""
+
+    def __init__(
+        self,
+        *,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+        max_decoded_size: int = DEFAULT_MAX_DECODED_SIZE,
+    ):
+        self.client = HttpStreamParser(CLIENT, max_head_size=max_head_size, max_decoded_size=max_decoded_size)
+        self.server = HttpStreamParser(SERVER, max_head_size=max_head_size, max_decoded_size=max_decoded_size)
+        self.body_limit = body_limit
+        self.malformed: list[tuple[str, Malformed]] = []  # the first MAX_MALFORMED_KEPT, with their role
+        self.malformed_count = 0
+        self.gaps = {CLIENT: 0, SERVER: 0}
+        self._unfinished: deque[_Pair] = deque()  # every pair not yet handed out, in request order
+        self._pending: deque[_Pair] = deque()  # pairs awaiting their final response
+        self._client_pair: _Pair | None = None  # receiving the client's current message
+        self._server_pair: _Pair | None = None  # receiving the server's current final response
+        self._server_interim = False  # the server's current message is an interim response
+        self._count = 0
+        self._last = (0, 0)  # ts_ns, frame of the last chunk fed
+
+    def receive_data(self, role: str, data: bytes, ts_ns: int, frame: int) -> list[Transaction]:
+        """Bytes sent by ``role`` ("client" or "server"); returns the transactions this finished."""
+        self._last = (ts_ns, frame)
+        self._parser(role).receive_data(data, ts_ns, frame)
+        return self._drain(role)
+
+    def receive_gap(self, role: str, nbytes: int) -> list[Transaction]:
+        """The reassembler lost ``nbytes`` sent by ``role``."""
+        parser = self._parser(role)
+        self.gaps[role] += 1
+        if role == SERVER:
+            for pair in self._pending:
+                pair.server_gap = True
+        parser.receive_gap(nbytes)
+        return self._drain(role)
+
+    def receive_eof(self, role: str, ts_ns: int, frame: int, reason: str = CAPTURE_ENDED) -> list[Transaction]:
+        """``role``'s stream ended (see :meth:`HttpStreamParser.receive_eof` for ``reason``)."""
+        self._parser(role).receive_eof(ts_ns, frame, reason)
+        return self._drain(role)
+
+    def close(self, reason: str = CAPTURE_ENDED) -> list[Transaction]:
+        """End both directions still open (with ``reason``) and hand out every remaining transaction."""
+        ts_ns, frame = self._last
+        out: list[Transaction] = []
+        for role, parser in ((CLIENT, self.client), (SERVER, self.server)):
+            if parser.state != CLOSED:
+                parser.receive_eof(ts_ns, frame, reason)
+                out += self._drain(role)
+        while self._unfinished:
+            out.append(self._build(self._unfinished.popleft()))
+        return out
+
+    # ----------------------------------------------------------------- event routing
+
+    def _parser(self, role: str) -> HttpStreamParser:
+        if role == CLIENT:
+            return self.client
+        if role == SERVER:
+            return self.server
+        raise ValueError(f"role must be 'client' or 'server', not {role!r}")
+
+    def _drain(self, role: str) -> list[Transaction]:
+        parser = self._parser(role)
+        on_event = self._on_client_event if role == CLIENT else self._on_server_event
+        while (event := parser.next_event()) is not NEED_DATA:
+            if isinstance(event, Malformed):
+                self.malformed_count += 1
+                if len(self.malformed) < MAX_MALFORMED_KEPT:
+                    self.malformed.append((role, event))
+            else:
+                on_event(event)
+        return self._ready()
+
+    def _new_pair(self, request: Request | None) -> _Pair:
+        pair = _Pair(self._count, request, self.body_limit)
+        self._count += 1
+        self._unfinished.append(pair)
+        return pair
+
+    def _on_client_event(self, event) -> None:
+        if isinstance(event, Request):
+            pair = self._new_pair(event)
+            self._pending.append(pair)
+            if len(self._pending) > MAX_PENDING_METHODS:  # the server parser forgets the same one
+                self._pending.popleft().gave_up = True
+            self._client_pair = pair
+            self.server.expect_response(event.method)
+        elif self._client_pair is None:
+            return
+        elif isinstance(event, Data):
+            self._client_pair.request_body.add(event)
+        elif isinstance(event, EndOfMessage):
+            self._client_pair.request_end = event
+            self._client_pair = None
+
+    def _on_server_event(self, event) -> None:
+        if isinstance(event, Response):
+            if 100 <= event.status < 200 and event.status != 101:
+                if not self._pending:  # its request was never seen
+                    self._pending.append(self._new_pair(None))
+                self._pending[0].interim.append(event)
+                self._server_interim = True
+                self._server_pair = None
+                return
+            pair = self._pending.popleft() if self._pending else self._new_pair(None)
+            pair.response = event
+            self._server_interim = False
+            self._server_pair = pair
+            method = pair.request.method if pair.request is not None else None
+            if event.status == 101 or (method == "CONNECT" and 200 <= event.status < 300):
+                self.client.switch_protocols()
+        elif self._server_interim or self._server_pair is None:
+            return
+        elif isinstance(event, Data):
+            self._server_pair.response_body.add(event)
+        elif isinstance(event, EndOfMessage):
+            self._server_pair.response_end = event
+            self._server_pair = None
+
+    # ----------------------------------------------------------------- transactions
+
+    def _ready(self) -> list[Transaction]:
+        """Hand out the finished pairs at the head of the queue (order is kept)."""
+        out = []
+        while self._unfinished and self._finished(self._unfinished[0]):
+            out.append(self._build(self._unfinished.popleft()))
+        return out
+
+    def _finished(self, pair: _Pair) -> bool:
+        request_done = pair.request is None or pair.request_end is not None or self.client.state == CLOSED
+        response_done = pair.response_end is not None or pair.gave_up or (
+            self.server.state == CLOSED and pair is not self._server_pair
+        )
+        return request_done and response_done
+
+    def _build(self, pair: _Pair) -> Transaction:
+        request_ok = pair.request is not None and pair.request_end is not None and pair.request_end.complete
+        response_ok = pair.response is not None and pair.response_end is not None and pair.response_end.complete
+        complete = request_ok and response_ok
+        return Transaction(
+            index=pair.index,
+            request=pair.request,
+            response=pair.response,
+            interim=tuple(pair.interim),
+            request_end=pair.request_end,
+            response_end=pair.response_end,
+            request_body=pair.request_body.body(pair.request_end),
+            response_body=pair.response_body.body(pair.response_end),
+            complete=complete,
+            reason=None if complete else self._reason(pair, request_ok),
+        )
+
+    def _reason(self, pair: _Pair, request_ok: bool) -> str:
+        if pair.request is None:
+            if self.client.not_http:
+                return NOT_HTTP
+            return GAP if self.gaps[CLIENT] else NO_REQUEST
+        if not request_ok:
+            if pair.request_end is not None and pair.request_end.reason:
+                return pair.request_end.reason
+            return self.client.eof_reason or CAPTURE_ENDED
+        if pair.response is None:
+            if self.server.not_http:
+                return NOT_HTTP
+            if pair.server_gap:
+                return GAP
+            if pair.gave_up:
+                return NO_RESPONSE
+            return self.server.eof_reason or CAPTURE_ENDED
+        if pair.response_end is not None and pair.response_end.reason:
+            return pair.response_end.reason
+        return self.server.eof_reason or CAPTURE_ENDED

@@ -1,0 +1,269 @@
+"""Reading messages out of the receive buffer: start lines, header blocks, and bodies by framing.
+
+Start lines are recognised by shape (RFC 9112 3 and 4)::
+
+    request-line = method SP request-target SP HTTP-version
+    status-line  = HTTP-version SP status-code [ SP reason-phrase ]
+
+leniently: several spaces where one is meant, trailing blanks, bare LF line ends, an absent reason. The
+``*_PREFIX`` patterns accept every prefix of a valid line, so a stream can be rejected as not HTTP from
+its first bytes without waiting for a line end that binary data may never send.
+
+A body reader's ``read(buf)`` returns body bytes, :data:`END` once the body is over, or None when it
+needs more bytes; it raises :class:`FramingError` (caught by the parser, never escaping it) when the
+bytes break the framing. ``skip_gap(n)`` says whether the reader can step over ``n`` lost bytes and stay
+in step with the stream, which is possible wherever the framing counts bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.apps.http.buffer import ReceiveBuffer
+from analyzer.apps.http.headers import Headers
+
+_TCHAR = rb"[-!#$%&'*+.^_`|~0-9A-Za-z]"
+_TARGET = rb"[^\x00-\x20\x7f]+"
+_REQUEST = _TCHAR + rb"{1,32} +" + _TARGET + rb" +HTTP/\d\.\d[ \t]*"
+_STATUS = rb"HTTP/\d\.\d +\d{3}(?:[ \t][^\r\n]*)?"
+
+REQUEST_LINE = re.compile(rb"(" + _TCHAR + rb"{1,32}) +(" + _TARGET + rb") +HTTP/(\d)\.(\d)[ \t]*")
+STATUS_LINE = re.compile(rb"HTTP/(\d)\.(\d) +(\d{3})(?:[ \t]+([^\r\n]*)|[ \t]*)")
+
+# Every prefix of a valid line (a trailing CR included) matches these in full.
+REQUEST_PREFIX = re.compile(
+    _TCHAR + rb"{1,32}(?: +(?:" + _TARGET + rb"(?: +(?:H(?:T(?:T(?:P(?:/(?:\d(?:\.(?:\d[ \t]*\r?)?)?)?)?)?)?)?)?)?)?)?"
+)
+STATUS_PREFIX = re.compile(
+    rb"H(?:T(?:T(?:P(?:/(?:\d(?:\.(?:\d(?: +(?:\d(?:\d(?:\d(?:[ \t][^\r\n]*)?\r?)?)?)?)?)?)?)?)?)?)?)?"
+)
+
+# A line break followed by a whole start line: where a resync may resume.
+REQUEST_AFTER_NEWLINE = re.compile(rb"\n(?=" + _REQUEST + rb"\r?\n)")
+STATUS_AFTER_NEWLINE = re.compile(rb"\n(?=" + _STATUS + rb"\r?\n)")
+
+HEAD_END = re.compile(rb"\n\r?\n")  # the empty line that ends a header block, CRLF or bare LF
+_FIELD_NAME = re.compile(_TCHAR + rb"+")
+_CHUNK_SIZE = re.compile(rb"[ \t]*([0-9A-Fa-f]{1,16})[ \t]*(?:;.*)?")
+
+PREFIX_CHECK_LENGTH = 64  # bytes of an unfinished first line checked against the *_PREFIX patterns
+MAX_CHUNK_LINE = 4096  # a chunk-size line (extensions included) longer than this is malformed
+
+
+class FramingError(Exception):
+    """The bytes break the message framing (internal: the parser turns it into a Malformed event)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _End:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "END"
+
+
+END = _End()  # a body reader's "the body is over"
+
+
+def plausible_start(client: bool, prefix: bytes) -> bool:
+    """Could a request line (``client``) or status line begin with ``prefix`` (no line end yet)?"""
+    prefix = prefix[:PREFIX_CHECK_LENGTH]
+    if not prefix:
+        return True
+    pattern = REQUEST_PREFIX if client else STATUS_PREFIX
+    return pattern.fullmatch(prefix) is not None
+
+
+def parse_request_line(line: bytes) -> tuple[tuple[str, str, str] | None, str | None]:
+    """``((method, target, version), None)`` or ``(None, reason)``; ``line`` has no line end."""
+    m = REQUEST_LINE.fullmatch(line)
+    if m is None:
+        if STATUS_LINE.fullmatch(line):
+            return None, "expected a request line, got a status line"
+        return None, f"not a request line: {bytes(line[:40])!r}"
+    method, target, major, minor = m.groups()
+    if major != b"1":
+        return None, f"unsupported version HTTP/{major.decode()}.{minor.decode()}"
+    return (method.decode("ascii"), target.decode("latin-1"), f"HTTP/1.{minor.decode()}"), None
+
+
+def parse_status_line(line: bytes) -> tuple[tuple[int, str, str] | None, str | None]:
+    """``((status, reason, version), None)`` or ``(None, reason)``; ``line`` has no line end."""
+    m = STATUS_LINE.fullmatch(line)
+    if m is None:
+        if REQUEST_LINE.fullmatch(line):
+            return None, "expected a status line, got a request line"
+        return None, f"not a status line: {bytes(line[:40])!r}"
+    major, minor, status, reason = m.groups()
+    if major != b"1":
+        return None, f"unsupported version HTTP/{major.decode()}.{minor.decode()}"
+    return (int(status), (reason or b"").decode("latin-1"), f"HTTP/1.{minor.decode()}"), None
+
+
+def split_lines(block: bytes) -> tuple[list[bytes], bool]:
+    """A header block's lines without their CRLF or LF, trailing empty lines dropped; and whether any
+    line ended in a bare LF."""
+    bare_lf = block.count(b"\n") != block.count(b"\r\n")
+    lines = [line[:-1] if line.endswith(b"\r") else line for line in block.split(b"\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines, bare_lf
+
+
+def parse_fields(lines: list[bytes], notes: dict[str, None]) -> Headers:
+    """Header (or trailer) lines to Headers, leniently; each leniency applied is added to ``notes``."""
+    fields: list[tuple[str, str]] = []
+    for line in lines:
+        if not line:
+            continue
+        if line[0] in b" \t":
+            # RFC 9112 5.2: a recipient of obs-fold may replace it with one SP before interpreting.
+            if fields:
+                name, value = fields[-1]
+                more = line.strip(b" \t").decode("latin-1")
+                fields[-1] = (name, f"{value} {more}" if value else more)
+                notes["obsolete line folding"] = None
+            else:
+                notes["whitespace-led line before the first header ignored"] = None
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon:
+            notes["header line without a colon ignored"] = None
+            continue
+        stripped = name.rstrip(b" \t")
+        if len(stripped) != len(name):
+            notes["whitespace between header name and colon"] = None
+            name = stripped
+        if _FIELD_NAME.fullmatch(name) is None:
+            notes["header line with an invalid name ignored"] = None
+            continue
+        fields.append((name.decode("ascii"), value.strip(b" \t").decode("latin-1")))
+    return Headers(fields)
+
+
+class ContentLengthReader:
+    """A body of exactly ``length`` bytes."""
+
+    __slots__ = ("remaining",)
+    trailers = Headers()
+    completes_at_eof = False
+
+    def __init__(self, length: int):
+        self.remaining = length
+
+    def read(self, buf: ReceiveBuffer) -> bytes | _End | None:
+        if not self.remaining:
+            return END
+        if not len(buf):
+            return None
+        data = buf.take(self.remaining)
+        self.remaining -= len(data)
+        return data
+
+    def skip_gap(self, nbytes: int) -> bool:
+        if nbytes > self.remaining:
+            return False
+        self.remaining -= nbytes
+        return True
+
+
+class UntilCloseReader:
+    """A response body without length: everything until the server closes the connection."""
+
+    __slots__ = ()
+    trailers = Headers()
+    completes_at_eof = True
+
+    def read(self, buf: ReceiveBuffer) -> bytes | None:
+        return buf.take(len(buf)) if len(buf) else None
+
+    def skip_gap(self, nbytes: int) -> bool:
+        return True
+
+
+# ChunkedReader states
+_SIZE, _DATA, _DATA_END, _TRAILERS, _DONE = range(5)
+
+
+class ChunkedReader:
+    """RFC 9112 7.1: chunk-size [; extensions] CRLF, data CRLF, ..., 0 CRLF, trailer fields, CRLF."""
+
+    __slots__ = ("max_trailers", "remaining", "scan", "state", "trailers")
+    completes_at_eof = False
+
+    def __init__(self, max_trailers: int):
+        self.state = _SIZE
+        self.remaining = 0  # bytes left in the current chunk
+        self.scan = 0  # how far the current line has been searched for its end
+        self.trailers = Headers()
+        self.max_trailers = max_trailers
+
+    def read(self, buf: ReceiveBuffer) -> bytes | _End | None:
+        while True:
+            state = self.state
+            if state == _DATA:
+                if not len(buf):
+                    return None
+                data = buf.take(self.remaining)
+                self.remaining -= len(data)
+                if not self.remaining:
+                    self.state = _DATA_END
+                return data
+            if state == _SIZE:
+                nl = buf.find(b"\n", self.scan)
+                if nl < 0:
+                    if len(buf) > MAX_CHUNK_LINE:
+                        raise FramingError("chunk-size line too long")
+                    self.scan = len(buf)
+                    return None
+                line = buf.peek(nl).rstrip(b"\r")
+                m = _CHUNK_SIZE.fullmatch(line)
+                if m is None:
+                    raise FramingError(f"invalid chunk-size line {line[:40]!r}")
+                buf.skip(nl + 1)
+                self.scan = 0
+                self.remaining = int(m.group(1), 16)
+                self.state = _DATA if self.remaining else _TRAILERS
+            elif state == _DATA_END:
+                ending = buf.peek(2)
+                if ending[:1] == b"\n":
+                    buf.skip(1)
+                elif ending == b"\r\n":
+                    buf.skip(2)
+                elif ending in (b"", b"\r"):
+                    return None
+                else:
+                    raise FramingError("chunk data not followed by CRLF")
+                self.state = _SIZE
+            elif state == _TRAILERS:
+                if not self.scan:
+                    ending = buf.peek(2)
+                    if ending in (b"", b"\r"):
+                        return None
+                    if ending[:1] == b"\n" or ending == b"\r\n":
+                        buf.skip(len(ending) if ending == b"\r\n" else 1)
+                        self.state = _DONE
+                        return END
+                m = HEAD_END.search(buf.data, buf.pos + max(self.scan - 2, 0))
+                if m is None or m.end() - buf.pos > self.max_trailers:
+                    if len(buf) > self.max_trailers:
+                        raise FramingError("trailer section too large")
+                    self.scan = max(len(buf), 1)
+                    return None
+                lines, _ = split_lines(buf.take(m.end() - buf.pos))
+                self.trailers = parse_fields(lines, {})
+                self.state = _DONE
+                return END
+            else:
+                return END
+
+    def skip_gap(self, nbytes: int) -> bool:
+        if self.state != _DATA or nbytes > self.remaining:
+            return False
+        self.remaining -= nbytes
+        if not self.remaining:
+            self.state = _DATA_END
+        return True

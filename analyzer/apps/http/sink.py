@@ -1,0 +1,509 @@
+"""HTTP over the TCP reassembler: a sink per connection that feeds an :class:`HttpConversation`, puts
+tshark's ``http.*`` fields on the frame that completes each message, and hands out one
+:class:`HttpRecord` per transaction.
+
+Theory of operation
+-------------------
+:class:`HttpTracker` is a sink factory (``tracker(connection) -> sink``) for :class:`analyzer.pipeline.Pipeline`.
+Every TCP connection gets an :class:`HttpSink`, on any port; the sink stays idle until a direction
+delivers its first bytes, and gives up for good once both directions proved not to be HTTP (the parser
+judges a stream by its first bytes, so non-HTTP payload is never taken for HTTP, port 80 or not).
+
+* Roles. The client is the side whose first bytes can begin a request line; the server the side whose
+  first bytes begin ``HTTP/``; when neither shows, the TCP originator is the client.
+* Pick-up. A direction whose SYN was not captured (the capture started mid-connection), or whose first
+  event is a gap, starts with ``receive_gap(0)``: the parser resynchronises at the next message start.
+* Fields. A message gets a layer named ``http`` (:class:`HttpLayer`, whose ``info`` is tshark's Info text)
+  on the frame that completed it — the frame of its last byte, or the FIN frame for a body read until
+  close — and only when it was seen whole, as tshark shows reassembled PDUs. Responses get
+  ``http.request_in``, ``http.time`` (completion frame of the response minus that of the request) and
+  ``http.prev_*``; a request gets ``http.response_in`` once its response completes (later frames:
+  consumers that print each frame at once never see it, as with single-pass tshark).
+* The sink receives the :class:`~analyzer.decode.packet.Packet` being processed with every byte it is
+  given, but not with a FIN or RST; fields for a message that a FIN completed are kept in
+  ``tracker.pending`` and put on the packet by :meth:`HttpTracker.packet`, which the caller runs after
+  the pipeline has processed each packet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.apps.http.conversation import DEFAULT_BODY_LIMIT, HttpConversation, Transaction
+from analyzer.apps.http.events import (
+    CAPTURE_ENDED,
+    CONNECTION_CLOSED,
+    CONNECTION_RESET,
+    EndOfMessage,
+    Request,
+    Response,
+)
+from analyzer.apps.http.headers import Headers, content_length
+from analyzer.apps.http.parser import CLIENT, CLOSED, NOT_HTTP, SERVER
+from analyzer.apps.http.readers import PREFIX_CHECK_LENGTH, parse_request_line, plausible_start
+from analyzer.decode.packet import Layer, Packet
+from analyzer.tcp.analysis import seconds
+
+DNS_PORT = 53   # DNS over TCP has its own sink: no HTTP parser there
+MAX_START_LINE = 8192   # how far the first bytes are searched for the end of the first line
+
+# Header fields tshark names (packet-http.c's headers[] table); the others only appear in *.line.
+HEADER_FIELDS = {
+    "authorization": "http.authorization",
+    "proxy-authenticate": "http.proxy_authenticate",
+    "proxy-authorization": "http.proxy_authorization",
+    "www-authenticate": "http.www_authenticate",
+    "content-type": "http.content_type",
+    "content-length": "http.content_length_header",
+    "content-encoding": "http.content_encoding",
+    "transfer-encoding": "http.transfer_encoding",
+    "upgrade": "http.upgrade",
+    "user-agent": "http.user_agent",
+    "host": "http.host",
+    "connection": "http.connection",
+    "cookie": "http.cookie",
+    "accept": "http.accept",
+    "referer": "http.referer",
+    "accept-language": "http.accept_language",
+    "accept-encoding": "http.accept_encoding",
+    "date": "http.date",
+    "cache-control": "http.cache_control",
+    "server": "http.server",
+    "location": "http.location",
+    "sec-websocket-accept": "http.sec_websocket_accept",
+    "sec-websocket-extensions": "http.sec_websocket_extensions",
+    "sec-websocket-key": "http.sec_websocket_key",
+    "sec-websocket-protocol": "http.sec_websocket_protocol",
+    "sec-websocket-version": "http.sec_websocket_version",
+    "set-cookie": "http.set_cookie",
+    "last-modified": "http.last_modified",
+    "x-forwarded-for": "http.x_forwarded_for",
+    "http2-settings": "http.http2_settings",
+}
+
+# tshark's vals_status_code (http.response.code.desc).
+STATUS_TEXT = {
+    100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+    199: "Informational - Others",
+    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-authoritative Information", 204: "No Content",
+    205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 208: "Already Reported",
+    226: "IM Used", 299: "Success - Others",
+    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect", 399: "Redirection - Others",
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required",
+    408: "Request Time-out", 409: "Conflict", 410: "Gone", 411: "Length Required",
+    412: "Precondition Failed", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
+    415: "Unsupported Media Type", 416: "Requested Range Not Satisfiable", 417: "Expectation Failed",
+    418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+    424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required",
+    429: "Too Many Requests", 431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+    499: "Client Error - Others",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Time-out", 505: "HTTP Version not supported", 506: "Variant Also Negotiates",
+    507: "Insufficient Storage", 508: "Loop Detected", 510: "Not Extended",
+    511: "Network Authentication Required", 599: "Server Error - Others",
+}
+
+
+class HttpLayer(Layer):
+    """The ``http`` layer of one message; ``info`` is the text tshark's Info column shows for it."""
+
+    __slots__ = ("info",)
+
+    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str):
+        super().__init__("http", offset, length, fields)
+        self.info = info
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRecord:
+    """One transaction of one connection, with where and when its messages completed.
+
+    ``request_frame``/``response_frame`` are the frames that completed the messages (tshark's
+    ``http.request_in`` and the frame showing the response), None when a message was not seen whole;
+    ``client``/``server`` are ``(address, port)``; ``gaps`` counts the bytes-lost events of each
+    direction (client, server) when the transaction was handed out.
+    """
+
+    stream: int
+    client: tuple[Any, int]
+    server: tuple[Any, int]
+    transaction: Transaction
+    request_frame: int | None
+    request_ts_ns: int | None
+    response_frame: int | None
+    response_ts_ns: int | None
+    gaps: tuple[int, int] = (0, 0)
+
+    @property
+    def depth(self) -> int:
+        """1-based position of the transaction on its connection (Zeek's trans_depth)."""
+        return self.transaction.index + 1
+
+
+def full_uri(target: str, host: str | None, server: tuple[Any, int]) -> str:
+    """tshark's http.request.full_uri: an absolute-form target as it is, else http://HOST + target (the
+    server's address and port when there is no Host header)."""
+    if "://" in target:
+        return target
+    if not host:
+        addr, port = server
+        addr = f"[{addr}]" if ":" in str(addr) else str(addr)
+        host = addr if port == 80 else f"{addr}:{port}"
+    return f"http://{host}{target}"
+
+
+def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
+    """The header block as tshark's fields: one named field per known header, every line in *.line."""
+    out: dict[str, Any] = {}
+    for name, value in headers:
+        key = HEADER_FIELDS.get(name.lower())
+        if key is not None:
+            _add(out, key, value)
+            if key == "http.cookie":
+                for pair in value.split(";"):
+                    pair = pair.strip()
+                    if pair:
+                        _add(out, "http.cookie_pair", pair)
+        _add(out, line_field, f"{name}: {value}\r\n")
+    length, error = content_length(headers)
+    if length is not None and error is None:
+        out["http.content_length"] = length
+    return out
+
+
+def _add(out: dict[str, Any], key: str, value: Any) -> None:
+    old = out.get(key)
+    if old is None:
+        out[key] = value
+    elif isinstance(old, list):
+        old.append(value)
+    else:
+        out[key] = [old, value]
+
+
+def info_text(message: Request | Response, end: EndOfMessage) -> str:
+    """tshark's Info text for one message: the start line, a space, and " (type)" when it had a body."""
+    if isinstance(message, Request):
+        text = f"{message.method} {message.target} {message.version} "
+    else:
+        text = f"{message.version} {message.status} {message.reason} "
+    ctype = message.headers.get("content-type")
+    if end.body_length and ctype:
+        text += f" ({ctype.split(';')[0].strip()})"
+    return text
+
+
+class _Conversation(HttpConversation):
+    """An HttpConversation that tells its sink when each message ends (for the frame fields)."""
+
+    def __init__(self, sink: HttpSink, **options: Any):
+        super().__init__(**options)
+        self._sink = sink
+        self._interim_response: Response | None = None
+
+    def _on_client_event(self, event) -> None:
+        pair = self._client_pair
+        super()._on_client_event(event)
+        if type(event) is EndOfMessage and pair is not None and pair.request is not None:
+            self._sink.request_ended(pair.index, pair.request, event)
+
+    def _on_server_event(self, event) -> None:
+        pair = self._server_pair
+        interim = self._server_interim
+        super()._on_server_event(event)
+        if type(event) is Response:
+            if self._server_interim:
+                self._interim_response = event
+        elif type(event) is EndOfMessage:
+            if interim:
+                if self._interim_response is not None:
+                    index = self._pending[0].index if self._pending else None
+                    self._sink.response_ended(index, self._interim_response, event, interim=True)
+                    self._interim_response = None
+            elif pair is not None and pair.response is not None:
+                self._sink.response_ended(pair.index, pair.response, event, interim=False)
+
+
+class HttpSink:
+    """The reassembly sink of one TCP connection (see the module docstring)."""
+
+    __slots__ = ("conn", "conv", "dead", "pickup", "fed", "client_dir", "tracker", "_pkt", "_last",
+                 "_requests", "_responses", "_prev_request", "_prev_response", "_req")
+
+    def __init__(self, tracker: HttpTracker, conn: Any):
+        self.tracker = tracker
+        self.conn = conn
+        self.conv: _Conversation | None = None
+        self.dead = False
+        self.pickup = [False, False]      # direction starts mid-stream: resync before parsing
+        self.fed = [False, False]         # direction has delivered bytes
+        self.client_dir: int | None = None
+        self._pkt: Packet | None = None   # the packet whose bytes are being parsed
+        self._last = (0, 0)               # frame number, ts_ns of the last bytes fed
+        self._requests = 0                # complete requests so far (http.request_number)
+        self._responses = 0
+        self._prev_request: int | None = None     # completion frame of the last complete request
+        self._prev_response: int | None = None
+        self._req: dict[int, tuple] = {}  # index -> (frame, ts, prev request frame, uri, packet, layer)
+
+    # -- the sink interface ----------------------------------------------------------------------------
+    def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
+        if self.dead:
+            return
+        if self.conv is None and not self._start(direction, data):
+            return
+        role = CLIENT if direction == self.client_dir else SERVER
+        parser = self.conv.client if role == CLIENT else self.conv.server
+        if parser.state == CLOSED:
+            return
+        if self.pickup[direction]:
+            self.pickup[direction] = False
+            self._done(self.conv.receive_gap(role, 0))
+        self.fed[direction] = True
+        if isinstance(frame, Packet):
+            self._pkt = frame
+            number = frame.frame.number
+        else:
+            self._pkt = None
+            number = self._last[0]
+        self._last = (number, ts_ns)
+        self._done(self.conv.receive_data(role, data, ts_ns, number))
+        self._pkt = None
+        conv = self.conv
+        if conv.client.state == NOT_HTTP and conv.server.state in (NOT_HTTP, CLOSED):
+            self._give_up()
+        elif conv.server.state == NOT_HTTP and conv.client.state in (NOT_HTTP, CLOSED):
+            self._give_up()
+
+    def gap(self, direction: int, nbytes: int) -> None:
+        if self.dead:
+            return
+        if self.conv is None or not self.fed[direction]:
+            self.pickup[direction] = True      # lost before the first byte: start by resynchronising
+            return
+        role = CLIENT if direction == self.client_dir else SERVER
+        if (self.conv.client if role == CLIENT else self.conv.server).state != CLOSED:
+            self._done(self.conv.receive_gap(role, nbytes))
+
+    def fin(self, direction: int) -> None:
+        if self.dead or self.conv is None:
+            return
+        side = self.conn.sides[direction]
+        self._eof(direction, side.fin_ts or self._last[1], side.fin_frame or self._last[0], CONNECTION_CLOSED)
+
+    def rst(self, direction: int) -> None:
+        if self.dead or self.conv is None:
+            return
+        side = self.conn.sides[direction]
+        frame, ts = side.rst_frame or self._last[0], side.rst_ts or self._last[1]
+        self._eof(direction, ts, frame, CONNECTION_RESET)
+        self._eof(1 - direction, ts, frame, CONNECTION_RESET)
+
+    def close(self) -> None:
+        if self.dead or self.conv is None:
+            return
+        self._done(self.conv.close(CAPTURE_ENDED))
+        self._req.clear()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _start(self, direction: int, data: bytes) -> bool:
+        """First bytes of the connection: choose the roles, or give up on a stream that is not HTTP."""
+        if data.startswith(b"HTTP/"):
+            self.client_dir = 1 - direction
+        elif _could_be_request(data):
+            self.client_dir = direction
+        else:
+            sides = self.conn.sides
+            if sides[direction].syn_frame and not self.pickup[direction]:
+                self._give_up()         # a stream that begins with bytes no HTTP message can begin with
+                return False
+            self.client_dir = 0
+        self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
+        for d in (0, 1):
+            if not self.conn.sides[d].syn_frame:
+                self.pickup[d] = True
+        return True
+
+    def _eof(self, direction: int, ts_ns: int, frame: int, reason: str) -> None:
+        role = CLIENT if direction == self.client_dir else SERVER
+        if (self.conv.client if role == CLIENT else self.conv.server).state != CLOSED:
+            self._done(self.conv.receive_eof(role, ts_ns, frame, reason))
+
+    def _give_up(self) -> None:
+        self.dead = True
+        self.conv = None
+        self._req.clear()
+
+    def _done(self, transactions: list[Transaction]) -> None:
+        if not transactions:
+            return
+        conv = self.conv
+        gaps = (conv.gaps[CLIENT], conv.gaps[SERVER])
+        for tx in transactions:
+            req = self._req.pop(tx.index, None)
+            request_frame = req[0] if req else None
+            request_ts = req[1] if req else None
+            response_frame = response_ts = None
+            if tx.response is not None and tx.response_end is not None and tx.response_end.complete:
+                response_frame, response_ts = _completion(tx.response, tx.response_end)
+            self.tracker.add(HttpRecord(self.conn.stream, self._endpoint(self.client_dir),
+                                        self._endpoint(1 - self.client_dir), tx, request_frame, request_ts,
+                                        response_frame, response_ts, gaps))
+
+    def _endpoint(self, direction: int | None) -> tuple[Any, int]:
+        side = self.conn.sides[direction or 0]
+        return side.addr, side.port
+
+    # -- frame fields (called by the conversation as messages end) ------------------------------------
+    def request_ended(self, index: int, request: Request, end: EndOfMessage) -> None:
+        if not (end.complete and request.headers_complete):
+            return
+        frame, ts = _completion(request, end)
+        self._requests += 1
+        prev = self._prev_request
+        self._prev_request = frame
+        host = request.headers.get("host")
+        uri = full_uri(request.target, host, self._endpoint(1 - self.client_dir))
+        layer = None
+        if self.tracker.fields:
+            fields: dict[str, Any] = {
+                "http.request.method": request.method,
+                "http.request.uri": request.target,
+                "http.request.version": request.version,
+            }
+            fields.update(header_fields(request.headers, "http.request.line"))
+            fields["http.request.full_uri"] = uri
+            fields["http.request"] = 1
+            fields["http.request_number"] = self._requests
+            if prev is not None:
+                fields["http.prev_request_in"] = prev
+            layer = self._attach(frame, fields, info_text(request, end))
+        self._req[index] = (frame, ts, prev, uri, layer)
+
+    def response_ended(self, index: int | None, response: Response, end: EndOfMessage, interim: bool) -> None:
+        if not (end.complete and response.headers_complete):
+            return
+        frame, ts = _completion(response, end)
+        self._responses += 1
+        prev_response = self._prev_response
+        self._prev_response = frame
+        if not self.tracker.fields:
+            return
+        fields: dict[str, Any] = {
+            "http.response.version": response.version,
+            "http.response.code": response.status,
+        }
+        desc = STATUS_TEXT.get(response.status)
+        if desc is not None:
+            fields["http.response.code.desc"] = desc
+        fields["http.response.phrase"] = response.reason
+        fields.update(header_fields(response.headers, "http.response.line"))
+        fields["http.response"] = 1
+        fields["http.response_number"] = self._responses
+        req = self._req.get(index) if index is not None else None
+        if req is not None:
+            req_frame, req_ts, prev_request, uri, req_layer = req
+            fields["http.time"] = seconds(ts - req_ts)
+            fields["http.request_in"] = req_frame
+            fields["http.response_for.uri"] = uri
+            if prev_request is not None:
+                fields["http.prev_request_in"] = prev_request
+            if req_layer is not None and not interim and "http.response_in" not in req_layer[1].fields:
+                pkt, layer = req_layer
+                layer.fields["http.response_in"] = frame
+                pkt._flat = None
+        if prev_response is not None:
+            fields["http.prev_response_in"] = prev_response
+        self._attach(frame, fields, info_text(response, end))
+
+    def _attach(self, frame: int, fields: dict[str, Any], info: str) -> tuple[Packet, Layer] | None:
+        """Put an http layer on the packet of ``frame``: the one being parsed, or (a FIN frame) later."""
+        pkt = self._pkt
+        if pkt is not None:
+            if pkt.frame.number == frame:
+                return pkt, _add_layer(pkt, fields, info)
+        else:
+            self.tracker.pending.setdefault(frame, []).append((fields, info))
+        return None
+
+
+def _could_be_request(data: bytes) -> bool:
+    """Can ``data`` (a stream's first bytes) begin a request? Its first line must parse as a request line,
+    or, unfinished, be the prefix of one."""
+    nl = data.find(b"\n", 0, MAX_START_LINE)
+    if nl < 0:
+        return plausible_start(True, data[:PREFIX_CHECK_LENGTH])
+    line = data[:nl]
+    return parse_request_line(line[:-1] if line.endswith(b"\r") else line)[0] is not None
+
+
+def _completion(message: Request | Response, end: EndOfMessage) -> tuple[int, int]:
+    """The frame and time where a message became whole: its last byte, or where its end became known
+    (the FIN of a body read until close)."""
+    if end.end_frame != end.last_frame or end.end_ts_ns != end.last_ts_ns:
+        return end.end_frame, end.end_ts_ns
+    return end.last_frame, end.last_ts_ns
+
+
+def _add_layer(pkt: Packet, fields: dict[str, Any], info: str) -> HttpLayer:
+    off, end = pkt.payload if pkt.payload is not None else (0, 0)
+    layer = HttpLayer(off, end - off, fields, info)
+    pkt.layers.append(layer)
+    pkt._flat = None
+    return layer
+
+
+class HttpTracker:
+    """Sink factory for the pipeline: an :class:`HttpSink` per TCP connection, the records they hand out.
+
+    ``fields``: put http.* layers on packets. ``keep``: keep every :class:`HttpRecord` in ``records``
+    (else only ``on_record`` sees them). ``body_limit``: bytes of each body stored in the records.
+    """
+
+    def __init__(self, *, fields: bool = True, keep: bool = True, body_limit: int = DEFAULT_BODY_LIMIT,
+                 on_record=None):
+        self.fields = fields
+        self.keep = keep
+        self.body_limit = body_limit
+        self.on_record = on_record
+        self.records: list[HttpRecord] = []
+        self.pending: dict[int, list[tuple[dict[str, Any], str]]] = {}
+
+    def __call__(self, conn: Any) -> HttpSink | None:
+        o, r = conn.sides
+        if o.port == DNS_PORT or r.port == DNS_PORT:
+            return None
+        return HttpSink(self, conn)
+
+    def add(self, record: HttpRecord) -> None:
+        if self.keep:
+            self.records.append(record)
+        if self.on_record is not None:
+            self.on_record(record)
+
+    def packet(self, pkt: Packet) -> None:
+        """After the pipeline processed ``pkt``: add the fields of messages its FIN completed."""
+        if self.pending:
+            todo = self.pending.pop(pkt.frame.number, None)
+            if todo:
+                for fields, info in todo:
+                    _add_layer(pkt, fields, info)
+            if self.pending:
+                number = pkt.frame.number
+                for stale in [n for n in self.pending if n < number]:
+                    del self.pending[stale]
+
+    def sorted_records(self) -> list[HttpRecord]:
+        """The records in the order their transactions started (first request byte, else response)."""
+        return sorted(self.records, key=_start_key)
+
+
+def _start_key(record: HttpRecord) -> tuple:
+    tx = record.transaction
+    msg = tx.request if tx.request is not None else tx.response
+    if msg is None:
+        return (0, 0, record.stream, tx.index)
+    return (msg.first_ts_ns, msg.first_frame, record.stream, tx.index)
