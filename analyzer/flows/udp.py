@@ -1,0 +1,111 @@
+"""UDP conversations: packets and bytes each way, first and last time, ``udp.stream`` numbers.
+
+A conversation is all datagrams between two (address, port) endpoints, numbered in order of first
+appearance as Wireshark numbers ``udp.stream``. The originator is the first sender, unless that sender is
+on a server-looking port and the receiver is not (a capture that starts with a reply). Zeek's summary for
+UDP: ``SF`` when both sides sent, ``S0`` when only the originator did, ``SHR`` when only the responder did;
+history ``D``/``d`` for data from the originator/responder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.flows.table import FlowTable
+
+
+def _seconds(ns: int) -> str:
+    return f"{'-' if ns < 0 else ''}{abs(ns) // 1_000_000_000}.{abs(ns) % 1_000_000_000:09d}"
+
+
+def _service_rank(port: int) -> int:
+    return 2 if port < 1024 else (1 if port < 49152 else 0)
+
+
+class UdpConversation:
+    __slots__ = (
+        "first_frame",
+        "first_ts",
+        "frame_bytes",
+        "last_frame",
+        "last_ts",
+        "orig",
+        "orig_guessed",
+        "payload_bytes",
+        "pkts",
+        "resp",
+        "stream",
+    )
+
+    def __init__(self, stream: int, orig: tuple, resp: tuple, ts: int, frame: int, guessed: bool):
+        self.stream = stream
+        self.orig = orig
+        self.resp = resp
+        self.pkts = [0, 0]
+        self.frame_bytes = [0, 0]
+        self.payload_bytes = [0, 0]
+        self.first_ts = ts
+        self.last_ts = ts
+        self.first_frame = frame
+        self.last_frame = frame
+        self.orig_guessed = guessed
+
+    def summary(self) -> dict[str, Any]:
+        o, r = self.pkts
+        state = "SF" if o and r else ("S0" if o else ("SHR" if r else "OTH"))
+        return {
+            "proto": "udp", "stream": self.stream, "ts": _seconds(self.first_ts),
+            "id.orig_h": _addr(self.orig[0]), "id.orig_p": self.orig[1],
+            "id.resp_h": _addr(self.resp[0]), "id.resp_p": self.resp[1],
+            "conn_state": state, "history": ("D" if o else "") + ("d" if r else ""),
+            "orig_pkts": o, "resp_pkts": r,
+            "orig_bytes": self.payload_bytes[0], "resp_bytes": self.payload_bytes[1],
+            "orig_frame_bytes": self.frame_bytes[0], "resp_frame_bytes": self.frame_bytes[1],
+            "duration": _seconds(self.last_ts - self.first_ts), "irtt": None, "closed_by": None,
+            "time_wait": None, "orig_guessed": self.orig_guessed,
+            "first_frame": self.first_frame, "last_frame": self.last_frame,
+            "first_ts_ns": self.first_ts, "last_ts_ns": self.last_ts,
+        }
+
+
+def _addr(a: Any) -> str:
+    if isinstance(a, bytes):
+        import ipaddress
+        return str(ipaddress.ip_address(a))
+    return str(a)
+
+
+class UdpTable:
+    """All UDP conversations of a capture (small per-conversation state: kept until the end)."""
+
+    def __init__(self) -> None:
+        self.flows = FlowTable()
+        self.conversations: list[UdpConversation] = []
+
+    def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
+                 frame_len: int, count: bool = True) -> tuple[UdpConversation, int]:
+        """Count one datagram; return its conversation and direction (0 from the originator).
+
+        ``count=False`` only finds or numbers the conversation (a datagram quoted in an ICMP error)."""
+        key = (src, sport, dst, dport)
+        hit = self.flows.lookup(key)
+        if hit is None:
+            flip = _service_rank(sport) > _service_rank(dport)
+            orig, resp = ((dst, dport), (src, sport)) if flip else ((src, sport), (dst, dport))
+            conv = UdpConversation(len(self.conversations), orig, resp, ts, num, flip)
+            self.conversations.append(conv)
+            d = 1 if flip else 0
+            self.flows.add(key, conv, d)
+        else:
+            conv, d = hit
+        if not count:
+            return conv, d
+        conv.pkts[d] += 1
+        conv.frame_bytes[d] += frame_len
+        conv.payload_bytes[d] += payload_len
+        conv.last_ts = ts
+        conv.last_frame = num
+        return conv, d
+
+    def summaries(self) -> list[dict[str, Any]]:
+        return [c.summary() for c in self.conversations]

@@ -1,0 +1,455 @@
+"""The analysis chain that capture files and live capture share: decode -> IP defragmentation -> flow table
+and TCP analysis -> reassembly sinks.
+
+Usage::
+
+    pipe = Pipeline(sinks=[my_factory])
+    for pkt in pipe.run(frames):          # or analyze(frames, sinks=[my_factory])
+        ...                               # tcp.stream, tcp.seq, tcp.analysis.* are on pkt's tcp layer
+    pipe.finish()                         # end of input: sinks closed, summaries final
+    pipe.tcp_connections, pipe.udp_conversations, pipe.incomplete_datagrams
+
+Stages, in order, for each frame:
+
+1. :func:`analyzer.decode.decode`.
+2. IP fragments (:mod:`analyzer.flows.defrag`): a fragment loses any upper layer its first bytes let the
+   decoder read; the frame that completes a datagram comes out as a :class:`ReassembledPacket` whose upper
+   layers were decoded on the whole datagram (``pkt.frame`` holds the rebuilt bytes, ``pkt.wire_frame``
+   the frame as captured; the IP layer keeps the captured header's fields plus ``ip.fragment``,
+   ``ip.fragment.count`` and ``ip.reassembled.length``, or the ``ipv6.`` ones).
+3. UDP: ``udp.stream`` added; conversations counted (:class:`analyzer.flows.UdpTable`).
+4. TCP (:class:`analyzer.tcp.TcpTracker`): ``tcp.stream``, relative ``tcp.seq``/``tcp.ack``/``tcp.nxtseq``,
+   ``tcp.window_size`` and ``tcp.analysis.*`` are added to the packet's tcp layer in place; then the
+   connection's sinks receive reassembled bytes (a sink may add layers to the packet it is handed — DNS
+   over TCP does).
+
+Sink factories (``sinks=``) are called once per connection with the :class:`~analyzer.tcp.Connection` and
+return a sink or None; several sinks per connection are fanned out. DNS over TCP is always one of them
+(``dns_over_tcp=False`` turns it off); on its connections the decoder's per-segment DNS layers are replaced
+by the reassembled ones.
+"""
+
+from __future__ import annotations
+
+import gc
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from analyzer.capture.frame import Frame
+from analyzer.decode import decode
+from analyzer.decode.packet import Packet
+from analyzer.flows.defrag import Defragmenter
+from analyzer.flows.quick import address_pair, quick_headers
+from analyzer.flows.udp import UdpTable
+from analyzer.tcp.connection import Connection, TcpTracker
+from analyzer.tcp.dns import dns_sink_factory
+
+_TCP_HEAD = struct.Struct("!HHIIBBH").unpack_from
+_UDP_HEAD = struct.Struct("!HHH").unpack_from
+
+
+class ReassembledPacket(Packet):
+    """A packet decoded from a reassembled IP datagram: ``frame`` holds the rebuilt bytes (link header of the
+    completing frame, IP header, whole payload); ``wire_frame`` is the frame as captured."""
+
+    __slots__ = ("wire_frame",)
+
+
+class FanOutSink:
+    """Several sinks for one connection, each given every event."""
+
+    def __init__(self, sinks: list[Any]):
+        self.sinks = sinks
+
+    def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
+        for s in self.sinks:
+            s.data(direction, data, frame, ts_ns)
+
+    def gap(self, direction: int, nbytes: int) -> None:
+        for s in self.sinks:
+            s.gap(direction, nbytes)
+
+    def fin(self, direction: int) -> None:
+        for s in self.sinks:
+            s.fin(direction)
+
+    def rst(self, direction: int) -> None:
+        for s in self.sinks:
+            s.rst(direction)
+
+    def close(self) -> None:
+        for s in self.sinks:
+            s.close()
+
+
+SinkFactory = Callable[[Connection], Any]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the flow tables hold many long-lived objects without cycles,
+    which the collector would otherwise rescan over and over while they are built."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+class Pipeline:
+    """One analysis run: holds the flow tables, the defragmenter and, at the end, the connection table."""
+
+    def __init__(self, *, tcp: bool = True, sinks: SinkFactory | Iterable[SinkFactory] | None = None,
+                 dns_over_tcp: bool = True, analysis: bool = True, defragment: bool = True,
+                 tracker_options: dict[str, Any] | None = None):
+        if sinks is None:
+            factories: list[SinkFactory] = []
+        elif callable(sinks):
+            factories = [sinks]
+        else:
+            factories = list(sinks)
+        self.dns_over_tcp = dns_over_tcp and tcp
+        if self.dns_over_tcp:
+            factories.append(dns_sink_factory)
+        self.factories = factories
+        self.tcp = TcpTracker(analysis=analysis, sink_factory=self._sink_for if factories else None,
+                              **(tracker_options or {})) if tcp else None
+        self.udp = UdpTable()
+        self.defrag = Defragmenter() if defragment else None
+        self.frames = 0
+        self.first_ts_ns: int | None = None
+        self.finished = False
+        self._tcp_rows: list[dict[str, Any]] | None = None
+
+    # -- sinks ---------------------------------------------------------------------------------------
+    def _sink_for(self, conn: Connection) -> Any:
+        sinks = []
+        for factory in self.factories:
+            sink = factory(conn)
+            if sink is not None:
+                sinks.append(sink)
+        if not sinks:
+            return None
+        return sinks[0] if len(sinks) == 1 else FanOutSink(sinks)
+
+    # -- running -------------------------------------------------------------------------------------
+    def run(self, frames: Iterable[Frame]) -> Iterator[Packet]:
+        """Analyse frames one by one, yielding each packet with the fields of every stage; then finish."""
+        feed = self.feed
+        for frame in frames:
+            yield feed(frame)
+        self.finish()
+
+    def count(self, frames: Iterable[Frame]) -> Pipeline:
+        """Only the flow tables (no packets, no per-frame fields), for connection summaries: frames of the
+        common shapes are read headers-only (:mod:`analyzer.flows.quick`), the rest go through
+        :meth:`feed`; the tables come out the same. Finishes the pipeline."""
+        with gc_paused():
+            return self._count(frames)
+
+    def _count(self, frames: Iterable[Frame]) -> Pipeline:
+        tcp = self.tcp
+        segment = tcp.segment if tcp is not None else None
+        datagram = self.udp.datagram
+        feed = self.feed
+        n = 0
+        tcp_head = _TCP_HEAD
+        pair = address_pair
+        for frame in frames:
+            if n == 0 and self.first_ts_ns is None:
+                self.first_ts_ns = frame.ts_ns
+            n += 1
+            data = frame.data
+            # the commonest shape, inline: Ethernet, IPv4 without options or fragmentation, TCP
+            if (segment is not None and frame.linktype == 1 and len(data) >= 54 and data[12] == 8
+                    and data[13] == 0 and data[14] == 0x45 and data[23] == 6
+                    and not (data[20] & 0x3F or data[21])):
+                sport, dport, seq, ack, offres, flagbyte, window = tcp_head(data, 34)
+                hl = (offres >> 4) << 2
+                seglen = (data[16] << 8 | data[17]) - 20 - hl
+                if hl >= 20 and seglen >= 0 and len(data) >= 34 + hl:
+                    src, dst = pair(data[26:34])
+                    segment(frame.ts_ns, frame.number, src, sport, dst, dport, seq, ack,
+                            ((offres & 0x0F) << 8) | flagbyte, window, seglen,
+                            data[54:34 + hl] if flagbyte & 0x02 and hl > 20 else b"", b"", frame.origlen)
+                    continue
+            h = quick_headers(data, frame.linktype)
+            if h is None or (h[0] == "tcp" and segment is None):
+                self.frames += n - 1
+                n = 0
+                feed(frame)
+                continue
+            if h[0] == "tcp":
+                segment(frame.ts_ns, frame.number, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10],
+                        b"", frame.origlen)
+            else:
+                datagram(frame.ts_ns, frame.number, h[1], h[2], h[3], h[4], h[5], frame.origlen)
+        self.frames += n
+        return self.finish()
+
+    def feed(self, frame: Frame) -> Packet:
+        """One frame through every stage (live capture calls this directly)."""
+        self.frames += 1
+        if self.first_ts_ns is None:
+            self.first_ts_ns = frame.ts_ns
+        pkt = decode(frame)
+        layers = pkt.layers
+        ip_i = -1
+        tcp_l = udp_l = None
+        frag = False
+        for i, layer in enumerate(layers):
+            name = layer.name
+            if name == "ip" or name == "ipv6":
+                if tcp_l is None and udp_l is None:
+                    ip_i = i
+                    if name == "ip":
+                        f = layer.fields
+                        frag = bool(f.get("ip.flags.mf") or f.get("ip.frag_offset"))
+                    else:
+                        frag = False
+            elif name == "ipv6.fraghdr" and ip_i >= 0:
+                frag = True
+                break
+            elif name == "tcp":
+                tcp_l = layer
+                break
+            elif name == "udp":
+                udp_l = layer
+                break
+            elif name == "icmp" or name == "icmpv6":
+                # a quoted datagram inside an ICMP error: Wireshark still numbers its UDP conversation
+                for inner in range(i + 1, len(layers)):
+                    if layers[inner].name == "udp" and layers[inner - 1].name in ("ip", "ipv6"):
+                        self._udp(pkt, layers[inner - 1], layers[inner], count=False)
+                        break
+                break
+            elif frag and name != "ip" and name != "ipv6":
+                break
+        if frag and self.defrag is not None:
+            whole = self._fragment(pkt, ip_i)
+            if whole is None:
+                return pkt
+            pkt = whole
+            tcp_l = udp_l = None
+            for layer in pkt.layers[ip_i + 1:]:
+                if layer.name == "tcp":
+                    tcp_l = layer
+                    break
+                if layer.name == "udp":
+                    udp_l = layer
+                    break
+                if layer.name in ("icmp", "icmpv6", "ip", "ipv6"):
+                    break
+        if ip_i < 0:
+            return pkt
+        if tcp_l is not None and self.tcp is not None:
+            self._tcp(pkt, layers[ip_i] if pkt.layers is layers else pkt.layers[ip_i], tcp_l)
+        elif udp_l is not None:
+            self._udp(pkt, pkt.layers[ip_i], udp_l)
+        return pkt
+
+    def _tcp(self, pkt: Packet, ip_l: Any, tcp_l: Any) -> None:
+        f = tcp_l.fields
+        seglen = f.get("tcp.len")
+        if seglen is None or "tcp.seq_raw" not in f:
+            return      # a quoted or broken header: nothing to track
+        frame = pkt.frame
+        data = frame.data
+        off = tcp_l.offset
+        sport, dport, seq, ack, offres, flagbyte, window = _TCP_HEAD(data, off)
+        hdr_len = (offres >> 4) << 2
+        opts = data[off + 20:off + hdr_len] if hdr_len > 20 else b""
+        ipf = ip_l.fields
+        if ip_l.name == "ip":
+            src, dst = ipf["ip.src"], ipf["ip.dst"]
+        else:
+            src, dst = ipf["ipv6.src"], ipf["ipv6.dst"]
+        if self.dns_over_tcp and (sport == 53 or dport == 53):
+            self._drop_segment_dns(pkt)
+        wire = getattr(pkt, "wire_frame", None) or frame
+        self.tcp.segment(frame.ts_ns, frame.number, src, sport, dst, dport, seq, ack,
+                                    ((offres & 0x0F) << 8) | flagbyte, window, seglen, opts,
+                                    pkt.payload_bytes(), wire.origlen, pkt, f)
+        pkt._flat = None    # fields were added to a layer in place: drop the flattened cache
+
+    @staticmethod
+    def _drop_segment_dns(pkt: Packet) -> None:
+        """Remove the decoder's per-segment DNS layers: reassembly puts whole messages on the right frame."""
+        if not any(layer.name == "dns" for layer in pkt.layers):
+            if pkt.failure is not None and pkt.failure.layer == "dns":
+                pkt.failure = None
+            return
+        pkt.layers[:] = [layer for layer in pkt.layers if layer.name != "dns"]
+        pkt.notes[:] = [n for n in pkt.notes if n[0] != "dns"]
+        if pkt.failure is not None and pkt.failure.layer == "dns":
+            pkt.failure = None
+        pkt._flat = None
+
+    def _udp(self, pkt: Packet, ip_l: Any, udp_l: Any, count: bool = True) -> None:
+        frame = pkt.frame
+        data = frame.data
+        if udp_l.offset + 6 > len(data):
+            return
+        sport, dport, length = _UDP_HEAD(data, udp_l.offset)
+        ipf = ip_l.fields
+        if ip_l.name == "ip":
+            src, dst = ipf["ip.src"], ipf["ip.dst"]
+        else:
+            src, dst = ipf["ipv6.src"], ipf["ipv6.dst"]
+        wire = getattr(pkt, "wire_frame", None) or frame
+        conv, _d = self.udp.datagram(frame.ts_ns, frame.number, src, sport, dst, dport, max(length - 8, 0),
+                                     wire.origlen, count)
+        udp_l.fields["udp.stream"] = conv.stream
+        pkt._flat = None
+
+    # -- IP fragments --------------------------------------------------------------------------------
+    def _fragment(self, pkt: Packet, ip_i: int) -> Packet | None:
+        """File a fragment; return the reassembled packet when this frame completes a datagram."""
+        layers = pkt.layers
+        ip_l = layers[ip_i]
+        data = pkt.frame.data
+        frame = pkt.frame
+        if ip_l.name == "ip":
+            f = ip_l.fields
+            ihl = (data[ip_l.offset] & 0x0F) << 2
+            start = ip_l.offset + ihl
+            stop = min(ip_l.offset + f["ip.len"], len(data))
+            ident = data[ip_l.offset + 4:ip_l.offset + 6]
+            key = (4, f["ip.src"], f["ip.dst"], f["ip.proto"], ident)
+            offset = (int.from_bytes(data[ip_l.offset + 6:ip_l.offset + 8], "big") & 0x1FFF) << 3
+            more = bool(f.get("ip.flags.mf"))
+            header = ("ip", bytes(data[ip_l.offset:start]), 0)
+            cut = ip_i + 1
+        else:
+            fh_i = next(i for i in range(ip_i, len(layers)) if layers[i].name == "ipv6.fraghdr")
+            fh = layers[fh_i]
+            ff = fh.fields
+            start = fh.offset + 8
+            plen = ip_l.fields.get("ipv6.plen") or 0
+            stop = min(ip_l.offset + 40 + plen, len(data)) if plen else len(data)
+            key = (6, ip_l.fields["ipv6.src"], ip_l.fields["ipv6.dst"], ff["ipv6.fraghdr.ident"])
+            offset = ff["ipv6.fraghdr.offset"] << 3
+            more = bool(ff["ipv6.fraghdr.more"])
+            prev = layers[fh_i - 1]
+            patch = 6 if prev is ip_l else prev.offset - ip_l.offset
+            header = ("ipv6", bytes(data[ip_l.offset:fh.offset]), patch, ff["ipv6.fraghdr.nxt"])
+            cut = fh_i + 1
+        # the fragment's own upper layers (a first fragment's partial transport header) are not kept
+        if len(layers) > cut:
+            names = {layer.name for layer in layers[cut:]}
+            del layers[cut:]
+            pkt.notes[:] = [n for n in pkt.notes if n[0] not in names]
+            if pkt.failure is not None and pkt.failure.layer in names:
+                pkt.failure = None
+            pkt.payload = None
+            pkt._flat = None
+        if pkt.failure is not None:
+            return None
+        dgram = self.defrag.add(key, offset, more, bytes(data[start:stop]), frame.number, frame.ts_ns, header)
+        if dgram is None:
+            return None
+        h = dgram.header
+        if h[0] == "ip":
+            hdr = bytearray(h[1])
+            total = len(hdr) + len(dgram.payload)
+            hdr[2:4] = total.to_bytes(2, "big")
+            hdr[6] &= 0x40          # keep DF, clear MF and the offset
+            hdr[7] = 0
+            hdr[10:12] = b"\0\0"
+            hdr[10:12] = _ip_checksum(hdr).to_bytes(2, "big")
+        else:
+            hdr = bytearray(h[1])
+            hdr[h[2]] = h[3]
+            hdr[4:6] = (len(hdr) - 40 + len(dgram.payload)).to_bytes(2, "big")
+        rebuilt = bytes(data[:ip_l.offset]) + bytes(hdr) + dgram.payload
+        synthetic = Frame(frame.number, frame.ts_ns, len(rebuilt), frame.iface, frame.linktype, rebuilt)
+        whole = decode(synthetic)
+        out = ReassembledPacket(synthetic)
+        out.wire_frame = frame
+        out.layers = whole.layers
+        out.layers[0] = layers[0]                      # frame.* fields of the captured frame
+        new_ip = out.layers[ip_i]
+        fields = dict(ip_l.fields)
+        prefix = "ip" if h[0] == "ip" else "ipv6"
+        fields[prefix + ".fragment"] = list(dgram.frames)
+        fields[prefix + ".fragment.count"] = len(dgram.frames)
+        fields[prefix + ".reassembled.length"] = len(dgram.payload)
+        if dgram.overlap:
+            fields[prefix + ".fragment.overlap"] = 1
+        if dgram.conflict:
+            fields[prefix + ".fragment.overlap.conflict"] = 1
+            out.note(prefix, "warning", "overlapping fragments with conflicting data (first copy kept)")
+        new_ip.fields = fields
+        if h[0] == "ipv6" and layers[-1].name == "ipv6.fraghdr":
+            # the rebuilt datagram has no fragment header: show the captured one after the IPv6 layers
+            at = ip_i + 1
+            while at < len(out.layers) and out.layers[at].name.startswith("ipv6."):
+                at += 1
+            out.layers.insert(at, layers[-1])
+        keep = {layer.name for layer in out.layers[:ip_i + 1]}
+        out.notes = list(pkt.notes) + [n for n in whole.notes if n[0] not in keep]
+        out.failure = whole.failure
+        out.payload = whole.payload
+        return out
+
+    # -- the end -------------------------------------------------------------------------------------
+    def finish(self) -> Pipeline:
+        """End of input: close every connection's sinks and make the summaries final (idempotent)."""
+        if not self.finished:
+            self.finished = True
+            if self.tcp is not None:
+                self.tcp.finish()
+            if self.defrag is not None:
+                self.defrag.finish()
+        return self
+
+    @property
+    def tcp_connections(self) -> list[dict[str, Any]]:
+        """Summary rows of the TCP connections (final after :meth:`finish`)."""
+        if self.tcp is None:
+            return []
+        if self._tcp_rows is None or len(self._tcp_rows) != len(self.tcp.finished):
+            with gc_paused():
+                self._tcp_rows = self.tcp.summaries()
+        return self._tcp_rows
+
+    def tcp_rows(self, details: bool = True) -> list[dict[str, Any]]:
+        """Like :attr:`tcp_connections`; ``details=False`` leaves out the handshake/teardown facts (faster)."""
+        if details:
+            return self.tcp_connections
+        if self.tcp is None:
+            return []
+        with gc_paused():
+            return self.tcp.summaries(details=False)
+
+    @property
+    def udp_conversations(self) -> list[dict[str, Any]]:
+        return self.udp.summaries()
+
+    @property
+    def incomplete_datagrams(self) -> list[dict[str, Any]]:
+        return self.defrag.incomplete if self.defrag is not None else []
+
+
+def _ip_checksum(hdr: bytes) -> int:
+    total = sum(int.from_bytes(hdr[i:i + 2], "big") for i in range(0, len(hdr) - 1, 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def analyze(frames: Iterable[Frame], *, tcp: bool = True,
+            sinks: SinkFactory | Iterable[SinkFactory] | None = None,
+            pipeline: Pipeline | None = None, **options: Any) -> Iterator[Packet]:
+    """Run ``frames`` through the analysis chain, yielding each packet with every stage's fields.
+
+    Pass ``pipeline=Pipeline(...)`` to keep the connection table for reports after iterating (it is
+    finished when the frames run out); other keyword options go to :class:`Pipeline`.
+    """
+    pipe = pipeline if pipeline is not None else Pipeline(tcp=tcp, sinks=sinks, **options)
+    return pipe.run(frames)

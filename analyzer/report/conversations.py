@@ -1,0 +1,96 @@
+"""Text and JSON rows for ``analyzer conversations``: TCP connections and UDP conversations.
+
+Builders only (they return strings); the CLI prints. The table follows ``tshark -z conv,tcp`` (endpoints,
+frames and bytes each way, relative start, duration) with Zeek's state and history, the initial RTT and who
+closed. Addresses and everything else from packets go through :func:`analyzer.report.safe.visible`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from analyzer.report.safe import json_safe, visible
+
+# The keys every JSON line has (issue 3), in this order, then the details.
+JSON_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state", "history",
+             "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "duration", "irtt", "closed_by",
+             "time_wait")
+_INTERNAL = ("first_ts_ns", "last_ts_ns")
+
+
+def _endpoint(addr: str, port: int) -> str:
+    addr = visible(addr)
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def _size(n: int) -> str:
+    """Bytes as tshark's conversation table shows them."""
+    if n < 10_000:
+        return f"{n} bytes"
+    for unit, div in (("kB", 1000), ("MB", 1000 ** 2), ("GB", 1000 ** 3)):
+        if n < 10_000 * div or unit == "GB":
+            return f"{n // div} {unit}"
+    return f"{n} bytes"
+
+
+def _seconds_to_float(text: str | None) -> float | None:
+    return None if text is None else float(text)
+
+
+def json_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One JSON object per connection, issue 3's keys first (durations in seconds as numbers)."""
+    for row in rows:
+        obj = {key: row.get(key) for key in JSON_KEYS}
+        obj["duration"] = _seconds_to_float(row.get("duration"))
+        obj["irtt"] = _seconds_to_float(row.get("irtt"))
+        obj["ts"] = _seconds_to_float(row.get("ts"))
+        for key, value in row.items():
+            if key not in obj and key not in _INTERNAL:
+                obj[key] = value
+        yield json_safe(json.dumps(obj, ensure_ascii=False))
+
+
+def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None = None) -> str:
+    """The conversations of one protocol as a table (``orig -> resp`` is "->", as tshark's A -> B)."""
+    title = "TCP Conversations" if proto == "tcp" else "UDP Conversations"
+    rows = [r for r in rows if r["proto"] == proto]
+    if capture_start_ns is None:
+        capture_start_ns = min((r["first_ts_ns"] for r in rows), default=0)
+    w = max([21] + [len(_endpoint(r["id.orig_h"], r["id.orig_p"])) for r in rows]
+            + [len(_endpoint(r["id.resp_h"], r["id.resp_p"])) for r in rows])
+    sw = max([2] + [len(str(r["stream"])) for r in rows])
+    head = (f"{'#':<{sw}} {'Originator':<{w}}     {'Responder':<{w}} {'<- Frames':>9} {'Bytes':>11} "
+            f"{'-> Frames':>9} {'Bytes':>11} {'Total':>7} {'Bytes':>11} {'Rel Start':>12} {'Duration':>10}")
+    if proto == "tcp":
+        head += f"  {'State':<6} {'History':<16} {'iRTT':>9}  {'Closed':<6} {'TIME_WAIT':<9}"
+    else:
+        head += f"  {'State':<6} {'History':<16}"
+    lines = ["=" * len(head), title, "Filter:<No Filter>", head]
+    for r in rows:
+        o = _endpoint(r["id.orig_h"], r["id.orig_p"])
+        p = _endpoint(r["id.resp_h"], r["id.resp_p"])
+        rel = (r["first_ts_ns"] - capture_start_ns) / 1e9
+        fo, fr = r["orig_pkts"], r["resp_pkts"]
+        bo, br = r["orig_frame_bytes"], r["resp_frame_bytes"]
+        line = (f"{r['stream']:<{sw}} {o:<{w}} <-> {p:<{w}} {fr:>9} {_size(br):>11} {fo:>9} {_size(bo):>11} "
+                f"{fo + fr:>7} {_size(bo + br):>11} {rel:>12.9f} {float(r['duration']):>10.4f}")
+        guess = "?" if r.get("orig_guessed") else ""
+        if proto == "tcp":
+            irtt = f"{float(r['irtt']):.6f}" if r.get("irtt") else "-"
+            line += (f"  {r['conn_state'] + guess:<6} {visible(r['history']):<16} {irtt:>9}  "
+                     f"{r['closed_by'] or '-':<6} {r['time_wait'] or '-':<9}")
+        else:
+            line += f"  {r['conn_state'] + guess:<6} {r['history']:<16}"
+        lines.append(line)
+    lines.append("=" * len(head))
+    return "\n".join(lines)
+
+
+def legend() -> str:
+    """What the state column means (Zeek's conn_state), for the footer."""
+    from analyzer.tcp.state import CONN_STATE_MEANING
+
+    return "\n".join(f"  {k:<6} {v}" for k, v in CONN_STATE_MEANING.items()) + \
+        "\n  ?      originator guessed from the ports (the capture started mid-connection)"

@@ -1,0 +1,675 @@
+"""TCP connections: the tracker that owns the flow table, stream numbers, per-side state and the facts of
+each connection's handshake and teardown.
+
+Theory of operation
+-------------------
+:class:`TcpTracker` is sans-IO: :meth:`TcpTracker.segment` takes one segment as plain values (addresses,
+ports, raw sequence numbers, flags, window, lengths, option bytes, captured payload) and returns the
+:class:`Connection` and the direction (0: originator -> responder, 1: reverse); it fills ``out`` with the
+fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp.ack``/``tcp.nxtseq``,
+``tcp.analysis.*``; see :mod:`analyzer.tcp.analysis`).
+
+* One table entry per direction (``(src, sport, dst, dport) -> (connection, direction)``), so a lookup is a
+  single dict access and both directions reach the same connection.
+* Stream numbers follow Wireshark: in order of first appearance; a SYN (without ACK) whose sequence number
+  differs from the one its sender's side already has starts a new stream, flagged
+  ``tcp.analysis.reused_ports`` (Wireshark 4.0 does this whether or not the old connection had closed).
+* Originator: the sender of the SYN; the receiver of a SYN-ACK seen first (history starts with ``^``);
+  otherwise a guess from the ports (the side on a well-known port, < 1024, or else on the lower port when
+  only one is in the ephemeral range 49152-65535, is the responder), said in ``orig_guessed``.
+* Per side: Zeek's endpoint state and the RFC 793 state, moved only by the tables of
+  :mod:`analyzer.tcp.state`; counters; the SYN options; FIN and RST facts.
+* Memory: a connection that has closed (both FINs acknowledged, or a RST) and stayed idle for
+  ``closed_linger_ns`` of packet time, or any connection idle for ``idle_timeout_ns``, is finished: its
+  sink is closed and only a summary row (a dict) is kept. :meth:`TcpTracker.finish` finishes the rest.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from analyzer.flows.table import FlowTable
+from analyzer.tcp import state as S
+from analyzer.tcp.analysis import (
+    A_REUSED_PORTS,
+    ACK,
+    FIN,
+    RST,
+    SYN,
+    ConnAnalysis,
+    SeqState,
+    analyze,
+    seconds,
+    window_scaling_on_syn,
+)
+from analyzer.tcp.options import SynOptions, parse_syn_options, sack_blocks
+from analyzer.tcp.reassembly import StreamReassembler
+
+M32 = 0xFFFFFFFF
+HALF = 0x80000000
+ORIG, RESP = 0, 1
+LINUX_TIME_WAIT_NS = 60_000_000_000     # 2MSL as Linux implements it (TCP_TIMEWAIT_LEN)
+_LOG_MARKS = frozenset(10 ** k for k in range(12))
+_RFC = S.RFC
+_ENDPOINT = S.ENDPOINT
+_ESTABLISHED = S.ESTABLISHED
+
+
+class Side:
+    """One endpoint of a connection: what it sent and the state it is in."""
+
+    __slots__ = (
+        "addr",
+        "data_after_peer_fin",
+        "data_base",
+        "endpoint",
+        "fin_acked_frame",
+        "fin_acked_ts",
+        "fin_frame",
+        "fin_seq",
+        "fin_ts",
+        "first_ts",
+        "frame_bytes",
+        "isn",
+        "last_ts",
+        "max_end",
+        "payload_bytes",
+        "pkts",
+        "port",
+        "reasm",
+        "retransmissions",
+        "rfc",
+        "rst_frame",
+        "rst_in_state",
+        "rst_ts",
+        "sa",
+        "syn_acked_frame",
+        "syn_frame",
+        "syn_opts",
+        "syn_ts",
+        "time_wait_frame",
+        "time_wait_ts",
+        "zero_windows",
+    )
+
+    def __init__(self, addr: Any, port: int):
+        self.addr = addr
+        self.port = port
+        self.sa = SeqState()
+        self.endpoint = S.INACTIVE
+        self.rfc = S.R_CLOSED
+        self.pkts = 0
+        self.frame_bytes = 0
+        self.payload_bytes = 0
+        self.first_ts = 0
+        self.last_ts = 0
+        self.isn: int | None = None
+        self.syn_opts: SynOptions | None = None
+        self.syn_frame = 0
+        self.syn_ts = 0
+        self.syn_acked_frame = 0
+        self.fin_seq: int | None = None
+        self.fin_frame = 0
+        self.fin_ts = 0
+        self.fin_acked_frame = 0
+        self.fin_acked_ts = 0
+        self.rst_frame = 0
+        self.rst_ts = 0
+        self.rst_in_state = ""
+        self.time_wait_frame = 0
+        self.time_wait_ts = 0
+        self.data_base: int | None = None
+        self.max_end: int | None = None
+        self.reasm: StreamReassembler | None = None
+        self.data_after_peer_fin = 0
+        self.zero_windows = 0
+        self.retransmissions = 0
+
+    def unique_payload(self) -> int:
+        """Payload bytes by sequence numbers (Zeek's orig_bytes/resp_bytes)."""
+        if self.max_end is None or self.data_base is None:
+            return 0
+        d = (self.max_end - self.data_base) & M32
+        return d if d < HALF else 0
+
+
+class Connection:
+    """Both sides of one TCP connection (one ``tcp.stream``)."""
+
+    __slots__ = (
+        "_counts",
+        "_once",
+        "_seqs",
+        "ca",
+        "finished",
+        "first_fin",
+        "first_frame",
+        "first_ts",
+        "flipped",
+        "handshake_ack_frame",
+        "handshake_ack_ts",
+        "history",
+        "last_frame",
+        "last_ts",
+        "orig_guessed",
+        "port_reuse",
+        "resets",
+        "sides",
+        "simultaneous_open",
+        "sink",
+        "stream",
+        "synack_frame",
+        "synack_ts",
+    )
+
+    def __init__(self, stream: int, orig: Side, resp: Side, ts: int, frame: int):
+        self.stream = stream
+        self.sides = (orig, resp)
+        self.orig_guessed = False
+        self.flipped = False
+        self.ca = ConnAnalysis()
+        self.history: list[str] = []
+        self._once: set[str] = set()
+        self._counts: dict[str, int] = {}
+        self._seqs: dict[str, int] = {}
+        self.simultaneous_open = False
+        self.first_fin = -1               # side that sent the first FIN (the active closer)
+        self.port_reuse = False
+        self.first_ts = ts
+        self.last_ts = ts
+        self.first_frame = frame
+        self.last_frame = frame
+        self.sink: Any = None
+        self.handshake_ack_frame = 0
+        self.handshake_ack_ts = 0
+        self.synack_frame = 0
+        self.synack_ts = 0
+        self.resets = 0
+        self.finished = False
+
+    @property
+    def orig(self) -> Side:
+        return self.sides[0]
+
+    @property
+    def resp(self) -> Side:
+        return self.sides[1]
+
+    def letter(self, d: int, ch: str, seq: int = 0) -> None:
+        """Record a history letter for direction ``d`` by Zeek's repetition rules."""
+        key = ch.upper() if d == 0 else ch
+        if ch in S.ONCE:
+            if key in self._once:
+                return
+            self._once.add(key)
+        elif ch in S.PER_SEQ:
+            if self._seqs.get(key) == seq:
+                return
+            self._seqs[key] = seq
+        else:
+            n = self._counts.get(key, 0) + 1
+            self._counts[key] = n
+            if n not in _LOG_MARKS:
+                return
+        self.history.append(key)
+
+    @property
+    def closed(self) -> bool:
+        """Both FINs acknowledged, or a RST seen."""
+        o, r = self.sides
+        return bool(self.resets or (o.fin_acked_frame and r.fin_acked_frame))
+
+    def conn_state(self) -> str:
+        return S.conn_state(self.sides[0].endpoint, self.sides[1].endpoint)
+
+    def summary(self) -> dict[str, Any]:
+        """The connection as one report row (Zeek conn.log names plus handshake/teardown details)."""
+        return summarize(self)
+
+
+def _rfc(side: Side, event: str) -> None:
+    new = _RFC[side.rfc].get(event)
+    if new is not None:
+        side.rfc = new
+
+
+class TcpTracker:
+    """The TCP flow table: connections by 4-tuple, stream numbers, per-frame analysis."""
+
+    def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
+                 closed_linger_ns: int = 120_000_000_000, idle_timeout_ns: int = 3_600_000_000_000,
+                 max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
+                 on_finish: Callable[[Connection], None] | None = None):
+        self.analysis = analysis
+        self.sink_factory = sink_factory
+        self.closed_linger_ns = closed_linger_ns
+        self.idle_timeout_ns = idle_timeout_ns
+        self.max_held = max_held
+        self.reassembly_timeout_ns = reassembly_timeout_ns
+        self.on_finish = on_finish
+        self.flows = FlowTable()
+        self.finished: list[Connection] = []     # finished connections (compact), in finishing order
+        self.next_stream = 0
+        self._seen_keys: OrderedDict[tuple, int] = OrderedDict()  # finished 4-tuples -> base seq (port reuse)
+        self._next_expire = 0
+
+    # -- the per-segment entry point -----------------------------------------------------------------
+    def segment(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, seq: int, ack: int,
+                flags: int, raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int,
+                handle: Any = None, out: dict[str, Any] | None = None) -> tuple[Connection, int]:
+        if ts >= self._next_expire:
+            self.expire(ts)
+        key = (src, sport, dst, dport)
+        hit = self.flows.lookup(key)
+        if hit is not None and out is None and not flags & 0x07:
+            # fast path (counting only): an ACK/data segment of an established connection whose peer has
+            # neither an unacknowledged SYN nor a FIN: no state or handshake fact can change
+            conn, d = hit
+            me = conn.sides[d]
+            peer = conn.sides[1 - d]
+            if (me.endpoint is _ESTABLISHED and conn.sink is None and peer.fin_seq is None
+                    and peer.syn_acked_frame and peer.data_base is not None):
+                conn.last_ts = ts
+                conn.last_frame = num
+                me.pkts += 1
+                me.frame_bytes += frame_len
+                me.payload_bytes += seglen
+                me.last_ts = ts
+                ca = conn.ca
+                if flags & ACK:
+                    if ca.mru_syn and not ca.first_rtt:
+                        ca.first_rtt = ts - ca.mru_syn or 1
+                    seen = peer.max_end if peer.max_end is not None else peer.data_base
+                    if 0 < ((ack - seen) & M32) < HALF:
+                        conn.letter(1 - d, "g")
+                    if not seglen and ("A" if d == 0 else "a") not in conn._once:
+                        conn.letter(d, "a")
+                if seglen:
+                    end = (seq + seglen) & M32
+                    m = me.max_end
+                    if m is None:
+                        me.max_end = end
+                    elif ((seq - m) & M32) >= HALF:
+                        conn.letter(d, "t")
+                        me.retransmissions += 1
+                        if 0 < ((end - m) & M32) < HALF:
+                            me.max_end = end
+                    else:
+                        me.max_end = end
+                    if ("D" if d == 0 else "d") not in conn._once:
+                        conn.letter(d, "d")
+                if raw_window == 0:
+                    me.zero_windows += 1
+                    conn.letter(d, "w")
+                return conn, d
+        reused = False
+        if hit is None:
+            conn, d = self._new(key, flags, ts, num)
+            if flags & (SYN | ACK) == SYN and key in self._seen_keys and self._seen_keys[key] != seq:
+                reused = True
+        else:
+            conn, d = hit
+            if flags & (SYN | ACK) == SYN:
+                base = conn.sides[d].sa.base_seq
+                if base is not None and base != seq:
+                    self._finish(conn)
+                    conn, d = self._new(key, flags, ts, num)
+                    reused = True
+        if reused:
+            conn.port_reuse = True
+        me = conn.sides[d]
+        peer = conn.sides[1 - d]
+        conn.last_ts = ts
+        conn.last_frame = num
+        if not me.pkts:
+            me.first_ts = ts
+        me.pkts += 1
+        me.frame_bytes += frame_len
+        me.payload_bytes += seglen
+        me.last_ts = ts
+
+        # -- Wireshark analysis (or just the initial RTT) ------------------------------------------
+        if flags & SYN and (me.syn_opts is None or not me.syn_frame):
+            me.syn_opts = parse_syn_options(opts) if opts else SynOptions()
+            if flags & ACK:
+                window_scaling_on_syn(me.sa, peer.sa, me.syn_opts.wscale, True)
+            else:
+                window_scaling_on_syn(me.sa, peer.sa, me.syn_opts.wscale, False)
+        if out is not None:
+            out["tcp.stream"] = conn.stream
+        if out is not None and self.analysis:
+            me.sa.sack = sack_blocks(opts) if opts else ()
+            analyze(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out,
+                    A_REUSED_PORTS if reused else 0)
+        else:
+            if me.sa.base_seq is None:      # what port reuse is judged by (analysis sets it otherwise)
+                me.sa.base_seq = seq if flags & SYN else (seq - 1) & M32
+            ca = conn.ca
+            if flags & (SYN | ACK) == ACK:
+                if ca.mru_syn and not ca.first_rtt:
+                    ca.first_rtt = ts - ca.mru_syn or 1
+            elif flags & (SYN | ACK) == SYN:
+                ca.mru_syn = ts
+
+        # -- handshake facts and states ------------------------------------------------------------
+        if flags & ACK:
+            if peer.isn is not None and not peer.syn_acked_frame and 0 <= ((ack - peer.isn - 1) & M32) < HALF:
+                peer.syn_acked_frame = num
+                _rfc(peer, "syn_acked")
+                if not flags & SYN and not conn.handshake_ack_frame and d == 0:
+                    conn.handshake_ack_frame = num
+                    conn.handshake_ack_ts = ts
+            if peer.fin_seq is not None and not peer.fin_acked_frame \
+                    and 0 <= ((ack - peer.fin_seq - 1) & M32) < HALF:
+                peer.fin_acked_frame = num
+                peer.fin_acked_ts = ts
+                old_me, old_peer = me.rfc, peer.rfc
+                _rfc(me, "rcv_fin")
+                _rfc(peer, "fin_acked")
+                if me.rfc == S.R_TIME_WAIT and old_me != S.R_TIME_WAIT:
+                    me.time_wait_frame, me.time_wait_ts = num, ts
+                if peer.rfc == S.R_TIME_WAIT and old_peer != S.R_TIME_WAIT:
+                    peer.time_wait_frame, peer.time_wait_ts = num, ts
+        if flags & SYN:
+            if flags & ACK:
+                _rfc(me, "snd_synack")
+                me.endpoint = _ENDPOINT[me.endpoint].get("synack", me.endpoint)
+                conn.letter(d, "h", seq)
+                if not conn.synack_frame:
+                    conn.synack_frame, conn.synack_ts = num, ts
+            else:
+                _rfc(me, "snd_syn")
+                me.endpoint = _ENDPOINT[me.endpoint].get("syn", me.endpoint)
+                conn.letter(d, "s", seq)
+                if peer.syn_frame and not peer.syn_acked_frame and peer.isn is not None and not flags & ACK \
+                        and me.isn is None:
+                    conn.simultaneous_open = True
+            if me.isn is None:
+                me.isn = seq
+                me.syn_frame, me.syn_ts = num, ts
+                me.data_base = (seq + 1) & M32
+            if flags & (FIN | RST):
+                conn.letter(d, "q")
+                if flags & RST:
+                    conn.letter(d, "i")
+        elif not flags & (FIN | RST):
+            if me.endpoint is not _ESTABLISHED:
+                me.endpoint = _ENDPOINT[me.endpoint].get("ack", me.endpoint)
+                if me.rfc == S.R_CLOSED:
+                    _rfc(me, "snd_data")
+            if not seglen and flags & ACK and ("A" if d == 0 else "a") not in conn._once:
+                conn.letter(d, "a")
+        if seglen:
+            if me.data_base is None:
+                me.data_base = seq
+            end = (seq + seglen) & M32
+            new_data = True
+            if me.max_end is not None and ((seq - me.max_end) & M32) >= HALF:   # resent (or reordered)
+                conn.letter(d, "t")
+                me.retransmissions += 1
+                new_data = 0 < ((end - me.max_end) & M32) < HALF
+            if new_data:
+                me.max_end = end
+                if peer.fin_frame and not flags & RST:
+                    me.data_after_peer_fin += 1
+            if ("D" if d == 0 else "d") not in conn._once:
+                conn.letter(d, "d")
+        if flags & FIN:
+            conn.letter(d, "f", seq)
+            fin_seq = (seq + seglen) & M32
+            if me.fin_seq is None:
+                me.fin_seq = fin_seq
+                me.fin_frame, me.fin_ts = num, ts
+                if conn.first_fin < 0:
+                    conn.first_fin = d
+                _rfc(me, "snd_fin")
+                me.endpoint = _ENDPOINT[me.endpoint].get("fin", me.endpoint)
+        if flags & RST:
+            conn.letter(d, "r", seq)
+            conn.resets += 1
+            if not me.rst_frame:
+                me.rst_frame, me.rst_ts, me.rst_in_state = num, ts, me.rfc
+            me.endpoint = _ENDPOINT[me.endpoint].get("rst", me.endpoint)
+            _rfc(me, "snd_rst")
+            _rfc(peer, "rcv_rst")
+        if raw_window == 0 and not flags & RST:
+            me.zero_windows += 1
+            conn.letter(d, "w")
+        if flags & ACK and peer.data_base is not None:
+            # a content gap: the receiver acknowledges bytes of the peer that the capture never showed
+            seen = peer.max_end if peer.max_end is not None else peer.data_base
+            if peer.fin_seq is not None:
+                seen = (peer.fin_seq + 1) & M32
+            if 0 < ((ack - seen) & M32) < HALF:
+                conn.letter(1 - d, "g")
+
+        # -- reassembly ----------------------------------------------------------------------------
+        if conn.sink is not None:
+            r = me.reasm
+            if r is None:
+                r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
+                                                 timeout_ns=self.reassembly_timeout_ns)
+            if flags & SYN:
+                r.syn(seq)
+            if seglen or flags & FIN:
+                r.segment(seq, payload, seglen, bool(flags & FIN), handle, ts)
+            if flags & ACK and peer.reasm is not None:
+                peer.reasm.acked(ack, handle, ts)
+            if flags & RST:
+                r.rst()
+        return conn, d
+
+    # -- connection life ---------------------------------------------------------------------------
+    def _new(self, key: tuple, flags: int, ts: int, num: int) -> tuple[Connection, int]:
+        src, sport, dst, dport = key
+        guessed = False
+        if flags & (SYN | ACK) == SYN:
+            d = 0
+        elif flags & (SYN | ACK) == SYN | ACK:
+            d = 1
+        else:
+            d = 1 if _service_rank(sport) > _service_rank(dport) else 0
+            guessed = True
+        a, b = Side(src, sport), Side(dst, dport)
+        orig, resp = (a, b) if d == 0 else (b, a)
+        conn = Connection(self.next_stream, orig, resp, ts, num)
+        self.next_stream += 1
+        conn.orig_guessed = guessed
+        if d == 1:
+            conn.flipped = True
+            conn.history.append("^")
+        self.flows.add(key, conn, d)
+        if self.sink_factory is not None:
+            conn.sink = self.sink_factory(conn)
+        return conn, d
+
+    def _finish(self, conn: Connection) -> None:
+        """Close the sink, free the heavy state, keep the compact connection for its summary row."""
+        if conn.finished:
+            return
+        conn.finished = True
+        o, r = conn.sides
+        if conn.sink is not None:
+            for side in conn.sides:
+                if side.reasm is not None:
+                    side.reasm.close()
+                    side.reasm.sink = None
+            conn.sink.close()
+        self.finished.append(conn)
+        for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
+            if self.flows.lookup(key) is not None and conn.sides[d].sa.base_seq is not None:
+                self._seen_keys[key] = conn.sides[d].sa.base_seq
+        self.flows.remove((o.addr, o.port, r.addr, r.port), conn)
+        while len(self._seen_keys) > 65536:
+            self._seen_keys.popitem(last=False)
+        for side in conn.sides:
+            side.sa = None          # the analysis state and its unacknowledged segments
+        conn._once = conn._counts = conn._seqs = None
+        conn.sink = None
+        if self.on_finish is not None:
+            self.on_finish(conn)
+
+    def expire(self, now: int) -> None:
+        """Finish connections idle long enough (packet time): closed ones after ``closed_linger_ns``,
+        any after ``idle_timeout_ns``."""
+        self._next_expire = now + 10_000_000_000
+        linger, idle = self.closed_linger_ns, self.idle_timeout_ns
+        done = [conn for conn in self.flows.entries()
+                if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)]
+        for conn in sorted(done, key=_stream_of):
+            self._finish(conn)
+
+    def finish(self) -> list[dict[str, Any]]:
+        """End of capture: finish every connection; return all summary rows in stream order."""
+        for conn in sorted(self.flows.entries(), key=_stream_of):
+            self._finish(conn)
+        self.finished.sort(key=_stream_of)
+        return self.summaries()
+
+    def summaries(self, details: bool = True) -> list[dict[str, Any]]:
+        """Summary rows of the finished connections, in stream order (``details``: with the handshake,
+        teardown and reset facts)."""
+        return [summarize(conn, details) for conn in sorted(self.finished, key=_stream_of)]
+
+    def connections(self) -> list[Connection]:
+        """The connections still in the table (not yet finished), in stream order."""
+        return sorted(self.flows.entries(), key=_stream_of)
+
+
+def _stream_of(conn: Connection) -> int:
+    return conn.stream
+
+
+def _service_rank(port: int) -> int:
+    """How much a port looks like a server's: well-known 2, registered 1, ephemeral 0."""
+    if port < 1024:
+        return 2
+    if port < 49152:
+        return 1
+    return 0
+
+
+# -- summaries ---------------------------------------------------------------------------------------
+def _side_name(d: int) -> str:
+    return "orig" if d == 0 else "resp"
+
+
+def summarize(conn: Connection, details: bool = True) -> dict[str, Any]:
+    """One connection as a report row: Zeek conn.log names, tshark-like counters, handshake/teardown."""
+    o, r = conn.sides
+    tw = [d for d in (0, 1) if conn.sides[d].rfc == S.R_TIME_WAIT]
+    time_wait = None if not tw else ("both" if len(tw) == 2 else _side_name(tw[0]))
+    row: dict[str, Any] = {
+        "proto": "tcp",
+        "stream": conn.stream,
+        "ts": seconds(conn.first_ts),
+        "id.orig_h": _addr(o.addr), "id.orig_p": o.port,
+        "id.resp_h": _addr(r.addr), "id.resp_p": r.port,
+        "conn_state": conn.conn_state(),
+        "history": "".join(conn.history),
+        "orig_pkts": o.pkts, "resp_pkts": r.pkts,
+        "orig_bytes": o.unique_payload(), "resp_bytes": r.unique_payload(),
+        "orig_frame_bytes": o.frame_bytes, "resp_frame_bytes": r.frame_bytes,
+        "duration": seconds(conn.last_ts - conn.first_ts),
+        "irtt": seconds(conn.ca.first_rtt) if conn.ca.first_rtt else None,
+        "closed_by": None if conn.first_fin < 0 else _side_name(conn.first_fin),
+        "time_wait": time_wait,
+        "orig_state": o.rfc, "resp_state": r.rfc,
+        "orig_guessed": conn.orig_guessed,
+        "port_reuse": conn.port_reuse,
+        "first_frame": conn.first_frame, "last_frame": conn.last_frame,
+        "first_ts_ns": conn.first_ts, "last_ts_ns": conn.last_ts,
+    }
+    if not details:
+        return row
+    row["handshake"] = _handshake(conn)
+    row["teardown"] = _teardown(conn, tw)
+    row["resets"] = _resets(conn)
+    # segments whose data starts below the highest byte already seen (resent or reordered)
+    row["orig_retransmissions"], row["resp_retransmissions"] = o.retransmissions, r.retransmissions
+    row["orig_zero_windows"], row["resp_zero_windows"] = o.zero_windows, r.zero_windows
+    row["open_at_end"] = not conn.closed
+    for name, side in (("orig", o), ("resp", r)):
+        row[name + "_payload_bytes"] = side.payload_bytes        # every payload byte sent, resent ones too
+        row[name + "_first_ts"] = seconds(side.first_ts) if side.pkts else None
+        row[name + "_last_ts"] = seconds(side.last_ts) if side.pkts else None
+    if o.reasm is not None or r.reasm is not None:
+        row["gaps"] = {"orig": o.reasm.gap_bytes if o.reasm else 0, "resp": r.reasm.gap_bytes if r.reasm else 0}
+    return row
+
+
+def _addr(a: Any) -> str:
+    if isinstance(a, bytes):
+        import ipaddress
+        return str(ipaddress.ip_address(a))
+    return str(a)
+
+
+def _handshake(conn: Connection) -> dict[str, Any]:
+    o, r = conn.sides
+    hs: dict[str, Any] = {
+        "syn_frame": o.syn_frame or None, "syn_ts": seconds(o.syn_ts) if o.syn_frame else None,
+        "synack_frame": conn.synack_frame or None,
+        "synack_ts": seconds(conn.synack_ts) if conn.synack_frame else None,
+        "ack_frame": conn.handshake_ack_frame or None,
+        "ack_ts": seconds(conn.handshake_ack_ts) if conn.handshake_ack_frame else None,
+        "simultaneous_open": conn.simultaneous_open,
+        "orig_isn": o.isn, "resp_isn": r.isn,
+        "complete": bool(o.syn_frame and r.syn_frame and o.syn_acked_frame and r.syn_acked_frame),
+    }
+    for name, side in (("orig", o), ("resp", r)):
+        if side.syn_opts is not None:
+            hs[name + "_options"] = side.syn_opts.as_dict()
+    ws_o = o.syn_opts.wscale if o.syn_opts else None
+    ws_r = r.syn_opts.wscale if r.syn_opts else None
+    hs["window_scaling"] = ws_o is not None and ws_r is not None
+    hs["sack"] = bool(o.syn_opts and r.syn_opts and o.syn_opts.sack_perm and r.syn_opts.sack_perm)
+    hs["timestamps"] = bool(o.syn_opts and r.syn_opts and o.syn_opts.timestamps and r.syn_opts.timestamps)
+    mss = [s.syn_opts.mss for s in (o, r) if s.syn_opts and s.syn_opts.mss]
+    hs["mss"] = min(mss) if mss else None
+    return hs
+
+
+def _teardown(conn: Connection, tw: list[int]) -> dict[str, Any] | None:
+    if conn.first_fin < 0:
+        return None
+    a = conn.sides[conn.first_fin]
+    b = conn.sides[1 - conn.first_fin]
+    rst = [side.rst_frame for side in (a, b) if side.rst_frame and side.rst_frame > a.fin_frame]
+    if rst and (not b.fin_frame or min(rst) < b.fin_frame or not b.fin_acked_frame):
+        kind = "aborted by reset after the first FIN"
+    elif b.fin_frame == 0:
+        kind = "half-close" if b.data_after_peer_fin else "one FIN"
+    elif a.fin_acked_frame and a.fin_acked_frame == b.fin_frame:
+        kind = "three-way (FIN+ACK piggy-backed)"
+    elif a.fin_acked_frame and a.fin_acked_frame < b.fin_frame:
+        kind = "four-way"
+    else:
+        kind = "simultaneous close"
+    td: dict[str, Any] = {
+        "active_closer": _side_name(conn.first_fin),
+        "kind": kind,
+        "half_close": bool(b.data_after_peer_fin),
+        "data_after_fin": b.data_after_peer_fin,
+        "first_fin_frame": a.fin_frame, "first_fin_ts": seconds(a.fin_ts),
+        "first_fin_acked_frame": a.fin_acked_frame or None,
+        "second_fin_frame": b.fin_frame or None, "second_fin_ts": seconds(b.fin_ts) if b.fin_frame else None,
+        "second_fin_acked_frame": b.fin_acked_frame or None,
+    }
+    for d in tw:
+        side = conn.sides[d]
+        td[_side_name(d) + "_time_wait_from_frame"] = side.time_wait_frame
+        td[_side_name(d) + "_time_wait_until"] = seconds(side.time_wait_ts + LINUX_TIME_WAIT_NS)
+    return td
+
+
+def _resets(conn: Connection) -> list[dict[str, Any]]:
+    out = []
+    for d in (0, 1):
+        side = conn.sides[d]
+        if side.rst_frame:
+            out.append({"by": _side_name(d), "frame": side.rst_frame, "ts": seconds(side.rst_ts),
+                        "state": side.rst_in_state})
+    return out

@@ -1,0 +1,35 @@
+"""Shared helpers for the TCP/flow tests: crafted captures (built once per session) and pipeline runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "fixtures" / "tcp"))
+
+import craft
+
+from analyzer.capture import open_capture
+from analyzer.pipeline import Pipeline
+
+
+def run(path: Path, **options: Any) -> tuple[Pipeline, list]:
+    """Run a capture through the full pipeline; return it (finished) and the packets."""
+    pipe = Pipeline(**options)
+    with open_capture(path) as reader:
+        packets = list(pipe.run(reader))
+    return pipe, packets
+
+
+def count(path: Path) -> Pipeline:
+    """The conversations fast path."""
+    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    with open_capture(path) as reader:
+        pipe.count(reader)
+    return pipe
+
+
+def build_crafted(folder: Path) -> dict[str, Path]:
+    return craft.build(folder)

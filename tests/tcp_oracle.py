@@ -1,0 +1,64 @@
+"""Helpers for comparing the TCP analysis with tshark (the oracle), frame by frame."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+TSHARK = shutil.which("tshark")
+
+FIELDS = ["tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.nxtseq",
+          "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+          "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order", "tcp.analysis.duplicate_ack",
+          "tcp.analysis.duplicate_ack_num", "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment",
+          "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
+          "tcp.analysis.window_full", "tcp.analysis.window_update", "tcp.analysis.keep_alive",
+          "tcp.analysis.keep_alive_ack", "tcp.analysis.reused_ports", "tcp.analysis.ack_rtt",
+          "tcp.analysis.acks_frame", "tcp.analysis.initial_rtt", "tcp.analysis.bytes_in_flight",
+          "tcp.window_size", "udp.stream"]
+
+
+def tshark_rows(path: Path, fields: list[str] = FIELDS, occurrence: str = "f") -> dict[int, dict[str, str]]:
+    """frame number -> {field: text} as ``tshark -T fields`` prints it (empty fields left out)."""
+    cmd = [TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", f"occurrence={occurrence}", "-e",
+           "frame.number"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        rows[int(parts[0])] = {f: v for f, v in zip(fields, parts[1:]) if v != ""}
+    return rows
+
+
+def our_rows(path: Path, fields: list[str] = FIELDS) -> dict[int, dict[str, str]]:
+    from analyzer.capture import open_capture
+    from analyzer.pipeline import analyze
+
+    rows = {}
+    with open_capture(path) as reader:
+        for pkt in analyze(reader):
+            layer = pkt.layer("tcp") or pkt.layer("udp")
+            got = {}
+            if layer is not None:
+                for f in fields:
+                    v = layer.fields.get(f)
+                    if v is not None and not (f == "tcp.seq" and "tcp.seq_raw" not in layer.fields):
+                        got[f] = str(v)
+            rows[pkt.frame.number] = got
+    return rows
+
+
+def differences(path: Path, fields: list[str] = FIELDS) -> list[tuple[int, str, str | None, str | None]]:
+    theirs = tshark_rows(path, fields)
+    ours = our_rows(path, fields)
+    diffs = []
+    for num in sorted(set(theirs) | set(ours)):
+        t, o = theirs.get(num, {}), ours.get(num, {})
+        for f in fields:
+            if t.get(f) != o.get(f):
+                diffs.append((num, f, t.get(f), o.get(f)))
+    return diffs
