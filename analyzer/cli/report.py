@@ -1,0 +1,37 @@
+"""``analyzer report FILE -o OUT.html``: one self-contained HTML page (no network needed to view it) with
+each page fetch's steps and explanations, an SVG waterfall and an SVG ladder diagram."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli.main import main
+from analyzer.cli.timeline import load_timeline, selection_options
+from analyzer.report.html import html_report
+from analyzer.timeline.texts import LANGS
+
+
+@main.command("report")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write ('-' for stdout).")
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+              help="Language of the explanations.")
+@selection_options
+def report(file: str, output: str, lang: str, host: str | None, url: str | None, client: str | None) -> None:
+    """Write an HTML report of the page fetches in FILE: timeline, waterfall, ladder diagram."""
+    tl = load_timeline(file, lang, host, url, client)
+    page = html_report(tl, source=file)
+    if output == "-":
+        click.echo(page)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(page)
+    except OSError as err:
+        click.echo(f"analyzer: {output}: {err.strerror or err}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{output}: {len(tl.fetches)} page fetch(es)", err=True)

@@ -1,0 +1,52 @@
+"""``analyzer timeline FILE``: each page fetch of a capture step by step (ARP, DNS, the TCP handshake, the
+HTTP requests and responses of the page, the teardown), with a summary, a waterfall and a ladder diagram.
+
+``--json`` prints one JSON object ``{"fetches": [...]}``; ``--lang zh`` explains in Chinese; ``--host``,
+``--url`` and ``--client`` select fetches. How requests are grouped into fetches: see
+:mod:`analyzer.timeline.build`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from analyzer.cli._common import capture
+from analyzer.cli.main import main
+from analyzer.report.safe import json_safe
+from analyzer.report.timeline_text import render
+from analyzer.timeline import build, collect, select
+from analyzer.timeline.model import Timeline
+from analyzer.timeline.texts import LANGS
+
+
+def load_timeline(file: str, lang: str = "en", host: str | None = None, url: str | None = None,
+                  client: str | None = None) -> Timeline:
+    """Read FILE (CLI errors: one line, exit 2) and build its selected fetches."""
+    with capture(file) as reader:
+        facts = collect(reader)
+    return select(build(facts, lang), host=host, url=url, client=client)
+
+
+def selection_options(f):
+    f = click.option("--client", default=None, metavar="IP", help="Only fetches made by this client address.")(f)
+    f = click.option("--url", default=None, metavar="U", help="Only fetches whose page URL contains U.")(f)
+    f = click.option("--host", default=None, metavar="H", help="Only fetches of pages on host H.")(f)
+    return f
+
+
+@main.command("timeline")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help='One JSON object: {"fetches": [...]}.')
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+              help="Language of the explanations.")
+@selection_options
+def timeline(file: str, as_json: bool, lang: str, host: str | None, url: str | None,
+             client: str | None) -> None:
+    """Explain each page fetch in FILE step by step, from ARP and DNS to the TCP teardown."""
+    tl = load_timeline(file, lang, host, url, client)
+    if as_json:
+        click.echo(json_safe(json.dumps(tl.as_dict(), ensure_ascii=False)))
+        return
+    click.echo(render(tl))

@@ -1,0 +1,221 @@
+"""HTTP Archive (HAR 1.2) from a timeline: one page per fetch, one entry per request.
+
+Follows the HAR 1.2 spec (the W3C draft by Jan Odvarko) field by field so browser developer tools import
+it: every required field is present with its type (``cookies`` and ``headers`` lists of name/value
+objects, ``queryString``, ``headersSize``/``bodySize`` as integers, ``cache`` an object, ``timings`` with
+``send``/``wait``/``receive`` never negative and ``blocked``/``dns``/``connect``/``ssl`` -1 when they do
+not apply, ``time`` their sum), ``startedDateTime`` in ISO 8601 with a time zone.
+
+Bodies: ``content.text`` is the response body with its content-coding undone; text types that decode in
+their charset are written as text, anything else as base64 with ``content.encoding = "base64"``. A
+request body goes in ``postData`` (text, or base64 marked with the custom field ``_encoding``). A body cut
+at the analyzer's storage limit or left in a coding we cannot undo says so in ``comment``.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from analyzer import __version__
+from analyzer.timeline.model import RequestTiming, Timeline
+
+TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/x-javascript",
+              "application/ecmascript", "application/xml", "application/xhtml+xml", "image/svg+xml",
+              "application/x-www-form-urlencoded", "application/ld+json", "application/manifest+json")
+
+
+def iso8601(ns: int) -> str:
+    """``ns`` since the epoch as ISO 8601 in UTC with milliseconds: "2024-01-02T03:04:05.678+00:00"."""
+    t = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
+    t = t.replace(microsecond=ns % 1_000_000_000 // 1000)
+    return t.isoformat(timespec="milliseconds")
+
+
+def _headers(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": n, "value": v} for n, v in pairs]
+
+
+def _get(pairs: tuple[tuple[str, str], ...], name: str) -> str | None:
+    key = name.lower()
+    for n, v in pairs:
+        if n.lower() == key:
+            return v
+    return None
+
+
+def request_cookies(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    out = []
+    for n, v in pairs:
+        if n.lower() != "cookie":
+            continue
+        for item in v.split(";"):
+            if "=" in item:
+                name, value = item.split("=", 1)
+                out.append({"name": name.strip(), "value": value.strip()})
+            elif item.strip():
+                out.append({"name": item.strip(), "value": ""})
+    return out
+
+
+def response_cookies(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    out = []
+    for n, v in pairs:
+        if n.lower() != "set-cookie":
+            continue
+        parts = v.split(";")
+        if "=" not in parts[0]:
+            continue
+        name, value = parts[0].split("=", 1)
+        cookie: dict[str, Any] = {"name": name.strip(), "value": value.strip()}
+        for attr in parts[1:]:
+            key, _, val = attr.strip().partition("=")
+            key = key.lower()
+            if key in ("path", "domain"):
+                cookie[key] = val
+            elif key == "expires":
+                try:
+                    cookie["expires"] = parsedate_to_datetime(val).astimezone(UTC).isoformat()
+                except (TypeError, ValueError, IndexError, OverflowError):
+                    pass
+            elif key == "httponly":
+                cookie["httpOnly"] = True
+            elif key == "secure":
+                cookie["secure"] = True
+        out.append(cookie)
+    return out
+
+
+def _charset(content_type: str) -> str:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+def body_text(body: bytes, content_type: str) -> tuple[str, str | None]:
+    """``(text, None)`` for a text body, ``(base64, "base64")`` for anything else."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media.startswith(TEXT_TYPES) or not media:
+        try:
+            return body.decode(_charset(content_type)), None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return base64.b64encode(body).decode("ascii"), "base64"
+
+
+def _query(url: str) -> str:
+    """The query of a URL (no parsing of the authority, which may be anything a packet said)."""
+    return url.split("#", 1)[0].partition("?")[2]
+
+
+def _ms(v: float) -> float:
+    return round(v, 3)
+
+
+def timings(r: RequestTiming) -> dict[str, float]:
+    t = {
+        "blocked": _ms(r.blocked) if r.blocked >= 0 else -1,
+        "dns": _ms(r.dns) if r.dns >= 0 else -1,
+        "connect": _ms(r.connect) if r.connect >= 0 else -1,
+        "send": _ms(max(r.send, 0.0)),
+        "wait": _ms(max(r.wait, 0.0)),
+        "receive": _ms(max(r.receive, 0.0)),
+        "ssl": -1,
+    }
+    return t
+
+
+def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
+    t = timings(r)
+    total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
+    request: dict[str, Any] = {
+        "method": r.method,
+        "url": r.url,
+        "httpVersion": r.http_version,
+        "cookies": request_cookies(r.request_headers),
+        "headers": _headers(r.request_headers),
+        "queryString": [{"name": n, "value": v} for n, v in parse_qsl(_query(r.url), keep_blank_values=True)],
+        "headersSize": r.request_head_bytes,
+        "bodySize": r.request_body_bytes,
+    }
+    if r.request_body or r.request_body_bytes:
+        mime = _get(r.request_headers, "content-type") or ""
+        text, enc = body_text(r.request_body, mime)
+        post: dict[str, Any] = {"mimeType": mime, "params": [], "text": text}
+        if mime.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded" and enc is None:
+            post["params"] = [{"name": n, "value": v} for n, v in parse_qsl(text, keep_blank_values=True)]
+        if enc:
+            post["_encoding"] = enc
+        request["postData"] = post
+    content_type = r.content_type
+    body = r.response_body
+    size = r.response_decoded_bytes if r.response_decoded_bytes is not None else r.response_body_bytes
+    content: dict[str, Any] = {"size": size, "mimeType": content_type or "x-unknown"}
+    if size > r.response_body_bytes:
+        content["compression"] = size - r.response_body_bytes
+    if body:
+        text, enc = body_text(body, content_type)
+        content["text"] = text
+        if enc:
+            content["encoding"] = enc
+    notes = []
+    if len(body) < size and not r.response_body_encoded:
+        notes.append(f"body truncated: {len(body)} of {size} bytes stored")
+    if r.response_body_encoded:
+        notes.append("content-coding could not be undone: text holds the body as sent")
+    if notes:
+        content["comment"] = "; ".join(notes)
+    has_response = r.status is not None
+    response = {
+        "status": r.status if has_response else 0,
+        "statusText": r.status_text,
+        "httpVersion": r.response_version or r.http_version,
+        "cookies": response_cookies(r.response_headers),
+        "headers": _headers(r.response_headers),
+        "content": content,
+        "redirectURL": _get(r.response_headers, "location") or "",
+        "headersSize": r.response_head_bytes if has_response else -1,
+        "bodySize": r.response_body_bytes if has_response else -1,
+    }
+    out: dict[str, Any] = {
+        "pageref": page_id,
+        "startedDateTime": iso8601(r.started_ns),
+        "time": total,
+        "request": request,
+        "response": response,
+        "cache": {},
+        "timings": t,
+        "serverIPAddress": r.server,
+        "connection": str(r.stream),
+    }
+    if not r.complete and r.reason:
+        out["comment"] = f"incomplete: {r.reason}"
+    return out
+
+
+def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
+    """The HAR 1.2 document (a dict ready for json.dumps)."""
+    pages = []
+    entries: list[tuple[int, int, dict[str, Any]]] = []
+    for f in timeline.fetches:
+        page_id = f"page_{f.index}"
+        page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,
+                "pageTimings": {"onContentLoad": -1, "onLoad": round(f.summary.total_ms, 3)}}
+        pages.append(page)
+        for r in f.requests:
+            entries.append((r.started_ns, r.request_frame, entry(r, page_id)))
+    entries.sort(key=lambda e: (e[0], e[1]))
+    log: dict[str, Any] = {
+        "version": "1.2",
+        "creator": {"name": "analyzer", "version": __version__},
+        "pages": pages,
+        "entries": [e[2] for e in entries],
+    }
+    if source:
+        log["comment"] = f"from capture {source}"
+    return {"log": log}

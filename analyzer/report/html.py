@@ -1,0 +1,214 @@
+"""The timeline as one self-contained HTML page: per fetch a summary, an SVG waterfall, an SVG ladder
+diagram and the steps with their explanations.
+
+Self-contained: the CSS is inline, the pictures are inline SVG, there is no script and no external
+resource, so the page shows the same offline. Safe: every string that came from a packet (URIs, host
+names, header values, DNS names, the explanations that quote them) goes through
+:func:`analyzer.report.safe.visible` (control characters as visible escapes) and :func:`html.escape`
+(``quote=True``) before it reaches the page, in text and in attributes alike; a URI holding ``<script>``
+shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from analyzer import __version__
+from analyzer.report.safe import visible
+from analyzer.report.timeline_text import frames_text, summary_rows
+from analyzer.timeline.model import Fetch, Timeline
+from analyzer.timeline.texts import label
+
+PHASE_COLORS = {"dns": "#1b9e77", "connect": "#d95f02", "send": "#66a61e", "wait": "#7570b3",
+                "receive": "#1f78b4"}
+WF_LABEL = 330
+WF_BAR = 600
+WF_ROW = 22
+LADDER_ROW = 24
+LADDER_COL = 280
+LADDER_LEFT = 200
+LABEL_CHARS = 48
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif;
+       margin: 1.5em; color: #222; background: #fff; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.05em; margin-top: 1.4em; }
+.meta, .source { color: #555; }
+.url { font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
+table.summary { border-collapse: collapse; }
+table.summary th { text-align: left; padding: 2px 12px 2px 0; font-weight: 600; }
+table.summary td { padding: 2px 0; }
+table.steps { border-collapse: collapse; width: 100%; }
+table.steps th, table.steps td { text-align: left; vertical-align: top; padding: 4px 8px;
+                                 border-bottom: 1px solid #eee; }
+table.steps td.text { overflow-wrap: anywhere; }
+table.steps td.time, table.steps td.frames { white-space: nowrap; font-family: ui-monospace, Menlo, monospace; }
+td.layer span { display: inline-block; min-width: 3em; padding: 0 4px; border-radius: 3px; color: #fff;
+                font-size: 0.85em; text-align: center; }
+.layer-arp span { background: #8c6d31; } .layer-dns span { background: #1b9e77; }
+.layer-tcp span { background: #d95f02; } .layer-http span { background: #1f78b4; }
+svg { display: block; margin: 0.5em 0; }
+svg text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px; fill: #222; }
+svg .axis { stroke: #bbb; stroke-width: 1; }
+svg .lifeline { stroke: #999; stroke-dasharray: 4 3; }
+svg .arrow { stroke-width: 1.3; }
+svg .arrow.tcp { stroke: #d95f02; } svg .arrow.http { stroke: #1f78b4; }
+svg .arrow.dns { stroke: #1b9e77; } svg .arrow.arp { stroke: #8c6d31; }
+.legend span { display: inline-block; margin-right: 1em; }
+.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }
+"""
+
+
+def e(value: object) -> str:
+    """Escape anything for HTML text or a quoted attribute; control characters (invalid in HTML text)
+    are shown as visible escapes first, as on the terminal."""
+    return html.escape(visible(str(value)), quote=True)
+
+
+def _when(ns: int) -> str:
+    t = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
+    return f"{t:%Y-%m-%d %H:%M:%S}.{ns % 1_000_000_000 // 1000:06d} UTC"
+
+
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def html_report(timeline: Timeline, source: str | None = None) -> str:
+    lang = timeline.lang
+    title = label("report_title", lang)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{e(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}{' — ' + e(source) if source else ''}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(title)}</h1>",
+    ]
+    if source:
+        parts.append(f'<p class="source">{e(label("generated", lang))} <span class="url">{e(source)}</span> '
+                     f"(analyzer {e(__version__)})</p>")
+    if not timeline.fetches:
+        parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
+    for f in timeline.fetches:
+        parts.append(fetch_section(f, lang))
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def fetch_section(f: Fetch, lang: str) -> str:
+    server = f"[{f.server}]" if ":" in f.server else f.server
+    rows = summary_rows(f, lang)
+    meta = (f'{e(label("client", lang))} {e(f.client)} → {e(label("server", lang))} '
+            f"{e(server)}:{e(f.server_port)}; {e(label('started', lang))} {e(_when(f.start_ns))}")
+    out = [
+        f'<section class="fetch" id="fetch-{f.index}">',
+        f'<h2>{e(label("fetch", lang))} {f.index}: <span class="url">{e(f.url)}</span></h2>',
+        f'<p class="meta">{meta}</p>',
+        f'<h3>{e(label("summary", lang))}</h3>',
+        '<table class="summary">',
+    ]
+    out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
+    out.append("</table>")
+    out.append(f'<h3>{e(label("waterfall", lang))}</h3>')
+    out.append(waterfall_svg(f, lang))
+    out.append(f'<h3>{e(label("ladder", lang))}</h3>')
+    out.append(ladder_svg(f, lang))
+    out.append(f'<h3>{e(label("steps", lang))}</h3>')
+    out.append('<table class="steps">')
+    out.append(f"<tr><th>{e(label('time', lang))}</th><th>{e(label('frame', lang))}</th>"
+               f"<th>{e(label('layer', lang))}</th><th>{e(label('step', lang))}</th></tr>")
+    for st in f.steps:
+        out.append(f'<tr class="step layer-{e(st.layer)}" data-step="{e(st.step)}">'
+                   f'<td class="time">{st.time * 1000:.3f} ms</td>'
+                   f'<td class="frames">{e(frames_text(st.frame))}</td>'
+                   f'<td class="layer"><span>{e(st.layer)}</span></td>'
+                   f'<td class="text">{e(st.text)}</td></tr>')
+    out.append("</table>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+ARROW_HEAD = ('<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker>'
+              "</defs>")
+
+
+def _svg_open(kind: str, width: float, height: float, title: str) -> str:
+    return (f'<svg class="{kind}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">')
+
+
+def waterfall_svg(f: Fetch, lang: str) -> str:
+    """One bar per request, phases to scale; each phase has a tooltip with its duration."""
+    span = max((p.end for r in f.requests for p in r.phases), default=0.0) or 1e-9
+    top = 24
+    height = top + WF_ROW * len(f.requests) + 10
+    width = WF_LABEL + WF_BAR + 140
+    out = [_svg_open("waterfall", width, height, label("waterfall", lang))]
+    for i in range(6):
+        x = WF_LABEL + WF_BAR * i / 5
+        out.append(f'<line class="axis" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}"/>')
+        out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{span * 1000 * i / 5:.1f} ms</text>')
+    for n, r in enumerate(f.requests):
+        y = top + n * WF_ROW
+        name = f"{r.method} {r.uri}"
+        out.append(f'<g class="request" data-stream="{e(r.stream)}">')
+        out.append(f'<text class="label" x="4" y="{y + 15}"><title>{e(name)}</title>{e(_short(name))}</text>')
+        for p in r.phases:
+            if p.name not in PHASE_COLORS:
+                continue
+            x = WF_LABEL + p.start / span * WF_BAR
+            w = max((p.end - p.start) / span * WF_BAR, 1.0)
+            out.append(f'<rect class="phase {e(p.name)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
+                       f'fill="{PHASE_COLORS[p.name]}"><title>{e(p.name)}: '
+                       f'{(p.end - p.start) * 1000:.3f} ms</title></rect>')
+        status = r.status if r.status is not None else "-"
+        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f} ms</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    legend = "".join(f'<span><i style="background:{c}"></i>{e(n)}</span>' for n, c in PHASE_COLORS.items())
+    return "\n".join(out) + f'\n<p class="legend">{legend}</p>'
+
+
+def ladder_svg(f: Fetch, lang: str) -> str:
+    """Client on the left, one lifeline per peer; an arrow per message, labelled with what it does."""
+    peers: list[str] = []
+    for row in f.ladder:
+        if row.peer not in peers:
+            peers.append(row.peer)
+    cols = {"client": LADDER_LEFT + 40}
+    for i, p in enumerate(peers):
+        cols[p] = LADDER_LEFT + 40 + LADDER_COL * (i + 1)
+    top = 44
+    height = top + LADDER_ROW * len(f.ladder) + 16
+    width = cols[peers[-1]] + 120 if peers else LADDER_LEFT + 200
+    out = [_svg_open("ladder", width, height, label("ladder", lang)), ARROW_HEAD,
+           f'<text x="4" y="16">{e(label("time", lang))} (ms)</text>',
+           f'<text x="90" y="16">{e(label("frame", lang))}</text>']
+    names = [("client", f"{label('client', lang)} {f.client}")] + [(p, p) for p in peers]
+    for key, name in names:
+        x = cols[key]
+        out.append(f'<text class="party" x="{x}" y="16" text-anchor="middle">{e(name)}</text>')
+        out.append(f'<line class="lifeline" x1="{x}" y1="24" x2="{x}" y2="{height - 8}"/>')
+    for n, row in enumerate(f.ladder):
+        y = top + n * LADDER_ROW
+        a, b = cols["client"], cols[row.peer]
+        x1, x2 = (a, b) if row.sender == "client" else (b, a)
+        mid = (a + b) / 2
+        out.append(f'<g class="message" data-frame="{e(row.frame)}">')
+        out.append(f'<text x="4" y="{y + 4}">{row.time * 1000:.3f}</text>')
+        out.append(f'<text x="90" y="{y + 4}">#{e(row.frame)}</text>')
+        out.append(f'<line class="arrow {e(row.layer)}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y + 8}" '
+                   f'marker-end="url(#head)"/>')
+        out.append(f'<text class="what" x="{mid:.1f}" y="{y - 2}" text-anchor="middle">'
+                   f"<title>{e(row.label)}</title>{e(_short(row.label))}</text>")
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
