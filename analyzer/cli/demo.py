@@ -1,0 +1,120 @@
+"""``analyzer demo``: a page fetch on loopback with the project's own servers and client, then its timeline.
+
+Needs what capturing on lo needs (root or CAP_NET_RAW); nothing else, no other machine or program.
+Servers and capture always stop, even on an error, Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+
+from analyzer.cli.main import main
+
+
+def sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt in the main thread, so ``finally`` blocks run (as for Ctrl-C)."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def print_timeline(path: str, what: str = "") -> None:
+    """The capture's timeline (``analyzer timeline``), or its frames when there is no timeline yet."""
+    from analyzer.live.timeline_bridge import frame_lines, timeline_text
+
+    text = timeline_text(path)
+    click.echo("")
+    if text is not None:
+        click.echo(f"== timeline{what} (analyzer timeline {path})")
+        click.echo(text.rstrip("\n"))
+        return
+    click.echo(f"== frames{what} (analyzer read {path}; the `analyzer timeline` command is not installed)")
+    for line in frame_lines(path):
+        click.echo(line)
+
+
+@main.command("demo")
+@click.option("--save", metavar="FILE", help="Keep the capture in FILE (.pcapng -> pcapng, else pcap).")
+@click.option("--short", is_flag=True, help="One connection per request (HTTP/1.0) instead of keep-alive.")
+@click.option("--reuse-addr", is_flag=True,
+              help="Show TIME_WAIT: restart the server without, then with SO_REUSEADDR, next to the capture.")
+@click.option("--dns-port", type=click.IntRange(0, 65535), default=53, show_default=True,
+              help="Port of the DNS responder on 127.0.0.1 (0 or busy: one the kernel picks).")
+@click.option("--http-port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port of the web server on 127.0.0.1 (0 or busy: one the kernel picks).")
+@click.option("--backend", type=click.Choice(["scapy", "tshark"]), default="scapy", show_default=True)
+@click.option("--no-timeline", is_flag=True, help="Do not print the timeline at the end.")
+@click.option("--pause", type=click.FloatRange(0, 60), default=0.0, hidden=True,
+              help="Seconds between requests (to watch it happen, or interrupt it).")
+def demo_command(save, short, reuse_addr, dns_port, http_port, backend, no_timeline, pause) -> None:
+    """Fetch a page over loopback with the project's own DNS responder, web server and client, capture it,
+    and print the timeline.
+
+    \b
+    Examples:
+      sudo analyzer demo
+      sudo analyzer demo --short --save short.pcapng
+      sudo analyzer demo --reuse-addr
+    """
+    from analyzer.demo.run import DemoError, run_demo
+    from analyzer.live import LiveError
+
+    previous = sigterm_as_interrupt()
+    try:
+        if reuse_addr:
+            _timewait(save, backend)
+            return
+        res = run_demo(save=save, short=short, dns_port=dns_port, http_port=http_port, backend=backend,
+                       log=lambda s: click.echo(s), pause=pause)
+        click.echo(f"{res.address and 'www.example.test -> ' + res.address}")
+        for r in res.results:
+            click.echo(f"  GET {r.path} {r.status} ({r.length} bytes, connection {r.connection})")
+        click.echo(f"{res.captured} packets captured on lo, {res.kernel_drops} dropped by the kernel"
+                   + (f"; saved to {save}" if save else ""))
+        if not no_timeline:
+            print_timeline(res.capture_path)
+        if not save:
+            _unlink(res.capture_path)
+    except LiveError as exc:
+        click.echo(f"analyzer: error: {exc}", err=True)
+        sys.exit(2)
+    except DemoError as exc:
+        click.echo(f"analyzer: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("analyzer: demo interrupted; servers and capture stopped", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _timewait(save: str | None, backend: str) -> None:
+    from analyzer.demo.timewait import run_timewait, side_by_side
+
+    res = run_timewait(save=save, backend=backend)
+    click.echo("TIME_WAIT and SO_REUSEADDR: the server closes each connection first, so the server's side of it "
+               "waits 60 s in TIME_WAIT, holding the port.")
+    for line in side_by_side(res):
+        click.echo(line)
+    click.echo("")
+    for err in res.bind_errors:
+        click.echo(f"bind error: {err}")
+    if res.restarted_with_reuse:
+        click.echo("with SO_REUSEADDR on the old listener (its TIME_WAIT entry inherits it) and on the new one, "
+                   "the restart binds at once.")
+    click.echo(f"{res.captured} packets captured on lo" + (f"; saved to {save}" if save else ""))
+    if not save:
+        _unlink(res.capture_path)
+
+
+def _unlink(path: str) -> None:
+    import os
+
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

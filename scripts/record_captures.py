@@ -1,0 +1,195 @@
+"""Re-record the lab_* and demo_* captures in captures/ with ``analyzer lab`` and ``analyzer demo`` (root).
+
+    sudo python scripts/record_captures.py                  # all of them
+    sudo python scripts/record_captures.py --only lab_dns_mix --only lab_lossy_fetch
+
+Each recording runs the project's own code end to end: the lab (network namespaces: client, router, DNS and
+web server on documentation addresses; the project's own servers, so the result does not depend on what is
+installed) or the demo (loopback), captured by ``analyzer capture``. The file is then checked with tshark for
+what it is meant to show, and only then copied into captures/ (or --dest). A recording whose check fails is
+not installed and the script exits 1. Needs root, ``ip netns``, tshark; the lossy one needs nftables (or tc
+netem, or iptables) for the loss on the router.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from analyzer.demo.timewait import run_timewait
+from analyzer.lab import run_lab
+
+CAPTURES = REPO / "captures"
+PAGE = ["/", "/style.css", "/app.js", "/logo.png"]
+
+
+def tshark(path: Path, fields: list[str], display_filter: str = "") -> list[dict[str, str]]:
+    argv = ["tshark", "-r", str(path), "-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
+            "-E", "aggregator=,"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    for f in fields:
+        argv += ["-e", f]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return [dict(zip(fields, line.split("|"))) for line in out.splitlines()]
+
+
+def _set(v: str) -> bool:
+    return v in ("1", "True")
+
+
+def check_page(path: Path, ipv6: bool = False, connections: int = 1, lossy: bool = False) -> list[str]:
+    ip = "ipv6" if ipv6 else "ip"
+    fields = ["frame.number", "arp.opcode", "arp.dst.proto_ipv4", "icmpv6.type", "dns.flags.response",
+              "dns.qry.name", "dns.a", "dns.aaaa", "tcp.stream", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
+              "tcp.flags.reset", "http.request.uri", "http.response.code", f"{ip}.src",
+              "ipv6.hlim" if ipv6 else "ip.ttl", "tcp.analysis.retransmission", "tcp.len",
+              "tcp.analysis.spurious_retransmission"]
+    rows = tshark(path, fields)
+    problems = []
+    if ipv6:
+        if not any(r["icmpv6.type"] == "135" for r in rows):
+            problems.append("no neighbour solicitation for the gateway")
+        if not any(r["dns.aaaa"] == "2001:db8:2::80" for r in rows):
+            problems.append("no DNS answer AAAA 2001:db8:2::80")
+    else:
+        if not any(r["arp.opcode"] == "1" and r["arp.dst.proto_ipv4"] == "192.0.2.1" for r in rows):
+            problems.append("no ARP request for the gateway 192.0.2.1")
+        if not any(r["dns.a"] == "198.51.100.80" for r in rows):
+            problems.append("no DNS answer A 198.51.100.80")
+    if [r["http.request.uri"] for r in rows if r["http.request.uri"]] != PAGE and not lossy:
+        problems.append("the four page requests are not there in order")
+    if sum(r["http.response.code"] == "200" for r in rows) < (1 if lossy else 4):   # lost originals: fewer seen
+        problems.append("fewer than four 200 responses")
+    streams = {r["tcp.stream"] for r in rows if r["tcp.stream"]}
+    if len(streams) != connections:
+        problems.append(f"{len(streams)} TCP connections, expected {connections}")
+    for s in streams:
+        seg = [r for r in rows if r["tcp.stream"] == s]
+        if not any(_set(r["tcp.flags.syn"]) and not _set(r["tcp.flags.ack"]) for r in seg):
+            problems.append(f"stream {s}: no SYN")
+        if len({r[f"{ip}.src"] for r in seg if _set(r["tcp.flags.fin"])}) != 2:
+            problems.append(f"stream {s}: no FIN from both sides")
+    server = "2001:db8:2::80" if ipv6 else "198.51.100.80"
+    ttl = "ipv6.hlim" if ipv6 else "ip.ttl"
+    if not any(r[f"{ip}.src"] == server and r[ttl] == "63" for r in rows):
+        problems.append("the server's packets do not arrive with TTL/hop limit 63 (one router hop)")
+    if lossy and not any(r["tcp.analysis.retransmission"] and not r["tcp.analysis.spurious_retransmission"]
+                         and r["tcp.len"] not in ("", "0") for r in rows):
+        problems.append("no retransmitted data segment (the loss missed them: record again)")
+    return problems
+
+
+def check_refused(path: Path) -> list[str]:
+    rows = tshark(path, ["tcp.flags.syn", "tcp.flags.reset", "tcp.dstport", "tcp.srcport"], "tcp")
+    if not any(_set(r["tcp.flags.syn"]) and r["tcp.dstport"] == "81" for r in rows):
+        return ["no SYN to port 81"]
+    if not any(_set(r["tcp.flags.reset"]) and r["tcp.srcport"] == "81" for r in rows):
+        return ["no RST from port 81"]
+    return []
+
+
+def check_dns_mix(path: Path) -> list[str]:
+    rows = tshark(path, ["dns.qry.type", "dns.flags.response", "dns.flags.rcode", "dns.flags.truncated",
+                         "dns.cname", "dns.mx.mail_exchange", "tcp.stream", "dns.qry.name"], "dns")
+    problems = []
+    types = {r["dns.qry.type"] for r in rows}
+    for t, name in (("1", "A"), ("28", "AAAA"), ("15", "MX"), ("16", "TXT")):
+        if t not in types:
+            problems.append(f"no {name} query")
+    if not any(r["dns.cname"] == "www.example.test" for r in rows):
+        problems.append("no CNAME answer")
+    if not any(r["dns.mx.mail_exchange"] == "mail.example.test" for r in rows):
+        problems.append("no MX answer")
+    if not any(r["dns.flags.rcode"] == "3" for r in rows):
+        problems.append("no NXDOMAIN")
+    if not any(_set(r["dns.flags.truncated"]) for r in rows):
+        problems.append("no truncated UDP answer")
+    if not any(r["tcp.stream"] and _set(r["dns.flags.response"]) for r in rows):
+        problems.append("no DNS answer over TCP")
+    return problems
+
+
+def check_timewait(path: Path) -> list[str]:
+    rows = tshark(path, ["tcp.stream", "tcp.flags.fin", "tcp.srcport", "tcp.dstport", "tcp.flags.syn"], "tcp")
+    streams = {r["tcp.stream"] for r in rows}
+    if len(streams) != 3:
+        return [f"{len(streams)} connections, expected 3 (two rounds, and one to the restarted server)"]
+    return []
+
+
+def lab(path: Path, **kw) -> None:
+    res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
+    if not res.client_ok and kw.get("what") != "refused":
+        raise RuntimeError(f"the client failed: {res.client_output}")
+
+
+def demo_timewait(path: Path) -> None:
+    res = run_timewait(save=str(path))
+    for err in res.bind_errors:
+        print(f"   {err}")
+
+
+RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[str]]]] = {
+    "lab_page_fetch": ("lab_page_fetch.pcapng", lambda p: lab(p), check_page),
+    "lab_short_connections": ("lab_http10_short_connections.pcap", lambda p: lab(p, short=True),
+                              lambda p: check_page(p, connections=4)),
+    "lab_refused": ("lab_refused_connection_rst.pcapng", lambda p: lab(p, what="refused"), check_refused),
+    "lab_lossy_fetch": ("lab_lossy_fetch_retransmissions.pcapng", lambda p: lab(p, loss=20),
+                        lambda p: check_page(p, lossy=True)),
+    "lab_ipv6": ("lab_ipv6_page_fetch.pcapng", lambda p: lab(p, ipv6=True), lambda p: check_page(p, ipv6=True)),
+    "lab_dns_mix": ("lab_dns_mix.pcapng", lambda p: lab(p, what="dns-mix"), check_dns_mix),
+    "demo_timewait": ("demo_timewait_reuseaddr_loopback.pcapng", demo_timewait, check_timewait),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Re-record the lab_* and demo_* captures (root).")
+    parser.add_argument("--only", choices=sorted(RECORDINGS), action="append", help="record just this one")
+    parser.add_argument("--dest", type=Path, default=CAPTURES, help="where the files go (default captures/)")
+    parser.add_argument("--tries", type=int, default=5, help="attempts per recording (loss is random)")
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        print("record_captures: run as root (namespaces and capturing need it)", file=sys.stderr)
+        return 2
+    if not shutil.which("tshark"):
+        print("record_captures: tshark is needed to check the recordings (apt-get install tshark)", file=sys.stderr)
+        return 2
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="record-captures-") as tmp:
+        for name in args.only or list(RECORDINGS):
+            filename, record, check = RECORDINGS[name]
+            path = Path(tmp) / filename
+            problems: list[str] = ["not recorded"]
+            for attempt in range(1, args.tries + 1):
+                print(f"== {name} -> {filename} (attempt {attempt})")
+                try:
+                    record(path)
+                    problems = check(path)
+                except Exception as exc:  # noqa: BLE001 - one recording's failure must not stop the others
+                    problems = [f"{type(exc).__name__}: {exc}"]
+                if not problems:
+                    break
+                print(f"   not good: {'; '.join(problems)}", file=sys.stderr)
+            if problems:
+                failed = True
+                continue
+            print(subprocess.run(["tshark", "-r", str(path)], capture_output=True, text=True,
+                                 check=False).stdout.rstrip())
+            args.dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, args.dest / filename)
+            print(f"   checked with tshark and written to {args.dest / filename}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""``analyzer lab`` in network namespaces (root, ``ip netns``): skipped with the reason where it cannot run.
+
+Each run builds four namespaces, so each test takes a few seconds; all of them check that no namespace of
+the run is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.lab.topology import PREFIX, ip_netns_works, list_lab_namespaces
+
+ROOT = Path(__file__).resolve().parent.parent
+_ok, _why = ip_netns_works() if shutil.which("ip") else (False, "the ip command is missing")
+pytestmark = pytest.mark.skipif(not _ok, reason=f"the lab cannot run here: {_why}")
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(ROOT) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
+    return e
+
+
+def lab(*args: str, timeout: float = 150) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", "lab", "--servers", "project", *args], env=env(),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def namespaces_of(output: str) -> list[str]:
+    line = next((ln for ln in output.splitlines() if ln.startswith("namespaces: ")), "")
+    return [n.strip() for n in line.removeprefix("namespaces: ").split(",") if n.strip()]
+
+
+def tshark(path: Path, fields: list[str], display_filter: str = "") -> list[list[str]]:
+    argv = ["tshark", "-r", str(path), "-T", "fields", "-E", "separator=|"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    for f in fields:
+        argv += ["-e", f]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+    return [line.split("|") for line in out.splitlines()]
+
+
+def frames(path: Path) -> list:
+    with open_capture(path) as reader:
+        got = list(reader)
+        assert not reader.warnings
+    return got
+
+
+def test_lab_page_fetch(tmp_path):
+    save = tmp_path / "lab.pcapng"
+    r = lab("--save", str(save))
+    assert r.returncode == 0, r.stdout + r.stderr
+    made = namespaces_of(r.stdout)
+    assert len(made) == 4 and all(n.startswith(PREFIX) for n in made)
+    assert not set(made) & set(list_lab_namespaces())          # every namespace it made is gone
+    assert "client: www.example.test -> 198.51.100.80" in r.stdout
+    assert "== timeline" in r.stdout or "== frames" in r.stdout
+    got = frames(save)
+    arp = [f for f in got if f.data[12:14] == b"\x08\x06"]
+    assert arp and arp[0].data[38:42] == bytes([192, 0, 2, 1])   # who has the gateway?
+    if shutil.which("tshark"):
+        rows = tshark(save, ["ip.src", "ip.ttl", "dns.qry.name", "http.request.uri", "tcp.flags.fin"], "ip")
+        ttl_from = {(row[0], row[1]) for row in rows}
+        assert ("198.51.100.80", "63") in ttl_from and ("192.0.2.10", "64") in ttl_from   # one hop: TTL - 1
+        assert any(row[2] == "www.example.test" for row in rows)
+        assert [row[3] for row in rows if row[3]] == ["/", "/style.css", "/app.js", "/logo.png"]
+        assert {row[0] for row in rows if row[4] in ("1", "True")} == {"192.0.2.10", "198.51.100.80"}
+
+
+def test_lab_ipv6_and_refused(tmp_path):
+    v6 = tmp_path / "v6.pcapng"
+    r = lab("-6", "--save", str(v6), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "-> 2001:db8:2::80" in r.stdout
+    assert any(f.data[12:14] == b"\x86\xdd" and f.data[20] == 6 for f in frames(v6))     # TCP over IPv6
+    refused = tmp_path / "refused.pcap"
+    r = lab("--what", "refused", "--save", str(refused), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "refused" in r.stdout
+    rst = [f for f in frames(refused) if f.data[12:14] == b"\x08\x00" and f.data[23] == 6 and f.data[47] & 0x04]
+    assert rst
+
+
+@pytest.mark.skipif(not (shutil.which("nft") or shutil.which("iptables")),
+                    reason="--loss needs nftables or iptables on this machine (Debian: apt-get install nftables)")
+def test_lab_loss_shows_retransmissions(tmp_path):
+    save = tmp_path / "lossy.pcapng"
+    for _attempt in range(3):                  # random loss: a run may, rarely, lose nothing
+        r = lab("--loss", "25", "--save", str(save), "--no-timeline")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "loss: " in r.stdout
+        if not shutil.which("tshark"):
+            return
+        if tshark(save, ["frame.number"], "tcp.analysis.retransmission"):
+            return
+    pytest.fail("three lossy runs and not one retransmission")
+
+
+def test_lab_removes_namespaces_on_sigterm(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "lab", "--servers", "project", "--save",
+                             str(tmp_path / "x.pcapng")], env=env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    made: list[str] = []
+    try:
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"servers:" not in seen and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 0.2)[0]:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        made = namespaces_of(seen.decode())
+        assert made, seen
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode in (0, 130), err
+    assert not set(made) & set(list_lab_namespaces())
+
+
+def test_cleanup_removes_namespaces_of_dead_labs():
+    name = f"{PREFIX}999999999-client"
+    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
+    try:
+        r = subprocess.run([sys.executable, "-m", "analyzer", "lab", "--cleanup"], env=env(), capture_output=True,
+                           text=True, timeout=60, check=False)
+        assert r.returncode == 0
+        assert name in r.stdout
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
+    assert name not in list_lab_namespaces()

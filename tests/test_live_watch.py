@@ -1,0 +1,74 @@
+"""``analyzer watch``: the timeline printed while the capture runs (root, lo, the demo's servers)."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli.watch import StepPrinter
+from analyzer.demo.client import fetch
+from analyzer.demo.dns import DnsResponder, Zone
+from analyzer.demo.http_server import HttpServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(ROOT) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
+    e["PYTHONUNBUFFERED"] = "1"
+    return e
+
+
+def test_step_printer_prints_each_step_once():
+    lines: list[str] = []
+    printer = StepPrinter(echo=lines.append)
+    fetch_ = {"url": "http://x/", "client": "a", "server": "b",
+              "steps": [{"frame": 3, "time": 0.001, "layer": "tcp", "step": "tcp.handshake.1", "text": "SYN"},
+                        {"frame": None, "time": 0.002, "layer": "tcp", "step": "tcp.open", "text": "still open"}]}
+    assert printer.update({"fetches": [fetch_]}) == 1
+    fetch_["steps"][0]["text"] = "SYN, reworded"            # the same step again: not printed twice
+    assert printer.update({"fetches": [fetch_]}) == 0
+    assert printer.update({"fetches": [fetch_]}, final=True) == 1     # end-of-capture steps come at the end
+    assert lines[0].startswith("== http://x/") and "tcp.handshake.1: SYN" in lines[1]
+    assert "#-" in lines[2]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="capturing on lo needs root or CAP_NET_RAW")
+def test_watch_prints_the_fetch_as_it_happens():
+    with DnsResponder(Zone.demo(), "127.0.0.1", 0) as dns_server, HttpServer("127.0.0.1", 0) as web:
+        bpf = f"host 127.0.0.1 and (udp port {dns_server.port} or tcp port {web.port})"
+        proc = subprocess.Popen([sys.executable, "-m", "analyzer", "watch", "-i", "lo", "-f", bpf, "--interval",
+                                 "0.2"], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            seen = b""
+            deadline = time.monotonic() + 20
+            while b"watching lo" not in seen and time.monotonic() < deadline:
+                if select.select([proc.stderr], [], [], 0.2)[0]:
+                    seen += os.read(proc.stderr.fileno(), 4096)
+            fetch("www.example.test", "127.0.0.1", dns_server.port, web.port, pause=0.5)
+            # the first steps are printed before the capture ends
+            out = b""
+            deadline = time.monotonic() + 20
+            while (b"handshake" not in out and b"[SYN]" not in out) and time.monotonic() < deadline:
+                if select.select([proc.stdout], [], [], 0.2)[0]:
+                    out += os.read(proc.stdout.fileno(), 65536)
+            assert proc.poll() is None
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+            rest, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    text = (out + rest).decode()
+    assert proc.returncode == 0, err
+    assert "handshake" in text or "[SYN]" in text
+    assert "packets captured on lo" in err.decode()
