@@ -1,0 +1,263 @@
+"""``analyzer read FILE``: print a capture frame by frame, like ``tshark -r FILE``.
+
+Default: one summary line per frame. ``-V`` the layer tree with annotations, ``-x`` a hex dump, ``--json``
+JSON Lines (one object per frame, Wireshark field names), ``-w OUT`` writes the frames to a new capture
+instead of printing them, ``-c N`` stops after N frames.
+
+What can go wrong, and what the user sees:
+
+- the file cannot be read as a capture (missing, a directory, not a capture, no permission): one line on
+  stderr, exit code 2, no traceback;
+- the file is damaged part-way (truncated tail, corrupt block): every good frame is printed, and a warning
+  naming the file and byte offset goes to stderr;
+- a frame does not decode completely: its line ends with ``[Malformed Packet]`` or ``[Packet size limited
+  during capture]``; the tree shows the failure as an expert-info line;
+- stdout closes early (``analyzer read big.pcap | head``): exit quietly.
+
+Progress (frames, bytes, rate) goes to stderr only when stderr is a terminal, the frames are not going to
+the same terminal, and the output is not JSON; it is redrawn a few times per second at most.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TextIO
+
+import click
+
+from analyzer.cli.main import main
+from analyzer.report.safe import visible
+
+EXIT_USAGE = 2
+
+
+def analyze(frames: Iterable) -> Iterator:
+    """Frames -> packets: the TCP pipeline (``analyzer.pipeline.analyze``: streams, relative sequence
+    numbers, ``tcp.analysis.*``) when it is there, else plain per-frame decoding.
+
+    This is the one switch between the two; ``analyzer.packets()`` (the Python API) decodes plainly.
+    """
+    if importlib.util.find_spec("analyzer.pipeline") is not None:
+        from analyzer.pipeline import analyze as pipeline_analyze
+
+        return pipeline_analyze(frames)
+    from analyzer.decode import decode
+
+    return map(decode, frames)
+
+
+class Progress:
+    """``frames, MB, rate`` on one stderr line, redrawn at most every ``interval`` seconds."""
+
+    def __init__(self, stream: TextIO, reader, interval: float = 0.25):
+        self.stream = stream
+        self.reader = reader
+        self.interval = interval
+        self.start = time.monotonic()
+        self.next_draw = self.start + interval
+        self.drawn = False
+
+    def tick(self, frames: int) -> None:
+        now = time.monotonic()
+        if now < self.next_draw:
+            return
+        self.next_draw = now + self.interval
+        elapsed = max(now - self.start, 1e-9)
+        done = self.reader.bytes_read
+        size = getattr(self.reader, "size", 0) or 0
+        percent = f" ({100 * done / size:.0f}%)" if size and done <= size else ""
+        self.stream.write(f"\r{frames:,} frames, {done / 1e6:,.1f} MB{percent}, "
+                          f"{frames / elapsed:,.0f} frames/s\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+class _Output:
+    """Buffered stdout: text is joined and written in batches (one line at a time on a terminal)."""
+
+    def __init__(self, stream: TextIO, batch: int):
+        self.stream = stream
+        self.batch = batch
+        self.parts: list[str] = []
+
+    def add(self, text: str) -> None:
+        parts = self.parts
+        parts.append(text)
+        if len(parts) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts))
+            self.parts.clear()
+            self.stream.flush()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    sys.stdout.flush()
+    click.echo(f"analyzer: error: {visible(message)}", err=True)  # a file name can hold escape sequences
+    sys.exit(code)
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away: point stdout at /dev/null so the final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@main.command("read")
+@click.argument("file", required=False, metavar="[FILE]")
+@click.option("-r", "--read-file", "read_file", metavar="FILE", help="The capture to read (same as FILE).")
+@click.option("-c", "--count", type=click.IntRange(min=1), metavar="N", help="Stop after N frames.")
+@click.option("-V", "--verbose", "tree", is_flag=True, help="Show each frame's layer tree, annotated.")
+@click.option("-x", "--hex", "hexdump", is_flag=True, help="Show each frame's bytes as a hex dump.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON Lines: one object per frame, keys are Wireshark field names.")
+@click.option("-w", "--write", "out", metavar="OUT",
+              help="Write the frames to OUT instead of printing them (.pcapng -> pcapng, else pcap).")
+def read_command(file: str | None, read_file: str | None, count: int | None, tree: bool, hexdump: bool,
+                 as_json: bool, out: str | None) -> None:
+    """Read a pcap/pcapng capture (gzip too) and print it frame by frame, like `tshark -r FILE`.
+
+    \b
+    Examples:
+      analyzer read capture.pcapng
+      analyzer read -c 10 -V capture.pcapng
+      analyzer read --json capture.pcapng > frames.jsonl
+      analyzer read capture.pcap.gz -w copy.pcapng
+    """
+    if file and read_file:
+        raise click.UsageError("give the capture once: either FILE or -r FILE")
+    path = file or read_file
+    if not path:
+        raise click.UsageError("missing the capture file to read (analyzer read FILE)")
+    if as_json and (tree or hexdump):
+        raise click.UsageError("--json cannot be combined with -V or -x")
+    if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(path, out):
+        raise click.UsageError(f"-w {out} would overwrite the capture being read")
+    try:
+        _read(path, count, tree, hexdump, as_json, out)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None) -> None:
+    from analyzer.capture import CaptureError, open_capture, open_writer
+
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        stdout.reconfigure(errors="backslashreplace")  # a non-UTF-8 terminal gets escapes, not a crash
+    except (AttributeError, ValueError):
+        pass
+    printing = out is None or tree or hexdump or as_json
+    output = _Output(stdout, batch=1 if _isatty(stdout) else 512)
+
+    def warn(warning) -> None:
+        output.flush()
+        if progress is not None:
+            progress.clear()
+        stderr.write(f"analyzer: warning: {visible(str(warning))}\n")
+        stderr.flush()
+
+    progress = None
+    writer = None
+    try:
+        with open_capture(path, on_warning=warn) as reader:
+            if _isatty(stderr) and not as_json and (not printing or not _isatty(stdout)):
+                progress = Progress(stderr, reader)
+            frames: Iterable = reader if count is None else islice(reader, count)
+            if out is not None:
+                writer = open_writer(out)
+                frames = _tee(frames, writer)
+            if not printing:
+                _drain(frames, progress)
+            elif as_json:
+                _print_json(analyze(frames), output)
+            else:
+                _print_text(analyze(frames), output, tree, hexdump, progress)
+            output.flush()
+    except CaptureError as exc:
+        output.flush()
+        if progress is not None:
+            progress.clear()
+        _fail(str(exc))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        output.flush()
+        _fail(f"{exc.filename or path}: {exc.strerror or exc}")
+    finally:
+        if progress is not None:
+            progress.clear()
+        if writer is not None:
+            writer.close()
+
+
+def _tee(frames: Iterable, writer) -> Iterator:
+    write = writer.write
+    for frame in frames:
+        write(frame)
+        yield frame
+
+
+def _drain(frames: Iterable, progress: Progress | None) -> None:
+    n = 0
+    for n, _frame in enumerate(frames, 1):
+        if progress is not None and not n & 255:
+            progress.tick(n)
+
+
+def _print_json(packets: Iterable, output: _Output) -> None:
+    from analyzer.report.jsonlines import json_line
+
+    add = output.add
+    for pkt in packets:
+        add(json_line(pkt) + "\n")
+
+
+def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
+                progress: Progress | None) -> None:
+    from analyzer.report.hexdump import packet_hexdump
+    from analyzer.report.summary import Summary
+    from analyzer.report.tree import Tree
+
+    summary = Summary()
+    tree_state = Tree()
+    add = output.add
+    n = 0
+    for n, pkt in enumerate(packets, 1):
+        if tree or hexdump:
+            parts = []
+            if tree:
+                parts.append(tree_state.render(pkt) + "\n\n")
+            if hexdump:
+                parts.append(packet_hexdump(pkt) + "\n\n")
+            add("".join(parts))
+        else:
+            add(summary.line(pkt) + "\n")
+        if progress is not None and not n & 255:
+            progress.tick(n)

@@ -1,0 +1,669 @@
+"""One line per frame, as tshark prints it by default: number, time, source, destination, protocol, length, info.
+
+Theory of operation
+-------------------
+:class:`Summary` is fed the packets of one capture in order and returns each frame's line. It keeps the
+little state tshark's single pass keeps for the columns: the first frame's time (the time column is
+relative to it) and the ICMP/ICMPv6 echo requests seen so far (a reply says ``(request in N)``).
+
+The columns follow tshark's layout (``tshark.c: print_columns``): number right-aligned in 5, time in 10,
+source right-aligned in 12, `` → ``, destination left-aligned in 12, then protocol, length and info
+separated by single spaces. Source and destination are the innermost IP addresses, or the link-layer
+addresses when the frame has no IP layer (ARP, unknown EtherTypes). The protocol column names the highest
+decoded layer; the info text is that layer's, worded as Wireshark's dissector words it.
+
+Deliberate differences from tshark (see also the tests):
+
+- MAC addresses are printed as plain ``00:1d:09:f0:92:ab``; tshark resolves the vendor part
+  (``Dell_f0:92:ab``) and ``Broadcast`` from its OUI and ethers files, which we do not ship. Compare with
+  ``tshark -n``, which prints them plainly too.
+- The time column always has 6 decimals (tshark uses the capture file's precision, 9 for ns files; it
+  truncates, as we do).
+- Only layers we decode get their own protocol and info: HTTP, TLS, NBNS, ... show as TCP or UDP lines, and
+  no ``[TCP segment of a reassembled PDU]``.
+- A decode failure appends ``[Packet size limited during capture]`` when the frame was cut by the snap
+  length and ``[Malformed Packet]`` otherwise, to the info of the last layer that decoded (tshark's text
+  may include part of the failed layer's info).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.decode.errors import DecodeError
+from analyzer.decode.packet import Layer, Packet
+from analyzer.report.safe import visible
+
+# Wireshark's protocol column name for each layer we decode (highest layer wins).
+PROTOCOL_NAMES = {
+    "eth": "Ethernet", "vlan": "802.1Q", "ieee8021ad": "IEEE 802.1ad", "sll": "SLL", "null": "NULL",
+    "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "udp": "UDP",
+    "tcp": "TCP", "ipv6.fraghdr": "IPv6", "dns": "DNS", "mdns": "MDNS", "llmnr": "LLMNR", "http": "HTTP",
+}
+_APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
+
+IP_PROTOCOLS = {
+    0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6",
+    43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "GRE", 50: "ESP", 51: "AH", 58: "ICMPv6",
+    59: "IPv6 no next header", 60: "IPv6 Destination Options", 89: "OSPF IGP", 103: "PIM", 112: "VRRP",
+    132: "SCTP",
+}
+
+TCP_FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE")
+TCP_ACK, TCP_URG = 0x010, 0x020
+TCP_RESERVED = 0xE00
+
+# tshark prepends these to a TCP line's info, in reverse of this order (packet-tcp.c
+# tcp_print_sequence_number_analysis): the last one that applies ends up first.
+_TCP_ANALYSIS_PREFIXES = (
+    ("tcp.analysis.reused_ports", "[TCP Port numbers reused] "),
+    ("tcp.analysis.lost_segment", "[TCP Previous segment not captured] "),
+    ("tcp.analysis.ack_lost_segment", "[TCP ACKed unseen segment] "),
+    ("tcp.analysis.keep_alive", "[TCP Keep-Alive] "),
+    ("tcp.analysis.window_update", "[TCP Window Update] "),
+    ("tcp.analysis.window_full", "[TCP Window Full] "),
+    ("tcp.analysis.keep_alive_ack", "[TCP Keep-Alive ACK] "),
+    ("tcp.analysis.duplicate_ack", None),  # "[TCP Dup ACK {frame}#{n}] "
+    ("tcp.analysis.zero_window_probe", "[TCP ZeroWindowProbe] "),
+    ("tcp.analysis.zero_window", "[TCP ZeroWindow] "),
+    ("tcp.analysis.zero_window_probe_ack", "[TCP ZeroWindowProbeAck] "),
+    ("tcp.analysis.spurious_retransmission", "[TCP Spurious Retransmission] "),
+    ("tcp.analysis.retransmission", "[TCP Retransmission] "),
+    ("tcp.analysis.fast_retransmission", "[TCP Fast Retransmission] "),
+    ("tcp.analysis.out_of_order", "[TCP Out-Of-Order] "),
+)
+
+ICMP_TYPES = {
+    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect",
+    8: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation",
+    11: "Time-to-live exceeded", 12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply",
+    15: "Information request", 16: "Information reply", 17: "Address mask request",
+    18: "Address mask reply",
+}
+ICMP_CODES = {
+    3: {0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable", 3: "Port unreachable",
+        4: "Fragmentation needed", 5: "Source route failed", 6: "Destination network unknown",
+        7: "Destination host unknown", 8: "Source host isolated", 9: "Network administratively prohibited",
+        10: "Host administratively prohibited", 11: "Network unreachable for TOS",
+        12: "Host unreachable for TOS", 13: "Communication administratively filtered",
+        14: "Host precedence violation", 15: "Precedence cutoff in effect"},
+    5: {0: "Redirect for network", 1: "Redirect for host", 2: "Redirect for TOS and network",
+        3: "Redirect for TOS and host"},
+    11: {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"},
+    12: {0: "Pointer indicates the error", 1: "Required option missing", 2: "Bad length"},
+}
+_ICMP_WITH_ID = {0, 8, 13, 14, 15, 16, 17, 18}
+
+ICMPV6_TYPES = {
+    1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
+    128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
+    131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
+    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
+    137: "Redirect", 143: "Multicast Listener Report Message v2",
+}
+ICMPV6_CODES = {
+    1: {0: "no route to destination", 1: "Administratively prohibited", 2: "Beyond scope of source address",
+        3: "Address unreachable", 4: "Port unreachable", 5: "Source address failed ingress/egress policy",
+        6: "Reject route to destination"},
+    3: {0: "hop limit exceeded in transit", 1: "fragment reassembly time exceeded"},
+    4: {0: "erroneous header field encountered", 1: "unrecognized Next Header type encountered",
+        2: "unrecognized IPv6 option encountered"},
+}
+
+ARP_OPCODES = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply", 8: "inverse request",
+               9: "inverse reply"}
+
+DNS_OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
+               4: "Zone change notification", 5: "Dynamic update"}
+DNS_RCODES = {1: "Format error", 2: "Server failure", 3: "No such name", 4: "Not implemented", 5: "Refused",
+              6: "Name exists", 7: "RRset exists", 8: "RRset does not exist", 9: "Not authoritative",
+              10: "Name out of zone"}
+DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT", 28: "AAAA",
+             29: "LOC", 33: "SRV", 35: "NAPTR", 41: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC",
+             48: "DNSKEY", 64: "SVCB", 65: "HTTPS", 99: "SPF", 255: "ANY", 257: "CAA"}
+
+
+def as_list(value: Any) -> list:
+    """A field's values as a list: a repeated field already is one, a single value becomes [value]."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def first(value: Any) -> Any:
+    """The first value of a possibly repeated field."""
+    return value[0] if isinstance(value, list) else value
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """An int from a field value that may be tshark's hex text ("0x0012") or a bool."""
+    value = first(value)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        try:
+            return int(value, 0)
+        except ValueError:
+            return default
+    return int(value)
+
+
+def relative_time(ts_ns: int, t0_ns: int) -> str:
+    """Seconds from the first frame with 6 decimals, truncated as tshark truncates."""
+    delta = ts_ns - t0_ns
+    sign = "-" if delta < 0 else ""
+    secs, ns = divmod(abs(delta), 1_000_000_000)
+    return f"{sign}{secs}.{ns // 1000:06d}"
+
+
+def tcp_flags_text(flags: int) -> str:
+    """tshark's flag list for the info column: ``SYN, ACK``; ``<None>`` when no flag is set."""
+    names = [name for bit, name in enumerate(TCP_FLAG_NAMES) if flags & (1 << bit)]
+    if flags & TCP_RESERVED:
+        names.append("Reserved")
+    return ", ".join(names) if names else "<None>"
+
+
+def app_protocol(pkt: Packet, layer_name: str) -> str:
+    """Protocol column name of a layer; mDNS and LLMNR are DNS on their own ports, RARP is ARP's opcodes 3-4."""
+    name = PROTOCOL_NAMES.get(layer_name, layer_name.upper())
+    if name == "ARP":
+        arp = pkt.layer("arp")
+        op = as_int(arp.fields.get("arp.opcode")) if arp is not None else 0
+        return {3: "RARP", 4: "RARP", 8: "Inverse ARP", 9: "Inverse ARP"}.get(op, name)
+    if name == "DNS":
+        udp = pkt.layer("udp")
+        if udp is not None:
+            for port in (udp.fields.get("udp.srcport"), udp.fields.get("udp.dstport")):
+                if port in _APP_BY_PORT:
+                    return _APP_BY_PORT[port]
+    return name
+
+
+class Summary:
+    """Per-capture state for summary lines; call :meth:`line` for each packet in capture order."""
+
+    def __init__(self) -> None:
+        self.t0_ns: int | None = None
+        self._echo_requests: dict[tuple, int] = {}
+
+    # -- the line ------------------------------------------------------------------------------------
+    def columns(self, pkt: Packet) -> tuple[int, str, str, str, str, int, str]:
+        """(number, time, source, destination, protocol, length, info) of one frame, before escaping."""
+        frame = wire_frame(pkt)
+        if self.t0_ns is None:
+            self.t0_ns = frame.ts_ns
+        src, dst = addresses(pkt)
+        protocol, info = self.protocol_and_info(pkt)
+        return (frame.number, relative_time(frame.ts_ns, self.t0_ns), src, dst, protocol, frame.origlen,
+                info)
+
+    def line(self, pkt: Packet) -> str:
+        """The frame's line as tshark lays it out, safe to print (no newline)."""
+        number, time, src, dst, protocol, length, info = self.columns(pkt)
+        return visible(f"{number:>5} {time:>10} {src:>12} \u2192 {dst:<12} {protocol} {length} {info}")
+
+    # -- protocol and info ---------------------------------------------------------------------------
+    def protocol_and_info(self, pkt: Packet) -> tuple[str, str]:
+        layers = display_layers(pkt)
+        failure = pkt.failure
+        wire = wire_frame(pkt)
+        cut = wire.caplen < wire.origlen
+        protocol, info = "", ""
+        top = layers[-1] if layers else None
+        partial = (failure is not None and top is not None and top is pkt.layers[-1]
+                   and _same_protocol(failure.layer, top.name))
+        if top is not None:
+            protocol = app_protocol(pkt, top.name)
+            if partial and _KEY_FIELD.get(top.name, "") not in top.fields:
+                # The layer stopped before its first fields: a message cut inside its header shows only the
+                # marker (as tshark does); a lower layer's reason says what is wrong with it.
+                if top.name in _DNS_FAMILY:
+                    return protocol, "[Packet size limited during capture]" if cut else "[Malformed Packet]"
+                info = failure.reason[:1].upper() + failure.reason[1:]
+                return protocol, info + ("[Packet size limited during capture]" if cut else "")
+            info = _INFO[top.name](self, pkt, top)
+            if top.name in _ETHERTYPE_FIELD and failure is None:
+                # Nothing decoded above the link layer: tshark names the EtherType (0x88cc, ...).
+                protocol = str(top.fields.get(_ETHERTYPE_FIELD[top.name]) or protocol)
+        if failure is not None:
+            if not partial and failure.layer in PROTOCOL_NAMES:
+                protocol = app_protocol(pkt, failure.layer)
+            info += "[Packet size limited during capture]" if cut else "[Malformed Packet]"
+        elif not protocol:
+            protocol = "Frame"
+        return protocol, info
+
+    def _eth_info(self, pkt: Packet, layer: Layer) -> str:
+        return "Ethernet II"
+
+    def _link_info(self, pkt: Packet, layer: Layer) -> str:
+        return ""
+
+    def _arp_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        op = as_int(f.get("arp.opcode"))
+        sha, spa = f.get("arp.src.hw_mac"), f.get("arp.src.proto_ipv4")
+        tha, tpa = f.get("arp.dst.hw_mac"), f.get("arp.dst.proto_ipv4")
+        if op == 1 and spa is not None:
+            if spa == tpa:
+                return f"ARP Announcement for {spa}"
+            if spa == "0.0.0.0" and tha in (None, "00:00:00:00:00:00"):
+                return f"Who has {tpa}? (ARP Probe)"
+            return f"Who has {tpa}? Tell {spa}"
+        if op == 2 and spa is not None:
+            if spa == tpa:
+                return f"Gratuitous ARP for {spa} (Reply)"
+            return f"{spa} is at {sha}"
+        if op == 3:
+            return f"Who is {tha}? Tell {sha}"
+        if op == 4:
+            return f"{tha} is at {tpa}"
+        if op == 9:
+            return f"{sha} is at {spa}"
+        return f"ARP {ARP_OPCODES.get(op, 'opcode')} ({op})"
+
+    def _ip_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        proto = as_int(f.get("ip.proto"))
+        name = IP_PROTOCOLS.get(proto, "Unknown")
+        if as_int(f.get("ip.flags.mf")) or as_int(f.get("ip.frag_offset")):
+            ident = str(f.get("ip.id", "")).removeprefix("0x")
+            offset = as_int(f.get("ip.frag_offset")) * 8  # the field counts 8-byte units
+            return (f"Fragmented IP protocol (proto={name} {proto}, off={offset}, "
+                    f"ID={ident})")
+        return f"{name} ({proto})"
+
+    def _ipv6_fragment_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        more = "y" if as_int(f.get("ipv6.fraghdr.more")) else "n"
+        return (f"IPv6 fragment (off={as_int(f.get('ipv6.fraghdr.offset')) * 8} more={more} "
+                f"ident=0x{as_int(f.get('ipv6.fraghdr.ident')):08x} nxt={as_int(f.get('ipv6.fraghdr.nxt'))})")
+
+    def _ipv6_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        nxt = as_int(f.get("ipv6.nxt"))
+        if nxt == 59:
+            return "IPv6 no next header"
+        return f"{IP_PROTOCOLS.get(nxt, 'Unknown')} ({nxt})"
+
+    def _icmp_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        icmp_type, code = as_int(f.get("icmp.type")), as_int(f.get("icmp.code"))
+        type_text = ICMP_TYPES.get(icmp_type)
+        if type_text is None:
+            return "Unknown ICMP (obsolete or malformed?)"
+        info = f"{type_text:<20}"
+        code_text = ICMP_CODES.get(icmp_type, {}).get(code, "")
+        if icmp_type in ICMP_CODES:
+            info += f" ({code_text or 'Unknown code'})"
+        if icmp_type in _ICMP_WITH_ID and "icmp.ident" in f:
+            ident = as_int(f.get("icmp.ident"))
+            seq = as_int(f.get("icmp.seq"))
+            seq_le = as_int(f.get("icmp.seq_le"), ((seq & 0xFF) << 8) | (seq >> 8))
+            info += f" id=0x{ident:04x}, seq={seq}/{seq_le}"
+            ttl = _ip_ttl(pkt, layer)
+            if ttl is not None:
+                info += f", ttl={ttl}"
+            info += self._echo_match(pkt, icmp_type, 8, 0, ident, seq)
+        return info
+
+    def _icmpv6_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        icmp_type, code = as_int(f.get("icmpv6.type")), as_int(f.get("icmpv6.code"))
+        info = ICMPV6_TYPES.get(icmp_type, f"Unknown ICMPv6 type ({icmp_type})")
+        if icmp_type in ICMPV6_CODES:
+            info += f" ({ICMPV6_CODES[icmp_type].get(code, 'Unknown')})"
+        if icmp_type in (128, 129):
+            ident = as_int(f.get("icmpv6.echo.identifier"))
+            seq = as_int(f.get("icmpv6.echo.sequence_number"))
+            info += f" id=0x{ident:04x}, seq={seq}"
+            hlim = _ip_ttl(pkt, layer)
+            if hlim is not None:
+                info += f", hop limit={hlim}"
+            info += self._echo_match(pkt, icmp_type, 128, 129, ident, seq)
+        elif icmp_type == 135:
+            target = f.get("icmpv6.nd.ns.target_address")
+            if target is not None:
+                info += f" for {target}"
+            mac = first(f.get("icmpv6.opt.linkaddr"))
+            if mac is not None:
+                info += f" from {mac}"
+        elif icmp_type == 136:
+            target = f.get("icmpv6.nd.na.target_address")
+            if target is not None:
+                info += f" {target}"
+            flags = [name for key, name in (("icmpv6.nd.na.flag.r", "rtr"), ("icmpv6.nd.na.flag.s", "sol"),
+                                            ("icmpv6.nd.na.flag.o", "ovr")) if as_int(f.get(key))]
+            if flags:
+                info += f" ({', '.join(flags)})"
+            mac = first(f.get("icmpv6.opt.linkaddr"))
+            if mac is not None:
+                info += f" is at {mac}"
+        elif icmp_type in (133, 134):
+            mac = first(f.get("icmpv6.opt.linkaddr"))
+            if mac is not None:
+                info += f" from {mac}"
+        return info
+
+    def _echo_match(self, pkt: Packet, icmp_type: int, request: int, reply: int, ident: int,
+                    seq: int) -> str:
+        """Remember echo requests; a reply names its request's frame, as tshark's first pass does."""
+        src, dst = network_addresses(pkt)
+        if icmp_type == request:
+            self._echo_requests[(src, dst, ident, seq)] = wire_frame(pkt).number
+        elif icmp_type == reply:
+            number = self._echo_requests.get((dst, src, ident, seq))
+            if number is not None:
+                return f" (request in {number})"
+        return ""
+
+    def _udp_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        return (f"{f.get('udp.srcport')} \u2192 {f.get('udp.dstport')} "
+                f"Len={max(as_int(f.get('udp.length')) - 8, 0)}")
+
+    def _tcp_info(self, pkt: Packet, layer: Layer) -> str:
+        f = layer.fields
+        flags = as_int(f.get("tcp.flags"))
+        seq = f.get("tcp.seq", f.get("tcp.seq_raw"))
+        parts = [f"{f.get('tcp.srcport')} \u2192 {f.get('tcp.dstport')} [{tcp_flags_text(flags)}] Seq={seq}"]
+        if flags & TCP_ACK:
+            parts.append(f"Ack={f.get('tcp.ack', f.get('tcp.ack_raw'))}")
+        parts.append(f"Win={f.get('tcp.window_size', f.get('tcp.window_size_value'))}")
+        if flags & TCP_URG:
+            parts.append(f"Urg={f.get('tcp.urgent_pointer')}")
+        parts.append(f"Len={f.get('tcp.len')}")
+        parts.extend(_tcp_option_texts(pkt, layer))
+        return _tcp_analysis_prefix(f) + " ".join(parts)
+
+    def _dns_info(self, pkt: Packet, layer: Layer) -> str:
+        return dns_info(pkt, layer)
+
+
+def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
+    """TTL / hop limit of the IP layer right before ``below``."""
+    ttl = None
+    for layer in pkt.layers:
+        if layer is below:
+            break
+        if layer.name == "ip":
+            ttl = layer.fields.get("ip.ttl")
+        elif layer.name == "ipv6":
+            ttl = layer.fields.get("ipv6.hlim")
+    return ttl
+
+
+def _tcp_analysis_prefix(f: dict[str, Any]) -> str:
+    if not any(key.startswith("tcp.analysis.") for key in f):
+        return ""
+    prefix = ""
+    fast_or_spurious = "tcp.analysis.fast_retransmission" in f or "tcp.analysis.spurious_retransmission" in f
+    for key, text in _TCP_ANALYSIS_PREFIXES:
+        if key not in f or f[key] in (0, False, None):
+            continue
+        if key == "tcp.analysis.retransmission" and fast_or_spurious:
+            continue  # tshark sets the retransmission field too but shows only the specific kind
+        if text is None:
+            frame = first(f.get("tcp.analysis.duplicate_ack_frame"))
+            num = first(f.get("tcp.analysis.duplicate_ack_num"))
+            text = f"[TCP Dup ACK {frame}#{num}] "
+        prefix = text + prefix
+    return prefix
+
+
+# TCP option kinds; EOL and NOP say nothing in the info column.
+_OPT_MSS, _OPT_WS, _OPT_SACK_PERM, _OPT_SACK, _OPT_TS = 2, 3, 4, 5, 8
+
+
+def _tcp_option_kinds(pkt: Packet, layer: Layer) -> list[int]:
+    """Option kinds in packet order: the decoder's ``tcp.option_kind``, else read from the header bytes."""
+    kinds = layer.fields.get("tcp.option_kind")
+    if kinds is not None:
+        return [as_int(k) for k in as_list(kinds)]
+    data = pkt.frame.data
+    off, end = layer.offset + 20, min(layer.offset + layer.length, len(data))
+    kinds = []
+    while off < end:
+        kind = data[off]
+        if kind == 0:
+            break
+        kinds.append(kind)
+        if kind == 1:
+            off += 1
+            continue
+        if off + 1 >= end or data[off + 1] < 2:
+            break
+        off += data[off + 1]
+    return kinds
+
+
+def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
+    f = layer.fields
+    if not any(key.startswith("tcp.option") for key in f):
+        return []
+    values = {key: as_list(f.get(key)) for key in (
+        "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.wscale.multiplier",
+        "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr", "tcp.options.sack_le",
+        "tcp.options.sack_re", "tcp.options.sack.count")}
+    used = dict.fromkeys(values, 0)
+
+    def take(key: str) -> Any:
+        index = used[key]
+        used[key] = index + 1
+        vals = values[key]
+        return vals[index] if index < len(vals) else None
+
+    # SACK edges are in the acknowledgment number's space: shown relative when the ACK number is.
+    base = None
+    if "tcp.ack" in f and "tcp.ack_raw" in f:
+        base = (as_int(f["tcp.ack_raw"]) - as_int(f["tcp.ack"])) & 0xFFFFFFFF
+    texts = []
+    for kind in _tcp_option_kinds(pkt, layer):
+        if kind == _OPT_MSS:
+            mss = take("tcp.options.mss_val")
+            if mss is not None:
+                texts.append(f"MSS={mss}")
+        elif kind == _OPT_WS:
+            shift = take("tcp.options.wscale.shift")
+            if shift is not None:
+                texts.append(f"WS={1 << min(as_int(shift), 14)}")
+        elif kind == _OPT_SACK_PERM:
+            texts.append("SACK_PERM")
+        elif kind == _OPT_TS:
+            tsval, tsecr = take("tcp.options.timestamp.tsval"), take("tcp.options.timestamp.tsecr")
+            if tsval is not None:
+                texts.append(f"TSval={tsval} TSecr={tsecr}")
+        elif kind == _OPT_SACK:
+            count = take("tcp.options.sack.count")
+            blocks = as_int(count) if count is not None else len(values["tcp.options.sack_le"])
+            for _ in range(blocks):
+                le, re_ = take("tcp.options.sack_le"), take("tcp.options.sack_re")
+                if le is None:
+                    break
+                if base is not None:
+                    le, re_ = (as_int(le) - base) & 0xFFFFFFFF, (as_int(re_) - base) & 0xFFFFFFFF
+                texts.append(f"SLE={le} SRE={re_}")
+    return texts
+
+
+def dns_info(pkt: Packet, layer: Layer) -> str:
+    """The DNS info text, worded by the DNS decoder's ``summarize``; built from the fields otherwise.
+
+    The layer keeps fields, not the parsed message, so the message is parsed again from the frame
+    (leniently: a malformed message keeps what was read before the problem, as tshark's info does). Over
+    TCP the layer starts at the 2-byte length prefix (``dns.length``). A message reassembled from several
+    TCP segments is not in this frame's bytes at the layer's offset: when the re-read header does not match
+    the layer's ``dns.id`` and counts, the text is built from the fields.
+    """
+    api = _dns_api()
+    f = layer.fields
+    if api is not None:
+        parse_message, summarize = api
+        data = pkt.frame.data
+        start, end = layer.offset, min(layer.offset + layer.length, len(data))
+        if "dns.length" in f:
+            start += 2
+        try:
+            msg = parse_message(data, start, end, lenient=True)
+        except DecodeError:
+            msg = None
+        if msg is not None and _same_message(msg, f):
+            return summarize(msg, layer.name)
+    return _dns_info_from_fields(f, layer.name)
+
+
+def _same_message(msg: Any, f: dict[str, Any]) -> bool:
+    header = msg.header
+    return (f"0x{header.id:04x}" == f.get("dns.id") and len(msg.questions) == len(as_list(f.get("dns.qry.name")))
+            and len(msg.answers) == as_int(f.get("dns.count.answers")))
+
+
+_DNS_API: list = []
+
+
+def _dns_api():
+    if not _DNS_API:
+        try:
+            from analyzer.decode.dns import parse_message, summarize
+        except ImportError:
+            _DNS_API.append(None)
+        else:
+            _DNS_API.append((parse_message, summarize))
+    return _DNS_API[0]
+
+
+# Record type -> the fields whose next values make its info text (as the DNS decoder's summarize words it).
+_RR_INFO_FIELDS = {
+    1: ("dns.a",), 28: ("dns.aaaa",), 5: ("dns.cname",), 2: ("dns.ns",), 12: ("dns.ptr.domain_name",),
+    39: ("dns.dname",), 15: ("dns.mx.preference", "dns.mx.mail_exchange"), 6: ("dns.soa.mname",),
+    33: ("dns.srv.priority", "dns.srv.weight", "dns.srv.port", "dns.srv.target"),
+    47: ("dns.nsec.next_domain_name",), 13: ("dns.hinfo.cpu", "dns.hinfo.os"),
+}
+
+
+def _dns_info_from_fields(f: dict[str, Any], proto: str) -> str:
+    opcode = as_int(f.get("dns.flags.opcode"))
+    response = as_int(f.get("dns.flags.response"))
+    ident = f.get("dns.id", "")
+    if isinstance(ident, int):
+        ident = f"0x{ident:04x}"
+    info = f"{DNS_OPCODES.get(opcode, f'Unknown operation ({opcode})')}{' response' if response else ''} {ident}"
+    rcode = as_int(f.get("dns.flags.rcode"))
+    if response and rcode:
+        info += f" {DNS_RCODES.get(rcode, f'Unknown error ({rcode})')}"
+    mdns = proto == "mdns"
+    unicast = as_list(f.get("dns.qry.qu"))
+    for i, (qtype, name) in enumerate(zip(as_list(f.get("dns.qry.type")), as_list(f.get("dns.qry.name")))):
+        info += f" {_type_name(qtype)} {name}"
+        if mdns:
+            info += ', "QU" question' if i < len(unicast) and as_int(unicast[i]) else ', "QM" question'
+    taken: dict[str, int] = {}
+    values = {key: as_list(f.get(key)) for keys in _RR_INFO_FIELDS.values() for key in keys}
+    flushes = as_list(f.get("dns.resp.cache_flush"))
+    for i, rtype in enumerate(as_list(f.get("dns.resp.type"))):
+        rtype = as_int(rtype)
+        info += f" {_type_name(rtype)}"
+        if mdns and i < len(flushes) and as_int(flushes[i]):
+            info += ", cache flush"
+        for key in _RR_INFO_FIELDS.get(rtype, ()):
+            index = taken.get(key, 0)
+            taken[key] = index + 1
+            if index < len(values[key]):
+                info += f" {values[key][index]}"
+    return info
+
+
+def _type_name(rtype: Any) -> str:
+    number = as_int(rtype, -1)
+    return DNS_TYPES.get(number, f"Unknown ({number})")
+
+
+_QUOTING = frozenset(("icmp", "icmpv6"))
+_DNS_FAMILY = frozenset(("dns", "mdns", "llmnr"))
+# A partly decoded layer with this field has enough for its usual info text (the rest is cut off).
+_KEY_FIELD = {"tcp": "tcp.flags", "udp": "udp.length", "ip": "ip.src", "ipv6": "ipv6.src", "arp": "arp.opcode",
+              "icmp": "icmp.type", "icmpv6": "icmpv6.type", "dns": "dns.id", "mdns": "dns.id", "llmnr": "dns.id"}
+
+
+def _same_protocol(failed: str, layer: str) -> bool:
+    return failed == layer or (failed in _DNS_FAMILY and layer in _DNS_FAMILY)
+
+
+def is_ip_fragment(layer: Layer) -> bool:
+    """An IPv4 datagram or IPv6 fragment header that is part of a fragmented packet."""
+    f = layer.fields
+    if layer.name == "ip":
+        return bool(as_int(f.get("ip.flags.mf")) or as_int(f.get("ip.frag_offset")))
+    if layer.name == "ipv6.fraghdr":
+        return bool(as_int(f.get("ipv6.fraghdr.more")) or as_int(f.get("ipv6.fraghdr.offset")))
+    return False
+
+
+def display_layers(pkt: Packet) -> list[Layer]:
+    """The layers that can name the protocol column, outermost first, up to the highest that counts.
+
+    Decoding stops counting at an ICMP error (the rest is the quoted packet) and at an IP fragment (tshark
+    shows the fragment; the layers above it belong to the reassembled packet, which we do not build).
+    """
+    reassembled = getattr(pkt, "wire_frame", None) is not None
+    layers = []
+    for layer in pkt.layers:
+        name = layer.name
+        if name in _INFO:
+            layers.append(layer)
+            if name in _QUOTING or (not reassembled and is_ip_fragment(layer)):
+                break
+    return layers
+
+
+def wire_frame(pkt: Packet) -> Any:
+    """The frame as captured: a packet decoded from a reassembled IP datagram keeps it as ``wire_frame``."""
+    return getattr(pkt, "wire_frame", None) or pkt.frame
+
+
+_ETHERTYPE_FIELD = {"eth": "eth.type", "vlan": "vlan.etype", "ieee8021ad": "ieee8021ad.etype"}
+
+
+_INFO = {
+    "eth": Summary._eth_info, "sll": Summary._link_info, "null": Summary._link_info,
+    "vlan": Summary._eth_info, "ieee8021ad": Summary._eth_info,
+    "arp": Summary._arp_info, "ip": Summary._ip_info, "ipv6": Summary._ipv6_info,
+    "ipv6.fraghdr": Summary._ipv6_fragment_info,
+    "icmp": Summary._icmp_info, "icmpv6": Summary._icmpv6_info, "udp": Summary._udp_info,
+    "tcp": Summary._tcp_info, "dns": Summary._dns_info, "mdns": Summary._dns_info,
+    "llmnr": Summary._dns_info,
+}
+
+
+def network_addresses(pkt: Packet) -> tuple[str, str]:
+    """Source and destination of the innermost IP layer that carries the frame (not one quoted in ICMP)."""
+    src = dst = ""
+    for layer in pkt.layers:
+        name = layer.name
+        if name == "ip":
+            src, dst = layer.fields.get("ip.src", ""), layer.fields.get("ip.dst", "")
+        elif name == "ipv6":
+            src, dst = layer.fields.get("ipv6.src", ""), layer.fields.get("ipv6.dst", "")
+        elif name in ("icmp", "icmpv6"):
+            break
+    return src, dst
+
+
+def link_addresses(pkt: Packet) -> tuple[str, str]:
+    """Link-layer source and destination (Ethernet, or Linux cooked capture's source only)."""
+    for layer in pkt.layers:
+        f = layer.fields
+        if layer.name == "eth":
+            return f.get("eth.src", ""), f.get("eth.dst", "")
+        if layer.name == "sll":
+            return f.get("sll.src.eth", ""), ""
+    return "", ""
+
+
+def addresses(pkt: Packet) -> tuple[str, str]:
+    """The source and destination columns: network addresses, else link-layer addresses."""
+    src, dst = network_addresses(pkt)
+    if src or dst:
+        return src, dst
+    return link_addresses(pkt)
