@@ -4,15 +4,18 @@ tshark's ``http.*`` fields on the frame that completes each message, and hands o
 
 Theory of operation
 -------------------
-:class:`HttpTracker` is a sink factory (``tracker(connection) -> sink``) for :class:`analyzer.pipeline.Pipeline`.
+:class:`HttpTracker` is a sink factory (``tracker(connection) -> sink``) for
+:class:`analyzer.pipeline.Pipeline`.
 Every TCP connection gets an :class:`HttpSink`, on any port; the sink stays idle until a direction
 delivers its first bytes, and gives up for good once both directions proved not to be HTTP (the parser
 judges a stream by its first bytes, so non-HTTP payload is never taken for HTTP, port 80 or not).
 
-* Roles. The client is the side whose first bytes can begin a request line; the server the side whose
-  first bytes begin ``HTTP/``; when neither shows, the TCP originator is the client.
+* Roles. The client is the side whose first bytes begin a request line, the server the side whose first
+  bytes begin a status line. A stream whose SYN was seen and whose first bytes can begin neither is not
+  HTTP: the connection is dropped at once.
 * Pick-up. A direction whose SYN was not captured (the capture started mid-connection), or whose first
-  event is a gap, starts with ``receive_gap(0)``: the parser resynchronises at the next message start.
+  event is a gap, is parsed from the first segment that begins a message (as tshark does), so the tail of
+  a body is never read as a message; the roles wait for that segment too.
 * Fields. A message gets a layer named ``http`` (:class:`HttpLayer`, whose ``info`` is tshark's Info text)
   on the frame that completed it — the frame of its last byte, or the FIN frame for a body read until
   close — and only when it was seen whole, as tshark shows reassembled PDUs. Responses get
@@ -41,7 +44,12 @@ from analyzer.apps.http.events import (
 )
 from analyzer.apps.http.headers import Headers, content_length
 from analyzer.apps.http.parser import CLIENT, CLOSED, NOT_HTTP, SERVER
-from analyzer.apps.http.readers import PREFIX_CHECK_LENGTH, parse_request_line, plausible_start
+from analyzer.apps.http.readers import (
+    PREFIX_CHECK_LENGTH,
+    parse_request_line,
+    parse_status_line,
+    plausible_start,
+)
 from analyzer.decode.packet import Layer, Packet
 from analyzer.tcp.analysis import seconds
 
@@ -143,22 +151,27 @@ class HttpRecord:
         return self.transaction.index + 1
 
 
-def full_uri(target: str, host: str | None, server: tuple[Any, int]) -> str:
-    """tshark's http.request.full_uri: an absolute-form target as it is, else http://HOST + target (the
-    server's address and port when there is no Host header)."""
+def text(value: str) -> str:
+    """A header value, target or phrase as text: the parser keeps wire bytes as ISO-8859-1; shown here as
+    UTF-8, with bytes that are not UTF-8 kept as surrogate escapes (the report layer shows them as \\xNN)."""
+    if value.isascii():
+        return value
+    return value.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def full_uri(target: str, host: str | None) -> str:
+    """tshark's http.request.full_uri: an absolute-form target as it is, else ``http://`` + the Host header
+    + the target (tshark leaves the host empty when there is no Host header: ``http:///path``)."""
     if "://" in target:
         return target
-    if not host:
-        addr, port = server
-        addr = f"[{addr}]" if ":" in str(addr) else str(addr)
-        host = addr if port == 80 else f"{addr}:{port}"
-    return f"http://{host}{target}"
+    return f"http://{host or ''}{target}"
 
 
 def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
     """The header block as tshark's fields: one named field per known header, every line in *.line."""
     out: dict[str, Any] = {}
     for name, value in headers:
+        value = text(value)
         key = HEADER_FIELDS.get(name.lower())
         if key is not None:
             _add(out, key, value)
@@ -187,13 +200,13 @@ def _add(out: dict[str, Any], key: str, value: Any) -> None:
 def info_text(message: Request | Response, end: EndOfMessage) -> str:
     """tshark's Info text for one message: the start line, a space, and " (type)" when it had a body."""
     if isinstance(message, Request):
-        text = f"{message.method} {message.target} {message.version} "
+        out = f"{message.method} {text(message.target)} {message.version} "
     else:
-        text = f"{message.version} {message.status} {message.reason} "
+        out = f"{message.version} {message.status} {text(message.reason)} "
     ctype = message.headers.get("content-type")
     if end.body_length and ctype:
-        text += f" ({ctype.split(';')[0].strip()})"
-    return text
+        out += f" ({text(ctype).split(';')[0].strip()})"
+    return out
 
 
 class _Conversation(HttpConversation):
@@ -230,15 +243,29 @@ class _Conversation(HttpConversation):
 class HttpSink:
     """The reassembly sink of one TCP connection (see the module docstring)."""
 
-    __slots__ = ("conn", "conv", "dead", "pickup", "fed", "client_dir", "tracker", "_pkt", "_last",
-                 "_requests", "_responses", "_prev_request", "_prev_response", "_req")
+    __slots__ = (
+        "_last",
+        "_pkt",
+        "_prev_request",
+        "_prev_response",
+        "_req",
+        "_requests",
+        "_responses",
+        "client_dir",
+        "conn",
+        "conv",
+        "dead",
+        "fed",
+        "pickup",
+        "tracker",
+    )
 
     def __init__(self, tracker: HttpTracker, conn: Any):
         self.tracker = tracker
         self.conn = conn
         self.conv: _Conversation | None = None
         self.dead = False
-        self.pickup = [False, False]      # direction starts mid-stream: resync before parsing
+        self.pickup = [False, False]      # direction picked up mid-stream: wait for a message start
         self.fed = [False, False]         # direction has delivered bytes
         self.client_dir: int | None = None
         self._pkt: Packet | None = None   # the packet whose bytes are being parsed
@@ -247,7 +274,8 @@ class HttpSink:
         self._responses = 0
         self._prev_request: int | None = None     # completion frame of the last complete request
         self._prev_response: int | None = None
-        self._req: dict[int, tuple] = {}  # index -> (frame, ts, prev request frame, uri, packet, layer)
+        # transaction index -> (frame, ts, previous request's frame, full URI, (packet, layer) or None)
+        self._req: dict[int, tuple] = {}
 
     # -- the sink interface ----------------------------------------------------------------------------
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
@@ -255,13 +283,16 @@ class HttpSink:
             return
         if self.conv is None and not self._start(direction, data):
             return
-        role = CLIENT if direction == self.client_dir else SERVER
-        parser = self.conv.client if role == CLIENT else self.conv.server
+        client = direction == self.client_dir
+        role = CLIENT if client else SERVER
+        parser = self.conv.client if client else self.conv.server
         if parser.state == CLOSED:
             return
         if self.pickup[direction]:
+            # picked up mid-stream: parsing starts with a segment that starts a message (as tshark's does)
+            if not _starts_message(client, data):
+                return
             self.pickup[direction] = False
-            self._done(self.conv.receive_gap(role, 0))
         self.fed[direction] = True
         if isinstance(frame, Packet):
             self._pkt = frame
@@ -272,17 +303,15 @@ class HttpSink:
         self._last = (number, ts_ns)
         self._done(self.conv.receive_data(role, data, ts_ns, number))
         self._pkt = None
-        conv = self.conv
-        if conv.client.state == NOT_HTTP and conv.server.state in (NOT_HTTP, CLOSED):
-            self._give_up()
-        elif conv.server.state == NOT_HTTP and conv.client.state in (NOT_HTTP, CLOSED):
-            self._give_up()
+        states = (self.conv.client.state, self.conv.server.state)
+        if NOT_HTTP in states and all(state in (NOT_HTTP, CLOSED) for state in states):
+            self._give_up()             # neither direction is (still) HTTP
 
     def gap(self, direction: int, nbytes: int) -> None:
         if self.dead:
             return
         if self.conv is None or not self.fed[direction]:
-            self.pickup[direction] = True      # lost before the first byte: start by resynchronising
+            self.pickup[direction] = True      # lost before the first byte: wait for a message start
             return
         role = CLIENT if direction == self.client_dir else SERVER
         if (self.conv.client if role == CLIENT else self.conv.server).state != CLOSED:
@@ -311,16 +340,15 @@ class HttpSink:
     # -- helpers ---------------------------------------------------------------------------------------
     def _start(self, direction: int, data: bytes) -> bool:
         """First bytes of the connection: choose the roles, or give up on a stream that is not HTTP."""
-        if data.startswith(b"HTTP/"):
+        if _starts_message(False, data):
             self.client_dir = 1 - direction
-        elif _could_be_request(data):
+        elif _starts_message(True, data):
             self.client_dir = direction
+        elif self.conn.sides[direction].syn_frame and not self.pickup[direction]:
+            self._give_up()             # a stream that begins with bytes no HTTP message can begin with
+            return False
         else:
-            sides = self.conn.sides
-            if sides[direction].syn_frame and not self.pickup[direction]:
-                self._give_up()         # a stream that begins with bytes no HTTP message can begin with
-                return False
-            self.client_dir = 0
+            return False                # picked up mid-stream: wait for a segment that starts a message
         self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
         for d in (0, 1):
             if not self.conn.sides[d].syn_frame:
@@ -336,6 +364,10 @@ class HttpSink:
         self.dead = True
         self.conv = None
         self._req.clear()
+        if getattr(self.conn, "sink", None) is self:
+            # the only consumer of this connection's bytes: stop reassembling them (saves the reassembly
+            # of every non-HTTP connection; the tracker skips a connection whose sink is None)
+            self.conn.sink = None
 
     def _done(self, transactions: list[Transaction]) -> None:
         if not transactions:
@@ -366,12 +398,12 @@ class HttpSink:
         prev = self._prev_request
         self._prev_request = frame
         host = request.headers.get("host")
-        uri = full_uri(request.target, host, self._endpoint(1 - self.client_dir))
+        uri = full_uri(text(request.target), text(host) if host else None)
         layer = None
         if self.tracker.fields:
             fields: dict[str, Any] = {
                 "http.request.method": request.method,
-                "http.request.uri": request.target,
+                "http.request.uri": text(request.target),
                 "http.request.version": request.version,
             }
             fields.update(header_fields(request.headers, "http.request.line"))
@@ -399,7 +431,7 @@ class HttpSink:
         desc = STATUS_TEXT.get(response.status)
         if desc is not None:
             fields["http.response.code.desc"] = desc
-        fields["http.response.phrase"] = response.reason
+        fields["http.response.phrase"] = text(response.reason)
         fields.update(header_fields(response.headers, "http.response.line"))
         fields["http.response"] = 1
         fields["http.response_number"] = self._responses
@@ -415,6 +447,8 @@ class HttpSink:
                 pkt, layer = req_layer
                 layer.fields["http.response_in"] = frame
                 pkt._flat = None
+        elif self._prev_request is not None:
+            fields["http.prev_request_in"] = self._prev_request    # tshark: the last request seen
         if prev_response is not None:
             fields["http.prev_response_in"] = prev_response
         self._attach(frame, fields, info_text(response, end))
@@ -430,14 +464,20 @@ class HttpSink:
         return None
 
 
-def _could_be_request(data: bytes) -> bool:
-    """Can ``data`` (a stream's first bytes) begin a request? Its first line must parse as a request line,
-    or, unfinished, be the prefix of one."""
+def _starts_message(client: bool, data: bytes) -> bool:
+    """Can ``data`` begin a request (``client``) or a response? Its first line must parse as a request or
+    status line, or, unfinished, be the prefix of one."""
+    head = data[:PREFIX_CHECK_LENGTH]
+    nl = head.find(b"\n")
+    if not plausible_start(client, head if nl < 0 else head[:nl]):     # rejects binary data at once
+        return False
     nl = data.find(b"\n", 0, MAX_START_LINE)
     if nl < 0:
-        return plausible_start(True, data[:PREFIX_CHECK_LENGTH])
+        return len(data) < MAX_START_LINE
     line = data[:nl]
-    return parse_request_line(line[:-1] if line.endswith(b"\r") else line)[0] is not None
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    return (parse_request_line if client else parse_status_line)(line)[0] is not None
 
 
 def _completion(message: Request | Response, end: EndOfMessage) -> tuple[int, int]:

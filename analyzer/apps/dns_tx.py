@@ -1,0 +1,210 @@
+"""DNS transactions: queries paired with responses, over UDP and TCP, the way tshark pairs them.
+
+Theory of operation
+-------------------
+A transaction lives in a conversation — the two endpoints of a UDP datagram in either direction, or one TCP
+connection — and is found by the message ID. This is tshark's first-pass rule (packet-dns.c), kept so
+that ``dns.response_to``, ``dns.time`` and ``dns.retransmit_*`` match it frame for frame:
+
+* A query whose ID has no transaction in the conversation, or whose last transaction was answered,
+  opens a new one. A query repeating an unanswered ID within ``retransmission_timer`` (5 s, tshark's
+  ``dns.retransmission_timer``) of the first one is a retransmission of it; later, a new transaction.
+* A response answers the conversation's last transaction with its ID. If that one was answered already,
+  the response is a retransmission — unless the question was AXFR/IXFR, which are answered by several
+  messages. A response with no transaction is unsolicited.
+* ``dns.time`` is the response time minus the first query's time (retransmissions do not reset it).
+* Messages quoted in ICMP errors are not tracked; a quoted response is marked unsolicited, as tshark does.
+
+Transactions are kept in query order (``transactions``) when ``keep`` is true; the conversation index
+keeps only the last transaction per (conversation, ID), which is all the rule above ever looks at. Without
+``keep`` (a pass that only annotates packets) the parsed messages are not stored and the index is bounded
+(``MAX_TRACKED`` entries, oldest dropped first): a response to a query that many lookups ago would be
+called unsolicited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.decode.dns import T_A, T_AAAA, T_CNAME, DnsMessage, Header
+from analyzer.tcp.analysis import seconds
+
+RETRANSMISSION_TIMER_NS = 5_000_000_000
+MAX_TRACKED = 200_000       # (conversation, ID) entries remembered; the oldest go first beyond this
+MULTIPLE_RESPONSE_TYPES = frozenset((251, 252))     # IXFR, AXFR
+
+
+@dataclass(slots=True)
+class DnsTransaction:
+    """One query (with its retransmissions) and its response(s).
+
+    ``client`` sent the query (for an unsolicited response: received the response); endpoints are
+    ``(address, port)``. ``query``/``response`` are the parsed messages (None when not seen or not
+    parseable past the header); ``header`` fields of a message too short to parse are in
+    ``query_header``/``response_header``.
+    """
+
+    proto: str                       # "udp" or "tcp"
+    service: str                     # "dns", "mdns" or "llmnr" (the decoder's layer name)
+    stream: int | None               # udp.stream / tcp.stream
+    client: tuple[Any, int]
+    server: tuple[Any, int]
+    trans_id: int
+    query_frame: int | None = None
+    query_ts_ns: int | None = None
+    query: DnsMessage | None = None
+    query_header: Header | None = None
+    response_frame: int | None = None
+    response_ts_ns: int | None = None
+    response: DnsMessage | None = None
+    response_header: Header | None = None
+    retransmissions: list[int] = field(default_factory=list)            # query frames resent
+    response_retransmissions: list[int] = field(default_factory=list)   # response frames resent
+    extra_responses: list[int] = field(default_factory=list)            # AXFR/IXFR: later responses
+    multiple: bool = False           # the question asks for several responses (AXFR, IXFR)
+
+    @property
+    def rtt_ns(self) -> int | None:
+        """Response time minus first query time (tshark's dns.time), None when either is missing."""
+        if self.query_ts_ns is None or self.response_ts_ns is None:
+            return None
+        return self.response_ts_ns - self.query_ts_ns
+
+    @property
+    def answered(self) -> bool:
+        return self.response_frame is not None
+
+    @property
+    def unsolicited(self) -> bool:
+        return self.query_frame is None
+
+
+def answer_text(rr) -> str:
+    """One answer as Zeek's dns.log ``answers`` shows it: the address or name it points to (for MX the
+    exchange), TXT strings joined by spaces, ``<unknown type=N>`` for the rest."""
+    data = rr.rdata
+    if data is None:
+        return f"<malformed type={rr.rtype}>"
+    if isinstance(data, str):
+        return data
+    rtype = rr.rtype
+    if rtype == 15:
+        return data.exchange
+    if rtype == 33:
+        return data.target
+    if rtype == 6:
+        return data.mname
+    if rtype in (16, 99):
+        return " ".join(s.decode("utf-8", "surrogateescape") for s in data)
+    if rtype == 13:
+        return f"{data.cpu.decode('latin-1')} {data.os.decode('latin-1')}"
+    return f"<unknown type={rtype}>"
+
+
+def _fold(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def cname_chain(msg: DnsMessage | None, qname: str) -> tuple[list[str], list[str]]:
+    """Follow the answers' CNAMEs from ``qname``: ``(chain, addresses)`` — the names from the query to the
+    canonical name, and the A/AAAA addresses of that last name. A loop stops the chain."""
+    if msg is None:
+        return [qname], []
+    cnames = {}
+    for rr in msg.answers:
+        if rr.rtype == T_CNAME and isinstance(rr.rdata, str):
+            cnames.setdefault(_fold(rr.name), rr.rdata)
+    chain = [qname]
+    seen = {_fold(qname)}
+    current = _fold(qname)
+    while current in cnames:
+        target = cnames[current]
+        if _fold(target) in seen:
+            break
+        chain.append(target)
+        current = _fold(target)
+        seen.add(current)
+    addresses = [rr.rdata for rr in msg.answers
+                 if rr.rtype in (T_A, T_AAAA) and isinstance(rr.rdata, str) and _fold(rr.name) == current]
+    return chain, addresses
+
+
+class DnsTracker:
+    """Pairs DNS messages into :class:`DnsTransaction` records (see the module docstring)."""
+
+    def __init__(self, *, keep: bool = True, retransmission_timer_ns: int = RETRANSMISSION_TIMER_NS):
+        self.keep = keep
+        self.timer = retransmission_timer_ns
+        self.transactions: list[DnsTransaction] = []
+        self._last: dict[tuple, DnsTransaction] = {}     # (conversation, id) -> its last transaction
+
+    def message(self, msg: DnsMessage | None, header: Header, *, service: str, proto: str, stream: int | None,
+                src: tuple[Any, int], dst: tuple[Any, int], frame: int, ts_ns: int,
+                quoted: bool = False) -> tuple[dict[str, Any], DnsTransaction | None]:
+        """One message seen in ``frame``; returns the fields tshark adds to its layer and its transaction.
+
+        ``msg`` is the parsed message (None when only ``header`` could be read); ``quoted``: inside an ICMP
+        error (not tracked).
+        """
+        response = bool(header.flags & 0x8000)
+        if quoted:
+            return ({"dns.unsolicited": 1} if response else {}), None
+        a, b = src, dst
+        if proto == "tcp" and stream is not None:
+            conv: tuple = (proto, stream)
+        else:
+            conv = (proto,) + ((a, b) if _key(a) <= _key(b) else (b, a))
+        kept = msg if self.keep else None
+        key = (conv, header.id)
+        trans = self._last.get(key)
+        multiple = msg is not None and any(q.qtype in MULTIPLE_RESPONSE_TYPES for q in msg.questions)
+        fields: dict[str, Any] = {}
+        if not response:
+            if trans is None or trans.response_frame is not None or ts_ns - trans.query_ts_ns >= self.timer:
+                trans = DnsTransaction(proto, service, stream, src, dst, header.id, query_frame=frame,
+                                       query_ts_ns=ts_ns, query=kept, query_header=header)
+                self._remember(key, trans)
+                if self.keep:
+                    self.transactions.append(trans)
+            else:
+                trans.retransmissions.append(frame)
+                fields["dns.retransmit_request_in"] = trans.query_frame
+                fields["dns.retransmission"] = 1
+            if msg is not None and msg.questions:
+                trans.multiple = multiple
+            return fields, trans
+        if trans is None:
+            # no query: an unsolicited response, a transaction of its own that nothing can join (tshark
+            # does not remember it either: the next one with this ID is unsolicited too)
+            trans = DnsTransaction(proto, service, stream, dst, src, header.id, response_frame=frame,
+                                   response_ts_ns=ts_ns, response=kept, response_header=header)
+            if self.keep:
+                self.transactions.append(trans)
+            return {"dns.unsolicited": 1}, trans
+        if msg is not None and msg.questions:
+            trans.multiple = multiple
+        if trans.response_frame is None:
+            trans.response_frame, trans.response_ts_ns = frame, ts_ns
+            trans.response, trans.response_header = kept, header
+        elif not trans.multiple:
+            trans.response_retransmissions.append(frame)
+            fields["dns.retransmit_response_in"] = trans.response_frame
+            fields["dns.retransmission"] = 1
+            return fields, trans
+        else:
+            trans.extra_responses.append(frame)
+        fields["dns.response_to"] = trans.query_frame
+        fields["dns.time"] = seconds(ts_ns - trans.query_ts_ns)
+        return fields, trans
+
+    def _remember(self, key: tuple, trans: DnsTransaction) -> None:
+        last = self._last
+        last.pop(key, None)             # re-inserted: the newest entries are last
+        last[key] = trans
+        if not self.keep and len(last) > MAX_TRACKED:
+            del last[next(iter(last))]
+
+
+def _key(endpoint: tuple[Any, int]) -> tuple[str, int]:
+    return str(endpoint[0]), endpoint[1]

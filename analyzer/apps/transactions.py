@@ -1,0 +1,179 @@
+"""HTTP and DNS transactions of one analysis run, wired to :class:`analyzer.pipeline.Pipeline`.
+
+Usage::
+
+    tx = Transactions()
+    pipe = Pipeline(sinks=tx.factories)
+    for pkt in pipe.run(frames):
+        tx.packet(pkt)          # after the pipeline: DNS pairing, fields of messages a FIN completed
+    tx.finish()
+    tx.http.sorted_records(), tx.dns.transactions
+
+What lands on packets (as tshark shows it in one pass): the ``http`` layers of
+:mod:`analyzer.apps.http.sink`, and on ``dns``/``mdns``/``llmnr`` layers ``dns.response_to``, ``dns.time``,
+``dns.retransmission``, ``dns.retransmit_request_in``, ``dns.retransmit_response_in`` and
+``dns.unsolicited``; ``dns.response_in`` is added to a query's layer when its response arrives (a later
+frame, as tshark's second pass shows it).
+
+DNS over TCP: the pipeline's own DNS-over-TCP sink puts each reassembled message's layer on the frame that
+completes it, but those bytes are not in the frame; :class:`DnsTcpTap` (one of ``factories``) cuts the same
+streams the same way and keeps each message for :meth:`Transactions.packet` to pair with those layers. It
+relies on the pipeline's DNS-over-TCP reassembly being on (the default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.apps.dns_tx import DnsTracker
+from analyzer.apps.http.sink import HttpTracker
+from analyzer.decode.dns import Header, parse_message
+from analyzer.decode.errors import DecodeError
+from analyzer.decode.packet import Packet
+from analyzer.tcp.dns import DNS_PORT, DnsTcpSink
+
+DNS_LAYERS = frozenset(("dns", "mdns", "llmnr"))
+MAX_WAITING_QUERIES = 100_000      # query layers kept for a later dns.response_in
+
+
+class DnsTcpTap(DnsTcpSink):
+    """Cuts a DNS-over-TCP connection into messages like the pipeline's sink, and keeps the bytes."""
+
+    def __init__(self, queue: dict[int, list[bytes]]):
+        super().__init__()
+        self.queue = queue
+
+    def _emit(self, message: bytes, frame: Any) -> None:
+        self.messages += 1
+        if isinstance(frame, Packet):
+            self.queue.setdefault(frame.frame.number, []).append(message[2:])
+
+
+class Transactions:
+    """The HTTP tracker and the DNS tracker of one run (either can be off)."""
+
+    def __init__(self, *, http: bool = True, dns: bool = True, fields: bool = True, keep: bool = True,
+                 **http_options: Any):
+        self.fields = fields
+        self.http = HttpTracker(fields=fields, keep=keep, **http_options) if http else None
+        self.dns = DnsTracker(keep=keep) if dns else None
+        self._tcp_messages: dict[int, list[bytes]] = {}
+        self._waiting: dict[int, tuple[Any, Packet, Any]] = {}    # id(trans) -> query's (trans, pkt, layer)
+
+    @property
+    def factories(self) -> list:
+        """Sink factories to give the pipeline (``Pipeline(sinks=...)``)."""
+        out = []
+        if self.http is not None:
+            out.append(self.http)
+        if self.dns is not None:
+            out.append(self._dns_tap)
+        return out
+
+    def _dns_tap(self, conn: Any) -> DnsTcpTap | None:
+        o, r = conn.sides
+        if o.port == DNS_PORT or r.port == DNS_PORT:
+            return DnsTcpTap(self._tcp_messages)
+        return None
+
+    # -- per packet ------------------------------------------------------------------------------------
+    def packet(self, pkt: Packet) -> None:
+        """Run after the pipeline processed ``pkt`` (in capture order)."""
+        if self.http is not None:
+            self.http.packet(pkt)
+        if self.dns is not None:
+            self._dns(pkt)
+
+    def _dns(self, pkt: Packet) -> None:
+        number = pkt.frame.number
+        queued = None
+        if self._tcp_messages:
+            queued = self._tcp_messages.pop(number, None)
+            for stale in [n for n in self._tcp_messages if n < number]:
+                del self._tcp_messages[stale]
+        layers = pkt.layers
+        for layer in layers:
+            if layer.name in DNS_LAYERS:
+                break
+        else:
+            return
+        addr = None
+        transport = None
+        quoted = False
+        changed = False
+        for layer in layers:
+            name = layer.name
+            f = layer.fields
+            if name == "ip":
+                addr = (f.get("ip.src"), f.get("ip.dst"))
+            elif name == "ipv6":
+                addr = (f.get("ipv6.src"), f.get("ipv6.dst"))
+            elif name == "udp" or name == "tcp":
+                transport = layer
+            elif name == "icmp" or name == "icmpv6":
+                quoted = True
+            elif name in DNS_LAYERS and addr is not None and transport is not None:
+                proto = transport.name
+                if proto == "tcp" and not quoted:
+                    data = queued.pop(0) if queued else None
+                    if data is None:
+                        continue
+                    off, end = 0, len(data)
+                else:
+                    data = pkt.frame.data
+                    off, end = layer.offset, min(layer.offset + layer.length, len(pkt.frame.data))
+                    if "dns.length" in f:
+                        off += 2
+                msg, header = _parse(data, off, end)
+                if header is None:
+                    continue
+                tf = transport.fields
+                src = (addr[0], tf.get(proto + ".srcport"))
+                dst = (addr[1], tf.get(proto + ".dstport"))
+                fields, trans = self.dns.message(
+                    msg, header, service=name, proto=proto, stream=tf.get(proto + ".stream"), src=src,
+                    dst=dst, frame=number, ts_ns=pkt.frame.ts_ns, quoted=quoted)
+                if not self.fields:
+                    continue
+                if fields and msg is not None and not msg.errors:
+                    # tshark adds these after the records: a malformed or cut message never gets them
+                    f.update(fields)
+                    changed = True
+                if trans is None:
+                    continue
+                if trans.query_frame == number and not (header.flags & 0x8000) \
+                        and "dns.retransmission" not in fields:
+                    self._wait(trans, pkt, layer)
+                elif trans.response_frame == number and "dns.response_to" in fields:
+                    waiting = self._waiting.pop(id(trans), None)
+                    if waiting is not None:
+                        _, qpkt, qlayer = waiting
+                        qlayer.fields["dns.response_in"] = number
+                        qpkt._flat = None
+        if changed:
+            pkt._flat = None
+
+    def _wait(self, trans: Any, pkt: Packet, layer: Any) -> None:
+        waiting = self._waiting
+        waiting[id(trans)] = (trans, pkt, layer)
+        if len(waiting) > MAX_WAITING_QUERIES:
+            del waiting[next(iter(waiting))]
+
+    def finish(self) -> None:
+        """End of the run (after the pipeline finished): forget what waited for later frames."""
+        self._waiting.clear()
+        self._tcp_messages.clear()
+        if self.http is not None:
+            self.http.pending.clear()
+
+
+def _parse(data: bytes, off: int, end: int):
+    """``(message, header)``: leniently parsed; a message shorter than its header gives ``(None, header)``
+    when at least the ID and flags are there (tshark pairs on those), else ``(None, None)``."""
+    try:
+        msg = parse_message(data, off, end, lenient=True)
+    except DecodeError:
+        if end - off < 4:
+            return None, None
+        return None, Header(data[off] << 8 | data[off + 1], data[off + 2] << 8 | data[off + 3], 0, 0, 0, 0)
+    return msg, msg.header

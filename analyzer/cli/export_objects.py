@@ -1,0 +1,76 @@
+"""``analyzer export-objects FILE DIR``: every HTTP response body of FILE written to a file in DIR, with
+its content-codings undone, named after its URI (made safe: see :mod:`analyzer.report.export_objects`).
+
+Names come from packets, so they are never trusted: each is reduced to one plain file name, checked to
+resolve inside DIR, and the file is created exclusively (an existing file or symlink is never opened or
+followed; the next free name is used instead). One line per object is printed: frame, host, content type,
+size, file name. Bodies cut by the end of the capture or a gap are written as far as they were seen and
+marked "incomplete".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from analyzer.apps.http.sink import HttpRecord
+from analyzer.apps.transactions import Transactions
+from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli.http import echo_lines, run
+from analyzer.cli.main import main
+from analyzer.report.export_objects import NamePlanner, inside
+from analyzer.report.safe import visible
+
+BODY_LIMIT = 256 * 1024 * 1024      # bytes of one body kept for writing (each form)
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"analyzer: {visible(message)}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@main.command("export-objects")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.argument("directory", type=click.Path(file_okay=False))
+def export_objects(file: str, directory: str) -> None:
+    """Write every HTTP response body of FILE (decoded) into DIRECTORY, one file per object."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        taken = os.listdir(directory)
+    except OSError as err:
+        _fail(f"{directory}: {err.strerror or err}")
+    planner = NamePlanner(taken)
+    lines = [f"{'Packet':>7}  {'Hostname':<30} {'Content type':<30} {'Size':>10}  Filename"]
+
+    def write(record: HttpRecord) -> None:
+        tx = record.transaction
+        body = tx.response_body
+        data = body.decoded if body.decoded is not None else body.data
+        if tx.response is None or not data:
+            return
+        uri = tx.request.target if tx.request is not None else None
+        host = tx.request.headers.get("host") if tx.request is not None else None
+        ctype = tx.response.headers.get("content-type")
+        while True:
+            name = planner.name(uri, ctype)
+            path = inside(directory, name)
+            try:
+                fd = os.open(path, _OPEN_FLAGS, 0o644)
+            except FileExistsError:
+                continue                    # appeared meanwhile: take the next free name
+            except OSError as err:
+                _fail(f"{path}: {err.strerror or err}")
+            break
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        frame = record.response_frame or tx.response.first_frame
+        note = "" if tx.response_complete and not body.decoded_truncated else "  (incomplete)"
+        lines.append(f"{frame:>7}  {visible(host or '-')[:30]:<30} {visible(ctype or '-')[:30]:<30} "
+                     f"{len(data):>10}  {visible(name)}{note}")
+
+    tx = Transactions(dns=False, fields=False, keep=False, on_record=write, body_limit=BODY_LIMIT)
+    run(file, tx)
+    echo_lines(lines)

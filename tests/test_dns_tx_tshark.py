@@ -1,0 +1,88 @@
+"""DNS transaction fields against tshark (the oracle): dns.response_to, dns.time, dns.retransmission,
+dns.retransmit_request_in, dns.retransmit_response_in, dns.unsolicited on every frame (one pass), and
+dns.response_in (two passes), for every corpus capture carrying DNS, mDNS or LLMNR and the crafted ones.
+Expected values are tshark's; our transactions are also checked against tshark's pairs and times.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fixtures.http_dns import craft
+from fixtures.http_dns.harness import CORPUS, TSHARK, corpus_files, our_fields, run_capture, tshark_fields
+
+pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (it is the oracle)")
+
+FIELDS = ["dns.id", "dns.flags.response", "dns.response_to", "dns.time", "dns.retransmission",
+          "dns.retransmit_request_in", "dns.retransmit_response_in", "dns.unsolicited"]
+
+
+def _captures():
+    params = [pytest.param(p, id=p.name) for p in corpus_files("dns", "mdns", "llmnr")]
+    params += [pytest.param(name, id=f"crafted:{name}") for name in ("dns_udp", "dns_tcp", "dns_and_http")]
+    return params
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    return craft.build(tmp_path_factory.mktemp("dns_tshark"), names={"dns_udp", "dns_tcp", "dns_and_http"})
+
+
+def _path(item, crafted):
+    if isinstance(item, str):
+        return crafted[item]
+    if not item.exists():
+        pytest.skip(f"corpus file {item} is absent ({CORPUS})")
+    return item
+
+
+def _diffs(path, fields, two_pass=False):
+    packets, _tx = run_capture(path, http=False)
+    ours = our_fields(packets, fields)
+    theirs = tshark_fields(path, fields, two_pass=two_pass)
+    diffs = []
+    for number in sorted(set(theirs) | set(ours)):
+        t, o = theirs.get(number, {}), ours.get(number, {})
+        for f in fields:
+            if t.get(f) != o.get(f):
+                diffs.append((number, f, t.get(f), o.get(f)))
+    return diffs
+
+
+@pytest.mark.parametrize("item", _captures())
+def test_dns_frame_fields_match_tshark(item, crafted):
+    path = _path(item, crafted)
+    diffs = _diffs(path, FIELDS)
+    assert diffs == [], f"{path.name}: (frame, field, tshark, ours): {diffs[:10]}"
+
+
+@pytest.mark.parametrize("item", _captures())
+def test_dns_response_in_matches_tshark_second_pass(item, crafted):
+    path = _path(item, crafted)
+    diffs = _diffs(path, ["dns.response_in"], two_pass=True)
+    assert diffs == [], f"{path.name}: (frame, field, tshark, ours): {diffs[:10]}"
+
+
+@pytest.mark.parametrize("item", _captures())
+def test_dns_transactions_match_tshark_pairs(item, crafted):
+    """Each response tshark pairs with a query is one of our transactions, with rtt = tshark's dns.time
+    (pairs counted per frame: a TCP frame may complete several responses)."""
+    from analyzer.report.dns import rows
+
+    path = _path(item, crafted)
+    theirs = tshark_fields(path, ["dns.response_to", "dns.time"])
+    _, tx = run_capture(path, http=False, fields=False)
+    ours: dict[tuple[int, int], list[float]] = {}
+    for r in rows(tx.dns.transactions):
+        if r["query_frame"] is not None and r["response_frame"] is not None:
+            ours.setdefault((r["query_frame"], r["response_frame"]), []).append(r["rtt"])
+    expected: dict[tuple[int, int], list[float]] = {}
+    for frame, f in theirs.items():
+        if "dns.response_to" not in f:
+            continue
+        tos = f["dns.response_to"].split("\x1f")
+        times = f["dns.time"].split("\x1f")
+        for to, t in zip(tos, times):
+            expected.setdefault((int(to), frame), []).append(float(t))
+    assert sorted(ours) == sorted(expected), path.name
+    for key, times in expected.items():
+        assert sorted(ours[key]) == pytest.approx(sorted(times), abs=1e-9)
