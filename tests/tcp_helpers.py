@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "fixtures" / "tcp"))
-
-import craft
+from fixtures.tcp import craft
 
 from analyzer.capture import open_capture
 from analyzer.pipeline import Pipeline

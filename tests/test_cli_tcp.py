@@ -79,7 +79,7 @@ def test_follow_hex_and_raw(crafted):
 
 
 def test_follow_escapes_terminal_controls(tmp_path):
-    import craft
+    from fixtures.tcp import craft
     t = craft.Talk()
     t.handshake()
     t.send(craft.C, "PA", b"evil \x1b]0;pwned\x07 \x1b[2J\r\n")

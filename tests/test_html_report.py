@@ -11,9 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "timeline"))
-import craft
+from fixtures.timeline import craft
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = ROOT / "captures"

@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "timeline"))
-import craft
+from fixtures.timeline import craft
 
 ROOT = Path(__file__).resolve().parents[1]
 

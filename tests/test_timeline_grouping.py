@@ -7,17 +7,14 @@ hand-set delays (DNS answers 2 ms after the query, handshakes take 20 ms, server
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.timeline import craft
 
 from analyzer.capture import open_capture
 from analyzer.timeline import build, collect, timeline
 from analyzer.timeline.model import Timeline
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "timeline"))
-import craft
 
 
 @pytest.fixture(scope="module")
