@@ -106,13 +106,19 @@ class Pipeline:
 
     def __init__(self, *, tcp: bool = True, sinks: SinkFactory | Iterable[SinkFactory] | None = None,
                  dns_over_tcp: bool = True, analysis: bool = True, defragment: bool = True,
-                 tracker_options: dict[str, Any] | None = None):
+                 tracker_options: dict[str, Any] | None = None, transactions: Any = None):
         if sinks is None:
             factories: list[SinkFactory] = []
         elif callable(sinks):
             factories = [sinks]
         else:
             factories = list(sinks)
+        # HTTP and DNS transactions (analyzer.apps.transactions.Transactions): their sinks see the reassembled
+        # streams, and each packet is handed to them after the TCP stage, so http.* and dns.response_in etc.
+        # land on the frames as tshark shows them.
+        self.transactions = transactions
+        if transactions is not None and tcp:
+            factories.extend(transactions.factories)
         self.dns_over_tcp = dns_over_tcp and tcp
         if self.dns_over_tcp:
             factories.append(dns_sink_factory)
@@ -194,6 +200,12 @@ class Pipeline:
 
     def feed(self, frame: Frame) -> Packet:
         """One frame through every stage (live capture calls this directly)."""
+        pkt = self._feed(frame)
+        if self.transactions is not None:
+            self.transactions.packet(pkt)
+        return pkt
+
+    def _feed(self, frame: Frame) -> Packet:
         self.frames += 1
         if self.first_ts_ns is None:
             self.first_ts_ns = frame.ts_ns
@@ -403,7 +415,9 @@ class Pipeline:
         if not self.finished:
             self.finished = True
             if self.tcp is not None:
-                self.tcp.finish()
+                self.tcp.close_all()
+            if self.transactions is not None:
+                self.transactions.finish()
             if self.defrag is not None:
                 self.defrag.finish()
         return self
@@ -418,14 +432,15 @@ class Pipeline:
                 self._tcp_rows = self.tcp.summaries()
         return self._tcp_rows
 
-    def tcp_rows(self, details: bool = True) -> list[dict[str, Any]]:
-        """Like :attr:`tcp_connections`; ``details=False`` leaves out the handshake/teardown facts (faster)."""
-        if details:
+    def tcp_rows(self, details: bool = True, release: bool = False) -> list[dict[str, Any]]:
+        """Like :attr:`tcp_connections`; ``details=False`` leaves out the handshake/teardown facts (faster);
+        ``release=True`` forgets the connections as their rows are made (a last call, to save memory)."""
+        if details and not release:
             return self.tcp_connections
         if self.tcp is None:
             return []
         with gc_paused():
-            return self.tcp.summaries(details=False)
+            return self.tcp.summaries(details=details, release=release)
 
     @property
     def udp_conversations(self) -> list[dict[str, Any]]:
@@ -449,7 +464,16 @@ def analyze(frames: Iterable[Frame], *, tcp: bool = True,
     """Run ``frames`` through the analysis chain, yielding each packet with every stage's fields.
 
     Pass ``pipeline=Pipeline(...)`` to keep the connection table for reports after iterating (it is
-    finished when the frames run out); other keyword options go to :class:`Pipeline`.
+    finished when the frames run out); without it, finished connections are not kept (memory holds only
+    the open ones). Other keyword options go to :class:`Pipeline`.
     """
-    pipe = pipeline if pipeline is not None else Pipeline(tcp=tcp, sinks=sinks, **options)
+    if pipeline is None:
+        # nobody can ask this pipeline for connection summaries: keep only the open connections
+        options["tracker_options"] = {"keep_summaries": False, **(options.get("tracker_options") or {})}
+        if "transactions" not in options:
+            from analyzer.apps.transactions import Transactions
+
+            options["transactions"] = Transactions(keep=False)
+        pipeline = Pipeline(tcp=tcp, sinks=sinks, **options)
+    pipe = pipeline
     return pipe.run(frames)

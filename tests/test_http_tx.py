@@ -183,9 +183,6 @@ def test_gap_in_the_middle(captures):
     assert all(r.gaps[1] >= 1 for r in records)    # the server's gap is counted
 
 
-@pytest.mark.xfail(strict=False, reason="needs analyzer/tcp/connection.py to process a segment's ACK (the "
-                   "peer's gap) before its data: otherwise the response that ACKs a lost request header is "
-                   "parsed before the request, and pairs with nothing")
 def test_gap_in_a_request_header_keeps_later_pairs_right(captures):
     pkts, records = _run(captures, "http_gap")
     by_uri = {r.transaction.request.target: r for r in records if r.transaction.request is not None}

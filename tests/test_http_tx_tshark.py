@@ -40,8 +40,8 @@ EXCLUDED = {
     # response_for.uri; the response answers no request, so we give none.
     "tcp_halfclose_server_fin_client_keeps_sending.pcap": ["http.response_for.uri"],
     # After a request header lost in a gap, tshark's request numbering drifts (response_for.uri names the
-    # previous request, prev_request_in vanishes); and until the TCP tracker processes a segment's ACK
-    # before its data, our pairing after that gap is off by one (see test_http_tx.py's xfail).
+    # previous request, prev_request_in vanishes), so its pairing there is no oracle; ours is checked by
+    # test_http_tx.py::test_gap_in_a_request_header_keeps_later_pairs_right.
     "http_gap.pcap": PAIRING + SECOND_PASS,
     # A Host header with UTF-8 bytes (a bidi override): tshark decodes header fields as ASCII (each other
     # byte becomes U+FFFD) but full_uri as UTF-8; we decode both as UTF-8.

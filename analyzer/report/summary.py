@@ -32,6 +32,7 @@ from typing import Any
 
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Layer, Packet
+from analyzer.report.http import info_text as http_info_text
 from analyzer.report.safe import visible
 
 # Wireshark's protocol column name for each layer we decode (highest layer wins).
@@ -380,6 +381,9 @@ class Summary:
     def _dns_info(self, pkt: Packet, layer: Layer) -> str:
         return dns_info(pkt, layer)
 
+    def _http_info(self, pkt: Packet, layer: Layer) -> str:
+        return http_info_text(pkt)
+
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
     """TTL / hop limit of the IP layer right before ``below``."""
@@ -632,7 +636,7 @@ _INFO = {
     "ipv6.fraghdr": Summary._ipv6_fragment_info,
     "icmp": Summary._icmp_info, "icmpv6": Summary._icmpv6_info, "udp": Summary._udp_info,
     "tcp": Summary._tcp_info, "dns": Summary._dns_info, "mdns": Summary._dns_info,
-    "llmnr": Summary._dns_info,
+    "llmnr": Summary._dns_info, "http": Summary._http_info,
 }
 
 

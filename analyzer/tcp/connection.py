@@ -21,7 +21,8 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
   :mod:`analyzer.tcp.state`; counters; the SYN options; FIN and RST facts.
 * Memory: a connection that has closed (both FINs acknowledged, or a RST) and stayed idle for
   ``closed_linger_ns`` of packet time, or any connection idle for ``idle_timeout_ns``, is finished: its
-  sink is closed and only a summary row (a dict) is kept. :meth:`TcpTracker.finish` finishes the rest.
+  sink is closed and only the compact connection is kept for its summary row (nothing at all with
+  ``keep_summaries=False``). :meth:`TcpTracker.finish` finishes the rest.
 """
 
 from __future__ import annotations
@@ -241,8 +242,9 @@ class TcpTracker:
     def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
                  closed_linger_ns: int = 120_000_000_000, idle_timeout_ns: int = 3_600_000_000_000,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
-                 on_finish: Callable[[Connection], None] | None = None):
+                 on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True):
         self.analysis = analysis
+        self.keep_summaries = keep_summaries
         self.sink_factory = sink_factory
         self.closed_linger_ns = closed_linger_ns
         self.idle_timeout_ns = idle_timeout_ns
@@ -250,7 +252,9 @@ class TcpTracker:
         self.reassembly_timeout_ns = reassembly_timeout_ns
         self.on_finish = on_finish
         self.flows = FlowTable()
-        self.finished: list[Connection] = []     # finished connections (compact), in finishing order
+        # finished connections (compact), in finishing order; left empty with keep_summaries=False (a
+        # caller that only wants the per-frame fields: memory then holds only the open connections)
+        self.finished: list[Connection] = []
         self.next_stream = 0
         self._seen_keys: OrderedDict[tuple, int] = OrderedDict()  # finished 4-tuples -> base seq (port reuse)
         self._next_expire = 0
@@ -332,7 +336,7 @@ class TcpTracker:
 
         # -- Wireshark analysis (or just the initial RTT) ------------------------------------------
         if flags & SYN and (me.syn_opts is None or not me.syn_frame):
-            me.syn_opts = parse_syn_options(opts) if opts else SynOptions()
+            me.syn_opts = _shared_syn_options(opts)
             if flags & ACK:
                 window_scaling_on_syn(me.sa, peer.sa, me.syn_opts.wscale, True)
             else:
@@ -453,10 +457,12 @@ class TcpTracker:
                                                  timeout_ns=self.reassembly_timeout_ns)
             if flags & SYN:
                 r.syn(seq)
-            if seglen or flags & FIN:
-                r.segment(seq, payload, seglen, bool(flags & FIN), handle, ts)
+            # The ACK covers bytes the peer sent earlier: give up the peer's holes it acknowledges first, so
+            # a response acknowledging a request the capture lost is not parsed before that request's gap.
             if flags & ACK and peer.reasm is not None:
                 peer.reasm.acked(ack, handle, ts)
+            if seglen or flags & FIN:
+                r.segment(seq, payload, seglen, bool(flags & FIN), handle, ts)
             if flags & RST:
                 r.rst()
         return conn, d
@@ -497,7 +503,8 @@ class TcpTracker:
                     side.reasm.close()
                     side.reasm.sink = None
             conn.sink.close()
-        self.finished.append(conn)
+        if self.keep_summaries:
+            self.finished.append(conn)
         for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
             if self.flows.lookup(key) is not None and conn.sides[d].sa.base_seq is not None:
                 self._seen_keys[key] = conn.sides[d].sa.base_seq
@@ -523,19 +530,47 @@ class TcpTracker:
 
     def finish(self) -> list[dict[str, Any]]:
         """End of capture: finish every connection; return all summary rows in stream order."""
+        self.close_all()
+        return self.summaries()
+
+    def close_all(self) -> None:
+        """End of capture: finish every connection (sinks closed), without building summary rows."""
         for conn in sorted(self.flows.entries(), key=_stream_of):
             self._finish(conn)
         self.finished.sort(key=_stream_of)
-        return self.summaries()
 
-    def summaries(self, details: bool = True) -> list[dict[str, Any]]:
+    def summaries(self, details: bool = True, release: bool = False) -> list[dict[str, Any]]:
         """Summary rows of the finished connections, in stream order (``details``: with the handshake,
-        teardown and reset facts)."""
-        return [summarize(conn, details) for conn in sorted(self.finished, key=_stream_of)]
+        teardown and reset facts). ``release``: forget each connection once its row is made (a last call:
+        memory then holds the rows or the connections, not both)."""
+        conns = sorted(self.finished, key=_stream_of)
+        if not release:
+            return [summarize(conn, details) for conn in conns]
+        self.finished = []
+        rows = []
+        for i, conn in enumerate(conns):
+            conns[i] = None
+            rows.append(summarize(conn, details))
+        return rows
 
     def connections(self) -> list[Connection]:
         """The connections still in the table (not yet finished), in stream order."""
         return sorted(self.flows.entries(), key=_stream_of)
+
+
+# SynOptions are never changed once read, and a capture has few distinct ones: sides share them.
+_SYN_OPTIONS: dict[tuple, SynOptions] = {}
+
+
+def _shared_syn_options(opts: bytes) -> SynOptions:
+    so = parse_syn_options(opts) if opts else SynOptions()
+    key = (so.mss, so.wscale, so.sack_perm, so.timestamps)
+    shared = _SYN_OPTIONS.get(key)
+    if shared is None:
+        if len(_SYN_OPTIONS) >= 4096:
+            _SYN_OPTIONS.clear()
+        shared = _SYN_OPTIONS[key] = so
+    return shared
 
 
 def _stream_of(conn: Connection) -> int:
