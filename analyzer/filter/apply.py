@@ -1,0 +1,113 @@
+"""Applying a compiled display filter in the commands: to packets, to frames, to transactions.
+
+* Packets (``read``): :func:`matching_packets` (optionally writing their frames); the packets carry every
+  field the analyzer can give (:func:`analyzed`), so ``http.*`` and ``tcp.analysis.*`` filters work, and they
+  keep the whole capture's values (``tcp.stream``), as tshark prints them with ``-Y``.
+* Frames (``conversations``, ``timeline``, ``read -w``), commands that start from the captured frames:
+  :func:`matching_frames` decodes and analyses each frame once to evaluate the filter and passes on the frames
+  whose packets match, as tshark taps only the packets ``-Y`` displays. The fragments of an IP datagram are
+  held back until the frame that completes it: when that packet matches, they go on with it (in frame order),
+  so the next stage can still reassemble the datagram.
+* Transactions (``http``, ``dns``): :class:`FrameMatcher` remembers which frames matched while the command's
+  own pipeline runs; a transaction is shown when one of its frames (request, response) matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from analyzer.decode.packet import Packet
+
+MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
+
+
+def analyzed(frames: Iterable) -> Iterator[Packet]:
+    """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
+    pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS transaction stage, each packet handed
+    out once the stages are done with it."""
+    from analyzer.apps.transactions import Transactions
+    from analyzer.pipeline import Pipeline
+
+    tx = Transactions()
+    pipe = Pipeline(sinks=tx.factories)
+    for pkt in pipe.run(frames):
+        tx.packet(pkt)
+        yield pkt
+    tx.finish()
+
+
+def select(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator[tuple[Packet, list]]:
+    """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
+    reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
+    out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
+    not those of the selection."""
+    from analyzer.pipeline import ReassembledPacket
+
+    held: dict[int, Any] = {}
+    for pkt in analyzed(frames):
+        if isinstance(pkt, ReassembledPacket):
+            if keep(pkt):
+                numbers = pkt.get("ip.fragment") or pkt.get("ipv6.fragment") or []
+                own = []
+                for number in numbers if isinstance(numbers, list) else [numbers]:
+                    frame = held.pop(number, None)
+                    if frame is not None:
+                        own.append(frame)
+                own.append(pkt.wire_frame)
+                yield pkt, own
+            continue
+        if _is_fragment(pkt):
+            if keep(pkt):
+                yield pkt, [pkt.frame]
+            else:
+                if len(held) >= MAX_HELD_FRAGMENTS:
+                    del held[next(iter(held))]
+                held[pkt.frame.number] = pkt.frame
+            continue
+        if keep(pkt):
+            yield pkt, [pkt.frame]
+
+
+def matching_frames(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator:
+    """The frames (as captured) whose packets ``keep`` accepts, in capture order (see :func:`select`)."""
+    for _pkt, own in select(frames, keep):
+        yield from own
+
+
+def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None) -> Iterator[Packet]:
+    """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
+    as they go by (``read -Y F -w OUT``)."""
+    for pkt, own in select(frames, keep):
+        if writer is not None:
+            for frame in own:
+                writer.write(frame)
+        yield pkt
+
+
+def _is_fragment(pkt: Packet) -> bool:
+    f = pkt.fields
+    if f.get("ip.flags.mf") or f.get("ip.frag_offset"):
+        return True
+    return any(layer.name == "ipv6.fraghdr" for layer in pkt.layers)
+
+
+class FrameMatcher:
+    """Call it with each packet after the command's pipeline (and ``Transactions.packet``) has seen it;
+    ``numbers`` holds the frame numbers the filter accepted. ``keep`` None accepts everything."""
+
+    __slots__ = ("keep", "numbers")
+
+    def __init__(self, keep: Callable[[Packet], bool] | None):
+        self.keep = keep
+        self.numbers: set[int] = set()
+
+    def __call__(self, pkt: Packet) -> None:
+        if self.keep is None or self.keep(pkt):
+            self.numbers.add(pkt.frame.number)
+
+    def any(self, *frames: int | None) -> bool:
+        """Did any of these frames match? (``keep`` None: always.)"""
+        if self.keep is None:
+            return True
+        return any(n in self.numbers for n in frames if n is not None)
