@@ -16,21 +16,25 @@ import click
 from analyzer.apps.transactions import Transactions
 from analyzer.cli._common import capture
 from analyzer.cli.main import main
+from analyzer.filter.apply import FrameMatcher
+from analyzer.filter.cli import display_filter_option
 from analyzer.pipeline import Pipeline
 
 
-def run(file: str, tx: Transactions) -> int | None:
-    """Run FILE through the pipeline with ``tx``'s sinks; the capture's first timestamp (None if empty).
-    A capture that cannot be read ends the command (one line on stderr, exit code 2)."""
-    pipe = Pipeline(sinks=tx.factories, analysis=False)
+def run(file: str, tx: Transactions, matched: FrameMatcher | None = None) -> int | None:
+    """Run FILE through the pipeline with ``tx`` as its transaction stage; the capture's first timestamp
+    (None if empty). ``matched`` (a display filter's matcher) sees every packet after that stage. A capture
+    that cannot be read ends the command (one line on stderr, exit code 2)."""
+    filtering = matched is not None and matched.keep is not None
+    # TCP analysis fields are only needed when a display filter may ask for them.
+    pipe = Pipeline(transactions=tx, analysis=filtering)
     first = None
-    packet = tx.packet
     with capture(file) as reader:
         for pkt in pipe.run(reader):
             if first is None:
                 first = pkt.frame.ts_ns
-            packet(pkt)
-    tx.finish()
+            if filtering:
+                matched(pkt)
     return first
 
 
@@ -52,13 +56,17 @@ def echo_lines(lines: Iterable[str]) -> None:
 @main.command("http")
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per transaction.")
-def http_command(file: str, as_json: bool) -> None:
-    """List the HTTP/1.x transactions of FILE: each request paired with its response."""
+@display_filter_option
+def http_command(file: str, as_json: bool, display_filter) -> None:
+    """List the HTTP/1.x transactions of FILE: each request paired with its response.
+
+    With -Y, only the transactions whose request or response frame matches the filter."""
     from analyzer.report import http as report
 
-    tx = Transactions(dns=False, fields=False)
-    first = run(file, tx)
-    rows = report.rows(tx.http.sorted_records())
+    tx = Transactions(dns=False, fields=display_filter is not None)
+    matched = FrameMatcher(display_filter)
+    first = run(file, tx, matched)
+    rows = report.rows([r for r in tx.http.sorted_records() if matched.any(r.request_frame, r.response_frame)])
     if as_json:
         echo_lines(report.json_lines(rows))
     else:

@@ -103,7 +103,7 @@ class FrameMatcher:
         self.numbers: set[int] = set()
 
     def __call__(self, pkt: Packet) -> None:
-        if self.keep is None or self.keep(pkt):
+        if self.keep is not None and self.keep(pkt):    # no filter: any() says yes, nothing to remember
             self.numbers.add(pkt.frame.number)
 
     def any(self, *frames: int | None) -> bool:
