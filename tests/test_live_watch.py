@@ -72,3 +72,17 @@ def test_watch_prints_the_fetch_as_it_happens():
     assert proc.returncode == 0, err
     assert "handshake" in text or "[SYN]" in text
     assert "packets captured on lo" in err.decode()
+
+
+def test_watch_lines_show_escape_sequences_from_packets_as_text():
+    from analyzer.cli.watch import StepPrinter
+
+    out: list[str] = []
+    printer = StepPrinter(echo=out.append)
+    printer.update({"fetches": [{
+        "url": "http://evil.test/\x1b]0;pwned\x07", "client": "192.0.2.10", "server": "198.51.100.80",
+        "steps": [{"layer": "http", "step": "http.request", "frame": 4, "time": 0.25,
+                   "text": "GET /\x1b[2J\x9b31m"}]}]}, final=True)
+    assert len(out) == 2
+    assert all("\x1b" not in line and "\x07" not in line and "\x9b" not in line for line in out)
+    assert "\\x1b]0;pwned\\x07" in out[0] and "\\x1b[2J" in out[1]

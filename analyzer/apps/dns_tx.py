@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.decode.dns import T_A, T_AAAA, T_CNAME, DnsMessage, Header
+from analyzer.decode.dns import T_A, T_AAAA, T_CNAME, DnsMessage, Header, Question
 from analyzer.tcp.analysis import seconds
 
 RETRANSMISSION_TIMER_NS = 5_000_000_000
@@ -70,6 +70,17 @@ class DnsTransaction:
         if self.query_ts_ns is None or self.response_ts_ns is None:
             return None
         return self.response_ts_ns - self.query_ts_ns
+
+    @property
+    def question(self) -> Question | None:
+        """The first question of the query (of the response when no query was parsed), or None."""
+        msg = self.query if self.query is not None else self.response
+        return msg.questions[0] if msg is not None and msg.questions else None
+
+    @property
+    def rcode(self) -> int | None:
+        """The response code (from the header, so a response cut short still has one); None unanswered."""
+        return self.response_header.rcode if self.response_header is not None else None
 
     @property
     def answered(self) -> bool:

@@ -1,26 +1,25 @@
 """``analyzer watch -i IFACE``: the timeline, live — handshakes, requests and teardowns as they happen.
 
 There is one timeline implementation, the one ``analyzer timeline FILE`` runs; watch does not have a
-second. The capture (:class:`analyzer.live.LiveCapture`) writes a pcapng file flushed after every batch;
-whenever new packets have arrived (at most every ``--interval`` seconds, less often as the capture grows)
-the timeline is rebuilt from that file by ``analyzer timeline --json`` in this process, and the steps not
-printed before are printed. A step is known by its fetch, layer, step name and frames, so a step printed
-once is not printed again when later packets change only its wording or time.
-
-When the timeline command is not installed, watch prints each packet's ``analyzer read`` line instead,
-and says so.
+second. The capture (:class:`analyzer.live.LiveCapture`) hands each frame over (through a queue: it runs in
+its own thread) to one analysis run (:class:`analyzer.timeline.collect.Collector`), fed incrementally;
+whenever new frames have arrived (at most every ``--interval`` seconds) the timeline is rebuilt from the
+facts collected so far — no frame is read or analysed twice — and the steps not printed before are
+printed. At the end the run is finished, which gives exactly what ``analyzer timeline --json`` gives for the
+same frames. A step is known by its fetch, layer, step name and frames, so a step printed once is not
+printed again when later packets change only its wording or time.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import queue
 import sys
-import tempfile
 
 import click
 
 from analyzer.cli.main import main
+from analyzer.report.safe import visible
 
 # Steps that only say something about the end of the capture ("still open at the end"): while the capture
 # runs they would be premature, so they wait for the final update.
@@ -31,7 +30,9 @@ class StepPrinter:
     """Prints the steps of a timeline JSON object that were not printed before."""
 
     def __init__(self, echo=click.echo):
-        self.echo = echo
+        # Every line carries strings from packets (URLs, names): control characters and escape sequences
+        # are shown as visible escapes, never sent to the terminal.
+        self.echo = lambda line: echo(visible(line))
         self.seen: set[str] = set()
         self.fetches: set[str] = set()
 
@@ -84,23 +85,32 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
       sudo analyzer watch -i lo -f "tcp port 8080 or port 53"
     """
     from analyzer.live import LiveCapture, LiveError, parse_autostop, stop_on_signals
-    from analyzer.live.timeline_bridge import timeline_available, timeline_json
+    from analyzer.timeline import build
+    from analyzer.timeline.collect import Collector
 
     try:
         duration, count = parse_autostop(list(autostop))
     except LiveError as exc:
         raise click.UsageError(str(exc)) from None
-    path = out
-    if path is None:
-        fd, path = tempfile.mkstemp(prefix="analyzer-watch-", suffix=".pcapng")
-        os.close(fd)
-    use_timeline = timeline_available()
-    on_frame = None
-    if not use_timeline:
-        from analyzer.cli.capture import packet_printer
+    frames: queue.SimpleQueue = queue.SimpleQueue()
+    collector = Collector()
 
-        on_frame = packet_printer()
-    cap = LiveCapture(iface, bpf, backend=backend, count=count, duration=duration, write=path, on_frame=on_frame)
+    def catch_up() -> bool:
+        """Feed the frames that arrived since the last call; True when there were any."""
+        fed = False
+        while True:
+            try:
+                frame = frames.get_nowait()
+            except queue.Empty:
+                return fed
+            collector.feed(frame)
+            fed = True
+
+    def as_json(facts) -> dict:
+        # the same objects `analyzer timeline --json` prints (lists, not tuples)
+        return json.loads(json.dumps(build(facts).as_dict(), ensure_ascii=False, default=str))
+
+    cap = LiveCapture(iface, bpf, backend=backend, count=count, duration=duration, write=out, on_frame=frames.put)
     printer = StepPrinter()
     try:
         with stop_on_signals(cap):
@@ -109,28 +119,17 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
             except LiveError as exc:
                 click.echo(f"analyzer: error: {exc}", err=True)
                 sys.exit(2)
-            click.echo(f"watching {iface}" + (f" ({bpf})" if bpf else "") + "; Ctrl-C to stop"
-                       + ("" if use_timeline else " (no `analyzer timeline` here: printing packets)"), err=True)
-            done = 0
+            click.echo(f"watching {iface}" + (f" ({bpf})" if bpf else "") + "; Ctrl-C to stop", err=True)
             while not cap.finished.is_set():
-                cap.finished.wait(max(interval, done / 20000))
-                if use_timeline and cap.stats.captured != done:
-                    done = cap.stats.captured
-                    timeline = timeline_json(path)
-                    if timeline:
-                        printer.update(timeline)
+                # rebuilding the timeline costs time in proportion to what it shows: less often as it grows
+                cap.finished.wait(max(interval, collector.pipe.frames / 20000))
+                if catch_up():
+                    printer.update(as_json(collector.facts()))
             stats = cap.join()
-        if use_timeline:
-            timeline = timeline_json(path)
-            if timeline:
-                printer.update(timeline, final=True)
-                printer.summaries(timeline)
+        catch_up()
+        timeline = as_json(collector.finish())
+        printer.update(timeline, final=True)
+        printer.summaries(timeline)
         click.echo(stats.line(), err=True)
     finally:
         cap.stop()
-        if out is None:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-

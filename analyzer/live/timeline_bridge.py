@@ -1,4 +1,5 @@
-"""How live capture, the demo and the lab reach the timeline: through ``analyzer timeline``, its public face.
+"""How the demo and the lab reach the timeline of a capture they wrote: through ``analyzer timeline``, its
+public face (``analyzer watch`` feeds frames to :class:`analyzer.timeline.collect.Collector` directly).
 
 The timeline (``analyzer/timeline``, ``analyzer/report/timeline_text.py``) is another engineer's module;
 its command line is the contract this side relies on: ``analyzer timeline FILE`` prints the steps of every

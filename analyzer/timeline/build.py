@@ -504,7 +504,7 @@ class _FetchBuilder:
                 continue
             rtt = _ms(lk.response_ts_ns - lk.query_ts_ns)
             addresses = lk.addresses
-            chain = [lk.qname] + lk.cnames
+            chain = [lk.qname, *lk.cnames]
             ttl = min((a.ttl for a in lk.answers), default=0)
             if lk.rcode == 3:
                 template = "dns.answer.nxdomain"
@@ -519,7 +519,7 @@ class _FetchBuilder:
             chain_note = f" (CNAME chain {' -> '.join(chain)})" if lk.cnames else ""
             self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", "dns.answer", template,
                       rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
-                      cnames=lk.cnames, chain=" -> ".join(chain), chain_note=chain_note, ttl=ttl,
+                      cnames=list(lk.cnames), chain=" -> ".join(chain), chain_note=chain_note, ttl=ttl,
                       rcode=lk.rcode, rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), **common)
             if addresses:
                 note = ", ".join(addresses)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.apps.http import Transaction
+from analyzer.apps.http.sink import HttpRecord
 
 # TCP flag bits (RFC 9293 3.1)
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -42,7 +42,8 @@ class DnsAnswer:
 
 @dataclass(frozen=True, slots=True)
 class DnsLookup:
-    """A DNS query and its response (None fields when no response was captured)."""
+    """A DNS query and its response (None fields when no response was captured). ``cnames`` is the CNAME
+    chain from ``qname`` to the canonical name, ``addresses`` that name's A/AAAA addresses."""
 
     client: str
     client_port: int
@@ -59,14 +60,8 @@ class DnsLookup:
     rcode: int | None = None
     answers: tuple[DnsAnswer, ...] = ()
     retransmissions: tuple[int, ...] = ()  # frames of the same query sent again before the answer
-
-    @property
-    def addresses(self) -> list[str]:
-        return [a.value for a in self.answers if a.rtype in ("A", "AAAA")]
-
-    @property
-    def cnames(self) -> list[str]:
-        return [a.value for a in self.answers if a.rtype == "CNAME"]
+    cnames: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +97,11 @@ class TcpConnection:
 
 
 @dataclass(frozen=True, slots=True)
-class HttpExchange:
-    """One HTTP transaction (request and response) on TCP stream ``stream``."""
-
-    stream: int
-    transaction: Transaction
-
-
-@dataclass(frozen=True, slots=True)
 class CaptureFacts:
     """Everything the timeline needs from one capture."""
 
     connections: dict[int, TcpConnection]
-    http: tuple[HttpExchange, ...]
+    http: tuple[HttpRecord, ...]     # the shared HTTP tracker's records (stream, client, server, transaction)
     dns: tuple[DnsLookup, ...] = ()
     arp: tuple[ArpMessage, ...] = ()
     segments: tuple[TcpSegment, ...] = ()

@@ -239,6 +239,10 @@ class _Conversation(HttpConversation):
             elif pair is not None and pair.response is not None:
                 self._sink.response_ended(pair.index, pair.response, event, interim=False)
 
+    def unfinished(self) -> list[Transaction]:
+        """The transactions not handed out yet, as they stand now (nothing is consumed)."""
+        return [self._build(pair) for pair in self._unfinished]
+
 
 class HttpSink:
     """The reassembly sink of one TCP connection (see the module docstring)."""
@@ -332,10 +336,19 @@ class HttpSink:
         self._eof(1 - direction, ts, frame, CONNECTION_RESET)
 
     def close(self) -> None:
+        self.tracker.open.discard(self)
         if self.dead or self.conv is None:
             return
         self._done(self.conv.close(CAPTURE_ENDED))
         self._req.clear()
+
+    def open_records(self) -> list[HttpRecord]:
+        """The transactions not handed out yet, as records of how they stand now (see
+        :meth:`HttpTracker.open_records`)."""
+        if self.dead or self.conv is None:
+            return []
+        gaps = (self.conv.gaps[CLIENT], self.conv.gaps[SERVER])
+        return [self._record(tx, self._req.get(tx.index), gaps) for tx in self.conv.unfinished()]
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _start(self, direction: int, data: bytes) -> bool:
@@ -362,6 +375,7 @@ class HttpSink:
 
     def _give_up(self) -> None:
         self.dead = True
+        self.tracker.open.discard(self)
         self.conv = None
         self._req.clear()
         if getattr(self.conn, "sink", None) is self:
@@ -375,15 +389,16 @@ class HttpSink:
         conv = self.conv
         gaps = (conv.gaps[CLIENT], conv.gaps[SERVER])
         for tx in transactions:
-            req = self._req.pop(tx.index, None)
-            request_frame = req[0] if req else None
-            request_ts = req[1] if req else None
-            response_frame = response_ts = None
-            if tx.response is not None and tx.response_end is not None and tx.response_end.complete:
-                response_frame, response_ts = _completion(tx.response, tx.response_end)
-            self.tracker.add(HttpRecord(self.conn.stream, self._endpoint(self.client_dir),
-                                        self._endpoint(1 - self.client_dir), tx, request_frame, request_ts,
-                                        response_frame, response_ts, gaps))
+            self.tracker.add(self._record(tx, self._req.pop(tx.index, None), gaps))
+
+    def _record(self, tx: Transaction, req: tuple | None, gaps: tuple[int, int]) -> HttpRecord:
+        request_frame = req[0] if req else None
+        request_ts = req[1] if req else None
+        response_frame = response_ts = None
+        if tx.response is not None and tx.response_end is not None and tx.response_end.complete:
+            response_frame, response_ts = _completion(tx.response, tx.response_end)
+        return HttpRecord(self.conn.stream, self._endpoint(self.client_dir), self._endpoint(1 - self.client_dir),
+                          tx, request_frame, request_ts, response_frame, response_ts, gaps)
 
     def _endpoint(self, direction: int | None) -> tuple[Any, int]:
         side = self.conn.sides[direction or 0]
@@ -511,12 +526,15 @@ class HttpTracker:
         self.on_record = on_record
         self.records: list[HttpRecord] = []
         self.pending: dict[int, list[tuple[dict[str, Any], str]]] = {}
+        self.open: set[HttpSink] = set()      # sinks of connections not closed (nor given up) yet
 
     def __call__(self, conn: Any) -> HttpSink | None:
         o, r = conn.sides
         if o.port == DNS_PORT or r.port == DNS_PORT:
             return None
-        return HttpSink(self, conn)
+        sink = HttpSink(self, conn)
+        self.open.add(sink)
+        return sink
 
     def add(self, record: HttpRecord) -> None:
         if self.keep:
@@ -536,9 +554,17 @@ class HttpTracker:
                 for stale in [n for n in self.pending if n < number]:
                     del self.pending[stale]
 
-    def sorted_records(self) -> list[HttpRecord]:
-        """The records in the order their transactions started (first request byte, else response)."""
-        return sorted(self.records, key=_start_key)
+    def open_records(self) -> list[HttpRecord]:
+        """A snapshot for a live view: the transactions of open connections not handed out yet, as they
+        stand now (a request still waiting for its response, a response still arriving). They are not
+        consumed: each is handed out later, complete or not, as usual."""
+        return [record for sink in self.open for record in sink.open_records()]
+
+    def sorted_records(self, include_open: bool = False) -> list[HttpRecord]:
+        """The records in the order their transactions started (first request byte, else response);
+        ``include_open``: with :meth:`open_records`."""
+        records = self.records + self.open_records() if include_open else self.records
+        return sorted(records, key=_start_key)
 
 
 def _start_key(record: HttpRecord) -> tuple:
