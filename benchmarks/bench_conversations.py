@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             for tool, argv_ in commands(analyzer, tshark, path).items():
                 print(f"{tool}: {' '.join(argv_)}", file=sys.stderr)
                 runs.append(min((measure(tool, argv_, packets) for _ in range(args.repeat)),
-                                key=lambda r: r.seconds))
+                                key=lambda r: r.cpu_seconds))
     except BenchError as exc:
         print(f"bench_conversations: {exc}", file=sys.stderr)
         return 2

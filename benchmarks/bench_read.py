@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             for tool, argv_ in commands(analyzer, tshark, path).items():
                 print(f"{tool}: {' '.join(argv_[:6])}{' ...' if len(argv_) > 6 else ''}", file=sys.stderr)
                 runs.append(min((measure(tool, argv_, packets) for _ in range(args.repeat)),
-                                key=lambda r: r.seconds))
+                                key=lambda r: r.cpu_seconds))
     except BenchError as exc:
         print(f"bench_read: {exc}", file=sys.stderr)
         return 2

@@ -23,10 +23,11 @@ def conversations(file: str, as_json: bool, proto: str) -> None:
     with capture(file) as reader:
         pipe.count(reader)
     rows = []
+    # release: each connection is forgotten once its row is made, so memory holds one or the other
     if proto in ("all", "tcp"):
-        rows += pipe.tcp_rows(details=as_json)
+        rows += pipe.tcp_rows(details=as_json, release=True)
     if proto in ("all", "udp"):
-        rows += pipe.udp_conversations
+        rows += pipe.udp.summaries(release=True)
     if as_json:
         for line in report.json_lines(rows):
             click.echo(line)

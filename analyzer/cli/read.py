@@ -20,6 +20,7 @@ the same terminal, and the output is not JSON; it is redrawn a few times per sec
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import os
 import sys
@@ -84,14 +85,32 @@ class Progress:
 
 
 class _Output:
-    """Buffered stdout: text is joined and written in batches (one line at a time on a terminal)."""
+    """Buffered stdout: text is joined and written in batches (one line at a time on a terminal).
+
+    After :meth:`use_bytes`, ``add`` takes UTF-8 bytes, written to the stream's binary buffer."""
 
     def __init__(self, stream: TextIO, batch: int):
         self.stream = stream
         self.batch = batch
-        self.parts: list[str] = []
+        self.parts: list = []
+        self.raw = None
 
-    def add(self, text: str) -> None:
+    def use_bytes(self) -> bool:
+        """Take UTF-8 bytes from now on, when the stream has a binary buffer and writes UTF-8 (saves a decode
+        and an encode per line); False leaves the output taking text."""
+        raw = getattr(self.stream, "buffer", None)
+        try:
+            utf8 = codecs.lookup(getattr(self.stream, "encoding", None) or "").name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if raw is None or not utf8:
+            return False
+        self.flush()
+        self.stream.flush()     # nothing the text layer holds may come after the bytes
+        self.raw = raw
+        return True
+
+    def add(self, text) -> None:
         parts = self.parts
         parts.append(text)
         if len(parts) >= self.batch:
@@ -99,9 +118,14 @@ class _Output:
 
     def flush(self) -> None:
         if self.parts:
-            self.stream.write("".join(self.parts))
-            self.parts.clear()
-            self.stream.flush()
+            if self.raw is not None:
+                self.raw.write(b"".join(self.parts))
+                self.parts.clear()
+                self.raw.flush()
+            else:
+                self.stream.write("".join(self.parts))
+                self.parts.clear()
+                self.stream.flush()
 
 
 def _isatty(stream) -> bool:
@@ -232,9 +256,13 @@ def _drain(frames: Iterable, progress: Progress | None) -> None:
 
 
 def _print_json(packets: Iterable, output: _Output) -> None:
-    from analyzer.report.jsonlines import json_line
+    from analyzer.report.jsonlines import json_line, json_line_bytes
 
     add = output.add
+    if output.use_bytes():
+        for pkt in packets:
+            add(json_line_bytes(pkt) + b"\n")
+        return
     for pkt in packets:
         add(json_line(pkt) + "\n")
 

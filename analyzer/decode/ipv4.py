@@ -35,12 +35,25 @@ _ADDR_CACHE: dict[bytes, tuple[str, str]] = {}
 _ADDR_CACHE_MAX = 1 << 16
 
 
+# One string per address, shared by every pair (and every flow-table entry) that holds it.
+_ONE_CACHE: dict[bytes, str] = {}
+
+
+def _address(raw: bytes) -> str:
+    text = _ONE_CACHE.get(raw)
+    if text is None:
+        if len(_ONE_CACHE) >= _ADDR_CACHE_MAX:
+            _ONE_CACHE.clear()
+        text = _ONE_CACHE[raw] = _inet_ntoa(raw)
+    return text
+
+
 def _addresses(pair: bytes) -> tuple[str, str]:
     texts = _ADDR_CACHE.get(pair)
     if texts is None:
         if len(_ADDR_CACHE) >= _ADDR_CACHE_MAX:
             _ADDR_CACHE.clear()
-        texts = _ADDR_CACHE[pair] = (_inet_ntoa(pair[:4]), _inet_ntoa(pair[4:]))
+        texts = _ADDR_CACHE[pair] = (_address(pair[:4]), _address(pair[4:]))
     return texts
 
 IPOPT_EOL = 0

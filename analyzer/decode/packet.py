@@ -110,22 +110,31 @@ class Packet:
         flat = self._flat
         if flat is not None:
             return flat
+        # Fast path: no field name occurs in two layers (nearly every frame), so plain updates give the
+        # same dict, in the same order, as the merge below; a repeated name shows as a smaller dict.
         flat = {}
-        seen: set[str] = set()
+        update = flat.update
+        n = 0
         for layer in self.layers:
-            if layer.name in seen or not flat.keys().isdisjoint(layer.fields):
-                for key, value in layer.fields.items():
-                    if key in flat:
-                        old = flat[key]
-                        if not isinstance(old, list):
-                            old = [old]
-                        flat[key] = old + (value if isinstance(value, list) else [value])
-                    else:
-                        flat[key] = value
-            else:
-                flat.update(layer.fields)
-            seen.add(layer.name)
+            f = layer.fields
+            update(f)
+            n += len(f)
+        if len(flat) != n:
+            flat = self._merged()
         self._flat = flat
+        return flat
+
+    def _merged(self) -> dict[str, Any]:
+        flat: dict[str, Any] = {}
+        for layer in self.layers:
+            for key, value in layer.fields.items():
+                if key in flat:
+                    old = flat[key]
+                    if not isinstance(old, list):
+                        old = [old]
+                    flat[key] = old + (value if isinstance(value, list) else [value])
+                else:
+                    flat[key] = value
         return flat
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -187,15 +196,25 @@ def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
     return pkt
 
 
-def decode(frame: Frame) -> Packet:
-    """Decode one frame from its link type up."""
+_dispatch: tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]] | None = None
+
+
+def _load_dispatch() -> tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]]:
+    """The dispatch tables, imported on first use (the decoders they hold import this module)."""
+    global _dispatch
     from analyzer.decode.tables import LINKTYPES, TABLES
 
+    _dispatch = (LINKTYPES, TABLES)
+    return _dispatch
+
+
+def decode(frame: Frame) -> Packet:
+    """Decode one frame from its link type up."""
+    linktypes, tables = _dispatch or _load_dispatch()
     pkt = Packet(frame)
-    pkt.add("frame", 0, 0, frame_layer(frame))
+    pkt.layers.append(Layer("frame", 0, 0, frame_layer(frame)))
     data = frame.data
-    decoder = LINKTYPES.get(frame.linktype)
-    return run(pkt, decoder, data, 0, len(data), TABLES)
+    return run(pkt, linktypes.get(frame.linktype), data, 0, len(data), tables)
 
 
 def decode_all(frames: Iterator[Frame]) -> Iterator[Packet]:

@@ -23,18 +23,31 @@ _VLAN = (0x8100, 0x88A8, 0x9100)
 _NULL_V4 = (2,)
 _NULL_V6 = (10, 24, 28, 30)
 
+# Address text by pair (the per-packet lookup) and by single address, so that every pair and every
+# connection holding an address shares one string: a capture has far fewer hosts than host pairs.
 _cache: dict[bytes, tuple[str, str]] = {}
+_CACHE_MAX = 1 << 14
+_one: dict[bytes, str] = {}
+_ONE_MAX = 1 << 16
+
+
+def _text(raw: bytes) -> str:
+    t = _one.get(raw)
+    if t is None:
+        if len(_one) >= _ONE_MAX:
+            _one.clear()
+        t = _one[raw] = _ntop(_AF4 if len(raw) == 4 else _AF6, raw)
+    return t
 
 
 def address_pair(raw: bytes) -> tuple[str, str]:
     """Text of a (source, destination) address pair given as their concatenated bytes (cached)."""
     t = _cache.get(raw)
     if t is None:
-        if len(_cache) > 1 << 16:
+        if len(_cache) >= _CACHE_MAX:
             _cache.clear()
         half = len(raw) >> 1
-        af = _AF4 if half == 4 else _AF6
-        t = _cache[raw] = (_ntop(af, raw[:half]), _ntop(af, raw[half:]))
+        t = _cache[raw] = (_text(raw[:half]), _text(raw[half:]))
     return t
 
 

@@ -107,5 +107,16 @@ class UdpTable:
         conv.last_frame = num
         return conv, d
 
-    def summaries(self) -> list[dict[str, Any]]:
-        return [c.summary() for c in self.conversations]
+    def summaries(self, release: bool = False) -> list[dict[str, Any]]:
+        """Summary rows in stream order; ``release``: forget each conversation once its row is made (a last
+        call, to save memory: the table is emptied)."""
+        if not release:
+            return [c.summary() for c in self.conversations]
+        convs = self.conversations
+        self.conversations = []
+        self.flows = FlowTable()
+        rows = []
+        for i, conv in enumerate(convs):
+            convs[i] = None
+            rows.append(conv.summary())
+        return rows

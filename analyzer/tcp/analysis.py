@@ -142,11 +142,19 @@ class SeqState:
 class ConnAnalysis:
     """Connection-wide analysis state: the initial RTT and the time of the most recent SYN."""
 
-    __slots__ = ("first_rtt", "mru_syn")
+    __slots__ = ("first_rtt", "mru_syn", "rtt_text")
 
     def __init__(self) -> None:
         self.first_rtt = 0
         self.mru_syn = 0
+        self.rtt_text: tuple[int, str] | None = None   # (first_rtt, its text): most frames show it
+
+    def first_rtt_text(self) -> str:
+        """``first_rtt`` as tshark prints it, made once per value."""
+        cached = self.rtt_text
+        if cached is None or cached[0] != self.first_rtt:
+            cached = self.rtt_text = (self.first_rtt, seconds(self.first_rtt))
+        return cached[1]
 
 
 def window_scaling_on_syn(fwd: SeqState, rev: SeqState, shift: int | None, is_synack: bool) -> None:
@@ -338,5 +346,5 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
                 out[name] = 1
         out["tcp.analysis.flags"] = 1
     if have_ta and ca.first_rtt:
-        out["tcp.analysis.initial_rtt"] = seconds(ca.first_rtt)
+        out["tcp.analysis.initial_rtt"] = ca.first_rtt_text()
     return a
