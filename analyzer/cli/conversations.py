@@ -8,6 +8,7 @@ import click
 
 from analyzer.cli._common import capture
 from analyzer.cli.main import main
+from analyzer.filter.cli import display_filter_option
 from analyzer.pipeline import Pipeline
 from analyzer.report import conversations as report
 
@@ -17,10 +18,18 @@ from analyzer.report import conversations as report
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per connection.")
 @click.option("--proto", type=click.Choice(["all", "tcp", "udp"]), default="all", show_default=True,
               help="Which conversations to list.")
-def conversations(file: str, as_json: bool, proto: str) -> None:
-    """List the TCP connections and UDP conversations of FILE with their state."""
+@display_filter_option
+def conversations(file: str, as_json: bool, proto: str, display_filter=None) -> None:
+    """List the TCP connections and UDP conversations of FILE with their state.
+
+    With -Y, the conversations are counted over the frames the display filter matches (as tshark -Y with
+    -z conv,tcp does)."""
     pipe = Pipeline(analysis=False, dns_over_tcp=False)
     with capture(file) as reader:
+        if display_filter is not None:
+            from analyzer.filter.apply import matching_frames
+
+            reader = matching_frames(reader, display_filter)
         pipe.count(reader)
     rows = []
     # release: each connection is forgotten once its row is made, so memory holds one or the other
@@ -34,8 +43,8 @@ def conversations(file: str, as_json: bool, proto: str) -> None:
         return
     start = pipe.first_ts_ns
     if proto in ("all", "tcp"):
-        click.echo(report.table(rows, "tcp", start))
+        click.echo(report.table(rows, "tcp", start, display_filter and display_filter.text))
     if proto in ("all", "udp"):
-        click.echo(report.table(rows, "udp", start))
+        click.echo(report.table(rows, "udp", start, display_filter and display_filter.text))
     click.echo("State (Zeek conn_state):")
     click.echo(report.legend())

@@ -32,6 +32,7 @@ from typing import TextIO
 import click
 
 from analyzer.cli.main import main
+from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import visible
 
 EXIT_USAGE = 2
@@ -160,8 +161,9 @@ def _quiet_broken_pipe() -> None:
               help="JSON Lines: one object per frame, keys are Wireshark field names.")
 @click.option("-w", "--write", "out", metavar="OUT",
               help="Write the frames to OUT instead of printing them (.pcapng -> pcapng, else pcap).")
+@display_filter_option
 def read_command(file: str | None, read_file: str | None, count: int | None, tree: bool, hexdump: bool,
-                 as_json: bool, out: str | None) -> None:
+                 as_json: bool, out: str | None, display_filter=None) -> None:
     """Read a pcap/pcapng capture (gzip too) and print it frame by frame, like `tshark -r FILE`.
 
     \b
@@ -170,6 +172,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
       analyzer read -c 10 -V capture.pcapng
       analyzer read --json capture.pcapng > frames.jsonl
       analyzer read capture.pcap.gz -w copy.pcapng
+      analyzer read -Y 'dns or tcp.flags.syn == 1' capture.pcapng
     """
     if file and read_file:
         raise click.UsageError("give the capture once: either FILE or -r FILE")
@@ -181,7 +184,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
     if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(path, out):
         raise click.UsageError(f"-w {out} would overwrite the capture being read")
     try:
-        _read(path, count, tree, hexdump, as_json, out)
+        _read(path, count, tree, hexdump, as_json, out, display_filter)
     except BrokenPipeError:
         _quiet_broken_pipe()
         sys.exit(0)
@@ -189,7 +192,8 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
         sys.exit(130)
 
 
-def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None) -> None:
+def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
+          keep=None) -> None:
     from analyzer.capture import CaptureError, open_capture, open_writer
 
     stdout, stderr = sys.stdout, sys.stderr
@@ -214,15 +218,28 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
             if _isatty(stderr) and not as_json and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
             frames: Iterable = reader if count is None else islice(reader, count)
-            if out is not None:
-                writer = open_writer(out)
-                frames = _tee(frames, writer)
-            if not printing:
-                _drain(frames, progress)
-            elif as_json:
-                _print_json(analyze(frames), output)
+            if keep is not None:
+                # -Y: every frame is analysed (TCP and HTTP state need them all); the matching packets go on,
+                # and -w writes their frames (an IP datagram's fragments together). -c counts frames read,
+                # as in tshark 4.0.
+                from analyzer.filter.apply import matching_packets
+
+                writer = open_writer(out) if out is not None else None
+                first: list[int] = []
+                packets: Iterable = matching_packets(_note_first_time(frames, first), keep, writer)
+                t0_of = first.__getitem__
             else:
-                _print_text(analyze(frames), output, tree, hexdump, progress)
+                if out is not None:
+                    writer = open_writer(out)
+                    frames = _tee(frames, writer)
+                packets = analyze(frames) if printing else frames
+                t0_of = None
+            if not printing:
+                _drain(packets, progress)
+            elif as_json:
+                _print_json(packets, output)
+            else:
+                _print_text(packets, output, tree, hexdump, progress, t0_of)
             output.flush()
     except CaptureError as exc:
         output.flush()
@@ -239,6 +256,14 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
             progress.clear()
         if writer is not None:
             writer.close()
+
+
+def _note_first_time(frames: Iterable, first: list[int]) -> Iterator:
+    """Pass frames through, keeping the first one's timestamp in ``first``."""
+    for frame in frames:
+        if not first:
+            first.append(frame.ts_ns)
+        yield frame
 
 
 def _tee(frames: Iterable, writer) -> Iterator:
@@ -268,7 +293,9 @@ def _print_json(packets: Iterable, output: _Output) -> None:
 
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
-                progress: Progress | None) -> None:
+                progress: Progress | None, t0_of=None) -> None:
+    """``t0_of(0)``, when given, is the time of the capture's first frame: with -Y the first line shown need
+    not be the first frame, and times stay relative to the capture's start, as tshark shows them."""
     from analyzer.report.hexdump import packet_hexdump
     from analyzer.report.summary import Summary
     from analyzer.report.tree import Tree
@@ -278,6 +305,8 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
     add = output.add
     n = 0
     for n, pkt in enumerate(packets, 1):
+        if t0_of is not None and summary.t0_ns is None:
+            summary.t0_ns = t0_of(0)
         if tree or hexdump:
             parts = []
             if tree:

@@ -52,8 +52,10 @@ def json_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json_safe(json.dumps(obj, ensure_ascii=False))
 
 
-def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None = None) -> str:
-    """The conversations of one protocol as a table (``orig -> resp`` is "->", as tshark's A -> B)."""
+def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None = None,
+          filter_text: str | None = None) -> str:
+    """The conversations of one protocol as a table (``orig -> resp`` is "->", as tshark's A -> B);
+    ``filter_text`` is the display filter the frames were selected with, if any."""
     title = "TCP Conversations" if proto == "tcp" else "UDP Conversations"
     rows = [r for r in rows if r["proto"] == proto]
     if capture_start_ns is None:
@@ -67,7 +69,7 @@ def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None =
         head += f"  {'State':<6} {'History':<16} {'iRTT':>9}  {'Closed':<6} {'TIME_WAIT':<9}"
     else:
         head += f"  {'State':<6} {'History':<16}"
-    lines = ["=" * len(head), title, "Filter:<No Filter>", head]
+    lines = ["=" * len(head), title, f"Filter:{filter_text or '<No Filter>'}", head]
     for r in rows:
         o = _endpoint(r["id.orig_h"], r["id.orig_p"])
         p = _endpoint(r["id.resp_h"], r["id.resp_p"])
