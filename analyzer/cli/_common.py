@@ -15,7 +15,13 @@ EXIT_USAGE = 2
 
 
 def _warn(warning) -> None:
-    click.echo(f"warning: {visible(str(warning))}", err=True)
+    click.echo(f"analyzer: warning: {visible(str(warning))}", err=True)
+
+
+def fail(message: str) -> None:
+    """One line on stderr (escape sequences in it made visible), exit code 2."""
+    click.echo(f"analyzer: error: {visible(message)}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 @contextmanager
@@ -24,11 +30,9 @@ def capture(path: str) -> Iterator:
     try:
         reader = open_capture(path, on_warning=_warn)
     except CaptureError as err:
-        click.echo(f"analyzer: {visible(str(err))}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(err))
     with reader:
         try:
             yield reader
         except CaptureError as err:
-            click.echo(f"analyzer: {visible(str(err))}", err=True)
-            sys.exit(EXIT_USAGE)
+            fail(str(err))

@@ -11,13 +11,12 @@ marked "incomplete".
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
 from analyzer.apps.http.sink import HttpRecord
 from analyzer.apps.transactions import Transactions
-from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli._common import fail
 from analyzer.cli.http import echo_lines, run
 from analyzer.cli.main import main
 from analyzer.report.export_objects import NamePlanner, inside
@@ -25,11 +24,6 @@ from analyzer.report.safe import visible
 
 BODY_LIMIT = 256 * 1024 * 1024      # bytes of one body kept for writing (each form)
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"analyzer: {visible(message)}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 @main.command("export-objects")
@@ -41,7 +35,7 @@ def export_objects(file: str, directory: str) -> None:
         os.makedirs(directory, exist_ok=True)
         taken = os.listdir(directory)
     except OSError as err:
-        _fail(f"{directory}: {err.strerror or err}")
+        fail(f"{directory}: {err.strerror or err}")
     planner = NamePlanner(taken)
     lines = [f"{'Packet':>7}  {'Hostname':<30} {'Content type':<30} {'Size':>10}  Filename"]
 
@@ -62,7 +56,7 @@ def export_objects(file: str, directory: str) -> None:
             except FileExistsError:
                 continue                    # appeared meanwhile: take the next free name
             except OSError as err:
-                _fail(f"{path}: {err.strerror or err}")
+                fail(f"{path}: {err.strerror or err}")
             break
         with os.fdopen(fd, "wb") as out:
             out.write(data)
