@@ -40,6 +40,12 @@ from typing import Any
 
 AGGREGATOR = "\x1f"       # between the occurrences of one field in tshark's output
 TSHARK_ARGS = ("-n",)     # no name resolution; dissection preferences stay tshark's defaults
+# The analyzer always verifies IP/TCP/UDP checksums; tshark's default leaves them "unverified". Their status
+# fields come from a second tshark run that verifies them: not the main run, because tshark then refuses to
+# reassemble TCP segments with bad checksums (offloaded ones, on the sending host), and HTTP would differ.
+VERIFIED_CHECKSUMS = {"ip.checksum.status": "ip", "tcp.checksum.status": "tcp", "udp.checksum.status": "udp"}
+# The analyzer names a checksum's status; tshark -T fields prints Wireshark's number for it.
+CHECKSUM_STATUS = {"Bad": "0", "Good": "1", "Unverified": "2", "Not present": "3", "Illegal": "4"}
 _ESCAPES = str.maketrans({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
@@ -72,6 +78,8 @@ def field_texts(fields: dict[str, Any], names: Iterable[str] | None = None) -> d
         if value is None:
             continue
         texts = [tshark_text(v) for v in value] if type(value) is list else [tshark_text(value)]
+        if name.endswith(".checksum.status"):
+            texts = [CHECKSUM_STATUS.get(t, t) for t in texts]
         if any(texts):
             out[name] = texts
     return out
@@ -293,12 +301,14 @@ def tshark_version(tshark: str) -> str:
     return m.group(1) if m else "unknown"
 
 
-def open_tshark(tshark: str, path: str, names: list[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, list[str]]]]]:
+def open_tshark(tshark: str, path: str, names: list[str],
+                prefs: Iterable[str] = ()) -> tuple[list[str], Iterator[tuple[int, dict[str, list[str]]]]]:
     """Start ``tshark -T fields`` on ``path``: (the names it accepted, an iterator of ``(frame number, field
-    texts)``). Names this tshark does not know are dropped; TsharkFailed when it cannot read the file."""
+    texts)``). Names this tshark does not know are dropped; TsharkFailed when it cannot read the file.
+    ``prefs`` are ``-o`` preference settings."""
     names = list(names)
     while True:
-        argv = [tshark, *TSHARK_ARGS, "-r", str(path), "-T", "fields", "-E", "occurrence=a",
+        argv = [tshark, *TSHARK_ARGS, *(a for p in prefs for a in ("-o", p)), "-r", str(path), "-T", "fields", "-E", "occurrence=a",
                 "-E", f"aggregator={AGGREGATOR}", "-E", "separator=/t", "-e", "frame.number"]
         for name in names:
             if name != "frame.number":      # tshark keeps one column per name: frame.number is the first
@@ -377,10 +387,24 @@ def run(path: str, names: list[str] | None = None, limit: int = 20, tshark: str 
     with open_capture(path, on_warning=on_warning) as reader:
         ours = analyzer_frames(reader, names)
         first = next(ours, None)
-        kept, theirs = open_tshark(binary, path, names)
+        checked = [n for n in names if n in VERIFIED_CHECKSUMS]
+        main_names = [n for n in names if n not in VERIFIED_CHECKSUMS]
+        kept, theirs = open_tshark(binary, path, main_names)
+        if checked:
+            prefs = [f"{VERIFIED_CHECKSUMS[n]}.check_checksum:TRUE" for n in checked]
+            kept_checked, statuses = open_tshark(binary, path, checked, prefs)
+            kept = kept + kept_checked
+            theirs = _merge_runs(theirs, statuses)
         rejected = [n for n in names if n not in kept]
         summary = compare(_chain(first, ours), theirs, kept, limit)
     return summary, rejected
+
+
+def _merge_runs(main: Iterator, extra: Iterator) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """Two tshark runs over the same file, frame by frame (same frames, same order): one dict per frame."""
+    for (number, fields), (_number, more) in zip(main, extra):
+        fields.update(more)
+        yield number, fields
 
 
 def _chain(first, rest):
