@@ -11,6 +11,7 @@ from analyzer.cli.http import echo_lines, run
 from analyzer.cli.main import main
 from analyzer.filter.apply import FrameMatcher
 from analyzer.filter.cli import display_filter_option
+from analyzer.report.columns import json_lines
 
 
 @main.command("dns")
@@ -28,6 +29,6 @@ def dns_command(file: str, as_json: bool, display_filter) -> None:
     first = run(file, tx, matched)
     rows = report.rows([t for t in tx.dns.transactions if matched.any(t.query_frame, t.response_frame)])
     if as_json:
-        echo_lines(report.json_lines(rows))
+        echo_lines(json_lines(rows))
     else:
         echo_lines([report.table(rows, first)])

@@ -19,6 +19,7 @@ from analyzer.cli.main import main
 from analyzer.filter.apply import FrameMatcher
 from analyzer.filter.cli import display_filter_option
 from analyzer.pipeline import Pipeline
+from analyzer.report.columns import json_lines
 
 
 def run(file: str, tx: Transactions, matched: FrameMatcher | None = None) -> int | None:
@@ -68,6 +69,6 @@ def http_command(file: str, as_json: bool, display_filter) -> None:
     first = run(file, tx, matched)
     rows = report.rows([r for r in tx.http.sorted_records() if matched.any(r.request_frame, r.response_frame)])
     if as_json:
-        echo_lines(report.json_lines(rows))
+        echo_lines(json_lines(rows))
     else:
         echo_lines([report.table(rows, first)])

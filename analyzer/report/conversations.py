@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import json_safe, visible
 
 # The keys every JSON line has (issue 3), in this order, then the details.
@@ -20,9 +21,6 @@ JSON_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_
 _INTERNAL = ("first_ts_ns", "last_ts_ns")
 
 
-def _endpoint(addr: str, port: int) -> str:
-    addr = visible(addr)
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
 def _size(n: int) -> str:

@@ -13,13 +13,14 @@ TTLs; ``rtt`` is tshark's dns.time in seconds (None when unanswered); ``rcode_na
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.decode.dns import T_OPT, type_name
-from analyzer.report.safe import json_safe, visible
+from analyzer.report.columns import cut as _cut
+from analyzer.report.columns import endpoint as _endpoint
+from analyzer.report.safe import visible
 
 JSON_KEYS = ("query_frame", "response_frame", "trans_id", "query", "qtype", "qtype_name", "rcode",
              "rcode_name", "answers", "ttls", "rtt", "proto")
@@ -102,20 +103,10 @@ def rows(transactions: Iterable[DnsTransaction]) -> list[dict[str, Any]]:
     return [row(tx) for tx in transactions]
 
 
-def json_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per transaction (terminal-safe text)."""
-    for item in items:
-        yield json_safe(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
 
 
-def _endpoint(addr: Any, port: Any) -> str:
-    addr = visible(str(addr))
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def _cut(text: str | None, width: int) -> str:
-    text = visible(text) if text else "-"
-    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
 
 _FLAG_NAMES = ((0x02, "SYN"), (0x01, "FIN"), (0x04, "RST"), (0x08, "PSH"), (0x10, "ACK"), (0x20, "URG"),
@@ -102,9 +103,6 @@ def step_labels(summary: dict[str, Any]) -> dict[int, str]:
     return labels
 
 
-def _endpoint(addr: str, port: int) -> str:
-    addr = visible(str(addr))
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
 def ladder(rows: list[dict[str, Any]], summary: dict[str, Any], start_ns: int | None = None,

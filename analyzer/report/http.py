@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from analyzer.apps.http.conversation import Body
 from analyzer.apps.http.sink import HttpRecord, full_uri, text
-from analyzer.report.safe import json_safe, visible
+from analyzer.report.columns import cut as _cut
+from analyzer.report.columns import endpoint as _endpoint
+from analyzer.report.safe import visible
 
 JSON_KEYS = ("request_frame", "response_frame", "stream", "method", "host", "uri", "version", "status_code",
              "status_msg", "content_type", "request_body_len", "response_body_len", "time", "ttfb")
@@ -187,20 +188,10 @@ def rows(records: Iterable[HttpRecord]) -> list[dict[str, Any]]:
     return [row(r) for r in records]
 
 
-def json_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per transaction (terminal-safe text)."""
-    for item in items:
-        yield json_safe(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
 
 
-def _endpoint(addr: Any, port: Any) -> str:
-    addr = visible(str(addr))
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def _cut(text: str | None, width: int) -> str:
-    text = visible(text) if text else "-"
-    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _ms(value: float | None) -> str:
