@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analyzer.cli._common import EXIT_USAGE, capture
+from analyzer.cli._common import capture, fail
 from analyzer.cli.main import main
 from analyzer.pipeline import Pipeline
 from analyzer.report.follow import FollowSink, ascii_text, hex_text
@@ -36,13 +36,11 @@ def follow(file: str, stream: int, as_hex: bool, raw: str | None) -> None:
             pass
     summary = next((r for r in pipe.tcp_connections if r["stream"] == stream), None)
     if summary is None or stream not in sinks:
-        click.echo(f"analyzer: {file}: no TCP stream {stream} (the capture has {pipe.tcp.next_stream})",
-                   err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"{file}: no TCP stream {stream} (the capture has {pipe.tcp.next_stream})")
     sink = sinks[stream]
     if raw is not None:
         direction = 0 if raw in ("orig", "0") else 1
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         out.write(sink.stream(direction))
         out.flush()
         return
