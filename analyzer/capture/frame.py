@@ -7,7 +7,8 @@ from __future__ import annotations
 
 
 class Frame:
-    """A captured frame. ``number`` is 1-based in capture order, as Wireshark numbers frames."""
+    """A captured frame. ``number`` is 1-based in capture order, as Wireshark numbers frames; ``iface`` is
+    the interface id, None where the format has no interfaces (classic pcap), as tshark shows it."""
 
     __slots__ = ("caplen", "data", "iface", "linktype", "number", "origlen", "ts_ns")
 

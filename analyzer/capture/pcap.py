@@ -114,7 +114,7 @@ class PcapParser:
                 nxt = start + caplen
                 if nxt > end or caplen > MAX_CAPLEN:
                     break
-                yield make(number, sec * 1_000_000_000 + frac * frac_ns, origlen, 0, linktype, buf[start:nxt])
+                yield make(number, sec * 1_000_000_000 + frac * frac_ns, origlen, None, linktype, buf[start:nxt])
                 number += 1
                 pos = nxt
             if pos <= last and unpack_from(buf, pos)[2] > MAX_CAPLEN:

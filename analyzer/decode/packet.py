@@ -163,13 +163,15 @@ Decoder = Callable[[Packet, bytes, int, int], "tuple[str, Any, int, int] | None"
 def frame_layer(frame: Frame) -> dict[str, Any]:
     """The ``frame.*`` fields tshark shows for every frame."""
     ts = frame.ts_ns
-    return {
+    fields = {
         "frame.number": frame.number,
         "frame.time_epoch": f"{ts // 1_000_000_000}.{ts % 1_000_000_000:09d}",
         "frame.len": frame.origlen,
         "frame.cap_len": frame.caplen,
-        "frame.interface_id": frame.iface,
     }
+    if frame.iface is not None:     # pcapng; classic pcap has no interfaces, and tshark shows none
+        fields["frame.interface_id"] = frame.iface
+    return fields
 
 
 def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,

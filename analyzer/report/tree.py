@@ -521,7 +521,7 @@ def _frame_lines(pkt: Packet, tree: Tree) -> list[str]:
     prev = tree.prev_ns if tree.prev_ns is not None else ts
     wire, captured = frame.origlen, frame.caplen
     title = (f"Frame {frame.number}: {wire} bytes on wire ({wire * 8} bits), {captured} bytes captured "
-             f"({captured * 8} bits) on interface {frame.iface}")
+             f"({captured * 8} bits)" + (f" on interface {frame.iface}" if frame.iface is not None else ""))
     lines = [title,
              f"{INDENT}Encapsulation type: {LINKTYPES.get(frame.linktype, 'Unknown')} ({frame.linktype})",
              f"{INDENT}Arrival Time: {arrival}",
