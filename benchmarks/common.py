@@ -8,12 +8,14 @@ both tools start from a warm page cache.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,3 +183,40 @@ def markdown(runs: list[Run]) -> str:
 
 def parse_sizes(text: str) -> list[int]:
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def bench_main(name: str, doc: str, subcommand: str, title: str, goal: str,
+               commands: Callable[[list[str] | None, str, Path], dict[str, list[str]]],
+               argv: list[str] | None = None) -> int:
+    """The command line every benchmark shares: pick or generate the files, run each tool's command on each
+    (``commands(analyzer, tshark, path)``), keep the run with least CPU per tool, print the report."""
+    parser = argparse.ArgumentParser(prog=name, description=doc.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
+                        help="comma-separated packet counts of synthetic files (default 250000,1000000)")
+    parser.add_argument("--format", choices=("pcap", "pcapng"), default="pcap")
+    parser.add_argument("--file", type=Path, action="append",
+                        help="benchmark this capture instead (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest is kept")
+    parser.add_argument("--tshark-only", action="store_true",
+                        help="measure tshark alone (no analyzer needed)")
+    parser.add_argument("--markdown", action="store_true", help="also print the rows for the README table")
+    args = parser.parse_args(argv)
+    try:
+        tshark = require_tshark()
+        analyzer = None if args.tshark_only else require_analyzer(subcommand)
+        files = args.file or [synthetic_capture(n, args.format) for n in args.sizes]
+        runs: list[Run] = []
+        for path in files:
+            packets = count_frames(path)
+            warm_cache(path)
+            for tool, argv_ in commands(analyzer, tshark, path).items():
+                print(f"{tool}: {' '.join(argv_[:6])}{' ...' if len(argv_) > 6 else ''}", file=sys.stderr)
+                runs.append(min((measure(tool, argv_, packets) for _ in range(args.repeat)),
+                                key=lambda r: r.cpu_seconds))
+    except BenchError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    report(title, runs, goal)
+    if args.markdown:
+        print("\n" + markdown(runs))
+    return 0
