@@ -14,9 +14,9 @@ import random
 import selectors
 import socket
 import struct
-import threading
 from dataclasses import dataclass, field
-from typing import Self
+
+from analyzer.demo.loop import SelectorServer
 
 DEMO_NAME = "www.example.test"
 ZONE_NAME = "example.test"
@@ -283,7 +283,7 @@ def resolve(name: str, server: str, port: int = 53, family: int = socket.AF_INET
 
 # -- the responder ----------------------------------------------------------------------------------------
 
-class DnsResponder:
+class DnsResponder(SelectorServer):
     """Answers on UDP and TCP ``addr:port`` from ``zone`` in a background thread until :meth:`stop`."""
 
     def __init__(self, zone: Zone, addr: str = "127.0.0.1", port: int = 53):
@@ -303,28 +303,14 @@ class DnsResponder:
             raise
         self.addr, self.port = addr, port
         self.answered = 0
-        self._sel = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
         self._conns: dict[socket.socket, bytes] = {}
+        self._init_loop((self.udp, self.tcp))
 
-    def start(self) -> DnsResponder:
-        for s in (self.udp, self.tcp, self._wake_r):
-            s.setblocking(False)
-            self._sel.register(s, selectors.EVENT_READ)
-        self._thread = threading.Thread(target=self._serve, name=f"dns-{self.port}", daemon=True)
-        self._thread.start()
-        return self
+    thread_name = "dns"
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread (``python -m analyzer.demo.server``) until :meth:`stop`."""
-        for s in (self.udp, self.tcp, self._wake_r):
-            s.setblocking(False)
-            self._sel.register(s, selectors.EVENT_READ)
-        self._serve()
-
-    def _serve(self) -> None:
+        """Serve until :meth:`stop` (in the calling thread, e.g. ``python -m analyzer.demo.server``, or in the
+        one :meth:`start` made)."""
         try:
             while not self._stopped:
                 for key, _ev in self._sel.select(1.0):
@@ -338,8 +324,11 @@ class DnsResponder:
                     else:
                         self._tcp_ready(sock)
         finally:
-            for conn in list(self._conns):
-                self._drop(conn)
+            self._close_connections()
+
+    def _close_connections(self) -> None:
+        for conn in list(self._conns):
+            self._drop(conn)
 
     def _udp_ready(self) -> None:
         while True:
@@ -402,30 +391,3 @@ class DnsResponder:
         except (KeyError, ValueError):
             pass
         conn.close()
-
-    def request_stop(self) -> None:
-        """Make the serving loop return soon (safe from a signal handler); :meth:`stop` then closes."""
-        if not self._stopped:
-            self._stopped = True
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
-
-    def stop(self) -> None:
-        """Stop serving and close every socket (idempotent)."""
-        if self._stopped and self._sel is None:
-            return
-        self.request_stop()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(3)
-        self._sel.close()
-        self._sel = None
-        for s in (self.udp, self.tcp, self._wake_r, self._wake_w):
-            s.close()
-
-    def __enter__(self) -> Self:
-        return self.start() if self._thread is None else self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()

@@ -21,10 +21,9 @@ import email.utils
 import ipaddress
 import selectors
 import socket
-import threading
 import time
-from typing import Self
 
+from analyzer.demo.loop import SelectorServer
 from analyzer.demo.site import site
 
 SERVER_NAME = "analyzer-demo/1.0"
@@ -45,7 +44,7 @@ class _Conn:
         self.requests = 0
 
 
-class HttpServer:
+class HttpServer(SelectorServer):
     """Serves ``pages`` (path -> (content type, body)) on ``addr:port`` until :meth:`stop`."""
 
     def __init__(self, addr: str = "127.0.0.1", port: int = 0, *, pages: dict | None = None,
@@ -69,22 +68,12 @@ class HttpServer:
             raise
         self.addr = addr
         self.port = self.listener.getsockname()[1]
-        self.listener.setblocking(False)
-        self._sel = selectors.DefaultSelector()
-        self._sel.register(self.listener, selectors.EVENT_READ)
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._sel.register(self._wake_r, selectors.EVENT_READ)
         self._conns: dict[socket.socket, _Conn] = {}
-        self._thread: threading.Thread | None = None
-        self._stopped = False
+        self._init_loop((self.listener,))
+
+    thread_name = "http"
 
     # -- running ---------------------------------------------------------------------------------------
-    def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self.serve_forever, name=f"http-{self.port}", daemon=True)
-        self._thread.start()
-        return self
-
     def serve_forever(self) -> None:
         try:
             while not self._stopped:
@@ -104,8 +93,11 @@ class HttpServer:
                         self._writable(conn)
                 self._expire_idle()
         finally:
-            for conn in list(self._conns.values()):
-                self._close(conn)
+            self._close_connections()
+
+    def _close_connections(self) -> None:
+        for conn in list(self._conns.values()):
+            self._close(conn)
 
     def _accept(self) -> None:
         while True:
@@ -229,32 +221,3 @@ class HttpServer:
         except (KeyError, ValueError):
             pass
         conn.sock.close()
-
-    def request_stop(self) -> None:
-        """Make the serving loop return soon (safe from a signal handler); :meth:`stop` then closes."""
-        if not self._stopped:
-            self._stopped = True
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
-
-    def stop(self) -> None:
-        """Stop accepting, close every connection and the listener (idempotent)."""
-        if self._stopped and self._sel is None:
-            return
-        self.request_stop()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(3)
-        for conn in list(self._conns.values()):
-            self._close(conn)
-        self._sel.close()
-        self._sel = None
-        for s in (self.listener, self._wake_r, self._wake_w):
-            s.close()
-
-    def __enter__(self) -> Self:
-        return self.start() if self._thread is None else self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
