@@ -47,13 +47,15 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CAPTURES = REPO / "captures"
+sys.path.insert(0, str(REPO))
 
-DEMO_NAME = "www.example.test"
+from analyzer.demo.dns import DEMO_NAME
+from analyzer.demo.site import write_site
+
 DEMO_ADDR = "127.0.0.1"
 DNS_PORT = 53
 HTTP_PORT = 8080
@@ -166,63 +168,6 @@ def dns_responder():
 
 
 # --- the web site and its server ----------------------------------------------------------------------------
-
-INDEX_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Example page</title>
-<link rel="stylesheet" href="style.css">
-<script src="app.js" defer></script>
-</head>
-<body>
-<header><img src="logo.png" alt="logo" width="64" height="64"><h1>www.example.test</h1></header>
-<main>
-<p>This page was fetched over the loopback interface for the analyzer's demo capture.</p>
-<p>A browser resolves the name, opens one TCP connection, asks for this page and then for the
-stylesheet, the script and the logo it references.</p>
-</main>
-</body>
-</html>
-"""
-
-STYLE_CSS = """body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 40em; color: #222; }
-header { display: flex; align-items: center; gap: 1em; border-bottom: 2px solid #2a6; }
-h1 { font-size: 1.6em; color: #2a6; }
-p { line-height: 1.5; }
-"""
-
-APP_JS = """document.addEventListener("DOMContentLoaded", () => {
-  const stamp = document.createElement("p");
-  stamp.textContent = "Loaded at " + new Date().toISOString();
-  document.querySelector("main").appendChild(stamp);
-});
-"""
-
-
-def logo_png(size: int = 64) -> bytes:
-    """A small RGBA PNG (a green disc on a gradient), written with zlib: no image library needed."""
-    rows = []
-    for y in range(size):
-        row = bytearray(b"\0")  # filter type 0 for each scanline
-        for x in range(size):
-            inside = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size * 0.4) ** 2
-            row += bytes((0x22, 0xAA, 0x66, 0xFF)) if inside else bytes((4 * x % 256, 4 * y % 256, 200, 0xFF))
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack("!IIBBBBB", size, size, 8, 6, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
-
-
-def write_site(folder: Path) -> None:
-    (folder / "index.html").write_text(INDEX_HTML)
-    (folder / "style.css").write_text(STYLE_CSS)
-    (folder / "app.js").write_text(APP_JS)
-    (folder / "logo.png").write_bytes(logo_png())
-
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:
