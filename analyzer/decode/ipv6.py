@@ -17,7 +17,7 @@ from typing import Any
 
 from analyzer.decode.checksum import HEX2
 from analyzer.decode.errors import DecodeError
-from analyzer.decode.packet import Packet
+from analyzer.decode.packet import Packet, add_field
 
 _HEADER = struct.Struct("!IHBB16s16s")
 _unpack_header = _HEADER.unpack_from
@@ -88,16 +88,6 @@ def _ext_start(name: str, data: bytes, off: int, end: int) -> tuple[int, int, in
     return nxt, hlen, total
 
 
-def _add(fields: dict[str, Any], name: str, value: Any) -> None:
-    old = fields.get(name)
-    if old is None:
-        fields[name] = value
-    elif type(old) is list:
-        old.append(value)
-    else:
-        fields[name] = [old, value]
-
-
 def _options(pkt: Packet, name: str, fields: dict[str, Any], data: bytes, off: int, end: int) -> None:
     """The TLV options of a Hop-by-Hop or Destination Options header (RFC 8200 4.2)."""
     types: list[str] = []
@@ -117,9 +107,9 @@ def _options(pkt: Packet, name: str, fields: dict[str, Any], data: bytes, off: i
             pkt.note(name, "warning", f"IPv6 option {HEX2[kind]}: length {length} runs past end of header")
             break
         if kind == OPT_ROUTER_ALERT and length == 2:
-            _add(fields, "ipv6.opt.router_alert", (data[off + 2] << 8) | data[off + 3])
+            add_field(fields, "ipv6.opt.router_alert", (data[off + 2] << 8) | data[off + 3])
         elif kind == OPT_JUMBO and length == 4:
-            _add(fields, "ipv6.opt.jumbo", int.from_bytes(data[off + 2:off + 6], "big"))
+            add_field(fields, "ipv6.opt.jumbo", int.from_bytes(data[off + 2:off + 6], "big"))
         off += 2 + length
     if types:
         fields["ipv6.opt.type"] = types if len(types) > 1 else types[0]

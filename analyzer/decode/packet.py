@@ -160,6 +160,17 @@ class Packet:
 Decoder = Callable[[Packet, bytes, int, int], "tuple[str, Any, int, int] | None"]
 
 
+def add_field(fields: dict[str, Any], name: str, value: Any) -> None:
+    """Set a field in a layer's dict; when the name occurs again it becomes a list in packet order."""
+    old = fields.get(name)
+    if old is None:
+        fields[name] = value
+    elif type(old) is list:
+        old.append(value)
+    else:
+        fields[name] = [old, value]
+
+
 def frame_layer(frame: Frame) -> dict[str, Any]:
     """The ``frame.*`` fields tshark shows for every frame."""
     ts = frame.ts_ns

@@ -28,7 +28,7 @@ from analyzer.decode.checksum import (
     transport_context,
 )
 from analyzer.decode.errors import DecodeError
-from analyzer.decode.packet import Packet
+from analyzer.decode.packet import Packet, add_field
 
 _HEADER = struct.Struct("!HHIIBBHHH")
 _unpack_header = _HEADER.unpack_from
@@ -84,17 +84,6 @@ def _template(flags: int) -> dict[str, Any]:
 # Per 12-bit flags value, filled on first use: copying a ready dict and overwriting the per-segment values
 # is faster than building a 21-entry dict literal, and the flag bits and tcp.flags.str come for free.
 _TEMPLATES: list[dict[str, Any] | None] = [None] * 0x1000
-
-
-def _add(fields: dict[str, Any], name: str, value: Any) -> None:
-    """Set a field, turning it into a list in packet order when the option occurs again."""
-    old = fields.get(name)
-    if old is None:
-        fields[name] = value
-    elif type(old) is list:
-        old.append(value)
-    else:
-        fields[name] = [old, value]
 
 
 def _seq_le(a: int, b: int) -> bool:
@@ -257,20 +246,20 @@ def _options(pkt: Packet, fields: dict[str, Any], data: bytes, off: int, end: in
             pkt.note("tcp", "note", f"{name}: option length should be {want}")
         elif kind == OPT_TIMESTAMP:
             tsval, tsecr = _unpack_ts(data, p + 2)
-            _add(fields, "tcp.options.timestamp.tsval", tsval)
-            _add(fields, "tcp.options.timestamp.tsecr", tsecr)
+            add_field(fields, "tcp.options.timestamp.tsval", tsval)
+            add_field(fields, "tcp.options.timestamp.tsecr", tsecr)
         elif kind == OPT_MSS:
-            _add(fields, "tcp.options.mss_val", (data[p + 2] << 8) | data[p + 3])
+            add_field(fields, "tcp.options.mss_val", (data[p + 2] << 8) | data[p + 3])
         elif kind == OPT_WSCALE:
             shift = data[p + 2]
-            _add(fields, "tcp.options.wscale.shift", shift)
+            add_field(fields, "tcp.options.wscale.shift", shift)
             if shift > 14:
                 # RFC 7323 2.3: a shift above 14 is logged and 14 is used instead.
                 pkt.note("tcp", "note", f"window scale shift {shift} exceeds 14")
                 shift = 14
-            _add(fields, "tcp.options.wscale.multiplier", 1 << shift)
+            add_field(fields, "tcp.options.wscale.multiplier", 1 << shift)
         elif kind == OPT_SACK_PERM:
-            _add(fields, "tcp.options.sack_perm", data[p:p + 2].hex())
+            add_field(fields, "tcp.options.sack_perm", data[p:p + 2].hex())
         elif kind == OPT_SACK:
             _sack(pkt, fields, data, p, length, ack, sack_le, sack_re, sack_counts)
         elif kind not in _KNOWN_KINDS and length > 2:
@@ -316,6 +305,6 @@ def _sack(pkt: Packet, fields: dict[str, Any], data: bytes, p: int, length: int,
         if _seq_le(first_re, ack) or (
                 len(blocks) > 1 and _seq_le(blocks[1][0], first_re) and blocks[1][0] != first_re
                 and _seq_le(first_re, blocks[1][1])):
-            _add(fields, "tcp.options.sack.dsack_le", first_le)
-            _add(fields, "tcp.options.sack.dsack_re", first_re)
+            add_field(fields, "tcp.options.sack.dsack_le", first_le)
+            add_field(fields, "tcp.options.sack.dsack_re", first_re)
             pkt.note("tcp", "note", "D-SACK: the first SACK block reports duplicate data")

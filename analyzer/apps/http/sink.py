@@ -50,7 +50,7 @@ from analyzer.apps.http.readers import (
     parse_status_line,
     plausible_start,
 )
-from analyzer.decode.packet import Layer, Packet
+from analyzer.decode.packet import Layer, Packet, add_field
 from analyzer.tcp.analysis import seconds
 
 DNS_PORT = 53   # DNS over TCP has its own sink: no HTTP parser there
@@ -174,27 +174,17 @@ def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
         value = text(value)
         key = HEADER_FIELDS.get(name.lower())
         if key is not None:
-            _add(out, key, value)
+            add_field(out, key, value)
             if key == "http.cookie":
                 for pair in value.split(";"):
                     pair = pair.strip()
                     if pair:
-                        _add(out, "http.cookie_pair", pair)
-        _add(out, line_field, f"{name}: {value}\r\n")
+                        add_field(out, "http.cookie_pair", pair)
+        add_field(out, line_field, f"{name}: {value}\r\n")
     length, error = content_length(headers)
     if length is not None and error is None:
         out["http.content_length"] = length
     return out
-
-
-def _add(out: dict[str, Any], key: str, value: Any) -> None:
-    old = out.get(key)
-    if old is None:
-        out[key] = value
-    elif isinstance(old, list):
-        old.append(value)
-    else:
-        out[key] = [old, value]
 
 
 def info_text(message: Request | Response, end: EndOfMessage) -> str:
