@@ -71,7 +71,7 @@ class Operand:
 class _Compiler:
     def __init__(self, text: str):
         self.text = text
-        self.namespace = dict(NAMESPACE)
+        self.namespace = dict(NAMESPACE, _odd=_odd)
         self.n_const = 0
         self.n_var = 0
         self.fields: set[str] = set()
@@ -101,7 +101,12 @@ class _Compiler:
         # the flat field dict only when a field is read (``tcp`` alone looks at the layers)
         prologue = "    f = pkt.fields\n" if re.search(r"\bf\b", body) else ""
         source = f"def _match(pkt):\n{prologue}    return {body}\n"
-        code = compile(source, f"<display filter {self.text!r}>", "exec")
+        try:
+            code = compile(source, "<display filter>", "exec")
+        except (SyntaxError, RecursionError, MemoryError):
+            # The parser's depth bound keeps generated code far from Python's own limits; this is the net
+            # behind it, so that no filter ever escapes as anything but a FilterError.
+            raise FilterError("The filter is too complex to compile.", self.text, 0, len(self.text)) from None
         exec(code, self.namespace)      # noqa: S102 - our own generated code, from a checked tree
         fn = self.namespace["_match"]
         return fn, source
@@ -109,10 +114,14 @@ class _Compiler:
     # -- tests ---------------------------------------------------------------------------------------------
     def test(self, node) -> str:
         if isinstance(node, Logic):
-            left, right = self.test(node.left), self.test(node.right)
+            # A chain of one operator is written flat, (a or b or c ...), however long: no recursion per
+            # term here, nor in Python's compiler.
+            terms = [self.test(term) for term in _chain(node)]
             if node.op == "xor":
-                return f"({left} != {right})"
-            return f"({left} {node.op} {right})"
+                if len(terms) == 2:
+                    return f"({terms[0]} != {terms[1]})"
+                return f"_odd(({', '.join(terms)},))"
+            return "(" + f" {node.op} ".join(terms) + ")"
         if isinstance(node, Not):
             return f"(not {self.test(node.test)})"
         if isinstance(node, Exists):
@@ -352,6 +361,8 @@ class _Compiler:
             return re.compile(raw, flags).search
         except re.error as exc:
             raise self.error(f"{self.written(node)} is not a valid regular expression: {exc}.", node) from None
+        except (RecursionError, OverflowError, MemoryError):      # re's own parser on deep nesting
+            raise self.error(f"{self.written(node)} is too complex a regular expression.", node) from None
 
     # -- membership ----------------------------------------------------------------------------------------
     def member(self, node: Member) -> str:
@@ -382,6 +393,25 @@ class _Compiler:
         else:
             test = f"{'_all' if mode == 'all' else '_any'}({a.code}, {a.conv}, _member, {k})"
         return f"(not {test})" if node.negated else test
+
+
+def _odd(terms: tuple) -> bool:
+    """``a xor b xor c ...``: true when an odd number of the terms are."""
+    return sum(map(bool, terms)) % 2 == 1
+
+
+def _chain(node: Logic) -> list:
+    """The terms of a chain of one logical operator (``a or b or (c or d)``), left to right, found without
+    recursion."""
+    terms, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Logic) and n.op == node.op:
+            stack.append(n.right)
+            stack.append(n.left)
+        else:
+            terms.append(n)
+    return terms
 
 
 def _compatible(a: str, b: str) -> bool:

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+# Shown escaped in the rendered filter, so the caret line stays aligned and a terminal is never driven by
+# the filter's text: controls, DEL, C1, lone surrogates (bytes that were not UTF-8), bidi controls.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _shown(text: str) -> str:
+    def esc(m: re.Match) -> str:
+        code = ord(m.group())
+        if code in (9, 10, 13):
+            return " "
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return _UNSAFE.sub(esc, text)
+
 
 class FilterError(Exception):
     """A display filter that cannot be compiled.
@@ -24,7 +41,8 @@ class FilterError(Exception):
 
     def render(self, indent: str = "    ") -> str:
         """The message, the filter, and ``^~~~`` under the offending token (three lines)."""
-        text = self.text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-        length = min(self.length, max(1, len(text) - self.position))
-        caret = " " * self.position + "^" + "~" * (length - 1)
-        return f"{self.message}\n{indent}{text}\n{indent}{caret}"
+        before = _shown(self.text[:self.position])
+        token = _shown(self.text[self.position:self.position + self.length])
+        text = before + token + _shown(self.text[self.position + self.length:])
+        caret = " " * len(before) + "^" + "~" * (max(1, len(token)) - 1)
+        return f"{_shown(self.message)}\n{indent}{text}\n{indent}{caret}"

@@ -112,14 +112,24 @@ def _string(text: str, start: int) -> Token:
             if raw:
                 out += b"\\"
                 if i + 1 < n:   # a raw string still cannot hold a bare quote: \" is both characters
-                    out += text[i + 1].encode("utf-8")
+                    out += _utf8(text, i + 1)
                 i += 2
                 continue
             i = _escape(text, i, out)
             continue
-        out += c.encode("utf-8")
+        out += _utf8(text, i)
         i += 1
     raise FilterError("The string literal is not terminated (no closing \").", text, start, n - start)
+
+
+def _utf8(text: str, i: int) -> bytes:
+    """The bytes of the character at ``text[i]``. A filter given on a command line that was not valid UTF-8
+    arrives with each bad byte as a lone surrogate (Python's ``surrogateescape``): it stands for that byte.
+    Any other lone surrogate is no character at all."""
+    try:
+        return text[i].encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise FilterError(f"\\u{ord(text[i]):04x} is not a valid character.", text, i, 1) from None
 
 
 def _escape(text: str, i: int, out: bytearray) -> int:
@@ -167,7 +177,7 @@ def _char(text: str, start: int) -> Token:
     if i < len(text) and text[i] == "\\":
         i = _escape(text, i, out)
     elif i < len(text):
-        out += text[i].encode("utf-8")
+        out += _utf8(text, i)
         i += 1
     if i >= len(text) or text[i] != "'" or len(out) != 1:
         end = text.find("'", start + 1)

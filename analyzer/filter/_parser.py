@@ -13,6 +13,10 @@ from analyzer.filter._errors import FilterError
 from analyzer.filter._lexer import Token, tokenize
 
 FUNCTIONS = ("len", "count", "upper", "lower")
+# Parentheses, "not"s, function calls and slices nest at most this deep. Real filters stay under ten
+# levels; the bound keeps the parser, the compiler and the generated Python (whose own parser refuses 200
+# nested parentheses) far from their recursion limits, so a deeper filter is a FilterError like any other.
+MAX_DEPTH = 50
 
 
 # -- values (operands) -----------------------------------------------------------------------------------
@@ -130,6 +134,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
 
     # -- helpers -------------------------------------------------------------------------------------------
     @property
@@ -143,6 +148,13 @@ class _Parser:
         tok = self.tokens[self.i]
         self.i += 1
         return tok
+
+    def enter(self, tok: Token) -> None:
+        """One level deeper (a parenthesis, "not", function call or slice at ``tok``)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FilterError(f"The filter nests more than {MAX_DEPTH} levels deep (parentheses, not, "
+                              f"functions, slices).", self.text, tok.start, tok.end - tok.start)
 
     def unexpected(self, tok: Token, hint: str = "") -> FilterError:
         if tok.kind == "end":
@@ -177,14 +189,17 @@ class _Parser:
 
     def not_test(self):
         if self.tok.kind == "not":
+            self.enter(self.tok)
             start = self.take().start
             inner = self.not_test()
+            self.depth -= 1
             return Not(inner, start, inner.end)
         return self.test()
 
     def test(self):
         tok = self.tok
         if tok.kind == "(":
+            self.enter(tok)
             self.take()
             inner = self.or_test()
             close = self.tok
@@ -193,6 +208,7 @@ class _Parser:
                     raise FilterError('"(" has no matching ")".', self.text, tok.start, 1)
                 raise self.unexpected(close, ' (expected ")")')
             self.take()
+            self.depth -= 1
             return inner
         quant = None
         if tok.kind == "quant":
@@ -217,14 +233,17 @@ class _Parser:
         return Exists(left, left.start, left.end)
 
     def operand(self):
+        depth = self.depth
         value = self.atom()
         while self.tok.kind == "slice":
+            self.enter(self.tok)
             tok = self.take()
             value = Slice(value, tok.value, value.start, tok.end, tok.start + 1)
         if self.tok.kind == "&":
             self.take()
             mask = self.atom()
             value = BitAnd(value, mask, value.start, mask.end)
+        self.depth = depth
         return value
 
     def atom(self):
@@ -232,12 +251,14 @@ class _Parser:
         if tok.kind == "word":
             self.take()
             if self.tok.kind == "(" and tok.text in FUNCTIONS:
+                self.enter(tok)
                 self.take()
                 arg = self.operand()
                 close = self.tok
                 if close.kind != ")":
                     raise self.unexpected(close, f' (expected ")" to close {tok.text}())')
                 self.take()
+                self.depth -= 1
                 return Call(tok.text, arg, tok.start, close.end)
             if self.tok.kind == "(":
                 raise FilterError(f'"{tok.text}" is not a function this filter language knows '

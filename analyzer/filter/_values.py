@@ -101,14 +101,22 @@ def to_time(value):
             ns = int(whole.lstrip("-")) * NS + int((frac + "000000000")[:9] or 0)
             return -ns if whole.startswith("-") else ns
         try:
-            return int(Decimal(value) * NS)
+            return decimal_ns(Decimal(value))
         except InvalidOperation:
             return None
     if type(value) is int:
         return value * NS
     if type(value) is float:
-        return int(Decimal(repr(value)) * NS)
+        return decimal_ns(Decimal(repr(value)))
     return None
+
+
+def decimal_ns(seconds: Decimal) -> int | None:
+    """Seconds -> int nanoseconds; None for infinity, NaN or 10**16 s and more: too large to be a time
+    (``1e999999999`` would otherwise be built as an integer of a billion digits)."""
+    if not seconds.is_finite() or seconds.adjusted() > 15:
+        return None
+    return int(seconds * NS)
 
 
 _DATE = re.compile(r"\s*(?P<date>[A-Za-z]{3}\s+\d{1,2},\s*\d{4}|\d{4}-\d{2}-\d{2})[ T]+"
@@ -119,7 +127,7 @@ def to_abstime(value):
     """``Nov  7, 2012 10:00:53.000000000 UTC`` (tshark) or ``2012-11-07 10:00:53`` -> ns since the epoch.
     Without UTC/Z the time is local, as Wireshark reads it."""
     if type(value) is int or type(value) is float:
-        return int(Decimal(repr(value)) * NS)
+        return decimal_ns(Decimal(repr(value)))
     if type(value) is not str:
         return None
     m = _DATE.match(value)
@@ -281,9 +289,12 @@ def literal(kind: str, node, field: str, text_of) -> object:
             raise LiteralError(f'"{text}" is not a valid number.') from None
     if kind in ("time", "abstime"):
         try:
-            return int(Decimal(text) * NS)
+            ns = decimal_ns(Decimal(text))
         except InvalidOperation:
-            raise LiteralError(f'"{text}" is not a valid time.') from None
+            ns = None
+        if ns is None:
+            raise LiteralError(f'"{text}" is not a valid time.')
+        return ns
     if kind == "ipv4":
         return parse_address(text, 4)
     if kind == "ipv6":
