@@ -69,6 +69,16 @@ def test_planner_gives_duplicates_suffixes_case_insensitively():
     assert first != second and second.endswith("(1).bin") and len(second.encode()) <= MAX_NAME_BYTES
 
 
+def test_planner_repeats_keep_counting_and_skip_names_already_taken():
+    p = NamePlanner(taken=["a(2).txt", "A(5).TXT"])
+    names = [p.name("/a.txt") for _ in range(8)]
+    assert names == ["a.txt", "a(1).txt", "a(3).txt", "a(4).txt", "a(6).txt", "a(7).txt", "a(8).txt",
+                     "a(9).txt"]
+    assert p.name("/a(1).txt") == "a(1)(1).txt"        # a URI that looks like a repeat is its own base
+    many = [p.name("/same") for _ in range(20_000)]     # linear: each repeat starts where the last ended
+    assert len(set(many)) == 20_000 and many[-1] == "same(19999)"
+
+
 @pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/b", "..", ".", "", "a\0b", "a\\b"])
 def test_inside_refuses_anything_but_a_plain_name(tmp_path, bad):
     with pytest.raises(ValueError):

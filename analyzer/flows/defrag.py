@@ -23,10 +23,14 @@ Bounds, all on packet time, never the wall clock:
 
 Every datagram given up is reported in :attr:`Defragmenter.incomplete` (key, frames, bytes held, total
 when known, reason).
+
+Cost: a fragment costs O(log n + k) for the n pieces held and the k it overlaps (the held pieces are
+found by bisection, never rescanned), so a datagram of many fragments that never completes stays linear.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 MAX_DATAGRAM = 65535
@@ -48,10 +52,13 @@ class Datagram:
 
 
 class _Pending:
-    __slots__ = ("conflict", "first_ts", "frames", "header", "held", "overlap", "pieces", "total")
+    __slots__ = ("conflict", "contiguous", "first_ts", "frames", "header", "held", "offsets", "overlap",
+                 "pieces", "total")
 
     def __init__(self, ts: int):
-        self.pieces: list[tuple[int, bytes]] = []   # (offset, bytes), disjoint, sorted
+        self.pieces: list[bytes] = []               # disjoint, in the order of their offsets
+        self.offsets: list[int] = []                # the offset of each piece
+        self.contiguous = 0                         # bytes [0, contiguous) are all held
         self.total: int | None = None
         self.frames: list[int] = []
         self.first_ts = ts
@@ -99,46 +106,53 @@ class Defragmenter:
             self._give_up(oldest, "reassembly buffers full")
             if oldest == key:
                 return None
-        if p.total is None or p.header is None:
-            return None
-        pos = 0
-        for off, piece in p.pieces:
-            if off > pos:
-                return None
-            pos = max(pos, off + len(piece))
-        if pos < p.total:
+        if p.total is None or p.header is None or p.contiguous < p.total:
             return None
         del self.pending[key]
         self.held_bytes -= p.held
         self.completed += 1
-        payload = b"".join(piece for _off, piece in p.pieces)[:p.total]
+        payload = b"".join(p.pieces)[:p.total]
         return Datagram(key, payload, p.frames, p.header, p.conflict, p.overlap)
 
     def _file(self, p: _Pending, offset: int, data: bytes) -> None:
         """Add the bytes of [offset, offset+len) not already held (first copy wins)."""
-        new = [(offset, data)]
-        for h_off, h_data in p.pieces:
-            h_end = h_off + len(h_data)
-            kept = []
-            for n_off, n_data in new:
-                n_end = n_off + len(n_data)
-                if n_end <= h_off or n_off >= h_end:
-                    kept.append((n_off, n_data))
-                    continue
-                p.overlap = True
-                lo, hi = max(n_off, h_off), min(n_end, h_end)
-                if n_data[lo - n_off:hi - n_off] != h_data[lo - h_off:hi - h_off]:
-                    p.conflict = True
-                if n_off < h_off:
-                    kept.append((n_off, n_data[:h_off - n_off]))
-                if n_end > h_end:
-                    kept.append((h_end, n_data[h_end - n_off:]))
-            new = kept
-        for piece in new:
-            p.pieces.append(piece)
-            p.held += len(piece[1])
-            self.held_bytes += len(piece[1])
-        p.pieces.sort(key=_first)
+        end = offset + len(data)
+        offsets, pieces = p.offsets, p.pieces
+        i = bisect_right(offsets, offset) - 1          # the last piece starting at or before offset
+        if i < 0 or offsets[i] + len(pieces[i]) <= offset:
+            i += 1                                     # it ends before offset: start with the next one
+        pos = offset                                   # bytes before pos are settled
+        while pos < end:
+            if i < len(offsets) and offsets[i] < end:
+                h_off, h_data = offsets[i], pieces[i]
+                h_end = h_off + len(h_data)
+                if pos < h_off:                        # a hole before this held piece: new bytes
+                    self._insert(p, i, pos, data[pos - offset:h_off - offset])
+                    i += 1
+                    pos = h_off
+                lo, hi = pos, min(end, h_end)
+                if lo < hi:
+                    p.overlap = True
+                    if data[lo - offset:hi - offset] != h_data[lo - h_off:hi - h_off]:
+                        p.conflict = True
+                pos = max(pos, hi)
+                i += 1
+            else:                                      # nothing held in [pos, end)
+                self._insert(p, i, pos, data[pos - offset:])
+                pos = end
+        # extend the contiguous prefix over the pieces that now touch it
+        j = bisect_right(offsets, p.contiguous) - 1
+        while 0 <= j < len(offsets) and offsets[j] <= p.contiguous:
+            p.contiguous = max(p.contiguous, offsets[j] + len(pieces[j]))
+            j += 1
+
+    def _insert(self, p: _Pending, i: int, offset: int, data: bytes) -> None:
+        if not data:
+            return
+        p.offsets.insert(i, offset)
+        p.pieces.insert(i, data)
+        p.held += len(data)
+        self.held_bytes += len(data)
 
     def expire(self, now: int) -> None:
         """Give up datagrams whose first fragment is older than the timeout."""
@@ -160,7 +174,3 @@ class Defragmenter:
         self.held_bytes -= p.held
         self.incomplete.append({"key": key, "frames": p.frames, "bytes": p.held, "total": p.total,
                                 "reason": reason})
-
-
-def _first(item: tuple) -> int:
-    return item[0]

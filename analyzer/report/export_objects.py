@@ -109,17 +109,22 @@ class NamePlanner:
     def __init__(self, taken=(), max_bytes: int = MAX_NAME_BYTES):
         self.max_bytes = max_bytes
         self._taken = {n.casefold() for n in taken}
+        # per base name, the last repeat number handed out: the next repeat starts there instead of
+        # trying (1), (2), ... again, so N objects with one URI cost O(N), not O(N^2)
+        self._last: dict[str, int] = {}
 
     def name(self, uri: str | None, content_type: str | None = None) -> str:
         """A name for this object that no earlier one (nor a file already there) has."""
         base = safe_name(uri, content_type, self.max_bytes)
         name = base
         stem, ext = _split_ext(base)
-        n = 0
+        key = base.casefold()
+        n = self._last.get(key, 0)
         while name.casefold() in self._taken:
             n += 1
             suffix = f"({n})"
             name = _cut_utf8(stem, self.max_bytes - len((suffix + ext).encode("utf-8"))) + suffix + ext
+        self._last[key] = n
         self._taken.add(name.casefold())
         return name
 
