@@ -195,7 +195,7 @@ def test_demo_end_to_end(tmp_path):
     for path in ("/", "/style.css", "/app.js", "/logo.png"):
         assert f"GET {path} 200" in out
     assert "connection 1)" in out and "connection 2)" not in out
-    assert "== timeline" in out or "== frames" in out            # the timeline (or frames, until it exists)
+    assert "== timeline" in out
     with open_capture(save) as reader:
         frames = list(reader)
         assert reader.format == "pcapng" and not reader.warnings

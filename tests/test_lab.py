@@ -66,7 +66,7 @@ def test_lab_page_fetch(tmp_path):
     assert len(made) == 4 and all(n.startswith(PREFIX) for n in made)
     assert not set(made) & set(list_lab_namespaces())          # every namespace it made is gone
     assert "client: www.example.test -> 198.51.100.80" in r.stdout
-    assert "== timeline" in r.stdout or "== frames" in r.stdout
+    assert "== timeline" in r.stdout
     got = frames(save)
     arp = [f for f in got if f.data[12:14] == b"\x08\x06"]
     assert arp and arp[0].data[38:42] == bytes([192, 0, 2, 1])   # who has the gateway?

@@ -21,28 +21,18 @@ EXIT_USAGE = 2
 
 def packet_printer(stream=None):
     """A callback printing each frame's ``analyzer read`` line as it arrives (same analysis chain)."""
+    from analyzer.pipeline import Pipeline
     from analyzer.report.summary import Summary
 
     stream = stream or sys.stdout
     summary = Summary()
-    feed = frame_analyzer()
+    feed = Pipeline().feed
 
     def on_frame(frame) -> None:
         stream.write(summary.line(feed(frame)) + "\n")
         stream.flush()
 
     return on_frame
-
-
-def frame_analyzer():
-    """frame -> packet through the pipeline files go through (plain decoding if it is not there yet)."""
-    try:
-        from analyzer.pipeline import Pipeline
-    except ImportError:
-        from analyzer.decode import decode
-
-        return decode
-    return Pipeline().feed
 
 
 def fail(message: str) -> None:

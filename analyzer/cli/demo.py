@@ -22,19 +22,18 @@ def sigterm_as_interrupt():
     return signal.signal(signal.SIGTERM, handler)
 
 
-def print_timeline(path: str, what: str = "") -> None:
-    """The capture's timeline (``analyzer timeline``), or its frames when there is no timeline yet."""
-    from analyzer.live.timeline_bridge import frame_lines, timeline_text
+def print_timeline(path: str, saved: bool) -> None:
+    """The timeline of the capture at ``path``, as ``analyzer timeline`` prints it; ``saved``: the file is
+    kept (so the line names it, and the user can run the command again), else it is about to be deleted."""
+    from analyzer.cli._common import capture
+    from analyzer.report.timeline_text import render
+    from analyzer.timeline import timeline
 
-    text = timeline_text(path)
+    with capture(path) as reader:
+        text = render(timeline(reader))
     click.echo("")
-    if text is not None:
-        click.echo(f"== timeline{what} (analyzer timeline {path})")
-        click.echo(text.rstrip("\n"))
-        return
-    click.echo(f"== frames{what} (analyzer read {path}; the `analyzer timeline` command is not installed)")
-    for line in frame_lines(path):
-        click.echo(line)
+    click.echo(f"== timeline (analyzer timeline {path})" if saved else "== timeline")
+    click.echo(text.rstrip("\n"))
 
 
 @main.command("demo")
@@ -76,7 +75,7 @@ def demo_command(save, short, reuse_addr, dns_port, http_port, backend, no_timel
         click.echo(f"{res.captured} packets captured on lo, {res.kernel_drops} dropped by the kernel"
                    + (f"; saved to {save}" if save else ""))
         if not no_timeline:
-            print_timeline(res.capture_path)
+            print_timeline(res.capture_path, saved=bool(save))
         if not save:
             _unlink(res.capture_path)
     except LiveError as exc:

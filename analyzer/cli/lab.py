@@ -55,7 +55,7 @@ def lab_command(save, loss, short, ipv6, what, servers, no_timeline, cleanup) ->
         if save:
             click.echo(f"capture saved to {save}")
         if not no_timeline:
-            print_timeline(res.capture_path)
+            print_timeline(res.capture_path, saved=bool(save))
         if not save:
             import os
 

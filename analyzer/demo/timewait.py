@@ -143,13 +143,13 @@ def run_timewait(save: str | None = None, backend: str = "scapy",
 def side_by_side(res: TimeWaitResult, width: int | None = None) -> list[str]:
     """Rows on one clock: time since the first row | what the programs did | what the capture saw."""
     from analyzer.capture import open_capture
-    from analyzer.cli.capture import frame_analyzer
+    from analyzer.pipeline import Pipeline
     from analyzer.report.safe import visible
     from analyzer.report.summary import Summary
 
     width = width or max(shutil.get_terminal_size((160, 24)).columns, 120)
     summary = Summary()
-    feed = frame_analyzer()
+    feed = Pipeline().feed
     rows: list[tuple[int, int, str, str]] = [(ts, 0, text, "") for ts, text in res.events]
     with open_capture(res.capture_path) as reader:
         for frame in reader:
