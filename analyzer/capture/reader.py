@@ -169,6 +169,7 @@ class CaptureReader:
         self.linktype: int | None = None
         self.snaplen: int | None = None
         self.nanosecond = False
+        self._pcap: pcap.PcapParser | None = None   # kept for batches()
         file = self._open()
         try:
             self.size = _file_size(file)
@@ -227,6 +228,7 @@ class CaptureReader:
             if head in pcap.MAGIC_BYTES:
                 self.format = "pcap"
                 parser = pcap.PcapParser(read, head, self._warn)
+                self._pcap = parser
                 self.linktype = parser.header.linktype
                 self.snaplen = parser.header.snaplen
                 self.nanosecond = parser.header.nanosecond
@@ -254,6 +256,17 @@ class CaptureReader:
 
     def __next__(self) -> Frame:
         return next(self._frames)
+
+    def batches(self):
+        """The frames in batches for the columnar core (:mod:`analyzer.capture.batches`); use instead of
+        iterating, not after it."""
+        from analyzer.capture.batches import frame_batches, pcap_batches
+
+        if self._pcap is not None:
+            parser, self._pcap = self._pcap, None
+            self._frames.close()
+            return pcap_batches(parser)
+        return frame_batches(self._frames)
 
     def close(self) -> None:
         """Stop reading and close the file; safe to call twice."""

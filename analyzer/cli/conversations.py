@@ -29,8 +29,11 @@ def conversations(file: str, as_json: bool, proto: str, display_filter=None) -> 
         if display_filter is not None:
             from analyzer.filter.apply import matching_frames
 
-            reader = matching_frames(reader, display_filter)
-        pipe.count(reader)
+            pipe.count(matching_frames(reader, display_filter))
+        else:
+            from analyzer.columnar import count
+
+            count(pipe, reader)
     rows = []
     # release: each connection is forgotten once its row is made, so memory holds one or the other
     if proto in ("all", "tcp"):

@@ -1,0 +1,248 @@
+"""The columnar counting pass: a :class:`analyzer.pipeline.Pipeline`'s flow tables filled from batches of
+header columns, with the same result as :meth:`Pipeline.count` (one semantics: the tracker's own code runs
+on every segment that can change a connection's state).
+
+Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
+
+* a batch holding a frame the header columns cannot read (IP fragments, options the quick reader does not
+  take, ICMP, odd link types) goes frame by frame as :meth:`Pipeline.count` would take it;
+* otherwise ARP frames are skipped (the analysis never looks at them), UDP datagrams go to the UDP table
+  one by one, and TCP segments are grouped by connection (4-tuple). Within each group the segments that can
+  change state (SYN, FIN, RST, the first of the group in a window, anything while the connection is not
+  steady) go through :meth:`TcpTracker.segment`; runs of steady segments between them are applied by
+  :func:`analyzer.columnar.tcp_batch.apply_runs`, many runs of many connections per numpy pass.
+  Groups are independent except for the tracker's idle-expiry sweep, which runs on packet time every 10 s:
+  the batch is cut into windows at exactly the segments where the per-packet run would sweep, and the
+  sweep runs between windows. Stream numbers (first-appearance order) are restored at the end from each
+  connection's first frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
+from analyzer.columnar.tcp_batch import apply_runs, steady
+from analyzer.flows.quick import _text
+
+_INF = 1 << 62
+_SYN = 0x02
+
+
+def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """Small integer ids of the selected frames' source and destination addresses, and the text of each id
+    (shared strings, cached): equal ids, equal addresses."""
+    ver = c.ipver[sel]
+    m = len(sel)
+    lo = np.concatenate([c.src_lo[sel], c.dst_lo[sel]])
+    v6 = np.concatenate([ver, ver]) == 6
+    if not v6.any():
+        uniq, inv = np.unique(lo, return_inverse=True)
+        texts = [_text(u.to_bytes(4, "big")) for u in uniq.tolist()]
+    else:
+        hi = np.concatenate([c.src_hi[sel], c.dst_hi[sel]])
+        pairs = np.stack([np.where(v6, hi, 0), lo, v6.astype(np.uint64)], axis=1)
+        uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+        texts = [_text(h.to_bytes(8, "big") + lo_.to_bytes(8, "big")) if v else _text(lo_.to_bytes(4, "big"))
+                 for h, lo_, v in uniq.tolist()]
+    inv = inv.reshape(-1)
+    return inv[:m], inv[m:], texts
+
+
+def count(pipe, reader) -> None:
+    """Fill ``pipe``'s flow tables from ``reader`` (a :class:`analyzer.capture.CaptureReader`) and finish it:
+    the same tables as ``pipe.count(reader)``."""
+    from analyzer.pipeline import gc_paused
+
+    with gc_paused():
+        for batch in reader.batches():
+            _batch(pipe, batch)
+        pipe.finish()
+        tracker = pipe.tcp
+        if tracker is not None:
+            # stream numbers in order of first appearance, as the per-packet run gives them
+            conns = sorted(tracker.finished, key=_first_frame)
+            for i, conn in enumerate(conns):
+                conn.stream = i
+            tracker.finished = conns
+            tracker.next_stream = len(conns)
+
+
+def _first_frame(conn) -> int:
+    return conn.first_frame
+
+
+def _batch(pipe, batch) -> None:
+    n = len(batch)
+    if not n:
+        return
+    if pipe.first_ts_ns is None:
+        pipe.first_ts_ns = int(batch.ts_ns[0])
+    c = parse(batch)
+    kind = c.kind
+    slow = kind == KIND_SLOW
+    tracker = pipe.tcp
+    if slow.any() or tracker is None:
+        _frame_by_frame(pipe, batch, c)
+        return
+    pipe.frames += n          # ARP frames (KIND_NONIP) are counted and need nothing else
+    udp = np.flatnonzero(kind == KIND_UDP)
+    if len(udp):
+        si, di, texts = _addresses(c, udp)
+        src = [texts[i] for i in si.tolist()]
+        dst = [texts[i] for i in di.tolist()]
+        datagram = pipe.udp.datagram
+        for i, s, sp, d, dp, pl, ts, fl in zip(udp.tolist(), src, c.sport[udp].tolist(), dst,
+                                               c.dport[udp].tolist(), c.payload_len[udp].tolist(),
+                                               batch.ts_ns[udp].tolist(), batch.origlen[udp].tolist(),
+                                               strict=True):
+            datagram(ts, batch.first_number + i, s, sp, d, dp, pl, fl)
+    tcp = np.flatnonzero(kind == KIND_TCP)
+    if len(tcp):
+        _tcp(pipe.tcp, batch, c, tcp)
+
+
+def _frame_by_frame(pipe, batch, c) -> None:
+    """The batch as Pipeline.count takes it, frame by frame (header columns where they were read)."""
+    tracker = pipe.tcp
+    segment = tracker.segment if tracker is not None else None
+    datagram = pipe.udp.datagram
+    kinds = c.kind.tolist()
+    ts_l = batch.ts_ns.tolist()
+    orig_l = batch.origlen.tolist()
+    si, di, texts = _addresses(c, np.arange(len(batch)))
+    src = [texts[i] for i in si.tolist()]
+    dst = [texts[i] for i in di.tolist()]
+    data = batch.data
+    for i, k in enumerate(kinds):
+        if k == KIND_TCP and segment is not None:
+            pipe.frames += 1
+            flags = int(c.flags[i])
+            t = int(c.t[i])
+            hl = int(c.hdr_len[i])
+            segment(ts_l[i], batch.first_number + i, src[i], int(c.sport[i]), dst[i], int(c.dport[i]),
+                    int(c.seq[i]), int(c.ack[i]), flags, int(c.window[i]), int(c.payload_len[i]),
+                    data[t + 20:t + hl] if hl > 20 else b"", b"", orig_l[i])
+        elif k == KIND_UDP:
+            pipe.frames += 1
+            datagram(ts_l[i], batch.first_number + i, src[i], int(c.sport[i]), dst[i], int(c.dport[i]),
+                     int(c.payload_len[i]), orig_l[i])
+        else:
+            pipe.feed(batch.frame(i))
+
+
+def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
+    ts = batch.ts_ns[tcp]
+    # windows: the per-packet run sweeps idle connections at the first segment at or after _next_expire
+    pos = 0
+    n = len(tcp)
+    while pos < n:
+        later = np.flatnonzero(ts[pos:] >= tracker._next_expire)
+        stop = pos + int(later[0]) if len(later) else n
+        if stop > pos:
+            saved = tracker._next_expire
+            tracker._next_expire = _INF
+            try:
+                _window(tracker, batch, c, tcp[pos:stop])
+            finally:
+                tracker._next_expire = saved
+        if stop < n:
+            tracker.expire(int(ts[stop]))
+            # the segment at ``stop`` starts the next window (it cannot trigger another sweep)
+            first = tcp[stop:stop + 1]
+            saved = tracker._next_expire
+            tracker._next_expire = _INF
+            try:
+                _window(tracker, batch, c, first)
+            finally:
+                tracker._next_expire = saved
+            pos = stop + 1
+        else:
+            pos = n
+
+
+def _window(tracker, batch, c, sel: np.ndarray) -> None:
+    """TCP segments ``sel`` (frame indices, capture order) between two sweeps."""
+    n = len(sel)
+    si, di, texts = _addresses(c, sel)
+    # connection groups: the 4-tuple without direction, as one integer (address id, port) x 2
+    sp, dp = c.sport[sel], c.dport[sel]
+    a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
+    b = (di.astype(np.uint64) << np.uint64(16)) | dp.astype(np.uint64)
+    a_first = a <= b
+    _, group = np.unique((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b), return_inverse=True)
+    group = group.reshape(-1)
+    order = np.lexsort((np.arange(n), group))
+    gs = group[order]
+    bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
+    flags = c.flags[sel]
+    special = (flags & 0x07) != 0
+    # in group order: the next special segment at or after each position (a run stops before it)
+    sp_sorted = special[order]
+    nxt = np.where(sp_sorted, np.arange(n), n)
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+    # runs never cross into the next group
+    gend = np.repeat(bounds[1:], np.diff(bounds))
+    nxt = np.minimum(nxt, gend)
+
+    frame_i = sel[order]
+    ts_s = batch.ts_ns[frame_i]
+    num_s = batch.first_number + frame_i
+    seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], flags[order]
+    win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
+    a_first_s = a_first[order]
+    # Python lists for the per-segment calls
+    ts_l, num_l, seq_l, ack_l = ts_s.tolist(), num_s.tolist(), seq_s.tolist(), ack_s.tolist()
+    fl_l, win_l, len_l, flen_l = fl_s.tolist(), win_s.tolist(), len_s.tolist(), flen_s.tolist()
+    sp_l, dp_l = sp[order].tolist(), dp[order].tolist()
+    src_l = [texts[i] for i in si[order].tolist()]
+    dst_l = [texts[i] for i in di[order].tolist()]
+    nxt_l = nxt.tolist()
+    sp_flag = sp_sorted.tolist()
+    af_l = a_first_s.tolist()
+    t_l = c.t[frame_i].tolist()
+    hl_l = c.hdr_len[frame_i].tolist()
+    data = batch.data
+    segment = tracker.segment
+    dirs = np.zeros(n, dtype=np.int8)
+
+    ptr = bounds[:-1].tolist()
+    ends = bounds[1:].tolist()
+    state: list = [None] * len(ptr)        # (conn, direction of the group's "a" end) of the last segment
+    active = list(range(len(ptr)))
+    while active:
+        runs = []
+        run_groups = []
+        still = []
+        for g in active:
+            j = ptr[g]
+            e = ends[g]
+            st = state[g]
+            while j < e:
+                if st is not None and not sp_flag[j] and steady(st[0]):
+                    k = nxt_l[j]
+                    runs.append((st[0], j, k))
+                    run_groups.append(g)
+                    j = k
+                    break
+                f = fl_l[j]
+                hl = hl_l[j]
+                t = t_l[j]
+                conn, d = segment(ts_l[j], num_l[j], src_l[j], sp_l[j], dst_l[j], dp_l[j], seq_l[j], ack_l[j],
+                                  f, win_l[j], len_l[j], data[t + 20:t + hl] if f & _SYN and hl > 20 else b"",
+                                  b"", flen_l[j])
+                st = (conn, d if af_l[j] else 1 - d)
+                j += 1
+            ptr[g] = j
+            state[g] = st
+            if j < e or (runs and run_groups[-1] == g):
+                still.append(g)
+        if runs:
+            for (conn, start, stop), g in zip(runs, run_groups, strict=True):
+                da = state[g][1]
+                dirs[start:stop] = np.where(a_first_s[start:stop], da, 1 - da)
+            cuts = apply_runs(runs, ts_s, num_s, seq_s, ack_s, fl_s, win_s, len_s, flen_s, dirs)
+            for (conn, start, stop), g, cut in zip(runs, run_groups, cuts, strict=True):
+                if cut < stop:
+                    ptr[g] = cut
+        active = [g for g in still if ptr[g] < ends[g]]
