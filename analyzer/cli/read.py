@@ -161,9 +161,17 @@ def _quiet_broken_pipe() -> None:
               help="JSON Lines: one object per frame, keys are Wireshark field names.")
 @click.option("-w", "--write", "out", metavar="OUT",
               help="Write the frames to OUT instead of printing them (.pcapng -> pcapng, else pcap).")
+@click.option("-T", "output_format", type=click.Choice(["text", "fields"]), default="text",
+              help="Output format: text (summary lines) or fields (the -e fields, tab-separated, like tshark).")
+@click.option("-e", "field_names", multiple=True, metavar="FIELD",
+              help="With -T fields: a field to print (Wireshark name, e.g. ip.src); repeat for more.")
+@click.option("-E", "field_options", multiple=True, metavar="KEY=VALUE",
+              help="With -T fields: header=y, separator=/t|/s|C, aggregator=,|/s|C, occurrence=f|l|a, "
+                   "quote=d|s|n (as tshark).")
 @display_filter_option
 def read_command(file: str | None, read_file: str | None, count: int | None, tree: bool, hexdump: bool,
-                 as_json: bool, out: str | None, display_filter=None) -> None:
+                 as_json: bool, out: str | None, output_format: str = "text", field_names: tuple = (),
+                 field_options: tuple = (), display_filter=None) -> None:
     """Read a pcap/pcapng capture (gzip too) and print it frame by frame, like `tshark -r FILE`.
 
     \b
@@ -173,6 +181,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
       analyzer read --json capture.pcapng > frames.jsonl
       analyzer read capture.pcap.gz -w copy.pcapng
       analyzer read -Y 'dns or tcp.flags.syn == 1' capture.pcapng
+      analyzer read -T fields -e frame.number -e ip.src -e tcp.dstport capture.pcapng
     """
     if file and read_file:
         raise click.UsageError("give the capture once: either FILE or -r FILE")
@@ -183,8 +192,20 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
         raise click.UsageError("--json cannot be combined with -V or -x")
     if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(path, out):
         raise click.UsageError(f"-w {out} would overwrite the capture being read")
+    fields = None
+    if output_format == "fields":
+        from analyzer.report.fields import FieldsError, FieldsFormat
+
+        if as_json or tree or hexdump or out is not None:
+            raise click.UsageError("-T fields cannot be combined with --json, -V, -x or -w")
+        try:
+            fields = FieldsFormat(list(field_names), list(field_options))
+        except FieldsError as exc:
+            raise click.UsageError(str(exc)) from None
+    elif field_names or field_options:
+        raise click.UsageError("-e and -E need -T fields")
     try:
-        _read(path, count, tree, hexdump, as_json, out, display_filter)
+        _read(path, count, tree, hexdump, as_json, out, display_filter, fields)
     except BrokenPipeError:
         _quiet_broken_pipe()
         sys.exit(0)
@@ -193,7 +214,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
 
 
 def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
-          keep=None) -> None:
+          keep=None, fields=None) -> None:
     from analyzer.capture import CaptureError, open_capture, open_writer
 
     stdout, stderr = sys.stdout, sys.stderr
@@ -215,8 +236,19 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
     writer = None
     try:
         with open_capture(path, on_warning=warn) as reader:
-            if _isatty(stderr) and not as_json and (not printing or not _isatty(stdout)):
+            if _isatty(stderr) and not as_json and fields is None and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
+            if fields is not None and keep is None and count is None:
+                from analyzer.columnar.fields import column_lines, columnar_fields
+
+                if columnar_fields(fields.names):
+                    # every field is a header column: no per-frame decoding (analyzer.columnar.fields)
+                    if fields.header:
+                        output.add(fields.header_line() + "\n")
+                    for text in column_lines(reader, fields):
+                        output.add(text)
+                        output.flush()      # a batch's lines at a time: memory stays flat
+                    return
             frames: Iterable = reader if count is None else islice(reader, count)
             if keep is not None:
                 # -Y: every frame is analysed (TCP and HTTP state need them all); the matching packets go on,
@@ -236,6 +268,8 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
                 t0_of = None
             if not printing:
                 _drain(packets, progress)
+            elif fields is not None:
+                _print_fields(packets, output, fields)
             elif as_json:
                 _print_json(packets, output)
             else:
@@ -290,6 +324,15 @@ def _print_json(packets: Iterable, output: _Output) -> None:
         return
     for pkt in packets:
         add(json_line(pkt) + "\n")
+
+
+def _print_fields(packets: Iterable, output: _Output, fields) -> None:
+    add = output.add
+    line = fields.line
+    if fields.header:
+        add(fields.header_line() + "\n")
+    for pkt in packets:
+        add(line(pkt.fields) + "\n")
 
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,

@@ -58,8 +58,9 @@ def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None =
     rows = [r for r in rows if r["proto"] == proto]
     if capture_start_ns is None:
         capture_start_ns = min((r["first_ts_ns"] for r in rows), default=0)
-    w = max([21] + [len(_endpoint(r["id.orig_h"], r["id.orig_p"])) for r in rows]
-            + [len(_endpoint(r["id.resp_h"], r["id.resp_p"])) for r in rows])
+    # each endpoint's text once per row (a capture can have hundreds of thousands of rows)
+    ends = [(_endpoint(r["id.orig_h"], r["id.orig_p"]), _endpoint(r["id.resp_h"], r["id.resp_p"])) for r in rows]
+    w = max([21] + [max(len(o), len(p)) for o, p in ends])
     sw = max([2] + [len(str(r["stream"])) for r in rows])
     head = (f"{'#':<{sw}} {'Originator':<{w}}     {'Responder':<{w}} {'<- Frames':>9} {'Bytes':>11} "
             f"{'-> Frames':>9} {'Bytes':>11} {'Total':>7} {'Bytes':>11} {'Rel Start':>12} {'Duration':>10}")
@@ -68,22 +69,22 @@ def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None =
     else:
         head += f"  {'State':<6} {'History':<16}"
     lines = ["=" * len(head), title, f"Filter:{filter_text or '<No Filter>'}", head]
-    for r in rows:
-        o = _endpoint(r["id.orig_h"], r["id.orig_p"])
-        p = _endpoint(r["id.resp_h"], r["id.resp_p"])
+    add = lines.append
+    tcp = proto == "tcp"
+    for r, (o, p) in zip(rows, ends, strict=True):
         rel = (r["first_ts_ns"] - capture_start_ns) / 1e9
         fo, fr = r["orig_pkts"], r["resp_pkts"]
         bo, br = r["orig_frame_bytes"], r["resp_frame_bytes"]
         line = (f"{r['stream']:<{sw}} {o:<{w}} <-> {p:<{w}} {fr:>9} {_size(br):>11} {fo:>9} {_size(bo):>11} "
                 f"{fo + fr:>7} {_size(bo + br):>11} {rel:>12.9f} {float(r['duration']):>10.4f}")
         guess = "?" if r.get("orig_guessed") else ""
-        if proto == "tcp":
+        if tcp:
             irtt = f"{float(r['irtt']):.6f}" if r.get("irtt") else "-"
             line += (f"  {r['conn_state'] + guess:<6} {visible(r['history']):<16} {irtt:>9}  "
                      f"{r['closed_by'] or '-':<6} {r['time_wait'] or '-':<9}")
         else:
             line += f"  {r['conn_state'] + guess:<6} {r['history']:<16}"
-        lines.append(line)
+        add(line)
     lines.append("=" * len(head))
     return "\n".join(lines)
 

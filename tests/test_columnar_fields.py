@@ -1,0 +1,81 @@
+"""`read -T fields`: the columnar lines (analyzer.columnar.fields) equal the per-packet lines for every
+column field on every capture we have; the options behave as tshark's (checked against tshark itself)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analyzer.capture import open_capture
+from analyzer.cli.main import main
+from analyzer.cli.read import analyze
+from analyzer.columnar.fields import COLUMN_FIELDS, column_lines
+from analyzer.report.fields import FieldsFormat
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
+NAMES = sorted(COLUMN_FIELDS)
+
+
+def _both(path: Path, fmt: FieldsFormat) -> tuple[str, str]:
+    with open_capture(path) as reader:
+        fast = "".join(column_lines(reader, fmt))
+    with open_capture(path) as reader:
+        slow = "".join(fmt.line(pkt.fields) + "\n" for pkt in analyze(reader))
+    return fast, slow
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_columns_equal_decoded_fields(path):
+    fast, slow = _both(path, FieldsFormat(NAMES))
+    assert fast.splitlines() == slow.splitlines()
+
+
+def test_options_on_synthetic_traffic(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import gen_synthetic
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path / "s.pcap"
+    gen_synthetic.generate(path, 8000, seed=5, clients=100, sites=100)
+    for options in ([], ["occurrence=f", "quote=d", "separator=,"], ["occurrence=l", "aggregator=/s"]):
+        fast, slow = _both(path, FieldsFormat(NAMES, options))
+        assert fast == slow
+        assert len(fast.splitlines()) == 8000
+
+
+TSHARK = shutil.which("tshark")
+
+
+@pytest.mark.skipif(TSHARK is None, reason="tshark (the oracle) is not installed")
+@pytest.mark.parametrize("options", [[], ["header=y", "quote=d", "separator=,"], ["occurrence=f"],
+                                     ["occurrence=l", "aggregator=/s", "separator=/s"]])
+@pytest.mark.parametrize("fields", [["frame.number", "ip.src", "ip.dst", "tcp.port", "udp.length", "tcp.flags"],
+                                    ["frame.number", "dns.qry.name", "dns.a", "tcp.stream", "http.host"]])
+def test_like_tshark(options, fields):
+    path = REPO / "captures" / "lab_dns_mix.pcapng"
+    args = [a for f in fields for a in ("-e", f)] + [a for o in options for a in ("-E", o)]
+    ours = CliRunner().invoke(main, ["read", "-T", "fields", *args, str(path)])
+    assert ours.exit_code == 0, ours.output
+    theirs = subprocess.run([TSHARK, "-n", "-r", str(path), "-T", "fields", *args], capture_output=True, text=True,
+                            check=True).stdout
+    assert ours.output == theirs
+
+
+def test_usage_errors():
+    path = str(REPO / "captures" / "lab_dns_mix.pcapng")
+    for args, message in ((["-T", "fields"], "at least one field"),
+                          (["-T", "fields", "-e", "foo.bar"], "foo.bar"),
+                          (["-T", "fields", "-e", "ip.src", "-E", "quote=x"], "quote=x"),
+                          (["-e", "ip.src"], "need -T fields"),
+                          (["-T", "fields", "-e", "ip.src", "--json"], "cannot be combined")):
+        result = CliRunner().invoke(main, ["read", *args, path])
+        assert result.exit_code == 2
+        assert message in result.output
