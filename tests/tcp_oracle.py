@@ -46,6 +46,8 @@ def our_rows(path: Path, fields: list[str] = FIELDS) -> dict[int, dict[str, str]
             if layer is not None:
                 for f in fields:
                     v = layer.fields.get(f)
+                    if type(v) is list:     # tshark -E occurrence=f: the first occurrence
+                        v = v[0]
                     if v is not None and not (f == "tcp.seq" and "tcp.seq_raw" not in layer.fields):
                         got[f] = str(v)
             rows[pkt.frame.number] = got

@@ -15,11 +15,9 @@ pytestmark = [
 
 FILES = sorted(p.name for p in CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
 
-_SACK = ("we call it a retransmission: the receiver's last ACK and SACK blocks reported exactly this hole "
-         "(Wireshark's out-of-order guess ignores SACK; see analyzer/tcp/analysis.py)")
-EXCLUDED: dict[tuple[str, int], str] = {
-    **{("tcp_out_of_order_sack_gaps_rst_http.pcap", n): _SACK for n in (27, 28, 29, 33, 34, 35, 58, 62, 66, 67)},
-}
+# Known, deliberate differences (frame -> reason); none today: out-of-order and retransmission follow
+# Wireshark 4.0's rules exactly (issue 13), SACK or not.
+EXCLUDED: dict[tuple[str, int], str] = {}
 # Frame numbering differs for a reason outside TCP analysis: tshark counts three pcapng blocks as frames
 # that the capture reader does not yield (simple packet blocks of the synthetic test file), so every
 # udp.stream after them is compared against a different frame.
@@ -33,12 +31,13 @@ def test_like_tshark(name):
     assert diffs == []
 
 
-def test_sack_exclusions_are_retransmissions():
-    """The excluded frames are the ones we call retransmissions where tshark says out-of-order."""
+def test_out_of_order_by_wiresharks_timing_rule_even_with_sack():
+    """Frames that fill a hole the receiver's SACK blocks reported, within one iRTT of the highest segment:
+    tshark 4.0 calls them out-of-order (its timing rule ignores SACK), and so do we."""
     _pipe, packets = run(CORPUS / "tcp_out_of_order_sack_gaps_rst_http.pcap")
-    for (name, frame) in EXCLUDED:
+    for frame in (27, 28, 29, 33, 34, 35, 58, 62, 66, 67):
         pkt = packets[frame - 1]
-        assert pkt.get("tcp.analysis.retransmission") == 1 and not pkt.has("tcp.analysis.out_of_order")
+        assert pkt.get("tcp.analysis.out_of_order") == 1 and not pkt.has("tcp.analysis.retransmission")
 
 
 @pytest.mark.parametrize("name", FILES)

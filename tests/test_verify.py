@@ -246,8 +246,18 @@ def test_command_exit_0_when_equal():
 
 @needs_tshark
 @needs_corpus
-def test_command_exit_1_with_the_differences():
-    # a known difference: tshark prints tcp.analysis.duplicate_ack twice on a duplicate ACK, we once
+def test_command_exit_1_with_the_differences(monkeypatch):
+    # the analyzer matches tshark on this file: change one value on our side (frame 37's duplicate ACK,
+    # which tshark lists twice) to see the command report it
+    real = verify.analyzer_frames
+
+    def one_off(frames, names=None):
+        for number, fields in real(frames, names):
+            if number == 37:
+                fields["tcp.analysis.duplicate_ack"] = ["1"]
+            yield number, fields
+
+    monkeypatch.setattr(verify, "analyzer_frames", one_off)
     result = invoke(str(CLASSIC), "--limit", "3")
     assert result.exit_code == 1
     out = result.stdout

@@ -458,10 +458,8 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
         vals = values[key]
         return vals[index] if index < len(vals) else None
 
-    # SACK edges are in the acknowledgment number's space: shown relative when the ACK number is.
-    base = None
-    if "tcp.ack" in f and "tcp.ack_raw" in f:
-        base = (as_int(f["tcp.ack_raw"]) - as_int(f["tcp.ack"])) & 0xFFFFFFFF
+    # SACK edges are in the acknowledgment number's space: relative exactly when tcp.ack is (the tracker
+    # makes both relative; the decoder alone leaves both raw).
     texts = []
     for kind in _tcp_option_kinds(pkt, layer):
         if kind == _OPT_MSS:
@@ -485,8 +483,6 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
                 le, re_ = take("tcp.options.sack_le"), take("tcp.options.sack_re")
                 if le is None:
                     break
-                if base is not None:
-                    le, re_ = (as_int(le) - base) & 0xFFFFFFFF, (as_int(re_) - base) & 0xFFFFFFFF
                 texts.append(f"SLE={le} SRE={re_}")
     return texts
 

@@ -16,15 +16,14 @@ retransmission for segments that carry data, SYN or FIN. As in Wireshark, a valu
 ``MAX_UNACKED`` of them) to match ACKs to the frames they acknowledge (``ack_rtt``, ``acks_frame``) and to
 compute ``bytes_in_flight``.
 
-Where this differs from Wireshark on purpose
---------------------------------------------
-* ``tcp.analysis.out_of_order`` in Wireshark is a timing guess that ignores SACK: a segment below the
-  highest sequence number seen that arrives within one iRTT (3 ms when unknown) of it. With a long iRTT
-  (a retransmitted SYN inflates it to seconds) every hole-filling retransmission is called out of order.
-  When the receiver's most recent segment reported a hole holding this segment — its ACK is at or below
-  ``seq`` and every SACK block lies above it — the sender is repairing a loss the receiver told it about:
-  we report ``tcp.analysis.retransmission`` (``fast_retransmission`` after two or more duplicate ACKs)
-  instead of ``out_of_order``. Without SACK information Wireshark's rule is kept.
+How a resent segment is named (Wireshark 4.0, in this order): *spurious* when the receiver already
+acknowledged all of it; *fast retransmission* when it starts at the receiver's last ACK, which was repeated
+at least twice, within 20 ms of that ACK; *out-of-order* when it arrives within one initial RTT (3 ms while
+the RTT is unknown) of the segment that carried the highest sequence number and does not exactly end there;
+otherwise a *retransmission*, whose ``rto`` is the time since the eldest segment still unacknowledged (since
+the highest one when none is). The out-of-order rule is a timing guess that ignores SACK; we keep it as it
+is, because these fields are Wireshark's vocabulary (the connection summaries count resent bytes by sequence
+numbers instead). SACK edges are shown relative, in the acknowledgment number's space.
 """
 
 from __future__ import annotations
@@ -168,14 +167,17 @@ def window_scaling_on_syn(fwd: SeqState, rev: SeqState, shift: int | None, is_sy
         fwd.win_scale = -2
 
 
-def _in_reported_hole(seq: int, rev: SeqState) -> bool:
-    """Did the receiver's last ACK report a hole holding ``seq``: ACK <= seq < every SACK left edge?"""
-    if not rev.sack:
-        return False
-    d = (seq - rev.lastack) & M32
-    if d >= HALF:
-        return False
-    return all(0 < ((le - seq) & M32) < HALF for le, _re in rev.sack)
+_SACK_EDGES = ("tcp.options.sack_le", "tcp.options.sack_re", "tcp.options.sack.dsack_le",
+               "tcp.options.sack.dsack_re")
+
+
+def _relative_sack(out: dict[str, Any], base: int) -> None:
+    """SACK edges in the acknowledgment number's space, relative as ``tcp.ack`` is (tshark's default)."""
+    for name in _SACK_EDGES:
+        v = out.get(name)
+        if v is None:
+            continue
+        out[name] = [(e - base) & M32 for e in v] if type(v) is list else (v - base) & M32
 
 
 def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, seq: int, ack: int,
@@ -267,12 +269,17 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
             elif (seq_not_advanced and ts - fwd.nextseqtime < ooo_thres
                     and fwd_nextseq != (end + (1 if flags & (SYN | FIN) else 0)) & M):
                 kind = A_OUT_OF_ORDER
-                if _in_reported_hole(seq, rev):
-                    kind = A_FAST_RETRANSMISSION if rev.dupacknum >= 2 else A_RETRANSMISSION
             elif seq_not_advanced:
                 kind = A_RETRANSMISSION
-                out["tcp.analysis.rto"] = seconds(ts - fwd.nextseqtime)
-                out["tcp.analysis.rto_frame"] = fwd.nextseqframe
+                # the time since the eldest segment still unacknowledged (what is most likely resent here),
+                # or since the highest sequence number was sent when none is waiting
+                segs = fwd.segments
+                if segs:
+                    out["tcp.analysis.rto"] = seconds(ts - segs[0][3])
+                    out["tcp.analysis.rto_frame"] = segs[0][2]
+                else:
+                    out["tcp.analysis.rto"] = seconds(ts - fwd.nextseqtime)
+                    out["tcp.analysis.rto_frame"] = fwd.nextseqframe
         a |= kind
 
     # remember this segment until it is acknowledged
@@ -281,6 +288,8 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
     out["tcp.seq"] = (seq - base) & M
     out["tcp.nxtseq"] = (nextseq - base) & M
     out["tcp.ack"] = (ack - rev.base_seq) & M if flags & ACK else ack
+    if "tcp.options.sack_le" in out:
+        _relative_sack(out, rev.base_seq)
     segs = fwd.segments
     if (seglen or flags & (SYN | FIN)) and segs is not None and len(segs) < MAX_UNACKED:
         segs.append([seq, nextseq, num, ts])
@@ -344,6 +353,9 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
         for bit, name in FLAG_FIELDS:
             if a & bit:
                 out[name] = 1
+        if a & A_DUPLICATE_ACK:
+            # tshark lists this one twice: once among the analysis flags, once beside the dup-ACK number
+            out["tcp.analysis.duplicate_ack"] = [1, 1]
         out["tcp.analysis.flags"] = 1
     if have_ta and ca.first_rtt:
         out["tcp.analysis.initial_rtt"] = ca.first_rtt_text()
