@@ -39,7 +39,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 AGGREGATOR = "\x1f"       # between the occurrences of one field in tshark's output
-TSHARK_ARGS = ("-n",)     # no name resolution; dissection preferences stay tshark's defaults
+# No name resolution; dissection preferences are tshark's defaults but one: the analyzer reassembles TCP
+# segments that arrive out of order (a retransmission filling a hole), which Wireshark 4.0 does only with
+# tcp.reassemble_out_of_order on (docs/DIFFERENCES.md).
+TSHARK_ARGS = ("-n", "-o", "tcp.reassemble_out_of_order:TRUE")
 # The analyzer always verifies IP/TCP/UDP checksums; tshark's default leaves them "unverified". Their status
 # fields come from a second tshark run that verifies them: not the main run, because tshark then refuses to
 # reassemble TCP segments with bad checksums (offloaded ones, on the sending host), and HTTP would differ.

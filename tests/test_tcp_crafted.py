@@ -112,6 +112,45 @@ def test_port_reuse_starts_a_new_stream(crafted):
     assert [r["conn_state"] for r in count(crafted["port_reuse"]).tcp_connections] == ["SF", "RSTO"]
 
 
+def test_refused_attempts_are_connections_of_their_own(crafted):
+    """Two SYNs answered by RST, then a third that connects, all from one source port: three streams, as
+    tshark numbers them, and three rows as Zeek logs repeated attempts (REJ, REJ, SF)."""
+    path = crafted["reuse_after_refused_attempts"]
+    pipe, packets = run(path)
+    rows = pipe.tcp_connections
+    assert [(r["stream"], r["conn_state"], r["history"]) for r in rows] == \
+        [(0, "REJ", "Sr"), (1, "REJ", "Sr"), (2, "SF", "ShADdFf")]
+    assert [r["port_reuse"] for r in rows] == [False, True, True]
+    assert [p.frame.number for p in packets if p.get("tcp.analysis.reused_ports")] == [3, 5]
+    # the third connection counts from its own ISNs: the server's data is at relative 1, not a resend
+    data = [p for p in packets if p.get("tcp.len")]
+    assert [(p["tcp.stream"], p["tcp.seq"], p["tcp.ack"]) for p in data] == [(2, 1, 1), (2, 1, 6)]
+    assert not any(p.has("tcp.analysis.retransmission") for p in packets)
+    assert [(r["conn_state"], r["history"]) for r in count(path).tcp_connections] == \
+        [("REJ", "Sr"), ("REJ", "Sr"), ("SF", "ShADdFf")]
+
+
+def test_reuse_after_a_connection_seen_mid_stream(crafted):
+    pipe, packets = run(crafted["reuse_after_midstream_reset"])
+    rows = pipe.tcp_connections
+    assert [r["stream"] for r in rows] == [0, 1] and rows[1]["conn_state"] == "SF"
+    syn = packets[3]
+    assert syn["tcp.stream"] == 1 and syn["tcp.seq"] == 0 and syn.get("tcp.analysis.reused_ports") == 1
+    assert [(p["tcp.seq"], p["tcp.ack"]) for p in packets[4:8]] == [(0, 1), (1, 1), (1, 1), (1, 28)]
+    assert not any(p.has("tcp.analysis.retransmission") or p.has("tcp.analysis.lost_segment")
+                   for p in packets[3:])
+
+
+def test_synack_with_a_new_isn_keeps_the_stream(crafted):
+    """Wireshark 4.0 keeps the conversation for a SYN-ACK whose ISN differs from the server side's base,
+    flags the reuse and counts the server's numbers from the new ISN."""
+    _pipe, packets = run(crafted["reuse_synack_new_isn"])
+    synack = packets[1]
+    assert synack["tcp.stream"] == 0 and synack["tcp.seq"] == 0
+    assert synack.get("tcp.analysis.reused_ports") == 1
+    assert packets[4]["tcp.seq"] == 1 and packets[4]["tcp.nxtseq"] == 1
+
+
 def test_wraparound_relative_numbers(crafted):
     _pipe, packets = run(crafted["wraparound"])
     seqs = [(p["tcp.seq"], p["tcp.ack"], p["tcp.len"]) for p in packets]

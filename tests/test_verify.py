@@ -42,8 +42,6 @@ CORE = [
 CORE_DIFFERENCES = {
     "dns_malformed_compression_pointer_loop.pcap": "dns.qry.name",       # frame 2: tshark names the loop
     "pcapng_bigendian_3_sections_all_blocks.pcapng": "frame.len",        # tshark counts Custom Blocks as frames
-    "tcp_dupframes_retrans_keepalive_post_chunked.pcap": "http.response.code",   # frames 42, 86
-    "lab_lossy_fetch_retransmissions.pcapng": "http.response.code",      # frame 24
 }
 
 

@@ -13,7 +13,12 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
   single dict access and both directions reach the same connection.
 * Stream numbers follow Wireshark: in order of first appearance; a SYN (without ACK) whose sequence number
   differs from the one its sender's side already has starts a new stream, flagged
-  ``tcp.analysis.reused_ports`` (Wireshark 4.0 does this whether or not the old connection had closed).
+  ``tcp.analysis.reused_ports`` (Wireshark 4.0 does this whether or not the old connection had closed:
+  after a RST, after segments of a connection whose SYN was not captured, after an aborted attempt).
+  Each such attempt is its own connection row, as Zeek logs repeated SYN->RST attempts (one REJ row each;
+  Zeek's ``connection_reused`` event, https://docs.zeek.org/en/current/scripts/base/bif/event.bif.zeek.html).
+  A SYN-ACK with a new sequence number keeps the stream (as Wireshark 4.0 does), is flagged
+  ``reused_ports`` and restarts its side's relative numbers at its ISN.
 * Originator: the sender of the SYN; the receiver of a SYN-ACK seen first (history starts with ``^``);
   otherwise a guess from the ports (the side on a well-known port, < 1024, or else on the lower port when
   only one is in the ephemeral range 49152-65535, is the responder), said in ``orig_guessed``.
@@ -315,11 +320,20 @@ class TcpTracker:
                 reused = True
         else:
             conn, d = hit
-            if flags & (SYN | ACK) == SYN:
+            syn_ack = flags & (SYN | ACK)
+            if syn_ack == SYN:
                 base = conn.sides[d].sa.base_seq
                 if base is not None and base != seq:
                     self._finish(conn)
                     conn, d = self._new(key, flags, ts, num)
+                    reused = True
+            elif syn_ack == SYN | ACK:
+                # A SYN-ACK whose sequence number is not the base its sender's side already has (from
+                # segments of an earlier use of these ports): Wireshark 4.0 keeps the conversation and
+                # stream, flags the reuse and counts this side's numbers from the new ISN.
+                sa = conn.sides[d].sa
+                if sa.base_seq is not None and sa.base_seq != seq:
+                    sa.base_seq = seq
                     reused = True
         if reused:
             conn.port_reuse = True
