@@ -141,10 +141,6 @@ KNOWN_DIFFERENCES = {
         "http", "HTTP stage: tshark shows http on frames 10, 15 and 17 (the client's cruft), the analyzer not"),
     "lab_lossy_fetch_retransmissions.pcapng": (
         "http", "HTTP stage: the analyzer completes a response at frame 24, tshark does not"),
-    "tcp_out_of_order_sack_gaps_rst_http.pcap": (
-        "tcp.analysis", "TCP analysis: 8 segments are retransmissions for the analyzer, out-of-order for tshark"),
-    "dns_malformed_compression_pointer_loop.pcap": (
-        "dns", "DNS decoder: frame 2's question is not given (tshark shows it before the looping name)"),
 }
 
 

@@ -8,10 +8,11 @@ narrowed to RDLENGTH (``restrict_to``) and must be consumed exactly. It is pure 
 entries (:func:`decode_dns`, :func:`decode_mdns`, :func:`decode_llmnr`, :func:`decode_dns_tcp`) and later
 stages (DNS transactions, timelines) share it.
 
-Names. A compression pointer must point strictly before the previous pointer's target, and the first one
-strictly before the name's own start (dnspython's rule), so pointer loops are impossible by construction; a
-name longer than 255 bytes on the wire, a pointer that does not go backwards and the reserved label types
-(0x40, 0x80) are errors. Names are shown as tshark shows them: labels joined by ".", the root as ``<Root>``,
+Names. A compression pointer may point anywhere inside the message (tshark follows forward pointers too);
+each name remembers the targets it followed, so a pointer loop ends at the first target seen twice, and the
+name is then shown as tshark shows it, ``<Name contains a pointer that loops>``, with parsing going on after
+the name's first pointer. A name longer than 255 bytes on the wire, a pointer past the message and the
+reserved label types (0x40, 0x80) are errors. Names are shown as tshark shows them: labels joined by ".", the root as ``<Root>``,
 bytes passed through Wireshark's ``format_text`` (C escapes for ASCII control bytes, ``\\uXXXX`` for
 non-printable code points, U+FFFD for invalid UTF-8).
 
@@ -20,8 +21,7 @@ Leniency. Like tshark, a malformed or cut message keeps everything read before t
 or cut is kept with ``rdata=None``; its fields are shown unless it runs past the data, as tshark does). The
 decoders add the layer with those fields and then raise the error, which the decode loop records as
 ``pkt.failure``. Strict mode (the default) raises at once. Where tshark shows a placeholder instead of failing
-("<Name contains a pointer that loops>", "<Name too long>") or reads past a short RDATA, this module raises:
-those messages are malformed.
+("<Name too long>") or reads past a short RDATA, this module raises: those messages are malformed.
 
 Fields. :func:`message_fields` gives the fields ``tshark -T fields`` prints, by the same names and in tree
 order; values follow analyzer.decode.packet's rules (hex-shown fields keep tshark's text such as "0x33be",
@@ -29,13 +29,16 @@ other numbers and booleans are ints, names and addresses strings, a field repeat
 Fields tshark computes across packets (dns.response_to, dns.time, dns.retransmission, dns.unsolicited) belong
 to the DNS transaction stage and are not produced here, nor are expert-info items. RDATA is decoded for A,
 NS, MD, MF, CNAME, SOA, MB, MG, MR, NULL, PTR, HINFO, MX, TXT, AAAA, SRV, DNAME, OPT (EDNS and its common
-options), NSEC, SPF, DS/CDS/DLV, DNSKEY/CDNSKEY and RRSIG/SIG (signature times in UTC, as tshark prints them
-with TZ=UTC); other types are kept as bytes (``dns.data`` is emitted only for the types tshark itself cannot
-decode, as tshark does).
+options), NSEC, NSEC3/NSEC3PARAM, SPF, DS/CDS/DLV, DNSKEY/CDNSKEY, RRSIG/SIG, NAPTR, LOC, CAA, SVCB/HTTPS,
+TKEY and TSIG (times in UTC, as tshark prints them with TZ=UTC); other types are kept as bytes (URI among
+them: tshark 4.0 has no URI dissector and shows its bytes as ``dns.data``, and so do we). UPDATE messages
+(RFC 2136) name their counts zones/prerequisites/updates; the sections themselves are read as questions and
+records, as tshark shows them.
 """
 
 from __future__ import annotations
 
+import base64
 import socket
 import struct
 import time
@@ -69,6 +72,8 @@ T_A, T_NS, T_MD, T_MF, T_CNAME, T_SOA, T_MB, T_MG, T_MR, T_NULL = 1, 2, 3, 4, 5,
 T_PTR, T_HINFO, T_MX, T_TXT, T_AAAA, T_SRV, T_DNAME, T_OPT = 12, 13, 15, 16, 28, 33, 39, 41
 T_NSEC, T_SPF = 47, 99
 T_SIG, T_DS, T_RRSIG, T_DNSKEY, T_CDS, T_CDNSKEY, T_DLV = 24, 43, 46, 48, 59, 60, 32769
+T_LOC, T_NAPTR, T_NSEC3, T_NSEC3PARAM, T_SVCB, T_HTTPS, T_TKEY, T_TSIG, T_CAA = (
+    29, 35, 50, 51, 64, 65, 249, 250, 257)
 
 TYPE_NAMES: dict[int, str] = {
     0: "Unused", 1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7: "MB", 8: "MG", 9: "MR",
@@ -262,6 +267,82 @@ class Rrsig(NamedTuple):
     key_tag: int
     signer: str
     signature: bytes
+
+
+class Nsec3(NamedTuple):
+    """NSEC3 (RFC 5155 3.2) and NSEC3PARAM (4.2, with no hash and no types)."""
+
+    algorithm: int
+    flags: int
+    iterations: int
+    salt: bytes
+    next_hash: bytes | None
+    types: tuple[int, ...]
+
+
+class Naptr(NamedTuple):
+    """NAPTR (RFC 3403 4.1); the three character-strings as wire bytes."""
+
+    order: int
+    preference: int
+    flags: bytes
+    service: bytes
+    regex: bytes
+    replacement: str
+
+
+class Loc(NamedTuple):
+    """LOC (RFC 1876 2): the wire values as they are (tshark shows them raw); ``rest``, for a version other
+    than 0, is the whole RDATA."""
+
+    version: int
+    size: int
+    horizontal_precision: int
+    vertical_precision: int
+    latitude: int
+    longitude: int
+    altitude: int
+    rest: bytes
+
+
+class Caa(NamedTuple):
+    """CAA (RFC 8659 4.1)."""
+
+    flags: int
+    tag: bytes
+    value: bytes
+
+
+class Svcb(NamedTuple):
+    """SVCB and HTTPS (RFC 9460 2.2): the SvcParams as (key, value bytes) in wire order."""
+
+    priority: int
+    target: str
+    params: tuple[tuple[int, bytes], ...]
+
+
+class Tkey(NamedTuple):
+    """TKEY (RFC 2930 2); times are seconds since the epoch."""
+
+    algorithm: str
+    inception: int
+    expiration: int
+    mode: int
+    error: int
+    key: bytes
+    other: bytes
+
+
+class Tsig(NamedTuple):
+    """TSIG (RFC 8945 4.2); ``time_signed`` is the 48-bit seconds since the epoch."""
+
+    algorithm: str
+    time_signed: int
+    fudge: int
+    mac: bytes
+    original_id: int
+    error: int
+    other: bytes
 
 
 class EdnsOption(NamedTuple):
@@ -494,7 +575,7 @@ class WireReader:
         labels: list[bytes] = []
         targets: list[tuple[int, int]] | None = None
         after = -1
-        bound = start                   # a pointer must go strictly below this offset
+        visited: set[int] | None = None     # pointer targets followed for this name
         wire = 1                        # the root label's byte
         tail: bytes | None = None       # raw suffix found in the cache
         while True:
@@ -524,10 +605,19 @@ class WireReader:
             target = self.base + (((n & 0x3F) << 8) | buf[pos + 1])
             if after < 0:
                 after = pos + 2
-            if target >= bound:
+            if target >= self.msg_end:
                 raise DecodeError(LAYER, pos, f"compression pointer to offset {target - self.base} "
-                                              f"does not point backwards (loop or forward reference)")
-            bound = target
+                                              f"is past the end of the message")
+            # Any target inside the message is followed, forward ones too, as tshark does; a target seen
+            # before for this name is a loop: tshark then shows this placeholder for the whole name and
+            # goes on after the name's first pointer (not an error in tshark).
+            if visited is None:
+                visited = {target}
+            elif target in visited:
+                self.pos = after
+                return LOOP_NAME, LOOP_NAME_RAW
+            else:
+                visited.add(target)
             hit = names.get(target)
             if hit is not None:
                 tail = hit[1]
@@ -559,6 +649,10 @@ class WireReader:
                     suffix = b".".join(rest)
                     names[target] = (format_name(suffix), suffix)
         return result
+
+
+LOOP_NAME = "<Name contains a pointer that loops>"
+LOOP_NAME_RAW = LOOP_NAME.encode()
 
 
 # -- RDATA parsers: each reads exactly RDLENGTH bytes (the reader is restricted to them) ------------------
@@ -608,17 +702,7 @@ def _rd_hinfo(r: WireReader, n: int) -> Hinfo:
 
 def _rd_nsec(r: WireReader, n: int) -> Nsec:
     next_name = r.get_name()[0]
-    types = []
-    while r.pos < r.end:
-        window = r.get_u8("NSEC window") << 8
-        bitmap = r.get_bytes(r.get_u8("NSEC bitmap length"), "NSEC bitmap")
-        for i, octet in enumerate(bitmap):
-            if octet:
-                base = window + i * 8
-                for bit in range(8):
-                    if octet & (0x80 >> bit):
-                        types.append(base + bit)
-    return Nsec(next_name, tuple(types))
+    return Nsec(next_name, _type_bitmap(r, "NSEC"))
 
 
 def _rd_opt(r: WireReader, n: int) -> tuple[EdnsOption, ...]:
@@ -660,6 +744,88 @@ def _rd_rrsig(r: WireReader, n: int) -> Rrsig:
     return Rrsig(*fixed, signer, r.get_bytes(r.end - r.pos, "RRSIG signature"))
 
 
+def _type_bitmap(r: WireReader, what: str) -> tuple[int, ...]:
+    """The type bit maps of NSEC and NSEC3 (RFC 4034 4.1.2) up to the end of the RDATA."""
+    types = []
+    while r.pos < r.end:
+        window = r.get_u8(f"{what} window") << 8
+        bitmap = r.get_bytes(r.get_u8(f"{what} bitmap length"), f"{what} bitmap")
+        for i, octet in enumerate(bitmap):
+            if octet:
+                base = window + i * 8
+                for bit in range(8):
+                    if octet & (0x80 >> bit):
+                        types.append(base + bit)
+    return tuple(types)
+
+
+def _rd_nsec3(r: WireReader, n: int) -> Nsec3:
+    algorithm, flags, iterations = r.get_struct(_NSEC3_FIXED, "NSEC3 algorithm/flags/iterations")
+    salt = r.get_bytes(r.get_u8("NSEC3 salt length"), "NSEC3 salt")
+    next_hash = r.get_bytes(r.get_u8("NSEC3 hash length"), "NSEC3 next hashed owner")
+    return Nsec3(algorithm, flags, iterations, salt, next_hash, _type_bitmap(r, "NSEC3"))
+
+
+def _rd_nsec3param(r: WireReader, n: int) -> Nsec3:
+    algorithm, flags, iterations = r.get_struct(_NSEC3_FIXED, "NSEC3PARAM algorithm/flags/iterations")
+    return Nsec3(algorithm, flags, iterations, r.get_bytes(r.get_u8("NSEC3PARAM salt length"), "salt"),
+                 None, ())
+
+
+def _rd_naptr(r: WireReader, n: int) -> Naptr:
+    order, preference = r.get_struct(_TWO_U16, "NAPTR order/preference")
+    flags = r.get_bytes(r.get_u8("NAPTR flags length"), "NAPTR flags")
+    service = r.get_bytes(r.get_u8("NAPTR service length"), "NAPTR service")
+    regex = r.get_bytes(r.get_u8("NAPTR regex length"), "NAPTR regex")
+    return Naptr(order, preference, flags, service, regex, r.get_name()[0])
+
+
+def _rd_loc(r: WireReader, n: int) -> Loc:
+    version = r.buf[r.pos] if r.pos < r.end else r.get_u8("LOC version")
+    if version != 0:        # tshark shows the whole RDATA, version byte included
+        return Loc(version, 0, 0, 0, 0, 0, 0, r.get_bytes(r.end - r.pos, "LOC data"))
+    r.pos += 1
+    return Loc(version, *r.get_struct(_LOC_FIXED, "LOC fields"), b"")
+
+
+def _rd_caa(r: WireReader, n: int) -> Caa:
+    flags = r.get_u8("CAA flags")
+    tag = r.get_bytes(r.get_u8("CAA tag length"), "CAA tag")
+    return Caa(flags, tag, r.get_bytes(r.end - r.pos, "CAA value"))
+
+
+def _rd_svcb(r: WireReader, n: int) -> Svcb:
+    priority = r.get_u16("SVCB priority")
+    target = r.get_name()[0]
+    params = []
+    while r.pos < r.end:
+        key = r.get_u16("SvcParamKey")
+        params.append((key, r.get_bytes(r.get_u16("SvcParam length"), "SvcParamValue")))
+    return Svcb(priority, target, tuple(params))
+
+
+def _rd_tkey(r: WireReader, n: int) -> Tkey:
+    algorithm = r.get_name()[0]
+    inception, expiration, mode, error = r.get_struct(_TKEY_FIXED, "TKEY times/mode/error")
+    key = r.get_bytes(r.get_u16("TKEY key size"), "TKEY key data")
+    other = r.get_bytes(r.get_u16("TKEY other size"), "TKEY other data")
+    return Tkey(algorithm, inception, expiration, mode, error, key, other)
+
+
+def _rd_tsig(r: WireReader, n: int) -> Tsig:
+    algorithm = r.get_name()[0]
+    high, low, fudge = r.get_struct(_TSIG_TIME, "TSIG time signed/fudge")
+    mac = r.get_bytes(r.get_u16("TSIG MAC size"), "TSIG MAC")
+    original_id, error = r.get_struct(_TWO_U16, "TSIG original id/error")
+    other = r.get_bytes(r.get_u16("TSIG other length"), "TSIG other data")
+    return Tsig(algorithm, (high << 32) | low, fudge, mac, original_id, error, other)
+
+
+_NSEC3_FIXED = struct.Struct("!BBH")
+_TWO_U16 = struct.Struct("!HH")
+_LOC_FIXED = struct.Struct("!BBBIII")
+_TKEY_FIXED = struct.Struct("!IIHH")
+_TSIG_TIME = struct.Struct("!HIH")
 _SOA_TIMES = struct.Struct("!5I")
 _SRV_FIXED = struct.Struct("!3H")
 _DS_FIXED = struct.Struct("!HBB")
@@ -671,7 +837,9 @@ _RDATA: dict[int, Callable[[WireReader, int], Any]] = {
     T_MB: _rd_name, T_MG: _rd_name, T_MR: _rd_name, T_NULL: _rd_bytes, T_PTR: _rd_name, T_HINFO: _rd_hinfo,
     T_MX: _rd_mx, T_TXT: _rd_strings, T_AAAA: _rd_aaaa, T_SRV: _rd_srv, T_DNAME: _rd_name, T_OPT: _rd_opt,
     T_NSEC: _rd_nsec, T_SPF: _rd_strings, T_SIG: _rd_rrsig, T_DS: _rd_ds, T_RRSIG: _rd_rrsig,
-    T_DNSKEY: _rd_dnskey, T_CDS: _rd_ds, T_CDNSKEY: _rd_dnskey, T_DLV: _rd_ds,
+    T_DNSKEY: _rd_dnskey, T_CDS: _rd_ds, T_CDNSKEY: _rd_dnskey, T_DLV: _rd_ds, T_NSEC3: _rd_nsec3,
+    T_NSEC3PARAM: _rd_nsec3param, T_NAPTR: _rd_naptr, T_LOC: _rd_loc, T_CAA: _rd_caa, T_SVCB: _rd_svcb,
+    T_HTTPS: _rd_svcb, T_TKEY: _rd_tkey, T_TSIG: _rd_tsig,
 }
 # With RDLENGTH 0 these still mean something (no strings, no options); others get b"" (e.g. UPDATE deletes).
 _EMPTY_OK = frozenset((T_TXT, T_SPF, T_OPT))
@@ -904,6 +1072,126 @@ def _f_rrsig(add, sig, mdns):
         add("dns.rrsig.signature", sig.signature.hex())
 
 
+def _f_nsec3(add, nsec3, mdns):
+    add("dns.nsec3.algo", nsec3.algorithm)
+    add("dns.nsec3.flags", nsec3.flags)
+    if nsec3.next_hash is not None:          # NSEC3 shows the opt-out bit, NSEC3PARAM does not
+        add("dns.nsec3.flags.opt_out", nsec3.flags & 1)
+    add("dns.nsec3.iterations", nsec3.iterations)
+    add("dns.nsec3.salt_length", len(nsec3.salt))
+    add("dns.nsec3.salt_value", _hex(nsec3.salt))
+    if nsec3.next_hash is not None:
+        add("dns.nsec3.hash_length", len(nsec3.next_hash))
+        add("dns.nsec3.hash_value", base64.b32hexencode(nsec3.next_hash).decode().rstrip("=").lower())
+        for t in nsec3.types:
+            add("dns.resp.type", t)
+
+
+def _f_naptr(add, naptr, mdns):
+    add("dns.naptr.order", naptr.order)
+    add("dns.naptr.preference", naptr.preference)
+    add("dns.naptr.flags_length", len(naptr.flags))
+    add("dns.naptr.flags", _ascii_string(naptr.flags))
+    add("dns.naptr.service_length", len(naptr.service))
+    add("dns.naptr.service", _ascii_string(naptr.service))
+    add("dns.naptr.regex_length", len(naptr.regex))
+    add("dns.naptr.regex", _ascii_string(naptr.regex))
+    add("dns.naptr.replacement_length", len(naptr.replacement))   # tshark measures the shown name
+    add("dns.naptr.replacement", naptr.replacement)
+
+
+def _f_loc(add, loc, mdns):
+    add("dns.loc.version", loc.version)
+    if loc.version != 0:
+        add("dns.loc.unknown_data", _hex(loc.rest))
+        return
+    add("dns.loc.size", loc.size)
+    add("dns.loc.horizontal_precision", loc.horizontal_precision)
+    add("dns.loc.vertical_precision", loc.vertical_precision)
+    add("dns.loc.latitude", loc.latitude)
+    add("dns.loc.longitude", loc.longitude)
+    add("dns.loc.altitude", loc.altitude)
+
+
+_CAA_TAG_FIELDS = {b"issue": "dns.caa.issue", b"issuewild": "dns.caa.issuewild", b"iodef": "dns.caa.iodef"}
+
+
+def _f_caa(add, caa, mdns):
+    add("dns.caa.flags", f"0x{caa.flags:02x}")
+    add("dns.caa.flags.issuer_critical", caa.flags >> 7)
+    value = _ascii_string(caa.value)
+    add(_CAA_TAG_FIELDS.get(caa.tag, "dns.caa.unknown"), value)
+    add("dns.caa.tag_length", len(caa.tag))
+    add("dns.caa.tag", _ascii_string(caa.tag))
+    add("dns.caa.value", value)
+
+
+# SvcParamKeys (RFC 9460 14.3.2) with a field of their own in tshark.
+SVC_MANDATORY, SVC_ALPN, SVC_NO_DEFAULT_ALPN, SVC_PORT, SVC_IPV4HINT, SVC_ECH, SVC_IPV6HINT = range(7)
+SVC_ODOH = 32769
+
+
+def _f_svcb(add, svcb, mdns):
+    add("dns.svcb.svcpriority", svcb.priority)
+    add("dns.svcb.targetname", svcb.target)
+    for key, value in svcb.params:
+        n = len(value)
+        add("dns.svcb.svcparam.key", key)
+        add("dns.svcb.svcparam.value.length", n)
+        if key == SVC_MANDATORY:
+            for i in range(0, n - 1, 2):
+                add("dns.svcb.svcparam.mandatory.key", _U16(value, i)[0])
+        elif key == SVC_ALPN:
+            i = 0
+            while i < n:
+                size = value[i]
+                add("dns.svcb.svcparam.alpn.length", size)
+                add("dns.svcb.svcparam.alpn", _ascii_string(value[i + 1:i + 1 + size]))
+                i += 1 + size
+        elif key == SVC_NO_DEFAULT_ALPN:
+            pass
+        elif key == SVC_PORT and n == 2:
+            add("dns.svcb.svcparam.port", _U16(value, 0)[0])
+        elif key == SVC_IPV4HINT:
+            for i in range(0, n - 3, 4):
+                add("dns.svcb.svcparam.ipv4hint.ip", _ipv4(value[i:i + 4]))
+        elif key == SVC_ECH:
+            add("dns.svcb.svcparam.echconfig", _hex(value))
+        elif key == SVC_IPV6HINT:
+            for i in range(0, n - 15, 16):
+                add("dns.svcb.svcparam.ipv6hint.ip", _inet_ntop(_AF_INET6, value[i:i + 16]))
+        elif key == SVC_ODOH:
+            add("dns.svcb.svcparam.odohconfig", _hex(value))
+        else:
+            add("dns.svcb.svcparam.value", _hex(value))
+
+
+def _f_tkey(add, tkey, mdns):
+    add("dns.tkey.algo_name", tkey.algorithm)
+    add("dns.tkey.signature_inception", _utc_text(tkey.inception))
+    add("dns.tkey.signature_expiration", _utc_text(tkey.expiration))
+    add("dns.tkey.mode", tkey.mode)
+    add("dns.tkey.error", tkey.error)
+    add("dns.tkey.key_size", len(tkey.key))
+    if tkey.key:
+        add("dns.tkey.key_data", tkey.key.hex())
+    add("dns.tkey.other_size", len(tkey.other))
+    if tkey.other:
+        add("dns.tkey.other_data", tkey.other.hex())
+
+
+def _f_tsig(add, tsig, mdns):
+    add("dns.tsig.algorithm_name", tsig.algorithm)
+    add("dns.tsig.time_signed", _utc_text(tsig.time_signed))
+    add("dns.tsig.fudge", tsig.fudge)
+    add("dns.tsig.mac_size", len(tsig.mac))
+    add("dns.tsig.original_id", tsig.original_id)
+    add("dns.tsig.error", tsig.error)
+    add("dns.tsig.other_len", len(tsig.other))
+    if tsig.other:
+        add("dns.tsig.other_data", tsig.other.hex())
+
+
 def _simple(field: str) -> Callable[[Callable[[str, Any], None], Any, bool], None]:
     def emit(add, value, mdns):
         add(field, value)
@@ -917,7 +1205,8 @@ _RDATA_FIELDS: dict[int, Callable[[Callable[[str, Any], None], Any, bool], None]
     T_PTR: _simple("dns.ptr.domain_name"), T_HINFO: _f_hinfo, T_MX: _f_mx, T_TXT: _f_txt,
     T_AAAA: _simple("dns.aaaa"), T_SRV: _f_srv, T_DNAME: _simple("dns.dname"), T_NSEC: _f_nsec,
     T_SPF: _f_spf, T_SIG: _f_rrsig, T_DS: _f_ds, T_RRSIG: _f_rrsig, T_DNSKEY: _f_dnskey, T_CDS: _f_ds,
-    T_CDNSKEY: _f_dnskey, T_DLV: _f_ds,
+    T_CDNSKEY: _f_dnskey, T_DLV: _f_ds, T_NSEC3: _f_nsec3, T_NSEC3PARAM: _f_nsec3, T_NAPTR: _f_naptr,
+    T_LOC: _f_loc, T_CAA: _f_caa, T_SVCB: _f_svcb, T_HTTPS: _f_svcb, T_TKEY: _f_tkey, T_TSIG: _f_tsig,
 }
 
 
@@ -1047,6 +1336,8 @@ def _rr_info(rr: ResourceRecord, mdns: bool) -> str:
         return f"{text} {rdata.next_name}"
     if rtype == T_HINFO:
         return f"{text} {_ascii_string(rdata.cpu)} {_ascii_string(rdata.os)}"
+    if rtype == T_NAPTR:
+        return f"{text} {rdata.order} {rdata.preference} {_ascii_string(rdata.flags)}"
     if rtype in _INFO_OWNER:
         return f"{text} {rr.name}"
     return text

@@ -463,39 +463,54 @@ tcp.analysis.rto tcp.pdu.time tcp.time_delta tcp.time_relative udp.time_delta ud
 PRODUCED = """
 arp.dst.drarp_error_status arp.dst.hw arp.dst.hw_mac arp.dst.proto arp.dst.proto_ipv4 arp.hw.size
 arp.hw.type arp.isannouncement arp.isgratuitous arp.isprobe arp.opcode arp.proto.size arp.proto.type
-arp.src.hw arp.src.hw_mac arp.src.proto arp.src.proto_ipv4 dns.a dns.aaaa dns.cname dns.count.add_rr
-dns.count.answers dns.count.auth_rr dns.count.labels dns.count.prerequisites dns.count.queries
-dns.count.updates dns.count.zones dns.data dns.dname dns.dnskey.algorithm dns.dnskey.flags
-dns.dnskey.flags.key_revoked dns.dnskey.flags.reserved dns.dnskey.flags.secure_entry_point
-dns.dnskey.flags.zone_key dns.dnskey.key_id dns.dnskey.protocol dns.dnskey.public_key dns.ds.algorithm
-dns.ds.digest dns.ds.digest_type dns.ds.key_id dns.extraneous.data dns.extraneous.length dns.flags
-dns.flags.authenticated dns.flags.authoritative dns.flags.checkdisable dns.flags.conflict dns.flags.opcode
-dns.flags.rcode dns.flags.recavail dns.flags.recdesired dns.flags.response dns.flags.tentative
-dns.flags.truncated dns.flags.z dns.hinfo.cpu dns.hinfo.cpu_length dns.hinfo.os dns.hinfo.os_length dns.id
-dns.length dns.mb dns.md dns.mf dns.mg dns.mr dns.mx.mail_exchange dns.mx.preference dns.ns
-dns.nsec.next_domain_name dns.null dns.opt dns.opt.chain.fqdn dns.opt.client.addr dns.opt.client.addr4
-dns.opt.client.addr6 dns.opt.client.family dns.opt.client.netmask dns.opt.client.scope dns.opt.code
-dns.opt.cookie.client dns.opt.cookie.server dns.opt.data dns.opt.dau dns.opt.dhu
-dns.opt.edns_tcp_keepalive.timeout dns.opt.ext_error.extra_text dns.opt.ext_error.info_code dns.opt.len
-dns.opt.n3u dns.opt.padding dns.ptr.domain_name dns.qry.class dns.qry.name dns.qry.name.len dns.qry.qu
-dns.qry.type dns.resp.cache_flush dns.resp.class dns.resp.edns0_version dns.resp.ext_rcode dns.resp.len
-dns.resp.name dns.resp.ttl dns.resp.type dns.resp.z dns.resp.z.do dns.resp.z.reserved dns.response_in
-dns.response_to dns.retransmission dns.retransmit_request_in dns.retransmit_response_in
+arp.src.hw arp.src.hw_mac arp.src.proto arp.src.proto_ipv4 dns.a dns.aaaa dns.caa.flags
+dns.caa.flags.issuer_critical dns.caa.iodef dns.caa.issue dns.caa.issuewild dns.caa.tag dns.caa.tag_length
+dns.caa.unknown dns.caa.value dns.cname dns.count.add_rr dns.count.answers dns.count.auth_rr
+dns.count.labels dns.count.prerequisites dns.count.queries dns.count.updates dns.count.zones dns.data
+dns.dname dns.dnskey.algorithm dns.dnskey.flags dns.dnskey.flags.key_revoked dns.dnskey.flags.reserved
+dns.dnskey.flags.secure_entry_point dns.dnskey.flags.zone_key dns.dnskey.key_id dns.dnskey.protocol
+dns.dnskey.public_key dns.ds.algorithm dns.ds.digest dns.ds.digest_type dns.ds.key_id dns.extraneous.data
+dns.extraneous.length dns.flags dns.flags.authenticated dns.flags.authoritative dns.flags.checkdisable
+dns.flags.conflict dns.flags.opcode dns.flags.rcode dns.flags.recavail dns.flags.recdesired
+dns.flags.response dns.flags.tentative dns.flags.truncated dns.flags.z dns.hinfo.cpu dns.hinfo.cpu_length
+dns.hinfo.os dns.hinfo.os_length dns.id dns.length dns.loc.altitude dns.loc.horizontal_precision
+dns.loc.latitude dns.loc.longitude dns.loc.size dns.loc.unknown_data dns.loc.version
+dns.loc.vertical_precision dns.mb dns.md dns.mf dns.mg dns.mr dns.mx.mail_exchange dns.mx.preference
+dns.naptr.flags dns.naptr.flags_length dns.naptr.order dns.naptr.preference dns.naptr.regex
+dns.naptr.regex_length dns.naptr.replacement dns.naptr.replacement_length dns.naptr.service
+dns.naptr.service_length dns.ns dns.nsec.next_domain_name dns.nsec3.algo dns.nsec3.flags
+dns.nsec3.flags.opt_out dns.nsec3.hash_length dns.nsec3.hash_value dns.nsec3.iterations
+dns.nsec3.salt_length dns.nsec3.salt_value dns.null dns.opt dns.opt.chain.fqdn dns.opt.client.addr
+dns.opt.client.addr4 dns.opt.client.addr6 dns.opt.client.family dns.opt.client.netmask
+dns.opt.client.scope dns.opt.code dns.opt.cookie.client dns.opt.cookie.server dns.opt.data dns.opt.dau
+dns.opt.dhu dns.opt.edns_tcp_keepalive.timeout dns.opt.ext_error.extra_text dns.opt.ext_error.info_code
+dns.opt.len dns.opt.n3u dns.opt.padding dns.ptr.domain_name dns.qry.class dns.qry.name dns.qry.name.len
+dns.qry.qu dns.qry.type dns.resp.cache_flush dns.resp.class dns.resp.edns0_version dns.resp.ext_rcode
+dns.resp.len dns.resp.name dns.resp.ttl dns.resp.type dns.resp.z dns.resp.z.do dns.resp.z.reserved
+dns.response_in dns.response_to dns.retransmission dns.retransmit_request_in dns.retransmit_response_in
 dns.rr.udp_payload_size dns.rrsig.algorithm dns.rrsig.key_tag dns.rrsig.labels dns.rrsig.original_ttl
 dns.rrsig.signature dns.rrsig.signature_expiration dns.rrsig.signature_inception dns.rrsig.signers_name
 dns.rrsig.type_covered dns.soa.expire_limit dns.soa.minimum_ttl dns.soa.mname dns.soa.refresh_interval
 dns.soa.retry_interval dns.soa.rname dns.soa.serial_number dns.spf dns.spf.length dns.srv.name
-dns.srv.port dns.srv.priority dns.srv.proto dns.srv.service dns.srv.target dns.srv.weight dns.time dns.txt
-dns.txt.length dns.unsolicited eth.addr eth.dst eth.len eth.src eth.type frame.cap_len frame.interface_id
-frame.len frame.number frame.time_epoch http.accept http.accept_encoding http.accept_language
-http.authorization http.cache_control http.connection http.content_encoding http.content_length
-http.content_length_header http.content_type http.cookie http.cookie_pair http.date http.host
-http.http2_settings http.last_modified http.location http.prev_request_in http.prev_response_in
-http.proxy_authenticate http.proxy_authorization http.referer http.request http.request.full_uri
-http.request.line http.request.method http.request.uri http.request.version http.request_in
-http.request_number http.response http.response.code http.response.code.desc http.response.line
-http.response.phrase http.response.version http.response_for.uri http.response_in http.response_number
-http.sec_websocket_accept http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
+dns.srv.port dns.srv.priority dns.srv.proto dns.srv.service dns.srv.target dns.srv.weight
+dns.svcb.svcparam.alpn dns.svcb.svcparam.alpn.length dns.svcb.svcparam.echconfig
+dns.svcb.svcparam.ipv4hint.ip dns.svcb.svcparam.ipv6hint.ip dns.svcb.svcparam.key
+dns.svcb.svcparam.mandatory.key dns.svcb.svcparam.odohconfig dns.svcb.svcparam.port
+dns.svcb.svcparam.value dns.svcb.svcparam.value.length dns.svcb.svcpriority dns.svcb.targetname dns.time
+dns.tkey.algo_name dns.tkey.error dns.tkey.key_data dns.tkey.key_size dns.tkey.mode dns.tkey.other_data
+dns.tkey.other_size dns.tkey.signature_expiration dns.tkey.signature_inception dns.tsig.algorithm_name
+dns.tsig.error dns.tsig.fudge dns.tsig.mac_size dns.tsig.original_id dns.tsig.other_data
+dns.tsig.other_len dns.tsig.time_signed dns.txt dns.txt.length dns.unsolicited eth.addr eth.dst eth.len
+eth.src eth.type frame.cap_len frame.interface_id frame.len frame.number frame.time_epoch http.accept
+http.accept_encoding http.accept_language http.authorization http.cache_control http.connection
+http.content_encoding http.content_length http.content_length_header http.content_type http.cookie
+http.cookie_pair http.date http.host http.http2_settings http.last_modified http.location
+http.prev_request_in http.prev_response_in http.proxy_authenticate http.proxy_authorization http.referer
+http.request http.request.full_uri http.request.line http.request.method http.request.uri
+http.request.version http.request_in http.request_number http.response http.response.code
+http.response.code.desc http.response.line http.response.phrase http.response.version
+http.response_for.uri http.response_in http.response_number http.sec_websocket_accept
+http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
 http.sec_websocket_version http.server http.set_cookie http.time http.transfer_encoding http.upgrade
 http.user_agent http.www_authenticate http.x_forwarded_for icmp.address_mask icmp.checksum
 icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu icmp.originate_timestamp icmp.pointer
