@@ -5,7 +5,8 @@
 
 Startup problems (no privilege, unknown interface, a filter that cannot be compiled or applied) are one
 line on stderr and exit code 2. SIGINT (Ctrl-C) and SIGTERM end the capture cleanly: every packet read is
-written, the file is closed valid, and the closing line gives the count and the kernel's drop count.
+written, the file is closed valid, and the closing line gives the count and the kernel's drop count; the
+exit code is then 130 (Ctrl-C) or 143 (SIGTERM), as for every command stopped by a signal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 
 import click
 
+from analyzer.cli._common import exit_for_signal, live_stop
 from analyzer.cli.main import main
 
 EXIT_USAGE = 2
@@ -68,7 +70,7 @@ def capture_command(iface, bpf, count, autostop, out, also_print, backend, snapl
       sudo analyzer capture -i eth0 -a duration:30 -w thirty_seconds.pcap
     """
     from analyzer.capture import CaptureError
-    from analyzer.live import LiveCapture, LiveError, list_interfaces, parse_autostop, stop_on_signals
+    from analyzer.live import LiveCapture, LiveError, list_interfaces, parse_autostop
 
     if list_ifaces:
         for n, i in enumerate(list_interfaces(), 1):
@@ -87,7 +89,7 @@ def capture_command(iface, bpf, count, autostop, out, also_print, backend, snapl
     cap = LiveCapture(iface, bpf, backend=backend, snaplen=snaplen, count=count, duration=duration, write=out,
                       on_frame=on_frame, promisc=not no_promiscuous)
     try:
-        with stop_on_signals(cap):
+        with live_stop(cap) as signalled:
             try:
                 cap.open()
             except LiveError as exc:
@@ -111,6 +113,7 @@ def capture_command(iface, bpf, count, autostop, out, also_print, backend, snapl
     except KeyboardInterrupt:      # a second Ctrl-C while closing
         sys.exit(130)
     click.echo(stats.line(), err=True)
+    exit_for_signal(signalled)
 
 
 def _quiet_stdout() -> None:

@@ -2,15 +2,20 @@
 its content-codings undone, named after its URI (made safe: see :mod:`analyzer.report.export_objects`).
 
 Names come from packets, so they are never trusted: each is reduced to one plain file name, checked to
-resolve inside DIR, and the file is created exclusively (an existing file or symlink is never opened or
-followed; the next free name is used instead). One line per object is printed: frame, host, content type,
+resolve inside DIR, and never written over: each body is written whole to a hidden temporary file created
+exclusively in DIR, then linked to its name, which fails if anything (a file, a symlink) is there already, and
+the next free name is used instead. An interrupted run thus never leaves a half-written object under a real
+name. One line per object is printed: frame, host, content type,
 size, file name. Bodies cut by the end of the capture or a gap are written as far as they were seen and
 marked "incomplete".
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import tempfile
 
 import click
 
@@ -48,18 +53,7 @@ def export_objects(file: str, directory: str) -> None:
         uri = tx.request.target if tx.request is not None else None
         host = tx.request.headers.get("host") if tx.request is not None else None
         ctype = tx.response.headers.get("content-type")
-        while True:
-            name = planner.name(uri, ctype)
-            path = inside(directory, name)
-            try:
-                fd = os.open(path, _OPEN_FLAGS, 0o644)
-            except FileExistsError:
-                continue                    # appeared meanwhile: take the next free name
-            except OSError as err:
-                fail(f"{path}: {err.strerror or err}")
-            break
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        name = _write_new(directory, planner, uri, ctype, data)
         frame = record.response_frame or tx.response.first_frame
         note = "" if tx.response_complete and not body.decoded_truncated else "  (incomplete)"
         lines.append(f"{frame:>7}  {visible(host or '-')[:30]:<30} {visible(ctype or '-')[:30]:<30} "
@@ -68,3 +62,47 @@ def export_objects(file: str, directory: str) -> None:
     tx = Transactions(dns=False, fields=False, keep=False, on_record=write, body_limit=BODY_LIMIT)
     run(file, tx)
     echo_lines(lines)
+
+
+def _write_new(directory: str, planner: NamePlanner, uri: str | None, ctype: str | None, data: bytes) -> str:
+    """Write ``data`` under the next free safe name in ``directory``; that name."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".export-objects.partial-", dir=directory)
+    except OSError as err:
+        fail(f"{directory}: {err.strerror or err}")
+    try:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+        except OSError as err:
+            fail(f"{directory}: {err.strerror or err}")
+        while True:
+            name = planner.name(uri, ctype)
+            path = inside(directory, name)
+            try:
+                _link_new(tmp, path)
+            except FileExistsError:
+                continue                    # appeared meanwhile: take the next free name
+            except OSError as err:
+                fail(f"{path}: {err.strerror or err}")
+            return name
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _link_new(tmp: str, path) -> None:
+    """``tmp`` also under ``path``, which must not exist yet (FileExistsError): a hard link where the file
+    system has them; elsewhere an exclusive create followed by a rename."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+        return
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+    fd = os.open(path, _OPEN_FLAGS, 0o644)     # claims the name, or FileExistsError
+    os.close(fd)
+    os.replace(tmp, path)

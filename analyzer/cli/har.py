@@ -9,6 +9,7 @@ import sys
 import click
 
 from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import load_timeline, selection_options
 from analyzer.report.har import har
@@ -27,7 +28,7 @@ def har_command(file: str, output: str, host: str | None, url: str | None, clien
         click.echo(text)
         return
     try:
-        with open(output, "w", encoding="utf-8") as out:
+        with atomic_output(output) as tmp, open(tmp, "w", encoding="utf-8") as out:
             out.write(text + "\n")
     except OSError as err:
         click.echo(f"analyzer: {output}: {err.strerror or err}", err=True)

@@ -5,12 +5,25 @@ Subcommands are loaded lazily: :data:`COMMANDS` names each one's module and the 
 imports none). A command module registers itself with ``@main.command("name")`` when imported.
 
 Only the CLI prints. Errors a user can cause (missing file, not a capture, bad filter) become one line on
-stderr and exit code 2, never a traceback.
+stderr and exit code 2, never a traceback. Three more endings are handled here, once for every command:
+
+* Ctrl-C (SIGINT): one line, ``analyzer: interrupted``, exit code 130; SIGTERM: ``analyzer: terminated``,
+  exit code 143. Both unwind the command first, so outputs written through
+  :func:`analyzer.cli._output.atomic_output` are removed, never left half-written under their name.
+  (``capture`` and ``watch`` stop cleanly on either signal and keep every packet seen.)
+* A closed stdout (``analyzer read F | head``): silence, exit code 141, as a shell reports SIGPIPE.
+* Anything else is a bug, and the last-resort handler below is a net, not the fix: what was printed is
+  flushed, then ``analyzer: internal error: ...`` names the exception, the frame being analyzed when it
+  can tell, and how to report it; exit code 3. ``ANALYZER_TRACEBACK=1`` adds the traceback, for the report.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import signal
+import sys
+import threading
 
 import click
 
@@ -37,8 +50,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130          # 128 + SIGINT, what a shell reports for a Ctrl-C'd program
+EXIT_TERMINATED = 143           # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141          # 128 + SIGPIPE
+REPORT_HINT = ("this is a bug in analyzer: please report it with the command line and, if you can share "
+               "it, the capture (ANALYZER_TRACEBACK=1 shows where it failed)")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the command unwinds as it does for Ctrl-C."""
+
+
+def _raise_terminated(_signum, _frame) -> None:
+    raise Terminated
+
+
 class AnalyzerGroup(click.Group):
-    """The ``analyzer`` group: commands come from :data:`COMMANDS`, each module imported when needed."""
+    """The ``analyzer`` group: commands come from :data:`COMMANDS`, each module imported when needed; every
+    command ends through :meth:`invoke` (see the module's docstring)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS) + sorted(name for name in self.commands if name not in COMMANDS)
@@ -47,6 +77,28 @@ class AnalyzerGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             importlib.import_module(COMMANDS[cmd_name][0])      # registers the command on ``main``
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Terminated:
+            _last_words("analyzer: terminated", EXIT_TERMINATED)
+        except KeyboardInterrupt:
+            _last_words("analyzer: interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except Exception as exc:        # noqa: BLE001 - the last resort: every other exception is a bug
+            _internal_error(exc, ctx)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``--help``, from the table: no command module is imported for it."""
@@ -61,6 +113,86 @@ class AnalyzerGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of a closed pipe stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _last_words(line: str, code: int) -> None:
+    _flush_stdout()
+    # a terminal shows "^C" where the cursor is: start our line after it
+    lead = "\n" if code == EXIT_INTERRUPTED and _isatty(sys.stderr) else ""
+    try:
+        click.echo(lead + line, err=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _internal_error(exc: BaseException, ctx: click.Context) -> None:
+    _flush_stdout()
+    where = _frame_in(exc.__traceback__)
+    name = ctx.invoked_subcommand or ""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    from analyzer.report.safe import visible
+
+    message = f"analyzer: internal error: {visible(text)[:500]}"
+    if where is not None:
+        message += f" (at frame {where})"
+    if name:
+        message += f" in '{name}'"
+    try:
+        if os.environ.get("ANALYZER_TRACEBACK"):
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        click.echo(message, err=True)
+        click.echo(f"analyzer: {REPORT_HINT}", err=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_INTERNAL)
+
+
+def _frame_in(tb) -> int | None:
+    """The number of the frame being analyzed where ``tb`` ends: the innermost call holding a captured frame
+    or a decoded packet in a local variable. Looked up only after a failure, so it costs nothing per frame."""
+    from analyzer.capture.frame import Frame
+    from analyzer.decode.packet import Packet
+
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for f in reversed(frames):
+        for value in f.f_locals.values():
+            if isinstance(value, Frame):
+                return value.number
+            if isinstance(value, Packet) and isinstance(value.frame, Frame):
+                return value.frame.number
+    return None
 
 
 @click.group(cls=AnalyzerGroup, context_settings={"help_option_names": ["-h", "--help"]})

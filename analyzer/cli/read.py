@@ -21,6 +21,7 @@ the same terminal, and the output is not JSON; it is redrawn a few times per sec
 from __future__ import annotations
 
 import codecs
+import contextlib
 import importlib.util
 import os
 import sys
@@ -205,12 +206,23 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
     elif field_names or field_options:
         raise click.UsageError("-e and -E need -T fields")
     try:
-        _read(path, count, tree, hexdump, as_json, out, display_filter, fields)
+        if out is None:
+            _read(path, count, tree, hexdump, as_json, out, display_filter, fields)
+        else:
+            # -w goes to a temporary file renamed into place at the end: a run that is interrupted or fails
+            # leaves no half-written capture under OUT
+            from analyzer.cli._output import atomic_output
+
+            try:
+                with atomic_output(out) as tmp:
+                    _read(path, count, tree, hexdump, as_json, str(tmp), display_filter, fields)
+            except OSError as exc:
+                if isinstance(exc, BrokenPipeError):
+                    raise
+                _fail(f"{out}: cannot write: {exc.strerror or exc}")
     except BrokenPipeError:
         _quiet_broken_pipe()
         sys.exit(0)
-    except KeyboardInterrupt:
-        sys.exit(130)
 
 
 def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
@@ -285,6 +297,11 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
             raise
         output.flush()
         _fail(f"{exc.filename or path}: {exc.strerror or exc}")
+    except Exception:
+        # a bug: what was already printed still goes out before the last-resort handler's line
+        with contextlib.suppress(OSError, ValueError):
+            output.flush()
+        raise
     finally:
         if progress is not None:
             progress.clear()

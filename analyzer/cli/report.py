@@ -8,6 +8,7 @@ import sys
 import click
 
 from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import load_timeline, selection_options
 from analyzer.report.html import html_report
@@ -29,7 +30,7 @@ def report(file: str, output: str, lang: str, host: str | None, url: str | None,
         click.echo(page)
         return
     try:
-        with open(output, "w", encoding="utf-8") as out:
+        with atomic_output(output) as tmp, open(tmp, "w", encoding="utf-8") as out:
             out.write(page)
     except OSError as err:
         click.echo(f"analyzer: {output}: {err.strerror or err}", err=True)

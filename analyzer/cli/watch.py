@@ -18,6 +18,7 @@ import sys
 
 import click
 
+from analyzer.cli._common import exit_for_signal, live_stop
 from analyzer.cli.main import main
 from analyzer.report.safe import visible
 
@@ -84,7 +85,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
     Example:
       sudo analyzer watch -i lo -f "tcp port 8080 or port 53"
     """
-    from analyzer.live import LiveCapture, LiveError, parse_autostop, stop_on_signals
+    from analyzer.live import LiveCapture, LiveError, parse_autostop
     from analyzer.timeline import build
     from analyzer.timeline.collect import Collector
 
@@ -113,7 +114,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
     cap = LiveCapture(iface, bpf, backend=backend, count=count, duration=duration, write=out, on_frame=frames.put)
     printer = StepPrinter()
     try:
-        with stop_on_signals(cap):
+        with live_stop(cap) as signalled:
             try:
                 cap.start()
             except LiveError as exc:
@@ -133,3 +134,4 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
         click.echo(stats.line(), err=True)
     finally:
         cap.stop()
+    exit_for_signal(signalled)
