@@ -12,6 +12,7 @@ import pytest
 
 from analyzer.capture import open_capture
 from analyzer.columnar import count
+from analyzer.columnar.rows import connection_rows
 from analyzer.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +22,19 @@ CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
 
 
 def _rows(path: Path, columnar: bool) -> tuple[int, int | None, list[dict]]:
+    if columnar:
+        # the rows as the conversations command gets them: compact, made as each connection finishes
+        with open_capture(path) as reader:
+            tcp, udp, first = connection_rows(reader, details=True)
+        pipe = Pipeline(analysis=False, dns_over_tcp=False)
+        with open_capture(path) as reader:
+            count(pipe, reader)
+        rows = [dict(r) for r in tcp] + [dict(r) for r in udp]
+        assert pipe.tcp_rows(details=True) + pipe.udp.summaries() == rows
+        assert [dict(r) for r in tcp] + [dict(r) for r in udp] == rows      # a second pass reads the same
+        tcp.close()
+        udp.close()
+        return pipe.frames, first, rows
     pipe = Pipeline(analysis=False, dns_over_tcp=False)
     with open_capture(path) as reader:
         if columnar:

@@ -24,30 +24,43 @@ def conversations(file: str, as_json: bool, proto: str, display_filter=None) -> 
 
     With -Y, the conversations are counted over the frames the display filter matches (as tshark -Y with
     -z conv,tcp does)."""
-    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    want_tcp, want_udp = proto in ("all", "tcp"), proto in ("all", "udp")
+    filter_text = display_filter and display_filter.text
     with capture(file) as reader:
-        if display_filter is not None:
+        if display_filter is None:
+            from analyzer.columnar.rows import connection_rows
+
+            # the columnar core: the same rows as the per-packet pass, kept on disk as connections finish
+            tcp_rows, udp_rows, start = connection_rows(reader, details=as_json, tcp=want_tcp, udp=want_udp,
+                                                        keys=None if as_json else report.TABLE_KEYS)
+        else:
             from analyzer.filter.apply import matching_frames
 
+            pipe = Pipeline(analysis=False, dns_over_tcp=False)
             pipe.count(matching_frames(reader, display_filter))
-        else:
-            from analyzer.columnar import count
-
-            count(pipe, reader)
-    rows = []
-    # release: each connection is forgotten once its row is made, so memory holds one or the other
-    if proto in ("all", "tcp"):
-        rows += pipe.tcp_rows(details=as_json, release=True)
-    if proto in ("all", "udp"):
-        rows += pipe.udp.summaries(release=True)
+            start = pipe.first_ts_ns
+            # release: each connection is forgotten once its row is made, so memory holds one or the other
+            tcp_rows = pipe.tcp_rows(details=as_json, release=True) if want_tcp else []
+            udp_rows = pipe.udp.summaries(release=True) if want_udp else []
     if as_json:
-        for line in report.json_lines(rows):
-            click.echo(line)
+        for rows in (tcp_rows, udp_rows):
+            _echo_lines(report.json_lines(rows))
         return
-    start = pipe.first_ts_ns
-    if proto in ("all", "tcp"):
-        click.echo(report.table(rows, "tcp", start, display_filter and display_filter.text))
-    if proto in ("all", "udp"):
-        click.echo(report.table(rows, "udp", start, display_filter and display_filter.text))
+    if want_tcp:
+        _echo_lines(report.table_lines(tcp_rows, "tcp", start, filter_text))
+    if want_udp:
+        _echo_lines(report.table_lines(udp_rows, "udp", start, filter_text))
     click.echo("State (Zeek conn_state):")
     click.echo(report.legend())
+
+
+def _echo_lines(lines) -> None:
+    """Print lines a few thousand at a time (the table of a big capture is never held whole)."""
+    chunk = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= 4096:
+            click.echo("\n".join(chunk))
+            chunk.clear()
+    if chunk:
+        click.echo("\n".join(chunk))

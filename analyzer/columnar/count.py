@@ -82,7 +82,7 @@ def _batch(pipe, batch) -> None:
     kind = c.kind
     slow = kind == KIND_SLOW
     tracker = pipe.tcp
-    if slow.any() or tracker is None:
+    if slow.any():
         _frame_by_frame(pipe, batch, c)
         return
     pipe.frames += n          # ARP frames (KIND_NONIP) are counted and need nothing else
@@ -98,8 +98,8 @@ def _batch(pipe, batch) -> None:
                                                strict=True):
             datagram(ts, batch.first_number + i, s, sp, d, dp, pl, fl)
     tcp = np.flatnonzero(kind == KIND_TCP)
-    if len(tcp):
-        _tcp(pipe.tcp, batch, c, tcp)
+    if len(tcp) and tracker is not None:      # without a tracker, TCP segments need nothing
+        _tcp(tracker, batch, c, tcp)
 
 
 def _frame_by_frame(pipe, batch, c) -> None:

@@ -31,7 +31,7 @@ class Columns:
 
 
 def _u16(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    return (buf[at].astype(np.int64) << 8) | buf[at + 1]
+    return (buf.take(at, mode="clip").astype(np.int64) << 8) | buf.take(at + 1, mode="clip")
 
 
 def _u32(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -44,9 +44,10 @@ def _u64(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 def parse(batch) -> Columns:
     n = len(batch)
-    # one spare 64-byte tail so every gather below stays inside the buffer (masked out afterwards)
-    buf = np.concatenate([batch.buf, np.zeros(64, dtype=np.uint8)])
-    size = len(batch.buf)
+    # every gather clips its indices to the buffer; what a short frame's gathers read past its end is
+    # masked out by the length checks
+    buf = batch.buf if len(batch.buf) else np.zeros(1, dtype=np.uint8)
+    size = len(buf) - 1
     off = batch.offset
     cap = batch.caplen
     end = off + cap
@@ -89,15 +90,15 @@ def parse(batch) -> Columns:
     if m.any():
         idx = np.flatnonzero(m)
         p = at(off[idx])
-        little = (buf[p].astype(np.int64) | (buf[p + 1].astype(np.int64) << 8)
-                  | (buf[p + 2].astype(np.int64) << 16) | (buf[p + 3].astype(np.int64) << 24))
+        little = _u16(buf, p + 2) << 16 | _u16(buf, p)
+        little = (little >> 8 & 0x00FF00FF) | (little << 8 & 0xFF00FF00)     # bytes 0..3, little-endian
         fam = np.where(little > 0xFFFF, _u32(buf, p), little)
         e = np.where(fam == 2, 0x0800, np.where(np.isin(fam, (10, 24, 28, 30)), 0x86DD, 0))
         l3[idx], et[idx], known[idx] = off[idx] + 4, e, True
     m = np.isin(lt, (101, 12, 14, 228, 229)) & (cap >= 1)
     if m.any():
         idx = np.flatnonzero(m)
-        v = buf[at(off[idx])] >> 4
+        v = buf.take(at(off[idx]), mode="clip") >> 4
         l3[idx], et[idx], known[idx] = off[idx], np.where(v == 4, 0x0800, np.where(v == 6, 0x86DD, 0)), True
 
     kind = np.zeros(n, dtype=np.int8)
@@ -115,7 +116,7 @@ def parse(batch) -> Columns:
     if m.any():
         idx = np.flatnonzero(m)
         p = at(l3[idx])
-        vhl = buf[p].astype(np.int64)
+        vhl = buf.take(p, mode="clip").astype(np.int64)
         total = _u16(buf, p + 2)
         frag = _u16(buf, p + 6)
         ihl = (vhl & 0x0F) << 2
@@ -123,7 +124,7 @@ def parse(batch) -> Columns:
         idx = idx[ok]
         p = p[ok]
         ipver[idx] = 4
-        proto[idx] = buf[p + 9]
+        proto[idx] = buf.take(p + 9, mode="clip")
         src_lo[idx] = _u32(buf, p + 12).astype(np.uint64)
         dst_lo[idx] = _u32(buf, p + 16).astype(np.uint64)
         t[idx] = l3[idx] + ihl[ok]
@@ -133,11 +134,11 @@ def parse(batch) -> Columns:
         idx = np.flatnonzero(m)
         p = at(l3[idx])
         plen = _u16(buf, p + 4)
-        ok = (buf[p] >> 4 == 6) & (plen > 0)
+        ok = (buf.take(p, mode="clip") >> 4 == 6) & (plen > 0)
         idx = idx[ok]
         p = p[ok]
         ipver[idx] = 6
-        proto[idx] = buf[p + 6]
+        proto[idx] = buf.take(p + 6, mode="clip")
         src_hi[idx], src_lo[idx] = _u64(buf, p + 8), _u64(buf, p + 16)
         dst_hi[idx], dst_lo[idx] = _u64(buf, p + 24), _u64(buf, p + 32)
         t[idx] = l3[idx] + 40
@@ -155,14 +156,14 @@ def parse(batch) -> Columns:
     if m.any():
         idx = np.flatnonzero(m)
         p = at(t[idx])
-        offres = buf[p + 12].astype(np.int64)
+        offres = buf.take(p + 12, mode="clip").astype(np.int64)
         hl = (offres >> 4) << 2
         ok = (hl >= 20) & (ip_end[idx] >= t[idx] + hl) & (end[idx] >= t[idx] + hl)
         idx, p, hl, offres = idx[ok], p[ok], hl[ok], offres[ok]
         kind[idx] = KIND_TCP
         sport[idx], dport[idx] = _u16(buf, p), _u16(buf, p + 2)
         seq[idx], ack[idx] = _u32(buf, p + 4), _u32(buf, p + 8)
-        flags[idx] = ((offres & 0x0F) << 8) | buf[p + 13]
+        flags[idx] = ((offres & 0x0F) << 8) | buf.take(p + 13, mode="clip")
         window[idx] = _u16(buf, p + 14)
         hdr_len[idx] = hl
         payload[idx] = ip_end[idx] - t[idx] - hl

@@ -8,7 +8,7 @@ closed. Addresses and everything else from packets go through :func:`analyzer.re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from analyzer.report.columns import endpoint as _endpoint
@@ -19,6 +19,10 @@ JSON_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_
              "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "duration", "irtt", "closed_by",
              "time_wait")
 _INTERNAL = ("first_ts_ns", "last_ts_ns")
+# The keys :func:`table` reads (a caller may keep only these per row).
+TABLE_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "orig_pkts", "resp_pkts",
+              "orig_frame_bytes", "resp_frame_bytes", "first_ts_ns", "duration", "orig_guessed", "irtt",
+              "conn_state", "history", "closed_by", "time_wait", "first_frame")
 
 
 
@@ -50,28 +54,44 @@ def json_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json_safe(json.dumps(obj, ensure_ascii=False))
 
 
-def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None = None,
+def table(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns: int | None = None,
           filter_text: str | None = None) -> str:
     """The conversations of one protocol as a table (``orig -> resp`` is "->", as tshark's A -> B);
     ``filter_text`` is the display filter the frames were selected with, if any."""
+    return "\n".join(table_lines(rows, proto, capture_start_ns, filter_text))
+
+
+def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns: int | None = None,
+                filter_text: str | None = None) -> Iterator[str]:
+    """:func:`table` line by line. ``rows`` is iterated twice (widths first), so it may be a re-readable
+    store rather than a list: nothing per row is kept here."""
     title = "TCP Conversations" if proto == "tcp" else "UDP Conversations"
-    rows = [r for r in rows if r["proto"] == proto]
+    w, sw, first = 21, 2, None
+    for r in rows:
+        if r["proto"] != proto:
+            continue
+        w = max(w, len(_endpoint(r["id.orig_h"], r["id.orig_p"])), len(_endpoint(r["id.resp_h"], r["id.resp_p"])))
+        sw = max(sw, len(str(r["stream"])))
+        if first is None or r["first_ts_ns"] < first:
+            first = r["first_ts_ns"]
     if capture_start_ns is None:
-        capture_start_ns = min((r["first_ts_ns"] for r in rows), default=0)
-    # each endpoint's text once per row (a capture can have hundreds of thousands of rows)
-    ends = [(_endpoint(r["id.orig_h"], r["id.orig_p"]), _endpoint(r["id.resp_h"], r["id.resp_p"])) for r in rows]
-    w = max([21] + [max(len(o), len(p)) for o, p in ends])
-    sw = max([2] + [len(str(r["stream"])) for r in rows])
+        capture_start_ns = first or 0
     head = (f"{'#':<{sw}} {'Originator':<{w}}     {'Responder':<{w}} {'<- Frames':>9} {'Bytes':>11} "
             f"{'-> Frames':>9} {'Bytes':>11} {'Total':>7} {'Bytes':>11} {'Rel Start':>12} {'Duration':>10}")
-    if proto == "tcp":
+    tcp = proto == "tcp"
+    if tcp:
         head += f"  {'State':<6} {'History':<16} {'iRTT':>9}  {'Closed':<6} {'TIME_WAIT':<9}"
     else:
         head += f"  {'State':<6} {'History':<16}"
-    lines = ["=" * len(head), title, f"Filter:{filter_text or '<No Filter>'}", head]
-    add = lines.append
-    tcp = proto == "tcp"
-    for r, (o, p) in zip(rows, ends, strict=True):
+    yield "=" * len(head)
+    yield title
+    yield f"Filter:{filter_text or '<No Filter>'}"
+    yield head
+    for r in rows:
+        if r["proto"] != proto:
+            continue
+        o = _endpoint(r["id.orig_h"], r["id.orig_p"])
+        p = _endpoint(r["id.resp_h"], r["id.resp_p"])
         rel = (r["first_ts_ns"] - capture_start_ns) / 1e9
         fo, fr = r["orig_pkts"], r["resp_pkts"]
         bo, br = r["orig_frame_bytes"], r["resp_frame_bytes"]
@@ -84,9 +104,8 @@ def table(rows: list[dict[str, Any]], proto: str, capture_start_ns: int | None =
                      f"{r['closed_by'] or '-':<6} {r['time_wait'] or '-':<9}")
         else:
             line += f"  {r['conn_state'] + guess:<6} {r['history']:<16}"
-        add(line)
-    lines.append("=" * len(head))
-    return "\n".join(lines)
+        yield line
+    yield "=" * len(head)
 
 
 def legend() -> str:

@@ -1,0 +1,134 @@
+"""Connection summary rows kept out of memory: each finished connection becomes one row the moment it
+finishes (the tracker forgets it), written to a temporary file, so memory holds the open connections and
+16 bytes per finished one, not every connection until the end.
+
+:func:`connection_rows` is the columnar counterpart of ``Pipeline.count(frames)`` followed by
+``pipe.tcp_rows()`` and ``pipe.udp.summaries()``: the same rows (tests/test_columnar_equal.py), as
+:class:`Row` mappings (``row["conn_state"]``, ``row.get("irtt")``, ``dict(row)``), TCP in stream order then
+UDP in stream order. Each row keeps ``first_frame`` and ``first_ts_ns``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import pickle
+import tempfile
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from analyzer.columnar.count import count
+from analyzer.tcp.connection import summarize
+
+
+class Row(Mapping):
+    """One summary row: the key tuple is shared by every row with the same keys."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: dict[str, int], values: tuple):
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[self._index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self._index.get(key)
+        return default if i is None else self._values[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def items(self):
+        return zip(self._index, self._values, strict=True)
+
+    def __repr__(self) -> str:
+        return f"Row({dict(self.items())!r})"
+
+
+class SpilledRows:
+    """Rows written to an unnamed temporary file as they come (pickled value tuples), read back in order
+    of a sort key: memory holds 16 bytes per row (its offset and key), not the row. Iterate as often as
+    needed (each pass reads the file again); ``renumber``: the key named so is replaced by the row's
+    position (stream numbers in first-frame order)."""
+
+    def __init__(self, keep: tuple[str, ...] | None = None, renumber: str | None = None) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the rows; close() ends it
+        self._indexes: list[dict[str, int]] = []
+        self._index_of: dict[tuple, int] = {}
+        self._keep = keep
+        self._renumber = renumber
+        self._offsets = array("q")
+        self._sort_keys = array("q")
+        self._size = 0
+        self._order: list[int] | None = None
+        self._map = None
+
+    def add(self, d: dict[str, Any], sort_key: int) -> None:
+        if self._keep is not None:
+            d = {k: d[k] for k in self._keep if k in d}
+        keys = tuple(d)
+        i = self._index_of.get(keys)
+        if i is None:
+            i = self._index_of[keys] = len(self._indexes)
+            self._indexes.append({k: n for n, k in enumerate(keys)})
+        blob = pickle.dumps((i, tuple(d.values())), protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(blob)
+        self._offsets.append(self._size)
+        self._sort_keys.append(sort_key)
+        self._size += len(blob)
+        self._order = None
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._order is None:
+            keys = self._sort_keys
+            self._order = sorted(range(len(keys)), key=keys.__getitem__)
+            self._file.flush()
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self._size else b""
+        data, offsets, size, loads = self._map, self._offsets, self._size, pickle.loads
+        renumber = self._renumber
+        for position, n in enumerate(self._order):
+            end = offsets[n + 1] if n + 1 < len(offsets) else size
+            i, values = loads(data[offsets[n]:end])
+            index = self._indexes[i]
+            if renumber is not None and values[index[renumber]] != position:
+                values = list(values)
+                values[index[renumber]] = position
+                values = tuple(values)
+            yield Row(index, values)
+
+    def close(self) -> None:
+        if self._map:
+            self._map.close()
+        self._file.close()
+
+
+def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: bool = True,
+                    keys: tuple[str, ...] | None = None) -> tuple[SpilledRows, SpilledRows, int | None]:
+    """(TCP rows, UDP rows, time of the first frame) of a capture reader (anything with ``batches()``,
+    e.g. :class:`analyzer.capture.CaptureReader`); ``details`` adds the handshake/teardown/reset facts;
+    ``keys`` keeps only those keys of each row. The rows are :class:`SpilledRows` (iterate them, in stream
+    order, as often as needed; ``close()`` when done)."""
+    from analyzer.pipeline import Pipeline
+
+    tcp_rows = SpilledRows(keys, renumber="stream")
+    udp_rows = SpilledRows(keys)
+
+    def keep(conn) -> None:
+        # stream numbers in order of first appearance: the columnar pass may finish them in another order
+        tcp_rows.add(summarize(conn, details), conn.first_frame)
+
+    pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False,
+                    tracker_options={"keep_summaries": False, "on_finish": keep})
+    count(pipe, reader)
+    if udp:
+        for row in pipe.udp.summaries(release=True):
+            udp_rows.add(row, row["stream"])
+    return tcp_rows, udp_rows, pipe.first_ts_ns
