@@ -1,0 +1,99 @@
+"""Seed inputs of each fuzz target, made from the captures the project ships (``captures/``), small crafted
+captures (:mod:`fuzz.adversarial`, a gzip-compressed and a cut copy), the real-world corpus when it is beside
+the repository (``../shared/corpus``, files up to 64 KB), and the regression inputs (``fuzz/regressions``)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CAPTURES = REPO / "captures"
+CORPUS = REPO.parent / "shared" / "corpus"
+REGRESSIONS = HERE / "regressions"
+MAX_SEED = 64 * 1024
+
+# Display filters: the language's every construct, and shapes that once escaped as other errors.
+FILTERS = (
+    "tcp", "udp and not dns", "ip.addr == 10.0.0.0/8", "tcp.port in {80, 443, 8000..8080}",
+    'http.request.uri contains "css"', "not arp and frame.len > 100", "tcp.analysis.retransmission",
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0", "dns.qry.name matches \"^www\\\\.\"", "eth.src[0:3] == 00:11:22",
+    "len(http.host) > 3", "count(dns.a) >= 2", "upper(http.request.method) == \"GET\"", "tcp.flags & 0x12",
+    "ip.src != 192.0.2.1", "ipv6.addr == fe80::/10", "frame.time_relative >= 0.5", "any tcp.port == 80",
+    "all ip.addr == 10.0.0.1", "dns.flags.response == 1 ^^ dns.flags.rcode != 0", "tcp.stream eq 1",
+    "http.response.code in {200 301..304}", "!(tcp || udp)", "ip.checksum.status == \"Good\"",
+    "frame.time >= \"2012-11-07 10:00:53\"", "tcp.payload contains 47:45:54", "dns.qry.type == 28",
+    "'a' in {tcp.len}", "ip.ttl < 65 and ip.ttl > 10", "(" * 8 + "tcp" + ")" * 8,
+    " or ".join(["tcp.port == 80"] * 20), "frame.time_relative in {1e3}", 'http.host == "\\x41\\101"',
+)
+
+
+def capture_files() -> Iterator[Path]:
+    yield from sorted(CAPTURES.glob("*.pcap*"))
+    if CORPUS.is_dir():
+        yield from sorted(p for p in CORPUS.iterdir() if p.is_file() and p.stat().st_size <= MAX_SEED
+                          and p.suffix in (".pcap", ".pcapng", ".cap", ".gz"))
+
+
+def _crafted() -> Iterator[bytes]:
+    from fuzz.adversarial import CASES, pcap_bytes
+
+    for name, build in CASES.items():
+        yield pcap_bytes(build(3 if name != "fragments" else 6))
+    page = (CAPTURES / "lab_page_fetch.pcapng").read_bytes()
+    yield gzip.compress(page, mtime=0)
+    yield page[: len(page) * 2 // 3]
+
+
+def seeds(target: str) -> Iterator[bytes]:
+    """The seed inputs of ``target``."""
+    if target == "filter":
+        for text in FILTERS:
+            yield text.encode("utf-8")
+    elif target == "decode":
+        yield from _frames()
+    else:
+        for path in capture_files():
+            data = path.read_bytes()
+            if len(data) <= MAX_SEED:
+                yield data
+        yield from _crafted()
+    folder = REGRESSIONS / target
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.name != "README.md":
+                yield path.read_bytes()
+
+
+def _frames() -> Iterator[bytes]:
+    """One input per distinct frame of the shipped captures: the link type's index, then the bytes."""
+    from analyzer.capture import open_capture
+    from fuzz.targets import LINKTYPES
+
+    seen = set()
+    for path in capture_files():
+        try:
+            with open_capture(path) as reader:
+                for frame in reader:
+                    if frame.linktype not in LINKTYPES:
+                        continue
+                    data = bytes([LINKTYPES.index(frame.linktype)]) + frame.data
+                    key = hashlib.sha1(data[:96]).digest()
+                    if key not in seen:
+                        seen.add(key)
+                        yield data
+        except Exception:       # noqa: BLE001, S112 - a corpus file the reader refuses gives no seed frames
+            continue
+
+
+def write_seeds(target: str, folder: Path) -> int:
+    """Write the seeds of ``target`` into ``folder`` (libFuzzer's corpus layout); how many."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for data in seeds(target):
+        (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+        n += 1
+    return n

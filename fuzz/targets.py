@@ -1,0 +1,227 @@
+"""The fuzz targets: each takes one input (bytes) and raises nothing but a failure.
+
+Invariant (issue 14): bad input is normal input. A target may end in a documented way only: a capture that is
+not one is a :class:`~analyzer.capture.CaptureError`, a bad display filter a
+:class:`~analyzer.filter.FilterError`, a command's user-facing error a ``SystemExit`` with code 1 or 2 (its one
+line on stderr); a decoder records a ``DecodeFailure`` on the packet and raises nothing. Every other exception
+escapes the target, and atheris reports it as a crash with the input that caused it. Hangs (``-timeout``)
+and memory (``-rss_limit_mb``) are bounded by the runner (:mod:`fuzz.run`).
+
+Targets, by name (:data:`TARGETS`):
+
+* ``decode``: one frame (first byte picks the link type, the rest is the frame) through ``decode()``, its
+  flat fields, the summary line, the ``-V`` tree, the hex dump and the JSON line of ``analyzer read``.
+* ``capture``: the bytes as a capture file (pcap, pcapng, gzip) through the reader, every frame.
+* ``pipeline``: the bytes as a capture file through the commands built on the whole analysis (TCP state and
+  reassembly, IP defragmentation, HTTP and DNS transactions): ``read`` (text, -V, --json, -Y, -w),
+  ``conversations`` (table and JSON), ``follow`` (ascii, hex), ``flow``, ``http``, ``dns`` (table and JSON)
+  and ``export-objects``.
+* ``timeline``: the bytes as a capture file through ``timeline`` (text, JSON, zh), ``har`` and ``report``.
+* ``filter``: the bytes as a display filter (UTF-8, bad bytes as on a command line), compiled, and when it
+  compiles, run on a few packets.
+
+The commands run in-process through click, as ``analyzer CMD ...`` would run them, with stdout and stderr
+going to /dev/null through strict UTF-8 writers (what a terminal gets: a string a command cannot encode is
+a failure too).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import os
+import shutil
+import sys
+import tempfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import analyzer.capture as capture_mod
+import analyzer.filter as filter_mod
+from analyzer.capture.frame import Frame
+from analyzer.decode import decode as decode_frame
+
+# Link types a frame of the decode target can have (its first byte picks one).
+LINKTYPES = (1, 113, 276, 0, 101, 228, 229, 12, 14, 108, 147)
+
+_work_dir: list[Path] = []
+
+
+def _work() -> Path:
+    """A scratch folder for inputs and outputs (in memory where /dev/shm exists), removed at exit."""
+    if not _work_dir:
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        _work_dir.append(Path(tempfile.mkdtemp(prefix="analyzer-fuzz-", dir=shm)))
+        atexit.register(shutil.rmtree, _work_dir[0], True)
+    return _work_dir[0]
+
+
+class Devnull(io.TextIOWrapper):
+    """A text stream to /dev/null that encodes as strictly as a UTF-8 terminal's stdout does."""
+
+    def __init__(self):
+        super().__init__(open(os.devnull, "wb"), encoding="utf-8", errors="strict", write_through=True)  # noqa: SIM115
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _quiet():
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Devnull(), Devnull()
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.close()
+        sys.stdout, sys.stderr = out, err
+
+
+_commands: dict[str, object] = {}
+
+
+def command(name: str):
+    """The click command ``analyzer NAME``, loaded as the CLI loads it."""
+    cmd = _commands.get(name)
+    if cmd is None:
+        import click
+
+        from analyzer.cli.main import main
+
+        cmd = _commands[name] = main.get_command(click.Context(main), name)
+    return cmd
+
+
+def run_command(args: list[str]) -> int:
+    """Run ``analyzer ARGS`` in-process; its exit code. Exit codes 0, 1 and 2 are documented endings; any
+    exception other than SystemExit propagates (the group's last-resort handler is not in the way: the
+    subcommand is run directly)."""
+    import click
+
+    cmd = command(args[0])
+    try:
+        with _quiet():
+            result = cmd.main(args[1:], prog_name=f"analyzer {args[0]}", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code not in (0, 1, 2):
+            raise AssertionError(f"analyzer {' '.join(args)} exited with {code}") from exc
+        return code
+    except click.exceptions.UsageError:
+        return 2
+    if isinstance(result, int) and result not in (0, 1, 2):
+        raise AssertionError(f"analyzer {' '.join(args)} exited with {result}")
+    return 0
+
+
+def _as_file(data: bytes) -> str:
+    path = _work() / "input.pcap"
+    path.write_bytes(data)
+    return str(path)
+
+
+# -- targets -------------------------------------------------------------------------------------------
+
+
+def decode_target(data: bytes) -> None:
+    if not data:
+        return
+    from analyzer.cli.read import _Output, _print_json, _print_text
+
+    linktype = LINKTYPES[data[0] % len(LINKTYPES)]
+    frame = Frame(1, 1_700_000_000_000_000_000, len(data) - 1 + (data[0] >> 7), 0, linktype, data[1:])
+    pkt = decode_frame(frame)
+    pkt.fields  # noqa: B018 - the flat field dict is built on first use
+    with _quiet():
+        out = _Output(sys.stdout, 1)
+        _print_text(iter([pkt]), out, True, True, None, None)
+        _print_json(iter([pkt]), out)
+        out.flush()
+
+
+def capture_target(data: bytes) -> None:
+    path = _as_file(data)
+    try:
+        with capture_mod.open_capture(path) as reader:
+            for _frame in reader:
+                pass
+    except capture_mod.CaptureError:
+        pass
+
+
+PIPELINE_COMMANDS = (
+    ("read", "{in}", "-V", "-x"), ("read", "{in}", "--json", "-w", "{work}/w.pcapng"),
+    ("read", "{in}", "-Y", "tcp.analysis.flags or http or dns.flags.response == 1"),
+    ("conversations", "{in}"), ("conversations", "{in}", "--json"),
+    ("follow", "{in}", "0"), ("follow", "{in}", "1", "--hex"), ("flow", "{in}"),
+    ("http", "{in}"), ("http", "{in}", "--json"), ("dns", "{in}"), ("dns", "{in}", "--json"),
+    ("export-objects", "{in}", "{work}/objects"),
+)
+TIMELINE_COMMANDS = (
+    ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
+    ("har", "{in}", "-o", "{work}/x.har"), ("report", "{in}", "-o", "{work}/x.html"),
+)
+
+
+def _one_of(commands: tuple, data: bytes) -> None:
+    """Run one of ``commands`` on the input, picked by the input itself (a mutation may pick another): each
+    input costs one command, and coverage tells the fuzzer which inputs reach new code in which command."""
+    path = _as_file(data)
+    args = commands[zlib.crc32(data) % len(commands)]
+    run_command([a.format(**{"in": path, "work": _work()}) for a in args])
+    shutil.rmtree(_work() / "objects", ignore_errors=True)
+
+
+def pipeline_target(data: bytes) -> None:
+    _one_of(PIPELINE_COMMANDS, data)
+
+
+def timeline_target(data: bytes) -> None:
+    _one_of(TIMELINE_COMMANDS, data)
+
+
+def every_command(data: bytes) -> None:
+    """Every command of both targets on one input: for replaying regression inputs."""
+    path = _as_file(data)
+    for args in PIPELINE_COMMANDS + TIMELINE_COMMANDS:
+        run_command([a.format(**{"in": path, "work": _work()}) for a in args])
+        shutil.rmtree(_work() / "objects", ignore_errors=True)
+
+
+_packets: list = []
+
+
+def _sample_packets() -> list:
+    """A few decoded packets of the shipped captures, for filters to run on."""
+    if not _packets:
+        from analyzer.pipeline import Pipeline
+        from fuzz.seeds import CAPTURES
+
+        for name in ("lab_page_fetch.pcapng", "lab_dns_mix.pcapng", "lab_ipv6_page_fetch.pcapng"):
+            with capture_mod.open_capture(CAPTURES / name) as reader:
+                _packets.extend(list(Pipeline().run(reader))[:40])
+    return _packets
+
+
+def filter_target(data: bytes) -> None:
+    text = data.decode("utf-8", "surrogateescape")
+    try:
+        keep = filter_mod.compile_filter.__wrapped__(text)
+    except filter_mod.FilterError as err:
+        err.render()
+        return
+    for pkt in _sample_packets():
+        keep(pkt)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "decode": decode_target,
+    "capture": capture_target,
+    "pipeline": pipeline_target,
+    "timeline": timeline_target,
+    "filter": filter_target,
+}

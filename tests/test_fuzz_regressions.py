@@ -1,0 +1,63 @@
+"""Every input fuzzing ever found, kept in fuzz/regressions/TARGET/, replayed through its target; and each
+file of ../shared/fuzz-repro through the commands its README names: exit 0, 1 or 2, never a traceback.
+
+A capture found through ``pipeline`` or ``timeline`` is replayed through every command of both (a fix in one
+renderer must not leave the same input failing in another).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fuzz.targets import TARGETS, every_command
+
+REGRESSIONS = ROOT / "fuzz" / "regressions"
+REPRO = ROOT.parent / "shared" / "fuzz-repro"
+
+
+def _cases():
+    for folder in sorted(REGRESSIONS.iterdir()) if REGRESSIONS.is_dir() else ():
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and path.suffix != ".md":
+                    yield pytest.param(folder.name, path, id=f"{folder.name}/{path.name}")
+
+
+@pytest.mark.parametrize("target, path", list(_cases()))
+def test_regression_input(target, path):
+    data = path.read_bytes()
+    if target in ("pipeline", "timeline"):
+        every_command(data)
+    else:
+        TARGETS[target](data)
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("ANALYZER_TRACEBACK", None)
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, errors="replace", timeout=300, check=False)
+
+
+# file -> the commands ../shared/fuzz-repro/README.md names for it
+REPRO_COMMANDS = {
+    "ipfrag_5000_fragments_one_datagram_quadratic.pcap.gz": [["conversations", "{f}"], ["read", "{f}", "-c", "5"]],
+    "export_objects_5000_same_uri_quadratic.pcap.gz": [["export-objects", "{f}", "objects"]],
+}
+
+
+@pytest.mark.skipif(not REPRO.is_dir(), reason="../shared/fuzz-repro is not beside the repository")
+@pytest.mark.parametrize("name", sorted(REPRO_COMMANDS))
+def test_fuzz_repro_file_gives_a_documented_exit(name, tmp_path):
+    for args in REPRO_COMMANDS[name]:
+        r = run(*[a.format(f=REPRO / name) for a in args], cwd=tmp_path)
+        assert r.returncode in (0, 1, 2), (args, r.returncode, r.stderr[-3000:])
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (args, r.stderr[-3000:])
