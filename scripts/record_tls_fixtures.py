@@ -1,0 +1,240 @@
+"""Record the TLS test fixtures in tests/fixtures/tls/: HTTPS fetches on a private loopback, with key logs.
+
+    sudo python scripts/record_tls_fixtures.py            # every fixture
+    sudo python scripts/record_tls_fixtures.py --only tls12_gcm tls13_http11
+
+How it works
+------------
+1. The script re-runs itself in a new network and mount namespace (``unshare --net --mount``): a loopback
+   of its own, so port 443 never clashes with anything else on the machine, and an ``/etc/hosts`` of its
+   own naming the test hosts (for wget). Its ``lo`` gets an MTU of 1500, so records
+   span TCP segments as on a real network.
+2. A self-signed certificate for ``analyzer.test`` (SAN ``analyzer.test``, ``www.analyzer.test``) is made with
+   the ``cryptography`` package; nginx serves the demo's page (``analyzer.demo.site.write_site``) over TLS 1.2
+   and 1.3 with HTTP/2 on 127.0.0.1:443; a second nginx server on 127.0.0.2:443 only offers the secp384r1
+   group, so a client that sends an X25519 key share gets a HelloRetryRequest.
+3. For each fixture tcpdump writes ``lo`` to a file while a real client fetches: ``curl`` (OpenSSL) or
+   ``wget`` (GnuTLS), both writing the session keys to ``SSLKEYLOGFILE`` (NSS key log format). tcpdump is
+   stopped with SIGINT after a short settle.
+4. ``tls13_http11_dsb.pcapng`` is ``tls13_http11.pcap`` with its keys injected as a pcapng Decryption Secrets
+   Block by ``editcap --inject-secrets tls,KEYS``.
+5. Each file is checked with tshark (it decodes TLS and, with the key log, decrypts HTTP) before it is
+   copied into tests/fixtures/tls/ next to its ``.keys`` file.
+
+Needs root, unshare, ip, nginx, curl, wget, tcpdump, editcap and tshark (Debian: nginx, curl, wget, tcpdump,
+tshark, iproute2, util-linux).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "tests" / "fixtures" / "tls"
+sys.path.insert(0, str(REPO))
+
+HOST = "analyzer.test"
+HRR_HOST = "hrr.analyzer.test"
+ADDR, HRR_ADDR = "127.0.0.1", "127.0.0.2"
+SETTLE_S = 0.4
+
+CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}",
+        "--resolve", f"{HRR_HOST}:443:{HRR_ADDR}"]
+
+
+def url(path: str = "/", host: str = HOST) -> str:
+    return f"https://{host}{path}"
+
+
+# name: (description, client command)
+FIXTURES: dict[str, tuple[str, list[str]]] = {
+    "tls13_http11": ("TLS 1.3 (AES-128-GCM) + HTTP/1.1, curl, one GET",
+                     CURL + ["--http1.1", "--tlsv1.3", url()]),
+    "tls13_aes256_multi": ("TLS 1.3 AES-256-GCM, three requests on one keep-alive connection",
+                           CURL + ["--http1.1", "--tls13-ciphers", "TLS_AES_256_GCM_SHA384",
+                                   url(), url("/style.css"), url("/logo.png")]),
+    "tls13_chacha_resumed": ("TLS 1.3 ChaCha20-Poly1305, two connections, the second resumed with a PSK",
+                             CURL + ["--http1.1", "--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256",
+                                     "-H", "Connection: close", url(), url("/app.js")]),
+    "tls13_h2": ("TLS 1.3 + HTTP/2 (ALPN h2), curl --http2", CURL + ["--http2", url(), url("/style.css")]),
+    "tls13_hrr": ("TLS 1.3 with a HelloRetryRequest (server wants secp384r1, client sent X25519)",
+                  CURL + ["--http1.1", "--curves", "X25519:secp384r1", url(host=HRR_HOST)]),
+    "tls12_gcm": ("TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 + HTTP/1.1",
+                  CURL + ["--http1.1", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", url()]),
+    "tls12_chacha": ("TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305 + HTTP/1.1",
+                     CURL + ["--http1.1", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-CHACHA20-POLY1305",
+                             url()]),
+    "tls12_cbc": ("TLS 1.2 ECDHE-RSA-AES256-SHA384 (CBC, HMAC, encrypt-then-MAC), session resumed",
+                  CURL + ["--http1.1", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES256-SHA384",
+                          "-H", "Connection: close", url(), url("/app.js")]),
+    "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
+                        ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
+                         "--no-hsts", url()]),
+}
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed RSA certificate for HOST (and www.HOST, HRR_HOST)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "XX"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "analyzer test lab"),
+        x509.NameAttribute(NameOID.COMMON_NAME, HOST),
+    ])
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST), x509.DNSName("www." + HOST),
+                                                        x509.DNSName(HRR_HOST)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    crt, pem = folder / "server.crt", folder / "server.key"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()))
+    return crt, pem
+
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+error_log {tmp}/error.log warn;
+pid {tmp}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    types {{ text/html html; text/css css; application/javascript js; image/png png; text/plain txt; }}
+    ssl_certificate {crt};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-GCM-SHA384;
+    ssl_session_cache shared:tls:1m;
+    ssl_session_tickets on;
+    server {{
+        listen {addr}:443 ssl http2;
+        server_name {host} www.{host};
+        root {site};
+        index index.html;
+    }}
+    server {{
+        listen {hrr_addr}:443 ssl;
+        server_name {hrr_host};
+        ssl_ecdh_curve secp384r1;
+        root {site};
+        index index.html;
+    }}
+}}
+"""
+
+
+def run_inside(names: list[str]) -> int:
+    """In the new namespace: bring lo up, start nginx, record each fixture."""
+    subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tlsfix-"))
+    hosts = tmp / "hosts"          # for wget, which has no --resolve: a private /etc/hosts (mount namespace)
+    hosts.write_text(f"127.0.0.1 localhost\n{ADDR} {HOST}\n{HRR_ADDR} {HRR_HOST}\n")
+    subprocess.run(["mount", "--bind", str(hosts), "/etc/hosts"], check=True)
+    nginx = None
+    try:
+        site = tmp / "site"
+        site.mkdir()
+        from analyzer.demo.site import site as site_files
+
+        for path, (_ctype, body) in site_files(HOST).items():
+            (site / ("index.html" if path == "/" else path.lstrip("/"))).write_bytes(body)
+        crt, key = make_certificate(tmp)
+        conf = tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=tmp, crt=crt, key=key, addr=ADDR, hrr_addr=HRR_ADDR, host=HOST,
+                                          hrr_host=HRR_HOST, site=site))
+        nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
+        time.sleep(0.5)
+        if nginx.poll() is not None:
+            print((tmp / "error.log").read_text(), file=sys.stderr)
+            return 1
+        for name in names:
+            record(name, tmp)
+        return 0
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def record(name: str, tmp: Path) -> None:
+    description, command = FIXTURES[name]
+    pcap, keys = tmp / f"{name}.pcap", tmp / f"{name}.keys"
+    (tmp / "wget").mkdir(exist_ok=True)
+    dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), "tcp port 443"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = dump.stderr.readline()       # "listening on lo, ..." once the capture is running
+        if "listening" not in line:
+            raise SystemExit(f"tcpdump did not start: {line}")
+        env = dict(os.environ, SSLKEYLOGFILE=str(keys))
+        subprocess.run([part.format(tmp=tmp) for part in command], env=env, check=True, timeout=60,
+                       stdout=subprocess.DEVNULL)
+        time.sleep(SETTLE_S)
+    finally:
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=10)
+    check(pcap, keys)
+    OUT.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pcap, OUT / pcap.name)
+    shutil.copyfile(keys, OUT / keys.name)
+    print(f"{name}: {description}: {pcap.stat().st_size} bytes, {len(keys.read_text().splitlines())} key lines")
+    if name == "tls13_http11":
+        dsb = OUT / f"{name}_dsb.pcapng"
+        subprocess.run(["editcap", "--inject-secrets", f"tls,{keys}", str(pcap), str(dsb)], check=True)
+        check(dsb, None)
+        print(f"{dsb.name}: the same with its keys in a Decryption Secrets Block")
+
+
+def check(pcap: Path, keys: Path | None) -> None:
+    """tshark decodes TLS and decrypts at least one HTTP message (HTTP/1.x or HTTP/2) with the keys."""
+    cmd = ["tshark", "-n", "-r", str(pcap), "-Y", "http or http2", "-T", "fields", "-e", "frame.number"]
+    if keys is not None:
+        cmd[1:1] = ["-o", f"tls.keylog_file:{keys}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    if not out:
+        raise SystemExit(f"{pcap.name}: tshark decrypted no HTTP with the key log")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=sorted(FIXTURES), help="record only these")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    names = args.only or list(FIXTURES)
+    if args.inside:
+        return run_inside(names)
+    if os.geteuid() != 0:
+        raise SystemExit("run as root (network namespace, capture)")
+    cmd = ["unshare", "--net", "--mount", sys.executable, __file__, "--inside", "--only", *names]
+    return subprocess.run(cmd, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
