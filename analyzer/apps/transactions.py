@@ -7,7 +7,11 @@ Usage::
     for pkt in pipe.run(frames):
         tx.packet(pkt)          # after the pipeline: DNS pairing, fields of messages a FIN completed
     tx.finish()
-    tx.http.sorted_records(), tx.dns.transactions
+    tx.http.sorted_records(), tx.dns.transactions, tx.tls.sessions
+
+TLS (:mod:`analyzer.apps.tls`): ``tx.tls`` is a sink factory too; it puts ``tls`` layers on the frames that
+complete records, decrypts with ``keylog`` (an :class:`~analyzer.apps.tls.keylog.KeyLog`) and feeds the
+plaintext to ``tx.http``'s sinks, so decrypted HTTP becomes the same records as cleartext HTTP.
 
 What lands on packets (as tshark shows it in one pass): the ``http`` layers of
 :mod:`analyzer.apps.http.sink`, and on ``dns``/``mdns``/``llmnr`` layers ``dns.response_to``, ``dns.time``,
@@ -27,6 +31,7 @@ from typing import Any
 
 from analyzer.apps.dns_tx import DnsTracker
 from analyzer.apps.http.sink import HttpTracker
+from analyzer.apps.tls import KeyLog, TlsTracker
 from analyzer.decode.dns import Header, parse_message
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Packet
@@ -50,13 +55,14 @@ class DnsTcpTap(DnsTcpSink):
 
 
 class Transactions:
-    """The HTTP tracker and the DNS tracker of one run (either can be off)."""
+    """The HTTP, DNS and TLS trackers of one run (each can be off). ``keylog``: TLS secrets for decryption."""
 
-    def __init__(self, *, http: bool = True, dns: bool = True, fields: bool = True, keep: bool = True,
-                 **http_options: Any):
+    def __init__(self, *, http: bool = True, dns: bool = True, tls: bool = True, fields: bool = True,
+                 keep: bool = True, keylog: KeyLog | None = None, **http_options: Any):
         self.fields = fields
         self.http = HttpTracker(fields=fields, keep=keep, **http_options) if http else None
         self.dns = DnsTracker(keep=keep) if dns else None
+        self.tls = TlsTracker(keylog=keylog, http=self.http, fields=fields, keep=keep) if tls else None
         self._tcp_messages: dict[int, list[bytes]] = {}
         self._waiting: dict[int, tuple[Any, Packet, Any]] = {}    # id(trans) -> query's (trans, pkt, layer)
 
@@ -68,6 +74,8 @@ class Transactions:
             out.append(self.http)
         if self.dns is not None:
             out.append(self._dns_tap)
+        if self.tls is not None:
+            out.append(self.tls)
         return out
 
     def _dns_tap(self, conn: Any) -> DnsTcpTap | None:

@@ -19,8 +19,11 @@ Deliberate differences from tshark (see also the tests):
   ``tshark -n``, which prints them plainly too.
 - The time column always has 6 decimals (tshark uses the capture file's precision, 9 for ns files; it
   truncates, as we do).
-- Only layers we decode get their own protocol and info: HTTP, TLS, NBNS, ... show as TCP or UDP lines, and
+- Only layers we decode get their own protocol and info: NBNS, SMB, ... show as TCP or UDP lines, and
   no ``[TCP segment of a reassembled PDU]``.
+- TLS is decoded on any port (tshark only on its registered TLS ports, 443, 853, 993, ...), and a Client
+  Hello's info names its server as Wireshark 4.2 and later do: ``Client Hello (SNI=www.example.com)``
+  (tshark 4.0 prints ``Client Hello``).
 - A decode failure appends ``[Packet size limited during capture]`` when the frame was cut by the snap
   length and ``[Malformed Packet]`` otherwise, to the info of the last layer that decoded (tshark's text
   may include part of the failed layer's info).
@@ -40,6 +43,7 @@ PROTOCOL_NAMES = {
     "eth": "Ethernet", "vlan": "802.1Q", "ieee8021ad": "IEEE 802.1ad", "sll": "SLL", "null": "NULL",
     "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "udp": "UDP",
     "tcp": "TCP", "ipv6.fraghdr": "IPv6", "dns": "DNS", "mdns": "MDNS", "llmnr": "LLMNR", "http": "HTTP",
+    "tls": "TLS",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 
@@ -215,8 +219,8 @@ class Summary:
         partial = (failure is not None and top is not None and top is pkt.layers[-1]
                    and _same_protocol(failure.layer, top.name))
         if top is not None:
-            protocol = app_protocol(pkt, top.name)
-            if partial and _KEY_FIELD.get(top.name, "") not in top.fields:
+            protocol = app_protocol(pkt, top.name) if top.name != "tls" else top.protocol
+            if partial and top.name != "tls" and _KEY_FIELD.get(top.name, "") not in top.fields:
                 # The layer stopped before its first fields: a message cut inside its header shows only the
                 # marker (as tshark does); a lower layer's reason says what is wrong with it.
                 if top.name in _DNS_FAMILY:
@@ -383,6 +387,9 @@ class Summary:
 
     def _http_info(self, pkt: Packet, layer: Layer) -> str:
         return http_info_text(pkt)
+
+    def _tls_info(self, pkt: Packet, layer: Layer) -> str:
+        return ", ".join(layer.info)
 
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
@@ -632,7 +639,7 @@ _INFO = {
     "ipv6.fraghdr": Summary._ipv6_fragment_info,
     "icmp": Summary._icmp_info, "icmpv6": Summary._icmpv6_info, "udp": Summary._udp_info,
     "tcp": Summary._tcp_info, "dns": Summary._dns_info, "mdns": Summary._dns_info,
-    "llmnr": Summary._dns_info, "http": Summary._http_info,
+    "llmnr": Summary._dns_info, "http": Summary._http_info, "tls": Summary._tls_info,
 }
 
 

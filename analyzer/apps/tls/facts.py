@@ -1,0 +1,124 @@
+"""What one TLS connection did, as frozen values for the timeline and reports: the handshake step by step
+(with frames and times), the negotiated version, cipher and ALPN, the server's certificates, alerts,
+application-data records each way, resumption and whether keys decrypted it.
+
+``direction`` is the TCP direction (0 = originator -> responder); ``client_dir`` says which of the two is
+the TLS client. Times are integer nanoseconds. Versions and cipher suites are named as Wireshark names them
+(``"TLS 1.3"``, ``"TLS_AES_128_GCM_SHA256"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_RECORDS_KEPT = 4096      # application-data records listed per direction (the totals count them all)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """One record: which way, in which frame (the one its last byte arrived in), when, its length."""
+
+    direction: int
+    frame: int
+    ts_ns: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeMessage:
+    """One handshake message; ``encrypted``: only seen by decrypting (the TLS 1.3 handshake after
+    ServerHello, a TLS 1.2 Finished)."""
+
+    kind: str
+    direction: int
+    frame: int
+    ts_ns: int
+    encrypted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHelloFacts:
+    frame: int
+    ts_ns: int
+    sni: str | None
+    alpn: tuple[str, ...]
+    versions: tuple[str, ...]          # supported_versions (GREASE left out), or the legacy version
+    cipher_suites: tuple[str, ...]     # offered, in order (GREASE left out)
+    key_share_groups: tuple[str, ...]  # groups of the key shares sent (TLS 1.3)
+    psk_offered: bool                  # pre_shared_key extension: asks to resume (TLS 1.3)
+    session_ticket_offered: bool       # session_ticket extension (TLS 1.2 resumption by ticket)
+    session_id: str                    # hex, "" when empty
+    early_data: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHelloFacts:
+    frame: int
+    ts_ns: int
+    version: str                       # the negotiated version ("TLS 1.3" from supported_versions)
+    cipher_suite: str
+    alpn: str | None
+    key_share_group: str | None
+    psk_accepted: bool
+    session_id: str
+    hello_retry: bool = False          # a HelloRetryRequest (then a second ClientHello follows)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    frame: int
+    ts_ns: int
+    subject: str
+    issuer: str
+    san: tuple[str, ...]
+    not_before: str                    # ISO 8601 UTC
+    not_after: str
+    encrypted: bool = False            # TLS 1.3: only visible with keys
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacts:
+    direction: int
+    frame: int
+    ts_ns: int
+    level: str | None                  # "Warning" / "Fatal"; None when encrypted and not decrypted
+    description: str | None            # "Close Notify", ...
+    encrypted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TlsSession:
+    """One TCP connection that carried TLS (see the module docstring)."""
+
+    stream: int
+    client: tuple[object, int]
+    server: tuple[object, int]
+    client_dir: int
+    version: str | None
+    cipher_suite: str | None
+    alpn: str | None
+    sni: str | None
+    resumed: bool
+    decrypted: bool
+    key_note: str | None
+    client_hello: ClientHelloFacts | None
+    server_hello: ServerHelloFacts | None
+    hello_retry: ServerHelloFacts | None
+    certificates: tuple[CertificateFacts, ...]
+    handshake: tuple[HandshakeMessage, ...]
+    alerts: tuple[AlertFacts, ...]
+    change_cipher_spec: tuple[RecordRef, ...]
+    app_data: tuple[RecordRef, ...]
+    app_data_totals: tuple[tuple[int, int], tuple[int, int]]    # (records, bytes) for direction 0 and 1
+    first_frame: int
+    first_ts_ns: int
+
+    def messages(self, kind: str) -> tuple[HandshakeMessage, ...]:
+        """The handshake messages of one kind (``"finished"``, ``"new_session_ticket"`` ...) in order."""
+        return tuple(m for m in self.handshake if m.kind == kind)
+
+    @property
+    def close_notify(self) -> tuple[AlertFacts, ...]:
+        """The close_notify alerts (decrypted, or TLS 1.2 alerts without keys are not told apart: see
+        ``alerts``)."""
+        return tuple(a for a in self.alerts if a.description == "Close Notify")

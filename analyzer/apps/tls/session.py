@@ -1,0 +1,767 @@
+"""TLS over the TCP reassembler: a sink per connection that cuts each direction's bytes into records, decodes
+them (Wireshark's ``tls.*`` fields on the frame that completes each record), decrypts them when the key log
+has the connection's secrets, hands the plaintext to the HTTP/1.x or HTTP/2 sink, and at the end hands out a
+:class:`~analyzer.apps.tls.facts.TlsSession`.
+
+Theory of operation
+-------------------
+:class:`TlsTracker` is a sink factory for :class:`analyzer.pipeline.Pipeline`; every TCP connection gets a
+:class:`TlsSink`, on any port. The sink judges a direction by its first bytes: a record header (content type
+20-24, version 3.x, a length no record may exceed) or the connection is not TLS and the sink gives up for
+good (so non-TLS connections cost nothing after their first segment). A direction whose SYN was not seen
+(capture started mid-connection) or that lost bytes waits for a segment that starts with a record header.
+
+Each direction is in one of the *key epochs* of :data:`EPOCH_AFTER` — ``clear`` until its keys change, then
+``early`` / ``handshake`` / ``application`` (TLS 1.3) or ``application`` (TLS 1.2, after its
+ChangeCipherSpec); the table is the whole state machine: (version family, message, sender's side) -> the new
+epoch of (the sender's direction, the other direction). Records of an epoch other than ``clear`` are
+decrypted with that epoch's key when the key log has it; otherwise they are shown as tshark shows them
+without keys (``Application Data``, ``Encrypted Handshake Message``, ``Encrypted Alert``).
+
+Bad input never raises: a byte stream that stops looking like records (garbage after a ClientHello, a lying
+length, a record longer than 2^14 + 2048 bytes) ends that direction's decoding with a note and a
+:class:`~analyzer.decode.packet.DecodeFailure` on the frame; a malformed handshake message gets the same and
+the next message is read. Memory per connection is bounded: one record (at most 18 KiB) and one handshake
+message (at most :data:`MAX_HANDSHAKE_MESSAGE`) per direction, and at most
+:data:`~analyzer.apps.tls.facts.MAX_RECORDS_KEPT` application-data records per direction in the facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.apps.tls import facts as F
+from analyzer.apps.tls import handshake as H
+from analyzer.apps.tls.crypto import (
+    DecryptError,
+    Decryptor,
+    next_traffic_secret,
+    suite_params,
+    tls12_key_block,
+    tls13_keys,
+)
+from analyzer.apps.tls.keylog import (
+    CLIENT_EARLY,
+    CLIENT_HANDSHAKE,
+    CLIENT_RANDOM,
+    CLIENT_TRAFFIC,
+    SERVER_HANDSHAKE,
+    SERVER_TRAFFIC,
+    KeyLog,
+)
+from analyzer.apps.tls.tables import (
+    ALERT,
+    ALERT_DESCRIPTIONS,
+    ALERT_LEVELS,
+    APPLICATION_DATA,
+    CHANGE_CIPHER_SPEC,
+    GROUPS,
+    HANDSHAKE,
+    HANDSHAKE_TYPES,
+    HEARTBEAT,
+    VERSIONS,
+    is_grease,
+    name_of,
+    suite_name,
+    version_name,
+)
+from analyzer.decode.errors import DecodeError
+from analyzer.decode.packet import DecodeFailure, Layer, Packet, add_field
+
+MAX_RECORD = (1 << 14) + 2048           # RFC 5246 6.2.3: TLSCiphertext.length may not exceed 2^14 + 2048
+MAX_HANDSHAKE_MESSAGE = 1 << 18         # handshake bytes held for one message (certificate chains fit)
+PICKUP_SEGMENTS = 32                    # segments searched for a record start after a loss or mid-stream
+
+# Application protocols, by ALPN and by well-known TLS port (Wireshark's tls.alpn and tls.port tables), with
+# the protocol's long name tshark puts in tls.app_data_proto.
+HTTP, HTTP2 = "Hypertext Transfer Protocol", "HyperText Transfer Protocol 2"
+ALPN_PROTOCOLS = {"http/1.1": HTTP, "http/1.0": HTTP, "h2": HTTP2, "imap": "Internet Message Access Protocol",
+                  "pop3": "Post Office Protocol", "dot": "Domain Name System"}
+PORT_PROTOCOLS = {443: HTTP, 853: "Domain Name System", 993: "Internet Message Access Protocol",
+                  995: "Post Office Protocol", 465: "Simple Mail Transfer Protocol",
+                  636: "Lightweight Directory Access Protocol", 5061: "Session Initiation Protocol",
+                  8883: "MQ Telemetry Transport Protocol"}
+
+CLEAR, EARLY, HANDSHAKE_KEYS, APPLICATION = "clear", "early", "handshake", "application"
+CLIENT, SERVER = "client", "server"
+# (family, event, sender) -> (sender's direction's new epoch, the other direction's new epoch); None = same.
+EPOCH_AFTER = {
+    ("1.3", "server_hello", SERVER): (HANDSHAKE_KEYS, HANDSHAKE_KEYS),
+    ("1.3", "client_hello_early", CLIENT): (EARLY, None),
+    ("1.3", "end_of_early_data", CLIENT): (HANDSHAKE_KEYS, None),
+    ("1.3", "finished", SERVER): (APPLICATION, None),
+    ("1.3", "finished", CLIENT): (APPLICATION, None),
+    ("1.3", "key_update", SERVER): ("next", None),
+    ("1.3", "key_update", CLIENT): ("next", None),
+    ("1.2", "change_cipher_spec", SERVER): (APPLICATION, None),
+    ("1.2", "change_cipher_spec", CLIENT): (APPLICATION, None),
+}
+TLS13_SECRETS = {(EARLY, CLIENT): CLIENT_EARLY, (HANDSHAKE_KEYS, CLIENT): CLIENT_HANDSHAKE,
+                 (HANDSHAKE_KEYS, SERVER): SERVER_HANDSHAKE, (APPLICATION, CLIENT): CLIENT_TRAFFIC,
+                 (APPLICATION, SERVER): SERVER_TRAFFIC}
+
+
+class TlsLayer(Layer):
+    """The ``tls`` layer of one frame: every record that completed in it. ``info`` holds each record's
+    Info text (tshark joins them with ", "), ``protocol`` the Protocol column (``TLSv1.3``)."""
+
+    __slots__ = ("info", "protocol")
+
+    def __init__(self, offset: int, length: int):
+        super().__init__("tls", offset, length, {})
+        self.info: list[str] = []
+        self.protocol = "TLS"
+
+
+class _Side:
+    """The state of one TCP direction."""
+
+    __slots__ = (
+        "app",
+        "buf",
+        "dead",
+        "decryptor",
+        "epoch",
+        "gap_lost",
+        "hs",
+        "hs_encrypted",
+        "pickup",
+        "records",
+        "secret",
+        "seen",
+    )
+
+    def __init__(self) -> None:
+        self.buf = bytearray()          # bytes of an unfinished record
+        self.hs = bytearray()           # bytes of an unfinished handshake message
+        self.hs_encrypted = False
+        self.epoch = CLEAR
+        self.decryptor: Decryptor | None = None
+        self.secret: bytes | None = None     # TLS 1.3: the current traffic secret (for KeyUpdate)
+        self.dead = False               # stopped decoding (not records any more)
+        self.pickup = 0                 # >0: waiting for a segment that starts with a record header
+        self.gap_lost = False           # bytes were lost: later records cannot be decrypted
+        self.seen = False
+        self.records = [0, 0]           # application-data records, bytes (all of them)
+        self.app: list[F.RecordRef] = []
+
+
+def plausible_header(data: bytes | bytearray, at: int = 0) -> bool:
+    """Do the bytes at ``at`` start a TLS record header (type 20-24, version 3.0-3.4, sane length)?"""
+    if len(data) - at < 3:
+        return len(data) - at > 0 and 20 <= data[at] <= 24 and (len(data) - at < 2 or data[at + 1] == 3)
+    if not (20 <= data[at] <= 24 and data[at + 1] == 3 and data[at + 2] <= 4):
+        return False
+    return len(data) - at < 5 or (data[at + 3] << 8 | data[at + 4]) <= MAX_RECORD
+
+
+class TlsSink:
+    """The reassembly sink of one TCP connection (see the module docstring)."""
+
+    def __init__(self, tracker: TlsTracker, conn: Any):
+        self.tracker = tracker
+        self.conn = conn
+        self.sides = (_Side(), _Side())
+        self.dead = False               # not TLS: nothing more is done
+        self.started = False
+        self.client_dir = 0
+        self._layer: tuple[Any, TlsLayer | None] = (None, None)
+        self._last = (0, 0)
+        # what the handshake said
+        self.family: str | None = None          # "1.3" or "1.2" (1.0-1.2) once the ServerHello is seen
+        self.version: int | None = None
+        self.suite: int | None = None
+        self.client_random: bytes | None = None
+        self.server_random: bytes | None = None
+        self.ch: dict[str, Any] | None = None
+        self.alpn: str | None = None
+        self.etm = False
+        self.resumed = False
+        self.resumed_marked = False
+        self.cert_seen = False
+        # facts
+        self.client_hello: F.ClientHelloFacts | None = None
+        self.server_hello: F.ServerHelloFacts | None = None
+        self.hello_retry: F.ServerHelloFacts | None = None
+        self.certificates: list[F.CertificateFacts] = []
+        self.handshake: list[F.HandshakeMessage] = []
+        self.alerts: list[F.AlertFacts] = []
+        self.ccs: list[F.RecordRef] = []
+        self.first: tuple[int, int] | None = None
+        self.decrypted = False
+        self.key_note: str | None = None
+        self.app_sink: Any = None
+        self.app_sink_made = False
+
+    # -- the sink interface ----------------------------------------------------------------------------
+    def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
+        if self.dead:
+            return
+        side = self.sides[direction]
+        if side.dead:
+            return
+        pkt = frame if isinstance(frame, Packet) else None
+        number = pkt.frame.number if pkt is not None else self._last[0]
+        self._last = (number, ts_ns)
+        if not side.seen and not self._first_bytes(direction, side, data):
+            return
+        if side.pickup:
+            if not plausible_header(data):
+                side.pickup -= 1
+                if side.pickup == 0:
+                    side.dead = True
+                return
+            side.pickup = 0
+            side.buf.clear()
+        buf = side.buf
+        buf += data
+        at = 0
+        end = len(buf)
+        while end - at >= 5:
+            ctype, major, minor = buf[at], buf[at + 1], buf[at + 2]
+            length = buf[at + 3] << 8 | buf[at + 4]
+            if not (20 <= ctype <= 25 and major == 3 and minor <= 4) or length > MAX_RECORD:
+                self._desync(direction, side, pkt, buf, at, ctype, major << 8 | minor, length)
+                return
+            if end - at - 5 < length:
+                break
+            fragment = bytes(buf[at + 5:at + 5 + length])
+            at += 5 + length
+            self._record(direction, side, ctype, major << 8 | minor, fragment, pkt, number, ts_ns)
+            if side.dead or self.dead:
+                buf.clear()
+                return
+        if at:
+            del buf[:at]
+
+    def gap(self, direction: int, nbytes: int) -> None:
+        if self.dead:
+            return
+        side = self.sides[direction]
+        if not side.seen:
+            return
+        side.buf.clear()
+        side.hs.clear()
+        side.pickup = PICKUP_SEGMENTS
+        if side.epoch != CLEAR and not side.gap_lost:
+            side.gap_lost = True
+            if side.decryptor is not None:
+                self._note(None, "warning", f"{nbytes} bytes lost in the {self._who(direction)}'s direction: "
+                           "its later records cannot be decrypted (their sequence numbers are unknown)")
+            side.decryptor = None
+        if self.app_sink is not None:
+            self.app_sink.gap(direction, nbytes)
+
+    def fin(self, direction: int) -> None:
+        if self.app_sink is not None and not self.dead:
+            self.app_sink.fin(direction)
+
+    def rst(self, direction: int) -> None:
+        if self.app_sink is not None and not self.dead:
+            self.app_sink.rst(direction)
+
+    def close(self) -> None:
+        self.tracker.open.discard(self)
+        if self.dead:
+            return
+        if self.app_sink is not None:
+            self.app_sink.close()
+        if self.started:
+            self.tracker.add(self.session())
+        self.dead = True
+
+    # -- judging the stream ----------------------------------------------------------------------------
+    def _first_bytes(self, direction: int, side: _Side, data: bytes) -> bool:
+        if plausible_header(data):
+            side.seen = True
+            if not self.started:
+                self.started = True
+                # the client speaks first; a capture picked up mid-connection: the originator
+                self.client_dir = direction if (len(data) > 5 and data[0] == HANDSHAKE and data[5] == 1) else 0
+            return True
+        if self.conn.sides[direction].syn_frame and not self.started:
+            self._give_up()         # the connection's first bytes are not a TLS record: not TLS
+            return False
+        side.seen = True            # mid-stream or after a loss: wait for a record start
+        side.pickup = PICKUP_SEGMENTS
+        return True
+
+    def _give_up(self) -> None:
+        self.dead = True
+        self.tracker.open.discard(self)
+        if getattr(self.conn, "sink", None) is self:
+            self.conn.sink = None
+
+    def _desync(self, direction: int, side: _Side, pkt: Packet | None, buf: bytearray, at: int, ctype: int,
+                version: int, length: int) -> None:
+        """Bytes that cannot be a record header where one must start: stop decoding this direction."""
+        if length > MAX_RECORD and 20 <= ctype <= 25:
+            reason = f"record length {length} exceeds the maximum {MAX_RECORD} (2^14 + 2048)"
+        else:
+            reason = f"not a TLS record (content type {ctype}, version 0x{version:04x}): ignored unknown record"
+        side.dead = True
+        buf.clear()
+        layer = self._layer_for(pkt)
+        if layer is not None:
+            layer.info.append("Ignored Unknown Record")
+        self._note(pkt, "warning", reason + f"; the rest of the {self._who(direction)}'s stream is not decoded")
+
+    # -- records ---------------------------------------------------------------------------------------
+    def _record(self, direction: int, side: _Side, ctype: int, version: int, fragment: bytes,
+                pkt: Packet | None, number: int, ts: int) -> None:
+        if self.first is None:
+            self.first = (number, ts)
+        layer = self._layer_for(pkt)
+        fields = layer.fields if layer is not None else {}
+        tls13 = self.family == "1.3"
+        opaque = tls13 and ctype == APPLICATION_DATA and side.epoch != CLEAR
+        if opaque:
+            add_field(fields, "tls.record.opaque_type", ctype)
+        else:
+            add_field(fields, "tls.record.content_type", ctype)
+        add_field(fields, "tls.record.version", f"0x{version:04x}")
+        add_field(fields, "tls.record.length", len(fragment))
+        info: list[str] = []
+        encrypted = side.epoch != CLEAR and ctype != CHANGE_CIPHER_SPEC
+        if encrypted:
+            inner = self._decrypt(direction, side, ctype, version, fragment, pkt)
+            if inner is None:
+                if opaque:
+                    self._opaque_fact(direction, side, len(fragment), number, ts)
+                self._undecrypted(direction, side, ctype, fragment, fields, info, number, ts, opaque)
+            else:
+                itype, plain = inner
+                if opaque:
+                    add_field(fields, "tls.record.content_type", itype)
+                self._content(direction, side, itype, plain, fragment, fields, info, pkt, number, ts, True)
+        else:
+            self._content(direction, side, ctype, fragment, fragment, fields, info, pkt, number, ts, False)
+        if layer is not None:
+            layer.info.extend(info)
+            layer.protocol = self._protocol(version)
+
+    def _protocol(self, record_version: int) -> str:
+        version = self.version if self.version is not None else record_version
+        return VERSIONS.get(version, ("", "TLS"))[1] or "TLS"
+
+    def _content(self, direction: int, side: _Side, ctype: int, plain: bytes, fragment: bytes,
+                 fields: dict[str, Any], info: list[str], pkt: Packet | None, number: int, ts: int,
+                 decrypted: bool) -> None:
+        if ctype == HANDSHAKE:
+            self._handshake_bytes(direction, side, plain, fields, info, pkt, number, ts, decrypted)
+        elif ctype == CHANGE_CIPHER_SPEC:
+            add_field(fields, "tls.change_cipher_spec", 1)
+            info.append("Change Cipher Spec")
+            self.ccs.append(F.RecordRef(direction, number, ts, len(fragment)))
+            if self.family != "1.3":
+                self._event("change_cipher_spec", direction)
+        elif ctype == ALERT:
+            if len(plain) < 2:
+                info.append("Encrypted Alert" if not decrypted else "Alert")
+                self._fail(pkt, "alert shorter than 2 bytes")
+                return
+            level, desc = plain[0], plain[1]
+            add_field(fields, "tls.alert_message.level", level)
+            add_field(fields, "tls.alert_message.desc", desc)
+            lname = ALERT_LEVELS.get(level, f"Unknown ({level})")
+            dname = ALERT_DESCRIPTIONS.get(desc, f"Unknown ({desc})")
+            info.append(f"Alert (Level: {lname}, Description: {dname})")
+            self.alerts.append(F.AlertFacts(direction, number, ts, lname, dname, decrypted))
+        elif ctype == APPLICATION_DATA:
+            add_field(fields, "tls.app_data", fragment)
+            proto = self._app_proto()
+            if proto is not None:
+                add_field(fields, "tls.app_data_proto", proto)
+            info.append("Application Data")
+            self._app_fact(direction, side, len(fragment), number, ts)
+            if decrypted and plain:
+                self._deliver(direction, plain, pkt, ts)
+        elif ctype == HEARTBEAT:
+            info.append("Heartbeat")
+        else:
+            info.append("Connection ID" if ctype == 25 else "Ignored Unknown Record")
+
+    def _undecrypted(self, direction: int, side: _Side, ctype: int, fragment: bytes, fields: dict[str, Any],
+                     info: list[str], number: int, ts: int, opaque: bool) -> None:
+        """An encrypted record we could not decrypt, shown as tshark shows it without keys."""
+        if ctype == APPLICATION_DATA:
+            add_field(fields, "tls.app_data", fragment)
+            proto = self._app_proto()
+            if proto is not None:
+                add_field(fields, "tls.app_data_proto", proto)
+            info.append("Application Data")
+            if not opaque:
+                self._app_fact(direction, side, len(fragment), number, ts)
+        elif ctype == HANDSHAKE:
+            info.append("Encrypted Handshake Message")
+            kind = "finished" if self.family == "1.2" and not any(
+                m.direction == direction and m.kind == "finished" for m in self.handshake) else "encrypted_handshake"
+            self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, True))
+        elif ctype == ALERT:
+            info.append("Encrypted Alert")
+            self.alerts.append(F.AlertFacts(direction, number, ts, None, None, True))
+        elif ctype == HEARTBEAT:
+            info.append("Encrypted Heartbeat")
+        else:
+            info.append("Ignored Unknown Record")
+
+    def _opaque_fact(self, direction: int, side: _Side, length: int, number: int, ts: int) -> None:
+        """A TLS 1.3 record we cannot open: the server's records before the client's first encrypted one are
+        its encrypted handshake flight (EncryptedExtensions ... Finished); the client's first one is its
+        Finished (unless it sent early data); the rest is application data (post-handshake messages such as
+        NewSessionTicket cannot be told apart)."""
+        client = direction == self.client_dir
+        client_done = any(m.kind == "finished" and m.direction == self.client_dir for m in self.handshake)
+        if not client_done:
+            if client and not (self.ch and self.ch.get("early_data")):
+                self.handshake.append(F.HandshakeMessage("finished", direction, number, ts, True))
+                return
+            if not client:
+                self.handshake.append(F.HandshakeMessage("encrypted_handshake", direction, number, ts, True))
+                return
+        self._app_fact(direction, side, length, number, ts)
+
+    def _app_fact(self, direction: int, side: _Side, length: int, number: int, ts: int) -> None:
+        side.records[0] += 1
+        side.records[1] += length
+        if len(side.app) < F.MAX_RECORDS_KEPT:
+            side.app.append(F.RecordRef(direction, number, ts, length))
+
+    def _app_proto(self) -> str | None:
+        if self.alpn is not None:
+            return ALPN_PROTOCOLS.get(self.alpn)
+        o, r = self.conn.sides
+        return PORT_PROTOCOLS.get(r.port) or PORT_PROTOCOLS.get(o.port)
+
+    # -- handshake messages ------------------------------------------------------------------------------
+    def _handshake_bytes(self, direction: int, side: _Side, plain: bytes, fields: dict[str, Any],
+                         info: list[str], pkt: Packet | None, number: int, ts: int, decrypted: bool) -> None:
+        hs = side.hs
+        hs += plain
+        side.hs_encrypted = decrypted
+        at = 0
+        while len(hs) - at >= 4:
+            mtype = hs[at]
+            length = hs[at + 1] << 16 | hs[at + 2] << 8 | hs[at + 3]
+            if length > MAX_HANDSHAKE_MESSAGE:
+                self._fail(pkt, f"handshake message of {length} bytes is longer than the "
+                                f"{MAX_HANDSHAKE_MESSAGE} this analyzer keeps")
+                hs.clear()
+                return
+            if len(hs) - at - 4 < length:
+                break
+            body = bytes(hs[at + 4:at + 4 + length])
+            at += 4 + length
+            self._message(direction, mtype, body, fields, info, pkt, number, ts, decrypted)
+        if at:
+            del hs[:at]
+        if hs and not info:
+            info.append("Handshake Fragment" if decrypted or self.family is None or side.epoch == CLEAR
+                        else "Encrypted Handshake Message")
+
+    def _message(self, direction: int, mtype: int, body: bytes, fields: dict[str, Any], info: list[str],
+                 pkt: Packet | None, number: int, ts: int, decrypted: bool) -> None:
+        add_field(fields, "tls.handshake.type", mtype)
+        add_field(fields, "tls.handshake.length", len(body))
+        name, kind = HANDSHAKE_TYPES.get(mtype, (f"Unknown Handshake Message ({mtype})", "unknown"))
+        tls13 = self.family == "1.3"
+        try:
+            if mtype == 1:
+                self._client_hello(direction, body, fields, number, ts)
+            elif mtype == 2:
+                summary = H.server_hello(body, fields)
+                if summary["hello_retry"]:
+                    name, kind = HANDSHAKE_TYPES[6]
+                self._server_hello(direction, summary, fields, number, ts)
+            elif mtype == 4:
+                H.new_session_ticket(body, fields, tls13)
+            elif mtype == 8:
+                s = H.extensions_block(body, fields, "encrypted_extensions")
+                if s["alpn"]:
+                    self.alpn = s["alpn"]
+            elif mtype == 11:
+                for cert in H.certificate(body, fields, tls13):
+                    if "error" in cert:
+                        self._note(pkt, "warning", cert["error"])
+                        continue
+                    self.certificates.append(F.CertificateFacts(number, ts, cert["subject"], cert["issuer"],
+                                                                cert["san"], cert["not_before"],
+                                                                cert["not_after"], decrypted))
+                self.cert_seen = True
+            elif mtype == 12:
+                H.server_key_exchange(body, fields, H.key_exchange_of(suite_name(self.suite or 0)),
+                                      self.version or 0x0303)
+            elif mtype == 15:
+                H.certificate_verify(body, fields)
+            elif mtype == 16:
+                H.client_key_exchange(body, fields, H.key_exchange_of(suite_name(self.suite or 0)))
+            elif mtype == 20:
+                H.finished(body, fields)
+            elif mtype == 24:
+                H.key_update(body, fields)
+        except DecodeError as err:
+            self._fail(pkt, f"{name}: {err.reason}")
+        info.append(name if mtype != 1 or not self.client_hello or not self.client_hello.sni
+                    else f"{name} (SNI={self.client_hello.sni})")
+        self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, decrypted))
+        if tls13 and kind in ("finished", "key_update", "end_of_early_data"):
+            self._event(kind, direction)
+
+    def _client_hello(self, direction: int, body: bytes, fields: dict[str, Any], number: int, ts: int) -> None:
+        s = H.client_hello(body, fields)
+        if self.ch is None:
+            self.ch = s
+            self.client_dir = direction
+            self.client_random = s["random"]
+        versions = [v for v in s["versions"] if not is_grease(v)] or [s["version"]]
+        self.client_hello = F.ClientHelloFacts(
+            number, ts, s["sni"], tuple(s["alpn"]), tuple(version_name(v) for v in versions),
+            tuple(suite_name(v) for v in s["suites"] if not is_grease(v)),
+            tuple(name_of(GROUPS, g) for g in s["key_share_groups"] if not is_grease(g)),
+            bool(s["psk"]), bool(s["ticket"]), s["session_id"].hex(), bool(s["early_data"]))
+        if s["early_data"] and s["psk"] and self._keylog_has(CLIENT_EARLY):
+            self.family = "1.3"
+            self._event("client_hello_early", direction)
+
+    def _server_hello(self, direction: int, s: dict[str, Any], fields: dict[str, Any], number: int,
+                      ts: int) -> None:
+        real = s["real_version"]
+        group = s["key_share_group"]
+        facts = F.ServerHelloFacts(number, ts, version_name(real), suite_name(s["suite"]), s["alpn"],
+                                   name_of(GROUPS, group) if group is not None else None, s["psk"] is not None,
+                                   s["session_id"].hex(), s["hello_retry"])
+        if s["hello_retry"]:
+            self.hello_retry = facts
+            self.version = real
+            self.family = "1.3"
+            return
+        self.server_hello = facts
+        self.version = real
+        self.suite = s["suite"]
+        self.server_random = s["random"]
+        if s["alpn"]:
+            self.alpn = s["alpn"]
+        self.family = "1.3" if real >= 0x0304 else "1.2"
+        if self.family == "1.3":
+            self.resumed = s["psk"] is not None
+            self._event("server_hello", direction)
+        else:
+            ch = self.ch or {}
+            self.etm = bool(s["etm"] and ch.get("etm"))
+            sid = s["session_id"]
+            if sid and sid == ch.get("session_id"):
+                self.resumed = True
+                self.resumed_marked = True
+                add_field(fields, "tls.resumed", 1)
+
+    # -- keys ------------------------------------------------------------------------------------------------
+    def _who(self, direction: int) -> str:
+        return CLIENT if direction == self.client_dir else SERVER
+
+    def _keylog_has(self, label: str) -> bool:
+        keylog = self.tracker.keylog
+        return keylog is not None and self.client_random is not None and \
+            keylog.lookup(label, self.client_random) is not None
+
+    def _event(self, event: str, direction: int) -> None:
+        """Apply :data:`EPOCH_AFTER` for ``event`` sent in ``direction``."""
+        change = EPOCH_AFTER.get((self.family or "1.2", event, self._who(direction)))
+        if change is None:
+            return
+        if event == "change_cipher_spec" and self.server_hello is not None and not self.cert_seen \
+                and not self.resumed_marked and self._who(direction) == SERVER:
+            self.resumed = True         # abbreviated handshake (ticket): ChangeCipherSpec right after hello
+        for d, epoch in ((direction, change[0]), (1 - direction, change[1])):
+            if epoch is not None:
+                self._enter(d, epoch)
+
+    def _enter(self, direction: int, epoch: str) -> None:
+        side = self.sides[direction]
+        if epoch == "next":
+            side.decryptor = self._next_decryptor(side)
+            return
+        side.epoch = epoch
+        side.secret = None
+        side.decryptor = None if side.gap_lost else self._decryptor(direction, epoch, side)
+
+    def _decryptor(self, direction: int, epoch: str, side: _Side) -> Decryptor | None:
+        keylog: KeyLog | None = self.tracker.keylog
+        who = self._who(direction)
+        if self.suite is None and epoch != EARLY:
+            return None
+        params = suite_params(self.suite) if self.suite is not None else None
+        if params is None:
+            self._why(f"cipher suite {suite_name(self.suite or 0)} is not one this analyzer can decrypt")
+            return None
+        if not keylog:
+            self._why("no key log given (--keylog FILE, or a pcapng with a Decryption Secrets Block)")
+            return None
+        if self.client_random is None:
+            self._why("the ClientHello was not captured: its random names the connection in the key log")
+            return None
+        if self.family == "1.3":
+            secret = keylog.lookup(TLS13_SECRETS[(epoch, who)], self.client_random)
+            if secret is None:
+                self._why(f"no key for this connection in the key log (client random "
+                          f"{self.client_random.hex()[:16]}...)")
+                return None
+            side.secret = secret
+            key, iv = tls13_keys(params, secret)
+            return Decryptor(params, key, iv, version=0x0304)
+        master = keylog.lookup(CLIENT_RANDOM, self.client_random)
+        if master is None or self.server_random is None:
+            self._why(f"no key for this connection in the key log (client random "
+                      f"{self.client_random.hex()[:16]}...)")
+            return None
+        version = self.version or 0x0303
+        client_keys, server_keys = tls12_key_block(params, version, master, self.client_random,
+                                                   self.server_random)
+        k = client_keys if who == CLIENT else server_keys
+        return Decryptor(params, k.key, k.iv, version=version, mac_key=k.mac_key,
+                         etm=self.etm and params.kind == "cbc")
+
+    def _next_decryptor(self, side: _Side) -> Decryptor | None:
+        if side.decryptor is None or side.secret is None or self.suite is None:
+            return None
+        params = suite_params(self.suite)
+        side.secret = next_traffic_secret(params, side.secret)
+        key, iv = tls13_keys(params, side.secret)
+        return Decryptor(params, key, iv, version=0x0304)
+
+    def _why(self, reason: str) -> None:
+        if self.key_note is None:
+            self.key_note = reason
+
+    def _decrypt(self, direction: int, side: _Side, ctype: int, version: int, fragment: bytes,
+                 pkt: Packet | None) -> tuple[int, bytes] | None:
+        dec = side.decryptor
+        if dec is None:
+            return None
+        try:
+            out = dec.decrypt(ctype, version, fragment)
+        except DecryptError as exc:
+            if side.epoch == EARLY:         # early data the server refused: the client moved on
+                self._enter(direction, HANDSHAKE_KEYS)
+                if side.decryptor is not None:
+                    return self._decrypt(direction, side, ctype, version, fragment, pkt)
+            side.decryptor = None
+            self.key_note = f"decryption failed in the {self._who(direction)}'s direction: {exc}"
+            self._note(pkt, "warning", f"TLS record not decrypted: {exc}")
+            return None
+        self.decrypted = True
+        return out
+
+    # -- plaintext -------------------------------------------------------------------------------------------
+    def _deliver(self, direction: int, plain: bytes, pkt: Packet | None, ts: int) -> None:
+        if not self.app_sink_made:
+            self.app_sink_made = True
+            self.app_sink = self.tracker.app_sink(self.conn, self.alpn)
+        if self.app_sink is not None:
+            self.app_sink.data(direction, plain, pkt, ts)
+
+    # -- packets ---------------------------------------------------------------------------------------------
+    def _layer_for(self, pkt: Packet | None) -> TlsLayer | None:
+        if pkt is None or not self.tracker.fields:
+            return None
+        owner, layer = self._layer
+        if owner is pkt and layer is not None:
+            return layer
+        off, end = pkt.payload if pkt.payload is not None else (0, 0)
+        layer = TlsLayer(off, end - off)
+        pkt.layers.append(layer)
+        pkt._flat = None
+        self._layer = (pkt, layer)
+        return layer
+
+    def _fail(self, pkt: Packet | None, reason: str) -> None:
+        if pkt is None:
+            return
+        if pkt.failure is None:
+            off = pkt.payload[0] if pkt.payload is not None else 0
+            pkt.failure = DecodeFailure("tls", off, reason)
+        else:
+            pkt.note("tls", "warning", reason)
+
+    def _note(self, pkt: Packet | None, severity: str, text: str) -> None:
+        if pkt is not None:
+            pkt.note("tls", severity, text)
+
+    # -- facts -----------------------------------------------------------------------------------------------
+    def session(self) -> F.TlsSession:
+        """The connection's facts as they stand now."""
+        conn = self.conn
+        c, s = conn.sides[self.client_dir], conn.sides[1 - self.client_dir]
+        first = self.first or (0, 0)
+        note = None if self.decrypted and not self.key_note else self.key_note
+        if note is None and not self.decrypted and self.server_hello is not None:
+            note = "no key log given" if not self.tracker.keylog else "not decrypted"
+        apps = sorted(self.sides[0].app + self.sides[1].app, key=lambda r: (r.frame, r.ts_ns))
+        return F.TlsSession(
+            stream=conn.stream, client=(c.addr, c.port), server=(s.addr, s.port), client_dir=self.client_dir,
+            version=version_name(self.version) if self.server_hello is not None and self.version else None,
+            cipher_suite=suite_name(self.suite) if self.suite is not None else None,
+            alpn=self.alpn, sni=self.client_hello.sni if self.client_hello else None, resumed=self.resumed,
+            decrypted=self.decrypted, key_note=note, client_hello=self.client_hello,
+            server_hello=self.server_hello, hello_retry=self.hello_retry, certificates=tuple(self.certificates),
+            handshake=tuple(self.handshake), alerts=tuple(self.alerts), change_cipher_spec=tuple(self.ccs),
+            app_data=tuple(apps),
+            app_data_totals=(tuple(self.sides[0].records), tuple(self.sides[1].records)),
+            first_frame=first[0], first_ts_ns=first[1])
+
+
+class TlsTracker:
+    """Sink factory for the pipeline: a :class:`TlsSink` per TCP connection, the sessions they hand out.
+
+    ``keylog``: the secrets (:class:`~analyzer.apps.tls.keylog.KeyLog`; more can be added while running
+    with :meth:`add_keys`, as a pcapng's Decryption Secrets Blocks arrive). ``http``: the
+    :class:`~analyzer.apps.http.sink.HttpTracker` whose sinks get decrypted HTTP/1.x; ``http2``: an object
+    with ``tls_sink(conn, alpn)`` for ALPN ``h2``. ``app_sinks``: instead of those, a callable
+    ``(conn, alpn) -> sink or None`` for the plaintext (``analyzer follow --tls``). ``fields``: put tls
+    layers on packets. ``keep``: keep every session in ``sessions``; ``on_session`` sees each one.
+    """
+
+    def __init__(self, *, keylog: KeyLog | None = None, http: Any = None, http2: Any = None,
+                 app_sinks: Any = None, fields: bool = True, keep: bool = True, on_session: Any = None):
+        self.keylog = keylog if keylog is not None else KeyLog()
+        self.http = http
+        self.http2 = http2
+        self.app_sinks = app_sinks
+        self.fields = fields
+        self.keep = keep
+        self.on_session = on_session
+        self.sessions: list[F.TlsSession] = []
+        self.open: set[TlsSink] = set()
+
+    def __call__(self, conn: Any) -> TlsSink:
+        sink = TlsSink(self, conn)
+        self.open.add(sink)
+        return sink
+
+    def add_keys(self, keylog: KeyLog) -> None:
+        """More secrets (a Decryption Secrets Block read mid-capture): used by connections from now on."""
+        self.keylog.merge(keylog)
+
+    def app_sink(self, conn: Any, alpn: str | None) -> Any:
+        """The sink for one connection's decrypted application data."""
+        if self.app_sinks is not None:
+            return self.app_sinks(conn, alpn)
+        if alpn == "h2":
+            return self.http2.tls_sink(conn, alpn) if self.http2 is not None else None
+        if alpn not in (None, "http/1.1", "http/1.0"):
+            return None
+        return self.http(conn) if self.http is not None else None
+
+    def add(self, session: F.TlsSession) -> None:
+        if self.keep:
+            self.sessions.append(session)
+        if self.on_session is not None:
+            self.on_session(session)
+
+    def open_sessions(self) -> list[F.TlsSession]:
+        """A snapshot of the connections still open (a live view); each is handed out again when it ends."""
+        return [sink.session() for sink in self.open if sink.started and not sink.dead]
+
+    def sorted_sessions(self, include_open: bool = False) -> list[F.TlsSession]:
+        """The sessions in the order of their first TLS record."""
+        sessions = self.sessions + self.open_sessions() if include_open else self.sessions
+        return sorted(sessions, key=lambda s: (s.first_ts_ns, s.first_frame, s.stream))
