@@ -58,14 +58,25 @@ class ReassembledPacket(Packet):
 
 
 class FanOutSink:
-    """Several sinks for one connection, each given every event."""
+    """Several sinks for one connection, each given every event. A sink that gives up (its ``dead``
+    attribute turns true: the HTTP sink on a stream that is not HTTP, the TLS sink on one that is not TLS) is
+    dropped; when none is left the connection's bytes are no longer reassembled (``conn.sink = None``)."""
 
-    def __init__(self, sinks: list[Any]):
+    def __init__(self, sinks: list[Any], conn: Any = None):
         self.sinks = sinks
+        self.conn = conn
 
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
+        dead = False
         for s in self.sinks:
             s.data(direction, data, frame, ts_ns)
+            if getattr(s, "dead", False):
+                dead = True
+        if dead:
+            self.sinks = [s for s in self.sinks if not getattr(s, "dead", False)]
+            conn = self.conn
+            if not self.sinks and conn is not None and conn.sink is self:
+                conn.sink = None
 
     def gap(self, direction: int, nbytes: int) -> None:
         for s in self.sinks:
@@ -141,7 +152,7 @@ class Pipeline:
                 sinks.append(sink)
         if not sinks:
             return None
-        return sinks[0] if len(sinks) == 1 else FanOutSink(sinks)
+        return sinks[0] if len(sinks) == 1 else FanOutSink(sinks, conn)
 
     # -- running -------------------------------------------------------------------------------------
     def run(self, frames: Iterable[Frame]) -> Iterator[Packet]:

@@ -271,13 +271,14 @@ def boolean_fields(names: Iterable[str]) -> frozenset[str]:
 
 
 # -- the analyzer's side -----------------------------------------------------------------------------------
-def analyzer_frames(frames: Iterable, names: Iterable[str] | None = None) -> Iterator[tuple[int, dict[str, list[str]]]]:
+def analyzer_frames(frames: Iterable, names: Iterable[str] | None = None,
+                    keylog: Any = None) -> Iterator[tuple[int, dict[str, list[str]]]]:
     """``(frame number, field texts)`` for each frame, through the pipeline and the transaction stage
-    (:func:`analyzer.filter.apply.analyzed`)."""
+    (:func:`analyzer.filter.apply.analyzed`); ``keylog``: TLS secrets (a KeyLog)."""
     from analyzer.filter.apply import analyzed
 
     wanted = None if names is None else tuple(names)
-    for pkt in analyzed(frames):
+    for pkt in analyzed(frames, keylog):
         yield pkt.frame.number, field_texts(pkt.fields, wanted)
 
 
@@ -377,22 +378,31 @@ def _tshark_message(stderr: str) -> str:
 
 
 def run(path: str, names: list[str] | None = None, limit: int = 20, tshark: str | None = None,
-        on_warning=None) -> tuple[Summary, list[str]]:
+        on_warning=None, keylog_path: str | None = None, keylog: Any = None) -> tuple[Summary, list[str]]:
     """Decode ``path`` with both and compare: (summary, the asked-for names this tshark does not know).
-    ``on_warning`` receives our reader's CaptureWarnings (a damaged tail, say).
+    ``on_warning`` receives our reader's CaptureWarnings (a damaged tail, say). ``keylog_path``: a TLS key log
+    both sides decrypt with (tshark: ``-o tls.keylog_file:PATH``), already read into ``keylog`` (a KeyLog) by
+    the caller; keys in the capture's Decryption Secrets Blocks are used by both sides anyway.
 
     Raises CaptureError (from our reader, before tshark runs), TsharkMissing, TsharkFailed.
     """
+    from analyzer.apps.tls.keylog import KeyLog, parse_keylog, secrets_receiver
     from analyzer.capture import open_capture
 
     names = list(dict.fromkeys(names)) if names is not None else vocabulary()
     binary = tshark or find_tshark()
-    with open_capture(path, on_warning=on_warning) as reader:
-        ours = analyzer_frames(reader, names)
+    if keylog is None:
+        keylog = KeyLog()
+        if keylog_path is not None:
+            with open(keylog_path, "rb") as f:
+                keylog.merge(parse_keylog(f.read()))
+    tls_prefs = [f"tls.keylog_file:{keylog_path}"] if keylog_path is not None else []
+    with open_capture(path, on_warning=on_warning, on_secrets=secrets_receiver(keylog)) as reader:
+        ours = analyzer_frames(reader, names, keylog)
         first = next(ours, None)
         checked = [n for n in names if n in VERIFIED_CHECKSUMS]
         main_names = [n for n in names if n not in VERIFIED_CHECKSUMS]
-        kept, theirs = open_tshark(binary, path, main_names)
+        kept, theirs = open_tshark(binary, path, main_names, tls_prefs)
         if checked:
             prefs = [f"{VERIFIED_CHECKSUMS[n]}.check_checksum:TRUE" for n in checked]
             kept_checked, statuses = open_tshark(binary, path, checked, prefs)

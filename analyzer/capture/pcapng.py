@@ -36,6 +36,9 @@ BLOCK_IDB = 0x00000001
 BLOCK_OPB = 0x00000002  # obsolete Packet Block
 BLOCK_SPB = 0x00000003
 BLOCK_EPB = 0x00000006
+BLOCK_DSB = 0x0000000A  # Decryption Secrets Block (what editcap --inject-secrets writes)
+SECRETS_TLS_KEY_LOG = 0x544C534B  # "TLSK": the NSS key log format
+MAX_SECRETS = 16 * 1024 * 1024  # secrets bytes kept from one file
 BLOCK_SHB = 0x0A0D0D0A
 
 OPT_ENDOFOPT = 0
@@ -59,6 +62,7 @@ _I64 = {"<": struct.Struct("<q"), ">": struct.Struct(">q")}
 
 ReadFn = Callable[[int], bytes]
 WarnFn = Callable[[int, str], None]
+SecretsFn = Callable[[int, bytes], None]
 
 
 class Interface:
@@ -99,9 +103,11 @@ class PcapngParser:
     (``b""`` at the end). Raises ValueError (message without the path) if the first SHB is unusable.
     """
 
-    def __init__(self, read: ReadFn, buf: bytes, warn: WarnFn):
+    def __init__(self, read: ReadFn, buf: bytes, warn: WarnFn, secrets: SecretsFn | None = None):
         self._read = read
         self._warn = warn
+        self._secrets = secrets     # called with (secrets type, data) for each Decryption Secrets Block
+        self._secrets_kept = 0
         self._buf = buf
         self._pos = 0
         self._base = 0  # capture offset of _buf[0]
@@ -257,8 +263,27 @@ class PcapngParser:
             return True, self._packet(btype, buf, pos, length, number, last_ts, at)
         if btype == BLOCK_IDB:
             self._interface(buf, pos, length, at)
-        # Everything else (NRB, ISB, DSB, custom and unknown blocks) carries no packets.
+        elif btype == BLOCK_DSB:
+            self._decryption_secrets(buf, pos, length, at)
+        # Everything else (NRB, ISB, custom and unknown blocks) carries no packets.
         return True, None
+
+    def _decryption_secrets(self, buf: bytes, pos: int, length: int, at: int) -> None:
+        """A Decryption Secrets Block: secrets type, length, the secrets (e.g. a TLS key log), options."""
+        if length < 20:
+            self._warn(at, f"decryption secrets block of {length} bytes is too short; ignored")
+            return
+        kind, size = _U32[self.byteorder].unpack_from(buf, pos + 8)[0], _U32[self.byteorder].unpack_from(
+            buf, pos + 12)[0]
+        if size > length - 20:
+            self._warn(at, f"decryption secrets block: {size} bytes of secrets do not fit in the block; ignored")
+            return
+        if self._secrets_kept + size > MAX_SECRETS:
+            self._warn(at, f"decryption secrets beyond {MAX_SECRETS} bytes are ignored")
+            return
+        self._secrets_kept += size
+        if self._secrets is not None:
+            self._secrets(kind, bytes(buf[pos + 16:pos + 16 + size]))
 
     def _interface(self, buf: bytes, pos: int, length: int, at: int) -> None:
         """Append the IDB at ``pos`` to the section's interfaces (bad options are ignored with a warning)."""

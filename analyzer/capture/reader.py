@@ -156,12 +156,18 @@ class CaptureReader:
     (list of CaptureWarning, filled during iteration), ``bytes_read`` (bytes of the file on disk consumed
     so far, compressed bytes for gzip; compare with ``size``), ``size`` (file size in bytes, 0 if unknown),
     and for pcap the header's ``linktype``, ``snaplen`` and ``nanosecond``.
+    ``secrets`` lists the ``(type, bytes)`` of the pcapng Decryption Secrets Blocks read so far (type
+    ``pcapng.SECRETS_TLS_KEY_LOG`` holds a TLS key log); ``on_secrets(type, bytes)`` is called as each is read,
+    before the frames that follow it.
     Use as a context manager; the file is closed at the end of the data or on :meth:`close`.
     """
 
-    def __init__(self, path: str | os.PathLike, on_warning: Callable[[CaptureWarning], None] | None = None):
+    def __init__(self, path: str | os.PathLike, on_warning: Callable[[CaptureWarning], None] | None = None,
+                 on_secrets: Callable[[int, bytes], None] | None = None):
         self.path = os.fspath(path)
         self.on_warning = on_warning
+        self.on_secrets = on_secrets
+        self.secrets: list[tuple[int, bytes]] = []
         self.warnings: list[CaptureWarning] = []
         self.bytes_read = 0
         self.compressed = False
@@ -180,6 +186,11 @@ class CaptureReader:
             raise
 
     # -- opening --------------------------------------------------------------------------------------
+
+    def _secret(self, kind: int, data: bytes) -> None:
+        self.secrets.append((kind, data))
+        if self.on_secrets is not None:
+            self.on_secrets(kind, data)
 
     def _fail(self, what: str) -> CaptureError:
         return CaptureError(f"{self.path}: {what}")
@@ -235,7 +246,7 @@ class CaptureReader:
                 return parser.frames()
             if head == pcapng.SHB_TYPE_BYTES:
                 self.format = "pcapng"
-                return pcapng.PcapngParser(read, head, self._warn).frames()
+                return pcapng.PcapngParser(read, head, self._warn, self._secret).frames()
         except ValueError as exc:
             raise self._fail(f"{zipped}{exc}") from None
         except OSError as exc:
@@ -285,9 +296,11 @@ class CaptureReader:
 
 
 def open_capture(path: str | os.PathLike,
-                 on_warning: Callable[[CaptureWarning], None] | None = None) -> CaptureReader:
-    """Open a pcap, pcapng or gzip-compressed capture (format by magic number); CaptureError if not one."""
-    return CaptureReader(path, on_warning)
+                 on_warning: Callable[[CaptureWarning], None] | None = None,
+                 on_secrets: Callable[[int, bytes], None] | None = None) -> CaptureReader:
+    """Open a pcap, pcapng or gzip-compressed capture (format by magic number); CaptureError if not one.
+    ``on_secrets``: see :class:`CaptureReader`."""
+    return CaptureReader(path, on_warning, on_secrets)
 
 
 def _file_size(file) -> int:

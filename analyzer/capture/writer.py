@@ -13,7 +13,14 @@ from typing import Self
 
 from analyzer.capture.frame import Frame
 from analyzer.capture.pcap import MAGIC_NS, MAGIC_US
-from analyzer.capture.pcapng import BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC, OPT_IF_TSRESOL
+from analyzer.capture.pcapng import (
+    BLOCK_DSB,
+    BLOCK_EPB,
+    BLOCK_IDB,
+    BLOCK_SHB,
+    BYTE_ORDER_MAGIC,
+    OPT_IF_TSRESOL,
+)
 from analyzer.capture.reader import CaptureError
 
 PCAPNG_EXTENSIONS = (".pcapng", ".ntar")
@@ -67,6 +74,11 @@ class CaptureWriter:
     def write(self, frame: Frame) -> None:
         """Append one frame; raise CaptureError if this format cannot hold it."""
         raise NotImplementedError
+
+    def write_secrets(self, kind: int, data: bytes) -> bool:
+        """Keep decryption secrets (a TLS key log, ...) for the frames written after them; False when the
+        format cannot hold them (classic pcap)."""
+        return False
 
     def _put(self, frame: Frame, data: bytes) -> None:
         """Write the bytes of one record (with any headers it needs) in one call."""
@@ -161,6 +173,14 @@ class PcapngWriter(CaptureWriter):
         self.interfaces: dict[tuple[int, int], int] = {}
         shb = _SHB_BODY.pack(BYTE_ORDER_MAGIC, 1, 0, -1) + _option(4, APPLICATION) + _option(0, b"")
         self._file.write(_block(BLOCK_SHB, shb))
+
+    def write_secrets(self, kind: int, data: bytes) -> bool:
+        """A Decryption Secrets Block (type, length, the secrets), before the frames that follow."""
+        try:
+            self._file.write(_block(BLOCK_DSB, _U32.pack(kind) + _U32.pack(len(data)) + data))
+        except ValueError:
+            raise CaptureError(f"{self.path}: cannot write decryption secrets: the writer is closed") from None
+        return True
 
     def _interface(self, frame: Frame) -> int:
         """Write the IDB for the frame's (iface, linktype) and return its new interface id."""

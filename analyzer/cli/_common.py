@@ -1,4 +1,4 @@
-"""Shared by the TCP commands: open a capture, report its problems the CLI way."""
+"""Shared by the TCP commands: open a capture, report its problems the CLI way; the TLS key log option."""
 
 from __future__ import annotations
 
@@ -10,10 +10,43 @@ from contextlib import contextmanager
 
 import click
 
+from analyzer.apps.tls.keylog import KeyLog, parse_keylog, secrets_receiver
 from analyzer.capture import CaptureError, open_capture
 from analyzer.report.safe import visible
 
 EXIT_USAGE = 2
+MAX_KEYLOG_BYTES = 64 * 1024 * 1024
+
+KEYLOG_HELP = ("TLS key log to decrypt HTTPS: the file a browser, curl or wget writes when the environment "
+               "variable SSLKEYLOGFILE names it (NSS key log format). Keys stored in the capture (a pcapng "
+               "Decryption Secrets Block, from editcap --inject-secrets) are used without this option.")
+
+
+def keylog_option(command):
+    """The ``--keylog FILE`` option (parameter ``keylog_path``)."""
+    return click.option("--keylog", "keylog_path", metavar="FILE", default=None, help=KEYLOG_HELP)(command)
+
+
+def load_keylog(path: str | None) -> KeyLog:
+    """The key log named by --keylog (empty when none); an unreadable file is an error, lines that are not
+    keys a warning. Keys from the capture's Decryption Secrets Blocks are added to it while reading."""
+    keylog = KeyLog()
+    if path is None:
+        return keylog
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_KEYLOG_BYTES + 1)
+    except OSError as exc:
+        fail(f"{path}: cannot read the key log: {exc.strerror or exc}")
+    if len(data) > MAX_KEYLOG_BYTES:
+        fail(f"{path}: a key log larger than {MAX_KEYLOG_BYTES} bytes is not a key log")
+    parsed = parse_keylog(data)
+    if parsed.problem_count:
+        _warn(f"{path}: {parsed.problem_count} line(s) are not TLS keys and were skipped "
+              f"(first: {parsed.problems[0]})")
+    if not len(parsed):
+        _warn(f"{path}: no TLS keys found in this file (expected lines such as CLIENT_RANDOM <random> <secret>)")
+    return keylog.merge(parsed)
 
 
 def _warn(warning) -> None:
@@ -27,10 +60,12 @@ def fail(message: str) -> None:
 
 
 @contextmanager
-def capture(path: str) -> Iterator:
-    """The capture's frames; a CaptureError becomes one line on stderr and exit code 2."""
+def capture(path: str, keylog: KeyLog | None = None) -> Iterator:
+    """The capture's frames; a CaptureError becomes one line on stderr and exit code 2. TLS keys in the
+    capture's Decryption Secrets Blocks go into ``keylog``."""
     try:
-        reader = open_capture(path, on_warning=_warn)
+        reader = open_capture(path, on_warning=_warn,
+                              on_secrets=secrets_receiver(keylog) if keylog is not None else None)
     except CaptureError as err:
         fail(str(err))
     with reader:

@@ -21,7 +21,7 @@ import click
 
 from analyzer.apps.http.sink import HttpRecord
 from analyzer.apps.transactions import Transactions
-from analyzer.cli._common import fail
+from analyzer.cli._common import fail, keylog_option, load_keylog
 from analyzer.cli.http import echo_lines, run
 from analyzer.cli.main import main
 from analyzer.report.export_objects import NamePlanner, inside
@@ -34,7 +34,8 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0
 @main.command("export-objects")
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.argument("directory", type=click.Path(file_okay=False))
-def export_objects(file: str, directory: str) -> None:
+@keylog_option
+def export_objects(file: str, directory: str, keylog_path: str | None = None) -> None:
     """Write every HTTP response body of FILE (decoded) into DIRECTORY, one file per object."""
     try:
         os.makedirs(directory, exist_ok=True)
@@ -59,7 +60,8 @@ def export_objects(file: str, directory: str) -> None:
         lines.append(f"{frame:>7}  {visible(host or '-')[:30]:<30} {visible(ctype or '-')[:30]:<30} "
                      f"{len(data):>10}  {visible(name)}{note}")
 
-    tx = Transactions(dns=False, fields=False, keep=False, on_record=write, body_limit=BODY_LIMIT)
+    tx = Transactions(dns=False, fields=False, keep=False, on_record=write, body_limit=BODY_LIMIT,
+                      keylog=load_keylog(keylog_path))
     run(file, tx)
     echo_lines(lines)
 

@@ -1,6 +1,8 @@
 """``analyzer follow FILE STREAM``: the reassembled bytes of one TCP connection, like
 ``tshark -z follow,tcp,ascii,STREAM``; ``--hex`` as a hex dump; ``--raw orig|resp`` writes one direction's
-bytes to stdout unchanged (for piping into a file, not a terminal)."""
+bytes to stdout unchanged (for piping into a file, not a terminal). ``--tls`` follows the decrypted
+application data of a TLS connection instead (``tshark -z follow,tls,ascii,STREAM``), with the keys of
+``--keylog FILE`` or of the capture's Decryption Secrets Blocks."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import sys
 
 import click
 
-from analyzer.cli._common import capture, fail
+from analyzer.apps.tls import TlsTracker
+from analyzer.cli._common import capture, fail, keylog_option, load_keylog
 from analyzer.cli.main import main
 from analyzer.pipeline import Pipeline
 from analyzer.report.follow import FollowSink, ascii_text, hex_text
@@ -20,8 +23,13 @@ from analyzer.report.follow import FollowSink, ascii_text, hex_text
 @click.option("--hex", "as_hex", is_flag=True, help="Show the bytes as a hex dump.")
 @click.option("--raw", "raw", type=click.Choice(["orig", "resp", "0", "1"]), default=None,
               help="Write one direction's bytes (orig = client, resp = server) to stdout as they are.")
-def follow(file: str, stream: int, as_hex: bool, raw: str | None) -> None:
-    """Show the reassembled conversation of TCP stream STREAM (the tcp.stream number)."""
+@click.option("--tls", "tls", is_flag=True,
+              help="Follow the decrypted TLS application data (needs the keys: --keylog FILE).")
+@keylog_option
+def follow(file: str, stream: int, as_hex: bool, raw: str | None, tls: bool = False,
+           keylog_path: str | None = None) -> None:
+    """Show the reassembled conversation of TCP stream STREAM (the tcp.stream number); with --tls the
+    decrypted HTTPS conversation."""
     sinks: dict[int, FollowSink] = {}
 
     def factory(conn):
@@ -30,18 +38,33 @@ def follow(file: str, stream: int, as_hex: bool, raw: str | None) -> None:
         sink = sinks[stream] = FollowSink()
         return sink
 
-    pipe = Pipeline(sinks=factory, dns_over_tcp=False)
-    with capture(file) as reader:
+    keylog = load_keylog(keylog_path)
+    tracker = None
+    if tls:
+        tracker = TlsTracker(keylog=keylog, fields=False, app_sinks=lambda conn, alpn: factory(conn))
+
+        def tls_factory(conn):
+            if conn.stream != stream:
+                return None
+            sinks.setdefault(stream, FollowSink())
+            return tracker(conn)
+    pipe = Pipeline(sinks=tls_factory if tls else factory, dns_over_tcp=False)
+    with capture(file, keylog) as reader:
         for _pkt in pipe.run(reader):
             pass
     summary = next((r for r in pipe.tcp_connections if r["stream"] == stream), None)
     if summary is None or stream not in sinks:
         fail(f"{file}: no TCP stream {stream} (the capture has {pipe.tcp.next_stream})")
     sink = sinks[stream]
+    if tls and not any(isinstance(chunk, bytes) for _d, chunk in sink.chunks):
+        session = next(iter(tracker.sessions), None)
+        why = session.key_note if session is not None else "it carries no TLS"
+        fail(f"{file}: TCP stream {stream} has no decrypted TLS data: {why or 'no application data'}")
     if raw is not None:
         direction = 0 if raw in ("orig", "0") else 1
         out = sys.stdout.buffer
         out.write(sink.stream(direction))
         out.flush()
         return
-    click.echo(hex_text(sink, stream, summary) if as_hex else ascii_text(sink, stream, summary))
+    mode = "tls" if tls else "tcp"
+    click.echo(hex_text(sink, stream, summary, mode) if as_hex else ascii_text(sink, stream, summary, mode))

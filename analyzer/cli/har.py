@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli._common import EXIT_USAGE, keylog_option
 from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import load_timeline, selection_options
@@ -20,9 +20,11 @@ from analyzer.report.har import har
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="The HAR file to write ('-' for stdout).")
 @selection_options
-def har_command(file: str, output: str, host: str | None, url: str | None, client: str | None) -> None:
-    """Write the HTTP requests of FILE, grouped into pages, as a HAR 1.2 file."""
-    tl = load_timeline(file, "en", host, url, client)
+@keylog_option
+def har_command(file: str, output: str, host: str | None, url: str | None, client: str | None,
+                keylog_path: str | None = None) -> None:
+    """Write the HTTP requests of FILE, grouped into pages, as a HAR 1.2 file (HTTPS too, with --keylog)."""
+    tl = load_timeline(file, "en", host, url, client, keylog_path=keylog_path)
     text = json.dumps(har(tl, source=file), indent=2, ensure_ascii=True)
     if output == "-":
         click.echo(text)

@@ -32,6 +32,7 @@ from typing import TextIO
 
 import click
 
+from analyzer.cli._common import keylog_option, load_keylog
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import visible
@@ -39,16 +40,18 @@ from analyzer.report.safe import visible
 EXIT_USAGE = 2
 
 
-def analyze(frames: Iterable) -> Iterator:
+def analyze(frames: Iterable, keylog=None) -> Iterator:
     """Frames -> packets: the TCP pipeline (``analyzer.pipeline.analyze``: streams, relative sequence
-    numbers, ``tcp.analysis.*``) when it is there, else plain per-frame decoding.
+    numbers, ``tcp.analysis.*``, HTTP/DNS/TLS with ``keylog``'s TLS secrets) when it is there, else plain
+    per-frame decoding.
 
     This is the one switch between the two; ``analyzer.packets()`` (the Python API) decodes plainly.
     """
     if importlib.util.find_spec("analyzer.pipeline") is not None:
+        from analyzer.apps.transactions import Transactions
         from analyzer.pipeline import analyze as pipeline_analyze
 
-        return pipeline_analyze(frames)
+        return pipeline_analyze(frames, transactions=Transactions(keep=False, keylog=keylog))
     from analyzer.decode import decode
 
     return map(decode, frames)
@@ -169,11 +172,15 @@ def _quiet_broken_pipe() -> None:
 @click.option("-E", "field_options", multiple=True, metavar="KEY=VALUE",
               help="With -T fields: header=y, separator=/t|/s|C, aggregator=,|/s|C, occurrence=f|l|a, "
                    "quote=d|s|n (as tshark).")
+@keylog_option
 @display_filter_option
 def read_command(file: str | None, read_file: str | None, count: int | None, tree: bool, hexdump: bool,
                  as_json: bool, out: str | None, output_format: str = "text", field_names: tuple = (),
-                 field_options: tuple = (), display_filter=None) -> None:
+                 field_options: tuple = (), keylog_path: str | None = None, display_filter=None) -> None:
     """Read a pcap/pcapng capture (gzip too) and print it frame by frame, like `tshark -r FILE`.
+
+    HTTPS is decrypted with the TLS keys the client wrote: run the browser or curl with SSLKEYLOGFILE=keys.txt
+    while capturing, then give --keylog keys.txt (a pcapng that carries its keys needs nothing).
 
     \b
     Examples:
@@ -183,6 +190,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
       analyzer read capture.pcap.gz -w copy.pcapng
       analyzer read -Y 'dns or tcp.flags.syn == 1' capture.pcapng
       analyzer read -T fields -e frame.number -e ip.src -e tcp.dstport capture.pcapng
+      analyzer read --keylog keys.txt -Y http https.pcapng
     """
     if file and read_file:
         raise click.UsageError("give the capture once: either FILE or -r FILE")
@@ -205,9 +213,10 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
             raise click.UsageError(str(exc)) from None
     elif field_names or field_options:
         raise click.UsageError("-e and -E need -T fields")
+    keylog = load_keylog(keylog_path)
     try:
         if out is None:
-            _read(path, count, tree, hexdump, as_json, out, display_filter, fields)
+            _read(path, count, tree, hexdump, as_json, out, display_filter, fields, keylog)
         else:
             # -w goes to a temporary file renamed into place at the end: a run that is interrupted or fails
             # leaves no half-written capture under OUT
@@ -215,7 +224,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
 
             try:
                 with atomic_output(out) as tmp:
-                    _read(path, count, tree, hexdump, as_json, str(tmp), display_filter, fields)
+                    _read(path, count, tree, hexdump, as_json, str(tmp), display_filter, fields, keylog)
             except OSError as exc:
                 if isinstance(exc, BrokenPipeError):
                     raise
@@ -226,7 +235,8 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
 
 
 def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
-          keep=None, fields=None) -> None:
+          keep=None, fields=None, keylog=None) -> None:
+    from analyzer.apps.tls.keylog import KeyLog, secrets_receiver
     from analyzer.capture import CaptureError, open_capture, open_writer
 
     stdout, stderr = sys.stdout, sys.stderr
@@ -246,8 +256,20 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
 
     progress = None
     writer = None
+    keylog = keylog if keylog is not None else KeyLog()
+    into_keylog = secrets_receiver(keylog)
+    held_secrets: list[tuple[int, bytes]] = []
+
+    def secrets(kind: int, data: bytes) -> None:
+        """A Decryption Secrets Block: its TLS keys decrypt what follows, and -w keeps it (pcapng)."""
+        into_keylog(kind, data)
+        if writer is not None:
+            writer.write_secrets(kind, data)
+        else:
+            held_secrets.append((kind, data))
+
     try:
-        with open_capture(path, on_warning=warn) as reader:
+        with open_capture(path, on_warning=warn, on_secrets=secrets) as reader:
             if _isatty(stderr) and not as_json and fields is None and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
             if fields is not None and keep is None and count is None:
@@ -268,15 +290,15 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
                 # as in tshark 4.0.
                 from analyzer.filter.apply import matching_packets
 
-                writer = open_writer(out) if out is not None else None
+                writer = _open_writer(open_writer, out, held_secrets)
                 first: list[int] = []
-                packets: Iterable = matching_packets(_note_first_time(frames, first), keep, writer)
+                packets: Iterable = matching_packets(_note_first_time(frames, first), keep, writer, keylog)
                 t0_of = first.__getitem__
             else:
                 if out is not None:
-                    writer = open_writer(out)
+                    writer = _open_writer(open_writer, out, held_secrets)
                     frames = _tee(frames, writer)
-                packets = analyze(frames) if printing else frames
+                packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
             if not printing:
                 _drain(packets, progress)
@@ -307,6 +329,17 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
             progress.clear()
         if writer is not None:
             writer.close()
+
+
+def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]]):
+    """The -w writer, with the decryption secrets read before it was opened (pcapng keeps them)."""
+    if out is None:
+        return None
+    writer = open_writer(out)
+    for kind, data in held:
+        writer.write_secrets(kind, data)
+    held.clear()
+    return writer
 
 
 def _note_first_time(frames: Iterable, first: list[int]) -> Iterator:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from analyzer.cli._common import EXIT_USAGE
+from analyzer.cli._common import EXIT_USAGE, keylog_option
 from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import load_timeline, selection_options
@@ -22,9 +22,11 @@ from analyzer.timeline.texts import LANGS
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the explanations.")
 @selection_options
-def report(file: str, output: str, lang: str, host: str | None, url: str | None, client: str | None) -> None:
+@keylog_option
+def report(file: str, output: str, lang: str, host: str | None, url: str | None, client: str | None,
+           keylog_path: str | None = None) -> None:
     """Write an HTML report of the page fetches in FILE: timeline, waterfall, ladder diagram."""
-    tl = load_timeline(file, lang, host, url, client)
+    tl = load_timeline(file, lang, host, url, client, keylog_path=keylog_path)
     page = html_report(tl, source=file)
     if output == "-":
         click.echo(page)

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from analyzer.cli._common import keylog_option, load_keylog
 from analyzer.cli.main import main
 
 EXIT_DIFFERENT = 1
@@ -26,7 +27,8 @@ TSHARK_MISSING = ("analyzer verify needs tshark, Wireshark's command-line tool, 
                    "analyzer can produce.")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
               help="How many differences to list.")
-def verify_command(file: str, field_lists: tuple[str, ...], limit: int) -> None:
+@keylog_option
+def verify_command(file: str, field_lists: tuple[str, ...], limit: int, keylog_path: str | None = None) -> None:
     """Check the analyzer against Wireshark: decode FILE with both (tshark -T fields), compare every field of
     every frame, print a summary; exit 1 if anything differs.
 
@@ -34,6 +36,7 @@ def verify_command(file: str, field_lists: tuple[str, ...], limit: int) -> None:
     Examples:
       analyzer verify captures/http_page_fetch_loopback.pcapng
       analyzer verify capture.pcap --fields ip.src,ip.dst,tcp.seq,tcp.analysis.retransmission
+      analyzer verify https.pcap --keylog keys.txt   (both decrypt: tshark -o tls.keylog_file:keys.txt)
     """
     from analyzer import verify
     from analyzer.capture import CaptureError
@@ -50,7 +53,8 @@ def verify_command(file: str, field_lists: tuple[str, ...], limit: int) -> None:
         click.echo(f"analyzer: warning: {visible(str(warning))}", err=True)
 
     try:
-        summary, rejected = verify.run(file, names, limit=limit, tshark=tshark, on_warning=warn)
+        summary, rejected = verify.run(file, names, limit=limit, tshark=tshark, on_warning=warn,
+                                       keylog_path=keylog_path, keylog=load_keylog(keylog_path))
     except CaptureError as exc:
         _fail(visible(str(exc)))
     except verify.TsharkFailed as exc:

@@ -33,7 +33,7 @@ DEFAULT_CORPUS = [ROOT / "captures", ROOT.parent / "shared" / "corpus"]
 # Layer names the decoders and stages put on packets (Wireshark's protocol filter names).
 DECODED = ("frame", "eth", "vlan", "ieee8021ad", "ieee8021ah", "sll", "null", "raw", "arp", "ip", "ipv6",
            "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing", "ipv6.fraghdr", "icmp", "icmpv6", "udp", "tcp",
-           "dns", "mdns", "llmnr", "http")
+           "dns", "mdns", "llmnr", "http", "tls", "x509af", "x509ce", "x509sat", "x509if", "pkcs1")
 
 # tshark's FT_* types -> the filter's value kinds (analyzer.filter._values).
 KINDS = {
@@ -74,7 +74,7 @@ def tshark_protocols() -> list[str]:
 def source_names(known: dict[str, tuple[str, str]]) -> set[str]:
     """Field names quoted in the decoder and analysis sources that tshark defines."""
     names: set[str] = set()
-    pattern = re.compile(r"[\"']([a-z0-9_]+(?:\.[a-z0-9_]+)+)[\"']")
+    pattern = re.compile(r"[\"']([a-z0-9_]+(?:\.[A-Za-z0-9_]+)+)[\"']")   # x509af.serialNumber too
     for rel in SOURCES:
         path = ROOT / rel
         for file in ([path] if path.is_file() else sorted(path.rglob("*.py"))):

@@ -5,12 +5,18 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'raw', 'sll', 'tcp', 'udp', 'vlan'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
 dns.rrsig.signature_expiration dns.rrsig.signature_inception dns.tkey.signature_expiration
 dns.tkey.signature_inception dns.tsig.time_signed frame.time icmp.data_time icmpv6.opt.timestamp
+tls.handshake.random_time tls.sct.sct_timestamp x509af.attCertValidity x509af.generalizedTime
+x509af.notAfterTime x509af.notBeforeTime x509ce.ExpiredCertsOnCRL x509ce.baseThisUpdate
+x509ce.id_ce_baseUpdateTime x509ce.id_ce_invalidityDate x509ce.invalidityDate x509ce.lastChangedCRL
+x509ce.lastDelta x509ce.lastUpdate x509ce.nextDelta x509ce.notAfter x509ce.notBefore
+x509ce.privateKeyValid x509ce.revocationTime x509sat.GeneralizedTime x509sat.at x509sat.endTime
+x509sat.startTime
 """,
     'bool': """
 arp.dst.htype arp.dst.stype arp.isannouncement arp.isgratuitous arp.isprobe arp.src.htype arp.src.stype
@@ -73,7 +79,32 @@ tcp.options.rvbd.trpy.flags.mode tcp.options.rvbd.trpy.flags.oob tcp.options.scp
 tcp.options.scpsflags.compress tcp.options.scpsflags.nlts tcp.options.scpsflags.snack1
 tcp.options.scpsflags.snack2 tcp.options.timestamp.tsval.syncookie.ecn
 tcp.options.timestamp.tsval.syncookie.sack tcp.options.user_to_granularity tcp.segment.multipletails
-tcp.segment.overlap tcp.segment.overlap.conflict tcp.segment.toolongfragment vlan.cfi vlan.dei
+tcp.segment.overlap tcp.segment.overlap.conflict tcp.segment.toolongfragment tls.handshake.session_id_hit
+tls.record.is_escape tls.segment.multipletails tls.segment.overlap tls.segment.overlap.conflict
+tls.segment.toolongfragment vlan.cfi vlan.dei x509af.critical x509ce.EntrustInfoFlags.enterpriseCategory
+x509ce.EntrustInfoFlags.keyUpdateAllowed x509ce.EntrustInfoFlags.newExtensions
+x509ce.EntrustInfoFlags.pKIXCertificate x509ce.EntrustInfoFlags.sETCategory
+x509ce.EntrustInfoFlags.webCategory x509ce.KeyUsage.cRLSign x509ce.KeyUsage.contentCommitment
+x509ce.KeyUsage.dataEncipherment x509ce.KeyUsage.decipherOnly x509ce.KeyUsage.digitalSignature
+x509ce.KeyUsage.encipherOnly x509ce.KeyUsage.keyAgreement x509ce.KeyUsage.keyCertSign
+x509ce.KeyUsage.keyEncipherment x509ce.OnlyCertificateTypes.attribute
+x509ce.OnlyCertificateTypes.authority x509ce.OnlyCertificateTypes.user x509ce.ReasonFlags.aACompromise
+x509ce.ReasonFlags.affiliationChanged x509ce.ReasonFlags.cACompromise x509ce.ReasonFlags.certificateHold
+x509ce.ReasonFlags.cessationOfOperation x509ce.ReasonFlags.keyCompromise
+x509ce.ReasonFlags.privilegeWithdrawn x509ce.ReasonFlags.superseded x509ce.ReasonFlags.unused x509ce.cA
+x509ce.containsAACerts x509ce.containsSOAPublicKeyCerts x509ce.containsUserAttributeCerts
+x509ce.indirectCRL x509ce.onlyContainsCACerts x509ce.onlyContainsUserPublicKeyCerts
+x509if.AllowedSubset.baseObject x509if.AllowedSubset.oneLevel x509if.AllowedSubset.wholeSubtree
+x509if.HierarchyBelow x509if.fallback x509if.includeSubtypes x509if.primaryDistinguished x509sat.Boolean
+x509sat.T.bitDay.friday x509sat.T.bitDay.monday x509sat.T.bitDay.saturday x509sat.T.bitDay.sunday
+x509sat.T.bitDay.thursday x509sat.T.bitDay.tuesday x509sat.T.bitDay.wednesday x509sat.T.bitMonth.april
+x509sat.T.bitMonth.august x509sat.T.bitMonth.december x509sat.T.bitMonth.february
+x509sat.T.bitMonth.january x509sat.T.bitMonth.july x509sat.T.bitMonth.june x509sat.T.bitMonth.march
+x509sat.T.bitMonth.may x509sat.T.bitMonth.november x509sat.T.bitMonth.october x509sat.T.bitMonth.september
+x509sat.T.bitNamedDays.friday x509sat.T.bitNamedDays.monday x509sat.T.bitNamedDays.saturday
+x509sat.T.bitNamedDays.sunday x509sat.T.bitNamedDays.thursday x509sat.T.bitNamedDays.tuesday
+x509sat.T.bitNamedDays.wednesday x509sat.T.bitWeek.week1 x509sat.T.bitWeek.week2 x509sat.T.bitWeek.week3
+x509sat.T.bitWeek.week4 x509sat.T.bitWeek.week5 x509sat.entirely x509sat.notThisTime
 """,
     'bytes': """
 arp.dst.atm_num_nsap arp.dst.atm_subaddr arp.dst.hw arp.dst.proto arp.src.atm_e.164_isdn
@@ -106,7 +137,34 @@ ipv6.opt_unknown_data ipv6.reassembled.data ipv6.routing.mipv6.reserved ipv6.rou
 ipv6.routing.src.reserved ipv6.routing.srh.tag ipv6.routing.unknown_data sll.src.other sll.trailer
 sll.unused tcp.options tcp.options.ao.mac tcp.options.experimental.data tcp.options.md5.digest
 tcp.options.mptcp.sendhmac tcp.options.scps.binding.data tcp.options.tfo.cookie
-tcp.options.unknown.payload tcp.payload tcp.reassembled.data tcp.segment_data udp.payload vlan.trailer
+tcp.options.unknown.payload tcp.payload tcp.reassembled.data tcp.segment_data tls.app_data
+tls.compress_certificate.compressed_certificate_message tls.connection_id tls.esni.encrypted_sni
+tls.esni.nonce tls.esni.record_digest tls.handshake.cert_url.sha1 tls.handshake.certificate
+tls.handshake.certificate_request_context tls.handshake.client_cert_vrfy.sig tls.handshake.client_point
+tls.handshake.cred.pubkey tls.handshake.cred.signature tls.handshake.epms tls.handshake.exponent
+tls.handshake.extension.data tls.handshake.extensions.cookie
+tls.handshake.extensions.psk.identity.identity tls.handshake.extensions_alps.settings
+tls.handshake.extensions_key_share_key_exchange tls.handshake.extensions_padding_data
+tls.handshake.extensions_reneg_info tls.handshake.g tls.handshake.hint tls.handshake.identity
+tls.handshake.modulus tls.handshake.npn_padding tls.handshake.p tls.handshake.random
+tls.handshake.random_bytes tls.handshake.rc tls.handshake.rs tls.handshake.server_point
+tls.handshake.session_id tls.handshake.session_ticket tls.handshake.session_ticket_nonce tls.handshake.sig
+tls.handshake.vc tls.handshake.vs tls.handshake.xc tls.handshake.xs tls.handshake.yc tls.handshake.ys
+tls.heartbeat_message.padding tls.heartbeat_message.payload tls.quic.parameter.google.connection_options
+tls.quic.parameter.google.quic_params tls.quic.parameter.google.quic_params_unknown_field
+tls.quic.parameter.initial_source_connection_id tls.quic.parameter.original_destination_connection_id
+tls.quic.parameter.preferred_address.connectionid tls.quic.parameter.preferred_address.statelessresettoken
+tls.quic.parameter.retry_source_connection_id tls.quic.parameter.stateless_reset_token
+tls.quic.parameter.value tls.reassembled.data tls.sct.sct_logid tls.sct.sct_signature tls.segment.data
+udp.payload vlan.trailer x509af.encrypted x509af.extnValue x509af.g x509af.issuerUID x509af.issuerUniqueID
+x509af.issuerUniqueIdentifier x509af.p x509af.q x509af.serial x509af.serialNumber x509af.subjectPublicKey
+x509af.subjectUniqueIdentifier x509af.userCertificate x509ce.CertificateSerialNumber x509ce.CiplusInfo
+x509ce.KeyUsage x509ce.SubjectKeyIdentifier x509ce.authorityCertSerialNumber x509ce.entrustVersInfoFlags
+x509ce.iPAddress x509ce.keyIdentifier x509ce.keyUsage x509ce.onlyContains x509ce.onlySomeReasons
+x509ce.reasonFlags x509ce.reasons x509ce.serialNumber x509ce.subjectKeyIdentifier x509if.allowedSubset
+x509if.any.String x509sat.BitString x509sat.OctetString x509sat.UniqueIdentifier x509sat.bitDay
+x509sat.bitMonth x509sat.bitNamedDays x509sat.bitWeek x509sat.nAddress x509sat.nAddresses_item
+x509sat.pSelector x509sat.parameters x509sat.sSelector x509sat.tSelector x509sat.uid
 """,
     'ether': """
 arp.dst.hw_mac arp.src.hw_mac dns.eui48 eth.addr eth.dst eth.src ieee8021ah.cdst ieee8021ah.csrc
@@ -320,9 +378,111 @@ tcp.options.wscale.shift tcp.pdu.last_frame tcp.pdu.size tcp.port tcp.proc.dstpi
 tcp.proc.srcpid tcp.proc.srcuid tcp.reassembled.length tcp.reassembled_in tcp.segment tcp.segment.count
 tcp.segment.error tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.syncookie.hash tcp.syncookie.mss
 tcp.syncookie.time tcp.urgent_pointer tcp.window_size tcp.window_size_scalefactor tcp.window_size_value
-udp.checksum udp.checksum.status udp.checksum_calculated udp.dstport udp.length udp.pdu.size udp.port
-udp.proc.dstpid udp.proc.dstuid udp.proc.srcpid udp.proc.srcuid udp.srcport udp.stream vlan.etype vlan.id
-vlan.len vlan.priority
+tls.alert_message.desc tls.alert_message.level tls.compress_certificate.algorithm
+tls.compress_certificate.algorithms_length tls.compress_certificate.compressed_certificate_message.length
+tls.compress_certificate.uncompressed_length tls.connection_id_length tls.early_data.max_early_data_size
+tls.esni.encrypted_sni_length tls.esni.record_digest_length tls.esni.suite
+tls.extension.oid_filters.oid_length tls.extension.oid_filters.values_length
+tls.extension.oid_filters_length tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
+tls.handshake.cert_type tls.handshake.cert_type.type tls.handshake.cert_type.types_len
+tls.handshake.cert_types_count tls.handshake.cert_url.url_hash_len tls.handshake.cert_url.url_len
+tls.handshake.cert_url_type tls.handshake.certificate_length
+tls.handshake.certificate_request_context_length tls.handshake.certificates_length
+tls.handshake.challenge_length tls.handshake.cipher_spec_len tls.handshake.cipher_suites_length
+tls.handshake.cipherspec tls.handshake.ciphersuite tls.handshake.clear_key_length
+tls.handshake.client_cert_vrfy.sig_len tls.handshake.client_point_len tls.handshake.comp_method
+tls.handshake.comp_methods_length tls.handshake.connection_id_length tls.handshake.cred.pubkey_len
+tls.handshake.cred.signature_len tls.handshake.cred.valid_time tls.handshake.dname_len
+tls.handshake.dnames_len tls.handshake.encrypted_key_length tls.handshake.epms_len
+tls.handshake.exponent_len tls.handshake.extension.heartbeat.mode tls.handshake.extension.len
+tls.handshake.extension.type tls.handshake.extensions.cookie_len tls.handshake.extensions.psk.binders_len
+tls.handshake.extensions.psk.identities.length tls.handshake.extensions.psk.identity.identity_length
+tls.handshake.extensions.psk.identity.obfuscated_ticket_age tls.handshake.extensions.psk.identity.selected
+tls.handshake.extensions.supported_version tls.handshake.extensions.supported_versions_len
+tls.handshake.extensions_alpn_len tls.handshake.extensions_alpn_str_len
+tls.handshake.extensions_alps_alpn_str_len tls.handshake.extensions_alps_len
+tls.handshake.extensions_ec_point_format tls.handshake.extensions_ec_point_formats_length
+tls.handshake.extensions_key_share_client_length tls.handshake.extensions_key_share_group
+tls.handshake.extensions_key_share_key_exchange_length tls.handshake.extensions_key_share_selected_group
+tls.handshake.extensions_length tls.handshake.extensions_npn_str_len
+tls.handshake.extensions_reneg_info_len tls.handshake.extensions_server_name_len
+tls.handshake.extensions_server_name_list_len tls.handshake.extensions_server_name_type
+tls.handshake.extensions_srp_len tls.handshake.extensions_status_request_exts_len
+tls.handshake.extensions_status_request_len tls.handshake.extensions_status_request_list_len
+tls.handshake.extensions_status_request_responder_ids_len tls.handshake.extensions_status_request_type
+tls.handshake.extensions_supported_group tls.handshake.extensions_supported_groups_length
+tls.handshake.fragment tls.handshake.fragment.count tls.handshake.g_len tls.handshake.hint_len
+tls.handshake.identity_len tls.handshake.key_arg_length tls.handshake.key_update.request_update
+tls.handshake.length tls.handshake.max_fragment_length tls.handshake.modulus_len
+tls.handshake.npn_padding_len tls.handshake.npn_selected_protocol_len tls.handshake.ocsp_response_len
+tls.handshake.ocsp_response_list_len tls.handshake.p_len tls.handshake.rc_len tls.handshake.reassembled_in
+tls.handshake.rs_len tls.handshake.server_curve_type tls.handshake.server_named_curve
+tls.handshake.server_point_len tls.handshake.session_id_length tls.handshake.session_ticket_age_add
+tls.handshake.session_ticket_length tls.handshake.session_ticket_lifetime_hint
+tls.handshake.session_ticket_nonce_length tls.handshake.sig_hash_alg tls.handshake.sig_hash_alg_len
+tls.handshake.sig_hash_hash tls.handshake.sig_hash_sig tls.handshake.sig_len tls.handshake.type
+tls.handshake.vc_len tls.handshake.version tls.handshake.vs_len tls.handshake.xc_len tls.handshake.xs_len
+tls.handshake.yc_len tls.handshake.ys_len tls.heartbeat_message.payload_length tls.heartbeat_message.type
+tls.quic.len tls.quic.parameter.ack_delay_exponent tls.quic.parameter.active_connection_id_limit
+tls.quic.parameter.cibir_encoding.length tls.quic.parameter.cibir_encoding.offset
+tls.quic.parameter.enable_time_stamp_v2 tls.quic.parameter.facebook.partial_reliability
+tls.quic.parameter.google.initial_rtt tls.quic.parameter.google.quic_version
+tls.quic.parameter.google.supported_version tls.quic.parameter.google.supported_versions_length
+tls.quic.parameter.initial_max_data tls.quic.parameter.initial_max_stream_data_bidi_local
+tls.quic.parameter.initial_max_stream_data_bidi_remote tls.quic.parameter.initial_max_stream_data_uni
+tls.quic.parameter.initial_max_streams_bidi tls.quic.parameter.initial_max_streams_uni
+tls.quic.parameter.lengt.old tls.quic.parameter.length tls.quic.parameter.loss_bits
+tls.quic.parameter.max_ack_delay tls.quic.parameter.max_datagram_frame_size
+tls.quic.parameter.max_idle_timeout tls.quic.parameter.max_udp_payload_size
+tls.quic.parameter.min_ack_delay tls.quic.parameter.preferred_address.connectionid.length
+tls.quic.parameter.preferred_address.ipv4port tls.quic.parameter.preferred_address.ipv6port
+tls.quic.parameter.type tls.quic.parameter.vi.chosen_version tls.quic.parameter.vi.other_version
+tls.reassembled.length tls.reassembled_in tls.record.content_type tls.record.length tls.record.opaque_type
+tls.record.padding_length tls.record.version tls.record_size_limit tls.sct.sct_extensions_length
+tls.sct.sct_length tls.sct.sct_signature_length tls.sct.sct_version tls.sct.scts_length tls.segment
+tls.segment.count tls.segment.error udp.checksum udp.checksum.status udp.checksum_calculated udp.dstport
+udp.length udp.pdu.size udp.port udp.proc.dstpid udp.proc.dstuid udp.proc.srcpid udp.proc.srcuid
+udp.srcport udp.stream vlan.etype vlan.id vlan.len vlan.priority x509af.CrossCertificates x509af.acPath
+x509af.attType x509af.attributes x509af.certificationPath x509af.crlEntryExtensions x509af.crlExtensions
+x509af.extensions x509af.issuer x509af.nextUpdate x509af.notAfter x509af.notBefore x509af.rdnSequence
+x509af.revocationDate x509af.revokedCertificates x509af.subject x509af.subjectName
+x509af.theCACertificates x509af.thisUpdate x509af.version x509ce.AttributesSyntax x509ce.BaseCRLNumber
+x509ce.CRLDistPointsSyntax x509ce.CRLNumber x509ce.CRLReason x509ce.CRLScopeSyntax
+x509ce.CRLStreamIdentifier x509ce.CertificatePoliciesSyntax x509ce.CicamBrandId x509ce.GeneralName
+x509ce.GeneralNames x509ce.KeyPurposeIDs x509ce.OrderedListSyntax x509ce.PolicyMappingsSyntax
+x509ce.RevokedGroupsSyntax x509ce.SkipCerts x509ce.StatusReferral x509ce.StatusReferrals
+x509ce.ToBeRevokedSyntax x509ce.altNameValue x509ce.altnameType x509ce.authorityCertIssuer
+x509ce.authorityName x509ce.base x509ce.builtinNameForm x509ce.cRLIssuer x509ce.cRLNumber x509ce.cRLScope
+x509ce.cRLStreamIdentifier x509ce.capability x509ce.certificateGroup x509ce.certificateIssuer
+x509ce.certificateValid x509ce.dateAndTime x509ce.deltaLocation x509ce.directoryName
+x509ce.distributionPoint x509ce.endingNumber x509ce.excludedSubtrees x509ce.firstIssuer x509ce.fullName
+x509ce.inhibitPolicyMapping x509ce.issuer x509ce.lastSubject x509ce.location x509ce.maxCRLNumber
+x509ce.maximum x509ce.minCRLNumber x509ce.minimum x509ce.modulus x509ce.nameAssigner
+x509ce.nameRelativeToCRLIssuer x509ce.nameSubtree x509ce.nameSubtrees x509ce.partyName
+x509ce.pathLenConstraint x509ce.pathToName x509ce.permittedSubtrees x509ce.policy x509ce.policyQualifiers
+x509ce.reasonCode x509ce.requireExplicitPolicy x509ce.revokedcertificateGroup x509ce.serialNumbers
+x509ce.startingNumber x509ce.subject x509ce.subjectAltName x509ce.templateMajorVersion
+x509ce.templateMinorVersion x509ce.thisUpdate x509ce.version x509if.AttributeCombination
+x509if.ContextCombination x509if.DirectoryString x509if.DistinguishedName x509if.HierarchyLevel
+x509if.RDNSequence_item x509if.Refinement x509if.RuleIdentifier x509if.additionalControl x509if.and
+x509if.assertedContexts x509if.attributeCombination x509if.auxiliaries x509if.base x509if.chopAfter
+x509if.chopBefore x509if.contextCombination x509if.contextList x509if.contextValue x509if.contextValues
+x509if.contexts x509if.default x509if.defaultValues x509if.description x509if.id x509if.imposedSubset
+x509if.inputAttributeTypes x509if.level x509if.mandatory x509if.mandatoryContexts x509if.mapping
+x509if.matchingUse x509if.max x509if.maximum x509if.minimum x509if.name x509if.not x509if.optional
+x509if.optionalContexts x509if.or x509if.outputAttributeTypes x509if.outputValues x509if.precluded
+x509if.rdnSequence x509if.relaxations x509if.ruleIdentifier x509if.selectedContexts x509if.selectedValues
+x509if.specificExclusions x509if.specificExclusions_item x509if.specificationFilter x509if.substitution
+x509if.superiorStructureRules x509if.tightenings x509if.userClass x509if.values x509if.valuesWithContext
+x509sat.CaseIgnoreListMatch x509sat.Criteria x509sat.DirectoryString x509sat.Integer
+x509sat.OctetSubstringAssertion_item x509sat.PostalAddress x509sat.PreferredDeliveryMethod
+x509sat.PreferredDeliveryMethod_item x509sat.SubstringAssertion_item x509sat.and x509sat.any
+x509sat.attributeList x509sat.criteria x509sat.dayOf x509sat.days x509sat.dn x509sat.fifth x509sat.final
+x509sat.first x509sat.fourth x509sat.hour x509sat.initial x509sat.intDay x509sat.intDay_item
+x509sat.intMonth x509sat.intMonth_item x509sat.intNamedDays x509sat.intWeek x509sat.intWeek_item
+x509sat.localeID2 x509sat.minute x509sat.months x509sat.nAddresses x509sat.not x509sat.or x509sat.periodic
+x509sat.profiles x509sat.second x509sat.subset x509sat.third x509sat.time x509sat.timeZone
+x509sat.timesOfDay x509sat.type x509sat.weeks x509sat.years x509sat.years_item
 """,
     'ipv4': """
 arp.dst.proto_ipv4 arp.src.proto_ipv4 dns.a dns.apl.afdpart.ipv4 dns.ilnp.l32 dns.ipseckey.gateway_ipv4
@@ -335,6 +495,7 @@ ipv6.dst_tc_ipv4 ipv6.dst_ts_ipv4 ipv6.embed_ipv4 ipv6.isatap_ipv4 ipv6.src_6to4
 ipv6.src_embed_ipv4 ipv6.src_isatap_ipv4 ipv6.src_tc_ipv4 ipv6.src_ts_ipv4 ipv6.tc_ipv4 ipv6.ts_ipv4
 sll.src.ipv4 tcp.options.mptcp.ipv4 tcp.options.rvbd.probe.client.ip tcp.options.rvbd.probe.prober
 tcp.options.rvbd.probe.proxy.ip tcp.options.rvbd.trpy.dst.ip tcp.options.rvbd.trpy.src.ip
+tls.quic.parameter.preferred_address.ipv4address x509ce.IPAddress.ipv4
 """,
     'ipv6': """
 dns.a6.address_suffix dns.aaaa dns.apl.afdpart.ipv6 dns.ipseckey.gateway_ipv6 dns.opt.client.addr6
@@ -353,6 +514,7 @@ icmpv6.rpl.opt.solicited.dodagid icmpv6.rpl.opt.target.prefix icmpv6.rpl.opt.tra
 icmpv6.rpl.p2p.dro.dagid icmpv6.rr.pco.mp.matchprefix icmpv6.rr.pco.up.useprefix
 icmpv6.rr.rm.matchedprefix ipv6.addr ipv6.dst ipv6.opt.mipv6.home_address ipv6.routing.mipv6.home_address
 ipv6.routing.rpl.full_address ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src tcp.options.mptcp.ipv6
+tls.quic.parameter.preferred_address.ipv6address x509ce.IPAddress.ipv6
 """,
     'none': """
 arp.duplicate-address-detected arp.packet-storm-detected arp.src.atm_afi.unknown dns.depr.opc dns.dso
@@ -396,9 +558,65 @@ tcp.connection.fin tcp.connection.fin_active tcp.connection.fin_passive tcp.conn
 tcp.connection.syn tcp.connection.synack tcp.non_zero_bytes_after_eol tcp.nop tcp.option.len.invalid
 tcp.options.mss.absent tcp.options.mss.present tcp.options.sack.dsack tcp.options.snack.sequence
 tcp.options.tfo.request tcp.options.wscale.shift.invalid tcp.segments tcp.short_segment
-tcp.suboption_malformed tcp.urgent_pointer.non_zero udp.checksum.bad udp.checksum.zero udp.length.bad
-udp.length.bad_zero udp.possible_traceroute udplite.checksum_coverage.bad vlan.len.past_end
-vlan.too_many_tags
+tcp.suboption_malformed tcp.urgent_pointer.non_zero tls.alert_message tls.change_cipher_spec
+tls.decompression_error tls.handshake tls.handshake.cert_type.types tls.handshake.cert_types
+tls.handshake.cert_url.padding tls.handshake.cert_url.url_hash tls.handshake.certificates
+tls.handshake.challenge tls.handshake.ciphersuites tls.handshake.clear_key_data tls.handshake.comp_methods
+tls.handshake.connection_id tls.handshake.dname tls.handshake.dnames tls.handshake.dnames_truncated
+tls.handshake.encrypted_key tls.handshake.extensions.psk.binders tls.handshake.extensions_alpn_list
+tls.handshake.extensions_alps_alpn_list tls.handshake.extensions_ec_point_formats
+tls.handshake.extensions_supported_groups tls.handshake.fragments tls.handshake.key_arg
+tls.handshake.md5_hash tls.handshake.session_id_length.error tls.handshake.sha_hash
+tls.handshake.sig_hash_algs tls.handshake.status_request.undecoded tls.handshake.verify_data
+tls.heartbeat_message tls.heartbeat_message.payload_length.invalid tls.ignored_unknown_record
+tls.malformed.buffer_too_small tls.malformed.trailing_data tls.malformed.vector_length tls.quic.parameter
+tls.quic.parameter.google.key_update_not_yet_supported tls.quic.parameter.google.support_handshake_done
+tls.record tls.record.length.invalid tls.resumed tls.sct.sct_extensions tls.segments
+tls.unexpected_message udp.checksum.bad udp.checksum.zero udp.length.bad udp.length.bad_zero
+udp.possible_traceroute udplite.checksum_coverage.bad vlan.len.past_end vlan.too_many_tags
+x509af.ACPathData_element x509af.AttributeCertificate_element x509af.Attribute_element
+x509af.CertificateList_element x509af.CertificatePair_element x509af.Certificate_element
+x509af.DSS_Params_element x509af.Extension_element x509af.SubjectPublicKeyInfo_element
+x509af.algorithmIdentifier_element x509af.algorithm_element x509af.attCertValidityPeriod_element
+x509af.attributeCertificate_element x509af.baseCertificateID_element x509af.certificate_element
+x509af.issuedByThisCA_element x509af.issuedToThisCA_element x509af.parameters_element
+x509af.revokedCertificates_item_element x509af.signature_element
+x509af.signedAttributeCertificateInfo_element x509af.signedCertificateList_element
+x509af.signedCertificate_element x509af.subjectPublicKeyInfo_element x509af.userCertificate_element
+x509af.validity_element x509ce.AAIssuingDistPointSyntax_element x509ce.Attribute_element
+x509ce.AuthorityKeyIdentifier_element x509ce.BasicConstraintsSyntax_element
+x509ce.CertificateAssertion_element x509ce.CertificateListAssertion_element
+x509ce.CertificateListExactAssertion_element x509ce.CertificatePairAssertion_element
+x509ce.CertificatePairExactAssertion_element x509ce.CertificateTemplate_element
+x509ce.DeltaInformation_element x509ce.DistributionPoint_element
+x509ce.EnhancedCertificateAssertion_element x509ce.EntrustVersionInfo_element
+x509ce.GeneralSubtree_element x509ce.IssuingDistPointSyntax_element x509ce.NameConstraintsSyntax_element
+x509ce.PerAuthorityScope_element x509ce.PkiPathMatchSyntax_element x509ce.PolicyConstraintsSyntax_element
+x509ce.PolicyInformation_element x509ce.PolicyMappingsSyntax_item_element
+x509ce.PolicyQualifierInfo_element x509ce.PrivateKeyUsagePeriod_element x509ce.RevokedGroup_element
+x509ce.ScramblerCapabilities_element x509ce.ToBeRevokedGroup_element x509ce.authorityKeyIdentifier_element
+x509ce.baseRevocationInfo_element x509ce.cRLReferral_element x509ce.deltaRefInfo_element
+x509ce.ediPartyName_element x509ce.issuedByThisCAAssertion_element x509ce.issuedToThisCAAssertion_element
+x509ce.nameConstraints_element x509ce.otherName_element x509ce.qualifier_element x509ce.reasonInfo_element
+x509ce.serialNumberRange_element x509ce.subjectAltName_element x509ce.subjectKeyIdRange_element
+x509ce.value_element x509ce.x400Address_element x509if.ContextAssertion_element
+x509if.ContextProfile_element x509if.Context_element x509if.MRMapping_element
+x509if.MRSubstitution_element x509if.Mapping_element x509if.MatchingUse_element
+x509if.RelativeDistinguishedName_item_element x509if.RequestAttribute_element
+x509if.ResultAttribute_element x509if.SubtreeSpecification_element x509if.allContexts_element
+x509if.assertion_element x509if.basic_element x509if.contextValue_item_element
+x509if.contextValues_item_element x509if.defaultControls_element x509if.defaultValues_item_element
+x509if.distingAttrValue_element x509if.entryLimit_element x509if.familyGrouping_element
+x509if.familyReturn_element x509if.hierarchyOptions_element x509if.mandatoryControls_element
+x509if.matchedValuesOnly_element x509if.relaxation_element x509if.restrictionValue_element
+x509if.searchOptions_element x509if.searchRuleControls_element x509if.selectedValues_item_element
+x509if.serviceControls_element x509if.value_element x509if.valuesWithContext_item_element
+x509if.values_item_element x509sat.AttributeValueAssertion_element x509sat.DayTimeBand_element
+x509sat.EnhancedGuide_element x509sat.FacsimileTelephoneNumber_element x509sat.Guide_element
+x509sat.NameAndOptionalUID_element x509sat.Period_element x509sat.PresentationAddress_element
+x509sat.ProtocolInformation_element x509sat.TelexNumber_element x509sat.absolute_element
+x509sat.allMonths_element x509sat.allWeeks_element x509sat.between_element x509sat.control_element
+x509sat.endDayTime_element x509sat.now_element x509sat.startDayTime_element
 """,
     'proto': """
 arp dns eth frame http icmp icmpv6 ieee8021ad ieee8021ah ip ip.options.cipso ip.options.eol
@@ -411,7 +629,7 @@ tcp.options.ccecho tcp.options.ccnew tcp.options.echo tcp.options.echoreply tcp.
 tcp.options.experimental tcp.options.md5 tcp.options.mss tcp.options.nop tcp.options.qs
 tcp.options.rvbd.probe tcp.options.rvbd.trpy tcp.options.sack tcp.options.sack_perm tcp.options.scps
 tcp.options.scpscor tcp.options.scpsrec tcp.options.snack tcp.options.tfo tcp.options.timestamp
-tcp.options.unknown tcp.options.user_to tcp.options.wscale udp vlan
+tcp.options.unknown tcp.options.user_to tcp.options.wscale tls udp vlan x509af x509ce x509if x509sat
 """,
     'string': """
 arp.dst.atm_num_e164 arp.dst.hw_ax25 arp.src.atm_num_e164 arp.src.hw_ax25 dns.a6.prefix_name
@@ -450,8 +668,31 @@ ipv6.geoip.city ipv6.geoip.country ipv6.geoip.country_iso ipv6.geoip.dst_city ip
 ipv6.geoip.dst_country_iso ipv6.geoip.dst_org ipv6.geoip.dst_summary ipv6.geoip.org ipv6.geoip.src_city
 ipv6.geoip.src_country ipv6.geoip.src_country_iso ipv6.geoip.src_org ipv6.geoip.src_summary ipv6.host
 ipv6.opt.lio.line_id ipv6.src_host tcp.flags.str tcp.proc.dstcmd tcp.proc.dstuname tcp.proc.srccmd
-tcp.proc.srcuname tcp.reset_cause udp.proc.dstcmd udp.proc.dstuname udp.proc.srccmd udp.proc.srcuname
-vlan.id_name
+tcp.proc.srcuname tcp.reset_cause tls.app_data_proto tls.extension.oid_filters.oid
+tls.handshake.cert_url.url tls.handshake.extensions_alpn_str tls.handshake.extensions_alps_alpn_str
+tls.handshake.extensions_npn tls.handshake.extensions_server_name tls.handshake.extensions_srp_username
+tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full
+tls.handshake.npn_selected_protocol tls.quic.parameter.google.user_agent udp.proc.dstcmd udp.proc.dstuname
+udp.proc.srccmd udp.proc.srcuname vlan.id_name x509af.AttributeType x509af.Userid x509af.algorithm.id
+x509af.algorithmId x509af.extension.id x509af.extnId x509af.utcTime x509ce.CertPolicyId
+x509ce.HoldInstruction x509ce.KeyPurposeId x509ce.dNSName x509ce.entrustVers x509ce.holdInstructionCode
+x509ce.id x509ce.issuerDomainPolicy x509ce.otherNameForm x509ce.policyIdentifier x509ce.policyQualifierId
+x509ce.registeredID x509ce.rfc822Name x509ce.subjectDomainPolicy x509ce.subjectPublicKeyAlgID
+x509ce.templateID x509ce.type_id x509ce.uniformResourceIdentifier x509if.AttributeType x509if.attribute
+x509if.attributeType x509if.auxiliaries_item x509if.context x509if.contextType x509if.dmdId
+x509if.entryType x509if.item x509if.mandatoryContexts_item x509if.mandatory_item x509if.mappingFunction
+x509if.nameForm x509if.newMatchingRule x509if.oid x509if.oldMatchingRule x509if.optionalContexts_item
+x509if.optional_item x509if.precluded_item x509if.restrictionType x509if.serviceType
+x509if.structuralObjectClass x509if.type x509sat.AttributeType x509sat.BMPString x509sat.CountryName
+x509sat.DestinationIndicator x509sat.GUID x509sat.GeneralString x509sat.GraphicString x509sat.IA5String
+x509sat.ISO646String x509sat.InternationalISDNNumber x509sat.NumericString x509sat.ObjectIdentifier
+x509sat.PrintableString x509sat.T61String x509sat.TelephoneNumber x509sat.TeletexString x509sat.UTCTime
+x509sat.UTF8String x509sat.UniversalString x509sat.VideotexString x509sat.VisibleString
+x509sat.X121Address x509sat.answerback x509sat.approximateMatch x509sat.bmpString x509sat.countryCode
+x509sat.equality x509sat.greaterOrEqual x509sat.lessOrEqual x509sat.localeID1 x509sat.matchingRuleUsed
+x509sat.objectClass x509sat.printableString x509sat.profiles_item x509sat.substrings
+x509sat.telephoneNumber x509sat.teletexString x509sat.telexNumber x509sat.uTF8String
+x509sat.universalString
 """,
     'time': """
 dns.time frame.offset_shift frame.time_delta frame.time_delta_displayed frame.time_epoch
@@ -542,9 +783,47 @@ tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len tcp.options tcp.op
 tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le
 tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr tcp.options.timestamp.tsval
 tcp.options.unknown.payload tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.port tcp.seq
-tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer tcp.window_size tcp.window_size_value udp.checksum
-udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream vlan.dei vlan.etype vlan.id
-vlan.len vlan.priority
+tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer tcp.window_size tcp.window_size_value
+tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
+tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
+tls.handshake.certificate tls.handshake.certificate_length
+tls.handshake.certificate_request_context_length tls.handshake.certificates_length
+tls.handshake.cipher_suites_length tls.handshake.ciphersuite tls.handshake.client_cert_vrfy.sig
+tls.handshake.client_cert_vrfy.sig_len tls.handshake.client_point tls.handshake.client_point_len
+tls.handshake.comp_method tls.handshake.comp_methods_length tls.handshake.epms tls.handshake.epms_len
+tls.handshake.extension.data tls.handshake.extension.len tls.handshake.extension.type
+tls.handshake.extensions.cookie tls.handshake.extensions.cookie_len tls.handshake.extensions.psk.binders
+tls.handshake.extensions.psk.binders_len tls.handshake.extensions.psk.identities.length
+tls.handshake.extensions.psk.identity.identity tls.handshake.extensions.psk.identity.identity_length
+tls.handshake.extensions.psk.identity.obfuscated_ticket_age tls.handshake.extensions.psk.identity.selected
+tls.handshake.extensions.supported_version tls.handshake.extensions.supported_versions_len
+tls.handshake.extensions_alpn_len tls.handshake.extensions_alpn_str tls.handshake.extensions_alpn_str_len
+tls.handshake.extensions_ec_point_format tls.handshake.extensions_ec_point_formats_length
+tls.handshake.extensions_key_share_client_length tls.handshake.extensions_key_share_group
+tls.handshake.extensions_key_share_key_exchange tls.handshake.extensions_key_share_key_exchange_length
+tls.handshake.extensions_key_share_selected_group tls.handshake.extensions_length
+tls.handshake.extensions_padding_data tls.handshake.extensions_reneg_info
+tls.handshake.extensions_reneg_info_len tls.handshake.extensions_server_name
+tls.handshake.extensions_server_name_len tls.handshake.extensions_server_name_list_len
+tls.handshake.extensions_server_name_type tls.handshake.extensions_status_request_exts_len
+tls.handshake.extensions_status_request_responder_ids_len tls.handshake.extensions_status_request_type
+tls.handshake.extensions_supported_group tls.handshake.extensions_supported_groups_length
+tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full
+tls.handshake.key_update.request_update tls.handshake.length tls.handshake.random
+tls.handshake.random_bytes tls.handshake.random_time tls.handshake.server_curve_type
+tls.handshake.server_named_curve tls.handshake.server_point tls.handshake.server_point_len
+tls.handshake.session_id tls.handshake.session_id_length tls.handshake.session_ticket
+tls.handshake.session_ticket_age_add tls.handshake.session_ticket_length
+tls.handshake.session_ticket_lifetime_hint tls.handshake.session_ticket_nonce
+tls.handshake.session_ticket_nonce_length tls.handshake.sig tls.handshake.sig_hash_alg
+tls.handshake.sig_hash_alg_len tls.handshake.sig_hash_hash tls.handshake.sig_hash_sig
+tls.handshake.sig_len tls.handshake.type tls.handshake.verify_data tls.handshake.version
+tls.record.content_type tls.record.length tls.record.opaque_type tls.record.version tls.record_size_limit
+tls.resumed udp.checksum udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream
+vlan.dei vlan.etype vlan.id vlan.len vlan.priority x509af.algorithm.id x509af.critical x509af.encrypted
+x509af.extension.id x509af.generalizedTime x509af.serialNumber x509af.subjectPublicKey x509af.utcTime
+x509af.version x509ce.cA x509ce.dNSName x509ce.iPAddress x509if.oid x509sat.CountryName x509sat.IA5String
+x509sat.bmpString x509sat.printableString x509sat.teletexString x509sat.uTF8String x509sat.universalString
 """
 
 NOT_IN_TSHARK = frozenset([])

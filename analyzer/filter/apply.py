@@ -22,14 +22,14 @@ from analyzer.decode.packet import Packet
 MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
 
 
-def analyzed(frames: Iterable) -> Iterator[Packet]:
+def analyzed(frames: Iterable, keylog: Any = None) -> Iterator[Packet]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
-    pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS transaction stage, each packet handed
-    out once the stages are done with it."""
+    pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
+    handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
-    tx = Transactions()
+    tx = Transactions(keylog=keylog)
     pipe = Pipeline(sinks=tx.factories)
     for pkt in pipe.run(frames):
         tx.packet(pkt)
@@ -37,7 +37,7 @@ def analyzed(frames: Iterable) -> Iterator[Packet]:
     tx.finish()
 
 
-def select(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator[tuple[Packet, list]]:
+def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None) -> Iterator[tuple[Packet, list]]:
     """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
@@ -45,7 +45,7 @@ def select(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator[tuple[P
     from analyzer.pipeline import ReassembledPacket
 
     held: dict[int, Any] = {}
-    for pkt in analyzed(frames):
+    for pkt in analyzed(frames, keylog):
         if isinstance(pkt, ReassembledPacket):
             if keep(pkt):
                 numbers = pkt.get("ip.fragment") or pkt.get("ipv6.fragment") or []
@@ -69,16 +69,17 @@ def select(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator[tuple[P
             yield pkt, [pkt.frame]
 
 
-def matching_frames(frames: Iterable, keep: Callable[[Packet], bool]) -> Iterator:
+def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None) -> Iterator:
     """The frames (as captured) whose packets ``keep`` accepts, in capture order (see :func:`select`)."""
-    for _pkt, own in select(frames, keep):
+    for _pkt, own in select(frames, keep, keylog):
         yield from own
 
 
-def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None) -> Iterator[Packet]:
+def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None,
+                     keylog: Any = None) -> Iterator[Packet]:
     """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
     as they go by (``read -Y F -w OUT``)."""
-    for pkt, own in select(frames, keep):
+    for pkt, own in select(frames, keep, keylog):
         if writer is not None:
             for frame in own:
                 writer.write(frame)

@@ -48,8 +48,8 @@ class FollowSink:
         return b"".join(c for d, c in self.chunks if d == direction and isinstance(c, bytes))
 
 
-def _header(mode: str, stream: int, node0: str, node1: str) -> list[str]:
-    return ["", RULE, f"Follow: tcp,{mode}", f"Filter: tcp.stream eq {stream}", f"Node 0: {node0}",
+def _header(mode: str, stream: int, node0: str, node1: str, proto: str = "tcp") -> list[str]:
+    return ["", RULE, f"Follow: {proto},{mode}", f"Filter: tcp.stream eq {stream}", f"Node 0: {node0}",
             f"Node 1: {node1}"]
 
 
@@ -58,10 +58,11 @@ def _node(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def ascii_text(sink: FollowSink, stream: int, summary: dict[str, Any]) -> str:
+def ascii_text(sink: FollowSink, stream: int, summary: dict[str, Any], proto: str = "tcp") -> str:
+    """``proto``: ``tls`` for decrypted TLS data (``Follow: tls,ascii``, one chunk per record)."""
     node0 = _node(summary["id.orig_h"], summary["id.orig_p"])
     node1 = _node(summary["id.resp_h"], summary["id.resp_p"])
-    lines = _header("ascii", stream, node0, node1)
+    lines = _header("ascii", stream, node0, node1, proto)
     for direction, chunk in sink.chunks:
         indent = "\t" if direction else ""
         if isinstance(chunk, int):
@@ -73,10 +74,10 @@ def ascii_text(sink: FollowSink, stream: int, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def hex_text(sink: FollowSink, stream: int, summary: dict[str, Any]) -> str:
+def hex_text(sink: FollowSink, stream: int, summary: dict[str, Any], proto: str = "tcp") -> str:
     node0 = _node(summary["id.orig_h"], summary["id.orig_p"])
     node1 = _node(summary["id.resp_h"], summary["id.resp_p"])
-    lines = _header("hex", stream, node0, node1)
+    lines = _header("hex", stream, node0, node1, proto)
     offsets = [0, 0]
     for direction, chunk in sink.chunks:
         indent = "\t" if direction else ""

@@ -165,7 +165,7 @@ def row(record: HttpRecord) -> dict[str, Any]:
         "resp_mime_types": _mime_types(tx.response_body, content_type),
         # details
         "total_time": _secs(total_ns),
-        "full_uri": full_uri(text(req.target), host) if req is not None else None,
+        "full_uri": full_uri(text(req.target), host, record.scheme) if req is not None else None,
         "request_first_frame": req.first_frame if req is not None else None,
         "response_first_frame": resp.first_frame if resp is not None else None,
         "complete": tx.complete,

@@ -38,8 +38,8 @@ class Collector:
     the same as :func:`collect` on the same frames.
     """
 
-    def __init__(self) -> None:
-        self.transactions = Transactions(fields=False)
+    def __init__(self, keylog: Any = None) -> None:
+        self.transactions = Transactions(fields=False, keylog=keylog)
         self.pipe = Pipeline(sinks=self._remember, transactions=self.transactions)
         self.conns: dict[int, Any] = {}
         self.arp: list[ArpMessage] = []
@@ -91,9 +91,10 @@ class Collector:
             arp=tuple(self.arp), segments=tuple(self.segments), first_ts_ns=pipe.first_ts_ns, frames=pipe.frames)
 
 
-def collect(frames: Iterable) -> CaptureFacts:
-    """Analyse ``frames`` (e.g. a :func:`analyzer.capture.open_capture` reader) and return the facts."""
-    collector = Collector()
+def collect(frames: Iterable, keylog: Any = None) -> CaptureFacts:
+    """Analyse ``frames`` (e.g. a :func:`analyzer.capture.open_capture` reader) and return the facts;
+    ``keylog``: TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with."""
+    collector = Collector(keylog)
     feed = collector.feed
     for frame in frames:
         feed(frame)

@@ -132,7 +132,8 @@ class HttpRecord:
     ``request_frame``/``response_frame`` are the frames that completed the messages (tshark's
     ``http.request_in`` and the frame showing the response), None when a message was not seen whole;
     ``client``/``server`` are ``(address, port)``; ``gaps`` counts the bytes-lost events of each
-    direction (client, server) when the transaction was handed out.
+    direction (client, server) when the transaction was handed out; ``scheme`` is ``https`` for HTTP
+    decrypted from TLS.
     """
 
     stream: int
@@ -144,6 +145,7 @@ class HttpRecord:
     response_frame: int | None
     response_ts_ns: int | None
     gaps: tuple[int, int] = (0, 0)
+    scheme: str = "http"
 
     @property
     def depth(self) -> int:
@@ -159,12 +161,13 @@ def text(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
-def full_uri(target: str, host: str | None) -> str:
-    """tshark's http.request.full_uri: an absolute-form target as it is, else ``http://`` + the Host header
-    + the target (tshark leaves the host empty when there is no Host header: ``http:///path``)."""
+def full_uri(target: str, host: str | None, scheme: str = "http") -> str:
+    """tshark's http.request.full_uri: an absolute-form target as it is, else ``http://`` (``https://`` over
+    TLS) + the Host header + the target (tshark leaves the host empty when there is no Host header:
+    ``http:///path``)."""
     if "://" in target:
         return target
-    return f"http://{host or ''}{target}"
+    return f"{scheme}://{host or ''}{target}"
 
 
 def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
@@ -251,12 +254,14 @@ class HttpSink:
         "dead",
         "fed",
         "pickup",
+        "scheme",
         "tracker",
     )
 
     def __init__(self, tracker: HttpTracker, conn: Any):
         self.tracker = tracker
         self.conn = conn
+        self.scheme = "http"              # "https" when fed the plaintext of a TLS connection
         self.conv: _Conversation | None = None
         self.dead = False
         self.pickup = [False, False]      # direction picked up mid-stream: wait for a message start
@@ -388,7 +393,7 @@ class HttpSink:
         if tx.response is not None and tx.response_end is not None and tx.response_end.complete:
             response_frame, response_ts = _completion(tx.response, tx.response_end)
         return HttpRecord(self.conn.stream, self._endpoint(self.client_dir), self._endpoint(1 - self.client_dir),
-                          tx, request_frame, request_ts, response_frame, response_ts, gaps)
+                          tx, request_frame, request_ts, response_frame, response_ts, gaps, self.scheme)
 
     def _endpoint(self, direction: int | None) -> tuple[Any, int]:
         side = self.conn.sides[direction or 0]
@@ -403,7 +408,7 @@ class HttpSink:
         prev = self._prev_request
         self._prev_request = frame
         host = request.headers.get("host")
-        uri = full_uri(text(request.target), text(host) if host else None)
+        uri = full_uri(text(request.target), text(host) if host else None, self.scheme)
         layer = None
         if self.tracker.fields:
             fields: dict[str, Any] = {

@@ -87,16 +87,19 @@ def random_time(random: bytes) -> str:
 
 
 # -- hellos -------------------------------------------------------------------------------------------------
-def client_hello(body: bytes, fields: dict[str, Any]) -> dict[str, Any]:
+def client_hello(body: bytes, fields: dict[str, Any], tls13: bool = False) -> dict[str, Any]:
     """ClientHello (RFC 8446 4.1.2 / RFC 5246 7.4.1.2). Returns the summary: random, sni, alpn, versions,
-    cipher suites, groups, key share groups, psk offered, session ticket offered, early data, etm, ems."""
+    cipher suites, groups, key share groups, psk offered, session ticket offered, early data, etm, ems.
+    ``tls13``: the session is known to be TLS 1.3 (a second ClientHello after a HelloRetryRequest), whose
+    random tshark does not split into a time and bytes."""
     c = Cursor(body)
     version = c.u16("client version")
     add_field(fields, "tls.handshake.version", hex16(version))
     random = c.take(32, "random")
     add_field(fields, "tls.handshake.random", random)
-    add_field(fields, "tls.handshake.random_time", random_time(random))
-    add_field(fields, "tls.handshake.random_bytes", random[4:])
+    if not tls13:
+        add_field(fields, "tls.handshake.random_time", random_time(random))
+        add_field(fields, "tls.handshake.random_bytes", random[4:])
     sid_len = c.u8("session id length")
     add_field(fields, "tls.handshake.session_id_length", sid_len)
     sid = c.take(sid_len, "session id")
@@ -370,7 +373,7 @@ def _ext_record_size_limit(x: Cursor, f: dict, s: dict, where: str) -> None:
 def _ext_session_ticket(x: Cursor, f: dict, s: dict, where: str) -> None:
     s["ticket"] = True
     if x.left():
-        add_field(f, "tls.handshake.extensions.session_ticket", x.take(x.left()))
+        add_field(f, "tls.handshake.session_ticket", x.take(x.left()))
 
 
 def _ext_flag(key: str):

@@ -13,7 +13,10 @@ Entry point for fuzzing: :func:`parse_keylog` (``bytes`` in, :class:`KeyLog` out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from analyzer.capture.pcapng import SECRETS_TLS_KEY_LOG
 
 CLIENT_RANDOM = "CLIENT_RANDOM"
 CLIENT_HANDSHAKE = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
@@ -124,3 +127,12 @@ def _hex(text: bytes) -> bytes | None:
 def _show(text: str) -> str:
     shown = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
     return repr(shown[:40])
+
+
+def secrets_receiver(keylog: KeyLog) -> Callable[[int, bytes], None]:
+    """An ``on_secrets`` callback for :func:`analyzer.capture.open_capture`: the TLS key logs of a pcapng's
+    Decryption Secrets Blocks are merged into ``keylog`` as they are read (before the frames they decrypt)."""
+    def receive(kind: int, data: bytes) -> None:
+        if kind == SECRETS_TLS_KEY_LOG:
+            keylog.merge(parse_keylog(data))
+    return receive

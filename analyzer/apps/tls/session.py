@@ -508,7 +508,7 @@ class TlsSink:
             self._event(kind, direction)
 
     def _client_hello(self, direction: int, body: bytes, fields: dict[str, Any], number: int, ts: int) -> None:
-        s = H.client_hello(body, fields)
+        s = H.client_hello(body, fields, tls13=self.family == "1.3")
         if self.ch is None:
             self.ch = s
             self.client_dir = direction
@@ -749,7 +749,12 @@ class TlsTracker:
             return self.http2.tls_sink(conn, alpn) if self.http2 is not None else None
         if alpn not in (None, "http/1.1", "http/1.0"):
             return None
-        return self.http(conn) if self.http is not None else None
+        if self.http is None:
+            return None
+        sink = self.http(conn)
+        if sink is not None:
+            sink.scheme = "https"
+        return sink
 
     def add(self, session: F.TlsSession) -> None:
         if self.keep:
