@@ -101,6 +101,8 @@ class TlsSession:
     resumed: bool
     decrypted: bool
     key_note: str | None
+    key_problem: str | None        # key_note's code: no_keylog, no_key, unsupported_cipher, decrypt_failed,
+    #                                no_client_hello, bytes_lost (None when decrypted or no ServerHello)
     client_hello: ClientHelloFacts | None
     server_hello: ServerHelloFacts | None
     hello_retry: ServerHelloFacts | None

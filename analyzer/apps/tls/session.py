@@ -190,6 +190,7 @@ class TlsSink:
         self.first: tuple[int, int] | None = None
         self.decrypted = False
         self.key_note: str | None = None
+        self.key_problem: str | None = None
         self.app_sink: Any = None
         self.app_sink_made = False
 
@@ -201,7 +202,10 @@ class TlsSink:
         if side.dead:
             return
         pkt = frame if isinstance(frame, Packet) else None
-        number = pkt.frame.number if pkt is not None else self._last[0]
+        if pkt is not None:
+            number = pkt.frame.number
+        else:           # a frame number from a headers-only caller, or None when bytes are released at close
+            number = frame if isinstance(frame, int) else self._last[0]
         self._last = (number, ts_ns)
         if not side.seen and not self._first_bytes(direction, side, data):
             return
@@ -246,6 +250,9 @@ class TlsSink:
         if side.epoch != CLEAR and not side.gap_lost:
             side.gap_lost = True
             if side.decryptor is not None:
+                self.key_note = (f"{nbytes} bytes lost in the {self._who(direction)}'s direction: its later "
+                                 "records were not decrypted")
+                self.key_problem = "bytes_lost"
                 self._note(None, "warning", f"{nbytes} bytes lost in the {self._who(direction)}'s direction: "
                            "its later records cannot be decrypted (their sequence numbers are unknown)")
             side.decryptor = None
@@ -591,19 +598,22 @@ class TlsSink:
             return None
         params = suite_params(self.suite) if self.suite is not None else None
         if params is None:
-            self._why(f"cipher suite {suite_name(self.suite or 0)} is not one this analyzer can decrypt")
+            self._why(f"cipher suite {suite_name(self.suite or 0)} is not one this analyzer can decrypt",
+                      "unsupported_cipher")
             return None
         if not keylog:
-            self._why("no key log given (--keylog FILE, or a pcapng with a Decryption Secrets Block)")
+            self._why("no key log given (--keylog FILE, or a pcapng with a Decryption Secrets Block)",
+                      "no_keylog")
             return None
         if self.client_random is None:
-            self._why("the ClientHello was not captured: its random names the connection in the key log")
+            self._why("the ClientHello was not captured: its random names the connection in the key log",
+                      "no_client_hello")
             return None
         if self.family == "1.3":
             secret = keylog.lookup(TLS13_SECRETS[(epoch, who)], self.client_random)
             if secret is None:
                 self._why(f"no key for this connection in the key log (client random "
-                          f"{self.client_random.hex()[:16]}...)")
+                          f"{self.client_random.hex()[:16]}...)", "no_key")
                 return None
             side.secret = secret
             key, iv = tls13_keys(params, secret)
@@ -611,7 +621,7 @@ class TlsSink:
         master = keylog.lookup(CLIENT_RANDOM, self.client_random)
         if master is None or self.server_random is None:
             self._why(f"no key for this connection in the key log (client random "
-                      f"{self.client_random.hex()[:16]}...)")
+                      f"{self.client_random.hex()[:16]}...)", "no_key")
             return None
         version = self.version or 0x0303
         client_keys, server_keys = tls12_key_block(params, version, master, self.client_random,
@@ -628,9 +638,10 @@ class TlsSink:
         key, iv = tls13_keys(params, side.secret)
         return Decryptor(params, key, iv, version=0x0304)
 
-    def _why(self, reason: str) -> None:
+    def _why(self, reason: str, code: str) -> None:
         if self.key_note is None:
             self.key_note = reason
+            self.key_problem = code
 
     def _decrypt(self, direction: int, side: _Side, ctype: int, version: int, fragment: bytes,
                  pkt: Packet | None) -> tuple[int, bytes] | None:
@@ -646,6 +657,7 @@ class TlsSink:
                     return self._decrypt(direction, side, ctype, version, fragment, pkt)
             side.decryptor = None
             self.key_note = f"decryption failed in the {self._who(direction)}'s direction: {exc}"
+            self.key_problem = "decrypt_failed"
             self._note(pkt, "warning", f"TLS record not decrypted: {exc}")
             return None
         self.decrypted = True
@@ -692,16 +704,19 @@ class TlsSink:
         conn = self.conn
         c, s = conn.sides[self.client_dir], conn.sides[1 - self.client_dir]
         first = self.first or (0, 0)
-        note = None if self.decrypted and not self.key_note else self.key_note
+        note, problem = (None, None) if self.decrypted and not self.key_note else (self.key_note, self.key_problem)
         if note is None and not self.decrypted and self.server_hello is not None:
-            note = "no key log given" if not self.tracker.keylog else "not decrypted"
+            if not self.tracker.keylog:
+                note, problem = "no key log given", "no_keylog"
+            else:
+                note, problem = "no encrypted record of this connection was decrypted", "no_key"
         apps = sorted(self.sides[0].app + self.sides[1].app, key=lambda r: (r.frame, r.ts_ns))
         return F.TlsSession(
             stream=conn.stream, client=(c.addr, c.port), server=(s.addr, s.port), client_dir=self.client_dir,
             version=version_name(self.version) if self.server_hello is not None and self.version else None,
             cipher_suite=suite_name(self.suite) if self.suite is not None else None,
             alpn=self.alpn, sni=self.client_hello.sni if self.client_hello else None, resumed=self.resumed,
-            decrypted=self.decrypted, key_note=note, client_hello=self.client_hello,
+            decrypted=self.decrypted, key_note=note, key_problem=problem, client_hello=self.client_hello,
             server_hello=self.server_hello, hello_retry=self.hello_retry, certificates=tuple(self.certificates),
             handshake=tuple(self.handshake), alerts=tuple(self.alerts), change_cipher_spec=tuple(self.ccs),
             app_data=tuple(apps),
@@ -770,3 +785,41 @@ class TlsTracker:
         """The sessions in the order of their first TLS record."""
         sessions = self.sessions + self.open_sessions() if include_open else self.sessions
         return sorted(sessions, key=lambda s: (s.first_ts_ns, s.first_frame, s.stream))
+
+
+class _FuzzSide:
+    __slots__ = ("addr", "fin_frame", "fin_ts", "port", "rst_frame", "rst_ts", "syn_frame")
+
+    def __init__(self, addr: str, port: int):
+        self.addr, self.port, self.syn_frame = addr, port, 1
+        self.fin_ts = self.fin_frame = self.rst_ts = self.rst_frame = None
+
+
+class _FuzzConn:
+    """A stand-in TCP connection for :func:`decode_stream` (both SYNs seen, port 443)."""
+
+    def __init__(self) -> None:
+        self.stream = 0
+        self.sides = (_FuzzSide("192.0.2.1", 50000), _FuzzSide("192.0.2.2", 443))
+        self.sink = None
+
+
+def decode_stream(chunks: Any, keylog: KeyLog | None = None) -> F.TlsSession | None:
+    """The TLS sink on its own (sans-IO, for tests and fuzzing): ``chunks`` is an iterable of
+    ``(direction, bytes)`` delivered in order, each as one packet; returns the session facts, or None when the
+    bytes were not TLS. Raises nothing on any input (the contract the fuzzer checks)."""
+    from analyzer.capture.frame import Frame
+
+    tracker = TlsTracker(keylog=keylog)
+    sink = tracker(_FuzzConn())
+    for number, (direction, data) in enumerate(chunks, 1):
+        pkt = Packet(Frame(number, number * 1000, 60, 0, 1, bytes(60)))
+        pkt.payload = (0, 0)
+        sink.data(direction & 1, bytes(data), pkt, number * 1000)
+    sink.close()
+    return tracker.sessions[0] if tracker.sessions else None
+
+
+def decode_records(data: bytes, keylog: KeyLog | None = None) -> F.TlsSession | None:
+    """:func:`decode_stream` of one client-to-server byte stream."""
+    return decode_stream([(0, data)], keylog)

@@ -6,6 +6,7 @@ SAN, validity) for the session facts. A certificate the library cannot read gets
 from __future__ import annotations
 
 import datetime
+import warnings
 from typing import Any
 
 from cryptography import x509
@@ -27,8 +28,10 @@ _OWN_FIELDS = {NameOID.COUNTRY_NAME: "x509sat.CountryName", NameOID.EMAIL_ADDRES
 def certificate_fields(der: bytes, fields: dict[str, Any]) -> dict[str, Any]:
     """Add the certificate's fields to ``fields``; return its summary."""
     try:
-        cert = x509.load_der_x509_certificate(der)
-        return _fields(cert, fields)
+        with warnings.catch_warnings():     # a non-positive serial number: decoded all the same, no warning
+            warnings.simplefilter("ignore")
+            cert = x509.load_der_x509_certificate(der)
+            return _fields(cert, fields)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         return {"error": f"certificate not readable: {exc}"}
 
