@@ -276,3 +276,19 @@ def test_dsb_capture_decrypts_without_a_key_log_and_the_writer_keeps_it(tmp_path
         frames = list(again)
         assert len(again.secrets) == 1 and again.secrets[0][0] == 0x544C534B
     assert len(frames) == 18
+
+
+def test_verbose_tree_explains_the_handshake():
+    from analyzer.report.tree import Tree
+
+    _tx, packets = run("tls13_http11.pcap", keys=False)
+    tree = Tree()
+    text = "\n".join(tree.render(p) for p in packets)
+    assert "Transport Layer Security" in text
+    assert "Server Name (SNI): analyzer.test  [sent in clear text" in text
+    assert "[TLS 1.3: everything after this message is encrypted, the certificate included]" in text
+    assert "[Encrypted with keys this capture does not hold: no key log given" in text
+    _tx, packets = run("tls12_gcm.pcap")
+    text = "\n".join(Tree().render(p) for p in packets)
+    assert "Names (SAN): analyzer.test, www.analyzer.test, hrr.analyzer.test" in text
+    assert "Handshake Protocol: Finished (decrypted)" in text

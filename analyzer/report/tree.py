@@ -398,6 +398,8 @@ def _title(pkt: Packet, layer: Layer) -> str:
         if as_int(f.get("tcp.flags")) & 0x010:
             title += f", Ack: {f.get('tcp.ack', f.get('tcp.ack_raw'))}"
         return title + f", Len: {f.get('tcp.len')}"
+    if name == "tls":
+        return "Transport Layer Security"
     if name in ("dns", "mdns", "llmnr"):
         kind = "response" if as_int(f.get("dns.flags.response")) else "query"
         long_name = {"MDNS": "Multicast Domain Name System", "LLMNR": "Link-local Multicast Name Resolution"}
@@ -623,6 +625,8 @@ def layer_lines(layer: Layer) -> list[str]:
     f = layer.fields
     if layer.name in ("dns", "mdns", "llmnr"):
         return _dns_lines(layer)
+    if layer.name == "tls" and hasattr(layer, "tree"):
+        return [INDENT * depth + text for depth, text in layer.tree]
     lines = []
     has_flags = "tcp.flags" in f
     items = [(k, v) for k, v in _ordered(layer)

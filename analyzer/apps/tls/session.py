@@ -55,6 +55,7 @@ from analyzer.apps.tls.tables import (
     ALERT_LEVELS,
     APPLICATION_DATA,
     CHANGE_CIPHER_SPEC,
+    CONTENT_TYPES,
     GROUPS,
     HANDSHAKE,
     HANDSHAKE_TYPES,
@@ -103,14 +104,16 @@ TLS13_SECRETS = {(EARLY, CLIENT): CLIENT_EARLY, (HANDSHAKE_KEYS, CLIENT): CLIENT
 
 class TlsLayer(Layer):
     """The ``tls`` layer of one frame: every record that completed in it. ``info`` holds each record's
-    Info text (tshark joins them with ", "), ``protocol`` the Protocol column (``TLSv1.3``)."""
+    Info text (tshark joins them with ", "), ``protocol`` the Protocol column (``TLSv1.3``), ``tree`` the
+    lines of ``read -V`` (each record, its messages and what they mean), as (depth, text) pairs."""
 
-    __slots__ = ("info", "protocol")
+    __slots__ = ("info", "protocol", "tree")
 
     def __init__(self, offset: int, length: int):
         super().__init__("tls", offset, length, {})
         self.info: list[str] = []
         self.protocol = "TLS"
+        self.tree: list[tuple[int, str]] = []
 
 
 class _Side:
@@ -193,6 +196,7 @@ class TlsSink:
         self.key_problem: str | None = None
         self.app_sink: Any = None
         self.app_sink_made = False
+        self._explain: list[tuple[int, str]] = []
 
     # -- the sink interface ----------------------------------------------------------------------------
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
@@ -329,6 +333,7 @@ class TlsSink:
         add_field(fields, "tls.record.version", f"0x{version:04x}")
         add_field(fields, "tls.record.length", len(fragment))
         info: list[str] = []
+        self._explain = []
         encrypted = side.epoch != CLEAR and ctype != CHANGE_CIPHER_SPEC
         if encrypted:
             inner = self._decrypt(direction, side, ctype, version, fragment, pkt)
@@ -346,6 +351,17 @@ class TlsSink:
         if layer is not None:
             layer.info.extend(info)
             layer.protocol = self._protocol(version)
+            shown = self._protocol(version)
+            kind = CONTENT_TYPES.get(ctype, f"Unknown ({ctype})")
+            layer.tree.append((0, f"{shown} Record Layer: {kind} Protocol: {', '.join(info) or kind}"))
+            layer.tree.append((1, f"Content Type: {kind} ({ctype})"
+                                  + (" (the real type is inside the encryption)" if opaque else "")))
+            layer.tree.append((1, f"Version: {version_name(version)} (0x{version:04x})"))
+            layer.tree.append((1, f"Length: {len(fragment)}"))
+            layer.tree.extend(self._explain)
+
+    def _say(self, depth: int, text: str) -> None:
+        self._explain.append((depth, text))
 
     def _protocol(self, record_version: int) -> str:
         version = self.version if self.version is not None else record_version
@@ -359,6 +375,9 @@ class TlsSink:
         elif ctype == CHANGE_CIPHER_SPEC:
             add_field(fields, "tls.change_cipher_spec", 1)
             info.append("Change Cipher Spec")
+            self._say(1, "[TLS 1.3 sends this only for compatibility with old middleboxes: it changes nothing]"
+                      if self.family == "1.3" else
+                      "[From the next record on, this side encrypts with the keys just agreed]")
             self.ccs.append(F.RecordRef(direction, number, ts, len(fragment)))
             if self.family != "1.3":
                 self._event("change_cipher_spec", direction)
@@ -373,6 +392,10 @@ class TlsSink:
             lname = ALERT_LEVELS.get(level, f"Unknown ({level})")
             dname = ALERT_DESCRIPTIONS.get(desc, f"Unknown ({desc})")
             info.append(f"Alert (Level: {lname}, Description: {dname})")
+            self._say(1, f"Alert: Level {lname} ({level}), Description {dname} ({desc})")
+            if desc == 0:
+                self._say(2, "[close_notify: the sender ends the TLS session cleanly; a TCP FIN usually follows. "
+                             "Without it, a cut connection could not be told from a truncation attack]")
             self.alerts.append(F.AlertFacts(direction, number, ts, lname, dname, decrypted))
         elif ctype == APPLICATION_DATA:
             add_field(fields, "tls.app_data", fragment)
@@ -380,6 +403,8 @@ class TlsSink:
             if proto is not None:
                 add_field(fields, "tls.app_data_proto", proto)
             info.append("Application Data")
+            self._say(1, f"[Decrypted: {len(plain)} bytes of {self.alpn or 'application'} data, shown in the "
+                         f"layer that follows]" if decrypted else f"[{len(fragment)} bytes of application data]")
             self._app_fact(direction, side, len(fragment), number, ts)
             if decrypted and plain:
                 self._deliver(direction, plain, pkt, ts)
@@ -391,6 +416,7 @@ class TlsSink:
     def _undecrypted(self, direction: int, side: _Side, ctype: int, fragment: bytes, fields: dict[str, Any],
                      info: list[str], number: int, ts: int, opaque: bool) -> None:
         """An encrypted record we could not decrypt, shown as tshark shows it without keys."""
+        self._say(1, "[Encrypted with keys this capture does not hold: " + (self.key_note or "no key") + "]")
         if ctype == APPLICATION_DATA:
             add_field(fields, "tls.app_data", fragment)
             proto = self._app_proto()
@@ -510,9 +536,63 @@ class TlsSink:
             self._fail(pkt, f"{name}: {err.reason}")
         info.append(name if mtype != 1 or not self.client_hello or not self.client_hello.sni
                     else f"{name} (SNI={self.client_hello.sni})")
+        self._say(1, f"Handshake Protocol: {name}" + (" (decrypted)" if decrypted else ""))
+        for line in self._meaning(mtype, kind, direction):
+            self._say(2, line)
         self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, decrypted))
         if tls13 and kind in ("finished", "key_update", "end_of_early_data"):
             self._event(kind, direction)
+
+    def _meaning(self, mtype: int, kind: str, direction: int) -> list[str]:
+        """What a handshake message tells a learner (lines of the -V tree)."""
+        ch, sh = self.client_hello, self.server_hello
+        if kind == "client_hello" and ch is not None:
+            out = ["[The client opens the TLS handshake: the versions, cipher suites and key shares it supports]"]
+            if ch.sni:
+                out.append(f"Server Name (SNI): {ch.sni}  [sent in clear text: anyone on the path sees the site]")
+            if ch.alpn:
+                out.append(f"ALPN: {', '.join(ch.alpn)}  [the application protocols the client can speak]")
+            out.append(f"Supported Versions: {', '.join(ch.versions)}")
+            out.append(f"Cipher Suites ({len(ch.cipher_suites)}): {', '.join(ch.cipher_suites[:6])}"
+                       + (", ..." if len(ch.cipher_suites) > 6 else ""))
+            if ch.key_share_groups:
+                out.append(f"Key Share: {', '.join(ch.key_share_groups)}  [the client's half of the key "
+                           "exchange, sent at once so TLS 1.3 needs one round trip]")
+            if ch.psk_offered:
+                out.append("[Offers a pre-shared key from an earlier session: asks to resume]")
+            return out
+        if kind == "hello_retry_request" and self.hello_retry is not None:
+            return [(f"[The server wants a key share for {self.hello_retry.key_share_group}: the client must send "
+                    "a second Client Hello, one more round trip]")]
+        if kind == "server_hello" and sh is not None:
+            out = [f"Chosen: {sh.version}, {sh.cipher_suite}" + (f", ALPN {sh.alpn}" if sh.alpn else "")]
+            if sh.version == "TLS 1.3":
+                out.append("[TLS 1.3: everything after this message is encrypted, the certificate included]")
+            else:
+                out.append("[TLS 1.2: the certificate and key exchange that follow are in clear text; "
+                           "encryption starts after Change Cipher Spec, two round trips in all]")
+            if self.resumed:
+                out.append("[Resumed session: no certificate, a shorter handshake]")
+            return out
+        if kind == "certificate" and self.certificates:
+            c = self.certificates[-1]
+            return [f"Subject: {c.subject}", f"Issuer: {c.issuer}", f"Validity: {c.not_before} to {c.not_after}",
+                    f"Names (SAN): {', '.join(c.san) or '(none)'}",
+                    "[The server's identity; the client checks it against trusted authorities]"]
+        if kind == "server_key_exchange":
+            return [("[The server's Diffie-Hellman public key, signed with its certificate's key: both sides "
+                    "derive the same secret without ever sending it]")]
+        if kind == "client_key_exchange":
+            return ["[The client's Diffie-Hellman public key: the shared secret is now known to both ends]"]
+        if kind == "finished":
+            return ["[A MAC over the whole handshake: proves nobody altered it; this side is ready]"]
+        if kind == "new_session_ticket":
+            return ["[A ticket the client may present later to resume without a full handshake]"]
+        if kind == "encrypted_extensions":
+            return [f"[Extensions sent encrypted (TLS 1.3){': ALPN ' + self.alpn if self.alpn else ''}]"]
+        if kind == "certificate_verify":
+            return ["[A signature with the certificate's private key over the handshake so far]"]
+        return []
 
     def _client_hello(self, direction: int, body: bytes, fields: dict[str, Any], number: int, ts: int) -> None:
         s = H.client_hello(body, fields, tls13=self.family == "1.3")
