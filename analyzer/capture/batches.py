@@ -9,6 +9,7 @@ reader sees exactly the frames ``for frame in reader`` sees.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterable, Iterator
 
@@ -51,12 +52,57 @@ class FrameBatch:
                      self.data[off:off + int(self.caplen[i])])
 
 
+def _walk_py(buf: bytes, pos: int, limit: int, big_endian: bool, max_caplen: int) -> tuple[bytes, int, int, int]:
+    """The record walk (the contract of ``walk`` in analyzer/columnar/_speedups.c, its compiled twin):
+    offsets of the complete records from ``pos`` on as int64 bytes, the offset after them, a status (0: no
+    further complete record in ``buf``, 1: ``limit`` records found, 2: the next record's caplen is above
+    ``max_caplen``) and the last caplen read."""
+    cap_at = _CAP_BE if big_endian else _CAP_LE
+    end = len(buf)
+    last = end - 16
+    starts = []
+    add = starts.append
+    cap = 0
+    status = 1
+    for _ in range(limit):
+        if pos > last:
+            status = 0
+            break
+        cap = cap_at(buf, pos + 8)[0]
+        if cap > max_caplen:
+            status = 2
+            break
+        if pos + 16 + cap > end:
+            status = 0
+            break
+        add(pos)
+        pos += 16 + cap
+    return np.array(starts, dtype=np.int64).tobytes(), pos, status, cap
+
+
+_CAP_LE = struct.Struct("<I").unpack_from
+_CAP_BE = struct.Struct(">I").unpack_from
+
+
+def _compiled_walk():
+    """The compiled walk, unless it was not built or ANALYZER_PURE_PYTHON is set (then the Python one)."""
+    if os.environ.get("ANALYZER_PURE_PYTHON"):
+        return _walk_py
+    try:
+        from analyzer.columnar._speedups import walk
+    except ImportError:
+        return _walk_py
+    return walk
+
+
+walk_records = _compiled_walk()
+
+
 def pcap_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> Iterator[FrameBatch]:
     """The records of a classic pcap file (an :class:`analyzer.capture.pcap.PcapParser` whose header was
     read) in batches; the same frames and warnings as ``parser.frames()``."""
     header = parser.header
     order = header.byteorder
-    cap_at = struct.Struct(order + "I").unpack_from
     read = parser._read
     warn = parser._warn
     linktype = header.linktype
@@ -80,36 +126,21 @@ def pcap_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> It
                     continue
             else:
                 eof = True
-        end = len(buf)
-        last = end - 16
-        starts = []
-        add = starts.append
-        p = pos
-        cap = 0
-        full = True         # stopped at the frame limit: more complete records may follow in the buffer
-        for _ in range(MAX_BATCH_FRAMES):
-            if p > last:
-                full = False
-                break
-            cap = cap_at(buf, p + 8)[0]
-            if p + 16 + cap > end or cap > MAX_CAPLEN:
-                full = False
-                break
-            add(p)
-            p += 16 + cap
+        starts, p, status, cap = walk_records(buf, pos, MAX_BATCH_FRAMES, order == ">", MAX_CAPLEN)
         if starts:
-            at = np.array(starts, dtype=np.int64)
-            heads = np.frombuffer(buf, dtype=np.uint8)[at[:, None] + lanes].copy().view(hdr_dtype)
-            heads = heads.reshape(len(starts), 4).astype(np.int64)
-            yield FrameBatch(buf, at + 16, heads[:, 2], heads[:, 3], heads[:, 0] * 1_000_000_000 + heads[:, 1] * frac_ns,
-                             np.full(len(starts), linktype, dtype=np.int32), None, number)
-            number += len(starts)
+            at = np.frombuffer(starts, dtype=np.int64)
+            heads = np.frombuffer(buf, dtype=np.uint8)[at[:, None] + lanes].view(hdr_dtype)
+            heads = heads.reshape(len(at), 4).astype(np.int64)
+            yield FrameBatch(buf, at + 16, heads[:, 2], heads[:, 3],
+                             heads[:, 0] * 1_000_000_000 + heads[:, 1] * frac_ns,
+                             np.full(len(at), linktype, dtype=np.int32), None, number)
+            number += len(at)
             pos = p
-        if p <= last and cap > MAX_CAPLEN:
+        if status == 2:
             warn(base + p, f"record {number}: caplen {cap} is absurd (more than {MAX_CAPLEN}); corrupt record "
                            f"header, stopping")
             return
-        if eof and not full:
+        if eof and status == 0:
             break
     left = len(buf) - pos
     if left == 0:
@@ -119,7 +150,7 @@ def pcap_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> It
                          f"the capture was cut short")
     else:
         warn(base + pos, f"record {number}: file ends in the middle of a packet ({left - 16} of "
-                         f"{cap_at(buf, pos + 8)[0]} bytes); the capture was cut short")
+                         f"{(_CAP_BE if order == '>' else _CAP_LE)(buf, pos + 8)[0]} bytes); the capture was cut short")
 
 
 def frame_batches(frames: Iterable[Frame], size: int = BATCH_FRAMES) -> Iterator[FrameBatch]:
