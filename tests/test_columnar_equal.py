@@ -74,7 +74,7 @@ def gen():
     return gen_synthetic.generate
 
 
-@pytest.mark.parametrize("fmt,seed,packets", [("pcap", 1, 40_000), ("pcap", 7, 15_000), ("pcapng", 3, 15_000)])
+@pytest.mark.parametrize("fmt,seed,packets", [("pcap", 1, 25_000), ("pcap", 7, 10_000), ("pcapng", 3, 10_000)])
 def test_synthetic(tmp_path, gen, fmt, seed, packets):
     path = tmp_path / f"synthetic.{fmt}"
     gen(path, packets, seed=seed, clients=300, sites=400)
@@ -86,3 +86,34 @@ def test_synthetic(tmp_path, gen, fmt, seed, packets):
     assert any(r["conn_state"] in ("RSTO", "RSTR", "REJ") for r in tcp)
     assert any("t" in r["history"].lower() for r in tcp)
     _same(path)
+    expected, got = _filtered(path, "tcp.port == 80 and tcp.len > 0 or udp.port == 53")
+    assert got == expected
+
+
+FILTERS = ["tcp.port == 80", "tcp.len > 0 or udp", "not arp and ip.addr == 10.0.0.0/8", "tcp.flags.syn == 1",
+           "udp.port == 53 || tcp.port in {80 443}", "frame.number > 7"]
+
+
+def _filtered(path: Path, text: str) -> tuple:
+    from analyzer.filter import compile_filter
+    from analyzer.filter.apply import matching_frames
+
+    keep = compile_filter(text)
+    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    with open_capture(path) as reader:
+        pipe.count(matching_frames(reader, keep))
+    expected = (pipe.frames, pipe.first_ts_ns, pipe.tcp_rows(details=True) + pipe.udp.summaries())
+    with open_capture(path) as reader:
+        tcp, udp, first = connection_rows(reader, details=True, display_filter=keep)
+    pipe2 = Pipeline(analysis=False, dns_over_tcp=False)
+    with open_capture(path) as reader:
+        count(pipe2, reader, keep)
+    return expected, (pipe2.frames, first, [dict(r) for r in tcp] + [dict(r) for r in udp])
+
+
+@pytest.mark.parametrize("path", CAPTURES + CORPUS_FILES, ids=lambda p: p.name)
+def test_display_filter(path):
+    """conversations -Y with a filter the columns answer: the rows of the per-packet -Y pass."""
+    for text in FILTERS:
+        expected, got = _filtered(path, text)
+        assert got == expected, text

@@ -15,6 +15,8 @@ from analyzer.capture import open_capture
 from analyzer.cli.main import main
 from analyzer.cli.read import analyze
 from analyzer.columnar.fields import COLUMN_FIELDS, column_lines
+from analyzer.filter import compile_filter
+from analyzer.filter.apply import matching_packets
 from analyzer.report.fields import FieldsFormat
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,11 +25,13 @@ FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pca
 NAMES = sorted(COLUMN_FIELDS)
 
 
-def _both(path: Path, fmt: FieldsFormat) -> tuple[str, str]:
+def _both(path: Path, fmt: FieldsFormat, text: str | None = None) -> tuple[str, str]:
+    keep = compile_filter(text) if text else None
     with open_capture(path) as reader:
-        fast = "".join(column_lines(reader, fmt))
+        fast = "".join(column_lines(reader, fmt, keep))
     with open_capture(path) as reader:
-        slow = "".join(fmt.line(pkt.fields) + "\n" for pkt in analyze(reader))
+        packets = matching_packets(reader, keep) if keep else analyze(reader)
+        slow = "".join(fmt.line(pkt.fields) + "\n" for pkt in packets)
     return fast, slow
 
 
@@ -35,6 +39,9 @@ def _both(path: Path, fmt: FieldsFormat) -> tuple[str, str]:
 def test_columns_equal_decoded_fields(path):
     fast, slow = _both(path, FieldsFormat(NAMES))
     assert fast.splitlines() == slow.splitlines()
+    for text in ("tcp.len > 0 or udp", "ip.addr == 10.0.0.0/8 and not tcp.port == 443", "frame.number > 3"):
+        fast, slow = _both(path, FieldsFormat(NAMES), text)
+        assert fast.splitlines() == slow.splitlines(), text
 
 
 def test_options_on_synthetic_traffic(tmp_path):

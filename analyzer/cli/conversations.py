@@ -26,13 +26,17 @@ def conversations(file: str, as_json: bool, proto: str, display_filter=None) -> 
     -z conv,tcp does)."""
     want_tcp, want_udp = proto in ("all", "tcp"), proto in ("all", "udp")
     filter_text = display_filter and display_filter.text
+    from analyzer.filter._vector import vector_filter
+
     with capture(file) as reader:
-        if display_filter is None:
+        if display_filter is None or vector_filter(display_filter.text) is not None:
             from analyzer.columnar.rows import connection_rows
 
             # the columnar core: the same rows as the per-packet pass, kept on disk as connections finish
+            # (a -Y filter on header fields is answered from the columns too)
             tcp_rows, udp_rows, start = connection_rows(reader, details=as_json, tcp=want_tcp, udp=want_udp,
-                                                        keys=None if as_json else report.TABLE_KEYS)
+                                                        keys=None if as_json else report.TABLE_KEYS,
+                                                        display_filter=display_filter)
         else:
             from analyzer.filter.apply import matching_frames
 

@@ -272,14 +272,16 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
         with open_capture(path, on_warning=warn, on_secrets=secrets) as reader:
             if _isatty(stderr) and not as_json and fields is None and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
-            if fields is not None and keep is None and count is None:
+            if fields is not None and count is None and out is None:
                 from analyzer.columnar.fields import column_lines, columnar_fields
+                from analyzer.filter._vector import vector_filter
 
-                if columnar_fields(fields.names):
-                    # every field is a header column: no per-frame decoding (analyzer.columnar.fields)
+                if columnar_fields(fields.names) and (keep is None or vector_filter(keep.text) is not None):
+                    # every field (and every field of -Y) is a header column: no per-frame decoding
+                    # (analyzer.columnar.fields)
                     if fields.header:
                         output.add(fields.header_line() + "\n")
-                    for text in column_lines(reader, fields):
+                    for text in column_lines(reader, fields, keep):
                         output.add(text)
                         output.flush()      # a batch's lines at a time: memory stays flat
                     return

@@ -49,14 +49,34 @@ def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     return inv[:m], inv[m:], texts
 
 
-def count(pipe, reader) -> None:
+class _Filtered:
+    """A display filter the columns answer (:func:`analyzer.filter._vector.vector_filter`), and for the frames
+    they cannot decide, the per-packet filter on a decode-only pipeline of those frames (fragments are held
+    and released with the frame that completes them, as :func:`analyzer.filter.apply.select` does)."""
+
+    def __init__(self, keep):
+        from analyzer.filter._vector import vector_filter
+        from analyzer.filter.apply import Selector
+        from analyzer.pipeline import Pipeline
+
+        self.vector = vector_filter(keep.text)
+        if self.vector is None:
+            raise ValueError(f"the columns cannot answer the filter {keep.text!r}")
+        self.pipe = Pipeline(tcp=False, dns_over_tcp=False)
+        self.selector = Selector(keep)
+
+
+def count(pipe, reader, display_filter=None) -> None:
     """Fill ``pipe``'s flow tables from ``reader`` (a :class:`analyzer.capture.CaptureReader`) and finish it:
-    the same tables as ``pipe.count(reader)``."""
+    the same tables as ``pipe.count(reader)``; with ``display_filter`` (compiled, and answerable by the
+    columns: :func:`analyzer.filter._vector.vector_filter`), as
+    ``pipe.count(matching_frames(reader, display_filter))``."""
     from analyzer.pipeline import gc_paused
 
+    filtered = _Filtered(display_filter) if display_filter is not None else None
     with gc_paused():
         for batch in reader.batches():
-            _batch(pipe, batch)
+            _batch(pipe, batch, filtered)
         pipe.finish()
         tracker = pipe.tcp
         if tracker is not None:
@@ -72,20 +92,41 @@ def _first_frame(conn) -> int:
     return conn.first_frame
 
 
-def _batch(pipe, batch) -> None:
+def _batch(pipe, batch, filtered: _Filtered | None = None) -> None:
     n = len(batch)
     if not n:
         return
-    if pipe.first_ts_ns is None:
-        pipe.first_ts_ns = int(batch.ts_ns[0])
     c = parse(batch)
     kind = c.kind
     slow = kind == KIND_SLOW
     tracker = pipe.tcp
-    if slow.any():
-        _frame_by_frame(pipe, batch, c)
-        return
-    pipe.frames += n          # ARP frames (KIND_NONIP) are counted and need nothing else
+    if filtered is not None:
+        result, decided = filtered.vector.mask(batch, c)
+        if slow.any():
+            items: list = []
+            for i, (r, d) in enumerate(zip(result.tolist(), decided.tolist(), strict=True)):
+                if d:
+                    if r:
+                        items.append(i)
+                else:
+                    for _pkt, own in filtered.selector.push(filtered.pipe.feed(batch.frame(i))):
+                        items.extend(own)
+            _frame_by_frame(pipe, batch, c, items)
+            return
+        kind = c.kind = np.where(result, kind, -1)        # frames the filter drops: not there at all
+        picked = np.flatnonzero(result)
+        if not len(picked):
+            return
+        if pipe.first_ts_ns is None:
+            pipe.first_ts_ns = int(batch.ts_ns[picked[0]])
+        pipe.frames += len(picked)
+    else:
+        if pipe.first_ts_ns is None:
+            pipe.first_ts_ns = int(batch.ts_ns[0])
+        if slow.any():
+            _frame_by_frame(pipe, batch, c, range(n))
+            return
+        pipe.frames += n          # ARP frames (KIND_NONIP) are counted and need nothing else
     udp = np.flatnonzero(kind == KIND_UDP)
     if len(udp):
         si, di, texts = _addresses(c, udp)
@@ -102,8 +143,9 @@ def _batch(pipe, batch) -> None:
         _tcp(tracker, batch, c, tcp)
 
 
-def _frame_by_frame(pipe, batch, c) -> None:
-    """The batch as Pipeline.count takes it, frame by frame (header columns where they were read)."""
+def _frame_by_frame(pipe, batch, c, items) -> None:
+    """The batch as Pipeline.count takes it, frame by frame (header columns where they were read): ``items``
+    are indices of the batch's frames, or Frame values (taken through the full decoder)."""
     tracker = pipe.tcp
     segment = tracker.segment if tracker is not None else None
     datagram = pipe.udp.datagram
@@ -114,7 +156,13 @@ def _frame_by_frame(pipe, batch, c) -> None:
     src = [texts[i] for i in si.tolist()]
     dst = [texts[i] for i in di.tolist()]
     data = batch.data
-    for i, k in enumerate(kinds):
+    for i in items:
+        if not isinstance(i, int):
+            pipe.feed(i)
+            continue
+        k = kinds[i]
+        if pipe.first_ts_ns is None:
+            pipe.first_ts_ns = ts_l[i]
         if k == KIND_TCP and segment is not None:
             pipe.frames += 1
             flags = int(c.flags[i])

@@ -27,15 +27,23 @@ def columnar_fields(names: list[str]) -> bool:
     return all(name in COLUMN_FIELDS for name in names)
 
 
-def column_lines(reader, fmt) -> Iterator[str]:
-    """The ``-T fields`` text of every frame of ``reader``, one string per batch."""
+def column_lines(reader, fmt, display_filter=None) -> Iterator[str]:
+    """The ``-T fields`` text of every frame of ``reader``, one string per batch; with ``display_filter``
+    (compiled, and one the columns answer: :func:`analyzer.filter._vector.vector_filter`), of the frames
+    it matches."""
+    from analyzer.filter._vector import vector_filter
     from analyzer.pipeline import Pipeline, gc_paused
 
+    vector = None
+    if display_filter is not None:
+        vector = vector_filter(display_filter.text)
+        if vector is None:
+            raise ValueError(f"the columns cannot answer the filter {display_filter.text!r}")
     slow_pipe = Pipeline(analysis=False, dns_over_tcp=False)
     with gc_paused():
         for batch in reader.batches():
             if len(batch):
-                yield _batch_text(batch, fmt, slow_pipe)
+                yield _batch_text(batch, fmt, slow_pipe, vector, display_filter)
         slow_pipe.finish()
 
 
@@ -51,7 +59,7 @@ def _cells(values: list, present: np.ndarray, fmt, name: str) -> list[str]:
     return out
 
 
-def _batch_text(batch, fmt, slow_pipe) -> str:
+def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None) -> str:
     c = parse(batch)
     n = len(batch)
     kind = c.kind
@@ -130,8 +138,13 @@ def _batch_text(batch, fmt, slow_pipe) -> str:
         cols.append(_cells(vals, mask, fmt, name))
     lines = list(map(fmt.separator.join, zip(*cols, strict=True)))
     for i in np.flatnonzero(kind == KIND_SLOW).tolist():
-        lines[i] = fmt.line(slow_pipe.feed(batch.frame(i)).fields)
-    return "\n".join(lines) + "\n"
+        pkt = slow_pipe.feed(batch.frame(i))
+        lines[i] = fmt.line(pkt.fields) if keep is None or keep(pkt) else None
+    if vector is not None:
+        result, decided = vector.mask(batch, c)
+        lines = [line for line, r, d in zip(lines, result.tolist(), decided.tolist(), strict=True)
+                 if (r if d else line is not None)]
+    return "".join(line + "\n" for line in lines)
 
 
 def _pairs(a: list[str], b: list[str], fmt) -> list[str]:

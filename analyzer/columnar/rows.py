@@ -111,10 +111,12 @@ class SpilledRows:
 
 
 def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: bool = True,
-                    keys: tuple[str, ...] | None = None) -> tuple[SpilledRows, SpilledRows, int | None]:
+                    keys: tuple[str, ...] | None = None,
+                    display_filter=None) -> tuple[SpilledRows, SpilledRows, int | None]:
     """(TCP rows, UDP rows, time of the first frame) of a capture reader (anything with ``batches()``,
     e.g. :class:`analyzer.capture.CaptureReader`); ``details`` adds the handshake/teardown/reset facts;
-    ``keys`` keeps only those keys of each row. The rows are :class:`SpilledRows` (iterate them, in stream
+    ``keys`` keeps only those keys of each row; ``display_filter`` (one the columns answer) counts only the
+    frames it matches, as ``conversations -Y`` does. The rows are :class:`SpilledRows` (iterate them, in stream
     order, as often as needed; ``close()`` when done)."""
     from analyzer.pipeline import Pipeline
 
@@ -127,7 +129,7 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
 
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False,
                     tracker_options={"keep_summaries": False, "on_finish": keep})
-    count(pipe, reader)
+    count(pipe, reader, display_filter)
     if udp:
         for row in pipe.udp.summaries(release=True):
             udp_rows.add(row, row["stream"])

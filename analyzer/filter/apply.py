@@ -42,10 +42,23 @@ def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None)
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
     not those of the selection."""
-    from analyzer.pipeline import ReassembledPacket
-
-    held: dict[int, Any] = {}
+    selector = Selector(keep)
     for pkt in analyzed(frames, keylog):
+        yield from selector.push(pkt)
+
+
+class Selector:
+    """:func:`select` one packet at a time: :meth:`push` takes each analysed packet in capture order and
+    returns the (packet, frames) pairs it releases (none, or one)."""
+
+    def __init__(self, keep: Callable[[Packet], bool]):
+        self.keep = keep
+        self.held: dict[int, Any] = {}
+
+    def push(self, pkt: Packet) -> list[tuple[Packet, list]]:
+        from analyzer.pipeline import ReassembledPacket
+
+        keep, held = self.keep, self.held
         if isinstance(pkt, ReassembledPacket):
             if keep(pkt):
                 numbers = pkt.get("ip.fragment") or pkt.get("ipv6.fragment") or []
@@ -55,18 +68,18 @@ def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None)
                     if frame is not None:
                         own.append(frame)
                 own.append(pkt.wire_frame)
-                yield pkt, own
-            continue
+                return [(pkt, own)]
+            return []
         if _is_fragment(pkt):
             if keep(pkt):
-                yield pkt, [pkt.frame]
-            else:
-                if len(held) >= MAX_HELD_FRAGMENTS:
-                    del held[next(iter(held))]
-                held[pkt.frame.number] = pkt.frame
-            continue
+                return [(pkt, [pkt.frame])]
+            if len(held) >= MAX_HELD_FRAGMENTS:
+                del held[next(iter(held))]
+            held[pkt.frame.number] = pkt.frame
+            return []
         if keep(pkt):
-            yield pkt, [pkt.frame]
+            return [(pkt, [pkt.frame])]
+        return []
 
 
 def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None) -> Iterator:

@@ -1,0 +1,77 @@
+"""The vectorized display filters (analyzer.filter._vector) give, on every frame they decide, what the
+per-packet filter gives on the fully analysed packet — on every capture we have and on synthetic traffic;
+and they decline (None) what the columns cannot answer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.cli.read import analyze
+from analyzer.columnar.headers import parse
+from analyzer.filter import compile_filter
+from analyzer.filter._vector import vector_filter
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
+FILTERS = [
+    "tcp", "udp", "ip", "ipv6", "arp", "frame", "not arp", "!tcp && !udp",
+    "tcp.port == 80", "tcp.port != 80", "tcp.port === 80", "tcp.port ~= 80", "udp.port == 53",
+    "tcp.srcport > 1024 and tcp.dstport <= 1024", "tcp.len > 0", "tcp.port == 80 and tcp.len > 0",
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0", "tcp.flags == 0x12", "tcp.flags.reset == 1 or tcp.flags.fin == 1",
+    "tcp.port in {80, 443, 8000..8080}", "tcp.port not in {80}", "udp.length < 100", "udp.srcport in {53 5353}",
+    "ip.addr == 10.0.0.0/8", "ip.addr != 10.0.0.1", "ip.src == 192.168.0.0/16 or ip.dst == 172.16.0.0/12",
+    "ip.proto == 17", "ip.ttl < 64", "ip.len >= 1000", "frame.len > 1000 xor tcp", "frame.number <= 10",
+    "tcp.window_size_value == 0", "tcp.hdr_len > 20", "tcp.seq_raw > 2147483648", "tcp.ack_raw == 0",
+    "frame.cap_len < frame.len", "tcp.flags.push == 1 and not ip.src == 10.0.0.0/24",
+]
+
+
+def _check(path: Path) -> int:
+    compiled = [(text, compile_filter(text), vector_filter(text)) for text in FILTERS]
+    with open_capture(path) as reader:
+        packets = list(analyze(reader))
+    decided_total = 0
+    with open_capture(path) as reader:
+        for batch in reader.batches():
+            c = parse(batch)
+            pkts = packets[batch.first_number - 1:batch.first_number - 1 + len(batch)]
+            for text, keep, vf in compiled:
+                if vf is None:
+                    continue
+                result, decided = vf.mask(batch, c)
+                expected = np.array([bool(keep(p)) for p in pkts])
+                bad = np.flatnonzero(decided & (result != expected))
+                assert not len(bad), f"{path.name}: {text!r} differs at frame {batch.first_number + bad[0]}"
+                decided_total += int(decided.sum())
+    return decided_total
+
+
+def test_declines_what_columns_cannot_answer():
+    accepted = [t for t in FILTERS if vector_filter(t) is not None]
+    assert accepted == [t for t in FILTERS if t != "frame.cap_len < frame.len"]
+    for text in ("dns", "http.request", "tcp.stream == 3", "eth.src == 00:11:22:33:44:55",
+                 "tcp.analysis.retransmission", "any tcp.port == 80", "len(dns.qry.name) > 4", 'frame contains "GET"'):
+        compile_filter(text)
+        assert vector_filter(text) is None, text
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_same_as_per_packet(path):
+    _check(path)
+
+
+def test_synthetic(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import gen_synthetic
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path / "s.pcap"
+    gen_synthetic.generate(path, 6000, seed=11, clients=80, sites=60)
+    assert _check(path) > 6000 * 30
