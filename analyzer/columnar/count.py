@@ -19,6 +19,8 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
@@ -168,9 +170,13 @@ def _frame_by_frame(pipe, batch, c, items) -> None:
             flags = int(c.flags[i])
             t = int(c.t[i])
             hl = int(c.hdr_len[i])
+            seglen = int(c.payload_len[i])
+            payload = b""
+            if seglen and tracker.sink_factory is not None:
+                payload = data[t + hl:min(int(c.ip_end[i]), int(batch.offset[i] + batch.caplen[i]))]
             segment(ts_l[i], batch.first_number + i, src[i], int(c.sport[i]), dst[i], int(c.dport[i]),
-                    int(c.seq[i]), int(c.ack[i]), flags, int(c.window[i]), int(c.payload_len[i]),
-                    data[t + 20:t + hl] if hl > 20 else b"", b"", orig_l[i])
+                    int(c.seq[i]), int(c.ack[i]), flags, int(c.window[i]), seglen,
+                    data[t + 20:t + hl] if hl > 20 else b"", payload, orig_l[i], batch.first_number + i)
         elif k == KIND_UDP:
             pipe.frames += 1
             datagram(ts_l[i], batch.first_number + i, src[i], int(c.sport[i]), dst[i], int(c.dport[i]),
@@ -225,6 +231,13 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
     flags = c.flags[sel]
     special = (flags & 0x07) != 0
+    # a segment after more idle time than the tracker allows is never part of a run (it may be a new
+    # connection's first)
+    ts_w = batch.ts_ns[sel]
+    gap = np.zeros(n, dtype=bool)
+    gap[order[1:]] = (np.diff(ts_w[order]) > min(tracker.idle_timeout_ns, tracker.closed_linger_ns)) & \
+        (group[order[1:]] == group[order[:-1]])
+    special |= gap
     # in group order: the next special segment at or after each position (a run stops before it)
     sp_sorted = special[order]
     nxt = np.where(sp_sorted, np.arange(n), n)
@@ -254,37 +267,47 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     segment = tracker.segment
     dirs = np.zeros(n, dtype=np.int8)
 
+    sinks = tracker.sink_factory is not None
+    if sinks:
+        # connections with a sink get their payload (and the frame number as the frame's handle)
+        pay_end = np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i]).tolist()
     ptr = bounds[:-1].tolist()
     ends = bounds[1:].tolist()
     state: list = [None] * len(ptr)        # (conn, direction of the group's "a" end) of the last segment
+    order_l = order.tolist()
     active = list(range(len(ptr)))
     while active:
         runs = []
         run_groups = []
-        still = []
-        for g in active:
+        # the groups' state-changing segments in capture order (a new connection's stream number is then
+        # the one the per-packet run gives it), each group up to its next run of steady segments
+        heap = [(order_l[ptr[g]], g) for g in active]
+        heapq.heapify(heap)
+        while heap:
+            _, g = heapq.heappop(heap)
             j = ptr[g]
-            e = ends[g]
             st = state[g]
-            while j < e:
-                if st is not None and not sp_flag[j] and steady(st[0]):
-                    k = nxt_l[j]
-                    runs.append((st[0], j, k))
-                    run_groups.append(g)
-                    j = k
-                    break
-                f = fl_l[j]
-                hl = hl_l[j]
-                t = t_l[j]
+            if st is not None and not sp_flag[j] and steady(st[0]):
+                k = nxt_l[j]
+                runs.append((st[0], j, k))
+                run_groups.append(g)
+                ptr[g] = k
+                continue
+            f = fl_l[j]
+            hl = hl_l[j]
+            t = t_l[j]
+            if sinks:
+                conn, d = segment(ts_l[j], num_l[j], src_l[j], sp_l[j], dst_l[j], dp_l[j], seq_l[j], ack_l[j],
+                                  f, win_l[j], len_l[j], data[t + 20:t + hl] if hl > 20 else b"",
+                                  data[t + hl:pay_end[j]] if len_l[j] else b"", flen_l[j], num_l[j])
+            else:
                 conn, d = segment(ts_l[j], num_l[j], src_l[j], sp_l[j], dst_l[j], dp_l[j], seq_l[j], ack_l[j],
                                   f, win_l[j], len_l[j], data[t + 20:t + hl] if f & _SYN and hl > 20 else b"",
                                   b"", flen_l[j])
-                st = (conn, d if af_l[j] else 1 - d)
-                j += 1
-            ptr[g] = j
-            state[g] = st
-            if j < e or (runs and run_groups[-1] == g):
-                still.append(g)
+            state[g] = (conn, d if af_l[j] else 1 - d)
+            ptr[g] = j = j + 1
+            if j < ends[g]:
+                heapq.heappush(heap, (order_l[j], g))
         if runs:
             for (conn, start, stop), g in zip(runs, run_groups, strict=True):
                 da = state[g][1]
@@ -293,4 +316,5 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
             for (conn, start, stop), g, cut in zip(runs, run_groups, cuts, strict=True):
                 if cut < stop:
                     ptr[g] = cut
+        still = run_groups
         active = [g for g in still if ptr[g] < ends[g]]

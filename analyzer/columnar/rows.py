@@ -111,12 +111,15 @@ class SpilledRows:
 
 
 def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: bool = True,
-                    keys: tuple[str, ...] | None = None,
-                    display_filter=None) -> tuple[SpilledRows, SpilledRows, int | None]:
+                    keys: tuple[str, ...] | None = None, display_filter=None,
+                    sinks=None) -> tuple[SpilledRows, SpilledRows, int | None]:
     """(TCP rows, UDP rows, time of the first frame) of a capture reader (anything with ``batches()``,
     e.g. :class:`analyzer.capture.CaptureReader`); ``details`` adds the handshake/teardown/reset facts;
     ``keys`` keeps only those keys of each row; ``display_filter`` (one the columns answer) counts only the
-    frames it matches, as ``conversations -Y`` does. The rows are :class:`SpilledRows` (iterate them, in stream
+    frames it matches, as ``conversations -Y`` does. ``sinks``: sink factories as
+    :class:`analyzer.pipeline.Pipeline` takes them (called once per TCP connection; a sink gets the
+    connection's reassembled bytes, the frame *number* standing for the frame): only the connections given a
+    sink are followed segment by segment, every other one is counted from columns. The rows are :class:`SpilledRows` (iterate them, in stream
     order, as often as needed; ``close()`` when done)."""
     from analyzer.pipeline import Pipeline
 
@@ -127,7 +130,7 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
         # stream numbers in order of first appearance: the columnar pass may finish them in another order
         tcp_rows.add(summarize(conn, details), conn.first_frame)
 
-    pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False,
+    pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})
     count(pipe, reader, display_filter)
     if udp:
