@@ -390,7 +390,8 @@ class Pipeline:
             hdr[h[2]] = h[3]
             hdr[4:6] = (len(hdr) - 40 + len(dgram.payload)).to_bytes(2, "big")
         rebuilt = bytes(data[:ip_l.offset]) + bytes(hdr) + dgram.payload
-        synthetic = Frame(frame.number, frame.ts_ns, len(rebuilt), frame.iface, frame.linktype, rebuilt)
+        synthetic = Frame(frame.number, frame.ts_ns, len(rebuilt), frame.iface, frame.linktype, rebuilt,
+                          frame.iface_name)
         whole = decode(synthetic)
         out = ReassembledPacket(synthetic)
         out.wire_frame = frame

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 class Frame:
     """A captured frame. ``number`` is 1-based in capture order, as Wireshark numbers frames; ``iface`` is
-    the interface id, None where the format has no interfaces (classic pcap), as tshark shows it."""
+    the interface id, None where the format has no interfaces (classic pcap), as tshark shows it;
+    ``iface_name`` the interface's name (pcapng ``if_name``; for several captures read as one, see
+    :mod:`analyzer.capture.merge`), None when it has none."""
 
-    __slots__ = ("caplen", "data", "iface", "linktype", "number", "origlen", "ts_ns")
+    __slots__ = ("caplen", "data", "iface", "iface_name", "linktype", "number", "origlen", "ts_ns")
 
-    def __init__(self, number: int, ts_ns: int, origlen: int, iface: int, linktype: int, data: bytes):
+    def __init__(self, number: int, ts_ns: int, origlen: int, iface: int | None, linktype: int, data: bytes,
+                 iface_name: str | None = None):
         self.number = number
         self.ts_ns = ts_ns
         self.caplen = len(data)
@@ -20,6 +23,7 @@ class Frame:
         self.iface = iface
         self.linktype = linktype
         self.data = data
+        self.iface_name = iface_name
 
     @property
     def truncated(self) -> bool:

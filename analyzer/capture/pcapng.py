@@ -214,7 +214,8 @@ class PcapngParser:
                 elif units != 1_000_000_000:
                     ts = ts * 1_000_000_000 // units
                 last_ts = ts + iface.tsoffset_ns
-                yield make(number, last_ts, origlen, iface_id, iface.linktype, buf[pos + 28:pos + 28 + caplen])
+                yield make(number, last_ts, origlen, iface_id, iface.linktype, buf[pos + 28:pos + 28 + caplen],
+                           iface.name or None)
                 number += 1
                 pos = nxt
             self._pos = pos
@@ -380,4 +381,5 @@ class PcapngParser:
                 return None
             ts_ns = iface.ts_ns((ts_high << 32) | ts_low)
         data_at = pos + 8 + fixed
-        return Frame(number, ts_ns, origlen, iface_id, iface.linktype, buf[data_at:data_at + caplen])
+        return Frame(number, ts_ns, origlen, iface_id, iface.linktype, buf[data_at:data_at + caplen],
+                     iface.name or None)

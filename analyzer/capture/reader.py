@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from analyzer.capture import pcap, pcapng
 from analyzer.capture.frame import Frame
 
 GZIP_MAGIC = b"\x1f\x8b"
+STDIN = "-"  # the path that means standard input (``tcpdump -w - | analyzer read -``)
 CHUNK_SIZE = 1 << 17  # see analyzer.capture.pcap.CHUNK_SIZE
 GZIP_PIECE = 1 << 13  # compressed bytes given to zlib at a time
 
@@ -37,6 +40,8 @@ class CaptureWarning:
     message: str
 
     def __str__(self) -> str:
+        if self.offset < 0:         # about the file as a whole
+            return f"{self.path}: {self.message}"
         return f"{self.path}: offset {self.offset}: {self.message}"
 
 
@@ -193,9 +198,14 @@ class CaptureReader:
             self.on_secrets(kind, data)
 
     def _fail(self, what: str) -> CaptureError:
-        return CaptureError(f"{self.path}: {what}")
+        return CaptureError(f"{_display(self.path)}: {what}")
 
     def _open(self):
+        if self.path == STDIN:
+            try:
+                return open(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+            except (OSError, ValueError, AttributeError):
+                raise self._fail("standard input cannot be read") from None
         try:
             return open(self.path, "rb", buffering=0)
         except FileNotFoundError:
@@ -255,7 +265,7 @@ class CaptureReader:
                          f"expected pcap or pcapng)")
 
     def _warn(self, offset: int, message: str) -> None:
-        warning = CaptureWarning(self.path, offset, message)
+        warning = CaptureWarning(_display(self.path), offset, message)
         self.warnings.append(warning)
         if self.on_warning is not None:
             self.on_warning(warning)
@@ -303,11 +313,26 @@ def open_capture(path: str | os.PathLike,
     return CaptureReader(path, on_warning, on_secrets)
 
 
+def is_capture_file(path: str | os.PathLike) -> bool:
+    """Does the file start like a capture (pcap, pcapng or gzip magic)? False when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head[:2] == GZIP_MAGIC or head in pcap.MAGIC_BYTES or head == pcapng.SHB_TYPE_BYTES
+
+
+def _display(path: str) -> str:
+    return "standard input" if path == STDIN else path
+
+
 def _file_size(file) -> int:
     try:
-        return os.fstat(file.fileno()).st_size
+        st = os.fstat(file.fileno())
     except OSError:
         return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
 def _read_upto(read: Callable[[int], bytes], n: int) -> bytes:

@@ -19,6 +19,7 @@ from analyzer.capture.pcapng import (
     BLOCK_IDB,
     BLOCK_SHB,
     BYTE_ORDER_MAGIC,
+    OPT_IF_NAME,
     OPT_IF_TSRESOL,
 )
 from analyzer.capture.reader import CaptureError
@@ -160,7 +161,8 @@ class PcapWriter(CaptureWriter):
 
 
 class PcapngWriter(CaptureWriter):
-    """pcapng: one section; an IDB (if_tsresol=9) per distinct (iface, linktype) as they appear; EPBs.
+    """pcapng: one section; an IDB (if_tsresol=9, and the frame's if_name) per distinct (iface, linktype) as
+    they appear; EPBs.
 
     Interface ids are renumbered in order of first appearance, so frames from several sections or files
     can be merged into one file.
@@ -186,7 +188,8 @@ class PcapngWriter(CaptureWriter):
         """Write the IDB for the frame's (iface, linktype) and return its new interface id."""
         if not 0 <= frame.linktype <= 0xFFFF:
             raise self._error(frame, f"link type {frame.linktype} does not fit pcapng (16 bits)")
-        body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + _option(OPT_IF_TSRESOL, b"\x09")
+        name = _option(OPT_IF_NAME, frame.iface_name.encode("utf-8")) if frame.iface_name else b""
+        body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + name + _option(OPT_IF_TSRESOL, b"\x09")
                 + _option(0, b""))
         self._put(frame, _block(BLOCK_IDB, body))
         iface = self.interfaces[(frame.iface, frame.linktype)] = len(self.interfaces)

@@ -182,6 +182,7 @@ def frame_layer(frame: Frame) -> dict[str, Any]:
     }
     if frame.iface is not None:     # pcapng; classic pcap has no interfaces, and tshark shows none
         fields["frame.interface_id"] = frame.iface
+        fields["frame.interface_name"] = frame.iface_name or "unknown"     # tshark's word for no if_name
     return fields
 
 
