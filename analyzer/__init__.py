@@ -1,13 +1,32 @@
 """analyzer: a packet capture and protocol analyzer.
 
-Python API for notebooks::
+The library API, for notebooks and scripts (see :mod:`analyzer.api`)::
 
     import analyzer
-    for pkt in analyzer.packets("captures/page_fetch.pcapng"):
-        print(pkt.frame.number, pkt.get("ip.src"), pkt.get("dns.qry.name"))
+    cap = analyzer.open("captures/lab_page_fetch.pcapng")      # or several files, merged by time
+    cap.dns.to_pandas()[["query", "qtype_name", "rtt"]]        # which names, how long each lookup took
+    conns = cap.connections.to_pandas()                        # TCP connections, Zeek's conn.log columns
+    for pkt in cap.packets():                                  # every packet, fields by Wireshark's names
+        print(pkt.frame.number, pkt.get("ip.src"), pkt.get("dns.time"))
+
+Every command of the ``analyzer`` program is built on this API.
 """
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
+
+__all__ = ["CaptureError", "CaptureWarning", "open", "open_capture", "packets"]
+
+
+def open(paths, *, keylog=None, display_filter=None, on_warning=None):
+    """Open one capture or several, merged by time (a path, ``"-"``, a directory, a glob, or a list of
+    them): an :class:`analyzer.api.Capture` whose ``packets()``, ``connections``, ``udp``, ``dns``, ``http``,
+    ``files`` and ``fetches`` answer with typed tables (``.to_pandas()``, ``.to_arrow()``).
+    See :func:`analyzer.api.capture.open`."""
+    from analyzer.api.capture import open as _open
+
+    return _open(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning)
 
 
 def open_capture(path):
@@ -17,10 +36,15 @@ def open_capture(path):
     return _open(path)
 
 
-def packets(path):
-    """Iterate the decoded packets of a capture file (fields by Wireshark names: ``pkt["ip.src"]``)."""
-    from analyzer.decode import decode
+def packets(paths):
+    """Iterate the decoded packets of one capture or several (merged by time), with every field of the
+    analysis chain (``tcp.stream``, ``tcp.analysis.*``, ``dns.time``, ``http.*``): ``pkt["ip.src"]``."""
+    return iter(open(paths).packets())
 
-    with open_capture(path) as reader:
-        for frame in reader:
-            yield decode(frame)
+
+def __getattr__(name: str):
+    if name in ("CaptureError", "CaptureWarning"):
+        from analyzer.capture import reader
+
+        return getattr(reader, name)
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

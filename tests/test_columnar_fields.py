@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
 from analyzer.cli.main import main
-from analyzer.cli.read import analyze
 from analyzer.columnar.fields import COLUMN_FIELDS, column_lines
 from analyzer.filter import compile_filter
 from analyzer.filter.apply import matching_packets

@@ -194,7 +194,7 @@ def test_demo_end_to_end(tmp_path):
     out = r.stdout
     for path in ("/", "/style.css", "/app.js", "/logo.png"):
         assert f"GET {path} 200" in out
-    assert "connection 1)" in out and "connection 2)" not in out
+    assert "bytes, tcp.stream 0)" in out and "tcp.stream 1)" not in out      # as the timeline numbers it
     assert "== timeline" in out
     with open_capture(save) as reader:
         frames = list(reader)
@@ -217,7 +217,8 @@ def test_demo_short_connections(tmp_path):
     save = tmp_path / "short.pcap"
     r = run_demo("--short", "--save", str(save), "--no-timeline")
     assert r.returncode == 0, r.stderr
-    assert "connection 4)" in r.stdout
+    # each request on its own connection, numbered as tcp.stream (as the timeline numbers them)
+    assert [f"tcp.stream {n})" in r.stdout for n in range(5)] == [True, True, True, True, False]
     with open_capture(save) as reader:
         assert reader.format == "pcap"
         frames = list(reader)

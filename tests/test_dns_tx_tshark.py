@@ -66,13 +66,14 @@ def test_dns_response_in_matches_tshark_second_pass(item, crafted):
 def test_dns_transactions_match_tshark_pairs(item, crafted):
     """Each response tshark pairs with a query is one of our transactions, with rtt = tshark's dns.time
     (pairs counted per frame: a TCP frame may complete several responses)."""
+    from analyzer.api.build import dns_record
     from analyzer.report.dns import rows
 
     path = _path(item, crafted)
     theirs = tshark_fields(path, ["dns.response_to", "dns.time"])
     _, tx = run_capture(path, http=False, fields=False)
     ours: dict[tuple[int, int], list[float]] = {}
-    for r in rows(tx.dns.transactions):
+    for r in rows(dns_record(t) for t in tx.dns.transactions):
         if r["query_frame"] is not None and r["response_frame"] is not None:
             ours.setdefault((r["query_frame"], r["response_frame"]), []).append(r["rtt"])
     expected: dict[tuple[int, int], list[float]] = {}

@@ -106,6 +106,7 @@ def test_http_response_in_matches_tshark_second_pass(item, crafted):
 @pytest.mark.parametrize("item", _captures())
 def test_http_transactions_match_tshark_pairs(item, crafted):
     """Each response tshark pairs with a request is one of our transactions, with tshark's http.time."""
+    from analyzer.api.build import http_record
     from analyzer.report.http import rows
 
     path = _path(item, crafted)
@@ -113,7 +114,7 @@ def test_http_transactions_match_tshark_pairs(item, crafted):
         pytest.skip("tshark's pairing differs here for a documented reason (see EXCLUDED)")
     theirs = tshark_fields(path, ["http.request_in", "http.time"])
     _, tx = run_capture(path, dns=False, fields=False)
-    ours = {(r["request_frame"], r["response_frame"]): r["time"] for r in rows(tx.http.sorted_records())}
+    ours = {(r["request_frame"], r["response_frame"]): r["time"] for r in rows(http_record(r)[0] for r in tx.http.sorted_records())}
     for frame, f in sorted(theirs.items()):
         if "http.request_in" not in f:
             continue

@@ -152,7 +152,7 @@ def test_failure_markers(tmp_path):
 @pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 def test_crafted_capture_matches_tshark(tmp_path):
     """Decode-only lines equal tshark's except where TCP analysis differs (relative numbers, scaled window)."""
-    from analyzer.cli.read import analyze
+    from analyzer.api.packets import analyze
 
     path = tmp_path / "crafted.pcap"
     path.write_bytes(pcap(crafted()))

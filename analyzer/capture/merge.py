@@ -86,15 +86,17 @@ def _directory(path: str, on_warning: Callable[[CaptureWarning], None] | None) -
 
 
 def open_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike],
-                on_warning: Callable[[CaptureWarning], None] | None = None) -> CaptureReader | MergedReader:
+                on_warning: Callable[[CaptureWarning], None] | None = None,
+                on_secrets: Callable[[int, bytes], None] | None = None) -> CaptureReader | MergedReader:
     """One reader over ``inputs`` (see the module docstring): a :class:`CaptureReader` for one file, else a
-    :class:`MergedReader`. CaptureError when an input cannot be read as a capture."""
+    :class:`MergedReader`. CaptureError when an input cannot be read as a capture. ``on_secrets``: see
+    :class:`CaptureReader` (the Decryption Secrets Blocks of every input)."""
     paths = expand_inputs(inputs, on_warning)
     if not paths:
         raise CaptureError("no capture file given")
     if len(paths) == 1:
-        return CaptureReader(paths[0], on_warning)
-    return MergedReader(paths, on_warning)
+        return CaptureReader(paths[0], on_warning, on_secrets)
+    return MergedReader(paths, on_warning, on_secrets)
 
 
 class MergedReader:
@@ -105,14 +107,15 @@ class MergedReader:
     capture's :class:`Interface` list, complete once every file's interface blocks were read).
     """
 
-    def __init__(self, paths: list[str], on_warning: Callable[[CaptureWarning], None] | None = None):
+    def __init__(self, paths: list[str], on_warning: Callable[[CaptureWarning], None] | None = None,
+                 on_secrets: Callable[[int, bytes], None] | None = None):
         self.paths = list(paths)
         self.path = ", ".join(self.paths)
         self.format = "merged"
         self.readers: list[CaptureReader] = []
         try:
             for path in self.paths:
-                self.readers.append(CaptureReader(path, on_warning))
+                self.readers.append(CaptureReader(path, on_warning, on_secrets))
         except BaseException:
             for reader in self.readers:
                 reader.close()

@@ -1,4 +1,10 @@
-"""Shared by the TCP commands: open a capture, report its problems the CLI way; the TLS key log option."""
+"""Shared by the file commands: their FILE arguments, opening captures through the library API, reporting
+problems the CLI way, the TLS key log option; and the live commands' signal handling.
+
+Every file command takes one capture or several (``analyzer http a.pcap b.pcapng``: merged by time, as
+``mergecap`` would, see :mod:`analyzer.capture.merge`); ``-`` is standard input (``tcpdump -w - | analyzer
+read -``); a directory means the capture files in it, a quoted glob the files it matches.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,8 @@ from contextlib import contextmanager
 
 import click
 
-from analyzer.apps.tls.keylog import KeyLog, parse_keylog, secrets_receiver
-from analyzer.capture import CaptureError, open_capture
+from analyzer.apps.tls.keylog import KeyLog, parse_keylog
+from analyzer.capture import CaptureError
 from analyzer.report.safe import visible
 
 EXIT_USAGE = 2
@@ -49,30 +55,42 @@ def load_keylog(path: str | None) -> KeyLog:
     return keylog.merge(parsed)
 
 
+
+
 def _warn(warning) -> None:
     click.echo(f"analyzer: warning: {visible(str(warning))}", err=True)
 
 
 def fail(message: str) -> None:
     """One line on stderr (escape sequences in it made visible), exit code 2."""
+    sys.stdout.flush()
     click.echo(f"analyzer: error: {visible(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
+def files_argument(f):
+    """``FILE...``: one or more captures (the command receives ``files``, a tuple of paths)."""
+    return click.argument("files", nargs=-1, required=True, metavar="FILE...")(f)
+
+
 @contextmanager
-def capture(path: str, keylog: KeyLog | None = None) -> Iterator:
-    """The capture's frames; a CaptureError becomes one line on stderr and exit code 2. TLS keys in the
-    capture's Decryption Secrets Blocks go into ``keylog``."""
+def opened(files: str | tuple[str, ...] | list[str], display_filter=None, keylog: KeyLog | None = None) -> Iterator:
+    """``analyzer.open(files)`` with the CLI's warnings (one stderr line each); a CaptureError while it is
+    used (a file missing, not a capture) becomes one line on stderr and exit code 2. ``keylog``: the TLS
+    keys of --keylog (:func:`load_keylog`); keys in the captures' Decryption Secrets Blocks join it."""
+    import analyzer
+
     try:
-        reader = open_capture(path, on_warning=_warn,
-                              on_secrets=secrets_receiver(keylog) if keylog is not None else None)
+        yield analyzer.open(files, display_filter=display_filter, keylog=keylog, on_warning=_warn)
     except CaptureError as err:
         fail(str(err))
-    with reader:
-        try:
-            yield reader
-        except CaptureError as err:
-            fail(str(err))
+
+
+@contextmanager
+def capture(files: str | tuple[str, ...] | list[str], keylog: KeyLog | None = None) -> Iterator:
+    """The frames of the captures (merged by time); a CaptureError becomes one line on stderr and exit 2."""
+    with opened(files, keylog=keylog) as cap, cap.open() as reader:
+        yield reader
 
 
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}

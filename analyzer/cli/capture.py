@@ -23,12 +23,12 @@ EXIT_USAGE = 2
 
 def packet_printer(stream=None):
     """A callback printing each frame's ``analyzer read`` line as it arrives (same analysis chain)."""
-    from analyzer.pipeline import Pipeline
+    from analyzer.api.live import PacketFeed
     from analyzer.report.summary import Summary
 
     stream = stream or sys.stdout
     summary = Summary()
-    feed = Pipeline().feed
+    feed = PacketFeed().feed
 
     def on_frame(frame) -> None:
         stream.write(summary.line(feed(frame)) + "\n")

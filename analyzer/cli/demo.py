@@ -12,6 +12,7 @@ import sys
 import click
 
 from analyzer.cli.main import main
+from analyzer.report.units import count
 
 
 def sigterm_as_interrupt():
@@ -25,12 +26,11 @@ def sigterm_as_interrupt():
 def print_timeline(path: str, saved: bool) -> None:
     """The timeline of the capture at ``path``, as ``analyzer timeline`` prints it; ``saved``: the file is
     kept (so the line names it, and the user can run the command again), else it is about to be deleted."""
-    from analyzer.cli._common import capture
+    from analyzer.cli._common import opened
     from analyzer.report.timeline_text import render
-    from analyzer.timeline import timeline
 
-    with capture(path) as reader:
-        text = render(timeline(reader))
+    with opened(path) as cap:
+        text = render(cap.timeline())
     click.echo("")
     click.echo(f"== timeline (analyzer timeline {path})" if saved else "== timeline")
     click.echo(text.rstrip("\n"))
@@ -70,8 +70,10 @@ def demo_command(save, short, reuse_addr, dns_port, http_port, backend, no_timel
         res = run_demo(save=save, short=short, dns_port=dns_port, http_port=http_port, backend=backend,
                        log=lambda s: click.echo(s), pause=pause)
         click.echo(f"{res.address and 'www.example.test -> ' + res.address}")
-        for r in res.results:
-            click.echo(f"  GET {r.path} {r.status} ({r.length} bytes, connection {r.connection})")
+        streams = _streams(res.capture_path, [r.path for r in res.results])
+        for r, stream in zip(res.results, streams):
+            where = f"tcp.stream {stream}" if stream is not None else "not in the capture"
+            click.echo(f"  GET {r.path} {r.status} ({count(r.length, 'byte')}, {where})")
         click.echo(f"{res.captured} packets captured on lo, {res.kernel_drops} dropped by the kernel"
                    + (f"; saved to {save}" if save else ""))
         if not no_timeline:
@@ -89,6 +91,19 @@ def demo_command(save, short, reuse_addr, dns_port, http_port, backend, no_timel
         sys.exit(130)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _streams(path: str, uris: list[str]) -> list[int | None]:
+    """The tcp.stream (numbered as ``analyzer timeline`` numbers connections, from 0) that carried each
+    request of the client, in order, from the capture."""
+    import analyzer
+
+    pending = [(h.uri, h.stream) for h in analyzer.open(path).http]
+    out: list[int | None] = []
+    for uri in uris:
+        hit = next((i for i, (u, _s) in enumerate(pending) if u == uri), None)
+        out.append(pending.pop(hit)[1] if hit is not None else None)
+    return out
 
 
 def _timewait(save: str | None, backend: str) -> None:

@@ -20,9 +20,8 @@ import tempfile
 import click
 
 from analyzer.apps.http.sink import HttpRecord
-from analyzer.apps.transactions import Transactions
-from analyzer.cli._common import fail, keylog_option, load_keylog
-from analyzer.cli.http import echo_lines, run
+from analyzer.cli._common import fail, files_argument, keylog_option, load_keylog, opened
+from analyzer.cli.http import echo_lines
 from analyzer.cli.main import main
 from analyzer.report.export_objects import NamePlanner, inside
 from analyzer.report.safe import visible
@@ -32,11 +31,14 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0
 
 
 @main.command("export-objects")
-@click.argument("file", type=click.Path(dir_okay=True))
+@files_argument
 @click.argument("directory", type=click.Path(file_okay=False))
 @keylog_option
-def export_objects(file: str, directory: str, keylog_path: str | None = None) -> None:
-    """Write every HTTP response body of FILE (decoded) into DIRECTORY, one file per object."""
+def export_objects(files: tuple[str, ...], directory: str, keylog_path: str | None = None) -> None:
+    """Write every HTTP response body of FILE... (decoded) into DIRECTORY, one file per object.
+
+    FILE... are pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
+    """
     try:
         os.makedirs(directory, exist_ok=True)
         taken = os.listdir(directory)
@@ -60,9 +62,8 @@ def export_objects(file: str, directory: str, keylog_path: str | None = None) ->
         lines.append(f"{frame:>7}  {visible(host or '-')[:30]:<30} {visible(ctype or '-')[:30]:<30} "
                      f"{len(data):>10}  {visible(name)}{note}")
 
-    tx = Transactions(dns=False, fields=False, keep=False, on_record=write, body_limit=BODY_LIMIT,
-                      keylog=load_keylog(keylog_path))
-    run(file, tx)
+    with opened(files, keylog=load_keylog(keylog_path)) as cap:
+        cap.analyze(on_record=write, body_limit=BODY_LIMIT)
     echo_lines(lines)
 
 

@@ -1,4 +1,4 @@
-"""``analyzer follow FILE STREAM``: the reassembled bytes of one TCP connection, like
+"""``analyzer follow FILE... STREAM``: the reassembled bytes of one TCP connection, like
 ``tshark -z follow,tcp,ascii,STREAM``; ``--hex`` as a hex dump; ``--raw orig|resp`` writes one direction's
 bytes to stdout unchanged (for piping into a file, not a terminal). ``--tls`` follows the decrypted
 application data of a TLS connection instead (``tshark -z follow,tls,ascii,STREAM``), with the keys of
@@ -10,15 +10,15 @@ import sys
 
 import click
 
+from analyzer.api.build import summary_row
 from analyzer.apps.tls import TlsTracker
-from analyzer.cli._common import capture, fail, keylog_option, load_keylog
+from analyzer.cli._common import fail, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
-from analyzer.pipeline import Pipeline
 from analyzer.report.follow import FollowSink, ascii_text, hex_text
 
 
 @main.command("follow")
-@click.argument("file", type=click.Path(dir_okay=True))
+@files_argument
 @click.argument("stream", type=click.IntRange(min=0))
 @click.option("--hex", "as_hex", is_flag=True, help="Show the bytes as a hex dump.")
 @click.option("--raw", "raw", type=click.Choice(["orig", "resp", "0", "1"]), default=None,
@@ -26,10 +26,13 @@ from analyzer.report.follow import FollowSink, ascii_text, hex_text
 @click.option("--tls", "tls", is_flag=True,
               help="Follow the decrypted TLS application data (needs the keys: --keylog FILE).")
 @keylog_option
-def follow(file: str, stream: int, as_hex: bool, raw: str | None, tls: bool = False,
+def follow(files: tuple[str, ...], stream: int, as_hex: bool, raw: str | None, tls: bool = False,
            keylog_path: str | None = None) -> None:
-    """Show the reassembled conversation of TCP stream STREAM (the tcp.stream number); with --tls the
-    decrypted HTTPS conversation."""
+    """Show the reassembled conversation of TCP stream STREAM (the tcp.stream number) of FILE...; with
+    --tls the decrypted HTTPS conversation.
+
+    FILE... are pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
+    """
     sinks: dict[int, FollowSink] = {}
 
     def factory(conn):
@@ -48,18 +51,17 @@ def follow(file: str, stream: int, as_hex: bool, raw: str | None, tls: bool = Fa
                 return None
             sinks.setdefault(stream, FollowSink())
             return tracker(conn)
-    pipe = Pipeline(sinks=tls_factory if tls else factory, dns_over_tcp=False)
-    with capture(file, keylog) as reader:
-        for _pkt in pipe.run(reader):
-            pass
-    summary = next((r for r in pipe.tcp_connections if r["stream"] == stream), None)
+
+    with opened(files, keylog=keylog) as cap:
+        results = cap.analyze(sinks=[tls_factory if tls else factory])
+    summary = next((summary_row(c) for c in results.connections if c.stream == stream), None)
     if summary is None or stream not in sinks:
-        fail(f"{file}: no TCP stream {stream} (the capture has {pipe.tcp.next_stream})")
+        fail(f"{' '.join(files)}: no TCP stream {stream} (the capture has {len(results.connections)})")
     sink = sinks[stream]
     if tls and not any(isinstance(chunk, bytes) for _d, chunk in sink.chunks):
         session = next(iter(tracker.sessions), None)
         why = session.key_note if session is not None else "it carries no TLS"
-        fail(f"{file}: TCP stream {stream} has no decrypted TLS data: {why or 'no application data'}")
+        fail(f"{' '.join(files)}: TCP stream {stream} has no decrypted TLS data: {why or 'no application data'}")
     if raw is not None:
         direction = 0 if raw in ("orig", "0") else 1
         out = sys.stdout.buffer

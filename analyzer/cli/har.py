@@ -8,24 +8,27 @@ import sys
 
 import click
 
-from analyzer.cli._common import EXIT_USAGE, keylog_option
+from analyzer.cli._common import EXIT_USAGE, files_argument, keylog_option
 from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import load_timeline, selection_options
 from analyzer.report.har import har
+from analyzer.report.units import count
 
 
 @main.command("har")
-@click.argument("file", type=click.Path(dir_okay=True))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="The HAR file to write ('-' for stdout).")
+@files_argument
+@click.option("-o", "--output", "output", default="-", show_default=True, type=click.Path(dir_okay=False),
+              help="The HAR file to write (standard output when omitted or '-').")
 @selection_options
 @keylog_option
-def har_command(file: str, output: str, host: str | None, url: str | None, client: str | None,
-                keylog_path: str | None = None) -> None:
-    """Write the HTTP requests of FILE, grouped into pages, as a HAR 1.2 file (HTTPS too, with --keylog)."""
-    tl = load_timeline(file, "en", host, url, client, keylog_path=keylog_path)
-    text = json.dumps(har(tl, source=file), indent=2, ensure_ascii=True)
+def har_command(files: tuple[str, ...], output: str, host: str | None, url: str | None,
+                client: str | None, keylog_path: str | None = None) -> None:
+    """Write the HTTP requests of FILE..., grouped into pages, as a HAR 1.2 file (to standard output
+    without -o; HTTPS too, with --keylog). FILE... are captures, merged by time when there are several; - is
+    standard input."""
+    tl = load_timeline(files, "en", host, url, client, keylog_path=keylog_path)
+    text = json.dumps(har(tl, source=", ".join(files)), indent=2, ensure_ascii=True)
     if output == "-":
         click.echo(text)
         return
@@ -35,5 +38,5 @@ def har_command(file: str, output: str, host: str | None, url: str | None, clien
     except OSError as err:
         click.echo(f"analyzer: {output}: {err.strerror or err}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"{output}: {len(tl.fetches)} page(s), {sum(len(f.requests) for f in tl.fetches)} entries",
-               err=True)
+    click.echo(f"{output}: {count(len(tl.fetches), 'page')}, "
+               f"{count(sum(len(f.requests) for f in tl.fetches), 'entry', 'entries')}", err=True)

@@ -1,4 +1,4 @@
-"""``analyzer http FILE``: one line per HTTP transaction (time, client, method, host, URI, status, content
+"""``analyzer http FILE...``: one line per HTTP transaction (time, client, method, host, URI, status, content
 type, body size, time to first byte, total time, stream); ``--json``: one JSON object per line with the
 fields of :mod:`analyzer.report.http` (Zeek http.log names included).
 
@@ -13,31 +13,10 @@ from collections.abc import Iterable
 
 import click
 
-from analyzer.apps.transactions import Transactions
-from analyzer.cli._common import capture, keylog_option, load_keylog
+from analyzer.cli._common import fail, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
-from analyzer.filter.apply import FrameMatcher
 from analyzer.filter.cli import display_filter_option
-from analyzer.pipeline import Pipeline
 from analyzer.report.columns import json_lines
-
-
-def run(file: str, tx: Transactions, matched: FrameMatcher | None = None) -> int | None:
-    """Run FILE through the pipeline with ``tx`` as its transaction stage; the capture's first timestamp
-    (None if empty). ``matched`` (a display filter's matcher) sees every packet after that stage. A capture
-    that cannot be read ends the command (one line on stderr, exit code 2). TLS keys in the capture's
-    Decryption Secrets Blocks go into ``tx.tls.keylog``."""
-    filtering = matched is not None and matched.keep is not None
-    # TCP analysis fields are only needed when a display filter may ask for them.
-    pipe = Pipeline(transactions=tx, analysis=filtering)
-    first = None
-    with capture(file, tx.tls.keylog if tx.tls is not None else None) as reader:
-        for pkt in pipe.run(reader):
-            if first is None:
-                first = pkt.frame.ts_ns
-            if filtering:
-                matched(pkt)
-    return first
 
 
 def echo_lines(lines: Iterable[str]) -> None:
@@ -55,23 +34,53 @@ def echo_lines(lines: Iterable[str]) -> None:
         sys.exit(0)
 
 
+def jobs_option(f):
+    """``-j N``: worker processes (one unit of work per file or chunk of a large file; see analyzer.logs)."""
+    return click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+                        help="Use N processes (files and chunks of large files in parallel; same output).")(f)
+
+
 @main.command("http")
-@click.argument("file", type=click.Path(dir_okay=True))
+@files_argument
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per transaction.")
 @keylog_option
 @display_filter_option
-def http_command(file: str, as_json: bool, display_filter, keylog_path: str | None = None) -> None:
-    """List the HTTP/1.x transactions of FILE: each request paired with its response; HTTPS too when the
+@jobs_option
+def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int,
+                 keylog_path: str | None = None) -> None:
+    """List the HTTP/1.x transactions of FILE...: each request paired with its response; HTTPS too when the
     TLS keys are known (--keylog FILE, or a pcapng carrying them).
 
-    With -Y, only the transactions whose request or response frame matches the filter."""
+    With -Y, only the transactions whose request or response frame matches the filter. FILE... are
+    pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
+    """
     from analyzer.report import http as report
 
-    tx = Transactions(dns=False, fields=display_filter is not None, keylog=load_keylog(keylog_path))
-    matched = FrameMatcher(display_filter)
-    first = run(file, tx, matched)
-    rows = report.rows([r for r in tx.http.sorted_records() if matched.any(r.request_frame, r.response_frame)])
+    with opened(files, display_filter, load_keylog(keylog_path)) as cap:
+        results = results_of(cap, "tx", jobs if keylog_path is None else 1)
+        rows = report.rows(results.http)
     if as_json:
         echo_lines(json_lines(rows))
     else:
-        echo_lines([report.table(rows, first)])
+        echo_lines([report.table(rows, results.first_ts_ns)])
+
+
+def results_of(cap, kind: str, jobs: int):
+    """The capture's results, by one process (``jobs`` 1) or by ``jobs`` processes (the same rows).
+    ``kind``: "tx" (connections, DNS, HTTP) or "count" (connections only, the fast pass)."""
+    if jobs == 1 or cap.paths == ["-"]:
+        return cap.analyze() if kind == "tx" else cap.count()
+    from analyzer.logs.engine import ParallelError, run_parallel
+
+    try:
+        return run_parallel(cap.paths, kind, workers=jobs, progress=_isatty(sys.stderr),
+                            display_filter=cap.display_filter.text if cap.display_filter is not None else None)
+    except ParallelError as err:
+        fail(str(err))
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import importlib.util
 import os
 import sys
 import time
@@ -38,23 +37,6 @@ from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import visible
 
 EXIT_USAGE = 2
-
-
-def analyze(frames: Iterable, keylog=None) -> Iterator:
-    """Frames -> packets: the TCP pipeline (``analyzer.pipeline.analyze``: streams, relative sequence
-    numbers, ``tcp.analysis.*``, HTTP/DNS/TLS with ``keylog``'s TLS secrets) when it is there, else plain
-    per-frame decoding.
-
-    This is the one switch between the two; ``analyzer.packets()`` (the Python API) decodes plainly.
-    """
-    if importlib.util.find_spec("analyzer.pipeline") is not None:
-        from analyzer.apps.transactions import Transactions
-        from analyzer.pipeline import analyze as pipeline_analyze
-
-        return pipeline_analyze(frames, transactions=Transactions(keep=False, keylog=keylog))
-    from analyzer.decode import decode
-
-    return map(decode, frames)
 
 
 class Progress:
@@ -156,8 +138,9 @@ def _quiet_broken_pipe() -> None:
 
 
 @main.command("read")
-@click.argument("file", required=False, metavar="[FILE]")
-@click.option("-r", "--read-file", "read_file", metavar="FILE", help="The capture to read (same as FILE).")
+@click.argument("files", nargs=-1, metavar="[FILE...]")
+@click.option("-r", "--read-file", "read_file", metavar="FILE", multiple=True,
+              help="A capture to read (same as FILE; may be repeated).")
 @click.option("-c", "--count", type=click.IntRange(min=1), metavar="N", help="Stop after N frames.")
 @click.option("-V", "--verbose", "tree", is_flag=True, help="Show each frame's layer tree, annotated.")
 @click.option("-x", "--hex", "hexdump", is_flag=True, help="Show each frame's bytes as a hex dump.")
@@ -174,10 +157,14 @@ def _quiet_broken_pipe() -> None:
                    "quote=d|s|n (as tshark).")
 @keylog_option
 @display_filter_option
-def read_command(file: str | None, read_file: str | None, count: int | None, tree: bool, hexdump: bool,
+def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int | None, tree: bool, hexdump: bool,
                  as_json: bool, out: str | None, output_format: str = "text", field_names: tuple = (),
                  field_options: tuple = (), keylog_path: str | None = None, display_filter=None) -> None:
-    """Read a pcap/pcapng capture (gzip too) and print it frame by frame, like `tshark -r FILE`.
+    """Read pcap/pcapng captures (gzip too) and print them frame by frame, like `tshark -r FILE`.
+
+    Several captures are merged by time (as mergecap would), each frame keeping its interface: the
+    interface name (frame.interface_name; a file's name when it has none) is then a column. - (or -r -)
+    is standard input.
 
     HTTPS is decrypted with the TLS keys the client wrote: run the browser or curl with SSLKEYLOGFILE=keys.txt
     while capturing, then give --keylog keys.txt (a pcapng that carries its keys needs nothing).
@@ -192,15 +179,16 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
       analyzer read -T fields -e frame.number -e ip.src -e tcp.dstport capture.pcapng
       analyzer read --keylog keys.txt -Y http https.pcapng
     """
-    if file and read_file:
-        raise click.UsageError("give the capture once: either FILE or -r FILE")
-    path = file or read_file
-    if not path:
+    paths = list(read_file) + list(files)
+    if not paths:
         raise click.UsageError("missing the capture file to read (analyzer read FILE)")
+    if len(set(paths)) < len(paths):
+        raise click.UsageError("a capture is given twice (FILE and -r FILE name the same file)")
     if as_json and (tree or hexdump):
         raise click.UsageError("--json cannot be combined with -V or -x")
-    if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(path, out):
-        raise click.UsageError(f"-w {out} would overwrite the capture being read")
+    for path in paths:
+        if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(path, out):
+            raise click.UsageError(f"-w {out} would overwrite the capture being read")
     fields = None
     if output_format == "fields":
         from analyzer.report.fields import FieldsError, FieldsFormat
@@ -216,7 +204,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
     keylog = load_keylog(keylog_path)
     try:
         if out is None:
-            _read(path, count, tree, hexdump, as_json, out, display_filter, fields, keylog)
+            _read(paths, count, tree, hexdump, as_json, out, display_filter, fields, keylog)
         else:
             # -w goes to a temporary file renamed into place at the end: a run that is interrupted or fails
             # leaves no half-written capture under OUT
@@ -224,7 +212,7 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
 
             try:
                 with atomic_output(out) as tmp:
-                    _read(path, count, tree, hexdump, as_json, str(tmp), display_filter, fields, keylog)
+                    _read(paths, count, tree, hexdump, as_json, str(tmp), display_filter, fields, keylog)
             except OSError as exc:
                 if isinstance(exc, BrokenPipeError):
                     raise
@@ -234,10 +222,12 @@ def read_command(file: str | None, read_file: str | None, count: int | None, tre
         sys.exit(0)
 
 
-def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
+def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
           keep=None, fields=None, keylog=None) -> None:
-    from analyzer.apps.tls.keylog import KeyLog, secrets_receiver
-    from analyzer.capture import CaptureError, open_capture, open_writer
+    import analyzer
+    from analyzer.api.packets import analyze
+    from analyzer.apps.tls.keylog import KeyLog
+    from analyzer.capture import CaptureError, open_writer
 
     stdout, stderr = sys.stdout, sys.stderr
     try:
@@ -257,22 +247,20 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
     progress = None
     writer = None
     keylog = keylog if keylog is not None else KeyLog()
-    into_keylog = secrets_receiver(keylog)
     held_secrets: list[tuple[int, bytes]] = []
 
     def secrets(kind: int, data: bytes) -> None:
-        """A Decryption Secrets Block: its TLS keys decrypt what follows, and -w keeps it (pcapng)."""
-        into_keylog(kind, data)
+        """A Decryption Secrets Block (its TLS keys join ``keylog`` as they are read): -w keeps it (pcapng)."""
         if writer is not None:
             writer.write_secrets(kind, data)
         else:
             held_secrets.append((kind, data))
 
     try:
-        with open_capture(path, on_warning=warn, on_secrets=secrets) as reader:
+        with analyzer.open(paths, keylog=keylog, on_warning=warn).open(on_secrets=secrets) as reader:
             if _isatty(stderr) and not as_json and fields is None and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
-            if fields is not None and count is None and out is None:
+            if fields is not None and count is None and out is None and len(paths) == 1:
                 from analyzer.columnar.fields import column_lines, columnar_fields
                 from analyzer.filter._vector import vector_filter
 
@@ -309,7 +297,8 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
             elif as_json:
                 _print_json(packets, output)
             else:
-                _print_text(packets, output, tree, hexdump, progress, t0_of)
+                width = max((len(i.name) for i in reader.interfaces), default=0) if len(paths) > 1 else 0
+                _print_text(packets, output, tree, hexdump, progress, t0_of, width)
             output.flush()
     except CaptureError as exc:
         output.flush()
@@ -320,7 +309,7 @@ def _read(path: str, count: int | None, tree: bool, hexdump: bool, as_json: bool
         if isinstance(exc, BrokenPipeError):
             raise
         output.flush()
-        _fail(f"{exc.filename or path}: {exc.strerror or exc}")
+        _fail(f"{exc.filename or paths[0]}: {exc.strerror or exc}")
     except Exception:
         # a bug: what was already printed still goes out before the last-resort handler's line
         with contextlib.suppress(OSError, ValueError):
@@ -388,14 +377,14 @@ def _print_fields(packets: Iterable, output: _Output, fields) -> None:
 
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
-                progress: Progress | None, t0_of=None) -> None:
+                progress: Progress | None, t0_of=None, interface_width: int = 0) -> None:
     """``t0_of(0)``, when given, is the time of the capture's first frame: with -Y the first line shown need
     not be the first frame, and times stay relative to the capture's start, as tshark shows them."""
     from analyzer.report.hexdump import packet_hexdump
     from analyzer.report.summary import Summary
     from analyzer.report.tree import Tree
 
-    summary = Summary()
+    summary = Summary(interface_width)
     tree_state = Tree()
     add = output.add
     n = 0

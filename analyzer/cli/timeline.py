@@ -12,29 +12,22 @@ import json
 
 import click
 
-from analyzer.cli._common import capture, keylog_option, load_keylog
+from analyzer.cli._common import files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import json_safe
 from analyzer.report.timeline_text import render
-from analyzer.timeline import build, collect, select
 from analyzer.timeline.model import Timeline
 from analyzer.timeline.texts import LANGS
 
 
-def load_timeline(file: str, lang: str = "en", host: str | None = None, url: str | None = None,
+def load_timeline(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
                   client: str | None = None, keep=None, keylog_path: str | None = None) -> Timeline:
-    """Read FILE (CLI errors: one line, exit 2) and build its selected fetches. ``keep`` (a compiled display
-    filter) first narrows the capture to the frames it matches, as ``tshark -Y`` would. ``keylog_path``: a TLS
-    key log (--keylog) to decrypt HTTPS with."""
-    keylog = load_keylog(keylog_path)
-    with capture(file, keylog) as reader:
-        if keep is not None:
-            from analyzer.filter.apply import matching_frames
-
-            reader = matching_frames(reader, keep, keylog)
-        facts = collect(reader, keylog)
-    return select(build(facts, lang), host=host, url=url, client=client)
+    """Read FILE... (merged by time; CLI errors: one line, exit 2) and build its selected fetches. ``keep``
+    (a compiled display filter) first narrows the capture to the frames it matches, as ``tshark -Y`` would.
+    ``keylog_path``: a TLS key log (--keylog) to decrypt HTTPS with."""
+    with opened(files, keep, load_keylog(keylog_path)) as cap:
+        return cap.timeline(lang, host=host, url=url, client=client)
 
 
 def selection_options(f):
@@ -45,19 +38,20 @@ def selection_options(f):
 
 
 @main.command("timeline")
-@click.argument("file", type=click.Path(dir_okay=True))
+@files_argument
 @click.option("--json", "as_json", is_flag=True, help='One JSON object: {"fetches": [...]}.')
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the explanations.")
 @selection_options
 @keylog_option
 @display_filter_option
-def timeline(file: str, as_json: bool, lang: str, host: str | None, url: str | None,
+def timeline(files: tuple[str, ...], as_json: bool, lang: str, host: str | None, url: str | None,
              client: str | None, keylog_path: str | None = None, display_filter=None) -> None:
-    """Explain each page fetch in FILE step by step, from ARP and DNS to the TCP teardown.
+    """Explain each page fetch in FILE... step by step, from ARP and DNS to the TCP teardown.
 
-    With -Y, the timeline is built from the frames the display filter matches."""
-    tl = load_timeline(file, lang, host, url, client, display_filter, keylog_path)
+    With -Y, the timeline is built from the frames the display filter matches. FILE... are pcap/pcapng
+    captures (gzip too), merged by time when there are several; - is standard input."""
+    tl = load_timeline(files, lang, host, url, client, display_filter, keylog_path)
     if as_json:
         click.echo(json_safe(json.dumps(tl.as_dict(), ensure_ascii=False)))
         return

@@ -85,16 +85,15 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
     Example:
       sudo analyzer watch -i lo -f "tcp port 8080 or port 53"
     """
+    from analyzer.api.live import TimelineFeed
     from analyzer.live import LiveCapture, LiveError, parse_autostop
-    from analyzer.timeline import build
-    from analyzer.timeline.collect import Collector
 
     try:
         duration, count = parse_autostop(list(autostop))
     except LiveError as exc:
         raise click.UsageError(str(exc)) from None
     frames: queue.SimpleQueue = queue.SimpleQueue()
-    collector = Collector()
+    feed = TimelineFeed()
 
     def catch_up() -> bool:
         """Feed the frames that arrived since the last call; True when there were any."""
@@ -104,12 +103,12 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
                 frame = frames.get_nowait()
             except queue.Empty:
                 return fed
-            collector.feed(frame)
+            feed.feed(frame)
             fed = True
 
-    def as_json(facts) -> dict:
+    def as_json(timeline) -> dict:
         # the same objects `analyzer timeline --json` prints (lists, not tuples)
-        return json.loads(json.dumps(build(facts).as_dict(), ensure_ascii=False, default=str))
+        return json.loads(json.dumps(timeline.as_dict(), ensure_ascii=False, default=str))
 
     cap = LiveCapture(iface, bpf, backend=backend, count=count, duration=duration, write=out, on_frame=frames.put)
     printer = StepPrinter()
@@ -123,12 +122,12 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
             click.echo(f"watching {iface}" + (f" ({bpf})" if bpf else "") + "; Ctrl-C to stop", err=True)
             while not cap.finished.is_set():
                 # rebuilding the timeline costs time in proportion to what it shows: less often as it grows
-                cap.finished.wait(max(interval, collector.pipe.frames / 20000))
+                cap.finished.wait(max(interval, feed.frames / 20000))
                 if catch_up():
-                    printer.update(as_json(collector.facts()))
+                    printer.update(as_json(feed.timeline()))
             stats = cap.join()
         catch_up()
-        timeline = as_json(collector.finish())
+        timeline = as_json(feed.finish())
         printer.update(timeline, final=True)
         printer.summaries(timeline)
         click.echo(stats.line(), err=True)

@@ -142,19 +142,17 @@ def run_timewait(save: str | None = None, backend: str = "scapy",
 
 def side_by_side(res: TimeWaitResult, width: int | None = None) -> list[str]:
     """Rows on one clock: time since the first row | what the programs did | what the capture saw."""
-    from analyzer.capture import open_capture
-    from analyzer.pipeline import Pipeline
+    import analyzer
     from analyzer.report.safe import visible
     from analyzer.report.summary import Summary
 
     width = width or max(shutil.get_terminal_size((160, 24)).columns, 120)
     summary = Summary()
-    feed = Pipeline().feed
     rows: list[tuple[int, int, str, str]] = [(ts, 0, text, "") for ts, text in res.events]
-    with open_capture(res.capture_path) as reader:
-        for frame in reader:
-            _n, _t, _src, _dst, _proto, _len, info = summary.columns(feed(frame))
-            rows.append((frame.ts_ns, 1, "", f"{frame.number:>3} {visible(info)}"))
+    for pkt in analyzer.open(res.capture_path).packets():
+        frame = pkt.frame
+        _n, _t, _src, _dst, _proto, _len, info = summary.columns(pkt)
+        rows.append((frame.ts_ns, 1, "", f"{frame.number:>3} {visible(info)}"))
     rows.sort(key=lambda r: (r[0], r[1]))
     if not rows:
         return []

@@ -1,14 +1,17 @@
 """Rows, JSON lines and the text table of ``analyzer dns``: one per DNS transaction.
 
-Builders only; the CLI prints. A row's first keys are the issue's (``query_frame``, ``response_frame``,
-``trans_id``, ``query``, ``qtype``, ``qtype_name``, ``rcode``, ``rcode_name``, ``answers``, ``ttls``, ``rtt``,
-``proto``), then Zeek's dns.log names (``ts``, ``uid``, ``id.orig_h`` ... ``TTLs``, ``rejected``), then
-details: retransmissions, the CNAME chain and the addresses it leads to.
+Builders only; the CLI prints. They format :class:`analyzer.api.records.DnsTransaction` records (made by
+:func:`analyzer.api.build.dns_record`). A row's first keys are the issue's (``query_frame``,
+``response_frame``, ``trans_id``, ``query``, ``qtype``, ``qtype_name``, ``rcode``, ``rcode_name``,
+``answers``, ``ttls``, ``rtt``, ``proto``), then Zeek's dns.log names (``ts``, ``uid``, ``id.orig_h`` ...
+``rejected``), then details: retransmissions, the CNAME chain and the addresses it leads to, and for a
+truncated answer the frame of the client's retry over TCP.
 
 ``answers`` lists the answer section as Zeek does (addresses, names; for MX the exchange), ``ttls`` their
-TTLs; ``rtt`` is tshark's dns.time in seconds (None when unanswered); ``rcode_name`` is the mnemonic
-(NOERROR, NXDOMAIN, ...) as Zeek logs it; ``rejected`` is Zeek's: a response without any record.
-``uid`` is ``U<udp.stream>`` or ``T<tcp.stream>``. The query's ID is ``trans_id`` (a number).
+TTLs in seconds (one key: Zeek's ``TTLs`` is the same list); ``rtt`` is tshark's dns.time in seconds (None
+when unanswered); ``rcode_name`` is the mnemonic (NOERROR, NXDOMAIN, ...) as Zeek logs it; ``rejected`` is
+Zeek's: a response without any record. ``uid`` is the connection's (the same in ``conversations --json`` and
+``analyzer logs``). The query's ID is ``trans_id`` (a number).
 """
 
 from __future__ import annotations
@@ -16,22 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
-from analyzer.decode.dns import T_OPT, type_name
+from analyzer.api.records import DnsTransaction
 from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
+from analyzer.report.units import duration
 
 JSON_KEYS = ("query_frame", "response_frame", "trans_id", "query", "qtype", "qtype_name", "rcode",
              "rcode_name", "answers", "ttls", "rtt", "proto")
-
-# Zeek's base/protocols/dns/consts.zeek names.
-RCODE_NAMES = {
-    0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
-    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS", 17: "BADKEY", 18: "BADTIME",
-    19: "BADMODE", 20: "BADNAME", 21: "BADALG", 22: "BADTRUNC", 23: "BADCOOKIE",
-}
-CLASS_NAMES = {1: "C_INTERNET", 2: "C_CSNET", 3: "C_CHAOS", 4: "C_HESIOD", 254: "C_NONE", 255: "C_ANY"}
 
 
 def _secs(ns: int | None) -> float | None:
@@ -40,48 +35,34 @@ def _secs(ns: int | None) -> float | None:
 
 def row(tx: DnsTransaction) -> dict[str, Any]:
     """One transaction as a report row (see the module docstring)."""
-    q = tx.query if tx.query is not None else tx.response
-    question = q.questions[0] if q is not None and q.questions else None
-    resp = tx.response
-    rheader = tx.response_header
-    qheader = tx.query_header if tx.query_header is not None else rheader
-    answers = [rr for rr in resp.answers if rr.rtype != T_OPT] if resp is not None else []
-    qname = question.name if question is not None else None
-    chain, addresses = cname_chain(resp, qname) if qname is not None else ([], [])
-    rcode = rheader.rcode if rheader is not None else None
-    ts = tx.query_ts_ns if tx.query_ts_ns is not None else tx.response_ts_ns
-    qclass = question.qclass & 0x7FFF if question is not None and tx.service == "mdns" else (
-        question.qclass if question is not None else None)
     return {
         "query_frame": tx.query_frame,
         "response_frame": tx.response_frame,
         "trans_id": tx.trans_id,
-        "query": qname,
-        "qtype": question.qtype if question is not None else None,
-        "qtype_name": type_name(question.qtype) if question is not None else None,
-        "rcode": rcode,
-        "rcode_name": (RCODE_NAMES.get(rcode, f"unknown-{rcode}") if rcode is not None else None),
-        "answers": [answer_text(rr) for rr in answers],
-        "ttls": [rr.ttl for rr in answers],
+        "query": tx.query,
+        "qtype": tx.qtype,
+        "qtype_name": tx.qtype_name,
+        "rcode": tx.rcode,
+        "rcode_name": tx.rcode_name,
+        "answers": list(tx.answers),
+        "ttls": list(tx.ttls),
         "rtt": _secs(tx.rtt_ns),
         "proto": tx.proto,
         # Zeek dns.log
-        "ts": _secs(ts),
-        "uid": f"{'T' if tx.proto == 'tcp' else 'U'}{tx.stream}",
-        "id.orig_h": tx.client[0],
-        "id.orig_p": tx.client[1],
-        "id.resp_h": tx.server[0],
-        "id.resp_p": tx.server[1],
-        "qclass": qclass,
-        "qclass_name": CLASS_NAMES.get(qclass) if qclass is not None else None,
-        "AA": bool(rheader.aa) if rheader is not None else False,
-        "TC": bool(rheader.tc) if rheader is not None else False,
-        "RD": bool(qheader.rd) if qheader is not None else False,
-        "RA": bool(rheader.ra) if rheader is not None else False,
-        "Z": rheader.z if rheader is not None else 0,
-        "TTLs": [float(rr.ttl) for rr in answers],
-        "rejected": rheader is not None and resp is not None
-        and not (resp.answers or resp.authorities or resp.additionals),
+        "ts": _secs(tx.ts_ns),
+        "uid": tx.uid,
+        "id.orig_h": tx.orig_h,
+        "id.orig_p": tx.orig_p,
+        "id.resp_h": tx.resp_h,
+        "id.resp_p": tx.resp_p,
+        "qclass": tx.qclass,
+        "qclass_name": tx.qclass_name,
+        "AA": tx.aa,
+        "TC": tx.tc,
+        "RD": tx.rd,
+        "RA": tx.ra,
+        "Z": tx.z,
+        "rejected": tx.rejected,
         # details
         "service": tx.service,
         "stream": tx.stream,
@@ -90,12 +71,11 @@ def row(tx: DnsTransaction) -> dict[str, Any]:
         "retransmissions": list(tx.retransmissions),
         "response_retransmissions": list(tx.response_retransmissions),
         "extra_responses": list(tx.extra_responses),
-        "cname_chain": chain if len(chain) > 1 else [],
-        "addresses": addresses,
-        "answer_types": [type_name(rr.rtype) for rr in answers],
-        "malformed": bool((tx.query is not None and tx.query.errors) or (resp is not None and resp.errors)
-                          or (tx.query is None and tx.query_header is not None)
-                          or (resp is None and rheader is not None)),
+        "cname_chain": list(tx.cname_chain),
+        "addresses": list(tx.addresses),
+        "answer_types": list(tx.answer_types),
+        "malformed": tx.malformed,
+        "tc_retry_frame": tx.tc_retry_frame,
     }
 
 
@@ -103,25 +83,38 @@ def rows(transactions: Iterable[DnsTransaction]) -> list[dict[str, Any]]:
     return [row(tx) for tx in transactions]
 
 
+def _ttls(ttls: list[int]) -> str:
+    """The answers' TTLs: one number when they agree, else each (``300`` or ``300,60,20``)."""
+    if not ttls:
+        return "-"
+    if len(set(ttls)) == 1:
+        return str(ttls[0])
+    return ",".join(str(t) for t in ttls)
 
 
-
-
+def _flags(it: dict[str, Any]) -> str:
+    """The answer's flags worth a glance: AA (authoritative answer), TC (truncated: retry over TCP)."""
+    out = [name for name in ("AA", "TC") if it[name]]
+    return ",".join(out) or "-"
 
 
 def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> str:
-    """The transactions as a text table, one line each."""
+    """The transactions as a text table, one line each, and notes under it (a truncated answer and the
+    client's retry over TCP)."""
     starts = [it["ts"] for it in items if it["ts"] is not None]
     t0 = capture_start_ns / 1e9 if capture_start_ns is not None else (min(starts) if starts else 0.0)
     w = max([24] + [len(_endpoint(it[h], it[p])) for it in items
                     for h, p in (("id.orig_h", "id.orig_p"), ("id.resp_h", "id.resp_p"))])
     head = (f"{'Time':>10} {'Client':<{w}} {'Server':<{w}} {'Proto':<5} {'ID':<6} {'Query':<32} {'Type':<6} "
-            f"{'Rcode':<9} {'RTT':>11} {'Re':>2}  Answers")
+            f"{'Rcode':<9} {'Flags':<5} {'RTT':>11} {'Re':>2} {'TTL':>7}  Answers")
     lines = [head]
+    notes = []
     for it in items:
         when = f"{it['ts'] - t0:10.6f}" if it["ts"] is not None else f"{'-':>10}"
-        rtt = f"{it['rtt'] * 1000:.1f}ms" if it["rtt"] is not None else ("unsolicited" if it["unsolicited"]
-                                                                         else "no answer")
+        if it["rtt"] is not None:
+            rtt = duration(round(it["rtt"] * 1e9))
+        else:
+            rtt = "unsolicited" if it["unsolicited"] else "no answer"
         answers = ", ".join(visible(a) for a in it["answers"])
         if it["cname_chain"]:
             answers = " -> ".join(visible(n) for n in it["cname_chain"][1:]) + (
@@ -130,6 +123,14 @@ def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> s
             f"{when} {_endpoint(it['id.orig_h'], it['id.orig_p']):<{w}} "
             f"{_endpoint(it['id.resp_h'], it['id.resp_p']):<{w}} {it['proto']:<5} "
             f"{'0x{:04x}'.format(it['trans_id']):<6} {_cut(it['query'], 32):<32} "
-            f"{_cut(it['qtype_name'], 6):<6} "
-            f"{it['rcode_name'] or '-':<9} {rtt:>11} {len(it['retransmissions']):>2}  {answers or '-'}")
-    return "\n".join(lines)
+            f"{_cut(it['qtype_name'], 6):<6} {it['rcode_name'] or '-':<9} {_flags(it):<5} {rtt:>11} "
+            f"{len(it['retransmissions']):>2} {_cut(_ttls(it['ttls']), 7):>7}  {answers or '-'}")
+        if it["TC"] and it["proto"] == "udp":
+            frame = it["response_frame"]
+            if it["tc_retry_frame"] is not None:
+                notes.append(f"TC: the answer in frame {frame} was truncated; the client asked again over TCP "
+                             f"(frame {it['tc_retry_frame']}).")
+            else:
+                notes.append(f"TC: the answer in frame {frame} was truncated; the capture holds no retry over "
+                             f"TCP.")
+    return "\n".join(lines + notes)

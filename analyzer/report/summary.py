@@ -186,10 +186,14 @@ def app_protocol(pkt: Packet, layer_name: str) -> str:
 
 
 class Summary:
-    """Per-capture state for summary lines; call :meth:`line` for each packet in capture order."""
+    """Per-capture state for summary lines; call :meth:`line` for each packet in capture order.
 
-    def __init__(self) -> None:
+    ``interface_width`` > 0 adds the frame's interface name (``frame.interface_name``) after the time, in a
+    column that wide: for several captures read as one, or a capture on several interfaces."""
+
+    def __init__(self, interface_width: int = 0) -> None:
         self.t0_ns: int | None = None
+        self.interface_width = interface_width
         self._echo_requests: dict[tuple, int] = {}
 
     # -- the line ------------------------------------------------------------------------------------
@@ -206,6 +210,10 @@ class Summary:
     def line(self, pkt: Packet) -> str:
         """The frame's line as tshark lays it out, safe to print (no newline)."""
         number, time, src, dst, protocol, length, info = self.columns(pkt)
+        if self.interface_width:
+            name = wire_frame(pkt).iface_name or "unknown"
+            return visible(f"{number:>5} {time:>10} {name:<{self.interface_width}} {src:>12} \u2192 {dst:<12} "
+                           f"{protocol} {length} {info}")
         return visible(f"{number:>5} {time:>10} {src:>12} \u2192 {dst:<12} {protocol} {length} {info}")
 
     # -- protocol and info ---------------------------------------------------------------------------

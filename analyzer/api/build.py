@@ -1,0 +1,498 @@
+"""One analysis pass over frames -> the API's records (connections, UDP conversations, DNS, HTTP, files).
+
+:class:`Analysis` runs the pipeline with the shared HTTP/DNS transaction stage
+(:class:`analyzer.apps.transactions.Transactions`) once, and turns what it found into the typed objects of
+:mod:`analyzer.api.records`: TCP connections and UDP conversations from the flow tables, DNS transactions from
+the DNS tracker, HTTP transactions and their bodies (:class:`~analyzer.api.records.HttpFile`, with hashes)
+as each is handed out, so that no body is kept. It reads no file: the caller passes frames. The same pass
+serves ``analyzer.open(...)``, ``analyzer dns``/``http``, ``analyzer logs`` and each unit of work of a
+parallel run (:mod:`analyzer.logs.engine`).
+
+:func:`dns_record` and :func:`http_record` build one record from a tracker's transaction; the report rows
+of ``analyzer dns --json`` and ``analyzer http --json`` are made from these records.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction
+from analyzer.api.uid import connection_uid, file_uid
+from analyzer.apps.dns_tx import DnsTransaction as DnsTx
+from analyzer.apps.dns_tx import answer_text, cname_chain
+from analyzer.apps.http.conversation import Body
+from analyzer.apps.http.sink import HttpRecord, full_uri, text
+from analyzer.apps.transactions import Transactions
+from analyzer.decode.dns import T_OPT, type_name
+from analyzer.pipeline import Pipeline, gc_paused
+
+# Bytes of each HTTP body kept to hash it for files.log: a longer body gets sizes but no hashes.
+FILES_BODY_LIMIT = 8 * 1024 * 1024
+
+# Zeek's base/protocols/dns/consts.zeek names.
+RCODE_NAMES = {
+    0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
+    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS", 17: "BADKEY", 18: "BADTIME",
+    19: "BADMODE", 20: "BADNAME", 21: "BADALG", 22: "BADTRUNC", 23: "BADCOOKIE",
+}
+CLASS_NAMES = {1: "C_INTERNET", 2: "C_CSNET", 3: "C_CHAOS", 4: "C_HESIOD", 254: "C_NONE", 255: "C_ANY"}
+
+
+def parse_seconds(value: str | None) -> int | None:
+    """Integer ns of a tshark-style seconds text (``"0.000123456"``, ``"-1.5"``), None for None."""
+    if value is None:
+        return None
+    neg = value.startswith("-")
+    whole, _, frac = value.lstrip("-").partition(".")
+    ns = int(whole or 0) * 1_000_000_000 + int((frac + "000000000")[:9])
+    return -ns if neg else ns
+
+
+# -- connections ---------------------------------------------------------------------------------------------
+# The keys of a flow table's summary row that Connection holds as fields; the rest go to ``details``.
+_CORE = frozenset(("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state",
+                   "history", "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_frame_bytes",
+                   "resp_frame_bytes", "duration", "irtt", "closed_by", "time_wait", "orig_guessed", "first_frame",
+                   "last_frame", "first_ts_ns", "last_ts_ns"))
+
+
+def connection(row: dict[str, Any], service: str | None = None) -> Connection:
+    """A flow table's summary row (:func:`analyzer.tcp.connection.summarize`, or a UDP conversation's) as a
+    :class:`Connection`; what it has beyond the fields (handshake, teardown, resets, RFC states...) is kept
+    in ``details`` (:func:`summary_row` gives the row back)."""
+    proto = row["proto"]
+    first, last = row["first_ts_ns"], row["last_ts_ns"]
+    gaps = row.get("gaps")
+    return Connection(
+        uid=connection_uid(proto, row["id.orig_h"], row["id.orig_p"], row["id.resp_h"], row["id.resp_p"], first),
+        proto=proto, ts_ns=first, orig_h=row["id.orig_h"], orig_p=row["id.orig_p"], resp_h=row["id.resp_h"],
+        resp_p=row["id.resp_p"], service=service, duration_ns=last - first, orig_bytes=row["orig_bytes"],
+        resp_bytes=row["resp_bytes"], conn_state=row["conn_state"], history=row["history"],
+        orig_pkts=row["orig_pkts"], resp_pkts=row["resp_pkts"], orig_frame_bytes=row["orig_frame_bytes"],
+        resp_frame_bytes=row["resp_frame_bytes"],
+        missed_bytes=(gaps["orig"] + gaps["resp"]) if gaps else 0, stream=row["stream"],
+        first_frame=row["first_frame"], last_frame=row["last_frame"], irtt_ns=parse_seconds(row.get("irtt")),
+        closed_by=row.get("closed_by"), time_wait=row.get("time_wait"), orig_guessed=bool(row.get("orig_guessed")),
+        details={k: v for k, v in row.items() if k not in _CORE})
+
+
+def _seconds_text(ns: int) -> str:
+    sign = "-" if ns < 0 else ""
+    s, f = divmod(abs(ns), 1_000_000_000)
+    return f"{sign}{s}.{f:09d}"
+
+
+def summary_row(c: Connection) -> dict[str, Any]:
+    """The flow table's summary row of a :class:`Connection` (``analyzer conversations --json``), keys in the
+    tracker's order."""
+    row: dict[str, Any] = {
+        "proto": c.proto, "stream": c.stream, "ts": _seconds_text(c.ts_ns), "id.orig_h": c.orig_h,
+        "id.orig_p": c.orig_p, "id.resp_h": c.resp_h, "id.resp_p": c.resp_p, "conn_state": c.conn_state,
+        "history": c.history, "orig_pkts": c.orig_pkts, "resp_pkts": c.resp_pkts, "orig_bytes": c.orig_bytes,
+        "resp_bytes": c.resp_bytes, "orig_frame_bytes": c.orig_frame_bytes, "resp_frame_bytes": c.resp_frame_bytes,
+        "duration": _seconds_text(c.duration_ns),
+        "irtt": _seconds_text(c.irtt_ns) if c.irtt_ns is not None else None, "closed_by": c.closed_by,
+        "time_wait": c.time_wait,
+    }
+    details = dict(c.details)
+    for key in ("orig_state", "resp_state"):
+        if key in details:
+            row[key] = details.pop(key)
+    row["orig_guessed"] = c.orig_guessed
+    if "port_reuse" in details:
+        row["port_reuse"] = details.pop("port_reuse")
+    row.update({"first_frame": c.first_frame, "last_frame": c.last_frame, "first_ts_ns": c.ts_ns,
+                "last_ts_ns": c.last_ts_ns})
+    row.update(details)
+    return row
+
+
+# -- DNS -------------------------------------------------------------------------------------------------------
+def dns_record(tx: DnsTx, uid: str | None = None) -> DnsTransaction:
+    """One DNS transaction of the tracker as a :class:`DnsTransaction` (``uid``: its connection's)."""
+    q = tx.query if tx.query is not None else tx.response
+    question = q.questions[0] if q is not None and q.questions else None
+    resp = tx.response
+    rheader = tx.response_header
+    qheader = tx.query_header if tx.query_header is not None else rheader
+    answers = [rr for rr in resp.answers if rr.rtype != T_OPT] if resp is not None else []
+    qname = question.name if question is not None else None
+    chain, addresses = cname_chain(resp, qname) if qname is not None else ([], [])
+    rcode = rheader.rcode if rheader is not None else None
+    ts = tx.query_ts_ns if tx.query_ts_ns is not None else tx.response_ts_ns
+    qclass = None
+    if question is not None:
+        qclass = question.qclass & 0x7FFF if tx.service == "mdns" else question.qclass
+    return DnsTransaction(
+        uid=uid or "", proto=tx.proto, ts_ns=ts, orig_h=str(tx.client[0]), orig_p=tx.client[1],
+        resp_h=str(tx.server[0]), resp_p=tx.server[1], trans_id=tx.trans_id, rtt_ns=tx.rtt_ns, query=qname,
+        qclass=qclass, qclass_name=CLASS_NAMES.get(qclass) if qclass is not None else None,
+        qtype=question.qtype if question is not None else None,
+        qtype_name=type_name(question.qtype) if question is not None else None,
+        rcode=rcode, rcode_name=(RCODE_NAMES.get(rcode, f"unknown-{rcode}") if rcode is not None else None),
+        aa=bool(rheader.aa) if rheader is not None else False,
+        tc=bool(rheader.tc) if rheader is not None else False,
+        rd=bool(qheader.rd) if qheader is not None else False,
+        ra=bool(rheader.ra) if rheader is not None else False,
+        z=rheader.z if rheader is not None else 0,
+        answers=tuple(answer_text(rr) for rr in answers), ttls=tuple(rr.ttl for rr in answers),
+        rejected=rheader is not None and resp is not None
+        and not (resp.answers or resp.authorities or resp.additionals),
+        service=tx.service, stream=tx.stream, query_frame=tx.query_frame, response_frame=tx.response_frame,
+        retransmissions=tuple(tx.retransmissions), response_retransmissions=tuple(tx.response_retransmissions),
+        extra_responses=tuple(tx.extra_responses), cname_chain=tuple(chain) if len(chain) > 1 else (),
+        addresses=tuple(addresses), answer_types=tuple(type_name(rr.rtype) for rr in answers),
+        malformed=bool((tx.query is not None and tx.query.errors) or (resp is not None and resp.errors)
+                       or (tx.query is None and tx.query_header is not None)
+                       or (resp is None and rheader is not None)))
+
+
+def tc_retries(records: list[DnsTransaction]) -> list[DnsTransaction]:
+    """The records (in the order they began), each UDP one whose answer was truncated (TC) given the query
+    frame of the TCP transaction the client then made for the same name and type to the same server."""
+    waiting: dict[tuple, list[int]] = {}
+    retry: dict[int, int] = {}
+    for i, d in enumerate(records):
+        if d.query is None:
+            continue
+        key = (d.orig_h, d.resp_h, d.query.lower(), d.qtype)
+        if d.proto == "udp" and d.tc:
+            waiting.setdefault(key, []).append(i)
+        elif d.proto == "tcp" and d.query_frame is not None and key in waiting:
+            for j in waiting.pop(key):
+                retry[j] = d.query_frame
+    if not retry:
+        return records
+    return [replace(d, tc_retry_frame=retry[i]) if i in retry else d for i, d in enumerate(records)]
+
+
+# -- HTTP --------------------------------------------------------------------------------------------------------
+# Magic numbers for resp_mime_types/orig_mime_types (Zeek sniffs the body rather than trust the header).
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/x-gzip"),
+    (b"\x00\x00\x01\x00", "image/x-icon"),
+    (b"wOFF", "application/font-woff"),
+    (b"wOF2", "font/woff2"),
+)
+
+
+def sniff_mime(data: bytes | None) -> str | None:
+    """A MIME type from the first bytes of a body (a few common formats), None when unsure."""
+    if not data:
+        return None
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "text/html"
+    if head.startswith(b"<?xml"):
+        return "image/svg+xml" if b"<svg" in data[:1024].lower() else "text/xml"
+    if head.startswith(b"<svg"):
+        return "image/svg+xml"
+    if head[:1] in (b"{", b"[") and _is_text(data[:512]):
+        return "text/json"
+    if _is_text(data[:512]):
+        return "text/plain"
+    return None
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\r\n\t" for c in decoded)
+
+
+def _mime_types(body: Body, header: str | None) -> tuple[str, ...]:
+    data = body.decoded if body.decoded is not None else body.data
+    sniffed = sniff_mime(data)
+    if sniffed is not None:
+        return (sniffed,)
+    if data and header:
+        return (header.split(";")[0].strip().lower(),)
+    return ()
+
+
+def _body_len(end) -> int:
+    if end is None:
+        return 0
+    return end.decoded_length if end.decoded_length is not None else end.body_length
+
+
+def _username(headers) -> str | None:
+    value = headers.get("authorization") if headers is not None else None
+    if not value or not value.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(value[6:].strip(), validate=True).decode("latin-1")
+    except (binascii.Error, ValueError):
+        return None
+    return decoded.partition(":")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """A connection as the HTTP records need it: uid and Zeek's id.* (the connection's originator first)."""
+
+    uid: str
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+
+
+def http_record(record: HttpRecord, conn: Endpoints | None = None) -> tuple[HttpTransaction, list[HttpFile]]:
+    """One transaction of the HTTP tracker as an :class:`HttpTransaction`, and its bodies as
+    :class:`HttpFile` rows (``conn``: the connection it belongs to; without it the record's own client and
+    server stand for it and the uid is empty)."""
+    tx = record.transaction
+    req, resp = tx.request, tx.response
+    req_end, resp_end = tx.request_end, tx.response_end
+    headers = req.headers if req is not None else None
+
+    def header(name: str) -> str | None:
+        value = headers.get(name) if headers is not None else None
+        return text(value) if value is not None else None
+
+    if conn is None:
+        conn = Endpoints("", str(record.client[0]), record.client[1], str(record.server[0]), record.server[1])
+    host = header("host")
+    time_ns = ttfb_ns = total_ns = None
+    if record.request_ts_ns is not None and record.response_ts_ns is not None:
+        time_ns = record.response_ts_ns - record.request_ts_ns
+    if resp is not None and req_end is not None and req_end.complete:
+        ttfb_ns = resp.first_ts_ns - req_end.last_ts_ns
+    if req is not None and record.response_ts_ns is not None:
+        total_ns = record.response_ts_ns - req.first_ts_ns
+    start = req if req is not None else resp
+    version = (req or resp).version if (req or resp) is not None else None
+    interim = tx.interim[-1] if tx.interim else None
+    content_type = resp.headers.get("content-type") if resp is not None else None
+    content_type = text(content_type) if content_type is not None else None
+    files = []
+    orig_fuids: tuple[str, ...] = ()
+    resp_fuids: tuple[str, ...] = ()
+    for is_orig, msg, end, body in ((True, req, req_end, tx.request_body), (False, resp, resp_end, tx.response_body)):
+        f = _file(record, conn, is_orig, msg, end, body)
+        if f is not None:
+            files.append(f)
+            if is_orig:
+                orig_fuids = (f.fuid,)
+            else:
+                resp_fuids = (f.fuid,)
+    out = HttpTransaction(
+        uid=conn.uid, ts_ns=start.first_ts_ns if start is not None else None, orig_h=conn.orig_h,
+        orig_p=conn.orig_p, resp_h=conn.resp_h, resp_p=conn.resp_p, trans_depth=record.depth,
+        method=req.method if req is not None else None, host=host,
+        uri=text(req.target) if req is not None else None, referrer=header("referer"),
+        version=version[5:] if version else None, user_agent=header("user-agent"), origin=header("origin"),
+        request_body_len=_body_len(req_end), response_body_len=_body_len(resp_end),
+        status_code=resp.status if resp is not None else None,
+        status_msg=text(resp.reason) if resp is not None else None,
+        info_code=interim.status if interim is not None else None,
+        info_msg=interim.reason if interim is not None else None, username=_username(headers),
+        orig_fuids=orig_fuids,
+        orig_mime_types=_mime_types(tx.request_body, headers.get("content-type") if headers else None),
+        resp_fuids=resp_fuids, resp_mime_types=_mime_types(tx.response_body, content_type),
+        stream=record.stream, request_frame=record.request_frame, response_frame=record.response_frame,
+        time_ns=time_ns, ttfb_ns=ttfb_ns, total_ns=total_ns, content_type=content_type, complete=tx.complete,
+        reason=tx.reason,
+        details={
+            "full_uri": full_uri(text(req.target), host, record.scheme) if req is not None else None,
+            "request_first_frame": req.first_frame if req is not None else None,
+            "response_first_frame": resp.first_frame if resp is not None else None,
+            "request_complete": tx.request_complete, "response_complete": tx.response_complete,
+            "content_encoding": resp.headers.get("content-encoding") if resp is not None else None,
+            "transfer_encoding": resp.headers.get("transfer-encoding") if resp is not None else None,
+            "response_encoded_len": resp_end.body_length if resp_end is not None else 0,
+            "request_encoded_len": req_end.body_length if req_end is not None else 0,
+            "response_lost_len": resp_end.lost_length if resp_end is not None else 0,
+            "decode_error": resp_end.decode_error if resp_end is not None else None,
+            "interim": [[r.status, r.reason] for r in tx.interim],
+            "gaps": {"client": record.gaps[0], "server": record.gaps[1]},
+        })
+    return out, files
+
+
+def _file(record: HttpRecord, conn: Endpoints, is_orig: bool, msg, end, body: Body) -> HttpFile | None:
+    """The files.log row of one message's body, or None when it had none."""
+    if msg is None or end is None:
+        return None
+    seen = _body_len(end)
+    if not seen and not end.lost_length:
+        return None
+    data = body.decoded if body.decoded is not None else body.data
+    whole = (end.complete and not end.lost_length and not body.truncated and not body.decoded_truncated
+             and data is not None and len(data) == seen)
+    announced = msg.headers.get("content-length")
+    try:
+        total = int(announced) if announced is not None else None
+    except ValueError:
+        total = None
+    ctype = msg.headers.get("content-type")
+    mime = sniff_mime(data) or (ctype.split(";")[0].strip().lower() if ctype and data else None)
+    return HttpFile(
+        fuid=file_uid(conn.uid, record.depth, is_orig), uid=conn.uid, ts_ns=msg.first_ts_ns,
+        orig_h=conn.orig_h, orig_p=conn.orig_p, resp_h=conn.resp_h, resp_p=conn.resp_p, source="HTTP",
+        depth=record.depth, mime_type=mime, duration_ns=max(end.last_ts_ns - msg.first_ts_ns, 0),
+        is_orig=is_orig, seen_bytes=seen, total_bytes=total, missing_bytes=end.lost_length,
+        overflow_bytes=0 if whole or not data else max(seen - len(data), 0),
+        md5=hashlib.md5(data).hexdigest() if whole else None,
+        sha1=hashlib.sha1(data).hexdigest() if whole else None,
+        sha256=hashlib.sha256(data).hexdigest() if whole else None,
+        stream=record.stream, frame=record.request_frame if is_orig else record.response_frame)
+
+
+def _start_key(record: HttpRecord) -> tuple:
+    """The order the HTTP tracker sorts its records in (first request byte, else response)."""
+    tx = record.transaction
+    msg = tx.request if tx.request is not None else tx.response
+    if msg is None:
+        return (0, 0, record.stream, tx.index)
+    return (msg.first_ts_ns, msg.first_frame, record.stream, tx.index)
+
+
+# -- the pass ----------------------------------------------------------------------------------------------------
+@dataclass
+class Results:
+    """What one pass found, in the orders the commands print: connections and UDP conversations by stream,
+    DNS transactions as they began, HTTP transactions as they started, files with their transactions."""
+
+    connections: list[Connection] = field(default_factory=list)
+    udp: list[Connection] = field(default_factory=list)
+    dns: list[DnsTransaction] = field(default_factory=list)
+    http: list[HttpTransaction] = field(default_factory=list)
+    files: list[HttpFile] = field(default_factory=list)
+    frames: int = 0
+    first_ts_ns: int | None = None
+
+
+def count(frames: Iterable[Any], details: bool = True) -> Results:
+    """Connections and UDP conversations only, from the flow tables (no application stage, so no
+    ``service``): the fast pass of ``analyzer conversations`` (headers only for the common frame shapes).
+    ``details``: with the handshake, teardown and reset facts."""
+    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    if hasattr(frames, "batches"):
+        from analyzer.columnar import count as columnar_count
+
+        columnar_count(pipe, frames)        # one capture file: the columnar core (the same tables)
+    else:
+        pipe.count(frames)
+    tcp_rows = pipe.tcp_rows(details=details, release=True)
+    udp_rows = pipe.udp.summaries(release=True)
+    with gc_paused():
+        return Results(connections=[connection(row) for row in tcp_rows], udp=[connection(row) for row in udp_rows],
+                       frames=pipe.frames, first_ts_ns=pipe.first_ts_ns)
+
+
+class Analysis:
+    """One pass: :meth:`feed` frames (or :meth:`run` them all), then :meth:`finish` for the :class:`Results`.
+
+    ``matcher`` (a :class:`analyzer.filter.apply.FrameMatcher`, optional) sees each packet after the
+    transaction stage; with it, packets carry every field a display filter may ask for.
+    """
+
+    def __init__(self, *, matcher: Callable[[Any], None] | None = None, files: bool = True,
+                 body_limit: int = FILES_BODY_LIMIT, sinks: Iterable[Callable[[Any], Any]] = (),
+                 on_packet: Callable[[Any], None] | None = None,
+                 on_record: Callable[[HttpRecord], None] | None = None, fields: bool = False, keylog: Any = None):
+        """``matcher``: see the class docstring. ``files``: make files rows. ``body_limit``: bytes of each HTTP
+        body kept (to hash it; :func:`http_record`). Hooks for the commands that need more than the records:
+        ``sinks`` (TCP reassembly sink factories, called with each connection), ``on_packet`` (each packet
+        after every stage), ``on_record`` (each HTTP transaction as the tracker hands it out, bodies
+        included). ``fields``: put every field on the packets (as ``analyzer read`` shows them). ``keylog``:
+        TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with."""
+        self.matcher = matcher
+        self.on_packet = on_packet
+        self.on_record = on_record
+        self.want_files = files
+        self._conns: dict[int, Any] = {}                 # tcp.stream -> the tracker's connection
+        self._endpoints: dict[int, Endpoints] = {}
+        self._http: list[tuple[tuple, HttpTransaction, list[HttpFile]]] = []
+        fields = fields or matcher is not None
+        self.tx = Transactions(fields=fields, on_record=self._record, body_limit=body_limit, keylog=keylog)
+        self.tx.http.keep = False           # each record is turned into rows at once; bodies are not kept
+        self.pipe = Pipeline(sinks=[self._remember, *sinks], transactions=self.tx, analysis=fields)
+
+    def _remember(self, conn: Any) -> None:
+        self._conns[conn.stream] = conn     # its endpoints and first time make the uid; no sink of its own
+
+    def _endpoints_of(self, stream: int) -> Endpoints | None:
+        ends = self._endpoints.get(stream)
+        if ends is None:
+            conn = self._conns.get(stream)
+            if conn is None:
+                return None
+            o, r = conn.sides
+            oh, rh = str(o.addr), str(r.addr)
+            ends = self._endpoints[stream] = Endpoints(connection_uid("tcp", oh, o.port, rh, r.port, conn.first_ts),
+                                                       oh, o.port, rh, r.port)
+        return ends
+
+    def _record(self, record: HttpRecord) -> None:
+        if self.on_record is not None:
+            self.on_record(record)
+        http, files = http_record(record, self._endpoints_of(record.stream))
+        self._http.append((_start_key(record), http, files if self.want_files else []))
+
+    def feed(self, frame: Any) -> Any:
+        """One frame through the pipeline and the transaction stage; the packet."""
+        pkt = self.pipe.feed(frame)
+        if self.matcher is not None:
+            self.matcher(pkt)
+        if self.on_packet is not None:
+            self.on_packet(pkt)
+        return pkt
+
+    def run(self, frames: Iterable[Any]) -> Results:
+        feed = self.feed
+        with gc_paused():
+            for frame in frames:
+                feed(frame)
+        return self.finish()
+
+    def finish(self) -> Results:
+        """End of input: every connection closed, the records made."""
+        pipe = self.pipe
+        pipe.finish()
+        self.tx.finish()
+        with gc_paused():
+            tcp_rows = pipe.tcp_rows(details=True, release=True)
+            udp_rows = pipe.udp.summaries(release=True)
+        services: dict[tuple[str, int], set[str]] = {}
+        dns_txs = self.tx.dns.transactions
+        for t in dns_txs:
+            if t.stream is not None:
+                services.setdefault((t.proto, t.stream), set()).add("dns")
+        http = sorted(self._http, key=lambda item: item[0])
+        for _key, h, _files in http:
+            services.setdefault(("tcp", h.stream), set()).add("http")
+
+        def service(proto: str, stream: int) -> str | None:
+            names = services.get((proto, stream))
+            return ",".join(sorted(names)) if names else None
+
+        connections = [connection(row, service("tcp", row["stream"])) for row in tcp_rows]
+        udp = [connection(row, service("udp", row["stream"])) for row in udp_rows]
+        uids = {("tcp", c.stream): c.uid for c in connections}
+        uids.update((("udp", c.stream), c.uid) for c in udp)
+        dns = tc_retries([dns_record(t, uids.get((t.proto, t.stream))) for t in dns_txs])
+        self.tx.dns.transactions = []
+        return Results(connections=connections, udp=udp, dns=dns, http=[h for _k, h, _f in http],
+                       files=[f for _k, _h, files in http for f in files], frames=pipe.frames,
+                       first_ts_ns=pipe.first_ts_ns)

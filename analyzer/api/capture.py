@@ -1,0 +1,242 @@
+"""``analyzer.open(...)``: one capture (or several merged by time) and everything the analyzer finds in it.
+
+    import analyzer
+    cap = analyzer.open("captures/lab_page_fetch.pcapng")
+    cap.dns.to_pandas()[["query", "qtype_name", "rtt"]]      # names looked up, and how long each took
+    for c in cap.connections:                                # TCP connections (Zeek's conn.log)
+        print(c.orig_h, c.resp_h, c.resp_p, c.orig_bytes, c.resp_bytes)
+
+A :class:`Capture` reads its files only when asked, and at most once per kind of answer: the first of
+``connections``, ``udp``, ``dns``, ``http`` or ``files`` runs one pass that fills all five
+(:class:`analyzer.api.build.Analysis`); ``fetches`` (the timeline's page fetches) runs the timeline's pass;
+``packets()`` reads the capture each time it is iterated. Standard input (``"-"``) can be read once: ask one
+thing of such a capture.
+
+``display_filter`` (a Wireshark display filter, text or compiled) narrows what each answer sees, as ``-Y``
+does in the commands: ``packets()`` are the matching packets; ``connections``/``udp`` and ``fetches`` are
+built from the matching frames; ``dns``/``http``/``files`` are the transactions with a matching request or
+response frame.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from analyzer.api.build import Analysis, Results
+from analyzer.api.packets import Packets
+from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable
+from analyzer.capture.merge import expand_inputs, open_inputs
+from analyzer.capture.reader import CaptureWarning
+
+Paths = str | os.PathLike | Iterable[str | os.PathLike]
+
+
+class Capture:
+    """One capture file, or several read as one (merged by time, see :mod:`analyzer.capture.merge`)."""
+
+    def __init__(self, paths: Paths, *, keylog: Any = None, display_filter: Any = None,
+                 on_warning: Callable[[CaptureWarning], None] | None = None):
+        from analyzer.apps.tls.keylog import KeyLog, parse_keylog
+
+        self.warnings: list[CaptureWarning] = []
+        self._on_warning = on_warning
+        self.paths = expand_inputs(paths, self._warn)
+        if keylog is None:
+            keylog = KeyLog()
+        elif not isinstance(keylog, KeyLog):
+            with open(keylog, "rb") as f:              # OSError: the caller's to handle (a missing file)
+                keylog = KeyLog().merge(parse_keylog(f.read()))
+        # TLS secrets: the key log given, and the keys of the captures' Decryption Secrets Blocks as they are read
+        self.keylog = keylog
+        self.keylog = os.fspath(keylog) if keylog is not None else None
+        if isinstance(display_filter, str):
+            from analyzer.filter import compile_filter
+
+            display_filter = compile_filter(display_filter)
+        self.display_filter = display_filter
+        self._results: Results | None = None
+        self._filtered_conns: Results | None = None
+        self._timeline: dict[tuple, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Capture {', '.join(self.paths)}>"
+
+    def _warn(self, warning: CaptureWarning) -> None:
+        self.warnings.append(warning)
+        if self._on_warning is not None:
+            self._on_warning(warning)
+
+    # -- frames and packets ------------------------------------------------------------------------------
+    def open(self, on_secrets: Callable[[int, bytes], None] | None = None):
+        """A reader over the capture's frames (a context manager; iterate it for Frames, merged by time).
+        Decryption Secrets Blocks add their TLS keys to ``keylog``; ``on_secrets(kind, data)`` sees them too."""
+        from analyzer.apps.tls.keylog import secrets_receiver
+
+        into = secrets_receiver(self.keylog)
+
+        def secrets(kind: int, data: bytes) -> None:
+            into(kind, data)
+            if on_secrets is not None:
+                on_secrets(kind, data)
+
+        return open_inputs(self.paths, self._warn, secrets)
+
+    def frames(self) -> Iterator[Any]:
+        """The captured frames (integer-ns timestamps, bytes), merged by time; the files are closed at the end."""
+        with self.open() as reader:
+            yield from reader
+
+    def packets(self) -> Packets:
+        """The decoded packets, with every field of the analysis chain (see :mod:`analyzer.api.packets`)."""
+        return Packets(self._packets)
+
+    def _packets(self) -> Iterator[Any]:
+        from analyzer.api.packets import analyze
+        from analyzer.filter.apply import matching_packets
+
+        with self.open() as reader:
+            if self.display_filter is not None:
+                yield from matching_packets(reader, self.display_filter, keylog=self.keylog)
+            else:
+                yield from analyze(reader, self.keylog)
+
+    # -- tables ----------------------------------------------------------------------------------------------
+    def analyze(self, **hooks: Any) -> Results:
+        """The pass behind ``connections``, ``udp``, ``dns``, ``http`` and ``files`` (run once and kept).
+
+        With ``hooks`` (:class:`analyzer.api.build.Analysis`'s ``sinks``, ``on_packet``, ``on_record``,
+        ``body_limit``, ``fields``) a pass of its own runs with them, for a command that needs more than
+        the records (the reassembled bytes of a stream, each TCP segment, each HTTP body)."""
+        if self._results is not None and not hooks:
+            return self._results
+        matcher = None
+        if self.display_filter is not None:
+            from analyzer.filter.apply import FrameMatcher
+
+            matcher = FrameMatcher(self.display_filter)
+        with self.open() as reader:
+            results = Analysis(matcher=matcher, keylog=self.keylog, **hooks).run(reader)
+        if matcher is not None:
+            results.dns = [d for d in results.dns if matcher.any(d.query_frame, d.response_frame)]
+            results.http = [h for h in results.http if matcher.any(h.request_frame, h.response_frame)]
+            kept = {(h.uid, h.trans_depth) for h in results.http}
+            results.files = [f for f in results.files if (f.uid, f.depth) in kept]
+        if not hooks:
+            self._results = results
+        return results
+
+    def count(self, details: bool = True) -> Results:
+        """Only the connections and UDP conversations, by the fastest pass (headers only where it can;
+        ``service`` is not known): what ``analyzer conversations`` prints. With a display filter, counted
+        over the matching frames."""
+        from analyzer.api.build import count
+
+        with self.open() as reader:
+            frames: Iterable = reader
+            if self.display_filter is not None:
+                from analyzer.filter.apply import matching_frames
+
+                frames = matching_frames(reader, self.display_filter, self.keylog)
+            return count(frames, details)
+
+    def _connections(self) -> Results:
+        if self.display_filter is None:
+            return self.analyze()
+        if self._filtered_conns is None:
+            from analyzer.filter.apply import matching_frames
+
+            with self.open() as reader:
+                self._filtered_conns = Analysis(keylog=self.keylog).run(
+                    matching_frames(reader, self.display_filter, self.keylog))
+        return self._filtered_conns
+
+    @property
+    def connections(self) -> ConnectionTable:
+        """TCP connections (Zeek's conn.log rows, tshark's conversation numbers), in tcp.stream order."""
+        return ConnectionTable(self._connections().connections)
+
+    @property
+    def udp(self) -> ConnectionTable:
+        """UDP conversations, in udp.stream order."""
+        return ConnectionTable(self._connections().udp)
+
+    @property
+    def dns(self) -> DnsTable:
+        """DNS transactions (queries with their responses, UDP and TCP), in the order they began."""
+        return DnsTable(self.analyze().dns)
+
+    @property
+    def http(self) -> HttpTable:
+        """HTTP transactions (requests with their responses), in the order they started."""
+        return HttpTable(self.analyze().http)
+
+    @property
+    def files(self) -> FileTable:
+        """HTTP bodies with their sizes and hashes (Zeek's files.log)."""
+        return FileTable(self.analyze().files)
+
+    def connection_rows(self, *, details: bool = False, tcp: bool = True, udp: bool = True,
+                        keys: tuple[str, ...] | None = None) -> tuple[Iterable, Iterable, int | None]:
+        """The flow tables' summary rows (``analyzer conversations``; ``details``: handshake, teardown and
+        reset facts; ``keys``: only those keys): ``(TCP rows, UDP rows, first frame's time)``, rows in stream
+        order. For one capture file (with no display filter, or one on header fields only) the columnar core
+        makes them and keeps them on disk as connections finish (memory holds the open connections, not every
+        row)."""
+        from analyzer.filter._vector import vector_filter
+
+        columns = self.display_filter is None or vector_filter(self.display_filter.text) is not None
+        if columns and len(self.paths) == 1 and self.paths[0] != "-":
+            from analyzer.columnar.rows import connection_rows
+
+            # a -Y filter on header fields is answered from the columns too
+            with self.open() as reader:
+                return connection_rows(reader, details=details, tcp=tcp, udp=udp, keys=keys,
+                                       display_filter=self.display_filter)
+        from analyzer.api.build import summary_row
+
+        results = self.count(details)
+
+        def rows(conns: list) -> list:
+            out = [summary_row(c) for c in conns]
+            return [{k: r[k] for k in keys if k in r} for r in out] if keys is not None else out
+
+        return (rows(results.connections) if tcp else [], rows(results.udp) if udp else [], results.first_ts_ns)
+
+    # -- the timeline ----------------------------------------------------------------------------------------
+    def timeline(self, lang: str = "en", host: str | None = None, url: str | None = None,
+                 client: str | None = None):
+        """The page fetches explained step by step (:class:`analyzer.timeline.model.Timeline`), as
+        ``analyzer timeline`` prints them (render it with :func:`analyzer.report.timeline_text.render`)."""
+        from analyzer.timeline import build, collect, select
+
+        facts = self._timeline.get(())
+        if facts is None:
+            with self.open() as reader:
+                frames: Iterable = reader
+                if self.display_filter is not None:
+                    from analyzer.filter.apply import matching_frames
+
+                    frames = matching_frames(reader, self.display_filter, self.keylog)
+                facts = self._timeline[()] = collect(frames, self.keylog)
+        return select(build(facts, lang), host=host, url=url, client=client)
+
+    @property
+    def fetches(self) -> FetchTable:
+        """The page fetches of the timeline (:class:`analyzer.timeline.model.Fetch`), one row each."""
+        return FetchTable(self.timeline().fetches)
+
+
+def open(paths: Paths, *, keylog: Any = None, display_filter: Any = None,
+         on_warning: Callable[[CaptureWarning], None] | None = None) -> Capture:
+    """Open one capture or several (merged by time): a path, ``"-"`` (standard input), a directory (its
+    capture files), a glob pattern, or a list of these. Nothing is read until an answer is asked for.
+
+    ``keylog``: a TLS key log (``SSLKEYLOGFILE``: a path, or an :class:`analyzer.apps.tls.KeyLog`) to decrypt
+    TLS with; keys in a pcapng's Decryption Secrets Blocks are used too. ``display_filter``: a Wireshark
+    display filter narrowing every answer (see :class:`Capture`). ``on_warning``: called with each
+    :class:`~analyzer.capture.CaptureWarning` (damage found part-way through a file); they are also kept in
+    ``cap.warnings``. Raises :class:`~analyzer.capture.CaptureError` when a file cannot be read as a capture.
+    """
+    return Capture(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning)

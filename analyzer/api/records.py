@@ -1,0 +1,259 @@
+"""The typed objects of the library API: one per connection, DNS transaction, HTTP transaction, HTTP body.
+
+They are Zeek's log rows as Python values: a :class:`Connection` is a ``conn.log`` row, a
+:class:`DnsTransaction` a ``dns.log`` row, an :class:`HttpTransaction` an ``http.log`` row, an :class:`HttpFile`
+a ``files.log`` row, each with a few more facts the analyzer knows (frame numbers, ``tcp.stream``, who closed,
+TIME_WAIT). Attribute names are Zeek's column names made Python names (``id.orig_h`` -> ``orig_h``,
+``AA`` -> ``aa``); :mod:`analyzer.api.tables` gives the columns their Zeek names back.
+
+Times are integer nanoseconds since the epoch (``ts_ns``), durations integer nanoseconds (``*_ns``), with
+``ts``/``duration``/``rtt`` properties as ``datetime`` (UTC) and float seconds. Frame numbers count from 1 in
+the (merged) capture, ``stream`` is Wireshark's ``tcp.stream`` / ``udp.stream``. Strings from packets are kept
+as they were (escaping is the printers' job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def to_datetime(ts_ns: int | None) -> datetime | None:
+    """A UTC datetime (microsecond precision) for integer nanoseconds since the epoch."""
+    if ts_ns is None:
+        return None
+    return datetime.fromtimestamp(ts_ns // 1000 / 1e6, tz=UTC)
+
+
+def seconds(ns: int | None) -> float | None:
+    return None if ns is None else ns / 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One TCP connection or UDP conversation, as Zeek's conn.log and ``tshark -z conv`` see it.
+
+    ``orig`` is the side that opened it (the SYN's sender; for UDP the first sender, unless that one is on
+    a server's port and the other is not); ``orig_guessed`` says the capture began mid-connection and the
+    roles were guessed from the ports. ``orig_bytes``/``resp_bytes`` count payload bytes once (no
+    retransmissions), ``orig_frame_bytes``/``resp_frame_bytes`` whole frames, as tshark's conversation table.
+    ``service`` names the application protocols found on it (``http``, ``dns``), comma-separated.
+    ``details`` holds the handshake, teardown and reset facts of ``analyzer conversations --json``.
+    """
+
+    uid: str
+    proto: str
+    ts_ns: int
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    service: str | None
+    duration_ns: int
+    orig_bytes: int
+    resp_bytes: int
+    conn_state: str
+    history: str
+    orig_pkts: int
+    resp_pkts: int
+    orig_frame_bytes: int
+    resp_frame_bytes: int
+    missed_bytes: int
+    stream: int
+    first_frame: int
+    last_frame: int
+    irtt_ns: int | None = None
+    closed_by: str | None = None
+    time_wait: str | None = None
+    orig_guessed: bool = False
+    details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ts(self) -> datetime:
+        return to_datetime(self.ts_ns)
+
+    @property
+    def duration(self) -> float:
+        return self.duration_ns / 1e9
+
+    @property
+    def irtt(self) -> float | None:
+        return seconds(self.irtt_ns)
+
+    @property
+    def last_ts_ns(self) -> int:
+        return self.ts_ns + self.duration_ns
+
+    @property
+    def bytes(self) -> int:
+        """Payload bytes both ways."""
+        return self.orig_bytes + self.resp_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DnsTransaction:
+    """One DNS query with its response (over UDP or TCP), as Zeek's dns.log and tshark pair them.
+
+    ``rtt_ns`` is tshark's ``dns.time`` (None when unanswered); ``answers`` as Zeek lists them (addresses,
+    names; for MX the exchange) with their ``ttls`` (seconds); ``rejected``: a response without any record.
+    ``tc_retry_frame``: for a truncated (TC) answer over UDP, the frame of the query the client then sent
+    over TCP for the same name and type (None when it did not).
+    """
+
+    uid: str
+    proto: str
+    ts_ns: int
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    trans_id: int
+    rtt_ns: int | None
+    query: str | None
+    qclass: int | None
+    qclass_name: str | None
+    qtype: int | None
+    qtype_name: str | None
+    rcode: int | None
+    rcode_name: str | None
+    aa: bool
+    tc: bool
+    rd: bool
+    ra: bool
+    z: int
+    answers: tuple[str, ...]
+    ttls: tuple[int, ...]
+    rejected: bool
+    service: str
+    stream: int | None
+    query_frame: int | None
+    response_frame: int | None
+    retransmissions: tuple[int, ...] = ()
+    response_retransmissions: tuple[int, ...] = ()
+    extra_responses: tuple[int, ...] = ()
+    cname_chain: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    answer_types: tuple[str, ...] = ()
+    malformed: bool = False
+    tc_retry_frame: int | None = None
+
+    @property
+    def ts(self) -> datetime:
+        return to_datetime(self.ts_ns)
+
+    @property
+    def rtt(self) -> float | None:
+        return seconds(self.rtt_ns)
+
+    @property
+    def answered(self) -> bool:
+        return self.response_frame is not None
+
+    @property
+    def unsolicited(self) -> bool:
+        return self.query_frame is None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpTransaction:
+    """One HTTP request with its response, as Zeek's http.log (plus tshark's frames and times).
+
+    ``time_ns`` is tshark's ``http.time`` (the frame completing the response minus the one completing the
+    request); ``ttfb_ns`` the first byte of the response minus the last byte of the request; ``total_ns`` the
+    frame completing the response minus the request's first byte. Body lengths are after de-chunking and
+    content decoding (Zeek's). ``complete`` is False when a message was not seen whole (``reason`` says why).
+    ``resp_fuids``/``orig_fuids`` name the bodies' :class:`HttpFile` rows.
+    """
+
+    uid: str
+    ts_ns: int | None
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    trans_depth: int
+    method: str | None
+    host: str | None
+    uri: str | None
+    referrer: str | None
+    version: str | None
+    user_agent: str | None
+    origin: str | None
+    request_body_len: int
+    response_body_len: int
+    status_code: int | None
+    status_msg: str | None
+    info_code: int | None
+    info_msg: str | None
+    username: str | None
+    orig_fuids: tuple[str, ...]
+    orig_mime_types: tuple[str, ...]
+    resp_fuids: tuple[str, ...]
+    resp_mime_types: tuple[str, ...]
+    stream: int
+    request_frame: int | None
+    response_frame: int | None
+    time_ns: int | None
+    ttfb_ns: int | None
+    total_ns: int | None
+    content_type: str | None
+    complete: bool
+    reason: str | None
+    details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ts(self) -> datetime | None:
+        return to_datetime(self.ts_ns)
+
+    @property
+    def ttfb(self) -> float | None:
+        return seconds(self.ttfb_ns)
+
+    @property
+    def time(self) -> float | None:
+        return seconds(self.time_ns)
+
+    @property
+    def total_time(self) -> float | None:
+        return seconds(self.total_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFile:
+    """One HTTP body (request or response), as Zeek's files.log: sizes and hashes of the decoded bytes.
+
+    ``seen_bytes`` were seen, ``total_bytes`` announced (Content-Length, None when not announced),
+    ``missing_bytes`` lost in capture gaps. The hashes are of the whole body after content decoding; None
+    when it was not seen whole or was longer than the analyzer keeps (``overflow_bytes`` > 0).
+    """
+
+    fuid: str
+    uid: str
+    ts_ns: int
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    source: str
+    depth: int
+    mime_type: str | None
+    duration_ns: int
+    is_orig: bool
+    seen_bytes: int
+    total_bytes: int | None
+    missing_bytes: int
+    overflow_bytes: int
+    md5: str | None
+    sha1: str | None
+    sha256: str | None
+    stream: int
+    frame: int | None
+
+    @property
+    def ts(self) -> datetime:
+        return to_datetime(self.ts_ns)
+
+    @property
+    def duration(self) -> float:
+        return self.duration_ns / 1e9

@@ -1,0 +1,35 @@
+"""Zeek-like identifiers: ``uid`` for a connection (``C`` + 17 base62 characters), ``fuid`` for a file (``F``...).
+
+Zeek draws them at random; ours are a hash of what identifies the thing — for a connection its protocol, its
+two endpoints (originator first) and the time of its first packet — so the same capture always gives the same
+uids, whether it is analysed in one process or split into files and chunks on a Dask cluster, and the
+``conn``, ``dns``, ``http`` and ``files`` tables join on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_LENGTH = 17
+
+
+def _base62(digest: bytes) -> str:
+    n = int.from_bytes(digest, "big")
+    out = []
+    for _ in range(_LENGTH):
+        n, r = divmod(n, 62)
+        out.append(_ALPHABET[r])
+    return "".join(out)
+
+
+def connection_uid(proto: str, orig_h: str, orig_p: int, resp_h: str, resp_p: int, first_ts_ns: int) -> str:
+    """The uid of a connection (TCP or UDP): stable for the same connection in the same capture."""
+    key = f"{proto}|{orig_h}|{orig_p}|{resp_h}|{resp_p}|{first_ts_ns}".encode()
+    return "C" + _base62(hashlib.blake2b(key, digest_size=16).digest())
+
+
+def file_uid(conn_uid: str, depth: int, is_orig: bool) -> str:
+    """The fuid of an HTTP body: the connection's uid, the transaction's depth (1-based) and the direction."""
+    key = f"{conn_uid}|{depth}|{'orig' if is_orig else 'resp'}".encode()
+    return "F" + _base62(hashlib.blake2b(key, digest_size=16).digest())
