@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "timeline": ("analyzer.cli.timeline", "Each page fetch step by step, from ARP to the teardown."),
     "har": ("analyzer.cli.har", "The page fetches as a HAR 1.2 file for browser devtools."),
     "report": ("analyzer.cli.report", "One HTML page: timeline, waterfall, ladder diagram."),
+    "logs": ("analyzer.cli.logs", "Zeek-style conn, dns, http, files logs (Parquet), on Dask."),
     "capture": ("analyzer.cli.capture", "Capture live packets on an interface."),
     "watch": ("analyzer.cli.watch", "The timeline, live, as packets arrive."),
     "demo": ("analyzer.cli.demo", "A page fetch on loopback, captured and explained."),

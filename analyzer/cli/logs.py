@@ -1,0 +1,86 @@
+"""``analyzer logs INPUT... -o DIR``: Zeek-style logs (conn, dns, http, files) of many captures, in one pass.
+
+INPUT may be capture files, directories of them, quoted glob patterns, or ``-``; they are read as one
+capture merged by time. The work runs on a local Dask cluster of ``-j`` processes (default: one per core;
+``-j 1`` runs in this process) or, with ``--scheduler tcp://HOST:8786``, on a running Dask cluster; either
+way the rows are those of one process on the merged input (see :mod:`analyzer.logs.engine`). Output layout
+and types: :mod:`analyzer.logs.write`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+
+import click
+
+from analyzer.cli._common import fail, opened
+from analyzer.cli.main import main
+from analyzer.report.units import count
+
+
+@main.command("logs")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", "directory", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the logs into (conn/, dns/, http/, files/, partitioned by hour).")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "tsv"]), default="parquet",
+              show_default=True, help="Parquet (pyarrow), Zeek's JSON lines, or Zeek's TSV.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes on a local Dask cluster (default: one per core; 1: no cluster).")
+@click.option("--scheduler", metavar="tcp://HOST:8786", default=None,
+              help="Run on this Dask cluster instead of a local one (its workers must see the same paths).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="Cut uncompressed captures larger than this into chunks of about this size (default: "
+                   "two per worker, 4 to 64 MB).")
+@click.option("--overwrite", is_flag=True, help="Replace the logs already in the folder.")
+def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | None, scheduler: str | None,
+                 chunk_size: int | None, overwrite: bool) -> None:
+    """Write Zeek-style logs of INPUT... (files, folders, globs, - for standard input) into DIR: conn
+    (TCP connections and UDP conversations), dns, http and files (HTTP bodies: sizes and hashes), joined
+    by uid.
+
+    \b
+    Examples:
+      analyzer logs captures/ -o logs/
+      analyzer logs 'ring/*.pcapng' -o logs/ --format jsonl
+      analyzer logs day/ -o logs/ --scheduler tcp://10.0.0.5:8786
+    """
+    from analyzer.logs.write import LOGS, write_logs
+
+    existing = [name for name in LOGS if os.path.exists(os.path.join(directory, name))]
+    if existing and not overwrite:
+        fail(f"{directory} already holds logs ({', '.join(existing)}): choose another folder or --overwrite")
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    started = time.monotonic()
+    with opened(inputs) as cap:
+        if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
+            results = cap.analyze()
+        else:
+            from analyzer.logs.engine import ParallelError, run_parallel
+
+            try:
+                results = run_parallel(cap.paths, "tx", workers=workers if scheduler is None else None,
+                                       scheduler=scheduler, progress=_isatty(sys.stderr),
+                                       chunk_size=chunk_size << 20 if chunk_size else None)
+            except ParallelError as err:
+                fail(str(err))
+    for name in existing:
+        shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        write_logs(results, directory, fmt)
+    except OSError as err:
+        fail(f"{directory}: {err.strerror or err}")
+    counts = {"conn": len(results.connections) + len(results.udp), "dns": len(results.dns),
+              "http": len(results.http), "files": len(results.files)}
+    click.echo(f"{directory}: " + ", ".join(f"{name} {count(n, 'row')}" for name, n in counts.items())
+               + f" ({fmt}; {count(results.frames, 'frame')} in {time.monotonic() - started:.1f} s)", err=True)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,466 @@
+"""Many captures, or one large capture, analysed on several cores or machines (Dask), with the same results as
+one process on the merged input, row for row.
+
+Theory of operation
+-------------------
+The input (files merged by time, as :mod:`analyzer.capture.merge` reads them) is cut into *units*: each file,
+and a large uncompressed file into chunks at record boundaries (:mod:`analyzer.capture.chunks`). Then:
+
+1. **Numbering** (one task per unit, cheap: record headers only). Each unit's frame count and times give
+   every frame its number in the merged capture: when the files follow one another in time this is an
+   offset per unit; when they overlap, the merge is replayed on their timestamps (the frames of each file
+   keep their order; between files the earliest goes first, ties in input order). A file whose chunks do
+   not read exactly as the whole file would (damage inside a non-final chunk) becomes one unit again.
+2. **Analysis** (one task per unit): the unit's frames, numbered as in the merged capture, through one
+   analysis pass (:class:`analyzer.api.build.Analysis`, or the connection count of ``conversations``). It
+   also lists the flow keys its frames belong to (:mod:`analyzer.logs.keys`).
+3. **Stitching**: a flow whose frames lie in more than one unit (a connection across a file or chunk
+   boundary) is analysed again from all its frames, in merged order, by a stitch task; its rows from the
+   units are dropped. Everything a flow's rows hold depends only on that flow's frames, so the result is the
+   single-process one.
+4. **Merging**: rows are put in the order one process gives them (connections by first frame, DNS by the
+   frame that began each transaction, HTTP by the first byte of each transaction), and ``tcp.stream`` /
+   ``udp.stream`` are renumbered as Wireshark numbers them: by the first frame of each flow.
+
+Where the work runs: ``workers=N`` starts a local Dask cluster of N processes (gone at the end);
+``scheduler="tcp://host:8786"`` uses a running cluster (its workers must see the same file paths). Dask
+retries a task whose worker died; the tasks return values and write nothing, so a retried task neither loses
+nor duplicates a row (``analyzer logs`` writes its files itself, see :mod:`analyzer.logs.write`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
+
+from analyzer.api.build import Analysis, Results, count, tc_retries
+from analyzer.capture.chunks import Chunk, ChunkReader, plan_chunks, splittable
+from analyzer.capture.merge import expand_inputs
+from analyzer.capture.reader import CaptureReader, CaptureWarning
+from analyzer.logs.keys import Components, Key, flow_key, frame_keys
+
+CHUNK_SIZE = 64 << 20           # bytes per chunk of a large file (about 130k frames of a web capture)
+MIN_CHUNK_SIZE = 4 << 20
+
+
+class ParallelError(Exception):
+    """The parallel run cannot start (Dask missing, scheduler unreachable); the message says why."""
+
+
+# -- units -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One piece of work: input file number ``file`` (its order among the inputs), whole or one chunk."""
+
+    id: int
+    file: int
+    path: str
+    chunk: Chunk | None = None
+
+    def open(self, on_warning: Callable[[CaptureWarning], None] | None = None):
+        if self.chunk is None:
+            return CaptureReader(self.path, on_warning)
+        return ChunkReader(self.chunk, on_warning)
+
+
+def plan_units(paths: list[str], workers: int, chunk_size: int | None = None) -> list[Unit]:
+    """Each file a unit; a large uncompressed one cut into chunks (about two per worker, at least
+    :data:`MIN_CHUNK_SIZE` each, at most ``chunk_size`` or :data:`CHUNK_SIZE`)."""
+    sizes = [os.path.getsize(p) if splittable(p) else 0 for p in paths]
+    total = sum(sizes) or 1
+    units: list[Unit] = []
+    for i, path in enumerate(paths):
+        size = sizes[i]
+        want = chunk_size or max(MIN_CHUNK_SIZE, min(CHUNK_SIZE, total // max(2 * workers, 1) + 1))
+        if size > want * 5 // 4:
+            for chunk in plan_chunks(path, want):
+                units.append(Unit(len(units), i, path, chunk))
+        else:
+            units.append(Unit(len(units), i, path))
+    return units
+
+
+# -- task 1: numbering ------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Census:
+    """What numbering needs of a unit: frame count, first and last time, whether its times never go back,
+    whether it read exactly to its end, and (when asked) every frame's time."""
+
+    unit: int
+    frames: int = 0
+    first_ts: int | None = None
+    last_ts: int | None = None
+    ordered: bool = True
+    exact: bool = True
+    times: bytes | None = None
+
+
+def census(unit: Unit, times: bool = False) -> Census:
+    out = Census(unit.id)
+    ts_list = array("q")
+    problems: list[CaptureWarning] = []
+    with unit.open(problems.append) as reader:
+        last = None
+        n = 0
+        for frame in reader:
+            ts = frame.ts_ns
+            if last is not None and ts < last:
+                out.ordered = False
+            if out.first_ts is None:
+                out.first_ts = ts
+            last = ts
+            n += 1
+            if times:
+                ts_list.append(ts)
+        out.frames = n
+        out.last_ts = last
+        if unit.chunk is not None:
+            out.exact = not problems and not reader.stopped
+    if times:
+        out.times = ts_list.tobytes()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Numbering:
+    """The merged numbers of a unit's frames: ``offset + i`` (i from 1), or ``numbers[i - 1]``."""
+
+    offset: int = 0
+    numbers: bytes | None = None
+
+    def apply(self, frames: Iterable[Any]) -> Iterator[Any]:
+        if self.numbers is None:
+            offset = self.offset
+            for i, frame in enumerate(frames, 1):
+                frame.number = offset + i
+                yield frame
+            return
+        numbers = array("q")
+        numbers.frombytes(self.numbers)
+        for frame, number in zip(frames, numbers, strict=False):
+            frame.number = number
+            yield frame
+
+
+def number_units(units: list[Unit], counts: dict[int, Census], get_times: Callable[[list[Unit]], dict[int, bytes]]
+                 ) -> tuple[dict[int, Numbering], int | None]:
+    """The numbering of every unit, and the time of the merged capture's first frame."""
+    files: dict[int, list[Unit]] = {}
+    for u in units:
+        files.setdefault(u.file, []).append(u)
+    spans = []
+    for f, us in files.items():
+        cs = [counts[u.id] for u in us if counts[u.id].frames]
+        if cs:
+            ordered = all(c.ordered for c in cs) and all(a.last_ts <= b.first_ts for a, b in itertools.pairwise(cs))
+            spans.append((cs[0].first_ts, cs[-1].last_ts, f, ordered))
+    spans.sort(key=lambda s: (s[0], s[2]))
+    # files that follow one another: each starts after the last frame of the one before (ties: input order)
+    chained = all(s[3] for s in spans) and all(
+        a[1] < b[0] or (a[1] == b[0] and a[2] < b[2]) for a, b in itertools.pairwise(spans))
+    numbering: dict[int, Numbering] = {}
+    first_ts = spans[0][0] if spans else None
+    if chained or len(spans) <= 1:
+        offset = 0
+        for _first, _last, f, _ordered in spans:
+            for u in files[f]:
+                numbering[u.id] = Numbering(offset)
+                offset += counts[u.id].frames
+        for u in units:
+            numbering.setdefault(u.id, Numbering(0))
+        return numbering, first_ts
+    # overlapping files: replay the merge on the times
+    times = get_times(units)
+
+    def tagged(f: int) -> Iterator[tuple[int, int, int, int]]:
+        for u in files[f]:
+            ts = array("q")
+            ts.frombytes(times[u.id])
+            for i, t in enumerate(ts):
+                yield t, f, u.id, i
+
+    per_unit = {u.id: array("q", bytes(8 * counts[u.id].frames)) for u in units}
+    for number, (_t, _f, uid, i) in enumerate(heapq.merge(*(tagged(f) for f in sorted(files))), 1):
+        per_unit[uid][i] = number
+    return {uid: Numbering(numbers=arr.tobytes()) for uid, arr in per_unit.items()}, first_ts
+
+
+# -- task 2: analysis ---------------------------------------------------------------------------------------------
+@dataclass
+class UnitResult:
+    """A unit's (or a stitch task's) rows, its flow keys and the groups of keys seen on one frame."""
+
+    source: int
+    results: Results
+    keys: set[Key] = field(default_factory=set)
+    groups: set[tuple[Key, ...]] = field(default_factory=set)
+    stitched: bool = False
+
+
+def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None) -> Results:
+    if kind == "count":
+        if display_filter:
+            from analyzer.filter import compile_filter
+            from analyzer.filter.apply import matching_frames
+
+            frames = matching_frames(frames, compile_filter(display_filter))
+        return count(frames)
+    if display_filter:
+        from analyzer.filter import compile_filter
+        from analyzer.filter.apply import FrameMatcher
+
+        matcher = FrameMatcher(compile_filter(display_filter))
+        results = Analysis(matcher=matcher).run(frames)
+        results.dns = [d for d in results.dns if matcher.any(d.query_frame, d.response_frame)]
+        results.http = [h for h in results.http if matcher.any(h.request_frame, h.response_frame)]
+        kept = {(h.uid, h.trans_depth) for h in results.http}
+        results.files = [f for f in results.files if (f.uid, f.depth) in kept]
+        return results
+    return Analysis().run(frames)
+
+
+def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: str | None = None) -> UnitResult:
+    """Task 2: the unit's frames, numbered as in the merged capture, analysed; with their flow keys."""
+    keys: set[Key] = set()
+    groups: set[tuple[Key, ...]] = set()
+
+    def keyed(frames: Iterable[Any]) -> Iterator[Any]:
+        add = keys.add
+        for frame in frames:
+            ks = frame_keys(frame)
+            if len(ks) == 1:
+                add(ks[0])
+            elif ks:
+                keys.update(ks)
+                groups.add(ks)
+            yield frame
+
+    with unit.open() as reader:
+        results = _analyse(keyed(numbering.apply(reader)), kind, display_filter)
+    return UnitResult(unit.id, results, keys, groups)
+
+
+# -- task 3: stitching -------------------------------------------------------------------------------------------
+def stitch(units: list[Unit], numbering: dict[int, Numbering], wanted: frozenset[Key], kind: str,
+           display_filter: str | None, source: int) -> UnitResult:
+    """Task 3: the frames of the flows ``wanted`` from every unit that has some, in merged order, analysed
+    together."""
+
+    def selected(unit: Unit) -> Iterator[tuple[int, Any]]:
+        with unit.open() as reader:
+            for frame in numbering[unit.id].apply(reader):
+                if any(k in wanted for k in frame_keys(frame)):
+                    yield frame.number, frame
+
+    frames = (frame for _n, frame in heapq.merge(*(selected(u) for u in units)))
+    return UnitResult(source, _analyse(frames, kind, display_filter), stitched=True)
+
+
+# -- merging -----------------------------------------------------------------------------------------------------
+def _conn_key(c: Any) -> Key:
+    return flow_key(c.proto, c.orig_h, c.orig_p, c.resp_h, c.resp_p)
+
+
+def _dns_key(d: Any) -> Key:
+    return flow_key(d.proto, d.orig_h, d.orig_p, d.resp_h, d.resp_p)
+
+
+def _http_key(h: Any) -> Key:
+    return flow_key("tcp", h.orig_h, h.orig_p, h.resp_h, h.resp_p)
+
+
+def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int | None) -> Results:
+    """The rows of every part in single-process order, flows in ``cross`` taken only from stitch parts,
+    streams renumbered by first frame."""
+    tcp: list[tuple[int, int, Any]] = []
+    udp: list[tuple[int, int, Any]] = []
+    dns: list[tuple[int, Any]] = []
+    http: list[tuple[int, Any, list]] = []
+    for part in parts:
+        r = part.results
+        keep = (lambda key: key in cross) if part.stitched else (lambda key: key not in cross)
+        tcp += [(c.first_frame, part.source, c) for c in r.connections if keep(_conn_key(c))]
+        udp += [(c.first_frame, part.source, c) for c in r.udp if keep(_conn_key(c))]
+        dns += [(part.source, d) for d in r.dns if keep(_dns_key(d))]
+        files_of: dict[tuple[str, int], list] = {}
+        for f in r.files:
+            files_of.setdefault((f.uid, f.depth), []).append(f)
+        http += [(part.source, h, files_of.get((h.uid, h.trans_depth), [])) for h in r.http if keep(_http_key(h))]
+    tcp.sort(key=lambda t: t[0])
+    udp.sort(key=lambda t: t[0])
+    streams: dict[tuple[str, int, int], int] = {}
+    for proto, items in (("tcp", tcp), ("udp", udp)):
+        for new, (_first, source, c) in enumerate(items):
+            streams[(proto, source, c.stream)] = new
+    connections = [replace(c, stream=streams[("tcp", s, c.stream)]) for _f, s, c in tcp]
+    udps = [replace(c, stream=streams[("udp", s, c.stream)]) for _f, s, c in udp]
+    dns_rows = [replace(d, stream=streams.get((d.proto, s, d.stream), d.stream)) for s, d in dns]
+    dns_rows.sort(key=lambda d: d.query_frame if d.query_frame is not None else d.response_frame)
+    http_rows = []
+    for s, h, files in http:
+        stream = streams.get(("tcp", s, h.stream), h.stream)
+        http_rows.append((replace(h, stream=stream), [replace(f, stream=stream) for f in files]))
+    http_rows.sort(key=lambda item: _http_order(item[0]))
+    return Results(connections=connections, udp=udps, dns=tc_retries(dns_rows), http=[h for h, _ in http_rows],
+                   files=[f for _, fs in http_rows for f in fs], frames=frames, first_ts_ns=first_ts)
+
+
+def _http_order(h: Any) -> tuple:
+    """The HTTP tracker's order: first byte of the request (else the response), its frame, stream, depth."""
+    if h.ts_ns is None:
+        return (0, 0, h.stream, h.trans_depth)
+    first = h.details.get("request_first_frame") or h.details.get("response_first_frame") or 0
+    return (h.ts_ns, first, h.stream, h.trans_depth)
+
+
+# -- the driver --------------------------------------------------------------------------------------------------
+class Runner:
+    """Runs functions as tasks: on a Dask cluster (local or remote), or in this process."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, progress: bool = False):
+        self.progress = progress
+        self.client = None
+        self.cluster = None
+        if scheduler is None and (workers or 1) <= 1:
+            return
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ParallelError("more than one process needs Dask's distributed package, which is not "
+                                "installed: pip install 'analyzer[dask]'") from None
+        if scheduler is not None:
+            try:
+                self.client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise ParallelError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        else:
+            import logging
+
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+
+    @property
+    def workers(self) -> int:
+        if self.client is None:
+            return 1
+        return max(len(self.client.scheduler_info().get("workers", {})), 1)
+
+    def map(self, fn: Callable[..., Any], calls: list[tuple], label: str = "") -> list[Any]:
+        """``[fn(*args) for args in calls]``, as tasks; results in the order of ``calls``."""
+        if self.client is None:
+            return [fn(*args) for args in calls]
+        futures = [self.client.submit(fn, *args, pure=False) for args in calls]
+        if self.progress and futures:
+            from distributed import progress
+
+            print(label, file=sys.stderr)
+            progress(futures)
+            print(file=sys.stderr)
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, scheduler: str | None = None,
+                 display_filter: str | None = None, chunk_size: int | None = None, progress: bool = False,
+                 runner: Runner | None = None) -> Results:
+    """The :class:`Results` of ``inputs`` (paths, directories, globs) merged by time, computed by units of
+    work on a Dask cluster; ``kind`` is ``"tx"`` (connections, DNS, HTTP, files: :class:`Analysis`) or
+    ``"count"`` (connections only, as ``analyzer conversations`` counts them). Equal to one process's."""
+    paths = expand_inputs(inputs)
+    own = runner is None
+    runner = runner or Runner(workers, scheduler, progress)
+    try:
+        units = plan_units(paths, workers or runner.workers, chunk_size)
+        counts = {c.unit: c for c in runner.map(census, [(u,) for u in units], "reading record headers")}
+        units = _regroup(units, counts, runner)
+        counts = {u.id: counts[u.id] for u in units}
+
+        def get_times(us: list[Unit]) -> dict[int, bytes]:
+            return {c.unit: c.times for c in runner.map(census, [(u, True) for u in us], "reading times")}
+
+        numbering, first_ts = number_units(units, counts, get_times)
+        parts: list[UnitResult] = runner.map(
+            analyse_unit, [(u, numbering[u.id], kind, display_filter) for u in units], "analysing")
+        cross, groups = _cross(parts)
+        if groups:
+            involved = [[u for u, part in zip(units, parts) if part.keys & group] for group in groups]
+            base = len(units)
+            parts += runner.map(stitch, [(us, {u.id: numbering[u.id] for u in us}, group, kind, display_filter,
+                                          base + i) for i, (us, group) in enumerate(zip(involved, groups))],
+                                "stitching flows across files and chunks")
+        return merge(parts, cross, sum(c.frames for c in counts.values()), first_ts)
+    finally:
+        if own:
+            runner.close()
+
+
+def _regroup(units: list[Unit], counts: dict[int, Census], runner: Runner) -> list[Unit]:
+    """Files whose chunks did not read exactly as the whole file (damage in a chunk) become one unit again."""
+    bad = {u.file for u in units if u.chunk is not None and not counts[u.id].exact
+           and u.chunk.index < _last_chunk(units, u.file)}
+    if not bad:
+        return units
+    out: list[Unit] = []
+    redo = []
+    for u in units:
+        if u.file in bad:
+            if u.chunk is not None and u.chunk.index > 0:
+                continue
+            u = Unit(u.id, u.file, u.path)
+            redo.append(u)
+        out.append(u)
+    for c in runner.map(census, [(u,) for u in redo], "re-reading damaged files whole"):
+        counts[c.unit] = c
+    return out
+
+
+def _last_chunk(units: list[Unit], file: int) -> int:
+    return max(u.chunk.index for u in units if u.file == file and u.chunk is not None)
+
+
+def _cross(parts: list[UnitResult]) -> tuple[set[Key], list[frozenset[Key]]]:
+    """The keys of flows in more than one unit (with every key of their components), and those keys grouped
+    into about as many stitch tasks as there are units."""
+    seen: dict[Key, int] = {}
+    comps = Components()
+    crossing = []
+    for part in parts:
+        for key in part.keys:
+            if seen.setdefault(key, part.source) != part.source:
+                crossing.append(key)
+        for group in part.groups:
+            comps.union(group)
+    if not crossing:
+        return set(), []
+    roots = {comps.find(k) for k in crossing}
+    members: dict[Key, set[Key]] = {}
+    for part in parts:
+        for key in part.keys:
+            root = comps.find(key)
+            if root in roots:
+                members.setdefault(root, set()).add(key)
+    cross = set().union(*members.values())
+    n = max(1, min(len(parts), len(members)))
+    buckets: list[set[Key]] = [set() for _ in range(n)]
+    for i, root in enumerate(sorted(members, key=repr)):
+        buckets[i % n] |= members[root]
+    return cross, [frozenset(b) for b in buckets if b]

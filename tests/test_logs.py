@@ -1,0 +1,172 @@
+"""``analyzer logs`` and the parallel engine: a day of rotated captures gives the rows of the merged file,
+in one process, by chunks, and on a 2-worker Dask LocalCluster (also when a worker dies mid-run); DuckDB
+reads the Parquet; ``-j 2`` prints what ``-j 1`` prints."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import analyzer
+from analyzer.logs import engine
+from analyzer.logs.write import LOGS, read_logs, write_logs
+
+REPO = Path(__file__).resolve().parents[1]
+CAPTURES = REPO / "captures"
+FILES = sorted(str(p) for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
+EDITCAP = shutil.which("editcap")
+MERGECAP = shutil.which("mergecap")
+TABLES = ("connections", "udp", "dns", "http", "files")
+
+pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory) -> dict[str, Path]:
+    """The project's captures merged into one file (mergecap), and that file rotated into pieces of 20
+    frames (editcap -c 20), as tcpdump -C / a dumpcap ring buffer leaves a day of capture."""
+    if not (EDITCAP and MERGECAP):
+        pytest.skip("editcap and mergecap not installed")
+    base = tmp_path_factory.mktemp("day")
+    merged = base / "merged.pcapng"
+    subprocess.run([MERGECAP, "-w", str(merged), *FILES], check=True, capture_output=True, timeout=60)
+    rotated = base / "rotated"
+    rotated.mkdir()
+    subprocess.run([EDITCAP, "-c", "20", str(merged), str(rotated / "ring.pcapng")], check=True,
+                   capture_output=True, timeout=60)
+    return {"merged": merged, "rotated": rotated}
+
+
+def _logs(results, tmp_path: Path, name: str, fmt: str = "parquet") -> dict[str, list]:
+    out = tmp_path / name
+    write_logs(results, str(out), fmt)
+    return {log: read_logs(str(out), log) for log in LOGS}
+
+
+def test_rotated_day_gives_the_merged_file_s_rows_in_one_process(day, tmp_path):
+    pieces = sorted(day["rotated"].iterdir())
+    assert len(pieces) > 10
+    merged = analyzer.open(str(day["merged"])).analyze()
+    rotated = analyzer.open(str(day["rotated"])).analyze()
+    for table in TABLES:
+        assert getattr(rotated, table) == getattr(merged, table), table
+    assert len(merged.connections) > 10 and merged.dns and merged.http and merged.files
+
+
+def test_chunks_and_stitching_give_the_single_process_rows(day, tmp_path):
+    """Chunks of ~3 kB: nearly every connection crosses a boundary and is stitched."""
+    single = analyzer.open(str(day["merged"])).analyze()
+    units = engine.plan_units([str(day["merged"])], 1, 3000)
+    assert len(units) > 10 and all(u.chunk is not None for u in units)
+    for kind, tables in (("tx", TABLES), ("count", ("connections", "udp"))):
+        expected = single if kind == "tx" else analyzer.open(str(day["merged"])).count()
+        got = engine.run_parallel([str(day["merged"])], kind, workers=1, chunk_size=3000)
+        for table in tables:
+            assert getattr(got, table) == getattr(expected, table), (kind, table)
+        assert got.frames == expected.frames and got.first_ts_ns == expected.first_ts_ns
+
+
+def test_overlapping_inputs_are_numbered_as_the_merge(tmp_path):
+    """Files whose times interleave (two interfaces captured at once): frame numbers, streams and rows
+    as in the merged capture."""
+    single = analyzer.open(FILES).analyze()
+    got = engine.run_parallel(FILES, "tx", workers=1, chunk_size=2000)
+    for table in TABLES:
+        assert getattr(got, table) == getattr(single, table), table
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    pytest.importorskip("distributed")
+    with engine.Runner(workers=2) as runner:
+        yield runner
+
+
+def test_local_cluster_of_two_workers(day, tmp_path, cluster):
+    single = _logs(analyzer.open(str(day["merged"])).analyze(), tmp_path, "single")
+    parallel = _logs(engine.run_parallel(str(day["rotated"]), "tx", runner=cluster, chunk_size=3000), tmp_path,
+                     "parallel")
+    assert parallel == single
+    assert len(single["conn"]) > 10 and len(single["http"]) > 10
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(day, tmp_path, cluster):
+    from fixtures.parallel import maybe_die
+
+    marker = str(tmp_path / "died")
+    real = cluster.map
+
+    def map_with_a_death(fn, calls, label=""):
+        if fn is engine.analyse_unit:
+            calls = [("die", marker, fn, *args) if i == 1 else ("run", fn, *args) for i, args in enumerate(calls)]
+            return real(maybe_die, [(c,) for c in calls], label)
+        return real(fn, calls, label)
+
+    cluster.map = map_with_a_death
+    try:
+        got = engine.run_parallel(str(day["rotated"]), "tx", runner=cluster)
+    finally:
+        cluster.map = real
+    assert Path(marker).exists()                                    # a worker did die
+    single = analyzer.open(str(day["merged"])).analyze()
+    for table in TABLES:
+        assert getattr(got, table) == getattr(single, table), table
+
+
+def _run(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, check=False, **kw)
+
+
+def test_logs_command_and_duckdb(day, tmp_path):
+    out1, out2 = tmp_path / "one", tmp_path / "two"
+    r1 = _run("logs", day["merged"], "-o", out1, "-j", "1")
+    assert r1.returncode == 0, r1.stderr
+    r2 = _run("logs", day["rotated"], "-o", out2, "-j", "2", "--chunk-size", "1")
+    assert r2.returncode == 0, r2.stderr
+    for log in LOGS:
+        assert read_logs(str(out2), log) == read_logs(str(out1), log), log
+    assert "conn " in r1.stderr and "rows" in r1.stderr
+    again = _run("logs", day["merged"], "-o", out1, "-j", "1")
+    assert again.returncode == 2 and "already holds logs" in again.stderr
+    duckdb = pytest.importorskip("duckdb")
+    # the README's query, over the hour-partitioned files
+    rows = duckdb.sql(f"SELECT query, qtype_name, round(rtt * 1000, 3) AS rtt_ms FROM "
+                      f"'{out1}/dns/**/*.parquet' ORDER BY rtt DESC").fetchall()
+    dns = analyzer.open(str(day["merged"])).dns
+    assert sorted(rows, key=repr) == sorted(((d.query, d.qtype_name, None if d.rtt is None else round(d.rtt * 1000, 3))
+                                            for d in dns), key=repr)
+    joined = duckdb.sql(f"SELECT count(*) FROM '{out1}/http/**/*.parquet' h JOIN '{out1}/conn/**/*.parquet' c "
+                        f"USING (uid) WHERE c.service = 'http'").fetchall()[0][0]
+    assert joined == len(analyzer.open(str(day["merged"])).http)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "tsv"])
+def test_text_formats_hold_the_same_rows(fmt, tmp_path):
+    results = analyzer.open(FILES).analyze()
+    out = tmp_path / fmt
+    write_logs(results, str(out), fmt)
+    parquet = _logs(results, tmp_path, "pq")
+    for log in LOGS:
+        rows = read_logs(str(out), log)
+        assert [r["uid"] for r in rows] == [r["uid"] for r in parquet[log]]
+    first = next((out / "conn").rglob("*" + (".jsonl" if fmt == "jsonl" else ".log")))
+    text = first.read_text()
+    if fmt == "tsv":
+        assert text.startswith("#separator \\x09\n") and "#fields\tts\tuid\tid.orig_h\tid.orig_p" in text
+    else:
+        row = json.loads(text.splitlines()[0])
+        assert isinstance(row["ts"], float) and row["uid"].startswith("C")
+
+
+def test_jobs_option_prints_what_one_process_prints(day):
+    for command in (["dns", "--json"], ["conversations", "--json"]):
+        one = _run(*command, day["rotated"], "-j", "1")
+        two = _run(*command, day["rotated"], "-j", "2")
+        assert one.returncode == two.returncode == 0, two.stderr
+        assert two.stdout == one.stdout and len(one.stdout.splitlines()) > 5, command
