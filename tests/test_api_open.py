@@ -6,6 +6,7 @@ order as ours), never against numbers copied from our own output.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -221,3 +222,27 @@ def test_readme_notebook_examples(merged, monkeypatch):
                 per_stream[stream] += b - end
                 end = b
     assert dict(zip(conns["stream"].astype(int), conns["bytes"].astype(int))) == dict(per_stream)
+
+
+def test_commands_print_the_same_uids():
+    path = str(CAPTURES / "lab_dns_mix.pcapng")
+    cap = analyzer.open(path)
+
+    def uids(*args):
+        run = subprocess.run([sys.executable, "-m", "analyzer", *args, path, "--json"], capture_output=True,
+                             text=True, timeout=60, check=True)
+        return {json.loads(line)["uid"] for line in run.stdout.splitlines()}
+
+    assert uids("conversations") == {c.uid for c in cap.connections} | {c.uid for c in cap.udp}
+    assert uids("dns") == {d.uid for d in cap.dns} and len(uids("dns")) > 3
+
+
+def test_fetches_table_is_the_timeline_s():
+    cap = analyzer.open(str(CAPTURES / "lab_page_fetch.pcapng"))
+    timeline = cap.timeline()
+    table = cap.fetches
+    assert [f.url for f in table] == [f.url for f in timeline.fetches] == ["http://www.example.test/"]
+    if pytest.importorskip("pandas"):
+        df = table.to_pandas()
+        assert list(df["url"]) == ["http://www.example.test/"] and int(df["requests"][0]) == 4
+        assert str(df["start"].dtype) == "datetime64[ns, UTC]"

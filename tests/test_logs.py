@@ -170,3 +170,56 @@ def test_jobs_option_prints_what_one_process_prints(day):
         two = _run(*command, day["rotated"], "-j", "2")
         assert one.returncode == two.returncode == 0, two.stderr
         assert two.stdout == one.stdout and len(one.stdout.splitlines()) > 5, command
+
+
+@pytest.fixture(scope="module")
+def big_pcap(tmp_path_factory) -> Path:
+    """Every project capture merged and written as one classic pcap (nanosecond): chunks of it are found by
+    re-synchronising on record headers."""
+    from analyzer.capture.writer import PcapWriter
+
+    out = tmp_path_factory.mktemp("pcap") / "all.pcap"
+    with analyzer.open(FILES).open() as reader, PcapWriter(out, nanosecond=True) as writer:
+        for frame in reader:
+            writer.write(frame)
+    return out
+
+
+def test_pcap_chunks_read_exactly_the_whole_file(big_pcap):
+    from analyzer.capture.chunks import ChunkReader, plan_chunks
+
+    chunks = plan_chunks(str(big_pcap), 2500)
+    assert len(chunks) > 10
+    with analyzer.open_capture(big_pcap) as whole:
+        expected = [(f.ts_ns, f.origlen, f.data) for f in whole]
+    got = []
+    for chunk in chunks:
+        with ChunkReader(chunk) as reader:
+            got += [(f.ts_ns, f.origlen, f.data) for f in reader]
+            assert not reader.warnings and not reader.stopped
+    assert got == expected
+    single = analyzer.open(str(big_pcap)).analyze()
+    parallel = engine.run_parallel(str(big_pcap), "tx", workers=1, chunk_size=2500)
+    for table in TABLES:
+        assert getattr(parallel, table) == getattr(single, table), table
+
+
+def test_a_damaged_file_is_read_whole_as_one_process_would(big_pcap, tmp_path):
+    """A record header with an absurd length in the middle: the whole-file reader stops there (with a
+    warning); the chunked run must give the same rows, not resynchronise past the damage."""
+    data = bytearray(big_pcap.read_bytes())
+    damaged = tmp_path / "damaged.pcap"
+    # the caplen of a record near the middle: walk the records to find one
+    pos, n = 24, 0
+    while pos < len(data) // 2:
+        caplen = int.from_bytes(data[pos + 8:pos + 12], "little")
+        pos, n = pos + 16 + caplen, n + 1
+    data[pos + 8:pos + 12] = (10**7).to_bytes(4, "little")
+    damaged.write_bytes(bytes(data))
+    cap = analyzer.open(str(damaged))
+    single = cap.analyze()
+    assert any("absurd" in str(w) for w in cap.warnings) and single.frames == n
+    parallel = engine.run_parallel(str(damaged), "tx", workers=1, chunk_size=2500)
+    assert parallel.frames == n
+    for table in TABLES:
+        assert getattr(parallel, table) == getattr(single, table), table

@@ -50,7 +50,6 @@ class Capture:
                 keylog = KeyLog().merge(parse_keylog(f.read()))
         # TLS secrets: the key log given, and the keys of the captures' Decryption Secrets Blocks as they are read
         self.keylog = keylog
-        self.keylog = os.fspath(keylog) if keylog is not None else None
         if isinstance(display_filter, str):
             from analyzer.filter import compile_filter
 

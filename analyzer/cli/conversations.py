@@ -43,7 +43,7 @@ def conversations(files: tuple[str, ...], as_json: bool, proto: str, display_fil
             start = results.first_ts_ns
     if as_json:
         for rows in (tcp_rows, udp_rows):
-            _echo_lines(report.json_lines(rows))
+            _echo_lines(report.json_lines(_with_uid(rows)))
         return
     if want_tcp:
         _echo_lines(report.table_lines(tcp_rows, "tcp", start, filter_text))
@@ -51,6 +51,15 @@ def conversations(files: tuple[str, ...], as_json: bool, proto: str, display_fil
         _echo_lines(report.table_lines(udp_rows, "udp", start, filter_text))
     click.echo("State (Zeek conn_state):")
     click.echo(report.legend())
+
+
+def _with_uid(rows):
+    """Each row with its connection's uid (the one dns/http --json and analyzer logs give it)."""
+    from analyzer.api.uid import connection_uid
+
+    for row in rows:
+        yield {**dict(row), "uid": connection_uid(row["proto"], row["id.orig_h"], row["id.orig_p"],
+                                                  row["id.resp_h"], row["id.resp_p"], row["first_ts_ns"])}
 
 
 def _echo_lines(lines) -> None:

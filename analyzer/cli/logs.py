@@ -47,12 +47,23 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
       analyzer logs 'ring/*.pcapng' -o logs/ --format jsonl
       analyzer logs day/ -o logs/ --scheduler tcp://10.0.0.5:8786
     """
+    import importlib.util
+
+    from analyzer.api.tables import MissingDependency, require
     from analyzer.logs.write import LOGS, write_logs
 
     existing = [name for name in LOGS if os.path.exists(os.path.join(directory, name))]
     if existing and not overwrite:
         fail(f"{directory} already holds logs ({', '.join(existing)}): choose another folder or --overwrite")
+    if fmt == "parquet":
+        try:
+            require("pyarrow", "analyzer logs --format parquet")
+        except MissingDependency as err:
+            fail(f"{err} (or --format jsonl / tsv)")
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs is None and scheduler is None and importlib.util.find_spec("distributed") is None:
+        workers = 1
+        click.echo("analyzer: note: one process (for one per core: pip install 'analyzer[dask]')", err=True)
     started = time.monotonic()
     with opened(inputs) as cap:
         if (workers == 1 and scheduler is None) or cap.paths == ["-"]:

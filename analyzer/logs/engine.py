@@ -385,7 +385,8 @@ def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, schedule
     """The :class:`Results` of ``inputs`` (paths, directories, globs) merged by time, computed by units of
     work on a Dask cluster; ``kind`` is ``"tx"`` (connections, DNS, HTTP, files: :class:`Analysis`) or
     ``"count"`` (connections only, as ``analyzer conversations`` counts them). Equal to one process's."""
-    paths = expand_inputs(inputs)
+    # absolute paths: a worker of a running cluster has its own working folder (it must see the same files)
+    paths = [os.path.abspath(p) for p in expand_inputs(inputs)]
     own = runner is None
     runner = runner or Runner(workers, scheduler, progress)
     try:
