@@ -246,3 +246,14 @@ def test_fetches_table_is_the_timeline_s():
         df = table.to_pandas()
         assert list(df["url"]) == ["http://www.example.test/"] and int(df["requests"][0]) == 4
         assert str(df["start"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_keylog_decrypts_https():
+    tls = REPO / "tests" / "fixtures" / "tls"
+    capture, keys = tls / "tls12_gcm.pcap", tls / "tls12_gcm.keys"
+    if not capture.exists():
+        pytest.skip("TLS fixtures absent")
+    assert len(analyzer.open(str(capture)).http) == 0                   # encrypted: no HTTP seen
+    (http,) = analyzer.open(str(capture), keylog=str(keys)).http
+    assert (http.method, http.uri, http.status_code) == ("GET", "/", 200)
+    assert http.details["full_uri"].startswith("https://")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from analyzer.api.build import Analysis, Results
@@ -46,7 +47,7 @@ class Capture:
         if keylog is None:
             keylog = KeyLog()
         elif not isinstance(keylog, KeyLog):
-            with open(keylog, "rb") as f:              # OSError: the caller's to handle (a missing file)
+            with Path(keylog).open("rb") as f:         # OSError: the caller's (a missing file)
                 keylog = KeyLog().merge(parse_keylog(f.read()))
         # TLS secrets: the key log given, and the keys of the captures' Decryption Secrets Blocks as they are read
         self.keylog = keylog
