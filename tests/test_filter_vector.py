@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
-from analyzer.cli.read import analyze
 from analyzer.columnar.headers import parse
 from analyzer.filter import compile_filter
 from analyzer.filter._vector import vector_filter
