@@ -10,6 +10,7 @@ UDP in stream order. Each row keeps ``first_frame`` and ``first_ts_ns``.
 
 from __future__ import annotations
 
+import marshal
 import mmap
 import pickle
 import tempfile
@@ -51,7 +52,7 @@ class Row(Mapping):
 
 
 class SpilledRows:
-    """Rows written to an unnamed temporary file as they come (pickled value tuples), read back in order
+    """Rows written to an unnamed temporary file as they come (marshalled value tuples), read back in order
     of a sort key: memory holds 16 bytes per row (its offset and key), not the row. Iterate as often as
     needed (each pass reads the file again); ``renumber``: the key named so is replaced by the row's
     position (stream numbers in first-frame order)."""
@@ -69,14 +70,21 @@ class SpilledRows:
         self._map = None
 
     def add(self, d: dict[str, Any], sort_key: int) -> None:
-        if self._keep is not None:
-            d = {k: d[k] for k in self._keep if k in d}
-        keys = tuple(d)
+        keep = self._keep
+        if keep is not None:
+            keys = keep
+            values = tuple(map(d.get, keep))
+        else:
+            keys = tuple(d)
+            values = tuple(d.values())
         i = self._index_of.get(keys)
         if i is None:
             i = self._index_of[keys] = len(self._indexes)
             self._indexes.append({k: n for n, k in enumerate(keys)})
-        blob = pickle.dumps((i, tuple(d.values())), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            blob = b"m" + marshal.dumps((i, values))
+        except ValueError:          # a value marshal does not take: pickle takes anything a row holds
+            blob = b"p" + pickle.dumps((i, values), protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(blob)
         self._offsets.append(self._size)
         self._sort_keys.append(sort_key)
@@ -92,11 +100,13 @@ class SpilledRows:
             self._order = sorted(range(len(keys)), key=keys.__getitem__)
             self._file.flush()
             self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self._size else b""
-        data, offsets, size, loads = self._map, self._offsets, self._size, pickle.loads
+        data, offsets, size = self._map, self._offsets, self._size
+        m_loads, p_loads = marshal.loads, pickle.loads
         renumber = self._renumber
         for position, n in enumerate(self._order):
             end = offsets[n + 1] if n + 1 < len(offsets) else size
-            i, values = loads(data[offsets[n]:end])
+            start = offsets[n]
+            i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
             index = self._indexes[i]
             if renumber is not None and values[index[renumber]] != position:
                 values = list(values)

@@ -29,8 +29,10 @@ def analyzed(frames: Iterable, keylog: Any = None) -> Iterator[Packet]:
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
-    tx = Transactions(keylog=keylog)
-    pipe = Pipeline(sinks=tx.factories)
+    # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory
+    # stays bounded by the open connections (the packets' fields are the same)
+    tx = Transactions(keep=False, keylog=keylog)
+    pipe = Pipeline(sinks=tx.factories, tracker_options={"keep_summaries": False})
     for pkt in pipe.run(frames):
         tx.packet(pkt)
         yield pkt
