@@ -14,7 +14,8 @@ complete records, decrypts with ``keylog`` (an :class:`~analyzer.apps.tls.keylog
 plaintext to ``tx.http``'s sinks, so decrypted HTTP becomes the same records as cleartext HTTP.
 
 What lands on packets (as tshark shows it in one pass): the ``http`` layers of
-:mod:`analyzer.apps.http.sink`, and on ``dns``/``mdns``/``llmnr`` layers ``dns.response_to``, ``dns.time``,
+:mod:`analyzer.apps.http.sink`, the ``http2`` layers of :mod:`analyzer.apps.http2` (whose transactions join the
+HTTP tracker's records), and on ``dns``/``mdns``/``llmnr`` layers ``dns.response_to``, ``dns.time``,
 ``dns.retransmission``, ``dns.retransmit_request_in``, ``dns.retransmit_response_in`` and
 ``dns.unsolicited``; ``dns.response_in`` is added to a query's layer when its response arrives (a later
 frame, as tshark's second pass shows it).
@@ -31,6 +32,7 @@ from typing import Any
 
 from analyzer.apps.dns_tx import DnsTracker
 from analyzer.apps.http.sink import HttpTracker
+from analyzer.apps.http2 import Http2Tracker
 from analyzer.apps.tls import KeyLog, TlsTracker
 from analyzer.decode.dns import Header, parse_message
 from analyzer.decode.errors import DecodeError
@@ -61,8 +63,11 @@ class Transactions:
                  keep: bool = True, keylog: KeyLog | None = None, **http_options: Any):
         self.fields = fields
         self.http = HttpTracker(fields=fields, keep=keep, **http_options) if http else None
+        # HTTP/2 (h2c on any port; h2 over TLS through http2.tls_sink): its records go to self.http
+        self.http2 = Http2Tracker(self.http, fields=fields) if http else None
         self.dns = DnsTracker(keep=keep) if dns else None
-        self.tls = TlsTracker(keylog=keylog, http=self.http, fields=fields, keep=keep) if tls else None
+        self.tls = TlsTracker(keylog=keylog, http=self.http, http2=self.http2, fields=fields,
+                              keep=keep) if tls else None
         self._tcp_messages: dict[int, list[bytes]] = {}
         self._waiting: dict[int, tuple[Any, Packet, Any]] = {}    # id(trans) -> query's (trans, pkt, layer)
 
@@ -72,6 +77,7 @@ class Transactions:
         out = []
         if self.http is not None:
             out.append(self.http)
+            out.append(self.http2)
         if self.dns is not None:
             out.append(self._dns_tap)
         if self.tls is not None:

@@ -5,7 +5,7 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
@@ -33,7 +33,10 @@ frame.packet_flags_packet_too_error frame.packet_flags_packet_too_short_error
 frame.packet_flags_preamble_error frame.packet_flags_start_frame_delimiter_error
 frame.packet_flags_symbol_error frame.packet_flags_unaligned_frame_error
 frame.packet_flags_wrong_inter_frame_gap_error http.authcitrix http.notification http.request
-http.response icmp.ext.echo.req.local icmp.ext.echo.rsp.active icmp.ext.echo.rsp.ipv4
+http.response http2.body.fragment.multiple_tails http2.body.fragment.overlap
+http2.body.fragment.overlap.conflicts http2.body.fragment.too_long_fragment http2.exclusive
+http2.flags.ack.ping http2.flags.ack.settings http2.flags.eh http2.flags.end_stream http2.flags.padded
+http2.flags.priority icmp.ext.echo.req.local icmp.ext.echo.rsp.active icmp.ext.echo.rsp.ipv4
 icmp.ext.echo.rsp.ipv6 icmp.int_info.ifindex icmp.int_info.ipaddr icmp.int_info.mtu_present
 icmp.int_info.name_present icmp.mip.b icmp.mip.f icmp.mip.g icmp.mip.h icmp.mip.m icmp.mip.r icmp.mip.rt
 icmp.mip.u icmp.mip.v icmp.mip.x icmp.mpls.s icmpv6.ext.echo.req.local icmpv6.ext.echo.rsp.active
@@ -118,15 +121,17 @@ dns.opt.cookie.client dns.opt.cookie.server dns.opt.data dns.opt.padding dns.rrs
 dns.sshfp.fingerprint dns.svcb.svcparam.echconfig dns.svcb.svcparam.odohconfig dns.svcb.svcparam.value
 dns.tkey.key_data dns.tkey.other_data dns.tlsa.certificate_association_data dns.tsig.other_data
 dns.zonemd.digest eth.padding eth.trailer frame.pcaplog.data frame.verdict.hw frame.verdict.unknown
-http.chunk_boundary http.chunk_data http.http2_settings_uri icmp.ext.data icmp.int_ident.address
-icmp.int_ident.reserved icmp.int_info.ipunknown icmp.mip.challenge icmp.mip.content icmp.mpls.data
-icmp.reserved icmp.unused icmpv6.6lowpannd.da.eui64 icmpv6.data icmpv6.mldr.mar.auxiliary_data
-icmpv6.nonce icmpv6.opt.aro.eui64 icmpv6.opt.cga icmpv6.opt.cga.count icmpv6.opt.cga.ext_data
-icmpv6.opt.cga.modifier icmpv6.opt.cga.subnet_prefix icmpv6.opt.hai.value
-icmpv6.opt.hkr.encrypted_handover_key icmpv6.opt.hkr.encryption_public_key icmpv6.opt.hkr.padding
-icmpv6.opt.linkaddr icmpv6.opt.linkaddr_eui64 icmpv6.opt.lla.bytes icmpv6.opt.mn.value
-icmpv6.opt.name_x501 icmpv6.opt.nonce icmpv6.opt.ps.key_hash icmpv6.opt.rsa.key_hash
-icmpv6.opt.src_linkaddr icmpv6.opt.src_linkaddr_eui64 icmpv6.opt.target_linkaddr
+http.chunk_boundary http.chunk_data http.http2_settings_uri http2.body.reassembled.data
+http2.continuation.padding http2.data.data http2.data.padding http2.data.segment http2.goaway.addata
+http2.headers http2.headers.padding http2.ping http2.pong http2.push_promise.header
+http2.push_promise.padding http2.unknown icmp.ext.data icmp.int_ident.address icmp.int_ident.reserved
+icmp.int_info.ipunknown icmp.mip.challenge icmp.mip.content icmp.mpls.data icmp.reserved icmp.unused
+icmpv6.6lowpannd.da.eui64 icmpv6.data icmpv6.mldr.mar.auxiliary_data icmpv6.nonce icmpv6.opt.aro.eui64
+icmpv6.opt.cga icmpv6.opt.cga.count icmpv6.opt.cga.ext_data icmpv6.opt.cga.modifier
+icmpv6.opt.cga.subnet_prefix icmpv6.opt.hai.value icmpv6.opt.hkr.encrypted_handover_key
+icmpv6.opt.hkr.encryption_public_key icmpv6.opt.hkr.padding icmpv6.opt.linkaddr icmpv6.opt.linkaddr_eui64
+icmpv6.opt.lla.bytes icmpv6.opt.mn.value icmpv6.opt.name_x501 icmpv6.opt.nonce icmpv6.opt.ps.key_hash
+icmpv6.opt.rsa.key_hash icmpv6.opt.src_linkaddr icmpv6.opt.src_linkaddr_eui64 icmpv6.opt.target_linkaddr
 icmpv6.opt.target_linkaddr_eui64 icmpv6.reserved icmpv6.rpl.opt.metric.nsa.object.opttlv.object.data
 icmpv6.rpl.secure.key.source icmpv6.unknown_data ieee8021ah.trailer ip.cipso.tag_data ip.fragments
 ip.opt.ext_sec_add_sec_info ip.opt.padding ip.reassembled.data ipv6.embed_ipv4_prefix
@@ -221,54 +226,68 @@ frame.packet_flags_reception_type frame.packet_flags_reserved frame.packet_id fr
 frame.pcaplog.data_type frame.section_number frame.verdict.ebpf_tc frame.verdict.ebpf_xdp http.chunk_size
 http.content_length http.next_request_in http.next_response_in http.prev_request_in http.prev_response_in
 http.proxy_connect_port http.request_in http.request_number http.response.code http.response_in
-http.response_number icmp.addr_entry_size icmp.checksum icmp.checksum.status icmp.code icmp.ext.checksum
-icmp.ext.checksum.status icmp.ext.class icmp.ext.ctype icmp.ext.echo.req.res icmp.ext.echo.rsp.res
-icmp.ext.echo.rsp.state icmp.ext.echo.seq icmp.ext.length icmp.ext.res icmp.ext.version icmp.ident
-icmp.ident_le icmp.int_ident.addr_length icmp.int_ident.afi icmp.int_ident.index icmp.int_info.afi
-icmp.int_info.index icmp.int_info.mtu icmp.int_info.name_length icmp.int_info.reserved icmp.int_info.role
-icmp.length icmp.length.original_datagram icmp.lifetime icmp.mip.flags icmp.mip.length icmp.mip.life
-icmp.mip.prefixlength icmp.mip.reserved icmp.mip.seq icmp.mip.type icmp.mpls.exp icmp.mpls.label
-icmp.mpls.ttl icmp.mtu icmp.num_addrs icmp.originate_timestamp icmp.pointer icmp.pref_level
-icmp.receive_timestamp icmp.resp_in icmp.resp_to icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
-icmpv6.6lowpannd.da.lifetime icmpv6.6lowpannd.da.rsv icmpv6.6lowpannd.da.status icmpv6.checksum
-icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number
-icmpv6.ext.echo.req.res icmpv6.ext.echo.rsp.res icmpv6.ext.echo.rsp.state icmpv6.ext.echo.seq
-icmpv6.fmip6.hi.flag icmpv6.fmip6.hi.flag.reserved icmpv6.fmip6.identifier icmpv6.fmip6.subtype
-icmpv6.ilnp.nb_lifetime icmpv6.ilnp.nb_locator icmpv6.ilnp.nb_locs icmpv6.ilnp.nb_preference icmpv6.length
-icmpv6.mcast_ra.query_interval icmpv6.mcast_ra.robustness_variable icmpv6.mip6.flag icmpv6.mip6.flag.rsv
-icmpv6.mip6.identifier icmpv6.mld.flag icmpv6.mld.flag.qrv icmpv6.mld.flag.reserved
-icmpv6.mld.maximum_response_code icmpv6.mld.maximum_response_delay icmpv6.mld.nb_sources icmpv6.mld.qqi
-icmpv6.mldr.mar.aux_data_len icmpv6.mldr.mar.nb_sources icmpv6.mldr.mar.record_type
-icmpv6.mldr.nb_mcast_records icmpv6.mpl.seed_info.bm_len icmpv6.mpl.seed_info.min_sequence
-icmpv6.mpl.seed_info.s icmpv6.mpl.seed_info.sequence icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.rsv
-icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv
-icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime icmpv6.ni.flag
-icmpv6.ni.flag.rsv icmpv6.ni.nonce icmpv6.ni.qtype icmpv6.ni.reply.node_ttl icmpv6.opt.6cio.flag_g
-icmpv6.opt.6cio.unassigned1 icmpv6.opt.6cio.unassigned2 icmpv6.opt.6co.context_length icmpv6.opt.6co.flag
-icmpv6.opt.6co.flag.cid icmpv6.opt.6co.flag.reserved icmpv6.opt.6co.valid_lifetime
-icmpv6.opt.abro.valid_lifetime icmpv6.opt.abro.version_high icmpv6.opt.abro.version_low
-icmpv6.opt.advertisement_interval icmpv6.opt.aro.registration_lifetime icmpv6.opt.aro.status
-icmpv6.opt.cga.ext_length icmpv6.opt.cga.ext_type icmpv6.opt.cga.pad_length icmpv6.opt.dnssl.lifetime
-icmpv6.opt.efo icmpv6.opt.efo.prf icmpv6.opt.efo.rsv icmpv6.opt.hai.length icmpv6.opt.hai.option_code
-icmpv6.opt.hkr.at icmpv6.opt.hkr.lifetime icmpv6.opt.hkr.pad_length icmpv6.opt.hkr.reserved
-icmpv6.opt.home_agent_lifetime icmpv6.opt.home_agent_preference icmpv6.opt.ipa.option_code
-icmpv6.opt.ipa.prefix_len icmpv6.opt.length icmpv6.opt.lla.option_code icmpv6.opt.map.distance
-icmpv6.opt.map.flag icmpv6.opt.map.flag.reserved icmpv6.opt.map.preference icmpv6.opt.map.valid_lifetime
-icmpv6.opt.mn.length icmpv6.opt.mn.option_code icmpv6.opt.mtu icmpv6.opt.naack.option_code
-icmpv6.opt.naack.status icmpv6.opt.name_type icmpv6.opt.nbma.shortcut_limit icmpv6.opt.nrpi.option_code
-icmpv6.opt.nrpi.prefix_len icmpv6.opt.pref64.plc icmpv6.opt.pref64.scaled_lifetime icmpv6.opt.prefix.flag
-icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime
-icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag
-icmpv6.opt.route_info.flag.reserved icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime
-icmpv6.opt.type icmpv6.pointer icmpv6.resp_in icmpv6.resp_to icmpv6.rpl.cc.destination_counter
-icmpv6.rpl.cc.flag icmpv6.rpl.cc.flag.rsv icmpv6.rpl.cc.instance icmpv6.rpl.cc.nonce icmpv6.rpl.dao.flag
-icmpv6.rpl.dao.flag.rsv icmpv6.rpl.dao.instance icmpv6.rpl.dao.sequence icmpv6.rpl.daoack.flag
-icmpv6.rpl.daoack.flag.rsv icmpv6.rpl.daoack.instance icmpv6.rpl.daoack.sequence icmpv6.rpl.daoack.status
-icmpv6.rpl.dio.dtsn icmpv6.rpl.dio.flag icmpv6.rpl.dio.flag.mop icmpv6.rpl.dio.flag.preference
-icmpv6.rpl.dio.instance icmpv6.rpl.dio.rank icmpv6.rpl.dio.version icmpv6.rpl.dis.flags
-icmpv6.rpl.opt.config.def_lifetime icmpv6.rpl.opt.config.flag icmpv6.rpl.opt.config.flag.rsv
-icmpv6.rpl.opt.config.interval_double icmpv6.rpl.opt.config.interval_min
-icmpv6.rpl.opt.config.lifetime_unit icmpv6.rpl.opt.config.max_rank_inc
+http.response_number http2.altsvc.origin.len http2.body.fragment http2.body.fragment.count
+http2.body.fragment.error http2.body.reassembled.in http2.body.reassembled.length http2.fake.header.count
+http2.flags http2.flags.unused http2.flags.unused_continuation http2.flags.unused_data
+http2.flags.unused_headers http2.flags.unused_ping http2.flags.unused_push_promise
+http2.flags.unused_settings http2.goaway.error http2.goaway.last_stream_id http2.goway.r
+http2.header.count http2.header.index http2.header.length http2.header.name.length
+http2.header.value.length http2.header_table_size_update.header_table_size http2.headers.age
+http2.headers.content_length http2.headers.max_forwards http2.headers.status http2.headers.weight
+http2.headers.weight_real http2.length http2.origin.origin_len http2.pad_length http2.padding
+http2.priority_update_stream_id http2.push_promise.promised_stream_id http2.push_promise.r http2.r
+http2.rst_stream.error http2.settings.enable_push http2.settings.extended_connect
+http2.settings.header_table_size http2.settings.id http2.settings.initial_window_size
+http2.settings.max_concurrent_streams http2.settings.max_frame_size http2.settings.max_header_list_size
+http2.settings.unknown http2.stream_dependency http2.streamid http2.type http2.window_update.r
+http2.window_update.window_size_increment icmp.addr_entry_size icmp.checksum icmp.checksum.status
+icmp.code icmp.ext.checksum icmp.ext.checksum.status icmp.ext.class icmp.ext.ctype icmp.ext.echo.req.res
+icmp.ext.echo.rsp.res icmp.ext.echo.rsp.state icmp.ext.echo.seq icmp.ext.length icmp.ext.res
+icmp.ext.version icmp.ident icmp.ident_le icmp.int_ident.addr_length icmp.int_ident.afi
+icmp.int_ident.index icmp.int_info.afi icmp.int_info.index icmp.int_info.mtu icmp.int_info.name_length
+icmp.int_info.reserved icmp.int_info.role icmp.length icmp.length.original_datagram icmp.lifetime
+icmp.mip.flags icmp.mip.length icmp.mip.life icmp.mip.prefixlength icmp.mip.reserved icmp.mip.seq
+icmp.mip.type icmp.mpls.exp icmp.mpls.label icmp.mpls.ttl icmp.mtu icmp.num_addrs icmp.originate_timestamp
+icmp.pointer icmp.pref_level icmp.receive_timestamp icmp.resp_in icmp.resp_to icmp.seq icmp.seq_le
+icmp.transmit_timestamp icmp.type icmpv6.6lowpannd.da.lifetime icmpv6.6lowpannd.da.rsv
+icmpv6.6lowpannd.da.status icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier
+icmpv6.echo.sequence_number icmpv6.ext.echo.req.res icmpv6.ext.echo.rsp.res icmpv6.ext.echo.rsp.state
+icmpv6.ext.echo.seq icmpv6.fmip6.hi.flag icmpv6.fmip6.hi.flag.reserved icmpv6.fmip6.identifier
+icmpv6.fmip6.subtype icmpv6.ilnp.nb_lifetime icmpv6.ilnp.nb_locator icmpv6.ilnp.nb_locs
+icmpv6.ilnp.nb_preference icmpv6.length icmpv6.mcast_ra.query_interval icmpv6.mcast_ra.robustness_variable
+icmpv6.mip6.flag icmpv6.mip6.flag.rsv icmpv6.mip6.identifier icmpv6.mld.flag icmpv6.mld.flag.qrv
+icmpv6.mld.flag.reserved icmpv6.mld.maximum_response_code icmpv6.mld.maximum_response_delay
+icmpv6.mld.nb_sources icmpv6.mld.qqi icmpv6.mldr.mar.aux_data_len icmpv6.mldr.mar.nb_sources
+icmpv6.mldr.mar.record_type icmpv6.mldr.nb_mcast_records icmpv6.mpl.seed_info.bm_len
+icmpv6.mpl.seed_info.min_sequence icmpv6.mpl.seed_info.s icmpv6.mpl.seed_info.sequence icmpv6.mtu
+icmpv6.nd.na.flag icmpv6.nd.na.flag.rsv icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.prf
+icmpv6.nd.ra.flag.rsv icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime
+icmpv6.ni.flag icmpv6.ni.flag.rsv icmpv6.ni.nonce icmpv6.ni.qtype icmpv6.ni.reply.node_ttl
+icmpv6.opt.6cio.flag_g icmpv6.opt.6cio.unassigned1 icmpv6.opt.6cio.unassigned2
+icmpv6.opt.6co.context_length icmpv6.opt.6co.flag icmpv6.opt.6co.flag.cid icmpv6.opt.6co.flag.reserved
+icmpv6.opt.6co.valid_lifetime icmpv6.opt.abro.valid_lifetime icmpv6.opt.abro.version_high
+icmpv6.opt.abro.version_low icmpv6.opt.advertisement_interval icmpv6.opt.aro.registration_lifetime
+icmpv6.opt.aro.status icmpv6.opt.cga.ext_length icmpv6.opt.cga.ext_type icmpv6.opt.cga.pad_length
+icmpv6.opt.dnssl.lifetime icmpv6.opt.efo icmpv6.opt.efo.prf icmpv6.opt.efo.rsv icmpv6.opt.hai.length
+icmpv6.opt.hai.option_code icmpv6.opt.hkr.at icmpv6.opt.hkr.lifetime icmpv6.opt.hkr.pad_length
+icmpv6.opt.hkr.reserved icmpv6.opt.home_agent_lifetime icmpv6.opt.home_agent_preference
+icmpv6.opt.ipa.option_code icmpv6.opt.ipa.prefix_len icmpv6.opt.length icmpv6.opt.lla.option_code
+icmpv6.opt.map.distance icmpv6.opt.map.flag icmpv6.opt.map.flag.reserved icmpv6.opt.map.preference
+icmpv6.opt.map.valid_lifetime icmpv6.opt.mn.length icmpv6.opt.mn.option_code icmpv6.opt.mtu
+icmpv6.opt.naack.option_code icmpv6.opt.naack.status icmpv6.opt.name_type icmpv6.opt.nbma.shortcut_limit
+icmpv6.opt.nrpi.option_code icmpv6.opt.nrpi.prefix_len icmpv6.opt.pref64.plc
+icmpv6.opt.pref64.scaled_lifetime icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.reserved
+icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime
+icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
+icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.type icmpv6.pointer
+icmpv6.resp_in icmpv6.resp_to icmpv6.rpl.cc.destination_counter icmpv6.rpl.cc.flag icmpv6.rpl.cc.flag.rsv
+icmpv6.rpl.cc.instance icmpv6.rpl.cc.nonce icmpv6.rpl.dao.flag icmpv6.rpl.dao.flag.rsv
+icmpv6.rpl.dao.instance icmpv6.rpl.dao.sequence icmpv6.rpl.daoack.flag icmpv6.rpl.daoack.flag.rsv
+icmpv6.rpl.daoack.instance icmpv6.rpl.daoack.sequence icmpv6.rpl.daoack.status icmpv6.rpl.dio.dtsn
+icmpv6.rpl.dio.flag icmpv6.rpl.dio.flag.mop icmpv6.rpl.dio.flag.preference icmpv6.rpl.dio.instance
+icmpv6.rpl.dio.rank icmpv6.rpl.dio.version icmpv6.rpl.dis.flags icmpv6.rpl.opt.config.def_lifetime
+icmpv6.rpl.opt.config.flag icmpv6.rpl.opt.config.flag.rsv icmpv6.rpl.opt.config.interval_double
+icmpv6.rpl.opt.config.interval_min icmpv6.rpl.opt.config.lifetime_unit icmpv6.rpl.opt.config.max_rank_inc
 icmpv6.rpl.opt.config.min_hop_rank_inc icmpv6.rpl.opt.config.ocp icmpv6.rpl.opt.config.pcs
 icmpv6.rpl.opt.config.redundancy icmpv6.rpl.opt.config.reserved icmpv6.rpl.opt.config.rsv
 icmpv6.rpl.opt.length icmpv6.rpl.opt.metric.etx.object.etx icmpv6.rpl.opt.metric.flag.a
@@ -524,11 +543,13 @@ dns.ttl.high_bit_set dns.undecoded.type eth.fcs_bad eth.invalid_lentype.expert e
 eth.padding_bad eth.src_not_group frame.comment.expert frame.incomplete frame.len_lt_caplen frame.ref_time
 frame.time_invalid http.bad_header_name http.chat http.decompression_disabled http.decompression_failed
 http.leading_crlf http.subdissector_failed http.te_and_length http.te_unknown http.tls_port
-icmp.checksum_bad icmp.ext icmp.ext.checksum_bad icmp.no_resp icmp.resp_not_found
-icmpv6.checksum_bad.expert icmpv6.invalid_option_length icmpv6.mldr.mar icmpv6.no_resp icmpv6.opt
-icmpv6.opt.certificate_padding icmpv6.opt.cga.subject_public_key_info icmpv6.opt.digital_signature_padding
-icmpv6.opt.padding icmpv6.opt.redirected_packet icmpv6.opt.reserved icmpv6.resp_not_found
-icmpv6.rpl.opt.metric.lc.object icmpv6.rpl.opt.padn icmpv6.rpl.opt.reserved
+http2.body.fragments http2.body_decompression_failed http2.fake.header http2.header
+http2.header_lines_exceeded http2.header_size_exceeded http2.header_table_size_update http2.origin
+http2.reassembly_error http2.settings http2.stream icmp.checksum_bad icmp.ext icmp.ext.checksum_bad
+icmp.no_resp icmp.resp_not_found icmpv6.checksum_bad.expert icmpv6.invalid_option_length icmpv6.mldr.mar
+icmpv6.no_resp icmpv6.opt icmpv6.opt.certificate_padding icmpv6.opt.cga.subject_public_key_info
+icmpv6.opt.digital_signature_padding icmpv6.opt.padding icmpv6.opt.redirected_packet icmpv6.opt.reserved
+icmpv6.resp_not_found icmpv6.rpl.opt.metric.lc.object icmpv6.rpl.opt.padn icmpv6.rpl.opt.reserved
 icmpv6.rpl.opt.routediscovery.addr_vec icmpv6.rpl.opt.routediscovery.flag icmpv6.rpl.opt.target.flag
 icmpv6.rpl.p2p.dro.rdo.zero icmpv6.rpl.p2p.dro.zero icmpv6.rpl.p2p.hop_by_hop icmpv6.rpl.p2p.num_of_routes
 icmpv6.rpl.unknown.metric icmpv6.rr.pco.mp icmpv6.rr.pco.mp.matchedlen.gt128
@@ -619,7 +640,7 @@ x509sat.allMonths_element x509sat.allWeeks_element x509sat.between_element x509s
 x509sat.endDayTime_element x509sat.now_element x509sat.startDayTime_element
 """,
     'proto': """
-arp dns eth frame http icmp icmpv6 ieee8021ad ieee8021ah ip ip.options.cipso ip.options.eol
+arp dns eth frame http http2 icmp icmpv6 ieee8021ad ieee8021ah ip ip.options.cipso ip.options.eol
 ip.options.ext_security ip.options.mtu_probe ip.options.mtu_reply ip.options.nop ip.options.qs
 ip.options.record_route ip.options.route ip.options.routeralert ip.options.sdb ip.options.security
 ip.options.sid ip.options.source_route ip.options.timestamp ip.options.traceroute ipv6 ipv6.dstopts
@@ -657,7 +678,21 @@ http.request.uri.query http.request.uri.query.parameter http.request.version htt
 http.response.line http.response.phrase http.response.version http.response_for.uri
 http.sec_websocket_accept http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
 http.sec_websocket_version http.server http.set_cookie http.transfer_encoding http.unknown_header
-http.upgrade http.user_agent http.www_authenticate http.x_forwarded_for icmp.int_ident.name
+http.upgrade http.user_agent http.www_authenticate http.x_forwarded_for http2.altsvc.field_value
+http2.altsvc.origin http2.continuation.header http2.header.name http2.header.repr http2.header.unescaped
+http2.header.value http2.headers.accept http2.headers.accept_charset http2.headers.accept_encoding
+http2.headers.accept_language http2.headers.accept_ranges http2.headers.access_control_allow_origin
+http2.headers.allow http2.headers.authority http2.headers.authorization http2.headers.cache_control
+http2.headers.content_disposition http2.headers.content_encoding http2.headers.content_language
+http2.headers.content_location http2.headers.content_range http2.headers.content_type http2.headers.cookie
+http2.headers.date http2.headers.etag http2.headers.expect http2.headers.expires http2.headers.from
+http2.headers.if_match http2.headers.if_modified_since http2.headers.if_none_match http2.headers.if_range
+http2.headers.if_unmodified_since http2.headers.last_modified http2.headers.link http2.headers.location
+http2.headers.method http2.headers.path http2.headers.proxy_authenticate http2.headers.proxy_authorization
+http2.headers.range http2.headers.referer http2.headers.refresh http2.headers.retry_after
+http2.headers.scheme http2.headers.server http2.headers.set_cookie http2.headers.strict_transport_security
+http2.headers.user_agent http2.headers.vary http2.headers.via http2.headers.www_authenticate http2.magic
+http2.origin.origin http2.priority_update_field_value http2.request.full_uri icmp.int_ident.name
 icmp.int_info.name icmpv6.mpl.seed_info.seed_id icmpv6.ni.query.subject_fqdn icmpv6.ni.reply.node_name
 icmpv6.opt.captive_portal icmpv6.opt.dnssl icmpv6.opt.name_type.fqdn ip.cipso.categories ip.cur_rt_host
 ip.dst_host ip.empty_rt_host ip.geoip.city ip.geoip.country ip.geoip.country_iso ip.geoip.dst_city
@@ -753,7 +788,39 @@ http.response.code.desc http.response.line http.response.phrase http.response.ve
 http.response_for.uri http.response_in http.response_number http.sec_websocket_accept
 http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
 http.sec_websocket_version http.server http.set_cookie http.time http.transfer_encoding http.upgrade
-http.user_agent http.www_authenticate http.x_forwarded_for icmp.address_mask icmp.checksum
+http.user_agent http.www_authenticate http.x_forwarded_for http2.altsvc.field_value http2.altsvc.origin
+http2.altsvc.origin.len http2.body.fragment http2.body.fragment.count http2.body.fragments
+http2.body.reassembled.data http2.body.reassembled.length http2.continuation.header
+http2.continuation.padding http2.data.data http2.data.padding http2.exclusive http2.flags
+http2.flags.ack.ping http2.flags.ack.settings http2.flags.eh http2.flags.end_stream http2.flags.padded
+http2.flags.priority http2.flags.unused http2.flags.unused_continuation http2.flags.unused_data
+http2.flags.unused_headers http2.flags.unused_ping http2.flags.unused_push_promise
+http2.flags.unused_settings http2.goaway.addata http2.goaway.error http2.goaway.last_stream_id
+http2.goway.r http2.header http2.header.count http2.header.index http2.header.length http2.header.name
+http2.header.name.length http2.header.repr http2.header.unescaped http2.header.value
+http2.header.value.length http2.header_table_size_update http2.header_table_size_update.header_table_size
+http2.headers http2.headers.accept http2.headers.accept_charset http2.headers.accept_encoding
+http2.headers.accept_language http2.headers.accept_ranges http2.headers.access_control_allow_origin
+http2.headers.age http2.headers.allow http2.headers.authority http2.headers.authorization
+http2.headers.cache_control http2.headers.content_disposition http2.headers.content_encoding
+http2.headers.content_language http2.headers.content_length http2.headers.content_location
+http2.headers.content_range http2.headers.content_type http2.headers.cookie http2.headers.date
+http2.headers.etag http2.headers.expect http2.headers.expires http2.headers.from http2.headers.if_match
+http2.headers.if_modified_since http2.headers.if_none_match http2.headers.if_range
+http2.headers.if_unmodified_since http2.headers.last_modified http2.headers.link http2.headers.location
+http2.headers.max_forwards http2.headers.method http2.headers.padding http2.headers.path
+http2.headers.proxy_authenticate http2.headers.proxy_authorization http2.headers.range
+http2.headers.referer http2.headers.refresh http2.headers.retry_after http2.headers.scheme
+http2.headers.server http2.headers.set_cookie http2.headers.status http2.headers.strict_transport_security
+http2.headers.user_agent http2.headers.vary http2.headers.via http2.headers.weight
+http2.headers.weight_real http2.headers.www_authenticate http2.length http2.magic http2.pad_length
+http2.padding http2.ping http2.pong http2.push_promise.header http2.push_promise.padding
+http2.push_promise.promised_stream_id http2.push_promise.r http2.r http2.request.full_uri
+http2.rst_stream.error http2.settings http2.settings.enable_push http2.settings.extended_connect
+http2.settings.header_table_size http2.settings.id http2.settings.initial_window_size
+http2.settings.max_concurrent_streams http2.settings.max_frame_size http2.settings.max_header_list_size
+http2.settings.unknown http2.stream http2.stream_dependency http2.streamid http2.type http2.unknown
+http2.window_update.r http2.window_update.window_size_increment icmp.address_mask icmp.checksum
 icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu icmp.originate_timestamp icmp.pointer
 icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
 icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number

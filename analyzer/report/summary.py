@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.apps.http2 import info_text as http2_info_text
+from analyzer.apps.http2 import protocol_text as http2_protocol_text
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Layer, Packet
 from analyzer.report.http import info_text as http_info_text
@@ -44,6 +46,7 @@ PROTOCOL_NAMES = {
     "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "udp": "UDP",
     "tcp": "TCP", "ipv6.fraghdr": "IPv6", "dns": "DNS", "mdns": "MDNS", "llmnr": "LLMNR", "http": "HTTP",
     "tls": "TLS",
+    "http2": "HTTP2",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 
@@ -236,6 +239,8 @@ class Summary:
                 info = failure.reason[:1].upper() + failure.reason[1:]
                 return protocol, info + ("[Packet size limited during capture]" if cut else "")
             info = _INFO[top.name](self, pkt, top)
+            if top.name == "http2":
+                protocol = http2_protocol_text(pkt)     # "HTTP2/JSON" when a body's dissector says so
             if top.name in _ETHERTYPE_FIELD and failure is None:
                 # Nothing decoded above the link layer: tshark names the EtherType (0x88cc, ...).
                 protocol = str(top.fields.get(_ETHERTYPE_FIELD[top.name]) or protocol)
@@ -398,6 +403,9 @@ class Summary:
 
     def _tls_info(self, pkt: Packet, layer: Layer) -> str:
         return ", ".join(layer.info)
+
+    def _http2_info(self, pkt: Packet, layer: Layer) -> str:
+        return http2_info_text(pkt)
 
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
@@ -597,7 +605,8 @@ def _type_name(rtype: Any) -> str:
 _QUOTING = frozenset(("icmp", "icmpv6"))
 _DNS_FAMILY = frozenset(("dns", "mdns", "llmnr"))
 # A partly decoded layer with this field has enough for its usual info text (the rest is cut off).
-_KEY_FIELD = {"tcp": "tcp.flags", "udp": "udp.length", "ip": "ip.src", "ipv6": "ipv6.src", "arp": "arp.opcode",
+_KEY_FIELD = {"http2": "http2.stream", "tcp": "tcp.flags",
+              "udp": "udp.length", "ip": "ip.src", "ipv6": "ipv6.src", "arp": "arp.opcode",
               "icmp": "icmp.type", "icmpv6": "icmpv6.type", "dns": "dns.id", "mdns": "dns.id", "llmnr": "dns.id"}
 
 
@@ -648,6 +657,7 @@ _INFO = {
     "icmp": Summary._icmp_info, "icmpv6": Summary._icmpv6_info, "udp": Summary._udp_info,
     "tcp": Summary._tcp_info, "dns": Summary._dns_info, "mdns": Summary._dns_info,
     "llmnr": Summary._dns_info, "http": Summary._http_info, "tls": Summary._tls_info,
+    "http2": Summary._http2_info,
 }
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.decode.packet import Layer, Packet
+from analyzer.report import http2_tree
 from analyzer.report.safe import visible
 from analyzer.report.summary import (
     ARP_OPCODES,
@@ -400,6 +401,8 @@ def _title(pkt: Packet, layer: Layer) -> str:
         return title + f", Len: {f.get('tcp.len')}"
     if name == "tls":
         return "Transport Layer Security"
+    if name == "http2":
+        return http2_tree.TITLE
     if name in ("dns", "mdns", "llmnr"):
         kind = "response" if as_int(f.get("dns.flags.response")) else "query"
         long_name = {"MDNS": "Multicast Domain Name System", "LLMNR": "Link-local Multicast Name Resolution"}
@@ -627,6 +630,8 @@ def layer_lines(layer: Layer) -> list[str]:
         return _dns_lines(layer)
     if layer.name == "tls" and hasattr(layer, "tree"):
         return [INDENT * depth + text for depth, text in layer.tree]
+    if layer.name == "http2" and hasattr(layer, "frame"):
+        return http2_tree.lines(layer)
     lines = []
     has_flags = "tcp.flags" in f
     items = [(k, v) for k, v in _ordered(layer)

@@ -133,7 +133,8 @@ class HttpRecord:
     ``http.request_in`` and the frame showing the response), None when a message was not seen whole;
     ``client``/``server`` are ``(address, port)``; ``gaps`` counts the bytes-lost events of each
     direction (client, server) when the transaction was handed out; ``scheme`` is ``https`` for HTTP
-    decrypted from TLS.
+    decrypted from TLS; ``http2_stream`` is the HTTP/2 stream id of a transaction carried by HTTP/2
+    (:mod:`analyzer.apps.http2`; its messages' version is ``HTTP/2``), None for HTTP/1.x.
     """
 
     stream: int
@@ -146,6 +147,7 @@ class HttpRecord:
     response_ts_ns: int | None
     gaps: tuple[int, int] = (0, 0)
     scheme: str = "http"
+    http2_stream: int | None = None
 
     @property
     def depth(self) -> int:
