@@ -305,14 +305,15 @@ def tshark_version(tshark: str) -> str:
     return m.group(1) if m else "unknown"
 
 
-def open_tshark(tshark: str, path: str, names: list[str],
-                prefs: Iterable[str] = ()) -> tuple[list[str], Iterator[tuple[int, dict[str, list[str]]]]]:
+def open_tshark(tshark: str, path: str, names: list[str], prefs: Iterable[str] = (),
+                decode_as: Iterable[str] = ()) -> tuple[list[str], Iterator[tuple[int, dict[str, list[str]]]]]:
     """Start ``tshark -T fields`` on ``path``: (the names it accepted, an iterator of ``(frame number, field
     texts)``). Names this tshark does not know are dropped; TsharkFailed when it cannot read the file.
-    ``prefs`` are ``-o`` preference settings."""
+    ``prefs`` are ``-o`` preference settings, ``decode_as`` ``-d`` ones."""
     names = list(names)
     while True:
-        argv = [tshark, *TSHARK_ARGS, *(a for p in prefs for a in ("-o", p)), "-r", str(path), "-T", "fields", "-E", "occurrence=a",
+        argv = [tshark, *TSHARK_ARGS, *(a for p in prefs for a in ("-o", p)),
+                *(a for d in decode_as for a in ("-d", d)), "-r", str(path), "-T", "fields", "-E", "occurrence=a",
                 "-E", f"aggregator={AGGREGATOR}", "-E", "separator=/t", "-e", "frame.number"]
         for name in names:
             if name != "frame.number":      # tshark keeps one column per name: frame.number is the first
@@ -402,15 +403,46 @@ def run(path: str, names: list[str] | None = None, limit: int = 20, tshark: str 
         first = next(ours, None)
         checked = [n for n in names if n in VERIFIED_CHECKSUMS]
         main_names = [n for n in names if n not in VERIFIED_CHECKSUMS]
-        kept, theirs = open_tshark(binary, path, main_names, tls_prefs)
+        decode_as = h2c_decode_as(path, binary) if any(n.startswith("http2.") for n in names) else []
+        kept, theirs = open_tshark(binary, path, main_names, tls_prefs, decode_as)
         if checked:
             prefs = [f"{VERIFIED_CHECKSUMS[n]}.check_checksum:TRUE" for n in checked]
-            kept_checked, statuses = open_tshark(binary, path, checked, prefs)
+            kept_checked, statuses = open_tshark(binary, path, checked, prefs, decode_as)
             kept = kept + kept_checked
             theirs = _merge_runs(theirs, statuses)
         rejected = [n for n in names if n not in kept]
         summary = compare(_chain(first, ours), theirs, kept, limit)
     return summary, rejected
+
+
+def h2c_decode_as(path: str, tshark: str) -> list[str]:
+    """``-d`` settings telling tshark which TCP ports carry HTTP/2 with prior knowledge (h2c).
+
+    The analyzer recognises a connection that opens with the HTTP/2 preface on any port; tshark has no
+    heuristic for HTTP/2 over TCP and finds it only on the ports its HTTP dissector watches (80, 8080...,
+    where it also follows ``Upgrade: h2c``). So the server port of every segment that begins with the
+    preface, unless tshark's HTTP dissector has that port already, is named to tshark as ``http2``.
+    """
+    from analyzer.apps.http2 import PREFACE
+    from analyzer.capture import open_capture
+    from analyzer.decode import decode
+
+    ports: set[int] = set()
+    with open_capture(path) as reader:
+        for frame in reader:
+            if PREFACE not in frame.data:       # a byte search: frames without it are not decoded
+                continue
+            pkt = decode(frame)
+            tcp = pkt.layer("tcp")
+            if tcp is not None and pkt.payload_bytes().startswith(PREFACE):
+                ports.add(tcp.fields["tcp.dstport"])
+    if not ports:
+        return []
+    table = subprocess.run([tshark, "-G", "decodes"], capture_output=True, text=True, check=False).stdout
+    http_ports = {int(cols[1]) for cols in (line.split("\t") for line in table.splitlines())
+                  if len(cols) == 3 and cols[0] == "tcp.port" and cols[2] in ("http", "http2")
+                  and cols[1].isdigit()}
+    return [f"tcp.port=={port},http2" for port in sorted(ports - http_ports)]
 
 
 def _merge_runs(main: Iterator, extra: Iterator) -> Iterator[tuple[int, dict[str, list[str]]]]:

@@ -2,7 +2,8 @@
 (tests/fixtures/http2, recorded by scripts/record_http2.py) and the crafted captures
 (tests/fixtures/http2/craft.py).
 
-Every ``http2.*`` field of the analyzer's vocabulary is compared. The recordings are h2c on port 18080, a
+Every ``http2.*`` field of the analyzer's vocabulary is compared, tshark run as ``analyzer verify`` runs it
+(:data:`analyzer.verify.TSHARK_ARGS`). The recordings are h2c on port 18080, a
 port tshark does not take for HTTP/2 by itself (it has no heuristic for HTTP/2 over TCP; the analyzer
 recognises the connection preface on any port), so tshark is told with ``-d tcp.port==18080,http2``. The
 crafted captures use port 80, where tshark's HTTP dissector hands the preface to HTTP/2 by itself.
@@ -17,7 +18,7 @@ import pytest
 from fixtures.http2 import craft
 from fixtures.http_dns.harness import TSHARK, run_capture
 
-from analyzer.verify import field_texts
+from analyzer.verify import TSHARK_ARGS, field_texts
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (it is the oracle)")
 
@@ -38,7 +39,7 @@ def http2_fields() -> list[str]:
 def tshark_fields(path: Path, names: list[str], extra: list[str]) -> dict[int, dict[str, str]]:
     """frame number -> {field: text} as ``tshark -T fields`` prints it (lines split on "\\n" only: a
     header value may hold other line-breaking characters, which tshark prints raw)."""
-    cmd = [TSHARK, "-n", "-r", str(path), *extra, "-T", "fields", "-E", f"aggregator={AGGREGATOR}",
+    cmd = [TSHARK, *TSHARK_ARGS, "-r", str(path), *extra, "-T", "fields", "-E", f"aggregator={AGGREGATOR}",
            "-e", "frame.number"]
     for name in names:
         cmd += ["-e", name]
@@ -81,7 +82,7 @@ def _columns(path: Path, extra: list[str]) -> tuple[list[str], list[str]]:
     for pkt in packets:
         _n, _t, _s, _d, protocol, _length, info = summary.columns(pkt)
         ours.append(f"{pkt.frame.number} {protocol} {info}".rstrip())
-    out = subprocess.run([TSHARK, "-n", "-r", str(path), *extra, "-T", "fields", "-e", "frame.number",
+    out = subprocess.run([TSHARK, *TSHARK_ARGS, "-r", str(path), *extra, "-T", "fields", "-e", "frame.number",
                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], capture_output=True, text=True,
                          check=True).stdout
     theirs = [" ".join(line.split("\t")).rstrip() for line in out.splitlines()]

@@ -627,6 +627,7 @@ class Http2Connection:
             p = fr.decode_payload(h, payload, fields)
         except fr.FrameError as err:
             f.malformed = err.reason
+            f.info += "[Malformed Packet]"            # tshark marks the frame's own Info part
             f.note("error", err.reason)
             if h.type in (fr.HEADERS, fr.PUSH_PROMISE, fr.CONTINUATION):
                 self.hpack[direction].lose(f"a malformed {fr.type_name(h.type)} frame")
@@ -773,50 +774,53 @@ class Http2Connection:
             if h.type in (fr.HEADERS, fr.PUSH_PROMISE) and block is not None:
                 self._full_uri(f, block, {})
             return
-        fields = f.fields
         total = 0
         shown = 0
         values: dict[str, str] = {}
         method = path = None
         status_text = None
+        # one list per field, in order (assigned at the end: a field seen once is a plain value)
+        names, name_lengths, texts, value_lengths, reprs, indexes, unescaped_texts = [], [], [], [], [], [], []
+        named: dict[str, list] = {}
+        sizes: list[int] = []
         for item in decoded:
             if shown >= FIELD_LINES_SHOWN:
                 f.note("note", f"decompression stopped after {FIELD_LINES_SHOWN} header lines")
                 break
             if type(item) is SizeUpdate:
-                _add(fields, "http2.header_table_size_update", 1)
-                _add(fields, "http2.header_table_size_update.header_table_size", item.size)
+                sizes.append(item.size)
                 shown += 1
                 continue
-            name = _ascii(item.name)
-            value = _ascii(item.value)
-            size = 8 + len(item.name) + len(item.value)
+            raw_name, raw_value = item.name, item.value
+            name = _ascii(raw_name)
+            value = _ascii(raw_value)
+            size = 8 + len(raw_name) + len(raw_value)
             if total + size >= FIELD_BYTES_SHOWN:
                 f.note("note", f"decompression stopped after {total} bytes ({total + size} attempted)")
                 break
             total += size
             shown += 1
-            _add(fields, "http2.header", 1)
-            _add(fields, "http2.header.name.length", len(item.name))
-            _add(fields, "http2.header.name", name)
-            _add(fields, "http2.header.value.length", len(item.value))
-            _add(fields, "http2.header.value", value)
-            named = NAMED_HEADERS.get(name)
-            if named is not None:
-                key, numeric = named
+            names.append(name)
+            name_lengths.append(len(raw_name))
+            texts.append(value)
+            value_lengths.append(len(raw_value))
+            known = NAMED_HEADERS.get(name)
+            if known is not None:
+                key, numeric = known
                 if numeric:
                     number = _unsigned(value, 32 if key == "http2.headers.status" else 64)
                     if number is not None:
-                        _add(fields, key, number)
+                        named.setdefault(key, []).append(number)
                 else:
-                    _add(fields, key, value)
-            unescaped = uri_unescape(value)
+                    named.setdefault(key, []).append(value)
+            unescaped = uri_unescape(value) if "%" in value else value
             if unescaped is not None:
-                _add(fields, "http2.header.unescaped", unescaped)
-            _add(fields, "http2.header.repr", REPR_NAMES[item.kind])
+                unescaped_texts.append(unescaped)
+            reprs.append(REPR_NAMES[item.kind])
             if item.index is not None:
-                _add(fields, "http2.header.index", item.index)
-            values.setdefault(name, value)
+                indexes.append(item.index)
+            if name not in values:
+                values[name] = value
             if name == ":method":
                 method = value
             elif name == ":path":
@@ -824,6 +828,21 @@ class Http2Connection:
             elif name == ":status":
                 number = _unsigned(value, 32)
                 status_text = f"{value} {STATUS_TEXT.get(number, 'Unknown') if number is not None else 'Unknown'}"
+        fields = f.fields
+        if names:
+            _put(fields, "http2.header", [1] * len(names))
+            _put(fields, "http2.header.name.length", name_lengths)
+            _put(fields, "http2.header.name", names)
+            _put(fields, "http2.header.value.length", value_lengths)
+            _put(fields, "http2.header.value", texts)
+            _put(fields, "http2.header.unescaped", unescaped_texts)
+            _put(fields, "http2.header.repr", reprs)
+            _put(fields, "http2.header.index", indexes)
+            for key, found in named.items():
+                _put(fields, key, found)
+        if sizes:
+            _put(fields, "http2.header_table_size_update", [1] * len(sizes))
+            _put(fields, "http2.header_table_size_update.header_table_size", sizes)
         if shown:
             fields["http2.header.length"] = total
             fields["http2.header.count"] = shown
@@ -1220,6 +1239,12 @@ def _add(fields: dict[str, Any], key: str, value: Any) -> None:
         old.append(value)
     else:
         fields[key] = [old, value]
+
+
+def _put(fields: dict[str, Any], key: str, values: list) -> None:
+    """A field with these values, in order: a plain value when there is one, none when there are none."""
+    if values:
+        fields[key] = values[0] if len(values) == 1 else values
 
 
 def _ascii(data: bytes) -> str:

@@ -258,6 +258,10 @@ def decode_payload(h: FrameHeader, payload: bytes, fields: dict) -> Payload:
             fields.setdefault("http2.settings.id", []).append(ident)
             name = SETTINGS_FIELDS.get(ident, ("http2.settings.unknown", ""))[0]
             fields.setdefault(name, []).append(value)
+        if n % 6:               # tshark shows the cut entry as far as it goes before flagging it
+            fields.setdefault("http2.settings", []).append(1)
+            if n % 6 >= 2:
+                fields.setdefault("http2.settings.id", []).append(payload[n - n % 6] << 8 | payload[n - n % 6 + 1])
         _flatten(fields)
         p.settings = tuple(settings)
         if n % 6:

@@ -10,8 +10,8 @@ module only walks the *representations* (RFC 7541 section 6) to find where each 
 * a header block may be split over HEADERS and CONTINUATION frames at any byte, even inside a
   representation. Like tshark (nghttp2's streaming inflater), each fragment yields the fields whose
   representation it completes; the incomplete tail waits for the next fragment. ``hpack`` itself wants
-  whole blocks and would read past a cut silently, so it is given exactly one complete representation
-  at a time;
+  whole blocks and would read past a cut silently, so it is given the complete representations only (in
+  one call; after an error, again one by one from the table as it was, to report the fields before it);
 * tshark shows each field's representation kind and index (``http2.header.repr``, ``http2.header.index``),
   which ``hpack`` does not report.
 
@@ -24,6 +24,7 @@ inflater does).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import hpack
@@ -193,28 +194,30 @@ class BlockDecoder:
 
     def _feed(self, fragment: bytes, end_of_block: bool, out: list[Field | SizeUpdate]) -> None:
         data = self._pending + fragment if self._pending else bytes(fragment)
-        pos = 0
         n = len(data)
-        decode = self._hpack.decode
+        reps: list[tuple[int, int | None, int, int]] = []     # kind, index, start, end
+        problem = None
+        in_block = self._fields_in_block
+        pos = 0
         while pos < n:
             got = representation(data, pos)
             if got is None:
                 break
             kind, index, end = got
-            piece = data[pos:end]
-            if kind == SIZE_UPDATE:
-                if self._fields_in_block:
-                    raise HpackError("dynamic table size update after a header field")
-                decode(piece, raw=True)
-                out.append(SizeUpdate(index, end - pos))
-            else:
-                if kind == INDEXED and index == 0:
-                    raise HpackError("index 0 in an indexed header field")
-                headers = decode(piece, raw=True)
-                name, value = headers[0]
-                out.append(Field(kind, index, bytes(name), bytes(value), end - pos))
-                self._fields_in_block = True
+            if kind == SIZE_UPDATE and in_block:
+                problem = "dynamic table size update after a header field"
+                break
+            if kind == INDEXED and index == 0:
+                problem = "index 0 in an indexed header field"
+                break
+            in_block = in_block or kind != SIZE_UPDATE
+            reps.append((kind, index, pos, end))
             pos = end
+        if reps:
+            self._decode(data, reps, out)
+        if problem is not None:
+            raise HpackError(problem)
+        self._fields_in_block = in_block
         rest = data[pos:]
         if end_of_block:
             self._pending = b""
@@ -223,6 +226,33 @@ class BlockDecoder:
                 raise HpackError(f"header block ends inside a field representation ({len(rest)} bytes left)")
         else:
             self._pending = rest
+
+    def _decode(self, data: bytes, reps: list[tuple[int, int | None, int, int]],
+                out: list[Field | SizeUpdate]) -> None:
+        """Decode complete representations in one ``hpack`` call; on an error, again one by one from the
+        table as it was, so the fields before the bad one are still reported."""
+        decoder = self._hpack
+        table = decoder.header_table
+        saved = copy.copy(table)
+        saved.dynamic_entries = table.dynamic_entries.copy()
+        try:
+            headers = decoder.decode(data[:reps[-1][3]], raw=True)
+        except (hpack.HPACKError, ValueError, IndexError, TypeError):
+            decoder.header_table = saved
+            for kind, index, start, end in reps:
+                got = decoder.decode(data[start:end], raw=True)      # raises at the bad one
+                out.append(_item(kind, index, end - start, got))
+            raise
+        fields = iter(headers)
+        for kind, index, start, end in reps:
+            out.append(_item(kind, index, end - start, () if kind == SIZE_UPDATE else (next(fields),)))
+
+
+def _item(kind: int, index: int | None, size: int, headers) -> Field | SizeUpdate:
+    if kind == SIZE_UPDATE:
+        return SizeUpdate(index, size)
+    name, value = headers[0]
+    return Field(kind, index, bytes(name), bytes(value), size)
 
 
 def _describe(err: Exception) -> str:

@@ -18,8 +18,9 @@ bytes, frame, ts_ns)``, ``gap``, ``fin``, ``rst``, ``close``):
 
 Frames become :class:`Http2Layer` s, one per HTTP/2 frame (and one for the Magic), on the packet handed in
 with the bytes that completed them, in order: a packet's ``http2.*`` fields list every frame's values in
-order, as ``tshark -T fields -E occurrence=a`` prints them. A malformed frame also sets the packet's
-failure (tshark's ``[Malformed Packet]``) when it has none.
+order, as ``tshark -T fields -E occurrence=a`` prints them. A malformed frame is marked in its own part of
+the Info column (``RST_STREAM[1][Malformed Packet]``, as tshark marks it) and its layer's notes; the frames
+after it in the packet still decode.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from analyzer.apps.http2.connection import (
     _Message,
 )
 from analyzer.apps.http2.streams import HALF_CLOSED_CLIENT
-from analyzer.decode.packet import DecodeFailure, Layer, Packet
+from analyzer.decode.packet import Layer, Packet
 
 DNS_PORT = 53
 MAX_UPGRADE_HEAD = 64 * 1024      # bytes of an HTTP/1.1 head read while looking for Upgrade: h2c
@@ -272,8 +273,6 @@ class Http2Sink:
         off, end = pkt.payload if pkt.payload is not None else (0, 0)
         for f in frames:
             pkt.layers.append(Http2Layer(off, end - off, f))
-            if f.malformed is not None and pkt.failure is None:
-                pkt.failure = DecodeFailure("http2", off, f.malformed)
         pkt._flat = None
 
     def _emit(self) -> None:
