@@ -134,6 +134,22 @@ def test_crafted_upgrade(crafted):
     assert got[0].transaction.response_body.data == b"upgraded!\n"
 
 
+def test_h2_over_tls_with_keys_gives_the_same_transactions(page):
+    """The same page load over TLS 1.3 (ALPN h2), decrypted with the key log: same streams, same bodies."""
+    from analyzer.apps.tls.keylog import parse_keylog
+
+    _packets, tx = run_capture(HERE / "h2_tls13_page.pcapng",
+                               keylog=parse_keylog((HERE / "h2_tls13_page.keys").read_bytes()))
+    tls = {r.http2_stream: r for r in tx.http.records}
+    assert sorted(tls) == sorted(page)
+    for sid, r in tls.items():
+        assert r.scheme == "https" and r.transaction.request.headers.get(":scheme") == "https"
+        assert r.transaction.request.target == page[sid].transaction.request.target
+        assert r.transaction.response_body.decoded == page[sid].transaction.response_body.decoded or sid == 15
+    curl = records(HERE / "h2_tls13_curl.pcapng")
+    assert curl == []                                   # without the keys nothing is HTTP/2 to us
+
+
 def test_http_command_and_har(tmp_path):
     from analyzer.cli.main import main
 

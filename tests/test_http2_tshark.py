@@ -25,6 +25,7 @@ pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed 
 HERE = Path(__file__).resolve().parent / "fixtures" / "http2"
 H2C_DECODE = ["-d", "tcp.port==18080,http2"]
 RECORDED = ["h2c_page.pcapng", "h2c_curl.pcapng"]
+TLS = ["h2_tls13_page", "h2_tls13_curl"]          # HTTP/2 over TLS 1.3 (ALPN h2), each with NAME.keys
 # Between the values of a repeated field; not the harness's \x1f: a CONTINUATION's block bytes, shown as
 # an ASCII string, may hold that one.
 AGGREGATOR = "\x01"
@@ -58,9 +59,17 @@ def our_fields(packets, names: list[str]) -> dict[int, dict[str, str]]:
             for pkt in packets}
 
 
-def _compare(path: Path, extra: list[str]) -> list[str]:
+def _run(path: Path, keys: Path | None = None):
+    if keys is None:
+        return run_capture(path)
+    from analyzer.apps.tls.keylog import parse_keylog
+
+    return run_capture(path, keylog=parse_keylog(keys.read_bytes()))
+
+
+def _compare(path: Path, extra: list[str], keys: Path | None = None) -> list[str]:
     names = http2_fields()
-    packets, _tx = run_capture(path)
+    packets, _tx = _run(path, keys)
     ours = our_fields(packets, names)
     theirs = tshark_fields(path, names, extra)
     problems = []
@@ -72,11 +81,11 @@ def _compare(path: Path, extra: list[str]) -> list[str]:
     return problems
 
 
-def _columns(path: Path, extra: list[str]) -> tuple[list[str], list[str]]:
+def _columns(path: Path, extra: list[str], keys: Path | None = None) -> tuple[list[str], list[str]]:
     """(ours, tshark's) protocol and info columns of every frame."""
     from analyzer.report.summary import Summary
 
-    packets, _tx = run_capture(path)
+    packets, _tx = _run(path, keys)
     summary = Summary()
     ours = []
     for pkt in packets:
@@ -98,6 +107,29 @@ def test_recorded_h2c_fields_equal_tshark(name):
 def test_recorded_h2c_info_lines_equal_tshark(name):
     ours, theirs = _columns(HERE / name, H2C_DECODE)
     h2 = [i for i, line in enumerate(theirs) if " HTTP2 " in line]
+    assert len(h2) > 5
+    assert [ours[i] for i in h2] == [theirs[i] for i in h2]
+
+
+@pytest.mark.parametrize("name", TLS)
+def test_recorded_h2_over_tls_fields_equal_tshark(name):
+    """Decrypted with the recording's key log on both sides (tshark: -o tls.keylog_file)."""
+    keys = HERE / f"{name}.keys"
+    assert _compare(HERE / f"{name}.pcapng", ["-o", f"tls.keylog_file:{keys}"], keys) == []
+
+
+@pytest.mark.parametrize("name", TLS)
+def test_recorded_h2_over_tls_info_lines_equal_tshark(name):
+    """Compared on packets that hold one TLS record: tshark clears the Info column for each piece of
+    plaintext it hands to HTTP/2, so with several records it lists only the last piece's frames (the
+    analyzer lists every frame the packet completed; the fields of both hold them all)."""
+    keys = HERE / f"{name}.keys"
+    path = HERE / f"{name}.pcapng"
+    ours, theirs = _columns(path, ["-o", f"tls.keylog_file:{keys}"], keys)
+    out = subprocess.run([TSHARK, *TSHARK_ARGS, "-o", f"tls.keylog_file:{keys}", "-r", str(path), "-T", "fields",
+                          "-e", "tls.record.content_type"], capture_output=True, text=True, check=True).stdout
+    one_record = [len(line.split(",")) == 1 for line in out.split("\n")]
+    h2 = [i for i, line in enumerate(theirs) if " HTTP2 " in line and one_record[i]]
     assert len(h2) > 5
     assert [ours[i] for i in h2] == [theirs[i] for i in h2]
 

@@ -405,7 +405,11 @@ class Summary:
         return ", ".join(layer.info)
 
     def _http2_info(self, pkt: Packet, layer: Layer) -> str:
-        return http2_info_text(pkt)
+        # TCP's analysis flags are fenced in tshark's column: they survive HTTP/2 clearing it
+        tcp = pkt.layer("tcp")
+        prefix = _tcp_analysis_prefix(tcp.fields) if tcp is not None else ""
+        info = http2_info_text(pkt)
+        return f"{prefix}, {info}" if prefix else info
 
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:

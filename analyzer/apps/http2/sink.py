@@ -65,7 +65,11 @@ class Http2Layer(Layer):
 
 def info_text(pkt: Packet) -> str:
     """tshark's Info column for a packet with http2 layers: each frame's text, joined with ", ", after the
-    HTTP/1.1 message's text when the packet also ends one (the 101 of an h2c upgrade)."""
+    HTTP/1.1 message's text when the packet also ends one (the 101 of an h2c upgrade).
+
+    (Over TLS, tshark clears the column each time it hands a reassembled piece of plaintext to HTTP/2, so
+    a packet holding several TLS records lists only the last piece's frames there; every frame is listed
+    here, as every frame is in the fields of both.)"""
     parts = [layer.info for layer in pkt.layers if layer.name == "http2"]
     http1 = "".join(getattr(layer, "info", "") for layer in pkt.layers if layer.name == "http")
     return ", ".join([http1] + parts if http1 else parts)
@@ -84,7 +88,7 @@ def protocol_text(pkt: Packet) -> str:
 class Http2Sink:
     """The sink of one connection (see the module docstring)."""
 
-    __slots__ = ("_head", "_pkt", "_upgrade", "conn", "h2", "state", "tracker")
+    __slots__ = ("_head", "_pkt", "_upgrade", "conn", "h2", "state", "tls", "tracker")
 
     @property
     def dead(self) -> bool:
@@ -95,6 +99,7 @@ class Http2Sink:
         self.tracker = tracker
         self.conn = conn
         self.h2 = h2
+        self.tls = h2 is not None               # made by tls_sink: decrypted TLS
         self.state = _H2 if h2 is not None else _UNDECIDED
         self._head = [bytearray(), bytearray()]    # first bytes of each direction, while deciding
         self._upgrade: tuple[int, bytes] | None = None   # (client direction, the upgrade request head)
@@ -285,8 +290,13 @@ class Http2Sink:
         client = self.h2.client_direction or 0
         c, s = conn.sides[client], conn.sides[1 - client]
         gaps = (self.h2.gaps[0], self.h2.gaps[1])
+        request = r.transaction.request
+        scheme = request.headers.get(":scheme") if request is not None else None
+        if scheme not in ("http", "https"):
+            scheme = "https" if self.tls else "http"
         return HttpRecord(conn.stream, (c.addr, c.port), (s.addr, s.port), r.transaction, r.request_frame,
-                          r.request_ts_ns, r.response_frame, r.response_ts_ns, gaps, http2_stream=r.stream_id)
+                          r.request_ts_ns, r.response_frame, r.response_ts_ns, gaps, scheme=scheme,
+                          http2_stream=r.stream_id)
 
 
 def _http2_settings(request: bytes) -> bytes | None:
