@@ -306,3 +306,23 @@ def test_garbage_and_lying_length_captures(crafted):
     for name in ("h2_garbage", "h2_lying_length"):
         packets, _tx = run_capture(crafted[name])
         assert any(layer.name == "http2" for p in packets for layer in p.layers)
+
+
+def test_memory_per_connection_is_bounded():
+    """Streams opened and never closed stop being followed at MAX_STREAMS; closed ones are forgotten (their
+    ids at most MAX_CLOSED_REMEMBERED); bodies are cut at the connection's budget."""
+    from analyzer.apps.http2.connection import MAX_CLOSED_REMEMBERED, MAX_STREAMS
+
+    conn = Http2Connection(client_direction=0, body_limit=1000, budget=5000)
+    p = craft.Peer()
+    conn.receive_data(0, PREFACE, 1, 1)
+    for i in range(MAX_STREAMS + 200):
+        sid = 2 * i + 1
+        conn.receive_data(0, frame(HEADERS, END_HEADERS, sid, p.block(0, request_headers("/up", "POST")))
+                          + frame(DATA, 0, sid, b"x" * 100), 2 + i, 2 + i)
+    assert len(conn.streams) == MAX_STREAMS
+    assert sum(len(s.request.body.raw) for s in conn.streams.values()) <= 5000        # the budget
+    for i in range(MAX_STREAMS):
+        conn.receive_data(0, frame(RST_STREAM, 0, 2 * i + 1, struct.pack("!I", 8)), 5000 + i, 5000 + i)
+    assert conn.streams == {} and len(conn.closed) <= MAX_CLOSED_REMEMBERED
+    assert len(conn.take()) == MAX_STREAMS

@@ -399,8 +399,9 @@ class Http2Connection:
     """
 
     def __init__(self, *, client_direction: int | None = None, body_limit: int = DEFAULT_BODY_LIMIT,
-                 budget: int | None = None, max_decoded: int = DEFAULT_MAX_DECODED):
+                 budget: int | None = None, max_decoded: int = DEFAULT_MAX_DECODED, fields: bool = True):
         self.client_direction = client_direction
+        self.fields = fields          # build tshark's decoded-header and body fields (False: transactions only)
         self.body_limit = body_limit
         self.budget = [budget if budget is not None else max(4 * body_limit, 16 << 20)]
         self.max_decoded = max_decoded
@@ -752,7 +753,8 @@ class Http2Connection:
                 block.truncated = True
                 block.problem = block.problem or "header block not decoded (HPACK)"
         f.decoded = decoded
-        self._header_fields(direction, role, h, f, decoded, block)
+        if self.fields:
+            self._header_fields(direction, role, h, f, decoded, block)
         if block is not None:
             for item in decoded:
                 if type(item) is Field:
@@ -990,7 +992,7 @@ class Http2Connection:
         as ``http2.data.data``, decoded when its content-coding could be undone.
         """
         body = msg.body
-        if not s.data_started[role] or not body.frames:
+        if not self.fields or not s.data_started[role] or not body.frames:
             return
         data = body.decoded_bytes()
         fields = f.fields

@@ -228,7 +228,8 @@ class Http2Sink:
         return data
 
     def _connection(self, client: int | None) -> Http2Connection:
-        return Http2Connection(client_direction=client, body_limit=self.tracker.body_limit)
+        return Http2Connection(client_direction=client, body_limit=self.tracker.body_limit,
+                               fields=self.tracker.fields)
 
     def _upgraded_stream(self, frame: int, ts_ns: int) -> None:
         """RFC 7540 3.2: the upgrade request is stream 1's request, half-closed by the client; its
@@ -375,7 +376,7 @@ class Http2Tracker:
         the record; the bytes are taken as HTTP/2 whatever it says). ``client_direction``: the direction
         the TLS client (the ClientHello's sender) sends in."""
         sink = Http2Sink(self, conn, Http2Connection(client_direction=client_direction,
-                                                     body_limit=self.body_limit))
+                                                     body_limit=self.body_limit, fields=self.fields))
         self.http_open.add(sink)
         return sink
 
