@@ -173,3 +173,18 @@ def test_export_objects(tmp_path):
     assert SITE["/style.css"][1] in files.values()
     assert SITE["/logo.png"][1] in files.values()
     assert any(len(data) == 200_000 for data in files.values())
+
+
+def test_tree_lines_for_a_learner():
+    """-V: one "HyperText Transfer Protocol 2" block per frame, laid out as tshark's, with notes."""
+    from analyzer.report.tree import render_tree
+
+    packets, _tx = run_capture(HERE / "h2c_page.pcapng")
+    text = render_tree(next(p for p in packets if p.frame.number == 8))
+    assert "HyperText Transfer Protocol 2\n    Stream: HEADERS, Stream ID: 1, Length 110, GET /" in text
+    assert "Flags: 0x25, Priority, End Headers, End Stream" in text
+    assert "Header: :method: GET\n            Representation: Indexed Header Field\n            Index: 2" in text
+    assert "[field from the static table: 1 byte on the wire for 10 bytes of header]" in text
+    assert "[Full request URI: http://www.example.test:18080/]" in text
+    text = render_tree(next(p for p in packets if p.frame.number == 79))
+    assert "Error: CANCEL (8)" in text and "stream 15 reset by the client: CANCEL" in text

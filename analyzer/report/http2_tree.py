@@ -138,6 +138,11 @@ def _header_lines(decoded: list[Field | SizeUpdate], fields: dict[str, Any]) -> 
     if "http2.header.length" in fields:
         out.append(f"[Header Length: {fields['http2.header.length']}]")
         out.append(f"[Header Count: {fields['http2.header.count']}]")
+        plain = sum(len(i.name) + len(i.value) for i in decoded if type(i) is Field)
+        wire = sum(i.size if type(i) is Field else i.length for i in decoded)
+        if plain:
+            out.append(f"    [HPACK: {_bytes(plain)} of names and values sent as {_bytes(wire)}; the "
+                       f"dynamic table makes repeated headers cost 1-2 bytes]")
     for item in decoded:
         if type(item) is SizeUpdate:
             out.append("Header table size update")
@@ -151,6 +156,10 @@ def _header_lines(decoded: list[Field | SizeUpdate], fields: dict[str, Any]) -> 
             table = "static" if item.index <= STATIC_TABLE_SIZE else "dynamic"
             what = "field" if item.kind == INDEXED else "name"
             out.append(f"    Index: {item.index}")
-            out.append(f"        [{what} from the {table} table: {item.size} bytes on the wire for "
-                       f"{len(item.name) + len(item.value)} bytes of header]")
+            out.append(f"        [{what} from the {table} table: {_bytes(item.size)} on the wire for "
+                       f"{_bytes(len(item.name) + len(item.value))} of header]")
     return out
+
+
+def _bytes(n: int) -> str:
+    return "1 byte" if n == 1 else f"{n} bytes"

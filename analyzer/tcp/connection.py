@@ -511,12 +511,13 @@ class TcpTracker:
             return
         conn.finished = True
         o, r = conn.sides
-        if conn.sink is not None:
+        sink = conn.sink
+        if sink is not None:
             for side in conn.sides:
                 if side.reasm is not None:
-                    side.reasm.close()
+                    side.reasm.close()      # may release held bytes: a sink giving up on them unsets conn.sink
                     side.reasm.sink = None
-            conn.sink.close()
+            sink.close()
         if self.keep_summaries:
             self.finished.append(conn)
         for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
