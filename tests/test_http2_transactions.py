@@ -91,9 +91,11 @@ def test_frames_of_the_records_are_the_frames_tshark_names(page):
 
 
 def test_http_report_rows(page):
+    from analyzer.api.build import http_record
     from analyzer.report.http import row
 
-    r = row(page[3])
+    r = row(http_record(page[3])[0])
+    assert r["http2_stream"] == 3
     assert (r["method"], r["uri"], r["status_code"], r["version"]) == ("GET", "/style.css", 200, "2")
     assert r["referrer"] == "http://www.example.test:18080/"
     assert r["response_body_len"] == len(SITE["/style.css"][1])

@@ -325,6 +325,7 @@ def http_record(record: HttpRecord, conn: Endpoints | None = None) -> tuple[Http
             "decode_error": resp_end.decode_error if resp_end is not None else None,
             "interim": [[r.status, r.reason] for r in tx.interim],
             "gaps": {"client": record.gaps[0], "server": record.gaps[1]},
+            "http2_stream": record.http2_stream,
         })
     return out, files
 
