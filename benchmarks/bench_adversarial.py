@@ -34,6 +34,7 @@ BENCH = {
     "gaps": ((625, 1250, 2500, 5000), ["http", "{in}"]),
     "dns_same_id": ((2500, 5000, 10000, 20000), ["dns", "{in}"]),
     "pipelined": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
+    "tiny_segments": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
 }
 CONNECTIONS = {"half_open": 1, "gaps": 1}       # connections per unit of n, for the bytes-per-connection column
 

@@ -12,7 +12,8 @@ Each case is the shape that made some part of the analyzer quadratic or unbounde
 * ``gaps``: ``n`` connections, each with a hole in the client's bytes followed by 8 KB the reassembler must
   hold (reassembly buffers);
 * ``dns_same_id``: ``n`` DNS queries with the same id and ports, each answered (transaction pairing);
-* ``pipelined``: one connection carrying ``n`` pipelined requests, then their ``n`` responses.
+* ``pipelined``: one connection carrying ``n`` pipelined requests, then their ``n`` responses;
+* ``tiny_segments``: one connection with a hole, then ``n`` one-byte segments the reassembler must hold.
 """
 
 from __future__ import annotations
@@ -190,6 +191,16 @@ def pipelined(n: int) -> list[tuple[int, bytes]]:
     return frames
 
 
+def tiny_segments(n: int) -> list[tuple[int, bytes]]:
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 46000, "10.0.0.2", 80)
+    conn.handshake()
+    conn.cseq += 10                                         # 10 bytes never captured
+    for _ in range(n):
+        conn.send(True, b"x")
+    return frames
+
+
 CASES: dict[str, Callable[[int], list[tuple[int, bytes]]]] = {
     "same_uri": same_uri,
     "fragments": fragments,
@@ -197,4 +208,5 @@ CASES: dict[str, Callable[[int], list[tuple[int, bytes]]]] = {
     "gaps": gaps,
     "dns_same_id": dns_same_id,
     "pipelined": pipelined,
+    "tiny_segments": tiny_segments,
 }

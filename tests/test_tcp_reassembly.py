@@ -118,3 +118,50 @@ def test_random_segmentation_and_order_reassembles():
         rng.shuffle(segs)
         sink, r = feed(segs, isn=isn)
         assert sink.stream(0) == data and r.gaps == 0
+
+
+def test_many_small_out_of_order_segments_are_bounded_and_in_order():
+    """One-byte segments after a hole: held up to MAX_HELD_SEGMENTS pieces, then the hole is given up and
+    everything is delivered in order (this input once cost a rescan and re-sort of every held piece)."""
+    from analyzer.tcp.reassembly import MAX_HELD_SEGMENTS, StreamReassembler
+
+    sink = CollectingSink()
+    r = StreamReassembler(0, sink)
+    r.syn(0)
+    n = MAX_HELD_SEGMENTS + 500
+    for i in range(n):
+        r.segment(1 + 10 + i, bytes([i & 0xFF]), 1, False, None, i)      # bytes 1..10 never come
+        assert len(r.held) <= MAX_HELD_SEGMENTS
+    r.close()
+    assert sink.stream(0) == bytes(i & 0xFF for i in range(n))
+    assert [e[2] for e in sink.events if e[0] == "gap"] == [10]
+
+
+def test_the_budget_across_connections_gives_up_and_notes_the_frame():
+    from analyzer.tcp.reassembly import GIVEN_UP_NOTE, ReassemblyBudget, StreamReassembler
+
+    class Frame:
+        def __init__(self):
+            self.notes = []
+
+        def note(self, layer, severity, text):
+            self.notes.append((layer, severity, text))
+
+    budget = ReassemblyBudget(limit=10_000)
+    sinks, frames = [], []
+    for c in range(20):                         # 20 connections, each a hole then 1000 held bytes
+        sink = CollectingSink()
+        r = StreamReassembler(0, sink, budget=budget)
+        r.syn(0)
+        frame = Frame()
+        r.segment(101, b"y" * 1000, 1000, False, frame, c)
+        assert budget.held <= budget.limit
+        sinks.append((sink, r))
+        frames.append(frame)
+    noted = [f for f in frames if f.notes]
+    assert budget.given_up == len(noted) == 10 and budget.peak <= budget.limit + 1000
+    assert all(f.notes == [("tcp", "warning", GIVEN_UP_NOTE)] for f in noted)
+    for sink, r in sinks:                       # given up or not, every byte is delivered after its gap
+        r.close()
+        assert sink.stream(0) == b"y" * 1000 and [e[2] for e in sink.events if e[0] == "gap"] == [100]
+    assert budget.held == 0

@@ -196,8 +196,29 @@ def _frame_in(tb) -> int | None:
     return None
 
 
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _size(_ctx, _param, value: str | None) -> int | None:
+    """``--max-reassembly``: bytes, with an optional k/M/G suffix; sets the limit of every reassembly."""
+    if value is None:
+        return None
+    text = value.strip().lower().removesuffix("b")
+    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise click.BadParameter(f"{value!r} is not a size (like 256M, 1G or 65536)")
+    from analyzer.tcp.reassembly import RUN_DEFAULTS
+
+    RUN_DEFAULTS["max_reassembly"] = int(number) * _SIZE_UNITS[unit]
+    return RUN_DEFAULTS["max_reassembly"]
+
+
 @click.group(cls=AnalyzerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="analyzer")
+@click.option("--max-reassembly", metavar="SIZE", callback=_size, expose_value=False, is_eager=True,
+              help="Out-of-order TCP bytes held across all connections, at most (default 256M); past it a "
+                   "connection's hole is given up, with a note on the frame.")
 def main() -> None:
     """Packet capture and protocol analyzer: read pcap/pcapng files, decode Ethernet to DNS and HTTP,
     and explain what happened (handshakes, teardowns, page fetches)."""

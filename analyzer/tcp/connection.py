@@ -51,7 +51,7 @@ from analyzer.tcp.analysis import (
     window_scaling_on_syn,
 )
 from analyzer.tcp.options import SynOptions, parse_syn_options, sack_blocks
-from analyzer.tcp.reassembly import StreamReassembler
+from analyzer.tcp.reassembly import ReassemblyBudget, StreamReassembler
 
 M32 = 0xFFFFFFFF
 HALF = 0x80000000
@@ -247,6 +247,7 @@ class TcpTracker:
     def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
                  closed_linger_ns: int = 120_000_000_000, idle_timeout_ns: int = 3_600_000_000_000,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
+                 max_reassembly: int | None = None,
                  on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True):
         self.analysis = analysis
         self.keep_summaries = keep_summaries
@@ -255,6 +256,8 @@ class TcpTracker:
         self.idle_timeout_ns = idle_timeout_ns
         self.max_held = max_held
         self.reassembly_timeout_ns = reassembly_timeout_ns
+        # out-of-order bytes held by every connection's reassemblers, against one limit (--max-reassembly)
+        self.reassembly = ReassemblyBudget(max_reassembly)
         self.on_finish = on_finish
         self.flows = FlowTable()
         # finished connections (compact), in finishing order; left empty with keep_summaries=False (a
@@ -468,7 +471,7 @@ class TcpTracker:
             r = me.reasm
             if r is None:
                 r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
-                                                 timeout_ns=self.reassembly_timeout_ns)
+                                                 timeout_ns=self.reassembly_timeout_ns, budget=self.reassembly)
             if flags & SYN:
                 r.syn(seq)
             # The ACK covers bytes the peer sent earlier: give up the peer's holes it acknowledges first, so

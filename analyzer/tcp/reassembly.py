@@ -17,6 +17,11 @@ into a stream offset by its signed distance from ``next``.
   oldest held segment is older than ``timeout_ns`` of packet time, or when the connection ends.
 * A segment whose payload was cut by the snapshot length delivers what was captured and reports the rest
   as a gap.
+* Bounds: at most ``max_held`` bytes and :data:`MAX_HELD_SEGMENTS` pieces held per direction, and, across every
+  connection of a run, the :class:`ReassemblyBudget` (``--max-reassembly``, 256 MB by default): a direction
+  whose new bytes take the total past it gives up its holes at once, and the frame that did so gets a note
+  saying that its reassembly was given up. Held pieces are found by bisection and removed in batches, so
+  many small out-of-order segments cost O(log n) each, not a rescan of everything held.
 * FIN is reported once all bytes before it were delivered or skipped; RST at once.
 
 A sink is made per connection by a factory (``factory(connection) -> sink or None``) and receives
@@ -31,6 +36,8 @@ reached come with the segment being processed when that was noticed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -38,6 +45,28 @@ M32 = 0xFFFFFFFF
 HALF = 0x80000000
 DEFAULT_MAX_HELD = 1 << 20          # bytes held out of order per direction
 DEFAULT_TIMEOUT_NS = 30_000_000_000  # 30 s of packet time
+MAX_HELD_SEGMENTS = 4096             # pieces held out of order per direction
+DEFAULT_MAX_REASSEMBLY = 256 << 20   # bytes held out of order across all connections of a run
+GIVEN_UP_NOTE = ("TCP reassembly given up here: out-of-order data of all connections reached the "
+                 "reassembly limit (--max-reassembly); the hole before it is reported as missing bytes")
+
+
+# The limit a run gets when it names none: the command line's ``analyzer --max-reassembly SIZE`` sets it for
+# the process (one run of one command).
+RUN_DEFAULTS = {"max_reassembly": DEFAULT_MAX_REASSEMBLY}
+
+
+class ReassemblyBudget:
+    """The bytes held out of order by every reassembler of one run, against one ``limit``; ``given_up``
+    counts the times a direction gave up its holes because of it, ``peak`` the most held at once."""
+
+    __slots__ = ("given_up", "held", "limit", "peak")
+
+    def __init__(self, limit: int | None = None):
+        self.limit = RUN_DEFAULTS["max_reassembly"] if limit is None else limit
+        self.held = 0
+        self.peak = 0
+        self.given_up = 0
 
 
 class Sink(Protocol):
@@ -61,6 +90,9 @@ class StreamReassembler:
     """One direction of a connection, delivering bytes in sequence order to a sink."""
 
     __slots__ = (
+        "_arrivals",
+        "_offsets",
+        "budget",
         "delivered",
         "direction",
         "fin_offset",
@@ -72,22 +104,25 @@ class StreamReassembler:
         "max_held",
         "next",
         "offset",
-        "oldest_ts",
         "sink",
         "timeout_ns",
     )
 
     def __init__(self, direction: int, sink: Sink, *, max_held: int = DEFAULT_MAX_HELD,
-                 timeout_ns: int = DEFAULT_TIMEOUT_NS):
+                 timeout_ns: int = DEFAULT_TIMEOUT_NS, budget: ReassemblyBudget | None = None):
         self.direction = direction
         self.sink = sink
         self.next: int | None = None      # sequence number of the next byte to deliver (None: not started)
         self.offset = 0                   # stream offset of ``next``
-        self.held: list[tuple[int, bytes, int, int]] = []   # (offset, data, missing tail, ts_ns) sorted
+        # (offset, data, missing tail, ts_ns): disjoint, sorted; ``_offsets`` holds each one's offset (for
+        # bisection), ``_arrivals`` (ts_ns, offset) in arrival order (for the oldest held piece)
+        self.held: list[tuple[int, bytes, int, int]] = []
+        self._offsets: list[int] = []
+        self._arrivals: deque[tuple[int, int]] | None = None
         self.held_bytes = 0
         self.max_held = max_held
         self.timeout_ns = timeout_ns
-        self.oldest_ts = 0
+        self.budget = budget
         self.fin_offset: int | None = None
         self.fin_sent = False
         self.gaps = 0
@@ -124,9 +159,28 @@ class StreamReassembler:
                     self._drain(frame, ts_ns)
                 else:
                     self._hold(off, data, missing, ts_ns)
-        if self.held and (self.held_bytes > self.max_held or ts_ns - self.oldest_ts > self.timeout_ns):
-            self._give_up(frame, ts_ns, ts_ns - self.timeout_ns)
+        if self.held:
+            budget = self.budget
+            if budget is not None and budget.held > budget.limit:
+                budget.given_up += 1
+                note = getattr(frame, "note", None)
+                if note is not None:
+                    note("tcp", "warning", GIVEN_UP_NOTE)
+                self._give_up(frame, ts_ns, None)
+            elif (self.held_bytes > self.max_held or len(self.held) > MAX_HELD_SEGMENTS
+                  or ts_ns - self.oldest_ts > self.timeout_ns):
+                self._give_up(frame, ts_ns, ts_ns - self.timeout_ns)
         self._maybe_fin()
+
+    @property
+    def oldest_ts(self) -> int:
+        """Packet time of the oldest piece still held (0 when none is)."""
+        arrivals = self._arrivals
+        if not self.held or not arrivals:
+            return 0
+        while arrivals and arrivals[0][1] <= self.offset:      # drained: what is held lies past ``offset``
+            arrivals.popleft()
+        return arrivals[0][0] if arrivals else 0
 
     def acked(self, ack: int, frame: Any, ts_ns: int) -> None:
         """The receiver acknowledged up to ``ack``: bytes before it that we never saw are a gap."""
@@ -175,34 +229,47 @@ class StreamReassembler:
 
     def _hold(self, off: int, data: bytes, missing: int, ts_ns: int) -> None:
         """Keep an out-of-order segment, minus any bytes already held (first copy wins)."""
-        pieces = [(off, data, missing)]
-        for h_off, h_data, h_missing, _ts in self.held:
-            h_end = h_off + len(h_data) + h_missing
-            cut = []
-            for p_off, p_data, p_missing in pieces:
-                p_end = p_off + len(p_data) + p_missing
-                if p_end <= h_off or p_off >= h_end:
-                    cut.append((p_off, p_data, p_missing))
-                    continue
-                if p_off < h_off:
-                    cut.append(_slice(p_off, p_data, p_missing, p_off, h_off))
-                if p_end > h_end:
-                    cut.append(_slice(p_off, p_data, p_missing, h_end, p_end))
-            pieces = cut
+        held, offsets = self.held, self._offsets
+        end = off + len(data) + missing
+        i = bisect_right(offsets, off) - 1               # the last held piece starting at or before off
+        if i < 0 or _end(held[i]) <= off:
+            i += 1
+        pieces = []                                      # (index to insert at, piece) for the holes
+        pos = off
+        while pos < end:
+            if i < len(held) and held[i][0] < end:
+                h_off = held[i][0]
+                if pos < h_off:
+                    pieces.append((i, _slice(off, data, missing, pos, h_off)))
+                pos = max(pos, _end(held[i]))
+                i += 1
+            else:
+                pieces.append((i, _slice(off, data, missing, pos, end)))
+                pos = end
         if not pieces:
             return
-        if not self.held:
-            self.oldest_ts = ts_ns
-        for p_off, p_data, p_missing in pieces:
-            self.held.append((p_off, p_data, p_missing, ts_ns))
-            self.held_bytes += len(p_data)
-        self.held.sort(key=_first)
+        if self._arrivals is None:
+            self._arrivals = deque()
+        added = 0
+        for index, (p_off, p_data, p_missing) in reversed(pieces):
+            held.insert(index, (p_off, p_data, p_missing, ts_ns))
+            offsets.insert(index, p_off)
+            self._arrivals.append((ts_ns, p_off))
+            added += len(p_data)
+        self.held_bytes += added
+        budget = self.budget
+        if budget is not None:
+            budget.held += added
+            budget.peak = max(budget.peak, budget.held)
 
     def _drain(self, frame: Any, ts_ns: int) -> None:
         held = self.held
-        while held and held[0][0] <= self.offset:
-            off, data, missing, h_ts = held.pop(0)
-            self.held_bytes -= len(data)
+        k = 0
+        released = 0
+        while k < len(held) and held[k][0] <= self.offset:
+            off, data, missing, h_ts = held[k]
+            k += 1
+            released += len(data)
             end = off + len(data) + missing
             if end <= self.offset:
                 continue
@@ -213,12 +280,20 @@ class StreamReassembler:
             else:
                 data = data[cut:]
             self._deliver(data, missing, frame, ts_ns if frame is not None else h_ts)
-        self.oldest_ts = min((h[3] for h in held), default=0)
+        if k:
+            del held[:k]
+            del self._offsets[:k]
+            self.held_bytes -= released
+            if self.budget is not None:
+                self.budget.held -= released
+            if not held:
+                self._arrivals = None
 
     def _give_up(self, frame: Any, ts_ns: int, cutoff: int | None) -> None:
         """Skip holes: until the held bytes fit the bound and none is older than ``cutoff`` (packet
         time); with ``cutoff`` None, until nothing is held (end of connection)."""
-        while self.held and (cutoff is None or self.held_bytes > self.max_held or self.oldest_ts <= cutoff):
+        while self.held and (cutoff is None or self.held_bytes > self.max_held or len(self.held) > MAX_HELD_SEGMENTS
+                             or self.oldest_ts <= cutoff):
             first = self.held[0][0]
             if first > self.offset:
                 self._skip(first - self.offset)
@@ -230,8 +305,9 @@ class StreamReassembler:
             self.sink.fin(self.direction)
 
 
-def _first(item: tuple) -> int:
-    return item[0]
+def _end(piece: tuple) -> int:
+    """Where a held piece ends (its captured bytes, then the ones the capture cut)."""
+    return piece[0] + len(piece[1]) + piece[2]
 
 
 def _slice(off: int, data: bytes, missing: int, lo: int, hi: int) -> tuple[int, bytes, int]:
