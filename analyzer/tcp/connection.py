@@ -141,6 +141,16 @@ class Side:
         return d if d < HALF else 0
 
 
+class _Marks(dict):
+    """History-letter bookkeeping of one connection (see ``Connection.letter``): a dict, with ``add`` for the
+    letters logged once."""
+
+    __slots__ = ()
+
+    def add(self, key: str) -> None:
+        self[key] = True
+
+
 class Connection:
     """Both sides of one TCP connection (one ``tcp.stream``)."""
 
@@ -177,9 +187,10 @@ class Connection:
         self.flipped = False
         self.ca = ConnAnalysis()
         self.history: list[str] = []
-        self._once: set[str] = set()
-        self._counts: dict[str, int] = {}
-        self._seqs: dict[str, int] = {}
+        # Zeek's repetition rules need, per history letter, "seen", a count or the last sequence number; each
+        # letter has one of the three, so one small dict serves as all three (``_once`` membership and
+        # ``add``, ``_counts`` and ``_seqs`` values): a connection that saw one SYN keeps one dict, not three
+        self._once = self._counts = self._seqs = _Marks()
         self.simultaneous_open = False
         self.first_fin = -1               # side that sent the first FIN (the active closer)
         self.port_reuse = False
