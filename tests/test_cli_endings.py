@@ -163,3 +163,23 @@ def test_atomic_output_renames_on_success_and_removes_on_failure(tmp_path):
     with atomic_output(os.devnull) as tmp:      # not a regular file: written in place, never replaced
         assert str(tmp) == os.devnull
     assert Path(os.devnull).is_char_device()
+
+
+def test_bounds_set_on_the_command_line_reach_every_tracker(monkeypatch, capsys):
+    from analyzer.cli.main import main
+    from analyzer.tcp import connection, reassembly
+    from analyzer.tcp.connection import TcpTracker
+
+    monkeypatch.setattr(connection, "RUN_DEFAULTS", dict(connection.RUN_DEFAULTS))
+    monkeypatch.setattr(reassembly, "RUN_DEFAULTS", dict(reassembly.RUN_DEFAULTS))
+    with pytest.raises(SystemExit) as info:
+        main.main(["--max-reassembly", "64M", "--tcp-idle-timeout", "300", "--tcp-closed-linger", "4.5",
+                   "http", str(CAPTURE)], prog_name="analyzer")
+    assert info.value.code == 0
+    tracker = TcpTracker()
+    assert (tracker.reassembly.limit, tracker.idle_timeout_ns, tracker.closed_linger_ns) == \
+        (64 << 20, 300 * 10**9, 4_500_000_000)
+    assert TcpTracker(idle_timeout_ns=7).idle_timeout_ns == 7           # a caller's own value wins
+    with pytest.raises(SystemExit) as info:
+        main.main(["--max-reassembly", "lots", "http", str(CAPTURE)], prog_name="analyzer")
+    assert info.value.code == 2 and "is not a size" in capsys.readouterr().err

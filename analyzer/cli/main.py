@@ -214,11 +214,28 @@ def _size(_ctx, _param, value: str | None) -> int | None:
     return RUN_DEFAULTS["max_reassembly"]
 
 
+def _seconds(ctx, param, value: float | None) -> float | None:
+    """``--tcp-idle-timeout``/``--tcp-closed-linger``: seconds of packet time, set for every TCP tracker."""
+    if value is None:
+        return None
+    if value <= 0:
+        raise click.BadParameter("must be more than 0 seconds")
+    from analyzer.tcp.connection import RUN_DEFAULTS
+
+    key = "idle_timeout_ns" if param.name == "tcp_idle_timeout" else "closed_linger_ns"
+    RUN_DEFAULTS[key] = int(value * 1_000_000_000)
+    return value
+
+
 @click.group(cls=AnalyzerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="analyzer")
 @click.option("--max-reassembly", metavar="SIZE", callback=_size, expose_value=False, is_eager=True,
               help="Out-of-order TCP bytes held across all connections, at most (default 256M); past it a "
                    "connection's hole is given up, with a note on the frame.")
+@click.option("--tcp-idle-timeout", type=float, metavar="SECONDS", callback=_seconds, expose_value=False,
+              help="A TCP connection idle this long (packet time) is finished (default 3600).")
+@click.option("--tcp-closed-linger", type=float, metavar="SECONDS", callback=_seconds, expose_value=False,
+              help="A closed TCP connection is finished after this long (default 120).")
 def main() -> None:
     """Packet capture and protocol analyzer: read pcap/pcapng files, decode Ethernet to DNS and HTTP,
     and explain what happened (handshakes, teardowns, page fetches)."""

@@ -58,6 +58,11 @@ HALF = 0x80000000
 ORIG, RESP = 0, 1
 LINUX_TIME_WAIT_NS = 60_000_000_000     # 2MSL as Linux implements it (TCP_TIMEWAIT_LEN)
 _LOG_MARKS = frozenset(10 ** k for k in range(12))
+# Packet-time timeouts a run gets when it names none; ``analyzer --tcp-idle-timeout S --tcp-closed-linger S``
+# set them for the process. A closed connection lingers 2 minutes (a retransmitted FIN or the last ACK still
+# belongs to it); an idle one is finished after an hour. Not shorter by default: tshark never expires a
+# connection, and a packet of an expired 4-tuple starts a new tcp.stream where tshark would continue the old.
+RUN_DEFAULTS = {"closed_linger_ns": 120_000_000_000, "idle_timeout_ns": 3_600_000_000_000}
 _RFC = S.RFC
 _ENDPOINT = S.ENDPOINT
 _ESTABLISHED = S.ESTABLISHED
@@ -256,15 +261,15 @@ class TcpTracker:
     """The TCP flow table: connections by 4-tuple, stream numbers, per-frame analysis."""
 
     def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
-                 closed_linger_ns: int = 120_000_000_000, idle_timeout_ns: int = 3_600_000_000_000,
+                 closed_linger_ns: int | None = None, idle_timeout_ns: int | None = None,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
                  max_reassembly: int | None = None,
                  on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True):
         self.analysis = analysis
         self.keep_summaries = keep_summaries
         self.sink_factory = sink_factory
-        self.closed_linger_ns = closed_linger_ns
-        self.idle_timeout_ns = idle_timeout_ns
+        self.closed_linger_ns = RUN_DEFAULTS["closed_linger_ns"] if closed_linger_ns is None else closed_linger_ns
+        self.idle_timeout_ns = RUN_DEFAULTS["idle_timeout_ns"] if idle_timeout_ns is None else idle_timeout_ns
         self.max_held = max_held
         self.reassembly_timeout_ns = reassembly_timeout_ns
         # out-of-order bytes held by every connection's reassemblers, against one limit (--max-reassembly)
