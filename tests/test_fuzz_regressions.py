@@ -49,6 +49,12 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 # file -> the commands ../shared/fuzz-repro/README.md names for it
 REPRO_COMMANDS = {
+    "timeline_waterfall_indexerror.pcapng": [["timeline", "{f}"], ["report", "{f}", "-o", "x.html"]],
+    "far_future_timestamp_valueerror.pcapng": [["timeline", "{f}"], ["timeline", "{f}", "--json"],
+                                               ["har", "{f}", "-o", "x.har"], ["report", "{f}", "-o", "x.html"],
+                                               ["read", "{f}", "-V"], ["http", "{f}"]],
+    "har_charset_nul_valueerror.pcapng": [["har", "{f}", "-o", "x.har"], ["http", "{f}"]],
+    "har_charset_undefined_unicodeerror.pcap": [["har", "{f}", "-o", "x.har"], ["http", "{f}"]],
     "ipfrag_5000_fragments_one_datagram_quadratic.pcap.gz": [["conversations", "{f}"], ["read", "{f}", "-c", "5"]],
     "export_objects_5000_same_uri_quadratic.pcap.gz": [["export-objects", "{f}", "objects"]],
 }

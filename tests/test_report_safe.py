@@ -101,3 +101,24 @@ def test_hostile_dns_name_is_shown_escaped(tmp_path):
     records = [json.loads(line) for line in _run("read", "--json", str(path)).stdout.decode().splitlines()]
     name = records[0]["dns.qry.name"]
     assert "pwned" in name and "example.com" in name
+
+
+def test_utc_fields_agree_with_datetime_and_go_past_its_years():
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from analyzer.report.har import iso8601
+    from analyzer.report.safe import utc_fields, utc_text
+
+    rng = random.Random(14)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    for _ in range(5000):                   # years 1..9999, where datetime is the reference
+        ns = rng.randrange(-62_135_596_800 * 10**9, 253_402_300_799 * 10**9)
+        t = epoch + timedelta(seconds=ns // 10**9)
+        assert utc_fields(ns) == (t.year, t.month, t.day, t.hour, t.minute, t.second, ns % 10**9 // 1000)
+    # one second after 9999-12-31 23:59:59, where datetime stops: a damaged capture can say so, and more
+    assert utc_text(253_402_300_800 * 10**9) == "10000-01-01 00:00:00.000000 UTC"
+    assert iso8601(253_402_300_800 * 10**9 + 5 * 10**6) == "+10000-01-01T00:00:00.005+00:00"
+    assert utc_text((253_402_300_800 + 146097 * 86400 * 100) * 10**9).startswith("50000-01-01 00:00:00")
+    assert iso8601(1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123+00:00"
+    assert utc_text(-1) == "1969-12-31 23:59:59.999999 UTC"

@@ -15,12 +15,13 @@ at the analyzer's storage limit or left in a coding we cannot undo says so in ``
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from analyzer import __version__
+from analyzer.report.safe import utc_fields
 from analyzer.timeline.model import RequestTiming, Timeline
 
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/x-javascript",
@@ -30,9 +31,9 @@ TEXT_TYPES = ("text/", "application/json", "application/javascript", "applicatio
 
 def iso8601(ns: int) -> str:
     """``ns`` since the epoch as ISO 8601 in UTC with milliseconds: "2024-01-02T03:04:05.678+00:00"."""
-    t = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
-    t = t.replace(microsecond=ns % 1_000_000_000 // 1000)
-    return t.isoformat(timespec="milliseconds")
+    y, mo, d, h, mi, s, us = utc_fields(ns)
+    year = f"{y:04d}" if 0 <= y <= 9999 else f"{y:+05d}"     # ISO 8601's expanded years past 9999
+    return f"{year}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.{us // 1000:03d}+00:00"
 
 
 def _headers(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
@@ -103,8 +104,8 @@ def body_text(body: bytes, content_type: str) -> tuple[str, str | None]:
     if media.startswith(TEXT_TYPES) or not media:
         try:
             return body.decode(_charset(content_type)), None
-        except (LookupError, UnicodeDecodeError):
-            pass
+        except (LookupError, ValueError):      # unknown codec, a NUL in its name, bytes it cannot decode,
+            pass                               # or a codec that refuses to work at all ("undefined")
     return base64.b64encode(body).decode("ascii"), "base64"
 
 

@@ -12,10 +12,9 @@ shows as text.
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 
 from analyzer import __version__
-from analyzer.report.safe import visible
+from analyzer.report.safe import utc_text, visible
 from analyzer.report.timeline_text import frames_text, summary_rows
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.texts import label
@@ -68,8 +67,7 @@ def e(value: object) -> str:
 
 
 def _when(ns: int) -> str:
-    t = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
-    return f"{t:%Y-%m-%d %H:%M:%S}.{ns % 1_000_000_000 // 1000:06d} UTC"
+    return utc_text(ns)
 
 
 def _short(text: str, n: int = LABEL_CHARS) -> str:

@@ -64,3 +64,28 @@ def json_safe(line: str) -> str:
     elif _JSON_UNSAFE.search(line) is None:
         return line
     return _JSON_UNSAFE.sub(_json_escape, line)
+
+
+def utc_fields(ns: int) -> tuple[int, int, int, int, int, int, int]:
+    """``(year, month, day, hour, minute, second, microsecond)`` in UTC of ``ns`` nanoseconds since the
+    epoch, for any integer: the proleptic Gregorian calendar that ``datetime`` uses, without its limit of
+    years 1-9999 (a capture whose timestamps are damaged can say year 58870, and must still be shown).
+    Days to a civil date by the well-known era arithmetic (400-year eras of 146097 days, years from March)."""
+    secs, frac = divmod(ns, 1_000_000_000)
+    days, rem = divmod(secs, 86400)
+    z = days + 719468                      # days since 0000-03-01
+    era = z // 146097
+    doe = z - era * 146097                 # day of the era, 0..146096
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153              # month from March, 0..11
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day, rem // 3600, rem % 3600 // 60, rem % 60, frac // 1000
+
+
+def utc_text(ns: int) -> str:
+    """``ns`` since the epoch as "YYYY-MM-DD HH:MM:SS.ffffff UTC", whatever the year."""
+    y, mo, d, h, mi, s, us = utc_fields(ns)
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}.{us:06d} UTC"

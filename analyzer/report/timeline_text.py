@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from datetime import UTC, datetime
 
-from analyzer.report.safe import visible
+from analyzer.report.safe import utc_text, visible
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.texts import label
 
@@ -38,8 +37,7 @@ def fetch_text(fetch: Fetch, lang: str = "en") -> str:
 
 
 def _when(ns: int) -> str:
-    t = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
-    return f"{t:%Y-%m-%d %H:%M:%S}.{ns % 1_000_000_000 // 1000:06d} UTC"
+    return utc_text(ns)
 
 
 def header(fetch: Fetch, lang: str = "en") -> str:
@@ -146,8 +144,9 @@ def waterfall(fetch: Fetch, lang: str = "en", width: int = BAR_WIDTH) -> str:
             ch = PHASE_CHARS.get(p.name)
             if ch is None:
                 continue
-            a = min(int(p.start / span * width), width - 1)
-            b = min(round(p.end / span * width), width)
+            # a phase may start before the fetch or end after it (a frame stamped out of order): clip it
+            a = max(0, min(int(p.start / span * width), width - 1))
+            b = max(0, min(round(p.end / span * width), width))
             for i in range(a, max(b, a + 1)):
                 bar[i] = ch
         name = visible(_short(f"{r.method} {r.uri}", LABEL_WIDTH))
