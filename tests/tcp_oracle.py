@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
+
+from tshark_run import tshark_output
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 TSHARK = shutil.which("tshark")
@@ -26,11 +27,11 @@ def tshark_rows(path: Path, fields: list[str] = FIELDS, occurrence: str = "f") -
            "frame.number"]
     for f in fields:
         cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    out = tshark_output(cmd, path, allow_empty=True)      # a capture of no frame; differences() checks
     rows = {}
     for line in out.splitlines():
         parts = line.split("\t")
-        rows[int(parts[0])] = {f: v for f, v in zip(fields, parts[1:]) if v != ""}
+        rows[int(parts[0])] = {f: v for f, v in zip(fields, parts[1:], strict=True) if v != ""}
     return rows
 
 
@@ -57,6 +58,9 @@ def our_rows(path: Path, fields: list[str] = FIELDS) -> dict[int, dict[str, str]
 def differences(path: Path, fields: list[str] = FIELDS) -> list[tuple[int, str, str | None, str | None]]:
     theirs = tshark_rows(path, fields)
     ours = our_rows(path, fields)
+    # frames on both sides, or on neither (tshark did print its frames; it counts non-packet pcapng records
+    # too); a capture without TCP or UDP then rightly compares no value
+    assert bool(theirs) == bool(ours), f"{path}: tshark has {len(theirs)} frames, the analyzer {len(ours)}"
     diffs = []
     for num in sorted(set(theirs) | set(ours)):
         t, o = theirs.get(num, {}), ours.get(num, {})

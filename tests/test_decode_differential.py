@@ -14,11 +14,11 @@ the tshark side.
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import pytest
 from test_decode_support import CHECKSUM_STATUS, CORPUS, FIELDS, TSHARK, TSHARK_PREFS
+from tshark_run import tshark_output
 
 from analyzer.capture import open_capture
 from analyzer.decode import decode
@@ -37,14 +37,14 @@ def tshark_frames(path) -> list[dict[str, Any]]:
            "-E", "aggregator=,", "-e", "frame.encap_type"]
     for name in FIELDS:
         cmd += ["-e", name]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    out = tshark_output(cmd, path, allow_empty=True)      # a capture of no frame: checked by the count
     frames = []
     for line in out.splitlines():
         encap, *values = line.split("\t")
         if not encap:
             continue  # a record without a packet (pcapng custom block)
         row: dict[str, Any] = {}
-        for name, value in zip(FIELDS, values):
+        for name, value in zip(FIELDS, values, strict=True):
             if not value:
                 continue
             parts = value.split(",")
@@ -75,7 +75,7 @@ def test_corpus_frames_equal_tshark(capture):
     assert len(packets) == len(theirs), "frame count differs from tshark"
     compared = differences = 0
     report = []
-    for pkt, expected in zip(packets, theirs):
+    for pkt, expected in zip(packets, theirs, strict=True):
         ours = our_frame(pkt)
         for name in sorted(set(ours) | set(expected)):
             compared += 1

@@ -20,11 +20,11 @@ import functools
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tshark_run import tshark_output
 
 from analyzer.cli.main import main
 
@@ -70,7 +70,8 @@ def _run_ours(*args: str) -> str:
 
 @functools.cache
 def _run_tshark(*args: str) -> str:
-    return subprocess.run([TSHARK, *args], capture_output=True, timeout=300, check=False).stdout.decode()
+    # a capture of no frame prints nothing: the tests compare the counts first
+    return tshark_output([TSHARK, *args], " ".join(args), errors="replace", allow_empty=True)
 
 
 def parse_line(line: str) -> tuple[str, ...]:
@@ -114,7 +115,7 @@ def test_summary_lines_match_tshark(name):
     assert len(ours) == len(theirs)
     mismatches = []
     checked = 0
-    for t, o in zip(theirs, ours):
+    for t, o in zip(theirs, ours, strict=True):
         if not compared(t) or (name, int(t[0])) in SUMMARY_DIFFERENCES:
             continue
         checked += 1
@@ -156,8 +157,8 @@ def test_json_fields_match_tshark(name):
     ours = [json.loads(line, parse_float=decimal.Decimal) for line in _run_ours("--json", path).splitlines()]
     assert len(ours) == len(theirs)
     mismatches = []
-    for number, (row, obj) in enumerate(zip(theirs, ours), 1):
-        for field, expected in zip(REQUIRED_FIELDS, row):
+    for number, (row, obj) in enumerate(zip(theirs, ours, strict=True), 1):
+        for field, expected in zip(REQUIRED_FIELDS, row, strict=True):
             got = _as_tshark_text(obj[field]) if field in obj else ""
             if got != expected and (name, number, field) not in JSON_DIFFERENCES:
                 mismatches.append(f"\n  frame {number} {field}: tshark {expected!r}, ours {got!r}")

@@ -20,26 +20,33 @@ def one(crafted, name, fast=False):
     return rows
 
 
+# Source of these expectations: Zeek's documentation of conn.log, the Conn::Info record of
+# base/protocols/conn/main.zeek (https://docs.zeek.org/en/current/scripts/base/protocols/conn/main.zeek.html):
+# its conn_state field lists each state's meaning, its history field the letters — s SYN without ACK,
+# h SYN+ACK, a pure ACK, d data, f FIN, r RST, ^ direction flipped by Zeek's heuristic; upper case for the
+# originator; a, d, i, q at most once per direction, f, h, r, s again only with a new sequence number, c, g, t,
+# w at the 1st, 10th, 100th... occurrence. No Zeek run is involved (Zeek is not packaged in Debian 12);
+# closed_by and time_wait are RFC 793's active closer and the side left in TIME-WAIT.
 EXPECTED = {
-    # name: (conn_state, history, closed_by, time_wait)
-    "sf_four_way": ("SF", "ShADadFf", "orig", "orig"),
-    "sf_three_way_server_closes": ("SF", "ShADdfFa", "resp", "resp"),
-    "simultaneous_close": ("SF", "ShADaFf", "orig", "both"),
-    "simultaneous_open": ("S1", "SsHhAaD", None, None),
-    "half_close": ("SF", "ShADFadf", "orig", "orig"),
-    "s0": ("S0", "S", None, None),
-    "rej": ("REJ", "Sr", None, None),
-    "s1": ("S1", "ShADa", None, None),
-    "s2": ("S2", "ShADaF", "orig", None),
-    "s3": ("S3", "ShADaf", "resp", None),
-    "rsto": ("RSTO", "ShADaR", None, None),
-    "rstr": ("RSTR", "ShADr", None, None),
-    "rstos0": ("RSTOS0", "SR", None, None),
-    "rstrh": ("RSTRH", "^hr", None, None),
-    "sh": ("SH", "SF", "orig", None),
-    "shr": ("SHR", "^hf", "resp", None),
-    "oth_midstream": ("OTH", "^dADa", None, None),
-    "wraparound": ("SF", "ShADdaFf", "orig", "orig"),
+    # name: (conn_state, history, closed_by, time_wait)             why, from the definitions above
+    "sf_four_way": ("SF", "ShADadFf", "orig", "orig"),              # SF: normal establishment and termination
+    "sf_three_way_server_closes": ("SF", "ShADdfFa", "resp", "resp"),   # the responder's FIN came first
+    "simultaneous_close": ("SF", "ShADaFf", "orig", "both"),        # both FINs crossed: both in TIME-WAIT
+    "simultaneous_open": ("S1", "SsHhAaD", None, None),             # S1: established, not terminated
+    "half_close": ("SF", "ShADFadf", "orig", "orig"),               # FIN, then data the other way, then FIN
+    "s0": ("S0", "S", None, None),                                  # S0: attempt seen, no reply
+    "rej": ("REJ", "Sr", None, None),                               # REJ: attempt rejected (RST to the SYN)
+    "s1": ("S1", "ShADa", None, None),                              # S1: established, not terminated
+    "s2": ("S2", "ShADaF", "orig", None),                           # S2: originator's close, no reply
+    "s3": ("S3", "ShADaf", "resp", None),                           # S3: responder's close, no reply
+    "rsto": ("RSTO", "ShADaR", None, None),                         # RSTO: established, originator aborted
+    "rstr": ("RSTR", "ShADr", None, None),                          # RSTR: responder sent a RST
+    "rstos0": ("RSTOS0", "SR", None, None),                         # RSTOS0: SYN then RST, no SYN-ACK
+    "rstrh": ("RSTRH", "^hr", None, None),                          # RSTRH: SYN-ACK then RST, no SYN (flipped)
+    "sh": ("SH", "SF", "orig", None),                               # SH: SYN then FIN, no SYN-ACK
+    "shr": ("SHR", "^hf", "resp", None),                            # SHR: SYN-ACK then FIN, no SYN (flipped)
+    "oth_midstream": ("OTH", "^dADa", None, None),                  # OTH: no SYN, midstream traffic
+    "wraparound": ("SF", "ShADdaFf", "orig", "orig"),               # SF across the 2**32 sequence wrap
 }
 
 
