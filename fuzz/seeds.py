@@ -31,8 +31,12 @@ FILTERS = (
 )
 
 
+TLS_FIXTURES = REPO / "tests" / "fixtures" / "tls"
+
+
 def capture_files() -> Iterator[Path]:
     yield from sorted(CAPTURES.glob("*.pcap*"))
+    yield from sorted(TLS_FIXTURES.glob("*.pcap*"))
     if CORPUS.is_dir():
         yield from sorted(p for p in CORPUS.iterdir() if p.is_file() and p.stat().st_size <= MAX_SEED
                           and p.suffix in (".pcap", ".pcapng", ".cap", ".gz"))
@@ -55,6 +59,11 @@ def seeds(target: str) -> Iterator[bytes]:
             yield text.encode("utf-8")
     elif target == "decode":
         yield from _frames()
+    elif target == "keylog":
+        for path in sorted(TLS_FIXTURES.glob("*.keys")):
+            yield path.read_bytes()[:4096]
+    elif target == "tls":
+        yield from _tls_streams()
     else:
         for path in capture_files():
             data = path.read_bytes()
@@ -87,6 +96,49 @@ def _frames() -> Iterator[bytes]:
                         yield data
         except Exception:       # noqa: BLE001, S112 - a corpus file the reader refuses gives no seed frames
             continue
+
+
+def _tls_streams() -> Iterator[bytes]:
+    """Each TLS fixture's TCP streams, both directions interleaved as the connection carried them, in the
+    ``tls`` target's chunk format."""
+    from analyzer.capture import open_capture
+    from analyzer.pipeline import Pipeline
+
+    class Chunks:
+        def __init__(self):
+            self.out = bytearray()
+
+        def data(self, direction, data, frame, ts_ns):
+            for i in range(0, len(data), 65535):
+                piece = data[i:i + 65535]
+                self.out += bytes([direction]) + len(piece).to_bytes(2, "big") + piece
+
+        def gap(self, direction, nbytes):
+            pass
+
+        def fin(self, direction):
+            pass
+
+        def rst(self, direction):
+            pass
+
+        def close(self):
+            pass
+
+    for path in sorted(TLS_FIXTURES.glob("*.pcap*")):
+        sinks = []
+
+        def factory(conn, sinks=sinks):
+            sinks.append(Chunks())
+            return sinks[-1]
+
+        pipe = Pipeline(sinks=factory, dns_over_tcp=False)
+        with open_capture(path) as reader:
+            for _pkt in pipe.run(reader):
+                pass
+        for sink in sinks:
+            if sink.out:
+                yield bytes(sink.out[:MAX_SEED // 2])
 
 
 def write_seeds(target: str, folder: Path) -> int:

@@ -19,6 +19,13 @@ Targets, by name (:data:`TARGETS`):
 * ``timeline``: the bytes as a capture file through ``timeline`` (text, JSON, zh), ``har`` and ``report``.
 * ``filter``: the bytes as a display filter (UTF-8, bad bytes as on a command line), compiled, and when it
   compiles, run on a few packets.
+* ``tls``: TLS byte streams (the tls developer's ``decode_stream``): chunks of ``[direction][length, 2 bytes]
+  [bytes]``, each direction decoded as records, handshake messages, certificates, with the key log of the
+  shipped TLS fixtures (so the decryption paths run on the seeds and their mutations).
+* ``keylog``: the bytes as an NSS key log (``parse_keylog``), then looked up.
+
+The ``pipeline`` and ``timeline`` commands also run with ``--keylog`` (the fixtures' keys), so decrypted HTTPS
+goes through HTTP, export-objects, the timeline and HAR.
 
 The commands run in-process through click, as ``analyzer CMD ...`` would run them, with stdout and stderr
 going to /dev/null through strict UTF-8 writers (what a terminal gets: a string a command cannot encode is
@@ -153,17 +160,30 @@ def capture_target(data: bytes) -> None:
         pass
 
 
+TLS_FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tls"
+
+
+def _keys() -> str:
+    """One key log file with the keys of every TLS fixture (written once into the scratch folder)."""
+    path = _work() / "fixtures.keys"
+    if not path.exists():
+        path.write_bytes(b"".join(p.read_bytes() for p in sorted(TLS_FIXTURES.glob("*.keys"))))
+    return str(path)
+
+
 PIPELINE_COMMANDS = (
     ("read", "{in}", "-V", "-x"), ("read", "{in}", "--json", "-w", "{work}/w.pcapng"),
     ("read", "{in}", "-Y", "tcp.analysis.flags or http or dns.flags.response == 1"),
     ("conversations", "{in}"), ("conversations", "{in}", "--json"),
     ("follow", "{in}", "0"), ("follow", "{in}", "1", "--hex"), ("flow", "{in}"),
     ("http", "{in}"), ("http", "{in}", "--json"), ("dns", "{in}"), ("dns", "{in}", "--json"),
-    ("export-objects", "{in}", "{work}/objects"),
+    ("export-objects", "{in}", "{work}/objects"), ("http", "{in}", "--keylog", "{keys}"),
+    ("read", "{in}", "-V", "--keylog", "{keys}"), ("export-objects", "{in}", "{work}/objects", "--keylog", "{keys}"),
 )
 TIMELINE_COMMANDS = (
     ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
     ("har", "{in}", "-o", "{work}/x.har"), ("report", "{in}", "-o", "{work}/x.html"),
+    ("timeline", "{in}", "--keylog", "{keys}"), ("har", "{in}", "-o", "{work}/x.har", "--keylog", "{keys}"),
 )
 
 
@@ -172,7 +192,7 @@ def _one_of(commands: tuple, data: bytes) -> None:
     input costs one command, and coverage tells the fuzzer which inputs reach new code in which command."""
     path = _as_file(data)
     args = commands[zlib.crc32(data) % len(commands)]
-    run_command([a.format(**{"in": path, "work": _work()}) for a in args])
+    run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
     shutil.rmtree(_work() / "objects", ignore_errors=True)
 
 
@@ -188,7 +208,7 @@ def every_command(data: bytes) -> None:
     """Every command of both targets on one input: for replaying regression inputs."""
     path = _as_file(data)
     for args in PIPELINE_COMMANDS + TIMELINE_COMMANDS:
-        run_command([a.format(**{"in": path, "work": _work()}) for a in args])
+        run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
         shutil.rmtree(_work() / "objects", ignore_errors=True)
 
 
@@ -218,10 +238,50 @@ def filter_target(data: bytes) -> None:
         keep(pkt)
 
 
+def tls_chunks(data: bytes) -> list[tuple[int, bytes]]:
+    """``[direction][length, 2 bytes][bytes]`` chunks (a short last one taken as it is)."""
+    chunks, i = [], 0
+    while i + 3 <= len(data):
+        n = int.from_bytes(data[i + 1:i + 3], "big")
+        chunks.append((data[i] & 1, data[i + 3:i + 3 + n]))
+        i += 3 + n
+    return chunks
+
+
+_keylog: list = []
+
+
+def tls_target(data: bytes) -> None:
+    from analyzer.apps.tls.keylog import parse_keylog
+    from analyzer.apps.tls.session import decode_stream
+
+    if not _keylog:
+        _keylog.append(parse_keylog(Path(_keys()).read_bytes()))
+    decode_stream(tls_chunks(data), _keylog[0])
+
+
+def keylog_target(data: bytes) -> None:
+    from analyzer.apps.tls.keylog import parse_keylog
+
+    log = parse_keylog(data)
+    len(log)
+    for line in data.split(b"\n")[:8]:
+        parts = line.split()
+        if len(parts) == 3:
+            try:
+                random = bytes.fromhex(parts[1].decode("ascii", "replace"))
+                log.lookup(parts[0].decode("ascii", "replace"), random)
+                log.has_random(random)
+            except ValueError:          # not hex: no client random to look up
+                pass
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "decode": decode_target,
     "capture": capture_target,
     "pipeline": pipeline_target,
     "timeline": timeline_target,
     "filter": filter_target,
+    "tls": tls_target,
+    "keylog": keylog_target,
 }
