@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from common import analyzer_command, measure
-
-from fuzz.adversarial import CASES, pcap_bytes
 
 # case -> (default sizes, command; "{in}" the capture, "{out}" a scratch folder)
 BENCH = {
@@ -37,6 +36,16 @@ BENCH = {
     "tiny_segments": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
 }
 CONNECTIONS = {"half_open": 1, "gaps": 1}       # connections per unit of n, for the bytes-per-connection column
+
+
+def _generate(case: str, n: int, path: Path) -> int:
+    """Write the capture in a child process (the number of packets): a child forked from a parent that held
+    the frames would start with the parent's peak memory in its own ru_maxrss."""
+    code = ("import sys; from fuzz.adversarial import CASES, pcap_bytes; f = CASES[sys.argv[1]](int(sys.argv[2])); "
+            "open(sys.argv[3], 'wb').write(pcap_bytes(f)); print(len(f))")
+    out = subprocess.run([sys.executable, "-c", code, case, str(n), str(path)], cwd=HERE.parent,
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout)
 
 
 def main() -> int:
@@ -56,23 +65,22 @@ def main() -> int:
                 sizes = tuple(int(s) for s in args.sizes.split(","))
             first = None
             for n in sizes:
-                frames = CASES[case](n)
                 capture = scratch / f"{case}_{n}.pcap"
-                capture.write_bytes(pcap_bytes(frames))
+                packets = _generate(case, n, capture)
                 out = scratch / "out"
                 shutil.rmtree(out, ignore_errors=True)
                 out.mkdir()
                 argv = base + [a.format(**{"in": capture, "out": out}) for a in command]
-                run = measure("analyzer", argv, len(frames))
-                per = run.cpu_seconds / len(frames) * 1e6
+                run = measure("analyzer", argv, packets)
+                per = run.cpu_seconds / packets * 1e6
                 first = first or (per, run.max_rss_kib, n)
                 per_conn = ""
                 if case in CONNECTIONS and n != first[2]:
                     per_conn = f"{(run.max_rss_kib - first[1]) * 1024 / ((n - first[2]) * CONNECTIONS[case]):.0f}"
-                row = (case, command[0], n, len(frames), run.seconds, run.cpu_seconds, per, per / first[0],
+                row = (case, command[0], n, packets, run.seconds, run.cpu_seconds, per, per / first[0],
                        run.max_rss_kib / 1024, per_conn)
                 rows.append(row)
-                print(f"{case:<12} {command[0]:<15} n={n:<7} {len(frames):>8} pkts  {run.seconds:7.2f} s  "
+                print(f"{case:<12} {command[0]:<15} n={n:<7} {packets:>8} pkts  {run.seconds:7.2f} s  "
                       f"CPU {run.cpu_seconds:7.2f} s  {per:8.1f} us/pkt  x{per / first[0]:4.2f}  "
                       f"RSS {run.max_rss_kib / 1024:7.1f} MiB" + (f"  {per_conn} B/conn" if per_conn else ""),
                       flush=True)
