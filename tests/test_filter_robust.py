@@ -140,3 +140,17 @@ def test_the_cli_answers_a_non_utf8_filter_with_exit_2_and_no_traceback(tmp_path
         err = run.stderr.decode("utf-8", "replace")
         assert "Traceback" not in err and err.startswith("analyzer: error: bad display filter:")
         assert err.rstrip("\n").split("\n")[-1].strip().startswith("^")
+
+
+def test_long_chains_through_the_column_filter_and_the_cli():
+    """The vectorized filter (filter/_vector.py) combines a chain in a loop too: conversations -Y with 5000
+    terms once hit the recursion limit there."""
+    from analyzer.filter._vector import vector_filter
+
+    text = " or ".join(["tcp.port == 80"] * 3000) + " or udp.port == 53"
+    assert vector_filter(text) is not None
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = subprocess.run([sys.executable, "-m", "analyzer", "conversations", "-Y", text, str(CAPTURE)],
+                         check=False, capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0 and "Traceback" not in run.stderr and "internal error" not in run.stderr, \
+        run.stderr[-2000:]

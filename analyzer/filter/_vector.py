@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from analyzer.filter import _fields
+from analyzer.filter._compiler import _chain
 from analyzer.filter._parser import Compare, Exists, Logic, Member, Not, Word, parse
 from analyzer.filter._values import LiteralError, Net, literal
 
@@ -134,12 +135,16 @@ def _pred(op: str, value) -> Callable[[np.ndarray], np.ndarray]:
 
 def _compile(node, text: str) -> Mask:
     if isinstance(node, Logic):
-        a, b = _compile(node.left, text), _compile(node.right, text)
-        if node.op == "and":
-            return lambda env: a(env) & b(env)
-        if node.op == "or":
-            return lambda env: a(env) | b(env)
-        return lambda env: a(env) ^ b(env)
+        # a chain of one operator (a or b or c ...) is combined in a loop, however long: no recursion per term
+        masks = [_compile(term, text) for term in _chain(node)]
+        op = node.op
+
+        def combined(env):
+            out = masks[0](env)
+            for mask in masks[1:]:
+                out = out & mask(env) if op == "and" else out | mask(env) if op == "or" else out ^ mask(env)
+            return out
+        return combined
     if isinstance(node, Not):
         t = _compile(node.test, text)
         return lambda env: ~t(env)
