@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,7 @@ def _import_instrumented() -> None:
 
 
 def fuzz(target: str, seconds: int, corpus: Path | None, artifacts: Path, timeout: int, rss_mb: int,
-         extra: list[str]) -> None:
+         extra: list[str], work: Path) -> None:
     import atheris
 
     _import_instrumented()
@@ -62,7 +63,6 @@ def fuzz(target: str, seconds: int, corpus: Path | None, artifacts: Path, timeou
     from fuzz.targets import TARGETS
 
     fn = TARGETS[target]
-    work = Path(tempfile.mkdtemp(prefix=f"fuzz-{target}-"))
     seed_dir = work / "seeds"
     write_seeds(target, seed_dir)
     corpus = corpus or work / "corpus"
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-mb", type=int, default=3072, help="memory bound of the process (default 3072)")
     parser.add_argument("--replay", nargs="+", type=Path, default=None, help="run these inputs once and stop")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
     args, extra = parser.parse_known_args(argv)
     extra = [e for e in extra if e != "--"]
     sys.path.insert(0, str(REPO))
@@ -129,13 +130,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.replay is not None:
         return 1 if replay(args.target, args.replay) else 0
     if args.child:
-        fuzz(args.target, args.seconds, args.corpus, args.artifacts, args.timeout, args.rss_mb, extra)
+        fuzz(args.target, args.seconds, args.corpus, args.artifacts, args.timeout, args.rss_mb, extra,
+             args.workdir)
         return 0
-    # The fuzzer runs in a child so that its output can be read for the summary line, whatever ends it.
+    # The fuzzer runs in a child so that its output can be read for the summary line, whatever ends it, and
+    # so that its scratch files are removed here (libFuzzer leaves without running Python's exit handlers).
     started = time.monotonic()
-    cmd = [sys.executable, "-m", "fuzz.run", *(argv if argv is not None else sys.argv[1:]), "--child"]
-    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace", env=dict(os.environ, PYTHONPATH=str(REPO)), check=False)
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    work = Path(tempfile.mkdtemp(prefix=f"analyzer-fuzz-{args.target}-", dir=shm))
+    cmd = [sys.executable, "-m", "fuzz.run", *(argv if argv is not None else sys.argv[1:]), "--child",
+           "--workdir", str(work)]
+    env = dict(os.environ, PYTHONPATH=str(REPO), ANALYZER_FUZZ_SCRATCH=str(work / "scratch"))
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace", env=env, check=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     log = proc.stdout
     if proc.returncode != 0:
         sys.stdout.write(log[-20000:])

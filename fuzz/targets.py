@@ -57,11 +57,17 @@ _work_dir: list[Path] = []
 
 
 def _work() -> Path:
-    """A scratch folder for inputs and outputs (in memory where /dev/shm exists), removed at exit."""
+    """A scratch folder for inputs and outputs: the fuzz runner's (``ANALYZER_FUZZ_SCRATCH``), or one of its
+    own in memory where /dev/shm exists, removed at exit."""
     if not _work_dir:
-        shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        _work_dir.append(Path(tempfile.mkdtemp(prefix="analyzer-fuzz-", dir=shm)))
-        atexit.register(shutil.rmtree, _work_dir[0], True)
+        given = os.environ.get("ANALYZER_FUZZ_SCRATCH")      # the runner's, removed by the runner
+        if given:
+            Path(given).mkdir(parents=True, exist_ok=True)
+            _work_dir.append(Path(given))
+        else:
+            shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+            _work_dir.append(Path(tempfile.mkdtemp(prefix="analyzer-fuzz-", dir=shm)))
+            atexit.register(shutil.rmtree, _work_dir[0], True)
     return _work_dir[0]
 
 
