@@ -185,7 +185,7 @@ PIPELINE_COMMANDS = (
     ("http", "{in}"), ("http", "{in}", "--json"), ("dns", "{in}"), ("dns", "{in}", "--json"),
     ("export-objects", "{in}", "{work}/objects"), ("http", "{in}", "--keylog", "{keys}"),
     ("read", "{in}", "-V", "--keylog", "{keys}"), ("export-objects", "{in}", "{work}/objects", "--keylog", "{keys}"),
-    ("conversations", "{in}", "-Y", "tcp.port in {80 443} or udp.port == 53 or ip.ttl < 64"),
+    ("conversations", "{in}", "-Y", "tcp.port in {{80 443}} or udp.port == 53 or ip.ttl < 64"),
     ("read", "{in}", "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "http.host", "-Y", "tcp or arp"),
 )
 TIMELINE_COMMANDS = (
