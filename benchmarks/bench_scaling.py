@@ -16,6 +16,7 @@ import argparse
 import shlex
 import subprocess
 import sys
+import tempfile
 
 from common import (
     BenchError,
@@ -34,7 +35,7 @@ COMMANDS = {
     "timeline": ["timeline", "--json", "{f}"],
     "har": ["har", "-o", "-", "{f}"],
     "report": ["report", "-o", "-", "{f}"],
-    "logs": ["logs", "{f}"],
+    "logs": ["logs", "--format", "jsonl", "-j", "1", "-o", "{out}", "{f}"],
 }
 
 
@@ -59,11 +60,16 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 continue
             runs = {}
-            for n, path in files.items():
-                warm_cache(path)
-                cmd = [*analyzer, *(a.replace("{f}", str(path)) for a in argv_)]
-                print(f"{name} {n:,}: {shlex.join(cmd[1:])}", file=sys.stderr)
-                runs[n] = measure(name, cmd, frames[n])
+            try:
+                for n, path in files.items():
+                    warm_cache(path)
+                    with tempfile.TemporaryDirectory() as out:
+                        cmd = [*analyzer, *(a.replace("{f}", str(path)).replace("{out}", out) for a in argv_)]
+                        print(f"{name} {n:,}: {shlex.join(cmd[1:])}", file=sys.stderr)
+                        runs[n] = measure(name, cmd, frames[n])
+            except BenchError as exc:       # one command failing does not lose the others' numbers
+                print(f"bench_scaling: {exc}", file=sys.stderr)
+                continue
             rows.append((name, runs))
     except BenchError as exc:
         print(f"bench_scaling: {exc}", file=sys.stderr)
@@ -84,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             a, b = runs[small], runs[big]
             pa, pb = a.cpu_seconds / frames[small] * 1e6, b.cpu_seconds / frames[big] * 1e6
             grow = (b.max_rss_kib - a.max_rss_kib) * 1024 / (frames[big] - frames[small])
-            print(f"| `analyzer {' '.join(COMMANDS[name]).replace('{f}', 'FILE')}` | {a.cpu_seconds:.2f} / "
+            print(f"| `analyzer {' '.join(COMMANDS[name]).replace('{f}', 'FILE').replace('{out}', 'DIR')}` | {a.cpu_seconds:.2f} / "
                   f"{b.cpu_seconds:.2f} | {pa:.1f} / {pb:.1f} | {pb / pa:.2f} | {a.rss_mib:.0f} / {b.rss_mib:.0f} | "
                   f"{grow:.0f} |")
     return 0
