@@ -70,16 +70,23 @@ class Unit:
 
 
 def plan_units(paths: list[str], workers: int, chunk_size: int | None = None) -> list[Unit]:
-    """Each file a unit; a large uncompressed one cut into chunks (about two per worker, at least
-    :data:`MIN_CHUNK_SIZE` each, at most ``chunk_size`` or :data:`CHUNK_SIZE`)."""
+    """Each file a unit; a large uncompressed one cut into chunks of equal size, as few as keep every worker
+    busy (every chunk boundary is crossed by connections that must be analysed again): a multiple of the
+    workers when the input is one file, none smaller than :data:`MIN_CHUNK_SIZE` nor larger than
+    ``chunk_size`` (default :data:`CHUNK_SIZE`)."""
+    workers = max(workers, 1)
+    limit = chunk_size or CHUNK_SIZE
     sizes = [os.path.getsize(p) if splittable(p) else 0 for p in paths]
-    total = sum(sizes) or 1
+    share = (sum(sizes) or 1) // workers + 1          # a worker's share of the input
     units: list[Unit] = []
     for i, path in enumerate(paths):
         size = sizes[i]
-        want = chunk_size or max(MIN_CHUNK_SIZE, min(CHUNK_SIZE, total // max(2 * workers, 1) + 1))
+        want = min(limit, max(MIN_CHUNK_SIZE, share)) if chunk_size is None else chunk_size
         if size > want * 5 // 4:
-            for chunk in plan_chunks(path, want):
+            parts = -(-size // want)
+            if len(paths) == 1 and chunk_size is None:
+                parts = -(-parts // workers) * workers          # equal chunks, a multiple of the workers
+            for chunk in plan_chunks(path, size // parts + 1):
                 units.append(Unit(len(units), i, path, chunk))
         else:
             units.append(Unit(len(units), i, path))
@@ -201,6 +208,10 @@ class UnitResult:
     keys: set[Key] = field(default_factory=set)
     groups: set[tuple[Key, ...]] = field(default_factory=set)
     stitched: bool = False
+    # which keys each frame has: ``frame_keys[i]`` indexes ``key_sets`` (-1: none), so that a stitch task picks
+    # a unit's frames of some flows without reading their headers again
+    key_sets: list[tuple[Key, ...]] = field(default_factory=list)
+    frame_keys: bytes = b""
 
 
 def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None) -> Results:
@@ -229,34 +240,61 @@ def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: st
     """Task 2: the unit's frames, numbered as in the merged capture, analysed; with their flow keys."""
     keys: set[Key] = set()
     groups: set[tuple[Key, ...]] = set()
+    sets: dict[tuple[Key, ...], int] = {}
+    per_frame = array("i")
 
     def keyed(frames: Iterable[Any]) -> Iterator[Any]:
         add = keys.add
+        mark = per_frame.append
         for frame in frames:
             ks = frame_keys(frame)
-            if len(ks) == 1:
-                add(ks[0])
-            elif ks:
-                keys.update(ks)
-                groups.add(ks)
+            if not ks:
+                mark(-1)
+            else:
+                i = sets.get(ks)
+                if i is None:
+                    i = sets[ks] = len(sets)
+                    if len(ks) == 1:
+                        add(ks[0])
+                    else:
+                        keys.update(ks)
+                        groups.add(ks)
+                mark(i)
             yield frame
 
     with unit.open() as reader:
         results = _analyse(keyed(numbering.apply(reader)), kind, display_filter)
-    return UnitResult(unit.id, results, keys, groups)
+    return UnitResult(unit.id, results, keys, groups, key_sets=list(sets), frame_keys=per_frame.tobytes())
+
+
+def frames_of(part: UnitResult, wanted: frozenset[Key]) -> bytes:
+    """The positions (from 0) of the unit's frames that belong to the flows ``wanted`` (an array of ints)."""
+    hit = [any(k in wanted for k in ks) for ks in part.key_sets]
+    marks = array("i")
+    marks.frombytes(part.frame_keys)
+    return array("i", [i for i, m in enumerate(marks) if m >= 0 and hit[m]]).tobytes()
 
 
 # -- task 3: stitching -------------------------------------------------------------------------------------------
-def stitch(units: list[Unit], numbering: dict[int, Numbering], wanted: frozenset[Key], kind: str,
+def stitch(units: list[Unit], numbering: dict[int, Numbering], picks: dict[int, bytes], kind: str,
            display_filter: str | None, source: int) -> UnitResult:
-    """Task 3: the frames of the flows ``wanted`` from every unit that has some, in merged order, analysed
-    together."""
+    """Task 3: the frames of some flows (``picks[unit id]``: positions in the unit, see :func:`frames_of`)
+    from every unit that has some, in merged order, analysed together."""
 
     def selected(unit: Unit) -> Iterator[tuple[int, Any]]:
+        wanted = array("i")
+        wanted.frombytes(picks[unit.id])
+        if not wanted:
+            return
+        nxt, k = wanted[0], 0
         with unit.open() as reader:
-            for frame in numbering[unit.id].apply(reader):
-                if any(k in wanted for k in frame_keys(frame)):
+            for i, frame in enumerate(numbering[unit.id].apply(reader)):
+                if i == nxt:
                     yield frame.number, frame
+                    k += 1
+                    if k == len(wanted):
+                        return
+                    nxt = wanted[k]
 
     frames = (frame for _n, frame in heapq.merge(*(selected(u) for u in units)))
     return UnitResult(source, _analyse(frames, kind, display_filter), stitched=True)
@@ -401,13 +439,16 @@ def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, schedule
         numbering, first_ts = number_units(units, counts, get_times)
         parts: list[UnitResult] = runner.map(
             analyse_unit, [(u, numbering[u.id], kind, display_filter) for u in units], "analysing")
-        cross, groups = _cross(parts)
+        cross, groups = _cross(parts, workers or runner.workers)
         if groups:
-            involved = [[u for u, part in zip(units, parts) if part.keys & group] for group in groups]
-            base = len(units)
-            parts += runner.map(stitch, [(us, {u.id: numbering[u.id] for u in us}, group, kind, display_filter,
-                                          base + i) for i, (us, group) in enumerate(zip(involved, groups))],
-                                "stitching flows across files and chunks")
+            calls = []
+            for i, group in enumerate(groups):
+                picks = {u.id: frames_of(part, group) for u, part in zip(units, parts) if part.keys & group}
+                us = [u for u in units if u.id in picks]
+                calls.append((us, {u.id: numbering[u.id] for u in us}, picks, kind, display_filter, len(units) + i))
+            for part in parts:
+                part.key_sets, part.frame_keys = [], b""       # not needed any more (memory)
+            parts += runner.map(stitch, calls, "stitching flows across files and chunks")
         return merge(parts, cross, sum(c.frames for c in counts.values()), first_ts)
     finally:
         if own:
@@ -438,9 +479,9 @@ def _last_chunk(units: list[Unit], file: int) -> int:
     return max(u.chunk.index for u in units if u.file == file and u.chunk is not None)
 
 
-def _cross(parts: list[UnitResult]) -> tuple[set[Key], list[frozenset[Key]]]:
+def _cross(parts: list[UnitResult], tasks: int) -> tuple[set[Key], list[frozenset[Key]]]:
     """The keys of flows in more than one unit (with every key of their components), and those keys grouped
-    into about as many stitch tasks as there are units."""
+    into at most ``tasks`` stitch tasks (one per worker: each reads the units once)."""
     seen: dict[Key, int] = {}
     comps = Components()
     crossing = []
@@ -460,7 +501,7 @@ def _cross(parts: list[UnitResult]) -> tuple[set[Key], list[frozenset[Key]]]:
             if root in roots:
                 members.setdefault(root, set()).add(key)
     cross = set().union(*members.values())
-    n = max(1, min(len(parts), len(members)))
+    n = max(1, min(tasks, len(members)))
     buckets: list[set[Key]] = [set() for _ in range(n)]
     for i, root in enumerate(sorted(members, key=repr)):
         buckets[i % n] |= members[root]
