@@ -270,3 +270,15 @@ def test_short_idb_keeps_interface_numbers(tmp_path):
     assert [(f.iface, f.linktype, f.data[0]) for f in frames] == [(1, 113, 2)]
     assert "interface description block 0 is too short" in warnings[0].message
     assert "interface 0, whose description block is unusable" in warnings[1].message
+
+
+def test_timestamps_beyond_the_int64_range_are_clamped_with_one_warning(tmp_path):
+    # A corrupt if_tsresol/if_tsoffset, as a fuzzer made it: raw 2**64-1 at ns resolution is year 2554, and a
+    # later frame 1 ns after the epoch is fine. Every later stage (numpy columns, datetime) relies on the range.
+    top = (1 << 64) - 1
+    data = (shb() + idb(tsresol=9) + epb(0, top, packet(1)) + epb(0, top, packet(2)) + epb(0, 1, packet(3))
+            + spb(packet(4)))
+    frames, warnings = read_all(write(tmp_path, data))
+    assert [f.ts_ns for f in frames] == [(1 << 63) - 1, (1 << 63) - 1, 1, 1]
+    assert len(warnings) == 1 and "timestamp out of range" in str(warnings[0])
+    assert str(warnings[0]).startswith(str(tmp_path / "t.pcapng"))

@@ -58,6 +58,7 @@ _IDB_BODY = {"<": struct.Struct("<HHI"), ">": struct.Struct(">HHI")}  # linktype
 _EPB_BODY = {"<": struct.Struct("<IIIII"), ">": struct.Struct(">IIIII")}  # iface, ts hi, ts lo, cap, orig
 _OPB_BODY = {"<": struct.Struct("<HHIIII"), ">": struct.Struct(">HHIIII")}  # iface u16, drops u16, as EPB
 _OPT_HEAD = {"<": struct.Struct("<HH"), ">": struct.Struct(">HH")}
+TS_MIN_NS, TS_MAX_NS = -(1 << 63), (1 << 63) - 1   # the range of Frame.ts_ns
 _I64 = {"<": struct.Struct("<q"), ">": struct.Struct(">q")}
 
 ReadFn = Callable[[int], bytes]
@@ -108,6 +109,7 @@ class PcapngParser:
         self._warn = warn
         self._secrets = secrets     # called with (secrets type, data) for each Decryption Secrets Block
         self._secrets_kept = 0
+        self._ts_warned = False     # one warning per section for timestamps out of range
         self._buf = buf
         self._pos = 0
         self._base = 0  # capture offset of _buf[0]
@@ -213,7 +215,10 @@ class PcapngParser:
                     ts *= 1000
                 elif units != 1_000_000_000:
                     ts = ts * 1_000_000_000 // units
-                last_ts = ts + iface.tsoffset_ns
+                ts += iface.tsoffset_ns
+                if not TS_MIN_NS <= ts <= TS_MAX_NS:
+                    break               # out of range: the block-by-block path clamps it and warns
+                last_ts = ts
                 yield make(number, last_ts, origlen, iface_id, iface.linktype, buf[pos + 28:pos + 28 + caplen],
                            iface.name or None)
                 number += 1
@@ -380,6 +385,15 @@ class PcapngParser:
             if iface is None:
                 return None
             ts_ns = iface.ts_ns((ts_high << 32) | ts_low)
+            if not TS_MIN_NS <= ts_ns <= TS_MAX_NS:
+                # Frame.ts_ns is a signed 64-bit count of ns (years 1677-2262), as every later stage
+                # assumes; a corrupt if_tsresol or if_tsoffset gives values far outside it.
+                if not self._ts_warned:
+                    self._ts_warned = True
+                    self._warn(at, f"{name}: timestamp out of range ({ts_ns} ns since 1970: a corrupt "
+                                   f"if_tsresol or if_tsoffset?); such timestamps are clamped to the "
+                                   f"years 1677-2262")
+                ts_ns = min(max(ts_ns, TS_MIN_NS), TS_MAX_NS)
         data_at = pos + 8 + fixed
         return Frame(number, ts_ns, origlen, iface_id, iface.linktype, buf[data_at:data_at + caplen],
                      iface.name or None)
