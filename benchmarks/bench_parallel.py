@@ -43,9 +43,12 @@ def run(argv: list[str], out_dir: str | None) -> tuple[float, str]:
     return seconds, digest
 
 
-def bench(cmd: list[str], target: list[str], jobs: int, repeat: int) -> list[tuple[str, float, float]]:
+def bench(cmd: list[str], target: list[str], jobs: int, repeat: int,
+          only: tuple[str, ...] = ()) -> list[tuple[str, float, float]]:
     rows = []
     for command in COMMANDS:
+        if only and command[0] not in only:
+            continue
         best: dict[int, float] = {}
         digests: dict[int, str] = {}
         for j in (1, jobs):
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", action="append", help="a capture or folder of captures instead (repeatable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--commands", default="conversations,dns,http,logs",
+                        help="which of conversations, dns, http, logs to run (comma-separated)")
     args = parser.parse_args(argv)
     try:
         cmd = require_analyzer("logs")
@@ -85,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 if Path(t).is_file():
                     warm_cache(Path(t))
             print(f"\n{' '.join(target)}")
-            bench(cmd, target, args.jobs, args.repeat)
+            bench(cmd, target, args.jobs, args.repeat, tuple(args.commands.split(",")))
     except BenchError as exc:
         print(f"bench_parallel: {exc}", file=sys.stderr)
         return 2
