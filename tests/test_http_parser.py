@@ -719,12 +719,25 @@ TLS_CLIENT_HELLO = bytes.fromhex("16030100c4010000c00303") + bytes(range(32))
 SSH_BANNER = b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n"
 
 
+def test_http09_and_other_malformed_request_lines_are_requests_with_a_note():
+    """What tshark reads as a request (a known method, then a target or version that is missing or bad) is
+    one here too, with a note saying what is malformed."""
+    parser = make_parser("client")
+    parser.receive_data(b"GET /\r\n\r\nOPTIONS HTTP/1.1\r\nHost: h\r\n\r\n", 1, 1)
+    events = drain(parser)
+    requests = [ev for ev in events if type(ev).__name__ == "Request"]
+    assert [(r.method, r.target, r.version) for r in requests] == [("GET", "/", ""), ("OPTIONS", "HTTP/1.1", "")]
+    assert requests[0].notes == ("malformed request line: no HTTP version (an HTTP/0.9 request)",)
+    assert requests[1].notes == ("malformed request line: no request target",)
+    assert not parser.not_http
+
+
 @pytest.mark.parametrize("mode", ["whole", "bytewise"])
 @pytest.mark.parametrize(
     "role,data",
     [("client", TLS_CLIENT_HELLO), ("client", SSH_BANNER), ("server", SSH_BANNER), ("server", TLS_CLIENT_HELLO),
      ("client", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), ("client", b"HTTP/1.1 200 OK\r\n\r\n"),
-     ("server", b"GET / HTTP/1.1\r\n\r\n"), ("client", b"GET /\r\n")],  # the last is HTTP/0.9: not supported
+     ("server", b"GET / HTTP/1.1\r\n\r\n"), ("client", b"FOO\x01 /\r\n")],
 )
 def test_non_http_stream_is_ignored(role, data, mode):
     parser = make_parser(role)

@@ -22,12 +22,32 @@ def crafted(tmp_path_factory):
     return craft.build(tmp_path_factory.mktemp("parity"))
 
 
+# Scenarios where we part from tshark on purpose (docs/DIFFERENCES.md), from the frame given on: tshark
+# shows no HTTP in a direction after a hole in it (it waits for the lost bytes), and it does not take a
+# lowercase method for a request.
+DIFFERS_FROM = {
+    "http_gap_in_body": 9,
+    "http_gap_swallows_response": 10,
+    "http_gap_in_chunked_head": 9,
+    "http_lowercase_method": 4,
+}
+
+
 @needs_tshark
 @pytest.mark.parametrize("scenario", sorted(craft.SCENARIOS))
 def test_every_field_matches_tshark(crafted, scenario):
-    summary, _rejected = verify.run(str(crafted[scenario]))
+    first = DIFFERS_FROM.get(scenario)
+    # in the gap stories only HTTP is compared: the TCP analysis of a segment that acknowledges bytes the
+    # capture lost differs on a repeated ACK (docs/DIFFERENCES.md, tcp.analysis.ack_lost_segment)
+    names = None if first is None else [n for n in verify.vocabulary() if n.startswith("http.")]
+    summary, _rejected = verify.run(str(crafted[scenario]), names, limit=1000)
     assert summary.frames_ours == summary.frames_tshark > 0
-    assert summary.ok, "\n".join(d.describe() for d in summary.first)
+    if first is None:
+        assert summary.ok, "\n".join(d.describe() for d in summary.first)
+    else:
+        assert not summary.ok
+        early = [d for d in summary.first if d.frame < first]
+        assert early == [], "\n".join(d.describe() for d in early)
 
 
 def _info(lines: str) -> list[str]:
@@ -41,7 +61,7 @@ def _info(lines: str) -> list[str]:
 
 
 @needs_tshark
-@pytest.mark.parametrize("scenario", sorted(craft.SCENARIOS))
+@pytest.mark.parametrize("scenario", sorted(set(craft.SCENARIOS) - set(DIFFERS_FROM)))
 def test_info_column_matches_tshark(crafted, scenario):
     path = str(crafted[scenario])
     theirs = subprocess.run([TSHARK, *verify.TSHARK_ARGS, "-r", path], capture_output=True, text=True,
@@ -69,3 +89,68 @@ def test_dns_types_decoded_with_tsharks_names(crafted):
     assert pkts[14]["dns.qry.name"] == "a.fwd.example"                  # a forward pointer is followed
     assert pkts[15]["dns.qry.name"] == "<Name contains a pointer that loops>"
     assert pkts[16]["dns.resp.name"] == "<Name contains a pointer that loops>" and pkts[16]["dns.a"] == "1.2.3.4"
+
+
+# -- HTTP after a hole: re-synchronised, pairing never shifts, incomplete said so -------------------------
+def _records(path):
+    from analyzer.apps.transactions import Transactions
+    from analyzer.capture import open_capture
+    from analyzer.pipeline import Pipeline
+
+    tx = Transactions()
+    pipe = Pipeline(transactions=tx)
+    with open_capture(path) as reader:
+        packets = list(pipe.run(reader))
+    return sorted(tx.http.records, key=lambda r: r.transaction.index), packets
+
+
+def _pairs(records):
+    return [(r.transaction.request.target if r.transaction.request else None,
+             r.transaction.response.status if r.transaction.response else None, r.incomplete)
+            for r in records]
+
+
+def test_gap_inside_a_body_keeps_pairing_and_marks_the_response_incomplete(crafted):
+    records, packets = _records(crafted["http_gap_in_body"])
+    assert _pairs(records) == [("/big", 200, "gap"), ("/small", 200, None)]
+    big = records[0]
+    assert big.response_lost_bytes == 7000 and big.transaction.response_end.body_length == 2500
+    assert big.response_frame is None                   # never seen whole: no http layer claims it
+    assert packets[8]["http.request_in"] == 8 and packets[8]["http.response_for.uri"] == "http://gap.example/small"
+
+
+def test_gap_swallowing_a_whole_response_does_not_shift_pairing(crafted):
+    records, packets = _records(crafted["http_gap_swallows_response"])
+    assert _pairs(records) == [("/one", 200, None), ("/two", None, "gap"), ("/three", 404, None),
+                               ("/four", 200, None)]
+    assert packets[9]["http.response.code"] == 404 and packets[9]["http.request_in"] == 9
+    assert packets[9]["http.response_number"] == 3      # the number of its own request, as tshark numbers
+
+
+def test_gap_in_a_chunked_head_resyncs_on_the_next_status_line(crafted):
+    records, packets = _records(crafted["http_gap_in_chunked_head"])
+    assert _pairs(records) == [("/chunked", 200, "gap"), ("/after", 200, None)]
+    assert packets[8]["http.request_in"] == 8
+
+
+def test_malformed_request_lines_are_reported_and_paired_with_their_400(crafted):
+    records, packets = _records(crafted["http_malformed_requests"])
+    rows = [(r.transaction.request.method, r.transaction.request.target, r.transaction.request.version,
+             r.transaction.response.status, r.notes) for r in sorted(records, key=lambda r: r.stream)]
+    assert rows == [
+        ("OPTIONS", "HTTP/1.1", "", 400, ("malformed request line: no request target",)),
+        ("GET", "/", "HTTP/1.", 400, ("malformed request line: invalid HTTP version 'HTTP/1.'",)),
+        ("GET", "", "", 400, ("malformed request line: no request target and no HTTP version",)),
+        ("GET", "/", "", 400, ("malformed request line: no HTTP version (an HTTP/0.9 request)",)),
+        ("GET", "http://bad.example/abs", "HTTP/1.1", 200, ()),
+        ("OPTIONS", "*", "HTTP/1.1", 200, ()),
+    ]
+    first = packets[3]
+    assert ("http", "warning", "malformed request line: no request target") in first.notes
+
+
+def test_lowercase_method_is_decoded_with_a_note(crafted):
+    records, _packets = _records(crafted["http_lowercase_method"])
+    (record,) = records
+    assert record.transaction.request.method == "get" and record.transaction.response.status == 400
+    assert record.notes == ("method 'get' is not 'GET': methods are case-sensitive (RFC 9110 9.1)",)

@@ -16,9 +16,15 @@ capture. Feed the two directions in capture order, so a request is parsed before
 Bodies are stored up to ``body_limit`` bytes each (as sent and decoded), so memory stays bounded; the
 lengths in the EndOfMessage events are exact whatever was stored.
 
-Limits: a gap that swallows a whole message cannot be seen from HTTP; responses after it pair with the
-wrong requests until the connection ends. ``gaps`` counts the gaps of each direction so a report can
-say how far to trust the pairing.
+After a hole in the server's stream. A gap inside a body whose length is known keeps the parser in step (the
+response is incomplete, reason "gap"); any other gap makes the parser re-synchronise on the next status
+line. The lost bytes may have held whole responses, so the queue alone would pair every later response
+with the request before its own. The first final response after a server gap therefore answers the
+*latest* pending request sent before that response began, and the pending requests before it are handed
+out unanswered with reason "gap" (their responses were in the hole), as long as the connection has not
+shown pipelining (several requests outstanding when a response began, outside a gap); with pipelining the
+queue is kept, since nothing on the wire tells how many responses the hole held. ``gaps`` counts the gaps
+of each direction so a report can say how far to trust the pairing.
 """
 
 from __future__ import annotations
@@ -200,6 +206,8 @@ class HttpConversation:
         self._server_interim = False  # the server's current message is an interim response
         self._count = 0
         self._last = (0, 0)  # ts_ns, frame of the last chunk fed
+        self._server_gap = False  # a server gap since the last final response began
+        self.pipelined = False  # a response began with several requests outstanding, outside a gap
 
     def receive_data(self, role: str, data: bytes, ts_ns: int, frame: int) -> list[Transaction]:
         """Bytes sent by ``role`` ("client" or "server"); returns the transactions this finished."""
@@ -212,6 +220,7 @@ class HttpConversation:
         parser = self._parser(role)
         self.gaps[role] += 1
         if role == SERVER:
+            self._server_gap = True
             for pair in self._pending:
                 pair.server_gap = True
         parser.receive_gap(nbytes)
@@ -286,7 +295,7 @@ class HttpConversation:
                 self._server_interim = True
                 self._server_pair = None
                 return
-            pair = self._pending.popleft() if self._pending else self._new_pair(None)
+            pair = self._answered_by(event)
             pair.response = event
             self._server_interim = False
             self._server_pair = pair
@@ -300,6 +309,29 @@ class HttpConversation:
         elif isinstance(event, EndOfMessage):
             self._server_pair.response_end = event
             self._server_pair = None
+
+    def _answered_by(self, response: Response) -> _Pair:
+        """The pair a final response answers (see the module docstring, "After a hole")."""
+        pending = self._pending
+        if not pending:
+            self._server_gap = False
+            return self._new_pair(None)
+        began = response.first_frame
+        before = [p for p in pending if p.request is not None and p.request.first_frame <= began]
+        if not self._server_gap:
+            if len(before) > 1:
+                self.pipelined = True
+            return pending.popleft()
+        self._server_gap = False
+        if self.pipelined or len(before) < 2 or before[0] is not pending[0]:
+            return pending.popleft()
+        lost = before[:-1]
+        for pair in lost:               # their responses were in the hole
+            pending.popleft()
+            pair.server_gap = True
+            pair.gave_up = True
+        self.server.forget_requests(len(lost))
+        return pending.popleft()
 
     # ----------------------------------------------------------------- transactions
 

@@ -76,6 +76,7 @@ class Request(Event):
     head_length: int  # start line + header lines + the empty line, in bytes
     headers_complete: bool = True
     notes: tuple[str, ...] = ()  # leniencies applied: bare LF, obsolete folding, skipped lines...
+    lines: tuple[str, ...] = ()  # the header lines as on the wire, each with its line ending (ISO-8859-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class Response(Event):
     head_length: int
     headers_complete: bool = True
     notes: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

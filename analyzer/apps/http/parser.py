@@ -80,6 +80,7 @@ from analyzer.apps.http.readers import (
     parse_request_line,
     parse_status_line,
     plausible_start,
+    raw_lines,
     split_lines,
 )
 
@@ -120,11 +121,13 @@ class _Message:
         "reader",
         "reason",
         "start",
+        "start_note",
         "switch",
     )
 
     def __init__(self, offset: int, frame: int, ts_ns: int):
         self.offset = offset
+        self.start_note: str | None = None  # what is malformed in a start line read leniently
         self.first_frame = self.last_frame = frame
         self.first_ts = self.last_ts = ts_ns
         self.start: tuple | None = None  # the parsed start line, once its line end arrived
@@ -261,6 +264,13 @@ class HttpStreamParser:
         """Server role: the client sent a request with ``method``; responses frame by it, in order."""
         self._methods.append(method)
 
+    def forget_requests(self, count: int) -> None:
+        """Server role: ``count`` more of the oldest requests were answered by bytes lost in a capture gap
+        (see :class:`~analyzer.apps.http.conversation.HttpConversation`): their methods no longer frame
+        responses."""
+        for _ in range(min(count, len(self._methods))):
+            self._methods.popleft()
+
     def switch_protocols(self) -> None:
         """Client role: the server agreed to switch protocols (101, or 2xx to CONNECT); what follows the
         current request is no longer HTTP/1.x."""
@@ -317,9 +327,10 @@ class HttpStreamParser:
             if line.endswith(b"\r"):
                 line = line[:-1]
             start, error = (parse_request_line if self._client else parse_status_line)(line)
-            if error is not None:
+            if start is None:
                 return self._bad_head(error)
             msg.start = start
+            msg.start_note = error
             self._scan = nl
         m = HEAD_END.search(buf.data, buf.pos + self._scan)
         if m is None or m.end() - buf.pos > self.max_head_size:
@@ -449,6 +460,8 @@ class HttpStreamParser:
         msg = self._msg
         lines, bare_lf = split_lines(block)
         notes: dict[str, None] = {}
+        if msg.start_note:
+            notes[msg.start_note] = None
         if bare_lf:
             notes["bare LF line endings"] = None
         headers = parse_fields(lines[1:], notes)
@@ -465,7 +478,7 @@ class HttpStreamParser:
             msg.might_switch = method == "CONNECT" or "upgrade" in headers
             event: Event = Request(
                 method, target, version, headers, msg.first_frame, msg.first_ts, head_frame, head_ts,
-                msg.offset, len(block), complete, tuple(notes),
+                msg.offset, len(block), complete, tuple(notes), raw_lines(block),
             )
         else:
             status, phrase, version = msg.start
@@ -477,7 +490,7 @@ class HttpStreamParser:
                 reader, error = self._response_framing(headers, status, method, msg.switch, notes)
             event = Response(
                 status, phrase, version, headers, msg.first_frame, msg.first_ts, head_frame, head_ts,
-                msg.offset, len(block), complete, tuple(notes),
+                msg.offset, len(block), complete, tuple(notes), raw_lines(block),
             )
         self._events.append(event)
         if not complete:

@@ -74,20 +74,65 @@ def plausible_start(client: bool, prefix: bytes) -> bool:
     if not prefix:
         return True
     pattern = REQUEST_PREFIX if client else STATUS_PREFIX
-    return pattern.fullmatch(prefix) is not None
+    if pattern.fullmatch(prefix) is not None:
+        return True
+    # a line tshark reads as a request although it is malformed: a known method, then anything printable
+    if client:
+        word = _METHOD_PREFIX.match(prefix)
+        if word is not None and (word.end() == len(prefix) or prefix[word.end()] in b" \r"):
+            method = word.group().decode("ascii")
+            if word.end() == len(prefix):
+                return any(known.startswith(method) for known in KNOWN_METHODS)
+            return method in KNOWN_METHODS and _PRINTABLE_REST.fullmatch(prefix, word.end()) is not None
+    return False
+
+
+# The methods tshark's HTTP dissector knows (packet-http.c, is_http_request_or_reply), case-sensitive: a line
+# that starts with one of them and a space (or is the bare method) is a request line for tshark even when the
+# rest is malformed ("OPTIONS HTTP/1.1", "GET / HTTP/1.", "GET /"), and so it is here, with a note.
+KNOWN_METHODS = frozenset((
+    "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "LABEL",
+    "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS",
+    "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND", "BPROPPATCH",
+    "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT", "VERSION-CONTROL",
+    "BASELINE-CONTROL", "M-SEARCH", "PATCH", "MKCALENDAR", "ACL", "ORDERPATCH", "RPC_IN_DATA", "RPC_OUT_DATA",
+))
+_LENIENT_REQUEST = re.compile(rb"([-A-Z_]{3,16})(?: +(" + _TARGET + rb"))?(?: +([^ \t]+))?[ \t]*")
+_METHOD_PREFIX = re.compile(rb"[-A-Z_]{1,16}")
+_PRINTABLE_REST = re.compile(rb"[\x20-\x7e]*\r?")
 
 
 def parse_request_line(line: bytes) -> tuple[tuple[str, str, str] | None, str | None]:
-    """``((method, target, version), None)`` or ``(None, reason)``; ``line`` has no line end."""
+    """``((method, target, version), None)`` for a valid request line; ``((method, target, version), note)``
+    for one tshark still reads as a request (a known method, then a target and a version that may be
+    missing or malformed: empty strings when missing); ``(None, reason)`` otherwise. ``line`` has no line
+    end."""
     m = REQUEST_LINE.fullmatch(line)
-    if m is None:
-        if STATUS_LINE.fullmatch(line):
-            return None, "expected a request line, got a status line"
-        return None, f"not a request line: {bytes(line[:40])!r}"
-    method, target, major, minor = m.groups()
-    if major != b"1":
+    if m is not None:
+        method, target, major, minor = m.groups()
+        if major == b"1":
+            name = method.decode("ascii")
+            note = None
+            if name not in KNOWN_METHODS and name.upper() in KNOWN_METHODS:
+                note = f"method {name!r} is not {name.upper()!r}: methods are case-sensitive (RFC 9110 9.1)"
+            return (name, target.decode("latin-1"), f"HTTP/1.{minor.decode()}"), note
+    lenient = _LENIENT_REQUEST.fullmatch(line)
+    if lenient is not None and lenient.group(1).decode("ascii") in KNOWN_METHODS:
+        method, target, version = (g.decode("latin-1") if g else "" for g in lenient.groups())
+        if not target:
+            note = "malformed request line: no request target and no HTTP version"
+        elif not version:
+            note = ("malformed request line: no request target" if target.startswith("HTTP/") else
+                    "malformed request line: no HTTP version (an HTTP/0.9 request)")
+        else:
+            note = f"malformed request line: invalid HTTP version {version!r}"
+        return (method, target, version), note
+    if m is not None:
+        major, minor = m.group(3), m.group(4)
         return None, f"unsupported version HTTP/{major.decode()}.{minor.decode()}"
-    return (method.decode("ascii"), target.decode("latin-1"), f"HTTP/1.{minor.decode()}"), None
+    if STATUS_LINE.fullmatch(line):
+        return None, "expected a request line, got a status line"
+    return None, f"not a request line: {bytes(line[:40])!r}"
 
 
 def parse_status_line(line: bytes) -> tuple[tuple[int, str, str] | None, str | None]:
@@ -111,6 +156,25 @@ def split_lines(block: bytes) -> tuple[list[bytes], bool]:
     while lines and not lines[-1]:
         lines.pop()
     return lines, bare_lf
+
+
+def raw_lines(block: bytes) -> tuple[str, ...]:
+    """The header lines of a head (start line and the empty line that ends the head left out), each with
+    its own line ending, as ISO-8859-1 text: what tshark shows as ``http.request.line``."""
+    out = []
+    start = block.find(b"\n") + 1
+    if start == 0:
+        return ()
+    n = len(block)
+    while start < n:
+        nl = block.find(b"\n", start)
+        end = n if nl < 0 else nl + 1
+        line = block[start:end]
+        if line in (b"\r\n", b"\n"):
+            break
+        out.append(line.decode("latin-1"))
+        start = end
+    return tuple(out)
 
 
 def parse_fields(lines: list[bytes], notes: dict[str, None]) -> Headers:

@@ -154,6 +154,26 @@ class HttpRecord:
         """1-based position of the transaction on its connection (Zeek's trans_depth)."""
         return self.transaction.index + 1
 
+    @property
+    def incomplete(self) -> str | None:
+        """Why the transaction was not seen whole, None when it was: "gap" (the capture lost bytes of it, or
+        its whole response: then ``transaction.response`` is None), "capture ended", "connection closed",
+        "connection reset", "malformed", "not HTTP", "no request", "no response"."""
+        return None if self.transaction.complete else self.transaction.reason
+
+    @property
+    def response_lost_bytes(self) -> int:
+        """Bytes of the response body the capture lost (its framing counted them), 0 when none."""
+        end = self.transaction.response_end
+        return end.lost_length if end is not None else 0
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was not by the book in the messages (a malformed request line, bare LF line ends...)."""
+        tx = self.transaction
+        return (tx.request.notes if tx.request is not None else ()) + \
+            (tx.response.notes if tx.response is not None else ())
+
 
 def text(value: str) -> str:
     """A header value, target or phrase as text: the parser keeps wire bytes as ISO-8859-1; shown here as
@@ -165,15 +185,16 @@ def text(value: str) -> str:
 
 def full_uri(target: str, host: str | None, scheme: str = "http") -> str:
     """tshark's http.request.full_uri: an absolute-form target as it is, else ``http://`` (``https://`` over
-    TLS) + the Host header + the target (tshark leaves the host empty when there is no Host header:
-    ``http:///path``)."""
+    TLS) + the Host header + the target (tshark gives none when there is no Host header: see
+    ``HttpSink.request_ended``)."""
     if "://" in target:
         return target
     return f"{scheme}://{host or ''}{target}"
 
 
-def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
-    """The header block as tshark's fields: one named field per known header, every line in *.line."""
+def header_fields(headers: Headers, line_field: str, lines: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The header block as tshark's fields: one named field per known header, every line in *.line (the
+    wire ``lines`` when given, with their own spacing and line endings, as tshark shows them)."""
     out: dict[str, Any] = {}
     for name, value in headers:
         value = text(value)
@@ -185,7 +206,10 @@ def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
                     pair = pair.strip()
                     if pair:
                         add_field(out, "http.cookie_pair", pair)
-        add_field(out, line_field, f"{name}: {value}\r\n")
+        if not lines:
+            add_field(out, line_field, f"{name}: {value}\r\n")
+    for line in lines:
+        add_field(out, line_field, text(line))
     length, error = content_length(headers)
     if length is not None and error is None:
         out["http.content_length"] = length
@@ -195,7 +219,8 @@ def header_fields(headers: Headers, line_field: str) -> dict[str, Any]:
 def info_text(message: Request | Response, end: EndOfMessage) -> str:
     """tshark's Info text for one message: the start line, a space, and " (type)" when it had a body."""
     if isinstance(message, Request):
-        out = f"{message.method} {text(message.target)} {message.version} "
+        # a malformed request line lacks its version or target: tshark shows the parts that are there
+        out = " ".join(part for part in (message.method, text(message.target), message.version) if part) + " "
     else:
         out = f"{message.version} {message.status} {text(message.reason)} "
     ctype = message.headers.get("content-type")
@@ -244,12 +269,14 @@ class HttpSink:
 
     __slots__ = (
         "_last",
+        "_last_uri",
+        "_number",
         "_pkt",
         "_prev_request",
+        "_prev_request_layer",
         "_prev_response",
+        "_prev_response_layer",
         "_req",
-        "_requests",
-        "_responses",
         "client_dir",
         "conn",
         "conv",
@@ -271,10 +298,14 @@ class HttpSink:
         self.client_dir: int | None = None
         self._pkt: Packet | None = None   # the packet whose bytes are being parsed
         self._last = (0, 0)               # frame number, ts_ns of the last bytes fed
-        self._requests = 0                # complete requests so far (http.request_number)
-        self._responses = 0
+        # tshark's request/response numbers: a request takes the next number, its response the same one; a
+        # response without a request of its own takes the next number too
+        self._number = 0
+        self._prev_request_layer: tuple[Packet, Layer] | None = None      # for http.next_request_in
+        self._prev_response_layer: tuple[Packet, Layer] | None = None     # for http.next_response_in
         self._prev_request: int | None = None     # completion frame of the last complete request
         self._prev_response: int | None = None
+        self._last_uri = ""                       # full URI of the last complete request
         # transaction index -> (frame, ts, previous request's frame, full URI, (packet, layer) or None)
         self._req: dict[int, tuple] = {}
 
@@ -406,32 +437,41 @@ class HttpSink:
         if not (end.complete and request.headers_complete):
             return
         frame, ts = _completion(request, end)
-        self._requests += 1
+        self._number += 1
+        number = self._number
         prev = self._prev_request
         self._prev_request = frame
         host = request.headers.get("host")
-        uri = full_uri(text(request.target), text(host) if host else None, self.scheme)
+        target = text(request.target)
+        # without a Host header tshark gives no full URI, and the response names the bare target
+        self._last_uri = uri = full_uri(target, text(host), self.scheme) if host is not None else target
         layer = None
         if self.tracker.fields:
-            fields: dict[str, Any] = {
-                "http.request.method": request.method,
-                "http.request.uri": text(request.target),
-                "http.request.version": request.version,
-            }
-            fields.update(header_fields(request.headers, "http.request.line"))
-            fields["http.request.full_uri"] = uri
+            fields: dict[str, Any] = {"http.request.method": request.method}
+            if request.target:
+                fields["http.request.uri"] = text(request.target)
+            if request.version:
+                fields["http.request.version"] = request.version
+            fields.update(header_fields(request.headers, "http.request.line", request.lines))
+            if host is not None:
+                fields["http.request.full_uri"] = uri
             fields["http.request"] = 1
-            fields["http.request_number"] = self._requests
+            fields["http.request_number"] = number
             if prev is not None:
                 fields["http.prev_request_in"] = prev
             layer = self._attach(frame, fields, info_text(request, end))
-        self._req[index] = (frame, ts, prev, uri, layer)
+            if layer is not None:
+                for note in request.notes:
+                    if note.startswith(_REQUEST_LINE_NOTES):   # tshark's expert items say as much
+                        layer[0].note("http", "warning", note)
+            _later(self._prev_request_layer, "http.next_request_in", frame)
+            self._prev_request_layer = layer
+        self._req[index] = (frame, ts, prev, uri, layer, number)
 
     def response_ended(self, index: int | None, response: Response, end: EndOfMessage, interim: bool) -> None:
         if not (end.complete and response.headers_complete):
             return
         frame, ts = _completion(response, end)
-        self._responses += 1
         prev_response = self._prev_response
         self._prev_response = frame
         if not self.tracker.fields:
@@ -444,12 +484,19 @@ class HttpSink:
         if desc is not None:
             fields["http.response.code.desc"] = desc
         fields["http.response.phrase"] = text(response.reason)
-        fields.update(header_fields(response.headers, "http.response.line"))
+        fields.update(header_fields(response.headers, "http.response.line", response.lines))
         fields["http.response"] = 1
-        fields["http.response_number"] = self._responses
         req = self._req.get(index) if index is not None else None
-        if req is not None:
-            req_frame, req_ts, prev_request, uri, req_layer = req
+        if req is None:
+            self._number += 1
+            fields["http.response_number"] = self._number
+            if self._prev_request is not None:
+                # no request of its own: tshark still names the last request seen and its URI
+                fields["http.response_for.uri"] = self._last_uri
+                fields["http.prev_request_in"] = self._prev_request
+        else:
+            req_frame, req_ts, prev_request, uri, req_layer, number = req
+            fields["http.response_number"] = number
             fields["http.time"] = seconds(ts - req_ts)
             fields["http.request_in"] = req_frame
             fields["http.response_for.uri"] = uri
@@ -459,11 +506,11 @@ class HttpSink:
                 pkt, layer = req_layer
                 layer.fields["http.response_in"] = frame
                 pkt._flat = None
-        elif self._prev_request is not None:
-            fields["http.prev_request_in"] = self._prev_request    # tshark: the last request seen
         if prev_response is not None:
             fields["http.prev_response_in"] = prev_response
-        self._attach(frame, fields, info_text(response, end))
+        layer = self._attach(frame, fields, info_text(response, end))
+        _later(self._prev_response_layer, "http.next_response_in", frame)
+        self._prev_response_layer = layer
 
     def _attach(self, frame: int, fields: dict[str, Any], info: str) -> tuple[Packet, Layer] | None:
         """Put an http layer on the packet of ``frame``: the one being parsed, or (a FIN frame) later."""
@@ -474,6 +521,18 @@ class HttpSink:
         else:
             self.tracker.pending.setdefault(frame, []).append((fields, info))
         return None
+
+
+_REQUEST_LINE_NOTES = ("malformed request line", "method ")
+
+
+def _later(held: tuple[Packet, Layer] | None, field: str, frame: int) -> None:
+    """Add a field pointing forward (``http.next_request_in``...) to an earlier message's layer, once the
+    later message is seen (a consumer that printed that frame already does not see it: single pass)."""
+    if held is not None:
+        pkt, layer = held
+        layer.fields.setdefault(field, frame)
+        pkt._flat = None
 
 
 def _starts_message(client: bool, data: bytes) -> bool:
