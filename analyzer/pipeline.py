@@ -39,6 +39,7 @@ from typing import Any
 
 from analyzer.capture.frame import Frame
 from analyzer.decode import decode
+from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Packet
 from analyzer.flows.defrag import Defragmenter
 from analyzer.flows.quick import address_pair, quick_headers
@@ -292,7 +293,7 @@ class Pipeline:
             src, dst = ipf["ip.src"], ipf["ip.dst"]
         else:
             src, dst = ipf["ipv6.src"], ipf["ipv6.dst"]
-        if self.dns_over_tcp and (sport == 53 or dport == 53):
+        if self.dns_over_tcp and (sport in DNS_TCP_PORTS or dport in DNS_TCP_PORTS):
             self._drop_segment_dns(pkt)
         wire = getattr(pkt, "wire_frame", None) or frame
         self.tcp.segment(frame.ts_ns, frame.number, src, sport, dst, dport, seq, ack,

@@ -375,20 +375,24 @@ def _invalid_fields(stderr: str) -> list[str]:
 def _tshark_message(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines()
              if line.strip() and not line.startswith("Running as user")]
-    return " ".join(lines)
+    return " ".join(lines[:3]) + (" ..." if len(lines) > 3 else "")
 
 
 def run(path: str, names: list[str] | None = None, limit: int = 20, tshark: str | None = None,
-        on_warning=None, keylog_path: str | None = None, keylog: Any = None) -> tuple[Summary, list[str]]:
+        on_warning=None, keylog_path: str | None = None, keylog: Any = None,
+        decode_as: Iterable = ()) -> tuple[Summary, list[str]]:
     """Decode ``path`` with both and compare: (summary, the asked-for names this tshark does not know).
     ``on_warning`` receives our reader's CaptureWarnings (a damaged tail, say). ``keylog_path``: a TLS key log
     both sides decrypt with (tshark: ``-o tls.keylog_file:PATH``), already read into ``keylog`` (a KeyLog) by
     the caller; keys in the capture's Decryption Secrets Blocks are used by both sides anyway.
+    ``decode_as``: Decode As rules (:class:`analyzer.decode.decode_as.Rule`, or tshark's text), applied to
+    both sides.
 
     Raises CaptureError (from our reader, before tshark runs), TsharkMissing, TsharkFailed.
     """
     from analyzer.apps.tls.keylog import KeyLog, parse_keylog, secrets_receiver
     from analyzer.capture import open_capture
+    from analyzer.decode.decode_as import decoding_as, spelling
 
     names = list(dict.fromkeys(names)) if names is not None else vocabulary()
     binary = tshark or find_tshark()
@@ -398,12 +402,13 @@ def run(path: str, names: list[str] | None = None, limit: int = 20, tshark: str 
             with open(keylog_path, "rb") as f:
                 keylog.merge(parse_keylog(f.read()))
     tls_prefs = [f"tls.keylog_file:{keylog_path}"] if keylog_path is not None else []
-    with open_capture(path, on_warning=on_warning, on_secrets=secrets_receiver(keylog)) as reader:
+    rules = [spelling(rule) for rule in decode_as]
+    with decoding_as(rules), open_capture(path, on_warning=on_warning, on_secrets=secrets_receiver(keylog)) as reader:
         ours = analyzer_frames(reader, names, keylog)
         first = next(ours, None)
         checked = [n for n in names if n in VERIFIED_CHECKSUMS]
         main_names = [n for n in names if n not in VERIFIED_CHECKSUMS]
-        decode_as = h2c_decode_as(path, binary) if any(n.startswith("http2.") for n in names) else []
+        decode_as = rules + (h2c_decode_as(path, binary) if any(n.startswith("http2.") for n in names) else [])
         kept, theirs = open_tshark(binary, path, main_names, tls_prefs, decode_as)
         if checked:
             prefs = [f"{VERIFIED_CHECKSUMS[n]}.check_checksum:TRUE" for n in checked]

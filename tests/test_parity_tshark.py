@@ -12,6 +12,7 @@ from fixtures.parity import craft
 
 from analyzer import verify
 from analyzer.cli.main import main
+from analyzer.decode.decode_as import DecodeAsError, decoding_as, parse
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark (the oracle) is not installed")
@@ -40,7 +41,8 @@ def test_every_field_matches_tshark(crafted, scenario):
     # in the gap stories only HTTP is compared: the TCP analysis of a segment that acknowledges bytes the
     # capture lost differs on a repeated ACK (docs/DIFFERENCES.md, tcp.analysis.ack_lost_segment)
     names = None if first is None else [n for n in verify.vocabulary() if n.startswith("http.")]
-    summary, _rejected = verify.run(str(crafted[scenario]), names, limit=1000)
+    rules = craft.DECODE_AS.get(scenario, ())
+    summary, _rejected = verify.run(str(crafted[scenario]), names, limit=1000, decode_as=rules)
     assert summary.frames_ours == summary.frames_tshark > 0
     if first is None:
         assert summary.ok, "\n".join(d.describe() for d in summary.first)
@@ -64,9 +66,11 @@ def _info(lines: str) -> list[str]:
 @pytest.mark.parametrize("scenario", sorted(set(craft.SCENARIOS) - set(DIFFERS_FROM)))
 def test_info_column_matches_tshark(crafted, scenario):
     path = str(crafted[scenario])
-    theirs = subprocess.run([TSHARK, *verify.TSHARK_ARGS, "-r", path], capture_output=True, text=True,
+    decode_as = [a for rule in craft.DECODE_AS.get(scenario, ()) for a in ("-d", rule)]
+    theirs = subprocess.run([TSHARK, *verify.TSHARK_ARGS, *decode_as, "-r", path], capture_output=True, text=True,
                             check=False).stdout
-    result = CliRunner().invoke(main, ["read", path], catch_exceptions=False)
+    with decoding_as(()):       # the command's -d holds for the process: restore the tables after it
+        result = CliRunner().invoke(main, ["read", *decode_as, path], catch_exceptions=False)
     assert result.exit_code == 0
     assert _info(result.stdout) == _info(theirs)
 
@@ -154,3 +158,34 @@ def test_lowercase_method_is_decoded_with_a_note(crafted):
     (record,) = records
     assert record.transaction.request.method == "get" and record.transaction.response.status == 400
     assert record.notes == ("method 'get' is not 'GET': methods are case-sensitive (RFC 9110 9.1)",)
+
+
+# -- Decode As ---------------------------------------------------------------------------------------------
+def test_decode_as_rules_spelled_as_tshark():
+    assert parse("udp.port==5353,dns").ports == (5353,)
+    assert parse("tcp.port==8080-8082,http").ports == (8080, 8081, 8082)
+    assert parse("tcp.port==8080:2,http").ports == (8080, 8081)
+    for bad in ("udp.port=5353,dns", "ip.proto==6,tcp", "udp.port==70000,dns", "udp.port==53,ftp"):
+        with pytest.raises(DecodeAsError):
+            parse(bad)
+
+
+def test_without_decode_as_other_ports_stay_undecoded(crafted):
+    from analyzer.capture import open_capture
+    from analyzer.filter.apply import analyzed
+
+    with open_capture(crafted["other_ports"]) as reader:
+        plain = [p.protocols[-1] for p in analyzed(reader)]
+    with decoding_as(craft.DECODE_AS["other_ports"]), open_capture(crafted["other_ports"]) as reader:
+        decoded = [p.protocols[-1] for p in analyzed(reader)]
+    assert plain[:2] == ["udp", "udp"] and decoded[:2] == ["dns", "dns"]
+    assert decoded[5:7] == ["dns", "dns"] and plain[5:7] == ["tcp", "tcp"]        # DNS over TCP on 5300
+    assert decoded[10:12] == ["ssdp", "ssdp"] and plain[10:12] == ["udp", "udp"]
+    assert decoded[15] == plain[15] == "http"           # HTTP on 8099: recognised by its first bytes anyway
+
+
+def test_read_with_a_bad_rule_is_a_usage_error(crafted):
+    with decoding_as(()):
+        result = CliRunner().invoke(main, ["read", "-d", "udp.port==53,ftp", str(crafted["ssdp"])])
+    assert result.exit_code == 2
+    assert "udp.port can be decoded as" in result.stderr

@@ -32,12 +32,14 @@ from typing import Any
 
 from analyzer.apps.dns_tx import DnsTracker
 from analyzer.apps.http.sink import HttpTracker
+from analyzer.apps.http.udp import HttpUdpTracker
 from analyzer.apps.http2 import Http2Tracker
 from analyzer.apps.tls import KeyLog, TlsTracker
+from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.dns import Header, parse_message
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Packet
-from analyzer.tcp.dns import DNS_PORT, DnsTcpSink
+from analyzer.tcp.dns import DnsTcpSink
 
 DNS_LAYERS = frozenset(("dns", "mdns", "llmnr"))
 MAX_WAITING_QUERIES = 100_000      # query layers kept for a later dns.response_in
@@ -65,6 +67,7 @@ class Transactions:
         self.http = HttpTracker(fields=fields, keep=keep, **http_options) if http else None
         # HTTP/2 (h2c on any port; h2 over TLS through http2.tls_sink): its records go to self.http
         self.http2 = Http2Tracker(self.http, fields=fields) if http else None
+        self.http_udp = HttpUdpTracker(fields=fields) if http else None     # SSDP and HTTP over UDP
         self.dns = DnsTracker(keep=keep) if dns else None
         self.tls = TlsTracker(keylog=keylog, http=self.http, http2=self.http2, fields=fields,
                               keep=keep) if tls else None
@@ -86,7 +89,7 @@ class Transactions:
 
     def _dns_tap(self, conn: Any) -> DnsTcpTap | None:
         o, r = conn.sides
-        if o.port == DNS_PORT or r.port == DNS_PORT:
+        if o.port in DNS_TCP_PORTS or r.port in DNS_TCP_PORTS:
             return DnsTcpTap(self._tcp_messages)
         return None
 
@@ -95,6 +98,7 @@ class Transactions:
         """Run after the pipeline processed ``pkt`` (in capture order)."""
         if self.http is not None:
             self.http.packet(pkt)
+            self.http_udp.packet(pkt)
         if self.dns is not None:
             self._dns(pkt)
 

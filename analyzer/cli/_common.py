@@ -119,3 +119,27 @@ def exit_for_signal(got: list[int]) -> None:
     """After a live capture stopped by a signal: its exit code (130 for Ctrl-C, 143 for SIGTERM)."""
     if got:
         sys.exit(SIGNAL_EXIT.get(got[0], 130))
+
+
+DECODE_AS_HELP = ("Decode As, as tshark spells it: LAYER==PORT,PROTOCOL, e.g. udp.port==5300,dns or "
+                  "tcp.port==8053,dns or udp.port==1901,http (repeatable).")
+
+
+def _decode_as(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]):
+    """click callback: read the ``-d`` rules and make them hold for this run (a bad one: exit 2)."""
+    from analyzer.decode.decode_as import DecodeAsError, apply, parse
+
+    try:
+        rules = [parse(value) for value in values]
+    except DecodeAsError as err:
+        click.echo(f"analyzer: error: {visible(str(err))}", err=True)
+        ctx.exit(EXIT_USAGE)
+    apply(rules)
+    return tuple(rules)
+
+
+def decode_as_option(f):
+    """Add ``-d/--decode-as RULE`` (repeatable) to a command; it receives ``decode_as`` (the rules, already
+    applied: :mod:`analyzer.decode.decode_as`)."""
+    return click.option("-d", "--decode-as", "decode_as", multiple=True, metavar="RULE", callback=_decode_as,
+                        expose_value=True, help=DECODE_AS_HELP)(f)

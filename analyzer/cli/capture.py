@@ -15,14 +15,15 @@ import sys
 
 import click
 
-from analyzer.cli._common import exit_for_signal, live_stop
+from analyzer.cli._common import decode_as_option, exit_for_signal, live_stop
 from analyzer.cli.main import main
 
 EXIT_USAGE = 2
 
 
 def packet_printer(stream=None):
-    """A callback printing each frame's ``analyzer read`` line as it arrives (same analysis chain)."""
+    """A callback printing each frame's ``analyzer read`` line as it arrives: the same analysis chain as
+    ``read`` (TCP analysis, reassembly, the HTTP/DNS stage), so a GET on any port shows as HTTP live too."""
     from analyzer.api.live import PacketFeed
     from analyzer.report.summary import Summary
 
@@ -59,8 +60,9 @@ def fail(message: str) -> None:
 @click.option("-p", "--no-promiscuous", is_flag=True, help="Do not put the interface in promiscuous mode.")
 @click.option("-D", "--list-interfaces", "list_ifaces", is_flag=True, help="List the interfaces and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="No startup line (the closing line is still printed).")
+@decode_as_option
 def capture_command(iface, bpf, count, autostop, out, also_print, backend, snaplen, no_promiscuous,
-                    list_ifaces, quiet) -> None:
+                    list_ifaces, quiet, decode_as=()) -> None:
     """Capture live packets on an interface (root or CAP_NET_RAW).
 
     \b

@@ -23,16 +23,20 @@ def sigterm_as_interrupt():
     return signal.signal(signal.SIGTERM, handler)
 
 
-def print_timeline(path: str, saved: bool) -> None:
+def print_timeline(path: str, saved: bool, dns_port: int = 53) -> None:
     """The timeline of the capture at ``path``, as ``analyzer timeline`` prints it; ``saved``: the file is
-    kept (so the line names it, and the user can run the command again), else it is about to be deleted."""
+    kept (so the line names it, and the user can run the command again), else it is about to be deleted.
+    A DNS responder on another port than 53 is decoded as DNS all the same (Decode As, as ``-d``)."""
     from analyzer.cli._common import opened
+    from analyzer.decode.decode_as import decoding_as
     from analyzer.report.timeline_text import render
 
-    with opened(path) as cap:
+    rules = [] if dns_port == 53 else [f"udp.port=={dns_port},dns", f"tcp.port=={dns_port},dns"]
+    with decoding_as(rules), opened(path) as cap:
         text = render(cap.timeline())
     click.echo("")
-    click.echo(f"== timeline (analyzer timeline {path})" if saved else "== timeline")
+    again = "".join(f" -d {rule}" for rule in rules)
+    click.echo(f"== timeline (analyzer timeline{again} {path})" if saved else "== timeline")
     click.echo(text.rstrip("\n"))
 
 
@@ -77,7 +81,7 @@ def demo_command(save, short, reuse_addr, dns_port, http_port, backend, no_timel
         click.echo(f"{res.captured} packets captured on lo, {res.kernel_drops} dropped by the kernel"
                    + (f"; saved to {save}" if save else ""))
         if not no_timeline:
-            print_timeline(res.capture_path, saved=bool(save))
+            print_timeline(res.capture_path, saved=bool(save), dns_port=res.dns_port)
         if not save:
             _unlink(res.capture_path)
     except LiveError as exc:

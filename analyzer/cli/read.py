@@ -31,7 +31,7 @@ from typing import TextIO
 
 import click
 
-from analyzer.cli._common import keylog_option, load_keylog
+from analyzer.cli._common import decode_as_option, keylog_option, load_keylog
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import visible
@@ -156,10 +156,12 @@ def _quiet_broken_pipe() -> None:
               help="With -T fields: header=y, separator=/t|/s|C, aggregator=,|/s|C, occurrence=f|l|a, "
                    "quote=d|s|n (as tshark).")
 @keylog_option
+@decode_as_option
 @display_filter_option
 def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int | None, tree: bool, hexdump: bool,
                  as_json: bool, out: str | None, output_format: str = "text", field_names: tuple = (),
-                 field_options: tuple = (), keylog_path: str | None = None, display_filter=None) -> None:
+                 field_options: tuple = (), keylog_path: str | None = None, display_filter=None,
+                 decode_as: tuple = ()) -> None:
     """Read pcap/pcapng captures (gzip too) and print them frame by frame, like `tshark -r FILE`.
 
     Several captures are merged by time (as mergecap would), each frame keeping its interface: the
@@ -178,6 +180,7 @@ def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int 
       analyzer read -Y 'dns or tcp.flags.syn == 1' capture.pcapng
       analyzer read -T fields -e frame.number -e ip.src -e tcp.dstport capture.pcapng
       analyzer read --keylog keys.txt -Y http https.pcapng
+      analyzer read -d udp.port==5300,dns capture.pcapng
     """
     paths = list(read_file) + list(files)
     if not paths:

@@ -12,7 +12,7 @@ import json
 
 import click
 
-from analyzer.cli._common import files_argument, keylog_option, load_keylog, opened
+from analyzer.cli._common import decode_as_option, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import json_safe
@@ -45,8 +45,9 @@ def selection_options(f):
 @selection_options
 @keylog_option
 @display_filter_option
+@decode_as_option
 def timeline(files: tuple[str, ...], as_json: bool, lang: str, host: str | None, url: str | None,
-             client: str | None, keylog_path: str | None = None, display_filter=None) -> None:
+             client: str | None, keylog_path: str | None = None, display_filter=None, decode_as=()) -> None:
     """Explain each page fetch in FILE... step by step, from ARP and DNS to the TCP teardown.
 
     With -Y, the timeline is built from the frames the display filter matches. FILE... are pcap/pcapng

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from analyzer.cli._common import keylog_option, load_keylog
+from analyzer.cli._common import decode_as_option, keylog_option, load_keylog
 from analyzer.cli.main import main
 
 EXIT_DIFFERENT = 1
@@ -28,7 +28,9 @@ TSHARK_MISSING = ("analyzer verify needs tshark, Wireshark's command-line tool, 
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
               help="How many differences to list.")
 @keylog_option
-def verify_command(file: str, field_lists: tuple[str, ...], limit: int, keylog_path: str | None = None) -> None:
+@decode_as_option
+def verify_command(file: str, field_lists: tuple[str, ...], limit: int, keylog_path: str | None = None,
+                   decode_as: tuple = ()) -> None:
     """Check the analyzer against Wireshark: decode FILE with both (tshark -T fields), compare every field of
     every frame, print a summary; exit 1 if anything differs.
 
@@ -54,7 +56,8 @@ def verify_command(file: str, field_lists: tuple[str, ...], limit: int, keylog_p
 
     try:
         summary, rejected = verify.run(file, names, limit=limit, tshark=tshark, on_warning=warn,
-                                       keylog_path=keylog_path, keylog=load_keylog(keylog_path))
+                                       keylog_path=keylog_path, keylog=load_keylog(keylog_path),
+                                       decode_as=decode_as)
     except CaptureError as exc:
         _fail(visible(str(exc)))
     except verify.TsharkFailed as exc:

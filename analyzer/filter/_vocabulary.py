@@ -5,7 +5,7 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
@@ -645,7 +645,7 @@ ip.options.ext_security ip.options.mtu_probe ip.options.mtu_reply ip.options.nop
 ip.options.record_route ip.options.route ip.options.routeralert ip.options.sdb ip.options.security
 ip.options.sid ip.options.source_route ip.options.timestamp ip.options.traceroute ipv6 ipv6.dstopts
 ipv6.fraghdr ipv6.hopopts ipv6.routing ipv6.routing.type.crh ipv6.routing.type.mipv6 ipv6.routing.type.rt0
-ipv6.routing.type.srh llmnr mdns null raw sll tcp tcp.options.acc_ecn tcp.options.ao tcp.options.cc
+ipv6.routing.type.srh llmnr mdns null raw sll ssdp tcp tcp.options.acc_ecn tcp.options.ao tcp.options.cc
 tcp.options.ccecho tcp.options.ccnew tcp.options.echo tcp.options.echoreply tcp.options.eol
 tcp.options.experimental tcp.options.md5 tcp.options.mss tcp.options.nop tcp.options.qs
 tcp.options.rvbd.probe tcp.options.rvbd.trpy tcp.options.sack tcp.options.sack_perm tcp.options.scps
@@ -777,83 +777,83 @@ dns.tkey.algo_name dns.tkey.error dns.tkey.key_data dns.tkey.key_size dns.tkey.m
 dns.tkey.other_size dns.tkey.signature_expiration dns.tkey.signature_inception dns.tsig.algorithm_name
 dns.tsig.error dns.tsig.fudge dns.tsig.mac_size dns.tsig.original_id dns.tsig.other_data
 dns.tsig.other_len dns.tsig.time_signed dns.txt dns.txt.length dns.unsolicited eth.addr eth.dst eth.len
-eth.src eth.type frame.cap_len frame.interface_id frame.interface_name frame.len frame.number frame.time_epoch http.accept
-http.accept_encoding http.accept_language http.authorization http.cache_control http.connection
-http.content_encoding http.content_length http.content_length_header http.content_type http.cookie
-http.cookie_pair http.date http.host http.http2_settings http.last_modified http.location
-http.prev_request_in http.prev_response_in http.proxy_authenticate http.proxy_authorization http.referer
-http.request http.request.full_uri http.request.line http.request.method http.request.uri
-http.request.version http.request_in http.request_number http.response http.response.code
-http.response.code.desc http.response.line http.response.phrase http.response.version
-http.response_for.uri http.response_in http.response_number http.sec_websocket_accept
-http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
-http.sec_websocket_version http.server http.set_cookie http.time http.transfer_encoding http.upgrade
-http.user_agent http.www_authenticate http.x_forwarded_for http2.altsvc.field_value http2.altsvc.origin
-http2.altsvc.origin.len http2.body.fragment http2.body.fragment.count http2.body.fragments
-http2.body.reassembled.data http2.body.reassembled.length http2.continuation.header
-http2.continuation.padding http2.data.data http2.data.padding http2.exclusive http2.flags
-http2.flags.ack.ping http2.flags.ack.settings http2.flags.eh http2.flags.end_stream http2.flags.padded
-http2.flags.priority http2.flags.unused http2.flags.unused_continuation http2.flags.unused_data
-http2.flags.unused_headers http2.flags.unused_ping http2.flags.unused_push_promise
-http2.flags.unused_settings http2.goaway.addata http2.goaway.error http2.goaway.last_stream_id
-http2.goway.r http2.header http2.header.count http2.header.index http2.header.length http2.header.name
-http2.header.name.length http2.header.repr http2.header.unescaped http2.header.value
-http2.header.value.length http2.header_table_size_update http2.header_table_size_update.header_table_size
-http2.headers http2.headers.accept http2.headers.accept_charset http2.headers.accept_encoding
-http2.headers.accept_language http2.headers.accept_ranges http2.headers.access_control_allow_origin
-http2.headers.age http2.headers.allow http2.headers.authority http2.headers.authorization
-http2.headers.cache_control http2.headers.content_disposition http2.headers.content_encoding
-http2.headers.content_language http2.headers.content_length http2.headers.content_location
-http2.headers.content_range http2.headers.content_type http2.headers.cookie http2.headers.date
-http2.headers.etag http2.headers.expect http2.headers.expires http2.headers.from http2.headers.if_match
-http2.headers.if_modified_since http2.headers.if_none_match http2.headers.if_range
-http2.headers.if_unmodified_since http2.headers.last_modified http2.headers.link http2.headers.location
-http2.headers.max_forwards http2.headers.method http2.headers.padding http2.headers.path
-http2.headers.proxy_authenticate http2.headers.proxy_authorization http2.headers.range
-http2.headers.referer http2.headers.refresh http2.headers.retry_after http2.headers.scheme
-http2.headers.server http2.headers.set_cookie http2.headers.status http2.headers.strict_transport_security
-http2.headers.user_agent http2.headers.vary http2.headers.via http2.headers.weight
-http2.headers.weight_real http2.headers.www_authenticate http2.length http2.magic http2.pad_length
-http2.padding http2.ping http2.pong http2.push_promise.header http2.push_promise.padding
-http2.push_promise.promised_stream_id http2.push_promise.r http2.r http2.request.full_uri
-http2.rst_stream.error http2.settings http2.settings.enable_push http2.settings.extended_connect
-http2.settings.header_table_size http2.settings.id http2.settings.initial_window_size
-http2.settings.max_concurrent_streams http2.settings.max_frame_size http2.settings.max_header_list_size
-http2.settings.unknown http2.stream http2.stream_dependency http2.streamid http2.type http2.unknown
-http2.window_update.r http2.window_update.window_size_increment icmp.address_mask icmp.checksum
-icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu icmp.originate_timestamp icmp.pointer
-icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
-icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number
-icmpv6.mtu icmpv6.pointer icmpv6.type ieee8021ad.dei ieee8021ad.id ieee8021ad.priority ieee8021ah.etype
-ip.addr ip.checksum ip.checksum.status ip.dsfield ip.dsfield.dscp ip.dsfield.ecn ip.dst ip.flags
-ip.flags.df ip.flags.mf ip.flags.rb ip.frag_offset ip.fragment ip.fragment.count ip.hdr_len ip.id ip.len
-ip.opt.len ip.opt.type ip.proto ip.reassembled.length ip.src ip.ttl ip.version ipv6.addr ipv6.dst
-ipv6.dstopts ipv6.flow ipv6.fraghdr ipv6.fraghdr.ident ipv6.fraghdr.more ipv6.fraghdr.nxt
-ipv6.fraghdr.offset ipv6.fraghdr.reserved_bits ipv6.fraghdr.reserved_octet ipv6.fragment
-ipv6.fragment.count ipv6.hlim ipv6.hopopts ipv6.hopopts.len ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.nxt
-ipv6.opt.jumbo ipv6.opt.length ipv6.opt.router_alert ipv6.opt.type ipv6.plen ipv6.reassembled.length
-ipv6.routing ipv6.routing.len ipv6.routing.len_oct ipv6.routing.mipv6.home_address ipv6.routing.nxt
-ipv6.routing.segleft ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.routing.srh.flags
-ipv6.routing.srh.last_entry ipv6.routing.srh.tag ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp
-ipv6.tclass.ecn ipv6.version null.family null.type sll.etype sll.gretype sll.halen sll.hatype sll.ifindex
-sll.ltype sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other sll.unused tcp.ack tcp.ack_raw
-tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
-tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num
-tcp.analysis.fast_retransmission tcp.analysis.flags tcp.analysis.initial_rtt tcp.analysis.keep_alive
-tcp.analysis.keep_alive_ack tcp.analysis.lost_segment tcp.analysis.out_of_order
-tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.rto tcp.analysis.rto_frame
-tcp.analysis.spurious_retransmission tcp.analysis.window_full tcp.analysis.window_update
-tcp.analysis.zero_window tcp.analysis.zero_window_probe tcp.analysis.zero_window_probe_ack tcp.checksum
-tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack tcp.flags.ae tcp.flags.cwr tcp.flags.ece
-tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.str tcp.flags.syn tcp.flags.urg
-tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len tcp.options tcp.options.mss_val
-tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le
-tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr tcp.options.timestamp.tsval
-tcp.options.unknown.payload tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.port tcp.seq
-tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer tcp.window_size tcp.window_size_value
-tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
-tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
-tls.handshake.certificate tls.handshake.certificate_length
+eth.src eth.type frame.cap_len frame.interface_id frame.interface_name frame.len frame.number
+frame.time_epoch http.accept http.accept_encoding http.accept_language http.authorization
+http.cache_control http.connection http.content_encoding http.content_length http.content_length_header
+http.content_type http.cookie http.cookie_pair http.date http.host http.http2_settings http.last_modified
+http.location http.next_request_in http.next_response_in http.notification http.prev_request_in
+http.prev_response_in http.proxy_authenticate http.proxy_authorization http.referer http.request
+http.request.full_uri http.request.line http.request.method http.request.uri http.request.version
+http.request_in http.request_number http.response http.response.code http.response.code.desc
+http.response.line http.response.phrase http.response.version http.response_for.uri http.response_in
+http.response_number http.sec_websocket_accept http.sec_websocket_extensions http.sec_websocket_key
+http.sec_websocket_protocol http.sec_websocket_version http.server http.set_cookie http.time
+http.transfer_encoding http.unknown_header http.upgrade http.user_agent http.www_authenticate
+http.x_forwarded_for http2.altsvc.field_value http2.altsvc.origin http2.altsvc.origin.len
+http2.body.fragment http2.body.fragment.count http2.body.fragments http2.body.reassembled.data
+http2.body.reassembled.length http2.continuation.header http2.continuation.padding http2.data.data
+http2.data.padding http2.exclusive http2.flags http2.flags.ack.ping http2.flags.ack.settings
+http2.flags.eh http2.flags.end_stream http2.flags.padded http2.flags.priority http2.flags.unused
+http2.flags.unused_continuation http2.flags.unused_data http2.flags.unused_headers http2.flags.unused_ping
+http2.flags.unused_push_promise http2.flags.unused_settings http2.goaway.addata http2.goaway.error
+http2.goaway.last_stream_id http2.goway.r http2.header http2.header.count http2.header.index
+http2.header.length http2.header.name http2.header.name.length http2.header.repr http2.header.unescaped
+http2.header.value http2.header.value.length http2.header_table_size_update
+http2.header_table_size_update.header_table_size http2.headers http2.headers.accept
+http2.headers.accept_charset http2.headers.accept_encoding http2.headers.accept_language
+http2.headers.accept_ranges http2.headers.access_control_allow_origin http2.headers.age
+http2.headers.allow http2.headers.authority http2.headers.authorization http2.headers.cache_control
+http2.headers.content_disposition http2.headers.content_encoding http2.headers.content_language
+http2.headers.content_length http2.headers.content_location http2.headers.content_range
+http2.headers.content_type http2.headers.cookie http2.headers.date http2.headers.etag http2.headers.expect
+http2.headers.expires http2.headers.from http2.headers.if_match http2.headers.if_modified_since
+http2.headers.if_none_match http2.headers.if_range http2.headers.if_unmodified_since
+http2.headers.last_modified http2.headers.link http2.headers.location http2.headers.max_forwards
+http2.headers.method http2.headers.padding http2.headers.path http2.headers.proxy_authenticate
+http2.headers.proxy_authorization http2.headers.range http2.headers.referer http2.headers.refresh
+http2.headers.retry_after http2.headers.scheme http2.headers.server http2.headers.set_cookie
+http2.headers.status http2.headers.strict_transport_security http2.headers.user_agent http2.headers.vary
+http2.headers.via http2.headers.weight http2.headers.weight_real http2.headers.www_authenticate
+http2.length http2.magic http2.pad_length http2.padding http2.ping http2.pong http2.push_promise.header
+http2.push_promise.padding http2.push_promise.promised_stream_id http2.push_promise.r http2.r
+http2.request.full_uri http2.rst_stream.error http2.settings http2.settings.enable_push
+http2.settings.extended_connect http2.settings.header_table_size http2.settings.id
+http2.settings.initial_window_size http2.settings.max_concurrent_streams http2.settings.max_frame_size
+http2.settings.max_header_list_size http2.settings.unknown http2.stream http2.stream_dependency
+http2.streamid http2.type http2.unknown http2.window_update.r http2.window_update.window_size_increment
+icmp.address_mask icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu
+icmp.originate_timestamp icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le
+icmp.transmit_timestamp icmp.type icmpv6.checksum icmpv6.checksum.status icmpv6.code
+icmpv6.echo.identifier icmpv6.echo.sequence_number icmpv6.mtu icmpv6.pointer icmpv6.type ieee8021ad.dei
+ieee8021ad.id ieee8021ad.priority ieee8021ah.etype ip.addr ip.checksum ip.checksum.status ip.dsfield
+ip.dsfield.dscp ip.dsfield.ecn ip.dst ip.flags ip.flags.df ip.flags.mf ip.flags.rb ip.frag_offset
+ip.fragment ip.fragment.count ip.hdr_len ip.id ip.len ip.opt.len ip.opt.type ip.proto
+ip.reassembled.length ip.src ip.ttl ip.version ipv6.addr ipv6.dst ipv6.dstopts ipv6.flow ipv6.fraghdr
+ipv6.fraghdr.ident ipv6.fraghdr.more ipv6.fraghdr.nxt ipv6.fraghdr.offset ipv6.fraghdr.reserved_bits
+ipv6.fraghdr.reserved_octet ipv6.fragment ipv6.fragment.count ipv6.hlim ipv6.hopopts ipv6.hopopts.len
+ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.nxt ipv6.opt.jumbo ipv6.opt.length ipv6.opt.router_alert
+ipv6.opt.type ipv6.plen ipv6.reassembled.length ipv6.routing ipv6.routing.len ipv6.routing.len_oct
+ipv6.routing.mipv6.home_address ipv6.routing.nxt ipv6.routing.segleft ipv6.routing.src.addr
+ipv6.routing.srh.addr ipv6.routing.srh.flags ipv6.routing.srh.last_entry ipv6.routing.srh.tag
+ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type
+sll.etype sll.gretype sll.halen sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4
+sll.src.other sll.unused tcp.ack tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt
+tcp.analysis.acks_frame tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack
+tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission
+tcp.analysis.flags tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack
+tcp.analysis.lost_segment tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports
+tcp.analysis.rto tcp.analysis.rto_frame tcp.analysis.spurious_retransmission tcp.analysis.window_full
+tcp.analysis.window_update tcp.analysis.zero_window tcp.analysis.zero_window_probe
+tcp.analysis.zero_window_probe_ack tcp.checksum tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack
+tcp.flags.ae tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset
+tcp.flags.str tcp.flags.syn tcp.flags.urg tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len
+tcp.options tcp.options.mss_val tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re
+tcp.options.sack_le tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr
+tcp.options.timestamp.tsval tcp.options.unknown.payload tcp.options.wscale.multiplier
+tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer
+tcp.window_size tcp.window_size_value tls.alert_message.desc tls.alert_message.level tls.app_data
+tls.app_data_proto tls.change_cipher_spec tls.early_data.max_early_data_size tls.extension.psk_ke_mode
+tls.extension.psk_ke_modes_length tls.handshake.certificate tls.handshake.certificate_length
 tls.handshake.certificate_request_context_length tls.handshake.certificates_length
 tls.handshake.cipher_suites_length tls.handshake.ciphersuite tls.handshake.client_cert_vrfy.sig
 tls.handshake.client_cert_vrfy.sig_len tls.handshake.client_point tls.handshake.client_point_len

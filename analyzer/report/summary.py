@@ -47,6 +47,7 @@ PROTOCOL_NAMES = {
     "tcp": "TCP", "ipv6.fraghdr": "IPv6", "dns": "DNS", "mdns": "MDNS", "llmnr": "LLMNR", "http": "HTTP",
     "tls": "TLS",
     "http2": "HTTP2",
+    "ssdp": "SSDP",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 
@@ -411,6 +412,9 @@ class Summary:
         info = http2_info_text(pkt)
         return f"{prefix}, {info}" if prefix else info
 
+    def _ssdp_info(self, pkt: Packet, layer: Layer) -> str:
+        return getattr(layer, "info", "")      # HTTP over UDP: one message per datagram
+
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
     """TTL / hop limit of the IP layer right before ``below``."""
@@ -662,6 +666,7 @@ _INFO = {
     "tcp": Summary._tcp_info, "dns": Summary._dns_info, "mdns": Summary._dns_info,
     "llmnr": Summary._dns_info, "http": Summary._http_info, "tls": Summary._tls_info,
     "http2": Summary._http2_info,
+    "ssdp": Summary._ssdp_info,
 }
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.dns import decode_dns_tcp
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import DecodeFailure, Packet
 
-DNS_PORT = 53
+DNS_PORT = 53            # the port of the protocol; -d tcp.port==N,dns adds others (DNS_TCP_PORTS)
 MAX_BUFFER = 1 << 17     # a DNS message is at most 65535 bytes plus its prefix
 
 
@@ -89,8 +90,8 @@ class DnsTcpSink:
 
 
 def dns_sink_factory(conn: Any) -> DnsTcpSink | None:
-    """A DNS-over-TCP sink for connections on port 53, None for the others."""
+    """A DNS-over-TCP sink for connections on port 53 (or one Decode As gives to DNS), None for the others."""
     o, r = conn.sides
-    if o.port == DNS_PORT or r.port == DNS_PORT:
+    if o.port in DNS_TCP_PORTS or r.port in DNS_TCP_PORTS:
         return DnsTcpSink()
     return None

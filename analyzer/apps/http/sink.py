@@ -50,10 +50,10 @@ from analyzer.apps.http.readers import (
     parse_status_line,
     plausible_start,
 )
+from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Layer, Packet, add_field
 from analyzer.tcp.analysis import seconds
 
-DNS_PORT = 53   # DNS over TCP has its own sink: no HTTP parser there
 MAX_START_LINE = 8192   # how far the first bytes are searched for the end of the first line
 
 # Header fields tshark names (packet-http.c's headers[] table); the others only appear in *.line.
@@ -120,8 +120,8 @@ class HttpLayer(Layer):
 
     __slots__ = ("info",)
 
-    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str):
-        super().__init__("http", offset, length, fields)
+    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str, name: str = "http"):
+        super().__init__(name, offset, length, fields)
         self.info = info
 
 
@@ -192,9 +192,34 @@ def full_uri(target: str, host: str | None, scheme: str = "http") -> str:
     return f"{scheme}://{host or ''}{target}"
 
 
+# Request methods tshark shows as notifications (GENA, SSDP): ``http.notification`` instead of
+# ``http.request``, unknown header lines as ``http.unknown_header``, no request number.
+NOTIFICATION_METHODS = frozenset(("NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE"))
+
+
+def notification_fields(request: Request) -> dict[str, Any]:
+    """The fields tshark gives a notification (NOTIFY, SUBSCRIBE, UNSUBSCRIBE): its request line, the named
+    headers, the others as ``http.unknown_header`` lines, ``http.request.full_uri`` and ``http.notification``."""
+    fields: dict[str, Any] = {"http.request.method": request.method}
+    if request.target:
+        fields["http.request.uri"] = text(request.target)
+    if request.version:
+        fields["http.request.version"] = request.version
+    fields.update(header_fields(request.headers, "", ()))
+    for line in request.lines:
+        if line.partition(":")[0].strip().lower() not in HEADER_FIELDS:
+            add_field(fields, "http.unknown_header", text(line))
+    host = request.headers.get("host")
+    if host is not None:
+        fields["http.request.full_uri"] = full_uri(text(request.target), text(host))
+    fields["http.notification"] = 1
+    return fields
+
+
 def header_fields(headers: Headers, line_field: str, lines: tuple[str, ...] = ()) -> dict[str, Any]:
     """The header block as tshark's fields: one named field per known header, every line in *.line (the
-    wire ``lines`` when given, with their own spacing and line endings, as tshark shows them)."""
+    wire ``lines`` when given, with their own spacing and line endings, as tshark shows them; no lines at
+    all when ``line_field`` is empty)."""
     out: dict[str, Any] = {}
     for name, value in headers:
         value = text(value)
@@ -206,10 +231,11 @@ def header_fields(headers: Headers, line_field: str, lines: tuple[str, ...] = ()
                     pair = pair.strip()
                     if pair:
                         add_field(out, "http.cookie_pair", pair)
-        if not lines:
+        if not lines and line_field:
             add_field(out, line_field, f"{name}: {value}\r\n")
-    for line in lines:
-        add_field(out, line_field, text(line))
+    if line_field:
+        for line in lines:
+            add_field(out, line_field, text(line))
     length, error = content_length(headers)
     if length is not None and error is None:
         out["http.content_length"] = length
@@ -437,6 +463,10 @@ class HttpSink:
         if not (end.complete and request.headers_complete):
             return
         frame, ts = _completion(request, end)
+        if request.method in NOTIFICATION_METHODS:
+            if self.tracker.fields:     # not a request for tshark: no number, nothing pairs with it
+                self._attach(frame, notification_fields(request), info_text(request, end))
+            return
         self._number += 1
         number = self._number
         prev = self._prev_request
@@ -586,7 +616,7 @@ class HttpTracker:
 
     def __call__(self, conn: Any) -> HttpSink | None:
         o, r = conn.sides
-        if o.port == DNS_PORT or r.port == DNS_PORT:
+        if o.port in DNS_TCP_PORTS or r.port in DNS_TCP_PORTS:
             return None
         sink = HttpSink(self, conn)
         self.open.add(sink)

@@ -1,0 +1,128 @@
+"""Decode As (tshark's ``-d``): read the payload of a TCP or UDP port as a protocol the port does not say.
+
+    -d udp.port==5353,dns      DNS on 5353 instead of mDNS
+    -d udp.port==5300,dns      a DNS server on another port (``analyzer demo --dns-port 0``)
+    -d tcp.port==8053,dns      DNS over TCP on 8053
+    -d udp.port==1901,ssdp     HTTP over UDP, as SSDP on 1900 (``http`` is accepted for UDP too)
+    -d tcp.port==8080,http     accepted: HTTP is recognised on every TCP port by its first bytes
+
+The spelling is tshark's: ``LAYER==SELECTOR,PROTOCOL`` with a port, a range ``8080-8090`` or a start and
+count ``8080:3`` as SELECTOR. A rule changes the dispatch tables of :mod:`analyzer.decode.tables` (UDP and
+TCP ports to decoders) and the two port sets the later stages read: :data:`DNS_TCP_PORTS` (TCP connections
+reassembled as DNS messages) and :data:`HTTP_UDP_PORTS` (datagrams read as HTTP messages, beside SSDP's 1900).
+Like Wireshark's Decode As table it holds for the whole process: the CLI applies the rules once, before
+reading; the library uses :func:`decoding_as` to apply them for a ``with`` block and restore the tables after.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from analyzer.decode import tables
+from analyzer.decode.dns import decode_dns, decode_dns_tcp, decode_llmnr, decode_mdns
+
+DNS_TCP_PORTS: set[int] = {53}      # TCP connections whose bytes are DNS messages (2-byte length prefix)
+HTTP_UDP_PORTS: set[int] = set()    # UDP ports whose datagrams are HTTP messages (1900 is always one)
+
+# protocol name -> decoder for the port table (None: handled by a later stage, by the port sets above)
+PROTOCOLS = {
+    "udp.port": {"dns": decode_dns, "mdns": decode_mdns, "llmnr": decode_llmnr, "http": None, "ssdp": None},
+    "tcp.port": {"dns": decode_dns_tcp, "http": None},
+}
+_SPEC = re.compile(r"\s*(tcp\.port|udp\.port)\s*==\s*(\d+)(?:\s*([-:])\s*(\d+))?\s*,\s*([A-Za-z0-9_.-]+)\s*")
+MAX_PORTS_PER_RULE = 65536
+
+
+class DecodeAsError(ValueError):
+    """A ``-d`` rule that cannot be read or names what we cannot decode (the message says which)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    table: str          # "tcp.port" or "udp.port"
+    ports: tuple[int, ...]
+    protocol: str
+
+
+def parse(spec: str) -> Rule:
+    """One ``-d`` argument, as tshark spells it (``udp.port==5353,dns``)."""
+    m = _SPEC.fullmatch(spec)
+    if m is None:
+        raise DecodeAsError(f"bad decode-as rule {spec!r}: expected LAYER==PORT,PROTOCOL with LAYER tcp.port "
+                            "or udp.port (e.g. tcp.port==8080,http or udp.port==5353,dns)")
+    table, first, sep, other, protocol = m.groups()
+    start = int(first)
+    if sep is None:
+        ports = (start,)
+    elif sep == "-":
+        ports = tuple(range(start, int(other) + 1))
+    else:
+        ports = tuple(range(start, start + int(other)))
+    if not ports or ports[-1] > 65535 or len(ports) > MAX_PORTS_PER_RULE:
+        raise DecodeAsError(f"bad decode-as rule {spec!r}: ports must lie in 0-65535")
+    protocol = protocol.lower()
+    known = PROTOCOLS[table]
+    if protocol not in known:
+        raise DecodeAsError(f"bad decode-as rule {spec!r}: {table} can be decoded as "
+                            f"{', '.join(sorted(known))}, not {protocol!r}")
+    return Rule(table, ports, protocol)
+
+
+def spelling(rule: Rule | str) -> str:
+    """A rule as tshark spells it (``udp.port==5300,dns``; a range as ``first-last``)."""
+    if isinstance(rule, str):
+        return rule
+    ports = str(rule.ports[0]) if len(rule.ports) == 1 else f"{rule.ports[0]}-{rule.ports[-1]}"
+    protocol = "ssdp" if rule.table == "udp.port" and rule.protocol == "http" else rule.protocol
+    return f"{rule.table}=={ports},{protocol}"     # tshark knows HTTP over UDP only as "ssdp"
+
+
+def apply(rules: Iterable[Rule]) -> None:
+    """Make the rules hold from now on (later rules win, as in tshark)."""
+    for rule in rules:
+        table = tables.TABLES[rule.table]
+        decoder = PROTOCOLS[rule.table][rule.protocol]
+        for port in rule.ports:
+            if decoder is not None:
+                table[port] = decoder
+            else:
+                table.pop(port, None)
+            if rule.table == "tcp.port":
+                if rule.protocol == "dns":
+                    DNS_TCP_PORTS.add(port)
+                else:
+                    DNS_TCP_PORTS.discard(port)
+            elif rule.protocol in ("http", "ssdp"):
+                HTTP_UDP_PORTS.add(port)
+            else:
+                HTTP_UDP_PORTS.discard(port)
+
+
+def snapshot() -> tuple:
+    return ({name: dict(tables.TABLES[name]) for name in PROTOCOLS}, set(DNS_TCP_PORTS), set(HTTP_UDP_PORTS))
+
+
+def restore(saved: tuple) -> None:
+    port_tables, dns_tcp, http_udp = saved
+    for name, table in port_tables.items():
+        tables.TABLES[name].clear()
+        tables.TABLES[name].update(table)
+    DNS_TCP_PORTS.clear()
+    DNS_TCP_PORTS.update(dns_tcp)
+    HTTP_UDP_PORTS.clear()
+    HTTP_UDP_PORTS.update(http_udp)
+
+
+@contextmanager
+def decoding_as(rules: Iterable[Rule | str]) -> Iterator[None]:
+    """Apply ``rules`` (Rule or tshark text) for the ``with`` block; the tables are restored after."""
+    parsed = [rule if isinstance(rule, Rule) else parse(rule) for rule in rules]
+    saved = snapshot()
+    apply(parsed)
+    try:
+        yield
+    finally:
+        restore(saved)
