@@ -3,7 +3,7 @@
 Summary lines are compared with ``tshark -n -r FILE`` (``-n``: tshark prints MAC addresses plainly too, instead
 of ``Dell_f0:92:ab`` / ``Broadcast`` from its OUI and ethers files, which we do not have). The time column
 is compared to 6 decimals (tshark prints 9 for nanosecond captures). Compared: every ARP, DNS (UDP and TCP,
-mDNS, LLMNR), ICMP and ICMPv6 echo/error line, every TCP line whose flags include SYN (handshakes) and every
+mDNS, LLMNR), ICMP and ICMPv6 line (Neighbor Discovery included), every TCP line whose flags include SYN (handshakes) and every
 other TCP line except those tshark tags with its own reassembly (``[TCP segment of a reassembled PDU]``,
 ``Reassembly error``) -- we do not decode HTTP in ``read``.
 
@@ -99,7 +99,7 @@ def compared(tshark_line: tuple[str, ...]) -> bool:
     if protocol in ("ARP", "RARP", "DNS", "MDNS", "LLMNR", "ICMP"):
         return True
     if protocol == "ICMPv6":
-        return info.startswith(("Echo", "Destination Unreachable", "Time Exceeded"))
+        return True         # echo, errors, Neighbor Discovery (with its options), MLD
     if protocol == "TCP":
         return "reassembled PDU" not in info and "Reassembly error" not in info
     return False

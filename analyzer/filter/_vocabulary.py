@@ -824,7 +824,18 @@ http2.streamid http2.type http2.unknown http2.window_update.r http2.window_updat
 icmp.address_mask icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu
 icmp.originate_timestamp icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le
 icmp.transmit_timestamp icmp.type icmpv6.checksum icmpv6.checksum.status icmpv6.code
-icmpv6.echo.identifier icmpv6.echo.sequence_number icmpv6.mtu icmpv6.pointer icmpv6.type ieee8021ad.dei
+icmpv6.echo.identifier icmpv6.echo.sequence_number icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.o
+icmpv6.nd.na.flag.r icmpv6.nd.na.flag.rsv icmpv6.nd.na.flag.s icmpv6.nd.na.target_address
+icmpv6.nd.ns.target_address icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.h
+icmpv6.nd.ra.flag.m icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv
+icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime
+icmpv6.nd.rd.target_address icmpv6.opt.dnssl icmpv6.opt.dnssl.lifetime icmpv6.opt.length
+icmpv6.opt.linkaddr icmpv6.opt.mtu icmpv6.opt.prefix icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.a
+icmpv6.opt.prefix.flag.l icmpv6.opt.prefix.flag.r icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.length
+icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss
+icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
+icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.src_linkaddr
+icmpv6.opt.target_linkaddr icmpv6.opt.type icmpv6.pointer icmpv6.reserved icmpv6.type ieee8021ad.dei
 ieee8021ad.id ieee8021ad.priority ieee8021ah.etype ip.addr ip.checksum ip.checksum.status ip.dsfield
 ip.dsfield.dscp ip.dsfield.ecn ip.dst ip.flags ip.flags.df ip.flags.mf ip.flags.rb ip.frag_offset
 ip.fragment ip.fragment.count ip.hdr_len ip.id ip.len ip.opt.len ip.opt.type ip.proto

@@ -359,6 +359,10 @@ class Summary:
             mac = first(f.get("icmpv6.opt.linkaddr"))
             if mac is not None:
                 info += f" is at {mac}"
+        elif icmp_type == 137:
+            mac = first(f.get("icmpv6.opt.linkaddr"))
+            if mac is not None:
+                info += f" is at {mac}"
         elif icmp_type in (133, 134):
             mac = first(f.get("icmpv6.opt.linkaddr"))
             if mac is not None:
