@@ -203,3 +203,50 @@ def test_tshark_reads_what_we_write(tmp_path, name, nanosecond):
     assert rows == [[f"{ts // NS}.{ts % NS:09d}", str(origlen), str(caplen)]
                     for _, ts, caplen, origlen, *_ in frames_of(path)]
     assert len(rows) == 5
+
+
+# -- keeping what describes the source (issue 13) -----------------------------------------------------------
+def _described_source(tmp_path):
+    """A pcapng with a named, filtered interface at microseconds and one at nanoseconds, and an application."""
+    from capture_builders import option
+
+    source = tmp_path / "described.pcapng"
+    named = (struct.pack("<HHI", 1, 0, 0) + option(2, b"eth0") + option(11, b"\x00tcp port 80")
+             + option(12, b"Linux 6.1") + option(9, b"\x06") + struct.pack("<HH", 0, 0))
+    from capture_builders import block
+    source.write_bytes(shb(options=option(4, b"dumpcap (Wireshark) 4.0.17") + option(3, b"Linux 6.1"))
+                       + block(1, named) + idb(1, tsresol=9, name="lo")
+                       + epb(0, 1_700_000_000_123_456, packet(1)) + epb(1, 1_700_000_000_123_456_789, packet(2)))
+    return source
+
+
+def test_pcapng_copy_keeps_interfaces_resolution_and_application(tmp_path):
+    source = _described_source(tmp_path)
+    target = tmp_path / "copy.pcapng"
+    with open_capture(source) as reader, open_writer(target, source=reader) as writer:
+        for frame in reader:
+            writer.write(frame)
+    with open_capture(target) as reader:
+        frames = list(reader)
+        first, second = reader.interface(frames[0]), reader.interface(frames[1])
+        assert (first.tsresol, second.tsresol) == (6, 9)
+        assert dict(first.options) == {2: b"eth0", 11: b"\x00tcp port 80", 12: b"Linux 6.1"}
+        assert dict(second.options) == {2: b"lo"}
+        assert dict(reader.section_options) == {4: b"dumpcap (Wireshark) 4.0.17", 3: b"Linux 6.1"}
+    with open_capture(source) as reader:
+        assert [f.ts_ns for f in frames] == [f.ts_ns for f in reader]
+
+
+def test_pcap_from_a_nanosecond_source_is_a_nanosecond_pcap(tmp_path):
+    ns_source = tmp_path / "ns.pcap"
+    with open_writer(ns_source, nanosecond=True) as writer:
+        for frame in sample(3):
+            writer.write(frame)
+    for source, nanosecond in ((ns_source, True), (_described_source(tmp_path), False)):
+        target = tmp_path / f"copy-{source.stem}.pcap"
+        with open_capture(source) as reader, open_writer(target, source=reader) as writer:
+            for frame in reader:
+                writer.write(frame)
+        with open_capture(target) as reader:
+            list(reader)
+            assert reader.nanosecond is nanosecond      # the first frame's interface decides (us, then ns)

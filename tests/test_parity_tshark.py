@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -189,3 +190,34 @@ def test_read_with_a_bad_rule_is_a_usage_error(crafted):
         result = CliRunner().invoke(main, ["read", "-d", "udp.port==53,ftp", str(crafted["ssdp"])])
     assert result.exit_code == 2
     assert "udp.port can be decoded as" in result.stderr
+
+
+# -- times under -Y, and the file's precision -----------------------------------------------------------------
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+
+
+@needs_tshark
+def test_tree_times_under_a_display_filter_match_tshark():
+    path = str(CAPTURES / "lab_page_fetch.pcapng")
+    ours = CliRunner().invoke(main, ["read", "-V", "-Y", "frame.number==5", path]).stdout
+    theirs = subprocess.run([TSHARK, "-n", "-V", "-Y", "frame.number==5", "-r", path], capture_output=True,
+                            text=True, check=False).stdout
+
+    def times(text):
+        return [line.strip() for line in text.splitlines()
+                if line.strip().startswith(("[Time delta from previous", "[Time since reference"))]
+
+    assert times(ours) == times(theirs)
+    assert "[Time since reference or first frame: 0.005262802 seconds]" in times(ours)
+
+
+@needs_tshark
+def test_time_column_has_the_files_precision(crafted):
+    path = str(CAPTURES / "lab_page_fetch.pcapng")          # if_tsresol 9
+    ours = CliRunner().invoke(main, ["read", "-c", "3", path]).stdout.splitlines()
+    theirs = subprocess.run([TSHARK, "-n", "-c", "3", "-r", path], capture_output=True, text=True,
+                            check=False).stdout.splitlines()
+    assert [line.split()[1] for line in ours] == [line.split()[1] for line in theirs]
+    assert ours[1].split()[1] == "0.000039108"
+    micro = CliRunner().invoke(main, ["read", "-c", "2", str(crafted["ssdp"])]).stdout.splitlines()
+    assert micro[1].split()[1] == "0.050000"              # a microsecond pcap keeps 6 decimals

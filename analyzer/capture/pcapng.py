@@ -45,6 +45,10 @@ OPT_ENDOFOPT = 0
 OPT_IF_NAME = 2
 OPT_IF_TSRESOL = 9
 OPT_IF_TSOFFSET = 14
+OPT_IF_DESCRIPTION, OPT_IF_FILTER, OPT_IF_OS = 3, 11, 12
+OPT_SHB_HARDWARE, OPT_SHB_OS, OPT_SHB_USERAPPL = 2, 3, 4
+KEPT_IF_OPTIONS = frozenset((OPT_IF_NAME, OPT_IF_DESCRIPTION, OPT_IF_FILTER, OPT_IF_OS))
+KEPT_SHB_OPTIONS = frozenset((OPT_SHB_HARDWARE, OPT_SHB_OS, OPT_SHB_USERAPPL))
 
 MAX_CAPLEN = 262144
 # A block longer than this is taken as corrupt framing; this also bounds the memory a block can take.
@@ -69,7 +73,7 @@ SecretsFn = Callable[[int, bytes], None]
 class Interface:
     """One IDB of the current section: link type, snaplen and how to turn its timestamps into ns."""
 
-    __slots__ = ("linktype", "name", "snaplen", "tsoffset_ns", "units_per_second")
+    __slots__ = ("linktype", "name", "options", "snaplen", "tsoffset_ns", "tsresol", "units_per_second")
 
     def __init__(self, linktype: int, snaplen: int):
         self.linktype = linktype
@@ -77,6 +81,9 @@ class Interface:
         self.units_per_second = 1_000_000
         self.tsoffset_ns = 0
         self.name = ""
+        self.tsresol: int | None = None     # the if_tsresol byte as given, None when absent (10^-6)
+        # the text options a writer keeps: if_name 2, if_description 3, if_filter 11, if_os 12 (raw values)
+        self.options: list[tuple[int, bytes]] = []
 
     def ts_ns(self, ts: int) -> int:
         """Integer nanoseconds since the epoch for a raw 64-bit timestamp of this interface."""
@@ -116,6 +123,7 @@ class PcapngParser:
         self.byteorder = "<"
         self.interfaces: list[Interface | None] = []  # None: an unusable IDB
         self.sections = 0
+        self.section_options: list[tuple[int, bytes]] = []
         if not self._fill(12):
             raise ValueError(f"truncated pcapng section header ({len(self._buf)} of 28 bytes)")
         error = self._start_section()
@@ -169,6 +177,10 @@ class PcapngParser:
         self.byteorder = order
         self.interfaces = []
         self.sections += 1
+        if self.sections == 1:      # the first section's hardware, OS and application, for a writer to keep
+            self.section_options = [(code, value) for code, value in
+                                    self._options(buf, pos + 24, pos + length - 4, self._offset(), "section")
+                                    if code in KEPT_SHB_OPTIONS]
         self._pos += length
         return None
 
@@ -305,8 +317,11 @@ class PcapngParser:
         iface = Interface(linktype, snaplen)
         self.interfaces.append(iface)
         for code, value in self._options(buf, pos + 16, pos + length - 4, at, f"interface {index}"):
+            if code in KEPT_IF_OPTIONS:
+                iface.options.append((code, value))
             if code == OPT_IF_TSRESOL and len(value) >= 1:
                 iface.units_per_second = tsresol_units(value[0])
+                iface.tsresol = value[0]
             elif code == OPT_IF_TSOFFSET and len(value) >= 8:
                 iface.tsoffset_ns = _I64[order].unpack_from(value)[0] * 1_000_000_000
             elif code == OPT_IF_NAME:

@@ -181,6 +181,7 @@ class CaptureReader:
         self.snaplen: int | None = None
         self.nanosecond = False
         self._pcap: pcap.PcapParser | None = None   # kept for batches()
+        self._pcapng: pcapng.PcapngParser | None = None     # kept for time_digits()
         file = self._open()
         try:
             self.size = _file_size(file)
@@ -189,6 +190,29 @@ class CaptureReader:
         except BaseException:
             file.close()
             raise
+
+    def time_digits(self, frame: Frame) -> int:
+        """Decimals of the frame's timestamp as the file stores it (tshark's automatic time precision): 9 for
+        a nanosecond pcap or a pcapng interface with if_tsresol 9, 6 for microseconds, and so on."""
+        if self._pcapng is not None:
+            interfaces = self._pcapng.interfaces
+            iface = interfaces[frame.iface] if frame.iface is not None and frame.iface < len(interfaces) else None
+            units = iface.units_per_second if iface is not None else 1_000_000
+            return min(9, max(0, len(str(units)) - 1)) if units > 1 else 0
+        return 9 if self.nanosecond else 6
+
+    def interface(self, frame: Frame):
+        """The pcapng interface (:class:`analyzer.capture.pcapng.Interface`) a frame came from, None for
+        classic pcap (or an interface the section does not describe)."""
+        if self._pcapng is None or frame.iface is None:
+            return None
+        interfaces = self._pcapng.interfaces
+        return interfaces[frame.iface] if frame.iface < len(interfaces) else None
+
+    @property
+    def section_options(self) -> list[tuple[int, bytes]]:
+        """The first pcapng section's shb_hardware, shb_os and shb_userappl options (code, raw value)."""
+        return self._pcapng.section_options if self._pcapng is not None else []
 
     # -- opening --------------------------------------------------------------------------------------
 
@@ -256,7 +280,8 @@ class CaptureReader:
                 return parser.frames()
             if head == pcapng.SHB_TYPE_BYTES:
                 self.format = "pcapng"
-                return pcapng.PcapngParser(read, head, self._warn, self._secret).frames()
+                self._pcapng = pcapng.PcapngParser(read, head, self._warn, self._secret)
+                return self._pcapng.frames()
         except ValueError as exc:
             raise self._fail(f"{zipped}{exc}") from None
         except OSError as exc:

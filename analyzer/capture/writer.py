@@ -3,6 +3,12 @@
 Used for exporting filtered frames and, later, by live capture: every record goes out with a single
 ``write`` call after the headers it depends on, so after :meth:`CaptureWriter.flush` the file on disk is a
 valid capture up to its last complete record. Files are written in little-endian byte order.
+
+Given the capture being read (``source``, a :class:`~analyzer.capture.reader.CaptureReader`), a writer keeps
+what describes it, as editcap and ``tshark -w`` do: the timestamp resolution (a nanosecond source gives a
+nanosecond pcap, and pcapng interfaces keep their if_tsresol, so no digit is lost or invented), and in
+pcapng the interfaces' if_name, if_description, if_filter and if_os and the section's shb_hardware, shb_os
+and shb_userappl.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from analyzer.capture.pcapng import (
     BYTE_ORDER_MAGIC,
     OPT_IF_NAME,
     OPT_IF_TSRESOL,
+    OPT_SHB_USERAPPL,
+    tsresol_units,
 )
 from analyzer.capture.reader import CaptureError
 
@@ -120,13 +128,16 @@ class PcapWriter(CaptureWriter):
     format = "pcap"
 
     def __init__(self, path: str | os.PathLike, linktype: int | None = None, snaplen: int = DEFAULT_SNAPLEN,
-                 nanosecond: bool = False):
+                 nanosecond: bool | None = False, source=None):
         super().__init__(path, snaplen)
-        self.nanosecond = nanosecond
+        self.source = source
+        self.nanosecond = bool(nanosecond)
         self._ns_per_unit = 1 if nanosecond else 1000
         self.linktype = linktype
+        self._resolution_open = nanosecond is None      # decided by the first frame's interface
         if linktype is not None:
             self._file.write(self._header(linktype))
+            self._resolution_open = False
 
     def _header(self, linktype: int) -> bytes:
         magic = MAGIC_NS if self.nanosecond else MAGIC_US
@@ -138,6 +149,10 @@ class PcapWriter(CaptureWriter):
             if self.linktype is not None:
                 raise self._error(frame, f"its link type {frame.linktype} differs from the file's link type "
                                          f"{self.linktype}; classic pcap holds one link type (write .pcapng)")
+            if self._resolution_open:
+                self._resolution_open = False
+                self.nanosecond = _source_digits(self.source, frame) > 6
+                self._ns_per_unit = 1 if self.nanosecond else 1000
             header = self._header(frame.linktype)
         sec, ns = divmod(frame.ts_ns, 1_000_000_000)
         data = frame.data
@@ -161,19 +176,26 @@ class PcapWriter(CaptureWriter):
 
 
 class PcapngWriter(CaptureWriter):
-    """pcapng: one section; an IDB (if_tsresol=9, and the frame's if_name) per distinct (iface, linktype) as
-    they appear; EPBs.
+    """pcapng: one section; an IDB (with the frame's if_name) per distinct (iface, linktype) as they appear;
+    EPBs.
 
     Interface ids are renumbered in order of first appearance, so frames from several sections or files
-    can be merged into one file.
+    can be merged into one file. Without a ``source`` the interfaces get if_tsresol 9 (nanoseconds); with
+    one, each keeps its source interface's resolution and text options (see the module docstring).
     """
 
     format = "pcapng"
 
-    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN):
+    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN, source=None):
         super().__init__(path, snaplen)
+        self.source = source
         self.interfaces: dict[tuple[int, int], int] = {}
-        shb = _SHB_BODY.pack(BYTE_ORDER_MAGIC, 1, 0, -1) + _option(4, APPLICATION) + _option(0, b"")
+        self._units: list[int] = []       # interface id -> timestamp units per second
+        kept = list(getattr(source, "section_options", None) or ())
+        if not any(code == OPT_SHB_USERAPPL for code, _ in kept):
+            kept.append((OPT_SHB_USERAPPL, APPLICATION))
+        options = b"".join(_option(code, value) for code, value in kept)
+        shb = _SHB_BODY.pack(BYTE_ORDER_MAGIC, 1, 0, -1) + options + _option(0, b"")
         self._file.write(_block(BLOCK_SHB, shb))
 
     def write_secrets(self, kind: int, data: bytes) -> bool:
@@ -188,18 +210,30 @@ class PcapngWriter(CaptureWriter):
         """Write the IDB for the frame's (iface, linktype) and return its new interface id."""
         if not 0 <= frame.linktype <= 0xFFFF:
             raise self._error(frame, f"link type {frame.linktype} does not fit pcapng (16 bits)")
-        name = _option(OPT_IF_NAME, frame.iface_name.encode("utf-8")) if frame.iface_name else b""
-        body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + name + _option(OPT_IF_TSRESOL, b"\x09")
-                + _option(0, b""))
+        resol, options = 9, b""
+        interface = getattr(self.source, "interface", None)
+        origin = interface(frame) if interface is not None else None
+        if origin is not None:
+            resol = origin.tsresol if origin.tsresol is not None else 6
+            options = b"".join(_option(code, value) for code, value in origin.options)
+        else:
+            if self.source is not None:
+                resol = _source_digits(self.source, frame)
+            if frame.iface_name:
+                options = _option(OPT_IF_NAME, frame.iface_name.encode("utf-8"))
+        body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + options
+                + _option(OPT_IF_TSRESOL, bytes([resol])) + _option(0, b""))
         self._put(frame, _block(BLOCK_IDB, body))
         iface = self.interfaces[(frame.iface, frame.linktype)] = len(self.interfaces)
+        self._units.append(tsresol_units(resol))
         return iface
 
     def write(self, frame: Frame) -> None:
         iface = self.interfaces.get((frame.iface, frame.linktype))
         if iface is None:
             iface = self._interface(frame)
-        ts = frame.ts_ns
+        units = self._units[iface]
+        ts = frame.ts_ns if units == 1_000_000_000 else frame.ts_ns * units // 1_000_000_000
         data = frame.data
         if len(data) > self.snaplen:
             data = data[:self.snaplen]
@@ -215,13 +249,22 @@ class PcapngWriter(CaptureWriter):
         self.frames_written += 1
 
 
+def _source_digits(source, frame: Frame) -> int:
+    """Decimals of the frame's time in the source capture (9 when there is no source: nothing is lost)."""
+    digits = getattr(source, "time_digits", None)
+    return digits(frame) if digits is not None else 9
+
+
 def open_writer(path: str | os.PathLike, linktype: int | None = None, snaplen: int = DEFAULT_SNAPLEN,
-                nanosecond: bool = False) -> CaptureWriter:
+                nanosecond: bool = False, source=None) -> CaptureWriter:
     """A writer for ``path``: ``.pcapng``/``.ntar`` -> pcapng, anything else -> classic pcap.
 
     ``linktype`` fixes a classic pcap file's link type up front (pcapng takes it from each frame);
-    ``nanosecond`` asks for a nanosecond-resolution classic pcap (pcapng always stores nanoseconds).
+    ``nanosecond`` asks for a nanosecond-resolution classic pcap. ``source``: the capture being copied (a
+    CaptureReader): the resolution of the first frame's interface decides a classic pcap's, and pcapng
+    keeps each interface's resolution and descriptions and the section's application.
     """
     if os.fspath(path).lower().endswith(PCAPNG_EXTENSIONS):
-        return PcapngWriter(path, snaplen)
-    return PcapWriter(path, linktype, snaplen, nanosecond)
+        return PcapngWriter(path, snaplen, source)
+    return PcapWriter(path, linktype, snaplen, None if source is not None and not nanosecond else nanosecond,
+                      source)

@@ -277,19 +277,20 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                         output.flush()      # a batch's lines at a time: memory stays flat
                     return
             frames: Iterable = reader if count is None else islice(reader, count)
+            times: dict[int, int] = {}      # frame number -> time, the last few frames (-V under -Y)
             if keep is not None:
                 # -Y: every frame is analysed (TCP and HTTP state need them all); the matching packets go on,
                 # and -w writes their frames (an IP datagram's fragments together). -c counts frames read,
                 # as in tshark 4.0.
                 from analyzer.filter.apply import matching_packets
 
-                writer = _open_writer(open_writer, out, held_secrets)
+                writer = _open_writer(open_writer, out, held_secrets, reader)
                 first: list[int] = []
-                packets: Iterable = matching_packets(_note_first_time(frames, first), keep, writer, keylog)
+                packets: Iterable = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__
             else:
                 if out is not None:
-                    writer = _open_writer(open_writer, out, held_secrets)
+                    writer = _open_writer(open_writer, out, held_secrets, reader)
                     frames = _tee(frames, writer)
                 packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
@@ -301,7 +302,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 _print_json(packets, output)
             else:
                 width = max((len(i.name) for i in reader.interfaces), default=0) if len(paths) > 1 else 0
-                _print_text(packets, output, tree, hexdump, progress, t0_of, width)
+                _print_text(packets, output, tree, hexdump, progress, t0_of, width,
+                            getattr(reader, "time_digits", None), times if keep is not None else None)
             output.flush()
     except CaptureError as exc:
         output.flush()
@@ -325,22 +327,29 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
             writer.close()
 
 
-def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]]):
-    """The -w writer, with the decryption secrets read before it was opened (pcapng keeps them)."""
+def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]], source=None):
+    """The -w writer (keeping what describes the ``source`` capture), with the decryption secrets read
+    before it was opened (pcapng keeps them)."""
     if out is None:
         return None
-    writer = open_writer(out)
+    writer = open_writer(out, source=source)
     for kind, data in held:
         writer.write_secrets(kind, data)
     held.clear()
     return writer
 
 
-def _note_first_time(frames: Iterable, first: list[int]) -> Iterator:
-    """Pass frames through, keeping the first one's timestamp in ``first``."""
+def _note_first_time(frames: Iterable, first: list[int], times: dict[int, int] | None = None) -> Iterator:
+    """Pass frames through, keeping the first one's timestamp in ``first`` and, in ``times``, those of the
+    last frames (so a displayed frame's tree can say the time since the previous captured one)."""
     for frame in frames:
         if not first:
             first.append(frame.ts_ns)
+        if times is not None:
+            times[frame.number] = frame.ts_ns
+            if len(times) > 4096:
+                for number in list(times)[:2048]:
+                    del times[number]
         yield frame
 
 
@@ -380,20 +389,24 @@ def _print_fields(packets: Iterable, output: _Output, fields) -> None:
 
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
-                progress: Progress | None, t0_of=None, interface_width: int = 0) -> None:
+                progress: Progress | None, t0_of=None, interface_width: int = 0, digits_of=None,
+                times: dict[int, int] | None = None) -> None:
     """``t0_of(0)``, when given, is the time of the capture's first frame: with -Y the first line shown need
-    not be the first frame, and times stay relative to the capture's start, as tshark shows them."""
+    not be the first frame, and times stay relative to the capture's start, as tshark shows them; ``times``
+    (frame number -> time of the last frames read) gives -V the previous captured frame's time under -Y.
+    ``digits_of(frame)``: the decimals of the time column (the file's precision)."""
     from analyzer.report.hexdump import packet_hexdump
     from analyzer.report.summary import Summary
     from analyzer.report.tree import Tree
 
-    summary = Summary(interface_width)
-    tree_state = Tree()
+    summary = Summary(interface_width, digits_of)
+    tree_state = Tree(times)
     add = output.add
     n = 0
     for n, pkt in enumerate(packets, 1):
         if t0_of is not None and summary.t0_ns is None:
             summary.t0_ns = t0_of(0)
+            tree_state.t0_ns = summary.t0_ns
         if tree or hexdump:
             parts = []
             if tree:

@@ -150,12 +150,16 @@ def _quoted(pkt: Packet) -> bool:
 
 
 def _options(pkt: Packet, fields: dict[str, Any], data: bytes, off: int, end: int) -> None:
-    """IPv4 options as tshark lists them: ``ip.opt.type`` for each, ``ip.opt.len`` where one is present."""
-    types: list[int] = []
-    lens: list[int] = []
+    """IPv4 options as tshark lists them: ``ip.opt.type`` (with its copy/class/number parts) for each,
+    ``ip.opt.len`` where one is present, and the contents of the common ones (record route, timestamps,
+    router alert, stream id, MTU probe/reply)."""
+    add = _adder(fields)
     while off < end:
         kind = data[off]
-        types.append(kind)
+        add("ip.opt.type", kind)
+        add("ip.opt.type.copy", kind >> 7)
+        add("ip.opt.type.class", (kind >> 5) & 3)
+        add("ip.opt.type.number", kind & 0x1F)
         if kind == IPOPT_EOL:
             break
         if kind == IPOPT_NOP:
@@ -172,9 +176,48 @@ def _options(pkt: Packet, fields: dict[str, Any], data: bytes, off: int, end: in
             pkt.note("ip", "warning",
                      f"IPv4 option {kind}: option length = {length} bytes says option goes past end of options")
             break
-        lens.append(length)
+        add("ip.opt.len", length)
+        body = data[off + 2:off + length]
+        if kind in (IPOPT_RR, IPOPT_LSRR, IPOPT_SSRR) and body:
+            pointer = body[0]
+            add("ip.opt.ptr", pointer)
+            if kind == IPOPT_RR:        # addresses before the pointer are recorded, the rest still empty
+                for slot in range(1, len(body) - 3, 4):
+                    add("ip.rec_rt" if slot + 3 < pointer else "ip.empty_rt", _address(body[slot:slot + 4]))
+        elif kind == IPOPT_TS and len(body) >= 2:
+            pointer, flag = body[0], body[1]
+            add("ip.opt.ptr", pointer)
+            add("ip.opt.overflow", flag >> 4)
+            add("ip.opt.flag", f"0x{flag & 0x0F:02x}")
+            step = 4 if flag & 0x0F == 0 else 8
+            slot = 2
+            while slot + step <= len(body):       # tshark lists every slot, filled or not
+                if step == 8:
+                    add("ip.opt.time_stamp_addr", _address(body[slot:slot + 4]))
+                    add("ip.opt.time_stamp", int.from_bytes(body[slot + 4:slot + 8], "big"))
+                else:
+                    add("ip.opt.time_stamp", int.from_bytes(body[slot:slot + 4], "big"))
+                slot += step
+        elif kind == IPOPT_RA and len(body) == 2:
+            add("ip.opt.ra", int.from_bytes(body, "big"))
+        elif kind == IPOPT_SID and len(body) == 2:
+            add("ip.opt.sid", int.from_bytes(body, "big"))
+        elif kind in (IPOPT_MTU_PROBE, IPOPT_MTU_REPLY) and len(body) == 2:
+            add("ip.opt.mtu", int.from_bytes(body, "big"))
         off += length
-    if types:
-        fields["ip.opt.type"] = types if len(types) > 1 else types[0]
-    if lens:
-        fields["ip.opt.len"] = lens if len(lens) > 1 else lens[0]
+
+
+IPOPT_RR, IPOPT_TS, IPOPT_LSRR, IPOPT_SSRR, IPOPT_SID, IPOPT_RA = 7, 68, 131, 137, 136, 148
+IPOPT_MTU_PROBE, IPOPT_MTU_REPLY = 11, 12
+
+
+def _adder(fields: dict[str, Any]):
+    def add(key: str, value: Any) -> None:
+        old = fields.get(key)
+        if old is None:
+            fields[key] = value
+        elif type(old) is list:
+            old.append(value)
+        else:
+            fields[key] = [old, value]
+    return add

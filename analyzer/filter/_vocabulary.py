@@ -837,10 +837,12 @@ icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.
 icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.src_linkaddr
 icmpv6.opt.target_linkaddr icmpv6.opt.type icmpv6.pointer icmpv6.reserved icmpv6.type ieee8021ad.dei
 ieee8021ad.id ieee8021ad.priority ieee8021ah.etype ip.addr ip.checksum ip.checksum.status ip.dsfield
-ip.dsfield.dscp ip.dsfield.ecn ip.dst ip.flags ip.flags.df ip.flags.mf ip.flags.rb ip.frag_offset
-ip.fragment ip.fragment.count ip.hdr_len ip.id ip.len ip.opt.len ip.opt.type ip.proto
-ip.reassembled.length ip.src ip.ttl ip.version ipv6.addr ipv6.dst ipv6.dstopts ipv6.flow ipv6.fraghdr
-ipv6.fraghdr.ident ipv6.fraghdr.more ipv6.fraghdr.nxt ipv6.fraghdr.offset ipv6.fraghdr.reserved_bits
+ip.dsfield.dscp ip.dsfield.ecn ip.dst ip.empty_rt ip.flags ip.flags.df ip.flags.mf ip.flags.rb
+ip.frag_offset ip.fragment ip.fragment.count ip.hdr_len ip.id ip.len ip.opt.flag ip.opt.len ip.opt.mtu
+ip.opt.overflow ip.opt.ptr ip.opt.ra ip.opt.sid ip.opt.time_stamp ip.opt.time_stamp_addr ip.opt.type
+ip.opt.type.class ip.opt.type.copy ip.opt.type.number ip.proto ip.reassembled.length ip.rec_rt ip.src
+ip.ttl ip.version ipv6.addr ipv6.dst ipv6.dstopts ipv6.flow ipv6.fraghdr ipv6.fraghdr.ident
+ipv6.fraghdr.more ipv6.fraghdr.nxt ipv6.fraghdr.offset ipv6.fraghdr.reserved_bits
 ipv6.fraghdr.reserved_octet ipv6.fragment ipv6.fragment.count ipv6.hlim ipv6.hopopts ipv6.hopopts.len
 ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.nxt ipv6.opt.jumbo ipv6.opt.length ipv6.opt.router_alert
 ipv6.opt.type ipv6.plen ipv6.reassembled.length ipv6.routing ipv6.routing.len ipv6.routing.len_oct

@@ -17,8 +17,8 @@ Deliberate differences from tshark (see also the tests):
 - MAC addresses are printed as plain ``00:1d:09:f0:92:ab``; tshark resolves the vendor part
   (``Dell_f0:92:ab``) and ``Broadcast`` from its OUI and ethers files, which we do not ship. Compare with
   ``tshark -n``, which prints them plainly too.
-- The time column always has 6 decimals (tshark uses the capture file's precision, 9 for ns files; it
-  truncates, as we do).
+- The time column has the capture file's precision when the caller gives it (``Summary(digits_of=
+  reader.time_digits)``: 9 decimals for nanosecond files, as tshark), else 6; truncated, as tshark does.
 - Only layers we decode get their own protocol and info: NBNS, SMB, ... show as TCP or UDP lines, and
   no ``[TCP segment of a reassembled PDU]``.
 - TLS is decoded on any port (tshark only on its registered TLS ports, 443, 853, 993, ...), and a Client
@@ -157,12 +157,17 @@ def as_int(value: Any, default: int = 0) -> int:
     return int(value)
 
 
-def relative_time(ts_ns: int, t0_ns: int) -> str:
-    """Seconds from the first frame with 6 decimals, truncated as tshark truncates."""
+def relative_time(ts_ns: int, t0_ns: int, digits: int = 6) -> str:
+    """Seconds from the first frame with ``digits`` decimals (6, or the file's precision: 9 for nanosecond
+    captures), truncated as tshark truncates."""
     delta = ts_ns - t0_ns
     sign = "-" if delta < 0 else ""
     secs, ns = divmod(abs(delta), 1_000_000_000)
-    return f"{sign}{secs}.{ns // 1000:06d}"
+    if digits == 6:
+        return f"{sign}{secs}.{ns // 1000:06d}"
+    if digits <= 0:
+        return f"{sign}{secs}"
+    return f"{sign}{secs}.{ns // 10 ** (9 - digits):0{digits}d}"
 
 
 def tcp_flags_text(flags: int) -> str:
@@ -193,11 +198,13 @@ class Summary:
     """Per-capture state for summary lines; call :meth:`line` for each packet in capture order.
 
     ``interface_width`` > 0 adds the frame's interface name (``frame.interface_name``) after the time, in a
-    column that wide: for several captures read as one, or a capture on several interfaces."""
+    column that wide: for several captures read as one, or a capture on several interfaces. ``digits_of``:
+    frame -> decimals of the time column (the file's precision; else 6)."""
 
-    def __init__(self, interface_width: int = 0) -> None:
+    def __init__(self, interface_width: int = 0, digits_of=None) -> None:
         self.t0_ns: int | None = None
         self.interface_width = interface_width
+        self.digits_of = digits_of
         self._echo_requests: dict[tuple, int] = {}
 
     # -- the line ------------------------------------------------------------------------------------
@@ -208,8 +215,9 @@ class Summary:
             self.t0_ns = frame.ts_ns
         src, dst = addresses(pkt)
         protocol, info = self.protocol_and_info(pkt)
-        return (frame.number, relative_time(frame.ts_ns, self.t0_ns), src, dst, protocol, frame.origlen,
-                info)
+        digits = 6 if self.digits_of is None else self.digits_of(frame)
+        return (frame.number, relative_time(frame.ts_ns, self.t0_ns, digits), src, dst, protocol,
+                frame.origlen, info)
 
     def line(self, pkt: Packet) -> str:
         """The frame's line as tshark lays it out, safe to print (no newline)."""

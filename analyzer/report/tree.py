@@ -523,7 +523,9 @@ def _frame_lines(pkt: Packet, tree: Tree) -> list[str]:
     secs, ns = divmod(ts, 1_000_000_000)
     arrival = time.strftime("%b %d, %Y %H:%M:%S", time.gmtime(secs)) + f".{ns:09d} UTC"
     t0 = tree.t0_ns if tree.t0_ns is not None else ts
-    prev = tree.prev_ns if tree.prev_ns is not None else ts
+    prev = tree.prev_ns if tree.prev_ns is not None else ts         # the previous frame shown
+    captured = tree.times.get(frame.number - 1) if tree.times is not None else None
+    prev_captured = prev if tree.times is None else (captured if captured is not None else ts)
     wire, captured = frame.origlen, frame.caplen
     title = (f"Frame {frame.number}: {wire} bytes on wire ({wire * 8} bits), {captured} bytes captured "
              f"({captured * 8} bits)" + (f" on interface {frame.iface}" if frame.iface is not None else ""))
@@ -531,7 +533,8 @@ def _frame_lines(pkt: Packet, tree: Tree) -> list[str]:
              f"{INDENT}Encapsulation type: {LINKTYPES.get(frame.linktype, 'Unknown')} ({frame.linktype})",
              f"{INDENT}Arrival Time: {arrival}",
              f"{INDENT}Epoch Time: {secs}.{ns:09d} seconds",
-             f"{INDENT}[Time delta from previous captured frame: {_seconds(ts - prev)} seconds]",
+             f"{INDENT}[Time delta from previous captured frame: {_seconds(ts - prev_captured)} seconds]",
+             f"{INDENT}[Time delta from previous displayed frame: {_seconds(ts - prev)} seconds]",
              f"{INDENT}[Time since reference or first frame: {_seconds(ts - t0)} seconds]",
              f"{INDENT}Frame Number: {frame.number}",
              f"{INDENT}Frame Length: {wire} bytes ({wire * 8} bits)",
@@ -556,9 +559,12 @@ _SEVERITY = {"error": "Error", "warning": "Warning", "note": "Note", "chat": "Ch
 class Tree:
     """Per-capture state for ``-V`` (first and previous frame times); :meth:`render` one packet."""
 
-    def __init__(self) -> None:
-        self.t0_ns: int | None = None
-        self.prev_ns: int | None = None
+    def __init__(self, times: dict[int, int] | None = None) -> None:
+        self.t0_ns: int | None = None       # the capture's first frame (set by the caller under -Y)
+        self.prev_ns: int | None = None     # the previous frame shown
+        # frame number -> time of the frames read lately, when not every frame is shown (-Y): the previous
+        # captured frame's time comes from there
+        self.times = times
 
     def render(self, pkt: Packet) -> str:
         """The frame's tree as lines joined by newlines (no trailing newline), safe to print."""
