@@ -3,6 +3,7 @@ frame by frame, and the Info column of ``analyzer read`` (tests/fixtures/parity/
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,10 +14,20 @@ from fixtures.parity import craft
 
 from analyzer import verify
 from analyzer.cli.main import main
-from analyzer.decode.decode_as import DecodeAsError, decoding_as, parse
+from analyzer.decode.decode_as import DecodeAsError, decoding_as, parse, restore, snapshot
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark (the oracle) is not installed")
+
+
+@contextlib.contextmanager
+def tables_restored():
+    """Undo what a command's ``-d`` did to the process-wide Decode As tables."""
+    saved = snapshot()
+    try:
+        yield
+    finally:
+        restore(saved)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +81,7 @@ def test_info_column_matches_tshark(crafted, scenario):
     decode_as = [a for rule in craft.DECODE_AS.get(scenario, ()) for a in ("-d", rule)]
     theirs = subprocess.run([TSHARK, *verify.TSHARK_ARGS, *decode_as, "-r", path], capture_output=True, text=True,
                             check=False).stdout
-    with decoding_as(()):       # the command's -d holds for the process: restore the tables after it
+    with tables_restored():     # the command's -d holds for the process: restore the tables after it
         result = CliRunner().invoke(main, ["read", *decode_as, path], catch_exceptions=False)
     assert result.exit_code == 0
     assert _info(result.stdout) == _info(theirs)
@@ -186,7 +197,7 @@ def test_without_decode_as_other_ports_stay_undecoded(crafted):
 
 
 def test_read_with_a_bad_rule_is_a_usage_error(crafted):
-    with decoding_as(()):
+    with tables_restored():
         result = CliRunner().invoke(main, ["read", "-d", "udp.port==53,ftp", str(crafted["ssdp"])])
     assert result.exit_code == 2
     assert "udp.port can be decoded as" in result.stderr

@@ -120,6 +120,9 @@ def restore(saved: tuple) -> None:
 def decoding_as(rules: Iterable[Rule | str]) -> Iterator[None]:
     """Apply ``rules`` (Rule or tshark text) for the ``with`` block; the tables are restored after."""
     parsed = [rule if isinstance(rule, Rule) else parse(rule) for rule in rules]
+    if not parsed:         # nothing to change (and nothing to restore under another thread's feet)
+        yield
+        return
     saved = snapshot()
     apply(parsed)
     try:
