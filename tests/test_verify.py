@@ -1,9 +1,9 @@
 """``analyzer verify``: the sans-IO comparer on hand-made dicts, then the command over the captures.
 
 The comparer's counts are checked on dicts written here, including a tshark dict changed on purpose; the
-command runs over every capture in captures/ and ../shared/corpus with the core fields (exit 0 where the
-analyzer matches tshark, exit 1 and the differing field named where it is known not to), and with the whole
-vocabulary on a few, where the summary's counts must add up.
+command's output and exit codes on real captures, and the whole vocabulary on a few, where the summary's
+counts must add up. Every capture of captures/ and ../shared/corpus with the whole vocabulary:
+tests/test_verify_corpus.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,31 +28,6 @@ TSHARK = shutil.which("tshark")
 CLASSIC = CORPUS / "http_fetch_dns_handshake_teardown_classic.pcap"
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
-
-# Fields where the analyzer matches tshark on the captures (CI runs verify with them on every file).
-CORE = [
-    "frame.number", "frame.len", "frame.cap_len", "eth.src", "eth.dst", "eth.type", "ip.src", "ip.dst", "ip.proto",
-    "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.nxt", "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.seq", "tcp.ack",
-    "tcp.len", "tcp.flags", "tcp.flags.syn", "tcp.flags.fin", "tcp.flags.reset", "udp.srcport", "udp.dstport",
-    "udp.stream", "arp.opcode", "icmp.type", "dns.id", "dns.flags.response", "dns.qry.name", "dns.a",
-    "http.request.method", "http.request.uri", "http.response.code",
-]
-# Captures where even the core fields differ, and the field that shows it (see test_filter_tshark.py).
-CORE_DIFFERENCES = {
-    "pcapng_bigendian_3_sections_all_blocks.pcapng": "frame.len",        # tshark counts Custom Blocks as frames
-}
-
-
-def files() -> list[Path]:
-    out = []
-    for folder in (CAPTURES, CORPUS):
-        if folder.is_dir():
-            out += sorted(p for p in folder.iterdir() if ".pcap" in p.name)
-    return out
-
-
-FILES = files()
-
 
 # -- values as tshark prints them ---------------------------------------------------------------------------
 def test_tshark_text():
@@ -148,26 +122,6 @@ def test_merge_frames():
 
 
 # -- against tshark -----------------------------------------------------------------------------------------
-@cache
-def run_core(path: Path):
-    return verify.run(str(path), list(CORE))
-
-
-@needs_tshark
-@pytest.mark.skipif(not FILES, reason="no captures in captures/ or ../shared/corpus")
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_core_fields_match_tshark(path: Path):
-    summary, rejected = run_core(path)
-    assert rejected == []
-    assert summary.compared == summary.equal + summary.different
-    known = CORE_DIFFERENCES.get(path.name)
-    if known is None:
-        assert summary.ok, "\n".join(d.describe() for d in summary.first)
-    else:
-        assert not summary.ok
-        assert known in dict(summary.fields_with_differences())
-
-
 @needs_tshark
 @needs_corpus
 def test_an_injected_difference_in_real_tshark_output_is_reported():

@@ -132,8 +132,12 @@ def decode_icmpv6(pkt: Packet, data: bytes, off: int, end: int):
             fields["icmpv6.mtu"] = _from_bytes(data[off + 4:off + 8], "big")
         elif icmp_type == 4:
             fields["icmpv6.pointer"] = _from_bytes(data[off + 4:off + 8], "big")
+        else:                   # destination unreachable, time exceeded: 4 unused bytes
+            fields["icmpv6.reserved"] = data[off + 4:off + 8].hex()
         if end > off + 8 and not in_error:
             nxt = ("ethertype", 0x86DD, off + 8, end)
+    elif icmp_type == 143 and end - off >= 6:       # MLDv2 report: 2 reserved bytes before the count
+        fields["icmpv6.reserved"] = data[off + 4:off + 6].hex()
     elif 133 <= icmp_type <= 137:
         length = _neighbor_discovery(pkt, fields, icmp_type, data, off, end)
         pkt.add("icmpv6", off, length, fields)
