@@ -561,8 +561,9 @@ def _later(held: tuple[Packet, Layer] | None, field: str, frame: int) -> None:
     later message is seen (a consumer that printed that frame already does not see it: single pass)."""
     if held is not None:
         pkt, layer = held
-        layer.fields.setdefault(field, frame)
-        pkt._flat = None
+        if pkt.frame.number != frame:       # a message of the same frame: a single pass sees it, tshark not
+            layer.fields.setdefault(field, frame)
+            pkt._flat = None
 
 
 def _starts_message(client: bool, data: bytes) -> bool:
