@@ -357,7 +357,8 @@ class HttpSink:
             number = frame.frame.number
         else:
             self._pkt = None
-            number = self._last[0]
+            # a caller without Packets (a headers-only feeder) passes the frame number itself
+            number = frame if isinstance(frame, int) else self._last[0]
         self._last = (number, ts_ns)
         self._done(self.conv.receive_data(role, data, ts_ns, number))
         self._pkt = None
