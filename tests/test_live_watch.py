@@ -1,8 +1,10 @@
-"""``analyzer watch``: the timeline printed while the capture runs (root, lo, the demo's servers)."""
+"""``analyzer watch``: the timeline printed while the capture runs, as ``analyzer timeline`` prints it (root,
+lo, the demo's servers)."""
 
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -11,11 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures.timeline import craft
 
-from analyzer.cli.watch import StepPrinter
+from analyzer.capture import open_capture
+from analyzer.cli.watch import FetchPrinter
 from analyzer.demo.client import fetch
 from analyzer.demo.dns import DnsResponder, Zone
 from analyzer.demo.http_server import HttpServer
+from analyzer.report.timeline_text import render
+from analyzer.timeline import TimelineRun, timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,18 +33,39 @@ def env() -> dict[str, str]:
     return e
 
 
-def test_step_printer_prints_each_step_once():
+def test_watch_prints_what_timeline_prints(tmp_path):
+    """Frames fed as a live capture would (with clock ticks between them) print the same text as
+    `analyzer timeline` on the same frames: no internal step ids, no raw dicts."""
+    built = craft.build(tmp_path)
+    path, _f = built["two_pages"]
+    with open_capture(path) as reader:
+        frames = list(reader)
     lines: list[str] = []
-    printer = StepPrinter(echo=lines.append)
-    fetch_ = {"url": "http://x/", "client": "a", "server": "b",
-              "steps": [{"frame": 3, "time": 0.001, "layer": "tcp", "step": "tcp.handshake.1", "text": "SYN"},
-                        {"frame": None, "time": 0.002, "layer": "tcp", "step": "tcp.open", "text": "still open"}]}
-    assert printer.update({"fetches": [fetch_]}) == 1
-    fetch_["steps"][0]["text"] = "SYN, reworded"            # the same step again: not printed twice
-    assert printer.update({"fetches": [fetch_]}) == 0
-    assert printer.update({"fetches": [fetch_]}, final=True) == 1     # end-of-capture steps come at the end
-    assert lines[0].startswith("== http://x/") and "tcp.handshake.1: SYN" in lines[1]
-    assert "#-" in lines[2]
+    printer = FetchPrinter(echo=lines.append)
+    run = TimelineRun()
+    for frame in frames:
+        printer(run.feed(frame))
+        printer(run.tick(frame.ts_ns + 10_000_000))        # the wall clock moves on between frames
+    printer(run.finish())
+    assert "\n".join(lines) == render(timeline(frames))
+    text = "\n".join(lines)
+    assert "tcp.handshake" not in text and "{" not in text
+
+
+def test_watch_lines_show_escape_sequences_from_packets_as_text(tmp_path):
+    built = craft.build(tmp_path)
+    path, _f = built["hostile"]
+    with open_capture(path) as reader:
+        frames = list(reader)
+    lines: list[str] = []
+    printer = FetchPrinter(echo=lines.append)
+    run = TimelineRun()
+    for frame in frames:
+        printer(run.feed(frame))
+    printer(run.finish())
+    text = "\n".join(lines)
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "evil.test\\x1b]0;pwned\\x07\\x1b[2J" in text
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="capturing on lo needs root or CAP_NET_RAW")
@@ -54,35 +81,22 @@ def test_watch_prints_the_fetch_as_it_happens():
                 if select.select([proc.stderr], [], [], 0.2)[0]:
                     seen += os.read(proc.stderr.fileno(), 4096)
             fetch("www.example.test", "127.0.0.1", dns_server.port, web.port, pause=0.5)
-            # the first steps are printed before the capture ends
+            # the fetch is printed while the capture still runs: once its connection closed and was quiet
             out = b""
-            deadline = time.monotonic() + 20
-            while (b"handshake" not in out and b"[SYN]" not in out) and time.monotonic() < deadline:
+            deadline = time.monotonic() + 30
+            while b"Ladder diagram" not in out and time.monotonic() < deadline:
                 if select.select([proc.stdout], [], [], 0.2)[0]:
                     out += os.read(proc.stdout.fileno(), 65536)
-            assert b"handshake" in out or b"[SYN]" in out, out      # printed while the capture still runs
             assert proc.poll() is None
-            time.sleep(0.5)
             proc.send_signal(signal.SIGINT)
-            _rest, err = proc.communicate(timeout=30)
+            rest, err = proc.communicate(timeout=30)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+    text = (out + rest).decode()
     assert proc.returncode == 130, err        # stopped by Ctrl-C, as a shell reports it
-    assert "packets captured on lo" in err.decode()
     assert b"Traceback" not in err and b"Aborted" not in err
-
-
-def test_watch_lines_show_escape_sequences_from_packets_as_text():
-    from analyzer.cli.watch import StepPrinter
-
-    out: list[str] = []
-    printer = StepPrinter(echo=out.append)
-    printer.update({"fetches": [{
-        "url": "http://evil.test/\x1b]0;pwned\x07", "client": "192.0.2.10", "server": "198.51.100.80",
-        "steps": [{"layer": "http", "step": "http.request", "frame": 4, "time": 0.25,
-                   "text": "GET /\x1b[2J\x9b31m"}]}]}, final=True)
-    assert len(out) == 2
-    assert all("\x1b" not in line and "\x07" not in line and "\x9b" not in line for line in out)
-    assert "\\x1b]0;pwned\\x07" in out[0] and "\\x1b[2J" in out[1]
+    assert re.search(r"^Fetch 1: http://www\.example\.test:\d+/", text, re.M)
+    assert "Step 1/3 of the three-way handshake" in text and "Ladder diagram" in out.decode()
+    assert "packets captured on lo" in err.decode()

@@ -1,8 +1,10 @@
-"""``analyzer timeline``: text and --json output, --lang, --host/--url/--client, errors, hostile captures."""
+"""``analyzer timeline``: text and --json output, --lang, --width, colour, --host/--url/--client, errors,
+hostile captures."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +12,14 @@ from pathlib import Path
 import pytest
 from fixtures.timeline import craft
 
+from analyzer.report.timeline_text import width_of
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args):
+def run(*args, env=None):
     return subprocess.run([sys.executable, "-m", "analyzer", *map(str, args)], capture_output=True, cwd=ROOT,
-                          timeout=120, check=False)
+                          timeout=120, check=False, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +36,22 @@ def test_json_is_one_object_with_the_promised_fields(crafted):
     doc = json.loads(out)
     assert list(doc) == ["fetches"] and len(doc["fetches"]) == 2
     first = doc["fetches"][0]
-    for key in ("url", "client", "server", "steps", "requests", "summary"):
+    for key in ("index", "kind", "url", "client", "server", "steps", "requests", "connections", "lookups",
+                "summary", "breakdown"):
         assert key in first
     for s in first["steps"]:
-        assert set(s) >= {"frame", "time", "layer", "step", "text"}
-        assert isinstance(s["frame"], int) or all(isinstance(x, int) for x in s["frame"])
-        assert s["layer"] in ("arp", "dns", "tcp", "http")
+        assert set(s) >= {"frames", "time", "layer", "kind", "text", "problem", "facts"}
+        assert all(isinstance(x, int) for x in s["frames"])
+        assert s["layer"] in ("arp", "nd", "dns", "tcp", "tls", "http")
     req = first["requests"][0]
     assert (req["method"], req["uri"], req["status"], req["request_frame"], req["response_frame"]) == (
         "GET", "/", 200, f["a_get_html"], f["a_html"][-1])
-    assert first["steps"][0] == {**first["steps"][0], "frame": f["arp_req"], "layer": "arp", "step": "arp.request"}
+    assert first["steps"][0]["frames"] == [f["arp_req"]] and first["steps"][0]["kind"] == "arp.request.gateway"
     assert first["summary"]["dns_ms"] == pytest.approx(2.0)
+    # "did not happen" is null, never -1
+    css = first["requests"][1]["timings"]
+    assert css["dns"] is None and css["connect"] is None and css["ssl"] is None
+    assert -1 not in [v for r in first["requests"] for v in r["timings"].values()]
 
 
 def test_text_output_has_steps_summary_waterfall_ladder(crafted):
@@ -54,13 +63,31 @@ def test_text_output_has_steps_summary_waterfall_ladder(crafted):
         assert out.count(heading) == 2
     assert "Step 3/3: the client acknowledges" in out
     assert f"#{f['a_syn']} " in out
-    ladder = [line for line in out.splitlines() if line.strip().startswith(tuple("0123456789"))
-              and ("-->  " in line or "  <--" in line)]
+    ladder = [line for line in out.splitlines() if line.strip()[:1].isdigit() and ("-->  " in line or "  <--" in line)]
     syn = next(line for line in ladder if "SYN seq=0" in line and "ACK" not in line)
     assert syn.split()[1] == str(f["a_syn"]) and ">  93.184.216.34:80" in syn     # client -> server
     synack = next(line for line in ladder if "SYN, ACK seq=0 ack=1" in line)
     assert "<-- SYN, ACK" in synack and synack.rstrip().endswith("93.184.216.34:80")  # server -> client
     assert "GET /a.css" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_wraps_to_80_columns_when_piped_and_to_width(crafted, lang):
+    path, _f = crafted["two_pages"]
+    out = run("timeline", path, "--lang", lang).stdout.decode()
+    assert max(width_of(line) for line in out.splitlines()) <= 80
+    wide = run("timeline", path, "--lang", lang, "--width", "120").stdout.decode()
+    assert 80 < max(width_of(line) for line in wide.splitlines()) <= 120
+
+
+def test_colour_only_when_asked_or_on_a_terminal(crafted):
+    path, _f = crafted["refused"]
+    plain = run("timeline", path)
+    assert b"\x1b[" not in plain.stdout                         # piped: no colour
+    colour = run("timeline", path, "--color", "always")
+    assert b"\x1b[" in colour.stdout and b"\x1b[31m" in colour.stdout     # the refusal in red
+    env = dict(os.environ, NO_COLOR="1")
+    assert b"\x1b[" not in run("timeline", path, "--color", "auto", env=env).stdout
 
 
 def test_lang_zh(crafted):
@@ -99,14 +126,34 @@ def test_missing_file_is_one_line_exit_2(tmp_path):
         assert r.stderr.decode().count("\n") == 1 and b"Traceback" not in r.stderr
 
 
-def test_no_fetch_in_capture(tmp_path, crafted):
+def test_never_an_empty_timeline(tmp_path, crafted):
+    """A capture with only an ARP exchange still gets a timeline of what is there; with other activity,
+    hosts that only sent ARP requests are summed up in one line (--all shows them)."""
     story = craft.Story()
     story.arp(craft.GATEWAY, craft.CLIENT, craft.GATEWAY_MAC)
     path = tmp_path / "arp_only.pcap"
     story.write(path)
     r = run("timeline", path)
-    assert r.returncode == 0 and b"No HTTP page fetch" in r.stdout
-    assert json.loads(run("timeline", path, "--json").stdout) == {"fetches": []}
+    assert r.returncode == 0 and b"ARP request (broadcast)" in r.stdout
+    doc = json.loads(run("timeline", path, "--json").stdout)
+    assert [f["kind"] for f in doc["fetches"]] == ["lookup"]
+    assert [s["frames"] for s in doc["fetches"][0]["steps"]] == [[1], [2]]
+    empty = tmp_path / "empty.pcap"
+    craft.Story().write(empty)
+    r = run("timeline", empty)
+    assert r.returncode == 0 and b"Nothing to show" in r.stdout
+    assert json.loads(run("timeline", empty, "--json").stdout) == {"fetches": []}
+
+
+def test_other_hosts_arp_is_summed_up(tmp_path):
+    story = craft.Story()
+    story.arp("192.168.1.77", "192.168.1.1", craft.GATEWAY_MAC)       # the router asks for another host
+    craft.two_pages(story)
+    path = tmp_path / "with_noise.pcap"
+    story.write(path)
+    out = run("timeline", path).stdout.decode()
+    assert out.count("Fetch ") == 2 and "Also in this capture: 1 ARP/Neighbor Discovery request(s)" in out
+    assert run("timeline", path, "--all").stdout.decode().count("Fetch ") == 3
 
 
 def test_hostile_capture_is_made_visible_on_the_terminal(crafted):

@@ -1,20 +1,26 @@
-"""The timeline on crafted captures: how requests are grouped into page fetches, and each fetch's steps.
+"""The timeline on crafted captures: which fetches, which steps, which frames each step cites.
 
 The captures are written by ``tests/fixtures/timeline/craft.py``; the expected frame numbers come from the
 story each scenario tells (the script numbers frames as it writes them), the expected times from its
-hand-set delays (DNS answers 2 ms after the query, handshakes take 20 ms, servers think 30 ms...).
+hand-set delays (DNS answers 2 ms after the query, handshakes take 20 ms, servers think 30 ms...). Where a
+step cites Wireshark's TCP analysis (a retransmission, a duplicate ACK, a lost segment), the frames are also
+asked from tshark.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from fixtures.timeline import craft
 
 from analyzer.capture import open_capture
-from analyzer.timeline import build, collect, timeline
+from analyzer.timeline import fetches, timeline
 from analyzer.timeline.model import Timeline
+
+TSHARK = shutil.which("tshark")
 
 
 @pytest.fixture(scope="module")
@@ -27,178 +33,288 @@ def load(path: Path, lang: str = "en") -> Timeline:
         return timeline(reader, lang)
 
 
-def step(fetch, name: str, n: int = 0):
-    found = [s for s in fetch.steps if s.step == name]
-    assert len(found) > n, f"no step {name} #{n}: {[s.step for s in fetch.steps]}"
+def kinds(fetch) -> list[tuple[str, tuple[int, ...]]]:
+    return [(s.kind, s.frames) for s in fetch.steps]
+
+
+def step(fetch, kind: str, n: int = 0):
+    found = [s for s in fetch.steps if s.kind == kind]
+    assert len(found) > n, f"no step {kind} #{n}: {[s.kind for s in fetch.steps]}"
     return found[n]
 
 
+def tshark_frames(path: Path, display_filter: str) -> list[int]:
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return [int(x) for x in out.split()]
+
+
+# -- pages ------------------------------------------------------------------------------------------------
 def test_two_pages_make_two_fetches(crafted):
     path, f = crafted["two_pages"]
     tl = load(path)
     assert [x.url for x in tl.fetches] == ["http://www.a.test/", "http://www.b.test/index.html"]
     a, b = tl.fetches
     assert [(r.method, r.uri, r.status, r.request_frame, r.response_frame) for r in a.requests] == [
-        ("GET", "/", 200, f["a_get_html"], f["a_html"][-1]),
-        ("GET", "/a.css", 200, f["a_get_css"], f["a_css"][-1]),
-    ]
+        ("GET", "/", 200, f["a_get_html"], f["a_html"][-1]), ("GET", "/a.css", 200, f["a_get_css"], f["a_css"][-1])]
     assert [(r.uri, r.request_frame, r.response_frame) for r in b.requests] == [
         ("/index.html", f["b_get_html"], f["b_html"][-1]), ("/b.png", f["b_get_png"], f["b_png"][-1])]
     assert (a.client, a.server, b.server) == (craft.CLIENT, craft.SERVER_A, craft.SERVER_B)
+    assert kinds(a) == [
+        ("arp.request.gateway", (f["arp_req"],)), ("arp.reply", (f["arp_rep"],)),
+        ("dns.query", (f["dns_a_q"],)), ("dns.answer", (f["dns_a_r"],)),
+        ("tcp.handshake.1", (f["a_syn"],)), ("tcp.handshake.2", (f["a_synack"],)), ("tcp.handshake.3", (f["a_ack"],)),
+        ("http.request", (f["a_get_html"],)), ("http.response", tuple(f["a_html"])),
+        ("http.request.resource", (f["a_get_css"],)), ("http.response", (f["a_css"][0],)),
+        ("tcp.teardown4.1", (f["a_close"][0],)), ("tcp.teardown4.2", (f["a_close"][1],)),
+        ("tcp.teardown4.3", (f["a_close"][2],)), ("tcp.teardown4.4", (f["a_close"][3],)),
+        ("tcp.time_wait", (f["a_close"][3],))]
+    # page B: the ARP was done for page A (frame 1) and the gateway is still cached
+    absent = step(b, "arp.none.earlier")
+    assert (absent.facts["frame"], absent.facts["fetch"], absent.facts["target"]) == (f["arp_rep"], 1, craft.GATEWAY)
+    assert step(b, "dns.answer.cname").facts["cnames"] == ["cdn.b.test"]
 
 
-def test_steps_in_capture_order_with_frames(crafted):
-    path, f = crafted["two_pages"]
+def test_times_and_handshake_numbers(crafted):
+    path, _f = crafted["two_pages"]
     a = load(path).fetches[0]
-    firsts = [s.frames[0] for s in a.steps if s.frames]
-    assert firsts == sorted(firsts)
     assert a.steps[0].time == 0.0
-    expected = [
-        ("arp.request", f["arp_req"]), ("arp.reply", f["arp_rep"]),
-        ("dns.query", f["dns_a_q"]), ("dns.answer", f["dns_a_r"]),
-        ("tcp.handshake.1", f["a_syn"]), ("tcp.handshake.2", f["a_synack"]), ("tcp.handshake.3", f["a_ack"]),
-        ("http.request", f["a_get_html"]), ("http.response", tuple(f["a_html"])),
-        ("http.request", f["a_get_css"]), ("http.response", f["a_css"][0]),
-        ("tcp.teardown.1", f["a_close"][0]), ("tcp.teardown.2", f["a_close"][1]),
-        ("tcp.teardown.3", f["a_close"][2]), ("tcp.teardown.4", f["a_close"][3]),
-        ("tcp.time_wait", f["a_close"][3]),
-    ]
-    assert [(s.step, s.frame) for s in a.steps] == expected
-    # times since the fetch began (the ARP request): DNS query 1 ms + 0.3 ms later, SYN 1 ms after the answer
-    assert step(a, "dns.query").time == pytest.approx(0.0013)
+    assert step(a, "dns.query").time == pytest.approx(0.0013)      # 1 ms + 0.3 ms after the ARP request
     assert step(a, "tcp.handshake.1").time == pytest.approx(0.0043)
-
-
-def test_handshake_numbers_and_texts(crafted):
-    path, _f = crafted["two_pages"]
-    a = load(path).fetches[0]
     s1, s2, s3 = (step(a, f"tcp.handshake.{i}") for i in (1, 2, 3))
-    assert (s1.facts["seq_raw"], s1.facts["seq"]) == (100_000, 0)
-    assert (s2.facts["seq_raw"], s2.facts["ack_raw"], s2.facts["ack"]) == (900_000, 100_001, 1)
-    assert (s3.facts["seq_raw"], s3.facts["ack_raw"], s3.facts["seq"], s3.facts["ack"]) == (100_001, 900_001, 1, 1)
-    assert s3.facts["irtt_ms"] == pytest.approx(20.0)
-    assert "step 3/3" in s3.text.lower() and "ack = server isn + 1 = 900001" in s3.text.lower()
-    assert "established" in s3.text
+    assert s1.facts["seq_raw"] == 100_000 and (s2.facts["seq_raw"], s2.facts["ack_raw"]) == (900_000, 100_001)
+    assert s3.facts["ack_raw"] == 900_001
+    assert s3.facts["connect_ms"] == pytest.approx(20.0) and s3.facts["irtt_ms"] == pytest.approx(20.0)
+    assert "ack = server ISN + 1 = 900001" in s3.text
+    assert a.summary.dns_ms == pytest.approx(2.0) and a.summary.connect_ms == pytest.approx(20.0)
+    assert a.summary.ttfb_ms == pytest.approx(30.0)
 
 
-def test_arp_gateway_and_dns_cname(crafted):
-    path, _f = crafted["two_pages"]
-    a, b = load(path).fetches
-    assert step(a, "arp.request").template == "arp.request.gateway"
-    assert craft.GATEWAY in step(a, "arp.request").text
-    assert step(a, "arp.reply").facts["mac"] == craft.GATEWAY_MAC
-    answer = step(b, "dns.answer")
-    assert answer.template == "dns.answer.cname"
-    assert answer.facts["cnames"] == ["cdn.b.test"] and answer.facts["address_list"] == [craft.SERVER_B]
-    assert answer.facts["rtt_ms"] == pytest.approx(2.0)
-    # the second page's ARP was not captured: the first page's answer is still cached
-    assert step(b, "arp.none").template == "arp.none.cached"
+def test_byte_counts_add_up(crafted):
+    """Per fetch: HTTP bytes (heads + bodies) <= TCP payload bytes of the fetch's segments; every payload
+    byte of a connection is in exactly one fetch."""
+    for name in ("two_pages", "wget_robots", "navigation", "http10", "parallel", "browser_parallel"):
+        path, _f = crafted[name]
+        tl = load(path)
+        for fetch in tl.fetches:
+            s = fetch.summary
+            assert s.http_bytes_sent <= s.bytes_sent and s.http_bytes_received <= s.bytes_received, (name, fetch.index)
+        if name == "navigation":                 # one connection shared by three fetches
+            with open_capture(path) as reader:
+                payload = sum(max(len(fr.data) - 54, 0) for fr in reader)
+            assert sum(x.summary.bytes_sent + x.summary.bytes_received for x in tl.fetches) == payload
 
 
-def test_teardowns_four_and_three_segments(crafted):
-    path, f = crafted["two_pages"]
-    a, b = load(path).fetches
-    assert [step(a, f"tcp.teardown.{i}").template for i in (1, 2, 3, 4)] == [
-        "tcp.teardown4.1", "tcp.teardown4.2", "tcp.teardown4.3", "tcp.teardown4.4"]
-    assert step(a, "tcp.teardown.1").facts["closer"] == "client"
-    assert step(a, "tcp.time_wait").facts["side"] == "client"
-    assert [s.frame for s in b.steps if s.step.startswith("tcp.teardown")] == list(f["b_close"])
-    assert step(b, "tcp.teardown.2").template == "tcp.teardown3.2"
-    assert step(b, "tcp.teardown.1").facts["closer"] == "server"
-    assert step(b, "tcp.time_wait").facts["side"] == "server"
-    assert a.connections[0].teardown == "four-way" and b.connections[0].teardown == "three-way"
-
-
-def test_summary_and_timings(crafted):
-    path, _f = crafted["two_pages"]
-    a = load(path).fetches[0]
-    s = a.summary
-    assert s.dns_ms == pytest.approx(2.0)
-    assert s.connect_ms == pytest.approx(20.0)
-    assert s.ttfb_ms == pytest.approx(30.0)
-    assert s.connection_mode == "keep-alive" and s.requests_per_connection == ((0, 2),)
-    doc, css = a.requests
-    assert (doc.dns, doc.connect, doc.wait) == pytest.approx((2.0, 20.0, 30.0))
-    assert doc.receive == pytest.approx(0.2)        # two segments 200 us apart
-    assert (css.dns, css.connect, css.blocked) == (-1, -1, -1)    # reused connection
-    assert css.reused_connection and css.wait == pytest.approx(5.0)
-    assert len(craft.HTML_A) + len(craft.CSS) < s.bytes_received == s.http_bytes_received
-
-
-def test_parallel_connections_join_by_window(crafted):
-    path, f = crafted["parallel"]
-    tl = load(path)
-    assert len(tl.fetches) == 1
-    fetch = tl.fetches[0]
-    assert [(r.uri, r.stream) for r in fetch.requests] == [("/", 0), ("/a.css", 1), ("/app.js", 2)]
-    assert fetch.summary.connection_mode == "one connection per request"
-    assert [s.frame for s in fetch.steps if s.step == "tcp.handshake.1"] == [f["c1_syn"], f["c2_syn"], f["c3_syn"]]
-    css = fetch.requests[1]
-    # SYN, +50 us the other SYN, +10 ms SYN-ACK, +50 us the other, +50 us ACK
-    assert css.connect == pytest.approx(10.15)
-    assert not css.reused_connection
-    assert step(fetch, "dns.none").template == "dns.none.cached"
-
-
-def test_cached_dns_no_arp_and_reset(crafted):
-    path, f = crafted["cached_dns"]
-    fetch = load(path).fetches[0]
-    assert [s.step for s in fetch.steps][:2] == ["arp.none", "dns.none"]
-    assert step(fetch, "dns.none").frame == ()
-    assert "No DNS lookup for www.a.test was captured" in step(fetch, "dns.none").text
-    assert fetch.summary.dns_ms == -1 and fetch.summary.dns_lookups == 0
-    rst = step(fetch, "tcp.reset")
-    assert rst.frame == f["rst"] and rst.facts["by"] == "client"
-    assert fetch.summary.connection_mode == "single request"
-
-
-def test_http10_short_connections(crafted):
-    path, f = crafted["http10"]
-    tl = load(path)
-    assert len(tl.fetches) == 1
-    fetch = tl.fetches[0]
-    assert [(r.uri, r.request_frame, r.http_version) for r in fetch.requests] == [
-        (p, c["get"], "HTTP/1.0") for p, c in zip(("/", "/b.png", "/app.js"), f["conns"], strict=True)]
-    assert fetch.summary.connection_mode == "one connection per request"
-    assert fetch.summary.requests_per_connection == ((0, 1), (1, 1), (2, 1))
-    assert step(fetch, "arp.request").template == "arp.request.server"
-    assert [s.frame for s in fetch.steps if s.step == "tcp.handshake.1"] == [c["syn"] for c in f["conns"]]
-    assert [s.facts["side"] for s in fetch.steps if s.step == "tcp.time_wait"] == ["server"] * 3
-    # only the first connection waited for the lookup
-    assert [r.dns for r in fetch.requests] == [pytest.approx(2.0), -1, -1]
-    assert [r.connect for r in fetch.requests] == [pytest.approx(0.4)] * 3
-
-
-def test_navigation_frames_and_links(crafted):
-    """Rule 2a: an embedded frame joins its page; a followed link (Sec-Fetch navigate, or an old browser's
-    HTML request long after its Referer page loaded) starts a new one; rule 2c: same connection."""
+def test_keep_alive_connection_shared_by_three_pages(crafted):
+    """navigation: three pages on one connection. The handshake goes with the first page, the teardown with
+    the last; the first two say the connection stays open for the next fetch."""
     path, f = crafted["navigation"]
     tl = load(path)
-    assert [[r.uri for r in x.requests] for x in tl.fetches] == [
-        ["/", "/frame.html"], ["/next.html", "/next.css"], ["/later.html", "/img.png"]]
+    assert [x.url for x in tl.fetches] == ["http://nav.test/", "http://nav.test/next.html",
+                                           "http://nav.test/later.html"]
     first, second, third = tl.fetches
-    assert next(s.frame for s in first.steps if s.step.startswith("tcp.handshake")) == f["syn"]
-    assert not any(s.step.startswith("tcp.handshake") for s in second.steps + third.steps)
-    assert [s.step for s in second.steps if s.layer == "tcp"] == ["tcp.reuse"]
-    assert any(s.step == "tcp.teardown.1" for s in third.steps)
-    assert not any(s.step.startswith("tcp.teardown") for s in first.steps + second.steps)
-    assert second.requests[0].request_frame == f["get_next"] and second.requests[0].reused_connection
-    assert third.requests[1].request_frame == f["get_img"]
+    assert [r.uri for r in first.requests] == ["/", "/frame.html"]          # a frame of a page still loading
+    assert [r.uri for r in second.requests] == ["/next.html", "/next.css"]   # Sec-Fetch navigate: a new page
+    assert [r.uri for r in third.requests] == ["/later.html", "/img.png"]    # a link followed 5 s later
+    assert step(first, "tcp.handshake.1").frames == (f["syn"],)
+    assert step(first, "tcp.kept").facts["next_frame"] == f["get_next"]
+    assert step(second, "tcp.kept").facts["next_frame"] == f["get_later"]
+    assert not [s for s in second.steps if s.kind.startswith(("tcp.handshake", "tcp.teardown", "arp.", "dns."))]
+    assert [s.frames for s in third.steps if s.kind.startswith("tcp.teardown")] == [(x,) for x in f["close"]]
 
 
-def test_chinese_explanations(crafted):
-    path, _f = crafted["two_pages"]
-    a = load(path, "zh").fetches[0]
-    assert "三次握手" in step(a, "tcp.handshake.1").text
-    assert "TIME_WAIT" in step(a, "tcp.time_wait").text and "客户端" in step(a, "tcp.time_wait").text
-    assert "ARP" in step(a, "arp.request").text and "网关" in step(a, "arp.request").text
+def test_parallel_connections_without_referer_join_by_window(crafted):
+    path, f = crafted["parallel"]
+    (fetch,) = load(path).fetches
+    assert [r.uri for r in fetch.requests] == ["/", "/a.css", "/app.js"]
+    assert [c.stream for c in fetch.connections] == [0, 1, 2]
+    assert [s.frames for s in fetch.steps if s.kind.startswith("tcp.handshake.1")] == [
+        (f["c1_syn"],), (f["c2_syn"],), (f["c3_syn"],)]
+    assert step(fetch, "tcp.handshake.1.brief").facts["first_stream"] == 0       # explained once in full
 
 
-def test_build_is_sans_io(crafted):
-    """collect once, build twice in two languages: same structure, other words."""
-    path, _f = crafted["two_pages"]
+def test_browser_page_with_fetch_metadata(crafted):
+    path, f = crafted["browser_parallel"]
+    (fetch,) = load(path).fetches
+    assert [r.uri for r in fetch.requests] == ["/", "/a.css", "/app.js", "/favicon.ico"]
+    assert [r.side for r in fetch.requests] == [False, False, False, True]
+    assert [s.frames for s in fetch.steps if s.kind.startswith("http.request")] == [(f["get_doc"],)] + [
+        (x,) for x in f["gets"]]
+    assert step(fetch, "http.request.resource").facts["why"] == "referer"
+    assert fetch.summary.connections == 4 and [c.outcome for c in fetch.connections] == ["open"] * 4
+
+
+def test_two_curl_runs_are_two_fetches(crafted):
+    """Two separate curl runs a second apart (no Referer, each with its own DNS lookup and connection):
+    two fetches, each with its own lookups (A and AAAA), handshake and teardown."""
+    path, f = crafted["two_curl_runs"]
+    tl = load(path)
+    assert len(tl.fetches) == 2
+    for fetch, run in zip(tl.fetches, f["runs"]):
+        assert [r.request_frame for r in fetch.requests] == [run["get"]]
+        assert [(lk.qtype, lk.query_frame) for lk in fetch.lookups] == [("A", run["dns_a"][0]),
+                                                                        ("AAAA", run["dns_aaaa"][0])]
+        assert step(fetch, "dns.answer.empty").frames == (run["dns_aaaa"][1],)
+        assert step(fetch, "tcp.handshake.1").frames == (run["syn"],)
+        assert [s.frames[0] for s in fetch.steps if s.kind.startswith("tcp.teardown")] == list(run["close"])
+        assert fetch.summary.connection_mode == "single request"
+
+
+def test_wget_robots_txt_is_a_side_request_of_the_page(crafted):
+    """wget -p: /, then /robots.txt with no Referer, then the page's requisites, on one keep-alive
+    connection: one fetch; robots.txt is a side request; the teardown is in that fetch; every segment of
+    the connection is in it and the byte counts add up."""
+    path, f = crafted["wget_robots"]
+    (fetch,) = load(path).fetches
+    assert [(r.uri, r.side) for r in fetch.requests] == [("/", False), ("/robots.txt", True), ("/site.css", False),
+                                                        ("/logo.png", False)]
+    side = step(fetch, "http.request.side")
+    assert side.frames == (f["get_robots"],) and "robots.txt" in side.text
+    assert step(fetch, "http.response.error").frames == (f["robots"][0],)
+    assert [s.frames[0] for s in fetch.steps if s.kind.startswith("tcp.teardown")] == list(f["close"])
+    ladder = {row.frame for row in fetch.ladder}
+    assert set(range(f["syn"], f["close"][-1] + 1)) <= ladder
+    assert fetch.summary.http_bytes_received <= fetch.summary.bytes_received
+
+
+def test_http10_short_connections_to_a_lan_server(crafted):
+    path, f = crafted["http10"]
+    (fetch,) = load(path).fetches
+    assert step(fetch, "arp.request.server").frames == (f["arp_req"],)
+    assert fetch.summary.connection_mode == "one connection per request"
+    assert [s.frames for s in fetch.steps if s.kind == "tcp.teardown3.1"] == [(c["close"][0],) for c in f["conns"]]
+    assert [s.facts["closer"] for s in fetch.steps if s.kind == "tcp.teardown3.1"] == ["server"] * 3
+
+
+def test_ipv6_neighbor_discovery(crafted):
+    path, f = crafted["ipv6_nd"]
+    (fetch,) = load(path).fetches
+    assert kinds(fetch)[:4] == [("nd.request.gateway", (f["ns"],)), ("nd.reply", (f["na"],)),
+                                ("dns.query", (f["dns"][0],)), ("dns.answer", (f["dns"][1],))]
+    assert step(fetch, "nd.reply").facts["mac"] == craft.GATEWAY_MAC
+    assert "Neighbor Discovery" in step(fetch, "nd.request.gateway").text and not fetch.steps[0].text.startswith("No")
+    assert "[2001:db8:2::80]:80" in step(fetch, "tcp.handshake.1").text
+
+
+# -- failures and loss ---------------------------------------------------------------------------------------
+def test_refused_port(crafted):
+    path, f = crafted["refused"]
+    (fetch,) = load(path).fetches
+    assert fetch.kind == "connection" and fetch.url == "www.a.test:81"
+    assert kinds(fetch) == [("arp.request.gateway", (f["arp"][0],)), ("arp.reply", (f["arp"][1],)),
+                            ("dns.query", (f["dns"][0],)), ("dns.answer", (f["dns"][1],)),
+                            ("tcp.handshake.1", (f["syn"],)), ("tcp.refused", (f["rst"],))]
+    refused = step(fetch, "tcp.refused")
+    assert refused.problem and refused.facts["rtt_ms"] == pytest.approx(20.0)
+    assert [(c.stream, c.outcome) for c in fetch.connections] == [(0, "refused")]
+    assert fetch.requests[0].error == "refused" and fetch.summary.failed_connections == 1
+
+
+def test_silent_host_syn_retransmissions_then_given_up(crafted):
+    path, f = crafted["silent_host"]
+    first, later = load(path).fetches
+    assert first.kind == "connection" and later.kind == "lookup"
+    retries = [s for s in first.steps if s.kind == "tcp.syn.retransmission"]
+    assert [s.frames for s in retries] == [(x,) for x in f["syns"][1:]]
+    assert [s.facts["waited_ms"] for s in retries] == pytest.approx([1000.0, 2000.0, 4000.0, 8000.0])
+    assert [s.facts["doubled"] for s in retries] == [False, True, True, True]
+    assert [x for s in retries for x in s.frames] == tshark_frames(path, "tcp.analysis.retransmission")
+    gave_up = step(first, "tcp.unanswered.gave_up")
+    assert gave_up.frames == tuple(f["syns"]) and gave_up.problem
+    assert [(c.outcome, c.syn_frames) for c in first.connections] == [("unanswered", tuple(f["syns"]))]
+
+
+def test_lost_syn_explains_connect_time(crafted):
+    """TCP connect (first SYN -> ACK) = the wait for the retransmitted SYN + the iRTT of the attempt that got
+    through: both figures are given and they add up."""
+    path, f = crafted["syn_loss"]
+    (fetch,) = load(path).fetches
+    assert step(fetch, "tcp.syn.retransmission").frames == (f["syn2"],)
+    third = step(fetch, "tcp.handshake.3.retried")
+    assert third.frames == (f["ack"],)
+    assert third.facts["waits_ms"] == pytest.approx(1000.0) and third.facts["irtt_ms"] == pytest.approx(20.0)
+    assert third.facts["connect_ms"] == pytest.approx(third.facts["waits_ms"] + third.facts["irtt_ms"])
+    assert fetch.connections[0].connect_ms == pytest.approx(1020.0)
+    assert fetch.breakdown[0].what == "syn_retry" and fetch.breakdown[0].ms == pytest.approx(1000.0)
+
+
+def test_segment_lost_mid_transfer(crafted):
+    path, f = crafted["loss_mid_transfer"]
+    (fetch,) = load(path).fetches
+    loss = step(fetch, "tcp.loss")
+    lost = tshark_frames(path, "tcp.analysis.lost_segment")
+    dups = tshark_frames(path, "tcp.analysis.duplicate_ack")
+    fast = tshark_frames(path, "tcp.analysis.fast_retransmission")
+    assert lost == [f["segs"][0]] and fast == [f["retrans"]]
+    assert loss.frames == tuple(sorted(lost + dups + fast))
+    assert loss.facts["lost_from"] == f["lost_rel_seq"] and loss.facts["lost_bytes"] == 1000
+    assert loss.facts["fill_frame"] == f["retrans"] and loss.facts["fast"]
+    assert fetch.summary.retransmitted_bytes == 1000
+    assert fetch.requests[0].response_body_bytes == f["body"]
+
+
+def test_nagle_delayed_ack_stall(crafted):
+    path, f = crafted["nagle_stall"]
+    (fetch,) = load(path).fetches
+    stall = step(fetch, "tcp.stall.nagle")
+    assert stall.frames == (f["head"], f["delayed_ack"], f["body"])
+    assert stall.facts["ack_ms"] == pytest.approx(40.0) and stall.problem
+    assert "Nagle" in stall.text and "delayed ACK" in stall.text
+    assert any(d.what == "stall" for d in fetch.breakdown)
+
+
+def test_zero_window(crafted):
+    path, f = crafted["zero_window"]
+    (fetch,) = load(path).fetches
+    zero = step(fetch, "tcp.zero_window")
+    assert zero.frames[0] == f["zero"] == tshark_frames(path, "tcp.analysis.zero_window")[0]
+    assert zero.facts["resumed_frame"] == f["update"] and zero.facts["stall_ms"] == pytest.approx(200.0)
+
+
+def test_reset_in_the_middle_of_a_response(crafted):
+    path, f = crafted["reset_mid"]
+    (fetch,) = load(path).fetches
+    reset = step(fetch, "tcp.reset")
+    assert reset.frames == (f["rst"],) and reset.facts["by"] == "server" and reset.facts["after"] == f["seg1"]
+    assert step(fetch, "http.incomplete").facts["why"] == "connection reset"
+    assert fetch.connections[0].outcome == "reset"
+
+
+def test_dns_retry_failure_and_truncation(crafted):
+    path, f = crafted["dns_trouble"]
+    slow, rest = load(path).fetches
+    assert slow.kind == rest.kind == "lookup"
+    assert step(slow, "dns.retransmission").frames == (f["q1_again"],)
+    assert step(slow, "dns.retransmission").facts["waited_ms"] == pytest.approx(1000.0)
+    assert step(slow, "dns.answer").facts["rtt_ms"] == pytest.approx(1003.0)       # from the first query
+    assert step(rest, "dns.answer.nxdomain").frames == (f["nx"][1],)
+    assert step(rest, "dns.answer.servfail").frames == (f["servfail"][1],)
+    assert step(rest, "dns.answer.truncated").frames == (f["tc_a"],)
+    assert step(rest, "dns.tcp.connect").frames == (f["tcp_syn"], f["tcp_synack"], f["tcp_ack"])
+    assert step(rest, "dns.query.tcp").frames == (f["tcp_q"],)
+    assert step(rest, "dns.answer.records").frames == (f["tcp_a"],)
+    assert not rest.connections                  # the TCP retry belongs to the lookup, not a fetch of its own
+
+
+# -- streaming ------------------------------------------------------------------------------------------------
+def test_fetches_stream_out_before_the_end(crafted):
+    """two_pages: page A is complete (closed, 3 s of quiet) long before the capture ends; it comes out
+    while page B's frames are still being read, and equals what the whole-capture timeline holds."""
+    path, f = crafted["two_pages"]
     with open_capture(path) as reader:
-        facts = collect(reader)
-    en, zh = build(facts, "en"), build(facts, "zh")
-    assert [[s.step for s in f.steps] for f in en.fetches] == [[s.step for s in f.steps] for f in zh.fetches]
-    assert en.fetches[0].steps[4].text != zh.fetches[0].steps[4].text
+        frames = list(reader)
+    seen_at = []
+
+    def counting():
+        for frame in frames:
+            seen_at.append(frame.number)
+            yield frame
+
+    gen = fetches(counting())
+    first = next(gen)
+    assert first.url == "http://www.a.test/" and seen_at[-1] < f["b_get_html"]
+    rest = list(gen)
+    whole = load(path)
+    assert [x.as_dict() for x in [first, *rest]] == [x.as_dict() for x in whole.fetches]

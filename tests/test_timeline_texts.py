@@ -1,38 +1,96 @@
-"""The explanation tables: both languages complete, missing facts harmless, wide text wrapped by width."""
+"""The timeline's sentences (analyzer.timeline.texts) and the terminal's line breaking (report/timeline_text)."""
 
 from __future__ import annotations
 
+import re
 import string
 
-from analyzer.report.timeline_text import _width, wrap
-from analyzer.timeline.texts import LABELS, TEMPLATES, explain
+import pytest
+
+from analyzer.report.timeline_text import NO_LINE_END, NO_LINE_START, width_of, wrap
+from analyzer.timeline.texts import LABELS, NOTES, PHRASES, TEMPLATES, count, duration, explain, frames_list
+
+FULL_WIDTH = set("，。：；（）“”、！？")
 
 
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def fields(template: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0] for _lit, name, _spec, _conv in string.Formatter().parse(template)
+            if name}
 
 
-def test_every_template_in_both_languages_with_the_same_facts():
-    assert set(TEMPLATES["en"]) == set(TEMPLATES["zh"])
-    for key, text in TEMPLATES["en"].items():
-        assert _fields(text) == _fields(TEMPLATES["zh"][key]), key
+def sample(name: str):
+    """A plausible value for any fact: numbers for numbers, text for text."""
+    if name in ("options",):
+        return [("mss", 1460), ("wscale", 7), ("sack_perm", True), ("timestamps", True)]
+    if name in ("frames",):
+        return [5, 7, 9]
+    if name in ("closer", "other", "side", "by", "sender", "peer", "receiver"):
+        return "client"
+    if name.endswith(("_ms", "_s")) or name in ("ms", "total_ms"):
+        return 12.5
+    if name in ("count", "attempts", "attempt", "dup_acks", "requests", "segments", "size", "length", "ttl",
+                "first_len", "decoded_size", "lost_bytes", "n"):
+        return 3
+    return "X"
+
+
+def test_every_template_has_a_chinese_twin_with_the_same_facts():
+    en, zh = TEMPLATES["en"], TEMPLATES["zh"]
+    assert set(en) == set(zh)
+    for key, text in en.items():
+        assert fields(text) == fields(zh[key]), key
+    assert set(PHRASES["en"]) == set(PHRASES["zh"])
+    assert set(NOTES["en"]) == set(NOTES["zh"])
     assert set(LABELS["en"]) == set(LABELS["zh"])
 
 
-def test_missing_facts_show_a_question_mark():
-    assert "?" in explain("tcp.handshake.3", {}, "en")
-    assert explain("no.such.template", {}, "zh") == "no.such.template"
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_template_fills_without_a_missing_fact(lang):
+    phrase_fields = set().union(*(fields(t) for t in PHRASES[lang].values()))
+    for key, text in TEMPLATES[lang].items():
+        facts = {name: sample(name) for name in fields(text) | phrase_fields}
+        facts.update({"why": "referer", "qtype": "AAAA", "fill_frame": 9, "fast": True, "orig_frame": 3,
+                      "resumed_frame": 8, "after": 4, "half": True, "doubled": True, "answer": 12,
+                      "encoded": True, "codings": "gzip", "referer": "http://x/"})
+        out = explain(key, facts, lang)
+        literal = re.sub(r"\{[^}]*\}", "", text).count("?")
+        assert out.count("?") == literal, (key, out)
+        assert "{" not in out and "}" not in out, (key, out)
 
 
-def test_roles_are_translated():
-    facts = {"closer": "client", "other": "server", "seq": 5}
-    assert "the client has nothing more to send" in explain("tcp.teardown4.1", facts, "en")
-    assert explain("tcp.teardown4.1", facts, "zh").startswith("连接释放（四次挥手）第 1/4 步：客户端")
+def test_chinese_uses_full_width_punctuation():
+    for key, text in TEMPLATES["zh"].items():
+        plain = re.sub(r"\{[^}]*\}", "", text)
+        # ASCII punctuation between Chinese characters would read as a typo
+        assert not re.search(r"[\u4e00-\u9fff][,.;:()!?][\u4e00-\u9fff]?", plain), (key, plain)
+        assert any(ch in FULL_WIDTH for ch in plain), key
 
 
-def test_wrap_counts_wide_characters_twice_and_keeps_numbers_whole():
-    text = "第 2/3 步：服务器回复 SYN-ACK。它选择自己的 ISN = 1652808145（相对序号 0），并确认客户端的 SYN"
-    lines = wrap(text, 30)
-    assert all(_width(line) <= 30 for line in lines)
-    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
-    assert any("1652808145" in line for line in lines)
+def test_durations_read_naturally():
+    assert duration(0.0005) == "0.5 µs"
+    assert duration(0.145) == "145 µs"
+    assert duration(12.34) == "12.34 ms" and duration(1.006) == "1.006 ms" and duration(206.6) == "206.6 ms"
+    assert duration(1006.4) == "1.006 s"
+    assert duration(0.145, "zh") == "145 微秒" and duration(1006.4, "zh") == "1.006 秒"
+    assert count(1, "request") == "1 request" and count(3, "request") == "3 requests"
+    assert count(2, "DNS query/DNS queries") == "2 DNS queries" and count(2, "x", "zh") == "2"
+    assert frames_list([5, 7, 9]) == "5, 7 and 9" and frames_list([5, 7], "zh") == "5 和 7"
+
+
+def test_wrap_counts_wide_characters_twice_and_keeps_words():
+    text = "HTTP 响应：200 OK，text/html，正文 524 字节。首字节时间（TTFB）为请求发出后 166 微秒。"
+    for width in (20, 30, 47):
+        lines = wrap(text, width)
+        assert all(width_of(line) <= width for line in lines), lines
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all("524" in line or "52" not in line for line in lines)      # a number is not cut
+    assert wrap("a" * 30, 10) == ["a" * 10] * 3
+    assert wrap("one two three", 7) == ["one two", "three"]
+
+
+def test_wrap_never_starts_a_line_with_closing_punctuation():
+    text = "客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = 900001，相对 1），连接建立。这是第二句话：没有问题。"
+    for width in range(12, 50):
+        for line in wrap(text, width):
+            assert line[0] not in NO_LINE_START, (width, line)
+            assert line[-1] not in NO_LINE_END, (width, line)

@@ -205,22 +205,44 @@ class Capture:
         return (rows(results.connections) if tcp else [], rows(results.udp) if udp else [], results.first_ts_ns)
 
     # -- the timeline ----------------------------------------------------------------------------------------
+    def stream_fetches(self, lang: str = "en", host: str | None = None, url: str | None = None,
+                       client: str | None = None, keep_bodies: bool = False,
+                       on_frame: Callable[[int], None] | None = None) -> Iterator[Any]:
+        """The timeline's fetches (:class:`analyzer.timeline.model.Fetch`) each as soon as it is complete
+        (memory bounded by the open connections); ``on_frame(n)`` every 1024 frames (a progress line);
+        ``keep_bodies``: HTTP bodies in the request timings (HAR)."""
+        from analyzer.timeline import TimelineRun, keep
+
+        run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=self.keylog)
+        with self.open() as reader:
+            frames: Iterable = reader
+            if self.display_filter is not None:
+                from analyzer.filter.apply import matching_frames
+
+                frames = matching_frames(reader, self.display_filter, self.keylog)
+            feed = run.feed
+            for n, frame in enumerate(frames, 1):
+                got = feed(frame)
+                if on_frame is not None and not n & 0x3FF:
+                    on_frame(n)
+                for f in got:
+                    if keep(f, host, url, client):
+                        yield f
+            for f in run.finish():
+                if keep(f, host, url, client):
+                    yield f
+
     def timeline(self, lang: str = "en", host: str | None = None, url: str | None = None,
                  client: str | None = None):
-        """The page fetches explained step by step (:class:`analyzer.timeline.model.Timeline`), as
+        """The fetches explained step by step (:class:`analyzer.timeline.model.Timeline`), as
         ``analyzer timeline`` prints them (render it with :func:`analyzer.report.timeline_text.render`)."""
-        from analyzer.timeline import build, collect, select
+        from analyzer.timeline import Timeline
 
-        facts = self._timeline.get(())
-        if facts is None:
-            with self.open() as reader:
-                frames: Iterable = reader
-                if self.display_filter is not None:
-                    from analyzer.filter.apply import matching_frames
-
-                    frames = matching_frames(reader, self.display_filter, self.keylog)
-                facts = self._timeline[()] = collect(frames, self.keylog)
-        return select(build(facts, lang), host=host, url=url, client=client)
+        key = (lang, host, url, client)
+        tl = self._timeline.get(key)
+        if tl is None:
+            tl = self._timeline[key] = Timeline(tuple(self.stream_fetches(lang, host, url, client)), lang)
+        return tl
 
     @property
     def fetches(self) -> FetchTable:

@@ -1,9 +1,8 @@
 """The library API for frames that arrive one at a time (live capture): the same analysis as a file's.
 
 * :class:`PacketFeed`: ``feed(frame) -> Packet`` with every field (``analyzer capture`` prints these lines);
-* :class:`TimelineFeed`: ``feed(frame)``; ``timeline()`` is the timeline of what arrived so far (connections
-  still open as they stand), ``finish()`` the final one — what ``analyzer timeline`` gives for the same frames
-  (``analyzer watch`` prints these).
+* :class:`TimelineFeed`: ``feed(frame)``, ``tick(now_ns)`` and ``finish()`` give the fetches completed by then,
+  each once — what ``analyzer timeline`` gives for the same frames (``analyzer watch`` prints them).
 """
 
 from __future__ import annotations
@@ -27,29 +26,43 @@ class PacketFeed:
 
 
 class TimelineFeed:
-    """Frames in; the timeline of the page fetches so far, or at the end."""
+    """Frames in; the timeline's fetches out, each as soon as it is complete (:class:`analyzer.timeline.TimelineRun`:
+    the same analysis as ``analyzer timeline``, memory bounded by the open connections).
 
-    def __init__(self, lang: str = "en") -> None:
-        from analyzer.timeline.collect import Collector
+    ``feed(frame)`` and ``tick(now_ns)`` (the packet-time clock moved on with no frame: a quiet live capture)
+    return the fetches completed by then; ``finish()`` the rest; ``timeline()`` every fetch given out so far.
+    """
+
+    def __init__(self, lang: str = "en", keylog: Any = None) -> None:
+        from analyzer.timeline import TimelineRun
 
         self.lang = lang
-        self.collector = Collector()
+        self.run = TimelineRun(lang, keylog=keylog)
+        self.done: list[Any] = []
 
     @property
     def frames(self) -> int:
-        return self.collector.pipe.frames
+        return self.run.collector.frames
 
-    def feed(self, frame: Any) -> None:
-        self.collector.feed(frame)
+    def feed(self, frame: Any) -> list[Any]:
+        out = self.run.feed(frame)
+        self.done += out
+        return out
+
+    def tick(self, now_ns: int) -> list[Any]:
+        out = self.run.tick(now_ns)
+        self.done += out
+        return out
 
     def timeline(self):
-        """The timeline of the frames fed so far (:class:`analyzer.timeline.model.Timeline`)."""
-        from analyzer.timeline import build
+        """The fetches given out so far (:class:`analyzer.timeline.model.Timeline`)."""
+        from analyzer.timeline import Timeline
 
-        return build(self.collector.facts(), self.lang)
+        return Timeline(tuple(self.done), self.lang, self.frames)
 
-    def finish(self):
-        """End of input: the final timeline, as ``analyzer timeline`` gives it for the same frames."""
-        from analyzer.timeline import build
-
-        return build(self.collector.finish(), self.lang)
+    def finish(self) -> list[Any]:
+        """End of input: the remaining fetches (``timeline()`` then holds them all, as ``analyzer timeline``
+        gives them for the same frames)."""
+        out = self.run.finish()
+        self.done += out
+        return out

@@ -250,8 +250,10 @@ FETCH_COLUMNS = (
     Column("start", "time", _a("start_ns")), Column("index", "int", _a("index")), Column("url", "str", _a("url")),
     Column("host", "str", _a("host")), Column("client", "str", _a("client")), Column("server", "str", _a("server")),
     Column("server_port", "int", _a("server_port")),
+    Column("kind", "str", _a("kind")),
     *(Column(name, kind, _summary(name)) for name, kind in (
-        ("dns_ms", "float"), ("connect_ms", "float"), ("ttfb_ms", "float"), ("total_ms", "float"),
+        ("dns_ms", "float"), ("connect_ms", "float"), ("tls_ms", "float"), ("ttfb_ms", "float"),
+        ("total_ms", "float"),
         ("requests", "int"), ("connections", "int"), ("connection_mode", "str"), ("bytes_sent", "int"),
         ("bytes_received", "int"), ("dns_lookups", "int"))),
     Column("urls", "list<str>", lambda f: [r.url for r in f.requests]),
@@ -260,7 +262,7 @@ FETCH_COLUMNS = (
 
 class FetchTable(Table[Any]):
     """The page fetches of the timeline (``cap.fetches``): :class:`analyzer.timeline.model.Fetch` objects;
-    as a table one row per fetch (``*_ms`` are milliseconds, -1 when a phase was not captured)."""
+    as a table one row per fetch (``*_ms`` are milliseconds, None when a phase did not happen)."""
 
     name = "fetches"
     columns = FETCH_COLUMNS

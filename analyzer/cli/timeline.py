@@ -1,40 +1,104 @@
-"""``analyzer timeline FILE``: each page fetch of a capture step by step (ARP, DNS, the TCP handshake, the
-HTTP requests and responses of the page, the teardown), with a summary, a waterfall and a ladder diagram.
+"""``analyzer timeline FILE...``: what each client did, fetch by fetch (ARP/ND, DNS, TCP connections — failed
+ones too —, HTTP requests and responses, teardowns), step by step with explanations, a summary, where the
+time went, a waterfall and a ladder diagram.
 
-``--json`` prints one JSON object ``{"fetches": [...]}``; ``--lang zh`` explains in Chinese; ``--host``,
-``--url`` and ``--client`` select fetches. How requests are grouped into fetches: see
-:mod:`analyzer.timeline.build`.
+Text output is printed fetch by fetch as soon as each is complete (a progress line on stderr meanwhile, on a
+terminal), wrapped to the terminal's width (80 when piped, or ``--width``), coloured on a terminal unless
+``NO_COLOR`` is set. Fetches that are only ARP/ND requests of hosts that did nothing else are summed up in
+one line at the end (shown in full with ``--all``, or when the capture holds nothing else).
+``--json`` prints one JSON object ``{"fetches": [...]}``, streamed as the fetches complete.
+How fetches are made: :mod:`analyzer.timeline`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
 
 import click
 
 from analyzer.cli._common import decode_as_option, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
-from analyzer.report.safe import json_safe
-from analyzer.report.timeline_text import render
-from analyzer.timeline.model import Timeline
-from analyzer.timeline.texts import LANGS
+from analyzer.report.safe import json_safe, visible
+from analyzer.report.timeline_text import empty_text, render_fetch
+from analyzer.timeline import Fetch, Timeline
+from analyzer.timeline.texts import LANGS, label
+
+
+def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
+           client: str | None = None, keep_filter=None, keylog_path: str | None = None, keep_bodies: bool = False,
+           on_frame: Callable[[int], None] | None = None) -> Iterator[Fetch]:
+    """The selected fetches of FILE... (merged by time), each as soon as it is complete (CLI errors: one line,
+    exit 2). ``keep_filter``: a compiled display filter narrowing the frames first, as ``tshark -Y``;
+    ``keylog_path``: --keylog."""
+    with opened(files, keep_filter, load_keylog(keylog_path)) as cap:
+        yield from cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
+                                      on_frame=on_frame)
 
 
 def load_timeline(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
-                  client: str | None = None, keep=None, keylog_path: str | None = None) -> Timeline:
-    """Read FILE... (merged by time; CLI errors: one line, exit 2) and build its selected fetches. ``keep``
-    (a compiled display filter) first narrows the capture to the frames it matches, as ``tshark -Y`` would.
-    ``keylog_path``: a TLS key log (--keylog) to decrypt HTTPS with."""
-    with opened(files, keep, load_keylog(keylog_path)) as cap:
-        return cap.timeline(lang, host=host, url=url, client=client)
+                  client: str | None = None, keep_filter=None, keylog_path: str | None = None,
+                  keep_bodies: bool = False) -> Timeline:
+    """The whole selected timeline of FILE... (see :func:`stream`)."""
+    return Timeline(tuple(stream(files, lang, host, url, client, keep_filter, keylog_path, keep_bodies)), lang)
 
 
 def selection_options(f):
     f = click.option("--client", default=None, metavar="IP", help="Only fetches made by this client address.")(f)
-    f = click.option("--url", default=None, metavar="U", help="Only fetches whose page URL contains U.")(f)
-    f = click.option("--host", default=None, metavar="H", help="Only fetches of pages on host H.")(f)
+    f = click.option("--url", default=None, metavar="U", help="Only fetches whose URL contains U.")(f)
+    f = click.option("--host", default=None, metavar="H", help="Only fetches of host H.")(f)
     return f
+
+
+def neighbour_only(f: Fetch) -> bool:
+    """A fetch made only of ARP/ND messages (a host that did nothing else in the capture)."""
+    return f.kind == "lookup" and not f.lookups and not f.connections
+
+
+class Progress:
+    """A progress line on stderr when it is a terminal: frames read, fetches printed; erased before output."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.shown = False
+        self.last = 0.0
+        self.fetches = 0
+
+    def update(self, frames: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.2:
+            return
+        self.last = now
+        sys.stderr.write(f"\r{label('progress', 'en')}: {frames:,}, {label('fetches', 'en')}: {self.fetches:,}\x1b[K")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+def terminal_width(width: int | None) -> int:
+    if width:
+        return max(width, 40)
+    if sys.stdout.isatty():
+        return max(shutil.get_terminal_size((80, 24)).columns, 40)
+    return 80
+
+
+def use_color(color: str) -> bool:
+    if color == "always":
+        return True
+    if color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
 
 
 @main.command("timeline")
@@ -42,18 +106,59 @@ def selection_options(f):
 @click.option("--json", "as_json", is_flag=True, help='One JSON object: {"fetches": [...]}.')
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the explanations.")
+@click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
+              help="Wrap text to N columns (default: the terminal's width; 80 when piped).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--all", "show_all", is_flag=True,
+              help="Also show in full the ARP/ND requests of hosts that did nothing else.")
 @selection_options
 @keylog_option
 @display_filter_option
 @decode_as_option
-def timeline(files: tuple[str, ...], as_json: bool, lang: str, host: str | None, url: str | None,
-             client: str | None, keylog_path: str | None = None, display_filter=None, decode_as=()) -> None:
-    """Explain each page fetch in FILE... step by step, from ARP and DNS to the TCP teardown.
+def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None, color: str, show_all: bool,
+             host: str | None, url: str | None, client: str | None, keylog_path: str | None = None,
+             display_filter=None, decode_as=()) -> None:
+    """Explain what each client in FILE... did, fetch by fetch: ARP, DNS, TCP (failed attempts too), TLS,
+    HTTP.
 
-    With -Y, the timeline is built from the frames the display filter matches. FILE... are pcap/pcapng
-    captures (gzip too), merged by time when there are several; - is standard input."""
-    tl = load_timeline(files, lang, host, url, client, display_filter, keylog_path)
+    Each step names its frames. With -Y, the timeline is built from the frames the display filter matches;
+    with --keylog (or keys in a pcapng), HTTPS is decrypted. FILE... are pcap/pcapng captures (gzip too),
+    merged by time when there are several; - is standard input."""
+    progress = Progress(sys.stderr.isatty() and not as_json)
+    w = terminal_width(width)
+    colored = use_color(color) and not as_json
+    printed = 0
+    deferred: list[Fetch] = []
+    out = sys.stdout
     if as_json:
-        click.echo(json_safe(json.dumps(tl.as_dict(), ensure_ascii=False)))
+        out.write('{"fetches": [')
+    for f in stream(files, lang, host, url, client, display_filter, keylog_path, on_frame=progress.update):
+        if as_json:
+            out.write((", " if printed else "") + json_safe(json.dumps(f.as_dict(), ensure_ascii=False)))
+            printed += 1
+            continue
+        if neighbour_only(f) and not show_all:
+            deferred.append(f)
+            continue
+        progress.clear()
+        out.write(("\n\n" if printed else "") + render_fetch(f, width=w, color=colored))
+        out.flush()
+        printed += 1
+        progress.fetches = printed
+    progress.clear()
+    if as_json:
+        out.write("]}\n")
         return
-    click.echo(render(tl))
+    if deferred and not printed:
+        for f in deferred:
+            out.write(("\n\n" if printed else "") + render_fetch(f, width=w, color=colored))
+            printed += 1
+        deferred = []
+    if deferred:
+        hosts = sorted({f.client for f in deferred})
+        shown = ", ".join(hosts[:4]) + (", ..." if len(hosts) > 4 else "")
+        out.write("\n\n" + visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown)))
+    if not printed and not deferred:
+        out.write(empty_text(lang))
+    out.write("\n")

@@ -1,73 +1,42 @@
-"""``analyzer watch -i IFACE``: the timeline, live — handshakes, requests and teardowns as they happen.
+"""``analyzer watch -i IFACE``: the timeline, live: each fetch printed as soon as it is complete, exactly as
+``analyzer timeline`` prints it for the same frames.
 
-There is one timeline implementation, the one ``analyzer timeline FILE`` runs; watch does not have a
-second. The capture (:class:`analyzer.live.LiveCapture`) hands each frame over (through a queue: it runs in
-its own thread) to one analysis run (:class:`analyzer.timeline.collect.Collector`), fed incrementally;
-whenever new frames have arrived (at most every ``--interval`` seconds) the timeline is rebuilt from the
-facts collected so far — no frame is read or analysed twice — and the steps not printed before are
-printed. At the end the run is finished, which gives exactly what ``analyzer timeline --json`` gives for the
-same frames. A step is known by its fetch, layer, step name and frames, so a step printed once is not
-printed again when later packets change only its wording or time.
+There is one timeline implementation (:class:`analyzer.timeline.TimelineRun`, through the library's
+:class:`analyzer.api.live.TimelineFeed`); watch feeds it the frames the live capture hands over (through a queue: the capture runs in its own thread). A live capture can go quiet
+with fetches still waiting for their quiet time (see :mod:`analyzer.timeline.run`), so the run's clock is
+also moved on with the wall clock between frames (:meth:`TimelineRun.tick`): packet time of the last frame
+plus the wall time since it arrived. On a terminal a status line on stderr says how many frames were seen.
+When the capture stops (Ctrl-C, SIGTERM, ``-a``), the run is finished and the remaining fetches printed.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import sys
+import time
 
 import click
 
 from analyzer.cli._common import exit_for_signal, live_stop
 from analyzer.cli.main import main
-from analyzer.report.safe import visible
-
-# Steps that only say something about the end of the capture ("still open at the end"): while the capture
-# runs they would be premature, so they wait for the final update.
-AT_END_ONLY = {"tcp.open"}
+from analyzer.cli.timeline import Progress, terminal_width, use_color
+from analyzer.report.timeline_text import render_fetch
+from analyzer.timeline.texts import LANGS
 
 
-class StepPrinter:
-    """Prints the steps of a timeline JSON object that were not printed before."""
+class FetchPrinter:
+    """Prints fetches as ``analyzer timeline`` does: separated by a blank line, wrapped, coloured or not."""
 
-    def __init__(self, echo=click.echo):
-        # Every line carries strings from packets (URLs, names): control characters and escape sequences
-        # are shown as visible escapes, never sent to the terminal.
-        self.echo = lambda line: echo(visible(line))
-        self.seen: set[str] = set()
-        self.fetches: set[str] = set()
+    def __init__(self, echo=click.echo, width: int = 80, color: bool = False):
+        self.echo = echo
+        self.width = width
+        self.color = color
+        self.printed = 0
 
-    @staticmethod
-    def fetch_key(fetch: dict) -> str:
-        return json.dumps([fetch.get("url"), fetch.get("client"), fetch.get("server")], default=str)
-
-    def update(self, timeline: dict, final: bool = False) -> int:
-        printed = 0
-        for fetch in timeline.get("fetches", []):
-            fkey = self.fetch_key(fetch)
-            if fkey not in self.fetches:
-                self.fetches.add(fkey)
-                self.echo(f"== {fetch.get('url', '?')}  ({fetch.get('client', '?')} -> {fetch.get('server', '?')})")
-            for step in fetch.get("steps", []):
-                key = json.dumps([fkey, step.get("layer"), step.get("step"), step.get("frame")], default=str)
-                if key in self.seen or (not final and step.get("step") in AT_END_ONLY):
-                    continue
-                self.seen.add(key)
-                frames = step.get("frame")
-                frames = ",".join(map(str, frames)) if isinstance(frames, list) else (frames or "-")
-                t = step.get("time")
-                when = f"{t:>9.6f}s" if isinstance(t, (int, float)) else f"{t!s:>10}"
-                self.echo(f"{when}  #{frames!s:<8} {step.get('layer', '')!s:<5} {step.get('step', '')}: "
-                          f"{step.get('text', '')}")
-                printed += 1
-        return printed
-
-    def summaries(self, timeline: dict) -> None:
-        for fetch in timeline.get("fetches", []):
-            summary = fetch.get("summary")
-            if summary:
-                items = ", ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, (dict, list)))
-                self.echo(f"summary of {fetch.get('url', '?')}: {items}")
+    def __call__(self, fetches) -> None:
+        for f in fetches:
+            self.echo(("\n" if self.printed else "") + render_fetch(f, width=self.width, color=self.color))
+            self.printed += 1
 
 
 @main.command("watch")
@@ -77,9 +46,16 @@ class StepPrinter:
 @click.option("-w", "--write", "out", metavar="FILE", help="Also keep the capture in FILE (.pcapng).")
 @click.option("--backend", type=click.Choice(["scapy", "tshark"]), default="scapy", show_default=True)
 @click.option("--interval", type=click.FloatRange(0.1, 10), default=0.5, show_default=True,
-              help="Seconds between timeline updates (at least).")
-def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
-    """Print the timeline of page fetches live as packets arrive (same analysis as `analyzer timeline`).
+              help="Seconds between checks for completed fetches (at least).")
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+              help="Language of the explanations.")
+@click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
+              help="Wrap text to N columns (default: the terminal's width; 80 when piped).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text (auto: on a terminal, unless NO_COLOR is set).")
+def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color) -> None:
+    """Print the timeline of what the hosts on IFACE do, live, each fetch as soon as it is complete (the
+    same analysis and text as `analyzer timeline`).
 
     \b
     Example:
@@ -93,25 +69,28 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
     except LiveError as exc:
         raise click.UsageError(str(exc)) from None
     frames: queue.SimpleQueue = queue.SimpleQueue()
-    feed = TimelineFeed()
+    run = TimelineFeed(lang)
+    printer = FetchPrinter(width=terminal_width(width), color=use_color(color))
+    progress = Progress(sys.stderr.isatty())
+    seen = 0
+    clock: list[float] = [0.0, 0.0]      # packet time of the last frame (ns), wall time it was fed (s)
 
-    def catch_up() -> bool:
-        """Feed the frames that arrived since the last call; True when there were any."""
-        fed = False
+    def catch_up() -> None:
+        nonlocal seen
         while True:
             try:
                 frame = frames.get_nowait()
             except queue.Empty:
-                return fed
-            feed.feed(frame)
-            fed = True
-
-    def as_json(timeline) -> dict:
-        # the same objects `analyzer timeline --json` prints (lists, not tuples)
-        return json.loads(json.dumps(timeline.as_dict(), ensure_ascii=False, default=str))
+                return
+            done = run.feed(frame)
+            seen += 1
+            clock[0], clock[1] = frame.ts_ns, time.monotonic()
+            if done:
+                progress.clear()
+                printer(done)
+                progress.fetches = printer.printed
 
     cap = LiveCapture(iface, bpf, backend=backend, count=count, duration=duration, write=out, on_frame=frames.put)
-    printer = StepPrinter()
     try:
         with live_stop(cap) as signalled:
             try:
@@ -121,15 +100,19 @@ def watch_command(iface, bpf, autostop, out, backend, interval) -> None:
                 sys.exit(2)
             click.echo(f"watching {iface}" + (f" ({bpf})" if bpf else "") + "; Ctrl-C to stop", err=True)
             while not cap.finished.is_set():
-                # rebuilding the timeline costs time in proportion to what it shows: less often as it grows
-                cap.finished.wait(max(interval, feed.frames / 20000))
-                if catch_up():
-                    printer.update(as_json(feed.timeline()))
+                cap.finished.wait(interval)
+                catch_up()
+                if clock[0]:
+                    done = run.tick(int(clock[0] + (time.monotonic() - clock[1]) * 1e9))
+                    if done:
+                        progress.clear()
+                        printer(done)
+                        progress.fetches = printer.printed
+                progress.update(seen)
             stats = cap.join()
         catch_up()
-        timeline = as_json(feed.finish())
-        printer.update(timeline, final=True)
-        printer.summaries(timeline)
+        progress.clear()
+        printer(run.finish())
         click.echo(stats.line(), err=True)
     finally:
         cap.stop()

@@ -1,173 +1,373 @@
-"""The timeline on the terminal: per fetch the steps, a summary, a waterfall and a ladder diagram.
+"""The timeline on the terminal: per fetch its steps, a summary, where the time went, a waterfall and a
+ladder diagram; wrapped to a width, coloured (through rich) only when asked.
 
 Every string that came from a packet (URIs, host names, DNS names, content types, header values) goes
 through :func:`analyzer.report.safe.visible`, so control characters and escape sequences show as visible
-escapes. Texts wrap at :data:`WIDTH` columns, counting East Asian wide characters as two.
+escapes. Widths count East Asian wide characters as two columns. Chinese text is broken between any two
+characters, but never so that a line starts with closing punctuation (。，、；：）」”…) or ends with an
+opening one (（「“): such a character travels with its neighbour.
+
+:func:`render` and :func:`render_fetch` are the library's way to get exactly what ``analyzer timeline``
+prints, with no CLI involved.
 """
 
 from __future__ import annotations
 
+import io
 import re
-import textwrap
 import unicodedata
 
 from analyzer.report.safe import utc_text, visible
 from analyzer.timeline.model import Fetch, Timeline
-from analyzer.timeline.texts import label
+from analyzer.timeline.texts import counted, duration, label
 
-WIDTH = 118
-BAR_WIDTH = 60
-LABEL_WIDTH = 30
-ARROW_WIDTH = 64
-PHASE_CHARS = {"dns": "d", "connect": "c", "send": "s", "wait": "w", "receive": "r"}
-
-
-def render(timeline: Timeline) -> str:
-    """The whole timeline as text (a line saying so when the capture holds no page fetch)."""
-    lang = timeline.lang
-    if not timeline.fetches:
-        return label("no_fetch", lang)
-    return "\n\n".join(fetch_text(f, lang) for f in timeline.fetches)
+DEFAULT_WIDTH = 80
+PHASE_CHARS = {"dns": "d", "connect": "c", "ssl": "t", "send": "s", "wait": "w", "receive": "r"}
+LAYER_STYLE = {"arp": "yellow", "nd": "yellow", "dns": "green", "tcp": "dark_orange", "tls": "magenta",
+               "http": "blue"}
+NO_LINE_START = set("。，、；：？！）」』】〉》”’…·%)]},.;:!?")
+NO_LINE_END = set("（「『【〈《“‘([{")
 
 
-def fetch_text(fetch: Fetch, lang: str = "en") -> str:
-    out = [header(fetch, lang), "", steps_text(fetch, lang), "", summary_text(fetch, lang), "",
-           waterfall(fetch, lang), "", ladder(fetch, lang)]
-    return "\n".join(out)
-
-
-def _when(ns: int) -> str:
-    return utc_text(ns)
-
-
-def header(fetch: Fetch, lang: str = "en") -> str:
-    server = f"[{fetch.server}]" if ":" in fetch.server else fetch.server
-    return (f"{label('fetch', lang)} {fetch.index}: {visible(fetch.url)}\n"
-            f"  {label('client', lang)} {fetch.client} -> {label('server', lang)} {server}:{fetch.server_port}, "
-            f"{label('started', lang)} {_when(fetch.start_ns)}")
-
-
-def frames_text(frame: int | tuple[int, ...]) -> str:
-    if isinstance(frame, int):
-        return f"#{frame}"
-    if not frame:
-        return "-"
-    if len(frame) <= 3:
-        return "#" + ",".join(map(str, frame))
-    return f"#{frame[0]}..{frame[-1]} ({len(frame)})"
-
-
-def _width(text: str) -> int:
+# -- measuring and wrapping ---------------------------------------------------------------------------
+def width_of(text: str) -> int:
+    """Display columns of ``text`` (East Asian wide and full-width characters count two)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+                    r"|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+")
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` display columns: breaks at spaces and between wide (CJK) characters,
-    never inside a run of narrow ones (a number, a word) unless it is longer than a line."""
-    if _width(text) == len(text):
-        return textwrap.wrap(text, width) or [""]
-    tokens = re.findall(r"\s+|[^\s\u1100-\uffff]+|.", text)
-    lines, line, w = [], "", 0
+    """Lines of at most ``width`` columns: breaks at spaces and between wide (CJK) characters, never inside
+    a run of narrow ones (a number, a word) unless it is longer than a line; closing punctuation never
+    starts a line and opening punctuation never ends one."""
+    width = max(width, 10)
+    tokens = _TOKEN.findall(text)
+    lines: list[str] = []
+    line: list[str] = []
+    w = 0
     for tok in tokens:
-        tw = _width(tok)
+        tw = width_of(tok)
+        if tok.isspace():
+            if line:
+                line.append(" ")
+                w += 1
+            continue
         if w + tw > width and line:
-            lines.append(line.rstrip())
-            line, w = "", 0
-            if tok.isspace():
+            carry: list[str] = []
+            # a closing mark may not start the next line: take the last token of this line along
+            if tok[0] in NO_LINE_START:
+                while line and line[-1] != " " and len(carry) < 2:
+                    carry.insert(0, line.pop())
+            while line and line[-1] != " " and line[-1][-1] in NO_LINE_END:
+                carry.insert(0, line.pop())
+            while line and line[-1] == " ":
+                line.pop()
+            if line:
+                lines.append("".join(line))
+                line, w = carry, sum(width_of(x) for x in carry)
+            else:
+                line, w = carry, sum(width_of(x) for x in carry)
+        while tw > width:                   # a run longer than a line
+            cut = _cut(tok, width - w if w < width else width)
+            if line and w + width_of(tok[:cut]) > width:
+                lines.append("".join(line).rstrip())
+                line, w = [], 0
                 continue
-        while tw > width:            # a run longer than a line
-            lines.append(tok[:width])
-            tok = tok[width:]
-            tw = _width(tok)
-        line += tok
+            lines.append("".join(line) + tok[:cut])
+            line, w = [], 0
+            tok = tok[cut:]
+            tw = width_of(tok)
+        line.append(tok)
         w += tw
-    if line.strip():
-        lines.append(line.rstrip())
+    if line:
+        while line and line[-1] == " ":
+            line.pop()
+        lines.append("".join(line))
     return lines or [""]
 
 
-def steps_text(fetch: Fetch, lang: str = "en") -> str:
-    lines = [f"  {label('steps', lang)}"]
+def _cut(tok: str, room: int) -> int:
+    n = 0
+    w = 0
+    for ch in tok:
+        cw = width_of(ch)
+        if w + cw > room:
+            break
+        w += cw
+        n += 1
+    return max(n, 1)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(width - width_of(text), 0)
+
+
+def rpad(text: str, width: int) -> str:
+    return " " * max(width - width_of(text), 0) + text
+
+
+def short(text: str, n: int) -> str:
+    """``text`` cut to ``n`` columns, with "..." when cut."""
+    if width_of(text) <= n:
+        return text
+    out = ""
+    for ch in text:
+        if width_of(out + ch) > n - 3:
+            break
+        out += ch
+    return out + "..."
+
+
+# -- output lines with styles ------------------------------------------------------------------------
+class Out:
+    """Lines of text, each a list of (text, style) pieces; rendered plain or, with ``color``, through rich."""
+
+    def __init__(self) -> None:
+        self.lines: list[list[tuple[str, str]]] = []
+
+    def add(self, *pieces: tuple[str, str] | str) -> None:
+        self.lines.append([(p, "") if isinstance(p, str) else p for p in pieces])
+
+    def text(self, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
+        if not color:
+            return "\n".join("".join(t for t, _s in line).rstrip() for line in self.lines)
+        from rich.console import Console
+        from rich.text import Text
+
+        buf = io.StringIO()
+        console = Console(file=buf, force_terminal=True, color_system="standard", width=max(width, 20) + 40,
+                          highlight=False, emoji=False, markup=False, soft_wrap=True)
+        for line in self.lines:
+            t = Text()
+            for piece, style in line:
+                t.append(piece, style=style or None)
+            t.rstrip()
+            console.print(t, soft_wrap=True)
+        return buf.getvalue().rstrip("\n")
+
+
+# -- the parts of a fetch ----------------------------------------------------------------------------
+def _when(ns: int) -> str:
+    return utc_text(ns)         # any year: a damaged capture's clock may say 58870
+
+
+def frames_text(frames: tuple[int, ...] | int | None) -> str:
+    if frames is None:
+        return "-"
+    if isinstance(frames, int):
+        return f"#{frames}"
+    if not frames:
+        return "-"
+    if len(frames) <= 3:
+        return "#" + ",".join(map(str, frames))
+    return f"#{frames[0]}..{frames[-1]} ({len(frames)})"
+
+
+def _endpoint(addr: str, port: int | None) -> str:
+    a = f"[{addr}]" if ":" in addr else addr
+    return a if port is None else f"{a}:{port}"
+
+
+def fetch_title(fetch: Fetch) -> str:
+    """"Fetch 1: http://www.example.test/" (packet strings not escaped: the caller's job)."""
+    return label(f"fetch.{fetch.kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
+
+
+def header(out: Out, fetch: Fetch, lang: str, width: int = DEFAULT_WIDTH) -> None:
+    cont = " " + label("continues", lang).format(n=fetch.continues) if fetch.continues else ""
+    for line in wrap(visible(fetch_title(fetch)) + cont, width):
+        out.add((line, "bold"))
+    key = "header.server" if fetch.server else "header"
+    text = label(key, lang).format(client=fetch.client, server=_endpoint(fetch.server, fetch.server_port),
+                                   when=_when(fetch.start_ns))
+    for line in wrap(text, width - 2):
+        out.add("  " + line)
+
+
+def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
+    out.add((f"  {label('steps', lang)}", "bold"))
+    tw = 11
+    fw = 10
     for s in fetch.steps:
-        prefix = f"    {s.time * 1000:>11.3f} ms  {frames_text(s.frame):<13} {s.layer:<4}  "
-        body = wrap(visible(s.text), WIDTH - len(prefix))
-        lines.append(prefix + body[0])
-        lines += [" " * len(prefix) + more for more in body[1:]]
-    return "\n".join(lines)
+        t = rpad(step_time(s.time), tw)
+        fr = frames_text(s.frames)
+        layer = s.layer
+        prefix_w = 2 + tw + 2 + fw + 1 + 5
+        text_w = width - prefix_w
+        body = wrap(visible(s.text), text_w)
+        mark = "!" if s.problem else " "
+        text_style = "red" if s.problem else ""
+        if width_of(fr) > fw:
+            out.add("  ", (t, "dim"), "  ", (fr, "cyan"))
+            out.add(" " * (2 + tw + 2), pad("", fw), " ", (pad(layer, 4), LAYER_STYLE.get(layer, "")),
+                    (mark, "bold red"), (body[0], text_style))
+        else:
+            out.add("  ", (t, "dim"), "  ", (pad(fr, fw), "cyan"), " ",
+                    (pad(layer, 4), LAYER_STYLE.get(layer, "")), (mark, "bold red"), (body[0], text_style))
+        for more in body[1:]:
+            out.add(" " * prefix_w, (more, text_style))
 
 
-def _ms(v: float, lang: str) -> str:
-    return f"{v:.3f} ms" if v >= 0 else label("not captured", lang)
+def step_time(seconds: float) -> str:
+    """A step's time since the fetch began: "1234.567 ms" up to 100 s, then "123.456 s"."""
+    return f"{seconds * 1000:.3f} ms" if seconds < 100 else f"{seconds:.3f} s"
+
+
+def _ms(v: float | None, lang: str) -> str:
+    return duration(v, lang) if v is not None else label("not captured", lang)
 
 
 def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     """The summary as (label, value) pairs; values may hold packet strings (the document's URI)."""
     s = fetch.summary
-    doc = fetch.requests[0]
-    requests = f"{s.requests} {label('requests', lang)}, {s.connections} {label('connections', lang)}"
-    tcp = f"{label('sent', lang)} {s.bytes_sent:,}, {label('received', lang)} {s.bytes_received:,}"
-    http = f"{label('sent', lang)} {s.http_bytes_sent:,}, {label('received', lang)} {s.http_bytes_received:,}"
-    return [
-        (label("dns_time", lang), _ms(s.dns_ms, lang)),
-        (label("connect_time", lang), _ms(s.connect_ms, lang)),
-        (label("ttfb", lang), f"{_ms(s.ttfb_ms, lang)} ({doc.method} {_short(doc.uri, 80)})"),
-        (label("total", lang), _ms(s.total_ms, lang)),
-        (label("requests", lang), f"{requests}: {label(s.connection_mode, lang)}"),
-        (label("requests_per_connection", lang),
-         ", ".join(f"#{stream}: {n}" for stream, n in s.requests_per_connection)),
-        (label("tcp_bytes", lang), tcp),
-        (label("http_bytes", lang), http),
-        (label("dns_lookups", lang), str(s.dns_lookups)),
-    ]
+    rows: list[tuple[str, str]] = []
+    http = [r for r in fetch.requests if r.method]
+    if fetch.kind != "lookup":
+        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
+        rows.append((label("connect_time", lang), _ms(s.connect_ms, lang)))
+        if s.tls_ms is not None:
+            rows.append((label("tls_time", lang), _ms(s.tls_ms, lang)))
+        if http:
+            doc = http[0]
+            rows.append((label("ttfb", lang), f"{_ms(s.ttfb_ms, lang)} ({doc.method} {short(doc.uri, 60)})"))
+    elif s.dns_ms is not None:
+        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
+    rows.append((label("total", lang), duration(s.total_ms, lang)))
+    if fetch.kind != "lookup":
+        sep = "，" if lang == "zh" else ", "
+        parts = [counted("n.request", s.requests, lang), counted("n.connection", s.connections, lang)]
+        if s.failed_connections:
+            parts.append(counted("n.failed", s.failed_connections, lang))
+        colon = "：" if lang == "zh" else ": "
+        rows.append((label("requests", lang), sep.join(parts) + colon + label(s.connection_mode, lang)))
+        if s.requests_per_connection:
+            rows.append((label("requests_per_connection", lang),
+                         ", ".join(f"#{stream}: {n}" for stream, n in s.requests_per_connection)))
+        tcp = f"{label('sent', lang)} {s.bytes_sent:,}, {label('received', lang)} {s.bytes_received:,}"
+        if s.retransmitted_bytes:
+            tcp += f" (+{s.retransmitted_bytes:,} {label('retransmitted', lang)})"
+        rows.append((label("tcp_bytes", lang), tcp))
+        if http:
+            rows.append((label("http_bytes", lang), (f"{label('sent', lang)} {s.http_bytes_sent:,}, "
+                                                    f"{label('received', lang)} {s.http_bytes_received:,}")))
+    rows.append((label("dns_lookups", lang), str(s.dns_lookups)))
+    if s.problems:
+        rows.append((label("problems", lang), str(s.problems)))
+    return rows
 
 
-def summary_text(fetch: Fetch, lang: str = "en") -> str:
+def summary_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     rows = summary_rows(fetch, lang)
-    key_width = max(_width(k) for k, _ in rows)
-    lines = [f"  {label('summary', lang)}"]
+    kw = max(width_of(k) for k, _ in rows)
+    out.add((f"  {label('summary', lang)}", "bold"))
     for key, value in rows:
-        lines.append(f"    {key}{' ' * (key_width - _width(key))}  {visible(value)}")
-    return "\n".join(lines)
+        body = wrap(visible(value), max(width - 4 - kw - 2, 20))
+        style = "red" if key == label("problems", lang) else ""
+        out.add(f"    {pad(key, kw)}  ", (body[0], style))
+        for more in body[1:]:
+            out.add(" " * (4 + kw + 2) + more)
 
 
-def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n - 3] + "..."
+def breakdown_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
+    if not fetch.breakdown:
+        return
+    out.add((f"  {label('breakdown', lang)}", "bold"))
+    for d in fetch.breakdown:
+        body = wrap(visible(d.text), width - 6)
+        out.add("    - ", body[0])
+        for more in body[1:]:
+            out.add("      " + more)
 
 
-def waterfall(fetch: Fetch, lang: str = "en", width: int = BAR_WIDTH) -> str:
-    """One bar per request, its phases to scale over the fetch's time span."""
-    span = max((p.end for r in fetch.requests for p in r.phases), default=0.0) or 1e-9
-    lines = [f"  {label('waterfall', lang)} (0 - {span * 1000:.3f} ms; {label('legend', lang)})"]
-    for r in fetch.requests:
-        bar = [" "] * width
+def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
+    reqs = [r for r in fetch.requests if r.phases]
+    if not reqs:
+        return
+    span = max((p.end for r in reqs for p in r.phases), default=0.0) or 1e-9
+    out.add((f"  {label('waterfall', lang)}", "bold"), f" (0 - {duration(span * 1000, lang)})")
+    out.add(f"    {label('legend', lang)}")
+    label_w = min(24, max(12, width // 4))
+    tail_w = 22
+    bar_w = max(width - 4 - label_w - 2 - tail_w, 10)
+    for r in reqs:
+        bar = [" "] * bar_w
         for p in r.phases:
             ch = PHASE_CHARS.get(p.name)
             if ch is None:
                 continue
-            # a phase may start before the fetch or end after it (a frame stamped out of order): clip it
-            a = max(0, min(int(p.start / span * width), width - 1))
-            b = max(0, min(round(p.end / span * width), width))
+            a = min(max(int(p.start / span * bar_w), 0), bar_w - 1)
+            b = min(max(round(p.end / span * bar_w), 0), bar_w)
             for i in range(a, max(b, a + 1)):
                 bar[i] = ch
-        name = visible(_short(f"{r.method} {r.uri}", LABEL_WIDTH))
-        status = str(r.status) if r.status is not None else "-"
-        lines.append(f"    {name:<{LABEL_WIDTH}} |{''.join(bar)}| {r.total:>9.3f} ms  {status}  #{r.stream}")
-    return "\n".join(lines)
+        name = visible(short(f"{r.method} {r.uri}" if r.method else (r.error or "?"), label_w))
+        status = str(r.status) if r.status is not None else ("-" if r.method else label("failed", lang))
+        out.add(f"    {pad(name, label_w)} |", ("".join(bar), "cyan"),
+                f"| {rpad(duration(r.total, lang), 10)} {status} #{r.stream}")
 
 
-def ladder(fetch: Fetch, lang: str = "en") -> str:
-    """The fetch's messages as arrows between the client (left) and each peer (named on the right)."""
+def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
+    if not fetch.ladder:
+        return
+    peers = [visible(r.peer) for r in fetch.ladder]
+    peer_w = min(max(width_of(p) for p in peers), 26)
+    time_w, frame_w = 10, 6
+    arrow_w = max(width - 4 - time_w - 2 - frame_w - 2 - 2 - peer_w, 24)
     client = f"{label('client', lang)} {fetch.client}"
-    heading = f"    {label('time', lang) + ' (ms)':>11}  {label('frame', lang):>6}  {client:<{ARROW_WIDTH}}"
-    lines = [f"  {label('ladder', lang)}", f"{heading}  {label('peer', lang)}"]
+    out.add((f"  {label('ladder', lang)}", "bold"))
+    out.add(f"    {rpad(label('time', lang) + ' (ms)', time_w)}  {rpad(label('frame', lang), frame_w)}  "
+            f"{pad(short(client, arrow_w), arrow_w)}  {label('peer', lang)}")
     for row in fetch.ladder:
-        text = visible(row.label)
-        room = ARROW_WIDTH - 6
-        if len(text) > room:
-            text = text[:room - 3] + "..."
-        if row.sender == "client":
-            arrow = f"-- {text} ".ljust(ARROW_WIDTH - 1, "-") + ">"
+        text = short(visible(row.label), arrow_w - 6)
+        if row.frame == 0:
+            arrow = pad(f"   {text}", arrow_w)
+            frame = ""
+        elif row.sender == "client":
+            arrow = f"-- {text} " + "-" * max(arrow_w - 5 - width_of(text), 0) + ">"
+            frame = str(row.frame)
         else:
-            arrow = "<" + f"-- {text} ".ljust(ARROW_WIDTH - 1, "-")
-        lines.append(f"    {row.time * 1000:>11.3f}  {row.frame:>6}  {arrow}  {visible(row.peer)}")
-    return "\n".join(lines)
+            arrow = "<-- " + text + " " + "-" * max(arrow_w - 5 - width_of(text), 0)
+            frame = str(row.frame)
+        style = "red" if row.problem else LAYER_STYLE.get(row.layer, "")
+        out.add(f"    {rpad(f'{row.time * 1000:.3f}', time_w)}  {rpad(frame, frame_w)}  ", (arrow, style),
+                f"  {short(visible(row.peer), peer_w)}")
+
+
+def fetch_out(fetch: Fetch, width: int = DEFAULT_WIDTH) -> Out:
+    lang = fetch.lang
+    out = Out()
+    header(out, fetch, lang, width)
+    out.add("")
+    steps_part(out, fetch, lang, width)
+    out.add("")
+    summary_part(out, fetch, lang, width)
+    if fetch.breakdown:
+        out.add("")
+        breakdown_part(out, fetch, lang, width)
+    if any(r.phases for r in fetch.requests):
+        out.add("")
+        waterfall_part(out, fetch, lang, width)
+    if fetch.ladder:
+        out.add("")
+        ladder_part(out, fetch, lang, width)
+    return out
+
+
+def render_fetch(fetch: Fetch, *, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
+    """One fetch as ``analyzer timeline`` prints it."""
+    return fetch_out(fetch, width).text(color, width)
+
+
+def render(timeline: Timeline, *, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
+    """The whole timeline as ``analyzer timeline`` prints it (one line saying so when it is empty)."""
+    if not timeline.fetches:
+        return empty_text(timeline.lang)
+    return "\n\n".join(render_fetch(f, width=width, color=color) for f in timeline.fetches)
+
+
+def empty_text(lang: str = "en") -> str:
+    return label("no_fetch", lang)

@@ -1,290 +1,120 @@
-"""From what a capture holds (:class:`~analyzer.timeline.facts.CaptureFacts`) to page fetches (sans-IO).
+"""From one fetch's plan (:class:`~analyzer.timeline.group.Plan`) to a :class:`~analyzer.timeline.model.Fetch`:
+its steps explained, request timings, connections, summary, where the time went, ladder (sans-IO).
 
 Theory of operation
 -------------------
-1. Every HTTP transaction whose request was seen becomes a request record, with its absolute URL
-   (``http://`` + Host header + target; the server address when there is no Host; an absolute-form target
-   as it is) and its Referer (fragment dropped).
-2. The records are taken in the order their requests began and **grouped into page fetches** by these
-   rules, all of which need the same client address:
-
-   a. *Document.* A request is a page document when its response is HTML (``text/html``,
-      ``application/xhtml+xml``), when it says ``Sec-Fetch-Dest: document``, or when it got no
-      Content-Type (a 304, no response) and another request of the client names it as Referer.
-      A document starts a new fetch, except an *embedded* one (a frame): ``Sec-Fetch-Dest: iframe`` or
-      ``frame``, or, without fetch metadata, a document whose Referer names a request of a fetch that is
-      still loading (this request began before that fetch's last response ended, or at most
-      :data:`EMBED_WINDOW_NS` (1 s) after). An embedded document is a resource of that fetch.
-      ``Sec-Fetch-Mode: navigate`` with ``Sec-Fetch-Dest: document`` is always a new page (a link
-      followed), and so is an HTML document whose Referer page finished loading more than 1 s earlier.
-   b. *Referer.* Any other request joins the latest fetch holding a request whose URL equals its Referer;
-      when the Referer is only an origin (``http://host/``, as sent cross-origin), the latest fetch
-      with a request of that origin.
-   c. *Same connection.* Without a usable Referer, a request joins the fetch that last used its TCP
-      connection (keep-alive).
-   d. *Window.* Otherwise it joins the client's latest fetch if it began at most
-      :data:`PAGE_WINDOW_NS` (3 s) after that fetch's last activity (a request sent or a response
-      ended): parallel connections of a page, HTTP/1.0 short connections without Referer.
-   e. Otherwise it starts a fetch of its own (a lone download is a fetch too).
-3. What else belongs to a fetch:
-
-   * *DNS*: the client's lookups of a host name of the fetch (the name itself, or the name with a search
-     domain appended: ``host.``...), sent at most :data:`LOOKBACK_NS` (5 s) before the fetch first used
-     that host and no later than it last opened a connection or sent a request to it, not already taken
-     by an earlier fetch. None for a host the fetch connected to: a step says the answer was cached
-     (or that the URL names an IP address).
-   * *ARP*: the client's ARP requests (not gratuitous) from :data:`LOOKBACK_NS` before the fetch's
-     first DNS query or connection until its last request, and their replies. The target is called the
-     server when it is one of the fetch's servers, the DNS server when it is the resolver, else the
-     gateway. None: a step says why (cached, loopback, IPv6 uses Neighbor Discovery).
-   * *TCP*: a connection's handshake belongs to the fetch that sent its first request; its teardown and
-     resets to the fetch that sent its last one; a later fetch reusing it gets a "reused" step; its
-     segments go to each fetch from the fetch's first request on it (from its first segment for the
-     fetch that opened it) until the next fetch's first request on it.
-
-4. Per request the timings follow HAR: ``dns`` (for the first request on a connection: the lookups of
-   its host answered before the connection opened and not used by an earlier connection: first query
-   to last answer), ``connect`` (first request on a connection whose SYN was captured: SYN to the
-   client's handshake ACK, or to the request when the ACK rides on it), ``send`` (first to last byte of
-   the request), ``wait`` (last request byte to first response byte: the time to first byte),
-   ``receive`` (first to last response byte), ``blocked`` (the gaps between the phases before the
-   request: -1 when there were none to have). A phase that did not happen is -1.
-
-Steps are sorted in capture order (by their first frame; a step with no frame, such as "no DNS lookup
-captured", goes just before the frame it explains). Times are seconds since the fetch's first frame.
+* **Steps** come in capture order (by their first frame; a step about something absent goes just before the
+  frame it explains). Each cites its frames and names a template of :mod:`analyzer.timeline.texts`.
+* **Which segments are the fetch's**: those of its connections that belong to its transactions
+  (:func:`analyzer.timeline.tcp.owners`); the handshake if it opened the connection; the teardown if it made
+  the connection's last request (or the connection carried no request). Byte counts add up over those.
+* **Absences** are checked before they are said, against everything before the fetch in the file (the
+  client's earlier lookups and neighbour resolutions, in :class:`History`), and phrased as what was looked
+  for: "no DNS query for NAME in this file before frame N".
+* **Figures, defined once**: *TCP connect* is the client's first SYN to its handshake ACK (waits for
+  retransmitted SYNs included); *iRTT* (Wireshark's) is the last SYN to that ACK: the round trip of the
+  attempt that got through, seen from the capture point. So connect = retransmission waits + iRTT, always.
+  *Time to first byte* is the request's last byte to the response's first; *server think time* is TTFB
+  minus the iRTT (the network's share of the wait).
+* **Problems** (``problem=True``) are explained with their evidence: retransmitted SYN/SYN-ACK (with the RTO
+  doubling), refused and unanswered connections, lost segments (Wireshark's "previous segment not
+  captured"), retransmissions, duplicate ACKs, zero windows, resets, unanswered or failed DNS queries, a
+  truncated answer retried over TCP; a delay much longer than the round trip is put down to what the
+  capture shows (a lost answer retransmitted after the minimum RTO, Nagle with a delayed ACK, the server).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from bisect import bisect_left, bisect_right
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.decode.dns import RCODE_NAMES
-from analyzer.timeline.facts import ACK, FIN, PSH, RST, SYN, CaptureFacts, DnsLookup, TcpSegment
+from analyzer.tcp.analysis import (
+    A_ACK_LOST_PACKET,
+    A_DUPLICATE_ACK,
+    A_FAST_RETRANSMISSION,
+    A_KEEP_ALIVE,
+    A_LOST_PACKET,
+    A_OUT_OF_ORDER,
+    A_RETRANSMISSION,
+    A_SPURIOUS_RETRANSMISSION,
+    A_WINDOW_FULL,
+    A_ZERO_WINDOW,
+    A_ZERO_WINDOW_PROBE,
+)
+from analyzer.timeline.facts import ACK, FIN, PSH, RST, SYN, ConnFacts, DnsLookup, NeighbourMessage, Segment
+from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
 from analyzer.timeline.model import (
-    NOT_APPLICABLE,
-    ConnectionUse,
+    Connection,
+    Delay,
     Fetch,
     FetchSummary,
     LadderRow,
+    Lookup,
     Phase,
     RequestTiming,
     Step,
-    Timeline,
 )
-from analyzer.timeline.texts import explain
+from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, owners, payload_bytes
+from analyzer.timeline.texts import explain, note
 
-PAGE_WINDOW_NS = 3_000_000_000
-EMBED_WINDOW_NS = 1_000_000_000
-LOOKBACK_NS = 5_000_000_000
-DOCUMENT_TYPES = ("text/html", "application/xhtml+xml")
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
-
-
-# -- request records ----------------------------------------------------------------------------------
-@dataclass(slots=True)
-class _Req:
-    stream: int
-    index: int
-    tx: Any
-    client: str
-    client_port: int
-    server: str
-    server_port: int
-    method: str
-    target: str
-    version: str
-    host_header: str
-    host: str  # name or address, no port, no brackets
-    url: str
-    referer: str | None
-    dest: str
-    mode: str
-    content_type: str
-    start_ns: int
-    req_end_ns: int
-    resp_start_ns: int | None
-    resp_end_ns: int | None
-    request_frame: int
-    response_frame: int | None
-
-    @property
-    def last_activity_ns(self) -> int:
-        return self.resp_end_ns if self.resp_end_ns is not None else self.req_end_ns
-
-    def is_html(self) -> bool:
-        return self.content_type in DOCUMENT_TYPES or self.dest == "document"
+RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
+                   7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
+MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
+DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
+LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
+EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
+TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
+           | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
 
 
 @dataclass(slots=True)
-class _Group:
-    client: str
-    requests: list[_Req] = field(default_factory=list)
-    last_activity_ns: int = 0
+class History:
+    """What the client's earlier fetches left behind (bounded by names and addresses): the last lookup of
+    each name, the last resolution of each neighbour, which fetch last used each open connection."""
 
-    def add(self, r: _Req) -> None:
-        self.requests.append(r)
-        self.last_activity_ns = max(self.last_activity_ns, r.last_activity_ns, r.start_ns)
+    names: dict[str, tuple[int, int, tuple[str, ...], int, int]] = field(default_factory=dict)  # name ->
+    # (query frame, response ts, addresses, ttl, fetch index)
+    neighbours: dict[str, tuple[int, str, int]] = field(default_factory=dict)    # ip -> (frame, mac, fetch)
+    macs: dict[str, str] = field(default_factory=dict)                            # mac -> ip
+    conn_fetch: dict[int, int] = field(default_factory=dict)                      # stream -> fetch index
+    conn_requests: dict[int, int] = field(default_factory=dict)                   # stream -> requests so far
+    unanswered: dict[str, DnsLookup] = field(default_factory=dict)               # "name/type" -> last unanswered
 
+    def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
+        if lk.response_frame is None:
+            return
+        ttl = min((a.ttl for a in lk.answers), default=0)
+        self.names[lk.qname.lower().rstrip(".")] = (lk.query_frame, lk.response_ts_ns or 0, lk.addresses, ttl, fetch)
+        if len(self.names) > 4096:
+            del self.names[next(iter(self.names))]
 
-def _strip_fragment(url: str) -> str:
-    return url.split("#", 1)[0]
-
-
-def _host_name(host_header: str) -> str:
-    h = host_header.strip()
-    if h.startswith("["):
-        return h[1:].split("]", 1)[0]
-    if h.count(":") == 1:
-        return h.split(":", 1)[0]
-    return h
-
-
-def _url(target: str, host_header: str, server: str, server_port: int) -> str:
-    if "://" in target[:16]:
-        return target
-    if not host_header:
-        addr = f"[{server}]" if ":" in server else server
-        host_header = addr if server_port == 80 else f"{addr}:{server_port}"
-    if target.startswith("/"):
-        return f"http://{host_header}{target}"
-    if target == "*":
-        return f"http://{host_header}"
-    return f"http://{host_header}/{target}"
+    def remember_neighbour(self, m: NeighbourMessage, fetch: int) -> None:
+        if m.kind == "reply" and m.mac:
+            self.neighbours[m.sender] = (m.frame, m.mac, fetch)
+            self.macs[m.mac] = m.sender
+            if len(self.neighbours) > 4096:
+                del self.neighbours[next(iter(self.neighbours))]
+                del self.macs[next(iter(self.macs))]
 
 
-def _media_type(value: str | None) -> str:
-    return (value or "").split(";", 1)[0].strip().lower()
+@dataclass(slots=True)
+class _Raw:
+    order: float
+    ts_ns: int | None
+    frames: tuple[int, ...]
+    layer: str
+    kind: str
+    facts: dict[str, Any]
+    problem: bool = False
 
 
-def request_records(facts: CaptureFacts) -> list[_Req]:
-    """The HTTP transactions with a request, as records in the order the requests began."""
-    out = []
-    for ex in facts.http:
-        tx = ex.transaction
-        req = tx.request
-        if req is None:
-            continue
-        conn = facts.connections.get(ex.stream)
-        client, cport, server, sport = ((conn.client, conn.client_port, conn.server, conn.server_port)
-                                        if conn is not None else ("?", 0, "?", 0))
-        h = req.headers
-        host_header = h.get("host") or ""
-        host = _host_name(host_header) if host_header else server
-        url = _strip_fragment(_url(req.target, host_header, server, sport))
-        if "://" in req.target[:16]:
-            host = _split(req.target)[1].rsplit("@", 1)[-1] or host
-            host = _host_name(host)
-        referer = h.get("referer")
-        resp = tx.response
-        end = tx.request_end
-        req_end_ns = end.last_ts_ns if end is not None else (req.head_ts_ns or req.first_ts_ns)
-        request_frame = end.last_frame if end is not None else (req.head_frame or req.first_frame)
-        resp_start = resp.first_ts_ns if resp is not None else None
-        rend = tx.response_end
-        resp_end = (rend.last_ts_ns if rend is not None else (resp.head_ts_ns or resp.first_ts_ns)) \
-            if resp is not None else None
-        response_frame = (rend.last_frame if rend is not None else (resp.head_frame or resp.first_frame)) \
-            if resp is not None else None
-        out.append(_Req(
-            stream=ex.stream, index=tx.index, tx=tx, client=client, client_port=cport, server=server,
-            server_port=sport, method=req.method, target=req.target, version=req.version,
-            host_header=host_header, host=host, url=url,
-            referer=_strip_fragment(referer.strip()) if referer else None,
-            dest=(h.get("sec-fetch-dest") or "").strip().lower(),
-            mode=(h.get("sec-fetch-mode") or "").strip().lower(),
-            content_type=_media_type(resp.headers.get("content-type")) if resp is not None else "",
-            start_ns=req.first_ts_ns, req_end_ns=req_end_ns, resp_start_ns=resp_start, resp_end_ns=resp_end,
-            request_frame=request_frame, response_frame=response_frame))
-    out.sort(key=lambda r: (r.start_ns, r.tx.request.first_frame))
-    return out
-
-
-# -- grouping -----------------------------------------------------------------------------------------
-def _split(url: str) -> tuple[str, str, str]:
-    """(scheme, authority, path-and-query) of an absolute URL, without judging the authority (a packet may
-    hold anything there); ("", "", url) for anything else."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme.isalpha():
-        return "", "", url
-    authority, slash, path = rest.partition("/")
-    return scheme, authority, slash + path
-
-
-def _origin(url: str) -> str | None:
-    scheme, authority, _path = _split(url)
-    if not scheme or not authority:
-        return None
-    return f"{scheme.lower()}://{authority.lower()}"
-
-
-def group_requests(reqs: list[_Req]) -> list[_Group]:
-    """Rules 2a-2e of the module docstring; ``reqs`` in the order they began."""
-    groups: list[_Group] = []
-    referenced = {(r.client, r.referer) for r in reqs if r.referer}
-    by_url: dict[tuple[str, str], _Group] = {}
-    by_stream: dict[int, _Group] = {}
-
-    def referer_group(r: _Req) -> _Group | None:
-        if not r.referer:
-            return None
-        g = by_url.get((r.client, r.referer))
-        if g is not None:
-            return g
-        if _split(r.referer)[2] in ("", "/"):
-            origin = _origin(r.referer)
-            for cand in reversed(groups):
-                if cand.client == r.client and any(_origin(x.url) == origin for x in cand.requests):
-                    return cand
-        return None
-
-    def window_group(r: _Req) -> _Group | None:
-        for cand in reversed(groups):
-            if cand.client == r.client:
-                if r.start_ns - cand.last_activity_ns <= PAGE_WINDOW_NS:
-                    return cand
-                return None
-        return None
-
-    for r in reqs:
-        target: _Group | None = None
-        document = r.is_html() or (not r.content_type and (r.client, r.url) in referenced)
-        if document and r.dest not in ("iframe", "frame", "embed", "object"):
-            navigate = r.dest == "document" and r.mode == "navigate"
-            if not navigate:
-                parent = referer_group(r)
-                if parent is not None and r.start_ns <= parent.last_activity_ns + EMBED_WINDOW_NS:
-                    target = parent  # a frame of a page still loading
-        else:
-            target = referer_group(r)
-            if target is None:
-                g = by_stream.get(r.stream)
-                target = g if g is not None and g.client == r.client else None
-            if target is None:
-                target = window_group(r)
-        if target is None:
-            target = _Group(r.client)
-            groups.append(target)
-        target.add(r)
-        by_url[(r.client, r.url)] = target
-        by_stream[r.stream] = target
-    return groups
-
-
-# -- helpers ------------------------------------------------------------------------------------------
 def _ms(ns: float) -> float:
     return ns / 1e6
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_loopback(addr: str) -> bool:
@@ -301,648 +131,1148 @@ def flag_names(flags: int) -> str:
     return ", ".join(names) or "<none>"
 
 
-def _options_text(opts: dict[str, Any] | None) -> str:
+def options_facts(opts: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """SYN options as (key, value) pairs, translated by the texts: mss, wscale, sack_perm, timestamps."""
+    out: list[tuple[str, Any]] = []
     if not opts:
-        return "no options"
-    parts = []
+        return out
     if opts.get("mss"):
-        parts.append(f"MSS {opts['mss']}")
+        out.append(("mss", opts["mss"]))
     if opts.get("wscale") is not None:
-        parts.append(f"window scale {opts['wscale']} (x{1 << min(opts['wscale'], 14)})")
+        out.append(("wscale", opts["wscale"]))
     if opts.get("sack_perm"):
-        parts.append("SACK permitted")
+        out.append(("sack_perm", True))
     if opts.get("timestamps"):
-        parts.append("timestamps")
-    return ", ".join(parts) or "no options"
+        out.append(("timestamps", True))
+    return out
 
 
-class _Segments:
-    """The TCP segments, by frame and by stream (in frame order)."""
+class FetchBuilder:
+    """Builds one :class:`Fetch` from a :class:`Plan` (see the module docstring)."""
 
-    def __init__(self, segments: tuple[TcpSegment, ...]):
-        self.by_frame = {s.frame: s for s in segments}
-        self.by_stream: dict[int, list[TcpSegment]] = defaultdict(list)
-        for s in segments:
-            self.by_stream[s.stream].append(s)
-        self.frames = {k: [s.frame for s in v] for k, v in self.by_stream.items()}
-
-    def ts(self, frame: int | None) -> int | None:
-        s = self.by_frame.get(frame) if frame else None
-        return s.ts_ns if s is not None else None
-
-    def carrying(self, stream: int, direction: int, first: int, last: int) -> tuple[int, ...]:
-        """Frames of ``stream`` with payload in ``direction`` between ``first`` and ``last``."""
-        segs = self.by_stream.get(stream, [])
-        frames = self.frames.get(stream, [])
-        lo, hi = bisect_left(frames, first), bisect_right(frames, last)
-        out = tuple(s.frame for s in segs[lo:hi] if s.direction == direction and s.length
-                    and not s.retransmission)
-        return out or (first,)
-
-    def window(self, stream: int, lo_ns: int, hi_ns: int | None) -> list[TcpSegment]:
-        return [s for s in self.by_stream.get(stream, []) if s.ts_ns >= lo_ns and (hi_ns is None or
-                                                                                  s.ts_ns < hi_ns)]
-
-
-@dataclass(slots=True)
-class _RawStep:
-    order: float
-    ts_ns: int | None
-    frames: tuple[int, ...]
-    layer: str
-    step: str
-    template: str
-    facts: dict[str, Any]
-
-
-# -- building -----------------------------------------------------------------------------------------
-def build(facts: CaptureFacts, lang: str = "en") -> Timeline:
-    """Group the capture's HTTP requests into page fetches and explain each fetch step by step."""
-    reqs = request_records(facts)
-    groups = group_requests(reqs)
-    segs = _Segments(facts.segments)
-    first_use: dict[int, _Group] = {}
-    last_use: dict[int, _Group] = {}
-    first_index: dict[int, int] = {}
-    for g in groups:
-        for r in g.requests:
-            first_use.setdefault(r.stream, g)
-            last_use[r.stream] = g
-            first_index[r.stream] = min(first_index.get(r.stream, r.index), r.index)
-    claimed_dns: set[int] = set()
-    claimed_arp: set[int] = set()
-    fetches = []
-    for i, g in enumerate(groups):
-        fetches.append(_FetchBuilder(facts, g, groups, segs, first_use, last_use, first_index, claimed_dns,
-                                     claimed_arp, lang).build(i + 1))
-    return Timeline(tuple(fetches), lang)
-
-
-def select(timeline: Timeline, host: str | None = None, url: str | None = None,
-           client: str | None = None) -> Timeline:
-    """The fetches whose page host is ``host`` (any case), whose page URL contains ``url``, whose client
-    is ``client``; None selects all."""
-    out = []
-    for f in timeline.fetches:
-        if host is not None and f.host.lower() != host.lower():
-            continue
-        if url is not None and url not in f.url:
-            continue
-        if client is not None and f.client != client:
-            continue
-        out.append(f)
-    return Timeline(tuple(out), timeline.lang)
-
-
-class _FetchBuilder:
-    def __init__(self, facts: CaptureFacts, group: _Group, groups: list[_Group], segs: _Segments,
-                 first_use: dict, last_use: dict, first_index: dict, claimed_dns: set, claimed_arp: set,
-                 lang: str):
-        self.facts = facts
-        self.g = group
-        self.groups = groups
-        self.segs = segs
-        self.first_use = first_use
-        self.last_use = last_use
-        self.first_index = first_index
-        self.claimed_dns = claimed_dns
-        self.claimed_arp = claimed_arp
+    def __init__(self, plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
+                 links_of: dict[int, frozenset[str]], keep_bodies: bool = False):
+        self.plan = plan
+        self.index = index
+        self.history = history
         self.lang = lang
-        self.steps: list[_RawStep] = []
-        self.frame_notes: dict[int, str] = {}
+        self.capture_end_ns = capture_end_ns
+        self.links_of = links_of
+        self.keep_bodies = keep_bodies
+        self.steps: list[_Raw] = []
+        self.notes: dict[int, str] = {}          # frame -> short ladder label
+        self.problem_frames: set[int] = set()
+        self.explained: set[int] = set()        # flagged frames a step already explains
+        self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
+        self.conns = plan.conns
+        # transactions of this fetch per connection
+        self.mine: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for u in plan.units:
+            if u.record is not None:
+                self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
+        self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
 
-    # -- the parts -----------------------------------------------------------------------------------
-    def build(self, index: int) -> Fetch:
-        g = self.g
-        doc = g.requests[0]
-        streams = list(dict.fromkeys(r.stream for r in g.requests))
-        self.streams = streams
-        self.conn_start = {s: self._conn_open_ns(s) for s in streams}
-        lookups = self._dns()
-        self._dns_steps(lookups)
-        self._tcp_steps()
-        timings_raw = self._timings(lookups)
-        self._http_steps(timings_raw)
-        self._arp_steps(lookups)
+    # -- entry -----------------------------------------------------------------------------------------
+    def build(self) -> Fetch:
+        plan = self.plan
+        self._neighbour_steps()
+        self._dns_steps()
+        for conn in self.conns:
+            self._tcp_steps(conn)
+        timings = self._http_steps()
         self.steps.sort(key=lambda s: (s.order, s.ts_ns or 0))
         times = [s.ts_ns for s in self.steps if s.ts_ns is not None]
-        times += [t for r in g.requests for t in (r.start_ns,) if t]
-        start_ns = min(times)
-        steps = tuple(self._finish_step(s, start_ns) for s in self.steps)
-        requests = tuple(self._request_timing(r, timings_raw[id(r)], start_ns, r is doc) for r in g.requests)
-        connections = tuple(self._connection_use(s) for s in streams)
-        ladder = self._ladder(lookups, start_ns)
-        summary = self._summary(requests, start_ns, lookups)
-        return Fetch(index=index, url=doc.url, host=doc.host, client=g.client, server=doc.server,
-                     server_port=doc.server_port, start_ns=start_ns, steps=steps, requests=requests,
-                     summary=summary, connections=connections, ladder=ladder)
+        times += [u.start_ns for u in plan.units]
+        start_ns = min(times) if times else plan.first_ns
+        steps = tuple(self._finish(s, start_ns) for s in self.steps)
+        requests = tuple(self._timing(u, timings.get(id(u), {}), start_ns) for u in plan.units)
+        connections = tuple(self._connection(c) for c in list(plan.dns_conns) + self.conns)
+        lookups = tuple(self._lookup(lk) for lk in plan.lookups)
+        seg_bytes = self._bytes()
+        summary = self._summary(requests, connections, start_ns, steps, seg_bytes)
+        breakdown = tuple(self._breakdown(requests, connections, summary, steps))
+        ladder = self._ladder(start_ns)
+        doc = next((u for u in plan.units if u.request), None)
+        first = plan.units[0] if plan.units else None
+        if doc is not None:
+            url, host = doc.url, doc.host
+        elif first is not None:
+            host = first.host or first.conn.server
+            url = _endpoint(host, first.conn.server_port) if ":" in host and not host.startswith("[") else \
+                f"{host}:{first.conn.server_port}"
+        else:
+            names = list(dict.fromkeys(lk.qname for lk in plan.lookups))
+            if not names:
+                names = list(dict.fromkeys(m.target for m in plan.neighbours if m.kind == "request")) or \
+                    [m.sender for m in plan.neighbours[:1]]
+            url = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            host = names[0] if names else ""
+        server = first.conn.server if first is not None else (plan.lookups[0].server if plan.lookups else "")
+        port = first.conn.server_port if first is not None else (plan.lookups[0].server_port if plan.lookups else None)
+        fetch = Fetch(index=self.index, kind=plan.kind, url=url, host=host, client=plan.client, server=server,
+                      server_port=port, start_ns=start_ns, steps=steps, requests=requests,
+                      connections=connections, lookups=lookups, summary=summary, breakdown=breakdown,
+                      ladder=ladder, lang=self.lang, continues=plan.continues)
+        self._remember()
+        return fetch
 
-    def _add(self, order: float, ts_ns: int | None, frames: tuple[int, ...], layer: str, step: str,
-             template: str, **facts: Any) -> None:
-        self.steps.append(_RawStep(order, ts_ns, frames, layer, step, template, facts))
+    def _remember(self) -> None:
+        h = self.history
+        for lk in self.plan.lookups:
+            h.remember_lookup(lk, self.index)
+        for m in self.plan.neighbours:
+            h.remember_neighbour(m, self.index)
+        for c in self.conns:
+            if c.settled:
+                h.conn_fetch.pop(c.stream, None)
+                h.conn_requests.pop(c.stream, None)
+            else:
+                h.conn_fetch[c.stream] = self.index
+                h.conn_requests[c.stream] = h.conn_requests.get(c.stream, 0) + len(self.mine.get((c.stream, c.epoch), ()))
 
-    def _finish_step(self, s: _RawStep, start_ns: int) -> Step:
-        frame: int | tuple[int, ...] = s.frames[0] if len(s.frames) == 1 else s.frames
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _add(self, order: float, ts_ns: int | None, frames: tuple[int, ...], layer: str, kind: str,
+             problem: bool = False, **facts: Any) -> None:
+        self.steps.append(_Raw(order, ts_ns, tuple(frames), layer, kind, facts, problem))
+        if problem:
+            self.problem_frames.update(frames)
+
+    def _note(self, key: str, **facts: Any) -> str:
+        return note(key, facts, self.lang)
+
+    def _finish(self, s: _Raw, start_ns: int) -> Step:
         t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else 0.0
-        return Step(frame=frame, time=max(t, 0.0), layer=s.layer, step=s.step,
-                    text=explain(s.template, s.facts, self.lang), template=s.template, facts=s.facts)
+        return Step(frames=s.frames, time=max(t, 0.0), ts_ns=s.ts_ns, layer=s.layer, kind=s.kind,
+                    text=explain(s.kind, s.facts, self.lang, s.frames), facts=s.facts, problem=s.problem)
 
-    def _conn(self, stream: int):
-        return self.facts.connections.get(stream)
+    def _first_event(self) -> tuple[int, int | None]:
+        """The fetch's first frame and its time (lookups, neighbour messages, connections)."""
+        events = [(lk.query_frame, lk.query_ts_ns) for lk in self.plan.lookups]
+        events += [(m.frame, m.ts_ns) for m in self.plan.neighbours]
+        events += [(c.first_frame, c.first_ts_ns) for c in self.conns if c.first_frame]
+        return min(events, default=(0, None))
 
-    def _owner(self, stream: int) -> bool:
-        return self.first_use.get(stream) is self.g
+    def _opened_here(self, conn: ConnFacts) -> bool:
+        return conn.epoch == 0
 
-    def _conn_open_ns(self, stream: int) -> int:
-        """When this fetch began to use the connection: its SYN (or first segment) if it opened it."""
-        first_req = min(r.start_ns for r in self.g.requests if r.stream == stream)
-        if self._owner(stream):
-            conn = self._conn(stream)
-            if conn is not None and conn.summary.get("first_ts_ns") is not None:
-                return min(conn.summary["first_ts_ns"], first_req)
-        return first_req
+    def _last_use_here(self, conn: ConnFacts) -> bool:
+        """This fetch made the connection's last request of this stretch (or it carried none)."""
+        mine = self.mine.get((conn.stream, conn.epoch))
+        if not mine:
+            return True
+        indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
+        return max(mine) >= max(indexes, default=-1)
 
-    # -- DNS -----------------------------------------------------------------------------------------
-    def _dns(self) -> list[DnsLookup]:
-        """The lookups of this fetch (rule 3, DNS), claimed so no later fetch takes them."""
-        uses: dict[str, list[int]] = defaultdict(list)
-        for r in self.g.requests:
-            if _is_ip(r.host):
-                continue
-            uses[r.host.lower()].append(self.conn_start[r.stream] if r.index == self.first_index[r.stream]
-                                        else r.start_ns)
+    def _first_use_here(self, conn: ConnFacts) -> bool:
+        mine = self.mine.get((conn.stream, conn.epoch))
+        if not mine:
+            return True
+        indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
+        return min(mine) <= min(indexes, default=0)
+
+    def _conn_segments(self, conn: ConnFacts) -> list[tuple[Segment, int]]:
+        """The connection's segments that are this fetch's, with their owner."""
+        own = self.owner.get((conn.stream, conn.epoch))
+        if own is None:                     # a DNS-over-TCP connection: all of it
+            return [(s, TEARDOWN) for s in conn.segments]
+        mine = self.mine.get((conn.stream, conn.epoch))
+        first_here, last_here = self._first_use_here(conn), self._last_use_here(conn)
         out = []
-        for lk in self.facts.dns:
-            if lk.query_frame in self.claimed_dns or lk.client != self.g.client:
-                continue
-            name = lk.qname.lower().rstrip(".")
-            for host, times in uses.items():
-                if (name == host or name.startswith(host + ".")) and \
-                        min(times) - LOOKBACK_NS <= lk.query_ts_ns <= max(times):
-                    out.append(lk)
-                    self.claimed_dns.add(lk.query_frame)
-                    break
+        for s, o in zip(conn.segments, own):
+            if mine is None or o in mine or (o == HANDSHAKE and first_here) or (o == TEARDOWN and last_here):
+                out.append((s, o))
         return out
 
-    def _dns_steps(self, lookups: list[DnsLookup]) -> None:
-        hosts_with_lookup = set()
-        for lk in lookups:
-            host = self._host_of(lk)
-            hosts_with_lookup.add(host)
-            resent = ""
-            if lk.retransmissions:
-                resent = f"; sent again in frame {', '.join(map(str, lk.retransmissions))}"
-            common = {"qname": lk.qname, "qtype": lk.qtype, "id": lk.id, "id_hex": f"0x{lk.id:04x}",
-                      "resolver": lk.server, "transport": lk.transport.upper(), "host": host,
-                      "client": lk.client}
-            template = "dns.query" if lk.qname.lower().rstrip(".") == host else "dns.query.search"
-            self._add(lk.query_frame, lk.query_ts_ns, (lk.query_frame,) + lk.retransmissions, "dns",
-                      "dns.query", template, resent=resent, **common)
-            self.frame_notes[lk.query_frame] = f"DNS query {lk.qtype} {lk.qname}"
-            if lk.response_frame is None:
-                self._add(lk.query_frame + 0.5, lk.query_ts_ns, (), "dns", "dns.answer", "dns.no_answer", **common)
-                continue
-            rtt = _ms(lk.response_ts_ns - lk.query_ts_ns)
-            addresses = lk.addresses
-            chain = [lk.qname, *lk.cnames]
-            ttl = min((a.ttl for a in lk.answers), default=0)
-            if lk.rcode == 3:
-                template = "dns.answer.nxdomain"
-            elif lk.rcode:
-                template = "dns.answer.error"
-            elif not addresses:
-                template = "dns.answer.empty"
-            elif lk.cnames:
-                template = "dns.answer.cname"
+    # -- ARP / ND --------------------------------------------------------------------------------------
+    def _neighbour_steps(self) -> None:
+        plan = self.plan
+        servers = {c.server for c in self.conns}
+        resolvers = {lk.server for lk in plan.lookups}
+        asked: dict[str, NeighbourMessage] = {}
+        for m in plan.neighbours:
+            nd = m.protocol == "nd"
+            layer = "nd" if nd else "arp"
+            if m.kind == "request":
+                if m.gratuitous:
+                    self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.announcement", client=m.sender,
+                              mac=m.mac)
+                    continue
+                role = "server" if m.target in servers else "resolver" if m.target in resolvers else "gateway"
+                if role == "gateway" and not self.conns:
+                    role = "gateway_dns" if plan.lookups else "neighbour"
+                asked[m.target] = m
+                server = next(iter(servers), "")
+                self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.request.{role}", client=m.sender,
+                          target=m.target, server=server, mac=m.mac, resolver=next(iter(resolvers), ""))
+                self.notes[m.frame] = self._note(f"note.{layer}.request", target=m.target)
             else:
-                template = "dns.answer"
-            chain_note = f" (CNAME chain {' -> '.join(chain)})" if lk.cnames else ""
-            self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", "dns.answer", template,
-                      rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
-                      cnames=list(lk.cnames), chain=" -> ".join(chain), chain_note=chain_note, ttl=ttl,
-                      rcode=lk.rcode, rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), **common)
-            if addresses:
-                note = ", ".join(addresses)
-            elif lk.rcode:
-                note = RCODE_NAMES.get(lk.rcode, f"rcode {lk.rcode}")
-            else:
-                note = f"no {lk.qtype} record"
-            self.frame_notes[lk.response_frame] = f"DNS answer: {note}"
-        # a host the fetch connected to without a lookup
-        seen = set()
-        for r in self.g.requests:
-            host = r.host.lower()
-            if host in seen or host in hosts_with_lookup:
-                continue
-            if r.index != self.first_index[r.stream] or not self._owner(r.stream):
-                continue  # reused connection: no lookup expected
-            seen.add(host)
-            order = self._first_frame_of_stream(r.stream) - 0.5
-            template = "dns.none.literal" if _is_ip(r.host) else "dns.none.cached"
-            self._add(order, self.conn_start[r.stream], (), "dns", "dns.none", template, host=r.host,
-                      server=r.server)
-
-    def _host_of(self, lk: DnsLookup) -> str:
-        name = lk.qname.lower().rstrip(".")
-        hosts = sorted({r.host.lower() for r in self.g.requests}, key=len, reverse=True)
-        for h in hosts:
-            if name == h or name.startswith(h + "."):
-                return h
-        return name
-
-    def _first_frame_of_stream(self, stream: int) -> int:
-        if self._owner(stream):
-            conn = self._conn(stream)
-            if conn is not None and conn.summary.get("first_frame"):
-                return conn.summary["first_frame"]
-        return min(r.tx.request.first_frame for r in self.g.requests if r.stream == stream)
-
-    # -- ARP -----------------------------------------------------------------------------------------
-    def _arp_steps(self, lookups: list[DnsLookup]) -> None:
-        g = self.g
-        begin = min([lk.query_ts_ns for lk in lookups] + list(self.conn_start.values()))
-        end = max(r.start_ns for r in g.requests)
-        servers = {r.server for r in g.requests}
-        resolvers = {lk.server for lk in lookups}
-        first_frame = min([s.frames[0] for s in self.steps if s.frames] +
-                          [r.tx.request.first_frame for r in g.requests])
-        found = False
-        for a in self.facts.arp:
-            if a.opcode != 1 or a.frame in self.claimed_arp or a.sender_ip != g.client \
-                    or a.target_ip == a.sender_ip or not begin - LOOKBACK_NS <= a.ts_ns <= end:
-                continue
-            found = True
-            self.claimed_arp.add(a.frame)
-            kind = "server" if a.target_ip in servers else "resolver" if a.target_ip in resolvers else "gateway"
-            self._add(a.frame, a.ts_ns, (a.frame,), "arp", "arp.request", f"arp.request.{kind}",
-                      client=g.client, target=a.target_ip, server=g.requests[0].server, role=kind)
-            self.frame_notes[a.frame] = f"ARP who has {a.target_ip}?"
-            for b in self.facts.arp:
-                if b.opcode == 2 and b.frame > a.frame and b.frame not in self.claimed_arp \
-                        and b.sender_ip == a.target_ip and b.target_ip == g.client:
-                    self.claimed_arp.add(b.frame)
-                    self._add(b.frame, b.ts_ns, (b.frame,), "arp", "arp.reply", "arp.reply", target=b.sender_ip,
-                              mac=b.sender_mac, rtt_ms=_ms(b.ts_ns - a.ts_ns), client=g.client)
-                    self.frame_notes[b.frame] = f"ARP {b.sender_ip} is at {b.sender_mac}"
-                    break
-        if not found:
-            if _is_loopback(g.client):
-                template = "arp.none.loopback"
-            elif ":" in g.client:
-                template = "arp.none.ipv6"
-            else:
-                template = "arp.none.cached"
-            self._add(first_frame - 0.75, None, (), "arp", "arp.none", template, client=g.client,
-                      server=g.requests[0].server)
-
-    # -- TCP -----------------------------------------------------------------------------------------
-    def _seg_facts(self, frame: int | None) -> dict[str, Any]:
-        s = self.segs.by_frame.get(frame) if frame else None
-        if s is None:
-            return {}
-        return {"seq": s.seq, "ack": s.ack, "seq_raw": s.seq_raw, "ack_raw": s.ack_raw, "len": s.length,
-                "flags": flag_names(s.flags)}
-
-    def _tcp_steps(self) -> None:
-        for stream in self.streams:
-            conn = self._conn(stream)
-            if conn is None:
-                continue
-            summ = conn.summary
-            ends = {"client": conn.client, "client_port": conn.client_port, "server": conn.server,
-                    "server_port": conn.server_port, "stream": stream}
-            first_req = min((r for r in self.g.requests if r.stream == stream), key=lambda r: r.start_ns)
-            if self._owner(stream):
-                self._handshake(stream, summ, ends, first_req)
-            else:
-                self._add(first_req.tx.request.first_frame - 0.5, first_req.start_ns, (), "tcp", "tcp.reuse",
-                          "tcp.reuse", **ends)
-            if self.last_use.get(stream) is self.g:
-                self._teardown(stream, summ, ends)
-
-    def _handshake(self, stream: int, summ: dict, ends: dict, first_req: _Req) -> None:
-        hs = summ.get("handshake") or {}
-        syn, synack, ack = hs.get("syn_frame"), hs.get("synack_frame"), hs.get("ack_frame")
-        if not syn:
-            self._add(first_req.tx.request.first_frame - 0.5, first_req.start_ns, (), "tcp",
-                      "tcp.handshake.missing", "tcp.handshake.missing", **ends)
+                req = asked.pop(m.sender, None)
+                rtt = _ms(m.ts_ns - req.ts_ns) if req is not None else None
+                self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.reply", target=m.sender, mac=m.mac,
+                          rtt_ms=rtt, client=plan.client)
+                self.notes[m.frame] = self._note(f"note.{layer}.reply", target=m.sender, mac=m.mac)
+        for target, m in asked.items():
+            nd = m.protocol == "nd"
+            self._add(m.frame + 0.5, m.ts_ns, (m.frame,), "nd" if nd else "arp",
+                      f"{'nd' if nd else 'arp'}.unanswered", problem=True, target=target)
+        if plan.neighbours or plan.kind == "lookup":
             return
-        self._add(syn, self.segs.ts(syn), (syn,), "tcp", "tcp.handshake.1", "tcp.handshake.1",
-                  options=_options_text(hs.get("orig_options")), isn=hs.get("orig_isn"),
-                  **self._seg_facts(syn), **ends)
-        self.frame_notes[syn] = "SYN: handshake 1/3"
-        if synack:
-            self._add(synack, self.segs.ts(synack), (synack,), "tcp", "tcp.handshake.2", "tcp.handshake.2",
-                      options=_options_text(hs.get("resp_options")), isn=hs.get("resp_isn"),
-                      **self._seg_facts(synack), **ends)
-            self.frame_notes[synack] = "SYN-ACK: handshake 2/3"
-        if synack and ack:
-            irtt = summ.get("irtt")
-            self._add(ack, self.segs.ts(ack), (ack,), "tcp", "tcp.handshake.3", "tcp.handshake.3",
-                      irtt_ms=float(irtt) * 1000 if irtt else None, **self._seg_facts(ack), **ends)
-            self.frame_notes[ack] = "ACK: handshake 3/3, established"
-        elif synack:
-            data = first_req.tx.request.first_frame
-            self._add(data, self.segs.ts(data), (data,), "tcp", "tcp.handshake.3", "tcp.handshake.3.data",
-                      **self._seg_facts(data), **ends)
+        if self.conns and not any(c.epoch == 0 and self._first_use_here(c) for c in self.conns):
+            return                  # every connection was opened before: nothing to resolve
+        self._neighbour_absent()
 
-    def _teardown(self, stream: int, summ: dict, ends: dict) -> None:
-        td = summ.get("teardown")
-        resets = summ.get("resets") or []
-        if td:
-            closer = _ROLE[td["active_closer"]]
-            other = "server" if closer == "client" else "client"
-            f1, a1 = td.get("first_fin_frame"), td.get("first_fin_acked_frame")
-            f2, a2 = td.get("second_fin_frame"), td.get("second_fin_acked_frame")
-            kind = td.get("kind", "")
-            base = dict(closer=closer, other=other, **ends)
-            n = 0
+    def _neighbour_absent(self) -> None:
+        plan = self.plan
+        client = plan.client
+        first, first_ts = self._first_event()
+        v6 = ":" in client
+        layer = "nd" if v6 else "arp"
+        if _is_loopback(client):
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.loopback", client=client)
+            return
+        mac = next((c.next_hop_mac for c in self.conns if c.next_hop_mac), "")
+        if mac == "00:00:00:00:00:00":
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.nomac", client=client, before=first)
+            return
+        if not mac and not self.conns:
+            return
+        if not mac:
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.unknown", client=client, before=first)
+            return
+        hop_ip = self.history.macs.get(mac, "")
+        earlier = self.history.neighbours.get(hop_ip) if hop_ip else None
+        if earlier is not None:
+            frame, _mac, fetch = earlier
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier", client=client, target=hop_ip,
+                      mac=mac, frame=frame, fetch=fetch, before=first)
+            return
+        servers = {c.server for c in self.conns}
+        self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.cached", client=client, mac=mac or "?",
+                  before=first, server=next(iter(servers), ""))
 
-            def add(frame, template, note, **extra):
-                nonlocal n
-                n += 1
-                facts = {**base, **self._seg_facts(frame), **extra}
-                self._add(frame, self.segs.ts(frame), (frame,), "tcp", f"tcp.teardown.{n}", template, **facts)
-                self.frame_notes[frame] = note
-
-            if kind == "four-way" and a1 and f2:
-                add(f1, "tcp.teardown4.1", "FIN: close 1/4")
-                add(a1, "tcp.teardown4.2", "ACK of FIN: close 2/4")
-                add(f2, "tcp.teardown4.3", "FIN: close 3/4")
-                if a2:
-                    add(a2, "tcp.teardown4.4", "ACK of FIN: close 4/4")
-                else:
-                    self._add(f2 + 0.5, self.segs.ts(f2), (), "tcp", "tcp.teardown.unacked", "tcp.teardown.unacked",
-                              **base)
-            elif kind.startswith("three-way") and f2:
-                add(f1, "tcp.teardown3.1", "FIN: close 1/3")
-                add(f2, "tcp.teardown3.2", "FIN+ACK: close 2/3")
-                if a2:
-                    add(a2, "tcp.teardown3.3", "ACK of FIN: close 3/3")
-                else:
-                    self._add(f2 + 0.5, self.segs.ts(f2), (), "tcp", "tcp.teardown.unacked", "tcp.teardown.unacked",
-                              **base)
+    # -- DNS -------------------------------------------------------------------------------------------
+    def _dns_steps(self) -> None:
+        plan = self.plan
+        hosts = {u.host.lower() for u in plan.units if u.host}
+        earlier_unanswered: dict[str, DnsLookup] = {}
+        for lk in plan.lookups:
+            host = next((h for h in sorted(hosts, key=len, reverse=True) if name_matches(lk.qname, h)), None)
+            search = host is not None and lk.qname.lower().rstrip(".") != host
+            common = {"qname": lk.qname, "qtype": lk.qtype, "id_hex": f"0x{lk.id:04x}", "resolver": lk.server,
+                      "transport": lk.transport.upper(), "host": host or lk.qname, "client": lk.client,
+                      "port": lk.server_port, "ip_version": "IPv6" if ":" in lk.server else "IPv4"}
+            key = f"{lk.qname.lower()}/{lk.qtype}"
+            prev = earlier_unanswered.pop(key, None) or self.history.unanswered.pop(key, None)
+            if lk.transport == "tcp":
+                kind = "dns.query.tcp"
+            elif prev is not None:
+                kind = "dns.query.again"
+                common["prev_frame"] = prev.query_frame
             else:
-                events = [(f1, "tcp.teardown.fin", "FIN", {})]
-                if f2:
-                    events.append((f2, "tcp.teardown.fin2", "FIN", {}))
-                if a1 and a1 != f2:
-                    events.append((a1, "tcp.teardown.ack", "ACK of FIN", {"sender": other, "peer": closer}))
-                if a2:
-                    events.append((a2, "tcp.teardown.ack", "ACK of FIN", {"sender": closer, "peer": other}))
-                for frame, template, note, extra in sorted(events, key=lambda e: e[0]):
-                    add(frame, template, note, **extra)
-                if kind == "simultaneous close":
-                    last = max(e[0] for e in events)
-                    self._add(last + 0.25, self.segs.ts(last), (), "tcp", "tcp.teardown.simultaneous",
-                              "tcp.teardown.simultaneous", **base)
-                elif f2 and not a2:
-                    self._add(f2 + 0.5, self.segs.ts(f2), (), "tcp", "tcp.teardown.unacked", "tcp.teardown.unacked",
-                              **base)
-            for role in ("orig", "resp"):
-                tw = td.get(role + "_time_wait_from_frame")
-                if tw:
-                    self._add(tw + 0.1, self.segs.ts(tw), (tw,), "tcp", "tcp.time_wait", "tcp.time_wait",
-                              side=_ROLE[role], until=td.get(role + "_time_wait_until"), **ends)
+                kind = "dns.query.search" if search else "dns.query"
+            self._add(lk.query_frame, lk.query_ts_ns, (lk.query_frame,), "dns", kind, **common)
+            self.notes[lk.query_frame] = self._note("note.dns.query", qtype=lk.qtype, qname=lk.qname)
+            t_prev = lk.query_ts_ns
+            for n, (f, t) in enumerate(zip(lk.retransmissions, lk.retransmission_times or
+                                             (lk.query_ts_ns,) * len(lk.retransmissions))):
+                self._add(f, t, (f,), "dns", "dns.retransmission", problem=True, waited_ms=_ms(t - t_prev),
+                          attempt=n + 2, first=lk.query_frame, **common)
+                self.notes[f] = self._note("note.dns.query.again", qtype=lk.qtype, qname=lk.qname)
+                t_prev = t
+            if lk.response_frame is None:
+                earlier_unanswered[key] = lk
+                self.history.unanswered[key] = lk
+                if len(self.history.unanswered) > 1024:
+                    del self.history.unanswered[next(iter(self.history.unanswered))]
+                after = _ms((self.capture_end_ns or lk.query_ts_ns) - t_prev)
+                self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer", problem=True, waited_ms=after,
+                          **common)
+                continue
+            self._dns_answer(lk, common, search)
+        self._dns_tcp_conns()
+        self._dns_absent(hosts)
+
+    def _dns_answer(self, lk: DnsLookup, common: dict[str, Any], search: bool = False) -> None:
+        rtt = _ms(lk.response_ts_ns - lk.query_ts_ns)
+        addresses = lk.addresses
+        chain = [lk.qname, *lk.cnames]
+        ttl = min((a.ttl for a in lk.answers), default=0)
+        problem = False
+        if lk.truncated:
+            kind = "dns.answer.truncated"
+            problem = True
+        elif lk.rcode == 3 and search:
+            kind = "dns.answer.nxdomain.search"      # expected: the search-domain name does not exist
+        elif lk.rcode == 3:
+            kind = "dns.answer.nxdomain"
+            problem = True
+        elif lk.rcode == 2:
+            kind = "dns.answer.servfail"
+            problem = True
+        elif lk.rcode:
+            kind = "dns.answer.error"
+            problem = True
+        elif not addresses and lk.qtype in ("A", "AAAA"):
+            kind = "dns.answer.empty"
+        elif not addresses:
+            kind = "dns.answer.records"
+        elif lk.cnames:
+            kind = "dns.answer.cname"
+        else:
+            kind = "dns.answer"
+        records = [f"{a.rtype} {_cut(a.value, 60)}" for a in lk.answers[:3]]
+        if len(lk.answers) > 3:
+            records.append("...")
+        self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", kind, problem=problem,
+                  rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
+                  cnames=list(lk.cnames), chain=" -> ".join(chain), ttl=ttl, rcode=lk.rcode,
+                  rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), records="; ".join(records) or "-",
+                  count=len(lk.answers), **common)
+        if addresses:
+            note = self._note("note.dns.answer", what=", ".join(addresses))
+        elif lk.answers and not lk.rcode:
+            note = self._note("note.dns.answer", what=", ".join(f"{a.rtype} {a.value}" for a in lk.answers[:2])
+                              + (" ..." if len(lk.answers) > 2 else ""))
+        elif lk.truncated:
+            note = self._note("note.dns.answer.truncated")
+        elif lk.rcode:
+            note = self._note("note.dns.answer", what=RCODE_NAMES.get(lk.rcode, f"rcode {lk.rcode}"))
+        else:
+            note = self._note("note.dns.answer.none", qtype=lk.qtype)
+        self.notes[lk.response_frame] = note
+
+    def _dns_tcp_conns(self) -> None:
+        for conn in self.plan.dns_conns:
+            frames = tuple(f for f, _t in conn.syns) + tuple(f for f, _t in conn.synacks)
+            if conn.handshake_ack:
+                frames += (conn.handshake_ack[0],)
+            if frames:
+                self._add(frames[0], conn.syns[0][1] if conn.syns else conn.first_ts_ns, frames, "tcp",
+                          "dns.tcp.connect", stream=conn.stream, server=conn.server, port=conn.server_port)
+            td = conn.summary.get("teardown")
+            if td:
+                fins = tuple(f for f in (td.get("first_fin_frame"), td.get("second_fin_frame")) if f)
+                if fins:
+                    ts = next((s.ts_ns for s in conn.segments if s.frame == fins[0]), None)
+                    self._add(fins[0], ts, fins, "tcp", "dns.tcp.close", stream=conn.stream,
+                              closer=_ROLE[td.get("active_closer")])
+            for s in conn.segments:
+                self.notes.setdefault(s.frame, "")
+
+    def _dns_absent(self, hosts: set[str]) -> None:
+        plan = self.plan
+        looked = {lk.qname.lower().rstrip(".") for lk in plan.lookups}
+        done: set[str] = set()
+        for u in plan.units:
+            host = (u.host or "").lower()
+            if not u.first_on_conn or host in done or any(name_matches(q, host) for q in looked):
+                continue
+            if any(u.conn.server in lk.addresses for lk in plan.lookups):
+                continue
+            done.add(host)
+            first = u.conn.syns[0][0] if u.conn.syns else u.conn.first_frame
+            order = first - 0.5
+            ts = u.open_ns
+            if not host or host == u.conn.server.lower() or is_ip(host):
+                if host and is_ip(host) and u.request:
+                    self._add(order, ts, (), "dns", "dns.none.literal", host=u.host, server=u.conn.server)
+                else:
+                    self._add(order, ts, (), "dns", "dns.none.address", server=u.conn.server, before=first)
+                continue
+            earlier = self.history.names.get(host)
+            if earlier is not None:
+                frame, resp_ts, addrs, ttl, fetch = earlier
+                age = (ts - resp_ts) / 1e9 if resp_ts else 0.0
+                kind = "dns.none.earlier" if age <= ttl else "dns.none.earlier_expired"
+                self._add(order, ts, (), "dns", kind, host=u.host, server=u.conn.server, frame=frame, fetch=fetch,
+                          ttl=ttl, age_s=age, addresses=", ".join(addrs) or "-")
+                continue
+            self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)
+
+    # -- TCP -------------------------------------------------------------------------------------------
+    def _ends(self, conn: ConnFacts) -> dict[str, Any]:
+        return {"client": conn.client, "client_port": conn.client_port, "server": conn.server,
+                "server_port": conn.server_port, "stream": conn.stream,
+                "server_ep": _endpoint(conn.server, conn.server_port)}
+
+    def _tcp_steps(self, conn: ConnFacts) -> None:
+        ends = self._ends(conn)
+        first_here = self._first_use_here(conn)
+        if conn.epoch == 0 and first_here:
+            self._handshake(conn, ends)
+        elif first_here and conn.epoch > 0 or False:
+            pass
+        if conn.epoch > 0 and first_here:
+            earlier = self.history.conn_fetch.get(conn.stream)
+            first = conn.first_frame
+            if self.mine.get((conn.stream, conn.epoch)):
+                self._add(first - 0.5, conn.first_ts_ns, (), "tcp", "tcp.reuse", fetch=earlier,
+                          requests=self.history.conn_requests.get(conn.stream, 0), **ends)
+            else:
+                self._add(first - 0.5, conn.first_ts_ns, (), "tcp", "tcp.later", fetch=earlier, **ends)
+        elif not first_here:
+            u0 = min((u for u in self.plan.units if u.conn is conn), key=lambda u: u.start_ns, default=None)
+            if u0 is not None:
+                order = u0.record.transaction.request.first_frame - 0.5
+                prev = sum(1 for r in conn.records if r.transaction.request is not None
+                           and r.transaction.index < u0.record.transaction.index)
+                self._add(order, u0.start_ns, (), "tcp", "tcp.reuse.same", requests=prev, **ends)
+        self._trouble(conn, ends)
+        if self._last_use_here(conn):
+            self._teardown(conn, ends)
+        else:
+            mine = self.mine.get((conn.stream, conn.epoch), set())
+            later = [r.transaction.request for r in conn.records if r.transaction.request is not None
+                     and r.transaction.index > max(mine, default=-1)]
+            if later:
+                last = max((s.frame for s, _o in self._conn_segments(conn)), default=conn.first_frame)
+                nxt = min(later, key=lambda q: q.first_frame)
+                self._add(last + 0.5, None, (), "tcp", "tcp.kept", next_frame=nxt.first_frame,
+                          next_uri=nxt.target, **ends)
+
+    def _handshake(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        hs = conn.summary.get("handshake") or {}
+        brief = self.shown_handshake is not None and not (len(conn.syns) > 1 or len(conn.synacks) > 1)
+        suffix = ".brief" if brief else ""
+        if self.shown_handshake is None and conn.syns and conn.synacks:
+            self.shown_handshake = conn.stream
+        ends = dict(ends, first_stream=self.shown_handshake)
+        segs = {s.frame: s for s in conn.segments[:64]}
+        if conn.outcome == "midstream" or not conn.syns and not conn.synacks:
+            self._add(conn.first_frame - 0.5, conn.first_ts_ns, (), "tcp", "tcp.handshake.missing",
+                      first=conn.first_frame, **ends)
+            return
+        if conn.syns:
+            f0, t0 = conn.syns[0]
+            s = segs.get(f0)
+            self._add(f0, t0, (f0,), "tcp", "tcp.handshake.1" + suffix, options=options_facts(hs.get("orig_options")),
+                      seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
+            self.notes[f0] = self._note("note.syn")
+            prev = t0
+            for n, (f, t) in enumerate(conn.syns[1:]):
+                waited = _ms(t - prev)
+                self._add(f, t, (f,), "tcp", "tcp.syn.retransmission", problem=True, attempt=n + 2,
+                          waited_ms=waited, since_ms=_ms(t - t0), first=f0, doubled=n > 0, **ends)
+                self.notes[f] = self._note("note.syn.again", n=n + 2)
+                prev = t
+        else:
+            self._add(conn.synacks[0][0] - 0.4, conn.synacks[0][1], (), "tcp", "tcp.syn.missing", **ends)
+        if conn.outcome == "refused":
+            rst = next(s for s in conn.segments if s.flags & RST and s.direction == 1)
+            self._add(rst.frame, rst.ts_ns, (rst.frame,), "tcp", "tcp.refused", problem=True,
+                      rtt_ms=_ms(rst.ts_ns - conn.syns[-1][1]) if conn.syns else None, **ends)
+            self.notes[rst.frame] = self._note("note.refused")
+            return
+        if conn.outcome == "unanswered":
+            last_f, last_t = conn.syns[-1]
+            end = self.capture_end_ns or last_t
+            waited = _ms(end - last_t)
+            gaps = [conn.syns[i + 1][1] - conn.syns[i][1] for i in range(len(conn.syns) - 1)]
+            next_due = (gaps[-1] * 2 if gaps else 1_000_000_000) if gaps else 1_000_000_000
+            gave_up = end - last_t > next_due * 1.5 if conn.settled or self.capture_end_ns else False
+            kind = "tcp.unanswered.gave_up" if gave_up else "tcp.unanswered.capture_end"
+            self._add(last_f + 0.5, last_t, tuple(f for f, _t in conn.syns), "tcp", kind, problem=True,
+                      attempts=len(conn.syns), waited_ms=waited, total_ms=_ms(last_t - conn.syns[0][1]), **ends)
+            return
+        if conn.synacks:
+            f1, t1 = conn.synacks[0]
+            s = segs.get(f1)
+            self._add(f1, t1, (f1,), "tcp", ("tcp.handshake.2" + suffix) if conn.syns else "tcp.handshake.2.nosyn",
+                      options=options_facts(hs.get("resp_options")),
+                      seq_raw=s.seq if s else hs.get("resp_isn"), ack_raw=s.ack if s else None,
+                      rtt_ms=_ms(t1 - conn.syns[-1][1]) if conn.syns else None, **ends)
+            self.notes[f1] = self._note("note.synack")
+            for n, (f, t) in enumerate(conn.synacks[1:]):
+                answer = next((x for x in conn.segments if x.frame > f and x.direction == 0), None)
+                frames: tuple[int, ...] = (f,)
+                if answer is not None and not answer.length and answer.analysis & A_DUPLICATE_ACK:
+                    frames = (f, answer.frame)
+                    self.explained.add(answer.frame)
+                    self.notes[answer.frame] = self._note("note.ack.again")
+                self._add(f, t, frames, "tcp", "tcp.synack.retransmission", problem=True, attempt=n + 2,
+                          waited_ms=_ms(t - conn.synacks[n][1]), first=f1,
+                          answer=frames[1] if len(frames) > 1 else None, **ends)
+                self.notes[f] = self._note("note.synack.again")
+        irtt = conn.summary.get("irtt")
+        irtt_ms = float(irtt) * 1000 if irtt else None
+        if conn.handshake_ack:
+            fa, ta = conn.handshake_ack
+            s = segs.get(fa)
+            connect = _ms(ta - conn.syns[0][1]) if conn.syns else None
+            waits = _ms(conn.syns[-1][1] - conn.syns[0][1]) if len(conn.syns) > 1 else 0.0
+            kind = "tcp.handshake.3.retried" if len(conn.syns) > 1 else "tcp.handshake.3" + suffix
+            if s is not None and s.length:
+                kind = "tcp.handshake.3.data"
+            self._add(fa, ta, (fa,), "tcp", kind, seq_raw=s.seq if s else None, ack_raw=s.ack if s else None,
+                      irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **ends)
+            self.notes[fa] = self._note("note.ack3")
+
+    def _trouble(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """Retransmissions, losses, duplicate ACKs and zero windows among this fetch's segments, one step
+        per episode (a run of flagged segments less than an RTO apart)."""
+        pairs = [(s, o) for s, o in self._conn_segments(conn) if s.analysis & TROUBLE and not s.flags & SYN
+                 and s.frame not in self.explained]
+        if not pairs:
+            return
+        episodes: list[list[Segment]] = [[pairs[0][0]]]
+        last_owner = pairs[0][1]
+        for s, o in pairs[1:]:
+            if s.ts_ns - episodes[-1][-1].ts_ns < EPISODE_NS and (o == last_owner or o < 0 or last_owner < 0):
+                episodes[-1].append(s)
+            else:
+                episodes.append([s])
+            last_owner = o
+        by_frame = {s.frame: s for s in conn.segments}
+        for ep in episodes:
+            self._episode(conn, ep, by_frame, ends)
+
+    def _episode(self, conn: ConnFacts, ep: list[Segment], by_frame: dict[int, Segment],
+                 ends: dict[str, Any]) -> None:
+        lost = [s for s in ep if s.analysis & A_LOST_PACKET]
+        fast = [s for s in ep if s.analysis & A_FAST_RETRANSMISSION]
+        spurious = [s for s in ep if s.analysis & A_SPURIOUS_RETRANSMISSION]
+        retrans = [s for s in ep if s.analysis & A_RETRANSMISSION and not s.analysis & (A_FAST_RETRANSMISSION
+                                                                                     | A_SPURIOUS_RETRANSMISSION)]
+        dups = [s for s in ep if s.analysis & A_DUPLICATE_ACK]
+        ooo = [s for s in ep if s.analysis & A_OUT_OF_ORDER]
+        zero = [s for s in ep if s.analysis & (A_ZERO_WINDOW | A_ZERO_WINDOW_PROBE)]
+        acked_unseen = [s for s in ep if s.analysis & A_ACK_LOST_PACKET]
+        frames = tuple(s.frame for s in ep)
+        t0 = ep[0].ts_ns
+        for s in ep:
+            self.notes[s.frame] = _analysis_note(s.analysis, self.lang)
+        who = lambda s: "client" if s.direction == 0 else "server"
+        if lost:
+            g = lost[0]
+            missing_from = _missing_from(conn, g)
+            fill = next((s for s in ep if s.analysis & RESENT and s.direction == g.direction), None)
+            cost = _ms(fill.ts_ns - g.ts_ns) if fill is not None else None
+            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss", problem=True, sender=who(g),
+                      receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
+                      lost_to=g.rel_seq - 1, gap_seq=g.rel_seq, lost_bytes=g.rel_seq - missing_from,
+                      gap_frame=g.frame, dup_acks=len(dups),
+                      dup_frames=", ".join(str(s.frame) for s in dups[:6]) or "-",
+                      fill_frame=fill.frame if fill else None, cost_ms=cost,
+                      fast=bool(fill is not None and fill.analysis & A_FAST_RETRANSMISSION), **ends)
+            return
+        if retrans or fast:
+            r = min(retrans + fast, key=lambda x: x.frame)
+            orig = by_frame.get(r.rto_frame)
+            waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else None
+            kind = "tcp.retransmission.fast" if r.analysis & A_FAST_RETRANSMISSION else "tcp.retransmission"
+            self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
+                      orig_frame=r.rto_frame or None, waited_ms=waited, dup_acks=len(dups),
+                      length=r.length, rel_seq=r.rel_seq, **ends)
+            return
+        if spurious:
+            r = spurious[0]
+            self._add(r.frame, r.ts_ns, frames, "tcp", "tcp.retransmission.spurious", problem=True,
+                      sender=who(r), count=len(spurious), **ends)
+            return
+        if zero:
+            z = zero[0]
+            later = [s for s in conn.segments if s.ts_ns > z.ts_ns and s.direction == z.direction and s.window]
+            resumed = later[0] if later else None
+            self._add(z.frame, z.ts_ns, frames, "tcp", "tcp.zero_window", problem=True, receiver=who(z),
+                      sender="server" if z.direction == 0 else "client",
+                      resumed_frame=resumed.frame if resumed else None,
+                      stall_ms=_ms(resumed.ts_ns - z.ts_ns) if resumed else None, **ends)
+            return
+        if dups:
+            d = dups[0]
+            self._add(d.frame, d.ts_ns, frames, "tcp", "tcp.dup_ack", problem=True, sender=who(d), count=len(dups),
+                      **ends)
+            return
+        if ooo:
+            o = ooo[0]
+            self._add(o.frame, o.ts_ns, frames, "tcp", "tcp.out_of_order", problem=True, sender=who(o),
+                      count=len(ooo), **ends)
+            return
+        if acked_unseen:
+            a = acked_unseen[0]
+            self._add(a.frame, t0, frames, "tcp", "tcp.acked_unseen", problem=True, sender=who(a), **ends)
+
+    def _teardown(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        summ = conn.summary
+        if conn.outcome in ("refused", "unanswered"):
+            return
+        if not conn.settled:
+            last = conn.last_frame
+            if conn.next_request is not None:
+                self._add(last + 0.5, conn.last_ts_ns, (), "tcp", "tcp.kept", next_frame=conn.next_request[0],
+                          next_uri=conn.next_request[1], **ends)
+            else:
+                self._add(last + 0.5, conn.last_ts_ns, (), "tcp", "tcp.open.later", last=last, **ends)
+            return
+        td = summ.get("teardown") if conn.outcome != "reset" or summ.get("teardown") else None
+        resets = summ.get("resets") or []
+        mine = {s.frame for s, _o in self._conn_segments(conn)}
+        if td and td.get("first_fin_frame") in mine | {td.get("first_fin_frame")}:
+            self._fin_steps(conn, td, ends)
         for rst in resets:
             frame = rst["frame"]
-            self._add(frame, self.segs.ts(frame), (frame,), "tcp", "tcp.reset", "tcp.reset", by=_ROLE[rst["by"]],
-                      state=rst.get("state") or "?", **ends)
-            self.frame_notes[frame] = "RST: connection aborted"
+            seg = next((s for s in conn.segments if s.frame == frame), None)
+            data_before = [s for s in conn.segments if s.frame < frame and s.length]
+            after = data_before[-1].frame if data_before else None
+            after_fin = bool(td and td.get("first_fin_frame") and td["first_fin_frame"] < frame)
+            kind = "tcp.reset.after_fin" if after_fin else "tcp.reset"
+            self._add(frame, seg.ts_ns if seg else None, (frame,), "tcp", kind, problem=not after_fin,
+                      by=_ROLE[rst["by"]], state=rst.get("state") or "?", after=after, **ends)
+            self.notes[frame] = "RST"
         if not td and not resets:
-            last = summ.get("last_frame") or 0
-            self._add(last + 0.5, summ.get("last_ts_ns"), (), "tcp", "tcp.open", "tcp.open", **ends)
+            self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", "tcp.open", last=conn.last_frame,
+                      **ends)
 
-    # -- HTTP ----------------------------------------------------------------------------------------
-    def _timings(self, lookups: list[DnsLookup]) -> dict[int, dict[str, Any]]:
-        """Phase boundaries (ns) of each request (rule 4)."""
-        out: dict[int, dict[str, Any]] = {}
-        used: set[int] = set()
-        for r in sorted(self.g.requests, key=lambda x: x.start_ns):
-            t: dict[str, Any] = {"dns": None, "connect": None, "reused": r.index != self.first_index[r.stream]}
-            first_on_conn = not t["reused"] and self._owner(r.stream)
-            if first_on_conn:
-                conn = self._conn(r.stream)
-                hs = (conn.summary.get("handshake") or {}) if conn is not None else {}
-                syn_ts = self.segs.ts(hs.get("syn_frame"))
-                open_ns = syn_ts if syn_ts is not None else r.start_ns
-                if syn_ts is not None and hs.get("synack_frame"):
-                    ack_ts = self.segs.ts(hs.get("ack_frame")) or r.start_ns
-                    t["connect"] = (syn_ts, min(ack_ts, r.start_ns))
-                mine = [lk for lk in lookups if lk.query_frame not in used and lk.response_ts_ns is not None
-                        and self._host_of(lk) == r.host.lower() and lk.response_ts_ns <= open_ns]
-                if mine:
-                    used.update(lk.query_frame for lk in mine)
-                    t["dns"] = (min(lk.query_ts_ns for lk in mine), max(lk.response_ts_ns for lk in mine))
-            out[id(r)] = t
-        return out
+    def _fin_steps(self, conn: ConnFacts, td: dict[str, Any], ends: dict[str, Any]) -> None:
+        closer = _ROLE[td["active_closer"]]
+        other = "server" if closer == "client" else "client"
+        f1, a1 = td.get("first_fin_frame"), td.get("first_fin_acked_frame")
+        f2, a2 = td.get("second_fin_frame"), td.get("second_fin_acked_frame")
+        kind = td.get("kind", "")
+        base = dict(closer=closer, other=other, **ends)
+        segs = {s.frame: s for s in conn.segments[-64:]}
+        seg_all = None
 
-    def _http_steps(self, timings: dict[int, dict[str, Any]]) -> None:
-        doc = self.g.requests[0]
-        for r in self.g.requests:
-            tx = r.tx
-            req = tx.request
-            head = req.head_length
-            body = tx.request_end.body_length if tx.request_end is not None else 0
-            frames = self.segs.carrying(r.stream, 0, req.first_frame, r.request_frame)
-            referer_note = f" (Referer: {r.referer})" if r.referer else ""
-            self._add(req.first_frame, req.first_ts_ns, frames, "http", "http.request",
-                      "http.request" if r is doc else "http.request.resource", method=r.method, uri=r.target,
-                      version=r.version, host=r.host_header or r.host, stream=r.stream, size=head + body,
-                      url=r.url, referer=r.referer, referer_note=referer_note)
-            self.frame_notes[req.first_frame] = f"{r.method} {r.target}"
-            resp = tx.response
-            if resp is None:
-                self._add(r.request_frame + 0.5, r.req_end_ns, (), "http", "http.no_response", "http.no_response",
-                          method=r.method, uri=r.target, why=tx.reason or "capture ended")
-                continue
-            rend = tx.response_end
-            size = rend.body_length if rend is not None else 0
-            decoded = rend.decoded_length if rend is not None else None
-            codings = resp.headers.get("content-encoding")
-            encoding_note = ""
-            if codings and decoded is not None and decoded != size:
-                encoding_note = f" ({codings.strip()}; {decoded} bytes decoded)"
-            ttfb = _ms(resp.first_ts_ns - r.req_end_ns)
-            transfer = _ms((r.resp_end_ns or resp.first_ts_ns) - resp.first_ts_ns)
-            if resp.status == 304:
-                template = "http.response.not_modified"
-            elif 300 <= resp.status < 400 and resp.headers.get("location"):
-                template = "http.response.redirect"
+        def seg(frame: int) -> Segment | None:
+            nonlocal seg_all
+            s = segs.get(frame)
+            if s is None:
+                if seg_all is None:
+                    seg_all = {x.frame: x for x in conn.segments}
+                s = seg_all.get(frame)
+            return s
+
+        def add(frame: int, template: str, note: str, **extra: Any) -> None:
+            s = seg(frame)
+            facts = {**base, "seq": s.rel_seq if s else None, "ack": s.rel_ack if s else None, **extra}
+            self._add(frame, s.ts_ns if s else None, (frame,), "tcp", template, **facts)
+            self.notes[frame] = note
+
+        if kind == "four-way" and a1 and f2:
+            add(f1, "tcp.teardown4.1", self._note("note.fin", n=1, m=4))
+            add(a1, "tcp.teardown4.2", self._note("note.ackfin", n=2, m=4))
+            add(f2, "tcp.teardown4.3", self._note("note.fin", n=3, m=4))
+            if a2:
+                add(a2, "tcp.teardown4.4", self._note("note.ackfin", n=4, m=4))
             else:
-                template = "http.response"
-            frames = self.segs.carrying(r.stream, 1, resp.first_frame, r.response_frame or resp.first_frame)
-            self._add(resp.first_frame, resp.first_ts_ns, frames, "http", "http.response", template,
-                      status=resp.status, reason=resp.reason, version=resp.version,
-                      content_type=resp.headers.get("content-type") or "no Content-Type", size=size,
-                      decoded_size=decoded, encoding_note=encoding_note, ttfb_ms=max(ttfb, 0.0),
-                      transfer_ms=transfer, location=resp.headers.get("location") or "", uri=r.target,
-                      stream=r.stream, complete=tx.complete, why=tx.reason)
-            self.frame_notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
+                self._add(f2 + 0.5, None, (), "tcp", "tcp.teardown.unacked", **base)
+        elif kind.startswith("three-way") and f2:
+            add(f1, "tcp.teardown3.1", self._note("note.fin", n=1, m=3))
+            add(f2, "tcp.teardown3.2", self._note("note.finack", n=2, m=3))
+            if a2:
+                add(a2, "tcp.teardown3.3", self._note("note.ackfin", n=3, m=3))
+            else:
+                self._add(f2 + 0.5, None, (), "tcp", "tcp.teardown.unacked", **base)
+        else:
+            fin, ackfin = self._note("note.fin.plain"), self._note("note.ackfin.plain")
+            events = [(f1, "tcp.teardown.fin", fin, {})]
+            if f2:
+                events.append((f2, "tcp.teardown.fin2", fin, {}))
+            if a1 and a1 != f2:
+                events.append((a1, "tcp.teardown.ack", ackfin, {"sender": other, "peer": closer}))
+            if a2:
+                events.append((a2, "tcp.teardown.ack", ackfin, {"sender": closer, "peer": other}))
+            for frame, template, note, extra in sorted(events, key=lambda e: e[0]):
+                add(frame, template, note, **extra)
+            if kind == "simultaneous close":
+                last = max(e[0] for e in events)
+                self._add(last + 0.25, None, (), "tcp", "tcp.teardown.simultaneous", **base)
+            elif kind in ("one FIN", "half-close") and not f2:
+                self._add(f1 + 0.5, None, (), "tcp", "tcp.teardown.half", half=kind == "half-close", **base)
+            elif f2 and not a2:
+                self._add(f2 + 0.5, None, (), "tcp", "tcp.teardown.unacked", **base)
+        for role in ("orig", "resp"):
+            tw = td.get(role + "_time_wait_from_frame")
+            if tw:
+                s = seg(tw)
+                self._add(tw + 0.1, s.ts_ns if s else None, (tw,), "tcp", "tcp.time_wait", side=_ROLE[role], **ends)
 
-    def _request_timing(self, r: _Req, t: dict[str, Any], start_ns: int, document: bool) -> RequestTiming:
-        tx = r.tx
-        req, resp = tx.request, tx.response
-        phases = []
+    # -- HTTP ------------------------------------------------------------------------------------------
+    def _http_steps(self) -> dict[int, dict[str, Any]]:
+        plan = self.plan
+        timings: dict[int, dict[str, Any]] = {}
+        doc = next((u for u in plan.units if u.request), None)
+        used_dns: set[int] = set()
+        for u in plan.units:
+            t: dict[str, Any] = {}
+            timings[id(u)] = t
+            conn = u.conn
+            if u.first_on_conn and conn.syns:
+                end = conn.handshake_ack[1] if conn.handshake_ack else None
+                if end is None and conn.outcome in ("refused", "unanswered"):
+                    end = next((s.ts_ns for s in conn.segments if s.flags & RST and s.direction == 1),
+                               conn.syns[-1][1])
+                t["connect"] = (conn.syns[0][1], end)
+                mine = [lk for lk in plan.lookups if lk.query_frame not in used_dns and lk.response_ts_ns is not None
+                        and lk.response_ts_ns <= conn.syns[0][1] and (name_matches(lk.qname, u.host)
+                                                                    or conn.server in lk.addresses)]
+                if mine:
+                    used_dns.update(lk.query_frame for lk in mine)
+                    t["dns"] = (min(lk.query_ts_ns for lk in mine), max(lk.response_ts_ns for lk in mine))
+            if not u.request:
+                continue
+            self._request_steps(u, u is doc, t)
+        return timings
+
+    def _carrying(self, conn: ConnFacts, index: int, direction: int) -> tuple[int, ...]:
+        own = self.owner[(conn.stream, conn.epoch)]
+        return tuple(s.frame for s, o in zip(conn.segments, own)
+                     if o == index and s.direction == direction and s.length and not s.analysis & RESENT)
+
+    def _request_steps(self, u: Unit, is_doc: bool, t: dict[str, Any]) -> None:
+        rec = u.record
+        tx = rec.transaction
+        conn = u.conn
+        req = tx.request
+        cdir = 0 if (rec.client[0], rec.client[1]) == (conn.client, conn.client_port) else 1
+        body = tx.request_end.body_length if tx.request_end is not None else 0
+        frames = self._carrying(conn, tx.index, cdir) or (req.first_frame,)
+        why = "page"
+        if not is_doc:
+            if u.side:
+                why = "side"
+            elif u.referer:
+                why = "referer"
+            elif u.url in self.plan.links:
+                why = "linked"
+            elif any(x.conn.stream == conn.stream and x is not u and x.start_ns < u.start_ns for x in self.plan.units):
+                why = "same_conn"
+            else:
+                why = "window"
+        kind = {"page": "http.request", "side": "http.request.side"}.get(why, "http.request.resource")
+        self._add(req.first_frame, req.first_ts_ns, frames, "http", kind, method=req.method, uri=req.target,
+                  version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
+                  size=req.head_length + body, url=u.url, referer=u.referer or "", why=why)
+        self.notes[req.first_frame] = f"{req.method} {req.target}"
+        resp = tx.response
+        req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
+        t["send"] = (req.first_ts_ns, req_end_ns)
+        if resp is None:
+            self._add((frames[-1] if frames else req.first_frame) + 0.5, req_end_ns, (), "http", "http.no_response",
+                      problem=True, method=req.method, uri=req.target, why=tx.reason or "capture ended")
+            return
+        rend = tx.response_end
+        size = rend.body_length if rend is not None else 0
+        decoded = rend.decoded_length if rend is not None else None
+        last_ns = rend.last_ts_ns if rend is not None else (resp.head_ts_ns or resp.first_ts_ns)
+        t["wait"] = (req_end_ns, resp.first_ts_ns)
+        t["receive"] = (resp.first_ts_ns, last_ns)
+        codings = resp.headers.get("content-encoding")
+        encoded = bool(codings and decoded is not None and decoded != size)
+        ttfb = _ms(max(resp.first_ts_ns - req_end_ns, 0))
+        transfer = _ms(last_ns - resp.first_ts_ns)
+        if resp.status == 304:
+            kind = "http.response.not_modified"
+        elif 300 <= resp.status < 400 and resp.headers.get("location"):
+            kind = "http.response.redirect"
+        elif resp.status >= 400:
+            kind = "http.response.error"
+        else:
+            kind = "http.response"
+        rframes = self._carrying(conn, tx.index, 1 - cdir) or (resp.first_frame,)
+        irtt = conn.summary.get("irtt")
+        rtt_ms = float(irtt) * 1000 if irtt else None
+        self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
+                  version=resp.version, content_type=resp.headers.get("content-type") or "",
+                  size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
+                  transfer_ms=transfer, location=resp.headers.get("location") or "", uri=req.target,
+                  stream=conn.stream, complete=tx.complete, why=tx.reason, segments=len(rframes),
+                  problem=not tx.complete and tx.reason not in (None, "capture ended"))
+        self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
+        if not tx.complete and tx.reason:
+            self._add(rframes[-1] + 0.5, last_ns, (), "http", "http.incomplete", problem=True, why=tx.reason,
+                      uri=req.target)
+        self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms)
+        self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
+        self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _wait_explained(self, u: Unit, conn: ConnFacts, tx: Any, cdir: int, req_end_ns: int, resp: Any,
+                        ttfb: float, rtt_ms: float | None) -> None:
+        """A time to first byte much longer than the round trip: where did it go?"""
+        if rtt_ms is None or ttfb < 20.0 or ttfb < 10 * rtt_ms:
+            return
+        think = ttfb - rtt_ms
+        between = [s for s in conn.segments if req_end_ns < s.ts_ns < resp.first_ts_ns and s.direction != cdir]
+        acked = next((s for s in between if not s.length and s.flags & ACK), None)
+        resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
+        if acked is None and not resent and MIN_RTO_MS <= ttfb <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5:
+            self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,), "http", "http.wait.lost",
+                      problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS, stream=conn.stream)
+            return
+        self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,), "http",
+                  "http.wait.server" if acked is not None else "http.wait.server_noack", ttfb_ms=ttfb, rtt_ms=rtt_ms,
+                  think_ms=think, ack_frame=acked.frame if acked else None,
+                  ack_ms=_ms(acked.ts_ns - req_end_ns) if acked else None, stream=conn.stream)
+
+    def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
+        """Nagle's algorithm waiting for a delayed ACK: a small segment of a message held until the
+        receiver's ACK of the previous one, which came only after its delayed-ACK timer."""
+        own = self.owner[(conn.stream, conn.epoch)]
+        data = [(s, o) for s, o in zip(conn.segments, own) if o == index and s.length and s.direction == direction]
+        if len(data) < 2:
+            return
+        mss = (conn.summary.get("handshake") or {}).get("mss") or 1460
+        rtt = rtt_ms if rtt_ms is not None else 0.0
+        for (a, _o), (b, _o2) in itertools.pairwise(data):
+            gap = _ms(b.ts_ns - a.ts_ns)
+            if gap < DELAYED_ACK_MS[0] or gap < 10 * rtt or a.length >= mss:
+                continue
+            ack = next((s for s in conn.segments if a.ts_ns < s.ts_ns <= b.ts_ns and s.direction != direction
+                        and s.flags & ACK and not s.length and s.rel_ack >= a.rel_seq + a.length), None)
+            if ack is None:
+                continue
+            held = _ms(b.ts_ns - ack.ts_ns)
+            if held > max(2 * rtt, 1.0):
+                continue
+            delay = _ms(ack.ts_ns - a.ts_ns)
+            if not DELAYED_ACK_MS[0] <= delay <= DELAYED_ACK_MS[1]:
+                continue
+            self._add(b.frame - 0.1, b.ts_ns, (a.frame, ack.frame, b.frame), "tcp", "tcp.stall.nagle", problem=True,
+                      first=a.frame, first_len=a.length, ack_frame=ack.frame, ack_ms=delay, second=b.frame,
+                      gap_ms=gap, sender="client" if direction == 0 else "server",
+                      receiver="server" if direction == 0 else "client", mss=mss, stream=conn.stream)
+            self.notes[b.frame] = self._note("note.nagle")
+            self.problem_frames.add(b.frame)
+
+    # -- request timings, connections, bytes, summary ---------------------------------------------------
+    def _timing(self, u: Unit, t: dict[str, Any], start_ns: int) -> RequestTiming:
+        conn = u.conn
 
         def rel(ns: int) -> float:
             return (ns - start_ns) / 1e9
 
-        dns = connect = NOT_APPLICABLE
-        begin = r.start_ns
-        if t["dns"] is not None:
-            a, b = t["dns"]
-            dns = _ms(b - a)
-            phases.append(Phase("dns", rel(a), rel(b)))
+        phases = []
+        values: dict[str, float | None] = {k: None for k in ("dns", "connect", "ssl", "send", "wait", "receive")}
+        begin = u.start_ns
+        for name in ("dns", "connect", "send", "wait", "receive"):
+            span = t.get(name)
+            if span is None or span[1] is None:
+                continue
+            a, b = span
+            values[name] = _ms(max(b - a, 0))
+            phases.append(Phase(name, rel(a), rel(max(a, b))))
             begin = min(begin, a)
-        if t["connect"] is not None:
-            a, b = t["connect"]
-            connect = _ms(b - a)
-            phases.append(Phase("connect", rel(a), rel(b)))
-            begin = min(begin, a)
-        blocked = NOT_APPLICABLE
-        if t["dns"] is not None or t["connect"] is not None:
-            blocked = max(_ms(r.start_ns - begin) - max(dns, 0) - max(connect, 0), 0.0)
-        send = _ms(r.req_end_ns - r.start_ns)
-        phases.append(Phase("send", rel(r.start_ns), rel(r.req_end_ns)))
-        wait = receive = NOT_APPLICABLE
-        if resp is not None:
-            wait = max(_ms(resp.first_ts_ns - r.req_end_ns), 0.0)
-            receive = _ms((r.resp_end_ns or resp.first_ts_ns) - resp.first_ts_ns)
-            phases.append(Phase("wait", rel(r.req_end_ns), rel(max(resp.first_ts_ns, r.req_end_ns))))
-            phases.append(Phase("receive", rel(resp.first_ts_ns), rel(r.resp_end_ns or resp.first_ts_ns)))
+        blocked = None
+        if values["dns"] is not None or values["connect"] is not None:
+            blocked = max(_ms(u.start_ns - begin) - (values["dns"] or 0) - (values["connect"] or 0), 0.0)
+        rec = u.record
+        if rec is None:
+            error = {"refused": "refused", "unanswered": "unanswered", "reset": "reset"}.get(conn.outcome)
+            return RequestTiming(
+                method="", uri="", url=_conn_url(conn, u.host), host=u.host, status=None, status_text="",
+                request_frame=None, response_frame=None, stream=conn.stream, client=conn.client,
+                client_port=conn.client_port, server=conn.server, server_port=conn.server_port, http_version="",
+                response_version="", start=rel(begin), started_ns=begin, blocked=blocked, dns=values["dns"],
+                connect=values["connect"], ssl=None, send=None, wait=None, receive=None, phases=tuple(phases),
+                content_type="", request_headers=(), response_headers=(), request_head_bytes=0,
+                request_body_bytes=0, response_head_bytes=0, response_body_bytes=0, response_decoded_bytes=None,
+                complete=False, reason=error, error=error,
+                frames=tuple(f for f, _t in conn.syns))
+        tx = rec.transaction
+        req, resp = tx.request, tx.response
         rend, qend = tx.response_end, tx.request_end
         body = tx.response_body
         if body.decoded is not None:
             rbody, encoded = body.decoded, False
         else:
             rbody, encoded = body.data, True
-        frames = (req.first_frame, r.request_frame) + ((resp.first_frame, r.response_frame) if resp else ())
+        frames = (req.first_frame, rec.request_frame or req.first_frame)
+        if resp is not None:
+            frames += (resp.first_frame, rec.response_frame or (rend.last_frame if rend else resp.first_frame))
         return RequestTiming(
-            method=r.method, uri=r.target, url=r.url, host=r.host, status=resp.status if resp else None,
-            status_text=resp.reason if resp else "", request_frame=r.request_frame,
-            response_frame=r.response_frame, stream=r.stream, client=r.client, client_port=r.client_port,
-            server=r.server, server_port=r.server_port, http_version=r.version,
-            response_version=resp.version if resp else "", start=rel(begin), started_ns=begin,
-            blocked=blocked, dns=dns, connect=connect, send=send, wait=wait, receive=receive,
-            phases=tuple(phases), content_type=(resp.headers.get("content-type") or "") if resp else "",
+            method=req.method, uri=req.target, url=u.url, host=u.host, status=resp.status if resp else None,
+            status_text=resp.reason if resp else "", request_frame=rec.request_frame or req.first_frame,
+            response_frame=(rec.response_frame or (rend.last_frame if rend else None)) if resp else None,
+            stream=conn.stream, client=conn.client, client_port=conn.client_port, server=conn.server,
+            server_port=conn.server_port, http_version=req.version, response_version=resp.version if resp else "",
+            start=rel(begin), started_ns=begin, blocked=blocked, dns=values["dns"], connect=values["connect"],
+            ssl=None, send=values["send"], wait=values["wait"], receive=values["receive"], phases=tuple(phases),
+            content_type=(resp.headers.get("content-type") or "") if resp else "",
             request_headers=tuple(req.headers), response_headers=tuple(resp.headers) if resp else (),
             request_head_bytes=req.head_length, request_body_bytes=qend.body_length if qend else 0,
-            response_head_bytes=resp.head_length if resp else 0,
-            response_body_bytes=rend.body_length if rend else 0,
-            response_decoded_bytes=rend.decoded_length if rend else None,
-            request_body=tx.request_body.data, response_body=rbody, response_body_encoded=encoded,
-            reused_connection=t["reused"], document=document, complete=tx.complete, reason=tx.reason,
-            frames=frames)
+            response_head_bytes=resp.head_length if resp else 0, response_body_bytes=rend.body_length if rend else 0,
+            response_decoded_bytes=rend.decoded_length if rend else None, request_body=tx.request_body.data,
+            response_body=rbody, response_body_encoded=encoded, reused_connection=not u.first_on_conn,
+            document=u.document and u is next((x for x in self.plan.units if x.request), None), side=u.side,
+            complete=tx.complete, reason=tx.reason, frames=frames)
 
-    # -- connections, summary, ladder ----------------------------------------------------------------
-    def _connection_use(self, stream: int) -> ConnectionUse:
-        conn = self._conn(stream)
-        summ = conn.summary if conn is not None else {}
-        hs = summ.get("handshake") or {}
+    def _connection(self, conn: ConnFacts) -> Connection:
+        if conn in self.plan.dns_conns:
+            self.owner.setdefault((conn.stream, conn.epoch), [TEARDOWN] * len(conn.segments))
+        summ = conn.summary
         td = summ.get("teardown")
         resets = summ.get("resets") or []
-        irtt = summ.get("irtt")
+        teardown = closed_by = reset_by = None
         if td:
             kind = td.get("kind", "")
             teardown = ("three-way" if kind.startswith("three-way") else
-                        "simultaneous" if kind.startswith("simultaneous") else kind)
+                        "simultaneous" if kind.startswith("simultaneous") else
+                        "reset" if kind.startswith("aborted") else kind)
             closed_by = _ROLE[td.get("active_closer")]
-        elif resets:
-            teardown, closed_by = "reset", _ROLE[resets[0]["by"]]
-        else:
-            teardown = closed_by = None
-        r0 = next(r for r in self.g.requests if r.stream == stream)
-        return ConnectionUse(
-            stream=stream, client=r0.client, client_port=r0.client_port, server=r0.server,
-            server_port=r0.server_port, requests=sum(1 for r in self.g.requests if r.stream == stream),
-            handshake_seen=bool(hs.get("syn_frame")), irtt_ms=float(irtt) * 1000 if irtt else None,
-            opened_by_earlier_fetch=not self._owner(stream), closed_by=closed_by, teardown=teardown,
-            time_wait=_ROLE.get(summ.get("time_wait")))
-
-    def _fetch_segments(self) -> list[TcpSegment]:
-        out = []
-        for stream in self.streams:
-            lo = self.conn_start[stream]
-            hi = None
-            later = False
-            for g in self.groups:
-                if g is self.g:
-                    later = True
-                    continue
-                if later:
-                    starts = [r.start_ns for r in g.requests if r.stream == stream]
-                    if starts:
-                        hi = min(starts)
-                        break
-            if self._owner(stream):
-                lo = 0
-            out += self.segs.window(stream, lo, hi)
-        return out
-
-    def _summary(self, requests: tuple[RequestTiming, ...], start_ns: int, lookups: list) -> FetchSummary:
-        doc = requests[0]
-        per_conn: dict[int, int] = {}
-        for r in requests:
-            per_conn[r.stream] = per_conn.get(r.stream, 0) + 1
-        if len(requests) == 1:
-            mode = "single request"
-        elif any(n > 1 for n in per_conn.values()) or any(r.reused_connection for r in requests):
-            mode = "keep-alive"
-        else:
-            mode = "one connection per request"
-        ends = [r.phases[-1].end for r in requests if r.phases]
-        sent = received = 0
-        for s in self._fetch_segments():
-            if s.retransmission:
-                continue
-            if s.direction == 0:
+        if resets:
+            reset_by = _ROLE[resets[0]["by"]]
+            if not td:
+                teardown, closed_by = "reset", reset_by
+        irtt = summ.get("irtt")
+        connect = None
+        if conn.syns and conn.handshake_ack:
+            connect = _ms(conn.handshake_ack[1] - conn.syns[0][1])
+        sent = received = retrans = 0
+        for s, _o in self._conn_segments(conn):
+            if s.analysis & RESENT:
+                retrans += 1
+            elif s.direction == 0:
                 sent += s.length
             else:
                 received += s.length
-        return FetchSummary(
-            dns_ms=doc.dns, connect_ms=doc.connect, ttfb_ms=doc.wait, total_ms=max(ends, default=0.0) * 1000,
-            requests=len(requests), connections=len(per_conn), requests_per_connection=tuple(per_conn.items()),
-            connection_mode=mode, bytes_sent=sent, bytes_received=received,
-            http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in requests),
-            http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in requests),
-            dns_lookups=len(lookups))
+        outcome = conn.outcome
+        if outcome == "established":
+            outcome = "open"
+        return Connection(
+            stream=conn.stream, client=conn.client, client_port=conn.client_port, server=conn.server,
+            server_port=conn.server_port, outcome=outcome, syn_frames=tuple(f for f, _t in conn.syns),
+            synack_frames=tuple(f for f, _t in conn.synacks), irtt_ms=float(irtt) * 1000 if irtt else None,
+            connect_ms=connect, requests=len(self.mine.get((conn.stream, conn.epoch), ())),
+            opened_by_earlier_fetch=self.history.conn_fetch.get(conn.stream) if conn.epoch > 0 else None,
+            closed_by=closed_by if conn.settled else None, teardown=teardown if conn.settled else None,
+            time_wait=_ROLE.get(summ.get("time_wait")) if conn.settled else None, reset_by=reset_by,
+            retransmissions=retrans, bytes_sent=sent, bytes_received=received, continued=not conn.settled)
 
-    def _ladder(self, lookups: list[DnsLookup], start_ns: int) -> tuple[LadderRow, ...]:
+    def _bytes(self) -> dict[str, int]:
+        """The fetch's TCP payload each way (each byte once) and the payload of the segments Wireshark calls
+        retransmissions (their bytes may be new to the capture: the first copy was lost before it)."""
+        sent = received = resent = 0
+        for conn in self.conns:
+            mine = self.mine.get((conn.stream, conn.epoch))
+            unique, _total = payload_bytes(conn)
+            edge = self._first_use_here(conn) or self._last_use_here(conn)
+            for (index, d), n in unique.items():
+                if mine is None or index in mine or (index == -1 and edge):
+                    if d == 0:
+                        sent += n
+                    else:
+                        received += n
+        for conn in self.conns:
+            resent += sum(s.length for s, _o in self._conn_segments(conn) if s.analysis & RESENT)
+        return {"sent": sent, "received": received, "resent": resent}
+
+    def _lookup(self, lk: DnsLookup) -> Lookup:
+        rtt = _ms(lk.response_ts_ns - lk.query_ts_ns) if lk.response_ts_ns is not None else None
+        return Lookup(qname=lk.qname, qtype=lk.qtype, server=lk.server, transport=lk.transport,
+                      query_frame=lk.query_frame, response_frame=lk.response_frame,
+                      rcode=RCODE_MNEMONICS.get(lk.rcode, str(lk.rcode)) if lk.rcode is not None else None,
+                      addresses=lk.addresses, cnames=lk.cnames, rtt_ms=rtt, retransmissions=lk.retransmissions,
+                      truncated=lk.truncated)
+
+    def _summary(self, requests: tuple[RequestTiming, ...], connections: tuple[Connection, ...], start_ns: int,
+                 steps: tuple[Step, ...], seg_bytes: dict[str, int]) -> FetchSummary:
+        http = [r for r in requests if r.method]
+        per_conn: dict[int, int] = {}
+        for r in http:
+            per_conn[r.stream] = per_conn.get(r.stream, 0) + 1
+        if not http:
+            mode = "no request"
+        elif len(http) == 1:
+            mode = "single request"
+        elif any(n > 1 for n in per_conn.values()) or any(r.reused_connection for r in http):
+            mode = "keep-alive"
+        else:
+            mode = "one connection per request"
+        first = requests[0] if requests else None
+        end_ns = max([s.ts_ns for s in steps if s.ts_ns is not None] + [start_ns])
+        for r in requests:
+            for p in r.phases:
+                end_ns = max(end_ns, start_ns + int(p.end * 1e9))
+        failed = sum(1 for c in connections if c.outcome in ("refused", "unanswered"))
+        doc = http[0] if http else None
+        return FetchSummary(
+            dns_ms=first.dns if first else (self._first_lookup_ms()), connect_ms=first.connect if first else None,
+            tls_ms=None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
+            connections=len(connections), failed_connections=failed,
+            requests_per_connection=tuple(per_conn.items()), connection_mode=mode,
+            bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
+            http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in http),
+            http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in http),
+            retransmitted_bytes=seg_bytes["resent"], dns_lookups=len(self.plan.lookups),
+            problems=sum(1 for s in steps if s.problem))
+
+    def _first_lookup_ms(self) -> float | None:
+        answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None]
+        if not answered:
+            return None
+        return _ms(max(lk.response_ts_ns for lk in answered) - min(lk.query_ts_ns for lk in answered))
+
+    def _breakdown(self, requests: tuple[RequestTiming, ...], connections: tuple[Connection, ...],
+                   summary: FetchSummary, steps: tuple[Step, ...]) -> list[Delay]:
+        """Where the time went: the big parts of the fetch's total, each with its evidence."""
+        out: list[Delay] = []
+        total = summary.total_ms
+        if total <= 0 or self.plan.kind == "lookup":
+            return out
+
+        def add(what: str, ms: float, frames: tuple[int, ...], **facts: Any) -> None:
+            out.append(Delay(what, ms, frames, explain(f"delay.{what}", {"ms": ms, "total_ms": total, **facts},
+                                                        self.lang)))
+
+        lk_ms = summary.dns_ms
+        if lk_ms is not None and lk_ms > 0:
+            frames = tuple(lk.query_frame for lk in self.plan.lookups)
+            add("dns", lk_ms, frames[:1], count=len(self.plan.lookups))
+        for st in steps:
+            if st.kind == "dns.retransmission":
+                add("dns_retry", st.facts.get("waited_ms") or 0.0, st.frames, qname=st.facts.get("qname"))
+        for c in connections:
+            if len(c.syn_frames) > 1 and c.connect_ms is not None and c.irtt_ms is not None:
+                add("syn_retry", c.connect_ms - c.irtt_ms, c.syn_frames, stream=c.stream, attempts=len(c.syn_frames))
+            elif c.connect_ms is not None and c is connections[0]:
+                add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
+        for st in steps:
+            f = st.facts
+            if st.kind in ("http.wait.server", "http.wait.server_noack"):
+                add("server", f.get("think_ms") or 0.0, st.frames, uri=_uri_of(steps, st))
+            elif st.kind == "http.wait.lost":
+                add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
+            elif st.kind == "tcp.loss" and f.get("cost_ms"):
+                add("loss", f["cost_ms"], st.frames[:1])
+            elif st.kind == "tcp.retransmission" and f.get("waited_ms"):
+                add("retransmission", f["waited_ms"], st.frames[:1])
+            elif st.kind == "tcp.stall.nagle":
+                add("stall", f.get("gap_ms") or 0.0, st.frames)
+            elif st.kind == "tcp.zero_window" and f.get("stall_ms"):
+                add("zero_window", f["stall_ms"], st.frames[:1])
+        transfer = [r for r in requests if r.receive is not None and r.receive > 0]
+        if transfer:
+            longest = max(transfer, key=lambda r: r.receive or 0)
+            if (longest.receive or 0) >= 0.2 * total and (longest.receive or 0) >= 1.0:
+                add("transfer", longest.receive or 0.0, longest.frames[2:3], uri=longest.uri,
+                    size=longest.response_body_bytes)
+        out.sort(key=lambda d: -d.ms)
+        return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "lost_answer", "stall", "loss",
+                                                                      "dns_retry")]
+
+    # -- ladder ----------------------------------------------------------------------------------------
+    def _ladder(self, start_ns: int) -> tuple[LadderRow, ...]:
         rows: list[LadderRow] = []
 
         def rel(ns: int) -> float:
             return (ns - start_ns) / 1e9
 
-        for s in self.steps:
-            if s.layer == "arp" and s.frames:
-                a = next(x for x in self.facts.arp if x.frame == s.frames[0])
-                sender = "client" if a.sender_ip == self.g.client else "peer"
-                rows.append(LadderRow(a.frame, rel(a.ts_ns), sender, "ARP " + (a.target_ip if sender == "client"
-                                                                                   else a.sender_ip),
-                                      "arp", self.frame_notes.get(a.frame, "ARP")))
-        for lk in lookups:
+        plan = self.plan
+        for m in plan.neighbours:
+            proto = "ND" if m.protocol == "nd" else "ARP"
+            sender = "client" if (m.kind == "request" and m.sender == plan.client) else "peer"
+            peer = f"{proto} {m.target if sender == 'client' else m.sender}"
+            rows.append(LadderRow(m.frame, rel(m.ts_ns), sender, peer, m.protocol, self.notes.get(m.frame, proto)))
+        for lk in plan.lookups:
+            if lk.transport == "tcp":
+                continue        # its segments are in the ladder with the DNS notes
             peer = f"DNS {lk.server}"
             rows.append(LadderRow(lk.query_frame, rel(lk.query_ts_ns), "client", peer, "dns",
-                                  self.frame_notes.get(lk.query_frame, "DNS query")))
-            for f in lk.retransmissions:
-                rows.append(LadderRow(f, rel(self.segs.ts(f) or lk.query_ts_ns), "client", peer, "dns",
-                                      f"DNS query {lk.qtype} {lk.qname} (again)"))
+                                  self.notes.get(lk.query_frame, "DNS query")))
+            times = lk.retransmission_times or (lk.query_ts_ns,) * len(lk.retransmissions)
+            for f, t in zip(lk.retransmissions, times):
+                rows.append(LadderRow(f, rel(t), "client", peer, "dns", self.notes.get(f, "DNS query (again)"),
+                                      problem=True))
             if lk.response_frame is not None:
                 rows.append(LadderRow(lk.response_frame, rel(lk.response_ts_ns), "peer", peer, "dns",
-                                      self.frame_notes.get(lk.response_frame, "DNS answer")))
-        for s in self._fetch_segments():
-            conn = self._conn(s.stream)
-            peer = f"{conn.server}:{conn.server_port}" if conn is not None else "?"
-            text = f"{flag_names(s.flags)} seq={s.seq} ack={s.ack}" if s.flags & ACK else \
-                f"{flag_names(s.flags)} seq={s.seq}"
+                                      self.notes.get(lk.response_frame, "DNS answer")))
+        for conn in list(plan.dns_conns) + self.conns:
+            segs = conn.segments if conn in plan.dns_conns else [s for s, _o in self._conn_segments(conn)]
+            peer = f"[{conn.server}]:{conn.server_port}" if ":" in conn.server else f"{conn.server}:{conn.server_port}"
+            rows += self._segment_rows(conn, segs, peer, rel)
+        rows.sort(key=lambda row: (row.frame or 0, row.time))
+        return tuple(rows)
+
+    def _segment_rows(self, conn: ConnFacts, segs: list[Segment], peer: str, rel: Any) -> list[LadderRow]:
+        keep = set(range(min(LADDER_HEAD, len(segs)))) | set(range(max(0, len(segs) - LADDER_TAIL), len(segs)))
+        problems = [i for i, s in enumerate(segs) if s.frame in self.problem_frames or s.analysis & TROUBLE
+                    or s.flags & (SYN | FIN | RST) or s.frame in self.notes]
+        keep |= set(problems[:LADDER_PROBLEMS * 4])
+        rows = []
+        skipped: list[Segment] = []
+        for i, s in enumerate(segs):
+            if i not in keep:
+                skipped.append(s)
+                continue
+            if skipped:
+                rows.append(_skipped_row(skipped, peer, rel, conn.stream, self.lang))
+                skipped = []
+            text = f"{flag_names(s.flags)} seq={s.rel_seq} ack={s.rel_ack}" if s.flags & ACK else \
+                f"{flag_names(s.flags)} seq={s.rel_seq}"
             if s.length:
                 text += f" len={s.length}"
-            note = self.frame_notes.get(s.frame)
+            if s.window == 0 and not s.flags & RST:
+                text += " win=0"
+            note = self.notes.get(s.frame)
             if note is None:
-                note = "retransmission" if s.retransmission else ("data" if s.length else "")
-            label = f"{text}  {note}" if note else text
+                note = _analysis_note(s.analysis, self.lang) if s.analysis & TROUBLE else (
+                    self._note("note.data") if s.length else "")
+            label_ = f"{text}  {note}" if note else text
+            problem = s.frame in self.problem_frames or bool(s.analysis & TROUBLE)
             rows.append(LadderRow(s.frame, rel(s.ts_ns), "client" if s.direction == 0 else "peer", peer,
-                                  "http" if s.length and s.frame in self.frame_notes else "tcp", label, s.stream))
-        rows.sort(key=lambda row: row.frame)
-        return tuple(rows)
+                                  "http" if s.length and s.frame in self.notes else "tcp", label_, conn.stream,
+                                  problem))
+        if skipped:
+            rows.append(_skipped_row(skipped, peer, rel, conn.stream, self.lang))
+        return rows
+
+
+def _skipped_row(skipped: list[Segment], peer: str, rel: Any, stream: int, lang: str) -> LadderRow:
+    data = sum(1 for s in skipped if s.length)
+    nbytes = sum(s.length for s in skipped)
+    return LadderRow(0, rel(skipped[0].ts_ns), "client", peer, "tcp",
+                     note("note.skipped", {"n": len(skipped), "a": skipped[0].frame, "b": skipped[-1].frame,
+                                           "d": data, "nbytes": nbytes}, lang), stream)
+
+
+def _analysis_note(a: int, lang: str = "en") -> str:
+    for bit, key in ((A_FAST_RETRANSMISSION, "fast"), (A_SPURIOUS_RETRANSMISSION, "spurious"),
+                     (A_RETRANSMISSION, "retransmission"), (A_LOST_PACKET, "lost"), (A_OUT_OF_ORDER, "ooo"),
+                     (A_DUPLICATE_ACK, "dup"), (A_ZERO_WINDOW_PROBE, "zwp"), (A_ZERO_WINDOW, "zw"),
+                     (A_ACK_LOST_PACKET, "ack_lost"), (A_KEEP_ALIVE, "keep_alive"), (A_WINDOW_FULL, "window_full")):
+        if a & bit:
+            return note(f"note.a.{key}", {}, lang)
+    return ""
+
+
+def _missing_from(conn: ConnFacts, gap: Segment) -> int:
+    """The relative sequence number of the first missing byte before a segment that follows a hole: the
+    next one after the highest data seen before it in its direction."""
+    high = 1
+    for s in conn.segments:
+        if s.frame >= gap.frame:
+            break
+        if s.direction == gap.direction and s.length:
+            high = max(high, s.rel_seq + s.length)
+    return high
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _endpoint(addr: str, port: int) -> str:
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def _conn_url(conn: ConnFacts, host: str) -> str:
+    name = host or conn.server
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    scheme = "https" if conn.server_port == 443 or conn.tls is not None else "http"
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{name}/" if conn.server_port == default else f"{scheme}://{name}:{conn.server_port}/"
+
+
+def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
+    for s in steps:
+        if s.kind == "http.response" and s.frames and st.frames and s.frames[0] == st.frames[0]:
+            return s.facts.get("uri", "")
+    return ""
+
+
+def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
+                links_of: dict[int, frozenset[str]], keep_bodies: bool = False) -> Fetch:
+    """One fetch from its plan (see the module docstring)."""
+    return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
+                        keep_bodies=keep_bodies).build()

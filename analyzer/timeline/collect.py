@@ -1,108 +1,457 @@
-"""Run the analysis chain over a capture's frames and keep what the timeline needs (:class:`CaptureFacts`).
+"""Run the analysis chain over a capture's frames and keep what the timeline needs, as it goes.
 
-This is a thin adapter over :mod:`analyzer.pipeline` and the shared transaction trackers
-(:class:`analyzer.apps.transactions.Transactions`, the ones ``analyzer http`` and ``analyzer dns`` use): their
-HTTP records and DNS transactions, ARP messages, and a compact record per TCP segment for the ladder
-diagram. It reads no file itself: the caller opens the capture and passes the frames.
+This is the timeline's adapter over :mod:`analyzer.pipeline` and the shared trackers
+(:class:`analyzer.apps.transactions.Transactions`: the HTTP records and DNS transactions ``analyzer http`` and
+``analyzer dns`` use). It reads no file itself: the caller passes frames, one at a time.
+
+Speed: a TCP segment in one of the common shapes (Ethernet/VLAN, Linux cooked, BSD loopback or raw IP;
+IPv4 without fragmentation or IPv6 without extension headers) is read headers-only and handed straight to
+the pipeline's TCP tracker with its payload (so the HTTP parser still sees every byte), without building a
+:class:`~analyzer.decode.packet.Packet` or any per-frame field; every other frame (DNS, ARP, ICMP, fragments,
+anything unusual) goes through the full :meth:`Pipeline.feed`. The tracker runs without Wireshark's
+per-frame analysis; :mod:`analyzer.timeline.tcp` replays that analysis later, only on the connections whose
+counters show trouble (retransmissions, gaps, zero windows, repeated SYNs).
+
+Memory: per open connection a compact log of its segments (28 bytes each, at most :data:`MAX_LOG` kept in
+full; beyond, only segments with SYN/FIN/RST and the last ones) and its HTTP records until a report takes
+them (:meth:`Collector.take`); DNS transactions and neighbour messages are handed on as they come.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
+from analyzer.apps.http.conversation import EMPTY_BODY
+from analyzer.apps.http.sink import HttpRecord, HttpSink
+from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
 from analyzer.decode.dns import type_name
-from analyzer.pipeline import Pipeline
-from analyzer.tcp.connection import summarize
-from analyzer.timeline.facts import (
-    ArpMessage,
-    CaptureFacts,
-    DnsAnswer,
-    DnsLookup,
-    TcpConnection,
-    TcpSegment,
-)
+from analyzer.flows.quick import _network_offset, address_pair
+from analyzer.pipeline import FanOutSink, Pipeline
+from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage
 
-_RETRANSMISSION_FIELDS = ("tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
-                          "tcp.analysis.spurious_retransmission")
+REC = struct.Struct("<IqIIHIHH")     # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, spare
+_I64 = (1 << 63) - 1
+REC_SIZE = REC.size
+MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
+TAIL = 1024                         # beyond MAX_LOG: the last ones kept
+_TCP = struct.Struct("!HHIIBBH").unpack_from
+_U16 = struct.Struct("!H").unpack_from
+_DNS_PORTS = (53,)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_LINK = re.compile(rb"""(?:href|src)\s*=\s*(?:"([^"<>]{1,2048})"|'([^'<>]{1,2048})'|([^\s"'<>]{1,2048}))""", re.IGNORECASE)
+MAX_LINKS = 4096
+
+
+class ConnLog:
+    """What is kept of one TCP connection while it is open (see the module docstring)."""
+
+    __slots__ = ("base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "records", "replay",
+                 "tail_start", "tls", "truncated")
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self.log = bytearray()
+        self.count = 0              # segments logged in this stretch
+        self.truncated = 0          # segments of this stretch not kept
+        self.tail_start = -1        # record index where the kept tail begins (-1: everything kept)
+        self.records: list[HttpRecord] = []
+        self.epoch = 0
+        self.next_hop_mac = ""
+        self.replay: Any = None     # the analysis replay state, once a stretch needed it
+        self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
+        self.tls: Any = None            # the TLS session facts, once its sink handed them out
+        o, r = conn.sides
+        self.dns = o.port in _DNS_PORTS or r.port in _DNS_PORTS
+
+    def add(self, number: int, ts: int, seq: int, ack: int, flags: int, d: int, length: int, window: int) -> None:
+        self.count += 1
+        if self.count > MAX_LOG:
+            self._bounded(flags)
+        delta = ts - self.base_ts
+        if not -_I64 <= delta <= _I64:
+            delta = _I64 if delta > 0 else -_I64
+        self.log += REC.pack(number & 0xFFFFFFFF, delta, seq, ack, flags | d << 15, length, window & 0xFFFF, 0)
+
+    def _bounded(self, flags: int) -> None:
+        """Past MAX_LOG: keep only the first MAX_LOG records plus a rolling tail of TAIL."""
+        n = len(self.log) // REC_SIZE
+        if self.tail_start < 0:
+            self.tail_start = n
+        elif n - self.tail_start >= 2 * TAIL:
+            cut = n - TAIL
+            keep_from = self.tail_start * REC_SIZE
+            # keep SYN/FIN/RST records of the dropped stretch: the handshake and teardown steps cite them
+            dropped = self.log[keep_from:cut * REC_SIZE]
+            kept = bytearray()
+            for i in range(0, len(dropped), REC_SIZE):
+                if dropped[i + 24] & 0x07:
+                    kept += dropped[i:i + REC_SIZE]
+            self.truncated += len(dropped) // REC_SIZE - len(kept) // REC_SIZE
+            self.log[keep_from:cut * REC_SIZE] = kept
+            self.tail_start += len(kept) // REC_SIZE
+
+    def rows(self) -> list[tuple]:
+        """The kept segments as (frame, ts_ns, seq, ack, flags | direction << 15, length, window, 0)."""
+        base = self.base_ts
+        return [(f, t + base, *rest) for f, t, *rest in REC.iter_unpack(self.log)]
+
+    def reset(self, from_frame: int | None = None, records_from: int | None = None) -> None:
+        """A stretch was reported: start the next one (with the segments from ``from_frame`` on and the
+        records from index ``records_from`` on, when the next stretch began already)."""
+        tail = bytearray()
+        if from_frame is not None:
+            for i in range(0, len(self.log), REC_SIZE):
+                if REC.unpack_from(self.log, i)[0] >= from_frame:
+                    tail = self.log[i:]
+                    break
+        self.log = tail
+        self.count = len(tail) // REC_SIZE
+        self.truncated = 0
+        self.tail_start = -1
+        self.records = self.records[records_from:] if records_from is not None else []
+        self.epoch += 1
+
+    def _sink(self, kind: type) -> Any:
+        sink = self.conn.sink
+        if isinstance(sink, kind):
+            return sink
+        if isinstance(sink, FanOutSink):
+            return next((s for s in sink.sinks if isinstance(s, kind)), None)
+        return None
+
+    def http_sink(self) -> HttpSink | None:
+        """The connection's HTTP parser (for cleartext HTTP; a TLS connection's decrypted HTTP has its own
+        sink behind the TLS one)."""
+        return self._sink(HttpSink)
+
+    def tls_session(self) -> Any:
+        """The TLS session facts: handed out, or a snapshot of the open connection's; None without TLS."""
+        if self.tls is not None:
+            return self.tls
+        sink = self._sink(TlsSink)
+        if sink is not None and sink.started and not sink.dead:
+            return sink.session()
+        return None
+
+    def open_records(self) -> list[HttpRecord]:
+        """The connection's transactions not handed out yet, as they stand (decrypted ones too)."""
+        sink = self.http_sink()
+        out = sink.open_records() if sink is not None else []
+        tls = self._sink(TlsSink)
+        inner = tls.app_sink if tls is not None else None
+        if isinstance(inner, HttpSink):
+            out += inner.open_records()
+        return out
 
 
 class Collector:
-    """One analysis run fed frame by frame (``feed``), for a capture file or a live capture.
+    """One analysis run fed frame by frame; what it learns goes to ``listener`` as it comes.
 
-    :meth:`facts` may be asked at any time: a snapshot of what is known so far — the connections still
-    open summarised as they stand, the HTTP transactions not finished yet as they stand (a request waiting
-    for its response). :meth:`finish` ends the run (every connection closed) and returns the final facts,
-    the same as :func:`collect` on the same frames.
+    ``listener`` has ``connection(log)`` (a new TCP connection, its :class:`ConnLog`), ``lookup(trans)``
+    (a new :class:`DnsTransaction`; it is updated in place as its response arrives), ``neighbour(msg)``,
+    ``icmp(error)`` and ``finished(log)`` (the tracker finished the connection: idle or end of capture).
+    ``keep_bodies``: keep every HTTP body (HAR, HTML report); otherwise only HTML documents' links.
+    ``local_names``: mDNS and LLMNR lookups too (multicast name resolution on the link; ignored unless asked).
+    ``keylog``: TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with; a pcapng's Decryption
+    Secrets Blocks add to it as they are read.
     """
 
-    def __init__(self, keylog: Any = None) -> None:
-        self.transactions = Transactions(fields=False, keylog=keylog)
-        self.pipe = Pipeline(sinks=self._remember, transactions=self.transactions)
-        self.conns: dict[int, Any] = {}
-        self.arp: list[ArpMessage] = []
-        self.segments: list[TcpSegment] = []
+    def __init__(self, listener: Any, *, keep_bodies: bool = False, local_names: bool = False,
+                 keylog: Any = None):
+        self.listener = listener
+        self.keep_bodies = keep_bodies
+        self.local_names = local_names      # mDNS and LLMNR lookups too (ignored by default)
+        self.tx = Transactions(fields=False, keylog=keylog)
+        self.tx.http.keep = False
+        self.tx.http.on_record = self._record
+        if self.tx.tls is not None:
+            self.tx.tls.keep = False
+            self.tx.tls.on_session = self._session
+        self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
+                             tracker_options={"on_finish": self._finished})
+        self.logs: dict[int, ConnLog] = {}
+        self.links: dict[int, frozenset[str]] = {}   # id(transaction) -> URLs an HTML body links to
+        self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
+        self.frames = 0
+        self.first_ts_ns: int | None = None
+        self.last_ts_ns = 0
 
-    def _remember(self, conn: Any) -> None:
-        self.conns[conn.stream] = conn      # for the direction of each segment; no sink of its own
+    # -- callbacks from the pipeline -------------------------------------------------------------------
+    def _new_connection(self, conn: Any) -> None:
+        log = self.logs[conn.stream] = ConnLog(conn)
+        self.listener.connection(log)
+        # no reassembly sink of our own
 
+    def _finished(self, conn: Any) -> None:
+        log = self.logs.pop(conn.stream, None)
+        if log is not None and log.conn is conn:
+            self.listener.finished(log)
+
+    def _session(self, session: Any) -> None:
+        log = self.logs.get(session.stream)
+        if log is not None:
+            log.tls = session
+
+    def _record(self, record: HttpRecord) -> None:
+        log = self.logs.get(record.stream)
+        if log is None:
+            return                  # its connection was reported already
+        log.records.append(self.slim(record))
+
+    def slim(self, record: HttpRecord) -> HttpRecord:
+        """The record as the timeline keeps it: bodies dropped unless asked for; an HTML document's
+        links remembered (page grouping rule 2)."""
+        tx = record.transaction
+        resp = tx.response
+        if resp is not None:
+            ctype = (resp.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+            if ctype in HTML_TYPES:
+                body = tx.response_body
+                data = body.decoded if body.decoded is not None else body.data
+                self.links[id(tx)] = html_links(data)
+        if self.keep_bodies or (not tx.request_body.data and not tx.response_body.data):
+            return record
+        return replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
+
+    # -- frames -------------------------------------------------------------------------------------
     def feed(self, frame: Any) -> None:
         """One frame through the analysis chain."""
+        self.frames += 1
+        ts = frame.ts_ns
+        if self.first_ts_ns is None:
+            self.first_ts_ns = ts
+        self.last_ts_ns = max(self.last_ts_ns, ts)
+        data = frame.data
+        if frame.linktype == 1 and len(data) >= 54 and data[12] == 8 and data[13] == 0 and data[14] == 0x45 \
+                and data[23] == 6 and not (data[20] & 0x3F or data[21]):
+            if self._tcp(frame, data, 14, 34, data[26:34], (data[16] << 8 | data[17]) + 14):
+                return
+        elif frame.linktype != 1 or data[12:14] != b"\x08\x06":
+            where = _network_offset(data, frame.linktype)
+            if where is not None and self._other_shape(frame, data, *where):
+                return
+        self._full(frame)
+        pipe = self.pipe
+        if pipe.tcp is not None and pipe.tcp._next_expire <= ts:
+            pipe.tcp.expire(ts)
+
+    def _other_shape(self, frame: Any, data: bytes, off: int, version: int) -> bool:
+        n = len(data)
+        if version == 4:
+            if n < off + 20 or data[off] >> 4 != 4 or data[off + 9] != 6:
+                return False
+            ihl = (data[off] & 0x0F) << 2
+            if ihl < 20 or (data[off + 6] & 0x3F) or data[off + 7]:
+                return False
+            return self._tcp(frame, data, off, off + ihl, data[off + 12:off + 20], off + _U16(data, off + 2)[0])
+        if n < off + 40 or data[off] >> 4 != 6 or data[off + 6] != 6:
+            return False
+        plen = _U16(data, off + 4)[0]
+        if not plen:
+            return False
+        return self._tcp(frame, data, off, off + 40, data[off + 8:off + 40], off + 40 + plen)
+
+    def _tcp(self, frame: Any, data: bytes, ip_off: int, t: int, addrs: bytes, ip_end: int) -> bool:
+        """A TCP segment read headers-only; False when it needs the full decoder."""
+        n = len(data)
+        if n < t + 20:
+            return False
+        sport, dport, seq, ack, offres, flagbyte, window = _TCP(data, t)
+        if sport in _DNS_PORTS or dport in _DNS_PORTS:
+            return False        # DNS over TCP: the pipeline's own DNS sink needs the packet
+        hl = (offres >> 4) << 2
+        seglen = ip_end - t - hl
+        if hl < 20 or seglen < 0 or n < t + hl:
+            return False
+        src, dst = address_pair(addrs)
+        flags = ((offres & 0x0F) << 8) | flagbyte
+        number = frame.number
+        ts = frame.ts_ns
+        conn, d = self.pipe.tcp.segment(ts, number, src, sport, dst, dport, seq, ack, flags, window, seglen,
+                                        data[t + 20:t + hl] if hl > 20 else b"",
+                                        data[t + hl:min(ip_end, n)] if seglen else b"", frame.origlen, number)
+        log = self.logs.get(conn.stream)
+        if log is not None and log.conn is conn:
+            if not log.count and not log.epoch and d == 0 and ip_off == 14:
+                log.next_hop_mac = data[0:6].hex(":")
+            log.add(number, ts, seq, ack, flags, d, seglen, window)
+        self.pipe.frames += 1
+        if self.pipe.first_ts_ns is None:
+            self.pipe.first_ts_ns = ts
+        return True
+
+    def _full(self, frame: Any) -> None:
+        tx = self.tx
+        before = len(tx.dns.transactions)
         pkt = self.pipe.feed(frame)
-        frame = pkt.frame
+        layers = pkt.layers
         ip = None
-        for layer in pkt.layers:
+        for i, layer in enumerate(layers):
             name = layer.name
             if name == "ip" or name == "ipv6":
-                ip = layer
+                if ip is None:
+                    ip = layer
             elif name == "tcp":
-                _segment(layer.fields, ip, frame, self.conns, self.segments)
+                self._logged_segment(pkt, ip, layer)
+                if layers[-1].name == "dns":
+                    self._dns_time(frame)
                 break
             elif name == "arp":
-                f = layer.fields
-                if "arp.src.proto_ipv4" in f:
-                    self.arp.append(ArpMessage(frame.number, frame.ts_ns, f.get("arp.opcode", 0),
-                                               f["arp.src.proto_ipv4"], f.get("arp.src.hw_mac", ""),
-                                               f.get("arp.dst.proto_ipv4", ""), f.get("arp.dst.hw_mac", "")))
+                self._arp(frame, layer.fields)
                 break
-            elif name in ("udp", "icmp", "icmpv6"):
+            elif name == "icmpv6":
+                self._icmpv6(pkt, layer, ip, layers[i + 1:])
                 break
+            elif name == "icmp":
+                self._icmp_error(pkt, layer, ip, layers[i + 1:])
+                break
+            elif name == "udp":
+                if len(layers) > i + 1 and layers[i + 1].name == "dns":
+                    self._dns_time(frame)
+                break
+        dns = tx.dns.transactions
+        if len(dns) > before:
+            for trans in dns[before:]:
+                if trans.service == "dns" or self.local_names:
+                    self.listener.lookup(trans)
+            dns.clear()     # handed on; the tracker keeps only what pairing needs
 
-    def finish(self) -> CaptureFacts:
-        """End of input: the final facts."""
+    def _dns_time(self, frame: Any) -> None:
+        times = self.dns_times
+        times[frame.number] = frame.ts_ns
+        if len(times) > 200_000:
+            for k in list(times)[:100_000]:
+                del times[k]
+
+    def _logged_segment(self, pkt: Any, ip: Any, layer: Any) -> None:
+        f = layer.fields
+        log = self.logs.get(f.get("tcp.stream"))
+        if log is None or ip is None or "tcp.seq_raw" not in f:
+            return
+        orig = log.conn.sides[0]
+        src = ip.fields.get(ip.name + ".src")
+        d = 0 if f.get("tcp.srcport") == orig.port and src == orig.addr else 1
+        flags = f.get("tcp.flags", "0x0")
+        flags = int(flags, 16) if isinstance(flags, str) else int(flags)
+        if not log.count and not log.epoch and d == 0 and pkt.layers[0].name == "frame" and len(pkt.layers) > 1:
+            log.next_hop_mac = pkt.layers[1].fields.get("eth.dst", "") if pkt.layers[1].name == "eth" else ""
+        log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
+                f.get("tcp.len", 0), f.get("tcp.window_size_value", 0))
+
+    def _arp(self, frame: Any, f: dict) -> None:
+        if "arp.src.proto_ipv4" not in f:
+            return
+        op = f.get("arp.opcode", 0)
+        sender, target = f["arp.src.proto_ipv4"], f.get("arp.dst.proto_ipv4", "")
+        if op == 1:
+            msg = NeighbourMessage(frame.number, frame.ts_ns, "arp", "request", sender, target,
+                                   f.get("arp.src.hw_mac", ""), gratuitous=sender == target)
+        elif op == 2:
+            msg = NeighbourMessage(frame.number, frame.ts_ns, "arp", "reply", sender, target,
+                                   f.get("arp.src.hw_mac", ""), gratuitous=sender == target)
+        else:
+            return
+        self.listener.neighbour(msg)
+
+    def _icmpv6(self, pkt: Any, layer: Any, ip: Any, rest: list) -> None:
+        """Neighbor Solicitation/Advertisement (RFC 4861 4.3/4.4): type, code, checksum, 4 bytes of flags
+        or reserved, the 16-byte target address, then options (type 1/2: source/target link-layer
+        address); ICMPv6 errors (type < 128) quote a datagram."""
+        data = pkt.frame.data
+        off = layer.offset
+        end = len(data)
+        if end < off + 24 or ip is None:
+            if end > off and data[off] < 128:
+                self._icmp_error(pkt, layer, ip, rest)
+            return
+        kind = data[off]
+        if kind < 128:
+            self._icmp_error(pkt, layer, ip, rest)
+            return
+        if kind not in (135, 136):
+            return
+        target = address_pair(bytes(data[off + 8:off + 24]) * 2)[0]
+        sender = ip.fields.get("ipv6.src", "")
+        mac = ""
+        o = off + 24
+        while o + 8 <= end:
+            otype, olen = data[o], data[o + 1] * 8
+            if olen == 0:
+                break
+            if otype in (1, 2) and olen >= 8:
+                mac = bytes(data[o + 2:o + 8]).hex(":")
+            o += olen
+        if kind == 135:
+            if sender == "::":
+                return      # duplicate address detection, not a resolution
+            msg = NeighbourMessage(pkt.frame.number, pkt.frame.ts_ns, "nd", "request", sender, target, mac)
+        else:
+            msg = NeighbourMessage(pkt.frame.number, pkt.frame.ts_ns, "nd", "reply", target,
+                                   ip.fields.get("ipv6.dst", ""), mac)
+        self.listener.neighbour(msg)
+
+    def _icmp_error(self, pkt: Any, layer: Any, ip: Any, rest: list) -> None:
+        f = layer.fields
+        is6 = layer.name == "icmpv6"
+        kind = f.get(layer.name + ".type")
+        code = f.get(layer.name + ".code", 0)
+        if ip is None or kind is None or (is6 and kind not in (1, 2, 3, 4)) or \
+                (not is6 and kind not in (3, 4, 5, 11, 12)):
+            return
+        qip = next((x for x in rest if x.name in ("ip", "ipv6")), None)
+        qt = next((x for x in rest if x.name in ("udp", "tcp")), None)
+        if qip is None or qt is None:
+            return
+        pre = qip.name
+        err = IcmpError(pkt.frame.number, pkt.frame.ts_ns, ip.fields.get(ip.name + ".src", ""), kind, code,
+                        icmp_text(is6, kind, code), qip.fields.get(pre + ".src", ""), qip.fields.get(pre + ".dst", ""),
+                        qt.name, qt.fields.get(qt.name + ".srcport", 0), qt.fields.get(qt.name + ".dstport", 0))
+        self.listener.icmp(err)
+
+    # -- end ----------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """End of input: every connection finished (their logs go to ``listener.finished``)."""
         self.pipe.finish()
-        return self.facts()
-
-    def facts(self) -> CaptureFacts:
-        """What is known so far (final after :meth:`finish`)."""
-        pipe = self.pipe
-        rows = list(pipe.tcp_connections)
-        if not pipe.finished and pipe.tcp is not None:
-            rows += [summarize(conn) for conn in pipe.tcp.connections()]
-        connections = {row["stream"]: TcpConnection(row["stream"], row["id.orig_h"], row["id.orig_p"],
-                                                    row["id.resp_h"], row["id.resp_p"], row) for row in rows}
-        tx = self.transactions
-        lookups = (lookup(t) for t in tx.dns.transactions if t.service == "dns")
-        return CaptureFacts(
-            connections=connections, http=tuple(tx.http.sorted_records(include_open=not pipe.finished)),
-            dns=tuple(sorted((lk for lk in lookups if lk is not None), key=lambda lk: lk.query_frame)),
-            arp=tuple(self.arp), segments=tuple(self.segments), first_ts_ns=pipe.first_ts_ns, frames=pipe.frames)
 
 
-def collect(frames: Iterable, keylog: Any = None) -> CaptureFacts:
-    """Analyse ``frames`` (e.g. a :func:`analyzer.capture.open_capture` reader) and return the facts;
-    ``keylog``: TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with."""
-    collector = Collector(keylog)
-    feed = collector.feed
-    for frame in frames:
-        feed(frame)
-    return collector.finish()
+ICMP_TEXT = {
+    (3, 0): "network unreachable", (3, 1): "host unreachable", (3, 2): "protocol unreachable",
+    (3, 3): "port unreachable", (3, 4): "fragmentation needed", (3, 9): "network administratively prohibited",
+    (3, 10): "host administratively prohibited", (3, 13): "communication administratively prohibited",
+    (11, 0): "time to live exceeded in transit",
+}
+ICMP6_TEXT = {
+    (1, 0): "no route to destination", (1, 1): "communication administratively prohibited",
+    (1, 3): "address unreachable", (1, 4): "port unreachable", (2, 0): "packet too big",
+    (3, 0): "hop limit exceeded in transit",
+}
 
 
-def lookup(t: DnsTransaction) -> DnsLookup | None:
-    """A DNS transaction as the timeline shows it; None without a query that asked a question."""
+def icmp_text(is6: bool, kind: int, code: int) -> str:
+    table = ICMP6_TEXT if is6 else ICMP_TEXT
+    return table.get((kind, code)) or f"ICMP{'v6' if is6 else ''} error type {kind} code {code}"
+
+
+def html_links(body: bytes) -> frozenset[str]:
+    """The ``href``/``src`` attribute values of an HTML body (as written: relative or absolute)."""
+    out = set()
+    for m in _LINK.finditer(body):
+        raw = m.group(1) or m.group(2) or m.group(3)
+        out.add(raw.decode("utf-8", "replace").strip())
+        if len(out) >= MAX_LINKS:
+            break
+    return frozenset(out)
+
+
+def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup | None:
+    """A DNS transaction as the timeline shows it; None without a query that asked a question. ``times``:
+    frame -> ts of DNS frames (for the retransmissions' times)."""
     if t.query_frame is None or t.query is None or not t.query.questions:
         return None
     question = t.question
@@ -110,25 +459,16 @@ def lookup(t: DnsTransaction) -> DnsLookup | None:
     answers = tuple(DnsAnswer(rr.name, type_name(rr.rtype), answer_text(rr), rr.ttl)
                     for rr in (resp.answers if resp is not None else ()))
     chain, addresses = cname_chain(resp, question.name)
-    return DnsLookup(client=t.client[0], client_port=t.client[1], server=t.server[0], server_port=t.server[1],
-                     transport=t.proto, id=t.trans_id, qname=question.name, qtype=type_name(question.qtype),
-                     query_frame=t.query_frame, query_ts_ns=t.query_ts_ns, response_frame=t.response_frame,
-                     response_ts_ns=t.response_ts_ns, rcode=t.rcode, answers=answers,
-                     retransmissions=tuple(t.retransmissions), cnames=tuple(chain[1:]),
-                     addresses=tuple(addresses))
+    header = t.response_header
+    return DnsLookup(client=str(t.client[0]), client_port=t.client[1], server=str(t.server[0]),
+                     server_port=t.server[1], transport=t.proto, id=t.trans_id, qname=question.name,
+                     qtype=type_name(question.qtype), query_frame=t.query_frame, query_ts_ns=t.query_ts_ns,
+                     response_frame=t.response_frame, response_ts_ns=t.response_ts_ns, rcode=t.rcode,
+                     answers=answers, retransmissions=tuple(t.retransmissions),
+                     retransmission_times=tuple((times or {}).get(f, t.query_ts_ns) for f in t.retransmissions),
+                     cnames=tuple(chain[1:]),
+                     addresses=tuple(addresses), truncated=bool(header is not None and header.flags & 0x0200),
+                     stream=t.stream if t.proto == "tcp" else None)
 
 
-def _segment(f: dict, ip: Any, frame: Any, conns: dict[int, Any], out: list[TcpSegment]) -> None:
-    stream = f.get("tcp.stream")
-    conn = conns.get(stream)
-    if conn is None or ip is None or "tcp.seq" not in f:
-        return
-    orig = conn.sides[0]
-    src = ip.fields.get(ip.name + ".src")
-    direction = 0 if f["tcp.srcport"] == orig.port and src == orig.addr else 1
-    flags = f.get("tcp.flags", "0x0")
-    out.append(TcpSegment(frame.number, frame.ts_ns, stream, direction,
-                          int(flags, 16) if isinstance(flags, str) else int(flags),
-                          f.get("tcp.seq", 0), f.get("tcp.ack", 0), f.get("tcp.seq_raw", 0),
-                          f.get("tcp.ack_raw", 0), f.get("tcp.len", 0), f.get("tcp.window_size", 0),
-                          any(k in f for k in _RETRANSMISSION_FIELDS)))
+Listener = Callable[..., None]

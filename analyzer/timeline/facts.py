@@ -1,14 +1,16 @@
-"""What the timeline is built from: plain, frozen records of what the analysis chain saw.
+"""What the timeline is built from: plain records of what the analysis chain saw (sans-IO).
 
-These are the inputs of :func:`analyzer.timeline.build.build`, produced from a capture by
-:mod:`analyzer.timeline.collect` (or written by hand in tests). Times are integer ns since the epoch, frame
-numbers 1-based, addresses strings as the decoders show them. Nothing here refers back to packets.
+:mod:`analyzer.timeline.collect` makes them from a capture's frames; tests may write them by hand. Times are
+integer ns since the epoch, frame numbers 1-based, addresses strings as the decoders show them. Nothing here
+refers back to packets. The per-connection facts (:class:`ConnFacts`) are made by
+:mod:`analyzer.timeline.tcp` from a connection's segment log when the connection (or a stretch of its life)
+is over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from analyzer.apps.http.sink import HttpRecord
 
@@ -17,16 +19,22 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
 @dataclass(frozen=True, slots=True)
-class ArpMessage:
-    """One ARP request (opcode 1: "who has target_ip? tell sender_ip") or reply (opcode 2)."""
+class NeighbourMessage:
+    """One ARP request/reply or IPv6 Neighbor Solicitation/Advertisement (RFC 4861 4.3, 4.4).
+
+    ``kind``: "request" (ARP who-has, NS) or "reply" (ARP is-at, NA). ``sender`` asked (request) or
+    answered (reply); ``target`` is the address asked about; ``mac`` the link-layer address the message
+    gives for ``sender`` (request) or for ``target`` (reply), "" when it carries none.
+    """
 
     frame: int
     ts_ns: int
-    opcode: int
-    sender_ip: str
-    sender_mac: str
-    target_ip: str
-    target_mac: str
+    protocol: str  # "arp" or "nd"
+    kind: str
+    sender: str
+    target: str
+    mac: str
+    gratuitous: bool = False  # ARP announcement / gratuitous ARP: sender == target
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +51,8 @@ class DnsAnswer:
 @dataclass(frozen=True, slots=True)
 class DnsLookup:
     """A DNS query and its response (None fields when no response was captured). ``cnames`` is the CNAME
-    chain from ``qname`` to the canonical name, ``addresses`` that name's A/AAAA addresses."""
+    chain from ``qname`` to the canonical name, ``addresses`` that name's A/AAAA addresses; ``truncated``
+    the response's TC bit; ``stream`` the tcp.stream of a lookup over TCP."""
 
     client: str
     client_port: int
@@ -60,50 +69,100 @@ class DnsLookup:
     rcode: int | None = None
     answers: tuple[DnsAnswer, ...] = ()
     retransmissions: tuple[int, ...] = ()  # frames of the same query sent again before the answer
+    retransmission_times: tuple[int, ...] = ()
     cnames: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
+    truncated: bool = False
+    stream: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TcpSegment:
-    """One TCP segment: ``direction`` 0 from the connection's originator (the client), 1 back;
-    ``seq``/``ack`` relative (as Wireshark shows them), ``*_raw`` as on the wire."""
+class Segment(NamedTuple):
+    """One TCP segment of a connection: ``direction`` 0 from the originator (the client), 1 back; ``seq``
+    and ``ack`` raw (as on the wire), ``rel_seq``/``rel_ack`` relative as Wireshark shows them;
+    ``analysis`` Wireshark's tcp.analysis flag bits (:mod:`analyzer.tcp.analysis` ``A_*``), ``rto_frame``
+    for a retransmission the frame it repeats."""
 
     frame: int
     ts_ns: int
-    stream: int
     direction: int
     flags: int
     seq: int
     ack: int
-    seq_raw: int
-    ack_raw: int
+    rel_seq: int
+    rel_ack: int
     length: int
-    window: int = 0
-    retransmission: bool = False
+    window: int  # raw (unscaled) window field
+    analysis: int = 0
+    rto_frame: int = 0
 
 
 @dataclass(frozen=True, slots=True)
-class TcpConnection:
-    """A TCP connection: endpoints (the originator is the client) and the tracker's summary row
-    (:func:`analyzer.tcp.connection.summarize`: handshake, teardown, resets, TIME_WAIT...)."""
+class Message:
+    """One HTTP message's place in its TCP stream: bytes ``[start, end)`` of ``direction`` (stream
+    offsets, 0 = the byte after the SYN), the transaction it belongs to (index on the connection)."""
+
+    direction: int
+    start: int
+    end: int
+    index: int
+    request: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConnFacts:
+    """One TCP connection (or the stretch of its life a report covers), as the timeline explains it.
+
+    ``syns`` are the client's SYN frames with their times (more than one: retransmitted), ``synacks`` the
+    server's; ``outcome``: "established" (still open at the end of what is covered), "closed" (FIN
+    teardown), "reset" (RST after the handshake), "refused" (RST answering the SYN), "unanswered" (no
+    SYN-ACK), "midstream" (the handshake happened before the capture). ``summary`` is the tracker's row
+    (:func:`analyzer.tcp.connection.summarize`): teardown, TIME_WAIT, resets. ``segments`` the segments
+    covered, in frame order; ``records`` the HTTP transactions the connection carried (in this stretch).
+    """
 
     stream: int
     client: str
     client_port: int
     server: str
     server_port: int
+    outcome: str
+    syns: tuple[tuple[int, int], ...]
+    synacks: tuple[tuple[int, int], ...]
+    handshake_ack: tuple[int, int] | None
+    segments: tuple[Segment, ...]
+    records: tuple[HttpRecord, ...]
+    messages: tuple[Message, ...]
     summary: dict[str, Any] = field(default_factory=dict, compare=False)
+    first_ts_ns: int = 0
+    last_ts_ns: int = 0
+    first_frame: int = 0
+    last_frame: int = 0
+    epoch: int = 0  # 0: the connection's first stretch; n > 0: a later one (kept alive, used again)
+    settled: bool = True  # the connection is over (False: open, continued in a later stretch)
+    truncated: int = 0  # segments not kept (the per-connection bound was reached)
+    next_hop_mac: str = ""  # destination MAC of the client's first frame (the gateway's, off-link)
+    tls: Any = None  # the TLS session facts (analyzer.apps.tls.facts.TlsSession) when there is one
+    dns: bool = False  # the connection carries DNS (a query retried over TCP)
+    http_sink: bool = False  # the HTTP parser saw its bytes as HTTP
+    next_request: tuple[int, str] | None = None  # (frame, target) of the request that begins the next stretch
+
+    @property
+    def established(self) -> bool:
+        return bool(self.synacks) or self.outcome == "midstream"
 
 
 @dataclass(frozen=True, slots=True)
-class CaptureFacts:
-    """Everything the timeline needs from one capture."""
+class IcmpError:
+    """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...)."""
 
-    connections: dict[int, TcpConnection]
-    http: tuple[HttpRecord, ...]     # the shared HTTP tracker's records (stream, client, server, transaction)
-    dns: tuple[DnsLookup, ...] = ()
-    arp: tuple[ArpMessage, ...] = ()
-    segments: tuple[TcpSegment, ...] = ()
-    first_ts_ns: int | None = None
-    frames: int = 0
+    frame: int
+    ts_ns: int
+    sender: str
+    type: int
+    code: int
+    text: str
+    quoted_src: str
+    quoted_dst: str
+    quoted_proto: str  # "udp" or "tcp"
+    quoted_sport: int
+    quoted_dport: int

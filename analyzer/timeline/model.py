@@ -1,52 +1,59 @@
-"""The timeline's own model: page fetches, their steps, request timings, summary and ladder (frozen).
+"""The timeline's output model: fetches, their steps, connections, lookups, request timings (frozen).
 
-A :class:`Timeline` holds the page fetches of one capture (see :mod:`analyzer.timeline.build` for how
-requests are grouped). Each :class:`Fetch` has
+A :class:`Timeline` holds the fetches of one capture, in the order they began (how they are made:
+:mod:`analyzer.timeline.group` and :mod:`analyzer.timeline.build`). A :class:`Fetch` is what one client did
+to get one thing: a web page with its resources (``kind`` "page"), a connection that carried no HTTP the
+analyzer could read, failed attempts included ("connection"), or name/neighbour lookups followed by no
+connection ("lookup"). Each fetch has
 
-* ``steps``: what happened, in capture order, each with the frame(s) that show it, the time since the fetch
-  began, the layer (``arp``, ``dns``, ``tcp``, ``http``), a short id (``tcp.handshake.2``) and a
-  plain-language explanation (``text``, in the language asked for) built from ``facts``;
-* ``requests``: one :class:`RequestTiming` per HTTP request, with the phases HAR and the waterfall use
-  (blocked, dns, connect, send, wait, receive, in ms; -1 when a phase did not happen);
-* ``summary``: DNS time, connect time, time to first byte, total, requests per connection, bytes each way;
-* ``ladder``: the messages of the fetch as arrows between the client and its peers.
+* ``steps``: what happened, in capture order, each citing its frame(s), its time since the fetch began, its
+  layer (``arp``, ``nd``, ``dns``, ``tcp``, ``tls``, ``http``), a template key (``kind``) and the
+  explanation in the language asked for (``text``); ``problem`` marks what went wrong (a lost segment, a
+  refused connection, an unanswered query...);
+* ``connections``: every TCP connection the fetch used, with its outcome; ``lookups``: its DNS queries;
+* ``requests``: one :class:`RequestTiming` per HTTP request (HAR's phases, in ms);
+* ``summary`` and ``breakdown`` (where the time went), ``ladder`` (the messages as arrows).
 
-Times: ``time``/``start``/``end`` are seconds (float) since the fetch's first frame; the ``*_ms`` values
-are milliseconds; ``start_ns`` is the fetch's first frame time in ns since the epoch. Strings that came from
-packets (URIs, header values, DNS names) are stored as they were: escaping is the printers' job.
+Times: ``time``/``start``/``end`` are seconds (float) since the fetch's first frame; ``*_ms`` milliseconds;
+``*_ns`` ns since the epoch. A value that does not apply (a phase that did not happen, a figure that
+cannot be known from the capture) is ``None`` (``null`` in JSON), never -1. Strings that came from packets
+(URIs, header values, DNS names) are stored as they were: escaping is the printers' job.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-LAYERS = ("arp", "dns", "tcp", "http")
-PHASES = ("blocked", "dns", "connect", "send", "wait", "receive")
-NOT_APPLICABLE = -1.0
+LAYERS = ("arp", "nd", "dns", "tcp", "tls", "http")
+PHASES = ("blocked", "dns", "connect", "ssl", "send", "wait", "receive")
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None else round(v, 3)
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step of a fetch. ``frame`` is a frame number, or a tuple of them (empty for a step that says
-    what the capture does not hold, such as a cached DNS answer)."""
+    """One step of a fetch: what happened (or, with no frame, what the capture shows did not happen)."""
 
-    frame: int | tuple[int, ...]
+    frames: tuple[int, ...]
     time: float
+    ts_ns: int | None
     layer: str
-    step: str
+    kind: str  # the explanation's template key, e.g. "tcp.handshake.1"
     text: str
-    template: str = ""  # the key of the explanation in analyzer.timeline.texts
-    facts: dict[str, Any] = field(default_factory=dict, compare=False)
+    facts: dict[str, Any]
+    problem: bool = False
 
     @property
-    def frames(self) -> tuple[int, ...]:
-        return self.frame if isinstance(self.frame, tuple) else (self.frame,)
+    def frame(self) -> int | None:
+        """The first frame the step cites (None for a step about something absent)."""
+        return self.frames[0] if self.frames else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"frame": list(self.frame) if isinstance(self.frame, tuple) else self.frame,
-                "time": round(self.time, 6), "layer": self.layer, "step": self.step, "text": self.text,
-                "facts": dict(self.facts)}
+        return {"frames": list(self.frames), "time": round(self.time, 6), "layer": self.layer, "kind": self.kind,
+                "text": self.text, "problem": self.problem, "facts": dict(self.facts)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +67,8 @@ class Phase:
 
 @dataclass(frozen=True, slots=True)
 class RequestTiming:
-    """One HTTP request of a fetch and how its time was spent (ms, -1 when a phase did not happen)."""
+    """One HTTP request of a fetch (or a connection attempt that never carried one: ``method`` "",
+    ``error`` says why) and how its time was spent (ms; None when a phase did not happen)."""
 
     method: str
     uri: str
@@ -68,7 +76,7 @@ class RequestTiming:
     host: str
     status: int | None
     status_text: str
-    request_frame: int
+    request_frame: int | None
     response_frame: int | None
     stream: int
     client: str
@@ -77,14 +85,15 @@ class RequestTiming:
     server_port: int
     http_version: str
     response_version: str
-    start: float  # seconds since the fetch began: the first phase
-    started_ns: int  # the same, ns since the epoch
-    blocked: float
-    dns: float
-    connect: float
-    send: float
-    wait: float
-    receive: float
+    start: float
+    started_ns: int
+    blocked: float | None
+    dns: float | None
+    connect: float | None
+    ssl: float | None
+    send: float | None
+    wait: float | None
+    receive: float | None
     phases: tuple[Phase, ...]
     content_type: str
     request_headers: tuple[tuple[str, str], ...]
@@ -95,93 +104,157 @@ class RequestTiming:
     response_body_bytes: int  # as sent (de-chunked, still content-encoded)
     response_decoded_bytes: int | None  # after content decoding (None: coding not supported)
     request_body: bytes = b""
-    response_body: bytes = b""  # decoded when possible, else as sent
-    response_body_encoded: bool = False  # response_body still has its content-coding
-    reused_connection: bool = False  # the connection carried an earlier request
-    document: bool = False  # the page's own document (the fetch's first request)
+    response_body: bytes = b""
+    response_body_encoded: bool = False
+    reused_connection: bool = False
+    document: bool = False
+    side: bool = False  # a side request (robots.txt, favicon.ico...): joined the page it came with
     complete: bool = True
     reason: str | None = None
-    frames: tuple[int, ...] = ()  # request frames then response frames (first and last)
+    error: str | None = None  # a failed connection attempt: "refused", "unanswered", "reset"...
+    frames: tuple[int, ...] = ()
 
     @property
     def total(self) -> float:
-        return sum(v for v in (self.blocked, self.dns, self.connect, self.send, self.wait, self.receive)
-                   if v > 0)
-
-    @property
-    def ttfb(self) -> float:
-        return self.wait
+        return sum(v for v in (self.blocked, self.dns, self.connect, self.ssl, self.send, self.wait, self.receive)
+                   if v is not None and v > 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "uri": self.uri, "url": self.url, "host": self.host,
                 "status": self.status, "status_text": self.status_text, "request_frame": self.request_frame,
                 "response_frame": self.response_frame, "stream": self.stream,
-                "client": f"{self.client}:{self.client_port}", "server": f"{self.server}:{self.server_port}",
+                "client": f"{self.client}:{self.client_port}", "server": _endpoint(self.server, self.server_port),
                 "http_version": self.http_version, "start": round(self.start, 6),
-                "timings": {name: round(getattr(self, name), 3) for name in PHASES},
+                "timings": {name: _r(getattr(self, name)) for name in PHASES},
                 "total_ms": round(self.total, 3), "content_type": self.content_type,
                 "request_bytes": self.request_head_bytes + self.request_body_bytes,
                 "response_bytes": self.response_head_bytes + self.response_body_bytes,
                 "response_body_bytes": self.response_body_bytes, "reused_connection": self.reused_connection,
-                "document": self.document, "complete": self.complete, "reason": self.reason}
+                "document": self.document, "side": self.side, "complete": self.complete, "reason": self.reason,
+                "error": self.error}
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectionUse:
-    """A TCP connection as the fetch used it."""
+class Connection:
+    """A TCP connection as a fetch used it.
+
+    ``outcome``: "closed" (FIN teardown), "reset", "refused" (RST answering the SYN), "unanswered" (no
+    SYN-ACK), "open" (still open when the fetch's report was made), "midstream" (the handshake happened
+    before the capture). ``syn_frames``: the client's SYNs (more than one: retransmitted).
+    ``connect_ms``: first SYN to the client's handshake ACK (retransmission waits included);
+    ``irtt_ms``: the handshake round trip of the SYN that got through (SYN-ACK -> ACK included, as
+    Wireshark's iRTT), so ``connect_ms`` = waits for retransmissions + ``irtt_ms``.
+    """
 
     stream: int
     client: str
     client_port: int
     server: str
     server_port: int
-    requests: int
-    handshake_seen: bool
+    outcome: str
+    syn_frames: tuple[int, ...]
+    synack_frames: tuple[int, ...]
     irtt_ms: float | None
-    opened_by_earlier_fetch: bool
-    closed_by: str | None  # "client", "server" or None (still open at the end of the capture)
+    connect_ms: float | None
+    requests: int
+    opened_by_earlier_fetch: int | None  # the index of the fetch that opened it, when not this one
+    closed_by: str | None  # "client", "server"
     teardown: str | None  # "four-way", "three-way", "simultaneous", "half-close", "one FIN", "reset"
-    time_wait: str | None  # "client", "server", "both" or None
+    time_wait: str | None  # "client", "server", "both"
+    reset_by: str | None
+    retransmissions: int
+    bytes_sent: int
+    bytes_received: int
+    tls: dict[str, Any] | None = None
+    continued: bool = False  # still open: its later life is reported with a later fetch
 
     def as_dict(self) -> dict[str, Any]:
         return {"stream": self.stream, "client": f"{self.client}:{self.client_port}",
-                "server": f"{self.server}:{self.server_port}", "requests": self.requests,
-                "handshake_seen": self.handshake_seen, "irtt_ms": self.irtt_ms,
+                "server": _endpoint(self.server, self.server_port), "outcome": self.outcome,
+                "syn_frames": list(self.syn_frames), "synack_frames": list(self.synack_frames),
+                "irtt_ms": _r(self.irtt_ms), "connect_ms": _r(self.connect_ms), "requests": self.requests,
                 "opened_by_earlier_fetch": self.opened_by_earlier_fetch, "closed_by": self.closed_by,
-                "teardown": self.teardown, "time_wait": self.time_wait}
+                "teardown": self.teardown, "time_wait": self.time_wait, "reset_by": self.reset_by,
+                "retransmissions": self.retransmissions, "bytes_sent": self.bytes_sent,
+                "bytes_received": self.bytes_received, "tls": self.tls, "continued": self.continued}
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A DNS query of a fetch and its answer."""
+
+    qname: str
+    qtype: str
+    server: str
+    transport: str
+    query_frame: int
+    response_frame: int | None
+    rcode: str | None  # "NOERROR", "NXDOMAIN", ... None without a response
+    addresses: tuple[str, ...]
+    cnames: tuple[str, ...]
+    rtt_ms: float | None
+    retransmissions: tuple[int, ...]
+    truncated: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"qname": self.qname, "qtype": self.qtype, "server": self.server, "transport": self.transport,
+                "query_frame": self.query_frame, "response_frame": self.response_frame, "rcode": self.rcode,
+                "addresses": list(self.addresses), "cnames": list(self.cnames), "rtt_ms": _r(self.rtt_ms),
+                "retransmissions": list(self.retransmissions), "truncated": self.truncated}
 
 
 @dataclass(frozen=True, slots=True)
 class FetchSummary:
-    """The numbers of one fetch (ms; -1 when the phase was not captured)."""
+    """The numbers of one fetch (ms; None when it did not happen or cannot be known)."""
 
-    dns_ms: float  # the page host's lookup (first query -> last answer)
-    connect_ms: float  # the document's connection: SYN -> the client's ACK
-    ttfb_ms: float  # the document: request sent -> first byte of the response
-    total_ms: float  # first frame of the fetch -> last byte of the last response
+    dns_ms: float | None  # the first connection's lookups: first query -> last answer
+    connect_ms: float | None  # the first connection: first SYN -> the client's handshake ACK
+    tls_ms: float | None  # the first connection: ClientHello -> handshake done (time to secure connection)
+    ttfb_ms: float | None  # the first request: its last byte sent -> first byte of the response
+    total_ms: float  # first frame of the fetch -> its last frame
     requests: int
     connections: int
+    failed_connections: int
     requests_per_connection: tuple[tuple[int, int], ...]  # (stream, requests)
-    connection_mode: str  # "keep-alive", "one connection per request", "single request"
-    bytes_sent: int  # TCP payload client -> server on the fetch's connections (no retransmissions)
+    connection_mode: str  # "keep-alive", "one connection per request", "single request", "no request"
+    bytes_sent: int  # TCP payload client -> server of the fetch's segments (first copies)
     bytes_received: int
-    http_bytes_sent: int  # HTTP messages (headers + bodies as sent)
+    http_bytes_sent: int  # HTTP messages (heads + bodies as sent)
     http_bytes_received: int
+    retransmitted_bytes: int
     dns_lookups: int
+    problems: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"dns_ms": _r(self.dns_ms), "connect_ms": _r(self.connect_ms), "ttfb_ms": _r(self.ttfb_ms),
-                "total_ms": _r(self.total_ms), "requests": self.requests, "connections": self.connections,
+        return {"dns_ms": _r(self.dns_ms), "connect_ms": _r(self.connect_ms), "tls_ms": _r(self.tls_ms),
+                "ttfb_ms": _r(self.ttfb_ms), "total_ms": _r(self.total_ms), "requests": self.requests,
+                "connections": self.connections, "failed_connections": self.failed_connections,
                 "requests_per_connection": {str(s): n for s, n in self.requests_per_connection},
                 "connection_mode": self.connection_mode, "bytes_sent": self.bytes_sent,
                 "bytes_received": self.bytes_received, "http_bytes_sent": self.http_bytes_sent,
-                "http_bytes_received": self.http_bytes_received, "dns_lookups": self.dns_lookups}
+                "http_bytes_received": self.http_bytes_received, "retransmitted_bytes": self.retransmitted_bytes,
+                "dns_lookups": self.dns_lookups, "problems": self.problems}
+
+
+@dataclass(frozen=True, slots=True)
+class Delay:
+    """One part of where a fetch's time went: ``what`` ("dns", "connect", "syn_retransmission", "tls",
+    "server", "transfer", "loss", "stall"...), its duration, the frames that show it and a sentence."""
+
+    what: str
+    ms: float
+    frames: tuple[int, ...]
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "ms": round(self.ms, 3), "frames": list(self.frames), "text": self.text}
 
 
 @dataclass(frozen=True, slots=True)
 class LadderRow:
     """One message in the ladder diagram: ``sender`` is "client" or "peer"; ``peer`` names the other end
-    ("127.0.0.1:8080", "DNS 8.8.8.8"); ``label`` says what the message does."""
+    ("198.51.100.80:80", "DNS 8.8.8.8", "ARP", "ND"); ``label`` says what the message does. A row with
+    ``frame`` 0 stands for segments left out (``label`` says which)."""
 
     frame: int
     time: float
@@ -190,52 +263,63 @@ class LadderRow:
     layer: str
     label: str
     stream: int | None = None
+    problem: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Fetch:
-    """One page fetch: the document and the other resources of the page."""
+    """One fetch (see the module docstring)."""
 
     index: int
+    kind: str  # "page", "connection", "lookup"
     url: str
     host: str
     client: str
-    server: str  # address of the document's server
-    server_port: int
+    server: str
+    server_port: int | None
     start_ns: int
     steps: tuple[Step, ...]
     requests: tuple[RequestTiming, ...]
+    connections: tuple[Connection, ...]
+    lookups: tuple[Lookup, ...]
     summary: FetchSummary
-    connections: tuple[ConnectionUse, ...]
+    breakdown: tuple[Delay, ...]
     ladder: tuple[LadderRow, ...]
     notes: tuple[str, ...] = ()
+    lang: str = "en"
+    continues: int | None = None  # a later stretch of connections first reported with fetch N
 
     @property
     def end(self) -> float:
-        """Seconds since the fetch began of its last step."""
+        """Seconds since the fetch began of its last step or phase."""
         times = [s.time for s in self.steps] + [p.end for r in self.requests for p in r.phases]
         return max(times, default=0.0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "url": self.url, "host": self.host, "client": self.client,
+        return {"index": self.index, "kind": self.kind, "url": self.url, "host": self.host, "client": self.client,
                 "server": self.server, "server_port": self.server_port, "start_ns": self.start_ns,
+                "continues": self.continues,
                 "steps": [s.as_dict() for s in self.steps],
                 "requests": [r.as_dict() for r in self.requests],
-                "summary": self.summary.as_dict(),
                 "connections": [c.as_dict() for c in self.connections],
+                "lookups": [x.as_dict() for x in self.lookups],
+                "summary": self.summary.as_dict(),
+                "breakdown": [d.as_dict() for d in self.breakdown],
                 "notes": list(self.notes)}
 
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """The page fetches of a capture, in the order they began."""
+    """The fetches of a capture, in the order they began."""
 
     fetches: tuple[Fetch, ...]
     lang: str = "en"
+    frames: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"fetches": [f.as_dict() for f in self.fetches]}
 
 
-def _r(v: float) -> float:
-    return round(v, 3)
+def _endpoint(addr: str, port: int | None) -> str:
+    a = f"[{addr}]" if ":" in addr else addr
+    return a if port is None else f"{a}:{port}"

@@ -1,13 +1,21 @@
-"""The explanations of the timeline's steps, in English and Chinese: tables of templates.
+"""The timeline's sentences, in English and Chinese: tables of templates, filled from each step's facts.
 
-Each step of a fetch names a template key (``tcp.handshake.3``, ``dns.answer.cname``...) and carries its
-facts (numbers, names); :func:`explain` fills the template of the language asked for. The words are those a
-networking course uses (ISN, SYN-ACK, FIN_WAIT, TIME_WAIT, CNAME, time to first byte...). A template missing
-in one language falls back to English; a fact missing from a step shows as "?", never an exception.
+Each step names a template (``tcp.handshake.3``, ``dns.answer.cname``...) and carries its facts (numbers,
+names, frames); :func:`explain` fills the template of the language asked for. The words are those a
+networking course uses (ISN, SYN-ACK, FIN_WAIT, TIME_WAIT, CNAME, RTO, time to first byte...).
 
-Facts that came from packets (URIs, host names, content types) are inserted as they are: escaping for the
-terminal or HTML is the printers' job. Role names ("client", "server") are facts too and are translated
-through :data:`ROLES`.
+Format specs beyond Python's, so that units read naturally in each language:
+
+* ``{x:dur}`` a duration given in ms: "145 µs", "12.3 ms", "1.006 s" / "145 微秒", "12.3 毫秒", "1.006 秒";
+* ``{x:bytes}`` "1,234 bytes" / "1,234 字节"; ``{x:num}`` "1,234";
+* ``{x:n:request}`` a count with its noun: "1 request", "3 requests" (English plural with an ``s``, or
+  ``{x:n:entry/entries}``); in Chinese templates the measure word is written in the template ("{x} 个请求");
+* ``{x:role}`` "client", "server" / "客户端", "服务器"; ``{x:opts}`` a SYN's options list;
+* ``{x:frames}`` a list of frame numbers: "5, 7 and 9" / "5、7 和 9".
+
+A template missing in a language falls back to English; a fact missing or None shows as "?", never an
+exception. Facts that came from packets (URIs, host names, content types) are inserted as they are:
+escaping for the terminal or HTML is the printers' job.
 """
 
 from __future__ import annotations
@@ -22,292 +30,823 @@ ROLES = {
     "zh": {"client": "客户端", "server": "服务器", "both": "双方"},
 }
 
-TEMPLATES: dict[str, dict[str, str]] = {
+_EN: dict[str, str] = {
+    # -- ARP (IPv4) -----------------------------------------------------------------------------------
+    "arp.request.gateway": (
+        "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} is "
+        "not the server, so it is the default gateway (the router): the server {server} is on another network "
+        "and every frame to it goes to the gateway's MAC address."),
+    "arp.request.server": (
+        "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} is "
+        "the server itself: client and server are on the same subnet, so frames go straight to the server's "
+        "MAC address, with no router in between."),
+    "arp.request.resolver": (
+        "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\" to reach its DNS "
+        "server {target} on the same subnet."),
+    "arp.request.neighbour": "ARP request (broadcast): {client} asks \"who has {target}? tell {client}\".",
+    "arp.reply": (
+        "ARP reply (unicast): {target} is at {mac}, {rtt_ms:dur} after the request. The client keeps it in its "
+        "ARP cache and can now put that MAC address in the Ethernet header."),
+    "arp.unanswered": (
+        "No ARP reply for {target} in the capture: nobody on this link claims that address (the host is off "
+        "or the address is wrong), so the client cannot send it any frame."),
+    "arp.announcement": (
+        "Gratuitous ARP: {client} announces that it is at {mac} (it asks for its own address, so that "
+        "neighbours update their caches and a duplicate address would answer)."),
+    "arp.none.loopback": (
+        "No ARP: client and server talk over the loopback interface ({client}); packets never leave the host, "
+        "so there is no MAC address to find."),
+    "arp.none.earlier": (
+        "No ARP request in this fetch: the client already resolved the next hop {target} (MAC {mac}) at frame "
+        "{frame} (fetch {fetch}) and still has it in its ARP cache."),
+    "arp.request.gateway_dns": (
+        "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} is "
+        "not its DNS server {resolver}, so it is the default gateway (the router) on the way to it."),
+    "arp.none.unknown": (
+        "No ARP request from the client in this file before frame {before}; this fetch shows no frame the client "
+        "sent, so which next hop it used is not known."),
+    "arp.none.nomac": (
+        "No ARP request from the client in this file before frame {before}; its frames carry no real MAC "
+        "addresses (all zeros), so which next hop it used cannot be seen here."),
+    "arp.none.cached": (
+        "No ARP request from the client in this file before frame {before}: it already had the next hop's MAC "
+        "address ({mac}) in its ARP cache (or resolved it before the capture started)."),
+    # -- Neighbor Discovery (IPv6) --------------------------------------------------------------------
+    "nd.request.gateway": (
+        "Neighbor Solicitation (ICMPv6, to a solicited-node multicast address): the client {client} asks "
+        "for the MAC address of {target}. IPv6 has no ARP: Neighbor Discovery does its job. {target} is not the "
+        "server, so it is the router: the server {server} is on another network."),
+    "nd.request.server": (
+        "Neighbor Solicitation (ICMPv6): the client {client} asks for the MAC address of {target}, the server "
+        "itself: client and server are on the same link. IPv6 has no ARP: Neighbor Discovery does its job."),
+    "nd.request.resolver": (
+        "Neighbor Solicitation (ICMPv6): the client {client} asks for the MAC address of its DNS server "
+        "{target} on the same link. IPv6 has no ARP: Neighbor Discovery does its job."),
+    "nd.request.neighbour": (
+        "Neighbor Solicitation (ICMPv6): {client} asks for the MAC address of {target}."),
+    "nd.reply": (
+        "Neighbor Advertisement: {target} is at {mac}, {rtt_ms:dur} after the solicitation. The client keeps "
+        "it in its neighbour cache."),
+    "nd.unanswered": (
+        "No Neighbor Advertisement for {target} in the capture: nobody on this link answers for that address."),
+    "nd.none.loopback": (
+        "No Neighbor Discovery: client and server talk over the loopback interface ({client}); packets never "
+        "leave the host."),
+    "nd.none.earlier": (
+        "No Neighbor Solicitation in this fetch: the client already resolved the next hop {target} (MAC "
+        "{mac}) at frame {frame} (fetch {fetch}) and still has it in its neighbour cache."),
+    "nd.request.gateway_dns": (
+        "Neighbor Solicitation (ICMPv6): the client {client} asks for the MAC address of {target}, the router on "
+        "the way to its DNS server {resolver}. IPv6 has no ARP: Neighbor Discovery does its job."),
+    "nd.none.unknown": (
+        "No Neighbor Solicitation from the client in this file before frame {before}; this fetch shows no frame "
+        "the client sent, so which next hop it used is not known."),
+    "nd.none.nomac": (
+        "No Neighbor Solicitation from the client in this file before frame {before}; its frames carry no real "
+        "MAC addresses (all zeros), so which next hop it used cannot be seen here."),
+    "nd.none.cached": (
+        "No Neighbor Solicitation from the client in this file before frame {before}: its neighbour cache "
+        "already held the next hop's MAC address ({mac}). (IPv6 finds MAC addresses with Neighbor Discovery, "
+        "not ARP.)"),
+    # -- DNS ------------------------------------------------------------------------------------------
+    "dns.query": (
+        "DNS query: the client asks its resolver {resolver} for the {qtype} record of {qname} ({transport} "
+        "port {port} over {ip_version}, ID {id_hex})."),
+    "dns.query.search": (
+        "DNS query for {qname} ({qtype}): the client's resolver library appended a search domain to {host} "
+        "and tries that name too ({transport} port {port}, ID {id_hex})."),
+    "dns.query.again": (
+        "DNS query for {qname} ({qtype}) again, with a new ID {id_hex}: the query of frame {prev_frame} got "
+        "no answer, so the client asks anew."),
+    "dns.query.tcp": (
+        "DNS query over TCP: the client asks {resolver} for the {qtype} record of {qname} again, on the TCP "
+        "connection it just opened (ID {id_hex})."),
+    "dns.retransmission": (
+        "No answer after {waited_ms:dur}: the client sends the same query for {qname} again (attempt "
+        "{attempt}, same ID {id_hex}, first sent in frame {first}). Over UDP nothing is retransmitted for the "
+        "client: its resolver library times out and asks again."),
+    "dns.no_answer": (
+        "No answer to the query for {qname} ({qtype}) in the capture: it went on for {waited_ms:dur} after the "
+        "last attempt. The resolver {resolver} is unreachable, or the answers were lost."),
+    "dns.answer": (
+        "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
+        "that long). The client can now open a TCP connection to it."),
+    "dns.answer.cname": (
+        "DNS answer after {rtt_ms:dur}: {qname} is an alias (CNAME chain {chain}); the final name has address "
+        "{addresses} (TTL {ttl} s)."),
+    "dns.answer.empty": (
+        "DNS answer after {rtt_ms:dur}: no {qtype} record for {qname} (the name exists but has no record of this "
+        "type: here, {qtype_hint})."),
+    "dns.answer.records": "DNS answer after {rtt_ms:dur}: {count:n:record} for {qname} ({qtype}): {records}.",
+    "dns.answer.nxdomain": (
+        "DNS answer after {rtt_ms:dur}: {qname} does not exist (NXDOMAIN, \"No such name\"). No connection can "
+        "follow from this answer."),
+    "dns.answer.nxdomain.search": (
+        "DNS answer after {rtt_ms:dur}: {qname} does not exist (NXDOMAIN), as expected: it was only a guess "
+        "made by appending a search domain; the client goes on with the name as given."),
+    "dns.answer.servfail": (
+        "DNS answer after {rtt_ms:dur}: the resolver could not resolve {qname} (SERVFAIL, \"Server "
+        "failure\": the name's own servers did not answer it, or answered badly)."),
+    "dns.answer.error": (
+        "DNS answer after {rtt_ms:dur}: the resolver refused or failed the query for {qname}: {rcode_name} "
+        "(rcode {rcode})."),
+    "dns.answer.truncated": (
+        "DNS answer after {rtt_ms:dur} with the TC (truncated) bit set: the full answer for {qname} did not fit "
+        "in one UDP datagram, so the resolver sent only part of it. The client must ask again over TCP, where "
+        "an answer can be up to 64 KB."),
+    "dns.tcp.connect": (
+        "TCP connection {stream} to {server} port {port} for the DNS retry: three-way handshake (frames "
+        "{frames:frames})."),
+    "dns.tcp.close": "The DNS-over-TCP connection {stream} is closed, {closer:role} first (frames {frames:frames}).",
+    "dns.none.literal": "The URL names an IP address ({host}): no DNS lookup is needed.",
+    "dns.none.address": (
+        "No host name is known for {server} and no DNS answer in this file before frame {before} gave that "
+        "address: the client connected to an address it already had."),
+    "dns.none.earlier": (
+        "No new DNS lookup for {host}: the client resolved it at frame {frame} (fetch {fetch}; {addresses}) "
+        "{age_s:.1f} s ago, within the TTL of {ttl} s, so the answer is still in its cache."),
+    "dns.none.earlier_expired": (
+        "No new DNS lookup for {host} before connecting, although its answer at frame {frame} (fetch {fetch}) "
+        "is {age_s:.1f} s old, past its TTL of {ttl} s: the client's own cache keeps names longer than the "
+        "TTL says (browsers and nscd do)."),
+    "dns.none.cached": (
+        "No DNS query for {host} (of any type, over UDP or TCP, to any server) in this file before frame "
+        "{before}: the client already knew the address {server} (DNS cache, hosts file, or a lookup before "
+        "the capture started)."),
+    # -- TCP handshake --------------------------------------------------------------------------------
+    "tcp.handshake.1": (
+        "Step 1/3 of the three-way handshake: the client sends SYN from port {client_port} to "
+        "{server_ep}. It picks its initial sequence number ISN = {seq_raw} (relative seq 0) and "
+        "announces {options:opts}."),
+    "tcp.syn.retransmission": (
+        "No SYN-ACK after {waited_ms:dur}: the client's retransmission timer expired and it sends the SYN again "
+        "(attempt {attempt}, same ISN, {since_ms:dur} after the first SYN in frame {first}).{doubling}"),
+    "tcp.syn.missing": (
+        "The client's SYN is not in the capture (the capture started just after it); the server's SYN-ACK is."),
+    "tcp.refused": (
+        "The server refused the connection: it answered the SYN with RST after {rtt_ms:dur}. Nothing listens on "
+        "{server} port {server_port} (the operating system answers for the closed port); the client's connect() "
+        "fails with \"connection refused\" at once, without retrying."),
+    "tcp.unanswered.gave_up": (
+        "No answer to {attempts:n:SYN} ({frames:frames}) over {total_ms:dur}, and no further SYN although the "
+        "capture went on for {waited_ms:dur} after the last one: the client gave up (connection timed out). "
+        "Nothing came back from {server}: the host is down or unreachable, or a firewall silently drops the "
+        "SYNs."),
+    "tcp.unanswered.capture_end": (
+        "No answer to {attempts:n:SYN} ({frames:frames}) over {total_ms:dur}; the capture ends {waited_ms:dur} "
+        "after the last one, still without a SYN-ACK. {server} is down or unreachable, or a firewall silently "
+        "drops the SYNs."),
+    "tcp.handshake.2": (
+        "Step 2/3: the server answers SYN-ACK, {rtt_ms:dur} after the SYN. It picks its own ISN = {seq_raw} "
+        "(relative seq 0) and acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw} (relative 1). It "
+        "announces {options:opts}."),
+    "tcp.handshake.1.brief": (
+        "Connection {stream}: the client opens another connection to {server_ep}: SYN from port {client_port} "
+        "(ISN {seq_raw}), as explained for connection {first_stream}."),
+    "tcp.handshake.2.brief": "Connection {stream}: the server's SYN-ACK, {rtt_ms:dur} after the SYN (ISN {seq_raw}).",
+    "tcp.handshake.3.brief": (
+        "Connection {stream}: the client's ACK completes the handshake; TCP connect took {connect_ms:dur}."),
+    "tcp.kept": (
+        "Connection {stream} stays open (keep-alive): its next request, {next_uri} in frame {next_frame}, "
+        "belongs to the next fetch."),
+    "tcp.handshake.2.nosyn": (
+        "Step 2/3: the server answers SYN-ACK. It picks its own ISN = {seq_raw} (relative seq 0) and "
+        "acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw}. It announces {options:opts}."),
+    "tcp.synack.retransmission": (
+        "The server sends its SYN-ACK again ({waited_ms:dur} after the one in frame {first}): it did not see the "
+        "client's ACK in time, or got the client's SYN twice (here the client had sent two).{answer_text}"),
+    "tcp.handshake.3": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1); the "
+        "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}, which is also the "
+        "initial round-trip time (iRTT, SYN -> ACK)."),
+    "tcp.handshake.3.retried": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. "
+        "TCP connect (first SYN -> this ACK): {connect_ms:dur} = {waits_ms:dur} spent waiting to retransmit "
+        "the SYN ({attempts:n:attempt} in all) + {irtt_ms:dur} for the round trip of the SYN that got through "
+        "(the initial RTT, iRTT)."),
+    "tcp.handshake.3.data": (
+        "Step 3/3: the client's first data segment also acknowledges the server's SYN (ack = server ISN + 1 = "
+        "{ack_raw}, relative 1); the connection is established. TCP connect: {connect_ms:dur}."),
+    "tcp.handshake.missing": (
+        "Connection {stream} (port {client_port} -> {server_ep}) was already open when the capture "
+        "started: this file holds no SYN for it (its first frame is {first})."),
+    "tcp.reuse": (
+        "The request goes over connection {stream}, opened earlier (fetch {fetch}) and kept alive "
+        "(persistent connection, {requests:n:request} on it so far): no new handshake is needed."),
+    "tcp.reuse.same": (
+        "The request goes over connection {stream}, already open ({requests:n:request} on it before): no new "
+        "handshake is needed."),
+    "tcp.later": (
+        "Connection {stream}, kept open after fetch {fetch}, carries no further request: what follows is its "
+        "end."),
+    # -- TCP trouble ----------------------------------------------------------------------------------
+    "tcp.loss": (
+        "A segment was lost: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
+        "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
+        "(Wireshark: \"previous segment not captured\"). {recovery}"),
+    "tcp.retransmission": (
+        "Retransmission: the {sender:role} sends {length:bytes} again (relative seq {rel_seq}){orig}. {cause}"),
+    "tcp.retransmission.fast": (
+        "Fast retransmission: after {dup_acks:n:duplicate ACK} the {sender:role} resends {length:bytes} (relative "
+        "seq {rel_seq}) at once instead of waiting for its retransmission timer."),
+    "tcp.retransmission.spurious": (
+        "Spurious retransmission: the {sender:role} resends data the other side had already acknowledged "
+        "({count:n:segment}); its timer fired too early, or an ACK was lost. It costs bandwidth, not time."),
+    "tcp.zero_window": (
+        "Zero window: the {receiver:role} advertises a receive window of 0: its buffer is full (the application "
+        "does not read fast enough), so the {sender:role} must stop sending.{resumed}"),
+    "tcp.dup_ack": (
+        "{count:n:duplicate ACK} from the {sender:role}: the same acknowledgment number again, which tells the "
+        "other side that a later segment arrived while an earlier one is missing."),
+    "tcp.out_of_order": (
+        "Out of order: the {sender:role}'s segment arrives after a later one ({count:n:segment}); the network "
+        "reordered them, or this is a quick retransmission of a lost one."),
+    "tcp.acked_unseen": (
+        "The {sender:role} acknowledges data this capture never showed: it was sent before the capture started "
+        "or was missed by the capture (not lost on the network: the receiver got it)."),
+    "tcp.stall.nagle": (
+        "A stall of {gap_ms:dur}: the {sender:role} had sent a small segment (frame {first}, {first_len:bytes}) "
+        "and held the next one (frame {second}) until that was acknowledged: Nagle's algorithm allows only one "
+        "small unacknowledged segment in flight. The {receiver:role} delayed its ACK (frame {ack_frame}) by "
+        "{ack_ms:dur} (delayed ACK: it waits for data to piggy-back the ACK on). Nagle with delayed ACK is the "
+        "classic 40 ms stall; TCP_NODELAY on the sender avoids it."),
+    # -- TCP teardown ---------------------------------------------------------------------------------
+    "tcp.teardown4.1": (
+        "Step 1/4 of the connection release: the {closer:role} has nothing more to send and sends FIN "
+        "(seq = {seq}); it enters FIN_WAIT_1."),
+    "tcp.teardown4.2": (
+        "Step 2/4: the {other:role} acknowledges the FIN (ack = {ack}, the FIN's sequence number + 1) and enters "
+        "CLOSE_WAIT; the {closer:role} waits in FIN_WAIT_2 (it can still receive data)."),
+    "tcp.teardown4.3": "Step 3/4: the {other:role} closes its side too: FIN (seq = {seq}); it enters LAST_ACK.",
+    "tcp.teardown4.4": (
+        "Step 4/4: the {closer:role} acknowledges the {other:role}'s FIN (ack = {ack}); the {other:role} is "
+        "CLOSED and the {closer:role} enters TIME_WAIT."),
+    "tcp.teardown3.1": (
+        "Step 1/3 of the connection release: the {closer:role} has nothing more to send and sends FIN "
+        "(seq = {seq}); it enters FIN_WAIT_1."),
+    "tcp.teardown3.2": (
+        "Step 2/3: the {other:role} acknowledges the FIN (ack = {ack}) and sends its own FIN in the same segment "
+        "(FIN+ACK, seq = {seq}): the four-segment release shrinks to three."),
+    "tcp.teardown3.3": (
+        "Step 3/3: the {closer:role} acknowledges the {other:role}'s FIN (ack = {ack}); the {other:role} is "
+        "CLOSED and the {closer:role} enters TIME_WAIT."),
+    "tcp.teardown.fin": "The {closer:role} sends FIN (seq = {seq}): it has nothing more to send.",
+    "tcp.teardown.fin2": "The {other:role} sends its FIN too (seq = {seq}).",
+    "tcp.teardown.ack": "The {sender:role} acknowledges the {peer:role}'s FIN (ack = {ack}).",
+    "tcp.teardown.simultaneous": (
+        "Both sides sent FIN before receiving the other's (simultaneous close): both pass through CLOSING and "
+        "both end in TIME_WAIT."),
+    "tcp.teardown.half": (
+        "Only the {closer:role} closed its direction (a half-close){half_note}; the {other:role}'s FIN is not in "
+        "the capture."),
+    "tcp.teardown.unacked": (
+        "The last FIN is not acknowledged in the capture: the connection's final state is not known."),
+    "tcp.time_wait": (
+        "The {side:role} sent the last ACK of the close and stays in TIME_WAIT for 2 x MSL (60 s on Linux): a "
+        "lost final ACK can still be resent, and late segments of this connection die out before the port "
+        "pair is used again."),
+    "tcp.reset": (
+        "RST from the {by:role} (in state {state}){after_note}: the connection is aborted at once, without the "
+        "FIN exchange; unsent or unread data is dropped and nobody stays in TIME_WAIT."),
+    "tcp.reset.after_fin": (
+        "RST from the {by:role} after the FIN exchange had begun: it drops the rest of the close (typical of a "
+        "client that closes with unread data, or a server that aborts lingering connections); nobody stays "
+        "in TIME_WAIT."),
+    "tcp.open": (
+        "Connection {stream} is still open at the end of the capture (no FIN or RST after frame {last}): it was "
+        "kept alive for more requests."),
+    "tcp.open.later": (
+        "Connection {stream} stays open (keep-alive) after frame {last}; its later life is reported with the "
+        "fetch that uses it next, or where it ends."),
+    # -- HTTP -----------------------------------------------------------------------------------------
+    "http.request": (
+        "HTTP request: {method} {uri} ({version}, Host: {host}) on connection {stream}, {size:bytes}. This is "
+        "the page itself."),
+    "http.request.resource": (
+        "The page needs another resource: {method} {uri} ({version}, Host: {host}) on connection {stream}, "
+        "{size:bytes} ({why_text})."),
+    "http.request.side": (
+        "A side request: {method} {uri} on connection {stream}, {size:bytes}. It is not part of the page: "
+        "{side_text}"),
+    "http.response": (
+        "HTTP response: {status} {reason}, {content_type_text}, {size:bytes} of body{encoding_note}. Time to "
+        "first byte: {ttfb_ms:dur} after the request was sent; {transfer_text}."),
+    "http.response.not_modified": (
+        "HTTP response: 304 Not Modified: the copy in the client's cache is still valid, so no body is sent. "
+        "Time to first byte: {ttfb_ms:dur} after the request was sent."),
+    "http.response.redirect": (
+        "HTTP response: {status} {reason}: a redirect to {location}. Time to first byte: {ttfb_ms:dur} after "
+        "the request was sent."),
+    "http.response.error": (
+        "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
+        "after the request was sent."),
+    "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
+    "http.incomplete": "The response to {uri} is incomplete ({why_text}).",
+    "http.wait.server": (
+        "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip (the iRTT) and "
+        "{think_ms:dur} the server's think time (TTFB - RTT): the server acknowledged the request at once (frame "
+        "{ack_frame}, after {ack_ms:dur}) and took that long to answer."),
+    "http.wait.server_noack": (
+        "The time to first byte ({ttfb_ms:dur}) is much longer than the round trip ({rtt_ms:dur}): about "
+        "{think_ms:dur} of server think time (TTFB - RTT) was spent before the answer."),
+    "http.wait.lost": (
+        "A time to first byte of {ttfb_ms:dur} against a round trip of {rtt_ms:dur}, and no ACK of the request "
+        "from the server in between: a server that thinks that long would have acknowledged the request on its "
+        "own after its delayed-ACK timer (about 40 ms). The figure matches the minimum retransmission timeout "
+        "({rto_ms:.0f} ms on Linux) plus a round trip: most likely the server's first answer was lost before "
+        "the capture point and this is its retransmission (the capture never saw the lost copy)."),
+    # -- where the time went -----------------------------------------------------------------------------
+    "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
+    "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
+    "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
+    "delay.connect": "{ms:dur} for the TCP handshake of connection {stream}.",
+    "delay.server": "{ms:dur} of server think time for {uri}.",
+    "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
+    "delay.loss": "{ms:dur} lost recovering a lost segment.",
+    "delay.retransmission": "{ms:dur} waiting for a retransmission timer.",
+    "delay.stall": "{ms:dur} stalled by Nagle's algorithm and a delayed ACK.",
+    "delay.zero_window": "{ms:dur} stopped by a zero window.",
+    "delay.transfer": "{ms:dur} transferring {uri} ({size:bytes}).",
+}
+
+_ZH: dict[str, str] = {
+    "arp.request.gateway": (
+        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是服务器，所以它是"
+        "默认网关（路由器）：服务器 {server} 在另一个网络上，发往它的每个帧都要交给网关的 MAC 地址。"),
+    "arp.request.server": (
+        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 就是服务器本身："
+        "客户端和服务器在同一子网，帧直接发往服务器的 MAC 地址，中间没有路由器。"),
+    "arp.request.resolver": (
+        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”，以便联系同一子网上的 DNS "
+        "服务器 {target}。"),
+    "arp.request.neighbour": "ARP 请求（广播）：{client} 询问“谁是 {target}？请告诉 {client}”。",
+    "arp.reply": (
+        "ARP 应答（单播）：{target} 的 MAC 地址是 {mac}，在请求发出 {rtt_ms:dur}后到达。客户端把它存入 ARP "
+        "缓存，之后就能把这个 MAC 地址填进以太网帧头。"),
+    "arp.unanswered": (
+        "抓包中没有对 {target} 的 ARP 应答：这条链路上没有任何主机认领这个地址（主机已关机，或地址有误），"
+        "客户端因此无法向它发送任何帧。"),
+    "arp.announcement": (
+        "免费 ARP：{client} 宣告自己的 MAC 地址是 {mac}（它查询的是自己的地址，好让邻居更新缓存，"
+        "如有地址冲突也会暴露出来）。"),
+    "arp.none.loopback": "没有 ARP：客户端和服务器通过环回接口（{client}）通信，数据包不离开本机，无需查找 MAC 地址。",
+    "arp.none.earlier": (
+        "本次访问没有 ARP 请求：客户端已在第 {frame} 帧（第 {fetch} 次访问）解析过下一跳 {target}"
+        "（MAC 地址 {mac}），ARP 缓存里仍有这条记录。"),
+    "arp.request.gateway_dns": (
+        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是它的 DNS 服务器 "
+        "{resolver}，所以它是通往该服务器途中的默认网关（路由器）。"),
+    "arp.none.unknown": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求；本次访问中没有客户端发出的帧，"
+        "因此不知道它用的是哪个下一跳。"),
+    "arp.none.nomac": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求；它的帧中没有真实的 MAC 地址（全为零），"
+        "因此看不出它用的是哪个下一跳。"),
+    "arp.none.cached": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求：它的 ARP 缓存里已有下一跳的 MAC 地址"
+        "（{mac}），或者在开始抓包之前就已解析过。"),
+    "nd.request.gateway": (
+        "邻居请求（ICMPv6，发往请求节点组播地址）：客户端 {client} 询问 {target} 的 MAC 地址。IPv6 没有 ARP，"
+        "由邻居发现协议完成同样的工作。{target} 不是服务器，所以它是路由器：服务器 {server} 在另一个网络上。"),
+    "nd.request.server": (
+        "邻居请求（ICMPv6）：客户端 {client} 询问服务器 {target} 本身的 MAC 地址：客户端和服务器在同一条链路上。"
+        "IPv6 没有 ARP，由邻居发现协议完成同样的工作。"),
+    "nd.request.resolver": (
+        "邻居请求（ICMPv6）：客户端 {client} 询问同一链路上的 DNS 服务器 {target} 的 MAC 地址。IPv6 没有 ARP，"
+        "由邻居发现协议完成同样的工作。"),
+    "nd.request.neighbour": "邻居请求（ICMPv6）：{client} 询问 {target} 的 MAC 地址。",
+    "nd.reply": "邻居通告：{target} 的 MAC 地址是 {mac}，在请求发出 {rtt_ms:dur}后到达。客户端把它存入邻居缓存。",
+    "nd.unanswered": "抓包中没有对 {target} 的邻居通告：这条链路上没有主机应答这个地址。",
+    "nd.none.loopback": "没有邻居发现：客户端和服务器通过环回接口（{client}）通信，数据包不离开本机。",
+    "nd.none.earlier": (
+        "本次访问没有邻居请求：客户端已在第 {frame} 帧（第 {fetch} 次访问）解析过下一跳 {target}"
+        "（MAC 地址 {mac}），邻居缓存里仍有这条记录。"),
+    "nd.request.gateway_dns": (
+        "邻居请求（ICMPv6）：客户端 {client} 询问 {target} 的 MAC 地址，它是通往 DNS 服务器 {resolver} 途中的路由器。"
+        "IPv6 没有 ARP，由邻居发现协议完成同样的工作。"),
+    "nd.none.unknown": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求；本次访问中没有客户端发出的帧，"
+        "因此不知道它用的是哪个下一跳。"),
+    "nd.none.nomac": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求；它的帧中没有真实的 MAC 地址（全为零），"
+        "因此看不出它用的是哪个下一跳。"),
+    "nd.none.cached": (
+        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求：它的邻居缓存里已有下一跳的 MAC 地址（{mac}）。"
+        "（IPv6 用邻居发现协议而不是 ARP 来查找 MAC 地址。）"),
+    "dns.query": (
+        "DNS 查询：客户端向域名服务器 {resolver} 查询 {qname} 的 {qtype} 记录（经 {ip_version} 的 {transport} "
+        "{port} 端口，标识 {id_hex}）。"),
+    "dns.query.search": (
+        "对 {qname}（{qtype}）的 DNS 查询：客户端的解析库在 {host} 后面加上了搜索域，也试一试这个名字"
+        "（{transport} {port} 端口，标识 {id_hex}）。"),
+    "dns.query.again": (
+        "再次查询 {qname}（{qtype}），换了新的标识 {id_hex}：第 {prev_frame} 帧的查询没有得到应答，客户端重新发问。"),
+    "dns.query.tcp": (
+        "通过 TCP 的 DNS 查询：客户端在刚建立的 TCP 连接上，再次向 {resolver} 查询 {qname} 的 {qtype} 记录"
+        "（标识 {id_hex}）。"),
+    "dns.retransmission": (
+        "等了 {waited_ms:dur}仍无应答：客户端再次发送对 {qname} 的同一查询（第 {attempt} 次尝试，标识同为 "
+        "{id_hex}，首次在第 {first} 帧发出）。UDP 本身不会重传，是客户端的解析库超时后重新发问。"),
+    "dns.no_answer": (
+        "抓包中没有对 {qname}（{qtype}）查询的应答：最后一次尝试之后抓包又持续了 {waited_ms:dur}。"
+        "域名服务器 {resolver} 不可达，或者应答丢失了。"),
+    "dns.answer": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
+        "客户端现在可以向它建立 TCP 连接了。"),
+    "dns.answer.cname": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 是别名（CNAME 链 {chain}），最终名字的地址是 {addresses}"
+        "（TTL {ttl} 秒）。"),
+    "dns.answer.empty": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 没有 {qtype} 记录（名字存在，但没有这种类型的记录：此处即"
+        "{qtype_hint}）。"),
+    "dns.answer.records": "DNS 应答（用时 {rtt_ms:dur}）：{qname}（{qtype}）有 {count} 条记录：{records}。",
+    "dns.answer.nxdomain": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，“No such name”）。这个应答之后不可能有连接。"),
+    "dns.answer.nxdomain.search": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN），这在意料之中：它只是加上搜索域后的猜测；"
+        "客户端接着使用原来的名字。"),
+    "dns.answer.servfail": (
+        "DNS 应答（用时 {rtt_ms:dur}）：域名服务器无法解析 {qname}（SERVFAIL，“Server failure”：该域名的权威"
+        "服务器没有应答，或应答有误）。"),
+    "dns.answer.error": (
+        "DNS 应答（用时 {rtt_ms:dur}）：域名服务器拒绝或未能处理对 {qname} 的查询：{rcode_name}"
+        "（rcode {rcode}）。"),
+    "dns.answer.truncated": (
+        "DNS 应答（用时 {rtt_ms:dur}）带有 TC（截断）标志：{qname} 的完整应答装不进一个 UDP 数据报，"
+        "域名服务器只发了一部分。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
+    "dns.tcp.connect": "为重试 DNS 查询，建立到 {server} {port} 端口的 TCP 连接 {stream}：三次握手（第 {frames:frames} 帧）。",
+    "dns.tcp.close": "DNS over TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
+    "dns.none.literal": "URL 中直接写的是 IP 地址（{host}）：不需要 DNS 查询。",
+    "dns.none.address": (
+        "不知道 {server} 的主机名，而且在第 {before} 帧之前，本文件中没有任何 DNS 应答给出过这个地址："
+        "客户端连接的是它已经知道的地址。"),
+    "dns.none.earlier": (
+        "没有对 {host} 的新 DNS 查询：客户端在 {age_s:.1f} 秒前的第 {frame} 帧（第 {fetch} 次访问）已解析过它"
+        "（{addresses}），仍在 {ttl} 秒的 TTL 之内，应答还在缓存里。"),
+    "dns.none.earlier_expired": (
+        "连接之前没有对 {host} 的新 DNS 查询，尽管第 {frame} 帧（第 {fetch} 次访问）的应答已过去 {age_s:.1f} 秒，"
+        "超过了 {ttl} 秒的 TTL：客户端自己的缓存保存名字的时间比 TTL 规定的更长（浏览器和 nscd 都会这样）。"),
+    "dns.none.cached": (
+        "在第 {before} 帧之前，本文件中没有对 {host} 的 DNS 查询（任何类型、UDP 或 TCP、发往任何服务器都没有）："
+        "客户端已经知道地址 {server}（DNS 缓存、hosts 文件，或在开始抓包之前查询过）。"),
+    "tcp.handshake.1": (
+        "三次握手第 1/3 步：客户端从端口 {client_port} 向 {server_ep} 发送 SYN。它选定初始序号 "
+        "ISN = {seq_raw}（相对序号 0），并通告{options:opts}。"),
+    "tcp.syn.retransmission": (
+        "等了 {waited_ms:dur}仍没有 SYN-ACK：客户端的重传定时器超时，它再次发送 SYN（第 {attempt} 次尝试，"
+        "ISN 不变，距第 {first} 帧的首个 SYN 已过去 {since_ms:dur}）。{doubling}"),
+    "tcp.syn.missing": "抓包中没有客户端的 SYN（抓包刚好在它之后开始），但有服务器的 SYN-ACK。",
+    "tcp.refused": (
+        "服务器拒绝了连接：它在 {rtt_ms:dur}后用 RST 回应了 SYN。{server} 的 {server_port} 端口上没有进程在监听"
+        "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以“连接被拒绝”失败，不会重试。"),
+    "tcp.unanswered.gave_up": (
+        "{attempts} 个 SYN（第 {frames:frames} 帧）在 {total_ms:dur}内都没有得到应答，此后抓包又持续了 "
+        "{waited_ms:dur}，也不再有新的 SYN：客户端放弃了（连接超时）。{server} 没有任何回应：主机宕机或不可达，"
+        "或者防火墙悄悄丢弃了 SYN。"),
+    "tcp.unanswered.capture_end": (
+        "{attempts} 个 SYN（第 {frames:frames} 帧）在 {total_ms:dur}内都没有得到应答；抓包在最后一个 SYN 之后 "
+        "{waited_ms:dur}结束，仍然没有 SYN-ACK。{server} 宕机或不可达，或者防火墙悄悄丢弃了 SYN。"),
+    "tcp.handshake.2": (
+        "第 2/3 步：服务器在 SYN 发出 {rtt_ms:dur}后回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），"
+        "并确认客户端的 SYN：ack = 客户端 ISN + 1 = {ack_raw}（相对 1）。它通告{options:opts}。"),
+    "tcp.handshake.1.brief": (
+        "连接 {stream}：客户端又向 {server_ep} 建立一个连接：从端口 {client_port} 发送 SYN（ISN {seq_raw}），"
+        "过程同连接 {first_stream}。"),
+    "tcp.handshake.2.brief": "连接 {stream}：服务器在 SYN 发出 {rtt_ms:dur}后回复 SYN-ACK（ISN {seq_raw}）。",
+    "tcp.handshake.3.brief": "连接 {stream}：客户端的 ACK 完成握手；TCP 建连耗时 {connect_ms:dur}。",
+    "tcp.kept": "连接 {stream} 保持打开（keep-alive）：它上面的下一个请求（第 {next_frame} 帧的 {next_uri}）属于下一次访问。",
+    "tcp.handshake.2.nosyn": (
+        "第 2/3 步：服务器回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），并确认客户端的 SYN："
+        "ack = 客户端 ISN + 1 = {ack_raw}。它通告{options:opts}。"),
+    "tcp.synack.retransmission": (
+        "服务器再次发送 SYN-ACK（距第 {first} 帧的那个已过去 {waited_ms:dur}）：它没有及时收到客户端的 ACK，"
+        "或者收到了两次客户端的 SYN（这里客户端发过两个）。{answer_text}"),
+    "tcp.handshake.3": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
+        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}，这同时也是初始往返时间（iRTT，SYN 到 ACK）。"),
+    "tcp.handshake.3.retried": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
+        "为 {connect_ms:dur} = 等待重传 SYN 的 {waits_ms:dur}（共尝试 {attempts} 次）+ 成功那次 SYN 的往返时间 "
+        "{irtt_ms:dur}（初始往返时间 iRTT）。"),
+    "tcp.handshake.3.data": (
+        "第 3/3 步：客户端的第一个数据报文段同时确认了服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），"
+        "连接建立。TCP 建连耗时 {connect_ms:dur}。"),
+    "tcp.handshake.missing": (
+        "连接 {stream}（端口 {client_port} -> {server_ep}）在开始抓包时已经建立：本文件中没有它的 "
+        "SYN（它的第一帧是第 {first} 帧）。"),
+    "tcp.reuse": (
+        "该请求使用连接 {stream}：它在之前（第 {fetch} 次访问）建立并保持打开（持久连接，此前已承载 "
+        "{requests} 个请求），不需要新的握手。"),
+    "tcp.reuse.same": "该请求使用已经打开的连接 {stream}（此前已承载 {requests} 个请求），不需要新的握手。",
+    "tcp.later": "连接 {stream} 在第 {fetch} 次访问之后保持打开，但没有再承载请求：下面是它的结束过程。",
+    "tcp.loss": (
+        "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
+        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
+    "tcp.retransmission": "重传：{sender:role}再次发送 {length:bytes}（相对序号 {rel_seq}）{orig}。{cause}",
+    "tcp.retransmission.fast": (
+        "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
+        "而不等重传定时器超时。"),
+    "tcp.retransmission.spurious": (
+        "伪重传：{sender:role}重发了对方早已确认过的数据（{count} 个报文段）；它的定时器超时过早，或者有 ACK 丢失。"
+        "这浪费带宽，但不耽误时间。"),
+    "tcp.zero_window": (
+        "零窗口：{receiver:role}通告的接收窗口为 0：它的缓冲区已满（应用程序读得不够快），"
+        "{sender:role}必须停止发送。{resumed}"),
+    "tcp.dup_ack": (
+        "{sender:role}发出 {count} 个重复 ACK：确认号一再相同，告诉对方后面的报文段已经到达，而前面有一个缺失了。"),
+    "tcp.out_of_order": (
+        "乱序：{sender:role}的报文段在更靠后的报文段之后才到达（{count} 个报文段）；网络调换了它们的顺序，"
+        "或者这是对丢失报文段的快速重传。"),
+    "tcp.acked_unseen": (
+        "{sender:role}确认了本次抓包从未见过的数据：这些数据是在开始抓包之前发送的，或被抓包漏掉了"
+        "（并非在网络上丢失：接收方已经收到）。"),
+    "tcp.stall.nagle": (
+        "停顿了 {gap_ms:dur}：{sender:role}先发了一个小报文段（第 {first} 帧，{first_len:bytes}），下一个"
+        "（第 {second} 帧）一直压着，直到前一个被确认：Nagle 算法只允许一个未被确认的小报文段在途。"
+        "{receiver:role}把 ACK（第 {ack_frame} 帧）推迟了 {ack_ms:dur}才发（延迟确认：它等着有数据时把 ACK "
+        "捎带出去）。Nagle 算法加上延迟确认，就是经典的 40 毫秒停顿；发送方设置 TCP_NODELAY 即可避免。"),
+    "tcp.teardown4.1": (
+        "连接释放（四次挥手）第 1/4 步：{closer:role}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。"),
+    "tcp.teardown4.2": (
+        "第 2/4 步：{other:role}确认该 FIN（ack = {ack}，即 FIN 的序号加 1），进入 CLOSE_WAIT；{closer:role}进入 "
+        "FIN_WAIT_2（仍可接收数据）。"),
+    "tcp.teardown4.3": "第 3/4 步：{other:role}也关闭自己的方向：发送 FIN（seq = {seq}），进入 LAST_ACK。",
+    "tcp.teardown4.4": (
+        "第 4/4 步：{closer:role}确认{other:role}的 FIN（ack = {ack}）；{other:role}进入 CLOSED，"
+        "{closer:role}进入 TIME_WAIT。"),
+    "tcp.teardown3.1": "连接释放第 1/3 步：{closer:role}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。",
+    "tcp.teardown3.2": (
+        "第 2/3 步：{other:role}确认该 FIN（ack = {ack}），并在同一个报文段中发送自己的 FIN（FIN+ACK，"
+        "seq = {seq}）：四次挥手合并成了三次。"),
+    "tcp.teardown3.3": (
+        "第 3/3 步：{closer:role}确认{other:role}的 FIN（ack = {ack}）；{other:role}进入 CLOSED，"
+        "{closer:role}进入 TIME_WAIT。"),
+    "tcp.teardown.fin": "{closer:role}发送 FIN（seq = {seq}）：它没有数据要发送了。",
+    "tcp.teardown.fin2": "{other:role}也发送 FIN（seq = {seq}）。",
+    "tcp.teardown.ack": "{sender:role}确认{peer:role}的 FIN（ack = {ack}）。",
+    "tcp.teardown.simultaneous": (
+        "双方都在收到对方的 FIN 之前发出了自己的 FIN（同时关闭）：双方都经过 CLOSING 状态，最后都进入 TIME_WAIT。"),
+    "tcp.teardown.half": "只有{closer:role}关闭了自己的方向（半关闭）{half_note}；抓包中没有{other:role}的 FIN。",
+    "tcp.teardown.unacked": "抓包中最后一个 FIN 没有被确认：无法知道连接的最终状态。",
+    "tcp.time_wait": (
+        "{side:role}发送了关闭过程的最后一个 ACK，在 TIME_WAIT 状态停留 2MSL（Linux 上为 60 秒）：如果最后的 ACK "
+        "丢失还能重发，并让这条连接迟到的报文段在端口对被再次使用之前消失。"),
+    "tcp.reset": (
+        "{by:role}发送 RST（当时处于 {state} 状态）{after_note}：连接立即中止，不经过 FIN 交换；"
+        "未发送或未读取的数据被丢弃，双方都不进入 TIME_WAIT。"),
+    "tcp.reset.after_fin": (
+        "在 FIN 交换开始之后，{by:role}发送了 RST：关闭过程的剩余部分被跳过（客户端在还有未读数据时关闭，"
+        "或服务器中止残留连接时常见）；双方都不进入 TIME_WAIT。"),
+    "tcp.open": "连接 {stream} 在抓包结束时仍然打开（第 {last} 帧之后没有 FIN 或 RST）：它被保持着，以便承载更多请求。",
+    "tcp.open.later": "连接 {stream} 在第 {last} 帧之后保持打开（keep-alive）；它之后的情况在下一次使用它的访问中，或在它结束处报告。",
+    "http.request": (
+        "HTTP 请求：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}。这是页面本身。"),
+    "http.request.resource": (
+        "页面还需要其他资源：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}"
+        "（{why_text}）。"),
+    "http.request.side": "附带请求：{method} {uri}，在连接 {stream} 上，{size:bytes}。它不属于页面本身：{side_text}",
+    "http.response": (
+        "HTTP 响应：{status} {reason}，{content_type_text}，正文 {size:bytes}{encoding_note}。"
+        "首字节时间（TTFB）为请求发出后 {ttfb_ms:dur}；{transfer_text}。"),
+    "http.response.not_modified": (
+        "HTTP 响应：304 Not Modified：客户端缓存中的副本仍然有效，因此不发送正文。首字节时间为请求发出后 "
+        "{ttfb_ms:dur}。"),
+    "http.response.redirect": (
+        "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+    "http.response.error": (
+        "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+    "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
+    "http.incomplete": "对 {uri} 的响应不完整（{why_text}）。",
+    "http.wait.server": (
+        "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返（iRTT），{think_ms:dur}是服务器的处理时间"
+        "（TTFB 减去 RTT）：服务器立刻确认了请求（第 {ack_frame} 帧，用时 {ack_ms:dur}），然后花了这么久才作答。"),
+    "http.wait.server_noack": (
+        "首字节时间（{ttfb_ms:dur}）远长于往返时间（{rtt_ms:dur}）：作答之前，服务器处理用去了约 {think_ms:dur}"
+        "（TTFB 减去 RTT）。"),
+    "http.wait.lost": (
+        "首字节时间为 {ttfb_ms:dur}，而往返时间只有 {rtt_ms:dur}，其间服务器也没有单独确认请求：如果服务器真要"
+        "思考这么久，它的延迟确认定时器（约 40 毫秒）一到就会先确认请求。这个数字恰好等于最小重传超时"
+        "（Linux 上为 {rto_ms:.0f} 毫秒）加一个往返：很可能服务器的第一次应答在到达抓包点之前就丢失了，"
+        "这里看到的是它的重传（抓包从未见到丢失的那一份）。"),
+    "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
+    "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
+    "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
+    "delay.connect": "连接 {stream} 的 TCP 握手用时 {ms:dur}。",
+    "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
+    "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
+    "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
+    "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
+    "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
+    "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
+    "delay.transfer": "传输 {uri}（{size:bytes}）用时 {ms:dur}。",
+}
+
+TEMPLATES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+
+# Parts of sentences chosen from the facts (a table per language; the keys are the facts' values).
+PHRASES: dict[str, dict[str, str]] = {
     "en": {
-        # -- ARP ---------------------------------------------------------------------------------------
-        "arp.request.gateway": (
-            "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} "
-            "is not the server, so it is the default gateway (the router): the server {server} is on another "
-            "network and every frame to it goes to the gateway's MAC address."),
-        "arp.request.server": (
-            "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} "
-            "is the server itself: client and server are on the same subnet, so frames go straight to the "
-            "server's MAC address, no router in between."),
-        "arp.request.resolver": (
-            "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\" to reach its "
-            "DNS server {target} on the same subnet."),
-        "arp.reply": (
-            "ARP reply (unicast): {target} is at {mac}. The client stores it in its ARP cache and can now put "
-            "that MAC address in the Ethernet header ({rtt_ms:.3f} ms after the request)."),
-        "arp.none.cached": (
-            "No ARP captured for this fetch: the client already had the next hop's MAC address in its ARP "
-            "cache (or resolved it before the capture started)."),
-        "arp.none.loopback": (
-            "No ARP: client and server talk over the loopback interface ({client}), packets never leave the "
-            "host, so there is no MAC address to find."),
-        "arp.none.ipv6": (
-            "No ARP: IPv6 finds MAC addresses with Neighbor Discovery (ICMPv6) instead, and none was captured "
-            "for this fetch: the neighbor cache already held the next hop."),
-        # -- DNS ---------------------------------------------------------------------------------------
-        "dns.query": (
-            "DNS query: the client asks its resolver {resolver} for the {qtype} record of {qname} ({transport}, "
-            "port 53, id {id_hex}){resent}."),
-        "dns.query.search": (
-            "DNS query: the client tries {qname} ({qtype}): its resolver library appended a search domain to "
-            "{host} before (or after) trying the name as given{resent}."),
-        "dns.answer": (
-            "DNS answer after {rtt_ms:.3f} ms: {qname} has address {addresses} (TTL {ttl} s). The client can "
-            "now open a TCP connection to it."),
-        "dns.answer.cname": (
-            "DNS answer after {rtt_ms:.3f} ms: {qname} is an alias (CNAME chain {chain}); the final name has "
-            "address {addresses} (TTL {ttl} s)."),
-        "dns.answer.empty": (
-            "DNS answer after {rtt_ms:.3f} ms: no {qtype} record for {qname}{chain_note} (the name exists but "
-            "has no record of this type, e.g. no IPv6 address)."),
-        "dns.answer.nxdomain": (
-            "DNS answer after {rtt_ms:.3f} ms: {qname} does not exist (NXDOMAIN, \"No such name\")."),
-        "dns.answer.error": (
-            "DNS answer after {rtt_ms:.3f} ms: the resolver failed for {qname}: {rcode_name} (rcode {rcode})."),
-        "dns.no_answer": "No answer to the DNS query for {qname} was captured.",
-        "dns.none.cached": (
-            "No DNS lookup for {host} was captured before connecting: the client already knew the address "
-            "{server} (DNS cache, hosts file, or a lookup before the capture started)."),
-        "dns.none.literal": "The URL names an IP address ({host}): no DNS lookup is needed.",
-        # -- TCP handshake -----------------------------------------------------------------------------
-        "tcp.handshake.1": (
-            "Step 1/3 of the three-way handshake: the client sends SYN from port {client_port} to "
-            "{server}:{server_port}. It picks its initial sequence number ISN = {seq_raw} (relative seq 0) "
-            "and announces {options}."),
-        "tcp.handshake.2": (
-            "Step 2/3: the server answers SYN-ACK. It picks its own ISN = {seq_raw} (relative seq 0) and "
-            "acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw} (relative 1). It announces "
-            "{options}."),
-        "tcp.handshake.3": (
-            "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1; "
-            "seq = {seq_raw}, relative 1); the connection is established. Initial round-trip time "
-            "(SYN -> ACK): {irtt_ms:.3f} ms."),
-        "tcp.handshake.3.data": (
-            "Step 3/3: the client's first data segment also acknowledges the server's SYN (ack = server "
-            "ISN + 1 = {ack_raw}, relative 1); the connection is established."),
-        "tcp.handshake.missing": (
-            "Connection {stream} (port {client_port} -> {server}:{server_port}) was already open when the "
-            "capture started: its handshake is not in the capture."),
-        "tcp.syn.refused": (
-            "The server refused the connection: it answered the SYN with RST (no process listens on port "
-            "{server_port})."),
-        "tcp.reuse": (
-            "The request goes over connection {stream}, opened earlier and kept alive (persistent "
-            "connection): no new handshake is needed."),
-        # -- HTTP --------------------------------------------------------------------------------------
-        "http.request": (
-            "HTTP request: {method} {uri} ({version}, Host: {host}) on connection {stream}; {size} bytes. "
-            "This is the page itself."),
-        "http.request.resource": (
-            "The page needs another resource: {method} {uri} ({version}, Host: {host}) on connection "
-            "{stream}; {size} bytes{referer_note}."),
-        "http.response": (
-            "HTTP response: {status} {reason}, {content_type}, {size} bytes of body{encoding_note}. Time to "
-            "first byte: {ttfb_ms:.3f} ms after the request was sent; transfer took {transfer_ms:.3f} ms."),
-        "http.response.not_modified": (
-            "HTTP response: 304 Not Modified: the copy in the browser's cache is still valid, so no body is "
-            "sent. Time to first byte: {ttfb_ms:.3f} ms after the request was sent."),
-        "http.response.redirect": (
-            "HTTP response: {status} {reason}: a redirect to {location}. Time to first byte: {ttfb_ms:.3f} ms "
-            "after the request was sent."),
-        "http.no_response": "No response to {method} {uri} was captured ({why}).",
-        # -- TCP teardown ------------------------------------------------------------------------------
-        "tcp.teardown4.1": (
-            "Step 1/4 of the connection release: the {closer} has nothing more to send and sends FIN "
-            "(seq = {seq}); it enters FIN_WAIT_1."),
-        "tcp.teardown4.2": (
-            "Step 2/4: the {other} acknowledges the FIN (ack = {ack}, FIN sequence number + 1) and enters "
-            "CLOSE_WAIT; the {closer} waits in FIN_WAIT_2 (it can still receive data)."),
-        "tcp.teardown4.3": (
-            "Step 3/4: the {other} closes its side too: FIN (seq = {seq}); it enters LAST_ACK."),
-        "tcp.teardown4.4": (
-            "Step 4/4: the {closer} acknowledges the {other}'s FIN (ack = {ack}); the {other} is CLOSED and "
-            "the {closer} enters TIME_WAIT."),
-        "tcp.teardown3.1": (
-            "Step 1/3 of the connection release: the {closer} has nothing more to send and sends FIN "
-            "(seq = {seq}); it enters FIN_WAIT_1."),
-        "tcp.teardown3.2": (
-            "Step 2/3: the {other} acknowledges the FIN (ack = {ack}) and sends its own FIN in the same "
-            "segment (FIN+ACK, seq = {seq}): the four-segment release shrinks to three."),
-        "tcp.teardown3.3": (
-            "Step 3/3: the {closer} acknowledges the {other}'s FIN (ack = {ack}); the {other} is CLOSED and "
-            "the {closer} enters TIME_WAIT."),
-        "tcp.teardown.fin": "The {closer} sends FIN (seq = {seq}): it has nothing more to send.",
-        "tcp.teardown.fin2": "The {other} sends its FIN too (seq = {seq}).",
-        "tcp.teardown.ack": "The {sender} acknowledges the {peer}'s FIN (ack = {ack}).",
-        "tcp.teardown.simultaneous": (
-            "Both sides sent FIN before receiving the other's (simultaneous close): both pass through CLOSING "
-            "and both end in TIME_WAIT."),
-        "tcp.teardown.unacked": (
-            "The last FIN is not acknowledged in the capture: the connection's final state is not known."),
-        "tcp.time_wait": (
-            "The {side} sent the last ACK of the close and stays in TIME_WAIT for 2 x MSL (60 s on Linux): "
-            "a lost final ACK can still be resent, and late segments of this connection die out before the "
-            "port pair is used again."),
-        "tcp.reset": (
-            "RST from the {by} (in state {state}): the connection is aborted at once, without the FIN "
-            "exchange; unsent or unread data is dropped and nobody stays in TIME_WAIT."),
-        "tcp.open": (
-            "Connection {stream} is still open at the end of the capture (no FIN or RST seen): it was kept "
-            "alive for more requests."),
+        "why.referer": "Referer: {referer}", "why.linked": "the page links to it",
+        "why.same_conn": "same connection as the page, same host, no Referer",
+        "why.window": "same host within 3 s of the page, no Referer",
+        "side": "a crawler (wget, a search engine) first asks which paths it may fetch (robots.txt); browsers "
+                "ask for the site's icon (favicon.ico) on their own. It joins the fetch it came with.",
+        "doubling": " Each wait doubles the one before (exponential backoff of the retransmission timeout, RTO).",
+        "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
+        "qtype_hint": "no record of this type",
+        "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
+                         "the sender resent the missing bytes in frame {fill_frame} ({cost_ms:dur} after the "
+                         "segment that showed the gap): a fast retransmission.",
+        "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
+                        "segment that showed the gap.",
+        "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "orig.frame": ", a copy of frame {orig_frame} sent {waited_ms:dur} earlier",
+        "orig.none": "",
+        "cause.rto": "No ACK came for it in time, so the retransmission timer (RTO) fired: the first copy, or "
+                     "its ACK, was lost after the capture point.",
+        "cause.dup": "The receiver's duplicate ACKs asked for it.",
+        "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
+        "resumed.none": " The capture does not show the window opening again.",
+        "after.frame": " after the data of frame {after}",
+        "after.none": "",
+        "half.data": ": the other side kept sending data after it",
+        "half.none": "",
+        "encoding": " ({codings}; {decoded_size:bytes} decoded)",
+        "transfer.one": "it came in one segment",
+        "transfer.many": "the {segments:num} segments took {transfer_ms:dur}",
+        "answer": " The client answers it with the same ACK again (frame {answer}: a duplicate ACK).",
+        "no_content_type": "no Content-Type",
+        "why_http.capture ended": "the capture ended first",
+        "why_http.connection closed": "the connection was closed first",
+        "why_http.connection reset": "the connection was reset first",
+        "why_http.gap": "bytes of it were lost before the capture point",
+        "why_http.malformed": "it is malformed",
+        "why_http.no response": "the server closed without answering",
+        "why_http.not HTTP": "the bytes are not HTTP",
+        "opts.none": "no options",
+        "opts.mss": "MSS {v} (the largest segment it accepts)",
+        "opts.wscale": "window scale {v} (x{f})",
+        "opts.sack_perm": "SACK permitted",
+        "opts.timestamps": "timestamps",
+        "opts.join": ", ",
+        "opts.lead": "",
     },
     "zh": {
-        "arp.request.gateway": (
-            "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是服务器，"
-            "因此它是默认网关（路由器）：服务器 {server} 在另一个网络中，发往它的每个帧都要交给网关的 MAC 地址。"),
-        "arp.request.server": (
-            "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 就是服务器："
-            "客户端和服务器在同一子网，帧直接发往服务器的 MAC 地址，中间没有路由器。"),
-        "arp.request.resolver": (
-            "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”，以便联系同一子网中的 "
-            "DNS 服务器 {target}。"),
-        "arp.reply": (
-            "ARP 应答（单播）：{target} 的 MAC 地址是 {mac}。客户端把它存入 ARP 缓存，之后就能在以太网帧头中"
-            "填写这个 MAC 地址（请求后 {rtt_ms:.3f} 毫秒）。"),
-        "arp.none.cached": (
-            "本次访问没有捕获到 ARP：客户端的 ARP 缓存中已有下一跳的 MAC 地址（或在开始抓包之前已经解析过）。"),
-        "arp.none.loopback": (
-            "没有 ARP：客户端和服务器通过环回接口（{client}）通信，数据包不离开本机，无需查找 MAC 地址。"),
-        "arp.none.ipv6": (
-            "没有 ARP：IPv6 用邻居发现（ICMPv6）代替 ARP 查找 MAC 地址，本次访问没有捕获到：邻居缓存中已有下一跳。"),
-        "dns.query": (
-            "DNS 查询：客户端向域名服务器 {resolver} 查询 {qname} 的 {qtype} 记录（{transport}，53 端口，"
-            "标识 {id_hex}）{resent}。"),
-        "dns.query.search": (
-            "DNS 查询：客户端尝试 {qname}（{qtype}）：解析库在 {host} 后面加上了搜索域{resent}。"),
-        "dns.answer": (
-            "DNS 应答（{rtt_ms:.3f} 毫秒后）：{qname} 的地址是 {addresses}（TTL {ttl} 秒）。客户端现在可以向它"
-            "建立 TCP 连接。"),
-        "dns.answer.cname": (
-            "DNS 应答（{rtt_ms:.3f} 毫秒后）：{qname} 是别名（CNAME 链 {chain}），最终名字的地址是 {addresses}"
-            "（TTL {ttl} 秒）。"),
-        "dns.answer.empty": (
-            "DNS 应答（{rtt_ms:.3f} 毫秒后）：{qname} 没有 {qtype} 记录{chain_note}（名字存在，但没有这种类型的"
-            "记录，例如没有 IPv6 地址）。"),
-        "dns.answer.nxdomain": "DNS 应答（{rtt_ms:.3f} 毫秒后）：{qname} 不存在（NXDOMAIN，“No such name”）。",
-        "dns.answer.error": (
-            "DNS 应答（{rtt_ms:.3f} 毫秒后）：域名服务器解析 {qname} 失败：{rcode_name}（rcode {rcode}）。"),
-        "dns.no_answer": "没有捕获到对 {qname} 的 DNS 查询的应答。",
-        "dns.none.cached": (
-            "连接之前没有捕获到对 {host} 的 DNS 查询：客户端已经知道地址 {server}（DNS 缓存、hosts 文件，"
-            "或在开始抓包之前已经查询过）。"),
-        "dns.none.literal": "URL 中直接是 IP 地址（{host}）：不需要 DNS 查询。",
-        "tcp.handshake.1": (
-            "三次握手第 1/3 步：客户端从端口 {client_port} 向 {server}:{server_port} 发送 SYN。它选择初始序号 "
-            "ISN = {seq_raw}（相对序号 0），并通告 {options}。"),
-        "tcp.handshake.2": (
-            "第 2/3 步：服务器回复 SYN-ACK。它选择自己的 ISN = {seq_raw}（相对序号 0），并确认客户端的 SYN："
-            "ack = 客户端 ISN + 1 = {ack_raw}（相对 1）。它通告 {options}。"),
-        "tcp.handshake.3": (
-            "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1；seq = {seq_raw}，"
-            "相对 1），连接建立。初始往返时间（SYN -> ACK）：{irtt_ms:.3f} 毫秒。"),
-        "tcp.handshake.3.data": (
-            "第 3/3 步：客户端的第一个数据段同时确认了服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），"
-            "连接建立。"),
-        "tcp.handshake.missing": (
-            "连接 {stream}（端口 {client_port} -> {server}:{server_port}）在开始抓包时已经建立：抓包中没有它的"
-            "三次握手。"),
-        "tcp.syn.refused": "服务器拒绝连接：它用 RST 回应 SYN（端口 {server_port} 上没有进程在监听）。",
-        "tcp.reuse": "该请求使用之前建立并保持的连接 {stream}（持久连接，keep-alive）：不需要新的握手。",
-        "http.request": (
-            "HTTP 请求：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size} 字节。这是页面本身。"),
-        "http.request.resource": (
-            "页面还需要其他资源：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size} 字节"
-            "{referer_note}。"),
-        "http.response": (
-            "HTTP 响应：{status} {reason}，{content_type}，正文 {size} 字节{encoding_note}。首字节时间（TTFB）："
-            "请求发出后 {ttfb_ms:.3f} 毫秒；传输用时 {transfer_ms:.3f} 毫秒。"),
-        "http.response.not_modified": (
-            "HTTP 响应：304 Not Modified：浏览器缓存中的副本仍然有效，因此不发送正文。首字节时间："
-            "请求发出后 {ttfb_ms:.3f} 毫秒。"),
-        "http.response.redirect": (
-            "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间：请求发出后 {ttfb_ms:.3f} 毫秒。"),
-        "http.no_response": "没有捕获到对 {method} {uri} 的响应（{why}）。",
-        "tcp.teardown4.1": (
-            "连接释放（四次挥手）第 1/4 步：{closer}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。"),
-        "tcp.teardown4.2": (
-            "第 2/4 步：{other}确认该 FIN（ack = {ack}，即 FIN 序号 + 1），进入 CLOSE_WAIT；{closer}进入 "
-            "FIN_WAIT_2（仍可接收数据）。"),
-        "tcp.teardown4.3": "第 3/4 步：{other}也关闭自己的方向：发送 FIN（seq = {seq}），进入 LAST_ACK。",
-        "tcp.teardown4.4": (
-            "第 4/4 步：{closer}确认{other}的 FIN（ack = {ack}）；{other}进入 CLOSED，{closer}进入 TIME_WAIT。"),
-        "tcp.teardown3.1": (
-            "连接释放第 1/3 步：{closer}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。"),
-        "tcp.teardown3.2": (
-            "第 2/3 步：{other}确认该 FIN（ack = {ack}），并在同一个报文段中发送自己的 FIN（FIN+ACK，"
-            "seq = {seq}）：四次挥手合并成了三次。"),
-        "tcp.teardown3.3": (
-            "第 3/3 步：{closer}确认{other}的 FIN（ack = {ack}）；{other}进入 CLOSED，{closer}进入 TIME_WAIT。"),
-        "tcp.teardown.fin": "{closer}发送 FIN（seq = {seq}）：它没有数据要发送了。",
-        "tcp.teardown.fin2": "{other}也发送 FIN（seq = {seq}）。",
-        "tcp.teardown.ack": "{sender}确认{peer}的 FIN（ack = {ack}）。",
-        "tcp.teardown.simultaneous": (
-            "双方在收到对方的 FIN 之前都发送了 FIN（同时关闭）：双方都经过 CLOSING 状态，最后都进入 TIME_WAIT。"),
-        "tcp.teardown.unacked": "抓包中最后一个 FIN 没有被确认：无法知道连接的最终状态。",
-        "tcp.time_wait": (
-            "{side}发送了关闭过程的最后一个 ACK，在 TIME_WAIT 状态停留 2MSL（Linux 上为 60 秒）：如果最后的 ACK "
-            "丢失还能重发，并让该连接迟到的报文段在端口对被重新使用之前消失。"),
-        "tcp.reset": (
-            "{by}发送 RST（当时处于 {state} 状态）：连接立即中止，不经过 FIN 交换；未发送或未读取的数据被丢弃，"
-            "双方都不进入 TIME_WAIT。"),
-        "tcp.open": "连接 {stream} 在抓包结束时仍然打开（没有 FIN 或 RST）：它被保持以便发送更多请求。",
+        "why.referer": "Referer: {referer}", "why.linked": "页面中有指向它的链接",
+        "why.same_conn": "与页面同一连接、同一主机，没有 Referer",
+        "why.window": "与页面同一主机、在 3 秒之内，没有 Referer",
+        "side": "爬虫（wget、搜索引擎）会先询问哪些路径允许抓取（robots.txt）；浏览器会自行请求网站图标"
+                "（favicon.ico）。它归入与之同来的那次访问。",
+        "doubling": "每次等待的时间都是上一次的两倍（重传超时 RTO 的指数退避）。",
+        "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
+        "qtype_hint": "没有这种类型的记录",
+        "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
+                         "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
+        "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
+        "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "orig.frame": "，是 {waited_ms:dur}前第 {orig_frame} 帧的副本",
+        "orig.none": "",
+        "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
+        "cause.dup": "接收方的重复 ACK 要求重发它。",
+        "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
+        "resumed.none": "抓包中没有看到窗口重新打开。",
+        "after.frame": "，在第 {after} 帧的数据之后",
+        "after.none": "",
+        "half.data": "：另一方在此之后还继续发送数据",
+        "half.none": "",
+        "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
+        "transfer.one": "响应装在一个报文段里",
+        "transfer.many": "{segments:num} 个报文段用时 {transfer_ms:dur}",
+        "answer": "客户端再次用同样的 ACK 回应（第 {answer} 帧：重复 ACK）。",
+        "no_content_type": "没有 Content-Type",
+        "why_http.capture ended": "抓包先结束了",
+        "why_http.connection closed": "连接先被关闭了",
+        "why_http.connection reset": "连接先被重置了",
+        "why_http.gap": "其中一部分字节在抓包点之前丢失",
+        "why_http.malformed": "格式有误",
+        "why_http.no response": "服务器没有应答就关闭了连接",
+        "why_http.not HTTP": "这些字节不是 HTTP",
+        "opts.none": "无选项",
+        "opts.mss": "最大报文段长度 MSS {v}（它能接收的最大报文段）",
+        "opts.wscale": "窗口缩放因子 {v}（×{f}）",
+        "opts.sack_perm": "允许选择确认（SACK）",
+        "opts.timestamps": "时间戳选项",
+        "opts.join": "、",
+        "opts.lead": "",
     },
 }
 
 # Headings and labels of the reports.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "fetch": "Fetch", "client": "client", "server": "server", "steps": "Steps", "summary": "Summary",
-        "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time", "frame": "frame",
-        "layer": "layer", "step": "step", "dns_time": "DNS lookup", "connect_time": "TCP connect",
-        "ttfb": "time to first byte", "total": "total", "requests": "requests", "connections": "connections",
-        "bytes": "bytes", "sent": "client -> server", "received": "server -> client",
+        "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
+        "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
+        "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
+        "summary": "Summary", "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time",
+        "frame": "frame", "layer": "layer", "step": "step", "dns_time": "DNS lookup",
+        "connect_time": "TCP connect", "tls_time": "TLS handshake", "ttfb": "time to first byte",
+        "total": "total", "requests": "requests", "connections": "connections", "bytes": "bytes",
+        "sent": "client -> server", "received": "server -> client",
         "keep-alive": "persistent connection (keep-alive): several requests per connection",
         "one connection per request": "one connection per request (short connections)",
-        "single request": "a single request", "not captured": "not captured",
-        "requests_per_connection": "requests per connection", "no_fetch": "No HTTP page fetch in this capture.",
+        "single request": "a single request", "no request": "no HTTP request",
+        "not captured": "not in the capture", "requests_per_connection": "requests per connection",
+        "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
+                    "Discovery from any host.",
         "started": "started", "legend": "d = DNS, c = connect, s = send, w = wait (TTFB), r = receive",
-        "peer": "peer", "request": "request", "status": "status", "http_bytes": "HTTP bytes (headers + bodies)",
+        "legend.dns": "DNS", "legend.connect": "connect", "legend.ssl": "TLS", "legend.send": "send",
+        "legend.wait": "wait (TTFB)", "legend.receive": "receive",
+        "peer": "peer", "request": "request", "status": "status", "http_bytes": "HTTP bytes (heads + bodies)",
         "tcp_bytes": "TCP payload bytes", "dns_lookups": "DNS lookups", "report_title": "Page fetch timeline",
         "generated": "generated by analyzer from", "notes": "Notes", "connection": "connection",
+        "breakdown": "Where the time went", "problems": "problems", "retransmitted": "retransmitted",
+        "failed": "failed", "outcome": "outcome", "frames_shown": "frames", "progress": "frames read",
+        "outcome.closed": "closed", "outcome.reset": "reset", "outcome.refused": "refused",
+        "outcome.unanswered": "unanswered", "outcome.open": "open", "outcome.midstream": "open before the capture",
+        "n.request": "{n} request|{n} requests", "n.connection": "{n} connection|{n} connections",
+        "n.failed": "{n} failed|{n} failed", "n.problem": "{n} problem|{n} problems",
+        "error": "error", "fetches": "fetches",
+        "header": "client {client}; started {when}",
+        "header.server": "client {client}, server {server}; started {when}", "failed_connections": "Failed connections",
+        "failed_summary": "{n} connection attempt(s) in this capture failed (refused or unanswered): see the "
+                          "fetches below.",
+        "deferred": "Also in this capture: {n} ARP/Neighbor Discovery request(s) from {hosts} host(s) that did "
+                    "nothing else ({who}); --all shows them.",
     },
     "zh": {
-        "fetch": "页面访问", "client": "客户端", "server": "服务器", "steps": "步骤", "summary": "摘要",
-        "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧", "layer": "层",
-        "step": "步骤", "dns_time": "DNS 查询", "connect_time": "TCP 连接", "ttfb": "首字节时间",
-        "total": "总计", "requests": "请求", "connections": "连接", "bytes": "字节",
-        "sent": "客户端 -> 服务器", "received": "服务器 -> 客户端",
-        "keep-alive": "持久连接（keep-alive）：一个连接上有多个请求",
+        "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
+        "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
+        "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
+        "summary": "摘要", "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧",
+        "layer": "层", "step": "步骤", "dns_time": "DNS 查询耗时", "connect_time": "TCP 建连耗时",
+        "tls_time": "TLS 握手耗时", "ttfb": "首字节时间", "total": "总耗时", "requests": "请求",
+        "connections": "连接", "bytes": "字节", "sent": "客户端 -> 服务器", "received": "服务器 -> 客户端",
+        "keep-alive": "持久连接（keep-alive）：一个连接承载多个请求",
         "one connection per request": "每个请求一个连接（短连接）", "single request": "单个请求",
-        "not captured": "未捕获", "requests_per_connection": "每个连接的请求数",
-        "no_fetch": "此抓包中没有 HTTP 页面访问。", "started": "开始于",
-        "legend": "d = DNS，c = 连接，s = 发送，w = 等待（TTFB），r = 接收", "peer": "对端",
-        "request": "请求", "status": "状态", "http_bytes": "HTTP 字节（头部 + 正文）",
-        "tcp_bytes": "TCP 载荷字节", "dns_lookups": "DNS 查询次数", "report_title": "页面访问时间线",
-        "generated": "由 analyzer 生成，来源", "notes": "说明", "connection": "连接",
+        "no request": "没有 HTTP 请求", "not captured": "抓包中没有", "requests_per_connection": "每个连接的请求数",
+        "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
+        "started": "开始于", "legend": "d = DNS，c = 建连，s = 发送，w = 等待（TTFB），r = 接收",
+        "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
+        "legend.wait": "等待（TTFB）", "legend.receive": "接收",
+        "peer": "对端", "request": "请求", "status": "状态", "http_bytes": "HTTP 字节数（头部 + 正文）",
+        "tcp_bytes": "TCP 载荷字节数", "dns_lookups": "DNS 查询次数", "report_title": "页面访问时间线",
+        "generated": "由 analyzer 生成，来源：", "notes": "说明", "connection": "连接",
+        "breakdown": "时间都花在哪里", "problems": "问题", "retransmitted": "重传",
+        "failed": "失败", "outcome": "结果", "frames_shown": "帧", "progress": "已读取帧数",
+        "outcome.closed": "已关闭", "outcome.reset": "被重置", "outcome.refused": "被拒绝",
+        "outcome.unanswered": "无应答", "outcome.open": "仍打开", "outcome.midstream": "抓包前已建立",
+        "n.request": "{n} 个请求", "n.connection": "{n} 个连接", "n.failed": "{n} 个失败",
+        "n.problem": "{n} 个问题", "error": "错误", "fetches": "次访问",
+        "header": "客户端 {client}；开始于 {when}",
+        "header.server": "客户端 {client}，服务器 {server}；开始于 {when}", "failed_connections": "失败的连接",
+        "failed_summary": "此抓包中有 {n} 次连接尝试失败（被拒绝或无应答）：详见下面各次访问。",
+        "deferred": "此抓包中还有来自 {hosts} 台主机（{who}）的 {n} 组 ARP/邻居发现请求，这些主机没有其他活动；"
+                    "加 --all 可显示。",
     },
 }
 
 
-class _Facts(dict):
-    """Format arguments: a missing fact shows as "?"; role names are translated."""
-
-    def __init__(self, facts: dict[str, Any], lang: str):
-        super().__init__(facts)
-        self.roles = ROLES.get(lang, ROLES["en"])
-
-    def __missing__(self, key: str) -> Any:
-        return _Missing()
-
-    def __getitem__(self, key: str) -> Any:
-        value = super().__getitem__(key) if key in self else self.__missing__(key)
-        if key in ("closer", "other", "side", "by", "sender", "peer") and isinstance(value, str):
-            return self.roles.get(value, value)
-        return value
+NOTES: dict[str, dict[str, str]] = {
+    "en": {
+        "note.arp.request": "ARP who has {target}?", "note.arp.reply": "ARP {target} is at {mac}",
+        "note.nd.request": "NS: who has {target}?", "note.nd.reply": "NA: {target} is at {mac}",
+        "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
+        "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
+        "note.dns.answer.none": "DNS answer: no {qtype} record",
+        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})",
+        "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
+        "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
+        "note.ack.again": "ACK again (duplicate)",
+        "note.fin": "FIN: close {n}/{m}", "note.finack": "FIN+ACK: close {n}/{m}",
+        "note.ackfin": "ACK of FIN: close {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "ACK of FIN",
+        "note.data": "data", "note.nagle": "held by Nagle until the delayed ACK",
+        "note.a.fast": "fast retransmission", "note.a.spurious": "spurious retransmission",
+        "note.a.retransmission": "retransmission", "note.a.lost": "previous segment not captured",
+        "note.a.ooo": "out of order", "note.a.dup": "duplicate ACK", "note.a.zwp": "zero window probe",
+        "note.a.zw": "zero window", "note.a.ack_lost": "ACKs unseen segment", "note.a.keep_alive": "keep-alive",
+        "note.a.window_full": "window full",
+        "note.skipped": "... {n:num} segments not shown (frames {a}-{b}: {d:num} with data, {nbytes:bytes}) ...",
+    },
+    "zh": {
+        "note.arp.request": "ARP 询问 {target}", "note.arp.reply": "ARP 应答：{target} 在 {mac}",
+        "note.nd.request": "邻居请求：{target}", "note.nd.reply": "邻居通告：{target} 在 {mac}",
+        "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
+        "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
+        "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
+        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）",
+        "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
+        "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
+        "note.ack.again": "再次 ACK（重复）",
+        "note.fin": "FIN：挥手 {n}/{m}", "note.finack": "FIN+ACK：挥手 {n}/{m}",
+        "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
+        "note.data": "数据", "note.nagle": "被 Nagle 算法压到延迟 ACK 之后",
+        "note.a.fast": "快速重传", "note.a.spurious": "伪重传", "note.a.retransmission": "重传",
+        "note.a.lost": "前一报文段未捕获", "note.a.ooo": "乱序", "note.a.dup": "重复 ACK",
+        "note.a.zwp": "零窗口探测", "note.a.zw": "零窗口", "note.a.ack_lost": "确认了未捕获的报文段",
+        "note.a.keep_alive": "保活", "note.a.window_full": "窗口已满",
+        "note.skipped": "……省略 {n:num} 个报文段（第 {a}–{b} 帧：{d:num} 个带数据，共 {nbytes:bytes}）……",
+    },
+}
 
 
 class _Missing:
@@ -317,28 +856,173 @@ class _Missing:
         return "?"
 
 
+MISSING = _Missing()
+
+
+def duration(ms: float, lang: str = "en") -> str:
+    """A duration given in ms, in a readable unit: "145 µs", "12.3 ms", "1.006 s"."""
+    units = ("µs", "ms", "s", "min") if lang != "zh" else ("微秒", "毫秒", "秒", "分")
+    sep = " "
+    if ms < 0:
+        ms = 0.0
+    if ms < 1:
+        us = ms * 1000
+        return f"{us:.1f}{sep}{units[0]}" if us < 10 else f"{us:.0f}{sep}{units[0]}"
+    if ms < 1000:
+        text = f"{ms:.3f}" if ms < 10 else f"{ms:.2f}" if ms < 100 else f"{ms:.1f}"
+        return f"{text}{sep}{units[1]}"
+    s = ms / 1000
+    if s < 120:
+        return f"{s:.3f}{sep}{units[2]}"
+    return f"{int(s // 60)}{sep}{units[3]}{sep}{s % 60:.0f}{sep}{units[2]}"
+
+
+def count(n: int, noun: str, lang: str = "en") -> str:
+    """"1 request", "3 requests" (``noun`` "request" or "entry/entries")."""
+    one, _, many = noun.partition("/")
+    if lang == "zh":
+        return f"{n:,}"
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def frames_list(frames: Any, lang: str = "en") -> str:
+    """5, 7 and 9 / 5、7 和 9."""
+    items = [str(f) for f in (frames if isinstance(frames, (list, tuple)) else [frames])]
+    if len(items) > 8:
+        items = items[:3] + ["..."] + items[-2:]
+    if lang == "zh":
+        return items[0] if len(items) == 1 else "、".join(items[:-1]) + " 和 " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def options_text(opts: Any, lang: str = "en") -> str:
+    """A SYN's options ([(key, value)]) as a list in words."""
+    p = PHRASES.get(lang, PHRASES["en"])
+    if not opts:
+        return p["opts.none"]
+    parts = []
+    for key, value in opts:
+        if key == "wscale":
+            parts.append(p["opts.wscale"].format(v=value, f=1 << min(int(value), 14)))
+        elif key == "mss":
+            parts.append(p["opts.mss"].format(v=value))
+        else:
+            parts.append(p[f"opts.{key}"])
+    return p["opts.lead"] + p["opts.join"].join(parts)
+
+
 class _Formatter(string.Formatter):
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
     def format_field(self, value: Any, format_spec: str) -> str:
-        if value is None:
+        if value is None or value is MISSING:
             return "?"
+        lang = self.lang
         try:
+            if format_spec == "dur":
+                return duration(float(value), lang)
+            if format_spec == "bytes":
+                return f"{int(value):,} " + ("字节" if lang == "zh" else ("byte" if int(value) == 1 else "bytes"))
+            if format_spec == "num":
+                return f"{int(value):,}"
+            if format_spec.startswith("n:"):
+                return count(int(value), format_spec[2:], lang)
+            if format_spec == "role":
+                return ROLES.get(lang, ROLES["en"]).get(str(value), str(value))
+            if format_spec == "opts":
+                return options_text(value, lang)
+            if format_spec == "frames":
+                return frames_list(value, lang)
             return format(value, format_spec)
         except (TypeError, ValueError):
             return str(value)
 
 
-_FORMATTER = _Formatter()
+_FORMATTERS = {lang: _Formatter(lang) for lang in LANGS}
 
 
-def explain(template: str, facts: dict[str, Any], lang: str = "en") -> str:
+class _Facts(dict):
+    """Format arguments: a missing fact shows as "?"."""
+
+    def __missing__(self, key: str) -> Any:
+        return MISSING
+
+
+def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
+    table = PHRASES.get(lang, PHRASES["en"])
+    text = table.get(key, PHRASES["en"].get(key, ""))
+    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), _Facts(facts)) if text else ""
+
+
+def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Facts made of phrases: the parts of a sentence that depend on other facts."""
+    extra: dict[str, Any] = {}
+    if template == "http.request.resource":
+        extra["why_text"] = _phrase(f"why.{facts.get('why')}", facts, lang)
+    elif template == "http.request.side":
+        extra["side_text"] = _phrase("side", facts, lang)
+    elif template == "tcp.syn.retransmission":
+        extra["doubling"] = _phrase("doubling", facts, lang) if facts.get("doubled") else ""
+    elif template == "dns.answer.empty":
+        extra["qtype_hint"] = _phrase(f"qtype_hint.{facts.get('qtype')}", facts, lang) or _phrase("qtype_hint",
+                                                                                                 facts, lang)
+    elif template == "tcp.loss":
+        key = "recovery.none" if facts.get("fill_frame") is None else (
+            "recovery.fast" if facts.get("fast") else "recovery.rto")
+        extra["recovery"] = _phrase(key, facts, lang)
+    elif template == "tcp.retransmission":
+        extra["orig"] = _phrase("orig.frame" if facts.get("orig_frame") else "orig.none", facts, lang)
+        extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto", facts, lang)
+    elif template == "tcp.zero_window":
+        extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else "resumed.none", facts, lang)
+    elif template == "tcp.reset":
+        extra["after_note"] = _phrase("after.frame" if facts.get("after") else "after.none", facts, lang)
+    elif template == "tcp.teardown.half":
+        extra["half_note"] = _phrase("half.data" if facts.get("half") else "half.none", facts, lang)
+    elif template == "tcp.synack.retransmission":
+        extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
+    elif template.startswith("http.response"):
+        extra["encoding_note"] = _phrase("encoding", facts, lang) if facts.get("encoded") else ""
+        extra["transfer_text"] = _phrase("transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
+                                         facts, lang)
+        extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
+    elif template in ("http.no_response", "http.incomplete"):
+        why = facts.get("why") or "capture ended"
+        extra["why_text"] = _phrase(f"why_http.{why}", facts, lang) or str(why)
+    if template in ("dns.tcp.connect", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end"):
+        extra.setdefault("frames", facts.get("frames") or facts.get("_frames"))
+    return extra
+
+
+def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tuple[int, ...] = ()) -> str:
     """The explanation of a step: template ``template`` of language ``lang`` (English if missing)."""
-    table = TEMPLATES.get(lang, TEMPLATES["en"])
-    text = table.get(template) or TEMPLATES["en"].get(template)
+    table = TEMPLATES.get(lang, _EN)
+    text = table.get(template) or _EN.get(template)
     if text is None:
         return template
-    return _FORMATTER.vformat(text, (), _Facts(facts, lang))
+    args = _Facts(facts)
+    if frames and "frames" not in args:
+        args["frames"] = list(frames)
+    args.update(_derived(template, args, lang))
+    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), args)
+
+
+def note(key: str, facts: dict[str, Any], lang: str = "en") -> str:
+    """A short label of the ladder diagram."""
+    table = NOTES.get(lang, NOTES["en"])
+    text = table.get(key) or NOTES["en"].get(key, key)
+    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), _Facts(facts))
 
 
 def label(key: str, lang: str = "en") -> str:
     """A heading or label of the reports in ``lang``."""
     return LABELS.get(lang, LABELS["en"]).get(key) or LABELS["en"].get(key, key)
+
+
+def counted(key: str, n: int, lang: str = "en") -> str:
+    """A label with a count: "1 request", "4 requests" / "4 个请求"."""
+    text = label(key, lang)
+    one, _, many = text.partition("|")
+    return (one if n == 1 or not many else many).format(n=f"{n:,}")

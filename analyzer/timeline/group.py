@@ -1,0 +1,473 @@
+"""Which connections, requests and lookups of one client make one fetch (sans-IO).
+
+Theory of operation
+-------------------
+The input is one client's activity between two quiet moments (:mod:`analyzer.timeline.run` cuts it): its TCP
+connections (:class:`~analyzer.timeline.facts.ConnFacts`, with the HTTP transactions each carried), its DNS
+lookups and its ARP / Neighbor Discovery messages. Every connection attempt becomes part of exactly one
+fetch.
+
+1. **Units.** Each HTTP request is a unit; so is each connection that carried none (a refused or unanswered
+   attempt, TLS whose keys are unknown, any other protocol). A connection that carries DNS (a query retried
+   over TCP after a truncated answer) is not a unit: it belongs to that lookup.
+2. **Grouping, in the order the units began, by evidence, strongest first** (each rule needs the same
+   client):
+
+   a. *Fetch metadata.* ``Sec-Fetch-Dest: document`` with ``Sec-Fetch-Mode: navigate`` is a new page;
+      ``Sec-Fetch-Dest: iframe/frame`` is a resource of the page its Referer names.
+   b. *Referer.* A request joins the latest fetch holding a request for its Referer URL (a Referer that is
+      only an origin, as sent cross-origin: the latest fetch with a request to that origin). An HTML
+      document with a Referer is a page of its own (a link followed) unless that fetch was still loading
+      (:data:`EMBED_WINDOW_NS` after its last activity: a frame).
+   c. *Links.* A request with no Referer joins the latest fetch whose HTML document links to its URL
+      (``href``/``src`` in a body the analyzer saw), unless there is contrary evidence (below).
+   d. *Side requests.* ``/robots.txt``, ``/favicon.ico`` and the like join the fetch that last used their
+      connection (else the latest fetch of their host within :data:`PAGE_WINDOW_NS`), marked as side
+      requests.
+   e. *Same connection.* A request joins the fetch that last used its connection, unless contrary evidence.
+   f. *Time window.* Otherwise the client's latest fetch of the same host whose last activity ended at
+      most :data:`PAGE_WINDOW_NS` before, unless contrary evidence.
+   g. Otherwise it starts a fetch of its own.
+
+   *Contrary evidence* against joining fetch F, for a request with no Referer: it is an HTML document (a
+   page of its own, except after a fetch holding only side requests); its host differs from F's hosts; its
+   connection was opened after a new DNS lookup of its host (sent after F began); or F's document body was
+   seen and does not link to it (side requests excepted).
+   A connection unit joins the latest fetch that used the same server (address and port, or the same host
+   name) within the window with no new lookup of it since; else it starts a fetch of its own.
+3. **Claims** (in fetch order, so the first fetch that can use a lookup gets it): the DNS lookups of each
+   connection the fetch opened — queries for its host name (or that name with a search domain appended)
+   or answered with its server address, sent before its first SYN, the latest burst of them
+   (:data:`BURST_NS` apart at most) within :data:`LOOKBACK_NS`; their retransmissions travel with them; the
+   ARP/ND requests of the client from :data:`LOOKBACK_NS` before the fetch's first lookup or SYN until its
+   first request, with their replies. What nobody claimed becomes "lookup" fetches, one per burst.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
+
+PAGE_WINDOW_NS = 3_000_000_000
+EMBED_WINDOW_NS = 1_000_000_000
+LOOKBACK_NS = 5_000_000_000
+BURST_NS = 1_000_000_000
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml")
+SIDE_PATHS = ("/robots.txt", "/favicon.ico", "/apple-touch-icon.png", "/apple-touch-icon-precomposed.png",
+              "/browserconfig.xml", "/crossdomain.xml", "/sitemap.xml", "/humans.txt", "/ads.txt")
+SIDE_PREFIXES = ("/.well-known/",)
+
+
+# -- helpers on URLs and names ------------------------------------------------------------------------
+def strip_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def host_name(host_header: str) -> str:
+    h = host_header.strip()
+    if h.startswith("["):
+        return h[1:].split("]", 1)[0]
+    if h.count(":") == 1:
+        return h.split(":", 1)[0]
+    return h
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """(scheme, authority, path-and-query) of an absolute URL, without judging the authority (a packet may
+    hold anything there); ("", "", url) for anything else."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.isalpha():
+        return "", "", url
+    authority, slash, path = rest.partition("/")
+    return scheme, authority, slash + path
+
+
+def origin(url: str) -> str | None:
+    scheme, authority, _path = split_url(url)
+    if not scheme or not authority:
+        return None
+    return f"{scheme.lower()}://{authority.lower()}"
+
+
+def make_url(target: str, host_header: str, server: str, server_port: int, scheme: str = "http") -> str:
+    if "://" in target[:16]:
+        return target
+    default = 443 if scheme == "https" else 80
+    if not host_header:
+        addr = f"[{server}]" if ":" in server else server
+        host_header = addr if server_port == default else f"{addr}:{server_port}"
+    if target.startswith("/"):
+        return f"{scheme}://{host_header}{target}"
+    if target == "*":
+        return f"{scheme}://{host_header}"
+    return f"{scheme}://{host_header}/{target}"
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def name_matches(qname: str, host: str) -> bool:
+    """A query for ``host`` itself, or for ``host`` with a search domain appended."""
+    name = qname.lower().rstrip(".")
+    host = host.lower().rstrip(".")
+    return bool(host) and (name == host or name.startswith(host + "."))
+
+
+def media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def is_side(path: str) -> bool:
+    p = path.split("?", 1)[0].lower()
+    return p in SIDE_PATHS or p.startswith(SIDE_PREFIXES)
+
+
+# -- units ----------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Unit:
+    """A request, or a connection that carried none."""
+
+    conn: ConnFacts
+    start_ns: int
+    end_ns: int
+    host: str
+    record: Any = None  # the HttpRecord of a request unit
+    url: str = ""
+    referer: str | None = None
+    dest: str = ""
+    mode: str = ""
+    document: bool = False
+    side: bool = False
+    links: frozenset[str] = frozenset()
+    first_on_conn: bool = False
+    open_ns: int = 0  # when its connection was opened (its first SYN), for a first request
+
+    @property
+    def request(self) -> bool:
+        return self.record is not None
+
+
+@dataclass(slots=True)
+class Plan:
+    """The units of one fetch and what it claimed."""
+
+    client: str
+    units: list[Unit] = field(default_factory=list)
+    last_ns: int = 0
+    first_ns: int = 0
+    hosts: set[str] = field(default_factory=set)
+    servers: set[tuple[str, int]] = field(default_factory=set)
+    urls: dict[str, Unit] = field(default_factory=dict)
+    links: set[str] = field(default_factory=set)
+    documents_seen: bool = False  # an HTML body of this fetch was seen (so its links are known)
+    lookups: list[DnsLookup] = field(default_factory=list)
+    neighbours: list[NeighbourMessage] = field(default_factory=list)
+    icmp: list[IcmpError] = field(default_factory=list)
+    dns_conns: list[ConnFacts] = field(default_factory=list)  # DNS retried over TCP
+    kind: str = "page"
+    continues: int | None = None
+
+    def add(self, u: Unit) -> None:
+        if not self.units:
+            self.first_ns = u.start_ns
+        self.units.append(u)
+        self.last_ns = max(self.last_ns, u.end_ns, u.start_ns)
+        if u.host:
+            self.hosts.add(u.host.lower())
+        self.servers.add((u.conn.server, u.conn.server_port))
+        if u.url:
+            self.urls[u.url] = u
+        if u.links:
+            self.links |= u.links
+            self.documents_seen = True
+
+    @property
+    def conns(self) -> list[ConnFacts]:
+        seen: dict[tuple[int, int], ConnFacts] = {}
+        for u in self.units:
+            seen.setdefault((u.conn.stream, u.conn.epoch), u.conn)
+        return list(seen.values())
+
+    @property
+    def only_side(self) -> bool:
+        return bool(self.units) and all(u.side for u in self.units)
+
+
+def request_units(conn: ConnFacts, links_of: dict[int, frozenset[str]], scheme: str = "http") -> list[Unit]:
+    """The request units of a connection, in request order."""
+    out = []
+    first = True
+    open_ns = conn.syns[0][1] if conn.syns else conn.first_ts_ns
+    for rec in sorted(conn.records, key=lambda r: r.transaction.index):
+        tx = rec.transaction
+        req = tx.request
+        if req is None:
+            continue
+        h = req.headers
+        host_header = h.get("host") or ""
+        host = host_name(host_header) if host_header else conn.server
+        url = strip_fragment(make_url(req.target, host_header, conn.server, conn.server_port, scheme))
+        if "://" in req.target[:16]:
+            host = host_name(split_url(req.target)[1].rsplit("@", 1)[-1]) or host
+        resp = tx.response
+        end = tx.response_end
+        end_ns = (end.last_ts_ns if end is not None else resp.first_ts_ns) if resp is not None else (
+            tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns)
+        ctype = media_type(resp.headers.get("content-type")) if resp is not None and resp.status < 400 else ""
+        raw_links = links_of.get(id(tx))
+        links = frozenset(_absolute(url, x) for x in raw_links) if raw_links else frozenset()
+        referer = h.get("referer")
+        dest = (h.get("sec-fetch-dest") or "").strip().lower()
+        out.append(Unit(conn=conn, start_ns=req.first_ts_ns, end_ns=end_ns, host=host, record=rec, url=url,
+                        referer=strip_fragment(referer.strip()) if referer else None, dest=dest,
+                        mode=(h.get("sec-fetch-mode") or "").strip().lower(),
+                        document=ctype in DOCUMENT_TYPES or dest == "document",
+                        side=is_side(split_url(url)[2]), links=links - {url}, first_on_conn=first and conn.epoch == 0,
+                        open_ns=open_ns))
+        first = False
+    return out
+
+
+def _absolute(base: str, link: str) -> str:
+    try:
+        return strip_fragment(urljoin(base, link))
+    except ValueError:
+        return link
+
+
+# -- grouping -------------------------------------------------------------------------------------------
+class Grouper:
+    """Rules 2a-2g of the module docstring over one client's units, in the order they began."""
+
+    def __init__(self, client: str, lookups: list[DnsLookup], last_use: dict[int, int] | None = None):
+        self.client = client
+        self.lookups = lookups
+        self.plans: list[Plan] = []
+        self.by_conn: dict[int, Plan] = {}
+        self.last_use = last_use or {}     # stream -> index of the (earlier, reported) fetch that used it
+
+    def add(self, u: Unit) -> None:
+        target = self._place(u) if u.request else self._place_connection(u)
+        if target is None:
+            target = Plan(self.client)
+            self.plans.append(target)
+            if not u.request and u.conn.epoch > 0:
+                target.continues = self.last_use.get(u.conn.stream)
+        target.add(u)
+        self.by_conn[u.conn.stream] = target
+
+    def _place(self, u: Unit) -> Plan | None:
+        if u.dest == "document" and u.mode == "navigate":
+            return None                                 # 2a: a page of its own
+        by_ref = self._referer(u)
+        if u.dest in ("iframe", "frame", "embed", "object"):
+            return by_ref                               # 2a: an embedded document
+        if by_ref is not None:
+            if u.document and not u.dest and u.start_ns > by_ref.last_ns + EMBED_WINDOW_NS:
+                return None                             # 2b: a link followed
+            return by_ref                               # 2b
+        if u.referer:
+            return None                                 # a Referer naming nothing here: a page of its own
+        if u.document:
+            prev = self.by_conn.get(u.conn.stream) or self._latest(u)
+            if prev is not None and prev.only_side and not self._contrary(u, prev, links=False):
+                return prev                             # a crawler asked for robots.txt first
+            return None
+        for plan in reversed(self.plans):               # 2c: linked from a document
+            if u.url in plan.links and not self._contrary(u, plan, links=False):
+                return plan
+        same_conn = self.by_conn.get(u.conn.stream)
+        if u.side:                                      # 2d
+            if same_conn is not None:
+                return same_conn
+            latest = self._latest(u)
+            if latest is not None and u.start_ns - latest.last_ns <= PAGE_WINDOW_NS:
+                return latest
+            return None
+        if same_conn is not None and not self._contrary(u, same_conn):
+            return same_conn                            # 2e
+        latest = self._latest(u)                        # 2f
+        if latest is not None and u.start_ns - latest.last_ns <= PAGE_WINDOW_NS and not self._contrary(u, latest):
+            return latest
+        return None
+
+    def _latest(self, u: Unit) -> Plan | None:
+        for plan in reversed(self.plans):
+            if plan.kind == "page" and (u.host.lower() in plan.hosts or not plan.hosts):
+                return plan
+        return None
+
+    def _referer(self, u: Unit) -> Plan | None:
+        if not u.referer:
+            return None
+        for plan in reversed(self.plans):
+            if u.referer in plan.urls:
+                return plan
+        if split_url(u.referer)[2] in ("", "/"):
+            o = origin(u.referer)
+            for plan in reversed(self.plans):
+                if any(origin(x) == o for x in plan.urls):
+                    return plan
+        return None
+
+    def _contrary(self, u: Unit, plan: Plan, links: bool = True) -> bool:
+        if u.host.lower() not in plan.hosts and plan.hosts:
+            return True
+        if u.first_on_conn and self._new_lookup(u, plan):
+            return True
+        return bool(links and plan.documents_seen and u.url not in plan.links and not u.side)
+
+    def _new_lookup(self, u: Unit, plan: Plan) -> bool:
+        for lk in self.lookups:
+            if plan.first_ns < lk.query_ts_ns <= u.open_ns and (
+                    name_matches(lk.qname, u.host) or u.conn.server in lk.addresses):
+                return True
+        return False
+
+    def _place_connection(self, u: Unit) -> Plan | None:
+        conn = u.conn
+        if conn.epoch > 0:
+            return self.by_conn.get(conn.stream)
+        for plan in reversed(self.plans):
+            if u.start_ns - plan.last_ns > PAGE_WINDOW_NS:
+                break
+            same = (conn.server, conn.server_port) in plan.servers or (u.host and u.host.lower() in plan.hosts
+                                                                       and not is_ip(u.host))
+            if same and not self._new_lookup(Unit(conn, u.start_ns, u.end_ns, u.host, first_on_conn=True,
+                                                  open_ns=u.open_ns), plan):
+                return plan
+        return None
+
+
+def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
+          icmp: list[IcmpError], links_of: dict[int, frozenset[str]], host_of: Any,
+          last_use: dict[int, int] | None = None) -> list[Plan]:
+    """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
+    carried no request (SNI, or the name a lookup resolved to its address). Returns the plans in the order
+    they began."""
+    units: list[Unit] = []
+    dns_streams = {lk.stream for lk in lookups if lk.stream is not None}
+    for conn in conns:
+        if conn.dns and conn.stream in dns_streams:
+            continue
+        reqs = request_units(conn, links_of, "https" if conn.tls is not None else "http")
+        if reqs:
+            units += reqs
+        else:
+            units.append(Unit(conn=conn, start_ns=conn.first_ts_ns, end_ns=conn.last_ts_ns,
+                              host=host_of(conn, lookups), first_on_conn=conn.epoch == 0,
+                              open_ns=conn.syns[0][1] if conn.syns else conn.first_ts_ns))
+    units.sort(key=lambda u: (u.start_ns, u.conn.stream))
+    grouper = Grouper(client, lookups, last_use)
+    for u in units:
+        grouper.add(u)
+    plans = grouper.plans
+    for plan in plans:
+        if not any(u.request for u in plan.units):
+            plan.kind = "connection"
+    free = sorted(lookups, key=lambda lk: lk.query_frame)
+    for plan in plans:
+        plan.lookups = claim_lookups(plan, free, conns)
+    tcp_dns = [c for c in conns if c.dns and c.stream in dns_streams]
+    free_nb = sorted(neighbours, key=lambda m: m.frame)
+    for plan in plans:
+        plan.neighbours = claim_neighbours(plan, free_nb)
+        plan.icmp = [e for e in icmp if any(c.server == e.quoted_dst and c.server_port == e.quoted_dport
+                                            for c in plan.conns)]
+    # lookups and neighbour messages nobody claimed: a "lookup" fetch per burst
+    rest = []
+    for lk in free:
+        rest.append((lk.query_ts_ns, lk.query_frame, lk))
+    for m in free_nb:
+        rest.append((m.ts_ns, m.frame, m))
+    rest.sort(key=lambda x: (x[0], x[1]))
+    burst: Plan | None = None
+    for ts, _frame, item in rest:
+        if burst is None or ts - burst.last_ns > BURST_NS:
+            burst = Plan(client, kind="lookup", first_ns=ts, last_ns=ts)
+            plans.append(burst)
+        burst.last_ns = max(burst.last_ns, ts)
+        if isinstance(item, DnsLookup):
+            burst.lookups.append(item)
+        else:
+            burst.neighbours.append(item)
+    for plan in plans:
+        if plan.kind == "lookup":
+            plan.icmp = [e for e in icmp if any(lk.server == e.quoted_dst for lk in plan.lookups)]
+        streams = {lk.stream for lk in plan.lookups if lk.stream is not None}
+        plan.dns_conns = [c for c in tcp_dns if c.stream in streams]
+    plans.sort(key=lambda p: p.first_ns)
+    return plans
+
+
+def claim_lookups(plan: Plan, free: list[DnsLookup], conns: list[ConnFacts]) -> list[DnsLookup]:
+    """Rule 3 for DNS: removes the claimed lookups from ``free``."""
+    claimed: list[DnsLookup] = []
+    for u in plan.units:
+        if not u.first_on_conn:
+            continue
+        conn = u.conn
+        before = u.open_ns
+        names = {u.host.lower()} if u.host and not is_ip(u.host) else set()
+        related = [lk for lk in free if lk.query_ts_ns <= before and before - lk.query_ts_ns <= LOOKBACK_NS
+                   and (any(name_matches(lk.qname, n) for n in names) or conn.server in lk.addresses)]
+        if not related:
+            continue
+        # the latest burst: walk back from the last related query while they follow each other closely
+        related.sort(key=lambda lk: lk.query_ts_ns)
+        names |= {lk.qname.lower().rstrip(".") for lk in related if conn.server in lk.addresses}
+        burst = [related[-1]]
+        for lk in reversed(related[:-1]):
+            if burst[0].query_ts_ns - _last_activity(lk) <= BURST_NS:
+                burst.insert(0, lk)
+            else:
+                break
+        for lk in burst:
+            if lk in free:
+                free.remove(lk)
+                claimed.append(lk)
+        # companions: queries for the same names in the burst's span (AAAA beside A, search domains)
+        lo, hi = burst[0].query_ts_ns, before
+        for lk in list(free):
+            if lo <= lk.query_ts_ns <= hi and any(name_matches(lk.qname, n) for n in names):
+                free.remove(lk)
+                claimed.append(lk)
+    claimed.sort(key=lambda lk: lk.query_frame)
+    return claimed
+
+
+def _last_activity(lk: DnsLookup) -> int:
+    return lk.response_ts_ns if lk.response_ts_ns is not None else lk.query_ts_ns
+
+
+def claim_neighbours(plan: Plan, free: list[NeighbourMessage]) -> list[NeighbourMessage]:
+    """Rule 3 for ARP/ND: the client's requests before the fetch's first request, and their replies."""
+    starts = [lk.query_ts_ns for lk in plan.lookups] + [u.open_ns or u.start_ns for u in plan.units]
+    if not starts:
+        return []
+    begin = min(starts) - LOOKBACK_NS
+    firsts = [u.start_ns for u in plan.units if u.request]
+    end = min(firsts) if firsts else max(u.start_ns for u in plan.units)
+    out = []
+    for m in list(free):
+        if m.kind != "request" or m.sender != plan.client or not begin <= m.ts_ns <= end:
+            continue
+        free.remove(m)
+        out.append(m)
+        for r in free:
+            if r.kind == "reply" and r.frame > m.frame and r.sender == m.target and (
+                    r.target in ("", plan.client) or r.target.startswith("ff02:")):
+                free.remove(r)
+                out.append(r)
+                break
+    out.sort(key=lambda m: m.frame)
+    return out

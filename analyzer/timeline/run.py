@@ -1,0 +1,404 @@
+"""One timeline run over a stream of frames: fetches come out as soon as they are complete (sans-IO).
+
+Theory of operation
+-------------------
+The :class:`~analyzer.timeline.collect.Collector` hands over, as it reads, each new TCP connection, DNS
+transaction, ARP/ND message and ICMP error. They are filed under their *client* (the connection's
+originator, the query's sender, the host asking for a neighbour) in that client's open *activity*: what it
+did since it was last quiet. An activity is complete when the packet-time clock has passed every member's
+hold time:
+
+* a connection: its last segment + :data:`QUIET_NS`; once closed (both FINs acknowledged, or a RST):
+  + :data:`SETTLE_NS`; while its SYN is unanswered: until the next retransmission would be due (the RTO
+  doubles: last SYN + (last SYN - first SYN) + :data:`SYN_FIRST_RTO_NS` + :data:`SETTLE_NS`, at most
+  :data:`SYN_HOLD_NS`); while an
+  HTTP request awaits its response: up to :data:`HOLD_NS` after its last segment; once established but with
+  nothing sent yet (its first request is coming): up to :data:`UNUSED_HOLD_NS`;
+* a DNS query: its answer + :data:`SETTLE_NS`, or its last retransmission + :data:`DNS_WAIT_NS`;
+* an ARP/ND message or ICMP error: its time + :data:`QUIET_NS`.
+
+A complete activity is cut into fetches (:func:`analyzer.timeline.group.group`) and each fetch is explained
+(:func:`analyzer.timeline.build.build_fetch`) — at once, unless one of its connections is still open (kept
+alive): the connection's teardown belongs to the fetch that made its last request, so the fetch waits until
+each such connection is closed (its teardown joins the fetch), carries a new request (the fetch says so; the
+new request starts the connection's next stretch, reported with a later fetch), or has been idle for
+:data:`IDLE_RELEASE_NS` — then the fetch goes out saying the connection stays open, and whatever the
+connection does later is reported as a fetch of its own (``Fetch.continues`` names the earlier one). At the
+end of the input everything still waiting goes out.
+
+Memory is bounded by the open connections and activities: a reported stretch is dropped (its log, its
+records), and the per-client history keeps one entry per name and neighbour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.tcp.connection import summarize
+from analyzer.timeline.build import History, build_fetch
+from analyzer.timeline.collect import Collector, ConnLog, lookup
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
+from analyzer.timeline.group import Plan, group
+from analyzer.timeline.model import Fetch, Timeline
+from analyzer.timeline.tcp import connection_facts
+
+QUIET_NS = 3_000_000_000
+SETTLE_NS = 1_000_000_000
+DNS_WAIT_NS = 5_000_000_000
+HOLD_NS = 300_000_000_000
+SYN_HOLD_NS = 130_000_000_000
+SYN_FIRST_RTO_NS = 3_000_000_000
+IDLE_RELEASE_NS = 60_000_000_000
+UNUSED_HOLD_NS = 30_000_000_000
+CHECK_NS = 500_000_000
+FOREVER = 1 << 62
+
+
+class _Activity:
+    __slots__ = ("client", "conns", "icmp", "lookups", "neighbours", "start_ns")
+
+    def __init__(self, client: str, start_ns: int):
+        self.client = client
+        self.start_ns = start_ns
+        self.conns: dict[int, ConnLog] = {}
+        self.lookups: list[Any] = []          # DnsTransaction, updated in place
+        self.neighbours: list[NeighbourMessage] = []
+        self.icmp: list[IcmpError] = []
+
+
+@dataclass(slots=True)
+class _Held:
+    """A fetch waiting for its kept-alive connections (see the module docstring)."""
+
+    plan: Plan
+    client: str
+    waiting: dict[int, tuple[ConnLog, int]] = field(default_factory=dict)   # stream -> (log, records seen)
+    resolved: dict[int, ConnFacts] = field(default_factory=dict)
+
+
+class TimelineRun:
+    """Frames in, complete fetches out (see the module docstring).
+
+    ``feed(frame)`` and ``tick(now_ns)`` return the fetches completed by then, ``finish()`` the rest.
+    ``keep_bodies``: keep HTTP bodies in the request timings (HAR, HTML report). ``keylog``: TLS secrets
+    (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with.
+    """
+
+    def __init__(self, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None):
+        self.lang = lang
+        self.keep_bodies = keep_bodies
+        self.collector = Collector(self, keep_bodies=keep_bodies, keylog=keylog)
+        self.activities: dict[str, _Activity] = {}
+        self.history: dict[str, History] = {}
+        self.held: list[_Held] = []
+        self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
+        self.done: set[int] = set()                           # id() of logs the tracker finished
+        self.ready: list[Fetch] = []
+        self.next_index = 1
+        self.next_check = 0
+        self.ended = False
+
+    # -- the collector's listener ----------------------------------------------------------------------
+    def _activity(self, client: str, ts: int) -> _Activity:
+        act = self.activities.get(client)
+        if act is None:
+            act = self.activities[client] = _Activity(client, ts)
+        return act
+
+    def connection(self, log: ConnLog) -> None:
+        conn = log.conn
+        self._activity(str(conn.sides[0].addr), conn.first_ts).conns[conn.stream] = log
+
+    def lookup(self, trans: Any) -> None:
+        ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
+        self._activity(str(trans.client[0]), ts).lookups.append(trans)
+
+    def neighbour(self, msg: NeighbourMessage) -> None:
+        if msg.kind == "request" or msg.gratuitous or not msg.target or msg.target.startswith("ff02:"):
+            client = msg.sender
+        else:
+            client = msg.target
+        self._activity(client, msg.ts_ns).neighbours.append(msg)
+
+    def icmp(self, err: IcmpError) -> None:
+        self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
+
+    def finished(self, log: ConnLog) -> None:
+        self.done.add(id(log))
+
+    # -- frames --------------------------------------------------------------------------------------
+    def feed(self, frame: Any) -> list[Fetch]:
+        """One frame; the fetches completed by its time (often none). The check comes first, so that a frame
+        never joins an activity that was already complete when it arrived."""
+        ts = frame.ts_ns
+        if ts >= self.next_check:
+            self.next_check = ts + CHECK_NS
+            self._check(ts)
+        self.collector.feed(frame)
+        return self._take()
+
+    def tick(self, now_ns: int) -> list[Fetch]:
+        """The packet-time clock moved on without frames (a live capture): fetches completed by then."""
+        self._check(now_ns)
+        return self._take()
+
+    def finish(self) -> list[Fetch]:
+        """End of input: every remaining fetch."""
+        if not self.ended:
+            self.ended = True
+            self.collector.finish()
+            self._check(FOREVER, final=True)
+            for log, _ts in list(self.dormant.values()):
+                if log.count or log.records:
+                    self._wake(log)
+            self.dormant.clear()
+            for client in sorted(self.activities, key=lambda c: self.activities[c].start_ns):
+                self._close(self.activities[client], FOREVER, final=True)
+            self.activities.clear()
+            self._resolve_held(FOREVER, final=True)
+        return self._take()
+
+    def _take(self) -> list[Fetch]:
+        out, self.ready = self.ready, []
+        return out
+
+    # -- completion ----------------------------------------------------------------------------------
+    def _check(self, now: int, final: bool = False) -> None:
+        if self.held:
+            self._resolve_held(now, final)
+        for stream, (log, ts) in list(self.dormant.items()):
+            if log.conn.last_ts > ts or log.records:
+                self._wake(log)
+        if final:
+            return
+        done = [act for act in self.activities.values() if self._hold(act, now) <= now]
+        for act in sorted(done, key=lambda a: a.start_ns):
+            del self.activities[act.client]
+            self._close(act, now)
+
+    def _wake(self, log: ConnLog) -> None:
+        self.dormant.pop(log.conn.stream, None)
+        conn = log.conn
+        self._activity(str(conn.sides[0].addr), conn.last_ts).conns[conn.stream] = log
+
+    def _hold(self, act: _Activity, now: int) -> int:
+        hold = 0
+        dns_times = self.collector.dns_times
+        for t in act.lookups:
+            if t.response_ts_ns is not None:
+                hold = max(hold, t.response_ts_ns + SETTLE_NS)
+            else:
+                last = max([t.query_ts_ns or 0] + [dns_times.get(f, 0) for f in t.retransmissions])
+                hold = max(hold, last + DNS_WAIT_NS)
+        for m in act.neighbours:
+            hold = max(hold, m.ts_ns + QUIET_NS)
+        for e in act.icmp:
+            hold = max(hold, e.ts_ns + QUIET_NS)
+        for log in act.conns.values():
+            hold = max(hold, self._conn_hold(log, now))
+            if hold > now:
+                return hold
+        return hold
+
+    def _conn_hold(self, log: ConnLog, now: int) -> int:
+        conn = log.conn
+        last = conn.last_ts
+        if id(log) in self.done:
+            return last
+        if conn.closed:
+            return last + SETTLE_NS
+        o = conn.sides[0]
+        if o.syn_frame and not conn.synack_frame and not conn.resets:
+            # the next SYN is due after the last wait doubled: (last - first) + the first RTO (1 s on Linux,
+            # 3 s on older stacks and Windows)
+            return last + min(last - o.syn_ts + SYN_FIRST_RTO_NS + SETTLE_NS, SYN_HOLD_NS)
+        hold = last + QUIET_NS
+        if hold <= now and _awaiting_response(log):
+            return last + HOLD_NS
+        if hold <= now and not log.records and not o.payload_bytes and not conn.sides[1].payload_bytes \
+                and conn.synack_frame:
+            return last + UNUSED_HOLD_NS         # established, nothing sent yet: the request is coming
+        return hold
+
+    def _settled(self, log: ConnLog, now: int, final: bool) -> bool:
+        """Over: finished by the tracker, closed and quiet, or its SYN left unanswered past the time the next
+        retransmission was due (the client gave up)."""
+        conn = log.conn
+        if final or id(log) in self.done or (conn.closed and now >= conn.last_ts + SETTLE_NS):
+            return True
+        o = conn.sides[0]
+        return bool(o.syn_frame and not conn.synack_frame and not conn.resets and now >= self._conn_hold(log, now))
+
+    def _close(self, act: _Activity, now: int, final: bool = False) -> None:
+        times = self.collector.dns_times
+        lookups = [lk for lk in (lookup(t, times) for t in act.lookups) if lk is not None]
+        conns: list[ConnFacts] = []
+        open_logs: dict[int, tuple[ConnLog, int]] = {}
+        for log in sorted(act.conns.values(), key=lambda lg: lg.conn.first_ts):
+            conn = log.conn
+            settled = self._settled(log, now, final)
+            if not log.count and log.epoch > 0 and not log.records:
+                if not settled:
+                    self.dormant[conn.stream] = (log, conn.last_ts)
+                continue
+            if settled:
+                self._add_open_records(log)
+            conns.append(connection_facts(log, summarize(conn), settled=settled, tls=log.tls_session()))
+            if settled:
+                self._forget(log)
+            else:
+                open_logs[conn.stream] = (log, len(log.records))
+        history = self.history.setdefault(act.client, History())
+        plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
+                      _host_of, history.conn_fetch)
+        for plan in plans:
+            waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
+            if waiting:
+                self.held.append(_Held(plan, act.client, waiting))
+            else:
+                self._build(plan, act.client, now if not final else self.collector.last_ts_ns)
+        if len(self.history) > 65536:
+            del self.history[next(iter(self.history))]
+
+    def _add_open_records(self, log: ConnLog) -> None:
+        seen = {r.transaction.index for r in log.records}
+        log.records += [self.collector.slim(r) for r in log.open_records() if r.transaction.index not in seen]
+
+    def _forget(self, log: ConnLog) -> None:
+        stream = log.conn.stream
+        if self.collector.logs.get(stream) is log:
+            del self.collector.logs[stream]
+        self.done.discard(id(log))
+
+    def _resolve_held(self, now: int, final: bool) -> None:
+        """Decide, once per waited-for connection, whether it settled, carries a new request or has idled
+        long enough; every fetch waiting for it gets the same facts; fetches left waiting for nothing go
+        out."""
+        logs: dict[int, tuple[ConnLog, int]] = {}
+        for held in self.held:
+            for (log, seen) in held.waiting.values():
+                logs.setdefault(id(log), (log, seen))
+        for (log, seen) in logs.values():
+            facts = self._resolve(log, seen, now, final)
+            if facts is None:
+                continue
+            for held in self.held:
+                entry = held.waiting.get(log.conn.stream)
+                if entry is not None and entry[0] is log:
+                    held.resolved[log.conn.stream] = facts
+                    del held.waiting[log.conn.stream]
+        for held in [h for h in self.held if not h.waiting]:
+            self._release(held, now, final)
+
+    def _resolve(self, log: ConnLog, seen: int, now: int, final: bool) -> ConnFacts | None:
+        conn = log.conn
+        settled = self._settled(log, now, final)
+        if settled:
+            self._add_open_records(log)
+        reuse = _next_request(log, seen)
+        if reuse is not None:
+            frame, target = reuse
+            facts = connection_facts(log, summarize(conn), settled=False, until_frame=frame,
+                                     records=log.records[:seen], next_request=(frame, target),
+                                     tls=log.tls_session())
+            log.reset(from_frame=frame, records_from=seen)
+            self._wake(log)
+            return facts
+        if settled:
+            facts = connection_facts(log, summarize(conn), settled=True,
+                                     records=log.records[:seen] + _answers_only(log, seen), tls=log.tls_session())
+            self._forget(log)
+            return facts
+        if now - conn.last_ts >= IDLE_RELEASE_NS:
+            facts = connection_facts(log, summarize(conn), settled=False, records=log.records[:seen],
+                                     tls=log.tls_session())
+            log.reset(records_from=seen)
+            self.dormant[conn.stream] = (log, conn.last_ts)
+            return facts
+        return None
+
+    def _release(self, held: _Held, now: int, final: bool) -> None:
+        if held in self.held:
+            self.held.remove(held)
+        plan = held.plan
+        for u in plan.units:
+            new = held.resolved.get(u.conn.stream)
+            if new is not None and new.epoch == u.conn.epoch:
+                u.conn = new
+        self._build(plan, held.client, self.collector.last_ts_ns if final else now)
+
+    def _build(self, plan: Plan, client: str, end_ns: int) -> None:
+        history = self.history.setdefault(client, History())
+        fetch = build_fetch(plan, self.next_index, history, self.lang, capture_end_ns=end_ns,
+                            links_of=self.collector.links, keep_bodies=self.keep_bodies)
+        self.next_index += 1
+        self.ready.append(fetch)
+        for c in plan.conns:
+            for rec in c.records:
+                self.collector.links.pop(id(rec.transaction), None)
+
+
+def _awaiting_response(log: ConnLog) -> bool:
+    return any(r.transaction.response is None or r.transaction.response_end is None for r in log.open_records())
+
+
+def _answers_only(log: ConnLog, seen: int) -> list:
+    """Records handed out after the snapshot that are not new requests (a response completed at the
+    close, no request of its own)."""
+    return [r for r in log.records[seen:] if r.transaction.request is None]
+
+
+def _next_request(log: ConnLog, seen: int) -> tuple[int, str] | None:
+    """The first frame and target of a request on the connection after the first ``seen`` records."""
+    for r in log.records[seen:]:
+        req = r.transaction.request
+        if req is not None:
+            return req.first_frame, req.target
+    if log.conn.last_ts:
+        for r in log.open_records():
+            req = r.transaction.request
+            if req is not None and r.transaction.index >= _first_unseen_index(log, seen):
+                return req.first_frame, req.target
+    return None
+
+
+def _first_unseen_index(log: ConnLog, seen: int) -> int:
+    indexes = [r.transaction.index for r in log.records[:seen]]
+    return max(indexes) + 1 if indexes else 0
+
+
+def _host_of(conn: ConnFacts, lookups: list[DnsLookup]) -> str:
+    """A name for a connection's server: the TLS SNI, else the name a lookup resolved to its address."""
+    tls = conn.tls
+    sni = getattr(tls, "sni", None) if tls is not None else None
+    if sni:
+        return sni
+    for lk in sorted(lookups, key=lambda x: -x.query_ts_ns):
+        if lk.query_ts_ns <= conn.first_ts_ns and conn.server in lk.addresses:
+            return lk.qname.rstrip(".")
+    return conn.server
+
+
+def fetches(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Iterator[Fetch]:
+    """Each fetch of ``frames`` as soon as it is complete."""
+    run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=keylog)
+    feed = run.feed
+    for frame in frames:
+        out = feed(frame)
+        if out:
+            yield from out
+    yield from run.finish()
+
+
+def timeline(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Timeline:
+    """The whole capture's fetches, in the order they were completed."""
+    run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=keylog)
+    out: list[Fetch] = []
+    for frame in frames:
+        got = run.feed(frame)
+        if got:
+            out += got
+    out += run.finish()
+    return Timeline(tuple(out), lang, run.collector.frames)

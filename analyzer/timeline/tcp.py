@@ -1,0 +1,353 @@
+"""One TCP connection's facts for the timeline, from its segment log (sans-IO).
+
+Theory of operation
+-------------------
+:func:`connection_facts` turns a :class:`~analyzer.timeline.collect.ConnLog` (the packed segments of one
+stretch of a connection's life, the tracker's connection state, the HTTP records it carried) into a frozen
+:class:`~analyzer.timeline.facts.ConnFacts`:
+
+* relative sequence numbers as Wireshark shows them (the side's ISN, or the byte before its first seen
+  data when the handshake was not captured);
+* the SYN attempts of the client and the SYN-ACKs of the server (more than one: retransmitted), the outcome
+  (refused, unanswered, established, reset, closed, mid-stream);
+* Wireshark's sequence analysis (:func:`analyzer.tcp.analysis.analyze`: retransmission, fast
+  retransmission, duplicate ACK, zero window, previous segment not captured...) replayed over the log, only
+  when the tracker's counters show trouble (a resent byte, a gap, a zero window, a repeated SYN or SYN-ACK);
+  otherwise there is nothing it could flag but window updates and keep-alives, which the timeline does not
+  explain. The replay state lives on across the stretches of a long keep-alive connection.
+* the byte range of each HTTP message in its TCP stream (:class:`Message`): stream offset 0 is the byte after
+  the SYN; a request spans its head and its body as sent (chunk framing included).
+
+:func:`owners` then says which transaction each segment belongs to: a data segment to the message its first
+byte is in, a bare ACK to the message whose byte it acknowledges last, the handshake to the first
+transaction and the teardown (FIN, RST and what follows) to the last one.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from analyzer.tcp.analysis import (
+    A_FAST_RETRANSMISSION,
+    A_RETRANSMISSION,
+    A_SPURIOUS_RETRANSMISSION,
+    ConnAnalysis,
+    SeqState,
+    analyze,
+    window_scaling_on_syn,
+)
+from analyzer.timeline.collect import ConnLog
+from analyzer.timeline.facts import ACK, FIN, RST, SYN, ConnFacts, Message, Segment
+
+M32 = 0xFFFFFFFF
+HALF = 0x80000000
+RESENT = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
+HANDSHAKE, TEARDOWN = -1, -2
+
+
+class _Replay:
+    """Wireshark's analysis state for one connection, kept across its stretches, and the flags found so far
+    (a stretch's facts may be asked for twice: each segment is analysed once)."""
+
+    __slots__ = ("ca", "last_frame", "results", "sides")
+
+    def __init__(self) -> None:
+        self.ca = ConnAnalysis()
+        self.sides = (SeqState(), SeqState())
+        self.results: dict[int, tuple[int, int]] = {}
+        self.last_frame = 0
+
+
+def _troubled(conn: Any, syns: int, synacks: int) -> bool:
+    o, r = conn.sides
+    if syns > 1 or synacks > 1 or o.retransmissions or r.retransmissions or o.zero_windows or r.zero_windows:
+        return True
+    return "g" in conn.history or "G" in conn.history
+
+
+def _base(side: Any, first_seq: int | None) -> int | None:
+    """Wireshark's base sequence number of a side: its ISN, else the byte before its first seen data."""
+    if side.isn is not None:
+        return side.isn
+    if side.data_base is not None:
+        return (side.data_base - 1) & M32
+    if first_seq is not None:
+        return (first_seq - 1) & M32
+    return None
+
+
+def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, until_frame: int | None = None,
+                     records: list | None = None, next_request: tuple[int, str] | None = None,
+                     tls: Any = None) -> ConnFacts:
+    """The facts of the stretch of ``log``'s connection that ``log`` holds (see the module docstring): its
+    segments before ``until_frame`` when given, and ``records`` (default: the log's)."""
+    conn = log.conn
+    o, r = conn.sides
+    rows = log.rows()
+    if until_frame is not None:
+        rows = [row for row in rows if row[0] < until_frame]
+    if records is None:
+        records = log.records
+    first_seq: list[int | None] = [None, None]
+    syns: list[tuple[int, int]] = []
+    synacks: list[tuple[int, int]] = []
+    for frame, ts, seq, _ack, fl, _length, _win, _spare in rows:
+        d = fl >> 15
+        if first_seq[d] is None:
+            first_seq[d] = seq
+        if fl & SYN:
+            if fl & ACK:
+                if d == 1:
+                    synacks.append((frame, ts))
+            elif d == 0:
+                syns.append((frame, ts))
+    bases = (_base(o, first_seq[0]), _base(r, first_seq[1]))
+    analysis: dict[int, tuple[int, int]] = {}
+    if log.replay is not None or _troubled(conn, len(syns), len(synacks)):
+        analysis = _replay(log, rows, o, r)
+    segments = []
+    b0, b1 = bases
+    for frame, ts, seq, ack, fl, length, win, _spare in rows:
+        d = fl >> 15
+        flags = fl & 0x0FFF
+        mine, other = (b0, b1) if d == 0 else (b1, b0)
+        rel_seq = (seq - mine) & M32 if mine is not None else seq
+        rel_ack = ((ack - other) & M32 if other is not None else ack) if flags & ACK else 0
+        a, rto = analysis.get(frame, (0, 0))
+        segments.append(Segment(frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, a, rto))
+    hs = summary.get("handshake") or {}
+    ack_frame = hs.get("ack_frame")
+    handshake_ack = (ack_frame, conn.handshake_ack_ts) if ack_frame else None
+    outcome = _outcome(log, summary, syns, synacks, segments, settled)
+    messages = _messages(records, o) if tls is None else []     # decrypted HTTP: plaintext offsets
+    first = segments[0] if segments else None
+    last = segments[-1] if segments else None
+    return ConnFacts(
+        stream=conn.stream, client=summary.get("id.orig_h", str(o.addr)), client_port=o.port,
+        server=summary.get("id.resp_h", str(r.addr)), server_port=r.port, outcome=outcome,
+        syns=tuple(syns), synacks=tuple(synacks), handshake_ack=handshake_ack, segments=tuple(segments),
+        records=tuple(records), messages=tuple(messages), summary=summary,
+        first_ts_ns=first.ts_ns if first else conn.first_ts, last_ts_ns=last.ts_ns if last else conn.last_ts,
+        first_frame=first.frame if first else conn.first_frame, last_frame=last.frame if last else conn.last_frame,
+        epoch=log.epoch, settled=settled, truncated=log.truncated, next_hop_mac=log.next_hop_mac, dns=log.dns,
+        http_sink=bool(records), next_request=next_request, tls=tls)
+
+
+def _outcome(log: ConnLog, summary: dict[str, Any], syns: list, synacks: list, segments: list[Segment],
+             settled: bool) -> str:
+    conn = log.conn
+    if log.epoch == 0 and not syns and not synacks:
+        if not settled:
+            return "midstream"
+        if summary.get("teardown"):
+            return "closed"
+        return "reset" if summary.get("resets") else "midstream"
+    if syns and not synacks and not conn.synack_frame:
+        if any(s.flags & RST and s.direction == 1 for s in segments):
+            return "refused"
+        return "unanswered"
+    if not settled:
+        return "established"
+    td = summary.get("teardown")
+    if summary.get("resets"):
+        first_rst = min(x["frame"] for x in summary["resets"])
+        if not td or first_rst < (td.get("second_fin_frame") or 1 << 62):
+            return "reset"
+    if td:
+        return "closed"
+    return "established"
+
+
+def _replay(log: ConnLog, rows: list, o: Any, r: Any) -> dict[int, tuple[int, int]]:
+    """Wireshark's analysis flags per frame: {frame: (flags, rto_frame)} for the flagged ones."""
+    rp = log.replay
+    if rp is None:
+        rp = log.replay = _Replay()
+    ca, sides = rp.ca, rp.sides
+    opts = (o.syn_opts, r.syn_opts)
+    out = rp.results
+    first = rows[0][0] if rows else 0
+    for k in [k for k in out if k < first]:
+        del out[k]                  # an earlier stretch's
+    for frame, ts, seq, ack, fl, length, win, _spare in rows:
+        if frame <= rp.last_frame:
+            continue
+        rp.last_frame = frame
+        d = fl >> 15
+        flags = fl & 0x0FFF
+        fwd, rev = sides[d], sides[1 - d]
+        if flags & SYN:
+            so = opts[d]
+            window_scaling_on_syn(fwd, rev, so.wscale if so is not None else None, bool(flags & ACK))
+        fields: dict[str, Any] = {}
+        a = analyze(ca, fwd, rev, ts, frame, seq, ack, length, flags, win, fields)
+        if a & ~0x0800:         # window updates are not explained
+            out[frame] = (a, fields.get("tcp.analysis.rto_frame", 0))
+    for s in sides:
+        if len(s.segments or ()) > 4096:
+            del s.segments[:-4096]
+    return out
+
+
+def _messages(records: list, o: Any) -> list[Message]:
+    out = []
+    for rec in records:
+        tx = rec.transaction
+        cdir = 0 if (rec.client[0], rec.client[1]) == (o.addr, o.port) else 1
+        req, resp = tx.request, tx.response
+        if req is not None:
+            wire = tx.request_end.wire_length if tx.request_end is not None else 0
+            out.append(Message(cdir, req.offset, req.offset + req.head_length + wire, tx.index, True))
+        if resp is not None:
+            wire = tx.response_end.wire_length if tx.response_end is not None else 0
+            start = resp.offset
+            for interim in tx.interim:
+                start = min(start, interim.offset)
+            out.append(Message(1 - cdir, start, resp.offset + resp.head_length + wire, tx.index, False))
+    return out
+
+
+def owners(facts: ConnFacts) -> list[int]:
+    """Per segment of ``facts``: the index of the transaction it belongs to, :data:`HANDSHAKE` or
+    :data:`TEARDOWN` (see the module docstring). Over TLS the HTTP messages' bytes are not the TCP stream's:
+    a transaction owns the segments from its request's first frame to the next request's."""
+    if facts.tls is not None:
+        return _owners_by_frame(facts)
+    by_dir: list[list[Message]] = [[], []]
+    for m in facts.messages:
+        by_dir[m.direction].append(m)
+    starts = []
+    for msgs in by_dir:
+        msgs.sort(key=lambda m: m.start)
+        starts.append([m.start for m in msgs])
+
+    def find(d: int, off: int) -> int | None:
+        msgs = by_dir[d]
+        i = bisect_right(starts[d], off) - 1
+        if i >= 0 and off < msgs[i].end:
+            return msgs[i].index
+        return None
+
+    out = []
+    current = HANDSHAKE
+    closing = False
+    for s in facts.segments:
+        fl = s.flags
+        if closing or fl & (FIN | RST):
+            closing = closing or bool(fl & FIN and not s.length) or bool(fl & RST)
+            if s.length:
+                owner = find(s.direction, s.rel_seq - 1)
+                if owner is not None:
+                    current = owner
+            out.append(TEARDOWN)
+            if fl & FIN and not closing:
+                closing = True
+            continue
+        if fl & SYN:
+            out.append(HANDSHAKE)
+            continue
+        if s.length:
+            owner = find(s.direction, s.rel_seq - 1)
+            if owner is not None:
+                current = owner
+            out.append(current)
+            continue
+        if fl & ACK and s.rel_ack >= 2:
+            owner = find(1 - s.direction, s.rel_ack - 2)
+            if owner is not None and current != HANDSHAKE:
+                out.append(owner)
+                continue
+        out.append(current)
+    return out
+
+
+def _owners_by_frame(facts: ConnFacts) -> list[int]:
+    starts = sorted((r.transaction.request.first_frame, r.transaction.index) for r in facts.records
+                    if r.transaction.request is not None)
+    out = []
+    current = HANDSHAKE
+    i = 0
+    closing = False
+    for s in facts.segments:
+        while i < len(starts) and s.frame >= starts[i][0]:
+            current = starts[i][1]
+            i += 1
+        if s.flags & (FIN | RST):
+            closing = True
+        out.append(TEARDOWN if closing else current)
+    return out
+
+
+def payload_bytes(facts: ConnFacts) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """TCP payload bytes per (transaction index, direction): ``(unique, sent)`` — each byte of the stream
+    counted once, whatever copy brought it (a retransmission may bring bytes the capture never saw), and
+    every byte of every segment (copies included). A segment's bytes go to the messages they overlap;
+    bytes outside every message go to key (-1, direction) for ``unique``, and a segment's owner for
+    ``sent``."""
+    unique: dict[tuple[int, int], int] = {}
+    sent: dict[tuple[int, int], int] = {}
+    by_dir: list[list[Message]] = [[], []]
+    for m in facts.messages:
+        by_dir[m.direction].append(m)
+    for msgs in by_dir:
+        msgs.sort(key=lambda m: m.start)
+    covered: list[_Intervals] = [_Intervals(), _Intervals()]
+    for s, owner in zip(facts.segments, owners(facts)):
+        if not s.length:
+            continue
+        d = s.direction
+        key = (owner if owner >= 0 else -1, d)
+        sent[key] = sent.get(key, 0) + s.length
+        lo = s.rel_seq - 1
+        for a, b in covered[d].add(lo, lo + s.length):
+            left = b - a
+            for m in by_dir[d]:
+                if m.end <= a:
+                    continue
+                if m.start >= b:
+                    break
+                n = min(b, m.end) - max(a, m.start)
+                if n > 0:
+                    unique[(m.index, d)] = unique.get((m.index, d), 0) + n
+                    left -= n
+            if left > 0:
+                unique[(-1, d)] = unique.get((-1, d), 0) + left
+    return unique, sent
+
+
+class _Intervals:
+    """Disjoint sorted byte ranges; :meth:`add` returns the parts of a range not covered before."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        starts, ends = self.starts, self.ends
+        if not starts or lo >= ends[-1]:                   # the common case: in order
+            if starts and lo == ends[-1]:
+                ends[-1] = hi
+            else:
+                starts.append(lo)
+                ends.append(hi)
+            return [(lo, hi)]
+        i = bisect_right(ends, lo)                          # first range ending after lo
+        new: list[tuple[int, int]] = []
+        pos = lo
+        j = i
+        while j < len(starts) and starts[j] < hi:
+            if starts[j] > pos:
+                new.append((pos, starts[j]))
+            pos = max(pos, ends[j])
+            j += 1
+        if pos < hi:
+            new.append((pos, hi))
+        merged_lo = min(lo, starts[i]) if i < len(starts) else lo
+        merged_hi = max(hi, ends[j - 1]) if j > i else hi
+        starts[i:j] = [merged_lo]
+        ends[i:j] = [merged_hi]
+        return new
+
