@@ -186,3 +186,33 @@ def test_har_to_stdout(crafted):
 @pytest.fixture(scope="module")
 def crafted(tmp_path_factory) -> dict:
     return craft.build(tmp_path_factory.mktemp("har"))
+
+
+def test_failed_connections_are_entries_with_error(tmp_path, crafted):
+    """A refused port and a silent host are entries with status 0 and _error, as devtools writes them: the
+    connect phase runs from the first SYN to the RST (refused) or to the last SYN sent (no answer)."""
+    for name, error in (("refused", "net::ERR_CONNECTION_REFUSED"), ("silent_host", "net::ERR_CONNECTION_TIMED_OUT")):
+        path, _f = crafted[name]
+        doc = make_har(path, tmp_path)
+        (e,) = doc["log"]["entries"]
+        assert e["response"]["status"] == 0 and e["_error"] == error == e["response"]["_error"]
+        assert e["request"]["url"] == ("http://www.a.test:81/" if name == "refused" else "http://www.a.test/")
+        assert e["timings"]["dns"] == 2.0                        # the crafted lookup takes 2 ms
+        if name == "refused":
+            assert e["timings"]["connect"] == 20.0               # SYN -> RST, 20 ms in the story
+        else:
+            assert e["timings"]["connect"] == 15000.0            # SYNs at 0, 1, 3, 7 and 15 s
+
+
+def test_fuzz_repro_inputs(tmp_path):
+    """../shared/fuzz-repro: a NUL inside the charset and charset=undefined (a codec that raises
+    UnicodeError) leave the body as base64; a clock past year 9999 gives a valid date, not a traceback."""
+    repro = ROOT.parent / "shared" / "fuzz-repro"
+    if not repro.exists():
+        pytest.skip("../shared/fuzz-repro is not there")
+    for name in ("har_charset_nul_valueerror.pcapng", "har_charset_undefined_unicodeerror.pcap"):
+        doc = make_har(repro / name, tmp_path)
+        content = doc["log"]["entries"][0]["response"]["content"]
+        assert content["encoding"] == "base64" and base64.b64decode(content["text"])
+    doc = make_har(repro / "far_future_timestamp_valueerror.pcapng", tmp_path)
+    assert doc["log"]["entries"] and all(e["startedDateTime"].startswith("9999-") for e in doc["log"]["entries"])

@@ -53,7 +53,7 @@ def test_self_contained(crafted, tmp_path):
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)     # nothing fetched from a network
     assert "<script" not in page and "<link" not in page and "@import" not in page
-    assert page.count('<section class="fetch"') == 2
+    assert page.count('<section class="fetch kind-page"') == 2
 
 
 @needs_chromium
@@ -62,17 +62,17 @@ def test_chromium_renders_waterfall_ladder_and_steps(crafted, tmp_path):
     out = tmp_path / "two_pages.html"
     report(path, out)
     dom = dump_dom(out)
-    assert dom.count('<section class="fetch"') == 2
+    assert dom.count('<section class="fetch kind-page"') == 2
     assert dom.count('<svg class="waterfall"') == 2 and dom.count('<svg class="ladder"') == 2
     # page A: the HTML (dns, connect, wait, receive) and the CSS on the open connection (wait, receive)
-    first = dom.split('<section class="fetch" id="fetch-2"')[0]
+    first = dom.split('<section class="fetch kind-page" id="fetch-2"')[0]
     phases = re.findall(r'<rect class="phase (\w+)"', first)
     assert phases == ["dns", "connect", "send", "wait", "receive", "send", "wait", "receive"]
     # one arrow per message: 2 ARP + 2 DNS + every TCP segment of connection 0 (frames 5 to 18)
     assert len(re.findall(r'<g class="message"', first)) == 4 + (f["a_close"][3] - f["a_syn"] + 1)
-    steps = re.findall(r'<tr class="step layer-(\w+)" data-step="([\w.]+)"', first)
-    assert steps[:5] == [("arp", "arp.request"), ("arp", "arp.reply"), ("dns", "dns.query"), ("dns", "dns.answer"),
-                         ("tcp", "tcp.handshake.1")]
+    steps = re.findall(r'<tr class="step layer-(\w+)[^"]*" data-step="([\w.]+)"', first)
+    assert steps[:5] == [("arp", "arp.request.gateway"), ("arp", "arp.reply"), ("dns", "dns.query"),
+                         ("dns", "dns.answer"), ("tcp", "tcp.handshake.1")]
     assert "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = 900001" in first
     assert "http://www.a.test/" in first
 
@@ -85,6 +85,7 @@ def test_chromium_renders_chinese(crafted, tmp_path):
     dom = dump_dom(out)
     assert '<html lang="zh">' in dom
     assert "三次握手" in dom and "瀑布图" in dom
+    assert "建连" in dom and "接收" in dom          # the waterfall legend in Chinese too
 
 
 @needs_chromium
@@ -120,3 +121,32 @@ def test_hostile_uri_renders_as_text_in_chromium(crafted, tmp_path):
     assert "<b>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom      # shown as text
     assert "GET /&lt;script&gt;alert(1)&lt;/script&gt;?q=\"'&amp;x=&lt;b&gt;" in dom
+
+
+def test_failed_connections_are_shown(crafted, tmp_path):
+    """A refused connection (SYN answered by RST) and a host that never answers: each is a fetch of its own
+    in the report, listed as a failed connection with its SYN frames, with its waterfall bar."""
+    for name, outcome in (("refused", "refused"), ("silent_host", "unanswered")):
+        path, f = crafted[name]
+        page = report(path, tmp_path / f"{name}.html")
+        assert '<section class="fetch kind-connection" id="fetch-1">' in page
+        item = re.search(r'<li class="failed-connection" data-stream="0">(.*?)</li>', page).group(1)
+        assert outcome in item
+        syns = [f["syn"]] if name == "refused" else f["syns"]
+        assert ", ".join(map(str, syns)) in item
+        assert '<rect class="phase connect"' in page
+        assert "connection attempt(s) in this capture failed" in page
+
+
+def test_fuzz_repro_inputs_render(tmp_path):
+    """../shared/fuzz-repro: a phase that starts before the fetch (a frame stamped 1 ns), timestamps far past
+    the year 9999, a charset holding NUL, charset=undefined: a report, no traceback."""
+    repro = ROOT.parent / "shared" / "fuzz-repro"
+    names = ("timeline_waterfall_indexerror.pcapng", "far_future_timestamp_valueerror.pcapng",
+             "har_charset_nul_valueerror.pcapng", "har_charset_undefined_unicodeerror.pcap")
+    if not repro.exists():
+        pytest.skip("../shared/fuzz-repro is not there")
+    for name in names:
+        page = report(repro / name, tmp_path / (name + ".html"))
+        assert page.rstrip().endswith("</html>")
+        assert page.count("<section class=") >= 1, name

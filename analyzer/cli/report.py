@@ -27,7 +27,7 @@ from analyzer.timeline.texts import LANGS
 def report(files: tuple[str, ...], output: str, lang: str, host: str | None, url: str | None,
            client: str | None, keylog_path: str | None = None) -> None:
     """Write an HTML report of the page fetches in FILE: timeline, waterfall, ladder diagram."""
-    tl = load_timeline(files, lang, host, url, client, keylog_path=keylog_path)
+    tl = load_timeline(files, lang, host, url, client, keylog_path=keylog_path, keep_bodies=True)
     page = html_report(tl, source=", ".join(files))
     if output == "-":
         click.echo(page)

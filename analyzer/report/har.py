@@ -30,9 +30,10 @@ TEXT_TYPES = ("text/", "application/json", "application/javascript", "applicatio
 
 
 def iso8601(ns: int) -> str:
-    """``ns`` since the epoch as ISO 8601 in UTC with milliseconds: "2024-01-02T03:04:05.678+00:00"."""
+    """``ns`` since the epoch as ISO 8601 in UTC with milliseconds: "2024-01-02T03:04:05.678+00:00" (years past
+    9999, which a damaged capture's clock can give, in ISO 8601's expanded form "+58870-...")."""
     y, mo, d, h, mi, s, us = utc_fields(ns)
-    year = f"{y:04d}" if 0 <= y <= 9999 else f"{y:+05d}"     # ISO 8601's expanded years past 9999
+    year = f"{y:04d}" if 0 <= y <= 9999 else f"{y:+05d}"
     return f"{year}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.{us // 1000:03d}+00:00"
 
 
@@ -99,13 +100,14 @@ def _charset(content_type: str) -> str:
 
 
 def body_text(body: bytes, content_type: str) -> tuple[str, str | None]:
-    """``(text, None)`` for a text body, ``(base64, "base64")`` for anything else."""
+    """``(text, None)`` for a text body, ``(base64, "base64")`` for anything else (also for a charset that
+    names no codec or a codec that refuses these bytes: any error of the lookup or the decoding)."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media.startswith(TEXT_TYPES) or not media:
         try:
             return body.decode(_charset(content_type)), None
-        except (LookupError, ValueError):      # unknown codec, a NUL in its name, bytes it cannot decode,
-            pass                               # or a codec that refuses to work at all ("undefined")
+        except (LookupError, ValueError, TypeError):      # UnicodeError is a ValueError; NUL in a name too
+            pass
     return base64.b64encode(body).decode("ascii"), "base64"
 
 
@@ -119,19 +121,53 @@ def _ms(v: float) -> float:
 
 
 def timings(r: RequestTiming) -> dict[str, float]:
-    t = {
-        "blocked": _ms(r.blocked) if r.blocked >= 0 else -1,
-        "dns": _ms(r.dns) if r.dns >= 0 else -1,
-        "connect": _ms(r.connect) if r.connect >= 0 else -1,
-        "send": _ms(max(r.send, 0.0)),
-        "wait": _ms(max(r.wait, 0.0)),
-        "receive": _ms(max(r.receive, 0.0)),
-        "ssl": -1,
+    """HAR timings: -1 for a phase that does not apply (HAR's own convention), never negative otherwise."""
+    def opt(v: float | None) -> float:
+        return _ms(max(v, 0.0)) if v is not None else -1
+
+    return {
+        "blocked": opt(r.blocked),
+        "dns": opt(r.dns),
+        "connect": opt(r.connect),
+        "send": _ms(max(r.send or 0.0, 0.0)),
+        "wait": _ms(max(r.wait or 0.0, 0.0)),
+        "receive": _ms(max(r.receive or 0.0, 0.0)),
+        "ssl": opt(r.ssl),
     }
-    return t
+
+
+# What Chromium's devtools put in a HAR entry's _error for a connection that failed.
+NET_ERRORS = {"refused": "net::ERR_CONNECTION_REFUSED", "unanswered": "net::ERR_CONNECTION_TIMED_OUT",
+              "reset": "net::ERR_CONNECTION_RESET"}
+
+
+def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
+    """A connection attempt that carried no request (refused, unanswered, reset): an entry with status 0
+    and ``_error``, as devtools shows a failed request. The capture holds no request, so the URL is the
+    server's name and port only (``comment`` says so)."""
+    t = timings(r)
+    total = round(sum(v for k, v in t.items() if v > 0), 3)
+    return {
+        "pageref": page_id,
+        "startedDateTime": iso8601(r.started_ns),
+        "time": total,
+        "request": {"method": "GET", "url": r.url, "httpVersion": "", "cookies": [], "headers": [],
+                    "queryString": [], "headersSize": -1, "bodySize": -1},
+        "response": {"status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
+                     "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": "", "headersSize": -1,
+                     "bodySize": -1, "_transferSize": 0, "_error": NET_ERRORS.get(r.error or "", "net::ERR_FAILED")},
+        "cache": {},
+        "timings": t,
+        "serverIPAddress": r.server,
+        "connection": str(r.stream),
+        "_error": NET_ERRORS.get(r.error or "", "net::ERR_FAILED"),
+        "comment": f"connection {r.error or 'failed'} (no request was sent: the path and method are not known)",
+    }
 
 
 def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
+    if not r.method:
+        return failed_entry(r, page_id)
     t = timings(r)
     total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
     request: dict[str, Any] = {
@@ -205,11 +241,14 @@ def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
     entries: list[tuple[int, int, dict[str, Any]]] = []
     for f in timeline.fetches:
         page_id = f"page_{f.index}"
+        reqs = [r for r in f.requests if r.method or r.error]
+        if not reqs:
+            continue
         page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,
                 "pageTimings": {"onContentLoad": -1, "onLoad": round(f.summary.total_ms, 3)}}
         pages.append(page)
-        for r in f.requests:
-            entries.append((r.started_ns, r.request_frame, entry(r, page_id)))
+        for r in reqs:
+            entries.append((r.started_ns, r.request_frame or 0, entry(r, page_id)))
     entries.sort(key=lambda e: (e[0], e[1]))
     log: dict[str, Any] = {
         "version": "1.2",

@@ -15,11 +15,11 @@ import html
 
 from analyzer import __version__
 from analyzer.report.safe import utc_text, visible
-from analyzer.report.timeline_text import frames_text, summary_rows
+from analyzer.report.timeline_text import fetch_title, frames_text, summary_rows
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.texts import label
 
-PHASE_COLORS = {"dns": "#1b9e77", "connect": "#d95f02", "send": "#66a61e", "wait": "#7570b3",
+PHASE_COLORS = {"dns": "#1b9e77", "connect": "#d95f02", "ssl": "#e7298a", "send": "#66a61e", "wait": "#7570b3",
                 "receive": "#1f78b4"}
 WF_LABEL = 330
 WF_BAR = 600
@@ -48,6 +48,10 @@ td.layer span { display: inline-block; min-width: 3em; padding: 0 4px; border-ra
                 font-size: 0.85em; text-align: center; }
 .layer-arp span { background: #8c6d31; } .layer-dns span { background: #1b9e77; }
 .layer-tcp span { background: #d95f02; } .layer-http span { background: #1f78b4; }
+.layer-nd span { background: #8c6d31; } .layer-tls span { background: #e7298a; }
+tr.problem td.text { color: #b00020; } tr.problem td.layer span { outline: 2px solid #b00020; }
+ul.breakdown li { margin: 2px 0; }
+svg .arrow.problem { stroke: #b00020; stroke-dasharray: 5 2; }
 svg { display: block; margin: 0.5em 0; }
 svg text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px; fill: #222; }
 svg .axis { stroke: #bbb; stroke-width: 1; }
@@ -94,6 +98,9 @@ def html_report(timeline: Timeline, source: str | None = None) -> str:
                      f"(analyzer {e(__version__)})</p>")
     if not timeline.fetches:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
+    failed = [c for f in timeline.fetches for c in f.connections if c.outcome in ("refused", "unanswered")]
+    if failed:
+        parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=len(failed)))}</p>')
     for f in timeline.fetches:
         parts.append(fetch_section(f, lang))
     parts += ["</body>", "</html>"]
@@ -103,29 +110,45 @@ def html_report(timeline: Timeline, source: str | None = None) -> str:
 def fetch_section(f: Fetch, lang: str) -> str:
     server = f"[{f.server}]" if ":" in f.server else f.server
     rows = summary_rows(f, lang)
-    meta = (f'{e(label("client", lang))} {e(f.client)} → {e(label("server", lang))} '
-            f"{e(server)}:{e(f.server_port)}; {e(label('started', lang))} {e(_when(f.start_ns))}")
+    where = f" → {e(label('server', lang))} {e(server)}:{e(f.server_port)}" if f.server else ""
+    meta = (f'{e(label("client", lang))} {e(f.client)}{where}; {e(label("started", lang))} {e(_when(f.start_ns))}')
     out = [
-        f'<section class="fetch" id="fetch-{f.index}">',
-        f'<h2>{e(label("fetch", lang))} {f.index}: <span class="url">{e(f.url)}</span></h2>',
+        f'<section class="fetch kind-{e(f.kind)}" id="fetch-{f.index}">',
+        f'<h2><span class="url">{e(fetch_title(f))}</span></h2>',
         f'<p class="meta">{meta}</p>',
         f'<h3>{e(label("summary", lang))}</h3>',
         '<table class="summary">',
     ]
     out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
     out.append("</table>")
-    out.append(f'<h3>{e(label("waterfall", lang))}</h3>')
-    out.append(waterfall_svg(f, lang))
-    out.append(f'<h3>{e(label("ladder", lang))}</h3>')
-    out.append(ladder_svg(f, lang))
+    bad = [c for c in f.connections if c.outcome in ("refused", "unanswered", "reset")]
+    if bad:
+        out.append(f'<h3>{e(label("failed_connections", lang))}</h3><ul class="failed">')
+        for c in bad:
+            out.append(f'<li class="failed-connection" data-stream="{e(c.stream)}">'
+                       f'{e(label("connection", lang))} {e(c.stream)} → {e(c.server)}:{e(c.server_port)}: '
+                       f'{e(label("outcome." + c.outcome, lang))} '
+                       f'({e(label("frame", lang))} {e(", ".join(map(str, c.syn_frames)))})</li>')
+        out.append("</ul>")
+    if f.breakdown:
+        out.append(f'<h3>{e(label("breakdown", lang))}</h3><ul class="breakdown">')
+        out += [f"<li>{e(d.text)}</li>" for d in f.breakdown]
+        out.append("</ul>")
+    if any(r.phases for r in f.requests):
+        out.append(f'<h3>{e(label("waterfall", lang))}</h3>')
+        out.append(waterfall_svg(f, lang))
+    if f.ladder:
+        out.append(f'<h3>{e(label("ladder", lang))}</h3>')
+        out.append(ladder_svg(f, lang))
     out.append(f'<h3>{e(label("steps", lang))}</h3>')
     out.append('<table class="steps">')
     out.append(f"<tr><th>{e(label('time', lang))}</th><th>{e(label('frame', lang))}</th>"
                f"<th>{e(label('layer', lang))}</th><th>{e(label('step', lang))}</th></tr>")
     for st in f.steps:
-        out.append(f'<tr class="step layer-{e(st.layer)}" data-step="{e(st.step)}">'
+        problem = " problem" if st.problem else ""
+        out.append(f'<tr class="step layer-{e(st.layer)}{problem}" data-step="{e(st.kind)}">'
                    f'<td class="time">{st.time * 1000:.3f} ms</td>'
-                   f'<td class="frames">{e(frames_text(st.frame))}</td>'
+                   f'<td class="frames">{e(frames_text(st.frames))}</td>'
                    f'<td class="layer"><span>{e(st.layer)}</span></td>'
                    f'<td class="text">{e(st.text)}</td></tr>')
     out.append("</table>")
@@ -145,33 +168,37 @@ def _svg_open(kind: str, width: float, height: float, title: str) -> str:
 
 def waterfall_svg(f: Fetch, lang: str) -> str:
     """One bar per request, phases to scale; each phase has a tooltip with its duration."""
-    span = max((p.end for r in f.requests for p in r.phases), default=0.0) or 1e-9
+    reqs = [r for r in f.requests if r.phases]
+    span = max((p.end for r in reqs for p in r.phases), default=0.0) or 1e-9
     top = 24
-    height = top + WF_ROW * len(f.requests) + 10
+    height = top + WF_ROW * len(reqs) + 10
     width = WF_LABEL + WF_BAR + 140
     out = [_svg_open("waterfall", width, height, label("waterfall", lang))]
     for i in range(6):
         x = WF_LABEL + WF_BAR * i / 5
         out.append(f'<line class="axis" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}"/>')
+        # (axis labels below)
         out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{span * 1000 * i / 5:.1f} ms</text>')
-    for n, r in enumerate(f.requests):
+    for n, r in enumerate(reqs):
         y = top + n * WF_ROW
-        name = f"{r.method} {r.uri}"
+        name = f"{r.method} {r.uri}" if r.method else f"{label('connection', lang)} {r.stream}: " + label(
+            "outcome." + (r.error or "open"), lang)
         out.append(f'<g class="request" data-stream="{e(r.stream)}">')
         out.append(f'<text class="label" x="4" y="{y + 15}"><title>{e(name)}</title>{e(_short(name))}</text>')
         for p in r.phases:
             if p.name not in PHASE_COLORS:
                 continue
-            x = WF_LABEL + p.start / span * WF_BAR
-            w = max((p.end - p.start) / span * WF_BAR, 1.0)
+            x = min(max(WF_LABEL + p.start / span * WF_BAR, WF_LABEL), WF_LABEL + WF_BAR)
+            w = min(max((p.end - p.start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
             out.append(f'<rect class="phase {e(p.name)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
-                       f'fill="{PHASE_COLORS[p.name]}"><title>{e(p.name)}: '
+                       f'fill="{PHASE_COLORS[p.name]}"><title>{e(label("legend." + p.name, lang))}: '
                        f'{(p.end - p.start) * 1000:.3f} ms</title></rect>')
-        status = r.status if r.status is not None else "-"
+        status = r.status if r.status is not None else (label("failed", lang) if r.error else "-")
         out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f} ms</text>')
         out.append("</g>")
     out.append("</svg>")
-    legend = "".join(f'<span><i style="background:{c}"></i>{e(n)}</span>' for n, c in PHASE_COLORS.items())
+    legend = "".join(f'<span><i style="background:{c}"></i>{e(label("legend." + n, lang))}</span>'
+                     for n, c in PHASE_COLORS.items())
     return "\n".join(out) + f'\n<p class="legend">{legend}</p>'
 
 
@@ -202,8 +229,8 @@ def ladder_svg(f: Fetch, lang: str) -> str:
         mid = (a + b) / 2
         out.append(f'<g class="message" data-frame="{e(row.frame)}">')
         out.append(f'<text x="4" y="{y + 4}">{row.time * 1000:.3f}</text>')
-        out.append(f'<text x="90" y="{y + 4}">#{e(row.frame)}</text>')
-        out.append(f'<line class="arrow {e(row.layer)}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y + 8}" '
+        out.append(f'<text x="90" y="{y + 4}">{"#" + e(row.frame) if row.frame else ""}</text>')
+        out.append(f'<line class="arrow {e(row.layer)}{" problem" if row.problem else ""}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y + 8}" '
                    f'marker-end="url(#head)"/>')
         out.append(f'<text class="what" x="{mid:.1f}" y="{y - 2}" text-anchor="middle">'
                    f"<title>{e(row.label)}</title>{e(_short(row.label))}</text>")
