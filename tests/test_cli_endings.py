@@ -110,6 +110,17 @@ def test_a_bug_is_an_internal_error_naming_the_frame(monkeypatch, capsys):
         return real(frame, *args, **kwargs)
 
     monkeypatch.setattr(analyzer.pipeline, "decode", broken)
+    # the timeline reads most TCP segments headers-only, straight into the TCP tracker: fail there too
+    from analyzer.tcp.connection import TcpTracker
+
+    real_segment = TcpTracker.segment
+
+    def broken_segment(self, ts, num, *args, **kwargs):
+        if num == 5:
+            raise IndexError("a bug")
+        return real_segment(self, ts, num, *args, **kwargs)
+
+    monkeypatch.setattr(TcpTracker, "segment", broken_segment)
     monkeypatch.delenv("ANALYZER_TRACEBACK", raising=False)
     for command in (["read", str(CAPTURE)], ["timeline", str(CAPTURE)], ["http", str(CAPTURE)]):
         with pytest.raises(SystemExit) as info:

@@ -97,6 +97,6 @@ def test_watch_prints_the_fetch_as_it_happens():
     text = (out + rest).decode()
     assert proc.returncode == 130, err        # stopped by Ctrl-C, as a shell reports it
     assert b"Traceback" not in err and b"Aborted" not in err
-    assert re.search(r"^Fetch 1: http://www\.example\.test:\d+/", text, re.M)
+    assert re.search(r"^Fetch 1: http://www\.example\.test:\d+/", text, re.MULTILINE)
     assert "Step 1/3 of the three-way handshake" in text and "Ladder diagram" in out.decode()
     assert "packets captured on lo" in err.decode()

@@ -295,7 +295,8 @@ def test_dns_retry_failure_and_truncation(crafted):
     assert step(rest, "dns.tcp.connect").frames == (f["tcp_syn"], f["tcp_synack"], f["tcp_ack"])
     assert step(rest, "dns.query.tcp").frames == (f["tcp_q"],)
     assert step(rest, "dns.answer.records").frames == (f["tcp_a"],)
-    assert not rest.connections                  # the TCP retry belongs to the lookup, not a fetch of its own
+    # the TCP retry belongs to the lookup, not to a fetch of its own
+    assert [(c.server_port, c.outcome) for c in rest.connections] == [(53, "closed")]
 
 
 # -- streaming ------------------------------------------------------------------------------------------------
