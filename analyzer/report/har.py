@@ -125,10 +125,12 @@ def timings(r: RequestTiming) -> dict[str, float]:
     def opt(v: float | None) -> float:
         return _ms(max(v, 0.0)) if v is not None else -1
 
+    # HAR 1.2: "ssl ... If this field is defined then the time is also included in the connect field"
+    connect = r.connect if r.ssl is None or r.connect is None else r.connect + r.ssl
     return {
         "blocked": opt(r.blocked),
         "dns": opt(r.dns),
-        "connect": opt(r.connect),
+        "connect": opt(connect),
         "send": _ms(max(r.send or 0.0, 0.0)),
         "wait": _ms(max(r.wait or 0.0, 0.0)),
         "receive": _ms(max(r.receive or 0.0, 0.0)),
@@ -146,7 +148,7 @@ def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     and ``_error``, as devtools shows a failed request. The capture holds no request, so the URL is the
     server's name and port only (``comment`` says so)."""
     t = timings(r)
-    total = round(sum(v for k, v in t.items() if v > 0), 3)
+    total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
     return {
         "pageref": page_id,
         "startedDateTime": iso8601(r.started_ns),
@@ -169,7 +171,7 @@ def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     if not r.method:
         return failed_entry(r, page_id)
     t = timings(r)
-    total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
+    total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)      # ssl is inside connect
     request: dict[str, Any] = {
         "method": r.method,
         "url": r.url,

@@ -175,7 +175,10 @@ def _endpoint(addr: str, port: int | None) -> str:
 
 def fetch_title(fetch: Fetch) -> str:
     """"Fetch 1: http://www.example.test/" (packet strings not escaped: the caller's job)."""
-    return label(f"fetch.{fetch.kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
+    kind = fetch.kind
+    if kind == "connection" and any(c.tls for c in fetch.connections):
+        kind = "tls"
+    return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 
 def header(out: Out, fetch: Fetch, lang: str, width: int = DEFAULT_WIDTH) -> None:

@@ -198,8 +198,11 @@ class FetchBuilder:
             url, host = doc.url, doc.host
         elif first is not None:
             host = first.host or first.conn.server
-            url = _endpoint(host, first.conn.server_port) if ":" in host and not host.startswith("[") else \
-                f"{host}:{first.conn.server_port}"
+            if first.conn.tls is not None:
+                url = _conn_url(first.conn, host)
+            else:
+                url = _endpoint(host, first.conn.server_port) if ":" in host and not host.startswith("[") else \
+                    f"{host}:{first.conn.server_port}"
         else:
             names = list(dict.fromkeys(lk.qname for lk in plan.lookups))
             if not names:
@@ -500,8 +503,8 @@ class FetchBuilder:
         first_here = self._first_use_here(conn)
         if conn.epoch == 0 and first_here:
             self._handshake(conn, ends)
-        elif first_here and conn.epoch > 0 or False:
-            pass
+            if conn.tls is not None:
+                self._tls_steps(conn, ends)
         if conn.epoch > 0 and first_here:
             earlier = self.history.conn_fetch.get(conn.stream)
             first = conn.first_frame
@@ -803,6 +806,10 @@ class FetchBuilder:
                     end = next((s.ts_ns for s in conn.segments if s.flags & RST and s.direction == 1),
                                conn.syns[-1][1])
                 t["connect"] = (conn.syns[0][1], end)
+                if conn.tls is not None and conn.tls.client_hello is not None:
+                    done = tls_done(conn.tls, conn.client_port)
+                    if done is not None:
+                        t["ssl"] = (conn.tls.client_hello.ts_ns, done[1])
                 mine = [lk for lk in plan.lookups if lk.query_frame not in used_dns and lk.response_ts_ns is not None
                         and lk.response_ts_ns <= conn.syns[0][1] and (name_matches(lk.qname, u.host)
                                                                     or conn.server in lk.addresses)]
@@ -814,10 +821,95 @@ class FetchBuilder:
             self._request_steps(u, u is doc, t)
         return timings
 
-    def _carrying(self, conn: ConnFacts, index: int, direction: int) -> tuple[int, ...]:
+    def _carrying(self, conn: ConnFacts, index: int, direction: int, span: tuple[int, int] | None = None
+                  ) -> tuple[int, ...]:
+        """The frames carrying a message: over TLS, those of ``span`` (its first and last frames)."""
         own = self.owner[(conn.stream, conn.epoch)]
+        if conn.tls is not None and span is not None:
+            lo, hi = span
+            return tuple(s.frame for s in conn.segments if lo <= s.frame <= hi and s.direction == direction
+                         and s.length and not s.analysis & RESENT)
         return tuple(s.frame for s, o in zip(conn.segments, own)
                      if o == index and s.direction == direction and s.length and not s.analysis & RESENT)
+
+    # -- TLS -------------------------------------------------------------------------------------------
+    def _tls_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """The TLS handshake step by step, what it reveals, when the connection became secure, the
+        encrypted records and why they were (not) decrypted (issue 11 part 4)."""
+        tls = conn.tls
+        ch, sh = tls.client_hello, tls.server_hello
+        base = dict(ends, sni=tls.sni or "", version=tls.version or "?", cipher=tls.cipher_suite or "?",
+                    alpn=tls.alpn or "", stream=conn.stream)
+        if ch is None:
+            first = tls.first_frame
+            self._add(first, tls.first_ts_ns, (first,), "tls", "tls.midstream", **base)
+            return
+        self._add(ch.frame, ch.ts_ns, (ch.frame,), "tls", "tls.client_hello" + (".sni" if ch.sni else ""),
+                  versions=", ".join(ch.versions) or "?", ciphers=len(ch.cipher_suites),
+                  offered_alpn=", ".join(ch.alpn) or "", psk=ch.psk_offered or ch.session_ticket_offered,
+                  **{k: v for k, v in base.items() if k != "alpn"}, alpn=", ".join(ch.alpn))
+        self.notes[ch.frame] = self._note("note.tls.client_hello", sni=ch.sni or "-")
+        if tls.hello_retry is not None:
+            hr = tls.hello_retry
+            self._add(hr.frame, hr.ts_ns, (hr.frame,), "tls", "tls.hello_retry", group=hr.key_share_group or "?",
+                      **base)
+            self.notes[hr.frame] = self._note("note.tls.hello_retry")
+        if sh is None:
+            self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello", problem=True, **base)
+            return
+        rtt = _ms(sh.ts_ns - ch.ts_ns)
+        v13 = (sh.version or "").endswith("1.3")
+        kind = "tls.server_hello.13" if v13 else "tls.server_hello.12"
+        if tls.resumed:
+            kind += ".resumed"
+        self._add(sh.frame, sh.ts_ns, (sh.frame,), "tls", kind, rtt_ms=rtt, chosen_alpn=sh.alpn or "",
+                  group=sh.key_share_group or "", **base)
+        self.notes[sh.frame] = self._note("note.tls.server_hello", version=sh.version)
+        for cert in tls.certificates[:1]:
+            if cert.encrypted and not tls.decrypted:
+                continue
+            kind = "tls.certificate.decrypted" if cert.encrypted else "tls.certificate"
+            self._add(cert.frame + 0.1, cert.ts_ns, (cert.frame,), "tls", kind, subject=cert.subject,
+                      issuer=cert.issuer, san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
+                      not_after=cert.not_after, chain=len(tls.certificates), **base)
+        done = tls_done(tls, conn.client_port)
+        if done is not None:
+            frame, ts, how = done
+            secure = _ms(ts - ch.ts_ns)
+            trips = 1 if v13 or tls.resumed else 2
+            self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
+                      decrypted=tls.decrypted, **base)
+            self.notes.setdefault(frame, self._note("note.tls.done"))
+        for m in tls.handshake:
+            if m.kind == "new_session_ticket":
+                self._add(m.frame + 0.3, m.ts_ns, (m.frame,), "tls", "tls.ticket", **base)
+                break
+        totals = tls.app_data_totals
+        if not tls.decrypted and (totals[0][0] or totals[1][0]):
+            cut = done[0] if done else sh.frame
+            app = [r for r in tls.app_data if r.frame > cut]
+            if app:
+                c_dir = tls.client_dir
+                # the totals count every record of type application_data; those up to the end of the
+                # handshake carried the (encrypted) handshake itself
+                early = [r for r in tls.app_data if r.frame <= cut]
+                n = [totals[d][0] - sum(1 for r in early if r.direction == d) for d in (0, 1)]
+                b = [totals[d][1] - sum(r.length for r in early if r.direction == d) for d in (0, 1)]
+                self._add(app[0].frame, app[0].ts_ns, (app[0].frame, app[-1].frame), "tls", "tls.encrypted",
+                          sent_records=n[c_dir], sent_bytes=b[c_dir], recv_records=n[1 - c_dir],
+                          recv_bytes=b[1 - c_dir],
+                          first=app[0].frame, last=app[-1].frame, key_problem=tls.key_problem or "no_keylog",
+                          key_note=tls.key_note or "", **base)
+        for a in tls.alerts:
+            who = "client" if a.direction == tls.client_dir else "server"
+            if a.description == "Close Notify":
+                self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.close_notify", who=who, **base)
+                self.notes[a.frame] = self._note("note.tls.close_notify")
+            elif a.description is not None:
+                self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert", problem=a.level == "Fatal", who=who,
+                          level=a.level or "?", description=a.description, **base)
+            elif a.encrypted:
+                self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert.encrypted", who=who, **base)
 
     def _request_steps(self, u: Unit, is_doc: bool, t: dict[str, Any]) -> None:
         rec = u.record
@@ -826,7 +918,8 @@ class FetchBuilder:
         req = tx.request
         cdir = 0 if (rec.client[0], rec.client[1]) == (conn.client, conn.client_port) else 1
         body = tx.request_end.body_length if tx.request_end is not None else 0
-        frames = self._carrying(conn, tx.index, cdir) or (req.first_frame,)
+        req_last = tx.request_end.last_frame if tx.request_end is not None else req.first_frame
+        frames = self._carrying(conn, tx.index, cdir, (req.first_frame, req_last)) or (req.first_frame,)
         why = "page"
         if not is_doc:
             if u.side:
@@ -869,7 +962,8 @@ class FetchBuilder:
             kind = "http.response.error"
         else:
             kind = "http.response"
-        rframes = self._carrying(conn, tx.index, 1 - cdir) or (resp.first_frame,)
+        resp_last = rend.last_frame if rend is not None else resp.first_frame
+        rframes = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last)) or (resp.first_frame,)
         irtt = conn.summary.get("irtt")
         rtt_ms = float(irtt) * 1000 if irtt else None
         self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
@@ -944,7 +1038,7 @@ class FetchBuilder:
         phases = []
         values: dict[str, float | None] = {k: None for k in ("dns", "connect", "ssl", "send", "wait", "receive")}
         begin = u.start_ns
-        for name in ("dns", "connect", "send", "wait", "receive"):
+        for name in ("dns", "connect", "ssl", "send", "wait", "receive"):
             span = t.get(name)
             if span is None or span[1] is None:
                 continue
@@ -954,7 +1048,8 @@ class FetchBuilder:
             begin = min(begin, a)
         blocked = None
         if values["dns"] is not None or values["connect"] is not None:
-            blocked = max(_ms(u.start_ns - begin) - (values["dns"] or 0) - (values["connect"] or 0), 0.0)
+            blocked = max(_ms(u.start_ns - begin) - (values["dns"] or 0) - (values["connect"] or 0)
+                          - (values["ssl"] or 0), 0.0)
         rec = u.record
         if rec is None:
             error = {"refused": "refused", "unanswered": "unanswered", "reset": "reset"}.get(conn.outcome)
@@ -963,7 +1058,8 @@ class FetchBuilder:
                 request_frame=None, response_frame=None, stream=conn.stream, client=conn.client,
                 client_port=conn.client_port, server=conn.server, server_port=conn.server_port, http_version="",
                 response_version="", start=rel(begin), started_ns=begin, blocked=blocked, dns=values["dns"],
-                connect=values["connect"], ssl=None, send=None, wait=None, receive=None, phases=tuple(phases),
+                connect=values["connect"], ssl=values["ssl"], send=None, wait=None, receive=None,
+                phases=tuple(phases),
                 content_type="", request_headers=(), response_headers=(), request_head_bytes=0,
                 request_body_bytes=0, response_head_bytes=0, response_body_bytes=0, response_decoded_bytes=None,
                 complete=False, reason=error, error=error,
@@ -986,7 +1082,8 @@ class FetchBuilder:
             stream=conn.stream, client=conn.client, client_port=conn.client_port, server=conn.server,
             server_port=conn.server_port, http_version=req.version, response_version=resp.version if resp else "",
             start=rel(begin), started_ns=begin, blocked=blocked, dns=values["dns"], connect=values["connect"],
-            ssl=None, send=values["send"], wait=values["wait"], receive=values["receive"], phases=tuple(phases),
+            ssl=values["ssl"], send=values["send"], wait=values["wait"], receive=values["receive"],
+            phases=tuple(phases),
             content_type=(resp.headers.get("content-type") or "") if resp else "",
             request_headers=tuple(req.headers), response_headers=tuple(resp.headers) if resp else (),
             request_head_bytes=req.head_length, request_body_bytes=qend.body_length if qend else 0,
@@ -1036,7 +1133,8 @@ class FetchBuilder:
             opened_by_earlier_fetch=self.history.conn_fetch.get(conn.stream) if conn.epoch > 0 else None,
             closed_by=closed_by if conn.settled else None, teardown=teardown if conn.settled else None,
             time_wait=_ROLE.get(summ.get("time_wait")) if conn.settled else None, reset_by=reset_by,
-            retransmissions=retrans, bytes_sent=sent, bytes_received=received, continued=not conn.settled)
+            retransmissions=retrans, bytes_sent=sent, bytes_received=received, continued=not conn.settled,
+            tls=_tls_dict(conn.tls))
 
     def _bytes(self) -> dict[str, int]:
         """The fetch's TCP payload each way (each byte once) and the payload of the segments Wireshark calls
@@ -1087,7 +1185,7 @@ class FetchBuilder:
         doc = http[0] if http else None
         return FetchSummary(
             dns_ms=first.dns if first else (self._first_lookup_ms()), connect_ms=first.connect if first else None,
-            tls_ms=None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
+            tls_ms=first.ssl if first else None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
             connections=len(connections), failed_connections=failed,
             requests_per_connection=tuple(per_conn.items()), connection_mode=mode,
             bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
@@ -1126,6 +1224,8 @@ class FetchBuilder:
                 add("syn_retry", c.connect_ms - c.irtt_ms, c.syn_frames, stream=c.stream, attempts=len(c.syn_frames))
             elif c.connect_ms is not None and c is connections[0]:
                 add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
+        if summary.tls_ms is not None and summary.tls_ms > 0:
+            add("tls", summary.tls_ms, (), stream=connections[0].stream if connections else 0)
         for st in steps:
             f = st.facts
             if st.kind in ("http.wait.server", "http.wait.server_noack"):
@@ -1215,6 +1315,43 @@ class FetchBuilder:
         if skipped:
             rows.append(_skipped_row(skipped, peer, rel, conn.stream, self.lang))
         return rows
+
+
+def tls_done(tls: Any, client_port: int) -> tuple[int, int, str] | None:
+    """When the client could send application data (the TLS handshake done, from its side): (frame, ts_ns,
+    how). TLS 1.3: its own Finished (seen decrypted, or without keys the first client record of type
+    application_data after the ServerHello, which is that Finished); TLS 1.2: the server's ChangeCipherSpec
+    (its Finished follows), or, resumed, the client's own ChangeCipherSpec."""
+    sh = tls.server_hello
+    if sh is None:
+        return None
+    c = tls.client_dir
+    v13 = (sh.version or "").endswith("1.3")
+    finished = [m for m in tls.handshake if m.kind == "finished" and m.direction == c and m.ts_ns >= sh.ts_ns]
+    if v13:
+        if finished:
+            return finished[0].frame, finished[0].ts_ns, "finished"
+        first = next((r for r in tls.app_data if r.direction == c and r.frame >= sh.frame), None)
+        if first is not None:
+            return first.frame, first.ts_ns, "guess13"
+        return None
+    ccs = [r for r in tls.change_cipher_spec if r.frame >= sh.frame]
+    mine = [r for r in ccs if r.direction == c]
+    theirs = [r for r in ccs if r.direction != c]
+    if tls.resumed and mine:
+        return mine[0].frame, mine[0].ts_ns, "ccs12.client"
+    if theirs:
+        return theirs[0].frame, theirs[0].ts_ns, "ccs12.server"
+    return None
+
+
+def _tls_dict(tls: Any) -> dict[str, Any] | None:
+    if tls is None:
+        return None
+    return {"version": tls.version, "cipher_suite": tls.cipher_suite, "alpn": tls.alpn, "sni": tls.sni,
+            "resumed": tls.resumed, "decrypted": tls.decrypted, "key_problem": tls.key_problem,
+            "client_hello_frame": tls.client_hello.frame if tls.client_hello else None,
+            "server_hello_frame": tls.server_hello.frame if tls.server_hello else None}
 
 
 def _skipped_row(skipped: list[Segment], peer: str, rel: Any, stream: int, lang: str) -> LadderRow:

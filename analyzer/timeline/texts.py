@@ -355,6 +355,72 @@ _EN: dict[str, str] = {
         "own after its delayed-ACK timer (about 40 ms). The figure matches the minimum retransmission timeout "
         "({rto_ms:.0f} ms on Linux) plus a round trip: most likely the server's first answer was lost before "
         "the capture point and this is its retransmission (the capture never saw the lost copy)."),
+    # -- TLS ----------------------------------------------------------------------------------------------
+    "tls.client_hello.sni": (
+        "TLS ClientHello: the client starts a TLS session, in clear text. It names the site it wants, SNI = "
+        "{sni} (anyone on the path can read it), and offers the versions {versions}, {ciphers:n:cipher suite} "
+        "and the application protocols (ALPN) {alpn}{psk_note}."),
+    "tls.client_hello": (
+        "TLS ClientHello: the client starts a TLS session, in clear text, with no server name (no SNI). It "
+        "offers the versions {versions}, {ciphers:n:cipher suite} and the application protocols (ALPN) "
+        "{alpn}{psk_note}."),
+    "tls.hello_retry": (
+        "HelloRetryRequest: the server wants a key share for the group {group}, which the client did not send; "
+        "the client must send a second ClientHello: one more round trip."),
+    "tls.no_server_hello": "No ServerHello in the capture: the TLS handshake did not get through.",
+    "tls.server_hello.13": (
+        "ServerHello, {rtt_ms:dur} after the ClientHello: the server picks {version} with {cipher}{alpn_text}. "
+        "In TLS 1.3 everything after this message is encrypted, the server's certificate included: an "
+        "observer learns the site's name (SNI) but not its certificate."),
+    "tls.server_hello.13.resumed": (
+        "ServerHello, {rtt_ms:dur} after the ClientHello: the server picks {version} with {cipher}{alpn_text} "
+        "and accepts the client's pre-shared key: the session is resumed from an earlier one, so no "
+        "certificate is sent."),
+    "tls.server_hello.12": (
+        "ServerHello, {rtt_ms:dur} after the ClientHello: the server picks {version} with {cipher}{alpn_text}. "
+        "In TLS 1.2 the certificate and the key exchange that follow are still in clear text."),
+    "tls.server_hello.12.resumed": (
+        "ServerHello, {rtt_ms:dur} after the ClientHello: the server takes up an earlier session ({version}, "
+        "{cipher}): an abbreviated handshake, without certificate or key exchange."),
+    "tls.certificate": (
+        "Certificate, in clear text (TLS 1.2): the server proves it is {subject} (names: {san}), issued by "
+        "{issuer}, valid until {not_after}; {chain:n:certificate} in the chain."),
+    "tls.certificate.decrypted": (
+        "Certificate (decrypted with the key log; TLS 1.3 sends it encrypted): {subject} (names: {san}), issued "
+        "by {issuer}, valid until {not_after}; {chain:n:certificate} in the chain."),
+    "tls.done.finished": (
+        "The client's Finished: the handshake is done and the connection is secure {secure_ms:dur} after the "
+        "ClientHello (time to secure connection). {trips_text}"),
+    "tls.done.guess13": (
+        "The client's first encrypted record after the ServerHello is its Finished: the handshake is done and "
+        "the connection is secure {secure_ms:dur} after the ClientHello (time to secure connection). "
+        "{trips_text}"),
+    "tls.done.ccs12.server": (
+        "The server's ChangeCipherSpec: from here on its records are encrypted and its Finished ends the "
+        "handshake; the connection is secure {secure_ms:dur} after the ClientHello (time to secure "
+        "connection). {trips_text}"),
+    "tls.done.ccs12.client": (
+        "The client's ChangeCipherSpec: from here on its records are encrypted and its Finished ends the "
+        "abbreviated handshake; the connection is secure {secure_ms:dur} after the ClientHello (time to "
+        "secure connection). {trips_text}"),
+    "tls.ticket": (
+        "NewSessionTicket: the server gives the client a ticket to resume this session later without a full "
+        "handshake."),
+    "tls.encrypted": (
+        "Encrypted application data: {sent_records:n:record} ({sent_bytes:bytes}) from the client and "
+        "{recv_records:n:record} ({recv_bytes:bytes}) from the server, frames {first}-{last}. The HTTP requests "
+        "and responses are inside; {key_text}"),
+    "tls.close_notify": (
+        "TLS close_notify from the {who:role}: it ends the TLS session cleanly before TCP closes (so a cut "
+        "connection cannot pass for a complete one)."),
+    "tls.alert": "TLS alert from the {who:role}: {level}, {description}.",
+    "tls.alert.encrypted": (
+        "An encrypted TLS alert from the {who:role}: without keys its kind is not known (before a TCP close it "
+        "is usually close_notify)."),
+    "tls.midstream": (
+        "TLS records without their ClientHello: the TLS session began before the capture, so its parameters "
+        "and keys are not known."),
+    "delay.tls": "{ms:dur} for the TLS handshake of connection {stream}.",
     # -- where the time went -----------------------------------------------------------------------------
     "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
@@ -628,6 +694,55 @@ _ZH: dict[str, str] = {
         "思考这么久，它的延迟确认定时器（约 40 毫秒）一到就会先确认请求。这个数字恰好等于最小重传超时"
         "（Linux 上为 {rto_ms:.0f} 毫秒）加一个往返：很可能服务器的第一次应答在到达抓包点之前就丢失了，"
         "这里看到的是它的重传（抓包从未见到丢失的那一份）。"),
+    "tls.client_hello.sni": (
+        "TLS ClientHello：客户端以明文开始一个 TLS 会话。它说出想访问的站点：SNI = {sni}（路径上的任何人都能看到），"
+        "并提供版本 {versions}、{ciphers} 个密码套件和应用层协议（ALPN）{alpn}{psk_note}。"),
+    "tls.client_hello": (
+        "TLS ClientHello：客户端以明文开始一个 TLS 会话，没有给出服务器名（没有 SNI）。它提供版本 {versions}、"
+        "{ciphers} 个密码套件和应用层协议（ALPN）{alpn}{psk_note}。"),
+    "tls.hello_retry": (
+        "HelloRetryRequest：服务器要求提供 {group} 组的密钥共享，而客户端没有发送；客户端必须再发一个 ClientHello："
+        "多了一个往返。"),
+    "tls.no_server_hello": "抓包中没有 ServerHello：TLS 握手没有完成。",
+    "tls.server_hello.13": (
+        "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器选定 {version} 和 {cipher}{alpn_text}。在 TLS 1.3 中，"
+        "这条消息之后的一切都是加密的，包括服务器的证书：旁观者能知道站点的名字（SNI），却看不到它的证书。"),
+    "tls.server_hello.13.resumed": (
+        "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器选定 {version} 和 {cipher}{alpn_text}，"
+        "并接受客户端的预共享密钥：会话从之前的会话恢复，因此不发送证书。"),
+    "tls.server_hello.12": (
+        "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器选定 {version} 和 {cipher}{alpn_text}。"
+        "在 TLS 1.2 中，随后的证书和密钥交换仍是明文。"),
+    "tls.server_hello.12.resumed": (
+        "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器沿用之前的会话（{version}，{cipher}）："
+        "这是简化握手，没有证书，也没有密钥交换。"),
+    "tls.certificate": (
+        "证书（TLS 1.2 中为明文）：服务器证明自己是 {subject}（名称：{san}），由 {issuer} 签发，有效期至 "
+        "{not_after}；证书链中共 {chain} 张证书。"),
+    "tls.certificate.decrypted": (
+        "证书（用密钥日志解密；TLS 1.3 中证书是加密发送的）：{subject}（名称：{san}），由 {issuer} 签发，"
+        "有效期至 {not_after}；证书链中共 {chain} 张证书。"),
+    "tls.done.finished": (
+        "客户端的 Finished：握手完成，在 ClientHello 之后 {secure_ms:dur}连接变得安全（安全连接建立耗时）。{trips_text}"),
+    "tls.done.guess13": (
+        "ServerHello 之后客户端发出的第一个加密记录就是它的 Finished：握手完成，在 ClientHello 之后 {secure_ms:dur}"
+        "连接变得安全（安全连接建立耗时）。{trips_text}"),
+    "tls.done.ccs12.server": (
+        "服务器的 ChangeCipherSpec：从这里开始，它的记录都是加密的，它的 Finished 结束握手；在 ClientHello 之后 "
+        "{secure_ms:dur}连接变得安全（安全连接建立耗时）。{trips_text}"),
+    "tls.done.ccs12.client": (
+        "客户端的 ChangeCipherSpec：从这里开始，它的记录都是加密的，它的 Finished 结束这次简化握手；在 ClientHello "
+        "之后 {secure_ms:dur}连接变得安全（安全连接建立耗时）。{trips_text}"),
+    "tls.ticket": "NewSessionTicket：服务器给客户端一张票据，以后可以不经完整握手就恢复这个会话。",
+    "tls.encrypted": (
+        "加密的应用数据：客户端发出 {sent_records} 个记录（{sent_bytes:bytes}），服务器发出 {recv_records} 个记录"
+        "（{recv_bytes:bytes}），第 {first}–{last} 帧。HTTP 请求和响应就在其中；{key_text}"),
+    "tls.close_notify": (
+        "{who:role}发送 TLS close_notify：在 TCP 关闭之前干净地结束 TLS 会话（这样，被截断的连接就不会被当成完整的）。"),
+    "tls.alert": "{who:role}发出 TLS 警报：{level}，{description}。",
+    "tls.alert.encrypted": "{who:role}发出一个加密的 TLS 警报：没有密钥就不知道它的种类（在 TCP 关闭之前通常是 close_notify）。",
+    "tls.midstream": "只有 TLS 记录而没有对应的 ClientHello：TLS 会话在开始抓包之前就已建立，因此不知道它的参数和密钥。",
+    "delay.tls": "连接 {stream} 的 TLS 握手用时 {ms:dur}。",
     "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
@@ -673,6 +788,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.none": "",
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
         "transfer.one": "it came in one segment",
+        "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "alpn": ", and the application protocol {chosen_alpn} (ALPN)",
+        "trips.1": "TLS 1.3 (or a resumed session) needs one round trip before the first request can go.",
+        "trips.2": "TLS 1.2 needs two round trips before the first request can go (TLS 1.3 needs one).",
+        "key.no_keylog": "no key log was given (--keylog FILE, written by browsers and curl when SSLKEYLOGFILE is "
+                         "set), so they cannot be read.",
+        "key.no_key": "the key log holds no key for this connection, so they cannot be read.",
+        "key.unsupported_cipher": "decrypting {cipher} is not supported, so they cannot be read.",
+        "key.decrypt_failed": "decryption failed (a wrong key?), so they cannot be read.",
+        "key.bytes_lost": "bytes of the stream were lost before the capture point, so decryption stopped.",
+        "key.no_client_hello": "the ClientHello is not in the capture, so the key cannot be found.",
         "transfer.many": "the {segments:num} segments took {transfer_ms:dur}",
         "answer": " The client answers it with the same ACK again (frame {answer}: a duplicate ACK).",
         "no_content_type": "no Content-Type",
@@ -716,6 +842,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.none": "",
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
         "transfer.one": "响应装在一个报文段里",
+        "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "alpn": "，应用层协议为 {chosen_alpn}（ALPN）",
+        "trips.1": "TLS 1.3（或恢复的会话）只需一个往返就能发出第一个请求。",
+        "trips.2": "TLS 1.2 需要两个往返才能发出第一个请求（TLS 1.3 只需一个）。",
+        "key.no_keylog": "没有提供密钥日志（--keylog FILE；设置 SSLKEYLOGFILE 后，浏览器和 curl 会写出它），因此无法读取。",
+        "key.no_key": "密钥日志中没有这个连接的密钥，因此无法读取。",
+        "key.unsupported_cipher": "不支持解密 {cipher}，因此无法读取。",
+        "key.decrypt_failed": "解密失败（密钥有误？），因此无法读取。",
+        "key.bytes_lost": "部分字节在到达抓包点之前丢失，解密因此中止。",
+        "key.no_client_hello": "抓包中没有 ClientHello，因此找不到密钥。",
         "transfer.many": "{segments:num} 个报文段用时 {transfer_ms:dur}",
         "answer": "客户端再次用同样的 ACK 回应（第 {answer} 帧：重复 ACK）。",
         "no_content_type": "没有 Content-Type",
@@ -741,6 +877,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
+        "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
         "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
         "summary": "Summary", "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time",
         "frame": "frame", "layer": "layer", "step": "step", "dns_time": "DNS lookup",
@@ -776,6 +913,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
+        "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
         "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
         "summary": "摘要", "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧",
         "layer": "层", "step": "步骤", "dns_time": "DNS 查询耗时", "connect_time": "TCP 建连耗时",
@@ -820,6 +958,9 @@ NOTES: dict[str, dict[str, str]] = {
         "note.fin": "FIN: close {n}/{m}", "note.finack": "FIN+ACK: close {n}/{m}",
         "note.ackfin": "ACK of FIN: close {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "ACK of FIN",
         "note.data": "data", "note.nagle": "held by Nagle until the delayed ACK",
+        "note.tls.client_hello": "TLS ClientHello (SNI {sni})", "note.tls.server_hello": "TLS ServerHello ({version})",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done",
+        "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "fast retransmission", "note.a.spurious": "spurious retransmission",
         "note.a.retransmission": "retransmission", "note.a.lost": "previous segment not captured",
         "note.a.ooo": "out of order", "note.a.dup": "duplicate ACK", "note.a.zwp": "zero window probe",
@@ -840,6 +981,9 @@ NOTES: dict[str, dict[str, str]] = {
         "note.fin": "FIN：挥手 {n}/{m}", "note.finack": "FIN+ACK：挥手 {n}/{m}",
         "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
         "note.data": "数据", "note.nagle": "被 Nagle 算法压到延迟 ACK 之后",
+        "note.tls.client_hello": "TLS ClientHello（SNI {sni}）", "note.tls.server_hello": "TLS ServerHello（{version}）",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成",
+        "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "快速重传", "note.a.spurious": "伪重传", "note.a.retransmission": "重传",
         "note.a.lost": "前一报文段未捕获", "note.a.ooo": "乱序", "note.a.dup": "重复 ACK",
         "note.a.zwp": "零窗口探测", "note.a.zw": "零窗口", "note.a.ack_lost": "确认了未捕获的报文段",
@@ -981,6 +1125,14 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["after_note"] = _phrase("after.frame" if facts.get("after") else "after.none", facts, lang)
     elif template == "tcp.teardown.half":
         extra["half_note"] = _phrase("half.data" if facts.get("half") else "half.none", facts, lang)
+    elif template.startswith("tls.client_hello"):
+        extra["psk_note"] = _phrase("psk", facts, lang) if facts.get("psk") else ""
+    elif template.startswith("tls.server_hello"):
+        extra["alpn_text"] = _phrase("alpn", facts, lang) if facts.get("chosen_alpn") else ""
+    elif template.startswith("tls.done"):
+        extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
+    elif template == "tls.encrypted":
+        extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
     elif template.startswith("http.response"):

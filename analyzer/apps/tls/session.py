@@ -170,6 +170,7 @@ class TlsSink:
         self.client_dir = 0
         self._layer: tuple[Any, TlsLayer | None] = (None, None)
         self._last = (0, 0)
+        self._numbered = False          # the caller hands frame numbers, not Packets (headers-only)
         # what the handshake said
         self.family: str | None = None          # "1.3" or "1.2" (1.0-1.2) once the ServerHello is seen
         self.version: int | None = None
@@ -211,6 +212,7 @@ class TlsSink:
         else:           # a frame number from a headers-only caller, or None when bytes are released at close
             number = frame if isinstance(frame, int) else self._last[0]
         self._last = (number, ts_ns)
+        self._numbered = isinstance(frame, int)
         if not side.seen and not self._first_bytes(direction, side, data):
             return
         if side.pickup:
@@ -749,7 +751,9 @@ class TlsSink:
             self.app_sink_made = True
             self.app_sink = self.tracker.app_sink(self.conn, self.alpn)
         if self.app_sink is not None:
-            self.app_sink.data(direction, plain, pkt, ts)
+            # a headers-only caller gave a frame number, not a Packet: hand the number on
+            handle = pkt if pkt is not None else (self._last[0] if self._numbered else None)
+            self.app_sink.data(direction, plain, handle, ts)
 
     # -- packets ---------------------------------------------------------------------------------------------
     def _layer_for(self, pkt: Packet | None) -> TlsLayer | None:
