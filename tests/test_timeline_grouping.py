@@ -319,3 +319,24 @@ def test_fetches_stream_out_before_the_end(crafted):
     rest = list(gen)
     whole = load(path)
     assert [x.as_dict() for x in [first, *rest]] == [x.as_dict() for x in whole.fetches]
+
+
+def test_a_resource_without_referer_joins_the_page_that_links_to_it(tmp_path):
+    """Rule 2c: no Referer, but the page's HTML (seen) links to it: it joins the page, on another connection;
+    a URL the page does not link to starts a fetch of its own (the page's body is contrary evidence)."""
+    story = craft.Story()
+    a = craft.Conn(story, (craft.CLIENT, 40101), (craft.SERVER_A, 80), cisn=1, sisn=2)
+    a.handshake()
+    page = a.get(craft.request("/", "www.a.test"), craft.response("200 OK", craft.HTML_A, "text/html"))[0]
+    story.us += 1_000_000
+    b = craft.Conn(story, (craft.CLIENT, 40102), (craft.SERVER_A, 80), cisn=3, sisn=4)
+    b.handshake()
+    css = b.get(craft.request("/a.css", "www.a.test"), craft.response("200 OK", craft.CSS, "text/css"))[0]
+    c = craft.Conn(story, (craft.CLIENT, 40103), (craft.SERVER_A, 80), cisn=5, sisn=6)
+    c.handshake()
+    other = c.get(craft.request("/other.js", "www.a.test"), craft.response("200 OK", craft.JS, "text/javascript"))[0]
+    path = tmp_path / "linked.pcap"
+    story.write(path)
+    tl = load(path)
+    assert [[r.request_frame for r in f.requests] for f in tl.fetches] == [[page, css], [other]]
+    assert step(tl.fetches[0], "http.request.resource").facts["why"] == "linked"

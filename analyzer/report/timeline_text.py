@@ -46,6 +46,8 @@ def wrap(text: str, width: int) -> list[str]:
     a run of narrow ones (a number, a word) unless it is longer than a line; closing punctuation never
     starts a line and opening punctuation never ends one."""
     width = max(width, 10)
+    if text.isascii():
+        return _wrap_ascii(text, width)
     tokens = _TOKEN.findall(text)
     lines: list[str] = []
     line: list[str] = []
@@ -91,6 +93,29 @@ def wrap(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
+def _wrap_ascii(text: str, width: int) -> list[str]:
+    """The greedy wrap of :func:`wrap` for text without wide characters (one column each)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def _cut(tok: str, room: int) -> int:
     n = 0
     w = 0
@@ -113,6 +138,8 @@ def rpad(text: str, width: int) -> str:
 
 def short(text: str, n: int) -> str:
     """``text`` cut to ``n`` columns, with "..." when cut."""
+    if text.isascii():
+        return text if len(text) <= n else text[:max(n - 3, 0)] + "..."
     if width_of(text) <= n:
         return text
     out = ""

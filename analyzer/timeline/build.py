@@ -124,11 +124,17 @@ def _is_loopback(addr: str) -> bool:
         return False
 
 
+_FLAG_NAMES: dict[int, str] = {}
+
+
 def flag_names(flags: int) -> str:
     """TCP flags as Wireshark lists them: "SYN, ACK", "FIN, PSH, ACK"."""
-    names = [n for bit, n in ((FIN, "FIN"), (SYN, "SYN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"),
-                              (0x20, "URG"), (0x40, "ECE"), (0x80, "CWR")) if flags & bit]
-    return ", ".join(names) or "<none>"
+    text = _FLAG_NAMES.get(flags)
+    if text is None:
+        names = [n for bit, n in ((FIN, "FIN"), (SYN, "SYN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"),
+                                  (0x20, "URG"), (0x40, "ECE"), (0x80, "CWR")) if flags & bit]
+        text = _FLAG_NAMES[flags & 0xFFF] = ", ".join(names) or "<none>"
+    return text
 
 
 def options_facts(opts: dict[str, Any] | None) -> list[tuple[str, Any]]:
@@ -151,7 +157,7 @@ class FetchBuilder:
     """Builds one :class:`Fetch` from a :class:`Plan` (see the module docstring)."""
 
     def __init__(self, plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                 links_of: dict[int, frozenset[str]], keep_bodies: bool = False):
+                 links_of: dict[int, bytes], keep_bodies: bool = False):
         self.plan = plan
         self.index = index
         self.history = history
@@ -171,6 +177,8 @@ class FetchBuilder:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
+        self._uses: dict[int, tuple[bool, bool]] = {}
+        self._segs: dict[int, list[tuple[Segment, int]]] = {}
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -258,33 +266,46 @@ class FetchBuilder:
     def _opened_here(self, conn: ConnFacts) -> bool:
         return conn.epoch == 0
 
+    def _uses_here(self, conn: ConnFacts) -> tuple[bool, bool]:
+        """(this fetch made the connection's first request of this stretch, ... its last one); both when it
+        carried none."""
+        got = self._uses.get(id(conn))
+        if got is None:
+            mine = self.mine.get((conn.stream, conn.epoch))
+            if not mine:
+                got = (True, True)
+            else:
+                indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
+                got = (min(mine) <= min(indexes, default=0), max(mine) >= max(indexes, default=-1))
+            self._uses[id(conn)] = got
+        return got
+
     def _last_use_here(self, conn: ConnFacts) -> bool:
         """This fetch made the connection's last request of this stretch (or it carried none)."""
-        mine = self.mine.get((conn.stream, conn.epoch))
-        if not mine:
-            return True
-        indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
-        return max(mine) >= max(indexes, default=-1)
+        return self._uses_here(conn)[1]
 
     def _first_use_here(self, conn: ConnFacts) -> bool:
-        mine = self.mine.get((conn.stream, conn.epoch))
-        if not mine:
-            return True
-        indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
-        return min(mine) <= min(indexes, default=0)
+        return self._uses_here(conn)[0]
 
     def _conn_segments(self, conn: ConnFacts) -> list[tuple[Segment, int]]:
         """The connection's segments that are this fetch's, with their owner."""
+        got = self._segs.get(id(conn))
+        if got is not None:
+            return got
         own = self.owner.get((conn.stream, conn.epoch))
         if own is None:                     # a DNS-over-TCP connection: all of it
-            return [(s, TEARDOWN) for s in conn.segments]
-        mine = self.mine.get((conn.stream, conn.epoch))
-        first_here, last_here = self._first_use_here(conn), self._last_use_here(conn)
-        out = []
-        for s, o in zip(conn.segments, own):
-            if mine is None or o in mine or (o == HANDSHAKE and first_here) or (o == TEARDOWN and last_here):
-                out.append((s, o))
-        return out
+            got = [(s, TEARDOWN) for s in conn.segments]
+        else:
+            mine = self.mine.get((conn.stream, conn.epoch))
+            first_here, last_here = self._uses_here(conn)
+            if mine is None or (first_here and last_here and len(mine) == len(
+                    {r.transaction.index for r in conn.records if r.transaction.request is not None})):
+                got = list(zip(conn.segments, own))
+            else:
+                got = [(s, o) for s, o in zip(conn.segments, own)
+                       if o in mine or (o == HANDSHAKE and first_here) or (o == TEARDOWN and last_here)]
+        self._segs[id(conn)] = got
+        return got
 
     # -- ARP / ND --------------------------------------------------------------------------------------
     def _neighbour_steps(self) -> None:
@@ -1409,7 +1430,7 @@ def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                links_of: dict[int, frozenset[str]], keep_bodies: bool = False) -> Fetch:
+                links_of: dict[int, bytes], keep_bodies: bool = False) -> Fetch:
     """One fetch from its plan (see the module docstring)."""
     return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
                         keep_bodies=keep_bodies).build()

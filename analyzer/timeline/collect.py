@@ -44,8 +44,9 @@ _TCP = struct.Struct("!HHIIBBH").unpack_from
 _U16 = struct.Struct("!H").unpack_from
 _DNS_PORTS = (53,)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-_LINK = re.compile(rb"""(?:href|src)\s*=\s*(?:"([^"<>]{1,2048})"|'([^'<>]{1,2048})'|([^\s"'<>]{1,2048}))""", re.IGNORECASE)
+_LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # run on the lowered text
 MAX_LINKS = 4096
+MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
 
 
 class ConnLog:
@@ -156,7 +157,7 @@ class Collector:
     ``listener`` has ``connection(log)`` (a new TCP connection, its :class:`ConnLog`), ``lookup(trans)``
     (a new :class:`DnsTransaction`; it is updated in place as its response arrives), ``neighbour(msg)``,
     ``icmp(error)`` and ``finished(log)`` (the tracker finished the connection: idle or end of capture).
-    ``keep_bodies``: keep every HTTP body (HAR, HTML report); otherwise only HTML documents' links.
+    ``keep_bodies``: keep every HTTP body (HAR, HTML report); otherwise only HTML documents (for their links).
     ``local_names``: mDNS and LLMNR lookups too (multicast name resolution on the link; ignored unless asked).
     ``keylog``: TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with; a pcapng's Decryption
     Secrets Blocks add to it as they are read.
@@ -176,7 +177,7 @@ class Collector:
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
                              tracker_options={"on_finish": self._finished})
         self.logs: dict[int, ConnLog] = {}
-        self.links: dict[int, frozenset[str]] = {}   # id(transaction) -> URLs an HTML body links to
+        self.links: dict[int, bytes] = {}   # id(transaction) -> the HTML body (its links are found when needed)
         self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
         self.frames = 0
         self.first_ts_ns: int | None = None
@@ -205,19 +206,21 @@ class Collector:
         log.records.append(self.slim(record))
 
     def slim(self, record: HttpRecord) -> HttpRecord:
-        """The record as the timeline keeps it: bodies dropped unless asked for; an HTML document's
-        links remembered (page grouping rule 2)."""
+        """The record as the timeline keeps it: bodies dropped unless asked for; an HTML document's body kept
+        aside (its links are found when page grouping rule 2c needs them), keyed by the kept transaction."""
         tx = record.transaction
+        html = None
         resp = tx.response
         if resp is not None:
             ctype = (resp.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
             if ctype in HTML_TYPES:
                 body = tx.response_body
-                data = body.decoded if body.decoded is not None else body.data
-                self.links[id(tx)] = html_links(data)
-        if self.keep_bodies or (not tx.request_body.data and not tx.response_body.data):
-            return record
-        return replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
+                html = (body.decoded if body.decoded is not None else body.data)[:MAX_LINK_SCAN]
+        if not self.keep_bodies and (tx.request_body.data or tx.response_body.data):
+            record = replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
+        if html:
+            self.links[id(record.transaction)] = html
+        return record
 
     # -- frames -------------------------------------------------------------------------------------
     def feed(self, frame: Any) -> None:
@@ -438,15 +441,15 @@ def icmp_text(is6: bool, kind: int, code: int) -> str:
     return table.get((kind, code)) or f"ICMP{'v6' if is6 else ''} error type {kind} code {code}"
 
 
-def html_links(body: bytes) -> frozenset[str]:
+def html_links(body: bytes) -> set[str]:
     """The ``href``/``src`` attribute values of an HTML body (as written: relative or absolute)."""
     out = set()
-    for m in _LINK.finditer(body):
-        raw = m.group(1) or m.group(2) or m.group(3)
-        out.add(raw.decode("utf-8", "replace").strip())
+    body = body[:MAX_LINK_SCAN]
+    for m in _LINK.finditer(body.lower()):      # found case-insensitively, taken from the body as written
+        out.add(body[m.start(1):m.end(1)].decode("utf-8", "replace"))
         if len(out) >= MAX_LINKS:
             break
-    return frozenset(out)
+    return out
 
 
 def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup | None:

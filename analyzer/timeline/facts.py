@@ -2,7 +2,7 @@
 
 :mod:`analyzer.timeline.collect` makes them from a capture's frames; tests may write them by hand. Times are
 integer ns since the epoch, frame numbers 1-based, addresses strings as the decoders show them. Nothing here
-refers back to packets. The per-connection facts (:class:`ConnFacts`) are made by
+refers back to packets. Records compare by identity (one lookup, one connection), not field by field. The per-connection facts (:class:`ConnFacts`) are made by
 :mod:`analyzer.timeline.tcp` from a connection's segment log when the connection (or a stretch of its life)
 is over.
 """
@@ -18,7 +18,7 @@ from analyzer.apps.http.sink import HttpRecord
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class NeighbourMessage:
     """One ARP request/reply or IPv6 Neighbor Solicitation/Advertisement (RFC 4861 4.3, 4.4).
 
@@ -48,7 +48,7 @@ class DnsAnswer:
     ttl: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DnsLookup:
     """A DNS query and its response (None fields when no response was captured). ``cnames`` is the CNAME
     chain from ``qname`` to the canonical name, ``addresses`` that name's A/AAAA addresses; ``truncated``
@@ -108,7 +108,7 @@ class Message:
     request: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ConnFacts:
     """One TCP connection (or the stretch of its life a report covers), as the timeline explains it.
 
@@ -151,7 +151,7 @@ class ConnFacts:
         return bool(self.synacks) or self.outcome == "midstream"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class IcmpError:
     """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...)."""
 

@@ -147,7 +147,7 @@ class Unit:
     mode: str = ""
     document: bool = False
     side: bool = False
-    links: frozenset[str] = frozenset()
+    links: Any = None  # a callable giving the URLs the document links to (found only when a rule asks)
     first_on_conn: bool = False
     open_ns: int = 0  # when its connection was opened (its first SYN), for a first request
 
@@ -167,8 +167,22 @@ class Plan:
     hosts: set[str] = field(default_factory=set)
     servers: set[tuple[str, int]] = field(default_factory=set)
     urls: dict[str, Unit] = field(default_factory=dict)
-    links: set[str] = field(default_factory=set)
-    documents_seen: bool = False  # an HTML body of this fetch was seen (so its links are known)
+    documents: list[Any] = field(default_factory=list)  # the link finders of its HTML documents
+    _links: set[str] | None = None
+
+    @property
+    def documents_seen(self) -> bool:
+        """An HTML body of this fetch was seen (so its links are known)."""
+        return bool(self.documents)
+
+    @property
+    def links(self) -> set[str]:
+        """The absolute URLs its documents link to (found on first use)."""
+        if self._links is None:
+            self._links = set()
+            for find in self.documents:
+                self._links |= find()
+        return self._links
     lookups: list[DnsLookup] = field(default_factory=list)
     neighbours: list[NeighbourMessage] = field(default_factory=list)
     icmp: list[IcmpError] = field(default_factory=list)
@@ -186,9 +200,9 @@ class Plan:
         self.servers.add((u.conn.server, u.conn.server_port))
         if u.url:
             self.urls[u.url] = u
-        if u.links:
-            self.links |= u.links
-            self.documents_seen = True
+        if u.links is not None:
+            self.documents.append(u.links)
+            self._links = None
 
     @property
     def conns(self) -> list[ConnFacts]:
@@ -202,7 +216,7 @@ class Plan:
         return bool(self.units) and all(u.side for u in self.units)
 
 
-def request_units(conn: ConnFacts, links_of: dict[int, frozenset[str]], scheme: str = "http") -> list[Unit]:
+def request_units(conn: ConnFacts, links_of: dict[int, bytes], scheme: str = "http") -> list[Unit]:
     """The request units of a connection, in request order."""
     out = []
     first = True
@@ -223,18 +237,31 @@ def request_units(conn: ConnFacts, links_of: dict[int, frozenset[str]], scheme: 
         end_ns = (end.last_ts_ns if end is not None else resp.first_ts_ns) if resp is not None else (
             tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns)
         ctype = media_type(resp.headers.get("content-type")) if resp is not None and resp.status < 400 else ""
-        raw_links = links_of.get(id(tx))
-        links = frozenset(_absolute(url, x) for x in raw_links) if raw_links else frozenset()
+        body = links_of.get(id(tx))
+        links = _finder(body, url) if body else None
         referer = h.get("referer")
         dest = (h.get("sec-fetch-dest") or "").strip().lower()
         out.append(Unit(conn=conn, start_ns=req.first_ts_ns, end_ns=end_ns, host=host, record=rec, url=url,
                         referer=strip_fragment(referer.strip()) if referer else None, dest=dest,
                         mode=(h.get("sec-fetch-mode") or "").strip().lower(),
                         document=ctype in DOCUMENT_TYPES or dest == "document",
-                        side=is_side(split_url(url)[2]), links=links - {url}, first_on_conn=first and conn.epoch == 0,
+                        side=is_side(split_url(url)[2]), links=links, first_on_conn=first and conn.epoch == 0,
                         open_ns=open_ns))
         first = False
     return out
+
+
+def _finder(body: bytes, url: str) -> Any:
+    from analyzer.timeline.collect import html_links
+
+    found: list[set[str]] = []
+
+    def links() -> set[str]:
+        if not found:
+            found.append({_absolute(url, x) for x in html_links(body)} - {url})
+        return found[0]
+
+    return links
 
 
 def _absolute(base: str, link: str) -> str:
@@ -349,7 +376,7 @@ class Grouper:
 
 
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
-          icmp: list[IcmpError], links_of: dict[int, frozenset[str]], host_of: Any,
+          icmp: list[IcmpError], links_of: dict[int, bytes], host_of: Any,
           last_use: dict[int, int] | None = None) -> list[Plan]:
     """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
     carried no request (SNI, or the name a lookup resolved to its address). Returns the plans in the order

@@ -20,6 +20,7 @@ escaping for the terminal or HTML is the printers' job.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -1148,17 +1149,57 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     return extra
 
 
+_FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames")
+_COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {}
+
+
+def _compile(text: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """The template with each field given a name of its own, and (name, fact, spec) for each: the custom
+    specs are applied before ``str.format_map`` (which runs in C) fills the rest."""
+    got = _COMPILED.get(text)
+    if got is not None:
+        return got
+    fields: list[tuple[str, str, str]] = []
+
+    def sub(m: re.Match) -> str:
+        key, spec = m.group(1), m.group(2) or ""
+        name = f"{key}__{len(fields)}"
+        fields.append((name, key, spec))
+        custom = spec in _CUSTOM or spec.startswith("n:")
+        return "{" + name + ("" if custom or not spec else ":" + spec) + "}"
+
+    compiled = _FIELD.sub(sub, text.replace("{{", "\0").replace("}}", "\1"))
+    compiled = compiled.replace("{", "{").replace("\0", "{{").replace("\1", "}}")
+    got = _COMPILED[text] = (compiled, tuple(fields))
+    return got
+
+
 def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tuple[int, ...] = ()) -> str:
     """The explanation of a step: template ``template`` of language ``lang`` (English if missing)."""
     table = TEMPLATES.get(lang, _EN)
     text = table.get(template) or _EN.get(template)
     if text is None:
         return template
-    args = _Facts(facts)
+    args = dict(facts)
     if frames and "frames" not in args:
         args["frames"] = list(frames)
-    args.update(_derived(template, args, lang))
-    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), args)
+    args.update(_derived(template, _Facts(args), lang))
+    compiled, fields = _compile(text)
+    fmt = _FORMATTERS.get(lang, _FORMATTERS["en"])
+    values: dict[str, Any] = {}
+    for name, key, spec in fields:
+        v = args.get(key)
+        if v is None or v is MISSING:
+            values[name] = MISSING
+        elif spec and (spec in _CUSTOM or spec.startswith("n:")):
+            values[name] = fmt.format_field(v, spec)
+        else:
+            values[name] = v
+    try:
+        return compiled.format_map(values)
+    except (TypeError, ValueError):              # a fact of an unexpected type for its spec
+        return fmt.vformat(text, (), _Facts(args))
 
 
 def note(key: str, facts: dict[str, Any], lang: str = "en") -> str:
