@@ -264,7 +264,7 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             rows.append((label("tls_time", lang), _ms(s.tls_ms, lang)))
         if http:
             doc = http[0]
-            rows.append((label("ttfb", lang), f"{_ms(s.ttfb_ms, lang)} ({doc.method} {short(doc.uri, 60)})"))
+            rows.append((label("ttfb", lang), _ms(s.ttfb_ms, lang) + _paren(f"{doc.method} {short(doc.uri, 60)}", lang)))
     elif s.dns_ms is not None:
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
     rows.append((label("total", lang), duration(s.total_ms, lang)))
@@ -277,18 +277,25 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         rows.append((label("requests", lang), sep.join(parts) + colon + label(s.connection_mode, lang)))
         if s.requests_per_connection:
             rows.append((label("requests_per_connection", lang),
-                         ", ".join(f"#{stream}: {n}" for stream, n in s.requests_per_connection)))
-        tcp = f"{label('sent', lang)} {s.bytes_sent:,}, {label('received', lang)} {s.bytes_received:,}"
+                         ("，" if lang == "zh" else ", ").join(f"#{stream}: {n}"
+                                                               for stream, n in s.requests_per_connection)))
+        comma = "，" if lang == "zh" else ", "
+        tcp = f"{label('sent', lang)} {s.bytes_sent:,}{comma}{label('received', lang)} {s.bytes_received:,}"
         if s.retransmitted_bytes:
-            tcp += f" (+{s.retransmitted_bytes:,} {label('retransmitted', lang)})"
+            tcp += _paren(label("retransmitted_n", lang).format(n=f"{s.retransmitted_bytes:,}"), lang)
         rows.append((label("tcp_bytes", lang), tcp))
         if http:
-            rows.append((label("http_bytes", lang), (f"{label('sent', lang)} {s.http_bytes_sent:,}, "
-                                                    f"{label('received', lang)} {s.http_bytes_received:,}")))
+            http_text = (f"{label('sent', lang)} {s.http_bytes_sent:,}{comma}"
+                         f"{label('received', lang)} {s.http_bytes_received:,}")
+            rows.append((label("http_bytes", lang), http_text))
     rows.append((label("dns_lookups", lang), str(s.dns_lookups)))
     if s.problems:
         rows.append((label("problems", lang), str(s.problems)))
     return rows
+
+
+def _paren(text: str, lang: str) -> str:
+    return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
 def summary_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
@@ -319,7 +326,7 @@ def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     if not reqs:
         return
     span = max((p.end for r in reqs for p in r.phases), default=0.0) or 1e-9
-    out.add((f"  {label('waterfall', lang)}", "bold"), f" (0 - {duration(span * 1000, lang)})")
+    out.add((f"  {label('waterfall', lang)}", "bold"), _paren(f"0 – {duration(span * 1000, lang)}", lang))
     out.add(f"    {label('legend', lang)}")
     label_w = min(24, max(12, width // 4))
     tail_w = 22
@@ -349,7 +356,7 @@ def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     arrow_w = max(width - 4 - time_w - 2 - frame_w - 2 - 2 - peer_w, 24)
     client = f"{label('client', lang)} {fetch.client}"
     out.add((f"  {label('ladder', lang)}", "bold"))
-    out.add(f"    {rpad(label('time', lang) + ' (ms)', time_w)}  {rpad(label('frame', lang), frame_w)}  "
+    out.add(f"    {rpad(label('time_ms', lang), time_w)}  {rpad(label('frame', lang), frame_w)}  "
             f"{pad(short(client, arrow_w), arrow_w)}  {label('peer', lang)}")
     for row in fetch.ladder:
         text = short(visible(row.label), arrow_w - 6)
