@@ -223,3 +223,11 @@ def test_fuzz_repro_inputs(tmp_path):
     # would be written with ISO 8601's expanded year (+NNNNN-)
     assert entries and all(re.match(r"^(\+\d{5,}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d", e["startedDateTime"])
                            for e in entries)
+
+
+def test_iso8601_years_past_9999():
+    from analyzer.report.har import iso8601
+    assert iso8601(0) == "1970-01-01T00:00:00.000+00:00"
+    assert iso8601(1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123+00:00"
+    far = iso8601(1_795_680_000_000 * 1_000_000_000)  # about year 58870
+    assert re.match(r"^\+\d{5}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", far)
