@@ -138,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
     work = Path(tempfile.mkdtemp(prefix=f"analyzer-fuzz-{args.target}-", dir=shm))
-    cmd = [sys.executable, "-m", "fuzz.run", *(argv if argv is not None else sys.argv[1:]), "--child",
-           "--workdir", str(work)]
+    # (--child first: anything after a "--" in the arguments is libFuzzer's)
+    cmd = [sys.executable, "-m", "fuzz.run", "--child", "--workdir", str(work),
+           *(argv if argv is not None else sys.argv[1:])]
     env = dict(os.environ, PYTHONPATH=str(REPO), ANALYZER_FUZZ_SCRATCH=str(work / "scratch"))
     try:
         proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -1,7 +1,8 @@
 """X.509 certificates seen in a TLS Certificate message, read with ``cryptography``'s x509 module: Wireshark's
 main ``x509af.*``/``x509ce.*``/``x509sat.*``/``x509if.*``/``pkcs1.*`` fields and a summary (subject, issuer,
 SAN, validity) for the session facts. A certificate the library cannot read gets a note-worthy summary
-(``error``) and no x509 fields, never an exception."""
+(``error``) and no x509 fields, never an exception: every exception ``cryptography`` documents for a malformed
+certificate (:data:`_UNREADABLE`) is caught where the certificate is read."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ _STRING_FIELDS = {12: "x509sat.uTF8String", 19: "x509sat.printableString", 20: "
 # Attributes Wireshark shows under their own field rather than a DirectoryString.
 _OWN_FIELDS = {NameOID.COUNTRY_NAME: "x509sat.CountryName", NameOID.EMAIL_ADDRESS: "pkcs9.emailAddress",
                NameOID.DOMAIN_COMPONENT: "x509sat.domainComponent"}
+# What cryptography raises for a certificate it cannot read, at load time (a bad version, bad DER) or when a
+# lazily parsed part is reached (a duplicate extension, an unknown general name type, an unknown key type).
+_UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+               x509.UnsupportedGeneralNameType)
 
 
 def certificate_fields(der: bytes, fields: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def certificate_fields(der: bytes, fields: dict[str, Any]) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             cert = x509.load_der_x509_certificate(der)
             return _fields(cert, fields)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except _UNREADABLE as exc:
         return {"error": f"certificate not readable: {exc}"}
 
 
