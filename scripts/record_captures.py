@@ -2,6 +2,7 @@
 
     sudo python scripts/record_captures.py                  # all of them
     sudo python scripts/record_captures.py --only lab_dns_mix --only lab_lossy_fetch
+    sudo python scripts/record_captures.py --only lab_nat   # lab_nat-inside.pcapng and lab_nat-outside.pcapng
 
 Each recording runs the project's own code end to end: the lab (network namespaces: client, router, DNS and
 web server on documentation addresses; the project's own servers, so the result does not depend on what is
@@ -127,6 +128,46 @@ def check_timewait(path: Path) -> list[str]:
     return []
 
 
+def _nat_flows(path: Path) -> dict[str, list[dict[str, str]]]:
+    """The client's packets in one NAT capture (inside: from 10.0.0.10; outside: from 203.0.113.2)."""
+    return tshark(path, ["frame.interface_name", "ip.src", "ip.ttl", "ip.id", "udp.srcport", "dns.id",
+                         "tcp.srcport", "tcp.seq_raw", "tcp.flags.syn", "tcp.flags.ack", "icmp.type", "icmp.ident",
+                         "icmp.seq"], "ip.src==10.0.0.10 or ip.src==203.0.113.2")
+
+
+def check_nat(inside: Path, outside: Path, random_ports: bool) -> list[str]:
+    rows_in, rows_out = _nat_flows(inside), _nat_flows(outside)
+    problems = []
+    if {r["ip.src"] for r in rows_in} != {"10.0.0.10"} or {r["ip.src"] for r in rows_out} != {"203.0.113.2"}:
+        problems.append("inside should hold only 10.0.0.10's packets, outside only 203.0.113.2's")
+    if {r["frame.interface_name"] for r in rows_in} != {"lan0"} or \
+            {r["frame.interface_name"] for r in rows_out} != {"wan0"}:
+        problems.append("the interfaces are not named lan0 / wan0")
+    if {r["ip.ttl"] for r in rows_in} != {"64"} or {r["ip.ttl"] for r in rows_out} != {"63"}:
+        problems.append("the client's packets are not TTL 64 inside and 63 outside")
+    if [r["ip.id"] for r in rows_in] != [r["ip.id"] for r in rows_out]:
+        problems.append("not the same packets on both sides (ip.id differs)")
+
+    def kinds(rows):
+        syn = next((r for r in rows if _set(r["tcp.flags.syn"]) and not _set(r["tcp.flags.ack"])), None)
+        dns = next((r for r in rows if r["dns.id"]), None)
+        echo = [r for r in rows if r["icmp.type"] == "8"]
+        return syn, dns, echo
+
+    (syn_i, dns_i, echo_i), (syn_o, dns_o, echo_o) = kinds(rows_in), kinds(rows_out)
+    if not (syn_i and syn_o and dns_i and dns_o and len(echo_i) == len(echo_o) == 2):
+        return problems + ["a SYN, a DNS query and two echo requests on both sides expected"]
+    if syn_i["tcp.seq_raw"] != syn_o["tcp.seq_raw"] or dns_i["dns.id"] != dns_o["dns.id"]:
+        problems.append("the ISN or the DNS id changed through the router")
+    same = (syn_i["tcp.srcport"] == syn_o["tcp.srcport"], dns_i["udp.srcport"] == dns_o["udp.srcport"],
+            echo_i[0]["icmp.ident"] == echo_o[0]["icmp.ident"])
+    if random_ports and any(same):
+        problems.append(f"masquerade random kept a port or id (TCP, UDP, ICMP kept: {same}): record again")
+    if not random_ports and not all(same):
+        problems.append(f"masquerade changed a port or id (TCP, UDP, ICMP kept: {same})")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -149,7 +190,18 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
     "lab_ipv6": ("lab_ipv6_page_fetch.pcapng", lambda p: lab(p, ipv6=True), lambda p: check_page(p, ipv6=True)),
     "lab_dns_mix": ("lab_dns_mix.pcapng", lambda p: lab(p, what="dns-mix"), check_dns_mix),
     "demo_timewait": ("demo_timewait_reuseaddr_loopback.pcapng", demo_timewait, check_timewait),
+    # several files: FILE-label.ext each (the lab's --save naming), checked together
+    "lab_nat": ("lab_nat.pcapng", lambda p: lab(p, topology="nat"),
+                lambda p: check_nat(*_parts(p, "inside", "outside"), random_ports=False)),
+    "lab_nat_random": ("lab_nat_random.pcapng", lambda p: lab(p, topology="nat", nat_random=True),
+                       lambda p: check_nat(*_parts(p, "inside", "outside"), random_ports=True)),
 }
+PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside")}
+
+
+def _parts(path: Path, *labels: str) -> list[Path]:
+    """The files a several-capture lab wrote for ``--save path``: path-label.ext."""
+    return [path.with_name(f"{path.stem}-{label}{path.suffix}") for label in labels]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,11 +235,12 @@ def main(argv: list[str] | None = None) -> int:
             if problems:
                 failed = True
                 continue
-            print(subprocess.run(["tshark", "-r", str(path)], capture_output=True, text=True,
-                                 check=False).stdout.rstrip())
             args.dest.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, args.dest / filename)
-            print(f"   checked with tshark and written to {args.dest / filename}")
+            for made in _parts(path, *PARTS[name]) if name in PARTS else [path]:
+                print(subprocess.run(["tshark", "-r", str(made)], capture_output=True, text=True,
+                                     check=False).stdout.rstrip())
+                shutil.copyfile(made, args.dest / made.name)
+                print(f"   checked with tshark and written to {args.dest / made.name}")
     return 1 if failed else 0
 
 

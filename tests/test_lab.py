@@ -145,3 +145,27 @@ def test_cleanup_removes_namespaces_of_dead_labs():
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
     assert name not in list_lab_namespaces()
+
+
+@pytest.mark.skipif(not shutil.which("nft"), reason="--nat needs nftables (Debian: apt-get install nftables)")
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+def test_lab_nat_random_two_sides(tmp_path):
+    r = lab("--nat-random", "--save", str(tmp_path / "nat.pcapng"), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    made = namespaces_of(r.stdout)
+    assert len(made) == 5 and not set(made) & set(list_lab_namespaces())
+    inside, outside = tmp_path / "nat-inside.pcapng", tmp_path / "nat-outside.pcapng"
+    fields = ["frame.interface_name", "ip.src", "ip.ttl", "tcp.srcport", "tcp.seq_raw", "tcp.flags.syn",
+              "tcp.flags.ack"]
+    rows_in = tshark(inside, fields, "ip.src==10.0.0.10")
+    rows_out = tshark(outside, fields, "ip.src==203.0.113.2")
+    assert rows_in and len(rows_in) == len(rows_out)
+    assert {row[0] for row in rows_in} == {"lan0"} and {row[0] for row in rows_out} == {"wan0"}
+    assert not tshark(outside, ["frame.number"], "ip.addr==10.0.0.10")       # never leaves the home network
+    syn_in = next(row for row in rows_in if row[5] in ("1", "True") and row[6] in ("0", "False"))
+    syn_out = next(row for row in rows_out if row[5] in ("1", "True") and row[6] in ("0", "False"))
+    assert syn_in[4] == syn_out[4] and syn_in[3] != syn_out[3]         # same ISN, a new source port
+    ttl_in, ttl_out = syn_in[2], syn_out[2]
+    assert f"TTL, client -> web: {ttl_in} on the router's inside" in r.stdout
+    assert f"{ttl_out} on its outside (wan0" in r.stdout and f"the router took {int(ttl_in) - int(ttl_out)}" in r.stdout
+    assert f"next: analyzer nat {inside} {outside}" in r.stdout

@@ -1,19 +1,33 @@
-"""The lab's mini-internet: four network namespaces joined by veth pairs and a bridge, on documentation ranges.
+"""The lab's networks: network namespaces joined by veth pairs and bridges, on documentation ranges.
 
 Theory of operation
 -------------------
-::
+A :class:`Topology` is data: the namespaces (roles), the veth pairs between them, the bridges, the addresses,
+the default routes, which namespaces forward, and where the lab captures. :meth:`Lab.create` builds any of
+them the same way. The layouts (``TOPOLOGIES``)::
 
-    client (ns)                    router (ns)                         dns (ns)  198.51.100.53
-    eth0 192.0.2.10/24   <---->   eth0 192.0.2.1/24                   eth0      2001:db8:2::53
-         2001:db8:1::10/64             2001:db8:1::1/64
-    default via 192.0.2.1         br0  198.51.100.1/24   <---- p-dns  web (ns)  198.51.100.80
-                                       2001:db8:2::1/64  <---- p-web  eth0      2001:db8:2::80
+  internet (default): one router between the client's subnet and the servers' subnet
+    client eth0 192.0.2.10 --- eth0 192.0.2.1 [router] br0 198.51.100.1 --- dns 198.51.100.53, web 198.51.100.80
+           2001:db8:1::10          2001:db8:1::1         2001:db8:2::1         2001:db8:2::53, 2001:db8:2::80
+    captured on the client's eth0
 
-The router forwards (``net.ipv4.ip_forward=1``, ``net.ipv6.conf.all.forwarding=1``, in its own namespace),
-so a packet from the client to the servers crosses one hop and its TTL (hop limit) drops by one. Every
-link is created *inside* the namespaces (``ip -n NS link add ... peer name X netns OTHER``) and every
-sysctl is namespaced: the host namespace's interfaces, addresses and routes are never touched.
+  nat: a home network behind a masquerading router, then the provider's router
+    client eth0 10.0.0.10 --- lan0 10.0.0.1 [router, nftables masquerade] wan0 203.0.113.2
+        --- eth0 203.0.113.1 [isp] br0 198.51.100.1 --- dns 198.51.100.53, web 198.51.100.80
+    captured on the router's lan0 (inside) and wan0 (outside) at the same time: two files
+
+  same-subnet: client and servers on one link (a bridge in the "switch" namespace), no router
+    client 192.0.2.10, dns 192.0.2.53, web 192.0.2.80 on 192.0.2.0/24; captured on the client's eth0
+
+  hub / switch: the same link with a fourth host, the observer 192.0.2.99, captured on the observer's eth0
+    (promiscuous) and on the client's eth0. hub: the bridge's ageing time is 0, so it never remembers a MAC
+    address and floods every frame to every port, as a hub repeats it; switch: a normal learning bridge.
+
+A router forwards (``net.ipv4.ip_forward=1``, ``net.ipv6.conf.all.forwarding=1``, in its own namespace), so
+a packet crossing it has its TTL (hop limit) decremented by one. Every link is created *inside* the
+namespaces (``ip -n NS link add ... peer name X netns OTHER``) and every sysctl is namespaced: the host
+namespace's interfaces, addresses and routes are never touched. Topologies other than ``internet`` have
+IPv6 switched off, so their captures hold only what the lesson is about (no router solicitations, MLD).
 
 Namespace names start with ``azlab-<pid>-`` so several labs can run at once and ``analyzer lab
 --cleanup`` can find what a killed lab left behind. :meth:`Lab.destroy` kills every process still in
@@ -30,10 +44,95 @@ import time
 from dataclasses import dataclass, field
 
 PREFIX = "azlab-"
-ROLES = ("client", "router", "dns", "web")
 CLIENT4, ROUTER4_C, ROUTER4_S, DNS4, WEB4 = "192.0.2.10", "192.0.2.1", "198.51.100.1", "198.51.100.53", "198.51.100.80"
 CLIENT6, ROUTER6_C, ROUTER6_S, DNS6, WEB6 = "2001:db8:1::10", "2001:db8:1::1", "2001:db8:2::1", "2001:db8:2::53", "2001:db8:2::80"
 CLIENT_IFACE = "eth0"
+NAT_CLIENT4, NAT_INSIDE4, NAT_OUTSIDE4, ISP4 = "10.0.0.10", "10.0.0.1", "203.0.113.2", "203.0.113.1"
+LAN_DNS4, LAN_WEB4, OBSERVER4 = "192.0.2.53", "192.0.2.80", "192.0.2.99"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Where the lab captures: in ``role``'s namespace on ``iface``; ``label`` names the file (FILE-label)."""
+
+    role: str
+    iface: str
+    label: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Topology:
+    """One layout, as data (see the module docstring)."""
+
+    name: str
+    roles: tuple[str, ...]
+    veths: tuple[tuple[str, str, str, str], ...]              # (role, iface, peer role, peer iface)
+    bridges: tuple[tuple[str, str, tuple[str, ...]], ...]     # (role, bridge, ports)
+    addresses: tuple[tuple[str, str, str, str], ...]          # (role, iface, IPv4/len, IPv6/len or "")
+    routes: tuple[tuple[str, str, str], ...]                  # (role, IPv4 gateway, IPv6 gateway or "")
+    forwarding: tuple[str, ...]                               # the routers
+    hosts: dict[str, str]                                     # role -> its IPv4 address (client, dns, web, ...)
+    captures: tuple[Capture, ...]
+    ipv6: bool = False
+    hosts6: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+def _lan(observer: bool) -> Topology:
+    hosts = {"client": CLIENT4, "dns": LAN_DNS4, "web": LAN_WEB4} | ({"observer": OBSERVER4} if observer else {})
+    roles = tuple(hosts)
+    caps = ((Capture("observer", "eth0", "observer", "the observer's eth0 (promiscuous)"),) if observer else ())
+    caps += (Capture("client", "eth0", "client", "the client's eth0"),)
+    return Topology(
+        name="lan", roles=(*roles, "switch"),
+        veths=tuple((r, "eth0", "switch", f"p-{r}") for r in roles),
+        bridges=(("switch", "br0", tuple(f"p-{r}" for r in roles)),),
+        addresses=tuple((r, "eth0", f"{a}/24", "") for r, a in hosts.items()),
+        routes=(), forwarding=(), hosts=hosts, captures=caps)
+
+
+INTERNET = Topology(
+    name="internet", roles=("client", "router", "dns", "web"),
+    veths=(("client", "eth0", "router", "eth0"), ("dns", "eth0", "router", "p-dns"), ("web", "eth0", "router", "p-web")),
+    bridges=(("router", "br0", ("p-dns", "p-web")),),
+    addresses=(("client", "eth0", f"{CLIENT4}/24", f"{CLIENT6}/64"), ("router", "eth0", f"{ROUTER4_C}/24", f"{ROUTER6_C}/64"),
+               ("router", "br0", f"{ROUTER4_S}/24", f"{ROUTER6_S}/64"), ("dns", "eth0", f"{DNS4}/24", f"{DNS6}/64"),
+               ("web", "eth0", f"{WEB4}/24", f"{WEB6}/64")),
+    routes=(("client", ROUTER4_C, ROUTER6_C), ("dns", ROUTER4_S, ROUTER6_S), ("web", ROUTER4_S, ROUTER6_S)),
+    forwarding=("router",),
+    hosts={"client": CLIENT4, "router": ROUTER4_C, "dns": DNS4, "web": WEB4},
+    hosts6={"client": CLIENT6, "router": ROUTER6_C, "dns": DNS6, "web": WEB6},
+    captures=(Capture("client", "eth0", "client", "the client's eth0"),), ipv6=True,
+    description=f"client {CLIENT4} ({CLIENT6}) -> router {ROUTER4_C} | {ROUTER4_S} -> dns {DNS4}, web {WEB4}")
+
+NAT = Topology(
+    name="nat", roles=("client", "router", "isp", "dns", "web"),
+    veths=(("client", "eth0", "router", "lan0"), ("router", "wan0", "isp", "eth0"),
+           ("dns", "eth0", "isp", "p-dns"), ("web", "eth0", "isp", "p-web")),
+    bridges=(("isp", "br0", ("p-dns", "p-web")),),
+    addresses=(("client", "eth0", f"{NAT_CLIENT4}/24", ""), ("router", "lan0", f"{NAT_INSIDE4}/24", ""),
+               ("router", "wan0", f"{NAT_OUTSIDE4}/24", ""), ("isp", "eth0", f"{ISP4}/24", ""),
+               ("isp", "br0", f"{ROUTER4_S}/24", ""), ("dns", "eth0", f"{DNS4}/24", ""), ("web", "eth0", f"{WEB4}/24", "")),
+    routes=(("client", NAT_INSIDE4, ""), ("router", ISP4, ""), ("dns", ROUTER4_S, ""), ("web", ROUTER4_S, "")),
+    forwarding=("router", "isp"),
+    hosts={"client": NAT_CLIENT4, "router": NAT_INSIDE4, "dns": DNS4, "web": WEB4},
+    captures=(Capture("router", "lan0", "inside", "the router's inside interface lan0"),
+              Capture("router", "wan0", "outside", "the router's outside interface wan0")),
+    description=(f"client {NAT_CLIENT4} -> router lan0 {NAT_INSIDE4} | wan0 {NAT_OUTSIDE4} (masquerade) -> "
+                 f"isp {ISP4} | {ROUTER4_S} -> dns {DNS4}, web {WEB4}"))
+
+SAME_SUBNET = Topology(**{**_lan(False).__dict__, "name": "same-subnet", "description": (
+    f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4} on one link (192.0.2.0/24, a bridge), no router")})
+HUB = Topology(**{**_lan(True).__dict__, "name": "hub", "description": (
+    f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4}, observer {OBSERVER4} on a hub "
+    "(a bridge with ageing time 0: it floods every frame to every port)")})
+SWITCH = Topology(**{**_lan(True).__dict__, "name": "switch", "description": (
+    f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4}, observer {OBSERVER4} on a switch "
+    "(a learning bridge: unicast goes only to the port the MAC address was seen on)")})
+
+TOPOLOGIES = {t.name: t for t in (INTERNET, NAT, SAME_SUBNET, HUB, SWITCH)}
+BRIDGE_AGEING_CS = {"hub": 0}          # centiseconds; the kernel's default (300 s) otherwise
 
 
 class LabError(Exception):
@@ -63,6 +162,7 @@ def _run(argv: list[str], check: bool = True, timeout: float = 20) -> subprocess
 
 @dataclass
 class Lab:
+    topology: Topology = INTERNET
     tag: str = field(default_factory=lambda: str(os.getpid()))
     ipv6: bool = True
     made: list[str] = field(default_factory=list)
@@ -70,11 +170,16 @@ class Lab:
     def ns(self, role: str) -> str:
         return f"{PREFIX}{self.tag}-{role}"
 
+    def host(self, role: str, v6: bool = False) -> str:
+        """The address of ``role`` (client, router, dns, web, observer) in this topology."""
+        return (self.topology.hosts6 if v6 else self.topology.hosts)[role]
+
     # -- building ----------------------------------------------------------------------------------------
     def create(self) -> Lab:
-        if not os.path.isdir("/proc/sys/net/ipv6"):
+        topo = self.topology
+        if not topo.ipv6 or not os.path.isdir("/proc/sys/net/ipv6"):
             self.ipv6 = False
-        for role in ROLES:
+        for role in topo.roles:
             name = self.ns(role)
             _run(["ip", "netns", "add", name])
             self.made.append(name)
@@ -83,29 +188,28 @@ class Lab:
                 self.sysctl(role, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
                             "net.ipv6.conf.default.router_solicitations=0", "net.ipv6.conf.all.accept_ra=0",
                             "net.ipv6.conf.default.accept_ra=0")
-        _c, r = self.ns("client"), self.ns("router")
-        # client <-> router
-        self.ip("client", "link", "add", CLIENT_IFACE, "type", "veth", "peer", "name", "eth0", "netns", r)
-        # servers' subnet: a bridge in the router namespace, a veth to each server
-        self.ip("router", "link", "add", "br0", "type", "bridge")
-        for role in ("dns", "web"):
-            self.ip(role, "link", "add", "eth0", "type", "veth", "peer", "name", f"p-{role}", "netns", r)
-            self.ip("router", "link", "set", f"p-{role}", "master", "br0", "up")
-        self.addr("client", CLIENT_IFACE, f"{CLIENT4}/24", f"{CLIENT6}/64")
-        self.addr("router", "eth0", f"{ROUTER4_C}/24", f"{ROUTER6_C}/64")
-        self.addr("router", "br0", f"{ROUTER4_S}/24", f"{ROUTER6_S}/64")
-        self.addr("dns", "eth0", f"{DNS4}/24", f"{DNS6}/64")
-        self.addr("web", "eth0", f"{WEB4}/24", f"{WEB6}/64")
-        links = (("client", CLIENT_IFACE), ("router", "eth0"), ("router", "p-dns"), ("router", "p-web"),
-                 ("router", "br0"), ("dns", "eth0"), ("web", "eth0"))
+            elif os.path.isdir("/proc/sys/net/ipv6"):    # IPv4 only: nothing on the wire but the lesson
+                self.sysctl(role, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+        for role, bridge, _ports in topo.bridges:
+            self.ip(role, "link", "add", bridge, "type", "bridge",
+                    *(["ageing_time", str(BRIDGE_AGEING_CS[topo.name])] if topo.name in BRIDGE_AGEING_CS else []))
+        for role, iface, peer, peer_iface in topo.veths:
+            self.ip(role, "link", "add", iface, "type", "veth", "peer", "name", peer_iface, "netns", self.ns(peer))
+        for role, bridge, ports in topo.bridges:
+            for port in ports:
+                self.ip(role, "link", "set", port, "master", bridge)
+        for role, iface, v4, v6 in topo.addresses:
+            self.addr(role, iface, v4, v6)
+        links = [(r, i) for r, i, _p, _pi in topo.veths] + [(p, pi) for _r, _i, p, pi in topo.veths]
+        links += [(r, b) for r, b, _ports in topo.bridges]
         for role, iface in links:
             # segments as a real NIC puts them on the wire: no 64 KB TSO/GSO super-packets on the veths
             _run(["ip", "-n", self.ns(role), "link", "set", "dev", iface, "gso_max_size", "1500"], check=False)
             self.ip(role, "link", "set", iface, "up")
-        self.sysctl("router", "net.ipv4.ip_forward=1", *(["net.ipv6.conf.all.forwarding=1"] if self.ipv6 else []))
-        self.route("client", ROUTER4_C, ROUTER6_C)
-        self.route("dns", ROUTER4_S, ROUTER6_S)
-        self.route("web", ROUTER4_S, ROUTER6_S)
+        for role in topo.forwarding:
+            self.sysctl(role, "net.ipv4.ip_forward=1", *(["net.ipv6.conf.all.forwarding=1"] if self.ipv6 else []))
+        for role, gw4, gw6 in topo.routes:
+            self.route(role, gw4, gw6)
         return self
 
     def ip(self, role: str, *args: str) -> None:
@@ -113,12 +217,12 @@ class Lab:
 
     def addr(self, role: str, iface: str, v4: str, v6: str) -> None:
         self.ip(role, "addr", "add", v4, "dev", iface)
-        if self.ipv6:
+        if self.ipv6 and v6:
             self.ip(role, "-6", "addr", "add", v6, "dev", iface, "nodad")
 
     def route(self, role: str, gw4: str, gw6: str) -> None:
         self.ip(role, "route", "add", "default", "via", gw4)
-        if self.ipv6:
+        if self.ipv6 and gw6:
             self.ip(role, "-6", "route", "add", "default", "via", gw6)
 
     def sysctl(self, role: str, *settings: str) -> None:

@@ -151,9 +151,10 @@ class LiveCapture:
         on_frame = self.on_frame
         limit = self.count
         done = False
+        iface = self.iface
         for ts_ns, origlen, linktype, data in batch:
             stats.captured += 1
-            frame = Frame(stats.captured, ts_ns, origlen, 0, linktype, data)
+            frame = Frame(stats.captured, ts_ns, origlen, 0, linktype, data, iface)   # pcapng if_name, as dumpcap
             if writer is not None:
                 writer.write(frame)
             if on_frame is not None:
