@@ -169,3 +169,78 @@ def test_lab_nat_random_two_sides(tmp_path):
     assert f"TTL, client -> web: {ttl_in} on the router's inside" in r.stdout
     assert f"{ttl_out} on its outside (wan0" in r.stdout and f"the router took {int(ttl_in) - int(ttl_out)}" in r.stdout
     assert f"next: analyzer nat {inside} {outside}" in r.stdout
+
+
+SYSTEM = shutil.which("dnsmasq") and shutil.which("nginx")
+needs_system = pytest.mark.skipif(not SYSTEM, reason="dnsmasq and nginx are not installed (Debian: apt-get install "
+                                                     "dnsmasq-base nginx-light); the project's own servers are "
+                                                     "tested above")
+
+
+def system_lab(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", "lab", "--servers", "system", *args], env=env(),
+                          capture_output=True, text=True, timeout=150, check=False)
+
+
+@needs_system
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+def test_lab_dnsmasq_and_nginx(tmp_path):
+    save = tmp_path / "system.pcapng"
+    r = system_lab("--save", str(save), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "servers: dnsmasq and nginx" in r.stdout
+    assert not set(namespaces_of(r.stdout)) & set(list_lab_namespaces())
+    rows = tshark(save, ["dns.a", "dns.flags.authoritative", "http.request.uri", "http.server", "ip.src", "ip.ttl"])
+    assert any(row[0] == "198.51.100.80" and row[1] in ("1", "True") for row in rows)    # dnsmasq, authoritative
+    assert [row[2] for row in rows if row[2]] == ["/", "/style.css", "/app.js", "/logo.png"]
+    assert {row[3].split("/")[0] for row in rows if row[3]} == {"nginx"}
+    web_ttl = {row[5] for row in rows if row[4] == "198.51.100.80"}
+    assert len(web_ttl) == 1
+    ttl = web_ttl.pop()
+    assert f"reach the client with {ttl} " in r.stdout and f"sends with {int(ttl) + 1} " in r.stdout
+
+
+@needs_system
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+def test_lab_dns_mix_on_dnsmasq(tmp_path):
+    save = tmp_path / "mix.pcapng"
+    r = system_lab("--what", "dns-mix", "--save", str(save), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = tshark(save, ["dns.qry.name", "dns.flags.rcode", "dns.flags.truncated", "tcp.stream"], "dns.flags.response==1")
+    assert any(row[0] == "nosuch.example.test" and row[1] == "3" for row in rows)           # NXDOMAIN
+    assert any(row[0] == "big.example.test" and row[2] in ("1", "True") for row in rows)   # truncated over UDP
+    assert any(row[0] == "big.example.test" and row[3] for row in rows)                     # asked again over TCP
+
+
+@pytest.mark.parametrize("servers", ["project", pytest.param("system", marks=needs_system)])
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+def test_lab_https_with_keylog(tmp_path, servers):
+    save = tmp_path / "tls.pcapng"
+    r = subprocess.run([sys.executable, "-m", "analyzer", "lab", "--https", "--servers", servers, "--save", str(save)],
+                       env=env(), capture_output=True, text=True, timeout=150, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    keys = tmp_path / "tls.keys"
+    assert keys.exists() and b"CLIENT_HANDSHAKE_TRAFFIC_SECRET" in keys.read_bytes()
+    assert not list(Path("/etc/netns").glob(f"{PREFIX}*"))           # the client's resolv.conf is gone
+    argv = ["tshark", "-r", str(save), "-o", f"tls.keylog_file:{keys}", "-T", "fields",
+            "-e", "tls.handshake.extensions_server_name", "-e", "http.request.uri", "-e", "tcp.dstport"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert any(row[0] == "www.example.test" for row in rows)
+    assert [row[1] for row in rows if row[1]] == ["/", "/style.css", "/app.js", "/logo.png"]
+    assert {row[2] for row in rows if row[1]} == {"443"}
+    assert "/style.css" in r.stdout.split("== timeline", 1)[1]            # the timeline decrypted it too
+
+
+@pytest.mark.skipif(not shutil.which("dnsmasq"), reason="dnsmasq is not installed (Debian: apt-get install dnsmasq-base)")
+def test_a_failing_server_is_reported_in_its_own_words(tmp_path):
+    from analyzer.lab.run import Server
+
+    log = tmp_path / "dnsmasq.stderr"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-such-option"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    proc.wait(10)
+    said = log.read_text().strip().splitlines()[-1]
+    assert said and proc.returncode != 0
+    assert Server("dnsmasq", proc, log).failure() == f"dnsmasq exited ({proc.returncode}): {said}"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import socket
 import ssl
 import sys
+import threading
 
 from analyzer.demo.site import site
 
@@ -14,6 +16,7 @@ from analyzer.demo.site import site
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "analyzer-lab"
+    wbufsize = 1 << 16        # headers and body in one write (one TLS record), not two with Nagle between
     pages = site()
 
     def do_GET(self) -> None:
@@ -34,23 +37,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--listen", required=True, metavar="ADDR:PORT")
+    p.add_argument("--listen", required=True, action="append", metavar="ADDR:PORT", help="([ADDR]:PORT for IPv6)")
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
     args = p.parse_args(argv)
-    host, _, port = args.listen.rpartition(":")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     ctx.set_alpn_protocols(["http/1.1"])
-    server = http.server.ThreadingHTTPServer((host.strip("[]"), int(port)), Handler)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    print(f"ready: https on {args.listen}", flush=True)
+    servers = []
+    for listen in args.listen:
+        host, _, port = listen.rpartition(":")
+        v6 = host.startswith("[")
+        cls = type("Server6", (http.server.ThreadingHTTPServer,), {"address_family": socket.AF_INET6}) if v6 \
+            else http.server.ThreadingHTTPServer
+        server = cls((host.strip("[]"), int(port)), Handler)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        servers.append(server)
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"ready: https on {', '.join(args.listen)}", flush=True)
     try:
-        server.serve_forever()
+        servers[0].serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        for server in servers:
+            server.server_close()
     return 0
 
 

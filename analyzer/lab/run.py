@@ -209,7 +209,8 @@ def start_servers(lab: Lab, which: str, workdir: Path, env: dict, https: bool = 
         servers.append(Server(f"the {role} server", proc))
         wait_for_line(proc, proc.stdout, "ready", 20, f"the {role} server")
     if https:
-        proc = lab.popen("web", [py, "-m", "analyzer.lab.https_server", "--listen", f"{web4}:443",
+        listen = ["--listen", f"{web4}:443"] + (["--listen", f"[{lab.host('web', True)}]:443"] if lab.ipv6 else [])
+        proc = lab.popen("web", [py, "-m", "analyzer.lab.https_server", *listen,
                                  "--cert", str(workdir / "cert.pem"), "--key", str(workdir / "key.pem")],
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         servers.append(Server("the HTTPS server", proc))
@@ -249,8 +250,9 @@ def _nginx(lab: Lab, workdir: Path, https: bool) -> Server:
     web4 = lab.host("web")
     listen = f"listen {web4}:80;" + (f" listen [{lab.host('web', True)}]:80;" if lab.ipv6 else "")
     if https:
-        listen += (f" listen {web4}:443 ssl; ssl_certificate {workdir}/cert.pem;"
-                   f" ssl_certificate_key {workdir}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;")
+        listen += f" listen {web4}:443 ssl;" + (f" listen [{lab.host('web', True)}]:443 ssl;" if lab.ipv6 else "")
+        listen += (f" ssl_certificate {workdir}/cert.pem; ssl_certificate_key {workdir}/key.pem;"
+                   " ssl_protocols TLSv1.2 TLSv1.3;")
     conf = workdir / "nginx.conf"
     conf.write_text(f"""daemon off;
 master_process off;
@@ -312,7 +314,7 @@ def _client_argv(lab: Lab, what: str, short: bool, ipv6: bool) -> list[str]:
     return client
 
 
-def _https_client(lab: Lab, workdir: Path, keylog: str, env: dict) -> subprocess.CompletedProcess:
+def _https_client(lab: Lab, workdir: Path, keylog: str, env: dict, ipv6: bool) -> subprocess.CompletedProcess:
     """curl (or, without it, Python's ssl) fetches the page and its three resources over one TLS connection,
     writing its TLS secrets to ``keylog`` (SSLKEYLOGFILE); the name is resolved through the lab's DNS server
     (``/etc/netns/NS/resolv.conf``, which ``ip netns exec`` puts in place of /etc/resolv.conf)."""
@@ -320,12 +322,13 @@ def _https_client(lab: Lab, workdir: Path, keylog: str, env: dict) -> subprocess
     cafile = str(workdir / "cert.pem")
     urls = [f"https://{NAME}{p}" for p in ("/", "/style.css", "/app.js", "/logo.png")]
     if shutil.which("curl"):
-        argv = ["curl", "-sS", "--http1.1", "--cacert", cafile, "--max-time", "20",
+        argv = ["curl", "-sS", "-6" if ipv6 else "-4", "--http1.1", "--cacert", cafile, "--max-time", "20",
                 "-w", "%{url_effective} %{http_code} %{size_download} bytes\n"]
         for url in urls:
             argv += [url, "-o", "/dev/null"]
         return lab.run("client", argv, timeout=60, env=client_env)
-    return lab.run("client", [sys.executable, "-m", "analyzer.lab.https_client", "--cafile", cafile, *urls],
+    return lab.run("client", [sys.executable, "-m", "analyzer.lab.https_client", "--cafile", cafile,
+                              *(["-6"] if ipv6 else []), *urls],
                    timeout=60, env=client_env)
 
 
@@ -390,7 +393,7 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
             netns_etc = Path("/etc/netns") / lab.ns("client")
             netns_etc.mkdir(parents=True, exist_ok=True)
             (netns_etc / "resolv.conf").write_text(f"nameserver {lab.host('dns')}\noptions timeout:2 attempts:2\n")
-            r = _https_client(lab, workdir, res.keylog_path, env)
+            r = _https_client(lab, workdir, res.keylog_path, env, ipv6)
         else:
             r = lab.run("client", _client_argv(lab, what, short, ipv6), timeout=90, env=env)
         res.client_output = (r.stdout + r.stderr).strip()
