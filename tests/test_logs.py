@@ -21,7 +21,7 @@ CAPTURES = REPO / "captures"
 FILES = sorted(str(p) for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
 EDITCAP = shutil.which("editcap")
 MERGECAP = shutil.which("mergecap")
-TABLES = ("connections", "udp", "dns", "http", "files")
+TABLES = ("connections", "udp", "dns", "http", "files", "tls")
 
 pytest.importorskip("pyarrow")
 
@@ -223,3 +223,43 @@ def test_a_damaged_file_is_read_whole_as_one_process_would(big_pcap, tmp_path):
     assert parallel.frames == n
     for table in TABLES:
         assert getattr(parallel, table) == getattr(single, table), table
+
+
+@pytest.fixture(scope="module")
+def other_ports(tmp_path_factory) -> Path:
+    """The crafted capture of DNS on port 5300 (UDP and TCP) and HTTP on 8099 (tests/fixtures/parity)."""
+    from fixtures.parity import craft
+
+    return craft.build(tmp_path_factory.mktemp("parity"))["other_ports"]
+
+
+DNS_5300 = ("-d", "udp.port==5300,dns", "-d", "tcp.port==5300,dns")
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+def test_decode_as_on_dns_http_and_conversations(other_ports):
+    """-d on dns, http and conversations as on read: DNS on 5300 becomes transactions with tshark's dns.time
+    (also with -j 2: the worker processes get the rules), and -Y dns sees it."""
+    tshark = subprocess.run([shutil.which("tshark"), "-n", "-r", str(other_ports), "-d", "udp.port==5300,dns", "-d",
+                             "tcp.port==5300,dns", "-Y", "dns.flags.response==1", "-T", "fields", "-e",
+                             "udp.srcport", "-e", "tcp.srcport", "-e", "dns.qry.name", "-e", "dns.time"],
+                            capture_output=True, text=True, check=True, timeout=60).stdout.split("\n")
+    theirs = sorted(tuple(line.split("\t")) for line in tshark if line)
+    assert len(theirs) == 2
+    plain = _run("dns", "--json", other_ports)
+    assert plain.returncode == 0 and plain.stdout == ""               # nothing on 5300 without -d
+    one = _run("dns", "--json", *DNS_5300, other_ports)
+    two = _run("dns", "--json", *DNS_5300, other_ports, "-j", "2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert two.stdout == one.stdout
+    rows = [json.loads(line) for line in one.stdout.splitlines()]
+    ours = sorted((str(r["id.resp_p"]) if r["proto"] == "udp" else "", str(r["id.resp_p"]) if r["proto"] == "tcp"
+                   else "", r["query"], f"{r['rtt']:.9f}") for r in rows)
+    assert ours == theirs
+    conv = _run("conversations", "--json", "-Y", "dns", *DNS_5300, other_ports)
+    assert sorted(json.loads(line)["id.resp_p"] for line in conv.stdout.splitlines()) == [5300, 5300]
+    assert _run("conversations", "--json", "-Y", "dns", other_ports).stdout == ""
+    http = _run("http", "--json", "-d", "tcp.port==8099,http", other_ports)
+    assert http.returncode == 0 and [json.loads(line)["id.resp_p"] for line in http.stdout.splitlines()] == [8099]
+    bad = _run("http", "-d", "tcp.port==8099,gopher", other_ports)
+    assert bad.returncode == 2 and "bad decode-as rule" in bad.stderr

@@ -1,12 +1,13 @@
-"""One analysis pass over frames -> the API's records (connections, UDP conversations, DNS, HTTP, files).
+"""One analysis pass over frames -> the API's records (connections, UDP conversations, DNS, HTTP, files, TLS).
 
 :class:`Analysis` runs the pipeline with the shared HTTP/DNS transaction stage
 (:class:`analyzer.apps.transactions.Transactions`) once, and turns what it found into the typed objects of
 :mod:`analyzer.api.records`: TCP connections and UDP conversations from the flow tables, DNS transactions from
 the DNS tracker, HTTP transactions and their bodies (:class:`~analyzer.api.records.HttpFile`, with hashes)
-as each is handed out, so that no body is kept. It reads no file: the caller passes frames. The same pass
-serves ``analyzer.open(...)``, ``analyzer dns``/``http``, ``analyzer logs`` and each unit of work of a
-parallel run (:mod:`analyzer.logs.engine`).
+as each is handed out, so that no body is kept, and TLS sessions (:func:`tls_record`) as their connections
+end. It reads no file: the caller passes frames. The same pass serves ``analyzer.open(...)``,
+``analyzer dns``/``http``, ``analyzer logs`` and each unit of work of a parallel run
+(:mod:`analyzer.logs.engine`).
 
 :func:`dns_record` and :func:`http_record` build one record from a tracker's transaction; the report rows
 of ``analyzer dns --json`` and ``analyzer http --json`` are made from these records.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction
+from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction, TlsConnection
 from analyzer.api.uid import connection_uid, file_uid
 from analyzer.apps.dns_tx import DnsTransaction as DnsTx
 from analyzer.apps.dns_tx import answer_text, cname_chain
@@ -368,6 +369,69 @@ def _start_key(record: HttpRecord) -> tuple:
     return (msg.first_ts_ns, msg.first_frame, record.stream, tx.index)
 
 
+# -- TLS -------------------------------------------------------------------------------------------------------
+# Zeek's SSL::version_strings for the versions the TLS decoder names.
+ZEEK_TLS_VERSIONS = {"SSL 3.0": "SSLv3", "TLS 1.0": "TLSv10", "TLS 1.1": "TLSv11", "TLS 1.2": "TLSv12",
+                     "TLS 1.3": "TLSv13", "DTLS 1.0": "DTLSv10", "DTLS 1.2": "DTLSv12"}
+
+
+def _zeek_alert(description: str | None) -> str | None:
+    """Wireshark's alert name (``Close Notify``) as Zeek's SSL::alert_descriptions spells it (``close_notify``)."""
+    return description.lower().replace(" ", "_") if description else None
+
+
+def _name_matches(name: str, pattern: str) -> bool:
+    """RFC 6125 6.4: a DNS name against a certificate's name, ``*`` as the whole left-most label only."""
+    name, pattern = name.lower().rstrip("."), pattern.lower().rstrip(".")
+    if pattern.startswith("*."):
+        head, _, rest = name.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return name == pattern
+
+
+def _common_name(subject: str) -> str | None:
+    for part in subject.split(","):
+        key, _, value = part.partition("=")
+        if key.strip().upper() == "CN":
+            return value.strip()
+    return None
+
+
+def tls_record(session: Any, conn: Endpoints | None = None) -> TlsConnection:
+    """One TLS session of the decoder (:class:`analyzer.apps.tls.TlsSession`) as a :class:`TlsConnection`
+    (``conn``: its TCP connection; without it the session's client and server stand for it, uid empty)."""
+    if conn is None:
+        conn = Endpoints("", str(session.client[0]), session.client[1], str(session.server[0]), session.server[1])
+    client = session.client_dir
+    server_certs = [c for c in session.certificates if not c.from_client]
+    client_certs = [c for c in session.certificates if c.from_client]
+    host = server_certs[0] if server_certs else None
+    guest = client_certs[0] if client_certs else None
+    finished = {m.direction for m in session.handshake if m.kind == "finished"}
+    tls13 = session.version == "TLS 1.3"
+    established = session.server_hello is not None and client in finished and (
+        tls13 or (1 - client) in finished)
+    alerts = [a for a in session.alerts if a.description is not None]
+    sni = session.sni
+    matches = None
+    if sni and host is not None:
+        names = host.san or tuple(n for n in (_common_name(host.subject),) if n)
+        matches = any(_name_matches(sni, n) for n in names)
+    return TlsConnection(
+        uid=conn.uid, ts_ns=session.first_ts_ns, orig_h=conn.orig_h, orig_p=conn.orig_p, resp_h=conn.resp_h,
+        resp_p=conn.resp_p, version=ZEEK_TLS_VERSIONS.get(session.version, session.version) if session.version
+        else None, cipher=session.cipher_suite, curve=session.curve, server_name=sni, resumed=session.resumed,
+        last_alert=_zeek_alert(alerts[-1].description) if alerts else None, next_protocol=session.alpn,
+        established=established, cert_chain_fps=tuple(c.sha256 for c in server_certs if c.sha256),
+        client_cert_chain_fps=tuple(c.sha256 for c in client_certs if c.sha256),
+        subject=host.subject if host is not None else None, issuer=host.issuer if host is not None else None,
+        client_subject=guest.subject if guest is not None else None,
+        client_issuer=guest.issuer if guest is not None else None, sni_matches_cert=matches,
+        client_alpn=session.client_hello.alpn if session.client_hello is not None else (),
+        decrypted=session.decrypted, key_problem=session.key_problem, stream=session.stream,
+        first_frame=session.first_frame)
+
+
 # -- the pass ----------------------------------------------------------------------------------------------------
 @dataclass
 class Results:
@@ -379,6 +443,7 @@ class Results:
     dns: list[DnsTransaction] = field(default_factory=list)
     http: list[HttpTransaction] = field(default_factory=list)
     files: list[HttpFile] = field(default_factory=list)
+    tls: list[TlsConnection] = field(default_factory=list)
     frames: int = 0
     first_ts_ns: int | None = None
 
@@ -428,6 +493,9 @@ class Analysis:
         fields = fields or matcher is not None
         self.tx = Transactions(fields=fields, on_record=self._record, body_limit=body_limit, keylog=keylog)
         self.tx.http.keep = False           # each record is turned into rows at once; bodies are not kept
+        self._tls: list[tuple[tuple, TlsConnection]] = []
+        self.tx.tls.keep = False            # each session is turned into its row as its connection ends
+        self.tx.tls.on_session = self._tls_session
         self.pipe = Pipeline(sinks=[self._remember, *sinks], transactions=self.tx, analysis=fields)
 
     def _remember(self, conn: Any) -> None:
@@ -450,6 +518,10 @@ class Analysis:
             self.on_record(record)
         http, files = http_record(record, self._endpoints_of(record.stream))
         self._http.append((_start_key(record), http, files if self.want_files else []))
+
+    def _tls_session(self, session: Any) -> None:
+        self._tls.append(((session.first_ts_ns, session.first_frame, session.stream),
+                          tls_record(session, self._endpoints_of(session.stream))))
 
     def feed(self, frame: Any) -> Any:
         """One frame through the pipeline and the transaction stage; the packet."""
@@ -495,5 +567,6 @@ class Analysis:
         dns = tc_retries([dns_record(t, uids.get((t.proto, t.stream))) for t in dns_txs])
         self.tx.dns.transactions = []
         return Results(connections=connections, udp=udp, dns=dns, http=[h for _k, h, _f in http],
-                       files=[f for _k, _h, files in http for f in files], frames=pipe.frames,
+                       files=[f for _k, _h, files in http for f in files],
+                       tls=[t for _k, t in sorted(self._tls, key=lambda item: item[0])], frames=pipe.frames,
                        first_ts_ns=pipe.first_ts_ns)

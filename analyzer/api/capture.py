@@ -7,7 +7,7 @@
         print(c.orig_h, c.resp_h, c.resp_p, c.orig_bytes, c.resp_bytes)
 
 A :class:`Capture` reads its files only when asked, and at most once per kind of answer: the first of
-``connections``, ``udp``, ``dns``, ``http`` or ``files`` runs one pass that fills all five
+``connections``, ``udp``, ``dns``, ``http``, ``files`` or ``tls`` runs one pass that fills all six
 (:class:`analyzer.api.build.Analysis`); ``fetches`` (the timeline's page fetches) runs the timeline's pass;
 ``packets()`` reads the capture each time it is iterated. Standard input (``"-"``) can be read once: ask one
 thing of such a capture.
@@ -27,7 +27,7 @@ from typing import Any
 
 from analyzer.api.build import Analysis, Results
 from analyzer.api.packets import Packets
-from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable
+from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable, TlsTable
 from analyzer.capture.merge import expand_inputs, open_inputs
 from analyzer.capture.reader import CaptureWarning
 
@@ -123,6 +123,7 @@ class Capture:
             results.http = [h for h in results.http if matcher.any(h.request_frame, h.response_frame)]
             kept = {(h.uid, h.trans_depth) for h in results.http}
             results.files = [f for f in results.files if (f.uid, f.depth) in kept]
+            results.tls = [t for t in results.tls if matcher.any(t.first_frame)]
         if not hooks:
             self._results = results
         return results
@@ -176,6 +177,11 @@ class Capture:
     def files(self) -> FileTable:
         """HTTP bodies with their sizes and hashes (Zeek's files.log)."""
         return FileTable(self.analyze().files)
+
+    @property
+    def tls(self) -> TlsTable:
+        """TLS sessions (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), by first TLS record."""
+        return TlsTable(self.analyze().tls)
 
     def connection_rows(self, *, details: bool = False, tcp: bool = True, udp: bool = True,
                         keys: tuple[str, ...] | None = None) -> tuple[Iterable, Iterable, int | None]:

@@ -1,10 +1,12 @@
-"""The typed objects of the library API: one per connection, DNS transaction, HTTP transaction, HTTP body.
+"""The typed objects of the library API: one per connection, DNS transaction, HTTP transaction, HTTP body,
+TLS session.
 
 They are Zeek's log rows as Python values: a :class:`Connection` is a ``conn.log`` row, a
 :class:`DnsTransaction` a ``dns.log`` row, an :class:`HttpTransaction` an ``http.log`` row, an :class:`HttpFile`
 a ``files.log`` row, each with a few more facts the analyzer knows (frame numbers, ``tcp.stream``, who closed,
-TIME_WAIT). Attribute names are Zeek's column names made Python names (``id.orig_h`` -> ``orig_h``,
-``AA`` -> ``aa``); :mod:`analyzer.api.tables` gives the columns their Zeek names back.
+TIME_WAIT); a :class:`TlsConnection` is an ``ssl.log`` row. Attribute names are Zeek's column names made
+Python names (``id.orig_h`` -> ``orig_h``, ``AA`` -> ``aa``); :mod:`analyzer.api.tables` gives the columns
+their Zeek names back.
 
 Times are integer nanoseconds since the epoch (``ts_ns``), durations integer nanoseconds (``*_ns``), with
 ``ts``/``duration``/``rtt`` properties as ``datetime`` (UTC) and float seconds. Frame numbers count from 1 in
@@ -257,3 +259,50 @@ class HttpFile:
     @property
     def duration(self) -> float:
         return self.duration_ns / 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class TlsConnection:
+    """One TCP connection that carried TLS, as Zeek's ssl.log (from the TLS decoder's session facts,
+    :class:`analyzer.apps.tls.TlsSession`).
+
+    ``ts_ns`` is the first TLS record's time. ``version`` and ``cipher`` are Zeek's names (``TLSv13``,
+    ``TLS_AES_128_GCM_SHA256``), ``curve`` the key-exchange group (``x25519``), ``server_name`` the SNI,
+    ``next_protocol`` the ALPN protocol the server chose. ``established``: both sides finished the handshake
+    (each side's Finished seen, in clear, decrypted, or as the encrypted record that must hold it).
+    ``last_alert``: the last alert that could be read (Zeek's names: ``close_notify``...). Certificates
+    are listed when visible (TLS 1.2 in clear, TLS 1.3 only when decrypted): ``cert_chain_fps`` their SHA-256
+    fingerprints (hex), ``subject``/``issuer`` the server's own certificate's (RFC 4514 strings), the
+    ``client_*`` ones a client certificate's. ``decrypted``/``key_problem`` say whether keys opened it.
+    """
+
+    uid: str
+    ts_ns: int
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    version: str | None
+    cipher: str | None
+    curve: str | None
+    server_name: str | None
+    resumed: bool
+    last_alert: str | None
+    next_protocol: str | None
+    established: bool
+    cert_chain_fps: tuple[str, ...]
+    client_cert_chain_fps: tuple[str, ...]
+    subject: str | None
+    issuer: str | None
+    client_subject: str | None
+    client_issuer: str | None
+    sni_matches_cert: bool | None
+    client_alpn: tuple[str, ...]
+    decrypted: bool
+    key_problem: str | None
+    stream: int
+    first_frame: int
+
+    @property
+    def ts(self) -> datetime:
+        return to_datetime(self.ts_ns)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction
+from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction, TlsConnection
 
 T = TypeVar("T")
 INSTALL_HINT = "pip install 'analyzer[data]'"
@@ -203,11 +203,20 @@ FILES_COLUMNS = _cols(
     ("total_bytes", "int"), ("missing_bytes", "int"), ("overflow_bytes", "int"), ("md5", "str"), ("sha1", "str"),
     ("sha256", "str"),
 )
+# Zeek ssl.log (the base columns, ssl_history and validation_status left out: not computed), then the analyzer's.
+TLS_COLUMNS = _cols(
+    ("ts", "time", "ts_ns"), ("uid", "str"), *ID, ("version", "str"), ("cipher", "str"), ("curve", "str"),
+    ("server_name", "str"), ("resumed", "bool"), ("last_alert", "str"), ("next_protocol", "str"),
+    ("established", "bool"), ("cert_chain_fps", "list<str>"), ("client_cert_chain_fps", "list<str>"),
+    ("subject", "str"), ("issuer", "str"), ("client_subject", "str"), ("client_issuer", "str"),
+    ("sni_matches_cert", "bool"), ("client_alpn", "list<str>"), ("decrypted", "bool"), ("key_problem", "str"),
+)
 # Frame numbers and tcp.stream/udp.stream: in the API's tables (one capture, one process), not in the logs.
 CONN_EXTRA = _cols(("stream", "int"), ("first_frame", "int"), ("last_frame", "int"))
 DNS_EXTRA = _cols(("stream", "int"), ("query_frame", "int"), ("response_frame", "int"), ("tc_retry_frame", "int"))
 HTTP_EXTRA = _cols(("stream", "int"), ("request_frame", "int"), ("response_frame", "int"))
 FILES_EXTRA = _cols(("stream", "int"), ("frame", "int"))
+TLS_EXTRA = _cols(("stream", "int"), ("first_frame", "int"))
 
 
 class ConnectionTable(Table[Connection]):
@@ -236,6 +245,13 @@ class FileTable(Table[HttpFile]):
 
     name = "files"
     columns = FILES_COLUMNS + FILES_EXTRA
+
+
+class TlsTable(Table[TlsConnection]):
+    """TLS sessions (``cap.tls``): Zeek's ssl.log."""
+
+    name = "tls"
+    columns = TLS_COLUMNS + TLS_EXTRA
 
 
 # The page fetches of the timeline (analyzer.timeline.model.Fetch): one row each, the summary's numbers.

@@ -195,10 +195,12 @@ class ChunkReader:
     file's byte offsets; ``bytes_read`` of the chunk's range; ``stopped`` True when damage ended reading
     before the chunk's end."""
 
-    def __init__(self, chunk: Chunk, on_warning: Callable[[CaptureWarning], None] | None = None):
+    def __init__(self, chunk: Chunk, on_warning: Callable[[CaptureWarning], None] | None = None,
+                 on_secrets: Callable[[int, bytes], None] | None = None):
         self.chunk = chunk
         self.path = chunk.path
         self.on_warning = on_warning
+        self.on_secrets = on_secrets        # the chunk's own Decryption Secrets Blocks, as CaptureReader's
         self.warnings: list[CaptureWarning] = []
         self.bytes_read = 0
         try:
@@ -233,14 +235,14 @@ class ChunkReader:
         if chunk.format == "whole":
             from analyzer.capture.reader import CaptureReader
 
-            reader = CaptureReader(chunk.path, self.on_warning)
+            reader = CaptureReader(chunk.path, self.on_warning, self.on_secrets)
             self.warnings = reader.warnings
             return iter(reader)
         head = self._read(4)
         try:
             if chunk.format == "pcap":
                 return pcap.PcapParser(self._read, head, self._warn).frames()
-            return pcapng.PcapngParser(self._read, head, self._warn).frames()
+            return pcapng.PcapngParser(self._read, head, self._warn, self.on_secrets).frames()
         except ValueError as exc:
             raise CaptureError(f"{chunk.path}: {exc}") from None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli._common import files_argument, opened
+from analyzer.cli._common import decode_as_option, files_argument, opened
 from analyzer.cli.http import jobs_option, results_of
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
@@ -20,12 +20,15 @@ from analyzer.report import conversations as report
               help="Which conversations to list.")
 @display_filter_option
 @jobs_option
-def conversations(files: tuple[str, ...], as_json: bool, proto: str, display_filter=None, jobs: int = 1) -> None:
+@decode_as_option
+def conversations(files: tuple[str, ...], as_json: bool, proto: str, display_filter=None, jobs: int = 1,
+                  decode_as: tuple = ()) -> None:
     """List the TCP connections and UDP conversations of FILE... with their state.
 
     With -Y, the conversations are counted over the frames the display filter matches (as tshark -Y with
     -z conv,tcp does). FILE... are pcap/pcapng captures (gzip too), merged by time when there are several;
-    - is standard input.
+    - is standard input. -d (Decode As, tshark's spelling) changes what -Y sees (-d udp.port==5300,dns
+    -Y dns).
     """
     want_tcp, want_udp = proto in ("all", "tcp"), proto in ("all", "udp")
     filter_text = display_filter and display_filter.text
@@ -37,7 +40,7 @@ def conversations(files: tuple[str, ...], as_json: bool, proto: str, display_fil
         else:
             from analyzer.api.build import summary_row
 
-            results = results_of(cap, "count", jobs)
+            results = results_of(cap, "count", jobs, decode_as)
             tcp_rows = [summary_row(c) for c in results.connections] if want_tcp else []
             udp_rows = [summary_row(c) for c in results.udp] if want_udp else []
             start = results.first_ts_ns

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli._common import files_argument, opened
+from analyzer.cli._common import decode_as_option, files_argument, opened
 from analyzer.cli.http import echo_lines, jobs_option, results_of
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
@@ -19,16 +19,18 @@ from analyzer.report.columns import json_lines
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per transaction.")
 @display_filter_option
 @jobs_option
-def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int) -> None:
+@decode_as_option
+def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int, decode_as: tuple = ()) -> None:
     """List the DNS transactions of FILE... (mDNS and LLMNR included): query, answers, TTLs, RTT.
 
     With -Y, only the transactions whose query or response frame matches the filter. FILE... are
     pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
+    A DNS server on another port: -d udp.port==5300,dns (or tcp.port==N,dns), as tshark spells it.
     """
     from analyzer.report import dns as report
 
     with opened(files, display_filter) as cap:
-        results = results_of(cap, "tx", jobs)
+        results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.dns)
     if as_json:
         echo_lines(json_lines(rows))

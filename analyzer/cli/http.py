@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import click
 
-from analyzer.cli._common import fail, files_argument, keylog_option, load_keylog, opened
+from analyzer.cli._common import decode_as_option, fail, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.columns import json_lines
@@ -46,18 +46,20 @@ def jobs_option(f):
 @keylog_option
 @display_filter_option
 @jobs_option
+@decode_as_option
 def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int,
-                 keylog_path: str | None = None) -> None:
+                 keylog_path: str | None = None, decode_as: tuple = ()) -> None:
     """List the HTTP/1.x transactions of FILE...: each request paired with its response; HTTPS too when the
     TLS keys are known (--keylog FILE, or a pcapng carrying them).
 
     With -Y, only the transactions whose request or response frame matches the filter. FILE... are
     pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
+    HTTP is found on any TCP port by its first bytes (-d tcp.port==N,http is accepted, as tshark spells it).
     """
     from analyzer.report import http as report
 
     with opened(files, display_filter, load_keylog(keylog_path)) as cap:
-        results = results_of(cap, "tx", jobs if keylog_path is None else 1)
+        results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.http)
     if as_json:
         echo_lines(json_lines(rows))
@@ -65,15 +67,17 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
         echo_lines([report.table(rows, results.first_ts_ns)])
 
 
-def results_of(cap, kind: str, jobs: int):
+def results_of(cap, kind: str, jobs: int, decode_as: tuple = ()):
     """The capture's results, by one process (``jobs`` 1) or by ``jobs`` processes (the same rows).
-    ``kind``: "tx" (connections, DNS, HTTP) or "count" (connections only, the fast pass)."""
+    ``kind``: "tx" (connections, DNS, HTTP) or "count" (connections only, the fast pass). ``decode_as``:
+    the ``-d`` rules (in force in this process already; the worker processes get them too)."""
     if jobs == 1 or cap.paths == ["-"]:
         return cap.analyze() if kind == "tx" else cap.count()
     from analyzer.logs.engine import ParallelError, run_parallel
 
     try:
-        return run_parallel(cap.paths, kind, workers=jobs, progress=_isatty(sys.stderr),
+        return run_parallel(cap.paths, kind, workers=jobs, progress=_isatty(sys.stderr), keylog=cap.keylog,
+                            decode_as=decode_as,
                             display_filter=cap.display_filter.text if cap.display_filter is not None else None)
     except ParallelError as err:
         fail(str(err))

@@ -1,4 +1,5 @@
-"""``analyzer logs INPUT... -o DIR``: Zeek-style logs (conn, dns, http, files) of many captures, in one pass.
+"""``analyzer logs INPUT... -o DIR``: Zeek-style logs (conn, dns, http, files, tls) of many captures, in one
+pass.
 
 INPUT may be capture files, directories of them, quoted glob patterns, or ``-``; they are read as one
 capture merged by time. The work runs on a local Dask cluster of ``-j`` processes (default: one per core;
@@ -16,7 +17,7 @@ import time
 
 import click
 
-from analyzer.cli._common import fail, opened
+from analyzer.cli._common import fail, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.report.units import count
 
@@ -24,7 +25,7 @@ from analyzer.report.units import count
 @main.command("logs")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", "directory", required=True, type=click.Path(file_okay=False),
-              help="Folder to write the logs into (conn/, dns/, http/, files/, partitioned by hour).")
+              help="Folder to write the logs into (conn/, dns/, http/, files/, tls/, partitioned by hour).")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "tsv"]), default="parquet",
               show_default=True, help="Parquet (pyarrow), Zeek's JSON lines, or Zeek's TSV.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -35,11 +36,13 @@ from analyzer.report.units import count
               help="Cut uncompressed captures larger than this into chunks of about this size (default: "
                    "two per worker, 4 to 64 MB).")
 @click.option("--overwrite", is_flag=True, help="Replace the logs already in the folder.")
+@keylog_option
 def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | None, scheduler: str | None,
-                 chunk_size: int | None, overwrite: bool) -> None:
+                 chunk_size: int | None, overwrite: bool, keylog_path: str | None = None) -> None:
     """Write Zeek-style logs of INPUT... (files, folders, globs, - for standard input) into DIR: conn
-    (TCP connections and UDP conversations), dns, http and files (HTTP bodies: sizes and hashes), joined
-    by uid.
+    (TCP connections and UDP conversations), dns, http, files (HTTP bodies: sizes and hashes) and tls
+    (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), joined by uid. HTTPS requests are in http
+    when the TLS keys are known (--keylog FILE, or a pcapng carrying them).
 
     \b
     Examples:
@@ -65,7 +68,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
         workers = 1
         click.echo("analyzer: note: one process (for one per core: pip install 'analyzer[dask]')", err=True)
     started = time.monotonic()
-    with opened(inputs) as cap:
+    with opened(inputs, keylog=load_keylog(keylog_path)) as cap:
         if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
             results = cap.analyze()
         else:
@@ -73,6 +76,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
 
             try:
                 results = run_parallel(cap.paths, "tx", workers=workers if scheduler is None else None,
+                                       keylog=cap.keylog,
                                        scheduler=scheduler, progress=_isatty(sys.stderr),
                                        chunk_size=chunk_size << 20 if chunk_size else None)
             except ParallelError as err:
@@ -85,7 +89,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
     except OSError as err:
         fail(f"{directory}: {err.strerror or err}")
     counts = {"conn": len(results.connections) + len(results.udp), "dns": len(results.dns),
-              "http": len(results.http), "files": len(results.files)}
+              "http": len(results.http), "files": len(results.files), "tls": len(results.tls)}
     click.echo(f"{directory}: " + ", ".join(f"{name} {count(n, 'row')}" for name, n in counts.items())
                + f" ({fmt}; {count(results.frames, 'frame')} in {time.monotonic() - started:.1f} s)", err=True)
 

@@ -43,6 +43,7 @@ from analyzer.api.build import Analysis, Results, count, tc_retries
 from analyzer.capture.chunks import Chunk, ChunkReader, plan_chunks, splittable
 from analyzer.capture.merge import expand_inputs
 from analyzer.capture.reader import CaptureReader, CaptureWarning
+from analyzer.decode.decode_as import decoding_as, spelling
 from analyzer.logs.keys import Components, Key, flow_key, frame_keys
 
 CHUNK_SIZE = 64 << 20           # bytes per chunk of a large file (about 130k frames of a web capture)
@@ -63,10 +64,11 @@ class Unit:
     path: str
     chunk: Chunk | None = None
 
-    def open(self, on_warning: Callable[[CaptureWarning], None] | None = None):
+    def open(self, on_warning: Callable[[CaptureWarning], None] | None = None,
+             on_secrets: Callable[[int, bytes], None] | None = None):
         if self.chunk is None:
-            return CaptureReader(self.path, on_warning)
-        return ChunkReader(self.chunk, on_warning)
+            return CaptureReader(self.path, on_warning, on_secrets)
+        return ChunkReader(self.chunk, on_warning, on_secrets)
 
 
 def plan_units(paths: list[str], workers: int, chunk_size: int | None = None) -> list[Unit]:
@@ -106,15 +108,22 @@ class Census:
     ordered: bool = True
     exact: bool = True
     times: bytes | None = None
+    # the unit's Decryption Secrets Blocks: (frames of the unit read before it, secrets type, bytes)
+    secrets: list[tuple[int, int, bytes]] = field(default_factory=list)
 
 
 def census(unit: Unit, times: bool = False) -> Census:
     out = Census(unit.id)
     ts_list = array("q")
     problems: list[CaptureWarning] = []
-    with unit.open(problems.append) as reader:
+    n = 0
+
+    def secret(kind: int, data: bytes) -> None:
+        if not times:
+            out.secrets.append((n, kind, data))
+
+    with unit.open(problems.append, secret) as reader:
         last = None
-        n = 0
         for frame in reader:
             ts = frame.ts_ns
             if last is not None and ts < last:
@@ -153,6 +162,64 @@ class Numbering:
         for frame, number in zip(frames, numbers, strict=False):
             frame.number = number
             yield frame
+
+
+# -- TLS keys ----------------------------------------------------------------------------------------------------
+# A pcapng's Decryption Secrets Blocks give their keys to the analysis as they are read. One process reads a
+# block when it asks its file for the frame after it, that is once the file's previous frame was analysed
+# (a merge of files reads each file's next frame right after handing out its last one, and every file's
+# first frame, with the blocks before it, at the start). So a block is *in force from* merged frame
+# ``number(previous frame of its file) + 1``, or 1 before a file's first frame. A unit of work, or a stitch
+# task, merges each block's keys into its key log before it analyses the first frame numbered at least that:
+# every task holds the keys the single process held at each frame (see :func:`with_keys`).
+Secrets = list[tuple[int, int, bytes]]          # (in force from frame number, secrets type, bytes), sorted
+
+
+def secrets_in_force(units: list[Unit], counts: dict[int, Census], numbering: dict[int, Numbering]) -> Secrets:
+    """Every unit's Decryption Secrets Blocks with the merged frame number they are in force from."""
+    out: Secrets = []
+    last_of_file: dict[int, int] = {}       # the merged number of the file's last frame in the units so far
+    for u in units:
+        c = counts[u.id]
+        numbers = None
+        if numbering[u.id].numbers is not None:
+            numbers = array("q")
+            numbers.frombytes(numbering[u.id].numbers)
+        for k, kind, data in c.secrets:
+            if k > 0:
+                at = (numbers[k - 1] if numbers is not None else numbering[u.id].offset + k) + 1
+            else:
+                at = last_of_file.get(u.file, 0) + 1
+            out.append((at, kind, data))
+        if c.frames:
+            last_of_file[u.file] = (numbers[c.frames - 1] if numbers is not None
+                                    else numbering[u.id].offset + c.frames)
+    out.sort(key=lambda s: s[0])
+    return out
+
+
+def with_keys(frames: Iterable[Any], secrets: Secrets, keylog: Any) -> Iterator[Any]:
+    """The frames (numbered, in merged order), each block of ``secrets`` merged into ``keylog`` before the
+    first frame it is in force for."""
+    if not secrets:
+        yield from frames
+        return
+    from analyzer.apps.tls.keylog import secrets_receiver
+
+    receive = secrets_receiver(keylog)
+    i = 0
+    for frame in frames:
+        while i < len(secrets) and secrets[i][0] <= frame.number:
+            receive(secrets[i][1], secrets[i][2])
+            i += 1
+        yield frame
+
+
+def _task_keylog(keylog: Any) -> Any:
+    """A task's own key log: a copy of the one given (blocks are merged into it as the frames go)."""
+    from analyzer.apps.tls.keylog import KeyLog
+
+    return KeyLog().merge(keylog) if keylog is not None else KeyLog()
 
 
 def number_units(units: list[Unit], counts: dict[int, Census], get_times: Callable[[list[Unit]], dict[int, bytes]]
@@ -214,7 +281,11 @@ class UnitResult:
     frame_keys: bytes = b""
 
 
-def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None) -> Results:
+def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None, keylog: Any = None,
+             secrets: Secrets | None = None) -> Results:
+    if kind == "tx":
+        keylog = _task_keylog(keylog)
+        frames = with_keys(frames, secrets or [], keylog)
     if kind == "count":
         if display_filter:
             from analyzer.filter import compile_filter
@@ -227,17 +298,20 @@ def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None) -> Re
         from analyzer.filter.apply import FrameMatcher
 
         matcher = FrameMatcher(compile_filter(display_filter))
-        results = Analysis(matcher=matcher).run(frames)
+        results = Analysis(matcher=matcher, keylog=keylog).run(frames)
         results.dns = [d for d in results.dns if matcher.any(d.query_frame, d.response_frame)]
         results.http = [h for h in results.http if matcher.any(h.request_frame, h.response_frame)]
         kept = {(h.uid, h.trans_depth) for h in results.http}
         results.files = [f for f in results.files if (f.uid, f.depth) in kept]
+        results.tls = [t for t in results.tls if matcher.any(t.first_frame)]
         return results
-    return Analysis().run(frames)
+    return Analysis(keylog=keylog).run(frames)
 
 
-def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: str | None = None) -> UnitResult:
-    """Task 2: the unit's frames, numbered as in the merged capture, analysed; with their flow keys."""
+def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: str | None = None,
+                 keylog: Any = None, secrets: Secrets | None = None, decode_as: tuple[str, ...] = ()) -> UnitResult:
+    """Task 2: the unit's frames, numbered as in the merged capture, analysed; with their flow keys.
+    ``decode_as``: tshark's ``-d`` rules, in force for the task (a worker is another process)."""
     keys: set[Key] = set()
     groups: set[tuple[Key, ...]] = set()
     sets: dict[tuple[Key, ...], int] = {}
@@ -262,8 +336,8 @@ def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: st
                 mark(i)
             yield frame
 
-    with unit.open() as reader:
-        results = _analyse(keyed(numbering.apply(reader)), kind, display_filter)
+    with decoding_as(decode_as), unit.open() as reader:
+        results = _analyse(keyed(numbering.apply(reader)), kind, display_filter, keylog, secrets)
     return UnitResult(unit.id, results, keys, groups, key_sets=list(sets), frame_keys=per_frame.tobytes())
 
 
@@ -277,7 +351,8 @@ def frames_of(part: UnitResult, wanted: frozenset[Key]) -> bytes:
 
 # -- task 3: stitching -------------------------------------------------------------------------------------------
 def stitch(units: list[Unit], numbering: dict[int, Numbering], picks: dict[int, bytes], kind: str,
-           display_filter: str | None, source: int) -> UnitResult:
+           display_filter: str | None, source: int, keylog: Any = None,
+           secrets: Secrets | None = None, decode_as: tuple[str, ...] = ()) -> UnitResult:
     """Task 3: the frames of some flows (``picks[unit id]``: positions in the unit, see :func:`frames_of`)
     from every unit that has some, in merged order, analysed together."""
 
@@ -297,7 +372,8 @@ def stitch(units: list[Unit], numbering: dict[int, Numbering], picks: dict[int, 
                     nxt = wanted[k]
 
     frames = (frame for _n, frame in heapq.merge(*(selected(u) for u in units)))
-    return UnitResult(source, _analyse(frames, kind, display_filter), stitched=True)
+    with decoding_as(decode_as):
+        return UnitResult(source, _analyse(frames, kind, display_filter, keylog, secrets), stitched=True)
 
 
 # -- merging -----------------------------------------------------------------------------------------------------
@@ -320,6 +396,7 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
     udp: list[tuple[int, int, Any]] = []
     dns: list[tuple[int, Any]] = []
     http: list[tuple[int, Any, list]] = []
+    tls: list[tuple[int, Any]] = []
     for part in parts:
         r = part.results
         keep = (lambda key: key in cross) if part.stitched else (lambda key: key not in cross)
@@ -330,6 +407,7 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
         for f in r.files:
             files_of.setdefault((f.uid, f.depth), []).append(f)
         http += [(part.source, h, files_of.get((h.uid, h.trans_depth), [])) for h in r.http if keep(_http_key(h))]
+        tls += [(part.source, t) for t in r.tls if keep(_http_key(t))]
     tcp.sort(key=lambda t: t[0])
     udp.sort(key=lambda t: t[0])
     streams: dict[tuple[str, int, int], int] = {}
@@ -345,8 +423,10 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
         stream = streams.get(("tcp", s, h.stream), h.stream)
         http_rows.append((replace(h, stream=stream), [replace(f, stream=stream) for f in files]))
     http_rows.sort(key=lambda item: _http_order(item[0]))
+    tls_rows = [replace(t, stream=streams.get(("tcp", s, t.stream), t.stream)) for s, t in tls]
+    tls_rows.sort(key=lambda t: (t.ts_ns, t.first_frame, t.stream))
     return Results(connections=connections, udp=udps, dns=tc_retries(dns_rows), http=[h for h, _ in http_rows],
-                   files=[f for _, fs in http_rows for f in fs], frames=frames, first_ts_ns=first_ts)
+                   files=[f for _, fs in http_rows for f in fs], tls=tls_rows, frames=frames, first_ts_ns=first_ts)
 
 
 def _http_order(h: Any) -> tuple:
@@ -419,12 +499,16 @@ class Runner:
 
 def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, scheduler: str | None = None,
                  display_filter: str | None = None, chunk_size: int | None = None, progress: bool = False,
-                 runner: Runner | None = None) -> Results:
+                 runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = ()) -> Results:
     """The :class:`Results` of ``inputs`` (paths, directories, globs) merged by time, computed by units of
-    work on a Dask cluster; ``kind`` is ``"tx"`` (connections, DNS, HTTP, files: :class:`Analysis`) or
-    ``"count"`` (connections only, as ``analyzer conversations`` counts them). Equal to one process's."""
+    work on a Dask cluster; ``kind`` is ``"tx"`` (connections, DNS, HTTP, files, TLS: :class:`Analysis`) or
+    ``"count"`` (connections only, as ``analyzer conversations`` counts them). ``keylog``: TLS secrets (an
+    :class:`~analyzer.apps.tls.KeyLog`); the captures' Decryption Secrets Blocks are used as one process
+    uses them. ``decode_as``: tshark's ``-d`` rules (text or :class:`~analyzer.decode.decode_as.Rule`), in
+    force in every task. Equal to one process's."""
     # absolute paths: a worker of a running cluster has its own working folder (it must see the same files)
     paths = [os.path.abspath(p) for p in expand_inputs(inputs)]
+    rules = tuple(spelling(rule) for rule in decode_as)
     own = runner is None
     runner = runner or Runner(workers, scheduler, progress)
     try:
@@ -437,15 +521,19 @@ def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, schedule
             return {c.unit: c.times for c in runner.map(census, [(u, True) for u in us], "reading times")}
 
         numbering, first_ts = number_units(units, counts, get_times)
+        secrets = secrets_in_force(units, counts, numbering) if kind == "tx" else []
+        keys = keylog if keylog is not None and len(keylog) else None
         parts: list[UnitResult] = runner.map(
-            analyse_unit, [(u, numbering[u.id], kind, display_filter) for u in units], "analysing")
+            analyse_unit, [(u, numbering[u.id], kind, display_filter, keys, secrets, rules) for u in units],
+            "analysing")
         cross, groups = _cross(parts, workers or runner.workers)
         if groups:
             calls = []
             for i, group in enumerate(groups):
                 picks = {u.id: frames_of(part, group) for u, part in zip(units, parts) if part.keys & group}
                 us = [u for u in units if u.id in picks]
-                calls.append((us, {u.id: numbering[u.id] for u in us}, picks, kind, display_filter, len(units) + i))
+                calls.append((us, {u.id: numbering[u.id] for u in us}, picks, kind, display_filter, len(units) + i,
+                              keys, secrets, rules))
             for part in parts:
                 part.key_sets, part.frame_keys = [], b""       # not needed any more (memory)
             parts += runner.map(stitch, calls, "stitching flows across files and chunks")

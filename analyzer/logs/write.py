@@ -1,4 +1,5 @@
-"""Writing Zeek-style logs: ``conn``, ``dns``, ``http`` and ``files``, as Parquet, JSON lines or Zeek's TSV.
+"""Writing Zeek-style logs: ``conn``, ``dns``, ``http``, ``files`` and ``tls`` (Zeek's ssl.log), as Parquet,
+JSON lines or Zeek's TSV.
 
 Layout (Hive partitions by hour of ``ts``, UTC, readable as one table by DuckDB, pandas, Polars and Spark)::
 
@@ -28,10 +29,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.api.build import Results
-from analyzer.api.tables import CONN_COLUMNS, DNS_COLUMNS, FILES_COLUMNS, HTTP_COLUMNS, Column, require
+from analyzer.api.tables import (
+    CONN_COLUMNS,
+    DNS_COLUMNS,
+    FILES_COLUMNS,
+    HTTP_COLUMNS,
+    TLS_COLUMNS,
+    Column,
+    require,
+)
 
 LOGS: dict[str, tuple[Column, ...]] = {"conn": CONN_COLUMNS, "dns": DNS_COLUMNS, "http": HTTP_COLUMNS,
-                                       "files": FILES_COLUMNS}
+                                       "files": FILES_COLUMNS, "tls": TLS_COLUMNS}
 FORMATS = ("parquet", "jsonl", "tsv")
 EXTENSIONS = {"parquet": ".parquet", "jsonl": ".jsonl", "tsv": ".log"}
 ZEEK_TYPES = {"time": "time", "duration": "interval", "int": "count", "float": "double", "str": "string",
@@ -43,7 +52,7 @@ _ADDR_PORT = {"id.orig_h": "addr", "id.resp_h": "addr", "id.orig_p": "port", "id
 def log_rows(results: Results) -> dict[str, list[Any]]:
     """The records of each log (conn holds TCP connections and UDP conversations), sorted by ts and uid."""
     by_log = {"conn": results.connections + results.udp, "dns": results.dns, "http": results.http,
-              "files": results.files}
+              "files": results.files, "tls": results.tls}
     return {name: sorted(records, key=_order) for name, records in by_log.items()}
 
 
@@ -58,7 +67,7 @@ def _hour(ts_ns: int | None) -> tuple[str, str]:
 
 
 def write_logs(results: Results, directory: str, fmt: str = "parquet", part: str = "part-00000") -> list[str]:
-    """Write the four logs of ``results`` under ``directory`` (see the module docstring); the paths written."""
+    """Write the five logs of ``results`` under ``directory`` (see the module docstring); the paths written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown log format {fmt!r} (one of {', '.join(FORMATS)})")
     if fmt == "parquet":

@@ -74,6 +74,8 @@ class CertificateFacts:
     not_before: str                    # ISO 8601 UTC
     not_after: str
     encrypted: bool = False            # TLS 1.3: only visible with keys
+    sha256: str = ""                   # fingerprint: SHA-256 of the DER bytes, lowercase hex (Zeek's fps)
+    from_client: bool = False          # a client certificate (sent by the TLS client)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class TlsSession:
     app_data_totals: tuple[tuple[int, int], tuple[int, int]]    # (records, bytes) for direction 0 and 1
     first_frame: int
     first_ts_ns: int
+    curve: str | None = None       # the key exchange group: ServerHello key_share (1.3), ServerKeyExchange (1.2)
 
     def messages(self, kind: str) -> tuple[HandshakeMessage, ...]:
         """The handshake messages of one kind (``"finished"``, ``"new_session_ticket"`` ...) in order."""

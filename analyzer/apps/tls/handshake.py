@@ -423,7 +423,9 @@ def certificate(body: bytes, fields: dict[str, Any], tls13: bool) -> list[dict[s
         add_field(fields, "tls.handshake.certificate_length", n)
         der = certs.take(n, "certificate")
         add_field(fields, "tls.handshake.certificate", der)
-        out.append(certificate_fields(der, fields))
+        summary = certificate_fields(der, fields)
+        summary["sha256"] = hashlib.sha256(der).hexdigest()
+        out.append(summary)
         if tls13:
             en = certs.u16("certificate extensions length")
             add_field(fields, "tls.handshake.extensions_length", en)

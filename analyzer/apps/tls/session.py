@@ -183,6 +183,7 @@ class TlsSink:
         self.resumed = False
         self.resumed_marked = False
         self.cert_seen = False
+        self.curve: str | None = None           # the ECDHE group of a TLS 1.2 ServerKeyExchange
         # facts
         self.client_hello: F.ClientHelloFacts | None = None
         self.server_hello: F.ServerHelloFacts | None = None
@@ -521,11 +522,14 @@ class TlsSink:
                         continue
                     self.certificates.append(F.CertificateFacts(number, ts, cert["subject"], cert["issuer"],
                                                                 cert["san"], cert["not_before"],
-                                                                cert["not_after"], decrypted))
+                                                                cert["not_after"], decrypted, cert["sha256"],
+                                                                direction == self.client_dir))
                 self.cert_seen = True
             elif mtype == 12:
-                H.server_key_exchange(body, fields, H.key_exchange_of(suite_name(self.suite or 0)),
-                                      self.version or 0x0303)
+                kx = H.server_key_exchange(body, fields, H.key_exchange_of(suite_name(self.suite or 0)),
+                                           self.version or 0x0303)
+                if kx.get("group") is not None:
+                    self.curve = name_of(GROUPS, kx["group"])
             elif mtype == 15:
                 H.certificate_verify(body, fields)
             elif mtype == 16:
@@ -805,7 +809,8 @@ class TlsSink:
             handshake=tuple(self.handshake), alerts=tuple(self.alerts), change_cipher_spec=tuple(self.ccs),
             app_data=tuple(apps),
             app_data_totals=(tuple(self.sides[0].records), tuple(self.sides[1].records)),
-            first_frame=first[0], first_ts_ns=first[1])
+            first_frame=first[0], first_ts_ns=first[1],
+            curve=self.server_hello.key_share_group or self.curve if self.server_hello is not None else None)
 
 
 class TlsTracker:
