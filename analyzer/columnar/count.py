@@ -315,6 +315,10 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
             cuts = apply_runs(runs, ts_s, num_s, seq_s, ack_s, fl_s, win_s, len_s, flen_s, dirs)
             for (conn, start, stop), g, cut in zip(runs, run_groups, cuts, strict=True):
                 if cut < stop:
+                    # the run could not take the segment at ``cut`` (its data lies more than 2 GB before
+                    # the side's first byte or its end past 2 GB after it): the tracker takes it, else the
+                    # next pass would start the same run at the same segment again, forever
                     ptr[g] = cut
+                    sp_flag[cut] = True
         still = run_groups
         active = [g for g in still if ptr[g] < ends[g]]
