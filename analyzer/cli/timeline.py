@@ -37,8 +37,26 @@ def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = No
     exit 2). ``keep_filter``: a compiled display filter narrowing the frames first, as ``tshark -Y``;
     ``keylog_path``: --keylog."""
     with opened(files, keep_filter, load_keylog(keylog_path)) as cap:
-        yield from cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
-                                      on_frame=on_frame)
+        nat = _nat_view(cap, lang)      # two sides of a NAT: each step once, both views (analyzer.timeline.nat)
+        for f in cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
+                                    on_frame=on_frame):
+            if nat is None or (f := nat.fetch(f)) is not None:
+                yield f
+
+
+def _nat_view(cap, lang: str):
+    """For two captures that are the inside and outside of a translating router, the NAT table the timeline
+    tells its steps with (:class:`analyzer.timeline.nat.NatView`); None otherwise."""
+    if len(cap.paths) != 2 or "-" in cap.paths:
+        return None
+    from analyzer.nat import NatInputError, nat_of
+    from analyzer.timeline.nat import NatView
+
+    try:
+        nat = nat_of(cap, numbering="merged")
+    except NatInputError:
+        return None
+    return NatView(nat, lang) if nat.translated else None
 
 
 def load_timeline(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,

@@ -67,38 +67,14 @@ class Lone:
 
 
 class _Flow:
-    __slots__ = (
-        "closed_ts",
-        "dns",
-        "done",
-        "fin",
-        "first_frame",
-        "first_rev_frame",
-        "first_rev_ts",
-        "first_ts",
-        "fwd",
-        "init",
-        "isn",
-        "key",
-        "keytext",
-        "last_ts",
-        "matched_by",
-        "proto",
-        "resend",
-        "resp",
-        "rev",
-        "service",
-        "side",
-        "sig",
-        "ttl_fwd",
-        "ttl_rev",
-        "twin",
-    )
+    __slots__ = ("closed_ts", "dns", "dns_ids", "done", "fin", "first_frame", "first_rev_frame", "first_rev_ts",
+                 "first_ts", "fwd", "init", "isn", "key", "keytext", "last_frame", "last_ts", "matched_by", "proto",
+                 "resend", "resp", "rev", "service", "side", "sig", "ttl_fwd", "ttl_rev", "twin")
 
     def frozen(self) -> SideFlow:
         return SideFlow(self.side, self.init, self.resp, self.first_frame, self.first_ts, self.last_ts, self.fwd,
                         self.rev, self.ttl_fwd, self.ttl_rev, self.first_rev_frame, self.first_rev_ts,
-                        tuple(self.resend))
+                        tuple(self.resend), self.last_frame, tuple(self.dns_ids))
 
 
 def _int(value: Any) -> int | None:
@@ -245,9 +221,11 @@ class NatMatcher:
             if proto == "tcp" and flags & (_TCP_SYN | _TCP_ACK) == _TCP_SYN:
                 flow.isn = sig[1]
         else:
-            flow.last_ts = ts_ns
+            flow.last_ts, flow.last_frame = ts_ns, number
             if a == (flow.init.addr, flow.init.port):
                 flow.fwd += 1
+                if dns is not None and len(flow.dns_ids) < 16:
+                    flow.dns_ids.append(dns.split(" ", 1)[0])
                 if sig == flow.sig and len(flow.resend) < 8:
                     flow.resend.append(ts_ns)
                     if flow.twin is None:
@@ -281,7 +259,8 @@ class NatMatcher:
         f = _Flow()
         f.side, f.key, f.proto, f.sig = side, key, proto, sig
         f.init, f.resp = Endpoint(a[0], a[1]), Endpoint(b[0], None if proto.startswith("icmp") else b[1])
-        f.first_frame, f.first_ts, f.last_ts = number, ts, ts
+        f.first_frame, f.first_ts, f.last_ts, f.last_frame = number, ts, ts, number
+        f.dns_ids = [dns.split(" ", 1)[0]] if dns is not None else []
         f.fwd, f.rev, f.ttl_fwd, f.ttl_rev, f.resend = 1, 0, ttl, None, []
         f.first_rev_frame = f.first_rev_ts = None
         f.matched_by, f.keytext, f.service, f.dns = matched_by, keytext, service, dns

@@ -50,6 +50,8 @@ class SideFlow:
     first_rev_frame: int | None
     first_rev_ts_ns: int | None
     resent_ts_ns: tuple[int, ...] = ()   # later copies of the first packet (a SYN retransmitted), at most 8
+    last_frame: int | None = None
+    dns_ids: tuple[str, ...] = ()        # the DNS ids of its queries (the first 16)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,11 +27,13 @@ class NatRun:
     ``interfaces``: the merged reader's interface list (``reader.interfaces``: each frame's side is its
     input file, ``file_index``), or None for one capture, whose sides are its first two interfaces
     (``frame.iface``). Frame numbers in the result are each side's own: for two files, the frame's number
-    in its file, as ``tshark -r FILE`` numbers it."""
+    in its file, as ``tshark -r FILE`` numbers it; with ``numbering="merged"``, the number in the merged
+    capture (as ``analyzer read INSIDE OUTSIDE`` and ``timeline`` number frames)."""
 
     def __init__(self, interfaces: list | None = None, names: tuple[str, str] | None = None,
-                 window_ns: int = WINDOW_NS, path: str | None = None):
+                 window_ns: int = WINDOW_NS, path: str | None = None, numbering: str = "file"):
         self.interfaces = interfaces
+        self.merged_numbers = numbering == "merged"
         self.path = path or "the capture"
         self.names = list(names) if names else [None, None]
         self.matcher = NatMatcher(window_ns=window_ns)
@@ -62,7 +64,7 @@ class NatRun:
     def feed(self, frame: Any) -> None:
         side = self.side_of(frame)
         self._count[side] += 1
-        number = self._count[side] if self.interfaces is not None else frame.number
+        number = self._count[side] if self.interfaces is not None and not self.merged_numbers else frame.number
         self.records += self.matcher.feed(side, number, frame.ts_ns, decode(frame))
 
     def finish(self) -> NatResult:
@@ -80,9 +82,9 @@ class NatRun:
 
 
 def nat_table(frames: Iterable[Any], interfaces: list | None = None, names: tuple[str, str] | None = None,
-              window_ns: int = WINDOW_NS, path: str | None = None) -> NatResult:
+              window_ns: int = WINDOW_NS, path: str | None = None, numbering: str = "file") -> NatResult:
     """The NAT table of ``frames`` (see :class:`NatRun`; ``path``: the one capture's name, for messages)."""
-    run = NatRun(interfaces, names, window_ns, path)
+    run = NatRun(interfaces, names, window_ns, path, numbering)
     for frame in frames:
         run.feed(frame)
     return run.finish()
