@@ -168,6 +168,62 @@ def check_nat(inside: Path, outside: Path, random_ports: bool) -> list[str]:
     return problems
 
 
+def _arp_requests(path: Path) -> list[str]:
+    return [r["arp.dst.proto_ipv4"] for r in tshark(path, ["arp.dst.proto_ipv4", "arp.src.proto_ipv4"],
+                                                    "arp.opcode==1 and arp.src.proto_ipv4==192.0.2.10")]
+
+
+def check_same_subnet(path: Path) -> list[str]:
+    problems = []
+    asked = _arp_requests(path)
+    if asked != ["192.0.2.53", "192.0.2.80"]:
+        problems.append(f"ARP requests for {asked}, expected the DNS server then the web server themselves")
+    rows = tshark(path, ["ip.src", "ip.ttl", "http.request.uri"], "ip")
+    if {r["ip.ttl"] for r in rows if r["ip.src"] == "192.0.2.80"} != {"64"}:
+        problems.append("the web server's packets do not arrive with TTL 64 (no router)")
+    if [r["http.request.uri"] for r in rows if r["http.request.uri"]] != PAGE:
+        problems.append("the four page requests are not there in order")
+    return problems
+
+
+def _unicast_between_others(path: Path) -> list[dict[str, str]]:
+    """Frames the observer captured that were neither from it, to it, nor broadcast/multicast."""
+    rows = tshark(path, ["eth.dst", "eth.dst.ig", "ip.src", "ip.dst", "ip.id", "arp.src.proto_ipv4"])
+    return [r for r in rows if r["eth.dst.ig"] in ("0", "False") and "192.0.2.99" not in (r["ip.src"], r["ip.dst"])]
+
+
+def check_hub(observer: Path, client: Path) -> list[str]:
+    seen = {(r["ip.src"], r["ip.id"]) for r in _unicast_between_others(observer) if r["ip.id"]}
+    sent = {(r["ip.src"], r["ip.id"]) for r in tshark(client, ["ip.src", "ip.id"], "ip")}
+    if not sent or sent - seen:
+        return [f"the observer missed {len(sent - seen)} of the client's {len(sent)} IP packets"]
+    return []
+
+
+def check_switch(observer: Path, client: Path) -> list[str]:
+    problems = []
+    if _unicast_between_others(observer):
+        problems.append("the observer captured unicast frames between other hosts")
+    if not tshark(observer, ["frame.number"], "arp.opcode==1 and eth.dst==ff:ff:ff:ff:ff:ff"):
+        problems.append("the observer did not see the broadcast ARP requests")
+    if not tshark(client, ["frame.number"], "http.request"):
+        problems.append("the client's capture has no request")
+    return problems
+
+
+def check_https(path: Path, keys: Path) -> list[str]:
+    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-T", "fields", "-e", "http.request.uri",
+            "-e", "tcp.dstport", "-e", "tls.handshake.extensions_server_name"]
+    rows = [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
+            .stdout.splitlines()]
+    problems = []
+    if [r[0] for r in rows if r[0]] != PAGE or {r[1] for r in rows if r[0]} != {"443"}:
+        problems.append("the four page requests over port 443 are not there once decrypted")
+    if not any(r[2] == "www.example.test" for r in rows):
+        problems.append("no ClientHello with SNI www.example.test")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -195,13 +251,28 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
                 lambda p: check_nat(*_parts(p, "inside", "outside"), random_ports=False)),
     "lab_nat_random": ("lab_nat_random.pcapng", lambda p: lab(p, topology="nat", nat_random=True),
                        lambda p: check_nat(*_parts(p, "inside", "outside"), random_ports=True)),
+    "lab_same_subnet": ("lab_same_subnet.pcapng", lambda p: lab(p, topology="same-subnet"), check_same_subnet),
+    "lab_hub": ("lab_hub.pcapng", lambda p: lab(p, topology="hub"),
+                lambda p: check_hub(*_parts(p, "observer", "client"))),
+    "lab_switch": ("lab_switch.pcapng", lambda p: lab(p, topology="switch"),
+                   lambda p: check_switch(*_parts(p, "observer", "client"))),
+    "lab_https": ("lab_https_page_fetch.pcapng", lambda p: lab(p, https=True),
+                  lambda p: check_https(p, p.with_suffix(".keys"))),
 }
-PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside")}
+PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside"), "lab_hub": ("observer", "client"),
+         "lab_switch": ("observer", "client")}
 
 
 def _parts(path: Path, *labels: str) -> list[Path]:
     """The files a several-capture lab wrote for ``--save path``: path-label.ext."""
     return [path.with_name(f"{path.stem}-{label}{path.suffix}") for label in labels]
+
+
+def _outputs(name: str, path: Path) -> list[Path]:
+    """Every file a recording leaves: its captures, and the TLS key log of an HTTPS one."""
+    if name in PARTS:
+        return _parts(path, *PARTS[name])
+    return [path] + ([path.with_suffix(".keys")] if name == "lab_https" else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,9 +307,10 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 continue
             args.dest.mkdir(parents=True, exist_ok=True)
-            for made in _parts(path, *PARTS[name]) if name in PARTS else [path]:
-                print(subprocess.run(["tshark", "-r", str(made)], capture_output=True, text=True,
-                                     check=False).stdout.rstrip())
+            for made in _outputs(name, path):
+                if made.suffix != ".keys":
+                    print(subprocess.run(["tshark", "-r", str(made)], capture_output=True, text=True,
+                                         check=False).stdout.rstrip())
                 shutil.copyfile(made, args.dest / made.name)
                 print(f"   checked with tshark and written to {args.dest / made.name}")
     return 1 if failed else 0

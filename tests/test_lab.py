@@ -108,8 +108,9 @@ def test_lab_loss_shows_retransmissions(tmp_path):
     pytest.fail("three lossy runs and not one retransmission")
 
 
-def test_lab_removes_namespaces_on_sigterm(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "lab", "--servers", "project", "--save",
+@pytest.mark.parametrize(("topology", "sig"), [((), signal.SIGTERM), (("--nat",), signal.SIGINT)])
+def test_lab_removes_namespaces_on_sigterm(tmp_path, topology, sig):
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "lab", *topology, "--servers", "project", "--save",
                              str(tmp_path / "x.pcapng")], env=env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     made: list[str] = []
@@ -124,7 +125,7 @@ def test_lab_removes_namespaces_on_sigterm(tmp_path):
                 seen += chunk
         made = namespaces_of(seen.decode())
         assert made, seen
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -244,3 +245,52 @@ def test_a_failing_server_is_reported_in_its_own_words(tmp_path):
     said = log.read_text().strip().splitlines()[-1]
     assert said and proc.returncode != 0
     assert Server("dnsmasq", proc, log).failure() == f"dnsmasq exited ({proc.returncode}): {said}"
+
+
+def _frames_of(path: Path, display_filter: str) -> list[str]:
+    return [row[0] for row in tshark(path, ["frame.number"], display_filter)]
+
+
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+def test_lab_same_subnet_asks_arp_for_the_server_itself(tmp_path):
+    save = tmp_path / "lan.pcapng"
+    r = lab("--same-subnet", "--save", str(save), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    made = namespaces_of(r.stdout)
+    assert len(made) == 4 and not set(made) & set(list_lab_namespaces())
+    asked = tshark(save, ["frame.number", "arp.dst.proto_ipv4"], "arp.opcode==1 and arp.src.proto_ipv4==192.0.2.10")
+    assert [row[1] for row in asked] == ["192.0.2.53", "192.0.2.80"]       # the servers, no gateway
+    said = ", ".join(f"{row[1]} ({role}, frame {row[0]})" for row, role in zip(asked, ("dns", "web")))
+    assert f"ARP: the client asked who has {said}: the servers are on the client's own subnet" in r.stdout
+    ttl = {row[0] for row in tshark(save, ["ip.ttl"], "ip.src==192.0.2.80")}
+    assert ttl == {"64"} and "reach the client with 64 " in r.stdout and "no router on the way" in r.stdout
+
+
+@pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
+@pytest.mark.parametrize("kind", ["hub", "switch"])
+def test_lab_hub_floods_switch_does_not(tmp_path, kind):
+    r = lab(f"--{kind}", "--save", str(tmp_path / f"{kind}.pcapng"), "--no-timeline")
+    assert r.returncode == 0, r.stdout + r.stderr
+    made = namespaces_of(r.stdout)
+    assert len(made) == 5 and not set(made) & set(list_lab_namespaces())
+    observer, client = tmp_path / f"{kind}-observer.pcapng", tmp_path / f"{kind}-client.pcapng"
+    others = "eth.dst.ig==0 and not ip.addr==192.0.2.99"
+    seen = _frames_of(observer, others)
+    sent = _frames_of(client, "eth.dst.ig==0")
+    broadcast = _frames_of(observer, "eth.dst==ff:ff:ff:ff:ff:ff")
+    assert broadcast
+    if kind == "hub":
+        assert len(seen) == len(sent) > 20
+        assert f"observer: its eth0 captured {len(seen)} unicast frames between other hosts (first: frame {seen[0]};" \
+            in r.stdout
+    else:
+        assert seen == [] and len(sent) > 20
+        assert f"observer: its eth0 captured no unicast frame between other hosts, only {len(broadcast)} broadcast" \
+            in r.stdout
+
+
+def test_lab_topology_flags_are_exclusive():
+    r = lab("--hub", "--switch")
+    assert r.returncode == 2 and "choose one topology: --hub, --switch" in r.stderr
+    r = lab("--nat", "--loss", "10")
+    assert r.returncode == 2 and "-6 and --loss work with the default topology only" in r.stderr

@@ -78,3 +78,69 @@ def test_nat_files_read_as_tshark_reads_them(name: str) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want):
         assert {f: "" if g[f] is None else str(g[f]) for f in fields} == w
+
+
+def test_arp_target_same_subnet_vs_through_a_gateway() -> None:
+    fields = ["arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "arp.src.hw_mac", "ip.src", "ip.dst",
+              "eth.dst", "ip.ttl"]
+    for name, servers, gateway in (("lab_same_subnet.pcapng", {"192.0.2.53", "192.0.2.80"}, None),
+                                   ("lab_page_fetch.pcapng", {"198.51.100.53", "198.51.100.80"}, "192.0.2.1")):
+        rows = tshark(CAPTURES / name, fields)
+        asked = [r["arp.dst.proto_ipv4"] for r in rows if r["arp.opcode"] == "1" and r["arp.src.proto_ipv4"] == "192.0.2.10"]
+        mac_of = {r["arp.src.proto_ipv4"]: r["arp.src.hw_mac"] for r in rows if r["arp.opcode"] == "2"}
+        sent = [r for r in rows if r["ip.src"] == "192.0.2.10"]
+        assert {r["ip.dst"] for r in sent} == servers
+        if gateway is None:         # one link: the client asks for each server itself and sends straight to it
+            assert set(asked) == servers
+            assert all(r["eth.dst"] == mac_of[r["ip.dst"]] for r in sent)
+            assert {r["ip.ttl"] for r in rows if r["ip.src"] in servers} == {"64"}
+        else:                       # another subnet: it asks only for the gateway, and every frame goes to it
+            assert asked == [gateway] and gateway not in {r["ip.dst"] for r in sent}
+            assert {r["eth.dst"] for r in sent} == {mac_of[gateway]}
+            assert {r["ip.ttl"] for r in rows if r["ip.src"] in servers} == {"63"}
+
+
+def test_hub_floods_and_switch_does_not() -> None:
+    fields = ["eth.src", "eth.dst", "eth.dst.ig", "ip.src", "ip.id", "arp.opcode"]
+    for kind in ("hub", "switch"):
+        observer = tshark(CAPTURES / f"lab_{kind}-observer.pcapng", fields)
+        client = tshark(CAPTURES / f"lab_{kind}-client.pcapng", fields)
+        client_macs = {r["eth.src"] for r in client} | {r["eth.dst"] for r in client}
+        unicast = [r for r in observer if r["eth.dst.ig"] in ("0", "False")]
+        broadcast = [r for r in observer if r["eth.dst"] == "ff:ff:ff:ff:ff:ff"]
+        assert broadcast and all(r["arp.opcode"] == "1" for r in broadcast)     # both see who-has broadcasts
+        if kind == "hub":
+            # every unicast frame the client sent or got, the observer captured too (addressed to others' MACs)
+            assert {(r["eth.src"], r["eth.dst"], r["ip.id"]) for r in client if r["eth.dst.ig"] in ("0", "False")} \
+                == {(r["eth.src"], r["eth.dst"], r["ip.id"]) for r in unicast}
+            assert {r["eth.dst"] for r in unicast} <= client_macs and len(unicast) > 20
+        else:
+            assert unicast == [] and len(observer) == len(broadcast)
+            assert len([r for r in client if r["eth.dst.ig"] in ("0", "False")]) > 20
+
+
+@pytest.mark.parametrize("name", ["lab_same_subnet.pcapng", "lab_hub-observer.pcapng", "lab_hub-client.pcapng",
+                                  "lab_switch-observer.pcapng", "lab_switch-client.pcapng",
+                                  "lab_https_page_fetch.pcapng"])
+def test_topology_files_read_as_tshark_reads_them(name: str) -> None:
+    fields = ["frame.interface_name", "eth.src", "eth.dst", "arp.opcode", "arp.dst.proto_ipv4", "ip.src", "ip.dst",
+              "ip.ttl", "tcp.srcport"]
+    want = tshark(CAPTURES / name, fields)
+    got = [{f: pkt.fields.get(f) for f in fields} for pkt in analyzer.open(CAPTURES / name).packets()]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert {f: "" if g[f] is None else str(g[f]) for f in fields} == w
+
+
+def test_https_capture_decrypts_with_its_key_log() -> None:
+    pcap, keys = CAPTURES / "lab_https_page_fetch.pcapng", CAPTURES / "lab_https_page_fetch.keys"
+    argv = ["tshark", "-r", str(pcap), "-o", f"tls.keylog_file:{keys}", "-T", "fields", "-e", "http.request.uri",
+            "-e", "http.response.code", "-e", "tls.handshake.extensions_server_name"]
+    rows = [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                                                        check=True).stdout.splitlines()]
+    uris = [r[0] for r in rows if r[0]]
+    assert uris and any(r[2] == "www.example.test" for r in rows)
+    assert not tshark(pcap, ["frame.number"], "http")                   # without the keys: nothing in clear
+    got = [h.uri for h in analyzer.open(pcap, keylog=keys).http]
+    assert got == uris
+    assert [h.status_code for h in analyzer.open(pcap, keylog=keys).http] == [int(r[1]) for r in rows if r[1]]

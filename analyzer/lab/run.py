@@ -350,7 +350,8 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
         raise LabError("--https fetches the page; it does not combine with --what")
     suffix = os.path.splitext(save)[1] if save else ".pcapng"
     paths = capture_paths(save, [c.label for c in topo.captures], suffix or ".pcapng")
-    res = LabResult(capture_path=next(iter(paths.values())), captures=paths)
+    # the capture the timeline is printed from: the client's view (the inside, with --nat)
+    res = LabResult(capture_path=paths.get("client") or next(iter(paths.values())), captures=paths)
     if https:
         if save:
             res.keylog_path = os.path.splitext(os.path.abspath(save))[0] + ".keys"
@@ -366,6 +367,7 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
     netns_etc: Path | None = None
     sent_ttl: dict[str, int] = {}
     macs: dict[str, str] = {}
+    completed = False
     try:
         lab.create()
         res.namespaces = list(lab.made)
@@ -413,6 +415,7 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
             if m.returncode == 0:
                 macs[role] = m.stdout.strip()
         time.sleep(SETTLE_S)
+        completed = True
     finally:
         try:
             for label, proc in caps.items():
@@ -433,6 +436,10 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
             shutil.rmtree(workdir, ignore_errors=True)
             for p in problems:
                 log(f"warning: {p}")
+            if not completed and save is None:      # failed or interrupted: no temporary file stays behind
+                for path in [*paths.values(), res.keylog_path]:
+                    if path and os.path.exists(path):
+                        os.unlink(path)
     from analyzer.lab.path import describe_path
 
     try:
