@@ -151,7 +151,7 @@ def test_cleanup_removes_namespaces_of_dead_labs():
 @pytest.mark.skipif(not shutil.which("nft"), reason="--nat needs nftables (Debian: apt-get install nftables)")
 @pytest.mark.skipif(not shutil.which("tshark"), reason="tshark is not installed (the oracle for the captures)")
 def test_lab_nat_random_two_sides(tmp_path):
-    r = lab("--nat-random", "--save", str(tmp_path / "nat.pcapng"), "--no-timeline")
+    r = lab("--nat-random", "--save", str(tmp_path / "nat.pcapng"))
     assert r.returncode == 0, r.stdout + r.stderr
     made = namespaces_of(r.stdout)
     assert len(made) == 5 and not set(made) & set(list_lab_namespaces())
@@ -170,6 +170,8 @@ def test_lab_nat_random_two_sides(tmp_path):
     assert f"TTL, client -> web: {ttl_in} on the router's inside" in r.stdout
     assert f"{ttl_out} on its outside (wan0" in r.stdout and f"the router took {int(ttl_in) - int(ttl_out)}" in r.stdout
     assert f"next: analyzer nat {inside} {outside}" in r.stdout
+    timeline = r.stdout.split(f"== timeline (analyzer timeline {inside} {outside})\n", 1)[1]
+    assert f"203.0.113.2:{syn_out[3]}" in timeline.replace("\n", " ")      # the fetch told with its outside view
 
 
 SYSTEM = shutil.which("dnsmasq") and shutil.which("nginx")

@@ -13,16 +13,16 @@ from analyzer.cli.main import main
 TOPOLOGY_FLAGS = ("nat", "same_subnet", "hub", "switch")
 
 
-def _print_timeline(path: str, saved: bool, keylog_path: str = "") -> None:
-    """The timeline of one capture as ``analyzer timeline [--keylog KEYS] FILE`` prints it."""
-    from analyzer.cli._common import load_keylog, opened
+def _print_timeline(paths: tuple[str, ...], saved: bool, keylog_path: str = "") -> None:
+    """The timeline as ``analyzer timeline [--keylog KEYS] FILE...`` prints it (the two sides of a NAT: each
+    step once, with both views)."""
+    from analyzer.cli.timeline import load_timeline
     from analyzer.report.timeline_text import render
 
-    with opened(path, keylog=load_keylog(keylog_path or None)) as cap:
-        text = render(cap.timeline())
+    text = render(load_timeline(paths, keylog_path=keylog_path or None))
     click.echo("")
     keys = f" --keylog {keylog_path}" if keylog_path else ""
-    click.echo(f"== timeline (analyzer timeline{keys} {path})" if saved else "== timeline")
+    click.echo(f"== timeline (analyzer timeline{keys} {' '.join(paths)})" if saved else "== timeline")
     click.echo(text.rstrip("\n"))
 
 
@@ -109,7 +109,8 @@ def lab_command(save, nat, nat_random, same_subnet, hub, switch, https, loss, sh
                 inside, outside = res.captures["inside"], res.captures["outside"]
                 click.echo(f"next: analyzer nat {inside} {outside}")
         if not no_timeline:
-            _print_timeline(res.capture_path, saved=bool(save), keylog_path=res.keylog_path)
+            both = (res.captures["inside"], res.captures["outside"]) if topology == "nat" else (res.capture_path,)
+            _print_timeline(both, saved=bool(save), keylog_path=res.keylog_path)
         if not res.client_ok and what != "refused":
             sys.exit(1)
     except LabError as exc:
