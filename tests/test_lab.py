@@ -74,6 +74,10 @@ def test_lab_page_fetch(tmp_path):
         rows = tshark(save, ["ip.src", "ip.ttl", "dns.qry.name", "http.request.uri", "tcp.flags.fin"], "ip")
         ttl_from = {(row[0], row[1]) for row in rows}
         assert ("198.51.100.80", "63") in ttl_from and ("192.0.2.10", "64") in ttl_from   # one hop: TTL - 1
+        first_web = tshark(save, ["frame.number"], "ip.src==198.51.100.80")[0][0]
+        assert (f"TTL: the web server 198.51.100.80 sends with 64 (its net.ipv4.ip_default_ttl); its packets reach "
+                f"the client with 63 (frame {first_web},") in r.stdout
+        assert "1 router on the way, it took 1" in r.stdout
         assert any(row[2] == "www.example.test" for row in rows)
         assert [row[3] for row in rows if row[3]] == ["/", "/style.css", "/app.js", "/logo.png"]
         assert {row[0] for row in rows if row[4] in ("1", "True")} == {"192.0.2.10", "198.51.100.80"}
@@ -85,6 +89,9 @@ def test_lab_ipv6_and_refused(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "-> 2001:db8:2::80" in r.stdout
     assert any(f.data[12:14] == b"\x86\xdd" and f.data[20] == 6 for f in frames(v6))     # TCP over IPv6
+    if shutil.which("tshark"):
+        hlim = tshark(v6, ["frame.number", "ipv6.hlim"], "ipv6.src==2001:db8:2::80")[0]
+        assert f"its packets reach the client with {hlim[1]} (frame {hlim[0]}," in r.stdout
     refused = tmp_path / "refused.pcap"
     r = lab("--what", "refused", "--save", str(refused), "--no-timeline")
     assert r.returncode == 0, r.stdout + r.stderr

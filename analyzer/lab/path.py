@@ -69,13 +69,14 @@ def describe_path(topo: Topology, captures: dict[str, str], sent_ttl: dict[str, 
     client_rows = rows["client"] if "client" in rows else rows[first]
     server = hosts["web"]
     seen = ttl_seen(client_rows, server, hosts["client"], v6=ipv6)
-    sent = sent_ttl.get("web", 64)
-    word = "hop limit" if ipv6 else "TTL"
+    sent = sent_ttl.get("web6" if ipv6 else "web", 64)
+    word, setting = ("hop limit", "net.ipv6.conf.eth0.hop_limit") if ipv6 else ("TTL", "net.ipv4.ip_default_ttl")
     if seen is not None:
         hops = sent - seen.ttl
-        lines.append(f"{word}: the web server {server} sends with {sent} ({'its hop limit' if ipv6 else 'its ip_default_ttl'}); "
-                     f"its packets reach the client with {seen.ttl} (frame {seen.frame}, {seen.packets} packets): "
-                     f"{_hops(hops)} on the way" + (", each took 1" if hops > 0 else ""))
+        took = "" if hops <= 0 else ", it took 1" if hops == 1 else ", each took 1"
+        lines.append(f"{word}: the web server {server} sends with {sent} (its {setting}); its packets reach the "
+                     f"client with {seen.ttl} (frame {seen.frame}, {seen.packets} packets): {_hops(hops)} on the "
+                     f"way{took}")
     lines += _arp_targets(client_rows, hosts["client"], topo)
     if "observer" in rows:
         lines += _observer(topo, rows["observer"], macs.get("observer", ""))

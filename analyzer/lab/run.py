@@ -411,6 +411,10 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
             t = lab.run(role, ["cat", "/proc/sys/net/ipv4/ip_default_ttl"])
             if t.stdout.strip().isdigit():
                 sent_ttl[role] = int(t.stdout)
+            if lab.ipv6:
+                t = lab.run(role, ["cat", "/proc/sys/net/ipv6/conf/eth0/hop_limit"])
+                if t.stdout.strip().isdigit():
+                    sent_ttl[f"{role}6"] = int(t.stdout)
             m = lab.run(role, ["cat", "/sys/class/net/eth0/address"])
             if m.returncode == 0:
                 macs[role] = m.stdout.strip()
