@@ -258,8 +258,13 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     http = [r for r in fetch.requests if r.method]
     if fetch.kind != "lookup":
-        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
-        rows.append((label("connect_time", lang), _ms(s.connect_ms, lang)))
+        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else label("dns.none", lang)))
+        first = fetch.connections[0] if fetch.connections else None
+        if s.connect_ms is not None and first is not None and first.outcome in ("refused", "unanswered"):
+            connect = label(f"connect.{first.outcome}", lang).replace("{dur}", duration(s.connect_ms, lang))
+        else:
+            connect = _ms(s.connect_ms, lang)
+        rows.append((label("connect_time", lang), connect))
         if s.tls_ms is not None:
             rows.append((label("tls_time", lang), _ms(s.tls_ms, lang)))
         if http:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,8 @@ class History:
     conn_fetch: dict[int, int] = field(default_factory=dict)                      # stream -> fetch index
     conn_requests: dict[int, int] = field(default_factory=dict)                   # stream -> requests so far
     unanswered: dict[str, DnsLookup] = field(default_factory=dict)               # "name/type" -> last unanswered
+    # the latest answered lookup of a name by any client of the run (None: not known)
+    others: Callable[[str], DnsLookup | None] | None = None
 
     def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
         if lk.response_frame is None:
@@ -511,6 +514,12 @@ class FetchBuilder:
                 self._add(order, ts, (), "dns", kind, host=u.host, server=u.conn.server, frame=frame, fetch=fetch,
                           ttl=ttl, age_s=age, addresses=", ".join(addrs) or "-")
                 continue
+            other = self.history.others(host) if self.history.others else None
+            if other is not None and other.query_frame < first and other.client not in plan.addresses:
+                self._add(order, ts, (), "dns", "dns.none.other_address", host=u.host, server=u.conn.server,
+                          before=first, frame=other.query_frame, by=other.client, client=u.conn.client,
+                          addresses=", ".join(other.addresses) or "-")
+                continue
             self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)
 
     # -- TCP -------------------------------------------------------------------------------------------
@@ -573,10 +582,20 @@ class FetchBuilder:
                       seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
             self.notes[f0] = self._note("note.syn")
             prev = t0
+            last_wait = None
+            said: set[str] = set()
             for n, (f, t) in enumerate(conn.syns[1:]):
                 waited = _ms(t - prev)
+                # the wait against the one before: doubled (RFC 6298 backoff) or the same (Linux 6.5+ keeps
+                # the first SYN retransmissions 1 s apart: tcp_syn_linear_timeouts); otherwise say nothing
+                ratio = waited / last_wait if last_wait else None
+                backoff = ("doubled" if ratio is not None and 1.7 <= ratio <= 2.3 else
+                           "linear" if ratio is not None and 0.85 <= ratio <= 1.15 else "")
                 self._add(f, t, (f,), "tcp", "tcp.syn.retransmission", problem=True, attempt=n + 2,
-                          waited_ms=waited, since_ms=_ms(t - t0), first=f0, doubled=n > 0, **ends)
+                          waited_ms=waited, since_ms=_ms(t - t0), first=f0, doubled=backoff == "doubled",
+                          backoff=(backoff + ".again" if backoff in said else backoff) or None, **ends)
+                said.add(backoff)
+                last_wait = waited
                 self.notes[f] = self._note("note.syn.again", n=n + 2)
                 prev = t
         else:
@@ -1281,7 +1300,7 @@ class FetchBuilder:
         plan = self.plan
         for m in plan.neighbours:
             proto = "ND" if m.protocol == "nd" else "ARP"
-            sender = "client" if (m.kind == "request" and m.sender == plan.client) else "peer"
+            sender = "client" if (m.kind == "request" and m.sender in plan.addresses) else "peer"
             peer = f"{proto} {m.target if sender == 'client' else m.sender}"
             rows.append(LadderRow(m.frame, rel(m.ts_ns), sender, peer, m.protocol, self.notes.get(m.frame, proto)))
         for lk in plan.lookups:

@@ -163,12 +163,17 @@ class Plan:
     client: str
     units: list[Unit] = field(default_factory=list)
     last_ns: int = 0
+    addresses: frozenset[str] = frozenset()   # every address of the client's host (IPv4 and IPv6), client's too
     first_ns: int = 0
     hosts: set[str] = field(default_factory=set)
     servers: set[tuple[str, int]] = field(default_factory=set)
     urls: dict[str, Unit] = field(default_factory=dict)
     documents: list[Any] = field(default_factory=list)  # the link finders of its HTML documents
     _links: set[str] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.addresses:
+            self.addresses = frozenset({self.client})
 
     @property
     def documents_seen(self) -> bool:
@@ -275,8 +280,10 @@ def _absolute(base: str, link: str) -> str:
 class Grouper:
     """Rules 2a-2g of the module docstring over one client's units, in the order they began."""
 
-    def __init__(self, client: str, lookups: list[DnsLookup], last_use: dict[int, int] | None = None):
+    def __init__(self, client: str, lookups: list[DnsLookup], last_use: dict[int, int] | None = None,
+                 addresses: frozenset[str] = frozenset()):
         self.client = client
+        self.addresses = addresses or frozenset({client})
         self.lookups = lookups
         self.plans: list[Plan] = []
         self.by_conn: dict[int, Plan] = {}
@@ -285,7 +292,7 @@ class Grouper:
     def add(self, u: Unit) -> None:
         target = self._place(u) if u.request else self._place_connection(u)
         if target is None:
-            target = Plan(self.client)
+            target = Plan(self.client, addresses=self.addresses)
             self.plans.append(target)
             if not u.request and u.conn.epoch > 0:
                 target.continues = self.last_use.get(u.conn.stream)
@@ -377,10 +384,13 @@ class Grouper:
 
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
           icmp: list[IcmpError], links_of: dict[int, bytes], host_of: Any,
-          last_use: dict[int, int] | None = None) -> list[Plan]:
+          last_use: dict[int, int] | None = None, addresses: frozenset[str] | None = None) -> list[Plan]:
     """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
-    carried no request (SNI, or the name a lookup resolved to its address). Returns the plans in the order
-    they began."""
+    carried no request (SNI, or the name a lookup resolved to its address). ``addresses``: every address of
+    the client's host (a dual-stack host asks for AAAA over IPv4 and connects over IPv6); each plan's
+    ``client`` is then the address that made its connections (or its first lookup). Returns the plans in the
+    order they began."""
+    addresses = frozenset(addresses or ()) | {client}
     units: list[Unit] = []
     dns_streams = {lk.stream for lk in lookups if lk.stream is not None}
     for conn in conns:
@@ -394,7 +404,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
                               host=host_of(conn, lookups), first_on_conn=conn.epoch == 0,
                               open_ns=conn.syns[0][1] if conn.syns else conn.first_ts_ns))
     units.sort(key=lambda u: (u.start_ns, u.conn.stream))
-    grouper = Grouper(client, lookups, last_use)
+    grouper = Grouper(client, lookups, last_use, addresses)
     for u in units:
         grouper.add(u)
     plans = grouper.plans
@@ -420,7 +430,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     burst: Plan | None = None
     for ts, _frame, item in rest:
         if burst is None or ts - burst.last_ns > BURST_NS:
-            burst = Plan(client, kind="lookup", first_ns=ts, last_ns=ts)
+            burst = Plan(client, kind="lookup", first_ns=ts, last_ns=ts, addresses=addresses)
             plans.append(burst)
         burst.last_ns = max(burst.last_ns, ts)
         if isinstance(item, DnsLookup):
@@ -432,6 +442,12 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
             plan.icmp = [e for e in icmp if any(lk.server == e.quoted_dst for lk in plan.lookups)]
         streams = {lk.stream for lk in plan.lookups if lk.stream is not None}
         plan.dns_conns = [c for c in tcp_dns if c.stream in streams]
+    for plan in plans:
+        own = next((u.conn.client for u in plan.units), None)
+        if own is None:
+            own = next((str(lk.client) for lk in plan.lookups),
+                       next((m.sender for m in plan.neighbours if m.kind == "request"), client))
+        plan.client = own if own in addresses else client
     plans.sort(key=lambda p: p.first_ns)
     return plans
 
@@ -486,13 +502,13 @@ def claim_neighbours(plan: Plan, free: list[NeighbourMessage]) -> list[Neighbour
     end = min(firsts) if firsts else max(u.start_ns for u in plan.units)
     out = []
     for m in list(free):
-        if m.kind != "request" or m.sender != plan.client or not begin <= m.ts_ns <= end:
+        if m.kind != "request" or m.sender not in plan.addresses or not begin <= m.ts_ns <= end:
             continue
         free.remove(m)
         out.append(m)
         for r in free:
             if r.kind == "reply" and r.frame > m.frame and r.sender == m.target and (
-                    r.target in ("", plan.client) or r.target.startswith("ff02:")):
+                    r.target == "" or r.target in plan.addresses or r.target.startswith("ff02:")):
                 free.remove(r)
                 out.append(r)
                 break

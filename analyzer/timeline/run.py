@@ -17,6 +17,11 @@ hold time:
 * a DNS query: its answer + :data:`SETTLE_NS`, or its last retransmission + :data:`DNS_WAIT_NS`;
 * an ARP/ND message or ICMP error: its time + :data:`QUIET_NS`.
 
+A client is a host: its IPv4 and IPv6 addresses are one client once the capture shows they share a link-layer
+address (its own ARP request and Neighbor Solicitation carry the same MAC), since a dual-stack host asks for
+the AAAA record over IPv4 and then connects over IPv6. Two addresses of the same family are never merged
+(behind a router every client's frames carry the router's MAC).
+
 A complete activity is cut into fetches (:func:`analyzer.timeline.group.group`) and each fetch is explained
 (:func:`analyzer.timeline.build.build_fetch`) — at once, unless one of its connections is still open (kept
 alive): the connection's teardown belongs to the fetch that made its last request, so the fetch waits until
@@ -99,9 +104,14 @@ class TimelineRun:
         self.next_index = 1
         self.next_check = 0
         self.ended = False
+        self.host_key: dict[str, str] = {}                    # address -> its host's key (first address seen)
+        self.host_addrs: dict[str, frozenset[str]] = {}       # key -> the host's addresses
+        self.mac_addrs: dict[tuple[str, int], str] = {}       # (mac, 4|6) -> the address that announced it
+        self.all_names: dict[str, Any] = {}                   # name -> the latest query for it (any client)
 
     # -- the collector's listener ----------------------------------------------------------------------
     def _activity(self, client: str, ts: int) -> _Activity:
+        client = self.host_key.get(client, client)
         act = self.activities.get(client)
         if act is None:
             act = self.activities[client] = _Activity(client, ts)
@@ -113,6 +123,12 @@ class TimelineRun:
 
     def lookup(self, trans: Any) -> None:
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
+        if trans.query is not None and trans.query.questions:
+            name = trans.question.name.lower().rstrip(".")
+            self.all_names.pop(name, None)
+            self.all_names[name] = trans
+            if len(self.all_names) > 4096:
+                del self.all_names[next(iter(self.all_names))]
         self._activity(str(trans.client[0]), ts).lookups.append(trans)
 
     def neighbour(self, msg: NeighbourMessage) -> None:
@@ -120,7 +136,33 @@ class TimelineRun:
             client = msg.sender
         else:
             client = msg.target
+        if msg.kind == "request" and msg.mac and not msg.gratuitous:
+            self._same_host(msg.sender, msg.mac)
         self._activity(client, msg.ts_ns).neighbours.append(msg)
+
+    def _same_host(self, addr: str, mac: str) -> None:
+        """``addr`` announced ``mac`` in its own request: join it to the host of the other family's address
+        that announced the same MAC (see the module docstring)."""
+        if mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff") or addr in ("0.0.0.0", "::") or \
+                addr.startswith("fe80:") or addr in self.host_key:
+            return
+        family = 6 if ":" in addr else 4
+        self.mac_addrs.setdefault((mac, family), addr)
+        other = self.mac_addrs.get((mac, 10 - family))
+        if other is None or self.mac_addrs[(mac, family)] != addr or len(self.host_key) > 65536:
+            return
+        key = self.host_key.get(other, other)
+        self.host_key[addr] = key
+        self.host_key.setdefault(other, key)
+        self.host_addrs[key] = self.host_addrs.get(key, frozenset({key})) | {addr, other}
+        mine = self.activities.pop(addr, None)
+        if mine is not None:                 # it did something before the proof came: one activity now
+            act = self._activity(key, mine.start_ns)
+            act.start_ns = min(act.start_ns, mine.start_ns)
+            act.conns.update(mine.conns)
+            act.lookups += mine.lookups
+            act.neighbours += mine.neighbours
+            act.icmp += mine.icmp
 
     def icmp(self, err: IcmpError) -> None:
         self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
@@ -250,9 +292,9 @@ class TimelineRun:
                 self._forget(log)
             else:
                 open_logs[conn.stream] = (log, len(log.records))
-        history = self.history.setdefault(act.client, History())
+        history = self._history(act.client)
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
-                      _host_of, history.conn_fetch)
+                      _host_of, history.conn_fetch, self.host_addrs.get(act.client))
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
             if waiting:
@@ -329,12 +371,24 @@ class TimelineRun:
                 u.conn = new
         self._build(plan, held.client, self.collector.last_ts_ns if final else now)
 
+    def _history(self, client: str) -> History:
+        history = self.history.get(client)
+        if history is None:
+            history = self.history[client] = History(others=self._other_lookup)
+        return history
+
+    def _other_lookup(self, name: str) -> DnsLookup | None:
+        """The latest answered query for ``name`` by any client (History.others)."""
+        t = self.all_names.get(name)
+        return lookup(t, self.collector.dns_times) if t is not None and t.response_frame is not None else None
+
     def _build(self, plan: Plan, client: str, end_ns: int) -> None:
-        history = self.history.setdefault(client, History())
+        history = self._history(client)
         fetch = build_fetch(plan, self.next_index, history, self.lang, capture_end_ns=end_ns,
                             links_of=self.collector.links, keep_bodies=self.keep_bodies)
         self.next_index += 1
         self.ready.append(fetch)
+
         for c in plan.conns:
             for rec in c.records:
                 self.collector.links.pop(id(rec.transaction), None)

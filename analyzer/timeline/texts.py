@@ -170,6 +170,11 @@ _EN: dict[str, str] = {
         "No new DNS lookup for {host} before connecting, although its answer at frame {frame} (fetch {fetch}) "
         "is {age_s:.1f} s old, past its TTL of {ttl} s: the client's own cache keeps names longer than the "
         "TTL says (browsers and nscd do)."),
+    "dns.none.other_address": (
+        "No DNS query from {client} for {host} before frame {before}, but {by} asked for it at frame {frame} "
+        "({addresses}). That may be this host's other address (a dual-stack host often asks "
+        "over IPv4 and connects over IPv6); the capture shows no ARP/Neighbor Discovery with one MAC address "
+        "for both, so the timeline keeps them apart."),
     "dns.none.cached": (
         "No DNS query for {host} (of any type, over UDP or TCP, to any server) in this file before frame "
         "{before}: the client already knew the address {server} (DNS cache, hosts file, or a lookup before "
@@ -553,6 +558,10 @@ _ZH: dict[str, str] = {
     "dns.none.earlier_expired": (
         "连接之前没有对 {host} 的新 DNS 查询，尽管第 {frame} 帧（第 {fetch} 次访问）的应答已过去 {age_s:.1f} 秒，"
         "超过了 {ttl} 秒的 TTL：客户端自己的缓存保存名字的时间比 TTL 规定的更长（浏览器和 nscd 都会这样）。"),
+    "dns.none.other_address": (
+        "在第 {before} 帧之前，{client} 没有对 {host} 的 DNS 查询，但 {by} 在第 {frame} 帧"
+        "查询过它（{addresses}）。那可能是这台主机的另一个地址（双栈主机常常用 IPv4 查询、再用 IPv6 连接）；"
+        "抓包中没有哪条 ARP 或邻居发现消息表明这两个地址属于同一个 MAC 地址，所以时间线把它们分开处理。"),
     "dns.none.cached": (
         "在第 {before} 帧之前，本文件中没有对 {host} 的 DNS 查询（任何类型、UDP 或 TCP、发往任何服务器都没有）："
         "客户端已经知道地址 {server}（DNS 缓存、hosts 文件，或在开始抓包之前查询过）。"),
@@ -768,6 +777,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "a crawler (wget, a search engine) first asks which paths it may fetch (robots.txt); browsers "
                 "ask for the site's icon (favicon.ico) on their own. It joins the fetch it came with.",
         "doubling": " Each wait doubles the one before (exponential backoff of the retransmission timeout, RTO).",
+        "linear": (" This wait is as long as the one before, not doubled: some stacks keep the SYN timeout fixed "
+                   "for the first attempts before it starts doubling (Linux 6.5 and later: 1 s, "
+                   "net.ipv4.tcp_syn_linear_timeouts)."),
+        "linear.again": " Again as long as the wait before.",
         "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
         "qtype_hint": "no record of this type",
         "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
@@ -825,6 +838,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "爬虫（wget、搜索引擎）会先询问哪些路径允许抓取（robots.txt）；浏览器会自行请求网站图标"
                 "（favicon.ico）。它归入与之同来的那次访问。",
         "doubling": "每次等待的时间都是上一次的两倍（重传超时 RTO 的指数退避）。",
+        "linear": ("这次等待和上一次一样长，没有翻倍：有些协议栈在最初几次 SYN 重传时保持超时时间不变，之后才开始翻倍"
+                   "（Linux 6.5 及以后为 1 秒，见 net.ipv4.tcp_syn_linear_timeouts）。"),
+        "linear.again": "这次等待仍和上一次一样长。",
         "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
         "qtype_hint": "没有这种类型的记录",
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
@@ -889,6 +905,9 @@ LABELS: dict[str, dict[str, str]] = {
         "one connection per request": "one connection per request (short connections)",
         "single request": "a single request", "no request": "no HTTP request",
         "not captured": "not in the capture", "requests_per_connection": "requests per connection",
+        "dns.none": "none in this fetch (its DNS step says why)",
+        "connect.refused": "{dur}, then refused (RST): not connected",
+        "connect.unanswered": "{dur} of SYNs without a SYN-ACK: not connected",
         "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
                     "Discovery from any host.",
         "started": "started", "legend": "d = DNS, c = connect, s = send, w = wait (TTFB), r = receive",
@@ -924,6 +943,9 @@ LABELS: dict[str, dict[str, str]] = {
         "keep-alive": "持久连接（keep-alive）：一个连接承载多个请求",
         "one connection per request": "每个请求一个连接（短连接）", "single request": "单个请求",
         "no request": "没有 HTTP 请求", "not captured": "抓包中没有", "requests_per_connection": "每个连接的请求数",
+        "dns.none": "本次访问没有查询（原因见 DNS 步骤）",
+        "connect.refused": "{dur}后被拒绝（RST）：没有连上",
+        "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
         "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
         "started": "开始于", "legend": "d = DNS，c = 建连，s = 发送，w = 等待（TTFB），r = 接收",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
@@ -1111,7 +1133,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "http.request.side":
         extra["side_text"] = _phrase("side", facts, lang)
     elif template == "tcp.syn.retransmission":
-        extra["doubling"] = _phrase("doubling", facts, lang) if facts.get("doubled") else ""
+        extra["doubling"] = (_phrase("doubling", facts, lang) if facts.get("doubled") else
+                             _phrase(facts["backoff"], facts, lang) if (facts.get("backoff") or "").startswith("linear")
+                             else "")
     elif template == "dns.answer.empty":
         extra["qtype_hint"] = _phrase(f"qtype_hint.{facts.get('qtype')}", facts, lang) or _phrase("qtype_hint",
                                                                                                  facts, lang)

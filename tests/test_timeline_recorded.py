@@ -1,0 +1,157 @@
+"""The timeline on the recordings made for it (scripts/record_timeline_captures.py, captures/README.md): a silent
+host, SYN loss with a doubling timeout, two separate curl runs, wget -p with robots.txt. Every expected frame
+number, time and byte count is asked from tshark, never copied from our output; what a recording is for comes
+from the README.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_timeline_corpus import (
+    CAPTURES,
+    check_handshakes,
+    check_http,
+    cited,
+    frames,
+    load,
+    rows,
+    steps,
+)
+
+SILENT = CAPTURES / "lab_silent_host_syn_timeout.pcapng"
+SYNLOSS = CAPTURES / "lab_syn_loss_rto_doubling.pcapng"
+TWO_CURLS = CAPTURES / "lab_two_curl_runs.pcapng"
+WGET = CAPTURES / "lab_wget_page_robots.pcapng"
+
+FIRST_SYN = "tcp.flags.syn == 1 && tcp.flags.ack == 0 && !tcp.analysis.retransmission"
+SYN_AGAIN = "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission"
+
+
+def times(path, display_filter: str) -> dict[int, float]:
+    return {int(r[0]): float(r[1]) for r in rows(path, display_filter, "frame.time_relative")}
+
+
+def client_arp(path, client: str) -> list[int]:
+    """The client's ARP request and the reply to it (not the router asking for the client later)."""
+    return frames(path, f"(arp.opcode == 1 && arp.src.proto_ipv4 == {client}) || "
+                        f"(arp.opcode == 2 && arp.dst.proto_ipv4 == {client})")[:2]
+
+
+def test_silent_host_every_syn_and_the_giving_up():
+    """README: ARP, DNS, then SYNs 1 s apart that nothing answers."""
+    tl = load(SILENT)
+    (fetch,) = [f for f in tl.fetches if f.connections]
+    (conn,) = fetch.connections
+    assert fetch.kind == "connection" and conn.outcome == "unanswered"
+    syn_times = times(SILENT, "tcp.flags.syn == 1 && tcp.flags.ack == 0")
+    assert list(conn.syn_frames) == sorted(syn_times) and not conn.synack_frames
+    assert cited(fetch, "tcp.handshake.1") == frames(SILENT, FIRST_SYN)
+    again = steps(fetch, "tcp.syn.retransmission")
+    assert [s.frames[0] for s in again] == frames(SILENT, SYN_AGAIN)
+    order = sorted(syn_times)
+    waits = [(syn_times[b] - syn_times[a]) * 1000 for a, b in itertools.pairwise(order)]
+    assert [s.facts["waited_ms"] for s in again] == pytest.approx(waits, abs=0.01)
+    # the waits tshark measures are all about 1 s: never called doubling
+    assert all(0.9 < w / 1000 < 1.2 for w in waits)
+    assert not any(s.facts["doubled"] for s in again)
+    assert [s.facts["backoff"] for s in again][1:2] == ["linear"]
+    (gave,) = [s for s in fetch.steps if s.kind.startswith("tcp.unanswered")]
+    assert list(gave.frames) == order and gave.problem
+    assert cited(fetch, "dns.") == frames(SILENT, "dns")
+    assert [s.frames[0] for s in steps(fetch, "arp.")] == client_arp(SILENT, "192.0.2.10")
+    # the summary does not pretend the connection was made
+    assert fetch.summary.failed_connections == 1 and fetch.summary.requests == 0
+
+
+def analyzer(*args: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    return run.stdout
+
+
+def test_silent_host_in_har_and_text():
+    har = json.loads(analyzer("har", str(SILENT)))
+    (entry,) = har["log"]["entries"]
+    assert entry["response"]["status"] == 0 and entry["_error"]
+    syn_times = times(SILENT, "tcp.flags.syn == 1").values()
+    first, last = min(syn_times), max(syn_times)
+    assert entry["timings"]["connect"] == pytest.approx((last - first) * 1000, abs=0.01)
+    text = analyzer("timeline", str(SILENT))
+    assert "not connected" in text and "doubles" not in text
+
+
+def test_syn_loss_doubling_timeout_then_the_page():
+    """README: the SYN sent three times, 1 s then 2 s apart, the third answered; then GET / and the close."""
+    tl = load(SYNLOSS)
+    (fetch,) = tl.fetches
+    check_http(SYNLOSS, fetch)
+    check_handshakes(SYNLOSS, fetch)
+    again = steps(fetch, "tcp.syn.retransmission")
+    assert [s.frames[0] for s in again] == frames(SYNLOSS, SYN_AGAIN)
+    syn_times = times(SYNLOSS, "tcp.flags.syn == 1 && tcp.flags.ack == 0")
+    order = sorted(syn_times)
+    w1, w2 = ((syn_times[b] - syn_times[a]) for a, b in itertools.pairwise(order))
+    assert 1.7 < w2 / w1 < 2.3                                     # tshark's times: the wait doubled
+    assert [s.facts["doubled"] for s in again] == [False, True]
+    retried = steps(fetch, "tcp.handshake.3.retried")[0]
+    (irtt,) = {float(r[1]) for r in rows(SYNLOSS, "tcp.analysis.initial_rtt", "tcp.analysis.initial_rtt")}
+    assert retried.facts["irtt_ms"] == pytest.approx(irtt * 1000, abs=0.001)
+    assert retried.facts["waits_ms"] == pytest.approx((syn_times[order[-1]] - syn_times[order[0]]) * 1000, abs=0.01)
+    assert fetch.summary.connect_ms == pytest.approx(retried.facts["waits_ms"] + retried.facts["irtt_ms"], abs=0.01)
+    assert cited(fetch, "tcp.teardown") == frames(SYNLOSS, "tcp.flags.fin == 1") + frames(
+        SYNLOSS, "tcp.flags.fin == 0 && tcp.flags.ack == 1 && tcp.len == 0 && tcp.srcport != 80")[-1:]
+    (where,) = [d for d in fetch.breakdown if d.what == "syn_retry"]
+    assert list(where.frames) == order
+
+
+def test_two_curl_runs_are_two_fetches_each_with_its_lookups():
+    """README: two separate runs, each with its own A/AAAA lookup over IPv4 and its own connection over IPv6,
+    no Referer: two fetches, and neither claims that its lookup was not captured."""
+    tl = load(TWO_CURLS)
+    pages = [f for f in tl.fetches if f.kind == "page"]
+    assert len(tl.fetches) == 2 == len(pages)
+    reqs = rows(TWO_CURLS, "http.request", "http.request.full_uri", "tcp.stream")
+    assert [f.url for f in pages] == [r[1] for r in reqs]
+    syns = frames(TWO_CURLS, FIRST_SYN)
+    dns = frames(TWO_CURLS, "dns")
+    for n, fetch in enumerate(pages):
+        ((req_frame, _uri, stream),) = [r for r in reqs if r[1] == fetch.url]
+        assert [r.request_frame for r in fetch.requests] == [int(req_frame)]
+        assert [c.stream for c in fetch.connections] == [int(stream)]
+        begin = syns[n - 1] if n else 0
+        assert cited(fetch, "dns.") == [f for f in dns if begin < f < syns[n]]
+        assert not steps(fetch, "dns.none")
+        fins = frames(TWO_CURLS, f"tcp.stream == {stream} && tcp.flags.fin == 1")
+        assert cited(fetch, "tcp.teardown")[:2] == fins
+    first, second = pages
+    assert cited(first, "nd.") == frames(TWO_CURLS, "icmpv6.type == 135 || icmpv6.type == 136")
+    assert cited(first, "arp.") == client_arp(TWO_CURLS, "192.0.2.10")
+    assert not cited(second, "nd.") and [s.kind for s in steps(second, "nd.none")] == ["nd.none.earlier"]
+
+
+def test_wget_robots_is_a_side_request_of_the_one_page():
+    """README: wget -p: GET /, /robots.txt (404), the three requisites with Referer, one connection."""
+    tl = load(WGET)
+    (fetch,) = tl.fetches
+    check_http(WGET, fetch)
+    check_handshakes(WGET, fetch)
+    side = [r.uri for r in fetch.requests if r.side]
+    assert side == [r[1] for r in rows(WGET, "http.request && !http.referer && http.request.uri != \"/\"",
+                                       "http.request.uri")] == ["/robots.txt"]
+    assert cited(fetch, "http.request.side") == frames(WGET, "http.request.uri == \"/robots.txt\"")
+    assert cited(fetch, "http.request.resource") == frames(WGET, "http.referer")
+    assert cited(fetch, "dns.") == frames(WGET, "dns")
+    assert cited(fetch, "nd.") == frames(WGET, "icmpv6.type == 135 || icmpv6.type == 136")
+    assert cited(fetch, "tcp.teardown") == frames(WGET, "tcp.flags.fin == 1") + frames(
+        WGET, "tcp.flags.fin == 0 && tcp.flags.ack == 1 && tcp.len == 0 && tcp.srcport != 80")[-1:]
+    payload = {int(r[0]): (r[1], int(r[2])) for r in rows(WGET, "tcp.len > 0", "tcp.srcport", "tcp.len")}
+    sent = sum(n for port, n in payload.values() if port != "80")
+    received = sum(n for port, n in payload.values() if port == "80")
+    assert (fetch.summary.bytes_sent, fetch.summary.bytes_received) == (sent, received)
+    assert fetch.summary.http_bytes_sent <= sent and fetch.summary.http_bytes_received <= received
