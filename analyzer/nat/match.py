@@ -29,6 +29,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.flows.quick import _network_offset, quick_headers
 from analyzer.nat.model import Endpoint, SideFlow
 
 NS = 1_000_000_000
@@ -169,6 +170,33 @@ def packet_view(pkt: Any) -> tuple | None:
             f"echo seq {seq}", None, None)
 
 
+def frame_view(frame: Any) -> tuple | None:
+    """:func:`packet_view` of a TCP segment read straight from the frame's bytes (the common shapes of
+    :func:`analyzer.flows.quick.quick_headers`: no Packet object, the same values); None for anything else,
+    which then goes through the decoder and :func:`packet_view`."""
+    data = frame.data
+    where = _network_offset(data, frame.linktype)
+    if where is None:
+        return None
+    off, version = where
+    if version == 4:
+        if len(data) < off + 20 or data[off + 9] != 6:
+            return None
+        ttl = data[off + 8]
+    else:
+        if len(data) < off + 40 or data[off + 6] != 6:
+            return None
+        ttl = data[off + 7]
+    h = quick_headers(data, frame.linktype)
+    if h is None or h[0] != "tcp":
+        return None
+    _, src, sport, dst, dport, seq, ack, flags, _window, length, _options = h
+    syn = flags & (_TCP_SYN | _TCP_ACK) == _TCP_SYN
+    sig = ("tcp", seq, ack if flags & _TCP_ACK else 0, flags, length)
+    return ("tcp", src, sport, dst, dport, ttl, flags, sig, "tcp.seq_raw" if syn else "tcp.seq_raw+ack_raw",
+            f"ISN {seq}" if syn else f"seq {seq} ack {ack}", _SERVICES.get(dport) or _SERVICES.get(sport), None)
+
+
 def _service(pkt: Any, sport: int, dport: int) -> str | None:
     for layer in pkt.layers:
         if layer.name in ("http", "http2", "tls", "dns", "ssdp"):
@@ -198,12 +226,15 @@ class NatMatcher:
 
     def feed(self, side: int, number: int, ts_ns: int, pkt: Any) -> list:
         """One decoded packet of ``side`` (0 or 1), its frame number there and time (ns)."""
+        return self.feed_view(side, number, ts_ns, packet_view(pkt))
+
+    def feed_view(self, side: int, number: int, ts_ns: int, view: tuple | None) -> list:
+        """One packet given as :func:`packet_view` (or :func:`frame_view`) reads it; None: not a flow's."""
         self.frames[side] += 1
         if self.first_ts[side] is None:
             self.first_ts[side] = ts_ns
         self.last_ts[side] = ts_ns
         self._expire(ts_ns)
-        view = packet_view(pkt)
         if view is None:
             self.ignored += 1
             return self._take()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from analyzer.decode.packet import decode
-from analyzer.nat.match import WINDOW_NS, NatMatcher
+from analyzer.nat.match import WINDOW_NS, NatMatcher, frame_view, packet_view
 from analyzer.nat.model import NatResult, SideInfo
 from analyzer.nat.table import result
 
@@ -65,7 +65,10 @@ class NatRun:
         side = self.side_of(frame)
         self._count[side] += 1
         number = self._count[side] if self.interfaces is not None and not self.merged_numbers else frame.number
-        self.records += self.matcher.feed(side, number, frame.ts_ns, decode(frame))
+        view = frame_view(frame)           # TCP from the bytes; anything else decoded
+        if view is None:
+            view = packet_view(decode(frame))
+        self.records += self.matcher.feed_view(side, number, frame.ts_ns, view)
 
     def finish(self) -> NatResult:
         m = self.matcher
