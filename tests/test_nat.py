@@ -263,3 +263,32 @@ def test_not_two_views(tmp_path):
         nat_of(analyzer.open(str(pair("random")[0])))
     with pytest.raises(NatInputError, match="3 captures"):
         nat_of(analyzer.open([str(p) for p in (*pair("random"), pair("random")[0])]))
+
+
+def test_damaged_captures_never_raise(tmp_path):
+    """Bytes flipped anywhere in either capture (headers, lengths, payloads): the NAT table and the NAT
+    timeline still come out, or a CaptureError names the file; nothing else escapes."""
+    import random
+
+    from analyzer.capture import CaptureError
+    from analyzer.cli.timeline import stream
+
+    rng = random.Random(16)
+    inside, outside = (p.read_bytes() for p in pair("random"))
+    for i in range(30):
+        files = []
+        for name, data in (("in", inside), ("out", outside)):
+            b = bytearray(data)
+            for _ in range(rng.randint(1, 40)):
+                b[rng.randrange(24, len(b))] = rng.randrange(256)
+            path = tmp_path / f"{i}-{name}.pcap"
+            path.write_bytes(bytes(b))
+            files.append(str(path))
+        try:
+            nat_of(analyzer.open(files))
+        except (NatInputError, CaptureError):
+            pass
+        try:
+            list(stream(tuple(files)))
+        except SystemExit as exc:          # the CLI's one-line error for a file that is not a capture
+            assert exc.code == 2

@@ -132,3 +132,22 @@ def test_one_capture_or_no_nat_is_told_as_before():
     two = run("timeline", ROOT / "captures" / "lab_page_fetch.pcapng", ROOT / "captures" / "lab_dns_mix.pcapng",
               "--json")
     assert two.returncode == 0 and '"nat' not in two.stdout
+
+
+def test_port_forward_told_once_from_outside(tmp_path):
+    from fixtures.nat import craft
+
+    inside, outside = craft.tricky(tmp_path)
+    r = run("timeline", inside, outside, "--json")
+    assert r.returncode == 0, r.stderr
+    fetches = json.loads(r.stdout)["fetches"]
+    assert {f["client"] for f in fetches} == {"10.0.0.10", "10.0.0.11", "198.51.100.7", "2001:db8:1::10"}
+    fwd = next(f for f in fetches if f["client"] == "198.51.100.7")
+    steps = [s for s in fwd["steps"] if s["frames"]]
+    assert steps[0]["kind"] == "nat.explain.inbound"
+    tcp = [s for s in steps if s["layer"] in ("tcp", "http")]
+    assert {s["facts"]["nat"]["inside"] for s in tcp} == {"10.0.0.20:80"}          # one connection, told once
+    assert {s["facts"]["client_port"] for s in tcp if "client_port" in s["facts"]} == {5555}
+    assert not any("as explained for connection" in s["text"] for s in tcp)
+    first = next(s for s in tcp if s["kind"] == "tcp.handshake.1")
+    assert first["facts"]["nat"]["delay_ns"] == craft.DELAY_NS and "10.0.0.20:80 and passed it in" in first["text"]

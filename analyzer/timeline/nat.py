@@ -46,7 +46,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "back": (" Outside (frame {frame}, {delay} earlier): it arrived for {outside}; the router found that entry "
                  "in its table and passed it to {inside} (TTL {a} → {b})."),
         "view": " [outside: {outside} ↔ {remote}]",
-        "inbound": " [outside: {remote} → {outside}, a forwarded port: the router sends it to {inside}]",
+        "explain.inbound": (
+            "Port forwarding (destination NAT): {remote} opens a connection to the router's public address "
+            "{outside}. Nothing inside can be reached from the Internet by its own private address ({inside_addr}, "
+            "{range}), so the router keeps a standing entry in its table, {outside} → {inside}: it rewrites the "
+            "destination of each packet to {inside} and passes it in, and rewrites the source of each answer back "
+            "to {outside}, so that {remote} only ever sees the public address. Like every router it decrements "
+            "the TTL by {hops} on the way ({ttl_out} outside, {ttl_in} inside)."),
+        "in.first": (" Inside (frame {frame}, {delay} later): the router rewrote the destination {outside} to "
+                     "{inside} and passed it in, TTL {a} → {b}."),
+        "in.back": (" Inside (frame {frame}, {delay} earlier): {inside} answered; the router rewrote the source back "
+                    "to {outside} (TTL {a} → {b})."),
+        "in.view": " [inside: {inside}, forwarded from {outside}]",
         "alone.inside": " Not seen outside: {reason}.",
         "alone.outside": " Not seen inside: {reason}.",
         "local": "it is for the router or the inside network itself, nothing to translate",
@@ -82,7 +93,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "out": "外侧（第 {frame} 帧，晚 {delay}）：路由器把它改写为 {outside} → {remote} 后发出，TTL {a} → {b}。",
         "back": "外侧（第 {frame} 帧，早 {delay}）：应答发往 {outside}；路由器在转换表中找到这一项，把它转给 {inside}（TTL {a} → {b}）。",
         "view": "〔外侧：{outside} ↔ {remote}〕",
-        "inbound": "〔外侧：{remote} → {outside}，这是转发的端口：路由器把它送到 {inside}〕",
+        "explain.inbound": (
+            "端口转发（目的 NAT）：{remote} 向路由器的公网地址 {outside} 发起连接。内网主机的私有地址（{inside_addr}，"
+            "{range}）在互联网上无法直接到达，所以路由器在转换表中保留一条固定的表项 {outside} → {inside}："
+            "它把每个分组的目的地址改写为 {inside} 再送进内网，并把每个应答的源地址改回 {outside}，"
+            "因此 {remote} 始终只看到公网地址。和所有路由器一样，它在途中把 TTL 减 {hops}（外侧 {ttl_out}，内侧 {ttl_in}）。"),
+        "in.first": "内侧（第 {frame} 帧，晚 {delay}）：路由器把目的地址 {outside} 改写为 {inside} 后送进内网，TTL {a} → {b}。",
+        "in.back": "内侧（第 {frame} 帧，早 {delay}）：{inside} 作答；路由器把源地址改回 {outside}（TTL {a} → {b}）。",
+        "in.view": "〔内侧：{inside}，由 {outside} 转发而来〕",
         "alone.inside": "外侧没有看到它：{reason}。",
         "alone.outside": "内侧没有看到它：{reason}。",
         "local": "它发给路由器本身或内网，不需要转换",
@@ -172,16 +190,18 @@ class NatView:
                 return ("tcp", c.client, c.client_port, c.server, c.server_port)
         return None
 
-    def step_flow(self, fetch: Fetch, step: Step) -> Translation | None:
-        """The translated flow a step of an inside fetch belongs to, or None."""
+    def step_flow(self, fetch: Fetch, step: Step, side: str = "inside") -> Translation | None:
+        """The translated flow a step belongs to, seen from ``side`` ("inside": the step is told with its
+        outside view; "outside": the step is the outside copy of one told from the inside), or None."""
         facts = step.facts
         frame = step.frame
-        if step.layer == "dns" and facts.get("transport", "").upper() == "UDP" and "resolver" in facts:
-            rows = self.dns_inside.get((facts.get("client", fetch.client), facts["resolver"]))
+        flows, dns = (self.inside, self.dns_inside) if side == "inside" else (self.outside, self.dns_outside)
+        if step.layer == "dns" and str(facts.get("transport", "")).upper() == "UDP" and "resolver" in facts:
+            rows = dns.get((facts.get("client", fetch.client), facts["resolver"]))
             qid = facts.get("id_hex")
             if rows and qid is not None:
-                rows = [t for t in rows if qid in t.inside_flow.dns_ids] or rows
-            return self._within(rows, frame, "inside")
+                rows = [t for t in rows if qid in getattr(t, f"{side}_flow").dns_ids] or rows
+            return self._within(rows, frame, side)
         if step.layer in ("tcp", "tls", "http"):
             if "client_port" in facts and "server" in facts:
                 key = ("tcp", facts.get("client", fetch.client), facts["client_port"], facts["server"],
@@ -189,7 +209,7 @@ class NatView:
             else:
                 key = self._conn_key(fetch, facts.get("stream"))
             if key is not None:
-                return self._within(self.inside.get(key), frame, "inside")
+                return self._within(flows.get(key), frame, side)
         return None
 
     def _lone(self, step: Step):
@@ -233,11 +253,14 @@ class NatView:
             "outside_frame": t.outside_flow.first_frame, "inside_frame": t.inside_flow.first_frame,
             "nat_type": nt.as_dict(),
         }
-        text = _t("explain", lang).format(**facts)
+        if t.direction == "inbound":
+            facts.update(ttl_in=t.inside_flow.ttl_fwd, ttl_out=t.outside_flow.ttl_fwd)
+        text = _t("explain.inbound" if t.direction == "inbound" else "explain", lang).format(**facts)
         if not facts["ports"]:
             text = text.replace("; )", ")").replace("；）", "）")
-        return Step(frames=(t.inside_flow.first_frame, t.outside_flow.first_frame), time=at.time, ts_ns=at.ts_ns,
-                    layer="nat", kind="nat.explain", text=text, facts=facts)
+        frames = tuple(sorted((t.inside_flow.first_frame, t.outside_flow.first_frame)))
+        return Step(frames=frames, time=at.time, ts_ns=at.ts_ns, layer="nat",
+                    kind="nat.explain.inbound" if t.direction == "inbound" else "nat.explain", text=text, facts=facts)
 
     def _view(self, t: Translation, step: Step) -> tuple[str, dict[str, Any]]:
         lang = self.lang
@@ -245,8 +268,18 @@ class NatView:
         proto = t.proto
         base = {"inside": t.inside.text(proto), "outside": t.outside.text(proto), "remote": t.remote.text(proto)}
         facts: dict[str, Any] = dict(base, direction=t.direction)
-        if t.direction == "inbound":
-            return _t("inbound", lang).format(**base), facts
+        if t.direction == "inbound":           # told from outside, where it was seen first
+            if out.first_frame in step.frames:
+                facts.update(inside_frame=ins.first_frame, delay_ns=t.delay_out_ns, ttl_outside=out.ttl_fwd,
+                             ttl_inside=ins.ttl_fwd)
+                return _t("in.first", lang).format(frame=ins.first_frame, a=out.ttl_fwd, b=ins.ttl_fwd,
+                                                   delay=duration((t.delay_out_ns or 0) / 1e6, lang), **base), facts
+            if out.first_rev_frame is not None and out.first_rev_frame in step.frames:
+                facts.update(inside_frame=ins.first_rev_frame, delay_ns=t.delay_back_ns, ttl_inside=ins.ttl_rev,
+                             ttl_outside=out.ttl_rev)
+                return _t("in.back", lang).format(frame=ins.first_rev_frame, a=ins.ttl_rev, b=out.ttl_rev,
+                                                  delay=duration((t.delay_back_ns or 0) / 1e6, lang), **base), facts
+            return _t("in.view", lang).format(**base), facts
         if ins.first_frame in step.frames:
             delay = t.delay_out_ns
             facts.update(outside_frame=out.first_frame, delay_ns=delay, ttl_inside=ins.ttl_fwd,
@@ -263,15 +296,24 @@ class NatView:
 
     # -- a fetch -----------------------------------------------------------------------------------------------
     def fetch(self, f: Fetch) -> Fetch | None:
-        """``f`` with its steps' outside views and the NAT explanation before its first translated step; None
-        for the outside copy of an inside fetch (see :meth:`is_outside_copy`)."""
+        """``f`` with its steps' outside views and the NAT explanation before its first translated step, without
+        the outside copies of steps told from the inside (a port-forwarded connection: both views have the
+        same client); None for the outside copy of an inside fetch (see :meth:`is_outside_copy`)."""
         if self.is_outside_copy(f):
             return None
         steps: list[Step] = []
         explained = False
-        changed = False
+        changed = dropped = False
         for s in f.steps:
-            t = self.step_flow(f, s)
+            t_in = self.step_flow(f, s) if s.frames else None
+            t_out = self.step_flow(f, s, "outside") if s.frames and t_in is None else None
+            # a flow is told from the side where it was seen first: opened from the inside (outbound), from
+            # the inside; opened from outside to a forwarded port (inbound), from outside. The other view of
+            # the same step is dropped: told once.
+            if (t_out is not None and t_out.direction == "outbound") or (t_in is not None and t_in.direction == "inbound"):
+                dropped = changed = True
+                continue
+            t = t_in or t_out
             if t is None:
                 lone = self._lone(s)
                 if lone is not None:
@@ -282,7 +324,7 @@ class NatView:
                     changed = True
                 steps.append(s)
                 continue
-            if not explained and t.direction == "outbound":
+            if not explained:
                 steps.append(self.explain_step(t, s))
                 explained = True
             text, facts = self._view(t, s)
@@ -290,4 +332,6 @@ class NatView:
             changed = True
         if not changed:
             return f
+        if dropped and not any(s.frames for s in steps):
+            return None
         return replace(f, steps=tuple(steps))
