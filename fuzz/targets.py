@@ -192,6 +192,7 @@ TIMELINE_COMMANDS = (
     ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
     ("har", "{in}", "-o", "{work}/x.har"), ("report", "{in}", "-o", "{work}/x.html"),
     ("timeline", "{in}", "--keylog", "{keys}"), ("har", "{in}", "-o", "{work}/x.har", "--keylog", "{keys}"),
+    ("nat", "{in}", "{in}", "--json"), ("timeline", "{in}", "{in}"),     # two views (issue 16): every flow pairs
 )
 
 
