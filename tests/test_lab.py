@@ -145,6 +145,9 @@ def test_lab_removes_namespaces_on_sigterm(tmp_path, topology, sig):
 def test_cleanup_removes_namespaces_of_dead_labs():
     name = f"{PREFIX}999999999-client"
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
+    etc = Path("/etc/netns") / name             # what a killed --https lab leaves for ip netns exec
+    etc.mkdir(parents=True, exist_ok=True)
+    (etc / "resolv.conf").write_text("nameserver 198.51.100.53\n")
     try:
         r = subprocess.run([sys.executable, "-m", "analyzer", "lab", "--cleanup"], env=env(), capture_output=True,
                            text=True, timeout=60, check=False)
@@ -153,6 +156,7 @@ def test_cleanup_removes_namespaces_of_dead_labs():
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
     assert name not in list_lab_namespaces()
+    assert not etc.exists()
 
 
 @pytest.mark.skipif(not shutil.which("nft"), reason="--nat needs nftables (Debian: apt-get install nftables)")

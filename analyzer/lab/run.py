@@ -348,6 +348,8 @@ def run_lab(save: str | None = None, loss: float | None = None, short: bool = Fa
         raise LabError(f"-6 works with the default topology only (the {topology} lab is IPv4)")
     if https and what != "page":
         raise LabError("--https fetches the page; it does not combine with --what")
+    if save and not os.path.isdir(os.path.dirname(os.path.abspath(save))):
+        raise LabError(f"{save}: cannot save there: the folder {os.path.dirname(os.path.abspath(save))} does not exist")
     suffix = os.path.splitext(save)[1] if save else ".pcapng"
     paths = capture_paths(save, [c.label for c in topo.captures], suffix or ".pcapng")
     # the capture the timeline is printed from: the client's view (the inside, with --nat)

@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field
 
 PREFIX = "azlab-"
+NETNS_ETC = "/etc/netns"
 CLIENT4, ROUTER4_C, ROUTER4_S, DNS4, WEB4 = "192.0.2.10", "192.0.2.1", "198.51.100.1", "198.51.100.53", "198.51.100.80"
 CLIENT6, ROUTER6_C, ROUTER6_S, DNS6, WEB6 = "2001:db8:1::10", "2001:db8:1::1", "2001:db8:2::1", "2001:db8:2::53", "2001:db8:2::80"
 CLIENT_IFACE = "eth0"
@@ -275,6 +276,8 @@ def destroy_namespace(name: str) -> list[str]:
     r = subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, text=True)
     if r.returncode != 0 and name in list_lab_namespaces():
         problems.append(f"could not delete namespace {name}: {r.stderr.strip()}")
+    # the files ``ip netns exec`` mounts over /etc in this namespace (the HTTPS lab's resolv.conf)
+    shutil.rmtree(os.path.join(NETNS_ETC, name), ignore_errors=True)
     return problems
 
 
@@ -286,7 +289,8 @@ def list_lab_namespaces() -> list[str]:
 def cleanup_stale() -> list[str]:
     """Delete the namespaces of labs whose process is gone (a lab killed with SIGKILL); the names removed."""
     removed = []
-    for name in list_lab_namespaces():
+    left = set(os.listdir(NETNS_ETC)) if os.path.isdir(NETNS_ETC) else set()
+    for name in sorted(set(list_lab_namespaces()) | {n for n in left if n.startswith(PREFIX)}):
         tag = name[len(PREFIX):].split("-", 1)[0]
         if tag.isdigit() and os.path.exists(f"/proc/{tag}") and int(tag) != os.getpid():
             continue
