@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("analyzer.cli.watch", "The timeline, live, as packets arrive."),
     "demo": ("analyzer.cli.demo", "A page fetch on loopback, captured and explained."),
     "lab": ("analyzer.cli.lab", "A page fetch across a mini-internet, captured, explained."),
-    "nat": ("analyzer.cli.nat", "Pair the flows of a NAT's inside and outside captures: the table."),
+    "nat": ("analyzer.cli.nat", "Both sides of a NAT router paired: the translation table."),
 }
 
 

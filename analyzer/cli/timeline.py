@@ -142,7 +142,8 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
 
     Each step names its frames. With -Y, the timeline is built from the frames the display filter matches;
     with --keylog (or keys in a pcapng), HTTPS is decrypted. FILE... are pcap/pcapng captures (gzip too),
-    merged by time when there are several; - is standard input."""
+    merged by time when there are several; - is standard input. Two captures of a NAT router's inside and
+    outside (see analyzer nat) are told as one: each step once, with both views, and NAT explained."""
     progress = Progress(sys.stderr.isatty() and not as_json)
     w = terminal_width(width)
     colored = use_color(color) and not as_json
