@@ -53,7 +53,7 @@ def _nat_view(cap, lang: str):
     from analyzer.timeline.nat import NatView
 
     try:
-        nat = nat_of(cap, numbering="merged")
+        nat = nat_of(cap, numbering="merged", give_up_after=200)   # two unrelated captures: stops early
     except NatInputError:
         return None
     return NatView(nat, lang) if nat.translated else None

@@ -27,18 +27,19 @@ from analyzer.nat.run import NatInputError, NatRun, nat_table
 from analyzer.nat.table import is_private
 
 
-def nat_of(cap: Any, window_ns: int = WINDOW_NS, numbering: str = "file") -> NatResult:
+def nat_of(cap: Any, window_ns: int = WINDOW_NS, numbering: str = "file",
+           give_up_after: int | None = None) -> NatResult:
     """The NAT table of an :func:`analyzer.open` capture made of two inputs (inside, outside), or of one
     pcapng with two interfaces (``numbering``: "file", each frame numbered in its own file, or "merged", as
-    the merged capture numbers it). Raises :class:`NatInputError` when it is neither, CaptureError when a file
-    cannot be read."""
+    the merged capture numbers it; ``give_up_after``: see :func:`nat_table`). Raises :class:`NatInputError`
+    when it is neither, CaptureError when a file cannot be read."""
     if len(cap.paths) > 2:
         raise NatInputError(f"{len(cap.paths)} captures given: a NAT is read from two views, the inside and the "
                             "outside")
     with cap.open() as reader:
         interfaces = reader.interfaces if len(cap.paths) == 2 else None
         return nat_table(reader, interfaces, tuple(cap.paths) if len(cap.paths) == 2 else None, window_ns,
-                         cap.paths[0], numbering)
+                         cap.paths[0], numbering, give_up_after)
 
 
 __all__ = ["WINDOW_NS", "Endpoint", "NatInputError", "NatMatcher", "NatResult", "NatRun", "NatType", "SideFlow",

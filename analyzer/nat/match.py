@@ -222,6 +222,8 @@ class NatMatcher:
         self.first_ts: list[int | None] = [None, None]
         self.last_ts: list[int | None] = [None, None]
         self.ignored = 0
+        self.started = [0, 0]          # flows begun on each side
+        self.paired = 0
         self._out: list = []
 
     def feed(self, side: int, number: int, ts_ns: int, pkt: Any) -> list:
@@ -297,6 +299,7 @@ class NatMatcher:
         f.matched_by, f.keytext, f.service, f.dns = matched_by, keytext, service, dns
         f.closed_ts, f.done, f.twin, f.fin, f.isn = None, False, None, 0, None
         self.flows[side][key] = f
+        self.started[side] += 1
         self.open["tcp" if proto == "tcp" else "other"][key + (side,)] = f
         # a twin that began on the other side at most one window ago?
         waiting = self.pending[1 - side].get(sig)
@@ -308,6 +311,7 @@ class NatMatcher:
                     if not waiting:
                         del self.pending[1 - side][sig]
                     f.twin, g.twin = g, f
+                    self.paired += 1
                     return f
         self.pending[side].setdefault(sig, deque()).append(f)
         self.pending_order.append((ts, f))

@@ -70,6 +70,12 @@ class NatRun:
             view = packet_view(decode(frame))
         self.records += self.matcher.feed_view(side, number, frame.ts_ns, view)
 
+    def not_two_views(self, flows: int) -> bool:
+        """At least ``flows`` flows begun on each side and none of them paired: these are not two views of the
+        same traffic (two rotated files, two unrelated captures)."""
+        m = self.matcher
+        return not m.paired and min(m.started) >= flows
+
     def finish(self) -> NatResult:
         m = self.matcher
         self.records += m.finish()
@@ -85,9 +91,16 @@ class NatRun:
 
 
 def nat_table(frames: Iterable[Any], interfaces: list | None = None, names: tuple[str, str] | None = None,
-              window_ns: int = WINDOW_NS, path: str | None = None, numbering: str = "file") -> NatResult:
-    """The NAT table of ``frames`` (see :class:`NatRun`; ``path``: the one capture's name, for messages)."""
+              window_ns: int = WINDOW_NS, path: str | None = None, numbering: str = "file",
+              give_up_after: int | None = None) -> NatResult:
+    """The NAT table of ``frames`` (see :class:`NatRun`; ``path``: the one capture's name, for messages).
+    ``give_up_after``: stop with :class:`NatInputError` once that many flows begun on each side have no
+    twin (:meth:`NatRun.not_two_views`): a caller only probing whether two captures are the sides
+    of a NAT reads no further."""
     run = NatRun(interfaces, names, window_ns, path, numbering)
-    for frame in frames:
+    for n, frame in enumerate(frames):
         run.feed(frame)
+        if give_up_after is not None and not n & 0xFF and run.not_two_views(give_up_after):
+            raise NatInputError(f"no flow pairs among the first {give_up_after} of each side: not two views of "
+                                "the same traffic")
     return run.finish()
