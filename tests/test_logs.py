@@ -21,7 +21,7 @@ CAPTURES = REPO / "captures"
 FILES = sorted(str(p) for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
 EDITCAP = shutil.which("editcap")
 MERGECAP = shutil.which("mergecap")
-TABLES = ("connections", "udp", "dns", "http", "files", "tls")
+TABLES = ("connections", "udp", "icmp", "dns", "http", "files", "tls")
 
 pytest.importorskip("pyarrow")
 
@@ -93,25 +93,31 @@ def test_local_cluster_of_two_workers(day, tmp_path, cluster):
                      "parallel")
     assert parallel == single
     assert len(single["conn"]) > 10 and len(single["http"]) > 10
+    # the workers write the logs themselves (a part per task), the same rows
+    out = tmp_path / "by-workers"
+    counts = engine.write_parallel(str(day["rotated"]), str(out), "parquet", runner=cluster, chunk_size=3000)
+    assert {log: read_logs(str(out), log) for log in LOGS} == single
+    assert counts == {"frames": counts["frames"], **{log: len(rows) for log, rows in single.items()}}
+    assert len({p.name for p in (out / "conn").rglob("part-*")}) > 2
 
 
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(day, tmp_path, cluster):
     from fixtures.parallel import maybe_die
 
     marker = str(tmp_path / "died")
-    real = cluster.map
+    real = cluster.submit
 
-    def map_with_a_death(fn, calls, label=""):
+    def submit_with_a_death(fn, calls, label=""):
         if fn is engine.analyse_unit:
             calls = [("die", marker, fn, *args) if i == 1 else ("run", fn, *args) for i, args in enumerate(calls)]
             return real(maybe_die, [(c,) for c in calls], label)
         return real(fn, calls, label)
 
-    cluster.map = map_with_a_death
+    cluster.submit = submit_with_a_death
     try:
         got = engine.run_parallel(str(day["rotated"]), "tx", runner=cluster)
     finally:
-        cluster.map = real
+        cluster.submit = real
     assert Path(marker).exists()                                    # a worker did die
     single = analyzer.open(str(day["merged"])).analyze()
     for table in TABLES:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.api.iplevel import IpLevel, is_local
 from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction, TlsConnection
 from analyzer.api.uid import connection_uid, file_uid
 from analyzer.apps.dns_tx import DnsTransaction as DnsTx
@@ -59,7 +60,7 @@ def parse_seconds(value: str | None) -> int | None:
 _CORE = frozenset(("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state",
                    "history", "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_frame_bytes",
                    "resp_frame_bytes", "duration", "irtt", "closed_by", "time_wait", "orig_guessed", "first_frame",
-                   "last_frame", "first_ts_ns", "last_ts_ns"))
+                   "last_frame", "first_ts_ns", "last_ts_ns", "orig_ip_bytes", "resp_ip_bytes"))
 
 
 def connection(row: dict[str, Any], service: str | None = None) -> Connection:
@@ -79,6 +80,8 @@ def connection(row: dict[str, Any], service: str | None = None) -> Connection:
         missed_bytes=(gaps["orig"] + gaps["resp"]) if gaps else 0, stream=row["stream"],
         first_frame=row["first_frame"], last_frame=row["last_frame"], irtt_ns=parse_seconds(row.get("irtt")),
         closed_by=row.get("closed_by"), time_wait=row.get("time_wait"), orig_guessed=bool(row.get("orig_guessed")),
+        orig_ip_bytes=row.get("orig_ip_bytes", 0), resp_ip_bytes=row.get("resp_ip_bytes", 0),
+        local_orig=is_local(str(row["id.orig_h"])), local_resp=is_local(str(row["id.resp_h"])),
         details={k: v for k, v in row.items() if k not in _CORE})
 
 
@@ -440,6 +443,7 @@ class Results:
 
     connections: list[Connection] = field(default_factory=list)
     udp: list[Connection] = field(default_factory=list)
+    icmp: list[Connection] = field(default_factory=list)
     dns: list[DnsTransaction] = field(default_factory=list)
     http: list[HttpTransaction] = field(default_factory=list)
     files: list[HttpFile] = field(default_factory=list)
@@ -497,6 +501,7 @@ class Analysis:
         self.tx.tls.keep = False            # each session is turned into its row as its connection ends
         self.tx.tls.on_session = self._tls_session
         self.pipe = Pipeline(sinks=[self._remember, *sinks], transactions=self.tx, analysis=fields)
+        self.ip = IpLevel()                 # IP bytes per side and the ICMP flows (Zeek's conn.log)
 
     def _remember(self, conn: Any) -> None:
         self._conns[conn.stream] = conn     # its endpoints and first time make the uid; no sink of its own
@@ -526,6 +531,7 @@ class Analysis:
     def feed(self, frame: Any) -> Any:
         """One frame through the pipeline and the transaction stage; the packet."""
         pkt = self.pipe.feed(frame)
+        self.ip.packet(pkt)
         if self.matcher is not None:
             self.matcher(pkt)
         if self.on_packet is not None:
@@ -560,13 +566,20 @@ class Analysis:
             names = services.get((proto, stream))
             return ",".join(sorted(names)) if names else None
 
+        ip = self.ip
+        for proto, rows in (("tcp", tcp_rows), ("udp", udp_rows)):
+            for row in rows:
+                row["orig_ip_bytes"] = ip.of(proto, row["stream"], str(row["id.orig_h"]), row["id.orig_p"])
+                row["resp_ip_bytes"] = ip.of(proto, row["stream"], str(row["id.resp_h"]), row["id.resp_p"])
         connections = [connection(row, service("tcp", row["stream"])) for row in tcp_rows]
         udp = [connection(row, service("udp", row["stream"])) for row in udp_rows]
+        icmp = [connection(flow.row()) for flow in ip.icmp]
+        ip.ip_bytes.clear()
         uids = {("tcp", c.stream): c.uid for c in connections}
         uids.update((("udp", c.stream), c.uid) for c in udp)
         dns = tc_retries([dns_record(t, uids.get((t.proto, t.stream))) for t in dns_txs])
         self.tx.dns.transactions = []
-        return Results(connections=connections, udp=udp, dns=dns, http=[h for _k, h, _f in http],
+        return Results(connections=connections, udp=udp, icmp=icmp, dns=dns, http=[h for _k, h, _f in http],
                        files=[f for _k, _h, files in http for f in files],
                        tls=[t for _k, t in sorted(self._tls, key=lambda item: item[0])], frames=pipe.frames,
                        first_ts_ns=pipe.first_ts_ns)

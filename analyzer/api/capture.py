@@ -164,6 +164,11 @@ class Capture:
         return ConnectionTable(self._connections().udp)
 
     @property
+    def icmp(self) -> ConnectionTable:
+        """ICMP flows as Zeek's conn.log forms them (ports: type and counterpart type or code), by first frame."""
+        return ConnectionTable(self._connections().icmp)
+
+    @property
     def dns(self) -> DnsTable:
         """DNS transactions (queries with their responses, UDP and TCP), in the order they began."""
         return DnsTable(self.analyze().dns)

@@ -41,7 +41,12 @@ class Connection:
     roles were guessed from the ports. ``orig_bytes``/``resp_bytes`` count payload bytes once (no
     retransmissions), ``orig_frame_bytes``/``resp_frame_bytes`` whole frames, as tshark's conversation table.
     ``service`` names the application protocols found on it (``http``, ``dns``), comma-separated.
-    ``details`` holds the handshake, teardown and reset facts of ``analyzer conversations --json``.
+    ``orig_ip_bytes``/``resp_ip_bytes`` sum the IP total lengths each side sent (Zeek's; 0 from the fast
+    ``count`` pass, which reads no IP lengths); ``missed_bytes`` were lost in sequence gaps never filled;
+    ``local_orig``/``local_resp``: the address is in Zeek's default local nets (its private address space,
+    :data:`analyzer.api.iplevel.LOCAL_NETS`). ICMP flows (``proto`` ``icmp``) are formed as Zeek forms them
+    (:mod:`analyzer.api.iplevel`): the ports are the ICMP type and its counterpart type or code, and
+    ``history`` is None. ``details`` holds the handshake, teardown and reset facts of ``analyzer conversations --json``.
     """
 
     uid: str
@@ -56,7 +61,7 @@ class Connection:
     orig_bytes: int
     resp_bytes: int
     conn_state: str
-    history: str
+    history: str | None
     orig_pkts: int
     resp_pkts: int
     orig_frame_bytes: int
@@ -69,6 +74,10 @@ class Connection:
     closed_by: str | None = None
     time_wait: str | None = None
     orig_guessed: bool = False
+    orig_ip_bytes: int = 0
+    resp_ip_bytes: int = 0
+    local_orig: bool | None = None
+    local_resp: bool | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

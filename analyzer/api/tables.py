@@ -174,7 +174,8 @@ ID = (("id.orig_h", "str"), ("id.orig_p", "int"), ("id.resp_h", "str"), ("id.res
 CONN_COLUMNS = _cols(
     ("ts", "time", "ts_ns"), ("uid", "str"), *ID, ("proto", "str"), ("service", "str"),
     ("duration", "duration", "duration_ns"), ("orig_bytes", "int"), ("resp_bytes", "int"), ("conn_state", "str"),
-    ("missed_bytes", "int"), ("history", "str"), ("orig_pkts", "int"), ("resp_pkts", "int"),
+    ("local_orig", "bool"), ("local_resp", "bool"), ("missed_bytes", "int"), ("history", "str"),
+    ("orig_pkts", "int"), ("orig_ip_bytes", "int"), ("resp_pkts", "int"), ("resp_ip_bytes", "int"),
     ("orig_frame_bytes", "int"), ("resp_frame_bytes", "int"), ("irtt", "duration", "irtt_ns"),
     ("closed_by", "str"), ("time_wait", "str"), ("orig_guessed", "bool"),
 )

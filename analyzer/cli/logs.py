@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 
 import click
@@ -53,7 +54,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
     import importlib.util
 
     from analyzer.api.tables import MissingDependency, require
-    from analyzer.logs.write import LOGS, write_logs
+    from analyzer.logs.write import LOGS, log_rows, write_logs
 
     existing = [name for name in LOGS if os.path.exists(os.path.join(directory, name))]
     if existing and not overwrite:
@@ -68,30 +69,41 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
         workers = 1
         click.echo("analyzer: note: one process (for one per core: pip install 'analyzer[dask]')", err=True)
     started = time.monotonic()
-    with opened(inputs, keylog=load_keylog(keylog_path)) as cap:
-        if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
-            results = cap.analyze()
-        else:
-            from analyzer.logs.engine import ParallelError, run_parallel
-
-            try:
-                results = run_parallel(cap.paths, "tx", workers=workers if scheduler is None else None,
-                                       keylog=cap.keylog,
-                                       scheduler=scheduler, progress=_isatty(sys.stderr),
-                                       chunk_size=chunk_size << 20 if chunk_size else None)
-            except ParallelError as err:
-                fail(str(err))
-    for name in existing:
-        shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
     try:
         os.makedirs(directory, exist_ok=True)
-        write_logs(results, directory, fmt)
+        # written beside the old logs first, moved into place at the end: a failed run leaves them as they were
+        staging = tempfile.mkdtemp(prefix=".analyzer-logs-", dir=directory)
     except OSError as err:
         fail(f"{directory}: {err.strerror or err}")
-    counts = {"conn": len(results.connections) + len(results.udp), "dns": len(results.dns),
-              "http": len(results.http), "files": len(results.files), "tls": len(results.tls)}
-    click.echo(f"{directory}: " + ", ".join(f"{name} {count(n, 'row')}" for name, n in counts.items())
-               + f" ({fmt}; {count(results.frames, 'frame')} in {time.monotonic() - started:.1f} s)", err=True)
+    try:
+        with opened(inputs, keylog=load_keylog(keylog_path)) as cap:
+            if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
+                results = cap.analyze()
+                write_logs(results, staging, fmt)
+                counts = {name: len(rows) for name, rows in log_rows(results).items()}
+                frames = results.frames
+            else:
+                from analyzer.logs.engine import ParallelError, write_parallel
+
+                try:
+                    # each worker writes its own rows: they never travel to this process
+                    counts = write_parallel(cap.paths, os.path.abspath(staging), fmt,
+                                            workers=workers if scheduler is None else None, keylog=cap.keylog,
+                                            scheduler=scheduler, progress=_isatty(sys.stderr),
+                                            chunk_size=chunk_size << 20 if chunk_size else None)
+                except ParallelError as err:
+                    fail(str(err))
+                frames = counts.pop("frames")
+        for name in LOGS:
+            shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+            if os.path.exists(os.path.join(staging, name)):
+                os.replace(os.path.join(staging, name), os.path.join(directory, name))
+    except OSError as err:
+        fail(f"{directory}: {err.strerror or err}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    click.echo(f"{directory}: " + ", ".join(f"{name} {count(counts.get(name, 0), 'row')}" for name in LOGS)
+               + f" ({fmt}; {count(frames, 'frame')} in {time.monotonic() - started:.1f} s)", err=True)
 
 
 def _isatty(stream) -> bool:

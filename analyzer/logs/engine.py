@@ -394,6 +394,7 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
     streams renumbered by first frame."""
     tcp: list[tuple[int, int, Any]] = []
     udp: list[tuple[int, int, Any]] = []
+    icmp: list[tuple[int, int, Any]] = []
     dns: list[tuple[int, Any]] = []
     http: list[tuple[int, Any, list]] = []
     tls: list[tuple[int, Any]] = []
@@ -402,6 +403,7 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
         keep = (lambda key: key in cross) if part.stitched else (lambda key: key not in cross)
         tcp += [(c.first_frame, part.source, c) for c in r.connections if keep(_conn_key(c))]
         udp += [(c.first_frame, part.source, c) for c in r.udp if keep(_conn_key(c))]
+        icmp += [(c.first_frame, part.source, c) for c in r.icmp if keep(_conn_key(c))]
         dns += [(part.source, d) for d in r.dns if keep(_dns_key(d))]
         files_of: dict[tuple[str, int], list] = {}
         for f in r.files:
@@ -410,12 +412,14 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
         tls += [(part.source, t) for t in r.tls if keep(_http_key(t))]
     tcp.sort(key=lambda t: t[0])
     udp.sort(key=lambda t: t[0])
+    icmp.sort(key=lambda t: t[0])
     streams: dict[tuple[str, int, int], int] = {}
-    for proto, items in (("tcp", tcp), ("udp", udp)):
+    for proto, items in (("tcp", tcp), ("udp", udp), ("icmp", icmp)):
         for new, (_first, source, c) in enumerate(items):
             streams[(proto, source, c.stream)] = new
     connections = [replace(c, stream=streams[("tcp", s, c.stream)]) for _f, s, c in tcp]
     udps = [replace(c, stream=streams[("udp", s, c.stream)]) for _f, s, c in udp]
+    icmps = [replace(c, stream=streams[("icmp", s, c.stream)]) for _f, s, c in icmp]
     dns_rows = [replace(d, stream=streams.get((d.proto, s, d.stream), d.stream)) for s, d in dns]
     dns_rows.sort(key=lambda d: d.query_frame if d.query_frame is not None else d.response_frame)
     http_rows = []
@@ -425,7 +429,7 @@ def merge(parts: list[UnitResult], cross: set[Key], frames: int, first_ts: int |
     http_rows.sort(key=lambda item: _http_order(item[0]))
     tls_rows = [replace(t, stream=streams.get(("tcp", s, t.stream), t.stream)) for s, t in tls]
     tls_rows.sort(key=lambda t: (t.ts_ns, t.first_frame, t.stream))
-    return Results(connections=connections, udp=udps, dns=tc_retries(dns_rows), http=[h for h, _ in http_rows],
+    return Results(connections=connections, udp=udps, icmp=icmps, dns=tc_retries(dns_rows), http=[h for h, _ in http_rows],
                    files=[f for _, fs in http_rows for f in fs], tls=tls_rows, frames=frames, first_ts_ns=first_ts)
 
 
@@ -476,13 +480,35 @@ class Runner:
         if self.client is None:
             return [fn(*args) for args in calls]
         futures = [self.client.submit(fn, *args, pure=False) for args in calls]
-        if self.progress and futures:
+        if self.progress and futures and label:
             from distributed import progress
 
             print(label, file=sys.stderr)
             progress(futures)
             print(file=sys.stderr)
         return self.client.gather(futures)
+
+    def submit(self, fn: Callable[..., Any], calls: list[tuple], label: str = "") -> list[Any]:
+        """``fn(*args)`` for each call as tasks whose results stay where they were computed: Dask futures
+        (pass them to :meth:`map`/:meth:`submit` as arguments, or :meth:`gather` them), or in this process
+        the results themselves."""
+        if self.client is None:
+            return [fn(*args) for args in calls]
+        futures = [self.client.submit(fn, *args, pure=False) for args in calls]
+        if self.progress and futures and label:
+            from distributed import progress, wait
+
+            print(label, file=sys.stderr)
+            progress(futures)
+            print(file=sys.stderr)
+            wait(futures)
+        return futures
+
+    def gather(self, handles: list[Any]) -> list[Any]:
+        """The results of :meth:`submit`'s handles, here."""
+        if self.client is None:
+            return list(handles)
+        return self.client.gather(handles)
 
     def close(self) -> None:
         if self.client is not None:
@@ -506,6 +532,53 @@ def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, schedule
     :class:`~analyzer.apps.tls.KeyLog`); the captures' Decryption Secrets Blocks are used as one process
     uses them. ``decode_as``: tshark's ``-d`` rules (text or :class:`~analyzer.decode.decode_as.Rule`), in
     force in every task. Equal to one process's."""
+    return _run(inputs, kind, workers=workers, scheduler=scheduler, display_filter=display_filter,
+                chunk_size=chunk_size, progress=progress, runner=runner, keylog=keylog, decode_as=decode_as)
+
+
+def write_parallel(inputs: Any, directory: str, fmt: str = "parquet", *, workers: int | None = None,
+                   scheduler: str | None = None, chunk_size: int | None = None, progress: bool = False,
+                   runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = ()
+                   ) -> dict[str, int]:
+    """``analyzer logs`` on many processes: as :func:`run_parallel` (kind ``"tx"``), but each task writes
+    its own rows (:func:`analyzer.logs.write.write_logs`, files ``part-NNNNN`` named by the task, so a
+    retried task rewrites the same files) into ``directory`` and hands back only their counts; the rows
+    never travel to this process. The rows of the files are those one process writes (a flow across units
+    only in its stitch task's files). Returns the rows of each log, and ``frames``."""
+    return _run(inputs, "tx", workers=workers, scheduler=scheduler, chunk_size=chunk_size, progress=progress,
+                runner=runner, keylog=keylog, decode_as=decode_as, write=(directory, fmt))
+
+
+def keys_of(part: UnitResult) -> UnitResult:
+    """A unit's flow keys and key groups without its rows (what :func:`_cross` needs)."""
+    return UnitResult(part.source, Results(), part.keys, part.groups, part.stitched)
+
+
+def kept(part: UnitResult, cross: set[Key]) -> Results:
+    """A part's rows of the flows it owns: a unit's flows not in ``cross``, a stitch task's in ``cross``."""
+    r = part.results
+    keep = (lambda key: key in cross) if part.stitched else (lambda key: key not in cross)
+    http = [h for h in r.http if keep(_http_key(h))]
+    owned = {(h.uid, h.trans_depth) for h in http}
+    return Results(connections=[c for c in r.connections if keep(_conn_key(c))],
+                   udp=[c for c in r.udp if keep(_conn_key(c))], icmp=[c for c in r.icmp if keep(_conn_key(c))],
+                   dns=[d for d in r.dns if keep(_dns_key(d))], http=http,
+                   files=[f for f in r.files if (f.uid, f.depth) in owned],
+                   tls=[t for t in r.tls if keep(_http_key(t))], frames=r.frames, first_ts_ns=r.first_ts_ns)
+
+
+def write_part(part: UnitResult, cross: set[Key], directory: str, fmt: str) -> dict[str, int]:
+    """Task: write a part's own rows as logs (``part-NNNNN`` after the part's number); their counts."""
+    from analyzer.logs.write import log_rows, write_logs
+
+    results = kept(part, cross)
+    write_logs(results, directory, fmt, part=f"part-{part.source:05d}")
+    return {name: len(rows) for name, rows in log_rows(results).items()}
+
+
+def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, display_filter: str | None = None,
+         chunk_size: int | None, progress: bool, runner: Runner | None, keylog: Any, decode_as: Iterable[Any],
+         write: tuple[str, str] | None = None) -> Any:
     # absolute paths: a worker of a running cluster has its own working folder (it must see the same files)
     paths = [os.path.abspath(p) for p in expand_inputs(inputs)]
     rules = tuple(spelling(rule) for rule in decode_as)
@@ -521,23 +594,34 @@ def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, schedule
             return {c.unit: c.times for c in runner.map(census, [(u, True) for u in us], "reading times")}
 
         numbering, first_ts = number_units(units, counts, get_times)
+        frames = sum(c.frames for c in counts.values())
         secrets = secrets_in_force(units, counts, numbering) if kind == "tx" else []
         keys = keylog if keylog is not None and len(keylog) else None
-        parts: list[UnitResult] = runner.map(
-            analyse_unit, [(u, numbering[u.id], kind, display_filter, keys, secrets, rules) for u in units],
-            "analysing")
-        cross, groups = _cross(parts, workers or runner.workers)
+        # the units' rows stay where they were made (a Dask future each) until merged or written
+        held = runner.submit(analyse_unit, [(u, numbering[u.id], kind, display_filter, keys, secrets, rules)
+                                            for u in units], "analysing")
+        summaries = runner.map(keys_of, [(h,) for h in held], "")
+        cross, groups = _cross(summaries, workers or runner.workers)
         if groups:
             calls = []
             for i, group in enumerate(groups):
-                picks = {u.id: frames_of(part, group) for u, part in zip(units, parts) if part.keys & group}
-                us = [u for u in units if u.id in picks]
+                wanted = [(u, h) for u, h, sm in zip(units, held, summaries, strict=True) if sm.keys & group]
+                picks = dict(zip([u.id for u, _h in wanted],
+                                 runner.map(frames_of, [(h, group) for _u, h in wanted], ""), strict=True))
+                us = [u for u, _h in wanted]
                 calls.append((us, {u.id: numbering[u.id] for u in us}, picks, kind, display_filter, len(units) + i,
                               keys, secrets, rules))
-            for part in parts:
-                part.key_sets, part.frame_keys = [], b""       # not needed any more (memory)
-            parts += runner.map(stitch, calls, "stitching flows across files and chunks")
-        return merge(parts, cross, sum(c.frames for c in counts.values()), first_ts)
+            held += runner.submit(stitch, calls, "stitching flows across files and chunks")
+        if write is not None:
+            directory, fmt = write
+            written = runner.map(write_part, [(h, cross, directory, fmt) for h in held], "writing")
+            totals: dict[str, int] = {"frames": frames}
+            for w in written:
+                for name, n in w.items():
+                    totals[name] = totals.get(name, 0) + n
+            return totals
+        parts: list[UnitResult] = runner.gather(held)
+        return merge(parts, cross, frames, first_ts)
     finally:
         if own:
             runner.close()

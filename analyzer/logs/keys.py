@@ -6,6 +6,7 @@ file or chunk alone; the flows whose frames fall into more than one piece are an
 their frames alone. This module names the flows: a *key* is
 
 * ``("tcp"|"udp", (addr, port), (addr, port))`` with the two endpoints in sorted order (both directions);
+* ``("icmp", (addr, type), (addr, counterpart type or code))`` for an ICMP flow (:mod:`analyzer.api.iplevel`);
 * ``("frag", version, src, dst, proto, id)`` for the fragments of one IP datagram (reassembled, it joins
   the flow its first fragment names).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from analyzer.api.iplevel import icmp_ports
 from analyzer.decode import decode
 from analyzer.flows.quick import quick_headers
 
@@ -66,6 +68,13 @@ def packet_keys(pkt: Any) -> tuple[Key, ...]:
                 keys.append(flow_key(name, src, sport, dst, dport))
             break
         elif name in ("icmp", "icmpv6"):
+            # the ICMP flow (as analyzer.api.iplevel forms it)
+            itype, code = f.get(name + ".type"), f.get(name + ".code")
+            if ip is not None and itype is not None and code is not None:
+                src, dst = ip.fields.get(ip.name + ".src"), ip.fields.get(ip.name + ".dst")
+                if src is not None and dst is not None:
+                    version = 4 if ip.name == "ip" else 6
+                    keys.append(flow_key("icmp", src, itype, dst, icmp_ports(version, itype, code)))
             # an ICMP error quoting a UDP datagram: the pipeline finds (or numbers) that conversation
             for inner in range(i + 1, len(layers)):
                 if layers[inner].name == "udp" and layers[inner - 1].name in ("ip", "ipv6"):

@@ -50,8 +50,9 @@ _ADDR_PORT = {"id.orig_h": "addr", "id.resp_h": "addr", "id.orig_p": "port", "id
 
 
 def log_rows(results: Results) -> dict[str, list[Any]]:
-    """The records of each log (conn holds TCP connections and UDP conversations), sorted by ts and uid."""
-    by_log = {"conn": results.connections + results.udp, "dns": results.dns, "http": results.http,
+    """The records of each log (conn holds TCP connections, UDP conversations and ICMP flows), sorted by ts
+    and uid."""
+    by_log = {"conn": results.connections + results.udp + results.icmp, "dns": results.dns, "http": results.http,
               "files": results.files, "tls": results.tls}
     return {name: sorted(records, key=_order) for name, records in by_log.items()}
 
