@@ -146,6 +146,8 @@ def first(value: Any) -> Any:
 
 def as_int(value: Any, default: int = 0) -> int:
     """An int from a field value that may be tshark's hex text ("0x0012") or a bool."""
+    if type(value) is int:
+        return value
     value = first(value)
     if value is None:
         return default
@@ -176,6 +178,15 @@ def tcp_flags_text(flags: int) -> str:
     if flags & TCP_RESERVED:
         names.append("Reserved")
     return ", ".join(names) if names else "<None>"
+
+
+_FLAGS_TEXT: dict[int, str] = {}
+
+
+def _flags_text(flags: int) -> str:
+    """tcp_flags_text, remembered per flags value (12 bits: at most 4096 entries)."""
+    text = _FLAGS_TEXT[flags] = tcp_flags_text(flags)
+    return text
 
 
 def app_protocol(pkt: Packet, layer_name: str) -> str:
@@ -396,17 +407,21 @@ class Summary:
 
     def _tcp_info(self, pkt: Packet, layer: Layer) -> str:
         f = layer.fields
-        flags = as_int(f.get("tcp.flags"))
-        seq = f.get("tcp.seq", f.get("tcp.seq_raw"))
-        parts = [f"{f.get('tcp.srcport')} \u2192 {f.get('tcp.dstport')} [{tcp_flags_text(flags)}] Seq={seq}"]
+        get = f.get
+        flags = as_int(get("tcp.flags"))
+        flags_text = _FLAGS_TEXT.get(flags) or _flags_text(flags)
+        seq = f["tcp.seq"] if "tcp.seq" in f else get("tcp.seq_raw")
+        text = f"{get('tcp.srcport')} \u2192 {get('tcp.dstport')} [{flags_text}] Seq={seq}"
         if flags & TCP_ACK:
-            parts.append(f"Ack={f.get('tcp.ack', f.get('tcp.ack_raw'))}")
-        parts.append(f"Win={f.get('tcp.window_size', f.get('tcp.window_size_value'))}")
+            text += f" Ack={f['tcp.ack'] if 'tcp.ack' in f else get('tcp.ack_raw')}"
+        text += f" Win={f['tcp.window_size'] if 'tcp.window_size' in f else get('tcp.window_size_value')}"
         if flags & TCP_URG:
-            parts.append(f"Urg={f.get('tcp.urgent_pointer')}")
-        parts.append(f"Len={f.get('tcp.len')}")
-        parts.extend(_tcp_option_texts(pkt, layer))
-        return _tcp_analysis_prefix(f) + " ".join(parts)
+            text += f" Urg={get('tcp.urgent_pointer')}"
+        text += f" Len={get('tcp.len')}"
+        options = _tcp_option_texts(pkt, layer)
+        if options:
+            text += " " + " ".join(options)
+        return _tcp_analysis_prefix(f) + text
 
     def _dns_info(self, pkt: Packet, layer: Layer) -> str:
         return dns_info(pkt, layer)
@@ -442,8 +457,8 @@ def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
 
 
 def _tcp_analysis_prefix(f: dict[str, Any]) -> str:
-    if not any(key.startswith("tcp.analysis.") for key in f):
-        return ""
+    if _ANALYSIS_KEYS.isdisjoint(f):
+        return ""       # (only these keys make a prefix: no other tcp.analysis.* field is looked at)
     prefix = ""
     fast_or_spurious = "tcp.analysis.fast_retransmission" in f or "tcp.analysis.spurious_retransmission" in f
     for key, text in _TCP_ANALYSIS_PREFIXES:
@@ -458,6 +473,8 @@ def _tcp_analysis_prefix(f: dict[str, Any]) -> str:
         prefix = text + prefix
     return prefix
 
+
+_ANALYSIS_KEYS = frozenset(key for key, _text in _TCP_ANALYSIS_PREFIXES)
 
 # TCP option kinds; EOL and NOP say nothing in the info column.
 _OPT_MSS, _OPT_WS, _OPT_SACK_PERM, _OPT_SACK, _OPT_TS = 2, 3, 4, 5, 8
@@ -485,9 +502,18 @@ def _tcp_option_kinds(pkt: Packet, layer: Layer) -> list[int]:
     return kinds
 
 
+# Every tcp.option* field the TCP decoder (and the tracker's relative SACK edges) can give a layer: a layer
+# with none of them has no option text (a set lookup, not a scan of the layer's keys, on every TCP line).
+_OPTION_KEYS = frozenset((
+    "tcp.options", "tcp.option_kind", "tcp.option_len", "tcp.options.mss_val", "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier", "tcp.options.sack_perm", "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr", "tcp.options.sack_le", "tcp.options.sack_re", "tcp.options.sack.count",
+    "tcp.options.sack.dsack_le", "tcp.options.sack.dsack_re", "tcp.options.unknown.payload"))
+
+
 def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
     f = layer.fields
-    if not any(key.startswith("tcp.option") for key in f):
+    if _OPTION_KEYS.isdisjoint(f):
         return []
     values = {key: as_list(f.get(key)) for key in (
         "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.wscale.multiplier",
@@ -656,9 +682,12 @@ def display_layers(pkt: Packet) -> list[Layer]:
         name = layer.name
         if name in _INFO:
             layers.append(layer)
-            if name in _QUOTING or (not reassembled and is_ip_fragment(layer)):
+            if name in _QUOTING or (not reassembled and name in _FRAGMENTABLE and is_ip_fragment(layer)):
                 break
     return layers
+
+
+_FRAGMENTABLE = frozenset(("ip", "ipv6.fraghdr"))
 
 
 def wire_frame(pkt: Packet) -> Any:
