@@ -309,9 +309,15 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
             if j < ends[g]:
                 heapq.heappush(heap, (order_l[j], g))
         if runs:
-            for (conn, start, stop), g in zip(runs, run_groups, strict=True):
-                da = state[g][1]
-                dirs[start:stop] = np.where(a_first_s[start:stop], da, 1 - da)
+            # each run's segments' directions, all runs in one pass: the run's "a" end direction where the
+            # segment was sent from "a", else the other one
+            k = len(runs)
+            starts = np.fromiter((r[1] for r in runs), np.int64, k)
+            lens = np.fromiter((r[2] for r in runs), np.int64, k) - starts
+            das = np.fromiter((state[g][1] for g in run_groups), np.int8, k)
+            at = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            da = np.repeat(das, lens)
+            dirs[at] = np.where(a_first_s[at], da, 1 - da)
             cuts = apply_runs(runs, ts_s, num_s, seq_s, ack_s, fl_s, win_s, len_s, flen_s, dirs)
             for (conn, start, stop), g, cut in zip(runs, run_groups, cuts, strict=True):
                 if cut < stop:
