@@ -1,7 +1,7 @@
 """Display filters never fail with anything but a FilterError with a caret (issue 14).
 
 Each case is a minimized form of what fuzzing found (../shared/fuzz-repro/filters.jsonl): deep nesting
-(RecursionError in the parser or the compiler, SyntaxError "too many nested parentheses" from Python compiling
+(RecursionError in the parser, the compiler or ``re``, SyntaxError "too many nested parentheses" from Python compiling
 the generated code), a long chain of one operator, a deeply nested regular expression, ``inf``/``nan`` as a
 time, a lone surrogate (what a non-UTF-8 byte in ``-Y`` becomes). Long flat chains are valid filters and must
 compile and give the right answer.
@@ -82,11 +82,64 @@ def test_long_xor_chains_keep_their_meaning():
     assert not compile_filter(" xor ".join(["tcp"] * 1000))(syn)
 
 
-def test_a_deeply_nested_regular_expression_is_a_filter_error():
-    text = 'http.host matches "' + "(" * 1000 + "a" + ")" * 1000 + '"'
-    err = rejected(text)
-    assert "regular expression" in err.message
-    assert text[err.position] == '"'
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_a_deeply_nested_regular_expression_compiles_and_matches(depth):
+    """Python's ``re`` ran out of recursion on 1000 nested groups (a RecursionError once); RE2 parses them
+    without recursing and matches as the flat pattern would."""
+    from test_filter_language import packet
+
+    keep = compile_filter('http.host matches "' + "(" * depth + "a" + ")" * depth + '"')
+    assert keep(packet(http={"http.host": "xAx"}))
+    assert not keep(packet(http={"http.host": "xyz"}))
+
+
+def _bounded(seconds):
+    """Fail (not hang) when a match runs away: Python's ``re`` takes 2**n steps on these patterns."""
+    import signal
+
+    def alarm(signum, frame):
+        raise AssertionError("a regular expression ran away")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    return old
+
+
+@pytest.mark.parametrize("pattern, found", [("(a+)+$", False), ("(a|aa)*c", False), ("(a*)*b", False),
+                                            ("(.*a){30}x", False), ("^(a|a)*!$", True)])
+def test_matches_cannot_run_away_on_a_crafted_value(pattern, found):
+    """Catastrophic backtracking patterns on a 40 kB value: RE2's time is linear in the value (with ``re``
+    each of these but the last takes longer than the age of the universe), and the answer is still right."""
+    import signal
+
+    from test_filter_language import packet
+
+    keep = compile_filter(f'http.host matches "{pattern}"')
+    old = _bounded(120)
+    try:
+        assert keep(packet(http={"http.host": "a" * 40_000 + "!"})) is found
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("pattern, construct", [(r"(a)\\1", "backreference"), ("(?=a)b", "lookahead"),
+                                                ("(?<!a)b", "lookbehind")])
+def test_what_re2_lacks_is_a_filter_error_that_says_why(pattern, construct):
+    err = rejected(f'http.host matches "{pattern}"')
+    assert "backreferences and lookaround are not supported" in err.message, construct
+
+
+def test_matches_is_case_insensitive_unless_told_and_reads_bytes_as_bytes():
+    from test_filter_language import packet
+
+    pkt = packet(http={"http.host": "WWW.Example.COM"})
+    assert compile_filter('http.host matches "^www\\\\.example"')(pkt)
+    assert not compile_filter('http.host matches "(?-i)^www\\\\.example"')(pkt)
+    assert compile_filter('http.host matches "(?<name>example)"')(pkt)       # PCRE's named group
+    get = web_get()
+    assert compile_filter('tcp.payload matches "^get /index\\\\.html http/1\\\\.[01]"')(get)
+    assert compile_filter('frame matches "Host: www\\\\.example\\\\.com"')(get)
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e999999999", "-1e99999"])

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import re2
+
 from analyzer.filter import _fields
 from analyzer.filter._errors import FilterError
 from analyzer.filter._fields import BOTH_DIRECTIONS, PAYLOAD_FIELDS, TCP_OPTIONS, UnknownField
@@ -345,24 +347,39 @@ class _Compiler:
         return f"{helper}({a.code}, {a.conv}, {b.code}, {b.conv}, {pred})"
 
     def regex(self, kind: str, node):
+        """The search function of a ``matches`` pattern. Patterns run on RE2 (``google-re2``), whose matching
+        time is linear in the length of the value whatever the pattern: no filter can make the analyzer
+        backtrack for ever on a crafted packet (Python's ``re`` and Wireshark's PCRE2 can). What RE2 does not
+        have (backreferences, lookaround, possessive quantifiers) is a FilterError saying so."""
         if isinstance(node, Str):
             raw = node.value
         elif isinstance(node, Word):
             raw = node.text.encode("utf-8")
         else:
             raise self.error("matches needs a regular expression in a string.", node)
-        flags = re.IGNORECASE
+        opts = re2.Options()
+        opts.log_errors = False
+        opts.never_capture = True       # a yes/no answer: RE2's DFA, no per-group bookkeeping per byte
+        opts.case_sensitive = False
         if raw.startswith(b"(?-i)"):
-            raw, flags = raw[5:], 0
-        raw = re.sub(rb"\(\?<(?=[A-Za-z_])", b"(?P<", raw)      # PCRE's named groups
+            raw, opts.case_sensitive = raw[5:], True
+        if kind != "string":
+            opts.encoding = re2.Options.Encoding.LATIN1      # a byte value: each byte one character
         try:
-            if kind == "string":
-                return re.compile(raw.decode("utf-8", "surrogateescape"), flags).search
-            return re.compile(raw, flags).search
-        except re.error as exc:
-            raise self.error(f"{self.written(node)} is not a valid regular expression: {exc}.", node) from None
-        except (RecursionError, OverflowError, MemoryError):      # re's own parser on deep nesting
-            raise self.error(f"{self.written(node)} is too complex a regular expression.", node) from None
+            search = re2.compile(raw, opts).search
+        except re2.error as exc:
+            why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
+                else str(exc)
+            hint = ""
+            if "invalid escape sequence: \\" in why and why[-1:].isdigit() or "perl operator" in why:
+                hint = (" (backreferences and lookaround are not supported: regular expressions run in linear "
+                        "time here, on RE2)")
+            raise self.error(f"{self.written(node)} is not a valid regular expression: {why}{hint}.",
+                             node) from None
+        if kind == "string":
+            # string values are text; RE2 reads UTF-8 (a value's undecodable bytes as they came)
+            return lambda value: search(value.encode("utf-8", "surrogateescape"))
+        return search
 
     # -- membership ----------------------------------------------------------------------------------------
     def member(self, node: Member) -> str:
