@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import re2
-
 from analyzer.filter import _fields
 from analyzer.filter._errors import FilterError
 from analyzer.filter._fields import BOTH_DIRECTIONS, PAYLOAD_FIELDS, TCP_OPTIONS, UnknownField
@@ -357,6 +355,8 @@ class _Compiler:
             raw = node.text.encode("utf-8")
         else:
             raise self.error("matches needs a regular expression in a string.", node)
+        import re2  # (here: only a filter with matches needs it)
+
         opts = re2.Options()
         opts.log_errors = False
         opts.never_capture = True       # a yes/no answer: RE2's DFA, no per-group bookkeeping per byte
