@@ -174,6 +174,22 @@ def test_cannot_create(tmp_path):
         open_writer(tmp_path)
 
 
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="no /dev/full on this system")
+@pytest.mark.parametrize("name", ["full.pcap", "full.pcapng"])
+def test_a_full_disk_is_a_capture_error_naming_the_file(tmp_path, name):
+    """Writing to /dev/full fails with ENOSPC when the buffer goes out: a CaptureError that names the file
+    (or the name given for it) and how far it got, once; closing afterwards does not fail again."""
+    writer = open_writer("/dev/full", linktype=1) if name.endswith("pcap") else PcapngWriter("/dev/full")
+    writer.name = str(tmp_path / name)
+    with pytest.raises(CaptureError) as info:
+        for frame in sample(400):
+            writer.write(frame)
+        writer.close()
+    assert str(info.value).startswith(f"{tmp_path / name}: cannot write after ")
+    assert str(info.value).endswith("No space left on device")
+    writer.close()
+
+
 def test_copy_of_a_crafted_multi_section_file(tmp_path):
     source = tmp_path / "in.pcapng"
     source.write_bytes(shb(">") + idb(1, order=">", tsresol=3) + epb(0, 5, packet(1), order=">")

@@ -194,3 +194,37 @@ def test_bounds_set_on_the_command_line_reach_every_tracker(monkeypatch, capsys)
     with pytest.raises(SystemExit) as info:
         main.main(["--max-reassembly", "lots", "http", str(CAPTURE)], prog_name="analyzer")
     assert info.value.code == 2 and "is not a size" in capsys.readouterr().err
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=cwd, env=env(), capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_a_full_disk_under_w_names_the_file_and_leaves_nothing(tmp_path):
+    """-w onto a file system with 8 KB free: one line naming the file the user gave (not the temporary one,
+    not the capture being read), exit 2, and no file (whole or partial) left behind."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(disk)], check=False).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        for name in ("copy.pcapng", "copy.pcap"):
+            r = _run("read", str(ROOT / "captures" / "lab_https_page_fetch.pcapng"), "-w", str(disk / name),
+                     cwd=tmp_path)
+            assert r.returncode == 2, r.stderr
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"analyzer: error: {disk / name}: cannot write after ")
+            assert lines[0].endswith("No space left on device"), lines
+            assert list(disk.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_w_onto_a_device_that_fails_names_it(tmp_path):
+    r = _run("read", str(CAPTURE), "-w", "/dev/full", "-Y", "tcp", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith("analyzer: error: /dev/full: cannot write after "), r.stderr

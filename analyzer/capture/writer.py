@@ -13,6 +13,7 @@ and shb_userappl.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from typing import Self
@@ -60,6 +61,42 @@ def _block(btype: int, body: bytes) -> bytes:
     return _BLOCK_HEAD.pack(btype, length) + body + _U32.pack(length)
 
 
+class _File:
+    """The writer's open file: an OSError while writing, flushing or closing becomes the writer's
+    CaptureError naming the file (one line for the CLI, never a traceback)."""
+
+    __slots__ = ("_f", "_writer")
+
+    def __init__(self, f, writer: CaptureWriter):
+        self._f = f
+        self._writer = writer
+
+    @property
+    def closed(self) -> bool:
+        return self._f.closed
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._f.write(data)
+        except OSError as exc:
+            raise self._writer._io_error(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._f.flush()
+        except OSError as exc:
+            raise self._writer._io_error(exc) from None
+
+    def close(self) -> None:
+        try:
+            self._f.close()
+        except OSError as exc:
+            if not self._writer._failed:
+                raise self._writer._io_error(exc) from None
+            with contextlib.suppress(OSError):
+                self._f.close()
+
+
 class CaptureWriter:
     """Base of the writers: ``write(frame)``, ``flush()``, ``close()``, context manager.
 
@@ -71,10 +108,14 @@ class CaptureWriter:
 
     def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN):
         self.path = os.fspath(path)
+        # what error messages call the file: the path, or the name the user gave when ``path`` is a temporary
+        # file renamed onto it at the end (``-w``)
+        self.name = self.path
         self.snaplen = snaplen
         self.frames_written = 0
+        self._failed = False
         try:
-            self._file = open(self.path, "wb")  # noqa: SIM115 - the writer owns it until close()
+            self._file = _File(open(self.path, "wb"), self)  # noqa: SIM115 - the writer owns it until close()
         except IsADirectoryError:
             raise CaptureError(f"{self.path}: cannot write: is a directory") from None
         except OSError as exc:
@@ -97,7 +138,14 @@ class CaptureWriter:
             raise self._error(frame, "the writer is closed") from None
 
     def _error(self, frame: Frame, what: str) -> CaptureError:
-        return CaptureError(f"{self.path}: cannot write frame {frame.number}: {what}")
+        return CaptureError(f"{self.name}: cannot write frame {frame.number}: {what}")
+
+    def _io_error(self, exc: OSError) -> CaptureError:
+        """A failed write (a full disk, a device error) as the CaptureError that names the file; after it,
+        closing the writer no longer complains (the error was told once)."""
+        self._failed = True
+        after = f" after {self.frames_written} frame{'s' if self.frames_written != 1 else ''}"
+        return CaptureError(f"{self.name}: cannot write{after}: {exc.strerror or exc}")
 
     def flush(self) -> None:
         """Push everything written so far to the operating system (the file is then valid on disk)."""
@@ -105,7 +153,8 @@ class CaptureWriter:
             self._file.flush()
 
     def close(self) -> None:
-        """Flush and close; safe to call twice."""
+        """Flush and close; safe to call twice. CaptureError when what was still buffered cannot be written
+        (unless a write already failed: that error was raised then)."""
         self._file.close()
 
     def __enter__(self) -> Self:
@@ -203,7 +252,7 @@ class PcapngWriter(CaptureWriter):
         try:
             self._file.write(_block(BLOCK_DSB, _U32.pack(kind) + _U32.pack(len(data)) + data))
         except ValueError:
-            raise CaptureError(f"{self.path}: cannot write decryption secrets: the writer is closed") from None
+            raise CaptureError(f"{self.name}: cannot write decryption secrets: the writer is closed") from None
         return True
 
     def _interface(self, frame: Frame) -> int:

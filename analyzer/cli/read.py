@@ -211,11 +211,14 @@ def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int 
         else:
             # -w goes to a temporary file renamed into place at the end: a run that is interrupted or fails
             # leaves no half-written capture under OUT
+            from analyzer.capture import CaptureError
             from analyzer.cli._output import atomic_output
 
             try:
                 with atomic_output(out) as tmp:
-                    _read(paths, count, tree, hexdump, as_json, str(tmp), display_filter, fields, keylog)
+                    _read(paths, count, tree, hexdump, as_json, str(tmp), display_filter, fields, keylog, out)
+            except CaptureError as exc:         # the last buffered bytes could not be written (a full disk)
+                _fail(str(exc))
             except OSError as exc:
                 if isinstance(exc, BrokenPipeError):
                     raise
@@ -226,7 +229,8 @@ def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int 
 
 
 def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_json: bool, out: str | None,
-          keep=None, fields=None, keylog=None) -> None:
+          keep=None, fields=None, keylog=None, out_name: str | None = None) -> None:
+    """``out``: where -w writes (a temporary file), ``out_name``: the file the user named (in messages)."""
     import analyzer
     from analyzer.api.packets import analyze
     from analyzer.apps.tls.keylog import KeyLog
@@ -284,13 +288,13 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 # as in tshark 4.0.
                 from analyzer.filter.apply import matching_packets
 
-                writer = _open_writer(open_writer, out, held_secrets, reader)
+                writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                 first: list[int] = []
                 packets: Iterable = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__
             else:
                 if out is not None:
-                    writer = _open_writer(open_writer, out, held_secrets, reader)
+                    writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                     frames = _tee(frames, writer)
                 packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
@@ -324,15 +328,18 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
         if progress is not None:
             progress.clear()
         if writer is not None:
-            writer.close()
+            writer.close()      # CaptureError naming the file when its last bytes cannot be written
 
 
-def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]], source=None):
+def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]], source=None,
+                 name: str | None = None):
     """The -w writer (keeping what describes the ``source`` capture), with the decryption secrets read
-    before it was opened (pcapng keeps them)."""
+    before it was opened (pcapng keeps them); ``name``: what its errors call the file."""
     if out is None:
         return None
     writer = open_writer(out, source=source)
+    if name is not None:
+        writer.name = name
     for kind, data in held:
         writer.write_secrets(kind, data)
     held.clear()
