@@ -169,15 +169,24 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
     if as_json:
         out.write("]}\n")
         return
+    out.write(closing_text(deferred, printed, lang, w, colored))
+    out.write("\n")
+
+
+def closing_text(deferred: list[Fetch], printed: int, lang: str, width: int, color: bool) -> str:
+    """What the text ends with (``timeline`` and ``watch`` alike): the neighbour-only fetches held back, in full
+    when nothing else was printed, else summed up in one line; the empty-timeline text when there was
+    nothing at all."""
+    text = ""
     if deferred and not printed:
         for f in deferred:
-            out.write(("\n\n" if printed else "") + render_fetch(f, width=w, color=colored))
+            text += ("\n\n" if printed else "") + render_fetch(f, width=width, color=color)
             printed += 1
         deferred = []
     if deferred:
         hosts = sorted({f.client for f in deferred})
         shown = ", ".join(hosts[:4]) + (", ..." if len(hosts) > 4 else "")
-        out.write("\n\n" + visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown)))
+        text += "\n\n" + visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown))
     if not printed and not deferred:
-        out.write(empty_text(lang))
-    out.write("\n")
+        text += empty_text(lang)
+    return text

@@ -19,24 +19,39 @@ import click
 
 from analyzer.cli._common import exit_for_signal, live_stop
 from analyzer.cli.main import main
-from analyzer.cli.timeline import Progress, terminal_width, use_color
+from analyzer.cli.timeline import Progress, closing_text, neighbour_only, terminal_width, use_color
 from analyzer.report.timeline_text import render_fetch
 from analyzer.timeline.texts import LANGS
 
 
 class FetchPrinter:
-    """Prints fetches as ``analyzer timeline`` does: separated by a blank line, wrapped, coloured or not."""
+    """Prints fetches as ``analyzer timeline`` does: separated by a blank line, wrapped, coloured or not; the
+    fetches of hosts that only asked for a neighbour held back to the end (``show_all``: printed at once),
+    and :meth:`close` ends the text as ``timeline`` does (:func:`analyzer.cli.timeline.closing_text`)."""
 
-    def __init__(self, echo=click.echo, width: int = 80, color: bool = False):
+    def __init__(self, echo=click.echo, width: int = 80, color: bool = False, lang: str = "en",
+                 show_all: bool = False):
         self.echo = echo
         self.width = width
         self.color = color
+        self.lang = lang
+        self.show_all = show_all
         self.printed = 0
+        self.deferred: list = []
 
     def __call__(self, fetches) -> None:
         for f in fetches:
+            if neighbour_only(f) and not self.show_all:
+                self.deferred.append(f)
+                continue
             self.echo(("\n" if self.printed else "") + render_fetch(f, width=self.width, color=self.color))
             self.printed += 1
+
+    def close(self) -> None:
+        tail = closing_text(self.deferred, self.printed, self.lang, self.width, self.color)
+        if tail:
+            self.echo(tail.removeprefix("\n"))
+        self.deferred = []
 
 
 @main.command("watch")
@@ -53,7 +68,9 @@ class FetchPrinter:
               help="Wrap text to N columns (default: the terminal's width; 80 when piped).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text (auto: on a terminal, unless NO_COLOR is set).")
-def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color) -> None:
+@click.option("--all", "show_all", is_flag=True,
+              help="Print the hosts that only asked for a neighbour (ARP/ND) as fetches too, as they come.")
+def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color, show_all) -> None:
     """Print the timeline of what the hosts on IFACE do, live, each fetch as soon as it is complete (the
     same analysis and text as `analyzer timeline`).
 
@@ -70,7 +87,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
         raise click.UsageError(str(exc)) from None
     frames: queue.SimpleQueue = queue.SimpleQueue()
     run = TimelineFeed(lang)
-    printer = FetchPrinter(width=terminal_width(width), color=use_color(color))
+    printer = FetchPrinter(width=terminal_width(width), color=use_color(color), lang=lang, show_all=show_all)
     progress = Progress(sys.stderr.isatty())
     seen = 0
     clock: list[float] = [0.0, 0.0]      # packet time of the last frame (ns), wall time it was fed (s)
@@ -113,6 +130,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
         catch_up()
         progress.clear()
         printer(run.finish())
+        printer.close()
         click.echo(stats.line(), err=True)
     finally:
         cap.stop()

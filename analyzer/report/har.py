@@ -234,6 +234,7 @@ def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     }
     if not r.complete and r.reason:
         out["comment"] = f"incomplete: {r.reason}"
+        out["_incomplete"] = r.reason          # machine-readable: the response was not seen whole
     return out
 
 

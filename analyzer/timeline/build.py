@@ -340,8 +340,19 @@ class FetchBuilder:
                 self.notes[m.frame] = self._note(f"note.{layer}.reply", target=m.sender, mac=m.mac)
         for target, m in asked.items():
             nd = m.protocol == "nd"
-            self._add(m.frame + 0.5, m.ts_ns, (m.frame,), "nd" if nd else "arp",
-                      f"{'nd' if nd else 'arp'}.unanswered", problem=True, target=target)
+            layer = "nd" if nd else "arp"
+            tries = tuple(x.frame for x in plan.neighbours if x.kind == "request" and x.target == target
+                          and x.sender == m.sender)
+            tail = (self.capture_end_ns - m.ts_ns) if self.capture_end_ns else 0
+            # a reply is unicast to the asker: unseen is not unanswered. Say "nobody answered" only when the
+            # asker asked again, or kept quiet for a second while the capture went on and saw its own frames
+            if len(tries) > 1 or (tail >= 1_000_000_000 and (plan.lookups or self.conns)):
+                self._add(m.frame + 0.5, m.ts_ns, tries, layer, f"{layer}.unanswered", problem=True, target=target,
+                          attempts=len(tries))
+            else:
+                kind = f"{layer}.unseen" if tail >= 1_000_000_000 else f"{layer}.unseen.end"
+                self._add(m.frame + 0.5, m.ts_ns, tries, layer, kind, target=target,
+                          client=m.sender, waited_ms=_ms(tail), own=bool(plan.lookups or self.conns))
         if plan.neighbours or plan.kind == "lookup":
             return
         if self.conns and not any(c.epoch == 0 and self._first_use_here(c) for c in self.conns):
@@ -1014,8 +1025,9 @@ class FetchBuilder:
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
         if not tx.complete and tx.reason:
+            end = getattr(tx, "response_end", None)
             self._add(rframes[-1] + 0.5, last_ns, (), "http", "http.incomplete", problem=True, why=tx.reason,
-                      uri=req.target)
+                      uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)

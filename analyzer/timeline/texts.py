@@ -51,6 +51,24 @@ _EN: dict[str, str] = {
     "arp.unanswered": (
         "No ARP reply for {target} in the capture: nobody on this link claims that address (the host is off "
         "or the address is wrong), so the client cannot send it any frame."),
+    "arp.unseen": (
+        "The reply to this request is not in the capture, which does not prove nobody answered: an ARP reply "
+        "goes to the asker alone, so a capture taken off the asker's path (another port of a switch) never "
+        "sees it. The asker did not ask again in the {waited_ms:dur} the capture went on (an unanswered asker "
+        "repeats its request about once a second), so it most likely got its answer."),
+    "arp.unseen.end": (
+        "The reply to this request is not in the capture, which does not prove nobody answered: an ARP reply "
+        "goes to the asker alone, so a capture taken off the asker's path (another port of a switch) never "
+        "sees it. The capture ends {waited_ms:dur} after the request, too soon to see whether the asker would "
+        "ask again (about once a second when unanswered)."),
+    "nd.unseen": (
+        "The Neighbor Advertisement answering this is not in the capture, which does not prove nobody "
+        "answered: it goes to the asker alone, so a capture taken off the asker's path never sees it. The "
+        "asker did not ask again in the {waited_ms:dur} the capture went on, so it most likely got its answer."),
+    "nd.unseen.end": (
+        "The Neighbor Advertisement answering this is not in the capture, which does not prove nobody "
+        "answered: it goes to the asker alone, so a capture taken off the asker's path never sees it. The "
+        "capture ends {waited_ms:dur} after the request, too soon to see whether the asker would ask again."),
     "arp.announcement": (
         "Gratuitous ARP: {client} announces that it is at {mac} (it asks for its own address, so that "
         "neighbours update their caches and a duplicate address would answer)."),
@@ -458,6 +476,20 @@ _ZH: dict[str, str] = {
     "arp.unanswered": (
         "抓包中没有对 {target} 的 ARP 应答：这条链路上没有任何主机认领这个地址（主机已关机，或地址有误），"
         "客户端因此无法向它发送任何帧。"),
+    "arp.unseen": (
+        "抓包中没有这个请求的应答，但这并不能证明没人应答：ARP 应答只发给提问者，不在提问者路径上的抓包"
+        "（例如交换机的另一个端口）根本看不到它。抓包又持续了 {waited_ms:dur}，提问者没有再问"
+        "（得不到应答的主机大约每秒重问一次），所以它多半已经得到了应答。"),
+    "arp.unseen.end": (
+        "抓包中没有这个请求的应答，但这并不能证明没人应答：ARP 应答只发给提问者，不在提问者路径上的抓包"
+        "（例如交换机的另一个端口）根本看不到它。抓包在请求之后 {waited_ms:dur}就结束了，来不及看出提问者"
+        "会不会再问（得不到应答时大约每秒重问一次）。"),
+    "nd.unseen": (
+        "抓包中没有应答这个请求的邻居通告，但这并不能证明没人应答：邻居通告只发给提问者，不在它路径上的"
+        "抓包看不到。抓包又持续了 {waited_ms:dur}，提问者没有再问，所以它多半已经得到了应答。"),
+    "nd.unseen.end": (
+        "抓包中没有应答这个请求的邻居通告，但这并不能证明没人应答：邻居通告只发给提问者，不在它路径上的"
+        "抓包看不到。抓包在请求之后 {waited_ms:dur}就结束了，来不及看出提问者会不会再问。"),
     "arp.announcement": (
         "免费 ARP：{client} 宣告自己的 MAC 地址是 {mac}（它查询的是自己的地址，好让邻居更新缓存，"
         "如有地址冲突也会暴露出来）。"),
@@ -820,6 +852,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "why_http.connection closed": "the connection was closed first",
         "why_http.connection reset": "the connection was reset first",
         "why_http.gap": "bytes of it were lost before the capture point",
+        "why_http.gap.bytes": ("{lost:bytes} of its body never passed the capture point: the body shown, saved "
+                               "or counted lacks them"),
         "why_http.malformed": "it is malformed",
         "why_http.no response": "the server closed without answering",
         "why_http.not HTTP": "the bytes are not HTTP",
@@ -876,6 +910,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "why_http.connection closed": "连接先被关闭了",
         "why_http.connection reset": "连接先被重置了",
         "why_http.gap": "其中一部分字节在抓包点之前丢失",
+        "why_http.gap.bytes": "正文中有 {lost:bytes}从未经过抓包点：显示、保存或统计的正文都缺少这些字节",
         "why_http.malformed": "格式有误",
         "why_http.no response": "服务器没有应答就关闭了连接",
         "why_http.not HTTP": "这些字节不是 HTTP",
@@ -1169,6 +1204,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
     elif template in ("http.no_response", "http.incomplete"):
         why = facts.get("why") or "capture ended"
+        if why == "gap" and facts.get("lost"):
+            why = "gap.bytes"
         extra["why_text"] = _phrase(f"why_http.{why}", facts, lang) or str(why)
     if template in ("dns.tcp.connect", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end"):
         extra.setdefault("frames", facts.get("frames") or facts.get("_frames"))
