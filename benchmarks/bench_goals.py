@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
               "RSS MiB ours / tshark | commands |")
         print("|---|--:|--:|--:|--:|--:|--:|---|")
         for name, packets, a, t, target, ours, theirs in rows:
-            cmd = shlex.join(["analyzer", *ours[1:]]).replace(str(files[0]), "FILE")
+            cmd = shlex.join(["analyzer", *ours[len(analyzer):]]).replace(str(files[0]), "FILE")
             tcmd = shlex.join(["tshark", *theirs[1:]]).replace(str(files[0]), "FILE")
             print(f"| {name} | {packets:,} | {a.cpu_seconds:.2f} ({a.seconds:.2f}) | {t.cpu_seconds:.2f} "
                   f"({t.seconds:.2f}) | {t.cpu_seconds / a.cpu_seconds:.2f} ({t.seconds / a.seconds:.2f}) | "
