@@ -160,7 +160,7 @@ class FetchBuilder:
     """Builds one :class:`Fetch` from a :class:`Plan` (see the module docstring)."""
 
     def __init__(self, plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                 links_of: dict[int, bytes], keep_bodies: bool = False):
+                 links_of: dict[int, tuple[Any, bytes]], keep_bodies: bool = False):
         self.plan = plan
         self.index = index
         self.history = history
@@ -313,8 +313,8 @@ class FetchBuilder:
     # -- ARP / ND --------------------------------------------------------------------------------------
     def _neighbour_steps(self) -> None:
         plan = self.plan
-        servers = {c.server for c in self.conns}
-        resolvers = {lk.server for lk in plan.lookups}
+        servers = dict.fromkeys(c.server for c in self.conns)          # ordered: the first connection's first
+        resolvers = dict.fromkeys(lk.server for lk in plan.lookups)
         asked: dict[str, NeighbourMessage] = {}
         for m in plan.neighbours:
             nd = m.protocol == "nd"
@@ -384,9 +384,8 @@ class FetchBuilder:
             self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier", client=client, target=hop_ip,
                       mac=mac, frame=frame, fetch=fetch, before=first)
             return
-        servers = {c.server for c in self.conns}
         self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.cached", client=client, mac=mac or "?",
-                  before=first, server=next(iter(servers), ""))
+                  before=first, server=self.conns[0].server if self.conns else "")
 
     # -- DNS -------------------------------------------------------------------------------------------
     def _dns_steps(self) -> None:
@@ -1461,7 +1460,7 @@ def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                links_of: dict[int, bytes], keep_bodies: bool = False) -> Fetch:
+                links_of: dict[int, tuple[Any, bytes]], keep_bodies: bool = False) -> Fetch:
     """One fetch from its plan (see the module docstring)."""
     return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
                         keep_bodies=keep_bodies).build()

@@ -177,7 +177,9 @@ class Collector:
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
                              tracker_options={"on_finish": self._finished})
         self.logs: dict[int, ConnLog] = {}
-        self.links: dict[int, bytes] = {}   # id(transaction) -> the HTML body (its links are found when needed)
+        # id(transaction) -> (the transaction, its HTML body): the links are found when needed; the entry
+        # holds the transaction, so its id cannot be reused by another one while the entry lives
+        self.links: dict[int, tuple[Any, bytes]] = {}
         self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
         self.frames = 0
         self.first_ts_ns: int | None = None
@@ -219,7 +221,7 @@ class Collector:
         if not self.keep_bodies and (tx.request_body.data or tx.response_body.data):
             record = replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
         if html:
-            self.links[id(record.transaction)] = html
+            self.links[id(record.transaction)] = (record.transaction, html)
         return record
 
     # -- frames -------------------------------------------------------------------------------------

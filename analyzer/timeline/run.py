@@ -101,7 +101,8 @@ class TimelineRun:
         self.history: dict[str, History] = {}
         self.held: list[_Held] = []
         self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
-        self.done: set[int] = set()                           # id() of logs the tracker finished
+        self.done: dict[int, ConnLog] = {}                    # id() -> the logs the tracker finished (held,
+        # so that an id is never reused by a new log while it is in here)
         self.ready: list[Fetch] = []
         self.next_index = 1
         self.next_check = 0
@@ -170,7 +171,7 @@ class TimelineRun:
         self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
 
     def finished(self, log: ConnLog) -> None:
-        self.done.add(id(log))
+        self.done[id(log)] = log
 
     # -- frames --------------------------------------------------------------------------------------
     def feed(self, frame: Any) -> list[Fetch]:
@@ -314,25 +315,23 @@ class TimelineRun:
         stream = log.conn.stream
         if self.collector.logs.get(stream) is log:
             del self.collector.logs[stream]
-        self.done.discard(id(log))
+        self.done.pop(id(log), None)
 
     def _resolve_held(self, now: int, final: bool) -> None:
         """Decide, once per waited-for connection, whether it settled, carries a new request or has idled
         long enough; every fetch waiting for it gets the same facts; fetches left waiting for nothing go
         out."""
-        logs: dict[int, tuple[ConnLog, int]] = {}
+        logs: dict[int, tuple[ConnLog, int, list[_Held]]] = {}      # one pass: each log and who waits for it
         for held in self.held:
             for (log, seen) in held.waiting.values():
-                logs.setdefault(id(log), (log, seen))
-        for (log, seen) in logs.values():
+                logs.setdefault(id(log), (log, seen, []))[2].append(held)
+        for (log, seen, waiting) in logs.values():
             facts = self._resolve(log, seen, now, final)
             if facts is None:
                 continue
-            for held in self.held:
-                entry = held.waiting.get(log.conn.stream)
-                if entry is not None and entry[0] is log:
-                    held.resolved[log.conn.stream] = facts
-                    del held.waiting[log.conn.stream]
+            for held in waiting:
+                held.resolved[log.conn.stream] = facts
+                del held.waiting[log.conn.stream]
         for held in [h for h in self.held if not h.waiting]:
             self._release(held, now, final)
 
