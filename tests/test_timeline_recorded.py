@@ -242,3 +242,19 @@ def test_watch_prints_what_timeline_prints_to_the_last_line(name):
     printer(run.finish())
     printer.close()
     assert "\n".join(lines) + "\n" == analyzer("timeline", str(path))
+
+
+def test_dns_query_answered_by_icmp_port_unreachable_cites_it():
+    """The nat helper's recording: a DNS query to the router (no DNS server there) answered by ICMP port
+    unreachable. The timeline cites the ICMP frame tshark shows quoting that query, instead of guessing."""
+    path = CAPTURES.parent / "tests" / "fixtures" / "nat" / "port_preserving_inside.pcap"
+    if not path.exists():
+        pytest.skip("the NAT fixtures are not there")
+    ((qframe, qid),) = rows(path, "dns.flags.response == 0 && dns.qry.name == \"router.lan\" && !icmp", "dns.id")
+    icmp = [int(r[0]) for r in rows(path, "icmp.type == 3 && icmp.code == 3", "dns.id") if r[1] == qid]
+    assert icmp
+    tl = load(path)
+    (fetch,) = [f for f in tl.fetches if any(lk.query_frame == int(qframe) for lk in f.lookups)]
+    (step,) = steps(fetch, "dns.icmp")
+    assert list(step.frames) == icmp and step.problem
+    assert not steps(fetch, "dns.no_answer")

@@ -422,6 +422,15 @@ class FetchBuilder:
                 if len(self.history.unanswered) > 1024:
                     del self.history.unanswered[next(iter(self.history.unanswered))]
                 after = _ms((self.capture_end_ns or lk.query_ts_ns) - t_prev)
+                err = next((e for e in self.plan.icmp if e.quoted_proto == lk.transport and e.quoted_dst == lk.server
+                            and e.quoted_dport == lk.server_port and e.quoted_sport == lk.client_port
+                            and e.ts_ns >= lk.query_ts_ns), None)
+                if err is not None:         # the network said why: cite it
+                    self._add(err.frame, err.ts_ns, (err.frame,), "dns", "dns.icmp", problem=True,
+                              rtt_ms=_ms(err.ts_ns - lk.query_ts_ns), sender=err.sender, icmp=err.text,
+                              icmp_type=err.type, icmp_code=err.code, **common)
+                    self.notes[err.frame] = err.text
+                    continue
                 self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer", problem=True, waited_ms=after,
                           **common)
                 continue

@@ -420,7 +420,8 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     for plan in plans:
         plan.neighbours = claim_neighbours(plan, free_nb)
         plan.icmp = [e for e in icmp if any(c.server == e.quoted_dst and c.server_port == e.quoted_dport
-                                            for c in plan.conns)]
+                                            for c in plan.conns)
+                     or any(lk.server == e.quoted_dst and lk.server_port == e.quoted_dport for lk in plan.lookups)]
     # lookups and neighbour messages nobody claimed: a "lookup" fetch per burst
     rest = []
     for lk in free:

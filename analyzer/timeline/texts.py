@@ -144,6 +144,10 @@ _EN: dict[str, str] = {
         "No answer after {waited_ms:dur}: the client sends the same query for {qname} again (attempt "
         "{attempt}, same ID {id_hex}, first sent in frame {first}). Over UDP nothing is retransmitted for the "
         "client: its resolver library times out and asks again."),
+    "dns.icmp": (
+        "No DNS answer: {rtt_ms:dur} after the query {sender} sent back an ICMP error, {icmp}, quoting it. "
+        "Nothing at {resolver} accepted the query (no DNS server listens there, or a router could not reach "
+        "it), so the client's resolver library gives up on this server at once instead of waiting."),
     "dns.no_answer": (
         "No answer to the query for {qname} ({qtype}) in the capture: it went on for {waited_ms:dur} after the "
         "last attempt. The resolver {resolver} is unreachable, or the answers were lost."),
@@ -551,6 +555,10 @@ _ZH: dict[str, str] = {
     "dns.retransmission": (
         "等了 {waited_ms:dur}仍无应答：客户端再次发送对 {qname} 的同一查询（第 {attempt} 次尝试，标识同为 "
         "{id_hex}，首次在第 {first} 帧发出）。UDP 本身不会重传，是客户端的解析库超时后重新发问。"),
+    "dns.icmp": (
+        "没有 DNS 应答：查询发出 {rtt_ms:dur}后，{sender} 回了一个引用这条查询的 ICMP 差错报文（{icmp}）。"
+        "{resolver} 上没有任何程序接收这条查询（那里没有 DNS 服务器在监听，或者路由器到不了它），"
+        "所以客户端的解析库会立刻放弃这台服务器，而不是一直等下去。"),
     "dns.no_answer": (
         "抓包中没有对 {qname}（{qtype}）查询的应答：最后一次尝试之后抓包又持续了 {waited_ms:dur}。"
         "域名服务器 {resolver} 不可达，或者应答丢失了。"),
