@@ -125,6 +125,6 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
                     tracker_options={"keep_summaries": False, "on_finish": keep})
     count(pipe, reader, display_filter)
     if udp:
-        for row in pipe.udp.summaries(release=True):
+        for row in pipe.udp.release_summaries():     # never all rows in memory at once
             udp_rows.add(row, row["stream"])
     return tcp_rows, udp_rows, pipe.first_ts_ns

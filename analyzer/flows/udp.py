@@ -9,6 +9,7 @@ history ``D``/``d`` for data from the originator/responder.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from analyzer.flows.table import FlowTable
@@ -112,11 +113,15 @@ class UdpTable:
         call, to save memory: the table is emptied)."""
         if not release:
             return [c.summary() for c in self.conversations]
+        return list(self.release_summaries())
+
+    def release_summaries(self) -> Iterator[dict[str, Any]]:
+        """Summary rows in stream order, one at a time, each conversation forgotten as its row is made and
+        the flow index dropped first: a caller that stores each row elsewhere (a spill file) never holds the
+        table and all its rows at once. A last call: the table is emptied."""
         convs = self.conversations
         self.conversations = []
         self.flows = FlowTable()
-        rows = []
         for i, conv in enumerate(convs):
             convs[i] = None
-            rows.append(conv.summary())
-        return rows
+            yield conv.summary()
