@@ -185,11 +185,11 @@ def test_bounds_set_on_the_command_line_reach_every_tracker(monkeypatch, capsys)
     monkeypatch.setattr(reassembly, "RUN_DEFAULTS", dict(reassembly.RUN_DEFAULTS))
     with pytest.raises(SystemExit) as info:
         main.main(["--max-reassembly", "64M", "--tcp-idle-timeout", "300", "--tcp-closed-linger", "4.5",
-                   "http", str(CAPTURE)], prog_name="analyzer")
+                   "--tcp-half-open-timeout", "20", "http", str(CAPTURE)], prog_name="analyzer")
     assert info.value.code == 0
     tracker = TcpTracker()
-    assert (tracker.reassembly.limit, tracker.idle_timeout_ns, tracker.closed_linger_ns) == \
-        (64 << 20, 300 * 10**9, 4_500_000_000)
+    assert (tracker.reassembly.limit, tracker.idle_timeout_ns, tracker.closed_linger_ns,
+            tracker.half_open_timeout_ns) == (64 << 20, 300 * 10**9, 4_500_000_000, 20 * 10**9)
     assert TcpTracker(idle_timeout_ns=7).idle_timeout_ns == 7           # a caller's own value wins
     with pytest.raises(SystemExit) as info:
         main.main(["--max-reassembly", "lots", "http", str(CAPTURE)], prog_name="analyzer")

@@ -216,14 +216,16 @@ def _size(_ctx, _param, value: str | None) -> int | None:
 
 
 def _seconds(ctx, param, value: float | None) -> float | None:
-    """``--tcp-idle-timeout``/``--tcp-closed-linger``: seconds of packet time, set for every TCP tracker."""
+    """``--tcp-idle-timeout``/``--tcp-closed-linger``/``--tcp-half-open-timeout``: seconds of packet time, set
+    for every TCP tracker."""
     if value is None:
         return None
     if value <= 0:
         raise click.BadParameter("must be more than 0 seconds")
     from analyzer.tcp.connection import RUN_DEFAULTS
 
-    key = "idle_timeout_ns" if param.name == "tcp_idle_timeout" else "closed_linger_ns"
+    key = {"tcp_idle_timeout": "idle_timeout_ns", "tcp_closed_linger": "closed_linger_ns",
+           "tcp_half_open_timeout": "half_open_timeout_ns"}[param.name]
     RUN_DEFAULTS[key] = int(value * 1_000_000_000)
     return value
 
@@ -237,6 +239,9 @@ def _seconds(ctx, param, value: float | None) -> float | None:
               help="A TCP connection idle this long (packet time) is finished (default 3600).")
 @click.option("--tcp-closed-linger", type=float, metavar="SECONDS", callback=_seconds, expose_value=False,
               help="A closed TCP connection is finished after this long (default 120).")
+@click.option("--tcp-half-open-timeout", type=float, metavar="SECONDS", callback=_seconds, expose_value=False,
+              help="A TCP connection attempt never answered (SYNs only) is finished after this long idle "
+                   "(default 150: past a client's SYN retries).")
 def main() -> None:
     """Packet capture and protocol analyzer: read pcap/pcapng files, decode Ethernet to DNS and HTTP,
     and explain what happened (handshakes, teardowns, page fetches)."""

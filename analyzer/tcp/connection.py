@@ -25,7 +25,8 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
 * Per side: Zeek's endpoint state and the RFC 793 state, moved only by the tables of
   :mod:`analyzer.tcp.state`; counters; the SYN options; FIN and RST facts.
 * Memory: a connection that has closed (both FINs acknowledged, or a RST) and stayed idle for
-  ``closed_linger_ns`` of packet time, or any connection idle for ``idle_timeout_ns``, is finished: its
+  ``closed_linger_ns`` of packet time, a half-open one (its originator's SYNs never answered) idle for
+  ``half_open_timeout_ns``, or any connection idle for ``idle_timeout_ns``, is finished: its
   sink is closed and only the compact connection is kept for its summary row (nothing at all with
   ``keep_summaries=False``). :meth:`TcpTracker.finish` finishes the rest.
 """
@@ -62,7 +63,13 @@ _LOG_MARKS = frozenset(10 ** k for k in range(12))
 # set them for the process. A closed connection lingers 2 minutes (a retransmitted FIN or the last ACK still
 # belongs to it); an idle one is finished after an hour. Not shorter by default: tshark never expires a
 # connection, and a packet of an expired 4-tuple starts a new tcp.stream where tshark would continue the old.
-RUN_DEFAULTS = {"closed_linger_ns": 120_000_000_000, "idle_timeout_ns": 3_600_000_000_000}
+# A half-open connection (SYNs its responder never answered, Zeek's S0) is finished after 150 s idle: longer
+# than a client's whole SYN retry schedule (Linux: 1+2+4+8+16+32+64 = 127 s with tcp_syn_retries 6), so
+# retransmitted SYNs stay in their stream as tshark numbers them, and a SYN flood's attempts leave memory
+# after two and a half minutes instead of an hour (``--tcp-half-open-timeout``; Zeek's tcp_attempt_delay,
+# after which it gives up on an attempt, is 5 s).
+RUN_DEFAULTS = {"closed_linger_ns": 120_000_000_000, "idle_timeout_ns": 3_600_000_000_000,
+                "half_open_timeout_ns": 150_000_000_000}
 _RFC = S.RFC
 _ENDPOINT = S.ENDPOINT
 _ESTABLISHED = S.ESTABLISHED
@@ -262,6 +269,7 @@ class TcpTracker:
 
     def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
                  closed_linger_ns: int | None = None, idle_timeout_ns: int | None = None,
+                 half_open_timeout_ns: int | None = None,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
                  max_reassembly: int | None = None,
                  on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True):
@@ -270,6 +278,8 @@ class TcpTracker:
         self.sink_factory = sink_factory
         self.closed_linger_ns = RUN_DEFAULTS["closed_linger_ns"] if closed_linger_ns is None else closed_linger_ns
         self.idle_timeout_ns = RUN_DEFAULTS["idle_timeout_ns"] if idle_timeout_ns is None else idle_timeout_ns
+        self.half_open_timeout_ns = (RUN_DEFAULTS["half_open_timeout_ns"] if half_open_timeout_ns is None
+                                     else half_open_timeout_ns)
         self.max_held = max_held
         self.reassembly_timeout_ns = reassembly_timeout_ns
         # out-of-order bytes held by every connection's reassemblers, against one limit (--max-reassembly)
@@ -554,11 +564,13 @@ class TcpTracker:
 
     def expire(self, now: int) -> None:
         """Finish connections idle long enough (packet time): closed ones after ``closed_linger_ns``,
-        any after ``idle_timeout_ns``."""
+        half-open ones (the originator sent a SYN, the responder nothing at all) after
+        ``half_open_timeout_ns``, any after ``idle_timeout_ns``."""
         self._next_expire = now + 10_000_000_000
-        linger, idle = self.closed_linger_ns, self.idle_timeout_ns
+        linger, idle, half = self.closed_linger_ns, self.idle_timeout_ns, self.half_open_timeout_ns
         done = [conn for conn in self.flows.entries()
-                if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)]
+                if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)
+                or (now - conn.last_ts > half and not conn.sides[1].pkts and conn.sides[0].syn_frame)]
         for conn in sorted(done, key=_stream_of):
             self._finish(conn)
 
