@@ -4,12 +4,15 @@
     sudo python scripts/record_captures.py --only lab_dns_mix --only lab_lossy_fetch
     sudo python scripts/record_captures.py --only lab_nat   # lab_nat-inside.pcapng and lab_nat-outside.pcapng
 
-Each recording runs the project's own code end to end: the lab (network namespaces: client, router, DNS and
-web server on documentation addresses; the project's own servers, so the result does not depend on what is
-installed) or the demo (loopback), captured by ``analyzer capture``. The file is then checked with tshark for
-what it is meant to show, and only then copied into captures/ (or --dest). A recording whose check fails is
-not installed and the script exits 1. Needs root, ``ip netns``, tshark; the lossy one needs nftables (or tc
-netem, or iptables) for the loss on the router.
+Each recording runs the project's own code end to end: the lab (network namespaces on documentation
+addresses, in one of its topologies: the default client-router-servers, ``nat``, ``same-subnet``, ``hub``,
+``switch``; the project's own servers, so the result does not depend on what is installed) or the demo
+(loopback), captured by ``analyzer capture``. A lab that captures in several places leaves several files
+(``lab_nat-inside`` and ``lab_nat-outside``; ``lab_hub-observer`` and ``lab_hub-client``), the HTTPS one its
+key log beside the capture; they are checked together. Every file is checked with tshark for what it is meant
+to show, and only then copied into captures/ (or --dest). A recording whose check fails is not installed and
+the script exits 1. Needs root, ``ip netns``, tshark; the lossy and NAT ones need nftables (the lossy one
+can do with tc netem or iptables), the HTTPS one curl (or falls back to Python's ssl client).
 """
 
 from __future__ import annotations
