@@ -258,3 +258,23 @@ def test_dns_query_answered_by_icmp_port_unreachable_cites_it():
     (step,) = steps(fetch, "dns.icmp")
     assert list(step.frames) == icmp and step.problem
     assert not steps(fetch, "dns.no_answer")
+
+
+def test_a_nagle_stall_is_told_once_not_as_think_time_or_transfer():
+    """The lab's HTTPS fetch: after the request the server sent a second TLS 1.3 NewSessionTicket (tshark:
+    handshake type 4) and held the response until the client's delayed ACK of it. That wait is the Nagle
+    stall, not server think time; on the loopback capture the stalls inside responses are not also
+    "transfer" time."""
+    path = CAPTURES / "lab_https_page_fetch.pcapng"
+    keys = path.with_suffix(".keys")
+    with open_capture(path) as reader:
+        (fetch,) = timeline(reader, "en", keylog=parse_keylog(keys.read_bytes())).fetches
+    (stall,) = steps(fetch, "tcp.stall.nagle")
+    out = subprocess.run(["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-Y",
+                          f"frame.number == {stall.frames[0]} && tls.handshake.type == 4", "-T", "fields",
+                          "-e", "frame.number"], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(stall.frames[0])]
+    assert not steps(fetch, "http.wait.server") and "server" not in [d.what for d in fetch.breakdown]
+    (loop,) = load(CAPTURES / "http_page_fetch_loopback.pcapng").fetches
+    whats = [d.what for d in loop.breakdown]
+    assert whats.count("stall") == len(steps(loop, "tcp.stall.nagle")) and "transfer" not in whats

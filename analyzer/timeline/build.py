@@ -1047,6 +1047,14 @@ class FetchBuilder:
             return
         think = ttfb - rtt_ms
         between = [s for s in conn.segments if req_end_ns < s.ts_ns < resp.first_ts_ns and s.direction != cdir]
+        sent = [s for s in between if s.length]
+        if sent:
+            # the server had sent something else (a TLS 1.3 session ticket...) and the response left right after
+            # the client's ACK of it: held by Nagle, not thinking (the stall step explains it)
+            acks = [s for s in conn.segments if s.direction == cdir and not s.length and s.flags & ACK
+                    and sent[-1].ts_ns < s.ts_ns <= resp.first_ts_ns]
+            if acks and resp.first_ts_ns - acks[-1].ts_ns <= max(1_000_000, 2 * rtt_ms * 1_000_000):
+                return
         acked = next((s for s in between if not s.length and s.flags & ACK), None)
         resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
         if acked is None and not resent and MIN_RTO_MS <= ttfb <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5:
@@ -1300,12 +1308,21 @@ class FetchBuilder:
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):
                 add("zero_window", f["stall_ms"], st.frames[:1])
+        # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
+        # segments is not transfer time)
+        stalls = [(set(st.frames[-1:]), st.facts.get("gap_ms") or 0.0) for st in steps if st.kind == "tcp.stall.nagle"]
+        carried = {f: set(st.frames) for st in steps if st.kind.startswith("http.response") for f in st.frames}
+
+        def receive(r: RequestTiming) -> float:
+            frames = carried.get(r.response_frame, set())
+            return (r.receive or 0.0) - sum(ms for held, ms in stalls if held & frames)
+
         transfer = [r for r in requests if r.receive is not None and r.receive > 0]
         if transfer:
-            longest = max(transfer, key=lambda r: r.receive or 0)
-            if (longest.receive or 0) >= 0.2 * total and (longest.receive or 0) >= 1.0:
-                add("transfer", longest.receive or 0.0, longest.frames[2:3], uri=longest.uri,
-                    size=longest.response_body_bytes)
+            longest = max(transfer, key=receive)
+            ms = receive(longest)
+            if ms >= 0.2 * total and ms >= 1.0:
+                add("transfer", ms, longest.frames[2:3], uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
         return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "lost_answer", "stall", "loss",
                                                                       "dns_retry")]
