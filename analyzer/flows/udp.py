@@ -24,44 +24,73 @@ def _service_rank(port: int) -> int:
 
 
 class UdpConversation:
+    """One conversation: flat counters per direction (no per-conversation lists or tuples: the table lives
+    for the whole file, ~150 bytes per conversation instead of ~500)."""
+
     __slots__ = (
         "first_frame",
         "first_ts",
-        "frame_bytes",
         "last_frame",
         "last_ts",
-        "orig",
+        "orig_frame_bytes",
         "orig_guessed",
-        "payload_bytes",
-        "pkts",
-        "resp",
+        "orig_h",
+        "orig_p",
+        "orig_payload",
+        "orig_pkts",
+        "resp_frame_bytes",
+        "resp_h",
+        "resp_p",
+        "resp_payload",
+        "resp_pkts",
         "stream",
     )
 
     def __init__(self, stream: int, orig: tuple, resp: tuple, ts: int, frame: int, guessed: bool):
         self.stream = stream
-        self.orig = orig
-        self.resp = resp
-        self.pkts = [0, 0]
-        self.frame_bytes = [0, 0]
-        self.payload_bytes = [0, 0]
+        self.orig_h, self.orig_p = orig
+        self.resp_h, self.resp_p = resp
+        self.orig_pkts = self.resp_pkts = 0
+        self.orig_frame_bytes = self.resp_frame_bytes = 0
+        self.orig_payload = self.resp_payload = 0
         self.first_ts = ts
         self.last_ts = ts
         self.first_frame = frame
         self.last_frame = frame
         self.orig_guessed = guessed
 
+    # the endpoints and per-direction counters as pairs (index 0: from the originator)
+    @property
+    def orig(self) -> tuple:
+        return (self.orig_h, self.orig_p)
+
+    @property
+    def resp(self) -> tuple:
+        return (self.resp_h, self.resp_p)
+
+    @property
+    def pkts(self) -> list[int]:
+        return [self.orig_pkts, self.resp_pkts]
+
+    @property
+    def frame_bytes(self) -> list[int]:
+        return [self.orig_frame_bytes, self.resp_frame_bytes]
+
+    @property
+    def payload_bytes(self) -> list[int]:
+        return [self.orig_payload, self.resp_payload]
+
     def summary(self) -> dict[str, Any]:
-        o, r = self.pkts
+        o, r = self.orig_pkts, self.resp_pkts
         state = "SF" if o and r else ("S0" if o else ("SHR" if r else "OTH"))
         return {
             "proto": "udp", "stream": self.stream, "ts": _seconds(self.first_ts),
-            "id.orig_h": _addr(self.orig[0]), "id.orig_p": self.orig[1],
-            "id.resp_h": _addr(self.resp[0]), "id.resp_p": self.resp[1],
+            "id.orig_h": _addr(self.orig_h), "id.orig_p": self.orig_p,
+            "id.resp_h": _addr(self.resp_h), "id.resp_p": self.resp_p,
             "conn_state": state, "history": ("D" if o else "") + ("d" if r else ""),
             "orig_pkts": o, "resp_pkts": r,
-            "orig_bytes": self.payload_bytes[0], "resp_bytes": self.payload_bytes[1],
-            "orig_frame_bytes": self.frame_bytes[0], "resp_frame_bytes": self.frame_bytes[1],
+            "orig_bytes": self.orig_payload, "resp_bytes": self.resp_payload,
+            "orig_frame_bytes": self.orig_frame_bytes, "resp_frame_bytes": self.resp_frame_bytes,
             "duration": _seconds(self.last_ts - self.first_ts), "irtt": None, "closed_by": None,
             "time_wait": None, "orig_guessed": self.orig_guessed,
             "first_frame": self.first_frame, "last_frame": self.last_frame,
@@ -101,9 +130,14 @@ class UdpTable:
             conv, d = hit
         if not count:
             return conv, d
-        conv.pkts[d] += 1
-        conv.frame_bytes[d] += frame_len
-        conv.payload_bytes[d] += payload_len
+        if d:
+            conv.resp_pkts += 1
+            conv.resp_frame_bytes += frame_len
+            conv.resp_payload += payload_len
+        else:
+            conv.orig_pkts += 1
+            conv.orig_frame_bytes += frame_len
+            conv.orig_payload += payload_len
         conv.last_ts = ts
         conv.last_frame = num
         return conv, d
