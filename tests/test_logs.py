@@ -138,6 +138,9 @@ def test_logs_command_and_duckdb(day, tmp_path):
     for log in LOGS:
         assert read_logs(str(out2), log) == read_logs(str(out1), log), log
     assert "conn " in r1.stderr and "rows" in r1.stderr
+    # written in a staging folder and moved into place: nothing of it is left
+    assert not list(out1.glob(".analyzer-logs-*")) and not list(out2.glob(".analyzer-logs-*"))
+    assert sorted(p.name for p in out2.iterdir()) == sorted(log for log in LOGS if read_logs(str(out2), log))
     again = _run("logs", day["merged"], "-o", out1, "-j", "1")
     assert again.returncode == 2 and "already holds logs" in again.stderr
     duckdb = pytest.importorskip("duckdb")

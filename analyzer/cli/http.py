@@ -37,7 +37,9 @@ def echo_lines(lines: Iterable[str]) -> None:
 def jobs_option(f):
     """``-j N``: worker processes (one unit of work per file or chunk of a large file; see analyzer.logs)."""
     return click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-                        help="Use N processes (files and chunks of large files in parallel; same output).")(f)
+                        help="Use N processes (files and chunks of large files in parallel; same output). "
+                             "They need more CPU in all than one process (1.4x; conversations 2x, whose one "
+                             "process reads columns): a gain only with cores to spare, see benchmarks/README.md.")(f)
 
 
 @main.command("http")
