@@ -157,11 +157,29 @@ def decode_target(data: bytes) -> None:
 
 
 def capture_target(data: bytes) -> None:
+    """The reader frame by frame (with what the commands ask of each frame: its interface and time
+    precision), the reader in batches with the columnar core's header columns (a second parser of classic
+    pcap records, and the header reader ``conversations`` uses), and a copy written back as pcapng keeping
+    the source's interfaces and options (the writer on whatever the reader let through)."""
+    from analyzer.columnar.headers import parse
+
     path = _as_file(data)
+    secrets: list = []
+    try:
+        with capture_mod.open_capture(path, on_secrets=lambda kind, data: secrets.append(kind)) as reader, \
+                capture_mod.open_writer(_work() / "copy.pcapng", source=reader) as writer:
+            for frame in reader:
+                reader.time_digits(frame)
+                reader.interface(frame)
+                writer.write(frame)
+            reader.section_options  # noqa: B018 - a property that reads the section header
+    except capture_mod.CaptureError:
+        pass
     try:
         with capture_mod.open_capture(path) as reader:
-            for _frame in reader:
-                pass
+            for batch in reader.batches():
+                parse(batch)
+                batch.frame(len(batch) - 1)
     except capture_mod.CaptureError:
         pass
 
@@ -269,11 +287,21 @@ def tls_target(data: bytes) -> None:
     decode_stream(tls_chunks(data), _keylog[0])
 
 
+_streams: list = []
+
+
 def keylog_target(data: bytes) -> None:
-    from analyzer.apps.tls.keylog import parse_keylog
+    """The key log parsed (its problems as the CLI prints them), looked up, merged as a pcapng Decryption
+    Secrets Block is, and then used: one of the TLS fixtures' streams (picked by the input) decoded with it,
+    so mutated secrets (of an allowed length but wrong, for the fixtures' own client randoms) go through key
+    derivation and decryption, where a key log's values are read."""
+    from analyzer.apps.tls.keylog import SECRETS_TLS_KEY_LOG, KeyLog, parse_keylog, secrets_receiver
+    from analyzer.apps.tls.session import decode_stream
 
     log = parse_keylog(data)
     len(log)
+    for problem in log.problems:
+        str(problem).encode("utf-8")            # what a terminal gets (strict)
     for line in data.split(b"\n")[:8]:
         parts = line.split()
         if len(parts) == 3:
@@ -283,6 +311,14 @@ def keylog_target(data: bytes) -> None:
                 log.has_random(random)
             except ValueError:          # not hex: no client random to look up
                 pass
+    merged = KeyLog()
+    secrets_receiver(merged)(SECRETS_TLS_KEY_LOG, data)
+    if not _streams:
+        from fuzz.seeds import _tls_streams
+
+        _streams.extend(_tls_streams())
+    if _streams:
+        decode_stream(tls_chunks(_streams[zlib.crc32(data) % len(_streams)]), merged.merge(log))
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
