@@ -129,8 +129,9 @@ class SeqState:
         self.win_scale = -1          # -1 unknown, -2 no scaling in use, else the shift count
         self.lastsegmentflags = 0
         self.valid_bif = True
-        # unacknowledged segments, oldest first: [seq, nextseq, frame, ts_ns]
-        self.segments: list[list[int]] | None = []
+        # unacknowledged segments, oldest first: [seq, nextseq, frame, ts_ns]; () until the first one (a side
+        # that never sent data keeps no list: memory per half-open connection), None once released
+        self.segments: list[list[int]] | tuple | None = ()
         self.sack: tuple[tuple[int, int], ...] = ()   # last SACK blocks this direction sent
 
     def release(self) -> None:
@@ -292,6 +293,8 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
         _relative_sack(out, rev.base_seq)
     segs = fwd.segments
     if (seglen or flags & (SYN | FIN)) and segs is not None and len(segs) < MAX_UNACKED:
+        if segs == ():
+            segs = fwd.segments = []
         segs.append([seq, nextseq, num, ts])
     if not a & A_ZERO_WINDOW_PROBE:
         if not fwd_nextseq or 0 < ((nextseq - fwd_nextseq) & M) < H:

@@ -59,6 +59,9 @@ HALF = 0x80000000
 ORIG, RESP = 0, 1
 LINUX_TIME_WAIT_NS = 60_000_000_000     # 2MSL as Linux implements it (TCP_TIMEWAIT_LEN)
 _LOG_MARKS = frozenset(10 ** k for k in range(12))
+# the originator's letters: the interpreter's shared one-character strings (``str.upper`` makes a new object
+# each time, 50 bytes in every connection's history)
+_UPPER = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
 # Packet-time timeouts a run gets when it names none; ``analyzer --tcp-idle-timeout S --tcp-closed-linger S``
 # set them for the process. A closed connection lingers 2 minutes (a retransmitted FIN or the last ACK still
 # belongs to it); an idle one is finished after an hour. Not shorter by default: tshark never expires a
@@ -228,7 +231,7 @@ class Connection:
 
     def letter(self, d: int, ch: str, seq: int = 0) -> None:
         """Record a history letter for direction ``d`` by Zeek's repetition rules."""
-        key = ch.upper() if d == 0 else ch
+        key = _UPPER[ch] if d == 0 else ch
         if ch in S.ONCE:
             if key in self._once:
                 return
