@@ -45,6 +45,7 @@ from analyzer.capture.merge import expand_inputs
 from analyzer.capture.reader import CaptureReader, CaptureWarning
 from analyzer.decode.decode_as import decoding_as, spelling
 from analyzer.logs.keys import Components, Key, flow_key, frame_keys
+from analyzer.pipeline import gc_paused
 
 CHUNK_SIZE = 64 << 20           # bytes per chunk of a large file (about 130k frames of a web capture)
 MIN_CHUNK_SIZE = 4 << 20
@@ -571,9 +572,10 @@ def write_part(part: UnitResult, cross: set[Key], directory: str, fmt: str) -> d
     """Task: write a part's own rows as logs (``part-NNNNN`` after the part's number); their counts."""
     from analyzer.logs.write import log_rows, write_logs
 
-    results = kept(part, cross)
-    write_logs(results, directory, fmt, part=f"part-{part.source:05d}")
-    return {name: len(rows) for name, rows in log_rows(results).items()}
+    with gc_paused():
+        results = kept(part, cross)
+        write_logs(results, directory, fmt, part=f"part-{part.source:05d}")
+        return {name: len(rows) for name, rows in log_rows(results).items()}
 
 
 def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, display_filter: str | None = None,
@@ -620,8 +622,9 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
                 for name, n in w.items():
                     totals[name] = totals.get(name, 0) + n
             return totals
-        parts: list[UnitResult] = runner.gather(held)
-        return merge(parts, cross, frames, first_ts)
+        with gc_paused():       # many new objects and no cycles: the collector's rescans tripled the merge
+            parts: list[UnitResult] = runner.gather(held)
+            return merge(parts, cross, frames, first_ts)
     finally:
         if own:
             runner.close()
