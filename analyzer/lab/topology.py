@@ -41,7 +41,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 PREFIX = "azlab-"
 NETNS_ETC = "/etc/netns"
@@ -123,14 +123,14 @@ NAT = Topology(
     description=(f"client {NAT_CLIENT4} -> router lan0 {NAT_INSIDE4} | wan0 {NAT_OUTSIDE4} (masquerade) -> "
                  f"isp {ISP4} | {ROUTER4_S} -> dns {DNS4}, web {WEB4}"))
 
-SAME_SUBNET = Topology(**{**_lan(False).__dict__, "name": "same-subnet", "description": (
-    f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4} on one link (192.0.2.0/24, a bridge), no router")})
-HUB = Topology(**{**_lan(True).__dict__, "name": "hub", "description": (
+SAME_SUBNET = replace(_lan(False), name="same-subnet", description=(
+    f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4} on one link (192.0.2.0/24, a bridge), no router"))
+HUB = replace(_lan(True), name="hub", description=(
     f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4}, observer {OBSERVER4} on a hub "
-    "(a bridge with ageing time 0: it floods every frame to every port)")})
-SWITCH = Topology(**{**_lan(True).__dict__, "name": "switch", "description": (
+    "(a bridge with ageing time 0: it floods every frame to every port)"))
+SWITCH = replace(_lan(True), name="switch", description=(
     f"client {CLIENT4}, dns {LAN_DNS4}, web {LAN_WEB4}, observer {OBSERVER4} on a switch "
-    "(a learning bridge: unicast goes only to the port the MAC address was seen on)")})
+    "(a learning bridge: unicast goes only to the port the MAC address was seen on)"))
 
 TOPOLOGIES = {t.name: t for t in (INTERNET, NAT, SAME_SUBNET, HUB, SWITCH)}
 BRIDGE_AGEING_CS = {"hub": 0}          # centiseconds; the kernel's default (300 s) otherwise
