@@ -350,7 +350,8 @@ class FetchBuilder:
                 self._add(m.frame + 0.5, m.ts_ns, tries, layer, f"{layer}.unanswered", problem=True, target=target,
                           attempts=len(tries))
             else:
-                kind = f"{layer}.unseen" if tail >= 1_000_000_000 else f"{layer}.unseen.end"
+                kind = (f"{layer}.unseen" if tail >= 1_000_000_000 else f"{layer}.unseen.end" if tail > 0
+                        or layer == "nd" else f"{layer}.unseen.last")
                 self._add(m.frame + 0.5, m.ts_ns, tries, layer, kind, target=target,
                           client=m.sender, waited_ms=_ms(tail), own=bool(plan.lookups or self.conns))
         if plan.neighbours or plan.kind == "lookup":

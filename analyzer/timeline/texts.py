@@ -61,6 +61,11 @@ _EN: dict[str, str] = {
         "goes to the asker alone, so a capture taken off the asker's path (another port of a switch) never "
         "sees it. The capture ends {waited_ms:dur} after the request, too soon to see whether the asker would "
         "ask again (about once a second when unanswered)."),
+    "arp.unseen.last": (
+        "The reply to this request is not in the capture, which does not prove nobody answered: an ARP reply "
+        "goes to the asker alone, so a capture taken off the asker's path (another port of a switch) never "
+        "sees it. This request is the capture's last frame: too soon to see whether the asker would ask again "
+        "(about once a second when unanswered)."),
     "nd.unseen": (
         "The Neighbor Advertisement answering this is not in the capture, which does not prove nobody "
         "answered: it goes to the asker alone, so a capture taken off the asker's path never sees it. The "
@@ -488,6 +493,10 @@ _ZH: dict[str, str] = {
         "抓包中没有这个请求的应答，但这并不能证明没人应答：ARP 应答只发给提问者，不在提问者路径上的抓包"
         "（例如交换机的另一个端口）根本看不到它。抓包在请求之后 {waited_ms:dur}就结束了，来不及看出提问者"
         "会不会再问（得不到应答时大约每秒重问一次）。"),
+    "arp.unseen.last": (
+        "抓包中没有这个请求的应答，但这并不能证明没人应答：ARP 应答只发给提问者，不在提问者路径上的抓包"
+        "（例如交换机的另一个端口）根本看不到它。这个请求就是抓包的最后一帧，来不及看出提问者会不会再问"
+        "（得不到应答时大约每秒重问一次）。"),
     "nd.unseen": (
         "抓包中没有应答这个请求的邻居通告，但这并不能证明没人应答：邻居通告只发给提问者，不在它路径上的"
         "抓包看不到。抓包又持续了 {waited_ms:dur}，提问者没有再问，所以它多半已经得到了应答。"),
