@@ -77,7 +77,10 @@ class ConnLog:
         delta = ts - self.base_ts
         if not -_I64 <= delta <= _I64:
             delta = _I64 if delta > 0 else -_I64
-        self.log += REC.pack(number & 0xFFFFFFFF, delta, seq, ack, flags | d << 15, length, window & 0xFFFF, 0)
+        # a lying IP total length can make the decoder's tcp.len negative: no payload is logged for it
+        length = min(max(length, 0), 0xFFFFFFFF)
+        self.log += REC.pack(number & 0xFFFFFFFF, delta, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, (flags & 0x7FFF) | d << 15,
+                             length, window & 0xFFFF, 0)
 
     def _bounded(self, flags: int) -> None:
         """Past MAX_LOG: keep only the first MAX_LOG records plus a rolling tail of TAIL."""
