@@ -100,6 +100,8 @@ def answer_text(rr) -> str:
     if isinstance(data, str):
         return data
     rtype = rr.rtype
+    if isinstance(data, (bytes, bytearray)):    # an empty RDATA (an UPDATE's deletion) or a type kept as bytes
+        return f"<unknown type={rtype}>"
     if rtype == 15:
         return data.exchange
     if rtype == 33:
