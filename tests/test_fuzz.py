@@ -1,8 +1,8 @@
 """The fuzz budget (issue 14): every atheris target of fuzz/ runs for a fixed time, and must end without a
-failure. The targets run at once (the wall time is the budget, about two minutes with start-up, whatever
+failure. The targets run at once (the wall time is the budget, about a minute and a half with start-up, whatever
 the number of cores); each prints its summary line (inputs run, coverage) in the test log.
 
-``ANALYZER_FUZZ_SECONDS`` sets the budget (default 75 s, plus the start-up of about a minute); ``python -m fuzz.run TARGET
+``ANALYZER_FUZZ_SECONDS`` sets the budget (default 30 s, plus the start-up of about a minute); ``python -m fuzz.run TARGET
 --seconds N`` runs one target for longer (fuzz/README.md).
 
 The budget is reproducible: libFuzzer's seed and Python's hash seed are fixed (``ANALYZER_FUZZ_SEED``, default
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from fuzz.run import MAX_LEN
 
-BUDGET = int(os.environ.get("ANALYZER_FUZZ_SECONDS", "75"))
+BUDGET = int(os.environ.get("ANALYZER_FUZZ_SECONDS", "30"))
 SEED = os.environ.get("ANALYZER_FUZZ_SEED", "1")
 
 
