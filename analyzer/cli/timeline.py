@@ -119,15 +119,27 @@ def use_color(color: str) -> bool:
     return sys.stdout.isatty()
 
 
+_TEXT_OPTIONS = (
+    click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+                 help="Language of the explanations."),
+    click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
+                 help="Wrap text to N columns (default: the terminal's width; 80 when piped)."),
+    click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                 help="Colour the text (auto: on a terminal, unless NO_COLOR is set)."),
+)
+
+
+def text_options(command):
+    """--lang, --width and --color: how the timeline's text is written, the same in timeline and watch."""
+    for option in reversed(_TEXT_OPTIONS):
+        command = option(command)
+    return command
+
+
 @main.command("timeline")
 @files_argument
 @click.option("--json", "as_json", is_flag=True, help='One JSON object: {"fetches": [...]}.')
-@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
-              help="Language of the explanations.")
-@click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
-              help="Wrap text to N columns (default: the terminal's width; 80 when piped).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text (auto: on a terminal, unless NO_COLOR is set).")
+@text_options
 @click.option("--all", "show_all", is_flag=True,
               help="Also show in full the ARP/ND requests of hosts that did nothing else.")
 @selection_options

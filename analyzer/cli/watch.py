@@ -19,9 +19,15 @@ import click
 
 from analyzer.cli._common import exit_for_signal, live_stop
 from analyzer.cli.main import main
-from analyzer.cli.timeline import Progress, closing_text, neighbour_only, terminal_width, use_color
+from analyzer.cli.timeline import (
+    Progress,
+    closing_text,
+    neighbour_only,
+    terminal_width,
+    text_options,
+    use_color,
+)
 from analyzer.report.timeline_text import render_fetch
-from analyzer.timeline.texts import LANGS
 
 
 class FetchPrinter:
@@ -62,12 +68,7 @@ class FetchPrinter:
 @click.option("--backend", type=click.Choice(["scapy", "tshark"]), default="scapy", show_default=True)
 @click.option("--interval", type=click.FloatRange(0.1, 10), default=0.5, show_default=True,
               help="Seconds between checks for completed fetches (at least).")
-@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
-              help="Language of the explanations.")
-@click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
-              help="Wrap text to N columns (default: the terminal's width; 80 when piped).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text (auto: on a terminal, unless NO_COLOR is set).")
+@text_options
 @click.option("--all", "show_all", is_flag=True,
               help="Print the hosts that only asked for a neighbour (ARP/ND) as fetches too, as they come.")
 def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color, show_all) -> None:
