@@ -113,17 +113,30 @@ def _observer(topo: Topology, rows: list[dict], own_mac: str) -> list[str]:
         others[pair] += 1
         first = first or f["frame.number"]
     total = sum(others.values())
-    broadcast = sum(1 for f in rows if f.get("eth.dst") and int(f["eth.dst"].split(":")[0], 16) & 1)
+    group = [f for f in rows if f.get("eth.dst") and int(f["eth.dst"].split(":")[0], 16) & 1]
+    broadcast = [f for f in group if f["eth.dst"] == "ff:ff:ff:ff:ff:ff"]
+    flooded = _flooded_words(broadcast, len(group) - len(broadcast))
     names = {a: r for r, a in topo.hosts.items()}
     if total:
         pairs = ", ".join(f"{names.get(a, a)} <-> {names.get(b, b)}: {n}" for (a, b), n in others.most_common())
         why = ("a hub repeats every frame on every port" if topo.name == "hub" else
                "the switch flooded frames to MAC addresses it had not learned yet")
         return [(f"observer: its eth0 captured {total} unicast frames between other hosts (first: frame {first}; "
-                f"{pairs}) and {broadcast} broadcast frames: {why}")]
-    return [(f"observer: its eth0 captured no unicast frame between other hosts, only {broadcast} broadcast "
-            f"frames (ARP requests): a switch learns which port each MAC address is on and sends a unicast "
+                f"{pairs}) and {flooded}: {why}")]
+    return [(f"observer: its eth0 captured no unicast frame between other hosts, only {flooded}, which a switch "
+            f"sends to every port: a switch learns which port each MAC address is on and sends a unicast "
             f"frame only there")]
+
+
+def _flooded_words(broadcast: list[dict], multicast: int) -> str:
+    """'2 broadcast frames (ARP requests) and 3 multicast frames': what every port of a switch receives."""
+    arp = all(f.get("arp.opcode") == 1 for f in broadcast)
+    words = f"{len(broadcast)} broadcast frame{'' if len(broadcast) == 1 else 's'}"
+    if broadcast and arp:
+        words += " (ARP requests)" if len(broadcast) > 1 else " (an ARP request)"
+    if multicast:
+        words += f" and {multicast} multicast frame{'' if multicast == 1 else 's'}"
+    return words
 
 
 def _nat(topo: Topology, rows: dict[str, list[dict]], sent_ttl: dict[str, int]) -> list[str]:
