@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 from analyzer.apps.tls.tables import is_grease
-from analyzer.apps.tls.x509 import certificate_fields
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import add_field
 
@@ -423,6 +422,7 @@ def certificate(body: bytes, fields: dict[str, Any], tls13: bool) -> list[dict[s
         add_field(fields, "tls.handshake.certificate_length", n)
         der = certs.take(n, "certificate")
         add_field(fields, "tls.handshake.certificate", der)
+        from analyzer.apps.tls.x509 import certificate_fields  # cryptography's x509 (~0.1 s): on first use
         summary = certificate_fields(der, fields)
         summary["sha256"] = hashlib.sha256(der).hexdigest()
         out.append(summary)

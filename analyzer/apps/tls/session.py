@@ -28,18 +28,10 @@ message (at most :data:`MAX_HANDSHAKE_MESSAGE`) per direction, and at most
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.apps.tls import facts as F
 from analyzer.apps.tls import handshake as H
-from analyzer.apps.tls.crypto import (
-    DecryptError,
-    Decryptor,
-    next_traffic_secret,
-    suite_params,
-    tls12_key_block,
-    tls13_keys,
-)
 from analyzer.apps.tls.keylog import (
     CLIENT_EARLY,
     CLIENT_HANDSHAKE,
@@ -68,6 +60,9 @@ from analyzer.apps.tls.tables import (
 )
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import DecodeFailure, Layer, Packet, add_field
+
+if TYPE_CHECKING:       # the crypto module imports ``cryptography`` (~0.1 s): only a connection with keys needs it
+    from analyzer.apps.tls.crypto import Decryptor
 
 MAX_RECORD = (1 << 14) + 2048           # RFC 5246 6.2.3: TLSCiphertext.length may not exceed 2^14 + 2048
 MAX_HANDSHAKE_MESSAGE = 1 << 18         # handshake bytes held for one message (certificate chains fit)
@@ -678,6 +673,7 @@ class TlsSink:
         side.decryptor = None if side.gap_lost else self._decryptor(direction, epoch, side)
 
     def _decryptor(self, direction: int, epoch: str, side: _Side) -> Decryptor | None:
+        from analyzer.apps.tls.crypto import Decryptor, suite_params, tls12_key_block, tls13_keys
         keylog: KeyLog | None = self.tracker.keylog
         who = self._who(direction)
         if self.suite is None and epoch != EARLY:
@@ -719,6 +715,7 @@ class TlsSink:
     def _next_decryptor(self, side: _Side) -> Decryptor | None:
         if side.decryptor is None or side.secret is None or self.suite is None:
             return None
+        from analyzer.apps.tls.crypto import Decryptor, next_traffic_secret, suite_params, tls13_keys
         params = suite_params(self.suite)
         side.secret = next_traffic_secret(params, side.secret)
         key, iv = tls13_keys(params, side.secret)
@@ -734,6 +731,7 @@ class TlsSink:
         dec = side.decryptor
         if dec is None:
             return None
+        from analyzer.apps.tls.crypto import DecryptError  # imported already: ``dec`` is one of its objects
         try:
             out = dec.decrypt(ctype, version, fragment)
         except DecryptError as exc:
