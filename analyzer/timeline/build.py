@@ -160,7 +160,7 @@ class FetchBuilder:
     """Builds one :class:`Fetch` from a :class:`Plan` (see the module docstring)."""
 
     def __init__(self, plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                 links_of: dict[int, tuple[Any, bytes]], keep_bodies: bool = False):
+                 links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False):
         self.plan = plan
         self.index = index
         self.history = history
@@ -180,8 +180,8 @@ class FetchBuilder:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
-        self._uses: dict[int, tuple[bool, bool]] = {}
-        self._segs: dict[int, list[tuple[Segment, int]]] = {}
+        self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...
+        self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -196,7 +196,7 @@ class FetchBuilder:
         times += [u.start_ns for u in plan.units]
         start_ns = min(times) if times else plan.first_ns
         steps = tuple(self._finish(s, start_ns) for s in self.steps)
-        requests = tuple(self._timing(u, timings.get(id(u), {}), start_ns) for u in plan.units)
+        requests = tuple(self._timing(u, timings[n], start_ns) for n, u in enumerate(plan.units))
         connections = tuple(self._connection(c) for c in list(plan.dns_conns) + self.conns)
         lookups = tuple(self._lookup(lk) for lk in plan.lookups)
         seg_bytes = self._bytes()
@@ -272,7 +272,8 @@ class FetchBuilder:
     def _uses_here(self, conn: ConnFacts) -> tuple[bool, bool]:
         """(this fetch made the connection's first request of this stretch, ... its last one); both when it
         carried none."""
-        got = self._uses.get(id(conn))
+        key = (conn.stream, conn.epoch)
+        got = self._uses.get(key)
         if got is None:
             mine = self.mine.get((conn.stream, conn.epoch))
             if not mine:
@@ -280,7 +281,7 @@ class FetchBuilder:
             else:
                 indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
                 got = (min(mine) <= min(indexes, default=0), max(mine) >= max(indexes, default=-1))
-            self._uses[id(conn)] = got
+            self._uses[key] = got
         return got
 
     def _last_use_here(self, conn: ConnFacts) -> bool:
@@ -292,7 +293,8 @@ class FetchBuilder:
 
     def _conn_segments(self, conn: ConnFacts) -> list[tuple[Segment, int]]:
         """The connection's segments that are this fetch's, with their owner."""
-        got = self._segs.get(id(conn))
+        key = (conn.stream, conn.epoch)
+        got = self._segs.get(key)
         if got is not None:
             return got
         own = self.owner.get((conn.stream, conn.epoch))
@@ -307,7 +309,7 @@ class FetchBuilder:
             else:
                 got = [(s, o) for s, o in zip(conn.segments, own)
                        if o in mine or (o == HANDSHAKE and first_here) or (o == TEARDOWN and last_here)]
-        self._segs[id(conn)] = got
+        self._segs[key] = got
         return got
 
     # -- ARP / ND --------------------------------------------------------------------------------------
@@ -851,14 +853,15 @@ class FetchBuilder:
                 self._add(tw + 0.1, s.ts_ns if s else None, (tw,), "tcp", "tcp.time_wait", side=_ROLE[role], **ends)
 
     # -- HTTP ------------------------------------------------------------------------------------------
-    def _http_steps(self) -> dict[int, dict[str, Any]]:
+    def _http_steps(self) -> list[dict[str, Any]]:
+        """The HTTP steps; returns each unit's timings, in unit order."""
         plan = self.plan
-        timings: dict[int, dict[str, Any]] = {}
+        timings: list[dict[str, Any]] = []
         doc = next((u for u in plan.units if u.request), None)
         used_dns: set[int] = set()
         for u in plan.units:
             t: dict[str, Any] = {}
-            timings[id(u)] = t
+            timings.append(t)
             conn = u.conn
             if u.first_on_conn and conn.syns:
                 end = conn.handshake_ack[1] if conn.handshake_ack else None
@@ -1487,7 +1490,7 @@ def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                links_of: dict[int, tuple[Any, bytes]], keep_bodies: bool = False) -> Fetch:
+                links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False) -> Fetch:
     """One fetch from its plan (see the module docstring)."""
     return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
                         keep_bodies=keep_bodies).build()

@@ -180,9 +180,9 @@ class Collector:
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
                              tracker_options={"on_finish": self._finished})
         self.logs: dict[int, ConnLog] = {}
-        # id(transaction) -> (the transaction, its HTML body): the links are found when needed; the entry
-        # holds the transaction, so its id cannot be reused by another one while the entry lives
-        self.links: dict[int, tuple[Any, bytes]] = {}
+        # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
+        # the capture says, never by id(): an object's id is reused once it dies
+        self.links: dict[tuple[int, int], bytes] = {}
         self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
         self.frames = 0
         self.first_ts_ns: int | None = None
@@ -212,7 +212,7 @@ class Collector:
 
     def slim(self, record: HttpRecord) -> HttpRecord:
         """The record as the timeline keeps it: bodies dropped unless asked for; an HTML document's body kept
-        aside (its links are found when page grouping rule 2c needs them), keyed by the kept transaction."""
+        aside (its links are found when page grouping rule 2c needs them), keyed by (stream, transaction index)."""
         tx = record.transaction
         html = None
         resp = tx.response
@@ -224,7 +224,7 @@ class Collector:
         if not self.keep_bodies and (tx.request_body.data or tx.response_body.data):
             record = replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
         if html:
-            self.links[id(record.transaction)] = (record.transaction, html)
+            self.links[(record.stream, tx.index)] = html
         return record
 
     # -- frames -------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ class Plan:
         return bool(self.units) and all(u.side for u in self.units)
 
 
-def request_units(conn: ConnFacts, links_of: dict[int, tuple[Any, bytes]], scheme: str = "http") -> list[Unit]:
+def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], scheme: str = "http") -> list[Unit]:
     """The request units of a connection, in request order."""
     out = []
     first = True
@@ -242,8 +242,7 @@ def request_units(conn: ConnFacts, links_of: dict[int, tuple[Any, bytes]], schem
         end_ns = (end.last_ts_ns if end is not None else resp.first_ts_ns) if resp is not None else (
             tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns)
         ctype = media_type(resp.headers.get("content-type")) if resp is not None and resp.status < 400 else ""
-        kept = links_of.get(id(tx))
-        body = kept[1] if kept is not None and kept[0] is tx else None
+        body = links_of.get((rec.stream, tx.index))
         links = _finder(body, url) if body else None
         referer = h.get("referer")
         dest = (h.get("sec-fetch-dest") or "").strip().lower()
@@ -384,7 +383,7 @@ class Grouper:
 
 
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
-          icmp: list[IcmpError], links_of: dict[int, tuple[Any, bytes]], host_of: Any,
+          icmp: list[IcmpError], links_of: dict[tuple[int, int], bytes], host_of: Any,
           last_use: dict[int, int] | None = None, addresses: frozenset[str] | None = None) -> list[Plan]:
     """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
     carried no request (SNI, or the name a lookup resolved to its address). ``addresses``: every address of

@@ -101,8 +101,7 @@ class TimelineRun:
         self.history: dict[str, History] = {}
         self.held: list[_Held] = []
         self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
-        self.done: dict[int, ConnLog] = {}                    # id() -> the logs the tracker finished (held,
-        # so that an id is never reused by a new log while it is in here)
+        self.done: set[int] = set()                           # streams the tracker finished
         self.ready: list[Fetch] = []
         self.next_index = 1
         self.next_check = 0
@@ -171,7 +170,7 @@ class TimelineRun:
         self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
 
     def finished(self, log: ConnLog) -> None:
-        self.done[id(log)] = log
+        self.done.add(log.conn.stream)
 
     # -- frames --------------------------------------------------------------------------------------
     def feed(self, frame: Any) -> list[Fetch]:
@@ -250,7 +249,7 @@ class TimelineRun:
     def _conn_hold(self, log: ConnLog, now: int) -> int:
         conn = log.conn
         last = conn.last_ts
-        if id(log) in self.done:
+        if conn.stream in self.done:
             return last
         if conn.closed:
             return last + SETTLE_NS
@@ -271,7 +270,7 @@ class TimelineRun:
         """Over: finished by the tracker, closed and quiet, or its SYN left unanswered past the time the next
         retransmission was due (the client gave up)."""
         conn = log.conn
-        if final or id(log) in self.done or (conn.closed and now >= conn.last_ts + SETTLE_NS):
+        if final or conn.stream in self.done or (conn.closed and now >= conn.last_ts + SETTLE_NS):
             return True
         o = conn.sides[0]
         return bool(o.syn_frame and not conn.synack_frame and not conn.resets and now >= self._conn_hold(log, now))
@@ -315,16 +314,16 @@ class TimelineRun:
         stream = log.conn.stream
         if self.collector.logs.get(stream) is log:
             del self.collector.logs[stream]
-        self.done.pop(id(log), None)
+        self.done.discard(stream)
 
     def _resolve_held(self, now: int, final: bool) -> None:
         """Decide, once per waited-for connection, whether it settled, carries a new request or has idled
         long enough; every fetch waiting for it gets the same facts; fetches left waiting for nothing go
         out."""
-        logs: dict[int, tuple[ConnLog, int, list[_Held]]] = {}      # one pass: each log and who waits for it
+        logs: dict[int, tuple[ConnLog, int, list[_Held]]] = {}      # one pass: stream -> its log, who waits
         for held in self.held:
-            for (log, seen) in held.waiting.values():
-                logs.setdefault(id(log), (log, seen, []))[2].append(held)
+            for stream, (log, seen) in held.waiting.items():
+                logs.setdefault(stream, (log, seen, []))[2].append(held)
         for (log, seen, waiting) in logs.values():
             facts = self._resolve(log, seen, now, final)
             if facts is None:
@@ -392,7 +391,7 @@ class TimelineRun:
 
         for c in plan.conns:
             for rec in c.records:
-                self.collector.links.pop(id(rec.transaction), None)
+                self.collector.links.pop((rec.stream, rec.transaction.index), None)
 
 
 def _awaiting_response(log: ConnLog) -> bool:
