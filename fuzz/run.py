@@ -33,7 +33,7 @@ REPO = HERE.parent
 MAX_LEN = {"decode": 4096, "capture": 65536, "pipeline": 32768, "timeline": 32768, "filter": 2048,
            "tls": 32768, "keylog": 4096}
 COMMAND_MODULES = ("read", "conversations", "follow", "flow", "http", "dns", "export_objects", "timeline", "har",
-                   "report", "nat")
+                   "report", "nat", "logs")
 SKIP = ("analyzer.lab", "analyzer.demo", "analyzer.live", "analyzer.cli")
 
 

@@ -15,8 +15,9 @@ Targets, by name (:data:`TARGETS`):
 * ``pipeline``: the bytes as a capture file through the commands built on the whole analysis (TCP state and
   reassembly, IP defragmentation, HTTP and DNS transactions): ``read`` (text, -V, --json, -Y, -w),
   ``conversations`` (table and JSON), ``follow`` (ascii, hex), ``flow``, ``http``, ``dns`` (table and JSON)
-  and ``export-objects``.
-* ``timeline``: the bytes as a capture file through ``timeline`` (text, JSON, zh), ``har`` and ``report``.
+  ``export-objects`` and ``logs`` (Parquet).
+* ``timeline``: the bytes as a capture file through ``timeline`` (text, JSON, zh), ``har``, ``report`` and
+  ``logs`` (Zeek-style tables as Parquet, JSON lines and TSV, in-process: ``-j 1``).
 * ``filter``: the bytes as a display filter (UTF-8, bad bytes as on a command line), compiled, and when it
   compiles, run on a few packets.
 * ``tls``: TLS byte streams (the tls developer's ``decode_stream``): chunks of ``[direction][length, 2 bytes]
@@ -205,12 +206,15 @@ PIPELINE_COMMANDS = (
     ("read", "{in}", "-V", "--keylog", "{keys}"), ("export-objects", "{in}", "{work}/objects", "--keylog", "{keys}"),
     ("conversations", "{in}", "-Y", "tcp.port in {{80 443}} or udp.port == 53 or ip.ttl < 64"),
     ("read", "{in}", "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "http.host", "-Y", "tcp or arp"),
+    ("logs", "{in}", "-o", "{work}/logs", "-j", "1"),
 )
 TIMELINE_COMMANDS = (
     ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
     ("har", "{in}", "-o", "{work}/x.har"), ("report", "{in}", "-o", "{work}/x.html"),
     ("timeline", "{in}", "--keylog", "{keys}"), ("har", "{in}", "-o", "{work}/x.har", "--keylog", "{keys}"),
     ("nat", "{in}", "{in}", "--json"), ("timeline", "{in}", "{in}"),     # two views (issue 16): every flow pairs
+    ("logs", "{in}", "-o", "{work}/logs", "-j", "1", "--format", "tsv"),
+    ("logs", "{in}", "-o", "{work}/logs", "-j", "1", "--format", "jsonl", "--keylog", "{keys}"),
 )
 
 
@@ -220,7 +224,13 @@ def _one_of(commands: tuple, data: bytes) -> None:
     path = _as_file(data)
     args = commands[zlib.crc32(data) % len(commands)]
     run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
-    shutil.rmtree(_work() / "objects", ignore_errors=True)
+    _clean()
+
+
+def _clean() -> None:
+    """Remove the folders a command wrote (export-objects, logs), so the next input starts empty."""
+    for name in ("objects", "logs"):
+        shutil.rmtree(_work() / name, ignore_errors=True)
 
 
 def pipeline_target(data: bytes) -> None:
@@ -236,7 +246,7 @@ def every_command(data: bytes) -> None:
     path = _as_file(data)
     for args in PIPELINE_COMMANDS + TIMELINE_COMMANDS:
         run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
-        shutil.rmtree(_work() / "objects", ignore_errors=True)
+        _clean()
 
 
 _packets: list = []

@@ -272,3 +272,20 @@ def test_decode_as_on_dns_http_and_conversations(other_ports):
     assert http.returncode == 0 and [json.loads(line)["id.resp_p"] for line in http.stdout.splitlines()] == [8099]
     bad = _run("http", "-d", "tcp.port==8099,gopher", other_ports)
     assert bad.returncode == 2 and "bad decode-as rule" in bad.stderr
+
+
+def test_header_bytes_that_are_not_utf8_in_every_format(tmp_path):
+    """A Referer with the byte 0xc7 and NULs in it (a fuzzed capture, kept as
+    fuzz/regressions/timeline/logs-non-utf8-referrer): JSON lines and Parquet cannot hold a byte that is not
+    UTF-8, and wrote nothing (UnicodeEncodeError); every format now writes Zeek's escape of it, ``\\xc7``, as
+    the TSV log always did, and the table converts to Arrow."""
+    results = analyzer.open(str(REPO / "fuzz" / "regressions" / "timeline" / "logs-non-utf8-referrer")).analyze()
+    referrers = {}
+    for fmt in ("parquet", "jsonl", "tsv"):
+        write_logs(results, str(tmp_path / fmt), fmt)
+        referrers[fmt] = [r.get("referrer") for r in read_logs(str(tmp_path / fmt), "http")]
+    want = "http://192.168.57.14:8080\\xc7"
+    for fmt in ("parquet", "jsonl"):
+        assert sum(1 for r in referrers[fmt] if r and r.startswith(want + "\x00")) == 1, (fmt, referrers[fmt])
+    assert sum(1 for r in referrers["tsv"] if r and r.startswith(want + "\\x00")) == 1, referrers["tsv"]
+    assert analyzer.open(str(REPO / "fuzz" / "regressions" / "timeline" / "logs-non-utf8-referrer")).http.to_arrow()

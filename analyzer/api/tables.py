@@ -70,8 +70,30 @@ def arrow_schema(columns: Sequence[Column]):
     return pa.schema([pa.field(c.name, _arrow_type(pa, c.kind)) for c in columns])
 
 
+def utf8_text(value: str | None) -> str | None:
+    """``value`` as UTF-8 can hold it (Arrow, Parquet and JSON files): the bytes of a header or name that were
+    not UTF-8, which the decoders keep as surrogate escapes, become Zeek's ``\\xNN``."""
+    if value is None or value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return "".join(_escape_surrogate(ch) if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+
+
+def _escape_surrogate(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 def _convert(kind: str, values: list) -> list:
-    """Values as the kind's Arrow input: durations are given in ns and stored as seconds."""
+    """Values as the kind's Arrow input: durations are given in ns and stored as seconds; text as UTF-8 can
+    hold it (:func:`utf8_text`)."""
+    if kind == "str":
+        return [utf8_text(v) for v in values]
+    if kind == "list<str>":
+        return [None if v is None else [utf8_text(x) for x in v] for v in values]
     if kind == "duration":
         return [None if v is None else v / 1e9 for v in values]
     if kind == "list<float>":

@@ -37,6 +37,7 @@ from analyzer.api.tables import (
     TLS_COLUMNS,
     Column,
     require,
+    utf8_text,
 )
 
 LOGS: dict[str, tuple[Column, ...]] = {"conn": CONN_COLUMNS, "dns": DNS_COLUMNS, "http": HTTP_COLUMNS,
@@ -112,6 +113,10 @@ def _parquet(path: str, _name: str, columns: Sequence[Column], records: list[Any
 
 
 def _json_value(kind: str, value: Any) -> Any:
+    if kind == "str":
+        return utf8_text(value)
+    if kind == "list<str>":
+        return [utf8_text(v) for v in value]
     if kind == "time":
         return value / 1e9
     if kind == "duration":
