@@ -8,6 +8,7 @@ FIFO open, so each command is certainly in the middle of its input when the sign
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,6 +175,28 @@ def test_atomic_output_renames_on_success_and_removes_on_failure(tmp_path):
     with atomic_output(os.devnull) as tmp:      # not a regular file: written in place, never replaced
         assert str(tmp) == os.devnull
     assert Path(os.devnull).is_char_device()
+
+
+def test_output_through_a_link_replaces_the_file_it_names_never_the_link(tmp_path):
+    """``-o`` through a symbolic link: the file it points to is replaced and the link stays; ``-o
+    /dev/stdout`` (a link to /proc/self/fd/1) writes to whatever stdout is, here a file the caller opened.
+    Renaming onto the link replaced ``/dev/stdout`` itself with a regular file (found running ``har -o
+    /dev/stdout`` with stdout redirected to a file, as root)."""
+    real = tmp_path / "real.har"
+    real.write_text("old")
+    link = tmp_path / "link.har"
+    link.symlink_to(real)
+    with atomic_output(link) as tmp:
+        Path(tmp).write_text("new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.har", "real.har"]
+    out = tmp_path / "stdout.har"
+    with open(out, "wb") as stdout:
+        proc = subprocess.run([sys.executable, "-m", "analyzer", "har", str(CAPTURE), "-o", "/proc/self/fd/1"],
+                              stdout=stdout, stderr=subprocess.PIPE, env=env(), timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["log"]["entries"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.har", "real.har", "stdout.har"]
 
 
 def test_bounds_set_on_the_command_line_reach_every_tracker(monkeypatch, capsys):

@@ -12,7 +12,10 @@ that allows no cleanup at all (SIGKILL, power loss) can leave it behind, and nev
 
 The temporary name ends with the real name's extension, so a writer that picks its format by extension
 (``open_writer``: ``.pcapng`` or pcap) picks the same one. A path that exists and is not a regular file
-(``/dev/null``, a FIFO) is written directly: it cannot be replaced, and must not be.
+(``/dev/null``, a FIFO), or that names one through ``/dev`` or ``/proc`` (``/dev/stdout`` is a link to
+``/proc/self/fd/1``, whatever stdout is: a terminal, a pipe or a file the shell opened), is written directly:
+it cannot be replaced, and must not be (a rename onto ``/dev/stdout`` would replace the link itself). A
+symbolic link to a regular file is followed: the file it points to is replaced, the link stays.
 
 Live captures (``capture -w``, ``watch -w``) do not use this: their file is valid at every record boundary
 and is kept whatever ends the capture, so that nothing seen is lost.
@@ -32,9 +35,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside ``path``, renamed onto ``path`` when the block ends without an exception and
     removed otherwise (SystemExit, KeyboardInterrupt and every error included). OSError if the folder
     cannot be written."""
-    target = Path(path)
-    if target.exists() and not target.is_file():
-        yield target
+    given = Path(path)
+    target = Path(os.path.realpath(given))
+    if (target.exists() and not target.is_file()) or _special(given) or _special(target):
+        yield given
         return
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.partial-", suffix=target.suffix, dir=folder)
@@ -47,6 +51,12 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         _remove(tmp)
         raise
     os.replace(tmp, target)
+
+
+def _special(path: Path) -> bool:
+    """A path in the kernel's trees of devices and processes (``/dev/stdout``, ``/proc/self/fd/1``)."""
+    parts = Path(os.path.abspath(path)).parts
+    return len(parts) > 1 and parts[1] in ("dev", "proc")
 
 
 def _copy_mode(target: Path, tmp: Path) -> None:
