@@ -19,14 +19,16 @@ __version__ = "0.1.0"
 __all__ = ["CaptureError", "CaptureWarning", "open", "open_capture", "packets"]
 
 
-def open(paths, *, keylog=None, display_filter=None, on_warning=None):
+def open(paths, *, keylog=None, display_filter=None, on_warning=None, local_nets=None):
     """Open one capture or several, merged by time (a path, ``"-"``, a directory, a glob, or a list of
     them): an :class:`analyzer.api.Capture` whose ``packets()``, ``connections``, ``udp``, ``dns``, ``http``,
-    ``files`` and ``fetches`` answer with typed tables (``.to_pandas()``, ``.to_arrow()``).
+    ``files``, ``tls`` and ``fetches`` answer with typed tables (``.to_pandas()``, ``.to_arrow()``).
+    ``local_nets``: Zeek's Site::local_nets for ``local_orig``/``local_resp`` (``"10.0.0.0/8,..."``).
     See :func:`analyzer.api.capture.open`."""
     from analyzer.api.capture import open as _open
 
-    return _open(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning)
+    return _open(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning,
+                 local_nets=local_nets)
 
 
 def open_capture(path):

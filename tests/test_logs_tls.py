@@ -125,6 +125,74 @@ def test_tls_rows_equal_tshark(name, with_keys):
         assert not any(r.cert_chain_fps for r in rows.values())
 
 
+# Zeek's ssl_history letters (base/protocols/ssl/main.zeek's table) by TLS handshake type; 20 ChangeCipherSpec,
+# 21 alert, 24 heartbeat by content type. Written here from Zeek's documentation, not from the analyzer.
+ZEEK_HS_LETTERS = {0: "h", 1: "c", 2: "s", 3: "v", 4: "t", 5: "e", 6: "j", 8: "o", 11: "x", 12: "k", 13: "r",
+                   14: "n", 15: "y", 16: "g", 20: "f", 21: "w", 22: "u", 23: "a", 24: "p", 254: "m"}
+HRR_RANDOM = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"     # RFC 8446 4.1.3
+
+
+def _tshark_ssl_history(name: str) -> dict[int, str]:
+    """Each TCP stream's ssl_history as Zeek would write it, from what tshark reads without keys: per record in
+    frame order, a letter for each handshake message in clear, each ChangeCipherSpec, each readable alert and
+    heartbeat; uppercase when the ClientHello's sender sent it. (tshark cannot be kept from a pcapng's own
+    secrets: the records it decrypted are left out here.)"""
+    cmd = [TSHARK, "-n", "-r", str(FIXTURES / name), "-o", "tls.keylog_file:", "-Y", "tls", "-T", "pdml"]
+    pdml = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    history: dict[int, list[str]] = {}
+    client: dict[int, str] = {}
+    for packet in ET.fromstring(pdml).iter("packet"):
+        fields = {f.get("name"): f.get("show") for f in packet.iter("field") if f.get("name", "").startswith("tcp.")}
+        stream, sender = int(fields["tcp.stream"]), fields["tcp.srcport"]
+        letters = history.setdefault(stream, [])
+        for record in (f for f in packet.iter("field") if f.get("name") == "tls.record"):
+            inside = list(record.iter("field"))
+            if any(f.get("name") == "tls.record.opaque_type" for f in inside):
+                continue        # TLS 1.3 encrypted (a pcapng's secrets block lets tshark open it): not in clear
+            ctype = next((int(f.get("show")) for f in inside if f.get("name") == "tls.record.content_type"), None)
+            found = []
+            if ctype == 22:
+                for f in inside:
+                    if f.get("name") == "tls.handshake.type":
+                        kind = int(f.get("show"))
+                        if kind == 1:
+                            client.setdefault(stream, sender)
+                        found.append(ZEEK_HS_LETTERS.get(kind, "z"))
+                    elif f.get("name") == "tls.handshake.random" and f.get("value") == HRR_RANDOM:
+                        found[-1] = "j"
+            elif ctype == 20:
+                found.append("i")
+            elif ctype == 21 and any(f.get("name") == "tls.alert_message.level" for f in inside):
+                found.append("l")
+            elif ctype == 24:
+                found.append("b")
+            letters += [(sender, letter) for letter in found]
+    return {s: "".join(c.upper() if who == client.get(s) else c for who, c in letters)
+            for s, letters in history.items()}
+
+
+@pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
+@pytest.mark.parametrize("name", CAPTURES)
+def test_ssl_history_is_what_tshark_reads_in_clear(name):
+    """Zeek's documented ssl_history (TLS 1.2 ``CsxknGIi``, TLS 1.3 ``CsiI``), from tshark's records; the keys
+    change nothing (Zeek decrypts application data only)."""
+    expected = _tshark_ssl_history(name)
+    keys = _keys(name)
+    for keylog in (None, keys) if keys else (None,):
+        rows = {t.stream: t.ssl_history for t in analyzer.open(str(FIXTURES / name), keylog=keylog).tls}
+        assert rows == {s: h for s, h in expected.items() if s in rows} and rows, (name, keylog)
+
+
+def test_validation_status_of_the_fixtures_self_signed_certificate():
+    """The fixtures' server certificate is signed by itself (tshark: issuer = subject): OpenSSL's, so Zeek's,
+    ``self-signed certificate``; with no certificate visible (TLS 1.3 without keys) there is no status."""
+    for keylog in (None, FIXTURES / "tls13_http11.keys"):
+        (row,) = analyzer.open(str(FIXTURES / "tls13_http11.pcap"), keylog=keylog).tls
+        if keylog is not None:
+            assert row.subject == row.issuer and row.subject
+        assert row.validation_status == ("self-signed certificate" if keylog else None)
+
+
 def _copies(tmp_path: Path, name: str, n: int = 4) -> Path:
     """The capture ``n`` times over, each copy 1000 s after the one before and on its own client port (a
     file the tests cut into chunks holding whole connections and pieces of others). A pcapng's Decryption

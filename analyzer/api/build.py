@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from analyzer.api.iplevel import IpLevel, is_local
+from analyzer.api.iplevel import IpLevel, LocalNets, is_local
 from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction, TlsConnection
 from analyzer.api.uid import connection_uid, file_uid
 from analyzer.apps.dns_tx import DnsTransaction as DnsTx
@@ -378,6 +378,28 @@ ZEEK_TLS_VERSIONS = {"SSL 3.0": "SSLv3", "TLS 1.0": "TLSv10", "TLS 1.1": "TLSv11
                      "TLS 1.3": "TLSv13", "DTLS 1.0": "DTLSv10", "DTLS 1.2": "DTLSv12"}
 
 
+# Zeek's ssl_history letters (base/protocols/ssl/main.zeek), by the TLS decoder's kinds of what it read in clear;
+# uppercase for the TLS client, lowercase for the server; other handshake types are "z".
+SSL_HISTORY_LETTERS = {
+    "hello_request": "h", "client_hello": "c", "server_hello": "s", "hello_verify_request": "v",
+    "new_session_ticket": "t", "end_of_early_data": "e", "hello_retry_request": "j", "encrypted_extensions": "o",
+    "certificate": "x", "server_key_exchange": "k", "certificate_request": "r", "server_hello_done": "n",
+    "certificate_verify": "y", "client_key_exchange": "g", "finished": "f", "certificate_url": "w",
+    "certificate_status": "u", "supplemental_data": "a", "key_update": "p", "message_hash": "m",
+    "change_cipher_spec": "i", "alert": "l", "heartbeat": "b"}
+
+
+def ssl_history(session: Any) -> str:
+    """Zeek's ``ssl_history``: a letter for each handshake message, ChangeCipherSpec, alert and heartbeat a
+    passive observer reads in clear, in arrival order (what keys decrypted is left out, as Zeek, which decrypts
+    application data only, never sees it); ``^`` first when the TLS client is the connection's responder."""
+    client = session.client_dir
+    letters = ("^" if client == 1 else "") + "".join(
+        SSL_HISTORY_LETTERS.get(kind, "z").upper() if direction == client else SSL_HISTORY_LETTERS.get(kind, "z")
+        for direction, kind in session.clear_sequence)
+    return letters[:100]
+
+
 def _zeek_alert(description: str | None) -> str | None:
     """Wireshark's alert name (``Close Notify``) as Zeek's SSL::alert_descriptions spells it (``close_notify``)."""
     return description.lower().replace(" ", "_") if description else None
@@ -400,9 +422,11 @@ def _common_name(subject: str) -> str | None:
     return None
 
 
-def tls_record(session: Any, conn: Endpoints | None = None) -> TlsConnection:
+def tls_record(session: Any, conn: Endpoints | None = None, validator: Any = None) -> TlsConnection:
     """One TLS session of the decoder (:class:`analyzer.apps.tls.TlsSession`) as a :class:`TlsConnection`
-    (``conn``: its TCP connection; without it the session's client and server stand for it, uid empty)."""
+    (``conn``: its TCP connection; without it the session's client and server stand for it, uid empty;
+    ``validator``: the :class:`analyzer.api.trust.Validator` that judges the server's chain, by default the
+    system's trust store)."""
     if conn is None:
         conn = Endpoints("", str(session.client[0]), session.client[1], str(session.server[0]), session.server[1])
     client = session.client_dir
@@ -420,16 +444,25 @@ def tls_record(session: Any, conn: Endpoints | None = None) -> TlsConnection:
     if sni and host is not None:
         names = host.san or tuple(n for n in (_common_name(host.subject),) if n)
         matches = any(_name_matches(sni, n) for n in names)
+    status = None
+    if host is not None and host.der:
+        if validator is None:
+            from analyzer.api.trust import default_validator  # cryptography: only when a chain is seen
+
+            validator = default_validator()
+        status = validator.status([c.der for c in server_certs if c.der], host.ts_ns)
     return TlsConnection(
         uid=conn.uid, ts_ns=session.first_ts_ns, orig_h=conn.orig_h, orig_p=conn.orig_p, resp_h=conn.resp_h,
         resp_p=conn.resp_p, version=ZEEK_TLS_VERSIONS.get(session.version, session.version) if session.version
         else None, cipher=session.cipher_suite, curve=session.curve, server_name=sni, resumed=session.resumed,
         last_alert=_zeek_alert(alerts[-1].description) if alerts else None, next_protocol=session.alpn,
-        established=established, cert_chain_fps=tuple(c.sha256 for c in server_certs if c.sha256),
+        established=established, ssl_history=ssl_history(session),
+        cert_chain_fps=tuple(c.sha256 for c in server_certs if c.sha256),
         client_cert_chain_fps=tuple(c.sha256 for c in client_certs if c.sha256),
         subject=host.subject if host is not None else None, issuer=host.issuer if host is not None else None,
         client_subject=guest.subject if guest is not None else None,
         client_issuer=guest.issuer if guest is not None else None, sni_matches_cert=matches,
+        validation_status=status,
         client_alpn=session.client_hello.alpn if session.client_hello is not None else (),
         decrypted=session.decrypted, key_problem=session.key_problem, stream=session.stream,
         first_frame=session.first_frame)
@@ -468,6 +501,16 @@ def count(frames: Iterable[Any], details: bool = True) -> Results:
     with gc_paused():
         return Results(connections=[connection(row) for row in tcp_rows], udp=[connection(row) for row in udp_rows],
                        frames=pipe.frames, first_ts_ns=pipe.first_ts_ns)
+
+
+def with_local_nets(results: Results, local_nets: LocalNets | None) -> Results:
+    """``results`` with ``local_orig``/``local_resp`` of every connection, UDP conversation and ICMP flow
+    judged by ``local_nets`` (None: Zeek's default, as the pass made them)."""
+    if local_nets is None:
+        return results
+    for rows in (results.connections, results.udp, results.icmp):
+        rows[:] = [replace(c, local_orig=local_nets(c.orig_h), local_resp=local_nets(c.resp_h)) for c in rows]
+    return results
 
 
 class Analysis:

@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from analyzer.api.build import Analysis, Results
+from analyzer.api.build import Analysis, Results, with_local_nets
+from analyzer.api.iplevel import LocalNets
 from analyzer.api.packets import Packets
 from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable, TlsTable
 from analyzer.capture.merge import expand_inputs, open_inputs
@@ -38,7 +39,7 @@ class Capture:
     """One capture file, or several read as one (merged by time, see :mod:`analyzer.capture.merge`)."""
 
     def __init__(self, paths: Paths, *, keylog: Any = None, display_filter: Any = None,
-                 on_warning: Callable[[CaptureWarning], None] | None = None):
+                 on_warning: Callable[[CaptureWarning], None] | None = None, local_nets: Any = None):
         from analyzer.apps.tls.keylog import KeyLog, parse_keylog
 
         self.warnings: list[CaptureWarning] = []
@@ -56,6 +57,7 @@ class Capture:
 
             display_filter = compile_filter(display_filter)
         self.display_filter = display_filter
+        self.local_nets = local_nets_of(local_nets)
         self._results: Results | None = None
         self._filtered_conns: Results | None = None
         self._timeline: dict[tuple, Any] = {}
@@ -117,7 +119,8 @@ class Capture:
 
             matcher = FrameMatcher(self.display_filter)
         with self.open() as reader:
-            results = Analysis(matcher=matcher, keylog=self.keylog, **hooks).run(reader)
+            results = with_local_nets(Analysis(matcher=matcher, keylog=self.keylog, **hooks).run(reader),
+                                      self.local_nets)
         if matcher is not None:
             results.dns = [d for d in results.dns if matcher.any(d.query_frame, d.response_frame)]
             results.http = [h for h in results.http if matcher.any(h.request_frame, h.response_frame)]
@@ -140,7 +143,7 @@ class Capture:
                 from analyzer.filter.apply import matching_frames
 
                 frames = matching_frames(reader, self.display_filter, self.keylog)
-            return count(frames, details)
+            return with_local_nets(count(frames, details), self.local_nets)
 
     def _connections(self) -> Results:
         if self.display_filter is None:
@@ -149,8 +152,8 @@ class Capture:
             from analyzer.filter.apply import matching_frames
 
             with self.open() as reader:
-                self._filtered_conns = Analysis(keylog=self.keylog).run(
-                    matching_frames(reader, self.display_filter, self.keylog))
+                self._filtered_conns = with_local_nets(Analysis(keylog=self.keylog).run(
+                    matching_frames(reader, self.display_filter, self.keylog)), self.local_nets)
         return self._filtered_conns
 
     @property
@@ -261,8 +264,18 @@ class Capture:
         return FetchTable(self.timeline().fetches)
 
 
+def local_nets_of(value: Any) -> LocalNets | None:
+    """``local_nets`` as given to :func:`open`: None (Zeek's default: the private address space), a text
+    (``"10.0.0.0/8,192.168.0.0/16"``, ``"none"``), networks, or a :class:`LocalNets`."""
+    if value is None or isinstance(value, LocalNets):
+        return value
+    if isinstance(value, str):
+        return LocalNets.parse(value)
+    return LocalNets(value)
+
+
 def open(paths: Paths, *, keylog: Any = None, display_filter: Any = None,
-         on_warning: Callable[[CaptureWarning], None] | None = None) -> Capture:
+         on_warning: Callable[[CaptureWarning], None] | None = None, local_nets: Any = None) -> Capture:
     """Open one capture or several (merged by time): a path, ``"-"`` (standard input), a directory (its
     capture files), a glob pattern, or a list of these. Nothing is read until an answer is asked for.
 
@@ -270,6 +283,11 @@ def open(paths: Paths, *, keylog: Any = None, display_filter: Any = None,
     TLS with; keys in a pcapng's Decryption Secrets Blocks are used too. ``display_filter``: a Wireshark
     display filter narrowing every answer (see :class:`Capture`). ``on_warning``: called with each
     :class:`~analyzer.capture.CaptureWarning` (damage found part-way through a file); they are also kept in
-    ``cap.warnings``. Raises :class:`~analyzer.capture.CaptureError` when a file cannot be read as a capture.
+    ``cap.warnings``. ``local_nets``: the local networks that set ``local_orig``/``local_resp`` of
+    connections (Zeek's ``Site::local_nets``): ``"10.0.0.0/8,192.168.0.0/16"`` or a list of networks, the word
+    ``private`` for the private address space, ``"none"`` for none (the columns unset); by default the private
+    address space, as Zeek's default (:class:`analyzer.api.iplevel.LocalNets`; ValueError names a bad network).
+    Raises :class:`~analyzer.capture.CaptureError` when a file cannot be read as a capture.
     """
-    return Capture(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning)
+    return Capture(paths, keylog=keylog, display_filter=display_filter, on_warning=on_warning,
+                   local_nets=local_nets)

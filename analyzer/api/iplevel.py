@@ -15,7 +15,11 @@
   Zeek sets no history. A flow idle for :data:`ICMP_INACTIVITY_NS` (Zeek's ``icmp_inactivity_timeout``,
   1 minute) ends; the next message starts a new one. ``proto`` is ``icmp`` for ICMPv6 too, as in Zeek.
 * **Local addresses**: Zeek's default ``Site::local_nets`` is its ``Site::private_address_space`` (since
-  ``private_address_space_is_local`` is true): :data:`LOCAL_NETS` here.
+  ``private_address_space_is_local`` is true): :data:`LOCAL_NETS` here. A user's own local nets
+  (:class:`LocalNets`: ``analyzer logs --local-nets``, ``analyzer.open(..., local_nets=...)``) replace them: as
+  Zeek run with ``Site::local_nets`` set and ``private_address_space_is_local`` false; the word ``private`` adds
+  the private address space back (Zeek's default union). No local nets at all: ``local_orig``/``local_resp``
+  are unset, as Zeek leaves them when ``Site::local_nets`` is empty.
 
 Sans-IO: :class:`IpLevel` is fed the pipeline's packets (:meth:`IpLevel.packet`) and asked at the end.
 """
@@ -23,6 +27,7 @@ Sans-IO: :class:`IpLevel` is fed the pipeline's packets (:meth:`IpLevel.packet`)
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,6 +56,62 @@ def is_local(addr: str) -> bool:
     except ValueError:
         return False
     return any(ip.version == net.version and ip in net for net in LOCAL_NETS)
+
+
+class LocalNets:
+    """A user's local networks (Zeek's ``Site::local_nets``, see the module docstring): called with an address,
+    says whether it is local, or None when there are no local nets."""
+
+    __slots__ = ("_seen", "nets")
+
+    def __init__(self, nets: Iterable[str | ipaddress.IPv4Network | ipaddress.IPv6Network] = ()):
+        """``nets``: networks (``"10.0.0.0/8"``, ``"2001:db8::/32"``, an address for a host, ``ip_network``
+        objects) and the word ``"private"`` for :data:`LOCAL_NETS`. Raises ValueError naming a bad one."""
+        out: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for net in nets:
+            if isinstance(net, str) and net.strip().lower() == "private":
+                out += LOCAL_NETS
+                continue
+            try:
+                out.append(net if isinstance(net, ipaddress.IPv4Network | ipaddress.IPv6Network)
+                           else ipaddress.ip_network(str(net).strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"not a network: {net!r} (expected e.g. 10.0.0.0/8, 2001:db8::/32 or "
+                                 "'private')") from None
+        self.nets = tuple(dict.fromkeys(out))
+        self._seen: dict[str, bool | None] = {}
+
+    @classmethod
+    def parse(cls, text: str) -> LocalNets:
+        """``"10.0.0.0/8,192.168.0.0/16"`` (commas or spaces); ``""`` or ``"none"``: no local nets."""
+        words = [w for w in text.replace(",", " ").split() if w]
+        return cls([] if [w.lower() for w in words] == ["none"] else words)
+
+    def __call__(self, addr: str) -> bool | None:
+        got = self._seen.get(addr, 0)
+        if got != 0:
+            return got
+        if not self.nets:
+            result = None
+        else:
+            try:
+                ip = ipaddress.ip_address(addr)
+                result = any(ip.version == net.version and ip in net for net in self.nets)
+            except ValueError:
+                result = False
+        if len(self._seen) < 65536:
+            self._seen[addr] = result
+        return result
+
+    def __getstate__(self):             # sent to Dask workers without the cache
+        return self.nets
+
+    def __setstate__(self, nets) -> None:
+        self.nets = nets
+        self._seen = {}
+
+    def __repr__(self) -> str:
+        return f"LocalNets({', '.join(map(str, self.nets)) or 'none'})"
 
 
 def icmp_ports(version: int, icmp_type: int, code: int) -> int:

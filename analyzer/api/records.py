@@ -283,6 +283,12 @@ class TlsConnection:
     are listed when visible (TLS 1.2 in clear, TLS 1.3 only when decrypted): ``cert_chain_fps`` their SHA-256
     fingerprints (hex), ``subject``/``issuer`` the server's own certificate's (RFC 4514 strings), the
     ``client_*`` ones a client certificate's. ``decrypted``/``key_problem`` say whether keys opened it.
+    ``ssl_history``: Zeek's letters for what was read in clear, in order, uppercase for the client (``CsxknGIi``:
+    ClientHello, ServerHello, Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, each side's
+    ChangeCipherSpec; see :func:`analyzer.api.build.ssl_history`). ``validation_status``: the server's chain
+    against the system's trust store at the capture's time, in OpenSSL's words as Zeek logs them (``ok``,
+    ``self-signed certificate``, ``unable to get local issuer certificate``...; None without a certificate;
+    :mod:`analyzer.api.trust`).
     """
 
     uid: str
@@ -299,6 +305,7 @@ class TlsConnection:
     last_alert: str | None
     next_protocol: str | None
     established: bool
+    ssl_history: str
     cert_chain_fps: tuple[str, ...]
     client_cert_chain_fps: tuple[str, ...]
     subject: str | None
@@ -306,6 +313,7 @@ class TlsConnection:
     client_subject: str | None
     client_issuer: str | None
     sni_matches_cert: bool | None
+    validation_status: str | None
     client_alpn: tuple[str, ...]
     decrypted: bool
     key_problem: str | None

@@ -226,13 +226,13 @@ FILES_COLUMNS = _cols(
     ("total_bytes", "int"), ("missing_bytes", "int"), ("overflow_bytes", "int"), ("md5", "str"), ("sha1", "str"),
     ("sha256", "str"),
 )
-# Zeek ssl.log (the base columns, ssl_history and validation_status left out: not computed), then the analyzer's.
+# Zeek ssl.log (the base columns, validate-certs' validation_status), then the analyzer's.
 TLS_COLUMNS = _cols(
     ("ts", "time", "ts_ns"), ("uid", "str"), *ID, ("version", "str"), ("cipher", "str"), ("curve", "str"),
     ("server_name", "str"), ("resumed", "bool"), ("last_alert", "str"), ("next_protocol", "str"),
-    ("established", "bool"), ("cert_chain_fps", "list<str>"), ("client_cert_chain_fps", "list<str>"),
-    ("subject", "str"), ("issuer", "str"), ("client_subject", "str"), ("client_issuer", "str"),
-    ("sni_matches_cert", "bool"), ("client_alpn", "list<str>"), ("decrypted", "bool"), ("key_problem", "str"),
+    ("established", "bool"), ("ssl_history", "str"), ("cert_chain_fps", "list<str>"),
+    ("client_cert_chain_fps", "list<str>"), ("subject", "str"), ("issuer", "str"), ("client_subject", "str"),
+    ("client_issuer", "str"), ("sni_matches_cert", "bool"), ("validation_status", "str"), ("client_alpn", "list<str>"), ("decrypted", "bool"), ("key_problem", "str"),
 )
 # Frame numbers and tcp.stream/udp.stream: in the API's tables (one capture, one process), not in the logs.
 CONN_EXTRA = _cols(("stream", "int"), ("first_frame", "int"), ("last_frame", "int"))

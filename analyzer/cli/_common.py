@@ -74,14 +74,17 @@ def files_argument(f):
 
 
 @contextmanager
-def opened(files: str | tuple[str, ...] | list[str], display_filter=None, keylog: KeyLog | None = None) -> Iterator:
+def opened(files: str | tuple[str, ...] | list[str], display_filter=None, keylog: KeyLog | None = None,
+           local_nets=None) -> Iterator:
     """``analyzer.open(files)`` with the CLI's warnings (one stderr line each); a CaptureError while it is
     used (a file missing, not a capture) becomes one line on stderr and exit code 2. ``keylog``: the TLS
-    keys of --keylog (:func:`load_keylog`); keys in the captures' Decryption Secrets Blocks join it."""
+    keys of --keylog (:func:`load_keylog`); keys in the captures' Decryption Secrets Blocks join it.
+    ``local_nets``: see :func:`analyzer.open`."""
     import analyzer
 
     try:
-        yield analyzer.open(files, display_filter=display_filter, keylog=keylog, on_warning=_warn)
+        yield analyzer.open(files, display_filter=display_filter, keylog=keylog, on_warning=_warn,
+                            local_nets=local_nets)
     except CaptureError as err:
         fail(str(err))
 

@@ -37,9 +37,14 @@ from analyzer.report.units import count
               help="Cut uncompressed captures larger than this into chunks of about this size (default: "
                    "two per worker, 4 to 64 MB).")
 @click.option("--overwrite", is_flag=True, help="Replace the logs already in the folder.")
+@click.option("--local-nets", "local_nets_text", metavar="NETS", default=None,
+              help="Local networks for conn's local_orig/local_resp (Zeek's Site::local_nets), comma-separated: "
+                   "10.0.0.0/8,2001:db8::/32; 'private' adds the private address space; 'none': no local "
+                   "nets (the columns empty). Default: the private address space, as Zeek's default.")
 @keylog_option
 def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | None, scheduler: str | None,
-                 chunk_size: int | None, overwrite: bool, keylog_path: str | None = None) -> None:
+                 chunk_size: int | None, overwrite: bool, local_nets_text: str | None = None,
+                 keylog_path: str | None = None) -> None:
     """Write Zeek-style logs of INPUT... (files, folders, globs, - for standard input) into DIR: conn
     (TCP connections and UDP conversations), dns, http, files (HTTP bodies: sizes and hashes) and tls
     (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), joined by uid. HTTPS requests are in http
@@ -50,11 +55,20 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
       analyzer logs captures/ -o logs/
       analyzer logs 'ring/*.pcapng' -o logs/ --format jsonl
       analyzer logs day/ -o logs/ --scheduler tcp://10.0.0.5:8786
+      analyzer logs captures/ -o logs/ --local-nets 10.0.0.0/8,192.168.1.0/24
     """
     import importlib.util
 
+    from analyzer.api.iplevel import LocalNets
     from analyzer.api.tables import MissingDependency, require
     from analyzer.logs.write import LOGS, log_rows, write_logs
+
+    local_nets = None
+    if local_nets_text is not None:
+        try:
+            local_nets = LocalNets.parse(local_nets_text)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="'--local-nets'") from None
 
     existing = [name for name in LOGS if os.path.exists(os.path.join(directory, name))]
     if existing and not overwrite:
@@ -76,7 +90,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
     except OSError as err:
         fail(f"{directory}: {err.strerror or err}")
     try:
-        with opened(inputs, keylog=load_keylog(keylog_path)) as cap:
+        with opened(inputs, keylog=load_keylog(keylog_path), local_nets=local_nets) as cap:
             if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
                 results = cap.analyze()
                 write_logs(results, staging, fmt)
@@ -89,6 +103,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
                     # each worker writes its own rows: they never travel to this process
                     counts = write_parallel(cap.paths, os.path.abspath(staging), fmt,
                                             workers=workers if scheduler is None else None, keylog=cap.keylog,
+                                            local_nets=local_nets,
                                             scheduler=scheduler, progress=_isatty(sys.stderr),
                                             chunk_size=chunk_size << 20 if chunk_size else None)
                 except ParallelError as err:

@@ -39,7 +39,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
-from analyzer.api.build import Analysis, Results, count, tc_retries
+from analyzer.api.build import Analysis, Results, count, tc_retries, with_local_nets
+from analyzer.api.iplevel import LocalNets
 from analyzer.capture.chunks import Chunk, ChunkReader, plan_chunks, splittable
 from analyzer.capture.merge import expand_inputs
 from analyzer.capture.reader import CaptureReader, CaptureWarning
@@ -526,28 +527,31 @@ class Runner:
 
 def run_parallel(inputs: Any, kind: str, *, workers: int | None = None, scheduler: str | None = None,
                  display_filter: str | None = None, chunk_size: int | None = None, progress: bool = False,
-                 runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = ()) -> Results:
+                 runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = (),
+                 local_nets: LocalNets | None = None) -> Results:
     """The :class:`Results` of ``inputs`` (paths, directories, globs) merged by time, computed by units of
     work on a Dask cluster; ``kind`` is ``"tx"`` (connections, DNS, HTTP, files, TLS: :class:`Analysis`) or
     ``"count"`` (connections only, as ``analyzer conversations`` counts them). ``keylog``: TLS secrets (an
     :class:`~analyzer.apps.tls.KeyLog`); the captures' Decryption Secrets Blocks are used as one process
     uses them. ``decode_as``: tshark's ``-d`` rules (text or :class:`~analyzer.decode.decode_as.Rule`), in
-    force in every task. Equal to one process's."""
+    force in every task. ``local_nets``: see :func:`analyzer.open` (None: Zeek's default). Equal to one
+    process's."""
     return _run(inputs, kind, workers=workers, scheduler=scheduler, display_filter=display_filter,
-                chunk_size=chunk_size, progress=progress, runner=runner, keylog=keylog, decode_as=decode_as)
+                chunk_size=chunk_size, progress=progress, runner=runner, keylog=keylog, decode_as=decode_as,
+                local_nets=local_nets)
 
 
 def write_parallel(inputs: Any, directory: str, fmt: str = "parquet", *, workers: int | None = None,
                    scheduler: str | None = None, chunk_size: int | None = None, progress: bool = False,
-                   runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = ()
-                   ) -> dict[str, int]:
+                   runner: Runner | None = None, keylog: Any = None, decode_as: Iterable[Any] = (),
+                   local_nets: LocalNets | None = None) -> dict[str, int]:
     """``analyzer logs`` on many processes: as :func:`run_parallel` (kind ``"tx"``), but each task writes
     its own rows (:func:`analyzer.logs.write.write_logs`, files ``part-NNNNN`` named by the task, so a
     retried task rewrites the same files) into ``directory`` and hands back only their counts; the rows
     never travel to this process. The rows of the files are those one process writes (a flow across units
     only in its stitch task's files). Returns the rows of each log, and ``frames``."""
     return _run(inputs, "tx", workers=workers, scheduler=scheduler, chunk_size=chunk_size, progress=progress,
-                runner=runner, keylog=keylog, decode_as=decode_as, write=(directory, fmt))
+                runner=runner, keylog=keylog, decode_as=decode_as, write=(directory, fmt), local_nets=local_nets)
 
 
 def keys_of(part: UnitResult) -> UnitResult:
@@ -568,19 +572,20 @@ def kept(part: UnitResult, cross: set[Key]) -> Results:
                    tls=[t for t in r.tls if keep(_http_key(t))], frames=r.frames, first_ts_ns=r.first_ts_ns)
 
 
-def write_part(part: UnitResult, cross: set[Key], directory: str, fmt: str) -> dict[str, int]:
+def write_part(part: UnitResult, cross: set[Key], directory: str, fmt: str,
+               local_nets: LocalNets | None = None) -> dict[str, int]:
     """Task: write a part's own rows as logs (``part-NNNNN`` after the part's number); their counts."""
     from analyzer.logs.write import log_rows, write_logs
 
     with gc_paused():
-        results = kept(part, cross)
+        results = with_local_nets(kept(part, cross), local_nets)
         write_logs(results, directory, fmt, part=f"part-{part.source:05d}")
         return {name: len(rows) for name, rows in log_rows(results).items()}
 
 
 def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, display_filter: str | None = None,
          chunk_size: int | None, progress: bool, runner: Runner | None, keylog: Any, decode_as: Iterable[Any],
-         write: tuple[str, str] | None = None) -> Any:
+         write: tuple[str, str] | None = None, local_nets: LocalNets | None = None) -> Any:
     # absolute paths: a worker of a running cluster has its own working folder (it must see the same files)
     paths = [os.path.abspath(p) for p in expand_inputs(inputs)]
     rules = tuple(spelling(rule) for rule in decode_as)
@@ -616,7 +621,7 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
             held += runner.submit(stitch, calls, "stitching flows across files and chunks")
         if write is not None:
             directory, fmt = write
-            written = runner.map(write_part, [(h, cross, directory, fmt) for h in held], "writing")
+            written = runner.map(write_part, [(h, cross, directory, fmt, local_nets) for h in held], "writing")
             totals: dict[str, int] = {"frames": frames}
             for w in written:
                 for name, n in w.items():
@@ -624,7 +629,7 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
             return totals
         with gc_paused():       # many new objects and no cycles: the collector's rescans tripled the merge
             parts: list[UnitResult] = runner.gather(held)
-            return merge(parts, cross, frames, first_ts)
+            return with_local_nets(merge(parts, cross, frames, first_ts), local_nets)
     finally:
         if own:
             runner.close()

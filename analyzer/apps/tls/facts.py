@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_RECORDS_KEPT = 4096      # application-data records listed per direction (the totals count them all)
+MAX_CLEAR_SEQUENCE = 100     # entries of TlsSession.clear_sequence kept (Zeek caps its ssl_history at 100 too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class CertificateFacts:
     encrypted: bool = False            # TLS 1.3: only visible with keys
     sha256: str = ""                   # fingerprint: SHA-256 of the DER bytes, lowercase hex (Zeek's fps)
     from_client: bool = False          # a client certificate (sent by the TLS client)
+    der: bytes = b""                   # the certificate as sent (DER), for chain validation
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,10 @@ class TlsSession:
     first_frame: int
     first_ts_ns: int
     curve: str | None = None       # the key exchange group: ServerHello key_share (1.3), ServerKeyExchange (1.2)
+    # (direction, kind) of every record part read in clear, in arrival order (at most MAX_CLEAR_SEQUENCE):
+    # handshake messages by their HANDSHAKE_TYPES kind ("unknown" for others), "change_cipher_spec", "alert",
+    # "heartbeat". What a passive observer without keys sees, whether or not keys opened the rest.
+    clear_sequence: tuple[tuple[int, str], ...] = ()
 
     def messages(self, kind: str) -> tuple[HandshakeMessage, ...]:
         """The handshake messages of one kind (``"finished"``, ``"new_session_ticket"`` ...) in order."""

@@ -425,6 +425,7 @@ def certificate(body: bytes, fields: dict[str, Any], tls13: bool) -> list[dict[s
         from analyzer.apps.tls.x509 import certificate_fields  # cryptography's x509 (~0.1 s): on first use
         summary = certificate_fields(der, fields)
         summary["sha256"] = hashlib.sha256(der).hexdigest()
+        summary["der"] = der
         out.append(summary)
         if tls13:
             en = certs.u16("certificate extensions length")

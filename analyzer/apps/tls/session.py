@@ -187,6 +187,7 @@ class TlsSink:
         self.handshake: list[F.HandshakeMessage] = []
         self.alerts: list[F.AlertFacts] = []
         self.ccs: list[F.RecordRef] = []
+        self.clear_sequence: list[tuple[int, str]] = []
         self.first: tuple[int, int] | None = None
         self.decrypted = False
         self.key_note: str | None = None
@@ -377,6 +378,7 @@ class TlsSink:
                       if self.family == "1.3" else
                       "[From the next record on, this side encrypts with the keys just agreed]")
             self.ccs.append(F.RecordRef(direction, number, ts, len(fragment)))
+            self._in_clear(direction, "change_cipher_spec", decrypted)
             if self.family != "1.3":
                 self._event("change_cipher_spec", direction)
         elif ctype == ALERT:
@@ -395,6 +397,7 @@ class TlsSink:
                 self._say(2, "[close_notify: the sender ends the TLS session cleanly; a TCP FIN usually follows. "
                              "Without it, a cut connection could not be told from a truncation attack]")
             self.alerts.append(F.AlertFacts(direction, number, ts, lname, dname, decrypted))
+            self._in_clear(direction, "alert", decrypted)
         elif ctype == APPLICATION_DATA:
             add_field(fields, "tls.app_data", fragment)
             proto = self._app_proto()
@@ -408,8 +411,13 @@ class TlsSink:
                 self._deliver(direction, plain, pkt, ts)
         elif ctype == HEARTBEAT:
             info.append("Heartbeat")
+            self._in_clear(direction, "heartbeat", decrypted)
         else:
             info.append("Connection ID" if ctype == 25 else "Ignored Unknown Record")
+
+    def _in_clear(self, direction: int, kind: str, decrypted: bool) -> None:
+        if not decrypted and len(self.clear_sequence) < F.MAX_CLEAR_SEQUENCE:
+            self.clear_sequence.append((direction, kind))
 
     def _undecrypted(self, direction: int, side: _Side, ctype: int, fragment: bytes, fields: dict[str, Any],
                      info: list[str], number: int, ts: int, opaque: bool) -> None:
@@ -518,7 +526,7 @@ class TlsSink:
                     self.certificates.append(F.CertificateFacts(number, ts, cert["subject"], cert["issuer"],
                                                                 cert["san"], cert["not_before"],
                                                                 cert["not_after"], decrypted, cert["sha256"],
-                                                                direction == self.client_dir))
+                                                                direction == self.client_dir, cert["der"]))
                 self.cert_seen = True
             elif mtype == 12:
                 kx = H.server_key_exchange(body, fields, H.key_exchange_of(suite_name(self.suite or 0)),
@@ -541,6 +549,7 @@ class TlsSink:
         for line in self._meaning(mtype, kind, direction):
             self._say(2, line)
         self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, decrypted))
+        self._in_clear(direction, kind, decrypted)
         if tls13 and kind in ("finished", "key_update", "end_of_early_data"):
             self._event(kind, direction)
 
@@ -808,7 +817,8 @@ class TlsSink:
             app_data=tuple(apps),
             app_data_totals=(tuple(self.sides[0].records), tuple(self.sides[1].records)),
             first_frame=first[0], first_ts_ns=first[1],
-            curve=self.server_hello.key_share_group or self.curve if self.server_hello is not None else None)
+            curve=self.server_hello.key_share_group or self.curve if self.server_hello is not None else None,
+            clear_sequence=tuple(self.clear_sequence))
 
 
 class TlsTracker:
