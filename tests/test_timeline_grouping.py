@@ -212,6 +212,51 @@ def test_refused_port(crafted):
     assert fetch.requests[0].error == "refused" and fetch.summary.failed_connections == 1
 
 
+def tshark_rows(path: Path, display_filter: str, *fields: str) -> list[list[str]]:
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", "-E", "occurrence=f",
+                          *(x for f in fields for x in ("-e", f))], capture_output=True, text=True, check=True,
+                         timeout=120).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def test_icmp_host_unreachable_answering_a_syn_is_why_the_connection_failed(crafted):
+    path, f = crafted["icmp_unreachable"]
+    fetch = load(path).fetches[0]
+    # tshark: the ICMP error's frame, sender, type/code and the TCP ports of the SYN it quotes
+    ((frame, sender, kind, code, sport, dport),) = tshark_rows(path, "icmp", "frame.number", "ip.src", "icmp.type",
+                                                               "icmp.code", "tcp.srcport", "tcp.dstport")
+    assert int(frame) == f["icmp"] and (kind, code) == ("3", "1")
+    (conn,) = fetch.connections
+    assert (conn.client_port, conn.server_port) == (int(sport), int(dport))
+    assert kinds(fetch)[-2:] == [("tcp.handshake.1", (f["syn"],)), ("tcp.icmp.unreachable", (f["icmp"],))]
+    err = step(fetch, "tcp.icmp.unreachable")
+    assert err.problem and err.facts["sender"] == sender and err.facts["syn"] == f["syn"]
+    assert err.facts["rtt_ms"] == pytest.approx(3.0) and not err.facts["retried"]
+    assert "host unreachable" in err.text and "No SYN followed" in err.text
+    assert not [s for s in fetch.steps if s.kind.startswith("tcp.unanswered")]      # it was answered
+    assert (conn.outcome, conn.syn_frames) == ("unreachable", (f["syn"],))
+    assert fetch.requests[0].error == "unreachable" and fetch.summary.failed_connections == 1
+    assert fetch.requests[0].connect == pytest.approx(3.0)                  # SYN to the error
+
+
+def test_icmp_admin_prohibited_each_syn_cited(crafted):
+    path, f = crafted["icmp_prohibited"]
+    fetch = load(path).fetches[0]
+    rows = tshark_rows(path, "icmp", "frame.number", "ip.src", "icmp.type", "icmp.code")
+    assert [int(r[0]) for r in rows] == [f["icmp1"], f["icmp2"]]
+    assert {(r[1], r[2], r[3]) for r in rows} == {(craft.FIREWALL, "3", "13")}
+    errs = [s for s in fetch.steps if s.kind == "tcp.icmp.prohibited"]
+    assert [(s.frames, s.facts["syn"], s.facts["retried"]) for s in errs] == [
+        ((f["icmp1"],), f["syn1"], True), ((f["icmp2"],), f["syn2"], False)]
+    assert tshark_frames(path, "tcp.analysis.retransmission") == [f["syn2"]] == list(
+        step(fetch, "tcp.syn.retransmission").frames)
+    assert fetch.connections[0].outcome == "unreachable"
+    zh = load(path, "zh").fetches[0]
+    assert "客户端仍然再次发送了 SYN" in step(zh, "tcp.icmp.prohibited").text
+
+
 def test_silent_host_syn_retransmissions_then_given_up(crafted):
     path, f = crafted["silent_host"]
     first, later = load(path).fetches

@@ -140,7 +140,7 @@ def timings(r: RequestTiming) -> dict[str, float]:
 
 # What Chromium's devtools put in a HAR entry's _error for a connection that failed.
 NET_ERRORS = {"refused": "net::ERR_CONNECTION_REFUSED", "unanswered": "net::ERR_CONNECTION_TIMED_OUT",
-              "reset": "net::ERR_CONNECTION_RESET"}
+              "reset": "net::ERR_CONNECTION_RESET", "unreachable": "net::ERR_ADDRESS_UNREACHABLE"}
 
 
 def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def html_report(timeline: Timeline, source: str | None = None) -> str:
                      f"(analyzer {e(__version__)})</p>")
     if not timeline.fetches:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
-    failed = [c for f in timeline.fetches for c in f.connections if c.outcome in ("refused", "unanswered")]
+    failed = [c for f in timeline.fetches for c in f.connections if c.outcome in ("refused", "unanswered", "unreachable")]
     if failed:
         parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=len(failed)))}</p>')
     for f in timeline.fetches:
@@ -121,7 +121,7 @@ def fetch_section(f: Fetch, lang: str) -> str:
     ]
     out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
     out.append("</table>")
-    bad = [c for c in f.connections if c.outcome in ("refused", "unanswered", "reset")]
+    bad = [c for c in f.connections if c.outcome in ("refused", "unanswered", "unreachable", "reset")]
     if bad:
         out.append(f'<h3>{e(label("failed_connections", lang))}</h3><ul class="failed">')
         for c in bad:

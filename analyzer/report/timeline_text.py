@@ -260,7 +260,8 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     if fetch.kind != "lookup":
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else label("dns.none", lang)))
         first = fetch.connections[0] if fetch.connections else None
-        if s.connect_ms is not None and first is not None and first.outcome in ("refused", "unanswered"):
+        failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
+        if s.connect_ms is not None and failed:
             connect = label(f"connect.{first.outcome}", lang).replace("{dur}", duration(s.connect_ms, lang))
         else:
             connect = _ms(s.connect_ms, lang)

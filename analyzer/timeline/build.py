@@ -46,7 +46,18 @@ from analyzer.tcp.analysis import (
     A_ZERO_WINDOW,
     A_ZERO_WINDOW_PROBE,
 )
-from analyzer.timeline.facts import ACK, FIN, PSH, RST, SYN, ConnFacts, DnsLookup, NeighbourMessage, Segment
+from analyzer.timeline.facts import (
+    ACK,
+    FIN,
+    PSH,
+    RST,
+    SYN,
+    ConnFacts,
+    DnsLookup,
+    IcmpError,
+    NeighbourMessage,
+    Segment,
+)
 from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
 from analyzer.timeline.model import (
     Connection,
@@ -180,6 +191,15 @@ class FetchBuilder:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
+        # stream -> the ICMP errors quoting a SYN of a connection that got no SYN-ACK (in frame order)
+        self.syn_errors: dict[int, list[IcmpError]] = {}
+        for c in self.conns:
+            if c.outcome == "unanswered" and c.syns:
+                errs = [e for e in plan.icmp if e.quoted_proto == "tcp" and e.quoted_dst == c.server
+                        and e.quoted_dport == c.server_port and e.quoted_src == c.client
+                        and e.quoted_sport == c.client_port and e.frame > c.syns[0][0]]
+                if errs:
+                    self.syn_errors[c.stream] = sorted(errs, key=lambda e: e.frame)
         self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...
         self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
 
@@ -283,6 +303,13 @@ class FetchBuilder:
                 got = (min(mine) <= min(indexes, default=0), max(mine) >= max(indexes, default=-1))
             self._uses[key] = got
         return got
+
+    def _outcome(self, conn: ConnFacts) -> str:
+        """The connection's outcome; "unreachable": no SYN-ACK, and an ICMP error answered its last SYN."""
+        errs = self.syn_errors.get(conn.stream)
+        if errs and errs[-1].frame > conn.syns[-1][0]:
+            return "unreachable"
+        return conn.outcome
 
     def _last_use_here(self, conn: ConnFacts) -> bool:
         """This fetch made the connection's last request of this stretch (or it carried none)."""
@@ -628,6 +655,8 @@ class FetchBuilder:
                       rtt_ms=_ms(rst.ts_ns - conn.syns[-1][1]) if conn.syns else None, **ends)
             self.notes[rst.frame] = self._note("note.refused")
             return
+        if conn.outcome == "unanswered" and self._icmp_steps(conn, ends):
+            return
         if conn.outcome == "unanswered":
             last_f, last_t = conn.syns[-1]
             end = self.capture_end_ns or last_t
@@ -757,6 +786,20 @@ class FetchBuilder:
             a = acked_unseen[0]
             self._add(a.frame, t0, frames, "tcp", "tcp.acked_unseen", problem=True, sender=who(a), **ends)
 
+    def _icmp_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> bool:
+        """The ICMP errors that answered the connection's SYNs, each cited after the SYN it quotes; True when
+        one answered the last SYN (the attempt ended there, nothing was left unanswered)."""
+        errs = self.syn_errors.get(conn.stream)
+        if not errs:
+            return False
+        for e in errs:
+            syn_f, syn_t = max((s for s in conn.syns if s[0] < e.frame), key=lambda s: s[0])
+            self._add(e.frame, e.ts_ns, (e.frame,), "tcp", "tcp.icmp." + icmp_reason(e), problem=True,
+                      syn=syn_f, rtt_ms=_ms(e.ts_ns - syn_t), sender=e.sender, icmp=e.text, icmp_type=e.type,
+                      icmp_code=e.code, retried=any(f > e.frame for f, _t in conn.syns), **ends)
+            self.notes[e.frame] = e.text
+        return self._outcome(conn) == "unreachable"
+
     def _teardown(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         summ = conn.summary
         if conn.outcome in ("refused", "unanswered"):
@@ -868,6 +911,8 @@ class FetchBuilder:
                 if end is None and conn.outcome in ("refused", "unanswered"):
                     end = next((s.ts_ns for s in conn.segments if s.flags & RST and s.direction == 1),
                                conn.syns[-1][1])
+                    if self._outcome(conn) == "unreachable":
+                        end = self.syn_errors[conn.stream][-1].ts_ns
                 t["connect"] = (conn.syns[0][1], end)
                 if conn.tls is not None and conn.tls.client_hello is not None:
                     done = tls_done(conn.tls, conn.client_port)
@@ -1124,7 +1169,10 @@ class FetchBuilder:
                           - (values["ssl"] or 0), 0.0)
         rec = u.record
         if rec is None:
-            error = {"refused": "refused", "unanswered": "unanswered", "reset": "reset"}.get(conn.outcome)
+            error = {"refused": "refused", "unanswered": "unanswered", "reset": "reset",
+                     "unreachable": "unreachable"}.get(self._outcome(conn))
+            if error == "unreachable" and icmp_reason(self.syn_errors[conn.stream][-1]) == "port":
+                error = "refused"       # port unreachable: the client's connect() fails as refused
             return RequestTiming(
                 method="", uri="", url=_conn_url(conn, u.host), host=u.host, status=None, status_text="",
                 request_frame=None, response_frame=None, stream=conn.stream, client=conn.client,
@@ -1194,7 +1242,7 @@ class FetchBuilder:
                 sent += s.length
             else:
                 received += s.length
-        outcome = conn.outcome
+        outcome = self._outcome(conn)
         if outcome == "established":
             outcome = "open"
         return Connection(
@@ -1253,7 +1301,7 @@ class FetchBuilder:
         for r in requests:
             for p in r.phases:
                 end_ns = max(end_ns, start_ns + int(p.end * 1e9))
-        failed = sum(1 for c in connections if c.outcome in ("refused", "unanswered"))
+        failed = sum(1 for c in connections if c.outcome in ("refused", "unanswered", "unreachable"))
         doc = http[0] if http else None
         return FetchSummary(
             dns_ms=first.dns if first else (self._first_lookup_ms()), connect_ms=first.connect if first else None,
@@ -1494,3 +1542,18 @@ def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_
     """One fetch from its plan (see the module docstring)."""
     return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
                         keep_bodies=keep_bodies).build()
+
+
+def icmp_reason(e: IcmpError) -> str:
+    """What an ICMP/ICMPv6 error says about a TCP SYN it quotes: "port" (nothing listens: the host's own
+    stack answered), "prohibited" (a filter rejected it), "unreachable" (no route to the network or host),
+    "other"."""
+    v6 = ":" in e.quoted_dst
+    kind = (e.type, e.code)
+    if kind in (((1, 4),) if v6 else ((3, 3),)):
+        return "port"
+    if kind in (((1, 1), (1, 5), (1, 6)) if v6 else ((3, 9), (3, 10), (3, 13))):
+        return "prohibited"
+    if kind in (((1, 0), (1, 2), (1, 3)) if v6 else ((3, 0), (3, 1), (3, 6), (3, 7), (3, 11), (3, 12))):
+        return "unreachable"
+    return "other"

@@ -139,7 +139,7 @@ class Connection:
     """A TCP connection as a fetch used it.
 
     ``outcome``: "closed" (FIN teardown), "reset", "refused" (RST answering the SYN), "unanswered" (no
-    SYN-ACK), "open" (still open when the fetch's report was made), "midstream" (the handshake happened
+    SYN-ACK), "unreachable" (no SYN-ACK; an ICMP error answered the last SYN), "open" (still open when the fetch's report was made), "midstream" (the handshake happened
     before the capture). ``syn_frames``: the client's SYNs (more than one: retransmitted).
     ``connect_ms``: first SYN to the client's handshake ACK (retransmission waits included);
     ``irtt_ms``: the handshake round trip of the SYN that got through (SYN-ACK -> ACK included, as

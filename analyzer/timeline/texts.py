@@ -220,6 +220,21 @@ _EN: dict[str, str] = {
         "The server refused the connection: it answered the SYN with RST after {rtt_ms:dur}. Nothing listens on "
         "{server} port {server_port} (the operating system answers for the closed port); the client's connect() "
         "fails with \"connection refused\" at once, without retrying."),
+    "tcp.icmp.unreachable": (
+        "{sender} answered the SYN (frame {syn}) after {rtt_ms:dur} with an ICMP error, {icmp}, quoting it: no "
+        "route to {server} (a router on the way, or the client's own stack, found nowhere to deliver it). Unlike "
+        "a silently lost SYN, this is an answer. {then_text}"),
+    "tcp.icmp.port": (
+        "{sender} answered the SYN (frame {syn}) after {rtt_ms:dur} with an ICMP error, {icmp}, quoting it: "
+        "nothing accepts TCP on {server} port {server_port}, and this host (or a firewall in front of it) says so "
+        "with ICMP rather than the usual TCP RST. {then_text}"),
+    "tcp.icmp.prohibited": (
+        "{sender} answered the SYN (frame {syn}) after {rtt_ms:dur} with an ICMP error, {icmp}, quoting it: a "
+        "firewall (packet filter) on the way to {server} rejects connections to port {server_port} and says so, "
+        "instead of dropping the SYN silently. {then_text}"),
+    "tcp.icmp.other": (
+        "{sender} answered the SYN (frame {syn}) after {rtt_ms:dur} with an ICMP error, {icmp}, quoting it: the "
+        "SYN could not be delivered to {server}. {then_text}"),
     "tcp.unanswered.gave_up": (
         "No answer to {attempts:n:SYN} ({frames:frames}) over {total_ms:dur}, and no further SYN although the "
         "capture went on for {waited_ms:dur} after the last one: the client gave up (connection timed out). "
@@ -624,6 +639,20 @@ _ZH: dict[str, str] = {
     "tcp.refused": (
         "服务器拒绝了连接：它在 {rtt_ms:dur}后用 RST 回应了 SYN。{server} 的 {server_port} 端口上没有进程在监听"
         "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以“连接被拒绝”失败，不会重试。"),
+    "tcp.icmp.unreachable": (
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：没有通往 "
+        "{server} 的路由（途中的路由器或客户端自己的协议栈找不到投递的路径）。这和悄悄丢失的 SYN 不同，它是一个"
+        "回答。{then_text}"),
+    "tcp.icmp.port": (
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：{server} 的 "
+        "{server_port} 端口不接受 TCP 连接，这台主机（或它前面的防火墙）用 ICMP 而不是通常的 TCP RST 告知了这一点。"
+        "{then_text}"),
+    "tcp.icmp.prohibited": (
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：通往 {server} "
+        "的路上有防火墙（包过滤）拒绝到 {server_port} 端口的连接，并明确告知，而不是悄悄丢弃 SYN。{then_text}"),
+    "tcp.icmp.other": (
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：SYN 无法送达 "
+        "{server}。{then_text}"),
     "tcp.unanswered.gave_up": (
         "{attempts} 个 SYN（第 {frames:frames} 帧）在 {total_ms:dur}内都没有得到应答，此后抓包又持续了 "
         "{waited_ms:dur}，也不再有新的 SYN：客户端放弃了（连接超时）。{server} 没有任何回应：主机宕机或不可达，"
@@ -830,6 +859,9 @@ PHRASES: dict[str, dict[str, str]] = {
                    "for the first attempts before it starts doubling (Linux 6.5 and later: 1 s, "
                    "net.ipv4.tcp_syn_linear_timeouts)."),
         "linear.again": " Again as long as the wait before.",
+        "icmp.final": "No SYN followed: the connection attempt ended here (the client's connect() fails at once, "
+                      "as Linux does on such an error, instead of waiting for retransmission timeouts).",
+        "icmp.retried": "The client sent the SYN again anyway: its stack treated the error as temporary.",
         "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
         "qtype_hint": "no record of this type",
         "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
@@ -892,6 +924,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "linear": ("这次等待和上一次一样长，没有翻倍：有些协议栈在最初几次 SYN 重传时保持超时时间不变，之后才开始翻倍"
                    "（Linux 6.5 及以后为 1 秒，见 net.ipv4.tcp_syn_linear_timeouts）。"),
         "linear.again": "这次等待仍和上一次一样长。",
+        "icmp.final": "此后没有再发 SYN：这次连接尝试到此结束（客户端的 connect() 立即失败——Linux 收到这种差错时"
+                      "就是这样——而不必等待重传超时）。",
+        "icmp.retried": "客户端仍然再次发送了 SYN：它的协议栈把这个差错当作暂时的。",
         "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
         "qtype_hint": "没有这种类型的记录",
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
@@ -960,6 +995,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.none": "none in this fetch (its DNS step says why)",
         "connect.refused": "{dur}, then refused (RST): not connected",
         "connect.unanswered": "{dur} of SYNs without a SYN-ACK: not connected",
+        "connect.unreachable": "{dur}, then an ICMP error: not connected",
         "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
                     "Discovery from any host.",
         "started": "started", "legend": "d = DNS, c = connect, s = send, w = wait (TTFB), r = receive",
@@ -998,6 +1034,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.none": "本次访问没有查询（原因见 DNS 步骤）",
         "connect.refused": "{dur}后被拒绝（RST）：没有连上",
         "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
+        "connect.unreachable": "{dur}后收到 ICMP 差错：没有连上",
         "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
         "started": "开始于", "legend": "d = DNS，c = 建连，s = 发送，w = 等待（TTFB），r = 接收",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
@@ -1212,6 +1249,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
+    elif template.startswith("tcp.icmp."):
+        extra["then_text"] = _phrase("icmp.retried" if facts.get("retried") else "icmp.final", facts, lang)
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
     elif template.startswith("http.response"):
