@@ -6,18 +6,19 @@ Theory of operation
 The input (files merged by time, as :mod:`analyzer.capture.merge` reads them) is cut into *units*: each file,
 and a large uncompressed file into chunks at record boundaries (:mod:`analyzer.capture.chunks`). Then:
 
-1. **Numbering** (one task per unit, cheap: record headers only). Each unit's frame count and times give
-   every frame its number in the merged capture: when the files follow one another in time this is an
-   offset per unit; when they overlap, the merge is replayed on their timestamps (the frames of each file
-   keep their order; between files the earliest goes first, ties in input order). A file whose chunks do
-   not read exactly as the whole file would (damage inside a non-final chunk) becomes one unit again.
+1. **Census and numbering** (one task per unit, cheap: each frame's headers). Each unit's frame count and
+   times give every frame its number in the merged capture: when the files follow one another in time this
+   is an offset per unit; when they overlap, the merge is replayed on their timestamps (the frames of each
+   file keep their order; between files the earliest goes first, ties in input order). A file whose chunks
+   do not read exactly as the whole file would (damage inside a non-final chunk) becomes one unit again. The
+   census also lists the flow keys of each frame (:mod:`analyzer.logs.keys`), so the flows whose frames lie
+   in more than one unit (a connection across a file or chunk boundary) are known before any analysis.
 2. **Analysis** (one task per unit): the unit's frames, numbered as in the merged capture, through one
-   analysis pass (:class:`analyzer.api.build.Analysis`, or the connection count of ``conversations``). It
-   also lists the flow keys its frames belong to (:mod:`analyzer.logs.keys`).
-3. **Stitching**: a flow whose frames lie in more than one unit (a connection across a file or chunk
-   boundary) is analysed again from all its frames, in merged order, by a stitch task; its rows from the
-   units are dropped. Everything a flow's rows hold depends only on that flow's frames, so the result is the
-   single-process one.
+   analysis pass (:class:`analyzer.api.build.Analysis`, or the connection count of ``conversations``),
+   leaving out the frames of the flows that cross units.
+3. **Stitching**: the flows that cross units are analysed from all their frames, in merged order, by the
+   stitch tasks. Everything a flow's rows hold depends only on that flow's frames, so the result is the
+   single-process one, and every frame is analysed once.
 4. **Merging**: rows are put in the order one process gives them (connections by first frame, DNS by the
    frame that began each transaction, HTTP by the first byte of each transaction), and ``tcp.stream`` /
    ``udp.stream`` are renumbered as Wireshark numbers them: by the first frame of each flow.
@@ -112,19 +113,31 @@ class Census:
     times: bytes | None = None
     # the unit's Decryption Secrets Blocks: (frames of the unit read before it, secrets type, bytes)
     secrets: list[tuple[int, int, bytes]] = field(default_factory=list)
+    # the flows of its frames (not when asked for times): every key, the groups of keys seen on one frame, and
+    # which keys each frame has: ``frame_keys[i]`` indexes ``key_sets`` (-1: none); from these the driver knows,
+    # before any analysis, which flows cross units and which frames belong to them (see :func:`positions`)
+    keys: set[Key] = field(default_factory=set)
+    groups: set[tuple[Key, ...]] = field(default_factory=set)
+    key_sets: list[tuple[Key, ...]] = field(default_factory=list)
+    frame_keys: bytes = b""
 
 
-def census(unit: Unit, times: bool = False) -> Census:
+def census(unit: Unit, times: bool = False, decode_as: tuple[str, ...] = ()) -> Census:
+    """Task 1: a unit's frame count and times (see :class:`Census`), and unless ``times``, its flows."""
     out = Census(unit.id)
     ts_list = array("q")
     problems: list[CaptureWarning] = []
     n = 0
+    keys, groups = out.keys, out.groups
+    sets: dict[tuple[Key, ...], int] = {}
+    per_frame = array("i")
+    mark = per_frame.append
 
     def secret(kind: int, data: bytes) -> None:
         if not times:
             out.secrets.append((n, kind, data))
 
-    with unit.open(problems.append, secret) as reader:
+    with decoding_as(decode_as), unit.open(problems.append, secret) as reader:
         last = None
         for frame in reader:
             ts = frame.ts_ns
@@ -136,6 +149,23 @@ def census(unit: Unit, times: bool = False) -> Census:
             n += 1
             if times:
                 ts_list.append(ts)
+                continue
+            ks = frame_keys(frame)
+            if not ks:
+                mark(-1)
+                continue
+            i = sets.get(ks)
+            if i is None:
+                i = sets[ks] = len(sets)
+                if len(ks) == 1:
+                    keys.add(ks[0])
+                else:
+                    keys.update(ks)
+                    groups.add(ks)
+            mark(i)
+        if not times:
+            out.key_sets = list(sets)
+            out.frame_keys = per_frame.tobytes()
         out.frames = n
         out.last_ts = last
         if unit.chunk is not None:
@@ -270,17 +300,11 @@ def number_units(units: list[Unit], counts: dict[int, Census], get_times: Callab
 # -- task 2: analysis ---------------------------------------------------------------------------------------------
 @dataclass
 class UnitResult:
-    """A unit's (or a stitch task's) rows, its flow keys and the groups of keys seen on one frame."""
+    """A unit's (or a stitch task's) rows."""
 
     source: int
     results: Results
-    keys: set[Key] = field(default_factory=set)
-    groups: set[tuple[Key, ...]] = field(default_factory=set)
     stitched: bool = False
-    # which keys each frame has: ``frame_keys[i]`` indexes ``key_sets`` (-1: none), so that a stitch task picks
-    # a unit's frames of some flows without reading their headers again
-    key_sets: list[tuple[Key, ...]] = field(default_factory=list)
-    frame_keys: bytes = b""
 
 
 def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None, keylog: Any = None,
@@ -311,43 +335,37 @@ def _analyse(frames: Iterable[Any], kind: str, display_filter: str | None, keylo
 
 
 def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: str | None = None,
-                 keylog: Any = None, secrets: Secrets | None = None, decode_as: tuple[str, ...] = ()) -> UnitResult:
-    """Task 2: the unit's frames, numbered as in the merged capture, analysed; with their flow keys.
+                 keylog: Any = None, secrets: Secrets | None = None, decode_as: tuple[str, ...] = (),
+                 skip: bytes = b"") -> UnitResult:
+    """Task 2: the unit's frames, numbered as in the merged capture, analysed, but for those at the positions
+    ``skip`` (the frames of flows that cross units: their stitch task analyses them, see :func:`positions`).
     ``decode_as``: tshark's ``-d`` rules, in force for the task (a worker is another process)."""
-    keys: set[Key] = set()
-    groups: set[tuple[Key, ...]] = set()
-    sets: dict[tuple[Key, ...], int] = {}
-    per_frame = array("i")
-
-    def keyed(frames: Iterable[Any]) -> Iterator[Any]:
-        add = keys.add
-        mark = per_frame.append
-        for frame in frames:
-            ks = frame_keys(frame)
-            if not ks:
-                mark(-1)
-            else:
-                i = sets.get(ks)
-                if i is None:
-                    i = sets[ks] = len(sets)
-                    if len(ks) == 1:
-                        add(ks[0])
-                    else:
-                        keys.update(ks)
-                        groups.add(ks)
-                mark(i)
-            yield frame
-
     with decoding_as(decode_as), unit.open() as reader:
-        results = _analyse(keyed(numbering.apply(reader)), kind, display_filter, keylog, secrets)
-    return UnitResult(unit.id, results, keys, groups, key_sets=list(sets), frame_keys=per_frame.tobytes())
+        frames = numbering.apply(reader)
+        if skip:
+            frames = _skipping(frames, skip)
+        return UnitResult(unit.id, _analyse(frames, kind, display_filter, keylog, secrets))
 
 
-def frames_of(part: UnitResult, wanted: frozenset[Key]) -> bytes:
+def _skipping(frames: Iterable[Any], skip: bytes) -> Iterator[Any]:
+    left = array("i")
+    left.frombytes(skip)
+    nxt, k, end = left[0], 0, len(left)
+    for i, frame in enumerate(frames):
+        if i == nxt:
+            k += 1
+            nxt = left[k] if k < end else -1
+            continue
+        yield frame
+
+
+def positions(c: Census, wanted: set[Key] | frozenset[Key]) -> bytes:
     """The positions (from 0) of the unit's frames that belong to the flows ``wanted`` (an array of ints)."""
-    hit = [any(k in wanted for k in ks) for ks in part.key_sets]
+    hit = [any(k in wanted for k in ks) for ks in c.key_sets]
+    if not any(hit):
+        return b""
     marks = array("i")
-    marks.frombytes(part.frame_keys)
+    marks.frombytes(c.frame_keys)
     return array("i", [i for i, m in enumerate(marks) if m >= 0 and hit[m]]).tobytes()
 
 
@@ -355,7 +373,7 @@ def frames_of(part: UnitResult, wanted: frozenset[Key]) -> bytes:
 def stitch(units: list[Unit], numbering: dict[int, Numbering], picks: dict[int, bytes], kind: str,
            display_filter: str | None, source: int, keylog: Any = None,
            secrets: Secrets | None = None, decode_as: tuple[str, ...] = ()) -> UnitResult:
-    """Task 3: the frames of some flows (``picks[unit id]``: positions in the unit, see :func:`frames_of`)
+    """Task 3: the frames of some flows (``picks[unit id]``: positions in the unit, see :func:`positions`)
     from every unit that has some, in merged order, analysed together."""
 
     def selected(unit: Unit) -> Iterator[tuple[int, Any]]:
@@ -554,11 +572,6 @@ def write_parallel(inputs: Any, directory: str, fmt: str = "parquet", *, workers
                 runner=runner, keylog=keylog, decode_as=decode_as, write=(directory, fmt), local_nets=local_nets)
 
 
-def keys_of(part: UnitResult) -> UnitResult:
-    """A unit's flow keys and key groups without its rows (what :func:`_cross` needs)."""
-    return UnitResult(part.source, Results(), part.keys, part.groups, part.stitched)
-
-
 def kept(part: UnitResult, cross: set[Key]) -> Results:
     """A part's rows of the flows it owns: a unit's flows not in ``cross``, a stitch task's in ``cross``."""
     r = part.results
@@ -593,8 +606,9 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
     runner = runner or Runner(workers, scheduler, progress)
     try:
         units = plan_units(paths, workers or runner.workers, chunk_size)
-        counts = {c.unit: c for c in runner.map(census, [(u,) for u in units], "reading record headers")}
-        units = _regroup(units, counts, runner)
+        counts = {c.unit: c for c in runner.map(census, [(u, False, rules) for u in units],
+                                                 "reading record headers and flows")}
+        units = _regroup(units, counts, runner, rules)
         counts = {u.id: counts[u.id] for u in units}
 
         def get_times(us: list[Unit]) -> dict[int, bytes]:
@@ -604,21 +618,25 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
         frames = sum(c.frames for c in counts.values())
         secrets = secrets_in_force(units, counts, numbering) if kind == "tx" else []
         keys = keylog if keylog is not None and len(keylog) else None
+        # which flows cross units is known from the census: the units leave those flows' frames to the stitch
+        # tasks, so every frame is analysed once
+        cross, groups = _cross([(u.id, counts[u.id].keys, counts[u.id].groups) for u in units],
+                               workers or runner.workers)
+        skips = {u.id: positions(counts[u.id], cross) for u in units} if cross else {}
         # the units' rows stay where they were made (a Dask future each) until merged or written
-        held = runner.submit(analyse_unit, [(u, numbering[u.id], kind, display_filter, keys, secrets, rules)
-                                            for u in units], "analysing")
-        summaries = runner.map(keys_of, [(h,) for h in held], "")
-        cross, groups = _cross(summaries, workers or runner.workers)
+        held = runner.submit(analyse_unit, [(u, numbering[u.id], kind, display_filter, keys, secrets, rules,
+                                             skips.get(u.id, b"")) for u in units], "analysing")
         if groups:
             calls = []
             for i, group in enumerate(groups):
-                wanted = [(u, h) for u, h, sm in zip(units, held, summaries, strict=True) if sm.keys & group]
-                picks = dict(zip([u.id for u, _h in wanted],
-                                 runner.map(frames_of, [(h, group) for _u, h in wanted], ""), strict=True))
-                us = [u for u, _h in wanted]
+                picks = {u.id: positions(counts[u.id], group) for u in units if counts[u.id].keys & group}
+                us = [u for u in units if u.id in picks]
                 calls.append((us, {u.id: numbering[u.id] for u in us}, picks, kind, display_filter, len(units) + i,
                               keys, secrets, rules))
             held += runner.submit(stitch, calls, "stitching flows across files and chunks")
+        skips.clear()
+        for c in counts.values():       # the flows' marks are no longer needed here
+            c.key_sets, c.frame_keys = [], b""
         if write is not None:
             directory, fmt = write
             written = runner.map(write_part, [(h, cross, directory, fmt, local_nets) for h in held], "writing")
@@ -635,7 +653,8 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
             runner.close()
 
 
-def _regroup(units: list[Unit], counts: dict[int, Census], runner: Runner) -> list[Unit]:
+def _regroup(units: list[Unit], counts: dict[int, Census], runner: Runner, rules: tuple[str, ...] = ()
+             ) -> list[Unit]:
     """Files whose chunks did not read exactly as the whole file (damage in a chunk) become one unit again."""
     bad = {u.file for u in units if u.chunk is not None and not counts[u.id].exact
            and u.chunk.index < _last_chunk(units, u.file)}
@@ -650,7 +669,7 @@ def _regroup(units: list[Unit], counts: dict[int, Census], runner: Runner) -> li
             u = Unit(u.id, u.file, u.path)
             redo.append(u)
         out.append(u)
-    for c in runner.map(census, [(u,) for u in redo], "re-reading damaged files whole"):
+    for c in runner.map(census, [(u, False, rules) for u in redo], "re-reading damaged files whole"):
         counts[c.unit] = c
     return out
 
@@ -659,24 +678,26 @@ def _last_chunk(units: list[Unit], file: int) -> int:
     return max(u.chunk.index for u in units if u.file == file and u.chunk is not None)
 
 
-def _cross(parts: list[UnitResult], tasks: int) -> tuple[set[Key], list[frozenset[Key]]]:
+def _cross(parts: list[tuple[int, set[Key], set[tuple[Key, ...]]]], tasks: int
+           ) -> tuple[set[Key], list[frozenset[Key]]]:
     """The keys of flows in more than one unit (with every key of their components), and those keys grouped
-    into at most ``tasks`` stitch tasks (one per worker: each reads the units once)."""
+    into at most ``tasks`` stitch tasks (one per worker: each reads the units once). ``parts``: each unit's
+    (id, keys, groups of keys seen on one frame)."""
     seen: dict[Key, int] = {}
     comps = Components()
     crossing = []
-    for part in parts:
-        for key in part.keys:
-            if seen.setdefault(key, part.source) != part.source:
+    for source, keys, groups in parts:
+        for key in keys:
+            if seen.setdefault(key, source) != source:
                 crossing.append(key)
-        for group in part.groups:
+        for group in groups:
             comps.union(group)
     if not crossing:
         return set(), []
     roots = {comps.find(k) for k in crossing}
     members: dict[Key, set[Key]] = {}
-    for part in parts:
-        for key in part.keys:
+    for _source, keys, _groups in parts:
+        for key in keys:
             root = comps.find(key)
             if root in roots:
                 members.setdefault(root, set()).add(key)
