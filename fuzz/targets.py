@@ -273,6 +273,30 @@ def filter_target(data: bytes) -> None:
         return
     for pkt in _sample_packets():
         keep(pkt)
+    # the same filter compiled to column masks (conversations, -T fields) and to the conversations it rules out
+    # (read -Y): declining is fine, raising is not
+    from analyzer.filter._vector import conversation_filter, vector_filter
+
+    vector, never = vector_filter(text), conversation_filter(text)
+    for batch, columns in _sample_batches():
+        if vector is not None:
+            vector.mask(batch, columns)
+        if never is not None:
+            never.never(batch, columns)
+
+
+_batches: list = []
+
+
+def _sample_batches() -> list:
+    if not _batches:
+        from analyzer.columnar.headers import parse
+        from fuzz.seeds import CAPTURES
+
+        for name in ("lab_page_fetch.pcapng", "lab_ipv6_page_fetch.pcapng"):
+            with capture_mod.open_capture(CAPTURES / name) as reader:
+                _batches.extend((batch, parse(batch)) for batch in reader.batches())
+    return _batches
 
 
 def tls_chunks(data: bytes) -> list[tuple[int, bytes]]:

@@ -14,7 +14,7 @@ from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
 from analyzer.columnar.headers import parse
 from analyzer.filter import compile_filter
-from analyzer.filter._vector import vector_filter
+from analyzer.filter._vector import conversation_filter, vector_filter
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -31,9 +31,16 @@ FILTERS = [
     "frame.cap_len < frame.len", "tcp.flags.push == 1 and not ip.src == 10.0.0.0/24",
 ]
 
+# Filters only partly answered by the columns: conversation_filter() can still rule conversations out.
+CONVERSATION_ONLY = ["http and ip.addr == 10.0.0.0/8", "dns or tcp.port == 443",
+                     "not (tcp.port == 80) and tcp.analysis.retransmission", "ip.src == 10.0.0.1 or tcp.stream == 2",
+                     "!(udp or http)",
+                     "tcp.port == 80 xor frame.len > 100", "ip.dst == 127.0.0.1 and tcp.len > 0"]
+
 
 def _check(path: Path) -> int:
-    compiled = [(text, compile_filter(text), vector_filter(text)) for text in FILTERS]
+    compiled = [(text, compile_filter(text), vector_filter(text), conversation_filter(text))
+                for text in FILTERS + CONVERSATION_ONLY]
     with open_capture(path) as reader:
         packets = list(analyze(reader))
     decided_total = 0
@@ -41,15 +48,27 @@ def _check(path: Path) -> int:
         for batch in reader.batches():
             c = parse(batch)
             pkts = packets[batch.first_number - 1:batch.first_number - 1 + len(batch)]
-            for text, keep, vf in compiled:
+            for text, keep, vf, cf in compiled:
+                expected = np.array([bool(keep(p)) for p in pkts])
+                if cf is not None:
+                    # a conversation ruled out has no matching frame
+                    wrong = np.flatnonzero(cf.never(batch, c) & expected)
+                    assert not len(wrong), f"{path.name}: {text!r} rules out frame {batch.first_number + wrong[0]}"
                 if vf is None:
                     continue
                 result, decided = vf.mask(batch, c)
-                expected = np.array([bool(keep(p)) for p in pkts])
                 bad = np.flatnonzero(decided & (result != expected))
                 assert not len(bad), f"{path.name}: {text!r} differs at frame {batch.first_number + bad[0]}"
                 decided_total += int(decided.sum())
     return decided_total
+
+
+def test_conversation_filter_declines_what_it_cannot_rule_out():
+    for text in ("dns", "http.request", "tcp.stream == 3", "frame.number > 5", "not http"):
+        compile_filter(text)
+        assert conversation_filter(text) is None, text
+    for text in ("tcp.port == 80", "ip.addr == 10.0.0.1 and http", "tcp.len > 0", "not udp"):
+        assert conversation_filter(text) is not None, text
 
 
 def test_declines_what_columns_cannot_answer():

@@ -290,7 +290,22 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
 
                 writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                 first: list[int] = []
-                packets: Iterable = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
+                never = None
+                if out is None and as_json is False and fields is None and not tree and not hexdump \
+                        and len(paths) == 1:
+                    # text lines only: conversations the filter can never match are left out (not decoded,
+                    # not analysed) when their addresses and ports tell (analyzer.filter.apply)
+                    from analyzer.filter._vector import conversation_filter
+
+                    never = conversation_filter(keep.text)
+                if never is not None:
+                    from analyzer.filter.apply import conversation_frames
+
+                    pipelines: list = []
+                    packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
+                                                                   first), keep, None, keylog, pipelines)
+                else:
+                    packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__
             else:
                 if out is not None:

@@ -49,6 +49,22 @@ class _Env:
         self.c = c
         self.n = len(batch)
         self.cache: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}
+        self._reversed: _Env | None = None
+
+    def reversed(self) -> _Env:
+        """The same frames seen from the other direction: source and destination addresses and ports
+        swapped (everything else as it is)."""
+        if self._reversed is None:
+            from analyzer.columnar.headers import Columns
+
+            c, r = self.c, Columns()
+            for name in Columns.__slots__:
+                if hasattr(c, name):
+                    setattr(r, name, getattr(c, name))
+            r.src_hi, r.src_lo, r.dst_hi, r.dst_lo = c.dst_hi, c.dst_lo, c.src_hi, c.src_lo
+            r.sport, r.dport = c.dport, c.sport
+            self._reversed = _Env(self.batch, r)
+        return self._reversed
 
     def present(self, proto: str) -> np.ndarray:
         c = self.c
@@ -248,3 +264,103 @@ def vector_filter(text: str) -> VectorFilter | None:
         return VectorFilter(text, _compile(parse(text), text))
     except (NotVector, KeyError):
         return None
+
+
+# -- conversations a filter can never match ---------------------------------------------------------------
+# Fields whose value is the same on every frame of one direction of a conversation (its addresses, ports and
+# IP protocol), and the protocols whose presence is: a frame's other fields (lengths, flags, numbers) vary.
+CONVERSATION_FIELDS = frozenset(["ip.src", "ip.dst", "ip.addr", "ip.proto", "tcp.srcport", "tcp.dstport",
+                                 "tcp.port", "udp.srcport", "udp.dstport", "udp.port"])
+
+Sure = Callable[[_Env, bool], tuple[np.ndarray, np.ndarray]]
+
+
+class _Unknown(Exception):
+    """A test the columns cannot evaluate at all: it is neither surely true nor surely false anywhere."""
+
+
+def _atom(node, text: str) -> tuple[Sure, str]:
+    """A test (no and/or/not) as (surely true, surely false) masks: from the columns when its field is one
+    of the conversation's, else only where its field is absent (the test's value is then fixed); and the
+    field's name."""
+    try:
+        fn = _compile(node, text)
+    except (NotVector, KeyError):
+        raise _Unknown from None
+    name = _word_field(node.operand if isinstance(node, (Exists, Member)) else
+                       node.left if isinstance(node.left, Word) and _fields.is_field(node.left.text) else node.right)
+    proto = name.partition(".")[0]
+
+    def sure(env: _Env, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+        value = fn(env.reversed() if reverse else env)
+        if name in CONVERSATION_FIELDS or name in PROTOCOLS:
+            return value, ~value
+        absent = ~env.present(proto)
+        return value & absent, ~value & absent
+    return sure, name
+
+
+def _sure(node, text: str, known: list) -> Sure:
+    """``node`` as (surely true, surely false) masks (Kleene's three-valued logic over the tests);
+    ``known`` gets an entry for each test the columns evaluate."""
+    if isinstance(node, Logic):
+        parts = [_sure(term, text, known) for term in _chain(node)]
+        op = node.op
+
+        def combined(env: _Env, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+            t, f = parts[0](env, reverse)
+            for part in parts[1:]:
+                t2, f2 = part(env, reverse)
+                if op == "and":
+                    t, f = t & t2, f | f2
+                elif op == "or":
+                    t, f = t | t2, f & f2
+                else:       # xor
+                    t, f = (t & f2) | (f & t2), (t & t2) | (f & f2)
+            return t, f
+        return combined
+    if isinstance(node, Not):
+        inner = _sure(node.test, text, known)
+
+        def negated(env: _Env, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+            t, f = inner(env, reverse)
+            return f, t
+        return negated
+    try:
+        atom, name = _atom(node, text)
+        if name.partition(".")[0] != "frame":     # frame fields are never absent: never sure per conversation
+            known.append(name)
+        return atom
+    except _Unknown:
+        def unknown(env: _Env, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+            none = np.zeros(env.n, dtype=bool)
+            return none, none
+        return unknown
+
+
+class ConversationFilter:
+    """``never(batch, columns)``: a boolean mask of the frames whose conversation (both directions of its
+    addresses and ports, as the columns read them) the filter can match on no frame at all — whatever their
+    lengths, flags or payloads. Sound, not complete: a frame it leaves out may still fail the filter."""
+
+    def __init__(self, text: str, fn: Sure):
+        self.text = text
+        self._fn = fn
+
+    def never(self, batch, c) -> np.ndarray:
+        env = _Env(batch, c)
+        decided = c.kind != 0
+        _, forward = self._fn(env, False)
+        if not forward.any():
+            return forward
+        _, backward = self._fn(env, True)
+        return forward & backward & decided
+
+
+def conversation_filter(text: str) -> ConversationFilter | None:
+    """The filter as a :class:`ConversationFilter`, or None when no conversation can be ruled out from its
+    addresses and ports (``http``, ``tcp.len > 0``: every TCP conversation might match). ``text`` must be a
+    valid filter."""
+    known: list = []
+    fn = _sure(parse(text), text, known)
+    return ConversationFilter(text, fn) if known else None

@@ -22,10 +22,11 @@ from analyzer.decode.packet import Packet
 MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
 
 
-def analyzed(frames: Iterable, keylog: Any = None) -> Iterator[Packet]:
+def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None) -> Iterator[Packet]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
-    handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with."""
+    handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
+    ``pipelines`` gets the pipeline (for :func:`conversation_frames`)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
@@ -33,19 +34,22 @@ def analyzed(frames: Iterable, keylog: Any = None) -> Iterator[Packet]:
     # stays bounded by the open connections (the packets' fields are the same)
     tx = Transactions(keep=False, keylog=keylog)
     pipe = Pipeline(sinks=tx.factories, tracker_options={"keep_summaries": False})
+    if pipelines is not None:
+        pipelines.append(pipe)
     for pkt in pipe.run(frames):
         tx.packet(pkt)
         yield pkt
     tx.finish()
 
 
-def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None) -> Iterator[tuple[Packet, list]]:
+def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
+           pipelines: list | None = None) -> Iterator[tuple[Packet, list]]:
     """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
     not those of the selection."""
     selector = Selector(keep)
-    for pkt in analyzed(frames, keylog):
+    for pkt in analyzed(frames, keylog, pipelines):
         yield from selector.push(pkt)
 
 
@@ -91,14 +95,53 @@ def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: An
 
 
 def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None,
-                     keylog: Any = None) -> Iterator[Packet]:
+                     keylog: Any = None, pipelines: list | None = None) -> Iterator[Packet]:
     """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
     as they go by (``read -Y F -w OUT``)."""
-    for pkt, own in select(frames, keep, keylog):
+    for pkt, own in select(frames, keep, keylog, pipelines):
         if writer is not None:
             for frame in own:
                 writer.write(frame)
         yield pkt
+
+
+def conversation_frames(batches: Iterable, never, pipelines: list, count: int | None = None,
+                        first: list | None = None) -> Iterator:
+    """The frames of ``batches`` (:meth:`analyzer.capture.CaptureReader.batches`) but those of conversations
+    the filter can never match (``never``: a :class:`analyzer.filter._vector.ConversationFilter`), for
+    :func:`matching_packets` when only the matching packets' text lines are shown (``read -Y``): a left-out
+    conversation is neither decoded nor analysed, and nothing shown depends on it — TCP analysis, reassembly,
+    HTTP, TLS and DNS state belong to one conversation; what is not the same is only what ``read -Y`` does
+    not print (``tcp.stream``/``udp.stream`` numbers), and the bounded memories shared by all conversations
+    (the port-reuse memory, ``--max-reassembly``), which fill more slowly. The TCP tracker's idle sweep runs
+    at the left-out segments where it would have run (``pipelines[0]``: the pipeline :func:`analyzed` made),
+    so connections finish at the same segments. ``count``: stop after that many frames (left-out ones
+    count, as -c counts frames read); ``first`` gets the first frame's time."""
+    from analyzer.columnar.headers import KIND_TCP, parse
+
+    for batch in batches:
+        n = len(batch)
+        if not n:
+            continue
+        if first is not None and not first:
+            first.append(int(batch.ts_ns[0]))
+        if count is not None:
+            n = min(n, count - batch.first_number + 1)
+            if n <= 0:
+                return
+        c = parse(batch)
+        skip = never.never(batch, c)[:n]
+        if not skip.any():
+            for i in range(n):
+                yield batch.frame(i)
+            continue
+        tracker = pipelines[0].tcp if pipelines else None
+        kinds = c.kind[:n].tolist()
+        for i, (left_out, ts) in enumerate(zip(skip.tolist(), batch.ts_ns[:n].tolist(), strict=True)):
+            if not left_out:
+                yield batch.frame(i)
+            elif tracker is not None and ts >= tracker._next_expire and kinds[i] == KIND_TCP:
+                tracker.expire(ts)
 
 
 def _is_fragment(pkt: Packet) -> bool:

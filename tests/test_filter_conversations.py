@@ -1,0 +1,112 @@
+"""``read -Y`` leaves out the conversations its filter can never match (analyzer.filter.apply
+.conversation_frames): the lines it prints are the same as when every frame is decoded and analysed — on every
+capture we have, on synthetic traffic, and when the TCP tracker's idle sweep would have run at a left-out
+segment."""
+
+from __future__ import annotations
+
+import struct
+import sys
+from pathlib import Path
+
+import pytest
+from report_builders import ACK, SYN, eth, ipv4, tcp
+
+from analyzer.capture import open_capture
+from analyzer.filter import compile_filter
+from analyzer.filter._vector import conversation_filter
+from analyzer.filter.apply import conversation_frames, matching_packets
+from analyzer.report.summary import Summary
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
+FILTERS = ["tcp.port == 80 and tcp.len > 0", "tcp.port == 80", "udp.port == 53 or arp", "not tcp.port == 443",
+           "ip.addr == 10.0.0.0/8 and http", "ip.src == 127.0.0.1", "tcp.port == 443 or dns",
+           "tcp.flags.syn == 1 and not udp"]
+
+
+def lines(path, text: str, left_out: bool, count: int | None = None) -> list[str]:
+    """The text lines of ``read -Y text [-c count] path``: every frame analysed, or the left-out path."""
+    keep = compile_filter(text)
+    with open_capture(path) as reader:
+        first: list[int] = []
+        if left_out:
+            pipelines: list = []
+            never = conversation_filter(text)
+            assert never is not None
+            frames = conversation_frames(reader.batches(), never, pipelines, count, first)
+            packets = matching_packets(frames, keep, None, None, pipelines)
+        else:
+            def noted(frames):
+                for n, frame in enumerate(frames, 1):
+                    if count is not None and n > count:
+                        return
+                    if not first:
+                        first.append(frame.ts_ns)
+                    yield frame
+            packets = matching_packets(noted(reader), keep)
+        summary = Summary(0, reader.time_digits)
+        out = []
+        for pkt in packets:
+            if summary.t0_ns is None:
+                summary.t0_ns = first[0]
+            out.append(summary.line(pkt))
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_same_lines(path):
+    for text in FILTERS:
+        assert lines(path, text, True) == lines(path, text, False), text
+    assert lines(path, FILTERS[1], True, count=7) == lines(path, FILTERS[1], False, count=7)
+
+
+def test_same_lines_synthetic(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import gen_synthetic
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path / "s.pcap"
+    gen_synthetic.generate(path, 1500, seed=5, clients=40, sites=30)
+    for text in ("tcp.port == 80 and tcp.len > 0", "ip.addr == 10.0.0.0/28"):
+        want = lines(path, text, False)
+        assert want and lines(path, text, True) == want, text
+
+
+def _pcap(frames: list[tuple[float, bytes]]) -> bytes:
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+    for t, data in frames:
+        usec = round(t * 1_000_000)
+        out += struct.pack("<IIII", 1_700_000_000 + usec // 1_000_000, usec % 1_000_000, len(data), len(data))
+        out += data
+    return out
+
+
+def _seg(src, dst, sport, dport, seq, ack, flags, payload: bytes = b"") -> bytes:
+    return eth(ipv4(src, dst, 6, tcp(src, dst, sport, dport, seq, ack, flags, payload=payload)))
+
+
+def test_idle_sweep_at_left_out_segments(tmp_path):
+    # A connection on port 80 sends 100 bytes at t=0.03 and falls silent. Another one on port 443 (left out by
+    # the filter) sends a segment every 10.5 s: the tracker sweeps idle connections at each of them, the last
+    # one before t=3601 at t=3591.5, when the first connection has been idle for less than its 3600 s; so its
+    # segment at t=3601 still belongs to it (Seq=101; the next sweep is due at t=3601.5). Without the sweeps at
+    # the left-out segments that segment would sweep first and start a new connection (Seq=1).
+    c, s, o = "10.0.0.1", "10.0.0.2", "10.0.0.3"
+    frames = [(0.0, _seg(c, s, 40000, 80, 1000, 0, SYN)), (0.01, _seg(s, c, 80, 40000, 5000, 1001, SYN | ACK)),
+              (0.02, _seg(c, s, 40000, 80, 1001, 5001, ACK)),
+              (0.03, _seg(c, s, 40000, 80, 1001, 5001, ACK, b"x" * 100)),
+              (0.05, _seg(s, c, 80, 40000, 5001, 1101, ACK))]
+    t = 0.5
+    while t < 3600:
+        frames.append((t, _seg(o, s, 50000, 443, 7000, 9000, ACK)))
+        t += 10.5
+    frames.append((3601.0, _seg(c, s, 40000, 80, 1101, 5001, ACK)))
+    frames.sort(key=lambda f: f[0])
+    path = tmp_path / "idle.pcap"
+    path.write_bytes(_pcap(frames))
+    want = lines(path, "tcp.port == 80", False)
+    assert len(want) == 6 and "Seq=101 Ack=1 " in want[-1]
+    assert lines(path, "tcp.port == 80", True) == want
