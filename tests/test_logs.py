@@ -289,3 +289,25 @@ def test_header_bytes_that_are_not_utf8_in_every_format(tmp_path):
         assert sum(1 for r in referrers[fmt] if r and r.startswith(want + "\x00")) == 1, (fmt, referrers[fmt])
     assert sum(1 for r in referrers["tsv"] if r and r.startswith(want + "\\x00")) == 1, referrers["tsv"]
     assert analyzer.open(str(REPO / "fuzz" / "regressions" / "timeline" / "logs-non-utf8-referrer")).http.to_arrow()
+
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def test_census_from_columns_equals_frame_by_frame(monkeypatch):
+    """A pcap's census reads batches with the columnar header parser: the same counts, times and flow keys of
+    every frame as the frame-by-frame census (link types, VLANs, IPv6, fragments, ICMP: the corpus' pcaps)."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not here (the shared corpus of real captures)")
+    paths = sorted(str(p) for p in CORPUS.glob("*.pcap")) + sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "captures").glob("*.pcap"))
+    assert paths
+    for path in paths:
+        unit = engine.Unit(0, 0, path)
+        fast = engine.census(unit)
+        monkeypatch.setattr(engine, "_pcap_reader", lambda unit, reader: False)
+        slow = engine.census(unit)
+        monkeypatch.undo()
+        assert (fast.frames, fast.first_ts, fast.last_ts, fast.ordered, fast.keys, fast.groups) == \
+            (slow.frames, slow.first_ts, slow.last_ts, slow.ordered, slow.keys, slow.groups), path
+        marks = [fast.key_sets[m] if m >= 0 else () for m in memoryview(fast.frame_keys).cast("i")]
+        assert marks == [slow.key_sets[m] if m >= 0 else () for m in memoryview(slow.frame_keys).cast("i")], path

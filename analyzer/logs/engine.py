@@ -137,7 +137,14 @@ def census(unit: Unit, times: bool = False, decode_as: tuple[str, ...] = ()) -> 
         if not times:
             out.secrets.append((n, kind, data))
 
-    with decoding_as(decode_as), unit.open(problems.append, secret) as reader:
+    with gc_paused(), decoding_as(decode_as), unit.open(problems.append, secret) as reader:
+        if not times and _pcap_reader(unit, reader):
+            _census_columns(reader, out, sets, per_frame)
+            if unit.chunk is not None:
+                out.exact = not problems and not reader.stopped
+            out.key_sets = list(sets)
+            out.frame_keys = per_frame.tobytes()
+            return out
         last = None
         for frame in reader:
             ts = frame.ts_ns
@@ -173,6 +180,75 @@ def census(unit: Unit, times: bool = False, decode_as: tuple[str, ...] = ()) -> 
     if times:
         out.times = ts_list.tobytes()
     return out
+
+
+def _pcap_reader(unit: Unit, reader: Any) -> bool:
+    """A classic pcap (no Decryption Secrets Blocks, whose positions the census counts frame by frame): its
+    census reads batches of records with the columnar core's header parser."""
+    if unit.chunk is not None:
+        return unit.chunk.format == "pcap"
+    return getattr(reader, "format", None) == "pcap"
+
+
+def _census_columns(reader: Any, out: Census, sets: dict[tuple[Key, ...], int], per_frame: array) -> None:
+    """:func:`census` over the reader's batches: times from the columns, the keys of TCP segments and UDP
+    datagrams from the header columns (:mod:`analyzer.columnar.headers` reads what
+    :func:`~analyzer.flows.quick.quick_headers` reads, the addresses as the columnar core writes them), the
+    other frames' keys by :func:`~analyzer.logs.keys.frame_keys`."""
+    import numpy as np
+
+    from analyzer.columnar.count import _addresses  # the columnar core's address texts (speed's module)
+    from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
+
+    keys, groups = out.keys, out.groups
+    by_ints: dict[tuple, int] = {}
+    n = 0
+    last = None
+    for batch in reader.batches():
+        size = len(batch)
+        if not size:
+            continue
+        ts = batch.ts_ns
+        if out.first_ts is None:
+            out.first_ts = int(ts[0])
+        if out.ordered and ((last is not None and int(ts[0]) < last) or (size > 1 and bool((np.diff(ts) < 0).any()))):
+            out.ordered = False
+        last = int(ts[-1])
+        n += size
+        c = parse(batch)
+        kind = c.kind
+        marks = np.full(size, -1, dtype=np.int32)
+        fast = np.flatnonzero((kind == KIND_TCP) | (kind == KIND_UDP))
+        if len(fast):
+            si, di, texts = _addresses(c, fast)
+            got = []
+            for k, s, sp, d, dp in zip(kind[fast].tolist(), si.tolist(), c.sport[fast].tolist(), di.tolist(),
+                                       c.dport[fast].tolist(), strict=True):
+                a, b = texts[s], texts[d]
+                ints = (k, a, sp, b, dp)
+                m = by_ints.get(ints)
+                if m is None:
+                    ks = (flow_key("tcp" if k == KIND_TCP else "udp", a, sp, b, dp),)
+                    m = sets.get(ks)
+                    if m is None:
+                        m = sets[ks] = len(sets)
+                        keys.add(ks[0])
+                    by_ints[ints] = m
+                got.append(m)
+            marks[fast] = got
+        for i in np.flatnonzero(kind == KIND_SLOW).tolist():
+            ks = frame_keys(batch.frame(i))
+            if ks:
+                m = sets.get(ks)
+                if m is None:
+                    m = sets[ks] = len(sets)
+                    keys.update(ks)
+                    if len(ks) > 1:
+                        groups.add(ks)
+                marks[i] = m
+        per_frame.frombytes(marks.tobytes())
+    out.frames = n
+    out.last_ts = last
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,10 +417,31 @@ def analyse_unit(unit: Unit, numbering: Numbering, kind: str, display_filter: st
     ``skip`` (the frames of flows that cross units: their stitch task analyses them, see :func:`positions`).
     ``decode_as``: tshark's ``-d`` rules, in force for the task (a worker is another process)."""
     with decoding_as(decode_as), unit.open() as reader:
+        if kind == "count" and not display_filter and numbering.numbers is None:
+            # the columnar core counts every frame (those of the crossing flows too: cheaper than cutting the
+            # batches around them; their rows are dropped at the merge, the stitch task's kept)
+            return UnitResult(unit.id, count(_Batched(reader, numbering.offset)))
         frames = numbering.apply(reader)
         if skip:
             frames = _skipping(frames, skip)
         return UnitResult(unit.id, _analyse(frames, kind, display_filter, keylog, secrets))
+
+
+class _Batched:
+    """A unit's reader offered to the columnar core (:func:`count`), its frames numbered from ``offset + 1``."""
+
+    def __init__(self, reader: Any, offset: int):
+        self.reader = reader
+        self.offset = offset
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(Numbering(self.offset).apply(self.reader))
+
+    def batches(self) -> Iterator[Any]:
+        offset = self.offset
+        for batch in self.reader.batches():
+            batch.first_number += offset
+            yield batch
 
 
 def _skipping(frames: Iterable[Any], skip: bytes) -> Iterator[Any]:
