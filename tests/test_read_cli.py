@@ -84,6 +84,29 @@ def test_directory(tmp_path):
     assert_clean_error(run("read", tmp_path), str(tmp_path), "directory")
 
 
+def test_directory_of_captures_with_filter_and_fields(tmp_path):
+    # a directory is several captures merged by time: -Y and -T fields take them frame by frame (the header
+    # columns read one file's batches); in-process, the test is about the paths taken
+    from click.testing import CliRunner
+
+    from analyzer.cli.main import main
+
+    for name in ("lab_page_fetch.pcapng", "lab_dns_mix.pcapng"):
+        (tmp_path / name).write_bytes((ROOT / "captures" / name).read_bytes())
+
+    def lines(*args):
+        result = CliRunner().invoke(main, ["read", *args, str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()
+
+    every = lines()
+    shown = lines("-Y", "tcp.port == 80")
+    assert shown == [line for line in every if line in set(shown)]      # the same lines, in the same order
+    assert [line for line in every if re.search(r" (80 →|→ 80) ", line)] == [s for s in shown if " TCP " in s] != []
+    assert len(shown) < len(every)
+    assert lines("-T", "fields", "-e", "frame.number") == [str(n) for n in range(1, len(every) + 1)]
+
+
 def test_empty_file(tmp_path):
     empty = tmp_path / "empty.pcap"
     empty.write_bytes(b"")

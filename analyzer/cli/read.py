@@ -267,7 +267,9 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
         with analyzer.open(paths, keylog=keylog, on_warning=warn).open(on_secrets=secrets) as reader:
             if _isatty(stderr) and not as_json and fields is None and (not printing or not _isatty(stdout)):
                 progress = Progress(stderr, reader)
-            if fields is not None and count is None and out is None and len(paths) == 1:
+            # one capture file (a directory or glob is several, merged: no batches)
+            batches = hasattr(reader, "batches")
+            if fields is not None and count is None and out is None and batches:
                 from analyzer.columnar.fields import column_lines, columnar_fields
                 from analyzer.filter._vector import vector_filter
 
@@ -291,8 +293,7 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                 first: list[int] = []
                 never = None
-                if out is None and as_json is False and fields is None and not tree and not hexdump \
-                        and len(paths) == 1:
+                if out is None and as_json is False and fields is None and not tree and not hexdump and batches:
                     # text lines only: conversations the filter can never match are left out (not decoded,
                     # not analysed) when their addresses and ports tell (analyzer.filter.apply)
                     from analyzer.filter._vector import conversation_filter
