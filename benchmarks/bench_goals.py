@@ -31,6 +31,9 @@ from common import (
 
 FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.len"]
 FILTER = "tcp.port == 80 and tcp.len > 0"
+# A filter on one host, as a user looking at one client types it (10.0.0.58 is a client of the seed-1 synthetic
+# capture): read -Y leaves out every conversation it rules out from the addresses.
+HOST_FILTER = "ip.addr == 10.0.0.58"
 
 
 def goals(analyzer: list[str], tshark: str, path: Path) -> dict[str, tuple[list[str], list[str], float]]:
@@ -41,6 +44,8 @@ def goals(analyzer: list[str], tshark: str, path: Path) -> dict[str, tuple[list[
         "conversations": ([*analyzer, "conversations", p], [tshark, "-n", "-r", p, "-q", "-z", "conv,tcp"], 5.0),
         "read": ([*analyzer, "read", p], [tshark, "-n", "-r", p], 1.0),
         "filter": ([*analyzer, "read", "-Y", FILTER, p], [tshark, "-n", "-r", p, "-Y", FILTER], 2.0),
+        "filter-host": ([*analyzer, "read", "-Y", HOST_FILTER, p], [tshark, "-n", "-r", p, "-Y", HOST_FILTER], 2.0),
+        "startup": ([*analyzer, "read", "-c", "1", p], [tshark, "-n", "-r", p, "-c", "1"], 1.0),
         "fields": ([*analyzer, "read", "-T", "fields", *e, p], [tshark, "-n", "-r", p, "-T", "fields", *e], 3.0),
         "json": ([*analyzer, "read", "--json", p], [tshark, "-n", "-r", p, "-T", "ek"], 5.0),
     }
@@ -50,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_goals", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=parse_sizes, default=[1_000_000])
     parser.add_argument("--file", type=Path, action="append")
-    parser.add_argument("--only", help="comma-separated goals: conversations,read,filter,fields,json")
+    parser.add_argument("--only", help="comma-separated goals: conversations,read,filter,filter-host,startup,"
+                                       "fields,json")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each pair N times (alternating) and keep each tool's run with the least CPU")
