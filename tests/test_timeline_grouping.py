@@ -257,6 +257,25 @@ def test_icmp_admin_prohibited_each_syn_cited(crafted):
     assert "客户端仍然再次发送了 SYN" in step(zh, "tcp.icmp.prohibited").text
 
 
+def test_fetches_are_numbered_in_the_order_they_began(crafted):
+    """CLIENT's page began first but is complete last (its connection stays open); CLIENT2's began 100 ms later
+    and closed at once. Numbered by their first frame (before: CLIENT2's was fetch 1); handed out when complete."""
+    path, f = crafted["overlapping_clients"]
+    with open_capture(path) as reader:
+        streamed = list(fetches(reader))
+    order = [x.index for x in streamed]
+    assert sorted(order) == [1, 2, 3] and order.index(2) < order.index(1)     # 1 waited for its open connection
+    got = load(path).fetches                                 # timeline(): by number
+    assert [(x.index, x.client, x.steps[0].frames or x.steps[1].frames) for x in got] == [
+        (1, craft.CLIENT, (f["dns_a"][0],)), (2, craft.CLIENT2, (f["dns_b"][0],)),
+        (3, "192.168.1.99", (f["later"][0],))]
+    # the same first frames, from tshark: each host's first DNS query
+    for x in got:
+        assert tshark_frames(path, f"dns.flags.response == 0 and ip.src == {x.client}")[0] == min(
+            fr for s in x.steps for fr in s.frames)
+    assert got[0].connections[0].outcome == "open"
+
+
 def test_silent_host_syn_retransmissions_then_given_up(crafted):
     path, f = crafted["silent_host"]
     first, later = load(path).fetches

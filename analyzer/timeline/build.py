@@ -86,12 +86,14 @@ TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION 
 
 @dataclass(slots=True)
 class History:
-    """What the client's earlier fetches left behind (bounded by names and addresses): the last lookup of
-    each name, the last resolution of each neighbour, which fetch last used each open connection."""
+    """What the client's earlier fetches left behind (bounded by names and addresses): the last lookups of
+    each name, the last resolutions of each neighbour (a few each, in frame order: a fetch explained after one
+    that began later asks for the last one *before* its own frames), which fetch last used each open
+    connection."""
 
-    names: dict[str, tuple[int, int, tuple[str, ...], int, int]] = field(default_factory=dict)  # name ->
-    # (query frame, response ts, addresses, ttl, fetch index)
-    neighbours: dict[str, tuple[int, str, int]] = field(default_factory=dict)    # ip -> (frame, mac, fetch)
+    names: dict[str, list[tuple[int, int, tuple[str, ...], int, int]]] = field(default_factory=dict)  # name ->
+    # [(query frame, response ts, addresses, ttl, fetch index)]
+    neighbours: dict[str, list[tuple[int, str, int]]] = field(default_factory=dict)    # ip -> [(frame, mac, fetch)]
     macs: dict[str, str] = field(default_factory=dict)                            # mac -> ip
     conn_fetch: dict[int, int] = field(default_factory=dict)                      # stream -> fetch index
     conn_requests: dict[int, int] = field(default_factory=dict)                   # stream -> requests so far
@@ -103,17 +105,34 @@ class History:
         if lk.response_frame is None:
             return
         ttl = min((a.ttl for a in lk.answers), default=0)
-        self.names[lk.qname.lower().rstrip(".")] = (lk.query_frame, lk.response_ts_ns or 0, lk.addresses, ttl, fetch)
-        if len(self.names) > 4096:
-            del self.names[next(iter(self.names))]
+        _keep(self.names, lk.qname.lower().rstrip("."), (lk.query_frame, lk.response_ts_ns or 0, lk.addresses, ttl,
+                                                          fetch))
 
     def remember_neighbour(self, m: NeighbourMessage, fetch: int) -> None:
         if m.kind == "reply" and m.mac:
-            self.neighbours[m.sender] = (m.frame, m.mac, fetch)
+            _keep(self.neighbours, m.sender, (m.frame, m.mac, fetch))
             self.macs[m.mac] = m.sender
-            if len(self.neighbours) > 4096:
-                del self.neighbours[next(iter(self.neighbours))]
+            if len(self.macs) > 4096:
                 del self.macs[next(iter(self.macs))]
+
+    def name_before(self, name: str, frame: int) -> tuple[int, int, tuple[str, ...], int, int] | None:
+        """The last remembered lookup of ``name`` sent before ``frame``."""
+        return next((e for e in reversed(self.names.get(name, ())) if e[0] < frame), None)
+
+    def neighbour_before(self, ip: str, frame: int) -> tuple[int, str, int] | None:
+        """The last remembered resolution of ``ip`` before ``frame``."""
+        return next((e for e in reversed(self.neighbours.get(ip, ())) if e[0] < frame), None)
+
+
+def _keep(table: dict[str, list], key: str, entry: tuple, per_key: int = 4, keys: int = 4096) -> None:
+    """Remember ``entry`` (frame first) under ``key``: the last ``per_key`` in frame order, ``keys`` keys."""
+    entries = table.pop(key, [])            # re-inserted: the least recently used key goes first
+    entries.append(entry)
+    entries.sort(key=lambda e: e[0])
+    del entries[:-per_key]
+    table[key] = entries
+    if len(table) > keys:
+        del table[next(iter(table))]
 
 
 @dataclass(slots=True)
@@ -408,7 +427,7 @@ class FetchBuilder:
             self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.unknown", client=client, before=first)
             return
         hop_ip = self.history.macs.get(mac, "")
-        earlier = self.history.neighbours.get(hop_ip) if hop_ip else None
+        earlier = self.history.neighbour_before(hop_ip, first) if hop_ip else None
         if earlier is not None:
             frame, _mac, fetch = earlier
             self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier", client=client, target=hop_ip,
@@ -555,7 +574,7 @@ class FetchBuilder:
                 else:
                     self._add(order, ts, (), "dns", "dns.none.address", server=u.conn.server, before=first)
                 continue
-            earlier = self.history.names.get(host)
+            earlier = self.history.name_before(host, first)
             if earlier is not None:
                 frame, resp_ts, addrs, ttl, fetch = earlier
                 age = (ts - resp_ts) / 1e9 if resp_ts else 0.0

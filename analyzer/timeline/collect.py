@@ -100,6 +100,12 @@ class ConnLog:
             self.log[keep_from:cut * REC_SIZE] = kept
             self.tail_start += len(kept) // REC_SIZE
 
+    def first_ts(self) -> int:
+        """The time of the first segment kept in this stretch (the connection's last time when none is)."""
+        if not self.log:
+            return self.conn.last_ts
+        return self.base_ts + REC.unpack_from(self.log, 0)[1]
+
     def rows(self) -> list[tuple]:
         """The kept segments as (frame, ts_ns, seq, ack, flags | direction << 15, length, window, 0)."""
         base = self.base_ts

@@ -31,12 +31,20 @@ new request starts the connection's next stretch, reported with a later fetch), 
 connection does later is reported as a fetch of its own (``Fetch.continues`` names the earlier one). At the
 end of the input everything still waiting goes out.
 
+Fetches are numbered in the order they *began* (their first frame's time), not the order they were complete:
+a fetch cut from a complete activity waits in a queue until no open activity began before it (new frames
+begin later: activities are open for seconds, so the queue stays short), then takes the next number, in
+start order; it is explained and handed out then, or, when it waits for a kept-alive connection, once that
+is decided (it keeps its number: ``fetches()`` hands it out after fetches that began later, ``timeline()``
+sorts by number).
+
 Memory is bounded by the open connections and activities: a reported stretch is dropped (its log, its
 records), and the per-client history keeps one entry per name and neighbour.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +83,8 @@ class _Activity:
 
 @dataclass(slots=True, eq=False)
 class _Held:
-    """A fetch waiting for its kept-alive connections (see the module docstring). Compared by identity:
+    """A fetch waiting for its kept-alive connections, its number, or both (see the module docstring). Compared
+    by identity:
     ``held in self.held`` / ``remove`` with the generated field-by-field ``__eq__`` compared whole plans
     against every waiting fetch (quadratic; 11% of the CPU at 100k frames)."""
 
@@ -83,6 +92,8 @@ class _Held:
     client: str
     waiting: dict[int, tuple[ConnLog, int]] = field(default_factory=dict)   # stream -> (log, records seen)
     resolved: dict[int, ConnFacts] = field(default_factory=dict)
+    index: int | None = None            # its number, once every fetch that began before it has one
+    end_ns: int | None = None           # the capture's end as its report sees it, once it waits for nothing
 
 
 class TimelineRun:
@@ -103,6 +114,10 @@ class TimelineRun:
         self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
         self.done: set[int] = set()                           # streams the tracker finished
         self.ready: list[Fetch] = []
+        # fetches waiting for their number (see the module docstring): a heap of (start ns, first frame,
+        # arrival, the fetch); those also waiting for open connections are in ``held`` too
+        self.queued: list[tuple[int, int, int, _Held]] = []
+        self.arrivals = 0
         self.next_index = 1
         self.next_check = 0
         self.ended = False
@@ -202,6 +217,7 @@ class TimelineRun:
                 self._close(self.activities[client], FOREVER, final=True)
             self.activities.clear()
             self._resolve_held(FOREVER, final=True)
+            self._flush(None)
         return self._take()
 
     def _take(self) -> list[Fetch]:
@@ -215,17 +231,40 @@ class TimelineRun:
         for stream, (log, ts) in list(self.dormant.items()):
             if log.conn.last_ts > ts or log.records:
                 self._wake(log)
-        if final:
-            return
-        done = [act for act in self.activities.values() if self._hold(act, now) <= now]
-        for act in sorted(done, key=lambda a: a.start_ns):
-            del self.activities[act.client]
-            self._close(act, now)
+        if not final:
+            done = [act for act in self.activities.values() if self._hold(act, now) <= now]
+            for act in sorted(done, key=lambda a: a.start_ns):
+                del self.activities[act.client]
+                self._close(act, now)
+        if self.queued:
+            self._flush(self._barrier())
+
+    def _barrier(self) -> int:
+        """The earliest time a fetch not queued yet may begin at: an open activity's start, else the latest
+        frame's (frames come in time order)."""
+        return min(self.collector.last_ts_ns, min((a.start_ns for a in self.activities.values()), default=FOREVER))
+
+    def _flush(self, barrier: int | None) -> None:
+        """Number, in the order they began, the queued fetches that began before ``barrier`` (None: all);
+        explain those that wait for nothing."""
+        queued = self.queued
+        while queued and (barrier is None or queued[0][0] < barrier):
+            held = heapq.heappop(queued)[3]
+            held.index = self.next_index
+            self.next_index += 1
+            if held.end_ns is not None:
+                self._build(held)
+
+    def _queue(self, held: _Held) -> None:
+        start, frame = _plan_start(held.plan)
+        heapq.heappush(self.queued, (start, frame, self.arrivals, held))
+        self.arrivals += 1
 
     def _wake(self, log: ConnLog) -> None:
         self.dormant.pop(log.conn.stream, None)
         conn = log.conn
-        self._activity(str(conn.sides[0].addr), conn.last_ts).conns[conn.stream] = log
+        # the activity begins with the new stretch's first segment (the barrier must not pass it)
+        self._activity(str(conn.sides[0].addr), log.first_ts()).conns[conn.stream] = log
 
     def _hold(self, act: _Activity, now: int) -> int:
         hold = 0
@@ -299,10 +338,12 @@ class TimelineRun:
                       _host_of, history.conn_fetch, self.host_addrs.get(act.client))
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
+            held = _Held(plan, act.client, waiting)
             if waiting:
-                self.held.append(_Held(plan, act.client, waiting))
+                self.held.append(held)
             else:
-                self._build(plan, act.client, now if not final else self.collector.last_ts_ns)
+                held.end_ns = now if not final else self.collector.last_ts_ns
+            self._queue(held)
         if len(self.history) > 65536:
             del self.history[next(iter(self.history))]
 
@@ -369,7 +410,9 @@ class TimelineRun:
             new = held.resolved.get(u.conn.stream)
             if new is not None and new.epoch == u.conn.epoch:
                 u.conn = new
-        self._build(plan, held.client, self.collector.last_ts_ns if final else now)
+        held.end_ns = self.collector.last_ts_ns if final else now
+        if held.index is not None:
+            self._build(held)
 
     def _history(self, client: str) -> History:
         history = self.history.get(client)
@@ -382,16 +425,37 @@ class TimelineRun:
         t = self.all_names.get(name)
         return lookup(t, self.collector.dns_times) if t is not None and t.response_frame is not None else None
 
-    def _build(self, plan: Plan, client: str, end_ns: int) -> None:
+    def _build(self, held: _Held) -> None:
+        plan, client = held.plan, held.client
         history = self._history(client)
-        fetch = build_fetch(plan, self.next_index, history, self.lang, capture_end_ns=end_ns,
+        first = plan.units[0] if plan.units else None
+        if first is not None and not first.request and first.conn.epoch > 0:
+            # a later stretch of a connection: the fetch that used it last (built by now: it began earlier)
+            plan.continues = history.conn_fetch.get(first.conn.stream, plan.continues)
+        fetch = build_fetch(plan, held.index or 0, history, self.lang, capture_end_ns=held.end_ns,
                             links_of=self.collector.links, keep_bodies=self.keep_bodies)
-        self.next_index += 1
         self.ready.append(fetch)
 
         for c in plan.conns:
             for rec in c.records:
                 self.collector.links.pop((rec.stream, rec.transaction.index), None)
+
+
+def _plan_start(plan: Plan) -> tuple[int, int]:
+    """(time, frame) of a plan's first event: a lookup, a neighbour message, the SYN of a connection it opened,
+    its first request on a connection opened before, a connection's first segment when it carried none."""
+    events = [(lk.query_ts_ns, lk.query_frame) for lk in plan.lookups]
+    events += [(m.ts_ns, m.frame) for m in plan.neighbours]
+    events += [(c.first_ts_ns, c.first_frame) for c in plan.dns_conns]
+    for u in plan.units:
+        conn = u.conn
+        if u.first_on_conn and conn.syns:
+            events.append(conn.syns[0][::-1])
+        elif u.request:
+            events.append((u.start_ns, u.record.transaction.request.first_frame))
+        else:
+            events.append((u.start_ns, conn.first_frame))
+    return min(events, default=(plan.first_ns, 0))
 
 
 def _awaiting_response(log: ConnLog) -> bool:
@@ -436,7 +500,8 @@ def _host_of(conn: ConnFacts, lookups: list[DnsLookup]) -> str:
 
 
 def fetches(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Iterator[Fetch]:
-    """Each fetch of ``frames`` as soon as it is complete."""
+    """Each fetch of ``frames`` as soon as it is complete, numbered in the order they began (see the module
+    docstring)."""
     run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=keylog)
     feed = run.feed
     for frame in frames:
@@ -447,7 +512,7 @@ def fetches(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, ke
 
 
 def timeline(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Timeline:
-    """The whole capture's fetches, in the order they were completed."""
+    """The whole capture's fetches, in the order they began."""
     run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=keylog)
     out: list[Fetch] = []
     for frame in frames:
@@ -455,4 +520,5 @@ def timeline(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, k
         if got:
             out += got
     out += run.finish()
+    out.sort(key=lambda f: f.index)
     return Timeline(tuple(out), lang, run.collector.frames)
