@@ -26,7 +26,9 @@ Stages, in order, for each frame:
 Sink factories (``sinks=``) are called once per connection with the :class:`~analyzer.tcp.Connection` and
 return a sink or None; several sinks per connection are fanned out. DNS over TCP is always one of them
 (``dns_over_tcp=False`` turns it off); on its connections the decoder's per-segment DNS layers are replaced
-by the reassembled ones.
+by the reassembled ones. The factories of ``sinks=`` are called when a connection starts; those of
+``transactions`` and DNS over TCP, which only want bytes, at its first byte, FIN, RST or gap (a connection
+that carries none, a SYN flood's, costs no sink: :class:`analyzer.tcp.connection.SinksDue`).
 """
 
 from __future__ import annotations
@@ -129,13 +131,17 @@ class Pipeline:
         # streams, and each packet is handed to them after the TCP stage, so http.* and dns.response_in etc.
         # land on the frames as tshark shows them.
         self.transactions = transactions
+        payload: list[SinkFactory] = []         # called at a connection's first byte (they want only bytes)
         if transactions is not None and tcp:
-            factories.extend(transactions.factories)
+            payload.extend(transactions.factories)
         self.dns_over_tcp = dns_over_tcp and tcp
         if self.dns_over_tcp:
-            factories.append(dns_sink_factory)
-        self.factories = factories
+            payload.append(dns_sink_factory)
+        self.first_factories = factories
+        self.payload_factories = payload
+        self.factories = factories + payload
         self.tcp = TcpTracker(analysis=analysis, sink_factory=self._sink_for if factories else None,
+                              payload_sink_factory=self._payload_sinks if payload else None,
                               **(tracker_options or {})) if tcp else None
         self.udp = UdpTable()
         self.defrag = Defragmenter() if defragment else None
@@ -146,8 +152,19 @@ class Pipeline:
 
     # -- sinks ---------------------------------------------------------------------------------------
     def _sink_for(self, conn: Connection) -> Any:
-        sinks = []
-        for factory in self.factories:
+        """The sinks of ``sinks=`` for a connection that starts."""
+        return self._join([], self.first_factories, conn)
+
+    def _payload_sinks(self, conn: Connection) -> Any:
+        """At a connection's first byte: the sinks it has (``conn.sink``) and those of the payload factories,
+        in that order (the order of the factories when all were called at the start)."""
+        first = conn.sink
+        sinks = [] if first is None else list(first.sinks) if isinstance(first, FanOutSink) else [first]
+        return self._join(sinks, self.payload_factories, conn)
+
+    @staticmethod
+    def _join(sinks: list, factories: list[SinkFactory], conn: Connection) -> Any:
+        for factory in factories:
             sink = factory(conn)
             if sink is not None:
                 sinks.append(sink)

@@ -172,7 +172,7 @@ def _frame_by_frame(pipe, batch, c, items) -> None:
             hl = int(c.hdr_len[i])
             seglen = int(c.payload_len[i])
             payload = b""
-            if seglen and tracker.sink_factory is not None:
+            if seglen and tracker.wants_payload:
                 payload = data[t + hl:min(int(c.ip_end[i]), int(batch.offset[i] + batch.caplen[i]))]
             segment(ts_l[i], batch.first_number + i, src[i], int(c.sport[i]), dst[i], int(c.dport[i]),
                     int(c.seq[i]), int(c.ack[i]), flags, int(c.window[i]), seglen,
@@ -267,7 +267,7 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     segment = tracker.segment
     dirs = np.zeros(n, dtype=np.int8)
 
-    sinks = tracker.sink_factory is not None
+    sinks = tracker.wants_payload
     if sinks:
         # connections with a sink get their payload (and the frame number as the frame's handle)
         pay_end = np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i]).tolist()

@@ -29,6 +29,13 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
   ``half_open_timeout_ns``, or any connection idle for ``idle_timeout_ns``, is finished: its
   sink is closed and only the compact connection is kept for its summary row (nothing at all with
   ``keep_summaries=False``). :meth:`TcpTracker.finish` finishes the rest.
+* Memory of what never got an answer: a lone SYN of a new 4-tuple is kept as an :class:`Attempt` (its
+  values, no sides), replayed into its :class:`Connection` when anything more of it arrives or it is
+  finished, so the result is the same as if it had been a connection all along (only when no
+  ``sink_factory`` must see every connection as it starts). Sinks that only want bytes
+  (``payload_sink_factory``: HTTP, TLS, DNS) are made at a connection's first byte, FIN, RST or gap
+  (:class:`SinksDue`), not at its SYN. ``python benchmarks/bench_conn_memory.py`` measures the bytes per
+  SYN-only connection.
 """
 
 from __future__ import annotations
@@ -261,6 +268,53 @@ class Connection:
         return summarize(self)
 
 
+class SinksDue:
+    """``conn.sink`` of a connection whose payload sinks (HTTP, TLS, DNS: the tracker's
+    ``payload_sink_factory``) are made at its first byte, FIN, RST or gap, not at its SYN: a connection that
+    never carries any (a SYN flood's, a port scan's) costs no sink. ``first`` holds the sinks made at its start
+    (``sink_factory``), which are given nothing before that either. Not None, so the fast paths that skip a
+    connection with a sink skip this one too."""
+
+    __slots__ = ("first",)
+
+    def __init__(self, first: Any = None):
+        self.first = first
+
+
+SINKS_DUE = SinksDue()          # the one without sinks made at the start (shared)
+_ANALYZED = 1 << 16             # Attempt.flags: the SYN was analysed (``out`` given): its replay is too
+
+
+class Attempt:
+    """A connection attempt nobody answered yet, as values: the one SYN (no ACK, FIN, RST or payload) that
+    opened it, about a quarter of a :class:`Connection` with its sides. The tracker keeps it instead of a
+    connection, by the SYN's 4-tuple, and replays the SYN into the connection it stands for (same stream
+    number, state and fields) at the connection's next segment in either direction, when it is finished
+    (idle, end of capture) or when the open connections are asked for: a SYN flood's or a port scan's
+    unanswered attempts take this much memory each (issue 14: at most 1 KB with the flow table)."""
+
+    __slots__ = ("ack", "flags", "frame_len", "key", "num", "opts", "seq", "stream", "ts", "window")
+
+    sink = SINKS_DUE    # never a fast path's (``analyzer.columnar`` checks the sink of what segment() returned)
+
+    def __init__(self, key: tuple, stream: int, ts: int, num: int, seq: int, ack: int, flags: int, window: int,
+                 opts: bytes, frame_len: int):
+        self.key = key
+        self.stream = stream
+        self.ts = ts
+        self.num = num
+        self.seq = seq
+        self.ack = ack
+        self.flags = flags
+        self.window = window
+        self.opts = opts
+        self.frame_len = frame_len
+
+    @property
+    def first_frame(self) -> int:
+        return self.num
+
+
 def _rfc(side: Side, event: str) -> None:
     new = _RFC[side.rfc].get(event)
     if new is not None:
@@ -271,6 +325,7 @@ class TcpTracker:
     """The TCP flow table: connections by 4-tuple, stream numbers, per-frame analysis."""
 
     def __init__(self, *, analysis: bool = True, sink_factory: Callable[[Connection], Any] | None = None,
+                 payload_sink_factory: Callable[[Connection], Any] | None = None,
                  closed_linger_ns: int | None = None, idle_timeout_ns: int | None = None,
                  half_open_timeout_ns: int | None = None,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
@@ -279,6 +334,10 @@ class TcpTracker:
         self.analysis = analysis
         self.keep_summaries = keep_summaries
         self.sink_factory = sink_factory
+        self.payload_sink_factory = payload_sink_factory
+        # unanswered SYNs as compact records: only when no sink factory must see each connection at its start
+        self.compact_attempts = sink_factory is None
+        self.attempts: dict[tuple, Attempt] = {}      # the SYN's 4-tuple -> its attempt
         self.closed_linger_ns = RUN_DEFAULTS["closed_linger_ns"] if closed_linger_ns is None else closed_linger_ns
         self.idle_timeout_ns = RUN_DEFAULTS["idle_timeout_ns"] if idle_timeout_ns is None else idle_timeout_ns
         self.half_open_timeout_ns = (RUN_DEFAULTS["half_open_timeout_ns"] if half_open_timeout_ns is None
@@ -296,10 +355,17 @@ class TcpTracker:
         self._seen_keys: OrderedDict[tuple, int] = OrderedDict()  # finished 4-tuples -> base seq (port reuse)
         self._next_expire = 0
 
+    @property
+    def wants_payload(self) -> bool:
+        """Some sink may want segments' payload bytes (a caller reading headers only passes none otherwise)."""
+        return self.sink_factory is not None or self.payload_sink_factory is not None
+
     # -- the per-segment entry point -----------------------------------------------------------------
     def segment(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, seq: int, ack: int,
                 flags: int, raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int,
-                handle: Any = None, out: dict[str, Any] | None = None) -> tuple[Connection, int]:
+                handle: Any = None, out: dict[str, Any] | None = None) -> tuple[Connection | Attempt, int]:
+        """One segment; the connection it belongs to and its direction (a lone SYN of a new 4-tuple: its
+        :class:`Attempt`, direction 0)."""
         if ts >= self._next_expire:
             self.expire(ts)
         key = (src, sport, dst, dport)
@@ -345,8 +411,16 @@ class TcpTracker:
                     me.zero_windows += 1
                     conn.letter(d, "w")
                 return conn, d
+        if hit is None and self.attempts:
+            # the answer to an attempt, or its originator's next segment: the attempt becomes a connection
+            att = self.attempts.get(key) or self.attempts.get((dst, dport, src, sport))
+            if att is not None:
+                self._promote(att)
+                hit = self.flows.lookup(key)
         reused = False
         if hit is None:
+            if (self.compact_attempts and flags & 0x17 == SYN and not seglen and key not in self._seen_keys):
+                return self._attempt(key, ts, num, seq, ack, flags, raw_window, opts, frame_len, out), 0
             conn, d = self._new(key, flags, ts, num)
             if flags & (SYN | ACK) == SYN and key in self._seen_keys and self._seen_keys[key] != seq:
                 reused = True
@@ -367,6 +441,14 @@ class TcpTracker:
                 if sa.base_seq is not None and sa.base_seq != seq:
                     sa.base_seq = seq
                     reused = True
+        self._apply(conn, d, reused, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle,
+                    out)
+        return conn, d
+
+    def _apply(self, conn: Connection, d: int, reused: bool, ts: int, num: int, seq: int, ack: int, flags: int,
+               raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int, handle: Any,
+               out: dict[str, Any] | None) -> None:
+        """One segment of ``conn`` sent in direction ``d``: counters, analysis, states, reassembly."""
         if reused:
             conn.port_reuse = True
         me = conn.sides[d]
@@ -496,7 +578,16 @@ class TcpTracker:
                 conn.letter(1 - d, "g")
 
         # -- reassembly ----------------------------------------------------------------------------
-        if conn.sink is not None:
+        sink = conn.sink
+        if sink is not None:
+            if sink.__class__ is SinksDue:
+                # the payload sinks are made at the first event that reaches a sink: bytes, a FIN, a RST, or
+                # an ACK of peer bytes the capture missed (a gap); until then no reassembler has changed
+                if not (seglen or flags & (FIN | RST) or (flags & ACK and peer.isn is not None
+                                                          and 0 < ((ack - peer.isn - 1) & M32) < HALF)):
+                    return
+                if self._make_sinks(conn, sink) is None:
+                    return
             r = me.reasm
             if r is None:
                 r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
@@ -511,10 +602,10 @@ class TcpTracker:
                 r.segment(seq, payload, seglen, bool(flags & FIN), handle, ts)
             if flags & RST:
                 r.rst()
-        return conn, d
 
     # -- connection life ---------------------------------------------------------------------------
-    def _new(self, key: tuple, flags: int, ts: int, num: int) -> tuple[Connection, int]:
+    def _new(self, key: tuple, flags: int, ts: int, num: int, stream: int | None = None,
+             register: bool = True) -> tuple[Connection, int]:
         src, sport, dst, dport = key
         guessed = False
         if flags & (SYN | ACK) == SYN:
@@ -526,16 +617,67 @@ class TcpTracker:
             guessed = True
         a, b = Side(src, sport), Side(dst, dport)
         orig, resp = (a, b) if d == 0 else (b, a)
-        conn = Connection(self.next_stream, orig, resp, ts, num)
-        self.next_stream += 1
+        if stream is None:
+            stream = self.next_stream
+            self.next_stream += 1
+        conn = Connection(stream, orig, resp, ts, num)
         conn.orig_guessed = guessed
         if d == 1:
             conn.flipped = True
             conn.history.append("^")
-        self.flows.add(key, conn, d)
+        if register:
+            self.flows.add(key, conn, d)
         if self.sink_factory is not None:
             conn.sink = self.sink_factory(conn)
+        if self.payload_sink_factory is not None:
+            conn.sink = SINKS_DUE if conn.sink is None else SinksDue(conn.sink)
         return conn, d
+
+    def _make_sinks(self, conn: Connection, due: SinksDue) -> Any:
+        """The connection's first event for a sink: make its payload sinks (joined to the sinks made at its
+        start, ``due.first``) and the reassemblers of the sides that sent something, as they stand when
+        made at the start (next byte after the side's SYN); the sink, or None when nobody wants the bytes."""
+        conn.sink = due.first
+        sink = conn.sink = self.payload_sink_factory(conn)
+        if sink is not None:
+            for d, side in enumerate(conn.sides):
+                if side.pkts and side.reasm is None:
+                    r = side.reasm = StreamReassembler(d, sink, max_held=self.max_held // 2,
+                                                       timeout_ns=self.reassembly_timeout_ns, budget=self.reassembly)
+                    if side.isn is not None:
+                        r.syn(side.isn)
+        return sink
+
+    # -- attempts nobody answered (compact) ----------------------------------------------------------
+    def _attempt(self, key: tuple, ts: int, num: int, seq: int, ack: int, flags: int, raw_window: int, opts: bytes,
+                 frame_len: int, out: dict[str, Any] | None) -> Attempt:
+        """A SYN (no ACK, FIN, RST or payload) of a new 4-tuple: kept as an :class:`Attempt`. With ``out``, its
+        fields are those of a connection's first SYN: a connection made for it and dropped gives them."""
+        stream = self.next_stream
+        self.next_stream += 1
+        if opts.__class__ is not bytes:
+            opts = bytes(opts)          # never a view holding a whole buffer of frames alive
+        att = Attempt(key, stream, ts, num, seq, ack, flags | (_ANALYZED if out is not None else 0), raw_window,
+                      opts, frame_len)
+        if out is not None:
+            conn, _d = self._new(key, flags, ts, num, stream, register=False)
+            self._apply(conn, 0, False, ts, num, seq, ack, flags, raw_window, 0, opts, b"", frame_len, None, out)
+        self.attempts[key] = att
+        return att
+
+    def _promote(self, att: Attempt) -> Connection:
+        """The attempt as the connection it stands for: its SYN replayed (the same state, stream number and
+        fields as if it had been one all along)."""
+        del self.attempts[att.key]
+        flags = att.flags & ~_ANALYZED
+        conn, _d = self._new(att.key, flags, att.ts, att.num, att.stream)
+        self._apply(conn, 0, False, att.ts, att.num, att.seq, att.ack, flags, att.window, 0, att.opts, b"",
+                    att.frame_len, None, {} if att.flags & _ANALYZED else None)
+        return conn
+
+    def open_count(self) -> int:
+        """Connections open now (attempts included)."""
+        return len(self.flows) + len(self.attempts)
 
     def _finish(self, conn: Connection) -> None:
         """Close the sink, free the heavy state, keep the compact connection for its summary row."""
@@ -544,6 +686,8 @@ class TcpTracker:
         conn.finished = True
         o, r = conn.sides
         sink = conn.sink
+        if sink is not None and sink.__class__ is SinksDue:
+            sink = conn.sink = sink.first        # no event reached a sink: the payload sinks were never made
         if sink is not None:
             for side in conn.sides:
                 if side.reasm is not None:
@@ -574,8 +718,12 @@ class TcpTracker:
         done = [conn for conn in self.flows.entries()
                 if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)
                 or (now - conn.last_ts > half and not conn.sides[1].pkts and conn.sides[0].syn_frame)]
+        if self.attempts:
+            # as the same test reads for a connection that saw only its SYN (never closed)
+            done += [att for att in self.attempts.values()
+                     if now - att.ts > idle or (now - att.ts > half and att.num)]
         for conn in sorted(done, key=_stream_of):
-            self._finish(conn)
+            self._finish(self._promote(conn) if conn.__class__ is Attempt else conn)
 
     def finish(self) -> list[dict[str, Any]]:
         """End of capture: finish every connection; return all summary rows in stream order."""
@@ -584,8 +732,8 @@ class TcpTracker:
 
     def close_all(self) -> None:
         """End of capture: finish every connection (sinks closed), without building summary rows."""
-        for conn in sorted(self.flows.entries(), key=_stream_of):
-            self._finish(conn)
+        for conn in sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of):
+            self._finish(self._promote(conn) if conn.__class__ is Attempt else conn)
         self.finished.sort(key=_stream_of)
 
     def summaries(self, details: bool = True, release: bool = False) -> list[dict[str, Any]]:
@@ -603,7 +751,10 @@ class TcpTracker:
         return rows
 
     def connections(self) -> list[Connection]:
-        """The connections still in the table (not yet finished), in stream order."""
+        """The connections still in the table (not yet finished), in stream order (attempts become
+        connections)."""
+        for att in list(self.attempts.values()):
+            self._promote(att)
         return sorted(self.flows.entries(), key=_stream_of)
 
 
