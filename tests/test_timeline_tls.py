@@ -93,6 +93,18 @@ def test_tls13_with_keys_shows_the_requests_inside():
     assert [p.name for p in req.phases][:3] == ["connect", "ssl", "send"]
 
 
+@pytest.mark.parametrize("name", ["tls13_http11", "tls13_wget_page"])
+def test_every_tls13_session_ticket_is_a_step(name):
+    """OpenSSL servers send two NewSessionTickets, each in its own record: one step each, citing the frames
+    tshark decrypts them in (the second was once left out)."""
+    (fetch,) = [f for f in load(name, keys=True).fetches if any(s.layer == "tls" for s in f.steps)]
+    tickets = [s for s in fetch.steps if s.kind.startswith("tls.ticket")]
+    expected = ints(frames(name, "tls.handshake.type == 4", keys=True))
+    assert len(expected) == 2 and [s.frames for s in tickets] == [(f,) for f in expected]
+    assert [(s.kind, s.facts["n"]) for s in tickets] == [("tls.ticket", 1), ("tls.ticket.again", 2)]
+    assert "a ticket" in tickets[0].text and "(ticket 2)" in tickets[1].text
+
+
 def test_tls12_certificate_in_clear_and_two_round_trips():
     (fetch,) = load("tls12_gcm").fetches
     sh = step(fetch, "tls.server_hello.12")

@@ -1007,10 +1007,16 @@ class FetchBuilder:
             self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
                       decrypted=tls.decrypted, **base)
             self.notes.setdefault(frame, self._note("note.tls.done"))
+        tickets: dict[int, list[Any]] = {}         # frame -> the NewSessionTickets it carried
         for m in tls.handshake:
             if m.kind == "new_session_ticket":
-                self._add(m.frame + 0.3, m.ts_ns, (m.frame,), "tls", "tls.ticket", **base)
-                break
+                tickets.setdefault(m.frame, []).append(m)
+        n = 0
+        for frame, ms in tickets.items():       # one step per frame: the first ticket(s), then each later one
+            self._add(frame + 0.3, ms[0].ts_ns, (frame,), "tls", "tls.ticket.again" if n else "tls.ticket",
+                      count=len(ms), n=n + 1, **base)
+            self.notes.setdefault(frame, self._note("note.tls.ticket"))
+            n += len(ms)
         totals = tls.app_data_totals
         if not tls.decrypted and (totals[0][0] or totals[1][0]):
             cut = done[0] if done else sh.frame

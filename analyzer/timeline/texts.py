@@ -452,8 +452,12 @@ _EN: dict[str, str] = {
         "abbreviated handshake; the connection is secure {secure_ms:dur} after the ClientHello (time to "
         "secure connection). {trips_text}"),
     "tls.ticket": (
-        "NewSessionTicket: the server gives the client a ticket to resume this session later without a full "
-        "handshake."),
+        "NewSessionTicket: the server gives the client {tickets_text} to resume this session later without a "
+        "full handshake."),
+    "tls.ticket.again": (
+        "Another NewSessionTicket (ticket {n}): servers hand out more than one (OpenSSL sends two by default), so "
+        "that each later connection can resume with a ticket of its own: a TLS 1.3 ticket is best used only "
+        "once (RFC 8446, appendix C.4)."),
     "tls.encrypted": (
         "Encrypted application data: {sent_records:n:record} ({sent_bytes:bytes}) from the client and "
         "{recv_records:n:record} ({recv_bytes:bytes}) from the server, frames {first}-{last}. The HTTP requests "
@@ -821,7 +825,10 @@ _ZH: dict[str, str] = {
     "tls.done.ccs12.client": (
         "客户端的 ChangeCipherSpec：从这里开始，它的记录都是加密的，它的 Finished 结束这次简化握手；在 ClientHello "
         "之后 {secure_ms:dur}连接变得安全（安全连接建立耗时）。{trips_text}"),
-    "tls.ticket": "NewSessionTicket：服务器给客户端一张票据，以后可以不经完整握手就恢复这个会话。",
+    "tls.ticket": "NewSessionTicket：服务器给客户端{tickets_text}，以后可以不经完整握手就恢复这个会话。",
+    "tls.ticket.again": (
+        "又一张 NewSessionTicket（第 {n} 张票据）：服务器会发出不止一张（OpenSSL 默认发两张），让以后的每个连接都能"
+        "用自己的一张票据恢复会话：TLS 1.3 的票据最好只用一次（RFC 8446 附录 C.4）。"),
     "tls.encrypted": (
         "加密的应用数据：客户端发出 {sent_records} 个记录（{sent_bytes:bytes}），服务器发出 {recv_records} 个记录"
         "（{recv_bytes:bytes}），第 {first}–{last} 帧。HTTP 请求和响应就在其中；{key_text}"),
@@ -862,6 +869,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "icmp.final": "No SYN followed: the connection attempt ended here (the client's connect() fails at once, "
                       "as Linux does on such an error, instead of waiting for retransmission timeouts).",
         "icmp.retried": "The client sent the SYN again anyway: its stack treated the error as temporary.",
+        "tickets.one": "a ticket", "tickets.many": "{count} tickets",
         "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
         "qtype_hint": "no record of this type",
         "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
@@ -927,6 +935,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "icmp.final": "此后没有再发 SYN：这次连接尝试到此结束（客户端的 connect() 立即失败——Linux 收到这种差错时"
                       "就是这样——而不必等待重传超时）。",
         "icmp.retried": "客户端仍然再次发送了 SYN：它的协议栈把这个差错当作暂时的。",
+        "tickets.one": "一张票据", "tickets.many": " {count} 张票据",
         "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
         "qtype_hint": "没有这种类型的记录",
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
@@ -1073,7 +1082,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "ACK of FIN: close {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "ACK of FIN",
         "note.data": "data", "note.nagle": "held by Nagle until the delayed ACK",
         "note.tls.client_hello": "TLS ClientHello (SNI {sni})", "note.tls.server_hello": "TLS ServerHello ({version})",
-        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done", "note.tls.ticket": "TLS NewSessionTicket",
         "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "fast retransmission", "note.a.spurious": "spurious retransmission",
         "note.a.retransmission": "retransmission", "note.a.lost": "previous segment not captured",
@@ -1096,7 +1105,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
         "note.data": "数据", "note.nagle": "被 Nagle 算法压到延迟 ACK 之后",
         "note.tls.client_hello": "TLS ClientHello（SNI {sni}）", "note.tls.server_hello": "TLS ServerHello（{version}）",
-        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成", "note.tls.ticket": "TLS 会话票据",
         "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "快速重传", "note.a.spurious": "伪重传", "note.a.retransmission": "重传",
         "note.a.lost": "前一报文段未捕获", "note.a.ooo": "乱序", "note.a.dup": "重复 ACK",
@@ -1249,6 +1258,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
+    elif template == "tls.ticket":
+        extra["tickets_text"] = _phrase("tickets.many" if (facts.get("count") or 1) > 1 else "tickets.one", facts,
+                                        lang)
     elif template.startswith("tcp.icmp."):
         extra["then_text"] = _phrase("icmp.retried" if facts.get("retried") else "icmp.final", facts, lang)
     elif template == "tcp.synack.retransmission":
