@@ -110,3 +110,27 @@ def test_idle_sweep_at_left_out_segments(tmp_path):
     want = lines(path, "tcp.port == 80", False)
     assert len(want) == 6 and "Seq=101 Ack=1 " in want[-1]
     assert lines(path, "tcp.port == 80", True) == want
+
+
+PCAPS = [p for p in FILES if p.suffix == ".pcap"]
+
+
+@pytest.mark.parametrize("path", PCAPS, ids=lambda p: p.name)
+def test_written_frames_are_the_same(path, tmp_path, monkeypatch):
+    # read -Y F -w OUT from a classic pcap takes the left-out path too: the same file comes out as when every
+    # frame is analysed (the conversation filter switched off)
+    from click.testing import CliRunner
+
+    import analyzer.filter._vector as vector
+    from analyzer.cli.main import main
+
+    def written(name: str) -> bytes:
+        out = tmp_path / name
+        result = CliRunner().invoke(main, ["read", "-Y", "tcp.port == 80 or udp.port == 53", "-w", str(out),
+                                           str(path)])
+        assert result.exit_code == 0, result.output
+        return out.read_bytes()
+
+    left_out = written("a.pcap")
+    monkeypatch.setattr(vector, "conversation_filter", lambda text: None)
+    assert written("b.pcap") == left_out

@@ -293,9 +293,11 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                 first: list[int] = []
                 never = None
-                if out is None and as_json is False and fields is None and not tree and not hexdump and batches:
-                    # text lines only: conversations the filter can never match are left out (not decoded,
-                    # not analysed) when their addresses and ports tell (analyzer.filter.apply)
+                if batches and not (as_json or tree or hexdump or fields is not None) and \
+                        (out is None or getattr(reader, "format", "") == "pcap"):
+                    # text lines, or -w from a classic pcap (no interface names or key blocks to keep in step):
+                    # conversations the filter can never match are left out (not decoded, not analysed) when
+                    # their addresses and ports tell (analyzer.filter.apply)
                     from analyzer.filter._vector import conversation_filter
 
                     never = conversation_filter(keep.text)
@@ -304,7 +306,7 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
 
                     pipelines: list = []
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
-                                                                   first), keep, None, keylog, pipelines)
+                                                                   first), keep, writer, keylog, pipelines)
                 else:
                     packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__

@@ -109,7 +109,8 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
                         first: list | None = None) -> Iterator:
     """The frames of ``batches`` (:meth:`analyzer.capture.CaptureReader.batches`) but those of conversations
     the filter can never match (``never``: a :class:`analyzer.filter._vector.ConversationFilter`), for
-    :func:`matching_packets` when only the matching packets' text lines are shown (``read -Y``): a left-out
+    :func:`matching_packets` when only the matching packets' text lines are shown or their frames written
+    (``read -Y``, ``read -Y -w`` from a classic pcap): a left-out
     conversation is neither decoded nor analysed, and nothing shown depends on it — TCP analysis, reassembly,
     HTTP, TLS and DNS state belong to one conversation; what is not the same is only what ``read -Y`` does
     not print (``tcp.stream``/``udp.stream`` numbers), and the bounded memories shared by all conversations
