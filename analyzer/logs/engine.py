@@ -258,6 +258,12 @@ class Numbering:
     offset: int = 0
     numbers: bytes | None = None
 
+    def number(self, position: int) -> int:
+        """The merged number of the unit's frame at ``position`` (from 0)."""
+        if self.numbers is None:
+            return self.offset + position + 1
+        return int.from_bytes(self.numbers[8 * position:8 * position + 8], sys.byteorder, signed=True)
+
     def apply(self, frames: Iterable[Any]) -> Iterator[Any]:
         if self.numbers is None:
             offset = self.offset
@@ -480,6 +486,22 @@ def stitch(units: list[Unit], numbering: dict[int, Numbering], picks: dict[int, 
             return
         nxt, k = wanted[0], 0
         with unit.open() as reader:
+            if _pcap_reader(unit, reader):
+                # records in batches: a Frame made only for the frames wanted (most of a unit is not)
+                number = numbering[unit.id].number
+                base = 0
+                for batch in reader.batches():
+                    n = len(batch)
+                    while nxt < base + n:
+                        frame = batch.frame(nxt - base)
+                        frame.number = number(nxt)
+                        yield frame.number, frame
+                        k += 1
+                        if k == len(wanted):
+                            return
+                        nxt = wanted[k]
+                    base += n
+                return
             for i, frame in enumerate(numbering[unit.id].apply(reader)):
                 if i == nxt:
                     yield frame.number, frame
