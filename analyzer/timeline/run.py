@@ -92,6 +92,7 @@ class _Held:
     client: str
     waiting: dict[int, tuple[ConnLog, int]] = field(default_factory=dict)   # stream -> (log, records seen)
     resolved: dict[int, ConnFacts] = field(default_factory=dict)
+    arrival: int = 0
     index: int | None = None            # its number, once every fetch that began before it has one
     end_ns: int | None = None           # the capture's end as its report sees it, once it waits for nothing
 
@@ -110,7 +111,9 @@ class TimelineRun:
         self.collector = Collector(self, keep_bodies=keep_bodies, keylog=keylog)
         self.activities: dict[str, _Activity] = {}
         self.history: dict[str, History] = {}
-        self.held: list[_Held] = []
+        self.held: dict[int, _Held] = {}                      # arrival -> a fetch waiting for connections
+        # stream -> (its log, records seen, the fetches waiting for it): each waited-for log decided once
+        self.waiters: dict[int, tuple[ConnLog, int, list[_Held]]] = {}
         self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
         self.done: set[int] = set()                           # streams the tracker finished
         self.ready: list[Fetch] = []
@@ -338,9 +341,11 @@ class TimelineRun:
                       _host_of, history.conn_fetch, self.host_addrs.get(act.client))
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
-            held = _Held(plan, act.client, waiting)
+            held = _Held(plan, act.client, waiting, arrival=self.arrivals)
             if waiting:
-                self.held.append(held)
+                self.held[held.arrival] = held
+                for stream, (log, seen) in waiting.items():
+                    self.waiters.setdefault(stream, (log, seen, []))[2].append(held)
             else:
                 held.end_ns = now if not final else self.collector.last_ts_ns
             self._queue(held)
@@ -361,18 +366,18 @@ class TimelineRun:
         """Decide, once per waited-for connection, whether it settled, carries a new request or has idled
         long enough; every fetch waiting for it gets the same facts; fetches left waiting for nothing go
         out."""
-        logs: dict[int, tuple[ConnLog, int, list[_Held]]] = {}      # one pass: stream -> its log, who waits
-        for held in self.held:
-            for stream, (log, seen) in held.waiting.items():
-                logs.setdefault(stream, (log, seen, []))[2].append(held)
-        for (log, seen, waiting) in logs.values():
+        free: list[_Held] = []
+        for stream, (log, seen, waiting) in list(self.waiters.items()):
             facts = self._resolve(log, seen, now, final)
             if facts is None:
                 continue
+            del self.waiters[stream]
             for held in waiting:
-                held.resolved[log.conn.stream] = facts
-                del held.waiting[log.conn.stream]
-        for held in [h for h in self.held if not h.waiting]:
+                held.resolved[stream] = facts
+                del held.waiting[stream]
+                if not held.waiting:
+                    free.append(held)
+        for held in sorted(free, key=lambda h: h.arrival):
             self._release(held, now, final)
 
     def _resolve(self, log: ConnLog, seen: int, now: int, final: bool) -> ConnFacts | None:
@@ -403,8 +408,7 @@ class TimelineRun:
         return None
 
     def _release(self, held: _Held, now: int, final: bool) -> None:
-        if held in self.held:
-            self.held.remove(held)
+        self.held.pop(held.arrival, None)
         plan = held.plan
         for u in plan.units:
             new = held.resolved.get(u.conn.stream)
