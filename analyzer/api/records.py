@@ -43,8 +43,9 @@ class Connection:
     ``service`` names the application protocols found on it (``http``, ``dns``), comma-separated.
     ``orig_ip_bytes``/``resp_ip_bytes`` sum the IP total lengths each side sent (Zeek's; 0 from the fast
     ``count`` pass, which reads no IP lengths); ``missed_bytes`` were lost in sequence gaps never filled;
-    ``local_orig``/``local_resp``: the address is in Zeek's default local nets (its private address space,
-    :data:`analyzer.api.iplevel.LOCAL_NETS`). ICMP flows (``proto`` ``icmp``) are formed as Zeek forms them
+    ``local_orig``/``local_resp``: the address is in the local nets (``analyzer.open(..., local_nets=...)``; by
+    default Zeek's, its private address space, :data:`analyzer.api.iplevel.LOCAL_NETS`; None with no local
+    nets). ICMP flows (``proto`` ``icmp``) are formed as Zeek forms them
     (:mod:`analyzer.api.iplevel`): the ports are the ICMP type and its counterpart type or code, and
     ``history`` is None. ``details`` holds the handshake, teardown and reset facts of ``analyzer conversations --json``.
     """
