@@ -85,6 +85,7 @@ def test_memory_holds_only_open_connections(captures):
     for frame in frames_of(captures["two_pages"]):
         run.feed(frame)
         if frame.number == 19:                 # page A closed 10 s before: reported and forgotten
-            assert list(run.collector.logs) == [] and run.held == []
+            assert list(run.collector.logs) == [] and not run.held and not run.waiters and not run.queued
     run.finish()
     assert not run.collector.logs and not run.activities and not run.held and not run.dormant
+    assert not run.waiters and not run.queued and not run.collector.links
