@@ -47,6 +47,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # run on the lowered text
 MAX_LINKS = 4096
 MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
+DNS_TIMES_NS = 300_000_000_000      # how long the time of a DNS frame is kept (the run's longest hold)
 
 
 class ConnLog:
@@ -190,6 +191,7 @@ class Collector:
         # the capture says, never by id(): an object's id is reused once it dies
         self.links: dict[tuple[int, int], bytes] = {}
         self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
+        self._dns_times_max = 4096
         self.frames = 0
         self.first_ts_ns: int | None = None
         self.last_ts_ns = 0
@@ -339,9 +341,12 @@ class Collector:
     def _dns_time(self, frame: Any) -> None:
         times = self.dns_times
         times[frame.number] = frame.ts_ns
-        if len(times) > 200_000:
-            for k in list(times)[:100_000]:
-                del times[k]
+        if len(times) > self._dns_times_max:
+            # bounded by time, not by the file: a retransmission is looked up while its lookup's activity is
+            # open (the run holds nothing longer than DNS_TIMES_NS)
+            cutoff = frame.ts_ns - DNS_TIMES_NS
+            self.dns_times = {k: t for k, t in times.items() if t >= cutoff}
+            self._dns_times_max = max(4096, 2 * len(self.dns_times))
 
     def _logged_segment(self, pkt: Any, ip: Any, layer: Any) -> None:
         f = layer.fields
