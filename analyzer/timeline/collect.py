@@ -14,7 +14,8 @@ counters show trouble (retransmissions, gaps, zero windows, repeated SYNs).
 
 Memory: per open connection a compact log of its segments (28 bytes each, at most :data:`MAX_LOG` kept in
 full; beyond, only segments with SYN/FIN/RST and the last ones) and its HTTP records until a report takes
-them (:meth:`Collector.take`); DNS transactions and neighbour messages are handed on as they come.
+them (:meth:`Collector.take`); DNS transactions and neighbour messages are handed on as they come. The
+TCP tracker keeps no finished connection for summary rows (the timeline makes its own facts from the log).
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ class Collector:
             self.tx.tls.keep = False
             self.tx.tls.on_session = self._session
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
-                             tracker_options={"on_finish": self._finished})
+                             tracker_options={"on_finish": self._finished, "keep_summaries": False})
         self.logs: dict[int, ConnLog] = {}
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
         # the capture says, never by id(): an object's id is reused once it dies
