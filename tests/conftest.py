@@ -1,4 +1,4 @@
-"""How the suite splits over pytest-xdist workers (the README's test command runs `-n auto --dist loadgroup`).
+"""How the suite splits over pytest-xdist workers (the README's test command runs `-n auto`).
 
 Each test module runs whole on one worker, so a module-scoped fixture (a corpus verified once, a capture
 recorded once) is computed once, not once per worker. The modules in NETWORK share one group and so run one
@@ -9,6 +9,8 @@ that kind goes into one of these modules, or its module into NETWORK.
 """
 
 from __future__ import annotations
+
+from pathlib import PurePosixPath
 
 import pytest
 
@@ -24,8 +26,31 @@ NETWORK = {
     "test_parity_live",      # live capture of servers on lo
 }
 
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:         # pytest without the test extra's pytest-xdist: one process, nothing to split
+    LoadScopeScheduling = None
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.nodeid.split("::")[0].rpartition("/")[2].removesuffix(".py")
-        item.add_marker(pytest.mark.xdist_group("network" if module in NETWORK else module))
+
+def unit_of(nodeid: str) -> str:
+    """The work unit a test belongs to: its module, or "network" for the modules that must not overlap."""
+    module = nodeid.split("::", 1)[0]
+    return "network" if PurePosixPath(module).stem in NETWORK else module
+
+
+if LoadScopeScheduling is not None:
+    class ModuleScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with modules as scopes, the NETWORK modules as one, handed out first
+        (the longest serial stretch: the other workers fill in around it)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if "network" in self.workqueue:
+                self.workqueue.move_to_end("network", last=False)
+            super()._assign_work_unit(node)
+
+    @pytest.hookimpl(optionalhook=True)          # known only while xdist is loaded (not with -p no:xdist)
+    def pytest_xdist_make_scheduler(config, log):
+        return ModuleScheduling(config, log)
