@@ -26,6 +26,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="capturing on lo needs
 
 def env() -> dict[str, str]:
     e = dict(os.environ)
+    e["COLUMNS"] = "200"    # the side-by-side tables take their width from here (xdist's workers set 80)
     e["PYTHONPATH"] = str(ROOT) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
     return e
 

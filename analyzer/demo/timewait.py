@@ -24,6 +24,7 @@ import errno
 import os
 import shutil
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,10 +163,7 @@ def side_by_side(res: TimeWaitResult, width: int | None = None) -> list[str]:
     out = [f"{'time':>10}  {'what the programs did':<{left_w}} | what the capture saw",
            f"{'-' * 10}  {'-' * left_w}-+-{'-' * right_w}"]
     for ts, _kind, left, right in rows:
-        out.append(f"{(ts - t0) / 1e9:>10.6f}  {left[:left_w]:<{left_w}} | {right[:right_w]}".rstrip())
-        if len(left) > left_w:                       # wrap the long program lines, never the capture's
-            rest = left[left_w:]
-            while rest:
-                out.append(f"{'':>10}  {rest[:left_w]:<{left_w}} |")
-                rest = rest[left_w:]
+        lines = textwrap.wrap(left, left_w) or [""]  # wrap the long program lines at words, never the capture's
+        out.append(f"{(ts - t0) / 1e9:>10.6f}  {lines[0]:<{left_w}} | {right[:right_w]}".rstrip())
+        out += [f"{'':>10}  {line:<{left_w}} |" for line in lines[1:]]
     return out
