@@ -26,11 +26,12 @@ from fuzz.targets import run_command
 
 SLACK = 2.0
 
-# case -> (n, the command it stresses; "{in}" the capture, "{out}" a scratch folder)
+# case[/command] -> (n, the command it stresses; "{in}" the capture, "{out}" a scratch folder)
 RUNS = {
     "same_uri": (1000, ["export-objects", "{in}", "{out}/objects"]),
     "fragments": (1500, ["conversations", "{in}"]),
     "half_open": (1500, ["conversations", "{in}"]),
+    "half_open/timeline": (2000, ["timeline", "--json", "{in}"]),   # 3.3 before the grouping index, 1.03 after
     "gaps": (150, ["http", "{in}"]),
     "dns_same_id": (750, ["dns", "{in}"]),
     "pipelined": (600, ["http", "{in}"]),
@@ -39,8 +40,8 @@ RUNS = {
 
 
 def cpu_per_packet(case: str, n: int, tmp_path: Path) -> float:
-    frames = CASES[case](n)
-    capture = tmp_path / f"{case}_{n}.pcap"
+    frames = CASES[case.partition("/")[0]](n)
+    capture = tmp_path / f"{case.replace('/', '_')}_{n}.pcap"
     capture.write_bytes(pcap_bytes(frames))
     out = tmp_path / f"out_{n}"
     out.mkdir()

@@ -45,6 +45,7 @@ fetch.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,6 +277,43 @@ def _absolute(base: str, link: str) -> str:
         return link
 
 
+class _LastSeen:
+    """Each plan's last_ns by position, kept as a min segment tree: where `_place_connection`'s newest-first
+    scan of the plans would stop (the newest plan whose last activity is older than the window) in
+    O(log plans) instead of by walking every plan in between."""
+
+    def __init__(self) -> None:
+        self.size = 1
+        self.tree = [_NEVER, _NEVER]
+
+    def set(self, pos: int, value: int) -> None:
+        if pos >= self.size:
+            leaves = self.tree[self.size:]
+            while pos >= self.size:
+                self.size *= 2
+            self.tree = [_NEVER] * self.size + leaves + [_NEVER] * (self.size - len(leaves))
+            for i in range(self.size - 1, 0, -1):
+                self.tree[i] = min(self.tree[2 * i], self.tree[2 * i + 1])
+        i = pos + self.size
+        self.tree[i] = value
+        i //= 2
+        while i:
+            self.tree[i] = min(self.tree[2 * i], self.tree[2 * i + 1])
+            i //= 2
+
+    def last_below(self, threshold: int) -> int:
+        """The highest position whose value is below ``threshold``; -1 when there is none."""
+        if self.tree[1] >= threshold:
+            return -1
+        i = 1
+        while i < self.size:
+            i = 2 * i + 1 if self.tree[2 * i + 1] < threshold else 2 * i
+        return i - self.size
+
+
+_NEVER = 1 << 62                                    # an empty slot: never below any threshold
+
+
 # -- grouping -------------------------------------------------------------------------------------------
 class Grouper:
     """Rules 2a-2g of the module docstring over one client's units, in the order they began."""
@@ -288,16 +326,29 @@ class Grouper:
         self.plans: list[Plan] = []
         self.by_conn: dict[int, Plan] = {}
         self.last_use = last_use or {}     # stream -> index of the (earlier, reported) fetch that used it
+        self.last_seen = _LastSeen()
+        self.position: dict[int, int] = {}          # id(plan) -> its place in self.plans (plans live as long)
+        self.with_key: dict[tuple, list[int]] = {}  # (server, port) or host -> positions of its plans, ascending
 
     def add(self, u: Unit) -> None:
         target = self._place(u) if u.request else self._place_connection(u)
         if target is None:
             target = Plan(self.client, addresses=self.addresses)
+            self.position[id(target)] = len(self.plans)
             self.plans.append(target)
             if not u.request and u.conn.epoch > 0:
                 target.continues = self.last_use.get(u.conn.stream)
         target.add(u)
         self.by_conn[u.conn.stream] = target
+        pos = self.position[id(target)]
+        self.last_seen.set(pos, target.last_ns)
+        keys = [(u.conn.server, u.conn.server_port)] + ([u.host.lower()] if u.host else [])
+        for key in keys:
+            places = self.with_key.setdefault(key, [])
+            if not places or places[-1] < pos:
+                places.append(pos)
+            elif pos not in places:
+                bisect.insort(places, pos)
 
     def _place(self, u: Unit) -> Plan | None:
         if u.dest == "document" and u.mode == "navigate":
@@ -371,13 +422,18 @@ class Grouper:
         conn = u.conn
         if conn.epoch > 0:
             return self.by_conn.get(conn.stream)
-        for plan in reversed(self.plans):
-            if u.start_ns - plan.last_ns > PAGE_WINDOW_NS:
+        # newest first, back to the newest plan idle for longer than the window (the scan stops there): only
+        # the plans with this server or this host name, found by index, not by walking every plan between
+        stop = self.last_seen.last_below(u.start_ns - PAGE_WINDOW_NS)
+        same = self.with_key.get((conn.server, conn.server_port), [])
+        if u.host and not is_ip(u.host):
+            same = sorted(set(same) | set(self.with_key.get(u.host.lower(), [])))
+        for pos in reversed(same):
+            if pos <= stop:
                 break
-            same = (conn.server, conn.server_port) in plan.servers or (u.host and u.host.lower() in plan.hosts
-                                                                       and not is_ip(u.host))
-            if same and not self._new_lookup(Unit(conn, u.start_ns, u.end_ns, u.host, first_on_conn=True,
-                                                  open_ns=u.open_ns), plan):
+            plan = self.plans[pos]
+            if not self._new_lookup(Unit(conn, u.start_ns, u.end_ns, u.host, first_on_conn=True,
+                                         open_ns=u.open_ns), plan):
                 return plan
         return None
 
