@@ -5,10 +5,10 @@ the batched fast path (several batches, idle sweeps, retransmissions, resets), a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
 
 from analyzer.capture import open_capture
 from analyzer.columnar import count
@@ -64,20 +64,10 @@ def test_corpus(path):
     _same(path)
 
 
-@pytest.fixture(scope="module")
-def gen():
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import gen_synthetic
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    return gen_synthetic.generate
-
-
 @pytest.mark.parametrize("fmt,seed,packets", [("pcap", 1, 25_000), ("pcap", 7, 10_000), ("pcapng", 3, 10_000)])
-def test_synthetic(tmp_path, gen, fmt, seed, packets):
+def test_synthetic(tmp_path, fmt, seed, packets):
     path = tmp_path / f"synthetic.{fmt}"
-    gen(path, packets, seed=seed, clients=300, sites=400)
+    synthetic.generate(path, packets, seed=seed, clients=300, sites=400)
     frames, _first, rows = _rows(path, columnar=True)
     assert frames == packets
     # the file must exercise what it is here for: many connections, resets, retransmissions

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
 from click.testing import CliRunner
 
 from analyzer.api.packets import analyze
@@ -45,13 +45,8 @@ def test_columns_equal_decoded_fields(path):
 
 
 def test_options_on_synthetic_traffic(tmp_path):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import gen_synthetic
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     path = tmp_path / "s.pcap"
-    gen_synthetic.generate(path, 8000, seed=5, clients=100, sites=100)
+    synthetic.generate(path, 8000, seed=5, clients=100, sites=100)
     for options in ([], ["occurrence=f", "quote=d", "separator=,"], ["occurrence=l", "aggregator=/s"]):
         fast, slow = _both(path, FieldsFormat(NAMES, options))
         assert fast == slow

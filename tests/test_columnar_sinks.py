@@ -4,10 +4,10 @@ those of the per-packet pass; connections without a sink are counted from column
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
 
 from analyzer.capture import open_capture
 from analyzer.columnar.rows import connection_rows
@@ -74,11 +74,6 @@ def test_sinks_see_what_the_pipeline_gives(path):
 
 
 def test_synthetic(tmp_path):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import gen_synthetic
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     path = tmp_path / "s.pcap"
-    gen_synthetic.generate(path, 5000, seed=9, clients=60, sites=50)
+    synthetic.generate(path, 5000, seed=9, clients=60, sites=50)
     _compare(path)

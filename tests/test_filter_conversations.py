@@ -6,10 +6,10 @@ segment."""
 from __future__ import annotations
 
 import struct
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
 from report_builders import ACK, SYN, eth, ipv4, tcp
 
 from analyzer.capture import open_capture
@@ -63,13 +63,8 @@ def test_same_lines(path):
 
 
 def test_same_lines_synthetic(tmp_path):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import gen_synthetic
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     path = tmp_path / "s.pcap"
-    gen_synthetic.generate(path, 1500, seed=5, clients=40, sites=30)
+    synthetic.generate(path, 1500, seed=5, clients=40, sites=30)
     for text in ("tcp.port == 80 and tcp.len > 0", "ip.addr == 10.0.0.0/28"):
         want = lines(path, text, False)
         assert want and lines(path, text, True) == want, text

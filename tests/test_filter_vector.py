@@ -4,11 +4,11 @@ and they decline (None) what the columns cannot answer."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import synthetic
 
 from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
@@ -86,11 +86,6 @@ def test_same_as_per_packet(path):
 
 
 def test_synthetic(tmp_path):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import gen_synthetic
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     path = tmp_path / "s.pcap"
-    gen_synthetic.generate(path, 6000, seed=11, clients=80, sites=60)
+    synthetic.generate(path, 6000, seed=11, clients=80, sites=60)
     assert _check(path) > 6000 * 30
