@@ -141,8 +141,8 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
         for i, (left_out, ts) in enumerate(zip(skip.tolist(), batch.ts_ns[:n].tolist(), strict=True)):
             if not left_out:
                 yield batch.frame(i)
-            elif tracker is not None and ts >= tracker._next_expire and kinds[i] == KIND_TCP:
-                tracker.expire(ts)
+            elif tracker is not None and kinds[i] == KIND_TCP:
+                tracker.tick(ts)
 
 
 def _is_fragment(pkt: Packet) -> bool:

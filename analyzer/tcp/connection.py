@@ -709,6 +709,12 @@ class TcpTracker:
         if self.on_finish is not None:
             self.on_finish(conn)
 
+    def tick(self, ts: int) -> None:
+        """Packet time reached ``ts`` at a frame the tracker is not given: the idle sweep runs if it is due,
+        as it would at a segment (``segment`` does the same test inline, on the hot path)."""
+        if ts >= self._next_expire:
+            self.expire(ts)
+
     def expire(self, now: int) -> None:
         """Finish connections idle long enough (packet time): closed ones after ``closed_linger_ns``,
         half-open ones (the originator sent a SYN, the responder nothing at all) after

@@ -254,9 +254,8 @@ class Collector:
             if where is not None and self._other_shape(frame, data, *where):
                 return
         self._full(frame)
-        pipe = self.pipe
-        if pipe.tcp is not None and pipe.tcp._next_expire <= ts:
-            pipe.tcp.expire(ts)
+        if self.pipe.tcp is not None:
+            self.pipe.tcp.tick(ts)
 
     def _other_shape(self, frame: Any, data: bytes, off: int, version: int) -> bool:
         n = len(data)
