@@ -128,7 +128,6 @@ def census(unit: Unit, times: bool = False, decode_as: tuple[str, ...] = ()) -> 
     ts_list = array("q")
     problems: list[CaptureWarning] = []
     n = 0
-    keys, groups = out.keys, out.groups
     sets: dict[tuple[Key, ...], int] = {}
     per_frame = array("i")
     mark = per_frame.append
@@ -140,46 +139,45 @@ def census(unit: Unit, times: bool = False, decode_as: tuple[str, ...] = ()) -> 
     with gc_paused(), decoding_as(decode_as), unit.open(problems.append, secret) as reader:
         if not times and _pcap_reader(unit, reader):
             _census_columns(reader, out, sets, per_frame)
-            if unit.chunk is not None:
-                out.exact = not problems and not reader.stopped
-            out.key_sets = list(sets)
-            out.frame_keys = per_frame.tobytes()
-            return out
-        last = None
-        for frame in reader:
-            ts = frame.ts_ns
-            if last is not None and ts < last:
-                out.ordered = False
-            if out.first_ts is None:
-                out.first_ts = ts
-            last = ts
-            n += 1
-            if times:
-                ts_list.append(ts)
-                continue
-            ks = frame_keys(frame)
-            if not ks:
-                mark(-1)
-                continue
-            i = sets.get(ks)
-            if i is None:
-                i = sets[ks] = len(sets)
-                if len(ks) == 1:
-                    keys.add(ks[0])
-                else:
-                    keys.update(ks)
-                    groups.add(ks)
-            mark(i)
+        else:
+            last = None
+            for frame in reader:
+                ts = frame.ts_ns
+                if last is not None and ts < last:
+                    out.ordered = False
+                if out.first_ts is None:
+                    out.first_ts = ts
+                last = ts
+                n += 1
+                if times:
+                    ts_list.append(ts)
+                    continue
+                ks = frame_keys(frame)
+                if not ks:
+                    mark(-1)
+                    continue
+                i = sets.get(ks)
+                mark(_new_key_set(out, sets, ks) if i is None else i)
+            out.frames = n
+            out.last_ts = last
         if not times:
             out.key_sets = list(sets)
             out.frame_keys = per_frame.tobytes()
-        out.frames = n
-        out.last_ts = last
         if unit.chunk is not None:
             out.exact = not problems and not reader.stopped
     if times:
         out.times = ts_list.tobytes()
     return out
+
+
+def _new_key_set(out: Census, sets: dict[tuple[Key, ...], int], ks: tuple[Key, ...]) -> int:
+    """A frame's key set not seen before in the unit: its index in ``sets``, its keys (and the set, when it
+    has several: a group) added to the census."""
+    i = sets[ks] = len(sets)
+    out.keys.update(ks)
+    if len(ks) > 1:
+        out.groups.add(ks)
+    return i
 
 
 def _pcap_reader(unit: Unit, reader: Any) -> bool:
@@ -200,7 +198,6 @@ def _census_columns(reader: Any, out: Census, sets: dict[tuple[Key, ...], int], 
     from analyzer.columnar.count import _addresses  # the columnar core's address texts (speed's module)
     from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
 
-    keys, groups = out.keys, out.groups
     by_ints: dict[tuple, int] = {}
     n = 0
     last = None
@@ -231,8 +228,7 @@ def _census_columns(reader: Any, out: Census, sets: dict[tuple[Key, ...], int], 
                     ks = (flow_key("tcp" if k == KIND_TCP else "udp", a, sp, b, dp),)
                     m = sets.get(ks)
                     if m is None:
-                        m = sets[ks] = len(sets)
-                        keys.add(ks[0])
+                        m = _new_key_set(out, sets, ks)
                     by_ints[ints] = m
                 got.append(m)
             marks[fast] = got
@@ -240,12 +236,7 @@ def _census_columns(reader: Any, out: Census, sets: dict[tuple[Key, ...], int], 
             ks = frame_keys(batch.frame(i))
             if ks:
                 m = sets.get(ks)
-                if m is None:
-                    m = sets[ks] = len(sets)
-                    keys.update(ks)
-                    if len(ks) > 1:
-                        groups.add(ks)
-                marks[i] = m
+                marks[i] = _new_key_set(out, sets, ks) if m is None else m
         per_frame.frombytes(marks.tobytes())
     out.frames = n
     out.last_ts = last
