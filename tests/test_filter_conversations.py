@@ -23,7 +23,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
 FILTERS = ["tcp.port == 80 and tcp.len > 0", "tcp.port == 80", "udp.port == 53 or arp", "not tcp.port == 443",
            "ip.addr == 10.0.0.0/8 and http", "ip.src == 127.0.0.1", "tcp.port == 443 or dns",
-           "tcp.flags.syn == 1 and not udp"]
+           "tcp.flags.syn == 1 and not udp", 'frame.interface_name == "eth0" and tcp']
 
 
 def lines(path, text: str, left_out: bool, count: int | None = None) -> list[str]:
@@ -53,6 +53,14 @@ def lines(path, text: str, left_out: bool, count: int | None = None) -> list[str
                 summary.t0_ns = first[0]
             out.append(summary.line(pkt))
     return out
+
+
+def test_interface_name_of_a_pcapng_frame():
+    """A frame read from batches keeps its pcapng interface's name (it was "unknown" there, so the filter
+    matched nothing): 19 lines, as ``tshark -r lab_hub-client.pcapng -Y 'frame.interface_name == "eth0" and
+    tcp' | wc -l``."""
+    path = REPO / "captures" / "lab_hub-client.pcapng"
+    assert len(lines(path, 'frame.interface_name == "eth0" and tcp', left_out=True)) == 19
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -2,8 +2,11 @@
 frame's offset, captured and original length, timestamp (integer ns) and link type.
 
 Classic pcap is walked record by record over large buffers without making a :class:`Frame` per record
-(:func:`pcap_batches`); pcapng and gzip go through the ordinary frame iterator and are packed into the same
-shape (:func:`frame_batches`). Warnings and stopping rules are those of the frame iterators, so a batch
+(:func:`pcap_batches`); so are the runs of well-formed Enhanced Packet Blocks of a pcapng file
+(:func:`pcapng_batches`: every other block, and every block the fast path of
+:meth:`analyzer.capture.pcapng.PcapngParser.frames` would not take, goes through the parser's own
+block-by-block path); other sources go through their frame iterator and are packed into the same shape
+(:func:`frame_batches`). Warnings and stopping rules are those of the frame iterators, so a batch
 reader sees exactly the frames ``for frame in reader`` sees.
 """
 
@@ -27,10 +30,12 @@ class FrameBatch:
     """Consecutive frames: ``data`` holds their bytes (``buf`` is a uint8 view of it), frame ``i`` is
     ``data[offset[i]:offset[i] + caplen[i]]`` and has number ``first_number + i``."""
 
-    __slots__ = ("buf", "caplen", "data", "first_number", "iface", "linktype", "offset", "origlen", "ts_ns")
+    __slots__ = ("buf", "caplen", "data", "first_number", "iface", "iface_name", "linktype", "offset", "origlen",
+                 "ts_ns")
 
     def __init__(self, data: bytes, offset: np.ndarray, caplen: np.ndarray, origlen: np.ndarray,
-                 ts_ns: np.ndarray, linktype: np.ndarray, iface: list | None, first_number: int):
+                 ts_ns: np.ndarray, linktype: np.ndarray, iface: list | None, first_number: int,
+                 iface_name: list | None = None):
         self.data = data
         self.buf = np.frombuffer(data, dtype=np.uint8)
         self.offset = offset
@@ -40,6 +45,7 @@ class FrameBatch:
         self.linktype = linktype
         self.iface = iface
         self.first_number = first_number
+        self.iface_name = iface_name    # per frame (pcapng if_name, None without one); None: no names at all
 
     def __len__(self) -> int:
         return len(self.offset)
@@ -49,7 +55,8 @@ class FrameBatch:
         off = int(self.offset[i])
         return Frame(self.first_number + i, int(self.ts_ns[i]), int(self.origlen[i]),
                      None if self.iface is None else self.iface[i], int(self.linktype[i]),
-                     self.data[off:off + int(self.caplen[i])])
+                     self.data[off:off + int(self.caplen[i])],
+                     None if self.iface_name is None else self.iface_name[i])
 
 
 def _walk_py(buf: bytes, pos: int, limit: int, big_endian: bool, max_caplen: int) -> tuple[bytes, int, int, int]:
@@ -172,6 +179,136 @@ def frame_batches(frames: Iterable[Frame], size: int = BATCH_FRAMES) -> Iterator
                          np.fromiter((f.origlen for f in chunk), dtype=np.int64, count=len(chunk)),
                          np.fromiter((f.ts_ns for f in chunk), dtype=np.int64, count=len(chunk)),
                          np.fromiter((f.linktype for f in chunk), dtype=np.int32, count=len(chunk)),
-                         [f.iface for f in chunk], chunk[0].number)
+                         [f.iface for f in chunk], chunk[0].number, [f.iface_name for f in chunk])
         if len(chunk) < size:
             return
+
+
+def _walk_epb_py(buf: bytes, pos: int, limit: int, big_endian: bool, interfaces: int, max_caplen: int,
+                 max_block: int) -> tuple[bytes, int]:
+    """The EPB walk (the contract of ``walk_epb`` in analyzer/columnar/_speedups.c, its compiled twin): the
+    offsets of the consecutive well-formed Enhanced Packet Blocks from ``pos`` on, as int64 bytes, and the
+    offset after them. Well-formed is what the fast path of ``PcapngParser.frames`` takes."""
+    order = ">" if big_endian else "<"
+    head = struct.Struct(order + "II").unpack_from
+    body = struct.Struct(order + "IIIII").unpack_from
+    u32 = struct.Struct(order + "I").unpack_from
+    end = len(buf)
+    starts = []
+    add = starts.append
+    while len(starts) < limit and pos + 32 <= end:
+        btype, length = head(buf, pos)
+        if btype != 6 or length < 32 or length > max_block or length & 3 or pos + length > end:
+            break
+        iface, _hi, _lo, caplen, _orig = body(buf, pos + 8)
+        if caplen > length - 32 or caplen > max_caplen or iface >= interfaces or u32(buf, pos + length - 4)[0] != length:
+            break
+        add(pos)
+        pos += length
+    return np.array(starts, dtype=np.int64).tobytes(), pos
+
+
+def _compiled_walk_epb():
+    if os.environ.get("ANALYZER_PURE_PYTHON"):
+        return _walk_epb_py
+    try:
+        from analyzer.columnar._speedups import walk_epb
+    except ImportError:     # not built, or built before walk_epb existed
+        return _walk_epb_py
+    return walk_epb
+
+
+walk_epbs = _compiled_walk_epb()
+_TS_NS_MAX = (1 << 63) - 1
+
+
+def _epb_run(parser, buf: bytes, pos: int, first_number: int) -> tuple[FrameBatch | None, int]:
+    """The batch of the well-formed EPBs at ``pos`` whose timestamps the parser's fast path converts (interface
+    usable, 10^-6 or 10^-9 units, in range), and the offset after them; (None, pos) when there is none."""
+    from analyzer.capture.pcapng import MAX_BLOCK_LEN, MAX_CAPLEN
+
+    order = parser.byteorder
+    interfaces = parser.interfaces
+    starts, _end = walk_epbs(buf, pos, MAX_BATCH_FRAMES, order == ">", len(interfaces), MAX_CAPLEN, MAX_BLOCK_LEN)
+    if not starts:
+        return None, pos
+    at = np.frombuffer(starts, dtype=np.int64)
+    body = np.frombuffer(buf, dtype=np.uint8)[(at + 8)[:, None] + np.arange(20, dtype=np.int64)]
+    body = body.view(np.dtype(order + "u4")).reshape(len(at), 5).astype(np.int64)
+    ids = body[:, 0]
+    raw = (body[:, 1] << 32) | body[:, 2]       # below 2**63 when ts_high < 2**31 (checked below)
+    # per interface: usable, its units, offset, link type; any frame the fast path would not take ends the run
+    nif = len(interfaces)
+    usable = np.zeros(nif, dtype=bool)
+    scale = np.zeros(nif, dtype=np.int64)
+    offset_ns = np.zeros(nif, dtype=np.int64)
+    linktypes = np.zeros(nif, dtype=np.int32)
+    names: list = [None] * nif
+    for k, iface in enumerate(interfaces):
+        if iface is None or iface.units_per_second not in (1_000_000, 1_000_000_000):
+            continue
+        if not -(1 << 62) <= iface.tsoffset_ns <= 1 << 62:
+            continue
+        usable[k] = True
+        scale[k] = 1000 if iface.units_per_second == 1_000_000 else 1
+        offset_ns[k] = iface.tsoffset_ns
+        linktypes[k] = iface.linktype
+        names[k] = iface.name or None
+    # in range without overflow: raw * scale + offset within int64 (a conservative bound; frames beyond it
+    # take the block-by-block path, which clamps and warns as the parser does)
+    good = usable[ids] & (body[:, 1] < (1 << 31)) & (raw <= (1 << 62) // np.maximum(scale[ids], 1))
+    if not good.all():
+        cut = int(np.argmin(good))
+        if cut == 0:
+            return None, pos
+        at, body, ids, raw = at[:cut], body[:cut], ids[:cut], raw[:cut]
+    ts = raw * scale[ids] + offset_ns[ids]
+    n = len(at)
+    new_pos = int(at[-1]) + int(np.frombuffer(buf, dtype=np.dtype(order + "u4"), count=1, offset=int(at[-1]) + 4)[0])
+    id_list = ids.tolist()
+    batch = FrameBatch(buf, at + 28, body[:, 3], body[:, 4], ts, linktypes[ids], id_list, first_number,
+                       [names[k] for k in id_list])
+    return batch if n else None, new_pos
+
+
+def pcapng_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> Iterator[FrameBatch]:
+    """The packets of a pcapng file (an :class:`analyzer.capture.pcapng.PcapngParser` whose first section
+    header was read) in batches; the same frames, warnings and secrets callbacks as ``parser.frames()``."""
+    number = first_number
+    last_ts = 0
+    pending: list[Frame] = []   # frames of the block-by-block path, packed when a run of EPBs comes
+    eof = False
+    while True:
+        buf, pos = parser._buf, parser._pos
+        if not eof and len(buf) - pos < target:
+            more = parser._read(target)
+            if more:
+                parser._base += pos
+                parser._buf = buf = buf[pos:] + more
+                parser._pos = pos = 0
+                if len(buf) < target:
+                    continue
+            else:
+                eof = True
+        batch, new_pos = _epb_run(parser, buf, pos, number)
+        if batch is not None:
+            if pending:
+                yield from frame_batches(pending)
+                pending = []
+            parser._pos = new_pos
+            number += len(batch)
+            last_ts = int(batch.ts_ns[-1])
+            yield batch
+            continue
+        go_on, frame = parser._next_block(number, last_ts)
+        if frame is not None:
+            pending.append(frame)
+            number += 1
+            last_ts = frame.ts_ns
+            if len(pending) >= BATCH_FRAMES:
+                yield from frame_batches(pending)
+                pending = []
+        if not go_on:
+            break
+    if pending:
+        yield from frame_batches(pending)

@@ -306,12 +306,17 @@ class CaptureReader:
     def batches(self):
         """The frames in batches for the columnar core (:mod:`analyzer.capture.batches`); use instead of
         iterating, not after it."""
-        from analyzer.capture.batches import frame_batches, pcap_batches
+        import inspect
+
+        from analyzer.capture.batches import frame_batches, pcap_batches, pcapng_batches
 
         if self._pcap is not None:
             parser, self._pcap = self._pcap, None
             self._frames.close()
             return pcap_batches(parser)
+        if self._pcapng is not None and inspect.getgeneratorstate(self._frames) == inspect.GEN_CREATED:
+            self._frames.close()
+            return pcapng_batches(self._pcapng)
         return frame_batches(self._frames)
 
     def close(self) -> None:

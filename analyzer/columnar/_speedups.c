@@ -7,6 +7,13 @@
  *   1 ``limit`` records were found, 2 the record at new_pos has a caplen above max_caplen (its value is
  *   ``caplen``). The same contract as analyzer.capture.batches._walk_py, which is the fallback when this
  *   module was not built; tests/test_capture_batches.py runs both.
+ *
+ * walk_epb(buf, pos, limit, big_endian, interfaces, max_caplen, max_block) -> (starts, new_pos)
+ *   The pcapng twin: the offsets of the consecutive well-formed Enhanced Packet Blocks from ``pos`` on (type 6,
+ *   32 <= length <= max_block, a multiple of 4, whole in the buffer, trailer equal to the length, caplen
+ *   within the block and at most max_caplen, interface id below ``interfaces``), stopping at the first block
+ *   that is anything else or after ``limit`` of them. The same test as the fast path of
+ *   analyzer.capture.pcapng.PcapngParser.frames; analyzer.capture.batches._walk_epb_py is the fallback.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -63,8 +70,46 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     return Py_BuildValue("(Nnik)", out, pos, status, (unsigned long)cap);
 }
 
+static PyObject *walk_epb(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t pos, limit;
+    int big;
+    unsigned long interfaces, max_caplen, max_block;
+    if (!PyArg_ParseTuple(args, "y*nnpkkk", &view, &pos, &limit, &big, &interfaces, &max_caplen, &max_block))
+        return NULL;
+    if (pos < 0 || limit < 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "pos and limit must not be negative");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, limit * (Py_ssize_t)sizeof(int64_t));
+    if (out == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    int64_t *starts = (int64_t *)PyBytes_AS_STRING(out);
+    const unsigned char *buf = (const unsigned char *)view.buf;
+    Py_ssize_t end = view.len, n = 0;
+    while (n < limit && pos + 32 <= end) {
+        const unsigned char *b = buf + pos;
+        uint32_t btype = rd32(b, big), length = rd32(b + 4, big);
+        if (btype != 6 || length < 32 || length > max_block || (length & 3) || (Py_ssize_t)length > end - pos)
+            break;
+        uint32_t iface = rd32(b + 8, big), caplen = rd32(b + 20, big);
+        if (caplen > length - 32 || caplen > max_caplen || iface >= interfaces || rd32(b + length - 4, big) != length)
+            break;
+        starts[n++] = pos;
+        pos += (Py_ssize_t)length;
+    }
+    PyBuffer_Release(&view);
+    if (n < limit && _PyBytes_Resize(&out, n * (Py_ssize_t)sizeof(int64_t)) < 0)
+        return NULL;
+    return Py_BuildValue("(Nn)", out, pos);
+}
+
 static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},
+    {"walk_epb", walk_epb, METH_VARARGS, "Offsets of the well-formed pcapng EPBs of a buffer (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 
