@@ -316,7 +316,12 @@ _NEVER = 1 << 62                                    # an empty slot: never below
 
 # -- grouping -------------------------------------------------------------------------------------------
 class Grouper:
-    """Rules 2a-2g of the module docstring over one client's units, in the order they began."""
+    """Rules 2a-2g of the module docstring over one client's units, in the order they began.
+
+    Each rule asks for the *latest* plan with some property (holding a URL, a URL of an origin, linking to a
+    URL, of a host, of a server) or whether a lookup of a name or address was sent in a time span; indexes
+    kept as units are added answer each in O(1) or O(log n) instead of walking every plan or lookup, so
+    grouping stays linear in the number of units (tests/test_complexity.py)."""
 
     def __init__(self, client: str, lookups: list[DnsLookup], last_use: dict[int, int] | None = None,
                  addresses: frozenset[str] = frozenset()):
@@ -328,13 +333,20 @@ class Grouper:
         self.last_use = last_use or {}     # stream -> index of the (earlier, reported) fetch that used it
         self.last_seen = _LastSeen()
         self.position: dict[int, int] = {}          # id(plan) -> its place in self.plans (plans live as long)
-        self.with_key: dict[tuple, list[int]] = {}  # (server, port) or host -> positions of its plans, ascending
+        self.with_key: dict[tuple | str, list[int]] = {}  # (server, port) or host -> positions of its plans, ascending
+        self.with_url: dict[str, int] = {}          # URL -> the latest plan holding a request for it
+        self.with_origin: dict[str | None, int] = {}    # origin of such a URL -> the latest plan
+        self.hostless: list[int] = []               # positions of plans created with no host (lazily pruned)
+        self.linking: dict[str, list[int]] = {}     # URL -> positions of plans whose documents link to it
+        self.unindexed: list[tuple[int, Any]] = []  # (position, link finder) of documents not in `linking` yet
+        self.queried = _Queries(lookups)
 
     def add(self, u: Unit) -> None:
         target = self._place(u) if u.request else self._place_connection(u)
         if target is None:
             target = Plan(self.client, addresses=self.addresses)
             self.position[id(target)] = len(self.plans)
+            self.hostless.append(len(self.plans))
             self.plans.append(target)
             if not u.request and u.conn.epoch > 0:
                 target.continues = self.last_use.get(u.conn.stream)
@@ -342,13 +354,17 @@ class Grouper:
         self.by_conn[u.conn.stream] = target
         pos = self.position[id(target)]
         self.last_seen.set(pos, target.last_ns)
-        keys = [(u.conn.server, u.conn.server_port)] + ([u.host.lower()] if u.host else [])
+        keys: list[tuple | str] = [(u.conn.server, u.conn.server_port)] + ([u.host.lower()] if u.host else [])
         for key in keys:
-            places = self.with_key.setdefault(key, [])
-            if not places or places[-1] < pos:
-                places.append(pos)
-            elif pos not in places:
-                bisect.insort(places, pos)
+            _insert(self.with_key.setdefault(key, []), pos)
+        if u.url:
+            if self.with_url.get(u.url, -1) < pos:
+                self.with_url[u.url] = pos
+            o = origin(u.url)
+            if self.with_origin.get(o, -1) < pos:
+                self.with_origin[o] = pos
+        if u.links is not None:
+            self.unindexed.append((pos, u.links))
 
     def _place(self, u: Unit) -> Plan | None:
         if u.dest == "document" and u.mode == "navigate":
@@ -367,8 +383,9 @@ class Grouper:
             if prev is not None and prev.only_side and not self._contrary(u, prev, links=False):
                 return prev                             # a crawler asked for robots.txt first
             return None
-        for plan in reversed(self.plans):               # 2c: linked from a document
-            if u.url in plan.links and not self._contrary(u, plan, links=False):
+        for pos in reversed(self._linking(u.url)):      # 2c: linked from a document
+            plan = self.plans[pos]
+            if not self._contrary(u, plan, links=False):
                 return plan
         same_conn = self.by_conn.get(u.conn.stream)
         if u.side:                                      # 2d
@@ -385,23 +402,36 @@ class Grouper:
             return latest
         return None
 
+    def _linking(self, url: str) -> list[int]:
+        """Positions (ascending) of the plans whose documents link to ``url``. The documents' links are found
+        here, the first time rule 2c asks after they were added, each document once."""
+        for pos, find in self.unindexed:
+            for link in find():
+                _insert(self.linking.setdefault(link, []), pos)
+        self.unindexed.clear()
+        return self.linking.get(url, [])
+
     def _latest(self, u: Unit) -> Plan | None:
-        for plan in reversed(self.plans):
-            if plan.kind == "page" and (u.host.lower() in plan.hosts or not plan.hosts):
-                return plan
-        return None
+        """The latest plan of ``u``'s host, or with no host at all."""
+        hostless = self.hostless
+        while hostless and self.plans[hostless[-1]].hosts:
+            hostless.pop()                              # a plan's hosts never empty again
+        best = hostless[-1] if hostless else -1
+        same = self.with_key.get(u.host.lower()) if u.host else None
+        if same and same[-1] > best:
+            best = same[-1]
+        return self.plans[best] if best >= 0 else None
 
     def _referer(self, u: Unit) -> Plan | None:
         if not u.referer:
             return None
-        for plan in reversed(self.plans):
-            if u.referer in plan.urls:
-                return plan
+        pos = self.with_url.get(u.referer)
+        if pos is not None:
+            return self.plans[pos]
         if split_url(u.referer)[2] in ("", "/"):
-            o = origin(u.referer)
-            for plan in reversed(self.plans):
-                if any(origin(x) == o for x in plan.urls):
-                    return plan
+            pos = self.with_origin.get(origin(u.referer))
+            if pos is not None:
+                return self.plans[pos]
         return None
 
     def _contrary(self, u: Unit, plan: Plan, links: bool = True) -> bool:
@@ -412,11 +442,9 @@ class Grouper:
         return bool(links and plan.documents_seen and u.url not in plan.links and not u.side)
 
     def _new_lookup(self, u: Unit, plan: Plan) -> bool:
-        for lk in self.lookups:
-            if plan.first_ns < lk.query_ts_ns <= u.open_ns and (
-                    name_matches(lk.qname, u.host) or u.conn.server in lk.addresses):
-                return True
-        return False
+        """A lookup of ``u``'s host (or answered with its server) sent after ``plan`` began, up to the
+        opening of ``u``'s connection."""
+        return self.queried.between(u.host, u.conn.server, plan.first_ns, u.open_ns)
 
     def _place_connection(self, u: Unit) -> Plan | None:
         conn = u.conn
@@ -426,16 +454,170 @@ class Grouper:
         # the plans with this server or this host name, found by index, not by walking every plan between
         stop = self.last_seen.last_below(u.start_ns - PAGE_WINDOW_NS)
         same = self.with_key.get((conn.server, conn.server_port), [])
-        if u.host and not is_ip(u.host):
-            same = sorted(set(same) | set(self.with_key.get(u.host.lower(), [])))
-        for pos in reversed(same):
+        named = self.with_key.get(u.host.lower(), []) if u.host and not is_ip(u.host) else []
+        probe = Unit(conn, u.start_ns, u.end_ns, u.host, first_on_conn=True, open_ns=u.open_ns)
+        for pos in _descending(same, named):
             if pos <= stop:
                 break
-            plan = self.plans[pos]
-            if not self._new_lookup(Unit(conn, u.start_ns, u.end_ns, u.host, first_on_conn=True,
-                                         open_ns=u.open_ns), plan):
-                return plan
+            if not self._new_lookup(probe, self.plans[pos]):
+                return self.plans[pos]
         return None
+
+
+def _insert(places: list[int], pos: int) -> None:
+    """Adds ``pos`` to the ascending list ``places`` unless it holds it (new plans come last: O(1) then)."""
+    if not places or places[-1] < pos:
+        places.append(pos)
+        return
+    i = bisect.bisect_left(places, pos)
+    if places[i] != pos:
+        places.insert(i, pos)
+
+
+def _descending(a: list[int], b: list[int]) -> Any:
+    """The union of two ascending lists of positions, largest first, each once."""
+    i, j = len(a) - 1, len(b) - 1
+    while i >= 0 or j >= 0:
+        x = a[i] if i >= 0 else -1
+        y = b[j] if j >= 0 else -1
+        if x >= y:
+            i -= 1
+            if x == y:
+                j -= 1
+            yield x
+        else:
+            j -= 1
+            yield y
+
+
+def _name_keys(qname: str) -> list[str]:
+    """The names ``qname`` answers for under :func:`name_matches`: itself and each prefix ending before a dot
+    (``www.a.test.lan`` is a query for ``www.a.test`` with the search domain ``lan`` appended)."""
+    name = qname.lower().rstrip(".")
+    keys = [name[:i] for i, ch in enumerate(name) if ch == "."]
+    keys.append(name)
+    return [k for k in keys if k]
+
+
+class _Queries:
+    """When the lookups were sent, by the name they ask for (:func:`_name_keys`) and by each address they
+    were answered with: whether one was sent in a time span is a binary search, not a walk over them all."""
+
+    def __init__(self, lookups: list[DnsLookup]):
+        self.by_name: dict[str, list[int]] = {}
+        self.by_addr: dict[str, list[int]] = {}
+        for lk in lookups:
+            for key in _name_keys(lk.qname):
+                self.by_name.setdefault(key, []).append(lk.query_ts_ns)
+            for addr in set(lk.addresses):
+                self.by_addr.setdefault(addr, []).append(lk.query_ts_ns)
+        for table in (self.by_name, self.by_addr):
+            for times in table.values():
+                times.sort()
+
+    def between(self, host: str, server: str, after: int, upto: int) -> bool:
+        """A query for ``host`` (:func:`name_matches`) or answered with ``server``, sent in ``(after, upto]``."""
+        name = host.lower().rstrip(".")
+        for times in (self.by_name.get(name) if name else None, self.by_addr.get(server)):
+            if times:
+                i = bisect.bisect_right(times, after)
+                if i < len(times) and times[i] <= upto:
+                    return True
+        return False
+
+
+class _FreeLookups:
+    """The lookups no fetch has claimed yet (rule 3), in frame order; those of a name (:func:`_name_keys`) or
+    answered with an address, sent in a time span, are found by binary search in per-name and per-address
+    lists (a claimed one stays there, marked)."""
+
+    def __init__(self, lookups: list[DnsLookup]):
+        self.order = sorted(lookups, key=lambda lk: lk.query_frame)     # a lookup's rank: its place here
+        self.taken = [False] * len(self.order)
+        self.by_name: dict[str, list[tuple[int, int]]] = {}             # key -> ascending (query ts, rank)
+        self.by_addr: dict[str, list[tuple[int, int]]] = {}
+        for rank, lk in enumerate(self.order):
+            for key in _name_keys(lk.qname):
+                self.by_name.setdefault(key, []).append((lk.query_ts_ns, rank))
+            for addr in set(lk.addresses):
+                self.by_addr.setdefault(addr, []).append((lk.query_ts_ns, rank))
+        for table in (self.by_name, self.by_addr):
+            for entries in table.values():
+                entries.sort()
+
+    def within(self, names: set[str], server: str | None, lo: int, hi: int) -> list[int]:
+        """Ranks, ascending, of the free lookups sent in ``[lo, hi]`` that ask for one of ``names`` or (with
+        ``server``) were answered with it."""
+        lists = [self.by_name.get(n.rstrip(".")) for n in names]
+        if server is not None:
+            lists.append(self.by_addr.get(server))
+        found: set[int] = set()
+        for entries in lists:
+            if not entries:
+                continue
+            i = bisect.bisect_left(entries, (lo, -1))
+            while i < len(entries) and entries[i][0] <= hi:
+                rank = entries[i][1]
+                if not self.taken[rank]:
+                    found.add(rank)
+                i += 1
+        return sorted(found)
+
+    def take(self, rank: int) -> DnsLookup:
+        self.taken[rank] = True
+        return self.order[rank]
+
+    def rest(self) -> list[DnsLookup]:
+        return [lk for lk, taken in zip(self.order, self.taken) if not taken]
+
+
+class _FreeNeighbours:
+    """The ARP/ND messages no fetch has claimed yet (rule 3), in frame order: requests by sender in time order,
+    replies by sender in frame order (a claimed one stays there, marked)."""
+
+    def __init__(self, messages: list[NeighbourMessage]):
+        self.order = sorted(messages, key=lambda m: m.frame)           # a message's rank: its place here
+        self.taken = [False] * len(self.order)
+        self.requests: dict[str, list[tuple[int, int]]] = {}           # sender -> ascending (ts, rank)
+        self.replies: dict[str, list[int]] = {}                        # sender -> ascending ranks
+        for rank, m in enumerate(self.order):
+            if m.kind == "request":
+                self.requests.setdefault(m.sender, []).append((m.ts_ns, rank))
+            elif m.kind == "reply":
+                self.replies.setdefault(m.sender, []).append(rank)
+        for entries in self.requests.values():
+            entries.sort()
+
+    def claim(self, addresses: frozenset[str], begin: int, end: int) -> list[NeighbourMessage]:
+        """Rule 3 for ARP/ND: the requests sent by ``addresses`` in ``[begin, end]`` and, for each (in frame
+        order), the first later reply from its target to one of ``addresses`` (or to nobody, or to all
+        nodes), in frame order."""
+        asked: list[int] = []
+        for addr in addresses:
+            entries = self.requests.get(addr, [])
+            i = bisect.bisect_left(entries, (begin, -1))
+            while i < len(entries) and entries[i][0] <= end:
+                if not self.taken[entries[i][1]]:
+                    asked.append(entries[i][1])
+                i += 1
+        out = []
+        for rank in sorted(asked):
+            m = self.order[rank]
+            self.taken[rank] = True
+            out.append(m)
+            replies = self.replies.get(m.target, [])
+            for r_rank in replies[bisect.bisect_right(replies, rank):]:
+                r = self.order[r_rank]
+                if not self.taken[r_rank] and r.frame > m.frame and (
+                        r.target == "" or r.target in addresses or r.target.startswith("ff02:")):
+                    self.taken[r_rank] = True
+                    out.append(r)
+                    break
+        out.sort(key=lambda m: m.frame)
+        return out
+
+    def rest(self) -> list[NeighbourMessage]:
+        return [m for m, taken in zip(self.order, self.taken) if not taken]
 
 
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
@@ -467,21 +649,24 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     for plan in plans:
         if not any(u.request for u in plan.units):
             plan.kind = "connection"
-    free = sorted(lookups, key=lambda lk: lk.query_frame)
+    free = _FreeLookups(lookups)
     for plan in plans:
-        plan.lookups = claim_lookups(plan, free, conns)
+        plan.lookups = claim_lookups(plan, free)
     tcp_dns = [c for c in conns if c.dns and c.stream in dns_streams]
-    free_nb = sorted(neighbours, key=lambda m: m.frame)
+    free_nb = _FreeNeighbours(neighbours)
     for plan in plans:
         plan.neighbours = claim_neighbours(plan, free_nb)
-        plan.icmp = [e for e in icmp if any(c.server == e.quoted_dst and c.server_port == e.quoted_dport
-                                            for c in plan.conns)
-                     or any(lk.server == e.quoted_dst and lk.server_port == e.quoted_dport for lk in plan.lookups)]
+    errors_to: dict[tuple[str, int], list[int]] = {}        # (quoted destination, port) -> positions in icmp
+    for i, e in enumerate(icmp):
+        errors_to.setdefault((e.quoted_dst, e.quoted_dport), []).append(i)
+    for plan in plans:
+        keys = {(c.server, c.server_port) for c in plan.conns} | {(lk.server, lk.server_port) for lk in plan.lookups}
+        plan.icmp = [icmp[i] for i in sorted({i for key in keys for i in errors_to.get(key, ())})]
     # lookups and neighbour messages nobody claimed: a "lookup" fetch per burst
-    rest = []
-    for lk in free:
+    rest: list[tuple[int, int, Any]] = []
+    for lk in free.rest():
         rest.append((lk.query_ts_ns, lk.query_frame, lk))
-    for m in free_nb:
+    for m in free_nb.rest():
         rest.append((m.ts_ns, m.frame, m))
     rest.sort(key=lambda x: (x[0], x[1]))
     burst: Plan | None = None
@@ -494,11 +679,17 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
             burst.lookups.append(item)
         else:
             burst.neighbours.append(item)
+    errors_from: dict[str, list[int]] = {}                  # quoted destination -> positions in icmp
+    for i, e in enumerate(icmp):
+        errors_from.setdefault(e.quoted_dst, []).append(i)
+    dns_conns: dict[int | None, list[int]] = {}              # stream -> positions in tcp_dns
+    for i, c in enumerate(tcp_dns):
+        dns_conns.setdefault(c.stream, []).append(i)
     for plan in plans:
         if plan.kind == "lookup":
-            plan.icmp = [e for e in icmp if any(lk.server == e.quoted_dst for lk in plan.lookups)]
+            plan.icmp = [icmp[i] for i in sorted({i for lk in plan.lookups for i in errors_from.get(lk.server, ())})]
         streams = {lk.stream for lk in plan.lookups if lk.stream is not None}
-        plan.dns_conns = [c for c in tcp_dns if c.stream in streams]
+        plan.dns_conns = [tcp_dns[i] for i in sorted({i for st in streams for i in dns_conns.get(st, ())})]
     for plan in plans:
         own = next((u.conn.client for u in plan.units), None)
         if own is None:
@@ -509,8 +700,8 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     return plans
 
 
-def claim_lookups(plan: Plan, free: list[DnsLookup], conns: list[ConnFacts]) -> list[DnsLookup]:
-    """Rule 3 for DNS: removes the claimed lookups from ``free``."""
+def claim_lookups(plan: Plan, free: _FreeLookups) -> list[DnsLookup]:
+    """Rule 3 for DNS: takes the claimed lookups out of ``free``."""
     claimed: list[DnsLookup] = []
     for u in plan.units:
         if not u.first_on_conn:
@@ -518,29 +709,21 @@ def claim_lookups(plan: Plan, free: list[DnsLookup], conns: list[ConnFacts]) -> 
         conn = u.conn
         before = u.open_ns
         names = {u.host.lower()} if u.host and not is_ip(u.host) else set()
-        related = [lk for lk in free if lk.query_ts_ns <= before and before - lk.query_ts_ns <= LOOKBACK_NS
-                   and (any(name_matches(lk.qname, n) for n in names) or conn.server in lk.addresses)]
-        if not related:
+        found = free.within(names, conn.server, before - LOOKBACK_NS, before)
+        if not found:
             continue
         # the latest burst: walk back from the last related query while they follow each other closely
-        related.sort(key=lambda lk: lk.query_ts_ns)
-        names |= {lk.qname.lower().rstrip(".") for lk in related if conn.server in lk.addresses}
+        related = sorted(found, key=lambda r: free.order[r].query_ts_ns)       # ranks, in time then frame order
+        names |= {free.order[r].qname.lower().rstrip(".") for r in related if conn.server in free.order[r].addresses}
         burst = [related[-1]]
-        for lk in reversed(related[:-1]):
-            if burst[0].query_ts_ns - _last_activity(lk) <= BURST_NS:
-                burst.insert(0, lk)
+        for r in reversed(related[:-1]):
+            if free.order[burst[0]].query_ts_ns - _last_activity(free.order[r]) <= BURST_NS:
+                burst.insert(0, r)
             else:
                 break
-        for lk in burst:
-            if lk in free:
-                free.remove(lk)
-                claimed.append(lk)
+        claimed += [free.take(r) for r in burst]
         # companions: queries for the same names in the burst's span (AAAA beside A, search domains)
-        lo, hi = burst[0].query_ts_ns, before
-        for lk in list(free):
-            if lo <= lk.query_ts_ns <= hi and any(name_matches(lk.qname, n) for n in names):
-                free.remove(lk)
-                claimed.append(lk)
+        claimed += [free.take(r) for r in free.within(names, None, free.order[burst[0]].query_ts_ns, before)]
     claimed.sort(key=lambda lk: lk.query_frame)
     return claimed
 
@@ -549,7 +732,7 @@ def _last_activity(lk: DnsLookup) -> int:
     return lk.response_ts_ns if lk.response_ts_ns is not None else lk.query_ts_ns
 
 
-def claim_neighbours(plan: Plan, free: list[NeighbourMessage]) -> list[NeighbourMessage]:
+def claim_neighbours(plan: Plan, free: _FreeNeighbours) -> list[NeighbourMessage]:
     """Rule 3 for ARP/ND: the client's requests before the fetch's first request, and their replies."""
     starts = [lk.query_ts_ns for lk in plan.lookups] + [u.open_ns or u.start_ns for u in plan.units]
     if not starts:
@@ -557,17 +740,4 @@ def claim_neighbours(plan: Plan, free: list[NeighbourMessage]) -> list[Neighbour
     begin = min(starts) - LOOKBACK_NS
     firsts = [u.start_ns for u in plan.units if u.request]
     end = min(firsts) if firsts else max(u.start_ns for u in plan.units)
-    out = []
-    for m in list(free):
-        if m.kind != "request" or m.sender not in plan.addresses or not begin <= m.ts_ns <= end:
-            continue
-        free.remove(m)
-        out.append(m)
-        for r in free:
-            if r.kind == "reply" and r.frame > m.frame and r.sender == m.target and (
-                    r.target == "" or r.target in plan.addresses or r.target.startswith("ff02:")):
-                free.remove(r)
-                out.append(r)
-                break
-    out.sort(key=lambda m: m.frame)
-    return out
+    return free.claim(plan.addresses, begin, end)
