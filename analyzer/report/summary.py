@@ -181,6 +181,8 @@ def tcp_flags_text(flags: int) -> str:
 
 
 _FLAGS_TEXT: dict[int, str] = {}
+_HEX_INT: dict[str, int] = {}     # tcp.flags as the decoder gives it ("0x0012") -> int, remembered
+_PLAIN_LINKS = frozenset(("eth", "sll", "null"))
 
 
 def _flags_text(flags: int) -> str:
@@ -232,6 +234,47 @@ class Summary:
 
     def line(self, pkt: Packet) -> str:
         """The frame's line as tshark lays it out, safe to print (no newline)."""
+        layers = pkt.layers
+        if (len(layers) == 4 and pkt.failure is None and not self.interface_width and type(pkt) is Packet
+                and layers[1].name in _PLAIN_LINKS):
+            # The common shapes, a link layer, IPv4/IPv6 and TCP/UDP with nothing decoded above: the same line
+            # as the general path below, without its walks over the layers (tests/test_report_summary_fast.py)
+            net, top = layers[2], layers[3]
+            tname = top.name
+            nf = net.fields
+            if net.name == "ip":
+                if nf["ip.flags.mf"] or nf["ip.frag_offset"]:
+                    return self._line(pkt)
+                src, dst = nf["ip.src"], nf["ip.dst"]
+            elif net.name == "ipv6":
+                src, dst = nf["ipv6.src"], nf["ipv6.dst"]
+            else:
+                return self._line(pkt)
+            if tname == "tcp":
+                protocol, info = "TCP", self._tcp_info(pkt, top)
+            elif tname == "udp":
+                f = top.fields
+                protocol = "UDP"
+                info = f"{f['udp.srcport']} \u2192 {f['udp.dstport']} Len={max(f['udp.length'] - 8, 0)}"
+            else:
+                return self._line(pkt)
+            frame = pkt.frame
+            ts = frame.ts_ns
+            t0 = self.t0_ns
+            if t0 is None:
+                t0 = self.t0_ns = ts
+            digits = 6 if self.digits_of is None else self.digits_of(frame)
+            if digits == 6 and ts >= t0:
+                secs, ns = divmod(ts - t0, 1_000_000_000)
+                time = f"{secs}.{ns // 1000:06d}"
+            else:
+                time = relative_time(ts, t0, digits)
+            return visible(f"{frame.number:>5} {time:>10} {src:>12} \u2192 {dst:<12} {protocol} {frame.origlen} "
+                           f"{info}")
+        return self._line(pkt)
+
+    def _line(self, pkt: Packet) -> str:
+        """:meth:`line` by the general path (every shape of frame)."""
         number, time, src, dst, protocol, length, info = self.columns(pkt)
         if self.interface_width:
             name = wire_frame(pkt).iface_name or "unknown"
@@ -408,7 +451,12 @@ class Summary:
     def _tcp_info(self, pkt: Packet, layer: Layer) -> str:
         f = layer.fields
         get = f.get
-        flags = as_int(get("tcp.flags"))
+        value = get("tcp.flags")
+        flags = _HEX_INT.get(value) if type(value) is str else None
+        if flags is None:
+            flags = as_int(value)
+            if type(value) is str and len(_HEX_INT) < 8192:
+                _HEX_INT[value] = flags
         flags_text = _FLAGS_TEXT.get(flags) or _flags_text(flags)
         seq = f["tcp.seq"] if "tcp.seq" in f else get("tcp.seq_raw")
         text = f"{get('tcp.srcport')} \u2192 {get('tcp.dstport')} [{flags_text}] Seq={seq}"
@@ -515,16 +563,15 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
     f = layer.fields
     if _OPTION_KEYS.isdisjoint(f):
         return []
-    values = {key: as_list(f.get(key)) for key in (
-        "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.wscale.multiplier",
-        "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr", "tcp.options.sack_le",
-        "tcp.options.sack_re", "tcp.options.sack.count")}
-    used = dict.fromkeys(values, 0)
+    used: dict[str, int] = {}
 
     def take(key: str) -> Any:
-        index = used[key]
+        """The next value of an option field (the fields of a repeated option are lists in packet order)."""
+        index = used.get(key, 0)
         used[key] = index + 1
-        vals = values[key]
+        vals = f.get(key)
+        if type(vals) is not list:
+            return vals if index == 0 else None
         return vals[index] if index < len(vals) else None
 
     # SACK edges are in the acknowledgment number's space: relative exactly when tcp.ack is (the tracker
@@ -547,7 +594,7 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
                 texts.append(f"TSval={tsval} TSecr={tsecr}")
         elif kind == _OPT_SACK:
             count = take("tcp.options.sack.count")
-            blocks = as_int(count) if count is not None else len(values["tcp.options.sack_le"])
+            blocks = as_int(count) if count is not None else len(as_list(f.get("tcp.options.sack_le")))
             for _ in range(blocks):
                 le, re_ = take("tcp.options.sack_le"), take("tcp.options.sack_re")
                 if le is None:

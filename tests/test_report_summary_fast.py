@@ -1,0 +1,57 @@
+"""The summary line's fast path (``Summary.line`` for a link layer, IPv4/IPv6 and TCP/UDP with nothing
+decoded above) gives the same line as the general path (``Summary._line``) for every frame of every capture we
+have and of synthetic web traffic (retransmissions, duplicate ACKs with SACK blocks, resets, window scaling);
+the general path's lines are checked against tshark in tests/test_report_summary.py and test_read_tshark.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import synthetic
+
+from analyzer.api.packets import analyze
+from analyzer.capture import open_capture
+from analyzer.report.summary import Summary
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+FILES = sorted((REPO / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
+
+
+def both(path: Path) -> tuple[list[str], list[str], int]:
+    """(fast-path lines, general-path lines, frames that took the fast path)."""
+    fast, general = [], []
+    with open_capture(path) as reader:
+        a, b = Summary(0, reader.time_digits), Summary(0, reader.time_digits)
+        taken = 0
+        for pkt in analyze(reader):
+            line = a.line(pkt)
+            fast.append(line)
+            general.append(b._line(pkt))
+            layers = pkt.layers
+            taken += len(layers) == 4 and layers[3].name in ("tcp", "udp") and pkt.failure is None
+    return fast, general, taken
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_same_lines(path):
+    fast, general, _taken = both(path)
+    assert fast == general
+
+
+def test_same_lines_synthetic(tmp_path):
+    path = tmp_path / "web.pcap"
+    synthetic.generate(path, 6000, seed=3, clients=50, sites=40)
+    fast, general, taken = both(path)
+    assert fast == general
+    assert taken > len(fast) // 2      # the fast path did run
+
+
+def test_several_interfaces_take_the_general_path():
+    """With an interface column (several captures read as one), every line comes from the general path."""
+    path = REPO / "captures" / "lab_page_fetch.pcapng"
+    with open_capture(path) as reader:
+        packets = list(analyze(reader))
+    a, b = Summary(8), Summary(8)
+    assert [a.line(p) for p in packets] == [b._line(p) for p in packets]
