@@ -129,3 +129,22 @@ def test_pcapng_gzip(tmp_path, walk):
     path = tmp_path / "t.pcapng.gz"
     path.write_bytes(gzip.compress(PCAPNG["ns_and_us_names"]))
     assert _batched(path) == _frames(path)
+
+
+def _chunk_frames(chunk, batched: bool) -> tuple[list, list]:
+    from analyzer.capture.chunks import ChunkReader
+
+    with ChunkReader(chunk) as reader:
+        frames = (f for b in reader.batches() for f in (b.frame(i) for i in range(len(b)))) if batched else reader
+        out = [(f.number, f.ts_ns, f.origlen, f.caplen, f.linktype, f.iface, f.iface_name, f.data) for f in frames]
+        return out, [(w.offset, w.message) for w in reader.warnings]
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix == ".pcapng"], ids=lambda p: p.name)
+def test_pcapng_chunks(path, walk):
+    """The chunks of a pcapng file (parallel runs) in batches: the frames and warnings of each chunk's iterator."""
+    from analyzer.capture.chunks import plan_chunks
+
+    chunks = plan_chunks(str(path), max(path.stat().st_size // 3, 4096))
+    for chunk in chunks:
+        assert _chunk_frames(chunk, True) == _chunk_frames(chunk, False)

@@ -211,6 +211,7 @@ class ChunkReader:
         self._left = chunk.end - chunk.start
         self._prefix = chunk.prefix
         self._pcap = None
+        self._pcapng = None     # kept for batches()
         self._frames = self._open()
 
     def _read(self, n: int) -> bytes:
@@ -244,7 +245,8 @@ class ChunkReader:
             if chunk.format == "pcap":
                 self._pcap = pcap.PcapParser(self._read, head, self._warn)
                 return self._pcap.frames()
-            return pcapng.PcapngParser(self._read, head, self._warn, self.on_secrets).frames()
+            self._pcapng = pcapng.PcapngParser(self._read, head, self._warn, self.on_secrets)
+            return self._pcapng.frames()
         except ValueError as exc:
             raise CaptureError(f"{chunk.path}: {exc}") from None
 
@@ -257,13 +259,20 @@ class ChunkReader:
 
     def batches(self):
         """The chunk's frames in batches for the columnar core (numbered from 1, as iterating numbers them):
-        a pcap chunk's records straight from its bytes; use instead of iterating, not after it."""
-        from analyzer.capture.batches import frame_batches, pcap_batches
+        a pcap chunk's records, a pcapng chunk's runs of packet blocks, straight from its bytes; use instead of
+        iterating, not after it."""
+        import inspect
+
+        from analyzer.capture.batches import frame_batches, pcap_batches, pcapng_batches
 
         if self._pcap is not None:
             parser, self._pcap = self._pcap, None
             self._frames.close()
             return pcap_batches(parser)
+        if self._pcapng is not None and inspect.getgeneratorstate(self._frames) == inspect.GEN_CREATED:
+            parser, self._pcapng = self._pcapng, None
+            self._frames.close()
+            return pcapng_batches(parser)
         return frame_batches(self._frames)
 
     def close(self) -> None:
