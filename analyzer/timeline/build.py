@@ -200,6 +200,7 @@ class FetchBuilder:
         self.keep_bodies = keep_bodies
         self.steps: list[_Raw] = []
         self.notes: dict[int, str] = {}          # frame -> short ladder label
+        self.cited_icmp: dict[int, tuple[IcmpError, int | None]] = {}   # frame -> (error, its stream)
         self.problem_frames: set[int] = set()
         self.explained: set[int] = set()        # flagged frames a step already explains
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
@@ -478,7 +479,7 @@ class FetchBuilder:
                     self._add(err.frame, err.ts_ns, (err.frame,), "dns", "dns.icmp", problem=True,
                               rtt_ms=_ms(err.ts_ns - lk.query_ts_ns), sender=err.sender, icmp=err.text,
                               icmp_type=err.type, icmp_code=err.code, **common)
-                    self.notes[err.frame] = err.text
+                    self._cite_icmp(err, None)
                     continue
                 self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer", problem=True, waited_ms=after,
                           **common)
@@ -816,8 +817,13 @@ class FetchBuilder:
             self._add(e.frame, e.ts_ns, (e.frame,), "tcp", "tcp.icmp." + icmp_reason(e), problem=True,
                       syn=syn_f, rtt_ms=_ms(e.ts_ns - syn_t), sender=e.sender, icmp=e.text, icmp_type=e.type,
                       icmp_code=e.code, retried=any(f > e.frame for f, _t in conn.syns), **ends)
-            self.notes[e.frame] = e.text
+            self._cite_icmp(e, conn.stream)
         return self._outcome(conn) == "unreachable"
+
+    def _cite_icmp(self, e: IcmpError, stream: int | None) -> None:
+        """An ICMP error a step cites is drawn in the ladder too, from its sender to the client."""
+        self.notes[e.frame] = self._note("note.icmp", proto="ICMPv6" if ":" in e.sender else "ICMP", icmp=e.text)
+        self.cited_icmp[e.frame] = (e, stream)
 
     def _teardown(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         summ = conn.summary
@@ -1434,6 +1440,10 @@ class FetchBuilder:
             segs = conn.segments if conn in plan.dns_conns else [s for s, _o in self._conn_segments(conn)]
             peer = f"[{conn.server}]:{conn.server_port}" if ":" in conn.server else f"{conn.server}:{conn.server_port}"
             rows += self._segment_rows(conn, segs, peer, rel)
+        for e, stream in self.cited_icmp.values():      # an error cited in the steps: from whoever sent it
+            peer = f"ICMPv6 {e.sender}" if ":" in e.sender else f"ICMP {e.sender}"
+            rows.append(LadderRow(e.frame, rel(e.ts_ns), "peer", peer, "icmp", self.notes.get(e.frame, e.text),
+                                  stream, problem=True))
         rows.sort(key=lambda row: (row.frame or 0, row.time))
         return tuple(rows)
 
