@@ -29,6 +29,13 @@ return a sink or None; several sinks per connection are fanned out. DNS over TCP
 by the reassembled ones. The factories of ``sinks=`` are called when a connection starts; those of
 ``transactions`` and DNS over TCP, which only want bytes, at its first byte, FIN, RST or gap (a connection
 that carries none, a SYN flood's, costs no sink: :class:`analyzer.tcp.connection.SinksDue`).
+
+``compact_attempts=True`` keeps a lone SYN of a new 4-tuple as the tracker's compact
+:class:`~analyzer.tcp.connection.Attempt` (about half a kilobyte) even when ``sinks=`` factories are given: they
+are then called when the attempt becomes a connection (its next segment in either direction, or when it is
+finished), with the SYN not yet replayed into it; a caller that wants to know of the attempt at its SYN sees
+it as what :meth:`TcpTracker.segment` returns. Without it (the default) the factories see every connection at
+its first segment, as a full connection.
 """
 
 from __future__ import annotations
@@ -120,7 +127,8 @@ class Pipeline:
 
     def __init__(self, *, tcp: bool = True, sinks: SinkFactory | Iterable[SinkFactory] | None = None,
                  dns_over_tcp: bool = True, analysis: bool = True, defragment: bool = True,
-                 tracker_options: dict[str, Any] | None = None, transactions: Any = None):
+                 tracker_options: dict[str, Any] | None = None, transactions: Any = None,
+                 compact_attempts: bool = False):
         if sinks is None:
             factories: list[SinkFactory] = []
         elif callable(sinks):
@@ -143,6 +151,8 @@ class Pipeline:
         self.tcp = TcpTracker(analysis=analysis, sink_factory=self._sink_for if factories else None,
                               payload_sink_factory=self._payload_sinks if payload else None,
                               **(tracker_options or {})) if tcp else None
+        if compact_attempts and self.tcp is not None:
+            self.tcp.compact_attempts = True
         self.udp = UdpTable()
         self.defrag = Defragmenter() if defragment else None
         self.frames = 0
@@ -152,7 +162,14 @@ class Pipeline:
 
     # -- sinks ---------------------------------------------------------------------------------------
     def _sink_for(self, conn: Connection) -> Any:
-        """The sinks of ``sinks=`` for a connection that starts."""
+        """The sinks of ``sinks=`` for a connection that starts (with ``compact_attempts``, also for an attempt
+        that becomes one; not for the connection the tracker makes, unregistered, only to give an attempt's
+        SYN its per-frame fields)."""
+        if self.tcp.compact_attempts and self.first_factories:
+            o, r = conn.sides
+            hit = self.tcp.flows.lookup((o.addr, o.port, r.addr, r.port))
+            if hit is None or hit[0] is not conn:
+                return None
         return self._join([], self.first_factories, conn)
 
     def _payload_sinks(self, conn: Connection) -> Any:

@@ -9,7 +9,9 @@ Paths (each in a fresh pipeline, frames built beforehand and not counted):
 
 * ``count``: ``Pipeline.count`` as ``analyzer conversations`` runs it (headers only, no per-frame fields);
 * ``feed``: ``Pipeline.feed`` with the per-frame analysis (``read``, ``-Y``), no transactions;
-* ``transactions``: ``Pipeline.feed`` with the HTTP/DNS transaction sinks (``http``, ``dns``, ``timeline``).
+* ``transactions``: ``Pipeline.feed`` with the HTTP/DNS transaction sinks (``http``, ``dns``);
+* ``timeline``: :class:`analyzer.timeline.TimelineRun` fed frame by frame (``timeline``, ``har``, ``report``):
+  the tracker's attempt, the collector's pending log and the run's entries for it.
 
 The connections stay open (no idle timeout reached: the SYNs are 1 us apart), so what is measured is the
 live per-connection state: an unanswered SYN's compact record (``analyzer.tcp.connection.Attempt``) and its
@@ -52,7 +54,14 @@ def pipeline(path: str):
 def measure(path: str, n: int) -> tuple[int, int]:
     """(bytes per connection, connections open) for ``n`` SYN-only connections through ``path``."""
     fs = frames(n)
-    pipe = pipeline(path)
+    run = None
+    if path == "timeline":
+        from analyzer.timeline import TimelineRun
+
+        run = TimelineRun()
+        pipe = run.collector.pipe
+    else:
+        pipe = pipeline(path)
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
@@ -60,6 +69,10 @@ def measure(path: str, n: int) -> tuple[int, int]:
         # Pipeline.count finishes the pipeline at the end: feed every frame but the ending
         pipe.finish = lambda: pipe
         pipe.count(fs)
+    elif run is not None:
+        feed = run.feed
+        for frame in fs:
+            feed(frame)
     else:
         feed = pipe.feed
         for frame in fs:
@@ -74,10 +87,10 @@ def measure(path: str, n: int) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="SYN-only connections (default 100,000)")
-    parser.add_argument("--path", action="append", choices=("count", "feed", "transactions"),
+    parser.add_argument("--path", action="append", choices=("count", "feed", "transactions", "timeline"),
                         help="which path (default: all)")
     args = parser.parse_args()
-    paths = args.path or ["count", "feed", "transactions"]
+    paths = args.path or ["count", "feed", "transactions", "timeline"]
     if len(paths) > 1:
         # each path in a fresh interpreter: the decoders' bounded caches (address texts, checksum texts) are
         # filled by the first run and would otherwise be counted for it alone

@@ -16,6 +16,16 @@ Memory: per open connection a compact log of its segments (28 bytes each, at mos
 full; beyond, only segments with SYN/FIN/RST and the last ones) and its HTTP records until a report takes
 them (:meth:`Collector.take`); DNS transactions and neighbour messages are handed on as they come. The
 TCP tracker keeps no finished connection for summary rows (the timeline makes its own facts from the log).
+
+An attempt nobody answered yet (one SYN of a new 4-tuple, no payload) stays the tracker's compact
+:class:`~analyzer.tcp.connection.Attempt` (``Pipeline(compact_attempts=True)``), and its log is a pending one
+(:meth:`ConnLog.pending`): no segment bytes, no record list, its connection a :class:`PendingConn` that answers
+what a connection that saw one SYN says from the attempt's values. The listener is told of it at its SYN, as of
+any connection. At the attempt's next segment, when the tracker finishes it, or when a reader asks its
+connection for anything else (a summary row), the tracker replays the SYN into the connection the attempt
+stands for (the same stream, state and fields) and the log replays its SYN record: from then on it is the
+log it would have been from the start. A SYN flood's or a port scan's attempt costs well under 1 KB in all
+(``benchmarks/bench_conn_memory.py --path timeline``; issue 14), instead of a connection and a log (~2.5 KB).
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from analyzer.apps.transactions import Transactions
 from analyzer.decode.dns import type_name
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.pipeline import FanOutSink, Pipeline
+from analyzer.tcp.connection import Attempt
 from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage
 
 REC = struct.Struct("<IqIIHIHH")     # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, spare
@@ -49,12 +60,156 @@ _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # ru
 MAX_LINKS = 4096
 MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
 DNS_TIMES_NS = 300_000_000_000      # how long the time of a DNS frame is kept (the run's longest hold)
+_NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
+_MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
+
+
+def _mac_text(raw: Any) -> str:
+    raw = bytes(raw)
+    text = _MACS.get(raw)
+    if text is None:
+        if len(_MACS) >= 4096:
+            _MACS.clear()
+        text = _MACS[raw] = raw.hex(":")
+    return text
+
+
+class PendingConn:
+    """The connection an unanswered attempt stands for, as a pending :class:`ConnLog`'s ``conn`` (see the module
+    docstring). What a connection that saw nothing but one SYN says is answered from the
+    :class:`~analyzer.tcp.connection.Attempt`: its stream, times and frames, not closed, no SYN-ACK, no reset, no
+    sink; its sides' (:class:`PendingSide`) addresses and ports, the originator's SYN frame and time, one packet,
+    no payload. Any other attribute makes the tracker replay the attempt into its connection (the log then
+    holds it) and is read there; once that happened, every attribute is the connection's."""
+
+    __slots__ = ("att", "log", "tracker")
+
+    def __init__(self, att: Attempt, log: ConnLog, tracker: Any):
+        self.att = att
+        self.log = log
+        self.tracker = tracker
+
+    def real(self) -> Any:
+        """The connection itself (made now when the attempt is still one)."""
+        log = self.log
+        if log.conn is self:
+            att = self.att
+            if self.tracker.attempts.get(att.key) is att:
+                # the same replay its next segment or its end would cause (the tracker's own step)
+                self.tracker._promote(att)
+            if log.conn is self:
+                raise RuntimeError(f"tcp.stream {att.stream}: the attempt became a connection the log never saw")
+        return log.conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def _live(self) -> Any:
+        """The connection once the attempt became one, else None."""
+        conn = self.log.conn
+        return None if conn is self else conn
+
+    @property
+    def stream(self) -> int:
+        return self.att.stream
+
+    @property
+    def first_ts(self) -> int:
+        return self.att.ts
+
+    @property
+    def first_frame(self) -> int:
+        return self.att.num
+
+    @property
+    def last_ts(self) -> int:
+        conn = self._live()
+        return self.att.ts if conn is None else conn.last_ts
+
+    @property
+    def last_frame(self) -> int:
+        conn = self._live()
+        return self.att.num if conn is None else conn.last_frame
+
+    @property
+    def closed(self) -> bool:
+        conn = self._live()
+        return False if conn is None else conn.closed
+
+    @property
+    def synack_frame(self) -> int:
+        conn = self._live()
+        return 0 if conn is None else conn.synack_frame
+
+    @property
+    def resets(self) -> int:
+        conn = self._live()
+        return 0 if conn is None else conn.resets
+
+    @property
+    def sink(self) -> Any:
+        conn = self._live()
+        return None if conn is None else conn.sink
+
+    @property
+    def sides(self) -> tuple:
+        conn = self._live()
+        return (PendingSide(self, 0), PendingSide(self, 1)) if conn is None else conn.sides
+
+
+class PendingSide:
+    """One side of a :class:`PendingConn` (made when asked for; see there)."""
+
+    __slots__ = ("d", "pc")
+
+    def __init__(self, pc: PendingConn, d: int):
+        self.pc = pc
+        self.d = d
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pc.real().sides[self.d], name)
+
+    def _live(self) -> Any:
+        conn = self.pc._live()
+        return None if conn is None else conn.sides[self.d]
+
+    @property
+    def addr(self) -> Any:
+        return self.pc.att.key[2 * self.d]
+
+    @property
+    def port(self) -> int:
+        return self.pc.att.key[2 * self.d + 1]
+
+    @property
+    def syn_frame(self) -> int:
+        side = self._live()
+        if side is None:
+            return 0 if self.d else self.pc.att.num
+        return side.syn_frame
+
+    @property
+    def syn_ts(self) -> int:
+        side = self._live()
+        if side is None:
+            return 0 if self.d else self.pc.att.ts
+        return side.syn_ts
+
+    @property
+    def pkts(self) -> int:
+        side = self._live()
+        return (0 if self.d else 1) if side is None else side.pkts
+
+    @property
+    def payload_bytes(self) -> int:
+        side = self._live()
+        return 0 if side is None else side.payload_bytes
 
 
 class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
-    __slots__ = ("base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "records", "replay",
+    __slots__ = ("_records", "base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "replay",
                  "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
@@ -63,7 +218,7 @@ class ConnLog:
         self.count = 0              # segments logged in this stretch
         self.truncated = 0          # segments of this stretch not kept
         self.tail_start = -1        # record index where the kept tail begins (-1: everything kept)
-        self.records: list[HttpRecord] = []
+        self._records: list[HttpRecord] | None = []
         self.epoch = 0
         self.next_hop_mac = ""
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
@@ -71,6 +226,48 @@ class ConnLog:
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
         o, r = conn.sides
         self.dns = o.port in _DNS_PORTS or r.port in _DNS_PORTS
+
+    @classmethod
+    def pending(cls, att: Attempt, tracker: Any, next_hop_mac: str) -> ConnLog:
+        """The log of an attempt the tracker keeps compact (see the module docstring): its SYN is logged
+        when the attempt becomes a connection (:meth:`replay_syn`)."""
+        log = cls.__new__(cls)
+        log.conn = PendingConn(att, log, tracker)
+        log.log = _NO_BYTES
+        log.count = log.truncated = log.epoch = 0
+        log.tail_start = -1
+        log._records = None
+        log.next_hop_mac = next_hop_mac
+        log.replay = log.tls = None
+        log.base_ts = att.ts
+        key = att.key
+        log.dns = key[1] in _DNS_PORTS or key[3] in _DNS_PORTS
+        return log
+
+    @property
+    def is_pending(self) -> bool:
+        """Its connection is still the tracker's compact attempt."""
+        return self.conn.__class__ is PendingConn
+
+    def replay_syn(self, conn: Any) -> None:
+        """The attempt became ``conn`` (the tracker replays the SYN into it): log the SYN as it was logged
+        when it came."""
+        att = self.conn.att
+        self.conn = conn
+        self.log = bytearray()
+        self.add(att.num, att.ts, att.seq, att.ack, att.flags, 0, 0, att.window)
+
+    @property
+    def records(self) -> list[HttpRecord]:
+        """The connection's HTTP records handed out in this stretch."""
+        records = self._records
+        if records is None:
+            records = self._records = []
+        return records
+
+    @records.setter
+    def records(self, value: list[HttpRecord]) -> None:
+        self._records = value
 
     def add(self, number: int, ts: int, seq: int, ack: int, flags: int, d: int, length: int, window: int) -> None:
         self.count += 1
@@ -110,6 +307,8 @@ class ConnLog:
 
     def rows(self) -> list[tuple]:
         """The kept segments as (frame, ts_ns, seq, ack, flags | direction << 15, length, window, 0)."""
+        if self.conn.__class__ is PendingConn:
+            self.conn.real()        # its SYN is logged now
         base = self.base_ts
         return [(f, t + base, *rest) for f, t, *rest in REC.iter_unpack(self.log)]
 
@@ -185,7 +384,7 @@ class Collector:
         if self.tx.tls is not None:
             self.tx.tls.keep = False
             self.tx.tls.on_session = self._session
-        self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False,
+        self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False, compact_attempts=True,
                              tracker_options={"on_finish": self._finished, "keep_summaries": False})
         self.logs: dict[int, ConnLog] = {}
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
@@ -199,9 +398,17 @@ class Collector:
 
     # -- callbacks from the pipeline -------------------------------------------------------------------
     def _new_connection(self, conn: Any) -> None:
+        log = self.logs.get(conn.stream)
+        if log is not None and log.conn.__class__ is PendingConn:
+            log.replay_syn(conn)        # an attempt became a connection: its log was made at the SYN
+            return
         log = self.logs[conn.stream] = ConnLog(conn)
         self.listener.connection(log)
         # no reassembly sink of our own
+
+    def _new_attempt(self, att: Attempt, next_hop_mac: str) -> None:
+        log = self.logs[att.stream] = ConnLog.pending(att, self.pipe.tcp, next_hop_mac)
+        self.listener.connection(log)
 
     def _finished(self, conn: Any) -> None:
         log = self.logs.pop(conn.stream, None)
@@ -292,11 +499,14 @@ class Collector:
         conn, d = self.pipe.tcp.segment(ts, number, src, sport, dst, dport, seq, ack, flags, window, seglen,
                                         data[t + 20:t + hl] if hl > 20 else b"",
                                         data[t + hl:min(ip_end, n)] if seglen else b"", frame.origlen, number)
-        log = self.logs.get(conn.stream)
-        if log is not None and log.conn is conn:
-            if not log.count and not log.epoch and d == 0 and ip_off == 14:
-                log.next_hop_mac = data[0:6].hex(":")
-            log.add(number, ts, seq, ack, flags, d, seglen, window)
+        if conn.__class__ is Attempt:
+            self._new_attempt(conn, _mac_text(data[0:6]) if ip_off == 14 else "")
+        else:
+            log = self.logs.get(conn.stream)
+            if log is not None and log.conn is conn:
+                if not log.count and not log.epoch and d == 0 and ip_off == 14:
+                    log.next_hop_mac = _mac_text(data[0:6])
+                log.add(number, ts, seq, ack, flags, d, seglen, window)
         self.pipe.frames += 1
         if self.pipe.first_ts_ns is None:
             self.pipe.first_ts_ns = ts
@@ -350,7 +560,17 @@ class Collector:
 
     def _logged_segment(self, pkt: Any, ip: Any, layer: Any) -> None:
         f = layer.fields
-        log = self.logs.get(f.get("tcp.stream"))
+        stream = f.get("tcp.stream")
+        log = self.logs.get(stream)
+        if log is None and stream is not None:
+            attempts = self.pipe.tcp.attempts
+            att = next(reversed(attempts.values())) if attempts else None
+            if att is not None and att.stream == stream and att.num == pkt.frame.number:
+                mac = ""
+                if pkt.layers[0].name == "frame" and len(pkt.layers) > 1 and pkt.layers[1].name == "eth":
+                    mac = pkt.layers[1].fields.get("eth.dst", "")
+                self._new_attempt(att, mac)
+            return
         if log is None or ip is None or "tcp.seq_raw" not in f:
             return
         orig = log.conn.sides[0]

@@ -1,0 +1,154 @@
+"""Timeline memory bounded by the open connections (issues 10 and 14).
+
+An attempt nobody answered (one SYN of a new 4-tuple) is kept by the timeline as the tracker's compact
+``Attempt`` and a pending log (analyzer/timeline/collect.py) until it becomes a connection: it must cost less
+than 1 KB (measured with tracemalloc, as tests/test_tcp_bounds.py measures the tracker alone; the benchmark
+``benchmarks/bench_conn_memory.py --path timeline`` gives the figure), and the fetches must be those of the
+collector that made a full connection and log at every SYN (the tracker without compact attempts, as the
+timeline ran before), step for step, frame for frame.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from fixtures.timeline import craft
+
+from analyzer.capture import open_capture
+from analyzer.capture.frame import Frame
+from analyzer.timeline import TimelineRun
+from analyzer.timeline.collect import ConnLog
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fuzz.adversarial import ACK, RST, eth, half_open, ipv4, tcp
+
+CAPTURES = ROOT / "captures"
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory) -> dict:
+    return craft.build(tmp_path_factory.mktemp("timeline"))
+
+
+def read(path: Path) -> list:
+    with open_capture(path) as reader:
+        return list(reader)
+
+
+def syn_frames(n: int, t0: int = 0, refuse_every: int = 0) -> list[Frame]:
+    """``n`` SYNs from 10.0.0.1 to distinct hosts and ports, 0.1 ms apart (fuzz/adversarial.py ``half_open``),
+    from ``t0`` when given; every ``refuse_every``-th answered 5 ms later by RST, ACK. Numbered from 1."""
+    out = []
+    for i, (ts, data) in enumerate(half_open(n)):
+        ts = t0 + ts - half_open(1)[0][0] if t0 else ts
+        out.append((ts, data))
+        if refuse_every and i % refuse_every == 0:
+            server, port = f"10.1.{(i >> 8) & 0xFF}.{i & 0xFF}", 1 + i % 60000
+            rst = tcp(server, "10.0.0.1", port, 40000 + i % 20000, 0, 7 * i + 1, RST | ACK)
+            out.append((ts + 5_000_000, eth(ipv4(server, "10.0.0.1", 6, rst))))
+    out.sort(key=lambda x: x[0])
+    return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
+
+
+class Spy(TimelineRun):
+    """A run that counts the logs it was given still pending (the compact path was taken)."""
+
+    pending = 0
+
+    def connection(self, log: ConnLog) -> None:
+        self.pending += log.is_pending
+        super().connection(log)
+
+
+def run(frames: list, compact: bool = True) -> tuple[list[dict], int]:
+    """The fetches (as their JSON dicts, in number order) and how many logs were pending when handed over."""
+    r = Spy()
+    if not compact:
+        r.collector.pipe.tcp.compact_attempts = False     # a full connection and log at every SYN
+    out = []
+    for frame in frames:
+        out += r.feed(frame)
+    out += r.finish()
+    out.sort(key=lambda f: f.index)
+    return [f.as_dict() for f in out], r.pending
+
+
+def test_an_unanswered_syn_costs_the_timeline_less_than_1_kb():
+    """Everything the run keeps for an open attempt: the tracker's Attempt and table entry, the pending log,
+    the collector's and the activity's entries (frames built beforehand, not counted)."""
+    n = 4000
+    frames = syn_frames(n)
+    r = TimelineRun()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for frame in frames:
+            r.feed(frame)
+        gc.collect()
+        per = (tracemalloc.get_traced_memory()[0] - base) / n
+    finally:
+        tracemalloc.stop()
+    assert r.collector.pipe.tcp.open_count() == n and len(r.collector.logs) == n
+    assert all(log.is_pending for log in r.collector.logs.values())
+    assert per < 1024, per
+    # they are still told as attempts nobody answered, one fetch each, citing their SYN
+    fetches = r.finish()
+    assert len(fetches) == n
+    assert all(f.connections[0].outcome == "unanswered" for f in fetches)
+    assert sorted(f.connections[0].syn_frames for f in fetches) == [(i + 1,) for i in range(n)]
+
+
+@pytest.mark.parametrize("name", ["refused", "silent_host", "syn_loss", "icmp_unreachable", "icmp_prohibited",
+                                  "two_servers"])
+def test_attempts_kept_compact_tell_the_same_fetches(crafted, name):
+    path, _f = crafted[name]
+    frames = read(path)
+    compact, pending = run(frames)
+    full, none = run(frames, compact=False)
+    assert pending >= 1 and none == 0
+    assert compact == full
+
+
+def test_refused_and_unanswered_steps_cite_the_story_frames(crafted):
+    """The steps as the crafted stories write them (frame numbers counted by the script that wrote them)."""
+    path, f = crafted["refused"]
+    (fetch,) = run(read(path))[0]
+    assert [(s["kind"], s["frames"]) for s in fetch["steps"]][-2:] == [("tcp.handshake.1", [f["syn"]]),
+                                                                       ("tcp.refused", [f["rst"]])]
+    path, f = crafted["silent_host"]
+    fetch = next(x for x in run(read(path))[0] if x["connections"])
+    syns = f["syns"]
+    assert [c["outcome"] for c in fetch["connections"]] == ["unanswered"]
+    cited = [(s["kind"], s["frames"]) for s in fetch["steps"] if s["layer"] == "tcp"]
+    assert cited[0] == ("tcp.handshake.1", [syns[0]])
+    assert [fr[0] for kind, fr in cited if kind == "tcp.syn.retransmission"] == syns[1:]
+
+
+@pytest.mark.parametrize("name", ["lab_refused_connection_rst.pcapng", "lab_silent_host_syn_timeout.pcapng",
+                                  "lab_syn_loss_rto_doubling.pcapng", "lab_page_fetch.pcapng"])
+def test_recorded_attempts_tell_the_same_fetches(name):
+    frames = read(CAPTURES / name)
+    compact, pending = run(frames)
+    assert pending >= 1
+    assert compact == run(frames, compact=False)[0]
+
+
+def test_a_syn_flood_beside_a_page_fetch_changes_nothing(crafted):
+    """Unanswered SYNs of another client during a page fetch, every fifth refused by a RST 5 ms later: the
+    same fetches as with full connections."""
+    path, _f = crafted["two_pages"]
+    page = read(path)
+    flood = syn_frames(300, t0=page[0].ts_ns + 1, refuse_every=5)
+    frames = sorted(page + flood, key=lambda fr: fr.ts_ns)
+    frames = [Frame(i + 1, fr.ts_ns, fr.origlen, fr.iface, fr.linktype, fr.data) for i, fr in enumerate(frames)]
+    compact, pending = run(frames)
+    assert pending >= 300
+    assert sum(c["outcome"] == "refused" for f in compact for c in f["connections"]) == 60
+    assert compact == run(frames, compact=False)[0]
