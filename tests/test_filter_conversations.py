@@ -14,8 +14,8 @@ from report_builders import ACK, SYN, eth, ipv4, tcp
 
 from analyzer.capture import open_capture
 from analyzer.filter import compile_filter
-from analyzer.filter._vector import conversation_filter
-from analyzer.filter.apply import conversation_frames, matching_packets
+from analyzer.filter._vector import conversation_filter, vector_filter
+from analyzer.filter.apply import conversation_frames, decided_filter, matching_packets
 from analyzer.report.summary import Summary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,11 +32,16 @@ def lines(path, text: str, left_out: bool, count: int | None = None) -> list[str
     with open_capture(path) as reader:
         first: list[int] = []
         if left_out:
+            # as read -Y does it: conversations left out, and the filter answered from the header columns
+            # where they decide it
             pipelines: list = []
             never = conversation_filter(text)
             assert never is not None
-            frames = conversation_frames(reader.batches(), never, pipelines, count, first)
-            packets = matching_packets(frames, keep, None, None, pipelines)
+            vector = vector_filter(text)
+            verdicts: dict[int, bool] = {}
+            frames = conversation_frames(reader.batches(), never, pipelines, count, first, vector, verdicts)
+            packets = matching_packets(frames, keep if vector is None else decided_filter(keep, verdicts), None,
+                                       None, pipelines)
         else:
             def noted(frames):
                 for n, frame in enumerate(frames, 1):

@@ -302,11 +302,17 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
 
                     never = conversation_filter(keep.text)
                 if never is not None:
-                    from analyzer.filter.apply import conversation_frames
+                    from analyzer.filter._vector import vector_filter
+                    from analyzer.filter.apply import conversation_frames, decided_filter
 
+                    # where the header columns decide the filter, a packet is not tested (nor flattened) again
+                    vector = vector_filter(keep.text)
+                    verdicts: dict[int, bool] = {}
                     pipelines: list = []
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
-                                                                   first), keep, writer, keylog, pipelines)
+                                                                   first, vector, verdicts),
+                                               keep if vector is None else decided_filter(keep, verdicts), writer,
+                                               keylog, pipelines)
                 else:
                     packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__

@@ -106,7 +106,7 @@ def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=No
 
 
 def conversation_frames(batches: Iterable, never, pipelines: list, count: int | None = None,
-                        first: list | None = None) -> Iterator:
+                        first: list | None = None, vector=None, verdicts: dict | None = None) -> Iterator:
     """The frames of ``batches`` (:meth:`analyzer.capture.CaptureReader.batches`) but those of conversations
     the filter can never match (``never``: a :class:`analyzer.filter._vector.ConversationFilter`), for
     :func:`matching_packets` when only the matching packets' text lines are shown or their frames written
@@ -117,7 +117,11 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
     (the port-reuse memory, ``--max-reassembly``), which fill more slowly. The TCP tracker's idle sweep runs
     at the left-out segments where it would have run (``pipelines[0]``: the pipeline :func:`analyzed` made),
     so connections finish at the same segments. ``count``: stop after that many frames (left-out ones
-    count, as -c counts frames read); ``first`` gets the first frame's time."""
+    count, as -c counts frames read); ``first`` gets the first frame's time. With ``vector`` (the filter's
+    :class:`analyzer.filter._vector.VectorFilter`), ``verdicts`` gets the filter's result for each frame passed on
+    that the header columns decide (frame number -> bool), for :func:`decided_filter`."""
+    import numpy as np
+
     from analyzer.columnar.headers import KIND_TCP, parse
 
     for batch in batches:
@@ -132,6 +136,11 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
                 return
         c = parse(batch)
         skip = never.never(batch, c)[:n]
+        if vector is not None and verdicts is not None:
+            result, decided = vector.mask(batch, c)
+            base = batch.first_number
+            for i in np.flatnonzero(decided[:n] & ~skip).tolist():
+                verdicts[base + i] = bool(result[i])
         if not skip.any():
             for i in range(n):
                 yield batch.frame(i)
@@ -145,11 +154,31 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
                 tracker.tick(ts)
 
 
+def decided_filter(keep: Callable[[Packet], bool], verdicts: dict) -> Callable[[Packet], bool]:
+    """``keep``, answered from ``verdicts`` (frame number -> result, filled by :func:`conversation_frames` from
+    the header columns) where the columns decided the frame: its packet is then neither flattened nor tested
+    (the vector filter gives what ``keep`` gives on those frames: tests/test_filter_vector.py). A packet
+    reassembled from IP fragments is never decided there (fragments are not), and goes to ``keep``."""
+    pop = verdicts.pop
+
+    def match(pkt: Packet) -> bool:
+        verdict = pop(pkt.frame.number, None)
+        return keep(pkt) if verdict is None else verdict
+    return match
+
+
 def _is_fragment(pkt: Packet) -> bool:
-    f = pkt.fields
-    if f.get("ip.flags.mf") or f.get("ip.frag_offset"):
-        return True
-    return any(layer.name == "ipv6.fraghdr" for layer in pkt.layers)
+    """An IPv4 fragment (MF or an offset) or a packet with an IPv6 fragment header, read from the layers
+    (flattening every field of the packet for this would cost more than the test)."""
+    for layer in pkt.layers:
+        name = layer.name
+        if name == "ip":
+            f = layer.fields
+            if f.get("ip.flags.mf") or f.get("ip.frag_offset"):
+                return True
+        elif name == "ipv6.fraghdr":
+            return True
+    return False
 
 
 class FrameMatcher:
