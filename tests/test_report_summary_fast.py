@@ -55,3 +55,23 @@ def test_several_interfaces_take_the_general_path():
         packets = list(analyze(reader))
     a, b = Summary(8), Summary(8)
     assert [a.line(p) for p in packets] == [b._line(p) for p in packets]
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if "dns" in p.name or "mdns" in p.name or "llmnr" in p.name]
+                         + [REPO / "captures" / "lab_page_fetch.pcapng"], ids=lambda p: p.name)
+def test_dns_info_from_the_decoders_message(path):
+    """The DNS info text from the message the decoder kept on its layer is the text of the message parsed again
+    from the frame's bytes (what dns_info does for a layer without one)."""
+    from analyzer.decode.dns import DnsLayer
+    from analyzer.decode.packet import Layer
+    from analyzer.report.summary import dns_info
+
+    seen = 0
+    with open_capture(path) as reader:
+        for pkt in analyze(reader):
+            for layer in pkt.layers:
+                if isinstance(layer, DnsLayer):
+                    plain = Layer(layer.name, layer.offset, layer.length, layer.fields)
+                    assert dns_info(pkt, layer) == dns_info(pkt, plain)
+                    seen += 1
+    assert seen

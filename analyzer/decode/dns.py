@@ -47,6 +47,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from analyzer.decode.errors import DecodeError
+from analyzer.decode.packet import Layer
 
 __all__ = [
     "TCP_PORTS", "TYPE_NAMES", "UDP_PORTS", "DnsMessage", "Dnskey", "Ds", "Edns", "EdnsOption", "Header",
@@ -1399,6 +1400,17 @@ def info_text(pkt) -> str | None:
 
 
 # -- decode-loop entries -----------------------------------------------------------------------------------
+class DnsLayer(Layer):
+    """A dns/mdns/llmnr layer as the decoder made it, holding the parsed message too: the Info column
+    (``analyzer.report.summary.dns_info``) summarizes it instead of parsing the frame's bytes a second time."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, name: str, offset: int, length: int, fields: dict[str, Any], message: DnsMessage):
+        super().__init__(name, offset, length, fields)
+        self.message = message
+
+
 def _decode_message(pkt, data: bytes, off: int, end: int, proto: str, prefix: dict[str, Any] | None,
                     layer_off: int) -> DnsMessage | None:
     """Add one layer for the message in data[off:end]; raise its error after the layer is added."""
@@ -1409,7 +1421,7 @@ def _decode_message(pkt, data: bytes, off: int, end: int, proto: str, prefix: di
         pkt.add(proto, layer_off, end - layer_off, {**prefix, **fields} if prefix else fields)
         raise
     fields = message_fields(msg, proto)
-    pkt.add(proto, layer_off, end - layer_off, {**prefix, **fields} if prefix else fields)
+    pkt.add_layer(DnsLayer(proto, layer_off, end - layer_off, {**prefix, **fields} if prefix else fields, msg))
     if msg.errors:
         raise msg.errors[0]
     return msg

@@ -83,6 +83,12 @@ class Packet:
         self._flat = None
         return layer
 
+    def add_layer(self, layer: Layer) -> Layer:
+        """Append a layer made by the decoder (a :class:`Layer` subclass that carries more than fields)."""
+        self.layers.append(layer)
+        self._flat = None
+        return layer
+
     def note(self, layer: str, severity: str, text: str) -> None:
         self.notes.append((layer, severity, text))
 

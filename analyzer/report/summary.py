@@ -616,6 +616,9 @@ def dns_info(pkt: Packet, layer: Layer) -> str:
     f = layer.fields
     if api is not None:
         parse_message, summarize = api
+        msg = getattr(layer, "message", None)    # the decoder's (analyzer.decode.dns.DnsLayer): the same parse
+        if msg is not None and _same_message(msg, f):
+            return summarize(msg, layer.name)
         data = pkt.frame.data
         start, end = layer.offset, min(layer.offset + layer.length, len(data))
         if "dns.length" in f:
