@@ -16,10 +16,23 @@ that ``dns.response_to``, ``dns.time`` and ``dns.retransmit_*`` match it frame f
 * Messages quoted in ICMP errors are not tracked; a quoted response is marked unsolicited, as tshark does.
 
 Transactions are kept in query order (``transactions``) when ``keep`` is true; the conversation index
-keeps only the last transaction per (conversation, ID), which is all the rule above ever looks at. Without
-``keep`` (a pass that only annotates packets) the parsed messages are not stored and the index is bounded
-(``MAX_TRACKED`` entries, oldest dropped first): a response to a query that many lookups ago would be
-called unsolicited.
+keeps only the last transaction per (conversation, ID), which is all the rule above ever looks at.
+
+Memory: the index is bounded by capture time, not by the file (issue 10). tshark remembers every transaction
+of the file; the index forgets, on packet time (swept every :data:`SWEEP_NS`):
+
+* an answered transaction once its response is :data:`ANSWERED_HOLD_NS` (30 s) old: what it could still
+  pair with is a retransmitted response (a server answers each copy of a query the client resent within its
+  5 s retry timer, so the copies come seconds apart) — a copy later than that is called unsolicited, where
+  tshark calls it a retransmission; a query with its ID opens a new transaction either way;
+* an unanswered one once its query is :data:`UNANSWERED_HOLD_NS` (300 s) old: a response that late (no
+  resolver waits that long; the timeline holds nothing longer) is called unsolicited, where tshark pairs
+  it; a query with its ID is a new transaction either way (past the retransmission timer). A zone transfer
+  (AXFR/IXFR: answered by many messages, for as long as the zone takes) is kept as long.
+
+Without ``keep`` (a pass that only annotates packets) the parsed messages are not stored and the index is
+also bounded in entries (``MAX_TRACKED``, oldest dropped first): a response to a query that many lookups ago
+would be called unsolicited.
 """
 
 from __future__ import annotations
@@ -32,6 +45,9 @@ from analyzer.tcp.analysis import seconds
 
 RETRANSMISSION_TIMER_NS = 5_000_000_000
 MAX_TRACKED = 200_000       # (conversation, ID) entries remembered; the oldest go first beyond this
+ANSWERED_HOLD_NS = 30_000_000_000       # an answered transaction is forgotten when its response is this old
+UNANSWERED_HOLD_NS = 300_000_000_000    # an unanswered one when its query is this old
+SWEEP_NS = 10_000_000_000              # how often (packet time) the index is swept
 MULTIPLE_RESPONSE_TYPES = frozenset((251, 252))     # IXFR, AXFR
 
 
@@ -151,6 +167,7 @@ class DnsTracker:
         self.timer = retransmission_timer_ns
         self.transactions: list[DnsTransaction] = []
         self._last: dict[tuple, DnsTransaction] = {}     # (conversation, id) -> its last transaction
+        self._next_sweep: int | None = None
 
     def message(self, msg: DnsMessage | None, header: Header, *, service: str, proto: str, stream: int | None,
                 src: tuple[Any, int], dst: tuple[Any, int], frame: int, ts_ns: int,
@@ -163,6 +180,8 @@ class DnsTracker:
         response = bool(header.flags & 0x8000)
         if quoted:
             return ({"dns.unsolicited": 1} if response else {}), None
+        if self._next_sweep is None or ts_ns >= self._next_sweep:
+            self._sweep(ts_ns)
         a, b = src, dst
         if proto == "tcp" and stream is not None:
             conv: tuple = (proto, stream)
@@ -210,6 +229,17 @@ class DnsTracker:
         fields["dns.response_to"] = trans.query_frame
         fields["dns.time"] = seconds(ts_ns - trans.query_ts_ns)
         return fields, trans
+
+    def _sweep(self, now: int) -> None:
+        """Forget the transactions nothing can pair with any more (see the module docstring)."""
+        self._next_sweep = now + SWEEP_NS
+        answered, unanswered = now - ANSWERED_HOLD_NS, now - UNANSWERED_HOLD_NS
+        last = self._last
+        old = [key for key, t in last.items()
+               if (t.response_ts_ns < answered if t.response_ts_ns is not None and not t.multiple
+                   else t.query_ts_ns is not None and t.query_ts_ns < unanswered)]
+        for key in old:
+            del last[key]
 
     def _remember(self, key: tuple, trans: DnsTransaction) -> None:
         last = self._last
