@@ -43,6 +43,7 @@ from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
 from analyzer.decode.dns import type_name
 from analyzer.flows.quick import _network_offset, address_pair
+from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
 from analyzer.tcp.connection import Attempt
 from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage
@@ -60,6 +61,8 @@ _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # ru
 MAX_LINKS = 4096
 MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
 DNS_TIMES_NS = 300_000_000_000      # how long the time of a DNS frame is kept (the run's longest hold)
+UDP_IDLE_NS = 300_000_000_000       # a UDP conversation idle this long is forgotten (RecentUdp)
+UDP_SWEEP_NS = 30_000_000_000
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
 
@@ -72,6 +75,45 @@ def _mac_text(raw: Any) -> str:
             _MACS.clear()
         text = _MACS[raw] = raw.hex(":")
     return text
+
+
+class _Count:
+    """Stands for :class:`UdpTable`'s list of conversations where only their number is needed."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def append(self, _conv: Any) -> None:
+        self.n += 1
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class RecentUdp(UdpTable):
+    """The pipeline's UDP table in a timeline run: conversations numbered as :class:`UdpTable` numbers them
+    (``udp.stream``), and forgotten once idle for :data:`UDP_IDLE_NS` of packet time, instead of kept for the
+    whole file for summary rows nobody asks for here (the timeline reads no UDP conversation: DNS over UDP is
+    paired by its endpoints, :mod:`analyzer.apps.dns_tx`). One of a client's DNS source ports used again after
+    that long starts a new conversation where Wireshark continues the old one: its later ``udp.stream``
+    numbers differ, and no timeline output shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conversations = _Count()   # type: ignore[assignment]
+        self._next_sweep = 0
+
+    def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
+                 frame_len: int, count: bool = True) -> tuple[Any, int]:
+        if ts >= self._next_sweep:
+            self._next_sweep = ts + UDP_SWEEP_NS
+            cutoff = ts - UDP_IDLE_NS
+            flows = self.flows
+            for conv in [c for c in flows.entries() if c.last_ts < cutoff]:
+                flows.remove((conv.orig_h, conv.orig_p, conv.resp_h, conv.resp_p), conv)
+        return super().datagram(ts, num, src, sport, dst, dport, payload_len, frame_len, count)
 
 
 class PendingConn:
@@ -386,6 +428,7 @@ class Collector:
             self.tx.tls.on_session = self._session
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False, compact_attempts=True,
                              tracker_options={"on_finish": self._finished, "keep_summaries": False})
+        self.pipe.udp = RecentUdp()
         self.logs: dict[int, ConnLog] = {}
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
         # the capture says, never by id(): an object's id is reused once it dies
