@@ -1293,7 +1293,7 @@ class FetchBuilder:
         sent = received = resent = 0
         for conn in self.conns:
             mine = self.mine.get((conn.stream, conn.epoch))
-            unique, _total = payload_bytes(conn)
+            unique, _total = payload_bytes(conn, self.owner.get((conn.stream, conn.epoch)))
             edge = self._first_use_here(conn) or self._last_use_here(conn)
             for (index, d), n in unique.items():
                 if mine is None or index in mine or (index == -1 and edge):

@@ -114,6 +114,8 @@ class TimelineRun:
         self.held: dict[int, _Held] = {}                      # arrival -> a fetch waiting for connections
         # stream -> (its log, records seen, the fetches waiting for it): each waited-for log decided once
         self.waiters: dict[int, tuple[ConnLog, int, list[_Held]]] = {}
+        # stream -> (what its log looked like when it was last found undecided, when time alone may decide it)
+        self.undecided: dict[int, tuple[tuple[int, int, bool], int]] = {}
         self.dormant: dict[int, tuple[ConnLog, int]] = {}     # stream -> (log, last_ts when reported)
         self.done: set[int] = set()                           # streams the tracker finished
         self.ready: list[Fetch] = []
@@ -367,10 +369,19 @@ class TimelineRun:
         long enough; every fetch waiting for it gets the same facts; fetches left waiting for nothing go
         out."""
         free: list[_Held] = []
+        undecided = self.undecided
         for stream, (log, seen, waiting) in list(self.waiters.items()):
+            conn = log.conn
+            # a log with no new segment or record since it was found undecided stays so until its due time
+            stamp = (conn.last_ts, len(log.records), stream in self.done)
+            known = undecided.get(stream)
+            if known is not None and not final and known[0] == stamp and now < known[1]:
+                continue
             facts = self._resolve(log, seen, now, final)
             if facts is None:
+                undecided[stream] = (stamp, self._due(log, now))
                 continue
+            undecided.pop(stream, None)
             del self.waiters[stream]
             for held in waiting:
                 held.resolved[stream] = facts
@@ -379,6 +390,18 @@ class TimelineRun:
                     free.append(held)
         for held in sorted(free, key=lambda h: h.arrival):
             self._release(held, now, final)
+
+    def _due(self, log: ConnLog, now: int) -> int:
+        """When packet time alone may decide an undecided log (:meth:`_resolve`): settled once closed and
+        quiet, or its unanswered SYN given up; released once idle."""
+        conn = log.conn
+        due = conn.last_ts + IDLE_RELEASE_NS
+        if conn.closed:
+            due = min(due, conn.last_ts + SETTLE_NS)
+        o = conn.sides[0]
+        if o.syn_frame and not conn.synack_frame and not conn.resets:
+            due = min(due, self._conn_hold(log, now))
+        return due
 
     def _resolve(self, log: ConnLog, seen: int, now: int, final: bool) -> ConnFacts | None:
         conn = log.conn

@@ -279,21 +279,28 @@ def _owners_by_frame(facts: ConnFacts) -> list[int]:
     return out
 
 
-def payload_bytes(facts: ConnFacts) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[tuple[int, int], int],
+                                                                          dict[tuple[int, int], int]]:
     """TCP payload bytes per (transaction index, direction): ``(unique, sent)`` — each byte of the stream
     counted once, whatever copy brought it (a retransmission may bring bytes the capture never saw), and
     every byte of every segment (copies included). A segment's bytes go to the messages they overlap;
     bytes outside every message go to key (-1, direction) for ``unique``, and a segment's owner for
-    ``sent``."""
+    ``sent``. ``own``: :func:`owners` of ``facts`` when the caller has it already."""
     unique: dict[tuple[int, int], int] = {}
     sent: dict[tuple[int, int], int] = {}
     by_dir: list[list[Message]] = [[], []]
     for m in facts.messages:
         by_dir[m.direction].append(m)
+    reach: list[list[int]] = []          # per direction: the furthest end of the messages up to each one
     for msgs in by_dir:
         msgs.sort(key=lambda m: m.start)
+        far, ends = 0, []
+        for m in msgs:
+            far = max(far, m.end)
+            ends.append(far)
+        reach.append(ends)
     covered: list[_Intervals] = [_Intervals(), _Intervals()]
-    for s, owner in zip(facts.segments, owners(facts)):
+    for s, owner in zip(facts.segments, owners(facts) if own is None else own):
         if not s.length:
             continue
         d = s.direction
@@ -302,7 +309,9 @@ def payload_bytes(facts: ConnFacts) -> tuple[dict[tuple[int, int], int], dict[tu
         lo = s.rel_seq - 1
         for a, b in covered[d].add(lo, lo + s.length):
             left = b - a
-            for m in by_dir[d]:
+            msgs = by_dir[d]
+            for i in range(bisect_right(reach[d], a), len(msgs)):   # those before all end by a
+                m = msgs[i]
                 if m.end <= a:
                     continue
                 if m.start >= b:

@@ -1222,7 +1222,7 @@ class _Facts(dict):
 def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
     table = PHRASES.get(lang, PHRASES["en"])
     text = table.get(key, PHRASES["en"].get(key, ""))
-    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), _Facts(facts)) if text else ""
+    return _fill(text, facts, lang) if text else ""
 
 
 def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -1318,11 +1318,17 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     if frames and "frames" not in args:
         args["frames"] = list(frames)
     args.update(_derived(template, _Facts(args), lang))
+    return _fill(text, args, lang)
+
+
+def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
+    """``text`` with its fields filled from ``facts`` as :class:`_Formatter` fills them (a missing fact is "?"),
+    through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python)."""
     compiled, fields = _compile(text)
     fmt = _FORMATTERS.get(lang, _FORMATTERS["en"])
     values: dict[str, Any] = {}
     for name, key, spec in fields:
-        v = args.get(key)
+        v = facts.get(key)
         if v is None or v is MISSING:
             values[name] = MISSING
         elif spec and (spec in _CUSTOM or spec.startswith("n:")):
@@ -1331,15 +1337,16 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
             values[name] = v
     try:
         return compiled.format_map(values)
-    except (TypeError, ValueError):              # a fact of an unexpected type for its spec
-        return fmt.vformat(text, (), _Facts(args))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        # a fact of an unexpected type for its spec, or a field _compile leaves alone: the slow, general way
+        return fmt.vformat(text, (), _Facts(facts))
 
 
 def note(key: str, facts: dict[str, Any], lang: str = "en") -> str:
     """A short label of the ladder diagram."""
     table = NOTES.get(lang, NOTES["en"])
     text = table.get(key) or NOTES["en"].get(key, key)
-    return _FORMATTERS.get(lang, _FORMATTERS["en"]).vformat(text, (), _Facts(facts))
+    return _fill(text, facts, lang)
 
 
 def label(key: str, lang: str = "en") -> str:
