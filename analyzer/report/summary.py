@@ -12,6 +12,11 @@ separated by single spaces. Source and destination are the innermost IP addresse
 addresses when the frame has no IP layer (ARP, unknown EtherTypes). The protocol column names the highest
 decoded layer; the info text is that layer's, worded as Wireshark's dissector words it.
 
+Speed: most frames of a capture are a link layer, IPv4/IPv6 and TCP/UDP with nothing above; :meth:`Summary.line`
+makes their line directly (the same text, tests/test_report_summary_fast.py) and every other frame goes the
+general way (:meth:`Summary.columns`). A DNS layer the decoder made carries its parsed message, which the DNS
+info text summarizes instead of parsing the frame again.
+
 Deliberate differences from tshark (see also the tests):
 
 - MAC addresses are printed as plain ``00:1d:09:f0:92:ab``; tshark resolves the vendor part
@@ -606,8 +611,9 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
 def dns_info(pkt: Packet, layer: Layer) -> str:
     """The DNS info text, worded by the DNS decoder's ``summarize``; built from the fields otherwise.
 
-    The layer keeps fields, not the parsed message, so the message is parsed again from the frame
-    (leniently: a malformed message keeps what was read before the problem, as tshark's info does). Over
+    The decoder's layer (:class:`analyzer.decode.dns.DnsLayer`) keeps the message it parsed; a layer made
+    elsewhere keeps fields only, and the message is parsed again from the frame (leniently: a malformed
+    message keeps what was read before the problem, as tshark's info does). Over
     TCP the layer starts at the 2-byte length prefix (``dns.length``). A message reassembled from several
     TCP segments is not in this frame's bytes at the layer's offset: when the re-read header does not match
     the layer's ``dns.id`` and counts, the text is built from the fields.
