@@ -148,3 +148,35 @@ def test_pcapng_chunks(path, walk):
     chunks = plan_chunks(str(path), max(path.stat().st_size // 3, 4096))
     for chunk in chunks:
         assert _chunk_frames(chunk, True) == _chunk_frames(chunk, False)
+
+
+def test_pcapng_mutants(tmp_path, walk, monkeypatch):
+    """Damaged pcapng files (bytes replaced, cut out, inserted; fixed seed) in batches, large and tiny: the
+    frames and warnings of the frame iterator, or the same CaptureError."""
+    import random
+
+    from analyzer.capture import CaptureError
+
+    rng = random.Random(12)
+    seeds = list(PCAPNG.values())
+    path = tmp_path / "m.pcapng"
+    for _ in range(150):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            at, kind = rng.randrange(len(data)), rng.random()
+            if kind < 0.6:
+                data[at] = rng.randrange(256)
+            elif kind < 0.8:
+                del data[at:at + rng.randint(1, 40)]
+            else:
+                data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
+        path.write_bytes(bytes(data))
+        try:
+            want = _frames(path)
+        except CaptureError:
+            with pytest.raises(CaptureError):
+                _batched(path)
+            continue
+        for target in (batches.BATCH_BYTES, 333):
+            monkeypatch.setattr(batches.pcapng_batches, "__defaults__", (1, target))
+            assert _batched(path) == want
