@@ -9,7 +9,10 @@ the timeline as text (what a user reads, fetches streamed out as they complete) 
 `conversations`, and tshark's `-q -z conv,tcp` (the connection table) and `-q -z http,tree` (the HTTP pass a
 timeline needs at the least). Printed per file: seconds, CPU seconds, microseconds of CPU per packet and peak
 RSS of each; the timeline's CPU time as a ratio to `conversations` and to each tshark run; and, across the
-sizes, whether the timeline's CPU time per packet stays flat and how its memory grows.
+sizes, whether the timeline's CPU time per packet stays flat and how its memory grows (peak RSS of `timeline` and
+`timeline --json` as a ratio to `conversations`' in the same run, and from each size to the next: memory bounded by
+the open connections levels off once the capture is longer than the longest hold, a few minutes of packet time;
+the synthetic capture's 250k frames span 290 s, 1M frames 1,053 s).
 
 Issue 10's goals: time per packet flat from 100k to 1M packets; on 1M packets within 2x of `conversations`;
 memory bounded by the open connections. A benchmark, never run by the tests. See benchmarks/README.md.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from common import (
@@ -62,6 +66,11 @@ def report(runs: dict[Path, dict[str, Run]]) -> None:
         parts = [f"{name} {t.cpu_seconds / other.cpu_seconds:.2f}x" for name, other in by_tool.items()
                  if name != "timeline" and other.cpu_seconds]
         print(f"{path.name} ({t.packets:,} packets): timeline CPU time = " + ", ".join(parts))
+        conv = by_tool.get("conversations")
+        if conv is not None and conv.max_rss_kib:
+            mem = [f"{name} {r.rss_mib:.1f} MiB = {r.max_rss_kib / conv.max_rss_kib:.2f}x"
+                   for name, r in by_tool.items() if name.startswith("timeline")]
+            print(f"  peak RSS against conversations ({conv.rss_mib:.1f} MiB): " + ", ".join(mem))
     timelines = sorted((r for by in runs.values() for name, r in by.items() if name == "timeline"),
                        key=lambda r: r.packets)
     if len(timelines) > 1:
@@ -72,6 +81,11 @@ def report(runs: dict[Path, dict[str, Run]]) -> None:
         print(f"timeline CPU per packet: {per_small:.2f} µs at {small.packets:,}, {per_big:.2f} µs at "
               f"{big.packets:,} ({per_big / per_small:.2f}x); memory {grow / 1024:+.1f} MiB "
               f"({grow * 1024 / (big.packets - small.packets):+.1f} bytes per packet)")
+    for name in ("timeline", "timeline --json"):
+        series = sorted((r for by in runs.values() for tool, r in by.items() if tool == name), key=lambda r: r.packets)
+        steps = [f"{b.packets:,}: {b.max_rss_kib / a.max_rss_kib:.2f}x" for a, b in pairwise(series)]
+        if steps:
+            print(f"{name} peak RSS, each size against the one before: " + ", ".join(steps))
     print(f"goal: {GOAL}")
 
 
