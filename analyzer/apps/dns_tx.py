@@ -37,6 +37,7 @@ would be called unsolicited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,8 @@ class DnsTracker:
         self.transactions: list[DnsTransaction] = []
         self._last: dict[tuple, DnsTransaction] = {}     # (conversation, id) -> its last transaction
         self._next_sweep: int | None = None
+        # called with (frame, ts_ns) of each query that is a retransmission (the timeline keeps their times)
+        self.on_retransmission: Callable[[int, int], None] | None = None
 
     def message(self, msg: DnsMessage | None, header: Header, *, service: str, proto: str, stream: int | None,
                 src: tuple[Any, int], dst: tuple[Any, int], frame: int, ts_ns: int,
@@ -201,6 +204,8 @@ class DnsTracker:
                     self.transactions.append(trans)
             else:
                 trans.retransmissions.append(frame)
+                if self.on_retransmission is not None:
+                    self.on_retransmission(frame, ts_ns)
                 fields["dns.retransmit_request_in"] = trans.query_frame
                 fields["dns.retransmission"] = 1
             if msg is not None and msg.questions:

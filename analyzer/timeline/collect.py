@@ -433,8 +433,9 @@ class Collector:
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
         # the capture says, never by id(): an object's id is reused once it dies
         self.links: dict[tuple[int, int], bytes] = {}
-        self.dns_times: dict[int, int] = {}          # frame -> ts of frames that carried DNS (retransmissions)
+        self.dns_times: dict[int, int] = {}          # frame -> ts of the DNS queries that were retransmissions
         self._dns_times_max = 4096
+        self.tx.dns.on_retransmission = self._dns_time
         self.frames = 0
         self.first_ts_ns: int | None = None
         self.last_ts_ns = 0
@@ -568,8 +569,6 @@ class Collector:
                     ip = layer
             elif name == "tcp":
                 self._logged_segment(pkt, ip, layer)
-                if layers[-1].name == "dns":
-                    self._dns_time(frame)
                 break
             elif name == "arp":
                 self._arp(frame, layer.fields)
@@ -581,8 +580,6 @@ class Collector:
                 self._icmp_error(pkt, layer, ip, layers[i + 1:])
                 break
             elif name == "udp":
-                if len(layers) > i + 1 and layers[i + 1].name == "dns":
-                    self._dns_time(frame)
                 break
         dns = tx.dns.transactions
         if len(dns) > before:
@@ -591,13 +588,15 @@ class Collector:
                     self.listener.lookup(trans)
             dns.clear()     # handed on; the tracker keeps only what pairing needs
 
-    def _dns_time(self, frame: Any) -> None:
+    def _dns_time(self, number: int, ts_ns: int) -> None:
+        """A DNS query that was a retransmission (the pairing tracker's callback): its time, for the lookup's
+        retransmission times."""
         times = self.dns_times
-        times[frame.number] = frame.ts_ns
+        times[number] = ts_ns
         if len(times) > self._dns_times_max:
             # bounded by time, not by the file: a retransmission is looked up while its lookup's activity is
             # open (the run holds nothing longer than DNS_TIMES_NS)
-            cutoff = frame.ts_ns - DNS_TIMES_NS
+            cutoff = ts_ns - DNS_TIMES_NS
             self.dns_times = {k: t for k, t in times.items() if t >= cutoff}
             self._dns_times_max = max(4096, 2 * len(self.dns_times))
 
