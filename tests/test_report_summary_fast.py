@@ -1,6 +1,6 @@
-"""The summary line's fast path (``Summary.line`` for a link layer, IPv4/IPv6 and TCP/UDP with nothing
-decoded above) gives the same line as the general path (``Summary._line``) for every frame of every capture we
-have and of synthetic web traffic (retransmissions, duplicate ACKs with SACK blocks, resets, window scaling);
+"""The summary line's fast path (``Summary.line`` for a link layer, IPv4/IPv6 and TCP/UDP with nothing or one
+HTTP or DNS message decoded above) gives the same line as the general path (``Summary._line``) for every frame
+of every capture we have and of synthetic web traffic (retransmissions, duplicate ACKs with SACK blocks, resets, window scaling);
 the general path's lines are checked against tshark in tests/test_report_summary.py and test_read_tshark.py."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def both(path: Path) -> tuple[list[str], list[str], int]:
             fast.append(line)
             general.append(b._line(pkt))
             layers = pkt.layers
-            taken += len(layers) == 4 and layers[3].name in ("tcp", "udp") and pkt.failure is None
+            taken += len(layers) in (4, 5) and layers[3].name in ("tcp", "udp") and pkt.failure is None
     return fast, general, taken
 
 

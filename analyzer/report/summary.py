@@ -12,9 +12,9 @@ separated by single spaces. Source and destination are the innermost IP addresse
 addresses when the frame has no IP layer (ARP, unknown EtherTypes). The protocol column names the highest
 decoded layer; the info text is that layer's, worded as Wireshark's dissector words it.
 
-Speed: most frames of a capture are a link layer, IPv4/IPv6 and TCP/UDP with nothing above; :meth:`Summary.line`
-makes their line directly (the same text, tests/test_report_summary_fast.py) and every other frame goes the
-general way (:meth:`Summary.columns`). A DNS layer the decoder made carries its parsed message, which the DNS
+Speed: most frames of a capture are a link layer, IPv4/IPv6 and TCP/UDP with nothing or one HTTP or DNS message
+above; :meth:`Summary.line` makes their line directly (the same text, tests/test_report_summary_fast.py) and
+every other frame goes the general way (:meth:`Summary.columns`). A DNS layer the decoder made carries its parsed message, which the DNS
 info text summarizes instead of parsing the frame again.
 
 Deliberate differences from tshark (see also the tests):
@@ -240,11 +240,13 @@ class Summary:
     def line(self, pkt: Packet) -> str:
         """The frame's line as tshark lays it out, safe to print (no newline)."""
         layers = pkt.layers
-        if (len(layers) == 4 and pkt.failure is None and not self.interface_width and type(pkt) is Packet
+        n = len(layers)
+        if ((n == 4 or n == 5) and pkt.failure is None and not self.interface_width and type(pkt) is Packet
                 and layers[1].name in _PLAIN_LINKS):
-            # The common shapes, a link layer, IPv4/IPv6 and TCP/UDP with nothing decoded above: the same line
-            # as the general path below, without its walks over the layers (tests/test_report_summary_fast.py)
-            net, top = layers[2], layers[3]
+            # The common shapes, a link layer, IPv4/IPv6 and TCP/UDP with nothing decoded above or one HTTP or
+            # DNS message: the same line as the general path below, without its walks over the layers
+            # (tests/test_report_summary_fast.py)
+            net, top = layers[2], layers[-1]
             tname = top.name
             nf = net.fields
             if net.name == "ip":
@@ -255,7 +257,16 @@ class Summary:
                 src, dst = nf["ipv6.src"], nf["ipv6.dst"]
             else:
                 return self._line(pkt)
-            if tname == "tcp":
+            if n == 5:
+                if layers[3].name != "tcp" and layers[3].name != "udp":
+                    return self._line(pkt)
+                if tname == "http":
+                    protocol, info = "HTTP", http_info_text(pkt)
+                elif tname in _DNS_FAMILY:
+                    protocol, info = app_protocol(pkt, tname), dns_info(pkt, top)
+                else:
+                    return self._line(pkt)
+            elif tname == "tcp":
                 protocol, info = "TCP", self._tcp_info(pkt, top)
             elif tname == "udp":
                 f = top.fields
