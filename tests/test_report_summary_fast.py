@@ -75,3 +75,26 @@ def test_dns_info_from_the_decoders_message(path):
                     assert dns_info(pkt, layer) == dns_info(pkt, plain)
                     seen += 1
     assert seen
+
+
+def test_timestamp_option_text_unrolled(tmp_path):
+    """The option text of a segment whose options are NOP, NOP, Timestamps (the unrolled case) is the text the
+    option loop gives (run here by leaving out tcp.option_kind, so the kinds are read from the header bytes)."""
+    from analyzer.decode.packet import Layer
+    from analyzer.report.summary import _tcp_option_texts
+
+    path = tmp_path / "web.pcap"
+    synthetic.generate(path, 3000, seed=5, clients=30, sites=20)
+    seen = 0
+    for source in (path, REPO / "captures" / "lab_page_fetch.pcapng"):
+        with open_capture(source) as reader:
+            for pkt in analyze(reader):
+                layer = pkt.layer("tcp")
+                if layer is None or layer.fields.get("tcp.option_kind") != [1, 1, 8]:
+                    continue
+                fields = {k: v for k, v in layer.fields.items() if k != "tcp.option_kind"}
+                looped = _tcp_option_texts(pkt, Layer("tcp", layer.offset, layer.length, fields))
+                assert _tcp_option_texts(pkt, layer) == looped
+                assert looped[0].startswith("TSval=")
+                seen += 1
+    assert seen > 100

@@ -542,6 +542,7 @@ _ANALYSIS_KEYS = frozenset(key for key, _text in _TCP_ANALYSIS_PREFIXES)
 
 # TCP option kinds; EOL and NOP say nothing in the info column.
 _OPT_MSS, _OPT_WS, _OPT_SACK_PERM, _OPT_SACK, _OPT_TS = 2, 3, 4, 5, 8
+_NOP_NOP_TS = [1, 1, _OPT_TS]      # tcp.option_kind of NOP, NOP, Timestamps
 
 
 def _tcp_option_kinds(pkt: Packet, layer: Layer) -> list[int]:
@@ -579,6 +580,11 @@ def _tcp_option_texts(pkt: Packet, layer: Layer) -> list[str]:
     f = layer.fields
     if _OPTION_KEYS.isdisjoint(f):
         return []
+    if f.get("tcp.option_kind") == _NOP_NOP_TS:
+        # the usual options of an established connection's segment (Linux, macOS): the loop below, unrolled
+        tsval, tsecr = f.get("tcp.options.timestamp.tsval"), f.get("tcp.options.timestamp.tsecr")
+        if tsval is not None and type(tsval) is not list and type(tsecr) is not list:
+            return [f"TSval={tsval} TSecr={tsecr}"]
     used: dict[str, int] = {}
 
     def take(key: str) -> Any:
