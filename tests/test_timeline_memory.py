@@ -152,3 +152,61 @@ def test_a_syn_flood_beside_a_page_fetch_changes_nothing(crafted):
     assert pending >= 300
     assert sum(c["outcome"] == "refused" for f in compact for c in f["connections"]) == 60
     assert compact == run(frames, compact=False)[0]
+
+
+def lookups_every_second(n: int) -> list[Frame]:
+    """A client looking a new name up every second for ``n`` s, each from its own source port (a new UDP
+    conversation each), answered 2 ms later; query 10 (frame 21) is sent again 0.5 s later (frame 22), then
+    answered."""
+    import struct
+
+    from fuzz.adversarial import _dns_name, udp
+
+    def dns(ident: int, name: str, response: bool) -> bytes:
+        head = struct.pack("!HHHHHH", ident, 0x8180 if response else 0x0100, 1, 1 if response else 0, 0, 0)
+        rr = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\x0a\x09\x00\x01" if response else b""
+        return head + _dns_name(name) + b"\0\1\0\1" + rr
+
+    out = []
+    for i in range(n):
+        t, port, name = 1_700_000_000 * 10**9 + i * 10**9, 20000 + i, f"n{i}.test"
+        sends = [t, t + 5 * 10**8] if i == 10 else [t]
+        for ts in sends:
+            out.append((ts, eth(ipv4("10.0.0.7", "10.0.0.53", 17, udp("10.0.0.7", "10.0.0.53", port, 53,
+                                                                       dns(i, name, False))))))
+        out.append((sends[-1] + 2_000_000, eth(ipv4("10.0.0.53", "10.0.0.7", 17, udp("10.0.0.53", "10.0.0.7", 53,
+                                                                                      port, dns(i, name, True))))))
+    out.sort(key=lambda x: x[0])
+    return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
+
+
+def test_dns_and_udp_state_are_bounded_by_packet_time():
+    """700 s of lookups: the UDP conversations, the DNS pairing index and the DNS times the run keeps are those of
+    the last few minutes (apps/dns_tx.py and timeline/collect.py docstrings), not of the file; the fetches are
+    those of a run whose UDP table keeps every conversation."""
+    from analyzer.flows.udp import UdpTable
+
+    frames = lookups_every_second(700)
+    r = TimelineRun()
+    got = []
+    for frame in frames:
+        got += r.feed(frame)
+    c = r.collector
+    assert len(c.pipe.udp.flows) <= 330                 # 300 s idle + a 30 s sweep, not 700
+    assert len(c.tx.dns._last) <= 41                     # answered: 30 s + a 10 s sweep
+    assert c.dns_times == {22: frames[21].ts_ns}         # only the resent query
+    got += r.finish()
+    full = TimelineRun()
+    full.collector.pipe.udp = UdpTable()
+    want = []
+    for frame in frames:
+        want += full.feed(frame)
+    want += full.finish()
+    assert len(full.collector.pipe.udp.flows) == 700
+    assert [f.as_dict() for f in sorted(got, key=_index)] == [f.as_dict() for f in sorted(want, key=_index)]
+    lk = [x for f in got for x in f.as_dict()["lookups"] if x.get("query_frame") == 21]
+    assert lk and lk[0]["retransmissions"] == [22]
+
+
+def _index(fetch) -> int:
+    return fetch.index
