@@ -339,7 +339,7 @@ class Grouper:
         self.hostless: list[int] = []               # positions of plans created with no host (lazily pruned)
         self.linking: dict[str, list[int]] = {}     # URL -> positions of plans whose documents link to it
         self.unindexed: list[tuple[int, Any]] = []  # (position, link finder) of documents not in `linking` yet
-        self.queried = _Queries(lookups)
+        self.queried = _LookupIndex(lookups)    # also rule 3's free lookups, once grouping is done
 
     def add(self, u: Unit) -> None:
         target = self._place(u) if u.request else self._place_connection(u)
@@ -499,40 +499,14 @@ def _name_keys(qname: str) -> list[str]:
     return [k for k in keys if k]
 
 
-class _Queries:
-    """When the lookups were sent, by the name they ask for (:func:`_name_keys`) and by each address they
-    were answered with: whether one was sent in a time span is a binary search, not a walk over them all."""
+class _LookupIndex:
+    """A client's lookups in frame order (a lookup's rank: its place there), by the name they ask for
+    (:func:`_name_keys`) and by each address they were answered with, in query-time order: whether one was sent
+    in a time span (rules 2b/2e) and which ones no fetch has claimed yet (rule 3: a claimed one stays in the
+    lists, marked) are binary searches, not walks over them all."""
 
     def __init__(self, lookups: list[DnsLookup]):
-        self.by_name: dict[str, list[int]] = {}
-        self.by_addr: dict[str, list[int]] = {}
-        for lk in lookups:
-            for key in _name_keys(lk.qname):
-                self.by_name.setdefault(key, []).append(lk.query_ts_ns)
-            for addr in set(lk.addresses):
-                self.by_addr.setdefault(addr, []).append(lk.query_ts_ns)
-        for table in (self.by_name, self.by_addr):
-            for times in table.values():
-                times.sort()
-
-    def between(self, host: str, server: str, after: int, upto: int) -> bool:
-        """A query for ``host`` (:func:`name_matches`) or answered with ``server``, sent in ``(after, upto]``."""
-        name = host.lower().rstrip(".")
-        for times in (self.by_name.get(name) if name else None, self.by_addr.get(server)):
-            if times:
-                i = bisect.bisect_right(times, after)
-                if i < len(times) and times[i] <= upto:
-                    return True
-        return False
-
-
-class _FreeLookups:
-    """The lookups no fetch has claimed yet (rule 3), in frame order; those of a name (:func:`_name_keys`) or
-    answered with an address, sent in a time span, are found by binary search in per-name and per-address
-    lists (a claimed one stays there, marked)."""
-
-    def __init__(self, lookups: list[DnsLookup]):
-        self.order = sorted(lookups, key=lambda lk: lk.query_frame)     # a lookup's rank: its place here
+        self.order = sorted(lookups, key=lambda lk: lk.query_frame)
         self.taken = [False] * len(self.order)
         self.by_name: dict[str, list[tuple[int, int]]] = {}             # key -> ascending (query ts, rank)
         self.by_addr: dict[str, list[tuple[int, int]]] = {}
@@ -544,6 +518,18 @@ class _FreeLookups:
         for table in (self.by_name, self.by_addr):
             for entries in table.values():
                 entries.sort()
+
+    def between(self, host: str, server: str, after: int, upto: int) -> bool:
+        """A query for ``host`` (:func:`name_matches`) or answered with ``server``, sent in ``(after, upto]``,
+        claimed or not."""
+        name = host.lower().rstrip(".")
+        past = (after, len(self.order))                 # after every entry sent at ``after``
+        for entries in (self.by_name.get(name) if name else None, self.by_addr.get(server)):
+            if entries:
+                i = bisect.bisect_right(entries, past)
+                if i < len(entries) and entries[i][0] <= upto:
+                    return True
+        return False
 
     def within(self, names: set[str], server: str | None, lo: int, hi: int) -> list[int]:
         """Ranks, ascending, of the free lookups sent in ``[lo, hi]`` that ask for one of ``names`` or (with
@@ -649,7 +635,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     for plan in plans:
         if not any(u.request for u in plan.units):
             plan.kind = "connection"
-    free = _FreeLookups(lookups)
+    free = grouper.queried
     for plan in plans:
         plan.lookups = claim_lookups(plan, free)
     tcp_dns = [c for c in conns if c.dns and c.stream in dns_streams]
@@ -700,7 +686,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     return plans
 
 
-def claim_lookups(plan: Plan, free: _FreeLookups) -> list[DnsLookup]:
+def claim_lookups(plan: Plan, free: _LookupIndex) -> list[DnsLookup]:
     """Rule 3 for DNS: takes the claimed lookups out of ``free``."""
     claimed: list[DnsLookup] = []
     for u in plan.units:
