@@ -144,12 +144,12 @@ class PendingConn:
         return log.conn
 
     def __getattr__(self, name: str) -> Any:
+        log = self.log
+        if log.conn is self:
+            pending = _PENDING_CONN.get(name)
+            if pending is not None:
+                return pending(self)
         return getattr(self.real(), name)
-
-    def _live(self) -> Any:
-        """The connection once the attempt became one, else None."""
-        conn = self.log.conn
-        return None if conn is self else conn
 
     @property
     def stream(self) -> int:
@@ -163,41 +163,6 @@ class PendingConn:
     def first_frame(self) -> int:
         return self.att.num
 
-    @property
-    def last_ts(self) -> int:
-        conn = self._live()
-        return self.att.ts if conn is None else conn.last_ts
-
-    @property
-    def last_frame(self) -> int:
-        conn = self._live()
-        return self.att.num if conn is None else conn.last_frame
-
-    @property
-    def closed(self) -> bool:
-        conn = self._live()
-        return False if conn is None else conn.closed
-
-    @property
-    def synack_frame(self) -> int:
-        conn = self._live()
-        return 0 if conn is None else conn.synack_frame
-
-    @property
-    def resets(self) -> int:
-        conn = self._live()
-        return 0 if conn is None else conn.resets
-
-    @property
-    def sink(self) -> Any:
-        conn = self._live()
-        return None if conn is None else conn.sink
-
-    @property
-    def sides(self) -> tuple:
-        conn = self._live()
-        return (PendingSide(self, 0), PendingSide(self, 1)) if conn is None else conn.sides
-
 
 class PendingSide:
     """One side of a :class:`PendingConn` (made when asked for; see there)."""
@@ -209,11 +174,12 @@ class PendingSide:
         self.d = d
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.pc.real().sides[self.d], name)
-
-    def _live(self) -> Any:
-        conn = self.pc._live()
-        return None if conn is None else conn.sides[self.d]
+        pc = self.pc
+        if pc.log.conn is pc:
+            pending = _PENDING_SIDE.get(name)
+            if pending is not None:
+                return pending(pc.att, self.d)
+        return getattr(pc.real().sides[self.d], name)
 
     @property
     def addr(self) -> Any:
@@ -223,29 +189,24 @@ class PendingSide:
     def port(self) -> int:
         return self.pc.att.key[2 * self.d + 1]
 
-    @property
-    def syn_frame(self) -> int:
-        side = self._live()
-        if side is None:
-            return 0 if self.d else self.pc.att.num
-        return side.syn_frame
 
-    @property
-    def syn_ts(self) -> int:
-        side = self._live()
-        if side is None:
-            return 0 if self.d else self.pc.att.ts
-        return side.syn_ts
-
-    @property
-    def pkts(self) -> int:
-        side = self._live()
-        return (0 if self.d else 1) if side is None else side.pkts
-
-    @property
-    def payload_bytes(self) -> int:
-        side = self._live()
-        return 0 if side is None else side.payload_bytes
+# What a connection that saw nothing but its originator's SYN says, while its attempt is still one: attribute ->
+# its value from the PendingConn (for its sides: from the Attempt and the direction, 0 the originator's)
+_PENDING_CONN: dict[str, Callable[[PendingConn], Any]] = {
+    "last_ts": lambda pc: pc.att.ts,
+    "last_frame": lambda pc: pc.att.num,
+    "closed": lambda pc: False,
+    "synack_frame": lambda pc: 0,
+    "resets": lambda pc: 0,
+    "sink": lambda pc: None,
+    "sides": lambda pc: (PendingSide(pc, 0), PendingSide(pc, 1)),
+}
+_PENDING_SIDE: dict[str, Callable[[Attempt, int], Any]] = {
+    "syn_frame": lambda att, d: 0 if d else att.num,
+    "syn_ts": lambda att, d: 0 if d else att.ts,
+    "pkts": lambda att, d: 0 if d else 1,
+    "payload_bytes": lambda att, d: 0,
+}
 
 
 class ConnLog:
