@@ -25,6 +25,25 @@ static uint32_t rd32(const unsigned char *p, int big) {
     return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | (uint32_t)p[0];
 }
 
+/* The output of both walks: room for ``limit`` int64 offsets; NULL with an exception set (``view`` then
+ * released) when ``pos`` or ``limit`` is negative or memory is short. */
+static PyObject *new_starts(Py_buffer *view, Py_ssize_t pos, Py_ssize_t limit) {
+    if (pos < 0 || limit < 0) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "pos and limit must not be negative");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, limit * (Py_ssize_t)sizeof(int64_t));
+    if (out == NULL)
+        PyBuffer_Release(view);
+    return out;
+}
+
+/* Cut the output to the ``n`` offsets found (-1, ``*out`` freed, when that fails). */
+static int trim_starts(PyObject **out, Py_ssize_t n, Py_ssize_t limit) {
+    return n < limit ? _PyBytes_Resize(out, n * (Py_ssize_t)sizeof(int64_t)) : 0;
+}
+
 static PyObject *walk(PyObject *self, PyObject *args) {
     Py_buffer view;
     Py_ssize_t pos, limit;
@@ -32,16 +51,9 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     unsigned long max_caplen;
     if (!PyArg_ParseTuple(args, "y*nnpk", &view, &pos, &limit, &big, &max_caplen))
         return NULL;
-    if (pos < 0 || limit < 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "pos and limit must not be negative");
+    PyObject *out = new_starts(&view, pos, limit);
+    if (out == NULL)
         return NULL;
-    }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, limit * (Py_ssize_t)sizeof(int64_t));
-    if (out == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
     int64_t *starts = (int64_t *)PyBytes_AS_STRING(out);
     const unsigned char *buf = (const unsigned char *)view.buf;
     Py_ssize_t end = view.len, n = 0;
@@ -65,7 +77,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         pos += 16 + (Py_ssize_t)cap;
     }
     PyBuffer_Release(&view);
-    if (n < limit && _PyBytes_Resize(&out, n * (Py_ssize_t)sizeof(int64_t)) < 0)
+    if (trim_starts(&out, n, limit) < 0)
         return NULL;
     return Py_BuildValue("(Nnik)", out, pos, status, (unsigned long)cap);
 }
@@ -77,16 +89,9 @@ static PyObject *walk_epb(PyObject *self, PyObject *args) {
     unsigned long interfaces, max_caplen, max_block;
     if (!PyArg_ParseTuple(args, "y*nnpkkk", &view, &pos, &limit, &big, &interfaces, &max_caplen, &max_block))
         return NULL;
-    if (pos < 0 || limit < 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "pos and limit must not be negative");
+    PyObject *out = new_starts(&view, pos, limit);
+    if (out == NULL)
         return NULL;
-    }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, limit * (Py_ssize_t)sizeof(int64_t));
-    if (out == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
     int64_t *starts = (int64_t *)PyBytes_AS_STRING(out);
     const unsigned char *buf = (const unsigned char *)view.buf;
     Py_ssize_t end = view.len, n = 0;
@@ -102,7 +107,7 @@ static PyObject *walk_epb(PyObject *self, PyObject *args) {
         pos += (Py_ssize_t)length;
     }
     PyBuffer_Release(&view);
-    if (n < limit && _PyBytes_Resize(&out, n * (Py_ssize_t)sizeof(int64_t)) < 0)
+    if (trim_starts(&out, n, limit) < 0)
         return NULL;
     return Py_BuildValue("(Nn)", out, pos);
 }
