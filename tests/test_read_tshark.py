@@ -171,6 +171,7 @@ def test_json_time_epoch_is_a_number_with_9_decimals():
         pytest.skip("nanosecond corpus file absent")
     lines = _run_ours("--json", str(path)).splitlines()
     expected = [row[1] for row in _tshark_fields(str(path))]
-    for line, want in zip(lines, expected):
+    assert expected, "tshark gave no frames"
+    for line, want in zip(lines, expected, strict=True):
         assert re.search(r'"frame\.time_epoch":\d+\.\d{9}[,}]', line), line
         assert str(json.loads(line, parse_float=decimal.Decimal)["frame.time_epoch"]) == want
