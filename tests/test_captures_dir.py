@@ -146,8 +146,10 @@ def test_decode_matches_tshark(name: str) -> None:
 
     compared = ("ip.src", "ip.dst", "udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
                 "tcp.ack_raw", "tcp.flags", "tcp.len")
+    expected = tshark_frames(name)
+    assert expected, f"tshark read no frames from {name}"
     with open_capture(CAPTURES / name) as reader:
-        for frame, want in zip(reader, tshark_frames(name)):
+        for frame, want in zip(reader, expected, strict=True):
             pkt = decode(frame)
             assert pkt.failure is None, f"frame {frame.number}: {pkt.failure}"
             for field in compared:
