@@ -28,7 +28,9 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
   ``closed_linger_ns`` of packet time, a half-open one (its originator's SYNs never answered) idle for
   ``half_open_timeout_ns``, or any connection idle for ``idle_timeout_ns``, is finished: its
   sink is closed and only the compact connection is kept for its summary row (nothing at all with
-  ``keep_summaries=False``). :meth:`TcpTracker.finish` finishes the rest.
+  ``keep_summaries=False``). :meth:`TcpTracker.finish` finishes the rest. A finished connection's 4-tuples
+  are remembered for ``reuse_memory_ns`` of packet time (10 minutes), for ``tcp.analysis.reused_ports``
+  (:class:`FinishedKeys`: bounded by capture time; where that departs from tshark is said there).
 * Memory of what never got an answer: a lone SYN of a new 4-tuple is kept as an :class:`Attempt` (its
   values, no sides), replayed into its :class:`Connection` when anything more of it arrives or it is
   finished, so the result is the same as if it had been a connection all along (only when no
@@ -40,7 +42,7 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -80,6 +82,9 @@ _UPPER = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
 # after which it gives up on an attempt, is 5 s).
 RUN_DEFAULTS = {"closed_linger_ns": 120_000_000_000, "idle_timeout_ns": 3_600_000_000_000,
                 "half_open_timeout_ns": 150_000_000_000}
+# How long a finished connection's 4-tuples are remembered (packet time after it was finished) so that a SYN
+# reusing them with a new sequence number is flagged ``tcp.analysis.reused_ports`` (:class:`FinishedKeys`).
+REUSE_MEMORY_NS = 600_000_000_000
 _RFC = S.RFC
 _ENDPOINT = S.ENDPOINT
 _ESTABLISHED = S.ESTABLISHED
@@ -315,6 +320,61 @@ class Attempt:
         return self.num
 
 
+class FinishedKeys:
+    """The 4-tuples of finished connections -> the base sequence number their sender had, so that a SYN of a
+    new connection on one of them with another sequence number is flagged ``tcp.analysis.reused_ports``
+    (a SYN with the same number is the old connection's, retransmitted: no flag), as Wireshark flags it.
+
+    Bounded by capture time, not by count: an entry is kept for ``memory_ns`` of packet time after its
+    connection was finished (by the tracker's clock: the idle sweep's time, which runs every 10 s of packet
+    time, or the segment's that finished it) and forgotten at most a quarter of that later: entries live in
+    generations of ``memory_ns // 4`` each, and a whole generation goes at once. Memory is then the
+    connections finished in the last ~``1.25 * memory_ns`` (about 150 bytes each), whatever the file's length.
+
+    Where it departs from tshark: Wireshark never forgets a conversation, so it flags a reuse however long
+    after; here, a 4-tuple used again more than ``memory_ns`` (default :data:`REUSE_MEMORY_NS`, 10 minutes)
+    after its connection was finished — which itself is 2 minutes after a close or reset
+    (``closed_linger_ns``), an hour after the last segment of an idle one — starts a new stream without the
+    flag (the stream numbers are the same either way)."""
+
+    __slots__ = ("gens", "memory_ns", "step")
+
+    def __init__(self, memory_ns: int = REUSE_MEMORY_NS):
+        self.memory_ns = memory_ns
+        self.step = max(memory_ns // 4, 1)
+        self.gens: deque[tuple[int, dict[tuple, int]]] = deque()   # (start time, key -> base seq), oldest first
+
+    def add(self, key: tuple, base: int, now: int) -> None:
+        gens = self.gens
+        if not gens or now >= gens[-1][0] + self.step:
+            gens.append((now, {}))
+        newest = gens[-1][1]
+        newest.pop(key, None)
+        newest[key] = base
+        self.forget(now)
+
+    def forget(self, now: int) -> None:
+        """Drop the generations whose every entry was finished more than ``memory_ns`` before ``now``."""
+        gens = self.gens
+        # a generation's entries were all added before its start + step
+        while gens and now - gens[0][0] - self.step >= self.memory_ns:
+            gens.popleft()
+
+    def get(self, key: tuple) -> int | None:
+        """The base sequence number of the latest finished connection on ``key`` (None: none remembered)."""
+        for _start, entries in reversed(self.gens):
+            base = entries.get(key)
+            if base is not None:
+                return base
+        return None
+
+    def __contains__(self, key: tuple) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return sum(len(entries) for _start, entries in self.gens)
+
+
 def _rfc(side: Side, event: str) -> None:
     new = _RFC[side.rfc].get(event)
     if new is not None:
@@ -330,7 +390,8 @@ class TcpTracker:
                  half_open_timeout_ns: int | None = None,
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
                  max_reassembly: int | None = None,
-                 on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True):
+                 on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True,
+                 reuse_memory_ns: int = REUSE_MEMORY_NS):
         self.analysis = analysis
         self.keep_summaries = keep_summaries
         self.sink_factory = sink_factory
@@ -352,8 +413,10 @@ class TcpTracker:
         # caller that only wants the per-frame fields: memory then holds only the open connections)
         self.finished: list[Connection] = []
         self.next_stream = 0
-        self._seen_keys: OrderedDict[tuple, int] = OrderedDict()  # finished 4-tuples -> base seq (port reuse)
+        # finished 4-tuples -> base seq (port reuse), for REUSE_MEMORY_NS of packet time
+        self.finished_keys = FinishedKeys(reuse_memory_ns)
         self._next_expire = 0
+        self._clock = 0                 # packet time of the last idle sweep (when finished keys were finished)
 
     @property
     def wants_payload(self) -> bool:
@@ -415,14 +478,15 @@ class TcpTracker:
             # the answer to an attempt, or its originator's next segment: the attempt becomes a connection
             att = self.attempts.get(key) or self.attempts.get((dst, dport, src, sport))
             if att is not None:
-                self._promote(att)
+                self.promote(att)
                 hit = self.flows.lookup(key)
         reused = False
         if hit is None:
-            if (self.compact_attempts and flags & 0x17 == SYN and not seglen and key not in self._seen_keys):
+            old_base = self.finished_keys.get(key) if self.finished_keys.gens else None
+            if self.compact_attempts and flags & 0x17 == SYN and not seglen and old_base is None:
                 return self._attempt(key, ts, num, seq, ack, flags, raw_window, opts, frame_len, out), 0
             conn, d = self._new(key, flags, ts, num)
-            if flags & (SYN | ACK) == SYN and key in self._seen_keys and self._seen_keys[key] != seq:
+            if flags & (SYN | ACK) == SYN and old_base is not None and old_base != seq:
                 reused = True
         else:
             conn, d = hit
@@ -430,7 +494,7 @@ class TcpTracker:
             if syn_ack == SYN:
                 base = conn.sides[d].sa.base_seq
                 if base is not None and base != seq:
-                    self._finish(conn)
+                    self._finish(conn, ts)
                     conn, d = self._new(key, flags, ts, num)
                     reused = True
             elif syn_ack == SYN | ACK:
@@ -665,9 +729,12 @@ class TcpTracker:
         self.attempts[key] = att
         return att
 
-    def _promote(self, att: Attempt) -> Connection:
-        """The attempt as the connection it stands for: its SYN replayed (the same state, stream number and
-        fields as if it had been one all along)."""
+    def promote(self, att: Attempt) -> Connection:
+        """The attempt as the connection it stands for, made now: its SYN replayed (the same state, stream
+        number and fields as if it had been one all along). The tracker does this itself at the attempt's next
+        segment, when it is finished or when :meth:`connections` is asked; a reader that needs the connection
+        earlier (a summary row of an attempt still pending) calls it. ``att`` must still be pending
+        (``tracker.attempts[att.key] is att``)."""
         del self.attempts[att.key]
         flags = att.flags & ~_ANALYZED
         conn, _d = self._new(att.key, flags, att.ts, att.num, att.stream)
@@ -679,8 +746,9 @@ class TcpTracker:
         """Connections open now (attempts included)."""
         return len(self.flows) + len(self.attempts)
 
-    def _finish(self, conn: Connection) -> None:
-        """Close the sink, free the heavy state, keep the compact connection for its summary row."""
+    def _finish(self, conn: Connection, now: int | None = None) -> None:
+        """Close the sink, free the heavy state, keep the compact connection for its summary row; its 4-tuples
+        are remembered as finished at packet time ``now`` (default: the last idle sweep's)."""
         if conn.finished:
             return
         conn.finished = True
@@ -696,12 +764,11 @@ class TcpTracker:
             sink.close()
         if self.keep_summaries:
             self.finished.append(conn)
+        when = self._clock if now is None else now
         for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
             if self.flows.lookup(key) is not None and conn.sides[d].sa.base_seq is not None:
-                self._seen_keys[key] = conn.sides[d].sa.base_seq
+                self.finished_keys.add(key, conn.sides[d].sa.base_seq, when)
         self.flows.remove((o.addr, o.port, r.addr, r.port), conn)
-        while len(self._seen_keys) > 65536:
-            self._seen_keys.popitem(last=False)
         for side in conn.sides:
             side.sa = None          # the analysis state and its unacknowledged segments
         conn._once = conn._counts = conn._seqs = None
@@ -720,6 +787,8 @@ class TcpTracker:
         half-open ones (the originator sent a SYN, the responder nothing at all) after
         ``half_open_timeout_ns``, any after ``idle_timeout_ns``."""
         self._next_expire = now + 10_000_000_000
+        self._clock = now
+        self.finished_keys.forget(now)
         linger, idle, half = self.closed_linger_ns, self.idle_timeout_ns, self.half_open_timeout_ns
         done = [conn for conn in self.flows.entries()
                 if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)
@@ -729,7 +798,7 @@ class TcpTracker:
             done += [att for att in self.attempts.values()
                      if now - att.ts > idle or (now - att.ts > half and att.num)]
         for conn in sorted(done, key=_stream_of):
-            self._finish(self._promote(conn) if conn.__class__ is Attempt else conn)
+            self._finish(self.promote(conn) if conn.__class__ is Attempt else conn)
 
     def finish(self) -> list[dict[str, Any]]:
         """End of capture: finish every connection; return all summary rows in stream order."""
@@ -739,7 +808,7 @@ class TcpTracker:
     def close_all(self) -> None:
         """End of capture: finish every connection (sinks closed), without building summary rows."""
         for conn in sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of):
-            self._finish(self._promote(conn) if conn.__class__ is Attempt else conn)
+            self._finish(self.promote(conn) if conn.__class__ is Attempt else conn)
         self.finished.sort(key=_stream_of)
 
     def summaries(self, details: bool = True, release: bool = False) -> list[dict[str, Any]]:
@@ -760,7 +829,7 @@ class TcpTracker:
         """The connections still in the table (not yet finished), in stream order (attempts become
         connections)."""
         for att in list(self.attempts.values()):
-            self._promote(att)
+            self.promote(att)
         return sorted(self.flows.entries(), key=_stream_of)
 
 

@@ -138,7 +138,7 @@ class PendingConn:
             att = self.att
             if self.tracker.attempts.get(att.key) is att:
                 # the same replay its next segment or its end would cause (the tracker's own step)
-                self.tracker._promote(att)
+                self.tracker.promote(att)
             if log.conn is self:
                 raise RuntimeError(f"tcp.stream {att.stream}: the attempt became a connection the log never saw")
         return log.conn
