@@ -252,30 +252,28 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], flags[order]
     win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
     a_first_s = a_first[order]
-    # Python lists for the per-segment calls
-    ts_l, num_l, seq_l, ack_l = ts_s.tolist(), num_s.tolist(), seq_s.tolist(), ack_s.tolist()
-    fl_l, win_l, len_l, flen_l = fl_s.tolist(), win_s.tolist(), len_s.tolist(), flen_s.tolist()
-    sp_l, dp_l = sp[order].tolist(), dp[order].tolist()
-    src_l = [texts[i] for i in si[order].tolist()]
-    dst_l = [texts[i] for i in di[order].tolist()]
-    nxt_l = nxt.tolist()
+    sinks = tracker.wants_payload
+    # the values of one segment's tracker call as one row (group order): only the segments the tracker takes
+    # (about a quarter) become Python ints, not every segment of the window
+    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
+            c.t[frame_i], c.hdr_len[frame_i], a_first_s, nxt]
+    if sinks:
+        # connections with a sink get their payload (and the frame number as the frame's handle)
+        cols.append(np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i]))
+    rows = np.empty((n, len(cols)), dtype=np.int64)
+    for i, col in enumerate(cols):
+        rows[:, i] = col
     sp_flag = sp_sorted.tolist()
-    af_l = a_first_s.tolist()
-    t_l = c.t[frame_i].tolist()
-    hl_l = c.hdr_len[frame_i].tolist()
     data = batch.data
     segment = tracker.segment
     dirs = np.zeros(n, dtype=np.int8)
 
-    sinks = tracker.wants_payload
-    if sinks:
-        # connections with a sink get their payload (and the frame number as the frame's handle)
-        pay_end = np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i]).tolist()
     ptr = bounds[:-1].tolist()
     ends = bounds[1:].tolist()
     state: list = [None] * len(ptr)        # (conn, direction of the group's "a" end) of the last segment
     order_l = order.tolist()
     active = list(range(len(ptr)))
+    heappop, heappush = heapq.heappop, heapq.heappush
     while active:
         runs = []
         run_groups = []
@@ -284,30 +282,28 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
         heap = [(order_l[ptr[g]], g) for g in active]
         heapq.heapify(heap)
         while heap:
-            _, g = heapq.heappop(heap)
+            _, g = heappop(heap)
             j = ptr[g]
             st = state[g]
             if st is not None and not sp_flag[j] and steady(st[0]):
-                k = nxt_l[j]
+                k = int(rows[j, 15])
                 runs.append((st[0], j, k))
                 run_groups.append(g)
                 ptr[g] = k
                 continue
-            f = fl_l[j]
-            hl = hl_l[j]
-            t = t_l[j]
             if sinks:
-                conn, d = segment(ts_l[j], num_l[j], src_l[j], sp_l[j], dst_l[j], dp_l[j], seq_l[j], ack_l[j],
-                                  f, win_l[j], len_l[j], data[t + 20:t + hl] if hl > 20 else b"",
-                                  data[t + hl:pay_end[j]] if len_l[j] else b"", flen_l[j], num_l[j])
+                ts, num, s, spt, d_, dpt, seq, ack, f, win, ln, flen, t, hl, af, _n, pay_end = rows[j].tolist()
+                conn, d = segment(ts, num, texts[s], spt, texts[d_], dpt, seq, ack, f, win, ln,
+                                  data[t + 20:t + hl] if hl > 20 else b"",
+                                  data[t + hl:pay_end] if ln else b"", flen, num)
             else:
-                conn, d = segment(ts_l[j], num_l[j], src_l[j], sp_l[j], dst_l[j], dp_l[j], seq_l[j], ack_l[j],
-                                  f, win_l[j], len_l[j], data[t + 20:t + hl] if f & _SYN and hl > 20 else b"",
-                                  b"", flen_l[j])
-            state[g] = (conn, d if af_l[j] else 1 - d)
+                ts, num, s, spt, d_, dpt, seq, ack, f, win, ln, flen, t, hl, af, _n = rows[j].tolist()
+                conn, d = segment(ts, num, texts[s], spt, texts[d_], dpt, seq, ack, f, win, ln,
+                                  data[t + 20:t + hl] if f & _SYN and hl > 20 else b"", b"", flen)
+            state[g] = (conn, d if af else 1 - d)
             ptr[g] = j = j + 1
             if j < ends[g]:
-                heapq.heappush(heap, (order_l[j], g))
+                heappush(heap, (order_l[j], g))
         if runs:
             # each run's segments' directions, all runs in one pass: the run's "a" end direction where the
             # segment was sent from "a", else the other one
