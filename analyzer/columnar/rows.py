@@ -16,6 +16,7 @@ import pickle
 import tempfile
 from array import array
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from analyzer.columnar.count import count
@@ -76,6 +77,21 @@ class SpilledRows:
         return len(self._offsets)
 
     def __iter__(self) -> Iterator[Row]:
+        for index, values in self._records():
+            yield Row(zip(index, values))
+
+    def tuples(self, keys: tuple[str, ...]) -> Iterator[tuple]:
+        """Each row's values of ``keys`` (None for a key the row lacks), as a tuple, in the same order as
+        iterating: no mapping is made per row."""
+        getters: dict[int, Any] = {}
+        for index, values in self._records():
+            get = getters.get(id(index))
+            if get is None:
+                get = getters[id(index)] = _getter(index, keys)
+            yield get(values)
+
+    def _records(self) -> Iterator[tuple[dict[str, int], tuple]]:
+        """(key -> position, values) of each row, in sort-key order, the renumbered key replaced."""
         if self._order is None:
             keys = self._sort_keys
             self._order = sorted(range(len(keys)), key=keys.__getitem__)
@@ -84,21 +100,31 @@ class SpilledRows:
         data, offsets, size = self._map, self._offsets, self._size
         m_loads, p_loads = marshal.loads, pickle.loads
         renumber = self._renumber
+        indexes = self._indexes
+        last = len(offsets) - 1
         for position, n in enumerate(self._order):
-            end = offsets[n + 1] if n + 1 < len(offsets) else size
+            end = offsets[n + 1] if n < last else size
             start = offsets[n]
             i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
-            index = self._indexes[i]
+            index = indexes[i]
             if renumber is not None and values[index[renumber]] != position:
                 values = list(values)
                 values[index[renumber]] = position
                 values = tuple(values)
-            yield Row(zip(index, values))
+            yield index, values
 
     def close(self) -> None:
         if self._map:
             self._map.close()
         self._file.close()
+
+
+def _getter(index: dict[str, int], keys: tuple[str, ...]):
+    """values -> the tuple of ``keys``' values (None for a key ``index`` lacks)."""
+    if all(k in index for k in keys) and len(keys) > 1:
+        return itemgetter(*(index[k] for k in keys))
+    at = [index.get(k) for k in keys]
+    return lambda values: tuple(None if i is None else values[i] for i in at)
 
 
 def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: bool = True,

@@ -64,16 +64,27 @@ def table(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns: int |
 def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns: int | None = None,
                 filter_text: str | None = None) -> Iterator[str]:
     """:func:`table` line by line. ``rows`` is iterated twice (widths first), so it may be a re-readable
-    store rather than a list: nothing per row is kept here."""
+    store rather than a list: nothing per row is kept here. A store with ``tuples(keys)`` (the spilled rows
+    of :mod:`analyzer.columnar.rows`) is read as value tuples, without a mapping per row."""
     title = "TCP Conversations" if proto == "tcp" else "UDP Conversations"
     w, sw, first = 21, 2, None
-    for r in rows:
-        if r["proto"] != proto:
+    prefixes: dict[Any, str] = {}       # address -> "addr:" or "[addr]:" (the endpoint text without the port)
+
+    def prefix(addr: Any) -> str:
+        text = prefixes.get(addr)
+        if text is None:
+            text = prefixes[addr] = _endpoint(addr, "")
+        return text
+
+    longest = 0
+    for p_, stream, oh, op, rh, rp, ts in _tuples(rows, _WIDTH_KEYS):
+        if p_ != proto:
             continue
-        w = max(w, len(_endpoint(r["id.orig_h"], r["id.orig_p"])), len(_endpoint(r["id.resp_h"], r["id.resp_p"])))
-        sw = max(sw, len(str(r["stream"])))
-        if first is None or r["first_ts_ns"] < first:
-            first = r["first_ts_ns"]
+        longest = max(longest, len(prefix(oh)) + len(str(op)), len(prefix(rh)) + len(str(rp)))
+        sw = max(sw, len(str(stream)))
+        if first is None or ts < first:
+            first = ts
+    w = max(w, longest)
     if capture_start_ns is None:
         capture_start_ns = first or 0
     head = (f"{'#':<{sw}} {'Originator':<{w}}     {'Responder':<{w}} {'<- Frames':>9} {'Bytes':>11} "
@@ -87,25 +98,37 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
     yield title
     yield f"Filter:{filter_text or '<No Filter>'}"
     yield head
-    for r in rows:
-        if r["proto"] != proto:
+    for (p_, stream, oh, op, rh, rp, ts, fo, fr, bo, br, duration, guessed, irtt, state, history, closed_by,
+         time_wait) in _tuples(rows, _LINE_KEYS):
+        if p_ != proto:
             continue
-        o = _endpoint(r["id.orig_h"], r["id.orig_p"])
-        p = _endpoint(r["id.resp_h"], r["id.resp_p"])
-        rel = (r["first_ts_ns"] - capture_start_ns) / 1e9
-        fo, fr = r["orig_pkts"], r["resp_pkts"]
-        bo, br = r["orig_frame_bytes"], r["resp_frame_bytes"]
-        line = (f"{r['stream']:<{sw}} {o:<{w}} <-> {p:<{w}} {fr:>9} {_size(br):>11} {fo:>9} {_size(bo):>11} "
-                f"{fo + fr:>7} {_size(bo + br):>11} {rel:>12.9f} {float(r['duration']):>10.4f}")
-        guess = "?" if r.get("orig_guessed") else ""
+        o = prefix(oh) + str(op)
+        p = prefix(rh) + str(rp)
+        rel = (ts - capture_start_ns) / 1e9
+        line = (f"{stream:<{sw}} {o:<{w}} <-> {p:<{w}} {fr:>9} {_size(br):>11} {fo:>9} {_size(bo):>11} "
+                f"{fo + fr:>7} {_size(bo + br):>11} {rel:>12.9f} {float(duration):>10.4f}")
+        guess = "?" if guessed else ""
         if tcp:
-            irtt = f"{float(r['irtt']):.6f}" if r.get("irtt") else "-"
-            line += (f"  {r['conn_state'] + guess:<6} {visible(r['history']):<16} {irtt:>9}  "
-                     f"{r['closed_by'] or '-':<6} {r['time_wait'] or '-':<9}")
+            irtt = f"{float(irtt):.6f}" if irtt else "-"
+            line += (f"  {state + guess:<6} {visible(history):<16} {irtt:>9}  "
+                     f"{closed_by or '-':<6} {time_wait or '-':<9}")
         else:
-            line += f"  {r['conn_state'] + guess:<6} {r['history']:<16}"
+            line += f"  {state + guess:<6} {history:<16}"
         yield line
     yield "=" * len(head)
+
+
+_WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
+_LINE_KEYS = (*_WIDTH_KEYS, "orig_pkts", "resp_pkts", "orig_frame_bytes", "resp_frame_bytes", "duration",
+              "orig_guessed", "irtt", "conn_state", "history", "closed_by", "time_wait")
+
+
+def _tuples(rows: Iterable[Mapping[str, Any]], keys: tuple[str, ...]) -> Iterator[tuple]:
+    """Each row's values of ``keys`` (None where a row has no such key), as a tuple."""
+    tuples = getattr(rows, "tuples", None)
+    if tuples is not None:
+        return tuples(keys)
+    return (tuple(map(r.get, keys)) for r in rows)
 
 
 def legend() -> str:
