@@ -30,6 +30,29 @@ by the reassembled ones. The factories of ``sinks=`` are called when a connectio
 ``transactions`` and DNS over TCP, which only want bytes, at its first byte, FIN, RST or gap (a connection
 that carries none, a SYN flood's, costs no sink: :class:`analyzer.tcp.connection.SinksDue`).
 
+Header-only segments (:meth:`Pipeline.feed_headers`, for per-frame commands that read header columns)::
+
+    h = quick_headers(frame.data, frame.linktype)     # or a row of analyzer.columnar.headers, as that tuple
+    res = pipe.feed_headers(frame, h)                 # instead of pipe.feed(frame)
+    if res.__class__ is HeaderOnly:                   # no Packet was made for this frame
+        res.fields                                    # what feed() adds to its tcp layer: tcp.stream, tcp.seq...
+        res.packet()                                  # the Packet feed() would have returned (decoded now)
+    else:
+        res                                           # the Packet, exactly as feed() returns it
+
+A TCP segment with no payload and none of SYN/FIN/RST, no TCP option but NOP, NOP, Timestamps (so no SACK
+block to make relative), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers`
+reads (``h`` is its tuple: ``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options)``), goes
+through the TCP tracker without being decoded: the tracker's per-frame fields land in a fresh dict
+(``HeaderOnly.fields``) and the frame's packet is made only if the segment hands reassembled bytes to a sink
+(an ACK past a hole gives the held bytes or the gap to the HTTP/TLS/DNS sinks with this frame:
+:class:`analyzer.tcp.reassembly.Deferred`); then it is the Packet ``feed`` returns, fields and transaction
+stage included. Every other frame goes through :meth:`feed`. The transaction stage
+(:meth:`Transactions.packet <analyzer.apps.transactions.Transactions.packet>`) is skipped for a frame without
+a packet: it adds fields only to frames with DNS layers or frames a FIN completed an HTTP message on. Same
+state, same fields, in the same order, as :meth:`feed` (tests/test_pipeline_headers.py runs both on every
+capture).
+
 ``compact_attempts=True`` keeps a lone SYN of a new 4-tuple as the tracker's compact
 :class:`~analyzer.tcp.connection.Attempt` (about half a kilobyte) even when ``sinks=`` factories are given: they
 are then called when the attempt becomes a connection (its next segment in either direction, or when it is
@@ -55,6 +78,7 @@ from analyzer.flows.quick import address_pair, quick_headers
 from analyzer.flows.udp import UdpTable
 from analyzer.tcp.connection import Connection, TcpTracker
 from analyzer.tcp.dns import dns_sink_factory
+from analyzer.tcp.reassembly import Deferred
 
 _TCP_HEAD = struct.Struct("!HHIIBBH").unpack_from
 _UDP_HEAD = struct.Struct("!HHH").unpack_from
@@ -65,6 +89,37 @@ class ReassembledPacket(Packet):
     completing frame, IP header, whole payload); ``wire_frame`` is the frame as captured."""
 
     __slots__ = ("wire_frame",)
+
+
+_TS_ONLY = b"\x01\x01\x08\x0a"         # NOP, NOP, Timestamps (kind 8, length 10): the usual ACK's options
+
+
+class HeaderOnly:
+    """A TCP segment :meth:`Pipeline.feed_headers` ran from its headers, no Packet made: ``frame``, the header
+    tuple ``headers`` and ``fields``, what :meth:`Pipeline.feed` would have added to its tcp layer (in that
+    order). :meth:`packet` decodes it into the Packet ``feed`` would have returned."""
+
+    __slots__ = ("fields", "frame", "headers")
+
+    def __init__(self, frame: Frame, headers: tuple, fields: dict[str, Any]):
+        self.frame = frame
+        self.headers = headers
+        self.fields = fields
+
+    def packet(self) -> Packet:
+        pkt = decode(self.frame)
+        _merge_tcp_fields(pkt, self.fields)
+        return pkt
+
+
+def _merge_tcp_fields(pkt: Packet, fields: dict[str, Any]) -> None:
+    """Put the tracker's fields on the packet's tcp layer as if they had been added there in place (a key
+    the decoder set keeps its place, new ones follow in the tracker's order)."""
+    for layer in pkt.layers:
+        if layer.name == "tcp":
+            layer.fields.update(fields)
+            break
+    pkt._flat = None
 
 
 class FanOutSink:
@@ -247,6 +302,38 @@ class Pipeline:
     def feed(self, frame: Frame) -> Packet:
         """One frame through every stage (live capture calls this directly)."""
         pkt = self._feed(frame)
+        if self.transactions is not None:
+            self.transactions.packet(pkt)
+        return pkt
+
+    def feed_headers(self, frame: Frame, h: tuple | None = None,
+                     make_packet: Callable[[], Packet] | None = None) -> Packet | HeaderOnly:
+        """One frame, skipping its decode when it is a segment the TCP tracker alone answers for (see the
+        module docstring): a :class:`HeaderOnly`, else the Packet :meth:`feed` returns. ``h``: the frame's
+        :func:`~analyzer.flows.quick.quick_headers` tuple (read here when not given; None for a frame that
+        is not in one of its shapes). ``make_packet``: how the packet is made if a sink needs it (default:
+        ``decode(frame)``)."""
+        if h is None:
+            h = quick_headers(frame.data, frame.linktype)
+        tcp = self.tcp
+        if h is None or tcp is None or h[0] != "tcp" or h[9] or h[7] & 0x07:
+            return self.feed(frame)
+        opts = h[10]
+        if (opts and (len(opts) != 12 or opts[:4] != _TS_ONLY)) or (
+                self.dns_over_tcp and (h[2] in DNS_TCP_PORTS or h[4] in DNS_TCP_PORTS)):
+            return self.feed(frame)
+        self.frames += 1
+        if self.first_ts_ns is None:
+            self.first_ts_ns = frame.ts_ns
+        handle = Deferred(make_packet or (lambda: decode(frame)))
+        out: dict[str, Any] = {}
+        tcp.segment(frame.ts_ns, frame.number, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], 0, opts, b"",
+                    frame.origlen, handle, out)
+        pkt = handle.value
+        if pkt is None:
+            return HeaderOnly(frame, h, out)
+        # an ACK that gave a sink held bytes (or their gap) with this frame: the packet feed() would have made
+        _merge_tcp_fields(pkt, out)
         if self.transactions is not None:
             self.transactions.packet(pkt)
         return pkt

@@ -31,7 +31,9 @@ reverse. ``frame`` is the caller's handle of the segment that made the bytes ava
 passes the :class:`~analyzer.decode.packet.Packet` being processed, so a sink can add fields to it, as
 tshark shows reassembled PDUs on the frame that completes them); it is None when bytes are released at the
 end of the connection or capture (``close``). Bytes released because a hole timed out or the bound was
-reached come with the segment being processed when that was noticed.
+reached come with the segment being processed when that was noticed. A caller that has no packet yet may
+pass a :class:`Deferred` instead: it is turned into the packet (made then) only when bytes are handed to a
+sink with it or a note is put on it, so a segment that releases nothing never needs one.
 """
 
 from __future__ import annotations
@@ -84,6 +86,26 @@ class Sink(Protocol):
 
 
 SinkFactory = Callable[[Any], "Sink | None"]
+
+
+class Deferred:
+    """A segment's handle made only when needed: ``make()`` returns it (once; ``value`` keeps it, None until
+    then). The reassembler hands sinks ``value``, never the Deferred itself."""
+
+    __slots__ = ("make", "value")
+
+    def __init__(self, make: Callable[[], Any]):
+        self.make = make
+        self.value: Any = None
+
+    def get(self) -> Any:
+        value = self.value
+        if value is None:
+            value = self.value = self.make()
+        return value
+
+    def note(self, *args: Any) -> None:
+        self.get().note(*args)
 
 
 class StreamReassembler:
@@ -213,6 +235,8 @@ class StreamReassembler:
     # -- internals -------------------------------------------------------------------------------------
     def _deliver(self, data: bytes, missing: int, frame: Any, ts_ns: int) -> None:
         if data:
+            if frame.__class__ is Deferred:
+                frame = frame.get()
             self.sink.data(self.direction, data, frame, ts_ns)
             self.delivered += len(data)
         self.offset += len(data)
