@@ -252,17 +252,35 @@ def _ms(v: float | None, lang: str) -> str:
     return duration(v, lang) if v is not None else label("not captured", lang)
 
 
+def _opened_before(fetch: Fetch) -> bool:
+    """The fetch's first request went over a connection an earlier fetch opened (or used first): its
+    handshake, if captured, is in that fetch's steps."""
+    return bool(fetch.requests) and fetch.requests[0].reused_connection
+
+
+def _no_dns(fetch: Fetch, lang: str) -> str:
+    """The DNS row of a fetch without an answered lookup, said from its steps: queries left unanswered, a
+    step saying why there was none, or none because the first request reused an open connection."""
+    if fetch.lookups:
+        return label("dns.unanswered", lang)
+    if any(s.kind.startswith("dns.none") for s in fetch.steps):
+        return label("dns.none", lang)
+    return label("dns.none.open" if _opened_before(fetch) else "dns.none.plain", lang)
+
+
 def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     """The summary as (label, value) pairs; values may hold packet strings (the document's URI)."""
     s = fetch.summary
     rows: list[tuple[str, str]] = []
     http = [r for r in fetch.requests if r.method]
     if fetch.kind != "lookup":
-        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else label("dns.none", lang)))
+        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)))
         first = fetch.connections[0] if fetch.connections else None
         failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
         if s.connect_ms is not None and failed:
             connect = label(f"connect.{first.outcome}", lang).replace("{dur}", duration(s.connect_ms, lang))
+        elif s.connect_ms is None and _opened_before(fetch):
+            connect = label("connect.open", lang).replace("{stream}", str(fetch.requests[0].stream))
         else:
             connect = _ms(s.connect_ms, lang)
         rows.append((label("connect_time", lang), connect))

@@ -1335,7 +1335,8 @@ class FetchBuilder:
         failed = sum(1 for c in connections if c.outcome in ("refused", "unanswered", "unreachable"))
         doc = http[0] if http else None
         return FetchSummary(
-            dns_ms=first.dns if first else (self._first_lookup_ms()), connect_ms=first.connect if first else None,
+            dns_ms=first.dns if first is not None and first.dns is not None else self._first_lookup_ms(),
+            connect_ms=first.connect if first else None,
             tls_ms=first.ssl if first else None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
             connections=len(connections), failed_connections=failed,
             requests_per_connection=tuple(per_conn.items()), connection_mode=mode,
@@ -1346,6 +1347,9 @@ class FetchBuilder:
             problems=sum(1 for s in steps if s.problem))
 
     def _first_lookup_ms(self) -> float | None:
+        """The fetch's own answered lookups, first query -> last answer (the DNS steps it shows): the figure
+        when its first request has no DNS time of its own (a fetch of lookups only; a first request on a
+        connection opened before the capture, or whose host was cached, while the fetch looked up names)."""
         answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None]
         if not answered:
             return None
@@ -1370,7 +1374,10 @@ class FetchBuilder:
         for st in steps:
             if st.kind == "dns.retransmission":
                 add("dns_retry", st.facts.get("waited_ms") or 0.0, st.frames, qname=st.facts.get("qname"))
+        cited = {f for st in steps for f in st.frames}
         for c in connections:
+            if not c.syn_frames or c.syn_frames[0] not in cited:
+                continue        # a connection opened by an earlier fetch: its handshake is not this fetch's time
             if len(c.syn_frames) > 1 and c.connect_ms is not None and c.irtt_ms is not None:
                 add("syn_retry", c.connect_ms - c.irtt_ms, c.syn_frames, stream=c.stream, attempts=len(c.syn_frames))
             elif c.connect_ms is not None and c is connections[0]:

@@ -207,7 +207,8 @@ class Lookup:
 class FetchSummary:
     """The numbers of one fetch (ms; None when it did not happen or cannot be known)."""
 
-    dns_ms: float | None  # the first connection's lookups: first query -> last answer
+    dns_ms: float | None  # the first request's lookups (of its host, answered before its SYN): first query ->
+    # last answer; when it has none, the fetch's answered lookups (its DNS steps); None: no answer in the fetch
     connect_ms: float | None  # the first connection: first SYN -> the client's handshake ACK
     tls_ms: float | None  # the first connection: ClientHello -> handshake done (time to secure connection)
     ttfb_ms: float | None  # the first request: its last byte sent -> first byte of the response
