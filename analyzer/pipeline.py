@@ -40,14 +40,16 @@ Header-only segments (:meth:`Pipeline.feed_headers`, for per-frame commands that
     else:
         res                                           # the Packet, exactly as feed() returns it
 
-A TCP segment with no payload and none of SYN/FIN/RST, no TCP option but NOP, NOP, Timestamps (so no SACK
-block to make relative), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers`
-reads (``h`` is its tuple: ``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options)``), goes
-through the TCP tracker without being decoded: the tracker's per-frame fields land in a fresh dict
-(``HeaderOnly.fields``) and the frame's packet is made only if the segment hands reassembled bytes to a sink
-(an ACK past a hole gives the held bytes or the gap to the HTTP/TLS/DNS sinks with this frame:
-:class:`analyzer.tcp.reassembly.Deferred`); then it is the Packet ``feed`` returns, fields and transaction
-stage included. Every other frame goes through :meth:`feed`. The transaction stage
+A TCP segment with none of SYN/FIN/RST, no TCP option but NOP, NOP, Timestamps (so no SACK block to make
+relative), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers` reads (``h`` is
+its tuple: ``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options[, payload])``; without
+the twelfth item the payload is read here when ``seglen`` says there is one), goes through the TCP tracker
+without being decoded: the tracker's per-frame fields land in a fresh dict (``HeaderOnly.fields``) and the
+frame's packet is made only when something is put on it: a message that ends in the segment's bytes gets its
+http layer there (the HTTP sink takes the packet handle as a :class:`analyzer.tcp.reassembly.Deferred`), or
+the bytes go to a sink that wants packets (TLS, HTTP/2 and DNS sinks, and every sink at a connection's first
+bytes, while the TLS and HTTP/2 sinks have not given up yet). Then it is the Packet ``feed`` returns, fields
+and transaction stage included. Every other frame goes through :meth:`feed`. The transaction stage
 (:meth:`Transactions.packet <analyzer.apps.transactions.Transactions.packet>`) is skipped for a frame without
 a packet: it adds fields only to frames with DNS layers or frames a FIN completed an HTTP message on. Same
 state, same fields, in the same order, as :meth:`feed` (tests/test_pipeline_headers.py runs both on every
@@ -127,13 +129,19 @@ class FanOutSink:
     attribute turns true: the HTTP sink on a stream that is not HTTP, the TLS sink on one that is not TLS) is
     dropped; when none is left the connection's bytes are no longer reassembled (``conn.sink = None``)."""
 
+    takes_deferred = True       # a Deferred packet handle goes on to the sinks that take one, made for the rest
+
     def __init__(self, sinks: list[Any], conn: Any = None):
         self.sinks = sinks
         self.conn = conn
 
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
         dead = False
+        deferred = frame.__class__ is Deferred
         for s in self.sinks:
+            if deferred and not getattr(s, "takes_deferred", False):
+                frame = frame.get()
+                deferred = False
             s.data(direction, data, frame, ts_ns)
             if getattr(s, "dead", False):
                 dead = True
@@ -308,26 +316,33 @@ class Pipeline:
 
     def feed_headers(self, frame: Frame, h: tuple | None = None,
                      make_packet: Callable[[], Packet] | None = None) -> Packet | HeaderOnly:
-        """One frame, skipping its decode when it is a segment the TCP tracker alone answers for (see the
-        module docstring): a :class:`HeaderOnly`, else the Packet :meth:`feed` returns. ``h``: the frame's
-        :func:`~analyzer.flows.quick.quick_headers` tuple (read here when not given; None for a frame that
-        is not in one of its shapes). ``make_packet``: how the packet is made if a sink needs it (default:
-        ``decode(frame)``)."""
+        """One frame, skipping its decode when nothing needs its packet (see the module docstring): a
+        :class:`HeaderOnly`, else the Packet :meth:`feed` returns. ``h``: the frame's
+        :func:`~analyzer.flows.quick.quick_headers` tuple (read here, with the payload, when not given).
+        ``make_packet``: how the packet is made if a sink needs it (default: ``decode(frame)``)."""
         if h is None:
-            h = quick_headers(frame.data, frame.linktype)
+            h = quick_headers(frame.data, frame.linktype, True)
         tcp = self.tcp
-        if h is None or tcp is None or h[0] != "tcp" or h[9] or h[7] & 0x07:
+        if h is None or tcp is None or h[0] != "tcp" or h[7] & 0x07:
             return self.feed(frame)
         opts = h[10]
         if (opts and (len(opts) != 12 or opts[:4] != _TS_ONLY)) or (
                 self.dns_over_tcp and (h[2] in DNS_TCP_PORTS or h[4] in DNS_TCP_PORTS)):
             return self.feed(frame)
+        seglen = h[9]
+        if not seglen:
+            payload = b""
+        elif len(h) > 11:
+            payload = h[11]
+        else:
+            payload = quick_headers(frame.data, frame.linktype, True)[11]
         self.frames += 1
         if self.first_ts_ns is None:
             self.first_ts_ns = frame.ts_ns
-        handle = Deferred(make_packet or (lambda: decode(frame)))
+        number = frame.number
+        handle = Deferred(make_packet or (lambda: decode(frame)), number)
         out: dict[str, Any] = {}
-        tcp.segment(frame.ts_ns, frame.number, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], 0, opts, b"",
+        tcp.segment(frame.ts_ns, number, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], seglen, opts, payload,
                     frame.origlen, handle, out)
         pkt = handle.value
         if pkt is None:

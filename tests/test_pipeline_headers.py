@@ -89,23 +89,26 @@ def test_synthetic_skips_most_acks_and_keeps_the_gap_deliveries(tmp_path):
 
 
 def test_an_ack_past_a_hole_makes_its_packet_for_the_sink(tmp_path):
-    """A response segment lost before the capture point and the next one held out of order: the client's pure
-    ACK of everything gives the HTTP sink the gap and the held bytes with the ACK's frame, so that frame is
-    decoded after all (the response completes on it) and equals what feed() gives."""
+    """Two pipelined requests; the end of the first response is lost before the capture point and the second
+    response, whole, is held out of order: the client's pure ACK of everything gives the HTTP sink the gap
+    and the second response with the ACK's frame, so the response ends on that frame and its packet is made
+    after all (with the http layer), equal to what feed() gives; the bytes of a segment that end no message
+    make no packet."""
     from fixtures.tcp.craft import C, S, Talk
     from scapy.all import wrpcap
 
     ts_opt = [("NOP", None), ("NOP", None), ("Timestamp", (1, 1))]
     t = Talk()
     t.handshake()
-    t.send(C, "PA", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", options=ts_opt)
+    t.send(C, "PA", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", options=ts_opt)
     t.send(S, "A", options=ts_opt)
-    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789", options=ts_opt)
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789", options=ts_opt)
     lost = t.send(S, "PA", b"abcdefghij", options=ts_opt)
-    t.send(S, "PA", b"ABCDEFGHIJ", options=ts_opt)
-    t.send(C, "A", options=ts_opt)                     # acknowledges all 30 body bytes
-    t.send(C, "PA", b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n", options=ts_opt)
     t.send(S, "PA", b"HTTP/1.1 204 No Content\r\n\r\n", options=ts_opt)
+    t.send(C, "A", options=ts_opt)                     # acknowledges both responses
+    t.send(C, "PA", b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n", options=ts_opt)
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789", options=ts_opt)
+    t.send(S, "PA", b"abcdefghij", options=ts_opt)
     t.send(C, "A", options=ts_opt)
     t.send(C, "FA")
     t.send(S, "FA")
@@ -118,8 +121,11 @@ def test_an_ack_past_a_hole_makes_its_packet_for_the_sink(tmp_path):
     pipe = Pipeline(transactions=tx)
     with open_capture(path) as reader:
         results = [pipe.feed_headers(frame) for frame in reader]
-    ack = results[7]            # the client's ACK past the hole
-    assert ack.__class__ is not HeaderOnly and ack.layer("tcp").fields["tcp.stream"] == 0
-    assert results[10].__class__ is HeaderOnly and results[10].fields["tcp.ack"] == 1 + 30 + 39 + 27
+    ack = results[7]            # frame 8, the client's ACK past the hole: the 204 ends on it
+    assert ack.__class__ is not HeaderOnly and ack.layer("http").fields["http.response.code"] == 204
+    assert ack.layer("tcp").fields["tcp.stream"] == 0
+    assert results[9].__class__ is HeaderOnly                  # /c's head and half its body: ends nothing
+    assert results[10].__class__ is not HeaderOnly and results[10].layer("http") is not None     # its end
+    assert results[11].__class__ is HeaderOnly and results[11].fields["tcp.ack"] == 1 + 59 + 27 + 59
     records = tx.http.sorted_records()
-    assert [r.transaction.request.target for r in records] == ["/a", "/b"]
+    assert [r.transaction.request.target for r in records] == ["/a", "/b", "/c"]

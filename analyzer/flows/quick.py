@@ -94,9 +94,10 @@ def _network_offset(data: bytes, linktype: int) -> tuple[int, int] | None:
     return None
 
 
-def quick_headers(data: bytes, linktype: int) -> tuple[Any, ...] | None:
+def quick_headers(data: bytes, linktype: int, payload: bool = False) -> tuple[Any, ...] | None:
     """``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options)`` or
-    ``("udp", src, sport, dst, dport, payload_len)``; None when the frame needs the full decoder."""
+    ``("udp", src, sport, dst, dport, payload_len)``; None when the frame needs the full decoder.
+    ``payload``: a TCP tuple gets a twelfth item, the captured payload bytes (the decoder's)."""
     where = _network_offset(data, linktype)
     if where is None:
         return None
@@ -130,6 +131,10 @@ def quick_headers(data: bytes, linktype: int) -> tuple[Any, ...] | None:
         if hl < 20 or ip_end < t + hl or n < t + hl:
             return None
         src, dst = address_pair(addrs)
+        if payload:
+            return ("tcp", src, sport, dst, dport, seq, ack, ((offres & 0x0F) << 8) | flagbyte,
+                    window, ip_end - t - hl, data[t + 20:t + hl] if hl > 20 else b"",
+                    data[t + hl:min(ip_end, n)] if ip_end > t + hl else b"")
         return ("tcp", src, sport, dst, dport, seq, ack, ((offres & 0x0F) << 8) | flagbyte,
                 window, ip_end - t - hl, data[t + 20:t + hl] if hl > 20 else b"")
     if proto == 17:

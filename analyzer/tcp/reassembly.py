@@ -32,8 +32,10 @@ passes the :class:`~analyzer.decode.packet.Packet` being processed, so a sink ca
 tshark shows reassembled PDUs on the frame that completes them); it is None when bytes are released at the
 end of the connection or capture (``close``). Bytes released because a hole timed out or the bound was
 reached come with the segment being processed when that was noticed. A caller that has no packet yet may
-pass a :class:`Deferred` instead: it is turned into the packet (made then) only when bytes are handed to a
-sink with it or a note is put on it, so a segment that releases nothing never needs one.
+pass a :class:`Deferred` instead: it is turned into the packet (made then) when bytes are handed with it to a
+sink that wants packets, or a note is put on it; a sink whose class says ``takes_deferred = True`` (the HTTP
+sink, :class:`~analyzer.pipeline.FanOutSink`) is handed the Deferred itself and makes the packet only if it
+puts something on it. A segment whose bytes complete nothing then never needs its packet.
 """
 
 from __future__ import annotations
@@ -89,13 +91,14 @@ SinkFactory = Callable[[Any], "Sink | None"]
 
 
 class Deferred:
-    """A segment's handle made only when needed: ``make()`` returns it (once; ``value`` keeps it, None until
-    then). The reassembler hands sinks ``value``, never the Deferred itself."""
+    """The handle of frame ``number``, made only when needed: ``make()`` returns it (once; ``value`` keeps it,
+    None until then). Sinks get ``get()``, unless their class says ``takes_deferred = True``."""
 
-    __slots__ = ("make", "value")
+    __slots__ = ("make", "number", "value")
 
-    def __init__(self, make: Callable[[], Any]):
+    def __init__(self, make: Callable[[], Any], number: int):
         self.make = make
+        self.number = number
         self.value: Any = None
 
     def get(self) -> Any:
@@ -235,7 +238,7 @@ class StreamReassembler:
     # -- internals -------------------------------------------------------------------------------------
     def _deliver(self, data: bytes, missing: int, frame: Any, ts_ns: int) -> None:
         if data:
-            if frame.__class__ is Deferred:
+            if frame.__class__ is Deferred and not getattr(self.sink, "takes_deferred", False):
                 frame = frame.get()
             self.sink.data(self.direction, data, frame, ts_ns)
             self.delivered += len(data)

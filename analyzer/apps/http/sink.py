@@ -53,6 +53,7 @@ from analyzer.apps.http.readers import (
 from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Layer, Packet, add_field
 from analyzer.tcp.analysis import seconds
+from analyzer.tcp.reassembly import Deferred
 
 MAX_START_LINE = 8192   # how far the first bytes are searched for the end of the first line
 
@@ -291,7 +292,11 @@ class _Conversation(HttpConversation):
 
 
 class HttpSink:
-    """The reassembly sink of one TCP connection (see the module docstring)."""
+    """The reassembly sink of one TCP connection (see the module docstring). Handed a
+    :class:`~analyzer.tcp.reassembly.Deferred` for a segment's packet, it makes the packet only when a message
+    ends in that segment (its http layer goes there)."""
+
+    takes_deferred = True
 
     __slots__ = (
         "_last",
@@ -322,7 +327,7 @@ class HttpSink:
         self.pickup = [False, False]      # direction picked up mid-stream: wait for a message start
         self.fed = [False, False]         # direction has delivered bytes
         self.client_dir: int | None = None
-        self._pkt: Packet | None = None   # the packet whose bytes are being parsed
+        self._pkt: Packet | Deferred | None = None   # the packet whose bytes are being parsed
         self._last = (0, 0)               # frame number, ts_ns of the last bytes fed
         # tshark's request/response numbers: a request takes the next number, its response the same one; a
         # response without a request of its own takes the next number too
@@ -355,6 +360,9 @@ class HttpSink:
         if isinstance(frame, Packet):
             self._pkt = frame
             number = frame.frame.number
+        elif frame.__class__ is Deferred:
+            self._pkt = frame           # the packet is made only if a message ends here (_attach)
+            number = frame.number
         else:
             self._pkt = None
             # a caller without Packets (a headers-only feeder) passes the frame number itself
@@ -547,6 +555,10 @@ class HttpSink:
         """Put an http layer on the packet of ``frame``: the one being parsed, or (a FIN frame) later."""
         pkt = self._pkt
         if pkt is not None:
+            if pkt.__class__ is Deferred:
+                if pkt.number != frame:
+                    return None
+                pkt = pkt.get()
             if pkt.frame.number == frame:
                 return pkt, _add_layer(pkt, fields, info)
         else:
