@@ -320,7 +320,12 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 if out is not None:
                     writer = _open_writer(open_writer, out, held_secrets, reader, out_name)
                     frames = _tee(frames, writer)
-                packets = analyze(frames, keylog) if printing else frames
+                if printing and not (as_json or tree or hexdump or fields is not None):
+                    # text lines: a segment the TCP tracker alone answers for is not decoded (its line comes
+                    # from its headers and the tracker's fields)
+                    packets = _headers_first(frames, keylog)
+                else:
+                    packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
             if not printing:
                 _drain(packets, progress)
@@ -398,6 +403,21 @@ def _drain(frames: Iterable, progress: Progress | None) -> None:
             progress.tick(n)
 
 
+def _headers_first(frames: Iterable, keylog) -> Iterator:
+    """What :func:`analyzer.api.packets.analyze` yields (the same pipeline and transaction stage), except that a
+    TCP segment the tracker alone answers for (no payload, no SYN/FIN/RST, at most timestamps as options)
+    comes as the pipeline's :class:`~analyzer.pipeline.HeaderOnly`, not decoded
+    (:meth:`analyzer.pipeline.Pipeline.feed_headers`)."""
+    from analyzer.apps.transactions import Transactions
+    from analyzer.pipeline import Pipeline
+
+    pipe = Pipeline(transactions=Transactions(keep=False, keylog=keylog), tracker_options={"keep_summaries": False})
+    feed = pipe.feed_headers
+    for frame in frames:
+        yield feed(frame)
+    pipe.finish()
+
+
 def _print_json(packets: Iterable, output: _Output) -> None:
     from analyzer.report.jsonlines import json_line, json_line_bytes
 
@@ -426,11 +446,13 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
     not be the first frame, and times stay relative to the capture's start, as tshark shows them; ``times``
     (frame number -> time of the last frames read) gives -V the previous captured frame's time under -Y.
     ``digits_of(frame)``: the decimals of the time column (the file's precision)."""
+    from analyzer.pipeline import HeaderOnly
     from analyzer.report.hexdump import packet_hexdump
     from analyzer.report.summary import Summary
     from analyzer.report.tree import Tree
 
     summary = Summary(interface_width, digits_of)
+    header_line = summary.header_line
     tree_state = Tree(times)
     add = output.add
     n = 0
@@ -445,6 +467,9 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
             if hexdump:
                 parts.append(packet_hexdump(pkt) + "\n\n")
             add("".join(parts))
+        elif pkt.__class__ is HeaderOnly:
+            line = header_line(pkt)
+            add((summary.line(pkt.packet()) if line is None else line) + "\n")
         else:
             add(summary.line(pkt) + "\n")
         if progress is not None and not n & 255:

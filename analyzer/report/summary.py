@@ -36,12 +36,14 @@ Deliberate differences from tshark (see also the tests):
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from analyzer.apps.http2 import info_text as http2_info_text
 from analyzer.apps.http2 import protocol_text as http2_protocol_text
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Layer, Packet
+from analyzer.decode.tables import TABLES
 from analyzer.report.http import info_text as http_info_text
 from analyzer.report.safe import visible
 
@@ -65,6 +67,8 @@ IP_PROTOCOLS = {
 
 TCP_FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE")
 TCP_ACK, TCP_URG = 0x010, 0x020
+_TSVAL_TSECR = struct.Struct("!II").unpack_from
+_TCP_PORT_DECODERS = TABLES["tcp.port"]      # the same dict Decode As (-d) adds to
 TCP_RESERVED = 0xE00
 
 # tshark prepends these to a TCP line's info, in reverse of this order (packet-tcp.c
@@ -275,19 +279,54 @@ class Summary:
             else:
                 return self._line(pkt)
             frame = pkt.frame
-            ts = frame.ts_ns
-            t0 = self.t0_ns
-            if t0 is None:
-                t0 = self.t0_ns = ts
-            digits = 6 if self.digits_of is None else self.digits_of(frame)
-            if digits == 6 and ts >= t0:
-                secs, ns = divmod(ts - t0, 1_000_000_000)
-                time = f"{secs}.{ns // 1000:06d}"
-            else:
-                time = relative_time(ts, t0, digits)
-            return visible(f"{frame.number:>5} {time:>10} {src:>12} \u2192 {dst:<12} {protocol} {frame.origlen} "
-                           f"{info}")
+            return visible(f"{frame.number:>5} {self._time(frame):>10} {src:>12} \u2192 {dst:<12} {protocol} "
+                           f"{frame.origlen} {info}")
         return self._line(pkt)
+
+    def header_line(self, res: Any) -> str | None:
+        """The line of a TCP segment the pipeline ran from its headers alone, not decoded
+        (:class:`analyzer.pipeline.HeaderOnly`: the frame, its ``quick_headers`` tuple and the tracker's fields;
+        no SYN/FIN/RST, no option but timestamps, no message of a reassembled protocol ending in it): the text
+        :meth:`line` gives its decoded packet, a link layer, IP and TCP (tests/test_read_headers_only.py), or
+        None for a shape whose line needs the packet (a link layer other than untagged Ethernet, Linux cooked
+        or BSD loopback; URG set; a payload the decoder reads by port; an interface column)."""
+        frame = res.frame
+        h = res.headers
+        flags = h[7]
+        if flags & TCP_URG or self.interface_width:
+            return None
+        lt = frame.linktype
+        if lt == 1:
+            if frame.data[12] != 0x08 and frame.data[12] != 0x86:   # 0x0800 or 0x86DD, not a VLAN tag
+                return None
+        elif lt != 113 and lt != 276 and lt != 0:
+            return None
+        if h[9] and (h[2] in _TCP_PORT_DECODERS or h[4] in _TCP_PORT_DECODERS):
+            return None         # the decoder reads this payload (-d tcp.port==N,dns): the packet's line
+        f = res.fields
+        text = (f"{h[2]} \u2192 {h[4]} [{_FLAGS_TEXT.get(flags) or _flags_text(flags)}] "
+                f"Seq={f['tcp.seq'] if 'tcp.seq' in f else h[5]}")
+        if flags & TCP_ACK:
+            text += f" Ack={f['tcp.ack'] if 'tcp.ack' in f else h[6]}"
+        text += f" Win={f['tcp.window_size'] if 'tcp.window_size' in f else h[8]} Len={h[9]}"
+        if h[10]:
+            # NOP, NOP, Timestamps: the only options a header-only segment has (the decoder reads them so too)
+            tsval, tsecr = _TSVAL_TSECR(h[10], 4)
+            text += f" TSval={tsval} TSecr={tsecr}"
+        return visible(f"{frame.number:>5} {self._time(frame):>10} {h[1]:>12} \u2192 {h[3]:<12} TCP "
+                       f"{frame.origlen} {_tcp_analysis_prefix(f)}{text}")
+
+    def _time(self, frame: Any) -> str:
+        """The time column of ``frame`` (the first frame's time becomes the reference)."""
+        ts = frame.ts_ns
+        t0 = self.t0_ns
+        if t0 is None:
+            t0 = self.t0_ns = ts
+        digits = 6 if self.digits_of is None else self.digits_of(frame)
+        if digits == 6 and ts >= t0:
+            secs, ns = divmod(ts - t0, 1_000_000_000)
+            return f"{secs}.{ns // 1000:06d}"
+        return relative_time(ts, t0, digits)
 
     def _line(self, pkt: Packet) -> str:
         """:meth:`line` by the general path (every shape of frame)."""
