@@ -212,7 +212,7 @@ _PENDING_SIDE: dict[str, Callable[[Attempt, int], Any]] = {
 class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
-    __slots__ = ("_records", "base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "replay",
+    __slots__ = ("_records", "_sinks", "base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "replay",
                  "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
@@ -227,6 +227,7 @@ class ConnLog:
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
         self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
+        self._sinks: tuple | None = None    # (conn.sink, its members, HTTP sink, TLS sink): see _sink
         o, r = conn.sides
         self.dns = o.port in _DNS_PORTS or r.port in _DNS_PORTS
 
@@ -241,7 +242,7 @@ class ConnLog:
         log.tail_start = -1
         log._records = None
         log.next_hop_mac = next_hop_mac
-        log.replay = log.tls = None
+        log.replay = log.tls = log._sinks = None
         log.base_ts = att.ts
         key = att.key
         log.dns = key[1] in _DNS_PORTS or key[3] in _DNS_PORTS
@@ -332,12 +333,23 @@ class ConnLog:
         self.epoch += 1
 
     def _sink(self, kind: type) -> Any:
+        """The connection's sink of class ``kind`` (HttpSink or TlsSink), or None. Found once per state of
+        ``conn.sink``: the sink object and, for a FanOutSink, its list of members (replaced when one gives up)."""
         sink = self.conn.sink
-        if isinstance(sink, kind):
-            return sink
-        if isinstance(sink, FanOutSink):
-            return next((s for s in sink.sinks if isinstance(s, kind)), None)
-        return None
+        if sink is None:
+            self._sinks = None
+            return None
+        members = sink.sinks if sink.__class__ is FanOutSink else None
+        found = self._sinks
+        if found is None or found[0] is not sink or found[1] is not members:
+            http = tls = None
+            for s in (sink,) if members is None else members:
+                if http is None and isinstance(s, HttpSink):
+                    http = s
+                elif tls is None and isinstance(s, TlsSink):
+                    tls = s
+            found = self._sinks = (sink, members, http, tls)
+        return found[2] if kind is HttpSink else found[3] if kind is TlsSink else None
 
     def http_sink(self) -> HttpSink | None:
         """The connection's HTTP parser (for cleartext HTTP; a TLS connection's decrypted HTTP has its own
@@ -417,6 +429,8 @@ class Collector:
 
     def _finished(self, conn: Any) -> None:
         log = self.logs.pop(conn.stream, None)
+        if log is not None:
+            log._sinks = None           # the sinks are closed: hold none of them
         if log is not None and log.conn is conn:
             self.listener.finished(log)
 
