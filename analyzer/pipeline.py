@@ -40,16 +40,17 @@ Header-only segments (:meth:`Pipeline.feed_headers`, for per-frame commands that
     else:
         res                                           # the Packet, exactly as feed() returns it
 
-A TCP segment with none of SYN/FIN/RST, no TCP option but NOP, NOP, Timestamps (so no SACK block to make
-relative), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers` reads (``h`` is
+A TCP segment whose options are well formed and hold no SACK block (the tracker makes the decoder's SACK
+edges relative in place), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers` reads (``h`` is
 its tuple: ``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options[, payload])``; without
 the twelfth item the payload is read here when ``seglen`` says there is one), goes through the TCP tracker
 without being decoded: the tracker's per-frame fields land in a fresh dict (``HeaderOnly.fields``) and the
 frame's packet is made only when something is put on it: a message that ends in the segment's bytes gets its
 http layer there (the HTTP sink takes the packet handle as a :class:`analyzer.tcp.reassembly.Deferred`), or
 the bytes go to a sink that wants packets (TLS, HTTP/2 and DNS sinks, and every sink at a connection's first
-bytes, while the TLS and HTTP/2 sinks have not given up yet). Then it is the Packet ``feed`` returns, fields
-and transaction stage included. Every other frame goes through :meth:`feed`. The transaction stage
+bytes, while the TLS and HTTP/2 sinks have not given up yet), or a FIN or RST ends an HTTP message (the
+transaction stage puts its layer on this frame). Then it is the Packet ``feed`` returns, fields and
+transaction stage included. Every other frame goes through :meth:`feed`. The transaction stage
 (:meth:`Transactions.packet <analyzer.apps.transactions.Transactions.packet>`) is skipped for a frame without
 a packet: it adds fields only to frames with DNS layers or frames a FIN completed an HTTP message on. Same
 state, same fields, in the same order, as :meth:`feed` (tests/test_pipeline_headers.py runs both on every
@@ -112,6 +113,28 @@ class HeaderOnly:
         pkt = decode(self.frame)
         _merge_tcp_fields(pkt, self.fields)
         return pkt
+
+
+def _sack_free(opts: bytes) -> bool:
+    """The TCP options are well formed and hold no SACK block (kind 5): the tracker's fields for the segment
+    need none of the decoder's (it makes the SACK edges relative in place)."""
+    if len(opts) == 12 and opts[:4] == _TS_ONLY:
+        return True
+    i, n = 0, len(opts)
+    while i < n:
+        kind = opts[i]
+        if kind == 0:
+            return True
+        if kind == 1:
+            i += 1
+            continue
+        if kind == 5 or i + 1 >= n:
+            return False
+        length = opts[i + 1]
+        if length < 2 or i + length > n:
+            return False
+        i += length
+    return True
 
 
 def _merge_tcp_fields(pkt: Packet, fields: dict[str, Any]) -> None:
@@ -323,10 +346,10 @@ class Pipeline:
         if h is None:
             h = quick_headers(frame.data, frame.linktype, True)
         tcp = self.tcp
-        if h is None or tcp is None or h[0] != "tcp" or h[7] & 0x07:
+        if h is None or tcp is None or h[0] != "tcp":
             return self.feed(frame)
         opts = h[10]
-        if (opts and (len(opts) != 12 or opts[:4] != _TS_ONLY)) or (
+        if (opts and not _sack_free(opts)) or (
                 self.dns_over_tcp and (h[2] in DNS_TCP_PORTS or h[4] in DNS_TCP_PORTS)):
             return self.feed(frame)
         seglen = h[9]
@@ -346,7 +369,11 @@ class Pipeline:
                     frame.origlen, handle, out)
         pkt = handle.value
         if pkt is None:
-            return HeaderOnly(frame, h, out)
+            tx = self.transactions
+            if tx is None or tx.http is None or not tx.http.pending or number not in tx.http.pending:
+                return HeaderOnly(frame, h, out)
+            # a FIN or RST ended an HTTP message here: its http layer goes on this frame's packet
+            pkt = handle.get()
         # an ACK that gave a sink held bytes (or their gap) with this frame: the packet feed() would have made
         _merge_tcp_fields(pkt, out)
         if self.transactions is not None:

@@ -129,3 +129,28 @@ def test_an_ack_past_a_hole_makes_its_packet_for_the_sink(tmp_path):
     assert results[11].__class__ is HeaderOnly and results[11].fields["tcp.ack"] == 1 + 59 + 27 + 59
     records = tx.http.sorted_records()
     assert [r.transaction.request.target for r in records] == ["/a", "/b", "/c"]
+
+
+def test_a_fin_that_ends_a_response_gets_its_packet(tmp_path):
+    """A response read until close ends at the server's FIN (no payload): the FIN frame's packet is made and
+    carries the http layer, as feed() puts it there; SYNs with their options go header-only too."""
+    from fixtures.tcp.craft import C, S, Talk
+    from scapy.all import wrpcap
+
+    t = Talk()
+    t.handshake()
+    t.send(C, "PA", b"GET / HTTP/1.0\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello")
+    t.send(S, "FA")
+    t.send(C, "FA")
+    t.send(S, "A")
+    path = tmp_path / "read_until_close.pcap"
+    wrpcap(str(path), t.packets)
+    _same(path)
+    pipe = Pipeline(transactions=Transactions())
+    with open_capture(path) as reader:
+        results = [pipe.feed_headers(frame) for frame in reader]
+    assert results[0].__class__ is HeaderOnly and results[0].fields["tcp.stream"] == 0      # the SYN
+    fin = results[5]
+    assert fin.__class__ is not HeaderOnly and fin.layer("http").fields["http.response.code"] == 200
+    assert results[6].__class__ is HeaderOnly
