@@ -40,8 +40,9 @@ Header-only segments (:meth:`Pipeline.feed_headers`, for per-frame commands that
     else:
         res                                           # the Packet, exactly as feed() returns it
 
-A TCP segment whose options are well formed and hold no SACK block (the tracker makes the decoder's SACK
-edges relative in place), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers` reads (``h`` is
+A TCP segment with none of SYN/FIN/RST whose options are none or exactly NOP, NOP, Timestamps (with
+``any_segment=True``: any segment whose options are well formed and hold no SACK block, as the tracker
+makes the decoder's SACK edges relative in place), not on a DNS-over-TCP port, in a shape :func:`~analyzer.flows.quick.quick_headers` reads (``h`` is
 its tuple: ``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options[, payload])``; without
 the twelfth item the payload is read here when ``seglen`` says there is one), goes through the TCP tracker
 without being decoded: the tracker's per-frame fields land in a fresh dict (``HeaderOnly.fields``) and the
@@ -337,18 +338,23 @@ class Pipeline:
             self.transactions.packet(pkt)
         return pkt
 
-    def feed_headers(self, frame: Frame, h: tuple | None = None,
-                     make_packet: Callable[[], Packet] | None = None) -> Packet | HeaderOnly:
+    def feed_headers(self, frame: Frame, h: tuple | None = None, make_packet: Callable[[], Packet] | None = None,
+                     *, any_segment: bool = False) -> Packet | HeaderOnly:
         """One frame, skipping its decode when nothing needs its packet (see the module docstring): a
         :class:`HeaderOnly`, else the Packet :meth:`feed` returns. ``h``: the frame's
         :func:`~analyzer.flows.quick.quick_headers` tuple (read here, with the payload, when not given).
-        ``make_packet``: how the packet is made if a sink needs it (default: ``decode(frame)``)."""
+        ``make_packet``: how the packet is made if a sink needs it (default: ``decode(frame)``).
+        ``any_segment``: SYN, FIN and RST segments and any well-formed options without a SACK block go
+        header-only too; without it only segments with none of SYN/FIN/RST whose options are none or exactly
+        NOP, NOP, Timestamps (what a caller making the read line from the headers handles)."""
         if h is None:
             h = quick_headers(frame.data, frame.linktype, True)
         tcp = self.tcp
         if h is None or tcp is None or h[0] != "tcp":
             return self.feed(frame)
         opts = h[10]
+        if not any_segment and (h[7] & 0x07 or (opts and (len(opts) != 12 or opts[:4] != _TS_ONLY))):
+            return self.feed(frame)
         if (opts and not _sack_free(opts)) or (
                 self.dns_over_tcp and (h[2] in DNS_TCP_PORTS or h[4] in DNS_TCP_PORTS)):
             return self.feed(frame)

@@ -30,7 +30,7 @@ def _keylog(path: Path):
     return parse_keylog(keys.read_bytes()) if keys.exists() else None
 
 
-def _run(path: Path, headers: bool) -> tuple[list, Pipeline, Transactions, int]:
+def _run(path: Path, headers: bool, any_segment: bool = False) -> tuple[list, Pipeline, Transactions, int]:
     tx = Transactions(keylog=_keylog(path))
     pipe = Pipeline(transactions=tx)
     out = []
@@ -38,7 +38,7 @@ def _run(path: Path, headers: bool) -> tuple[list, Pipeline, Transactions, int]:
     with open_capture(path) as reader:
         for frame in reader:
             if headers:
-                res = pipe.feed_headers(frame, quick_headers(frame.data, frame.linktype))
+                res = pipe.feed_headers(frame, quick_headers(frame.data, frame.linktype), any_segment=any_segment)
                 if res.__class__ is HeaderOnly:
                     skipped += 1
                 out.append(res)
@@ -54,9 +54,9 @@ def _view(pkt) -> tuple:
             repr(pkt.failure), list(pkt.fields.items()), pkt.payload)
 
 
-def _same(path: Path) -> int:
+def _same(path: Path, any_segment: bool = False) -> int:
     full, pipe_a, tx_a, _ = _run(path, headers=False)
-    fast, pipe_b, tx_b, skipped = _run(path, headers=True)
+    fast, pipe_b, tx_b, skipped = _run(path, headers=True, any_segment=any_segment)
     assert len(fast) == len(full)
     lines_a, lines_b = Summary(), Summary()
     for a, b in zip(full, fast, strict=True):
@@ -73,12 +73,14 @@ def _same(path: Path) -> int:
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.name)
 def test_captures(path):
     _same(path)
+    _same(path, any_segment=True)
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason=f"corpus folder {CORPUS} not present")
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
 def test_corpus(path):
     _same(path)
+    _same(path, any_segment=True)
 
 
 def test_synthetic_skips_most_acks_and_keeps_the_gap_deliveries(tmp_path):
@@ -86,6 +88,7 @@ def test_synthetic_skips_most_acks_and_keeps_the_gap_deliveries(tmp_path):
     synthetic.generate(path, 6_000, seed=5, clients=100, sites=100)
     skipped = _same(path)
     assert skipped > 1000           # the pure ACKs of the responses' flights
+    assert _same(path, any_segment=True) > skipped
 
 
 def test_an_ack_past_a_hole_makes_its_packet_for_the_sink(tmp_path):
@@ -146,10 +149,10 @@ def test_a_fin_that_ends_a_response_gets_its_packet(tmp_path):
     t.send(S, "A")
     path = tmp_path / "read_until_close.pcap"
     wrpcap(str(path), t.packets)
-    _same(path)
+    _same(path, any_segment=True)
     pipe = Pipeline(transactions=Transactions())
     with open_capture(path) as reader:
-        results = [pipe.feed_headers(frame) for frame in reader]
+        results = [pipe.feed_headers(frame, any_segment=True) for frame in reader]
     assert results[0].__class__ is HeaderOnly and results[0].fields["tcp.stream"] == 0      # the SYN
     fin = results[5]
     assert fin.__class__ is not HeaderOnly and fin.layer("http").fields["http.response.code"] == 200
