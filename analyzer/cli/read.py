@@ -309,10 +309,12 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     vector = vector_filter(keep.text)
                     verdicts: dict[int, bool] = {}
                     pipelines: list = []
+                    # with the columns' verdicts, a segment the TCP tracker alone answers for is not decoded
+                    # (a HeaderOnly: its line from its headers, its packet made only if the filter needs it)
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
                                                                    first, vector, verdicts),
                                                keep if vector is None else decided_filter(keep, verdicts), writer,
-                                               keylog, pipelines)
+                                               keylog, pipelines, headers=vector is not None)
                 else:
                     packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__

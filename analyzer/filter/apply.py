@@ -22,14 +22,28 @@ from analyzer.decode.packet import Packet
 MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
 
 
-def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None) -> Iterator[Packet]:
+def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None,
+             headers: bool = False) -> Iterator[Packet]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
     handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
-    ``pipelines`` gets the pipeline (for :func:`conversation_frames`)."""
+    ``pipelines`` gets the pipeline (for :func:`conversation_frames`). ``headers``: a TCP segment the tracker
+    alone answers for comes as the pipeline's :class:`~analyzer.pipeline.HeaderOnly`, not decoded
+    (:meth:`~analyzer.pipeline.Pipeline.feed_headers`; ``HeaderOnly.packet()`` is its packet)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
+    if headers:
+        # the pipeline as analyzer.api.packets.analyze makes it (transaction stage inside)
+        pipe = Pipeline(transactions=Transactions(keep=False, keylog=keylog),
+                        tracker_options={"keep_summaries": False})
+        if pipelines is not None:
+            pipelines.append(pipe)
+        feed = pipe.feed_headers
+        for frame in frames:
+            yield feed(frame)
+        pipe.finish()
+        return
     # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory
     # stays bounded by the open connections (the packets' fields are the same)
     tx = Transactions(keep=False, keylog=keylog)
@@ -43,13 +57,14 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
 
 
 def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
-           pipelines: list | None = None) -> Iterator[tuple[Packet, list]]:
+           pipelines: list | None = None, headers: bool = False) -> Iterator[tuple[Packet, list]]:
     """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
-    not those of the selection."""
+    not those of the selection. ``headers``: see :func:`analyzed` (``keep`` is then given a
+    :class:`~analyzer.pipeline.HeaderOnly` too: :func:`decided_filter` answers it)."""
     selector = Selector(keep)
-    for pkt in analyzed(frames, keylog, pipelines):
+    for pkt in analyzed(frames, keylog, pipelines, headers):
         yield from selector.push(pkt)
 
 
@@ -62,9 +77,11 @@ class Selector:
         self.held: dict[int, Any] = {}
 
     def push(self, pkt: Packet) -> list[tuple[Packet, list]]:
-        from analyzer.pipeline import ReassembledPacket
+        from analyzer.pipeline import HeaderOnly, ReassembledPacket
 
         keep, held = self.keep, self.held
+        if pkt.__class__ is HeaderOnly:         # one whole TCP segment: no fragment
+            return [(pkt, [pkt.frame])] if keep(pkt) else []
         if isinstance(pkt, ReassembledPacket):
             if keep(pkt):
                 numbers = pkt.get("ip.fragment") or pkt.get("ipv6.fragment") or []
@@ -95,10 +112,11 @@ def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: An
 
 
 def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None,
-                     keylog: Any = None, pipelines: list | None = None) -> Iterator[Packet]:
+                     keylog: Any = None, pipelines: list | None = None, headers: bool = False) -> Iterator[Packet]:
     """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
-    as they go by (``read -Y F -w OUT``)."""
-    for pkt, own in select(frames, keep, keylog, pipelines):
+    as they go by (``read -Y F -w OUT``). ``headers``: see :func:`analyzed`: a segment run from its headers
+    comes out as a :class:`~analyzer.pipeline.HeaderOnly` (``keep`` from :func:`decided_filter`)."""
+    for pkt, own in select(frames, keep, keylog, pipelines, headers):
         if writer is not None:
             for frame in own:
                 writer.write(frame)
@@ -158,12 +176,17 @@ def decided_filter(keep: Callable[[Packet], bool], verdicts: dict) -> Callable[[
     """``keep``, answered from ``verdicts`` (frame number -> result, filled by :func:`conversation_frames` from
     the header columns) where the columns decided the frame: its packet is then neither flattened nor tested
     (the vector filter gives what ``keep`` gives on those frames: tests/test_filter_vector.py). A packet
-    reassembled from IP fragments is never decided there (fragments are not), and goes to ``keep``."""
+    reassembled from IP fragments is never decided there (fragments are not), and goes to ``keep``; so does a
+    :class:`~analyzer.pipeline.HeaderOnly` the columns did not decide, as its packet."""
+    from analyzer.pipeline import HeaderOnly
+
     pop = verdicts.pop
 
     def match(pkt: Packet) -> bool:
         verdict = pop(pkt.frame.number, None)
-        return keep(pkt) if verdict is None else verdict
+        if verdict is not None:
+            return verdict
+        return keep(pkt.packet() if pkt.__class__ is HeaderOnly else pkt)
     return match
 
 
