@@ -105,7 +105,7 @@ def test_lab_ipv6_and_refused(tmp_path):
 def test_lab_loss_shows_retransmissions(tmp_path):
     save = tmp_path / "lossy.pcapng"
     for _attempt in range(3):                  # random loss: a run may, rarely, lose nothing
-        r = lab("--loss", "25", "--save", str(save), "--no-timeline")
+        r = lab("--loss", "25", "--save", str(save), "--no-timeline", timeout=240)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "loss: " in r.stdout
         if not shutil.which("tshark"):

@@ -191,10 +191,11 @@ def fetch_page(addr: str, port: int = 80, name: str = DEMO_NAME, short: bool = F
 
 
 def fetch(name: str, dns_server: str, dns_port: int = 53, http_port: int = 80, short: bool = False,
-          family: int = socket.AF_INET, pause: float = 0.0) -> tuple[str, list[Result]]:
-    """Resolve ``name`` through ``dns_server`` then fetch the page; (address, results)."""
+          family: int = socket.AF_INET, pause: float = 0.0, timeout: float = 10.0) -> tuple[str, list[Result]]:
+    """Resolve ``name`` through ``dns_server`` then fetch the page; (address, results). ``timeout``: seconds
+    a connect or a read may wait."""
     addr = dns.resolve(name, dns_server, dns_port, family)
-    return addr, fetch_page(addr, http_port, name, short=short, pause=pause)
+    return addr, fetch_page(addr, http_port, name, short=short, timeout=timeout, pause=pause)
 
 
 def dns_mix(server: str, port: int = 53, name: str = DEMO_NAME) -> list[str]:
@@ -222,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-6", dest="ipv6", action="store_true", help="resolve AAAA and fetch over IPv6")
     p.add_argument("--dns-mix", action="store_true", help="only ask the mix of DNS questions")
     p.add_argument("--pause", type=float, default=0.0, help="seconds between requests")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds a connect or a read may wait (default 10; a lossy link needs more)")
     args = p.parse_args(argv)
     try:
         if args.dns_mix:
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             return 0
         addr, results = fetch(args.name, args.dns, args.dns_port, args.port, args.short,
-                              socket.AF_INET6 if args.ipv6 else socket.AF_INET, args.pause)
+                              socket.AF_INET6 if args.ipv6 else socket.AF_INET, args.pause, args.timeout)
     except (DnsError, FetchError, OSError) as exc:
         print(f"fetch failed: {exc}", file=sys.stderr)
         return 1
