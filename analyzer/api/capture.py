@@ -242,7 +242,7 @@ class Capture:
                 for f in got:
                     if keep(f, host, url, client):
                         yield f
-            for f in run.finish():
+            for f in run.finishing():
                 if keep(f, host, url, client):
                     yield f
 

@@ -53,7 +53,7 @@ from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
-from analyzer.timeline.group import Plan, group
+from analyzer.timeline.group import PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.tcp import connection_facts
 
@@ -67,10 +67,14 @@ IDLE_RELEASE_NS = 60_000_000_000
 UNUSED_HOLD_NS = 30_000_000_000
 CHECK_NS = 500_000_000
 FOREVER = 1 << 62
+SLICE_MIN = 2048                # connections of a slice of a long activity (see TimelineRun._slice)
+SLICE_AGE_NS = 150_000_000_000  # before the end of the input, a slice is of connections quiet for this long
+SLICE_EVERY_NS = 10_000_000_000  # packet time between two tries to cut slices of one activity
 
 
 class _Activity:
-    __slots__ = ("client", "conns", "icmp", "lookups", "neighbours", "start_ns")
+    __slots__ = ("client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice", "ordered",
+                 "start_ns")
 
     def __init__(self, client: str, start_ns: int):
         self.client = client
@@ -79,6 +83,15 @@ class _Activity:
         self.lookups: list[Any] = []          # DnsTransaction, updated in place
         self.neighbours: list[NeighbourMessage] = []
         self.icmp: list[IcmpError] = []
+        self.ordered = True                   # ``conns`` in the order they began (a slice is a prefix of it)
+        self.last_first_ts = 0
+        self.next_slice = 0
+
+    def add_conn(self, log: ConnLog, first_ts: int) -> None:
+        if first_ts < self.last_first_ts or log.conn.stream in self.conns:
+            self.ordered = False
+        self.last_first_ts = max(self.last_first_ts, first_ts)
+        self.conns[log.conn.stream] = log
 
 
 @dataclass(slots=True, eq=False)
@@ -130,6 +143,7 @@ class TimelineRun:
         self.host_addrs: dict[str, frozenset[str]] = {}       # key -> the host's addresses
         self.mac_addrs: dict[tuple[str, int], str] = {}       # (mac, 4|6) -> the address that announced it
         self.all_names: dict[str, Any] = {}                   # name -> the latest query for it (any client)
+        self._scanned: dict[int, tuple[int, tuple[Any, int], bool]] = {}   # while cutting slices (_slice)
 
     # -- the collector's listener ----------------------------------------------------------------------
     def _activity(self, client: str, ts: int) -> _Activity:
@@ -141,7 +155,8 @@ class TimelineRun:
 
     def connection(self, log: ConnLog) -> None:
         conn = log.conn
-        self._activity(str(conn.sides[0].addr), conn.first_ts).conns[conn.stream] = log
+        first_ts = conn.first_ts
+        self._activity(str(conn.sides[0].addr), first_ts).add_conn(log, first_ts)
 
     def lookup(self, trans: Any) -> None:
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
@@ -182,6 +197,7 @@ class TimelineRun:
             act = self._activity(key, mine.start_ns)
             act.start_ns = min(act.start_ns, mine.start_ns)
             act.conns.update(mine.conns)
+            act.ordered = False
             act.lookups += mine.lookups
             act.neighbours += mine.neighbours
             act.icmp += mine.icmp
@@ -210,6 +226,11 @@ class TimelineRun:
 
     def finish(self) -> list[Fetch]:
         """End of input: every remaining fetch."""
+        return list(self.finishing())
+
+    def finishing(self) -> Iterator[Fetch]:
+        """End of input: every remaining fetch, handed out as it is explained (a long activity in slices:
+        see :meth:`_slice`), so that they need not all be in memory at once."""
         if not self.ended:
             self.ended = True
             self.collector.finish()
@@ -218,12 +239,18 @@ class TimelineRun:
                 if log.count or log.records:
                     self._wake(log)
             self.dormant.clear()
+            yield from self._take()
             for client in sorted(self.activities, key=lambda c: self.activities[c].start_ns):
-                self._close(self.activities[client], FOREVER, final=True)
+                act = self.activities[client]
+                while len(act.conns) > SLICE_MIN and self._slice(act, FOREVER, final=True):
+                    self._flush(self._barrier())
+                    yield from self._take()
+                self._scanned.clear()
+                self._close(act, FOREVER, final=True)
             self.activities.clear()
             self._resolve_held(FOREVER, final=True)
             self._flush(None)
-        return self._take()
+        yield from self._take()
 
     def _take(self) -> list[Fetch]:
         out, self.ready = self.ready, []
@@ -241,6 +268,11 @@ class TimelineRun:
             for act in sorted(done, key=lambda a: a.start_ns):
                 del self.activities[act.client]
                 self._close(act, now)
+            for act in [a for a in self.activities.values() if len(a.conns) > SLICE_MIN and a.next_slice <= now]:
+                act.next_slice = now + SLICE_EVERY_NS
+                while len(act.conns) > SLICE_MIN and self._slice(act, now):
+                    pass
+                self._scanned.clear()
         if self.queued:
             self._flush(self._barrier())
 
@@ -269,7 +301,8 @@ class TimelineRun:
         self.dormant.pop(log.conn.stream, None)
         conn = log.conn
         # the activity begins with the new stretch's first segment (the barrier must not pass it)
-        self._activity(str(conn.sides[0].addr), log.first_ts()).conns[conn.stream] = log
+        first_ts = log.first_ts()
+        self._activity(str(conn.sides[0].addr), first_ts).add_conn(log, first_ts)
 
     def _hold(self, act: _Activity, now: int) -> int:
         hold = 0
@@ -353,6 +386,77 @@ class TimelineRun:
             self._queue(held)
         if len(self.history) > 65536:
             del self.history[next(iter(self.history))]
+
+    def _slice(self, act: _Activity, now: int, final: bool = False) -> bool:
+        """Close the oldest :data:`SLICE_MIN` connections of a long activity as an activity of its own, when
+        that gives the same fetches as closing it whole; True when a slice was cut.
+
+        A slice is the activity's connections that began first (in the order they began), every one settled
+        and carrying nothing but TCP (no HTTP, no TLS), in an activity with no lookup, neighbour message or
+        ICMP error (a SYN flood, a port scan). Their fetches are then made by rule 2's connection grouping
+        alone, which joins a connection to an earlier fetch only of the same server and port within
+        :data:`~analyzer.timeline.group.PAGE_WINDOW_NS`: the slice is cut only where no later connection
+        could join a fetch of the slice (none with the same server and port begins within the window of the
+        slice's last segments). Its fetches are grouped, numbered and handed out then, and its connections
+        leave memory: at the end of the input, the last activity of a flood of 200,000 attempts is explained
+        slice by slice, not all at once. Before the end, a slice is of connections quiet for
+        :data:`SLICE_AGE_NS` (the tracker's half-open timeout: it forgot those attempts by then), so a flood
+        of an hour holds the attempts of its last minutes, not of the hour; an unanswered SYN's step then
+        measures the capture's wait after it up to the cut (as for any activity closed before the end: the
+        capture went on at least that long), not up to the end of the capture."""
+        if act.lookups or act.neighbours or act.icmp or not act.ordered:
+            return False
+        window = PAGE_WINDOW_NS
+        horizon = now - SLICE_AGE_NS                # a slice's connections are quiet since (all known after)
+        cut: list[ConnLog] = []
+        last = 0
+        for log in act.conns.values():
+            conn = log.conn
+            if not final and conn.last_ts > horizon:
+                break
+            if not (log.epoch == 0 and self._settled(log, now, final) and _bare(log)):
+                break
+            cut.append(log)
+            last = max(last, conn.last_ts)
+            if len(cut) >= SLICE_MIN:
+                break
+        if len(cut) < SLICE_MIN or len(cut) == len(act.conns):
+            return False
+        # the connections after the slice that begin within the window: none may share a server and port
+        # with a connection of the slice still within the window then
+        recent: dict[tuple[Any, int], int] = {}
+        for log in cut:
+            conn = log.conn
+            if conn.last_ts >= cut[-1].conn.first_ts - window:
+                side = conn.sides[1]
+                key = (side.addr, side.port)
+                recent[key] = max(recent.get(key, 0), conn.last_ts)
+        rest = iter(act.conns.items())
+        for _ in range(len(cut)):
+            next(rest)
+        scanned = self._scanned              # stream -> (first ts, (server, port), bare): read once per run
+        for stream, log in rest:
+            info = scanned.get(stream)
+            if info is None:
+                conn = log.conn
+                side = conn.sides[1]
+                info = scanned[stream] = (conn.first_ts, (side.addr, side.port), _bare(log))
+            first, key, bare = info
+            if first > last + window:
+                break
+            if not bare:
+                return False
+            seen = recent.get(key)
+            if seen is not None and seen >= first - window:
+                return False
+        part = _Activity(act.client, act.start_ns)
+        for log in cut:
+            stream = log.conn.stream
+            part.conns[stream] = act.conns.pop(stream)
+            scanned.pop(stream, None)
+        act.start_ns = next(iter(act.conns.values())).conn.first_ts
+        self._close(part, now, final)
+        return True
 
     def _add_open_records(self, log: ConnLog) -> None:
         seen = {r.transaction.index for r in log.records}
@@ -485,6 +589,14 @@ def _plan_start(plan: Plan) -> tuple[int, int]:
     return min(events, default=(plan.first_ns, 0))
 
 
+def _bare(log: ConnLog) -> bool:
+    """The connection carried nothing but TCP so far: no HTTP record, no TLS (an attempt the tracker still
+    keeps compact never did)."""
+    if log.is_pending:
+        return True
+    return not log.records and log.tls is None and not log.open_records() and log.tls_session() is None
+
+
 def _awaiting_response(log: ConnLog) -> bool:
     return any(r.transaction.response is None or r.transaction.response_end is None for r in log.open_records())
 
@@ -535,7 +647,7 @@ def fetches(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, ke
         out = feed(frame)
         if out:
             yield from out
-    yield from run.finish()
+    yield from run.finishing()
 
 
 def timeline(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Timeline:
