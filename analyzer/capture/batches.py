@@ -312,3 +312,21 @@ def pcapng_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> 
             break
     if pending:
         yield from frame_batches(pending)
+
+
+def source_batches(frames: Iterator[Frame], pcap=None, pcapng=None) -> Iterator[FrameBatch]:
+    """The batches of a reader (a whole file's, a chunk's) whose frame iterator ``frames`` reads from ``pcap``
+    (a classic pcap parser) or ``pcapng`` (a pcapng parser), given when the reader has one: the parser's own
+    batches when it can still give them all (classic pcap always: it reads records from where the file
+    header ended; pcapng only before any frame was taken from ``frames``), else ``frames`` packed into
+    batches. ``frames`` is closed when the parser takes over. The one place the readers choose."""
+    import inspect
+
+    if pcap is not None:
+        frames.close()
+        return pcap_batches(pcap)
+    if pcapng is not None and inspect.getgeneratorstate(frames) == inspect.GEN_CREATED:
+        frames.close()
+        return pcapng_batches(pcapng)
+    return frame_batches(frames)
+

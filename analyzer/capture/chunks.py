@@ -261,19 +261,11 @@ class ChunkReader:
         """The chunk's frames in batches for the columnar core (numbered from 1, as iterating numbers them):
         a pcap chunk's records, a pcapng chunk's runs of packet blocks, straight from its bytes; use instead of
         iterating, not after it."""
-        import inspect
+        from analyzer.capture.batches import source_batches
 
-        from analyzer.capture.batches import frame_batches, pcap_batches, pcapng_batches
-
-        if self._pcap is not None:
-            parser, self._pcap = self._pcap, None
-            self._frames.close()
-            return pcap_batches(parser)
-        if self._pcapng is not None and inspect.getgeneratorstate(self._frames) == inspect.GEN_CREATED:
-            parser, self._pcapng = self._pcapng, None
-            self._frames.close()
-            return pcapng_batches(parser)
-        return frame_batches(self._frames)
+        pcap, self._pcap = self._pcap, None
+        pcapng, self._pcapng = self._pcapng, None
+        return source_batches(self._frames, pcap, pcapng)
 
     def close(self) -> None:
         self._frames.close()

@@ -306,18 +306,10 @@ class CaptureReader:
     def batches(self):
         """The frames in batches for the columnar core (:mod:`analyzer.capture.batches`); use instead of
         iterating, not after it."""
-        import inspect
+        from analyzer.capture.batches import source_batches
 
-        from analyzer.capture.batches import frame_batches, pcap_batches, pcapng_batches
-
-        if self._pcap is not None:
-            parser, self._pcap = self._pcap, None
-            self._frames.close()
-            return pcap_batches(parser)
-        if self._pcapng is not None and inspect.getgeneratorstate(self._frames) == inspect.GEN_CREATED:
-            self._frames.close()
-            return pcapng_batches(self._pcapng)
-        return frame_batches(self._frames)
+        pcap, self._pcap = self._pcap, None
+        return source_batches(self._frames, pcap, self._pcapng)     # the pcapng parser stays (time_digits)
 
     def close(self) -> None:
         """Stop reading and close the file; safe to call twice."""
