@@ -407,16 +407,16 @@ def _drain(frames: Iterable, progress: Progress | None) -> None:
 
 def _headers_first(frames: Iterable, keylog) -> Iterator:
     """What :func:`analyzer.api.packets.analyze` yields (the same pipeline and transaction stage), except that a
-    TCP segment the tracker alone answers for (no payload, no SYN/FIN/RST, at most timestamps as options)
+    TCP segment nothing needs the packet of (no message of a reassembled protocol ends in it, no SACK block)
     comes as the pipeline's :class:`~analyzer.pipeline.HeaderOnly`, not decoded
-    (:meth:`analyzer.pipeline.Pipeline.feed_headers`)."""
+    (:meth:`analyzer.pipeline.Pipeline.feed_headers` with ``any_segment``)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
     pipe = Pipeline(transactions=Transactions(keep=False, keylog=keylog), tracker_options={"keep_summaries": False})
     feed = pipe.feed_headers
     for frame in frames:
-        yield feed(frame)
+        yield feed(frame, any_segment=True)      # SYN/FIN/RST and their options too: header_line words them
     pipe.finish()
 
 

@@ -41,7 +41,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             pipelines.append(pipe)
         feed = pipe.feed_headers
         for frame in frames:
-            yield feed(frame)
+            yield feed(frame, any_segment=True)
         pipe.finish()
         return
     # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory

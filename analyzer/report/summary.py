@@ -286,10 +286,11 @@ class Summary:
     def header_line(self, res: Any) -> str | None:
         """The line of a TCP segment the pipeline ran from its headers alone, not decoded
         (:class:`analyzer.pipeline.HeaderOnly`: the frame, its ``quick_headers`` tuple and the tracker's fields;
-        no SYN/FIN/RST, no option but timestamps, no message of a reassembled protocol ending in it): the text
+        well-formed options without a SACK block, no message of a reassembled protocol ending in it): the text
         :meth:`line` gives its decoded packet, a link layer, IP and TCP (tests/test_read_headers_only.py), or
         None for a shape whose line needs the packet (a link layer other than untagged Ethernet, Linux cooked
-        or BSD loopback; URG set; a payload the decoder reads by port; an interface column)."""
+        or BSD loopback; URG set; a payload the decoder reads by port; an option of a known kind with another
+        length than its own, or a SACK block; an interface column)."""
         frame = res.frame
         h = res.headers
         flags = h[7]
@@ -309,10 +310,17 @@ class Summary:
         if flags & TCP_ACK:
             text += f" Ack={f['tcp.ack'] if 'tcp.ack' in f else h[6]}"
         text += f" Win={f['tcp.window_size'] if 'tcp.window_size' in f else h[8]} Len={h[9]}"
-        if h[10]:
-            # NOP, NOP, Timestamps: the only options a header-only segment has (the decoder reads them so too)
-            tsval, tsecr = _TSVAL_TSECR(h[10], 4)
-            text += f" TSval={tsval} TSecr={tsecr}"
+        opts = h[10]
+        if opts:
+            if len(opts) == 12 and opts[:4] == _NOP_NOP_TS_BYTES:
+                tsval, tsecr = _TSVAL_TSECR(opts, 4)
+                text += f" TSval={tsval} TSecr={tsecr}"
+            else:
+                options = _option_text(opts)
+                if options is None:
+                    return None
+                if options:
+                    text += " " + options
         return visible(f"{frame.number:>5} {self._time(frame):>10} {h[1]:>12} \u2192 {h[3]:<12} TCP "
                        f"{frame.origlen} {_tcp_analysis_prefix(f)}{text}")
 
@@ -544,6 +552,51 @@ class Summary:
 
     def _ssdp_info(self, pkt: Packet, layer: Layer) -> str:
         return getattr(layer, "info", "")      # HTTP over UDP: one message per datagram
+
+
+_NOP_NOP_TS_BYTES = b"\x01\x01\x08\x0a"
+
+
+def _option_text(opts: bytes) -> str | None:
+    """The info column's option text of raw TCP option bytes, as :func:`_tcp_option_texts` words the decoder's
+    fields of them (MSS, WS, SACK_PERM, TSval/TSecr in packet order; NOP, EOL and other kinds say nothing);
+    None when unsure: a SACK block, an option of a known kind with another length than its own (the decoder
+    then keeps no value), a length past the end."""
+    texts = []
+    i, n = 0, len(opts)
+    while i < n:
+        kind = opts[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= n:
+            return None
+        length = opts[i + 1]
+        if length < 2 or i + length > n:
+            return None
+        if kind == _OPT_MSS:
+            if length != 4:
+                return None
+            texts.append(f"MSS={opts[i + 2] << 8 | opts[i + 3]}")
+        elif kind == _OPT_WS:
+            if length != 3:
+                return None
+            texts.append(f"WS={1 << min(opts[i + 2], 14)}")
+        elif kind == _OPT_SACK_PERM:
+            if length != 2:
+                return None
+            texts.append("SACK_PERM")
+        elif kind == _OPT_TS:
+            if length != 10:
+                return None
+            tsval, tsecr = _TSVAL_TSECR(opts, i + 2)
+            texts.append(f"TSval={tsval} TSecr={tsecr}")
+        elif kind == _OPT_SACK:
+            return None
+        i += length
+    return " ".join(texts)
 
 
 def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
