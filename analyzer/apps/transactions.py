@@ -36,7 +36,7 @@ from analyzer.apps.http.udp import HttpUdpTracker
 from analyzer.apps.http2 import Http2Tracker
 from analyzer.apps.tls import KeyLog, TlsTracker
 from analyzer.decode.decode_as import DNS_TCP_PORTS
-from analyzer.decode.dns import Header, parse_message
+from analyzer.decode.dns import DnsLayer, Header, parse_message
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Packet
 from analyzer.tcp.dns import DnsTcpSink
@@ -137,12 +137,18 @@ class Transactions:
                     if data is None:
                         continue
                     off, end = 0, len(data)
+                elif layer.__class__ is DnsLayer:
+                    # the message the decoder parsed from these very bytes (lenient, the same bounds)
+                    data = None
+                    msg = layer.message
+                    header = msg.header
                 else:
                     data = pkt.frame.data
                     off, end = layer.offset, min(layer.offset + layer.length, len(pkt.frame.data))
                     if "dns.length" in f:
                         off += 2
-                msg, header = _parse(data, off, end)
+                if data is not None:
+                    msg, header = _parse(data, off, end)
                 if header is None:
                     continue
                 tf = transport.fields
