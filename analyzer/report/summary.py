@@ -331,9 +331,13 @@ class Summary:
         if t0 is None:
             t0 = self.t0_ns = ts
         digits = 6 if self.digits_of is None else self.digits_of(frame)
-        if digits == 6 and ts >= t0:
-            secs, ns = divmod(ts - t0, 1_000_000_000)
-            return f"{secs}.{ns // 1000:06d}"
+        if ts >= t0:
+            if digits == 6:
+                secs, ns = divmod(ts - t0, 1_000_000_000)
+                return f"{secs}.{ns // 1000:06d}"
+            if digits == 9:         # a nanosecond file
+                secs, ns = divmod(ts - t0, 1_000_000_000)
+                return f"{secs}.{ns:09d}"
         return relative_time(ts, t0, digits)
 
     def _line(self, pkt: Packet) -> str:
