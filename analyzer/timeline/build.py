@@ -80,6 +80,7 @@ MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MI
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
 LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
+NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
 
@@ -89,7 +90,14 @@ class History:
     """What the client's earlier fetches left behind (bounded by names and addresses): the last lookups of
     each name, the last resolutions of each neighbour (a few each, in frame order: a fetch explained after one
     that began later asks for the last one *before* its own frames), which fetch last used each open
-    connection."""
+    connection.
+
+    The lookups are also bounded by capture time: a name none of whose lookups was answered in the last
+    :data:`NAME_HOLD_NS` (600 s) of packet time is forgotten (a client that keeps visiting new names would
+    otherwise fill 4,096 names x 4 lookups). 600 s outlasts browsers' own caches (Firefox 60 s, Chrome a
+    minute) and the usual TTL (300 s), so "resolved earlier, at frame N" is still said wherever a cache
+    could have kept the answer; nscd's hour is not covered. Once a client's lookup was forgotten, "no query
+    for NAME" is said for the 600 s before the frame, not for the whole file (``forgot_ns``)."""
 
     names: dict[str, list[tuple[int, int, tuple[str, ...], int, int]]] = field(default_factory=dict)  # name ->
     # [(query frame, response ts, addresses, ttl, fetch index)]
@@ -100,13 +108,23 @@ class History:
     unanswered: dict[str, DnsLookup] = field(default_factory=dict)               # "name/type" -> last unanswered
     # the latest answered lookup of a name by any client of the run (None: not known)
     others: Callable[[str], DnsLookup | None] | None = None
+    forgot_ns: int = 0      # the newest answer of a name forgotten by time (0: none was)
 
     def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
         if lk.response_frame is None:
             return
         ttl = min((a.ttl for a in lk.answers), default=0)
-        _keep(self.names, lk.qname.lower().rstrip("."), (lk.query_frame, lk.response_ts_ns or 0, lk.addresses, ttl,
-                                                          fetch))
+        ts = lk.response_ts_ns or 0
+        _keep(self.names, lk.qname.lower().rstrip("."), (lk.query_frame, ts, lk.addresses, ttl, fetch))
+        # the least recently remembered names first: forgotten while none of their answers is recent
+        names = self.names
+        while names:
+            key = next(iter(names))
+            newest = max(e[1] for e in names[key])
+            if newest >= ts - NAME_HOLD_NS:
+                break
+            del names[key]
+            self.forgot_ns = max(self.forgot_ns, newest)
 
     def remember_neighbour(self, m: NeighbourMessage, fetch: int) -> None:
         if m.kind == "reply" and m.mac:
@@ -588,6 +606,10 @@ class FetchBuilder:
                 self._add(order, ts, (), "dns", "dns.none.other_address", host=u.host, server=u.conn.server,
                           before=first, frame=other.query_frame, by=other.client, client=u.conn.client,
                           addresses=", ".join(other.addresses) or "-")
+                continue
+            if self.history.forgot_ns:      # older lookups of this client were forgotten (History)
+                self._add(order, ts, (), "dns", "dns.none.cached.window", host=u.host, server=u.conn.server,
+                          before=first, hold_s=NAME_HOLD_NS / 1e9)
                 continue
             self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)
 
