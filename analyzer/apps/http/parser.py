@@ -200,6 +200,20 @@ class HttpStreamParser:
             self.skipped += len(data)
             self._buf.advance(len(data))
             return
+        if self._state == BODY and not len(self._buf):
+            msg = self._msg
+            reader = msg.reader
+            if reader.__class__ is ContentLengthReader and reader.remaining > len(data):
+                # Inside a body of known length, the whole chunk is body and the body goes on: what
+                # _step_body would do after buffering it (one Data event; the buffer stays empty)
+                out = bytes(data)
+                n = len(out)
+                reader.remaining -= n
+                self._buf.offset += n
+                msg.last_frame, msg.last_ts = frame, ts_ns
+                msg.body_length += n
+                self._events.append(Data(out, out if msg.decoder is None else msg.decoder.feed(out), frame, ts_ns))
+                return
         self._buf.append(data, frame, ts_ns)
         self._run()
         self._buf.compact()
