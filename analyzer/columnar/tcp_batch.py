@@ -156,12 +156,11 @@ def apply_runs(runs: list, ts: np.ndarray, num: np.ndarray, seq: np.ndarray, ack
         slot = r_ * 2 + d_
         if ch in _ONCE_SLOTS:
             _, first = np.unique(slot, return_index=True)
-            for q in first.tolist():
-                rr, dq = int(r_[q]), int(d_[q])
+            for rr, dq, pos in zip(r_[first].tolist(), d_[first].tolist(), p[first].tolist(), strict=True):
                 k = _key(ch, dq)
                 if k not in conns[rr]._once:
                     emitted_run.append(rr)
-                    emitted_pos.append(int(p[q]))
+                    emitted_pos.append(pos)
                     emitted_sub.append(_SUB[ch])
                     emitted_key.append(k)
         else:
@@ -176,33 +175,37 @@ def apply_runs(runs: list, ts: np.ndarray, num: np.ndarray, seq: np.ndarray, ack
                           dtype=np.int64)
             base_n = n0[np.searchsorted(uniq, ss)]
             hit = np.isin(base_n + rank + 1, _MARKS)
-            for q in o2[hit].tolist():
-                rr, dq = int(r_[q]), int(d_[q])
+            q = o2[hit]
+            for rr, dq, pos in zip(r_[q].tolist(), d_[q].tolist(), p[q].tolist(), strict=True):
                 emitted_run.append(rr)
-                emitted_pos.append(int(p[q]))
+                emitted_pos.append(pos)
                 emitted_sub.append(_SUB[ch])
                 emitted_key.append(_key(ch, dq))
             for s, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
                 counts_add[(s >> 1, _key(ch, s & 1))] = c
     del events
 
-    # write back, connection by connection
-    tsl, numl = tsv.tolist(), num[idx].tolist()
-    hasack_l = hasack
+    # write back, connection by connection (only the values read there become Python ints: the last
+    # segment's time and number per run, the last time per side, the first ACK's time per run)
     first_ack = np.full(nr, np.iinfo(np.int64).max)
-    pa = np.flatnonzero(hasack_l)
+    pa = np.flatnonzero(hasack)
     np.minimum.at(first_ack, run[pa], pa)
-    first_ack_l = first_ack.tolist()
+    acked = first_ack < len(idx)
+    first_ack_ts = tsv[np.where(acked, first_ack, 0)].tolist()
+    acked_l = acked.tolist()
+    last_run = np.maximum(lastr, 0)
+    run_ts, run_num = tsv[last_run].tolist(), num[idx[last_run]].tolist()
+    side_ts = tsv[np.maximum(last2, 0)].tolist()
     pk, fb, pb, zz, rt, nm = (a.tolist() for a in (pkts, fbytes, pbytes, zwins, retrans, new_max))
-    l2, lr = last2.tolist(), lastr.tolist()
+    lr = lastr.tolist()
     for rr, conn in enumerate(conns):
         if lr[rr] < 0:
             continue
-        conn.last_ts = tsl[lr[rr]]
-        conn.last_frame = numl[lr[rr]]
+        conn.last_ts = run_ts[rr]
+        conn.last_frame = run_num[rr]
         ca = conn.ca
-        if ca.mru_syn and not ca.first_rtt and first_ack_l[rr] < len(tsl):
-            ca.first_rtt = tsl[first_ack_l[rr]] - ca.mru_syn or 1
+        if ca.mru_syn and not ca.first_rtt and acked_l[rr]:
+            ca.first_rtt = first_ack_ts[rr] - ca.mru_syn or 1
         for s in (0, 1):
             k = rr * 2 + s
             if not pk[k]:
@@ -211,7 +214,7 @@ def apply_runs(runs: list, ts: np.ndarray, num: np.ndarray, seq: np.ndarray, ack
             side.pkts += pk[k]
             side.frame_bytes += fb[k]
             side.payload_bytes += pb[k]
-            side.last_ts = tsl[l2[k]]
+            side.last_ts = side_ts[k]
             side.zero_windows += zz[k]
             side.retransmissions += rt[k]
             if nm[k] >= 0:
