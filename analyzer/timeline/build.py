@@ -1423,7 +1423,12 @@ class FetchBuilder:
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time)
         stalls = [(set(st.frames[-1:]), st.facts.get("gap_ms") or 0.0) for st in steps if st.kind == "tcp.stall.nagle"]
-        carried = {f: set(st.frames) for st in steps if st.kind.startswith("http.response") for f in st.frames}
+        carried: dict[int, set[int]] = {}       # frame -> the frames of the response step carrying it (one set
+        for st in steps:                        # per step: a set per frame was quadratic in a long response)
+            if st.kind.startswith("http.response"):
+                step_frames = set(st.frames)
+                for f in st.frames:
+                    carried[f] = step_frames
 
         def receive(r: RequestTiming) -> float:
             frames = carried.get(r.response_frame, set())

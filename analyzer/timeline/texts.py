@@ -1334,7 +1334,7 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     args = dict(facts)
     if frames and "frames" not in args:
         args["frames"] = list(frames)
-    args.update(_derived(template, _Facts(args), lang))
+    args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
     return _fill(text, args, lang)
 
 
