@@ -190,9 +190,13 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
     # windows: the per-packet run sweeps idle connections at the first segment at or after _next_expire
     pos = 0
     n = len(tcp)
+    swept = False
     while pos < n:
-        later = np.flatnonzero(ts[pos:] >= tracker._next_expire)
-        stop = pos + int(later[0]) if len(later) else n
+        # a window that starts right after a sweep starts with the segment that triggered it: that one
+        # cannot trigger another (the sweep moved _next_expire 10 s past it)
+        start = pos + 1 if swept else pos
+        later = np.flatnonzero(ts[start:] >= tracker._next_expire)
+        stop = start + int(later[0]) if len(later) else n
         if stop > pos:
             saved = tracker._next_expire
             tracker._next_expire = _INF
@@ -202,15 +206,8 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
                 tracker._next_expire = saved
         if stop < n:
             tracker.expire(int(ts[stop]))
-            # the segment at ``stop`` starts the next window (it cannot trigger another sweep)
-            first = tcp[stop:stop + 1]
-            saved = tracker._next_expire
-            tracker._next_expire = _INF
-            try:
-                _window(tracker, batch, c, first)
-            finally:
-                tracker._next_expire = saved
-            pos = stop + 1
+            pos = stop
+            swept = True
         else:
             pos = n
 
