@@ -310,14 +310,14 @@ class Pipeline:
                     and not (data[20] & 0x3F or data[21])):
                 sport, dport, seq, ack, offres, flagbyte, window = tcp_head(data, 34)
                 hl = (offres >> 4) << 2
-                seglen = (data[16] << 8 | data[17]) - 20 - hl
+                seglen = min(data[16] << 8 | data[17], frame.origlen - 14) - 20 - hl   # a lying length: cut
                 if hl >= 20 and seglen >= 0 and len(data) >= 34 + hl:
                     src, dst = pair(data[26:34])
                     segment(frame.ts_ns, frame.number, src, sport, dst, dport, seq, ack,
                             ((offres & 0x0F) << 8) | flagbyte, window, seglen,
                             data[54:34 + hl] if flagbyte & 0x02 and hl > 20 else b"", b"", frame.origlen)
                     continue
-            h = quick_headers(data, frame.linktype)
+            h = quick_headers(data, frame.linktype, origlen=frame.origlen)
             if h is None or (h[0] == "tcp" and segment is None):
                 self.frames += n - 1
                 n = 0
@@ -348,7 +348,7 @@ class Pipeline:
         header-only too; without it only segments with none of SYN/FIN/RST whose options are none or exactly
         NOP, NOP, Timestamps (what a caller making the read line from the headers handles)."""
         if h is None:
-            h = quick_headers(frame.data, frame.linktype, True)
+            h = quick_headers(frame.data, frame.linktype, True, frame.origlen)
         tcp = self.tcp
         if h is None or tcp is None or h[0] != "tcp":
             return self.feed(frame)
@@ -364,7 +364,7 @@ class Pipeline:
         elif len(h) > 11:
             payload = h[11]
         else:
-            payload = quick_headers(frame.data, frame.linktype, True)[11]
+            payload = quick_headers(frame.data, frame.linktype, True, frame.origlen)[11]
         self.frames += 1
         if self.first_ts_ns is None:
             self.first_ts_ns = frame.ts_ns

@@ -58,6 +58,17 @@ def test_captures(path):
     _same(path)
 
 
+@pytest.mark.parametrize("name", ["lab_page_fetch.pcapng", "lab_ipv6_page_fetch.pcapng",
+                                  "lab_lossy_fetch_retransmissions.pcapng"])
+def test_mutated_headers(tmp_path, name):
+    """Damaged copies of real captures (tests/mutants.py): lying IP lengths and odd headers give the same rows
+    on both paths."""
+    from mutants import mutated_pcaps
+
+    for path in mutated_pcaps(name, tmp_path):
+        _same(path)
+
+
 @pytest.mark.skipif(not CORPUS_FILES, reason=f"corpus folder {CORPUS} not present")
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
 def test_corpus(path):

@@ -38,7 +38,8 @@ def _run(path: Path, headers: bool, any_segment: bool = False) -> tuple[list, Pi
     with open_capture(path) as reader:
         for frame in reader:
             if headers:
-                res = pipe.feed_headers(frame, quick_headers(frame.data, frame.linktype), any_segment=any_segment)
+                res = pipe.feed_headers(frame, quick_headers(frame.data, frame.linktype, origlen=frame.origlen),
+                                         any_segment=any_segment)
                 if res.__class__ is HeaderOnly:
                     skipped += 1
                 out.append(res)

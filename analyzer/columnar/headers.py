@@ -144,6 +144,9 @@ def parse(batch) -> Columns:
         t[idx] = l3[idx] + 40
         ip_end[idx] = t[idx] + plen[ok]
 
+    # an IP length that runs past the frame's length on the wire is cut to it, as the decoder and tshark cut it
+    np.minimum(ip_end, off + batch.origlen, out=ip_end)
+
     sport = np.zeros(n, dtype=np.int64)
     dport = np.zeros(n, dtype=np.int64)
     seq = np.zeros(n, dtype=np.int64)

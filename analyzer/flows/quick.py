@@ -94,10 +94,14 @@ def _network_offset(data: bytes, linktype: int) -> tuple[int, int] | None:
     return None
 
 
-def quick_headers(data: bytes, linktype: int, payload: bool = False) -> tuple[Any, ...] | None:
+def quick_headers(data: bytes, linktype: int, payload: bool = False,
+                  origlen: int | None = None) -> tuple[Any, ...] | None:
     """``("tcp", src, sport, dst, dport, seq, ack, flags, window, seglen, options)`` or
     ``("udp", src, sport, dst, dport, payload_len)``; None when the frame needs the full decoder.
-    ``payload``: a TCP tuple gets a twelfth item, the captured payload bytes (the decoder's)."""
+    ``payload``: a TCP tuple gets a twelfth item, the captured payload bytes (the decoder's).
+    ``origlen``: the frame's length on the wire; an IP length that runs past it is cut to it, as the decoder
+    and tshark cut it (a lying total length; a snaplen cut keeps its length). Without it nothing is cut: give
+    it whenever the frame is at hand."""
     where = _network_offset(data, linktype)
     if where is None:
         return None
@@ -123,6 +127,8 @@ def quick_headers(data: bytes, linktype: int, payload: bool = False) -> tuple[An
         addrs = data[off + 8:off + 40]
         t = off + 40
         ip_end = t + plen
+    if origlen is not None and ip_end > origlen:
+        ip_end = origlen
     if proto == 6:
         if n < t + 20:
             return None

@@ -35,7 +35,7 @@ def flow_key(proto: str, a: str, ap: int, b: str, bp: int) -> Key:
 
 def frame_keys(frame: Any) -> tuple[Key, ...]:
     """The keys of one frame (see the module docstring); () for a frame of no flow (ARP, ...)."""
-    h = quick_headers(frame.data, frame.linktype)
+    h = quick_headers(frame.data, frame.linktype, origlen=frame.origlen)
     if h is not None:
         return (flow_key(h[0], h[1], h[2], h[3], h[4]),)
     return packet_keys(decode(frame))

@@ -187,7 +187,7 @@ def frame_view(frame: Any) -> tuple | None:
         if len(data) < off + 40 or data[off + 6] != 6:
             return None
         ttl = data[off + 7]
-    h = quick_headers(data, frame.linktype)
+    h = quick_headers(data, frame.linktype, origlen=frame.origlen)
     if h is None or h[0] != "tcp":
         return None
     _, src, sport, dst, dport, seq, ack, flags, _window, length, _options = h
