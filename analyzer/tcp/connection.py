@@ -34,7 +34,10 @@ fields Wireshark shows for the frame (``tcp.stream``, relative ``tcp.seq``/``tcp
 * Memory of what never got an answer: a lone SYN of a new 4-tuple is kept as an :class:`Attempt` (its
   values, no sides), replayed into its :class:`Connection` when anything more of it arrives or it is
   finished, so the result is the same as if it had been a connection all along (only when no
-  ``sink_factory`` must see every connection as it starts). Sinks that only want bytes
+  ``sink_factory`` must see every connection as it starts). With ``finish_attempts`` (and no summaries
+  kept: the timeline) an attempt still pending when finished is finished as itself, ``on_finish`` given the
+  :class:`Attempt`, and :meth:`TcpTracker.finished_attempt` makes its connection when a reader wants it: the
+  end of a SYN flood holds no connection per attempt. Sinks that only want bytes
   (``payload_sink_factory``: HTTP, TLS, DNS) are made at a connection's first byte, FIN, RST or gap
   (:class:`SinksDue`), not at its SYN. ``python benchmarks/bench_conn_memory.py`` measures the bytes per
   SYN-only connection.
@@ -391,9 +394,14 @@ class TcpTracker:
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
                  max_reassembly: int | None = None,
                  on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True,
-                 reuse_memory_ns: int = REUSE_MEMORY_NS):
+                 reuse_memory_ns: int = REUSE_MEMORY_NS, finish_attempts: bool = False):
         self.analysis = analysis
         self.keep_summaries = keep_summaries
+        # an attempt still pending when finished (idle, end of capture) is finished as itself, never made into
+        # its connection: ``on_finish`` gets the Attempt (:meth:`finished_attempt` makes the connection it
+        # stands for when a reader wants it); only with keep_summaries=False (no rows kept) and for a caller
+        # whose sink factories need not see the connection (they are not called for it)
+        self.finish_attempts = finish_attempts and not keep_summaries
         self.sink_factory = sink_factory
         self.payload_sink_factory = payload_sink_factory
         # unanswered SYNs as compact records: only when no sink factory must see each connection at its start
@@ -746,6 +754,35 @@ class TcpTracker:
         """Connections open now (attempts included)."""
         return len(self.flows) + len(self.attempts)
 
+    def finished_attempt(self, att: Attempt) -> Connection:
+        """The connection a finished attempt (one :meth:`_finish_attempt` finished, ``finish_attempts``) stands
+        for, made now and not kept: the same values as the attempt made into its connection and finished
+        (its SYN replayed, the heavy state released), registered nowhere, no sink factory's."""
+        flags = att.flags & ~_ANALYZED
+        conn, _d = self._new(att.key, flags, att.ts, att.num, att.stream, register=False)
+        self._apply(conn, 0, False, att.ts, att.num, att.seq, att.ack, flags, att.window, 0, att.opts, b"",
+                    att.frame_len, None, {} if att.flags & _ANALYZED else None)
+        conn.finished = True
+        self._release(conn)
+        return conn
+
+    def _finish_attempt(self, att: Attempt, now: int | None = None) -> None:
+        """Finish a pending attempt as itself (``finish_attempts``): what :meth:`_finish` of its connection
+        would do to the tracker (its 4-tuple remembered with its SYN's sequence number as the base; the
+        responder's side has none), without making the connection: the end of a SYN flood stays flat."""
+        del self.attempts[att.key]
+        self.finished_keys.add(att.key, att.seq, self._clock if now is None else now)
+        if self.on_finish is not None:
+            self.on_finish(att)
+
+    def _finish_pending(self, conn: Connection | Attempt) -> None:
+        if conn.__class__ is Attempt:
+            if self.finish_attempts:
+                self._finish_attempt(conn)
+                return
+            conn = self.promote(conn)
+        self._finish(conn)
+
     def _finish(self, conn: Connection, now: int | None = None) -> None:
         """Close the sink, free the heavy state, keep the compact connection for its summary row; its 4-tuples
         are remembered as finished at packet time ``now`` (default: the last idle sweep's)."""
@@ -753,6 +790,19 @@ class TcpTracker:
             return
         conn.finished = True
         o, r = conn.sides
+        if self.keep_summaries:
+            self.finished.append(conn)
+        when = self._clock if now is None else now
+        for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
+            if self.flows.lookup(key) is not None and conn.sides[d].sa.base_seq is not None:
+                self.finished_keys.add(key, conn.sides[d].sa.base_seq, when)
+        self.flows.remove((o.addr, o.port, r.addr, r.port), conn)
+        self._release(conn)
+        if self.on_finish is not None:
+            self.on_finish(conn)
+
+    def _release(self, conn: Connection) -> None:
+        """A finished connection's sinks closed and its heavy state freed (what a summary row needs stays)."""
         sink = conn.sink
         if sink is not None and sink.__class__ is SinksDue:
             sink = conn.sink = sink.first        # no event reached a sink: the payload sinks were never made
@@ -762,19 +812,10 @@ class TcpTracker:
                     side.reasm.close()      # may release held bytes: a sink giving up on them unsets conn.sink
                     side.reasm.sink = None
             sink.close()
-        if self.keep_summaries:
-            self.finished.append(conn)
-        when = self._clock if now is None else now
-        for d, key in ((0, (o.addr, o.port, r.addr, r.port)), (1, (r.addr, r.port, o.addr, o.port))):
-            if self.flows.lookup(key) is not None and conn.sides[d].sa.base_seq is not None:
-                self.finished_keys.add(key, conn.sides[d].sa.base_seq, when)
-        self.flows.remove((o.addr, o.port, r.addr, r.port), conn)
         for side in conn.sides:
             side.sa = None          # the analysis state and its unacknowledged segments
         conn._once = conn._counts = conn._seqs = None
         conn.sink = None
-        if self.on_finish is not None:
-            self.on_finish(conn)
 
     def tick(self, ts: int) -> None:
         """Packet time reached ``ts`` at a frame the tracker is not given: the idle sweep runs if it is due,
@@ -798,7 +839,7 @@ class TcpTracker:
             done += [att for att in self.attempts.values()
                      if now - att.ts > idle or (now - att.ts > half and att.num)]
         for conn in sorted(done, key=_stream_of):
-            self._finish(self.promote(conn) if conn.__class__ is Attempt else conn)
+            self._finish_pending(conn)
 
     def finish(self) -> list[dict[str, Any]]:
         """End of capture: finish every connection; return all summary rows in stream order."""
@@ -808,7 +849,7 @@ class TcpTracker:
     def close_all(self) -> None:
         """End of capture: finish every connection (sinks closed), without building summary rows."""
         for conn in sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of):
-            self._finish(self.promote(conn) if conn.__class__ is Attempt else conn)
+            self._finish_pending(conn)
         self.finished.sort(key=_stream_of)
 
     def summaries(self, details: bool = True, release: bool = False) -> list[dict[str, Any]]:

@@ -24,7 +24,10 @@ what a connection that saw one SYN says from the attempt's values. The listener 
 any connection. At the attempt's next segment, when the tracker finishes it, or when a reader asks its
 connection for anything else (a summary row), the tracker replays the SYN into the connection the attempt
 stands for (the same stream, state and fields) and the log replays its SYN record: from then on it is the
-log it would have been from the start. A SYN flood's or a port scan's attempt costs well under 1 KB in all
+log it would have been from the start. An attempt the tracker finishes (idle, end of input) is finished as
+itself (``TcpTracker(finish_attempts=True)``): its log stays pending when handed to ``listener.finished``, and
+its connection is made (:meth:`~analyzer.tcp.connection.TcpTracker.finished_attempt`, as finishing it would
+have left it) only when a reader asks. A SYN flood's or a port scan's attempt costs well under 1 KB in all
 (``benchmarks/bench_conn_memory.py --path timeline``; issue 14), instead of a connection and a log (~2.5 KB).
 """
 
@@ -139,6 +142,9 @@ class PendingConn:
             if self.tracker.attempts.get(att.key) is att:
                 # the same replay its next segment or its end would cause (the tracker's own step)
                 self.tracker.promote(att)
+            else:
+                # finished as an attempt (idle or at the end): its connection as finishing it would have left it
+                log.replay_syn(self.tracker.finished_attempt(att))
             if log.conn is self:
                 raise RuntimeError(f"tcp.stream {att.stream}: the attempt became a connection the log never saw")
         return log.conn
@@ -400,7 +406,8 @@ class Collector:
             self.tx.tls.keep = False
             self.tx.tls.on_session = self._session
         self.pipe = Pipeline(sinks=self._new_connection, transactions=self.tx, analysis=False, compact_attempts=True,
-                             tracker_options={"on_finish": self._finished, "keep_summaries": False})
+                             tracker_options={"on_finish": self._finished, "keep_summaries": False,
+                                              "finish_attempts": True})
         self.pipe.udp = RecentUdp()
         self.logs: dict[int, ConnLog] = {}
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
@@ -431,8 +438,9 @@ class Collector:
         log = self.logs.pop(conn.stream, None)
         if log is not None:
             log._sinks = None           # the sinks are closed: hold none of them
-        if log is not None and log.conn is conn:
-            self.listener.finished(log)
+        if log is not None and (log.conn is conn or (conn.__class__ is Attempt and log.conn.__class__ is PendingConn
+                                                      and log.conn.att is conn)):
+            self.listener.finished(log)     # an attempt finished as itself: its log stays pending (PendingConn)
 
     def _session(self, session: Any) -> None:
         log = self.logs.get(session.stream)
