@@ -81,6 +81,8 @@ def test_lookup_before_requests_on_a_connection_opened_before_the_capture(crafte
     q = next(s for s in fetch.steps if s.kind == "dns.query")
     a = next(s for s in fetch.steps if s.kind.startswith("dns.answer"))
     assert (q.frames, a.frames) == ((f["q"],), (f["a"],))
+    # the answer does not say the client can now open a connection: connection 0 was open already
+    assert a.kind == "dns.answer.open" and a.facts["stream"] == 0 and "can now open" not in a.text
     assert fetch.summary.dns_ms == pytest.approx(2.0) == pytest.approx((a.ts_ns - q.ts_ns) / 1e6)
     assert row(fetch, "dns_time") == "2.000 ms"
     # no handshake in the file: "not in the capture" is true, and the step says the connection was open

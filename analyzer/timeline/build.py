@@ -534,6 +534,12 @@ class FetchBuilder:
             kind = "dns.answer.cname"
         else:
             kind = "dns.answer"
+            # "the client can now open a connection to it" is false when the fetch's connections to that
+            # address were all open before the capture started (no SYN in the file)
+            to = [c for c in self.conns if c.server in addresses]
+            if to and all(c.epoch == 0 and not c.syns for c in to):
+                kind = "dns.answer.open"
+                common = dict(common, stream=to[0].stream)
         records = [f"{a.rtype} {_cut(a.value, 60)}" for a in lk.answers[:3]]
         if len(lk.answers) > 3:
             records.append("...")

@@ -159,6 +159,10 @@ _EN: dict[str, str] = {
     "dns.answer": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). The client can now open a TCP connection to it."),
+    "dns.answer.open": (
+        "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
+        "that long). Connection {stream} to that address was already open (this file holds no SYN for it): "
+        "the client goes on using it, no new connection is needed."),
     "dns.answer.cname": (
         "DNS answer after {rtt_ms:dur}: {qname} is an alias (CNAME chain {chain}); the final name has address "
         "{addresses} (TTL {ttl} s)."),
@@ -598,6 +602,9 @@ _ZH: dict[str, str] = {
     "dns.answer": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "客户端现在可以向它建立 TCP 连接了。"),
+    "dns.answer.open": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
+        "到这个地址的连接 {stream} 此前已经打开（本文件中没有它的 SYN）：客户端继续使用它，不需要新建连接。"),
     "dns.answer.cname": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 是别名（CNAME 链 {chain}），最终名字的地址是 {addresses}"
         "（TTL {ttl} 秒）。"),
