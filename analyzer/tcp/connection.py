@@ -677,7 +677,7 @@ class TcpTracker:
 
     # -- connection life ---------------------------------------------------------------------------
     def _new(self, key: tuple, flags: int, ts: int, num: int, stream: int | None = None,
-             register: bool = True) -> tuple[Connection, int]:
+             register: bool = True, sinks: bool = True) -> tuple[Connection, int]:
         src, sport, dst, dport = key
         guessed = False
         if flags & (SYN | ACK) == SYN:
@@ -699,6 +699,8 @@ class TcpTracker:
             conn.history.append("^")
         if register:
             self.flows.add(key, conn, d)
+        if not sinks:
+            return conn, d
         if self.sink_factory is not None:
             conn.sink = self.sink_factory(conn)
         if self.payload_sink_factory is not None:
@@ -759,7 +761,7 @@ class TcpTracker:
         for, made now and not kept: the same values as the attempt made into its connection and finished
         (its SYN replayed, the heavy state released), registered nowhere, no sink factory's."""
         flags = att.flags & ~_ANALYZED
-        conn, _d = self._new(att.key, flags, att.ts, att.num, att.stream, register=False)
+        conn, _d = self._new(att.key, flags, att.ts, att.num, att.stream, register=False, sinks=False)
         self._apply(conn, 0, False, att.ts, att.num, att.seq, att.ack, flags, att.window, 0, att.opts, b"",
                     att.frame_len, None, {} if att.flags & _ANALYZED else None)
         conn.finished = True
