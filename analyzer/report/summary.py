@@ -46,6 +46,8 @@ from analyzer.decode.packet import Layer, Packet
 from analyzer.decode.tables import TABLES
 from analyzer.report.http import info_text as http_info_text
 from analyzer.report.safe import visible
+from analyzer.tcp.options import MALFORMED
+from analyzer.tcp.options import walk as walk_options
 
 # Wireshark's protocol column name for each layer we decode (highest layer wins).
 PROTOCOL_NAMES = {
@@ -567,19 +569,7 @@ def _option_text(opts: bytes) -> str | None:
     None when unsure: a SACK block, an option of a known kind with another length than its own (the decoder
     then keeps no value), a length past the end."""
     texts = []
-    i, n = 0, len(opts)
-    while i < n:
-        kind = opts[i]
-        if kind == 0:
-            break
-        if kind == 1:
-            i += 1
-            continue
-        if i + 1 >= n:
-            return None
-        length = opts[i + 1]
-        if length < 2 or i + length > n:
-            return None
+    for kind, i, length in walk_options(opts):
         if kind == _OPT_MSS:
             if length != 4:
                 return None
@@ -597,9 +587,8 @@ def _option_text(opts: bytes) -> str | None:
                 return None
             tsval, tsecr = _TSVAL_TSECR(opts, i + 2)
             texts.append(f"TSval={tsval} TSecr={tsecr}")
-        elif kind == _OPT_SACK:
+        elif kind == _OPT_SACK or kind == MALFORMED:
             return None
-        i += length
     return " ".join(texts)
 
 
