@@ -12,32 +12,14 @@ run's memory per attempt, at n and 4n, against the same run that makes each atte
 from __future__ import annotations
 
 import gc
-import sys
 import tracemalloc
-from pathlib import Path
+
+# n SYNs to distinct hosts and ports (fuzz/adversarial.py half_open), every k-th refused by RST, ACK
+from test_timeline_memory import syn_frames as attempts
 
 from analyzer.capture.frame import Frame
 from analyzer.tcp.connection import TcpTracker
 from analyzer.timeline import TimelineRun
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from fuzz.adversarial import ACK, RST, eth, half_open, ipv4, tcp
-
-
-def attempts(n: int, refuse_every: int = 0) -> list[Frame]:
-    """``n`` SYNs from 10.0.0.1 to distinct hosts and ports, 0.1 ms apart (fuzz/adversarial.py ``half_open``);
-    every ``refuse_every``-th answered 5 ms later by RST, ACK. Numbered from 1."""
-    out = []
-    for i, (ts, data) in enumerate(half_open(n)):
-        out.append((ts, data))
-        if refuse_every and i % refuse_every == 0:
-            server, port = f"10.1.{(i >> 8) & 0xFF}.{i & 0xFF}", 1 + i % 60000
-            rst = tcp(server, "10.0.0.1", port, 40000 + i % 20000, 0, 7 * i + 1, RST | ACK)
-            out.append((ts + 5_000_000, eth(ipv4(server, "10.0.0.1", 6, rst))))
-    out.sort(key=lambda x: x[0])
-    return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
 
 
 def _run(frames: list[Frame], finish_attempts: bool = True, measure: bool = False) -> tuple[list[dict], int]:

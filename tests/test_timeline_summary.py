@@ -12,12 +12,11 @@ tshark.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from fixtures.timeline import craft
+from test_timeline_grouping import tshark_frames  # tshark -Y FILTER: the frame numbers
 
 from analyzer.capture import open_capture
 from analyzer.report.timeline_text import summary_rows
@@ -26,7 +25,6 @@ from analyzer.timeline.texts import label
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
-TSHARK = shutil.which("tshark")
 
 
 def midstream_story(story: craft.Story) -> dict:
@@ -61,14 +59,6 @@ def load(path: Path):
 
 def row(fetch, key: str) -> str:
     return dict(summary_rows(fetch))[label(key)]
-
-
-def tshark_frames(path: Path, display_filter: str) -> list[int]:
-    if TSHARK is None:
-        pytest.skip("tshark is not installed")
-    out = subprocess.run([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    return [int(x) for x in out.split()]
 
 
 def test_lookup_before_requests_on_a_connection_opened_before_the_capture(crafted):
