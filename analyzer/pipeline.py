@@ -82,6 +82,8 @@ from analyzer.flows.quick import address_pair, quick_headers
 from analyzer.flows.udp import UdpTable
 from analyzer.tcp.connection import Connection, TcpTracker
 from analyzer.tcp.dns import dns_sink_factory
+from analyzer.tcp.options import MALFORMED
+from analyzer.tcp.options import walk as walk_options
 from analyzer.tcp.reassembly import Deferred
 
 _TCP_HEAD = struct.Struct("!HHIIBBH").unpack_from
@@ -121,21 +123,7 @@ def _sack_free(opts: bytes) -> bool:
     need none of the decoder's (it makes the SACK edges relative in place)."""
     if len(opts) == 12 and opts[:4] == _TS_ONLY:
         return True
-    i, n = 0, len(opts)
-    while i < n:
-        kind = opts[i]
-        if kind == 0:
-            return True
-        if kind == 1:
-            i += 1
-            continue
-        if kind == 5 or i + 1 >= n:
-            return False
-        length = opts[i + 1]
-        if length < 2 or i + length > n:
-            return False
-        i += length
-    return True
+    return all(kind != 5 and kind != MALFORMED for kind, _at, _length in walk_options(opts))
 
 
 def _merge_tcp_fields(pkt: Packet, fields: dict[str, Any]) -> None:
