@@ -265,11 +265,18 @@ class Pipeline:
         return sinks[0] if len(sinks) == 1 else FanOutSink(sinks, conn)
 
     # -- running -------------------------------------------------------------------------------------
-    def run(self, frames: Iterable[Frame]) -> Iterator[Packet]:
-        """Analyse frames one by one, yielding each packet with the fields of every stage; then finish."""
-        feed = self.feed
-        for frame in frames:
-            yield feed(frame)
+    def run(self, frames: Iterable[Frame], headers: bool = False) -> Iterator[Packet | HeaderOnly]:
+        """Analyse frames one by one, yielding each packet with the fields of every stage; then finish.
+        ``headers``: a segment :meth:`feed_headers` (``any_segment``) runs from its headers comes as its
+        :class:`HeaderOnly`, not decoded."""
+        if headers:
+            feed_headers = self.feed_headers
+            for frame in frames:
+                yield feed_headers(frame, any_segment=True)
+        else:
+            feed = self.feed
+            for frame in frames:
+                yield feed(frame)
         self.finish()
 
     def count(self, frames: Iterable[Frame]) -> Pipeline:

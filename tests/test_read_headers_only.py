@@ -13,7 +13,7 @@ import synthetic
 
 from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
-from analyzer.cli.read import _headers_first
+from analyzer.filter.apply import analyzed
 from analyzer.pipeline import HeaderOnly
 from analyzer.report.summary import Summary
 
@@ -29,7 +29,7 @@ def _lines(path: Path) -> tuple[list[str], list[str], int]:
     with open_capture(path) as reader:
         digits = getattr(reader, "time_digits", None)
         fast.digits_of = slow.digits_of = digits
-        for res in _headers_first(reader, None):
+        for res in analyzed(reader, None, headers=True):
             if res.__class__ is HeaderOnly:
                 pkt = res.packet()
                 line = fast.header_line(res)

@@ -325,7 +325,9 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                 if printing and not (as_json or tree or hexdump or fields is not None):
                     # text lines: a segment the TCP tracker alone answers for is not decoded (its line comes
                     # from its headers and the tracker's fields)
-                    packets = _headers_first(frames, keylog)
+                    from analyzer.filter.apply import analyzed
+
+                    packets = analyzed(frames, keylog, headers=True)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
@@ -403,21 +405,6 @@ def _drain(frames: Iterable, progress: Progress | None) -> None:
     for n, _frame in enumerate(frames, 1):
         if progress is not None and not n & 255:
             progress.tick(n)
-
-
-def _headers_first(frames: Iterable, keylog) -> Iterator:
-    """What :func:`analyzer.api.packets.analyze` yields (the same pipeline and transaction stage), except that a
-    TCP segment nothing needs the packet of (no message of a reassembled protocol ends in it, no SACK block)
-    comes as the pipeline's :class:`~analyzer.pipeline.HeaderOnly`, not decoded
-    (:meth:`analyzer.pipeline.Pipeline.feed_headers` with ``any_segment``)."""
-    from analyzer.apps.transactions import Transactions
-    from analyzer.pipeline import Pipeline
-
-    pipe = Pipeline(transactions=Transactions(keep=False, keylog=keylog), tracker_options={"keep_summaries": False})
-    feed = pipe.feed_headers
-    for frame in frames:
-        yield feed(frame, any_segment=True)      # SYN/FIN/RST and their options too: header_line words them
-    pipe.finish()
 
 
 def _print_json(packets: Iterable, output: _Output) -> None:

@@ -39,10 +39,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
                         tracker_options={"keep_summaries": False})
         if pipelines is not None:
             pipelines.append(pipe)
-        feed = pipe.feed_headers
-        for frame in frames:
-            yield feed(frame, any_segment=True)
-        pipe.finish()
+        yield from pipe.run(frames, headers=True)
         return
     # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory
     # stays bounded by the open connections (the packets' fields are the same)
