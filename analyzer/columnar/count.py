@@ -11,6 +11,27 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
   change state (SYN, FIN, RST, the first of the group in a window, anything while the connection is not
   steady) go through :meth:`TcpTracker.segment`; runs of steady segments between them are applied by
   :func:`analyzer.columnar.tcp_batch.apply_runs`, many runs of many connections per numpy pass.
+  The tracker is also entered without its per-segment lookups where the group shows what the segments are
+  (the decision rule, made per window with numpy, :func:`_grouped_marks`, and checked against the tracker's
+  state at the call):
+
+  - an *ordinary handshake* goes to :meth:`TcpTracker.handshake` as one call, with no :class:`Attempt` kept
+    in between: the group's first three segments in the window are a SYN (SYN alone of SYN/ACK/FIN/RST, no
+    payload), a SYN-ACK from the other end acknowledging its sequence number + 1 (no FIN/RST, no payload),
+    and a pure ACK from the first end (no SYN/FIN/RST, no payload) with the SYN's sequence number + 1,
+    acknowledging the SYN-ACK's + 1; none with window 0 or after an idle gap; the two ends differ; and, at
+    the call, the 4-tuple is neither open nor pending as an attempt (either way) nor remembered as finished
+    (port reuse), and no sink is wanted. Anything else -- a retransmitted SYN, a SYN-ACK first, a RST, a
+    SYN with payload, a handshake cut by a window or batch boundary -- goes segment by segment;
+  - a *plain* segment (ACK set, neither SYN nor RST, not after an idle gap) of a connection that is not
+    steady goes to :meth:`TcpTracker.plain` (the tracker's own state changes, without the lookups) when the
+    connection has no sink, both SYNs acknowledged and both data starts known (:func:`plain_ok`): the data
+    right after the handshake, the FINs and ACKs of the teardown, what comes after them. It stops where a
+    steady run can start.
+
+  tests/test_tcp_grouped.py compares both with :meth:`TcpTracker.segment` slot by slot on random
+  connections.
+
   Groups are independent except for the tracker's idle-expiry sweep, which runs on packet time every 10 s:
   the batch is cut into windows at exactly the segments where the per-packet run would sweep, and the
   sweep runs between windows. Stream numbers (first-appearance order) are restored at the end from each
@@ -26,9 +47,11 @@ import numpy as np
 from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
 from analyzer.columnar.tcp_batch import apply_runs, steady
 from analyzer.flows.quick import _text
+from analyzer.tcp.connection import plain_ok
 
 _INF = 1 << 62
 _SYN = 0x02
+M32 = 0xFFFFFFFF
 
 
 def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
@@ -143,6 +166,28 @@ def _batch(pipe, batch, filtered: _Filtered | None = None) -> None:
     tcp = np.flatnonzero(kind == KIND_TCP)
     if len(tcp) and tracker is not None:      # without a tracker, TCP segments need nothing
         _tcp(tracker, batch, c, tcp)
+
+
+def _grouped_marks(gs, a, b, fl, ln, seq, ack, win, a_first, gap) -> tuple[list[bool], list[bool]]:
+    """Per segment (group order): does an ordinary handshake start here (the tracker's
+    :meth:`~analyzer.tcp.connection.TcpTracker.handshake` may take it and the next two whole), and is the
+    segment *plain* (:meth:`~analyzer.tcp.connection.TcpTracker.plain`: ACK set, no SYN, no RST, not after
+    an idle gap)? See the module docstring for the rule."""
+    n = len(gs)
+    f6 = fl & 0x3F
+    plain = ((fl & 0x16) == 0x10) & ~gap
+    hs = np.zeros(n, dtype=bool)
+    if n >= 3:
+        p0, p1, p2 = slice(0, n - 2), slice(1, n - 1), slice(2, n)
+        s0 = seq[p0]
+        nxt0 = (s0 + 1) & M32
+        hs[p0] = ((gs[p0] == gs[p1]) & (gs[p0] == gs[p2]) & (a[p0] != b[p0])
+                  & (f6[p0] == 0x02) & (ln[p0] == 0) & (win[p0] != 0)
+                  & (f6[p1] == 0x12) & (ln[p1] == 0) & (win[p1] != 0) & (a_first[p1] != a_first[p0])
+                  & (ack[p1] == nxt0) & ~gap[p1]
+                  & (f6[p2] == 0x10) & (ln[p2] == 0) & (win[p2] != 0) & (a_first[p2] == a_first[p0])
+                  & (seq[p2] == nxt0) & (ack[p2] == ((seq[p1] + 1) & M32)) & ~gap[p2])
+    return hs.tolist(), plain.tolist()
 
 
 def _frame_by_frame(pipe, batch, c, items) -> None:
@@ -263,6 +308,12 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     sp_flag = sp_sorted.tolist()
     data = batch.data
     segment = tracker.segment
+    grouped = not sinks
+    if grouped:
+        hs_l, plain_l = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
+                                       gap[order])
+        af_l = a_first_s.tolist()
+        handshake, plain = tracker.handshake, tracker.plain
     dirs = np.zeros(n, dtype=np.int8)
 
     ptr = bounds[:-1].tolist()
@@ -288,6 +339,39 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
                 run_groups.append(g)
                 ptr[g] = k
                 continue
+            if grouped:
+                if st is None:
+                    if hs_l[j]:
+                        # an ordinary handshake of a new 4-tuple: one call for its three segments
+                        ts, num, s, spt, d_, dpt, seq, _a, _f, win, _l, flen, t, hl, af, _n = rows[j].tolist()
+                        r1 = rows[j + 1].tolist()
+                        r2 = rows[j + 2].tolist()
+                        conn = handshake((texts[s], spt, texts[d_], dpt), ts, num, seq, win,
+                                         data[t + 20:t + hl] if hl > 20 else b"", flen,
+                                         r1[0], r1[1], r1[6], r1[9],
+                                         data[r1[12] + 20:r1[12] + r1[13]] if r1[13] > 20 else b"", r1[11],
+                                         r2[0], r2[1], r2[9], r2[11])
+                        if conn is not None:
+                            state[g] = (conn, 0 if af else 1)
+                            ptr[g] = j = j + 3
+                            if j < ends[g]:
+                                heappush(heap, (order_l[j], g))
+                            continue
+                elif plain_l[j] and plain_ok(st[0]):
+                    # plain segments (ACK, no SYN/RST) of a connection not steady: the tracker's own state
+                    # changes without its lookups, until a steady run can start or a segment is not plain
+                    conn, da = st
+                    end = ends[g]
+                    while True:
+                        ts, num, _s, _sp, _d, _dp, seq, ack, f, win, ln, flen = rows[j, :12].tolist()
+                        plain(conn, da if af_l[j] else 1 - da, ts, num, seq, ack, f, win, ln, flen)
+                        j += 1
+                        if j >= end or not plain_l[j] or (not sp_flag[j] and steady(conn)):
+                            break
+                    ptr[g] = j
+                    if j < end:
+                        heappush(heap, (order_l[j], g))
+                    continue
             if sinks:
                 ts, num, s, spt, d_, dpt, seq, ack, f, win, ln, flen, t, hl, af, _n, pay_end = rows[j].tolist()
                 conn, d = segment(ts, num, texts[s], spt, texts[d_], dpt, seq, ack, f, win, ln,

@@ -517,6 +517,180 @@ class TcpTracker:
                     out)
         return conn, d
 
+    # -- grouped entry points (analyzer.columnar): the same state as segment() for segments known in advance --
+    def handshake(self, key: tuple, t0: int, n0: int, x: int, w0: int, o0: bytes, f0: int,
+                  t1: int, n1: int, y: int, w1: int, o1: bytes, f1: int,
+                  t2: int, n2: int, w2: int, f2: int) -> Connection | None:
+        """An ordinary three-way handshake of a new 4-tuple, given whole: the connection it opens, in the state
+        :meth:`segment` leaves it in after its three segments (stream number, sides, SYN options, RFC and
+        endpoint states, history ``ShA``, initial RTT, handshake facts), made at once, without the
+        :class:`Attempt` the SYN would first be kept as and without three passes through the tracker.
+
+        The caller guarantees the segments: ``key``'s sender sent a SYN (SYN alone among SYN/ACK/FIN/RST, no
+        payload; sequence number ``x``, raw window ``w0``, option bytes ``o0``, frame length ``f0``), the
+        other end then a SYN-ACK (no FIN/RST, no payload, acknowledging ``x + 1``; ``y``, ...), then the first
+        end a pure ACK (no SYN/FIN/RST, no payload, sequence number ``x + 1``, acknowledging ``y + 1``), no
+        window zero, nothing else of the 4-tuple between them and no idle sweep due before the last. Returns
+        None, changing nothing, where the tracker's state makes it another case: the 4-tuple (either way)
+        open or pending as an attempt, finished recently enough to be remembered (a port reuse), or sinks
+        wanted (they must see the segments). ``tests/test_tcp_grouped.py`` compares every slot with the
+        per-segment result."""
+        if (self.sink_factory is not None or self.payload_sink_factory is not None
+                or self.flows.lookup(key) is not None):
+            return None
+        if self.attempts and (key in self.attempts or (key[2], key[3], key[0], key[1]) in self.attempts):
+            return None
+        if self.finished_keys.gens and self.finished_keys.get(key) is not None:
+            return None
+        src, sport, dst, dport = key
+        a, b = Side(src, sport), Side(dst, dport)
+        stream = self.next_stream
+        self.next_stream += 1
+        conn = Connection(stream, a, b, t0, n0)
+        self.flows.add(key, conn, 0)
+        # the SYN (direction 0)
+        a.first_ts = t0
+        a.pkts = 2
+        a.frame_bytes = f0 + f2
+        a.last_ts = t2
+        so = a.syn_opts = _shared_syn_options(o0)
+        window_scaling_on_syn(a.sa, b.sa, so.wscale, False)
+        a.sa.base_seq = x
+        ca = conn.ca
+        ca.mru_syn = t0
+        _rfc(a, "snd_syn")
+        a.endpoint = _ENDPOINT[a.endpoint].get("syn", a.endpoint)
+        a.isn = x
+        a.syn_frame, a.syn_ts = n0, t0
+        a.data_base = (x + 1) & M32
+        # the SYN-ACK (direction 1): acknowledges the SYN
+        b.first_ts = t1
+        b.pkts = 1
+        b.frame_bytes = f1
+        b.last_ts = t1
+        so = b.syn_opts = _shared_syn_options(o1)
+        window_scaling_on_syn(b.sa, a.sa, so.wscale, True)
+        b.sa.base_seq = y
+        a.syn_acked_frame = n1
+        _rfc(a, "syn_acked")
+        _rfc(b, "snd_synack")
+        b.endpoint = _ENDPOINT[b.endpoint].get("synack", b.endpoint)
+        conn.synack_frame, conn.synack_ts = n1, t1
+        b.isn = y
+        b.syn_frame, b.syn_ts = n1, t1
+        b.data_base = (y + 1) & M32
+        # the ACK (direction 0): acknowledges the SYN-ACK
+        if t0:                          # (a SYN at time 0 leaves no "most recent SYN" to measure from)
+            ca.first_rtt = t2 - t0 or 1
+        b.syn_acked_frame = n2
+        _rfc(b, "syn_acked")
+        conn.handshake_ack_frame, conn.handshake_ack_ts = n2, t2
+        a.endpoint = _ENDPOINT[a.endpoint].get("ack", a.endpoint)
+        if a.rfc == S.R_CLOSED:
+            _rfc(a, "snd_data")
+        marks = conn._once
+        marks["S"] = x
+        marks["h"] = y
+        marks["A"] = True
+        conn.history += ("S", "h", "A")
+        conn.last_ts = t2
+        conn.last_frame = n2
+        return conn
+
+    def plain(self, conn: Connection, d: int, ts: int, num: int, seq: int, ack: int, flags: int,
+              raw_window: int, seglen: int, frame_len: int) -> None:
+        """One segment of a known open connection, as :meth:`segment` takes it (counting only, no ``out``),
+        for a *plain* segment: ACK set, neither SYN nor RST, sent in direction ``d`` of ``conn``, which has no
+        sink, is not finished, and has both SYNs acknowledged and both data starts known (the caller checks:
+        :func:`plain_ok`). Where :meth:`segment` would take its fast path this is that code, else the
+        branches of :meth:`_apply` such a segment can reach, in the same order (the two orders of history
+        letters differ: ``g`` first on the fast path, last in ``_apply``). No idle sweep runs (the caller
+        knows none is due)."""
+        me = conn.sides[d]
+        peer = conn.sides[1 - d]
+        conn.last_ts = ts
+        conn.last_frame = num
+        me.pkts += 1
+        me.frame_bytes += frame_len
+        me.payload_bytes += seglen
+        me.last_ts = ts
+        ca = conn.ca
+        if ca.mru_syn and not ca.first_rtt:
+            ca.first_rtt = ts - ca.mru_syn or 1
+        pfs = peer.fin_seq
+        if pfs is None and me.endpoint is _ESTABLISHED and not flags & FIN:
+            # segment()'s fast path, whose letters come in its order (g, a, t, d, w)
+            seen = peer.max_end if peer.max_end is not None else peer.data_base
+            if 0 < ((ack - seen) & M32) < HALF:
+                conn.letter(1 - d, "g")
+            if not seglen and ("A" if d == 0 else "a") not in conn._once:
+                conn.letter(d, "a")
+            if seglen:
+                end = (seq + seglen) & M32
+                m = me.max_end
+                if m is None:
+                    me.max_end = end
+                elif ((seq - m) & M32) >= HALF:
+                    conn.letter(d, "t")
+                    me.retransmissions += 1
+                    if 0 < ((end - m) & M32) < HALF:
+                        me.max_end = end
+                else:
+                    me.max_end = end
+                if ("D" if d == 0 else "d") not in conn._once:
+                    conn.letter(d, "d")
+            if raw_window == 0:
+                me.zero_windows += 1
+                conn.letter(d, "w")
+            return
+        if pfs is not None and not peer.fin_acked_frame and 0 <= ((ack - pfs - 1) & M32) < HALF:
+            peer.fin_acked_frame = num
+            peer.fin_acked_ts = ts
+            old_me, old_peer = me.rfc, peer.rfc
+            _rfc(me, "rcv_fin")
+            _rfc(peer, "fin_acked")
+            if me.rfc == S.R_TIME_WAIT and old_me != S.R_TIME_WAIT:
+                me.time_wait_frame, me.time_wait_ts = num, ts
+            if peer.rfc == S.R_TIME_WAIT and old_peer != S.R_TIME_WAIT:
+                peer.time_wait_frame, peer.time_wait_ts = num, ts
+        if not flags & FIN:
+            if me.endpoint is not _ESTABLISHED:
+                me.endpoint = _ENDPOINT[me.endpoint].get("ack", me.endpoint)
+                if me.rfc == S.R_CLOSED:
+                    _rfc(me, "snd_data")
+            if not seglen and ("A" if d == 0 else "a") not in conn._once:
+                conn.letter(d, "a")
+        if seglen:
+            end = (seq + seglen) & M32
+            new_data = True
+            if me.max_end is not None and ((seq - me.max_end) & M32) >= HALF:   # resent (or reordered)
+                conn.letter(d, "t")
+                me.retransmissions += 1
+                new_data = 0 < ((end - me.max_end) & M32) < HALF
+            if new_data:
+                me.max_end = end
+                if peer.fin_frame:
+                    me.data_after_peer_fin += 1
+            if ("D" if d == 0 else "d") not in conn._once:
+                conn.letter(d, "d")
+        if flags & FIN:
+            conn.letter(d, "f", seq)
+            if me.fin_seq is None:
+                me.fin_seq = (seq + seglen) & M32
+                me.fin_frame, me.fin_ts = num, ts
+                if conn.first_fin < 0:
+                    conn.first_fin = d
+                _rfc(me, "snd_fin")
+                me.endpoint = _ENDPOINT[me.endpoint].get("fin", me.endpoint)
+        if raw_window == 0:
+            me.zero_windows += 1
+            conn.letter(d, "w")
+        seen = peer.max_end if peer.max_end is not None else peer.data_base
+        if pfs is not None:
+            seen = (pfs + 1) & M32
+        if 0 < ((ack - seen) & M32) < HALF:
+            conn.letter(1 - d, "g")
+
     def _apply(self, conn: Connection, d: int, reused: bool, ts: int, num: int, seq: int, ack: int, flags: int,
                raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int, handle: Any,
                out: dict[str, Any] | None) -> None:
@@ -889,6 +1063,15 @@ def _shared_syn_options(opts: bytes) -> SynOptions:
             _SYN_OPTIONS.clear()
         shared = _SYN_OPTIONS[key] = so
     return shared
+
+
+def plain_ok(conn: Connection | Attempt) -> bool:
+    """True when :meth:`TcpTracker.plain` may take a plain segment (ACK, no SYN/RST) of ``conn``: a
+    connection (not an attempt) without sink, not finished, both SYNs acknowledged, both data starts known."""
+    if conn.__class__ is not Connection or conn.sink is not None or conn.finished:
+        return False
+    o, r = conn.sides
+    return bool(o.syn_acked_frame and r.syn_acked_frame and o.data_base is not None and r.data_base is not None)
 
 
 def _stream_of(conn: Connection) -> int:
