@@ -8,7 +8,8 @@ Speed: a TCP segment in one of the common shapes (Ethernet/VLAN, Linux cooked, B
 IPv4 without fragmentation or IPv6 without extension headers) is read headers-only and handed straight to
 the pipeline's TCP tracker with its payload (so the HTTP parser still sees every byte), without building a
 :class:`~analyzer.decode.packet.Packet` or any per-frame field; every other frame (DNS, ARP, ICMP, fragments,
-anything unusual) goes through the full :meth:`Pipeline.feed`. The tracker runs without Wireshark's
+anything unusual) goes through the full :meth:`Pipeline.feed`; both give the same timeline
+(tests/test_timeline_collect_paths.py turns the header reading off on every capture). The tracker runs without Wireshark's
 per-frame analysis; :mod:`analyzer.timeline.tcp` replays that analysis later, only on the connections whose
 counters show trouble (retransmissions, gaps, zero windows, repeated SYNs).
 
@@ -516,6 +517,7 @@ class Collector:
         if sport in _DNS_PORTS or dport in _DNS_PORTS:
             return False        # DNS over TCP: the pipeline's own DNS sink needs the packet
         hl = (offres >> 4) << 2
+        ip_end = min(ip_end, frame.origlen)     # a lying IP length: cut to the frame, as the decoder and tshark do
         seglen = ip_end - t - hl
         if hl < 20 or seglen < 0 or n < t + hl:
             return False
@@ -527,11 +529,11 @@ class Collector:
                                         data[t + 20:t + hl] if hl > 20 else b"",
                                         data[t + hl:min(ip_end, n)] if seglen else b"", frame.origlen, number)
         if conn.__class__ is Attempt:
-            self._new_attempt(conn, _mac_text(data[0:6]) if ip_off == 14 else "")
+            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "")
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:
-                if not log.count and not log.epoch and d == 0 and ip_off == 14:
+                if not log.count and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
                 log.add(number, ts, seq, ack, flags, d, seglen, window)
         self.pipe.frames += 1

@@ -1,0 +1,84 @@
+"""One semantics for the timeline's collector (analyzer.timeline.collect): its header path (a TCP segment in a
+common shape is read from its headers and handed to the tracker with its payload, never decoded) gives the
+timeline that decoding every frame through ``Pipeline.feed`` gives (the header path turned off: every frame
+goes through ``Collector._full``). Compared on every capture in captures/ and ../shared/corpus and on damaged
+copies (tests/mutants.py): the fetches as ``timeline --json`` prints them (steps, frames cited, ladder, bytes),
+in both languages, with bodies kept (what ``har`` and ``report`` read)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.apps.tls import parse_keylog
+from analyzer.capture import open_capture
+from analyzer.timeline import timeline
+from analyzer.timeline.collect import Collector
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+CAPTURES = sorted((REPO / "captures").glob("*.pcap*"))
+CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
+MUTATED = ["lab_page_fetch.pcapng", "lab_ipv6_page_fetch.pcapng", "lab_lossy_fetch_retransmissions.pcapng"]
+MAX_FRAMES = 20_000         # a larger corpus file is compared on its first frames (each test stays short)
+
+
+def _frames(path: Path) -> list:
+    out = []
+    with open_capture(path) as reader:
+        for frame in reader:
+            out.append(frame)
+            if len(out) >= MAX_FRAMES:
+                break
+    return out
+
+
+def _keylog(path: Path):
+    keys = path.with_suffix(".keys")
+    return parse_keylog(keys.read_bytes()) if keys.exists() else None
+
+
+def _fetches(frames: list, keylog, lang: str = "en") -> list:
+    return [f.as_dict() for f in timeline(frames, lang, keep_bodies=True, keylog=keylog).fetches]
+
+
+def _same(path: Path, monkeypatch, langs: tuple[str, ...] = ("en",)) -> None:
+    frames = _frames(path)
+    keylog = _keylog(path)
+    fast = {lang: _fetches(frames, keylog, lang) for lang in langs}
+    with monkeypatch.context() as m:
+        m.setattr(Collector, "_tcp", lambda self, *args: False)      # every frame decoded (Collector._full)
+        full = {lang: _fetches(frames, keylog, lang) for lang in langs}
+    for lang in langs:
+        assert fast[lang] == full[lang], f"{path.name} ({lang}): the header path's fetches differ"
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.name)
+def test_captures(path, monkeypatch):
+    _same(path, monkeypatch, ("en", "zh"))
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason=f"corpus folder {CORPUS} not present")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus(path, monkeypatch):
+    _same(path, monkeypatch)
+
+
+@pytest.mark.parametrize("name", MUTATED)
+def test_mutated(tmp_path, name, monkeypatch):
+    from mutants import mutated_pcaps
+
+    for path in mutated_pcaps(name, tmp_path):
+        _same(path, monkeypatch)
+
+
+@pytest.mark.skipif(not (CORPUS / "http_keepalive_vlan_11_requests.pcap").exists(), reason="corpus file missing")
+def test_vlan_tagged_client_has_its_next_hop_mac():
+    """Ethernet with an 802.1Q tag: the client's next hop is the destination MAC of its first frame, as on an
+    untagged link (tshark -r http_keepalive_vlan_11_requests.pcap -c 1 -T fields -e eth.dst -e vlan.id:
+    00:16:47:9d:f2:c2, VLAN 120). The header path once left it unknown for tagged frames."""
+    path = CORPUS / "http_keepalive_vlan_11_requests.pcap"
+    fetch = timeline(_frames(path)).fetches[0]
+    arp = next(s for s in fetch.as_dict()["steps"] if s["layer"] == "arp")
+    assert arp["kind"] == "arp.none.cached" and arp["facts"]["mac"] == "00:16:47:9d:f2:c2"
