@@ -9,6 +9,9 @@ with the least CPU time (``time.process_time``) is kept; the cyclic garbage coll
 is the number to read on a shared machine. No output is made (``read`` adds its Summary line on top).
 
     python benchmarks/bench_pipeline_headers.py --file benchmarks/out/synthetic_100000.pcap --repeat 3
+
+``--modes analysis,analysis_headers`` adds the API's pass (``analyzer.api.build.Analysis.run``: what ``http``,
+``dns``, ``logs`` run, records made at the end) with every frame decoded and on its header path.
 """
 
 from __future__ import annotations
@@ -52,6 +55,13 @@ def _run(mode: str, frames: list) -> tuple[float, int]:
         for frame in frames:
             feed(frame)
         collector.finish()
+        return time.process_time() - t, 0
+    if mode in ("analysis", "analysis_headers"):
+        from analyzer.api.build import Analysis
+
+        analysis = Analysis(headers=mode == "analysis_headers")
+        t = time.process_time()
+        analysis.run(frames)
         return time.process_time() - t, 0
     pipe = Pipeline(transactions=Transactions(keep=False), tracker_options={"keep_summaries": False})
     t = time.process_time()

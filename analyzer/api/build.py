@@ -31,7 +31,8 @@ from analyzer.apps.http.conversation import Body
 from analyzer.apps.http.sink import HttpRecord, full_uri, text
 from analyzer.apps.transactions import Transactions
 from analyzer.decode.dns import T_OPT, type_name
-from analyzer.pipeline import Pipeline, gc_paused
+from analyzer.flows.quick import _network_offset
+from analyzer.pipeline import HeaderOnly, Pipeline, gc_paused
 
 # Bytes of each HTTP body kept to hash it for files.log: a longer body gets sizes but no hashes.
 FILES_BODY_LIMIT = 8 * 1024 * 1024
@@ -518,18 +519,29 @@ class Analysis:
 
     ``matcher`` (a :class:`analyzer.filter.apply.FrameMatcher`, optional) sees each packet after the
     transaction stage; with it, packets carry every field a display filter may ask for.
+
+    Header path: when nothing looks at the packets (no ``matcher``, ``on_packet``, ``sinks`` or ``fields``),
+    :meth:`run` hands the frames to :meth:`Pipeline.feed_headers <analyzer.pipeline.Pipeline.feed_headers>`
+    (``any_segment``): a TCP segment no sink needs the packet of is not decoded, and its IP bytes
+    (:class:`~analyzer.api.iplevel.IpLevel`) are read from its IP header (:meth:`_ip_bytes`). The records are
+    the same as with every frame decoded (``headers=False``; tests/test_api_headers.py runs both on every
+    capture). :meth:`feed` always decodes: it returns the packet.
     """
 
     def __init__(self, *, matcher: Callable[[Any], None] | None = None, files: bool = True,
                  body_limit: int = FILES_BODY_LIMIT, sinks: Iterable[Callable[[Any], Any]] = (),
                  on_packet: Callable[[Any], None] | None = None,
-                 on_record: Callable[[HttpRecord], None] | None = None, fields: bool = False, keylog: Any = None):
+                 on_record: Callable[[HttpRecord], None] | None = None, fields: bool = False, keylog: Any = None,
+                 headers: bool = True):
         """``matcher``: see the class docstring. ``files``: make files rows. ``body_limit``: bytes of each HTTP
         body kept (to hash it; :func:`http_record`). Hooks for the commands that need more than the records:
         ``sinks`` (TCP reassembly sink factories, called with each connection), ``on_packet`` (each packet
         after every stage), ``on_record`` (each HTTP transaction as the tracker hands it out, bodies
         included). ``fields``: put every field on the packets (as ``analyzer read`` shows them). ``keylog``:
-        TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with."""
+        TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with. ``headers``: :meth:`run` takes
+        the header path where it can (see the class docstring); False decodes every frame."""
+        sinks = tuple(sinks)
+        self.headers = headers and matcher is None and on_packet is None and not sinks and not fields
         self.matcher = matcher
         self.on_packet = on_packet
         self.on_record = on_record
@@ -582,11 +594,39 @@ class Analysis:
         return pkt
 
     def run(self, frames: Iterable[Any]) -> Results:
-        feed = self.feed
         with gc_paused():
-            for frame in frames:
-                feed(frame)
+            if self.headers:
+                feed_headers = self.pipe.feed_headers
+                packet = self.ip.packet
+                ip_bytes = self._ip_bytes
+                for frame in frames:
+                    res = feed_headers(frame, any_segment=True)
+                    if res.__class__ is HeaderOnly:
+                        ip_bytes(res)
+                    else:
+                        packet(res)
+            else:
+                feed = self.feed
+                for frame in frames:
+                    feed(frame)
         return self.finish()
+
+    def _ip_bytes(self, res: HeaderOnly) -> None:
+        """What :meth:`IpLevel.packet <analyzer.api.iplevel.IpLevel.packet>` counts for a TCP segment run from
+        its headers: the IPv4 total length (or 40 + the IPv6 payload length) as its header says, to its sender
+        in its stream (the shapes :func:`~analyzer.flows.quick.quick_headers` reads: one IP header, no
+        fragment)."""
+        frame = res.frame
+        data = frame.data
+        off, version = _network_offset(data, frame.linktype)
+        total = (data[off + 2] << 8 | data[off + 3]) if version == 4 else (data[off + 4] << 8 | data[off + 5]) + 40
+        h = res.headers
+        stream = res.fields.get("tcp.stream")
+        if stream is None:
+            return
+        key = ("tcp", stream, h[1], h[2])
+        ip_bytes = self.ip.ip_bytes
+        ip_bytes[key] = ip_bytes.get(key, 0) + total
 
     def finish(self) -> Results:
         """End of input: every connection closed, the records made."""
