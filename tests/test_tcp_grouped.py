@@ -181,3 +181,39 @@ def test_plain_ok_refuses():
     assert plain_ok(conn)
     t.close_all()
     assert not plain_ok(conn)                      # finished
+
+
+def test_shared_syn_options_equal_a_walk():
+    """The SYN options remembered by layout (timestamp values left out of the key) are what a walk over the
+    bytes reads, whatever the bytes: common layouts with random values, random bytes, malformed lengths."""
+    from analyzer.tcp import connection as tc
+    from analyzer.tcp.options import parse_syn_options
+
+    rng = random.Random(5)
+    # a 10-byte layout without timestamps, an 18-byte one with them at 10, then the first 10 bytes of that
+    # one (a truncated timestamps option: malformed): its answer is not the 18-byte one's
+    cases = [b"\x02\x04\x05\xb4\x01\x01\x01\x01\x01\x00", b"\x02\x04\x05\xb4\x01\x01\x01\x01\x08\x0a" + bytes(8),
+             b"\x02\x04\x05\xb4\x01\x01\x01\x01\x08\x0a"]
+    for _ in range(3000):
+        base = bytearray(rng.choice(OPTS))
+        r = rng.random()
+        if r < 0.5:
+            for i in range(len(base)):          # new values where a timestamps option would hold them
+                if rng.random() < 0.4:
+                    base[i] = rng.getrandbits(8)
+        elif r < 0.6:
+            base = bytearray(rng.getrandbits(8) for _ in range(rng.randrange(0, 41)))
+        cases.append(bytes(base))
+    for _ in range(300):                        # one layout, other timestamp values (and MSS, window scale)
+        cases.append(b"\x02\x04" + rng.randbytes(2) + b"\x04\x02\x08\x0a" + rng.randbytes(8) + b"\x01\x03\x03"
+                     + rng.randbytes(1))
+    for _ in range(20000):                      # option-like bytes of every length (a key of one length must
+        n = rng.randrange(0, 41)                # never answer for another: 0808000e050180000a03 once did)
+        opts = bytes(rng.choice((0, 1, 2, 3, 4, 8, 10, 5)) if rng.random() < 0.6 else rng.getrandbits(8)
+                     for _ in range(n))
+        cases.append(b"\x02\x04\x05\xb4\x04\x02\x08\x0a" + rng.randbytes(8) + opts if rng.random() < 0.2 else opts)
+    cases += [b"\x08\x0a" + bytes(8), b"\x08\x0a" + b"\x02\x04\x05\xb4" + bytes(4), b"\x01\x08\x0a" + bytes(9)]
+    for opts in cases * 2:
+        got = tc._shared_syn_options(opts)
+        want = parse_syn_options(opts)
+        assert got.as_dict() == want.as_dict(), opts.hex()

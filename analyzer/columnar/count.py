@@ -26,8 +26,8 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
   - a *plain* segment (ACK set, neither SYN nor RST, not after an idle gap) of a connection that is not
     steady goes to :meth:`TcpTracker.plain` (the tracker's own state changes, without the lookups) when the
     connection has no sink, both SYNs acknowledged and both data starts known (:func:`plain_ok`): the data
-    right after the handshake, the FINs and ACKs of the teardown, what comes after them. It stops where a
-    steady run can start.
+    right after the handshake, the FINs and ACKs of the teardown, what comes after them, and the steady
+    stretches shorter than ``_RUN_MIN`` segments. It stops where a longer steady run can start.
 
   tests/test_tcp_grouped.py compares both with :meth:`TcpTracker.segment` slot by slot on random
   connections.
@@ -50,6 +50,9 @@ from analyzer.flows.quick import _text
 from analyzer.tcp.connection import plain_ok
 
 _INF = 1 << 62
+# a steady run shorter than this goes through TcpTracker.plain segment by segment (~3 us each) rather than
+# apply_runs (~15 us of Python per run whatever its length)
+_RUN_MIN = 8
 _SYN = 0x02
 M32 = 0xFFFFFFFF
 
@@ -309,7 +312,10 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     data = batch.data
     segment = tracker.segment
     grouped = not sinks
-    if grouped:
+    nxt_l = nxt.tolist()
+    if not grouped:
+        plain_l = [False] * n     # (every steady stretch is a run, as before)
+    else:
         hs_l, plain_l = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
                                        gap[order])
         af_l = a_first_s.tolist()
@@ -333,8 +339,8 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
             _, g = heappop(heap)
             j = ptr[g]
             st = state[g]
-            if st is not None and not sp_flag[j] and steady(st[0]):
-                k = int(rows[j, 15])
+            if st is not None and not sp_flag[j] and steady(st[0]) and (nxt_l[j] - j >= _RUN_MIN or not plain_l[j]):
+                k = nxt_l[j]
                 runs.append((st[0], j, k))
                 run_groups.append(g)
                 ptr[g] = k
@@ -358,15 +364,17 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
                                 heappush(heap, (order_l[j], g))
                             continue
                 elif plain_l[j] and plain_ok(st[0]):
-                    # plain segments (ACK, no SYN/RST) of a connection not steady: the tracker's own state
-                    # changes without its lookups, until a steady run can start or a segment is not plain
+                    # plain segments (ACK, no SYN/RST) of a connection not steady, or steady for fewer than
+                    # _RUN_MIN segments: the tracker's own state changes without its lookups, until a steady
+                    # run of at least _RUN_MIN segments can start or a segment is not plain
                     conn, da = st
                     end = ends[g]
                     while True:
                         ts, num, _s, _sp, _d, _dp, seq, ack, f, win, ln, flen = rows[j, :12].tolist()
                         plain(conn, da if af_l[j] else 1 - da, ts, num, seq, ack, f, win, ln, flen)
                         j += 1
-                        if j >= end or not plain_l[j] or (not sp_flag[j] and steady(conn)):
+                        if j >= end or not plain_l[j] or (not sp_flag[j] and nxt_l[j] - j >= _RUN_MIN
+                                                          and steady(conn)):
                             break
                     ptr[g] = j
                     if j < end:

@@ -40,6 +40,10 @@ class FlowTable:
             if direction == 0:
                 yield entry
 
+    def idle_entries(self, before: int) -> list[Any]:
+        """Each entry whose ``last_ts`` is below ``before``, once (the idle sweep's candidates)."""
+        return [entry for entry, direction in self._map.values() if direction == 0 and entry.last_ts < before]
+
     def __len__(self) -> int:
         return len(self._map) // 2
 

@@ -64,6 +64,7 @@ from analyzer.tcp.analysis import (
     window_scaling_on_syn,
 )
 from analyzer.tcp.options import SynOptions, parse_syn_options, sack_blocks
+from analyzer.tcp.options import walk as walk_options
 from analyzer.tcp.reassembly import ReassemblyBudget, StreamReassembler
 
 M32 = 0xFFFFFFFF
@@ -1007,7 +1008,9 @@ class TcpTracker:
         self._clock = now
         self.finished_keys.forget(now)
         linger, idle, half = self.closed_linger_ns, self.idle_timeout_ns, self.half_open_timeout_ns
-        done = [conn for conn in self.flows.entries()
+        # only what has been idle longer than the shortest timeout is tested further (most open connections,
+        # and the closed ones lingering, are not: one comparison each)
+        done = [conn for conn in self.flows.idle_entries(now - min(linger, idle, half))
                 if now - conn.last_ts > idle or (now - conn.last_ts > linger and conn.closed)
                 or (now - conn.last_ts > half and not conn.sides[1].pkts and conn.sides[0].syn_frame)]
         if self.attempts:
@@ -1054,7 +1057,20 @@ class TcpTracker:
 _SYN_OPTIONS: dict[tuple, SynOptions] = {}
 
 
+# Option bytes already read -> their SynOptions, the eight value bytes of a timestamps option left out of the
+# key: (length, offset of those bytes, the option bytes without them). A walk over option bytes that equal a read
+# one's everywhere but there takes the same steps (every kind and length byte is the same) and gives the same
+# result (timestamps is a yes/no), so most SYNs of a capture need no walk. _TS_AT: option length -> offsets.
+_SYN_BY_LAYOUT: dict[tuple[int, int, bytes], SynOptions] = {}
+_TS_AT: dict[int, tuple[int, ...]] = {}
+
+
 def _shared_syn_options(opts: bytes) -> SynOptions:
+    n = len(opts)
+    for at in _TS_AT.get(n, ()):
+        shared = _SYN_BY_LAYOUT.get((n, at, opts[:at] + opts[at + 8:]))
+        if shared is not None:
+            return shared
     so = parse_syn_options(opts) if opts else SynOptions()
     key = (so.mss, so.wscale, so.sack_perm, so.timestamps)
     shared = _SYN_OPTIONS.get(key)
@@ -1062,6 +1078,21 @@ def _shared_syn_options(opts: bytes) -> SynOptions:
         if len(_SYN_OPTIONS) >= 4096:
             _SYN_OPTIONS.clear()
         shared = _SYN_OPTIONS[key] = so
+    at = -1
+    for kind, i, length in walk_options(opts):
+        if kind == 8:
+            if at >= 0 or length != 10:
+                return shared       # two timestamps options, or one of another length: not remembered
+            at = i + 2
+    if len(_SYN_BY_LAYOUT) >= 4096:
+        _SYN_BY_LAYOUT.clear()
+        _TS_AT.clear()
+    if at < 0:
+        at = n          # no timestamps: the whole bytes are the key
+    _SYN_BY_LAYOUT[(n, at, opts[:at] + opts[at + 8:])] = shared
+    offsets = _TS_AT.get(n, ())
+    if at not in offsets and len(offsets) < 8:
+        _TS_AT[n] = (*offsets, at)
     return shared
 
 
