@@ -90,3 +90,22 @@ def test_hooks_that_read_packets_keep_the_full_path():
     assert not Analysis(fields=True).headers
     assert not Analysis(sinks=[lambda conn: None]).headers
     assert not Analysis(headers=False).headers
+
+
+@pytest.mark.parametrize(("body", "mime"), [
+    (b"hello\r\n\tworld", "text/plain"),            # CR, LF and TAB are text
+    ("caf\u00e9 \u4e2d\u6587".encode(), "text/plain"),  # printable non-ASCII UTF-8
+    (b"a\x00b", None),                               # NUL: binary
+    (b"a\x1bb", None),                               # ESC: binary
+    (b"a\x0bb", None),                               # vertical tab is not among the text controls
+    ("a\u2028b".encode(), None),                     # LINE SEPARATOR is not printable (Zs/Zl/Zp other than space)
+    (b"\xff\xfe", None),                             # not UTF-8
+    (b'{"a": 1}', "text/json"),
+])
+def test_sniffed_text_bodies(body, mime):
+    """files.log/http mime types of bodies no magic number names: text is UTF-8 of printable characters plus
+    CR, LF and TAB (Python's str.isprintable: Unicode categories other than Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs
+    except the space)."""
+    from analyzer.api.build import sniff_mime
+
+    assert sniff_mime(body) == mime

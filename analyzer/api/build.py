@@ -215,12 +215,16 @@ def sniff_mime(data: bytes | None) -> str | None:
     return None
 
 
+_TEXT_CONTROLS = str.maketrans("", "", "\r\n\t")      # the control characters a text body may hold
+
+
 def _is_text(data: bytes) -> bool:
+    """UTF-8 whose characters are all printable, or CR, LF or TAB."""
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return all(c.isprintable() or c in "\r\n\t" for c in decoded)
+    return decoded.translate(_TEXT_CONTROLS).isprintable()
 
 
 def _mime_types(body: Body, header: str | None) -> tuple[str, ...]:
