@@ -320,6 +320,7 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
                                        gap[order])
         af_l = a_first_s.tolist()
         handshake, plain = tracker.handshake, tracker.plain
+        flows_lookup = tracker.flows.lookup
     dirs = np.zeros(n, dtype=np.int8)
 
     ptr = bounds[:-1].tolist()
@@ -339,6 +340,13 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
             _, g = heappop(heap)
             j = ptr[g]
             st = state[g]
+            if st is None and grouped and not hs_l[j] and not rows[j, 8] & 0x06:
+                # the group's first segment in the window, neither SYN nor RST: its connection, if open, from
+                # the flow table (segment() finds the same), so that it may go on as plain or as a run
+                row = rows[j].tolist()
+                hit = flows_lookup((texts[row[2]], row[3], texts[row[4]], row[5]))
+                if hit is not None:
+                    st = state[g] = (hit[0], hit[1] if row[14] else 1 - hit[1])
             if st is not None and not sp_flag[j] and steady(st[0]) and (nxt_l[j] - j >= _RUN_MIN or not plain_l[j]):
                 k = nxt_l[j]
                 runs.append((st[0], j, k))
