@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import synthetic
 
+import analyzer
 from analyzer.api.build import Analysis
-from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
 from analyzer.pipeline import HeaderOnly, Pipeline
 
@@ -25,14 +25,11 @@ CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
 MUTATED = ["lab_page_fetch.pcapng", "lab_ipv6_page_fetch.pcapng", "lab_lossy_fetch_retransmissions.pcapng"]
 
 
-def _keylog(path: Path):
-    keys = path.with_suffix(".keys")
-    return parse_keylog(keys.read_bytes()) if keys.exists() else None
-
-
 def _results(path: Path, headers: bool):
-    with open_capture(path) as reader:
-        return Analysis(keylog=_keylog(path), headers=headers).run(reader)
+    """The pass as ``analyzer http``/``dns``/``logs`` run it (``Capture.analyze``: a pcapng's Decryption
+    Secrets Blocks join the keys as they are read), with the capture's .keys file when it has one."""
+    keys = path.with_suffix(".keys")
+    return analyzer.open(path, keylog=keys if keys.exists() else None).analyze(headers=headers)
 
 
 def _same(path: Path) -> None:
