@@ -637,6 +637,7 @@ class Analysis:
         pipe = self.pipe
         pipe.finish()
         self.tx.finish()
+        self._conns.clear()         # every record is made: the rows below release the connections one by one
         with gc_paused():
             tcp_rows = pipe.tcp_rows(details=True, release=True)
             udp_rows = pipe.udp.summaries(release=True)
