@@ -765,11 +765,19 @@ class FetchBuilder:
                 episodes.append([s])
             last_owner = o
         by_frame = {s.frame: s for s in conn.segments}
+        # every copy of each retransmitted range, in frame order: a retransmission's wait is counted from the
+        # copy before it (frame 1, resent at 0.2, 0.6, 1.2 s: waits 0.2, 0.4, 0.6 s, not 0.2, 0.6, 1.2 s)
+        keys = {(s.direction, s.rel_seq) for s, _o in pairs if s.analysis & A_RETRANSMISSION}
+        copies: dict[tuple[int, int], list[Segment]] = {}
+        if keys:
+            for s in conn.segments:
+                if s.length and (s.direction, s.rel_seq) in keys:
+                    copies.setdefault((s.direction, s.rel_seq), []).append(s)
         for ep in episodes:
-            self._episode(conn, ep, by_frame, ends)
+            self._episode(conn, ep, by_frame, ends, copies)
 
     def _episode(self, conn: ConnFacts, ep: list[Segment], by_frame: dict[int, Segment],
-                 ends: dict[str, Any]) -> None:
+                 ends: dict[str, Any], copies: dict[tuple[int, int], list[Segment]]) -> None:
         lost = [s for s in ep if s.analysis & A_LOST_PACKET]
         fast = [s for s in ep if s.analysis & A_FAST_RETRANSMISSION]
         spurious = [s for s in ep if s.analysis & A_SPURIOUS_RETRANSMISSION]
@@ -802,9 +810,17 @@ class FetchBuilder:
             orig = by_frame.get(r.rto_frame)
             waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else None
             kind = "tcp.retransmission.fast" if r.analysis & A_FAST_RETRANSMISSION else "tcp.retransmission"
+            # the copies sent before this one: the gap since the last of them is this retransmission's wait;
+            # against the gap before it, doubled is the RTO's exponential backoff (RFC 6298 5.5)
+            before = [c for c in copies.get((r.direction, r.rel_seq), ()) if c.frame < r.frame]
+            prev = before[-1] if len(before) > 1 else None
+            gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
+            prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
                       orig_frame=r.rto_frame or None, waited_ms=waited, dup_acks=len(dups),
-                      length=r.length, rel_seq=r.rel_seq, **ends)
+                      length=r.length, rel_seq=r.rel_seq, resend=len(before), prev_frame=prev.frame if prev else None,
+                      gap_ms=gap, prev_gap_ms=prev_gap,
+                      doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)
             return
         if spurious:
             r = spurious[0]
@@ -881,8 +897,11 @@ class FetchBuilder:
                       by=_ROLE[rst["by"]], state=rst.get("state") or "?", after=after, **ends)
             self.notes[frame] = "RST"
         if not td and not resets:
-            self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", "tcp.open", last=conn.last_frame,
-                      **ends)
+            # "kept alive for more requests" only after a request that was answered; otherwise (no HTTP seen,
+            # TLS without keys, a request still waiting) the capture simply ends while the connection is open
+            answered = bool(conn.records) and conn.records[-1].response_frame is not None
+            self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", "tcp.open" if answered else "tcp.open.plain",
+                      last=conn.last_frame, **ends)
 
     def _fin_steps(self, conn: ConnFacts, td: dict[str, Any], ends: dict[str, Any]) -> None:
         closer = _ROLE[td["active_closer"]]
@@ -1420,8 +1439,8 @@ class FetchBuilder:
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
             elif st.kind == "tcp.loss" and f.get("cost_ms"):
                 add("loss", f["cost_ms"], st.frames[:1])
-            elif st.kind == "tcp.retransmission" and f.get("waited_ms"):
-                add("retransmission", f["waited_ms"], st.frames[:1])
+            elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
+                add("retransmission", f.get("gap_ms") or f["waited_ms"], st.frames[:1])
             elif st.kind == "tcp.stall.nagle":
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):

@@ -372,6 +372,8 @@ _EN: dict[str, str] = {
     "tcp.open": (
         "Connection {stream} is still open at the end of the capture (no FIN or RST after frame {last}): it was "
         "kept alive for more requests."),
+    "tcp.open.plain": (
+        "Connection {stream} is still open at the end of the capture: no FIN or RST after frame {last}."),
     "tcp.open.later": (
         "Connection {stream} stays open (keep-alive) after frame {last}; its later life is reported with the "
         "fetch that uses it next, or where it ends."),
@@ -772,6 +774,7 @@ _ZH: dict[str, str] = {
         "在 FIN 交换开始之后，{by:role}发送了 RST：关闭过程的剩余部分被跳过（客户端在还有未读数据时关闭，"
         "或服务器中止残留连接时常见）；双方都不进入 TIME_WAIT。"),
     "tcp.open": "连接 {stream} 在抓包结束时仍然打开（第 {last} 帧之后没有 FIN 或 RST）：它被保持着，以便承载更多请求。",
+    "tcp.open.plain": "连接 {stream} 在抓包结束时仍然打开：第 {last} 帧之后没有 FIN 或 RST。",
     "tcp.open.later": "连接 {stream} 在第 {last} 帧之后保持打开（keep-alive）；它之后的情况在下一次使用它的访问中，或在它结束处报告。",
     "http.request": (
         "HTTP 请求：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}。这是页面本身。"),
@@ -895,10 +898,17 @@ PHRASES: dict[str, dict[str, str]] = {
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
         "orig.frame": ", a copy of frame {orig_frame} sent {waited_ms:dur} earlier",
+        "orig.again": (", resend {resend} of frame {orig_frame} (first sent {waited_ms:dur} earlier), {gap_ms:dur} "
+                       "after the previous copy (frame {prev_frame})"),
+        "orig.again.doubled": (", resend {resend} of frame {orig_frame} (first sent {waited_ms:dur} earlier), "
+                               "{gap_ms:dur} after the previous copy (frame {prev_frame}): twice the {prev_gap_ms:dur} "
+                               "wait before that, because the sender doubles its retransmission timeout each time it "
+                               "fires (exponential backoff)"),
         "orig.none": "",
         "cause.rto": "No ACK came for it in time, so the retransmission timer (RTO) fired: the first copy, or "
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
+        "cause.rto.again": "Still no ACK for any earlier copy, so the retransmission timer (RTO) fired again.",
         "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
         "resumed.none": " The capture does not show the window opening again.",
         "after.frame": " after the data of frame {after}",
@@ -959,9 +969,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
         "orig.frame": "，是 {waited_ms:dur}前第 {orig_frame} 帧的副本",
+        "orig.again": "，是第 {orig_frame} 帧（{waited_ms:dur}前首次发送）的第 {resend} 次重发，距上一份（第 {prev_frame} 帧）{gap_ms:dur}",
+        "orig.again.doubled": ("，是第 {orig_frame} 帧（{waited_ms:dur}前首次发送）的第 {resend} 次重发，距上一份（第 {prev_frame} "
+                               "帧）{gap_ms:dur}，是再前一次等待（{prev_gap_ms:dur}）的两倍：发送方的重传超时每触发一次就翻倍"
+                               "（指数退避）"),
         "orig.none": "",
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
+        "cause.rto.again": "之前的各份仍未得到确认，重传定时器（RTO）再次超时。",
         "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
         "resumed.none": "抓包中没有看到窗口重新打开。",
         "after.frame": "，在第 {after} 帧的数据之后",
@@ -1268,8 +1283,11 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
             "recovery.fast" if facts.get("fast") else "recovery.rto")
         extra["recovery"] = _phrase(key, facts, lang)
     elif template == "tcp.retransmission":
-        extra["orig"] = _phrase("orig.frame" if facts.get("orig_frame") else "orig.none", facts, lang)
-        extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto", facts, lang)
+        again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
+        extra["orig"] = _phrase(("orig.again.doubled" if facts.get("doubled") else "orig.again") if again else
+                                "orig.frame" if facts.get("orig_frame") else "orig.none", facts, lang)
+        extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto.again" if again else
+                                 "cause.rto", facts, lang)
     elif template == "tcp.zero_window":
         extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else "resumed.none", facts, lang)
     elif template == "tcp.reset":
