@@ -1027,7 +1027,9 @@ class TcpTracker:
 
     def close_all(self) -> None:
         """End of capture: finish every connection (sinks closed), without building summary rows."""
-        for conn in sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of):
+        pending = sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of)
+        for i, conn in enumerate(pending):
+            pending[i] = None           # each one released once finished (the end of a SYN flood stays flat)
             self._finish_pending(conn)
         self.finished.sort(key=_stream_of)
 
