@@ -533,7 +533,7 @@ class Collector:
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:
-                if not log.count and not log.epoch and d == 0 and frame.linktype == 1:
+                if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
                 log.add(number, ts, seq, ack, flags, d, seglen, window)
         self.pipe.frames += 1
@@ -605,7 +605,7 @@ class Collector:
         d = 0 if f.get("tcp.srcport") == orig.port and src == orig.addr else 1
         flags = f.get("tcp.flags", "0x0")
         flags = int(flags, 16) if isinstance(flags, str) else int(flags)
-        if not log.count and not log.epoch and d == 0 and pkt.layers[0].name == "frame" and len(pkt.layers) > 1:
+        if not log.next_hop_mac and not log.epoch and d == 0 and pkt.layers[0].name == "frame" and len(pkt.layers) > 1:
             log.next_hop_mac = pkt.layers[1].fields.get("eth.dst", "") if pkt.layers[1].name == "eth" else ""
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
                 f.get("tcp.len", 0), f.get("tcp.window_size_value", 0))
