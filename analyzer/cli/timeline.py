@@ -25,9 +25,9 @@ from analyzer.cli._common import decode_as_option, files_argument, keylog_option
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import json_safe, visible
-from analyzer.report.timeline_text import empty_text, render_fetch
+from analyzer.report.timeline_text import empty_text, render_fetch, wrap
 from analyzer.timeline import Fetch, Timeline
-from analyzer.timeline.texts import LANGS, label
+from analyzer.timeline.texts import LANGS, frames_list, label
 
 
 def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
@@ -185,6 +185,19 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
     out.write("\n")
 
 
+def number_ranges(numbers: list[int], lang: str = "en", most: int = 8) -> str:
+    """Fetch numbers as runs, "1, 3 and 5-8" / "1、3 和 5-8", at most ``most`` runs then "...": the gaps in the
+    numbering of the fetches printed are the ones held back."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    out = [str(a) if a == b else f"{a}-{b}" for a, b in runs[:most]]
+    return frames_list(out + (["..."] if len(runs) > most else []), lang)
+
+
 def closing_text(deferred: list[Fetch], printed: int, lang: str, width: int, color: bool) -> str:
     """What the text ends with (``timeline`` and ``watch`` alike): the neighbour-only fetches held back, in full
     when nothing else was printed, else summed up in one line; the empty-timeline text when there was
@@ -197,8 +210,12 @@ def closing_text(deferred: list[Fetch], printed: int, lang: str, width: int, col
         deferred = []
     if deferred:
         hosts = sorted({f.client for f in deferred})
-        shown = ", ".join(hosts[:4]) + (", ..." if len(hosts) > 4 else "")
-        text += "\n\n" + visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown))
+        sep = "、" if lang == "zh" else ", "
+        shown = sep.join(hosts[:4] + (["..."] if len(hosts) > 4 else []))
+        numbers = label("deferred.one" if len(deferred) == 1 else "deferred.many", lang).format(
+            numbers=number_ranges([f.index for f in deferred], lang))
+        line = visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown, numbers=numbers))
+        text += "\n\n" + "\n".join(wrap(line, width))
     if not printed and not deferred:
         text += empty_text(lang)
     return text

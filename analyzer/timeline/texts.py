@@ -1061,7 +1061,9 @@ LABELS: dict[str, dict[str, str]] = {
         "failed_summary": "{n} connection attempt(s) in this capture failed (refused or unanswered): see the "
                           "fetches below.",
         "deferred": "Also in this capture: {n} ARP/Neighbor Discovery request(s) from {hosts} host(s) that did "
-                    "nothing else ({who}); --all shows them.",
+                    "nothing else ({who}): {numbers}, not shown here; --all shows them.",
+        "deferred.one": "fetch {numbers}",
+        "deferred.many": "fetches {numbers}",
     },
     "zh": {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
@@ -1101,7 +1103,9 @@ LABELS: dict[str, dict[str, str]] = {
         "header.server": "客户端 {client}，服务器 {server}；开始于 {when}", "failed_connections": "失败的连接",
         "failed_summary": "此抓包中有 {n} 次连接尝试失败（被拒绝或无应答）：详见下面各次访问。",
         "deferred": "此抓包中还有来自 {hosts} 台主机（{who}）的 {n} 组 ARP/邻居发现请求，这些主机没有其他活动；"
-                    "加 --all 可显示。",
+                    "它们编号为{numbers}，未显示，加 --all 可显示。",
+        "deferred.one": "第 {numbers} 次访问",
+        "deferred.many": "第 {numbers} 次访问",
     },
 }
 
