@@ -417,7 +417,7 @@ class TcpTracker:
         # out-of-order bytes held by every connection's reassemblers, against one limit (--max-reassembly)
         self.reassembly = ReassemblyBudget(max_reassembly)
         self.on_finish = on_finish
-        self.flows = FlowTable()
+        self.flows = FlowTable(index=True)
         # finished connections (compact), in finishing order; left empty with keep_summaries=False (a
         # caller that only wants the per-frame fields: memory then holds only the open connections)
         self.finished: list[Connection] = []
