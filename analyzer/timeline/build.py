@@ -220,6 +220,9 @@ class FetchBuilder:
         self.notes: dict[int, str] = {}          # frame -> short ladder label
         self.cited_icmp: dict[int, tuple[IcmpError, int | None]] = {}   # frame -> (error, its stream)
         self.problem_frames: set[int] = set()
+        # id(unit) -> the frames of its response's first and last bytes (its step cites them), and the
+        # segments the response owns (the step's frames before a shared first or last segment was added)
+        self.resp_frames: dict[int, tuple[tuple[int, ...], set[int]]] = {}
         self.explained: set[int] = set()        # flagged frames a step already explains
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
         self.conns = plan.conns
@@ -1105,7 +1108,8 @@ class FetchBuilder:
         cdir = 0 if (rec.client[0], rec.client[1]) == (conn.client, conn.client_port) else 1
         body = tx.request_end.body_length if tx.request_end is not None else 0
         req_last = tx.request_end.last_frame if tx.request_end is not None else req.first_frame
-        frames = self._carrying(conn, tx.index, cdir, (req.first_frame, req_last)) or (req.first_frame,)
+        frames = _with_ends(self._carrying(conn, tx.index, cdir, (req.first_frame, req_last)), req.first_frame,
+                            req_last)
         why = "page"
         if not is_doc:
             if u.side:
@@ -1149,7 +1153,11 @@ class FetchBuilder:
         else:
             kind = "http.response"
         resp_last = rend.last_frame if rend is not None else resp.first_frame
-        rframes = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last)) or (resp.first_frame,)
+        owned = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last))
+        rframes = _with_ends(owned, resp.first_frame, resp_last)
+        # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
+        ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
+        self.resp_frames[id(u)] = (ends, set(owned or (resp.first_frame,)))
         irtt = conn.summary.get("irtt")
         rtt_ms = float(irtt) * 1000 if irtt else None
         self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
@@ -1446,25 +1454,24 @@ class FetchBuilder:
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):
                 add("zero_window", f["stall_ms"], st.frames[:1])
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
-        # segments is not transfer time)
+        # segments is not transfer time). A stall counts when the segment it held is one the response owns
+        # (not a first segment it shares with the response before it: that wait came before its first byte).
         stalls = [(set(st.frames[-1:]), st.facts.get("gap_ms") or 0.0) for st in steps if st.kind == "tcp.stall.nagle"]
-        carried: dict[int, set[int]] = {}       # frame -> the frames of the response step carrying it (one set
-        for st in steps:                        # per step: a set per frame was quadratic in a long response)
-            if st.kind.startswith("http.response"):
-                step_frames = set(st.frames)
-                for f in st.frames:
-                    carried[f] = step_frames
+        nothing: tuple[tuple[int, ...], set[int]] = ((), set())
 
-        def receive(r: RequestTiming) -> float:
-            frames = carried.get(r.response_frame, set())
-            return (r.receive or 0.0) - sum(ms for held, ms in stalls if held & frames)
+        def receive(n: int) -> float:
+            owned = self.resp_frames.get(id(self.plan.units[n]), nothing)[1]
+            return (requests[n].receive or 0.0) - sum(ms for held, ms in stalls if held & owned)
 
-        transfer = [r for r in requests if r.receive is not None and r.receive > 0]
+        transfer = [n for n, r in enumerate(requests) if r.receive is not None and r.receive > 0]
         if transfer:
-            longest = max(transfer, key=receive)
-            ms = receive(longest)
+            n = max(transfer, key=receive)
+            ms = receive(n)
             if ms >= 0.2 * total and ms >= 1.0:
-                add("transfer", ms, longest.frames[2:3], uri=longest.uri, size=longest.response_body_bytes)
+                # frames its response step cites: those of its first and its last byte
+                frames = self.resp_frames.get(id(self.plan.units[n]), nothing)[0] or requests[n].frames[2:3]
+                longest = requests[n]
+                add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
         return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "lost_answer", "stall", "loss",
                                                                       "dns_retry")]
@@ -1622,6 +1629,19 @@ def _conn_url(conn: ConnFacts, host: str) -> str:
     scheme = "https" if conn.server_port == 443 or conn.tls is not None else "http"
     default = 443 if scheme == "https" else 80
     return f"{scheme}://{name}/" if conn.server_port == default else f"{scheme}://{name}:{conn.server_port}/"
+
+
+def _with_ends(frames: tuple[int, ...], first: int, last: int) -> tuple[int, ...]:
+    """The frames of a message: those it owns (:func:`~analyzer.timeline.tcp.owners`: a segment belongs to
+    the message its first byte is in; a FIN or RST segment to the teardown) and the frames of its first and
+    last bytes. With pipelined messages a segment can end one message and start the next: the next one's
+    step cites it too, as tshark lists it among the segments its PDU was reassembled from (and its time to
+    first byte is measured to it); a response whose last bytes ride on the server's FIN cites that frame."""
+    if not frames:
+        return (first,) if last == first else tuple(sorted({first, last}))
+    if (first in frames or first > frames[0]) and (last in frames or last < frames[-1]):
+        return frames
+    return tuple(sorted({first, last, *frames}))
 
 
 def _uri_of(steps: tuple[Step, ...], st: Step) -> str:

@@ -1,0 +1,115 @@
+"""Every sentence cites the frames of the bytes it talks about (issue 10: "every sentence has its evidence").
+
+A "where the time went" delay and the step it summarises cite the same frames; an HTTP request or response
+step cites every frame carrying bytes of its message, as tshark lists them among the segments the message
+was reassembled from (``tcp.segment``). With pipelined HTTP a segment can end one message and start the next:
+both steps cite it. Expected frame numbers come from tshark's fields, never from our output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.timeline import timeline
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+TSHARK = shutil.which("tshark")
+PIPELINED = CORPUS / "http_pipelined_requests.pcap"
+
+
+def load(path: Path):
+    if not path.exists():
+        pytest.skip(f"{path} is not there (the corpus lives in ../shared/corpus)")
+    with open_capture(path) as reader:
+        return timeline(reader)
+
+
+def tshark_messages(path: Path) -> tuple[list[tuple[str, tuple[int, ...]]], list[tuple[int, ...]]]:
+    """The HTTP requests (URI, frames) and responses (frames) in file order, each with the frames its bytes
+    are in: a frame that completes a message reassembled from several segments lists them (``tcp.segment``);
+    that message is the first one tshark dissects in the frame, the others lie wholly in it."""
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(path), "-T", "fields", "-E", "occurrence=a", "-E", "separator=\t",
+                          "-E", "aggregator=,", "-e", "frame.number", "-e", "tcp.segment",
+                          "-e", "http.request.uri", "-e", "http.response.code"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    requests: list[tuple[str, tuple[int, ...]]] = []
+    responses: list[tuple[int, ...]] = []
+    for line in out.splitlines():
+        frame, segs, uris, codes = (line.split("\t") + ["", "", ""])[:4]
+        n = int(frame)
+        first = tuple(int(x) for x in segs.split(",")) if segs else (n,)
+        for i, uri in enumerate(x for x in uris.split(",") if x):
+            requests.append((uri, first if i == 0 else (n,)))
+        for i, _code in enumerate(x for x in codes.split(",") if x):
+            responses.append(first if i == 0 else (n,))
+    return requests, responses
+
+
+def test_pipelined_steps_cite_every_frame_of_their_message():
+    """OISF suricata-verify http-protocol-nodup: 40 GETs pipelined in 5 segments, 40 responses of 294 bytes
+    in segments of 1,440: many messages start in one segment and end in the next."""
+    requests, responses = tshark_messages(PIPELINED)
+    assert len(requests) == len(responses) == 40
+    expected = {uri: (req, resp) for (uri, req), resp in zip(requests, responses, strict=True)}
+    tl = load(PIPELINED)
+    seen = 0
+    for fetch in tl.fetches:
+        for r in fetch.requests:
+            req_frames, resp_frames = expected[r.uri]
+            (req_step,) = [s for s in fetch.steps if s.kind.startswith("http.request") and s.facts["uri"] == r.uri]
+            (resp_step,) = [s for s in fetch.steps if s.kind.startswith("http.response")
+                            and s.facts["uri"] == r.uri]
+            assert (r.uri, req_step.frames) == (r.uri, req_frames)
+            assert (r.uri, resp_step.frames) == (r.uri, resp_frames)
+            seen += 1
+    assert seen == 40
+    # at least one message of each direction spans two segments (else the file proves nothing)
+    assert any(len(f) > 1 for _u, f in requests) and any(len(f) > 1 for f in responses)
+
+
+def test_pipelined_transfer_delay_cites_its_response_step():
+    """The fetch of /_vti_pvt/bots.cnf: its response starts in the segment that ends the response before it
+    (tshark: reassembled from frames 10 and 15); the transfer delay, first byte -> last byte, cites the frames
+    its response step cites, not only the first one."""
+    requests, responses = tshark_messages(PIPELINED)
+    (k,) = [i for i, (uri, _f) in enumerate(requests) if uri == "/_vti_pvt/bots.cnf"]
+    tl = load(PIPELINED)
+    (fetch,) = [f for f in tl.fetches if f.url.endswith("/_vti_pvt/bots.cnf")]
+    (delay,) = [d for d in fetch.breakdown if d.what == "transfer"]
+    (resp_step,) = [s for s in fetch.steps if s.kind.startswith("http.response")]
+    assert resp_step.frames == responses[k]
+    assert delay.frames == (responses[k][0], responses[k][-1])     # its first byte, its last
+    assert resp_step.facts["segments"] == len(responses[k])
+
+
+def every_capture() -> list[str]:
+    names = [str(p.relative_to(ROOT)) for p in sorted(CAPTURES.glob("*.pcap*"))]
+    if CORPUS.exists():
+        names += [f"corpus/{p.name}" for p in sorted(CORPUS.glob("*.pcap*"))]
+    return names
+
+
+@pytest.mark.parametrize("name", every_capture())
+def test_delays_and_request_rows_cite_frames_the_steps_cite(name):
+    """Every "where the time went" delay cites only frames some step of its fetch cites, and the request
+    and response frames of every request row are cited by a step of the same fetch."""
+    path = CORPUS / name.split("/", 1)[1] if name.startswith("corpus/") else ROOT / name
+    if path.name == "lab_https_page_fetch.pcapng":
+        pytest.skip("needs its key log to show HTTP (tests/test_timeline_tls.py)")
+    tl = load(path)
+    for fetch in tl.fetches:
+        cited = {f for s in fetch.steps for f in s.frames}
+        for d in fetch.breakdown:
+            assert set(d.frames) <= cited, (fetch.index, d.what, d.frames)
+        for r in fetch.requests:
+            for f in (r.request_frame, r.response_frame):
+                assert f is None or f in cited, (fetch.index, r.uri, f)
