@@ -30,6 +30,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from analyzer.decode.dns import RCODE_NAMES
@@ -168,6 +169,7 @@ def _ms(ns: float) -> float:
     return ns / 1e6
 
 
+@lru_cache(maxsize=4096)
 def _is_loopback(addr: str) -> bool:
     try:
         return ipaddress.ip_address(addr).is_loopback

@@ -48,6 +48,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -108,7 +109,9 @@ def make_url(target: str, host_header: str, server: str, server_port: int, schem
     return f"{scheme}://{host_header}/{target}"
 
 
+@lru_cache(maxsize=4096)
 def is_ip(host: str) -> bool:
+    """``host`` is an IPv4 or IPv6 address (cached: a fetch asks for each of its hosts several times)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -358,7 +358,10 @@ class TimelineRun:
         conns: list[ConnFacts] = []
         open_logs: dict[int, tuple[ConnLog, int]] = {}
         for log in sorted(act.conns.values(), key=lambda lg: lg.conn.first_ts):
-            conn = log.conn
+            # an attempt still compact (PendingConn) becomes its connection here, once: what follows reads
+            # a dozen attributes of it and its sides, each a detour through the proxies otherwise (what a
+            # proxy answers on its own is what the connection says)
+            conn = log.conn.real() if log.is_pending else log.conn
             settled = self._settled(log, now, final)
             if not log.count and log.epoch > 0 and not log.records:
                 if not settled:
