@@ -113,3 +113,56 @@ def test_delays_and_request_rows_cite_frames_the_steps_cite(name):
         for r in fetch.requests:
             for f in (r.request_frame, r.response_frame):
                 assert f is None or f in cited, (fetch.index, r.uri, f)
+
+
+def tshark_segments(path: Path) -> dict[int, tuple[str, int, int, bool]]:
+    """frame -> ("stream/source port", relative seq, sequence numbers taken (payload, +1 for a FIN or SYN),
+    Wireshark calls it a retransmission)."""
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(path), "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
+                          "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.seq", "-e", "tcp.len",
+                          "-e", "tcp.analysis.retransmission", "-e", "tcp.flags.fin", "-e", "tcp.flags.syn"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    got = {}
+    for line in out.splitlines():
+        frame, stream, port, seq, length, retrans, fin, syn = (line.split("\t") + [""] * 7)[:8]
+        taken = int(length or 0) + (fin in ("1", "True")) + (syn in ("1", "True"))
+        got[int(frame)] = (f"{stream}/{port}", int(seq or 0), taken, bool(retrans))
+    return got
+
+
+def test_pipelined_retransmission_names_the_copy_it_resends():
+    """Frame 22 resends the server's bytes from relative seq 10375, first sent in frame 19; Wireshark's RTO
+    is measured from frame 9 (the eldest unacknowledged segment), which is not what frame 22 carries. The
+    step's "a copy of frame N" and its wait, and the delay's frames, follow the bytes."""
+    seg = tshark_segments(PIPELINED)
+    resent = min(f for f, s in seg.items() if s[3])
+    port, seq, _length, _ = seg[resent]
+    original = min(f for f, s in seg.items() if f < resent and s[0] == port and s[2] and s[1] <= seq < s[1] + s[2])
+    tl = load(PIPELINED)
+    (step,) = [s for f in tl.fetches for s in f.steps if s.kind == "tcp.retransmission"]
+    assert resent in step.frames and step.facts["rel_seq"] == seq
+    assert step.facts["orig_frame"] == original
+    assert f"a copy of frame {original} " in step.text
+    (fetch,) = [f for f in tl.fetches if step in f.steps]
+    (delay,) = [d for d in fetch.breakdown if d.what == "retransmission"]
+    assert delay.frames == (resent,)
+
+
+@pytest.mark.parametrize("name", every_capture())
+def test_every_retransmission_copy_is_the_first_segment_with_its_bytes(name):
+    """Wherever a retransmission step names the copy it resends, tshark shows that frame from the same side
+    of the same stream carrying the resent first byte, and no earlier frame of that side carrying it."""
+    path = CORPUS / name.split("/", 1)[1] if name.startswith("corpus/") else ROOT / name
+    tl = load(path)
+    named = [s for f in tl.fetches for s in f.steps if s.kind.startswith("tcp.retransmission")
+             and s.facts.get("orig_frame")]
+    if not named:
+        return
+    seg = tshark_segments(path)
+    for st in named:
+        orig, seq = st.facts["orig_frame"], st.facts["rel_seq"]
+        port = seg[orig][0]
+        carried = [f for f, s in seg.items() if s[0] == port and s[2] and s[1] <= seq < s[1] + s[2]]
+        assert carried and carried[0] == orig, (st.frames, st.text)

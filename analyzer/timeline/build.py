@@ -812,8 +812,13 @@ class FetchBuilder:
             return
         if retrans or fast:
             r = min(retrans + fast, key=lambda x: x.frame)
-            orig = by_frame.get(r.rto_frame)
-            waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else None
+            # Wireshark's rto_frame is the eldest segment still unacknowledged (its timer's start), not
+            # always the one resent here: "a copy of frame N" names the first segment that carried the
+            # resent bytes, when the capture has it
+            timer = by_frame.get(r.rto_frame)
+            orig = _first_copy(conn, r) if timer is not None else None
+            waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else (
+                _ms(r.ts_ns - timer.ts_ns) if timer is not None else None)
             kind = "tcp.retransmission.fast" if r.analysis & A_FAST_RETRANSMISSION else "tcp.retransmission"
             # the copies sent before this one: the gap since the last of them is this retransmission's wait;
             # against the gap before it, doubled is the RTO's exponential backoff (RFC 6298 5.5)
@@ -822,7 +827,7 @@ class FetchBuilder:
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
-                      orig_frame=r.rto_frame or None, waited_ms=waited, dup_acks=len(dups),
+                      orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(dups),
                       length=r.length, rel_seq=r.rel_seq, resend=len(before), prev_frame=prev.frame if prev else None,
                       gap_ms=gap, prev_gap_ms=prev_gap,
                       doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)
@@ -1441,20 +1446,24 @@ class FetchBuilder:
                 add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
         if summary.tls_ms is not None and summary.tls_ms > 0:
             add("tls", summary.tls_ms, (), stream=connections[0].stream if connections else 0)
-        for st in steps:
+        # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
+        # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
+        # successor, the retransmission, the zero window) and the one that ended the wait, when cited
+        for raw, st in zip(self.steps, steps):
             f = st.facts
+            own = (int(raw.order),) if int(raw.order) in st.frames else st.frames[:1]
             if st.kind in ("http.wait.server", "http.wait.server_noack"):
                 add("server", f.get("think_ms") or 0.0, st.frames, uri=_uri_of(steps, st))
             elif st.kind == "http.wait.lost":
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
             elif st.kind == "tcp.loss" and f.get("cost_ms"):
-                add("loss", f["cost_ms"], st.frames[:1])
+                add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
-                add("retransmission", f.get("gap_ms") or f["waited_ms"], st.frames[:1])
+                add("retransmission", f.get("gap_ms") or f["waited_ms"], own)
             elif st.kind == "tcp.stall.nagle":
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):
-                add("zero_window", f["stall_ms"], st.frames[:1])
+                add("zero_window", f["stall_ms"], own + tuple(x for x in (f.get("resumed_frame"),) if x in st.frames))
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).
@@ -1602,6 +1611,18 @@ def _analysis_note(a: int, lang: str = "en") -> str:
         if a & bit:
             return note(f"note.a.{key}", {}, lang)
     return ""
+
+
+def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:
+    """The first segment before ``r``, the same way, that carried ``r``'s first sequence number (its
+    original): a byte, or the FIN (or SYN) that takes one."""
+    seq = r.rel_seq
+    for s in conn.segments:
+        if s.frame >= r.frame:
+            return None
+        if s.direction == r.direction and s.rel_seq <= seq < s.rel_seq + s.length + bool(s.flags & (FIN | SYN)):
+            return s
+    return None
 
 
 def _missing_from(conn: ConnFacts, gap: Segment) -> int:
