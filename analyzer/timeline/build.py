@@ -110,6 +110,8 @@ class History:
     # the latest answered lookup of a name by any client of the run (None: not known)
     others: Callable[[str], DnsLookup | None] | None = None
     forgot_ns: int = 0      # the newest answer of a name forgotten by time (0: none was)
+    # when ``others`` last forgot a name (0: never): its names are bounded too (TimelineRun.lookup)
+    others_forgot: Callable[[], int] | None = None
 
     def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
         if lk.response_frame is None:
@@ -620,6 +622,10 @@ class FetchBuilder:
                 continue
             if self.history.forgot_ns:      # older lookups of this client were forgotten (History)
                 self._add(order, ts, (), "dns", "dns.none.cached.window", host=u.host, server=u.conn.server,
+                          before=first, hold_s=NAME_HOLD_NS / 1e9)
+                continue
+            if self.history.others_forgot and self.history.others_forgot():     # ... of other clients
+                self._add(order, ts, (), "dns", "dns.none.cached.window.any", host=u.host, server=u.conn.server,
                           before=first, hold_s=NAME_HOLD_NS / 1e9)
                 continue
             self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)

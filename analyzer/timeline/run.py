@@ -39,7 +39,12 @@ is decided (it keeps its number: ``fetches()`` hands it out after fetches that b
 sorts by number).
 
 Memory is bounded by the open connections and activities: a reported stretch is dropped (its log, its
-records), and the per-client history keeps one entry per name and neighbour.
+records), and the per-client history keeps one entry per name and neighbour. The names any client asked for
+(so that a fetch can say another address of its host looked the name up, ``dns.none.other_address``) are
+kept for :data:`~analyzer.timeline.build.NAME_HOLD_NS` (600 s) of packet time after they were last asked,
+at most :data:`NAMES_MAX` of them (past ~7 new names a second, the oldest go sooner); once one was
+forgotten, "no query for NAME" is said for the 600 s before the frame (``dns.none.cached.window.any``),
+not for the whole file.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.tcp.connection import summarize
-from analyzer.timeline.build import History, build_fetch
+from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
 from analyzer.timeline.group import PAGE_WINDOW_NS, Plan, group
@@ -70,6 +75,7 @@ FOREVER = 1 << 62
 SLICE_MIN = 2048                # connections of a slice of a long activity (see TimelineRun._slice)
 SLICE_AGE_NS = 150_000_000_000  # before the end of the input, a slice is of connections quiet for this long
 SLICE_EVERY_NS = 10_000_000_000  # packet time between two tries to cut slices of one activity
+NAMES_MAX = 4096                # names asked by any client kept at most (TimelineRun.lookup)
 
 
 class _Activity:
@@ -142,7 +148,10 @@ class TimelineRun:
         self.host_key: dict[str, str] = {}                    # address -> its host's key (first address seen)
         self.host_addrs: dict[str, frozenset[str]] = {}       # key -> the host's addresses
         self.mac_addrs: dict[tuple[str, int], str] = {}       # (mac, 4|6) -> the address that announced it
-        self.all_names: dict[str, Any] = {}                   # name -> the latest query for it (any client)
+        # name -> (when asked, the latest query for it by any client): the transaction while its activity is
+        # open, its DnsLookup once answered and closed (_close); see lookup() for the bound
+        self.all_names: dict[str, tuple[int, Any]] = {}
+        self.names_forgot_ns = 0                              # newest query forgotten by the bound (0: none)
         self._scanned: dict[int, tuple[int, tuple[Any, int], bool]] = {}   # while cutting slices (_slice)
 
     # -- the collector's listener ----------------------------------------------------------------------
@@ -162,10 +171,18 @@ class TimelineRun:
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
         if trans.query is not None and trans.query.questions:
             name = trans.question.name.lower().rstrip(".")
-            self.all_names.pop(name, None)
-            self.all_names[name] = trans
-            if len(self.all_names) > 4096:
-                del self.all_names[next(iter(self.all_names))]
+            names = self.all_names
+            names.pop(name, None)
+            names[name] = (ts, trans)
+            # the least recently asked first: bounded by packet time (History's NAME_HOLD_NS, 600 s), and by
+            # count (NAMES_MAX) only past ~7 new names a second
+            while names:
+                first = next(iter(names))
+                asked = names[first][0]
+                if asked >= ts - NAME_HOLD_NS and len(names) <= NAMES_MAX:
+                    break
+                del names[first]
+                self.names_forgot_ns = max(self.names_forgot_ns, asked)
         self._activity(str(trans.client[0]), ts).lookups.append(trans)
 
     def neighbour(self, msg: NeighbourMessage) -> None:
@@ -354,7 +371,17 @@ class TimelineRun:
 
     def _close(self, act: _Activity, now: int, final: bool = False) -> None:
         times = self.collector.dns_times
-        lookups = [lk for lk in (lookup(t, times) for t in act.lookups) if lk is not None]
+        lookups = []
+        names = self.all_names
+        for t in act.lookups:
+            lk = lookup(t, times)
+            if lk is None:
+                continue
+            lookups.append(lk)
+            key = lk.qname.lower().rstrip(".")
+            got = names.get(key)
+            if got is not None and got[1] is t and lk.response_frame is not None:
+                names[key] = (got[0], lk)       # its facts (~1 KB), not the parsed messages (~2.4 KB)
         conns: list[ConnFacts] = []
         open_logs: dict[int, tuple[ConnLog, int]] = {}
         for log in sorted(act.conns.values(), key=lambda lg: lg.conn.first_ts):
@@ -551,13 +578,19 @@ class TimelineRun:
     def _history(self, client: str) -> History:
         history = self.history.get(client)
         if history is None:
-            history = self.history[client] = History(others=self._other_lookup)
+            history = self.history[client] = History(others=self._other_lookup, others_forgot=self._names_forgot)
         return history
 
     def _other_lookup(self, name: str) -> DnsLookup | None:
         """The latest answered query for ``name`` by any client (History.others)."""
-        t = self.all_names.get(name)
-        return lookup(t, self.collector.dns_times) if t is not None and t.response_frame is not None else None
+        got = self.all_names.get(name)
+        if got is None or got[1].response_frame is None:
+            return None
+        t = got[1]
+        return t if isinstance(t, DnsLookup) else lookup(t, self.collector.dns_times)
+
+    def _names_forgot(self) -> int:
+        return self.names_forgot_ns
 
     def _build(self, held: _Held) -> None:
         plan, client = held.plan, held.client

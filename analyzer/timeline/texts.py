@@ -215,6 +215,10 @@ _EN: dict[str, str] = {
         "frame {before} (the timeline keeps a client's lookups that long, and this client looked up names "
         "earlier than that): the client already knew the address {server} (DNS cache, hosts file, or an "
         "older lookup)."),
+    "dns.none.cached.window.any": (
+        "No DNS query for {host} (of any type, over UDP or TCP, to any server) in the {hold_s:.0f} s before "
+        "frame {before} (the timeline keeps the names clients asked for that long, and forgot names asked "
+        "earlier): the client already knew the address {server} (DNS cache, hosts file, or an older lookup)."),
     # -- TCP handshake --------------------------------------------------------------------------------
     "tcp.handshake.1": (
         "Step 1/3 of the three-way handshake: the client sends SYN from port {client_port} to "
@@ -650,6 +654,10 @@ _ZH: dict[str, str] = {
     "dns.none.cached.window": (
         "在第 {before} 帧之前的 {hold_s:.0f} 秒内，没有对 {host} 的 DNS 查询（任何类型、UDP 或 TCP、发往任何服务器都没有；"
         "时间线只保留客户端这么长时间内的查询，而这个客户端在更早的时候也查询过名字）："
+        "客户端已经知道地址 {server}（DNS 缓存、hosts 文件，或更早的查询）。"),
+    "dns.none.cached.window.any": (
+        "在第 {before} 帧之前的 {hold_s:.0f} 秒内，没有对 {host} 的 DNS 查询（任何类型、UDP 或 TCP、发往任何服务器都没有；"
+        "时间线只保留各客户端这么长时间内查询过的名字，更早查询过的已经忘记）："
         "客户端已经知道地址 {server}（DNS 缓存、hosts 文件，或更早的查询）。"),
     "tcp.handshake.1": (
         "三次握手第 1/3 步：客户端从端口 {client_port} 向 {server_ep} 发送 SYN。它选定初始序号 "
