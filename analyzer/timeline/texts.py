@@ -1338,27 +1338,34 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
 
 _FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 _CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames")
-_COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {}
+_COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str, bool], ...], str | None]] = {}
 
 
-def _compile(text: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
-    """The template with each field given a name of its own, and (name, fact, spec) for each: the custom
-    specs are applied before ``str.format_map`` (which runs in C) fills the rest."""
+def _compile(text: str) -> tuple[str, tuple[tuple[str, str, str, bool], ...], str | None]:
+    """The template with each field given a name of its own, (name, fact, spec, custom spec) for each (the
+    custom specs are applied before ``str.format_map``, which runs in C, fills the rest), and for a template
+    without fields its text as ``format_map`` gives it (None otherwise)."""
     got = _COMPILED.get(text)
     if got is not None:
         return got
-    fields: list[tuple[str, str, str]] = []
+    fields: list[tuple[str, str, str, bool]] = []
 
     def sub(m: re.Match) -> str:
         key, spec = m.group(1), m.group(2) or ""
         name = f"{key}__{len(fields)}"
-        fields.append((name, key, spec))
         custom = spec in _CUSTOM or spec.startswith("n:")
+        fields.append((name, key, spec, custom))
         return "{" + name + ("" if custom or not spec else ":" + spec) + "}"
 
     compiled = _FIELD.sub(sub, text.replace("{{", "\0").replace("}}", "\1"))
     compiled = compiled.replace("{", "{").replace("\0", "{{").replace("\1", "}}")
-    got = _COMPILED[text] = (compiled, tuple(fields))
+    literal = None
+    if not fields:
+        try:
+            literal = compiled.format_map({})
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            literal = None
+    got = _COMPILED[text] = (compiled, tuple(fields), literal)
     return got
 
 
@@ -1378,14 +1385,16 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
     """``text`` with its fields filled from ``facts`` as :class:`_Formatter` fills them (a missing fact is "?"),
     through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python)."""
-    compiled, fields = _compile(text)
+    compiled, fields, literal = _compile(text)
+    if literal is not None:
+        return literal
     fmt = _FORMATTERS.get(lang, _FORMATTERS["en"])
     values: dict[str, Any] = {}
-    for name, key, spec in fields:
+    for name, key, spec, custom in fields:
         v = facts.get(key)
         if v is None or v is MISSING:
             values[name] = MISSING
-        elif spec and (spec in _CUSTOM or spec.startswith("n:")):
+        elif custom:
             values[name] = fmt.format_field(v, spec)
         else:
             values[name] = v
