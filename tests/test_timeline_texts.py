@@ -94,3 +94,40 @@ def test_wrap_never_starts_a_line_with_closing_punctuation():
         for line in wrap(text, width):
             assert line[0] not in NO_LINE_START, (width, line)
             assert line[-1] not in NO_LINE_END, (width, line)
+
+
+def test_ascii_wrap_is_the_greedy_wrap():
+    """wrap() of ASCII text (a line per rfind, not a step per word) gives the greedy wrap by definition: each
+    line as many of the remaining words as fit with one space between, a word longer than a line cut into
+    pieces of the width; on random texts with runs of spaces, tabs and long words."""
+    import random
+
+    def greedy(text: str, width: int) -> list[str]:
+        lines: list[str] = []
+        line = ""
+        for word in text.split():
+            while len(word) > width:
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:width])
+                word = word[width:]
+            if not line:
+                line = word
+            elif len(line) + 1 + len(word) <= width:
+                line += " " + word
+            else:
+                lines.append(line)
+                line = word
+        if line:
+            lines.append(line)
+        return lines or [""]
+
+    rng = random.Random(10)
+    for _ in range(3000):
+        width = rng.randint(10, 90)
+        words = ["x" * rng.choice([1, 2, 3, 5, 8, 13, width - 1, width, width + 1, 2 * width + 3])
+                 for _ in range(rng.randint(0, 40))]
+        text = "".join(w + rng.choice([" ", "  ", "\t", " \n "]) for w in words)
+        text = rng.choice(["", " ", "\t"]) + text
+        assert wrap(text, width) == greedy(text, width), (text, width)

@@ -94,10 +94,31 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def _wrap_ascii(text: str, width: int) -> list[str]:
-    """The greedy wrap of :func:`wrap` for text without wide characters (one column each)."""
+    """The greedy wrap of :func:`wrap` for text without wide characters (one column each): each line the
+    longest run of the remaining words (one space between) that fits, found with ``str.rfind`` per line
+    rather than a step per word; a word longer than a line goes through :func:`_wrap_words`."""
+    words = text.split()
+    if not words:
+        return [""]
+    rest = " ".join(words)
+    if len(rest) <= width:
+        return [rest]
+    if max(map(len, words)) > width:
+        return _wrap_words(words, width)
+    lines: list[str] = []
+    while len(rest) > width:
+        cut = rest.rfind(" ", 0, width + 1)        # every word fits a line: a space is found
+        lines.append(rest[:cut])
+        rest = rest[cut + 1:]
+    lines.append(rest)
+    return lines
+
+
+def _wrap_words(words: list[str], width: int) -> list[str]:
+    """:func:`_wrap_ascii` word by word, cutting words longer than a line."""
     lines: list[str] = []
     line = ""
-    for word in text.split():
+    for word in words:
         while len(word) > width:
             if line:
                 lines.append(line)
