@@ -707,7 +707,11 @@ class FetchBuilder:
                 self.notes[f] = self._note("note.syn.again", n=n + 2)
                 prev = t
         else:
-            self._add(conn.synacks[0][0] - 0.4, conn.synacks[0][1], (), "tcp", "tcp.syn.missing", **ends)
+            # "the capture started just after it" only when the SYN-ACK is the file's first frame: later in the
+            # file the SYN passed the capture point unseen (dropped by the capture, or another path)
+            fsa = conn.synacks[0][0]
+            self._add(fsa - 0.4, conn.synacks[0][1], (), "tcp", "tcp.syn.missing" if fsa == 1 else "tcp.syn.unseen",
+                      synack_frame=fsa, **ends)
         if conn.outcome == "refused":
             rst = next(s for s in conn.segments if s.flags & RST and s.direction == 1)
             self._add(rst.frame, rst.ts_ns, (rst.frame,), "tcp", "tcp.refused", problem=True,

@@ -229,6 +229,9 @@ _EN: dict[str, str] = {
         "(attempt {attempt}, same ISN, {since_ms:dur} after the first SYN in frame {first}).{doubling}"),
     "tcp.syn.missing": (
         "The client's SYN is not in the capture (the capture started just after it); the server's SYN-ACK is."),
+    "tcp.syn.unseen": (
+        "The client's SYN is not in this file, but the server's SYN-ACK (frame {synack_frame}) answers it, so it "
+        "was sent: it passed the capture point unseen (the capture dropped it, or it took another path)."),
     "tcp.refused": (
         "The server refused the connection: it answered the SYN with RST after {rtt_ms:dur}. Nothing listens on "
         "{server} port {server_port} (the operating system answers for the closed port); the client's connect() "
@@ -666,6 +669,8 @@ _ZH: dict[str, str] = {
         "等了 {waited_ms:dur}仍没有 SYN-ACK：客户端的重传定时器超时，它再次发送 SYN（第 {attempt} 次尝试，"
         "ISN 不变，距第 {first} 帧的首个 SYN 已过去 {since_ms:dur}）。{doubling}"),
     "tcp.syn.missing": "抓包中没有客户端的 SYN（抓包刚好在它之后开始），但有服务器的 SYN-ACK。",
+    "tcp.syn.unseen": ("文件中没有客户端的 SYN，但服务器的 SYN-ACK（第 {synack_frame} 帧）应答了它，可见它确实发出过："
+                       "它经过抓包点时没有被记录下来（抓包丢了它，或它走了另一条路径）。"),
     "tcp.refused": (
         "服务器拒绝了连接：它在 {rtt_ms:dur}后用 RST 回应了 SYN。{server} 的 {server_port} 端口上没有进程在监听"
         "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以“连接被拒绝”失败，不会重试。"),
