@@ -286,11 +286,13 @@ def test_fast_retransmit_corpus():
 
 
 def test_zero_window_corpus():
+    # one stall, one step: the zero windows and the sender's probes during it (keep-alive form or one-byte probes)
     for name in ("tcp_zero_window_persist_probes.pcapng", "tcp_zero_window_then_update.pcapng"):
         path = CORPUS / name
         (fetch,) = load(path).fetches
         assert sorted(cited(fetch, "tcp.zero_window")) == frames(path, "tcp.analysis.zero_window || "
-                                                                       "tcp.analysis.zero_window_probe"), name
+                                                                       "tcp.analysis.zero_window_probe || "
+                                                                       "tcp.analysis.keep_alive"), name
 
 
 def test_tc_bit_then_tcp_retry_corpus():

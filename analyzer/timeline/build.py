@@ -789,6 +789,8 @@ class FetchBuilder:
                 if s.length and (s.direction, s.rel_seq) in keys:
                     copies.setdefault((s.direction, s.rel_seq), []).append(s)
         for ep in episodes:
+            if all(x.frame in self.explained for x in ep):
+                continue        # told by an earlier step of this connection (a zero-window stall's repeats)
             self._episode(conn, ep, by_frame, ends, copies)
 
     def _episode(self, conn: ConnFacts, ep: list[Segment], by_frame: dict[int, Segment],
@@ -851,10 +853,24 @@ class FetchBuilder:
             z = zero[0]
             later = [s for s in conn.segments if s.ts_ns > z.ts_ns and s.direction == z.direction and s.window]
             resumed = later[0] if later else None
-            self._add(z.frame, z.ts_ns, frames, "tcp", "tcp.zero_window", problem=True, receiver=who(z),
+            # the whole stall is one step: the receiver's repeated zero windows and the sender's probes (keep-alive
+            # or one-byte window probes) until the window opens again, or to the connection's last frame
+            end_ns = resumed.ts_ns if resumed else conn.last_ts_ns
+            span = [s for s in conn.segments if z.ts_ns <= s.ts_ns <= end_ns and s.frame != z.frame]
+            probes = [s for s in span if s.direction != z.direction and s.analysis & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)]
+            repeats = [s for s in span if s.direction == z.direction and s.analysis & A_ZERO_WINDOW]
+            self.explained.update(s.frame for s in probes + repeats)
+            for s in probes:
+                self.notes[s.frame] = _analysis_note(s.analysis, self.lang)
+            gaps = [_ms(b - a) for a, b in itertools.pairwise([z.ts_ns] + [s.ts_ns for s in probes])]
+            doubled = len(gaps) > 1 and all(1.7 <= b / a <= 2.3 for a, b in itertools.pairwise(gaps) if a)
+            cited = tuple(sorted({*frames, *(s.frame for s in probes + repeats)}))
+            self._add(z.frame, z.ts_ns, cited, "tcp", "tcp.zero_window", problem=True, receiver=who(z),
                       sender="server" if z.direction == 0 else "client",
                       resumed_frame=resumed.frame if resumed else None,
-                      stall_ms=_ms(resumed.ts_ns - z.ts_ns) if resumed else None, **ends)
+                      stall_ms=_ms(end_ns - z.ts_ns) if resumed or probes or repeats else None,
+                      probes=len(probes), probe_frames=[s.frame for s in probes], probe_gaps=gaps, doubled=doubled,
+                      repeats=len(repeats), **ends)
             return
         if dups:
             d = dups[0]
@@ -1472,7 +1488,7 @@ class FetchBuilder:
                 add("retransmission", f.get("gap_ms") or f["waited_ms"], own)
             elif st.kind == "tcp.stall.nagle":
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
-            elif st.kind == "tcp.zero_window" and f.get("stall_ms"):
+            elif st.kind == "tcp.zero_window" and f.get("stall_ms"):      # to the end when it never reopens
                 add("zero_window", f["stall_ms"], own + tuple(x for x in (f.get("resumed_frame"),) if x in st.frames))
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns

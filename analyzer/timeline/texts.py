@@ -11,7 +11,7 @@ Format specs beyond Python's, so that units read naturally in each language:
 * ``{x:n:request}`` a count with its noun: "1 request", "3 requests" (English plural with an ``s``, or
   ``{x:n:entry/entries}``); in Chinese templates the measure word is written in the template ("{x} 个请求");
 * ``{x:role}`` "client", "server" / "客户端", "服务器"; ``{x:opts}`` a SYN's options list;
-* ``{x:frames}`` a list of frame numbers: "5, 7 and 9" / "5、7 和 9".
+* ``{x:frames}`` a list of frame numbers: "5, 7 and 9" / "5、7 和 9"; ``{x:durs}`` a list of durations alike.
 
 A template missing in a language falls back to English; a fact missing or None shows as "?", never an
 exception. Facts that came from packets (URIs, host names, content types) are inserted as they are:
@@ -318,7 +318,7 @@ _EN: dict[str, str] = {
         "({count:n:segment}); its timer fired too early, or an ACK was lost. It costs bandwidth, not time."),
     "tcp.zero_window": (
         "Zero window: the {receiver:role} advertises a receive window of 0: its buffer is full (the application "
-        "does not read fast enough), so the {sender:role} must stop sending.{resumed}"),
+        "does not read fast enough), so the {sender:role} must stop sending.{probes_text}{resumed}"),
     "tcp.dup_ack": (
         "{count:n:duplicate ACK} from the {sender:role}: the same acknowledgment number again, which tells the "
         "other side that a later segment arrived while an earlier one is missing."),
@@ -740,7 +740,7 @@ _ZH: dict[str, str] = {
         "这浪费带宽，但不耽误时间。"),
     "tcp.zero_window": (
         "零窗口：{receiver:role}通告的接收窗口为 0：它的缓冲区已满（应用程序读得不够快），"
-        "{sender:role}必须停止发送。{resumed}"),
+        "{sender:role}必须停止发送。{probes_text}{resumed}"),
     "tcp.dup_ack": (
         "{sender:role}发出 {count} 个重复 ACK：确认号一再相同，告诉对方后面的报文段已经到达，而前面有一个缺失了。"),
     "tcp.out_of_order": (
@@ -924,6 +924,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto.again": "Still no ACK for any earlier copy, so the retransmission timer (RTO) fired again.",
         "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
         "resumed.none": " The capture does not show the window opening again.",
+        "resumed.held": (" The capture does not show the window opening again: the {sender:role} is held back for "
+                         "{stall_ms:dur}, to the end of the capture."),
+        "probes": (" The {sender:role} probes the window {probes:n:time} (frames {probe_frames:frames}) at intervals "
+                   "of {probe_gaps:durs}, and every answer still advertises 0."),
+        "probes.doubled": (" The {sender:role} probes the window {probes:n:time} (frames {probe_frames:frames}) at "
+                           "intervals of {probe_gaps:durs}, each twice the one before (its persist timer backs off "
+                           "exponentially), and every answer still advertises 0."),
         "after.frame": " after the data of frame {after}",
         "after.none": "",
         "half.data": ": the other side kept sending data after it",
@@ -992,6 +999,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto.again": "之前的各份仍未得到确认，重传定时器（RTO）再次超时。",
         "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
         "resumed.none": "抓包中没有看到窗口重新打开。",
+        "resumed.held": "抓包中没有看到窗口重新打开：{sender:role}被挡住了 {stall_ms:dur}，直到抓包结束。",
+        "probes": "{sender:role}探测窗口 {probes} 次（第 {probe_frames:frames} 帧），间隔依次为 {probe_gaps:durs}，每次的应答仍然通告窗口为 0。",
+        "probes.doubled": ("{sender:role}探测窗口 {probes} 次（第 {probe_frames:frames} 帧），间隔依次为 {probe_gaps:durs}，"
+                           "每次都是上一次的两倍（持续定时器按指数退避），每次的应答仍然通告窗口为 0。"),
         "after.frame": "，在第 {after} 帧的数据之后",
         "after.none": "",
         "half.data": "：另一方在此之后还继续发送数据",
@@ -1260,6 +1271,8 @@ class _Formatter(string.Formatter):
                 return options_text(value, lang)
             if format_spec == "frames":
                 return frames_list(value, lang)
+            if format_spec == "durs":
+                return frames_list([duration(float(v), lang) for v in value], lang)
             return format(value, format_spec)
         except (TypeError, ValueError):
             return str(value)
@@ -1306,7 +1319,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto.again" if again else
                                  "cause.rto", facts, lang)
     elif template == "tcp.zero_window":
-        extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else "resumed.none", facts, lang)
+        extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else
+                                   "resumed.held" if facts.get("stall_ms") else "resumed.none", facts, lang)
+        extra["probes_text"] = (_phrase("probes.doubled" if facts.get("doubled") else "probes", facts, lang)
+                                if facts.get("probes") else "")
     elif template == "tcp.reset":
         extra["after_note"] = _phrase("after.frame" if facts.get("after") else "after.none", facts, lang)
     elif template == "tcp.teardown.half":
@@ -1342,7 +1358,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 _FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
-_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames")
+_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames", "durs")
 _COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str, bool], ...], str | None]] = {}
 
 
