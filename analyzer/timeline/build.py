@@ -547,7 +547,7 @@ class FetchBuilder:
             if to and all(c.epoch == 0 and not c.syns for c in to):
                 kind = "dns.answer.open"
                 common = dict(common, stream=to[0].stream)
-        records = [f"{a.rtype} {_cut(a.value, 60)}" for a in lk.answers[:3]]
+        records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
             records.append("...")
         self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", kind, problem=problem,
@@ -558,7 +558,7 @@ class FetchBuilder:
         if addresses:
             note = self._note("note.dns.answer", what=", ".join(addresses))
         elif lk.answers and not lk.rcode:
-            note = self._note("note.dns.answer", what=", ".join(f"{a.rtype} {a.value}" for a in lk.answers[:2])
+            note = self._note("note.dns.answer", what=", ".join(f"{a.rtype} {a.value}".rstrip() for a in lk.answers[:2])
                               + (" ..." if len(lk.answers) > 2 else ""))
         elif lk.truncated:
             note = self._note("note.dns.answer.truncated")

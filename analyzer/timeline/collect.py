@@ -45,7 +45,7 @@ from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
 from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
-from analyzer.decode.dns import type_name
+from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, type_name
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
@@ -715,6 +715,36 @@ def html_links(body: bytes) -> set[str]:
     return out
 
 
+# DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers") by their mnemonic, as dig prints them
+DNSSEC_ALGORITHMS = {1: "RSAMD5", 3: "DSA", 5: "RSASHA1", 6: "DSA-NSEC3-SHA1", 7: "RSASHA1-NSEC3-SHA1", 8: "RSASHA256",
+                     10: "RSASHA512", 12: "ECC-GOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384", 15: "ED25519",
+                     16: "ED448"}
+
+
+def record_value(rr) -> str:
+    """One answer's data as the timeline shows it: Zeek's ``answers`` text (:func:`answer_text`: addresses,
+    names, TXT...) where it has one; DNSSEC records in dig's presentation order without the key and signature
+    bytes (DNSKEY "257 3 RSASHA1 id=47252", RRSIG "DNSKEY RSASHA1 1 3600 id=47252 ripe.net", DS "key tag,
+    algorithm, digest type", NSEC "next name and types"); "" for a type it cannot show (the type alone is
+    printed), never Zeek's ``<unknown type=N>`` beside the type's own name."""
+    data = rr.rdata
+    alg = lambda n: DNSSEC_ALGORITHMS.get(n, str(n))
+    if isinstance(data, Dnskey):
+        return f"{data.flags} {data.protocol} {alg(data.algorithm)}" + (
+            f" id={data.key_tag}" if data.key_tag is not None else "")
+    if isinstance(data, Rrsig):
+        return (f"{type_name(data.type_covered)} {alg(data.algorithm)} {data.labels} {data.original_ttl} "
+                f"id={data.key_tag} {data.signer}")
+    if isinstance(data, Ds):
+        return f"{data.key_tag} {alg(data.algorithm)} {data.digest_type}"
+    if isinstance(data, Nsec):
+        return " ".join([data.next_name, *(type_name(t) for t in data.types)])
+    if isinstance(data, Nsec3):
+        return " ".join([str(data.algorithm), str(data.flags), str(data.iterations), *(type_name(t) for t in data.types)])
+    text = answer_text(rr)
+    return "" if text.startswith("<unknown type=") else text
+
+
 def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup | None:
     """A DNS transaction as the timeline shows it; None without a query that asked a question. ``times``:
     frame -> ts of DNS frames (for the retransmissions' times)."""
@@ -722,7 +752,7 @@ def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup 
         return None
     question = t.question
     resp = t.response
-    answers = tuple(DnsAnswer(rr.name, type_name(rr.rtype), answer_text(rr), rr.ttl)
+    answers = tuple(DnsAnswer(rr.name, type_name(rr.rtype), record_value(rr), rr.ttl)
                     for rr in (resp.answers if resp is not None else ()))
     chain, addresses = cname_chain(resp, question.name)
     header = t.response_header
