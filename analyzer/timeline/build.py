@@ -1539,18 +1539,24 @@ class FetchBuilder:
             if lk.response_frame is not None:
                 rows.append(LadderRow(lk.response_frame, rel(lk.response_ts_ns), "peer", peer, "dns",
                                       self.notes.get(lk.response_frame, "DNS answer")))
+        # a row of left-out segments (frame 0) sorts where its first segment would: it was sorted first, above
+        # the SYN, with a time from the middle of the connection
+        at: dict[int, int] = {}
         for conn in list(plan.dns_conns) + self.conns:
             segs = conn.segments if conn in plan.dns_conns else [s for s, _o in self._conn_segments(conn)]
             peer = f"[{conn.server}]:{conn.server_port}" if ":" in conn.server else f"{conn.server}:{conn.server_port}"
-            rows += self._segment_rows(conn, segs, peer, rel)
+            rows += self._segment_rows(conn, segs, peer, rel, at)
         for e, stream in self.cited_icmp.values():      # an error cited in the steps: from whoever sent it
             peer = f"ICMPv6 {e.sender}" if ":" in e.sender else f"ICMP {e.sender}"
             rows.append(LadderRow(e.frame, rel(e.ts_ns), "peer", peer, "icmp", self.notes.get(e.frame, e.text),
                                   stream, problem=True))
-        rows.sort(key=lambda row: (row.frame or 0, row.time))
+        rows.sort(key=lambda row: (row.frame or at.get(id(row), 0), row.time))
         return tuple(rows)
 
-    def _segment_rows(self, conn: ConnFacts, segs: list[Segment], peer: str, rel: Any) -> list[LadderRow]:
+    def _segment_rows(self, conn: ConnFacts, segs: list[Segment], peer: str, rel: Any,
+                      at: dict[int, int]) -> list[LadderRow]:
+        """The ladder rows of a connection's segments; a run left out is one row, whose first frame goes in
+        ``at`` (by the row's id) for sorting."""
         keep = set(range(min(LADDER_HEAD, len(segs)))) | set(range(max(0, len(segs) - LADDER_TAIL), len(segs)))
         problems = [i for i, s in enumerate(segs) if s.frame in self.problem_frames or s.analysis & TROUBLE
                     or s.flags & (SYN | FIN | RST) or s.frame in self.notes]
@@ -1562,7 +1568,8 @@ class FetchBuilder:
                 skipped.append(s)
                 continue
             if skipped:
-                rows.append(_skipped_row(skipped, peer, rel, conn.stream, self.lang))
+                rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
+                at[id(row)] = skipped[0].frame
                 skipped = []
             text = f"{flag_names(s.flags)} seq={s.rel_seq} ack={s.rel_ack}" if s.flags & ACK else \
                 f"{flag_names(s.flags)} seq={s.rel_seq}"
@@ -1580,7 +1587,8 @@ class FetchBuilder:
                                   "http" if s.length and s.frame in self.notes else "tcp", label_, conn.stream,
                                   problem))
         if skipped:
-            rows.append(_skipped_row(skipped, peer, rel, conn.stream, self.lang))
+            rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
+            at[id(row)] = skipped[0].frame
         return rows
 
 

@@ -1157,7 +1157,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.a.ooo": "out of order", "note.a.dup": "duplicate ACK", "note.a.zwp": "zero window probe",
         "note.a.zw": "zero window", "note.a.ack_lost": "ACKs unseen segment", "note.a.keep_alive": "keep-alive",
         "note.a.window_full": "window full",
-        "note.skipped": "... {n:num} segments not shown (frames {a}-{b}: {d:num} with data, {nbytes:bytes}) ...",
+        "note.skipped": "... {n:n:segment} not shown (frames {a}-{b}: {d:num} with data, {nbytes:bytes}) ...",
     },
     "zh": {
         "note.arp.request": "ARP 询问 {target}", "note.arp.reply": "ARP 应答：{target} 在 {mac}",
