@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,6 +36,9 @@ from analyzer.pipeline import HeaderOnly, Pipeline, gc_paused
 
 # Bytes of each HTTP body kept to hash it for files.log: a longer body gets sizes but no hashes.
 FILES_BODY_LIMIT = 8 * 1024 * 1024
+
+# Frames between two looks for HTTP transactions ready to go out (Analysis.http_stream).
+STREAM_EVERY = 2048
 
 # Zeek's base/protocols/dns/consts.zeek names.
 RCODE_NAMES = {
@@ -614,6 +617,82 @@ class Analysis:
                 for frame in frames:
                     feed(frame)
         return self.finish()
+
+    def http_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY) -> Iterator[HttpTransaction]:
+        """The HTTP transactions of ``frames`` in the order :meth:`finish` gives them (as they started), each
+        handed out as soon as nothing still open can start before it, so that memory holds the open
+        connections' transactions and those waiting behind the oldest of them, not the file's. No other
+        record is made (connections, DNS, files, TLS: use :meth:`run` for those).
+
+        Every ``every`` frames the least start a transaction still to come can have is taken: the oldest
+        unfinished transaction, message or buffered byte of an open connection
+        (:meth:`HttpTracker.earliest_open_start <analyzer.apps.http.sink.HttpTracker.earliest_open_start>`),
+        and the frame just read (later bytes come with later frames); what started before it goes out. A
+        capture whose time goes backwards stops the releases from that frame on (the rest comes out sorted
+        at the end); what went out before stays as it went."""
+        import heapq
+
+        held: list[tuple[tuple, int, HttpTransaction]] = []
+        seq = 0
+        http = self.tx.http
+        self.want_files = False
+        if self.tx.dns is not None:
+            self.tx.dns.keep = False            # no DNS records are made here: none kept
+        self.tx.tls.on_session = lambda session: None       # nor TLS ones
+
+        def on_record(record: HttpRecord) -> None:
+            nonlocal seq
+            if self.on_record is not None:
+                self.on_record(record)
+            tx, _files = http_record(record, self._endpoints_of(record.stream))
+            heapq.heappush(held, (_start_key(record), seq, tx))
+            seq += 1
+
+        self.tx.http.on_record = on_record
+
+        def retired(conn: Any) -> None:
+            # nothing of this connection is to come (no other sink of it open): its uid is not needed again
+            if not any(sink.conn is conn for sink in http.open):
+                self._conns.pop(getattr(conn, "stream", None), None)
+
+        http.on_retire = retired
+        ordered = True
+        last_ts = None
+        n = 0
+        with gc_paused():
+            feed_headers = self.pipe.feed_headers
+            feed = self.pipe.feed
+            headers = self.headers
+            matcher = self.matcher
+            on_packet = self.on_packet
+            for frame in frames:
+                if headers:
+                    feed_headers(frame, any_segment=True)
+                else:
+                    pkt = feed(frame)
+                    if matcher is not None:
+                        matcher(pkt)
+                    if on_packet is not None:
+                        on_packet(pkt)
+                ts = frame.ts_ns
+                if last_ts is not None and ts < last_ts:
+                    ordered = False
+                last_ts = ts
+                n += 1
+                if n % every or not ordered or not held:
+                    continue
+                bound = (ts, frame.number)
+                opened = http.earliest_open_start()
+                if opened is not None and opened < bound:
+                    bound = opened
+                while held and held[0][0] < bound:
+                    yield heapq.heappop(held)[2]
+                self._endpoints.clear()     # a cache: made again from the connection for its next record
+            self.pipe.finish()
+            self.tx.finish()
+            self._conns.clear()
+        while held:
+            yield heapq.heappop(held)[2]
 
     def _ip_bytes(self, res: HeaderOnly) -> None:
         """What :meth:`IpLevel.packet <analyzer.api.iplevel.IpLevel.packet>` counts for a TCP segment run from

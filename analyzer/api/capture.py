@@ -131,6 +131,16 @@ class Capture:
             self._results = results
         return results
 
+    def http_stream(self) -> Iterator[Any]:
+        """The HTTP transactions (:class:`~analyzer.api.records.HttpTransaction`) in the order of
+        ``analyze().http``, each as soon as its place is known (:meth:`Analysis.http_stream
+        <analyzer.api.build.Analysis.http_stream>`): memory follows the open connections, not the file. Its
+        own pass; no display filter (ValueError with one: use ``analyze()``)."""
+        if self.display_filter is not None:
+            raise ValueError("http_stream() takes no display filter: use analyze().http")
+        with self.open() as reader:
+            yield from Analysis(keylog=self.keylog).http_stream(reader)
+
     def count(self, details: bool = True) -> Results:
         """Only the connections and UDP conversations, by the fastest pass (headers only where it can;
         ``service`` is not known): what ``analyzer conversations`` prints. With a display filter, counted

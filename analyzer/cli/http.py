@@ -3,6 +3,11 @@ type, body size, time to first byte, total time, stream); ``--json``: one JSON o
 fields of :mod:`analyzer.report.http` (Zeek http.log names included).
 
 HTTP is found on any TCP port by its first bytes; a connection whose bytes are not HTTP is left alone.
+
+``--json`` (one process, no ``-Y``) streams: each line is printed as soon as no connection still open can
+start a transaction before it (:meth:`analyzer.api.build.Analysis.http_stream`), so memory follows the open
+connections, not the file; the lines and their order are those of the whole pass. The text table needs every
+row first (its client column is as wide as the widest address).
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
     from analyzer.report import http as report
 
     with opened(files, display_filter, load_keylog(keylog_path)) as cap:
+        if as_json and jobs == 1 and cap.display_filter is None:
+            # one transaction per line as soon as its place in the order is known (memory: open connections)
+            echo_lines(json_lines(report.row(tx) for tx in cap.http_stream()))
+            return
         results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.http)
     if as_json:

@@ -413,6 +413,34 @@ class HttpSink:
         gaps = (self.conv.gaps[CLIENT], self.conv.gaps[SERVER])
         return [self._record(tx, self._req.get(tx.index), gaps) for tx in self.conv.unfinished()]
 
+    def earliest_start(self) -> tuple[int, int] | None:
+        """``(ts_ns, frame)``: no transaction this sink hands out later can start (its first request byte,
+        else response byte) before it, as far as the bytes delivered so far go; None when nothing delivered
+        is still waiting to become a transaction (a later one starts with bytes of a later ``data`` call).
+        A transaction with neither message (an interim response alone) gives ``(0, 0)``: it sorts first."""
+        if self.dead or self.conv is None:
+            return None
+        conv = self.conv
+        best = None
+        for pair in conv._unfinished:
+            msg = pair.request if pair.request is not None else pair.response
+            key = (msg.first_ts_ns, msg.first_frame) if msg is not None else (0, 0)
+            if best is None or key < best:
+                best = key
+        for parser in (conv.client, conv.server):
+            msg = parser._msg
+            if msg is not None:
+                key = (msg.first_ts, msg.first_frame)
+            else:
+                buf = parser._buf
+                origin = buf.origin(buf.offset) if len(buf.data) > buf.pos else None
+                if origin is None:
+                    continue
+                key = (origin[1], origin[0])
+            if best is None or key < best:
+                best = key
+        return best
+
     # -- helpers ---------------------------------------------------------------------------------------
     def _start(self, direction: int, data: bytes) -> bool:
         """First bytes of the connection: choose the roles, or give up on a stream that is not HTTP."""
@@ -432,9 +460,38 @@ class HttpSink:
         return True
 
     def _eof(self, direction: int, ts_ns: int, frame: int, reason: str) -> None:
+        conv = self.conv
+        if conv is None:            # retired by the other direction's end (a reset ends both)
+            return
         role = CLIENT if direction == self.client_dir else SERVER
-        if (self.conv.client if role == CLIENT else self.conv.server).state != CLOSED:
-            self._done(self.conv.receive_eof(role, ts_ns, frame, reason))
+        if (conv.client if role == CLIENT else conv.server).state != CLOSED:
+            self._done(conv.receive_eof(role, ts_ns, frame, reason))
+            if conv.client.state == CLOSED and conv.server.state == CLOSED and not conv._unfinished:
+                self._retire()
+
+    def _retire(self) -> None:
+        """Both directions ended and every transaction was handed out: nothing more can come from this
+        connection (later bytes of a closed direction are ignored), so the parsers go now rather than when
+        the connection is closed at the end of the capture (memory bounded by the open connections)."""
+        self.dead = True
+        self.tracker.open.discard(self)
+        self.conv = None
+        self._req = None
+        self.pickup = self.fed = None          # read only by a live sink
+        self._last_uri = ""
+        self._prev_request_layer = self._prev_response_layer = None
+        conn = self.conn
+        holder = getattr(conn, "sink", None)
+        if holder is self:
+            conn.sink = None                    # as _give_up: the connection's bytes need no reassembly now
+        elif isinstance(getattr(holder, "sinks", None), list) and self in holder.sinks:
+            # one of several sinks (analyzer.pipeline.FanOutSink, which drops a dead one at its next bytes)
+            rest = [s for s in holder.sinks if s is not self]
+            holder.sinks = rest or ()
+            if not rest:
+                conn.sink = None
+        if self.tracker.on_retire is not None:
+            self.tracker.on_retire(conn)
 
     def _give_up(self) -> None:
         self.dead = True
@@ -627,6 +684,7 @@ class HttpTracker:
         self.records: list[HttpRecord] = []
         self.pending: dict[int, list[tuple[dict[str, Any], str]]] = {}
         self.open: set[HttpSink] = set()      # sinks of connections not closed (nor given up) yet
+        self.on_retire = None       # called with the connection of a sink that both directions' end retired
 
     def __call__(self, conn: Any) -> HttpSink | None:
         o, r = conn.sides
@@ -659,6 +717,23 @@ class HttpTracker:
         stand now (a request still waiting for its response, a response still arriving). They are not
         consumed: each is handed out later, complete or not, as usual."""
         return [record for sink in self.open for record in sink.open_records()]
+
+    def earliest_open_start(self) -> tuple[int, int] | None:
+        """``(ts_ns, frame)``: no record the open connections hand out later starts before it (the least
+        :meth:`HttpSink.earliest_start`; an HTTP/2 sink, or any other, by its connection's first frame); None
+        when only bytes not delivered yet can make records (they start at the frame that delivers them)."""
+        best = None
+        for sink in self.open:
+            if sink.__class__ is HttpSink:
+                key = sink.earliest_start()
+                if key is None:
+                    continue
+            else:
+                conn = sink.conn
+                key = (getattr(conn, "first_ts", 0), getattr(conn, "first_frame", 0))
+            if best is None or key < best:
+                best = key
+        return best
 
     def sorted_records(self, include_open: bool = False) -> list[HttpRecord]:
         """The records in the order their transactions started (first request byte, else response);
