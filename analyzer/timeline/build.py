@@ -549,11 +549,11 @@ class FetchBuilder:
                 common = dict(common, stream=to[0].stream)
         records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
-            records.append("...")
+            records.append(self._note("note.more_records", n=len(lk.answers) - 3))
         self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", kind, problem=problem,
                   rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
                   cnames=list(lk.cnames), chain=" -> ".join(chain), ttl=ttl, rcode=lk.rcode,
-                  rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), records="; ".join(records) or "-",
+                  rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), records=("；" if self.lang == "zh" else "; ").join(records) or "-",
                   count=len(lk.answers), **common)
         if addresses:
             note = self._note("note.dns.answer", what=", ".join(addresses))

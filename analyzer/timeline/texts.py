@@ -1158,6 +1158,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.a.zw": "zero window", "note.a.ack_lost": "ACKs unseen segment", "note.a.keep_alive": "keep-alive",
         "note.a.window_full": "window full",
         "note.skipped": "... {n:n:segment} not shown (frames {a}-{b}: {d:num} with data, {nbytes:bytes}) ...",
+        "note.more_records": "{n:n:more record/more records}",
     },
     "zh": {
         "note.arp.request": "ARP 询问 {target}", "note.arp.reply": "ARP 应答：{target} 在 {mac}",
@@ -1181,6 +1182,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.a.zwp": "零窗口探测", "note.a.zw": "零窗口", "note.a.ack_lost": "确认了未捕获的报文段",
         "note.a.keep_alive": "保活", "note.a.window_full": "窗口已满",
         "note.skipped": "……省略 {n:num} 个报文段（第 {a}–{b} 帧：{d:num} 个带数据，共 {nbytes:bytes}）……",
+        "note.more_records": "另有 {n} 条记录",
     },
 }
 
