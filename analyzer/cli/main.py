@@ -61,7 +61,11 @@ REPORT_HINT = ("this is a bug in analyzer: please report it with the command lin
                "it, the capture (ANALYZER_TRACEBACK=1 shows where it failed)")
 
 
-GC_YOUNGEST = 50_000    # allocations between two collections of the youngest generation while a command runs
+# Allocations between two collections of the youngest generation while a command runs. 50,000 saved ~10% CPU
+# but let cyclic garbage reach the older generations, collected rarely: timeline --json on 1M frames peaked at
+# 340 MB against 179 MB with the default 700; 5,000 keeps most of the CPU and 189 MB (benchmarks/README.md,
+# "Timeline memory": the GC threshold).
+GC_YOUNGEST = 5_000
 
 
 class Terminated(KeyboardInterrupt):
