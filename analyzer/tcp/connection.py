@@ -456,32 +456,11 @@ class TcpTracker:
                 me.frame_bytes += frame_len
                 me.payload_bytes += seglen
                 me.last_ts = ts
-                ca = conn.ca
                 if flags & ACK:
+                    ca = conn.ca
                     if ca.mru_syn and not ca.first_rtt:
                         ca.first_rtt = ts - ca.mru_syn or 1
-                    seen = peer.max_end if peer.max_end is not None else peer.data_base
-                    if 0 < ((ack - seen) & M32) < HALF:
-                        conn.letter(1 - d, "g")
-                    if not seglen and ("A" if d == 0 else "a") not in conn._once:
-                        conn.letter(d, "a")
-                if seglen:
-                    end = (seq + seglen) & M32
-                    m = me.max_end
-                    if m is None:
-                        me.max_end = end
-                    elif ((seq - m) & M32) >= HALF:
-                        conn.letter(d, "t")
-                        me.retransmissions += 1
-                        if 0 < ((end - m) & M32) < HALF:
-                            me.max_end = end
-                    else:
-                        me.max_end = end
-                    if ("D" if d == 0 else "d") not in conn._once:
-                        conn.letter(d, "d")
-                if raw_window == 0:
-                    me.zero_windows += 1
-                    conn.letter(d, "w")
+                _steady(conn, me, peer, d, seq, ack, seglen, raw_window, flags & ACK)
                 return conn, d
         if hit is None and self.attempts:
             # the answer to an attempt, or its originator's next segment: the attempt becomes a connection
@@ -620,29 +599,7 @@ class TcpTracker:
             ca.first_rtt = ts - ca.mru_syn or 1
         pfs = peer.fin_seq
         if pfs is None and me.endpoint is _ESTABLISHED and not flags & FIN:
-            # segment()'s fast path, whose letters come in its order (g, a, t, d, w)
-            seen = peer.max_end if peer.max_end is not None else peer.data_base
-            if 0 < ((ack - seen) & M32) < HALF:
-                conn.letter(1 - d, "g")
-            if not seglen and ("A" if d == 0 else "a") not in conn._once:
-                conn.letter(d, "a")
-            if seglen:
-                end = (seq + seglen) & M32
-                m = me.max_end
-                if m is None:
-                    me.max_end = end
-                elif ((seq - m) & M32) >= HALF:
-                    conn.letter(d, "t")
-                    me.retransmissions += 1
-                    if 0 < ((end - m) & M32) < HALF:
-                        me.max_end = end
-                else:
-                    me.max_end = end
-                if ("D" if d == 0 else "d") not in conn._once:
-                    conn.letter(d, "d")
-            if raw_window == 0:
-                me.zero_windows += 1
-                conn.letter(d, "w")
+            _steady(conn, me, peer, d, seq, ack, seglen, raw_window, True)     # segment()'s fast path
             return
         if pfs is not None and not peer.fin_acked_frame and 0 <= ((ack - pfs - 1) & M32) < HALF:
             peer.fin_acked_frame = num
@@ -1065,6 +1022,36 @@ _SYN_OPTIONS: dict[tuple, SynOptions] = {}
 # result (timestamps is a yes/no), so most SYNs of a capture need no walk. _TS_AT: option length -> offsets.
 _SYN_BY_LAYOUT: dict[tuple[int, int, bytes], SynOptions] = {}
 _TS_AT: dict[int, tuple[int, ...]] = {}
+
+
+def _steady(conn: Connection, me: Side, peer: Side, d: int, seq: int, ack: int, seglen: int, raw_window: int,
+            has_ack: Any) -> None:
+    """An established connection's segment on :meth:`TcpTracker.segment`'s fast path (and :meth:`TcpTracker.plain`'s
+    copy of it), after the counters: the history letters in that path's order (g, a, t, d, w), the highest
+    sequence number sent, retransmissions and zero windows."""
+    if has_ack:
+        seen = peer.max_end if peer.max_end is not None else peer.data_base
+        if 0 < ((ack - seen) & M32) < HALF:
+            conn.letter(1 - d, "g")
+        if not seglen and ("A" if d == 0 else "a") not in conn._once:
+            conn.letter(d, "a")
+    if seglen:
+        end = (seq + seglen) & M32
+        m = me.max_end
+        if m is None:
+            me.max_end = end
+        elif ((seq - m) & M32) >= HALF:
+            conn.letter(d, "t")
+            me.retransmissions += 1
+            if 0 < ((end - m) & M32) < HALF:
+                me.max_end = end
+        else:
+            me.max_end = end
+        if ("D" if d == 0 else "d") not in conn._once:
+            conn.letter(d, "d")
+    if raw_window == 0:
+        me.zero_windows += 1
+        conn.letter(d, "w")
 
 
 def _shared_syn_options(opts: bytes) -> SynOptions:
