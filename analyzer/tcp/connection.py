@@ -602,15 +602,7 @@ class TcpTracker:
             _steady(conn, me, peer, d, seq, ack, seglen, raw_window, True)     # segment()'s fast path
             return
         if pfs is not None and not peer.fin_acked_frame and 0 <= ((ack - pfs - 1) & M32) < HALF:
-            peer.fin_acked_frame = num
-            peer.fin_acked_ts = ts
-            old_me, old_peer = me.rfc, peer.rfc
-            _rfc(me, "rcv_fin")
-            _rfc(peer, "fin_acked")
-            if me.rfc == S.R_TIME_WAIT and old_me != S.R_TIME_WAIT:
-                me.time_wait_frame, me.time_wait_ts = num, ts
-            if peer.rfc == S.R_TIME_WAIT and old_peer != S.R_TIME_WAIT:
-                peer.time_wait_frame, peer.time_wait_ts = num, ts
+            _fin_acked(me, peer, num, ts)
         if not flags & FIN:
             if me.endpoint is not _ESTABLISHED:
                 me.endpoint = _ENDPOINT[me.endpoint].get("ack", me.endpoint)
@@ -632,14 +624,7 @@ class TcpTracker:
             if ("D" if d == 0 else "d") not in conn._once:
                 conn.letter(d, "d")
         if flags & FIN:
-            conn.letter(d, "f", seq)
-            if me.fin_seq is None:
-                me.fin_seq = (seq + seglen) & M32
-                me.fin_frame, me.fin_ts = num, ts
-                if conn.first_fin < 0:
-                    conn.first_fin = d
-                _rfc(me, "snd_fin")
-                me.endpoint = _ENDPOINT[me.endpoint].get("fin", me.endpoint)
+            _fin_sent(conn, me, d, seq, seglen, num, ts)
         if raw_window == 0:
             me.zero_windows += 1
             conn.letter(d, "w")
@@ -699,15 +684,7 @@ class TcpTracker:
                     conn.handshake_ack_ts = ts
             if peer.fin_seq is not None and not peer.fin_acked_frame \
                     and 0 <= ((ack - peer.fin_seq - 1) & M32) < HALF:
-                peer.fin_acked_frame = num
-                peer.fin_acked_ts = ts
-                old_me, old_peer = me.rfc, peer.rfc
-                _rfc(me, "rcv_fin")
-                _rfc(peer, "fin_acked")
-                if me.rfc == S.R_TIME_WAIT and old_me != S.R_TIME_WAIT:
-                    me.time_wait_frame, me.time_wait_ts = num, ts
-                if peer.rfc == S.R_TIME_WAIT and old_peer != S.R_TIME_WAIT:
-                    peer.time_wait_frame, peer.time_wait_ts = num, ts
+                _fin_acked(me, peer, num, ts)
         if flags & SYN:
             if flags & ACK:
                 _rfc(me, "snd_synack")
@@ -753,15 +730,7 @@ class TcpTracker:
             if ("D" if d == 0 else "d") not in conn._once:
                 conn.letter(d, "d")
         if flags & FIN:
-            conn.letter(d, "f", seq)
-            fin_seq = (seq + seglen) & M32
-            if me.fin_seq is None:
-                me.fin_seq = fin_seq
-                me.fin_frame, me.fin_ts = num, ts
-                if conn.first_fin < 0:
-                    conn.first_fin = d
-                _rfc(me, "snd_fin")
-                me.endpoint = _ENDPOINT[me.endpoint].get("fin", me.endpoint)
+            _fin_sent(conn, me, d, seq, seglen, num, ts)
         if flags & RST:
             conn.letter(d, "r", seq)
             conn.resets += 1
@@ -1022,6 +991,33 @@ _SYN_OPTIONS: dict[tuple, SynOptions] = {}
 # result (timestamps is a yes/no), so most SYNs of a capture need no walk. _TS_AT: option length -> offsets.
 _SYN_BY_LAYOUT: dict[tuple[int, int, bytes], SynOptions] = {}
 _TS_AT: dict[int, tuple[int, ...]] = {}
+
+
+def _fin_acked(me: Side, peer: Side, num: int, ts: int) -> None:
+    """``me`` acknowledges ``peer``'s FIN in frame ``num``: both RFC 793 states move, and whichever enters
+    TIME_WAIT by it records when."""
+    peer.fin_acked_frame = num
+    peer.fin_acked_ts = ts
+    old_me, old_peer = me.rfc, peer.rfc
+    _rfc(me, "rcv_fin")
+    _rfc(peer, "fin_acked")
+    if me.rfc == S.R_TIME_WAIT and old_me != S.R_TIME_WAIT:
+        me.time_wait_frame, me.time_wait_ts = num, ts
+    if peer.rfc == S.R_TIME_WAIT and old_peer != S.R_TIME_WAIT:
+        peer.time_wait_frame, peer.time_wait_ts = num, ts
+
+
+def _fin_sent(conn: Connection, me: Side, d: int, seq: int, seglen: int, num: int, ts: int) -> None:
+    """A FIN from ``me`` (direction ``d``): the history letter, and on its first FIN where it sits in the
+    stream, when, whether it closed first, and its states."""
+    conn.letter(d, "f", seq)
+    if me.fin_seq is None:
+        me.fin_seq = (seq + seglen) & M32
+        me.fin_frame, me.fin_ts = num, ts
+        if conn.first_fin < 0:
+            conn.first_fin = d
+        _rfc(me, "snd_fin")
+        me.endpoint = _ENDPOINT[me.endpoint].get("fin", me.endpoint)
 
 
 def _steady(conn: Connection, me: Side, peer: Side, d: int, seq: int, ack: int, seglen: int, raw_window: int,
