@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_timeline_grouping import tshark_frames  # tshark -Y FILTER: the frame numbers
 
 from analyzer.report.timeline_text import width_of
 
@@ -43,8 +44,7 @@ def test_held_back_fetches_are_named_and_wrapped(lang):
         pytest.skip(f"the shared corpus is not here ({CAPTURE})")
     if TSHARK is None:
         pytest.skip("tshark is not installed")
-    arp = subprocess.run([TSHARK, "-r", str(CAPTURE), "-Y", "arp.opcode == 1", "-T", "fields", "-e", "frame.number"],
-                         capture_output=True, text=True, check=True, timeout=120).stdout.split()
+    arp = [str(f) for f in tshark_frames(CAPTURE, "arp.opcode == 1")]
     assert arp                                       # the file has ARP requests: the case under test
     out = run("timeline", "--lang", lang, str(CAPTURE))
     printed = {int(n) for n in re.findall(r"^(?:Fetch|第) ?(\d+)", out, re.MULTILINE)}

@@ -6,10 +6,10 @@ holds no SYN of that client, and that frames came before it are asked from tshar
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from test_timeline_grouping import tshark_frames  # tshark -Y FILTER: the frame numbers
 
 from analyzer.capture import open_capture
 from analyzer.timeline import timeline
@@ -20,20 +20,14 @@ TSHARK = shutil.which("tshark")
 CLIENT = "141.142.220.235"
 
 
-def tshark(display_filter: str) -> list[int]:
-    out = subprocess.run([TSHARK, "-r", str(CAPTURE), "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    return [int(x) for x in out.split()]
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_synack_without_syn_mid_capture(lang):
     if not CAPTURE.exists():
         pytest.skip(f"the shared corpus is not here ({CAPTURE})")
     if TSHARK is None:
         pytest.skip("tshark is not installed")
-    (synack,) = tshark(f"ip.dst == {CLIENT} and tcp.flags.syn == 1 and tcp.flags.ack == 1")
-    assert not tshark(f"ip.src == {CLIENT} and tcp.flags.syn == 1")
+    (synack,) = tshark_frames(CAPTURE, f"ip.dst == {CLIENT} and tcp.flags.syn == 1 and tcp.flags.ack == 1")
+    assert not tshark_frames(CAPTURE, f"ip.src == {CLIENT} and tcp.flags.syn == 1")
     assert synack > 1
     with open_capture(CAPTURE) as reader:
         fetches = [f for f in timeline(reader, lang=lang).fetches if f.client == CLIENT]
