@@ -154,18 +154,22 @@ def test_a_syn_flood_beside_a_page_fetch_changes_nothing(crafted):
     assert compact == run(frames, compact=False)[0]
 
 
+def dns_message(ident: int, name: str, response: bool) -> bytes:
+    """A DNS query for the A record of ``name``, or its answer (10.9.0.1, TTL 60 s), as raw bytes."""
+    import struct
+
+    from fuzz.adversarial import _dns_name
+
+    head = struct.pack("!HHHHHH", ident, 0x8180 if response else 0x0100, 1, 1 if response else 0, 0, 0)
+    rr = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\x0a\x09\x00\x01" if response else b""
+    return head + _dns_name(name) + b"\0\1\0\1" + rr
+
+
 def lookups_every_second(n: int) -> list[Frame]:
     """A client looking a new name up every second for ``n`` s, each from its own source port (a new UDP
     conversation each), answered 2 ms later; query 10 (frame 21) is sent again 0.5 s later (frame 22), then
     answered."""
-    import struct
-
-    from fuzz.adversarial import _dns_name, udp
-
-    def dns(ident: int, name: str, response: bool) -> bytes:
-        head = struct.pack("!HHHHHH", ident, 0x8180 if response else 0x0100, 1, 1 if response else 0, 0, 0)
-        rr = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\x0a\x09\x00\x01" if response else b""
-        return head + _dns_name(name) + b"\0\1\0\1" + rr
+    from fuzz.adversarial import udp
 
     out = []
     for i in range(n):
@@ -173,9 +177,9 @@ def lookups_every_second(n: int) -> list[Frame]:
         sends = [t, t + 5 * 10**8] if i == 10 else [t]
         for ts in sends:
             out.append((ts, eth(ipv4("10.0.0.7", "10.0.0.53", 17, udp("10.0.0.7", "10.0.0.53", port, 53,
-                                                                       dns(i, name, False))))))
+                                                                       dns_message(i, name, False))))))
         out.append((sends[-1] + 2_000_000, eth(ipv4("10.0.0.53", "10.0.0.7", 17, udp("10.0.0.53", "10.0.0.7", 53,
-                                                                                      port, dns(i, name, True))))))
+                                                                                      port, dns_message(i, name, True))))))
     out.sort(key=lambda x: x[0])
     return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
 

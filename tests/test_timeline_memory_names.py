@@ -17,7 +17,6 @@ says no query was seen in the 600 s before its frame, not in the whole file. Che
 
 from __future__ import annotations
 
-import struct
 import sys
 from pathlib import Path
 
@@ -32,7 +31,9 @@ from analyzer.timeline import timeline
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz.adversarial import _dns_name, eth, ipv4, udp
+from test_timeline_memory import dns_message  # a DNS query or its answer, raw bytes
+
+from fuzz.adversarial import eth, ipv4, udp
 
 S = 1_000_000
 
@@ -40,18 +41,13 @@ S = 1_000_000
 def lookups(n: int, gap_s: int = 4) -> list[Frame]:
     """A client looking a new name up every ``gap_s`` s, each answered 2 ms later (raw frames: the crafted
     stories' scapy builder takes ~20 ms a lookup)."""
-    def dns(ident: int, name: str, response: bool) -> bytes:
-        head = struct.pack("!HHHHHH", ident, 0x8180 if response else 0x0100, 1, 1 if response else 0, 0, 0)
-        rr = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\x0a\x09\x00\x01" if response else b""
-        return head + _dns_name(name) + b"\0\1\0\1" + rr
-
     out = []
     for i in range(n):
         t, port, name = 1_700_000_000 * 10**9 + i * gap_s * 10**9, 20000 + i % 40000, f"n{i}.test"
         out.append((t, eth(ipv4("10.0.0.7", "10.0.0.53", 17, udp("10.0.0.7", "10.0.0.53", port, 53,
-                                                                  dns(i & 0xFFFF, name, False))))))
+                                                                  dns_message(i & 0xFFFF, name, False))))))
         out.append((t + 2_000_000, eth(ipv4("10.0.0.53", "10.0.0.7", 17, udp("10.0.0.53", "10.0.0.7", 53, port,
-                                                                              dns(i & 0xFFFF, name, True))))))
+                                                                              dns_message(i & 0xFFFF, name, True))))))
     return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
 
 
