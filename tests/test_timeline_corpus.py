@@ -229,6 +229,32 @@ def test_classic_fetch_with_ad_on_second_connection():
     assert steps(fetch, "tcp.time_wait")[0].facts["side"] == "server"
 
 
+@pytest.mark.parametrize("name", ["http_fetch_dns_handshake_teardown_classic.pcap",
+                                  "tcp_dupframes_retrans_keepalive_post_chunked.pcap"])
+def test_a_nagle_stall_needs_the_ack_before_the_held_segment(name):
+    """A stall is told only when the receiver's ACK of the first segment was seen *before* the second one
+    left: in http.cap the ad's 1,430-byte segment (frame 26) is followed 40 ms later by 160 bytes (frame 27),
+    and the client's only ACK (frame 28, same instant, after it) acknowledges both; nothing waited for it."""
+    path = CORPUS / name
+    tl = load(path)
+    seg = {int(r[0]): (r[1], int(r[2]), int(r[3] or 0), int(r[4])) for r in
+           rows(path, "tcp", "tcp.stream", "tcp.seq", "tcp.len", "tcp.ack")}
+    stalls = [s for f in tl.fetches for s in steps(f, "tcp.stall.nagle")]
+    for st in stalls:
+        first, ack, second = st.frames
+        assert seg[first][0] == seg[ack][0] == seg[second][0] and seg[ack][2] == 0
+        assert ack < second
+        assert seg[first][1] + seg[first][2] <= seg[ack][3] < seg[second][1] + seg[second][2]
+    if name.startswith("http_fetch"):
+        served = frames(path, "tcp.stream == 1 && tcp.srcport == 80 && tcp.len > 0")
+        acks = frames(path, "tcp.stream == 1 && tcp.dstport == 80 && tcp.len == 0")
+        ack = next(f for f in acks if f > served[0])
+        assert ack > served[1] and seg[ack][3] == seg[served[1]][1] + seg[served[1]][2]   # it covers both
+        assert stalls == []
+    else:
+        assert len(stalls) == 4
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -1247,8 +1247,11 @@ class FetchBuilder:
             gap = _ms(b.ts_ns - a.ts_ns)
             if gap < DELAYED_ACK_MS[0] or gap < 10 * rtt or a.length >= mss:
                 continue
-            ack = next((s for s in conn.segments if a.ts_ns < s.ts_ns <= b.ts_ns and s.direction != direction
-                        and s.flags & ACK and not s.length and s.rel_ack >= a.rel_seq + a.length), None)
+            # the receiver's ACK of the first segment, seen before the second one (an ACK of both, captured
+            # right after the second at the same instant, held nothing back)
+            ack = next((s for s in conn.segments if a.ts_ns < s.ts_ns <= b.ts_ns and s.frame < b.frame
+                        and s.direction != direction and s.flags & ACK and not s.length
+                        and a.rel_seq + a.length <= s.rel_ack < b.rel_seq + b.length), None)
             if ack is None:
                 continue
             held = _ms(b.ts_ns - ack.ts_ns)
