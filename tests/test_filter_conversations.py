@@ -45,7 +45,7 @@ def lines(path, text: str, left_out: bool, count: int | None = None, seen: list 
             verdicts: dict[int, bool] = {}
             frames = conversation_frames(reader.batches(), never, pipelines, count, first, vector, verdicts)
             packets = matching_packets(frames, keep if vector is None else decided_filter(keep, verdicts), None,
-                                       None, pipelines, headers=vector is not None)
+                                       None, pipelines, headers=vector is not None, lines=vector is not None)
         else:
             def noted(frames):
                 for n, frame in enumerate(frames, 1):

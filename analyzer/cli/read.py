@@ -314,7 +314,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
                                                                    first, vector, verdicts),
                                                keep if vector is None else decided_filter(keep, verdicts), writer,
-                                               keylog, pipelines, headers=vector is not None)
+                                               keylog, pipelines, headers=vector is not None,
+                                               lines=vector is not None and out is None)
                 else:
                     packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__
@@ -327,7 +328,7 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # from its headers and the tracker's fields)
                     from analyzer.filter.apply import analyzed
 
-                    packets = analyzed(frames, keylog, headers=True)
+                    packets = analyzed(frames, keylog, headers=True, lines=True)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
                 t0_of = None

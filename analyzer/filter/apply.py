@@ -23,20 +23,25 @@ MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's l
 
 
 def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None,
-             headers: bool = False) -> Iterator[Packet]:
+             headers: bool = False, lines: bool = False) -> Iterator[Packet]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
     handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
     ``pipelines`` gets the pipeline (for :func:`conversation_frames`). ``headers``: a TCP segment the tracker
     alone answers for comes as the pipeline's :class:`~analyzer.pipeline.HeaderOnly`, not decoded
-    (:meth:`~analyzer.pipeline.Pipeline.feed_headers`; ``HeaderOnly.packet()`` is its packet)."""
+    (:meth:`~analyzer.pipeline.Pipeline.feed_headers`; ``HeaderOnly.packet()`` is its packet). ``lines``
+    (with ``headers``): only summary lines are made of the packets (``read`` text, and its ``-Y`` when the
+    header columns decide the filter): the http layers carry their Info text and no fields, and the DNS
+    transaction fields (``dns.time``, ``dns.response_in``...) are not made; the lines are the same
+    (tests/test_read_fast_lines.py)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
     if headers:
         # the pipeline as analyzer.api.packets.analyze makes it (transaction stage inside)
-        pipe = Pipeline(transactions=Transactions(keep=False, keylog=keylog),
-                        tracker_options={"keep_summaries": False})
+        tx = (Transactions(keep=False, keylog=keylog, dns=False, lines_only=True) if lines
+              else Transactions(keep=False, keylog=keylog))
+        pipe = Pipeline(transactions=tx, tracker_options={"keep_summaries": False})
         if pipelines is not None:
             pipelines.append(pipe)
         yield from pipe.run(frames, headers=True)
@@ -54,14 +59,14 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
 
 
 def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
-           pipelines: list | None = None, headers: bool = False) -> Iterator[tuple[Packet, list]]:
+           pipelines: list | None = None, headers: bool = False, lines: bool = False) -> Iterator[tuple[Packet, list]]:
     """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
     not those of the selection. ``headers``: see :func:`analyzed` (``keep`` is then given a
     :class:`~analyzer.pipeline.HeaderOnly` too: :func:`decided_filter` answers it)."""
     selector = Selector(keep)
-    for pkt in analyzed(frames, keylog, pipelines, headers):
+    for pkt in analyzed(frames, keylog, pipelines, headers, lines):
         yield from selector.push(pkt)
 
 
@@ -109,11 +114,13 @@ def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: An
 
 
 def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None,
-                     keylog: Any = None, pipelines: list | None = None, headers: bool = False) -> Iterator[Packet]:
+                     keylog: Any = None, pipelines: list | None = None, headers: bool = False,
+                     lines: bool = False) -> Iterator[Packet]:
     """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
     as they go by (``read -Y F -w OUT``). ``headers``: see :func:`analyzed`: a segment run from its headers
-    comes out as a :class:`~analyzer.pipeline.HeaderOnly` (``keep`` from :func:`decided_filter`)."""
-    for pkt, own in select(frames, keep, keylog, pipelines, headers):
+    comes out as a :class:`~analyzer.pipeline.HeaderOnly` (``keep`` from :func:`decided_filter`). ``lines``:
+    see :func:`analyzed` (``keep`` must then read header fields only)."""
+    for pkt, own in select(frames, keep, keylog, pipelines, headers, lines):
         if writer is not None:
             for frame in own:
                 writer.write(frame)

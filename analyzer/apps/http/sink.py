@@ -529,6 +529,13 @@ class HttpSink:
         if not (end.complete and request.headers_complete):
             return
         frame, ts = _completion(request, end)
+        if self.tracker.lines_only:
+            # only the Info text is wanted (read's summary lines): no fields, numbers or links between layers
+            if self.tracker.fields:
+                self._attach(frame, {}, info_text(request, end))
+            if request.method not in NOTIFICATION_METHODS:
+                self._req[index] = (frame, ts, None, None, None, None)     # what the record reads
+            return
         if request.method in NOTIFICATION_METHODS:
             if self.tracker.fields:     # not a request for tshark: no number, nothing pairs with it
                 self._attach(frame, notification_fields(request), info_text(request, end))
@@ -568,6 +575,10 @@ class HttpSink:
         if not (end.complete and response.headers_complete):
             return
         frame, ts = _completion(response, end)
+        if self.tracker.lines_only:
+            if self.tracker.fields:
+                self._attach(frame, {}, info_text(response, end))
+            return
         prev_response = self._prev_response
         self._prev_response = frame
         if not self.tracker.fields:
@@ -673,11 +684,14 @@ class HttpTracker:
 
     ``fields``: put http.* layers on packets. ``keep``: keep every :class:`HttpRecord` in ``records``
     (else only ``on_record`` sees them). ``body_limit``: bytes of each body stored in the records.
+    ``lines_only``: the layers carry their Info text and no fields (``read``'s summary lines need no more;
+    the records are the same).
     """
 
     def __init__(self, *, fields: bool = True, keep: bool = True, body_limit: int = DEFAULT_BODY_LIMIT,
-                 on_record=None):
+                 on_record=None, lines_only: bool = False):
         self.fields = fields
+        self.lines_only = lines_only
         self.keep = keep
         self.body_limit = body_limit
         self.on_record = on_record
