@@ -10,9 +10,16 @@ that kind goes into one of these modules, or its module into NETWORK.
 
 from __future__ import annotations
 
+import signal
 from pathlib import PurePosixPath
 
 import pytest
+
+# The tests that send SIGINT (Ctrl-C) to a command expect it to arrive as in a terminal. A suite started in the
+# background of a non-interactive shell inherits SIGINT *ignored*, and every command it spawns would keep
+# ignoring it (a disposition of SIG_IGN survives exec): restore the default before any child is spawned.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 NETWORK = {
     "test_cli_endings",      # signals sent to commands mid-input
