@@ -14,6 +14,7 @@ import synthetic
 from report_builders import ACK, SYN, eth, ipv4, tcp
 
 from analyzer.capture import open_capture
+from analyzer.cli.read import header_only_line
 from analyzer.filter import compile_filter
 from analyzer.filter._vector import conversation_filter, vector_filter
 from analyzer.filter.apply import conversation_frames, decided_filter, matching_packets
@@ -67,7 +68,8 @@ def lines(path, text: str, left_out: bool, count: int | None = None, seen: list 
                     line = summary.line(pkt.packet())
                 else:
                     from_headers += 1
-                out.append(line)
+                # as read makes it: with the Info texts of the HTTP messages that ended in it (lines=True)
+                out.append(header_only_line(summary, pkt, pipelines[0].transactions.http))
             else:
                 out.append(summary.line(pkt))
     if seen is not None:

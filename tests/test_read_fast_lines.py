@@ -2,7 +2,9 @@
 their pipeline runs with ``analyzed(..., lines=True)``: the http layers carry their Info text and no fields,
 and the DNS transaction fields are not made. The lines printed are those of the per-packet path (every frame
 decoded, every field made: ``analyze`` then ``Summary.line``), on every capture, every corpus file and
-synthetic web traffic, through the command itself (in-process) and through ``analyzed`` frame by frame."""
+synthetic web traffic, through the command itself (in-process) and through ``analyzed`` frame by frame. A
+segment in which HTTP messages end is not decoded when no other sink wants its packet: the HTTP tracker
+holds the messages' Info texts and read's line is the header line with them (``header_only_line``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 from analyzer.api.packets import analyze
 from analyzer.capture import open_capture
 from analyzer.cli.main import main
+from analyzer.cli.read import header_only_line
 from analyzer.filter import compile_filter
 from analyzer.filter.apply import analyzed, matching_packets
 from analyzer.pipeline import HeaderOnly
@@ -56,24 +59,31 @@ def command(path: Path, *args: str) -> list[str]:
     return result.stdout.splitlines()
 
 
-def lines_only(path: Path) -> tuple[list[str], int]:
-    """The lines of ``analyzed(headers=True, lines=True)``, and how many frames carried an http layer."""
+def lines_only(path: Path) -> tuple[list[str], int, int]:
+    """The lines of ``analyzed(headers=True, lines=True)`` as read makes them; how many frames carried an
+    http layer, and how many of those were not decoded (their Info texts held by the HTTP tracker)."""
     with open_capture(path) as reader:
         summary = Summary(0, reader.time_digits)
-        out, http = [], 0
-        for res in analyzed(reader, None, headers=True, lines=True):
+        out, http, undecoded = [], 0, 0
+        pipelines: list = []
+        for res in analyzed(reader, None, pipelines, headers=True, lines=True):
             if res.__class__ is HeaderOnly:
-                line = summary.header_line(res)
-                out.append(summary.line(res.packet()) if line is None else line)
+                tracker = pipelines[0].transactions.http
+                held = res.frame.number in tracker.infos
+                line = header_only_line(summary, res, tracker)
+                http += held
+                undecoded += held
+                assert res.frame.number not in tracker.infos      # taken
+                out.append(line)
             else:
                 http += any(layer.name == "http" for layer in res.layers)
                 out.append(summary.line(res))
-        return out, http
+        return out, http, undecoded
 
 
 def check(path: Path) -> None:
     want = per_packet(path)
-    got, _http = lines_only(path)
+    got, _http, _undecoded = lines_only(path)
     assert len(got) == len(want), path.name
     for i, (a, b) in enumerate(zip(got, want, strict=True)):
         assert a == b, f"{path.name} line {i + 1}"
@@ -98,17 +108,38 @@ def test_synthetic_traffic(tmp_path, fmt):
     path = tmp_path / f"web.{fmt}"
     synthetic.generate(path, 3000, seed=7, clients=40, sites=60)
     check(path)
-    _lines, http = lines_only(path)
+    _lines, http, undecoded = lines_only(path)
     assert http > 100       # the http layers this path thins out are there
+    assert undecoded > http // 3        # and most are on segments not decoded
+
+
+def test_info_texts_not_taken_are_forgotten():
+    """Under -Y a segment whose HTTP Info texts wait in the tracker may not be shown (the filter rejects it):
+    the texts of frames gone by are dropped when the next ones are held, so the tracker holds at most one
+    frame's."""
+    path = REPO / "captures" / "http_page_fetch_loopback.pcapng"
+    held = []
+    with open_capture(path) as reader:
+        pipelines: list = []
+        for _res in analyzed(reader, None, pipelines, headers=True, lines=True):
+            held.append(len(pipelines[0].transactions.http.infos))
+    assert max(held) == 1
 
 
 def test_http_layers_carry_only_their_info():
     """What the lighter path leaves out: an http layer is its Info text alone (the per-packet path's layer of
     the same frame has the fields, and the same text)."""
     path = REPO / "captures" / "http_page_fetch_loopback.pcapng"
+    light = {}
     with open_capture(path) as reader:
-        light = {res.frame.number: [(layer.fields, layer.info) for layer in res.layers if layer.name == "http"]
-                 for res in analyzed(reader, None, headers=True, lines=True) if res.__class__ is not HeaderOnly}
+        pipelines: list = []
+        for res in analyzed(reader, None, pipelines, headers=True, lines=True):
+            if res.__class__ is HeaderOnly:     # not decoded: the texts are held for it
+                light[res.frame.number] = [({}, info) for info in
+                                           pipelines[0].transactions.http.take_infos(res.frame.number) or ()]
+            else:
+                light[res.frame.number] = [(layer.fields, layer.info) for layer in res.layers
+                                           if layer.name == "http"]
     with open_capture(path) as reader:
         full = {pkt.frame.number: [(layer.fields, layer.info) for layer in pkt.layers if layer.name == "http"]
                 for pkt in analyze(reader)}
@@ -118,3 +149,15 @@ def test_http_layers_carry_only_their_info():
         assert [info for _f, info in light[number]] == [info for _f, info in layers]
         assert all(fields == {} for fields, _i in light[number])
         assert all("http.request.method" in f or "http.response.code" in f for f, _i in layers)
+
+
+@pytest.mark.parametrize("name", ["lab_page_fetch.pcapng", "lab_lossy_fetch_retransmissions.pcapng"])
+def test_mutated_captures(tmp_path, name):
+    """Damaged copies of real captures (tests/mutants.py: lying IP lengths, other header lengths, flags,
+    options, ports, addresses): the same lines as the per-packet path."""
+    from mutants import mutated_pcaps
+
+    for path in mutated_pcaps(name, tmp_path):
+        got, _http, _undecoded = lines_only(path)
+        assert got == per_packet(path), path.name
+        assert command(path) == got, path.name

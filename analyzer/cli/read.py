@@ -284,6 +284,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     return
             frames: Iterable = reader if count is None else islice(reader, count)
             times: dict[int, int] = {}      # frame number -> time, the last few frames (-V under -Y)
+            pipelines: list = []
+            http_of = None      # lines=True: the HTTP tracker, holding the Info texts of packets not made
             if keep is not None:
                 # -Y: every frame is analysed (TCP and HTTP state need them all); the matching packets go on,
                 # and -w writes their frames (an IP datagram's fragments together). -c counts frames read,
@@ -308,7 +310,6 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # where the header columns decide the filter, a packet is not tested (nor flattened) again
                     vector = vector_filter(keep.text)
                     verdicts: dict[int, bool] = {}
-                    pipelines: list = []
                     # with the columns' verdicts, a segment the TCP tracker alone answers for is not decoded
                     # (a HeaderOnly: its line from its headers, its packet made only if the filter needs it)
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
@@ -316,6 +317,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                                                keep if vector is None else decided_filter(keep, verdicts), writer,
                                                keylog, pipelines, headers=vector is not None,
                                                lines=vector is not None and out is None)
+                    if vector is not None and out is None:
+                        http_of = _http_tracker(pipelines)
                 else:
                     packets = matching_packets(_note_first_time(frames, first, times), keep, writer, keylog)
                 t0_of = first.__getitem__
@@ -328,7 +331,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # from its headers and the tracker's fields)
                     from analyzer.filter.apply import analyzed
 
-                    packets = analyzed(frames, keylog, headers=True, lines=True)
+                    packets = analyzed(frames, keylog, pipelines, headers=True, lines=True)
+                    http_of = _http_tracker(pipelines)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
                 t0_of = None
@@ -341,7 +345,7 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
             else:
                 width = max((len(i.name) for i in reader.interfaces), default=0) if len(paths) > 1 else 0
                 _print_text(packets, output, tree, hexdump, progress, t0_of, width,
-                            getattr(reader, "time_digits", None), times if keep is not None else None)
+                            getattr(reader, "time_digits", None), times if keep is not None else None, http_of)
             output.flush()
     except CaptureError as exc:
         output.flush()
@@ -394,6 +398,11 @@ def _note_first_time(frames: Iterable, first: list[int], times: dict[int, int] |
         yield frame
 
 
+def _http_tracker(pipelines: list):
+    """The HTTP tracker of the pipeline :func:`analyzed` puts in ``pipelines`` (once it runs)."""
+    return lambda: pipelines[0].transactions.http
+
+
 def _tee(frames: Iterable, writer) -> Iterator:
     write = writer.write
     for frame in frames:
@@ -431,11 +440,15 @@ def _print_fields(packets: Iterable, output: _Output, fields) -> None:
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
                 progress: Progress | None, t0_of=None, interface_width: int = 0, digits_of=None,
-                times: dict[int, int] | None = None) -> None:
+                times: dict[int, int] | None = None, http_of=None) -> None:
     """``t0_of(0)``, when given, is the time of the capture's first frame: with -Y the first line shown need
     not be the first frame, and times stay relative to the capture's start, as tshark shows them; ``times``
     (frame number -> time of the last frames read) gives -V the previous captured frame's time under -Y.
-    ``digits_of(frame)``: the decimals of the time column (the file's precision)."""
+    ``digits_of(frame)``: the decimals of the time column (the file's precision). ``http_of()``: the HTTP
+    tracker of packets analysed with ``lines=True`` (:func:`analyzer.filter.apply.analyzed`), where a
+    HeaderOnly segment in which HTTP messages ended has their Info texts: its line is the header line with
+    the HTTP protocol and those texts (the line of its packet with the http layers, made when the header line
+    cannot be)."""
     from analyzer.pipeline import HeaderOnly
     from analyzer.report.hexdump import packet_hexdump
     from analyzer.report.summary import Summary
@@ -458,9 +471,31 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
                 parts.append(packet_hexdump(pkt) + "\n\n")
             add("".join(parts))
         elif pkt.__class__ is HeaderOnly:
-            line = header_line(pkt)
-            add((summary.line(pkt.packet()) if line is None else line) + "\n")
+            if http_of is not None:
+                add(header_only_line(summary, pkt, http_of()) + "\n")
+            else:
+                line = header_line(pkt)
+                add((summary.line(pkt.packet()) if line is None else line) + "\n")
         else:
             add(summary.line(pkt) + "\n")
         if progress is not None and not n & 255:
             progress.tick(n)
+
+
+def header_only_line(summary, res, http) -> str:
+    """The line of a segment the pipeline ran from its headers (a :class:`~analyzer.pipeline.HeaderOnly`) when
+    it was analysed with ``lines=True`` (:func:`analyzer.filter.apply.analyzed`): ``http``, the pipeline's HTTP
+    tracker, holds the Info texts of the HTTP messages that ended in it, whose layers its packet would carry.
+    The line is what :meth:`Summary.line <analyzer.report.summary.Summary.line>` gives that packet: the header
+    line with the HTTP protocol and those texts, or the packet's own line, made, where the header line
+    cannot be (tests/test_read_fast_lines.py)."""
+    line = summary.header_line(res)
+    frame = res.frame
+    if http.infos and frame.number in http.infos:
+        if line is not None and len(frame.data) == frame.origlen:
+            texts = "".join(http.take_infos(frame.number))
+            return f"{line[:line.index(' TCP ')]} HTTP {frame.origlen} {visible(texts)}"
+        packet = res.packet()
+        http.packet(packet)         # the http layers go on the packet
+        return summary.line(packet)
+    return summary.line(res.packet()) if line is None else line

@@ -626,12 +626,25 @@ class HttpSink:
             if pkt.__class__ is Deferred:
                 if pkt.number != frame:
                     return None
+                if pkt.value is None and self.tracker.lines_only and self._alone():
+                    # nothing else makes this packet now: its Info text waits in ``infos`` (read takes it)
+                    self.tracker.defer(frame, info)
+                    return None
                 pkt = pkt.get()
             if pkt.frame.number == frame:
                 return pkt, _add_layer(pkt, fields, info)
         else:
             self.tracker.pending.setdefault(frame, []).append((fields, info))
         return None
+
+
+    def _alone(self) -> bool:
+        """This sink is the only one its connection's bytes go to (no other can want the packet)."""
+        sink = self.conn.sink
+        if sink is self:
+            return True
+        others = getattr(sink, "sinks", None)       # a fan-out of the sinks left
+        return others is not None and len(others) == 1 and others[0] is self
 
 
 _REQUEST_LINE_NOTES = ("malformed request line", "method ")
@@ -685,7 +698,10 @@ class HttpTracker:
     ``fields``: put http.* layers on packets. ``keep``: keep every :class:`HttpRecord` in ``records``
     (else only ``on_record`` sees them). ``body_limit``: bytes of each body stored in the records.
     ``lines_only``: the layers carry their Info text and no fields (``read``'s summary lines need no more;
-    the records are the same).
+    the records are the same); and a message ending in a segment whose packet was not made (a
+    :class:`~analyzer.tcp.reassembly.Deferred` no other sink takes) does not make it: its Info text waits in
+    ``infos`` (frame number -> texts, in order), for the caller to :meth:`take_infos` as the frame comes out of
+    the pipeline (or for :meth:`packet` to put on the packet if it was made after all).
     """
 
     def __init__(self, *, fields: bool = True, keep: bool = True, body_limit: int = DEFAULT_BODY_LIMIT,
@@ -697,6 +713,7 @@ class HttpTracker:
         self.on_record = on_record
         self.records: list[HttpRecord] = []
         self.pending: dict[int, list[tuple[dict[str, Any], str]]] = {}
+        self.infos: dict[int, list[str]] = {}     # lines_only: Info texts of frames whose packet was not made
         self.open: set[HttpSink] = set()      # sinks of connections not closed (nor given up) yet
         self.on_retire = None       # called with the connection of a sink that both directions' end retired
 
@@ -714,8 +731,23 @@ class HttpTracker:
         if self.on_record is not None:
             self.on_record(record)
 
+    def defer(self, frame: int, info: str) -> None:
+        infos = self.infos
+        if infos and frame not in infos:
+            for stale in [n for n in infos if n < frame]:     # frames gone by that nobody took
+                del infos[stale]
+        infos.setdefault(frame, []).append(info)
+
+    def take_infos(self, frame: int) -> list[str] | None:
+        """The Info texts of the messages that ended in ``frame`` (lines_only, its packet not made), once."""
+        return self.infos.pop(frame, None) if self.infos else None
+
     def packet(self, pkt: Packet) -> None:
-        """After the pipeline processed ``pkt``: add the fields of messages its FIN completed."""
+        """After the pipeline processed ``pkt``: add the fields of messages its FIN completed (and, lines_only,
+        the layers of messages that ended in its bytes before the packet was made)."""
+        if self.infos:
+            for info in self.infos.pop(pkt.frame.number, ()):
+                _add_layer(pkt, {}, info)
         if self.pending:
             todo = self.pending.pop(pkt.frame.number, None)
             if todo:
