@@ -161,3 +161,19 @@ def test_mutated_captures(tmp_path, name):
         got, _http, _undecoded = lines_only(path)
         assert got == per_packet(path), path.name
         assert command(path) == got, path.name
+
+
+def test_frames_of_a_batch():
+    """read -Y's frames from batches (filter.apply._frames_of) are those FrameBatch.frame makes, every slot,
+    for pcap and pcapng (interface ids and names) captures, and a batch cut short (-c)."""
+    from analyzer.filter.apply import _frames_of
+
+    slots = ("number", "ts_ns", "caplen", "origlen", "iface", "iface_name", "linktype", "data")
+    files = CAPTURES + CORPUS_FILES[:10]
+    assert any(p.suffix == ".pcapng" for p in files) and any(p.suffix == ".pcap" for p in files)
+    for path in files:
+        with open_capture(path) as reader:
+            for batch in reader.batches():
+                for n in (len(batch), len(batch) // 2):
+                    got = [tuple(getattr(f, s) for s in slots) for f in _frames_of(batch, n)]
+                    assert got == [tuple(getattr(batch.frame(i), s) for s in slots) for i in range(n)], path.name

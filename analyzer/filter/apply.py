@@ -161,19 +161,34 @@ def conversation_frames(batches: Iterable, never, pipelines: list, count: int | 
         if vector is not None and verdicts is not None:
             result, decided = vector.mask(batch, c)
             base = batch.first_number
-            for i in np.flatnonzero(decided[:n] & ~skip).tolist():
-                verdicts[base + i] = bool(result[i])
+            verdicts.update(zip((np.flatnonzero(decided[:n] & ~skip) + base).tolist(),
+                                result[:n][decided[:n] & ~skip].tolist(), strict=True))
+        frames = _frames_of(batch, n)
         if not skip.any():
-            for i in range(n):
-                yield batch.frame(i)
+            yield from frames
             continue
         tracker = pipelines[0].tcp if pipelines else None
         kinds = c.kind[:n].tolist()
-        for i, (left_out, ts) in enumerate(zip(skip.tolist(), batch.ts_ns[:n].tolist(), strict=True)):
+        for i, (left_out, ts, frame) in enumerate(zip(skip.tolist(), batch.ts_ns[:n].tolist(), frames, strict=True)):
             if not left_out:
-                yield batch.frame(i)
+                yield frame
             elif tracker is not None and kinds[i] == KIND_TCP:
                 tracker.tick(ts)
+
+
+def _frames_of(batch, n: int) -> Iterator:
+    """The first ``n`` frames of ``batch``, each as ``batch.frame(i)`` makes it (its columns read as lists
+    once, not element by element)."""
+    from analyzer.capture.frame import Frame
+
+    data = batch.data
+    first = batch.first_number
+    iface, names = batch.iface, batch.iface_name
+    for i, (off, cap, orig, ts, lt) in enumerate(zip(batch.offset[:n].tolist(), batch.caplen[:n].tolist(),
+                                                     batch.origlen[:n].tolist(), batch.ts_ns[:n].tolist(),
+                                                     batch.linktype[:n].tolist(), strict=True)):
+        yield Frame(first + i, ts, orig, None if iface is None else iface[i], lt, data[off:off + cap],
+                    None if names is None else names[i])
 
 
 def decided_filter(keep: Callable[[Packet], bool], verdicts: dict) -> Callable[[Packet], bool]:
