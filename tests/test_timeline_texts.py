@@ -88,6 +88,28 @@ def test_wrap_counts_wide_characters_twice_and_keeps_words():
     assert wrap("one two three", 7) == ["one two", "three"]
 
 
+def test_wrap_keeps_a_duration_with_its_unit():
+    """"1.006 s" is never cut into "1.006" at the end of a line and "s" at the start of the next, in English or
+    Chinese, at any width from 20 columns (narrower, no line may be wider than asked: that comes first); the
+    words and spaces are all still there."""
+    import itertools
+    import re
+
+    texts = [("TCP connect (first SYN -> this ACK): 1.006 s = 1.006 s spent waiting to retransmit the SYN (2 "
+              "attempts in all) + 145 µs for the round trip, 12.5 ms later, 2 min 5 s in all."),
+             ("TCP 建连耗时（首个 SYN 到这个 ACK）为 6.982 秒 = 等待重传 SYN 的 3.010 秒（共尝试 2 次）+ 成功那次 "
+              "SYN 的往返时间 3.972 秒，另有 145 微秒和 12.5 毫秒。")]
+    unit = re.compile(r"^(µs|ms|s|min|微秒|毫秒|秒|分)(\W|$)")
+    for text in texts:
+        for width in range(10, 70):
+            lines = wrap(text, width)
+            assert all(width_of(line) <= width for line in lines), (width, lines)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            for a, b in itertools.pairwise(lines if width >= 20 else ()):
+                assert not (a[-1].isdigit() and unit.match(b)), (width, a, b)
+            assert "\0" not in "".join(lines)
+
+
 def test_wrap_never_starts_a_line_with_closing_punctuation():
     text = "客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = 900001，相对 1），连接建立。这是第二句话：没有问题。"
     for width in range(12, 50):

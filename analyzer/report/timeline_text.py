@@ -41,14 +41,31 @@ _TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\
                     r"|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+")
 
 
+# a number and its unit ("1.006 s", "3.972 秒") stay on one line: the space between them becomes a NUL while
+# wrapping (no packet string holds one: they are escaped by visible()) and a space again in the lines
+_UNIT = re.compile(r"(\d) (µs|ms|s|min|微秒|毫秒|秒|分)(?![\w\u4e00-\u9fff])")
+_WIDE_UNITS = ("微秒", "毫秒", "秒", "分")
+
+
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most ``width`` columns: breaks at spaces and between wide (CJK) characters, never inside
-    a run of narrow ones (a number, a word) unless it is longer than a line; closing punctuation never
-    starts a line and opening punctuation never ends one."""
+    a run of narrow ones (a number, a word) unless it is longer than a line, nor between a duration's number
+    and its unit; closing punctuation never starts a line and opening punctuation never ends one."""
     width = max(width, 10)
+    glued = _UNIT.sub("\\1\0\\2", text) if width >= 20 else text     # narrower: the width comes first
+    if glued != text:
+        return [line.replace("\0", " ") for line in _wrap(glued, width)]
+    return _wrap(text, width)
+
+
+def _wrap(text: str, width: int) -> list[str]:
     if text.isascii():
         return _wrap_ascii(text, width)
     tokens = _TOKEN.findall(text)
+    for i in range(len(tokens) - 2, -1, -1):       # "3.972\0" + "毫" + "秒": one token
+        if tokens[i].endswith("\0"):
+            n = next((len(u) for u in _WIDE_UNITS if "".join(tokens[i + 1:i + 1 + len(u)]) == u), 1)
+            tokens[i:i + 1 + n] = ["".join(tokens[i:i + 1 + n])]
     lines: list[str] = []
     line: list[str] = []
     w = 0
