@@ -255,6 +255,64 @@ def test_a_nagle_stall_needs_the_ack_before_the_held_segment(name):
         assert len(stalls) == 4
 
 
+def test_karn_round_trip_after_a_retransmitted_syn():
+    """After a retransmitted SYN the iRTT (tshark's tcp.analysis.initial_rtt, 3.97 s here) spans a
+    retransmission and is no round trip (Karn's rule); the data's round trip is each half's least
+    tcp.analysis.ack_rtt (SYN-ACKs aside), and the 12 s wait for the response is then told as server think
+    time against that round trip, not hidden because the iRTT was large."""
+    path = CORPUS / "tcp_out_of_order_sack_gaps_rst_http.pcap"
+    (fetch,) = pages(load(path))
+    assert len(frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0")) == 2
+    (irtt,) = {float(r[1]) for r in rows(path, "tcp.analysis.initial_rtt", "tcp.analysis.initial_rtt")}
+
+    def least(src: str) -> tuple[float, int, int]:
+        got = rows(path, f"tcp.analysis.ack_rtt && tcp.flags.syn == 0 && tcp.srcport == {src}",
+                   "tcp.analysis.ack_rtt", "tcp.analysis.acks_frame")
+        return min((float(r[1]), int(r[2]), int(r[0])) for r in got)
+
+    c_rtt, c_data, c_ack = least("80")           # the server's ACKs time the client's data
+    s_rtt, s_data, s_ack = least("49309")
+    (karn,) = steps(fetch, "tcp.handshake.karn")
+    f = karn.facts
+    assert karn.frames == (c_data, c_ack, s_data, s_ack)
+    assert f["c_ms"] == pytest.approx(c_rtt * 1000, abs=1e-3) and f["s_ms"] == pytest.approx(s_rtt * 1000, abs=1e-3)
+    assert f["irtt_ms"] == pytest.approx(irtt * 1000, abs=1e-3)
+    assert f["rtt_ms"] == pytest.approx((c_rtt + s_rtt) * 1000, abs=1e-3) and f["rtt_ms"] * 2 < f["irtt_ms"]
+    # the response's first byte: the server's first data (tshark finds no http.response across the holes)
+    (req,) = rows(path, "http.request", "frame.time_relative")
+    first = rows(path, "tcp.srcport == 80 && tcp.len > 0", "frame.time_relative")[0]
+    ttfb_ms = (float(first[1]) - float(req[1])) * 1000
+    (wait,) = steps(fetch, "http.wait.server")
+    assert wait.frames == (int(first[0]),) and wait.facts["on_data"] and wait.facts["ttfb_ms"] > 10_000
+    assert wait.facts["think_ms"] == pytest.approx(ttfb_ms - f["rtt_ms"], abs=1e-3)
+    (synack,) = frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 1")
+    (late,) = [d for d in fetch.breakdown if d.what == "late_synack"]
+    assert late.frames == (synack,) and late.ms == pytest.approx((irtt - c_rtt - s_rtt) * 1000, abs=1e-3)
+
+
+def test_fin_then_reset_corpus():
+    """qi_internet_SYNACK_curl_jsonip: the client's FIN and the server's data are each resent (two senders: two
+    retransmission steps, the FIN called a FIN, no duplicate ACK before either), the client resets after its FIN
+    and answers the rest with RST; no "last FIN not acknowledged" (a reset ended it), and no step is shown
+    at 0 ms after the steps before it."""
+    path = CORPUS / "tcp_http_fin_then_rst.pcap"
+    (fetch,) = pages(load(path))
+    resent = rows(path, "tcp.analysis.retransmission", "tcp.srcport", "tcp.flags.fin", "tcp.len")
+    assert len(resent) == 2
+    told = steps(fetch, "tcp.retransmission")
+    assert [s.frames[0] for s in told] == [int(r[0]) for r in resent]
+    for st, (_f, sport, fin, length) in zip(told, resent):
+        assert st.facts["sender"] == ("server" if sport == "80" else "client")
+        assert st.facts["fin"] == (fin in ("1", "True") and length == "0")
+        dups = [f for f in frames(path, "tcp.analysis.duplicate_ack") if f < st.frames[0]]
+        assert st.facts["dup_acks"] == len(dups) == 0
+    rsts = frames(path, "tcp.flags.reset == 1")
+    assert cited(fetch, "tcp.reset.after_fin") == rsts[:1] and cited(fetch, "tcp.reset.again") == rsts[1:]
+    assert not steps(fetch, "tcp.teardown.unacked")
+    times = [s.time for s in fetch.steps]
+    assert times == sorted(times)
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -167,6 +167,51 @@ class _Raw:
     problem: bool = False
 
 
+
+KARN_MIN_MS = 20.0      # an iRTT longer than the data's round trip by less than this is not worth a word
+
+
+def _data_direction(s: Segment) -> int:
+    """The direction of the data a flagged segment is about: its own for data, retransmissions and losses; the
+    other one for a receiver's bare duplicate ACK, zero window or ACK of unseen data."""
+    if not s.length and s.analysis & (A_DUPLICATE_ACK | A_ZERO_WINDOW | A_ACK_LOST_PACKET):
+        return 1 - s.direction
+    return s.direction
+
+
+def data_rtt(conn: ConnFacts) -> dict[str, Any] | None:
+    """The round trip measured on a connection's data, for when the handshake's iRTT is ambiguous (a SYN or
+    SYN-ACK was retransmitted: Karn's rule). Each half is timed where the capture sees it: the client's data
+    to the server's ACK of it, and the server's data to the client's ACK (a SYN-ACK to the handshake's ACK
+    when the server sent no data); the round trip is the sum of each half's least sample. A segment that was
+    sent again or out of order gives no sample, and an ACK times the segment that ends where it points, as
+    Wireshark's tcp.analysis.ack_rtt does. None when either half has no sample."""
+    pending: tuple[list, list] = ([], [])
+    best: list[tuple[int, int, int] | None] = [None, None]
+    for seg in conn.segments:
+        d = seg.direction
+        if seg.flags & ACK and pending[1 - d]:
+            waiting = pending[1 - d]
+            hit = next((p for p in waiting if p[0] == seg.rel_ack), None)
+            if hit is not None:
+                sample = (seg.ts_ns - hit[1], hit[2], seg.frame)
+                if best[1 - d] is None or sample[0] < best[1 - d][0]:
+                    best[1 - d] = sample
+            waiting[:] = [p for p in waiting if p[0] > seg.rel_ack]
+        if seg.length and not seg.flags & SYN:
+            if seg.analysis & RESENT:
+                pending[d][:] = [p for p in pending[d] if p[0] <= seg.rel_seq]
+            elif not seg.analysis & A_OUT_OF_ORDER:
+                pending[d].append((seg.rel_seq + seg.length, seg.ts_ns, seg.frame))
+    if best[1] is None and len(conn.synacks) == 1 and conn.handshake_ack:
+        (f1, t1), (fa, ta) = conn.synacks[0], conn.handshake_ack
+        best[1] = (ta - t1, f1, fa)
+    if best[0] is None or best[1] is None:
+        return None
+    (c_ns, c_data, c_ack), (s_ns, s_data, s_ack) = best
+    return {"rtt_ms": _ms(c_ns + s_ns), "c_ms": _ms(c_ns), "c_data": c_data, "c_ack": c_ack, "s_ms": _ms(s_ns),
+            "s_data": s_data, "s_ack": s_ack}
+
 def _ms(ns: float) -> float:
     return ns / 1e6
 
@@ -247,6 +292,7 @@ class FetchBuilder:
                     self.syn_errors[c.stream] = sorted(errs, key=lambda e: e.frame)
         self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...
         self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
+        self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -260,7 +306,10 @@ class FetchBuilder:
         times = [s.ts_ns for s in self.steps if s.ts_ns is not None]
         times += [u.start_ns for u in plan.units]
         start_ns = min(times) if times else plan.first_ns
-        steps = tuple(self._finish(s, start_ns) for s in self.steps)
+        done: list[Step] = []
+        for raw in self.steps:          # a step with no instant of its own is shown at the one before it
+            done.append(self._finish(raw, start_ns, done[-1].time if done else 0.0))
+        steps = tuple(done)
         requests = tuple(self._timing(u, timings[n], start_ns) for n, u in enumerate(plan.units))
         connections = tuple(self._connection(c) for c in list(plan.dns_conns) + self.conns)
         lookups = tuple(self._lookup(lk) for lk in plan.lookups)
@@ -319,8 +368,8 @@ class FetchBuilder:
     def _note(self, key: str, **facts: Any) -> str:
         return note(key, facts, self.lang)
 
-    def _finish(self, s: _Raw, start_ns: int) -> Step:
-        t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else 0.0
+    def _finish(self, s: _Raw, start_ns: int, before: float = 0.0) -> Step:
+        t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else before
         return Step(frames=s.frames, time=max(t, 0.0), ts_ns=s.ts_ns, layer=s.layer, kind=s.kind,
                     text=explain(s.kind, s.facts, self.lang, s.frames), facts=s.facts, problem=s.problem)
 
@@ -763,6 +812,12 @@ class FetchBuilder:
             self._add(fa, ta, (fa,), "tcp", kind, seq_raw=s.seq if s else None, ack_raw=s.ack if s else None,
                       irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **ends)
             self.notes[fa] = self._note("note.ack3")
+            rtt_ms, data = self._rtt(conn)
+            if data is not None and irtt_ms is not None and rtt_ms is not None:
+                self._add(fa + 0.1, ta, (data["c_data"], data["c_ack"], data["s_data"], data["s_ack"]), "tcp",
+                          "tcp.handshake.karn", irtt_ms=irtt_ms, late_ms=irtt_ms - rtt_ms,
+                          synack=conn.synacks[-1][0], s_handshake=data["s_data"] == conn.synacks[-1][0], **data,
+                          **ends)
 
     def _trouble(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """Retransmissions, losses, duplicate ACKs and zero windows among this fetch's segments, one step
@@ -771,14 +826,23 @@ class FetchBuilder:
                  and s.frame not in self.explained]
         if not pairs:
             return
-        episodes: list[list[Segment]] = [[pairs[0][0]]]
-        last_owner = pairs[0][1]
-        for s, o in pairs[1:]:
-            if s.ts_ns - episodes[-1][-1].ts_ns < EPISODE_NS and (o == last_owner or o < 0 or last_owner < 0):
-                episodes[-1].append(s)
-            else:
-                episodes.append([s])
-            last_owner = o
+        # an episode is about the data of one direction: a retransmission, loss or reordering by its sender, the
+        # duplicate ACKs, zero windows and ACKs of unseen data by its receiver (the client's FIN resent and the
+        # server's data resent in the same instant are two episodes, each with its own cause)
+        episodes: list[list[Segment]] = []
+        for flow in (0, 1):
+            mine = [(s, o) for s, o in pairs if _data_direction(s) == flow]
+            if not mine:
+                continue
+            episodes.append([mine[0][0]])
+            last_owner = mine[0][1]
+            for s, o in mine[1:]:
+                if s.ts_ns - episodes[-1][-1].ts_ns < EPISODE_NS and (o == last_owner or o < 0 or last_owner < 0):
+                    episodes[-1].append(s)
+                else:
+                    episodes.append([s])
+                last_owner = o
+        episodes.sort(key=lambda ep: ep[0].frame)
         by_frame = {s.frame: s for s in conn.segments}
         # every copy of each retransmitted range, in frame order: a retransmission's wait is counted from the
         # copy before it (frame 1, resent at 0.2, 0.6, 1.2 s: waits 0.2, 0.4, 0.6 s, not 0.2, 0.6, 1.2 s)
@@ -838,8 +902,10 @@ class FetchBuilder:
             prev = before[-1] if len(before) > 1 else None
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
+            asked = [d for d in dups if d.frame < r.frame]       # the duplicate ACKs that came before it
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
-                      orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(dups),
+                      orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(asked),
+                      fin=bool(r.flags & FIN and not r.length),
                       length=r.length, rel_seq=r.rel_seq, resend=len(before), prev_frame=prev.frame if prev else None,
                       gap_ms=gap, prev_gap_ms=prev_gap,
                       doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)
@@ -932,6 +998,18 @@ class FetchBuilder:
             self._add(frame, seg.ts_ns if seg else None, (frame,), "tcp", kind, problem=not after_fin,
                       by=_ROLE[rst["by"]], state=rst.get("state") or "?", after=after, **ends)
             self.notes[frame] = "RST"
+        if resets:
+            # the RSTs after the first: each side's answer to segments of a connection it no longer has
+            told = {r["frame"] for r in resets}
+            later = [x for x in conn.segments if x.flags & RST and x.frame not in told and x.frame in mine]
+            for side in (0, 1):
+                again = [x for x in later if x.direction == side]
+                if again:
+                    self._add(again[0].frame, again[0].ts_ns, tuple(x.frame for x in again), "tcp", "tcp.reset.again",
+                              by="client" if side == 0 else "server", first_rst=resets[0]["frame"],
+                              count=len(again), **ends)
+                    for x in again:
+                        self.notes[x.frame] = "RST"
         if not td and not resets:
             # "kept alive for more requests" only after a request that was answered; otherwise (no HTTP seen,
             # TLS without keys, a request still waiting) the capture simply ends while the connection is open
@@ -995,7 +1073,7 @@ class FetchBuilder:
                 self._add(last + 0.25, None, (), "tcp", "tcp.teardown.simultaneous", **base)
             elif kind in ("one FIN", "half-close") and not f2:
                 self._add(f1 + 0.5, None, (), "tcp", "tcp.teardown.half", half=kind == "half-close", **base)
-            elif f2 and not a2:
+            elif f2 and not a2 and not kind.startswith("aborted"):      # a reset ended it: its step says so
                 self._add(f2 + 0.5, None, (), "tcp", "tcp.teardown.unacked", **base)
         for role in ("orig", "resp"):
             tw = td.get(role + "_time_wait_from_frame")
@@ -1191,8 +1269,7 @@ class FetchBuilder:
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
         ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
         self.resp_frames[id(u)] = (ends, set(owned or (resp.first_frame,)))
-        irtt = conn.summary.get("irtt")
-        rtt_ms = float(irtt) * 1000 if irtt else None
+        rtt_ms, rtt_data = self._rtt(conn)
         self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
                   version=resp.version, content_type=resp.headers.get("content-type") or "",
                   size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
@@ -1204,12 +1281,27 @@ class FetchBuilder:
             end = getattr(tx, "response_end", None)
             self._add(rframes[-1] + 0.5, last_ns, (), "http", "http.incomplete", problem=True, why=tx.reason,
                       uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
-        self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms)
+        self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
 
+    def _rtt(self, conn: ConnFacts) -> tuple[float | None, dict[str, Any] | None]:
+        """The connection's round trip in ms, and the data samples it came from when the iRTT is ambiguous:
+        after a retransmitted SYN or SYN-ACK (Karn's rule) the round trip measured on the data is used when it is
+        less than half the iRTT and at least KARN_MIN_MS shorter; else the iRTT."""
+        key = (conn.stream, conn.epoch)
+        if key not in self._rtts:
+            irtt = conn.summary.get("irtt")
+            rtt: tuple[float | None, dict[str, Any] | None] = (float(irtt) * 1000 if irtt else None, None)
+            if rtt[0] is not None and (len(conn.syns) > 1 or len(conn.synacks) > 1):
+                data = data_rtt(conn)
+                if data is not None and data["rtt_ms"] * 2 < rtt[0] and rtt[0] - data["rtt_ms"] >= KARN_MIN_MS:
+                    rtt = (data["rtt_ms"], data)
+            self._rtts[key] = rtt
+        return self._rtts[key]
+
     def _wait_explained(self, u: Unit, conn: ConnFacts, tx: Any, cdir: int, req_end_ns: int, resp: Any,
-                        ttfb: float, rtt_ms: float | None) -> None:
+                        ttfb: float, rtt_ms: float | None, on_data: bool = False) -> None:
         """A time to first byte much longer than the round trip: where did it go?"""
         if rtt_ms is None or ttfb < 20.0 or ttfb < 10 * rtt_ms:
             return
@@ -1227,12 +1319,13 @@ class FetchBuilder:
         resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
         if acked is None and not resent and MIN_RTO_MS <= ttfb <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5:
             self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,), "http", "http.wait.lost",
-                      problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS, stream=conn.stream)
+                      problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS, on_data=on_data,
+                      stream=conn.stream)
             return
         self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,), "http",
                   "http.wait.server" if acked is not None else "http.wait.server_noack", ttfb_ms=ttfb, rtt_ms=rtt_ms,
                   think_ms=think, ack_frame=acked.frame if acked else None,
-                  ack_ms=_ms(acked.ts_ns - req_end_ns) if acked else None, stream=conn.stream)
+                  ack_ms=_ms(acked.ts_ns - req_end_ns) if acked else None, on_data=on_data, stream=conn.stream)
 
     def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
         """Nagle's algorithm waiting for a delayed ACK: a small segment of a message held until the
@@ -1485,6 +1578,8 @@ class FetchBuilder:
                 add("server", f.get("think_ms") or 0.0, st.frames, uri=_uri_of(steps, st))
             elif st.kind == "http.wait.lost":
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
+            elif st.kind == "tcp.handshake.karn":
+                add("late_synack", f.get("late_ms") or 0.0, (f["synack"],), stream=f.get("stream"))
             elif st.kind == "tcp.loss" and f.get("cost_ms"):
                 add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
@@ -1513,8 +1608,8 @@ class FetchBuilder:
                 longest = requests[n]
                 add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
-        return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "lost_answer", "stall", "loss",
-                                                                      "dns_retry")]
+        return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "late_synack", "lost_answer", "stall",
+                                                                      "loss", "dns_retry")]
 
     # -- ladder ----------------------------------------------------------------------------------------
     def _ladder(self, start_ns: int) -> tuple[LadderRow, ...]:

@@ -288,6 +288,13 @@ _EN: dict[str, str] = {
         "TCP connect (first SYN -> this ACK): {connect_ms:dur} = {waits_ms:dur} spent waiting to retransmit "
         "the SYN ({attempts:n:attempt} in all) + {irtt_ms:dur} for the round trip of the SYN that got through "
         "(the initial RTT, iRTT)."),
+    "tcp.handshake.karn": (
+        "That {irtt_ms:dur} is not the network's round trip. A time measured across a retransmission is ambiguous "
+        "(Karn's rule: the answer may belong to either copy), and the data on this connection later took about "
+        "{rtt_ms:dur} for a round trip: the client's data (frame {c_data}) was acknowledged {c_ms:dur} later "
+        "(frame {c_ack}), {s_text}. So the SYN-ACK (frame {synack}) came about {late_ms:dur} later than a round "
+        "trip would take: the server (or a device on the path) was slow to answer the SYN, or an earlier SYN-ACK "
+        "was lost before the capture point and this one is its retransmission; this capture cannot tell which."),
     "tcp.handshake.3.data": (
         "Step 3/3: the client's first data segment also acknowledges the server's SYN (ack = server ISN + 1 = "
         "{ack_raw}, relative 1); the connection is established. TCP connect: {connect_ms:dur}."),
@@ -309,7 +316,7 @@ _EN: dict[str, str] = {
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
         "(Wireshark: \"previous segment not captured\"). {recovery}"),
     "tcp.retransmission": (
-        "Retransmission: the {sender:role} sends {length:bytes} again (relative seq {rel_seq}){orig}. {cause}"),
+        "Retransmission: the {sender:role} sends {what} again (relative seq {rel_seq}){orig}. {cause}"),
     "tcp.retransmission.fast": (
         "Fast retransmission: after {dup_acks:n:duplicate ACK} the {sender:role} resends {length:bytes} (relative "
         "seq {rel_seq}) at once instead of waiting for its retransmission timer."),
@@ -376,6 +383,9 @@ _EN: dict[str, str] = {
         "RST from the {by:role} after the FIN exchange had begun: it drops the rest of the close (typical of a "
         "client that closes with unread data, or a server that aborts lingering connections); nobody stays "
         "in TIME_WAIT."),
+    "tcp.reset.again": (
+        "The {by:role} sends RST again (frames {frames:frames}): after the reset of frame {first_rst} "
+        "there is no connection left on its side, so it answers whatever still arrives for it with RST."),
     "tcp.open": (
         "Connection {stream} is still open at the end of the capture (no FIN or RST after frame {last}): it was "
         "kept alive for more requests."),
@@ -409,7 +419,7 @@ _EN: dict[str, str] = {
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
     "http.incomplete": "The response to {uri} is incomplete ({why_text}).",
     "http.wait.server": (
-        "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip (the iRTT) and "
+        "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip {rtt_src} and "
         "{think_ms:dur} the server's think time (TTFB - RTT): the server acknowledged the request at once (frame "
         "{ack_frame}, after {ack_ms:dur}) and took that long to answer."),
     "http.wait.server_noack": (
@@ -496,6 +506,7 @@ _EN: dict[str, str] = {
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
     "delay.connect": "{ms:dur} for the TCP handshake of connection {stream}.",
+    "delay.late_synack": "{ms:dur} waiting for a late SYN-ACK on connection {stream} (beyond a round trip).",
     "delay.server": "{ms:dur} of server think time for {uri}.",
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
@@ -717,6 +728,12 @@ _ZH: dict[str, str] = {
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
         "为 {connect_ms:dur} = 等待重传 SYN 的 {waits_ms:dur}（共尝试 {attempts} 次）+ 成功那次 SYN 的往返时间 "
         "{irtt_ms:dur}（初始往返时间 iRTT）。"),
+    "tcp.handshake.karn": (
+        "这 {irtt_ms:dur}并不是网络的往返时间。跨越重传测得的时间是有歧义的（Karn 规则：应答可能属于任何一份副本）；"
+        "而这条连接后来的数据往返只用了约 {rtt_ms:dur}：客户端的数据（第 {c_data} 帧）在 {c_ms:dur}后被确认"
+        "（第 {c_ack} 帧），{s_text}。所以 SYN-ACK（第 {synack} 帧）比一个往返晚到了约 {late_ms:dur}：要么服务器"
+        "（或路径上的某个设备）应答 SYN 很慢，要么更早的一个 SYN-ACK 在到达抓包点之前丢失了、这是它的重传；"
+        "这份抓包无法分辨是哪一种。"),
     "tcp.handshake.3.data": (
         "第 3/3 步：客户端的第一个数据报文段同时确认了服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），"
         "连接建立。TCP 建连耗时 {connect_ms:dur}。"),
@@ -731,7 +748,7 @@ _ZH: dict[str, str] = {
     "tcp.loss": (
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
-    "tcp.retransmission": "重传：{sender:role}再次发送 {length:bytes}（相对序号 {rel_seq}）{orig}。{cause}",
+    "tcp.retransmission": "重传：{sender:role}再次发送{what}（相对序号 {rel_seq}）{orig}。{cause}",
     "tcp.retransmission.fast": (
         "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
         "而不等重传定时器超时。"),
@@ -786,6 +803,9 @@ _ZH: dict[str, str] = {
     "tcp.reset.after_fin": (
         "在 FIN 交换开始之后，{by:role}发送了 RST：关闭过程的剩余部分被跳过（客户端在还有未读数据时关闭，"
         "或服务器中止残留连接时常见）；双方都不进入 TIME_WAIT。"),
+    "tcp.reset.again": (
+        "{by:role}再次发送 RST（第 {frames:frames} 帧）：第 {first_rst} 帧的重置之后，它这一端已经没有这条连接，"
+        "所以对仍然到达的报文一律以 RST 回答。"),
     "tcp.open": "连接 {stream} 在抓包结束时仍然打开（第 {last} 帧之后没有 FIN 或 RST）：它被保持着，以便承载更多请求。",
     "tcp.open.plain": "连接 {stream} 在抓包结束时仍然打开：第 {last} 帧之后没有 FIN 或 RST。",
     "tcp.open.later": "连接 {stream} 在第 {last} 帧之后保持打开（keep-alive）；它之后的情况在下一次使用它的访问中，或在它结束处报告。",
@@ -808,7 +828,7 @@ _ZH: dict[str, str] = {
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.incomplete": "对 {uri} 的响应不完整（{why_text}）。",
     "http.wait.server": (
-        "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返（iRTT），{think_ms:dur}是服务器的处理时间"
+        "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返{rtt_src}，{think_ms:dur}是服务器的处理时间"
         "（TTFB 减去 RTT）：服务器立刻确认了请求（第 {ack_frame} 帧，用时 {ack_ms:dur}），然后花了这么久才作答。"),
     "http.wait.server_noack": (
         "首字节时间（{ttfb_ms:dur}）远长于往返时间（{rtt_ms:dur}）：作答之前，服务器处理用去了约 {think_ms:dur}"
@@ -874,6 +894,7 @@ _ZH: dict[str, str] = {
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
     "delay.connect": "连接 {stream} 的 TCP 握手用时 {ms:dur}。",
+    "delay.late_synack": "连接 {stream} 的 SYN-ACK 迟到，比一个往返多等了 {ms:dur}。",
     "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
@@ -921,6 +942,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto": "No ACK came for it in time, so the retransmission timer (RTO) fired: the first copy, or "
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
+        "what.bytes": "{length:bytes}",
+        "what.fin": "its FIN",
         "cause.rto.again": "Still no ACK for any earlier copy, so the retransmission timer (RTO) fired again.",
         "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
         "resumed.none": " The capture does not show the window opening again.",
@@ -938,6 +961,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
         "transfer.one": "it came in one segment",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "rtt.irtt": "(the iRTT)",
+        "rtt.data": "(measured on this connection's data: the iRTT is ambiguous here, see the handshake)",
+        "s_text": "and the server's data (frame {s_data}) {s_ms:dur} later (frame {s_ack})",
+        "s_text.handshake": "and the server's SYN-ACK (frame {s_data}) {s_ms:dur} later (frame {s_ack})",
         "alpn": ", and the application protocol {chosen_alpn} (ALPN)",
         "trips.1": "TLS 1.3 (or a resumed session) needs one round trip before the first request can go.",
         "trips.2": "TLS 1.2 needs two round trips before the first request can go (TLS 1.3 needs one).",
@@ -996,6 +1023,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "orig.none": "",
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
+        "what.bytes": " {length:bytes}",
+        "what.fin": "它的 FIN",
         "cause.rto.again": "之前的各份仍未得到确认，重传定时器（RTO）再次超时。",
         "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
         "resumed.none": "抓包中没有看到窗口重新打开。",
@@ -1010,6 +1039,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
         "transfer.one": "响应装在一个报文段里",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "rtt.irtt": "（iRTT）",
+        "rtt.data": "（按这条连接的数据测得：这里的 iRTT 有歧义，见握手一步）",
+        "s_text": "服务器的数据（第 {s_data} 帧）在 {s_ms:dur}后被确认（第 {s_ack} 帧）",
+        "s_text.handshake": "服务器的 SYN-ACK（第 {s_data} 帧）在 {s_ms:dur}后被确认（第 {s_ack} 帧）",
         "alpn": "，应用层协议为 {chosen_alpn}（ALPN）",
         "trips.1": "TLS 1.3（或恢复的会话）只需一个往返就能发出第一个请求。",
         "trips.2": "TLS 1.2 需要两个往返才能发出第一个请求（TLS 1.3 只需一个）。",
@@ -1320,6 +1353,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                 "orig.frame" if facts.get("orig_frame") else "orig.none", facts, lang)
         extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto.again" if again else
                                  "cause.rto", facts, lang)
+        extra["what"] = _phrase("what.fin" if facts.get("fin") else "what.bytes", facts, lang)
     elif template == "tcp.zero_window":
         extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else
                                    "resumed.held" if facts.get("stall_ms") else "resumed.none", facts, lang)
@@ -1342,6 +1376,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                         lang)
     elif template.startswith("tcp.icmp."):
         extra["then_text"] = _phrase("icmp.retried" if facts.get("retried") else "icmp.final", facts, lang)
+    elif template == "tcp.handshake.karn":
+        extra["s_text"] = _phrase("s_text.handshake" if facts.get("s_handshake") else "s_text", facts, lang)
+    elif template == "http.wait.server":
+        extra["rtt_src"] = _phrase("rtt.data" if facts.get("on_data") else "rtt.irtt", facts, lang)
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
     elif template.startswith("http.response"):
