@@ -629,7 +629,11 @@ class Analysis:
         (:meth:`HttpTracker.earliest_open_start <analyzer.apps.http.sink.HttpTracker.earliest_open_start>`),
         and the frame just read (later bytes come with later frames); what started before it goes out. A
         capture whose time goes backwards stops the releases from that frame on (the rest comes out sorted
-        at the end); what went out before stays as it went."""
+        at the end); what went out before stays as it went.
+
+        With a ``matcher`` (``-Y``), only the transactions whose request or response frame matched (as
+        ``Capture.analyze`` keeps them), asked as they go out; a :class:`~analyzer.api.stream.WindowMatcher`
+        is told at each look which frames no transaction still to come names, and forgets them."""
         import heapq
 
         held: list[tuple[tuple, int, HttpTransaction]] = []
@@ -664,6 +668,7 @@ class Analysis:
             feed = self.pipe.feed
             headers = self.headers
             matcher = self.matcher
+            forget = getattr(matcher, "forget_before", None)   # a WindowMatcher: frames no record names go
             on_packet = self.on_packet
             for frame in frames:
                 if headers:
@@ -679,20 +684,41 @@ class Analysis:
                     ordered = False
                 last_ts = ts
                 n += 1
-                if n % every or not ordered or not held:
+                if n % every or not ordered:
                     continue
-                bound = (ts, frame.number)
-                opened = http.earliest_open_start()
-                if opened is not None and opened < bound:
-                    bound = opened
-                while held and held[0][0] < bound:
-                    yield heapq.heappop(held)[2]
-                self._endpoints.clear()     # a cache: made again from the connection for its next record
+                if forget is not None:
+                    # no record to come names a frame before the least start still open, nor one held
+                    opened = http.earliest_open_start()
+                    floor = min([frame.number] + ([opened[1]] if opened is not None else [])
+                                + [f for _k, _s, h in held for f in (h.request_frame, h.response_frame)
+                                   if f is not None])
+                if held:
+                    bound = (ts, frame.number)
+                    opened = http.earliest_open_start()
+                    if opened is not None and opened < bound:
+                        bound = opened
+                    while held and held[0][0] < bound:
+                        h = heapq.heappop(held)[2]
+                        if matcher is None or matcher.any(h.request_frame, h.response_frame):
+                            yield h
+                    self._endpoints.clear()     # a cache: made again from the connection for its next record
+                if forget is not None:
+                    forget(floor)
             self.pipe.finish()
             self.tx.finish()
             self._conns.clear()
         while held:
-            yield heapq.heappop(held)[2]
+            h = heapq.heappop(held)[2]
+            if matcher is None or matcher.any(h.request_frame, h.response_frame):
+                yield h
+
+    def dns_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY) -> Iterator[DnsTransaction]:
+        """The DNS transactions of ``frames`` in the order :meth:`finish` gives them, each as soon as it is
+        final (:func:`analyzer.api.stream.dns_stream`); with a ``matcher`` (a
+        :class:`~analyzer.api.stream.WindowMatcher`), those whose query or response frame matched."""
+        from analyzer.api.stream import dns_stream
+
+        return dns_stream(self, frames, every)
 
     def _ip_bytes(self, res: HeaderOnly) -> None:
         """What :meth:`IpLevel.packet <analyzer.api.iplevel.IpLevel.packet>` counts for a TCP segment run from

@@ -235,6 +235,16 @@ class DnsTracker:
         fields["dns.time"] = seconds(ts_ns - trans.query_ts_ns)
         return fields, trans
 
+    def pairable(self, trans: DnsTransaction) -> bool:
+        """Can a later message still change ``trans`` (it is its conversation's last transaction with its ID,
+        still in the index)? Once not, the transaction is final: a stream of records can hand it out."""
+        if trans.proto == "tcp" and trans.stream is not None:
+            conv: tuple = (trans.proto, trans.stream)
+        else:
+            a, b = trans.client, trans.server
+            conv = (trans.proto,) + ((a, b) if _key(a) <= _key(b) else (b, a))
+        return self._last.get((conv, trans.trans_id)) is trans
+
     def _sweep(self, now: int) -> None:
         """Forget the transactions nothing can pair with any more (see the module docstring)."""
         self._next_sweep = now + SWEEP_NS

@@ -1,14 +1,19 @@
 """``analyzer dns FILE...``: one line per DNS transaction (query paired with its response by client, server,
 ports and ID, over UDP and TCP; retransmissions, unanswered queries, truncated answers and their retry over
 TCP shown); ``--json``: one JSON object per line with the fields of :mod:`analyzer.report.dns` (Zeek dns.log
-names included)."""
+names included).
+
+In one process (``-j 1``, the default) the command streams (:meth:`analyzer.api.build.Analysis.dns_stream`):
+each transaction is printed once final, in the order of the whole pass; the table's endpoint columns are as
+wide as the widest endpoint of the first 1,000 rows (:data:`analyzer.report.dns.WIDTH_ROWS`, the only rows
+held). ``-j N`` runs the whole pass in its processes and prints at the end."""
 
 from __future__ import annotations
 
 import click
 
 from analyzer.cli._common import decode_as_option, files_argument, opened
-from analyzer.cli.http import echo_lines, jobs_option, results_of
+from analyzer.cli.http import echo_lines, jobs_option, results_of, streamed
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
 from analyzer.report.columns import json_lines
@@ -26,10 +31,21 @@ def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int
     With -Y, only the transactions whose query or response frame matches the filter. FILE... are
     pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
     A DNS server on another port: -d udp.port==5300,dns (or tcp.port==N,dns), as tshark spells it.
+
+    Each transaction is printed once final: when no later message can pair with it (30 s after its
+    answer, 300 s unanswered, capture time), in the order the lookups began; memory follows the lookups
+    still open, not the file. The table's Client and Server columns are as wide as the widest endpoint of
+    the first 1,000 rows. A truncated UDP answer names the client's retry over TCP if it came within 30 s.
     """
     from analyzer.report import dns as report
 
     with opened(files, display_filter) as cap:
+        if jobs == 1 or cap.paths == ["-"]:
+            # each transaction once final (memory: open connections and lookups still to pair)
+            records, start = streamed(cap, "dns")
+            rows = (report.row(tx) for tx in records)
+            echo_lines(json_lines(rows) if as_json else report.table_lines(rows, start))
+            return
         results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.dns)
     if as_json:

@@ -4,17 +4,19 @@ fields of :mod:`analyzer.report.http` (Zeek http.log names included).
 
 HTTP is found on any TCP port by its first bytes; a connection whose bytes are not HTTP is left alone.
 
-``--json`` (one process, no ``-Y``) streams: each line is printed as soon as no connection still open can
-start a transaction before it (:meth:`analyzer.api.build.Analysis.http_stream`), so memory follows the open
-connections, not the file; the lines and their order are those of the whole pass. The text table needs every
-row first (its client column is as wide as the widest address).
+In one process (``-j 1``, the default) the command streams, ``-Y`` or not: each transaction is printed as soon
+as no connection still open can start a transaction before it (:meth:`analyzer.api.build.Analysis.http_stream`),
+so memory follows the open connections, not the file; the lines and their order are those of the whole pass.
+The text table's Client column is as wide as the widest client of its first 1,000 rows
+(:data:`analyzer.report.http.WIDTH_ROWS`: held until then, the only rows held); a wider client later
+overflows the column. ``-j N`` runs the whole pass in its processes and prints at the end.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import click
 
@@ -62,13 +64,18 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
     With -Y, only the transactions whose request or response frame matches the filter. FILE... are
     pcap/pcapng captures (gzip too), merged by time when there are several; - is standard input.
     HTTP is found on any TCP port by its first bytes (-d tcp.port==N,http is accepted, as tshark spells it).
+
+    Each transaction is printed once complete (memory follows the open connections, not the file); the
+    table's Client column is as wide as the widest client of the first 1,000 rows.
     """
     from analyzer.report import http as report
 
     with opened(files, display_filter, load_keylog(keylog_path)) as cap:
-        if as_json and jobs == 1 and cap.display_filter is None:
+        if jobs == 1 or cap.paths == ["-"]:
             # one transaction per line as soon as its place in the order is known (memory: open connections)
-            echo_lines(json_lines(report.row(tx) for tx in cap.http_stream()))
+            records, start = streamed(cap, "http")
+            rows = (report.row(tx) for tx in records)
+            echo_lines(json_lines(rows) if as_json else report.table_lines(rows, start))
             return
         results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.http)
@@ -76,6 +83,24 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
         echo_lines(json_lines(rows))
     else:
         echo_lines([report.table(rows, results.first_ts_ns)])
+
+
+def streamed(cap, kind: str) -> tuple[Iterator, Callable[[], int | None]]:
+    """``(records, start)``: the capture's HTTP (``kind`` "http") or DNS ("dns") transactions, each as soon as
+    it is final (:meth:`Analysis.http_stream <analyzer.api.build.Analysis.http_stream>`, :meth:`~analyzer.api.
+    build.Analysis.dns_stream`), those matching ``-Y`` when given; ``start()``: the capture's first frame time
+    once records came (the table's time origin)."""
+    from analyzer.api.build import Analysis
+    from analyzer.api.stream import WindowMatcher
+
+    matcher = WindowMatcher(cap.display_filter) if cap.display_filter is not None else None
+    analysis = Analysis(matcher=matcher, keylog=cap.keylog)
+
+    def records() -> Iterator:
+        with cap.open() as reader:
+            yield from (analysis.http_stream(reader) if kind == "http" else analysis.dns_stream(reader))
+
+    return records(), lambda: analysis.pipe.first_ts_ns
 
 
 def results_of(cap, kind: str, jobs: int, decode_as: tuple = ()):

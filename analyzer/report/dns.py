@@ -16,7 +16,8 @@ Zeek's: a response without any record. ``uid`` is the connection's (the same in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analyzer.api.records import DnsTransaction
@@ -24,6 +25,9 @@ from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
 from analyzer.report.units import duration
+
+# Rows whose endpoints set the width of a streamed table's Client and Server columns (table_lines).
+WIDTH_ROWS = 1000
 
 JSON_KEYS = ("query_frame", "response_frame", "trans_id", "query", "qtype", "qtype_name", "rcode",
              "rcode_name", "answers", "ttls", "rtt", "proto")
@@ -101,15 +105,26 @@ def _flags(it: dict[str, Any]) -> str:
 def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> str:
     """The transactions as a text table, one line each, and notes under it (a truncated answer and the
     client's retry over TCP)."""
-    starts = [it["ts"] for it in items if it["ts"] is not None]
-    t0 = capture_start_ns / 1e9 if capture_start_ns is not None else (min(starts) if starts else 0.0)
-    w = max([24] + [len(_endpoint(it[h], it[p])) for it in items
+    return "\n".join(table_lines(items, capture_start_ns, width_rows=None))
+
+
+def table_lines(items: Iterable[dict[str, Any]], capture_start_ns: int | None | Callable[[], int | None] = None,
+                width_rows: int | None = WIDTH_ROWS) -> Iterator[str]:
+    """:func:`table`'s lines, made as ``items`` come: the Client and Server columns are as wide as the widest
+    endpoint of the first ``width_rows`` rows (None: of all rows), the only rows held; a wider one later
+    overflows its column. ``capture_start_ns`` (or a function giving it, asked once those rows are read):
+    the time the Time column counts from (None: the first row's)."""
+    items = iter(items)
+    first = [it for _, it in zip(range(width_rows), items)] if width_rows is not None else list(items)
+    start = capture_start_ns() if callable(capture_start_ns) else capture_start_ns
+    starts = [it["ts"] for it in first if it["ts"] is not None]
+    t0 = start / 1e9 if start is not None else (min(starts) if starts else 0.0)
+    w = max([24] + [len(_endpoint(it[h], it[p])) for it in first
                     for h, p in (("id.orig_h", "id.orig_p"), ("id.resp_h", "id.resp_p"))])
-    head = (f"{'Time':>10} {'Client':<{w}} {'Server':<{w}} {'Proto':<5} {'ID':<6} {'Query':<32} {'Type':<6} "
-            f"{'Rcode':<9} {'Flags':<5} {'RTT':>11} {'Re':>2} {'TTL':>7}  Answers")
-    lines = [head]
+    yield (f"{'Time':>10} {'Client':<{w}} {'Server':<{w}} {'Proto':<5} {'ID':<6} {'Query':<32} {'Type':<6} "
+           f"{'Rcode':<9} {'Flags':<5} {'RTT':>11} {'Re':>2} {'TTL':>7}  Answers")
     notes = []
-    for it in items:
+    for it in itertools.chain(first, items):
         when = f"{it['ts'] - t0:10.6f}" if it["ts"] is not None else f"{'-':>10}"
         if it["rtt"] is not None:
             rtt = duration(round(it["rtt"] * 1e9))
@@ -119,7 +134,7 @@ def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> s
         if it["cname_chain"]:
             answers = " -> ".join(visible(n) for n in it["cname_chain"][1:]) + (
                 " -> " + ", ".join(visible(a) for a in it["addresses"]) if it["addresses"] else "")
-        lines.append(
+        yield (
             f"{when} {_endpoint(it['id.orig_h'], it['id.orig_p']):<{w}} "
             f"{_endpoint(it['id.resp_h'], it['id.resp_p']):<{w}} {it['proto']:<5} "
             f"{'0x{:04x}'.format(it['trans_id']):<6} {_cut(it['query'], 32):<32} "
@@ -133,4 +148,4 @@ def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> s
             else:
                 notes.append(f"TC: the answer in frame {frame} was truncated; the capture holds no retry over "
                              f"TCP.")
-    return "\n".join(lines + notes)
+    yield from notes

@@ -18,7 +18,8 @@ content decoding. Text from packets goes through :func:`analyzer.report.safe.vis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analyzer.api.records import HttpTransaction
@@ -26,6 +27,9 @@ from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
 from analyzer.report.units import seconds as _seconds_text
+
+# Rows whose client endpoints set the width of a streamed table's Client column (table_lines).
+WIDTH_ROWS = 1000
 
 JSON_KEYS = ("request_frame", "response_frame", "stream", "method", "host", "uri", "version", "status_code",
              "status_msg", "content_type", "request_body_len", "response_body_len", "time", "ttfb")
@@ -88,26 +92,39 @@ def _ms(value: float | None) -> str:
 
 def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> str:
     """The transactions as a text table, one line each (long hosts and URIs are cut with "...")."""
-    starts = [it["ts"] for it in items if it["ts"] is not None]
-    t0 = capture_start_ns / 1e9 if capture_start_ns is not None else (min(starts) if starts else 0.0)
-    w = max([22] + [len(_endpoint(it["id.orig_h"], it["id.orig_p"])) for it in items])
-    head = (f"{'Time':>10} {'Client':<{w}} {'Method':<7} {'Host':<24} {'URI':<40} {'Status':>6} "
-            f"{'Content type':<24} {'Size':>9} {'TTFB':>9} {'Total':>9} {'Stream':>6}")
-    lines = [head]
-    for it in items:
+    return "\n".join(table_lines(items, capture_start_ns, width_rows=None))
+
+
+def table_lines(items: Iterable[dict[str, Any]], capture_start_ns: int | None | Callable[[], int | None] = None,
+                width_rows: int | None = WIDTH_ROWS) -> Iterator[str]:
+    """:func:`table`'s lines, made as ``items`` come: the Client column is as wide as the widest client of
+    the first ``width_rows`` rows (None: of all rows), the only rows held; a wider one later overflows its
+    column. ``capture_start_ns`` (or a function giving it, asked once those rows are read): the time the
+    Time column counts from (None: the first row's). The note on incomplete transactions comes last."""
+    items = iter(items)
+    first = [it for _, it in zip(range(width_rows), items)] if width_rows is not None else list(items)
+    start = capture_start_ns() if callable(capture_start_ns) else capture_start_ns
+    starts = [it["ts"] for it in first if it["ts"] is not None]
+    t0 = start / 1e9 if start is not None else (min(starts) if starts else 0.0)
+    w = max([22] + [len(_endpoint(it["id.orig_h"], it["id.orig_p"])) for it in first])
+    yield (f"{'Time':>10} {'Client':<{w}} {'Method':<7} {'Host':<24} {'URI':<40} {'Status':>6} "
+           f"{'Content type':<24} {'Size':>9} {'TTFB':>9} {'Total':>9} {'Stream':>6}")
+    reasons: set[str] | None = None         # of the incomplete transactions (None: every one complete)
+    for it in itertools.chain(first, items):
         when = f"{it['ts'] - t0:10.6f}" if it["ts"] is not None else f"{'-':>10}"
         status = str(it["status_code"]) if it["status_code"] is not None else "-"
         if not it["complete"] and it["reason"]:
             status += "*"
-        lines.append(
+        if not it["complete"]:
+            reasons = reasons if reasons is not None else set()
+            reasons.add(visible(it["reason"] or "?"))
+        yield (
             f"{when} {_endpoint(it['id.orig_h'], it['id.orig_p']):<{w}} {_cut(it['method'], 7):<7} "
             f"{_cut(it['host'], 24):<24} {_cut(it['uri'], 40):<40} {status:>6} "
             f"{_cut(it['content_type'], 24):<24} {it['response_body_len']:>9} {_ms(it['ttfb']):>9} "
             f"{_ms(it['total_time']):>9} {it['stream']:>6}")
-    if any(not it["complete"] for it in items):
-        lines.append("* incomplete: " + ", ".join(sorted({visible(it["reason"] or "?") for it in items
-                                                          if not it["complete"]})))
-    return "\n".join(lines)
+    if reasons is not None:
+        yield "* incomplete: " + ", ".join(sorted(reasons))
 
 
 def info_text(pkt) -> str:

@@ -1,0 +1,236 @@
+"""Streamed passes: records handed out as soon as they are final, so memory follows the open connections (and
+the transactions still waiting to be paired), not the size of the file.
+
+:func:`dns_stream` is the DNS twin of :meth:`analyzer.api.build.Analysis.http_stream`: the DNS transactions of a
+pass in the order :meth:`Analysis.finish <analyzer.api.build.Analysis.finish>` gives them (as they began), each
+record the same. :class:`WindowMatcher` is :class:`analyzer.filter.apply.FrameMatcher`'s contract (``-Y``) for
+such a pass: it remembers the matching frame numbers only from a floor the pass raises as its records go out.
+Nothing here reads a file or prints: the caller passes frames and consumes the records.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from analyzer.api.records import DnsTransaction
+from analyzer.api.uid import connection_uid
+from analyzer.pipeline import gc_paused
+
+# A UDP answer cut short (TC) waits this long (packet time after it) for the client's retry over TCP, whose
+# query frame its record names (``tc_retry_frame``): the first later TCP query for the same client, server,
+# name and type, if it came within this time; else none. The whole pass links that query however late
+# (analyzer.api.build.tc_retries); a resolver retries at once.
+TC_RETRY_HOLD_NS = 30_000_000_000
+
+
+class WindowMatcher:
+    """Call it with each packet after the pass has seen it; :meth:`any` says whether one of some frames
+    matched the filter ``keep``. :meth:`forget_before` drops the numbers below a frame no record still to come
+    names, so the set is bounded by the records in flight, not by the file (frame numbers only grow)."""
+
+    __slots__ = ("_order", "keep", "numbers")
+
+    def __init__(self, keep: Callable[[Any], bool] | None):
+        self.keep = keep
+        self.numbers: set[int] = set()
+        self._order: deque[int] = deque()
+
+    def __call__(self, pkt: Any) -> None:
+        if self.keep is not None and self.keep(pkt):
+            n = pkt.frame.number
+            self.numbers.add(n)
+            self._order.append(n)
+
+    def any(self, *frames: int | None) -> bool:
+        """Did any of these frames match? (``keep`` None: always.)"""
+        if self.keep is None:
+            return True
+        return any(n in self.numbers for n in frames if n is not None)
+
+    def forget_before(self, frame: int) -> None:
+        order, numbers = self._order, self.numbers
+        while order and order[0] < frame:
+            numbers.discard(order.popleft())
+
+
+def _addr(a: Any) -> str:
+    return str(ipaddress.ip_address(a)) if isinstance(a, bytes) else str(a)
+
+
+class _Entry:
+    """A transaction of the tracker waiting to go out, with its connection's uid (taken while the connection
+    is still at hand) and, once final, its record."""
+
+    __slots__ = ("record", "tx", "uid")
+
+    def __init__(self, tx: Any, uid: str | None):
+        self.tx = tx
+        self.uid = uid
+        self.record: DnsTransaction | None = None
+
+
+class DnsRelease:
+    """The DNS side of a streamed pass over ``analysis`` (an :class:`~analyzer.api.build.Analysis` not run
+    yet): :meth:`take_new` after some frames, then :meth:`release` for the records now final, in the order
+    ``analysis.run(frames).dns`` lists them (see :func:`dns_stream`). ``on_new(tx)``: each transaction of the
+    tracker as it is taken (``analyzer logs`` notes its connection's service)."""
+
+    def __init__(self, analysis: Any, on_new: Callable[[Any], None] | None = None):
+        self.tracker = analysis.tx.dns
+        self.conns = analysis._conns        # tcp.stream -> the TCP tracker's connection (its uid)
+        self.udp = analysis.pipe.udp        # the UDP conversations, in stream order (their uid)
+        self.matcher = analysis.matcher
+        self.on_new = on_new
+        self.pending: deque[_Entry] = deque()
+        self._uids: dict[tuple[str, int], str] = {}
+        self.ordered = True                 # packet time never went backwards
+        self.last_ts: int | None = None     # of the last frame read
+        self.frame: int | None = None       # its number
+
+    def _uid(self, t: Any) -> str | None:
+        stream = t.stream
+        if stream is None:
+            return None
+        key = (t.proto, stream)
+        uid = self._uids.get(key)
+        if uid is None:
+            if t.proto == "tcp":
+                conn = self.conns.get(stream)
+                if conn is None:
+                    return None
+                o, r = conn.sides
+                uid = connection_uid("tcp", _addr(o.addr), o.port, _addr(r.addr), r.port, conn.first_ts)
+            else:
+                conv = self.udp.conversations[stream]
+                uid = connection_uid("udp", _addr(conv.orig_h), conv.orig_p, _addr(conv.resp_h), conv.resp_p,
+                                     conv.first_ts)
+            self._uids[key] = uid
+        return uid
+
+    def frame_read(self, frame: Any) -> None:
+        ts = frame.ts_ns
+        if self.last_ts is not None and ts < self.last_ts:
+            self.ordered = False
+        self.last_ts = ts
+        self.frame = frame.number
+
+    def take_new(self) -> None:
+        """The tracker's new transactions join the queue with their uid; finished TCP connections are
+        forgotten (no segment reaches them again)."""
+        tracker = self.tracker
+        new = tracker.transactions
+        if new:
+            tracker.transactions = []
+            on_new = self.on_new
+            for t in new:
+                if on_new is not None:
+                    on_new(t)
+                self.pending.append(_Entry(t, self._uid(t)))
+        self._uids.clear()
+        conns = self.conns
+        for stream in [stream for stream, conn in conns.items() if conn.sides[0].sa is None]:
+            del conns[stream]
+
+    def _record(self, entry: _Entry) -> DnsTransaction:
+        if entry.record is None:
+            from analyzer.api.build import dns_record
+
+            entry.record = dns_record(entry.tx, entry.uid)
+        return entry.record
+
+    def _retry(self, d: DnsTransaction, end: bool) -> tuple[bool, int | None]:
+        """``(known, frame)``: the query frame of the TCP retry of ``d`` (a truncated UDP answer), if known."""
+        from analyzer.api.build import dns_record
+
+        tracker, pending = self.tracker, self.pending
+        key = (d.orig_h, d.resp_h, d.query.lower(), d.qtype)
+        answered = pending[0].tx.response_ts_ns
+        for i, entry in enumerate(pending):
+            t = entry.tx
+            if i == 0 or t.proto != "tcp" or t.query_frame is None:
+                continue
+            if t.query is None and tracker.pairable(t) and not end:
+                return False, None      # its name and type may come with its answer
+            e = self._record(entry) if not tracker.pairable(t) or end else dns_record(t, entry.uid)
+            if e.query is not None and (e.orig_h, e.resp_h, e.query.lower(), e.qtype) == key:
+                late = answered is None or t.query_ts_ns is None or t.query_ts_ns - answered > TC_RETRY_HOLD_NS
+                return True, None if late else e.query_frame
+        if end or (self.ordered and answered is not None and self.last_ts - answered > TC_RETRY_HOLD_NS):
+            return True, None
+        return False, None
+
+    def release(self, end: bool = False) -> Iterator[DnsTransaction]:
+        """The records final now (``end``: all of them), in order; with a matcher, those that matched."""
+        tracker, pending, matcher = self.tracker, self.pending, self.matcher
+        while pending:
+            head = pending[0]
+            if not end and tracker.pairable(head.tx):
+                break
+            d = self._record(head)
+            if d.proto == "udp" and d.tc and d.query is not None:
+                known, frame = self._retry(d, end)
+                if not known:
+                    break
+                if frame is not None:
+                    d = replace(d, tc_retry_frame=frame)
+            pending.popleft()
+            if matcher is None or matcher.any(d.query_frame, d.response_frame):
+                yield d
+        forget = getattr(matcher, "forget_before", None)
+        if forget is not None:      # pending is in the order the transactions began: its head's frame is least
+            t = pending[0].tx if pending else None
+            floor = (t.query_frame if t.query_frame is not None else t.response_frame) if t else self.frame
+            if floor is not None:
+                forget(floor)
+
+
+def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[DnsTransaction]:
+    """The DNS transactions of ``frames`` (through ``analysis``, an :class:`~analyzer.api.build.Analysis` not
+    run yet) as ``analysis.run(frames).dns`` lists them, each as soon as it is final: once the tracker's index
+    forgot it, no later message can pair with it (:meth:`DnsTracker.pairable
+    <analyzer.apps.dns_tx.DnsTracker.pairable>`; 30 s after its answer, 300 s unanswered, packet time). The
+    records wait in the order they began, so one still pairable holds those behind it. A truncated UDP answer
+    also waits for the client's retry over TCP (the first later TCP transaction for the same client, server,
+    name and type), at most :data:`TC_RETRY_HOLD_NS`. With a matcher (``-Y``), only the records whose query
+    or response frame matched. No connection, HTTP, files or TLS record is made on this path.
+
+    Every ``every`` frames: the new transactions get their uid (the connection's, as in ``conn.log``), finished
+    TCP connections are forgotten, the final records at the head go out."""
+    tx = analysis.tx
+    tx.http.on_record = lambda record: None          # no HTTP records here
+    tx.tls.on_session = lambda session: None         # nor TLS ones
+    analysis.want_files = False
+    dns = DnsRelease(analysis)
+    matcher = analysis.matcher
+    n = 0
+    with gc_paused():
+        pipe = analysis.pipe
+        feed_headers = pipe.feed_headers
+        feed = pipe.feed
+        headers = analysis.headers
+        on_packet = analysis.on_packet
+        frame_read = dns.frame_read
+        for frame in frames:
+            if headers:
+                feed_headers(frame, any_segment=True)
+            else:
+                pkt = feed(frame)
+                if matcher is not None:
+                    matcher(pkt)
+                if on_packet is not None:
+                    on_packet(pkt)
+            frame_read(frame)
+            n += 1
+            if n % every:
+                continue
+            dns.take_new()
+            yield from dns.release()
+        pipe.finish()
+        tx.finish()
+        dns.take_new()
+        analysis._conns.clear()
+        yield from dns.release(end=True)
