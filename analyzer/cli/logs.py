@@ -5,7 +5,9 @@ INPUT may be capture files, directories of them, quoted glob patterns, or ``-``;
 capture merged by time. The work runs on a local Dask cluster of ``-j`` processes (default: one per core;
 ``-j 1`` runs in this process) or, with ``--scheduler tcp://HOST:8786``, on a running Dask cluster; either
 way the rows are those of one process on the merged input (see :mod:`analyzer.logs.engine`). Output layout
-and types: :mod:`analyzer.logs.write`.
+and types: :mod:`analyzer.logs.write`. In one process the pass streams (:mod:`analyzer.logs.stream`): each
+record goes to a sorted run file in the staging folder once final, and the logs are merged from those runs at
+the end, so memory follows the open connections, not the file.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
     (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), joined by uid. HTTPS requests are in http
     when the TLS keys are known (--keylog FILE, or a pcapng carrying them).
 
+    With one process (-j 1) records are written to sorted runs in DIR as the capture is read (memory follows
+    the open connections, not the file; the runs take about the logs' size on disk until the end).
+
     \b
     Examples:
       analyzer logs captures/ -o logs/
@@ -61,7 +66,8 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
 
     from analyzer.api.iplevel import LocalNets
     from analyzer.api.tables import MissingDependency, require
-    from analyzer.logs.write import LOGS, log_rows, write_logs
+    from analyzer.logs.stream import stream_logs
+    from analyzer.logs.write import LOGS
 
     local_nets = None
     if local_nets_text is not None:
@@ -92,10 +98,8 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
     try:
         with opened(inputs, keylog=load_keylog(keylog_path), local_nets=local_nets) as cap:
             if (workers == 1 and scheduler is None) or cap.paths == ["-"]:
-                results = cap.analyze()
-                write_logs(results, staging, fmt)
-                counts = {name: len(rows) for name, rows in log_rows(results).items()}
-                frames = results.frames
+                # each record to a sorted run on disk once final, the logs merged from them at the end
+                counts = stream_logs(cap, staging, fmt)
             else:
                 from analyzer.logs.engine import ParallelError, write_parallel
 
@@ -108,7 +112,7 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
                                             chunk_size=chunk_size << 20 if chunk_size else None)
                 except ParallelError as err:
                     fail(str(err))
-                frames = counts.pop("frames")
+            frames = counts.pop("frames")
         for name in LOGS:
             shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
             if os.path.exists(os.path.join(staging, name)):

@@ -26,6 +26,7 @@ import os
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import groupby, islice
 from typing import Any
 
 from analyzer.api.build import Results
@@ -43,6 +44,7 @@ from analyzer.api.tables import (
 LOGS: dict[str, tuple[Column, ...]] = {"conn": CONN_COLUMNS, "dns": DNS_COLUMNS, "http": HTTP_COLUMNS,
                                        "files": FILES_COLUMNS, "tls": TLS_COLUMNS}
 FORMATS = ("parquet", "jsonl", "tsv")
+BATCH_ROWS = 65_536         # rows of a Parquet row group
 EXTENSIONS = {"parquet": ".parquet", "jsonl": ".jsonl", "tsv": ".log"}
 ZEEK_TYPES = {"time": "time", "duration": "interval", "int": "count", "float": "double", "str": "string",
               "bool": "bool", "list<str>": "vector[string]", "list<int>": "vector[count]",
@@ -76,18 +78,22 @@ def write_logs(results: Results, directory: str, fmt: str = "parquet", part: str
         require("pyarrow", "analyzer logs --format parquet")
     written = []
     for name, records in log_rows(results).items():
-        columns = LOGS[name]
-        hours: dict[tuple[str, str], list[Any]] = {}
-        for record in records:
-            hours.setdefault(_hour(record.ts_ns), []).append(record)
-        if not hours:
-            continue
-        for (date, hour), rows in sorted(hours.items()):
-            folder = os.path.join(directory, name, f"date={date}", f"hour={hour}")
-            os.makedirs(folder, exist_ok=True)
-            path = os.path.join(folder, part + EXTENSIONS[fmt])
-            _atomic(path, lambda tmp, c=columns, r=rows, n=name: _WRITERS[fmt](tmp, n, c, r))
-            written.append(path)
+        written += write_log_hours(name, records, directory, fmt, part)
+    return written
+
+
+def write_log_hours(name: str, records: Iterable[Any], directory: str, fmt: str, part: str = "part-00000"
+                    ) -> list[str]:
+    """Write one log's ``records``, already in its order (ts, uid: :func:`log_rows`), one file per hour of
+    ``ts``, taking them as they come (:mod:`analyzer.logs.stream` gives them from runs on disk); the paths."""
+    columns = LOGS[name]
+    written = []
+    for (date, hour), rows in groupby(records, key=lambda record: _hour(record.ts_ns)):
+        folder = os.path.join(directory, name, f"date={date}", f"hour={hour}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, part + EXTENSIONS[fmt])
+        _atomic(path, lambda tmp, c=columns, r=rows, n=name: _WRITERS[fmt](tmp, n, c, r))
+        written.append(path)
     return written
 
 
@@ -104,12 +110,17 @@ def _atomic(path: str, write) -> None:
         raise
 
 
-def _parquet(path: str, _name: str, columns: Sequence[Column], records: list[Any]) -> None:
+def _parquet(path: str, _name: str, columns: Sequence[Column], records: Iterable[Any]) -> None:
+    """Row groups of :data:`BATCH_ROWS` records (one for fewer), made as the records come."""
     import pyarrow.parquet as pq
 
-    from analyzer.api.tables import arrow_table
+    from analyzer.api.tables import arrow_schema, arrow_table
 
-    pq.write_table(arrow_table(columns, records), path, coerce_timestamps="us", allow_truncated_timestamps=True)
+    with pq.ParquetWriter(path, arrow_schema(columns), coerce_timestamps="us",
+                          allow_truncated_timestamps=True) as writer:
+        records = iter(records)
+        while batch := list(islice(records, BATCH_ROWS)):
+            writer.write_table(arrow_table(columns, batch))
 
 
 def _json_value(kind: str, value: Any) -> Any:
@@ -126,7 +137,7 @@ def _json_value(kind: str, value: Any) -> Any:
     return value
 
 
-def _jsonl(path: str, _name: str, columns: Sequence[Column], records: list[Any]) -> None:
+def _jsonl(path: str, _name: str, columns: Sequence[Column], records: Iterable[Any]) -> None:
     with open(path, "w", encoding="utf-8") as out:
         for record in records:
             obj = {}
@@ -165,7 +176,7 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
-def _tsv(path: str, name: str, columns: Sequence[Column], records: list[Any]) -> None:
+def _tsv(path: str, name: str, columns: Sequence[Column], records: Iterable[Any]) -> None:
     with open(path, "w", encoding="utf-8") as out:
         out.write("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n")
         out.write(f"#path\t{name}\n")
