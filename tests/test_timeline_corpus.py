@@ -313,6 +313,31 @@ def test_fin_then_reset_corpus():
     assert times == sorted(times)
 
 
+def test_a_response_to_no_request_and_data_after_a_fin():
+    """http-11-request-then-cruft: after GET / and its 301, the client sends 10 bytes that are no request; the
+    server answers 400 Bad Request (tshark's second http.response) and closes; the client goes on sending
+    after the server's FIN. The 400 is told, with the stray bytes (not cited by the GET), the summary counts
+    every byte the server sent, and the data after the FIN has its step."""
+    path = CORPUS / "tcp_halfclose_server_fin_client_keeps_sending.pcap"
+    (fetch,) = pages(load(path))
+    ok, bad = frames(path, "http.response")
+    (get,) = frames(path, "http.request")
+    client = rows(path, "tcp.len > 0 && tcp.dstport == 80", "tcp.len")
+    (req,) = steps(fetch, "http.request")          # the request's segments: the client's data up to tshark's frame
+    assert req.frames == tuple(int(r[0]) for r in client if int(r[0]) <= get)
+    assert req.facts["size"] == sum(int(r[1]) for r in client if int(r[0]) <= get)
+    (unreq,) = steps(fetch, "http.response.unrequested")
+    stray = [r for r in client if ok < int(r[0]) < bad]
+    assert unreq.facts["stray_frames"] == [int(r[0]) for r in stray] and unreq.facts["status"] == 400
+    assert unreq.facts["stray"] == sum(int(r[1]) for r in stray) and bad in unreq.frames
+    server = sum(int(r[1]) for r in rows(path, "tcp.len > 0 && tcp.srcport == 80", "tcp.len"))
+    assert fetch.summary.bytes_received == fetch.summary.http_bytes_received == server
+    (fin,) = frames(path, "tcp.flags.fin == 1 && tcp.srcport == 80")
+    (cfin,) = frames(path, "tcp.flags.fin == 1 && tcp.dstport == 80")
+    (late,) = steps(fetch, "tcp.teardown.half_data")
+    assert late.facts["data_frames"] == [int(r[0]) for r in client if fin < int(r[0]) < cfin]
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -281,6 +281,24 @@ class FetchBuilder:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
+        # a response that answers no request the analyzer could read (a 400 for bytes that were no request, a
+        # request sent before the capture) goes with the fetch of the request before it on its connection (the
+        # one after it, when none came before), and is told after that request's exchange
+        self.unrequested: dict[tuple[int, int, int], list[Any]] = {}
+        for c in self.conns:
+            key = (c.stream, c.epoch)
+            if key not in self.mine:
+                continue
+            recs = sorted(c.records, key=lambda r: r.transaction.index)
+            asked = [r.transaction.index for r in recs if r.transaction.request is not None]
+            for r in recs:
+                tx = r.transaction
+                if tx.request is not None or tx.response is None or not asked:
+                    continue
+                host = max((i for i in asked if i < tx.index), default=asked[0])
+                if host in self.mine[key]:
+                    self.mine[key].add(tx.index)
+                    self.unrequested.setdefault((c.stream, c.epoch, host), []).append(r)
         # stream -> the ICMP errors quoting a SYN of a connection that got no SYN-ACK (in frame order)
         self.syn_errors: dict[int, list[IcmpError]] = {}
         for c in self.conns:
@@ -293,6 +311,7 @@ class FetchBuilder:
         self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...
         self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
+        self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -1045,6 +1064,16 @@ class FetchBuilder:
         if kind == "four-way" and a1 and f2:
             add(f1, "tcp.teardown4.1", self._note("note.fin", n=1, m=4))
             add(a1, "tcp.teardown4.2", self._note("note.ackfin", n=2, m=4))
+            # a half-close: the side that has not closed yet may go on sending before its own FIN
+            odir = 0 if other == "client" else 1
+            late = [x for x in conn.segments if a1 < x.frame < f2 and x.length and x.direction == odir
+                    and not x.analysis & RESENT]
+            if late:
+                acks = [x.frame for x in conn.segments if late[0].frame < x.frame < f2 and x.direction != odir
+                        and not x.length and x.flags & ACK]
+                self._add(late[0].frame, late[0].ts_ns, tuple(sorted({*(x.frame for x in late), *acks})), "tcp",
+                          "tcp.teardown.half_data", nbytes=sum(x.length for x in late),
+                          data_frames=[x.frame for x in late], ack_frames=acks, **base)
             add(f2, "tcp.teardown4.3", self._note("note.fin", n=3, m=4))
             if a2:
                 add(a2, "tcp.teardown4.4", self._note("note.ackfin", n=4, m=4))
@@ -1113,6 +1142,8 @@ class FetchBuilder:
             if not u.request:
                 continue
             self._request_steps(u, u is doc, t)
+            if u.record is not None and self.unrequested:
+                self._unrequested_steps(u)
         return timings
 
     def _carrying(self, conn: ConnFacts, index: int, direction: int, span: tuple[int, int] | None = None
@@ -1219,8 +1250,15 @@ class FetchBuilder:
         cdir = 0 if (rec.client[0], rec.client[1]) == (conn.client, conn.client_port) else 1
         body = tx.request_end.body_length if tx.request_end is not None else 0
         req_last = tx.request_end.last_frame if tx.request_end is not None else req.first_frame
-        frames = _with_ends(self._carrying(conn, tx.index, cdir, (req.first_frame, req_last)), req.first_frame,
-                            req_last)
+        carrying = self._carrying(conn, tx.index, cdir, (req.first_frame, req_last))
+        if conn.tls is None and carrying:
+            # not the client's bytes after the request's end that no HTTP message holds (told with the response
+            # that answers them, when there is one)
+            end = next((m.end for m in conn.messages if m.index == tx.index and m.direction == cdir), None)
+            if end is not None:
+                segs = self._by_frame(conn)
+                carrying = tuple(f for f in carrying if f not in segs or segs[f].rel_seq - 1 < end)
+        frames = _with_ends(carrying, req.first_frame, req_last)
         why = "page"
         if not is_doc:
             if u.side:
@@ -1284,6 +1322,44 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _by_frame(self, conn: ConnFacts) -> dict[int, Segment]:
+        key = (conn.stream, conn.epoch)
+        got = self._frames.get(key)
+        if got is None:
+            got = self._frames[key] = {sg.frame: sg for sg in conn.segments}
+        return got
+
+    def _unrequested_steps(self, u: Unit) -> None:
+        """Responses on ``u``'s connection that answer no request the analyzer read, told after ``u``'s: with
+        the client's bytes before each that were no HTTP request, when there are such."""
+        conn = u.conn
+        for rec in self.unrequested.get((conn.stream, conn.epoch, u.record.transaction.index), ()):
+            tx = rec.transaction
+            resp, rend = tx.response, tx.response_end
+            cdir = 0 if (rec.client[0], rec.client[1]) == (conn.client, conn.client_port) else 1
+            last = rend.last_frame if rend is not None else resp.first_frame
+            rframes = _with_ends(self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, last)),
+                                 resp.first_frame, last)
+            # the client's data just before it that lies outside every HTTP message it sent
+            spans = [(m.start, m.end) for m in conn.messages if m.direction == cdir]
+            stray = []
+            for sg in reversed(conn.segments):
+                if sg.frame >= resp.first_frame or not sg.length or sg.direction != cdir:
+                    continue
+                if any(a <= sg.rel_seq - 1 < b for a, b in spans):
+                    break
+                stray.append(sg)
+            stray.reverse()
+            frames = tuple(sorted({*(x.frame for x in stray), *rframes}))
+            self._add(resp.first_frame, resp.first_ts_ns, frames, "http", "http.response.unrequested",
+                      problem=resp.status >= 400, status=resp.status, reason=resp.reason,
+                      content_type=resp.headers.get("content-type") or "", size=rend.body_length if rend else 0,
+                      stray=sum(x.length for x in stray), stray_frames=[x.frame for x in stray],
+                      midstream=not conn.syns and not any(r.transaction.request for r in conn.records
+                                                           if r.transaction.index < tx.index),
+                      stream=conn.stream)
+            self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
 
     def _rtt(self, conn: ConnFacts) -> tuple[float | None, dict[str, Any] | None]:
         """The connection's round trip in ms, and the data samples it came from when the iRTT is ambiguous:
@@ -1526,7 +1602,10 @@ class FetchBuilder:
             requests_per_connection=tuple(per_conn.items()), connection_mode=mode,
             bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
             http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in http),
-            http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in http),
+            http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in http) + sum(
+                r.transaction.response.head_length + (r.transaction.response_end.body_length
+                                                      if r.transaction.response_end is not None else 0)
+                for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem))
 

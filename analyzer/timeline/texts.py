@@ -348,6 +348,10 @@ _EN: dict[str, str] = {
     "tcp.teardown4.2": (
         "Step 2/4: the {other:role} acknowledges the FIN (ack = {ack}, the FIN's sequence number + 1) and enters "
         "CLOSE_WAIT; the {closer:role} waits in FIN_WAIT_2 (it can still receive data)."),
+    "tcp.teardown.half_data": (
+        "The {other:role} still sends {nbytes:bytes} after the {closer:role}'s FIN (frames {data_frames:frames}): "
+        "a FIN closes one direction only (a half-close), so the side that has not closed may go on sending, and "
+        "the {closer:role}, in FIN_WAIT_2, still receives and acknowledges it."),
     "tcp.teardown4.3": "Step 3/4: the {other:role} closes its side too: FIN (seq = {seq}); it enters LAST_ACK.",
     "tcp.teardown4.4": (
         "Step 4/4: the {closer:role} acknowledges the {other:role}'s FIN (ack = {ack}); the {other:role} is "
@@ -417,6 +421,9 @@ _EN: dict[str, str] = {
         "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
         "after the request was sent."),
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
+    "http.response.unrequested": (
+        "HTTP response that answers no request the analyzer could read: {status} {reason}, "
+        "{content_type_text}, {size:bytes} of body on connection {stream}. {cause_text}"),
     "http.incomplete": "The response to {uri} is incomplete ({why_text}).",
     "http.wait.server": (
         "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip {rtt_src} and "
@@ -776,6 +783,9 @@ _ZH: dict[str, str] = {
     "tcp.teardown4.2": (
         "第 2/4 步：{other:role}确认该 FIN（ack = {ack}，即 FIN 的序号加 1），进入 CLOSE_WAIT；{closer:role}进入 "
         "FIN_WAIT_2（仍可接收数据）。"),
+    "tcp.teardown.half_data": (
+        "在{closer:role}的 FIN 之后，{other:role}仍然发送了 {nbytes:bytes}（第 {data_frames:frames} 帧）："
+        "FIN 只关闭一个方向（半关闭），尚未关闭的一方可以继续发送，处于 FIN_WAIT_2 的{closer:role}仍会接收并确认。"),
     "tcp.teardown4.3": "第 3/4 步：{other:role}也关闭自己的方向：发送 FIN（seq = {seq}），进入 LAST_ACK。",
     "tcp.teardown4.4": (
         "第 4/4 步：{closer:role}确认{other:role}的 FIN（ack = {ack}）；{other:role}进入 CLOSED，"
@@ -826,6 +836,9 @@ _ZH: dict[str, str] = {
     "http.response.error": (
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
+    "http.response.unrequested": (
+        "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
+        "正文 {size:bytes}，在连接 {stream} 上。{cause_text}"),
     "http.incomplete": "对 {uri} 的响应不完整（{why_text}）。",
     "http.wait.server": (
         "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返{rtt_src}，{think_ms:dur}是服务器的处理时间"
@@ -943,6 +956,10 @@ PHRASES: dict[str, dict[str, str]] = {
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
         "what.bytes": "{length:bytes}",
+        "stray": ("Before it the client sent {stray:bytes} that are not an HTTP request (frame "
+                  "{stray_frames:frames}): the server rejected them."),
+        "midstream": "Its request was sent before the capture started.",
+        "unseen": "Its request is not in the capture (or was not HTTP the analyzer could read).",
         "what.fin": "its FIN",
         "cause.rto.again": "Still no ACK for any earlier copy, so the retransmission timer (RTO) fired again.",
         "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
@@ -1024,6 +1041,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
         "what.bytes": " {length:bytes}",
+        "stray": "在它之前，客户端发送了 {stray:bytes}，但那不是 HTTP 请求（第 {stray_frames:frames} 帧）：服务器拒绝了它们。",
+        "midstream": "它的请求在抓包开始之前就已发出。",
+        "unseen": "它的请求不在这份抓包里（或者不是分析器能读懂的 HTTP）。",
         "what.fin": "它的 FIN",
         "cause.rto.again": "之前的各份仍未得到确认，重传定时器（RTO）再次超时。",
         "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
@@ -1099,7 +1119,7 @@ LABELS: dict[str, dict[str, str]] = {
         "connect.unreachable": "{dur}, then an ICMP error: not connected",
         "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
                     "Discovery from any host.",
-        "started": "started", "legend": "d = DNS, c = connect, s = send, w = wait (TTFB), r = receive",
+        "started": "started", "legend": "d = DNS, c = connect, t = TLS, s = send, w = wait (TTFB), r = receive",
         "legend.dns": "DNS", "legend.connect": "connect", "legend.ssl": "TLS", "legend.send": "send",
         "legend.wait": "wait (TTFB)", "legend.receive": "receive",
         "peer": "peer", "request": "request", "status": "status", "http_bytes": "HTTP bytes (heads + bodies)",
@@ -1143,7 +1163,7 @@ LABELS: dict[str, dict[str, str]] = {
         "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
         "connect.unreachable": "{dur}后收到 ICMP 差错：没有连上",
         "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
-        "started": "开始于", "legend": "d = DNS，c = 建连，s = 发送，w = 等待（TTFB），r = 接收",
+        "started": "开始于", "legend": "d = DNS，c = 建连，t = TLS，s = 发送，w = 等待（TTFB），r = 接收",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
         "legend.wait": "等待（TTFB）", "legend.receive": "接收",
         "peer": "对端", "request": "请求", "status": "状态", "http_bytes": "HTTP 字节数（头部 + 正文）",
@@ -1382,6 +1402,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["rtt_src"] = _phrase("rtt.data" if facts.get("on_data") else "rtt.irtt", facts, lang)
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
+    elif template == "http.response.unrequested":
+        extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
+        extra["cause_text"] = _phrase("stray" if facts.get("stray") else "midstream" if facts.get("midstream")
+                                      else "unseen", facts, lang)
     elif template.startswith("http.response"):
         extra["encoding_note"] = _phrase("encoding", facts, lang) if facts.get("encoded") else ""
         extra["transfer_text"] = _phrase("transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
