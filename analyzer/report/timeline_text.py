@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from typing import Any
 
 from analyzer.report.safe import utc_text, visible
 from analyzer.timeline.model import Fetch, Timeline
@@ -383,6 +384,22 @@ def breakdown_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
             out.add("      " + more)
 
 
+FAILED_CONNECT = ("refused", "unanswered", "unreachable")
+
+
+def connection_name(fetch: Fetch, r: Any, lang: str) -> str:
+    """A waterfall row with no HTTP request: its connection and how it ended ("connection 0: closed")."""
+    outcome = r.error or next((c.outcome for c in fetch.connections if c.stream == r.stream), None) or "open"
+    return f"{label('connection', lang)} {r.stream}: {label('outcome.' + outcome, lang)}"
+
+
+def no_http_status(r: Any, lang: str) -> str:
+    """The status column of a row with no HTTP request: "failed" only when the connection never opened."""
+    if r.error in FAILED_CONNECT:
+        return label("failed", lang)
+    return label("outcome.reset", lang) if r.error == "reset" else "-"
+
+
 def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     reqs = [r for r in fetch.requests if r.phases]
     if not reqs:
@@ -403,8 +420,8 @@ def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
             b = min(max(round(p.end / span * bar_w), 0), bar_w)
             for i in range(a, max(b, a + 1)):
                 bar[i] = ch
-        name = visible(short(f"{r.method} {r.uri}" if r.method else (r.error or "?"), label_w))
-        status = str(r.status) if r.status is not None else ("-" if r.method else label("failed", lang))
+        name = visible(short(f"{r.method} {r.uri}" if r.method else connection_name(fetch, r, lang), label_w))
+        status = str(r.status) if r.status is not None else "-" if r.method else no_http_status(r, lang)
         out.add(f"    {pad(name, label_w)} |", ("".join(bar), "cyan"),
                 f"| {rpad(duration(r.total, lang), 10)} {status} #{r.stream}")
 

@@ -1,0 +1,67 @@
+"""The waterfall's rows for connections that carried no readable HTTP request (an HTTPS fetch without keys, a
+refused port): named by their connection and how it ended, and "failed" only when the connection never
+opened; its legend names every letter its bars use. How each connection ended is asked from tshark."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.report.html import waterfall_svg
+from analyzer.report.timeline_text import render_fetch
+from analyzer.timeline import timeline
+
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+TSHARK = shutil.which("tshark")
+
+
+def frames(path: Path, display_filter: str) -> list[int]:
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return [int(x) for x in out.split()]
+
+
+def waterfall(path: Path, lang: str = "en") -> tuple[list[str], str, str]:
+    with open_capture(path) as reader:
+        (fetch,) = timeline(reader, lang).fetches
+    lines = render_fetch(fetch, width=100).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(("Waterfall", "瀑布")))
+    rows = []
+    for line in lines[at + 2:]:
+        if "|" not in line:
+            break
+        rows.append(line)
+    return rows, lines[at + 1], waterfall_svg(fetch, lang)
+
+
+def test_https_without_keys_is_a_closed_connection_not_a_failure():
+    path = CAPTURES / "lab_https_page_fetch.pcapng"
+    # tshark: the client's SYN was answered, both sides sent FIN, nobody reset
+    assert frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 1")
+    assert frames(path, "tcp.flags.fin == 1 && tcp.srcport == 443") and frames(path, "tcp.flags.fin == 1 && tcp.dstport == 443")
+    assert frames(path, "tcp.flags.reset == 1") == []
+    (row,), legend, svg = waterfall(path)
+    assert row.strip().startswith("connection 0: closed")
+    assert row.rstrip().split()[-2:] == ["-", "#0"] and "failed" not in row and "?" not in row.split("|")[0]
+    used = set(row.split("|")[1]) - {" "}
+    assert "t" in used and used <= set(re.findall(r"\b(\w) = ", legend))
+    assert "connection 0: closed" in svg and "failed" not in svg
+
+
+def test_refused_connection_is_a_failure():
+    path = CAPTURES / "lab_refused_connection_rst.pcapng"
+    syn = frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0")
+    rst = frames(path, "tcp.flags.reset == 1")
+    assert syn and rst and rst[0] > syn[0] and not frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 1")
+    (row,), _legend, svg = waterfall(path)
+    assert row.strip().startswith("connection 0: refused") and row.rstrip().split()[-2:] == ["failed", "#0"]
+    rows_zh, _l, _s = waterfall(path, "zh")
+    assert "失败" in rows_zh[0] and "被拒绝" in rows_zh[0]
+    assert "connection 0: refused" in svg
