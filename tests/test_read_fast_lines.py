@@ -177,3 +177,20 @@ def test_frames_of_a_batch():
                 for n in (len(batch), len(batch) // 2):
                     got = [tuple(getattr(f, s) for s in slots) for f in _frames_of(batch, n)]
                     assert got == [tuple(getattr(batch.frame(i), s) for s in slots) for i in range(n)], path.name
+
+
+def test_no_udp_conversation_is_kept():
+    """With lines=True the pipeline keeps no UDP conversation (no line shows udp.stream): on a capture of many
+    DNS exchanges the per-packet path's table has one per query port, this one none; the lines are the same
+    (check, above)."""
+    path = REPO / "captures" / "lab_dns_mix.pcapng"
+    pipelines: list = []
+    with open_capture(path) as reader:
+        for _res in analyzed(reader, None, pipelines, headers=True, lines=True):
+            pass
+    assert pipelines[0].udp.conversations == []
+    full: list = []
+    with open_capture(path) as reader:
+        for _res in analyzed(reader, None, full, headers=True):
+            pass
+    assert len(full[0].udp.conversations) > 5
