@@ -37,7 +37,7 @@ from analyzer.tcp.analysis import (
     analyze,
     window_scaling_on_syn,
 )
-from analyzer.timeline.collect import ConnLog
+from analyzer.timeline.collect import REC, ConnLog, PendingConn
 from analyzer.timeline.facts import ACK, FIN, RST, SYN, ConnFacts, Message, Segment
 
 M32 = 0xFFFFFFFF
@@ -84,38 +84,55 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
     segments before ``until_frame`` when given, and ``records`` (default: the log's)."""
     conn = log.conn
     o, r = conn.sides
-    rows = log.rows()
-    if until_frame is not None:
-        rows = [row for row in rows if row[0] < until_frame]
+    if conn.__class__ is PendingConn:
+        conn.real()             # its SYN is logged now (as log.rows() would)
     if records is None:
         records = log.records
+    until = until_frame if until_frame is not None else 1 << 40
+    base = log.base_ts
+    packed = list(REC.iter_unpack(log.log))
+    # the bases: a side's ISN or first data byte, else (rarely: no SYN, no data) its first segment's seq
     first_seq: list[int | None] = [None, None]
+    if (o.isn is None and o.data_base is None) or (r.isn is None and r.data_base is None):
+        for frame, _t, seq, _ack, fl, _length, _win, _spare in packed:
+            if frame < until and first_seq[fl >> 15] is None:
+                first_seq[fl >> 15] = seq
+    b0, b1 = _base(o, first_seq[0]), _base(r, first_seq[1])
     syns: list[tuple[int, int]] = []
     synacks: list[tuple[int, int]] = []
-    for frame, ts, seq, _ack, fl, _length, _win, _spare in rows:
+    # one pass: the segments (no analysis flags yet) and the SYN/SYN-ACK attempts
+    segments: list[Segment] = []
+    append = segments.append
+    make = tuple.__new__
+    for frame, t, seq, ack, fl, length, win, _spare in packed:
+        if frame >= until:
+            continue
+        ts = t + base
         d = fl >> 15
-        if first_seq[d] is None:
-            first_seq[d] = seq
-        if fl & SYN:
-            if fl & ACK:
+        flags = fl & 0x0FFF
+        if flags & SYN:
+            if flags & ACK:
                 if d == 1:
                     synacks.append((frame, ts))
             elif d == 0:
                 syns.append((frame, ts))
-    bases = (_base(o, first_seq[0]), _base(r, first_seq[1]))
-    analysis: dict[int, tuple[int, int]] = {}
+        if d == 0:
+            rel_seq = (seq - b0) & M32 if b0 is not None else seq
+            rel_ack = ((ack - b1) & M32 if b1 is not None else ack) if flags & ACK else 0
+        else:
+            rel_seq = (seq - b1) & M32 if b1 is not None else seq
+            rel_ack = ((ack - b0) & M32 if b0 is not None else ack) if flags & ACK else 0
+        append(make(Segment, (frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, 0, 0)))
     if log.replay is not None or _troubled(conn, len(syns), len(synacks)):
+        rows = [(frame, t + base, seq, ack, fl, length, win, spare)
+                for frame, t, seq, ack, fl, length, win, spare in packed if frame < until]
         analysis = _replay(log, rows, o, r)
-    segments = []
-    b0, b1 = bases
-    for frame, ts, seq, ack, fl, length, win, _spare in rows:
-        d = fl >> 15
-        flags = fl & 0x0FFF
-        mine, other = (b0, b1) if d == 0 else (b1, b0)
-        rel_seq = (seq - mine) & M32 if mine is not None else seq
-        rel_ack = ((ack - other) & M32 if other is not None else ack) if flags & ACK else 0
-        a, rto = analysis.get(frame, (0, 0))
-        segments.append(Segment(frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, a, rto))
+        if analysis:
+            get = analysis.get
+            for i, s in enumerate(segments):
+                got = get(s[0])
+                if got is not None:
+                    segments[i] = s._replace(analysis=got[0], rto_frame=got[1])
     hs = summary.get("handshake") or {}
     ack_frame = hs.get("ack_frame")
     handshake_ack = (ack_frame, conn.handshake_ack_ts) if ack_frame else None
@@ -229,36 +246,36 @@ def owners(facts: ConnFacts) -> list[int]:
             return msgs[i].index
         return None
 
-    out = []
+    out: list[int] = []
+    append = out.append
     current = HANDSHAKE
     closing = False
-    for s in facts.segments:
-        fl = s.flags
+    for _frame, _ts, d, fl, _seq, _ack, rel_seq, rel_ack, length, _win, _a, _rto in facts.segments:
         if closing or fl & (FIN | RST):
-            closing = closing or bool(fl & FIN and not s.length) or bool(fl & RST)
-            if s.length:
-                owner = find(s.direction, s.rel_seq - 1)
+            closing = closing or bool(fl & FIN and not length) or bool(fl & RST)
+            if length:
+                owner = find(d, rel_seq - 1)
                 if owner is not None:
                     current = owner
-            out.append(TEARDOWN)
+            append(TEARDOWN)
             if fl & FIN and not closing:
                 closing = True
             continue
         if fl & SYN:
-            out.append(HANDSHAKE)
+            append(HANDSHAKE)
             continue
-        if s.length:
-            owner = find(s.direction, s.rel_seq - 1)
+        if length:
+            owner = find(d, rel_seq - 1)
             if owner is not None:
                 current = owner
-            out.append(current)
+            append(current)
             continue
-        if fl & ACK and s.rel_ack >= 2:
-            owner = find(1 - s.direction, s.rel_ack - 2)
+        if fl & ACK and rel_ack >= 2:
+            owner = find(1 - d, rel_ack - 2)
             if owner is not None and current != HANDSHAKE:
-                out.append(owner)
+                append(owner)
                 continue
-        out.append(current)
+        append(current)
     return out
 
 
@@ -301,13 +318,14 @@ def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[
         reach.append(ends)
     covered: list[_Intervals] = [_Intervals(), _Intervals()]
     for s, owner in zip(facts.segments, owners(facts) if own is None else own):
-        if not s.length:
+        length = s[8]
+        if not length:
             continue
-        d = s.direction
+        d = s[2]
         key = (owner if owner >= 0 else -1, d)
-        sent[key] = sent.get(key, 0) + s.length
-        lo = s.rel_seq - 1
-        for a, b in covered[d].add(lo, lo + s.length):
+        sent[key] = sent.get(key, 0) + length
+        lo = s[6] - 1
+        for a, b in covered[d].add(lo, lo + length):
             left = b - a
             msgs = by_dir[d]
             for i in range(bisect_right(reach[d], a), len(msgs)):   # those before all end by a
