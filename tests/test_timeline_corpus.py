@@ -338,6 +338,22 @@ def test_a_response_to_no_request_and_data_after_a_fin():
     assert late.facts["data_frames"] == [int(r[0]) for r in client if fin < int(r[0]) < cfin]
 
 
+def test_empty_noerror_answers_say_no_record_of_that_type():
+    """dns-wiresharkrepo: every NOERROR answer with an empty answer section (tshark: rcode 0, no answers) is
+    told as "no <type> record", never as "0 records ...: -"; answers with records keep their count."""
+    path = CORPUS / "dns_udp_mixed_rrtypes_wireshark_sample.pcap"
+    tl = load(path)
+    told = {s.frames[0]: s for f in tl.fetches for s in f.steps if s.kind.startswith("dns.answer")}
+    answers = rows(path, "dns.flags.response == 1", "dns.flags.rcode", "dns.count.answers")
+    empty = [int(r[0]) for r in answers if r[1] == "0" and r[2] == "0"]
+    assert empty and all(f in told for f in empty)
+    for f in empty:
+        assert told[f].kind in ("dns.answer.empty", "dns.answer.nodata") and "0 records" not in told[f].text
+    for f, rcode, n in answers:
+        if rcode == "0" and n != "0" and int(f) in told and told[int(f)].kind == "dns.answer.records":
+            assert told[int(f)].facts["count"] == int(n)
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

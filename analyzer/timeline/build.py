@@ -603,6 +603,8 @@ class FetchBuilder:
             problem = True
         elif not addresses and lk.qtype in ("A", "AAAA"):
             kind = "dns.answer.empty"
+        elif not lk.answers:
+            kind = "dns.answer.nodata"      # NOERROR, nothing of the asked type (LOC, MX, TXT...)
         elif not addresses:
             kind = "dns.answer.records"
         elif lk.cnames:

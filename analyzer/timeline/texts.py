@@ -169,6 +169,9 @@ _EN: dict[str, str] = {
     "dns.answer.empty": (
         "DNS answer after {rtt_ms:dur}: no {qtype} record for {qname} (the name exists but has no record of this "
         "type: here, {qtype_hint})."),
+    "dns.answer.nodata": (
+        "DNS answer after {rtt_ms:dur}: no {qtype} record for {qname} (NOERROR with an empty answer section: the "
+        "name exists but has no record of this type)."),
     "dns.answer.records": "DNS answer after {rtt_ms:dur}: {count:n:record} for {qname} ({qtype}): {records}.",
     "dns.answer.nxdomain": (
         "DNS answer after {rtt_ms:dur}: {qname} does not exist (NXDOMAIN, \"No such name\"). No connection can "
@@ -638,6 +641,8 @@ _ZH: dict[str, str] = {
     "dns.answer.empty": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 没有 {qtype} 记录（名字存在，但没有这种类型的记录：此处即"
         "{qtype_hint}）。"),
+    "dns.answer.nodata": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 没有 {qtype} 记录（NOERROR 且应答部分为空：名字存在，但没有这种类型的记录）。"),
     "dns.answer.records": "DNS 应答（用时 {rtt_ms:dur}）：{qname}（{qtype}）有 {count} 条记录：{records}。",
     "dns.answer.nxdomain": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，“No such name”）。这个应答之后不可能有连接。"),
