@@ -231,13 +231,14 @@ class Capture:
     # -- the timeline ----------------------------------------------------------------------------------------
     def stream_fetches(self, lang: str = "en", host: str | None = None, url: str | None = None,
                        client: str | None = None, keep_bodies: bool = False,
-                       on_frame: Callable[[int], None] | None = None) -> Iterator[Any]:
+                       on_frame: Callable[[int], None] | None = None, ladder: bool = True) -> Iterator[Any]:
         """The timeline's fetches (:class:`analyzer.timeline.model.Fetch`) each as soon as it is complete
         (memory bounded by the open connections); ``on_frame(n)`` every 1024 frames (a progress line);
-        ``keep_bodies``: HTTP bodies in the request timings (HAR)."""
+        ``keep_bodies``: HTTP bodies in the request timings (HAR); ``ladder=False``: no ladder rows
+        (``Fetch.ladder`` empty; JSON and HAR print none)."""
         from analyzer.timeline import TimelineRun, keep
 
-        run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=self.keylog)
+        run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=self.keylog, ladder=ladder)
         with self.open() as reader:
             frames: Iterable = reader
             if self.display_filter is not None:

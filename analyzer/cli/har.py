@@ -27,7 +27,8 @@ def har_command(files: tuple[str, ...], output: str, host: str | None, url: str 
     """Write the HTTP requests of FILE..., grouped into pages, as a HAR 1.2 file (to standard output
     without -o; HTTPS too, with --keylog). FILE... are captures, merged by time when there are several; - is
     standard input."""
-    tl = load_timeline(files, "en", host, url, client, keylog_path=keylog_path, keep_bodies=True)
+    tl = load_timeline(files, "en", host, url, client, keylog_path=keylog_path, keep_bodies=True,
+                       ladder=False)        # HAR has no ladder
     text = json.dumps(har(tl, source=", ".join(files)), indent=2, ensure_ascii=True)
     if output == "-":
         click.echo(text)

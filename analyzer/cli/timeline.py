@@ -32,14 +32,14 @@ from analyzer.timeline.texts import LANGS, frames_list, label
 
 def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
            client: str | None = None, keep_filter=None, keylog_path: str | None = None, keep_bodies: bool = False,
-           on_frame: Callable[[int], None] | None = None) -> Iterator[Fetch]:
+           on_frame: Callable[[int], None] | None = None, ladder: bool = True) -> Iterator[Fetch]:
     """The selected fetches of FILE... (merged by time), each as soon as it is complete (CLI errors: one line,
     exit 2). ``keep_filter``: a compiled display filter narrowing the frames first, as ``tshark -Y``;
-    ``keylog_path``: --keylog."""
+    ``keylog_path``: --keylog; ``ladder=False``: fetches without ladder rows (for JSON and HAR)."""
     with opened(files, keep_filter, load_keylog(keylog_path)) as cap:
         nat = _nat_view(cap, lang)      # two sides of a NAT: each step once, both views (analyzer.timeline.nat)
         for f in cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
-                                    on_frame=on_frame):
+                                    on_frame=on_frame, ladder=ladder):
             if nat is None or (f := nat.fetch(f)) is not None:
                 yield f
 
@@ -61,9 +61,10 @@ def _nat_view(cap, lang: str):
 
 def load_timeline(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
                   client: str | None = None, keep_filter=None, keylog_path: str | None = None,
-                  keep_bodies: bool = False) -> Timeline:
+                  keep_bodies: bool = False, ladder: bool = True) -> Timeline:
     """The whole selected timeline of FILE... (see :func:`stream`)."""
-    return Timeline(tuple(stream(files, lang, host, url, client, keep_filter, keylog_path, keep_bodies)), lang)
+    return Timeline(tuple(stream(files, lang, host, url, client, keep_filter, keylog_path, keep_bodies,
+                                 ladder=ladder)), lang)
 
 
 def selection_options(f):
@@ -164,7 +165,8 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
     out = sys.stdout
     if as_json:
         out.write('{"fetches": [')
-    for f in stream(files, lang, host, url, client, display_filter, keylog_path, on_frame=progress.update):
+    for f in stream(files, lang, host, url, client, display_filter, keylog_path, on_frame=progress.update,
+                    ladder=not as_json):     # JSON prints no ladder
         if as_json:
             out.write((", " if printed else "") + json_safe(json.dumps(f.as_dict(), ensure_ascii=False)))
             printed += 1

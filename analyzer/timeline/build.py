@@ -257,8 +257,9 @@ class FetchBuilder:
     """Builds one :class:`Fetch` from a :class:`Plan` (see the module docstring)."""
 
     def __init__(self, plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                 links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False):
+                 links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False, ladder: bool = True):
         self.plan = plan
+        self.want_ladder = ladder
         self.index = index
         self.history = history
         self.lang = lang
@@ -335,7 +336,7 @@ class FetchBuilder:
         seg_bytes = self._bytes()
         summary = self._summary(requests, connections, start_ns, steps, seg_bytes)
         breakdown = tuple(self._breakdown(requests, connections, summary, steps))
-        ladder = self._ladder(start_ns)
+        ladder = self._ladder(start_ns) if self.want_ladder else ()
         doc = next((u for u in plan.units if u.request), None)
         first = plan.units[0] if plan.units else None
         if doc is not None:
@@ -1888,10 +1889,11 @@ def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,
-                links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False) -> Fetch:
-    """One fetch from its plan (see the module docstring)."""
+                links_of: dict[tuple[int, int], bytes], keep_bodies: bool = False, ladder: bool = True) -> Fetch:
+    """One fetch from its plan (see the module docstring); ``ladder=False``: without its ladder rows
+    (``Fetch.ladder`` empty: for outputs that print none, JSON and HAR)."""
     return FetchBuilder(plan, index, history, lang, capture_end_ns=capture_end_ns, links_of=links_of,
-                        keep_bodies=keep_bodies).build()
+                        keep_bodies=keep_bodies, ladder=ladder).build()
 
 
 def icmp_reason(e: IcmpError) -> str:

@@ -121,12 +121,14 @@ class TimelineRun:
 
     ``feed(frame)`` and ``tick(now_ns)`` return the fetches completed by then, ``finish()`` the rest.
     ``keep_bodies``: keep HTTP bodies in the request timings (HAR, HTML report). ``keylog``: TLS secrets
-    (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with.
+    (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with. ``ladder=False``: fetches without their ladder
+    rows (for outputs that print none: JSON, HAR; the ladder is about a quarter of build_fetch).
     """
 
-    def __init__(self, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None):
+    def __init__(self, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None, ladder: bool = True):
         self.lang = lang
         self.keep_bodies = keep_bodies
+        self.ladder = ladder
         self.collector = Collector(self, keep_bodies=keep_bodies, keylog=keylog)
         self.activities: dict[str, _Activity] = {}
         self.history: dict[str, History] = {}
@@ -600,7 +602,7 @@ class TimelineRun:
             # a later stretch of a connection: the fetch that used it last (built by now: it began earlier)
             plan.continues = history.conn_fetch.get(first.conn.stream, plan.continues)
         fetch = build_fetch(plan, held.index or 0, history, self.lang, capture_end_ns=held.end_ns,
-                            links_of=self.collector.links, keep_bodies=self.keep_bodies)
+                            links_of=self.collector.links, keep_bodies=self.keep_bodies, ladder=self.ladder)
         self.ready.append(fetch)
 
         for c in plan.conns:
