@@ -73,6 +73,18 @@ def test_corpus(path, tmp_path):
     _same(path, tmp_path, every=5)
 
 
+def test_runs_merged_into_one_past_max_runs(tmp_path, monkeypatch):
+    """Runs of 3 records, at most 4 run files: every record goes through several merges, the files the same."""
+    monkeypatch.setattr(logs_stream, "MAX_RUNS", 4)
+    spool = logs_stream.Spool(str(tmp_path), "x", run_rows=3)
+    keys = [(k * 7919 % 101,) for k in range(100)]
+    for k in keys:
+        spool.add(k, k[0])
+    assert len(spool.runs) < 4 and spool.made > 30
+    assert list(spool.merged()) == sorted(k[0] for k in keys)
+    _same(REPO / "captures" / "lab_page_fetch.pcapng", tmp_path / "page")
+
+
 @pytest.mark.parametrize("fmt", ["tsv", "parquet"])
 def test_formats(fmt, tmp_path):
     pytest.importorskip("pyarrow")

@@ -11,7 +11,7 @@ records) where each record goes to its log's :class:`Spool` as soon as it is fin
   and ICMP flows at the end (their tables keep them for the whole pass; analyzer/flows, analyzer/api/iplevel).
 
 A spool holds up to :data:`RUN_ROWS` records, then sorts them and writes them to a run file beside the logs
-(pickled; removed with the staging folder). At the end each log's runs are merged (``heapq.merge``) into the
+(pickled; removed with the staging folder); :data:`MAX_RUNS` runs are merged into one. At the end each log's runs are merged (``heapq.merge``) into the
 order :func:`analyzer.logs.write.log_rows` gives (ts, uid, depth, fuid; ties in the order of the whole
 pass), cut by hour, and written as :func:`~analyzer.logs.write.write_logs` writes them: the same files and
 rows (Parquet in row groups of :data:`~analyzer.logs.write.BATCH_ROWS`).
@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from operator import itemgetter
 from typing import Any
@@ -32,7 +32,8 @@ from analyzer.api.stream import DnsRelease
 from analyzer.logs.write import LOGS, _order, write_log_hours
 from analyzer.pipeline import HeaderOnly, gc_paused
 
-RUN_ROWS = 20_000           # records of one log held before they are sorted and written to a run file
+RUN_ROWS = 1_000            # records of one log held before they are sorted and written to a run file
+MAX_RUNS = 64               # run files of one log before they are merged into one (files open at the end)
 EVERY = 2048                # frames between two looks for final DNS records
 
 
@@ -45,6 +46,7 @@ class Spool:
         self.rows: list[tuple[tuple, Any]] = []
         self.runs: list[str] = []
         self.count = 0
+        self.made = 0           # run files written (their names)
 
     def add(self, key: tuple, record: Any) -> None:
         self.rows.append((key, record))
@@ -54,12 +56,21 @@ class Spool:
 
     def _spill(self) -> None:
         self.rows.sort(key=itemgetter(0))
-        path = os.path.join(self.folder, f"{self.name}-{len(self.runs):05d}.run")
+        self._write(self.rows)
+        self.rows = []
+        if len(self.runs) >= MAX_RUNS:          # one run of them all, made as the merge goes
+            runs, self.runs = self.runs, []
+            self._write(heapq.merge(*(_read(path) for path in runs), key=itemgetter(0)))
+            for path in runs:
+                os.unlink(path)
+
+    def _write(self, items: Iterable[tuple[tuple, Any]]) -> None:
+        self.made += 1
+        path = os.path.join(self.folder, f"{self.name}-{self.made:06d}.run")
         with open(path, "wb") as out:
-            for item in self.rows:
+            for item in items:
                 pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
         self.runs.append(path)
-        self.rows = []
 
     def merged(self) -> Iterator[Any]:
         self.rows.sort(key=itemgetter(0))
