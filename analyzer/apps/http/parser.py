@@ -152,6 +152,8 @@ class HttpStreamParser:
     unparsed), ``eof_reason`` (the reason given to ``receive_eof``), ``state`` (the state's name).
     """
 
+    keep_lines = True   # a head's raw lines (Request/Response.lines, for http.*.line fields); () when False
+
     def __init__(
         self,
         role: str,
@@ -492,7 +494,7 @@ class HttpStreamParser:
             msg.might_switch = method == "CONNECT" or "upgrade" in headers
             event: Event = Request(
                 method, target, version, headers, msg.first_frame, msg.first_ts, head_frame, head_ts,
-                msg.offset, len(block), complete, tuple(notes), raw_lines(block),
+                msg.offset, len(block), complete, tuple(notes), raw_lines(block) if self.keep_lines else (),
             )
         else:
             status, phrase, version = msg.start
@@ -504,7 +506,7 @@ class HttpStreamParser:
                 reader, error = self._response_framing(headers, status, method, msg.switch, notes)
             event = Response(
                 status, phrase, version, headers, msg.first_frame, msg.first_ts, head_frame, head_ts,
-                msg.offset, len(block), complete, tuple(notes), raw_lines(block),
+                msg.offset, len(block), complete, tuple(notes), raw_lines(block) if self.keep_lines else (),
             )
         self._events.append(event)
         if not complete:

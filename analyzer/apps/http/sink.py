@@ -454,6 +454,8 @@ class HttpSink:
         else:
             return False                # picked up mid-stream: wait for a segment that starts a message
         self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
+        if self.tracker.lines_only:     # no fields are made of the heads' raw lines
+            self.conv.client.keep_lines = self.conv.server.keep_lines = False
         for d in (0, 1):
             if not self.conn.sides[d].syn_frame:
                 self.pickup[d] = True
@@ -505,6 +507,12 @@ class HttpSink:
 
     def _done(self, transactions: list[Transaction]) -> None:
         if not transactions:
+            return
+        tracker = self.tracker
+        if not tracker.keep and tracker.on_record is None:
+            # nobody takes records (read): only what the requests left for them goes
+            for tx in transactions:
+                self._req.pop(tx.index, None)
             return
         conv = self.conv
         gaps = (conv.gaps[CLIENT], conv.gaps[SERVER])
@@ -698,7 +706,7 @@ class HttpTracker:
     ``fields``: put http.* layers on packets. ``keep``: keep every :class:`HttpRecord` in ``records``
     (else only ``on_record`` sees them). ``body_limit``: bytes of each body stored in the records.
     ``lines_only``: the layers carry their Info text and no fields (``read``'s summary lines need no more;
-    the records are the same); and a message ending in a segment whose packet was not made (a
+    the records are the same, without the heads' raw lines); and a message ending in a segment whose packet was not made (a
     :class:`~analyzer.tcp.reassembly.Deferred` no other sink takes) does not make it: its Info text waits in
     ``infos`` (frame number -> texts, in order), for the caller to :meth:`take_infos` as the frame comes out of
     the pipeline (or for :meth:`packet` to put on the packet if it was made after all).
