@@ -354,6 +354,20 @@ def test_empty_noerror_answers_say_no_record_of_that_type():
             assert told[int(f)].facts["count"] == int(n)
 
 
+def test_gratuitous_arp_replies_are_announcements():
+    """icmp_dot1q: frames tshark marks arp.isgratuitous (replies about the sender's own address, no request
+    before them) are told as announcements, not as a unicast answer "? after the request"."""
+    path = CORPUS / "arp_gratuitous_reply_in_vlan.pcap"
+    tl = load(path)
+    told = {f: s for fetch in tl.fetches for s in fetch.steps for f in s.frames if s.layer == "arp"}
+    grat = frames(path, "arp.isgratuitous == 1 && arp.opcode == 2")
+    assert grat
+    for f in grat:
+        assert told[f].kind == "arp.announcement.reply" and "?" not in told[f].text
+    for f in frames(path, "arp.opcode == 2 && !arp.isgratuitous"):
+        assert told[f].kind == "arp.reply"
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -475,6 +475,11 @@ class FetchBuilder:
                 self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.request.{role}", client=m.sender,
                           target=m.target, server=server, mac=m.mac, resolver=next(iter(resolvers), ""))
                 self.notes[m.frame] = self._note(f"note.{layer}.request", target=m.target)
+            elif m.gratuitous and m.sender not in asked:
+                # an ARP reply nobody asked for, about the sender's own address: an announcement
+                self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.announcement.reply", client=m.sender,
+                          mac=m.mac)
+                self.notes[m.frame] = self._note(f"note.{layer}.reply", target=m.sender, mac=m.mac)
             else:
                 req = asked.pop(m.sender, None)
                 rtt = _ms(m.ts_ns - req.ts_ns) if req is not None else None

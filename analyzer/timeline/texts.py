@@ -77,6 +77,10 @@ _EN: dict[str, str] = {
     "arp.announcement": (
         "Gratuitous ARP: {client} announces that it is at {mac} (it asks for its own address, so that "
         "neighbours update their caches and a duplicate address would answer)."),
+    "arp.announcement.reply": (
+        "Gratuitous ARP reply: {client} announces, unasked, that it is at {mac} (an ARP reply about its own "
+        "address that no request asked for): hosts that have {client} in their ARP cache update it. Hosts send this when "
+        "an interface comes up or its address or MAC changes."),
     "arp.none.loopback": (
         "No ARP: client and server talk over the loopback interface ({client}); packets never leave the host, "
         "so there is no MAC address to find."),
@@ -564,6 +568,9 @@ _ZH: dict[str, str] = {
     "arp.announcement": (
         "免费 ARP：{client} 宣告自己的 MAC 地址是 {mac}（它查询的是自己的地址，好让邻居更新缓存，"
         "如有地址冲突也会暴露出来）。"),
+    "arp.announcement.reply": (
+        "免费 ARP 应答：{client} 在无人询问的情况下宣告自己的 MAC 地址是 {mac}（一个没有请求在先、关于自己地址的 ARP 应答）："
+        "ARP 缓存里有 {client} 的主机会随之更新。接口启用、或地址或 MAC 改变时，主机会发出这种报文。"),
     "arp.none.loopback": "没有 ARP：客户端和服务器通过环回接口（{client}）通信，数据包不离开本机，无需查找 MAC 地址。",
     "arp.none.earlier": (
         "本次访问没有 ARP 请求：客户端已在第 {frame} 帧（第 {fetch} 次访问）解析过下一跳 {target}"
