@@ -5,8 +5,8 @@ transaction once no later message can pair with it; ``dns`` and ``dns --json`` p
 Checked here:
 
 * the records are those of the whole pass (``Analysis.run(...).dns``), in the same order, field for field
-  (uids and TC retry frames included), with a look after every frame, every 7 and every 2,048, on every
-  capture, every corpus file and damaged copies; with ``-Y`` (a :class:`~analyzer.api.stream.WindowMatcher`)
+  (uids and TC retry frames included), with a look after every frame, every 7 and every 2,048, with and
+  without the HTTP/TLS trackers, on every capture, every corpus file and damaged copies; with ``-Y`` (a :class:`~analyzer.api.stream.WindowMatcher`)
   those of ``Capture(display_filter=...).dns``;
 * the CLI prints the table and the JSON lines of ``analyze().dns`` (uid and query frames from tshark);
 * a transaction goes out while the capture goes on (30 s of packet time after its answer), and what the pass
@@ -57,9 +57,10 @@ def _same(path: Path, everies=(1, 7, 2048)) -> list:
     cap = analyzer.open(path, keylog=_keys(path))
     want = cap.analyze().dns
     for every in everies:
-        with cap.open() as reader:
-            got = list(Analysis(keylog=cap.keylog).dns_stream(reader, every=every))
-        assert got == want, (path.name, every)
+        for http in (True, False):      # False: no HTTP/TLS tracker (what the dns command runs without -Y)
+            with cap.open() as reader:
+                got = list(Analysis(keylog=cap.keylog, http=http).dns_stream(reader, every=every))
+            assert got == want, (path.name, every, http)
     return want
 
 

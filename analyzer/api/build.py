@@ -539,14 +539,16 @@ class Analysis:
                  body_limit: int = FILES_BODY_LIMIT, sinks: Iterable[Callable[[Any], Any]] = (),
                  on_packet: Callable[[Any], None] | None = None,
                  on_record: Callable[[HttpRecord], None] | None = None, fields: bool = False, keylog: Any = None,
-                 headers: bool = True):
+                 headers: bool = True, http: bool = True):
         """``matcher``: see the class docstring. ``files``: make files rows. ``body_limit``: bytes of each HTTP
         body kept (to hash it; :func:`http_record`). Hooks for the commands that need more than the records:
         ``sinks`` (TCP reassembly sink factories, called with each connection), ``on_packet`` (each packet
         after every stage), ``on_record`` (each HTTP transaction as the tracker hands it out, bodies
         included). ``fields``: put every field on the packets (as ``analyzer read`` shows them). ``keylog``:
         TLS secrets (:class:`analyzer.apps.tls.KeyLog`) to decrypt HTTPS with. ``headers``: :meth:`run` takes
-        the header path where it can (see the class docstring); False decodes every frame."""
+        the header path where it can (see the class docstring); False decodes every frame. ``http`` False: no
+        HTTP, HTTP/2 or TLS tracker (:meth:`dns_stream` needs none: a TCP segment off DNS ports then needs no
+        packet)."""
         sinks = tuple(sinks)
         self.headers = headers and matcher is None and on_packet is None and not sinks and not fields
         self.matcher = matcher
@@ -557,11 +559,13 @@ class Analysis:
         self._endpoints: dict[int, Endpoints] = {}
         self._http: list[tuple[tuple, HttpTransaction, list[HttpFile]]] = []
         fields = fields or matcher is not None
-        self.tx = Transactions(fields=fields, on_record=self._record, body_limit=body_limit, keylog=keylog)
-        self.tx.http.keep = False           # each record is turned into rows at once; bodies are not kept
+        self.tx = Transactions(http=http, tls=http, fields=fields, on_record=self._record, body_limit=body_limit,
+                               keylog=keylog)
         self._tls: list[tuple[tuple, TlsConnection]] = []
-        self.tx.tls.keep = False            # each session is turned into its row as its connection ends
-        self.tx.tls.on_session = self._tls_session
+        if http:                            # else no HTTP, HTTP/2 or TLS tracker (a DNS-only pass)
+            self.tx.http.keep = False       # each record is turned into rows at once; bodies are not kept
+            self.tx.tls.keep = False        # each session is turned into its row as its connection ends
+            self.tx.tls.on_session = self._tls_session
         self.pipe = Pipeline(sinks=[self._remember, *sinks], transactions=self.tx, analysis=fields)
         self.ip = IpLevel()                 # IP bytes per side and the ICMP flows (Zeek's conn.log)
 

@@ -201,8 +201,10 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
     Every ``every`` frames: the new transactions get their uid (the connection's, as in ``conn.log``), finished
     TCP connections are forgotten, the final records at the head go out."""
     tx = analysis.tx
-    tx.http.on_record = lambda record: None          # no HTTP records here
-    tx.tls.on_session = lambda session: None         # nor TLS ones
+    if tx.http is not None:
+        tx.http.on_record = lambda record: None      # no HTTP records here
+    if tx.tls is not None:
+        tx.tls.on_session = lambda session: None     # nor TLS ones
     analysis.want_files = False
     dns = DnsRelease(analysis)
     matcher = analysis.matcher

@@ -94,7 +94,8 @@ def streamed(cap, kind: str) -> tuple[Iterator, Callable[[], int | None]]:
     from analyzer.api.stream import WindowMatcher
 
     matcher = WindowMatcher(cap.display_filter) if cap.display_filter is not None else None
-    analysis = Analysis(matcher=matcher, keylog=cap.keylog)
+    # DNS without -Y needs no HTTP/TLS tracker (a filter may ask for their fields)
+    analysis = Analysis(matcher=matcher, keylog=cap.keylog, http=kind == "http" or matcher is not None)
 
     def records() -> Iterator:
         with cap.open() as reader:
