@@ -194,3 +194,31 @@ def test_no_udp_conversation_is_kept():
         for _res in analyzed(reader, None, full, headers=True):
             pass
     assert len(full[0].udp.conversations) > 5
+
+
+def test_body_bytes_counted_not_handed_out():
+    """keep_body=False (read's parsers, no records): a chunk wholly inside a body of known length gives no
+    Data event; every other event, the EndOfMessage's lengths and frames included, is the same."""
+    from analyzer.apps.http.events import NEED_DATA, Data
+    from analyzer.apps.http.parser import SERVER, HttpStreamParser
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/css\r\nContent-Length: 3000\r\n\r\n"
+    body = bytes(range(256)) * 11 + b"x" * 184
+    chunks = [head + body[:500], body[500:1500], body[1500:2900], body[2900:] + head + b"ab"]
+
+    def events(keep: bool) -> list:
+        parser = HttpStreamParser(SERVER)
+        parser.keep_body = keep
+        parser.expect_response("GET")
+        parser.expect_response("GET")
+        out = []
+        for frame, chunk in enumerate(chunks, 1):
+            parser.receive_data(chunk, frame * 1000, frame)
+            while (event := parser.next_event()) is not NEED_DATA:
+                out.append(event)
+        return out
+
+    every, counted = events(True), events(False)
+    assert [e for e in every if not isinstance(e, Data) or e.frame in (1, 4)] == counted
+    assert sum(len(e.data) for e in every if isinstance(e, Data)) == 3000 + 2     # and the next body's first 2
+    assert len(every) - len(counted) == 2      # the chunks of frames 2 and 3

@@ -153,6 +153,9 @@ class HttpStreamParser:
     """
 
     keep_lines = True   # a head's raw lines (Request/Response.lines, for http.*.line fields); () when False
+    # a Data event for a chunk wholly inside a body of known length without content-coding (False: the bytes
+    # are counted, not handed out -- the message's body_length and its end are the same)
+    keep_body = True
 
     def __init__(
         self,
@@ -208,13 +211,15 @@ class HttpStreamParser:
             if reader.__class__ is ContentLengthReader and reader.remaining > len(data):
                 # Inside a body of known length, the whole chunk is body and the body goes on: what
                 # _step_body would do after buffering it (one Data event; the buffer stays empty)
-                out = bytes(data)
-                n = len(out)
+                n = len(data)
                 reader.remaining -= n
                 self._buf.offset += n
                 msg.last_frame, msg.last_ts = frame, ts_ns
                 msg.body_length += n
-                self._events.append(Data(out, out if msg.decoder is None else msg.decoder.feed(out), frame, ts_ns))
+                if self.keep_body or msg.decoder is not None:
+                    out = bytes(data)
+                    self._events.append(Data(out, out if msg.decoder is None else msg.decoder.feed(out), frame,
+                                             ts_ns))
                 return
         self._buf.append(data, frame, ts_ns)
         self._run()

@@ -456,6 +456,8 @@ class HttpSink:
         self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
         if self.tracker.lines_only:     # no fields are made of the heads' raw lines
             self.conv.client.keep_lines = self.conv.server.keep_lines = False
+            if not self.tracker.keep and self.tracker.on_record is None:    # nor records of the bodies
+                self.conv.client.keep_body = self.conv.server.keep_body = False
         for d in (0, 1):
             if not self.conn.sides[d].syn_frame:
                 self.pickup[d] = True
