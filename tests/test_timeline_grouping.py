@@ -404,3 +404,45 @@ def test_a_resource_without_referer_joins_the_page_that_links_to_it(tmp_path):
     tl = load(path)
     assert [[r.request_frame for r in f.requests] for f in tl.fetches] == [[page, css], [other]]
     assert step(tl.fetches[0], "http.request.resource").facts["why"] == "linked"
+
+
+def test_a_response_whose_first_segment_was_lost_and_resent(tmp_path):
+    """The server's first response segment is lost before the capture point; the later ones arrive and wait;
+    the resent first segment completes the response. Time to first byte runs to the resent segment (tshark's
+    http.time), and the transfer is not "0 µs": the later segments came first, and the text says so."""
+    story = craft.Story()
+    c = craft.Conn(story, (craft.CLIENT, 40201), (craft.SERVER_A, 80), cisn=1, sisn=2)
+    c.handshake()
+    body = bytes(range(256)) * 12
+    data = craft.response("200 OK", body, "application/octet-stream")
+    parts = [data[i:i + 1000] for i in range(0, len(data), 1000)]
+    get = c.send(craft.C, "PA", craft.request("/f.bin", "www.a.test"), dt_us=500)
+    lost = c.lose(craft.S, parts[0])
+    later = []
+    for part in parts[1:]:
+        later.append(c.send(craft.S, "A", part, dt_us=30_000 if not later else 100))
+        c.send(craft.C, "A", dt_us=50, ack=lost, options=[("SAck", (lost + len(parts[0]), c.next[craft.S]))])
+    resent = c.send(craft.S, "A", parts[0], dt_us=60_000, seq=lost)
+    c.send(craft.C, "A", dt_us=100)
+    path = tmp_path / "first_lost.pcap"
+    story.write(path)
+    (fetch,) = load(path).fetches
+    resp = step(fetch, "http.response")
+    # tshark reassembling out-of-order segments (as our reassembly does) finds the response in the resent one
+    ooo = subprocess.run([TSHARK, "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path), "-Y", "http.response",
+                          "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split()
+    assert ooo == [str(resent)]
+    assert tshark_frames(path, "tcp.analysis.retransmission") == [resent]
+    assert resp.facts["early_frames"] == later == tshark_frames(path, "tcp.srcport == 80 && tcp.len > 0")[:-1]
+    t = {f: float(x) for f, x in zip(tshark_frames(path, "tcp"), _times(path))}
+    assert resp.facts["early_ms"] == pytest.approx((t[resent] - t[later[0]]) * 1000, abs=1e-3)
+    assert resp.facts["transfer_ms"] == pytest.approx((t[resent] - t[later[0]]) * 1000, abs=1e-3)
+    assert resp.facts["ttfb_ms"] == pytest.approx((t[resent] - t[get]) * 1000, abs=1e-3)
+    assert "0.0 µs" not in resp.text and f"frame {resent} (resent)" in resp.text
+
+
+def _times(path: Path) -> list[str]:
+    out = subprocess.run([TSHARK, "-r", str(path), "-Y", "tcp", "-T", "fields", "-e", "frame.time_relative"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return out.split()

@@ -1315,12 +1315,20 @@ class FetchBuilder:
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
         ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
         self.resp_frames[id(u)] = (ends, set(owned or (resp.first_frame,)))
+        # segments of the response that came before its first byte (the first segment lost and resent): they
+        # waited for it in the receiver's buffer; the transfer time then runs from the earliest of them
+        segs = self._by_frame(conn)
+        early = [segs[f] for f in owned if f in segs and segs[f].ts_ns < resp.first_ts_ns]
+        if early:
+            transfer = _ms(last_ns - early[0].ts_ns)
         rtt_ms, rtt_data = self._rtt(conn)
         self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
                   version=resp.version, content_type=resp.headers.get("content-type") or "",
                   size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
                   transfer_ms=transfer, location=resp.headers.get("location") or "", uri=req.target,
                   stream=conn.stream, complete=tx.complete, why=tx.reason, segments=len(rframes),
+                  early_ms=_ms(resp.first_ts_ns - early[0].ts_ns) if early else None,
+                  early_frames=[x.frame for x in early], first_frame=resp.first_frame,
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
         if not tx.complete and tx.reason:

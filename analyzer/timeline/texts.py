@@ -1005,6 +1005,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "key.bytes_lost": "bytes of the stream were lost before the capture point, so decryption stopped.",
         "key.no_client_hello": "the ClientHello is not in the capture, so the key cannot be found.",
         "transfer.many": "the {segments:num} segments took {transfer_ms:dur}",
+        "transfer.early": ("its first bytes came last, in frame {first_frame} (resent): the later segments "
+                           "(frames {early_frames:frames}) had arrived {early_ms:dur} before and waited for "
+                           "them; the {segments:num} segments took {transfer_ms:dur} in all"),
         "answer": " The client answers it with the same ACK again (frame {answer}: a duplicate ACK).",
         "no_content_type": "no Content-Type",
         "why_http.capture ended": "the capture ended first",
@@ -1085,6 +1088,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "key.bytes_lost": "部分字节在到达抓包点之前丢失，解密因此中止。",
         "key.no_client_hello": "抓包中没有 ClientHello，因此找不到密钥。",
         "transfer.many": "{segments:num} 个报文段用时 {transfer_ms:dur}",
+        "transfer.early": ("它开头的字节最后才到，在第 {first_frame} 帧（重传）：后面的报文段（第 {early_frames:frames} 帧）"
+                           "早到了 {early_ms:dur}，在那里等着它；{segments:num} 个报文段共用时 {transfer_ms:dur}"),
         "answer": "客户端再次用同样的 ACK 回应（第 {answer} 帧：重复 ACK）。",
         "no_content_type": "没有 Content-Type",
         "why_http.capture ended": "抓包先结束了",
@@ -1420,7 +1425,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                       else "unseen", facts, lang)
     elif template.startswith("http.response"):
         extra["encoding_note"] = _phrase("encoding", facts, lang) if facts.get("encoded") else ""
-        extra["transfer_text"] = _phrase("transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
+        extra["transfer_text"] = _phrase("transfer.early" if facts.get("early_frames") else
+                                         "transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
                                          facts, lang)
         extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
     elif template in ("http.no_response", "http.incomplete"):
