@@ -368,6 +368,24 @@ def test_gratuitous_arp_replies_are_announcements():
         assert told[f].kind == "arp.reply"
 
 
+@pytest.mark.parametrize("name", ["tcp_fast_retransmit_sack_headers_only.pcap", "trunc_snaplen68_tcp_smtp.pcap"])
+def test_payload_cut_by_the_snaplen_is_said(name):
+    """Frames cut by the snaplen (tshark: frame.cap_len < frame.len) carry TCP payload that is not in the file:
+    the timeline says how many of each side's payload bytes are missing, from which frame to which, and (on
+    the HTTP port) that this is why no HTTP is shown."""
+    path = CORPUS / name
+    tl = load(path)
+    cut = rows(path, "tcp.len > 0 && frame.cap_len < frame.len", "frame.len", "frame.cap_len", "tcp.len", "tcp.srcport")
+    assert cut
+    (step,) = [s for f in tl.fetches for s in f.steps if s.kind == "tcp.snaplen"]
+    missing = [(min(int(r[1]) - int(r[2]), int(r[3])), r[4]) for r in cut]
+    client = rows(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "tcp.srcport")[0][1]
+    assert step.facts["c_bytes"] == sum(n for n, port in missing if port == client)
+    assert step.facts["s_bytes"] == sum(n for n, port in missing if port != client)
+    assert (step.facts["first"], step.facts["last"]) == (int(cut[0][0]), int(cut[-1][0]))
+    assert step.facts["no_http"] == name.startswith("tcp_fast")      # port 80 there, SMTP in the other
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -735,6 +735,13 @@ class FetchBuilder:
                            and r.transaction.index < u0.record.transaction.index)
                 self._add(order, u0.start_ns, (), "tcp", "tcp.reuse.same", requests=prev, **ends)
         self._trouble(conn, ends)
+        if conn.cut is not None and first_here:
+            c_bytes, s_bytes, first, last = conn.cut
+            seg = self._by_frame(conn).get(first)
+            self._add(first - 0.3, seg.ts_ns if seg else None, (first, last) if last != first else (first,), "tcp",
+                      "tcp.snaplen", problem=True, c_bytes=c_bytes, s_bytes=s_bytes, first=first, last=last,
+                      no_http=not conn.records and conn.tls is None and conn.server_port in (80, 8000, 8008, 8080, 8888),
+                      **ends)
         if self._last_use_here(conn):
             self._teardown(conn, ends)
         else:

@@ -219,14 +219,15 @@ _PENDING_SIDE: dict[str, Callable[[Attempt, int], Any]] = {
 class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
-    __slots__ = ("_records", "_sinks", "base_ts", "conn", "count", "dns", "epoch", "log", "next_hop_mac", "replay",
-                 "tail_start", "tls", "truncated")
+    __slots__ = ("_records", "_sinks", "base_ts", "conn", "count", "cut", "dns", "epoch", "log", "next_hop_mac",
+                 "replay", "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
         self.conn = conn
         self.log = bytearray()
         self.count = 0              # segments logged in this stretch
         self.truncated = 0          # segments of this stretch not kept
+        self.cut: tuple[int, int, int, int] | None = None   # payload bytes cut off by the snaplen: see add_cut
         self.tail_start = -1        # record index where the kept tail begins (-1: everything kept)
         self._records: list[HttpRecord] | None = []
         self.epoch = 0
@@ -246,6 +247,7 @@ class ConnLog:
         log.conn = PendingConn(att, log, tracker)
         log.log = _NO_BYTES
         log.count = log.truncated = log.epoch = 0
+        log.cut = None
         log.tail_start = -1
         log._records = None
         log.next_hop_mac = next_hop_mac
@@ -323,6 +325,12 @@ class ConnLog:
         base = self.base_ts
         return [(f, t + base, *rest) for f, t, *rest in REC.iter_unpack(self.log)]
 
+    def add_cut(self, frame: int, direction: int, missing: int) -> None:
+        """``missing`` payload bytes of a segment were not captured (the frame was cut by the snaplen): kept as
+        (client's bytes, server's bytes, first such frame, last such frame)."""
+        c0, c1, first, _last = self.cut or (0, 0, frame, frame)
+        self.cut = (c0 + missing, c1, first, frame) if direction == 0 else (c0, c1 + missing, first, frame)
+
     def reset(self, from_frame: int | None = None, records_from: int | None = None) -> None:
         """A stretch was reported: start the next one (with the segments from ``from_frame`` on and the
         records from index ``records_from`` on, when the next stretch began already)."""
@@ -335,6 +343,7 @@ class ConnLog:
         self.log = tail
         self.count = len(tail) // REC_SIZE
         self.truncated = 0
+        self.cut = None
         self.tail_start = -1
         self.records = self.records[records_from:] if records_from is not None else []
         self.epoch += 1
@@ -536,6 +545,8 @@ class Collector:
                 if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
                 log.add(number, ts, seq, ack, flags, d, seglen, window)
+                if seglen and ip_end > n:
+                    log.add_cut(number, d, min(seglen, ip_end - n))
         self.pipe.frames += 1
         if self.pipe.first_ts_ns is None:
             self.pipe.first_ts_ns = ts
@@ -607,8 +618,13 @@ class Collector:
         flags = int(flags, 16) if isinstance(flags, str) else int(flags)
         if not log.next_hop_mac and not log.epoch and d == 0 and pkt.layers[0].name == "frame" and len(pkt.layers) > 1:
             log.next_hop_mac = pkt.layers[1].fields.get("eth.dst", "") if pkt.layers[1].name == "eth" else ""
+        seglen = f.get("tcp.len", 0)
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
-                f.get("tcp.len", 0), f.get("tcp.window_size_value", 0))
+                seglen, f.get("tcp.window_size_value", 0))
+        if seglen:      # the payload starts after the TCP header; what of it the frame holds
+            held = max(pkt.frame.caplen - layer.offset - layer.length, 0)
+            if held < seglen:
+                log.add_cut(pkt.frame.number, d, seglen - held)
 
     def _arp(self, frame: Any, f: dict) -> None:
         if "arp.src.proto_ipv4" not in f:

@@ -140,6 +140,7 @@ class ConnFacts:
     epoch: int = 0  # 0: the connection's first stretch; n > 0: a later one (kept alive, used again)
     settled: bool = True  # the connection is over (False: open, continued in a later stretch)
     truncated: int = 0  # segments not kept (the per-connection bound was reached)
+    cut: tuple[int, int, int, int] | None = None  # payload bytes not captured (snaplen): client, server, frames
     next_hop_mac: str = ""  # destination MAC of the client's first frame (the gateway's, off-link)
     tls: Any = None  # the TLS session facts (analyzer.apps.tls.facts.TlsSession) when there is one
     dns: bool = False  # the connection carries DNS (a query retried over TCP)

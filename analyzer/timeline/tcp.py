@@ -147,7 +147,8 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         records=tuple(records), messages=tuple(messages), summary=summary,
         first_ts_ns=first.ts_ns if first else conn.first_ts, last_ts_ns=last.ts_ns if last else conn.last_ts,
         first_frame=first.frame if first else conn.first_frame, last_frame=last.frame if last else conn.last_frame,
-        epoch=log.epoch, settled=settled, truncated=log.truncated, next_hop_mac=log.next_hop_mac, dns=log.dns,
+        epoch=log.epoch, settled=settled, truncated=log.truncated, cut=log.cut, next_hop_mac=log.next_hop_mac,
+        dns=log.dns,
         http_sink=bool(records), next_request=next_request, tls=tls)
 
 

@@ -394,6 +394,11 @@ _EN: dict[str, str] = {
         "RST from the {by:role} after the FIN exchange had begun: it drops the rest of the close (typical of a "
         "client that closes with unread data, or a server that aborts lingering connections); nobody stays "
         "in TIME_WAIT."),
+    "tcp.snaplen": (
+        "The capture kept only the start of some frames (its snapshot length, snaplen): {c_bytes:bytes} of the "
+        "client's and {s_bytes:bytes} of the server's TCP payload on connection {stream} are not in the file "
+        "(frames {first} to {last}). Their lengths are known from the IP headers, but not what they carried"
+        "{no_http_text}."),
     "tcp.reset.again": (
         "The {by:role} sends RST again (frames {frames:frames}): after the reset of frame {first_rst} "
         "there is no connection left on its side, so it answers whatever still arrives for it with RST."),
@@ -825,6 +830,9 @@ _ZH: dict[str, str] = {
     "tcp.reset.after_fin": (
         "在 FIN 交换开始之后，{by:role}发送了 RST：关闭过程的剩余部分被跳过（客户端在还有未读数据时关闭，"
         "或服务器中止残留连接时常见）；双方都不进入 TIME_WAIT。"),
+    "tcp.snaplen": (
+        "抓包只保存了部分帧的开头（快照长度 snaplen）：连接 {stream} 上客户端的 {c_bytes:bytes}和服务器的 {s_bytes:bytes}"
+        " TCP 载荷不在文件里（第 {first} 到 {last} 帧）。它们的长度可以从 IP 首部得知，但内容无从知晓{no_http_text}。"),
     "tcp.reset.again": (
         "{by:role}再次发送 RST（第 {frames:frames} 帧）：第 {first_rst} 帧的重置之后，它这一端已经没有这条连接，"
         "所以对仍然到达的报文一律以 RST 回答。"),
@@ -968,6 +976,7 @@ PHRASES: dict[str, dict[str, str]] = {
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
         "what.bytes": "{length:bytes}",
+        "snaplen.no_http": ": that is why no HTTP request or response is shown for this connection",
         "stray": ("Before it the client sent {stray:bytes} that are not an HTTP request (frame "
                   "{stray_frames:frames}): the server rejected them."),
         "midstream": "Its request was sent before the capture started.",
@@ -1056,6 +1065,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
         "what.bytes": " {length:bytes}",
+        "snaplen.no_http": "：所以这条连接上看不到任何 HTTP 请求或响应",
         "stray": "在它之前，客户端发送了 {stray:bytes}，但那不是 HTTP 请求（第 {stray_frames:frames} 帧）：服务器拒绝了它们。",
         "midstream": "它的请求在抓包开始之前就已发出。",
         "unseen": "它的请求不在这份抓包里（或者不是分析器能读懂的 HTTP）。",
@@ -1419,6 +1429,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["rtt_src"] = _phrase("rtt.data" if facts.get("on_data") else "rtt.irtt", facts, lang)
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
+    elif template == "tcp.snaplen":
+        extra["no_http_text"] = _phrase("snaplen.no_http", facts, lang) if facts.get("no_http") else ""
     elif template == "http.response.unrequested":
         extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
         extra["cause_text"] = _phrase("stray" if facts.get("stray") else "midstream" if facts.get("midstream")
