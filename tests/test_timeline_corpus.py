@@ -386,6 +386,21 @@ def test_payload_cut_by_the_snaplen_is_said(name):
     assert step.facts["no_http"] == name.startswith("tcp_fast")      # port 80 there, SMTP in the other
 
 
+def test_simultaneous_close_is_one_time_wait_step():
+    """get-gzip: the two FINs crossed (tshark: the server's FIN acknowledges only up to the client's FIN, not
+    past it), so both sides end in TIME_WAIT through CLOSING: one step says so, citing the server's ACK of the
+    client's FIN, instead of two steps each claiming its side "sent the last ACK of the close"."""
+    path = CORPUS / "http_gzip_content_length_simultaneous_close.pcap"
+    (fetch,) = pages(load(path))
+    (cfin,) = rows(path, "tcp.flags.fin == 1 && tcp.dstport == 80 && !tcp.analysis.retransmission", "tcp.seq")
+    (sfin,) = rows(path, "tcp.flags.fin == 1 && tcp.srcport == 80", "tcp.ack")
+    assert int(sfin[0]) > int(cfin[0]) and sfin[1] == cfin[1]         # crossed: sent before the other's arrived
+    last = frames(path, f"tcp.srcport == 80 && tcp.len == 0 && tcp.flags.fin == 0 && tcp.ack == {int(cfin[1]) + 1}")
+    assert not steps(fetch, "tcp.time_wait")
+    (both,) = steps(fetch, "tcp.teardown.simultaneous")
+    assert both.kind == "tcp.teardown.simultaneous.time_wait" and both.frames == (last[0],)
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -1114,14 +1114,18 @@ class FetchBuilder:
                 add(frame, template, note, **extra)
             if kind == "simultaneous close":
                 last = max(e[0] for e in events)
-                self._add(last + 0.25, None, (), "tcp", "tcp.teardown.simultaneous", **base)
+                tw = td.get("orig_time_wait_from_frame") or td.get("resp_time_wait_from_frame")
+                s_tw = seg(tw) if tw else None
+                self._add(last + 0.25, s_tw.ts_ns if s_tw else None, (tw,) if tw else (), "tcp",
+                          "tcp.teardown.simultaneous.time_wait" if tw else "tcp.teardown.simultaneous", tw=tw,
+                          **base)
             elif kind in ("one FIN", "half-close") and not f2:
                 self._add(f1 + 0.5, None, (), "tcp", "tcp.teardown.half", half=kind == "half-close", **base)
             elif f2 and not a2 and not kind.startswith("aborted"):      # a reset ended it: its step says so
                 self._add(f2 + 0.5, None, (), "tcp", "tcp.teardown.unacked", **base)
         for role in ("orig", "resp"):
             tw = td.get(role + "_time_wait_from_frame")
-            if tw:
+            if tw and kind != "simultaneous close":     # there both sides' TIME_WAIT is one step
                 s = seg(tw)
                 self._add(tw + 0.1, s.ts_ns if s else None, (tw,), "tcp", "tcp.time_wait", side=_ROLE[role], **ends)
 

@@ -378,6 +378,11 @@ _EN: dict[str, str] = {
     "tcp.teardown.simultaneous": (
         "Both sides sent FIN before receiving the other's (simultaneous close): both pass through CLOSING and "
         "both end in TIME_WAIT."),
+    "tcp.teardown.simultaneous.time_wait": (
+        "Both sides sent FIN before receiving the other's (simultaneous close): both pass through CLOSING, and "
+        "each enters TIME_WAIT once its own FIN is acknowledged (from frame {tw} both are there, as seen at the "
+        "capture point). Both stay there for 2 x MSL (60 s on Linux): the port pair cannot be used again before "
+        "that."),
     "tcp.teardown.half": (
         "Only the {closer:role} closed its direction (a half-close){half_note}; the {other:role}'s FIN is not in "
         "the capture."),
@@ -819,6 +824,10 @@ _ZH: dict[str, str] = {
     "tcp.teardown.ack": "{sender:role}确认{peer:role}的 FIN（ack = {ack}）。",
     "tcp.teardown.simultaneous": (
         "双方都在收到对方的 FIN 之前发出了自己的 FIN（同时关闭）：双方都经过 CLOSING 状态，最后都进入 TIME_WAIT。"),
+    "tcp.teardown.simultaneous.time_wait": (
+        "双方都在收到对方的 FIN 之前发出了自己的 FIN（同时关闭）：双方都经过 CLOSING 状态，各自在自己的 FIN 得到确认后"
+        "进入 TIME_WAIT（在抓包点看来，从第 {tw} 帧起双方都已如此）。双方都停留 2MSL（Linux 上为 60 秒）：这个端口对"
+        "不能马上再用。"),
     "tcp.teardown.half": "只有{closer:role}关闭了自己的方向（半关闭）{half_note}；抓包中没有{other:role}的 FIN。",
     "tcp.teardown.unacked": "抓包中最后一个 FIN 没有被确认：无法知道连接的最终状态。",
     "tcp.time_wait": (
