@@ -306,6 +306,14 @@ def test_fin_then_reset_corpus():
         assert st.facts["fin"] == (fin in ("1", "True") and length == "0")
         dups = [f for f in frames(path, "tcp.analysis.duplicate_ack") if f < st.frames[0]]
         assert st.facts["dup_acks"] == len(dups) == 0
+    # the server's "retransmission" (frame 9) resends frame 5's 43 bytes and goes on with bytes never sent before
+    server = rows(path, "tcp.srcport == 80 && tcp.len > 0", "tcp.seq", "tcp.len")
+    again = next(st for st in told if st.facts["sender"] == "server")
+    end = {int(f): int(q) + int(n) for f, q, n in server}
+    before = max(e for f, e in end.items() if f < again.frames[0])
+    assert again.facts["new_bytes"] == end[again.frames[0]] - before > 0
+    assert again.facts["old_bytes"] == again.facts["length"] - again.facts["new_bytes"]
+    assert "partly again" in again.text
     rsts = frames(path, "tcp.flags.reset == 1")
     assert cited(fetch, "tcp.reset.after_fin") == rsts[:1] and cited(fetch, "tcp.reset.again") == rsts[1:]
     assert not steps(fetch, "tcp.teardown.unacked")

@@ -937,9 +937,13 @@ class FetchBuilder:
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
             asked = [d for d in dups if d.frame < r.frame]       # the duplicate ACKs that came before it
+            # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
+            high = max((x.rel_seq + x.length for x in conn.segments if x.frame < r.frame
+                        and x.direction == r.direction and x.length), default=r.rel_seq)
+            fresh = max(r.rel_seq + r.length - high, 0) if r.length else 0
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
                       orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(asked),
-                      fin=bool(r.flags & FIN and not r.length),
+                      fin=bool(r.flags & FIN and not r.length), new_bytes=fresh, old_bytes=r.length - fresh,
                       length=r.length, rel_seq=r.rel_seq, resend=len(before), prev_frame=prev.frame if prev else None,
                       gap_ms=gap, prev_gap_ms=prev_gap,
                       doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)

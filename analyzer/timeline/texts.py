@@ -323,7 +323,7 @@ _EN: dict[str, str] = {
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
         "(Wireshark: \"previous segment not captured\"). {recovery}"),
     "tcp.retransmission": (
-        "Retransmission: the {sender:role} sends {what} again (relative seq {rel_seq}){orig}. {cause}"),
+        "Retransmission: the {sender:role} sends {what} (relative seq {rel_seq}){orig}. {cause}"),
     "tcp.retransmission.fast": (
         "Fast retransmission: after {dup_acks:n:duplicate ACK} the {sender:role} resends {length:bytes} (relative "
         "seq {rel_seq}) at once instead of waiting for its retransmission timer."),
@@ -777,7 +777,7 @@ _ZH: dict[str, str] = {
     "tcp.loss": (
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
-    "tcp.retransmission": "重传：{sender:role}再次发送{what}（相对序号 {rel_seq}）{orig}。{cause}",
+    "tcp.retransmission": "重传：{sender:role}{what}（相对序号 {rel_seq}）{orig}。{cause}",
     "tcp.retransmission.fast": (
         "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
         "而不等重传定时器超时。"),
@@ -974,6 +974,8 @@ PHRASES: dict[str, dict[str, str]] = {
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
         "orig.frame": ", a copy of frame {orig_frame} sent {waited_ms:dur} earlier",
+        "orig.frame.more": (": the {old_bytes:bytes} of frame {orig_frame} (sent {waited_ms:dur} earlier) again, "
+                            "then {new_bytes:bytes} not sent before"),
         "orig.again": (", resend {resend} of frame {orig_frame} (first sent {waited_ms:dur} earlier), {gap_ms:dur} "
                        "after the previous copy (frame {prev_frame})"),
         "orig.again.doubled": (", resend {resend} of frame {orig_frame} (first sent {waited_ms:dur} earlier), "
@@ -984,13 +986,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto": "No ACK came for it in time, so the retransmission timer (RTO) fired: the first copy, or "
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
-        "what.bytes": "{length:bytes}",
+        "what.bytes": "{length:bytes} again",
+        "what.more": "{length:bytes}, partly again",
         "snaplen.no_http": ": that is why no HTTP request or response is shown for this connection",
         "stray": ("Before it the client sent {stray:bytes} that are not an HTTP request (frame "
                   "{stray_frames:frames}): the server rejected them."),
         "midstream": "Its request was sent before the capture started.",
         "unseen": "Its request is not in the capture (or was not HTTP the analyzer could read).",
-        "what.fin": "its FIN",
+        "what.fin": "its FIN again",
         "cause.rto.again": "Still no ACK for any earlier copy, so the retransmission timer (RTO) fired again.",
         "resumed.frame": " It opens the window again in frame {resumed_frame}, after {stall_ms:dur}.",
         "resumed.none": " The capture does not show the window opening again.",
@@ -1066,6 +1069,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
         "orig.frame": "，是 {waited_ms:dur}前第 {orig_frame} 帧的副本",
+        "orig.frame.more": "：先是第 {orig_frame} 帧（{waited_ms:dur}前发出）的 {old_bytes:bytes}，再加上此前从未发送过的 {new_bytes:bytes}",
         "orig.again": "，是第 {orig_frame} 帧（{waited_ms:dur}前首次发送）的第 {resend} 次重发，距上一份（第 {prev_frame} 帧）{gap_ms:dur}",
         "orig.again.doubled": ("，是第 {orig_frame} 帧（{waited_ms:dur}前首次发送）的第 {resend} 次重发，距上一份（第 {prev_frame} "
                                "帧）{gap_ms:dur}，是再前一次等待（{prev_gap_ms:dur}）的两倍：发送方的重传超时每触发一次就翻倍"
@@ -1073,12 +1077,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "orig.none": "",
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
-        "what.bytes": " {length:bytes}",
+        "what.bytes": "再次发送 {length:bytes}",
+        "what.more": "发送 {length:bytes}，其中一部分是重发",
         "snaplen.no_http": "：所以这条连接上看不到任何 HTTP 请求或响应",
         "stray": "在它之前，客户端发送了 {stray:bytes}，但那不是 HTTP 请求（第 {stray_frames:frames} 帧）：服务器拒绝了它们。",
         "midstream": "它的请求在抓包开始之前就已发出。",
         "unseen": "它的请求不在这份抓包里（或者不是分析器能读懂的 HTTP）。",
-        "what.fin": "它的 FIN",
+        "what.fin": "再次发送它的 FIN",
         "cause.rto.again": "之前的各份仍未得到确认，重传定时器（RTO）再次超时。",
         "resumed.frame": "它在第 {resumed_frame} 帧重新打开窗口，停顿了 {stall_ms:dur}。",
         "resumed.none": "抓包中没有看到窗口重新打开。",
@@ -1406,10 +1411,12 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "tcp.retransmission":
         again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
         extra["orig"] = _phrase(("orig.again.doubled" if facts.get("doubled") else "orig.again") if again else
-                                "orig.frame" if facts.get("orig_frame") else "orig.none", facts, lang)
+                                ("orig.frame.more" if facts.get("new_bytes") else "orig.frame")
+                                if facts.get("orig_frame") else "orig.none", facts, lang)
         extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto.again" if again else
                                  "cause.rto", facts, lang)
-        extra["what"] = _phrase("what.fin" if facts.get("fin") else "what.bytes", facts, lang)
+        extra["what"] = _phrase("what.fin" if facts.get("fin") else "what.more" if facts.get("new_bytes") else
+                                "what.bytes", facts, lang)
     elif template == "tcp.zero_window":
         extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else
                                    "resumed.held" if facts.get("stall_ms") else "resumed.none", facts, lang)
