@@ -409,6 +409,22 @@ def test_simultaneous_close_is_one_time_wait_step():
     assert both.kind == "tcp.teardown.simultaneous.time_wait" and both.frames == (last[0],)
 
 
+def test_a_lone_syn_ack_is_not_called_an_open_connection():
+    """wikipedia.pcap: one TCP stream is a single SYN-ACK (tshark). Its fetch does not say the connection "is still
+    open at the end of the capture": the handshake does not complete in the file."""
+    path = CORPUS / "http_fetch_wikipedia_dns_multiconn.pcap"
+    tl = load(path)
+    per: dict[str, list[tuple[int, str]]] = {}
+    for f, stream, flags in rows(path, "tcp", "tcp.stream", "tcp.flags"):
+        per.setdefault(stream, []).append((int(f), flags))
+    lone = [seg[0][0] for seg in per.values() if len(seg) == 1 and int(seg[0][1], 16) & 0x12 == 0x12]
+    assert lone
+    for frame in lone:
+        (fetch,) = [f for f in tl.fetches if any(frame in s.frames for s in f.steps)]
+        (half,) = steps(fetch, "tcp.open.half")
+        assert half.facts["last"] == frame and not [s for s in fetch.steps if s.kind in ("tcp.open", "tcp.open.plain")]
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -1052,8 +1052,11 @@ class FetchBuilder:
             # "kept alive for more requests" only after a request that was answered; otherwise (no HTTP seen,
             # TLS without keys, a request still waiting) the capture simply ends while the connection is open
             answered = bool(conn.records) and conn.records[-1].response_frame is not None
-            self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", "tcp.open" if answered else "tcp.open.plain",
-                      last=conn.last_frame, **ends)
+            kind = "tcp.open" if answered else "tcp.open.plain"
+            if conn.synacks and not conn.handshake_ack and not any(x.length or not x.flags & SYN
+                                                                  for x in conn.segments):
+                kind = "tcp.open.half"      # a SYN-ACK and nothing after it: never seen established
+            self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", kind, last=conn.last_frame, **ends)
 
     def _fin_steps(self, conn: ConnFacts, td: dict[str, Any], ends: dict[str, Any]) -> None:
         closer = _ROLE[td["active_closer"]]

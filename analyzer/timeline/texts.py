@@ -410,6 +410,10 @@ _EN: dict[str, str] = {
     "tcp.open": (
         "Connection {stream} is still open at the end of the capture (no FIN or RST after frame {last}): it was "
         "kept alive for more requests."),
+    "tcp.open.half": (
+        "The handshake of connection {stream} does not complete in this file: nothing follows the SYN-ACK (frame "
+        "{last}), neither the client's ACK nor a RST. It may have passed the capture point unseen, or the "
+        "capture ended first; established or not, the capture cannot tell."),
     "tcp.open.plain": (
         "Connection {stream} is still open at the end of the capture: no FIN or RST after frame {last}."),
     "tcp.open.later": (
@@ -846,6 +850,9 @@ _ZH: dict[str, str] = {
         "{by:role}再次发送 RST（第 {frames:frames} 帧）：第 {first_rst} 帧的重置之后，它这一端已经没有这条连接，"
         "所以对仍然到达的报文一律以 RST 回答。"),
     "tcp.open": "连接 {stream} 在抓包结束时仍然打开（第 {last} 帧之后没有 FIN 或 RST）：它被保持着，以便承载更多请求。",
+    "tcp.open.half": (
+        "连接 {stream} 的握手在这份抓包里没有完成：SYN-ACK（第 {last} 帧）之后什么都没有，既没有客户端的 ACK，也没有 RST。"
+        "它们可能未经过抓包点，也可能抓包先结束了；连接是否建立，抓包无法判断。"),
     "tcp.open.plain": "连接 {stream} 在抓包结束时仍然打开：第 {last} 帧之后没有 FIN 或 RST。",
     "tcp.open.later": "连接 {stream} 在第 {last} 帧之后保持打开（keep-alive）；它之后的情况在下一次使用它的访问中，或在它结束处报告。",
     "http.request": (
