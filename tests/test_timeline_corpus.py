@@ -425,6 +425,35 @@ def test_a_lone_syn_ack_is_not_called_an_open_connection():
         assert half.facts["last"] == frame and not [s for s in fetch.steps if s.kind in ("tcp.open", "tcp.open.plain")]
 
 
+def test_the_same_packet_seen_twice_is_not_a_retransmission():
+    """http-post-upload: every packet is captured twice, before and after a router (tshark: the same IP ID and
+    TCP seq/len, the TTL one lower, microseconds apart), which tshark flags as retransmissions. No step says a
+    timer fired or a SYN was retried for them: each is told as the same packet seen twice."""
+    path = CORPUS / "http_post_multipart_duplicated_frames.pcap"
+    tl = load(path)
+    got = rows(path, "tcp", "ip.id", "ip.ttl", "tcp.stream", "tcp.seq", "tcp.len", "tcp.flags", "frame.time_relative")
+    seen: dict[tuple, tuple[int, int, float]] = {}
+    copies = []
+    for f, ipid, ttl, stream, seq, length, flags, t in got:
+        key = (ipid, stream, seq, length, flags)
+        if key in seen and int(ttl) == seen[key][1] - 1 and float(t) - seen[key][2] < 0.01:
+            copies.append(int(f))
+        else:
+            seen[key] = (int(f), int(ttl), float(t))
+    flagged = set(frames(path, "tcp.analysis.retransmission"))
+    assert copies and flagged and flagged <= set(copies)
+    told = {}
+    for fetch in tl.fetches:
+        for st in fetch.steps:
+            for f in st.frames:
+                told.setdefault(f, []).append(st)
+    for f in flagged:
+        kinds = {st.kind for st in told.get(f, [])}
+        assert kinds and all(k.endswith("seen_twice") for k in kinds if k.startswith("tcp.")), (f, kinds)
+        assert not any("timer" in st.text and "fired" in st.text or "expired" in st.text for st in told[f]), f
+    assert not [st for fetch in tl.fetches for st in fetch.steps if st.kind == "tcp.handshake.3.retried"]
+
+
 def test_wikipedia_page_load():
     """wikipedia.pcap: a browser's page load: every HTTP request in one fetch (the page, then resources found
     by Referer on 9 connections), the lookups of upload.wikimedia.org (AAAA, search-domain AAAA, A) before

@@ -168,6 +168,7 @@ class _Raw:
 
 
 
+TWICE_MS = 10.0         # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 KARN_MIN_MS = 20.0      # an iRTT longer than the data's round trip by less than this is not worth a word
 
 
@@ -772,11 +773,16 @@ class FetchBuilder:
             self._add(f0, t0, (f0,), "tcp", "tcp.handshake.1" + suffix, options=options_facts(hs.get("orig_options")),
                       seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
             self.notes[f0] = self._note("note.syn")
-            prev = t0
+            prev, prev_f = t0, f0
             last_wait = None
             said: set[str] = set()
             for n, (f, t) in enumerate(conn.syns[1:]):
                 waited = _ms(t - prev)
+                if waited < TWICE_MS:
+                    self._add(f, t, (f,), "tcp", "tcp.syn.seen_twice", waited_ms=waited, first=prev_f, **ends)
+                    self.notes[f] = self._note("note.twice")
+                    prev, prev_f = t, f
+                    continue
                 # the wait against the one before: doubled (RFC 6298 backoff) or the same (Linux 6.5+ keeps
                 # the first SYN retransmissions 1 s apart: tcp_syn_linear_timeouts); otherwise say nothing
                 ratio = waited / last_wait if last_wait else None
@@ -788,7 +794,7 @@ class FetchBuilder:
                 said.add(backoff)
                 last_wait = waited
                 self.notes[f] = self._note("note.syn.again", n=n + 2)
-                prev = t
+                prev, prev_f = t, f
         else:
             # "the capture started just after it" only when the SYN-ACK is the file's first frame: later in the
             # file the SYN passed the capture point unseen (dropped by the capture, or another path)
@@ -829,9 +835,17 @@ class FetchBuilder:
                     frames = (f, answer.frame)
                     self.explained.add(answer.frame)
                     self.notes[answer.frame] = self._note("note.ack.again")
+                waited = _ms(t - conn.synacks[n][1])
+                # a server answers each SYN it gets at once: a quick second SYN-ACK is a copy only when the
+                # client sent one SYN (its others were copies themselves)
+                one_syn = all(b[1] - a[1] < TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
+                if waited < TWICE_MS and one_syn:
+                    self._add(f, t, frames, "tcp", "tcp.synack.seen_twice", waited_ms=waited, first=conn.synacks[n][0],
+                              **ends)
+                    self.notes[f] = self._note("note.twice")
+                    continue
                 self._add(f, t, frames, "tcp", "tcp.synack.retransmission", problem=True, attempt=n + 2,
-                          waited_ms=_ms(t - conn.synacks[n][1]), first=f1,
-                          answer=frames[1] if len(frames) > 1 else None, **ends)
+                          waited_ms=waited, first=f1, answer=frames[1] if len(frames) > 1 else None, **ends)
                 self.notes[f] = self._note("note.synack.again")
         irtt = conn.summary.get("irtt")
         irtt_ms = float(irtt) * 1000 if irtt else None
@@ -840,7 +854,9 @@ class FetchBuilder:
             s = segs.get(fa)
             connect = _ms(ta - conn.syns[0][1]) if conn.syns else None
             waits = _ms(conn.syns[-1][1] - conn.syns[0][1]) if len(conn.syns) > 1 else 0.0
-            kind = "tcp.handshake.3.retried" if len(conn.syns) > 1 else "tcp.handshake.3" + suffix
+            resent = any(b[1] - a[1] >= TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
+            kind = ("tcp.handshake.3.retried" if resent else "tcp.handshake.3.twice" if len(conn.syns) > 1
+                    else "tcp.handshake.3" + suffix)
             if s is not None and s.length:
                 kind = "tcp.handshake.3.data"
             self._add(fa, ta, (fa,), "tcp", kind, seq_raw=s.seq if s else None, ack_raw=s.ack if s else None,
@@ -920,6 +936,18 @@ class FetchBuilder:
                       fill_frame=fill.frame if fill else None, cost_ms=cost,
                       fast=bool(fill is not None and fill.analysis & A_FAST_RETRANSMISSION), **ends)
             return
+        twins = {s.frame: _twin(conn, s) for s in retrans}
+        twice = [s for s in retrans if twins[s.frame] is not None and _ms(s.ts_ns - twins[s.frame].ts_ns) < TWICE_MS
+                 and not any(twins[s.frame].frame < d.frame < s.frame for d in dups)]
+        if twice and len(twice) == len(retrans) and not fast:
+            # every "retransmission" here came within microseconds of its original, unasked: the same packet seen
+            # twice by the capture, not a resend (and a duplicate ACK here is an ACK seen twice)
+            gaps = [_ms(s.ts_ns - twins[s.frame].ts_ns) for s in twice]
+            for s in ep:
+                self.notes[s.frame] = self._note("note.twice")
+            self._add(twice[0].frame, twice[0].ts_ns, frames, "tcp", "tcp.seen_twice", count=len(twice),
+                      max_ms=max(gaps), **ends)
+            return
         if retrans or fast:
             r = min(retrans + fast, key=lambda x: x.frame)
             # Wireshark's rto_frame is the eldest segment still unacknowledged (its timer's start), not
@@ -936,7 +964,8 @@ class FetchBuilder:
             prev = before[-1] if len(before) > 1 else None
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
-            asked = [d for d in dups if d.frame < r.frame]       # the duplicate ACKs that came before it
+            # the duplicate ACKs that came before it, after its original was sent (earlier ones cannot ask for it)
+            asked = [d for d in dups if d.frame < r.frame and (orig is None or d.frame > orig.frame)]
             # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
             high = max((x.rel_seq + x.length for x in conn.segments if x.frame < r.frame
                         and x.direction == r.direction and x.length), default=r.rel_seq)
@@ -1856,6 +1885,18 @@ def _analysis_note(a: int, lang: str = "en") -> str:
         if a & bit:
             return note(f"note.a.{key}", {}, lang)
     return ""
+
+
+def _twin(conn: ConnFacts, r: Segment) -> Segment | None:
+    """The last earlier segment with ``r``'s direction, sequence number, length and flags (its twin), or None."""
+    twin = None
+    for s in conn.segments:
+        if s.frame >= r.frame:
+            break
+        if (s.direction == r.direction and s.rel_seq == r.rel_seq and s.length == r.length
+                and s.flags & 0x1FF == r.flags & 0x1FF):
+            twin = s
+    return twin
 
 
 def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:

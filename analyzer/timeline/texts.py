@@ -231,6 +231,21 @@ _EN: dict[str, str] = {
         "Step 1/3 of the three-way handshake: the client sends SYN from port {client_port} to "
         "{server_ep}. It picks its initial sequence number ISN = {seq_raw} (relative seq 0) and "
         "announces {options:opts}."),
+    "tcp.syn.seen_twice": (
+        "The SYN of frame {first} appears again {waited_ms:dur} later: no retransmission timer fires that soon "
+        "(the first SYN retransmission waits about 1 s), so it is the same packet seen twice by the capture "
+        "(for example on both sides of a router, or on two interfaces), not a new attempt."),
+    "tcp.synack.seen_twice": (
+        "The SYN-ACK of frame {first} appears again {waited_ms:dur} later: the same packet seen twice by the "
+        "capture, not a retransmission (no timer fires that soon)."),
+    "tcp.handshake.3.twice": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. TCP "
+        "connect (first SYN -> this ACK): {connect_ms:dur}; the SYN was seen twice, but sent once."),
+    "tcp.seen_twice": (
+        "Seen twice ({count:n:segment}, each within {max_ms:dur} of its first copy, with nothing asking for it): no "
+        "TCP timer fires that soon (Linux waits at least 200 ms, or 10 ms for a tail-loss probe) and no duplicate "
+        "ACK came first, so the capture saw the same packet twice (for example on both sides of a router, or on "
+        "two interfaces); these are not retransmissions."),
     "tcp.syn.retransmission": (
         "No SYN-ACK after {waited_ms:dur}: the client's retransmission timer expired and it sends the SYN again "
         "(attempt {attempt}, same ISN, {since_ms:dur} after the first SYN in frame {first}).{doubling}"),
@@ -709,6 +724,19 @@ _ZH: dict[str, str] = {
     "tcp.handshake.1": (
         "三次握手第 1/3 步：客户端从端口 {client_port} 向 {server_ep} 发送 SYN。它选定初始序号 "
         "ISN = {seq_raw}（相对序号 0）；TCP 选项：{options:opts}。"),
+    "tcp.syn.seen_twice": (
+        "第 {first} 帧的 SYN 在 {waited_ms:dur}后又出现了一次：重传定时器不会这么快触发（第一次 SYN 重传大约要等 1 秒），"
+        "所以这是抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是新的尝试。"),
+    "tcp.synack.seen_twice": (
+        "第 {first} 帧的 SYN-ACK 在 {waited_ms:dur}后又出现了一次：这是抓包把同一个报文看到了两次，而不是重传"
+        "（没有定时器会这么快触发）。"),
+    "tcp.handshake.3.twice": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）为 "
+        "{connect_ms:dur}；SYN 被看到两次，但只发送了一次。"),
+    "tcp.seen_twice": (
+        "同一报文出现两次（{count} 个报文段，每个都在第一份出现后 {max_ms:dur}之内再次出现，而且没有任何东西要求重发）："
+        "TCP 的定时器不会这么快触发（Linux 至少等 200 毫秒，尾部丢失探测也要 10 毫秒），之前也没有重复 ACK，所以这是"
+        "抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是重传。"),
     "tcp.syn.retransmission": (
         "等了 {waited_ms:dur}仍没有 SYN-ACK：客户端的重传定时器超时，它再次发送 SYN（第 {attempt} 次尝试，"
         "ISN 不变，距第 {first} 帧的首个 SYN 已过去 {since_ms:dur}）。{doubling}"),
@@ -1242,7 +1270,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
-        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})",
+        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
         "note.icmp": "{proto} error: {icmp}",
@@ -1267,7 +1295,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
-        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）",
+        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
         "note.icmp": "{proto} 差错：{icmp}",
