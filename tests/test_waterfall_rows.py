@@ -5,11 +5,9 @@ opened; its legend names every letter its bars use. How each connection ended is
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
+from test_timeline_grouping import tshark_frames as frames
 
 from analyzer.capture import open_capture
 from analyzer.report.html import waterfall_svg
@@ -17,15 +15,6 @@ from analyzer.report.timeline_text import render_fetch
 from analyzer.timeline import timeline
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
-TSHARK = shutil.which("tshark")
-
-
-def frames(path: Path, display_filter: str) -> list[int]:
-    if TSHARK is None:
-        pytest.skip("tshark is not installed")
-    out = subprocess.run([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    return [int(x) for x in out.split()]
 
 
 def waterfall(path: Path, lang: str = "en") -> tuple[list[str], str, str]:
