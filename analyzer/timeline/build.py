@@ -81,6 +81,8 @@ MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MI
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
 LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
+TWICE_MS = 10.0             # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
+KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
@@ -168,10 +170,6 @@ class _Raw:
 
 
 
-TWICE_MS = 10.0         # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
-KARN_MIN_MS = 20.0      # an iRTT longer than the data's round trip by less than this is not worth a word
-
-
 def _data_direction(s: Segment) -> int:
     """The direction of the data a flagged segment is about: its own for data, retransmissions and losses; the
     other one for a receiver's bare duplicate ACK, zero window or ACK of unseen data."""
@@ -212,6 +210,7 @@ def data_rtt(conn: ConnFacts) -> dict[str, Any] | None:
     (c_ns, c_data, c_ack), (s_ns, s_data, s_ack) = best
     return {"rtt_ms": _ms(c_ns + s_ns), "c_ms": _ms(c_ns), "c_data": c_data, "c_ack": c_ack, "s_ms": _ms(s_ns),
             "s_data": s_data, "s_ack": s_ack}
+
 
 def _ms(ns: float) -> float:
     return ns / 1e6
@@ -314,6 +313,7 @@ class FetchBuilder:
         self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
+        self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -763,6 +763,8 @@ class FetchBuilder:
             self.shown_handshake = conn.stream
         ends = dict(ends, first_stream=self.shown_handshake)
         segs = {s.frame: s for s in conn.segments[:64]}
+        # a SYN really sent again (not only seen twice by the capture: copies come microseconds apart)
+        syn_resent = any(b[1] - a[1] >= TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
         if conn.outcome == "midstream" or not conn.syns and not conn.synacks:
             self._add(conn.first_frame - 0.5, conn.first_ts_ns, (), "tcp", "tcp.handshake.missing",
                       first=conn.first_frame, **ends)
@@ -838,8 +840,7 @@ class FetchBuilder:
                 waited = _ms(t - conn.synacks[n][1])
                 # a server answers each SYN it gets at once: a quick second SYN-ACK is a copy only when the
                 # client sent one SYN (its others were copies themselves)
-                one_syn = all(b[1] - a[1] < TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
-                if waited < TWICE_MS and one_syn:
+                if waited < TWICE_MS and not syn_resent:
                     self._add(f, t, frames, "tcp", "tcp.synack.seen_twice", waited_ms=waited, first=conn.synacks[n][0],
                               **ends)
                     self.notes[f] = self._note("note.twice")
@@ -854,8 +855,7 @@ class FetchBuilder:
             s = segs.get(fa)
             connect = _ms(ta - conn.syns[0][1]) if conn.syns else None
             waits = _ms(conn.syns[-1][1] - conn.syns[0][1]) if len(conn.syns) > 1 else 0.0
-            resent = any(b[1] - a[1] >= TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
-            kind = ("tcp.handshake.3.retried" if resent else "tcp.handshake.3.twice" if len(conn.syns) > 1
+            kind = ("tcp.handshake.3.retried" if syn_resent else "tcp.handshake.3.twice" if len(conn.syns) > 1
                     else "tcp.handshake.3" + suffix)
             if s is not None and s.length:
                 kind = "tcp.handshake.3.data"
@@ -967,9 +967,7 @@ class FetchBuilder:
             # the duplicate ACKs that came before it, after its original was sent (earlier ones cannot ask for it)
             asked = [d for d in dups if d.frame < r.frame and (orig is None or d.frame > orig.frame)]
             # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
-            high = max((x.rel_seq + x.length for x in conn.segments if x.frame < r.frame
-                        and x.direction == r.direction and x.length), default=r.rel_seq)
-            fresh = max(r.rel_seq + r.length - high, 0) if r.length else 0
+            fresh = min(max(r.rel_seq + r.length - _missing_from(conn, r), 0), r.length)
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
                       orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(asked),
                       fin=bool(r.flags & FIN and not r.length), new_bytes=fresh, old_bytes=r.length - fresh,
@@ -1309,7 +1307,7 @@ class FetchBuilder:
         if conn.tls is None and carrying:
             # not the client's bytes after the request's end that no HTTP message holds (told with the response
             # that answers them, when there is one)
-            end = next((m.end for m in conn.messages if m.index == tx.index and m.direction == cdir), None)
+            end = self._message_ends(conn).get((tx.index, cdir))
             if end is not None:
                 segs = self._by_frame(conn)
                 carrying = tuple(f for f in carrying if f not in segs or segs[f].rel_seq - 1 < end)
@@ -1385,6 +1383,16 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _message_ends(self, conn: ConnFacts) -> dict[tuple[int, int], int]:
+        """(transaction index, direction) -> the stream offset where that HTTP message ends (its first one)."""
+        key = (conn.stream, conn.epoch)
+        got = self._ends_of.get(key)
+        if got is None:
+            got = self._ends_of[key] = {}
+            for m in conn.messages:
+                got.setdefault((m.index, m.direction), m.end)
+        return got
 
     def _by_frame(self, conn: ConnFacts) -> dict[int, Segment]:
         key = (conn.stream, conn.epoch)
@@ -1912,8 +1920,8 @@ def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:
 
 
 def _missing_from(conn: ConnFacts, gap: Segment) -> int:
-    """The relative sequence number of the first missing byte before a segment that follows a hole: the
-    next one after the highest data seen before it in its direction."""
+    """The next relative sequence number after the highest data seen before a segment in its direction: the
+    first missing byte before a segment that follows a hole; the first new byte of a retransmission."""
     high = 1
     for s in conn.segments:
         if s.frame >= gap.frame:
