@@ -16,10 +16,10 @@ import html
 from analyzer import __version__
 from analyzer.report.safe import utc_text, visible
 from analyzer.report.timeline_text import (
-    connection_name,
     fetch_title,
     frames_text,
-    no_http_status,
+    row_name,
+    row_status,
     summary_rows,
 )
 from analyzer.timeline.model import Fetch, Timeline
@@ -187,7 +187,7 @@ def waterfall_svg(f: Fetch, lang: str) -> str:
         out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{span * 1000 * i / 5:.1f} ms</text>')
     for n, r in enumerate(reqs):
         y = top + n * WF_ROW
-        name = f"{r.method} {r.uri}" if r.method else connection_name(f, r, lang)
+        name = row_name(f, r, lang)
         out.append(f'<g class="request" data-stream="{e(r.stream)}">')
         out.append(f'<text class="label" x="4" y="{y + 15}"><title>{e(name)}</title>{e(_short(name))}</text>')
         for p in r.phases:
@@ -198,7 +198,7 @@ def waterfall_svg(f: Fetch, lang: str) -> str:
             out.append(f'<rect class="phase {e(p.name)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
                        f'fill="{PHASE_COLORS[p.name]}"><title>{e(label("legend." + p.name, lang))}: '
                        f'{(p.end - p.start) * 1000:.3f} ms</title></rect>')
-        status = r.status if r.status is not None else "-" if r.method else no_http_status(r, lang)
+        status = row_status(r, lang)
         out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f} ms</text>')
         out.append("</g>")
     out.append("</svg>")

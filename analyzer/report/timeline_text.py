@@ -16,10 +16,9 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import Any
 
 from analyzer.report.safe import utc_text, visible
-from analyzer.timeline.model import Fetch, Timeline
+from analyzer.timeline.model import Fetch, RequestTiming, Timeline
 from analyzer.timeline.texts import counted, duration, label
 
 DEFAULT_WIDTH = 80
@@ -387,17 +386,23 @@ def breakdown_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
 FAILED_CONNECT = ("refused", "unanswered", "unreachable")
 
 
-def connection_name(fetch: Fetch, r: Any, lang: str) -> str:
-    """A waterfall row with no HTTP request: its connection and how it ended ("connection 0: closed")."""
+def row_name(fetch: Fetch, r: RequestTiming, lang: str) -> str:
+    """A waterfall row's name: the request, or with no HTTP request its connection and how it ended
+    ("connection 0: closed")."""
+    if r.method:
+        return f"{r.method} {r.uri}"
     outcome = r.error or next((c.outcome for c in fetch.connections if c.stream == r.stream), None) or "open"
     return f"{label('connection', lang)} {r.stream}: {label('outcome.' + outcome, lang)}"
 
 
-def no_http_status(r: Any, lang: str) -> str:
-    """The status column of a row with no HTTP request: "failed" only when the connection never opened."""
-    if r.error in FAILED_CONNECT:
-        return label("failed", lang)
-    return label("outcome.reset", lang) if r.error == "reset" else "-"
+def row_status(r: RequestTiming, lang: str) -> str:
+    """A waterfall row's status: the HTTP status, "-" without one; with no HTTP request, "failed" only when
+    the connection never opened, "reset" for a reset."""
+    if r.status is not None:
+        return str(r.status)
+    if r.method or r.error not in (*FAILED_CONNECT, "reset"):
+        return "-"
+    return label("failed" if r.error in FAILED_CONNECT else "outcome.reset", lang)
 
 
 def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
@@ -420,8 +425,8 @@ def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
             b = min(max(round(p.end / span * bar_w), 0), bar_w)
             for i in range(a, max(b, a + 1)):
                 bar[i] = ch
-        name = visible(short(f"{r.method} {r.uri}" if r.method else connection_name(fetch, r, lang), label_w))
-        status = str(r.status) if r.status is not None else "-" if r.method else no_http_status(r, lang)
+        name = visible(short(row_name(fetch, r, lang), label_w))
+        status = row_status(r, lang)
         out.add(f"    {pad(name, label_w)} |", ("".join(bar), "cyan"),
                 f"| {rpad(duration(r.total, lang), 10)} {status} #{r.stream}")
 
