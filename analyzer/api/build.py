@@ -604,22 +604,44 @@ class Analysis:
             self.on_packet(pkt)
         return pkt
 
+    def header_feeder(self) -> Callable[[Any], None]:
+        """One frame on the header path, with its IP-level row: a segment read headers-only counts its bytes,
+        a decoded packet goes to the IP level (what :meth:`run` and ``logs`` do per frame)."""
+        feed_headers = self.pipe.feed_headers
+        packet = self.ip.packet
+        ip_bytes = self._ip_bytes
+
+        def one(frame: Any) -> None:
+            res = feed_headers(frame, any_segment=True)
+            if res.__class__ is HeaderOnly:
+                ip_bytes(res)
+            else:
+                packet(res)
+        return one
+
+    def stream_feeder(self) -> Callable[[Any], None]:
+        """One frame on the streamed record paths (:meth:`http_stream`, ``dns_stream``), no IP-level row: the
+        header path, or the full decode with the display-filter matcher and the ``on_packet`` hook."""
+        feed_headers = self.pipe.feed_headers
+        if self.headers:
+            return lambda frame: feed_headers(frame, any_segment=True)
+        feed = self.pipe.feed
+        matcher = self.matcher
+        on_packet = self.on_packet
+
+        def one(frame: Any) -> None:
+            pkt = feed(frame)
+            if matcher is not None:
+                matcher(pkt)
+            if on_packet is not None:
+                on_packet(pkt)
+        return one
+
     def run(self, frames: Iterable[Any]) -> Results:
         with gc_paused():
-            if self.headers:
-                feed_headers = self.pipe.feed_headers
-                packet = self.ip.packet
-                ip_bytes = self._ip_bytes
-                for frame in frames:
-                    res = feed_headers(frame, any_segment=True)
-                    if res.__class__ is HeaderOnly:
-                        ip_bytes(res)
-                    else:
-                        packet(res)
-            else:
-                feed = self.feed
-                for frame in frames:
-                    feed(frame)
+            feed = self.header_feeder() if self.headers else self.feed
+            for frame in frames:
+                feed(frame)
         return self.finish()
 
     def http_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY) -> Iterator[HttpTransaction]:
@@ -668,21 +690,11 @@ class Analysis:
         last_ts = None
         n = 0
         with gc_paused():
-            feed_headers = self.pipe.feed_headers
-            feed = self.pipe.feed
-            headers = self.headers
+            feed = self.stream_feeder()
             matcher = self.matcher
             forget = getattr(matcher, "forget_before", None)   # a WindowMatcher: frames no record names go
-            on_packet = self.on_packet
             for frame in frames:
-                if headers:
-                    feed_headers(frame, any_segment=True)
-                else:
-                    pkt = feed(frame)
-                    if matcher is not None:
-                        matcher(pkt)
-                    if on_packet is not None:
-                        on_packet(pkt)
+                feed(frame)
                 ts = frame.ts_ns
                 if last_ts is not None and ts < last_ts:
                     ordered = False

@@ -207,24 +207,13 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
         tx.tls.on_session = lambda session: None     # nor TLS ones
     analysis.want_files = False
     dns = DnsRelease(analysis)
-    matcher = analysis.matcher
     n = 0
     with gc_paused():
         pipe = analysis.pipe
-        feed_headers = pipe.feed_headers
-        feed = pipe.feed
-        headers = analysis.headers
-        on_packet = analysis.on_packet
+        feed = analysis.stream_feeder()
         frame_read = dns.frame_read
         for frame in frames:
-            if headers:
-                feed_headers(frame, any_segment=True)
-            else:
-                pkt = feed(frame)
-                if matcher is not None:
-                    matcher(pkt)
-                if on_packet is not None:
-                    on_packet(pkt)
+            feed(frame)
             frame_read(frame)
             n += 1
             if n % every:

@@ -30,7 +30,7 @@ from typing import Any
 from analyzer.api.build import Analysis, _start_key, connection, http_record, tls_record
 from analyzer.api.stream import DnsRelease
 from analyzer.logs.write import LOGS, _order, write_log_hours
-from analyzer.pipeline import HeaderOnly, gc_paused
+from analyzer.pipeline import gc_paused
 
 RUN_ROWS = 1_000            # records of one log held before they are sorted and written to a run file
 MAX_RUNS = 64               # run files of one log before they are merged into one (files open at the end)
@@ -186,16 +186,10 @@ def _pass(cap: Any, frames: Any, spools: dict[str, Spool], every: int) -> int:
 
     n = 0
     with gc_paused():
-        feed_headers = pipe.feed_headers
-        packet = ip.packet
-        ip_bytes = analysis._ip_bytes
+        feed = analysis.header_feeder()
         frame_read = dns.frame_read
         for frame in frames:
-            res = feed_headers(frame, any_segment=True)
-            if res.__class__ is HeaderOnly:
-                ip_bytes(res)
-            else:
-                packet(res)
+            feed(frame)
             frame_read(frame)
             n += 1
             if n % every == 0:
