@@ -38,19 +38,12 @@ from analyzer.report import dns as report
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from test_http_stream import CAPTURES, CORPUS, CORPUS_FILES, _keys
 from test_timeline_memory import dns_message, lookups_every_second
 
 from fuzz.adversarial import _dns_name, eth, ipv4, udp
 
-CORPUS = REPO.parent / "shared" / "corpus"
-CAPTURES = sorted((REPO / "captures").glob("*.pcap*"))
-CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
 MUTATED = ["lab_dns_mix.pcapng", "lab_page_fetch.pcapng"]
-
-
-def _keys(path: Path):
-    keys = path.with_suffix(".keys")
-    return keys if keys.exists() else None
 
 
 def _same(path: Path, everies=(1, 7, 2048)) -> list:

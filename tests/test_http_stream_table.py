@@ -33,17 +33,9 @@ from analyzer.report import http as report
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from test_http_stream import short_connections
+from test_http_stream import CAPTURES, CORPUS, CORPUS_FILES, _keys, short_connections
 
-CORPUS = REPO.parent / "shared" / "corpus"
-CAPTURES = sorted((REPO / "captures").glob("*.pcap*"))
-CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
 FILTERS = ["http.response.code == 200", "tcp.len > 0 and frame.number > 20"]
-
-
-def _keys(path: Path):
-    keys = path.with_suffix(".keys")
-    return keys if keys.exists() else None
 
 
 def _same_filtered(path: Path, text: str, every: int = 1) -> list:
