@@ -29,8 +29,27 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
     right after the handshake, the FINs and ACKs of the teardown, what comes after them, and the steady
     stretches shorter than ``_RUN_MIN`` segments. It stops where a longer steady run can start.
 
-  tests/test_tcp_grouped.py compares both with :meth:`TcpTracker.segment` slot by slot on random
-  connections.
+  - a *whole ordinary connection* (only for :func:`analyzer.columnar.rows.connection_rows`, ``whole=True``:
+    a tracker that keeps no summaries, has an ``on_finish`` and wants no payload) never becomes a
+    :class:`~analyzer.tcp.connection.Connection`: it is kept as one compact record
+    (:mod:`analyzer.columnar.whole`) carried from window to window, and its row is made from the record
+    when the tracker would finish it. The rule, decided per window with numpy over the group's segments
+    (:func:`analyzer.columnar.whole.take`), starting either with an ordinary handshake (as above, at the
+    group's first segment, the 4-tuple free as above and not held by a record) or with the open record of
+    the 4-tuple: every later segment has ACK and neither SYN nor RST, a window other than 0 and no idle gap
+    before it; each side's data segments and its FIN start exactly where its bytes so far end (no
+    retransmission, reordering or hole; less than 2 GB each way); before the first FIN no ACK covers bytes
+    the other side was not seen sending; and either there is no FIN (the record stays open) or the group
+    ends with the teardown, with no payload: a FIN from one side, then an ACK of it and a FIN from the other
+    side or that FIN+ACK alone, then the first side's ACK of it, and no other FIN (the record is torn down:
+    SF, history in the order the letters occur, the closer in TIME_WAIT). A group the rule does not take
+    goes the ways above, its record (if any) first made its connection (as is a record reached by any
+    later segment, or an open record as idle as the sweep's shortest timeout, or at the end); a torn-down
+    record is finished as a closed connection would be (idle longer than the closed-connection linger).
+
+  tests/test_tcp_grouped.py compares the first two with :meth:`TcpTracker.segment` slot by slot on random
+  connections; tests/test_columnar_whole.py the records (made connections, and their rows) with the
+  per-packet tracker, and connections damaged at each condition of the whole rule.
 
   Groups are independent except for the tracker's idle-expiry sweep, which runs on packet time every 10 s:
   the batch is cut into windows at exactly the segments where the per-packet run would sweep, and the
@@ -46,6 +65,7 @@ import numpy as np
 
 from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
 from analyzer.columnar.tcp_batch import apply_runs, steady
+from analyzer.columnar.whole import Wholes, take
 from analyzer.flows.quick import _text
 from analyzer.tcp.connection import plain_ok
 
@@ -94,20 +114,26 @@ class _Filtered:
         self.selector = Selector(keep)
 
 
-def count(pipe, reader, display_filter=None) -> None:
+def count(pipe, reader, display_filter=None, whole: bool = False) -> None:
     """Fill ``pipe``'s flow tables from ``reader`` (a :class:`analyzer.capture.CaptureReader`) and finish it:
     the same tables as ``pipe.count(reader)``; with ``display_filter`` (compiled, and answerable by the
     columns: :func:`analyzer.filter._vector.vector_filter`), as
-    ``pipe.count(matching_frames(reader, display_filter))``."""
+    ``pipe.count(matching_frames(reader, display_filter))``. ``whole``: ordinary connections are kept as
+    :class:`analyzer.columnar.whole.Whole` records, never made connections, and ``on_finish`` is given those
+    (only for a tracker that keeps no summaries, has an ``on_finish`` and wants no payload)."""
     from analyzer.pipeline import gc_paused
 
     filtered = _Filtered(display_filter) if display_filter is not None else None
+    tracker = pipe.tcp
+    if (whole and tracker is not None and not tracker.keep_summaries and tracker.on_finish is not None
+            and not tracker.wants_payload):
+        tracker.wholes = Wholes(tracker)
     with gc_paused():
         for batch in reader.batches():
             _batch(pipe, batch, filtered)
         pipe.finish()
-        tracker = pipe.tcp
         if tracker is not None:
+            tracker.wholes = None
             # stream numbers in order of first appearance, as the per-packet run gives them
             conns = sorted(tracker.finished, key=_first_frame)
             for i, conn in enumerate(conns):
@@ -171,7 +197,7 @@ def _batch(pipe, batch, filtered: _Filtered | None = None) -> None:
         _tcp(tracker, batch, c, tcp)
 
 
-def _grouped_marks(gs, a, b, fl, ln, seq, ack, win, a_first, gap) -> tuple[list[bool], list[bool]]:
+def _grouped_marks(gs, a, b, fl, ln, seq, ack, win, a_first, gap) -> tuple[np.ndarray, np.ndarray]:
     """Per segment (group order): does an ordinary handshake start here (the tracker's
     :meth:`~analyzer.tcp.connection.TcpTracker.handshake` may take it and the next two whole), and is the
     segment *plain* (:meth:`~analyzer.tcp.connection.TcpTracker.plain`: ACK set, no SYN, no RST, not after
@@ -190,7 +216,7 @@ def _grouped_marks(gs, a, b, fl, ln, seq, ack, win, a_first, gap) -> tuple[list[
                   & (ack[p1] == nxt0) & ~gap[p1]
                   & (f6[p2] == 0x10) & (ln[p2] == 0) & (win[p2] != 0) & (a_first[p2] == a_first[p0])
                   & (seq[p2] == nxt0) & (ack[p2] == ((seq[p1] + 1) & M32)) & ~gap[p2])
-    return hs.tolist(), plain.tolist()
+    return hs, plain
 
 
 def _frame_by_frame(pipe, batch, c, items) -> None:
@@ -316,8 +342,9 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     if not grouped:
         plain_l = [False] * n     # (every steady stretch is a run, as before)
     else:
-        hs_l, plain_l = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
-                                       gap[order])
+        gap_s = gap[order]
+        hs_a, plain_a = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s)
+        hs_l, plain_l = hs_a.tolist(), plain_a.tolist()
         af_l = a_first_s.tolist()
         handshake, plain = tracker.handshake, tracker.plain
         flows_lookup = tracker.flows.lookup
@@ -328,6 +355,14 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     state: list = [None] * len(ptr)        # (conn, direction of the group's "a" end) of the last segment
     order_l = order.tolist()
     active = list(range(len(ptr)))
+    if grouped and tracker.wholes is not None:
+        # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole)
+        taken = take(tracker, rows, texts, data, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s,
+                     ts_s, num_s, flen_s)
+        if taken:
+            for g in taken:
+                ptr[g] = ends[g]
+            active = [g for g in active if ptr[g] < ends[g]]
     heappop, heappush = heapq.heappop, heapq.heappush
     while active:
         runs = []

@@ -20,6 +20,8 @@ from operator import itemgetter
 from typing import Any
 
 from analyzer.columnar.count import count
+from analyzer.columnar.whole import Whole
+from analyzer.columnar.whole import row as whole_row
 from analyzer.tcp.connection import summarize
 
 
@@ -145,11 +147,14 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
 
     def keep(conn) -> None:
         # stream numbers in order of first appearance: the columnar pass may finish them in another order
-        tcp_rows.add(summarize(conn, details), conn.first_frame)
+        if conn.__class__ is Whole:
+            tcp_rows.add(whole_row(conn, details), conn.hs[1])
+        else:
+            tcp_rows.add(summarize(conn, details), conn.first_frame)
 
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})
-    count(pipe, reader, display_filter)
+    count(pipe, reader, display_filter, whole=True)
     if udp:
         for row in pipe.udp.release_summaries():     # never all rows in memory at once
             udp_rows.add(row, row["stream"])

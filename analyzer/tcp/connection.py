@@ -426,6 +426,9 @@ class TcpTracker:
         self.finished_keys = FinishedKeys(reuse_memory_ns)
         self._next_expire = 0
         self._clock = 0                 # packet time of the last idle sweep (when finished keys were finished)
+        # whole connections kept as compact records by the columnar pass (analyzer.columnar.whole.Wholes,
+        # by both directions of their 4-tuple), else None: a segment of one makes it its connection first
+        self.wholes: Any = None
 
     @property
     def wants_payload(self) -> bool:
@@ -462,6 +465,8 @@ class TcpTracker:
                         ca.first_rtt = ts - ca.mru_syn or 1
                 _steady(conn, me, peer, d, seq, ack, seglen, raw_window, flags & ACK)
                 return conn, d
+        if hit is None and self.wholes and self.wholes.promote(key):
+            hit = self.flows.lookup(key)
         if hit is None and self.attempts:
             # the answer to an attempt, or its originator's next segment: the attempt becomes a connection
             att = self.attempts.get(key) or self.attempts.get((dst, dport, src, sport))
@@ -519,6 +524,8 @@ class TcpTracker:
                 or self.flows.lookup(key) is not None):
             return None
         if self.attempts and (key in self.attempts or (key[2], key[3], key[0], key[1]) in self.attempts):
+            return None
+        if self.wholes and key in self.wholes:
             return None
         if self.finished_keys.gens and self.finished_keys.get(key) is not None:
             return None
@@ -855,7 +862,7 @@ class TcpTracker:
 
     def open_count(self) -> int:
         """Connections open now (attempts included)."""
-        return len(self.flows) + len(self.attempts)
+        return len(self.flows) + len(self.attempts) + (len(self.wholes) if self.wholes else 0)
 
     def finished_attempt(self, att: Attempt) -> Connection:
         """The connection a finished attempt (one :meth:`_finish_attempt` finished, ``finish_attempts``) stands
@@ -933,6 +940,9 @@ class TcpTracker:
         self._next_expire = now + 10_000_000_000
         self._clock = now
         self.finished_keys.forget(now)
+        if self.wholes:
+            # whole records idle long enough finished, open ones made connections for the tests below
+            self.wholes.expire(now)
         linger, idle, half = self.closed_linger_ns, self.idle_timeout_ns, self.half_open_timeout_ns
         # only what has been idle longer than the shortest timeout is tested further (most open connections,
         # and the closed ones lingering, are not: one comparison each)
@@ -953,6 +963,8 @@ class TcpTracker:
 
     def close_all(self) -> None:
         """End of capture: finish every connection (sinks closed), without building summary rows."""
+        if self.wholes:
+            self.wholes.close_all()         # (open ones become connections, finished below)
         pending = sorted([*self.flows.entries(), *self.attempts.values()], key=_stream_of)
         for i, conn in enumerate(pending):
             pending[i] = None           # each one released once finished (the end of a SYN flood stays flat)
@@ -978,6 +990,8 @@ class TcpTracker:
         connections)."""
         for att in list(self.attempts.values()):
             self.promote(att)
+        if self.wholes:
+            self.wholes.promote_all()
         return sorted(self.flows.entries(), key=_stream_of)
 
 

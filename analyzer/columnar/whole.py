@@ -1,0 +1,460 @@
+"""Whole ordinary TCP connections from the columns: a connection whose segments are an ordinary handshake,
+in-order data both ways and an ordinary teardown is kept as one compact :class:`Whole` record -- never a
+:class:`~analyzer.tcp.connection.Connection` -- carried from window to window (a window: the segments
+between two idle sweeps), and its summary row is made from the record when the tracker finishes it
+(:func:`row`: the same dict :func:`~analyzer.tcp.connection.summarize` makes).
+
+The rule is in :mod:`analyzer.columnar.count`'s docstring; :func:`take` decides it with numpy over a window's
+segments in group order. A group starts a record (an ordinary handshake first) or carries on the open record
+of its 4-tuple; it leaves the record open (no FIN yet) or torn down (the teardown ends the group). A torn-down
+record ends SF, both sides' endpoint states CLOSED, the closer in TIME_WAIT (from the last segment) and the
+other side CLOSED, history ``ShA`` then ``a`` (the responder's first pure ACK), ``D``/``d`` (each side's
+first byte) and ``F``/``f`` in the order they occur.
+
+:class:`Wholes` keeps the records by both directions of their 4-tuple (``tracker.wholes``), as the flow
+table keeps a connection: the idle sweep finishes a torn-down record idle longer than the closed-connection
+linger (or the idle timeout, if shorter) as ``TcpTracker._finish`` would (its 4-tuples remembered as
+finished, ``on_finish`` given the record); an open record that idle, any record at the end of the capture
+or reached by a segment the rule does not take is first made the connection its segments leave
+(:func:`promote`), which then goes on as any other.
+
+tests/test_columnar_whole.py compares :func:`promote` and :func:`row` with the per-segment tracker slot by
+slot, and captures damaged one rule condition at a time with the per-packet pass.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import numpy as np
+
+from analyzer.tcp import state as S
+from analyzer.tcp.analysis import seconds
+from analyzer.tcp.connection import LINUX_TIME_WAIT_NS, M32, _shared_syn_options
+
+HALF = 0x80000000
+_NONE = 1 << 62
+_TW = {0: (S.R_TIME_WAIT, S.R_CLOSED), 1: (S.R_CLOSED, S.R_TIME_WAIT)}
+_NAME = ("orig", "resp")
+
+
+class Whole:
+    """One ordinary connection as values: ``key`` (the originator's 4-tuple), ``hs`` (the arguments of
+    :meth:`TcpTracker.handshake` after the key), ``v`` (per side: packets, frame bytes, payload bytes, last
+    time; then, ``done`` (torn down): the closer, each FIN's sequence number, frame and time, the frame and
+    time of the ACK of the closer's FIN and of the last segment; else the last segment's frame),
+    ``history``, ``last_ts``."""
+
+    __slots__ = ("done", "history", "hs", "key", "last_ts", "v")
+
+    def __init__(self, key: tuple, hs: tuple, v: tuple, history: str, last_ts: int, done: bool):
+        self.key = key
+        self.hs = hs
+        self.v = v
+        self.history = history
+        self.last_ts = last_ts
+        self.done = done
+
+    @property
+    def first_frame(self) -> int:
+        return self.hs[1]
+
+
+class Wholes:
+    """The records not yet finished, by both directions of their 4-tuple (``tracker.wholes``): what
+    :class:`~analyzer.tcp.connection.TcpTracker` asks of them is ``key in wholes``, :meth:`promote`,
+    :meth:`expire`, :meth:`close_all` and :meth:`promote_all`."""
+
+    __slots__ = ("by_key", "heap", "n", "tracker")
+
+    def __init__(self, tracker) -> None:
+        self.tracker = tracker
+        self.by_key: dict[tuple, Whole] = {}
+        # (last time, order, record), oldest first; an entry whose record was replaced or promoted is skipped
+        self.heap: list = []
+        self.n = 0
+
+    def __len__(self) -> int:
+        return len(self.by_key) >> 1
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self.by_key
+
+    def put(self, w: Whole) -> None:
+        """Add ``w``, or replace the record of its 4-tuple by it."""
+        src, sport, dst, dport = key = w.key
+        by_key = self.by_key
+        by_key[key] = w
+        by_key[(dst, dport, src, sport)] = w
+        self.n += 1
+        heapq.heappush(self.heap, (w.last_ts, self.n, w))
+
+    def _drop(self, w: Whole) -> None:
+        src, sport, dst, dport = key = w.key
+        del self.by_key[key]
+        del self.by_key[(dst, dport, src, sport)]
+
+    def promote(self, key: tuple) -> bool:
+        """A segment of ``key`` the columns do not take: its record (if any) becomes the connection in the
+        flow table."""
+        w = self.by_key.get(key)
+        if w is None:
+            return False
+        self._drop(w)
+        promote(self.tracker, w)
+        return True
+
+    def promote_all(self) -> None:
+        heap, self.heap = self.heap, []
+        for _ts, _n, w in sorted(heap):
+            if self.by_key.get(w.key) is w:
+                self._drop(w)
+                promote(self.tracker, w)
+
+    def expire(self, now: int) -> None:
+        """The idle sweep at packet time ``now`` (before the tracker's own tests): a torn-down record idle
+        as long as a closed connection lingers (or the idle timeout, if shorter) is finished; an open one
+        idle as long is made its connection, which the tracker's sweep then tests as any other."""
+        tracker = self.tracker
+        before = now - min(tracker.closed_linger_ns, tracker.idle_timeout_ns)
+        heap = self.heap
+        by_key = self.by_key
+        while heap and heap[0][0] < before:
+            w = heapq.heappop(heap)[2]
+            if by_key.get(w.key) is w:
+                self._drop(w)
+                if w.done:
+                    _finish(tracker, w, now)
+                else:
+                    promote(tracker, w)
+
+    def close_all(self) -> None:
+        """End of capture: torn-down records finished, open ones made connections (the tracker finishes
+        them with the rest)."""
+        tracker = self.tracker
+        heap, self.heap = self.heap, []
+        for _ts, _n, w in sorted(heap):
+            if self.by_key.get(w.key) is w:
+                self._drop(w)
+                if w.done:
+                    _finish(tracker, w, tracker._clock)
+                else:
+                    promote(tracker, w)
+
+
+def _finish(tracker, w: Whole, when: int) -> None:
+    """What ``TcpTracker._finish`` does to the tracker for the connection ``w`` stands for."""
+    src, sport, dst, dport = key = w.key
+    fk = tracker.finished_keys
+    fk.add(key, w.hs[2], when)
+    fk.add((dst, dport, src, sport), w.hs[8], when)
+    if tracker.on_finish is not None:
+        tracker.on_finish(w)
+
+
+def promote(tracker, w: Whole):
+    """The connection ``w`` stands for, put in the tracker's flow table in the state its segments leave it
+    in."""
+    conn = tracker.handshake(w.key, *w.hs)
+    if conn is None:                    # (the record holds the 4-tuple: nothing else can)
+        raise RuntimeError(f"the 4-tuple {w.key} of a whole connection was taken")
+    v = w.v
+    pk0, pk1, fb0, fb1, pb0, pb1, lt0, lt1 = v[:8]
+    o, r = conn.sides
+    o.pkts, r.pkts = pk0, pk1
+    o.frame_bytes, r.frame_bytes = fb0, fb1
+    o.payload_bytes, r.payload_bytes = pb0, pb1
+    o.last_ts, r.last_ts = lt0, lt1
+    if pb0:
+        o.max_end = (o.data_base + pb0) & M32
+    if pb1:
+        r.max_end = (r.data_base + pb1) & M32
+    conn.history = list(w.history)
+    marks = conn._once
+    for ch in w.history[3:]:
+        if ch in "aDd":
+            marks[ch] = True
+    conn.last_ts = w.last_ts
+    if not w.done:
+        if pk1 > 1:                     # the responder sent something after its SYN-ACK
+            r.endpoint = S.ESTABLISHED
+        conn.last_frame = v[8]
+        return conn
+    c, fs0, fn0, ft0, fs1, fn1, ft1, an, at, un, ut = v[8:]
+    o.endpoint = r.endpoint = S.CLOSED
+    o.fin_seq, o.fin_frame, o.fin_ts = fs0, fn0, ft0
+    r.fin_seq, r.fin_frame, r.fin_ts = fs1, fn1, ft1
+    x, y = conn.sides[c], conn.sides[1 - c]
+    x.fin_acked_frame, x.fin_acked_ts = an, at
+    y.fin_acked_frame, y.fin_acked_ts = un, ut
+    o.rfc, r.rfc = _TW[c]
+    x.time_wait_frame, x.time_wait_ts = un, ut
+    conn.first_fin = c
+    marks["F"] = fs0
+    marks["f"] = fs1
+    conn.last_frame = un
+    return conn
+
+
+def row(w: Whole, details: bool) -> dict[str, Any]:
+    """``summarize(conn, details)`` of the connection ``w`` stands for, finished."""
+    t0, n0, x, _w0, o0, _f0, t1, n1, y, _w1, o1, _f1, t2, n2, _w2, _f2 = w.hs
+    pk0, pk1, fb0, fb1, pb0, pb1, lt0, lt1, c, _fs0, fn0, ft0, _fs1, fn1, ft1, an, _at, un, ut = w.v
+    src, sport, dst, dport = w.key
+    closer = _NAME[c]
+    s0, s1 = _TW[c]
+    out: dict[str, Any] = {
+        "proto": "tcp",
+        "stream": 0,
+        "ts": seconds(t0),
+        "id.orig_h": src, "id.orig_p": sport,
+        "id.resp_h": dst, "id.resp_p": dport,
+        "conn_state": "SF",
+        "history": w.history,
+        "orig_pkts": pk0, "resp_pkts": pk1,
+        "orig_bytes": pb0, "resp_bytes": pb1,
+        "orig_frame_bytes": fb0, "resp_frame_bytes": fb1,
+        "duration": seconds(ut - t0),
+        "irtt": seconds(t2 - t0 or 1) if t0 else None,
+        "closed_by": closer,
+        "time_wait": closer,
+        "orig_state": s0, "resp_state": s1,
+        "orig_guessed": False,
+        "port_reuse": False,
+        "first_frame": n0, "last_frame": un,
+        "first_ts_ns": t0, "last_ts_ns": ut,
+    }
+    if not details:
+        return out
+    so0, so1 = _shared_syn_options(o0), _shared_syn_options(o1)
+    hs: dict[str, Any] = {
+        "syn_frame": n0 or None, "syn_ts": seconds(t0) if n0 else None,
+        "synack_frame": n1 or None, "synack_ts": seconds(t1) if n1 else None,
+        "ack_frame": n2 or None, "ack_ts": seconds(t2) if n2 else None,
+        "simultaneous_open": False,
+        "orig_isn": x, "resp_isn": y,
+        "complete": bool(n0 and n1 and n1 and n2),
+        "orig_options": so0.as_dict(), "resp_options": so1.as_dict(),
+        "window_scaling": so0.wscale is not None and so1.wscale is not None,
+        "sack": bool(so0.sack_perm and so1.sack_perm),
+        "timestamps": bool(so0.timestamps and so1.timestamps),
+    }
+    mss = [so.mss for so in (so0, so1) if so.mss]
+    hs["mss"] = min(mss) if mss else None
+    out["handshake"] = hs
+    fin_x, fin_y = (fn0, fn1) if c == 0 else (fn1, fn0)
+    ts_x, ts_y = (ft0, ft1) if c == 0 else (ft1, ft0)
+    if an and an == fin_y:
+        kind = "three-way (FIN+ACK piggy-backed)"
+    elif an and an < fin_y:
+        kind = "four-way"
+    else:
+        kind = "simultaneous close"
+    out["teardown"] = {
+        "active_closer": closer,
+        "kind": kind,
+        "half_close": False,
+        "data_after_fin": 0,
+        "first_fin_frame": fin_x, "first_fin_ts": seconds(ts_x),
+        "first_fin_acked_frame": an or None,
+        "second_fin_frame": fin_y or None, "second_fin_ts": seconds(ts_y) if fin_y else None,
+        "second_fin_acked_frame": un or None,
+        closer + "_time_wait_from_frame": un,
+        closer + "_time_wait_until": seconds(ut + LINUX_TIME_WAIT_NS),
+    }
+    out["resets"] = []
+    out["orig_retransmissions"], out["resp_retransmissions"] = 0, 0
+    out["orig_zero_windows"], out["resp_zero_windows"] = 0, 0
+    out["open_at_end"] = False
+    out["orig_payload_bytes"] = pb0
+    out["orig_first_ts"] = seconds(t0)
+    out["orig_last_ts"] = seconds(lt0)
+    out["resp_payload_bytes"] = pb1
+    out["resp_first_ts"] = seconds(t1)
+    out["resp_last_ts"] = seconds(lt1)
+    return out
+
+
+def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: np.ndarray, fl: np.ndarray,
+         ln: np.ndarray, seq: np.ndarray, ack: np.ndarray, win: np.ndarray, a_first: np.ndarray,
+         gap: np.ndarray, ts: np.ndarray, num: np.ndarray, flen: np.ndarray) -> list[int]:
+    """The window's groups the rule takes (see the module docstring): each starts a record or carries one
+    on (``tracker.wholes``); their indices (the caller skips them). A group of an open record the rule
+    does not take has the record made its connection first. The arrays are the window's segments in group
+    order (``bounds``: where each group starts, and the end); ``rows`` the tracker-call rows of
+    ``analyzer.columnar.count._window`` (address ids, ports, frame offsets and header lengths)."""
+    wholes = tracker.wholes
+    by_key = wholes.by_key
+    gst = bounds[:-1]
+    gen = bounds[1:]
+    m = gen - gst
+    ng = len(gst)
+    n = len(fl)
+    fresh = hs[gst]                     # the group starts with an ordinary handshake
+    # groups carrying on an open record: found by their first segment's 4-tuple
+    cont_g: list[int] = []
+    cont_w: list[Whole] = []
+    cont_o: list[bool] = []
+    if by_key:
+        others = np.flatnonzero(~fresh)
+        if len(others):
+            for g, (s_, sp_, d_, dp_) in zip(others.tolist(), rows[gst[others], 2:6].tolist(), strict=True):
+                src = texts[s_]
+                w = by_key.get((src, sp_, texts[d_], dp_))
+                if w is not None:
+                    if w.done:
+                        continue        # (segment() makes it its connection)
+                    cont_g.append(g)
+                    cont_w.append(w)
+                    cont_o.append(src == w.key[0] and sp_ == w.key[1])
+    if not fresh.any() and not cont_g:
+        return []
+    sq = seq.astype(np.int64)
+    ak = ack.astype(np.int64)
+    ln = ln.astype(np.int64)
+    f = fl.astype(np.int64)
+    cand = fresh.copy()
+    kstart = np.where(fresh, 3, 0)
+    g1 = np.minimum(gst + 1, n - 1)
+    e0 = (sq[gst] + 1) & M32            # each side's next sequence number at the start
+    e1 = (sq[g1] + 1) & M32
+    af0 = a_first[gst].copy()           # a_first of the segments sent by the originator
+    prev0 = np.zeros(ng, dtype=np.int64)
+    prev1 = np.zeros(ng, dtype=np.int64)
+    if cont_g:
+        cg = np.array(cont_g, dtype=np.int64)
+        cand[cg] = True
+        st = np.array([(w.hs[2] + 1, w.hs[8] + 1, w.v[4], w.v[5]) for w in cont_w], dtype=np.int64)
+        e0[cg] = (st[:, 0] + st[:, 2]) & M32
+        e1[cg] = (st[:, 1] + st[:, 3]) & M32
+        prev0[cg] = st[:, 2]
+        prev1[cg] = st[:, 3]
+        af0[cg] = np.where(np.array(cont_o, dtype=bool), af0[cg], ~af0[cg])
+    gid = np.repeat(np.arange(ng), m)
+    i = np.arange(n)
+    post = (i - gst[gid]) >= kstart[gid]
+    d0 = a_first == af0[gid]            # sent by the originator
+    fin = post & ((f & 1) != 0)
+    l0 = np.where(d0, ln, 0)
+    l1 = ln - l0
+    c0 = np.cumsum(l0)
+    c1 = np.cumsum(l1)
+    ex0 = c0 - l0 - (c0 - l0)[gst][gid]          # each side's payload in the group before the segment
+    ex1 = c1 - l1 - (c1 - l1)[gst][gid]
+    e0s, e1s = e0[gid], e1[gid]
+    mine = np.where(d0, e0s + ex0, e1s + ex1) & M32
+    seen = np.where(d0, e1s + ex1, e0s + ex0) & M32
+    dg = (ak - seen) & M32
+    # FINs: none, or exactly one per side
+    big = n + 10
+    f0m = fin & d0
+    f1m = fin & ~d0
+    nf0 = np.bincount(gid[f0m], minlength=ng)
+    nf1 = np.bincount(gid[f1m], minlength=ng)
+    pf0 = np.full(ng, big, dtype=np.int64)
+    pf1 = np.full(ng, big, dtype=np.int64)
+    pf0[gid[f0m]] = i[f0m]
+    pf1[gid[f1m]] = i[f1m]
+    p = np.minimum(pf0, pf1)
+    q = np.maximum(pf0, pf1)
+    closer = (pf1 < pf0).astype(np.int64)
+    # every segment after the handshake: ACK, no SYN/RST, no zero window, no idle gap; data and FINs in
+    # order; before the first FIN no ACK above what the other side sent
+    bad = post & (((f & 0x16) != 0x10) | gap | (win == 0) | (((ln > 0) | fin) & (sq != mine))
+                  | ((i <= p[gid]) & (dg != 0) & (dg < HALF)))
+    body = cand & (np.bincount(gid[bad], minlength=ng) == 0)
+    tot0 = prev0 + np.add.reduceat(l0, gst)
+    tot1 = prev1 + np.add.reduceat(l1, gst)
+    body &= (tot0 < HALF) & (tot1 < HALF)
+    still = body & (nf0 == 0) & (nf1 == 0)
+    four = (q - p) == 2
+    closed = body & (nf0 == 1) & (nf1 == 1) & (((q - p) == 1) | four) & (gen - 1 == q + 1)
+    if closed.any():
+        # the teardown: no payload, the ACKs of the FINs exact, the other side's ACK (four-way), the closer's
+        pc = np.minimum(p, n - 1)
+        qc = np.minimum(q, n - 1)
+        uc = np.minimum(q + 1, n - 1)
+        rc = np.where(four, np.minimum(p + 1, n - 1), qc)
+        nx = (sq[pc] + 1) & M32
+        closed &= ((ln[pc] == 0) & (ln[rc] == 0) & (ln[qc] == 0) & (ln[uc] == 0)
+                   & (d0[rc] == (closer == 1)) & (d0[uc] == (closer == 0))
+                   & (ak[rc] == nx) & (ak[qc] == nx) & (ak[uc] == ((sq[qc] + 1) & M32)))
+    else:
+        rc = uc = gen - 1
+    ok = still | closed
+    if cont_g:
+        # the open records the rule does not take become connections now (the group goes the usual way)
+        okc = ok[cg].tolist()
+        for w, good in zip(cont_w, okc, strict=True):
+            if not good:
+                wholes._drop(w)
+                promote(tracker, w)
+    acc = np.flatnonzero(ok)
+    if not len(acc):
+        return []
+    # per group taken: counters, last segment per side, FIN facts, where history letters first occur
+    dd = d0.astype(np.int64)
+    pk0 = np.add.reduceat(dd, gst)[acc]
+    fl0 = np.where(d0, flen, 0).astype(np.int64)
+    fb0 = np.add.reduceat(fl0, gst)[acc]
+    fb1 = np.add.reduceat(flen.astype(np.int64) - fl0, gst)[acc]
+    last0 = np.maximum.reduceat(np.where(d0, i, -1), gst)[acc]
+    last1 = np.maximum.reduceat(np.where(d0, -1, i), gst)[acc]
+    ts64 = ts.astype(np.int64)
+    num64 = num.astype(np.int64)
+    nothing = 1 << 62
+    first_a = np.minimum.reduceat(np.where(post & ~d0 & (ln == 0) & ~fin, i, nothing), gst)[acc]
+    first_D = np.minimum.reduceat(np.where(post & d0 & (ln > 0), i, nothing), gst)[acc]
+    first_d = np.minimum.reduceat(np.where(post & ~d0 & (ln > 0), i, nothing), gst)[acc]
+    p0c, p1c = np.minimum(pf0[acc], n - 1), np.minimum(pf1[acc], n - 1)
+    rca, uca = rc[acc], uc[acc]
+    lastg = gen[acc] - 1
+    vals = np.stack([pk0, m[acc] - pk0, fb0, fb1, tot0[acc], tot1[acc],
+                     np.where(last0 >= 0, ts64[np.maximum(last0, 0)], -1),
+                     np.where(last1 >= 0, ts64[np.maximum(last1, 0)], -1),
+                     closed[acc], closer[acc],
+                     sq[p0c], num64[p0c], ts64[p0c], sq[p1c], num64[p1c], ts64[p1c],
+                     num64[rca], ts64[rca], num64[uca], ts64[uca],
+                     ts64[lastg], num64[lastg],
+                     first_a, first_D, first_d, pf0[acc], pf1[acc]], axis=1).tolist()
+    fresh_l = fresh[acc].tolist()
+    cont = dict(zip(cont_g, cont_w, strict=True))
+    flows_lookup = tracker.flows.lookup
+    attempts = tracker.attempts
+    fk = tracker.finished_keys
+    put = wholes.put
+    taken = []
+    for g, v, is_fresh in zip(acc.tolist(), vals, fresh_l, strict=True):
+        if is_fresh:
+            j = int(gst[g])
+            r0, r1, r2 = rows[j:j + 3].tolist()
+            key = (texts[r0[2]], r0[3], texts[r0[4]], r0[5])
+            if (key in by_key or flows_lookup(key) is not None
+                    or (attempts and (key in attempts or (key[2], key[3], key[0], key[1]) in attempts))
+                    or (fk.gens and fk.get(key) is not None)):
+                continue            # the 4-tuple is taken or remembered: the usual way
+            t, hl = r0[12], r0[13]
+            o0 = data[t + 20:t + hl] if hl > 20 else b""
+            t, hl = r1[12], r1[13]
+            o1 = data[t + 20:t + hl] if hl > 20 else b""
+            hs_v = (r0[0], r0[1], r0[6], r0[9], o0, r0[11], r1[0], r1[1], r1[6], r1[9], o1, r1[11],
+                    r2[0], r2[1], r2[9], r2[11])
+            history = "ShA"
+            pv = (0, 0, 0, 0, 0, 0, -1, -1)
+        else:
+            w = cont[g]
+            key, hs_v, history, pv = w.key, w.hs, w.history, w.v
+        events = [e for e in ((v[22], "a"), (v[23], "D"), (v[24], "d"), (v[25], "F"), (v[26], "f"))
+                  if e[0] < big and e[1] not in history]
+        if events:
+            events.sort()
+            history += "".join(e[1] for e in events)
+        counts = (pv[0] + v[0], pv[1] + v[1], pv[2] + v[2], pv[3] + v[3], v[4], v[5],
+                  v[6] if v[6] >= 0 else pv[6], v[7] if v[7] >= 0 else pv[7])
+        if v[8]:
+            put(Whole(key, hs_v, counts + tuple(v[9:20]), history, v[19], True))
+        else:
+            put(Whole(key, hs_v, (*counts, v[21]), history, v[20], False))
+        taken.append(g)
+    return taken
