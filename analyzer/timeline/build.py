@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,8 @@ from analyzer.tcp.analysis import (
     A_ZERO_WINDOW,
     A_ZERO_WINDOW_PROBE,
 )
+from analyzer.timeline.encrypted import EncryptedView
+from analyzer.timeline.encrypted import exchanges as encrypted_exchanges
 from analyzer.timeline.facts import (
     ACK,
     FIN,
@@ -314,6 +317,10 @@ class FetchBuilder:
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
         self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
+        # (stream, epoch) -> the exchanges inferred on a TLS connection with no HTTP read (issue 10: HTTPS
+        # without keys); the unit of each request timing (a unit gives one timing per encrypted exchange)
+        self.encrypted: dict[tuple[int, int], EncryptedView] = {}
+        self.req_units: list[Unit] = []
 
     # -- entry -----------------------------------------------------------------------------------------
     def build(self) -> Fetch:
@@ -331,7 +338,9 @@ class FetchBuilder:
         for raw in self.steps:          # a step with no instant of its own is shown at the one before it
             done.append(self._finish(raw, start_ns, done[-1].time if done else 0.0))
         steps = tuple(done)
-        requests = tuple(self._timing(u, timings[n], start_ns) for n, u in enumerate(plan.units))
+        timed = [(u, r) for n, u in enumerate(plan.units) for r in self._timings(u, timings[n], start_ns)]
+        self.req_units = [u for u, _r in timed]
+        requests = tuple(r for _u, r in timed)
         connections = tuple(self._connection(c) for c in list(plan.dns_conns) + self.conns)
         lookups = tuple(self._lookup(lk) for lk in plan.lookups)
         seg_bytes = self._bytes()
@@ -1284,6 +1293,10 @@ class FetchBuilder:
                           recv_bytes=b[1 - c_dir],
                           first=app[0].frame, last=app[-1].frame, key_problem=tls.key_problem or "no_keylog",
                           key_note=tls.key_note or "", **base)
+                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut)
+                if view is not None and view.exchanges:
+                    self.encrypted[(conn.stream, conn.epoch)] = view
+                    self._encrypted_steps(conn, view, base)
         for a in tls.alerts:
             who = "client" if a.direction == tls.client_dir else "server"
             if a.description == "Close Notify":
@@ -1294,6 +1307,91 @@ class FetchBuilder:
                           level=a.level or "?", description=a.description, **base)
             elif a.encrypted:
                 self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert.encrypted", who=who, **base)
+
+    def _encrypted_steps(self, conn: ConnFacts, view: EncryptedView, base: dict[str, Any]) -> None:
+        """The exchanges inferred from the records of an encrypted connection (:mod:`analyzer.timeline.encrypted`):
+        the records taken for session tickets and alerts, one step per exchange, and a wait much longer than
+        the round trip explained (Nagle holding the answer behind a ticket, or the server's think time)."""
+        segs = self._by_frame(conn)
+        if view.tickets:
+            lengths = sorted({r.length for r in conn.tls.app_data if r.frame in view.tickets})
+            self._add(view.tickets[0] + 0.3, segs[view.tickets[0]].ts_ns if view.tickets[0] in segs else None,
+                      view.tickets, "tls", "tls.tickets.inferred", count=len(view.tickets),
+                      lengths=", ".join(map(str, lengths)), **base)
+        for client, frame in view.alerts:
+            self._add(frame + 0.3, segs[frame].ts_ns if frame in segs else None, (frame,), "tls",
+                      "tls.alert.inferred", who="client" if client else "server", **base)
+        rtt_ms, _data = self._rtt(conn)
+        frames = [sg.frame for sg in conn.segments]
+        kind = "tls.exchange.h2" if view.multiplexed else "tls.exchange"
+        for ex in view.exchanges:
+            q, a = ex.request, ex.response
+            k = kind if q and a else f"{kind}.request" if q else f"{kind}.server"
+            first = (q or a).frames[0]      # type: ignore[union-attr]
+            self._add(first, (q or a).first_ns, ex.frames, "tls", k, n=ex.index + 1,   # type: ignore[union-attr]
+                      req_records=q.records if q else 0, req_bytes=q.bytes if q else 0,
+                      req_frames=list(q.frames) if q else [], resp_records=a.records if a else 0,
+                      resp_bytes=a.bytes if a else 0, resp_frames=list(a.frames) if a else [],
+                      ttfb_ms=ex.ttfb_ms, transfer_ms=ex.transfer_ms, alpn_hidden=view.alpn_hidden, **base)
+            if q is None or a is None or ex.ttfb_ms is None or rtt_ms is None or view.multiplexed:
+                continue
+            ttfb = ex.ttfb_ms
+            if ttfb < 20.0 or ttfb < 10 * rtt_ms:
+                continue
+            # the segments between the request's last record and the answer's first segment (frame order)
+            span = conn.segments[bisect_right(frames, q.last_frame):bisect_left(frames, a.frames[0])]
+            between = [s for s in span if s.length and s.direction != conn.tls.client_dir]
+            if between:
+                ack = next((s for s in reversed(span) if s.direction == conn.tls.client_dir
+                            and not s.length and s.flags & ACK and s.frame > between[-1].frame), None)
+                if ack is not None and a.first_ns - ack.ts_ns <= max(1_000_000, 2 * rtt_ms * 1_000_000) \
+                        and DELAYED_ACK_MS[0] <= _ms(ack.ts_ns - between[-1].ts_ns) <= DELAYED_ACK_MS[1]:
+                    held = between[-1]
+                    self._add(a.frames[0] - 0.1, a.first_ns, (held.frame, ack.frame, a.frames[0]), "tcp",
+                              "tls.exchange.nagle", problem=True, n=ex.index + 1, first=held.frame,
+                              first_len=held.length, ack_frame=ack.frame, ack_ms=_ms(ack.ts_ns - held.ts_ns),
+                              second=a.frames[0], gap_ms=_ms(a.first_ns - held.ts_ns), ttfb_ms=ttfb,
+                              stream=conn.stream)
+                    self.notes[a.frames[0]] = self._note("note.nagle")
+                    continue
+            self._add(a.frames[0] + 0.2, a.first_ns, (q.last_frame, a.frames[0]), "tls", "tls.exchange.wait",
+                      n=ex.index + 1, ttfb_ms=ttfb, rtt_ms=rtt_ms, think_ms=ttfb - rtt_ms, stream=conn.stream)
+
+    def _timings(self, u: Unit, t: dict[str, Any], start_ns: int) -> tuple[RequestTiming, ...]:
+        """``u``'s request timing; for a connection whose exchanges were inferred from its encrypted records,
+        one per exchange (the first with the connection's DNS, connect and TLS phases)."""
+        r = self._timing(u, t, start_ns)
+        view = self.encrypted.get((u.conn.stream, u.conn.epoch)) if u.record is None else None
+        if view is None:
+            return (r,)
+
+        def rel(ns: int) -> float:
+            return (ns - start_ns) / 1e9
+
+        out = []
+        for ex in view.exchanges:
+            q, a = ex.request, ex.response
+            phases = list(r.phases) if ex.index == 0 else []
+            send = wait = receive = None
+            if q is not None:
+                phases.append(Phase("send", rel(q.first_ns), rel(q.last_ns)))
+                send = _ms(q.last_ns - q.first_ns)
+            if q is not None and a is not None:
+                phases.append(Phase("wait", rel(q.last_ns), rel(max(a.first_ns, q.last_ns))))
+                wait = ex.ttfb_ms
+            if a is not None:
+                phases.append(Phase("receive", rel(a.first_ns), rel(a.last_ns)))
+                receive = ex.transfer_ms
+            first = ex.index == 0
+            out.append(replace(
+                r, phases=tuple(phases), send=send, wait=wait, receive=receive,
+                start=r.start if first else rel(ex.start_ns), started_ns=r.started_ns if first else ex.start_ns,
+                blocked=r.blocked if first else None, dns=r.dns if first else None,
+                connect=r.connect if first else None, ssl=r.ssl if first else None,
+                request_frame=q.frames[0] if q else None, response_frame=a.last_frame if a else None,
+                reused_connection=not first, complete=a is not None, frames=ex.frames, exchange=ex,
+                encrypted=view))
+        return tuple(out)
 
     def _request_steps(self, u: Unit, is_doc: bool, t: dict[str, Any]) -> None:
         rec = u.record
@@ -1678,7 +1776,9 @@ class FetchBuilder:
                                                       if r.transaction.response_end is not None else 0)
                 for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], dns_lookups=len(self.plan.lookups),
-            problems=sum(1 for s in steps if s.problem))
+            problems=sum(1 for s in steps if s.problem),
+            encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None),
+            encrypted_multiplexed=any(r.encrypted is not None and r.encrypted.multiplexed for r in requests))
 
     def _first_lookup_ms(self) -> float | None:
         """The fetch's own answered lookups, first query -> last answer (the DNS steps it shows): the figure
@@ -1734,8 +1834,10 @@ class FetchBuilder:
                 add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
                 add("retransmission", f.get("gap_ms") or f["waited_ms"], own)
-            elif st.kind == "tcp.stall.nagle":
+            elif st.kind in ("tcp.stall.nagle", "tls.exchange.nagle"):
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
+            elif st.kind == "tls.exchange.wait":
+                add("server_encrypted", f.get("think_ms") or 0.0, st.frames, n=f.get("n"))
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):      # to the end when it never reopens
                 add("zero_window", f["stall_ms"], own + tuple(x for x in (f.get("resumed_frame"),) if x in st.frames))
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
@@ -1745,7 +1847,7 @@ class FetchBuilder:
         nothing: tuple[tuple[int, ...], set[int]] = ((), set())
 
         def receive(n: int) -> float:
-            owned = self.resp_frames.get(id(self.plan.units[n]), nothing)[1]
+            owned = self.resp_frames.get(id(self.req_units[n]), nothing)[1]
             return (requests[n].receive or 0.0) - sum(ms for held, ms in stalls if held & owned)
 
         transfer = [n for n, r in enumerate(requests) if r.receive is not None and r.receive > 0]
@@ -1754,9 +1856,14 @@ class FetchBuilder:
             ms = receive(n)
             if ms >= 0.2 * total and ms >= 1.0:
                 # frames its response step cites: those of its first and its last byte
-                frames = self.resp_frames.get(id(self.plan.units[n]), nothing)[0] or requests[n].frames[2:3]
+                frames = self.resp_frames.get(id(self.req_units[n]), nothing)[0] or requests[n].frames[2:3]
                 longest = requests[n]
-                add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
+                ex = longest.exchange
+                if ex is not None and ex.response is not None:      # an encrypted exchange: its records
+                    add("transfer_encrypted", ms, (ex.response.frames[0], ex.response.last_frame), n=ex.index + 1,
+                        size=ex.response.bytes)
+                else:
+                    add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
         return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "late_synack", "lost_answer", "stall",
                                                                       "loss", "dns_retry")]

@@ -113,6 +113,10 @@ class RequestTiming:
     reason: str | None = None
     error: str | None = None  # a failed connection attempt: "refused", "unanswered", "reset"...
     frames: tuple[int, ...] = ()
+    # an exchange inferred from the encrypted records of a TLS connection whose HTTP could not be read
+    # (:class:`analyzer.timeline.encrypted.Exchange`; ``encrypted`` the connection's EncryptedView); None else
+    exchange: Any = None
+    encrypted: Any = None
 
     @property
     def total(self) -> float:
@@ -131,7 +135,7 @@ class RequestTiming:
                 "response_bytes": self.response_head_bytes + self.response_body_bytes,
                 "response_body_bytes": self.response_body_bytes, "reused_connection": self.reused_connection,
                 "document": self.document, "side": self.side, "complete": self.complete, "reason": self.reason,
-                "error": self.error}
+                "error": self.error, **({"encrypted": self.exchange.as_dict()} if self.exchange is not None else {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,8 +229,15 @@ class FetchSummary:
     retransmitted_bytes: int
     dns_lookups: int
     problems: int
+    encrypted_requests: int = 0  # exchanges inferred from encrypted records (a client burst each): no HTTP read
+    encrypted_multiplexed: bool = False  # ... on an HTTP/2 connection: bursts, not requests
 
     def as_dict(self) -> dict[str, Any]:
+        extra = ({"encrypted_requests": self.encrypted_requests, "encrypted_multiplexed": self.encrypted_multiplexed}
+                 if self.encrypted_requests else {})
+        return {**self._dict(), **extra}
+
+    def _dict(self) -> dict[str, Any]:
         return {"dns_ms": _r(self.dns_ms), "connect_ms": _r(self.connect_ms), "tls_ms": _r(self.tls_ms),
                 "ttfb_ms": _r(self.ttfb_ms), "total_ms": _r(self.total_ms), "requests": self.requests,
                 "connections": self.connections, "failed_connections": self.failed_connections,

@@ -1469,6 +1469,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
+    elif template.startswith("tls.exchange") or template == "tls.tickets.inferred":
+        extra.update(_encrypted_derived(facts, lang))
     elif template == "tls.ticket":
         extra["tickets_text"] = _phrase("tickets.many" if (facts.get("count") or 1) > 1 else "tickets.one", facts,
                                         lang)
@@ -1588,3 +1590,143 @@ def counted(key: str, n: int, lang: str = "en") -> str:
     text = label(key, lang)
     one, _, many = text.partition("|")
     return (one if n == 1 or not many else many).format(n=f"{n:,}")
+
+
+# -- HTTPS without keys: exchanges inferred from the encrypted records (issue 10; analyzer.timeline.encrypted) --
+_EN.update({
+    "tls.exchange": (
+        "Probably one request and its response (exchange {n}): the client sent {req_records:n:record} "
+        "({req_bytes:bytes}, {req_where}), then the server sent {resp_records:n:record} "
+        "({resp_bytes:bytes}, {resp_where}); its first came {ttfb_ms:dur} after the client's last "
+        "(an estimate of the time to first byte){transfer_text}. This is inferred from the "
+        "records' directions, sizes and times: without keys the method, URL and status cannot be seen."),
+    "tls.exchange.request": (
+        "Probably a request (exchange {n}): the client sent {req_records:n:record} ({req_bytes:bytes}, "
+        "{req_where}) and the capture holds no server record after it. Inferred from the records' "
+        "directions: without keys its content cannot be seen."),
+    "tls.exchange.server": (
+        "The server sent {resp_records:n:record} ({resp_bytes:bytes}, {resp_where}) with no client "
+        "record before them since the last exchange: no answer to a request the capture shows (without keys "
+        "their content cannot be seen)."),
+    "tls.exchange.h2": (
+        "A burst of {req_records:n:record} from the client ({req_bytes:bytes}, {req_where}), then "
+        "{resp_records:n:record} from the server ({resp_bytes:bytes}, {resp_where}), the first "
+        "{ttfb_ms:dur} later. {h2_text}, which multiplexes requests, responses and "
+        "control frames (SETTINGS, WINDOW_UPDATE, PING) in both directions: bursts are not request/response "
+        "pairs, only their directions, sizes and times can be told."),
+    "tls.exchange.h2.request": (
+        "A burst of {req_records:n:record} from the client ({req_bytes:bytes}, {req_where}) with "
+        "no server record after it. {h2_text}, which multiplexes its streams: bursts are not request/response "
+        "pairs."),
+    "tls.exchange.h2.server": (
+        "A burst of {resp_records:n:record} from the server ({resp_bytes:bytes}, {resp_where}). "
+        "{h2_text}, which multiplexes its streams: bursts are not request/response pairs, only their "
+        "directions, sizes and times can be told."),
+    "tls.tickets.inferred": (
+        "Probably TLS 1.3 session tickets: {count:n:server record} of {lengths} bytes ({where}), sent after "
+        "the handshake and before any answer. In TLS 1.3 a NewSessionTicket "
+        "travels encrypted, as application data on the wire; these are no response (inferred from when they "
+        "came and their sizes)."),
+    "tls.alert.inferred": (
+        "A record of 19 bytes from the {who:role}: exactly the size of an encrypted TLS 1.3 alert (2 bytes of "
+        "alert, its content type and a 16-byte tag), not data. Before a TCP close it is very likely "
+        "close_notify (the TLS session ended cleanly)."),
+    "tls.exchange.wait": (
+        "The server's first record of exchange {n} came {ttfb_ms:dur} after the client's last; about "
+        "{rtt_ms:dur} of it is the round trip (iRTT): an estimated {think_ms:dur} of server think time (the "
+        "request is encrypted: an estimate from the record times)."),
+    "tls.exchange.nagle": (
+        "A stall of {gap_ms:dur} before the answer of exchange {n}: the server had sent a small segment (frame "
+        "{first}, {first_len:bytes}) and its next data (frame {second}) left only after the client's ACK "
+        "(frame {ack_frame}), which came {ack_ms:dur} later (a delayed ACK). Nagle's algorithm allows one small "
+        "unacknowledged segment in flight: the wait is Nagle with a delayed ACK, not the server thinking "
+        "(inferred from the TCP segments; the records stay unread)."),
+    "delay.server_encrypted": (
+        "about {ms:dur} of server think time in encrypted exchange {n} (an estimate from the record times)."),
+    "delay.transfer_encrypted": "{ms:dur} receiving the answer of encrypted exchange {n} ({size:bytes} of records).",
+})
+_ZH.update({
+    "tls.exchange": (
+        "很可能是一个请求及其响应（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
+        "{req_where}），随后服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）；服务器的第一个"
+        "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。这是根据记录的方向、"
+        "大小和时间推断的：没有密钥，看不到请求方法、URL 和状态码。"),
+    "tls.exchange.request": (
+        "很可能是一个请求（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
+        "{req_where}），抓包中此后没有服务器的记录。这是根据记录的方向推断的：没有密钥，看不到其内容。"),
+    "tls.exchange.server": (
+        "服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），自上一组交换以来客户端"
+        "没有发出记录：它们不是对抓包中某个请求的应答（没有密钥，看不到其内容）。"),
+    "tls.exchange.h2": (
+        "客户端发出一批共 {req_records} 个记录（{req_bytes:bytes}，{req_where}），随后服务器发出 "
+        "{resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），第一个在 {ttfb_ms:dur}之后到达。"
+        "{h2_text}，请求、响应和控制帧（SETTINGS、WINDOW_UPDATE、PING）在两个方向上复用同一"
+        "连接：这些数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
+    "tls.exchange.h2.request": (
+        "客户端发出一批共 {req_records} 个记录（{req_bytes:bytes}，{req_where}），此后没有服务器的"
+        "记录。{h2_text}，复用连接：数据突发并不是一问一答。"),
+    "tls.exchange.h2.server": (
+        "服务器发出一批共 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）。{h2_text}，复用连接："
+        "数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
+    "tls.tickets.inferred": (
+        "很可能是 TLS 1.3 会话票据：服务器发出的 {count} 个记录，长度为 {lengths} 字节（{where}），"
+        "在握手之后、任何应答之前发出。TLS 1.3 的 NewSessionTicket 是加密传输的，在线路上看起来就是应用数据；"
+        "它们不是响应（根据到达时间和大小推断）。"),
+    "tls.alert.inferred": (
+        "{who:role}发出一个 19 字节的记录：恰好是一个加密的 TLS 1.3 警报的大小（2 字节警报、内容类型和 16 字节"
+        "认证标签），不是数据。在 TCP 关闭之前，它很可能是 close_notify（TLS 会话干净地结束）。"),
+    "tls.exchange.wait": (
+        "第 {n} 组交换中，服务器的第一个记录在客户端最后一个记录之后 {ttfb_ms:dur}才到达，其中约 {rtt_ms:dur}"
+        "是往返时间（iRTT）：估计服务器处理用时 {think_ms:dur}（请求是加密的，这只是根据记录时间的估计）。"),
+    "tls.exchange.nagle": (
+        "第 {n} 组交换的应答之前停顿了 {gap_ms:dur}：服务器已发出一个小报文段（第 {first} 帧，{first_len:bytes}），"
+        "它的下一段数据（第 {second} 帧）直到客户端的 ACK（第 {ack_frame} 帧）之后才发出，而这个 ACK 晚了 "
+        "{ack_ms:dur}（延迟确认）。Nagle 算法只允许一个未确认的小报文段在途：这段等待来自 Nagle 与延迟确认，而不是"
+        "服务器在处理（根据 TCP 报文段推断，记录本身仍然无法读取）。"),
+    "delay.server_encrypted": "第 {n} 组加密交换中，估计服务器处理用时约 {ms:dur}（根据记录时间估计）。",
+    "delay.transfer_encrypted": "接收第 {n} 组加密交换的应答用时 {ms:dur}（记录共 {size:bytes}）。",
+})
+LABELS["en"].update({
+    "n.request.encrypted": "about {n} request (encrypted)|about {n} requests (encrypted)",
+    "n.burst.encrypted": "{n} exchange of encrypted bursts|{n} exchanges of encrypted bursts",
+    "encrypted.mode": "inferred from the TLS records' directions and times (no key: the HTTP is not seen)",
+    "encrypted.mode.h2": "HTTP/2 (ALPN h2): bursts of encrypted records, not request/response pairs",
+    "encrypted.mode.h2maybe": "the client offered HTTP/2 (ALPN h2) and the server's choice is encrypted: bursts "
+                              "of encrypted records, perhaps not request/response pairs",
+    "encrypted.row": "encrypted exchange {n}", "encrypted.status": "enc",
+})
+LABELS["zh"].update({
+    "n.request.encrypted": "约 {n} 个请求（加密）",
+    "n.burst.encrypted": "{n} 组加密的数据往来",
+    "encrypted.mode": "由 TLS 记录的方向和时间推断（没有密钥，看不到 HTTP）",
+    "encrypted.mode.h2": "HTTP/2（ALPN h2）：加密记录的数据突发，并非一问一答",
+    "encrypted.mode.h2maybe": "客户端提出了 HTTP/2（ALPN h2），而服务器的选择是加密的：加密记录的数据突发，未必是一问一答",
+    "encrypted.row": "加密交换 {n}", "encrypted.status": "加密",
+})
+
+
+def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Frame lists said with their noun ("frame 14", "frames 24, 25 and 27") and the transfer of an answer
+    (one segment, or the time its other records took) for the encrypted-exchange templates."""
+    out: dict[str, Any] = {}
+    for key, frames in (("req_where", facts.get("req_frames")), ("resp_where", facts.get("resp_frames")),
+                        ("where", facts.get("frames"))):
+        frames = list(frames or ())
+        if not frames:
+            continue
+        if lang == "zh":
+            out[key] = _fill("第 {f:frames} 帧", {"f": frames}, lang)
+        else:
+            out[key] = _fill("frame {f:frames}" if len(frames) == 1 else "frames {f:frames}", {"f": frames}, lang)
+    if facts.get("alpn_hidden"):
+        out["h2_text"] = ("客户端提出了 HTTP/2（ALPN h2），而 TLS 1.3 中服务器的选择是加密的：如果用的是 HTTP/2"
+                          if lang == "zh" else "The client offered HTTP/2 (ALPN h2) and in TLS 1.3 the server's choice "
+                          "is encrypted: it may be HTTP/2")
+    else:
+        out["h2_text"] = "这个连接使用 HTTP/2（ALPN h2）" if lang == "zh" else "The connection speaks HTTP/2 (ALPN h2)"
+    if len(facts.get("resp_frames") or ()) <= 1:
+        out["transfer_text"] = "，只用了一个报文段" if lang == "zh" else ", in one segment"
+    else:
+        out["transfer_text"] = _fill("，其余部分用时 {t:dur}" if lang == "zh" else " and the rest took {t:dur}",
+                                     {"t": facts.get("transfer_ms")}, lang)
+    return out

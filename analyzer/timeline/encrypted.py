@@ -1,0 +1,227 @@
+"""What an observer without keys can still tell of an encrypted (TLS) connection: its exchanges (sans-IO).
+
+Theory of operation
+-------------------
+Without keys the TLS record layer stays readable: each record's direction, length and the frame its last
+byte arrived in. On a connection whose HTTP could not be read, the application-data records after the
+handshake are cut into **bursts** (consecutive records of one direction) and the bursts into **exchanges**:
+a client burst (very likely a request) and the server burst after it (very likely its response). This is an
+inference from directions and timing, never a reading: nothing here knows a method, a URL or a status.
+
+Records that are not a request or a response are set aside first, by what is known of TLS 1.3 (RFC 8446),
+where every record after the ServerHello travels as opaque type 23 (application_data):
+
+* **Session tickets** (NewSessionTicket, RFC 8446 4.6.1): the server sends them after it receives the
+  client's Finished. A server record of TLS 1.3 is taken for a ticket when it is (a) the server's first
+  record, came before the client's first record after the handshake (an HTTP/1 server does not speak first)
+  and is :data:`TICKET_MIN` to :data:`TICKET_MAX` bytes long (an HTTP/2 server's first SETTINGS is shorter),
+  (b) before any other server record and with the length of a ticket already found (servers send their
+  tickets alike: OpenSSL two of one size), or (c) as one of a leading run of two or more server records of one length, at most
+  :data:`TICKET_MAX` bytes each, followed by more server data (the client sent its request with its
+  Finished, so the tickets came after it).
+* **Alerts**: a TLS 1.3 record of exactly :data:`ALERT_13` bytes (a 2-byte alert, its content type and a
+  16-byte AEAD tag) is an encrypted alert; the last one of a direction is very likely its close_notify.
+
+**HTTP/2** (ALPN ``h2``) multiplexes streams in both directions (SETTINGS, WINDOW_UPDATE, PING share the
+records with requests and responses): bursts are not request/response pairs there. The exchanges are
+still made, but :attr:`EncryptedView.multiplexed` says they are bursts only, and the texts say so. In TLS 1.3
+the server's ALPN choice is encrypted: a client that offered ``h2`` may be speaking either, and is treated
+as possibly multiplexed (:attr:`EncryptedView.alpn_hidden`); one that offered only ``http/1.1`` speaks it.
+
+Frames: a record names only the frame of its last byte. A burst's frames are its direction's payload
+segments after the frame of that direction's previous record, up to its last record's frame
+(retransmitted copies left out).
+
+Timings (from the capture point): **TTFB estimate** = the server burst's first payload segment minus the
+client burst's last record; **transfer** = the server burst's last record minus its first segment.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.timeline.facts import Segment
+from analyzer.timeline.tcp import RESENT
+
+TICKET_MAX = 1024        # longest record taken for a session ticket by when it came or its length alone
+TICKET_MIN = 80          # shortest: a ticket message with a 32-byte ticket, its content type and a 16-byte tag;
+#                          shorter server records before the request are something else (HTTP/2's SETTINGS)
+ALERT_13 = 19            # a TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag
+SHORT_TAG_SUITES = ("TLS_AES_128_CCM_8_SHA256",)     # 8-byte tag: an alert is 11 bytes, not told apart
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """Consecutive application-data records of one direction: ``client`` True for the TLS client's."""
+
+    client: bool
+    records: int
+    bytes: int                    # record payload bytes (the TLS record lengths, headers left out)
+    frames: tuple[int, ...]       # the payload segments that carried it
+    first_ns: int                 # its first segment
+    last_ns: int                  # its last record's last byte
+    last_frame: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"client": self.client, "records": self.records, "bytes": self.bytes, "frames": list(self.frames)}
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """A client burst and the server burst after it (either may be missing: a server that spoke first, a
+    request the capture has no answer to). ``ttfb_ms``: request's last record -> response's first segment;
+    ``transfer_ms``: response's first segment -> its last record."""
+
+    index: int
+    request: Burst | None
+    response: Burst | None
+    ttfb_ms: float | None
+    transfer_ms: float | None
+
+    @property
+    def frames(self) -> tuple[int, ...]:
+        return (self.request.frames if self.request else ()) + (self.response.frames if self.response else ())
+
+    @property
+    def start_ns(self) -> int:
+        return (self.request or self.response).first_ns    # type: ignore[union-attr]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "request": self.request.as_dict() if self.request else None,
+                "response": self.response.as_dict() if self.response else None,
+                "ttfb_ms": None if self.ttfb_ms is None else round(self.ttfb_ms, 3),
+                "transfer_ms": None if self.transfer_ms is None else round(self.transfer_ms, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedView:
+    """The inferred exchanges of one TLS connection, with the records set aside."""
+
+    alpn: str | None                           # the server's choice, or what the ClientHello leaves possible
+    version: str | None
+    multiplexed: bool                          # ALPN h2 (or possibly h2): bursts, not request/response pairs
+    exchanges: tuple[Exchange, ...]
+    tickets: tuple[int, ...]                   # frames of the records taken for session tickets
+    alerts: tuple[tuple[bool, int], ...]       # (client?, frame) of the records taken for encrypted alerts
+    client_records: int
+    client_bytes: int
+    server_records: int
+    server_bytes: int
+    alpn_hidden: bool = False                  # the client offered h2, the server's choice is encrypted (1.3)
+
+
+def _ms(ns: int) -> float:
+    return ns / 1e6
+
+
+def _tickets(server: list[Any], first_client_ns: int | None, first_client_frame: int | None) -> set[int]:
+    """Indexes (in ``server``) of the records taken for TLS 1.3 session tickets (module docstring)."""
+    found: set[int] = set()
+    lengths: set[int] = set()
+    for i, r in enumerate(server):
+        before_client = first_client_frame is None or r.frame < first_client_frame
+        if (before_client and not lengths and TICKET_MIN <= r.length <= TICKET_MAX) or r.length in lengths:
+            found.add(i)
+            lengths.add(r.length)
+            continue
+        break
+    if found or not server:
+        return found
+    # rule c: a leading run of >= 2 records of one length, followed by more server data
+    run = 1
+    while run < len(server) and server[run].length == server[0].length:
+        run += 1
+    if run >= 2 and run < len(server) and server[0].length <= TICKET_MAX:
+        found.update(range(run))
+    return found
+
+
+def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_frame: int,
+              client_dir: int | None = None) -> EncryptedView | None:
+    """The exchanges of ``tls`` (a :class:`~analyzer.apps.tls.facts.TlsSession`) from its application-data
+    records after frame ``after_frame`` (the end of the handshake); ``segments`` the connection's TCP segments
+    (:class:`~analyzer.timeline.facts.Segment`, direction 0 = the TCP originator). None when there is no
+    such record."""
+    cdir = tls.client_dir if client_dir is None else client_dir
+    records = [r for r in tls.app_data if r.frame > after_frame]
+    if not records:
+        return None
+    v13 = (tls.version or "").endswith("1.3")
+    alerts: list[tuple[bool, int]] = []
+    aside: set[int] = set()             # ids of records set aside (tickets, alerts)
+    if v13 and (tls.cipher_suite or "") not in SHORT_TAG_SUITES:
+        for r in records:
+            if r.length == ALERT_13:
+                aside.add(id(r))
+                alerts.append((r.direction == cdir, r.frame))
+    ticket_frames: list[int] = []
+    if v13:
+        server = [r for r in records if r.direction != cdir and id(r) not in aside]
+        first_client = next((r for r in records if r.direction == cdir and id(r) not in aside), None)
+        picked = _tickets(server, first_client.ts_ns if first_client else None,
+                          first_client.frame if first_client else None)
+        for i in sorted(picked):
+            aside.add(id(server[i]))
+            ticket_frames.append(server[i].frame)
+    # the frame of each direction's previous record (any record: handshake, ticket, alert), for burst frames
+    every = sorted(tls.app_data, key=lambda r: (r.frame, r.ts_ns))
+    prev_frame: dict[int, int] = {}
+    previous: dict[int, int] = {}       # id(record) -> frame of the previous record of its direction
+    hs_last = {d: max((m.frame for m in tls.handshake if m.direction == d), default=0) for d in (0, 1)}
+    for r in every:
+        previous[id(r)] = max(prev_frame.get(r.direction, 0), hs_last.get(r.direction, 0) if r.frame > after_frame
+                              else 0)
+        prev_frame[r.direction] = r.frame
+    # each direction's payload segments in frame order, and their frame numbers (bisected per burst)
+    data = {d: [s for s in segments if s.length and not s.analysis & RESENT and s.direction == d] for d in (0, 1)}
+    data_frames = {d: [s.frame for s in data[d]] for d in (0, 1)}
+    bursts: list[list[Any]] = []
+    for r in records:
+        if id(r) in aside:
+            continue
+        if bursts and bursts[-1][0].direction == r.direction:
+            bursts[-1].append(r)
+        else:
+            bursts.append([r])
+
+    def burst(recs: list[Any]) -> Burst:
+        d = recs[0].direction
+        lo, hi = previous[id(recs[0])], recs[-1].frame
+        segs = data[d][bisect_right(data_frames[d], lo):bisect_right(data_frames[d], hi)]
+        frames = tuple(s.frame for s in segs) or (hi,)
+        first_ns = segs[0].ts_ns if segs else recs[0].ts_ns
+        return Burst(client=d == cdir, records=len(recs), bytes=sum(r.length for r in recs), frames=frames,
+                     first_ns=min(first_ns, recs[0].ts_ns), last_ns=recs[-1].ts_ns, last_frame=hi)
+
+    out: list[Exchange] = []
+    i = 0
+    while i < len(bursts):
+        req = resp = None
+        if bursts[i][0].direction == cdir:
+            req = burst(bursts[i])
+            i += 1
+        if i < len(bursts) and bursts[i][0].direction != cdir:
+            resp = burst(bursts[i])
+            i += 1
+        ttfb = _ms(max(resp.first_ns - req.last_ns, 0)) if req and resp else None
+        transfer = _ms(max(resp.last_ns - resp.first_ns, 0)) if resp else None
+        out.append(Exchange(len(out), req, resp, ttfb, transfer))
+    kept = [r for r in records if id(r) not in aside]
+    alpn, hidden = tls.alpn, False
+    if alpn is None:
+        # TLS 1.3 sends the server's ALPN choice encrypted (EncryptedExtensions). A client that offered only
+        # http/1.1 speaks HTTP/1.1; one that offered h2 may speak either: say so rather than guess.
+        offered = tuple(tls.client_hello.alpn) if tls.client_hello is not None else ()
+        if "h2" in offered:
+            hidden = True
+        elif offered and all(p.startswith("http/1") for p in offered):
+            alpn = "http/1.1" if "http/1.1" in offered else offered[0]
+    return EncryptedView(
+        alpn=alpn, version=tls.version, multiplexed=alpn == "h2" or hidden, exchanges=tuple(out), alpn_hidden=hidden,
+        tickets=tuple(ticket_frames), alerts=tuple(alerts),
+        client_records=sum(1 for r in kept if r.direction == cdir),
+        client_bytes=sum(r.length for r in kept if r.direction == cdir),
+        server_records=sum(1 for r in kept if r.direction != cdir),
+        server_bytes=sum(r.length for r in kept if r.direction != cdir))
