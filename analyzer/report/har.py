@@ -10,6 +10,8 @@ Bodies: ``content.text`` is the response body with its content-coding undone; te
 their charset are written as text, anything else as base64 with ``content.encoding = "base64"``. A
 request body goes in ``postData`` (text, or base64 marked with the custom field ``_encoding``). A body cut
 at the analyzer's storage limit or left in a coding we cannot undo says so in ``comment``.
+
+HTTPS without keys: one entry per exchange inferred from the encrypted records (:func:`encrypted_entry`).
 """
 
 from __future__ import annotations
@@ -167,7 +169,60 @@ def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     }
 
 
+ALPN_VERSIONS = {"http/1.1": "HTTP/1.1", "http/1.0": "HTTP/1.0", "h2": "HTTP/2"}
+
+
+def encrypted_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
+    """An exchange inferred from the records of an HTTPS connection without keys
+    (:mod:`analyzer.timeline.encrypted`): an entry so that a HAR viewer shows the fetch, with nothing claimed
+    that the capture does not show. The method, path and status cannot be seen: ``method`` is "" and
+    ``status`` 0 (HAR 1.2 requires both fields but gives no value for "unknown"; devtools shows 0 as no status),
+    the URL is the site the ClientHello named (SNI) with the root path, sizes the encrypted record bytes
+    (``_transferSize``, as devtools names the bytes on the wire) and header/body sizes -1 (unknown). The inference
+    is in ``_``-prefixed custom fields (HAR 1.2 allows them) and in ``comment``."""
+    ex, view = r.exchange, r.encrypted
+    q, a = ex.request, ex.response
+    t = timings(r)
+    total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
+    version = ALPN_VERSIONS.get((view.alpn or "").lower(), "") if view is not None else ""
+    multiplexed = bool(view is not None and view.multiplexed)
+    if multiplexed:
+        comment = ("encrypted HTTP/2 (no key): a burst of client records and the server's burst after it; HTTP/2 "
+                   "multiplexes, so this is not one request and its response. Method, path and status unknown")
+    else:
+        comment = ("encrypted (no key): probably one request and its response, inferred from the TLS records' "
+                   "directions, sizes and times. Method, path and status unknown")
+    return {
+        "pageref": page_id,
+        "startedDateTime": iso8601(r.started_ns),
+        "time": total,
+        "request": {"method": "", "url": r.url, "httpVersion": version, "cookies": [], "headers": [],
+                    "queryString": [], "headersSize": -1, "bodySize": -1},
+        "response": {"status": 0, "statusText": "", "httpVersion": version, "cookies": [], "headers": [],
+                     "content": {"size": -1, "mimeType": "x-unknown"}, "redirectURL": "", "headersSize": -1,
+                     "bodySize": -1, "_transferSize": a.bytes if a else 0},
+        "cache": {},
+        "timings": t,
+        "serverIPAddress": r.server,
+        "connection": str(r.stream),
+        "comment": comment,
+        "_encrypted": True,
+        "_inferred": "h2-bursts" if multiplexed else "request-response",
+        "_alpn": view.alpn if view is not None else None,
+        "_requestRecords": q.records if q else 0,
+        "_requestBytes": q.bytes if q else 0,
+        "_requestFrames": list(q.frames) if q else [],
+        "_responseRecords": a.records if a else 0,
+        "_responseBytes": a.bytes if a else 0,
+        "_responseFrames": list(a.frames) if a else [],
+        "_ttfbEstimateMs": None if ex.ttfb_ms is None else round(ex.ttfb_ms, 3),
+        "_transferMs": None if ex.transfer_ms is None else round(ex.transfer_ms, 3),
+    }
+
+
 def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
+    if r.exchange is not None:
+        return encrypted_entry(r, page_id)
     if not r.method:
         return failed_entry(r, page_id)
     t = timings(r)
@@ -244,7 +299,8 @@ def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
     entries: list[tuple[int, int, dict[str, Any]]] = []
     for f in timeline.fetches:
         page_id = f"page_{f.index}"
-        reqs = [r for r in f.requests if r.method or r.error]
+        reqs = [r for r in f.requests if r.method or r.error
+                or (r.exchange is not None and r.exchange.request is not None)]
         if not reqs:
             continue
         page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,

@@ -188,7 +188,8 @@ def waterfall_svg(f: Fetch, lang: str) -> str:
     for n, r in enumerate(reqs):
         y = top + n * WF_ROW
         name = row_name(f, r, lang)
-        out.append(f'<g class="request" data-stream="{e(r.stream)}">')
+        enc = " encrypted" if r.exchange is not None else ""        # inferred from encrypted records
+        out.append(f'<g class="request{enc}" data-stream="{e(r.stream)}">')
         out.append(f'<text class="label" x="4" y="{y + 15}"><title>{e(name)}</title>{e(_short(name))}</text>')
         for p in r.phases:
             if p.name not in PHASE_COLORS:

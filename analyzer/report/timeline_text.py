@@ -333,10 +333,17 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     if fetch.kind != "lookup":
         sep = "，" if lang == "zh" else ", "
         parts = [counted("n.request", s.requests, lang), counted("n.connection", s.connections, lang)]
+        mode = label(s.connection_mode, lang)
+        if s.encrypted_requests and not http:       # HTTPS without keys: what the records suggest
+            key = "n.burst.encrypted" if s.encrypted_multiplexed else "n.request.encrypted"
+            parts[0] = counted(key, s.encrypted_requests, lang)
+            hidden = any(r.encrypted is not None and r.encrypted.alpn_hidden for r in fetch.requests)
+            mode = label("encrypted.mode.h2maybe" if hidden else "encrypted.mode.h2" if s.encrypted_multiplexed
+                         else "encrypted.mode", lang)
         if s.failed_connections:
             parts.append(counted("n.failed", s.failed_connections, lang))
         colon = "：" if lang == "zh" else ": "
-        rows.append((label("requests", lang), sep.join(parts) + colon + label(s.connection_mode, lang)))
+        rows.append((label("requests", lang), sep.join(parts) + colon + mode))
         if s.requests_per_connection:
             rows.append((label("requests_per_connection", lang),
                          ("，" if lang == "zh" else ", ").join(f"#{stream}: {n}"
@@ -391,6 +398,8 @@ def row_name(fetch: Fetch, r: RequestTiming, lang: str) -> str:
     ("connection 0: closed")."""
     if r.method:
         return f"{r.method} {r.uri}"
+    if r.exchange is not None:
+        return label("encrypted.row", lang).format(n=r.exchange.index + 1)
     outcome = r.error or next((c.outcome for c in fetch.connections if c.stream == r.stream), None) or "open"
     return f"{label('connection', lang)} {r.stream}: {label('outcome.' + outcome, lang)}"
 
@@ -400,6 +409,8 @@ def row_status(r: RequestTiming, lang: str) -> str:
     the connection never opened, "reset" for a reset."""
     if r.status is not None:
         return str(r.status)
+    if r.exchange is not None:          # an encrypted exchange: no status can be seen
+        return label("encrypted.status", lang)
     if r.method or r.error not in (*FAILED_CONNECT, "reset"):
         return "-"
     return label("failed" if r.error in FAILED_CONNECT else "outcome.reset", lang)

@@ -1,0 +1,237 @@
+"""HTTPS without keys (issue 10): the exchanges inferred from the encrypted records
+(:mod:`analyzer.timeline.encrypted`) are the HTTP requests and responses tshark finds with the key log.
+
+Expected values come from tshark: with ``-o tls.keylog_file:KEYS`` it tells which frame carries each HTTP
+request and response (and which TCP segments were reassembled into it), which records are NewSessionTickets
+(handshake type 4) and which are alerts (content type 21). The analyzer reads the same capture without keys
+and must find the same frames from the record directions and times alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.report.har import har
+from analyzer.report.html import html_report
+from analyzer.report.timeline_text import render
+from analyzer.timeline import timeline
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = ROOT / "captures" / "lab_https_page_fetch.pcapng"
+TLS = ROOT / "tests" / "fixtures" / "tls"
+HTTP2 = ROOT / "tests" / "fixtures" / "http2"
+CORPUS = ROOT.parent / "shared" / "corpus"
+TSHARK = shutil.which("tshark")
+
+# (capture, its key log) recorded with keys: HTTP/1.1 over TLS 1.3 and TLS 1.2
+KEYED = [
+    (LAB, LAB.with_suffix(".keys")),
+    (TLS / "tls13_wget_page.pcap", TLS / "tls13_wget_page.keys"),
+    (TLS / "tls13_aes256_multi.pcap", TLS / "tls13_aes256_multi.keys"),
+    (TLS / "tls13_http11.pcap", TLS / "tls13_http11.keys"),       # request sent with the Finished
+    (TLS / "tls13_chacha_resumed.pcap", TLS / "tls13_chacha_resumed.keys"),   # two connections, resumed
+    (TLS / "tls12_gcm.pcap", TLS / "tls12_gcm.keys"),
+]
+
+
+def load(path: Path, lang: str = "en"):
+    with open_capture(path) as reader:
+        return timeline(reader, lang)
+
+
+def tshark(path: Path, keys: Path | None, display: str, *fields: str) -> list[list[str]]:
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    args = [TSHARK, "-r", str(path), "-Y", display, "-T", "fields", "-E", "separator=/t"]
+    if keys is not None:
+        args[3:3] = ["-o", f"tls.keylog_file:{keys}"]
+    for f in fields:
+        args += ["-e", f]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
+    return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+def expected_pairs(path: Path, keys: Path) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
+    """(stream, request frames, response frames) per HTTP request, as tshark reads them with the keys: the
+    frame that completes each message and the TCP segments reassembled into it."""
+    parts: dict[int, tuple[int, ...]] = {}       # a message's frame -> the TCP segments it was reassembled from
+    for frame, segments in tshark(path, keys, "http", "frame.number", "tcp.segment"):
+        parts[int(frame)] = tuple(int(x) for x in segments.split(",")) if segments else (int(frame),)
+    pairs = []
+    responses = {int(r[1]): int(r[0]) for r in tshark(path, keys, "http.response", "frame.number", "http.request_in")}
+    for frame, stream in tshark(path, keys, "http.request", "frame.number", "tcp.stream"):
+        req = int(frame)
+        resp = responses.get(req)
+        pairs.append((int(stream), parts[req], parts[resp] if resp else ()))
+    return pairs
+
+
+def encrypted_rows(tl):
+    return [r for f in tl.fetches for r in f.requests if r.exchange is not None]
+
+
+@pytest.mark.parametrize(("path", "keys"), KEYED, ids=lambda p: p.name if isinstance(p, Path) else p)
+def test_exchanges_are_the_requests_tshark_decrypts(path: Path, keys: Path):
+    """Without keys, each inferred exchange is one HTTP request (its records' frames) and its response (the
+    frames tshark reassembles it from), in order, on the right connection; nothing else is an exchange."""
+    want = expected_pairs(path, keys)
+    assert want, "tshark found no HTTP request with the keys"
+    got = [(r.stream, r.exchange.request.frames if r.exchange.request else (),
+            r.exchange.response.frames if r.exchange.response else ()) for r in encrypted_rows(load(path))]
+    assert got == want
+
+
+@pytest.mark.parametrize(("path", "keys"), KEYED, ids=lambda p: p.name if isinstance(p, Path) else p)
+def test_tickets_and_alerts_are_set_aside(path: Path, keys: Path):
+    """TLS 1.3 sends NewSessionTickets and alerts as opaque application data: the records taken for tickets
+    are tshark's handshake type 4 after the handshake, those taken for alerts its content type 21."""
+    tl = load(path)
+    views = {r.stream: r.encrypted for r in encrypted_rows(tl)}
+    tickets = sorted(int(r[0]) for r in tshark(path, keys, "tls.handshake.type == 4 && tls.record.opaque_type == 23",
+                                                   "frame.number"))
+    got = sorted(f for v in views.values() for f in v.tickets)
+    assert got == tickets
+    v13 = [r for r in tshark(path, None, "tls.handshake.type == 2", "tls.handshake.extensions.supported_version")
+           if r and r[0] == "0x0304"]
+    if v13:
+        alerts = sorted(int(r[0]) for r in tshark(path, keys, "tls.record.content_type == 21", "frame.number"))
+        assert sorted(f for v in views.values() for _c, f in v.alerts) == alerts
+
+
+def test_ttfb_and_transfer_from_the_frame_times():
+    """The TTFB estimate is the response's first segment minus the request's last record, the transfer its
+    last record minus its first segment: read from tshark's frame times."""
+    times = {int(n): float(t) for n, t in tshark(LAB, None, "frame", "frame.number", "frame.time_epoch")}
+    for r in encrypted_rows(load(LAB)):
+        q, a = r.exchange.request, r.exchange.response
+        assert r.exchange.ttfb_ms == pytest.approx((times[a.frames[0]] - times[q.frames[-1]]) * 1000, abs=0.002)
+        assert r.exchange.transfer_ms == pytest.approx((times[a.frames[-1]] - times[a.frames[0]]) * 1000, abs=0.002)
+        assert r.wait == r.exchange.ttfb_ms and r.receive == r.exchange.transfer_ms
+
+
+def test_lab_steps_summary_and_waterfall():
+    """One step per exchange citing its frames, said as an inference; the Nagle stall behind the ticket is
+    told (tshark: the response follows the client's ACK of the ticket segment); the summary counts the
+    requests as encrypted; one waterfall row per exchange with s/w/r after the handshake's d/c/t."""
+    (fetch,) = load(LAB).fetches
+    want = expected_pairs(LAB, LAB.with_suffix(".keys"))
+    steps = [s for s in fetch.steps if s.kind == "tls.exchange"]
+    assert [s.frames for s in steps] == [q + a for _s, q, a in want]
+    for s in steps:
+        assert "Probably one request and its response" in s.text and "cannot be seen" in s.text
+        assert not re.search(r"\b(GET|POST|200|OK)\b", s.text)
+    (nagle,) = [s for s in fetch.steps if s.kind == "tls.exchange.nagle"]
+    acks = tshark(LAB, None, "tcp.len == 0 && tcp.srcport == 52792 && tcp.ack_raw && frame.number > 14 "
+                  "&& frame.number < 17", "frame.number")
+    assert nagle.facts["ack_frame"] == int(acks[0][0]) and nagle.facts["second"] == want[0][2][0]
+    assert fetch.summary.encrypted_requests == len(want) and fetch.summary.requests == 0
+    text = render(load(LAB), width=110)
+    assert f"about {len(want)} requests (encrypted), 1 connection" in text
+    rows = [line for line in text.splitlines() if line.strip().startswith("encrypted exchange")]
+    assert len(rows) == len(want)
+    bar = rows[0].split("|")[1]
+    assert bar.index("d") < bar.index("c") < bar.index("t") < bar.rindex("w") < bar.rindex("r")
+    assert all(row.rstrip().endswith("enc #0") for row in rows)
+    assert " - #0" not in text
+
+
+def test_lab_har_entries():
+    """One HAR entry per exchange: the SNI's root URL (the path is not known), status 0 and no method (not
+    seen), the records in ``_`` fields, timings from the records; required HAR 1.2 fields present."""
+    sni = tshark(LAB, None, "tls.handshake.type == 1", "tls.handshake.extensions_server_name")[0][0]
+    want = expected_pairs(LAB, LAB.with_suffix(".keys"))
+    doc = har(load(LAB))
+    entries = doc["log"]["entries"]
+    assert len(entries) == len(want) and len(doc["log"]["pages"]) == 1
+    for e, (_stream, q, a) in zip(entries, want):
+        assert e["request"]["url"] == f"https://{sni}/" and e["request"]["method"] == ""
+        assert e["response"]["status"] == 0 and e["_encrypted"] is True
+        assert e["_requestFrames"] == list(q) and e["_responseFrames"] == list(a)
+        assert e["timings"]["wait"] == e["_ttfbEstimateMs"] and e["timings"]["send"] >= 0
+        for key in ("startedDateTime", "time", "cache", "timings"):
+            assert key in e
+        for key in ("cookies", "headers", "headersSize", "bodySize", "httpVersion"):
+            assert key in e["request"] and key in e["response"]
+    lengths = [int(x) for r in tshark(LAB, LAB.with_suffix(".keys"), "http.response", "tls.record.length")
+               for x in r[0].split(",")]
+    assert [e["response"]["_transferSize"] for e in entries] == lengths
+    assert entries[0]["timings"]["dns"] > 0 and entries[0]["timings"]["ssl"] > 0
+    assert all(e["timings"]["connect"] == -1 for e in entries[1:])
+    json.dumps(doc)
+
+
+def test_lab_html_rows():
+    """The HTML report shows the same rows as the text waterfall."""
+    page = html_report(load(LAB))
+    assert page.count('class="request encrypted"') == len(expected_pairs(LAB, LAB.with_suffix(".keys")))
+    assert "encrypted exchange 1" in page
+
+
+def test_zh_texts():
+    """Every new sentence has its Chinese text, with full-width punctuation and measure words."""
+    (fetch,) = load(LAB, "zh").fetches
+    new = [s for s in fetch.steps if s.kind.startswith(("tls.exchange", "tls.tickets", "tls.alert.inferred"))]
+    assert {s.kind for s in new} == {"tls.exchange", "tls.exchange.nagle", "tls.tickets.inferred",
+                                     "tls.alert.inferred"}
+    for s in new:
+        assert re.search(r"[\u4e00-\u9fff]", s.text), s.text
+        assert not re.search(r"[;:()]|,(?!\d{3})", s.text), s.text      # "2,986": a thousands separator
+    assert all("个记录" in s.text for s in new if s.kind == "tls.exchange")
+    text = render(load(LAB, "zh"), width=110)
+    assert "约 4 个请求（加密），1 个连接" in text and "加密交换 1" in text
+
+
+def test_http2_is_bursts_not_pairs():
+    """ALPN h2 (or a TLS 1.3 client that offered h2, whose server's choice is encrypted): the texts speak of
+    bursts, never of "one request and its response"; the tickets are still tshark's NewSessionTickets."""
+    path, keys = TLS / "tls13_h2.pcap", TLS / "tls13_h2.keys"
+    tl = load(path)
+    rows = encrypted_rows(tl)
+    assert rows and all(r.encrypted.multiplexed for r in rows)
+    steps = [s for f in tl.fetches for s in f.steps if s.kind.startswith("tls.exchange")]
+    assert steps and all("burst" in s.text and "Probably one request" not in s.text for s in steps)
+    tickets = [int(r[0]) for r in tshark(path, keys, "tls.handshake.type == 4", "frame.number")]
+    assert list(rows[0].encrypted.tickets) == tickets
+    # the server's first HTTP/2 frames (SETTINGS) are no ticket: a burst of their own
+    settings = [int(r[0]) for r in tshark(path, keys, "http2.type == 4 && tcp.srcport == 443", "frame.number")]
+    assert settings[0] in [f for r in rows for f in r.frames]
+    assert "encrypted bursts" in render(tl, width=110)
+
+
+def test_corpus_tls12_h2_bursts():
+    """A real browser capture from the corpus (TLS 1.2, ALPN h2 in clear, no keys): the bursts are tshark's
+    application-data records grouped by direction, and they are said to be bursts."""
+    path = CORPUS / "pcapng_11_interfaces_macos_dumpcap.pcapng"
+    if not path.exists():
+        pytest.skip(f"the shared corpus is not here ({CORPUS}): it is not part of the repository")
+    recs = tshark(path, None, "tcp.stream == 0 && tls.record.content_type == 23", "frame.number", "tcp.srcport")
+    want: list[list[int]] = []
+    last = None
+    for frame, port in recs:
+        if port != last:
+            want.append([])
+            last = port
+        want[-1].append(int(frame))
+    rows = [r for r in encrypted_rows(load(path)) if r.stream == 0]
+    got = []
+    for r in rows:
+        got += [list(b.frames) for b in (r.exchange.request, r.exchange.response) if b is not None]
+    assert got == want
+    assert all(r.encrypted.multiplexed and r.encrypted.alpn == "h2" for r in rows)
+
+
+def test_keys_change_nothing_when_given():
+    """With the key log the requests are read: no exchange is inferred."""
+    from analyzer.apps.tls import parse_keylog
+    keylog = parse_keylog(LAB.with_suffix(".keys").read_bytes())
+    with open_capture(LAB) as reader:
+        tl = timeline(reader, keylog=keylog)
+    assert not encrypted_rows(tl)
+    assert not any(s.kind.startswith("tls.exchange") for f in tl.fetches for s in f.steps)
