@@ -32,7 +32,7 @@ OPTS = (b"", b"\x02\x04\x05\xb4", b"\x02\x04\x05\xb4\x01\x03\x03\x08\x01\x01\x04
 SEC = 1_000_000_000
 DAMAGE = ("retransmission", "hole", "zero_window", "ack_gap", "rst_end", "fin_again", "data_after_fin",
           "simultaneous_close", "fin_with_data", "syn_again", "late_segment", "port_reuse", "idle_gap",
-          "no_teardown", "last_ack_off", "synack_data", "rst_middle", "fin_first_unacked")
+          "no_teardown", "last_ack_off", "synack_data", "rst_middle", "fin_first_unacked", "attempt_reverse")
 
 
 def _frame(src: bytes, sport: int, dst: bytes, dport: int, seq: int, ack: int, flags: int, win: int,
@@ -62,6 +62,8 @@ def _connection(rng: random.Random, client: bytes, port: int, t: int, damage: st
         if seq is None:
             nxt[d] = (nxt[d] + size + (1 if flags & FIN else 0)) & M32
 
+    if damage == "attempt_reverse":               # an unanswered SYN the other way, pending as an attempt
+        out.append((t - 20 * SEC, _frame(*ends[1], y ^ 0x55, 0, SYN, 64240, 0)))
     out.append((t, _frame(*ends[0], x, 0, SYN, 64240, 0, rng.choice(OPTS))))
     if damage == "syn_again":
         t += SEC
@@ -135,7 +137,7 @@ def _capture(path, seed: int, damage: str | None, n: int = 60) -> int:
     frames: list[tuple] = []
     for i in range(n):
         client = bytes((10, 0, i // 200, 1 + i % 200))
-        frames += _connection(rng, client, 40000 + i, SEC + i * SEC * 2 // 3 + rng.randrange(SEC),
+        frames += _connection(rng, client, 40000 + i, 30 * SEC + i * SEC * 2 // 3 + rng.randrange(SEC),
                               damage if i == 0 else None)
     frames.sort(key=lambda f: f[0])
     path.write_bytes(pcap_file([(ts // SEC, ts % SEC // 1000, data) for ts, data in frames]))
@@ -143,14 +145,41 @@ def _capture(path, seed: int, damage: str | None, n: int = 60) -> int:
 
 
 def _whole_rows(monkeypatch) -> list:
+    """The 4-tuples of the rows connection_rows makes from whole records (with details or without)."""
     made: list = []
-    real = rows_mod.whole_row
+    real, real_values = rows_mod.whole_row, rows_mod.row_values
 
     def counted(w, details):
         made.append(w.key)
         return real(w, details)
+
+    def counted_values(w):
+        made.append(w.key)
+        return real_values(w)
     monkeypatch.setattr(rows_mod, "whole_row", counted)
+    monkeypatch.setattr(rows_mod, "row_values", counted_values)
     return made
+
+
+@pytest.mark.parametrize("keys", [None, ("stream", "history", "orig_pkts", "irtt", "time_wait", "no_such_key")])
+def test_rows_without_details(tmp_path, monkeypatch, keys):
+    """The table's rows (no details, some keys): made from the records' values without a mapping."""
+    path = tmp_path / "ordinary.pcap"
+    n = _capture(path, 7, "retransmission")
+    made = _whole_rows(monkeypatch)
+    with open_capture(path) as reader:
+        tcp, udp, _first = rows_mod.connection_rows(reader, keys=keys)
+    got = [dict(r) for r in tcp]
+    tcp.close()
+    udp.close()
+    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    with open_capture(path) as reader:
+        pipe.count(reader)
+    expected = pipe.tcp_rows(details=False)
+    if keys is not None:
+        expected = [{k: r.get(k) for k in keys} for r in expected]
+    assert got == expected
+    assert len(made) == n
 
 
 @pytest.mark.parametrize("seed", range(4))

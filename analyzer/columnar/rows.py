@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from analyzer.columnar.count import count
-from analyzer.columnar.whole import Whole
+from analyzer.columnar.whole import ROW_KEYS, Whole, row_values
 from analyzer.columnar.whole import row as whole_row
 from analyzer.tcp.connection import summarize
 
@@ -46,6 +46,7 @@ class SpilledRows:
         self._indexes: list[dict[str, int]] = []
         self._index_of: dict[tuple, int] = {}
         self._keep = keep
+        self._pick: dict[tuple, Any] = {}         # keys of add_values -> their values in ``keep`` order
         self._renumber = renumber
         self._offsets = array("q")
         self._sort_keys = array("q")
@@ -56,11 +57,22 @@ class SpilledRows:
     def add(self, d: dict[str, Any], sort_key: int) -> None:
         keep = self._keep
         if keep is not None:
-            keys = keep
-            values = tuple(map(d.get, keep))
+            self._put(keep, tuple(map(d.get, keep)), sort_key)
         else:
-            keys = tuple(d)
-            values = tuple(d.values())
+            self._put(tuple(d), tuple(d.values()), sort_key)
+
+    def add_values(self, keys: tuple[str, ...], values: tuple, sort_key: int) -> None:
+        """As ``add(dict(zip(keys, values)), sort_key)``, without the mapping."""
+        keep = self._keep
+        if keep is not None:
+            get = self._pick.get(keys)
+            if get is None:
+                get = self._pick[keys] = _getter({k: n for n, k in enumerate(keys)}, keep)
+            self._put(keep, get(values), sort_key)
+        else:
+            self._put(keys, values, sort_key)
+
+    def _put(self, keys: tuple[str, ...], values: tuple, sort_key: int) -> None:
         i = self._index_of.get(keys)
         if i is None:
             i = self._index_of[keys] = len(self._indexes)
@@ -148,7 +160,10 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
     def keep(conn) -> None:
         # stream numbers in order of first appearance: the columnar pass may finish them in another order
         if conn.__class__ is Whole:
-            tcp_rows.add(whole_row(conn, details), conn.hs[1])
+            if details:
+                tcp_rows.add(whole_row(conn, True), conn.hs[1])
+            else:
+                tcp_rows.add_values(ROW_KEYS, row_values(conn), conn.hs[1])
         else:
             tcp_rows.add(summarize(conn, details), conn.first_frame)
 

@@ -44,17 +44,19 @@ class Whole:
     :meth:`TcpTracker.handshake` after the key), ``v`` (per side: packets, frame bytes, payload bytes, last
     time; then, ``done`` (torn down): the closer, each FIN's sequence number, frame and time, the frame and
     time of the ACK of the closer's FIN and of the last segment; else the last segment's frame),
-    ``history``, ``last_ts``."""
+    ``history``, ``last_ts``. A record carried on is changed in place (:meth:`Wholes.moved` after)."""
 
-    __slots__ = ("done", "history", "hs", "key", "last_ts", "v")
+    __slots__ = ("done", "history", "hs", "key", "last_ts", "letters", "v")
 
-    def __init__(self, key: tuple, hs: tuple, v: tuple, history: str, last_ts: int, done: bool):
+    def __init__(self, key: tuple, hs: tuple, v: tuple, history: str, last_ts: int, done: bool,
+                 letters: int = 0):
         self.key = key
         self.hs = hs
         self.v = v
         self.history = history
         self.last_ts = last_ts
         self.done = done
+        self.letters = letters          # which of a, D, d the history holds (bits 1, 2, 4)
 
     @property
     def first_frame(self) -> int:
@@ -90,6 +92,11 @@ class Wholes:
         self.n += 1
         heapq.heappush(self.heap, (w.last_ts, self.n, w))
 
+    def moved(self, w: Whole) -> None:
+        """``w`` (already held) was carried on: its new last time."""
+        self.n += 1
+        heapq.heappush(self.heap, (w.last_ts, self.n, w))
+
     def _drop(self, w: Whole) -> None:
         src, sport, dst, dport = key = w.key
         del self.by_key[key]
@@ -121,8 +128,8 @@ class Wholes:
         heap = self.heap
         by_key = self.by_key
         while heap and heap[0][0] < before:
-            w = heapq.heappop(heap)[2]
-            if by_key.get(w.key) is w:
+            last, _n, w = heapq.heappop(heap)
+            if by_key.get(w.key) is w and w.last_ts == last:
                 self._drop(w)
                 if w.done:
                     _finish(tracker, w, now)
@@ -197,36 +204,36 @@ def promote(tracker, w: Whole):
     return conn
 
 
-def row(w: Whole, details: bool) -> dict[str, Any]:
-    """``summarize(conn, details)`` of the connection ``w`` stands for, finished."""
-    t0, n0, x, _w0, o0, _f0, t1, n1, y, _w1, o1, _f1, t2, n2, _w2, _f2 = w.hs
-    pk0, pk1, fb0, fb1, pb0, pb1, lt0, lt1, c, _fs0, fn0, ft0, _fs1, fn1, ft1, an, _at, un, ut = w.v
-    src, sport, dst, dport = w.key
+# the keys of a row without details, in summarize's order
+ROW_KEYS = ("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state", "history",
+            "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_frame_bytes", "resp_frame_bytes", "duration",
+            "irtt", "closed_by", "time_wait", "orig_state", "resp_state", "orig_guessed", "port_reuse",
+            "first_frame", "last_frame", "first_ts_ns", "last_ts_ns")
+
+
+def row_values(w: Whole) -> tuple:
+    """The values of ``row(w, False)``, in :data:`ROW_KEYS` order (no mapping made)."""
+    hs = w.hs
+    t0 = hs[0]
+    v = w.v
+    c = v[8]
     closer = _NAME[c]
     s0, s1 = _TW[c]
-    out: dict[str, Any] = {
-        "proto": "tcp",
-        "stream": 0,
-        "ts": seconds(t0),
-        "id.orig_h": src, "id.orig_p": sport,
-        "id.resp_h": dst, "id.resp_p": dport,
-        "conn_state": "SF",
-        "history": w.history,
-        "orig_pkts": pk0, "resp_pkts": pk1,
-        "orig_bytes": pb0, "resp_bytes": pb1,
-        "orig_frame_bytes": fb0, "resp_frame_bytes": fb1,
-        "duration": seconds(ut - t0),
-        "irtt": seconds(t2 - t0 or 1) if t0 else None,
-        "closed_by": closer,
-        "time_wait": closer,
-        "orig_state": s0, "resp_state": s1,
-        "orig_guessed": False,
-        "port_reuse": False,
-        "first_frame": n0, "last_frame": un,
-        "first_ts_ns": t0, "last_ts_ns": ut,
-    }
+    src, sport, dst, dport = w.key
+    ut = v[18]
+    return ("tcp", 0, seconds(t0), src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
+            seconds(ut - t0), seconds(hs[12] - t0 or 1) if t0 else None, closer, closer, s0, s1, False, False,
+            hs[1], v[17], t0, ut)
+
+
+def row(w: Whole, details: bool) -> dict[str, Any]:
+    """``summarize(conn, details)`` of the connection ``w`` (torn down) stands for, finished."""
+    out = dict(zip(ROW_KEYS, row_values(w)))
     if not details:
         return out
+    t0, n0, x, _w0, o0, _f0, t1, n1, y, _w1, o1, _f1, t2, n2, _w2, _f2 = w.hs
+    _pk0, _pk1, _fb0, _fb1, pb0, pb1, lt0, lt1, c, _fs0, fn0, ft0, _fs1, fn1, ft1, an, _at, un, ut = w.v
+    closer = _NAME[c]
     so0, so1 = _shared_syn_options(o0), _shared_syn_options(o1)
     hs: dict[str, Any] = {
         "syn_frame": n0 or None, "syn_ts": seconds(t0) if n0 else None,
@@ -320,17 +327,18 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     e0 = (sq[gst] + 1) & M32            # each side's next sequence number at the start
     e1 = (sq[g1] + 1) & M32
     af0 = a_first[gst].copy()           # a_first of the segments sent by the originator
-    prev0 = np.zeros(ng, dtype=np.int64)
-    prev1 = np.zeros(ng, dtype=np.int64)
+    prev = np.zeros((ng, 9), dtype=np.int64)      # the record's counters so far (packets ... last times), letters
+    prev[:, 6:8] = -1
     if cont_g:
         cg = np.array(cont_g, dtype=np.int64)
         cand[cg] = True
-        st = np.array([(w.hs[2] + 1, w.hs[8] + 1, w.v[4], w.v[5]) for w in cont_w], dtype=np.int64)
-        e0[cg] = (st[:, 0] + st[:, 2]) & M32
-        e1[cg] = (st[:, 1] + st[:, 3]) & M32
-        prev0[cg] = st[:, 2]
-        prev1[cg] = st[:, 3]
+        st = np.array([(w.hs[2] + 1, w.hs[8] + 1, *w.v[:8], w.letters) for w in cont_w], dtype=np.int64)
+        prev[cg] = st[:, 2:]
+        e0[cg] = (st[:, 0] + st[:, 6]) & M32
+        e1[cg] = (st[:, 1] + st[:, 7]) & M32
         af0[cg] = np.where(np.array(cont_o, dtype=bool), af0[cg], ~af0[cg])
+    prev0 = prev[:, 4]
+    prev1 = prev[:, 5]
     gid = np.repeat(np.arange(ng), m)
     i = np.arange(n)
     post = (i - gst[gid]) >= kstart[gid]
@@ -393,9 +401,10 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     acc = np.flatnonzero(ok)
     if not len(acc):
         return []
-    # per group taken: counters, last segment per side, FIN facts, where history letters first occur
-    dd = d0.astype(np.int64)
-    pk0 = np.add.reduceat(dd, gst)[acc]
+    # per group taken: counters, last segment per side, FIN facts, the history letters it adds
+    pv = prev[acc]
+    d0i = d0.astype(np.int64)
+    pk0 = np.add.reduceat(d0i, gst)[acc]
     fl0 = np.where(d0, flen, 0).astype(np.int64)
     fb0 = np.add.reduceat(fl0, gst)[acc]
     fb1 = np.add.reduceat(flen.astype(np.int64) - fl0, gst)[acc]
@@ -403,58 +412,94 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     last1 = np.maximum.reduceat(np.where(d0, -1, i), gst)[acc]
     ts64 = ts.astype(np.int64)
     num64 = num.astype(np.int64)
-    nothing = 1 << 62
-    first_a = np.minimum.reduceat(np.where(post & ~d0 & (ln == 0) & ~fin, i, nothing), gst)[acc]
-    first_D = np.minimum.reduceat(np.where(post & d0 & (ln > 0), i, nothing), gst)[acc]
-    first_d = np.minimum.reduceat(np.where(post & ~d0 & (ln > 0), i, nothing), gst)[acc]
+    # where each of a (the responder's first pure ACK), D, d (each side's first byte), F, f first occur,
+    # those the record's history lacks; as a code: their order, one base-6 digit each (1 + the letter's index)
+    ev = np.stack([np.minimum.reduceat(np.where(post & ~d0 & (ln == 0) & ~fin, i, big), gst)[acc],
+                   np.minimum.reduceat(np.where(post & d0 & (ln > 0), i, big), gst)[acc],
+                   np.minimum.reduceat(np.where(post & ~d0 & (ln > 0), i, big), gst)[acc],
+                   pf0[acc], pf1[acc]], axis=1)
+    had = pv[:, 8]
+    new = (ev < big) & ((had[:, None] & _BITS) == 0)
+    ev = np.where(new, ev, big)
+    ranked = np.argsort(ev, axis=1, kind="stable")
+    code = (np.where(np.arange(5) < new.sum(axis=1)[:, None], ranked + 1, 0) * _DIGITS).sum(axis=1)
+    letters = had | (new[:, :3] * _BITS[:3]).sum(axis=1)
     p0c, p1c = np.minimum(pf0[acc], n - 1), np.minimum(pf1[acc], n - 1)
     rca, uca = rc[acc], uc[acc]
     lastg = gen[acc] - 1
-    vals = np.stack([pk0, m[acc] - pk0, fb0, fb1, tot0[acc], tot1[acc],
-                     np.where(last0 >= 0, ts64[np.maximum(last0, 0)], -1),
-                     np.where(last1 >= 0, ts64[np.maximum(last1, 0)], -1),
-                     closed[acc], closer[acc],
-                     sq[p0c], num64[p0c], ts64[p0c], sq[p1c], num64[p1c], ts64[p1c],
-                     num64[rca], ts64[rca], num64[uca], ts64[uca],
-                     ts64[lastg], num64[lastg],
-                     first_a, first_D, first_d, pf0[acc], pf1[acc]], axis=1).tolist()
-    fresh_l = fresh[acc].tolist()
+    vals = np.stack([
+        pv[:, 0] + pk0, pv[:, 1] + m[acc] - pk0, pv[:, 2] + fb0, pv[:, 3] + fb1, tot0[acc], tot1[acc],
+        np.where(last0 >= 0, ts64[np.maximum(last0, 0)], pv[:, 6]),
+        np.where(last1 >= 0, ts64[np.maximum(last1, 0)], pv[:, 7]),
+        closed[acc], closer[acc],
+        sq[p0c], num64[p0c], ts64[p0c], sq[p1c], num64[p1c], ts64[p1c],
+        num64[rca], ts64[rca], num64[uca], ts64[uca],
+        ts64[lastg], num64[lastg], code, letters, fresh[acc]], axis=1).tolist()
+    # the handshake's values of the new records: (time, number, address ids, ports, seq, window, frame
+    # length, TCP header offset and length) of the SYN, (time, number, seq, window, frame length, TCP header)
+    # of the SYN-ACK, (time, number, window, frame length) of the ACK
+    j0 = gst[acc[fresh[acc]]]
+    hsv = iter(np.concatenate([rows[j0][:, _SYN_COLS], rows[j0 + 1][:, _SYNACK_COLS], rows[j0 + 2][:, _ACK_COLS]],
+                              axis=1).tolist())
     cont = dict(zip(cont_g, cont_w, strict=True))
     flows_lookup = tracker.flows.lookup
     attempts = tracker.attempts
     fk = tracker.finished_keys
-    put = wholes.put
+    put, moved = wholes.put, wholes.moved
+    suffixes = _SUFFIX
     taken = []
-    for g, v, is_fresh in zip(acc.tolist(), vals, fresh_l, strict=True):
-        if is_fresh:
-            j = int(gst[g])
-            r0, r1, r2 = rows[j:j + 3].tolist()
-            key = (texts[r0[2]], r0[3], texts[r0[4]], r0[5])
+    for g, v in zip(acc.tolist(), vals, strict=True):
+        if v[24]:
+            # a new record: its 4-tuple must be free (else the usual way)
+            t0, n0, s_, sp_, d_, dp_, x, w0, f0, t, hl, t1, n1, y, w1, f1, t_, hl_, t2, n2, w2, f2 = next(hsv)
+            key = (texts[s_], sp_, texts[d_], dp_)
             if (key in by_key or flows_lookup(key) is not None
-                    or (attempts and (key in attempts or (key[2], key[3], key[0], key[1]) in attempts))
+                    or (attempts and (key in attempts or (key[2], dp_, key[0], sp_) in attempts))
                     or (fk.gens and fk.get(key) is not None)):
-                continue            # the 4-tuple is taken or remembered: the usual way
-            t, hl = r0[12], r0[13]
+                continue
             o0 = data[t + 20:t + hl] if hl > 20 else b""
-            t, hl = r1[12], r1[13]
-            o1 = data[t + 20:t + hl] if hl > 20 else b""
-            hs_v = (r0[0], r0[1], r0[6], r0[9], o0, r0[11], r1[0], r1[1], r1[6], r1[9], o1, r1[11],
-                    r2[0], r2[1], r2[9], r2[11])
-            history = "ShA"
-            pv = (0, 0, 0, 0, 0, 0, -1, -1)
+            o1 = data[t_ + 20:t_ + hl_] if hl_ > 20 else b""
+            w = Whole(key, (t0, n0, x, w0, o0, f0, t1, n1, y, w1, o1, f1, t2, n2, w2, f2), (), "ShA", 0, False)
         else:
             w = cont[g]
-            key, hs_v, history, pv = w.key, w.hs, w.history, w.v
-        events = [e for e in ((v[22], "a"), (v[23], "D"), (v[24], "d"), (v[25], "F"), (v[26], "f"))
-                  if e[0] < big and e[1] not in history]
-        if events:
-            events.sort()
-            history += "".join(e[1] for e in events)
-        counts = (pv[0] + v[0], pv[1] + v[1], pv[2] + v[2], pv[3] + v[3], v[4], v[5],
-                  v[6] if v[6] >= 0 else pv[6], v[7] if v[7] >= 0 else pv[7])
+        c = v[22]
+        if c:
+            suffix = suffixes.get(c)
+            if suffix is None:
+                suffix = suffixes[c] = _suffix(c)
+            w.history += suffix
+        w.letters = v[23]
         if v[8]:
-            put(Whole(key, hs_v, counts + tuple(v[9:20]), history, v[19], True))
+            w.v = (*v[:8], *v[9:20])
+            w.last_ts = v[19]
+            w.done = True
         else:
-            put(Whole(key, hs_v, (*counts, v[21]), history, v[20], False))
+            w.v = (*v[:8], v[21])
+            w.last_ts = v[20]
+        if v[24]:
+            put(w)
+        else:
+            moved(w)
         taken.append(g)
     return taken
+
+
+# columns of analyzer.columnar.count._window's rows: ts, num, src id, sport, dst id, dport, seq, window, frame
+# length, TCP offset, TCP header length (SYN); ts, num, seq, window, frame length, TCP offset and header
+# length (SYN-ACK); ts, num, window, frame length (ACK)
+_SYN_COLS = [0, 1, 2, 3, 4, 5, 6, 9, 11, 12, 13]
+_SYNACK_COLS = [0, 1, 6, 9, 11, 12, 13]
+_ACK_COLS = [0, 1, 9, 11]
+_LETTERS = "aDdFf"
+_BITS = np.array([1, 2, 4, 0, 0], dtype=np.int64)
+_DIGITS = 6 ** np.arange(5, dtype=np.int64)
+_SUFFIX: dict[int, str] = {}
+
+
+def _suffix(code: int) -> str:
+    """The history letters a code stands for, in order."""
+    out = []
+    while code:
+        code, digit = divmod(code, 6)
+        out.append(_LETTERS[digit - 1])
+    return "".join(out)
