@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -235,3 +236,82 @@ def test_keys_change_nothing_when_given():
         tl = timeline(reader, keylog=keylog)
     assert not encrypted_rows(tl)
     assert not any(s.kind.startswith("tls.exchange") for f in tl.fetches for s in f.steps)
+
+
+def _delayed(src: Path, dst: Path, first: int, delay_us: int) -> None:
+    """A copy of the classic little-endian microsecond pcap ``src`` with every frame from ``first`` on
+    ``delay_us`` later: a server that thought that much longer before its answer."""
+    data = bytearray(src.read_bytes())
+    assert data[:4] == b"\xd4\xc3\xb2\xa1"
+    at, n = 24, 0
+    while at + 16 <= len(data):
+        n += 1
+        sec, usec, incl = struct.unpack_from("<III", data, at)
+        if n >= first:
+            t = sec * 1_000_000 + usec + delay_us
+            struct.pack_into("<II", data, at, t // 1_000_000, t % 1_000_000)
+        at += 16 + incl
+    dst.write_bytes(bytes(data))
+
+
+def test_server_think_time_estimate(tmp_path: Path):
+    """A response 150 ms late (tls13_http11 with every frame from the response on delayed by 150 ms): the
+    step and "where the time went" give the server think time = TTFB - iRTT, both read with tshark."""
+    src, keys = TLS / "tls13_http11.pcap", TLS / "tls13_http11.keys"
+    (_stream, q, a), = expected_pairs(src, keys)
+    path = tmp_path / "slow.pcap"
+    _delayed(src, path, a[0], 150_000)
+    times = {int(n): float(t) for n, t in tshark(path, None, "frame", "frame.number", "frame.time_epoch")}
+    irtt = float(tshark(path, None, "tcp.analysis.initial_rtt", "tcp.analysis.initial_rtt")[0][0])
+    ttfb = (times[a[0]] - times[q[-1]]) * 1000
+    (fetch,) = load(path).fetches
+    (wait,) = [s for s in fetch.steps if s.kind == "tls.exchange.wait"]
+    assert wait.frames == (q[-1], a[0])
+    assert wait.facts["think_ms"] == pytest.approx(ttfb - irtt * 1000, abs=0.01)
+    (server,) = [d for d in fetch.breakdown if d.what == "server_encrypted"]
+    assert server.ms == pytest.approx(ttfb - irtt * 1000, abs=0.01) and "estimate" in server.text
+    (fetch_zh,) = load(path, "zh").fetches
+    assert any(d.what == "server_encrypted" and "估计" in d.text for d in fetch_zh.breakdown)
+
+
+def test_session_begun_before_the_capture(tmp_path: Path):
+    """The lab capture cut after its first request (editcap -r frames 16-31): no handshake, the version
+    unknown; the first server records are told as the answer to a request sent before the capture, the later
+    exchanges are still tshark's requests and responses, and the client's 19-byte record is an alert."""
+    editcap = shutil.which("editcap")
+    if editcap is None or TSHARK is None:
+        pytest.skip("editcap/tshark are not installed")
+    keys = LAB.with_suffix(".keys")
+    cut = 16
+    path = tmp_path / "mid.pcapng"
+    subprocess.run([editcap, "-r", str(LAB), str(path), f"{cut}-31"], check=True, capture_output=True, timeout=60)
+    full = expected_pairs(LAB, keys)
+    want = [(tuple(f - cut + 1 for f in q), tuple(f - cut + 1 for f in a)) for _s, q, a in full if q[0] >= cut]
+    first_answer = next(tuple(f - cut + 1 for f in a) for _s, q, a in full if q[0] < cut <= a[0])
+    (fetch,) = load(path).fetches
+    rows = [r for r in fetch.requests if r.exchange is not None]
+    assert rows[0].exchange.request is None and rows[0].exchange.response.frames == first_answer
+    assert [(r.exchange.request.frames, r.exchange.response.frames) for r in rows[1:]] == want
+    assert next(s.kind for s in fetch.steps if s.kind.startswith("tls.exchange")) == "tls.exchange.server.midstream"
+    alerts = [int(r[0]) - cut + 1 for r in tshark(LAB, keys, "tls.record.content_type == 21", "frame.number")]
+    assert [f for _c, f in rows[0].encrypted.alerts] == alerts
+    assert fetch.summary.encrypted_requests == len(want)
+
+
+def test_corpus_lone_client_record_is_no_request():
+    """A session begun before the capture whose only record is one small client record (tshark: the stream's
+    only TLS record, no server payload): told as client data with no answer, not counted as a request and
+    no HAR entry."""
+    path = CORPUS / "linktype_raw101_ipv4_ipv6_http_dns.pcap"
+    if not path.exists():
+        pytest.skip(f"the shared corpus is not here ({CORPUS}): it is not part of the repository")
+    (frame, stream), = tshark(path, None, "tls", "frame.number", "tcp.stream")
+    assert not tshark(path, None, f"tcp.stream == {stream} && tcp.srcport == 443 && tcp.len > 0", "frame.number")
+    tl = load(path)
+    (fetch,) = [f for f in tl.fetches if any(r.exchange is not None for r in f.requests)]
+    (row,) = [r for r in fetch.requests if r.exchange is not None]
+    assert row.exchange.request.frames == (int(frame),) and row.exchange.response is None
+    assert fetch.summary.encrypted_requests == 0
+    step = next(s for s in fetch.steps if s.kind == "tls.exchange.request")
+    assert "Probably" not in step.text and "needs no answer" in step.text
+    assert not any(e.get("_encrypted") for e in har(tl)["log"]["entries"])

@@ -29,7 +29,8 @@ def har_command(files: tuple[str, ...], output: str, host: str | None, url: str 
     standard input."""
     tl = load_timeline(files, "en", host, url, client, keylog_path=keylog_path, keep_bodies=True,
                        ladder=False)        # HAR has no ladder
-    text = json.dumps(har(tl, source=", ".join(files)), indent=2, ensure_ascii=True)
+    doc = har(tl, source=", ".join(files))
+    text = json.dumps(doc, indent=2, ensure_ascii=True)
     if output == "-":
         click.echo(text)
         return
@@ -39,5 +40,6 @@ def har_command(files: tuple[str, ...], output: str, host: str | None, url: str 
     except OSError as err:
         click.echo(f"analyzer: {output}: {err.strerror or err}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"{output}: {count(len(tl.fetches), 'page')}, "
-               f"{count(sum(len(f.requests) for f in tl.fetches), 'entry', 'entries')}", err=True)
+    # what the file holds (a fetch with no request has no page; a connection row with no HTTP, no entry)
+    click.echo(f"{output}: {count(len(doc['log']['pages']), 'page')}, "
+               f"{count(len(doc['log']['entries']), 'entry', 'entries')}", err=True)

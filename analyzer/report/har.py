@@ -299,8 +299,8 @@ def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
     entries: list[tuple[int, int, dict[str, Any]]] = []
     for f in timeline.fetches:
         page_id = f"page_{f.index}"
-        reqs = [r for r in f.requests if r.method or r.error
-                or (r.exchange is not None and r.exchange.request is not None)]
+        reqs = [r for r in f.requests if r.method or r.error       # encrypted: a client burst and an answer
+                or (r.exchange is not None and r.exchange.request is not None and r.exchange.response is not None)]
         if not reqs:
             continue
         page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,

@@ -1230,6 +1230,11 @@ class FetchBuilder:
         if ch is None:
             first = tls.first_frame
             self._add(first, tls.first_ts_ns, (first,), "tls", "tls.midstream", **base)
+            # a session that began before the capture: its records still show the exchanges
+            view = None if conn.records or tls.decrypted else encrypted_exchanges(tls, conn.segments, 0)
+            if view is not None and view.exchanges:
+                self.encrypted[(conn.stream, conn.epoch)] = view
+                self._encrypted_steps(conn, view, base)
             return
         self._add(ch.frame, ch.ts_ns, (ch.frame,), "tls", "tls.client_hello" + (".sni" if ch.sni else ""),
                   versions=", ".join(ch.versions) or "?", ciphers=len(ch.cipher_suites),
@@ -1327,6 +1332,8 @@ class FetchBuilder:
         for ex in view.exchanges:
             q, a = ex.request, ex.response
             k = kind if q and a else f"{kind}.request" if q else f"{kind}.server"
+            if k == "tls.exchange.server" and ex.index == 0 and conn.tls.client_hello is None:
+                k += ".midstream"       # the answer to a request sent before the capture, very likely
             first = (q or a).frames[0]      # type: ignore[union-attr]
             self._add(first, (q or a).first_ns, ex.frames, "tls", k, n=ex.index + 1,   # type: ignore[union-attr]
                       req_records=q.records if q else 0, req_bytes=q.bytes if q else 0,
@@ -1777,7 +1784,8 @@ class FetchBuilder:
                 for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem),
-            encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None),
+            encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None
+                                   and r.exchange.response is not None),
             encrypted_multiplexed=any(r.encrypted is not None and r.encrypted.multiplexed for r in requests))
 
     def _first_lookup_ms(self) -> float | None:

@@ -20,7 +20,12 @@ where every record after the ServerHello travels as opaque type 23 (application_
   :data:`TICKET_MAX` bytes each, followed by more server data (the client sent its request with its
   Finished, so the tickets came after it).
 * **Alerts**: a TLS 1.3 record of exactly :data:`ALERT_13` bytes (a 2-byte alert, its content type and a
-  16-byte AEAD tag) is an encrypted alert; the last one of a direction is very likely its close_notify.
+  16-byte AEAD tag) is an encrypted alert; the last one of a direction is very likely its close_notify. The
+  same holds in a session that began before the capture (version unknown), where a TLS 1.2 record of that
+  size is all but impossible.
+
+A session that began before the capture (no ClientHello) is read the same way from its first record; a
+server burst before any client record is then very likely the answer to a request sent before the capture.
 
 **HTTP/2** (ALPN ``h2``) multiplexes streams in both directions (SETTINGS, WINDOW_UPDATE, PING share the
 records with requests and responses): bursts are not request/response pairs there. The exchanges are
@@ -151,7 +156,10 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
     v13 = (tls.version or "").endswith("1.3")
     alerts: list[tuple[bool, int]] = []
     aside: set[int] = set()             # ids of records set aside (tickets, alerts)
-    if v13 and (tls.cipher_suite or "") not in SHORT_TAG_SUITES:
+    # an alert is told by its size in TLS 1.3, and in a session whose version is not known (it began before
+    # the capture): a TLS 1.2 record of type 23 and 19 bytes would hold 3 bytes of data (ChaCha20) or be
+    # impossible (GCM: 8-byte nonce and 16-byte tag; CBC: at least two blocks)
+    if (v13 or tls.version is None) and (tls.cipher_suite or "") not in SHORT_TAG_SUITES:
         for r in records:
             if r.length == ALERT_13:
                 aside.add(id(r))

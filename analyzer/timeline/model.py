@@ -229,7 +229,8 @@ class FetchSummary:
     retransmitted_bytes: int
     dns_lookups: int
     problems: int
-    encrypted_requests: int = 0  # exchanges inferred from encrypted records (a client burst each): no HTTP read
+    encrypted_requests: int = 0  # exchanges inferred from encrypted records (a client burst and the server's
+    #                              burst after it): very likely requests and their responses; no HTTP read
     encrypted_multiplexed: bool = False  # ... on an HTTP/2 connection: bursts, not requests
 
     def as_dict(self) -> dict[str, Any]:

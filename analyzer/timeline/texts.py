@@ -1601,13 +1601,17 @@ _EN.update({
         "(an estimate of the time to first byte){transfer_text}. This is inferred from the "
         "records' directions, sizes and times: without keys the method, URL and status cannot be seen."),
     "tls.exchange.request": (
-        "Probably a request (exchange {n}): the client sent {req_records:n:record} ({req_bytes:bytes}, "
-        "{req_where}) and the capture holds no server record after it. Inferred from the records' "
-        "directions: without keys its content cannot be seen."),
+        "The client sent {req_records:n:record} ({req_bytes:bytes}, {req_where}) and the capture holds no "
+        "server record after that: a request whose answer was not captured, or data that needs no answer "
+        "(exchange {n}; without keys the content cannot be seen)."),
     "tls.exchange.server": (
         "The server sent {resp_records:n:record} ({resp_bytes:bytes}, {resp_where}) with no client "
         "record before them since the last exchange: no answer to a request the capture shows (without keys "
         "their content cannot be seen)."),
+    "tls.exchange.server.midstream": (
+        "The server sent {resp_records:n:record} ({resp_bytes:bytes}, {resp_where}) before any client record of "
+        "this capture: very likely the answer to a request sent before the capture started (without keys its "
+        "content cannot be seen)."),
     "tls.exchange.h2": (
         "A burst of {req_records:n:record} from the client ({req_bytes:bytes}, {req_where}), then "
         "{resp_records:n:record} from the server ({resp_bytes:bytes}, {resp_where}), the first "
@@ -1652,11 +1656,14 @@ _ZH.update({
         "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。这是根据记录的方向、"
         "大小和时间推断的：没有密钥，看不到请求方法、URL 和状态码。"),
     "tls.exchange.request": (
-        "很可能是一个请求（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
-        "{req_where}），抓包中此后没有服务器的记录。这是根据记录的方向推断的：没有密钥，看不到其内容。"),
+        "客户端发出 {req_records} 个记录（{req_bytes:bytes}，{req_where}），抓包中此后没有服务器的记录：可能是"
+        "应答没有被抓到的请求，也可能是不需要应答的数据（第 {n} 组交换；没有密钥，看不到其内容）。"),
     "tls.exchange.server": (
         "服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），自上一组交换以来客户端"
         "没有发出记录：它们不是对抓包中某个请求的应答（没有密钥，看不到其内容）。"),
+    "tls.exchange.server.midstream": (
+        "服务器在本抓包中客户端的任何记录之前发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）："
+        "很可能是对抓包开始之前发出的某个请求的应答（没有密钥，看不到其内容）。"),
     "tls.exchange.h2": (
         "客户端发出一批共 {req_records} 个记录（{req_bytes:bytes}，{req_where}），随后服务器发出 "
         "{resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），第一个在 {ttfb_ms:dur}之后到达。"
