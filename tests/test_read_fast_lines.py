@@ -222,3 +222,86 @@ def test_body_bytes_counted_not_handed_out():
     assert [e for e in every if not isinstance(e, Data) or e.frame in (1, 4)] == counted
     assert sum(len(e.data) for e in every if isinstance(e, Data)) == 3000 + 2     # and the next body's first 2
     assert len(every) - len(counted) == 2      # the chunks of frames 2 and 3
+
+
+def http_scenarios() -> dict[str, list]:
+    """Crafted HTTP/1 connections where the lean head scan and the body count decide (scapy, via
+    fixtures.tcp.craft.Talk)."""
+    from fixtures.tcp.craft import C, S, Talk
+
+    out = {}
+    def conn(port):
+        return Talk(cli=("10.0.0.1", port), srv=("10.0.0.2", 80))
+    t = conn(40001); t.handshake()           # odd case, blanks before the colon, body holding a blank line
+    t.send(C, "PA", b"POST /form HTTP/1.1\r\nhOST: a\r\ncontent-LENGTH : 12\r\ncontent-type:text/plain\r\n\r\nab\r\n\r\ncd\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nCONTENT-TYPE:  text/html ; charset=utf-8\r\ncontent-length:\t9\r\n\r\n<p>\r\n\r\n</p>"[:60])
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nCONTENT-TYPE:  text/html ; charset=utf-8\r\ncontent-length:\t9\r\n\r\n<p>\r\n\r\n</p>"[60:])
+    t.send(C, "FA"); t.send(S, "FA"); t.send(C, "A")
+    out["odd_case"] = t.packets
+    t = conn(40002); t.handshake()           # obs-fold, head split across segments, HEAD, 304, 1xx
+    t.send(C, "PA", b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /c HTTP/1.1\r\nHost: a\r\nIf-None-Match: x\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Len")
+    t.send(S, "PA", b"gth: 500\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Type: text/css\r\nContent-Length: 9\r\n\r\n")
+    t.send(C, "PA", b"POST /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Type: a/b\r\n folded\r\nContent-Length: 4\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 100 Continue\r\n\r\n")
+    t.send(C, "PA", b"data")
+    t.send(S, "PA", b"HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\n  ; folded\r\nContent-Length: 2\r\n\r\nok")
+    t.send(C, "FA"); t.send(S, "FA"); t.send(C, "A")
+    out["fold_head_304_1xx"] = t.packets
+    t = conn(40003); t.handshake()           # chunked with extensions and trailers, pipelined, duplicate length
+    t.send(C, "PA", b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n5;ext=1\r\n{\"a\":\r\n")
+    t.send(S, "PA", b"3 ; q=\"x\"\r\n\r\n}\r\n0\r\nX-Trailer: yes\r\nExpires: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nhi")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip, chunked\r\nContent-Length: 99\r\nContent-Type: text/x\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    t.send(C, "FA"); t.send(S, "FA"); t.send(C, "A")
+    out["chunked_pipelined"] = t.packets
+    t = conn(40004); t.handshake()           # invalid and conflicting Content-Length
+    t.send(C, "PA", b"GET /bad HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n\r\nabcd")
+    t.send(C, "PA", b"GET /bad2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\nContent-Type: text/plain\r\n\r\nabcd")
+    t.send(C, "PA", b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+    t.send(C, "RA")
+    out["bad_length"] = t.packets
+    t = conn(40005); t.handshake()           # a body in many segments, one lost; a body until close
+    t.send(C, "PA", b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+    body = bytes(range(256)) * 8
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 2048\r\n\r\n" + body[:500])
+    t.send(S, "PA", body[500:1000])
+    t.next[S] += 500                          # lost
+    t.send(S, "PA", body[1500:2000])
+    t.send(S, "PA", body[2000:] + b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil\r\n\r\nclose")
+    t.send(C, "PA", b"GET /n HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nmore\r\n\r\n")
+    t.send(S, "FA"); t.send(C, "FA"); t.send(S, "A")
+    out["lost_and_close"] = t.packets
+    t = conn(40006)                           # picked up mid-stream: no handshake, a body tail first
+    t.send(S, "A", b"tail of an earlier body\r\n\r\n")
+    t.send(C, "PA", b"GET /m HTTP/1.1\r\nHost: a\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\nbody")
+    out["midstream"] = t.packets
+    return out
+
+
+def test_crafted_http(tmp_path):
+    """HTTP/1 heads and bodies crafted where read's lean parser decides (readers.framing_fields,
+    HttpStreamParser.count_body; tests/test_http1_lean.py compares their events with the full parser's): header
+    names in odd case, blanks before the colon, obs-fold, a head split across segments, HEAD, 304, 100
+    Continue, chunked with extensions and trailers, pipelined requests, duplicate, conflicting and invalid
+    Content-Length, a body holding blank lines, a body segment lost, a body until close, a connection picked
+    up mid-stream; each alone, and all interleaved in one capture (through the command too, with -Y): the lines
+    are the per-packet path's."""
+    from scapy.all import wrpcap
+
+    everything = []
+    for name, packets in http_scenarios().items():
+        path = tmp_path / f"{name}.pcap"
+        wrpcap(str(path), packets)
+        assert lines_only(path)[0] == per_packet(path), name
+        everything += packets
+    path = tmp_path / "all.pcap"
+    wrpcap(str(path), sorted(everything, key=lambda p: p.time))
+    check(path)
+    _lines, http, undecoded = lines_only(path)
+    assert http >= 15 and undecoded >= 5

@@ -215,6 +215,15 @@ class HttpConversation:
         self._parser(role).receive_data(data, ts_ns, frame)
         return self._drain(role)
 
+    def count_body(self, parser: HttpStreamParser, data: bytes, ts_ns: int, frame: int) -> bool:
+        """:meth:`receive_data` for bytes of ``parser`` (``self.client`` or ``self.server``) that it only
+        counts (:meth:`HttpStreamParser.count_body`: no event, so no transaction can finish); True when they
+        were taken so, False (nothing done) for any others."""
+        if parser.count_body(data, ts_ns, frame):
+            self._last = (ts_ns, frame)
+            return True
+        return False
+
     def receive_gap(self, role: str, nbytes: int) -> list[Transaction]:
         """The reassembler lost ``nbytes`` sent by ``role``."""
         parser = self._parser(role)

@@ -76,6 +76,7 @@ from analyzer.apps.http.readers import (
     ContentLengthReader,
     FramingError,
     UntilCloseReader,
+    framing_fields,
     parse_fields,
     parse_request_line,
     parse_status_line,
@@ -156,6 +157,10 @@ class HttpStreamParser:
     # a Data event for a chunk wholly inside a body of known length without content-coding (False: the bytes
     # are counted, not handed out -- the message's body_length and its end are the same)
     keep_body = True
+    # lean heads (read's lines, no records): a head's Headers hold only the fields its framing and Info text
+    # read (readers.FRAMING_FIELDS, names lowercase), found without parsing every line, and its notes only the
+    # start line's (what the lines need of a message is the same: tests/test_http1_lean.py)
+    lean = False
 
     def __init__(
         self,
@@ -224,6 +229,24 @@ class HttpStreamParser:
         self._buf.append(data, frame, ts_ns)
         self._run()
         self._buf.compact()
+
+    def count_body(self, data: bytes, ts_ns: int, frame: int) -> bool:
+        """What :meth:`receive_data` does with a chunk wholly inside a body of known length without
+        content-coding when no Data event is wanted (``keep_body`` False): count it. True when the chunk was
+        taken so (no event follows); False, having done nothing, for any other chunk."""
+        if self._state != BODY or self.keep_body or len(self._buf):
+            return False
+        msg = self._msg
+        reader = msg.reader
+        n = len(data)
+        if reader.__class__ is not ContentLengthReader or reader.remaining <= n or msg.decoder is not None:
+            return False
+        self._frame, self._ts = frame, ts_ns
+        reader.remaining -= n
+        self._buf.offset += n
+        msg.last_frame, msg.last_ts = frame, ts_ns
+        msg.body_length += n
+        return True
 
     def receive_gap(self, nbytes: int) -> None:
         """The reassembler lost ``nbytes`` of the stream here (0: unknown, e.g. picked up mid-stream)."""
@@ -479,13 +502,15 @@ class HttpStreamParser:
     def _finish_head(self, block: bytes, complete: bool, reason: str | None = None) -> None:
         """Emit the Request/Response for a header block and choose how its body is read."""
         msg = self._msg
-        lines, bare_lf = split_lines(block)
         notes: dict[str, None] = {}
         if msg.start_note:
             notes[msg.start_note] = None
-        if bare_lf:
-            notes["bare LF line endings"] = None
-        headers = parse_fields(lines[1:], notes)
+        headers = framing_fields(block) if self.lean else None
+        if headers is None:
+            lines, bare_lf = split_lines(block)
+            if bare_lf:
+                notes["bare LF line endings"] = None
+            headers = parse_fields(lines[1:], notes)
         head_frame, head_ts = (self._frame, self._ts) if complete else (None, None)
         self._seen_message = True
         self.not_http = False

@@ -208,6 +208,41 @@ def parse_fields(lines: list[bytes], notes: dict[str, None]) -> Headers:
     return Headers(fields)
 
 
+# The header fields a message's framing and its Info text read (lean heads: see framing_fields), each with the
+# line break before it, lowercase.
+FRAMING_FIELDS = (b"\ncontent-length", b"\ntransfer-encoding", b"\ncontent-encoding", b"\ncontent-type",
+                  b"\nupgrade")
+
+
+def framing_fields(block: bytes) -> Headers | None:
+    """The fields of FRAMING_FIELDS in a header block (start line to the empty line, or the whole lines of a
+    cut one), as :func:`parse_fields` gives them (names lowercase), found by a search for each name after a
+    line break instead of splitting every line; None when a line begins with a blank (obsolete line
+    folding, which can continue any field: then only :func:`parse_fields` can tell). A match is that field's
+    line when only blanks stand between the name and a colon (a longer name, or a line without a colon,
+    is another field or none, as :func:`parse_fields` reads it); the value runs to the line end (one CR
+    dropped) without its surrounding blanks."""
+    if b"\n " in block or b"\n\t" in block:
+        return None
+    lower = block.lower()
+    fields = []
+    find = lower.find
+    for key in FRAMING_FIELDS:
+        i = find(key)
+        while i >= 0:
+            k = i + len(key)
+            while lower[k] in b" \t":      # the block ends with a line break: this stops by then
+                k += 1
+            if lower[k] == 58:              # ":"
+                nl = find(b"\n", k)
+                value = block[k + 1:nl]
+                if value.endswith(b"\r"):
+                    value = value[:-1]
+                fields.append((key[1:].decode("ascii"), value.strip(b" \t").decode("latin-1")))
+            i = find(key, k)
+    return Headers(fields)
+
+
 class ContentLengthReader:
     """A body of exactly ``length`` bytes."""
 

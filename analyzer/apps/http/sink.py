@@ -347,8 +347,14 @@ class HttpSink:
         if self.conv is None and not self._start(direction, data):
             return
         client = direction == self.client_dir
-        role = CLIENT if client else SERVER
         parser = self.conv.client if client else self.conv.server
+        if parser.lean:
+            number = frame.number if frame.__class__ is Deferred else _number(frame, self._last[0])
+            if self.conv.count_body(parser, data, ts_ns, number):
+                # a chunk inside a body, counted: no event, so nothing below would do more than note its frame
+                self._last = (number, ts_ns)
+                return
+        role = CLIENT if client else SERVER
         if parser.state == CLOSED:
             return
         if self.pickup[direction]:
@@ -357,16 +363,10 @@ class HttpSink:
                 return
             self.pickup[direction] = False
         self.fed[direction] = True
-        if isinstance(frame, Packet):
-            self._pkt = frame
-            number = frame.frame.number
-        elif frame.__class__ is Deferred:
-            self._pkt = frame           # the packet is made only if a message ends here (_attach)
-            number = frame.number
-        else:
-            self._pkt = None
-            # a caller without Packets (a headers-only feeder) passes the frame number itself
-            number = frame if isinstance(frame, int) else self._last[0]
+        # the packet is made only if a message ends here (_attach); a caller without Packets (a headers-only
+        # feeder) passes the frame number itself
+        self._pkt = frame if frame.__class__ is Deferred or isinstance(frame, Packet) else None
+        number = _number(frame, self._last[0])
         self._last = (number, ts_ns)
         self._done(self.conv.receive_data(role, data, ts_ns, number))
         self._pkt = None
@@ -458,6 +458,8 @@ class HttpSink:
             self.conv.client.keep_lines = self.conv.server.keep_lines = False
             if not self.tracker.keep and self.tracker.on_record is None:    # nor records of the bodies
                 self.conv.client.keep_body = self.conv.server.keep_body = False
+                # nor of the heads: only their framing fields and Info texts are read
+                self.conv.client.lean = self.conv.server.lean = True
         for d in (0, 1):
             if not self.conn.sides[d].syn_frame:
                 self.pickup[d] = True
@@ -668,6 +670,16 @@ def _later(held: tuple[Packet, Layer] | None, field: str, frame: int) -> None:
         if pkt.frame.number != frame:       # a message of the same frame: a single pass sees it, tshark not
             layer.fields.setdefault(field, frame)
             pkt._flat = None
+
+
+def _number(frame: Any, last: int) -> int:
+    """The frame number of what a sink is given with bytes: a Packet, a Deferred packet, or the number itself
+    (``last`` for anything else)."""
+    if frame.__class__ is Deferred:
+        return frame.number
+    if isinstance(frame, Packet):
+        return frame.frame.number
+    return frame if isinstance(frame, int) else last
 
 
 def _starts_message(client: bool, data: bytes) -> bool:
