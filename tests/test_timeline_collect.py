@@ -3,13 +3,18 @@ streaming (fetches out as soon as complete, the same as the whole-capture timeli
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from fixtures.http_dns import craft as tx_craft
 from fixtures.timeline import craft as timeline_craft
+from tshark_run import tshark_output
 
 from analyzer.apps.http.sink import HttpRecord
 from analyzer.capture import open_capture
-from analyzer.timeline import TimelineRun, fetches, timeline
+from analyzer.timeline import TimelineRun, collect, fetches, timeline
+
+C, S = timeline_craft.C, timeline_craft.S
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +94,40 @@ def test_memory_holds_only_open_connections(captures):
     run.finish()
     assert not run.collector.logs and not run.activities and not run.held and not run.dormant
     assert not run.waiters and not run.queued and not run.collector.links
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (the oracle) is not installed")
+def test_a_long_connection_keeps_its_teardown_segments(tmp_path, monkeypatch):
+    """Past MAX_LOG segments a connection's log keeps a rolling tail, but the SYN/FIN/RST segments of the
+    stretch it drops (and the ACK of a FIN) stay: the teardown steps cite them with their numbers. Here the
+    client half-closes in the middle of a long download (values read with tshark)."""
+    story = timeline_craft.Story()
+    conn = timeline_craft.Conn(story, ("10.0.0.5", 40000), ("10.0.0.80", 8080))
+    conn.handshake()
+    conn.send(C, "PA", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    body = b"x" * 30_000
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    chunks = [data[i:i + 1000] for i in range(0, len(data), 1000)]
+    for chunk in chunks[:10]:
+        conn.send(S, "A", chunk, dt_us=100)
+    conn.send(C, "FA")
+    for chunk in chunks[10:]:
+        conn.send(S, "A", chunk, dt_us=100)
+    conn.send(S, "FA")
+    conn.send(C, "A")
+    path = tmp_path / "long.pcap"
+    story.write(path)
+    monkeypatch.setattr(collect, "MAX_LOG", 8)
+    monkeypatch.setattr(collect, "TAIL", 2)
+    out = tshark_output(["tshark", "-r", str(path), "-Y", "tcp.flags.fin == 1", "-T", "fields", "-e",
+                         "frame.number", "-e", "tcp.seq", "-e", "tcp.nxtseq"], path)
+    (fin, seq, nxt), (sfin, sseq, _n) = [line.split("\t") for line in out.splitlines()]
+    acks = tshark_output(["tshark", "-r", str(path), "-Y", f"tcp.ack == {nxt} && tcp.srcport == 8080", "-T",
+                          "fields", "-e", "frame.number"], path).split()
+    (fetch,) = timeline(frames_of(path)).fetches
+    by_kind = {st.kind: st for st in fetch.steps}
+    first, second = by_kind["tcp.teardown4.1"], by_kind["tcp.teardown4.2"]
+    assert first.frames == (int(fin),) and f"seq = {seq}" in first.text
+    assert second.frames == (int(acks[0]),) and f"ack = {nxt}" in second.text
+    assert by_kind["tcp.teardown4.3"].frames == (int(sfin),) and f"seq = {sseq}" in by_kind["tcp.teardown4.3"].text
+    assert "?" not in first.text + second.text

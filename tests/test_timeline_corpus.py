@@ -433,11 +433,13 @@ def test_the_same_packet_seen_twice_is_not_a_retransmission():
     tl = load(path)
     got = rows(path, "tcp", "ip.id", "ip.ttl", "tcp.stream", "tcp.seq", "tcp.len", "tcp.flags", "frame.time_relative")
     seen: dict[tuple, tuple[int, int, float]] = {}
-    copies = []
+    copies: dict[int, int] = {}         # copy frame -> its first copy's frame
+    length_of: dict[int, int] = {}
     for f, ipid, ttl, stream, seq, length, flags, t in got:
         key = (ipid, stream, seq, length, flags)
+        length_of[int(f)] = int(length)
         if key in seen and int(ttl) == seen[key][1] - 1 and float(t) - seen[key][2] < 0.01:
-            copies.append(int(f))
+            copies[int(f)] = seen[key][0]
         else:
             seen[key] = (int(f), int(ttl), float(t))
     flagged = set(frames(path, "tcp.analysis.retransmission"))
@@ -449,9 +451,27 @@ def test_the_same_packet_seen_twice_is_not_a_retransmission():
                 told.setdefault(f, []).append(st)
     for f in flagged:
         kinds = {st.kind for st in told.get(f, [])}
-        assert kinds and all(k.endswith("seen_twice") for k in kinds if k.startswith("tcp.")), (f, kinds)
+        assert kinds and all("seen_twice" in k for k in kinds if k.startswith("tcp.")), (f, kinds)
         assert not any("timer" in st.text and "fired" in st.text or "expired" in st.text for st in told[f]), f
     assert not [st for fetch in tl.fetches for st in fetch.steps if st.kind == "tcp.handshake.3.retried"]
+    # every copy after the handshake is told with the frame it repeats (the SYN's and SYN-ACK's by their steps)
+    said = {}
+    for fetch in tl.fetches:
+        for st in fetch.steps:
+            if st.kind.startswith("tcp.seen_twice"):
+                said.update(zip(st.facts["copies"], st.facts["firsts"]))
+            elif st.kind in ("tcp.syn.seen_twice", "tcp.synack.seen_twice"):
+                said[st.frames[0]] = st.facts["first"]
+    assert said == copies
+    # the IP headers are the evidence: the same ID, the TTL one lower
+    ev = [st.facts for fetch in tl.fetches for st in fetch.steps if st.facts.get("evidence")]
+    assert ev and {e["evidence"] for e in ev} == {"hop"} and all(e["ttl_a"] - e["ttl_b"] == 1 for e in ev)
+    # nothing was sent twice: no retransmitted bytes, no time spent waiting for a SYN timer, no SYN counted twice
+    assert [fetch.summary.retransmitted_bytes for fetch in tl.fetches] == [0] * len(tl.fetches)
+    assert sum(fetch.summary.copied_bytes for fetch in tl.fetches) == sum(length_of[f] for f in copies)
+    assert not [d for fetch in tl.fetches for d in fetch.breakdown if d.what == "syn_retry"]
+    assert [c.syn_frames for c in tl.fetches[0].connections] == [(1,)]
+    assert sum(c.retransmissions for fetch in tl.fetches for c in fetch.connections) == 0
 
 
 def test_wikipedia_page_load():

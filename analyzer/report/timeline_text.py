@@ -352,6 +352,8 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         tcp = f"{label('sent', lang)} {s.bytes_sent:,}{comma}{label('received', lang)} {s.bytes_received:,}"
         if s.retransmitted_bytes:
             tcp += _paren(label("retransmitted_n", lang).format(n=f"{s.retransmitted_bytes:,}"), lang)
+        if s.copied_bytes:
+            tcp += _paren(label("copied_n", lang).format(n=f"{s.copied_bytes:,}"), lang)
         rows.append((label("tcp_bytes", lang), tcp))
         if http:
             http_text = (f"{label('sent', lang)} {s.http_bytes_sent:,}{comma}"

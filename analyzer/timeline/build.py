@@ -74,7 +74,7 @@ from analyzer.timeline.model import (
     RequestTiming,
     Step,
 )
-from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, owners, payload_bytes
+from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, owners, payload_bytes
 from analyzer.timeline.texts import explain, note
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
@@ -84,7 +84,6 @@ MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MI
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
 LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
-TWICE_MS = 10.0             # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
@@ -187,10 +186,14 @@ def data_rtt(conn: ConnFacts) -> dict[str, Any] | None:
     to the server's ACK of it, and the server's data to the client's ACK (a SYN-ACK to the handshake's ACK
     when the server sent no data); the round trip is the sum of each half's least sample. A segment that was
     sent again or out of order gives no sample, and an ACK times the segment that ends where it points, as
-    Wireshark's tcp.analysis.ack_rtt does. None when either half has no sample."""
+    Wireshark's tcp.analysis.ack_rtt does; a packet the capture saw twice counts once. None when either half
+    has no sample."""
     pending: tuple[list, list] = ([], [])
     best: list[tuple[int, int, int] | None] = [None, None]
+    copies = conn.copies
     for seg in conn.segments:
+        if seg.frame in copies:
+            continue
         d = seg.direction
         if seg.flags & ACK and pending[1 - d]:
             waiting = pending[1 - d]
@@ -277,6 +280,7 @@ class FetchBuilder:
         # segments the response owns (the step's frames before a shared first or last segment was added)
         self.resp_frames: dict[int, tuple[tuple[int, ...], set[int]]] = {}
         self.explained: set[int] = set()        # flagged frames a step already explains
+        self.twice_told: set[int] = set()       # connections whose packets seen twice were explained in full
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
         self.conns = plan.conns
         # transactions of this fetch per connection
@@ -772,8 +776,8 @@ class FetchBuilder:
             self.shown_handshake = conn.stream
         ends = dict(ends, first_stream=self.shown_handshake)
         segs = {s.frame: s for s in conn.segments[:64]}
-        # a SYN really sent again (not only seen twice by the capture: copies come microseconds apart)
-        syn_resent = any(b[1] - a[1] >= TWICE_MS * 1e6 for a, b in itertools.pairwise(conn.syns))
+        # a SYN really sent again (not only seen twice by the capture: analyzer.timeline.tcp.copies)
+        syn_resent = any(f not in conn.copies for f, _t in conn.syns[1:])
         if conn.outcome == "midstream" or not conn.syns and not conn.synacks:
             self._add(conn.first_frame - 0.5, conn.first_ts_ns, (), "tcp", "tcp.handshake.missing",
                       first=conn.first_frame, **ends)
@@ -784,16 +788,19 @@ class FetchBuilder:
             self._add(f0, t0, (f0,), "tcp", "tcp.handshake.1" + suffix, options=options_facts(hs.get("orig_options")),
                       seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
             self.notes[f0] = self._note("note.syn")
-            prev, prev_f = t0, f0
+            prev = t0
             last_wait = None
             said: set[str] = set()
             for n, (f, t) in enumerate(conn.syns[1:]):
-                waited = _ms(t - prev)
-                if waited < TWICE_MS:
-                    self._add(f, t, (f,), "tcp", "tcp.syn.seen_twice", waited_ms=waited, first=prev_f, **ends)
+                first = conn.copies.get(f)
+                if first is not None:
+                    ft = next((t0 for f0, t0 in conn.syns if f0 == first), prev)
+                    self._add(f, t, (f,), "tcp", "tcp.syn.seen_twice", waited_ms=_ms(t - ft), first=first,
+                              **self._copy_evidence(conn, ((f, first),)), **ends)
+                    self.twice_told.add(conn.stream)
                     self.notes[f] = self._note("note.twice")
-                    prev, prev_f = t, f
                     continue
+                waited = _ms(t - prev)
                 # the wait against the one before: doubled (RFC 6298 backoff) or the same (Linux 6.5+ keeps
                 # the first SYN retransmissions 1 s apart: tcp_syn_linear_timeouts); otherwise say nothing
                 ratio = waited / last_wait if last_wait else None
@@ -805,7 +812,7 @@ class FetchBuilder:
                 said.add(backoff)
                 last_wait = waited
                 self.notes[f] = self._note("note.syn.again", n=n + 2)
-                prev, prev_f = t, f
+                prev = t
         else:
             # "the capture started just after it" only when the SYN-ACK is the file's first frame: later in the
             # file the SYN passed the capture point unseen (dropped by the capture, or another path)
@@ -847,11 +854,13 @@ class FetchBuilder:
                     self.explained.add(answer.frame)
                     self.notes[answer.frame] = self._note("note.ack.again")
                 waited = _ms(t - conn.synacks[n][1])
-                # a server answers each SYN it gets at once: a quick second SYN-ACK is a copy only when the
-                # client sent one SYN (its others were copies themselves)
-                if waited < TWICE_MS and not syn_resent:
-                    self._add(f, t, frames, "tcp", "tcp.synack.seen_twice", waited_ms=waited, first=conn.synacks[n][0],
-                              **ends)
+                # a server answers each SYN it gets at once: a second SYN-ACK is a copy only when the client sent
+                # one SYN (its others were copies themselves)
+                first = conn.copies.get(f)
+                if first is not None and not syn_resent:
+                    self._add(f, t, frames, "tcp", "tcp.synack.seen_twice", waited_ms=waited, first=first,
+                              **self._copy_evidence(conn, ((f, first),)), **ends)
+                    self.twice_told.add(conn.stream)
                     self.notes[f] = self._note("note.twice")
                     continue
                 self._add(f, t, frames, "tcp", "tcp.synack.retransmission", problem=True, attempt=n + 2,
@@ -883,6 +892,13 @@ class FetchBuilder:
         per episode (a run of flagged segments less than an RTO apart)."""
         pairs = [(s, o) for s, o in self._conn_segments(conn) if s.analysis & TROUBLE and not s.flags & SYN
                  and s.frame not in self.explained]
+        if conn.copies and pairs:
+            # the same packets seen twice by the capture (Wireshark flags them too) are told apart from the
+            # episodes of real trouble: they cost the connection nothing
+            copied = [s for s, _o in pairs if s.frame in conn.copies]
+            if copied:
+                self._seen_twice(conn, copied, ends)
+                pairs = [(s, o) for s, o in pairs if s.frame not in conn.copies]
         if not pairs:
             return
         # an episode is about the data of one direction: a retransmission, loss or reordering by its sender, the
@@ -909,12 +925,51 @@ class FetchBuilder:
         copies: dict[tuple[int, int], list[Segment]] = {}
         if keys:
             for s in conn.segments:
-                if s.length and (s.direction, s.rel_seq) in keys:
+                if s.length and (s.direction, s.rel_seq) in keys and s.frame not in conn.copies:
                     copies.setdefault((s.direction, s.rel_seq), []).append(s)
         for ep in episodes:
             if all(x.frame in self.explained for x in ep):
                 continue        # told by an earlier step of this connection (a zero-window stall's repeats)
             self._episode(conn, ep, by_frame, ends, copies)
+
+    def _seen_twice(self, conn: ConnFacts, copied: list[Segment], ends: dict[str, Any]) -> None:
+        """Steps for the packets the capture saw twice (:func:`analyzer.timeline.tcp.copies`): one per run of
+        copies (each less than TWICE_NS after the one before: one exchange), the first of the connection in
+        full, the others in short."""
+        by_frame = self._by_frame(conn)
+        runs: list[list[Segment]] = []
+        for s in copied:
+            if runs and s.ts_ns - runs[-1][-1].ts_ns < TWICE_NS:
+                runs[-1].append(s)
+            else:
+                runs.append([s])
+        for run in runs:
+            pairs = tuple((s.frame, conn.copies[s.frame]) for s in run)
+            gaps = [_ms(s.ts_ns - by_frame[f].ts_ns) for s, (_c, f) in zip(run, pairs)]
+            again = conn.stream in self.twice_told
+            self.twice_told.add(conn.stream)
+            for s in run:
+                self.notes[s.frame] = self._note("note.twice")
+            evidence = {} if again else self._copy_evidence(conn, pairs)
+            kind = ("tcp.seen_twice.again" if again else
+                    "tcp.seen_twice.late" if max(gaps) >= TWICE_NS / 1e6 and evidence else "tcp.seen_twice")
+            self._add(run[0].frame, run[0].ts_ns, tuple(c for c, _f in pairs), "tcp", kind, count=len(run),
+                      max_ms=max(gaps),
+                      copies=[c for c, _f in pairs], firsts=[f for _c, f in pairs], **evidence, **ends)
+
+    def _copy_evidence(self, conn: ConnFacts, pairs: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+        """What the IP headers say about copies ((copy frame, first frame) pairs): the same IPv4 ID for each
+        (the same packet: a resent one gets a new ID), and the TTL one lower each time (one router hop further)
+        or the same (captured twice at one hop). Empty when an ID is missing."""
+        by_frame = self._by_frame(conn)
+        seen = [(by_frame.get(f), by_frame.get(c)) for c, f in pairs]
+        if not seen or any(a is None or b is None or not a.ip_id or a.ip_id != b.ip_id for a, b in seen):
+            return {}
+        a, b = seen[0]
+        hops = {x.ttl - y.ttl for x, y in seen if x.ttl and y.ttl}
+        kind = "hop" if hops == {1} else "same" if hops == {0} else "id"
+        return {"evidence": kind, "id_hex": f"0x{a.ip_id:04x}", "ttl_a": a.ttl, "ttl_b": b.ttl,
+                "first_frame": a.frame, "copy_frame": b.frame}
 
     def _episode(self, conn: ConnFacts, ep: list[Segment], by_frame: dict[int, Segment],
                  ends: dict[str, Any], copies: dict[tuple[int, int], list[Segment]]) -> None:
@@ -944,18 +999,6 @@ class FetchBuilder:
                       dup_frames=", ".join(str(s.frame) for s in dups[:6]) or "-",
                       fill_frame=fill.frame if fill else None, cost_ms=cost,
                       fast=bool(fill is not None and fill.analysis & A_FAST_RETRANSMISSION), **ends)
-            return
-        twins = {s.frame: _twin(conn, s) for s in retrans}
-        twice = [s for s in retrans if twins[s.frame] is not None and _ms(s.ts_ns - twins[s.frame].ts_ns) < TWICE_MS
-                 and not any(twins[s.frame].frame < d.frame < s.frame for d in dups)]
-        if twice and len(twice) == len(retrans) and not fast:
-            # every "retransmission" here came within microseconds of its original, unasked: the same packet seen
-            # twice by the capture, not a resend (and a duplicate ACK here is an ACK seen twice)
-            gaps = [_ms(s.ts_ns - twins[s.frame].ts_ns) for s in twice]
-            for s in ep:
-                self.notes[s.frame] = self._note("note.twice")
-            self._add(twice[0].frame, twice[0].ts_ns, frames, "tcp", "tcp.seen_twice", count=len(twice),
-                      max_ms=max(gaps), **ends)
             return
         if retrans or fast:
             r = min(retrans + fast, key=lambda x: x.frame)
@@ -1215,9 +1258,9 @@ class FetchBuilder:
         if conn.tls is not None and span is not None:
             lo, hi = span
             return tuple(s.frame for s in conn.segments if lo <= s.frame <= hi and s.direction == direction
-                         and s.length and not s.analysis & RESENT)
-        return tuple(s.frame for s, o in zip(conn.segments, own)
-                     if o == index and s.direction == direction and s.length and not s.analysis & RESENT)
+                         and s.length and not s.analysis & RESENT and s.frame not in conn.copies)
+        return tuple(s.frame for s, o in zip(conn.segments, own) if o == index and s.direction == direction
+                     and s.length and not s.analysis & RESENT and s.frame not in conn.copies)
 
     # -- TLS -------------------------------------------------------------------------------------------
     def _tls_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
@@ -1583,7 +1626,8 @@ class FetchBuilder:
         """Nagle's algorithm waiting for a delayed ACK: a small segment of a message held until the
         receiver's ACK of the previous one, which came only after its delayed-ACK timer."""
         own = self.owner[(conn.stream, conn.epoch)]
-        data = [(s, o) for s, o in zip(conn.segments, own) if o == index and s.length and s.direction == direction]
+        data = [(s, o) for s, o in zip(conn.segments, own) if o == index and s.length and s.direction == direction
+                and s.frame not in conn.copies]
         if len(data) < 2:
             return
         mss = (conn.summary.get("handshake") or {}).get("mss") or 1460
@@ -1701,9 +1745,11 @@ class FetchBuilder:
         connect = None
         if conn.syns and conn.handshake_ack:
             connect = _ms(conn.handshake_ack[1] - conn.syns[0][1])
-        sent = received = retrans = 0
+        sent = received = retrans = copied = 0
         for s, _o in self._conn_segments(conn):
-            if s.analysis & RESENT:
+            if s.frame in conn.copies:
+                copied += 1
+            elif s.analysis & RESENT:
                 retrans += 1
             elif s.direction == 0:
                 sent += s.length
@@ -1714,18 +1760,21 @@ class FetchBuilder:
             outcome = "open"
         return Connection(
             stream=conn.stream, client=conn.client, client_port=conn.client_port, server=conn.server,
-            server_port=conn.server_port, outcome=outcome, syn_frames=tuple(f for f, _t in conn.syns),
+            server_port=conn.server_port, outcome=outcome,
+            syn_frames=tuple(f for f, _t in conn.syns if f not in conn.copies),
             synack_frames=tuple(f for f, _t in conn.synacks), irtt_ms=float(irtt) * 1000 if irtt else None,
             connect_ms=connect, requests=len(self.mine.get((conn.stream, conn.epoch), ())),
             opened_by_earlier_fetch=self.history.conn_fetch.get(conn.stream) if conn.epoch > 0 else None,
             closed_by=closed_by if conn.settled else None, teardown=teardown if conn.settled else None,
             time_wait=_ROLE.get(summ.get("time_wait")) if conn.settled else None, reset_by=reset_by,
-            retransmissions=retrans, bytes_sent=sent, bytes_received=received, continued=not conn.settled,
+            retransmissions=retrans, copies=copied, bytes_sent=sent, bytes_received=received,
+            continued=not conn.settled,
             tls=_tls_dict(conn.tls))
 
     def _bytes(self) -> dict[str, int]:
-        """The fetch's TCP payload each way (each byte once) and the payload of the segments Wireshark calls
-        retransmissions (their bytes may be new to the capture: the first copy was lost before it)."""
+        """The fetch's TCP payload each way (each byte once), the payload of the segments Wireshark calls
+        retransmissions (their bytes may be new to the capture: the first copy was lost before it) that were
+        sent again, and that of the packets the capture saw twice (copies, not sent again)."""
         sent = received = resent = 0
         for conn in self.conns:
             mine = self.mine.get((conn.stream, conn.epoch))
@@ -1737,9 +1786,14 @@ class FetchBuilder:
                         sent += n
                     else:
                         received += n
+        copied = 0
         for conn in self.conns:
-            resent += sum(s.length for s, _o in self._conn_segments(conn) if s.analysis & RESENT)
-        return {"sent": sent, "received": received, "resent": resent}
+            for s, _o in self._conn_segments(conn):
+                if s.frame in conn.copies:
+                    copied += s.length
+                elif s.analysis & RESENT:
+                    resent += s.length
+        return {"sent": sent, "received": received, "resent": resent, "copied": copied}
 
     def _lookup(self, lk: DnsLookup) -> Lookup:
         rtt = _ms(lk.response_ts_ns - lk.query_ts_ns) if lk.response_ts_ns is not None else None
@@ -1782,7 +1836,8 @@ class FetchBuilder:
                 r.transaction.response.head_length + (r.transaction.response_end.body_length
                                                       if r.transaction.response_end is not None else 0)
                 for recs in self.unrequested.values() for r in recs),
-            retransmitted_bytes=seg_bytes["resent"], dns_lookups=len(self.plan.lookups),
+            retransmitted_bytes=seg_bytes["resent"], copied_bytes=seg_bytes["copied"],
+            dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem),
             encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None
                                    and r.exchange.response is not None),
@@ -2008,18 +2063,6 @@ def _analysis_note(a: int, lang: str = "en") -> str:
         if a & bit:
             return note(f"note.a.{key}", {}, lang)
     return ""
-
-
-def _twin(conn: ConnFacts, r: Segment) -> Segment | None:
-    """The last earlier segment with ``r``'s direction, sequence number, length and flags (its twin), or None."""
-    twin = None
-    for s in conn.segments:
-        if s.frame >= r.frame:
-            break
-        if (s.direction == r.direction and s.rel_seq == r.rel_seq and s.length == r.length
-                and s.flags & 0x1FF == r.flags & 0x1FF):
-            twin = s
-    return twin
 
 
 def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:

@@ -52,7 +52,8 @@ from analyzer.pipeline import FanOutSink, Pipeline
 from analyzer.tcp.connection import Attempt
 from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage
 
-REC = struct.Struct("<IqIIHIHH")     # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, spare
+REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL
+REC_FLAGS = 20                      # offset of the flags field in a record (its low byte holds FIN, SYN, RST)
 _I64 = (1 << 63) - 1
 REC_SIZE = REC.size
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
@@ -216,11 +217,27 @@ _PENDING_SIDE: dict[str, Callable[[Attempt, int], Any]] = {
 }
 
 
+def _id_ttl(pkt: Any, layer: Any) -> tuple[int, int]:
+    """The IPv4 ID and TTL (IPv6: 0 and the hop limit) of the IP header right before a decoded TCP layer (the
+    inner one of a tunnel): they tell a copy of a packet from one sent again. (0, 0) when there is none."""
+    layers = pkt.layers
+    i = layers.index(layer)
+    below = layers[i - 1] if i > 0 else None
+    if below is not None and below.name == "ip":
+        try:
+            return int(below.fields.get("ip.id", "0"), 16) & 0xFFFF, int(below.fields.get("ip.ttl", 0)) & 0xFF
+        except (TypeError, ValueError):
+            return 0, 0
+    if below is not None and below.name == "ipv6":
+        return 0, int(below.fields.get("ipv6.hlim", 0) or 0) & 0xFF
+    return 0, 0
+
+
 class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
     __slots__ = ("_records", "_sinks", "base_ts", "conn", "count", "cut", "dns", "epoch", "log", "next_hop_mac",
-                 "replay", "tail_start", "tls", "truncated")
+                 "replay", "syn_ip", "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
         self.conn = conn
@@ -232,6 +249,7 @@ class ConnLog:
         self._records: list[HttpRecord] | None = []
         self.epoch = 0
         self.next_hop_mac = ""
+        self.syn_ip = 0             # a pending attempt's SYN: its IPv4 ID << 8 | TTL (see replay_syn)
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
         self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
@@ -240,7 +258,7 @@ class ConnLog:
         self.dns = o.port in _DNS_PORTS or r.port in _DNS_PORTS
 
     @classmethod
-    def pending(cls, att: Attempt, tracker: Any, next_hop_mac: str) -> ConnLog:
+    def pending(cls, att: Attempt, tracker: Any, next_hop_mac: str, syn_ip: int = 0) -> ConnLog:
         """The log of an attempt the tracker keeps compact (see the module docstring): its SYN is logged
         when the attempt becomes a connection (:meth:`replay_syn`)."""
         log = cls.__new__(cls)
@@ -251,6 +269,7 @@ class ConnLog:
         log.tail_start = -1
         log._records = None
         log.next_hop_mac = next_hop_mac
+        log.syn_ip = syn_ip
         log.replay = log.tls = log._sinks = None
         log.base_ts = att.ts
         key = att.key
@@ -268,7 +287,7 @@ class ConnLog:
         att = self.conn.att
         self.conn = conn
         self.log = bytearray()
-        self.add(att.num, att.ts, att.seq, att.ack, att.flags, 0, 0, att.window)
+        self.add(att.num, att.ts, att.seq, att.ack, att.flags, 0, 0, att.window, self.syn_ip >> 8, self.syn_ip & 0xFF)
 
     @property
     def records(self) -> list[HttpRecord]:
@@ -282,7 +301,10 @@ class ConnLog:
     def records(self, value: list[HttpRecord]) -> None:
         self._records = value
 
-    def add(self, number: int, ts: int, seq: int, ack: int, flags: int, d: int, length: int, window: int) -> None:
+    def add(self, number: int, ts: int, seq: int, ack: int, flags: int, d: int, length: int, window: int,
+            ip_id: int = 0, ttl: int = 0) -> None:
+        """Log one segment. ``ip_id``: its IPv4 identification (0: none, IPv6, or not known), ``ttl`` the IPv4 TTL
+        or IPv6 hop limit (0: not known): together they tell a copy of a packet from a packet sent again."""
         self.count += 1
         if self.count > MAX_LOG:
             self._bounded(flags)
@@ -292,7 +314,7 @@ class ConnLog:
         # a lying IP total length can make the decoder's tcp.len negative: no payload is logged for it
         length = min(max(length, 0), 0xFFFFFFFF)
         self.log += REC.pack(number & 0xFFFFFFFF, delta, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, (flags & 0x7FFF) | d << 15,
-                             length, window & 0xFFFF, 0)
+                             length, window & 0xFFFF, ip_id & 0xFFFF, ttl & 0xFF)
 
     def _bounded(self, flags: int) -> None:
         """Past MAX_LOG: keep only the first MAX_LOG records plus a rolling tail of TAIL."""
@@ -302,12 +324,20 @@ class ConnLog:
         elif n - self.tail_start >= 2 * TAIL:
             cut = n - TAIL
             keep_from = self.tail_start * REC_SIZE
-            # keep SYN/FIN/RST records of the dropped stretch: the handshake and teardown steps cite them
+            # keep SYN/FIN/RST records of the dropped stretch, and the other side's first segment after a FIN
+            # (its ACK): the handshake and teardown steps cite them
             dropped = self.log[keep_from:cut * REC_SIZE]
             kept = bytearray()
+            ack_from = -1
             for i in range(0, len(dropped), REC_SIZE):
-                if dropped[i + 24] & 0x07:
+                d = dropped[i + REC_FLAGS + 1] >> 7
+                if dropped[i + REC_FLAGS] & 0x07:
                     kept += dropped[i:i + REC_SIZE]
+                    if dropped[i + REC_FLAGS] & 0x01:
+                        ack_from = 1 - d
+                elif d == ack_from:
+                    kept += dropped[i:i + REC_SIZE]
+                    ack_from = -1
             self.truncated += len(dropped) // REC_SIZE - len(kept) // REC_SIZE
             self.log[keep_from:cut * REC_SIZE] = kept
             self.tail_start += len(kept) // REC_SIZE
@@ -319,7 +349,7 @@ class ConnLog:
         return self.base_ts + REC.unpack_from(self.log, 0)[1]
 
     def rows(self) -> list[tuple]:
-        """The kept segments as (frame, ts_ns, seq, ack, flags | direction << 15, length, window, 0)."""
+        """The kept segments as (frame, ts_ns, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL)."""
         if self.conn.__class__ is PendingConn:
             self.conn.real()        # its SYN is logged now
         base = self.base_ts
@@ -440,8 +470,8 @@ class Collector:
         self.listener.connection(log)
         # no reassembly sink of our own
 
-    def _new_attempt(self, att: Attempt, next_hop_mac: str) -> None:
-        log = self.logs[att.stream] = ConnLog.pending(att, self.pipe.tcp, next_hop_mac)
+    def _new_attempt(self, att: Attempt, next_hop_mac: str, syn_ip: int = 0) -> None:
+        log = self.logs[att.stream] = ConnLog.pending(att, self.pipe.tcp, next_hop_mac, syn_ip)
         self.listener.connection(log)
 
     def _finished(self, conn: Any) -> None:
@@ -537,14 +567,19 @@ class Collector:
         conn, d = self.pipe.tcp.segment(ts, number, src, sport, dst, dport, seq, ack, flags, window, seglen,
                                         data[t + 20:t + hl] if hl > 20 else b"",
                                         data[t + hl:min(ip_end, n)] if seglen else b"", frame.origlen, number)
+        # the IP header's ID and TTL (hop limit) tell a copy of a packet from one sent again
+        if data[ip_off] >> 4 == 4:
+            ip_id, ttl = data[ip_off + 4] << 8 | data[ip_off + 5], data[ip_off + 8]
+        else:
+            ip_id, ttl = 0, data[ip_off + 7]
         if conn.__class__ is Attempt:
-            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "")
+            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "", ip_id << 8 | ttl)
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:
                 if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
-                log.add(number, ts, seq, ack, flags, d, seglen, window)
+                log.add(number, ts, seq, ack, flags, d, seglen, window, ip_id, ttl)
                 if seglen and ip_end > n:
                     log.add_cut(number, d, min(seglen, ip_end - n))
         self.pipe.frames += 1
@@ -607,7 +642,8 @@ class Collector:
                 mac = ""
                 if pkt.layers[0].name == "frame" and len(pkt.layers) > 1 and pkt.layers[1].name == "eth":
                     mac = pkt.layers[1].fields.get("eth.dst", "")
-                self._new_attempt(att, mac)
+                ip_id, ttl = _id_ttl(pkt, layer)
+                self._new_attempt(att, mac, ip_id << 8 | ttl)
             return
         if log is None or ip is None or "tcp.seq_raw" not in f:
             return
@@ -619,8 +655,9 @@ class Collector:
         if not log.next_hop_mac and not log.epoch and d == 0 and pkt.layers[0].name == "frame" and len(pkt.layers) > 1:
             log.next_hop_mac = pkt.layers[1].fields.get("eth.dst", "") if pkt.layers[1].name == "eth" else ""
         seglen = f.get("tcp.len", 0)
+        ip_id, ttl = _id_ttl(pkt, layer)
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
-                seglen, f.get("tcp.window_size_value", 0))
+                seglen, f.get("tcp.window_size_value", 0), ip_id, ttl)
         if seglen:      # the payload starts after the TCP header; what of it the frame holds
             held = max(pkt.frame.caplen - layer.offset - layer.length, 0)
             if held < seglen:

@@ -80,7 +80,8 @@ class Segment(NamedTuple):
     """One TCP segment of a connection: ``direction`` 0 from the originator (the client), 1 back; ``seq``
     and ``ack`` raw (as on the wire), ``rel_seq``/``rel_ack`` relative as Wireshark shows them;
     ``analysis`` Wireshark's tcp.analysis flag bits (:mod:`analyzer.tcp.analysis` ``A_*``), ``rto_frame``
-    for a retransmission the frame it repeats."""
+    for a retransmission the frame it repeats; ``ip_id`` the IPv4 identification of its packet (0: IPv6, or not
+    known), ``ttl`` the IPv4 TTL or IPv6 hop limit (0: not known)."""
 
     frame: int
     ts_ns: int
@@ -94,6 +95,8 @@ class Segment(NamedTuple):
     window: int  # raw (unscaled) window field
     analysis: int = 0
     rto_frame: int = 0
+    ip_id: int = 0
+    ttl: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +120,9 @@ class ConnFacts:
     teardown), "reset" (RST after the handshake), "refused" (RST answering the SYN), "unanswered" (no
     SYN-ACK), "midstream" (the handshake happened before the capture). ``summary`` is the tracker's row
     (:func:`analyzer.tcp.connection.summarize`): teardown, TIME_WAIT, resets. ``segments`` the segments
-    covered, in frame order; ``records`` the HTTP transactions the connection carried (in this stretch).
+    covered, in frame order; ``records`` the HTTP transactions the connection carried (in this stretch);
+    ``copies`` the segments that are the same packet seen again by the capture
+    (:func:`analyzer.timeline.tcp.copies`), not sent again.
     """
 
     stream: int
@@ -146,6 +151,7 @@ class ConnFacts:
     dns: bool = False  # the connection carries DNS (a query retried over TCP)
     http_sink: bool = False  # the HTTP parser saw its bytes as HTTP
     next_request: tuple[int, str] | None = None  # (frame, target) of the request that begins the next stretch
+    copies: dict[int, int] = field(default_factory=dict)  # frame of a packet seen again -> its first copy's frame
 
     @property
     def established(self) -> bool:

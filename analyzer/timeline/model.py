@@ -144,7 +144,9 @@ class Connection:
 
     ``outcome``: "closed" (FIN teardown), "reset", "refused" (RST answering the SYN), "unanswered" (no
     SYN-ACK), "unreachable" (no SYN-ACK; an ICMP error answered the last SYN), "open" (still open when the fetch's report was made), "midstream" (the handshake happened
-    before the capture). ``syn_frames``: the client's SYNs (more than one: retransmitted).
+    before the capture). ``syn_frames``: the client's SYNs (more than one: retransmitted; a SYN the capture saw
+    twice is one SYN). ``retransmissions`` counts segments sent again, ``copies`` the packets the capture saw
+    twice (:func:`analyzer.timeline.tcp.copies`).
     ``connect_ms``: first SYN to the client's handshake ACK (retransmission waits included);
     ``irtt_ms``: the handshake round trip of the SYN that got through (SYN-ACK -> ACK included, as
     Wireshark's iRTT), so ``connect_ms`` = waits for retransmissions + ``irtt_ms``.
@@ -171,6 +173,7 @@ class Connection:
     bytes_received: int
     tls: dict[str, Any] | None = None
     continued: bool = False  # still open: its later life is reported with a later fetch
+    copies: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"stream": self.stream, "client": f"{self.client}:{self.client_port}",
@@ -179,7 +182,7 @@ class Connection:
                 "irtt_ms": _r(self.irtt_ms), "connect_ms": _r(self.connect_ms), "requests": self.requests,
                 "opened_by_earlier_fetch": self.opened_by_earlier_fetch, "closed_by": self.closed_by,
                 "teardown": self.teardown, "time_wait": self.time_wait, "reset_by": self.reset_by,
-                "retransmissions": self.retransmissions, "bytes_sent": self.bytes_sent,
+                "retransmissions": self.retransmissions, "copies": self.copies, "bytes_sent": self.bytes_sent,
                 "bytes_received": self.bytes_received, "tls": self.tls, "continued": self.continued}
 
 
@@ -232,6 +235,7 @@ class FetchSummary:
     encrypted_requests: int = 0  # exchanges inferred from encrypted records (a client burst and the server's
     #                              burst after it): very likely requests and their responses; no HTTP read
     encrypted_multiplexed: bool = False  # ... on an HTTP/2 connection: bursts, not requests
+    copied_bytes: int = 0  # TCP payload of the packets the capture saw twice (copies, not sent again)
 
     def as_dict(self) -> dict[str, Any]:
         extra = ({"encrypted_requests": self.encrypted_requests, "encrypted_multiplexed": self.encrypted_multiplexed}
@@ -246,7 +250,7 @@ class FetchSummary:
                 "connection_mode": self.connection_mode, "bytes_sent": self.bytes_sent,
                 "bytes_received": self.bytes_received, "http_bytes_sent": self.http_bytes_sent,
                 "http_bytes_received": self.http_bytes_received, "retransmitted_bytes": self.retransmitted_bytes,
-                "dns_lookups": self.dns_lookups, "problems": self.problems}
+                "copied_bytes": self.copied_bytes, "dns_lookups": self.dns_lookups, "problems": self.problems}
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ M32 = 0xFFFFFFFF
 HALF = 0x80000000
 RESENT = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
 HANDSHAKE, TEARDOWN = -1, -2
+TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
+SAME_ID_NS = 1_000_000_000  # a copy with its original's IPv4 ID: at most this late (a mirror port's queue, a slow tap)
 
 
 class _Replay:
@@ -94,7 +96,7 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
     # the bases: a side's ISN or first data byte, else (rarely: no SYN, no data) its first segment's seq
     first_seq: list[int | None] = [None, None]
     if (o.isn is None and o.data_base is None) or (r.isn is None and r.data_base is None):
-        for frame, _t, seq, _ack, fl, _length, _win, _spare in packed:
+        for frame, _t, seq, _ack, fl, _length, _win, _id, _ttl in packed:
             if frame < until and first_seq[fl >> 15] is None:
                 first_seq[fl >> 15] = seq
     b0, b1 = _base(o, first_seq[0]), _base(r, first_seq[1])
@@ -104,7 +106,7 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
     segments: list[Segment] = []
     append = segments.append
     make = tuple.__new__
-    for frame, t, seq, ack, fl, length, win, _spare in packed:
+    for frame, t, seq, ack, fl, length, win, ip_id, ttl in packed:
         if frame >= until:
             continue
         ts = t + base
@@ -122,10 +124,10 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         else:
             rel_seq = (seq - b1) & M32 if b1 is not None else seq
             rel_ack = ((ack - b0) & M32 if b0 is not None else ack) if flags & ACK else 0
-        append(make(Segment, (frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, 0, 0)))
+        append(make(Segment, (frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, 0, 0, ip_id, ttl)))
     if log.replay is not None or _troubled(conn, len(syns), len(synacks)):
-        rows = [(frame, t + base, seq, ack, fl, length, win, spare)
-                for frame, t, seq, ack, fl, length, win, spare in packed if frame < until]
+        rows = [(frame, t + base, seq, ack, fl, length, win)
+                for frame, t, seq, ack, fl, length, win, _id, _ttl in packed if frame < until]
         analysis = _replay(log, rows, o, r)
         if analysis:
             get = analysis.get
@@ -133,6 +135,9 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
                 got = get(s[0])
                 if got is not None:
                     segments[i] = s._replace(analysis=got[0], rto_frame=got[1])
+        twice = copies(segments)
+    else:
+        twice = {}
     hs = summary.get("handshake") or {}
     ack_frame = hs.get("ack_frame")
     handshake_ack = (ack_frame, conn.handshake_ack_ts) if ack_frame else None
@@ -149,7 +154,44 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         first_frame=first.frame if first else conn.first_frame, last_frame=last.frame if last else conn.last_frame,
         epoch=log.epoch, settled=settled, truncated=log.truncated, cut=log.cut, next_hop_mac=log.next_hop_mac,
         dns=log.dns,
-        http_sink=bool(records), next_request=next_request, tls=tls)
+        http_sink=bool(records), next_request=next_request, tls=tls, copies=twice)
+
+
+def copies(segments: list[Segment]) -> dict[int, int]:
+    """The segments that are the same packet seen again by the capture, not sent again: {frame: frame of the
+    first copy}.
+
+    A later segment is a copy of an earlier one when everything TCP writes is the same (direction, sequence and
+    acknowledgment numbers, flags, window, payload length) and either
+
+    * both carry the same non-zero IPv4 ID (a stack gives every packet it sends its own ID, a retransmission
+      included) and the copy comes less than :data:`SAME_ID_NS` after it, or
+    * an ID is missing (IPv6, or 0), the copy comes less than :data:`TWICE_NS` after it (no TCP timer fires
+      that soon: Linux's shortest, the tail-loss probe, waits at least 10 ms), and the other side sent nothing
+      in between (but copies) that the sender could have answered by sending again (a duplicate ACK answers
+      a segment that arrived out of order).
+
+    Two different IDs are two packets, however close. A capture on both sides of a router, or on two
+    interfaces, sees every packet twice this way (the second time with the TTL one lower: one more hop).
+    Wireshark calls such a copy a retransmission (or a duplicate ACK, or out-of-order); the IP ID tells them
+    apart.
+    """
+    out: dict[int, int] = {}
+    last: dict[tuple, Segment] = {}
+    latest = [0, 0]         # per direction: its last frame that is not a copy
+    for s in segments:
+        d = s[2]
+        key = (d, s[4], s[5], s[3], s[9], s[8])     # direction, seq, ack, flags, window, length
+        prev = last.get(key)
+        if prev is not None:
+            gap = s[1] - prev[1]
+            if (s.ip_id == prev.ip_id != 0 and gap < SAME_ID_NS
+                    or (not s.ip_id or not prev.ip_id) and gap < TWICE_NS and latest[1 - d] < prev[0]):
+                out[s[0]] = prev[0]
+                continue
+        last[key] = s
+        latest[d] = s[0]
+    return out
 
 
 def _outcome(log: ConnLog, summary: dict[str, Any], syns: list, synacks: list, segments: list[Segment],
@@ -188,7 +230,7 @@ def _replay(log: ConnLog, rows: list, o: Any, r: Any) -> dict[int, tuple[int, in
     first = rows[0][0] if rows else 0
     for k in [k for k in out if k < first]:
         del out[k]                  # an earlier stretch's
-    for frame, ts, seq, ack, fl, length, win, _spare in rows:
+    for frame, ts, seq, ack, fl, length, win in rows:
         if frame <= rp.last_frame:
             continue
         rp.last_frame = frame
@@ -251,7 +293,7 @@ def owners(facts: ConnFacts) -> list[int]:
     append = out.append
     current = HANDSHAKE
     closing = False
-    for _frame, _ts, d, fl, _seq, _ack, rel_seq, rel_ack, length, _win, _a, _rto in facts.segments:
+    for _frame, _ts, d, fl, _seq, _ack, rel_seq, rel_ack, length, _win, _a, _rto, _id, _ttl in facts.segments:
         if closing or fl & (FIN | RST):
             closing = closing or bool(fl & FIN and not length) or bool(fl & RST)
             if length:

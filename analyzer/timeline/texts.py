@@ -234,18 +234,27 @@ _EN: dict[str, str] = {
     "tcp.syn.seen_twice": (
         "The SYN of frame {first} appears again {waited_ms:dur} later: no retransmission timer fires that soon "
         "(the first SYN retransmission waits about 1 s), so it is the same packet seen twice by the capture "
-        "(for example on both sides of a router, or on two interfaces), not a new attempt."),
+        "(for example on both sides of a router, or on two interfaces), not a new attempt.{evidence_text}"),
     "tcp.synack.seen_twice": (
         "The SYN-ACK of frame {first} appears again {waited_ms:dur} later: the same packet seen twice by the "
-        "capture, not a retransmission (no timer fires that soon)."),
+        "capture, not a retransmission (no timer fires that soon).{evidence_text}"),
     "tcp.handshake.3.twice": (
         "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. TCP "
         "connect (first SYN -> this ACK): {connect_ms:dur}; the SYN was seen twice, but sent once."),
     "tcp.seen_twice": (
-        "Seen twice ({count:n:segment}, each within {max_ms:dur} of its first copy, with nothing asking for it): no "
-        "TCP timer fires that soon (Linux waits at least 200 ms, or 10 ms for a tail-loss probe) and no duplicate "
-        "ACK came first, so the capture saw the same packet twice (for example on both sides of a router, or on "
-        "two interfaces); these are not retransmissions."),
+        "Seen twice ({count:n:packet}: {copies_text} repeating {firsts_text}, each within "
+        "{max_ms:dur} of its first copy, with nothing asking for it): no TCP timer fires that soon (Linux waits "
+        "at least 200 ms, or 10 ms for a tail-loss probe) and no duplicate ACK came first, so the capture saw the "
+        "same packet twice (for example on both sides of a router, or on two interfaces); these are not "
+        "retransmissions.{evidence_text}"),
+    "tcp.seen_twice.late": (
+        "Seen twice ({count:n:packet}: {copies_text} repeating {firsts_text}, up to {max_ms:dur} after its first "
+        "copy): each copy carries its first's IPv4 ID, and a packet sent again gets a new one, so these are the "
+        "same packets captured twice (a mirror port or a tap that passes some of them on late), not "
+        "retransmissions.{evidence_text}"),
+    "tcp.seen_twice.again": (
+        "Seen twice again ({count:n:packet}: {copies_text} repeating {firsts_text}, within "
+        "{max_ms:dur}): copies made by the capture, as above, not retransmissions."),
     "tcp.syn.retransmission": (
         "No SYN-ACK after {waited_ms:dur}: the client's retransmission timer expired and it sends the SYN again "
         "(attempt {attempt}, same ISN, {since_ms:dur} after the first SYN in frame {first}).{doubling}"),
@@ -726,17 +735,25 @@ _ZH: dict[str, str] = {
         "ISN = {seq_raw}（相对序号 0）；TCP 选项：{options:opts}。"),
     "tcp.syn.seen_twice": (
         "第 {first} 帧的 SYN 在 {waited_ms:dur}后又出现了一次：重传定时器不会这么快触发（第一次 SYN 重传大约要等 1 秒），"
-        "所以这是抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是新的尝试。"),
+        "所以这是抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是新的尝试。{evidence_text}"),
     "tcp.synack.seen_twice": (
         "第 {first} 帧的 SYN-ACK 在 {waited_ms:dur}后又出现了一次：这是抓包把同一个报文看到了两次，而不是重传"
-        "（没有定时器会这么快触发）。"),
+        "（没有定时器会这么快触发）。{evidence_text}"),
     "tcp.handshake.3.twice": (
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）为 "
         "{connect_ms:dur}；SYN 被看到两次，但只发送了一次。"),
     "tcp.seen_twice": (
-        "同一报文出现两次（{count} 个报文段，每个都在第一份出现后 {max_ms:dur}之内再次出现，而且没有任何东西要求重发）："
+        "同一报文出现两次（{count} 个报文：第 {copies_text} 帧重复了第 {firsts_text} 帧，每个都在第一份出现后 "
+        "{max_ms:dur}之内再次出现，而且没有任何东西要求重发）："
         "TCP 的定时器不会这么快触发（Linux 至少等 200 毫秒，尾部丢失探测也要 10 毫秒），之前也没有重复 ACK，所以这是"
-        "抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是重传。"),
+        "抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是重传。{evidence_text}"),
+    "tcp.seen_twice.late": (
+        "同一报文出现两次（{count} 个报文：第 {copies_text} 帧重复了第 {firsts_text} 帧，最晚在第一份出现后 "
+        "{max_ms:dur}）：每个副本都带着第一份的 IPv4 标识，而重新发送的报文会得到新的标识，所以这是抓包把同一些报文"
+        "看到了两次（镜像端口或分光器把其中一些晚些才转出来），而不是重传。{evidence_text}"),
+    "tcp.seen_twice.again": (
+        "又一次看到同一报文两次（{count} 个报文：第 {copies_text} 帧重复了第 {firsts_text} 帧，相隔不到 "
+        "{max_ms:dur}）：和上面一样，是抓包产生的副本，不是重传。"),
     "tcp.syn.retransmission": (
         "等了 {waited_ms:dur}仍没有 SYN-ACK：客户端的重传定时器超时，它再次发送 SYN（第 {attempt} 次尝试，"
         "ISN 不变，距第 {first} 帧的首个 SYN 已过去 {since_ms:dur}）。{doubling}"),
@@ -992,6 +1009,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "a crawler (wget, a search engine) first asks which paths it may fetch (robots.txt); browsers "
                 "ask for the site's icon (favicon.ico) on their own. It joins the fetch it came with.",
         "doubling": " Each wait doubles the one before (exponential backoff of the retransmission timeout, RTO).",
+        "evidence.hop": (" The IP headers agree: frames {first_frame} and {copy_frame} carry the same IPv4 ID "
+                         "({id_hex}; a packet sent again gets a new one) and the copy's TTL is one lower ({ttl_a}, "
+                         "then {ttl_b}): the capture saw the packet again one router hop further."),
+        "evidence.same": (" The IP headers agree: frames {first_frame} and {copy_frame} carry the same IPv4 ID "
+                          "({id_hex}; a packet sent again gets a new one) and the same TTL ({ttl_a}): the capture "
+                          "saw it twice at the same hop (two interfaces, or a mirror port copying both ways)."),
+        "evidence.id": (" The IP headers agree: frames {first_frame} and {copy_frame} carry the same IPv4 ID "
+                        "({id_hex}); a packet sent again gets a new one."),
         "linear": (" This wait is as long as the one before, not doubled: some stacks keep the SYN timeout fixed "
                    "for the first attempts before it starts doubling (Linux 6.5 and later: 1 s, "
                    "net.ipv4.tcp_syn_linear_timeouts)."),
@@ -1090,6 +1115,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "爬虫（wget、搜索引擎）会先询问哪些路径允许抓取（robots.txt）；浏览器会自行请求网站图标"
                 "（favicon.ico）。它归入与之同来的那次访问。",
         "doubling": "每次等待的时间都是上一次的两倍（重传超时 RTO 的指数退避）。",
+        "evidence.hop": ("IP 首部也印证了这一点：第 {first_frame} 帧和第 {copy_frame} 帧的 IPv4 标识相同（{id_hex}；"
+                         "重新发送的报文会得到新的标识），而副本的 TTL 少 1（先 {ttl_a}，后 {ttl_b}）：抓包在多经过一个"
+                         "路由器之后又看到了这个报文。"),
+        "evidence.same": ("IP 首部也印证了这一点：第 {first_frame} 帧和第 {copy_frame} 帧的 IPv4 标识相同（{id_hex}；"
+                          "重新发送的报文会得到新的标识），TTL 也相同（{ttl_a}）：抓包在同一跳上把它看到了两次"
+                          "（两个接口，或双向复制的镜像端口）。"),
+        "evidence.id": ("IP 首部也印证了这一点：第 {first_frame} 帧和第 {copy_frame} 帧的 IPv4 标识相同（{id_hex}）；"
+                        "重新发送的报文会得到新的标识。"),
         "linear": ("这次等待和上一次一样长，没有翻倍：有些协议栈在最初几次 SYN 重传时保持超时时间不变，之后才开始翻倍"
                    "（Linux 6.5 及以后为 1 秒，见 net.ipv4.tcp_syn_linear_timeouts）。"),
         "linear.again": "这次等待仍和上一次一样长。",
@@ -1203,6 +1236,7 @@ LABELS: dict[str, dict[str, str]] = {
         "generated": "generated by analyzer from", "notes": "Notes", "connection": "connection",
         "breakdown": "Where the time went", "problems": "problems", "retransmitted": "retransmitted",
         "retransmitted_n": "+{n} retransmitted", "time_ms": "time (ms)",
+        "copied_n": "+{n} seen twice by the capture, not resent",
         "failed": "failed", "outcome": "outcome", "frames_shown": "frames", "progress": "frames read",
         "outcome.closed": "closed", "outcome.reset": "reset", "outcome.refused": "refused",
         "outcome.unanswered": "unanswered", "outcome.open": "open", "outcome.midstream": "open before the capture",
@@ -1247,6 +1281,7 @@ LABELS: dict[str, dict[str, str]] = {
         "generated": "由 analyzer 生成，来源：", "notes": "说明", "connection": "连接",
         "breakdown": "时间都花在哪里", "problems": "问题", "retransmitted": "重传",
         "retransmitted_n": "另有 {n} 字节重传", "time_ms": "时间（毫秒）",
+        "copied_n": "另有 {n} 字节被抓包重复看到，并非重传",
         "failed": "失败", "outcome": "结果", "frames_shown": "帧", "progress": "已读取帧数",
         "outcome.closed": "已关闭", "outcome.reset": "被重置", "outcome.refused": "被拒绝",
         "outcome.unanswered": "无应答", "outcome.open": "仍打开", "outcome.midstream": "抓包前已建立",
@@ -1436,6 +1471,14 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["doubling"] = (_phrase("doubling", facts, lang) if facts.get("doubled") else
                              _phrase(facts["backoff"], facts, lang) if (facts.get("backoff") or "").startswith("linear")
                              else "")
+    elif template in ("tcp.seen_twice", "tcp.seen_twice.late", "tcp.seen_twice.again", "tcp.syn.seen_twice",
+                      "tcp.synack.seen_twice"):
+        extra["evidence_text"] = _phrase(f"evidence.{facts['evidence']}", facts, lang) if facts.get("evidence") else ""
+        for key in ("copies", "firsts"):
+            got = facts.get(key)
+            if got:
+                extra[key + "_text"] = (frames_list(got, lang) if lang == "zh" else
+                                        ("frame " if len(got) == 1 else "frames ") + frames_list(got, lang))
     elif template == "dns.answer.empty":
         extra["qtype_hint"] = _phrase(f"qtype_hint.{facts.get('qtype')}", facts, lang) or _phrase("qtype_hint",
                                                                                                  facts, lang)
