@@ -146,7 +146,9 @@ def test_lab_steps_summary_and_waterfall():
 def test_lab_har_entries():
     """One HAR entry per exchange: the SNI's root URL (the path is not known), status 0 and no method (not
     seen), the records in ``_`` fields, timings from the records; required HAR 1.2 fields present."""
-    sni = tshark(LAB, None, "tls.handshake.type == 1", "tls.handshake.extensions_server_name")[0][0]
+    sni, offered = tshark(LAB, None, "tls.handshake.type == 1", "tls.handshake.extensions_server_name",
+                          "tls.handshake.extensions_alpn_str")[0]
+    assert offered == "http/1.1"            # only HTTP/1.1 offered: the session speaks it
     want = expected_pairs(LAB, LAB.with_suffix(".keys"))
     doc = har(load(LAB))
     entries = doc["log"]["entries"]
@@ -154,6 +156,7 @@ def test_lab_har_entries():
     for e, (_stream, q, a) in zip(entries, want):
         assert e["request"]["url"] == f"https://{sni}/" and e["request"]["method"] == ""
         assert e["response"]["status"] == 0 and e["_encrypted"] is True
+        assert e["request"]["httpVersion"] == e["response"]["httpVersion"] == "HTTP/1.1"
         assert e["_requestFrames"] == list(q) and e["_responseFrames"] == list(a)
         assert e["timings"]["wait"] == e["_ttfbEstimateMs"] and e["timings"]["send"] >= 0
         for key in ("startedDateTime", "time", "cache", "timings"):
@@ -204,6 +207,9 @@ def test_http2_is_bursts_not_pairs():
     settings = [int(r[0]) for r in tshark(path, keys, "http2.type == 4 && tcp.srcport == 443", "frame.number")]
     assert settings[0] in [f for r in rows for f in r.frames]
     assert "encrypted bursts" in render(tl, width=110)
+    entries = har(tl)["log"]["entries"]
+    assert entries and all(e["_inferred"] == "h2-bursts" and "not one request" in e["comment"] for e in entries)
+    assert all(e["request"]["httpVersion"] == "" for e in entries)      # TLS 1.3: the server's choice is hidden
 
 
 def test_corpus_tls12_h2_bursts():
@@ -226,6 +232,10 @@ def test_corpus_tls12_h2_bursts():
         got += [list(b.frames) for b in (r.exchange.request, r.exchange.response) if b is not None]
     assert got == want
     assert all(r.encrypted.multiplexed and r.encrypted.alpn == "h2" for r in rows)
+    alpn = tshark(path, None, "tcp.stream == 0 && tls.handshake.type == 2", "tls.handshake.extensions_alpn_str")
+    assert alpn == [["h2"]]
+    entries = [e for e in har(load(path))["log"]["entries"] if e.get("_encrypted") and e["connection"] == "0"]
+    assert entries and all(e["response"]["httpVersion"] == "HTTP/2.0" for e in entries)
 
 
 def test_keys_change_nothing_when_given():

@@ -169,17 +169,20 @@ def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     }
 
 
-ALPN_VERSIONS = {"http/1.1": "HTTP/1.1", "http/1.0": "HTTP/1.0", "h2": "HTTP/2"}
+# ALPN -> HAR httpVersion ("HTTP/2.0" is what Chromium's HAR importer maps to its "h2" protocol)
+ALPN_VERSIONS = {"http/1.1": "HTTP/1.1", "http/1.0": "HTTP/1.0", "h2": "HTTP/2.0"}
 
 
 def encrypted_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     """An exchange inferred from the records of an HTTPS connection without keys
     (:mod:`analyzer.timeline.encrypted`): an entry so that a HAR viewer shows the fetch, with nothing claimed
     that the capture does not show. The method, path and status cannot be seen: ``method`` is "" and
-    ``status`` 0 (HAR 1.2 requires both fields but gives no value for "unknown"; devtools shows 0 as no status),
-    the URL is the site the ClientHello named (SNI) with the root path, sizes the encrypted record bytes
-    (``_transferSize``, as devtools names the bytes on the wire) and header/body sizes -1 (unknown). The inference
-    is in ``_``-prefixed custom fields (HAR 1.2 allows them) and in ``comment``."""
+    ``status`` 0 (HAR 1.2 requires both fields and has no value for "unknown"; 0 is what devtools writes for a
+    request with no response status), the URL is the site the ClientHello named (SNI) with the root path (HAR
+    needs an absolute URL; ``comment`` says the path is unknown), ``content.size``/``headersSize``/``bodySize``
+    -1 (unknown: Chromium's HAR importer reads a negative size as 0) and ``_transferSize`` the response's
+    encrypted record bytes (the importer's transfer size: the "Size" column). ``httpVersion`` is the ALPN
+    protocol when it is known. The inference is in ``_``-prefixed custom fields (HAR 1.2 allows them)."""
     ex, view = r.exchange, r.encrypted
     q, a = ex.request, ex.response
     t = timings(r)
@@ -191,7 +194,7 @@ def encrypted_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
                    "multiplexes, so this is not one request and its response. Method, path and status unknown")
     else:
         comment = ("encrypted (no key): probably one request and its response, inferred from the TLS records' "
-                   "directions, sizes and times. Method, path and status unknown")
+                   "directions, sizes and times. Method, path (the URL's /) and status unknown")
     return {
         "pageref": page_id,
         "startedDateTime": iso8601(r.started_ns),
