@@ -167,6 +167,10 @@ def test_lab_har_entries():
                for x in r[0].split(",")]
     assert [e["response"]["_transferSize"] for e in entries] == lengths
     assert entries[0]["timings"]["dns"] > 0 and entries[0]["timings"]["ssl"] > 0
+    # the first entry runs from the DNS query to its answer's last segment: its phases add up to that
+    times = {int(n): float(t) for n, t in tshark(LAB, None, "frame", "frame.number", "frame.time_epoch")}
+    (query,), = tshark(LAB, None, "dns.flags.response == 0", "frame.number")
+    assert entries[0]["time"] == pytest.approx((times[want[0][2][-1]] - times[int(query)]) * 1000, abs=0.01)
     assert all(e["timings"]["connect"] == -1 for e in entries[1:])
     json.dumps(doc)
 

@@ -1433,10 +1433,14 @@ class FetchBuilder:
                 phases.append(Phase("receive", rel(a.first_ns), rel(a.last_ns)))
                 receive = ex.transfer_ms
             first = ex.index == 0
+            blocked = r.blocked
+            if first and q is not None and blocked is not None:
+                # as for an HTTP request: the wait from the start to its first byte not spent in DNS/connect/TLS
+                blocked = max(_ms(q.first_ns - r.started_ns) - (r.dns or 0) - (r.connect or 0) - (r.ssl or 0), 0.0)
             out.append(replace(
                 r, phases=tuple(phases), send=send, wait=wait, receive=receive,
                 start=r.start if first else rel(ex.start_ns), started_ns=r.started_ns if first else ex.start_ns,
-                blocked=r.blocked if first else None, dns=r.dns if first else None,
+                blocked=blocked if first else None, dns=r.dns if first else None,
                 connect=r.connect if first else None, ssl=r.ssl if first else None,
                 request_frame=q.frames[0] if q else None, response_frame=a.last_frame if a else None,
                 reused_connection=not first, complete=a is not None, frames=ex.frames, exchange=ex,
