@@ -261,6 +261,7 @@ def _frame_by_frame(pipe, batch, c, items) -> None:
 
 def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
     ts = batch.ts_ns[tcp]
+    si, di, texts = _addresses(c, tcp)      # (ids for the whole batch: each window takes its slice)
     # windows: the per-packet run sweeps idle connections at the first segment at or after _next_expire
     pos = 0
     n = len(tcp)
@@ -275,7 +276,7 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
             saved = tracker._next_expire
             tracker._next_expire = _INF
             try:
-                _window(tracker, batch, c, tcp[pos:stop])
+                _window(tracker, batch, c, tcp[pos:stop], si[pos:stop], di[pos:stop], texts)
             finally:
                 tracker._next_expire = saved
         if stop < n:
@@ -286,10 +287,57 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
             pos = n
 
 
-def _window(tracker, batch, c, sel: np.ndarray) -> None:
-    """TCP segments ``sel`` (frame indices, capture order) between two sweeps."""
+def _wholes(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, texts: list) -> np.ndarray | None:
+    """The window's whole ordinary connections taken as records (:func:`analyzer.columnar.whole.take`): a
+    mask of the segments left (capture order), None when none was taken."""
     n = len(sel)
-    si, di, texts = _addresses(c, sel)
+    sp, dp = c.sport[sel], c.dport[sel]
+    a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
+    b = (di.astype(np.uint64) << np.uint64(16)) | dp.astype(np.uint64)
+    _, group = np.unique((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b), return_inverse=True)
+    group = group.reshape(-1)
+    order = np.lexsort((np.arange(n), group))
+    gs = group[order]
+    bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
+    frame_i = sel[order]
+    ts_s = batch.ts_ns[frame_i]
+    gap_s = np.zeros(n, dtype=bool)
+    gap_s[1:] = (np.diff(ts_s) > min(tracker.idle_timeout_ns, tracker.closed_linger_ns)) & (gs[1:] == gs[:-1])
+    num_s = batch.first_number + frame_i
+    seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], c.flags[frame_i]
+    win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
+    a_s, b_s = a[order], b[order]
+    a_first_s = a_s <= b_s
+    # the columns take() reads, as analyzer.columnar.count._window's rows have them (first 14)
+    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
+            c.t[frame_i], c.hdr_len[frame_i]]
+    rows = np.empty((n, len(cols)), dtype=np.int64)
+    for i, col in enumerate(cols):
+        rows[:, i] = col
+    hs_a, _plain = _grouped_marks(gs, a_s, b_s, fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s)
+    taken = take(tracker, rows, texts, batch.data, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
+                 gap_s, ts_s, num_s, flen_s)
+    if not taken:
+        return None
+    gone = np.zeros(len(bounds) - 1, dtype=bool)
+    gone[taken] = True
+    keep = np.empty(n, dtype=bool)
+    keep[order] = ~gone[gs]
+    return keep
+
+
+def _window(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, texts: list) -> None:
+    """TCP segments ``sel`` (frame indices, capture order; ``si``/``di``: their address ids in ``texts``)
+    between two sweeps."""
+    if tracker.wholes is not None and not tracker.wants_payload:
+        # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole);
+        # the rest goes on below
+        keep = _wholes(tracker, batch, c, sel, si, di, texts)
+        if keep is not None:
+            sel, si, di = sel[keep], si[keep], di[keep]
+            if not len(sel):
+                return
+    n = len(sel)
     # connection groups: the 4-tuple without direction, as one integer (address id, port) x 2
     sp, dp = c.sport[sel], c.dport[sel]
     a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
@@ -342,8 +390,8 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     if not grouped:
         plain_l = [False] * n     # (every steady stretch is a run, as before)
     else:
-        gap_s = gap[order]
-        hs_a, plain_a = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s)
+        hs_a, plain_a = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
+                                       gap[order])
         hs_l, plain_l = hs_a.tolist(), plain_a.tolist()
         af_l = a_first_s.tolist()
         handshake, plain = tracker.handshake, tracker.plain
@@ -355,14 +403,6 @@ def _window(tracker, batch, c, sel: np.ndarray) -> None:
     state: list = [None] * len(ptr)        # (conn, direction of the group's "a" end) of the last segment
     order_l = order.tolist()
     active = list(range(len(ptr)))
-    if grouped and tracker.wholes is not None:
-        # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole)
-        taken = take(tracker, rows, texts, data, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s,
-                     ts_s, num_s, flen_s)
-        if taken:
-            for g in taken:
-                ptr[g] = ends[g]
-            active = [g for g in active if ptr[g] < ends[g]]
     heappop, heappush = heapq.heappop, heapq.heappush
     while active:
         runs = []
