@@ -135,6 +135,9 @@ def test_lab_steps_summary_and_waterfall():
     assert fetch.summary.encrypted_requests == len(want) and fetch.summary.requests == 0
     text = render(load(LAB), width=110)
     assert f"about {len(want)} requests (encrypted), 1 connection" in text
+    times = {int(n): float(t) for n, t in tshark(LAB, None, "frame", "frame.number", "frame.time_epoch")}
+    ttfb = (times[want[0][2][0]] - times[want[0][1][-1]]) * 1000
+    assert re.search(rf"time to first byte\s+{ttfb:.2f} ms \(encrypted exchange 1: an estimate", text)
     rows = [line for line in text.splitlines() if line.strip().startswith("encrypted exchange")]
     assert len(rows) == len(want)
     bar = rows[0].split("|")[1]

@@ -327,6 +327,12 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         if http:
             doc = http[0]
             rows.append((label("ttfb", lang), _ms(s.ttfb_ms, lang) + _paren(f"{doc.method} {short(doc.uri, 60)}", lang)))
+        elif s.encrypted_requests:      # HTTPS without keys: the first exchange's wait, an estimate
+            first_ex = next((r for r in fetch.requests if r.exchange is not None and r.exchange.request is not None
+                             and r.exchange.response is not None), None)
+            if first_ex is not None and first_ex.wait is not None:
+                note = label("ttfb.encrypted", lang).format(n=first_ex.exchange.index + 1)
+                rows.append((label("ttfb", lang), _ms(first_ex.wait, lang) + _paren(note, lang)))
     elif s.dns_ms is not None:
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
     rows.append((label("total", lang), duration(s.total_ms, lang)))

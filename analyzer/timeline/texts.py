@@ -1708,16 +1708,16 @@ _ZH.update({
         "服务器在本抓包中客户端的任何记录之前发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）："
         "很可能是对抓包开始之前发出的某个请求的应答（没有密钥，看不到其内容）。"),
     "tls.exchange.h2": (
-        "客户端发出一批共 {req_records} 个记录（{req_bytes:bytes}，{req_where}），随后服务器发出 "
+        "客户端发出 {req_records} 个记录（{req_bytes:bytes}，{req_where}），随后服务器发出 "
         "{resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），第一个在 {ttfb_ms:dur}之后到达。"
-        "{h2_text}，请求、响应和控制帧（SETTINGS、WINDOW_UPDATE、PING）在两个方向上复用同一"
-        "连接：这些数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
+        "{h2_text}；HTTP/2 在两个方向上复用请求、响应和控制帧（SETTINGS、WINDOW_UPDATE、PING）："
+        "这些数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
     "tls.exchange.h2.request": (
-        "客户端发出一批共 {req_records} 个记录（{req_bytes:bytes}，{req_where}），此后没有服务器的"
-        "记录。{h2_text}，复用连接：数据突发并不是一问一答。"),
+        "客户端发出 {req_records} 个记录（{req_bytes:bytes}，{req_where}），此后没有服务器的"
+        "记录。{h2_text}；HTTP/2 复用它的各个流：数据突发并不是一问一答。"),
     "tls.exchange.h2.server": (
-        "服务器发出一批共 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）。{h2_text}，复用连接："
-        "数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
+        "服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）。{h2_text}；HTTP/2 复用它的"
+        "各个流：数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
     "tls.tickets.inferred": (
         "很可能是 TLS 1.3 会话票据：服务器发出的 {count} 个记录，长度为 {lengths} 字节（{where}），"
         "在握手之后、任何应答之前发出。TLS 1.3 的 NewSessionTicket 是加密传输的，在线路上看起来就是应用数据；"
@@ -1744,6 +1744,7 @@ LABELS["en"].update({
     "encrypted.mode.h2maybe": "the client offered HTTP/2 (ALPN h2) and the server's choice is encrypted: bursts "
                               "of encrypted records, perhaps not request/response pairs",
     "encrypted.row": "encrypted exchange {n}", "encrypted.status": "enc",
+    "ttfb.encrypted": "encrypted exchange {n}: an estimate from the record times",
 })
 LABELS["zh"].update({
     "n.request.encrypted": "约 {n} 个请求（加密）",
@@ -1752,6 +1753,7 @@ LABELS["zh"].update({
     "encrypted.mode.h2": "HTTP/2（ALPN h2）：加密记录的数据突发，并非一问一答",
     "encrypted.mode.h2maybe": "客户端提出了 HTTP/2（ALPN h2），而服务器的选择是加密的：加密记录的数据突发，未必是一问一答",
     "encrypted.row": "加密交换 {n}", "encrypted.status": "加密",
+    "ttfb.encrypted": "加密交换 {n}：根据记录时间估计",
 })
 
 
@@ -1769,7 +1771,7 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
         else:
             out[key] = _fill("frame {f:frames}" if len(frames) == 1 else "frames {f:frames}", {"f": frames}, lang)
     if facts.get("alpn_hidden"):
-        out["h2_text"] = ("客户端提出了 HTTP/2（ALPN h2），而 TLS 1.3 中服务器的选择是加密的：如果用的是 HTTP/2"
+        out["h2_text"] = ("客户端提出了 HTTP/2（ALPN h2），而 TLS 1.3 中服务器的选择是加密的，可能用的是 HTTP/2"
                           if lang == "zh" else "The client offered HTTP/2 (ALPN h2) and in TLS 1.3 the server's choice "
                           "is encrypted: it may be HTTP/2")
     else:
