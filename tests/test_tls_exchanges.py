@@ -332,3 +332,19 @@ def test_corpus_lone_client_record_is_no_request():
     step = next(s for s in fetch.steps if s.kind == "tls.exchange.request")
     assert "Probably" not in step.text and "needs no answer" in step.text
     assert not any(e.get("_encrypted") for e in har(tl)["log"]["entries"])
+
+
+def test_no_traceback_on_cut_captures():
+    """Every prefix, suffix and one-frame-dropped copy of the lab capture (records cut anywhere, handshake or
+    tickets missing): the timeline, its text in both languages, the HAR and the HTML report are made."""
+    with open_capture(LAB) as reader:
+        frames = list(reader)
+    n = len(frames)
+    variants = [frames[:k] for k in range(1, n + 1)] + [frames[k:] for k in range(1, n)]
+    variants += [frames[:k] + frames[k + 1:] for k in range(n)]
+    for v in variants:
+        tl = timeline(iter(v))
+        render(tl)
+        har(tl)
+        html_report(tl)
+        render(timeline(iter(v), "zh"))
