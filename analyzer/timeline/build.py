@@ -1885,6 +1885,7 @@ class FetchBuilder:
                 add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
         if summary.tls_ms is not None and summary.tls_ms > 0:
             add("tls", summary.tls_ms, (), stream=connections[0].stream if connections else 0)
+        self._client_time(add, cited)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
@@ -1934,6 +1935,35 @@ class FetchBuilder:
         out.sort(key=lambda d: -d.ms)
         return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "late_synack", "lost_answer", "stall",
                                                                       "loss", "dns_retry")]
+
+    def _client_time(self, add: Any, cited: set[int]) -> None:
+        """The client's own time before its first connection's traffic (nothing of the fetch on the network):
+        from the DNS answer that gave the server's address to the SYN, and from the end of the handshake to
+        the client's first data (a request, a ClientHello)."""
+        conn = next((c for c in self.conns if c.syns and c.syns[0][0] in cited and c.epoch == 0), None)
+        if conn is None:
+            return
+        syn_f, syn_t = conn.syns[0]
+        answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None and lk.response_ts_ns <= syn_t]
+        lk = max((x for x in answered if conn.server in x.addresses), default=None, key=lambda x: x.response_ts_ns)
+        if lk is None and answered:
+            lk = max(answered, key=lambda x: x.response_ts_ns)
+        if lk is not None and lk.response_frame is not None:
+            # the client's next packet: its SYN, or an ARP/ND request for the next hop sent before it
+            arp = next((m for m in self.plan.neighbours if m.kind == "request" and m.sender in self.plan.addresses
+                        and lk.response_ts_ns <= m.ts_ns <= syn_t), None)
+            if arp is not None:
+                add("client_dns_arp", _ms(arp.ts_ns - lk.response_ts_ns), (lk.response_frame, arp.frame),
+                    answer=lk.response_frame, arp=arp.frame)
+            else:
+                add("client_dns", _ms(syn_t - lk.response_ts_ns), (lk.response_frame, syn_f),
+                    answer=lk.response_frame, syn=syn_f)
+        if conn.handshake_ack is not None:
+            ack_f, ack_t = conn.handshake_ack
+            data = next((s for s in conn.segments if s.direction == 0 and s.length and s.frame > ack_f
+                         and s.frame not in conn.copies), None)
+            if data is not None and not any(s.direction == 1 and ack_f < s.frame < data.frame for s in conn.segments):
+                add("client_send", _ms(data.ts_ns - ack_t), (ack_f, data.frame), ack=ack_f, data=data.frame)
 
     # -- ladder ----------------------------------------------------------------------------------------
     def _ladder(self, start_ns: int) -> tuple[LadderRow, ...]:

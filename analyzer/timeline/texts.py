@@ -566,6 +566,19 @@ _EN: dict[str, str] = {
     "delay.stall": "{ms:dur} stalled by Nagle's algorithm and a delayed ACK.",
     "delay.zero_window": "{ms:dur} stopped by a zero window.",
     "delay.transfer": "{ms:dur} transferring {uri} ({size:bytes}).",
+    "delay.client_dns": (
+        "{ms:dur} on the client between the DNS answer (frame {answer}) and its SYN (frame {syn}): nothing of the "
+        "fetch was on the network; it is the client's own time (its resolver library handing the address over, "
+        "the program opening a socket), plus the way between the capture point and the client when the capture "
+        "was not taken on the client."),
+    "delay.client_dns_arp": (
+        "{ms:dur} on the client between the DNS answer (frame {answer}) and its ARP request for the next hop "
+        "(frame {arp}): nothing of the fetch was on the network; it is the client's own time (its resolver library "
+        "handing the address over, the program opening a socket), plus the way between the capture point and the "
+        "client when the capture was not taken on the client."),
+    "delay.client_send": (
+        "{ms:dur} on the client between the end of the handshake (frame {ack}) and its first data (frame {data}): "
+        "nothing was on the network; the program was preparing what it sends first."),
 }
 
 _ZH: dict[str, str] = {
@@ -996,6 +1009,17 @@ _ZH: dict[str, str] = {
     "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
     "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
     "delay.transfer": "传输 {uri}（{size:bytes}）用时 {ms:dur}。",
+    "delay.client_dns": (
+        "从 DNS 应答（第 {answer} 帧）到客户端发出 SYN（第 {syn} 帧）之间，客户端自己用了 {ms:dur}：这段时间网络上"
+        "没有这次访问的任何报文，是客户端本身的时间（解析库把地址交给程序、程序打开套接字），如果不是在客户端上抓的包，"
+        "还要加上抓包点与客户端之间的路程。"),
+    "delay.client_dns_arp": (
+        "从 DNS 应答（第 {answer} 帧）到客户端为下一跳发出 ARP 请求（第 {arp} 帧）之间，客户端自己用了 {ms:dur}：这段时间"
+        "网络上没有这次访问的任何报文，是客户端本身的时间（解析库把地址交给程序、程序打开套接字），如果不是在客户端上抓的包，"
+        "还要加上抓包点与客户端之间的路程。"),
+    "delay.client_send": (
+        "从握手结束（第 {ack} 帧）到客户端发出第一批数据（第 {data} 帧）之间，客户端用了 {ms:dur}：网络上没有报文，"
+        "是程序在准备它要发送的第一条消息。"),
 }
 
 TEMPLATES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
