@@ -1663,7 +1663,7 @@ def counted(key: str, n: int, lang: str = "en") -> str:
 _EN.update({
     "tls.exchange": (
         "Probably one request and its response (exchange {n}): the client sent {req_records:n:record} "
-        "({req_bytes:bytes}, {req_where}), then the server sent {resp_records:n:record} "
+        "({req_bytes:bytes}, {req_where}{req_note}), then the server sent {resp_records:n:record} "
         "({resp_bytes:bytes}, {resp_where}); its first came {ttfb_ms:dur} after the client's last "
         "(an estimate of the time to first byte){transfer_text}. This is inferred from the "
         "records' directions, sizes and times: without keys the method, URL and status cannot be seen."),
@@ -1719,7 +1719,7 @@ _EN.update({
 _ZH.update({
     "tls.exchange": (
         "很可能是一个请求及其响应（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
-        "{req_where}），随后服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）；服务器的第一个"
+        "{req_where}{req_note}），随后服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）；服务器的第一个"
         "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。这是根据记录的方向、"
         "大小和时间推断的：没有密钥，看不到请求方法、URL 和状态码。"),
     "tls.exchange.request": (
@@ -1800,6 +1800,12 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
                           "is encrypted: it may be HTTP/2")
     else:
         out["h2_text"] = "这个连接使用 HTTP/2（ALPN h2）" if lang == "zh" else "The connection speaks HTTP/2 (ALPN h2)"
+    records = facts.get("req_records")
+    if isinstance(records, int) and records > 1:    # several records: a body, or requests sent back to back
+        out["req_note"] = ("；可能是带正文的请求，也可能是连续发出的几个请求" if lang == "zh"
+                           else "; perhaps a request with a body, or several requests sent back to back")
+    else:
+        out["req_note"] = ""
     if len(facts.get("resp_frames") or ()) <= 1:
         out["transfer_text"] = "，只用了一个报文段" if lang == "zh" else ", in one segment"
     else:
