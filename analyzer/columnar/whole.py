@@ -1,7 +1,7 @@
 """Whole ordinary TCP connections from the columns: a connection whose segments are an ordinary handshake,
 in-order data both ways and an ordinary teardown is kept as one compact :class:`Whole` record -- never a
-:class:`~analyzer.tcp.connection.Connection` -- carried from window to window (a window: the segments
-between two idle sweeps), and its summary row is made from the record when the tracker finishes it
+:class:`~analyzer.tcp.connection.Connection` -- carried from window to window (a window: a batch's TCP
+segments between two idle sweeps), and its summary row is made from the record when the tracker finishes it
 (:func:`row`: the same dict :func:`~analyzer.tcp.connection.summarize` makes).
 
 The rule is in :mod:`analyzer.columnar.count`'s docstring; :func:`take` decides it with numpy over a window's
