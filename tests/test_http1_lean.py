@@ -218,7 +218,16 @@ def _key(item):
     if isinstance(event, Request | Response):
         # a lean head's headers are the framing fields (what a lookup sees of them); its notes the start line's
         return role, replace(event, headers=tuple(sorted(by_name(projected(event.headers)).items())), notes=())
+    if isinstance(event, EndOfMessage):
+        # a lean body is not content-decoded: the decoded form's length, error and truncation are not known
+        return role, replace(event, decoded_length=None, decode_error=None, decoded_truncated=False)
     return role, event
+
+
+def _read(events: list) -> list:
+    """What read's lines take of the events: heads and ends (the Data events hold body bytes, which only
+    records keep: a lean body chunk of known length is counted without one, a decoded form is not made)."""
+    return [e for e in events if e[1] != "counted" and not isinstance(e[1], Data)]
 
 
 CASES = ["pipelined", "until close", "bad length", "switch", "connect", "cut body"]
@@ -231,8 +240,9 @@ def test_lean_events_are_the_full_parsers(case, how, gap):
     for seed in range(3 if how == "random" else 1):
         full = _run(case, how, False, seed, gap)
         lean = _run(case, how, True, seed, gap)
-        # a counted chunk is a full parser's Data-less call: drop the markers to compare the events
-        assert [e for e in lean if e[1] != "counted"] == full
+        assert _read(lean) == _read(full)
+        if case != "pipelined":     # no content-coding: the same Data events (a counted chunk: none)
+            assert [e for e in lean if e[1] != "counted"] == full
         assert any(isinstance(e[1], Request) for e in lean)
         assert gap or any(isinstance(e[1], Response) for e in lean)
         if how == "bytes" and case == "pipelined" and not gap:

@@ -281,6 +281,17 @@ def http_scenarios() -> dict[str, list]:
     t.send(C, "PA", b"GET /m HTTP/1.1\r\nHost: a\r\n\r\n")
     t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\nbody")
     out["midstream"] = t.packets
+    t = conn(40007); t.handshake()           # content-coded bodies (not decoded by the lean parser): gzip, broken
+    import gzip
+    packed = gzip.compress(b"<html>" + b"x" * 3000 + b"</html>")
+    t.send(C, "PA", b"GET /z HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\nGET /y HTTP/1.1\r\n\r\n")
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/html\r\nContent-Length: "
+           + str(len(packed)).encode() + b"\r\n\r\n" + packed[:20])
+    t.send(S, "PA", packed[20:])
+    t.send(S, "PA", b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"
+           b"Content-Type: text/css\r\n\r\n5\r\nnot g\r\n0\r\n\r\n")
+    t.send(C, "FA"); t.send(S, "FA"); t.send(C, "A")
+    out["content_coded"] = t.packets
     return out
 
 
@@ -290,7 +301,7 @@ def test_crafted_http(tmp_path):
     names in odd case, blanks before the colon, obs-fold, a head split across segments, HEAD, 304, 100
     Continue, chunked with extensions and trailers, pipelined requests, duplicate, conflicting and invalid
     Content-Length, a body holding blank lines, a body segment lost, a body until close, a connection picked
-    up mid-stream; each alone, and all interleaved in one capture (through the command too, with -Y): the lines
+    up mid-stream, gzip and broken content-coded bodies; each alone, and all interleaved in one capture (through the command too, with -Y): the lines
     are the per-packet path's."""
     from scapy.all import wrpcap
 

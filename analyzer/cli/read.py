@@ -456,6 +456,9 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
 
     summary = Summary(interface_width, digits_of)
     header_line = summary.header_line
+    if not (tree or hexdump):
+        _print_lines(packets, output, summary, progress, t0_of, http_of)
+        return
     tree_state = Tree(times)
     add = output.add
     n = 0
@@ -478,6 +481,35 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
                 add((summary.line(pkt.packet()) if line is None else line) + "\n")
         else:
             add(summary.line(pkt) + "\n")
+        if progress is not None and not n & 255:
+            progress.tick(n)
+
+
+def _print_lines(packets: Iterable, output: _Output, summary, progress: Progress | None, t0_of=None,
+                 http_of=None) -> None:
+    """:func:`_print_text` without -V or -x: one summary line per packet (the loop with nothing else in it)."""
+    from analyzer.pipeline import HeaderOnly
+
+    header_line, line_of = summary.header_line, summary.line
+    parts, batch, flush = output.parts, output.batch, output.flush     # output.add, inlined
+    http = None
+    for n, pkt in enumerate(packets, 1):
+        if summary.t0_ns is None and t0_of is not None:
+            summary.t0_ns = t0_of(0)
+        if pkt.__class__ is HeaderOnly:
+            if http_of is not None:
+                if http is None:
+                    http = http_of()        # the pipeline's HTTP tracker exists once packets come
+                line = header_only_line(summary, pkt, http)
+            else:
+                line = header_line(pkt)
+                if line is None:
+                    line = line_of(pkt.packet())
+        else:
+            line = line_of(pkt)
+        parts.append(line + "\n")
+        if len(parts) >= batch:
+            flush()
         if progress is not None and not n & 255:
             progress.tick(n)
 

@@ -88,8 +88,13 @@ def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
     not those of the selection. ``headers``: see :func:`analyzed` (``keep`` is then given a
     :class:`~analyzer.pipeline.HeaderOnly` too: :func:`decided_filter` answers it)."""
     selector = Selector(keep)
+    push, header_only = selector.push, selector.header_only
     for pkt in analyzed(frames, keylog, pipelines, headers, lines):
-        yield from selector.push(pkt)
+        if pkt.__class__ is header_only:        # Selector.push's first case, without the call
+            if keep(pkt):
+                yield pkt, [pkt.frame]
+        else:
+            yield from push(pkt)
 
 
 class Selector:
@@ -97,16 +102,17 @@ class Selector:
     returns the (packet, frames) pairs it releases (none, or one)."""
 
     def __init__(self, keep: Callable[[Packet], bool]):
-        self.keep = keep
-        self.held: dict[int, Any] = {}
-
-    def push(self, pkt: Packet) -> list[tuple[Packet, list]]:
         from analyzer.pipeline import HeaderOnly, ReassembledPacket
 
+        self.keep = keep
+        self.held: dict[int, Any] = {}
+        self.header_only, self.reassembled = HeaderOnly, ReassembledPacket
+
+    def push(self, pkt: Packet) -> list[tuple[Packet, list]]:
         keep, held = self.keep, self.held
-        if pkt.__class__ is HeaderOnly:         # one whole TCP segment: no fragment
+        if pkt.__class__ is self.header_only:   # one whole TCP segment: no fragment
             return [(pkt, [pkt.frame])] if keep(pkt) else []
-        if isinstance(pkt, ReassembledPacket):
+        if isinstance(pkt, self.reassembled):
             if keep(pkt):
                 numbers = pkt.get("ip.fragment") or pkt.get("ipv6.fragment") or []
                 own = []

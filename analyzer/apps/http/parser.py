@@ -158,8 +158,9 @@ class HttpStreamParser:
     # are counted, not handed out -- the message's body_length and its end are the same)
     keep_body = True
     # lean heads (read's lines, no records): a head's Headers hold only the fields its framing and Info text
-    # read (readers.FRAMING_FIELDS, names lowercase), found without parsing every line, and its notes only the
-    # start line's (what the lines need of a message is the same: tests/test_http1_lean.py)
+    # read (readers.FRAMING_FIELDS, names lowercase), found without parsing every line, its notes only the
+    # start line's, and a body is not content-decoded (its Data events and the EndOfMessage's decoded_* say
+    # nothing of the decoded form); what the lines need of a message is the same (tests/test_http1_lean.py)
     lean = False
 
     def __init__(
@@ -552,7 +553,7 @@ class HttpStreamParser:
         if reader is None:
             self._end_message(True, None)
             return
-        codings = content_codings(headers)
+        codings = None if self.lean else content_codings(headers)    # lean: nobody reads the decoded body
         if codings:
             msg.decoder = ContentDecoder(codings, self.max_decoded_size)
         msg.reader = reader

@@ -212,34 +212,27 @@ def parse_fields(lines: list[bytes], notes: dict[str, None]) -> Headers:
 # line break before it, lowercase.
 FRAMING_FIELDS = (b"\ncontent-length", b"\ntransfer-encoding", b"\ncontent-encoding", b"\ncontent-type",
                   b"\nupgrade")
+# one of them at a line start, blanks, a colon, and the rest of the line (re.I on bytes folds ASCII only)
+_FRAMING_LINE = re.compile(rb"\n(" + b"|".join(key[1:] for key in FRAMING_FIELDS) + rb")[ \t]*:([^\n]*)",
+                           re.IGNORECASE)
 
 
 def framing_fields(block: bytes) -> Headers | None:
     """The fields of FRAMING_FIELDS in a header block (start line to the empty line, or the whole lines of a
-    cut one), as :func:`parse_fields` gives them (names lowercase), found by a search for each name after a
-    line break instead of splitting every line; None when a line begins with a blank (obsolete line
-    folding, which can continue any field: then only :func:`parse_fields` can tell). A match is that field's
-    line when only blanks stand between the name and a colon (a longer name, or a line without a colon,
-    is another field or none, as :func:`parse_fields` reads it); the value runs to the line end (one CR
-    dropped) without its surrounding blanks."""
+    cut one), as :func:`parse_fields` gives them (names lowercase), found by one search for their lines
+    instead of splitting every line; None when a line begins with a blank (obsolete line folding, which can
+    continue any field: then only :func:`parse_fields` can tell). A match is that field's line when only
+    blanks stand between the name and a colon (a longer name, or a line without a colon, is another field
+    or none, as :func:`parse_fields` reads it); the value runs to the line end (one CR dropped) without its
+    surrounding blanks."""
     if b"\n " in block or b"\n\t" in block:
         return None
-    lower = block.lower()
     fields = []
-    find = lower.find
-    for key in FRAMING_FIELDS:
-        i = find(key)
-        while i >= 0:
-            k = i + len(key)
-            while lower[k] in b" \t":      # the block ends with a line break: this stops by then
-                k += 1
-            if lower[k] == 58:              # ":"
-                nl = find(b"\n", k)
-                value = block[k + 1:nl]
-                if value.endswith(b"\r"):
-                    value = value[:-1]
-                fields.append((key[1:].decode("ascii"), value.strip(b" \t").decode("latin-1")))
-            i = find(key, k)
+    for m in _FRAMING_LINE.finditer(block):
+        name, value = m.groups()
+        if value.endswith(b"\r"):
+            value = value[:-1]
+        fields.append((name.decode("ascii").lower(), value.strip(b" \t").decode("latin-1")))
     return Headers(fields)
 
 
