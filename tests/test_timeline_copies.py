@@ -105,3 +105,32 @@ def test_a_copy_and_a_resend_of_one_segment(tmp_path):
     (st,) = [s for s in fetch.steps if s.kind.startswith("tcp.retransmission")]
     assert again in st.frames and copy not in st.frames and st.facts["orig_frame"] == copy - 1
     assert fetch.summary.retransmitted_bytes == 1000 and fetch.summary.copied_bytes == 1000
+
+
+def test_a_resend_that_goes_on_with_new_bytes(tmp_path):
+    # the server's first 500 bytes, unacknowledged; 300 ms later the same 500 bytes again and 500 more in one
+    # segment (a new IP ID): a retransmission, partly again
+    story = craft.Story()
+    conn = craft.Conn(story, ("10.0.0.5", 40000), ("10.0.0.80", 80))
+    conn.handshake()
+    conn.send(C, "PA", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    body = b"z" * 1200
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    conn.send(S, "A", data[:500], dt_us=5000)
+    conn.send(S, "A", data[:1000], dt_us=300_000, seq=5001)
+    conn.send(S, "PA", data[1000:], dt_us=100, seq=5001 + 1000)
+    conn.send(C, "A", dt_us=100)
+    path = tmp_path / "partly.pcap"
+    story.write(path)
+    _ids, resent = oracle(path)
+    (again,) = resent
+    seg = {int(f): (int(q), int(n)) for f, q, n in (line.split("\t") for line in tshark_output(
+        ["tshark", "-r", str(path), "-Y", "tcp.srcport == 80 && tcp.len > 0", "-T", "fields", "-e", "frame.number",
+         "-e", "tcp.seq", "-e", "tcp.len"], path).splitlines())}
+    before = max(q + n for f, (q, n) in seg.items() if f < again)
+    fetch = load(path)
+    (st,) = [s for s in fetch.steps if s.kind.startswith("tcp.retransmission")]
+    assert st.frames[0] == again and "partly again" in st.text
+    assert st.facts["new_bytes"] == seg[again][0] + seg[again][1] - before == 500
+    assert st.facts["old_bytes"] == seg[again][1] - 500
+    assert not [s for s in fetch.steps if s.kind == "tcp.conflict"]

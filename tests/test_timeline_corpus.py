@@ -291,34 +291,52 @@ def test_karn_round_trip_after_a_retransmitted_syn():
 
 
 def test_fin_then_reset_corpus():
-    """qi_internet_SYNACK_curl_jsonip: the client's FIN and the server's data are each resent (two senders: two
-    retransmission steps, the FIN called a FIN, no duplicate ACK before either), the client resets after its FIN
-    and answers the rest with RST; no "last FIN not acknowledged" (a reset ended it), and no step is shown
-    at 0 ms after the steps before it."""
+    """qi_internet_SYNACK_curl_jsonip: the client's FIN is resent (a retransmission step, the FIN called a FIN,
+    no duplicate ACK before it); the server's "retransmission" (frame 9) brings other bytes than frame 5 for the
+    same place in its stream (frame 5 was injected: see test_two_versions_of_the_same_bytes); the client resets
+    after its FIN and answers the rest with RST; no "last FIN not acknowledged" (a reset ended it), and no step
+    is shown at 0 ms after the steps before it."""
     path = CORPUS / "tcp_http_fin_then_rst.pcap"
     (fetch,) = pages(load(path))
     resent = rows(path, "tcp.analysis.retransmission", "tcp.srcport", "tcp.flags.fin", "tcp.len")
     assert len(resent) == 2
     told = steps(fetch, "tcp.retransmission")
-    assert [s.frames[0] for s in told] == [int(r[0]) for r in resent]
-    for st, (_f, sport, fin, length) in zip(told, resent):
+    conflict = steps(fetch, "tcp.conflict")
+    assert sorted([s.frames[0] for s in told] + [s.facts["frame"] for s in conflict]) == [int(r[0]) for r in resent]
+    for st in told:
+        _f, sport, fin, length = next(r for r in resent if int(r[0]) == st.frames[0])
         assert st.facts["sender"] == ("server" if sport == "80" else "client")
         assert st.facts["fin"] == (fin in ("1", "True") and length == "0")
         dups = [f for f in frames(path, "tcp.analysis.duplicate_ack") if f < st.frames[0]]
         assert st.facts["dup_acks"] == len(dups) == 0
-    # the server's "retransmission" (frame 9) resends frame 5's 43 bytes and goes on with bytes never sent before
-    server = rows(path, "tcp.srcport == 80 && tcp.len > 0", "tcp.seq", "tcp.len")
-    again = next(st for st in told if st.facts["sender"] == "server")
-    end = {int(f): int(q) + int(n) for f, q, n in server}
-    before = max(e for f, e in end.items() if f < again.frames[0])
-    assert again.facts["new_bytes"] == end[again.frames[0]] - before > 0
-    assert again.facts["old_bytes"] == again.facts["length"] - again.facts["new_bytes"]
-    assert "partly again" in again.text
     rsts = frames(path, "tcp.flags.reset == 1")
     assert cited(fetch, "tcp.reset.after_fin") == rsts[:1] and cited(fetch, "tcp.reset.again") == rsts[1:]
     assert not steps(fetch, "tcp.teardown.unacked")
     times = [s.time for s in fetch.steps]
     assert times == sorted(times)
+
+
+def test_two_versions_of_the_same_bytes():
+    """qi_internet_SYNACK_curl_jsonip is a "quantum insert": frame 5 (TTL 56) answers the GET with a fake
+    response, frame 9 (TTL 54, like the server's other packets) brings the real one for the same sequence
+    numbers. tshark calls frame 9 a retransmission; its payload differs from frame 5's from some byte on. The
+    timeline says so, with the first byte that differs and the TTL that gives frame 5 away, and does not say
+    frame 9 resends frame 5's bytes."""
+    path = CORPUS / "tcp_http_fin_then_rst.pcap"
+    (fetch,) = pages(load(path))
+    server = rows(path, "tcp.srcport == 80", "tcp.seq", "tcp.len", "tcp.payload", "ip.ttl")
+    data = [(int(f), int(q), bytes.fromhex(p)) for f, q, n, p, _t in server if int(n) > 0]
+    (first, q0, p0), (later, _q1, p1) = [d for d in data if d[1] == 1][:2]
+    at = next(i for i in range(min(len(p0), len(p1))) if p0[i] != p1[i])
+    ttl = {int(f): int(t) for f, _q, _n, _p, t in server}
+    usual = max(set(ttl.values()), key=list(ttl.values()).count)
+    (st,) = steps(fetch, "tcp.conflict")
+    assert (st.facts["earlier"], st.facts["frame"], st.facts["rel_seq"]) == (first, later, q0 + at)
+    assert st.frames == (first, later) and st.problem and st.facts["sender"] == "server"
+    assert st.facts["ttl_usual"] == usual and ttl[first] != usual == ttl[later] and st.facts["odd"] == first
+    assert f"TTL {ttl[first]}" in st.text and f"TTL {usual}" in st.text
+    assert not [s for s in steps(fetch, "tcp.retransmission") if later in s.frames]
+    assert "partly again" not in " ".join(s.text for s in fetch.steps)
 
 
 def test_a_response_to_no_request_and_data_after_a_fin():

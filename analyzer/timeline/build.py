@@ -28,7 +28,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -890,6 +890,8 @@ class FetchBuilder:
     def _trouble(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """Retransmissions, losses, duplicate ACKs and zero windows among this fetch's segments, one step
         per episode (a run of flagged segments less than an RTO apart)."""
+        if conn.conflicts:
+            self._conflicts(conn, ends)
         pairs = [(s, o) for s, o in self._conn_segments(conn) if s.analysis & TROUBLE and not s.flags & SYN
                  and s.frame not in self.explained]
         if conn.copies and pairs:
@@ -931,6 +933,32 @@ class FetchBuilder:
             if all(x.frame in self.explained for x in ep):
                 continue        # told by an earlier step of this connection (a zero-window stall's repeats)
             self._episode(conn, ep, by_frame, ends, copies)
+
+    def _conflicts(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """Segments that bring other bytes for a place in the stream an earlier segment filled
+        (:meth:`ConnLog.add_payload`): two versions of the same bytes. A TCP resends what it sent, so one version
+        came from elsewhere; the IP TTL of each against the sender's other packets says which one is odd."""
+        mine = {s.frame for s, _o in self._conn_segments(conn)}
+        by_frame = self._by_frame(conn)
+        for frame, d, rel_seq, earlier in conn.conflicts:
+            if frame not in mine or frame in self.explained:
+                continue
+            seg, first = by_frame.get(frame), by_frame.get(earlier)
+            if seg is None or first is None:
+                continue
+            others = Counter(s.ttl for s in conn.segments if s.direction == d and s.ttl
+                             and s.frame not in (frame, earlier))
+            usual = others.most_common(1)[0][0] if others else 0
+            odd = (earlier if first.ttl != usual and seg.ttl == usual else
+                   frame if seg.ttl != usual and first.ttl == usual else None) if usual else None
+            self.explained.add(frame)
+            self.problem_frames.add(frame)
+            self.notes[frame] = self._note("note.conflict")
+            self._add(frame, seg.ts_ns, (earlier, frame), "tcp", "tcp.conflict", problem=True,
+                      sender="client" if d == 0 else "server", receiver="server" if d == 0 else "client",
+                      frame=frame, earlier=earlier, rel_seq=rel_seq, ttl_frame=seg.ttl, ttl_earlier=first.ttl,
+                      ttl_usual=usual, odd=odd, ttl_odd=first.ttl if odd == earlier else seg.ttl,
+                      same_ttl=bool(seg.ttl and seg.ttl == first.ttl), **ends)
 
     def _seen_twice(self, conn: ConnFacts, copied: list[Segment], ends: dict[str, Any]) -> None:
         """Steps for the packets the capture saw twice (:func:`analyzer.timeline.tcp.copies`): one per run of

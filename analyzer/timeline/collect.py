@@ -56,6 +56,7 @@ REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | di
 REC_FLAGS = 20                      # offset of the flags field in a record (its low byte holds FIN, SYN, RST)
 _I64 = (1 << 63) - 1
 REC_SIZE = REC.size
+HEAD_BYTES = 512                    # the first stream bytes kept each way, to find two different versions of them
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -236,8 +237,8 @@ def _id_ttl(pkt: Any, layer: Any) -> tuple[int, int]:
 class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
-    __slots__ = ("_records", "_sinks", "base_ts", "conn", "count", "cut", "dns", "epoch", "log", "next_hop_mac",
-                 "replay", "syn_ip", "tail_start", "tls", "truncated")
+    __slots__ = ("_records", "_sinks", "base_ts", "conflicts", "conn", "count", "cut", "dns", "epoch", "heads", "log",
+                 "next_hop_mac", "replay", "syn_ip", "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
         self.conn = conn
@@ -250,6 +251,8 @@ class ConnLog:
         self.epoch = 0
         self.next_hop_mac = ""
         self.syn_ip = 0             # a pending attempt's SYN: its IPv4 ID << 8 | TTL (see replay_syn)
+        self.heads: list | None = None      # per direction: [first seq, its first HEAD_BYTES bytes, [(offset, frame)]]
+        self.conflicts: list | None = None  # (frame, direction, seq, earlier frame): the first byte that differs
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
         self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
@@ -270,6 +273,7 @@ class ConnLog:
         log._records = None
         log.next_hop_mac = next_hop_mac
         log.syn_ip = syn_ip
+        log.heads = log.conflicts = None
         log.replay = log.tls = log._sinks = None
         log.base_ts = att.ts
         key = att.key
@@ -354,6 +358,39 @@ class ConnLog:
             self.conn.real()        # its SYN is logged now
         base = self.base_ts
         return [(f, t + base, *rest) for f, t, *rest in REC.iter_unpack(self.log)]
+
+    def add_payload(self, frame: int, d: int, seq: int, data: bytes, start: int, end: int) -> None:
+        """A segment's payload (``data[start:end]``, what the frame holds of it): the first HEAD_BYTES bytes of
+        each direction's stream are kept as they first came, and a later segment that brings other bytes for
+        the same place in the stream is a conflict (two versions of the same bytes: an injected packet racing
+        the real one, or a sender that changed what it resends). Only the connection's first stretch."""
+        heads = self.heads
+        if heads is None:
+            if self.epoch:
+                return
+            heads = self.heads = [None, None]
+        h = heads[d]
+        if h is None:
+            h = heads[d] = [seq, bytearray(), []]
+        buf = h[1]
+        n = len(buf)
+        off = (seq - h[0]) & 0xFFFFFFFF
+        if off >= n:
+            if off == n and n < HEAD_BYTES:
+                h[2].append((n, frame))
+                buf += data[start:min(end, start + HEAD_BYTES - n)]
+            return
+        m = min(end - start, n - off)
+        if buf[off:off + m] != data[start:start + m]:
+            i = next(k for k in range(m) if buf[off + k] != data[start + k])
+            at = off + i
+            earlier = next(f for o, f in reversed(h[2]) if o <= at)
+            if self.conflicts is None:
+                self.conflicts = []
+            self.conflicts.append((frame, d, (h[0] + at) & 0xFFFFFFFF, earlier))
+        if off + (end - start) > n and n < HEAD_BYTES:
+            h[2].append((n, frame))
+            buf += data[start + m:min(end, start + m + HEAD_BYTES - n)]
 
     def add_cut(self, frame: int, direction: int, missing: int) -> None:
         """``missing`` payload bytes of a segment were not captured (the frame was cut by the snaplen): kept as
@@ -580,6 +617,8 @@ class Collector:
                 if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
                 log.add(number, ts, seq, ack, flags, d, seglen, window, ip_id, ttl)
+                if seglen:
+                    log.add_payload(number, d, seq, data, t + hl, min(ip_end, n))
                 if seglen and ip_end > n:
                     log.add_cut(number, d, min(seglen, ip_end - n))
         self.pipe.frames += 1
@@ -659,6 +698,9 @@ class Collector:
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
                 seglen, f.get("tcp.window_size_value", 0), ip_id, ttl)
         if seglen:      # the payload starts after the TCP header; what of it the frame holds
+            start = layer.offset + layer.length
+            log.add_payload(pkt.frame.number, d, f.get("tcp.seq_raw", 0), pkt.frame.data, start,
+                            min(start + seglen, pkt.frame.caplen))
             held = max(pkt.frame.caplen - layer.offset - layer.length, 0)
             if held < seglen:
                 log.add_cut(pkt.frame.number, d, seglen - held)

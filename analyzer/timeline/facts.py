@@ -152,6 +152,9 @@ class ConnFacts:
     http_sink: bool = False  # the HTTP parser saw its bytes as HTTP
     next_request: tuple[int, str] | None = None  # (frame, target) of the request that begins the next stretch
     copies: dict[int, int] = field(default_factory=dict)  # frame of a packet seen again -> its first copy's frame
+    # (frame, direction, relative seq, earlier frame): a segment whose bytes differ from those an earlier one
+    # brought for the same place in the stream (only the first bytes of each direction are compared)
+    conflicts: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def established(self) -> bool:

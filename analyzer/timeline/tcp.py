@@ -154,7 +154,13 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         first_frame=first.frame if first else conn.first_frame, last_frame=last.frame if last else conn.last_frame,
         epoch=log.epoch, settled=settled, truncated=log.truncated, cut=log.cut, next_hop_mac=log.next_hop_mac,
         dns=log.dns,
-        http_sink=bool(records), next_request=next_request, tls=tls, copies=twice)
+        http_sink=bool(records), next_request=next_request, tls=tls, copies=twice,
+        conflicts=tuple((f, d, _relative(seq, b0 if d == 0 else b1), e) for f, d, seq, e in log.conflicts or ()
+                        if (first is None or f >= first.frame) and f < until))
+
+
+def _relative(seq: int, base: int | None) -> int:
+    return (seq - base) & M32 if base is not None else seq
 
 
 def copies(segments: list[Segment]) -> dict[int, int]:

@@ -247,6 +247,13 @@ _EN: dict[str, str] = {
         "at least 200 ms, or 10 ms for a tail-loss probe) and no duplicate ACK came first, so the capture saw the "
         "same packet twice (for example on both sides of a router, or on two interfaces); these are not "
         "retransmissions.{evidence_text}"),
+    "tcp.conflict": (
+        "Frame {frame} brings other bytes for the same place in the {sender:role}'s stream as frame {earlier} (from "
+        "relative seq {rel_seq} on): two versions of the same bytes. A TCP that resends sends the same bytes "
+        "again, so one of the two did not come from the {sender:role}'s TCP.{ttl_text} A packet injected by a host on "
+        "the path, racing the real answer (as in a \"quantum insert\" attack), looks like this. The {receiver:role} "
+        "keeps the bytes it got first (frame {earlier}) and drops the other version: its application read the "
+        "first one."),
     "tcp.seen_twice.late": (
         "Seen twice ({count:n:packet}: {copies_text} repeating {firsts_text}, up to {max_ms:dur} after its first "
         "copy): each copy carries its first's IPv4 ID, and a packet sent again gets a new one, so these are the "
@@ -760,6 +767,11 @@ _ZH: dict[str, str] = {
         "{max_ms:dur}之内再次出现，而且没有任何东西要求重发）："
         "TCP 的定时器不会这么快触发（Linux 至少等 200 毫秒，尾部丢失探测也要 10 毫秒），之前也没有重复 ACK，所以这是"
         "抓包把同一个报文看到了两次（例如在路由器两侧，或在两个接口上），而不是重传。{evidence_text}"),
+    "tcp.conflict": (
+        "第 {frame} 帧为{sender:role}数据流中与第 {earlier} 帧相同的位置（从相对序号 {rel_seq} 起）带来了不同的字节：同一段"
+        "字节有两个版本。TCP 重发时发送的是同样的字节，所以两者之一并非来自{sender:role}的 TCP。{ttl_text}路径上的某台主机"
+        "注入报文、抢在真正的应答之前到达（例如“量子注入”攻击）就是这个样子。{receiver:role}保留先收到的字节（第 {earlier} 帧），"
+        "丢弃另一个版本：它的应用程序读到的是第一个版本。"),
     "tcp.seen_twice.late": (
         "同一报文出现两次（{count} 个报文：第 {copies_text} 帧重复了第 {firsts_text} 帧，最晚在第一份出现后 "
         "{max_ms:dur}）：每个副本都带着第一份的 IPv4 标识，而重新发送的报文会得到新的标识，所以这是抓包把同一些报文"
@@ -1033,6 +1045,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "a crawler (wget, a search engine) first asks which paths it may fetch (robots.txt); browsers "
                 "ask for the site's icon (favicon.ico) on their own. It joins the fetch it came with.",
         "doubling": " Each wait doubles the one before (exponential backoff of the retransmission timeout, RTO).",
+        "ttl.odd": (" The IP headers say which: frame {odd} came with TTL {ttl_odd}, the {sender:role}'s other packets "
+                    "with TTL {ttl_usual}: frame {odd} travelled another path, or came from another host."),
+        "ttl.same": " Both came with TTL {ttl_frame}: their IP headers do not tell which one is genuine.",
         "evidence.hop": (" The IP headers agree: frames {first_frame} and {copy_frame} carry the same IPv4 ID "
                          "({id_hex}; a packet sent again gets a new one) and the copy's TTL is one lower ({ttl_a}, "
                          "then {ttl_b}): the capture saw the packet again one router hop further."),
@@ -1139,6 +1154,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "side": "爬虫（wget、搜索引擎）会先询问哪些路径允许抓取（robots.txt）；浏览器会自行请求网站图标"
                 "（favicon.ico）。它归入与之同来的那次访问。",
         "doubling": "每次等待的时间都是上一次的两倍（重传超时 RTO 的指数退避）。",
+        "ttl.odd": ("IP 首部说明了是哪一个：第 {odd} 帧的 TTL 是 {ttl_odd}，而{sender:role}的其他报文都是 {ttl_usual}："
+                    "第 {odd} 帧走了另一条路径，或者来自另一台主机。"),
+        "ttl.same": "两者的 TTL 都是 {ttl_frame}：从 IP 首部看不出哪一个是真的。",
         "evidence.hop": ("IP 首部也印证了这一点：第 {first_frame} 帧和第 {copy_frame} 帧的 IPv4 标识相同（{id_hex}；"
                          "重新发送的报文会得到新的标识），而副本的 TTL 少 1（先 {ttl_a}，后 {ttl_b}）：抓包在多经过一个"
                          "路由器之后又看到了这个报文。"),
@@ -1329,7 +1347,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
-        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice",
+        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
         "note.icmp": "{proto} error: {icmp}",
@@ -1354,7 +1372,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
-        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现",
+        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
         "note.icmp": "{proto} 差错：{icmp}",
@@ -1495,6 +1513,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["doubling"] = (_phrase("doubling", facts, lang) if facts.get("doubled") else
                              _phrase(facts["backoff"], facts, lang) if (facts.get("backoff") or "").startswith("linear")
                              else "")
+    elif template == "tcp.conflict":
+        extra["ttl_text"] = (_phrase("ttl.odd", facts, lang) if facts.get("odd") else
+                             _phrase("ttl.same", facts, lang) if facts.get("same_ttl") else "")
     elif template in ("tcp.seen_twice", "tcp.seen_twice.late", "tcp.seen_twice.again", "tcp.syn.seen_twice",
                       "tcp.synack.seen_twice"):
         extra["evidence_text"] = _phrase(f"evidence.{facts['evidence']}", facts, lang) if facts.get("evidence") else ""
