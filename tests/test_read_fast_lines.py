@@ -335,8 +335,6 @@ TSHARK_DIFFERENCES = {
                               "read reads chunks (RFC 9112 6.3: Transfer-Encoding wins)",
     ("bad_length", 5): "conflicting Content-Length values (3, 4): tshark takes one, read calls the message malformed "
                        "(RFC 9112 6.3: an unrecoverable error) and shows no HTTP",
-    ("lost_and_close", 9): "tshark flags the client's ACK of the server bytes the capture lost as "
-                           "'[TCP ACKed unseen segment]'; read's TCP analysis does not (not an HTTP difference)",
     ("content_coded", 7): "a gzip body that does not decompress: tshark shows no media type, read shows the "
                           "Content-Type (it decodes no bodies for the Info text)",
 }

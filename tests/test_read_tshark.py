@@ -175,3 +175,21 @@ def test_json_time_epoch_is_a_number_with_9_decimals():
     for line, want in zip(lines, expected, strict=True):
         assert re.search(r'"frame\.time_epoch":\d+\.\d{9}[,}]', line), line
         assert str(json.loads(line, parse_float=decimal.Decimal)["frame.time_epoch"]) == want
+
+
+def test_tcp_analysis_words_begin_an_http_line():
+    """TCP's analysis words are fenced in tshark's Info column: an HTTP message that ends in a retransmission
+    reads "[TCP Retransmission] HTTP/1.1 200 OK ..." (lab_lossy_fetch_retransmissions, frame 24, with tshark
+    reassembling out-of-order segments as read does); the fast lines path says the same."""
+    path = Path(__file__).resolve().parents[1] / "captures" / "lab_lossy_fetch_retransmissions.pcapng"
+    theirs = tshark_output([TSHARK, "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path), "-Y",
+                            "http.response and tcp.analysis.flags", "-T", "fields", "-e", "frame.number", "-e",
+                            "_ws.col.Info"], path)
+    rows = [line.split("\t") for line in theirs.splitlines()]
+    assert rows
+    ours = CliRunner().invoke(main, ["read", str(path)]).output.splitlines()
+    for frame, info in rows:
+        prefix = info[:info.index("]") + 2]
+        line = ours[int(frame) - 1]
+        assert line.split()[0] == frame and " HTTP " in line
+        assert line[line.index(" HTTP ") + 6:].split(" ", 1)[1].startswith(prefix), (line, info)

@@ -525,8 +525,10 @@ def header_only_line(summary, res, http) -> str:
     frame = res.frame
     if http.infos and frame.number in http.infos:
         if line is not None and len(frame.data) == frame.origlen:
+            from analyzer.report.summary import tcp_analysis_prefix  # loaded with Summary already
+
             texts = "".join(http.take_infos(frame.number))
-            return f"{line[:line.index(' TCP ')]} HTTP {frame.origlen} {visible(texts)}"
+            return f"{line[:line.index(' TCP ')]} HTTP {frame.origlen} {tcp_analysis_prefix(res.fields)}{visible(texts)}"
         packet = res.packet()
         http.packet(packet)         # the http layers go on the packet
         return summary.line(packet)

@@ -267,7 +267,8 @@ class Summary:
                 if layers[3].name != "tcp" and layers[3].name != "udp":
                     return self._line(pkt)
                 if tname == "http":
-                    protocol, info = "HTTP", http_info_text(pkt)
+                    # TCP's analysis text is fenced in tshark's Info column: HTTP's text follows it
+                    protocol, info = "HTTP", tcp_analysis_prefix(layers[3].fields) + http_info_text(pkt)
                 elif tname in _DNS_FAMILY:
                     protocol, info = app_protocol(pkt, tname), dns_info(pkt, top)
                 else:
@@ -324,7 +325,7 @@ class Summary:
                 if options:
                     text += " " + options
         return visible(f"{frame.number:>5} {self._time(frame):>10} {h[1]:>12} \u2192 {h[3]:<12} TCP "
-                       f"{frame.origlen} {_tcp_analysis_prefix(f)}{text}")
+                       f"{frame.origlen} {tcp_analysis_prefix(f)}{text}")
 
     def _time(self, frame: Any) -> str:
         """The time column of ``frame`` (the first frame's time becomes the reference)."""
@@ -538,13 +539,15 @@ class Summary:
         options = _tcp_option_texts(pkt, layer)
         if options:
             text += " " + " ".join(options)
-        return _tcp_analysis_prefix(f) + text
+        return tcp_analysis_prefix(f) + text
 
     def _dns_info(self, pkt: Packet, layer: Layer) -> str:
         return dns_info(pkt, layer)
 
     def _http_info(self, pkt: Packet, layer: Layer) -> str:
-        return http_info_text(pkt)
+        # TCP's analysis text is fenced in tshark's Info column: HTTP's text follows it
+        tcp = pkt.layer("tcp")
+        return (tcp_analysis_prefix(tcp.fields) if tcp is not None else "") + http_info_text(pkt)
 
     def _tls_info(self, pkt: Packet, layer: Layer) -> str:
         return ", ".join(layer.info)
@@ -552,7 +555,7 @@ class Summary:
     def _http2_info(self, pkt: Packet, layer: Layer) -> str:
         # TCP's analysis flags are fenced in tshark's column: they survive HTTP/2 clearing it
         tcp = pkt.layer("tcp")
-        prefix = _tcp_analysis_prefix(tcp.fields) if tcp is not None else ""
+        prefix = tcp_analysis_prefix(tcp.fields) if tcp is not None else ""
         info = http2_info_text(pkt)
         return f"{prefix}, {info}" if prefix else info
 
@@ -605,7 +608,9 @@ def _ip_ttl(pkt: Packet, below: Layer) -> int | None:
     return ttl
 
 
-def _tcp_analysis_prefix(f: dict[str, Any]) -> str:
+def tcp_analysis_prefix(f: dict[str, Any]) -> str:
+    """tshark's bracketed TCP analysis words that begin a TCP segment's Info ("[TCP ACKed unseen segment] ") from
+    its tcp.analysis.* fields; "" when none applies."""
     if _ANALYSIS_KEYS.isdisjoint(f):
         return ""       # (only these keys make a prefix: no other tcp.analysis.* field is looked at)
     prefix = ""
