@@ -102,11 +102,7 @@ def test_a_long_connection_keeps_its_teardown_segments(tmp_path, monkeypatch):
     stretch it drops (and the ACK of a FIN) stay: the teardown steps cite them with their numbers. Here the
     client half-closes in the middle of a long download (values read with tshark)."""
     story = timeline_craft.Story()
-    conn = timeline_craft.Conn(story, ("10.0.0.5", 40000), ("10.0.0.80", 8080))
-    conn.handshake()
-    conn.send(C, "PA", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    body = b"x" * 30_000
-    data = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    conn, data = timeline_craft.get_and_response(story, b"x" * 30_000, ("10.0.0.80", 8080))
     chunks = [data[i:i + 1000] for i in range(0, len(data), 1000)]
     for chunk in chunks[:10]:
         conn.send(S, "A", chunk, dt_us=100)

@@ -28,12 +28,7 @@ def fetch_story(tmp_path, body_copy_us: int | None, resend_us: int | None):
     """A GET and its response; the response's first segment seen again after ``body_copy_us`` (same bytes,
     same IP ID), and/or sent again by the server after ``resend_us`` (a new IP ID)."""
     story = craft.Story()
-    conn = craft.Conn(story, ("10.0.0.5", 40000), ("10.0.0.80", 80))
-    conn.handshake()
-    conn.send(C, "PA", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    body = b"y" * 1500
-    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
-    data = head + body
+    conn, data = craft.get_and_response(story, b"y" * 1500)
     first = conn.send(S, "A", data[:1000], dt_us=5000)
     if body_copy_us is not None:
         copy_of(story, first, body_copy_us)
@@ -111,11 +106,7 @@ def test_a_resend_that_goes_on_with_new_bytes(tmp_path):
     # the server's first 500 bytes, unacknowledged; 300 ms later the same 500 bytes again and 500 more in one
     # segment (a new IP ID): a retransmission, partly again
     story = craft.Story()
-    conn = craft.Conn(story, ("10.0.0.5", 40000), ("10.0.0.80", 80))
-    conn.handshake()
-    conn.send(C, "PA", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    body = b"z" * 1200
-    data = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    conn, data = craft.get_and_response(story, b"z" * 1200)
     conn.send(S, "A", data[:500], dt_us=5000)
     conn.send(S, "A", data[:1000], dt_us=300_000, seq=5001)
     conn.send(S, "PA", data[1000:], dt_us=100, seq=5001 + 1000)
