@@ -686,6 +686,7 @@ class Analysis:
                 self._conns.pop(getattr(conn, "stream", None), None)
 
         http.on_retire = retired
+        self.pipe.tcp.keep_summaries = False    # no connection rows are made here: none kept (issue 12)
         ordered = True
         last_ts = None
         n = 0

@@ -206,6 +206,7 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
     if tx.tls is not None:
         tx.tls.on_session = lambda session: None     # nor TLS ones
     analysis.want_files = False
+    analysis.pipe.tcp.keep_summaries = False     # no connection rows are made here: none kept (issue 12)
     dns = DnsRelease(analysis)
     n = 0
     with gc_paused():
