@@ -5,14 +5,29 @@ appearance as Wireshark numbers ``udp.stream``. The originator is the first send
 on a server-looking port and the receiver is not (a capture that starts with a reply). Zeek's summary for
 UDP: ``SF`` when both sides sent, ``S0`` when only the originator did, ``SHR`` when only the responder did;
 history ``D``/``d`` for data from the originator/responder.
+
+Wireshark never ends a UDP conversation: a datagram on the same endpoints any time later carries on the old
+one (same ``udp.stream``). So the table keeps every conversation to the end of the file, but one idle for
+:data:`COMPACT_IDLE_NS` of packet time is kept compact (:class:`CompactConversation`: its counters packed in
+one bytes object, one index key instead of the flow table's two), about a third of a live one's memory; a
+later datagram on its endpoints makes it a live :class:`UdpConversation` again with every value it had.
+Lossless either way: the rows and stream numbers are the same whenever it happens (issue 12).
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from typing import Any
 
 from analyzer.flows.table import FlowTable
+
+# A conversation idle this long (packet time) is kept compact; the table looks for such every COMPACT_SWEEP_NS.
+COMPACT_IDLE_NS = 60_000_000_000
+COMPACT_SWEEP_NS = 15_000_000_000
+
+# stream, first/last time, first/last frame, packets, frame bytes and payload bytes each way, guessed
+_PACKED = struct.Struct("<qqqqqqqqqqq?")
 
 
 def _seconds(ns: int) -> str:
@@ -98,6 +113,36 @@ class UdpConversation:
         }
 
 
+class CompactConversation:
+    """An idle :class:`UdpConversation` kept compact: the endpoints, and every counter packed in one bytes object.
+    Reads like the conversation it stands for (its attributes and :meth:`summary`); :meth:`live` makes it
+    one again."""
+
+    __slots__ = ("orig_h", "orig_p", "packed", "resp_h", "resp_p")
+
+    def __init__(self, conv: UdpConversation):
+        self.orig_h, self.orig_p, self.resp_h, self.resp_p = conv.orig_h, conv.orig_p, conv.resp_h, conv.resp_p
+        self.packed = _PACKED.pack(conv.stream, conv.first_ts, conv.last_ts, conv.first_frame, conv.last_frame,
+                                   conv.orig_pkts, conv.resp_pkts, conv.orig_frame_bytes, conv.resp_frame_bytes,
+                                   conv.orig_payload, conv.resp_payload, conv.orig_guessed)
+
+    def live(self) -> UdpConversation:
+        """The conversation this stands for, with every value it had."""
+        (stream, first_ts, last_ts, first_frame, last_frame, o_pkts, r_pkts, o_fb, r_fb, o_pl, r_pl,
+         guessed) = _PACKED.unpack(self.packed)
+        conv = UdpConversation(stream, (self.orig_h, self.orig_p), (self.resp_h, self.resp_p), first_ts,
+                               first_frame, guessed)
+        conv.last_ts, conv.last_frame = last_ts, last_frame
+        conv.orig_pkts, conv.resp_pkts = o_pkts, r_pkts
+        conv.orig_frame_bytes, conv.resp_frame_bytes = o_fb, r_fb
+        conv.orig_payload, conv.resp_payload = o_pl, r_pl
+        return conv
+
+    def __getattr__(self, name: str) -> Any:
+        # every other attribute (stream, first_ts, pkts, ...) and summary() read from the live form
+        return getattr(self.live(), name)
+
+
 def _addr(a: Any) -> str:
     if isinstance(a, bytes):
         import ipaddress
@@ -110,15 +155,23 @@ class UdpTable:
 
     def __init__(self) -> None:
         self.flows = FlowTable()
-        self.conversations: list[UdpConversation] = []
+        # in stream order; an idle one as its CompactConversation
+        self.conversations: list[UdpConversation | CompactConversation] = []
+        # the compact ones by (orig_h, orig_p, resp_h, resp_p); the flow table has only the live ones
+        self.compact: dict[tuple, CompactConversation] = {}
+        self._compact_at = -(1 << 63) - 1  # packet time of the next look for idle conversations
 
     def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
                  frame_len: int, count: bool = True) -> tuple[UdpConversation, int]:
         """Count one datagram; return its conversation and direction (0 from the originator).
 
         ``count=False`` only finds or numbers the conversation (a datagram quoted in an ICMP error)."""
+        if ts >= self._compact_at:
+            self._compact_idle(ts)
         key = (src, sport, dst, dport)
         hit = self.flows.lookup(key)
+        if hit is None and self.compact:
+            hit = self._revive(key)
         if hit is None:
             flip = _service_rank(sport) > _service_rank(dport)
             orig, resp = ((dst, dport), (src, sport)) if flip else ((src, sport), (dst, dport))
@@ -142,6 +195,35 @@ class UdpTable:
         conv.last_frame = num
         return conv, d
 
+    def _revive(self, key: tuple) -> tuple[UdpConversation, int] | None:
+        """A compact conversation on ``key``'s endpoints made live again (back in the flow table): its hit."""
+        src, sport, dst, dport = key
+        compact = self.compact.pop(key, None)
+        if compact is None:
+            compact = self.compact.pop((dst, dport, src, sport), None)
+            if compact is None:
+                return None
+        conv = compact.live()
+        self.conversations[conv.stream] = conv
+        self.flows.add((conv.orig_h, conv.orig_p, conv.resp_h, conv.resp_p), conv, 0)
+        return self.flows.lookup(key)
+
+    def _compact_idle(self, now: int) -> None:
+        """Keep compact each live conversation idle for COMPACT_IDLE_NS (none when ``conversations`` is not a
+        list: a subclass that forgets them itself)."""
+        if self.conversations.__class__ is not list:
+            self._compact_at = 1 << 64
+            return
+        self._compact_at = now + COMPACT_SWEEP_NS
+        before = now - COMPACT_IDLE_NS
+        flows, convs, compact = self.flows, self.conversations, self.compact
+        for conv in flows.idle_entries(before):
+            key = (conv.orig_h, conv.orig_p, conv.resp_h, conv.resp_p)
+            flows.remove(key, conv)
+            small = CompactConversation(conv)
+            convs[conv.stream] = small
+            compact[key] = small
+
     def summaries(self, release: bool = False) -> list[dict[str, Any]]:
         """Summary rows in stream order; ``release``: forget each conversation once its row is made (a last
         call, to save memory: the table is emptied)."""
@@ -156,6 +238,7 @@ class UdpTable:
         convs = self.conversations
         self.conversations = []
         self.flows = FlowTable()
+        self.compact = {}
         for i, conv in enumerate(convs):
             convs[i] = None
             yield conv.summary()
