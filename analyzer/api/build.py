@@ -686,7 +686,18 @@ class Analysis:
                 self._conns.pop(getattr(conn, "stream", None), None)
 
         http.on_retire = retired
-        self.pipe.tcp.keep_summaries = False    # no connection rows are made here: none kept (issue 12)
+        tracker = self.pipe.tcp
+        tracker.keep_summaries = False          # no connection rows are made here: none kept (issue 12)
+        finished_before = tracker.on_finish
+
+        def finished(conn: Any) -> None:
+            # a connection no HTTP sink took is never retired: forget it when the tracker finishes it (its sinks
+            # are closed by then: every record of it is made), else _conns holds the file's (issue 12)
+            retired(conn)
+            if finished_before is not None:
+                finished_before(conn)
+
+        tracker.on_finish = finished
         ordered = True
         last_ts = None
         n = 0
