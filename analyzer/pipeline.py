@@ -147,6 +147,14 @@ class FanOutSink:
         self.sinks = sinks
         self.conn = conn
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "sinks" and not value:
+            # no sink left (the last gave up, here or by replacing this list): the connection is not needed
+            # again, and the reassemblers that still hold this object must not make a cycle with it (a finished
+            # connection is then freed at once, not left to the cyclic collector: issue 12)
+            object.__setattr__(self, "conn", None)
+
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
         dead = False
         deferred = frame.__class__ is Deferred
@@ -158,8 +166,8 @@ class FanOutSink:
             if getattr(s, "dead", False):
                 dead = True
         if dead:
-            self.sinks = [s for s in self.sinks if not getattr(s, "dead", False)]
             conn = self.conn
+            self.sinks = [s for s in self.sinks if not getattr(s, "dead", False)]
             if not self.sinks and conn is not None and conn.sink is self:
                 conn.sink = None
 
