@@ -5,6 +5,7 @@ file, i.e. quadratic-looking), and the RSS growth in MiB and bytes per frame.
 
     nice -n 10 python benchmarks/bench_scaling.py                          # 50k and 200k frames
     nice -n 10 python benchmarks/bench_scaling.py --sizes 100000,1000000 --only conversations,http
+    nice -n 10 python benchmarks/bench_scaling.py --sizes 100000,1000000 --only read,read-Y,dns   # issue 12's memory
     python benchmarks/bench_scaling.py --markdown
 
 A benchmark, never run by the tests (issue 12: http, dns, timeline, har, report, logs linear in the file).
@@ -29,6 +30,8 @@ from common import (
 )
 
 COMMANDS = {
+    "read": ["read", "{f}"],
+    "read-Y": ["read", "-Y", "tcp.port == 80 and tcp.len > 0", "{f}"],
     "conversations": ["conversations", "{f}"],
     "http": ["http", "--json", "{f}"],
     "dns": ["dns", "--json", "{f}"],
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             a, b = runs[small], runs[big]
             pa, pb = a.cpu_seconds / frames[small] * 1e6, b.cpu_seconds / frames[big] * 1e6
             grow = (b.max_rss_kib - a.max_rss_kib) * 1024 / (frames[big] - frames[small])
-            print(f"| `analyzer {' '.join(COMMANDS[name]).replace('{f}', 'FILE').replace('{out}', 'DIR')}` | {a.cpu_seconds:.2f} / "
+            print(f"| `analyzer {shlex.join(COMMANDS[name]).replace('{f}', 'FILE').replace('{out}', 'DIR')}` | {a.cpu_seconds:.2f} / "
                   f"{b.cpu_seconds:.2f} | {pa:.1f} / {pb:.1f} | {pb / pa:.2f} | {a.rss_mib:.0f} / {b.rss_mib:.0f} | "
                   f"{grow:.0f} |")
     return 0
