@@ -18,10 +18,8 @@ Checked here:
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -39,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from test_http_stream import CAPTURES, CORPUS, CORPUS_FILES, _keys
+from test_http_stream import held_at_end as http_stream_held
 from test_timeline_memory import dns_message, lookups_every_second
 
 from fuzz.adversarial import _dns_name, eth, ipv4, udp
@@ -121,31 +120,10 @@ def test_transactions_go_out_while_the_capture_goes_on():
     assert out[10].retransmissions == (22,)       # query 10 sent twice (frames 21, 22)
 
 
-MINE = [tracemalloc.Filter(True, "*/analyzer/api/*"), tracemalloc.Filter(True, "*/analyzer/apps/*")]
-
-
 def held_at_end(frames: list[Frame], stream: bool, matcher: bool = False) -> int:
-    """Bytes allocated in analyzer/api and analyzer/apps still alive when the last frame was read."""
-    held = {}
-
-    def feed():
-        yield from frames
-        gc.collect()        # a full collection also empties the free lists (tuples freed stay traced there)
-        snap = tracemalloc.take_snapshot().filter_traces(MINE)
-        held["bytes"] = sum(s.size for s in snap.statistics("filename"))
-
-    a = Analysis(matcher=WindowMatcher(compile_filter("udp")) if matcher else None)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        if stream:
-            for _ in a.dns_stream(feed(), every=64):
-                pass
-        else:
-            a.run(feed())
-    finally:
-        tracemalloc.stop()
-    return held["bytes"]
+    """Bytes allocated in analyzer/api and analyzer/apps still alive when the last frame was read (dns_stream)."""
+    analysis = Analysis(matcher=WindowMatcher(compile_filter("udp")) if matcher else None)
+    return http_stream_held(frames, stream, analysis, kind="dns", collect=True)
 
 
 def test_memory_level_with_the_file():

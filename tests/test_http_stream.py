@@ -131,21 +131,26 @@ def test_closed_connections_leave_the_open_sinks():
 MINE = [tracemalloc.Filter(True, "*/analyzer/api/*"), tracemalloc.Filter(True, "*/analyzer/apps/*")]
 
 
-def held_at_end(frames: list[Frame], stream: bool) -> int:
-    """Bytes allocated in analyzer/api and analyzer/apps still alive when the last frame was read."""
+def held_at_end(frames: list[Frame], stream: bool, analysis: Analysis | None = None, kind: str = "http",
+                collect: bool = False) -> int:
+    """Bytes allocated in analyzer/api and analyzer/apps still alive when the last frame was read, by a whole
+    pass (``Analysis.run``) or by ``Analysis.<kind>_stream`` (the http or dns stream) of ``analysis``;
+    ``collect``: a full collection first (it also empties the free lists: tuples freed stay traced there)."""
     held = {}
 
     def feed():
         yield from frames
+        if collect:
+            gc.collect()
         snap = tracemalloc.take_snapshot().filter_traces(MINE)
         held["bytes"] = sum(s.size for s in snap.statistics("filename"))
 
-    a = Analysis()
+    a = analysis if analysis is not None else Analysis()
     gc.collect()
     tracemalloc.start()
     try:
         if stream:
-            for _ in a.http_stream(feed(), every=64):
+            for _ in getattr(a, f"{kind}_stream")(feed(), every=64):
                 pass
         else:
             a.run(feed())
