@@ -545,17 +545,13 @@ class Summary:
         return dns_info(pkt, layer)
 
     def _http_info(self, pkt: Packet, layer: Layer) -> str:
-        # TCP's analysis text is fenced in tshark's Info column: HTTP's text follows it
-        tcp = pkt.layer("tcp")
-        return (tcp_analysis_prefix(tcp.fields) if tcp is not None else "") + http_info_text(pkt)
+        return _fenced_tcp_prefix(pkt) + http_info_text(pkt)
 
     def _tls_info(self, pkt: Packet, layer: Layer) -> str:
         return ", ".join(layer.info)
 
     def _http2_info(self, pkt: Packet, layer: Layer) -> str:
-        # TCP's analysis flags are fenced in tshark's column: they survive HTTP/2 clearing it
-        tcp = pkt.layer("tcp")
-        prefix = tcp_analysis_prefix(tcp.fields) if tcp is not None else ""
+        prefix = _fenced_tcp_prefix(pkt)      # HTTP/2 clears the column: the fenced words stay, a comma follows
         info = http2_info_text(pkt)
         return f"{prefix}, {info}" if prefix else info
 
@@ -626,6 +622,13 @@ def tcp_analysis_prefix(f: dict[str, Any]) -> str:
             text = f"[TCP Dup ACK {frame}#{num}] "
         prefix = text + prefix
     return prefix
+
+
+def _fenced_tcp_prefix(pkt: Packet) -> str:
+    """The TCP analysis words of ``pkt``'s TCP layer: fenced in tshark's Info column, they stay before the text
+    a protocol above TCP (HTTP, HTTP/2) puts there."""
+    tcp = pkt.layer("tcp")
+    return tcp_analysis_prefix(tcp.fields) if tcp is not None else ""
 
 
 _ANALYSIS_KEYS = frozenset(key for key, _text in _TCP_ANALYSIS_PREFIXES)
