@@ -920,19 +920,20 @@ class FetchBuilder:
                     episodes.append([s])
                 last_owner = o
         episodes.sort(key=lambda ep: ep[0].frame)
-        by_frame = {s.frame: s for s in conn.segments}
-        # every copy of each retransmitted range, in frame order: a retransmission's wait is counted from the
-        # copy before it (frame 1, resent at 0.2, 0.6, 1.2 s: waits 0.2, 0.4, 0.6 s, not 0.2, 0.6, 1.2 s)
+        by_frame = self._by_frame(conn)
+        # every send of each retransmitted range, in frame order (a packet seen twice counts once): a
+        # retransmission's wait is counted from the send before it (frame 1, resent at 0.2, 0.6, 1.2 s: waits
+        # 0.2, 0.4, 0.6 s, not 0.2, 0.6, 1.2 s)
         keys = {(s.direction, s.rel_seq) for s, _o in pairs if s.analysis & A_RETRANSMISSION}
-        copies: dict[tuple[int, int], list[Segment]] = {}
+        sends: dict[tuple[int, int], list[Segment]] = {}
         if keys:
             for s in conn.segments:
                 if s.length and (s.direction, s.rel_seq) in keys and s.frame not in conn.copies:
-                    copies.setdefault((s.direction, s.rel_seq), []).append(s)
+                    sends.setdefault((s.direction, s.rel_seq), []).append(s)
         for ep in episodes:
             if all(x.frame in self.explained for x in ep):
                 continue        # told by an earlier step of this connection (a zero-window stall's repeats)
-            self._episode(conn, ep, by_frame, ends, copies)
+            self._episode(conn, ep, by_frame, ends, sends)
 
     def _conflicts(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """Segments that bring other bytes for a place in the stream an earlier segment filled
@@ -1000,7 +1001,7 @@ class FetchBuilder:
                 "first_frame": a.frame, "copy_frame": b.frame}
 
     def _episode(self, conn: ConnFacts, ep: list[Segment], by_frame: dict[int, Segment],
-                 ends: dict[str, Any], copies: dict[tuple[int, int], list[Segment]]) -> None:
+                 ends: dict[str, Any], sends: dict[tuple[int, int], list[Segment]]) -> None:
         lost = [s for s in ep if s.analysis & A_LOST_PACKET]
         fast = [s for s in ep if s.analysis & A_FAST_RETRANSMISSION]
         spurious = [s for s in ep if s.analysis & A_SPURIOUS_RETRANSMISSION]
@@ -1038,9 +1039,9 @@ class FetchBuilder:
             waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else (
                 _ms(r.ts_ns - timer.ts_ns) if timer is not None else None)
             kind = "tcp.retransmission.fast" if r.analysis & A_FAST_RETRANSMISSION else "tcp.retransmission"
-            # the copies sent before this one: the gap since the last of them is this retransmission's wait;
+            # the sends before this one: the gap since the last of them is this retransmission's wait;
             # against the gap before it, doubled is the RTO's exponential backoff (RFC 6298 5.5)
-            before = [c for c in copies.get((r.direction, r.rel_seq), ()) if c.frame < r.frame]
+            before = [c for c in sends.get((r.direction, r.rel_seq), ()) if c.frame < r.frame]
             prev = before[-1] if len(before) > 1 else None
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
