@@ -208,9 +208,12 @@ class Capture:
         order. For one capture file (with no display filter, or one on header fields only) the columnar core
         makes them and keeps them on disk as connections finish (memory holds the open connections, not every
         row)."""
-        from analyzer.filter._vector import vector_filter
+        columns = self.display_filter is None
+        if not columns:
+            # (imported only with -Y: the vector filter's modules cost ~20 ms of start-up)
+            from analyzer.filter._vector import vector_filter
 
-        columns = self.display_filter is None or vector_filter(self.display_filter.text) is not None
+            columns = vector_filter(self.display_filter.text) is not None
         if columns and len(self.paths) == 1 and self.paths[0] != "-":
             from analyzer.columnar.rows import connection_rows
 
