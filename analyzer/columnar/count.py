@@ -6,8 +6,10 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
 
 * a batch holding a frame the header columns cannot read (IP fragments, options the quick reader does not
   take, ICMP, odd link types) goes frame by frame as :meth:`Pipeline.count` would take it;
-* otherwise ARP frames are skipped (the analysis never looks at them), UDP datagrams go to the UDP table
-  one by one, and TCP segments are grouped by connection (4-tuple). Within each group the segments that can
+* otherwise ARP frames are skipped (the analysis never looks at them), UDP datagrams are counted as columns,
+  the batch's datagrams at once (:class:`analyzer.columnar.udp.UdpColumns`, which :func:`count` puts in
+  place of the pipeline's :class:`~analyzer.flows.UdpTable`: the same conversations and rows; the frames
+  taken frame by frame go to its ``datagram``), and TCP segments are grouped by connection (4-tuple). Within each group the segments that can
   change state (SYN, FIN, RST, the first of the group in a window, anything while the connection is not
   steady) go through :meth:`TcpTracker.segment`; runs of steady segments between them are applied by
   :func:`analyzer.columnar.tcp_batch.apply_runs`, many runs of many connections per numpy pass.
@@ -65,8 +67,10 @@ import numpy as np
 
 from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
 from analyzer.columnar.tcp_batch import apply_runs, steady
+from analyzer.columnar.udp import UdpColumns
 from analyzer.columnar.whole import Wholes, take
 from analyzer.flows.quick import _text
+from analyzer.flows.udp import UdpTable
 from analyzer.tcp.connection import plain_ok
 
 _INF = 1 << 62
@@ -124,6 +128,8 @@ def count(pipe, reader, display_filter=None, whole: bool = False) -> None:
     from analyzer.pipeline import gc_paused
 
     filtered = _Filtered(display_filter) if display_filter is not None else None
+    if pipe.udp.__class__ is UdpTable and not pipe.udp.conversations:
+        pipe.udp = UdpColumns()        # the same conversations and rows, counted a batch at a time
     tracker = pipe.tcp
     if (whole and tracker is not None and not tracker.keep_summaries and tracker.on_finish is not None
             and not tracker.wants_payload):
@@ -182,7 +188,14 @@ def _batch(pipe, batch, filtered: _Filtered | None = None) -> None:
             return
         pipe.frames += n          # ARP frames (KIND_NONIP) are counted and need nothing else
     udp = np.flatnonzero(kind == KIND_UDP)
-    if len(udp):
+    if len(udp) and pipe.udp.__class__ is UdpColumns:
+        # the batch's datagrams counted as columns (analyzer.columnar.udp)
+        si, di, texts = _addresses(c, udp)
+        table = pipe.udp
+        ids = table.ids(texts)
+        table.add(batch.ts_ns[udp], batch.first_number + udp, ids[si], c.sport[udp], ids[di], c.dport[udp],
+                  c.payload_len[udp], batch.origlen[udp])
+    elif len(udp):
         si, di, texts = _addresses(c, udp)
         src = [texts[i] for i in si.tolist()]
         dst = [texts[i] for i in di.tolist()]

@@ -5,7 +5,9 @@ finishes (the tracker forgets it), written to a temporary file, so memory holds 
 :func:`connection_rows` is the columnar counterpart of ``Pipeline.count(frames)`` followed by
 ``pipe.tcp_rows()`` and ``pipe.udp.summaries()``: the same rows (tests/test_columnar_equal.py), as
 :class:`Row` mappings (``row["conn_state"]``, ``row.get("irtt")``, ``dict(row)``), TCP in stream order then
-UDP in stream order. Each row keeps ``first_frame`` and ``first_ts_ns``.
+UDP in stream order. Each row keeps ``first_frame`` and ``first_ts_ns``. The UDP rows are read from the
+conversations' columns (:class:`analyzer.columnar.udp.ColumnRows`: ~110 bytes per conversation, kept
+to the end anyway), not spilled.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from analyzer.columnar.count import count
+from analyzer.columnar.udp import ColumnRows, UdpColumns
 from analyzer.columnar.whole import ROW_KEYS, Whole, row_values
 from analyzer.columnar.whole import row as whole_row
 from analyzer.tcp.connection import summarize
@@ -143,15 +146,16 @@ def _getter(index: dict[str, int], keys: tuple[str, ...]):
 
 def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: bool = True,
                     keys: tuple[str, ...] | None = None, display_filter=None,
-                    sinks=None) -> tuple[SpilledRows, SpilledRows, int | None]:
+                    sinks=None) -> tuple[SpilledRows, SpilledRows | ColumnRows, int | None]:
     """(TCP rows, UDP rows, time of the first frame) of a capture reader (anything with ``batches()``,
     e.g. :class:`analyzer.capture.CaptureReader`); ``details`` adds the handshake/teardown/reset facts;
     ``keys`` keeps only those keys of each row; ``display_filter`` (one the columns answer) counts only the
     frames it matches, as ``conversations -Y`` does. ``sinks``: sink factories as
     :class:`analyzer.pipeline.Pipeline` takes them (called once per TCP connection; a sink gets the
     connection's reassembled bytes, the frame *number* standing for the frame): only the connections given a
-    sink are followed segment by segment, every other one is counted from columns. The rows are :class:`SpilledRows` (iterate them, in stream
-    order, as often as needed; ``close()`` when done)."""
+    sink are followed segment by segment, every other one is counted from columns. The rows are :class:`SpilledRows`
+    (UDP's :class:`~analyzer.columnar.udp.ColumnRows`; iterate them, in stream order, as often as needed;
+    ``close()`` when done)."""
     from analyzer.pipeline import Pipeline
 
     tcp_rows = SpilledRows(keys, renumber="stream")
@@ -170,6 +174,9 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})
     count(pipe, reader, display_filter, whole=True)
+    if udp and pipe.udp.__class__ is UdpColumns:
+        udp_rows.close()
+        return tcp_rows, pipe.udp.rows(keys), pipe.first_ts_ns       # (read from the columns, no spill)
     if udp:
         for row in pipe.udp.release_summaries():     # never all rows in memory at once
             udp_rows.add(row, row["stream"])

@@ -1,0 +1,268 @@
+"""UDP conversations as columns: the columnar counting pass's counterpart of :class:`analyzer.flows.UdpTable`,
+with the same conversations, stream numbers and summary rows, counted a batch at a time with numpy instead of
+one Python call per datagram.
+
+A conversation is one row of an int64 table (endpoints as ``address id << 16 | port``, first and last time
+and frame, packets, frame bytes and payload bytes each way, whether the originator was guessed); a dict maps
+the direction-free key of its two endpoints to the row. Per batch (:meth:`UdpColumns.add`) the datagrams are
+grouped by that key (one sort); each group is one dict lookup; the groups not seen before become new
+conversations numbered in the order of their first datagram (``udp.stream``: first appearance, as
+:class:`~analyzer.flows.UdpTable` numbers them), their originator chosen from the first datagram as
+:class:`~analyzer.flows.UdpTable` chooses it (the sender, unless its port looks like a server's and the
+receiver's does not); each datagram's direction is whether it was sent from the originator's endpoint; the
+counters are summed per group and direction (``np.bincount``) and the last time and frame are the group's
+last datagram's. :meth:`UdpColumns.datagram` takes one datagram as :meth:`UdpTable.datagram` does (the frames
+the header columns cannot read, and datagrams quoted in ICMP errors). Nothing is ever compacted or forgotten
+before the end: a conversation is ~110 bytes of table plus its index entry.
+
+tests/test_conv_udp.py compares the rows with :class:`~analyzer.flows.UdpTable`'s on captures and on
+datagrams made to hit each rule (a reply first, equal port ranks, a datagram to itself, a conversation
+spanning batches, ICMP-quoted datagrams).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from analyzer.flows.udp import _addr, _seconds
+
+# the table's columns
+ORIG, RESP, FIRST_TS, LAST_TS, FIRST_FRAME, LAST_FRAME, PKTS, FBYTES, PBYTES, GUESSED = 0, 1, 2, 3, 4, 5, 6, 8, 10, 12
+_WIDTH = 13
+
+# the keys of a summary row, in UdpConversation.summary()'s order
+ROW_KEYS = ("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state", "history",
+            "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_frame_bytes", "resp_frame_bytes",
+            "duration", "irtt", "closed_by", "time_wait", "orig_guessed", "first_frame", "last_frame",
+            "first_ts_ns", "last_ts_ns")
+
+_STATE = {(True, True): ("SF", "Dd"), (True, False): ("S0", "D"), (False, True): ("SHR", "d"),
+          (False, False): ("OTH", "")}
+_U16 = np.uint64(16)
+_PORT = np.uint64(0xFFFF)
+
+
+def _rank(ports: np.ndarray) -> np.ndarray:
+    """:func:`analyzer.flows.udp._service_rank` of each port: 2 below 1024, 1 below 49152, else 0."""
+    return (ports < 1024).astype(np.int8) + (ports < 49152)
+
+
+class Stream:
+    """What :meth:`UdpColumns.datagram` returns for the conversation: its ``udp.stream`` number."""
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream: int) -> None:
+        self.stream = stream
+
+
+class UdpColumns:
+    """All UDP conversations of a capture as one table (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Any, int] = {}          # address -> id
+        self.addresses: list[Any] = []          # id -> address
+        self._index: dict[int, int] = {}        # (low endpoint << 48) | high endpoint -> row
+        self._table = np.zeros((1024, _WIDTH), dtype=np.int64)
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    # -- counting --------------------------------------------------------------------------------------------
+    def ids(self, addresses: list) -> np.ndarray:
+        """The ids of ``addresses`` (new ones numbered as they come)."""
+        ids = self._ids
+        out = np.empty(len(addresses), dtype=np.uint64)
+        for i, a in enumerate(addresses):
+            k = ids.get(a)
+            if k is None:
+                k = ids[a] = len(self.addresses)
+                self.addresses.append(a)
+            out[i] = k
+        return out
+
+    def _grow(self, need: int) -> np.ndarray:
+        table = self._table
+        if need > len(table):
+            bigger = np.zeros((max(need, 2 * len(table)), _WIDTH), dtype=np.int64)
+            bigger[:self.n] = table[:self.n]
+            table = self._table = bigger
+        return table
+
+    def add(self, ts: np.ndarray, num: np.ndarray, src: np.ndarray, sport: np.ndarray, dst: np.ndarray,
+            dport: np.ndarray, payload_len: np.ndarray, frame_len: np.ndarray) -> None:
+        """Count datagrams (arrays in capture order; ``src``/``dst``: address ids from :meth:`ids`)."""
+        m = len(ts)
+        if not m:
+            return
+        sport = sport.astype(np.uint64)
+        dport = dport.astype(np.uint64)
+        a = (src.astype(np.uint64) << _U16) | sport
+        b = (dst.astype(np.uint64) << _U16) | dport
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        order = np.lexsort((np.arange(m), hi, lo))
+        lo_s, hi_s = lo[order], hi[order]
+        edge = np.empty(m + 1, dtype=bool)
+        edge[0] = edge[m] = True
+        np.not_equal(lo_s[1:], lo_s[:-1], out=edge[1:m])
+        edge[1:m] |= hi_s[1:] != hi_s[:-1]
+        bounds = np.flatnonzero(edge)
+        first = order[bounds[:-1]]              # each group's first datagram (capture position)
+        last = order[bounds[1:] - 1]
+        g = len(first)
+        get = self._index.get
+        keys = [(lo_ << 48) | hi_ for lo_, hi_ in zip(lo[first].tolist(), hi[first].tolist(), strict=True)]
+        rows = np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=g)
+        new = np.flatnonzero(rows < 0)
+        if len(new):
+            new = new[np.argsort(first[new], kind="stable")]        # numbered in order of first appearance
+            n0 = self.n
+            table = self._grow(n0 + len(new))
+            made = np.arange(n0, n0 + len(new))
+            rows[new] = made
+            index = self._index
+            for k, r in zip([keys[i] for i in new.tolist()], made.tolist(), strict=True):
+                index[k] = r
+            f = first[new]
+            flip = _rank(sport[f]) > _rank(dport[f])
+            block = table[n0:n0 + len(new)]
+            block[:, ORIG] = np.where(flip, b[f], a[f]).astype(np.int64)
+            block[:, RESP] = np.where(flip, a[f], b[f]).astype(np.int64)
+            block[:, FIRST_TS] = ts[f]
+            block[:, FIRST_FRAME] = num[f]
+            block[:, GUESSED] = flip
+            self.n = n0 + len(new)
+        table = self._table
+        group = np.empty(m, dtype=np.int64)
+        group[order] = np.repeat(np.arange(g), np.diff(bounds))
+        orig = table[rows, ORIG].astype(np.uint64)
+        d = (a != orig[group]).astype(np.int64)           # 1: sent by the responder
+        loop = a == b
+        if loop.any():
+            # a datagram to its own endpoint: the flow table's two keys are one, the second write (the
+            # reverse, direction 1) wins, so only the datagram that made the conversation counts as the
+            # originator's
+            d[loop] = 1
+            if len(new):
+                made_by = first[new]
+                d[made_by[loop[made_by]]] = 0
+        slot = group * 2 + d
+        pk = np.bincount(slot, minlength=2 * g).reshape(g, 2)
+        fb = np.bincount(slot, weights=frame_len, minlength=2 * g).reshape(g, 2)
+        pb = np.bincount(slot, weights=payload_len, minlength=2 * g).reshape(g, 2)
+        table[rows, PKTS:PKTS + 2] += pk
+        table[rows, FBYTES:FBYTES + 2] += fb.astype(np.int64)
+        table[rows, PBYTES:PBYTES + 2] += pb.astype(np.int64)
+        table[rows, LAST_TS] = ts[last]
+        table[rows, LAST_FRAME] = num[last]
+
+    def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
+                 frame_len: int, count: bool = True) -> tuple[Stream, int]:
+        """One datagram, as :meth:`analyzer.flows.UdpTable.datagram` takes it: its conversation (only the
+        ``stream`` number) and direction (0 from the originator); ``count=False`` only finds or numbers the
+        conversation (a datagram quoted in an ICMP error)."""
+        ids = self.ids([src, dst]).tolist()
+        a = (ids[0] << 16) | sport
+        b = (ids[1] << 16) | dport
+        key = (min(a, b) << 48) | max(a, b)
+        r = self._index.get(key)
+        if r is None:
+            r = self._index[key] = self.n
+            table = self._grow(r + 1)
+            self.n = r + 1
+            flip = (2 if sport < 1024 else 1 if sport < 49152 else 0) > \
+                (2 if dport < 1024 else 1 if dport < 49152 else 0)
+            row = table[r]
+            row[ORIG], row[RESP] = (b, a) if flip else (a, b)
+            row[FIRST_TS] = row[LAST_TS] = ts
+            row[FIRST_FRAME] = row[LAST_FRAME] = num
+            row[GUESSED] = flip
+            made = True
+        else:
+            made = False
+        row = self._table[r]
+        # (to its own endpoint: the originator's only for the datagram that made the conversation, see add())
+        d = (0 if made else 1) if a == b else (0 if int(row[ORIG]) == a else 1)
+        if count:
+            row[PKTS + d] += 1
+            row[FBYTES + d] += frame_len
+            row[PBYTES + d] += payload_len
+            row[LAST_TS] = ts
+            row[LAST_FRAME] = num
+        return Stream(r), d
+
+    # -- rows ------------------------------------------------------------------------------------------------
+    def values(self) -> Iterator[tuple]:
+        """Each conversation's summary values (:data:`ROW_KEYS` order), in stream order."""
+        n = self.n
+        t = self._table[:n]
+        texts = [_addr(a) for a in self.addresses]
+        orig, resp = t[:, ORIG].astype(np.uint64), t[:, RESP].astype(np.uint64)
+        cols = [(orig >> _U16).tolist(), (orig & _PORT).tolist(), (resp >> _U16).tolist(), (resp & _PORT).tolist()]
+        cols += [t[:, i].tolist() for i in (FIRST_TS, LAST_TS, FIRST_FRAME, LAST_FRAME, PKTS, PKTS + 1, FBYTES,
+                                             FBYTES + 1, PBYTES, PBYTES + 1, GUESSED)]
+        state = _STATE
+        for stream, (oh, op, rh, rp, fts, lts, ff, lf, o, r, ofb, rfb, opb, rpb, guessed) in \
+                enumerate(zip(*cols, strict=True)):
+            conn_state, history = state[o > 0, r > 0]
+            yield ("udp", stream, _seconds(fts), texts[oh], op, texts[rh], rp, conn_state, history, o, r, opb, rpb,
+                   ofb, rfb, _seconds(lts - fts), None, None, None, guessed == 1, ff, lf, fts, lts)
+
+    def summaries(self, release: bool = False) -> list[dict[str, Any]]:
+        """Summary rows in stream order, as :meth:`analyzer.flows.UdpTable.summaries` gives them
+        (``release``: the table is emptied)."""
+        rows = [dict(zip(ROW_KEYS, v, strict=True)) for v in self.values()]
+        if release:
+            self.__init__()
+        return rows
+
+    def release_summaries(self) -> Iterator[dict[str, Any]]:
+        yield from self.summaries(release=True)
+
+    def rows(self, keep: tuple[str, ...] | None = None) -> ColumnRows:
+        """The rows as a re-readable store (:class:`ColumnRows`); the index is dropped (no more counting)."""
+        self._index = {}
+        self._ids = {}
+        return ColumnRows(self, keep)
+
+
+class ColumnRows:
+    """The summary rows of a :class:`UdpColumns`, read like :class:`analyzer.columnar.rows.SpilledRows`: iterate
+    (a dict per row, only ``keep``'s keys if given) or ``tuples(keys)``, as often as needed, in stream order."""
+
+    def __init__(self, table: UdpColumns, keep: tuple[str, ...] | None = None) -> None:
+        self._table = table
+        self._keep = keep
+
+    def __len__(self) -> int:
+        return self._table.n
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from analyzer.columnar.rows import Row
+
+        keep = self._keep
+        if keep is None:
+            for v in self._table.values():
+                yield Row(zip(ROW_KEYS, v))
+            return
+        keys = tuple(k for k in keep if k in ROW_KEYS)
+        for v in self.tuples(keys):
+            yield Row(zip(keys, v))
+
+    def tuples(self, keys: tuple[str, ...]) -> Iterator[tuple]:
+        """Each row's values of ``keys`` (None for a key a row lacks, or that ``keep`` left out)."""
+        keep = self._keep
+        at = {k: i for i, k in enumerate(ROW_KEYS) if keep is None or k in keep}
+        if all(k in at for k in keys) and len(keys) > 1:
+            get = itemgetter(*(at[k] for k in keys))
+            return map(get, self._table.values())
+        pos = [at.get(k) for k in keys]
+        return (tuple(None if i is None else v[i] for i in pos) for v in self._table.values())
+
+    def close(self) -> None:
+        pass
