@@ -12,7 +12,11 @@ How it works
 2. A self-signed certificate for ``analyzer.test`` (SAN ``analyzer.test``, ``www.analyzer.test``) is made with
    the ``cryptography`` package; nginx serves the demo's page (``analyzer.demo.site.write_site``) over TLS 1.2
    and 1.3 with HTTP/2 on 127.0.0.1:443; a second nginx server on 127.0.0.2:443 only offers the secp384r1
-   group, so a client that sends an X25519 key share gets a HelloRetryRequest.
+   group, so a client that sends an X25519 key share gets a HelloRetryRequest; a third on 127.0.0.3:443 sends
+   one TLS 1.3 session ticket instead of OpenSSL's two (``ssl_conf_command NumTickets 1``). It listens on port
+   8443; port 443 of that address is a relay (:class:`DelayRelay`) that hands the client's bytes on at once and
+   the server's after a delay (``DELAY_MS``; no netem needed), so the client's request leaves before the
+   server's ticket arrives, as on a network with a round trip. Only the client's side (port 443) is recorded.
 3. For each fixture tcpdump writes ``lo`` to a file while a real client fetches: ``curl`` (OpenSSL) or
    ``wget`` (GnuTLS), both writing the session keys to ``SSLKEYLOGFILE`` (NSS key log format). tcpdump is
    stopped with SIGINT after a short settle.
@@ -44,11 +48,14 @@ sys.path.insert(0, str(REPO))
 
 HOST = "analyzer.test"
 HRR_HOST = "hrr.analyzer.test"
-ADDR, HRR_ADDR = "127.0.0.1", "127.0.0.2"
+ONE_HOST = "one.analyzer.test"           # a server that sends one TLS 1.3 session ticket (OpenSSL's default: two)
+ADDR, HRR_ADDR, ONE_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 SETTLE_S = 0.4
+DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
+ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
 
 CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}",
-        "--resolve", f"{HRR_HOST}:443:{HRR_ADDR}"]
+        "--resolve", f"{HRR_HOST}:443:{HRR_ADDR}", "--resolve", f"{ONE_HOST}:443:{ONE_ADDR}"]
 
 
 def url(path: str = "/", host: str = HOST) -> str:
@@ -76,6 +83,12 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
     "tls12_cbc": ("TLS 1.2 ECDHE-RSA-AES256-SHA384 (CBC, HMAC, encrypt-then-MAC), session resumed",
                   CURL + ["--http1.1", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES256-SHA384",
                           "-H", "Connection: close", url(), url("/app.js")]),
+    "tls13_one_ticket": ("TLS 1.3 + HTTP/1.1, a server that sends one session ticket, two GETs on one connection",
+                         CURL + ["--http1.1", "--tlsv1.3", url(host=ONE_HOST), url("/style.css", host=ONE_HOST)]),
+    "tls13_one_ticket_rtt": (("TLS 1.3 + HTTP/1.1 through a relay that holds the server's bytes 10 ms: one "
+                              "session ticket that arrives after the client's first request, two GETs on one "
+                              "connection"),
+                             CURL + ["--http1.1", "--tlsv1.3", url(host=ONE_HOST), url("/style.css", host=ONE_HOST)]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -101,7 +114,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=365))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST), x509.DNSName("www." + HOST),
-                                                        x509.DNSName(HRR_HOST)]), critical=False)
+                                                        x509.DNSName(HRR_HOST), x509.DNSName(ONE_HOST)]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     crt, pem = folder / "server.crt", folder / "server.key"
@@ -139,6 +152,13 @@ http {{
         index index.html;
     }}
     server {{
+        listen {one_addr}:{one_port} ssl;
+        server_name {one_host};
+        ssl_conf_command NumTickets 1;
+        root {site};
+        index index.html;
+    }}
+    server {{
         listen {hrr_addr}:443 ssl;
         server_name {hrr_host};
         ssl_ecdh_curve secp384r1;
@@ -149,12 +169,66 @@ http {{
 """
 
 
+class DelayRelay:
+    """A TCP relay on ADDR:PORT to ADDR:UPSTREAM that passes the client's bytes on at once and each chunk of the
+    server's ``delay`` seconds after it came, in order (what a path with that much one-way delay does to the
+    server's side). Threads; one connection at a time is all the fixtures need."""
+
+    def __init__(self, addr: str, port: int, upstream: int, delay: float) -> None:
+        import socket
+        import threading
+
+        self._socket, self._threading = socket, threading
+        self.addr, self.upstream, self.delay = addr, upstream, delay
+        self.listener = socket.create_server((addr, port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = self._socket.create_connection((self.addr, self.upstream))
+            for s in (client, server):
+                s.setsockopt(self._socket.IPPROTO_TCP, self._socket.TCP_NODELAY, 1)
+            self._threading.Thread(target=self._pipe, args=(client, server, 0.0), daemon=True).start()
+            self._threading.Thread(target=self._pipe, args=(server, client, self.delay), daemon=True).start()
+
+    def _pipe(self, src, dst, delay: float) -> None:
+        import queue
+
+        chunks: queue.Queue = queue.Queue()
+
+        def send() -> None:
+            while True:
+                due, data = chunks.get()
+                time.sleep(max(0.0, due - time.monotonic()))
+                if not data:
+                    dst.shutdown(self._socket.SHUT_WR)
+                    return
+                dst.sendall(data)
+
+        self._threading.Thread(target=send, daemon=True).start()
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                data = b""
+            chunks.put((time.monotonic() + delay, data))
+            if not data:
+                return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 def run_inside(names: list[str]) -> int:
     """In the new namespace: bring lo up, start nginx, record each fixture."""
     subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="tlsfix-"))
     hosts = tmp / "hosts"          # for wget, which has no --resolve: a private /etc/hosts (mount namespace)
-    hosts.write_text(f"127.0.0.1 localhost\n{ADDR} {HOST}\n{HRR_ADDR} {HRR_HOST}\n")
+    hosts.write_text(f"127.0.0.1 localhost\n{ADDR} {HOST}\n{HRR_ADDR} {HRR_HOST}\n{ONE_ADDR} {ONE_HOST}\n")
     subprocess.run(["mount", "--bind", str(hosts), "/etc/hosts"], check=True)
     nginx = None
     try:
@@ -167,7 +241,8 @@ def run_inside(names: list[str]) -> int:
         crt, key = make_certificate(tmp)
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=tmp, crt=crt, key=key, addr=ADDR, hrr_addr=HRR_ADDR, host=HOST,
-                                          hrr_host=HRR_HOST, site=site))
+                                          hrr_host=HRR_HOST, one_addr=ONE_ADDR, one_port=ONE_UPSTREAM,
+                                          one_host=ONE_HOST, site=site))
         nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
         time.sleep(0.5)
         if nginx.poll() is not None:
@@ -187,6 +262,8 @@ def record(name: str, tmp: Path) -> None:
     description, command = FIXTURES[name]
     pcap, keys = tmp / f"{name}.pcap", tmp / f"{name}.keys"
     (tmp / "wget").mkdir(exist_ok=True)
+    delay = DELAY_MS.get(name)
+    relay = DelayRelay(ONE_ADDR, 443, ONE_UPSTREAM, delay / 1000) if delay else None
     dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), "tcp port 443"],
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -200,6 +277,8 @@ def record(name: str, tmp: Path) -> None:
     finally:
         dump.send_signal(signal.SIGINT)
         dump.wait(timeout=10)
+        if relay is not None:
+            relay.close()
     check(pcap, keys)
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(pcap, OUT / pcap.name)

@@ -39,7 +39,10 @@ KEYED = [
     (TLS / "tls13_http11.pcap", TLS / "tls13_http11.keys"),       # request sent with the Finished
     (TLS / "tls13_chacha_resumed.pcap", TLS / "tls13_chacha_resumed.keys"),   # two connections, resumed
     (TLS / "tls12_gcm.pcap", TLS / "tls12_gcm.keys"),
+    (TLS / "tls13_one_ticket.pcap", TLS / "tls13_one_ticket.keys"),           # one ticket, before the request
 ]
+# one ticket that arrived after the request (recorded behind a relay that holds the server's bytes 10 ms)
+ONE_TICKET_LATE = (TLS / "tls13_one_ticket_rtt.pcap", TLS / "tls13_one_ticket_rtt.keys")
 
 
 def load(path: Path, lang: str = "en"):
@@ -99,11 +102,62 @@ def test_tickets_and_alerts_are_set_aside(path: Path, keys: Path):
                                                    "frame.number"))
     got = sorted(f for v in views.values() for f in v.tickets)
     assert got == tickets
+    # a record only said to be perhaps a ticket (rule d) is never one tshark reads as something else
+    assert not [r.exchange.maybe_ticket for r in encrypted_rows(tl) if r.exchange.maybe_ticket]
     v13 = [r for r in tshark(path, None, "tls.handshake.type == 2", "tls.handshake.extensions.supported_version")
            if r and r[0] == "0x0304"]
     if v13:
         alerts = sorted(int(r[0]) for r in tshark(path, keys, "tls.record.content_type == 21", "frame.number"))
         assert sorted(f for v in views.values() for _c, f in v.alerts) == alerts
+
+
+def test_one_ticket_after_the_request_is_named_not_hidden():
+    """A server that sends a single TLS 1.3 ticket, received after the client's request (sent right behind its
+    Finished): nothing without keys tells that record from a short first record of the response, so it stays
+    in the response, and the exchange names it as perhaps a ticket with the wait if it was one. tshark with the
+    keys: it is the NewSessionTicket, and the response begins at the next server frame."""
+    path, keys = ONE_TICKET_LATE
+    (ticket,) = [int(r[0]) for r in tshark(path, keys, "tls.handshake.type == 4", "frame.number")]
+    (_stream, req, resp), *_rest = expected_pairs(path, keys)
+    times = {int(n): float(t) for n, t in tshark(path, None, "frame", "frame.number", "frame.time_epoch")}
+    tl = load(path)
+    first = encrypted_rows(tl)[0].exchange
+    assert first.request.frames == req
+    assert first.maybe_ticket == (ticket, int(tshark(path, keys, "tls.handshake.type == 4", "tls.record.length")[0][0]))
+    assert tuple(f for f in first.response.frames if f > ticket) == resp
+    assert first.ttfb_if_ticket_ms == pytest.approx((times[resp[0]] - times[req[-1]]) * 1000, abs=0.002)
+    assert first.ttfb_ms == pytest.approx((times[ticket] - times[req[-1]]) * 1000, abs=0.002)
+    assert not any(r.exchange.maybe_ticket for r in encrypted_rows(tl)[1:])
+    (step,) = [s for f in tl.fetches for s in f.steps if s.kind == "tls.exchange" and s.facts["n"] == 1]
+    text = step.text
+    assert (f"Its first record ({first.maybe_ticket[1]} bytes, frame {ticket}) may be a TLS 1.3 session ticket "
+            f"instead") in text
+    assert f"If so, the answer began at frame {resp[0]}, {first.ttfb_if_ticket_ms:.2f} ms after the request." in text
+    text = render(tl, width=200)
+    assert re.search(rf"time to first byte\s+{first.ttfb_ms:.2f} ms \(encrypted exchange 1: an estimate from the "
+                     rf"record times; {first.ttfb_if_ticket_ms:.2f} ms if frame {ticket} was a session ticket\)", text)
+    assert any("若是如此，应答从第" in s.text for f in load(path, "zh").fetches for s in f.steps)
+
+
+@pytest.mark.parametrize(("path", "keys"), [k for k in KEYED if "tls12" not in k[0].name],
+                         ids=lambda p: p.name if isinstance(p, Path) else p)
+def test_encrypted_data_step_names_what_its_counts_hold(path: Path, keys: Path):
+    """The step that counts the encrypted records says how many of them are tickets and alerts (tshark with
+    the keys: handshake type 4 after the handshake, content type 21)."""
+    def per_stream(display: str) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for (stream,) in tshark(path, keys, display, "tcp.stream"):
+            out[int(stream)] = out.get(int(stream), 0) + 1
+        return out
+
+    tickets = per_stream("tls.handshake.type == 4 && tls.record.opaque_type == 23")
+    alerts = per_stream("tls.record.content_type == 21")
+    steps = [s for f in load(path).fetches for s in f.steps if s.kind == "tls.encrypted"]
+    assert {s.facts["stream"] for s in steps} == set(tickets) | set(alerts)
+    for step in steps:
+        counts = ((tickets.get(step.facts["stream"], 0), "session ticket"), (alerts.get(step.facts["stream"], 0), "alert"))
+        parts = [f"{n} {word}{'s' if n > 1 else ''}" for n, word in counts if n]
+        assert f"(among them {' and '.join(parts)}, told apart below)" in step.text
 
 
 def test_ttfb_and_transfer_from_the_frame_times():

@@ -331,7 +331,12 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             first_ex = next((r for r in fetch.requests if r.exchange is not None and r.exchange.request is not None
                              and r.exchange.response is not None), None)
             if first_ex is not None and first_ex.wait is not None:
-                note = label("ttfb.encrypted", lang).format(n=first_ex.exchange.index + 1)
+                ex = first_ex.exchange
+                if ex.maybe_ticket is not None and ex.ttfb_if_ticket_ms is not None:
+                    note = label("ttfb.encrypted.ticket", lang).format(
+                        n=ex.index + 1, frame=ex.maybe_ticket[0], alt=_ms(ex.ttfb_if_ticket_ms, lang))
+                else:
+                    note = label("ttfb.encrypted", lang).format(n=ex.index + 1)
                 rows.append((label("ttfb", lang), _ms(first_ex.wait, lang) + _paren(note, lang)))
     elif s.dns_ms is not None:
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))

@@ -1365,12 +1365,13 @@ class FetchBuilder:
                 early = [r for r in tls.app_data if r.frame <= cut]
                 n = [totals[d][0] - sum(1 for r in early if r.direction == d) for d in (0, 1)]
                 b = [totals[d][1] - sum(r.length for r in early if r.direction == d) for d in (0, 1)]
+                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut)
                 self._add(app[0].frame, app[0].ts_ns, (app[0].frame, app[-1].frame), "tls", "tls.encrypted",
                           sent_records=n[c_dir], sent_bytes=b[c_dir], recv_records=n[1 - c_dir],
                           recv_bytes=b[1 - c_dir],
                           first=app[0].frame, last=app[-1].frame, key_problem=tls.key_problem or "no_keylog",
-                          key_note=tls.key_note or "", **base)
-                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut)
+                          key_note=tls.key_note or "", tickets=len(view.tickets) if view else 0,
+                          alerts=len(view.alerts) if view else 0, **base)
                 if view is not None and view.exchanges:
                     self.encrypted[(conn.stream, conn.epoch)] = view
                     self._encrypted_steps(conn, view, base)
@@ -1411,7 +1412,8 @@ class FetchBuilder:
                       req_records=q.records if q else 0, req_bytes=q.bytes if q else 0,
                       req_frames=list(q.frames) if q else [], resp_records=a.records if a else 0,
                       resp_bytes=a.bytes if a else 0, resp_frames=list(a.frames) if a else [],
-                      ttfb_ms=ex.ttfb_ms, transfer_ms=ex.transfer_ms, alpn_hidden=view.alpn_hidden, **base)
+                      ttfb_ms=ex.ttfb_ms, transfer_ms=ex.transfer_ms, alpn_hidden=view.alpn_hidden,
+                      **self._maybe_ticket(ex), **base)
             if q is None or a is None or ex.ttfb_ms is None or rtt_ms is None or view.multiplexed:
                 continue
             ttfb = ex.ttfb_ms
@@ -1435,6 +1437,16 @@ class FetchBuilder:
                     continue
             self._add(a.frames[0] + 0.2, a.first_ns, (q.last_frame, a.frames[0]), "tls", "tls.exchange.wait",
                       n=ex.index + 1, ttfb_ms=ttfb, rtt_ms=rtt_ms, think_ms=ttfb - rtt_ms, stream=conn.stream)
+
+    @staticmethod
+    def _maybe_ticket(ex: Any) -> dict[str, Any]:
+        """The facts of an exchange whose answer's first record may be a TLS 1.3 session ticket (rule d of
+        :mod:`analyzer.timeline.encrypted`): that record, and the answer's first frame and wait without it."""
+        if ex.maybe_ticket is None or ex.response is None:
+            return {}
+        frame, size = ex.maybe_ticket
+        return {"ticket_frame": frame, "ticket_bytes": size, "ttfb_if_ticket_ms": ex.ttfb_if_ticket_ms,
+                "alt_frame": next((f for f in ex.response.frames if f > frame), ex.response.last_frame)}
 
     def _timings(self, u: Unit, t: dict[str, Any], start_ns: int) -> tuple[RequestTiming, ...]:
         """``u``'s request timing; for a connection whose exchanges were inferred from its encrypted records,

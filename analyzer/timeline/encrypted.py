@@ -19,6 +19,14 @@ where every record after the ServerHello travels as opaque type 23 (application_
   tickets alike: OpenSSL two of one size), or (c) as one of a leading run of two or more server records of one length, at most
   :data:`TICKET_MAX` bytes each, followed by more server data (the client sent its request with its
   Finished, so the tickets came after it).
+* **A ticket that may be one** (rule d): a TLS 1.3 server that sends a single ticket (Go's crypto/tls does)
+  after a client that sent its request right behind its Finished (any client on a path with a round trip)
+  puts the ticket between the request and the response, where nothing about it tells it from a short
+  first record of the response. When no ticket was found by (a)-(c) and the server's first record after the
+  client's first is :data:`TICKET_MIN` to :data:`TICKET_MAX` bytes, alone in its segment and followed by more
+  server records, it stays in the response (the timings are then a lower bound) and the exchange names it
+  (:attr:`Exchange.maybe_ticket`) with the time to first byte if it was a ticket
+  (:attr:`Exchange.ttfb_if_ticket_ms`): the texts give both.
 * **Alerts**: a TLS 1.3 record of exactly :data:`ALERT_13` bytes (a 2-byte alert, its content type and a
   16-byte AEAD tag) is an encrypted alert; the last one of a direction is very likely its close_notify. The
   same holds in a session that began before the capture (version unknown), where a TLS 1.2 record of that
@@ -84,6 +92,8 @@ class Exchange:
     response: Burst | None
     ttfb_ms: float | None
     transfer_ms: float | None
+    maybe_ticket: tuple[int, int] | None = None     # (frame, bytes) of a first response record that may be a ticket
+    ttfb_if_ticket_ms: float | None = None          # the time to first byte if it was (rule d, module docstring)
 
     @property
     def frames(self) -> tuple[int, ...]:
@@ -97,7 +107,10 @@ class Exchange:
         return {"index": self.index, "request": self.request.as_dict() if self.request else None,
                 "response": self.response.as_dict() if self.response else None,
                 "ttfb_ms": None if self.ttfb_ms is None else round(self.ttfb_ms, 3),
-                "transfer_ms": None if self.transfer_ms is None else round(self.transfer_ms, 3)}
+                "transfer_ms": None if self.transfer_ms is None else round(self.transfer_ms, 3),
+                "maybe_ticket": None if self.maybe_ticket is None else {"frame": self.maybe_ticket[0],
+                                                                        "bytes": self.maybe_ticket[1]},
+                "ttfb_if_ticket_ms": None if self.ttfb_if_ticket_ms is None else round(self.ttfb_if_ticket_ms, 3)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,7 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
                 aside.add(id(r))
                 alerts.append((r.direction == cdir, r.frame))
     ticket_frames: list[int] = []
+    maybe: Any = None                   # rule d: the record that may be a ticket
     if v13:
         server = [r for r in records if r.direction != cdir and id(r) not in aside]
         first_client = next((r for r in records if r.direction == cdir and id(r) not in aside), None)
@@ -173,6 +187,9 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
         for i in sorted(picked):
             aside.add(id(server[i]))
             ticket_frames.append(server[i].frame)
+        if not picked and first_client is not None and len(server) >= 2 and server[0].frame > first_client.frame \
+                and TICKET_MIN <= server[0].length <= TICKET_MAX and server[1].frame > server[0].frame:
+            maybe = server[0]
     # the frame of each direction's previous record (any record: handshake, ticket, alert), for burst frames
     every = sorted(tls.app_data, key=lambda r: (r.frame, r.ts_ns))
     prev_frame: dict[int, int] = {}
@@ -215,7 +232,15 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
             i += 1
         ttfb = _ms(max(resp.first_ns - req.last_ns, 0)) if req and resp else None
         transfer = _ms(max(resp.last_ns - resp.first_ns, 0)) if resp else None
-        out.append(Exchange(len(out), req, resp, ttfb, transfer))
+        maybe_ticket = if_ticket = None
+        if maybe is not None and req and resp and resp.records > 1 and bursts[i - 1][0] is maybe:
+            # the answer's first segment after the one that ended the record that may be a ticket
+            d = maybe.direction
+            after = data[d][bisect_right(data_frames[d], maybe.frame):]
+            if after:
+                maybe_ticket = (maybe.frame, maybe.length)
+                if_ticket = _ms(max(after[0].ts_ns - req.last_ns, 0))
+        out.append(Exchange(len(out), req, resp, ttfb, transfer, maybe_ticket, if_ticket))
     kept = [r for r in records if id(r) not in aside]
     alpn, hidden = tls.alpn, False
     if alpn is None:

@@ -547,8 +547,8 @@ _EN: dict[str, str] = {
         "once (RFC 8446, appendix C.4)."),
     "tls.encrypted": (
         "Encrypted application data: {sent_records:n:record} ({sent_bytes:bytes}) from the client and "
-        "{recv_records:n:record} ({recv_bytes:bytes}) from the server, frames {first}-{last}. The HTTP requests "
-        "and responses are inside; {key_text}"),
+        "{recv_records:n:record} ({recv_bytes:bytes}) from the server, frames {first}-{last}{aside_text}. The HTTP "
+        "requests and responses are inside; {key_text}"),
     "tls.close_notify": (
         "TLS close_notify from the {who:role}: it ends the TLS session cleanly before TCP closes (so a cut "
         "connection cannot pass for a complete one)."),
@@ -1002,7 +1002,7 @@ _ZH: dict[str, str] = {
         "用自己的一张票据恢复会话：TLS 1.3 的票据最好只用一次（RFC 8446 附录 C.4）。"),
     "tls.encrypted": (
         "加密的应用数据：客户端发出 {sent_records} 个记录（{sent_bytes:bytes}），服务器发出 {recv_records} 个记录"
-        "（{recv_bytes:bytes}），第 {first}–{last} 帧。HTTP 请求和响应就在其中；{key_text}"),
+        "（{recv_bytes:bytes}），第 {first}–{last} 帧{aside_text}。HTTP 请求和响应就在其中；{key_text}"),
     "tls.close_notify": (
         "{who:role}发送 TLS close_notify：在 TCP 关闭之前干净地结束 TLS 会话（这样，被截断的连接就不会被当成完整的）。"),
     "tls.alert": "{who:role}发出 TLS 警报：{level}，{description}。",
@@ -1064,6 +1064,8 @@ PHRASES: dict[str, dict[str, str]] = {
                       "as Linux does on such an error, instead of waiting for retransmission timeouts).",
         "icmp.retried": "The client sent the SYN again anyway: its stack treated the error as temporary.",
         "tickets.one": "a ticket", "tickets.many": "{count} tickets",
+        "aside": " (among them {what}, told apart below)",
+        "aside.tickets": "{count:n:session ticket}", "aside.alerts": "{count:n:alert}",
         "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
         "qtype_hint": "no record of this type",
         "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
@@ -1172,6 +1174,8 @@ PHRASES: dict[str, dict[str, str]] = {
                       "就是这样——而不必等待重传超时）。",
         "icmp.retried": "客户端仍然再次发送了 SYN：它的协议栈把这个差错当作暂时的。",
         "tickets.one": "一张票据", "tickets.many": " {count} 张票据",
+        "aside": "（其中有{what}，下面分别说明）",
+        "aside.tickets": " {count} 张会话票据", "aside.alerts": " {count} 个警报",
         "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
         "qtype_hint": "没有这种类型的记录",
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
@@ -1557,6 +1561,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
+        # the records taken for session tickets and alerts (analyzer.timeline.encrypted) are in these counts
+        parts = [_phrase(f"aside.{k}", {"count": facts[k]}, lang) for k in ("tickets", "alerts") if facts.get(k)]
+        extra["aside_text"] = _phrase("aside", {"what": ("和" if lang == "zh" else " and ").join(parts)}, lang) \
+            if parts else ""
     elif template.startswith("tls.exchange") or template == "tls.tickets.inferred":
         extra.update(_encrypted_derived(facts, lang))
     elif template == "tls.ticket":
@@ -1686,7 +1694,7 @@ _EN.update({
         "Probably one request and its response (exchange {n}): the client sent {req_records:n:record} "
         "({req_bytes:bytes}, {req_where}{req_note}), then the server sent {resp_records:n:record} "
         "({resp_bytes:bytes}, {resp_where}); its first came {ttfb_ms:dur} after the client's last "
-        "(an estimate of the time to first byte){transfer_text}. This is inferred from the "
+        "(an estimate of the time to first byte){transfer_text}.{ticket_text} This is inferred from the "
         "records' directions, sizes and times: without keys the method, URL and status cannot be seen."),
     "tls.exchange.request": (
         "The client sent {req_records:n:record} ({req_bytes:bytes}, {req_where}) and the capture holds no "
@@ -1741,7 +1749,7 @@ _ZH.update({
     "tls.exchange": (
         "很可能是一个请求及其响应（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
         "{req_where}{req_note}），随后服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）；服务器的第一个"
-        "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。这是根据记录的方向、"
+        "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。{ticket_text}这是根据记录的方向、"
         "大小和时间推断的：没有密钥，看不到请求方法、URL 和状态码。"),
     "tls.exchange.request": (
         "客户端发出 {req_records} 个记录（{req_bytes:bytes}，{req_where}），抓包中此后没有服务器的记录：可能是"
@@ -1790,6 +1798,8 @@ LABELS["en"].update({
                               "of encrypted records, perhaps not request/response pairs",
     "encrypted.row": "encrypted exchange {n}", "encrypted.status": "enc",
     "ttfb.encrypted": "encrypted exchange {n}: an estimate from the record times",
+    "ttfb.encrypted.ticket": "encrypted exchange {n}: an estimate from the record times; {alt} if frame {frame} "
+                             "was a session ticket",
 })
 LABELS["zh"].update({
     "n.request.encrypted": "约 {n} 个请求（加密）",
@@ -1799,6 +1809,7 @@ LABELS["zh"].update({
     "encrypted.mode.h2maybe": "客户端提出了 HTTP/2（ALPN h2），而服务器的选择是加密的：加密记录的数据突发，未必是一问一答",
     "encrypted.row": "加密交换 {n}", "encrypted.status": "加密",
     "ttfb.encrypted": "加密交换 {n}：根据记录时间估计",
+    "ttfb.encrypted.ticket": "加密交换 {n}：根据记录时间估计；若第 {frame} 帧是会话票据，则为 {alt}",
 })
 
 
@@ -1827,6 +1838,17 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
                            else "; perhaps a request with a body, or several requests sent back to back")
     else:
         out["req_note"] = ""
+    if facts.get("ticket_frame") is not None:       # rule d: the answer's first record may be a session ticket
+        out["ticket_text"] = _fill(
+            "它的第一个记录（{ticket_bytes:bytes}，第 {ticket_frame} 帧）也可能是一张 TLS 1.3 会话票据：服务器收到客户端的 "
+            "Finished 才发票据，而紧跟 Finished 发出的请求会先于票据出发。若是如此，应答从第 {alt_frame} 帧开始，"
+            "在请求之后 {ttfb_if_ticket_ms:dur}。" if lang == "zh" else
+            " Its first record ({ticket_bytes:bytes}, frame {ticket_frame}) may be a TLS 1.3 session ticket "
+            "instead: a server sends its tickets when it gets the client's Finished, and a request sent right "
+            "after the Finished leaves before they arrive. If so, the answer began at frame {alt_frame}, "
+            "{ttfb_if_ticket_ms:dur} after the request.", facts, lang)
+    else:
+        out["ticket_text"] = ""
     if len(facts.get("resp_frames") or ()) <= 1:
         out["transfer_text"] = "，只用了一个报文段" if lang == "zh" else ", in one segment"
     else:
