@@ -1,7 +1,8 @@
-"""One semantics for the timeline's collector (analyzer.timeline.collect): its header path (a TCP segment in a
-common shape is read from its headers and handed to the tracker with its payload, never decoded) gives the
-timeline that decoding every frame through ``Pipeline.feed`` gives (the header path turned off: every frame
-goes through ``Collector._full``). Compared on every capture in captures/ and ../shared/corpus and on damaged
+"""One semantics for the timeline's collector (analyzer.timeline.collect): its header paths (a TCP segment in a
+common shape is read from its headers and handed to the tracker with its payload, never decoded; a whole DNS
+message over UDP is parsed and paired without the decoder's fields; an Ethernet ARP for IPv4 is read from its
+bytes) give the timeline that decoding every frame through ``Pipeline.feed`` gives (the header paths turned
+off: every frame goes through ``Collector._full``). Compared on every capture in captures/ and ../shared/corpus and on damaged
 copies (tests/mutants.py): the fetches as ``timeline --json`` prints them (steps, frames cited, ladder, bytes),
 in both languages, with bodies kept (what ``har`` and ``report`` read)."""
 
@@ -43,12 +44,19 @@ def _fetches(frames: list, keylog, lang: str = "en") -> list:
     return [f.as_dict() for f in timeline(frames, lang, keep_bodies=True, keylog=keylog).fetches]
 
 
+def _full_only(m) -> None:
+    """Every frame decoded (Collector._full): the header paths turned off."""
+    m.setattr(Collector, "_tcp", lambda self, *args: False)
+    m.setattr(Collector, "_dns_quick", lambda self, *args: False)
+    m.setattr(Collector, "_arp_quick", lambda self, *args: False)
+
+
 def _same(path: Path, monkeypatch, langs: tuple[str, ...] = ("en",)) -> None:
     frames = _frames(path)
     keylog = _keylog(path)
     fast = {lang: _fetches(frames, keylog, lang) for lang in langs}
     with monkeypatch.context() as m:
-        m.setattr(Collector, "_tcp", lambda self, *args: False)      # every frame decoded (Collector._full)
+        _full_only(m)
         full = {lang: _fetches(frames, keylog, lang) for lang in langs}
     for lang in langs:
         assert fast[lang] == full[lang], f"{path.name} ({lang}): the header path's fetches differ"
@@ -82,3 +90,41 @@ def test_vlan_tagged_client_has_its_next_hop_mac():
     fetch = timeline(_frames(path)).fetches[0]
     arp = next(s for s in fetch.as_dict()["steps"] if s["layer"] == "arp")
     assert arp["kind"] == "arp.none.cached" and arp["facts"]["mac"] == "00:16:47:9d:f2:c2"
+
+
+@pytest.mark.parametrize("rule", ["udp.port==53,mdns", "udp.port==53,http"])
+def test_decode_as_keeps_dns_off_the_header_path(rule, monkeypatch):
+    """A Decode As rule that reads port 53 as something else (mDNS, HTTP over UDP) sends those datagrams to
+    the decoder: both paths give the same fetches, and the rule changes them (the lookups the default shows
+    are gone)."""
+    from analyzer.decode.decode_as import decoding_as
+
+    path = REPO / "captures" / "lab_dns_mix.pcapng"
+    frames = _frames(path)
+    plain = _fetches(frames, None)
+    with decoding_as([rule]):
+        fast = _fetches(frames, None)
+        with monkeypatch.context() as m:
+            _full_only(m)
+            full = _fetches(frames, None)
+    assert fast == full
+    assert fast != plain
+
+
+def test_dns_and_arp_frames_skip_the_decoder(monkeypatch):
+    """The header paths are taken: on lab_page_fetch.pcapng (Ethernet, IPv4; its DNS over UDP and its ARP
+    request/reply: ``tshark -r lab_page_fetch.pcapng -Y 'dns or arp'`` lists frames 1-4) none reaches
+    Collector._full."""
+    path = REPO / "captures" / "lab_page_fetch.pcapng"
+    decoded = []
+    full = Collector._full
+
+    def spy(self, frame):
+        decoded.append(frame.number)
+        return full(self, frame)
+
+    monkeypatch.setattr(Collector, "_full", spy)
+    frames = _frames(path)
+    timeline(frames)
+    others = [f.number for f in frames if f.data[12:14] == b"\x08\x06" or (len(f.data) > 23 and f.data[23] == 17)]
+    assert others == [1, 2, 3, 4] and not set(others) & set(decoded)

@@ -35,6 +35,7 @@ have left it) only when a reader asks. A SYN flood's or a port scan's attempt co
 from __future__ import annotations
 
 import re
+import socket
 import struct
 from collections.abc import Callable
 from dataclasses import replace
@@ -43,9 +44,13 @@ from typing import Any
 from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
+from analyzer.apps.http.udp import SSDP_PORT
 from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
-from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, type_name
+from analyzer.apps.transactions import _parse as _parse_dns
+from analyzer.decode.decode_as import HTTP_UDP_PORTS
+from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
+from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
@@ -61,6 +66,8 @@ MAX_LOG = 65536                     # segments kept in full per connection (and 
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
 _U16 = struct.Struct("!H").unpack_from
+_UDP = struct.Struct("!HHH").unpack_from
+_inet_ntoa = socket.inet_ntoa
 _DNS_PORTS = (53,)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # run on the lowered text
@@ -564,6 +571,8 @@ class Collector:
             where = _network_offset(data, frame.linktype)
             if where is not None and self._other_shape(frame, data, *where):
                 return
+        elif self._arp_quick(frame, data):
+            return
         self._full(frame)
         if self.pipe.tcp is not None:
             self.pipe.tcp.tick(ts)
@@ -571,18 +580,91 @@ class Collector:
     def _other_shape(self, frame: Any, data: bytes, off: int, version: int) -> bool:
         n = len(data)
         if version == 4:
-            if n < off + 20 or data[off] >> 4 != 4 or data[off + 9] != 6:
+            if n < off + 20 or data[off] >> 4 != 4:
+                return False
+            proto = data[off + 9]
+            if proto != 6 and proto != 17:
                 return False
             ihl = (data[off] & 0x0F) << 2
             if ihl < 20 or (data[off + 6] & 0x3F) or data[off + 7]:
                 return False
+            if proto == 17:
+                return self._dns_quick(frame, data, off + ihl, data[off + 12:off + 20], off + _U16(data, off + 2)[0])
             return self._tcp(frame, data, off, off + ihl, data[off + 12:off + 20], off + _U16(data, off + 2)[0])
-        if n < off + 40 or data[off] >> 4 != 6 or data[off + 6] != 6:
+        if n < off + 40 or data[off] >> 4 != 6:
+            return False
+        proto = data[off + 6]
+        if proto != 6 and proto != 17:
             return False
         plen = _U16(data, off + 4)[0]
         if not plen:
             return False
+        if proto == 17:
+            return self._dns_quick(frame, data, off + 40, data[off + 8:off + 40], off + 40 + plen)
         return self._tcp(frame, data, off, off + 40, data[off + 8:off + 40], off + 40 + plen)
+
+    def _quick_ok(self) -> bool:
+        """Nothing waits for a later frame's Packet in the transaction stage (HTTP fields of messages a FIN
+        completed, DNS-over-TCP messages): a frame that is not TCP may then skip that stage, which would only
+        look for what is not there."""
+        tx = self.tx
+        http = tx.http
+        return not (tx._tcp_messages or (http is not None and (http.pending or http.infos)))
+
+    def _dns_quick(self, frame: Any, data: bytes, u: int, addrs: bytes, ip_end: int) -> bool:
+        """A DNS message over UDP read headers-only: the datagram is whole in the frame (nothing cut, the UDP
+        length exactly the IP payload's), its ports decode as DNS (Decode As rules included) and as nothing
+        the HTTP-over-UDP tracker reads; then the message is parsed as the decoder parses it (no Wireshark
+        fields made) and paired as :meth:`Transactions._dns <analyzer.apps.transactions.Transactions._dns>`
+        pairs it. False (nothing done) for anything else: the full decoder takes it."""
+        if ip_end > len(data) or frame.caplen < frame.origlen or ip_end < u + 9:
+            return False
+        sport, dport, length = _UDP(data, u)
+        if length != ip_end - u:
+            return False
+        ports = TABLES["udp.port"]
+        lo, hi = (sport, dport) if sport <= dport else (dport, sport)
+        if (ports.get(lo) or ports.get(hi)) is not decode_dns or sport == SSDP_PORT or dport == SSDP_PORT \
+                or sport in HTTP_UDP_PORTS or dport in HTTP_UDP_PORTS or not self._quick_ok():
+            return False
+        pipe = self.pipe
+        ts = frame.ts_ns
+        number = frame.number
+        pipe.frames += 1
+        if pipe.first_ts_ns is None:
+            pipe.first_ts_ns = ts
+        src, dst = address_pair(addrs)
+        conv, _d = pipe.udp.datagram(ts, number, src, sport, dst, dport, length - 8, frame.origlen)
+        dns = self.tx.dns
+        before = len(dns.transactions)
+        msg, header = _parse_dns(data, u + 8, ip_end)
+        if header is not None:
+            dns.message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport),
+                        dst=(dst, dport), frame=number, ts_ns=ts)
+        self._hand_lookups(before)
+        if pipe.tcp is not None:
+            pipe.tcp.tick(ts)
+        return True
+
+    def _arp_quick(self, frame: Any, data: bytes) -> bool:
+        """An Ethernet ARP frame for IPv4 over Ethernet addresses, read without the decoder (what
+        :meth:`_arp` reads of its fields); False for any other."""
+        if len(data) < 42 or data[14:20] != b"\x00\x01\x08\x00\x06\x04" or not self._quick_ok():
+            return False
+        pipe = self.pipe
+        ts = frame.ts_ns
+        pipe.frames += 1
+        if pipe.first_ts_ns is None:
+            pipe.first_ts_ns = ts
+        op = data[20] << 8 | data[21]
+        if op == 1 or op == 2:
+            sender, target = _inet_ntoa(data[28:32]), _inet_ntoa(data[38:42])
+            self.listener.neighbour(NeighbourMessage(frame.number, ts, "arp", "request" if op == 1 else "reply",
+                                                     sender, target, data[22:28].hex(":"),
+                                                     gratuitous=sender == target))
+        if pipe.tcp is not None:
+            pipe.tcp.tick(ts)
+        return True
 
     def _tcp(self, frame: Any, data: bytes, ip_off: int, t: int, addrs: bytes, ip_end: int) -> bool:
         """A TCP segment read headers-only; False when it needs the full decoder."""
@@ -651,7 +733,11 @@ class Collector:
                 break
             elif name == "udp":
                 break
-        dns = tx.dns.transactions
+        self._hand_lookups(before)
+
+    def _hand_lookups(self, before: int) -> None:
+        """The DNS transactions the frame started (after the first ``before``) go to the listener."""
+        dns = self.tx.dns.transactions
         if len(dns) > before:
             for trans in dns[before:]:
                 if trans.service == "dns" or self.local_names:
