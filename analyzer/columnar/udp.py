@@ -23,7 +23,6 @@ spanning batches, ICMP-quoted datagrams).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,12 @@ ROW_KEYS = ("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.
 
 _STATE = {(True, True): ("SF", "Dd"), (True, False): ("S0", "D"), (False, True): ("SHR", "d"),
           (False, False): ("OTH", "")}
+_FROM_TABLE = {"orig_pkts": PKTS, "resp_pkts": PKTS + 1, "orig_bytes": PBYTES, "resp_bytes": PBYTES + 1,
+               "orig_frame_bytes": FBYTES, "resp_frame_bytes": FBYTES + 1, "first_frame": FIRST_FRAME,
+               "last_frame": LAST_FRAME, "first_ts_ns": FIRST_TS, "last_ts_ns": LAST_TS}
+_ENDPOINT = {"id.orig_h": (ORIG, True), "id.orig_p": (ORIG, False), "id.resp_h": (RESP, True),
+             "id.resp_p": (RESP, False)}
+_CONSTANT = {"proto": "udp", "irtt": None, "closed_by": None, "time_wait": None}
 _U16 = np.uint64(16)
 _PORT = np.uint64(0xFFFF)
 
@@ -197,21 +202,38 @@ class UdpColumns:
         return Stream(r), d
 
     # -- rows ------------------------------------------------------------------------------------------------
-    def values(self) -> Iterator[tuple]:
-        """Each conversation's summary values (:data:`ROW_KEYS` order), in stream order."""
+    def column(self, key: str) -> list:
+        """The values of one key of the summary rows (:data:`ROW_KEYS`), in stream order."""
         n = self.n
         t = self._table[:n]
-        texts = [_addr(a) for a in self.addresses]
-        orig, resp = t[:, ORIG].astype(np.uint64), t[:, RESP].astype(np.uint64)
-        cols = [(orig >> _U16).tolist(), (orig & _PORT).tolist(), (resp >> _U16).tolist(), (resp & _PORT).tolist()]
-        cols += [t[:, i].tolist() for i in (FIRST_TS, LAST_TS, FIRST_FRAME, LAST_FRAME, PKTS, PKTS + 1, FBYTES,
-                                             FBYTES + 1, PBYTES, PBYTES + 1, GUESSED)]
-        state = _STATE
-        for stream, (oh, op, rh, rp, fts, lts, ff, lf, o, r, ofb, rfb, opb, rpb, guessed) in \
-                enumerate(zip(*cols, strict=True)):
-            conn_state, history = state[o > 0, r > 0]
-            yield ("udp", stream, _seconds(fts), texts[oh], op, texts[rh], rp, conn_state, history, o, r, opb, rpb,
-                   ofb, rfb, _seconds(lts - fts), None, None, None, guessed == 1, ff, lf, fts, lts)
+        if key in _FROM_TABLE:
+            return t[:, _FROM_TABLE[key]].tolist()
+        if key in _ENDPOINT:
+            col, addr = _ENDPOINT[key]
+            ep = t[:, col].astype(np.uint64)
+            if not addr:
+                return (ep & _PORT).tolist()
+            texts = [_addr(a) for a in self.addresses]
+            return [texts[i] for i in (ep >> _U16).tolist()]
+        if key == "stream":
+            return list(range(n))
+        if key == "ts":
+            return list(map(_seconds, t[:, FIRST_TS].tolist()))
+        if key == "duration":
+            return list(map(_seconds, (t[:, LAST_TS] - t[:, FIRST_TS]).tolist()))
+        if key == "orig_guessed":
+            return (t[:, GUESSED] == 1).tolist()
+        if key in ("conn_state", "history"):
+            o, r = (t[:, PKTS] > 0).tolist(), (t[:, PKTS + 1] > 0).tolist()
+            i = 0 if key == "conn_state" else 1
+            return [_STATE[x][i] for x in zip(o, r, strict=True)]
+        if key in _CONSTANT:
+            return [_CONSTANT[key]] * n
+        return [None] * n
+
+    def values(self, keys: tuple[str, ...] = ROW_KEYS) -> Iterator[tuple]:
+        """Each conversation's values of ``keys`` (None for a key rows lack), in stream order."""
+        return zip(*(self.column(k) for k in keys), strict=True)
 
     def summaries(self, release: bool = False) -> list[dict[str, Any]]:
         """Summary rows in stream order, as :meth:`analyzer.flows.UdpTable.summaries` gives them
@@ -251,18 +273,15 @@ class ColumnRows:
                 yield Row(zip(ROW_KEYS, v))
             return
         keys = tuple(k for k in keep if k in ROW_KEYS)
-        for v in self.tuples(keys):
+        for v in self._table.values(keys):
             yield Row(zip(keys, v))
 
     def tuples(self, keys: tuple[str, ...]) -> Iterator[tuple]:
         """Each row's values of ``keys`` (None for a key a row lacks, or that ``keep`` left out)."""
         keep = self._keep
-        at = {k: i for i, k in enumerate(ROW_KEYS) if keep is None or k in keep}
-        if all(k in at for k in keys) and len(keys) > 1:
-            get = itemgetter(*(at[k] for k in keys))
-            return map(get, self._table.values())
-        pos = [at.get(k) for k in keys]
-        return (tuple(None if i is None else v[i] for i in pos) for v in self._table.values())
+        if keep is not None and any(k not in keep for k in keys):
+            keys = tuple(k if k in keep else "" for k in keys)       # ("": a key no row has)
+        return self._table.values(keys)
 
     def close(self) -> None:
         pass

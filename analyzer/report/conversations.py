@@ -98,23 +98,36 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
     yield title
     yield f"Filter:{filter_text or '<No Filter>'}"
     yield head
+    # (per line: the formats of the widths made once; the text after the durations made once per distinct
+    # state, guess, history, closer and TIME_WAIT side, the iRTT formatted between)
+    pre = prefixes.get
+    left = f"{{:<{sw}}} {{:<{w}}} <-> {{:<{w}}} {{:>9}} {{:>11}} {{:>9}} {{:>11}} {{:>7}} {{:>11}} ".format
+    tails: dict[tuple, tuple[str, str]] = {}
     for (p_, stream, oh, op, rh, rp, ts, fo, fr, bo, br, duration, guessed, irtt, state, history, closed_by,
          time_wait) in _tuples(rows, _LINE_KEYS):
         if p_ != proto:
             continue
-        o = prefix(oh) + str(op)
-        p = prefix(rh) + str(rp)
-        rel = (ts - capture_start_ns) / 1e9
-        line = (f"{stream:<{sw}} {o:<{w}} <-> {p:<{w}} {fr:>9} {_size(br):>11} {fo:>9} {_size(bo):>11} "
-                f"{fo + fr:>7} {_size(bo + br):>11} {rel:>12.9f} {float(duration):>10.4f}")
-        guess = "?" if guessed else ""
+        o = (pre(oh) or prefix(oh)) + str(op)
+        p = (pre(rh) or prefix(rh)) + str(rp)
+        line = left(stream, o, p, fr, f"{br} bytes" if br < 10_000 else _size(br), fo,
+                    f"{bo} bytes" if bo < 10_000 else _size(bo), fo + fr,
+                    f"{bo + br} bytes" if bo + br < 10_000 else _size(bo + br))
+        line += f"{(ts - capture_start_ns) / 1e9:>12.9f} {float(duration):>10.4f}"
+        key = (state, guessed, history, closed_by, time_wait)
+        tail = tails.get(key)
+        if tail is None:
+            if len(tails) > 4096:
+                tails.clear()           # (a bound, for captures with very many distinct histories)
+            guess = "?" if guessed else ""
+            if tcp:
+                tail = tails[key] = (f"  {state + guess:<6} {visible(history):<16} ",
+                                     f"  {closed_by or '-':<6} {time_wait or '-':<9}")
+            else:
+                tail = tails[key] = (f"  {state + guess:<6} {history:<16}", "")
         if tcp:
-            irtt = f"{float(irtt):.6f}" if irtt else "-"
-            line += (f"  {state + guess:<6} {visible(history):<16} {irtt:>9}  "
-                     f"{closed_by or '-':<6} {time_wait or '-':<9}")
+            yield f"{line}{tail[0]}{f'{float(irtt):.6f}' if irtt else '-':>9}{tail[1]}"
         else:
-            line += f"  {state + guess:<6} {history:<16}"
-        yield line
+            yield line + tail[0]
     yield "=" * len(head)
 
 
