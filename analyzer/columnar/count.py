@@ -300,111 +300,89 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
             pos = n
 
 
-def _wholes(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, texts: list) -> np.ndarray | None:
-    """The window's whole ordinary connections taken as records (:func:`analyzer.columnar.whole.take`): a
-    mask of the segments left (capture order), None when none was taken."""
-    n = len(sel)
-    sp, dp = c.sport[sel], c.dport[sel]
-    a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
-    b = (di.astype(np.uint64) << np.uint64(16)) | dp.astype(np.uint64)
-    _, group = np.unique((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b), return_inverse=True)
-    group = group.reshape(-1)
-    order = np.lexsort((np.arange(n), group))
-    gs = group[order]
-    bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
-    frame_i = sel[order]
-    ts_s = batch.ts_ns[frame_i]
-    gap_s = np.zeros(n, dtype=bool)
-    gap_s[1:] = (np.diff(ts_s) > min(tracker.idle_timeout_ns, tracker.closed_linger_ns)) & (gs[1:] == gs[:-1])
-    num_s = batch.first_number + frame_i
-    seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], c.flags[frame_i]
-    win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
-    a_s, b_s = a[order], b[order]
-    a_first_s = a_s <= b_s
-    # the columns take() reads, as analyzer.columnar.count._window's rows have them (first 14)
-    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
-            c.t[frame_i], c.hdr_len[frame_i]]
-    rows = np.empty((n, len(cols)), dtype=np.int64)
-    for i, col in enumerate(cols):
-        rows[:, i] = col
-    hs_a, _plain = _grouped_marks(gs, a_s, b_s, fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s)
+def _wholes(tracker, batch, rows: np.ndarray, texts: list, gs: np.ndarray, bounds: np.ndarray, hs_a, fl_s, len_s,
+            seq_s, ack_s, win_s, a_first_s, gap_s, ts_s, num_s, flen_s) -> np.ndarray | None:
+    """The window's whole ordinary connections taken as records (:func:`analyzer.columnar.whole.take`; the
+    window's segments in group order, as :func:`_window` has them): a mask of the segments left (group
+    order), None when none was taken."""
     taken = take(tracker, rows, texts, batch.data, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
                  gap_s, ts_s, num_s, flen_s)
     if not taken:
         return None
     gone = np.zeros(len(bounds) - 1, dtype=bool)
     gone[taken] = True
-    keep = np.empty(n, dtype=bool)
-    keep[order] = ~gone[gs]
-    return keep
+    return ~gone[gs]
 
 
 def _window(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, texts: list) -> None:
     """TCP segments ``sel`` (frame indices, capture order; ``si``/``di``: their address ids in ``texts``)
     between two sweeps."""
-    if tracker.wholes is not None and not tracker.wants_payload:
-        # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole);
-        # the rest goes on below
-        keep = _wholes(tracker, batch, c, sel, si, di, texts)
-        if keep is not None:
-            sel, si, di = sel[keep], si[keep], di[keep]
-            if not len(sel):
-                return
     n = len(sel)
     # connection groups: the 4-tuple without direction, as one integer (address id, port) x 2
     sp, dp = c.sport[sel], c.dport[sel]
     a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
     b = (di.astype(np.uint64) << np.uint64(16)) | dp.astype(np.uint64)
-    a_first = a <= b
     _, group = np.unique((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b), return_inverse=True)
     group = group.reshape(-1)
     order = np.lexsort((np.arange(n), group))
     gs = group[order]
-    bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
-    flags = c.flags[sel]
-    special = (flags & 0x07) != 0
+    # everything below in group order (a group's segments together, in capture order)
+    frame_i = sel[order]
+    ts_s = batch.ts_ns[frame_i]
+    num_s = batch.first_number + frame_i
+    seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], c.flags[frame_i]
+    win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
+    a_s, b_s = a[order], b[order]
+    a_first_s = a_s <= b_s
     # a segment after more idle time than the tracker allows is never part of a run (it may be a new
     # connection's first)
-    ts_w = batch.ts_ns[sel]
-    gap = np.zeros(n, dtype=bool)
-    gap[order[1:]] = (np.diff(ts_w[order]) > min(tracker.idle_timeout_ns, tracker.closed_linger_ns)) & \
-        (group[order[1:]] == group[order[:-1]])
-    special |= gap
+    gap_s = np.zeros(n, dtype=bool)
+    gap_s[1:] = (np.diff(ts_s) > min(tracker.idle_timeout_ns, tracker.closed_linger_ns)) & (gs[1:] == gs[:-1])
+    sinks = tracker.wants_payload
+    # the values of one segment's tracker call as one row (group order): only the segments the tracker takes
+    # (about a quarter) become Python ints, not every segment of the window; column 15 (the next special
+    # segment) is filled in below
+    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
+            c.t[frame_i], c.hdr_len[frame_i], a_first_s]
+    rows = np.empty((n, 17 if sinks else 16), dtype=np.int64)
+    for i, col in enumerate(cols):
+        rows[:, i] = col
+    if sinks:
+        # connections with a sink get their payload (and the frame number as the frame's handle)
+        rows[:, 16] = np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i])
+    grouped = not sinks
+    if grouped:
+        bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
+        hs_a, plain_a = _grouped_marks(gs, a_s, b_s, fl_s, len_s, seq_s, ack_s, win_s, a_first_s, gap_s)
+        if tracker.wholes is not None:
+            # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole);
+            # the rest goes on below
+            keep = _wholes(tracker, batch, rows, texts, gs, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s,
+                           a_first_s, gap_s, ts_s, num_s, flen_s)
+            if keep is not None:
+                if not keep.any():
+                    return
+                order, gs, rows, hs_a, plain_a = order[keep], gs[keep], rows[keep], hs_a[keep], plain_a[keep]
+                ts_s, num_s, seq_s, ack_s, fl_s = ts_s[keep], num_s[keep], seq_s[keep], ack_s[keep], fl_s[keep]
+                win_s, len_s, flen_s, a_first_s, gap_s = (win_s[keep], len_s[keep], flen_s[keep], a_first_s[keep],
+                                                          gap_s[keep])
+                n = len(order)
+    bounds = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1], [True])))
+    sp_sorted = ((fl_s & 0x07) != 0) | gap_s
     # in group order: the next special segment at or after each position (a run stops before it)
-    sp_sorted = special[order]
     nxt = np.where(sp_sorted, np.arange(n), n)
     nxt = np.minimum.accumulate(nxt[::-1])[::-1]
     # runs never cross into the next group
     gend = np.repeat(bounds[1:], np.diff(bounds))
     nxt = np.minimum(nxt, gend)
-
-    frame_i = sel[order]
-    ts_s = batch.ts_ns[frame_i]
-    num_s = batch.first_number + frame_i
-    seq_s, ack_s, fl_s = c.seq[frame_i], c.ack[frame_i], flags[order]
-    win_s, len_s, flen_s = c.window[frame_i], c.payload_len[frame_i], batch.origlen[frame_i]
-    a_first_s = a_first[order]
-    sinks = tracker.wants_payload
-    # the values of one segment's tracker call as one row (group order): only the segments the tracker takes
-    # (about a quarter) become Python ints, not every segment of the window
-    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
-            c.t[frame_i], c.hdr_len[frame_i], a_first_s, nxt]
-    if sinks:
-        # connections with a sink get their payload (and the frame number as the frame's handle)
-        cols.append(np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i]))
-    rows = np.empty((n, len(cols)), dtype=np.int64)
-    for i, col in enumerate(cols):
-        rows[:, i] = col
+    rows[:, 15] = nxt
     sp_flag = sp_sorted.tolist()
     data = batch.data
     segment = tracker.segment
-    grouped = not sinks
     nxt_l = nxt.tolist()
     if not grouped:
         plain_l = [False] * n     # (every steady stretch is a run, as before)
     else:
-        hs_a, plain_a = _grouped_marks(gs, a[order], b[order], fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
-                                       gap[order])
         hs_l, plain_l = hs_a.tolist(), plain_a.tolist()
         af_l = a_first_s.tolist()
         handshake, plain = tracker.handshake, tracker.plain
