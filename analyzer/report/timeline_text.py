@@ -52,6 +52,8 @@ def wrap(text: str, width: int) -> list[str]:
     a run of narrow ones (a number, a word) unless it is longer than a line, nor between a duration's number
     and its unit; closing punctuation never starts a line and opening punctuation never ends one."""
     width = max(width, 10)
+    if len(text) <= width and text.isascii() and "\0" not in text:
+        return [" ".join(text.split())]       # one line: what the steps below give, without them
     glued = _UNIT.sub("\\1\0\\2", text) if width >= 20 else text     # narrower: the width comes first
     if glued != text:
         return [line.replace("\0", " ") for line in _wrap(glued, width)]
@@ -167,10 +169,14 @@ def _cut(tok: str, room: int) -> int:
 
 
 def pad(text: str, width: int) -> str:
+    if text.isascii():
+        return text.ljust(width)
     return text + " " * max(width - width_of(text), 0)
 
 
 def rpad(text: str, width: int) -> str:
+    if text.isascii():
+        return text.rjust(width)
     return " " * max(width - width_of(text), 0) + text
 
 
@@ -190,17 +196,19 @@ def short(text: str, n: int) -> str:
 
 # -- output lines with styles ------------------------------------------------------------------------
 class Out:
-    """Lines of text, each a list of (text, style) pieces; rendered plain or, with ``color``, through rich."""
+    """Lines of text, each a tuple of pieces: a plain string or a (text, style) pair; rendered plain or, with
+    ``color``, through rich."""
 
     def __init__(self) -> None:
-        self.lines: list[list[tuple[str, str]]] = []
+        self.lines: list[tuple[tuple[str, str] | str, ...]] = []
 
     def add(self, *pieces: tuple[str, str] | str) -> None:
-        self.lines.append([(p, "") if isinstance(p, str) else p for p in pieces])
+        self.lines.append(pieces)
 
     def text(self, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
         if not color:
-            return "\n".join("".join(t for t, _s in line).rstrip() for line in self.lines)
+            return "\n".join(["".join([p[0] if p.__class__ is tuple else p for p in line]).rstrip()
+                              for line in self.lines])
         from rich.console import Console
         from rich.text import Text
 
@@ -209,7 +217,8 @@ class Out:
                           highlight=False, emoji=False, markup=False, soft_wrap=True)
         for line in self.lines:
             t = Text()
-            for piece, style in line:
+            for piece in line:
+                piece, style = (piece, "") if isinstance(piece, str) else piece
                 t.append(piece, style=style or None)
             t.rstrip()
             console.print(t, soft_wrap=True)
@@ -261,12 +270,13 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     out.add((f"  {label('steps', lang)}", "bold"))
     tw = 11
     fw = 10
+    prefix_w = 2 + tw + 2 + fw + 1 + 5
+    text_w = width - prefix_w
+    indent = " " * prefix_w
     for s in fetch.steps:
         t = rpad(step_time(s.time), tw)
         fr = frames_text(s.frames)
         layer = s.layer
-        prefix_w = 2 + tw + 2 + fw + 1 + 5
-        text_w = width - prefix_w
         body = wrap(visible(s.text), text_w)
         mark = "!" if s.problem else " "
         text_style = "red" if s.problem else ""
@@ -278,7 +288,7 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
             out.add("  ", (t, "dim"), "  ", (pad(fr, fw), "cyan"), " ",
                     (pad(layer, 4), LAYER_STYLE.get(layer, "")), (mark, "bold red"), (body[0], text_style))
         for more in body[1:]:
-            out.add(" " * prefix_w, (more, text_style))
+            out.add(indent, (more, text_style))
 
 
 def step_time(seconds: float) -> str:
@@ -466,20 +476,27 @@ def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     out.add((f"  {label('ladder', lang)}", "bold"))
     out.add(f"    {rpad(label('time_ms', lang), time_w)}  {rpad(label('frame', lang), frame_w)}  "
             f"{pad(short(client, arrow_w), arrow_w)}  {label('peer', lang)}")
-    for row in fetch.ladder:
-        text = short(visible(row.label), arrow_w - 6)
-        if row.frame == 0:
-            arrow = pad(f"   {text}", arrow_w)
-            frame = ""
-        elif row.sender == "client":
-            arrow = f"-- {text} " + "-" * max(arrow_w - 5 - width_of(text), 0) + ">"
-            frame = str(row.frame)
-        else:
-            arrow = "<-- " + text + " " + "-" * max(arrow_w - 5 - width_of(text), 0)
-            frame = str(row.frame)
+    arrows: dict[tuple[str, int], str] = {}     # a fetch's rows repeat a few labels and peers: each drawn once
+    shown: dict[str, str] = {}
+    for row, peer in zip(fetch.ladder, peers):
+        frame = row.frame
+        way = 0 if frame == 0 else 1 if row.sender == "client" else 2
+        arrow = arrows.get((row.label, way))
+        if arrow is None:
+            text = short(visible(row.label), arrow_w - 6)
+            if way == 0:
+                arrow = pad(f"   {text}", arrow_w)
+            elif way == 1:
+                arrow = f"-- {text} " + "-" * max(arrow_w - 5 - width_of(text), 0) + ">"
+            else:
+                arrow = "<-- " + text + " " + "-" * max(arrow_w - 5 - width_of(text), 0)
+            arrows[row.label, way] = arrow
+        who = shown.get(peer)
+        if who is None:
+            who = shown[peer] = short(peer, peer_w)
         style = "red" if row.problem else LAYER_STYLE.get(row.layer, "")
-        out.add(f"    {rpad(f'{row.time * 1000:.3f}', time_w)}  {rpad(frame, frame_w)}  ", (arrow, style),
-                f"  {short(visible(row.peer), peer_w)}")
+        out.add(f"    {row.time * 1000:{time_w}.3f}  {(str(frame) if way else '').rjust(frame_w)}  ", (arrow, style),
+                f"  {who}")
 
 
 def fetch_out(fetch: Fetch, width: int = DEFAULT_WIDTH) -> Out:
