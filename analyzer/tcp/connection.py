@@ -465,6 +465,20 @@ class TcpTracker:
                         ca.first_rtt = ts - ca.mru_syn or 1
                 _steady(conn, me, peer, d, seq, ack, seglen, raw_window, flags & ACK)
                 return conn, d
+        if hit is not None and out is None and flags & 0x17 == ACK:
+            # fast path (with sinks): an ACK without SYN/FIN/RST of an established connection whose sinks are
+            # made and whose peer has neither an unacknowledged SYN nor a FIN: _apply's branches such a
+            # segment reaches (_steady_sink), the reassembler's in-order case without its general walk
+            conn, d = hit
+            sink = conn.sink
+            if sink is not None and sink.__class__ is not SinksDue:
+                me = conn.sides[d]
+                peer = conn.sides[1 - d]
+                if (me.endpoint is _ESTABLISHED and peer.fin_seq is None and peer.syn_acked_frame
+                        and peer.data_base is not None):
+                    self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len,
+                                      handle)
+                    return conn, d
         if hit is None and self.wholes and self.wholes.promote(key):
             hit = self.flows.lookup(key)
         if hit is None and self.attempts:
@@ -782,6 +796,62 @@ class TcpTracker:
                 r.segment(seq, payload, seglen, bool(flags & FIN), handle, ts)
             if flags & RST:
                 r.rst()
+
+    def _steady_sink(self, conn: Connection, me: Side, peer: Side, d: int, ts: int, num: int, seq: int, ack: int,
+                     raw_window: int, seglen: int, payload: bytes, frame_len: int, handle: Any) -> None:
+        """:meth:`_apply` for what :meth:`segment`'s fast path with sinks takes (ACK without SYN/FIN/RST, not a
+        reuse, no per-frame fields; ``me`` established, its sinks made, ``peer``'s SYN acknowledged, its data
+        start known, no FIN from it): the branches of :meth:`_apply` such a segment reaches, in the same
+        order (tests/test_tcp_steady_sink.py compares every slot and every sink event with ``_apply``'s)."""
+        conn.last_ts = ts
+        conn.last_frame = num
+        if not me.pkts:
+            me.first_ts = ts
+        me.pkts += 1
+        me.frame_bytes += frame_len
+        me.payload_bytes += seglen
+        me.last_ts = ts
+        if me.sa.base_seq is None:      # what port reuse is judged by
+            me.sa.base_seq = (seq - 1) & M32
+        ca = conn.ca
+        if ca.mru_syn and not ca.first_rtt:
+            ca.first_rtt = ts - ca.mru_syn or 1
+        if seglen:
+            if me.data_base is None:
+                me.data_base = seq
+            end = (seq + seglen) & M32
+            new_data = True
+            m = me.max_end
+            if m is not None and ((seq - m) & M32) >= HALF:   # resent (or reordered)
+                conn.letter(d, "t")
+                me.retransmissions += 1
+                new_data = 0 < ((end - m) & M32) < HALF
+            if new_data:
+                me.max_end = end
+                if peer.fin_frame:
+                    me.data_after_peer_fin += 1
+            if ("D" if d == 0 else "d") not in conn._once:
+                conn.letter(d, "d")
+        elif ("A" if d == 0 else "a") not in conn._once:
+            conn.letter(d, "a")
+        if raw_window == 0:
+            me.zero_windows += 1
+            conn.letter(d, "w")
+        # a content gap: the receiver acknowledges bytes of the peer that the capture never showed
+        seen = peer.max_end if peer.max_end is not None else peer.data_base
+        if 0 < ((ack - seen) & M32) < HALF:
+            conn.letter(1 - d, "g")
+        r = me.reasm
+        if r is None:
+            r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
+                                             timeout_ns=self.reassembly_timeout_ns, budget=self.reassembly)
+        pr = peer.reasm
+        if pr is not None:
+            nxt = pr.next
+            if nxt is not None and 0 < ((ack - nxt) & M32) < HALF:     # (what acked() does nothing for)
+                pr.acked(ack, handle, ts)
+        if seglen and not r.in_order(seq, payload, seglen, handle, ts):
+            r.segment(seq, payload, seglen, False, handle, ts)
 
     # -- connection life ---------------------------------------------------------------------------
     def _new(self, key: tuple, flags: int, ts: int, num: int, stream: int | None = None,

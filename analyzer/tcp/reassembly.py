@@ -197,6 +197,21 @@ class StreamReassembler:
                 self._give_up(frame, ts_ns, ts_ns - self.timeout_ns)
         self._maybe_fin()
 
+    def in_order(self, seq: int, data: bytes, wire_len: int, frame: Any, ts_ns: int) -> bool:
+        """:meth:`segment` (no FIN) in its common case: the segment brings the next bytes in sequence, all
+        captured, nothing is held and no FIN was seen: they are delivered. False, having done nothing, for
+        any other segment."""
+        if seq != self.next or self.held or self.fin_offset is not None or len(data) != wire_len or not wire_len:
+            return False
+        sink = self.sink
+        if frame.__class__ is Deferred and not getattr(sink, "takes_deferred", False):
+            frame = frame.get()
+        sink.data(self.direction, data, frame, ts_ns)
+        self.delivered += wire_len
+        self.offset += wire_len
+        self.next = (seq + wire_len) & M32
+        return True
+
     @property
     def oldest_ts(self) -> int:
         """Packet time of the oldest piece still held (0 when none is)."""
