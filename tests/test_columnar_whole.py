@@ -260,3 +260,31 @@ def test_records_equal_the_tracker(tmp_path, seed):
         assert state_c[k] == state_p[k], k
     assert rows_c == rows_p
     assert len(rows_p) > 15
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_reuse_after_a_record_finished(tmp_path, monkeypatch, side):
+    """A record finished by the idle sweep remembers its 4-tuple both ways, as a finished connection does: a
+    SYN on it from either end minutes later, with another sequence number, is a port reuse on both paths
+    (the rows equal the per-packet pass's, port_reuse set), and the first connection's row came from a
+    record."""
+    rng = random.Random(11)
+    client = bytes((10, 0, 0, 1))
+    frames = _connection(rng, client, 40000, 30 * SEC, None)
+    for i in range(1, 8):
+        frames += _connection(rng, bytes((10, 0, 0, 1 + i)), 40000 + i, 30 * SEC + i * SEC, None)
+    later = max(t for t, _ in frames) + 300 * SEC          # past the closed-connection linger: finished
+    ends = ((client, 40000, SERVER, 80), (SERVER, 80, client, 40000))
+    frames.append((later, _frame(*ends[side], 12345, 0, SYN, 64240, 0)))
+    frames.append((later + 30_000, _frame(*ends[1 - side], 777, 12346, SYN | ACK, 65160, 0)))
+    frames.append((later + 60_000, _frame(*ends[side], 12346, 778, ACK, 502, 0)))
+    frames.sort(key=lambda f: f[0])
+    path = tmp_path / "reuse.pcap"
+    path.write_bytes(pcap_file([(ts // SEC, ts % SEC // 1000, data) for ts, data in frames]))
+    made = _whole_rows(monkeypatch)
+    _same(path)
+    assert ("10.0.0.1", 40000, "192.0.2.80", 80) in made
+    pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    with open_capture(path) as reader:
+        pipe.count(reader)
+    assert [r["port_reuse"] for r in pipe.tcp_rows(details=False)][-1] is True
