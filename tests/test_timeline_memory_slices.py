@@ -18,6 +18,7 @@ whole at the end of the input: every attempt's facts, plan and fetch at once (73
 
 from __future__ import annotations
 
+import struct
 import sys
 import tracemalloc
 from pathlib import Path
@@ -31,7 +32,7 @@ from analyzer.timeline import run as run_mod
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fuzz.adversarial import ACK, RST, SYN, eth, half_open, ipv4, tcp
+from fuzz.adversarial import ACK, MAC_C, MAC_S, RST, SYN, _dns_name, eth, half_open, ipv4, tcp, udp
 
 S = 1_000_000_000
 
@@ -54,6 +55,31 @@ def attempts(n: int, step_ns: int = 100_000, refuse_every: int = 0, twice_every:
             out.append((ts + 1_000_000, eth(ipv4("10.0.0.1", server, 6, syn))))
     out.sort(key=lambda x: x[0])
     return [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(out)]
+
+
+def prelude(frames: list[Frame], before_ns: int, named: tuple[str, ...], replied: bool = True) -> list[Frame]:
+    """``frames`` after what a scan's client does first, ``before_ns`` before the first attempt: ARP for its
+    gateway (request, and its reply if ``replied``) and a DNS lookup of scan.example answered with ``named``."""
+    t = frames[0].ts_ns - before_ns
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, MAC_C, bytes([10, 0, 0, 1]), b"\0" * 6,
+                      bytes([10, 0, 0, 254]))
+    reply = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, MAC_S, bytes([10, 0, 0, 254]), MAC_C,
+                        bytes([10, 0, 0, 1]))
+    q = struct.pack("!HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + _dns_name("scan.example") + b"\0\1\0\1"
+    a = struct.pack("!HHHHHH", 0x4242, 0x8180, 1, len(named), 0, 0) + _dns_name("scan.example") + b"\0\1\0\1"
+    for addr in named:
+        a += b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4" + bytes(int(x) for x in addr.split("."))
+    first = [
+        (t, b"\xff" * 6 + MAC_C + b"\x08\x06" + arp),
+        (t + 200_000, MAC_C + MAC_S + b"\x08\x06" + reply),
+        (t + 1_000_000, eth(ipv4("10.0.0.1", "10.0.0.53", 17, udp("10.0.0.1", "10.0.0.53", 5353, 53, q)))),
+        (t + 3_000_000, eth(ipv4("10.0.0.53", "10.0.0.1", 17, udp("10.0.0.53", "10.0.0.1", 53, 5353, a)),
+                            MAC_S, MAC_C)),
+    ]
+    if not replied:
+        first[1] = (t + 200_000, eth(ipv4("10.0.0.1", "10.0.0.2", 17, udp("10.0.0.1", "10.0.0.2", 9, 9, b"x"))))
+    out = [Frame(i + 1, ts, len(data), None, 1, data) for i, (ts, data) in enumerate(first)]
+    return out + [Frame(f.number + len(first), f.ts_ns, f.origlen, f.iface, f.linktype, f.data) for f in frames]
 
 
 def run(frames: list[Frame], slice_min: int, age_ns: int = run_mod.SLICE_AGE_NS, measure: bool = False,
@@ -96,6 +122,44 @@ def test_slices_give_the_fetches_of_the_whole(shape, monkeypatch):
         pairs = [f for f in whole if len(f["connections"]) == 2]
         assert len(pairs) == 60 and all(f["connections"][0]["server"] == f["connections"][1]["server"]
                                         for f in pairs)
+
+
+@pytest.mark.parametrize(("before_s", "replied", "sliced_expected"), [(30, True, True), (1, True, True),
+                                                                     (1, False, False)])
+def test_a_scan_that_began_with_arp_and_dns_is_sliced_too(before_s, replied, sliced_expected, monkeypatch):
+    """A scan's client asks ARP for its gateway and DNS for the target's name first (the answer gives attempts
+    5 and 900), then makes 1,000 attempts 20 ms apart. 30 s before, those messages are an activity of their
+    own; 1 s before, they are the scan's, and the first slice takes them, going on until the rest begins
+    where no fetch of it could claim them (5 s lookback + 1 s burst, twice); with the ARP request never
+    answered (a reply to come would go to it), nothing is cut. Every way, the fetches are the whole run's,
+    and attempt 900 (in a later slice) is still named by the lookup, resolved at frame 3 (the query): not
+    "no DNS answer in this file gave that address"."""
+    frames = prelude(attempts(1000, step_ns=20_000_000, refuse_every=7), before_s * S,
+                     named=("10.1.0.5", "10.1.3.132"), replied=replied)
+    closed: list[int] = []
+    close = run_mod.TimelineRun._close
+
+    def counting(self, act, now, final=False):
+        closed.append(len(act.conns))
+        return close(self, act, now, final)
+
+    monkeypatch.setattr(run_mod.TimelineRun, "_close", counting)
+    whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
+    closed.clear()
+    sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
+    assert sliced == whole
+    assert (len(closed) > 10) == sliced_expected, closed
+    if sliced_expected and before_s < 3:
+        assert closed[0] > 500 and max(closed) < 600, closed     # the first slice reaches 11 s past the lookup
+
+    def fetch_of(server: str) -> dict:
+        (f,) = [f for f in whole if any(c["server"].rsplit(":", 1)[0] == server for c in f["connections"])]
+        return f
+
+    first, later = fetch_of("10.1.0.5"), fetch_of("10.1.3.132")
+    assert first["host"] == later["host"] == "scan.example"
+    (dns,) = [x for x in later["steps"] if x["layer"] == "dns"]
+    assert dns["kind"] == "dns.none.earlier" and dns["facts"]["frame"] == 3, dns
 
 
 def test_memory_at_the_end_of_the_input_stays_level_when_attempts_grow_4x(monkeypatch):

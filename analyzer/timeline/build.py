@@ -116,6 +116,8 @@ class History:
     forgot_ns: int = 0      # the newest answer of a name forgotten by time (0: none was)
     # when ``others`` last forgot a name (0: never): its names are bounded too (TimelineRun.lookup)
     others_forgot: Callable[[], int] | None = None
+    # whether the run's index of the addresses lookups gave (which names a server) forgot any (its bound)
+    addr_forgot: Callable[[], bool] | None = None
 
     def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
         if lk.response_frame is None:
@@ -693,6 +695,8 @@ class FetchBuilder:
             if not host or host == u.conn.server.lower() or is_ip(host):
                 if host and is_ip(host) and u.request:
                     self._add(order, ts, (), "dns", "dns.none.literal", host=u.host, server=u.conn.server)
+                elif self.history.addr_forgot and self.history.addr_forgot():
+                    self._add(order, ts, (), "dns", "dns.none.address.window", server=u.conn.server, before=first)
                 else:
                     self._add(order, ts, (), "dns", "dns.none.address", server=u.conn.server, before=first)
                 continue

@@ -52,19 +52,21 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
-from analyzer.timeline.group import PAGE_WINDOW_NS, Plan, group
+from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.tcp import connection_facts
 
 QUIET_NS = 3_000_000_000
 SETTLE_NS = 1_000_000_000
 DNS_WAIT_NS = 5_000_000_000
+ADDR_NAMES_MAX = 65_536         # (client, address) pairs whose naming lookups are remembered (addr_names)
 HOLD_NS = 300_000_000_000
 SYN_HOLD_NS = 130_000_000_000
 SYN_FIRST_RTO_NS = 3_000_000_000
@@ -154,6 +156,11 @@ class TimelineRun:
         # open, its DnsLookup once answered and closed (_close); see lookup() for the bound
         self.all_names: dict[str, tuple[int, Any]] = {}
         self.names_forgot_ns = 0                              # newest query forgotten by the bound (0: none)
+        # (client, address) -> [(query ts, query frame, name)] of the last answers that gave the client that
+        # address, from the lookups of closed activities (_close): a server is named by a lookup of any earlier
+        # activity, not only of its own (see _named); at most ADDR_NAMES_MAX keys, least recent forgotten
+        self.addr_names: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
+        self.addr_names_forgot = False
         self._scanned: dict[int, tuple[int, tuple[Any, int], bool]] = {}   # while cutting slices (_slice)
 
     # -- the collector's listener ----------------------------------------------------------------------
@@ -404,8 +411,14 @@ class TimelineRun:
             else:
                 open_logs[conn.stream] = (log, len(log.records))
         history = self._history(act.client)
+        self._remember_addresses(act.client, lookups)
+
+        def host_of(conn: ConnFacts, lookups: list[DnsLookup]) -> str:
+            name = _host_of(conn, lookups)
+            return self._named(act.client, conn.server, conn.first_ts_ns) if name == conn.server else name
+
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
-                      _host_of, history.conn_fetch, self.host_addrs.get(act.client))
+                      host_of, history.conn_fetch, self.host_addrs.get(act.client))
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
             held = _Held(plan, act.client, waiting, arrival=self.arrivals)
@@ -425,7 +438,9 @@ class TimelineRun:
 
         A slice is the activity's connections that began first (in the order they began), every one settled
         and carrying nothing but TCP (no HTTP, no TLS), in an activity with no lookup, neighbour message or
-        ICMP error (a SYN flood, a port scan). Their fetches are then made by rule 2's connection grouping
+        ICMP error (a SYN flood, a port scan), or whose lookups and neighbour messages are all over and
+        older than the rest could claim (:meth:`_old_enough`: they go with the slice; its lookups still name
+        the rest's servers through ``addr_names``). Their fetches are then made by rule 2's connection grouping
         alone, which joins a connection to an earlier fetch only of the same server and port within
         :data:`~analyzer.timeline.group.PAGE_WINDOW_NS`: the slice is cut only where no later connection
         could join a fetch of the slice (none with the same server and port begins within the window of the
@@ -436,33 +451,55 @@ class TimelineRun:
         of an hour holds the attempts of its last minutes, not of the hour; an unanswered SYN's step then
         measures the capture's wait after it up to the cut (as for any activity closed before the end: the
         capture went on at least that long), not up to the end of the capture."""
-        if act.lookups or act.neighbours or act.icmp or not act.ordered:
+        if act.icmp or not act.ordered:
             return False
         window = PAGE_WINDOW_NS
         horizon = now - SLICE_AGE_NS                # a slice's connections are quiet since (all known after)
         cut: list[ConnLog] = []
         last = 0
+        # with lookups or neighbour messages, the slice takes them: it goes on until the rest begins after
+        # any fetch of the rest could claim one (see _old_enough)
+        need = max([_last_dns(t, self.collector.dns_times) for t in act.lookups] +
+                   [m.ts_ns for m in act.neighbours], default=None)
+        if need is not None:
+            need += 2 * LOOKBACK_NS + BURST_NS
         for log in act.conns.values():
             conn = log.conn
+            if len(cut) >= SLICE_MIN and (need is None or conn.first_ts > need):
+                break
             if not final and conn.last_ts > horizon:
                 break
             if not (log.epoch == 0 and self._settled(log, now, final) and _bare(log)):
                 break
             cut.append(log)
             last = max(last, conn.last_ts)
-            if len(cut) >= SLICE_MIN:
-                break
         if len(cut) < SLICE_MIN or len(cut) == len(act.conns):
             return False
-        # the connections after the slice that begin within the window: none may share a server and port
-        # with a connection of the slice still within the window then
-        recent: dict[tuple[Any, int], int] = {}
+        if act.lookups or act.neighbours:
+            first_rest = next(islice(act.conns.values(), len(cut), None)).conn.first_ts
+            if not self._old_enough(act, first_rest, now, final):
+                return False
+        # the connections after the slice that begin within the window: none may share a server and port,
+        # or the name a lookup gave its address (rule 2 joins those too), with a connection of the slice
+        # still within the window then
+        times = self.collector.dns_times
+        own = [lk for lk in (lookup(t, times) for t in act.lookups) if lk is not None and lk.response_frame]
+
+        def name_of(addr: Any, ts: int) -> str | None:
+            server = str(addr)
+            found = max(((lk.query_ts_ns, lk.qname.rstrip(".")) for lk in own
+                         if server in lk.addresses and lk.query_ts_ns <= ts), default=None)
+            name = found[1] if found else self._named(act.client, server, ts)
+            return name.lower() if name != server else None
+
+        recent: dict[Any, int] = {}
         for log in cut:
             conn = log.conn
             if conn.last_ts >= cut[-1].conn.first_ts - window:
                 side = conn.sides[1]
-                key = (side.addr, side.port)
-                recent[key] = max(recent.get(key, 0), conn.last_ts)
+                for key in ((side.addr, side.port), name_of(side.addr, conn.first_ts)):
+                    if key is not None:
+                        recent[key] = max(recent.get(key, 0), conn.last_ts)
         rest = iter(act.conns.items())
         for _ in range(len(cut)):
             next(rest)
@@ -478,10 +515,14 @@ class TimelineRun:
                 break
             if not bare:
                 return False
-            seen = recent.get(key)
-            if seen is not None and seen >= first - window:
-                return False
+            for k in (key, name_of(key[0], first)):     # its name: not kept (a closing slice may name it)
+                seen = recent.get(k) if k is not None else None
+                if seen is not None and seen >= first - window:
+                    return False
         part = _Activity(act.client, act.start_ns)
+        if act.lookups or act.neighbours:           # they go with the slice; its lookups still name servers
+            part.lookups, part.neighbours = act.lookups, act.neighbours     # (addr_names, filled by _close)
+            act.lookups, act.neighbours = [], []
         for log in cut:
             stream = log.conn.stream
             part.conns[stream] = act.conns.pop(stream)
@@ -489,6 +530,57 @@ class TimelineRun:
         act.start_ns = next(iter(act.conns.values())).conn.first_ts
         self._close(part, now, final)
         return True
+
+    def _remember_addresses(self, client: str, lookups: list[DnsLookup]) -> None:
+        table = self.addr_names
+        for lk in lookups:
+            if lk.response_frame is None:
+                continue
+            name = lk.qname.rstrip(".")
+            for addr in set(lk.addresses):
+                entries = table.pop((client, addr), [])     # re-inserted: the least recent key goes first
+                entries.append((lk.query_ts_ns, lk.query_frame, name))
+                entries.sort()
+                table[(client, addr)] = entries[-4:]
+        while len(table) > ADDR_NAMES_MAX:
+            del table[next(iter(table))]
+            self.addr_names_forgot = True
+
+    def _named(self, client: str, server: str, at_ns: int) -> str:
+        """The name the client's last answered lookup sent by ``at_ns`` gave the address ``server`` (any
+        closed activity's), else the address."""
+        for ts, _frame, name in reversed(self.addr_names.get((client, server), ())):
+            if ts <= at_ns:
+                return name
+        return server
+
+    def _addr_forgot(self) -> bool:
+        return self.addr_names_forgot
+
+    def _old_enough(self, act: _Activity, first_rest: int, now: int, final: bool) -> bool:
+        """The activity's lookups and neighbour messages can go with a slice whose rest begins at
+        ``first_rest``: no fetch of the rest could claim one (rule 3 of :mod:`analyzer.timeline.group`: a
+        lookup up to :data:`LOOKBACK_NS` before a connection opened, or a burst of them :data:`BURST_NS`
+        apart; ARP/ND from :data:`LOOKBACK_NS` before the fetch's first lookup), none is still waiting for
+        its answer, every ARP/ND request has its reply among them (a later reply would go to the oldest
+        request), and none went over TCP (its connection could be in the rest)."""
+        bound = first_rest - 2 * LOOKBACK_NS - BURST_NS
+        times = self.collector.dns_times
+        for t in act.lookups:
+            if t.proto == "tcp":
+                return False
+            last = _last_dns(t, times)
+            if t.response_ts_ns is None and not final and last + DNS_WAIT_NS > now:
+                return False
+            if last >= bound:
+                return False
+        replied: dict[str, int] = {}            # target -> frame of its last reply
+        for m in act.neighbours:
+            if m.ts_ns >= bound:
+                return False
+            if m.kind == "reply":
+                replied[m.sender] = max(replied.get(m.sender, 0), m.frame)
+        return all(replied.get(m.target, 0) > m.frame for m in act.neighbours if m.kind == "request")
 
     def _add_open_records(self, log: ConnLog) -> None:
         seen = {r.transaction.index for r in log.records}
@@ -580,7 +672,8 @@ class TimelineRun:
     def _history(self, client: str) -> History:
         history = self.history.get(client)
         if history is None:
-            history = self.history[client] = History(others=self._other_lookup, others_forgot=self._names_forgot)
+            history = self.history[client] = History(others=self._other_lookup, others_forgot=self._names_forgot,
+                                                     addr_forgot=self._addr_forgot)
         return history
 
     def _other_lookup(self, name: str) -> DnsLookup | None:
@@ -625,6 +718,13 @@ def _plan_start(plan: Plan) -> tuple[int, int]:
         else:
             events.append((u.start_ns, conn.first_frame))
     return min(events, default=(plan.first_ns, 0))
+
+
+def _last_dns(t: Any, times: dict[int, int]) -> int:
+    """When a lookup (a DnsTransaction) was last active: its answer, else its last query sent."""
+    if t.response_ts_ns is not None:
+        return t.response_ts_ns
+    return max([t.query_ts_ns or 0] + [times.get(f, 0) for f in t.retransmissions])
 
 
 def _bare(log: ConnLog) -> bool:

@@ -201,6 +201,10 @@ _EN: dict[str, str] = {
     "dns.none.address": (
         "No host name is known for {server} and no DNS answer in this file before frame {before} gave that "
         "address: the client connected to an address it already had."),
+    "dns.none.address.window": (
+        "No host name is known for {server}: none of the DNS answers still remembered before frame {before} "
+        "gave that address (the analyzer keeps the names of the last 65,536 addresses answered; older ones "
+        "were forgotten). The client connected to an address it already had."),
     "dns.none.earlier": (
         "No new DNS lookup for {host}: the client resolved it at frame {frame} (fetch {fetch}; {addresses}) "
         "{age_s:.1f} s ago, within the TTL of {ttl} s, so the answer is still in its cache."),
@@ -729,6 +733,9 @@ _ZH: dict[str, str] = {
     "dns.none.address": (
         "不知道 {server} 的主机名，而且在第 {before} 帧之前，本文件中没有任何 DNS 应答给出过这个地址："
         "客户端连接的是它已经知道的地址。"),
+    "dns.none.address.window": (
+        "不知道 {server} 的主机名：在第 {before} 帧之前、仍被记住的 DNS 应答中，没有一个给出过这个地址"
+        "（分析器只记住最近 65,536 个应答地址对应的名字，更早的已被忘记）。客户端连接的是它已经知道的地址。"),
     "dns.none.earlier": (
         "没有对 {host} 的新 DNS 查询：客户端在 {age_s:.1f} 秒前的第 {frame} 帧（第 {fetch} 次访问）已解析过它"
         "（{addresses}），仍在 {ttl} 秒的 TTL 之内，应答还在缓存里。"),
