@@ -28,14 +28,14 @@ def rows(path: Path) -> list[dict]:
     if TSHARK is None:
         pytest.skip("tshark is not installed")
     fields = ["frame.number", "frame.time_relative", "tcp.analysis.zero_window", "tcp.analysis.keep_alive",
-              "tcp.analysis.zero_window_probe", "tcp.analysis.window_update"]
+              "tcp.analysis.zero_window_probe", "tcp.analysis.window_update", "tcp.len"]
     out = subprocess.run([TSHARK, "-r", str(path), "-T", "fields", *(x for f in fields for x in ("-e", f))],
                          capture_output=True, text=True, check=True, timeout=120).stdout
     got = []
     for line in out.splitlines():
         v = line.split("\t")
         got.append({"frame": int(v[0]), "t": float(v[1]), "zero": v[2] == "1", "probe": "1" in (v[3], v[4]),
-                    "update": v[5] == "1"})
+                    "keepalive": v[3] == "1", "update": v[5] == "1", "len": int(v[6] or 0)})
     return got
 
 
@@ -63,6 +63,10 @@ def test_stall_with_probes_to_the_end_is_one_step(lang):
     assert ("twice the one before" in step.text or "两倍" in step.text) == twice
     held = (got[-1]["t"] - zeros[0]["t"]) * 1000
     assert step.facts["stall_ms"] == pytest.approx(held, abs=0.001)
+    # the probes are what tshark calls keep-alives (0 bytes): the step says so, so the ladder's label is no riddle
+    keepalive = all(r["keepalive"] and r["len"] == 0 for r in probes)
+    assert step.facts["keepalive_probes"] == keepalive
+    assert ("Wireshark labels it a keep-alive" in step.text or "标为 keep-alive" in step.text) == keepalive
     if lang == "en":
         (d,) = [d for d in fetch.breakdown if d.what == "zero_window"]
         assert d.ms == pytest.approx(held, abs=0.001) and d.frames[0] == zeros[0]["frame"]

@@ -1086,6 +1086,7 @@ class FetchBuilder:
                       resumed_frame=resumed.frame if resumed else None,
                       stall_ms=_ms(end_ns - z.ts_ns) if resumed or probes or repeats else None,
                       probes=len(probes), probe_frames=[s.frame for s in probes], probe_gaps=gaps, doubled=doubled,
+                      keepalive_probes=bool(probes) and all(s.analysis & A_KEEP_ALIVE for s in probes),
                       repeats=len(repeats), **ends)
             return
         if dups:

@@ -1112,6 +1112,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "probes.doubled": (" The {sender:role} probes the window {probes:n:time} (frames {probe_frames:frames}) at "
                            "intervals of {probe_gaps:durs}, each twice the one before (its persist timer backs off "
                            "exponentially), and every answer still advertises 0."),
+        "probes.keepalive": (" Each probe is a segment of 0 bytes whose sequence number is one below the next "
+                             "byte (Wireshark labels it a keep-alive): it carries no data, it only makes the "
+                             "{receiver:role} answer with its current window."),
         "after.frame": " after the data of frame {after}",
         "after.none": "",
         "half.data": ": the other side kept sending data after it",
@@ -1212,6 +1215,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "probes": "{sender:role}探测窗口 {probes} 次（第 {probe_frames:frames} 帧），间隔依次为 {probe_gaps:durs}，每次的应答仍然通告窗口为 0。",
         "probes.doubled": ("{sender:role}探测窗口 {probes} 次（第 {probe_frames:frames} 帧），间隔依次为 {probe_gaps:durs}，"
                            "每次都是上一次的两倍（持续定时器按指数退避），每次的应答仍然通告窗口为 0。"),
+        "probes.keepalive": ("每个探测报文段都不带数据（0 字节），序号比下一个字节小 1（Wireshark 把它标为 keep-alive，"
+                             "即时序图中的“保活”）：它只是让{receiver:role}回答当前的窗口。"),
         "after.frame": "，在第 {after} 帧的数据之后",
         "after.none": "",
         "half.data": "：另一方在此之后还继续发送数据",
@@ -1446,7 +1451,11 @@ def frames_list(frames: Any, lang: str = "en") -> str:
     if len(items) > 8:
         items = items[:3] + ["..."] + items[-2:]
     if lang == "zh":
-        return items[0] if len(items) == 1 else "、".join(items[:-1]) + " 和 " + items[-1]
+        if len(items) == 1:
+            return items[0]
+        head = "、".join(items[:-1])
+        # a space between a number and 和, none between two Chinese characters ("6.784 秒和 13.537 秒")
+        return head + ("和" if not head[-1].isascii() else " 和") + (" " if items[-1][0].isascii() else "") + items[-1]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -1554,7 +1563,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "tcp.zero_window":
         extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else
                                    "resumed.held" if facts.get("stall_ms") else "resumed.none", facts, lang)
-        extra["probes_text"] = (_phrase("probes.doubled" if facts.get("doubled") else "probes", facts, lang)
+        extra["probes_text"] = (_phrase("probes.doubled" if facts.get("doubled") else "probes", facts, lang) +
+                                (_phrase("probes.keepalive", facts, lang) if facts.get("keepalive_probes") else "")
                                 if facts.get("probes") else "")
     elif template == "tcp.reset":
         extra["after_note"] = _phrase("after.frame" if facts.get("after") else "after.none", facts, lang)
