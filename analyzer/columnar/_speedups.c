@@ -112,9 +112,157 @@ static PyObject *walk_epb(PyObject *self, PyObject *args) {
     return Py_BuildValue("(Nn)", out, pos);
 }
 
+/* headers(buf, off, cap, origlen, linktype, kind, l3, et, t, ip_end, proto, ipver, src_hi, src_lo, dst_hi,
+ *         dst_lo, sport, dport, seq, ack, flags, window, hdr_len, payload) -> None
+ *   The link-to-transport header columns of a batch, frame by frame: exactly what the numpy code of
+ *   analyzer.columnar.headers._parse_py computes (its fallback, and the reference tests/test_columnar_parse.py
+ *   compares it with). ``buf`` is the batch's bytes; off, cap, origlen, linktype are int64 arrays of n frames;
+ *   the outputs are arrays of n zeros (kind, ipver int8; src_*, dst_* uint64; the rest int64; proto -1) that
+ *   are filled in. Every byte read is clipped to the buffer, as numpy's take(mode="clip") clips. */
+static const unsigned char *hb;
+static Py_ssize_t hsize;    /* the last index of the buffer (0 when it is empty: reads give 0) */
+
+static inline int64_t hbyte(int64_t i) {
+    if (hsize < 0)
+        return 0;
+    return hb[i > hsize ? hsize : (i < 0 ? 0 : i)];
+}
+static inline int64_t hu16(int64_t i) { return (hbyte(i) << 8) | hbyte(i + 1); }
+static inline int64_t hu32(int64_t i) { return (hu16(i) << 16) | hu16(i + 2); }
+static inline uint64_t hu64(int64_t i) { return ((uint64_t)hu32(i) << 32) | (uint64_t)hu32(i + 4); }
+static inline int is_vlan(int64_t e) { return e == 0x8100 || e == 0x88A8 || e == 0x9100; }
+
+static PyObject *headers(PyObject *self, PyObject *args) {
+    Py_buffer v[24];
+    const char *fmt = "y*y*y*y*y*w*w*w*w*w*w*w*w*w*w*w*w*w*w*w*w*w*w*w*";
+    if (!PyArg_ParseTuple(args, fmt, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+                          &v[10], &v[11], &v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18], &v[19], &v[20],
+                          &v[21], &v[22], &v[23]))
+        return NULL;
+    Py_ssize_t n = v[1].len / 8;
+    /* item sizes: the inputs int64; kind int8, l3, et, t, ip_end, proto int64, ipver int8, 4 x uint64, 8 x int64 */
+    static const int item[24] = {1, 8, 8, 8, 8, 1, 8, 8, 8, 8, 8, 1, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    for (int k = 1; k < 24; k++) {
+        if (v[k].len != n * item[k]) {
+            for (int j = 0; j < 24; j++)
+                PyBuffer_Release(&v[j]);
+            PyErr_SetString(PyExc_ValueError, "headers: column lengths differ");
+            return NULL;
+        }
+    }
+    hb = (const unsigned char *)v[0].buf;
+    hsize = v[0].len - 1;
+    const int64_t *off = v[1].buf, *cap = v[2].buf, *origlen = v[3].buf, *lt = v[4].buf;
+    int8_t *kind = v[5].buf, *ipver = v[11].buf;
+    int64_t *l3o = v[6].buf, *eto = v[7].buf, *to = v[8].buf, *ipe = v[9].buf, *proto = v[10].buf;
+    uint64_t *src_hi = v[12].buf, *src_lo = v[13].buf, *dst_hi = v[14].buf, *dst_lo = v[15].buf;
+    int64_t *sport = v[16].buf, *dport = v[17].buf, *seq = v[18].buf, *ack = v[19].buf, *flags = v[20].buf;
+    int64_t *window = v[21].buf, *hdr_len = v[22].buf, *payload = v[23].buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t o = off[i], c = cap[i], end = o + c, L = lt[i];
+        int64_t l3 = 0, et = 0, t = 0, ip_end = 0, pr = -1;
+        int known = 0;
+        if (L == 1 && c >= 14) {                          /* Ethernet and up to 4 VLAN tags */
+            int64_t e = hu16(o + 12), pos = o + 14;
+            int ok = 1;
+            for (int k = 0; k < 5; k++) {
+                if (!(ok && is_vlan(e)))
+                    break;
+                if (pos + 4 <= end) {
+                    e = hu16(pos + 2);
+                    pos += 4;
+                } else {
+                    ok = 0;
+                }
+            }
+            known = ok && !is_vlan(e);
+            l3 = pos;
+            et = e;
+        } else if (L == 113 && c >= 16) {                 /* Linux cooked v1 */
+            l3 = o + 16;
+            et = hu16(o + 14);
+            known = 1;
+        } else if (L == 276 && c >= 20) {                 /* Linux cooked v2 */
+            l3 = o + 20;
+            et = hu16(o);
+            known = 1;
+        } else if (L == 0 && c >= 4) {                    /* BSD loopback: the family in host order */
+            int64_t little = (hu16(o + 2) << 16) | hu16(o);
+            little = ((little >> 8) & 0x00FF00FF) | ((little << 8) & 0xFF00FF00);
+            int64_t fam = little > 0xFFFF ? hu32(o) : little;
+            et = fam == 2 ? 0x0800 : ((fam == 10 || fam == 24 || fam == 28 || fam == 30) ? 0x86DD : 0);
+            l3 = o + 4;
+            known = 1;
+        } else if ((L == 101 || L == 12 || L == 14 || L == 228 || L == 229) && c >= 1) {    /* raw IP */
+            int64_t ver = hbyte(o) >> 4;
+            l3 = o;
+            et = ver == 4 ? 0x0800 : (ver == 6 ? 0x86DD : 0);
+            known = 1;
+        }
+        l3o[i] = l3;
+        eto[i] = et;
+        if (known && L == 1 && et == 0x0806)
+            kind[i] = 3;
+        if (known && et == 0x0800 && l3 + 20 <= end) {
+            int64_t vhl = hbyte(l3), total = hu16(l3 + 2), frag = hu16(l3 + 6), ihl = (vhl & 0x0F) << 2;
+            if ((vhl >> 4) == 4 && ihl >= 20 && (frag & 0x3FFF) == 0 && total >= ihl) {
+                ipver[i] = 4;
+                pr = hbyte(l3 + 9);
+                src_lo[i] = (uint64_t)hu32(l3 + 12);
+                dst_lo[i] = (uint64_t)hu32(l3 + 16);
+                t = l3 + ihl;
+                ip_end = l3 + total;
+            }
+        } else if (known && et == 0x86DD && l3 + 40 <= end) {
+            int64_t plen = hu16(l3 + 4);
+            if ((hbyte(l3) >> 4) == 6 && plen > 0) {
+                ipver[i] = 6;
+                pr = hbyte(l3 + 6);
+                src_hi[i] = hu64(l3 + 8);
+                src_lo[i] = hu64(l3 + 16);
+                dst_hi[i] = hu64(l3 + 24);
+                dst_lo[i] = hu64(l3 + 32);
+                t = l3 + 40;
+                ip_end = t + plen;
+            }
+        }
+        /* an IP length that runs past the frame's length on the wire is cut to it */
+        if (o + origlen[i] < ip_end)
+            ip_end = o + origlen[i];
+        proto[i] = pr;
+        to[i] = t;
+        ipe[i] = ip_end;
+        if (pr == 6 && t + 20 <= end) {
+            int64_t offres = hbyte(t + 12), hl = (offres >> 4) << 2;
+            if (hl >= 20 && ip_end >= t + hl && end >= t + hl) {
+                kind[i] = 1;
+                sport[i] = hu16(t);
+                dport[i] = hu16(t + 2);
+                seq[i] = hu32(t + 4);
+                ack[i] = hu32(t + 8);
+                flags[i] = ((offres & 0x0F) << 8) | hbyte(t + 13);
+                window[i] = hu16(t + 14);
+                hdr_len[i] = hl;
+                payload[i] = ip_end - t - hl;
+            }
+        } else if (pr == 17 && t + 8 <= end) {
+            int64_t ulen = hu16(t + 4) - 8;
+            kind[i] = 2;
+            sport[i] = hu16(t);
+            dport[i] = hu16(t + 2);
+            payload[i] = ulen > 0 ? ulen : 0;
+            hdr_len[i] = 8;
+        }
+    }
+    for (int j = 0; j < 24; j++)
+        PyBuffer_Release(&v[j]);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},
     {"walk_epb", walk_epb, METH_VARARGS, "Offsets of the well-formed pcapng EPBs of a buffer (see the source)."},
+    {"headers", headers, METH_VARARGS, "The header columns of a batch of frames (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 
