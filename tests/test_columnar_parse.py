@@ -16,7 +16,8 @@ from analyzer.capture import open_capture
 from analyzer.capture.batches import FrameBatch
 from analyzer.columnar import headers
 
-pytest.importorskip("analyzer.columnar._speedups")
+pytestmark = pytest.mark.skipif(headers._headers is None, reason="the compiled helper (with headers) is not built: "
+                                "pip install -e . builds it")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
