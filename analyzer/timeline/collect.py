@@ -61,6 +61,7 @@ REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | di
 REC_FLAGS = 20                      # offset of the flags field in a record (its low byte holds FIN, SYN, RST)
 _I64 = (1 << 63) - 1
 REC_SIZE = REC.size
+_PACK = REC.pack
 HEAD_BYTES = 512                    # the first stream bytes kept each way, to find two different versions of them
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
@@ -675,17 +676,21 @@ class Collector:
         if sport in _DNS_PORTS or dport in _DNS_PORTS:
             return False        # DNS over TCP: the pipeline's own DNS sink needs the packet
         hl = (offres >> 4) << 2
-        ip_end = min(ip_end, frame.origlen)     # a lying IP length: cut to the frame, as the decoder and tshark do
-        seglen = ip_end - t - hl
-        if hl < 20 or seglen < 0 or n < t + hl:
+        origlen = frame.origlen
+        ip_end = min(ip_end, origlen)       # a lying IP length: cut to the frame, as the decoder and tshark do
+        p = t + hl                  # the payload's start
+        seglen = ip_end - p
+        if hl < 20 or seglen < 0 or n < p:
             return False
+        end = min(ip_end, n)                # the payload's end in the frame
         src, dst = address_pair(addrs)
         flags = ((offres & 0x0F) << 8) | flagbyte
         number = frame.number
         ts = frame.ts_ns
+        # options: read by the tracker only on a SYN when no per-frame fields are asked for
         conn, d = self.pipe.tcp.segment(ts, number, src, sport, dst, dport, seq, ack, flags, window, seglen,
-                                        data[t + 20:t + hl] if hl > 20 else b"",
-                                        data[t + hl:min(ip_end, n)] if seglen else b"", frame.origlen, number)
+                                        data[t + 20:p] if hl > 20 and flagbyte & 0x02 else b"",
+                                        data[p:end] if seglen else b"", origlen, number)
         # the IP header's ID and TTL (hop limit) tell a copy of a packet from one sent again
         if data[ip_off] >> 4 == 4:
             ip_id, ttl = data[ip_off + 4] << 8 | data[ip_off + 5], data[ip_off + 8]
@@ -698,11 +703,19 @@ class Collector:
             if log is not None and log.conn is conn:
                 if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
                     log.next_hop_mac = _mac_text(data[0:6])
-                log.add(number, ts, seq, ack, flags, d, seglen, window, ip_id, ttl)
+                # ConnLog.add, inline (every value is in range here: 32-bit sequence numbers, 12 flag bits,
+                # 16-bit window and ID, a length from a 16-bit IP length)
+                log.count += 1
+                if log.count > MAX_LOG:
+                    log._bounded(flags)
+                delta = ts - log.base_ts
+                if not -_I64 <= delta <= _I64:
+                    delta = _I64 if delta > 0 else -_I64
+                log.log += _PACK(number & 0xFFFFFFFF, delta, seq, ack, flags | d << 15, seglen, window, ip_id, ttl)
                 if seglen:
-                    log.add_payload(number, d, seq, data, t + hl, min(ip_end, n))
-                if seglen and ip_end > n:
-                    log.add_cut(number, d, min(seglen, ip_end - n))
+                    log.add_payload(number, d, seq, data, p, end)
+                    if ip_end > n:
+                        log.add_cut(number, d, min(seglen, ip_end - n))
         self.pipe.frames += 1
         if self.pipe.first_ts_ns is None:
             self.pipe.first_ts_ns = ts
