@@ -18,6 +18,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
+#include <stdio.h>
 
 static uint32_t rd32(const unsigned char *p, int big) {
     if (big)
@@ -259,7 +261,210 @@ static PyObject *headers(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* table_line(row, prefixes, sw, w, start_ns, tcp) -> str or None
+ *   One line of `analyzer conversations`' table, exactly as analyzer.report.conversations._line_py writes it
+ *   (the reference: tests/test_conv_table.py compares both on real and random rows); ``row`` is the tuple of
+ *   that module's _LINE_KEYS, ``prefixes`` maps each address to its "addr:" text. None (the caller then uses
+ *   _line_py) for anything this does not take: a value of another type, an address not in ``prefixes``, a text
+ *   that is not printable ASCII, an int beyond 64 bits, a line longer than the buffer. Floats go through
+ *   PyOS_double_to_string, what Python's own format() uses. */
+typedef struct {
+    char buf[1024];
+    Py_ssize_t n;
+    int bad;
+} Line;
+
+static void put(Line *l, const char *s, Py_ssize_t len, Py_ssize_t width, int right) {
+    Py_ssize_t pad = width > len ? width - len : 0;
+    if (l->bad || l->n + len + pad > (Py_ssize_t)sizeof(l->buf)) {
+        l->bad = 1;
+        return;
+    }
+    if (right) {
+        memset(l->buf + l->n, ' ', pad);
+        l->n += pad;
+    }
+    memcpy(l->buf + l->n, s, len);
+    l->n += len;
+    if (!right) {
+        memset(l->buf + l->n, ' ', pad);
+        l->n += pad;
+    }
+}
+
+/* printable ASCII text of a str (NULL when it is not one) */
+static const char *ascii_of(PyObject *o, Py_ssize_t *len) {
+    if (!PyUnicode_CheckExact(o) || !PyUnicode_IS_ASCII(o))
+        return NULL;
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(o);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return NULL;
+    *len = n;
+    return s;
+}
+
+static int int_of(PyObject *o, long long *v) {
+    if (!PyLong_CheckExact(o))
+        return -1;
+    int overflow = 0;
+    *v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow || (*v == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return -1;
+    }
+    return 0;
+}
+
+static void put_int(Line *l, long long v, Py_ssize_t width, int right) {
+    char t[32];
+    int len = snprintf(t, sizeof t, "%lld", v);
+    put(l, t, len, width, right);
+}
+
+static void put_size(Line *l, long long n, Py_ssize_t width) {
+    char t[48];
+    int len;
+    if (n < 10000)
+        len = snprintf(t, sizeof t, "%lld bytes", n);
+    else if (n < 10000LL * 1000)
+        len = snprintf(t, sizeof t, "%lld kB", n / 1000);
+    else if (n < 10000LL * 1000000)
+        len = snprintf(t, sizeof t, "%lld MB", n / 1000000);
+    else
+        len = snprintf(t, sizeof t, "%lld GB", n / 1000000000);
+    put(l, t, len, width, 1);
+}
+
+static void put_double(Line *l, double x, int decimals, Py_ssize_t width) {
+    char *t = PyOS_double_to_string(x, 'f', decimals, 0, NULL);
+    if (t == NULL) {
+        PyErr_Clear();
+        l->bad = 1;
+        return;
+    }
+    put(l, t, (Py_ssize_t)strlen(t), width, 1);
+    PyMem_Free(t);
+}
+
+/* float(text) of a str, as Python's float() reads it; -1 when it is not a str or not a number */
+static int float_of(PyObject *o, double *x) {
+    if (!PyUnicode_CheckExact(o))
+        return -1;
+    PyObject *f = PyFloat_FromString(o);
+    if (f == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    *x = PyFloat_AS_DOUBLE(f);
+    Py_DECREF(f);
+    return 0;
+}
+
+static PyObject *table_line(PyObject *self, PyObject *args) {
+    PyObject *row, *prefixes;
+    Py_ssize_t sw, w;
+    long long start;
+    int tcp;
+    if (!PyArg_ParseTuple(args, "O!O!nnLp", &PyTuple_Type, &row, &PyDict_Type, &prefixes, &sw, &w, &start, &tcp))
+        return NULL;
+    if (PyTuple_GET_SIZE(row) != 18)
+        Py_RETURN_NONE;
+    PyObject **r = &PyTuple_GET_ITEM(row, 0);
+    long long stream, op, rp, ts, fo, fr, bo, br;
+    if (int_of(r[1], &stream) || int_of(r[3], &op) || int_of(r[5], &rp) || int_of(r[6], &ts) || int_of(r[7], &fo)
+        || int_of(r[8], &fr) || int_of(r[9], &bo) || int_of(r[10], &br))
+        Py_RETURN_NONE;
+    if (fo > (1LL << 61) || fr > (1LL << 61) || bo > (1LL << 61) || br > (1LL << 61) || fo < -(1LL << 61)
+        || fr < -(1LL << 61) || bo < -(1LL << 61) || br < -(1LL << 61) || ts > (1LL << 62) || ts < -(1LL << 62)
+        || start > (1LL << 62) || start < -(1LL << 62))
+        Py_RETURN_NONE;
+    PyObject *oh = PyDict_GetItemWithError(prefixes, r[2]), *rh = PyDict_GetItemWithError(prefixes, r[4]);
+    if (oh == NULL || rh == NULL) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t ohn, rhn, stn, hin, cbn = 1, twn = 1;
+    const char *ohs = ascii_of(oh, &ohn), *rhs = ascii_of(rh, &rhn), *sts = ascii_of(r[14], &stn);
+    const char *his = ascii_of(r[15], &hin), *cbs = "-", *tws = "-";
+    if (ohs == NULL || rhs == NULL || sts == NULL || his == NULL)
+        Py_RETURN_NONE;
+    int guessed = PyObject_IsTrue(r[12]);
+    if (guessed < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    double duration, irtt = 0;
+    if (float_of(r[11], &duration))
+        Py_RETURN_NONE;
+    int has_irtt = 0;
+    if (tcp) {
+        if (r[13] != Py_None && !(PyUnicode_CheckExact(r[13]) && PyUnicode_GET_LENGTH(r[13]) == 0)) {
+            if (float_of(r[13], &irtt))
+                Py_RETURN_NONE;
+            has_irtt = 1;
+        }
+        if (r[16] != Py_None && !(PyUnicode_CheckExact(r[16]) && PyUnicode_GET_LENGTH(r[16]) == 0)
+            && (cbs = ascii_of(r[16], &cbn)) == NULL)
+            Py_RETURN_NONE;
+        if (r[17] != Py_None && !(PyUnicode_CheckExact(r[17]) && PyUnicode_GET_LENGTH(r[17]) == 0)
+            && (tws = ascii_of(r[17], &twn)) == NULL)
+            Py_RETURN_NONE;
+    }
+    Line l;
+    l.n = 0;
+    l.bad = 0;
+    char t[64];
+    put_int(&l, stream, sw, 0);
+    put(&l, " ", 1, 0, 0);
+    /* the endpoints: "addr:" + port, padded together */
+    int len = snprintf(t, sizeof t, "%lld", op);
+    put(&l, ohs, ohn, 0, 0);
+    put(&l, t, len, w - ohn, 0);
+    put(&l, " <-> ", 5, 0, 0);
+    len = snprintf(t, sizeof t, "%lld", rp);
+    put(&l, rhs, rhn, 0, 0);
+    put(&l, t, len, w - rhn, 0);
+    put(&l, " ", 1, 0, 0);
+    put_int(&l, fr, 9, 1);
+    put(&l, " ", 1, 0, 0);
+    put_size(&l, br, 11);
+    put(&l, " ", 1, 0, 0);
+    put_int(&l, fo, 9, 1);
+    put(&l, " ", 1, 0, 0);
+    put_size(&l, bo, 11);
+    put(&l, " ", 1, 0, 0);
+    put_int(&l, fo + fr, 7, 1);
+    put(&l, " ", 1, 0, 0);
+    put_size(&l, bo + br, 11);
+    put(&l, " ", 1, 0, 0);
+    put_double(&l, (double)(ts - start) / 1e9, 9, 12);
+    put(&l, " ", 1, 0, 0);
+    put_double(&l, duration, 4, 10);
+    put(&l, "  ", 2, 0, 0);
+    put(&l, sts, stn, 0, 0);
+    put(&l, "?", guessed ? 1 : 0, 6 - stn, 0);
+    put(&l, " ", 1, 0, 0);
+    put(&l, his, hin, 16, 0);
+    if (tcp) {
+        put(&l, " ", 1, 0, 0);
+        if (has_irtt)
+            put_double(&l, irtt, 6, 9);
+        else
+            put(&l, "-", 1, 9, 1);
+        put(&l, "  ", 2, 0, 0);
+        put(&l, cbs, cbn, 6, 0);
+        put(&l, " ", 1, 0, 0);
+        put(&l, tws, twn, 9, 0);
+    }
+    if (l.bad)
+        Py_RETURN_NONE;
+    return PyUnicode_DecodeASCII(l.buf, l.n, NULL);
+}
+
 static PyMethodDef methods[] = {
+    {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},
     {"walk_epb", walk_epb, METH_VARARGS, "Offsets of the well-formed pcapng EPBs of a buffer (see the source)."},
     {"headers", headers, METH_VARARGS, "The header columns of a batch of frames (see the module source)."},

@@ -103,10 +103,19 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
     pre = prefixes.get
     left = f"{{:<{sw}}} {{:<{w}}} <-> {{:<{w}}} {{:>9}} {{:>11}} {{:>9}} {{:>11}} {{:>7}} {{:>11}} ".format
     tails: dict[tuple, tuple[str, str]] = {}
-    for (p_, stream, oh, op, rh, rp, ts, fo, fr, bo, br, duration, guessed, irtt, state, history, closed_by,
-         time_wait) in _tuples(rows, _LINE_KEYS):
-        if p_ != proto:
+    # the compiled line (analyzer.columnar._speedups.table_line: the same text; None for a row it does not
+    # take), the prefixes of every address being known from the width pass
+    line_c = _compiled_line() if capture_start_ns.__class__ is int and abs(capture_start_ns) < 1 << 62 else None
+    for row in _tuples(rows, _LINE_KEYS):
+        if row[0] != proto:
             continue
+        if line_c is not None:
+            text = line_c(row, prefixes, sw, w, capture_start_ns, tcp)
+            if text is not None:
+                yield text
+                continue
+        (_p, stream, oh, op, rh, rp, ts, fo, fr, bo, br, duration, guessed, irtt, state, history, closed_by,
+         time_wait) = row
         o = (pre(oh) or prefix(oh)) + str(op)
         p = (pre(rh) or prefix(rh)) + str(rp)
         line = left(stream, o, p, fr, f"{br} bytes" if br < 10_000 else _size(br), fo,
@@ -129,6 +138,19 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
         else:
             yield line + tail[0]
     yield "=" * len(head)
+
+
+def _compiled_line():
+    """The compiled table line, unless it was not built or ANALYZER_PURE_PYTHON is set."""
+    import os
+
+    if os.environ.get("ANALYZER_PURE_PYTHON"):
+        return None
+    try:
+        from analyzer.columnar._speedups import table_line
+    except ImportError:
+        return None
+    return table_line
 
 
 _WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
