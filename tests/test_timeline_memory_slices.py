@@ -32,20 +32,26 @@ from analyzer.timeline import run as run_mod
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fuzz.adversarial import ACK, MAC_C, MAC_S, RST, SYN, _dns_name, eth, half_open, ipv4, tcp, udp
+from fuzz.adversarial import ACK, MAC_C, MAC_S, RST, SYN, _check, _dns_name, eth, half_open, ipv4, tcp, udp
 
 S = 1_000_000_000
 
 
-def attempts(n: int, step_ns: int = 100_000, refuse_every: int = 0, twice_every: int = 0) -> list[Frame]:
+def attempts(n: int, step_ns: int = 100_000, refuse_every: int = 0, twice_every: int = 0,
+             unreachable_every: int = 0) -> list[Frame]:
     """``n`` SYNs from 10.0.0.1 to distinct hosts and ports ``step_ns`` apart (fuzz/adversarial.py
     ``half_open``); every ``refuse_every``-th answered 5 ms later by RST, ACK; every ``twice_every``-th
-    followed 1 ms later by a SYN from another port to the same server and port (rule 2 joins the two)."""
+    followed 1 ms later by a SYN from another port to the same server and port (rule 2 joins the two); every
+    ``unreachable_every``-th answered 2 ms later by the router's ICMP host unreachable quoting it."""
     out = []
     t0 = half_open(1)[0][0]
     for i, (_ts, data) in enumerate(half_open(n)):
         ts = t0 + i * step_ns
         out.append((ts, data))
+        if unreachable_every and i % unreachable_every == 1:
+            icmp = struct.pack("!BBHI", 3, 1, 0, 0) + data[14:14 + 28]
+            icmp = icmp[:2] + struct.pack("!H", _check(icmp)) + icmp[4:]
+            out.append((ts + 2_000_000, eth(ipv4("10.0.0.254", "10.0.0.1", 1, icmp), MAC_S, MAC_C)))
         server, port = f"10.1.{(i >> 8) & 0xFF}.{i & 0xFF}", 1 + i % 60000
         if refuse_every and i % refuse_every == 0:
             rst = tcp(server, "10.0.0.1", port, 40000 + i % 20000, 0, 7 * i + 1, RST | ACK)
@@ -172,6 +178,46 @@ def test_a_scan_that_began_with_arp_and_dns_is_sliced_too(before_s, replied, sli
     assert first["host"] == later["host"] == "scan.example"
     (dns,) = [x for x in later["steps"] if x["layer"] == "dns"]
     assert dns["kind"] == "dns.none.earlier" and dns["facts"]["frame"] == 3, dns
+
+
+def test_a_scan_with_icmp_errors_is_sliced_and_each_error_told(monkeypatch):
+    """Every 5th attempt of a scan answered by ICMP host unreachable (from the router, quoting the SYN): the
+    errors no longer keep the activity whole. Each slice takes the errors quoting its own connections, the
+    fetches are the whole run's, and every unreachable attempt's fetch cites its error's frame."""
+    frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
+    closed: list[int] = []
+    close = run_mod.TimelineRun._close
+
+    def counting(self, act, now, final=False):
+        closed.append(len(act.conns))
+        return close(self, act, now, final)
+
+    monkeypatch.setattr(run_mod.TimelineRun, "_close", counting)
+    whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
+    closed.clear()
+    sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
+    assert sliced == whole
+    assert len(closed) > 10 and max(closed) <= 32, closed
+    # the frames of the ICMP errors, from the construction: protocol 1 in the IPv4 header
+    errors = [f.number for f in frames if f.data[23] == 1]
+    cited = sorted(x["frames"][0] for f in whole for x in f["steps"] if x["kind"].startswith("tcp.icmp."))
+    assert len(errors) == 60 and cited == errors
+
+
+def test_no_slice_when_a_later_attempt_reuses_a_four_tuple_of_it(monkeypatch):
+    """Attempt 1's client port, server and port used again at the end (a new SYN, an ICMP error quoting it):
+    the fetch builder reads an error by the 4-tuple it quotes, so a slice holding attempt 1 would take an
+    error the whole run also shows for it. Such a slice is not cut; the fetches are the whole run's."""
+    frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
+    syn = eth(ipv4("10.0.0.1", "10.1.0.1", 6, tcp("10.0.0.1", "10.1.0.1", 40001, 2, 123456789, 0, SYN)))
+    again = frames[-1].ts_ns + 1_000_000            # attempt 1 (10.1.0.1:2 from port 40001), a new ISN
+    icmp = struct.pack("!BBHI", 3, 1, 0, 0) + syn[14:14 + 28]
+    icmp = icmp[:2] + struct.pack("!H", _check(icmp)) + icmp[4:]
+    extra = [(again, syn), (again + 2_000_000, eth(ipv4("10.0.0.254", "10.0.0.1", 1, icmp), MAC_S, MAC_C))]
+    frames += [Frame(len(frames) + i + 1, ts, len(d), None, 1, d) for i, (ts, d) in enumerate(extra)]
+    whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
+    sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
+    assert sliced == whole
 
 
 def test_memory_at_the_end_of_the_input_stays_level_when_attempts_grow_4x(monkeypatch):

@@ -82,7 +82,7 @@ NAMES_MAX = 4096                # names asked by any client kept at most (Timeli
 
 class _Activity:
     __slots__ = ("client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice", "ordered",
-                 "start_ns")
+                 "start_ns", "tuples")
 
     def __init__(self, client: str, start_ns: int):
         self.client = client
@@ -94,12 +94,18 @@ class _Activity:
         self.ordered = True                   # ``conns`` in the order they began (a slice is a prefix of it)
         self.last_first_ts = 0
         self.next_slice = 0
+        # hashes of the connections' 4-tuples, counted: made by _slice once the activity has an ICMP error (None:
+        # not made; an activity without one pays nothing per attempt), then kept by add_conn and _slice
+        self.tuples: dict[int, int] | None = None
 
     def add_conn(self, log: ConnLog, first_ts: int) -> None:
         if first_ts < self.last_first_ts or log.conn.stream in self.conns:
             self.ordered = False
         self.last_first_ts = max(self.last_first_ts, first_ts)
         self.conns[log.conn.stream] = log
+        if self.tuples is not None:
+            key = hash(_four(log.conn))
+            self.tuples[key] = self.tuples.get(key, 0) + 1
 
 
 @dataclass(slots=True, eq=False)
@@ -223,6 +229,7 @@ class TimelineRun:
             act = self._activity(key, mine.start_ns)
             act.start_ns = min(act.start_ns, mine.start_ns)
             act.conns.update(mine.conns)
+            act.tuples = None
             act.ordered = False
             act.lookups += mine.lookups
             act.neighbours += mine.neighbours
@@ -440,7 +447,10 @@ class TimelineRun:
         and carrying nothing but TCP (no HTTP, no TLS), in an activity with no lookup, neighbour message or
         ICMP error (a SYN flood, a port scan), or whose lookups and neighbour messages are all over and
         older than the rest could claim (:meth:`_old_enough`: they go with the slice; its lookups still name
-        the rest's servers through ``addr_names``). Their fetches are then made by rule 2's connection grouping
+        the rest's servers through ``addr_names``). ICMP errors are read by the fetch builder only for the
+        connection (or lookup) whose 4-tuple they quote: those quoting a connection of the slice (or a lookup
+        it takes) go with it, the others stay, and no connection left may share a 4-tuple with one of the
+        slice (an error quoting it would be read by both). Their fetches are then made by rule 2's connection grouping
         alone, which joins a connection to an earlier fetch only of the same server and port within
         :data:`~analyzer.timeline.group.PAGE_WINDOW_NS`: the slice is cut only where no later connection
         could join a fetch of the slice (none with the same server and port begins within the window of the
@@ -451,7 +461,7 @@ class TimelineRun:
         of an hour holds the attempts of its last minutes, not of the hour; an unanswered SYN's step then
         measures the capture's wait after it up to the cut (as for any activity closed before the end: the
         capture went on at least that long), not up to the end of the capture."""
-        if act.icmp or not act.ordered:
+        if not act.ordered:
             return False
         window = PAGE_WINDOW_NS
         horizon = now - SLICE_AGE_NS                # a slice's connections are quiet since (all known after)
@@ -519,7 +529,30 @@ class TimelineRun:
                 seen = recent.get(k) if k is not None else None
                 if seen is not None and seen >= first - window:
                     return False
+        errors: list[IcmpError] = []
+        if act.icmp:
+            if act.tuples is None:
+                act.tuples = {}
+                for log in act.conns.values():
+                    h = hash(_four(log.conn))
+                    act.tuples[h] = act.tuples.get(h, 0) + 1
+            mine: dict[tuple[str, int, str, int], int] = {}
+            for log in cut:
+                key = _four(log.conn)
+                mine[key] = mine.get(key, 0) + 1
+            if any(act.tuples.get(hash(key), 0) > n for key, n in mine.items()):   # (a hash clash: no cut)
+                return False
+            asked = {(str(t.server[0]), t.server[1], t.client[1]) for t in act.lookups}
+            keep: list[IcmpError] = []
+            for e in act.icmp:
+                if (e.quoted_proto == "tcp" and (e.quoted_src, e.quoted_sport, e.quoted_dst, e.quoted_dport) in mine) \
+                        or (e.quoted_proto == "udp" and (e.quoted_dst, e.quoted_dport, e.quoted_sport) in asked):
+                    errors.append(e)
+                else:
+                    keep.append(e)
+            act.icmp = keep
         part = _Activity(act.client, act.start_ns)
+        part.icmp = errors
         if act.lookups or act.neighbours:           # they go with the slice; its lookups still name servers
             part.lookups, part.neighbours = act.lookups, act.neighbours     # (addr_names, filled by _close)
             act.lookups, act.neighbours = [], []
@@ -527,6 +560,11 @@ class TimelineRun:
             stream = log.conn.stream
             part.conns[stream] = act.conns.pop(stream)
             scanned.pop(stream, None)
+            if act.tuples is not None:
+                h = hash(_four(log.conn))
+                left = act.tuples.pop(h, 1) - 1
+                if left:
+                    act.tuples[h] = left
         act.start_ns = next(iter(act.conns.values())).conn.first_ts
         self._close(part, now, final)
         return True
@@ -718,6 +756,12 @@ def _plan_start(plan: Plan) -> tuple[int, int]:
         else:
             events.append((u.start_ns, conn.first_frame))
     return min(events, default=(plan.first_ns, 0))
+
+
+def _four(conn: Any) -> tuple[str, int, str, int]:
+    """A connection's (client, client port, server, server port), as ICMP errors quote them."""
+    c, s = conn.sides
+    return (str(c.addr), c.port, str(s.addr), s.port)
 
 
 def _last_dns(t: Any, times: dict[int, int]) -> int:
