@@ -105,6 +105,21 @@ def _compiled_walk():
 walk_records = _compiled_walk()
 
 
+def _compiled_heads():
+    """The compiled record-header reader (``_speedups.pcap_heads``), unless it was not built or
+    ANALYZER_PURE_PYTHON is set (then None: numpy reads them)."""
+    if os.environ.get("ANALYZER_PURE_PYTHON"):
+        return None
+    try:
+        from analyzer.columnar._speedups import pcap_heads
+    except ImportError:
+        return None
+    return pcap_heads
+
+
+record_heads = _compiled_heads()
+
+
 def pcap_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> Iterator[FrameBatch]:
     """The records of a classic pcap file (an :class:`analyzer.capture.pcap.PcapParser` whose header was
     read) in batches; the same frames and warnings as ``parser.frames()``."""
@@ -136,11 +151,18 @@ def pcap_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> It
         starts, p, status, cap = walk_records(buf, pos, MAX_BATCH_FRAMES, order == ">", MAX_CAPLEN)
         if starts:
             at = np.frombuffer(starts, dtype=np.int64)
-            heads = np.frombuffer(buf, dtype=np.uint8)[at[:, None] + lanes].view(hdr_dtype)
-            heads = heads.reshape(len(at), 4).astype(np.int64)
-            yield FrameBatch(buf, at + 16, heads[:, 2], heads[:, 3],
-                             heads[:, 0] * 1_000_000_000 + heads[:, 1] * frac_ns,
-                             np.full(len(at), linktype, dtype=np.int32), None, number)
+            heads = record_heads
+            if heads is not None:
+                # the record headers read in C (the same values as below)
+                k = len(at)
+                ts, caplen, origlen = np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64)
+                heads(buf, starts, order == ">", frac_ns, ts, caplen, origlen)
+            else:
+                heads = np.frombuffer(buf, dtype=np.uint8)[at[:, None] + lanes].view(hdr_dtype)
+                heads = heads.reshape(len(at), 4).astype(np.int64)
+                ts, caplen, origlen = heads[:, 0] * 1_000_000_000 + heads[:, 1] * frac_ns, heads[:, 2], heads[:, 3]
+            yield FrameBatch(buf, at + 16, caplen, origlen, ts, np.full(len(at), linktype, dtype=np.int32), None,
+                             number)
             number += len(at)
             pos = p
         if status == 2:

@@ -463,7 +463,43 @@ static PyObject *table_line(PyObject *self, PyObject *args) {
     return PyUnicode_DecodeASCII(l.buf, l.n, NULL);
 }
 
+/* pcap_heads(buf, starts, big_endian, frac_ns, ts, caplen, origlen) -> None
+ *   The record headers of classic pcap records at ``starts`` (int64 offsets from walk(): each record whole in
+ *   ``buf``): fills the int64 arrays ts (seconds * 1e9 + fraction * frac_ns), caplen and origlen. What
+ *   analyzer.capture.batches.pcap_batches computes with numpy when this is not built (tests/test_columnar_heads.py). */
+static PyObject *pcap_heads(PyObject *self, PyObject *args) {
+    Py_buffer v[5];
+    int big;
+    long long frac_ns;
+    if (!PyArg_ParseTuple(args, "y*y*pLw*w*w*", &v[0], &v[1], &big, &frac_ns, &v[2], &v[3], &v[4]))
+        return NULL;
+    Py_ssize_t n = v[1].len / 8;
+    int ok = v[2].len == n * 8 && v[3].len == n * 8 && v[4].len == n * 8;
+    const int64_t *at = v[1].buf;
+    for (Py_ssize_t i = 0; ok && i < n; i++)
+        if (at[i] < 0 || at[i] > v[0].len - 16)
+            ok = 0;
+    if (ok) {
+        const unsigned char *buf = v[0].buf;
+        int64_t *ts = v[2].buf, *cap = v[3].buf, *orig = v[4].buf;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const unsigned char *h = buf + at[i];
+            ts[i] = (int64_t)rd32(h, big) * 1000000000LL + (int64_t)rd32(h + 4, big) * frac_ns;
+            cap[i] = rd32(h + 8, big);
+            orig[i] = rd32(h + 12, big);
+        }
+    }
+    for (int j = 0; j < 5; j++)
+        PyBuffer_Release(&v[j]);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "pcap_heads: lengths differ or a record lies outside the buffer");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},
     {"walk_epb", walk_epb, METH_VARARGS, "Offsets of the well-formed pcapng EPBs of a buffer (see the source)."},
