@@ -76,6 +76,7 @@ from analyzer.timeline.model import (
 )
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, owners, payload_bytes
 from analyzer.timeline.texts import explain, note
+from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
 RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
@@ -402,7 +403,8 @@ class FetchBuilder:
             self.problem_frames.update(frames)
 
     def _note(self, key: str, **facts: Any) -> str:
-        return note(key, facts, self.lang)
+        """A ladder label (none is made when the fetch gets no ladder: ``self.notes`` is read only by it)."""
+        return note(key, facts, self.lang) if self.want_ladder else ""
 
     def _finish(self, s: _Raw, start_ns: int, before: float = 0.0) -> Step:
         t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else before
@@ -641,7 +643,7 @@ class FetchBuilder:
                 common = dict(common, stream=to[0].stream)
         records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
-            records.append(self._note("note.more_records", n=len(lk.answers) - 3))
+            records.append(note_text("note.more_records", {"n": len(lk.answers) - 3}, self.lang))   # in the step
         self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", kind, problem=problem,
                   rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
                   cnames=list(lk.cnames), chain=" -> ".join(chain), ttl=ttl, rcode=lk.rcode,
@@ -2061,6 +2063,7 @@ class FetchBuilder:
         keep |= set(problems[:LADDER_PROBLEMS * 4])
         rows = []
         skipped: list[Segment] = []
+        data_note = None
         for i, s in enumerate(segs):
             if i not in keep:
                 skipped.append(s)
@@ -2077,8 +2080,14 @@ class FetchBuilder:
                 text += " win=0"
             note = self.notes.get(s.frame)
             if note is None:
-                note = _analysis_note(s.analysis, self.lang) if s.analysis & TROUBLE else (
-                    self._note("note.data") if s.length else "")
+                if s.analysis & TROUBLE:
+                    note = _analysis_note(s.analysis, self.lang)
+                elif s.length:
+                    if data_note is None:
+                        data_note = self._note("note.data")
+                    note = data_note
+                else:
+                    note = ""
             label_ = f"{text}  {note}" if note else text
             problem = s.frame in self.problem_frames or bool(s.analysis & TROUBLE)
             rows.append(LadderRow(s.frame, rel(s.ts_ns), "client" if s.direction == 0 else "peer", peer,

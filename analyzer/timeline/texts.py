@@ -1659,8 +1659,45 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     args = dict(facts)
     if frames and "frames" not in args:
         args["frames"] = list(frames)
-    args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
+    plain = _PLAIN.get(template)
+    if plain is None:
+        plain = _PLAIN[template] = _no_derived(template, lang)
+    if not plain:
+        args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
     return _fill(text, args, lang)
+
+
+class _Probe(dict):
+    """Facts that note being read (see :func:`_no_derived`)."""
+
+    read = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read = True
+        return default
+
+    def __getitem__(self, key: str) -> Any:
+        self.read = True
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.read = True
+        return False
+
+
+_PLAIN: dict[str, bool] = {}     # template -> it has no derived facts (:func:`_no_derived`)
+
+
+def _no_derived(template: str, lang: str) -> bool:
+    """True when :func:`_derived` gives ``template`` nothing whatever its facts: its choice of branch reads
+    only the template's name, and a template none of its branches takes never reads a fact; asked once per
+    template (a step per template name for the rest of the run, not the whole chain of names)."""
+    probe = _Probe()
+    try:
+        extra = _derived(template, probe, lang)
+    except Exception:       # noqa: BLE001 - a branch that needs its facts: not a plain template
+        return False
+    return not extra and not probe.read
 
 
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
