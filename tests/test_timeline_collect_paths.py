@@ -128,3 +128,50 @@ def test_dns_and_arp_frames_skip_the_decoder(monkeypatch):
     timeline(frames)
     others = [f.number for f in frames if f.data[12:14] == b"\x08\x06" or (len(f.data) > 23 and f.data[23] == 17)]
     assert others == [1, 2, 3, 4] and not set(others) & set(decoded)
+
+
+@pytest.mark.skipif(not (CORPUS / "dns_tcp_query_handshake_teardown.pcap").exists(), reason="corpus file missing")
+def test_decode_as_dns_over_tcp_on_another_port(tmp_path, monkeypatch):
+    """dns_tcp_query_handshake_teardown with port 53 rewritten to 8053 and read with ``-d tcp.port==8053,dns``:
+    tshark (with the same rule) sees the query in frame 4 and the answer in frame 6; the timeline's header path
+    read those segments as a plain connection (it knew only port 53), so no lookup was told."""
+    import shutil
+    import struct
+    import subprocess
+
+    from analyzer.decode.decode_as import decoding_as
+
+    data = bytearray((CORPUS / "dns_tcp_query_handshake_teardown.pcap").read_bytes())
+    e = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    pos = 24
+    while pos + 16 <= len(data):                  # Ethernet, IPv4, TCP: the ports 53 become 8053
+        cap = struct.unpack(e + "I", data[pos + 8:pos + 12])[0]
+        ip = pos + 16 + 14
+        if data[ip] >> 4 == 4 and data[ip + 9] == 6:
+            t = ip + (data[ip] & 15) * 4
+            for k in (t, t + 2):
+                if data[k:k + 2] == b"\x00\x35":
+                    data[k:k + 2] = struct.pack(">H", 8053)
+        pos += 16 + cap
+    path = tmp_path / "dns8053.pcap"
+    path.write_bytes(bytes(data))
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([tshark, "-r", str(path), "-d", "tcp.port==8053,dns", "-Y", "dns", "-T", "fields",
+                          "-e", "frame.number", "-e", "dns.flags.response", "-e", "dns.qry.name"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    (query,) = [int(r[0]) for r in rows if r[1] in ("0", "False")]
+    (answer,) = [int(r[0]) for r in rows if r[1] in ("1", "True")]
+    frames = _frames(path)
+    with decoding_as(["tcp.port==8053,dns"]):
+        fast = _fetches(frames, None)
+        with monkeypatch.context() as m:
+            _full_only(m)
+            full = _fetches(frames, None)
+    assert fast == full
+    (fetch,) = fast
+    (lookup,) = fetch["lookups"]
+    assert lookup["qname"].rstrip(".") == rows[0][2] and lookup["transport"] == "tcp"
+    assert (lookup["query_frame"], lookup["response_frame"]) == (query, answer)

@@ -48,7 +48,7 @@ from analyzer.apps.http.udp import SSDP_PORT
 from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
 from analyzer.apps.transactions import _parse as _parse_dns
-from analyzer.decode.decode_as import HTTP_UDP_PORTS
+from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
 from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
 from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
@@ -69,7 +69,8 @@ _TCP = struct.Struct("!HHIIBBH").unpack_from
 _U16 = struct.Struct("!H").unpack_from
 _UDP = struct.Struct("!HHH").unpack_from
 _inet_ntoa = socket.inet_ntoa
-_DNS_PORTS = (53,)
+# TCP ports whose bytes are DNS (53, and those -d tcp.port==N,dns adds): the set decode_as keeps, read live
+_DNS_PORTS = DNS_TCP_PORTS
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # run on the lowered text
 MAX_LINKS = 4096
