@@ -7,7 +7,9 @@ This is the timeline's adapter over :mod:`analyzer.pipeline` and the shared trac
 Speed: a TCP segment in one of the common shapes (Ethernet/VLAN, Linux cooked, BSD loopback or raw IP;
 IPv4 without fragmentation or IPv6 without extension headers) is read headers-only and handed straight to
 the pipeline's TCP tracker with its payload (so the HTTP parser still sees every byte), without building a
-:class:`~analyzer.decode.packet.Packet` or any per-frame field; every other frame (DNS, ARP, ICMP, fragments,
+:class:`~analyzer.decode.packet.Packet` or any per-frame field; so is a DNS message over UDP whole in its frame
+(parsed as the decoder parses it and paired as the transaction stage pairs it: :meth:`Collector._dns_quick`) and
+an Ethernet ARP for IPv4 (:meth:`Collector._arp_quick`); every other frame (DNS over TCP, ICMP, fragments,
 anything unusual) goes through the full :meth:`Pipeline.feed`; both give the same timeline
 (tests/test_timeline_collect_paths.py turns the header reading off on every capture). The tracker runs without Wireshark's
 per-frame analysis; :mod:`analyzer.timeline.tcp` replays that analysis later, only on the connections whose
