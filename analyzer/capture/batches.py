@@ -12,7 +12,6 @@ reader sees exactly the frames ``for frame in reader`` sees.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterable, Iterator
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from analyzer.capture.frame import Frame
 from analyzer.capture.pcap import FILE_HEADER_LEN, MAX_CAPLEN
+from analyzer.compiled import compiled
 
 BATCH_BYTES = 1 << 22      # capture bytes per batch (about 6,000 frames of a web capture)
 BATCH_FRAMES = 8192        # frames per batch when packing frames from an iterator
@@ -93,13 +93,7 @@ _CAP_BE = struct.Struct(">I").unpack_from
 
 def _compiled_walk():
     """The compiled walk, unless it was not built or ANALYZER_PURE_PYTHON is set (then the Python one)."""
-    if os.environ.get("ANALYZER_PURE_PYTHON"):
-        return _walk_py
-    try:
-        from analyzer.columnar._speedups import walk
-    except ImportError:
-        return _walk_py
-    return walk
+    return compiled("walk") or _walk_py
 
 
 walk_records = _compiled_walk()
@@ -108,13 +102,7 @@ walk_records = _compiled_walk()
 def _compiled_heads():
     """The compiled record-header reader (``_speedups.pcap_heads``), unless it was not built or
     ANALYZER_PURE_PYTHON is set (then None: numpy reads them)."""
-    if os.environ.get("ANALYZER_PURE_PYTHON"):
-        return None
-    try:
-        from analyzer.columnar._speedups import pcap_heads
-    except ImportError:
-        return None
-    return pcap_heads
+    return compiled("pcap_heads")
 
 
 record_heads = _compiled_heads()
@@ -231,13 +219,7 @@ def _walk_epb_py(buf: bytes, pos: int, limit: int, big_endian: bool, interfaces:
 
 
 def _compiled_walk_epb():
-    if os.environ.get("ANALYZER_PURE_PYTHON"):
-        return _walk_epb_py
-    try:
-        from analyzer.columnar._speedups import walk_epb
-    except ImportError:     # not built, or built before walk_epb existed
-        return _walk_epb_py
-    return walk_epb
+    return compiled("walk_epb") or _walk_epb_py
 
 
 walk_epbs = _compiled_walk_epb()

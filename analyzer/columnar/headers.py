@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from analyzer.compiled import compiled
+
 KIND_SLOW, KIND_TCP, KIND_UDP, KIND_NONIP = 0, 1, 2, 3
 _VLAN = (0x8100, 0x88A8, 0x9100)
 _MAX_TAGS = 4
@@ -48,15 +50,7 @@ def _u64(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 def _compiled_headers():
     """The compiled column reader, unless it was not built or ANALYZER_PURE_PYTHON is set."""
-    import os
-
-    if os.environ.get("ANALYZER_PURE_PYTHON"):
-        return None
-    try:
-        from analyzer.columnar._speedups import headers
-    except ImportError:
-        return None
-    return headers
+    return compiled("headers")
 
 
 _headers = _compiled_headers()

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from analyzer.compiled import compiled
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import json_safe, visible
 
@@ -142,15 +143,7 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
 
 def _compiled_line():
     """The compiled table line, unless it was not built or ANALYZER_PURE_PYTHON is set."""
-    import os
-
-    if os.environ.get("ANALYZER_PURE_PYTHON"):
-        return None
-    try:
-        from analyzer.columnar._speedups import table_line
-    except ImportError:
-        return None
-    return table_line
+    return compiled("table_line")
 
 
 _WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
