@@ -207,7 +207,9 @@ def test_a_scan_with_icmp_errors_is_sliced_and_each_error_told(monkeypatch):
 def test_no_slice_when_a_later_attempt_reuses_a_four_tuple_of_it(monkeypatch):
     """Attempt 1's client port, server and port used again at the end (a new SYN, an ICMP error quoting it):
     the fetch builder reads an error by the 4-tuple it quotes, so a slice holding attempt 1 would take an
-    error the whole run also shows for it. Such a slice is not cut; the fetches are the whole run's."""
+    error quoting that 4-tuple away from the rest. Such a slice is not cut; the fetches are the whole run's,
+    and each connection is told only the error that quotes its own SYN (once the earlier one was told the
+    later one's too, 6 s after its SYN)."""
     frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
     syn = eth(ipv4("10.0.0.1", "10.1.0.1", 6, tcp("10.0.0.1", "10.1.0.1", 40001, 2, 123456789, 0, SYN)))
     again = frames[-1].ts_ns + 1_000_000            # attempt 1 (10.1.0.1:2 from port 40001), a new ISN
@@ -218,6 +220,12 @@ def test_no_slice_when_a_later_attempt_reuses_a_four_tuple_of_it(monkeypatch):
     whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
     sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
     assert sliced == whole
+    # each of the two connections on that 4-tuple cites only the error quoting its own SYN (the quoted
+    # sequence number is its ISN): attempt 1's is the first ICMP frame, the later one's the last frame
+    first_error = next(f.number for f in frames if f.data[23] == 1)
+    told = [[x["frames"] for x in f["steps"] if x["kind"].startswith("tcp.icmp.")] for f in whole
+            if any(c["server"] == "10.1.0.1:2" for c in f["connections"])]
+    assert told == [[[first_error]], [[frames[-1].number]]], told
 
 
 def test_memory_at_the_end_of_the_input_stays_level_when_attempts_grow_4x(monkeypatch):

@@ -310,13 +310,17 @@ class FetchBuilder:
                 if host in self.mine[key]:
                     self.mine[key].add(tx.index)
                     self.unrequested.setdefault((c.stream, c.epoch, host), []).append(r)
-        # stream -> the ICMP errors quoting a SYN of a connection that got no SYN-ACK (in frame order)
+        # stream -> the ICMP errors quoting a SYN of a connection that got no SYN-ACK (in frame order): its
+        # 4-tuple and, where the error quotes it, its ISN (a later connection on the same 4-tuple has its own)
         self.syn_errors: dict[int, list[IcmpError]] = {}
         for c in self.conns:
             if c.outcome == "unanswered" and c.syns:
+                syn = next((s for s in c.segments if s.frame == c.syns[0][0]), None)
+                isn = syn.seq if syn is not None else None
                 errs = [e for e in plan.icmp if e.quoted_proto == "tcp" and e.quoted_dst == c.server
                         and e.quoted_dport == c.server_port and e.quoted_src == c.client
-                        and e.quoted_sport == c.client_port and e.frame > c.syns[0][0]]
+                        and e.quoted_sport == c.client_port and e.frame > c.syns[0][0]
+                        and (e.quoted_seq is None or isn is None or e.quoted_seq == isn)]
                 if errs:
                     self.syn_errors[c.stream] = sorted(errs, key=lambda e: e.frame)
         self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...

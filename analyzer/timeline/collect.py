@@ -874,7 +874,8 @@ class Collector:
         pre = qip.name
         err = IcmpError(pkt.frame.number, pkt.frame.ts_ns, ip.fields.get(ip.name + ".src", ""), kind, code,
                         icmp_text(is6, kind, code), qip.fields.get(pre + ".src", ""), qip.fields.get(pre + ".dst", ""),
-                        qt.name, qt.fields.get(qt.name + ".srcport", 0), qt.fields.get(qt.name + ".dstport", 0))
+                        qt.name, qt.fields.get(qt.name + ".srcport", 0), qt.fields.get(qt.name + ".dstport", 0),
+                        qt.fields.get("tcp.seq_raw") if qt.name == "tcp" else None)
         self.listener.icmp(err)
 
     # -- end ----------------------------------------------------------------------------------------

@@ -176,3 +176,4 @@ class IcmpError:
     quoted_proto: str  # "udp" or "tcp"
     quoted_sport: int
     quoted_dport: int
+    quoted_seq: int | None = None   # the quoted TCP header's sequence number (a SYN's: the connection's ISN)
