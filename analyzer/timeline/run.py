@@ -341,11 +341,7 @@ class TimelineRun:
         hold = 0
         dns_times = self.collector.dns_times
         for t in act.lookups:
-            if t.response_ts_ns is not None:
-                hold = max(hold, t.response_ts_ns + SETTLE_NS)
-            else:
-                last = max([t.query_ts_ns or 0] + [dns_times.get(f, 0) for f in t.retransmissions])
-                hold = max(hold, last + DNS_WAIT_NS)
+            hold = max(hold, _last_dns(t, dns_times) + (SETTLE_NS if t.response_ts_ns is not None else DNS_WAIT_NS))
         for m in act.neighbours:
             hold = max(hold, m.ts_ns + QUIET_NS)
         for e in act.icmp:
@@ -421,8 +417,7 @@ class TimelineRun:
         self._remember_addresses(act.client, lookups)
 
         def host_of(conn: ConnFacts, lookups: list[DnsLookup]) -> str:
-            name = _host_of(conn, lookups)
-            return self._named(act.client, conn.server, conn.first_ts_ns) if name == conn.server else name
+            return _sni(conn) or self._name(act.client, conn.server, conn.first_ts_ns, lookups)
 
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
                       host_of, history.conn_fetch, self.host_addrs.get(act.client))
@@ -446,7 +441,7 @@ class TimelineRun:
         A slice is the activity's connections that began first (in the order they began), every one settled
         and carrying nothing but TCP (no HTTP, no TLS), in an activity with no lookup, neighbour message or
         ICMP error (a SYN flood, a port scan), or whose lookups and neighbour messages are all over and
-        older than the rest could claim (:meth:`_old_enough`: they go with the slice; its lookups still name
+        older than the rest could claim (:meth:`_settled_lookups`: they go with the slice; its lookups still name
         the rest's servers through ``addr_names``). ICMP errors are read by the fetch builder only for the
         connection (or lookup) whose 4-tuple they quote: those quoting a connection of the slice (or a lookup
         it takes) go with it, the others stay, and no connection left may share a 4-tuple with one of the
@@ -468,7 +463,9 @@ class TimelineRun:
         cut: list[ConnLog] = []
         last = 0
         # with lookups or neighbour messages, the slice takes them: it goes on until the rest begins after
-        # any fetch of the rest could claim one (see _old_enough)
+        # any fetch of the rest could claim one (rule 3 of analyzer.timeline.group: a lookup up to LOOKBACK_NS
+        # before a connection opened, or a burst of them BURST_NS apart; ARP/ND from LOOKBACK_NS before the
+        # fetch's first lookup), and only when they are over (_settled_lookups)
         need = max([_last_dns(t, self.collector.dns_times) for t in act.lookups] +
                    [m.ts_ns for m in act.neighbours], default=None)
         if need is not None:
@@ -485,21 +482,19 @@ class TimelineRun:
             last = max(last, conn.last_ts)
         if len(cut) < SLICE_MIN or len(cut) == len(act.conns):
             return False
-        if act.lookups or act.neighbours:
+        if need is not None:
             first_rest = next(islice(act.conns.values(), len(cut), None)).conn.first_ts
-            if not self._old_enough(act, first_rest, now, final):
+            if first_rest <= need or not self._settled_lookups(act, now, final):
                 return False
         # the connections after the slice that begin within the window: none may share a server and port,
         # or the name a lookup gave its address (rule 2 joins those too), with a connection of the slice
         # still within the window then
         times = self.collector.dns_times
-        own = [lk for lk in (lookup(t, times) for t in act.lookups) if lk is not None and lk.response_frame]
+        own = [lk for lk in (lookup(t, times) for t in act.lookups) if lk is not None]
 
-        def name_of(addr: Any, ts: int) -> str | None:
+        def name_of(addr: Any, ts: int) -> str | None:       # the name grouping gives it (_close's host_of)
             server = str(addr)
-            found = max(((lk.query_ts_ns, lk.qname.rstrip(".")) for lk in own
-                         if server in lk.addresses and lk.query_ts_ns <= ts), default=None)
-            name = found[1] if found else self._named(act.client, server, ts)
+            name = self._name(act.client, server, ts, own)
             return name.lower() if name != server else None
 
         recent: dict[Any, int] = {}
@@ -584,9 +579,12 @@ class TimelineRun:
             del table[next(iter(table))]
             self.addr_names_forgot = True
 
-    def _named(self, client: str, server: str, at_ns: int) -> str:
-        """The name the client's last answered lookup sent by ``at_ns`` gave the address ``server`` (any
-        closed activity's), else the address."""
+    def _name(self, client: str, server: str, at_ns: int, lookups: list[DnsLookup]) -> str:
+        """The name the client's last lookup sent by ``at_ns`` gave the address ``server``: one of ``lookups``
+        (the activity's own), else one of a closed activity's (``addr_names``); else the address."""
+        name = _resolved(server, at_ns, lookups)
+        if name is not None:
+            return name
         for ts, _frame, name in reversed(self.addr_names.get((client, server), ())):
             if ts <= at_ns:
                 return name
@@ -595,27 +593,18 @@ class TimelineRun:
     def _addr_forgot(self) -> bool:
         return self.addr_names_forgot
 
-    def _old_enough(self, act: _Activity, first_rest: int, now: int, final: bool) -> bool:
-        """The activity's lookups and neighbour messages can go with a slice whose rest begins at
-        ``first_rest``: no fetch of the rest could claim one (rule 3 of :mod:`analyzer.timeline.group`: a
-        lookup up to :data:`LOOKBACK_NS` before a connection opened, or a burst of them :data:`BURST_NS`
-        apart; ARP/ND from :data:`LOOKBACK_NS` before the fetch's first lookup), none is still waiting for
-        its answer, every ARP/ND request has its reply among them (a later reply would go to the oldest
-        request), and none went over TCP (its connection could be in the rest)."""
-        bound = first_rest - 2 * LOOKBACK_NS - BURST_NS
+    def _settled_lookups(self, act: _Activity, now: int, final: bool) -> bool:
+        """The activity's lookups and neighbour messages are over, so a slice can take them: none is still
+        waiting for its answer, every ARP/ND request has its reply among them (a later reply would go to the
+        oldest request), and none went over TCP (its connection could be in the rest)."""
         times = self.collector.dns_times
         for t in act.lookups:
             if t.proto == "tcp":
                 return False
-            last = _last_dns(t, times)
-            if t.response_ts_ns is None and not final and last + DNS_WAIT_NS > now:
-                return False
-            if last >= bound:
+            if t.response_ts_ns is None and not final and _last_dns(t, times) + DNS_WAIT_NS > now:
                 return False
         replied: dict[str, int] = {}            # target -> frame of its last reply
         for m in act.neighbours:
-            if m.ts_ns >= bound:
-                return False
             if m.kind == "reply":
                 replied[m.sender] = max(replied.get(m.sender, 0), m.frame)
         return all(replied.get(m.target, 0) > m.frame for m in act.neighbours if m.kind == "request")
@@ -808,16 +797,17 @@ def _first_unseen_index(log: ConnLog, seen: int) -> int:
     return max(indexes) + 1 if indexes else 0
 
 
-def _host_of(conn: ConnFacts, lookups: list[DnsLookup]) -> str:
-    """A name for a connection's server: the TLS SNI, else the name a lookup resolved to its address."""
+def _sni(conn: ConnFacts) -> str | None:
     tls = conn.tls
-    sni = getattr(tls, "sni", None) if tls is not None else None
-    if sni:
-        return sni
+    return (getattr(tls, "sni", None) or None) if tls is not None else None
+
+
+def _resolved(server: str, at_ns: int, lookups: list[DnsLookup]) -> str | None:
+    """The name the latest of ``lookups`` sent by ``at_ns`` resolved to the address ``server``."""
     for lk in sorted(lookups, key=lambda x: -x.query_ts_ns):
-        if lk.query_ts_ns <= conn.first_ts_ns and conn.server in lk.addresses:
+        if lk.query_ts_ns <= at_ns and server in lk.addresses:
             return lk.qname.rstrip(".")
-    return conn.server
+    return None
 
 
 def fetches(frames: Iterable, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None) -> Iterator[Fetch]:
