@@ -236,10 +236,10 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
         if maybe is not None and req and resp and resp.records > 1 and bursts[i - 1][0] is maybe:
             # the answer's first segment after the one that ended the record that may be a ticket
             d = maybe.direction
-            after = data[d][bisect_right(data_frames[d], maybe.frame):]
-            if after:
+            k = bisect_right(data_frames[d], maybe.frame)
+            if k < len(data[d]):
                 maybe_ticket = (maybe.frame, maybe.length)
-                if_ticket = _ms(max(after[0].ts_ns - req.last_ns, 0))
+                if_ticket = _ms(max(data[d][k].ts_ns - req.last_ns, 0))
         out.append(Exchange(len(out), req, resp, ttfb, transfer, maybe_ticket, if_ticket))
     kept = [r for r in records if id(r) not in aside]
     alpn, hidden = tls.alpn, False

@@ -1184,8 +1184,8 @@ PHRASES: dict[str, dict[str, str]] = {
                       "就是这样——而不必等待重传超时）。",
         "icmp.retried": "客户端仍然再次发送了 SYN：它的协议栈把这个差错当作暂时的。",
         "tickets.one": "一张票据", "tickets.many": " {count} 张票据",
-        "aside": "（其中有{what}，下面分别说明）",
-        "aside.tickets": " {count} 张会话票据", "aside.alerts": " {count} 个警报",
+        "aside": "（其中有 {what}，下面分别说明）",
+        "aside.tickets": "{count} 张会话票据", "aside.alerts": "{count} 个警报",
         "qtype_hint.AAAA": "没有 IPv6 地址", "qtype_hint.A": "没有 IPv4 地址",
         "qtype_hint": "没有这种类型的记录",
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
@@ -1580,8 +1580,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
         # the records taken for session tickets and alerts (analyzer.timeline.encrypted) are in these counts
         parts = [_phrase(f"aside.{k}", {"count": facts[k]}, lang) for k in ("tickets", "alerts") if facts.get(k)]
-        extra["aside_text"] = _phrase("aside", {"what": ("和" if lang == "zh" else " and ").join(parts)}, lang) \
-            if parts else ""
+        extra["aside_text"] = _phrase("aside", {"what": frames_list(parts, lang)}, lang) if parts else ""
     elif template.startswith("tls.exchange") or template == "tls.tickets.inferred":
         extra.update(_encrypted_derived(facts, lang))
     elif template == "tls.ticket":
