@@ -71,8 +71,6 @@ _TCP = struct.Struct("!HHIIBBH").unpack_from
 _U16 = struct.Struct("!H").unpack_from
 _UDP = struct.Struct("!HHH").unpack_from
 _inet_ntoa = socket.inet_ntoa
-# TCP ports whose bytes are DNS (53, and those -d tcp.port==N,dns adds): the set decode_as keeps, read live
-_DNS_PORTS = DNS_TCP_PORTS
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']?([^"'\s<>]{1,2048})""")     # run on the lowered text
 MAX_LINKS = 4096
@@ -269,7 +267,7 @@ class ConnLog:
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
         self._sinks: tuple | None = None    # (conn.sink, its members, HTTP sink, TLS sink): see _sink
         o, r = conn.sides
-        self.dns = o.port in _DNS_PORTS or r.port in _DNS_PORTS
+        self.dns = o.port in DNS_TCP_PORTS or r.port in DNS_TCP_PORTS
 
     @classmethod
     def pending(cls, att: Attempt, tracker: Any, next_hop_mac: str, syn_ip: int = 0) -> ConnLog:
@@ -288,7 +286,7 @@ class ConnLog:
         log.replay = log.tls = log._sinks = None
         log.base_ts = att.ts
         key = att.key
-        log.dns = key[1] in _DNS_PORTS or key[3] in _DNS_PORTS
+        log.dns = key[1] in DNS_TCP_PORTS or key[3] in DNS_TCP_PORTS
         return log
 
     @property
@@ -676,7 +674,7 @@ class Collector:
         if n < t + 20:
             return False
         sport, dport, seq, ack, offres, flagbyte, window = _TCP(data, t)
-        if sport in _DNS_PORTS or dport in _DNS_PORTS:
+        if sport in DNS_TCP_PORTS or dport in DNS_TCP_PORTS:
             return False        # DNS over TCP: the pipeline's own DNS sink needs the packet
         hl = (offres >> 4) << 2
         origlen = frame.origlen
