@@ -103,8 +103,11 @@ def test_handshake_refuses_other_cases():
     assert not t.flows._map and not t.attempts
 
 
-def _life(rng: random.Random, x: int, y: int, t0: int, n: int) -> list[tuple]:
-    """Segments after a handshake: (ts, num, direction, seq, ack, flags, window, seglen, frame_len)."""
+def _life(rng: random.Random, x: int, y: int, t0: int, n: int, fin_rate: float = 0.12,
+          fin_again_skip: float | None = 0.7) -> list[tuple]:
+    """Segments after a handshake: (ts, num, direction, seq, ack, flags, window, seglen, frame_len).
+    ``fin_rate``: how often a segment carries FIN; ``fin_again_skip``: how often that FIN is left off for a
+    side that already sent one (None: never)."""
     nxt = [(x + 1) & M32, (y + 1) & M32]
     fin = [False, False]
     out = []
@@ -123,7 +126,7 @@ def _life(rng: random.Random, x: int, y: int, t0: int, n: int) -> list[tuple]:
         if rng.random() < 0.07:
             ack = (ack + rng.choice((1, -1, 1448, 5000, 0x80000000))) & M32
         flags = 0x018 if size else 0x010
-        if rng.random() < 0.12 and not (fin[d] and rng.random() < 0.7):
+        if rng.random() < fin_rate and not (fin_again_skip is not None and fin[d] and rng.random() < fin_again_skip):
             flags |= 0x001
         if rng.random() < 0.02:
             flags = rng.choice((0x000, 0x008, 0x011 | 0x004, 0x012, 0x014))     # not plain: the tracker

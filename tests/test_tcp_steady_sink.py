@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_tcp_grouped import _conn_state, _handshake_values
+from test_tcp_grouped import _conn_state, _handshake_values, _life
 
 from analyzer.tcp.connection import TcpTracker
 
@@ -42,40 +42,6 @@ class Recorder:
 
     def close(self) -> None:
         self.events.append(("close",))
-
-
-def _life(rng: random.Random, x: int, y: int, t0: int, n: int) -> list[tuple]:
-    """Segments after a handshake, as tests/test_tcp_grouped.py makes them but with fewer FINs (a FIN ends the
-    fast path for the other side): (ts, num, direction, seq, ack, flags, window, seglen, frame_len)."""
-    nxt = [(x + 1) & M32, (y + 1) & M32]
-    fin = [False, False]
-    out = []
-    for i in range(n):
-        d = 1 if rng.random() < 0.5 else 0
-        size = rng.choice((0, 0, 0, 1, 536, 1448))
-        seq = nxt[d]
-        r = rng.random()
-        if r < 0.08 and size:
-            seq = (seq - rng.choice((1448, 2896, 1))) & M32      # resent
-        elif r < 0.1 and size:
-            seq = (seq + 2896) & M32                             # a hole before it
-        elif r < 0.11:
-            seq = (seq + 0x90000000) & M32
-        ack = nxt[1 - d]
-        if rng.random() < 0.07:
-            ack = (ack + rng.choice((1, -1, 1448, 5000, 0x80000000))) & M32
-        flags = 0x018 if size else 0x010
-        if rng.random() < 0.02:
-            flags |= 0x001
-        if rng.random() < 0.02:
-            flags = rng.choice((0x000, 0x008, 0x011 | 0x004, 0x012, 0x014))
-        window = 0 if rng.random() < 0.05 else 500
-        if ((seq - nxt[d]) & M32) < 0x80000000:
-            nxt[d] = (seq + size + (1 if flags & 0x001 and not fin[d] else 0)) & M32
-        if flags & 0x001:
-            fin[d] = True
-        out.append((t0 + 1000 * (i + 1), 10 + i, d, seq, ack, flags, window, size, 66 + size))
-    return out
 
 
 def _reference(tracker: TcpTracker):
@@ -120,7 +86,9 @@ def _run(seed: int, factory: str) -> int:
     for seg in handshake:
         for k, t in enumerate(trackers):
             conns[k], _ = t.segment(*seg, handle=seg[1])
-    for ts, num, d, seq, ack, flags, window, size, flen in _life(rng, x, y, t0 + 100_000, rng.randrange(2, 80)):
+    # test_tcp_grouped's segments with fewer FINs (a FIN ends the fast path for the other side)
+    life = _life(rng, x, y, t0 + 100_000, rng.randrange(2, 80), fin_rate=0.02, fin_again_skip=None)
+    for ts, num, d, seq, ack, flags, window, size, flen in life:
         src, sport, dst, dport = (C, 40000, S, 80) if d == 0 else (S, 80, C, 40000)
         payload = bytes(rng.getrandbits(8) for _ in range(size))
         if size and rng.random() < 0.1:

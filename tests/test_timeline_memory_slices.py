@@ -37,6 +37,27 @@ from fuzz.adversarial import ACK, MAC_C, MAC_S, RST, SYN, _check, _dns_name, eth
 S = 1_000_000_000
 
 
+def unreachable(syn: bytes) -> bytes:
+    """The router's (10.0.0.254) ICMP host unreachable quoting ``syn`` (an Ethernet frame of the client's):
+    its IP header and first 8 TCP bytes."""
+    icmp = struct.pack("!BBHI", 3, 1, 0, 0) + syn[14:14 + 28]
+    icmp = icmp[:2] + struct.pack("!H", _check(icmp)) + icmp[4:]
+    return eth(ipv4("10.0.0.254", "10.0.0.1", 1, icmp), MAC_S, MAC_C)
+
+
+def count_closes(monkeypatch) -> list[int]:
+    """The number of connections of each activity (or slice) TimelineRun._close explains, as it goes."""
+    closed: list[int] = []
+    close = run_mod.TimelineRun._close
+
+    def counting(self, act, now, final=False):
+        closed.append(len(act.conns))
+        return close(self, act, now, final)
+
+    monkeypatch.setattr(run_mod.TimelineRun, "_close", counting)
+    return closed
+
+
 def attempts(n: int, step_ns: int = 100_000, refuse_every: int = 0, twice_every: int = 0,
              unreachable_every: int = 0) -> list[Frame]:
     """``n`` SYNs from 10.0.0.1 to distinct hosts and ports ``step_ns`` apart (fuzz/adversarial.py
@@ -49,9 +70,7 @@ def attempts(n: int, step_ns: int = 100_000, refuse_every: int = 0, twice_every:
         ts = t0 + i * step_ns
         out.append((ts, data))
         if unreachable_every and i % unreachable_every == 1:
-            icmp = struct.pack("!BBHI", 3, 1, 0, 0) + data[14:14 + 28]
-            icmp = icmp[:2] + struct.pack("!H", _check(icmp)) + icmp[4:]
-            out.append((ts + 2_000_000, eth(ipv4("10.0.0.254", "10.0.0.1", 1, icmp), MAC_S, MAC_C)))
+            out.append((ts + 2_000_000, unreachable(data)))
         server, port = f"10.1.{(i >> 8) & 0xFF}.{i & 0xFF}", 1 + i % 60000
         if refuse_every and i % refuse_every == 0:
             rst = tcp(server, "10.0.0.1", port, 40000 + i % 20000, 0, 7 * i + 1, RST | ACK)
@@ -154,14 +173,7 @@ def test_a_scan_that_began_with_arp_and_dns_is_sliced_too(before_s, replied, sli
     "no DNS answer in this file gave that address"."""
     frames = prelude(attempts(1000, step_ns=20_000_000, refuse_every=7), before_s * S,
                      named=("10.1.0.5", "10.1.3.132"), replied=replied)
-    closed: list[int] = []
-    close = run_mod.TimelineRun._close
-
-    def counting(self, act, now, final=False):
-        closed.append(len(act.conns))
-        return close(self, act, now, final)
-
-    monkeypatch.setattr(run_mod.TimelineRun, "_close", counting)
+    closed = count_closes(monkeypatch)
     whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
     closed.clear()
     sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
@@ -185,14 +197,7 @@ def test_a_scan_with_icmp_errors_is_sliced_and_each_error_told(monkeypatch):
     errors no longer keep the activity whole. Each slice takes the errors quoting its own connections, the
     fetches are the whole run's, and every unreachable attempt's fetch cites its error's frame."""
     frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
-    closed: list[int] = []
-    close = run_mod.TimelineRun._close
-
-    def counting(self, act, now, final=False):
-        closed.append(len(act.conns))
-        return close(self, act, now, final)
-
-    monkeypatch.setattr(run_mod.TimelineRun, "_close", counting)
+    closed = count_closes(monkeypatch)
     whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
     closed.clear()
     sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
@@ -213,9 +218,7 @@ def test_no_slice_when_a_later_attempt_reuses_a_four_tuple_of_it(monkeypatch):
     frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
     syn = eth(ipv4("10.0.0.1", "10.1.0.1", 6, tcp("10.0.0.1", "10.1.0.1", 40001, 2, 123456789, 0, SYN)))
     again = frames[-1].ts_ns + 1_000_000            # attempt 1 (10.1.0.1:2 from port 40001), a new ISN
-    icmp = struct.pack("!BBHI", 3, 1, 0, 0) + syn[14:14 + 28]
-    icmp = icmp[:2] + struct.pack("!H", _check(icmp)) + icmp[4:]
-    extra = [(again, syn), (again + 2_000_000, eth(ipv4("10.0.0.254", "10.0.0.1", 1, icmp), MAC_S, MAC_C))]
+    extra = [(again, syn), (again + 2_000_000, unreachable(syn))]
     frames += [Frame(len(frames) + i + 1, ts, len(d), None, 1, d) for i, (ts, d) in enumerate(extra)]
     whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
     sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
