@@ -40,6 +40,7 @@ KEYED = [
     (TLS / "tls13_chacha_resumed.pcap", TLS / "tls13_chacha_resumed.keys"),   # two connections, resumed
     (TLS / "tls12_gcm.pcap", TLS / "tls12_gcm.keys"),
     (TLS / "tls13_one_ticket.pcap", TLS / "tls13_one_ticket.keys"),           # one ticket, before the request
+    (TLS / "tls13_no_ticket.pcap", TLS / "tls13_no_ticket.keys"),     # no ticket; two equal small responses
 ]
 # one ticket that arrived after the request (recorded behind a relay that holds the server's bytes 10 ms)
 ONE_TICKET_LATE = (TLS / "tls13_one_ticket_rtt.pcap", TLS / "tls13_one_ticket_rtt.keys")

@@ -16,9 +16,10 @@ where every record after the ServerHello travels as opaque type 23 (application_
   record, came before the client's first record after the handshake (an HTTP/1 server does not speak first)
   and is :data:`TICKET_MIN` to :data:`TICKET_MAX` bytes long (an HTTP/2 server's first SETTINGS is shorter),
   (b) before any other server record and with the length of a ticket already found (servers send their
-  tickets alike: OpenSSL two of one size), or (c) as one of a leading run of two or more server records of one length, at most
-  :data:`TICKET_MAX` bytes each, followed by more server data (the client sent its request with its
-  Finished, so the tickets came after it).
+  tickets alike: OpenSSL two of one size), or (c) as one of a leading run of two or more server records of one length, :data:`TICKET_MIN` to
+  :data:`TICKET_MAX` bytes each, followed by more server data, all before the client's next record (the
+  client sent its request with its Finished, so the tickets came after it, in the answer's burst; equal
+  records with a client record between them are answers to separate requests).
 * **A ticket that may be one** (rule d): a TLS 1.3 server that sends a single ticket (Go's crypto/tls does)
   after a client that sent its request right behind its Finished (any client on a path with a round trip)
   puts the ticket between the request and the response, where nothing about it tells it from a short
@@ -134,8 +135,9 @@ def _ms(ns: int) -> float:
     return ns / 1e6
 
 
-def _tickets(server: list[Any], first_client_ns: int | None, first_client_frame: int | None) -> set[int]:
-    """Indexes (in ``server``) of the records taken for TLS 1.3 session tickets (module docstring)."""
+def _tickets(server: list[Any], first_client_frame: int | None, client_frames: list[int]) -> set[int]:
+    """Indexes (in ``server``) of the records taken for TLS 1.3 session tickets (module docstring);
+    ``client_frames``: the frames of the client's records, in order."""
     found: set[int] = set()
     lengths: set[int] = set()
     for i, r in enumerate(server):
@@ -147,11 +149,15 @@ def _tickets(server: list[Any], first_client_ns: int | None, first_client_frame:
         break
     if found or not server:
         return found
-    # rule c: a leading run of >= 2 records of one length, followed by more server data
+    # rule c: a leading run of >= 2 records of one length, followed by more server data, all before the client
+    # says anything more (records the server sent between requests are answers, not tickets)
+    k = bisect_right(client_frames, server[0].frame)
+    end = client_frames[k] if k < len(client_frames) else None
+    burst = [r for r in server if end is None or r.frame < end]
     run = 1
-    while run < len(server) and server[run].length == server[0].length:
+    while run < len(burst) and burst[run].length == burst[0].length:
         run += 1
-    if run >= 2 and run < len(server) and server[0].length <= TICKET_MAX:
+    if run >= 2 and run < len(burst) and TICKET_MIN <= burst[0].length <= TICKET_MAX:
         found.update(range(run))
     return found
 
@@ -181,9 +187,9 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
     maybe: Any = None                   # rule d: the record that may be a ticket
     if v13:
         server = [r for r in records if r.direction != cdir and id(r) not in aside]
+        client = [r.frame for r in records if r.direction == cdir and id(r) not in aside]
         first_client = next((r for r in records if r.direction == cdir and id(r) not in aside), None)
-        picked = _tickets(server, first_client.ts_ns if first_client else None,
-                          first_client.frame if first_client else None)
+        picked = _tickets(server, first_client.frame if first_client else None, client)
         for i in sorted(picked):
             aside.add(id(server[i]))
             ticket_frames.append(server[i].frame)
