@@ -23,14 +23,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analyzer.api.build import Analysis, Results, with_local_nets
 from analyzer.api.iplevel import LocalNets
-from analyzer.api.packets import Packets
-from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable, TlsTable
 from analyzer.capture.merge import expand_inputs, open_inputs
 from analyzer.capture.reader import CaptureWarning
+
+if TYPE_CHECKING:
+    from analyzer.api.build import Results
+    from analyzer.api.packets import Packets
+    from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable, TlsTable
+
+# (the analysis pass, the packets and the tables are imported where they are used: counting connections
+# -- ``conversations`` -- needs none of them, and their modules take a tenth of the command's start-up)
 
 Paths = str | os.PathLike | Iterable[str | os.PathLike]
 
@@ -40,18 +45,18 @@ class Capture:
 
     def __init__(self, paths: Paths, *, keylog: Any = None, display_filter: Any = None,
                  on_warning: Callable[[CaptureWarning], None] | None = None, local_nets: Any = None):
-        from analyzer.apps.tls.keylog import KeyLog, parse_keylog
-
         self.warnings: list[CaptureWarning] = []
         self._on_warning = on_warning
         self.paths = expand_inputs(paths, self._warn)
-        if keylog is None:
-            keylog = KeyLog()
-        elif not isinstance(keylog, KeyLog):
-            with Path(keylog).open("rb") as f:         # OSError: the caller's (a missing file)
-                keylog = KeyLog().merge(parse_keylog(f.read()))
-        # TLS secrets: the key log given, and the keys of the captures' Decryption Secrets Blocks as they are read
-        self.keylog = keylog
+        if keylog is not None:
+            from analyzer.apps.tls.keylog import KeyLog, parse_keylog
+
+            if not isinstance(keylog, KeyLog):
+                with Path(keylog).open("rb") as f:         # OSError: the caller's (a missing file)
+                    keylog = KeyLog().merge(parse_keylog(f.read()))
+        # TLS secrets: the key log given, and the keys of the captures' Decryption Secrets Blocks as they are
+        # read (an empty one made when first asked for: the TLS modules are not imported before)
+        self._keylog = keylog
         if isinstance(display_filter, str):
             from analyzer.filter import compile_filter
 
@@ -61,6 +66,20 @@ class Capture:
         self._results: Results | None = None
         self._filtered_conns: Results | None = None
         self._timeline: dict[tuple, Any] = {}
+
+    @property
+    def keylog(self) -> Any:
+        """The TLS keys (:class:`analyzer.apps.tls.keylog.KeyLog`): the key log given, and those of the
+        captures' Decryption Secrets Blocks read so far."""
+        if self._keylog is None:
+            from analyzer.apps.tls.keylog import KeyLog
+
+            self._keylog = KeyLog()
+        return self._keylog
+
+    @keylog.setter
+    def keylog(self, keylog: Any) -> None:
+        self._keylog = keylog
 
     def __repr__(self) -> str:
         return f"<Capture {', '.join(self.paths)}>"
@@ -74,12 +93,10 @@ class Capture:
     def open(self, on_secrets: Callable[[int, bytes], None] | None = None):
         """A reader over the capture's frames (a context manager; iterate it for Frames, merged by time).
         Decryption Secrets Blocks add their TLS keys to ``keylog``; ``on_secrets(kind, data)`` sees them too."""
-        from analyzer.apps.tls.keylog import secrets_receiver
-
-        into = secrets_receiver(self.keylog)
-
         def secrets(kind: int, data: bytes) -> None:
-            into(kind, data)
+            from analyzer.apps.tls.keylog import secrets_receiver  # (a capture holding secrets only)
+
+            secrets_receiver(self.keylog)(kind, data)
             if on_secrets is not None:
                 on_secrets(kind, data)
 
@@ -92,6 +109,8 @@ class Capture:
 
     def packets(self) -> Packets:
         """The decoded packets, with every field of the analysis chain (see :mod:`analyzer.api.packets`)."""
+        from analyzer.api.packets import Packets
+
         return Packets(self._packets)
 
     def _packets(self) -> Iterator[Any]:
@@ -113,6 +132,8 @@ class Capture:
         the records (the reassembled bytes of a stream, each TCP segment, each HTTP body)."""
         if self._results is not None and not hooks:
             return self._results
+        from analyzer.api.build import Analysis, with_local_nets
+
         matcher = None
         if self.display_filter is not None:
             from analyzer.filter.apply import FrameMatcher
@@ -138,6 +159,8 @@ class Capture:
         own pass; no display filter (ValueError with one: use ``analyze()``)."""
         if self.display_filter is not None:
             raise ValueError("http_stream() takes no display filter: use analyze().http")
+        from analyzer.api.build import Analysis
+
         with self.open() as reader:
             yield from Analysis(keylog=self.keylog).http_stream(reader)
 
@@ -145,7 +168,7 @@ class Capture:
         """Only the connections and UDP conversations, by the fastest pass (headers only where it can;
         ``service`` is not known): what ``analyzer conversations`` prints. With a display filter, counted
         over the matching frames."""
-        from analyzer.api.build import count
+        from analyzer.api.build import count, with_local_nets
 
         with self.open() as reader:
             frames: Iterable = reader
@@ -159,6 +182,7 @@ class Capture:
         if self.display_filter is None:
             return self.analyze()
         if self._filtered_conns is None:
+            from analyzer.api.build import Analysis, with_local_nets
             from analyzer.filter.apply import matching_frames
 
             with self.open() as reader:
@@ -169,36 +193,50 @@ class Capture:
     @property
     def connections(self) -> ConnectionTable:
         """TCP connections (Zeek's conn.log rows, tshark's conversation numbers), in tcp.stream order."""
+        from analyzer.api.tables import ConnectionTable
+
         return ConnectionTable(self._connections().connections)
 
     @property
     def udp(self) -> ConnectionTable:
         """UDP conversations, in udp.stream order."""
+        from analyzer.api.tables import ConnectionTable
+
         return ConnectionTable(self._connections().udp)
 
     @property
     def icmp(self) -> ConnectionTable:
         """ICMP flows as Zeek's conn.log forms them (ports: type and counterpart type or code), by first frame."""
+        from analyzer.api.tables import ConnectionTable
+
         return ConnectionTable(self._connections().icmp)
 
     @property
     def dns(self) -> DnsTable:
         """DNS transactions (queries with their responses, UDP and TCP), in the order they began."""
+        from analyzer.api.tables import DnsTable
+
         return DnsTable(self.analyze().dns)
 
     @property
     def http(self) -> HttpTable:
         """HTTP transactions (requests with their responses), in the order they started."""
+        from analyzer.api.tables import HttpTable
+
         return HttpTable(self.analyze().http)
 
     @property
     def files(self) -> FileTable:
         """HTTP bodies with their sizes and hashes (Zeek's files.log)."""
+        from analyzer.api.tables import FileTable
+
         return FileTable(self.analyze().files)
 
     @property
     def tls(self) -> TlsTable:
         """TLS sessions (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), by first TLS record."""
+        from analyzer.api.tables import TlsTable
+
         return TlsTable(self.analyze().tls)
 
     def connection_rows(self, *, details: bool = False, tcp: bool = True, udp: bool = True,
@@ -275,6 +313,8 @@ class Capture:
     @property
     def fetches(self) -> FetchTable:
         """The page fetches of the timeline (:class:`analyzer.timeline.model.Fetch`), one row each."""
+        from analyzer.api.tables import FetchTable
+
         return FetchTable(self.timeline().fetches)
 
 

@@ -13,12 +13,15 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
-from analyzer.apps.tls.keylog import KeyLog, parse_keylog
 from analyzer.capture import CaptureError
 from analyzer.report.safe import visible
+
+if TYPE_CHECKING:       # (imported where used: the commands without --keylog never load the TLS modules)
+    from analyzer.apps.tls.keylog import KeyLog
 
 EXIT_USAGE = 2
 MAX_KEYLOG_BYTES = 64 * 1024 * 1024
@@ -36,6 +39,8 @@ def keylog_option(command):
 def load_keylog(path: str | None) -> KeyLog:
     """The key log named by --keylog (empty when none); an unreadable file is an error, lines that are not
     keys a warning. Keys from the capture's Decryption Secrets Blocks are added to it while reading."""
+    from analyzer.apps.tls.keylog import KeyLog, parse_keylog
+
     keylog = KeyLog()
     if path is None:
         return keylog

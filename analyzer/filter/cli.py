@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import click
 
-from analyzer.filter import FilterError, compile_filter
-
 EXIT_USAGE = 2
 HELP = ("Wireshark display filter: show only the packets it matches, e.g. "
         "'tcp.port == 80 && ip.addr == 10.0.0.0/8' or 'dns.qry.name contains \"example\"'.")
@@ -28,6 +26,8 @@ def compile_option(ctx: click.Context, _param: click.Parameter, value: str | Non
     """click callback: the compiled filter (None without -Y); a bad filter ends the command (exit 2)."""
     if value is None:
         return None
+    from analyzer.filter import FilterError, compile_filter  # (only with -Y: the compiler's import time)
+
     try:
         keep = compile_filter(value)
     except FilterError as err:
