@@ -498,7 +498,217 @@ static PyObject *pcap_heads(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* whole_rule(rows, gap, bounds, gstate) -> bytes
+ *   The rule of analyzer.columnar.whole.take over one window, per connection group: which groups are whole
+ *   ordinary connections (a record started or carried on, left open or torn down) and their record's new
+ *   values. ``rows``: the window's segments in group order, n rows of int64 as analyzer.columnar.count._window
+ *   makes them (ts, number, src id, sport, dst id, dport, seq, ack, flags, window, payload length, frame
+ *   length, TCP offset, TCP header length, a_first, ...); ``gap``: n bytes, 1 after an idle gap; ``bounds``:
+ *   int64, where each of the ng groups starts, and n; ``gstate``: ng rows of 13 int64 -- mode (0 not a
+ *   candidate, 1 starts with an ordinary handshake, 2 carries on an open record), then for mode 2 each side's
+ *   next sequence number, a_first of the originator's segments, the record's 8 counters and its letters.
+ *   Returns, for each group taken, 26 int64 (the layout of whole.RULE_COLUMNS): its index, torn down or not,
+ *   the 8 counters, the teardown's 11 values (zeros when open), the last segment's time and number, the
+ *   history code, the letters and the mode-1 flag. analyzer.columnar.whole._rule_py is the numpy twin and
+ *   the fallback; tests/test_columnar_rule.py compares both on damaged windows. */
+#define WR_COLS 26
+#define WR_STATE 13
+#define WR_M32 0xFFFFFFFFLL
+#define WR_HALF 0x80000000LL
+
+static PyObject *whole_rule(PyObject *self, PyObject *args) {
+    Py_buffer vr, vg, vb, vs;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*", &vr, &vg, &vb, &vs))
+        return NULL;
+    Py_ssize_t n = vg.len;
+    Py_ssize_t ng = vb.len / 8 - 1;
+    Py_ssize_t nc = n ? vr.len / 8 / n : 0;
+    const int64_t *bounds = vb.buf, *gst = vs.buf;
+    const unsigned char *gap = vg.buf;
+    int ok = ng >= 0 && vb.len % 8 == 0 && vs.len == ng * WR_STATE * 8 && (n == 0 ? vr.len == 0
+             : (nc >= 15 && vr.len == n * nc * 8));
+    for (Py_ssize_t g = 0; ok && g <= ng; g++)
+        if (bounds[g] < 0 || bounds[g] > n || (g && bounds[g] < bounds[g - 1]))
+            ok = 0;
+    PyObject *out = NULL;
+    if (ok)
+        out = PyBytes_FromStringAndSize(NULL, (ng ? ng : 1) * WR_COLS * 8);
+    if (out != NULL) {
+        const int64_t *r = vr.buf;
+        int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+        Py_ssize_t k = 0;
+        const int64_t big = (int64_t)n + 10;
+#define C(i, c) r[(Py_ssize_t)(i) * nc + (c)]
+        for (Py_ssize_t g = 0; g < ng; g++) {
+            const int64_t *st = gst + g * WR_STATE;
+            int64_t mode = st[0];
+            int64_t s = bounds[g], e = bounds[g + 1];
+            if (mode == 0 || e <= s)
+                continue;
+            int64_t kstart, e0, e1, af0, prev[8], had;
+            if (mode == 1) {
+                int64_t s1 = s + 1 < n ? s + 1 : n - 1;
+                kstart = 3;
+                e0 = (C(s, 6) + 1) & WR_M32;
+                e1 = (C(s1, 6) + 1) & WR_M32;
+                af0 = C(s, 14) != 0;
+                for (int j = 0; j < 8; j++)
+                    prev[j] = j >= 6 ? -1 : 0;
+                had = 0;
+            } else {
+                kstart = 0;
+                e0 = st[1];
+                e1 = st[2];
+                af0 = st[3] != 0;
+                for (int j = 0; j < 8; j++)
+                    prev[j] = st[4 + j];
+                had = st[12];
+            }
+            /* the FINs after the handshake: where each side's last one is, and how many */
+            int64_t nf0 = 0, nf1 = 0, pf0 = big, pf1 = big;
+            for (int64_t i = s; i < e; i++) {
+                if (i - s >= kstart && (C(i, 8) & 1)) {
+                    if ((C(i, 14) != 0) == af0) {
+                        nf0++;
+                        pf0 = i;
+                    } else {
+                        nf1++;
+                        pf1 = i;
+                    }
+                }
+            }
+            int64_t p = pf0 < pf1 ? pf0 : pf1, q = pf0 < pf1 ? pf1 : pf0;
+            int64_t ex0 = 0, ex1 = 0, pk0 = 0, fb0 = 0, fb1 = 0, last0 = -1, last1 = -1;
+            int64_t ev[5] = {big, big, big, pf0, pf1};
+            int bad = 0;
+            for (int64_t i = s; i < e; i++) {
+                int d0 = (C(i, 14) != 0) == af0;
+                int64_t ln = C(i, 10), f = C(i, 8), sq = C(i, 6);
+                if (i - s >= kstart) {
+                    int fin = (f & 1) != 0;
+                    int64_t mine = ((d0 ? e0 + ex0 : e1 + ex1)) & WR_M32;
+                    int64_t seen = ((d0 ? e1 + ex1 : e0 + ex0)) & WR_M32;
+                    int64_t dg = (int64_t)(((uint64_t)C(i, 7) - (uint64_t)seen) & WR_M32);
+                    if ((f & 0x16) != 0x10 || gap[i] || C(i, 9) == 0 || ((ln > 0 || fin) && sq != mine)
+                        || (i <= p && dg != 0 && dg < WR_HALF)) {
+                        bad = 1;
+                        break;
+                    }
+                    if (d0) {
+                        if (ln > 0 && ev[1] == big)
+                            ev[1] = i;
+                    } else if (ln > 0) {
+                        if (ev[2] == big)
+                            ev[2] = i;
+                    } else if (!fin && ev[0] == big) {
+                        ev[0] = i;
+                    }
+                }
+                if (d0) {
+                    ex0 += ln;
+                    pk0++;
+                    fb0 += C(i, 11);
+                    last0 = i;
+                } else {
+                    ex1 += ln;
+                    fb1 += C(i, 11);
+                    last1 = i;
+                }
+            }
+            if (bad)
+                continue;
+            int64_t tot0 = prev[4] + ex0, tot1 = prev[5] + ex1;
+            if (tot0 >= WR_HALF || tot1 >= WR_HALF)
+                continue;
+            int closed = 0;
+            int64_t closer = pf1 < pf0, rc = 0, uc = 0;
+            if (nf0 == 0 && nf1 == 0) {
+                closed = 0;
+            } else if (nf0 == 1 && nf1 == 1 && (q - p == 1 || q - p == 2) && e - 1 == q + 1) {
+                /* the teardown: no payload, the ACKs of the FINs exact, the other side's ACK (four-way),
+                 * the closer's last */
+                rc = q - p == 2 ? p + 1 : q;
+                uc = q + 1;
+                int64_t nx = (C(p, 6) + 1) & WR_M32;
+                int rd0 = (C(rc, 14) != 0) == af0, ud0 = (C(uc, 14) != 0) == af0;
+                if (!(C(p, 10) == 0 && C(rc, 10) == 0 && C(q, 10) == 0 && C(uc, 10) == 0
+                      && rd0 == (closer == 1) && ud0 == (closer == 0) && C(rc, 7) == nx && C(q, 7) == nx
+                      && C(uc, 7) == ((C(q, 6) + 1) & WR_M32)))
+                    continue;
+                closed = 1;
+            } else {
+                continue;
+            }
+            /* the history letters this group adds (a, D, d only when the record lacks them; F, f always),
+             * in the order they occur: one base-6 digit each, 1 + the letter's index */
+            static const int64_t bits[5] = {1, 2, 4, 0, 0};
+            int idx[5], nn = 0;
+            int64_t letters = had;
+            for (int j = 0; j < 5; j++) {
+                if (ev[j] < big && (had & bits[j]) == 0) {
+                    int at = nn++;
+                    while (at > 0 && ev[idx[at - 1]] > ev[j]) {
+                        idx[at] = idx[at - 1];
+                        at--;
+                    }
+                    idx[at] = j;
+                    letters |= bits[j];
+                }
+            }
+            int64_t code = 0, digit = 1;
+            for (int j = 0; j < nn; j++, digit *= 6)
+                code += (idx[j] + 1) * digit;
+            int64_t *w = o + k * WR_COLS;
+            k++;
+            w[0] = g;
+            w[1] = closed;
+            w[2] = prev[0] + pk0;
+            w[3] = prev[1] + (e - s) - pk0;
+            w[4] = prev[2] + fb0;
+            w[5] = prev[3] + fb1;
+            w[6] = tot0;
+            w[7] = tot1;
+            w[8] = last0 >= 0 ? C(last0, 0) : prev[6];
+            w[9] = last1 >= 0 ? C(last1, 0) : prev[7];
+            if (closed) {
+                w[10] = closer;
+                w[11] = C(pf0, 6);
+                w[12] = C(pf0, 1);
+                w[13] = C(pf0, 0);
+                w[14] = C(pf1, 6);
+                w[15] = C(pf1, 1);
+                w[16] = C(pf1, 0);
+                w[17] = C(rc, 1);
+                w[18] = C(rc, 0);
+                w[19] = C(uc, 1);
+                w[20] = C(uc, 0);
+            } else {
+                for (int j = 10; j <= 20; j++)
+                    w[j] = 0;
+            }
+            w[21] = C(e - 1, 0);
+            w[22] = C(e - 1, 1);
+            w[23] = code;
+            w[24] = letters;
+            w[25] = mode == 1;
+        }
+#undef C
+        if (_PyBytes_Resize(&out, k * WR_COLS * 8) < 0)
+            out = NULL;
+    }
+    PyBuffer_Release(&vr);
+    PyBuffer_Release(&vg);
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&vs);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "whole_rule: the rows, gap, bounds and group states do not agree");
+        return NULL;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},

@@ -35,7 +35,7 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
     a tracker that keeps no summaries, has an ``on_finish`` and wants no payload) never becomes a
     :class:`~analyzer.tcp.connection.Connection`: it is kept as one compact record
     (:mod:`analyzer.columnar.whole`) carried from window to window, and its row is made from the record
-    when the tracker would finish it. The rule, decided per window with numpy over the group's segments
+    when the tracker would finish it. The rule, decided per window (compiled, or numpy) over the group's segments
     (:func:`analyzer.columnar.whole.take`), starting either with an ordinary handshake (as above, at the
     group's first segment, the 4-tuple free as above and not held by a record) or with the open record of
     the 4-tuple: every later segment has ACK and neither SYN nor RST, a window other than 0 and no idle gap
@@ -300,13 +300,12 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
             pos = n
 
 
-def _wholes(tracker, batch, rows: np.ndarray, texts: list, gs: np.ndarray, bounds: np.ndarray, hs_a, fl_s, len_s,
-            seq_s, ack_s, win_s, a_first_s, gap_s, ts_s, num_s, flen_s) -> np.ndarray | None:
+def _wholes(tracker, batch, rows: np.ndarray, texts: list, gs: np.ndarray, bounds: np.ndarray, hs_a, a_first_s,
+            gap_s) -> np.ndarray | None:
     """The window's whole ordinary connections taken as records (:func:`analyzer.columnar.whole.take`; the
     window's segments in group order, as :func:`_window` has them): a mask of the segments left (group
     order), None when none was taken."""
-    taken = take(tracker, rows, texts, batch.data, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s, a_first_s,
-                 gap_s, ts_s, num_s, flen_s)
+    taken = take(tracker, rows, texts, batch.data, bounds, hs_a, a_first_s, gap_s)
     if not taken:
         return None
     gone = np.zeros(len(bounds) - 1, dtype=bool)
@@ -357,8 +356,7 @@ def _window(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, 
         if tracker.wholes is not None:
             # whole ordinary connections: one compact record each, no tracker calls (analyzer.columnar.whole);
             # the rest goes on below
-            keep = _wholes(tracker, batch, rows, texts, gs, bounds, hs_a, fl_s, len_s, seq_s, ack_s, win_s,
-                           a_first_s, gap_s, ts_s, num_s, flen_s)
+            keep = _wholes(tracker, batch, rows, texts, gs, bounds, hs_a, a_first_s, gap_s)
             if keep is not None:
                 if not keep.any():
                     return

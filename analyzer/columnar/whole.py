@@ -4,8 +4,9 @@ in-order data both ways and an ordinary teardown is kept as one compact :class:`
 segments between two idle sweeps), and its summary row is made from the record when the tracker finishes it
 (:func:`row`: the same dict :func:`~analyzer.tcp.connection.summarize` makes).
 
-The rule is in :mod:`analyzer.columnar.count`'s docstring; :func:`take` decides it with numpy over a window's
-segments in group order. A group starts a record (an ordinary handshake first) or carries on the open record
+The rule is in :mod:`analyzer.columnar.count`'s docstring; :func:`take` decides it over a window's segments in
+group order with one call of :func:`rule` -- the compiled helper's loop (``_speedups.whole_rule``), or its numpy
+twin :func:`_rule_py` where the helper is not built (tests/test_columnar_rule.py holds them equal). A group starts a record (an ordinary handshake first) or carries on the open record
 of its 4-tuple; it leaves the record open (no FIN yet) or torn down (the teardown ends the group). A torn-down
 record ends SF, both sides' endpoint states CLOSED, the closer in TIME_WAIT (from the last segment) and the
 other side CLOSED, history ``ShA`` then ``a`` (the responder's first pure ACK), ``D``/``d`` (each side's
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzer.compiled import compiled
 from analyzer.tcp import state as S
 from analyzer.tcp.analysis import seconds
 from analyzer.tcp.connection import LINUX_TIME_WAIT_NS, M32, _shared_syn_options
@@ -283,21 +285,20 @@ def row(w: Whole, details: bool) -> dict[str, Any]:
     return out
 
 
-def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: np.ndarray, fl: np.ndarray,
-         ln: np.ndarray, seq: np.ndarray, ack: np.ndarray, win: np.ndarray, a_first: np.ndarray,
-         gap: np.ndarray, ts: np.ndarray, num: np.ndarray, flen: np.ndarray) -> list[int]:
+def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: np.ndarray, a_first: np.ndarray,
+         gap: np.ndarray) -> list[int]:
     """The window's groups the rule takes (see the module docstring): each starts a record or carries one
     on (``tracker.wholes``); their indices (the caller skips them). A group of an open record the rule
-    does not take has the record made its connection first. The arrays are the window's segments in group
-    order (``bounds``: where each group starts, and the end); ``rows`` the tracker-call rows of
-    ``analyzer.columnar.count._window`` (address ids, ports, frame offsets and header lengths)."""
+    does not take has the record made its connection first. ``rows`` are the tracker-call rows of
+    ``analyzer.columnar.count._window`` (the window's segments in group order: times, numbers, address ids,
+    ports, sequence numbers, flags, lengths, frame offsets and header lengths); ``bounds``: where each group
+    starts, and the end; ``hs``, ``a_first``, ``gap``: per segment (group order), an ordinary handshake
+    starts here, the segment was sent by the group's lower end, it follows an idle gap. The rule itself is
+    :func:`rule` (compiled, or its numpy twin :func:`_rule_py`)."""
     wholes = tracker.wholes
     by_key = wholes.by_key
     gst = bounds[:-1]
-    gen = bounds[1:]
-    m = gen - gst
     ng = len(gst)
-    n = len(fl)
     fresh = hs[gst]                     # the group starts with an ordinary handshake
     # groups carrying on an open record: found by their first segment's 4-tuple
     cont_g: list[int] = []
@@ -317,26 +318,111 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
                     cont_o.append(src == w.key[0] and sp_ == w.key[1])
     if not fresh.any() and not cont_g:
         return []
-    sq = seq.astype(np.int64)
-    ak = ack.astype(np.int64)
-    ln = ln.astype(np.int64)
-    f = fl.astype(np.int64)
-    cand = fresh.copy()
-    kstart = np.where(fresh, 3, 0)
-    g1 = np.minimum(gst + 1, n - 1)
-    e0 = (sq[gst] + 1) & M32            # each side's next sequence number at the start
-    e1 = (sq[g1] + 1) & M32
-    af0 = a_first[gst].copy()           # a_first of the segments sent by the originator
-    prev = np.zeros((ng, 9), dtype=np.int64)      # the record's counters so far (packets ... last times), letters
-    prev[:, 6:8] = -1
+    # each group's start: a candidate or not; for a record carried on, each side's next sequence number, which
+    # end sent the originator's segments, the record's counters and letters (see _rule_py)
+    gstate = np.zeros((ng, _STATE), dtype=np.int64)
+    gstate[:, 0] = fresh
     if cont_g:
         cg = np.array(cont_g, dtype=np.int64)
-        cand[cg] = True
         st = np.array([(w.hs[2] + 1, w.hs[8] + 1, *w.v[:8], w.letters) for w in cont_w], dtype=np.int64)
-        prev[cg] = st[:, 2:]
-        e0[cg] = (st[:, 0] + st[:, 6]) & M32
-        e1[cg] = (st[:, 1] + st[:, 7]) & M32
-        af0[cg] = np.where(np.array(cont_o, dtype=bool), af0[cg], ~af0[cg])
+        gstate[cg, 0] = 2
+        gstate[cg, 1] = (st[:, 0] + st[:, 6]) & M32
+        gstate[cg, 2] = (st[:, 1] + st[:, 7]) & M32
+        af = a_first[gst[cg]]
+        gstate[cg, 3] = np.where(np.array(cont_o, dtype=bool), af, ~af)
+        gstate[cg, 4:] = st[:, 2:]
+    out = rule(rows, gap.view(np.uint8), bounds.astype(np.int64, copy=False), gstate)
+    if cont_g:
+        # the open records the rule does not take become connections now (the group goes the usual way)
+        okc = set(out[:, 0].tolist()) if len(out) else set()
+        for g, w in zip(cont_g, cont_w, strict=True):
+            if g not in okc:
+                wholes._drop(w)
+                promote(tracker, w)
+    if not len(out):
+        return []
+    # the handshake's values of the new records: (time, number, address ids, ports, seq, window, frame
+    # length, TCP header offset and length) of the SYN, (time, number, seq, window, frame length, TCP header)
+    # of the SYN-ACK, (time, number, window, frame length) of the ACK
+    j0 = gst[out[out[:, 25] == 1, 0]]
+    hsv = iter(np.concatenate([rows[j0][:, _SYN_COLS], rows[j0 + 1][:, _SYNACK_COLS], rows[j0 + 2][:, _ACK_COLS]],
+                              axis=1).tolist())
+    cont = dict(zip(cont_g, cont_w, strict=True))
+    flows_lookup = tracker.flows.lookup
+    attempts = tracker.attempts
+    fk = tracker.finished_keys
+    put, moved = wholes.put, wholes.moved
+    suffixes = _SUFFIX
+    taken = []
+    for v in out.tolist():
+        g = v[0]
+        if v[25]:
+            # a new record: its 4-tuple must be free (else the usual way)
+            t0, n0, s_, sp_, d_, dp_, x, w0, f0, t, hl, t1, n1, y, w1, f1, t_, hl_, t2, n2, w2, f2 = next(hsv)
+            key = (texts[s_], sp_, texts[d_], dp_)
+            if (key in by_key or flows_lookup(key) is not None
+                    or (attempts and (key in attempts or (key[2], dp_, key[0], sp_) in attempts))
+                    or (fk.gens and fk.get(key) is not None)):
+                continue
+            o0 = data[t + 20:t + hl] if hl > 20 else b""
+            o1 = data[t_ + 20:t_ + hl_] if hl_ > 20 else b""
+            w = Whole(key, (t0, n0, x, w0, o0, f0, t1, n1, y, w1, o1, f1, t2, n2, w2, f2), (), "ShA", 0, False)
+        else:
+            w = cont[g]
+        c = v[23]
+        if c:
+            suffix = suffixes.get(c)
+            if suffix is None:
+                suffix = suffixes[c] = _suffix(c)
+            w.history += suffix
+        w.letters = v[24]
+        w.last_ts = v[21]
+        if v[1]:
+            w.v = tuple(v[2:21])
+            w.done = True
+        else:
+            w.v = (*v[2:10], v[22])
+        if v[25]:
+            put(w)
+        else:
+            moved(w)
+        taken.append(g)
+    return taken
+
+
+# what rule() gives per group taken (one int64 row each)
+RULE_COLUMNS = ("group", "closed", "orig_pkts", "resp_pkts", "orig_frame_bytes", "resp_frame_bytes",
+                "orig_bytes", "resp_bytes", "orig_last_ts", "resp_last_ts", "closer", "orig_fin_seq",
+                "orig_fin_frame", "orig_fin_ts", "resp_fin_seq", "resp_fin_frame", "resp_fin_ts",
+                "closer_fin_acked_frame", "closer_fin_acked_ts", "last_ack_frame", "last_ack_ts", "last_ts",
+                "last_frame", "history_code", "letters", "new")
+_STATE = 13
+
+
+def _rule_py(rows: np.ndarray, gap: np.ndarray, bounds: np.ndarray, gstate: np.ndarray) -> np.ndarray:
+    """The whole rule over one window with numpy (the fallback and twin of the compiled
+    ``_speedups.whole_rule``; the arguments and result are described in its comment in _speedups.c): one row
+    of :data:`RULE_COLUMNS` per group taken, the teardown's values zero for a group left open."""
+    gst = bounds[:-1]
+    gen = bounds[1:]
+    m = gen - gst
+    ng = len(gst)
+    n = len(gap)
+    if not ng or not n:
+        return np.zeros((0, len(RULE_COLUMNS)), dtype=np.int64)
+    gap = gap.astype(bool)
+    ts, num, sq, ak, f, win, ln, flen = (rows[:, c] for c in (0, 1, 6, 7, 8, 9, 10, 11))
+    a_first = rows[:, 14] != 0
+    mode = gstate[:, 0]
+    fresh = mode == 1
+    cand = mode != 0
+    kstart = np.where(fresh, 3, 0)
+    g1 = np.minimum(gst + 1, n - 1)
+    gs_ = np.minimum(gst, n - 1)
+    e0 = np.where(fresh, (sq[gs_] + 1) & M32, gstate[:, 1])    # each side's next sequence number at the start
+    e1 = np.where(fresh, (sq[g1] + 1) & M32, gstate[:, 2])
+    af0 = np.where(fresh, a_first[gs_], gstate[:, 3] != 0)     # a_first of the segments sent by the originator
+    prev = np.where(fresh[:, None], np.array([0, 0, 0, 0, 0, 0, -1, -1, 0]), gstate[:, 4:])
     prev0 = prev[:, 4]
     prev1 = prev[:, 5]
     gid = np.repeat(np.arange(ng), m)
@@ -348,8 +434,8 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     l1 = ln - l0
     c0 = np.cumsum(l0)
     c1 = np.cumsum(l1)
-    ex0 = c0 - l0 - (c0 - l0)[gst][gid]          # each side's payload in the group before the segment
-    ex1 = c1 - l1 - (c1 - l1)[gst][gid]
+    ex0 = c0 - l0 - (c0 - l0)[gs_][gid]          # each side's payload in the group before the segment
+    ex1 = c1 - l1 - (c1 - l1)[gs_][gid]
     e0s, e1s = e0[gid], e1[gid]
     mine = np.where(d0, e0s + ex0, e1s + ex1) & M32
     seen = np.where(d0, e1s + ex1, e0s + ex0) & M32
@@ -371,52 +457,38 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     # order; before the first FIN no ACK above what the other side sent
     bad = post & (((f & 0x16) != 0x10) | gap | (win == 0) | (((ln > 0) | fin) & (sq != mine))
                   | ((i <= p[gid]) & (dg != 0) & (dg < HALF)))
-    body = cand & (np.bincount(gid[bad], minlength=ng) == 0)
-    tot0 = prev0 + np.add.reduceat(l0, gst)
-    tot1 = prev1 + np.add.reduceat(l1, gst)
+    body = cand & (np.bincount(gid[bad], minlength=ng) == 0) & (m > 0)
+    tot0 = prev0 + np.add.reduceat(l0, gs_)
+    tot1 = prev1 + np.add.reduceat(l1, gs_)
     body &= (tot0 < HALF) & (tot1 < HALF)
     still = body & (nf0 == 0) & (nf1 == 0)
     four = (q - p) == 2
     closed = body & (nf0 == 1) & (nf1 == 1) & (((q - p) == 1) | four) & (gen - 1 == q + 1)
-    if closed.any():
-        # the teardown: no payload, the ACKs of the FINs exact, the other side's ACK (four-way), the closer's
-        pc = np.minimum(p, n - 1)
-        qc = np.minimum(q, n - 1)
-        uc = np.minimum(q + 1, n - 1)
-        rc = np.where(four, np.minimum(p + 1, n - 1), qc)
-        nx = (sq[pc] + 1) & M32
-        closed &= ((ln[pc] == 0) & (ln[rc] == 0) & (ln[qc] == 0) & (ln[uc] == 0)
-                   & (d0[rc] == (closer == 1)) & (d0[uc] == (closer == 0))
-                   & (ak[rc] == nx) & (ak[qc] == nx) & (ak[uc] == ((sq[qc] + 1) & M32)))
-    else:
-        rc = uc = gen - 1
-    ok = still | closed
-    if cont_g:
-        # the open records the rule does not take become connections now (the group goes the usual way)
-        okc = ok[cg].tolist()
-        for w, good in zip(cont_w, okc, strict=True):
-            if not good:
-                wholes._drop(w)
-                promote(tracker, w)
-    acc = np.flatnonzero(ok)
+    # the teardown: no payload, the ACKs of the FINs exact, the other side's ACK (four-way), the closer's
+    pc = np.minimum(p, n - 1)
+    qc = np.minimum(q, n - 1)
+    uc = np.minimum(q + 1, n - 1)
+    rc = np.where(four, np.minimum(p + 1, n - 1), qc)
+    nx = (sq[pc] + 1) & M32
+    closed &= ((ln[pc] == 0) & (ln[rc] == 0) & (ln[qc] == 0) & (ln[uc] == 0)
+               & (d0[rc] == (closer == 1)) & (d0[uc] == (closer == 0))
+               & (ak[rc] == nx) & (ak[qc] == nx) & (ak[uc] == ((sq[qc] + 1) & M32)))
+    acc = np.flatnonzero(still | closed)
     if not len(acc):
-        return []
+        return np.zeros((0, len(RULE_COLUMNS)), dtype=np.int64)
     # per group taken: counters, last segment per side, FIN facts, the history letters it adds
     pv = prev[acc]
-    d0i = d0.astype(np.int64)
-    pk0 = np.add.reduceat(d0i, gst)[acc]
-    fl0 = np.where(d0, flen, 0).astype(np.int64)
-    fb0 = np.add.reduceat(fl0, gst)[acc]
-    fb1 = np.add.reduceat(flen.astype(np.int64) - fl0, gst)[acc]
-    last0 = np.maximum.reduceat(np.where(d0, i, -1), gst)[acc]
-    last1 = np.maximum.reduceat(np.where(d0, -1, i), gst)[acc]
-    ts64 = ts.astype(np.int64)
-    num64 = num.astype(np.int64)
+    pk0 = np.add.reduceat(d0.astype(np.int64), gs_)[acc]
+    fl0 = np.where(d0, flen, 0)
+    fb0 = np.add.reduceat(fl0, gs_)[acc]
+    fb1 = np.add.reduceat(flen - fl0, gs_)[acc]
+    last0 = np.maximum.reduceat(np.where(d0, i, -1), gs_)[acc]
+    last1 = np.maximum.reduceat(np.where(d0, -1, i), gs_)[acc]
     # where each of a (the responder's first pure ACK), D, d (each side's first byte), F, f first occur,
     # those the record's history lacks; as a code: their order, one base-6 digit each (1 + the letter's index)
-    ev = np.stack([np.minimum.reduceat(np.where(post & ~d0 & (ln == 0) & ~fin, i, big), gst)[acc],
-                   np.minimum.reduceat(np.where(post & d0 & (ln > 0), i, big), gst)[acc],
-                   np.minimum.reduceat(np.where(post & ~d0 & (ln > 0), i, big), gst)[acc],
+    ev = np.stack([np.minimum.reduceat(np.where(post & ~d0 & (ln == 0) & ~fin, i, big), gs_)[acc],
+                   np.minimum.reduceat(np.where(post & d0 & (ln > 0), i, big), gs_)[acc],
+                   np.minimum.reduceat(np.where(post & ~d0 & (ln > 0), i, big), gs_)[acc],
                    pf0[acc], pf1[acc]], axis=1)
     had = pv[:, 8]
     new = (ev < big) & ((had[:, None] & _BITS) == 0)
@@ -424,64 +496,34 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     ranked = np.argsort(ev, axis=1, kind="stable")
     code = (np.where(np.arange(5) < new.sum(axis=1)[:, None], ranked + 1, 0) * _DIGITS).sum(axis=1)
     letters = had | (new[:, :3] * _BITS[:3]).sum(axis=1)
+    shut = closed[acc]
     p0c, p1c = np.minimum(pf0[acc], n - 1), np.minimum(pf1[acc], n - 1)
     rca, uca = rc[acc], uc[acc]
     lastg = gen[acc] - 1
-    vals = np.stack([
-        pv[:, 0] + pk0, pv[:, 1] + m[acc] - pk0, pv[:, 2] + fb0, pv[:, 3] + fb1, tot0[acc], tot1[acc],
-        np.where(last0 >= 0, ts64[np.maximum(last0, 0)], pv[:, 6]),
-        np.where(last1 >= 0, ts64[np.maximum(last1, 0)], pv[:, 7]),
-        closed[acc], closer[acc],
-        sq[p0c], num64[p0c], ts64[p0c], sq[p1c], num64[p1c], ts64[p1c],
-        num64[rca], ts64[rca], num64[uca], ts64[uca],
-        ts64[lastg], num64[lastg], code, letters, fresh[acc]], axis=1).tolist()
-    # the handshake's values of the new records: (time, number, address ids, ports, seq, window, frame
-    # length, TCP header offset and length) of the SYN, (time, number, seq, window, frame length, TCP header)
-    # of the SYN-ACK, (time, number, window, frame length) of the ACK
-    j0 = gst[acc[fresh[acc]]]
-    hsv = iter(np.concatenate([rows[j0][:, _SYN_COLS], rows[j0 + 1][:, _SYNACK_COLS], rows[j0 + 2][:, _ACK_COLS]],
-                              axis=1).tolist())
-    cont = dict(zip(cont_g, cont_w, strict=True))
-    flows_lookup = tracker.flows.lookup
-    attempts = tracker.attempts
-    fk = tracker.finished_keys
-    put, moved = wholes.put, wholes.moved
-    suffixes = _SUFFIX
-    taken = []
-    for g, v in zip(acc.tolist(), vals, strict=True):
-        if v[24]:
-            # a new record: its 4-tuple must be free (else the usual way)
-            t0, n0, s_, sp_, d_, dp_, x, w0, f0, t, hl, t1, n1, y, w1, f1, t_, hl_, t2, n2, w2, f2 = next(hsv)
-            key = (texts[s_], sp_, texts[d_], dp_)
-            if (key in by_key or flows_lookup(key) is not None
-                    or (attempts and (key in attempts or (key[2], dp_, key[0], sp_) in attempts))
-                    or (fk.gens and fk.get(key) is not None)):
-                continue
-            o0 = data[t + 20:t + hl] if hl > 20 else b""
-            o1 = data[t_ + 20:t_ + hl_] if hl_ > 20 else b""
-            w = Whole(key, (t0, n0, x, w0, o0, f0, t1, n1, y, w1, o1, f1, t2, n2, w2, f2), (), "ShA", 0, False)
-        else:
-            w = cont[g]
-        c = v[22]
-        if c:
-            suffix = suffixes.get(c)
-            if suffix is None:
-                suffix = suffixes[c] = _suffix(c)
-            w.history += suffix
-        w.letters = v[23]
-        if v[8]:
-            w.v = (*v[:8], *v[9:20])
-            w.last_ts = v[19]
-            w.done = True
-        else:
-            w.v = (*v[:8], v[21])
-            w.last_ts = v[20]
-        if v[24]:
-            put(w)
-        else:
-            moved(w)
-        taken.append(g)
-    return taken
+    down = np.stack([closer[acc], sq[p0c], num[p0c], ts[p0c], sq[p1c], num[p1c], ts[p1c], num[rca], ts[rca],
+                     num[uca], ts[uca]], axis=1)
+    return np.concatenate([
+        np.stack([acc, shut, pv[:, 0] + pk0, pv[:, 1] + m[acc] - pk0, pv[:, 2] + fb0, pv[:, 3] + fb1, tot0[acc],
+                  tot1[acc], np.where(last0 >= 0, ts[np.maximum(last0, 0)], pv[:, 6]),
+                  np.where(last1 >= 0, ts[np.maximum(last1, 0)], pv[:, 7])], axis=1),
+        np.where(shut[:, None], down, 0),
+        np.stack([ts[lastg], num[lastg], code, letters, fresh[acc]], axis=1)], axis=1).astype(np.int64)
+
+
+def _compiled_rule():
+    """The compiled rule (``_speedups.whole_rule``) as :func:`_rule_py` answers, unless it was not built or
+    ANALYZER_PURE_PYTHON is set (then None)."""
+    c = compiled("whole_rule")
+    if c is None:
+        return None
+
+    def rule_c(rows: np.ndarray, gap: np.ndarray, bounds: np.ndarray, gstate: np.ndarray) -> np.ndarray:
+        return np.frombuffer(c(rows, gap, bounds, gstate), dtype=np.int64).reshape(-1, len(RULE_COLUMNS))
+
+    return rule_c
+
+
+rule = _compiled_rule() or _rule_py
 
 
 # columns of analyzer.columnar.count._window's rows: ts, num, src id, sport, dst id, dport, seq, window, frame
