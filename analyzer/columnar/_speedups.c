@@ -707,6 +707,198 @@ static PyObject *whole_rule(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* tcp_line(frame, t0, digits, h, fields, flag_texts, port_decoders, analysis_keys) -> str or None
+ *   The summary line of a TCP segment run from its headers (analyzer.pipeline.HeaderOnly), exactly as
+ *   analyzer.report.summary.Summary.header_line's Python writes it (tests/test_read_fast_cline.py compares both
+ *   on every such segment of the captures and on damaged ones): ``frame`` the Frame, ``t0`` the time
+ *   reference (ns), ``digits`` the time column's decimals, ``h`` the quick_headers tuple, ``fields`` the
+ *   tracker's fields of the segment. None (the caller then runs the Python) for anything this does not
+ *   write: URG, a link type or EtherType the Python declines, a payload on a port of ``port_decoders``, a
+ *   flags value not yet in ``flag_texts``, any key of the tuple ``analysis_keys`` in ``fields``, options other than
+ *   none or exactly NOP, NOP, Timestamps, a time before ``t0`` or decimals other than 6 and 9, a value that
+ *   is not an int of 64 bits, an address that is not printable ASCII. */
+/* ``v`` in decimal, zero-filled to ``zeros`` digits, right-aligned in ``width`` (printf's "%0*lld" in a field
+ * of ``width``), without printf */
+static void put_dec(Line *l, long long v, int zeros, Py_ssize_t width) {
+    char t[32];
+    int i = 32;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (32 - i < zeros && i > 1)
+        t[--i] = '0';
+    if (v < 0)
+        t[--i] = '-';
+    put(l, t + i, 32 - i, width, 1);
+}
+
+static PyObject *s_number, *s_ts_ns, *s_origlen, *s_linktype, *s_data, *s_seq, *s_ack, *s_win;
+
+static int attr_int(PyObject *o, PyObject *name, long long *v) {
+    PyObject *a = PyObject_GetAttr(o, name);
+    if (a == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    int r = int_of(a, v);
+    Py_DECREF(a);
+    return r;
+}
+
+/* the value of ``key`` in ``fields`` when there, else ``dflt``; as a 64-bit int (-1: neither is one) */
+static int field_int(PyObject *fields, PyObject *key, PyObject *dflt, long long *v) {
+    PyObject *o = PyDict_GetItemWithError(fields, key);
+    if (o == NULL) {
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return -1;
+        }
+        o = dflt;
+    }
+    return int_of(o, v);
+}
+
+static int init_names(void) {
+    s_number = PyUnicode_InternFromString("number");
+    s_ts_ns = PyUnicode_InternFromString("ts_ns");
+    s_origlen = PyUnicode_InternFromString("origlen");
+    s_linktype = PyUnicode_InternFromString("linktype");
+    s_data = PyUnicode_InternFromString("data");
+    s_seq = PyUnicode_InternFromString("tcp.seq");
+    s_ack = PyUnicode_InternFromString("tcp.ack");
+    s_win = PyUnicode_InternFromString("tcp.window_size");
+    if (s_number == NULL || s_ts_ns == NULL || s_origlen == NULL || s_linktype == NULL || s_data == NULL
+        || s_seq == NULL || s_ack == NULL || s_win == NULL) {
+        s_number = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *tcp_line(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8 || !PyTuple_CheckExact(args[3]) || !PyDict_CheckExact(args[4]) || !PyDict_CheckExact(args[5])
+        || !PyDict_CheckExact(args[6]) || !PyTuple_CheckExact(args[7]))
+        Py_RETURN_NONE;
+    if (s_number == NULL && init_names() < 0)
+        return NULL;
+    PyObject *frame = args[0], *h = args[3], *f = args[4];
+    if (PyTuple_GET_SIZE(h) < 11)
+        Py_RETURN_NONE;
+    PyObject **hv = &PyTuple_GET_ITEM(h, 0);
+    long long t0, digits, flags, number, ts, origlen, lt, seglen, sport, dport, seq, ack = 0, win;
+    if (int_of(args[1], &t0) || int_of(args[2], &digits) || int_of(hv[7], &flags) || int_of(hv[9], &seglen)
+        || int_of(hv[2], &sport) || int_of(hv[4], &dport))
+        Py_RETURN_NONE;
+    if (flags & 0x020 || (digits != 6 && digits != 9))
+        Py_RETURN_NONE;
+    if (attr_int(frame, s_linktype, &lt))
+        Py_RETURN_NONE;
+    if (lt == 1) {
+        PyObject *data = PyObject_GetAttr(frame, s_data);
+        if (data == NULL) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        int ok = PyBytes_CheckExact(data) && PyBytes_GET_SIZE(data) > 12
+                 && (((unsigned char *)PyBytes_AS_STRING(data))[12] == 0x08
+                     || ((unsigned char *)PyBytes_AS_STRING(data))[12] == 0x86);
+        Py_DECREF(data);
+        if (!ok)
+            Py_RETURN_NONE;
+    } else if (lt != 113 && lt != 276 && lt != 0)
+        Py_RETURN_NONE;
+    if (seglen) {
+        int a = PyDict_Contains(args[6], hv[2]), b = a ? a : PyDict_Contains(args[6], hv[4]);
+        if (a || b) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    PyObject *flag_text = PyDict_GetItemWithError(args[5], hv[7]);
+    if (flag_text == NULL) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    /* no analysis words: none of their keys in the fields */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(args[7]); k++) {
+        int in = PyDict_Contains(f, PyTuple_GET_ITEM(args[7], k));
+        if (in) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    /* options: none, or exactly NOP, NOP, Timestamps */
+    PyObject *opts = hv[10];
+    if (!PyBytes_CheckExact(opts))
+        Py_RETURN_NONE;
+    Py_ssize_t on = PyBytes_GET_SIZE(opts);
+    const unsigned char *ob = (const unsigned char *)PyBytes_AS_STRING(opts);
+    if (on && !(on == 12 && ob[0] == 1 && ob[1] == 1 && ob[2] == 8 && ob[3] == 10))
+        Py_RETURN_NONE;
+    if (attr_int(frame, s_number, &number) || attr_int(frame, s_ts_ns, &ts) || attr_int(frame, s_origlen, &origlen))
+        Py_RETURN_NONE;
+    if (ts < t0 || (t0 < 0 && ts > LLONG_MAX + t0))
+        Py_RETURN_NONE;
+    if (field_int(f, s_seq, hv[5], &seq) || field_int(f, s_win, hv[8], &win))
+        Py_RETURN_NONE;
+    if (flags & 0x010 && field_int(f, s_ack, hv[6], &ack))
+        Py_RETURN_NONE;
+    Py_ssize_t srcn, dstn, ftn;
+    const char *src = ascii_of(hv[1], &srcn), *dst = ascii_of(hv[3], &dstn), *ft = ascii_of(flag_text, &ftn);
+    if (src == NULL || dst == NULL || ft == NULL)
+        Py_RETURN_NONE;
+    long long rel = ts - t0, secs = rel / 1000000000LL, ns = rel % 1000000000LL;
+    Line l;
+    l.n = 0;
+    l.bad = 0;
+    put_dec(&l, number, 0, 5);
+    put(&l, " ", 1, 0, 0);
+    {   /* the time column: seconds, the point and the fraction, right-aligned in 10 */
+        char t[48];
+        Line tl;
+        tl.n = 0;
+        tl.bad = 0;
+        put_dec(&tl, secs, 0, 0);
+        put(&tl, ".", 1, 0, 0);
+        put_dec(&tl, digits == 6 ? ns / 1000 : ns, (int)digits, 0);
+        memcpy(t, tl.buf, tl.n);
+        put(&l, t, tl.n, 10, 1);
+    }
+    put(&l, " ", 1, 0, 0);
+    put(&l, src, srcn, 12, 1);
+    put(&l, " \xe2\x86\x92 ", 5, 0, 0);
+    put(&l, dst, dstn, 12, 0);
+    put(&l, " TCP ", 5, 0, 0);
+    put_dec(&l, origlen, 0, 0);
+    put(&l, " ", 1, 0, 0);
+    put_dec(&l, sport, 0, 0);
+    put(&l, " \xe2\x86\x92 ", 5, 0, 0);
+    put_dec(&l, dport, 0, 0);
+    put(&l, " [", 2, 0, 0);
+    put(&l, ft, ftn, 0, 0);
+    put(&l, "] Seq=", 6, 0, 0);
+    put_dec(&l, seq, 0, 0);
+    if (flags & 0x010) {
+        put(&l, " Ack=", 5, 0, 0);
+        put_dec(&l, ack, 0, 0);
+    }
+    put(&l, " Win=", 5, 0, 0);
+    put_dec(&l, win, 0, 0);
+    put(&l, " Len=", 5, 0, 0);
+    put_dec(&l, seglen, 0, 0);
+    if (on) {
+        put(&l, " TSval=", 7, 0, 0);
+        put_dec(&l, ((long long)ob[4] << 24) | ((long long)ob[5] << 16) | ((long long)ob[6] << 8) | ob[7], 0, 0);
+        put(&l, " TSecr=", 7, 0, 0);
+        put_dec(&l, ((long long)ob[8] << 24) | ((long long)ob[9] << 16) | ((long long)ob[10] << 8) | ob[11], 0, 0);
+    }
+    if (l.bad)
+        Py_RETURN_NONE;
+    return PyUnicode_DecodeUTF8(l.buf, l.n, NULL);
+}
+
 static PyMethodDef methods[] = {
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
@@ -714,6 +906,8 @@ static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},
     {"walk_epb", walk_epb, METH_VARARGS, "Offsets of the well-formed pcapng EPBs of a buffer (see the source)."},
     {"headers", headers, METH_VARARGS, "The header columns of a batch of frames (see the module source)."},
+    {"tcp_line", (PyCFunction)(void (*)(void))tcp_line, METH_FASTCALL,
+     "The summary line of a TCP segment run from its headers (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

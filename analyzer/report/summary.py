@@ -41,6 +41,7 @@ from typing import Any
 
 from analyzer.apps.http2 import info_text as http2_info_text
 from analyzer.apps.http2 import protocol_text as http2_protocol_text
+from analyzer.compiled import compiled
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Layer, Packet
 from analyzer.decode.tables import TABLES
@@ -294,6 +295,20 @@ class Summary:
         None for a shape whose line needs the packet (a link layer other than untagged Ethernet, Linux cooked
         or BSD loopback; URG set; a payload the decoder reads by port; an option of a known kind with another
         length than its own, or a SACK block; an interface column)."""
+        frame = res.frame
+        if _TCP_LINE is not None and not self.interface_width:
+            # the compiled writer of the same text (analyzer/columnar/_speedups.c), None where it declines
+            t0 = self.t0_ns
+            if t0 is None:
+                t0 = self.t0_ns = frame.ts_ns
+            line = _TCP_LINE(frame, t0, 6 if self.digits_of is None else self.digits_of(frame), res.headers,
+                             res.fields, _FLAGS_TEXT, _TCP_PORT_DECODERS, _ANALYSIS_KEY_TUPLE)
+            if line is not None:
+                return line
+        return self._header_line_py(res)
+
+    def _header_line_py(self, res: Any) -> str | None:
+        """:meth:`header_line` in Python (every case; the compiled ``tcp_line`` writes the commonest)."""
         frame = res.frame
         h = res.headers
         flags = h[7]
@@ -632,6 +647,8 @@ def _fenced_tcp_prefix(pkt: Packet) -> str:
 
 
 _ANALYSIS_KEYS = frozenset(key for key, _text in _TCP_ANALYSIS_PREFIXES)
+_ANALYSIS_KEY_TUPLE = tuple(sorted(_ANALYSIS_KEYS))
+_TCP_LINE = compiled("tcp_line")     # Summary.header_line's commonest lines, compiled (None: not built)
 
 # TCP option kinds; EOL and NOP say nothing in the info column.
 _OPT_MSS, _OPT_WS, _OPT_SACK_PERM, _OPT_SACK, _OPT_TS = 2, 3, 4, 5, 8
