@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from analyzer.compiled import compiled
 from analyzer.decode.packet import Packet
 
 MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
@@ -46,7 +47,19 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             pipe.udp = UnnumberedUdp()
         if pipelines is not None:
             pipelines.append(pipe)
-        yield from pipe.run(frames, headers=True)
+        quick = compiled("quick_tcp")
+        if quick is None:
+            yield from pipe.run(frames, headers=True)
+            return
+        # Pipeline.run(headers=True) with each TCP segment's header tuple read by the compiled helper (the tuple
+        # quick_headers gives, its address texts from quick's cache; None for the rest, which feed_headers
+        # then reads itself: tests/test_read_fast_quick.py)
+        from analyzer.flows.quick import _cache, address_pair
+
+        feed_headers = pipe.feed_headers
+        for frame in frames:
+            yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
+        pipe.finish()
         return
     # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory
     # stays bounded by the open connections (the packets' fields are the same)
