@@ -14,7 +14,7 @@ How it works
    and 1.3 with HTTP/2 on 127.0.0.1:443; a second nginx server on 127.0.0.2:443 only offers the secp384r1
    group, so a client that sends an X25519 key share gets a HelloRetryRequest; a third on 127.0.0.3:443 sends
    one TLS 1.3 session ticket instead of OpenSSL's two (``ssl_conf_command NumTickets 1``), a fourth on
-   127.0.0.4:443 none (``NumTickets 0``). It listens on port
+   127.0.0.4:443 none (``NumTickets 0``), a fifth on 127.0.0.5:443 accepts early data (``ssl_early_data on``). It listens on port
    8443; port 443 of that address is a relay (:class:`DelayRelay`) that hands the client's bytes on at once and
    the server's after a delay (``DELAY_MS``; no netem needed), so the client's request leaves before the
    server's ticket arrives, as on a network with a round trip. Only the client's side (port 443) is recorded.
@@ -51,7 +51,8 @@ HOST = "analyzer.test"
 HRR_HOST = "hrr.analyzer.test"
 ONE_HOST = "one.analyzer.test"           # a server that sends one TLS 1.3 session ticket (OpenSSL's default: two)
 NONE_HOST = "none.analyzer.test"         # a server that sends no TLS 1.3 session ticket
-ADDR, HRR_ADDR, ONE_ADDR, NONE_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"
+EARLY_HOST = "early.analyzer.test"       # a server that accepts TLS 1.3 early data (0-RTT)
+ADDR, HRR_ADDR, ONE_ADDR, NONE_ADDR, EARLY_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 SETTLE_S = 0.4
 DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
 ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
@@ -62,6 +63,15 @@ CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}",
 
 def url(path: str = "/", host: str = HOST) -> str:
     return f"https://{host}{path}"
+
+
+# two s_client runs: the first GET saves the session (its ticket), the second sends its GET as early data
+_EARLY_CLIENT = f"openssl s_client -quiet -tls1_3 -connect {EARLY_ADDR}:443 -servername {EARLY_HOST}"
+EARLY_SCRIPT = (
+    f"printf 'GET /style.css HTTP/1.1\\r\\nHost: {EARLY_HOST}\\r\\nConnection: close\\r\\n\\r\\n' > {{tmp}}/early.req && "
+    f"{_EARLY_CLIENT} -sess_out {{tmp}}/early.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/early.req && "
+    f"{_EARLY_CLIENT} -sess_in {{tmp}}/early.sess -early_data {{tmp}}/early.req -keylogfile $SSLKEYLOGFILE < /dev/null"
+)
 
 
 # name: (description, client command)
@@ -95,6 +105,9 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                          "connection: two equal small responses, then the page"),
                         CURL + ["--http1.1", "--tlsv1.3", url("/style.css", host=NONE_HOST),
                                 url("/style.css", host=NONE_HOST), url(host=NONE_HOST)]),
+    "tls13_early_data": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the session, "
+                          "then a resumed one that sends its request as early data (0-RTT)"),
+                         ["sh", "-c", EARLY_SCRIPT]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -121,7 +134,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
             .not_valid_after(now + datetime.timedelta(days=365))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST), x509.DNSName("www." + HOST),
                                                         x509.DNSName(HRR_HOST), x509.DNSName(ONE_HOST),
-                                                        x509.DNSName(NONE_HOST)]), critical=False)
+                                                        x509.DNSName(NONE_HOST), x509.DNSName(EARLY_HOST)]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     crt, pem = folder / "server.crt", folder / "server.key"
@@ -169,6 +182,13 @@ http {{
         listen {none_addr}:443 ssl;
         server_name {none_host};
         ssl_conf_command NumTickets 0;
+        root {site};
+        index index.html;
+    }}
+    server {{
+        listen {early_addr}:443 ssl;
+        server_name {early_host};
+        ssl_early_data on;
         root {site};
         index index.html;
     }}
@@ -242,7 +262,8 @@ def run_inside(names: list[str]) -> int:
     subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="tlsfix-"))
     hosts = tmp / "hosts"          # for wget, which has no --resolve: a private /etc/hosts (mount namespace)
-    hosts.write_text(f"127.0.0.1 localhost\n{ADDR} {HOST}\n{HRR_ADDR} {HRR_HOST}\n{ONE_ADDR} {ONE_HOST}\n{NONE_ADDR} {NONE_HOST}\n")
+    hosts.write_text(f"127.0.0.1 localhost\n{ADDR} {HOST}\n{HRR_ADDR} {HRR_HOST}\n{ONE_ADDR} {ONE_HOST}\n{NONE_ADDR} {NONE_HOST}\n"
+                     f"{EARLY_ADDR} {EARLY_HOST}\n")
     subprocess.run(["mount", "--bind", str(hosts), "/etc/hosts"], check=True)
     nginx = None
     try:
@@ -257,6 +278,7 @@ def run_inside(names: list[str]) -> int:
         conf.write_text(NGINX_CONF.format(tmp=tmp, crt=crt, key=key, addr=ADDR, hrr_addr=HRR_ADDR, host=HOST,
                                           hrr_host=HRR_HOST, one_addr=ONE_ADDR, one_port=ONE_UPSTREAM,
                                           one_host=ONE_HOST, none_addr=NONE_ADDR, none_host=NONE_HOST,
+                                          early_addr=EARLY_ADDR, early_host=EARLY_HOST,
                                           site=site))
         nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
         time.sleep(0.5)

@@ -41,6 +41,7 @@ KEYED = [
     (TLS / "tls12_gcm.pcap", TLS / "tls12_gcm.keys"),
     (TLS / "tls13_one_ticket.pcap", TLS / "tls13_one_ticket.keys"),           # one ticket, before the request
     (TLS / "tls13_no_ticket.pcap", TLS / "tls13_no_ticket.keys"),     # no ticket; two equal small responses
+    (TLS / "tls13_early_data.pcap", TLS / "tls13_early_data.keys"),   # resumed with the request as 0-RTT data
 ]
 # one ticket that arrived after the request (recorded behind a relay that holds the server's bytes 10 ms)
 ONE_TICKET_LATE = (TLS / "tls13_one_ticket_rtt.pcap", TLS / "tls13_one_ticket_rtt.keys")
@@ -138,6 +139,30 @@ def test_one_ticket_after_the_request_is_named_not_hidden():
     assert re.search(rf"time to first byte\s+{first.ttfb_ms:.2f} ms \(encrypted exchange 1: an estimate from the "
                      rf"record times; {first.ttfb_if_ticket_ms:.2f} ms if frame {ticket} was a session ticket\)", text)
     assert any("若是如此，应答从第" in s.text for f in load(path, "zh").fetches for s in f.steps)
+
+
+def test_early_data_request_is_told_as_sent_before_the_handshake():
+    """TLS 1.3 early data (0-RTT): tshark with the keys finds the second connection's request in the frame of
+    its ClientHello and the client's EndOfEarlyData after the response. Without keys that frame's record is
+    the request of an exchange (not left out as part of the handshake), counted as sent early, and the
+    texts say the request did not wait for the handshake; the first connection sent no early data."""
+    path, keys = TLS / "tls13_early_data.pcap", TLS / "tls13_early_data.keys"
+    hello = {int(s): int(f) for f, s in tshark(path, None, "tls.handshake.type == 1", "frame.number", "tcp.stream")}
+    requests = {int(s): int(f) for f, s in tshark(path, keys, "http.request", "frame.number", "tcp.stream")}
+    (eoed,) = [int(r[0]) for r in tshark(path, keys, "tls.handshake.type == 5", "frame.number")]
+    assert requests[1] == hello[1] < eoed
+    tl = load(path)
+    rows = {r.stream: r.exchange for r in encrypted_rows(tl)}
+    assert rows[1].request.frames == (hello[1],) and rows[1].early == 1
+    assert rows[0].early == 0 and rows[0].request.frames == (requests[0],)
+    steps = [s for f in tl.fetches for s in f.steps]
+    (ex,) = [s for s in steps if s.kind == "tls.exchange" and s.facts["stream"] == 1]
+    assert "The client sent it as TLS 1.3 early data (0-RTT), with its ClientHello" in ex.text
+    (done,) = [s for s in steps if s.kind.startswith("tls.done") and s.facts["stream"] == 1]
+    assert done.frames == (eoed,) and "this client did not wait" in done.text
+    hellos = {s.facts["stream"]: s.text for s in steps if s.kind.startswith("tls.client_hello")}
+    assert "(TLS 1.3 early data, 0-RTT)" in hellos[1] and "early data" not in hellos[0]
+    assert "no application protocol (no ALPN)" in hellos[0]      # openssl s_client offers none
 
 
 @pytest.mark.parametrize(("path", "keys"), [k for k in KEYED if "tls12" not in k[0].name],

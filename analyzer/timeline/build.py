@@ -1322,6 +1322,7 @@ class FetchBuilder:
         self._add(ch.frame, ch.ts_ns, (ch.frame,), "tls", "tls.client_hello" + (".sni" if ch.sni else ""),
                   versions=", ".join(ch.versions) or "?", ciphers=len(ch.cipher_suites),
                   offered_alpn=", ".join(ch.alpn) or "", psk=ch.psk_offered or ch.session_ticket_offered,
+                  early_data=ch.early_data,
                   **{k: v for k, v in base.items() if k != "alpn"}, alpn=", ".join(ch.alpn))
         self.notes[ch.frame] = self._note("note.tls.client_hello", sni=ch.sni or "-")
         if tls.hello_retry is not None:
@@ -1351,7 +1352,7 @@ class FetchBuilder:
         if done is not None:
             frame, ts, how = done
             secure = _ms(ts - ch.ts_ns)
-            trips = 1 if v13 or tls.resumed else 2
+            trips = 0 if v13 and ch.early_data and tls.resumed else 1 if v13 or tls.resumed else 2
             self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
                       decrypted=tls.decrypted, **base)
             self.notes.setdefault(frame, self._note("note.tls.done"))
@@ -1368,15 +1369,17 @@ class FetchBuilder:
         totals = tls.app_data_totals
         if not tls.decrypted and (totals[0][0] or totals[1][0]):
             cut = done[0] if done else sh.frame
-            app = [r for r in tls.app_data if r.frame > cut]
+            # early data (TLS 1.3 0-RTT) and the server's answer to it come before the client's Finished
+            zero_rtt = tuple(r for r in tls.app_data if r.frame <= cut) if v13 and ch.early_data else ()
+            app = [*zero_rtt, *(r for r in tls.app_data if r.frame > cut)]
             if app:
                 c_dir = tls.client_dir
                 # the totals count every record of type application_data; those up to the end of the
-                # handshake carried the (encrypted) handshake itself
-                early = [r for r in tls.app_data if r.frame <= cut]
+                # handshake carried the (encrypted) handshake itself, unless they were early data
+                early = [r for r in tls.app_data if r.frame <= cut and not zero_rtt]
                 n = [totals[d][0] - sum(1 for r in early if r.direction == d) for d in (0, 1)]
                 b = [totals[d][1] - sum(r.length for r in early if r.direction == d) for d in (0, 1)]
-                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut)
+                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut, early=zero_rtt)
                 self._add(app[0].frame, app[0].ts_ns, (app[0].frame, app[-1].frame), "tls", "tls.encrypted",
                           sent_records=n[c_dir], sent_bytes=b[c_dir], recv_records=n[1 - c_dir],
                           recv_bytes=b[1 - c_dir],
@@ -1424,7 +1427,7 @@ class FetchBuilder:
                       req_frames=list(q.frames) if q else [], resp_records=a.records if a else 0,
                       resp_bytes=a.bytes if a else 0, resp_frames=list(a.frames) if a else [],
                       ttfb_ms=ex.ttfb_ms, transfer_ms=ex.transfer_ms, alpn_hidden=view.alpn_hidden,
-                      **self._maybe_ticket(ex), **base)
+                      early=ex.early, **self._maybe_ticket(ex), **base)
             if q is None or a is None or ex.ttfb_ms is None or rtt_ms is None or view.multiplexed:
                 continue
             ttfb = ex.ttfb_ms

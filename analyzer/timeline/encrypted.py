@@ -33,6 +33,12 @@ where every record after the ServerHello travels as opaque type 23 (application_
   same holds in a session that began before the capture (version unknown), where a TLS 1.2 record of that
   size is all but impossible.
 
+**Early data** (TLS 1.3 0-RTT, RFC 8446 2.3): a client resuming a session may send its request with the
+ClientHello, before the handshake; the server may answer it before the client's Finished. Those records
+(told apart by :mod:`analyzer.apps.tls.session`) come before the end of the handshake and are passed in as
+``early``; an exchange counts the request records sent so (:attr:`Exchange.early`): its time to first byte
+then includes the server's part of the handshake.
+
 A session that began before the capture (no ClientHello) is read the same way from its first record; a
 server burst before any client record is then very likely the answer to a request sent before the capture.
 
@@ -95,6 +101,7 @@ class Exchange:
     transfer_ms: float | None
     maybe_ticket: tuple[int, int] | None = None     # (frame, bytes) of a first response record that may be a ticket
     ttfb_if_ticket_ms: float | None = None          # the time to first byte if it was (rule d, module docstring)
+    early: int = 0              # records of the request sent as TLS 1.3 early data (0-RTT), before the handshake
 
     @property
     def frames(self) -> tuple[int, ...]:
@@ -111,7 +118,8 @@ class Exchange:
                 "transfer_ms": None if self.transfer_ms is None else round(self.transfer_ms, 3),
                 "maybe_ticket": None if self.maybe_ticket is None else {"frame": self.maybe_ticket[0],
                                                                         "bytes": self.maybe_ticket[1]},
-                "ttfb_if_ticket_ms": None if self.ttfb_if_ticket_ms is None else round(self.ttfb_if_ticket_ms, 3)}
+                "ttfb_if_ticket_ms": None if self.ttfb_if_ticket_ms is None else round(self.ttfb_if_ticket_ms, 3),
+                "early_records": self.early}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +171,15 @@ def _tickets(server: list[Any], first_client_frame: int | None, client_frames: l
 
 
 def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_frame: int,
-              client_dir: int | None = None) -> EncryptedView | None:
+              client_dir: int | None = None, early: tuple[Any, ...] = ()) -> EncryptedView | None:
     """The exchanges of ``tls`` (a :class:`~analyzer.apps.tls.facts.TlsSession`) from its application-data
-    records after frame ``after_frame`` (the end of the handshake); ``segments`` the connection's TCP segments
+    records after frame ``after_frame`` (the end of the handshake) and the ``early`` ones before it (TLS 1.3
+    early data and the server's answer to it); ``segments`` the connection's TCP segments
     (:class:`~analyzer.timeline.facts.Segment`, direction 0 = the TCP originator). None when there is no
     such record."""
     cdir = tls.client_dir if client_dir is None else client_dir
-    records = [r for r in tls.app_data if r.frame > after_frame]
+    zero_rtt = {id(r) for r in early if r.direction == cdir}
+    records = [*early, *(r for r in tls.app_data if r.frame > after_frame)]
     if not records:
         return None
     v13 = (tls.version or "").endswith("1.3")
@@ -202,8 +212,11 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
     previous: dict[int, int] = {}       # id(record) -> frame of the previous record of its direction
     hs_last = {d: max((m.frame for m in tls.handshake if m.direction == d), default=0) for d in (0, 1)}
     for r in every:
-        previous[id(r)] = max(prev_frame.get(r.direction, 0), hs_last.get(r.direction, 0) if r.frame > after_frame
-                              else 0)
+        if r.frame > after_frame:
+            hs = hs_last.get(r.direction, 0)
+        else:           # early data and its answer: only the handshake messages before them
+            hs = max((m.frame for m in tls.handshake if m.direction == r.direction and m.frame < r.frame), default=0)
+        previous[id(r)] = max(prev_frame.get(r.direction, 0), hs)
         prev_frame[r.direction] = r.frame
     # each direction's payload segments in frame order, and their frame numbers (bisected per burst)
     data = {d: [s for s in segments if s.length and not s.analysis & RESENT and s.direction == d] for d in (0, 1)}
@@ -246,7 +259,8 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
             if k < len(data[d]):
                 maybe_ticket = (maybe.frame, maybe.length)
                 if_ticket = _ms(max(data[d][k].ts_ns - req.last_ns, 0))
-        out.append(Exchange(len(out), req, resp, ttfb, transfer, maybe_ticket, if_ticket))
+        sent_early = sum(1 for r in bursts[i - 1 - (resp is not None)] if id(r) in zero_rtt) if req else 0
+        out.append(Exchange(len(out), req, resp, ttfb, transfer, maybe_ticket, if_ticket, sent_early))
     kept = [r for r in records if id(r) not in aside]
     alpn, hidden = tls.alpn, False
     if alpn is None:

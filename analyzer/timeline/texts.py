@@ -497,12 +497,11 @@ _EN: dict[str, str] = {
     # -- TLS ----------------------------------------------------------------------------------------------
     "tls.client_hello.sni": (
         "TLS ClientHello: the client starts a TLS session, in clear text. It names the site it wants, SNI = "
-        "{sni} (anyone on the path can read it), and offers the versions {versions}, {ciphers:n:cipher suite} "
-        "and the application protocols (ALPN) {alpn}{psk_note}."),
+        "{sni} (anyone on the path can read it), and offers the versions {versions}, {ciphers:n:cipher suite}"
+        "{alpn_offer}{psk_note}."),
     "tls.client_hello": (
         "TLS ClientHello: the client starts a TLS session, in clear text, with no server name (no SNI). It "
-        "offers the versions {versions}, {ciphers:n:cipher suite} and the application protocols (ALPN) "
-        "{alpn}{psk_note}."),
+        "offers the versions {versions}, {ciphers:n:cipher suite}{alpn_offer}{psk_note}."),
     "tls.hello_retry": (
         "HelloRetryRequest: the server wants a key share for the group {group}, which the client did not send; "
         "the client must send a second ClientHello: one more round trip."),
@@ -966,10 +965,10 @@ _ZH: dict[str, str] = {
         "这里看到的是它的重传（抓包从未见到丢失的那一份）。"),
     "tls.client_hello.sni": (
         "TLS ClientHello：客户端以明文开始一个 TLS 会话。它说出想访问的站点：SNI = {sni}（路径上的任何人都能看到），"
-        "并提供版本 {versions}、{ciphers} 个密码套件和应用层协议（ALPN）{alpn}{psk_note}。"),
+        "并提供版本 {versions}、{ciphers} 个密码套件{alpn_offer}{psk_note}。"),
     "tls.client_hello": (
         "TLS ClientHello：客户端以明文开始一个 TLS 会话，没有给出服务器名（没有 SNI）。它提供版本 {versions}、"
-        "{ciphers} 个密码套件和应用层协议（ALPN）{alpn}{psk_note}。"),
+        "{ciphers} 个密码套件{alpn_offer}{psk_note}。"),
     "tls.hello_retry": (
         "HelloRetryRequest：服务器要求提供 {group} 组的密钥共享，而客户端没有发送；客户端必须再发一个 ClientHello："
         "多了一个往返。"),
@@ -1122,6 +1121,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
         "transfer.one": "it came in one segment",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "psk.early": ("; it also offers to resume an earlier session (a ticket or pre-shared key) and sends data "
+                      "with it, before the handshake is done (TLS 1.3 early data, 0-RTT)"),
+        "offer.alpn": " and the application protocols (ALPN) {alpn}",
+        "offer.no_alpn": " but no application protocol (no ALPN)",
         "rtt.irtt": "(the iRTT)",
         "rtt.data": "(measured on this connection's data: the iRTT is ambiguous here, see the handshake)",
         "s_text": "and the server's data (frame {s_data}) {s_ms:dur} later (frame {s_ack})",
@@ -1129,6 +1132,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "alpn": ", and the application protocol {chosen_alpn} (ALPN)",
         "trips.1": "TLS 1.3 (or a resumed session) needs one round trip before the first request can go.",
         "trips.2": "TLS 1.2 needs two round trips before the first request can go (TLS 1.3 needs one).",
+        "trips.0": ("TLS 1.3 needs one round trip before the first request can go, but this client did not wait: "
+                    "it sent data as early data (0-RTT) with its ClientHello."),
         "key.no_keylog": "no key log was given (--keylog FILE, written by browsers and curl when SSLKEYLOGFILE is "
                          "set), so they cannot be read.",
         "key.no_key": "the key log holds no key for this connection, so they cannot be read.",
@@ -1224,6 +1229,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
         "transfer.one": "响应装在一个报文段里",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "psk.early": "；它还提出恢复之前的某个会话（票据或预共享密钥），并在握手完成之前就随之发送数据（TLS 1.3 早期数据，0-RTT）",
+        "offer.alpn": "和应用层协议（ALPN）{alpn}",
+        "offer.no_alpn": "，没有提出应用层协议（没有 ALPN）",
         "rtt.irtt": "（iRTT）",
         "rtt.data": "（按这条连接的数据测得：这里的 iRTT 有歧义，见握手一步）",
         "s_text": "服务器的数据（第 {s_data} 帧）在 {s_ms:dur}后被确认（第 {s_ack} 帧）",
@@ -1231,6 +1239,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "alpn": "，应用层协议为 {chosen_alpn}（ALPN）",
         "trips.1": "TLS 1.3（或恢复的会话）只需一个往返就能发出第一个请求。",
         "trips.2": "TLS 1.2 需要两个往返才能发出第一个请求（TLS 1.3 只需一个）。",
+        "trips.0": "TLS 1.3 需要一个往返才能发出第一个请求，但这个客户端没有等待：它随 ClientHello 以早期数据（0-RTT）发出了数据。",
         "key.no_keylog": "没有提供密钥日志（--keylog FILE；设置 SSLKEYLOGFILE 后，浏览器和 curl 会写出它），因此无法读取。",
         "key.no_key": "密钥日志中没有这个连接的密钥，因此无法读取。",
         "key.unsupported_cipher": "不支持解密 {cipher}，因此无法读取。",
@@ -1571,11 +1580,14 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "tcp.teardown.half":
         extra["half_note"] = _phrase("half.data" if facts.get("half") else "half.none", facts, lang)
     elif template.startswith("tls.client_hello"):
-        extra["psk_note"] = _phrase("psk", facts, lang) if facts.get("psk") else ""
+        extra["psk_note"] = _phrase("psk.early" if facts.get("early_data") else "psk", facts, lang) \
+            if facts.get("psk") else ""
+        extra["alpn_offer"] = _phrase("offer.alpn" if facts.get("alpn") else "offer.no_alpn", facts, lang)
     elif template.startswith("tls.server_hello"):
         extra["alpn_text"] = _phrase("alpn", facts, lang) if facts.get("chosen_alpn") else ""
     elif template.startswith("tls.done"):
-        extra["trips_text"] = _phrase(f"trips.{1 if facts.get('trips') == 1 else 2}", facts, lang)
+        extra["trips_text"] = _phrase(f"trips.{facts.get('trips') if facts.get('trips') in (0, 1) else 2}", facts,
+                                      lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
         # the records taken for session tickets and alerts (analyzer.timeline.encrypted) are in these counts
@@ -1747,12 +1759,12 @@ _EN.update({
         "Probably one request and its response (exchange {n}): the client sent {req_records:n:record} "
         "({req_bytes:bytes}, {req_where}{req_note}), then the server sent {resp_records:n:record} "
         "({resp_bytes:bytes}, {resp_where}); its first came {ttfb_ms:dur} after the client's last "
-        "(an estimate of the time to first byte){transfer_text}.{ticket_text} This is inferred from the "
+        "(an estimate of the time to first byte){transfer_text}.{ticket_text}{early_text} This is inferred from the "
         "records' directions, sizes and times: without keys the method, URL and status cannot be seen."),
     "tls.exchange.request": (
         "The client sent {req_records:n:record} ({req_bytes:bytes}, {req_where}) and the capture holds no "
         "server record after that: a request whose answer was not captured, or data that needs no answer "
-        "(exchange {n}; without keys the content cannot be seen)."),
+        "(exchange {n}; without keys the content cannot be seen).{early_text}"),
     "tls.exchange.server": (
         "The server sent {resp_records:n:record} ({resp_bytes:bytes}, {resp_where}) with no client "
         "record before them since the last exchange: no answer to a request the capture shows (without keys "
@@ -1802,11 +1814,11 @@ _ZH.update({
     "tls.exchange": (
         "很可能是一个请求及其响应（第 {n} 组交换）：客户端发出 {req_records} 个记录（{req_bytes:bytes}，"
         "{req_where}{req_note}），随后服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）；服务器的第一个"
-        "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。{ticket_text}这是根据记录的方向、"
+        "记录在客户端最后一个记录之后 {ttfb_ms:dur}到达（首字节时间的估计）{transfer_text}。{ticket_text}{early_text}这是根据记录的方向、"
         "大小和时间推断的：没有密钥，看不到请求方法、URL 和状态码。"),
     "tls.exchange.request": (
         "客户端发出 {req_records} 个记录（{req_bytes:bytes}，{req_where}），抓包中此后没有服务器的记录：可能是"
-        "应答没有被抓到的请求，也可能是不需要应答的数据（第 {n} 组交换；没有密钥，看不到其内容）。"),
+        "应答没有被抓到的请求，也可能是不需要应答的数据（第 {n} 组交换；没有密钥，看不到其内容）。{early_text}"),
     "tls.exchange.server": (
         "服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}），自上一组交换以来客户端"
         "没有发出记录：它们不是对抓包中某个请求的应答（没有密钥，看不到其内容）。"),
@@ -1902,6 +1914,20 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
             "{ttfb_if_ticket_ms:dur} after the request.", facts, lang)
     else:
         out["ticket_text"] = ""
+    early = facts.get("early") or 0
+    if early:       # records sent as TLS 1.3 early data (0-RTT): before the handshake was done
+        records = facts.get("req_records") or 0
+        out["early_text"] = _fill(
+            ("客户端把它作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，" if early >= records else
+             "其中 {early} 个记录作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，") +
+            "那时握手尚未完成：恢复会话允许这样做，省去一次往返；所以首字节时间包含了服务器一方的握手。"
+            if lang == "zh" else
+            (" The client sent it as TLS 1.3 early data (0-RTT), with its ClientHello" if early >= records else
+             " The client sent {early:n:record} of them as TLS 1.3 early data (0-RTT), with its ClientHello") +
+            ", before the handshake was done: a resumed session allows it and saves a round trip, so the time "
+            "to first byte includes the server's part of the handshake.", facts, lang)
+    else:
+        out["early_text"] = ""
     if len(facts.get("resp_frames") or ()) <= 1:
         out["transfer_text"] = "，只用了一个报文段" if lang == "zh" else ", in one segment"
     else:

@@ -249,6 +249,35 @@ class Decryptor:
         return content
 
 
+class TrialDecryptor:
+    """Decrypts with the first of several candidate :class:`Decryptor` objects whose record verifies, and from
+    then on only with that one: TLS 1.3 early data (0-RTT) is sent under the cipher suite of the session it
+    resumes, which the ClientHello does not name (its ServerHello comes later). Each candidate counts the
+    sequence numbers of the records tried on it, as the peer's single one did."""
+
+    __slots__ = ("candidates",)
+
+    def __init__(self, candidates: list[Decryptor]):
+        self.candidates = candidates
+
+    def decrypt(self, content_type: int, version: int, fragment: bytes) -> tuple[int, bytes]:
+        failure = DecryptError("no cipher suite to try")
+        for dec in self.candidates:
+            try:
+                out = dec.decrypt(content_type, version, fragment)
+            except DecryptError as exc:
+                failure = exc
+                continue
+            self.candidates = [dec]
+            return out
+        raise failure
+
+
+def hash_len(params: SuiteParams) -> int:
+    """Length of the suite's PRF/HKDF hash: the length of its TLS 1.3 traffic secrets."""
+    return _HASH_LEN[params.prf]
+
+
 def _mac_ok(hash_name: str, key: bytes, data: bytes, mac: bytes) -> bool:
     check = hmac.HMAC(key, _HASHES[hash_name]())
     check.update(data)

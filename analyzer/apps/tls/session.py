@@ -47,6 +47,7 @@ from analyzer.apps.tls.tables import (
     ALERT_LEVELS,
     APPLICATION_DATA,
     CHANGE_CIPHER_SPEC,
+    CIPHER_SUITES,
     CONTENT_TYPES,
     GROUPS,
     HANDSHAKE,
@@ -62,7 +63,7 @@ from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import DecodeFailure, Layer, Packet, add_field
 
 if TYPE_CHECKING:       # the crypto module imports ``cryptography`` (~0.1 s): only a connection with keys needs it
-    from analyzer.apps.tls.crypto import Decryptor
+    from analyzer.apps.tls.crypto import Decryptor, TrialDecryptor
 
 MAX_RECORD = (1 << 14) + 2048           # RFC 5246 6.2.3: TLSCiphertext.length may not exceed 2^14 + 2048
 MAX_HANDSHAKE_MESSAGE = 1 << 18         # handshake bytes held for one message (certificate chains fit)
@@ -134,7 +135,7 @@ class _Side:
         self.hs = bytearray()           # bytes of an unfinished handshake message
         self.hs_encrypted = False
         self.epoch = CLEAR
-        self.decryptor: Decryptor | None = None
+        self.decryptor: Decryptor | TrialDecryptor | None = None
         self.secret: bytes | None = None     # TLS 1.3: the current traffic secret (for KeyUpdate)
         self.dead = False               # stopped decoding (not records any more)
         self.pickup = 0                 # >0: waiting for a segment that starts with a record header
@@ -179,6 +180,8 @@ class TlsSink:
         self.resumed_marked = False
         self.cert_seen = False
         self.curve: str | None = None           # the ECDHE group of a TLS 1.2 ServerKeyExchange
+        self.early_records = 0                  # TLS 1.3 early data records the client sent (not decrypted)
+        self.flight_frame: int | None = None    # the frame of the server's first encrypted handshake record
         # facts
         self.client_hello: F.ClientHelloFacts | None = None
         self.server_hello: F.ServerHelloFacts | None = None
@@ -324,7 +327,7 @@ class TlsSink:
         layer = self._layer_for(pkt)
         fields = layer.fields if layer is not None else {}
         tls13 = self.family == "1.3"
-        opaque = tls13 and ctype == APPLICATION_DATA and side.epoch != CLEAR
+        opaque = ctype == APPLICATION_DATA and (tls13 and side.epoch != CLEAR or self._early_data(direction))
         if opaque:
             add_field(fields, "tls.record.opaque_type", ctype)
         else:
@@ -446,21 +449,51 @@ class TlsSink:
 
     def _opaque_fact(self, direction: int, side: _Side, length: int, number: int, ts: int) -> None:
         """A TLS 1.3 record we cannot open: the server's records before the client's first encrypted one are
-        its encrypted handshake flight (EncryptedExtensions ... Finished); the client's first one is its
-        Finished (unless it sent early data); the rest is application data (post-handshake messages such as
-        NewSessionTicket cannot be told apart)."""
+        its encrypted handshake flight (EncryptedExtensions ... Finished); the client's first one after the
+        ServerHello is its Finished; the rest is application data (post-handshake messages such as
+        NewSessionTicket cannot be told apart).
+
+        Early data (0-RTT, a ClientHello with the early_data extension): the client's records before the
+        ServerHello are its early data; its first record after it is then EndOfEarlyData when it has that
+        message's size (4 bytes, the content type and the tag), and the next one its Finished. In a resumed
+        session (the only kind that takes early data) the server's flight after the ServerHello is
+        EncryptedExtensions and Finished, sent at once: its records in the frame of its first one are that
+        flight, those in later frames before the client's Finished its answer to the early data (0.5-RTT)."""
         client = direction == self.client_dir
         client_done = any(m.kind == "finished" and m.direction == self.client_dir for m in self.handshake)
         if not client_done:
-            if client and not (self.ch and self.ch.get("early_data")):
-                self.handshake.append(F.HandshakeMessage("finished", direction, number, ts, True))
+            if self._early_data(direction):
+                pass
+            elif client:
+                kind = "finished"
+                if self.early_records and length == self._end_of_early_data_size() and not any(
+                        m.kind == "end_of_early_data" for m in self.handshake):
+                    kind = "end_of_early_data"
+                self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, True))
                 return
-            if not client:
+            elif self.early_records and self.resumed and self.flight_frame is not None and number > self.flight_frame:
+                pass        # the server's answer to the early data, before the client's Finished
+            else:
+                if self.flight_frame is None:
+                    self.flight_frame = number
                 self.handshake.append(F.HandshakeMessage("encrypted_handshake", direction, number, ts, True))
                 return
         self._app_fact(direction, side, length, number, ts)
 
+    def _end_of_early_data_size(self) -> int:
+        """An encrypted EndOfEarlyData record's length: its 4 bytes, the inner content type and the AEAD tag
+        (8 bytes for the CCM_8 suite, else 16)."""
+        return 4 + 1 + (8 if CIPHER_SUITES.get(self.suite or 0, "").endswith("CCM_8_SHA256") else 16)
+
+    def _early_data(self, direction: int) -> bool:
+        """A client record before the ServerHello after a ClientHello with the early_data extension: TLS 1.3
+        early data (0-RTT), encrypted whether or not this capture holds its key."""
+        return direction == self.client_dir and self.server_hello is None and self.ch is not None \
+            and bool(self.ch.get("early_data"))
+
     def _app_fact(self, direction: int, side: _Side, length: int, number: int, ts: int) -> None:
+        if self._early_data(direction):
+            self.early_records += 1
         side.records[0] += 1
         side.records[1] += length
         if len(side.app) < F.MAX_RECORDS_KEPT:
@@ -669,7 +702,10 @@ class TlsSink:
                 and not self.resumed_marked and self._who(direction) == SERVER:
             self.resumed = True         # abbreviated handshake (ticket): ChangeCipherSpec right after hello
         for d, epoch in ((direction, change[0]), (1 - direction, change[1])):
-            if epoch is not None:
+            # a client sending early data keeps its early keys until its EndOfEarlyData (RFC 8446 4.5), which
+            # they encrypt; if the server refused the early data, its next record does not decrypt under them
+            # and _decrypt moves on to the handshake keys
+            if epoch is not None and not (self.sides[d].epoch == EARLY and event != "end_of_early_data"):
                 self._enter(d, epoch)
 
     def _enter(self, direction: int, epoch: str) -> None:
@@ -681,13 +717,13 @@ class TlsSink:
         side.secret = None
         side.decryptor = None if side.gap_lost else self._decryptor(direction, epoch, side)
 
-    def _decryptor(self, direction: int, epoch: str, side: _Side) -> Decryptor | None:
+    def _decryptor(self, direction: int, epoch: str, side: _Side) -> Decryptor | TrialDecryptor | None:
         from analyzer.apps.tls.crypto import Decryptor, suite_params, tls12_key_block, tls13_keys
         keylog: KeyLog | None = self.tracker.keylog
         who = self._who(direction)
-        if self.suite is None and epoch != EARLY:
-            return None
-        params = suite_params(self.suite) if self.suite is not None else None
+        if self.suite is None:
+            return self._early_decryptor(side) if epoch == EARLY else None
+        params = suite_params(self.suite)
         if params is None:
             self._why(f"cipher suite {suite_name(self.suite or 0)} is not one this analyzer can decrypt",
                       "unsupported_cipher")
@@ -720,6 +756,26 @@ class TlsSink:
         k = client_keys if who == CLIENT else server_keys
         return Decryptor(params, k.key, k.iv, version=version, mac_key=k.mac_key,
                          etm=self.etm and params.kind == "cbc")
+
+    def _early_decryptor(self, side: _Side) -> TrialDecryptor | None:
+        """Early data comes before the ServerHello names the suite (the resumed session's): one decryptor per
+        TLS 1.3 suite the ClientHello offered whose hash has the secret's length; the first that verifies a
+        record is kept (:class:`~analyzer.apps.tls.crypto.TrialDecryptor`)."""
+        from analyzer.apps.tls.crypto import Decryptor, TrialDecryptor, hash_len, suite_params, tls13_keys
+        keylog: KeyLog | None = self.tracker.keylog
+        if not keylog or self.client_random is None or self.ch is None:
+            return None
+        secret = keylog.lookup(CLIENT_EARLY, self.client_random)
+        if secret is None:
+            return None
+        candidates = []
+        for suite in self.ch["suites"]:
+            params = None if is_grease(suite) else suite_params(suite)
+            if params is not None and params.tls13 and hash_len(params) == len(secret):
+                key, iv = tls13_keys(params, secret)
+                candidates.append(Decryptor(params, key, iv, version=0x0304))
+        side.secret = secret
+        return TrialDecryptor(candidates) if candidates else None
 
     def _next_decryptor(self, side: _Side) -> Decryptor | None:
         if side.decryptor is None or side.secret is None or self.suite is None:
