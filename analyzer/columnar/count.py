@@ -321,10 +321,13 @@ def _window(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, 
     sp, dp = c.sport[sel], c.dport[sel]
     a = (si.astype(np.uint64) << np.uint64(16)) | sp.astype(np.uint64)
     b = (di.astype(np.uint64) << np.uint64(16)) | dp.astype(np.uint64)
-    _, group = np.unique((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b), return_inverse=True)
-    group = group.reshape(-1)
-    order = np.lexsort((np.arange(n), group))
-    gs = group[order]
+    key = (np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b)
+    # one stable sort: the groups in key order, a group's segments in capture order; gs numbers the groups
+    # 0, 1, ... in that order
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    gs = np.zeros(n, dtype=np.int64)
+    np.cumsum(ks[1:] != ks[:-1], out=gs[1:])
     # everything below in group order (a group's segments together, in capture order)
     frame_i = sel[order]
     ts_s = batch.ts_ns[frame_i]
