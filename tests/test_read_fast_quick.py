@@ -160,3 +160,20 @@ def test_through_the_command(tmp_path, monkeypatch):
             outputs.append(result.output)
     assert outputs[:2] == outputs[2:]
     assert sum(calls) > 2000
+
+
+def test_read_imports_no_numpy():
+    """read's text lines (no -Y) need neither numpy nor the columnar core: the compiled helpers load without
+    them (analyzer.columnar imports its count, and numpy, on first use), so start-up stays short."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from analyzer.cli.main import main\n"
+            "try:\n    main(['read', '-c', '3', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "from analyzer.compiled import compiled\n"
+            "assert compiled('quick_tcp') is not None and compiled('tcp_line') is not None\n"
+            "print('numpy' in sys.modules, 'analyzer.columnar.count' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(REPO / "captures" / "lab_page_fetch.pcapng")],
+                          capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.count("\n") == 3
+    assert done.stderr.split() == ["False", "False"]
