@@ -45,6 +45,13 @@ class SpilledRows:
     position (stream numbers in first-frame order)."""
 
     def __init__(self, keep: tuple[str, ...] | None = None, renumber: str | None = None) -> None:
+        # what a table's width pass reads (see table_widths), kept as the rows come: per protocol, each
+        # address's longest port text, the longest stream number text, the earliest start; False once a row
+        # lacks one of them (then there is no summary)
+        self._ends: dict[Any, dict[Any, int]] | bool = {}
+        self._streams: dict[Any, int] = {}
+        self._firsts: dict[Any, int] = {}
+        self._wget: dict[tuple, Any] = {}
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the rows; close() ends it
         self._indexes: list[dict[str, int]] = []
         self._index_of: dict[tuple, int] = {}
@@ -85,10 +92,53 @@ class SpilledRows:
         except ValueError:          # a value marshal does not take: pickle takes anything a row holds
             blob = b"p" + pickle.dumps((i, values), protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(blob)
+        if self._ends is not False:
+            self._widths(keys, values)
         self._offsets.append(self._size)
         self._sort_keys.append(sort_key)
         self._size += len(blob)
         self._order = None
+
+    def _widths(self, keys: tuple[str, ...], values: tuple) -> None:
+        get = self._wget.get(keys)
+        if get is None:
+            get = self._wget[keys] = (itemgetter(*(keys.index(k) for k in _WIDTH_KEYS))
+                                      if all(k in keys for k in _WIDTH_KEYS) else False)
+        if get is False:
+            self._ends = False
+            return
+        proto, stream, oh, op, rh, rp, ts = get(values)
+        if ts.__class__ is not int:
+            self._ends = False
+            return
+        ends = self._ends.get(proto)
+        if ends is None:
+            ends = self._ends[proto] = {}
+            self._firsts[proto] = ts
+            self._streams[proto] = 0
+        n = len(str(op))
+        if ends.get(oh, -1) < n:
+            ends[oh] = n
+        n = len(str(rp))
+        if ends.get(rh, -1) < n:
+            ends[rh] = n
+        self._firsts[proto] = min(self._firsts[proto], ts)
+        if self._renumber is None:
+            n = len(str(stream))
+            self._streams[proto] = max(self._streams[proto], n)
+
+    def table_widths(self, proto: str) -> tuple[dict[Any, int], int, int | None] | None:
+        """What a table of ``proto``'s rows needs before its first line, without reading the rows: (each
+        address -> the longest text of a port it was seen with, in the rows of ``proto``; the longest stream
+        number text; the earliest ``first_ts_ns``), or None where the rows do not tell (a row without those
+        keys, a start that is not an int, renumbered rows of several protocols)."""
+        ends = self._ends
+        if ends is False or (self._renumber is not None and len(ends) > 1):
+            return None
+        if proto not in ends:
+            return {}, 0, None
+        streams = len(str(len(self) - 1)) if self._renumber is not None else self._streams[proto]
+        return ends[proto], streams, self._firsts[proto]
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -134,6 +184,10 @@ class SpilledRows:
         if self._map:
             self._map.close()
         self._file.close()
+
+
+# the keys a table's width pass reads (analyzer.report.conversations), in its order
+_WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
 
 
 def _getter(index: dict[str, int], keys: tuple[str, ...]):

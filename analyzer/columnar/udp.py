@@ -47,6 +47,8 @@ _FROM_TABLE = {"orig_pkts": PKTS, "resp_pkts": PKTS + 1, "orig_bytes": PBYTES, "
 _ENDPOINT = {"id.orig_h": (ORIG, True), "id.orig_p": (ORIG, False), "id.resp_h": (RESP, True),
              "id.resp_p": (RESP, False)}
 _CONSTANT = {"proto": "udp", "irtt": None, "closed_by": None, "time_wait": None}
+# the keys a conversations table's width pass reads
+_WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
 _U16 = np.uint64(16)
 _PORT = np.uint64(0xFFFF)
 
@@ -275,6 +277,31 @@ class ColumnRows:
         keys = tuple(k for k in keep if k in ROW_KEYS)
         for v in self._table.values(keys):
             yield Row(zip(keys, v))
+
+    def table_widths(self, proto: str) -> tuple[dict[Any, int], int, int | None] | None:
+        """What a table's width pass would read (see :meth:`analyzer.columnar.rows.SpilledRows.table_widths`),
+        from the columns: each address -> the longest text of a port it has in a row, the longest stream
+        number text, the earliest start; None when ``keep`` left out one of those keys."""
+        keep = self._keep
+        if keep is not None and any(k not in keep for k in _WIDTH_KEYS):
+            return None
+        table = self._table
+        n = table.n
+        if proto != _CONSTANT["proto"] or not n:
+            return {}, 0, None
+        t = table._table[:n]
+        ep = np.concatenate([t[:, ORIG], t[:, RESP]]).astype(np.uint64)
+        ids = (ep >> _U16).astype(np.int64)
+        ports = (ep & _PORT).astype(np.int64)
+        digits = 1 + (ports >= 10) + (ports >= 100) + (ports >= 1000) + (ports >= 10000)
+        longest = np.zeros(len(table.addresses), dtype=np.int64)
+        np.maximum.at(longest, ids, digits)
+        seen = np.unique(ids)
+        ends: dict[Any, int] = {}
+        for i, k in zip(seen.tolist(), longest[seen].tolist(), strict=True):
+            text = _addr(table.addresses[i])
+            ends[text] = max(k, ends.get(text, 0))
+        return ends, len(str(n - 1)), int(t[:, FIRST_TS].min())
 
     def tuples(self, keys: tuple[str, ...]) -> Iterator[tuple]:
         """Each row's values of ``keys`` (None for a key a row lacks, or that ``keep`` left out)."""

@@ -66,7 +66,8 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
                 filter_text: str | None = None) -> Iterator[str]:
     """:func:`table` line by line. ``rows`` is iterated twice (widths first), so it may be a re-readable
     store rather than a list: nothing per row is kept here. A store with ``tuples(keys)`` (the spilled rows
-    of :mod:`analyzer.columnar.rows`) is read as value tuples, without a mapping per row."""
+    of :mod:`analyzer.columnar.rows`) is read as value tuples, without a mapping per row; one with
+    ``table_widths(proto)`` that answers is read once (the widths were kept as its rows came)."""
     title = "TCP Conversations" if proto == "tcp" else "UDP Conversations"
     w, sw, first = 21, 2, None
     prefixes: dict[Any, str] = {}       # address -> "addr:" or "[addr]:" (the endpoint text without the port)
@@ -78,13 +79,22 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
         return text
 
     longest = 0
-    for p_, stream, oh, op, rh, rp, ts in _tuples(rows, _WIDTH_KEYS):
-        if p_ != proto:
-            continue
-        longest = max(longest, len(prefix(oh)) + len(str(op)), len(prefix(rh)) + len(str(rp)))
-        sw = max(sw, len(str(stream)))
-        if first is None or ts < first:
-            first = ts
+    summary = getattr(rows, "table_widths", None)
+    summary = summary(proto) if summary is not None else None
+    if summary is not None:
+        # (a store that kept them as its rows came: analyzer.columnar.rows.SpilledRows.table_widths)
+        ends, streams, first = summary
+        for addr, port_len in ends.items():
+            longest = max(longest, len(prefix(addr)) + port_len)
+        sw = max(sw, streams)
+    else:
+        for p_, stream, oh, op, rh, rp, ts in _tuples(rows, _WIDTH_KEYS):
+            if p_ != proto:
+                continue
+            longest = max(longest, len(prefix(oh)) + len(str(op)), len(prefix(rh)) + len(str(rp)))
+            sw = max(sw, len(str(stream)))
+            if first is None or ts < first:
+                first = ts
     w = max(w, longest)
     if capture_start_ns is None:
         capture_start_ns = first or 0
