@@ -331,7 +331,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # from its headers and the tracker's fields)
                     from analyzer.filter.apply import analyzed
 
-                    packets = analyzed(frames, keylog, pipelines, headers=True, lines=True)
+                    packets = analyzed(frames, keylog, pipelines, headers=True, lines=True,
+                                       dns_lines=len(paths) == 1)
                     http_of = _http_tracker(pipelines)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
@@ -489,6 +490,7 @@ def _print_lines(packets: Iterable, output: _Output, summary, progress: Progress
                  http_of=None) -> None:
     """:func:`_print_text` without -V or -x: one summary line per packet (the loop with nothing else in it)."""
     from analyzer.pipeline import HeaderOnly
+    from analyzer.report.dns_lines import DnsLine
 
     header_line, line_of = summary.header_line, summary.line
     parts, batch, flush = output.parts, output.batch, output.flush     # output.add, inlined
@@ -505,6 +507,8 @@ def _print_lines(packets: Iterable, output: _Output, summary, progress: Progress
                 line = header_line(pkt)
                 if line is None:
                     line = line_of(pkt.packet())
+        elif pkt.__class__ is DnsLine:
+            line = summary.dns_line(pkt)
         else:
             line = line_of(pkt)
         parts.append(line + "\n")

@@ -24,7 +24,7 @@ MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's l
 
 
 def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None,
-             headers: bool = False, lines: bool = False) -> Iterator[Packet]:
+             headers: bool = False, lines: bool = False, dns_lines: bool = False) -> Iterator[Packet]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
     handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
@@ -34,7 +34,10 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
     (with ``headers``): only summary lines are made of the packets (``read`` text, and its ``-Y`` when the
     header columns decide the filter): the http layers carry their Info text and no fields, and the DNS
     transaction fields (``dns.time``, ``dns.response_in``...) are not made, nor are UDP conversations kept
-    (:class:`UnnumberedUdp`); the lines are the same (tests/test_read_fast_lines.py)."""
+    (:class:`UnnumberedUdp`); the lines are the same (tests/test_read_fast_lines.py). ``dns_lines`` (with
+    ``lines``, for ``read``'s text lines without -Y, one capture): a DNS datagram whose line needs no decode
+    comes as a :class:`~analyzer.report.dns_lines.DnsLine` (its message parsed, not decoded, nor run through
+    the pipeline, whose state it would not change: :mod:`analyzer.report.dns_lines`)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
@@ -48,7 +51,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         if pipelines is not None:
             pipelines.append(pipe)
         quick = compiled("quick_tcp")
-        if quick is None:
+        if quick is None and not (lines and dns_lines):
             yield from pipe.run(frames, headers=True)
             return
         # Pipeline.run(headers=True) with each TCP segment's header tuple read by the compiled helper (the tuple
@@ -57,8 +60,25 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         from analyzer.flows.quick import _cache, address_pair
 
         feed_headers = pipe.feed_headers
+        if not (lines and dns_lines):
+            for frame in frames:
+                yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
+            pipe.finish()
+            return
+        from analyzer.report.dns_lines import dns_line_of
+
         for frame in frames:
-            yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
+            h = None if quick is None else quick(frame, _cache, address_pair)
+            if h is None:
+                res = dns_line_of(frame)
+                if res is not None:
+                    # what feed() counts of a frame; nothing else in the pipeline depends on this one
+                    pipe.frames += 1
+                    if pipe.first_ts_ns is None:
+                        pipe.first_ts_ns = frame.ts_ns
+                    yield res
+                    continue
+            yield feed_headers(frame, h, any_segment=True)
         pipe.finish()
         return
     # nothing here asks for connection summaries or transaction records afterwards: keep neither, so memory

@@ -342,6 +342,13 @@ class Summary:
         return visible(f"{frame.number:>5} {self._time(frame):>10} {h[1]:>12} \u2192 {h[3]:<12} TCP "
                        f"{frame.origlen} {tcp_analysis_prefix(f)}{text}")
 
+    def dns_line(self, res: Any) -> str:
+        """The line of a DNS datagram read without a decode (:class:`analyzer.report.dns_lines.DnsLine`): what
+        :meth:`line` gives its decoded packet (tests/test_read_fast_dns.py). No interface column."""
+        frame = res.frame
+        return visible(f"{frame.number:>5} {self._time(frame):>10} {res.src:>12} \u2192 {res.dst:<12} DNS "
+                       f"{frame.origlen} {_dns_summarize(res.message)}")
+
     def _time(self, frame: Any) -> str:
         """The time column of ``frame`` (the first frame's time becomes the reference)."""
         ts = frame.ts_ns
@@ -772,6 +779,12 @@ def _same_message(msg: Any, f: dict[str, Any]) -> bool:
 
 
 _DNS_API: list = []
+
+
+def _dns_summarize(msg: Any) -> str:
+    from analyzer.decode.dns import summarize
+
+    return summarize(msg, "dns")
 
 
 def _dns_api():
