@@ -11,7 +11,7 @@ How it works
    span TCP segments as on a real network.
 2. A self-signed certificate for ``analyzer.test`` (SAN ``analyzer.test``, ``www.analyzer.test``) is made with
    the ``cryptography`` package; nginx serves the demo's page (``analyzer.demo.site.write_site``) over TLS 1.2
-   and 1.3 with HTTP/2 on 127.0.0.1:443; a second nginx server on 127.0.0.2:443 only offers the secp384r1
+   and 1.3 with HTTP/2 on 127.0.0.1:443 (and answers plain HTTP on port 80 with a redirect to it); a second nginx server on 127.0.0.2:443 only offers the secp384r1
    group, so a client that sends an X25519 key share gets a HelloRetryRequest; a third on 127.0.0.3:443 sends
    one TLS 1.3 session ticket instead of OpenSSL's two (``ssl_conf_command NumTickets 1``), a fourth on
    127.0.0.4:443 none (``NumTickets 0``), a fifth on 127.0.0.5:443 accepts early data (``ssl_early_data on``). It listens on port
@@ -57,7 +57,7 @@ SETTLE_S = 0.4
 DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
 ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
 
-CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}",
+CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}", "--resolve", f"{HOST}:80:{ADDR}",
         "--resolve", f"{HRR_HOST}:443:{HRR_ADDR}", "--resolve", f"{ONE_HOST}:443:{ONE_ADDR}", "--resolve", f"{NONE_HOST}:443:{NONE_ADDR}"]
 
 
@@ -108,6 +108,9 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
     "tls13_early_data": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the session, "
                           "then a resumed one that sends its request as early data (0-RTT)"),
                          ["sh", "-c", EARLY_SCRIPT]),
+    "http_redirect_tls13": (("curl -L: http://analyzer.test/ answered 301 with a Location on https://, followed "
+                             "on a new TLS 1.3 connection"),
+                            CURL + ["--http1.1", "--tlsv1.3", "-L", f"http://{HOST}/"]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -165,6 +168,11 @@ http {{
     ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-GCM-SHA384;
     ssl_session_cache shared:tls:1m;
     ssl_session_tickets on;
+    server {{
+        listen {addr}:80;
+        server_name {host};
+        return 301 https://$host$request_uri;
+    }}
     server {{
         listen {addr}:443 ssl http2;
         server_name {host} www.{host};
@@ -301,7 +309,7 @@ def record(name: str, tmp: Path) -> None:
     (tmp / "wget").mkdir(exist_ok=True)
     delay = DELAY_MS.get(name)
     relay = DelayRelay(ONE_ADDR, 443, ONE_UPSTREAM, delay / 1000) if delay else None
-    dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), "tcp port 443"],
+    dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), "tcp port 443 or tcp port 80"],
                             stderr=subprocess.PIPE, text=True)
     try:
         line = dump.stderr.readline()       # "listening on lo, ..." once the capture is running

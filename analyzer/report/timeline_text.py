@@ -361,6 +361,9 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             hidden = any(r.encrypted is not None and r.encrypted.alpn_hidden for r in fetch.requests)
             mode = label("encrypted.mode.h2maybe" if hidden else "encrypted.mode.h2" if s.encrypted_multiplexed
                          else "encrypted.mode", lang)
+        elif s.encrypted_requests:      # some requests in clear, some over TLS without keys
+            parts.insert(1, counted("n.request.encrypted.more", s.encrypted_requests, lang))
+            mode = label("encrypted.mode.mixed", lang)
         if s.failed_connections:
             parts.append(counted("n.failed", s.failed_connections, lang))
         colon = "：" if lang == "zh" else ": "

@@ -74,6 +74,7 @@ from analyzer.timeline.model import (
     RequestTiming,
     Step,
 )
+from analyzer.timeline.redirect import followed as followed_redirects
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, owners, payload_bytes
 from analyzer.timeline.texts import explain, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
@@ -286,6 +287,8 @@ class FetchBuilder:
         self.twice_told: set[int] = set()       # connections whose packets seen twice were explained in full
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
         self.conns = plan.conns
+        self.redirects = followed_redirects(self.conns)      # connection -> the redirect it follows
+        self.moved_to = {u.location: u for u in plan.units if u.location}   # a 3xx's Location -> its request
         # transactions of this fetch per connection
         self.mine: dict[tuple[int, int], set[int]] = defaultdict(set)
         for u in plan.units:
@@ -795,6 +798,12 @@ class FetchBuilder:
         if conn.syns:
             f0, t0 = conn.syns[0]
             s = segs.get(f0)
+            r = self.redirects.get((conn.stream, conn.epoch))
+            if r is not None:
+                evidence = (r.frame, f0) if r.name_frame is None else (r.frame, f0, r.name_frame)
+                self._add(f0 - 0.1, t0, evidence, "http", "http.redirect.followed", redirect_frame=r.frame,
+                          status=r.status, location=r.location, host=r.host, host_source=r.host_source, name_frame=r.name_frame,
+                          **ends)
             self._add(f0, t0, (f0,), "tcp", "tcp.handshake.1" + suffix, options=options_facts(hs.get("orig_options")),
                       seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
             self.notes[f0] = self._note("note.syn")
@@ -1520,7 +1529,12 @@ class FetchBuilder:
                 carrying = tuple(f for f in carrying if f not in segs or segs[f].rel_seq - 1 < end)
         frames = _with_ends(carrying, req.first_frame, req_last)
         why = "page"
-        if not is_doc:
+        moved = self.moved_to.get(u.url)
+        if moved is not None and moved.end_ns > u.start_ns:
+            moved = None
+        if moved is not None:
+            why = "redirected"
+        elif not is_doc:
             if u.side:
                 why = "side"
             elif u.referer:
@@ -1531,10 +1545,16 @@ class FetchBuilder:
                 why = "same_conn"
             else:
                 why = "window"
-        kind = {"page": "http.request", "side": "http.request.side"}.get(why, "http.request.resource")
+        kind = {"page": "http.request", "side": "http.request.side", "redirected": "http.request.redirected"}.get(
+            why, "http.request.resource")
+        redirect = {}
+        if moved is not None:
+            mtx = moved.record.transaction
+            redirect = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None
+                        else mtx.response.first_frame, "redirect_status": mtx.response.status}
         self._add(req.first_frame, req.first_ts_ns, frames, "http", kind, method=req.method, uri=req.target,
                   version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
-                  size=req.head_length + body, url=u.url, referer=u.referer or "", why=why)
+                  size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **redirect)
         self.notes[req.first_frame] = f"{req.method} {req.target}"
         resp = tx.response
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)

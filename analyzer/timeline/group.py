@@ -13,6 +13,10 @@ fetch.
 2. **Grouping, in the order the units began, by evidence, strongest first** (each rule needs the same
    client):
 
+   0. *Redirect.* A request for the URL a fetch's 3xx answer sent the client to (its Location, made
+      absolute), begun after that answer and within :data:`PAGE_WINDOW_NS` of it, continues that fetch: the
+      same navigation (``http://`` answered with a move to ``https://`` is how most page fetches begin),
+      whatever its fetch metadata, Referer or host say.
    a. *Fetch metadata.* ``Sec-Fetch-Dest: document`` with ``Sec-Fetch-Mode: navigate`` is a new page;
       ``Sec-Fetch-Dest: iframe/frame`` is a resource of the page its Referer names.
    b. *Referer.* A request joins the latest fetch holding a request for its Referer URL (a Referer that is
@@ -154,6 +158,7 @@ class Unit:
     links: Any = None  # a callable giving the URLs the document links to (found only when a rule asks)
     first_on_conn: bool = False
     open_ns: int = 0  # when its connection was opened (its first SYN), for a first request
+    location: str = ""  # where a 3xx answer to it sends the client (absolute, no fragment)
 
     @property
     def request(self) -> bool:
@@ -246,6 +251,7 @@ def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], schem
         end_ns = (end.last_ts_ns if end is not None else resp.first_ts_ns) if resp is not None else (
             tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns)
         ctype = media_type(resp.headers.get("content-type")) if resp is not None and resp.status < 400 else ""
+        moved = resp.headers.get("location") if resp is not None and 300 <= resp.status < 400 else None
         body = links_of.get((rec.stream, tx.index))
         links = _finder(body, url) if body else None
         referer = h.get("referer")
@@ -255,7 +261,7 @@ def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], schem
                         mode=(h.get("sec-fetch-mode") or "").strip().lower(),
                         document=ctype in DOCUMENT_TYPES or dest == "document",
                         side=is_side(split_url(url)[2]), links=links, first_on_conn=first and conn.epoch == 0,
-                        open_ns=open_ns))
+                        open_ns=open_ns, location=_absolute(url, moved.strip()) if moved else ""))
         first = False
     return out
 
@@ -342,6 +348,7 @@ class Grouper:
         self.hostless: list[int] = []               # positions of plans created with no host (lazily pruned)
         self.linking: dict[str, list[int]] = {}     # URL -> positions of plans whose documents link to it
         self.unindexed: list[tuple[int, Any]] = []  # (position, link finder) of documents not in `linking` yet
+        self.redirects: dict[str, tuple[int, int]] = {}  # a 3xx answer's absolute Location -> (plan, its end)
         self.queried = _LookupIndex(lookups)    # also rule 3's free lookups, once grouping is done
 
     def add(self, u: Unit) -> None:
@@ -368,8 +375,13 @@ class Grouper:
                 self.with_origin[o] = pos
         if u.links is not None:
             self.unindexed.append((pos, u.links))
+        if u.location:
+            self.redirects[u.location] = (pos, u.end_ns)
 
     def _place(self, u: Unit) -> Plan | None:
+        moved = self.redirects.get(u.url)
+        if moved is not None and moved[1] <= u.start_ns <= moved[1] + PAGE_WINDOW_NS:
+            return self.plans[moved[0]]                 # 0: the redirect followed
         if u.dest == "document" and u.mode == "navigate":
             return None                                 # 2a: a page of its own
         by_ref = self._referer(u)

@@ -309,6 +309,9 @@ _EN: dict[str, str] = {
     "tcp.handshake.1.brief": (
         "Connection {stream}: the client opens another connection to {server_ep}: SYN from port {client_port} "
         "(ISN {seq_raw}), as explained for connection {first_stream}."),
+    "http.redirect.followed": (
+        "The client follows the redirect of frame {redirect_frame} ({status} to {location}): connection {stream} "
+        "goes to {server_ep}, the port of that URL, and names its host {host} ({host_where})."),
     "tcp.handshake.2.brief": "Connection {stream}: the server's SYN-ACK, {rtt_ms:dur} after the SYN (ISN {seq_raw}).",
     "tcp.handshake.3.brief": (
         "Connection {stream}: the client's ACK completes the handshake; TCP connect took {connect_ms:dur}."),
@@ -464,6 +467,9 @@ _EN: dict[str, str] = {
     "http.request.side": (
         "A side request: {method} {uri} on connection {stream}, {size:bytes}. It is not part of the page: "
         "{side_text}"),
+    "http.request.redirected": (
+        "HTTP request for the URL the redirect of frame {redirect_frame} ({redirect_status}) named: {method} {uri} "
+        "({version}, Host: {host}) on connection {stream}, {size:bytes}: the same fetch, at the new address."),
     "http.response": (
         "HTTP response: {status} {reason}, {content_type_text}, {size:bytes} of body{encoding_note}. Time to "
         "first byte: {ttfb_ms:dur} after the request was sent; {transfer_text}."),
@@ -521,10 +527,10 @@ _EN: dict[str, str] = {
         "ServerHello, {rtt_ms:dur} after the ClientHello: the server takes up an earlier session ({version}, "
         "{cipher}): an abbreviated handshake, without certificate or key exchange."),
     "tls.certificate": (
-        "Certificate, in clear text (TLS 1.2): the server proves it is {subject} (names: {san}), issued by "
+        "Certificate, in clear text (TLS 1.2): the server proves it is {subject} {san_text}, issued by "
         "{issuer}, valid until {not_after}; {chain:n:certificate} in the chain."),
     "tls.certificate.decrypted": (
-        "Certificate (decrypted with the key log; TLS 1.3 sends it encrypted): {subject} (names: {san}), issued "
+        "Certificate (decrypted with the key log; TLS 1.3 sends it encrypted): {subject} {san_text}, issued "
         "by {issuer}, valid until {not_after}; {chain:n:certificate} in the chain."),
     "tls.done.finished": (
         "The client's Finished: the handshake is done and the connection is secure {secure_ms:dur} after the "
@@ -821,6 +827,9 @@ _ZH: dict[str, str] = {
     "tcp.handshake.1.brief": (
         "连接 {stream}：客户端又向 {server_ep} 建立一个连接：从端口 {client_port} 发送 SYN（ISN {seq_raw}），"
         "过程同连接 {first_stream}。"),
+    "http.redirect.followed": (
+        "客户端跟随第 {redirect_frame} 帧的重定向（{status}，指向 {location}）：连接 {stream} 通往 {server_ep}，"
+        "即该 URL 的端口，并指明主机 {host}（{host_where}）。"),
     "tcp.handshake.2.brief": "连接 {stream}：服务器在 SYN 发出 {rtt_ms:dur}后回复 SYN-ACK（ISN {seq_raw}）。",
     "tcp.handshake.3.brief": "连接 {stream}：客户端的 ACK 完成握手；TCP 建连耗时 {connect_ms:dur}。",
     "tcp.kept": "连接 {stream} 保持打开（keep-alive）：它上面的下一个请求（第 {next_frame} 帧的 {next_uri}）属于下一次访问。",
@@ -937,6 +946,9 @@ _ZH: dict[str, str] = {
         "页面还需要其他资源：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}"
         "（{why_text}）。"),
     "http.request.side": "附带请求：{method} {uri}，在连接 {stream} 上，{size:bytes}。它不属于页面本身：{side_text}",
+    "http.request.redirected": (
+        "请求第 {redirect_frame} 帧的重定向（{redirect_status}）所指的 URL：{method} {uri}（{version}，Host: {host}），"
+        "在连接 {stream} 上，{size:bytes}：仍是同一次访问，只是换了新地址。"),
     "http.response": (
         "HTTP 响应：{status} {reason}，{content_type_text}，正文 {size:bytes}{encoding_note}。"
         "首字节时间（TTFB）为请求发出后 {ttfb_ms:dur}；{transfer_text}。"),
@@ -986,10 +998,10 @@ _ZH: dict[str, str] = {
         "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器沿用之前的会话（{version}，{cipher}）："
         "这是简化握手，没有证书，也没有密钥交换。"),
     "tls.certificate": (
-        "证书（TLS 1.2 中为明文）：服务器证明自己是 {subject}（名称：{san}），由 {issuer} 签发，有效期至 "
+        "证书（TLS 1.2 中为明文）：服务器证明自己是 {subject}{san_text}，由 {issuer} 签发，有效期至 "
         "{not_after}；证书链中共 {chain} 张证书。"),
     "tls.certificate.decrypted": (
-        "证书（用密钥日志解密；TLS 1.3 中证书是加密发送的）：{subject}（名称：{san}），由 {issuer} 签发，"
+        "证书（用密钥日志解密；TLS 1.3 中证书是加密发送的）：{subject}{san_text}，由 {issuer} 签发，"
         "有效期至 {not_after}；证书链中共 {chain} 张证书。"),
     "tls.done.finished": (
         "客户端的 Finished：握手完成，在 ClientHello 之后 {secure_ms:dur}连接变得安全（安全连接建立耗时）。{trips_text}"),
@@ -1120,6 +1132,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.none": "",
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
         "transfer.one": "it came in one segment",
+        "host_where.sni": "its TLS server name, SNI, frame {name_frame}",
+        "san": "(names: {san})",
+        "san.none": ("(it lists no subject alternative names: browsers match the site's name only against those, "
+                     "not against the CN)"),
+        "host_where.host": "its Host header, frame {name_frame}",
+        "host_where.address": "the URL names the address",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
         "psk.early": ("; it also offers to resume an earlier session (a ticket or pre-shared key) and sends data "
                       "with it, before the handshake is done (TLS 1.3 early data, 0-RTT)"),
@@ -1228,6 +1246,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.none": "",
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
         "transfer.one": "响应装在一个报文段里",
+        "host_where.sni": "第 {name_frame} 帧的 TLS 服务器名 SNI",
+        "san": "（名称：{san}）",
+        "san.none": "（证书没有列出主题备用名称：浏览器只拿站点名与这些名称比对，不看 CN）",
+        "host_where.host": "第 {name_frame} 帧的 Host 头",
+        "host_where.address": "URL 给出的是地址",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
         "psk.early": "；它还提出恢复之前的某个会话（票据或预共享密钥），并在握手完成之前就随之发送数据（TLS 1.3 早期数据，0-RTT）",
         "offer.alpn": "和应用层协议（ALPN）{alpn}",
@@ -1598,6 +1621,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "tls.ticket":
         extra["tickets_text"] = _phrase("tickets.many" if (facts.get("count") or 1) > 1 else "tickets.one", facts,
                                         lang)
+    elif template.startswith("tls.certificate"):
+        extra["san_text"] = _phrase("san" if facts.get("san") else "san.none", facts, lang)
+    elif template == "http.redirect.followed":
+        extra["host_where"] = _phrase(f"host_where.{facts.get('host_source')}", facts, lang)
     elif template.startswith("tcp.icmp."):
         extra["then_text"] = _phrase("icmp.retried" if facts.get("retried") else "icmp.final", facts, lang)
     elif template == "tcp.handshake.karn":
@@ -1856,6 +1883,9 @@ _ZH.update({
 })
 LABELS["en"].update({
     "n.request.encrypted": "about {n} request (encrypted)|about {n} requests (encrypted)",
+    "n.request.encrypted.more": "about {n} more encrypted|about {n} more encrypted",
+    "encrypted.mode.mixed": ("HTTP read where it is in clear text; over TLS without a key the requests are inferred "
+                             "from the records' directions and times"),
     "n.burst.encrypted": "{n} exchange of encrypted bursts|{n} exchanges of encrypted bursts",
     "encrypted.mode": "inferred from the TLS records' directions and times (no key: the HTTP is not seen)",
     "encrypted.mode.h2": "HTTP/2 (ALPN h2): bursts of encrypted records, not request/response pairs",
@@ -1868,6 +1898,8 @@ LABELS["en"].update({
 })
 LABELS["zh"].update({
     "n.request.encrypted": "约 {n} 个请求（加密）",
+    "n.request.encrypted.more": "另有约 {n} 个加密请求",
+    "encrypted.mode.mixed": "明文的 HTTP 直接读出；没有密钥的 TLS 上的请求由记录的方向和时间推断",
     "n.burst.encrypted": "{n} 组加密的数据往来",
     "encrypted.mode": "由 TLS 记录的方向和时间推断（没有密钥，看不到 HTTP）",
     "encrypted.mode.h2": "HTTP/2（ALPN h2）：加密记录的数据突发，并非一问一答",
