@@ -1554,6 +1554,26 @@ def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
     return _fill(text, facts, lang) if text else ""
 
 
+# The templates that have derived facts (:func:`_derived` adds phrases made of their facts): only these pay for
+# it in :func:`explain`. Data, not a probe: tests/test_timeline_texts.py fails when a template reads derived facts
+# and is missing here, or is here and has none.
+DERIVED: frozenset[str] = frozenset({
+    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.no_response",
+    "http.request.resource", "http.request.side", "http.response", "http.response.error",
+    "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
+    "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
+    "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
+    "tcp.seen_twice.late", "tcp.snaplen", "tcp.syn.retransmission", "tcp.syn.seen_twice",
+    "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
+    "tcp.unanswered.gave_up", "tcp.zero_window", "tls.client_hello", "tls.client_hello.sni", "tls.done.ccs12.client",
+    "tls.done.ccs12.server", "tls.done.finished", "tls.done.guess13", "tls.encrypted", "tls.exchange",
+    "tls.exchange.h2", "tls.exchange.h2.request", "tls.exchange.h2.server", "tls.exchange.nagle",
+    "tls.exchange.request", "tls.exchange.server", "tls.exchange.server.midstream", "tls.exchange.wait",
+    "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
+    "tls.ticket", "tls.tickets.inferred",
+})
+
+
 def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     """Facts made of phrases: the parts of a sentence that depend on other facts."""
     extra: dict[str, Any] = {}
@@ -1697,45 +1717,9 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     args = dict(facts)
     if frames and "frames" not in args:
         args["frames"] = list(frames)
-    plain = _PLAIN.get(template)
-    if plain is None:
-        plain = _PLAIN[template] = _no_derived(template, lang)
-    if not plain:
+    if template in DERIVED:
         args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
     return _fill(text, args, lang)
-
-
-class _Probe(dict):
-    """Facts that note being read (see :func:`_no_derived`)."""
-
-    read = False
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.read = True
-        return default
-
-    def __getitem__(self, key: str) -> Any:
-        self.read = True
-        raise KeyError(key)
-
-    def __contains__(self, key: object) -> bool:
-        self.read = True
-        return False
-
-
-_PLAIN: dict[str, bool] = {}     # template -> it has no derived facts (:func:`_no_derived`)
-
-
-def _no_derived(template: str, lang: str) -> bool:
-    """True when :func:`_derived` gives ``template`` nothing whatever its facts: its choice of branch reads
-    only the template's name, and a template none of its branches takes never reads a fact; asked once per
-    template (a step per template name for the rest of the run, not the whole chain of names)."""
-    probe = _Probe()
-    try:
-        extra = _derived(template, probe, lang)
-    except Exception:       # noqa: BLE001 - a branch that needs its facts: not a plain template
-        return False
-    return not extra and not probe.read
 
 
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
