@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
-from analyzer.timeline import timeline
+from analyzer.timeline import collect, timeline
 from analyzer.timeline.collect import Collector
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,10 +45,11 @@ def _fetches(frames: list, keylog, lang: str = "en") -> list:
 
 
 def _full_only(m) -> None:
-    """Every frame decoded (Collector._full): the header paths turned off."""
+    """Every frame decoded (Collector._full): the header paths turned off; the HTTP heads' raw lines kept."""
     m.setattr(Collector, "_tcp", lambda self, *args: False)
     m.setattr(Collector, "_dns_quick", lambda self, *args: False)
     m.setattr(Collector, "_arp_quick", lambda self, *args: False)
+    m.setattr(collect, "KEEP_HTTP_LINES", True)     # the HTTP heads' raw lines kept, as for fields
 
 
 def _same(path: Path, monkeypatch, langs: tuple[str, ...] = ("en",)) -> None:

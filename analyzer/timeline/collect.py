@@ -65,6 +65,9 @@ _I64 = (1 << 63) - 1
 REC_SIZE = REC.size
 _PACK = REC.pack
 HEAD_BYTES = 512                    # the first stream bytes kept each way, to find two different versions of them
+# the HTTP heads' raw lines (Request/Response.lines) are not kept: no fields are made of them and nothing in the
+# timeline reads them (tests/test_timeline_collect_paths.py keeps them on its general path)
+KEEP_HTTP_LINES = False
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -487,6 +490,7 @@ class Collector:
         self.local_names = local_names      # mDNS and LLMNR lookups too (ignored by default)
         self.tx = Transactions(fields=False, keylog=keylog)
         self.tx.http.keep = False
+        self.tx.http.keep_lines = KEEP_HTTP_LINES
         self.tx.http.on_record = self._record
         if self.tx.tls is not None:
             self.tx.tls.keep = False

@@ -454,12 +454,12 @@ class HttpSink:
         else:
             return False                # picked up mid-stream: wait for a segment that starts a message
         self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
-        if self.tracker.lines_only:     # no fields are made of the heads' raw lines
+        if self.tracker.lines_only or not self.tracker.keep_lines:     # no fields are made of the heads' raw lines
             self.conv.client.keep_lines = self.conv.server.keep_lines = False
-            if not self.tracker.keep and self.tracker.on_record is None:    # nor records of the bodies
-                self.conv.client.keep_body = self.conv.server.keep_body = False
-                # nor of the heads: only their framing fields and Info texts are read
-                self.conv.client.lean = self.conv.server.lean = True
+        if self.tracker.lines_only and not self.tracker.keep and self.tracker.on_record is None:
+            # nor records of the bodies, nor of the heads: only their framing fields and Info texts are read
+            self.conv.client.keep_body = self.conv.server.keep_body = False
+            self.conv.client.lean = self.conv.server.lean = True
         for d in (0, 1):
             if not self.conn.sides[d].syn_frame:
                 self.pickup[d] = True
@@ -730,6 +730,9 @@ class HttpTracker:
                  on_record=None, lines_only: bool = False):
         self.fields = fields
         self.lines_only = lines_only
+        # False: the heads' raw lines (Request/Response.lines) are not kept: for a caller that makes no fields
+        # and reads no lines (the timeline), they are () in its records
+        self.keep_lines = True
         self.keep = keep
         self.body_limit = body_limit
         self.on_record = on_record
