@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from a checkout without installing
 
 import analyzer
-from analyzer.cli.main import GC_YOUNGEST
+from analyzer.cli.timeline import TIMELINE_GC_YOUNGEST
 from analyzer.report.safe import json_safe
 from analyzer.timeline import TimelineRun
 from analyzer.timeline import run as runmod
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.gc:
         gc.callbacks.append(on_gc)
     young, *older = gc.get_threshold()
-    gc.set_threshold(max(young, GC_YOUNGEST), *older)
+    gc.set_threshold(max(young, TIMELINE_GC_YOUNGEST), *older)
     run = TimelineRun("en", ladder=not args.no_ladder)
     run.collector.feed = timed("collect", run.collector.feed)
     fetches = 0

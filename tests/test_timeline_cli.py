@@ -190,3 +190,15 @@ def test_hostile_capture_is_made_visible_on_the_terminal(crafted):
     doc = json.loads(j.stdout)
     assert doc["fetches"][0]["requests"][0]["uri"] == craft.HOSTILE_URI
     assert craft.HOSTILE_HOST in doc["fetches"][0]["url"]
+
+
+def test_fewer_gc_collections_while_a_timeline_is_made():
+    # the youngest generation's threshold is raised while the fetches stream out, and given back after
+    import gc
+
+    from analyzer.cli.timeline import TIMELINE_GC_YOUNGEST, stream
+
+    before = gc.get_threshold()
+    during = [gc.get_threshold()[0] for _f in stream(str(ROOT / "captures" / "lab_page_fetch.pcapng"))]
+    assert during and min(during) >= TIMELINE_GC_YOUNGEST > before[0]
+    assert gc.get_threshold() == before

@@ -12,6 +12,7 @@ How fetches are made: :mod:`analyzer.timeline`.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -29,6 +30,13 @@ from analyzer.report.timeline_text import empty_text, render_fetch, wrap
 from analyzer.timeline import Fetch, Timeline
 from analyzer.timeline.texts import LANGS, frames_list, label
 
+# Allocations between two collections of the cyclic GC's youngest generation while a timeline is made (timeline,
+# har, report): 10x the CLI's GC_YOUNGEST. At 1M frames its collections took 6.1 s of timeline --json's 71 s
+# (each youngest collection walks the facts, steps and segment tuples made since the last), 2.5 s of 66 s with
+# this, at the same peak RSS (179 MB): the run makes next to no cyclic garbage any more (benchmarks/README.md,
+# "Timeline speed, h-tlspeed2").
+TIMELINE_GC_YOUNGEST = 50_000
+
 
 def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
            client: str | None = None, keep_filter=None, keylog_path: str | None = None, keep_bodies: bool = False,
@@ -36,12 +44,17 @@ def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = No
     """The selected fetches of FILE... (merged by time), each as soon as it is complete (CLI errors: one line,
     exit 2). ``keep_filter``: a compiled display filter narrowing the frames first, as ``tshark -Y``;
     ``keylog_path``: --keylog; ``ladder=False``: fetches without ladder rows (for JSON and HAR)."""
-    with opened(files, keep_filter, load_keylog(keylog_path)) as cap:
-        nat = _nat_view(cap, lang)      # two sides of a NAT: each step once, both views (analyzer.timeline.nat)
-        for f in cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
-                                    on_frame=on_frame, ladder=ladder):
-            if nat is None or (f := nat.fetch(f)) is not None:
-                yield f
+    young, *older = gc.get_threshold()
+    gc.set_threshold(max(young, TIMELINE_GC_YOUNGEST), *older)
+    try:
+        with opened(files, keep_filter, load_keylog(keylog_path)) as cap:
+            nat = _nat_view(cap, lang)      # two sides of a NAT: each step once, both views (analyzer.timeline.nat)
+            for f in cap.stream_fetches(lang, host=host, url=url, client=client, keep_bodies=keep_bodies,
+                                        on_frame=on_frame, ladder=ladder):
+                if nat is None or (f := nat.fetch(f)) is not None:
+                    yield f
+    finally:
+        gc.set_threshold(young, *older)
 
 
 def _nat_view(cap, lang: str):
