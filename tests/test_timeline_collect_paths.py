@@ -40,27 +40,31 @@ def _keylog(path: Path):
     return parse_keylog(keys.read_bytes()) if keys.exists() else None
 
 
-def _fetches(frames: list, keylog, lang: str = "en") -> list:
-    return [f.as_dict() for f in timeline(frames, lang, keep_bodies=True, keylog=keylog).fetches]
+def _fetches(frames: list, keylog, lang: str = "en", keep_bodies: bool = True) -> list:
+    return [f.as_dict() for f in timeline(frames, lang, keep_bodies=keep_bodies, keylog=keylog).fetches]
 
 
 def _full_only(m) -> None:
-    """Every frame decoded (Collector._full): the header paths turned off; the HTTP heads' raw lines kept."""
+    """Every frame decoded (Collector._full): the header paths turned off; the HTTP heads' raw lines
+    kept; every HTTP body handed out."""
     m.setattr(Collector, "_tcp", lambda self, *args: False)
     m.setattr(Collector, "_dns_quick", lambda self, *args: False)
     m.setattr(Collector, "_arp_quick", lambda self, *args: False)
     m.setattr(collect, "KEEP_HTTP_LINES", True)     # the HTTP heads' raw lines kept, as for fields
+    m.setattr(collect, "COUNT_BODIES", False)       # every body handed out, chunk by chunk
 
 
 def _same(path: Path, monkeypatch, langs: tuple[str, ...] = ("en",)) -> None:
     frames = _frames(path)
     keylog = _keylog(path)
-    fast = {lang: _fetches(frames, keylog, lang) for lang in langs}
+    # with bodies kept (har, report) and without (timeline: only HTML bodies stored, the others counted)
+    kinds = [(lang, keep) for lang in langs for keep in (True, False)]
+    fast = {k: _fetches(frames, keylog, *k) for k in kinds}
     with monkeypatch.context() as m:
         _full_only(m)
-        full = {lang: _fetches(frames, keylog, lang) for lang in langs}
-    for lang in langs:
-        assert fast[lang] == full[lang], f"{path.name} ({lang}): the header path's fetches differ"
+        full = {k: _fetches(frames, keylog, *k) for k in kinds}
+    for k in kinds:
+        assert fast[k] == full[k], f"{path.name} ({k}): the header path's fetches differ"
 
 
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.name)
@@ -176,3 +180,30 @@ def test_decode_as_dns_over_tcp_on_another_port(tmp_path, monkeypatch):
     (lookup,) = fetch["lookups"]
     assert lookup["qname"].rstrip(".") == rows[0][2] and lookup["transport"] == "tcp"
     assert (lookup["query_frame"], lookup["response_frame"]) == (query, answer)
+
+
+def test_non_html_bodies_are_counted(monkeypatch):
+    """Without bodies kept, a chunk inside a non-HTML body of known length is counted (no Data event), and
+    only then: lab_page_fetch.pcapng's last response (``tshark -r lab_page_fetch.pcapng -Y http.response -T
+    fields -e frame.number -e http.content_type -e http.content_length``: text/html (524 bytes), text/css,
+    text/javascript, then image/png, 2,830 bytes, the only body longer than a segment)."""
+    from analyzer.apps.http.parser import HttpStreamParser
+
+    counted = []
+    count_body = HttpStreamParser.count_body
+
+    def spy(self, *args):
+        got = count_body(self, *args)
+        counted.append(got)
+        return got
+
+    monkeypatch.setattr(HttpStreamParser, "count_body", spy)
+    frames = _frames(REPO / "captures" / "lab_page_fetch.pcapng")
+    _fetches(frames, None, keep_bodies=False)
+    assert any(counted)
+    counted.clear()
+    _fetches(frames, None, keep_bodies=True)
+    assert not any(counted)
+    monkeypatch.setattr(collect, "COUNT_BODIES", False)
+    _fetches(frames, None, keep_bodies=False)
+    assert not any(counted)

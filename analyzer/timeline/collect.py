@@ -68,6 +68,10 @@ HEAD_BYTES = 512                    # the first stream bytes kept each way, to f
 # the HTTP heads' raw lines (Request/Response.lines) are not kept: no fields are made of them and nothing in the
 # timeline reads them (tests/test_timeline_collect_paths.py keeps them on its general path)
 KEEP_HTTP_LINES = False
+# without keep_bodies only HTML bodies are stored (slim() drops the rest): the others are counted as they come
+# (apps/http HttpStreamParser.want_body), not handed out chunk by chunk (tests/test_timeline_collect_paths.py
+# turns this off on its general path)
+COUNT_BODIES = True
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -491,6 +495,8 @@ class Collector:
         self.tx = Transactions(fields=False, keylog=keylog)
         self.tx.http.keep = False
         self.tx.http.keep_lines = KEEP_HTTP_LINES
+        if not keep_bodies and COUNT_BODIES:
+            self.tx.http.want_body = html_head      # the only bodies slim() keeps: the rest are counted
         self.tx.http.on_record = self._record
         if self.tx.tls is not None:
             self.tx.tls.keep = False
@@ -549,11 +555,9 @@ class Collector:
         tx = record.transaction
         html = None
         resp = tx.response
-        if resp is not None:
-            ctype = (resp.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-            if ctype in HTML_TYPES:
-                body = tx.response_body
-                html = (body.decoded if body.decoded is not None else body.data)[:MAX_LINK_SCAN]
+        if resp is not None and html_head(resp.headers):
+            body = tx.response_body
+            html = (body.decoded if body.decoded is not None else body.data)[:MAX_LINK_SCAN]
         if not self.keep_bodies and (tx.request_body.data or tx.response_body.data):
             record = replace(record, transaction=replace(tx, request_body=EMPTY_BODY, response_body=EMPTY_BODY))
         if html:
@@ -902,6 +906,11 @@ ICMP6_TEXT = {
 def icmp_text(is6: bool, kind: int, code: int) -> str:
     table = ICMP6_TEXT if is6 else ICMP_TEXT
     return table.get((kind, code)) or f"ICMP{'v6' if is6 else ''} error type {kind} code {code}"
+
+
+def html_head(headers: Any) -> bool:
+    """A head whose Content-Type is an HTML document's (:data:`HTML_TYPES`): the body the timeline reads links in."""
+    return (headers.get("content-type") or "").split(";", 1)[0].strip().lower() in HTML_TYPES
 
 
 def html_links(body: bytes) -> set[str]:

@@ -49,6 +49,7 @@ Rules the table does not show:
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from analyzer.apps.http.buffer import ReceiveBuffer
 from analyzer.apps.http.encoding import ContentDecoder
@@ -111,6 +112,7 @@ class _Message:
     __slots__ = (
         "body_length",
         "body_offset",
+        "counted",
         "decoder",
         "first_frame",
         "first_ts",
@@ -136,6 +138,7 @@ class _Message:
         self.decoder: ContentDecoder | None = None
         self.body_offset: int | None = None  # stream offset where the body starts
         self.body_length = 0
+        self.counted = False  # its body is counted, not handed out (HttpStreamParser.want_body said no)
         self.lost = 0  # body bytes lost in gaps the reader stepped over
         self.reason: str | None = None  # first reason the message became incomplete
         self.switch = False  # the connection leaves HTTP/1.x after this message (101, CONNECT 2xx)
@@ -162,6 +165,10 @@ class HttpStreamParser:
     # start line's, and a body is not content-decoded (its Data events and the EndOfMessage's decoded_* say
     # nothing of the decoded form); what the lines need of a message is the same (tests/test_http1_lean.py)
     lean = False
+    # per message: called with the head's Headers when a body without content-coding follows; False: its bytes
+    # are counted, not handed out as Data events (the EndOfMessage is the same; the timeline keeps only HTML
+    # bodies). None: every body is handed out (as keep_body says)
+    want_body: Callable[[Headers], bool] | None = None
 
     def __init__(
         self,
@@ -222,7 +229,7 @@ class HttpStreamParser:
                 self._buf.offset += n
                 msg.last_frame, msg.last_ts = frame, ts_ns
                 msg.body_length += n
-                if self.keep_body or msg.decoder is not None:
+                if (self.keep_body and not msg.counted) or msg.decoder is not None:
                     out = bytes(data)
                     self._events.append(Data(out, out if msg.decoder is None else msg.decoder.feed(out), frame,
                                              ts_ns))
@@ -235,9 +242,11 @@ class HttpStreamParser:
         """What :meth:`receive_data` does with a chunk wholly inside a body of known length without
         content-coding when no Data event is wanted (``keep_body`` False): count it. True when the chunk was
         taken so (no event follows); False, having done nothing, for any other chunk."""
-        if self._state != BODY or self.keep_body or len(self._buf):
+        if self._state != BODY or len(self._buf):
             return False
         msg = self._msg
+        if self.keep_body and not msg.counted:
+            return False
         reader = msg.reader
         n = len(data)
         if reader.__class__ is not ContentLengthReader or reader.remaining <= n or msg.decoder is not None:
@@ -407,6 +416,8 @@ class HttpStreamParser:
             self._end_message(True, None)
             return True
         msg.body_length += len(out)
+        if msg.counted:
+            return True
         decoded = out if msg.decoder is None else msg.decoder.feed(out)
         self._events.append(Data(out, decoded, self._frame, self._ts))
         return True
@@ -556,6 +567,8 @@ class HttpStreamParser:
         codings = None if self.lean else content_codings(headers)    # lean: nobody reads the decoded body
         if codings:
             msg.decoder = ContentDecoder(codings, self.max_decoded_size)
+        elif self.want_body is not None and self.keep_body and not self.want_body(headers):
+            msg.counted = True
         msg.reader = reader
         msg.body_offset = self._buf.offset
         self._state = BODY

@@ -348,7 +348,7 @@ class HttpSink:
             return
         client = direction == self.client_dir
         parser = self.conv.client if client else self.conv.server
-        if parser.lean:
+        if parser.lean or parser.want_body is not None:
             number = frame.number if frame.__class__ is Deferred else _number(frame, self._last[0])
             if self.conv.count_body(parser, data, ts_ns, number):
                 # a chunk inside a body, counted: no event, so nothing below would do more than note its frame
@@ -454,6 +454,8 @@ class HttpSink:
         else:
             return False                # picked up mid-stream: wait for a segment that starts a message
         self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
+        if self.tracker.want_body is not None:     # bodies it does not want are counted
+            self.conv.client.want_body = self.conv.server.want_body = self.tracker.want_body
         if self.tracker.lines_only or not self.tracker.keep_lines:     # no fields are made of the heads' raw lines
             self.conv.client.keep_lines = self.conv.server.keep_lines = False
         if self.tracker.lines_only and not self.tracker.keep and self.tracker.on_record is None:
@@ -733,6 +735,9 @@ class HttpTracker:
         # False: the heads' raw lines (Request/Response.lines) are not kept: for a caller that makes no fields
         # and reads no lines (the timeline), they are () in its records
         self.keep_lines = True
+        # called with a head's Headers before a body without content-coding: False, the body is counted and not
+        # stored (HttpStreamParser.want_body; the record's Body is empty, its EndOfMessage the same); None: all
+        self.want_body = None
         self.keep = keep
         self.body_limit = body_limit
         self.on_record = on_record
