@@ -200,3 +200,28 @@ def test_derived_facts_reach_the_text():
         why = texts._derived("http.no_response", dict(facts), lang)["why_text"]
         assert why and why in explain("http.no_response", facts, lang)
         assert explain("http.no_response", facts, lang) != explain("http.no_response", {**facts, "why": "rst"}, lang)
+
+
+def test_narrow_wrap_is_the_token_wrap():
+    """A text with non-ASCII but narrow characters ("145 µs", "…", "’") and no word longer than a line takes
+    the ASCII wrap (report/timeline_text._narrow_words): the same lines as the token loop every other text
+    takes, closing and opening marks included (on random texts; a wide character keeps the token loop)."""
+    import random
+
+    from analyzer.report import timeline_text as tt
+
+    rng = random.Random(7)
+    pieces = ["µs", "12.5", "ms", "é", "naïve", "—", "…", "’", "”", "“", "(", ")", ",", ".", "%", "a", "word",
+              "\0µs", "frames", "·", "§3"]
+    wide = [*pieces, "毫秒", "）"]          # a text with wide characters: the token loop
+    blanks = [" ", " ", " ", "  ", "\t", "\xa0", " \n "]
+    fast = 0
+    for i in range(3000):
+        some = wide if i % 3 == 0 else pieces
+        words = ["".join(rng.choice(some) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(0, 30))]
+        text = "".join(w + rng.choice(blanks) for w in words)
+        width = rng.randint(10, 50)
+        fast += tt._narrow_words(text, width)
+        assert tt._wrap(text, width) == tt._wrap_tokens(text, width), (text, width)
+    assert fast > 1200
+    assert not tt._narrow_words("3.972 毫秒", 80) and tt._narrow_words("3.972 ms, 145 µs", 80)

@@ -61,8 +61,25 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    if text.isascii():
+    if text.isascii() or _narrow_words(text, width):
         return _wrap_ascii(text, width)
+    return _wrap_tokens(text, width)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _narrow_words(text: str, width: int) -> bool:
+    """Is ``text`` one column a character ("µs": no wide one) with every word shorter than a line? Then the
+    token loop of :func:`_wrap_tokens` is the greedy wrap of :func:`_wrap_ascii`: a line never ends in a word
+    glued to the next one (narrow words are separated by spaces), so no closing or opening mark travels."""
+    if any(unicodedata.east_asian_width(ch) in "WF" for ch in set(_NON_ASCII.findall(text))):
+        return False
+    return max(map(len, text.split()), default=0) <= width
+
+
+def _wrap_tokens(text: str, width: int) -> list[str]:
+    """:func:`wrap` word by word and wide character by wide character (any text)."""
     tokens = _TOKEN.findall(text)
     for i in range(len(tokens) - 2, -1, -1):       # "3.972\0" + "毫" + "秒": one token
         if tokens[i].endswith("\0"):
