@@ -1559,7 +1559,7 @@ def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
 # and is missing here, or is here and has none.
 DERIVED: frozenset[str] = frozenset({
     "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.no_response",
-    "http.request.resource", "http.request.side", "http.response", "http.response.error",
+    "http.redirect.followed", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
