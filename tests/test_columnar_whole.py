@@ -288,3 +288,25 @@ def test_reuse_after_a_record_finished(tmp_path, monkeypatch, side):
     with open_capture(path) as reader:
         pipe.count(reader)
     assert [r["port_reuse"] for r in pipe.tcp_rows(details=False)][-1] is True
+
+
+def test_finished_keys_add_pair_is_two_adds():
+    """FinishedKeys.add_pair (a whole record's two directions when it is finished) leaves what two add() calls
+    leave: the same generations, entries, order and forgetting."""
+    import random
+
+    from analyzer.tcp.connection import FinishedKeys
+
+    rnd = random.Random(7)
+    one, two = FinishedKeys(memory_ns=1000), FinishedKeys(memory_ns=1000)
+    now = 0
+    for _ in range(400):
+        now += rnd.randrange(0, 60)
+        a = ("10.0.0.1", rnd.randrange(5), "10.0.0.2", 80)
+        b = (a[2], a[3], a[0], a[1]) if rnd.random() < 0.9 else a        # (a 4-tuple to itself: one key)
+        x, y = rnd.randrange(1 << 32), rnd.randrange(1 << 32)
+        one.add_pair(a, x, b, y, now)
+        two.add(a, x, now)
+        two.add(b, y, now)
+        assert [(t, list(d.items())) for t, d in one.gens] == [(t, list(d.items())) for t, d in two.gens]
+    assert len(one.gens) < 400 // 4

@@ -357,6 +357,18 @@ class FinishedKeys:
         newest[key] = base
         self.forget(now)
 
+    def add_pair(self, key: tuple, base: int, other: tuple, other_base: int, now: int) -> None:
+        """``add`` of both directions of a connection (``key`` and ``other``) at once."""
+        gens = self.gens
+        if not gens or now >= gens[-1][0] + self.step:
+            gens.append((now, {}))
+        newest = gens[-1][1]
+        newest.pop(key, None)
+        newest[key] = base
+        newest.pop(other, None)
+        newest[other] = other_base
+        self.forget(now)
+
     def forget(self, now: int) -> None:
         """Drop the generations whose every entry was finished more than ``memory_ns`` before ``now``."""
         gens = self.gens
