@@ -46,7 +46,7 @@ class Whole:
     :meth:`TcpTracker.handshake` after the key), ``v`` (per side: packets, frame bytes, payload bytes, last
     time; then, ``done`` (torn down): the closer, each FIN's sequence number, frame and time, the frame and
     time of the ACK of the closer's FIN and of the last segment; else the last segment's frame),
-    ``history``, ``last_ts``. A record carried on is changed in place."""
+    ``history``, ``last_ts``. A record carried on is changed in place (:meth:`Wholes.moved` after)."""
 
     __slots__ = ("done", "history", "hs", "key", "last_ts", "letters", "v")
 
@@ -75,9 +75,9 @@ class Wholes:
     def __init__(self, tracker) -> None:
         self.tracker = tracker
         self.by_key: dict[tuple, Whole] = {}
-        # (a last time of the record, order, record), oldest first: one entry per record, made when the record
-        # is put; a record carried on keeps its entry (its time then older than the record's last time: the
-        # sweep puts it back at its last time), one replaced or promoted is skipped
+        # (last time, order, record), oldest first; an entry whose record was replaced or promoted is skipped
+        # (a record carried on gets a new entry: one entry per record, put back by the sweep, measured ~3 MiB
+        # more peak RSS at 1M for ~0.01 s less CPU)
         self.heap: list = []
         self.n = 0
 
@@ -93,6 +93,11 @@ class Wholes:
         by_key = self.by_key
         by_key[key] = w
         by_key[(dst, dport, src, sport)] = w
+        self.n += 1
+        heapq.heappush(self.heap, (w.last_ts, self.n, w))
+
+    def moved(self, w: Whole) -> None:
+        """``w`` (already held) was carried on: its new last time."""
         self.n += 1
         heapq.heappush(self.heap, (w.last_ts, self.n, w))
 
@@ -127,13 +132,8 @@ class Wholes:
         heap = self.heap
         by_key = self.by_key
         while heap and heap[0][0] < before:
-            _last, _n, w = heapq.heappop(heap)
-            if by_key.get(w.key) is w:
-                if w.last_ts >= before:
-                    # carried on since its entry was made: back in the heap at its last time
-                    self.n += 1
-                    heapq.heappush(heap, (w.last_ts, self.n, w))
-                    continue
+            last, _n, w = heapq.heappop(heap)
+            if by_key.get(w.key) is w and w.last_ts == last:
                 self._drop(w)
                 if w.done:
                     _finish(tracker, w, now)
@@ -352,7 +352,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     flows_lookup = tracker.flows.lookup
     attempts = tracker.attempts
     fk = tracker.finished_keys
-    put = wholes.put
+    put, moved = wholes.put, wholes.moved
     suffixes = _SUFFIX
     taken = []
     for v in out.tolist():
@@ -385,6 +385,8 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             w.v = (*v[2:10], v[22])
         if v[25]:
             put(w)
+        else:
+            moved(w)
         taken.append(g)
     return taken
 
