@@ -20,6 +20,8 @@ real client inside the client namespace: ``curl`` or ``wget``, resolving through
 * ``two_curls``: ``curl http://www.example.test/``, one second later ``curl .../style.css``: two separate
   runs, each with its own DNS lookups (A and AAAA over IPv4) and connection (over IPv6, which curl prefers:
   so the client asks for the IPv6 gateway with Neighbor Discovery), no Referer.
+* ``post_continue``: ``curl -H 'Expect: 100-continue' --data-binary @-`` posts 20,000 bytes to ``/upload``:
+  the request head alone, the server's interim ``100 Continue``, then the body and the final ``200``.
 * ``wget_robots``: ``wget -p http://www.example.test/``: ``/`` then ``/robots.txt`` (404) then the page's
   requisites on the same keep-alive connection (over IPv6, like curl above).
 
@@ -78,6 +80,11 @@ def two_curls(lab: Lab) -> list[list[str]]:
             ["curl", "-sS", "-o", "/dev/null", URL + "style.css"]]
 
 
+def post_continue(lab: Lab) -> list[list[str]]:
+    return [["sh", "-c", ("head -c 20000 /dev/zero | tr '\\0' x | curl -4 -sS -o /dev/null "
+                          f"-H 'Expect: 100-continue' --data-binary @- {URL}upload")]]
+
+
 def wget_robots(lab: Lab) -> list[list[str]]:
     return [["wget", "-q", "-p", "--no-dns-cache", "-P", "/tmp/aztl-wget", URL]]
 
@@ -87,6 +94,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Lab], list[list[str]]]]] = {
     "synloss": ("lab_syn_loss_rto_doubling.pcapng", synloss),
     "two_curls": ("lab_two_curl_runs.pcapng", two_curls),
     "wget_robots": ("lab_wget_page_robots.pcapng", wget_robots),
+    "post_continue": ("lab_post_100_continue.pcapng", post_continue),
 }
 
 
@@ -123,6 +131,10 @@ def check(name: str, path: Path) -> list[str]:
             problems.append("not two connections")
         if tshark(path, "http.referer"):
             problems.append("a Referer")
+    elif name == "post_continue":
+        codes = [r[1] for r in tshark(path, "http.response", "http.response.code")]
+        if codes != ["100", "200"] or len(tshark(path, "http.request.method == POST")) != 1:
+            problems.append(f"responses {codes}: expected 100 then 200 to one POST")
     elif name == "wget_robots":
         uris = [r[1] for r in tshark(path, "http.request", "http.request.uri")]
         if uris[:2] != ["/", "/robots.txt"] or len(uris) != 5:
@@ -139,7 +151,7 @@ def record(name: str, dest: Path, servers: str) -> bool:
         raise SystemExit(why)
     env = python_env()
     lab = Lab()
-    procs: list[subprocess.Popen] = []
+    procs: list = []       # analyzer.lab.run.Server
     cap = None
     workdir = Path(tempfile.mkdtemp(prefix="aztl-"))
     tmp = workdir / filename
@@ -168,10 +180,10 @@ def record(name: str, dest: Path, servers: str) -> bool:
             stop_process(cap, signal.SIGINT, 10)
             if cap.stderr:
                 cap.stderr.close()
-        for p in reversed(procs):
-            stop_process(p)
-            if p.stdout:
-                p.stdout.close()
+        for server in reversed(procs):
+            stop_process(server.proc)
+            if server.proc.stdout:
+                server.proc.stdout.close()
         lab.destroy()
         if netns_etc is not None:
             shutil.rmtree(netns_etc, ignore_errors=True)

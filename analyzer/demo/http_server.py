@@ -4,9 +4,11 @@ Theory of operation
 -------------------
 Each connection has a read buffer and a write buffer. When the read buffer holds a whole request head
 (``\\r\\n\\r\\n``; bodies are read by Content-Length and ignored) the response is queued whole, headers and
-body in one buffer, so it leaves in as few segments as the kernel likes. Requests on one connection are
-answered in order (pipelining works). Whether the connection stays open after a response is RFC 9112
-9.3: HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 closes unless ``Connection: keep-alive``;
+body in one buffer, so it leaves in as few segments as the kernel likes. ``POST /upload`` takes a body and
+answers how many bytes came; a request head with ``Expect: 100-continue`` whose body has not arrived gets the
+interim ``100 Continue`` first (RFC 9110 10.1.1), which a client such as curl waits for before it sends the
+body. Requests on one connection are answered in order (pipelining works). Whether the connection stays
+open after a response is RFC 9112 9.3: HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 closes unless ``Connection: keep-alive``;
 ``close_after_response`` makes the server close every connection itself (the server then sends the first
 FIN and is the side left in TIME_WAIT, which the TIME_WAIT demonstration needs). A connection idle for
 ``idle_timeout`` seconds is closed by the server.
@@ -32,7 +34,7 @@ REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not All
 
 
 class _Conn:
-    __slots__ = ("closing", "inbuf", "last", "outbuf", "peer", "requests", "sock")
+    __slots__ = ("closing", "continued", "inbuf", "last", "outbuf", "peer", "requests", "sock")
 
     def __init__(self, sock: socket.socket, peer):
         self.sock = sock
@@ -40,6 +42,7 @@ class _Conn:
         self.inbuf = b""
         self.outbuf = b""
         self.closing = False
+        self.continued = False       # 100 Continue sent for the request whose body is still coming
         self.last = time.monotonic()
         self.requests = 0
 
@@ -146,7 +149,12 @@ class HttpServer(SelectorServer):
             except ValueError:
                 body_len = 0
             if len(conn.inbuf) < head_end + 4 + body_len:
+                if headers.get("expect", "").lower() == "100-continue" and not conn.continued:
+                    conn.continued = True
+                    conn.outbuf += b"HTTP/1.1 100 Continue\r\n\r\n"
+                    self._writable(conn)
                 break
+            conn.continued = False
             conn.inbuf = conn.inbuf[head_end + 4 + body_len:]
             parts = lines[0].split(" ")
             if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
@@ -158,7 +166,10 @@ class HttpServer(SelectorServer):
             if self.close_after_response:
                 keep = False
             path = target.split("?", 1)[0]
-            if method not in ("GET", "HEAD"):
+            if method == "POST" and path == "/upload":
+                self._respond(conn, method, 200, version, keep, "text/plain",
+                              f"received {body_len} bytes\n".encode(), path)
+            elif method not in ("GET", "HEAD"):
                 self._respond(conn, method, 405, version, keep, "text/plain", b"only GET and HEAD\n", path)
             elif path in self.pages:
                 ctype, body = self.pages[path]

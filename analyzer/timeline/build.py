@@ -1583,6 +1583,9 @@ class FetchBuilder:
             kind = "http.response"
         resp_last = rend.last_frame if rend is not None else resp.first_frame
         owned = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last))
+        if tx.interim:      # 100 Continue, 103 Early Hints: told on their own, not part of the answer
+            interim = self._interim_steps(conn, tx, frames)
+            owned = tuple(f for f in owned if f not in interim)
         rframes = _with_ends(owned, resp.first_frame, resp_last)
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
         ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
@@ -1610,6 +1613,36 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _interim_steps(self, conn: ConnFacts, tx: Any, request_frames: tuple[int, ...]) -> set[int]:
+        """A step for each interim (1xx) response of a transaction; the frames that carried them. After a
+        100 Continue that the request's ``Expect: 100-continue`` asked for, the step says when the body the
+        client held back left (its first frame after the interim answer)."""
+        req = tx.request
+        segs = self._by_frame(conn)
+        head_ns = req.head_ts_ns or req.first_ts_ns
+        expect = (req.headers.get("expect") or "").strip().lower() == "100-continue"
+        body = tx.request_end.body_length if tx.request_end is not None else 0
+        carried: set[int] = set()
+        for im in tx.interim:
+            last = im.head_frame or im.first_frame
+            frames = tuple(dict.fromkeys((im.first_frame, last)))
+            carried.update(frames)
+            facts: dict[str, Any] = {"status": im.status, "reason": im.reason, "stream": conn.stream,
+                                     "wait_ms": _ms(max(im.first_ts_ns - head_ns, 0))}
+            kind = "http.response.interim"
+            if im.status == 100 and expect and body:
+                nxt = next((f for f in request_frames if f > last and f in segs), None)
+                if nxt is not None:
+                    kind = "http.response.interim.continue"
+                    facts.update(body=body, body_frame=nxt, body_ms=_ms(max(segs[nxt].ts_ns - im.first_ts_ns, 0)))
+                    frames += (nxt,)
+            elif im.status == 103:
+                kind = "http.response.interim.hints"
+                facts["links"] = len(im.headers.get_all("link"))
+            self._add(im.first_frame, im.first_ts_ns, frames, "http", kind, **facts)
+            self.notes.setdefault(im.first_frame, f"HTTP {im.status} {im.reason}")
+        return carried
 
     def _message_ends(self, conn: ConnFacts) -> dict[tuple[int, int], int]:
         """(transaction index, direction) -> the stream offset where that HTTP message ends (its first one)."""
@@ -1912,6 +1945,8 @@ class FetchBuilder:
             bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
             http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in http),
             http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in http) + sum(
+                im.head_length for u in self.plan.units if u.record is not None
+                for im in u.record.transaction.interim) + sum(
                 r.transaction.response.head_length + (r.transaction.response_end.body_length
                                                       if r.transaction.response_end is not None else 0)
                 for recs in self.unrequested.values() for r in recs),

@@ -473,6 +473,18 @@ _EN: dict[str, str] = {
     "http.response": (
         "HTTP response: {status} {reason}, {content_type_text}, {size:bytes} of body{encoding_note}. Time to "
         "first byte: {ttfb_ms:dur} after the request was sent; {transfer_text}."),
+    "http.response.interim.continue": (
+        "Interim response: {status} {reason}, {wait_ms:dur} after the request head. The client sent only its "
+        "head, with Expect: 100-continue, and held back the body ({body:bytes}) until the server agreed; it "
+        "sent the body {body_ms:dur} after this answer (frame {body_frame}). The final answer follows (a server that "
+        "never sends 100 costs such a client a wait: curl sends the body anyway after 1 s)."),
+    "http.response.interim.hints": (
+        "Interim response: {status} {reason}, {wait_ms:dur} after the request head, with {links:n:Link header}: "
+        "the server names resources the page will need, so the client can start fetching them before the "
+        "final answer."),
+    "http.response.interim": (
+        "Interim response: {status} {reason}, {wait_ms:dur} after the request head: information only; the "
+        "final answer follows."),
     "http.response.not_modified": (
         "HTTP response: 304 Not Modified: the copy in the client's cache is still valid, so no body is sent. "
         "Time to first byte: {ttfb_ms:dur} after the request was sent."),
@@ -952,6 +964,15 @@ _ZH: dict[str, str] = {
     "http.response": (
         "HTTP 响应：{status} {reason}，{content_type_text}，正文 {size:bytes}{encoding_note}。"
         "首字节时间（TTFB）为请求发出后 {ttfb_ms:dur}；{transfer_text}。"),
+    "http.response.interim.continue": (
+        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}。客户端只发出了请求头（带 Expect: 100-continue），"
+        "先扣住正文（{body:bytes}），等服务器同意；收到这个应答 {body_ms:dur}后它才发出正文（第 {body_frame} 帧）。"
+        "最终应答随后才来（服务器若始终不发 100，这样的客户端就得等待：curl 等 1 秒后照样发送正文）。"),
+    "http.response.interim.hints": (
+        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}，带 {links} 个 Link 头：服务器先列出页面将要用到的资源，"
+        "客户端不必等最终应答就可以开始获取它们。"),
+    "http.response.interim": (
+        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}：只是告知信息，最终应答随后才来。"),
     "http.response.not_modified": (
         "HTTP 响应：304 Not Modified：客户端缓存中的副本仍然有效，因此不发送正文。首字节时间为请求发出后 "
         "{ttfb_ms:dur}。"),

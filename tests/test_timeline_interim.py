@@ -1,0 +1,64 @@
+"""Interim (1xx) responses in the timeline: ``captures/lab_post_100_continue.pcapng`` (scripts/
+record_timeline_captures.py --only post_continue: curl posts 20,000 bytes with ``Expect: 100-continue`` to the
+lab's own server). tshark gives every expected frame: the 100 Continue, the body's first segment after it, the
+final answer and the server's payload bytes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.timeline import timeline
+
+CAPTURE = Path(__file__).resolve().parents[1] / "captures" / "lab_post_100_continue.pcapng"
+TSHARK = shutil.which("tshark")
+
+
+def tshark(display: str, *fields: str) -> list[list[str]]:
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    args = [TSHARK, "-r", str(CAPTURE), "-Y", display, "-T", "fields", "-E", "separator=/t"]
+    for f in fields:
+        args += ["-e", f]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
+    return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+def load(lang: str = "en"):
+    with open_capture(CAPTURE) as reader:
+        return timeline(reader, lang)
+
+
+def test_100_continue_is_told_and_kept_out_of_the_answer():
+    ((interim,),) = tshark("http.response.code == 100", "frame.number")
+    ((final,),) = tshark("http.response.code == 200", "frame.number")
+    ((request, client, body_len),) = tshark("http.request", "frame.number", "ip.src", "http.content_length")
+    assert tshark("http.request", "http.request.line") and int(body_len) == 20000
+    body = min(int(f) for (f,) in tshark(f"ip.src == {client} && tcp.len > 0 && frame.number > {interim}",
+                                         "frame.number"))
+    assert int(interim) < body <= int(request) < int(final)
+    (fetch,) = load().fetches
+    (step,) = [s for s in fetch.steps if s.kind.startswith("http.response.interim")]
+    assert step.kind == "http.response.interim.continue"
+    assert step.frames == (int(interim), body)
+    assert "held back the body (20,000 bytes) until the server agreed" in step.text
+    assert f"(frame {body})" in step.text
+    (answer,) = [s for s in fetch.steps if s.kind == "http.response"]
+    assert answer.frames == (int(final),)           # the 100 Continue is no part of the answer
+    assert "resent" not in answer.text and "came last" not in answer.text
+    (zh,) = [s for s in load("zh").fetches[0].steps if s.kind == "http.response.interim.continue"]
+    assert "Expect: 100-continue" in zh.text and f"第 {body} 帧" in zh.text
+
+
+def test_http_bytes_count_the_interim_head():
+    """The server sent nothing but HTTP: its TCP payload bytes (tshark) are its HTTP bytes, the 100 Continue's
+    head included."""
+    ((server,),) = tshark("http.response.code == 100", "ip.src")
+    payload = sum(int(n) for (n,) in tshark(f"ip.src == {server} && tcp.len > 0", "tcp.len"))
+    (fetch,) = load().fetches
+    assert fetch.summary.bytes_received == payload
+    assert fetch.summary.http_bytes_received == payload
