@@ -131,3 +131,16 @@ def test_a_certificate_without_alternative_names_is_said_so():
     assert "(names: www.a.test)" in explain("tls.certificate", dict(facts, san="www.a.test"))
     text = explain("tls.certificate", dict(facts, san=""))
     assert "names: )" not in text and "it lists no subject alternative names" in text
+
+
+def test_many_redirects_each_followed_by_the_next_connection_after_it():
+    """A load test of a redirecting URL: redirect i (answered at frame 10i + 6) is followed by connection i (its
+    SYN at frame 10i + 8), not by an earlier or an already claimed one; a connection to another host between
+    them is skipped."""
+    n = 3000
+    source = _conn(0, 80, host="a.test", syn=1, records=[_answer(301, "https://a.test/", frame=10 * i + 6)
+                                                         for i in range(n)])
+    followers = [_conn(i + 1, 443, sni="a.test", syn=10 * i + 8) for i in range(n)]
+    others = [_conn(n + 1 + i, 443, sni="b.test", syn=10 * i + 7) for i in range(n)]
+    got = followed([source, *others, *reversed(followers)])
+    assert {k: r.frame for k, r in got.items()} == {(i + 1, 0): 10 * i + 6 for i in range(n)}

@@ -11,6 +11,7 @@ Location keeps the redirecting request's scheme, host and port. Each redirect is
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,7 +67,10 @@ def _target(location: str, conn: Any) -> tuple[str | None, int | None]:
 
 def followed(conns: list[Any] | tuple[Any, ...]) -> dict[tuple[int, int], Redirect]:
     """``(stream, epoch)`` of each connection of ``conns`` (:class:`~analyzer.timeline.facts.ConnFacts`) that
-    follows a redirect answered on another of them -> that redirect."""
+    follows a redirect answered on another of them -> that redirect. Linear in redirects and connections (a
+    load test of a redirecting URL holds thousands of each): the connections are indexed by (port, the name
+    they give their server), and the redirects, taken in frame order, each claim the first unclaimed
+    connection of their target opened after them (a per-target position that only moves forward)."""
     redirects = []
     for conn in conns:
         for r in conn.records:
@@ -78,21 +82,27 @@ def followed(conns: list[Any] | tuple[Any, ...]) -> dict[tuple[int, int], Redire
             redirects.append((last, resp.status, resp.headers.get("location") or "", conn))
     if not redirects:
         return {}
-    opened = sorted((c.syns[0][0], i) for i, c in enumerate(conns) if c.syns)
+    # (port, name) -> [(first SYN frame, connection, where it names the server, that frame)], by SYN frame
+    targets: dict[tuple[int, str], list[tuple[int, Any, str, int | None]]] = {}
+    for conn in conns:
+        if conn.syns:
+            name, where, frame = _own_name(conn)
+            if name is None:
+                name, where = str(conn.server).lower(), "address"
+            targets.setdefault((conn.server_port, name), []).append((conn.syns[0][0], conn, where, frame))
+    for opened in targets.values():
+        opened.sort(key=lambda t: t[0])
+    syn_frames = {key: [t[0] for t in opened] for key, opened in targets.items()}
+    position: dict[tuple[int, str], int] = {}
     out: dict[tuple[int, int], Redirect] = {}
     for last, status, location, source in sorted(redirects, key=lambda r: r[0]):
         host, port = _target(location, source)
-        if host is None or port is None:
+        if host is None or port is None or (port, host) not in targets:
             continue
-        for syn, i in opened:
-            conn = conns[i]
-            key = (conn.stream, conn.epoch)
-            if syn <= last or conn is source or key in out or conn.server_port != port:
-                continue
-            name, where, frame = _own_name(conn)
-            if name is None and host == str(conn.server).lower():
-                name, where = host, "address"
-            if name == host:
-                out[key] = Redirect(last, status, location, host, where or "address", frame)
-                break
+        key = (port, host)
+        at = max(position.get(key, 0), bisect_right(syn_frames[key], last))
+        if at < len(targets[key]):
+            _syn, conn, where, frame = targets[key][at]
+            out[(conn.stream, conn.epoch)] = Redirect(last, status, location, host, where, frame)
+            position[key] = at + 1
     return out
