@@ -22,6 +22,9 @@ real client inside the client namespace: ``curl`` or ``wget``, resolving through
   so the client asks for the IPv6 gateway with Neighbor Discovery), no Referer.
 * ``post_continue``: ``curl -H 'Expect: 100-continue' --data-binary @-`` posts 20,000 bytes to ``/upload``:
   the request head alone, the server's interim ``100 Continue``, then the body and the final ``200``.
+* ``expect_ignored``: the same POST to a second instance of the lab's server on port 8080 that ignores
+  ``Expect: 100-continue`` (``--no-continue``): curl waits 1 s for a ``100 Continue`` that never comes, then
+  sends the body anyway.
 * ``wget_robots``: ``wget -p http://www.example.test/``: ``/`` then ``/robots.txt`` (404) then the page's
   requisites on the same keep-alive connection (over IPv6, like curl above).
 
@@ -85,6 +88,15 @@ def post_continue(lab: Lab) -> list[list[str]]:
                           f"-H 'Expect: 100-continue' --data-binary @- {URL}upload")]]
 
 
+def expect_ignored(lab: Lab) -> list[list[str]]:
+    # a second web server in the web namespace (lab.destroy() ends it with the namespace)
+    lab.popen("web", [sys.executable, "-m", "analyzer.demo.server", "--http", f"{WEB4}:8080", "--no-continue"],
+              env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return [["sh", "-c", ("head -c 20000 /dev/zero | tr '\\0' x | curl -4 -sS -o /dev/null "
+                          "-H 'Expect: 100-continue' --data-binary @- http://www.example.test:8080/upload")]]
+
+
 def wget_robots(lab: Lab) -> list[list[str]]:
     return [["wget", "-q", "-p", "--no-dns-cache", "-P", "/tmp/aztl-wget", URL]]
 
@@ -95,6 +107,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Lab], list[list[str]]]]] = {
     "two_curls": ("lab_two_curl_runs.pcapng", two_curls),
     "wget_robots": ("lab_wget_page_robots.pcapng", wget_robots),
     "post_continue": ("lab_post_100_continue.pcapng", post_continue),
+    "expect_ignored": ("lab_post_expect_ignored.pcapng", expect_ignored),
 }
 
 
@@ -135,6 +148,10 @@ def check(name: str, path: Path) -> list[str]:
         codes = [r[1] for r in tshark(path, "http.response", "http.response.code")]
         if codes != ["100", "200"] or len(tshark(path, "http.request.method == POST")) != 1:
             problems.append(f"responses {codes}: expected 100 then 200 to one POST")
+    elif name == "expect_ignored":
+        codes = [r[1] for r in tshark(path, "http.response", "http.response.code")]
+        if codes != ["200"] or len(tshark(path, "http.request.method == POST")) != 1:
+            problems.append(f"responses {codes}: expected only a 200 to one POST")
     elif name == "wget_robots":
         uris = [r[1] for r in tshark(path, "http.request", "http.request.uri")]
         if uris[:2] != ["/", "/robots.txt"] or len(uris) != 5:

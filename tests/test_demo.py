@@ -118,6 +118,32 @@ def test_server_speaks_http11_and_http10(servers):
     assert h.requests[-1] == ("GET", "/app.js", 200)
 
 
+@pytest.mark.parametrize("expect_continue", [True, False])
+def test_upload_with_expect_100_continue(expect_continue):
+    """POST /upload: a head with Expect: 100-continue and no body yet gets 100 Continue first (RFC 9110
+    10.1.1), unless the server is told to ignore the expectation; the body then gets 200 with its size."""
+    h = HttpServer("127.0.0.1", 0, expect_continue=expect_continue).start()
+    try:
+        with socket.create_connection(("127.0.0.1", h.port), timeout=5) as s:
+            s.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                      b"Connection: close\r\n\r\n")
+            s.settimeout(0.5)
+            try:
+                first = s.recv(65536)
+            except TimeoutError:
+                first = b""
+            s.settimeout(5)
+            s.sendall(b"hello")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    finally:
+        h.stop()
+    assert first == (b"HTTP/1.1 100 Continue\r\n\r\n" if expect_continue else b"")
+    assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"received 5 bytes\n")
+    assert h.requests == [("POST", "/upload", 200)]
+
+
 def test_referer_and_subresources(servers):
     _d, h = servers
     page = get("127.0.0.1", h.port, "/")

@@ -1,7 +1,9 @@
 """Interim (1xx) responses in the timeline: ``captures/lab_post_100_continue.pcapng`` (scripts/
 record_timeline_captures.py --only post_continue: curl posts 20,000 bytes with ``Expect: 100-continue`` to the
-lab's own server). tshark gives every expected frame: the 100 Continue, the body's first segment after it, the
-final answer and the server's payload bytes."""
+lab's own server), and the wait when no 100 Continue comes: ``captures/lab_post_expect_ignored.pcapng``
+(``--only expect_ignored``: the same POST to a server that ignores the expectation). tshark gives every
+expected frame and time: the 100 Continue, the body's first segment, the final answer, the server's payload
+bytes."""
 
 from __future__ import annotations
 
@@ -14,22 +16,24 @@ import pytest
 from analyzer.capture import open_capture
 from analyzer.timeline import timeline
 
-CAPTURE = Path(__file__).resolve().parents[1] / "captures" / "lab_post_100_continue.pcapng"
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+CAPTURE = CAPTURES / "lab_post_100_continue.pcapng"
+IGNORED = CAPTURES / "lab_post_expect_ignored.pcapng"
 TSHARK = shutil.which("tshark")
 
 
-def tshark(display: str, *fields: str) -> list[list[str]]:
+def tshark(display: str, *fields: str, path: Path = CAPTURE) -> list[list[str]]:
     if TSHARK is None:
         pytest.skip("tshark is not installed")
-    args = [TSHARK, "-r", str(CAPTURE), "-Y", display, "-T", "fields", "-E", "separator=/t"]
+    args = [TSHARK, "-r", str(path), "-Y", display, "-T", "fields", "-E", "separator=/t"]
     for f in fields:
         args += ["-e", f]
     out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
     return [line.split("\t") for line in out.splitlines() if line.strip()]
 
 
-def load(lang: str = "en"):
-    with open_capture(CAPTURE) as reader:
+def load(lang: str = "en", path: Path = CAPTURE):
+    with open_capture(path) as reader:
         return timeline(reader, lang)
 
 
@@ -62,3 +66,26 @@ def test_http_bytes_count_the_interim_head():
     (fetch,) = load().fetches
     assert fetch.summary.bytes_received == payload
     assert fetch.summary.http_bytes_received == payload
+
+
+def test_no_100_continue_the_client_waits_and_the_wait_is_told():
+    """The server ignores Expect: 100-continue: tshark shows the head alone, no 100, and the body's first
+    segment about 1 s later; the step cites both frames with that wait, and 'Where the time went' names it."""
+    assert tshark("http.response.code == 100", "frame.number", path=IGNORED) == []
+    ((client,),) = tshark("http.request", "ip.src", path=IGNORED)
+    sent = [(int(f), float(t)) for f, t in tshark(f"ip.src == {client} && tcp.len > 0 && tcp.dstport == 8080",
+                                                  "frame.number", "frame.time_relative", path=IGNORED)]
+    (head, t_head), (body, t_body) = sent[0], sent[1]
+    assert t_body - t_head > 0.9
+    (fetch,) = load(path=IGNORED).fetches
+    (step,) = [s for s in fetch.steps if s.kind == "http.request.expect_wait"]
+    assert step.frames == (head, body) and step.problem
+    assert step.facts["waited_ms"] == pytest.approx((t_body - t_head) * 1000, abs=0.01)
+    assert f"before sending the body (frame {body}, 20,000 bytes in all)" in step.text
+    (delay,) = [d for d in fetch.breakdown if d.what == "expect_wait"]
+    assert delay.frames == (head, body) and delay.ms == max(d.ms for d in fetch.breakdown)
+
+
+def test_a_100_continue_in_time_is_no_wait():
+    (fetch,) = load().fetches
+    assert not [s for s in fetch.steps if s.kind == "http.request.expect_wait"]

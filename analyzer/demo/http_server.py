@@ -7,7 +7,7 @@ Each connection has a read buffer and a write buffer. When the read buffer holds
 body in one buffer, so it leaves in as few segments as the kernel likes. ``POST /upload`` takes a body and
 answers how many bytes came; a request head with ``Expect: 100-continue`` whose body has not arrived gets the
 interim ``100 Continue`` first (RFC 9110 10.1.1), which a client such as curl waits for before it sends the
-body. Requests on one connection are answered in order (pipelining works). Whether the connection stays
+body (``expect_continue=False`` makes it ignore the expectation, as some servers do: curl then waits 1 s). Requests on one connection are answered in order (pipelining works). Whether the connection stays
 open after a response is RFC 9112 9.3: HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 closes unless ``Connection: keep-alive``;
 ``close_after_response`` makes the server close every connection itself (the server then sends the first
 FIN and is the side left in TIME_WAIT, which the TIME_WAIT demonstration needs). A connection idle for
@@ -52,9 +52,10 @@ class HttpServer(SelectorServer):
 
     def __init__(self, addr: str = "127.0.0.1", port: int = 0, *, pages: dict | None = None,
                  reuse_addr: bool = True, close_after_response: bool = False, idle_timeout: float = 15.0,
-                 log=None):
+                 log=None, expect_continue: bool = True):
         self.pages = pages if pages is not None else site()
         self.close_after_response = close_after_response
+        self.expect_continue = expect_continue
         self.idle_timeout = idle_timeout
         self.reuse_addr = reuse_addr
         self.log = log
@@ -149,7 +150,8 @@ class HttpServer(SelectorServer):
             except ValueError:
                 body_len = 0
             if len(conn.inbuf) < head_end + 4 + body_len:
-                if headers.get("expect", "").lower() == "100-continue" and not conn.continued:
+                if headers.get("expect", "").lower() == "100-continue" and not conn.continued \
+                        and self.expect_continue:
                     conn.continued = True
                     conn.outbuf += b"HTTP/1.1 100 Continue\r\n\r\n"
                     self._writable(conn)

@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--a", default="127.0.0.1", help="the name's IPv4 address")
     p.add_argument("--aaaa", default="::1", help="the name's IPv6 address ('' for none)")
     p.add_argument("--short", action="store_true", help="the web server closes after every response")
+    p.add_argument("--no-continue", action="store_true",
+                   help="the web server ignores 'Expect: 100-continue' (as some do): such a client waits before "
+                        "it sends a request body")
     args = p.parse_args(argv)
     if not args.dns and not args.http:
         p.error("nothing to serve: give --dns and/or --http")
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(DnsResponder(Zone.demo(args.a, args.aaaa or None, args.name), addr, port))
         for ep in args.http:
             addr, port = parse_endpoint(ep, 80)
-            servers.append(HttpServer(addr, port, pages=site(args.name), close_after_response=args.short))
+            servers.append(HttpServer(addr, port, pages=site(args.name), close_after_response=args.short,
+                                      expect_continue=not args.no_continue))
     except OSError as exc:
         for s in servers:
             s.stop()

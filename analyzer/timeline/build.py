@@ -80,6 +80,7 @@ from analyzer.timeline.texts import explain, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
+EXPECT_WAIT_MS = 100.0      # a body held back this long after an Expect: 100-continue head is a wait worth telling
 RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
                    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
 MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
@@ -1555,6 +1556,7 @@ class FetchBuilder:
         self._add(req.first_frame, req.first_ts_ns, frames, "http", kind, method=req.method, uri=req.target,
                   version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
                   size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **redirect)
+        self._expect_wait(conn, tx, frames, body)
         self.notes[req.first_frame] = f"{req.method} {req.target}"
         resp = tx.response
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
@@ -1613,6 +1615,26 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _expect_wait(self, conn: ConnFacts, tx: Any, request_frames: tuple[int, ...], body: int) -> None:
+        """A request head sent with ``Expect: 100-continue`` whose body left only after a long wait with no
+        100 Continue before it: the client waited for the server's go-ahead until its own timer ran out."""
+        req = tx.request
+        if not body or (req.headers.get("expect") or "").strip().lower() != "100-continue":
+            return
+        segs = self._by_frame(conn)
+        head_last = req.head_frame or req.first_frame
+        first = next((segs[f] for f in request_frames if f > head_last and f in segs), None)
+        if first is None or any(im.first_frame < first.frame for im in tx.interim):
+            return
+        head_ns = req.head_ts_ns or req.first_ts_ns
+        waited = _ms(first.ts_ns - head_ns)
+        rtt_ms, _data = self._rtt(conn)
+        if waited < EXPECT_WAIT_MS or (rtt_ms is not None and waited < 10 * rtt_ms):
+            return
+        self._add(first.frame - 0.5, first.ts_ns, (head_last, first.frame), "http", "http.request.expect_wait",
+                  problem=True, waited_ms=waited, head_frame=head_last, body_frame=first.frame, body=body,
+                  stream=conn.stream)
 
     def _interim_steps(self, conn: ConnFacts, tx: Any, request_frames: tuple[int, ...]) -> set[int]:
         """A step for each interim (1xx) response of a transaction; the frames that carried them. After a
@@ -2014,6 +2036,8 @@ class FetchBuilder:
                 add("retransmission", f.get("gap_ms") or f["waited_ms"], own)
             elif st.kind in ("tcp.stall.nagle", "tls.exchange.nagle"):
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
+            elif st.kind == "http.request.expect_wait":
+                add("expect_wait", f.get("waited_ms") or 0.0, st.frames)
             elif st.kind == "tls.exchange.wait":
                 add("server_encrypted", f.get("think_ms") or 0.0, st.frames, n=f.get("n"))
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):      # to the end when it never reopens

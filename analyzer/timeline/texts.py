@@ -478,6 +478,12 @@ _EN: dict[str, str] = {
         "head, with Expect: 100-continue, and held back the body ({body:bytes}) until the server agreed; it "
         "sent the body {body_ms:dur} after this answer (frame {body_frame}). The final answer follows (a server that "
         "never sends 100 costs such a client a wait: curl sends the body anyway after 1 s)."),
+    "http.request.expect_wait": (
+        "The client waited {waited_ms:dur} before sending the body (frame {body_frame}, {body:bytes} in all): it "
+        "had sent its head alone (frame {head_frame}) with Expect: 100-continue, asking the server to answer "
+        "100 Continue first. No such answer came, so the client sent the body when its own timer ran out (curl "
+        "waits 1 s). A server that ignores the expectation costs every such upload this wait; the client can "
+        "drop the header (curl -H 'Expect:')."),
     "http.response.interim.hints": (
         "Interim response: {status} {reason}, {wait_ms:dur} after the request head, with {links:n:Link header}: "
         "the server names resources the page will need, so the client can start fetching them before the "
@@ -592,6 +598,7 @@ _EN: dict[str, str] = {
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
     "delay.retransmission": "{ms:dur} waiting for a retransmission timer.",
     "delay.stall": "{ms:dur} stalled by Nagle's algorithm and a delayed ACK.",
+    "delay.expect_wait": "{ms:dur} waiting for a 100 Continue the server never sent (Expect: 100-continue).",
     "delay.zero_window": "{ms:dur} stopped by a zero window.",
     "delay.transfer": "{ms:dur} transferring {uri} ({size:bytes}).",
     "delay.client_dns": (
@@ -968,6 +975,10 @@ _ZH: dict[str, str] = {
         "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}。客户端只发出了请求头（带 Expect: 100-continue），"
         "先扣住正文（{body:bytes}），等服务器同意；收到这个应答 {body_ms:dur}后它才发出正文（第 {body_frame} 帧）。"
         "最终应答随后才来（服务器若始终不发 100，这样的客户端就得等待：curl 等 1 秒后照样发送正文）。"),
+    "http.request.expect_wait": (
+        "客户端等了 {waited_ms:dur}才发出正文（第 {body_frame} 帧，共 {body:bytes}）：它先单独发出请求头（第 {head_frame} 帧），"
+        "带 Expect: 100-continue，请服务器先回 100 Continue。这个应答始终没有来，客户端只好等自己的计时器到期才发送正文"
+        "（curl 等 1 秒）。忽略这一期待的服务器会让每次这样的上传都多等这么久；客户端可以去掉这个头（curl -H 'Expect:'）。"),
     "http.response.interim.hints": (
         "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}，带 {links} 个 Link 头：服务器先列出页面将要用到的资源，"
         "客户端不必等最终应答就可以开始获取它们。"),
@@ -1058,6 +1069,7 @@ _ZH: dict[str, str] = {
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
     "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
+    "delay.expect_wait": "等待服务器从未发出的 100 Continue 用了 {ms:dur}（Expect: 100-continue）。",
     "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
     "delay.transfer": "传输 {uri}（{size:bytes}）用时 {ms:dur}。",
     "delay.client_dns": (
