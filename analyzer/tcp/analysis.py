@@ -289,7 +289,8 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
     out["tcp.seq"] = (seq - base) & M
     out["tcp.nxtseq"] = (nextseq - base) & M
     out["tcp.ack"] = (ack - rev.base_seq) & M if flags & ACK else ack
-    if "tcp.options.sack_le" in out:
+    if "tcp.options.sack_le" in out and rev.base_seq is not None:
+        # (before the peer's first segment its base is unknown: the edges stay raw, as tshark gives them)
         _relative_sack(out, rev.base_seq)
     segs = fwd.segments
     if (seglen or flags & (SYN | FIN)) and segs is not None and len(segs) < MAX_UNACKED:
