@@ -47,9 +47,43 @@ def _crafted() -> Iterator[bytes]:
 
     for name, build in CASES.items():
         yield pcap_bytes(build(3 if name != "fragments" else 6))
+    yield pcap_bytes(redirect_with_interim())
     page = (CAPTURES / "lab_page_fetch.pcapng").read_bytes()
     yield gzip.compress(page, mtime=0)
     yield page[: len(page) * 2 // 3]
+
+
+def redirect_with_interim() -> list[tuple[int, bytes]]:
+    """A page fetch the timeline's newer rules read: a DNS answer for the host, a POST answered with interim
+    responses (100 Continue, 103 Early Hints) and then a 302 whose Location names another port of that host,
+    followed on a new connection (timeline/redirect.py, group.py's redirect rule, build.py's 1xx responses)."""
+    import struct
+
+    from fuzz.adversarial import MAC_C, MAC_S, STEP, T0, _Conn, _dns_name, _response, eth, ipv4, udp
+
+    name = _dns_name("www.example.com")
+    q = struct.pack("!HHHHHH", 0x4321, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1"
+    a = (struct.pack("!HHHHHH", 0x4321, 0x8180, 1, 1, 0, 0) + name + b"\0\1\0\1"
+         + b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4" + bytes([10, 0, 0, 2]))
+    frames = [(T0, eth(ipv4("10.0.0.1", "10.0.0.53", 17, udp("10.0.0.1", "10.0.0.53", 40000, 53, q)))),
+              (T0 + STEP, eth(ipv4("10.0.0.53", "10.0.0.1", 17, udp("10.0.0.53", "10.0.0.1", 53, 40000, a)),
+                              MAC_S, MAC_C))]
+    first = _Conn(frames, "10.0.0.1", 41000, "10.0.0.2", 80)
+    first.handshake()
+    first.send(True, b"POST /form HTTP/1.1\r\nHost: www.example.com\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: 3\r\n\r\n")
+    first.send(False, b"HTTP/1.1 100 Continue\r\n\r\n")
+    first.send(True, b"a=1")
+    first.send(False, b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+                      b"HTTP/1.1 302 Found\r\nLocation: http://www.example.com:8080/next\r\n"
+                      b"Content-Length: 0\r\n\r\n")
+    first.close()
+    second = _Conn(frames, "10.0.0.1", 41001, "10.0.0.2", 8080)
+    second.handshake()
+    second.send(True, b"GET /next HTTP/1.1\r\nHost: www.example.com:8080\r\n\r\n")
+    second.send(False, _response(b"<html><link href=/s.css></html>"))
+    second.close()
+    return frames
 
 
 def seeds(target: str) -> Iterator[bytes]:

@@ -207,6 +207,10 @@ PIPELINE_COMMANDS = (
     ("conversations", "{in}", "-Y", "tcp.port in {{80 443}} or udp.port == 53 or ip.ttl < 64"),
     ("read", "{in}", "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "http.host", "-Y", "tcp or arp"),
     ("logs", "{in}", "-o", "{work}/logs", "-j", "1"),
+    # read's text lines (the header path: compiled TCP lines and header tuples, DNS lines without a decode), with
+    # keys, and with a filter the header columns decide (conversations left out, the rest on the header path)
+    ("read", "{in}"), ("read", "{in}", "--keylog", "{keys}"),
+    ("read", "{in}", "-Y", "tcp.port == 80 or udp.port == 53 or ip.ttl < 64"),
 )
 TIMELINE_COMMANDS = (
     ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
