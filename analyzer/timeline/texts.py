@@ -1588,8 +1588,11 @@ def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
 
 
 # The templates that have derived facts (:func:`_derived` adds phrases made of their facts): only these pay for
-# it in :func:`explain`. Data, not a probe: tests/test_timeline_texts.py fails when a template reads derived facts
-# and is missing here, or is here and has none.
+# it in :func:`explain`: those named, and every template under a prefix :func:`_derived` tells by its start (a
+# new ``http.response.*`` template is one without a line here). Data, not a probe: tests/test_timeline_texts.py
+# fails when a template reads derived facts and is not covered here, or is covered and has none.
+DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client_hello", "tls.done", "tls.exchange",
+                    "tls.server_hello")
 DERIVED: frozenset[str] = frozenset({
     "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.no_response",
     "http.redirect.followed", "http.request.resource", "http.request.side", "http.response", "http.response.error",
@@ -1751,7 +1754,7 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     args = dict(facts)
     if frames and "frames" not in args:
         args["frames"] = list(frames)
-    if template in DERIVED:
+    if template in DERIVED or template.startswith(DERIVED_PREFIXES):
         args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
     return _fill(text, args, lang)
 
