@@ -1548,7 +1548,16 @@ class FetchBuilder:
                 why = "window"
         kind = {"page": "http.request", "side": "http.request.side", "redirected": "http.request.redirected"}.get(
             why, "http.request.resource")
-        redirect = {}
+        redirect: dict[str, Any] = {}
+        if why == "page":       # what the fetch's first request got: a page, or something else
+            resp = tx.response
+            ctype = (resp.headers.get("content-type") or "").strip() if resp is not None else ""
+            redirect["answer"] = (
+                "none" if resp is None else "page" if u.document else "not_modified" if resp.status == 304 else
+                "redirect" if 300 <= resp.status < 400 else "error" if resp.status >= 400 else
+                "other" if ctype else "untyped")
+            if resp is not None:
+                redirect.update(status=resp.status, content_type=ctype)
         if moved is not None:
             mtx = moved.record.transaction
             redirect = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None

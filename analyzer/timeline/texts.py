@@ -459,8 +459,8 @@ _EN: dict[str, str] = {
         "fetch that uses it next, or where it ends."),
     # -- HTTP -----------------------------------------------------------------------------------------
     "http.request": (
-        "HTTP request: {method} {uri} ({version}, Host: {host}) on connection {stream}, {size:bytes}. This is "
-        "the page itself."),
+        "HTTP request: {method} {uri} ({version}, Host: {host}) on connection {stream}, {size:bytes}. "
+        "{what_text}"),
     "http.request.resource": (
         "The page needs another resource: {method} {uri} ({version}, Host: {host}) on connection {stream}, "
         "{size:bytes} ({why_text})."),
@@ -960,7 +960,7 @@ _ZH: dict[str, str] = {
     "tcp.open.plain": "连接 {stream} 在抓包结束时仍然打开：第 {last} 帧之后没有 FIN 或 RST。",
     "tcp.open.later": "连接 {stream} 在第 {last} 帧之后保持打开（keep-alive）；它之后的情况在下一次使用它的访问中，或在它结束处报告。",
     "http.request": (
-        "HTTP 请求：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}。这是页面本身。"),
+        "HTTP 请求：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}。{what_text}"),
     "http.request.resource": (
         "页面还需要其他资源：{method} {uri}（{version}，Host: {host}），在连接 {stream} 上，{size:bytes}"
         "（{why_text}）。"),
@@ -1166,6 +1166,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
         "transfer.one": "it came in one segment",
         "host_where.sni": "its TLS server name, SNI, frame {name_frame}",
+        "what.page": "This is the page itself.",
+        "what.other": "This is what the fetch asks for; the answer ({content_type}) is no HTML page.",
+        "what.redirect": "This is what the fetch asks for; the answer is a redirect ({status}).",
+        "what.error": "This is what the fetch asks for; the answer is an error ({status}).",
+        "what.none": "This is what the fetch asks for; no answer to it is in the capture.",
+        "what.untyped": "This is what the fetch asks for; the answer names no Content-Type.",
+        "what.not_modified": "This is what the fetch asks for; the answer, 304 Not Modified, lets the client use its cached copy.",
         "san": "(names: {san})",
         "san.none": ("(it lists no subject alternative names: browsers match the site's name only against those, "
                      "not against the CN)"),
@@ -1280,6 +1287,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
         "transfer.one": "响应装在一个报文段里",
         "host_where.sni": "第 {name_frame} 帧的 TLS 服务器名 SNI",
+        "what.page": "这是页面本身。",
+        "what.other": "这是这次访问所请求的内容；应答（{content_type}）不是 HTML 页面。",
+        "what.redirect": "这是这次访问所请求的内容；应答是一个重定向（{status}）。",
+        "what.error": "这是这次访问所请求的内容；应答是一个错误（{status}）。",
+        "what.none": "这是这次访问所请求的内容；抓包中没有对它的应答。",
+        "what.untyped": "这是这次访问所请求的内容；应答没有给出 Content-Type。",
+        "what.not_modified": "这是这次访问所请求的内容；应答 304 Not Modified 让客户端使用缓存中的副本。",
         "san": "（名称：{san}）",
         "san.none": "（证书没有列出主题备用名称：浏览器只拿站点名与这些名称比对，不看 CN）",
         "host_where.host": "第 {name_frame} 帧的 Host 头",
@@ -1595,7 +1609,7 @@ DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client
                     "tls.server_hello")
 DERIVED: frozenset[str] = frozenset({
     "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.no_response",
-    "http.redirect.followed", "http.request.resource", "http.request.side", "http.response", "http.response.error",
+    "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
@@ -1616,6 +1630,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if template == "http.request.resource":
         extra["why_text"] = _phrase(f"why.{facts.get('why')}", facts, lang)
+    elif template == "http.request":
+        extra["what_text"] = _phrase(f"what.{facts.get('answer') or 'page'}", facts, lang)
     elif template == "http.request.side":
         extra["side_text"] = _phrase("side", facts, lang)
     elif template == "tcp.syn.retransmission":
