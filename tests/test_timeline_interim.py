@@ -7,11 +7,10 @@ bytes."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from tshark_query import fields
 
 from analyzer.capture import open_capture
 from analyzer.timeline import timeline
@@ -19,17 +18,10 @@ from analyzer.timeline import timeline
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 CAPTURE = CAPTURES / "lab_post_100_continue.pcapng"
 IGNORED = CAPTURES / "lab_post_expect_ignored.pcapng"
-TSHARK = shutil.which("tshark")
 
 
-def tshark(display: str, *fields: str, path: Path = CAPTURE) -> list[list[str]]:
-    if TSHARK is None:
-        pytest.skip("tshark is not installed")
-    args = [TSHARK, "-r", str(path), "-Y", display, "-T", "fields", "-E", "separator=/t"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
-    return [line.split("\t") for line in out.splitlines() if line.strip()]
+def tshark(display: str, *names: str, path: Path = CAPTURE) -> list[list[str]]:
+    return fields(path, display, *names)
 
 
 def load(lang: str = "en", path: Path = CAPTURE):

@@ -5,12 +5,11 @@ the connection-matching rules are also checked on connections built to break eac
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tshark_query import fields
 
 from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
@@ -21,19 +20,10 @@ from analyzer.timeline.texts import explain
 
 TLS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tls"
 CAPTURE = TLS / "http_redirect_tls13.pcap"
-TSHARK = shutil.which("tshark")
 
 
-def tshark(display: str, *fields: str, keys: bool = False) -> list[list[str]]:
-    if TSHARK is None:
-        pytest.skip("tshark is not installed")
-    args = [TSHARK, "-r", str(CAPTURE), "-Y", display, "-T", "fields", "-E", "separator=/t"]
-    if keys:
-        args[3:3] = ["-o", f"tls.keylog_file:{CAPTURE.with_suffix('.keys')}"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
-    return [line.split("\t") for line in out.splitlines() if line.strip()]
+def tshark(display: str, *names: str, keys: bool = False) -> list[list[str]]:
+    return fields(CAPTURE, display, *names, keys=CAPTURE.with_suffix(".keys") if keys else None)
 
 
 def load(lang: str = "en", keys: bool = False):
