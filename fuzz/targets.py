@@ -10,8 +10,10 @@ and memory (``-rss_limit_mb``) are bounded by the runner (:mod:`fuzz.run`).
 Targets, by name (:data:`TARGETS`):
 
 * ``decode``: one frame (first byte picks the link type, the rest is the frame) through ``decode()``, its
-  flat fields, the summary line, the ``-V`` tree, the hex dump and the JSON line of ``analyzer read``.
-* ``capture``: the bytes as a capture file (pcap, pcapng, gzip) through the reader, every frame.
+  flat fields, the summary line, the ``-V`` tree, the hex dump and the JSON line of ``analyzer read``; the
+  compiled header tuple of a TCP segment (``quick_tcp``) against ``quick_headers``'.
+* ``capture``: the bytes as a capture file (pcap, pcapng, gzip) through the reader, every frame, and the batch
+  reader with the compiled helper and with its Python twins (a difference is a failure).
 * ``pipeline``: the bytes as a capture file through the commands built on the whole analysis (TCP state and
   reassembly, IP defragmentation, HTTP and DNS transactions): ``read`` (text, -V, --json, -Y, -w),
   ``conversations`` (table and JSON), ``follow`` (ascii, hex), ``flow``, ``http``, ``dns`` (table and JSON)
@@ -155,15 +157,33 @@ def decode_target(data: bytes) -> None:
         _print_text(iter([pkt]), out, True, True, None, None)
         _print_json(iter([pkt]), out)
         out.flush()
+    _quick_twins(frame)
+
+
+def _quick_twins(frame: Frame) -> None:
+    """The compiled header tuple of a TCP segment (``_speedups.quick_tcp``, read's header path) is the one
+    ``quick_headers`` reads, and None exactly where that gives no TCP tuple (tests/test_read_fast_quick.py)."""
+    from analyzer.compiled import compiled
+    from analyzer.flows import quick
+
+    quick_tcp = compiled("quick_tcp")
+    if quick_tcp is None:
+        return
+    want = quick.quick_headers(frame.data, frame.linktype, True, frame.origlen)
+    got = quick_tcp(frame, quick._cache, quick.address_pair)
+    if want is not None and want[0] == "tcp":
+        if got != want or [type(v) for v in got] != [type(v) for v in want]:
+            raise AssertionError(f"quick_tcp gives {got}, quick_headers {want}")
+    elif got is not None:
+        raise AssertionError(f"quick_tcp gives {got} where quick_headers gives {want}")
 
 
 def capture_target(data: bytes) -> None:
     """The reader frame by frame (with what the commands ask of each frame: its interface and time
     precision), the reader in batches with the columnar core's header columns (a second parser of classic
     pcap records, and the header reader ``conversations`` uses), and a copy written back as pcapng keeping
-    the source's interfaces and options (the writer on whatever the reader let through)."""
-    from analyzer.columnar.headers import parse
-
+    the source's interfaces and options (the writer on whatever the reader let through). The batch reader runs
+    twice, with the compiled helper and with its Python twins, and must give the same."""
     path = _as_file(data)
     secrets: list = []
     try:
@@ -176,13 +196,66 @@ def capture_target(data: bytes) -> None:
             reader.section_options  # noqa: B018 - a property that reads the section header
     except capture_mod.CaptureError:
         pass
+    compiled_view = _batch_view(path)
+    if _twins_differ():
+        # the compiled record walks and header reader against their Python twins: the same frames, columns and
+        # ending (a difference is a bug in one of them)
+        with _python_twins():
+            python_view = _batch_view(path)
+        if compiled_view != python_view:
+            raise AssertionError("compiled and Python batch readers differ: "
+                                 + _first_difference(compiled_view, python_view))
+
+
+def _batch_view(path: str) -> list:
+    """Every frame the batch reader gives (its fields), the header columns of each batch, and how it ended."""
+    import numpy as np
+
+    from analyzer.columnar.headers import Columns, parse
+
+    view: list = []
     try:
         with capture_mod.open_capture(path) as reader:
             for batch in reader.batches():
-                parse(batch)
-                batch.frame(len(batch) - 1)
-    except capture_mod.CaptureError:
-        pass
+                columns = parse(batch)
+                view.append(tuple(np.asarray(getattr(columns, name)).tolist() if name != "n" else columns.n
+                                  for name in Columns.__slots__))
+                for i in range(len(batch)):
+                    f = batch.frame(i)
+                    view.append((f.number, f.ts_ns, f.origlen, f.iface, f.linktype, f.data, f.iface_name))
+    except capture_mod.CaptureError as err:
+        view.append(("CaptureError", str(err)))
+    return view
+
+
+def _first_difference(a: list, b: list) -> str:
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"item {i}: compiled {str(x)[:400]} python {str(y)[:400]}"
+    return f"lengths {len(a)} and {len(b)}"
+
+
+def _twins_differ() -> bool:
+    """Whether the compiled helper is in use (else both runs would be the Python one)."""
+    from analyzer.capture import batches
+
+    return batches.walk_records is not batches._walk_py
+
+
+@contextlib.contextmanager
+def _python_twins():
+    """The batch reader's compiled functions swapped for their Python twins (what ANALYZER_PURE_PYTHON=1 gives
+    at import), restored after."""
+    from analyzer.capture import batches
+    from analyzer.columnar import headers
+
+    saved = batches.walk_records, batches.record_heads, batches.walk_epbs, headers._headers
+    batches.walk_records, batches.record_heads, batches.walk_epbs = batches._walk_py, None, batches._walk_epb_py
+    headers._headers = None
+    try:
+        yield
+    finally:
+        batches.walk_records, batches.record_heads, batches.walk_epbs, headers._headers = saved
 
 
 TLS_FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tls"
