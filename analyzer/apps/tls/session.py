@@ -769,7 +769,7 @@ class TlsSink:
         if secret is None:
             return None
         candidates = []
-        for suite in self.ch["suites"]:
+        for suite in dict.fromkeys(self.ch["suites"]):         # a suite offered twice is one candidate
             params = None if is_grease(suite) else suite_params(suite)
             if params is not None and params.tls13 and hash_len(params) == len(secret):
                 key, iv = tls13_keys(params, secret)
