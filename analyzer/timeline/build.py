@@ -901,7 +901,7 @@ class FetchBuilder:
                       irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **ends)
             self.notes[fa] = self._note("note.ack3")
             rtt_ms, data = self._rtt(conn)
-            if data is not None and irtt_ms is not None and rtt_ms is not None:
+            if data is not None and irtt_ms is not None and rtt_ms is not None and conn.synacks:
                 self._add(fa + 0.1, ta, (data["c_data"], data["c_ack"], data["s_data"], data["s_ack"]), "tcp",
                           "tcp.handshake.karn", irtt_ms=irtt_ms, late_ms=irtt_ms - rtt_ms,
                           synack=conn.synacks[-1][0], s_handshake=data["s_data"] == conn.synacks[-1][0], **data,
