@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tshark_query import fields as tshark_fields
 
 from analyzer.capture import open_capture
 from analyzer.report.har import har
@@ -52,16 +53,8 @@ def load(path: Path, lang: str = "en"):
         return timeline(reader, lang)
 
 
-def tshark(path: Path, keys: Path | None, display: str, *fields: str) -> list[list[str]]:
-    if TSHARK is None:
-        pytest.skip("tshark is not installed")
-    args = [TSHARK, "-r", str(path), "-Y", display, "-T", "fields", "-E", "separator=/t"]
-    if keys is not None:
-        args[3:3] = ["-o", f"tls.keylog_file:{keys}"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
-    return [line.split("\t") for line in out.splitlines() if line.strip()]
+def tshark(path: Path, keys: Path | None, display: str, *names: str) -> list[list[str]]:
+    return tshark_fields(path, display, *names, keys=keys)
 
 
 def expected_pairs(path: Path, keys: Path) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
