@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from analyzer.timeline.group import host_name
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -42,12 +44,7 @@ def _own_name(conn: Any) -> tuple[str | None, str | None, int | None]:
     for r in conn.records:
         req = r.transaction.request
         if req is not None and req.headers.get("host"):
-            host = (req.headers.get("host") or "").strip().lower()
-            if host.startswith("["):                # [v6]:port
-                host = host[1:].split("]", 1)[0]
-            elif host.count(":") == 1:
-                host = host.rsplit(":", 1)[0]
-            return host, "host", req.first_frame
+            return host_name(req.headers.get("host") or "").lower(), "host", req.first_frame
     return None, None, None
 
 
