@@ -143,9 +143,10 @@ def _ms(ns: int) -> float:
     return ns / 1e6
 
 
-def _tickets(server: list[Any], first_client_frame: int | None, client_frames: list[int]) -> set[int]:
+def _tickets(server: list[Any], client_frames: list[int]) -> set[int]:
     """Indexes (in ``server``) of the records taken for TLS 1.3 session tickets (module docstring);
     ``client_frames``: the frames of the client's records, in order."""
+    first_client_frame = client_frames[0] if client_frames else None
     found: set[int] = set()
     lengths: set[int] = set()
     for i, r in enumerate(server):
@@ -198,12 +199,12 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
     if v13:
         server = [r for r in records if r.direction != cdir and id(r) not in aside]
         client = [r.frame for r in records if r.direction == cdir and id(r) not in aside]
-        first_client = next((r for r in records if r.direction == cdir and id(r) not in aside), None)
-        picked = _tickets(server, first_client.frame if first_client else None, client)
+        first_client = client[0] if client else None
+        picked = _tickets(server, client)
         for i in sorted(picked):
             aside.add(id(server[i]))
             ticket_frames.append(server[i].frame)
-        if not picked and first_client is not None and len(server) >= 2 and server[0].frame > first_client.frame \
+        if not picked and first_client is not None and len(server) >= 2 and server[0].frame > first_client \
                 and TICKET_MIN <= server[0].length <= TICKET_MAX and server[1].frame > server[0].frame:
             maybe = server[0]
     # the frame of each direction's previous record (any record: handshake, ticket, alert), for burst frames
