@@ -62,6 +62,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.apps.tls.tables import tag_length
 from analyzer.timeline.facts import Segment
 from analyzer.timeline.tcp import RESENT
 
@@ -69,7 +70,6 @@ TICKET_MAX = 1024        # longest record taken for a session ticket by when it 
 TICKET_MIN = 80          # shortest: a ticket message with a 32-byte ticket, its content type and a 16-byte tag;
 #                          shorter server records before the request are something else (HTTP/2's SETTINGS)
 ALERT_13 = 19            # a TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag
-SHORT_TAG_SUITES = ("TLS_AES_128_CCM_8_SHA256",)     # 8-byte tag: an alert is 11 bytes, not told apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +189,7 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
     # an alert is told by its size in TLS 1.3, and in a session whose version is not known (it began before
     # the capture): a TLS 1.2 record of type 23 and 19 bytes would hold 3 bytes of data (ChaCha20) or be
     # impossible (GCM: 8-byte nonce and 16-byte tag; CBC: at least two blocks)
-    if (v13 or tls.version is None) and (tls.cipher_suite or "") not in SHORT_TAG_SUITES:
+    if (v13 or tls.version is None) and tag_length(tls.cipher_suite) == 16:     # (8: an alert is 11 bytes, not told apart)
         for r in records:
             if r.length == ALERT_13:
                 aside.add(id(r))

@@ -57,6 +57,7 @@ from analyzer.apps.tls.tables import (
     is_grease,
     name_of,
     suite_name,
+    tag_length,
     version_name,
 )
 from analyzer.decode.errors import DecodeError
@@ -482,8 +483,8 @@ class TlsSink:
 
     def _end_of_early_data_size(self) -> int:
         """An encrypted EndOfEarlyData record's length: its 4 bytes, the inner content type and the AEAD tag
-        (8 bytes for the CCM_8 suite, else 16)."""
-        return 4 + 1 + (8 if CIPHER_SUITES.get(self.suite or 0, "").endswith("CCM_8_SHA256") else 16)
+        (:func:`~analyzer.apps.tls.tables.tag_length`)."""
+        return 4 + 1 + tag_length(CIPHER_SUITES.get(self.suite or 0))
 
     def _early_data(self, direction: int) -> bool:
         """A client record before the ServerHello after a ClientHello with the early_data extension: TLS 1.3

@@ -127,6 +127,15 @@ CIPHER_SUITES = {
 }
 
 
+# TLS 1.3 suites whose AEAD tag is 8 bytes, not 16: an encrypted record of n bytes of content is n + 1 + 8 long
+SHORT_TAG_SUITES = frozenset({"TLS_AES_128_CCM_8_SHA256"})
+
+
+def tag_length(suite: str | None) -> int:
+    """The AEAD tag length of a TLS 1.3 cipher suite named as Wireshark names it (16 unless :data:`SHORT_TAG_SUITES`)."""
+    return 8 if suite in SHORT_TAG_SUITES else 16
+
+
 def suite_name(value: int) -> str:
     if is_grease(value):
         return "Reserved (GREASE)"
