@@ -803,8 +803,8 @@ class FetchBuilder:
             if r is not None:
                 evidence = (r.frame, f0) if r.name_frame is None else (r.frame, f0, r.name_frame)
                 self._add(f0 - 0.1, t0, evidence, "http", "http.redirect.followed", redirect_frame=r.frame,
-                          status=r.status, location=r.location, host=r.host, host_source=r.host_source, name_frame=r.name_frame,
-                          **ends)
+                          status=r.status, location=r.location, host=r.host, host_source=r.host_source,
+                          name_frame=r.name_frame, **ends)
             self._add(f0, t0, (f0,), "tcp", "tcp.handshake.1" + suffix, options=options_facts(hs.get("orig_options")),
                       seq_raw=s.seq if s else hs.get("orig_isn"), **ends)
             self.notes[f0] = self._note("note.syn")
@@ -1548,23 +1548,23 @@ class FetchBuilder:
                 why = "window"
         kind = {"page": "http.request", "side": "http.request.side", "redirected": "http.request.redirected"}.get(
             why, "http.request.resource")
-        redirect: dict[str, Any] = {}
-        if why == "page":       # what the fetch's first request got: a page, or something else
+        extra: dict[str, Any] = {}     # what the fetch's first request got, or the redirect it follows
+        if why == "page":       # a page, or something else
             resp = tx.response
             ctype = (resp.headers.get("content-type") or "").strip() if resp is not None else ""
-            redirect["answer"] = (
+            extra["answer"] = (
                 "none" if resp is None else "page" if u.document else "not_modified" if resp.status == 304 else
                 "redirect" if 300 <= resp.status < 400 else "error" if resp.status >= 400 else
                 "other" if ctype else "untyped")
             if resp is not None:
-                redirect.update(status=resp.status, content_type=ctype)
+                extra.update(status=resp.status, content_type=ctype)
         if moved is not None:
             mtx = moved.record.transaction
-            redirect = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None
+            extra = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None
                         else mtx.response.first_frame, "redirect_status": mtx.response.status}
         self._add(req.first_frame, req.first_ts_ns, frames, "http", kind, method=req.method, uri=req.target,
                   version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
-                  size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **redirect)
+                  size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **extra)
         self._expect_wait(conn, tx, frames, body)
         self.notes[req.first_frame] = f"{req.method} {req.target}"
         resp = tx.response
@@ -1629,11 +1629,10 @@ class FetchBuilder:
         """A request head sent with ``Expect: 100-continue`` whose body left only after a long wait with no
         100 Continue before it: the client waited for the server's go-ahead until its own timer ran out."""
         req = tx.request
-        if not body or (req.headers.get("expect") or "").strip().lower() != "100-continue":
+        if not body or not _expects_continue(req):
             return
-        segs = self._by_frame(conn)
         head_last = req.head_frame or req.first_frame
-        first = next((segs[f] for f in request_frames if f > head_last and f in segs), None)
+        first = self._sent_after(conn, request_frames, head_last)
         if first is None or any(im.first_frame < first.frame for im in tx.interim):
             return
         head_ns = req.head_ts_ns or req.first_ts_ns
@@ -1650,9 +1649,8 @@ class FetchBuilder:
         100 Continue that the request's ``Expect: 100-continue`` asked for, the step says when the body the
         client held back left (its first frame after the interim answer)."""
         req = tx.request
-        segs = self._by_frame(conn)
         head_ns = req.head_ts_ns or req.first_ts_ns
-        expect = (req.headers.get("expect") or "").strip().lower() == "100-continue"
+        expect = _expects_continue(req)
         body = tx.request_end.body_length if tx.request_end is not None else 0
         carried: set[int] = set()
         for im in tx.interim:
@@ -1663,17 +1661,23 @@ class FetchBuilder:
                                      "wait_ms": _ms(max(im.first_ts_ns - head_ns, 0))}
             kind = "http.response.interim"
             if im.status == 100 and expect and body:
-                nxt = next((f for f in request_frames if f > last and f in segs), None)
+                nxt = self._sent_after(conn, request_frames, last)
                 if nxt is not None:
                     kind = "http.response.interim.continue"
-                    facts.update(body=body, body_frame=nxt, body_ms=_ms(max(segs[nxt].ts_ns - im.first_ts_ns, 0)))
-                    frames += (nxt,)
+                    facts.update(body=body, body_frame=nxt.frame, body_ms=_ms(max(nxt.ts_ns - im.first_ts_ns, 0)))
+                    frames += (nxt.frame,)
             elif im.status == 103:
                 kind = "http.response.interim.hints"
                 facts["links"] = len(im.headers.get_all("link"))
             self._add(im.first_frame, im.first_ts_ns, frames, "http", kind, **facts)
             self.notes.setdefault(im.first_frame, f"HTTP {im.status} {im.reason}")
         return carried
+
+    def _sent_after(self, conn: ConnFacts, request_frames: tuple[int, ...], frame: int) -> Segment | None:
+        """The first segment of a request sent after ``frame`` (the body after its head, or after an interim
+        answer)."""
+        segs = self._by_frame(conn)
+        return next((segs[f] for f in request_frames if f > frame and f in segs), None)
 
     def _message_ends(self, conn: ConnFacts) -> dict[tuple[int, int], int]:
         """(transaction index, direction) -> the stream offset where that HTTP message ends (its first one)."""
@@ -2192,6 +2196,11 @@ class FetchBuilder:
             rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
             at[id(row)] = skipped[0].frame
         return rows
+
+
+def _expects_continue(req: Any) -> bool:
+    """The request asks for a 100 Continue before it sends its body (RFC 9110 10.1.1)."""
+    return (req.headers.get("expect") or "").strip().lower() == "100-continue"
 
 
 def tls_done(tls: Any, client_port: int) -> tuple[int, int, str] | None:
