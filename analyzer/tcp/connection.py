@@ -348,21 +348,22 @@ class FinishedKeys:
         self.step = max(memory_ns // 4, 1)
         self.gens: deque[tuple[int, dict[tuple, int]]] = deque()   # (start time, key -> base seq), oldest first
 
-    def add(self, key: tuple, base: int, now: int) -> None:
+    def _newest(self, now: int) -> dict[tuple, int]:
+        """The generation a key finished at ``now`` goes into (a new one every ``step``)."""
         gens = self.gens
         if not gens or now >= gens[-1][0] + self.step:
             gens.append((now, {}))
-        newest = gens[-1][1]
+        return gens[-1][1]
+
+    def add(self, key: tuple, base: int, now: int) -> None:
+        newest = self._newest(now)
         newest.pop(key, None)
         newest[key] = base
         self.forget(now)
 
     def add_pair(self, key: tuple, base: int, other: tuple, other_base: int, now: int) -> None:
         """``add`` of both directions of a connection (``key`` and ``other``) at once."""
-        gens = self.gens
-        if not gens or now >= gens[-1][0] + self.step:
-            gens.append((now, {}))
-        newest = gens[-1][1]
+        newest = self._newest(now)
         newest.pop(key, None)
         newest[key] = base
         newest.pop(other, None)
