@@ -167,16 +167,9 @@ def _split(data: bytes, how: str, rng: random.Random) -> list[bytes]:
     return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
 
 
-def _run(case: str, how: str, lean: bool, seed: int, gap: bool) -> list:
-    """The events of a conversation fed the case's streams (the client's whole stream first in pieces, then
-    the server's, each piece a frame), as the parsers hand them to the conversation."""
-    requests, responses, end = _streams(case)
-    rng = random.Random(seed)
-    conv = HttpConversation()
-    events: list = []
+def _tap(conv: HttpConversation, events: list) -> None:
+    """Record in ``events`` each (role, message event) the conversation's two parsers hand to it."""
     for parser, role in ((conv.client, CLIENT), (conv.server, SERVER)):
-        parser.keep_lines = parser.keep_body = False
-        parser.lean = lean
         original = parser.next_event
 
         def tap(original=original, role=role):
@@ -185,6 +178,19 @@ def _run(case: str, how: str, lean: bool, seed: int, gap: bool) -> list:
                 events.append((role, event))
             return event
         parser.next_event = tap
+
+
+def _run(case: str, how: str, lean: bool, seed: int, gap: bool) -> list:
+    """The events of a conversation fed the case's streams (the client's whole stream first in pieces, then
+    the server's, each piece a frame), as the parsers hand them to the conversation."""
+    requests, responses, end = _streams(case)
+    rng = random.Random(seed)
+    conv = HttpConversation()
+    events: list = []
+    for parser in (conv.client, conv.server):
+        parser.keep_lines = parser.keep_body = False
+        parser.lean = lean
+    _tap(conv, events)
     frame = 0
 
     def feed(role, parser, data):

@@ -12,10 +12,10 @@ import random
 from dataclasses import replace
 
 import pytest
-from test_http1_lean import CASES, _split, _streams
+from test_http1_lean import CASES, _split, _streams, _tap
 
 from analyzer.apps.http.conversation import EMPTY_BODY, HttpConversation
-from analyzer.apps.http.events import Data, EndOfMessage, Request, Response
+from analyzer.apps.http.events import Data
 from analyzer.apps.http.headers import content_codings
 from analyzer.apps.http.parser import CLIENT, SERVER
 
@@ -31,17 +31,9 @@ def _run(case: str, how: str, counted: bool, seed: int, gap: bool) -> tuple[list
     conv = HttpConversation()
     events: list = []
     taken = 0
-    for parser, role in ((conv.client, CLIENT), (conv.server, SERVER)):
-        if counted:
-            parser.want_body = html
-        original = parser.next_event
-
-        def tap(original=original, role=role):
-            event = original()
-            if isinstance(event, Request | Response | Data | EndOfMessage):
-                events.append((role, event))
-            return event
-        parser.next_event = tap
+    if counted:
+        conv.client.want_body = conv.server.want_body = html
+    _tap(conv, events)
     txs: list = []
     frame = 0
 
