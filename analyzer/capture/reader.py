@@ -66,6 +66,22 @@ class _PlainSource:
             self._file.close()
         return data
 
+    def readinto(self, view) -> int:
+        """As :meth:`read`, into ``view`` (a writable buffer of ``n`` bytes): how many bytes it wrote, 0 at the
+        end (analyzer.capture.batches joins them to the bytes before without a second copy)."""
+        if self._file.closed:
+            return 0
+        try:
+            got = self._file.readinto(view) or 0
+        except OSError as exc:  # as read
+            self._reader._warn(self._reader.bytes_read, f"read error: {exc.strerror or exc}; stopping")
+            got = 0
+        if got:
+            self._reader.bytes_read += got
+        else:
+            self._file.close()
+        return got
+
     def close(self) -> None:
         self._file.close()
 

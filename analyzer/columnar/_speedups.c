@@ -1070,7 +1070,69 @@ fail:
     return NULL;
 }
 
+/* read_joined(tail, readinto, n) -> bytes
+ *   ``tail`` followed by the bytes of one ``readinto(view)`` call given a writable view of ``n`` bytes (the
+ *   call returns how many it wrote: 0 or None at the end), as one new bytes object: ``tail + read(n)`` without
+ *   the second buffer and its copy (analyzer.capture.batches.pcap_batches: the partial record left at the end
+ *   of a batch's buffer joined to the next read). The view is released after the call; a count outside
+ *   0..n is a ValueError. analyzer.capture.batches._joined_py is the fallback (tests/test_columnar_heads.py). */
+static PyObject *read_joined(PyObject *self, PyObject *args) {
+    Py_buffer tail;
+    PyObject *readinto;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y*On", &tail, &readinto, &n))
+        return NULL;
+    if (n < 0 || tail.len > PY_SSIZE_T_MAX - n) {
+        PyBuffer_Release(&tail);
+        PyErr_SetString(PyExc_ValueError, "read_joined: bad length");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, tail.len + n);
+    if (out == NULL) {
+        PyBuffer_Release(&tail);
+        return NULL;
+    }
+    char *p = PyBytes_AS_STRING(out);
+    memcpy(p, tail.buf, tail.len);
+    Py_ssize_t keep = tail.len;
+    PyBuffer_Release(&tail);
+    PyObject *view = PyMemoryView_FromMemory(p + keep, n, PyBUF_WRITE);
+    if (view == NULL) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    PyObject *got = PyObject_CallOneArg(readinto, view);
+    PyObject *rel = PyObject_CallMethod(view, "release", NULL);
+    Py_DECREF(view);
+    if (got == NULL || rel == NULL) {
+        Py_XDECREF(got);
+        Py_XDECREF(rel);
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_DECREF(rel);
+    Py_ssize_t k = 0;
+    if (got != Py_None) {
+        k = PyLong_AsSsize_t(got);
+        if (k == -1 && PyErr_Occurred()) {
+            Py_DECREF(got);
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    Py_DECREF(got);
+    if (k < 0 || k > n) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_ValueError, "read_joined: readinto returned a count outside the view");
+        return NULL;
+    }
+    if (k < n && _PyBytes_Resize(&out, keep + k) < 0)
+        return NULL;
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
