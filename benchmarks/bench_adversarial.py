@@ -34,6 +34,12 @@ BENCH = {
     "dns_same_id": ((2500, 5000, 10000, 20000), ["dns", "{in}"]),
     "pipelined": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
     "tiny_segments": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
+    "dns_tiny_queries": ((25000, 50000, 100000, 200000), ["dns", "{in}"]),
+    "dns_pointer_loops": ((2500, 5000, 10000, 20000), ["read", "-V", "{in}"]),
+    "endless_headers": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
+    "huge_chunks": ((2500, 5000, 10000, 20000), ["export-objects", "{in}", "{out}/objects"]),
+    "h2_continuation": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
+    "tls_big_records": ((250, 500, 1000, 2000), ["timeline", "{in}"]),
 }
 CONNECTIONS = {"half_open": 1, "gaps": 1}       # connections per unit of n, for the bytes-per-connection column
 

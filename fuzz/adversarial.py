@@ -13,7 +13,19 @@ Each case is the shape that made some part of the analyzer quadratic or unbounde
   hold (reassembly buffers);
 * ``dns_same_id``: ``n`` DNS queries with the same id and ports, each answered (transaction pairing);
 * ``pipelined``: one connection carrying ``n`` pipelined requests, then their ``n`` responses;
-* ``tiny_segments``: one connection with a hole, then ``n`` one-byte segments the reassembler must hold.
+* ``tiny_segments``: one connection with a hole, then ``n`` one-byte segments the reassembler must hold;
+* ``dns_tiny_queries``: ``n`` DNS queries from distinct ports with distinct ids, never answered (queries waiting
+  for an answer);
+* ``dns_pointer_loops``: ``n`` DNS responses whose answers are compression pointers in a loop and in a long
+  chain of pointers (name decompression);
+* ``endless_headers``: one request whose head is ``n`` header lines and never ends, sent in full segments (the
+  head buffer and its search for the blank line);
+* ``huge_chunks``: a chunked response whose chunk sizes are huge (16 hex digits), then ``n`` segments of body
+  (the chunk reader);
+* ``h2_continuation``: an HTTP/2 connection (prior knowledge) whose HEADERS is followed by ``n`` CONTINUATION
+  frames of a few bytes each (header block decoding);
+* ``tls_big_records``: a TLS connection with ``n`` records of the largest length allowed and one past it
+  (record reassembly).
 """
 
 from __future__ import annotations
@@ -201,6 +213,92 @@ def tiny_segments(n: int) -> list[tuple[int, bytes]]:
     return frames
 
 
+def dns_tiny_queries(n: int) -> list[tuple[int, bytes]]:
+    frames = []
+    for i in range(n):
+        q = struct.pack("!HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + b"\1a\0\0\1\0\1"
+        src = f"10.3.{(i >> 8) & 0xFF}.{i & 0xFF}"
+        frames.append((T0 + i * STEP, eth(ipv4(src, "10.0.0.53", 17, udp(src, "10.0.0.53", 1024 + i % 60000, 53, q)))))
+    return frames
+
+
+def dns_pointer_loops(n: int) -> list[tuple[int, bytes]]:
+    """Each response: a question, an answer whose name is a pointer to itself, two whose names point to each
+    other, a NULL record whose data is a name and a chain of 100 pointers each to the one before, and an
+    answer whose name is the chain's last pointer."""
+    rest = b"\0\1\0\1\0\0\0\x3c\0\4\x0a\0\0\1"          # type A, class IN, TTL 60, 4 bytes of address
+    frames = []
+    for i in range(n):
+        body = bytearray(struct.pack("!HHHHHH", i & 0xFFFF, 0x8180, 1, 5, 0, 0) + b"\1a\0\0\1\0\1")
+        body += struct.pack("!H", 0xC000 | len(body)) + rest                      # points to itself
+        first = len(body)
+        body += struct.pack("!H", 0xC000 | (first + 16)) + rest                   # to the next one ...
+        body += struct.pack("!H", 0xC000 | first) + rest                          # ... which points back
+        chain = bytearray(b"\1b\0")
+        start = len(body) + 12                                                    # where the chain's data begins
+        for k in range(100):
+            chain += struct.pack("!H", 0xC000 | (start + (0 if k == 0 else 3 + 2 * (k - 1))))
+        body += b"\x01b\0\0\x0a\0\1\0\0\0\x3c" + struct.pack("!H", len(chain)) + chain  # NULL record
+        body += struct.pack("!H", 0xC000 | (start + 3 + 2 * 99)) + rest
+        frames.append((T0 + i * STEP, eth(ipv4("10.0.0.53", "10.0.0.1", 17,
+                                               udp("10.0.0.53", "10.0.0.1", 53, 1024 + i % 60000, bytes(body))),
+                                          MAC_S, MAC_C)))
+    return frames
+
+
+def endless_headers(n: int) -> list[tuple[int, bytes]]:
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 47000, "10.0.0.2", 80)
+    conn.handshake()
+    head = b"GET / HTTP/1.1\r\nHost: www.example.com\r\n" + b"".join(
+        b"X-Header-%d: %s\r\n" % (i, b"v" * 20) for i in range(n))
+    conn.send(True, head)
+    return frames
+
+
+def huge_chunks(n: int) -> list[tuple[int, bytes]]:
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 48000, "10.0.0.2", 80)
+    conn.handshake()
+    conn.send(True, b"GET /big HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
+    conn.send(False, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFF0\r\n")
+    for _ in range(n):
+        conn.send(False, b"y" * 1400)
+    conn.close()
+    return frames
+
+
+def h2_continuation(n: int) -> list[tuple[int, bytes]]:
+    def frame(ftype: int, flags: int, stream: int, payload: bytes) -> bytes:
+        return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
+
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 49000, "10.0.0.2", 8080)
+    conn.handshake()
+    conn.send(True, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b""))
+    conn.send(False, frame(4, 0, 0, b""))
+    # :method GET, :scheme http, :path /, then literal headers without indexing, split over CONTINUATIONs
+    conn.send(True, frame(1, 0, 1, b"\x82\x86\x84"))
+    literal = b"\x00\x03x-a\x03aaa"
+    for i in range(n):
+        conn.send(True, frame(9, 0, 1, literal))
+    return frames
+
+
+def tls_big_records(n: int) -> list[tuple[int, bytes]]:
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 50000, "10.0.0.2", 443)
+    conn.handshake()
+    hello = b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+    conn.send(True, b"\x16\x03\x01" + struct.pack("!H", len(hello) + 4) + b"\x01"
+              + len(hello).to_bytes(3, "big") + hello)
+    for i in range(n):
+        length = (1 << 14) + 2048 + (i % 2)                 # the largest allowed, and one past it
+        conn.send(False, b"\x17\x03\x03" + struct.pack("!H", length) + bytes([i & 0xFF]) * length)
+    conn.close()
+    return frames
+
+
 CASES: dict[str, Callable[[int], list[tuple[int, bytes]]]] = {
     "same_uri": same_uri,
     "fragments": fragments,
@@ -209,4 +307,10 @@ CASES: dict[str, Callable[[int], list[tuple[int, bytes]]]] = {
     "dns_same_id": dns_same_id,
     "pipelined": pipelined,
     "tiny_segments": tiny_segments,
+    "dns_tiny_queries": dns_tiny_queries,
+    "dns_pointer_loops": dns_pointer_loops,
+    "endless_headers": endless_headers,
+    "huge_chunks": huge_chunks,
+    "h2_continuation": h2_continuation,
+    "tls_big_records": tls_big_records,
 }

@@ -37,6 +37,12 @@ RUNS = {
     "dns_same_id": (750, ["dns", "{in}"]),
     "pipelined": (600, ["http", "{in}"]),
     "tiny_segments": (1500, ["http", "{in}"]),
+    "dns_tiny_queries": (1500, ["dns", "{in}"]),
+    "dns_pointer_loops": (150, ["read", "-V", "{in}"]),
+    "endless_headers": (1500, ["http", "{in}"]),
+    "huge_chunks": (400, ["export-objects", "{in}", "{out}/objects"]),
+    "h2_continuation": (600, ["http", "{in}"]),
+    "tls_big_records": (60, ["timeline", "{in}"]),
 }
 
 
