@@ -30,7 +30,7 @@ REPO = HERE.parent
 
 # Per target: the longest input libFuzzer makes (whole captures need room) and the modules it reaches, all
 # imported under instrumentation before the first input.
-MAX_LEN = {"decode": 4096, "capture": 65536, "pipeline": 32768, "timeline": 32768, "filter": 2048,
+MAX_LEN = {"decode": 4096, "capture": 65536, "pipeline": 32768, "timeline": 32768, "explain": 4096, "filter": 2048,
            "tls": 32768, "keylog": 4096}
 COMMAND_MODULES = ("read", "conversations", "follow", "flow", "http", "dns", "export_objects", "timeline", "har",
                    "report", "nat", "logs")

@@ -98,6 +98,10 @@ def seeds(target: str) -> Iterator[bytes]:
             yield path.read_bytes()[:4096]
     elif target == "tls":
         yield from _tls_streams()
+    elif target == "explain":
+        from fuzz.scenario import seed_programs
+
+        yield from seed_programs()
     else:
         for path in capture_files():
             data = path.read_bytes()

@@ -20,6 +20,11 @@ Targets, by name (:data:`TARGETS`):
   ``export-objects`` and ``logs`` (Parquet).
 * ``timeline``: the bytes as a capture file through ``timeline`` (text, JSON, zh), ``har``, ``report`` and
   ``logs`` (Zeek-style tables as Parquet, JSON lines and TSV, in-process: ``-j 1``).
+* ``explain``: the bytes as a program of page fetches (:mod:`fuzz.scenario`: DNS lookups, connections, requests,
+  1xx/redirect/chunked/cut responses, time, teardowns, holes, raw bytes) played into a capture of well-formed
+  frames, through one of ``timeline`` (text, JSON, zh, two views), ``har``, ``report``, ``export-objects``,
+  picked by the input: the explaining side (fetch grouping, redirects, interim answers, pages, the waterfall)
+  on inputs that get past the decoders.
 * ``filter``: the bytes as a display filter (UTF-8, bad bytes as on a command line), compiled, and when it
   compiles, run on a few packets.
 * ``tls``: TLS byte streams (the tls developer's ``decode_stream``): chunks of ``[direction][length, 2 bytes]
@@ -295,10 +300,19 @@ TIMELINE_COMMANDS = (
 )
 
 
-def _one_of(commands: tuple, data: bytes) -> None:
-    """Run one of ``commands`` on the input, picked by the input itself (a mutation may pick another): each
-    input costs one command, and coverage tells the fuzzer which inputs reach new code in which command."""
-    path = _as_file(data)
+EXPLAIN_COMMANDS = (
+    ("timeline", "{in}"), ("timeline", "{in}", "--json"), ("timeline", "{in}", "--lang", "zh"),
+    ("timeline", "{in}", "{in}", "--json"), ("har", "{in}", "-o", "{work}/x.har"),
+    ("report", "{in}", "-o", "{work}/x.html"), ("export-objects", "{in}", "{work}/objects"),
+    ("timeline", "{in}", "--width", "40", "--all"),
+)
+
+
+def _one_of(commands: tuple, data: bytes, capture: bytes | None = None) -> None:
+    """Run one of ``commands`` on the input (or on ``capture``, made from it), picked by the input itself (a
+    mutation may pick another): each input costs one command, and coverage tells the fuzzer which inputs reach
+    new code in which command."""
+    path = _as_file(data if capture is None else capture)
     args = commands[zlib.crc32(data) % len(commands)]
     run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
     _clean()
@@ -318,10 +332,22 @@ def timeline_target(data: bytes) -> None:
     _one_of(TIMELINE_COMMANDS, data)
 
 
+def explain_capture(data: bytes) -> bytes:
+    """The capture the ``explain`` target's program ``data`` plays (:mod:`fuzz.scenario`)."""
+    from fuzz.adversarial import pcap_bytes
+    from fuzz.scenario import build
+
+    return pcap_bytes(build(data))
+
+
+def explain_target(data: bytes) -> None:
+    _one_of(EXPLAIN_COMMANDS, data, explain_capture(data))
+
+
 def every_command(data: bytes) -> None:
-    """Every command of both targets on one input: for replaying regression inputs."""
+    """Every command of the capture targets on one input: for replaying regression inputs."""
     path = _as_file(data)
-    for args in PIPELINE_COMMANDS + TIMELINE_COMMANDS:
+    for args in PIPELINE_COMMANDS + TIMELINE_COMMANDS + EXPLAIN_COMMANDS:
         run_command([a.format(**{"in": path, "work": _work(), "keys": _keys()}) for a in args])
         _clean()
 
@@ -437,6 +463,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "capture": capture_target,
     "pipeline": pipeline_target,
     "timeline": timeline_target,
+    "explain": explain_target,
     "filter": filter_target,
     "tls": tls_target,
     "keylog": keylog_target,

@@ -1,8 +1,9 @@
 """Every input fuzzing ever found, kept in fuzz/regressions/TARGET/, replayed through its target; and each
 file of ../shared/fuzz-repro through the commands its README names: exit 0, 1 or 2, never a traceback.
 
-A capture found through ``pipeline`` or ``timeline`` is replayed through every command of both (a fix in one
-renderer must not leave the same input failing in another).
+A capture found through ``pipeline`` or ``timeline`` is replayed through every command of the three capture
+targets (a fix in one renderer must not leave the same input failing in another); a program found through
+``explain`` is played into its capture (fuzz/scenario.py) and replayed the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fuzz.targets import PIPELINE_COMMANDS, TARGETS, TIMELINE_COMMANDS, every_command
+from fuzz.targets import (
+    EXPLAIN_COMMANDS,
+    PIPELINE_COMMANDS,
+    TARGETS,
+    TIMELINE_COMMANDS,
+    every_command,
+    explain_capture,
+)
 
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 REPRO = ROOT.parent / "shared" / "fuzz-repro"
@@ -58,9 +66,12 @@ def bounded(seconds: int):
 def test_regression_input(target, path):
     data = path.read_bytes()
     # the fuzz runner's bound (30 s) per command
-    with bounded(30 * (len(PIPELINE_COMMANDS) + len(TIMELINE_COMMANDS)) if target in ("pipeline", "timeline")
-                 else 30):
-        if target in ("pipeline", "timeline"):
+    captures = ("pipeline", "timeline", "explain")
+    with bounded(30 * (len(PIPELINE_COMMANDS) + len(TIMELINE_COMMANDS) + len(EXPLAIN_COMMANDS))
+                 if target in captures else 30):
+        if target == "explain":
+            every_command(explain_capture(data))
+        elif target in captures:
             every_command(data)
         else:
             TARGETS[target](data)
