@@ -156,8 +156,14 @@ def _whole_rows(monkeypatch) -> list:
     def counted_values(w):
         made.append(w.key)
         return real_values(w)
+    real_many = rows_mod.rows_values
+
+    def counted_many(ws):
+        made.extend(w.key for w in ws)
+        return real_many(ws)
     monkeypatch.setattr(rows_mod, "whole_row", counted)
     monkeypatch.setattr(rows_mod, "row_values", counted_values)
+    monkeypatch.setattr(rows_mod, "rows_values", counted_many)
     return made
 
 

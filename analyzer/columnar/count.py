@@ -118,13 +118,15 @@ class _Filtered:
         self.selector = Selector(keep)
 
 
-def count(pipe, reader, display_filter=None, whole: bool = False) -> None:
+def count(pipe, reader, display_filter=None, whole: bool = False, on_wholes=None) -> None:
     """Fill ``pipe``'s flow tables from ``reader`` (a :class:`analyzer.capture.CaptureReader`) and finish it:
     the same tables as ``pipe.count(reader)``; with ``display_filter`` (compiled, and answerable by the
     columns: :func:`analyzer.filter._vector.vector_filter`), as
     ``pipe.count(matching_frames(reader, display_filter))``. ``whole``: ordinary connections are kept as
     :class:`analyzer.columnar.whole.Whole` records, never made connections, and ``on_finish`` is given those
-    (only for a tracker that keeps no summaries, has an ``on_finish`` and wants no payload)."""
+    (only for a tracker that keeps no summaries, has an ``on_finish`` and wants no payload);
+    ``on_wholes``: given the records a sweep (or the end) finishes, as one list, in place of ``on_finish``
+    per record."""
     from analyzer.pipeline import gc_paused
 
     filtered = _Filtered(display_filter) if display_filter is not None else None
@@ -133,7 +135,7 @@ def count(pipe, reader, display_filter=None, whole: bool = False) -> None:
     tracker = pipe.tcp
     if (whole and tracker is not None and not tracker.keep_summaries and tracker.on_finish is not None
             and not tracker.wants_payload):
-        tracker.wholes = Wholes(tracker)
+        tracker.wholes = Wholes(tracker, on_wholes)
     with gc_paused():
         for batch in reader.batches():
             _batch(pipe, batch, filtered)

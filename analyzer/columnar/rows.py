@@ -23,7 +23,7 @@ from typing import Any
 
 from analyzer.columnar.count import count
 from analyzer.columnar.udp import ColumnRows, UdpColumns
-from analyzer.columnar.whole import ROW_KEYS, Whole, row_values
+from analyzer.columnar.whole import ROW_KEYS, Whole, row_values, rows_values
 from analyzer.columnar.whole import row as whole_row
 from analyzer.tcp.connection import summarize
 
@@ -82,24 +82,61 @@ class SpilledRows:
         else:
             self._put(keys, values, sort_key)
 
-    def _put(self, keys: tuple[str, ...], values: tuple, sort_key: int) -> None:
+    def add_many_values(self, keys: tuple[str, ...], rows: list[tuple], sort_keys: list[int]) -> None:
+        """``add_values(keys, values, sort_key)`` of each row of ``rows`` and its sort key, written at once."""
+        keep = self._keep
+        if keep is not None:
+            get = self._pick.get(keys)
+            if get is None:
+                get = self._pick[keys] = _getter({k: n for n, k in enumerate(keys)}, keep)
+            rows = list(map(get, rows))
+            keys = keep
+        i = self._index(keys)
+        dumps = marshal.dumps
+        try:
+            blobs = [dumps((i, values)) for values in rows]
+        except ValueError:          # (a value marshal does not take: each row as add_values would)
+            for values, sort_key in zip(rows, sort_keys, strict=True):
+                self._put(keys, values, sort_key)
+            return
+        if not blobs:
+            return
+        self._file.write(b"m" + b"m".join(blobs))      # each row's blob as _put writes it
+        if self._ends is not False:
+            self._widths(keys, rows)
+        offsets = self._offsets
+        at = self._size
+        for blob in blobs:
+            offsets.append(at)
+            at += len(blob) + 1
+        self._size = at
+        self._sort_keys.extend(sort_keys)
+        self._order = None
+
+    def _index(self, keys: tuple[str, ...]) -> int:
+        """The number of ``keys``' index (key -> position) in the rows written."""
         i = self._index_of.get(keys)
         if i is None:
             i = self._index_of[keys] = len(self._indexes)
             self._indexes.append({k: n for n, k in enumerate(keys)})
+        return i
+
+    def _put(self, keys: tuple[str, ...], values: tuple, sort_key: int) -> None:
+        i = self._index(keys)
         try:
             blob = b"m" + marshal.dumps((i, values))
         except ValueError:          # a value marshal does not take: pickle takes anything a row holds
             blob = b"p" + pickle.dumps((i, values), protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(blob)
         if self._ends is not False:
-            self._widths(keys, values)
+            self._widths(keys, (values,))
         self._offsets.append(self._size)
         self._sort_keys.append(sort_key)
         self._size += len(blob)
         self._order = None
 
-    def _widths(self, keys: tuple[str, ...], values: tuple) -> None:
+    def _widths(self, keys: tuple[str, ...], rows: list[tuple] | tuple[tuple, ...]) -> None:
+        """What :meth:`table_widths` answers, updated with ``rows`` (value tuples of ``keys``)."""
         get = self._wget.get(keys)
         if get is None:
             get = self._wget[keys] = (itemgetter(*(keys.index(k) for k in _WIDTH_KEYS))
@@ -107,25 +144,27 @@ class SpilledRows:
         if get is False:
             self._ends = False
             return
-        proto, stream, oh, op, rh, rp, ts = get(values)
-        if ts.__class__ is not int:
-            self._ends = False
-            return
-        ends = self._ends.get(proto)
-        if ends is None:
-            ends = self._ends[proto] = {}
-            self._firsts[proto] = ts
-            self._streams[proto] = 0
-        n = len(str(op))
-        if ends.get(oh, -1) < n:
-            ends[oh] = n
-        n = len(str(rp))
-        if ends.get(rh, -1) < n:
-            ends[rh] = n
-        self._firsts[proto] = min(self._firsts[proto], ts)
-        if self._renumber is None:
-            n = len(str(stream))
-            self._streams[proto] = max(self._streams[proto], n)
+        all_ends, firsts, streams = self._ends, self._firsts, self._streams
+        numbered = self._renumber is None
+        for proto, stream, oh, op, rh, rp, ts in map(get, rows):
+            if ts.__class__ is not int:
+                self._ends = False
+                return
+            ends = all_ends.get(proto)
+            if ends is None:
+                ends = all_ends[proto] = {}
+                firsts[proto] = ts
+                streams[proto] = 0
+            n = len(str(op))
+            if ends.get(oh, -1) < n:
+                ends[oh] = n
+            n = len(str(rp))
+            if ends.get(rh, -1) < n:
+                ends[rh] = n
+            firsts[proto] = min(firsts[proto], ts)
+            if numbered:
+                n = len(str(stream))
+                streams[proto] = max(streams[proto], n)
 
     def table_widths(self, proto: str) -> tuple[dict[Any, int], int, int | None] | None:
         """What a table of ``proto``'s rows needs before its first line, without reading the rows: (each
@@ -225,9 +264,17 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
         else:
             tcp_rows.add(summarize(conn, details), conn.first_frame)
 
+    def keep_wholes(ws: list) -> None:
+        # the records a sweep finishes: their rows made and spilled as one batch
+        if details:
+            for w in ws:
+                tcp_rows.add(whole_row(w, True), w.hs[1])
+        else:
+            tcp_rows.add_many_values(ROW_KEYS, rows_values(ws), [w.hs[1] for w in ws])
+
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})
-    count(pipe, reader, display_filter, whole=True)
+    count(pipe, reader, display_filter, whole=True, on_wholes=keep_wholes)
     if udp and pipe.udp.__class__ is UdpColumns:
         udp_rows.close()
         return tcp_rows, pipe.udp.rows(keys), pipe.first_ts_ns       # (read from the columns, no spill)

@@ -70,10 +70,13 @@ class Wholes:
     :class:`~analyzer.tcp.connection.TcpTracker` asks of them is ``key in wholes``, :meth:`promote`,
     :meth:`expire`, :meth:`close_all` and :meth:`promote_all`."""
 
-    __slots__ = ("by_key", "heap", "n", "tracker")
+    __slots__ = ("by_key", "heap", "n", "on_many", "tracker")
 
-    def __init__(self, tracker) -> None:
+    def __init__(self, tracker, on_many=None) -> None:
         self.tracker = tracker
+        # given the torn-down records a sweep finishes, all at once, in place of the tracker's on_finish per
+        # record (analyzer.columnar.rows: their rows made and spilled as one batch)
+        self.on_many = on_many
         self.by_key: dict[tuple, Whole] = {}
         # (last time, order, record), oldest first; an entry whose record was replaced or promoted is skipped
         # (a record carried on gets a new entry: one entry per record, put back by the sweep, measured ~3 MiB
@@ -131,36 +134,47 @@ class Wholes:
         before = now - min(tracker.closed_linger_ns, tracker.idle_timeout_ns)
         heap = self.heap
         by_key = self.by_key
+        heappop = heapq.heappop
+        done = []
         while heap and heap[0][0] < before:
-            last, _n, w = heapq.heappop(heap)
+            last, _n, w = heappop(heap)
             if by_key.get(w.key) is w and w.last_ts == last:
                 self._drop(w)
                 if w.done:
-                    _finish(tracker, w, now)
+                    done.append(w)
                 else:
                     promote(tracker, w)
+        if done:
+            # (finished after the loop: a promoted record's 4-tuple is none of theirs, either way round)
+            self._finish(done, now)
 
     def close_all(self) -> None:
         """End of capture: torn-down records finished, open ones made connections (the tracker finishes
         them with the rest)."""
         tracker = self.tracker
         heap, self.heap = self.heap, []
+        done = []
         for _ts, _n, w in sorted(heap):
             if self.by_key.get(w.key) is w:
                 self._drop(w)
                 if w.done:
-                    _finish(tracker, w, tracker._clock)
+                    done.append(w)
                 else:
                     promote(tracker, w)
+        if done:
+            self._finish(done, tracker._clock)
 
-
-def _finish(tracker, w: Whole, when: int) -> None:
-    """What ``TcpTracker._finish`` does to the tracker for the connection ``w`` stands for."""
-    src, sport, dst, dport = key = w.key
-    hs = w.hs
-    tracker.finished_keys.add_pair(key, hs[2], (dst, dport, src, sport), hs[8], when)
-    if tracker.on_finish is not None:
-        tracker.on_finish(w)
+    def _finish(self, ws: list[Whole], when: int) -> None:
+        """What ``TcpTracker._finish`` does to the tracker for the connections the torn-down records ``ws``
+        stand for, finished at ``when``: their 4-tuples remembered as finished, then ``on_many(ws)`` (or the
+        tracker's ``on_finish`` per record)."""
+        tracker = self.tracker
+        tracker.finished_keys.add_pairs([(w.key, w.hs[2], w.hs[8]) for w in ws], when)
+        if self.on_many is not None:
+            self.on_many(ws)
+        elif tracker.on_finish is not None:
+            for w in ws:
+                tracker.on_finish(w)
 
 
 def promote(tracker, w: Whole):
@@ -227,6 +241,36 @@ def row_values(w: Whole) -> tuple:
     return ("tcp", 0, seconds(t0), src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
             seconds(ut - t0), seconds(hs[12] - t0 or 1) if t0 else None, closer, closer, s0, s1, False, False,
             hs[1], v[17], t0, ut)
+
+
+def rows_values(ws: list[Whole]) -> list[tuple]:
+    """``[row_values(w) for w in ws]``, in one loop (the rows of a sweep's finished records)."""
+    out = []
+    append = out.append
+    for w in ws:
+        hs = w.hs
+        t0 = hs[0]
+        v = w.v
+        c = v[8]
+        closer = _NAME[c]
+        s0, s1 = _TW[c]
+        src, sport, dst, dport = w.key
+        ut = v[18]
+        if t0 >= 0:
+            t_s, t_f = divmod(t0, 1_000_000_000)
+            ts = f"{t_s}.{t_f:09d}"
+        else:
+            ts = seconds(t0)
+        d = ut - t0
+        if d >= 0:
+            d_s, d_f = divmod(d, 1_000_000_000)
+            duration = f"{d_s}.{d_f:09d}"
+        else:
+            duration = seconds(d)
+        append(("tcp", 0, ts, src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
+                duration, seconds(hs[12] - t0 or 1) if t0 else None, closer, closer, s0, s1, False, False,
+                hs[1], v[17], t0, ut))
+    return out
 
 
 def row(w: Whole, details: bool) -> dict[str, Any]:

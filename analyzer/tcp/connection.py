@@ -370,6 +370,20 @@ class FinishedKeys:
         newest[other] = other_base
         self.forget(now)
 
+    def add_pairs(self, items: list[tuple[tuple, int, int]], now: int) -> None:
+        """``add_pair`` of each connection of ``items`` (its 4-tuple as the originator sent, the originator's and
+        the responder's base sequence numbers), all finished at ``now``, in that order."""
+        newest = self._newest(now)
+        pop = newest.pop
+        for key, base, other_base in items:
+            src, sport, dst, dport = key
+            other = (dst, dport, src, sport)
+            pop(key, None)
+            newest[key] = base
+            pop(other, None)
+            newest[other] = other_base
+        self.forget(now)
+
     def forget(self, now: int) -> None:
         """Drop the generations whose every entry was finished more than ``memory_ns`` before ``now``."""
         gens = self.gens
