@@ -1131,6 +1131,612 @@ static PyObject *read_joined(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* tcp_analyze(ca, fwd, rev, ts, num, seq, ack, seglen, flags, raw_window, out[, a]) -> int or None
+ *
+ * analyzer.tcp.analysis.analyze in C: the same reads and writes of the ConnAnalysis ``ca`` and the SeqStates
+ * ``fwd``/``rev``, the same fields put in ``out`` in the same order, the same analysis bits returned. It
+ * declines (None, having changed nothing) where its 64-bit arithmetic might not be Python's: a value that is
+ * not an exact int within +-2**62 (seq and ack must be 32-bit, the raw window below 2**31), a state object of
+ * another class or with an unset slot, a window scale above 30, a segment list, SACK list or cached RTT text
+ * not shaped as analyze() makes them, SACK edges in ``out`` that are not ints or lists of ints. The caller
+ * then runs the Python (analyzer.tcp.connection; tests/test_read_fast_analyze.py compares the two). The
+ * state's slots are read and written at the offsets their member descriptors give. */
+#include "structmember.h"
+
+enum { SQ_base_seq, SQ_dupacknum, SQ_lastack, SQ_lastacktime, SQ_lastnondupack, SQ_lastsegmentflags,
+       SQ_maxseqtobeacked, SQ_nextseq, SQ_nextseqframe, SQ_nextseqtime, SQ_sack, SQ_segments, SQ_valid_bif,
+       SQ_win_scale, SQ_window, SQ_N };
+static const char *const sq_names[SQ_N] = {
+    "base_seq", "dupacknum", "lastack", "lastacktime", "lastnondupack", "lastsegmentflags", "maxseqtobeacked",
+    "nextseq", "nextseqframe", "nextseqtime", "sack", "segments", "valid_bif", "win_scale", "window"};
+enum { CA_first_rtt, CA_mru_syn, CA_rtt_text, CA_N };
+static const char *const ca_names[CA_N] = {"first_rtt", "mru_syn", "rtt_text"};
+static PyTypeObject *sq_type, *ca_type;
+static Py_ssize_t sq_off[SQ_N], ca_off[CA_N];
+static PyObject *ta_keys[16];
+enum { K_window_size, K_dup_num, K_dup_frame, K_rto, K_rto_frame, K_seq, K_nxtseq, K_ack, K_sack_le, K_sack_re,
+       K_dsack_le, K_dsack_re, K_acks_frame, K_ack_rtt, K_bif, K_flags };
+static const char *const ta_key_names[16] = {
+    "tcp.window_size", "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.rto",
+    "tcp.analysis.rto_frame", "tcp.seq", "tcp.nxtseq", "tcp.ack", "tcp.options.sack_le", "tcp.options.sack_re",
+    "tcp.options.sack.dsack_le", "tcp.options.sack.dsack_re", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt",
+    "tcp.analysis.bytes_in_flight", "tcp.analysis.flags"};
+static PyObject *ta_flag_keys[15], *ta_initial_rtt, *ta_dup_ack, *ta_retrans, *ta_one;
+/* analysis.FLAG_FIELDS, in its order */
+static const int ta_flag_bits[15] = {0x0001, 0x0400, 0x4000, 0x0200, 0x0002, 0x0004, 0x0008, 0x0100, 0x0010,
+                                     0x0020, 0x0040, 0x0080, 0x0800, 0x1000, 0x2000};
+static const char *const ta_flag_names[15] = {
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission",
+    "tcp.analysis.out_of_order", "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment",
+    "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.duplicate_ack",
+    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
+    "tcp.analysis.window_update", "tcp.analysis.window_full", "tcp.analysis.reused_ports"};
+
+#define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
+#define TA_LIM (1LL << 62)
+#define M32 0xFFFFFFFFLL
+#define HALF32 0x80000000LL
+
+static int ta_names(void) {
+    for (int i = 0; i < 16; i++)
+        if ((ta_keys[i] = PyUnicode_InternFromString(ta_key_names[i])) == NULL)
+            return -1;
+    for (int i = 0; i < 15; i++)
+        if ((ta_flag_keys[i] = PyUnicode_InternFromString(ta_flag_names[i])) == NULL)
+            return -1;
+    ta_initial_rtt = PyUnicode_InternFromString("tcp.analysis.initial_rtt");
+    ta_dup_ack = ta_flag_keys[8];
+    ta_retrans = ta_flag_keys[0];
+    ta_one = PyLong_FromLong(1);
+    if (ta_initial_rtt == NULL || ta_one == NULL) {
+        ta_initial_rtt = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* the slot offsets of ``type``'s attributes ``names`` (0: the type has no such object slot) */
+static int slot_offsets(PyTypeObject *type, const char *const *names, int n, Py_ssize_t *result) {
+    Py_ssize_t off[SQ_N];
+    for (int i = 0; i < n; i++) {
+        PyObject *d = PyObject_GetAttrString((PyObject *)type, names[i]);
+        if (d == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int ok = Py_IS_TYPE(d, &PyMemberDescr_Type) && ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX
+                 && !(((PyMemberDescrObject *)d)->d_member->flags & READONLY);
+        if (ok)
+            off[i] = ((PyMemberDescrObject *)d)->d_member->offset;
+        Py_DECREF(d);
+        if (!ok)
+            return 0;
+    }
+    memcpy(result, off, n * sizeof(Py_ssize_t));
+    return 1;
+}
+
+/* an exact int within +-2**62 */
+static int ta_int(PyObject *o, long long *v) {
+    if (o == NULL || !PyLong_CheckExact(o))
+        return 0;
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (x <= -TA_LIM || x >= TA_LIM)
+        return 0;
+    *v = x;
+    return 1;
+}
+
+typedef struct {
+    PyObject *obj;
+    int has_base, valid_bif;
+    long long base_seq, dupacknum, lastack, lastacktime, lastnondupack, lastsegmentflags, maxseqtobeacked,
+        nextseq, nextseqframe, nextseqtime, win_scale, window;
+    PyObject *segments, *sack;   /* borrowed */
+} SeqC;
+
+/* a segment list as analyze() keeps it: None, (), or a list of [seq, nextseq, frame, ts] lists of ints */
+static int ta_segments_ok(PyObject *segs) {
+    if (segs == Py_None)
+        return 1;
+    if (PyTuple_CheckExact(segs))
+        return PyTuple_GET_SIZE(segs) == 0;
+    if (!PyList_CheckExact(segs))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(segs); i++) {
+        PyObject *s = PyList_GET_ITEM(segs, i);
+        long long v;
+        if (!PyList_CheckExact(s) || PyList_GET_SIZE(s) != 4)
+            return 0;
+        for (int j = 0; j < 4; j++)
+            if (!ta_int(PyList_GET_ITEM(s, j), &v))
+                return 0;
+    }
+    return 1;
+}
+
+/* SACK blocks as sack_blocks() gives them: a tuple (or list) of (left, right) int pairs */
+static int ta_sack_ok(PyObject *sack) {
+    if (!PyTuple_CheckExact(sack) && !PyList_CheckExact(sack))
+        return 0;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(sack);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *b = PySequence_Fast_GET_ITEM(sack, i);
+        long long v;
+        if (!(PyTuple_CheckExact(b) || PyList_CheckExact(b)) || PySequence_Fast_GET_SIZE(b) != 2
+            || !ta_int(PySequence_Fast_GET_ITEM(b, 0), &v) || !ta_int(PySequence_Fast_GET_ITEM(b, 1), &v))
+            return 0;
+    }
+    return 1;
+}
+
+static int ta_read(PyObject *o, SeqC *s) {
+    s->obj = o;
+    PyObject *b = SLOT(o, sq_off[SQ_base_seq]);
+    if (b == NULL)
+        return 0;
+    s->has_base = b != Py_None;
+    if (s->has_base && !ta_int(b, &s->base_seq))
+        return 0;
+    PyObject *vb = SLOT(o, sq_off[SQ_valid_bif]);
+    if (vb != Py_True && vb != Py_False)
+        return 0;
+    s->valid_bif = vb == Py_True;
+    s->segments = SLOT(o, sq_off[SQ_segments]);
+    s->sack = SLOT(o, sq_off[SQ_sack]);
+    if (s->segments == NULL || s->sack == NULL || !ta_segments_ok(s->segments) || !ta_sack_ok(s->sack))
+        return 0;
+    return ta_int(SLOT(o, sq_off[SQ_dupacknum]), &s->dupacknum) && ta_int(SLOT(o, sq_off[SQ_lastack]), &s->lastack)
+           && ta_int(SLOT(o, sq_off[SQ_lastacktime]), &s->lastacktime)
+           && ta_int(SLOT(o, sq_off[SQ_lastnondupack]), &s->lastnondupack)
+           && ta_int(SLOT(o, sq_off[SQ_lastsegmentflags]), &s->lastsegmentflags)
+           && ta_int(SLOT(o, sq_off[SQ_maxseqtobeacked]), &s->maxseqtobeacked)
+           && ta_int(SLOT(o, sq_off[SQ_nextseq]), &s->nextseq)
+           && ta_int(SLOT(o, sq_off[SQ_nextseqframe]), &s->nextseqframe)
+           && ta_int(SLOT(o, sq_off[SQ_nextseqtime]), &s->nextseqtime)
+           && ta_int(SLOT(o, sq_off[SQ_win_scale]), &s->win_scale) && ta_int(SLOT(o, sq_off[SQ_window]), &s->window);
+}
+
+/* slot = int v, unless it already holds that value */
+static int ta_set_int(PyObject *o, Py_ssize_t off, long long v) {
+    PyObject *old = SLOT(o, off);
+    if (old != NULL && PyLong_CheckExact(old)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(old, &overflow);
+        if (!overflow && x == v)
+            return 0;
+        PyErr_Clear();
+    }
+    PyObject *n = PyLong_FromLongLong(v);
+    if (n == NULL)
+        return -1;
+    SLOT(o, off) = n;
+    Py_XDECREF(old);
+    return 0;
+}
+
+static void ta_set_obj(PyObject *o, Py_ssize_t off, PyObject *v) {
+    PyObject *old = SLOT(o, off);
+    Py_INCREF(v);
+    SLOT(o, off) = v;
+    Py_XDECREF(old);
+}
+
+static int ta_put_int(PyObject *out, PyObject *key, long long v) {
+    PyObject *n = PyLong_FromLongLong(v);
+    if (n == NULL)
+        return -1;
+    int r = PyDict_SetItem(out, key, n);
+    Py_DECREF(n);
+    return r;
+}
+
+/* analysis.seconds(ns) */
+static PyObject *ta_seconds(long long ns) {
+    char t[48];
+    if (ns < 0)
+        snprintf(t, sizeof t, "-%lld.%09lld", (-ns) / 1000000000LL, (-ns) % 1000000000LL);
+    else
+        snprintf(t, sizeof t, "%lld.%09lld", ns / 1000000000LL, ns % 1000000000LL);
+    return PyUnicode_FromString(t);
+}
+
+static int ta_put_seconds(PyObject *out, PyObject *key, long long ns) {
+    PyObject *s = ta_seconds(ns);
+    if (s == NULL)
+        return -1;
+    int r = PyDict_SetItem(out, key, s);
+    Py_DECREF(s);
+    return r;
+}
+
+static long long seg_at(PyObject *s, int j) { return PyLong_AsLongLong(PyList_GET_ITEM(s, j)); }
+
+static PyObject *tcp_analyze(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 11 || nargs > 12)
+        Py_RETURN_NONE;
+    if (ta_initial_rtt == NULL && ta_names() < 0)
+        return NULL;
+    PyObject *ca = args[0], *fwd = args[1], *rev = args[2], *out = args[10];
+    if (fwd == rev || !PyDict_CheckExact(out) || Py_TYPE(rev) != Py_TYPE(fwd))
+        Py_RETURN_NONE;
+    if (Py_TYPE(fwd) != sq_type) {
+        if (!slot_offsets(Py_TYPE(fwd), sq_names, SQ_N, sq_off))
+            Py_RETURN_NONE;
+        Py_XSETREF(sq_type, (PyTypeObject *)Py_NewRef(Py_TYPE(fwd)));
+    }
+    if (Py_TYPE(ca) != ca_type) {
+        if (!slot_offsets(Py_TYPE(ca), ca_names, CA_N, ca_off))
+            Py_RETURN_NONE;
+        Py_XSETREF(ca_type, (PyTypeObject *)Py_NewRef(Py_TYPE(ca)));
+    }
+    long long ts, num, seq, ack, seglen, flags, raw_window, a = 0;
+    if (!ta_int(args[3], &ts) || !ta_int(args[4], &num) || !ta_int(args[5], &seq) || !ta_int(args[6], &ack)
+        || !ta_int(args[7], &seglen) || !ta_int(args[8], &flags) || !ta_int(args[9], &raw_window)
+        || (nargs == 12 && !ta_int(args[11], &a)))
+        Py_RETURN_NONE;
+    if (seq < 0 || seq > M32 || ack < 0 || ack > M32 || raw_window < 0 || raw_window >= HALF32)
+        Py_RETURN_NONE;
+    SeqC F, R;
+    if (!ta_read(fwd, &F) || !ta_read(rev, &R))
+        Py_RETURN_NONE;
+    long long first_rtt, mru_syn;
+    PyObject *rtt_text = SLOT(ca, ca_off[CA_rtt_text]);
+    if (!ta_int(SLOT(ca, ca_off[CA_first_rtt]), &first_rtt) || !ta_int(SLOT(ca, ca_off[CA_mru_syn]), &mru_syn)
+        || rtt_text == NULL)
+        Py_RETURN_NONE;
+    if (rtt_text != Py_None) {
+        long long v;
+        if (!PyTuple_CheckExact(rtt_text) || PyTuple_GET_SIZE(rtt_text) != 2
+            || !ta_int(PyTuple_GET_ITEM(rtt_text, 0), &v) || !PyUnicode_CheckExact(PyTuple_GET_ITEM(rtt_text, 1)))
+            Py_RETURN_NONE;
+    }
+    if (!(flags & 0x02) && F.win_scale > 30)
+        Py_RETURN_NONE;
+    int sack_in_out = PyDict_Contains(out, ta_keys[K_sack_le]);
+    if (sack_in_out < 0)
+        return NULL;
+    if (sack_in_out) {
+        for (int k = K_sack_le; k <= K_dsack_re; k++) {
+            PyObject *v = PyDict_GetItemWithError(out, ta_keys[k]);
+            long long x;
+            if (v == NULL) {
+                if (PyErr_Occurred())
+                    return NULL;
+                continue;
+            }
+            if (v == Py_None)
+                continue;
+            if (PyList_CheckExact(v)) {
+                for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++)
+                    if (!ta_int(PyList_GET_ITEM(v, i), &x))
+                        Py_RETURN_NONE;
+            } else if (!ta_int(v, &x))
+                Py_RETURN_NONE;
+        }
+    }
+
+    /* everything is read: from here on, analyze() step by step (the state in F, R and locals, written at the end) */
+    const long long SYN = 0x02, FIN = 0x01, RST = 0x04, ACK = 0x10;
+    long long is_syn = flags & SYN;
+    int rtt_changed = 0, mru_changed = 0;
+    if (!F.has_base) {
+        F.has_base = 2;
+        F.base_seq = is_syn ? seq : ((seq - 1) & M32);
+    }
+    if (!R.has_base && (flags & ACK)) {
+        R.has_base = 2;
+        R.base_seq = (ack - 1) & M32;
+    }
+    if ((flags & (SYN | ACK)) == ACK) {
+        if (mru_syn && !first_rtt) {
+            first_rtt = ts - mru_syn;
+            if (!first_rtt)
+                first_rtt = 1;
+            rtt_changed = 1;
+        }
+    } else if ((flags & (SYN | ACK)) == SYN) {
+        mru_syn = ts;
+        mru_changed = 1;
+    }
+    int rev_valid_set = 0;
+    if (flags & ACK) {
+        R.valid_bif = 1;
+        rev_valid_set = 1;
+    }
+    long long window = (is_syn || F.win_scale < 0) ? raw_window : (raw_window << F.win_scale);
+    if (ta_put_int(out, ta_keys[K_window_size], window) < 0)
+        return NULL;
+    int have_ta = 0;
+    long long fwd_nextseq = F.nextseq;
+    int no_sfr = !(flags & (SYN | FIN | RST));
+    int fwd_valid_cleared = 0, dup_changed = 0;
+    if (seglen == 1 && seq == fwd_nextseq && R.window == 0) {
+        a |= 0x0040;
+    } else {
+        if (window == 0 && !(flags & (RST | FIN | SYN)))
+            a |= 0x0020;
+        if (fwd_nextseq && 0 < ((seq - fwd_nextseq) & M32) && ((seq - fwd_nextseq) & M32) < HALF32 && !(flags & RST)) {
+            a |= 0x0002;
+            F.valid_bif = 0;
+            fwd_valid_cleared = 1;
+        }
+        if (seglen <= 1 && seq == ((fwd_nextseq - 1) & M32) && no_sfr)
+            a |= 0x0008;
+        int same_seq_ack = seglen == 0 && seq == fwd_nextseq && ack == F.lastack && no_sfr;
+        if (same_seq_ack && window && window != F.window)
+            a |= 0x0800;
+        if (seglen > 0 && R.win_scale != -1 && no_sfr && R.window != M32
+            && ((seq + seglen) & M32) == ((R.lastack + R.window) & M32))
+            a |= 0x1000;
+        if (same_seq_ack && window && window == F.window && (R.lastsegmentflags & 0x0008))
+            a |= 0x0100;
+        else if (seglen == 0 && window == 0 && window == F.window && seq == fwd_nextseq
+                 && (ack == F.lastack || ack == ((F.lastack + 1) & M32)) && (R.lastsegmentflags & 0x0040) && no_sfr)
+            a |= 0x0080;
+        else if (same_seq_ack && window && window == F.window) {
+            F.dupacknum += 1;
+            dup_changed = 1;
+            a |= 0x0010;
+            if (ta_put_int(out, ta_keys[K_dup_num], F.dupacknum) < 0
+                || ta_put_int(out, ta_keys[K_dup_frame], F.lastnondupack) < 0)
+                return NULL;
+        }
+    }
+    if (ack != F.lastack) {
+        F.lastnondupack = num;
+        F.dupacknum = 0;
+        dup_changed = 1;
+    }
+    int rev_max_changed = 0;
+    if ((flags & ACK) && R.maxseqtobeacked && 0 < ((ack - R.maxseqtobeacked) & M32)
+        && ((ack - R.maxseqtobeacked) & M32) < HALF32) {
+        a |= 0x0004;
+        R.maxseqtobeacked = R.nextseq;
+        rev_max_changed = 1;
+    }
+    if ((seglen > 0 || (flags & (SYN | FIN))) && !(a & 0x0008)) {
+        int seq_not_advanced = fwd_nextseq != 0 && ((seq - fwd_nextseq) & M32) >= HALF32;
+        if (seglen > 1 && ((fwd_nextseq - 1) & M32) == seq)
+            seq_not_advanced = 0;
+        long long kind = 0;
+        if (seq_not_advanced && R.dupacknum >= 2 && R.lastack == seq && ts - R.lastacktime < 20000000LL)
+            kind = 0x0400;
+        else {
+            long long end = (seq + seglen) & M32;
+            long long ooo_thres = first_rtt ? first_rtt : 3000000LL;
+            if (seglen > 0 && R.lastack && (end == R.lastack || ((end - R.lastack) & M32) >= HALF32))
+                kind = 0x4000;
+            else if (seq_not_advanced && ts - F.nextseqtime < ooo_thres
+                     && fwd_nextseq != ((end + ((flags & (SYN | FIN)) ? 1 : 0)) & M32))
+                kind = 0x0200;
+            else if (seq_not_advanced) {
+                kind = 0x0001;
+                PyObject *segs = F.segments;
+                if (PyList_CheckExact(segs) && PyList_GET_SIZE(segs)) {
+                    PyObject *s0 = PyList_GET_ITEM(segs, 0);
+                    if (ta_put_seconds(out, ta_keys[K_rto], ts - seg_at(s0, 3)) < 0
+                        || PyDict_SetItem(out, ta_keys[K_rto_frame], PyList_GET_ITEM(s0, 2)) < 0)
+                        return NULL;
+                } else if (ta_put_seconds(out, ta_keys[K_rto], ts - F.nextseqtime) < 0
+                           || ta_put_int(out, ta_keys[K_rto_frame], F.nextseqframe) < 0)
+                    return NULL;
+            }
+        }
+        a |= kind;
+    }
+    long long nextseq = (seq + seglen + ((flags & (SYN | FIN)) ? 1 : 0)) & M32;
+    long long base = F.base_seq;
+    if (ta_put_int(out, ta_keys[K_seq], (seq - base) & M32) < 0
+        || ta_put_int(out, ta_keys[K_nxtseq], (nextseq - base) & M32) < 0
+        || ta_put_int(out, ta_keys[K_ack], (flags & ACK) ? ((ack - R.base_seq) & M32) : ack) < 0)
+        return NULL;
+    if (sack_in_out && R.has_base) {
+        for (int k = K_sack_le; k <= K_dsack_re; k++) {
+            PyObject *v = PyDict_GetItemWithError(out, ta_keys[k]), *n;
+            if (v == NULL) {
+                if (PyErr_Occurred())
+                    return NULL;
+                continue;
+            }
+            if (v == Py_None)
+                continue;
+            if (PyList_CheckExact(v)) {
+                Py_ssize_t m = PyList_GET_SIZE(v);
+                n = PyList_New(m);
+                if (n == NULL)
+                    return NULL;
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    PyObject *e = PyLong_FromLongLong((PyLong_AsLongLong(PyList_GET_ITEM(v, i)) - R.base_seq) & M32);
+                    if (e == NULL) {
+                        Py_DECREF(n);
+                        return NULL;
+                    }
+                    PyList_SET_ITEM(n, i, e);
+                }
+            } else if ((n = PyLong_FromLongLong((PyLong_AsLongLong(v) - R.base_seq) & M32)) == NULL)
+                return NULL;
+            int r = PyDict_SetItem(out, ta_keys[k], n);
+            Py_DECREF(n);
+            if (r < 0)
+                return NULL;
+        }
+    }
+    /* state writes from here on */
+    PyObject *segs = F.segments;    /* borrowed; a new list is owned by fwd once set */
+    if ((seglen || (flags & (SYN | FIN))) && segs != Py_None
+        && (!PyList_CheckExact(segs) || PyList_GET_SIZE(segs) < 10000)) {
+        if (!PyList_CheckExact(segs)) {     /* () */
+            PyObject *fresh = PyList_New(0);
+            if (fresh == NULL)
+                return NULL;
+            SLOT(fwd, sq_off[SQ_segments]) = fresh;
+            Py_DECREF(segs);
+            segs = fresh;
+        }
+        PyObject *s = Py_BuildValue("[LLLL]", seq, nextseq, num, ts);
+        if (s == NULL)
+            return NULL;
+        int r = PyList_Append(segs, s);
+        Py_DECREF(s);
+        if (r < 0)
+            return NULL;
+    }
+    int next_changed = 0;
+    if (!(a & 0x0040)) {
+        if (!fwd_nextseq || (0 < ((nextseq - fwd_nextseq) & M32) && ((nextseq - fwd_nextseq) & M32) < HALF32)) {
+            F.nextseq = nextseq;
+            F.nextseqframe = num;
+            F.nextseqtime = ts;
+            next_changed = 1;
+        }
+        if (seq == F.maxseqtobeacked || !F.maxseqtobeacked) {
+            F.maxseqtobeacked = F.nextseq;
+            next_changed = 1;
+        }
+    }
+    if (ta_set_int(ca, ca_off[CA_first_rtt], first_rtt) < 0 || ta_set_int(ca, ca_off[CA_mru_syn], mru_syn) < 0)
+        return NULL;
+    (void)rtt_changed;
+    (void)mru_changed;
+    if ((F.has_base == 2 && ta_set_int(fwd, sq_off[SQ_base_seq], F.base_seq) < 0)
+        || (R.has_base == 2 && ta_set_int(rev, sq_off[SQ_base_seq], R.base_seq) < 0))
+        return NULL;
+    if (rev_valid_set)
+        ta_set_obj(rev, sq_off[SQ_valid_bif], Py_True);
+    if (fwd_valid_cleared)
+        ta_set_obj(fwd, sq_off[SQ_valid_bif], Py_False);
+    if ((dup_changed && (ta_set_int(fwd, sq_off[SQ_dupacknum], F.dupacknum) < 0
+                         || ta_set_int(fwd, sq_off[SQ_lastnondupack], F.lastnondupack) < 0))
+        || (rev_max_changed && ta_set_int(rev, sq_off[SQ_maxseqtobeacked], R.maxseqtobeacked) < 0)
+        || (next_changed && (ta_set_int(fwd, sq_off[SQ_nextseq], F.nextseq) < 0
+                             || ta_set_int(fwd, sq_off[SQ_nextseqframe], F.nextseqframe) < 0
+                             || ta_set_int(fwd, sq_off[SQ_nextseqtime], F.nextseqtime) < 0
+                             || ta_set_int(fwd, sq_off[SQ_maxseqtobeacked], F.maxseqtobeacked) < 0))
+        || ta_set_int(fwd, sq_off[SQ_lastsegmentflags], a) < 0 || ta_set_int(fwd, sq_off[SQ_window], window) < 0
+        || ta_set_int(fwd, sq_off[SQ_lastack], ack) < 0 || ta_set_int(fwd, sq_off[SQ_lastacktime], ts) < 0)
+        return NULL;
+
+    /* remove what this ACK acknowledges from the other direction's list */
+    PyObject *rsegs = R.segments;
+    if (PyList_CheckExact(rsegs) && PyList_GET_SIZE(rsegs)) {
+        PyObject *acked = NULL;    /* borrowed from rsegs, kept alive by a reference until used */
+        PyObject *keep = PyList_New(0);
+        if (keep == NULL)
+            return NULL;
+        Py_ssize_t m = PyList_GET_SIZE(rsegs);
+        for (Py_ssize_t i = 0; i < m; i++) {
+            PyObject *s = PyList_GET_ITEM(rsegs, i);
+            long long s0 = seg_at(s, 0), s_next = seg_at(s, 1);
+            if (s_next == ack) {
+                if (acked == NULL)
+                    acked = s;
+                continue;
+            }
+            int r = 0;
+            if (0 < ((ack - s0) & M32) && ((ack - s0) & M32) < HALF32 && ((ack - s_next) & M32) >= HALF32) {
+                PyObject *n = PyLong_FromLongLong(ack);
+                if (n == NULL || PyList_SetItem(s, 0, n) < 0) {
+                    Py_DECREF(keep);
+                    return NULL;
+                }
+                r = PyList_Append(keep, s);
+            } else if (0 < ((s_next - ack) & M32) && ((s_next - ack) & M32) < HALF32)
+                r = PyList_Append(keep, s);
+            if (r < 0) {
+                Py_DECREF(keep);
+                return NULL;
+            }
+        }
+        Py_XINCREF(acked);
+        PyObject *old = SLOT(rev, sq_off[SQ_segments]);
+        SLOT(rev, sq_off[SQ_segments]) = keep;
+        Py_XDECREF(old);
+        if (acked != NULL) {
+            have_ta = 1;
+            long long acked_ts = seg_at(acked, 3);
+            int r = PyDict_SetItem(out, ta_keys[K_acks_frame], PyList_GET_ITEM(acked, 2));
+            if (r == 0 && ts != acked_ts)
+                r = ta_put_seconds(out, ta_keys[K_ack_rtt], ts - acked_ts);
+            Py_DECREF(acked);
+            if (r < 0)
+                return NULL;
+        }
+    }
+    /* bytes in flight after this frame was sent */
+    if (seglen && PyList_CheckExact(segs) && PyList_GET_SIZE(segs) && F.valid_bif) {
+        PyObject *s0 = PyList_GET_ITEM(segs, 0);
+        long long first = (seg_at(s0, 0) - base) & M32, last = (seg_at(s0, 1) - base) & M32;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(segs); i++) {
+            PyObject *s = PyList_GET_ITEM(segs, i);
+            long long lo = (seg_at(s, 0) - base) & M32, hi = (seg_at(s, 1) - base) & M32;
+            if (hi > last)
+                last = hi;
+            if (lo < first)
+                first = lo;
+        }
+        long long in_flight = (last - first) & M32;
+        Py_ssize_t nb = PySequence_Fast_GET_SIZE(R.sack);
+        for (Py_ssize_t i = 0; i < nb; i++) {
+            PyObject *b = PySequence_Fast_GET_ITEM(R.sack, i);
+            long long le = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(b, 0));
+            long long re = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(b, 1));
+            in_flight = (in_flight - ((re - le) & M32)) & M32;
+        }
+        if (flags & FIN)
+            in_flight = (in_flight - 1) & M32;
+        if (0 < in_flight && in_flight < 2000000000LL) {
+            have_ta = 1;
+            if (ta_put_int(out, ta_keys[K_bif], in_flight) < 0)
+                return NULL;
+        }
+    }
+    if (a) {
+        have_ta = 1;
+        if ((a & (0x0400 | 0x4000)) && PyDict_SetItem(out, ta_retrans, ta_one) < 0)
+            return NULL;
+        for (int i = 0; i < 15; i++)
+            if ((a & ta_flag_bits[i]) && PyDict_SetItem(out, ta_flag_keys[i], ta_one) < 0)
+                return NULL;
+        if (a & 0x0010) {
+            PyObject *two = Py_BuildValue("[ii]", 1, 1);
+            if (two == NULL)
+                return NULL;
+            int r = PyDict_SetItem(out, ta_dup_ack, two);
+            Py_DECREF(two);
+            if (r < 0)
+                return NULL;
+        }
+        if (PyDict_SetItem(out, ta_keys[K_flags], ta_one) < 0)
+            return NULL;
+    }
+    if (have_ta && first_rtt) {
+        PyObject *cached = SLOT(ca, ca_off[CA_rtt_text]);
+        long long v = 0;
+        if (cached == NULL || cached == Py_None || !PyTuple_CheckExact(cached)
+            || !ta_int(PyTuple_GET_ITEM(cached, 0), &v) || v != first_rtt) {
+            PyObject *text = ta_seconds(first_rtt);
+            if (text == NULL)
+                return NULL;
+            PyObject *t = Py_BuildValue("(LN)", first_rtt, text);
+            if (t == NULL)
+                return NULL;
+            PyObject *old = SLOT(ca, ca_off[CA_rtt_text]);
+            SLOT(ca, ca_off[CA_rtt_text]) = t;
+            Py_XDECREF(old);
+            cached = t;
+        }
+        if (PyDict_SetItem(out, ta_initial_rtt, PyTuple_GET_ITEM(cached, 1)) < 0)
+            return NULL;
+    }
+    return PyLong_FromLongLong(a);
+}
+
 static PyMethodDef methods[] = {
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
@@ -1143,6 +1749,8 @@ static PyMethodDef methods[] = {
      "The summary line of a TCP segment run from its headers (see the module source)."},
     {"quick_tcp", (PyCFunction)(void (*)(void))quick_tcp, METH_FASTCALL,
      "quick_headers' tuple of a TCP segment with its payload, else None (see the module source)."},
+    {"tcp_analyze", (PyCFunction)(void (*)(void))tcp_analyze, METH_FASTCALL,
+     "analyzer.tcp.analysis.analyze in C, or None where it declines (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.compiled import compiled
+
 M32 = 0xFFFFFFFF
 HALF = 0x80000000
 MAX_UNACKED = 10000          # Wireshark's TCP_MAX_UNACKED_SEGMENTS
@@ -364,3 +366,10 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
     if have_ta and ca.first_rtt:
         out["tcp.analysis.initial_rtt"] = ca.first_rtt_text()
     return a
+
+
+# :func:`analyze` in C (analyzer/columnar/_speedups.c ``tcp_analyze``): the same state changes, fields (in the same
+# order) and bits, or None, having changed nothing, where it declines (a value its 64-bit arithmetic might not
+# take as Python does, state not shaped as analyze() keeps it): the caller then runs :func:`analyze`. None where
+# the helper is not built (tests/test_read_fast_analyze.py compares the two).
+analyze_compiled = compiled("tcp_analyze")

@@ -60,6 +60,7 @@ from analyzer.tcp.analysis import (
     ConnAnalysis,
     SeqState,
     analyze,
+    analyze_compiled,
     seconds,
     window_scaling_on_syn,
 )
@@ -710,8 +711,10 @@ class TcpTracker:
             out["tcp.stream"] = conn.stream
         if out is not None and self.analysis:
             me.sa.sack = sack_blocks(opts) if opts else ()
-            analyze(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out,
-                    A_REUSED_PORTS if reused else 0)
+            if analyze_compiled is None or analyze_compiled(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags,
+                                                            raw_window, out, A_REUSED_PORTS if reused else 0) is None:
+                analyze(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out,
+                        A_REUSED_PORTS if reused else 0)
         else:
             if me.sa.base_seq is None:      # what port reuse is judged by (analysis sets it otherwise)
                 me.sa.base_seq = seq if flags & SYN else (seq - 1) & M32
