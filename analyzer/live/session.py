@@ -26,6 +26,7 @@ from analyzer.live.interfaces import LINKTYPE_NAMES
 
 BACKENDS = ("scapy", "tshark")
 POLL_S = 0.1        # how often a waiting capture looks at the stop flag and the clock
+DRAIN_BATCH = 1024  # packets read at a time from what the kernel queued before the stop
 
 
 def open_source(iface: str, bpf: str | None = None, backend: str = "scapy", snaplen: int = 262144,
@@ -79,6 +80,7 @@ class LiveCapture:
         self.finished = threading.Event()
         self.error: BaseException | None = None
         self._stop = threading.Event()
+        self._stop_ns = 0                   # when the stop was asked for (wall clock, as packets are stamped)
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -102,6 +104,8 @@ class LiveCapture:
 
     def stop(self) -> None:
         """Ask the capture to end (safe from a signal handler or any thread)."""
+        if not self._stop_ns:
+            self._stop_ns = time.time_ns()
         self._stop.set()
 
     @property
@@ -136,13 +140,23 @@ class LiveCapture:
             # orderly end: what the kernel already queued for us is still "seen"; take it, then close
             source.stop()
             if reason != "count":
-                rest = source.drain()
-                if rest:
-                    self._take(rest)
+                self._take_queued(source, self._stop_ns or time.time_ns())
         finally:
             self._close()
         self.stats.reason = reason
         return self.stats
+
+    def _take_queued(self, source, until_ns: int) -> None:
+        """The packets the source had queued by ``until_ns`` (the stop), batch by batch, up to the first one
+        stamped later. Under a burst that outlasts the stop the queue is never empty: reading it to its end
+        went on taking (and holding) every packet that kept arriving, and the stop never came."""
+        while True:
+            batch = source.drain(DRAIN_BATCH)
+            if not batch:
+                return
+            kept = [p for p in batch if p[0] <= until_ns]
+            if (kept and self._take(kept)) or len(kept) < len(batch):
+                return
 
     def _take(self, batch: list[tuple[int, int, int, bytes]]) -> bool:
         """Number, write and hand on a batch; True when the packet count is reached."""
