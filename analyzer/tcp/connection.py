@@ -507,6 +507,9 @@ class TcpTracker:
                     self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len,
                                       handle)
                     return conn, d
+        if hit is not None and out is not None and flags & 0x17 == ACK and self._steady_out(
+                hit, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out):
+            return hit
         if hit is None and self.wholes and self.wholes.promote(key):
             hit = self.flows.lookup(key)
         if hit is None and self.attempts:
@@ -882,6 +885,32 @@ class TcpTracker:
                 pr.acked(ack, handle, ts)
         if seglen and not r.in_order(seq, payload, seglen, handle, ts):
             r.segment(seq, payload, seglen, False, handle, ts)
+
+    def _steady_out(self, hit: tuple[Connection, int], ts: int, num: int, seq: int, ack: int, flags: int,
+                    raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int, handle: Any, out: dict[str, Any]) -> bool:
+        """:meth:`segment` with per-frame fields (``out``) for an ACK without SYN/FIN/RST of a known connection,
+        when :meth:`_steady_sink` can take it (the conditions of segment()'s fast path with sinks: ``me``
+        established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it): the
+        stream number and Wireshark's analysis, as :meth:`_apply` gives them, then :meth:`_steady_sink`, which
+        is :meth:`_apply`'s other branches for such a segment. False, having done nothing, for any other
+        segment (tests/test_read_fast_steady.py compares every slot, sink event and field with ``_apply``)."""
+        conn, d = hit
+        sink = conn.sink
+        if sink is None or sink.__class__ is SinksDue:
+            return False
+        me = conn.sides[d]
+        peer = conn.sides[1 - d]
+        if not (me.endpoint is _ESTABLISHED and peer.fin_seq is None and peer.syn_acked_frame
+                and peer.data_base is not None):
+            return False
+        out["tcp.stream"] = conn.stream
+        if self.analysis:
+            me.sa.sack = sack_blocks(opts) if opts else ()
+            if analyze_compiled is None or analyze_compiled(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags,
+                                                            raw_window, out) is None:
+                analyze(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out)
+        self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len, handle)
+        return True
 
     # -- connection life ---------------------------------------------------------------------------
     def _new(self, key: tuple, flags: int, ts: int, num: int, stream: int | None = None,
