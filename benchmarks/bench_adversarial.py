@@ -40,6 +40,7 @@ BENCH = {
     "huge_chunks": ((2500, 5000, 10000, 20000), ["export-objects", "{in}", "{out}/objects"]),
     "h2_continuation": ((2500, 5000, 10000, 20000), ["http", "{in}"]),
     "tls_big_records": ((250, 500, 1000, 2000), ["timeline", "{in}"]),
+    "keepalive_requests": ((1000, 2000, 4000, 8000), ["timeline", "{in}"]),
 }
 CONNECTIONS = {"half_open": 1, "gaps": 1}       # connections per unit of n, for the bytes-per-connection column
 

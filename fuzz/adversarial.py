@@ -24,6 +24,8 @@ Each case is the shape that made some part of the analyzer quadratic or unbounde
   (the chunk reader);
 * ``h2_continuation``: an HTTP/2 connection (prior knowledge) whose HEADERS is followed by ``n`` CONTINUATION
   frames of a few bytes each (header block decoding);
+* ``keepalive_requests``: one kept-alive connection carrying ``n`` requests (subresources of one page), each
+  answered before the next (the timeline's steps per request of a fetch);
 * ``tls_big_records``: a TLS connection with ``n`` records of the largest length allowed and one past it
   (record reassembly).
 """
@@ -285,6 +287,18 @@ def h2_continuation(n: int) -> list[tuple[int, bytes]]:
     return frames
 
 
+def keepalive_requests(n: int) -> list[tuple[int, bytes]]:
+    frames: list = []
+    conn = _Conn(frames, "10.0.0.1", 51000, "10.0.0.2", 80)
+    conn.handshake()
+    for i in range(n):
+        conn.send(True, f"GET /a{i}.css HTTP/1.1\r\nHost: www.example.com\r\nReferer: http://www.example.com/\r\n"
+                        f"\r\n".encode())
+        conn.send(False, _response(b"x"))
+    conn.close()
+    return frames
+
+
 def tls_big_records(n: int) -> list[tuple[int, bytes]]:
     frames: list = []
     conn = _Conn(frames, "10.0.0.1", 50000, "10.0.0.2", 443)
@@ -313,4 +327,5 @@ CASES: dict[str, Callable[[int], list[tuple[int, bytes]]]] = {
     "huge_chunks": huge_chunks,
     "h2_continuation": h2_continuation,
     "tls_big_records": tls_big_records,
+    "keepalive_requests": keepalive_requests,
 }

@@ -43,6 +43,7 @@ RUNS = {
     "huge_chunks": (400, ["export-objects", "{in}", "{out}/objects"]),
     "h2_continuation": (600, ["http", "{in}"]),
     "tls_big_records": (60, ["timeline", "{in}"]),
+    "keepalive_requests": (2000, ["timeline", "{in}"]),    # 2.7 before the segments were grouped by request
 }
 
 

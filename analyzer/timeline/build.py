@@ -296,6 +296,7 @@ class FetchBuilder:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
+        self._owned_by: dict[tuple[int, int], dict[int, list]] = {}     # (stream, epoch) -> owner -> segments
         # a response that answers no request the analyzer could read (a 400 for bytes that were no request, a
         # request sent before the capture) goes with the fetch of the request before it on its connection (the
         # one after it, when none came before), and is told after that request's exchange
@@ -1301,15 +1302,25 @@ class FetchBuilder:
                 self._unrequested_steps(u)
         return timings
 
+    def _owned(self, conn: ConnFacts, index: int) -> list:
+        """The segments of ``conn`` its owner list gives to ``index``, in order: grouped once per connection
+        (looking through every segment for each request was quadratic in a kept-alive connection's requests)."""
+        key = (conn.stream, conn.epoch)
+        by = self._owned_by.get(key)
+        if by is None:
+            by = self._owned_by[key] = defaultdict(list)
+            for s, o in zip(conn.segments, self.owner[key]):
+                by[o].append(s)
+        return by.get(index, [])
+
     def _carrying(self, conn: ConnFacts, index: int, direction: int, span: tuple[int, int] | None = None
                   ) -> tuple[int, ...]:
         """The frames carrying a message: over TLS, those of ``span`` (its first and last frames)."""
-        own = self.owner[(conn.stream, conn.epoch)]
         if conn.tls is not None and span is not None:
             lo, hi = span
             return tuple(s.frame for s in conn.segments if lo <= s.frame <= hi and s.direction == direction
                          and s.length and not s.analysis & RESENT and s.frame not in conn.copies)
-        return tuple(s.frame for s, o in zip(conn.segments, own) if o == index and s.direction == direction
+        return tuple(s.frame for s in self._owned(conn, index) if s.direction == direction
                      and s.length and not s.analysis & RESENT and s.frame not in conn.copies)
 
     # -- TLS -------------------------------------------------------------------------------------------
@@ -1772,8 +1783,7 @@ class FetchBuilder:
     def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
         """Nagle's algorithm waiting for a delayed ACK: a small segment of a message held until the
         receiver's ACK of the previous one, which came only after its delayed-ACK timer."""
-        own = self.owner[(conn.stream, conn.epoch)]
-        data = [(s, o) for s, o in zip(conn.segments, own) if o == index and s.length and s.direction == direction
+        data = [(s, index) for s in self._owned(conn, index) if s.length and s.direction == direction
                 and s.frame not in conn.copies]
         if len(data) < 2:
             return
