@@ -1737,6 +1737,51 @@ static PyObject *tcp_analyze(PyObject *self, PyObject *const *args, Py_ssize_t n
     return PyLong_FromLongLong(a);
 }
 
+/* json_tail(data, epoch) -> bytes or None
+ *
+ * The end of analyzer.report.jsonlines.json_line_bytes after orjson's encode, in one pass: ``data`` (the
+ * encoded fields) with the first ``"frame.time_epoch":"EPOCH"`` made ``"frame.time_epoch":EPOCH`` when
+ * ``epoch`` is a str (the text splice bytes.replace(..., 1) makes there), given back when every byte is ASCII
+ * or one of C2 and B7 (the UTF-8 of the middle dots of tcp.flags.str) and none is DEL: the line needs no escape
+ * for a terminal. None (the Python path then runs, which escapes) for any other line, and for an epoch that is
+ * not ASCII text. tests/test_read_fast_json.py compares it with the Python path. */
+static PyObject *json_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyBytes_CheckExact(args[0]))
+        Py_RETURN_NONE;
+    PyObject *data = args[0], *epoch = args[1];
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if ((c >= 0x80 && c != 0xC2 && c != 0xB7) || c == 0x7F)
+            Py_RETURN_NONE;
+    }
+    if (!PyUnicode_CheckExact(epoch))
+        return Py_NewRef(data);
+    if (!PyUnicode_IS_ASCII(epoch))
+        Py_RETURN_NONE;
+    static const char key[] = "\"frame.time_epoch\":\"";
+    const Py_ssize_t klen = sizeof key - 1;
+    const char *e = (const char *)PyUnicode_DATA(epoch);
+    Py_ssize_t elen = PyUnicode_GET_LENGTH(epoch);
+    Py_ssize_t plen = klen + elen + 1;      /* key, the epoch, its closing quote */
+    const char *s = (const char *)p;
+    for (Py_ssize_t i = 0; i + plen <= n; i++) {
+        if (s[i] != '"' || memcmp(s + i, key, klen) != 0 || memcmp(s + i + klen, e, elen) != 0
+            || s[i + klen + elen] != '"')
+            continue;
+        PyObject *out = PyBytes_FromStringAndSize(NULL, n - 2);
+        if (out == NULL)
+            return NULL;
+        char *o = PyBytes_AS_STRING(out);
+        memcpy(o, s, i + klen - 1);                                 /* up to the key's colon */
+        memcpy(o + i + klen - 1, e, elen);                          /* the epoch, unquoted */
+        memcpy(o + i + klen - 1 + elen, s + i + plen, n - i - plen);   /* what follows its closing quote */
+        return out;
+    }
+    return Py_NewRef(data);
+}
+
 static PyMethodDef methods[] = {
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
@@ -1751,6 +1796,8 @@ static PyMethodDef methods[] = {
      "quick_headers' tuple of a TCP segment with its payload, else None (see the module source)."},
     {"tcp_analyze", (PyCFunction)(void (*)(void))tcp_analyze, METH_FASTCALL,
      "analyzer.tcp.analysis.analyze in C, or None where it declines (see the module source)."},
+    {"json_tail", (PyCFunction)(void (*)(void))json_tail, METH_FASTCALL,
+     "The epoch splice and the terminal check of a read --json line, or None (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

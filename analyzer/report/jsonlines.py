@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from analyzer.compiled import compiled
 from analyzer.decode.packet import Packet
 from analyzer.report.safe import json_safe
 
@@ -91,6 +92,9 @@ def json_line(pkt: Packet) -> str:
 
 
 _EPOCH_KEY = f'"{TIME_EPOCH}":'.encode()
+# the epoch splice and the terminal check below in C (analyzer/columnar/_speedups.c ``json_tail``): the same bytes,
+# or None where the line needs escapes (tests/test_read_fast_json.py); None where the helper is not built
+_JSON_TAIL = compiled("json_tail")
 
 
 def json_line_bytes(pkt: Packet) -> bytes:
@@ -104,6 +108,10 @@ def json_line_bytes(pkt: Packet) -> bytes:
     except TypeError:
         return json_line(pkt).encode()
     epoch = fields.get(TIME_EPOCH)
+    if _JSON_TAIL is not None:
+        line = _JSON_TAIL(data, epoch)      # what follows, in one C pass; None where escapes are needed
+        if line is not None:
+            return line
     if type(epoch) is str:
         e = epoch.encode()
         data = data.replace(_EPOCH_KEY + b'"' + e + b'"', _EPOCH_KEY + e, 1)
