@@ -14,7 +14,8 @@ How it works
    and 1.3 with HTTP/2 on 127.0.0.1:443 (and answers plain HTTP on port 80 with a redirect to it); a second nginx server on 127.0.0.2:443 only offers the secp384r1
    group, so a client that sends an X25519 key share gets a HelloRetryRequest; a third on 127.0.0.3:443 sends
    one TLS 1.3 session ticket instead of OpenSSL's two (``ssl_conf_command NumTickets 1``), a fourth on
-   127.0.0.4:443 none (``NumTickets 0``), a fifth on 127.0.0.5:443 accepts early data (``ssl_early_data on``). It listens on port
+   127.0.0.4:443 none (``NumTickets 0``), a fifth on 127.0.0.5:443 accepts early data (``ssl_early_data on``), and its twin on 127.0.0.6:443 (same name,
+   ticket keys of its own) cannot open the fifth's tickets. It listens on port
    8443; port 443 of that address is a relay (:class:`DelayRelay`) that hands the client's bytes on at once and
    the server's after a delay (``DELAY_MS``; no netem needed), so the client's request leaves before the
    server's ticket arrives, as on a network with a round trip. Only the client's side (port 443) is recorded.
@@ -53,6 +54,7 @@ ONE_HOST = "one.analyzer.test"           # a server that sends one TLS 1.3 sessi
 NONE_HOST = "none.analyzer.test"         # a server that sends no TLS 1.3 session ticket
 EARLY_HOST = "early.analyzer.test"       # a server that accepts TLS 1.3 early data (0-RTT)
 ADDR, HRR_ADDR, ONE_ADDR, NONE_ADDR, EARLY_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
+EARLY2_ADDR = "127.0.0.6"                # the early-data server's twin, with ticket keys of its own
 SETTLE_S = 0.4
 DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
 ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
@@ -71,6 +73,17 @@ EARLY_SCRIPT = (
     f"printf 'GET /style.css HTTP/1.1\\r\\nHost: {EARLY_HOST}\\r\\nConnection: close\\r\\n\\r\\n' > {{tmp}}/early.req && "
     f"{_EARLY_CLIENT} -sess_out {{tmp}}/early.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/early.req && "
     f"{_EARLY_CLIENT} -sess_in {{tmp}}/early.sess -early_data {{tmp}}/early.req -keylogfile $SSLKEYLOGFILE < /dev/null"
+)
+# a first run saves the session on the early-data server; the resumption attempt goes to its twin on EARLY2_ADDR
+# (same name and certificate, its own ticket keys, as behind a load balancer whose servers share no ticket key),
+# which cannot open the ticket: a full handshake, and the GET sent as early data is refused with it; s_client then
+# sends its standard input, the same GET, as a client does when its early data was refused
+_EARLY2_CLIENT = _EARLY_CLIENT.replace(f"-connect {EARLY_ADDR}:443", f"-connect {EARLY2_ADDR}:443")
+EARLY_REJECTED_SCRIPT = (
+    f"printf 'GET /style.css HTTP/1.1\\r\\nHost: {EARLY_HOST}\\r\\nConnection: close\\r\\n\\r\\n' > {{tmp}}/early.req && "
+    f"{_EARLY_CLIENT} -sess_out {{tmp}}/early.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/early.req && "
+    f"{_EARLY2_CLIENT} -sess_in {{tmp}}/early.sess -early_data {{tmp}}/early.req -keylogfile $SSLKEYLOGFILE"
+    " < {tmp}/early.req"
 )
 
 
@@ -108,6 +121,11 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
     "tls13_early_data": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the session, "
                           "then a resumed one that sends its request as early data (0-RTT)"),
                          ["sh", "-c", EARLY_SCRIPT]),
+    "tls13_early_data_rejected": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the "
+                                   "session; the resumption attempt, to a twin server that cannot open the ticket, "
+                                   "sends its request as early data: refused, the client sends it again after the "
+                                   "handshake"),
+                                  ["sh", "-c", EARLY_REJECTED_SCRIPT]),
     "http_redirect_tls13": (("curl -L: http://analyzer.test/ answered 301 with a Location on https://, followed "
                              "on a new TLS 1.3 connection"),
                             CURL + ["--http1.1", "--tlsv1.3", "-L", f"http://{HOST}/"]),
@@ -201,6 +219,14 @@ http {{
         index index.html;
     }}
     server {{
+        listen {early2_addr}:443 ssl;
+        server_name {early_host};
+        ssl_early_data on;
+        ssl_session_ticket_key {tmp}/early2.ticketkey;
+        root {site};
+        index index.html;
+    }}
+    server {{
         listen {hrr_addr}:443 ssl;
         server_name {hrr_host};
         ssl_ecdh_curve secp384r1;
@@ -282,11 +308,13 @@ def run_inside(names: list[str]) -> int:
         for path, (_ctype, body) in site_files(HOST).items():
             (site / ("index.html" if path == "/" else path.lstrip("/"))).write_bytes(body)
         crt, key = make_certificate(tmp)
+        (tmp / "early2.ticketkey").write_bytes(os.urandom(80))     # the twin's own ticket keys
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=tmp, crt=crt, key=key, addr=ADDR, hrr_addr=HRR_ADDR, host=HOST,
                                           hrr_host=HRR_HOST, one_addr=ONE_ADDR, one_port=ONE_UPSTREAM,
                                           one_host=ONE_HOST, none_addr=NONE_ADDR, none_host=NONE_HOST,
                                           early_addr=EARLY_ADDR, early_host=EARLY_HOST,
+                                          early2_addr=EARLY2_ADDR,
                                           site=site))
         nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
         time.sleep(0.5)

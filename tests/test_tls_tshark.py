@@ -6,7 +6,7 @@ side; ``analyzer http --keylog`` against tshark's decrypted HTTP requests; ``fol
 
 Known difference (counted, not hidden): tshark prints ``<MISSING>`` for tls.handshake.extension.data of an
 empty session_ticket extension (GnuTLS's ClientHello in tls13_wget_page, openssl s_client's in
-tls13_early_data); we put no value there.
+tls13_early_data and tls13_early_data_rejected); we put no value there.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 
 CAPTURES = sorted(p.name for p in FIXTURES.glob("*.pcap"))
 KNOWN = {("tls13_wget_page.pcap", "tls.handshake.extension.data"),
-         ("tls13_early_data.pcap", "tls.handshake.extension.data")}     # openssl s_client's, the same
+         ("tls13_early_data.pcap", "tls.handshake.extension.data"),     # openssl s_client's, the same
+         ("tls13_early_data_rejected.pcap", "tls.handshake.extension.data")}
 
 
 def _names() -> list[str]:
@@ -78,7 +79,13 @@ def test_http_command_lists_tsharks_decrypted_requests(name):
     rows = [json.loads(line) for line in result.output.splitlines()]
     ours = [(str(r["request_frame"]), r["method"], r["full_uri"]) for r in rows]
     assert ours == _tshark_requests(name)
-    assert all(r["status_code"] in (200, 301, 404) for r in rows)
+    # each request has the status of the response tshark pairs with it (none: a request sent as early data
+    # that the server refused, in tls13_early_data_rejected)
+    responses = subprocess.run([TSHARK, "-n", "-r", str(FIXTURES / name), "-o", f"tls.keylog_file:{keys}", "-Y",
+                                "http.response", "-T", "fields", "-e", "http.request_in", "-e", "http.response.code"],
+                               capture_output=True, text=True, check=True).stdout
+    status = dict(line.split("\t") for line in responses.splitlines())
+    assert [r["status_code"] for r in rows] == [int(status[f]) if f in status else None for f, _m, _u in ours]
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from analyzer.apps.tls.facts import EARLY_REFUSED
 from analyzer.decode.dns import RCODE_NAMES
 from analyzer.tcp.analysis import (
     A_ACK_LOST_PACKET,
@@ -295,6 +296,8 @@ class FetchBuilder:
         for u in plan.units:
             if u.record is not None:
                 self.mine[(u.conn.stream, u.conn.epoch)].add(u.record.transaction.index)
+                if u.refused is not None:       # its first copy, refused as TLS 1.3 early data
+                    self.mine[(u.conn.stream, u.conn.epoch)].add(u.refused.transaction.index)
         self.owner = {(c.stream, c.epoch): owners(c) for c in self.conns}
         self._owned_by: dict[tuple[int, int], dict[int, list]] = {}     # (stream, epoch) -> owner -> segments
         # a response that answers no request the analyzer could read (a 400 for bytes that were no request, a
@@ -1370,10 +1373,13 @@ class FetchBuilder:
                       issuer=cert.issuer, san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
                       not_after=cert.not_after, chain=len(tls.certificates), **base)
         done = tls_done(tls, conn.client_port)
+        refused = ch.early_data and tls.early_data == EARLY_REFUSED
+        if refused:
+            self._early_refused(tls, done, base)
         if done is not None:
             frame, ts, how = done
             secure = _ms(ts - ch.ts_ns)
-            trips = 0 if v13 and ch.early_data and tls.resumed else 1 if v13 or tls.resumed else 2
+            trips = 0 if v13 and ch.early_data and tls.resumed and not refused else 1 if v13 or tls.resumed else 2
             self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
                       decrypted=tls.decrypted, **base)
             self.notes.setdefault(frame, self._note("note.tls.done"))
@@ -1391,7 +1397,9 @@ class FetchBuilder:
         if not tls.decrypted and (totals[0][0] or totals[1][0]):
             cut = done[0] if done else sh.frame
             # early data (TLS 1.3 0-RTT) and the server's answer to it come before the client's Finished
-            zero_rtt = tuple(r for r in tls.app_data if r.frame <= cut) if v13 and ch.early_data else ()
+            # (refused early data never reached the server's application: neither an exchange nor in the counts)
+            zero_rtt = tuple(r for r in tls.app_data if r.frame <= cut) if v13 and ch.early_data and not refused \
+                else ()
             app = [*zero_rtt, *(r for r in tls.app_data if r.frame > cut)]
             if app:
                 c_dir = tls.client_dir
@@ -1420,6 +1428,28 @@ class FetchBuilder:
                           level=a.level or "?", description=a.description, **base)
             elif a.encrypted:
                 self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert.encrypted", who=who, **base)
+
+    def _early_refused(self, tls: Any, done: tuple[int, int, str] | None, base: dict[str, Any]) -> None:
+        """The server refused the client's TLS 1.3 early data: the evidence, the records it skipped unread and,
+        without keys, the client's record of the same size after the handshake (the same data sent again,
+        very likely; with keys the request step tells it)."""
+        first_hello = min(h.frame for h in (tls.hello_retry, tls.server_hello) if h is not None)
+        early = [r for r in tls.app_data if r.direction == tls.client_dir and r.frame < first_hello]
+        evidence = tls.early_data_frame
+        if not early or evidence is None:
+            return
+        ts = next((m.ts_ns for m in tls.handshake if m.frame == evidence), None)
+        if ts is None:
+            ts = next(h.ts_ns for h in (tls.hello_retry, tls.server_hello) if h is not None and h.frame == evidence)
+        resent = None
+        if not tls.decrypted and done is not None:
+            resent = next((r.frame for r in tls.app_data if r.direction == tls.client_dir and r.frame > done[0]
+                           and r.length == early[0].length), None)
+        frames = sorted({evidence, *(r.frame for r in early), *((resent,) if resent else ())})
+        self._add(evidence + 0.15, ts, tuple(frames), "tls", "tls.early_data.refused", problem=False,
+                  why=tls.early_data_why, evidence=evidence, early_records=len(early),
+                  early_bytes=sum(r.length for r in early), early_frames=[r.frame for r in early], resent=resent,
+                  **base)
 
     def _encrypted_steps(self, conn: ConnFacts, view: EncryptedView, base: dict[str, Any]) -> None:
         """The exchanges inferred from the records of an encrypted connection (:mod:`analyzer.timeline.encrypted`):
@@ -1573,6 +1603,14 @@ class FetchBuilder:
             mtx = moved.record.transaction
             extra = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None
                         else mtx.response.first_frame, "redirect_status": mtx.response.status}
+        if u.refused is not None:       # its first copy went as TLS 1.3 early data, which the server refused
+            early = u.refused.transaction
+            q = early.request
+            last = early.request_end.last_frame if early.request_end is not None else q.first_frame
+            eframes = _with_ends(self._carrying(conn, early.index, cdir, (q.first_frame, last)), q.first_frame, last)
+            self._add(q.first_frame, q.first_ts_ns, eframes, "http",
+                      "http.request.early_refused", method=req.method, uri=req.target, again_frame=req.first_frame,
+                      evidence=conn.tls.early_data_frame if conn.tls is not None else None, stream=conn.stream)
         self._add(req.first_frame, req.first_ts_ns, frames, "http", kind, method=req.method, uri=req.target,
                   version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
                   size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **extra)

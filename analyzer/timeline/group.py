@@ -56,6 +56,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
+from analyzer.apps.http.events import EARLY_DATA_REFUSED
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
 
 PAGE_WINDOW_NS = 3_000_000_000
@@ -159,6 +160,7 @@ class Unit:
     first_on_conn: bool = False
     open_ns: int = 0  # when its connection was opened (its first SYN), for a first request
     location: str = ""  # where a 3xx answer to it sends the client (absolute, no fragment)
+    refused: Any = None  # the HttpRecord of its first copy, sent as TLS 1.3 early data that the server refused
 
     @property
     def request(self) -> bool:
@@ -231,15 +233,19 @@ class Plan:
 
 
 def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], scheme: str = "http") -> list[Unit]:
-    """The request units of a connection, in request order."""
+    """The request units of a connection, in request order. A request sent as TLS 1.3 early data that the server
+    refused (it never read it) and sent again after the handshake is no unit of its own: the copy sent again
+    carries it (``Unit.refused``)."""
     out = []
     first = True
     open_ns = conn.syns[0][1] if conn.syns else conn.first_ts_ns
-    for rec in sorted(conn.records, key=lambda r: r.transaction.index):
+    records = sorted(conn.records, key=lambda r: r.transaction.index)
+    again = _sent_again(records)
+    for rec in records:
         tx = rec.transaction
         req = tx.request
-        if req is None:
-            continue
+        if req is None or (id(rec) in again and tx.reason == EARLY_DATA_REFUSED):
+            continue        # told with its copy sent again
         h = req.headers
         host_header = h.get("host") or ""
         host = host_name(host_header) if host_header else conn.server
@@ -261,9 +267,28 @@ def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], schem
                         mode=(h.get("sec-fetch-mode") or "").strip().lower(),
                         document=ctype in DOCUMENT_TYPES or dest == "document",
                         side=is_side(split_url(url)[2]), links=links, first_on_conn=first and conn.epoch == 0,
-                        open_ns=open_ns, location=_absolute(url, moved.strip()) if moved else ""))
+                        open_ns=open_ns, location=_absolute(url, moved.strip()) if moved else "",
+                        refused=again.get(id(rec))))     # (a refused one was skipped above)
         first = False
     return out
+
+
+def _sent_again(records: list[Any]) -> dict[int, Any]:
+    """Refused early-data requests and their copies sent again: the first later request with the same method
+    and target. Maps id() of each to the other (a refused one to its copy, the copy to the refused one)."""
+    pairs: dict[int, Any] = {}
+    for i, rec in enumerate(records):
+        tx = rec.transaction
+        if tx.request is None or tx.complete or tx.reason != EARLY_DATA_REFUSED:
+            continue
+        key = (tx.request.method, tx.request.target)
+        for later in records[i + 1:]:
+            q = later.transaction.request
+            if q is not None and later.transaction.reason != EARLY_DATA_REFUSED and id(later) not in pairs \
+                    and (q.method, q.target) == key:
+                pairs[id(rec)], pairs[id(later)] = later, rec
+                break
+    return pairs
 
 
 def _finder(body: bytes, url: str) -> Any:

@@ -500,6 +500,10 @@ _EN: dict[str, str] = {
     "http.response.error": (
         "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
         "after the request was sent."),
+    "http.request.early_refused": (
+        "{method} {uri} went first as TLS 1.3 early data (0-RTT), with the ClientHello: the server refused the "
+        "early data (frame {evidence}) and never read it, so the client sent the request again after the "
+        "handshake (frame {again_frame})."),
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
     "http.response.unrequested": (
         "HTTP response that answers no request the analyzer could read: {status} {reason}, "
@@ -526,6 +530,10 @@ _EN: dict[str, str] = {
     "tls.client_hello": (
         "TLS ClientHello: the client starts a TLS session, in clear text, with no server name (no SNI). It "
         "offers the versions {versions}, {ciphers:n:cipher suite}{alpn_offer}{psk_note}."),
+    "tls.early_data.refused": (
+        "The server refused the client's early data: {refusal}. A server skips refused early data unread (RFC 8446 "
+        "4.2.10), so the {early_records:n:record} the client sent with its ClientHello ({early_bytes:bytes}, "
+        "{early_where}) reached no application{resent_text}."),
     "tls.hello_retry": (
         "HelloRetryRequest: the server wants a key share for the group {group}, which the client did not send; "
         "the client must send a second ClientHello: one more round trip."),
@@ -991,6 +999,9 @@ _ZH: dict[str, str] = {
         "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.response.error": (
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+    "http.request.early_refused": (
+        "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
+        "根本没有读它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.response.unrequested": (
         "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
@@ -1013,6 +1024,9 @@ _ZH: dict[str, str] = {
     "tls.client_hello": (
         "TLS ClientHello：客户端以明文开始一个 TLS 会话，没有给出服务器名（没有 SNI）。它提供版本 {versions}、"
         "{ciphers} 个密码套件{alpn_offer}{psk_note}。"),
+    "tls.early_data.refused": (
+        "服务器拒绝了客户端的早期数据：{refusal}。被拒绝的早期数据，服务器不读就跳过（RFC 8446 4.2.10），所以客户端随 "
+        "ClientHello 发出的 {early_records} 个记录（{early_bytes:bytes}，{early_where}）没有送到任何应用程序{resent_text}。"),
     "tls.hello_retry": (
         "HelloRetryRequest：服务器要求提供 {group} 组的密钥共享，而客户端没有发送；客户端必须再发一个 ClientHello："
         "多了一个往返。"),
@@ -1179,6 +1193,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "its Host header, frame {name_frame}",
         "host_where.address": "the URL names the address",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "refused.no_psk": ("its ServerHello (frame {evidence}) does not take the session the client offered to "
+                           "resume (no pre_shared_key), and early data is accepted only with the session it was "
+                           "encrypted for: a full handshake follows"),
+        "refused.hello_retry": "it answered with a HelloRetryRequest (frame {evidence}), which always refuses it",
+        "refused.tls12": "it chose TLS 1.2 (frame {evidence}), which has no early data",
+        "refused.extension": ("its EncryptedExtensions (frame {evidence}, decrypted) lack the early_data extension by "
+                              "which a server accepts it"),
+        "refused.end_of_early_data": (
+            "the client's first encrypted handshake record after the ServerHello (frame {evidence}) has the size of "
+            "its Finished, not of an EndOfEarlyData, which a client sends only when its early data was accepted"),
+        "refused.resent": ("; the client's record of the same size after the handshake (frame {resent}) is very "
+                           "likely the same data sent again"),
         "psk.early": ("; it also offers to resume an earlier session (a ticket or pre-shared key) and sends data "
                       "with it, before the handshake is done (TLS 1.3 early data, 0-RTT)"),
         "offer.alpn": " and the application protocols (ALPN) {alpn}",
@@ -1299,6 +1325,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "第 {name_frame} 帧的 Host 头",
         "host_where.address": "URL 给出的是地址",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "refused.no_psk": ("它的 ServerHello（第 {evidence} 帧）没有接受客户端提出恢复的会话（没有 pre_shared_key），"
+                           "而早期数据只能随加密它的那个会话一起被接受：接下来是一次完整的握手"),
+        "refused.hello_retry": "它回了一个 HelloRetryRequest（第 {evidence} 帧），这总是意味着拒绝早期数据",
+        "refused.tls12": "它选择了 TLS 1.2（第 {evidence} 帧），TLS 1.2 没有早期数据",
+        "refused.extension": "它的 EncryptedExtensions（第 {evidence} 帧，已解密）中没有表示接受早期数据的 early_data 扩展",
+        "refused.end_of_early_data": (
+            "客户端在 ServerHello 之后的第一个加密握手记录（第 {evidence} 帧）的大小是它的 Finished，而不是 "
+            "EndOfEarlyData；只有早期数据被接受时，客户端才会发送 EndOfEarlyData"),
+        "refused.resent": "；握手之后客户端发出的一个同样大小的记录（第 {resent} 帧）很可能就是同样的数据又发了一遍",
         "psk.early": "；它还提出恢复之前的某个会话（票据或预共享密钥），并在握手完成之前就随之发送数据（TLS 1.3 早期数据，0-RTT）",
         "offer.alpn": "和应用层协议（ALPN）{alpn}",
         "offer.no_alpn": "，没有提出应用层协议（没有 ALPN）",
@@ -1621,7 +1656,7 @@ DERIVED: frozenset[str] = frozenset({
     "tls.exchange.h2", "tls.exchange.h2.request", "tls.exchange.h2.server", "tls.exchange.nagle",
     "tls.exchange.request", "tls.exchange.server", "tls.exchange.server.midstream", "tls.exchange.wait",
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
-    "tls.ticket", "tls.tickets.inferred",
+    "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred",
 })
 
 
@@ -1696,6 +1731,12 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                         lang)
     elif template.startswith("tls.certificate"):
         extra["san_text"] = _phrase("san" if facts.get("san") else "san.none", facts, lang)
+    elif template == "tls.early_data.refused":
+        extra["refusal"] = _phrase(f"refused.{facts.get('why')}", facts, lang)
+        extra["resent_text"] = _phrase("refused.resent", facts, lang) if facts.get("resent") else ""
+        got = facts.get("early_frames") or ()
+        extra["early_where"] = (f"第 {frames_list(got, lang)} 帧" if lang == "zh" else
+                                ("frame " if len(got) == 1 else "frames ") + frames_list(got, lang))
     elif template == "http.redirect.followed":
         extra["host_where"] = _phrase(f"host_where.{facts.get('host_source')}", facts, lang)
     elif template.startswith("tcp.icmp."):

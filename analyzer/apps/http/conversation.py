@@ -25,6 +25,12 @@ out unanswered with reason "gap" (their responses were in the hole), as long as 
 shown pipelining (several requests outstanding when a response began, outside a gap); with pipelining the
 queue is kept, since nothing on the wire tells how many responses the hole held. ``gaps`` counts the gaps
 of each direction so a report can say how far to trust the pairing.
+
+Refused early data. A TLS 1.3 client may send its first requests as early data (0-RTT), before the handshake
+is done; a server that refuses the early data never reads them (RFC 8446 4.2.10), and the client sends them
+again after the handshake. The TLS layer says so once it knows (:meth:`refuse_client`): the requests awaiting
+an answer are handed out unanswered with reason "early data refused", and responses pair with the requests
+sent after.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass
 
 from analyzer.apps.http.events import (
     CAPTURE_ENDED,
+    EARLY_DATA_REFUSED,
     GAP,
     NEED_DATA,
     NO_REQUEST,
@@ -161,6 +168,7 @@ class _Pair:
         "gave_up",
         "index",
         "interim",
+        "refused",
         "request",
         "request_body",
         "request_end",
@@ -181,6 +189,7 @@ class _Pair:
         self.response_body = _BodyStore(body_limit)
         self.server_gap = False  # the server stream had a gap while this request awaited its response
         self.gave_up = False  # too many requests awaited responses: this one's answer is not awaited
+        self.refused = False  # sent as TLS 1.3 early data that the server refused (never read)
 
 
 class HttpConversation:
@@ -234,6 +243,17 @@ class HttpConversation:
                 pair.server_gap = True
         parser.receive_gap(nbytes)
         return self._drain(role)
+
+    def refuse_client(self) -> list[Transaction]:
+        """The client's bytes so far were TLS 1.3 early data that the server refused (see the module docstring):
+        the requests awaiting an answer will get none; returns the transactions this finished."""
+        refused = list(self._pending)
+        for pair in refused:
+            pair.refused = True
+            pair.gave_up = True
+        self._pending.clear()
+        self.server.forget_requests(len(refused))
+        return self._ready()
 
     def receive_eof(self, role: str, ts_ns: int, frame: int, reason: str = CAPTURE_ENDED) -> list[Transaction]:
         """``role``'s stream ended (see :meth:`HttpStreamParser.receive_eof` for ``reason``)."""
@@ -387,6 +407,8 @@ class HttpConversation:
         if pair.response is None:
             if self.server.not_http:
                 return NOT_HTTP
+            if pair.refused:
+                return EARLY_DATA_REFUSED
             if pair.server_gap:
                 return GAP
             if pair.gave_up:

@@ -31,6 +31,7 @@ MALFORMED = "malformed"  # its framing broke (bad chunk size, invalid Content-Le
 NOT_HTTP = "not HTTP"  # the stream that should carry it is not HTTP
 NO_REQUEST = "no request"  # a response whose request was never seen
 NO_RESPONSE = "no response"  # the server stream ended cleanly without answering
+EARLY_DATA_REFUSED = "early data refused"  # sent as TLS 1.3 early data the server refused: never read, never answered
 
 
 class _Sentinel:

@@ -398,6 +398,13 @@ class HttpSink:
         self._eof(direction, ts, frame, CONNECTION_RESET)
         self._eof(1 - direction, ts, frame, CONNECTION_RESET)
 
+    def refused(self, direction: int) -> None:
+        """The TLS layer learnt that what ``direction`` sent so far was TLS 1.3 early data the server refused
+        (:meth:`HttpConversation.refuse_client`)."""
+        if self.dead or self.conv is None or direction != self.client_dir:
+            return
+        self._done(self.conv.refuse_client())
+
     def close(self) -> None:
         self.tracker.open.discard(self)
         if self.dead or self.conv is None:

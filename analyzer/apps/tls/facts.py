@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 MAX_RECORDS_KEPT = 4096      # application-data records listed per direction (the totals count them all)
 MAX_CLEAR_SEQUENCE = 100     # entries of TlsSession.clear_sequence kept (Zeek caps its ssl_history at 100 too)
+EARLY_ACCEPTED, EARLY_REFUSED = "accepted", "refused"    # TlsSession.early_data: the server's answer to 0-RTT data
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,11 @@ class TlsSession:
     # handshake messages by their HANDSHAKE_TYPES kind ("unknown" for others), "change_cipher_spec", "alert",
     # "heartbeat". What a passive observer without keys sees, whether or not keys opened the rest.
     clear_sequence: tuple[tuple[int, str], ...] = ()
+    # TLS 1.3 early data (a ClientHello with the early_data extension): EARLY_ACCEPTED or EARLY_REFUSED, None
+    # while unknown; early_data_why says how it is known (see TlsSink._early_is), early_data_frame where
+    early_data: str | None = None
+    early_data_why: str | None = None
+    early_data_frame: int | None = None
 
     def messages(self, kind: str) -> tuple[HandshakeMessage, ...]:
         """The handshake messages of one kind (``"finished"``, ``"new_session_ticket"`` ...) in order."""

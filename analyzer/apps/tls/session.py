@@ -182,6 +182,7 @@ class TlsSink:
         self.cert_seen = False
         self.curve: str | None = None           # the ECDHE group of a TLS 1.2 ServerKeyExchange
         self.early_records = 0                  # TLS 1.3 early data records the client sent (not decrypted)
+        self.early: tuple[str, str, int] | None = None  # (EARLY_ACCEPTED/EARLY_REFUSED, why, frame): _early_is
         self.flight_frame: int | None = None    # the frame of the server's first encrypted handshake record
         # facts
         self.client_hello: F.ClientHelloFacts | None = None
@@ -470,6 +471,10 @@ class TlsSink:
                 if self.early_records and length == self._end_of_early_data_size() and not any(
                         m.kind == "end_of_early_data" for m in self.handshake):
                     kind = "end_of_early_data"
+                if self.early_records:
+                    # a client whose early data was accepted ends it with EndOfEarlyData before its Finished
+                    self._early_is(F.EARLY_ACCEPTED if kind == "end_of_early_data" else F.EARLY_REFUSED,
+                                   "end_of_early_data", number)
                 self.handshake.append(F.HandshakeMessage(kind, direction, number, ts, True))
                 return
             elif self.early_records and self.resumed and self.flight_frame is not None and number > self.flight_frame:
@@ -485,6 +490,22 @@ class TlsSink:
         """An encrypted EndOfEarlyData record's length: its 4 bytes, the inner content type and the AEAD tag
         (:func:`~analyzer.apps.tls.tables.tag_length`)."""
         return 4 + 1 + tag_length(CIPHER_SUITES.get(self.suite or 0))
+
+    def _early_is(self, status: str, why: str, frame: int) -> None:
+        """The server's answer to the client's early data, from the first evidence (later evidence agrees):
+        ``why`` is "hello_retry" (a HelloRetryRequest refuses it), "no_psk" (a ServerHello that does not
+        resume: early data needs the offered session), "tls12" (the server chose TLS 1.2), "extension" (EncryptedExtensions, decrypted: with or
+        without the early_data extension) or "end_of_early_data" (without keys: the client's first encrypted
+        handshake record is, or is not, EndOfEarlyData, which it sends only when the early data was accepted;
+        RFC 8446 4.2.10). Refused early data was never read by the server: the application sink forgets what
+        it was given of it (``refused(direction)``, when the sink has that method)."""
+        if self.early is not None or self.ch is None or not self.ch.get("early_data"):
+            return
+        self.early = (status, why, frame)
+        if status == F.EARLY_REFUSED and self.app_sink is not None:
+            refused = getattr(self.app_sink, "refused", None)
+            if refused is not None:
+                refused(self.client_dir)
 
     def _early_data(self, direction: int) -> bool:
         """A client record before the ServerHello after a ClientHello with the early_data extension: TLS 1.3
@@ -552,6 +573,7 @@ class TlsSink:
                 s = H.extensions_block(body, fields, "encrypted_extensions")
                 if s["alpn"]:
                     self.alpn = s["alpn"]
+                self._early_is(F.EARLY_ACCEPTED if s["early_data"] else F.EARLY_REFUSED, "extension", number)
             elif mtype == 11:
                 for cert in H.certificate(body, fields, tls13):
                     if "error" in cert:
@@ -665,6 +687,7 @@ class TlsSink:
             self.hello_retry = facts
             self.version = real
             self.family = "1.3"
+            self._early_is(F.EARLY_REFUSED, "hello_retry", number)
             return
         self.server_hello = facts
         self.version = real
@@ -675,8 +698,11 @@ class TlsSink:
         self.family = "1.3" if real >= 0x0304 else "1.2"
         if self.family == "1.3":
             self.resumed = s["psk"] is not None
+            if not self.resumed:
+                self._early_is(F.EARLY_REFUSED, "no_psk", number)
             self._event("server_hello", direction)
         else:
+            self._early_is(F.EARLY_REFUSED, "tls12", number)        # early data is TLS 1.3 only
             ch = self.ch or {}
             self.etm = bool(s["etm"] and ch.get("etm"))
             sid = s["session_id"]
@@ -875,7 +901,9 @@ class TlsSink:
             app_data_totals=(tuple(self.sides[0].records), tuple(self.sides[1].records)),
             first_frame=first[0], first_ts_ns=first[1],
             curve=self.server_hello.key_share_group or self.curve if self.server_hello is not None else None,
-            clear_sequence=tuple(self.clear_sequence))
+            clear_sequence=tuple(self.clear_sequence),
+            early_data=self.early[0] if self.early else None, early_data_why=self.early[1] if self.early else None,
+            early_data_frame=self.early[2] if self.early else None)
 
 
 class TlsTracker:
