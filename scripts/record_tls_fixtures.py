@@ -87,6 +87,31 @@ EARLY_REJECTED_SCRIPT = (
 )
 
 
+# HTTP/2 as early data: s_client sends the bytes of {tmp}/h2.req (written by h2_request: the connection preface,
+# SETTINGS, a GET and a GOAWAY, so that nginx closes once it answered) with ALPN h2, first on a full handshake
+# that saves the session, then as early data of the resumed one
+_EARLY_H2_CLIENT = _EARLY_CLIENT + " -alpn h2"
+EARLY_H2_SCRIPT = (        # (nginx keeps an HTTP/2 connection open after a client's GOAWAY: timeout ends s_client)
+    f"(timeout 2 {_EARLY_H2_CLIENT} -sess_out {{tmp}}/early_h2.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/h2.req; "
+    f"timeout 2 {_EARLY_H2_CLIENT} -sess_in {{tmp}}/early_h2.sess -early_data {{tmp}}/h2.req "
+    "-keylogfile $SSLKEYLOGFILE < /dev/null; true)"
+)
+
+
+def h2_request(host: str, path: str) -> bytes:
+    """An HTTP/2 client's first bytes for one GET (made with hpack, the project's HTTP/2 header coder): the
+    connection preface, an empty SETTINGS, HEADERS with END_STREAM on stream 1, then GOAWAY."""
+    import hpack
+
+    def frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+        return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+    block = hpack.Encoder().encode([(":method", "GET"), (":scheme", "https"), (":authority", host),
+                                    (":path", path)])
+    return (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"") + frame(1, 0x5, 1, block)
+            + frame(7, 0, 0, (1).to_bytes(4, "big") + (0).to_bytes(4, "big")))
+
+
 # name: (description, client command)
 FIXTURES: dict[str, tuple[str, list[str]]] = {
     "tls13_http11": ("TLS 1.3 (AES-128-GCM) + HTTP/1.1, curl, one GET",
@@ -121,6 +146,9 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
     "tls13_early_data": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the session, "
                           "then a resumed one that sends its request as early data (0-RTT)"),
                          ["sh", "-c", EARLY_SCRIPT]),
+    "tls13_early_data_h2": (("TLS 1.3 + HTTP/2 (ALPN h2), openssl s_client: a first connection that saves the "
+                             "session, then a resumed one that sends its HTTP/2 preface and GET as early data"),
+                            ["sh", "-c", EARLY_H2_SCRIPT]),
     "tls13_early_data_rejected": (("TLS 1.3 + HTTP/1.1, openssl s_client: a first connection that saves the "
                                    "session; the resumption attempt, to a twin server that cannot open the ticket, "
                                    "sends its request as early data: refused, the client sends it again after the "
@@ -212,7 +240,7 @@ http {{
         index index.html;
     }}
     server {{
-        listen {early_addr}:443 ssl;
+        listen {early_addr}:443 ssl http2;
         server_name {early_host};
         ssl_early_data on;
         root {site};
@@ -309,6 +337,7 @@ def run_inside(names: list[str]) -> int:
             (site / ("index.html" if path == "/" else path.lstrip("/"))).write_bytes(body)
         crt, key = make_certificate(tmp)
         (tmp / "early2.ticketkey").write_bytes(os.urandom(80))     # the twin's own ticket keys
+        (tmp / "h2.req").write_bytes(h2_request(EARLY_HOST, "/style.css"))
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=tmp, crt=crt, key=key, addr=ADDR, hrr_addr=HRR_ADDR, host=HOST,
                                           hrr_host=HRR_HOST, one_addr=ONE_ADDR, one_port=ONE_UPSTREAM,

@@ -1,4 +1,6 @@
-"""TLS 1.3 early data the server refused (issue 10): tests/fixtures/tls/tls13_early_data_rejected, recorded by
+"""TLS 1.3 early data (0-RTT) refused and accepted, HTTP/1.1 and HTTP/2 (issue 10).
+
+The server refused it: tests/fixtures/tls/tls13_early_data_rejected, recorded by
 scripts/record_tls_fixtures.py. openssl s_client saves a session on one nginx server, then offers it to a twin
 server (same name, ticket keys of its own) with its GET as early data; the twin cannot open the ticket, does a
 full handshake and skips the early data unread; s_client sends the GET again after the handshake.
@@ -26,6 +28,7 @@ from analyzer.timeline import timeline
 TLS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tls"
 REFUSED = TLS / "tls13_early_data_rejected.pcap"
 ACCEPTED = TLS / "tls13_early_data.pcap"
+H2 = TLS / "tls13_early_data_h2.pcap"       # HTTP/2 (ALPN h2) sent as early data, accepted
 
 
 def keys_of(path: Path) -> Path:
@@ -157,3 +160,18 @@ def test_the_conversation_hands_out_refused_requests_unanswered():
     out = conv.receive_data("server", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 4, 4)
     assert [(t.request.target, t.response.status, t.complete) for t in out] == [("/a", 200, True)]
 
+
+def test_http2_sent_as_early_data_is_read_as_http2():
+    """The early data comes before the EncryptedExtensions name the protocol (h2): the connection preface says
+    it. tshark with keys reads the GET in the ClientHello's frame and its 200; before, the analyzer handed the
+    early bytes to its HTTP/1.x parser and lost the whole connection's HTTP/2."""
+    want = [(int(s), int(f), p) for f, s, p in fields(H2, "http2.headers.path", "frame.number", "tcp.stream",
+                                                       "http2.headers.path", keys=keys_of(H2))]
+    status = {int(s): int(c) for s, c in fields(H2, "http2.headers.status", "tcp.stream", "http2.headers.status",
+                                                keys=keys_of(H2))}
+    ((hello,),) = fields(H2, "tls.handshake.type == 1 && tcp.stream == 1", "frame.number")
+    assert [w[:2] for w in want] == [(0, want[0][1]), (1, int(hello))]
+    got = sorted(analyze(H2, True).http.sorted_records(), key=lambda r: r.stream)
+    assert [(r.stream, r.transaction.request.first_frame, r.transaction.request.target, r.transaction.response.status)
+            for r in got] == [(s, f, p, status[s]) for s, f, p in want]
+    assert sessions(H2, True)[1].early_data == EARLY_ACCEPTED

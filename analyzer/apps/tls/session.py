@@ -69,6 +69,7 @@ if TYPE_CHECKING:       # the crypto module imports ``cryptography`` (~0.1 s): o
 MAX_RECORD = (1 << 14) + 2048           # RFC 5246 6.2.3: TLSCiphertext.length may not exceed 2^14 + 2048
 MAX_HANDSHAKE_MESSAGE = 1 << 18         # handshake bytes held for one message (certificate chains fit)
 PICKUP_SEGMENTS = 32                    # segments searched for a record start after a loss or mid-stream
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"     # an HTTP/2 client's first bytes (RFC 9113 3.4)
 
 # Application protocols, by ALPN and by well-known TLS port (Wireshark's tls.alpn and tls.port tables), with
 # the protocol's long name tshark puts in tls.app_data_proto.
@@ -843,7 +844,11 @@ class TlsSink:
     def _deliver(self, direction: int, plain: bytes, pkt: Packet | None, ts: int) -> None:
         if not self.app_sink_made:
             self.app_sink_made = True
-            self.app_sink = self.tracker.app_sink(self.conn, self.alpn)
+            alpn = self.alpn
+            if alpn is None and plain.startswith(H2_PREFACE):
+                # early data goes before the EncryptedExtensions name the protocol: the bytes say HTTP/2
+                alpn = "h2"
+            self.app_sink = self.tracker.app_sink(self.conn, alpn)
         if self.app_sink is not None:
             # a headers-only caller gave a frame number, not a Packet: hand the number on
             handle = pkt if pkt is not None else (self._last[0] if self._numbered else None)
