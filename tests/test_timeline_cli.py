@@ -202,3 +202,13 @@ def test_fewer_gc_collections_while_a_timeline_is_made():
     during = [gc.get_threshold()[0] for _f in stream(str(ROOT / "captures" / "lab_page_fetch.pcapng"))]
     assert during and min(during) >= TIMELINE_GC_YOUNGEST > before[0]
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_start_time_is_not_split_across_lines(lang):
+    """The fetch header's start (date, time, zone) wraps as one piece: at 80 columns the lab fetch's header line
+    is one character too long for the zone, which went alone onto a line ("  UTC")."""
+    out = run("timeline", ROOT / "captures" / "lab_page_fetch.pcapng", "--lang", lang).stdout.decode()
+    lines = out.splitlines()
+    assert "  2026-11-25 13:31:51.127123 UTC" in lines
+    assert "  UTC" not in lines and max(width_of(line) for line in lines) <= 80

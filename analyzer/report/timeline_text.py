@@ -277,10 +277,11 @@ def header(out: Out, fetch: Fetch, lang: str, width: int = DEFAULT_WIDTH) -> Non
     for line in wrap(visible(fetch_title(fetch)) + cont, width):
         out.add((line, "bold"))
     key = "header.server" if fetch.server else "header"
+    when = _when(fetch.start_ns).replace(" ", "\0")     # the date, the time and the zone stay on one line
     text = label(key, lang).format(client=fetch.client, server=_endpoint(fetch.server, fetch.server_port),
-                                   when=_when(fetch.start_ns))
+                                   when=when)
     for line in wrap(text, width - 2):
-        out.add("  " + line)
+        out.add("  " + line.replace("\0", " "))
 
 
 def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
