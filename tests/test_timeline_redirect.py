@@ -134,3 +134,48 @@ def test_many_redirects_each_followed_by_the_next_connection_after_it():
     others = [_conn(n + 1 + i, 443, sni="b.test", syn=10 * i + 7) for i in range(n)]
     got = followed([source, *others, *reversed(followers)])
     assert {k: r.frame for k, r in got.items()} == {(i + 1, 0): 10 * i + 6 for i in range(n)}
+
+
+def _story(gap_us: int, path: Path) -> Path:
+    """A page whose stylesheet /old.css is answered 301 to /new.css; scripts keep the page loading (one every
+    2 s), and ``gap_us`` after the 301 the client asks for /new.css with the page as Referer, on the same
+    keep-alive connection (crafted with the project's scapy helpers)."""
+    from fixtures.timeline.craft import CLIENT, SERVER_A, Conn, Story, request, response
+
+    story = Story()
+    conn = Conn(story, (CLIENT, 40100), (SERVER_A, 80))
+    conn.handshake()
+    page = "http://www.a.test/"
+    conn.get(request("/", "www.a.test"), response("200 OK", b"<html>page</html>", "text/html"))
+    conn.get(request("/old.css", "www.a.test", referer=page),
+             response("301 Moved Permanently", b"", "text/html", extra="Location: http://www.a.test/new.css\r\n"))
+    waited = 0
+    for n in range(gap_us // 2_000_000):
+        conn.get(request(f"/{n}.js", "www.a.test", referer=page), response("200 OK", b"x()", "text/javascript"),
+                 dt_us=2_000_000)
+        waited += 2_000_000
+    conn.get(request("/new.css", "www.a.test", referer=page), response("200 OK", b"p {}", "text/css"),
+             dt_us=gap_us - waited)
+    conn.close_four(0)
+    story.write(path)
+    return path
+
+
+@pytest.mark.parametrize(("gap_s", "kind"), [(1, "http.request.redirected"), (5, "http.request.resource")])
+def test_a_request_is_said_to_follow_a_redirect_only_as_the_grouping_rule_says(tmp_path, gap_s, kind):
+    """One rule for "follows the redirect" (group.py rule 0: within 3 s of the 3xx): a request for the Location
+    5 s later, in the same fetch by its Referer, is told as a resource asked by Referer, not as the redirect
+    followed (build.py had its own index of Locations, with no time limit)."""
+    with open_capture(_story(gap_s * 1_000_000, tmp_path / "redirect.pcap")) as reader:
+        (fetch,) = timeline(reader).fetches
+    (step,) = [s for s in fetch.steps if s.kind.startswith("http.request") and s.facts.get("uri") == "/new.css"]
+    assert step.kind == kind
+
+
+def test_the_request_answered_by_a_redirect_is_not_called_the_page():
+    """tshark: frame N's GET is answered 301. Its step said "This is the page itself" (the 301 had an HTML
+    body); the page is where the redirect sends the client."""
+    ((request_in, code),) = tshark("http.response.code == 301", "http.request_in", "http.response.code")
+    (step,) = [s for f in load().fetches for s in f.steps
+               if s.kind == "http.request" and s.frames[0] == int(request_in)]
+    assert step.text.endswith(f"This is what the fetch asks for; the answer is a redirect ({code}).")

@@ -290,7 +290,6 @@ class FetchBuilder:
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
         self.conns = plan.conns
         self.redirects = followed_redirects(self.conns)      # connection -> the redirect it follows
-        self.moved_to = {u.location: u for u in plan.units if u.location}   # a 3xx's Location -> its request
         # transactions of this fetch per connection
         self.mine: dict[tuple[int, int], set[int]] = defaultdict(set)
         for u in plan.units:
@@ -1571,9 +1570,7 @@ class FetchBuilder:
                 carrying = tuple(f for f in carrying if f not in segs or segs[f].rel_seq - 1 < end)
         frames = _with_ends(carrying, req.first_frame, req_last)
         why = "page"
-        moved = self.moved_to.get(u.url)
-        if moved is not None and moved.end_ns > u.start_ns:
-            moved = None
+        moved = u.follows       # the request whose 3xx it follows (the grouper's rule 0 put it in this fetch)
         if moved is not None:
             why = "redirected"
         elif not is_doc:
@@ -1593,16 +1590,14 @@ class FetchBuilder:
         if why == "page":       # a page, or something else
             resp = tx.response
             ctype = (resp.headers.get("content-type") or "").strip() if resp is not None else ""
-            extra["answer"] = (
-                "none" if resp is None else "page" if u.document else "not_modified" if resp.status == 304 else
-                "redirect" if 300 <= resp.status < 400 else "error" if resp.status >= 400 else
-                "other" if ctype else "untyped")
+            extra["answer"] = (     # (a 3xx with an HTML body is no page: the page is where it sends the client)
+                "none" if resp is None else "not_modified" if resp.status == 304 else
+                "redirect" if 300 <= resp.status < 400 else "page" if u.document else
+                "error" if resp.status >= 400 else "other" if ctype else "untyped")
             if resp is not None:
                 extra.update(status=resp.status, content_type=ctype)
         if moved is not None:
-            mtx = moved.record.transaction
-            extra = {"redirect_frame": mtx.response_end.last_frame if mtx.response_end is not None
-                        else mtx.response.first_frame, "redirect_status": mtx.response.status}
+            extra = {"redirect_frame": moved[0], "redirect_status": moved[1]}
         if u.refused is not None:       # its first copy went as TLS 1.3 early data, which the server refused
             early = u.refused.transaction
             q = early.request

@@ -161,6 +161,7 @@ class Unit:
     open_ns: int = 0  # when its connection was opened (its first SYN), for a first request
     location: str = ""  # where a 3xx answer to it sends the client (absolute, no fragment)
     refused: Any = None  # the HttpRecord of its first copy, sent as TLS 1.3 early data that the server refused
+    follows: tuple[int, int] | None = None  # (frame, status) of the 3xx answer it follows (the grouper's rule 0)
 
     @property
     def request(self) -> bool:
@@ -373,7 +374,8 @@ class Grouper:
         self.hostless: list[int] = []               # positions of plans created with no host (lazily pruned)
         self.linking: dict[str, list[int]] = {}     # URL -> positions of plans whose documents link to it
         self.unindexed: list[tuple[int, Any]] = []  # (position, link finder) of documents not in `linking` yet
-        self.redirects: dict[str, tuple[int, int]] = {}  # a 3xx answer's absolute Location -> (plan, its end)
+        # a 3xx answer's absolute Location -> (its plan, its end, its last frame, its status)
+        self.redirects: dict[str, tuple[int, int, int, int]] = {}
         self.queried = _LookupIndex(lookups)    # also rule 3's free lookups, once grouping is done
 
     def add(self, u: Unit) -> None:
@@ -401,11 +403,14 @@ class Grouper:
         if u.links is not None:
             self.unindexed.append((pos, u.links))
         if u.location:
-            self.redirects[u.location] = (pos, u.end_ns)
+            tx = u.record.transaction
+            frame = tx.response_end.last_frame if tx.response_end is not None else tx.response.first_frame
+            self.redirects[u.location] = (pos, u.end_ns, frame, tx.response.status)
 
     def _place(self, u: Unit) -> Plan | None:
         moved = self.redirects.get(u.url)
         if moved is not None and moved[1] <= u.start_ns <= moved[1] + PAGE_WINDOW_NS:
+            u.follows = moved[2:]
             return self.plans[moved[0]]                 # 0: the redirect followed
         if u.dest == "document" and u.mode == "navigate":
             return None                                 # 2a: a page of its own
