@@ -209,20 +209,23 @@ def test_a_scan_with_icmp_errors_is_sliced_and_each_error_told(monkeypatch):
     assert len(errors) == 60 and cited == errors
 
 
-def test_no_slice_when_a_later_attempt_reuses_a_four_tuple_of_it(monkeypatch):
+def test_a_later_attempt_on_a_four_tuple_of_a_slice_is_sliced_too(monkeypatch):
     """Attempt 1's client port, server and port used again at the end (a new SYN, an ICMP error quoting it):
-    the fetch builder reads an error by the 4-tuple it quotes, so a slice holding attempt 1 would take an
-    error quoting that 4-tuple away from the rest. Such a slice is not cut; the fetches are the whole run's,
-    and each connection is told only the error that quotes its own SYN (once the earlier one was told the
-    later one's too, 6 s after its SYN)."""
+    the fetch builder reads an error by the 4-tuple it quotes, so an error quoting that 4-tuple goes both
+    with the slice holding attempt 1 and with the rest (before, no slice was cut at all and the activity was
+    held whole). The fetches are the whole run's, and each connection is told only the error that quotes its
+    own SYN (once the earlier one was told the later one's too, 6 s after its SYN)."""
     frames = attempts(300, step_ns=20_000_000, unreachable_every=5)
     syn = eth(ipv4("10.0.0.1", "10.1.0.1", 6, tcp("10.0.0.1", "10.1.0.1", 40001, 2, 123456789, 0, SYN)))
     again = frames[-1].ts_ns + 1_000_000            # attempt 1 (10.1.0.1:2 from port 40001), a new ISN
     extra = [(again, syn), (again + 2_000_000, unreachable(syn))]
     frames += [Frame(len(frames) + i + 1, ts, len(d), None, 1, d) for i, (ts, d) in enumerate(extra)]
+    closed = count_closes(monkeypatch)
     whole, _ = run(frames, slice_min=10**9, monkeypatch=monkeypatch)
+    closed.clear()
     sliced, _ = run(frames, slice_min=16, monkeypatch=monkeypatch)
     assert sliced == whole
+    assert len(closed) > 10 and max(closed) <= 32, closed
     # each of the two connections on that 4-tuple cites only the error quoting its own SYN (the quoted
     # sequence number is its ISN): attempt 1's is the first ICMP frame, the later one's the last frame
     first_error = next(f.number for f in frames if f.data[23] == 1)

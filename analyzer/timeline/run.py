@@ -444,8 +444,8 @@ class TimelineRun:
         older than the rest could claim (:meth:`_settled_lookups`: they go with the slice; its lookups still name
         the rest's servers through ``addr_names``). ICMP errors are read by the fetch builder only for the
         connection (or lookup) whose 4-tuple they quote: those quoting a connection of the slice (or a lookup
-        it takes) go with it, the others stay, and no connection left may share a 4-tuple with one of the
-        slice (an error quoting it would be read by both). Their fetches are then made by rule 2's connection grouping
+        it takes) go with it, the others stay; an error quoting a 4-tuple that a connection of the slice and
+        one left both use goes to both (each builder reads it for its own connection, as the whole would). Their fetches are then made by rule 2's connection grouping
         alone, which joins a connection to an earlier fetch only of the same server and port within
         :data:`~analyzer.timeline.group.PAGE_WINDOW_NS`: the slice is cut only where no later connection
         could join a fetch of the slice (none with the same server and port begins within the window of the
@@ -535,13 +535,19 @@ class TimelineRun:
             for log in cut:
                 key = _four(log.conn)
                 mine[key] = mine.get(key, 0) + 1
-            if any(act.tuples.get(hash(key), 0) > n for key, n in mine.items()):   # (a hash clash: no cut)
-                return False
+            # 4-tuples a connection left after the slice uses again (a hash clash counts as one): an error
+            # quoting one goes to both parts, as the whole activity would read it (the builder cites an error
+            # for a connection of its own whose SYN it follows and, where it quotes one, whose ISN it quotes)
+            shared = {key for key, n in mine.items() if act.tuples.get(hash(key), 0) > n}
             asked = {(str(t.server[0]), t.server[1], t.client[1]) for t in act.lookups}
             keep: list[IcmpError] = []
             for e in act.icmp:
-                if (e.quoted_proto == "tcp" and (e.quoted_src, e.quoted_sport, e.quoted_dst, e.quoted_dport) in mine) \
-                        or (e.quoted_proto == "udp" and (e.quoted_dst, e.quoted_dport, e.quoted_sport) in asked):
+                quoted = (e.quoted_src, e.quoted_sport, e.quoted_dst, e.quoted_dport)
+                if e.quoted_proto == "tcp" and quoted in mine:
+                    errors.append(e)
+                    if quoted in shared:
+                        keep.append(e)
+                elif e.quoted_proto == "udp" and (e.quoted_dst, e.quoted_dport, e.quoted_sport) in asked:
                     errors.append(e)
                 else:
                     keep.append(e)
