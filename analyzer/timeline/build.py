@@ -1375,12 +1375,15 @@ class FetchBuilder:
         refused = ch.early_data and tls.early_data == EARLY_REFUSED
         if refused:
             self._early_refused(tls, done, base)
+        # TLS False Start (RFC 7918): a TLS 1.2 client's application data before the server's ChangeCipherSpec
+        false_start = () if v13 or done is None or tls.resumed else tuple(
+            r for r in tls.app_data if r.direction == tls.client_dir and r.frame < done[0])
         if done is not None:
             frame, ts, how = done
             secure = _ms(ts - ch.ts_ns)
             trips = 0 if v13 and ch.early_data and tls.resumed and not refused else 1 if v13 or tls.resumed else 2
             self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
-                      decrypted=tls.decrypted, **base)
+                      decrypted=tls.decrypted, **({"false_start": True} if false_start else {}), **base)
             self.notes.setdefault(frame, self._note("note.tls.done"))
         tickets: dict[int, list[Any]] = {}         # frame -> the NewSessionTickets it carried
         for m in tls.handshake:
@@ -1396,9 +1399,10 @@ class FetchBuilder:
         if not tls.decrypted and (totals[0][0] or totals[1][0]):
             cut = done[0] if done else sh.frame
             # early data (TLS 1.3 0-RTT) and the server's answer to it come before the client's Finished
-            # (refused early data never reached the server's application: neither an exchange nor in the counts)
+            # (refused early data never reached the server's application: neither an exchange nor in the counts;
+            # a TLS 1.2 client's False Start data comes before the server's Finished)
             zero_rtt = tuple(r for r in tls.app_data if r.frame <= cut) if v13 and ch.early_data and not refused \
-                else ()
+                else false_start
             app = [*zero_rtt, *(r for r in tls.app_data if r.frame > cut)]
             if app:
                 c_dir = tls.client_dir
@@ -1477,7 +1481,8 @@ class FetchBuilder:
                       req_frames=list(q.frames) if q else [], resp_records=a.records if a else 0,
                       resp_bytes=a.bytes if a else 0, resp_frames=list(a.frames) if a else [],
                       ttfb_ms=ex.ttfb_ms, transfer_ms=ex.transfer_ms, alpn_hidden=view.alpn_hidden,
-                      early=ex.early, **self._maybe_ticket(ex), **base)
+                      early=ex.early, **self._maybe_ticket(ex), **base,
+                      **({"false_start": True} if ex.early and not (conn.tls.version or "").endswith("1.3") else {}))
             if q is None or a is None or ex.ttfb_ms is None or rtt_ms is None or view.multiplexed:
                 continue
             ttfb = ex.ttfb_ms

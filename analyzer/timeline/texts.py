@@ -1218,6 +1218,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "trips.2": "TLS 1.2 needs two round trips before the first request can go (TLS 1.3 needs one).",
         "trips.0": ("TLS 1.3 needs one round trip before the first request can go, but this client did not wait: "
                     "it sent data as early data (0-RTT) with its ClientHello."),
+        "trips.false_start": ("TLS 1.2 needs two round trips before the first request can go, but this client did "
+                              "not wait for the second: it sent data right after its own Finished, before the "
+                              "server's (TLS False Start, RFC 7918)."),
         "key.no_keylog": "no key log was given (--keylog FILE, written by browsers and curl when SSLKEYLOGFILE is "
                          "set), so they cannot be read.",
         "key.no_key": "the key log holds no key for this connection, so they cannot be read.",
@@ -1345,6 +1348,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "trips.1": "TLS 1.3（或恢复的会话）只需一个往返就能发出第一个请求。",
         "trips.2": "TLS 1.2 需要两个往返才能发出第一个请求（TLS 1.3 只需一个）。",
         "trips.0": "TLS 1.3 需要一个往返才能发出第一个请求，但这个客户端没有等待：它随 ClientHello 以早期数据（0-RTT）发出了数据。",
+        "trips.false_start": ("TLS 1.2 需要两个往返才能发出第一个请求，但这个客户端没有等第二个往返：它在自己的 Finished "
+                              "之后、服务器的 Finished 之前就发出了数据（TLS False Start，RFC 7918）。"),
         "key.no_keylog": "没有提供密钥日志（--keylog FILE；设置 SSLKEYLOGFILE 后，浏览器和 curl 会写出它），因此无法读取。",
         "key.no_key": "密钥日志中没有这个连接的密钥，因此无法读取。",
         "key.unsupported_cipher": "不支持解密 {cipher}，因此无法读取。",
@@ -1717,8 +1722,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template.startswith("tls.server_hello"):
         extra["alpn_text"] = _phrase("alpn", facts, lang) if facts.get("chosen_alpn") else ""
     elif template.startswith("tls.done"):
-        extra["trips_text"] = _phrase(f"trips.{facts.get('trips') if facts.get('trips') in (0, 1) else 2}", facts,
-                                      lang)
+        extra["trips_text"] = _phrase("trips.false_start" if facts.get("false_start") else
+                                      f"trips.{facts.get('trips') if facts.get('trips') in (0, 1) else 2}", facts, lang)
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
         # the records taken for session tickets and alerts (analyzer.timeline.encrypted) are in these counts
@@ -2025,7 +2030,18 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
     else:
         out["ticket_text"] = ""
     early = facts.get("early") or 0
-    if early:       # records sent as TLS 1.3 early data (0-RTT): before the handshake was done
+    if early and facts.get("false_start"):      # TLS 1.2 records sent before the server's Finished
+        records = facts.get("req_records") or 0
+        out["early_text"] = _fill(
+            ("客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前就发出了它" if early >= records
+             else "其中 {early} 个记录是客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前发出的") +
+            "（TLS False Start）：这省去一次往返，所以首字节时间包含了服务器一方的握手。"
+            if lang == "zh" else
+            (" The client sent it right after its own Finished" if early >= records else
+             " The client sent {early:n:record} of them right after its own Finished") +
+            ", before the server's ChangeCipherSpec and Finished came (TLS False Start): it saves a round trip, so "
+            "the time to first byte includes the server's part of the handshake.", facts, lang)
+    elif early:     # records sent as TLS 1.3 early data (0-RTT): before the handshake was done
         records = facts.get("req_records") or 0
         out["early_text"] = _fill(
             ("客户端把它作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，" if early >= records else
