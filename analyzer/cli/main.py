@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import math
 import os
 import signal
 import sys
@@ -228,18 +229,23 @@ def _size(_ctx, _param, value: str | None) -> int | None:
     return RUN_DEFAULTS["max_reassembly"]
 
 
+SECONDS_MAX = 1 << 32          # seconds of packet time a TCP timeout can be (136 years; more, or inf: the same)
+
+
 def _seconds(ctx, param, value: float | None) -> float | None:
     """``--tcp-idle-timeout``/``--tcp-closed-linger``/``--tcp-half-open-timeout``: seconds of packet time, set
     for every TCP tracker."""
     if value is None:
         return None
+    if math.isnan(value):
+        raise click.BadParameter("not a number of seconds")
     if value <= 0:
         raise click.BadParameter("must be more than 0 seconds")
     from analyzer.tcp.connection import RUN_DEFAULTS
 
     key = {"tcp_idle_timeout": "idle_timeout_ns", "tcp_closed_linger": "closed_linger_ns",
            "tcp_half_open_timeout": "half_open_timeout_ns"}[param.name]
-    RUN_DEFAULTS[key] = int(value * 1_000_000_000)
+    RUN_DEFAULTS[key] = int(min(value, SECONDS_MAX) * 1_000_000_000)     # inf: never
     return value
 
 

@@ -6,6 +6,7 @@ delay through the router and its TTL decrement, and what was seen on one side on
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import click
@@ -17,11 +18,18 @@ from analyzer.report.safe import json_safe
 EXIT_NO_PAIRS = 1
 
 
+def _a_number(value: float) -> float:
+    """A range lets NaN through (every comparison with it is false)."""
+    if math.isnan(value):
+        raise click.BadParameter("not a number of seconds")
+    return value
+
+
 @main.command("nat")
 @click.argument("files", nargs=-1, required=True, metavar="INSIDE OUTSIDE")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the table, the NAT type, the lone flows.")
 @click.option("--max-delay", type=click.FloatRange(0.000001, 3600), default=2.0, show_default=True,
-              metavar="SECONDS",
+              metavar="SECONDS", callback=lambda _ctx, _param, v: _a_number(v),
               help="Longest delay through the router (plus any clock offset between the captures) for two "
                    "views of a flow to pair.")
 def nat(files: tuple[str, ...], as_json: bool, max_delay: float) -> None:

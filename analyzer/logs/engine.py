@@ -51,6 +51,7 @@ from analyzer.pipeline import gc_paused
 
 CHUNK_SIZE = 64 << 20           # bytes per chunk of a large file (about 130k frames of a web capture)
 MIN_CHUNK_SIZE = 4 << 20
+WORKERS_PER_CORE = 4            # local processes per core, at most (-j 99999 started 99,999 and never finished)
 
 
 class ParallelError(Exception):
@@ -732,6 +733,8 @@ def _run(inputs: Any, kind: str, *, workers: int | None, scheduler: str | None, 
     paths = [os.path.abspath(p) for p in expand_inputs(inputs)]
     rules = tuple(spelling(rule) for rule in decode_as)
     own = runner is None
+    if scheduler is None and workers:
+        workers = min(workers, WORKERS_PER_CORE * (os.cpu_count() or 1))
     runner = runner or Runner(workers, scheduler, progress)
     try:
         units = plan_units(paths, workers or runner.workers, chunk_size)
