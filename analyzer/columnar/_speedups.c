@@ -1782,7 +1782,92 @@ static PyObject *json_tail(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return Py_NewRef(data);
 }
 
+/* factorize_u64(values) -> (inverse, uniques)
+ *   np.unique(values, return_inverse=True) of an array of uint64 (native bytes, 8 per value): ``uniques`` the
+ *   distinct values in ascending order, ``inverse`` each value's position among them (int64), both as native
+ *   bytes. One hash pass and a sort of the distinct values only (a batch's addresses: a few hundred distinct
+ *   among thousands), where np.unique sorts them all. analyzer.columnar.count._addresses falls back to
+ *   np.unique (tests/test_columnar_factorize.py compares both). */
+typedef struct {
+    uint64_t v;
+    int64_t id;
+} fz_pair;
+
+static int fz_cmp(const void *a, const void *b) {
+    uint64_t x = ((const fz_pair *)a)->v, y = ((const fz_pair *)b)->v;
+    return x < y ? -1 : x > y;
+}
+
+static PyObject *factorize_u64(PyObject *self, PyObject *args) {
+    Py_buffer in;
+    if (!PyArg_ParseTuple(args, "y*", &in))
+        return NULL;
+    if (in.len % 8) {
+        PyBuffer_Release(&in);
+        PyErr_SetString(PyExc_ValueError, "factorize_u64: not a whole number of uint64 values");
+        return NULL;
+    }
+    Py_ssize_t n = in.len / 8;
+    const uint64_t *vals = in.buf;
+    size_t cap = 16;
+    while (cap < (size_t)n * 2)
+        cap <<= 1;
+    uint64_t *keys = PyMem_Malloc(cap * sizeof(uint64_t));
+    int64_t *slot = PyMem_Malloc(cap * sizeof(int64_t));
+    fz_pair *uniq = PyMem_Malloc((n ? n : 1) * sizeof(fz_pair));
+    int64_t *rank = PyMem_Malloc((n ? n : 1) * sizeof(int64_t));
+    PyObject *inv = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (!keys || !slot || !uniq || !rank || !inv) {
+        PyMem_Free(keys); PyMem_Free(slot); PyMem_Free(uniq); PyMem_Free(rank);
+        Py_XDECREF(inv);
+        PyBuffer_Release(&in);
+        return PyErr_NoMemory();
+    }
+    for (size_t j = 0; j < cap; j++)
+        slot[j] = -1;
+    int64_t *out = (int64_t *)PyBytes_AS_STRING(inv);
+    size_t mask = cap - 1;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t v = vals[i];
+        uint64_t h = v * 0x9E3779B97F4A7C15ULL;
+        size_t j = (size_t)(h >> 17) & mask;
+        while (slot[j] >= 0 && keys[j] != v)
+            j = (j + 1) & mask;
+        if (slot[j] < 0) {
+            keys[j] = v;
+            slot[j] = k;
+            uniq[k].v = v;
+            uniq[k].id = k;
+            k++;
+        }
+        out[i] = slot[j];
+    }
+    PyBuffer_Release(&in);
+    qsort(uniq, (size_t)k, sizeof(fz_pair), fz_cmp);
+    PyObject *u = PyBytes_FromStringAndSize(NULL, k * 8);
+    if (u != NULL) {
+        uint64_t *uv = (uint64_t *)PyBytes_AS_STRING(u);
+        for (Py_ssize_t r = 0; r < k; r++) {
+            uv[r] = uniq[r].v;
+            rank[uniq[r].id] = r;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            out[i] = rank[out[i]];
+    }
+    PyMem_Free(keys); PyMem_Free(slot); PyMem_Free(uniq); PyMem_Free(rank);
+    if (u == NULL) {
+        Py_DECREF(inv);
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, inv, u);
+    Py_DECREF(inv);
+    Py_DECREF(u);
+    return res;
+}
+
 static PyMethodDef methods[] = {
+    {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},

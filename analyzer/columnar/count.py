@@ -69,6 +69,7 @@ from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
 from analyzer.columnar.tcp_batch import apply_runs, steady
 from analyzer.columnar.udp import UdpColumns
 from analyzer.columnar.whole import Wholes, take
+from analyzer.compiled import compiled
 from analyzer.flows.quick import _text
 from analyzer.flows.udp import UdpTable
 from analyzer.tcp.connection import plain_ok
@@ -89,7 +90,7 @@ def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     lo = np.concatenate([c.src_lo[sel], c.dst_lo[sel]])
     v6 = np.concatenate([ver, ver]) == 6
     if not v6.any():
-        uniq, inv = np.unique(lo, return_inverse=True)
+        uniq, inv = _unique_inverse(lo)
         texts = [_text(u.to_bytes(4, "big")) for u in uniq.tolist()]
     else:
         hi = np.concatenate([c.src_hi[sel], c.dst_hi[sel]])
@@ -99,6 +100,29 @@ def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
                  for h, lo_, v in uniq.tolist()]
     inv = inv.reshape(-1)
     return inv[:m], inv[m:], texts
+
+
+def _unique_py(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct uint64 ``values`` in ascending order and each value's position among them."""
+    return np.unique(values, return_inverse=True)
+
+
+def _compiled_unique():
+    """:func:`_unique_py` by the compiled ``_speedups.factorize_u64`` (one hash pass and a sort of the distinct
+    values only; a batch has a few hundred distinct addresses among thousands), unless it was not built or
+    ANALYZER_PURE_PYTHON is set (then None)."""
+    c = compiled("factorize_u64")
+    if c is None:
+        return None
+
+    def unique_c(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inv, uniq = c(np.ascontiguousarray(values, dtype=np.uint64))
+        return np.frombuffer(uniq, dtype=np.uint64), np.frombuffer(inv, dtype=np.int64)
+
+    return unique_c
+
+
+_unique_inverse = _compiled_unique() or _unique_py
 
 
 class _Filtered:
