@@ -66,3 +66,15 @@ def test_workers_past_the_machine_are_bounded(monkeypatch):
     with pytest.raises(Stop):
         engine.run_parallel([str(PAGE)], "count", workers=2)
     assert asked[-1] == 2
+
+
+def test_live_nan_seconds_are_usage_errors():
+    """watch --interval nan waited NaN seconds between checks (no wait: a busy loop); capture -a duration:nan
+    never stopped by itself. Both are refused before anything is captured."""
+    r = analyzer("watch", "-i", "lo", "--interval", "nan")
+    assert r.returncode == 2 and "Invalid value for '--interval': not a number of seconds" in r.stderr, r.stderr
+    from analyzer.live import LiveError, parse_autostop
+
+    with pytest.raises(LiveError, match="'nan' is not a positive number"):
+        parse_autostop(["duration:nan"])
+    assert parse_autostop(["duration:inf", "packets:3"]) == (float("inf"), 3)

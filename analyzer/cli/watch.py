@@ -11,6 +11,7 @@ When the capture stops (Ctrl-C, SIGTERM, ``-a``), the run is finished and the re
 
 from __future__ import annotations
 
+import math
 import queue
 import sys
 import time
@@ -60,6 +61,13 @@ class FetchPrinter:
         self.deferred = []
 
 
+def _a_number(value: float) -> float:
+    """A range lets NaN through (it compares false with everything): waits of NaN seconds would spin."""
+    if math.isnan(value):
+        raise click.BadParameter("not a number of seconds")
+    return value
+
+
 @main.command("watch")
 @click.option("-i", "--interface", "iface", required=True, metavar="IFACE", help="Interface to watch.")
 @click.option("-f", "--filter", "bpf", metavar="BPF", help="Capture filter (tcpdump syntax).")
@@ -67,6 +75,7 @@ class FetchPrinter:
 @click.option("-w", "--write", "out", metavar="FILE", help="Also keep the capture in FILE (.pcapng).")
 @click.option("--backend", type=click.Choice(["scapy", "tshark"]), default="scapy", show_default=True)
 @click.option("--interval", type=click.FloatRange(0.1, 10), default=0.5, show_default=True,
+              callback=lambda _ctx, _param, v: _a_number(v),
               help="Seconds between checks for completed fetches (at least).")
 @text_options
 @click.option("--all", "show_all", is_flag=True,

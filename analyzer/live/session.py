@@ -259,7 +259,7 @@ def parse_autostop(conditions: list[str]) -> tuple[float | None, int | None]:
         try:
             if key == "duration":
                 duration = float(value)
-                if duration <= 0:
+                if not duration > 0:            # (NaN too: it compares false with everything)
                     raise ValueError
             elif key == "packets":
                 count = int(value)
