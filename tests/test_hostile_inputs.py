@@ -212,3 +212,19 @@ def test_the_inputs_are_what_they_say():
     assert struct.unpack_from("<I", data, DAMAGED["pcap-record-caplen-huge"][1] + 8)[0] == 0x7FFFFFF0
     assert INPUTS["pcapng-epb-before-idb"][len(SHB):len(SHB) + 4] == b"\x06\0\0\0"
 
+
+
+@pytest.mark.parametrize("cmd", [("timeline", "{in}", "{in2}"), ("har", "{in}", "{in2}", "-o", "{out}/x.har"),
+                                 ("report", "{in}", "{in2}", "-o", "{out}/x.html"), ("read", "{in}", "{in2}")])
+def test_a_damaged_file_among_several_warns_once(cmd, tmp_path, capsys):
+    """The explaining commands read two files twice (whether they are the two sides of a NAT, then the
+    fetches): each warning was printed twice."""
+    damaged = tmp_path / "cut.pcap"
+    damaged.write_bytes(INPUTS["pcap-cut-in-record-data"])
+    args = [a.format(**{"in": hostile.PAGE, "in2": damaged, "out": tmp_path}) for a in cmd]
+    code, _out, err = run(args, capsys)
+    assert code == 0, err
+    want = f"analyzer: warning: {damaged}: offset {LAST_RECORD}:"
+    assert [line for line in err.splitlines() if "warning" in line and "offset" in line] == [
+        line for line in err.splitlines() if line.startswith(want)]
+    assert err.count(want) == 1, err

@@ -62,6 +62,9 @@ def load_keylog(path: str | None) -> KeyLog:
 
 
 
+WARNINGS_REMEMBERED = 4096        # distinct warnings a command remembers, so as to print each once
+
+
 def _warn(warning) -> None:
     click.echo(f"analyzer: warning: {visible(str(warning))}", err=True)
 
@@ -87,8 +90,18 @@ def opened(files: str | tuple[str, ...] | list[str], display_filter=None, keylog
     ``local_nets``: see :func:`analyzer.open`."""
     import analyzer
 
+    said: set[str] = set()
+
+    def warn(warning) -> None:
+        # a capture read twice (timeline/har/report of two files: the NAT probe, then the fetches) warns once
+        text = str(warning)
+        if text not in said:
+            if len(said) < WARNINGS_REMEMBERED:
+                said.add(text)
+            _warn(warning)
+
     try:
-        yield analyzer.open(files, display_filter=display_filter, keylog=keylog, on_warning=_warn,
+        yield analyzer.open(files, display_filter=display_filter, keylog=keylog, on_warning=warn,
                             local_nets=local_nets)
     except CaptureError as err:
         fail(str(err))
