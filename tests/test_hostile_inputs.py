@@ -228,3 +228,25 @@ def test_a_damaged_file_among_several_warns_once(cmd, tmp_path, capsys):
     assert [line for line in err.splitlines() if "warning" in line and "offset" in line] == [
         line for line in err.splitlines() if line.startswith(want)]
     assert err.count(want) == 1, err
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])
+def test_an_error_while_reading_the_next_batch_is_that_error(error):
+    """Ctrl-C while a command waits for more input (a FIFO, a slow disk) interrupts the read into a batch's
+    buffer: the compiled join released its buffer view with the KeyboardInterrupt still set, which made a
+    SystemError (conversations ended with an internal error, exit 3, instead of 130)."""
+    from analyzer.compiled import compiled
+
+    read_joined = compiled("read_joined")
+    if read_joined is None:
+        pytest.skip("the compiled helper is not built")
+    seen = []
+
+    def readinto(view):
+        seen.append(view)
+        raise error("while reading")
+
+    with pytest.raises(error, match="while reading"):
+        read_joined(b"tail", readinto, 16)
+    with pytest.raises(ValueError):                 # the view was released: it cannot be written after
+        seen[0][0] = 1

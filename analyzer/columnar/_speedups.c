@@ -1102,8 +1102,16 @@ static PyObject *read_joined(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *got = PyObject_CallOneArg(readinto, view);
+    PyObject *et = NULL, *ev = NULL, *tb = NULL;
+    if (got == NULL)            /* readinto's error (a KeyboardInterrupt from a signal) set aside while the view */
+        PyErr_Fetch(&et, &ev, &tb);     /* is released: calling with it set was a SystemError */
     PyObject *rel = PyObject_CallMethod(view, "release", NULL);
     Py_DECREF(view);
+    if (got == NULL) {
+        if (rel == NULL)
+            PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+    }
     if (got == NULL || rel == NULL) {
         Py_XDECREF(got);
         Py_XDECREF(rel);
