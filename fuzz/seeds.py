@@ -51,6 +51,17 @@ def _crafted() -> Iterator[bytes]:
     page = (CAPTURES / "lab_page_fetch.pcapng").read_bytes()
     yield gzip.compress(page, mtime=0)
     yield page[: len(page) * 2 // 3]
+    yield from _hostile()
+
+
+def _hostile() -> Iterator[bytes]:
+    """The damaged captures of :mod:`fuzz.hostile` (cut, snaplen-cut, odd pcapng blocks, if_tsresol extremes,
+    another byte order mid-file), the fuzz-repro files left out (they are seeds as corpus files already)."""
+    from fuzz.hostile import inputs, page_frames
+
+    for name, data in inputs(page_frames()).items():
+        if data and not name.startswith("repro-") and len(data) <= MAX_SEED:
+            yield data
 
 
 def redirect_with_interim() -> list[tuple[int, bytes]]:
