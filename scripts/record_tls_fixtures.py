@@ -157,6 +157,12 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
     "http_redirect_tls13": (("curl -L: http://analyzer.test/ answered 301 with a Location on https://, followed "
                              "on a new TLS 1.3 connection"),
                             CURL + ["--http1.1", "--tlsv1.3", "-L", f"http://{HOST}/"]),
+    "tls13_chromium_page": (("A browser: headless Chromium loads the page (HTTP/2, TLS 1.3) with its stylesheet, "
+                             "script and logo; it opens a second connection that it closes unused"),
+                            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--ignore-certificate-errors", "--user-data-dir={tmp}/chromium",
+                             f"--host-resolver-rules=MAP {HOST} {ADDR}", "--virtual-time-budget=2000",
+                             "--dump-dom", url()]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),

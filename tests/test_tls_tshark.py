@@ -6,7 +6,8 @@ side; ``analyzer http --keylog`` against tshark's decrypted HTTP requests; ``fol
 
 Known difference (counted, not hidden): tshark prints ``<MISSING>`` for tls.handshake.extension.data of an
 empty session_ticket extension (GnuTLS's ClientHello in tls13_wget_page, openssl s_client's in
-tls13_early_data, tls13_early_data_rejected and tls13_early_data_h2); we put no value there.
+tls13_early_data, tls13_early_data_rejected and tls13_early_data_h2), and of Chromium's empty extensions (GREASE
+ones among them) in tls13_chromium_page; we put no value there.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ CAPTURES = sorted(p.name for p in FIXTURES.glob("*.pcap"))
 KNOWN = {("tls13_wget_page.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data.pcap", "tls.handshake.extension.data"),     # openssl s_client's, the same
          ("tls13_early_data_rejected.pcap", "tls.handshake.extension.data"),
-         ("tls13_early_data_h2.pcap", "tls.handshake.extension.data")}
+         ("tls13_early_data_h2.pcap", "tls.handshake.extension.data"),
+         ("tls13_chromium_page.pcap", "tls.handshake.extension.data")}   # Chromium's empty (GREASE) extensions
 
 
 def _names() -> list[str]:
@@ -72,7 +74,8 @@ def _tshark_requests(name: str) -> list[tuple[str, str, str]]:
     return [tuple(line.split("\t")) for line in out.splitlines()]
 
 
-@pytest.mark.parametrize("name", [n for n in CAPTURES if n not in ("tls13_h2.pcap", "tls13_early_data_h2.pcap")])
+@pytest.mark.parametrize("name", [n for n in CAPTURES if n not in ("tls13_h2.pcap", "tls13_early_data_h2.pcap",
+                                                                   "tls13_chromium_page.pcap")])
 def test_http_command_lists_tsharks_decrypted_requests(name):
     keys = FIXTURES / name.replace(".pcap", ".keys")
     result = CliRunner().invoke(main, ["http", "--json", "--keylog", str(keys), str(FIXTURES / name)])

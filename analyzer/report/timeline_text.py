@@ -268,7 +268,8 @@ def fetch_title(fetch: Fetch) -> str:
     """"Fetch 1: http://www.example.test/" (packet strings not escaped: the caller's job)."""
     kind = fetch.kind
     if kind == "connection" and any(c.tls for c in fetch.connections):
-        kind = "tls"
+        # with keys that opened it, a TLS connection with no request is no hidden request
+        kind = "tls.idle" if any(c.tls and c.tls.get("decrypted") for c in fetch.connections) else "tls"
     return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 

@@ -77,11 +77,12 @@ from analyzer.timeline.model import (
 )
 from analyzer.timeline.redirect import followed as followed_redirects
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, owners, payload_bytes
-from analyzer.timeline.texts import explain, note
+from analyzer.timeline.texts import connection_prefix, explain, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
 EXPECT_WAIT_MS = 100.0      # a body held back this long after an Expect: 100-continue head is a wait worth telling
+CLIENT_TLS_WAIT_MS = 10.0   # a client this long (and more than half the handshake) before its TLS Finished: told
 RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
                    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
 MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
@@ -290,6 +291,13 @@ class FetchBuilder:
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
         self.conns = plan.conns
         self.redirects = followed_redirects(self.conns)      # connection -> the redirect it follows
+        # connections that carried nothing of the client's in a fetch whose other connections did (a browser's
+        # spare ones: group._join_spares puts them in the fetch when its requests were seen)
+        used = {(c.stream, c.epoch): _client_sent(c) for c in self.conns}
+        self.spares = {(c.stream, c.epoch) for c in self.conns if c.epoch == 0 and c.synacks and not c.records
+                       and not used[(c.stream, c.epoch)]} if any(used.values()) else set()
+        ordered = sorted(self.conns, key=lambda c: (c.first_ts_ns, c.stream))
+        self.named = {c.stream for c in ordered[1:]} - {ordered[0].stream} if ordered else set()
         # transactions of this fetch per connection
         self.mine: dict[tuple[int, int], set[int]] = defaultdict(set)
         for u in plan.units:
@@ -419,8 +427,12 @@ class FetchBuilder:
 
     def _finish(self, s: _Raw, start_ns: int, before: float = 0.0) -> Step:
         t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else before
+        text = explain(s.kind, s.facts, self.lang, s.frames)
+        if (s.layer == "tls" or s.kind.startswith("tcp.teardown")) and s.facts.get("stream") in self.named:
+            # a fetch with several connections: its TLS and teardown steps of all but the first say which one
+            text = connection_prefix(s.facts["stream"], self.lang) + text
         return Step(frames=s.frames, time=max(t, 0.0), ts_ns=s.ts_ns, layer=s.layer, kind=s.kind,
-                    text=explain(s.kind, s.facts, self.lang, s.frames), facts=s.facts, problem=s.problem)
+                    text=text, facts=s.facts, problem=s.problem)
 
     def _first_event(self) -> tuple[int, int | None]:
         """The fetch's first frame and its time (lookups, neighbour messages, connections)."""
@@ -775,6 +787,8 @@ class FetchBuilder:
                       **ends)
         if self._last_use_here(conn):
             self._teardown(conn, ends)
+            if (conn.stream, conn.epoch) in self.spares:
+                self._spare(conn, ends)
         else:
             mine = self.mine.get((conn.stream, conn.epoch), set())
             later = [r.transaction.request for r in conn.records if r.transaction.request is not None
@@ -784,6 +798,22 @@ class FetchBuilder:
                 nxt = min(later, key=lambda q: q.first_frame)
                 self._add(last + 0.5, None, (), "tcp", "tcp.kept", next_frame=nxt.first_frame,
                           next_uri=nxt.target, **ends)
+
+    def _spare(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """A connection that carried no request in a fetch whose other connection did (group._join_spares): when
+        it was opened, after which connection, its TLS handshake, and who closed it when."""
+        first = min((c for c in self.conns if c is not conn and c.syns), key=lambda c: c.syns[0][1], default=None)
+        if first is None or not conn.syns:
+            return
+        syn, syn_ts = conn.syns[0]
+        close = next((s for s in conn.segments if s.flags & (FIN | RST)), None)
+        if close is None:
+            return              # still open at the end of the capture: its own step says so
+        done = tls_done(conn.tls, conn.client_port) if conn.tls is not None else None
+        frames = tuple(sorted({syn, *((done[0],) if done else ()), close.frame}))
+        self._add(close.frame + 0.6, close.ts_ns, frames, "tcp", "tcp.spare", syn=syn, first=first.stream,
+                  after_ms=_ms(syn_ts - first.syns[0][1]), done=done[0] if done else None, close=close.frame,
+                  closer="client" if close.direction == 0 else "server", life_ms=_ms(close.ts_ns - syn_ts), **ends)
 
     def _handshake(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         hs = conn.summary.get("handshake") or {}
@@ -2008,6 +2038,8 @@ class FetchBuilder:
             mode = "no request"
         elif len(http) == 1:
             mode = "single request"
+        elif _at_once([r for r in http if r.http_version == "HTTP/2"]):
+            mode = "multiplexed"        # HTTP/2 streams: several requests at a time, not one after the other
         elif any(n > 1 for n in per_conn.values()) or any(r.reused_connection for r in http):
             mode = "keep-alive"
         else:
@@ -2040,6 +2072,25 @@ class FetchBuilder:
                                    and r.exchange.response is not None),
             encrypted_multiplexed=any(r.encrypted is not None and r.encrypted.multiplexed for r in requests))
 
+    def _tls_wait(self, stream: int) -> tuple[int, float, int, float] | None:
+        """A TLS handshake's two parts: (the server's last handshake frame before the client's Finished, ms from
+        the ClientHello to it, the Finished's frame, ms from that server frame to the Finished): the second is
+        time on the client (certificate checks, a slow program) when the connection carried no data between."""
+        conn = next((c for c in self.conns if c.stream == stream and c.tls is not None), None)
+        if conn is None or conn.tls.client_hello is None:
+            return None
+        tls = conn.tls
+        done = tls_done(tls, conn.client_port)
+        if done is None or done[2] not in ("finished", "guess13"):
+            return None
+        server = [m for m in tls.handshake if m.direction != tls.client_dir and m.ts_ns <= done[1]]
+        if not server:
+            return None
+        last = max(server, key=lambda m: (m.ts_ns, m.frame))
+        if any(last.frame < s.frame < done[0] and s.length for s in conn.segments):
+            return None         # data between them: not a wait of the client's alone
+        return (last.frame, _ms(last.ts_ns - tls.client_hello.ts_ns), done[0], _ms(done[1] - last.ts_ns))
+
     def _first_lookup_ms(self) -> float | None:
         """The fetch's own answered lookups, first query -> last answer (the DNS steps it shows): the figure
         when its first request has no DNS time of its own (a fetch of lookups only; a first request on a
@@ -2057,9 +2108,9 @@ class FetchBuilder:
         if total <= 0 or self.plan.kind == "lookup":
             return out
 
-        def add(what: str, ms: float, frames: tuple[int, ...], **facts: Any) -> None:
-            out.append(Delay(what, ms, frames, explain(f"delay.{what}", {"ms": ms, "total_ms": total, **facts},
-                                                        self.lang)))
+        def add(what: str, ms: float, frames: tuple[int, ...], template: str = "", **facts: Any) -> None:
+            out.append(Delay(what, ms, frames, explain(template or f"delay.{what}",
+                                                        {"ms": ms, "total_ms": total, **facts}, self.lang)))
 
         lk_ms = summary.dns_ms
         if lk_ms is not None and lk_ms > 0:
@@ -2077,7 +2128,14 @@ class FetchBuilder:
             elif c.connect_ms is not None and c is connections[0]:
                 add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
         if summary.tls_ms is not None and summary.tls_ms > 0:
-            add("tls", summary.tls_ms, (), stream=connections[0].stream if connections else 0)
+            stream = connections[0].stream if connections else 0
+            split = self._tls_wait(stream)
+            if split is not None and split[3] >= CLIENT_TLS_WAIT_MS and split[3] * 2 >= summary.tls_ms:
+                server_frame, server_ms, fin_frame, client_ms = split
+                add("tls", summary.tls_ms, (server_frame, fin_frame), "delay.tls.client", stream=stream,
+                    server_frame=server_frame, server_ms=server_ms, fin_frame=fin_frame, client_ms=client_ms)
+            else:
+                add("tls", summary.tls_ms, (), stream=stream)
         self._client_time(add, cited)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
@@ -2249,6 +2307,29 @@ class FetchBuilder:
 def _expects_continue(req: Any) -> bool:
     """The request asks for a 100 Continue before it sends its body (RFC 9110 10.1.1)."""
     return (req.headers.get("expect") or "").strip().lower() == "100-continue"
+
+
+def _at_once(requests: list[RequestTiming]) -> bool:
+    """A request began on a connection before the one before it there was over (its last phase ended)."""
+    busy: dict[int, float] = {}         # stream -> when its requests so far were over
+    for r in sorted(requests, key=lambda r: r.start):
+        until = busy.get(r.stream)
+        if until is not None and r.start < until:
+            return True
+        busy[r.stream] = max(until or 0.0, max((p.end for p in r.phases), default=r.start))
+    return False
+
+
+def _client_sent(conn: ConnFacts) -> bool:
+    """The client sent data on the connection: an HTTP request, or any payload (over TLS: an application-data
+    record after its handshake)."""
+    if conn.records:
+        return True
+    if conn.tls is None:
+        return any(s.length and s.direction == 0 for s in conn.segments)
+    done = tls_done(conn.tls, conn.client_port)
+    return done is not None and any(r.direction == conn.tls.client_dir and r.frame > done[0]
+                                    for r in conn.tls.app_data)
 
 
 def tls_done(tls: Any, client_port: int) -> tuple[int, int, str] | None:

@@ -509,6 +509,46 @@ class Grouper:
         return None
 
 
+SPARE_CANDIDATES = 8     # fetches of one server and port looked at for a spare connection (newest first)
+
+
+def _join_spares(plans: list[Plan]) -> list[Plan]:
+    """A connection that carried no request, opened to a server and port that a fetch's connection opened
+    earlier and still used then, goes with that fetch, not as a fetch of its own: a browser's spare connection
+    (opened ahead of need, or raced against the first, then closed unused). The grouper met it first: units
+    are placed by start, a connection's at its SYN, a request's when it was sent, after the handshake. The
+    same host name (SNI) when both have one. Linear: the fetches of each server and port by their first
+    connection's opening, a binary search and at most :data:`SPARE_CANDIDATES` looked at per spare."""
+    spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}    # (server, port) -> (opened, last, plan index)
+    for i, plan in enumerate(plans):
+        if any(u.request for u in plan.units):
+            for u in plan.units:
+                if u.first_on_conn:
+                    spans.setdefault((u.conn.server, u.conn.server_port), []).append((u.open_ns, plan.last_ns, i))
+    if not spans:
+        return plans
+    for got in spans.values():
+        got.sort()
+    gone: set[int] = set()
+    for i, plan in enumerate(plans):
+        if len(plan.units) != 1 or plan.units[0].request or plan.continues is not None:
+            continue
+        u = plan.units[0]
+        if u.conn.epoch != 0 or not u.conn.syns:
+            continue
+        got = spans.get((u.conn.server, u.conn.server_port))
+        if not got:
+            continue
+        at = bisect.bisect_left(got, (u.open_ns, -1, -1))
+        for opened, last, k in reversed(got[max(0, at - SPARE_CANDIDATES):at]):
+            target = plans[k]
+            if opened < u.open_ns <= last and (not u.host or not target.hosts or u.host.lower() in target.hosts):
+                target.add(u)
+                gone.add(i)
+                break
+    return [p for i, p in enumerate(plans) if i not in gone] if gone else plans
+
+
 def _insert(places: list[int], pos: int) -> None:
     """Adds ``pos`` to the ascending list ``places`` unless it holds it (new plans come last: O(1) then)."""
     if not places or places[-1] < pos:
@@ -676,7 +716,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     grouper = Grouper(client, lookups, last_use, addresses)
     for u in units:
         grouper.add(u)
-    plans = grouper.plans
+    plans = _join_spares(grouper.plans)
     for plan in plans:
         if not any(u.request for u in plan.units):
             plan.kind = "connection"

@@ -504,6 +504,11 @@ _EN: dict[str, str] = {
         "{method} {uri} went first as TLS 1.3 early data (0-RTT), with the ClientHello: the server refused the "
         "early data (frame {evidence}) and never read it, so the client sent the request again after the "
         "handshake (frame {again_frame})."),
+    "tcp.spare": (
+        "Connection {stream} carried no request: the client opened it {after_ms:dur} after connection {first} (frame "
+        "{syn}){done_text} and the {closer:role} closed it {life_ms:dur} after its SYN (frame {close}), unused. "
+        "Browsers open such spare connections ahead of need (a preconnect, or a second connection raced against "
+        "the first) and close those the page did not need."),
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
     "http.response.unrequested": (
         "HTTP response that answers no request the analyzer could read: {status} {reason}, "
@@ -595,6 +600,11 @@ _EN: dict[str, str] = {
         "TLS records without their ClientHello: the TLS session began before the capture, so its parameters "
         "and keys are not known."),
     "delay.tls": "{ms:dur} for the TLS handshake of connection {stream}.",
+    "delay.tls.client": (
+        "{ms:dur} for the TLS handshake of connection {stream}: the server's part came {server_ms:dur} after the "
+        "ClientHello (frame {server_frame}); then {client_ms:dur} passed before the client's Finished (frame "
+        "{fin_frame}), the connection carrying no data in between: time the client spent on its own (checking the "
+        "server's certificate, or a program slow to go on), not the network nor the server."),
     # -- where the time went -----------------------------------------------------------------------------
     "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
@@ -1002,6 +1012,10 @@ _ZH: dict[str, str] = {
     "http.request.early_refused": (
         "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
         "根本没有读它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
+    "tcp.spare": (
+        "连接 {stream} 没有承载任何请求：客户端在连接 {first} 之后 {after_ms:dur}打开了它（第 {syn} 帧）{done_text}，"
+        "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭（第 {close} 帧），一直没有用过。浏览器会提前打开这样的备用连接"
+        "（预连接，或者与第一个连接赛跑的第二个连接），页面用不上的就关掉。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.response.unrequested": (
         "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
@@ -1073,6 +1087,10 @@ _ZH: dict[str, str] = {
     "tls.alert.encrypted": "{who:role}发出一个加密的 TLS 警报：没有密钥就不知道它的种类（在 TCP 关闭之前通常是 close_notify）。",
     "tls.midstream": "只有 TLS 记录而没有对应的 ClientHello：TLS 会话在开始抓包之前就已建立，因此不知道它的参数和密钥。",
     "delay.tls": "连接 {stream} 的 TLS 握手用时 {ms:dur}。",
+    "delay.tls.client": (
+        "连接 {stream} 的 TLS 握手用时 {ms:dur}：服务器一方在 ClientHello 之后 {server_ms:dur}就完成了（第 {server_frame} "
+        "帧）；之后又过了 {client_ms:dur}客户端才发出它的 Finished（第 {fin_frame} 帧），其间这个连接上没有数据：这段时间"
+        "花在客户端自己身上（检查服务器的证书，或者程序迟迟没有继续），既不是网络，也不是服务器。"),
     "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
@@ -1193,6 +1211,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "its Host header, frame {name_frame}",
         "host_where.address": "the URL names the address",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "spare.done": ", completed its TLS handshake (frame {done})",
         "refused.no_psk": ("its ServerHello (frame {evidence}) does not take the session the client offered to "
                            "resume (no pre_shared_key), and early data is accepted only with the session it was "
                            "encrypted for: a full handshake follows"),
@@ -1328,6 +1347,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "第 {name_frame} 帧的 Host 头",
         "host_where.address": "URL 给出的是地址",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "spare.done": "，完成了 TLS 握手（第 {done} 帧）",
         "refused.no_psk": ("它的 ServerHello（第 {evidence} 帧）没有接受客户端提出恢复的会话（没有 pre_shared_key），"
                            "而早期数据只能随加密它的那个会话一起被接受：接下来是一次完整的握手"),
         "refused.hello_retry": "它回了一个 HelloRetryRequest（第 {evidence} 帧），这总是意味着拒绝早期数据",
@@ -1385,6 +1405,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
+        "fetch.tls.idle": "Fetch {n}: {url} (HTTPS, decrypted with the key log: no request on it)",
         "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
         "summary": "Summary", "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time",
         "frame": "frame", "layer": "layer", "step": "step", "dns_time": "DNS lookup",
@@ -1392,6 +1413,7 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "total", "requests": "requests", "connections": "connections", "bytes": "bytes",
         "sent": "client -> server", "received": "server -> client",
         "keep-alive": "persistent connection (keep-alive): several requests per connection",
+        "multiplexed": "HTTP/2: several requests at a time on one connection (multiplexed streams)",
         "one connection per request": "one connection per request (short connections)",
         "single request": "a single request", "no request": "no HTTP request",
         "not captured": "not in the capture", "requests_per_connection": "requests per connection",
@@ -1433,12 +1455,14 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
+        "fetch.tls.idle": "第 {n} 次访问：{url}（HTTPS，已用密钥日志解密：其中没有请求）",
         "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
         "summary": "摘要", "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧",
         "layer": "层", "step": "步骤", "dns_time": "DNS 查询耗时", "connect_time": "TCP 建连耗时",
         "tls_time": "TLS 握手耗时", "ttfb": "首字节时间", "total": "总耗时", "requests": "请求",
         "connections": "连接", "bytes": "字节", "sent": "客户端 -> 服务器", "received": "服务器 -> 客户端",
         "keep-alive": "持久连接（keep-alive）：一个连接承载多个请求",
+        "multiplexed": "HTTP/2：一个连接上同时承载多个请求（多路复用的流）",
         "one connection per request": "每个请求一个连接（短连接）", "single request": "单个请求",
         "no request": "没有 HTTP 请求", "not captured": "抓包中没有", "requests_per_connection": "每个连接的请求数",
         "dns.none": "本次访问没有查询（原因见 DNS 步骤）",
@@ -1653,7 +1677,7 @@ DERIVED: frozenset[str] = frozenset({
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
-    "tcp.seen_twice.late", "tcp.snaplen", "tcp.syn.retransmission", "tcp.syn.seen_twice",
+    "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.syn.retransmission", "tcp.syn.seen_twice",
     "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
     "tcp.unanswered.gave_up", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
     "tls.client_hello.sni", "tls.done.ccs12.client",
@@ -1736,6 +1760,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                         lang)
     elif template.startswith("tls.certificate"):
         extra["san_text"] = _phrase("san" if facts.get("san") else "san.none", facts, lang)
+    elif template == "tcp.spare":
+        extra["done_text"] = _phrase("spare.done", facts, lang) if facts.get("done") else ""
     elif template == "tls.early_data.refused":
         extra["refusal"] = _phrase(f"refused.{facts.get('why')}", facts, lang)
         extra["resent_text"] = _phrase("refused.resent", facts, lang) if facts.get("resent") else ""
@@ -1842,6 +1868,11 @@ def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         # a fact of an unexpected type for its spec, or a field _compile leaves alone: the slow, general way
         return fmt.vformat(text, (), _Facts(facts))
+
+
+def connection_prefix(stream: int, lang: str = "en") -> str:
+    """"Connection 2: ", the start of a step that tells one of a fetch's several connections."""
+    return f"连接 {stream}：" if lang == "zh" else f"Connection {stream}: "
 
 
 def note(key: str, facts: dict[str, Any], lang: str = "en") -> str:
