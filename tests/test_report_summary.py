@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,22 @@ def test_crafted_capture_matches_tshark(tmp_path):
     theirs = subprocess.run([TSHARK, "-n", "-r", str(path)], capture_output=True, check=False,
                             timeout=60).stdout.decode().splitlines()
     assert ours == theirs
+
+
+def test_dns_on_mdns_and_llmnr_ports_is_named_as_tshark_names_it(tmp_path):
+    """tshark tries the lower UDP port first: DNS between 53 and 5353 is "DNS", 49152 -> 5353 "MDNS", 1000 ->
+    5353 "MDNS" (1000 has no dissector), 5355 <-> 53 "DNS". The Protocol column said MDNS/LLMNR whenever either
+    port was 5353/5355. Crafted with scapy, named by tshark."""
+    from scapy.all import DNS, DNSQR, IP, UDP, Ether, wrpcap
+    from tshark_query import fields
+
+    pairs = ((53, 5353), (5353, 53), (5353, 5353), (49152, 5353), (5353, 49152), (5355, 53), (5355, 49152),
+             (53, 5355), (1000, 5353))
+    path = tmp_path / "mdns_ports.pcap"
+    wrpcap(str(path), [Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=s, dport=d)
+                       / DNS(rd=1, qd=DNSQR(qname="a.example")) for s, d in pairs])
+    theirs = [p for (p,) in fields(path, "frame", "_ws.col.Protocol")]
+    assert theirs.count("DNS") == 4 and theirs.count("MDNS") == 4
+    out = subprocess.run([sys.executable, "-m", "analyzer", "read", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    assert [line.split()[5] for line in out.splitlines()] == theirs

@@ -60,6 +60,7 @@ PROTOCOL_NAMES = {
     "ssdp": "SSDP",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
+DNS_PORT = 53
 
 IP_PROTOCOLS = {
     0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6",
@@ -213,7 +214,11 @@ def app_protocol(pkt: Packet, layer_name: str) -> str:
     if name == "DNS":
         udp = pkt.layer("udp")
         if udp is not None:
-            for port in (udp.fields.get("udp.srcport"), udp.fields.get("udp.dstport")):
+            # tshark tries the lower port first: 53 -> 5353 is DNS, 49152 -> 5353 mDNS
+            for port in sorted(p for p in (udp.fields.get("udp.srcport"), udp.fields.get("udp.dstport"))
+                               if isinstance(p, int)):
+                if port == DNS_PORT:
+                    return name
                 if port in _APP_BY_PORT:
                     return _APP_BY_PORT[port]
     return name
