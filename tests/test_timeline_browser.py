@@ -117,3 +117,38 @@ def test_http2_requests_at_once_are_called_multiplexed():
     with open_capture(h2) as reader:
         (curl,) = timeline(reader, keylog=parse_keylog(h2.with_suffix(".keys").read_bytes())).fetches
     assert curl.summary.connection_mode == "keep-alive"
+
+
+def test_the_time_the_browser_spent_on_the_page_is_told():
+    """tshark: the page's last DATA frame (HTTP/2 stream 1) at frame 31, the next request 30 ms later (frame
+    33): nothing of the fetch on the network in between, the browser's own time on the page."""
+    (page_end,) = [int(f) for (f,) in fields(CAPTURE, "http2.type == 0 && http2.streamid == 1", "frame.number",
+                                            keys=KEYS)]
+    asked = min(int(f) for f, p in fields(CAPTURE, "http2.headers.path", "frame.number", "http2.headers.path",
+                                          keys=KEYS) if p != "/")
+    (fetch,) = load().fetches
+    (page,) = [d for d in fetch.breakdown if d.what == "client_page"]
+    assert page.frames == (page_end, asked)
+    assert page.text.startswith(f"29.81 ms on the client between the page's last byte (frame {page_end}) and its "
+                                f"next move (frame {asked}), with nothing of the fetch on the network")
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def test_the_clients_time_on_a_page_ends_at_its_next_move_not_its_next_request():
+    """A page (frame 7) whose stylesheet needed a new connection: the client's time ends at that SYN (tshark:
+    the first SYN after the page), not at the request after the handshake. Before the SYN is told too early a
+    move would have counted the 31 ms handshake as the browser's."""
+    path = CORPUS / "linktype_raw101_ipv4_ipv6_http_dns.pcap"
+    if not path.exists():
+        import pytest
+
+        pytest.skip("the shared corpus (../shared/corpus) is not here")
+    page = min(int(f) for (f,) in fields(path, "http.response.code == 200 && http.content_type contains \"html\"",
+                                         "frame.number"))
+    syn = min(int(f) for (f,) in fields(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "frame.number")
+              if int(f) > int(page))
+    with open_capture(path) as reader:
+        delays = [d for f in timeline(reader).fetches for d in f.breakdown if d.what == "client_page"]
+    assert (page, syn) in [d.frames for d in delays]

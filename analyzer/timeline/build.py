@@ -2137,6 +2137,7 @@ class FetchBuilder:
             else:
                 add("tls", summary.tls_ms, (), stream=stream)
         self._client_time(add, cited)
+        self._client_page(add, requests, total)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
@@ -2217,6 +2218,36 @@ class FetchBuilder:
                          and s.frame not in conn.copies), None)
             if data is not None and not any(s.direction == 1 and ack_f < s.frame < data.frame for s in conn.segments):
                 add("client_send", _ms(data.ts_ns - ack_t), (ack_f, data.frame), ack=ack_f, data=data.frame)
+
+    def _client_page(self, add: Any, requests: tuple[RequestTiming, ...], total: float) -> None:
+        """The client's time between the page's last byte and its next move for the fetch (a SYN, a request, a DNS
+        query), when nothing of the fetch was on the network and no other request was under way: a browser
+        working on the page (told when >= 10 ms and a tenth of the fetch)."""
+        units = self.req_units
+        doc = next((n for n, r in enumerate(requests) if r.document and r.method and n < len(units)), None)
+        if doc is None:
+            return
+        tx = units[doc].record.transaction
+        if tx.response_end is None:
+            return
+        end_ns, end_frame = tx.response_end.last_ts_ns, tx.response_end.last_frame
+        later = [(u.record.transaction.request.first_ts_ns, u.record.transaction.request.first_frame, n)
+                 for n, u in enumerate(units) if n != doc and u.record is not None
+                 and u.record.transaction.request is not None]
+        nxt = min((x for x in later if x[0] >= end_ns), default=None)
+        if nxt is None or any(ts < end_ns for ts, _f, _n in later):
+            return          # another request under way with the page: not the client's time alone
+        moves = [(s.ts_ns, s.frame) for c in self.conns for s in c.segments
+                 if s.frame > end_frame and s.direction == 0 and (s.length or s.flags & SYN)]
+        moves += [(lk.query_ts_ns, lk.query_frame) for lk in self.plan.lookups if lk.query_frame > end_frame]
+        move_ns, move_frame = min(moves, default=(nxt[0], nxt[1]))
+        ms = _ms(move_ns - end_ns)
+        if ms < CLIENT_TLS_WAIT_MS or ms < 0.1 * total:
+            return
+        if any(end_frame < s.frame < move_frame and s.length for c in self.conns for s in c.segments):
+            return
+        add("client_page", ms, (end_frame, move_frame), page_frame=end_frame, next_frame=move_frame,
+            uri=units[nxt[2]].record.transaction.request.target)
 
     # -- ladder ----------------------------------------------------------------------------------------
     def _ladder(self, start_ns: int) -> tuple[LadderRow, ...]:

@@ -600,6 +600,10 @@ _EN: dict[str, str] = {
         "TLS records without their ClientHello: the TLS session began before the capture, so its parameters "
         "and keys are not known."),
     "delay.tls": "{ms:dur} for the TLS handshake of connection {stream}.",
+    "delay.client_page": (
+        "{ms:dur} on the client between the page's last byte (frame {page_frame}) and its next move (frame "
+        "{next_frame}), with nothing of the fetch on the network: the browser working on the page (reading it, "
+        "running its scripts) before it asked for more ({uri}); time on the client, not the network nor the server."),
     "delay.tls.client": (
         "{ms:dur} for the TLS handshake of connection {stream}: the server's part came {server_ms:dur} after the "
         "ClientHello (frame {server_frame}); then {client_ms:dur} passed before the client's Finished (frame "
@@ -1087,6 +1091,10 @@ _ZH: dict[str, str] = {
     "tls.alert.encrypted": "{who:role}发出一个加密的 TLS 警报：没有密钥就不知道它的种类（在 TCP 关闭之前通常是 close_notify）。",
     "tls.midstream": "只有 TLS 记录而没有对应的 ClientHello：TLS 会话在开始抓包之前就已建立，因此不知道它的参数和密钥。",
     "delay.tls": "连接 {stream} 的 TLS 握手用时 {ms:dur}。",
+    "delay.client_page": (
+        "客户端在页面的最后一个字节（第 {page_frame} 帧）与它的下一个动作（第 {next_frame} 帧）之间花了 {ms:dur}，其间网络上"
+        "没有这次访问的数据：浏览器在处理这个页面（读它、运行它的脚本），然后才去要更多的内容（{uri}）；时间花在客户端，"
+        "既不是网络，也不是服务器。"),
     "delay.tls.client": (
         "连接 {stream} 的 TLS 握手用时 {ms:dur}：服务器一方在 ClientHello 之后 {server_ms:dur}就完成了（第 {server_frame} "
         "帧）；之后又过了 {client_ms:dur}客户端才发出它的 Finished（第 {fin_frame} 帧），其间这个连接上没有数据：这段时间"
