@@ -52,6 +52,7 @@ def _full_only(m) -> None:
     m.setattr(Collector, "_arp_quick", lambda self, *args: False)
     m.setattr(collect, "KEEP_HTTP_LINES", True)     # the HTTP heads' raw lines kept, as for fields
     m.setattr(collect, "COUNT_BODIES", False)       # every body handed out, chunk by chunk
+    m.setattr(collect, "TAKE_BODIES", False)        # ... as Data events
 
 
 def _same(path: Path, monkeypatch, langs: tuple[str, ...] = ("en",)) -> None:

@@ -72,6 +72,10 @@ KEEP_HTTP_LINES = False
 # (apps/http HttpStreamParser.want_body), not handed out chunk by chunk (tests/test_timeline_collect_paths.py
 # turns this off on its general path)
 COUNT_BODIES = True
+# the chunks of a kept body (HTML; every body with keep_bodies) inside its known length are stored in the
+# transaction's body without a Data event each (apps/http HttpTracker.take_bodies; the records are the same:
+# tests/test_timeline_collect_paths.py turns this off on its general path)
+TAKE_BODIES = True
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -497,6 +501,7 @@ class Collector:
         self.tx.http.keep_lines = KEEP_HTTP_LINES
         if not keep_bodies and COUNT_BODIES:
             self.tx.http.want_body = html_head      # the only bodies slim() keeps: the rest are counted
+        self.tx.http.take_bodies = TAKE_BODIES
         self.tx.http.on_record = self._record
         if self.tx.tls is not None:
             self.tx.tls.keep = False

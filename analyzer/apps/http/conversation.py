@@ -233,6 +233,23 @@ class HttpConversation:
             return True
         return False
 
+    def take_body(self, parser: HttpStreamParser, data: bytes, ts_ns: int, frame: int) -> bool:
+        """:meth:`receive_data` for a chunk of a kept body that :meth:`HttpStreamParser.take_body` takes: stored
+        in its transaction's body as its Data event would be (no content-coding: the decoded form is the bytes),
+        with no event; True when taken so, False (nothing done) for any other chunk."""
+        if not parser.take_body(data, ts_ns, frame):
+            return False
+        self._last = (ts_ns, frame)
+        if parser is self.client:
+            pair = self._client_pair
+            store = pair.request_body if pair is not None else None
+        else:
+            pair = None if self._server_interim else self._server_pair
+            store = pair.response_body if pair is not None else None
+        if store is not None:       # _BodyStore.add of Data(data, data)
+            store.raw_truncated |= _append(store.raw, data, store.limit)
+        return True
+
     def receive_gap(self, role: str, nbytes: int) -> list[Transaction]:
         """The reassembler lost ``nbytes`` sent by ``role``."""
         parser = self._parser(role)

@@ -258,6 +258,27 @@ class HttpStreamParser:
         msg.body_length += n
         return True
 
+    def take_body(self, data: bytes, ts_ns: int, frame: int) -> bool:
+        """What :meth:`receive_data` does with a chunk wholly inside a kept body of known length without
+        content-coding (``keep_body``, not counted), less its Data event: the caller stores the chunk where the
+        event would have gone (:meth:`HttpConversation.take_body`). True when the chunk was taken so (the body
+        goes on after it: no other event could follow); False, having done nothing, for any other chunk or when
+        an event is still waiting to be read."""
+        if self._state != BODY or len(self._buf) or self._events or not self.keep_body:
+            return False
+        msg = self._msg
+        reader = msg.reader
+        n = len(data)
+        if msg.counted or reader.__class__ is not ContentLengthReader or reader.remaining <= n or not n \
+                or msg.decoder is not None:
+            return False
+        self._frame, self._ts = frame, ts_ns
+        reader.remaining -= n
+        self._buf.offset += n
+        msg.last_frame, msg.last_ts = frame, ts_ns
+        msg.body_length += n
+        return True
+
     def receive_gap(self, nbytes: int) -> None:
         """The reassembler lost ``nbytes`` of the stream here (0: unknown, e.g. picked up mid-stream)."""
         if self._state == CLOSED:

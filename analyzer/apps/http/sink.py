@@ -348,10 +348,14 @@ class HttpSink:
             return
         client = direction == self.client_dir
         parser = self.conv.client if client else self.conv.server
-        if parser.lean or parser.want_body is not None:
+        counting = parser.lean or parser.want_body is not None
+        if counting or self.tracker.take_bodies:
             number = frame.number if frame.__class__ is Deferred else _number(frame, self._last[0])
-            if self.conv.count_body(parser, data, ts_ns, number):
-                # a chunk inside a body, counted: no event, so nothing below would do more than note its frame
+            conv = self.conv
+            if (counting and conv.count_body(parser, data, ts_ns, number)) \
+                    or (self.tracker.take_bodies and conv.take_body(parser, data, ts_ns, number)):
+                # a chunk inside a body, counted or stored as its Data event would be: no event, so nothing
+                # below would do more than note its frame
                 self._last = (number, ts_ns)
                 return
         role = CLIENT if client else SERVER
@@ -745,6 +749,10 @@ class HttpTracker:
         # called with a head's Headers before a body without content-coding: False, the body is counted and not
         # stored (HttpStreamParser.want_body; the record's Body is empty, its EndOfMessage the same); None: all
         self.want_body = None
+        # True: a chunk inside a kept body of known length without content-coding is stored in its transaction's
+        # body directly (HttpConversation.take_body), not handed through a Data event (the timeline: HTML bodies,
+        # every body for har/report); the records are the same
+        self.take_bodies = False
         self.keep = keep
         self.body_limit = body_limit
         self.on_record = on_record
