@@ -62,10 +62,12 @@ REPORT_HINT = ("this is a bug in analyzer: please report it with the command lin
                "it, the capture (ANALYZER_TRACEBACK=1 shows where it failed)")
 
 
-# Allocations between two collections of the youngest generation while a command runs. 50,000 saved ~10% CPU
-# but let cyclic garbage reach the older generations, collected rarely: timeline --json on 1M frames peaked at
-# 340 MB against 179 MB with the default 700; 5,000 keeps most of the CPU and 189 MB (benchmarks/README.md,
-# "Timeline memory": the GC threshold).
+# Allocations between two collections of the youngest generation while a command runs (Python's default: 700,
+# which rescans the analysis' long-lived objects over and over). When 5,000 was chosen (2026-12-03), 50,000 let
+# cyclic garbage reach the older generations, collected rarely: timeline --json on 1M frames peaked at 340 MB
+# against 189 MB with 5,000 (benchmarks/README.md, "The GC threshold and the 1M peak"). That garbage is gone
+# since: the timeline runs with a larger threshold of its own (cli/timeline.py TIMELINE_GC_YOUNGEST) and peaks
+# at ~180 MB at 1M (benchmarks/README.md, the timeline sections of h-tlspeed2 and h-tlspeed3).
 GC_YOUNGEST = 5_000
 
 

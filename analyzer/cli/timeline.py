@@ -31,11 +31,13 @@ from analyzer.timeline import Fetch, Timeline
 from analyzer.timeline.texts import LANGS, frames_list, label
 
 # Allocations between two collections of the cyclic GC's youngest generation while a timeline is made (timeline,
-# har, report): 10x the CLI's GC_YOUNGEST. At 1M frames its collections took 6.1 s of timeline --json's 71 s
-# (each youngest collection walks the facts, steps and segment tuples made since the last), 2.5 s of 66 s with
-# this, at the same peak RSS (179 MB): the run makes next to no cyclic garbage any more (benchmarks/README.md,
-# "Timeline speed, h-tlspeed2").
-TIMELINE_GC_YOUNGEST = 50_000
+# har, report): 40x the CLI's GC_YOUNGEST. The run makes next to no cyclic garbage (its objects are freed by
+# their reference counts), so a youngest collection only walks the facts, steps and segment tuples still alive:
+# in-process on 250k frames GC 0.49 s with 50,000, 0.15 s with 200,000 (none with 1,000,000), peak RSS 107 MB
+# for all three; on 1M frames with 1,000,000, 173 MB (176-180 MB with 50,000: benchmarks/README.md, the
+# timeline sections of h-tlspeed2 and h-tlspeed3). 200,000 and not more: cyclic garbage, should an input make
+# some, waits for at most that many allocations.
+TIMELINE_GC_YOUNGEST = 200_000
 
 
 def stream(files: str | tuple[str, ...], lang: str = "en", host: str | None = None, url: str | None = None,
