@@ -802,10 +802,14 @@ class FetchBuilder:
     def _spare(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """A connection that carried no request in a fetch whose other connection did (group._join_spares): when
         it was opened, after which connection, its TLS handshake, and who closed it when."""
-        first = min((c for c in self.conns if c is not conn and c.syns), key=lambda c: c.syns[0][1], default=None)
-        if first is None or not conn.syns:
+        if not conn.syns:
             return
         syn, syn_ts = conn.syns[0]
+        # the connection opened before it (told "after connection N"); none when it was the first: not told
+        first = max((c for c in self.conns if c is not conn and c.syns and c.syns[0][1] <= syn_ts),
+                    key=lambda c: c.syns[0][1], default=None)
+        if first is None:
+            return
         close = next((s for s in conn.segments if s.flags & (FIN | RST)), None)
         if close is None:
             return              # still open at the end of the capture: its own step says so
