@@ -1015,7 +1015,7 @@ _ZH: dict[str, str] = {
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.request.early_refused": (
         "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
-        "根本没有读它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
+        "也没有读取它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
     "tcp.spare": (
         "连接 {stream} 没有承载任何请求：客户端在连接 {first} 之后 {after_ms:dur}打开了它（第 {syn} 帧）{done_text}，"
         "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭（第 {close} 帧），一直没有用过。浏览器会提前打开这样的备用连接"
@@ -1362,8 +1362,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "refused.tls12": "它选择了 TLS 1.2（第 {evidence} 帧），TLS 1.2 没有早期数据",
         "refused.extension": "它的 EncryptedExtensions（第 {evidence} 帧，已解密）中没有表示接受早期数据的 early_data 扩展",
         "refused.end_of_early_data": (
-            "客户端在 ServerHello 之后的第一个加密握手记录（第 {evidence} 帧）的大小是它的 Finished，而不是 "
-            "EndOfEarlyData；只有早期数据被接受时，客户端才会发送 EndOfEarlyData"),
+            "客户端在 ServerHello 之后的第一个加密握手记录（第 {evidence} 帧）的大小与它的 Finished 相同，而不是 "
+            "EndOfEarlyData 的大小；只有早期数据被接受时，客户端才会发送 EndOfEarlyData"),
         "refused.resent": "；握手之后客户端发出的一个同样大小的记录（第 {resent} 帧）很可能就是同样的数据又发了一遍",
         "psk.early": "；它还提出恢复之前的某个会话（票据或预共享密钥），并在握手完成之前就随之发送数据（TLS 1.3 早期数据，0-RTT）",
         "offer.alpn": "和应用层协议（ALPN）{alpn}",
