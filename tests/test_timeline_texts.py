@@ -30,7 +30,7 @@ def sample(name: str):
     if name.endswith(("_ms", "_s")) or name in ("ms", "total_ms"):
         return 12.5
     if name in ("count", "attempts", "attempt", "dup_acks", "requests", "segments", "size", "length", "ttl",
-                "first_len", "decoded_size", "lost_bytes", "n"):
+                "first_len", "decoded_size", "lost_bytes", "n", "early", "req_records", "early_records"):
         return 3
     return "X"
 

@@ -1232,6 +1232,18 @@ PHRASES: dict[str, dict[str, str]] = {
             "its Finished, not of an EndOfEarlyData, which a client sends only when its early data was accepted"),
         "refused.resent": ("; the client's record of the same size after the handshake (frame {resent}) is very "
                            "likely the same data sent again"),
+        "early.zero_rtt.all": (" The client sent it as TLS 1.3 early data (0-RTT), with its ClientHello, before the "
+                               "handshake was done: a resumed session allows it and saves a round trip, so the time "
+                               "to first byte includes the server's part of the handshake."),
+        "early.zero_rtt.some": (" The client sent {early:n:record} of them as TLS 1.3 early data (0-RTT), with its "
+                                "ClientHello, before the handshake was done: a resumed session allows it and saves a "
+                                "round trip, so the time to first byte includes the server's part of the handshake."),
+        "early.false_start.all": (" The client sent it right after its own Finished, before the server's "
+                                  "ChangeCipherSpec and Finished came (TLS False Start): it saves a round trip, so the "
+                                  "time to first byte includes the server's part of the handshake."),
+        "early.false_start.some": (" The client sent {early:n:record} of them right after its own Finished, before the "
+                                   "server's ChangeCipherSpec and Finished came (TLS False Start): it saves a round "
+                                   "trip, so the time to first byte includes the server's part of the handshake."),
         "psk.early": ("; it also offers to resume an earlier session (a ticket or pre-shared key) and sends data "
                       "with it, before the handshake is done (TLS 1.3 early data, 0-RTT)"),
         "offer.alpn": " and the application protocols (ALPN) {alpn}",
@@ -1365,6 +1377,10 @@ PHRASES: dict[str, dict[str, str]] = {
             "客户端在 ServerHello 之后的第一个加密握手记录（第 {evidence} 帧）的大小与它的 Finished 相同，而不是 "
             "EndOfEarlyData 的大小；只有早期数据被接受时，客户端才会发送 EndOfEarlyData"),
         "refused.resent": "；握手之后客户端发出的一个同样大小的记录（第 {resent} 帧）很可能就是同样的数据又发了一遍",
+        "early.zero_rtt.all": "客户端把它作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，那时握手尚未完成：恢复会话允许这样做，省去一次往返；所以首字节时间包含了服务器一方的握手。",
+        "early.zero_rtt.some": "其中 {early} 个记录作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，那时握手尚未完成：恢复会话允许这样做，省去一次往返；所以首字节时间包含了服务器一方的握手。",
+        "early.false_start.all": "客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前就发出了它（TLS False Start）：这省去一次往返，所以首字节时间包含了服务器一方的握手。",
+        "early.false_start.some": "其中 {early} 个记录是客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前发出的（TLS False Start）：这省去一次往返，所以首字节时间包含了服务器一方的握手。",
         "psk.early": "；它还提出恢复之前的某个会话（票据或预共享密钥），并在握手完成之前就随之发送数据（TLS 1.3 早期数据，0-RTT）",
         "offer.alpn": "和应用层协议（ALPN）{alpn}",
         "offer.no_alpn": "，没有提出应用层协议（没有 ALPN）",
@@ -2069,28 +2085,10 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
     else:
         out["ticket_text"] = ""
     early = facts.get("early") or 0
-    if early and facts.get("false_start"):      # TLS 1.2 records sent before the server's Finished
-        records = facts.get("req_records") or 0
-        out["early_text"] = _fill(
-            ("客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前就发出了它" if early >= records
-             else "其中 {early} 个记录是客户端在自己的 Finished 之后、服务器的 ChangeCipherSpec 和 Finished 到达之前发出的") +
-            "（TLS False Start）：这省去一次往返，所以首字节时间包含了服务器一方的握手。"
-            if lang == "zh" else
-            (" The client sent it right after its own Finished" if early >= records else
-             " The client sent {early:n:record} of them right after its own Finished") +
-            ", before the server's ChangeCipherSpec and Finished came (TLS False Start): it saves a round trip, so "
-            "the time to first byte includes the server's part of the handshake.", facts, lang)
-    elif early:     # records sent as TLS 1.3 early data (0-RTT): before the handshake was done
-        records = facts.get("req_records") or 0
-        out["early_text"] = _fill(
-            ("客户端把它作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，" if early >= records else
-             "其中 {early} 个记录作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出，") +
-            "那时握手尚未完成：恢复会话允许这样做，省去一次往返；所以首字节时间包含了服务器一方的握手。"
-            if lang == "zh" else
-            (" The client sent it as TLS 1.3 early data (0-RTT), with its ClientHello" if early >= records else
-             " The client sent {early:n:record} of them as TLS 1.3 early data (0-RTT), with its ClientHello") +
-            ", before the handshake was done: a resumed session allows it and saves a round trip, so the time "
-            "to first byte includes the server's part of the handshake.", facts, lang)
+    if early:       # request records sent before the handshake was done: TLS 1.3 early data, TLS 1.2 False Start
+        kind = "false_start" if facts.get("false_start") else "zero_rtt"
+        out["early_text"] = _phrase(f"early.{kind}.{'all' if early >= (facts.get('req_records') or 0) else 'some'}",
+                                    facts, lang)
     else:
         out["early_text"] = ""
     if len(facts.get("resp_frames") or ()) <= 1:
