@@ -96,6 +96,14 @@ EARLY_H2_SCRIPT = (        # (nginx keeps an HTTP/2 connection open after a clie
     f"timeout 2 {_EARLY_H2_CLIENT} -sess_in {{tmp}}/early_h2.sess -early_data {{tmp}}/h2.req "
     "-keylogfile $SSLKEYLOGFILE < /dev/null; true)"
 )
+# the same, but the resumption attempt goes to the twin that cannot open the ticket: the preface and GET sent as
+# early data are refused, and s_client sends its standard input, the same bytes, again after the handshake
+_EARLY2_H2_CLIENT = _EARLY2_CLIENT + " -alpn h2"
+EARLY_H2_REJECTED_SCRIPT = (
+    f"(timeout 2 {_EARLY_H2_CLIENT} -sess_out {{tmp}}/early_h2.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/h2.req; "
+    f"timeout 2 {_EARLY2_H2_CLIENT} -sess_in {{tmp}}/early_h2.sess -early_data {{tmp}}/h2.req "
+    "-keylogfile $SSLKEYLOGFILE < {tmp}/h2.req; true)"
+)
 
 
 def h2_request(host: str, path: str) -> bytes:
@@ -154,6 +162,11 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                                    "sends its request as early data: refused, the client sends it again after the "
                                    "handshake"),
                                   ["sh", "-c", EARLY_REJECTED_SCRIPT]),
+    "tls13_early_data_h2_rejected": (("TLS 1.3 + HTTP/2 (ALPN h2), openssl s_client: a first connection that "
+                                      "saves the session; the resumption attempt, to a twin server that cannot "
+                                      "open the ticket, sends its HTTP/2 preface and GET as early data: refused, "
+                                      "the client sends them again after the handshake"),
+                                     ["sh", "-c", EARLY_H2_REJECTED_SCRIPT]),
     "http_redirect_tls13": (("curl -L: http://analyzer.test/ answered 301 with a Location on https://, followed "
                              "on a new TLS 1.3 connection"),
                             CURL + ["--http1.1", "--tlsv1.3", "-L", f"http://{HOST}/"]),
@@ -253,7 +266,7 @@ http {{
         index index.html;
     }}
     server {{
-        listen {early2_addr}:443 ssl;
+        listen {early2_addr}:443 ssl http2;
         server_name {early_host};
         ssl_early_data on;
         ssl_session_ticket_key {tmp}/early2.ticketkey;

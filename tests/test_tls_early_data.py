@@ -1,6 +1,7 @@
 """TLS 1.3 early data (0-RTT) refused and accepted, HTTP/1.1 and HTTP/2 (issue 10).
 
-The server refused it: tests/fixtures/tls/tls13_early_data_rejected, recorded by
+The server refused it: tests/fixtures/tls/tls13_early_data_rejected (and tls13_early_data_h2_rejected, the same
+with HTTP/2), recorded by
 scripts/record_tls_fixtures.py. openssl s_client saves a session on one nginx server, then offers it to a twin
 server (same name, ticket keys of its own) with its GET as early data; the twin cannot open the ticket, does a
 full handshake and skips the early data unread; s_client sends the GET again after the handshake.
@@ -29,6 +30,7 @@ TLS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tls"
 REFUSED = TLS / "tls13_early_data_rejected.pcap"
 ACCEPTED = TLS / "tls13_early_data.pcap"
 H2 = TLS / "tls13_early_data_h2.pcap"       # HTTP/2 (ALPN h2) sent as early data, accepted
+H2_REFUSED = TLS / "tls13_early_data_h2_rejected.pcap"   # HTTP/2 sent as early data to the twin: refused
 
 
 def keys_of(path: Path) -> Path:
@@ -175,3 +177,80 @@ def test_http2_sent_as_early_data_is_read_as_http2():
     assert [(r.stream, r.transaction.request.first_frame, r.transaction.request.target, r.transaction.response.status)
             for r in got] == [(s, f, p, status[s]) for s, f, p in want]
     assert sessions(H2, True)[1].early_data == EARLY_ACCEPTED
+
+
+def h2_oracle():
+    """From tshark with keys, on the second connection (the one offering early data to the twin): its ClientHello
+    and ServerHello frames, the ServerHello's extension types, the frames carrying stream 1's request (:path) and
+    response (:status), and the frame times."""
+    ((hello,),) = fields(H2_REFUSED, "tls.handshake.type == 1 && tcp.stream == 1", "frame.number")
+    ((server_hello, exts),) = fields(H2_REFUSED, "tls.handshake.type == 2 && tcp.stream == 1", "frame.number",
+                                     "tls.handshake.extension.type")
+    keys = keys_of(H2_REFUSED)
+    gets = [int(f) for f, _p in fields(H2_REFUSED, "http2.headers.path && tcp.stream == 1", "frame.number",
+                                       "http2.headers.path", keys=keys)]
+    ((response,),) = fields(H2_REFUSED, "http2.headers.status && tcp.stream == 1", "frame.number", keys=keys)
+    times = {int(f): float(t) for f, t in fields(H2_REFUSED, "tcp.stream == 1", "frame.number",
+                                                  "frame.time_relative")}
+    return int(hello), int(server_hello), exts.split(","), gets, int(response), times
+
+
+def test_http2_early_data_refused_is_withdrawn_and_the_response_answers_the_copy():
+    """tshark: the ServerHello has no pre_shared_key (41): the resumption, and with it the early data, is refused
+    (RFC 8446 4.2.10); stream 1's GET is in the ClientHello's frame and again after the handshake, one :status.
+    A server never reads refused early data, so the response answers the copy. Before, the HTTP/2 sink had no
+    refused(): the early GET took the response (TTFB from the ClientHello) and the copy was not seen at all."""
+    hello, server_hello, exts, gets, response, _times = h2_oracle()
+    assert "41" not in exts and len(gets) == 2 and gets[0] == hello < server_hello < gets[1] < response
+    assert sessions(H2_REFUSED, True)[1].early_data == EARLY_REFUSED
+    got = sorted((r for r in analyze(H2_REFUSED, True).http.sorted_records() if r.stream == 1),
+                 key=lambda r: r.transaction.index)
+    assert [(r.transaction.request.first_frame, r.http2_stream,
+             r.transaction.response and r.transaction.response.first_frame, r.incomplete) for r in got] == [
+        (gets[0], 1, None, EARLY_DATA_REFUSED), (gets[1], 1, response, None)]
+    assert len({r.transaction.index for r in got}) == 2
+
+
+def test_http2_early_data_refused_in_the_timeline():
+    hello, server_hello, _exts, gets, response, times = h2_oracle()
+    fetch = [f for f in load(H2_REFUSED, keys=True).fetches
+             if any(s.facts.get("stream") == 1 for s in f.steps)][-1]
+    steps = [s for s in fetch.steps if s.facts.get("stream") == 1]
+    (early,) = [s for s in steps if s.kind == "http.request.early_refused"]
+    assert early.frames == (hello,)
+    assert f"(frame {server_hello})" in early.text and f"(frame {gets[1]})" in early.text
+    requests = [s for s in steps if s.kind.startswith("http.request") and s.kind != "http.request.early_refused"]
+    assert [s.frames[0] for s in requests] == [gets[1]]
+    (answer,) = [s for s in steps if s.kind == "http.response"]
+    assert answer.frames[0] == response
+    ttfb_us = round((times[response] - times[gets[1]]) * 1e6)
+    assert f"Time to first byte: {ttfb_us} µs after the request was sent" in answer.text
+
+
+def test_the_http2_connection_starts_again_after_refused_early_data():
+    """Http2Connection.refuse_client on frames built here with hpack: a GET on stream 1 sent as early data,
+    refused; the client sends its preface and the same GET on stream 1 again, with a fresh HPACK encoder; the
+    server's 200 on stream 1 answers the copy."""
+    import hpack
+
+    from analyzer.apps.http2.connection import Http2Connection
+
+    def frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+        return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+    def client_bytes(path: str) -> bytes:
+        block = hpack.Encoder().encode([(":method", "GET"), (":scheme", "https"), (":authority", "x"),
+                                        (":path", path)])
+        return b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"") + frame(1, 0x5, 1, block)
+
+    h2 = Http2Connection(client_direction=0)
+    h2.receive_data(0, client_bytes("/early"), 1, 1)
+    h2.refuse_client()
+    (refused,) = h2.take()
+    assert (refused.transaction.request.target, refused.transaction.reason) == ("/early", EARLY_DATA_REFUSED)
+    h2.receive_data(0, client_bytes("/early"), 3, 3)
+    h2.receive_data(1, frame(4, 0, 0, b"") + frame(1, 0x5, 1, hpack.Encoder().encode([(":status", "200")])), 4, 4)
+    (answered,) = h2.take()
+    assert (answered.transaction.request.target, answered.transaction.response.status,
+            answered.transaction.complete, answered.request_frame) == ("/early", 200, True, 3)
+    assert answered.transaction.index != refused.transaction.index

@@ -44,6 +44,7 @@ from analyzer.apps.http.encoding import ContentDecoder
 from analyzer.apps.http.events import (
     CAPTURE_ENDED,
     CONNECTION_CLOSED,
+    EARLY_DATA_REFUSED,
     GAP,
     EndOfMessage,
     Request,
@@ -500,6 +501,23 @@ class Http2Connection:
         for s in sorted(self.streams.values(), key=lambda s: s.index):
             self._finish(s, reason)
         self.streams.clear()
+
+    def refuse_client(self) -> None:
+        """What the client sent so far was TLS 1.3 early data that the server refused, unread (RFC 8446
+        4.2.10): the streams it opened end unanswered ("early data refused", handed out to :meth:`take`), and the
+        connection starts again as it was before the client's first byte, since the server saw none of them: the
+        client sends its preface, SETTINGS and requests again, with stream ids and HPACK tables from the start.
+        Stream indexes go on counting, so the transactions of the connection stay distinct."""
+        for s in sorted(self.streams.values(), key=lambda s: s.index):
+            if s.id % 2 == 1:
+                self._finish(s, EARLY_DATA_REFUSED)
+        count, frame_count, finished, gaps = self.count, self.frame_count, self.finished, self.gaps
+        offsets = [r.offset + len(r.buf) for r in self.readers]      # where each direction's next byte sits
+        self.__init__(client_direction=self.client_direction, body_limit=self.body_limit, budget=self.budget[0],
+                      max_decoded=self.max_decoded, fields=self.fields)
+        self.count, self.frame_count, self.finished, self.gaps = count, frame_count, finished, gaps
+        for r, offset in zip(self.readers, offsets):
+            r.offset = offset
 
     def take(self) -> list[StreamRecord]:
         out = self.finished

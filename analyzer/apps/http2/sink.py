@@ -148,6 +148,14 @@ class Http2Sink:
         elif self.state != _DEAD:
             self._give_up()
 
+    def refused(self, direction: int) -> None:
+        """The TLS layer learnt that what ``direction`` sent so far was TLS 1.3 early data the server refused
+        (:meth:`Http2Connection.refuse_client`)."""
+        if self.state != _H2 or direction != self.h2.client_direction:
+            return
+        self.h2.refuse_client()
+        self._emit()
+
     def close(self) -> None:
         self._forget()
         if self.state == _H2:
