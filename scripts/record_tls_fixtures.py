@@ -86,6 +86,18 @@ EARLY_REJECTED_SCRIPT = (
     " < {tmp}/early.req"
 )
 
+# the same refusal, with a request that only begins in the early data: the head of a POST and 8 of its 16 body
+# bytes go as early data, the whole request (with Connection: close) after the handshake; nginx answers 405
+_POST_HEAD = f"POST /form HTTP/1.1\\r\\nHost: {EARLY_HOST}\\r\\nContent-Length: 16\\r\\nConnection: close\\r\\n\\r\\n"
+EARLY_PARTIAL_SCRIPT = (
+    f"printf 'GET /style.css HTTP/1.1\\r\\nHost: {EARLY_HOST}\\r\\nConnection: close\\r\\n\\r\\n' > {{tmp}}/early.req && "
+    f"printf '{_POST_HEAD}name=ana' > {{tmp}}/part.req && "
+    f"printf '{_POST_HEAD}name=analyzer123' > {{tmp}}/post.req && "
+    f"{_EARLY_CLIENT} -sess_out {{tmp}}/early.sess -keylogfile $SSLKEYLOGFILE < {{tmp}}/early.req && "
+    f"{_EARLY2_CLIENT} -sess_in {{tmp}}/early.sess -early_data {{tmp}}/part.req -keylogfile $SSLKEYLOGFILE"
+    " < {tmp}/post.req"
+)
+
 
 # HTTP/2 as early data: s_client sends the bytes of {tmp}/h2.req (written by h2_request: the connection preface,
 # SETTINGS, a GET and a GOAWAY, so that nginx closes once it answered) with ALPN h2, first on a full handshake
@@ -162,6 +174,10 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                                    "sends its request as early data: refused, the client sends it again after the "
                                    "handshake"),
                                   ["sh", "-c", EARLY_REJECTED_SCRIPT]),
+    "tls13_early_data_partial_rejected": (("TLS 1.3 + HTTP/1.1, openssl s_client: as tls13_early_data_rejected, "
+                                           "but only the head of a POST and half its body go as early data; "
+                                           "refused, the whole POST is sent after the handshake"),
+                                          ["sh", "-c", EARLY_PARTIAL_SCRIPT]),
     "tls13_early_data_h2_rejected": (("TLS 1.3 + HTTP/2 (ALPN h2), openssl s_client: a first connection that "
                                       "saves the session; the resumption attempt, to a twin server that cannot "
                                       "open the ticket, sends its HTTP/2 preface and GET as early data: refused, "

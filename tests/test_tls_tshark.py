@@ -6,7 +6,7 @@ side; ``analyzer http --keylog`` against tshark's decrypted HTTP requests; ``fol
 
 Known difference (counted, not hidden): tshark prints ``<MISSING>`` for tls.handshake.extension.data of an
 empty session_ticket extension (GnuTLS's ClientHello in tls13_wget_page, openssl s_client's in
-tls13_early_data, tls13_early_data_rejected, tls13_early_data_h2 and tls13_early_data_h2_rejected), and of Chromium's empty extensions (GREASE
+tls13_early_data and the four tls13_early_data_*), and of Chromium's empty extensions (GREASE
 ones among them) in tls13_chromium_page; we put no value there.
 """
 
@@ -34,6 +34,7 @@ KNOWN = {("tls13_wget_page.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_rejected.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_h2.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_h2_rejected.pcap", "tls.handshake.extension.data"),
+         ("tls13_early_data_partial_rejected.pcap", "tls.handshake.extension.data"),
          ("tls13_chromium_page.pcap", "tls.handshake.extension.data")}   # Chromium's empty (GREASE) extensions
 
 
@@ -75,8 +76,12 @@ def _tshark_requests(name: str) -> list[tuple[str, str, str]]:
     return [tuple(line.split("\t")) for line in out.splitlines()]
 
 
+# not here: the HTTP/2 ones (no http.request in tshark), and tls13_early_data_partial_rejected, where tshark does not
+# withdraw the refused early data: it reads the early half of the POST and the copy sent after the handshake as one
+# request (its http.file_data "name=anaPOST /fo"); tests/test_tls_early_data.py holds that capture to the RFC
 @pytest.mark.parametrize("name", [n for n in CAPTURES if n not in ("tls13_h2.pcap", "tls13_early_data_h2.pcap",
                                                                    "tls13_early_data_h2_rejected.pcap",
+                                                                   "tls13_early_data_partial_rejected.pcap",
                                                                    "tls13_chromium_page.pcap")])
 def test_http_command_lists_tsharks_decrypted_requests(name):
     keys = FIXTURES / name.replace(".pcap", ".keys")

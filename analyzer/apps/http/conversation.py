@@ -263,14 +263,17 @@ class HttpConversation:
 
     def refuse_client(self) -> list[Transaction]:
         """The client's bytes so far were TLS 1.3 early data that the server refused (see the module docstring):
-        the requests awaiting an answer will get none; returns the transactions this finished."""
+        the requests awaiting an answer will get none, one sent in part ends there, and the client's stream starts
+        again; returns the transactions this finished."""
+        self.client.restart(EARLY_DATA_REFUSED)
+        out = self._drain(CLIENT)
         refused = list(self._pending)
         for pair in refused:
             pair.refused = True
             pair.gave_up = True
         self._pending.clear()
         self.server.forget_requests(len(refused))
-        return self._ready()
+        return out + self._ready()
 
     def receive_eof(self, role: str, ts_ns: int, frame: int, reason: str = CAPTURE_ENDED) -> list[Transaction]:
         """``role``'s stream ended (see :meth:`HttpStreamParser.receive_eof` for ``reason``)."""

@@ -331,6 +331,29 @@ class HttpStreamParser:
         self._state = CLOSED
         self.eof_reason = reason
 
+    def restart(self, reason: str) -> None:
+        """The bytes received so far never reached the peer (TLS 1.3 early data the server refused, RFC 8446
+        4.2.10) and the sender will send its messages again: a message in progress ends incomplete with
+        ``reason`` (a head cut short is reported as on a gap; a start line not yet whole is dropped), and the
+        next byte is judged as the stream's first."""
+        state = self._state
+        if state == CLOSED:
+            return
+        buf = self._buf
+        if state == BODY:
+            buf.discard()
+            self._end_message(False, reason)
+        elif state == HEAD and self._msg.start is not None:
+            self._abandon_head(reason)
+        else:
+            self._msg = None
+            self.skipped += buf.discard()
+        buf.compact()
+        self._state = IDLE
+        self._seen_message = self.not_http = self.switched = False
+        self._might_switch = self._switch_after_message = self._resync_line_start = False
+        self._scan = 0
+
     def next_event(self) -> Event | object:
         """The next event, or :data:`NEED_DATA` when the bytes received so far are all accounted for."""
         return self._events.popleft() if self._events else NEED_DATA
