@@ -152,3 +152,37 @@ def test_the_clients_time_on_a_page_ends_at_its_next_move_not_its_next_request()
     with open_capture(path) as reader:
         delays = [d for f in timeline(reader).fetches for d in f.breakdown if d.what == "client_page"]
     assert (page, syn) in [d.frames for d in delays]
+
+
+SPARE_FIRST = CAPTURE.with_name("tls13_chromium_spare_first.pcap")   # scripts/derive_spare_first.py
+
+
+def test_a_spare_connection_opened_first_goes_with_the_fetch_and_is_told():
+    """tls13_chromium_spare_first: the same load with the unused connection moved 10 ms earlier, so that it opens
+    first (a preconnect the requests could not take, or the loser of two raced connections). tshark: its SYN is
+    frame 1 (stream 0), the connection with the requests opens after it while it is still open. Before: the
+    unused connection was a fetch of its own ("no request on it"), or, joined, told as "another connection ... as
+    explained for connection 1" before connection 1 was explained; no step said it was unused."""
+    syn = {int(s): (int(f), float(t)) for f, s, t in fields(SPARE_FIRST, "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                                           "frame.number", "tcp.stream", "frame.time_relative")}
+    used = {int(s) for (s,) in fields(SPARE_FIRST, "http2.headers.path", "tcp.stream", keys=KEYS)}
+    ((done,),) = fields(SPARE_FIRST, "tls.handshake.type == 20 && tcp.stream == 0 && tcp.dstport == 443",
+                        "frame.number", keys=KEYS)
+    ((fin, fin_t),) = fields(SPARE_FIRST, "tcp.flags.fin == 1 && tcp.stream == 0", "frame.number",
+                             "frame.time_relative")
+    assert used == {1} and syn[0][0] == 1 and syn[0][1] < syn[1][1] < float(fin_t)
+    for keys in (True, False):
+        (fetch,) = load(SPARE_FIRST, keys=keys).fetches
+        assert sorted(c.stream for c in fetch.connections) == [0, 1]
+        (spare,) = [s for s in fetch.steps if s.kind == "tcp.spare.first"]
+        assert spare.frames == (syn[0][0], int(done), int(fin))
+        after_us = round((syn[1][1] - syn[0][1]) * 1e6)
+        assert spare.text.startswith(f"Connection 0 carried no request: the client opened it first (frame "
+                                     f"{syn[0][0]}), completed its TLS handshake (frame {done})")
+        assert f"connection 1, opened {after_us} µs later, carried the requests" in spare.text
+        handshakes = [s for s in fetch.steps if s.kind.startswith("tcp.handshake") or s.kind.startswith("tcp.syn")]
+        assert handshakes[0].frames == (syn[0][0],) and "Step 1/3" in handshakes[0].text
+        assert not any("as explained for connection 1" in s.text for s in fetch.steps)
+    (zh,) = load(SPARE_FIRST, lang="zh").fetches
+    (spare,) = [s for s in zh.steps if s.kind == "tcp.spare.first"]
+    assert spare.text.startswith("连接 0 没有承载任何请求：客户端最先打开了它（第 1 帧）") and "承载了请求。" in spare.text

@@ -7,7 +7,7 @@ side; ``analyzer http --keylog`` against tshark's decrypted HTTP requests; ``fol
 Known difference (counted, not hidden): tshark prints ``<MISSING>`` for tls.handshake.extension.data of an
 empty session_ticket extension (GnuTLS's ClientHello in tls13_wget_page, openssl s_client's in
 tls13_early_data and the four tls13_early_data_*), and of Chromium's empty extensions (GREASE
-ones among them) in tls13_chromium_page; we put no value there.
+ones among them) in tls13_chromium_page (and tls13_chromium_spare_first, made from it); we put no value there.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ KNOWN = {("tls13_wget_page.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_h2.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_h2_rejected.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data_partial_rejected.pcap", "tls.handshake.extension.data"),
-         ("tls13_chromium_page.pcap", "tls.handshake.extension.data")}   # Chromium's empty (GREASE) extensions
+         ("tls13_chromium_page.pcap", "tls.handshake.extension.data"),
+         ("tls13_chromium_spare_first.pcap", "tls.handshake.extension.data")}   # the same, moved in time   # Chromium's empty (GREASE) extensions
 
 
 def _names() -> list[str]:
@@ -82,7 +83,8 @@ def _tshark_requests(name: str) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("name", [n for n in CAPTURES if n not in ("tls13_h2.pcap", "tls13_early_data_h2.pcap",
                                                                    "tls13_early_data_h2_rejected.pcap",
                                                                    "tls13_early_data_partial_rejected.pcap",
-                                                                   "tls13_chromium_page.pcap")])
+                                                                   "tls13_chromium_page.pcap",
+                                                                   "tls13_chromium_spare_first.pcap")])
 def test_http_command_lists_tsharks_decrypted_requests(name):
     keys = FIXTURES / name.replace(".pcap", ".keys")
     result = CliRunner().invoke(main, ["http", "--json", "--keylog", str(keys), str(FIXTURES / name)])

@@ -296,7 +296,7 @@ class FetchBuilder:
         used = {(c.stream, c.epoch): _client_sent(c) for c in self.conns}
         self.spares = {(c.stream, c.epoch) for c in self.conns if c.epoch == 0 and c.synacks and not c.records
                        and not used[(c.stream, c.epoch)]} if any(used.values()) else set()
-        ordered = sorted(self.conns, key=lambda c: (c.first_ts_ns, c.stream))
+        ordered = self.ordered = sorted(self.conns, key=lambda c: (c.first_ts_ns, c.stream))
         self.named = {c.stream for c in ordered[1:]} - {ordered[0].stream} if ordered else set()
         # transactions of this fetch per connection
         self.mine: dict[tuple[int, int], set[int]] = defaultdict(set)
@@ -353,7 +353,9 @@ class FetchBuilder:
         plan = self.plan
         self._neighbour_steps()
         self._dns_steps()
-        for conn in self.conns:
+        # a spare connection opened before the others is the fetch's first: its handshake is the one told in full
+        first = self.ordered[0] if self.ordered else None
+        for conn in sorted(self.conns, key=lambda c: c is not first or (c.stream, c.epoch) not in self.spares):
             self._tcp_steps(conn)
         timings = self._http_steps()
         self.steps.sort(key=lambda s: (s.order, s.ts_ns or 0))
@@ -805,18 +807,23 @@ class FetchBuilder:
         if not conn.syns:
             return
         syn, syn_ts = conn.syns[0]
-        # the connection opened before it (told "after connection N"); none when it was the first: not told
-        first = max((c for c in self.conns if c is not conn and c.syns and c.syns[0][1] <= syn_ts),
-                    key=lambda c: c.syns[0][1], default=None)
+        # the connection opened before it (told "after connection N"), or when it was the first, the one opened
+        # next (told "before connection N")
+        others = [c for c in self.conns if c is not conn and c.syns]
+        first = max((c for c in others if c.syns[0][1] <= syn_ts), key=lambda c: c.syns[0][1], default=None)
+        kind = "tcp.spare"
         if first is None:
-            return
+            first = min(others, key=lambda c: c.syns[0][1], default=None)
+            kind = "tcp.spare.first"
+            if first is None:
+                return
         close = next((s for s in conn.segments if s.flags & (FIN | RST)), None)
         if close is None:
             return              # still open at the end of the capture: its own step says so
         done = tls_done(conn.tls, conn.client_port) if conn.tls is not None else None
         frames = tuple(sorted({syn, *((done[0],) if done else ()), close.frame}))
-        self._add(close.frame + 0.6, close.ts_ns, frames, "tcp", "tcp.spare", syn=syn, first=first.stream,
-                  after_ms=_ms(syn_ts - first.syns[0][1]), done=done[0] if done else None, close=close.frame,
+        self._add(close.frame + 0.6, close.ts_ns, frames, "tcp", kind, syn=syn, first=first.stream,
+                  after_ms=_ms(abs(syn_ts - first.syns[0][1])), done=done[0] if done else None, close=close.frame,
                   closer="client" if close.direction == 0 else "server", life_ms=_ms(close.ts_ns - syn_ts), **ends)
 
     def _handshake(self, conn: ConnFacts, ends: dict[str, Any]) -> None:

@@ -515,10 +515,13 @@ SPARE_CANDIDATES = 8     # fetches of one server and port looked at for a spare 
 def _join_spares(plans: list[Plan]) -> list[Plan]:
     """A connection that carried no request, opened to a server and port that a fetch's connection opened
     earlier and still used then, goes with that fetch, not as a fetch of its own: a browser's spare connection
-    (opened ahead of need, or raced against the first, then closed unused). The grouper met it first: units
-    are placed by start, a connection's at its SYN, a request's when it was sent, after the handshake. The
-    same host name (SNI) when both have one. Linear: the fetches of each server and port by their first
-    connection's opening, a binary search and at most :data:`SPARE_CANDIDATES` looked at per spare."""
+    (opened ahead of need, or raced against the first, then closed unused). Failing that, one opened *before*
+    the first connection of such a fetch, which opened while the spare was still open, goes with the first of
+    those fetches (a preconnect the requests could not take, or the loser of two raced connections). The
+    grouper met it first: units are placed by start, a connection's at its SYN, a request's when it was sent,
+    after the handshake. The same host name (SNI) when both have one. Linear: the fetches of each server and
+    port by their first connection's opening, a binary search and at most :data:`SPARE_CANDIDATES` looked at
+    per spare."""
     spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}    # (server, port) -> (opened, last, plan index)
     for i, plan in enumerate(plans):
         if any(u.request for u in plan.units):
@@ -546,6 +549,15 @@ def _join_spares(plans: list[Plan]) -> list[Plan]:
                 target.add(u)
                 gone.add(i)
                 break
+        else:
+            for opened, _last, k in got[at:at + SPARE_CANDIDATES]:
+                if opened > plan.last_ns:
+                    break
+                target = plans[k]
+                if not u.host or not target.hosts or u.host.lower() in target.hosts:
+                    target.add(u)
+                    gone.add(i)
+                    break
     return [p for i, p in enumerate(plans) if i not in gone] if gone else plans
 
 

@@ -509,6 +509,11 @@ _EN: dict[str, str] = {
         "{syn}){done_text} and the {closer:role} closed it {life_ms:dur} after its SYN (frame {close}), unused. "
         "Browsers open such spare connections ahead of need (a preconnect, or a second connection raced against "
         "the first) and close those the page did not need."),
+    "tcp.spare.first": (
+        "Connection {stream} carried no request: the client opened it first (frame {syn}){done_text} and the "
+        "{closer:role} closed it {life_ms:dur} after its SYN (frame {close}), unused; connection {first}, opened "
+        "{after_ms:dur} later, carried the requests. Browsers open connections ahead of need (a preconnect the "
+        "requests could not take, or two raced against each other) and close those the page did not need."),
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
     "http.response.unrequested": (
         "HTTP response that answers no request the analyzer could read: {status} {reason}, "
@@ -1020,6 +1025,10 @@ _ZH: dict[str, str] = {
         "连接 {stream} 没有承载任何请求：客户端在连接 {first} 之后 {after_ms:dur}打开了它（第 {syn} 帧）{done_text}，"
         "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭（第 {close} 帧），一直没有用过。浏览器会提前打开这样的备用连接"
         "（预连接，或者与第一个连接赛跑的第二个连接），页面用不上的就关掉。"),
+    "tcp.spare.first": (
+        "连接 {stream} 没有承载任何请求：客户端最先打开了它（第 {syn} 帧）{done_text}，{closer:role}在它的 SYN 之后 "
+        "{life_ms:dur}把它关闭（第 {close} 帧），一直没有用过；晚 {after_ms:dur}打开的连接 {first} 承载了请求。浏览器会"
+        "提前打开连接（请求用不上的预连接，或者互相赛跑的两个连接），页面用不上的就关掉。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.response.unrequested": (
         "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
@@ -1701,7 +1710,7 @@ DERIVED: frozenset[str] = frozenset({
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
-    "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.syn.retransmission", "tcp.syn.seen_twice",
+    "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
     "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
     "tcp.unanswered.gave_up", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
     "tls.client_hello.sni", "tls.done.ccs12.client",
@@ -1784,7 +1793,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                         lang)
     elif template.startswith("tls.certificate"):
         extra["san_text"] = _phrase("san" if facts.get("san") else "san.none", facts, lang)
-    elif template == "tcp.spare":
+    elif template.startswith("tcp.spare"):
         extra["done_text"] = _phrase("spare.done", facts, lang) if facts.get("done") else ""
     elif template == "tls.early_data.refused":
         extra["refusal"] = _phrase(f"refused.{facts.get('why')}", facts, lang)
