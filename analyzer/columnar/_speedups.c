@@ -1443,9 +1443,7 @@ static PyObject *tcp_analyze(PyObject *self, PyObject *const *args, Py_ssize_t n
     }
     if ((flags & (SYN | ACK)) == ACK) {
         if (mru_syn && !first_rtt) {
-            first_rtt = ts - mru_syn;
-            if (!first_rtt)
-                first_rtt = 1;
+            first_rtt = ts - mru_syn;     /* zero: not measured yet (tshark), the next ACK measures */
             rtt_changed = 1;
         }
     } else if ((flags & (SYN | ACK)) == SYN) {

@@ -37,7 +37,8 @@ Per batch (:mod:`analyzer.capture.batches`, :mod:`analyzer.columnar.headers`):
     (:mod:`analyzer.columnar.whole`) carried from window to window, and its row is made from the record
     when the tracker would finish it. The rule, decided per window (compiled, or numpy) over the group's segments
     (:func:`analyzer.columnar.whole.take`), starting either with an ordinary handshake (as above, at the
-    group's first segment, the 4-tuple free as above and not held by a record) or with the open record of
+    group's first segment, its ACK stamped apart from its SYN -- else the iRTT is measured later, as tshark
+    does --, the 4-tuple free as above and not held by a record) or with the open record of
     the 4-tuple: every later segment has ACK and neither SYN nor RST, a window other than 0 and no idle gap
     before it; each side's data segments and its FIN start exactly where its bytes so far end (no
     retransmission, reordering or hole; less than 2 GB each way); before the first FIN no ACK covers bytes

@@ -205,7 +205,11 @@ def apply_runs(runs: list, ts: np.ndarray, num: np.ndarray, seq: np.ndarray, ack
         conn.last_frame = run_num[rr]
         ca = conn.ca
         if ca.mru_syn and not ca.first_rtt and acked_l[rr]:
-            ca.first_rtt = first_ack_ts[rr] - ca.mru_syn or 1
+            ca.first_rtt = first_ack_ts[rr] - ca.mru_syn
+            if not ca.first_rtt:        # zero is "not measured yet" (tshark): the first ACK stamped apart measures
+                later = tsv[pa[run[pa] == rr]]
+                later = later[later != ca.mru_syn]
+                ca.first_rtt = int(later[0]) - ca.mru_syn if len(later) else 0
         for s in (0, 1):
             k = rr * 2 + s
             if not pk[k]:

@@ -239,7 +239,7 @@ def row_values(w: Whole) -> tuple:
     src, sport, dst, dport = w.key
     ut = v[18]
     return ("tcp", 0, seconds(t0), src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
-            seconds(ut - t0), seconds(hs[12] - t0 or 1) if t0 else None, closer, closer, s0, s1, False, False,
+            seconds(ut - t0), seconds(hs[12] - t0) if t0 else None, closer, closer, s0, s1, False, False,
             hs[1], v[17], t0, ut)
 
 
@@ -268,7 +268,7 @@ def rows_values(ws: list[Whole]) -> list[tuple]:
         else:
             duration = seconds(d)
         append(("tcp", 0, ts, src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
-                duration, seconds(hs[12] - t0 or 1) if t0 else None, closer, closer, s0, s1, False, False,
+                duration, seconds(hs[12] - t0) if t0 else None, closer, closer, s0, s1, False, False,
                 hs[1], v[17], t0, ut))
     return out
 
@@ -405,7 +405,9 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             # a new record: its 4-tuple must be free (else the usual way)
             t0, n0, s_, sp_, d_, dp_, x, w0, f0, t, hl, t1, n1, y, w1, f1, t_, hl_, t2, n2, w2, f2 = next(hsv)
             key = (texts[s_], sp_, texts[d_], dp_)
-            if (key in by_key or flows_lookup(key) is not None
+            # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
+            # usual way)
+            if (t2 == t0 or key in by_key or flows_lookup(key) is not None
                     or (attempts and (key in attempts or (key[2], dp_, key[0], sp_) in attempts))
                     or (fk.gens and fk.get(key) is not None)):
                 continue

@@ -200,7 +200,8 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
     # -- initial RTT: first pure ACK after the most recent SYN --------------------------------------
     if flags & (SYN | ACK) == ACK:
         if ca.mru_syn and not ca.first_rtt:
-            ca.first_rtt = ts - ca.mru_syn or 1
+            # (a zero RTT is "not measured yet", as tshark has it: the next ACK stamped apart from the SYN measures)
+            ca.first_rtt = ts - ca.mru_syn
     elif flags & (SYN | ACK) == SYN:
         ca.mru_syn = ts
     if flags & ACK:

@@ -490,7 +490,7 @@ class TcpTracker:
                 if flags & ACK:
                     ca = conn.ca
                     if ca.mru_syn and not ca.first_rtt:
-                        ca.first_rtt = ts - ca.mru_syn or 1
+                        ca.first_rtt = ts - ca.mru_syn
                 _steady(conn, me, peer, d, seq, ack, seglen, raw_window, flags & ACK)
                 return conn, d
         if hit is not None and out is None and flags & 0x17 == ACK:
@@ -613,7 +613,7 @@ class TcpTracker:
         b.data_base = (y + 1) & M32
         # the ACK (direction 0): acknowledges the SYN-ACK
         if t0:                          # (a SYN at time 0 leaves no "most recent SYN" to measure from)
-            ca.first_rtt = t2 - t0 or 1
+            ca.first_rtt = t2 - t0
         b.syn_acked_frame = n2
         _rfc(b, "syn_acked")
         conn.handshake_ack_frame, conn.handshake_ack_ts = n2, t2
@@ -648,7 +648,7 @@ class TcpTracker:
         me.last_ts = ts
         ca = conn.ca
         if ca.mru_syn and not ca.first_rtt:
-            ca.first_rtt = ts - ca.mru_syn or 1
+            ca.first_rtt = ts - ca.mru_syn
         pfs = peer.fin_seq
         if pfs is None and me.endpoint is _ESTABLISHED and not flags & FIN:
             _steady(conn, me, peer, d, seq, ack, seglen, raw_window, True)     # segment()'s fast path
@@ -724,7 +724,7 @@ class TcpTracker:
             ca = conn.ca
             if flags & (SYN | ACK) == ACK:
                 if ca.mru_syn and not ca.first_rtt:
-                    ca.first_rtt = ts - ca.mru_syn or 1
+                    ca.first_rtt = ts - ca.mru_syn
             elif flags & (SYN | ACK) == SYN:
                 ca.mru_syn = ts
 
@@ -848,7 +848,7 @@ class TcpTracker:
             me.sa.base_seq = (seq - 1) & M32
         ca = conn.ca
         if ca.mru_syn and not ca.first_rtt:
-            ca.first_rtt = ts - ca.mru_syn or 1
+            ca.first_rtt = ts - ca.mru_syn
         if seglen:
             if me.data_base is None:
                 me.data_base = seq

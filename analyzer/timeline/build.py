@@ -941,8 +941,16 @@ class FetchBuilder:
                     else "tcp.handshake.3" + suffix)
             if s is not None and s.length:
                 kind = "tcp.handshake.3.data"
+            more: dict[str, Any] = {}
+            if kind == "tcp.handshake.3" and ta == conn.syns[-1][1]:
+                # the ACK stamped as its SYN (a clock coarser than the round trip): Wireshark's iRTT is taken at
+                # the first later ACK stamped apart, or never
+                later = next((x.frame for x in conn.segments if x.frame > fa and x.flags & (SYN | ACK) == ACK
+                              and x.ts_ns != ta), None)
+                kind = "tcp.handshake.3.same_time" if later is not None and irtt_ms else "tcp.handshake.3.same_time.none"
+                more = {"irtt_frame": later} if kind == "tcp.handshake.3.same_time" else {}
             self._add(fa, ta, (fa,), "tcp", kind, seq_raw=s.seq if s else None, ack_raw=s.ack if s else None,
-                      irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **ends)
+                      irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **more, **ends)
             self.notes[fa] = self._note("note.ack3")
             rtt_ms, data = self._rtt(conn)
             if data is not None and irtt_ms is not None and rtt_ms is not None and conn.synacks:

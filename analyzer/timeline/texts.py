@@ -328,6 +328,17 @@ _EN: dict[str, str] = {
         "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1); the "
         "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}, which is also the "
         "initial round-trip time (iRTT, SYN -> ACK)."),
+    "tcp.handshake.3.same_time": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1); the "
+        "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}: the SYN and this ACK "
+        "carry the same time (the capture's clock is coarser than the round trip), so the initial round-trip "
+        "time (iRTT) is not measured here; as Wireshark does, it is taken at the first later ACK stamped apart "
+        "from the SYN, frame {irtt_frame}: {irtt_ms:dur}."),
+    "tcp.handshake.3.same_time.none": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1); the "
+        "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}: the SYN and this ACK "
+        "carry the same time (the capture's clock is coarser than the round trip), so no initial round-trip "
+        "time (iRTT) is measured, here or later: no later ACK is stamped apart from the SYN."),
     "tcp.handshake.3.retried": (
         "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. "
         "TCP connect (first SYN -> this ACK): {connect_ms:dur} = {waits_ms:dur} spent waiting to retransmit "
@@ -888,6 +899,15 @@ _ZH: dict[str, str] = {
     "tcp.handshake.3": (
         "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
         "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}，这同时也是初始往返时间（iRTT，SYN 到 ACK）。"),
+    "tcp.handshake.3.same_time": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
+        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}：SYN 和这个 ACK 的时间戳相同（抓包的时钟比往返时间粗），"
+        "所以这里测不出初始往返时间（iRTT）；与 Wireshark 一样，它取自之后第一个与 SYN 时间戳不同的 ACK"
+        "（第 {irtt_frame} 帧）：{irtt_ms:dur}。"),
+    "tcp.handshake.3.same_time.none": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
+        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}：SYN 和这个 ACK 的时间戳相同（抓包的时钟比往返时间粗），"
+        "所以这里和之后都测不出初始往返时间（iRTT）：之后没有与 SYN 时间戳不同的 ACK。"),
     "tcp.handshake.3.retried": (
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
         "为 {connect_ms:dur} = 等待重传 SYN 的 {waits_ms:dur}（共尝试 {attempts} 次）+ 成功那次 SYN 的往返时间 "
