@@ -76,19 +76,22 @@ def test_pipelined_steps_cite_every_frame_of_their_message():
     assert any(len(f) > 1 for _u, f in requests) and any(len(f) > 1 for f in responses)
 
 
-def test_pipelined_transfer_delay_cites_its_response_step():
+def test_pipelined_response_cites_its_segments_and_the_resend():
     """The fetch of /_vti_pvt/bots.cnf: its response starts in the segment that ends the response before it
-    (tshark: reassembled from frames 10 and 15); the transfer delay, first byte -> last byte, cites the frames
-    its response step cites, not only the first one."""
+    (tshark: reassembled from frames 10 and 15); its step cites both. Frame 15 was sent again after the server's
+    FIN (tshark: a retransmission with frame 15's seq): the fetch tells it, and its delay cites the resend."""
     requests, responses = tshark_messages(PIPELINED)
     (k,) = [i for i, (uri, _f) in enumerate(requests) if uri == "/_vti_pvt/bots.cnf"]
+    seg = tshark_segments(PIPELINED)
+    last = responses[k][-1]
+    (resend,) = [f for f, s in seg.items() if s[3] and s[0] == seg[last][0] and s[1] == seg[last][1]]
     tl = load(PIPELINED)
     (fetch,) = [f for f in tl.fetches if f.url.endswith("/_vti_pvt/bots.cnf")]
-    (delay,) = [d for d in fetch.breakdown if d.what == "transfer"]
     (resp_step,) = [s for s in fetch.steps if s.kind.startswith("http.response")]
     assert resp_step.frames == responses[k]
-    assert delay.frames == (responses[k][0], responses[k][-1])     # its first byte, its last
     assert resp_step.facts["segments"] == len(responses[k])
+    (delay,) = [d for d in fetch.breakdown if d.what == "retransmission"]
+    assert delay.frames == (resend,)
 
 
 def every_capture() -> list[str]:
@@ -141,7 +144,7 @@ def test_pipelined_retransmission_names_the_copy_it_resends():
     port, seq, _length, _ = seg[resent]
     original = min(f for f, s in seg.items() if f < resent and s[0] == port and s[2] and s[1] <= seq < s[1] + s[2])
     tl = load(PIPELINED)
-    (step,) = [s for f in tl.fetches for s in f.steps if s.kind == "tcp.retransmission"]
+    (step,) = [s for f in tl.fetches for s in f.steps if s.kind == "tcp.retransmission" and resent in s.frames]
     assert resent in step.frames and step.facts["rel_seq"] == seq
     assert step.facts["orig_frame"] == original
     assert f"a copy of frame {original} " in step.text

@@ -340,6 +340,7 @@ class FetchBuilder:
                     self.syn_errors[c.stream] = sorted(errs, key=lambda e: e.frame)
         self._uses: dict[tuple[int, int], tuple[bool, bool]] = {}          # (stream, epoch) -> ...
         self._segs: dict[tuple[int, int], list[tuple[Segment, int]]] = {}
+        self._tx_index: dict[tuple[int, int], dict[int, Any]] = {}     # _records_by_index
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
         self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
@@ -796,7 +797,11 @@ class FetchBuilder:
             later = [r.transaction.request for r in conn.records if r.transaction.request is not None
                      and r.transaction.index > max(mine, default=-1)]
             if later:
-                last = max((s.frame for s, _o in self._conn_segments(conn)), default=conn.first_frame)
+                # after this fetch's last segment and its last message on the connection (pipelined ones can share
+                # their segments with other fetches, which own them)
+                told = [f for u in self.plan.units if u.conn is conn and u.record is not None
+                        for f in _message_frames(u.record.transaction)]
+                last = max([s.frame for s, _o in self._conn_segments(conn)] + told, default=conn.first_frame)
                 nxt = min(later, key=lambda q: q.first_frame)
                 self._add(last + 0.5, None, (), "tcp", "tcp.kept", next_frame=nxt.first_frame,
                           next_uri=nxt.target, **ends)
@@ -1117,8 +1122,9 @@ class FetchBuilder:
             prev = before[-1] if len(before) > 1 else None
             gap = _ms(r.ts_ns - prev.ts_ns) if prev is not None else waited
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
-            # the duplicate ACKs that came before it, after its original was sent (earlier ones cannot ask for it)
-            asked = [d for d in dups if d.frame < r.frame and (orig is None or d.frame > orig.frame)]
+            # the receiver's duplicate ACKs that came before it, after its original was sent (earlier ones cannot ask
+            # for it): on the whole connection, since they can belong to another fetch's bytes or to the teardown
+            asked = _dup_acks_between(conn, orig.frame if orig is not None else None, r)
             # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
             fresh = min(max(r.rel_seq + r.length - _missing_from(conn, r), 0), r.length)
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
@@ -1606,6 +1612,28 @@ class FetchBuilder:
                 encrypted=view))
         return tuple(out)
 
+    def _pipelined(self, conn: ConnFacts, tx: Any) -> None:
+        """An HTTP/1.x request sent before the response to the previous request on its connection began: pipelined
+        (RFC 9112 9.3.2). The server answers in order, so its answer waits for the earlier ones."""
+        req = tx.request
+        if tx.index == 0 or req.version == "HTTP/2":
+            return
+        prev = self._records_by_index(conn).get(tx.index - 1)
+        if prev is None or prev.request is None or prev.response is None \
+                or not prev.request.first_frame <= req.first_frame < prev.response.first_frame:
+            return
+        self._add(req.first_frame + 0.3, req.first_ts_ns, (req.first_frame, prev.response.first_frame), "http",
+                  "http.pipelined", stream=conn.stream, prev_method=prev.request.method, prev_uri=prev.request.target,
+                  prev_frame=prev.response.first_frame)
+
+    def _records_by_index(self, conn: ConnFacts) -> dict[int, Any]:
+        """The connection's transactions by index (made once per connection and fetch)."""
+        key = (conn.stream, conn.epoch)
+        got = self._tx_index.get(key)
+        if got is None:
+            got = self._tx_index[key] = {r.transaction.index: r.transaction for r in conn.records}
+        return got
+
     def _request_steps(self, u: Unit, is_doc: bool, t: dict[str, Any]) -> None:
         rec = u.record
         tx = rec.transaction
@@ -1664,6 +1692,7 @@ class FetchBuilder:
                   version=req.version, host=req.headers.get("host") or u.host, stream=conn.stream,
                   size=req.head_length + body, url=u.url, referer=u.referer or "", why=why, **extra)
         self._expect_wait(conn, tx, frames, body)
+        self._pipelined(conn, tx)
         self.notes[req.first_frame] = f"{req.method} {req.target}"
         resp = tx.response
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
@@ -2172,7 +2201,9 @@ class FetchBuilder:
             elif st.kind == "tcp.loss" and f.get("cost_ms"):
                 add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
-                add("retransmission", f.get("gap_ms") or f["waited_ms"], own)
+                # the receiver's duplicate ACKs asked for it, or no timer: the time is the wait for them
+                add("retransmission", f.get("gap_ms") or f["waited_ms"], own,
+                    "delay.retransmission.dup" if f.get("dup_acks") else "")
             elif st.kind in ("tcp.stall.nagle", "tls.exchange.nagle"):
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
             elif st.kind == "http.request.expect_wait":
@@ -2496,6 +2527,25 @@ def _uri_of(steps: tuple[Step, ...], st: Step) -> str:
         if s.kind == "http.response" and s.frames and st.frames and s.frames[0] == st.frames[0]:
             return s.facts.get("uri", "")
     return ""
+
+
+def _dup_acks_between(conn: ConnFacts, after: int | None, r: Segment) -> list[Segment]:
+    """The duplicate ACKs the receiver of ``r`` sent before it (and after frame ``after``, when given)."""
+    segs = conn.segments
+    hi = bisect_left(segs, r.frame, key=lambda s: s.frame)
+    lo = bisect_right(segs, after, lo=0, hi=hi, key=lambda s: s.frame) if after is not None else 0
+    return [d for d in segs[lo:hi] if d.analysis & A_DUPLICATE_ACK and d.direction != r.direction]
+
+
+def _message_frames(tx: Any) -> tuple[int, ...]:
+    """The first and last frames of a transaction's request and response (those it has)."""
+    out = []
+    for msg, end in ((tx.request, tx.request_end), (tx.response, tx.response_end)):
+        if msg is not None:
+            out.append(msg.first_frame)
+            if end is not None:
+                out.append(end.last_frame)
+    return tuple(out)
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,

@@ -300,6 +300,13 @@ def owners(facts: ConnFacts) -> list[int]:
     current = HANDSHAKE
     closing = False
     for _frame, _ts, d, fl, _seq, _ack, rel_seq, rel_ack, length, _win, _a, _rto, _id, _ttl in facts.segments:
+        if closing and length and not fl & (FIN | RST | SYN):
+            # data sent again once the close began (a response lost after the capture point, resent): it is
+            # the bytes of the message it carries, not the teardown's
+            owner = find(d, rel_seq - 1)
+            if owner is not None:
+                append(owner)
+                continue
         if closing or fl & (FIN | RST):
             closing = closing or bool(fl & FIN and not length) or bool(fl & RST)
             if length:

@@ -511,6 +511,11 @@ _EN: dict[str, str] = {
     "http.response.error": (
         "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
         "after the request was sent."),
+    "http.pipelined": (
+        "Pipelined: the client sent this request before the response to the previous one on connection {stream} "
+        "({prev_method} {prev_uri}) had begun (frame {prev_frame}). HTTP/1.1 answers pipelined requests in order, "
+        "one after the other, so this response had to wait for the ones before it: its time to first byte includes "
+        "their turn (head-of-line blocking)."),
     "http.request.early_refused": (
         "{method} {uri} went first as TLS 1.3 early data (0-RTT), with the ClientHello: the server refused the "
         "early data (frame {evidence}) and never read it, so the client sent the request again after the "
@@ -635,6 +640,8 @@ _EN: dict[str, str] = {
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
     "delay.retransmission": "{ms:dur} waiting for a retransmission timer.",
+    "delay.retransmission.dup": (
+        "{ms:dur} until a segment the receiver had not got was sent again (its duplicate ACKs asked for it)."),
     "delay.stall": "{ms:dur} stalled by Nagle's algorithm and a delayed ACK.",
     "delay.expect_wait": "{ms:dur} waiting for a 100 Continue the server never sent (Expect: 100-continue).",
     "delay.zero_window": "{ms:dur} stopped by a zero window.",
@@ -1038,6 +1045,10 @@ _ZH: dict[str, str] = {
         "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.response.error": (
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+    "http.pipelined": (
+        "流水线（pipelining）：客户端在连接 {stream} 上前一个请求（{prev_method} {prev_uri}）的响应开始之前（第 {prev_frame} 帧）"
+        "就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完：它的首字节时间包含了"
+        "前面请求占用的时间（队头阻塞）。"),
     "http.request.early_refused": (
         "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
         "也没有读取它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
@@ -1137,6 +1148,7 @@ _ZH: dict[str, str] = {
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
+    "delay.retransmission.dup": "等待重发接收方没有收到的报文段用时 {ms:dur}（接收方的重复 ACK 要求重发）。",
     "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
     "delay.expect_wait": "等待服务器从未发出的 100 Continue 用了 {ms:dur}（Expect: 100-continue）。",
     "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
