@@ -11,6 +11,7 @@ counts; tshark reads the file without complaint. Needs root or CAP_NET_RAW (skip
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import socket
@@ -62,10 +63,15 @@ def _numbers(frames) -> list[int]:
     return out
 
 
-def _run(cmd: list[str], started: str, out, sig) -> tuple[list, str, int]:
+def _run(cmd: list[str], started: str, out, sig, extra: tuple[str, ...] = ()) -> tuple[list, str, int]:
+    frames, _out, err, code = _run_both(cmd, started, out, sig, extra)
+    return frames, err, code
+
+
+def _run_both(cmd: list[str], started: str, out, sig, extra: tuple[str, ...] = ()) -> tuple[list, str, str, int]:
     port = free_port(socket.SOCK_DGRAM)
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", *cmd, "-i", "lo", "-f", f"udp port {port}",
-                             "-w", str(out)], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "-w", str(out), *extra], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for(proc, started)
         with Burst(port) as burst:
@@ -73,13 +79,13 @@ def _run(cmd: list[str], started: str, out, sig) -> tuple[list, str, int]:
             while burst.sent < 3000 and time.monotonic() < deadline:
                 time.sleep(0.05)
             proc.send_signal(sig)               # while the burst still runs
-            _stdout, err = proc.communicate(timeout=30)
+            stdout, err = proc.communicate(timeout=30)
         assert burst.sent >= 3000
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    return frames_of(out), err.decode(errors="replace"), proc.returncode
+    return frames_of(out), stdout.decode(errors="replace"), err.decode(errors="replace"), proc.returncode
 
 
 def _check(frames, err: str, code: int, sig) -> None:
@@ -158,3 +164,27 @@ def test_stopping_takes_what_was_queued_at_the_stop_not_what_keeps_coming():
     late = [f for f in taken if f.ts_ns > asked]
     # (at most the read already under way when the stop came: one batch of 16)
     assert len(late) <= 16, f"{len(late)} of {len(taken)} frames arrived after the stop"
+
+
+@needs_root
+def test_watch_behind_a_burst_skips_what_does_not_fit_and_says_which_frames(tmp_path):
+    """watch's frame queue is bounded (--max-backlog): a burst the timeline cannot keep up with leaves the
+    timeline short of some frames, never the file, and watch says how many and which. Before, the queue grew
+    with the burst (and said nothing). 0.05 MiB holds ~170 of the burst's frames (98 bytes, plus 200 each)
+    while the timeline waits its --interval of 0.5 s: thousands arrive meanwhile."""
+    out = tmp_path / "burst.pcapng"
+    frames, stdout, err, code = _run_both(["watch"], "watching lo", out, signal.SIGINT, ("--max-backlog", "0.05"))
+    _check(frames, err, code, signal.SIGINT)        # the file: every packet captured, in order
+    m = re.search(r"The timeline fell behind the capture: ([\d,]+) of ([\d,]+) frames were not analyzed "
+                  r"\(frames ([^)]*)\) and are missing from the timeline above; (\S+) holds every one", stdout)
+    assert m, stdout[-2000:]
+    skipped, captured = (int(x.replace(",", "")) for x in m.group(1, 2))
+    assert captured == len(frames) and m.group(4) == str(out)
+    assert 0 < skipped < captured
+    runs = [[int(x.replace(",", "")) for x in part.split("-")] for part in m.group(3).split(", ") if part != "..."]
+    assert all(1 <= r[0] <= r[-1] <= captured for r in runs)
+    assert all(a[-1] < b[0] for a, b in pairwise(runs))
+    if not m.group(3).endswith("..."):
+        assert sum(r[-1] - r[0] + 1 for r in runs) == skipped
+    warned = re.search(r"the timeline is behind the capture: from frame ([\d,]+) on", err)
+    assert warned and int(warned.group(1).replace(",", "")) == runs[0][0], err

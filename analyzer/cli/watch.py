@@ -2,17 +2,21 @@
 ``analyzer timeline`` prints it for the same frames.
 
 There is one timeline implementation (:class:`analyzer.timeline.TimelineRun`, through the library's
-:class:`analyzer.api.live.TimelineFeed`); watch feeds it the frames the live capture hands over (through a queue: the capture runs in its own thread). A live capture can go quiet
-with fetches still waiting for their quiet time (see :mod:`analyzer.timeline.run`), so the run's clock is
-also moved on with the wall clock between frames (:meth:`TimelineRun.tick`): packet time of the last frame
-plus the wall time since it arrived. On a terminal a status line on stderr says how many frames were seen.
+:class:`analyzer.api.live.TimelineFeed`); watch feeds it the frames the live capture hands over (through a
+queue: the capture runs in its own thread). A live capture can go quiet with fetches still waiting for their
+quiet time (see :mod:`analyzer.timeline.run`), so the run's clock is also moved on with the wall clock between
+frames (:meth:`TimelineRun.tick`): packet time of the last frame plus the wall time since it arrived. On a
+terminal a status line on stderr says how many frames were seen.
+
+The queue is bounded (:class:`analyzer.live.backlog.Backlog`, ``--max-backlog``): when packets outpace the
+timeline, the frames that do not fit are not analyzed -- the file written with ``-w`` keeps them all -- and
+watch says so on stderr when it starts, and how many and which on stdout at the end.
 When the capture stops (Ctrl-C, SIGTERM, ``-a``), the run is finished and the remaining fetches printed.
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import sys
 import time
 
@@ -28,6 +32,7 @@ from analyzer.cli.timeline import (
     text_options,
     use_color,
 )
+from analyzer.live.backlog import MAX_BYTES, Backlog
 from analyzer.report.timeline_text import render_fetch
 
 
@@ -61,6 +66,20 @@ class FetchPrinter:
         self.deferred = []
 
 
+def behind_text(backlog: Backlog, captured: int, out: str | None, lang: str = "en") -> str:
+    """What the timeline could not analyze, said at the end: how many frames of how many, which, and where
+    they are."""
+    runs = backlog.runs_text()
+    if lang == "zh":
+        where = f"{out} 保存了全部帧：`analyzer timeline {out}` 会全部读取" if out else "这些帧没有保存（未给 -w FILE）"
+        return (f"时间线跟不上抓包：{captured:,} 帧中有 {backlog.skipped:,} 帧未被分析（第 {runs} 帧），上面的时间线"
+                f"缺少它们；{where}。")
+    where = f"{out} holds every one: `analyzer timeline {out}` reads them all" if out else \
+        "they were not kept (no -w FILE)"
+    return (f"The timeline fell behind the capture: {backlog.skipped:,} of {captured:,} frames were not analyzed "
+            f"(frames {runs}) and are missing from the timeline above; {where}.")
+
+
 def _a_number(value: float) -> float:
     """A range lets NaN through (it compares false with everything): waits of NaN seconds would spin."""
     if math.isnan(value):
@@ -80,7 +99,11 @@ def _a_number(value: float) -> float:
 @text_options
 @click.option("--all", "show_all", is_flag=True,
               help="Print the hosts that only asked for a neighbour (ARP/ND) as fetches too, as they come.")
-def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color, show_all) -> None:
+@click.option("--max-backlog", "backlog_mb", type=click.FloatRange(0.01, 65536), default=MAX_BYTES / (1 << 20),
+              show_default=True, callback=lambda _ctx, _param, v: _a_number(v),
+              help="MiB of frames waiting for the timeline, at most; when packets outpace it, the frames beyond "
+                   "are not analyzed (-w keeps them) and counted.")
+def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, color, show_all, backlog_mb) -> None:
     """Print the timeline of what the hosts on IFACE do, live, each fetch as soon as it is complete (the
     same analysis and text as `analyzer timeline`).
 
@@ -95,7 +118,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
         duration, count = parse_autostop(list(autostop))
     except LiveError as exc:
         raise click.UsageError(str(exc)) from None
-    frames: queue.SimpleQueue = queue.SimpleQueue()
+    frames = Backlog(int(backlog_mb * (1 << 20)))
     run = TimelineFeed(lang)
     printer = FetchPrinter(width=terminal_width(width), color=use_color(color), lang=lang, show_all=show_all)
     progress = Progress(sys.stderr.isatty())
@@ -104,11 +127,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
 
     def catch_up() -> None:
         nonlocal seen
-        while True:
-            try:
-                frame = frames.get_nowait()
-            except queue.Empty:
-                return
+        for frame in frames.take():
             done = run.feed(frame)
             seen += 1
             clock[0], clock[1] = frame.ts_ns, time.monotonic()
@@ -125,9 +144,16 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
             except LiveError as exc:
                 click.echo(f"analyzer: error: {exc}", err=True)
                 sys.exit(2)
+            warned = False
             click.echo(f"watching {iface}" + (f" ({bpf})" if bpf else "") + "; Ctrl-C to stop", err=True)
             while not cap.finished.is_set():
                 cap.finished.wait(interval)
+                if frames.skipped and not warned:
+                    warned = True
+                    progress.clear()
+                    click.echo(f"analyzer: the timeline is behind the capture: from frame {frames.runs[0][0]:,} "
+                               "on, frames that do not fit in --max-backlog are not analyzed"
+                               + (f" ({out} keeps them)" if out else ""), err=True)
                 catch_up()
                 if clock[0]:
                     done = run.tick(int(clock[0] + (time.monotonic() - clock[1]) * 1e9))
@@ -141,6 +167,8 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
         progress.clear()
         printer(run.finish())
         printer.close()
+        if frames.skipped:
+            click.echo(("\n" if printer.printed else "") + behind_text(frames, stats.captured, out, lang))
         click.echo(stats.line(), err=True)
     finally:
         cap.stop()
