@@ -131,3 +131,26 @@ def test_fuzz_repro_file_gives_a_documented_exit(name, tmp_path):
         r = run(*[a.format(f=REPRO / name) for a in args], cwd=tmp_path)
         assert r.returncode in (0, 1, 2), (args, r.returncode, r.stderr[-3000:])
         assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (args, r.stderr[-3000:])
+
+
+@pytest.mark.skipif(not (REPRO / "filters.jsonl").is_file(), reason="../shared/fuzz-repro is not beside the repository")
+def test_fuzz_repro_filters_through_read_and_conversations(tmp_path):
+    """Each filter of ../shared/fuzz-repro/filters.jsonl as a user gives it, ``read -Y`` (the README's command)
+    and ``conversations -Y`` (the column filter) on a capture: exit 0 or 2 with the bad-filter message, never a
+    traceback (tests/test_filter_robust.py compiles them in-process)."""
+    import json
+
+    capture = ROOT / "captures" / "lab_page_fetch.pcapng"
+    for line in (REPRO / "filters.jsonl").read_text().splitlines():
+        text = json.loads(line)["filter"]
+        for cmd in (["read", "-Y", text, str(capture)], ["conversations", "-Y", text, str(capture)]):
+            argv = [sys.executable, "-m", "analyzer", *cmd]
+            env = dict(os.environ, PYTHONPATH=str(ROOT), LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
+            env.pop("ANALYZER_TRACEBACK", None)
+            r = subprocess.run([os.fsencode(a) for a in argv], cwd=tmp_path, env=env, capture_output=True,
+                               timeout=300, check=False)
+            err = r.stderr.decode("utf-8", "replace")
+            assert r.returncode in (0, 2), (cmd[:2], text[:60], r.returncode, err[-2000:])
+            assert "Traceback" not in err and "internal error" not in err, (cmd[:2], text[:60], err[-2000:])
+            if r.returncode == 2:
+                assert err.startswith("analyzer: error: bad display filter:"), (text[:60], err[-500:])

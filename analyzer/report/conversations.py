@@ -107,7 +107,9 @@ def table_lines(rows: Iterable[Mapping[str, Any]], proto: str, capture_start_ns:
         head += f"  {'State':<6} {'History':<16}"
     yield "=" * len(head)
     yield title
-    yield f"Filter:{filter_text or '<No Filter>'}"
+    # (escaped: a byte of -Y that was not UTF-8 cannot be written to a UTF-8 terminal, and a control must not
+    # drive it)
+    yield f"Filter:{visible(filter_text) if filter_text else '<No Filter>'}"
     yield head
     # (per line: the formats of the widths made once; the text after the durations made once per distinct
     # state, guess, history, closer and TIME_WAIT side, the iRTT formatted between)
