@@ -340,7 +340,7 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     s = fetch.summary
     rows: list[tuple[str, str]] = []
     http = [r for r in fetch.requests if r.method]
-    if fetch.kind != "lookup":
+    if fetch.kind not in ("lookup", "quic"):
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)))
         first = fetch.connections[0] if fetch.connections else None
         failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
@@ -370,7 +370,7 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     elif s.dns_ms is not None:
         rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
     rows.append((label("total", lang), duration(s.total_ms, lang)))
-    if fetch.kind != "lookup":
+    if fetch.kind not in ("lookup", "quic"):
         sep = "，" if lang == "zh" else ", "
         parts = [counted("n.request", s.requests, lang), counted("n.connection", s.connections, lang)]
         mode = label(s.connection_mode, lang)

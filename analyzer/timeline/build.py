@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from analyzer.apps.quic import version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
 from analyzer.decode.dns import RCODE_NAMES
 from analyzer.tcp.analysis import (
@@ -61,6 +62,7 @@ from analyzer.timeline.facts import (
     DnsLookup,
     IcmpError,
     NeighbourMessage,
+    QuicFlow,
     Segment,
 )
 from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
@@ -358,6 +360,8 @@ class FetchBuilder:
         first = self.ordered[0] if self.ordered else None
         for conn in sorted(self.conns, key=lambda c: c is not first or (c.stream, c.epoch) not in self.spares):
             self._tcp_steps(conn)
+        for flow in plan.quic:
+            self._quic_steps(flow)
         timings = self._http_steps()
         self.steps.sort(key=lambda s: (s.order, s.ts_ns or 0))
         times = [s.ts_ns for s in self.steps if s.ts_ns is not None]
@@ -387,6 +391,9 @@ class FetchBuilder:
             else:
                 url = _endpoint(host, first.conn.server_port) if ":" in host and not host.startswith("[") else \
                     f"{host}:{first.conn.server_port}"
+        elif plan.quic and not plan.lookups:
+            q = plan.quic[0]
+            url = host = _endpoint(q.server, q.server_port)
         else:
             names = list(dict.fromkeys(lk.qname for lk in plan.lookups))
             if not names:
@@ -394,8 +401,10 @@ class FetchBuilder:
                     [m.sender for m in plan.neighbours[:1]]
             url = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             host = names[0] if names else ""
-        server = first.conn.server if first is not None else (plan.lookups[0].server if plan.lookups else "")
-        port = first.conn.server_port if first is not None else (plan.lookups[0].server_port if plan.lookups else None)
+        server = first.conn.server if first is not None else plan.quic[0].server if plan.quic else (
+            plan.lookups[0].server if plan.lookups else "")
+        port = first.conn.server_port if first is not None else plan.quic[0].server_port if plan.quic else (
+            plan.lookups[0].server_port if plan.lookups else None)
         fetch = Fetch(index=self.index, kind=plan.kind, url=url, host=host, client=plan.client, server=server,
                       server_port=port, start_ns=start_ns, steps=steps, requests=requests,
                       connections=connections, lookups=lookups, summary=summary, breakdown=breakdown,
@@ -546,7 +555,7 @@ class FetchBuilder:
                         or layer == "nd" else f"{layer}.unseen.last")
                 self._add(m.frame + 0.5, m.ts_ns, tries, layer, kind, target=target,
                           client=m.sender, waited_ms=_ms(tail), own=bool(plan.lookups or self.conns))
-        if plan.neighbours or plan.kind == "lookup":
+        if plan.neighbours or plan.kind in ("lookup", "quic"):
             return
         if self.conns and not any(c.epoch == 0 and self._first_use_here(c) for c in self.conns):
             return                  # every connection was opened before: nothing to resolve
@@ -667,6 +676,8 @@ class FetchBuilder:
             if to and all(c.epoch == 0 and not c.syns for c in to):
                 kind = "dns.answer.open"
                 common = dict(common, stream=to[0].stream)
+            elif not to and any(q.server in addresses for q in self.plan.quic):
+                kind = "dns.answer.quic"        # the client connects over QUIC (UDP), not TCP
         records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
             records.append(note_text("note.more_records", {"n": len(lk.answers) - 3}, self.lang))   # in the step
@@ -751,6 +762,30 @@ class FetchBuilder:
                           before=first, hold_s=NAME_HOLD_NS / 1e9)
                 continue
             self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)
+
+    # -- QUIC ------------------------------------------------------------------------------------------
+    def _quic_steps(self, q: QuicFlow) -> None:
+        """A QUIC connection, from its packets' clear headers (analyzer.apps.quic): the client's Initial, the
+        server's first answer (or none), the client's first 1-RTT packet, and the encrypted rest."""
+        ends = {"server_ep": _endpoint(q.server, q.server_port), "port": q.server_port, "stream": q.stream,
+                "client": q.client, "client_port": q.client_port, "server": q.server}
+        initials = tuple(q.initials) or (q.first_frame,)
+        self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial",
+                  version=version_name(q.version), size=q.first_size, **ends)
+        if q.server_frame is None:
+            self._add(initials[-1] + 0.5, q.last_ts_ns, initials, "quic", "quic.unanswered", problem=True,
+                      count=len(initials), waited_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)
+            return
+        self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.server",
+                  rtt_ms=_ms(q.server_ts_ns - q.first_ts_ns), **ends)
+        if q.done_frame is not None:
+            self._add(q.done_frame, q.done_ts_ns, (q.done_frame,), "quic", "quic.done",
+                      done_ms=_ms(q.done_ts_ns - q.first_ts_ns), **ends)
+        start = q.done_frame if q.done_frame is not None else q.server_frame
+        self._add(q.last_frame + 0.5, q.last_ts_ns, (start, q.last_frame) if q.last_frame != start else (start,),
+                  "quic", "quic.data", c_packets=q.packets[0], c_bytes=q.bytes[0], s_packets=q.packets[1],
+                  s_bytes=q.bytes[1], first=start, last=q.last_frame, span_ms=_ms(q.last_ts_ns - q.first_ts_ns),
+                  **ends)
 
     # -- TCP -------------------------------------------------------------------------------------------
     def _ends(self, conn: ConnFacts) -> dict[str, Any]:
@@ -947,7 +982,7 @@ class FetchBuilder:
             if s is not None and s.length:
                 kind = "tcp.handshake.3.data"
             more: dict[str, Any] = {}
-            if kind == "tcp.handshake.3" and ta == conn.syns[-1][1]:
+            if kind == "tcp.handshake.3" and conn.syns and ta == conn.syns[-1][1]:
                 # the ACK stamped as its SYN (a clock coarser than the round trip): Wireshark's iRTT is taken at
                 # the first later ACK stamped apart, or never
                 later = next((x.frame for x in conn.segments if x.frame > fa and x.flags & (SYN | ACK) == ACK
@@ -2153,7 +2188,7 @@ class FetchBuilder:
         """Where the time went: the big parts of the fetch's total, each with its evidence."""
         out: list[Delay] = []
         total = summary.total_ms
-        if total <= 0 or self.plan.kind == "lookup":
+        if total <= 0 or self.plan.kind in ("lookup", "quic"):
             return out
 
         def add(what: str, ms: float, frames: tuple[int, ...], template: str = "", **facts: Any) -> None:

@@ -47,6 +47,7 @@ from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
 from analyzer.apps.http.udp import SSDP_PORT
+from analyzer.apps.quic import client_initial, short_header
 from analyzer.apps.tls import TlsSink
 from analyzer.apps.transactions import Transactions
 from analyzer.apps.transactions import _parse as _parse_dns
@@ -57,7 +58,7 @@ from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
 from analyzer.tcp.connection import Attempt
-from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage
+from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 
 REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL
 REC_FLAGS = 20                      # offset of the flags field in a record (its low byte holds FIN, SYN, RST)
@@ -89,6 +90,7 @@ MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
 DNS_TIMES_NS = 300_000_000_000      # how long the time of a DNS frame is kept (the run's longest hold)
 UDP_IDLE_NS = 300_000_000_000       # a UDP conversation idle this long is forgotten (RecentUdp)
 UDP_SWEEP_NS = 30_000_000_000
+QUIC_IDLE_NS = 60_000_000_000       # a QUIC connection quiet this long is forgotten by the collector (its fetch keeps it)
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
 
@@ -514,6 +516,9 @@ class Collector:
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
         # the capture says, never by id(): an object's id is reused once it dies
         self.links: dict[tuple[int, int], bytes] = {}
+        # QUIC connections still sending, by (client, port, server, port): forgotten after QUIC_IDLE_NS of silence
+        self.quic: dict[tuple[str, int, str, int], QuicFlow] = {}
+        self._quic_check = 0
         self.dns_times: dict[int, int] = {}          # frame -> ts of the DNS queries that were retransmissions
         self._dns_times_max = 4096
         self.tx.dns.on_retransmission = self._dns_time
@@ -759,8 +764,53 @@ class Collector:
                 self._icmp_error(pkt, layer, ip, layers[i + 1:])
                 break
             elif name == "udp":
+                if ip is not None and pkt.payload is not None:
+                    self._quic(pkt, ip, layer)
                 break
         self._hand_lookups(before)
+
+    def _quic(self, pkt: Any, ip: Any, layer: Any) -> None:
+        """A UDP datagram: a client's QUIC Initial opens a :class:`QuicFlow` (handed to the listener), and each
+        later datagram of the same 4-tuple, either way, counts in it."""
+        f, g = layer.fields, ip.fields
+        v6 = ip.name == "ipv6"
+        src, dst = g.get("ipv6.src" if v6 else "ip.src"), g.get("ipv6.dst" if v6 else "ip.dst")
+        sport, dport = f.get("udp.srcport"), f.get("udp.dstport")
+        if src is None or dst is None or sport is None or dport is None:
+            return
+        src, dst = str(src), str(dst)
+        off, end = pkt.payload
+        data = pkt.frame.data[off:end]
+        frame, ts = pkt.frame.number, pkt.frame.ts_ns
+        flows = self.quic
+        flow = flows.get((src, sport, dst, dport))
+        direction = 0
+        if flow is None:
+            flow = flows.get((dst, dport, src, sport))
+            direction = 1
+        if flow is None:
+            h = client_initial(data)
+            if h is None:
+                return
+            if ts - self._quic_check > QUIC_IDLE_NS:        # forget the quiet ones (they stay with their fetch)
+                self._quic_check = ts
+                for key in [k for k, q in flows.items() if ts - q.last_ts_ns > QUIC_IDLE_NS]:
+                    del flows[key]
+            flow = QuicFlow(f.get("udp.stream", 0), src, sport, dst, dport, h.version, frame, ts, len(data))
+            flows[(src, sport, dst, dport)] = flow
+            direction = 0
+            self.listener.quic(flow)
+        flow.packets[direction] += 1
+        flow.bytes[direction] += len(data)
+        flow.last_frame, flow.last_ts_ns = frame, ts
+        if direction == 1:
+            if flow.server_frame is None:
+                flow.server_frame, flow.server_ts_ns = frame, ts
+        else:
+            if flow.server_frame is None and len(flow.initials) < 8 and client_initial(data) is not None:
+                flow.initials.append(frame)         # the Initials sent before any answer (resent when unanswered)
+            if flow.done_frame is None and short_header(data):
+                flow.done_frame, flow.done_ts_ns = frame, ts
 
     def _hand_lookups(self, before: int) -> None:
         """The DNS transactions the frame started (after the first ``before``) go to the listener."""

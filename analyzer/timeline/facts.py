@@ -161,6 +161,32 @@ class ConnFacts:
         return bool(self.synacks) or self.outcome == "midstream"
 
 
+@dataclass(slots=True, eq=False)
+class QuicFlow:
+    """A QUIC connection (HTTP/3's transport) on one UDP 4-tuple, opened by the client's Initial packet
+    (:mod:`analyzer.apps.quic`): what its packets' clear headers tell, updated as its datagrams come; what they
+    carry is encrypted and not read. ``done_*``: the client's first short-header (1-RTT) packet, sent once its
+    side of the handshake is done."""
+
+    stream: int              # udp.stream
+    client: str
+    client_port: int
+    server: str
+    server_port: int
+    version: int
+    first_frame: int         # the client's first Initial
+    first_ts_ns: int
+    first_size: int          # its UDP payload bytes
+    initials: list[int] = field(default_factory=list)   # the client's Initial datagrams (frames, the first few)
+    server_frame: int | None = None     # the server's first datagram
+    server_ts_ns: int | None = None
+    done_frame: int | None = None
+    done_ts_ns: int | None = None
+    last_frame: int = 0
+    last_ts_ns: int = 0
+    packets: list[int] = field(default_factory=lambda: [0, 0])     # datagrams from the client, from the server
+    bytes: list[int] = field(default_factory=lambda: [0, 0])       # their UDP payload bytes
+
 @dataclass(frozen=True, slots=True, eq=False)
 class IcmpError:
     """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...)."""

@@ -57,7 +57,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from analyzer.apps.http.events import EARLY_DATA_REFUSED
-from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 
 PAGE_WINDOW_NS = 3_000_000_000
 EMBED_WINDOW_NS = 1_000_000_000
@@ -206,6 +206,7 @@ class Plan:
     dns_conns: list[ConnFacts] = field(default_factory=list)  # DNS retried over TCP
     kind: str = "page"
     continues: int | None = None
+    quic: list[QuicFlow] = field(default_factory=list)     # QUIC connections (see _place_quic)
 
     def add(self, u: Unit) -> None:
         if not self.units:
@@ -705,7 +706,8 @@ class _FreeNeighbours:
 
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
           icmp: list[IcmpError], links_of: dict[tuple[int, int], bytes], host_of: Any,
-          last_use: dict[int, int] | None = None, addresses: frozenset[str] | None = None) -> list[Plan]:
+          last_use: dict[int, int] | None = None, addresses: frozenset[str] | None = None,
+          quic: list[QuicFlow] | None = None) -> list[Plan]:
     """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
     carried no request (SNI, or the name a lookup resolved to its address). ``addresses``: every address of
     the client's host (a dual-stack host asks for AAAA over IPv4 and connects over IPv6); each plan's
@@ -735,6 +737,8 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     free = grouper.queried
     for plan in plans:
         plan.lookups = claim_lookups(plan, free)
+    if quic:
+        plans += _place_quic(quic, plans, free, client, addresses)
     tcp_dns = [c for c in conns if c.dns and c.stream in dns_streams]
     free_nb = _FreeNeighbours(neighbours)
     for plan in plans:
@@ -774,7 +778,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
         streams = {lk.stream for lk in plan.lookups if lk.stream is not None}
         plan.dns_conns = [tcp_dns[i] for i in sorted({i for st in streams for i in dns_conns.get(st, ())})]
     for plan in plans:
-        own = next((u.conn.client for u in plan.units), None)
+        own = next((u.conn.client for u in plan.units), None) or next((q.client for q in plan.quic), None)
         if own is None:
             own = next((str(lk.client) for lk in plan.lookups),
                        next((m.sender for m in plan.neighbours if m.kind == "request"), client))
@@ -789,26 +793,57 @@ def claim_lookups(plan: Plan, free: _LookupIndex) -> list[DnsLookup]:
     for u in plan.units:
         if not u.first_on_conn:
             continue
-        conn = u.conn
-        before = u.open_ns
         names = {u.host.lower()} if u.host and not is_ip(u.host) else set()
-        found = free.within(names, conn.server, before - LOOKBACK_NS, before)
-        if not found:
-            continue
-        # the latest burst: walk back from the last related query while they follow each other closely
-        related = sorted(found, key=lambda r: free.order[r].query_ts_ns)       # ranks, in time then frame order
-        names |= {free.order[r].qname.lower().rstrip(".") for r in related if conn.server in free.order[r].addresses}
-        burst = [related[-1]]
-        for r in reversed(related[:-1]):
-            if free.order[burst[0]].query_ts_ns - _last_activity(free.order[r]) <= BURST_NS:
-                burst.insert(0, r)
-            else:
-                break
-        claimed += [free.take(r) for r in burst]
-        # companions: queries for the same names in the burst's span (AAAA beside A, search domains)
-        claimed += [free.take(r) for r in free.within(names, None, free.order[burst[0]].query_ts_ns, before)]
+        claimed += _claim_burst(free, names, u.conn.server, u.open_ns)
     claimed.sort(key=lambda lk: lk.query_frame)
     return claimed
+
+
+def _claim_burst(free: _LookupIndex, names: set[str], server: str, before: int) -> list[DnsLookup]:
+    """The latest burst of free lookups for ``names`` or answered with ``server`` within :data:`LOOKBACK_NS`
+    before ``before``, and their companions, taken out of ``free``."""
+    found = free.within(names, server, before - LOOKBACK_NS, before)
+    if not found:
+        return []
+    # the latest burst: walk back from the last related query while they follow each other closely
+    related = sorted(found, key=lambda r: free.order[r].query_ts_ns)       # ranks, in time then frame order
+    names = names | {free.order[r].qname.lower().rstrip(".") for r in related if server in free.order[r].addresses}
+    burst = [related[-1]]
+    for r in reversed(related[:-1]):
+        if free.order[burst[0]].query_ts_ns - _last_activity(free.order[r]) <= BURST_NS:
+            burst.insert(0, r)
+        else:
+            break
+    claimed = [free.take(r) for r in burst]
+    # companions: queries for the same names in the burst's span (AAAA beside A, search domains)
+    claimed += [free.take(r) for r in free.within(names, None, free.order[burst[0]].query_ts_ns, before)]
+    return claimed
+
+
+def _place_quic(flows: list[QuicFlow], plans: list[Plan], free: _LookupIndex, client: str,
+                addresses: frozenset[str]) -> list[Plan]:
+    """QUIC connections (HTTP/3 over UDP; only their clear headers are read) go with the fetch that connected to
+    the same server by TCP around the same time (a browser races both); failing that, each is a fetch of its own
+    ("quic") that takes the lookups that gave its server's address, as a TCP connection would (rule 3). Returns
+    the new plans."""
+    by_server: dict[str, list[Plan]] = {}
+    for plan in plans:
+        for c in plan.conns:
+            by_server.setdefault(c.server, []).append(plan)
+    new: list[Plan] = []
+    for flow in sorted(flows, key=lambda q: q.first_ts_ns):
+        ts = flow.first_ts_ns
+        near = [p for p in by_server.get(flow.server, ()) if p.first_ns - PAGE_WINDOW_NS <= ts <= p.last_ns + PAGE_WINDOW_NS]
+        if near:
+            min(near, key=lambda p: abs(p.first_ns - ts)).quic.append(flow)
+            continue
+        lookups = sorted(_claim_burst(free, set(), flow.server, ts), key=lambda lk: lk.query_frame)
+        first = min([ts] + [lk.query_ts_ns for lk in lookups])
+        plan = Plan(client, kind="quic", first_ns=first, last_ns=max(ts, flow.last_ts_ns), addresses=addresses)
+        plan.lookups = lookups
+        plan.quic.append(flow)
+        new.append(plan)
+    return new
 
 
 def _last_activity(lk: DnsLookup) -> int:
@@ -817,10 +852,11 @@ def _last_activity(lk: DnsLookup) -> int:
 
 def claim_neighbours(plan: Plan, free: _FreeNeighbours) -> list[NeighbourMessage]:
     """Rule 3 for ARP/ND: the client's requests before the fetch's first request, and their replies."""
-    starts = [lk.query_ts_ns for lk in plan.lookups] + [u.open_ns or u.start_ns for u in plan.units]
+    starts = [lk.query_ts_ns for lk in plan.lookups] + [u.open_ns or u.start_ns for u in plan.units] + \
+        [q.first_ts_ns for q in plan.quic]
     if not starts:
         return []
     begin = min(starts) - LOOKBACK_NS
     firsts = [u.start_ns for u in plan.units if u.request]
-    end = min(firsts) if firsts else max(u.start_ns for u in plan.units)
+    end = min(firsts) if firsts else max((u.start_ns for u in plan.units), default=max(starts))
     return free.claim(plan.addresses, begin, end)

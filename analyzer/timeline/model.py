@@ -288,7 +288,7 @@ class Fetch:
     """One fetch (see the module docstring)."""
 
     index: int
-    kind: str  # "page", "connection", "lookup"
+    kind: str  # "page", "connection", "lookup", "quic" (a QUIC connection, not decoded, and its lookups)
     url: str
     host: str
     client: str

@@ -58,7 +58,7 @@ from typing import Any
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
-from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.tcp import connection_facts
@@ -82,7 +82,7 @@ NAMES_MAX = 4096                # names asked by any client kept at most (Timeli
 
 class _Activity:
     __slots__ = ("client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice", "ordered",
-                 "start_ns", "tuples")
+                 "quic", "start_ns", "tuples")
 
     def __init__(self, client: str, start_ns: int):
         self.client = client
@@ -91,6 +91,7 @@ class _Activity:
         self.lookups: list[Any] = []          # DnsTransaction, updated in place
         self.neighbours: list[NeighbourMessage] = []
         self.icmp: list[IcmpError] = []
+        self.quic: list[QuicFlow] = []        # updated in place by the collector while it sends
         self.ordered = True                   # ``conns`` in the order they began (a slice is a prefix of it)
         self.last_first_ts = 0
         self.next_slice = 0
@@ -234,9 +235,13 @@ class TimelineRun:
             act.lookups += mine.lookups
             act.neighbours += mine.neighbours
             act.icmp += mine.icmp
+            act.quic += mine.quic
 
     def icmp(self, err: IcmpError) -> None:
         self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
+
+    def quic(self, flow: QuicFlow) -> None:
+        self._activity(flow.client, flow.first_ts_ns).quic.append(flow)
 
     def finished(self, log: ConnLog) -> None:
         self.done.add(log.conn.stream)
@@ -346,6 +351,8 @@ class TimelineRun:
             hold = max(hold, m.ts_ns + QUIET_NS)
         for e in act.icmp:
             hold = max(hold, e.ts_ns + QUIET_NS)
+        for q in act.quic:
+            hold = max(hold, q.last_ts_ns + QUIET_NS)
         for log in act.conns.values():
             hold = max(hold, self._conn_hold(log, now))
             if hold > now:
@@ -420,7 +427,7 @@ class TimelineRun:
             return _sni(conn) or self._name(act.client, conn.server, conn.first_ts_ns, lookups)
 
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
-                      host_of, history.conn_fetch, self.host_addrs.get(act.client))
+                      host_of, history.conn_fetch, self.host_addrs.get(act.client), quic=act.quic)
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
             held = _Held(plan, act.client, waiting, arrival=self.arrivals)
@@ -456,7 +463,7 @@ class TimelineRun:
         of an hour holds the attempts of its last minutes, not of the hour; an unanswered SYN's step then
         measures the capture's wait after it up to the cut (as for any activity closed before the end: the
         capture went on at least that long), not up to the end of the capture."""
-        if not act.ordered:
+        if not act.ordered or act.quic:
             return False
         window = PAGE_WINDOW_NS
         horizon = now - SLICE_AGE_NS                # a slice's connections are quiet since (all known after)

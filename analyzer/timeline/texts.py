@@ -163,6 +163,9 @@ _EN: dict[str, str] = {
     "dns.answer": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). The client can now open a TCP connection to it."),
+    "dns.answer.quic": (
+        "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
+        "that long). The client can now connect to it: here over QUIC (UDP), not TCP."),
     "dns.answer.open": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). Connection {stream} to that address was already open (this file holds no SYN for it): "
@@ -511,6 +514,26 @@ _EN: dict[str, str] = {
     "http.response.error": (
         "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
         "after the request was sent."),
+    "quic.initial": (
+        "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
+        "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
+        "ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and TLS's in one round "
+        "trip, and encrypts nearly everything; this analyzer reads only its packets' clear headers."),
+    "quic.server": (
+        "The server answers {rtt_ms:dur} after the client's Initial: its first packets carry the ServerHello and, "
+        "encrypted, the rest of its handshake (its certificate among it)."),
+    "quic.unanswered": (
+        "No answer to the client's {count:n:Initial packet} ({waited_ms:dur} of capture after the first): nothing "
+        "came back from {server_ep} over UDP. A network that blocks UDP to port {port} looks like this; a browser "
+        "then uses HTTPS over TCP instead."),
+    "quic.done": (
+        "The client's first 1-RTT packet (short header), {done_ms:dur} after its Initial: its side of the "
+        "handshake is done and what follows is encrypted with the session's keys."),
+    "quic.data": (
+        "Encrypted QUIC: {c_packets:n:datagram} ({c_bytes:bytes}) from the client and {s_packets:n:datagram} "
+        "({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after the Initial. The HTTP/3 "
+        "requests and responses are inside; they are not decoded here (QUIC, beyond its clear headers, is not), so "
+        "they cannot be told, nor how the connection ended (an encrypted CONNECTION_CLOSE or an idle timeout)."),
     "http.pipelined": (
         "Pipelined: the client sent this request before the response to the previous one on connection {stream} "
         "({prev_method} {prev_uri}) had begun (frame {prev_frame}). HTTP/1.1 answers pipelined requests in order, "
@@ -770,6 +793,9 @@ _ZH: dict[str, str] = {
     "dns.answer": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "客户端现在可以向它建立 TCP 连接了。"),
+    "dns.answer.quic": (
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
+        "客户端现在可以连接它了：这里用的是 QUIC（UDP），不是 TCP。"),
     "dns.answer.open": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "到这个地址的连接 {stream} 此前已经打开（本文件中没有它的 SYN）：客户端继续使用它，不需要新建连接。"),
@@ -1045,6 +1071,21 @@ _ZH: dict[str, str] = {
         "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.response.error": (
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+    "quic.initial": (
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 打开一个 QUIC 连接：它的 Initial 数据包（QUIC 版本 {version}，"
+        "{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。QUIC 是 HTTP/3 的传输层：它在一次往返中"
+        "完成 TCP 握手和 TLS 握手的工作，并且几乎加密了一切；本分析器只读取其数据包的明文头部。"),
+    "quic.server": (
+        "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最初的数据包携带 ServerHello，以及加密的其余握手消息（其中包括证书）。"),
+    "quic.unanswered": (
+        "客户端的 {count:n:Initial packet} 个 Initial 数据包没有得到回应（第一个之后又抓了 {waited_ms:dur}）：{server_ep} 没有通过 UDP 发回任何东西。"
+        "屏蔽了到 {port} 端口的 UDP 的网络就是这样；浏览器随后会改用基于 TCP 的 HTTPS。"),
+    "quic.done": (
+        "客户端的第一个 1-RTT 数据包（短头部），在它的 Initial 之后 {done_ms:dur}：它这一方的握手已完成，之后的内容用会话密钥加密。"),
+    "quic.data": (
+        "加密的 QUIC：客户端共发出 {c_packets:n:datagram} 个数据报（{c_bytes:bytes}），服务器共发出 {s_packets:n:datagram} 个数据报（{s_bytes:bytes}），"
+        "直到第 {last} 帧，即 Initial 之后 {span_ms:dur}。HTTP/3 的请求和响应就在其中；这里不解码它们（除明文头部外不解码 QUIC），"
+        "所以无法说明它们，也无法说明连接是如何结束的（加密的 CONNECTION_CLOSE 或空闲超时）。"),
     "http.pipelined": (
         "流水线（pipelining）：客户端在连接 {stream} 上前一个请求（{prev_method} {prev_uri}）的响应开始之前（第 {prev_frame} 帧）"
         "就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完：它的首字节时间包含了"
@@ -1469,6 +1510,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
+        "fetch.quic": "Fetch {n}: {url} (QUIC, most likely HTTP/3: encrypted, not decoded)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
         "fetch.tls.idle": "Fetch {n}: {url} (HTTPS, decrypted with the key log: no request on it)",
         "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
@@ -1519,6 +1561,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
+        "fetch.quic": "第 {n} 次访问：{url}（QUIC，很可能是 HTTP/3：已加密，未解码）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
         "fetch.tls.idle": "第 {n} 次访问：{url}（HTTPS，已用密钥日志解密：其中没有请求）",
         "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
