@@ -32,7 +32,8 @@ OPTS = (b"", b"\x02\x04\x05\xb4", b"\x02\x04\x05\xb4\x01\x03\x03\x08\x01\x01\x04
 SEC = 1_000_000_000
 DAMAGE = ("retransmission", "hole", "zero_window", "ack_gap", "rst_end", "fin_again", "data_after_fin",
           "simultaneous_close", "fin_with_data", "syn_again", "late_segment", "port_reuse", "idle_gap",
-          "no_teardown", "last_ack_off", "synack_data", "rst_middle", "fin_first_unacked", "attempt_reverse")
+          "no_teardown", "last_ack_off", "synack_data", "rst_middle", "fin_first_unacked", "attempt_reverse",
+          "reuse_after_tracked")
 
 
 def _frame(src: bytes, sport: int, dst: bytes, dport: int, seq: int, ack: int, flags: int, win: int,
@@ -81,7 +82,7 @@ def _connection(rng: random.Random, client: bytes, port: int, t: int, damage: st
             send(1, ACK)
         for k in range(rng.randrange(1, 5)):
             send(1, ACK | (PSH if k else 0), rng.choice((1, 536, 1448)))
-            if damage == "retransmission" and r == 0 and k == 0:
+            if damage in ("retransmission", "reuse_after_tracked") and r == 0 and k == 0:
                 send(1, ACK, 1448, seq=(nxt[1] - 1448) & M32)
             if damage == "hole" and r == 0 and k == 0:
                 nxt[1] = (nxt[1] + 1000) & M32
@@ -126,7 +127,9 @@ def _connection(rng: random.Random, client: bytes, port: int, t: int, damage: st
         send(closer, ACK)
     if damage == "late_segment":
         send(closer, ACK, dt=30 * SEC)
-    if damage == "port_reuse":
+    if damage in ("port_reuse", "reuse_after_tracked"):
+        # an ordinary connection on the same 4-tuple, while the first one lingers closed (a record, or a
+        # connection in the tracker's flow table): not a record either
         out += _connection(rng, client, port, t + 40 * SEC, None)
     return out
 
@@ -156,14 +159,14 @@ def _whole_rows(monkeypatch) -> list:
     def counted_values(w):
         made.append(w.key)
         return real_values(w)
-    real_many = rows_mod.rows_values
+    real_many = whole.Finished.values
 
-    def counted_many(ws):
-        made.extend(w.key for w in ws)
-        return real_many(ws)
+    def counted_many(fin):
+        made.extend(fin.keys())
+        return real_many(fin)
     monkeypatch.setattr(rows_mod, "whole_row", counted)
     monkeypatch.setattr(rows_mod, "row_values", counted_values)
-    monkeypatch.setattr(rows_mod, "rows_values", counted_many)
+    monkeypatch.setattr(whole.Finished, "values", counted_many)
     return made
 
 

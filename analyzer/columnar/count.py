@@ -333,7 +333,7 @@ def _wholes(tracker, batch, rows: np.ndarray, texts: list, gs: np.ndarray, bound
     window's segments in group order, as :func:`_window` has them): a mask of the segments left (group
     order), None when none was taken."""
     taken = take(tracker, rows, texts, batch.data, bounds, hs_a, a_first_s, gap_s)
-    if not taken:
+    if not len(taken):
         return None
     gone = np.zeros(len(bounds) - 1, dtype=bool)
     gone[taken] = True

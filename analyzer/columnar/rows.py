@@ -23,7 +23,7 @@ from typing import Any
 
 from analyzer.columnar.count import count
 from analyzer.columnar.udp import ColumnRows, UdpColumns
-from analyzer.columnar.whole import ROW_KEYS, Whole, row_values, rows_values
+from analyzer.columnar.whole import ROW_KEYS, Finished, Whole, row_values
 from analyzer.columnar.whole import row as whole_row
 from analyzer.tcp.connection import summarize
 
@@ -264,13 +264,14 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
         else:
             tcp_rows.add(summarize(conn, details), conn.first_frame)
 
-    def keep_wholes(ws: list) -> None:
-        # the records a sweep finishes: their rows made and spilled as one batch
+    def keep_wholes(fin: Finished) -> None:
+        # the records a sweep finishes: their rows made (from the record table's columns) and spilled as one
+        # batch
         if details:
-            for w in ws:
+            for w in fin.records():
                 tcp_rows.add(whole_row(w, True), w.hs[1])
         else:
-            tcp_rows.add_many_values(ROW_KEYS, rows_values(ws), [w.hs[1] for w in ws])
+            tcp_rows.add_many_values(ROW_KEYS, fin.values(), fin.first_frames())
 
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})

@@ -12,12 +12,14 @@ record ends SF, both sides' endpoint states CLOSED, the closer in TIME_WAIT (fro
 other side CLOSED, history ``ShA`` then ``a`` (the responder's first pure ACK), ``D``/``d`` (each side's
 first byte) and ``F``/``f`` in the order they occur.
 
-:class:`Wholes` keeps the records by both directions of their 4-tuple (``tracker.wholes``), as the flow
-table keeps a connection: the idle sweep finishes a torn-down record idle longer than the closed-connection
-linger (or the idle timeout, if shorter) as ``TcpTracker._finish`` would (its 4-tuples remembered as
-finished, ``on_finish`` given the record); an open record that idle, any record at the end of the capture
-or reached by a segment the rule does not take is first made the connection its segments leave
-(:func:`promote`), which then goes on as any other.
+:class:`Wholes` keeps the records as rows of one int64 table (no Python object per record while it is
+carried on: :func:`take` reads a window's records and writes them back as columns), found by both directions
+of their 4-tuple as global address ids and ports, as the flow table keeps a connection: the idle sweep
+finishes a torn-down record idle longer than the closed-connection linger (or the idle timeout, if shorter)
+as ``TcpTracker._finish`` would (its 4-tuples remembered as finished, ``on_finish`` given the record, or
+``on_many`` a sweep's records as one :class:`Finished` whose rows are made from the columns); an open record
+that idle, any record at the end of the capture or reached by a segment the rule does not take is first
+made the connection its segments leave (:func:`promote`), which then goes on as any other.
 
 tests/test_columnar_whole.py compares :func:`promote` and :func:`row` with the per-segment tracker slot by
 slot, and captures damaged one rule condition at a time with the per-packet pass.
@@ -25,7 +27,7 @@ slot, and captures damaged one rule condition at a time with the per-packet pass
 
 from __future__ import annotations
 
-import heapq
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -65,116 +67,249 @@ class Whole:
         return self.hs[1]
 
 
-class Wholes:
-    """The records not yet finished, by both directions of their 4-tuple (``tracker.wholes``): what
-    :class:`~analyzer.tcp.connection.TcpTracker` asks of them is ``key in wholes``, :meth:`promote`,
-    :meth:`expire`, :meth:`close_all` and :meth:`promote_all`."""
+# the record table's columns (int64): the originator's and the responder's endpoint (global address id << 16 |
+# port), the handshake's integer values (Whole.hs without the two option byte strings), the record's values
+# (Whole.v: 19 when torn down, else the first 8 and the last segment's frame), the last time, the letters
+# bits, the history letters after "ShA" as a code (one base-6 digit each, first letter lowest) and how many,
+# torn down, the order of its last time (see Wholes.expire), in use
+EA, EB = 0, 1
+HS = 2                  # 14 columns: t0, n0, x, w0, f0, t1, n1, y, w1, f1, t2, n2, w2, f2
+V = 16                  # 19 columns
+LAST, LETTERS, HCODE, HLEN, DONE, SEQ, LIVE = 35, 36, 37, 38, 39, 40, 41
+_NCOL = 42
+_HS_INTS = (0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15)     # where Whole.hs's ints are (4, 10: options)
 
-    __slots__ = ("by_key", "heap", "n", "on_many", "tracker")
+
+class Wholes:
+    """The records not yet finished (``tracker.wholes``), as rows of one int64 table (columns above; the
+    handshake's option bytes in a list by row), found by both directions of their 4-tuple as (endpoint,
+    endpoint) of global address ids: no Python object per record while it is carried from window to window.
+    What :class:`~analyzer.tcp.connection.TcpTracker` asks of them is ``key in wholes``, :meth:`promote`,
+    :meth:`expire`, :meth:`close_all` and :meth:`promote_all` (text 4-tuples, as its flow table's);
+    :meth:`record` makes a row the :class:`Whole` it stands for."""
+
+    __slots__ = ("_gmap", "_texts", "addr", "by_key", "free", "gids", "hi", "n", "on_many", "opts", "t", "tracker")
 
     def __init__(self, tracker, on_many=None) -> None:
         self.tracker = tracker
-        # given the torn-down records a sweep finishes, all at once, in place of the tracker's on_finish per
-        # record (analyzer.columnar.rows: their rows made and spilled as one batch)
+        # given the torn-down records a sweep finishes, all at once (a Finished), in place of the tracker's
+        # on_finish per record (analyzer.columnar.rows: their rows made and spilled as one batch)
         self.on_many = on_many
-        self.by_key: dict[tuple, Whole] = {}
-        # (last time, order, record), oldest first; an entry whose record was replaced or promoted is skipped
-        # (a record carried on gets a new entry: one entry per record, put back by the sweep, measured ~3 MiB
-        # more peak RSS at 1M for ~0.01 s less CPU)
-        self.heap: list = []
-        self.n = 0
+        self.by_key: dict[tuple[int, int], int] = {}     # (sender endpoint, receiver endpoint) -> row
+        self.t = np.zeros((256, _NCOL), dtype=np.int64)
+        self.hi = 0                     # rows ever used (the table's live part)
+        self.free: list[int] = []       # rows below hi not in use
+        self.opts: list = [None] * 256  # row -> (SYN options, SYN-ACK options)
+        self.gids: dict[Any, int] = {}  # address text -> global id
+        self.addr: list = []            # global id -> address text
+        self.n = 0                      # the order given to the last time set
+        self._texts: list | None = None
+        self._gmap = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.by_key) >> 1
 
+    def _row_of(self, key: tuple) -> int | None:
+        gids = self.gids
+        a = gids.get(key[0])
+        b = gids.get(key[2])
+        if a is None or b is None or key[1].__class__ is not int or key[3].__class__ is not int:
+            return None
+        return self.by_key.get((a << 16 | key[1], b << 16 | key[3]))
+
     def __contains__(self, key: tuple) -> bool:
-        return key in self.by_key
+        return self._row_of(key) is not None
 
-    def put(self, w: Whole) -> None:
-        """Add ``w``, or replace the record of its 4-tuple by it."""
-        src, sport, dst, dport = key = w.key
-        by_key = self.by_key
-        by_key[key] = w
-        by_key[(dst, dport, src, sport)] = w
-        self.n += 1
-        heapq.heappush(self.heap, (w.last_ts, self.n, w))
+    def gmap(self, texts: list) -> np.ndarray:
+        """The global id of each of a batch's address ids (``texts``: id -> text)."""
+        if texts is not self._texts:
+            gids, addr = self.gids, self.addr
+            out = []
+            for text in texts:
+                g = gids.get(text)
+                if g is None:
+                    g = gids[text] = len(addr)
+                    addr.append(text)
+                out.append(g)
+            self._gmap = np.array(out, dtype=np.int64)
+            self._texts = texts
+        return self._gmap
 
-    def moved(self, w: Whole) -> None:
-        """``w`` (already held) was carried on: its new last time."""
-        self.n += 1
-        heapq.heappush(self.heap, (w.last_ts, self.n, w))
+    def _alloc(self, k: int) -> np.ndarray:
+        """``k`` rows for new records (free ones first)."""
+        free = self.free
+        take_n = min(k, len(free))
+        reuse = free[len(free) - take_n:]
+        del free[len(free) - take_n:]
+        hi = self.hi
+        fresh = k - take_n
+        if hi + fresh > len(self.t):
+            size = max(len(self.t) * 2, hi + fresh)
+            t = np.zeros((size, _NCOL), dtype=np.int64)
+            t[:hi] = self.t[:hi]
+            self.t = t
+            self.opts.extend([None] * (size - len(self.opts)))
+        self.hi = hi + fresh
+        return np.array(reuse + list(range(hi, hi + fresh)), dtype=np.int64)
 
-    def _drop(self, w: Whole) -> None:
-        src, sport, dst, dport = key = w.key
-        del self.by_key[key]
-        del self.by_key[(dst, dport, src, sport)]
+    def _drop(self, r: int) -> None:
+        t = self.t
+        ea, eb = int(t[r, EA]), int(t[r, EB])
+        del self.by_key[(ea, eb)]
+        del self.by_key[(eb, ea)]
+        t[r, LIVE] = 0
+        self.opts[r] = None
+        self.free.append(r)
+
+    def key(self, r: int) -> tuple:
+        """Row ``r``'s 4-tuple as the originator sent it (address texts)."""
+        ea, eb = int(self.t[r, EA]), int(self.t[r, EB])
+        addr = self.addr
+        return (addr[ea >> 16], ea & 0xFFFF, addr[eb >> 16], eb & 0xFFFF)
+
+    def record(self, r: int) -> Whole:
+        """Row ``r`` as the :class:`Whole` it stands for."""
+        v = self.t[r].tolist()
+        o0, o1 = self.opts[r]
+        hs = (*v[HS:HS + 4], o0, *v[HS + 4:HS + 9], o1, *v[HS + 9:HS + 14])
+        done = bool(v[DONE])
+        vals = tuple(v[V:V + 19]) if done else tuple(v[V:V + 9])
+        return Whole(self.key(r), hs, vals, "ShA" + _history(v[HCODE]), v[LAST], done, v[LETTERS])
 
     def promote(self, key: tuple) -> bool:
         """A segment of ``key`` the columns do not take: its record (if any) becomes the connection in the
         flow table."""
-        w = self.by_key.get(key)
-        if w is None:
+        r = self._row_of(key)
+        if r is None:
             return False
-        self._drop(w)
+        w = self.record(r)
+        self._drop(r)
         promote(self.tracker, w)
         return True
 
+    def _due(self, before: int | None) -> np.ndarray:
+        """The rows in use (last time below ``before``), oldest first, in the order the records' last times
+        were set."""
+        t = self.t[:self.hi]
+        m = t[:, LIVE] == 1
+        if before is not None:
+            m &= t[:, LAST] < before
+        rows = np.flatnonzero(m)
+        return rows[np.lexsort((t[rows, SEQ], t[rows, LAST]))]
+
+    def _sweep(self, rows: np.ndarray, when: int) -> None:
+        """Rows ``rows`` leave the table: torn-down records finished at ``when``, open ones made
+        connections."""
+        done_m = self.t[rows, DONE] == 1
+        for r in rows[~done_m].tolist():
+            w = self.record(r)
+            self._drop(r)
+            promote(self.tracker, w)
+        done = rows[done_m]
+        if len(done):
+            # (finished after: a promoted record's 4-tuple is none of theirs, either way round)
+            self._finish(done, when)
+
     def promote_all(self) -> None:
-        heap, self.heap = self.heap, []
-        for _ts, _n, w in sorted(heap):
-            if self.by_key.get(w.key) is w:
-                self._drop(w)
-                promote(self.tracker, w)
+        for r in self._due(None).tolist():
+            w = self.record(r)
+            self._drop(r)
+            promote(self.tracker, w)
 
     def expire(self, now: int) -> None:
         """The idle sweep at packet time ``now`` (before the tracker's own tests): a torn-down record idle
         as long as a closed connection lingers (or the idle timeout, if shorter) is finished; an open one
         idle as long is made its connection, which the tracker's sweep then tests as any other."""
         tracker = self.tracker
-        before = now - min(tracker.closed_linger_ns, tracker.idle_timeout_ns)
-        heap = self.heap
-        by_key = self.by_key
-        heappop = heapq.heappop
-        done = []
-        while heap and heap[0][0] < before:
-            last, _n, w = heappop(heap)
-            if by_key.get(w.key) is w and w.last_ts == last:
-                self._drop(w)
-                if w.done:
-                    done.append(w)
-                else:
-                    promote(tracker, w)
-        if done:
-            # (finished after the loop: a promoted record's 4-tuple is none of theirs, either way round)
-            self._finish(done, now)
+        if self.by_key:
+            self._sweep(self._due(now - min(tracker.closed_linger_ns, tracker.idle_timeout_ns)), now)
 
     def close_all(self) -> None:
         """End of capture: torn-down records finished, open ones made connections (the tracker finishes
         them with the rest)."""
-        tracker = self.tracker
-        heap, self.heap = self.heap, []
-        done = []
-        for _ts, _n, w in sorted(heap):
-            if self.by_key.get(w.key) is w:
-                self._drop(w)
-                if w.done:
-                    done.append(w)
-                else:
-                    promote(tracker, w)
-        if done:
-            self._finish(done, tracker._clock)
+        if self.by_key:
+            self._sweep(self._due(None), self.tracker._clock)
 
-    def _finish(self, ws: list[Whole], when: int) -> None:
-        """What ``TcpTracker._finish`` does to the tracker for the connections the torn-down records ``ws``
-        stand for, finished at ``when``: their 4-tuples remembered as finished, then ``on_many(ws)`` (or the
-        tracker's ``on_finish`` per record)."""
+    def _finish(self, rows: np.ndarray, when: int) -> None:
+        """What ``TcpTracker._finish`` does to the tracker for the connections the torn-down records of
+        ``rows`` stand for, finished at ``when``: their 4-tuples remembered as finished, then
+        ``on_many(Finished)`` (or the tracker's ``on_finish`` per record); the rows are then free."""
         tracker = self.tracker
-        tracker.finished_keys.add_pairs([(w.key, w.hs[2], w.hs[8]) for w in ws], when)
+        fin = Finished(self, rows)
+        tracker.finished_keys.add_pairs(list(zip(fin.keys(), self.t[rows, HS + 2].tolist(),
+                                                 self.t[rows, HS + 7].tolist())), when)
         if self.on_many is not None:
-            self.on_many(ws)
+            self.on_many(fin)
         elif tracker.on_finish is not None:
-            for w in ws:
-                tracker.on_finish(w)
+            for r in rows.tolist():
+                tracker.on_finish(self.record(r))
+        # the rows freed (as _drop of each)
+        t = self.t
+        by_key = self.by_key
+        for a, b in zip(t[rows, EA].tolist(), t[rows, EB].tolist(), strict=True):
+            del by_key[(a, b)]
+            del by_key[(b, a)]
+        t[rows, LIVE] = 0
+        rl = rows.tolist()
+        opts = self.opts
+        for r in rl:
+            opts[r] = None
+        self.free.extend(rl)
+
+
+class Finished:
+    """Torn-down records a sweep finishes (rows of a :class:`Wholes` table, read before they are freed)."""
+
+    __slots__ = ("rows", "wholes")
+
+    def __init__(self, wholes: Wholes, rows: np.ndarray) -> None:
+        self.wholes = wholes
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def keys(self) -> list[tuple]:
+        """Each record's 4-tuple as the originator sent it."""
+        t = self.wholes.t[self.rows]
+        addr = self.wholes.addr
+        ea, eb = t[:, EA], t[:, EB]
+        return list(zip(map(addr.__getitem__, (ea >> 16).tolist()), (ea & 0xFFFF).tolist(),
+                        map(addr.__getitem__, (eb >> 16).tolist()), (eb & 0xFFFF).tolist()))
+
+    def records(self) -> list[Whole]:
+        return [self.wholes.record(r) for r in self.rows.tolist()]
+
+    def first_frames(self) -> list[int]:
+        return self.wholes.t[self.rows, HS + 1].tolist()
+
+    def values(self) -> list[tuple]:
+        """``rows_values(self.records())``, from the table's columns."""
+        t = self.wholes.t[self.rows]
+        out = []
+        append = out.append
+        tw = _TW
+        names = _NAME
+        for (src, sport, dst, dport), t0, n0, t2, c, pk0, pk1, pb0, pb1, fb0, fb1, un, ut, hcode in zip(
+                self.keys(), *(t[:, i].tolist() for i in (HS, HS + 1, HS + 10, V + 8, V, V + 1, V + 4, V + 5, V + 2,
+                                                        V + 3, V + 17, V + 18, HCODE)), strict=True):
+            closer = names[c]
+            s0, s1 = tw[c]
+            if t0 >= 0:
+                t_s, t_f = divmod(t0, 1_000_000_000)
+                ts = f"{t_s}.{t_f:09d}"
+            else:
+                ts = seconds(t0)
+            d = ut - t0
+            if d >= 0:
+                d_s, d_f = divmod(d, 1_000_000_000)
+                duration = f"{d_s}.{d_f:09d}"
+            else:
+                duration = seconds(d)
+            append(("tcp", 0, ts, src, sport, dst, dport, "SF", "ShA" + _history(hcode), pk0, pk1, pb0, pb1, fb0,
+                    fb1, duration, seconds(t2 - t0) if t0 else None, closer, closer, s0, s1, False, False,
+                    n0, un, t0, ut))
+        return out
 
 
 def promote(tracker, w: Whole):
@@ -331,7 +466,7 @@ def row(w: Whole, details: bool) -> dict[str, Any]:
 
 
 def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: np.ndarray, a_first: np.ndarray,
-         gap: np.ndarray) -> list[int]:
+         gap: np.ndarray) -> np.ndarray:
     """The window's groups the rule takes (see the module docstring): each starts a record or carries one
     on (``tracker.wholes``); their indices (the caller skips them). A group of an open record the rule
     does not take has the record made its connection first. ``rows`` are the tracker-call rows of
@@ -339,102 +474,137 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     ports, sequence numbers, flags, lengths, frame offsets and header lengths); ``bounds``: where each group
     starts, and the end; ``hs``, ``a_first``, ``gap``: per segment (group order), an ordinary handshake
     starts here, the segment was sent by the group's lower end, it follows an idle gap. The rule itself is
-    :func:`rule` (compiled, or its numpy twin :func:`_rule_py`)."""
+    :func:`rule` (compiled, or its numpy twin :func:`_rule_py`); the records' values are read from and
+    written to the table as columns."""
     wholes = tracker.wholes
     by_key = wholes.by_key
     gst = bounds[:-1]
     ng = len(gst)
     fresh = hs[gst]                     # the group starts with an ordinary handshake
-    # groups carrying on an open record: found by their first segment's 4-tuple
-    cont_g: list[int] = []
-    cont_w: list[Whole] = []
-    cont_o: list[bool] = []
+    gmap = wholes.gmap(texts)
+    t = wholes.t
+    # groups carrying on an open record: found by their first segment's endpoints
+    cg = cr = None
     if by_key:
         others = np.flatnonzero(~fresh)
         if len(others):
-            for g, (s_, sp_, d_, dp_) in zip(others.tolist(), rows[gst[others], 2:6].tolist(), strict=True):
-                src = texts[s_]
-                w = by_key.get((src, sp_, texts[d_], dp_))
-                if w is not None:
-                    if w.done:
-                        continue        # (segment() makes it its connection)
-                    cont_g.append(g)
-                    cont_w.append(w)
-                    cont_o.append(src == w.key[0] and sp_ == w.key[1])
-    if not fresh.any() and not cont_g:
-        return []
+            first = rows[gst[others]]
+            ea = (gmap[first[:, 2]] << 16) | first[:, 3]
+            eb = (gmap[first[:, 4]] << 16) | first[:, 5]
+            hit = np.fromiter(map(by_key.get, zip(ea.tolist(), eb.tolist()), repeat(-1)), np.int64, len(others))
+            found = np.flatnonzero(hit >= 0)
+            found = found[t[hit[found], DONE] == 0]     # (a torn-down one: segment() makes it its connection)
+            if len(found):
+                cg = others[found]
+                cr = hit[found]
+                cont_o = ea[found] == t[cr, EA]         # the first segment was sent by the originator
+    if not fresh.any() and cg is None:
+        return _NO_GROUPS
     # each group's start: a candidate or not; for a record carried on, each side's next sequence number, which
     # end sent the originator's segments, the record's counters and letters (see _rule_py)
     gstate = np.zeros((ng, _STATE), dtype=np.int64)
     gstate[:, 0] = fresh
-    if cont_g:
-        cg = np.array(cont_g, dtype=np.int64)
-        st = np.array([(w.hs[2] + 1, w.hs[8] + 1, *w.v[:8], w.letters) for w in cont_w], dtype=np.int64)
+    if cg is not None:
+        st = t[cr]
         gstate[cg, 0] = 2
-        gstate[cg, 1] = (st[:, 0] + st[:, 6]) & M32
-        gstate[cg, 2] = (st[:, 1] + st[:, 7]) & M32
+        gstate[cg, 1] = (st[:, HS + 2] + 1 + st[:, V + 4]) & M32
+        gstate[cg, 2] = (st[:, HS + 7] + 1 + st[:, V + 5]) & M32
         af = a_first[gst[cg]]
-        gstate[cg, 3] = np.where(np.array(cont_o, dtype=bool), af, ~af)
-        gstate[cg, 4:] = st[:, 2:]
+        gstate[cg, 3] = np.where(cont_o, af, ~af)
+        gstate[cg, 4:12] = st[:, V:V + 8]
+        gstate[cg, 12] = st[:, LETTERS]
     out = rule(rows, gap.view(np.uint8), bounds.astype(np.int64, copy=False), gstate)
-    if cont_g:
+    if cg is not None:
         # the open records the rule does not take become connections now (the group goes the usual way)
-        okc = set(out[:, 0].tolist()) if len(out) else set()
-        for g, w in zip(cont_g, cont_w, strict=True):
-            if g not in okc:
-                wholes._drop(w)
-                promote(tracker, w)
+        left = cr[~np.isin(cg, out[:, 0])]
+        for r in left.tolist():
+            w = wholes.record(r)
+            wholes._drop(r)
+            promote(tracker, w)
     if not len(out):
-        return []
-    # the handshake's values of the new records: (time, number, address ids, ports, seq, window, frame
-    # length, TCP header offset and length) of the SYN, (time, number, seq, window, frame length, TCP header)
-    # of the SYN-ACK, (time, number, window, frame length) of the ACK
-    j0 = gst[out[out[:, 25] == 1, 0]]
-    hsv = iter(np.concatenate([rows[j0][:, _SYN_COLS], rows[j0 + 1][:, _SYNACK_COLS], rows[j0 + 2][:, _ACK_COLS]],
-                              axis=1).tolist())
-    cont = dict(zip(cont_g, cont_w, strict=True))
-    flows_lookup = tracker.flows.lookup
-    attempts = tracker.attempts
-    fk = tracker.finished_keys
-    put, moved = wholes.put, wholes.moved
-    suffixes = _SUFFIX
-    taken = []
-    for v in out.tolist():
-        g = v[0]
-        if v[25]:
-            # a new record: its 4-tuple must be free (else the usual way)
-            t0, n0, s_, sp_, d_, dp_, x, w0, f0, t, hl, t1, n1, y, w1, f1, t_, hl_, t2, n2, w2, f2 = next(hsv)
-            key = (texts[s_], sp_, texts[d_], dp_)
-            # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
-            # usual way)
-            if (t2 == t0 or key in by_key or flows_lookup(key) is not None
-                    or (attempts and (key in attempts or (key[2], dp_, key[0], sp_) in attempts))
-                    or (fk.gens and fk.get(key) is not None)):
-                continue
-            o0 = data[t + 20:t + hl] if hl > 20 else b""
-            o1 = data[t_ + 20:t_ + hl_] if hl_ > 20 else b""
-            w = Whole(key, (t0, n0, x, w0, o0, f0, t1, n1, y, w1, o1, f1, t2, n2, w2, f2), (), "ShA", 0, False)
-        else:
-            w = cont[g]
-        c = v[23]
-        if c:
-            suffix = suffixes.get(c)
-            if suffix is None:
-                suffix = suffixes[c] = _suffix(c)
-            w.history += suffix
-        w.letters = v[24]
-        w.last_ts = v[21]
-        if v[1]:
-            w.v = tuple(v[2:21])
-            w.done = True
-        else:
-            w.v = (*v[2:10], v[22])
-        if v[25]:
-            put(w)
-        else:
-            moved(w)
-        taken.append(g)
-    return taken
+        return _NO_GROUPS
+    new = out[:, 25] == 1
+    ok = np.ones(len(out), dtype=bool)
+    newi = np.flatnonzero(new)
+    if len(newi):
+        # the handshake's values of the new records: (time, number, address ids, ports, seq, window, frame
+        # length, TCP header offset and length) of the SYN, (time, number, seq, window, frame length, TCP
+        # header) of the SYN-ACK, (time, number, window, frame length) of the ACK
+        j0 = gst[out[newi, 0]]
+        hsv = np.concatenate([rows[j0][:, _SYN_COLS], rows[j0 + 1][:, _SYNACK_COLS], rows[j0 + 2][:, _ACK_COLS]],
+                             axis=1)
+        na = (gmap[hsv[:, 2]] << 16) | hsv[:, 3]
+        nb = (gmap[hsv[:, 4]] << 16) | hsv[:, 5]
+        # a new record's 4-tuple must be free (else the usual way): not held by a record, not open nor pending
+        # as an attempt (either way), not remembered as finished (port reuse)
+        keys = list(zip(map(texts.__getitem__, hsv[:, 2].tolist()), hsv[:, 3].tolist(),
+                        map(texts.__getitem__, hsv[:, 4].tolist()), hsv[:, 5].tolist()))
+        taken_keys = set(keys)
+        busy = set(compress(keys, map(tracker.flows.lookup, keys))) if tracker.flows else set()
+        attempts = tracker.attempts
+        if attempts:
+            busy |= attempts.keys() & taken_keys
+            busy.update(k for k in keys if (k[2], k[3], k[0], k[1]) in attempts)
+        fk = tracker.finished_keys
+        if fk.gens:
+            for _start, entries in fk.gens:
+                busy.update(k for k in entries.keys() & taken_keys if fk.get(k) is not None)
+        if by_key:
+            busy.update(compress(keys, map(by_key.__contains__, zip(na.tolist(), nb.tolist()))))
+        # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
+        # usual way)
+        apart = hsv[:, 18] != hsv[:, 0]
+        if busy or not apart.all():
+            free = apart & np.fromiter((k not in busy for k in keys), bool, len(keys))
+            ok[newi[~free]] = False
+            newi, hsv, na, nb = newi[free], hsv[free], na[free], nb[free]
+            j0 = j0[free]
+        if len(newi):
+            nr = wholes._alloc(len(newi))
+            t = wholes.t
+            t[nr, EA] = na
+            t[nr, EB] = nb
+            t[nr, HS:HS + 14] = hsv[:, _HS_FROM_HSV]
+            t[nr, HCODE] = 0
+            t[nr, HLEN] = 0
+            t[nr, DONE] = 0
+            t[nr, LIVE] = 1
+            opts = wholes.opts
+            for r, a, hl, a_, hl_ in zip(nr.tolist(), hsv[:, 9].tolist(), hsv[:, 10].tolist(), hsv[:, 16].tolist(),
+                                         hsv[:, 17].tolist(), strict=True):
+                opts[r] = (data[a + 20:a + hl] if hl > 20 else b"", data[a_ + 20:a_ + hl_] if hl_ > 20 else b"")
+            for r, a, b in zip(nr.tolist(), na.tolist(), nb.tolist(), strict=True):
+                by_key[(a, b)] = r
+                by_key[(b, a)] = r
+    # each group taken's row of the table (new ones as allocated, in out's order), then its values
+    at = np.empty(len(out), dtype=np.int64)
+    if len(newi):
+        at[newi] = nr
+    if cg is not None:
+        co = np.flatnonzero(~new)
+        at[co] = cr[np.searchsorted(cg, out[co, 0])]
+    keep = np.flatnonzero(ok)
+    out, at = out[keep], at[keep]
+    t = wholes.t
+    code = out[:, 23]
+    hlen = t[at, HLEN]
+    t[at, HCODE] += code * _POW6[hlen]
+    t[at, HLEN] = hlen + _NDIGITS[code]
+    t[at, LETTERS] = out[:, 24]
+    # the order of each record's last time (as a queue entry per change would give it: a record whose last
+    # time did not change keeps its place)
+    seqn = wholes.n + 1 + np.arange(len(out))
+    wholes.n += len(out)
+    moved = (t[at, LAST] != out[:, 21]) | (out[:, 25] == 1)
+    t[at[moved], SEQ] = seqn[moved]
+    t[at, LAST] = out[:, 21]
+    closed = out[:, 1] == 1
+    t[at[closed], V:V + 19] = out[closed, 2:21]
+    t[at[closed], DONE] = 1
+    openi = ~closed
+    t[at[openi], V:V + 8] = out[openi, 2:10]
+    t[at[openi], V + 8] = out[openi, 22]
+    return out[:, 0]
 
 
 # what rule() gives per group taken (one int64 row each)
@@ -583,6 +753,22 @@ _LETTERS = "aDdFf"
 _BITS = np.array([1, 2, 4, 0, 0], dtype=np.int64)
 _DIGITS = 6 ** np.arange(5, dtype=np.int64)
 _SUFFIX: dict[int, str] = {}
+
+
+_NO_GROUPS = np.zeros(0, dtype=np.int64)
+# 6 ** k for a history code's k letters so far; how many letters a code (below 6 ** 5) holds
+_POW6 = 6 ** np.arange(6, dtype=np.int64)
+_NDIGITS = np.searchsorted(_POW6, np.arange(6 ** 5), side="right").astype(np.int64)
+# Whole.hs's ints from take's handshake values (see _SYN_COLS, _SYNACK_COLS, _ACK_COLS)
+_HS_FROM_HSV = [0, 1, 6, 7, 8, 11, 12, 13, 14, 15, 18, 19, 20, 21]
+
+
+def _history(code: int) -> str:
+    """:func:`_suffix`, cached."""
+    out = _SUFFIX.get(code)
+    if out is None:
+        out = _SUFFIX[code] = _suffix(code)
+    return out
 
 
 def _suffix(code: int) -> str:
