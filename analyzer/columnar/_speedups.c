@@ -1872,6 +1872,392 @@ static PyObject *factorize_u64(PyObject *self, PyObject *args) {
     return res;
 }
 
+/* decode_setup(Packet, Layer, mac_cache, macs, addr_cache, addrs, tcp_templates, tcp_template, hex2) -> bool
+ * decode_fast(frame) -> Packet | (Packet, table, key, off, end) | None
+ *   analyzer.decode.packet.decode for the commonest frame, in C: Ethernet II (pcap, or pcapng: the interface id
+ *   and name as frame_layer gives them) with
+ *   EtherType 0x0800, IPv4 of 20 header bytes with a good checksum, not a fragment, its total length within
+ *   the frame and the wire length, and TCP (header 20 bytes, or 32 with NOP,NOP,Timestamps; a good checksum;
+ *   the header within the datagram) or UDP (length within the datagram, at least 8; checksum 0 or good). It
+ *   makes the Packet and its frame/eth/ip/tcp|udp Layers (their slots at their member offsets, as the Python
+ *   leaves them), each field dict in the decoders' order with the decoders' values: the MAC and address texts
+ *   from their caches (``macs``/``addrs`` fill them on a miss), the TCP fixed fields from copies of
+ *   tcp.py's per-flags templates, hex texts as HEX2/HEX4 write them. When the transport carries a payload it
+ *   returns the packet with the port table's name and key and the payload span: the caller looks the decoder
+ *   up and runs the rest (decode.packet.run). None, with nothing made, for any other frame (a frame the Python
+ *   would give a note or a failure included): the caller then decodes it in Python. decode_setup's False (the
+ *   types' slots are not object slots) makes every decode_fast call None. tests/test_decode_fast.py holds the
+ *   two equal on every frame of captures, the corpus and synthetic traffic, and frames damaged at each check. */
+enum { DP_flat, DP_failure, DP_frame, DP_layers, DP_notes, DP_payload, DP_N };
+static const char *const dp_names[DP_N] = {"_flat", "failure", "frame", "layers", "notes", "payload"};
+enum { DL_fields, DL_length, DL_name, DL_offset, DL_N };
+static const char *const dl_names[DL_N] = {"fields", "length", "name", "offset"};
+static Py_ssize_t dp_off[DP_N], dl_off[DL_N];
+static PyTypeObject *df_packet, *df_layer;
+static PyObject *df_mac_cache, *df_macs, *df_addr_cache, *df_addrs, *df_templates, *df_template, *df_hex2;
+static int df_ready;
+
+enum {
+    DK_number, DK_epoch, DK_len, DK_caplen, DK_eth_dst, DK_eth_src, DK_eth_addr, DK_eth_type, DK_ip_version,
+    DK_ip_hdr_len, DK_ip_ds, DK_ip_dscp, DK_ip_ecn, DK_ip_len, DK_ip_id, DK_ip_flags, DK_ip_rb, DK_ip_df, DK_ip_mf,
+    DK_ip_frag, DK_ip_ttl, DK_ip_proto, DK_ip_cksum, DK_ip_status, DK_ip_src, DK_ip_addr, DK_ip_dst, DK_t_sport,
+    DK_t_dport, DK_t_port, DK_t_seq, DK_t_ack, DK_t_hdr_len, DK_t_win, DK_t_cksum, DK_t_urg, DK_t_len, DK_t_status,
+    DK_t_opts, DK_t_kind, DK_t_olen, DK_t_tsval, DK_t_tsecr, DK_u_sport, DK_u_dport, DK_u_port, DK_u_length,
+    DK_u_cksum, DK_u_status, DK_good, DK_not_present, DK_0800, DK_frame, DK_eth, DK_ip, DK_tcp, DK_udp,
+    DK_tcp_port, DK_udp_port, DK_a_number, DK_a_ts_ns, DK_a_origlen, DK_a_caplen, DK_a_iface, DK_a_linktype,
+    DK_a_data, DK_iface_id, DK_iface_name, DK_a_iface_name, DK_unknown, DK_N
+};
+static const char *const dk_names[DK_N] = {
+    "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "eth.dst", "eth.src", "eth.addr", "eth.type",
+    "ip.version", "ip.hdr_len", "ip.dsfield", "ip.dsfield.dscp", "ip.dsfield.ecn", "ip.len", "ip.id", "ip.flags",
+    "ip.flags.rb", "ip.flags.df", "ip.flags.mf", "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum",
+    "ip.checksum.status", "ip.src", "ip.addr", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.seq_raw",
+    "tcp.ack_raw", "tcp.hdr_len", "tcp.window_size_value", "tcp.checksum", "tcp.urgent_pointer", "tcp.len",
+    "tcp.checksum.status", "tcp.options", "tcp.option_kind", "tcp.option_len", "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr", "udp.srcport", "udp.dstport", "udp.port", "udp.length", "udp.checksum",
+    "udp.checksum.status", "Good", "Not present", "0x0800", "frame", "eth", "ip", "tcp", "udp", "tcp.port",
+    "udp.port", "number", "ts_ns", "origlen", "caplen", "iface", "linktype", "data", "frame.interface_id",
+    "frame.interface_name", "iface_name", "unknown"};
+static PyObject *dk[DK_N];
+
+static int df_offsets(PyTypeObject *type, const char *const *names, int n, Py_ssize_t *result) {
+    for (int i = 0; i < n; i++) {
+        PyObject *d = PyObject_GetAttrString((PyObject *)type, names[i]);
+        if (d == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int ok = Py_IS_TYPE(d, &PyMemberDescr_Type) && ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX
+                 && !(((PyMemberDescrObject *)d)->d_member->flags & READONLY);
+        if (ok)
+            result[i] = ((PyMemberDescrObject *)d)->d_member->offset;
+        Py_DECREF(d);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static PyObject *decode_setup(PyObject *self, PyObject *args) {
+    PyObject *p, *l, *mc, *m, *ac, *a, *tt, *t, *h;
+    if (!PyArg_ParseTuple(args, "O!O!O!OO!OO!OO!", &PyType_Type, &p, &PyType_Type, &l, &PyDict_Type, &mc, &m,
+                          &PyDict_Type, &ac, &a, &PyList_Type, &tt, &t, &PyTuple_Type, &h))
+        return NULL;
+    df_ready = 0;
+    for (int i = 0; i < DK_N; i++)
+        if (dk[i] == NULL && (dk[i] = PyUnicode_InternFromString(dk_names[i])) == NULL)
+            return NULL;
+    if (PyTuple_GET_SIZE(h) != 256 || PyList_GET_SIZE(tt) != 0x1000
+        || !df_offsets((PyTypeObject *)p, dp_names, DP_N, dp_off) || !df_offsets((PyTypeObject *)l, dl_names, DL_N, dl_off))
+        Py_RETURN_FALSE;
+    PyObject *keep[9] = {p, l, mc, m, ac, a, tt, t, h};
+    PyObject **slot[9] = {(PyObject **)&df_packet, (PyObject **)&df_layer, &df_mac_cache, &df_macs, &df_addr_cache,
+                          &df_addrs, &df_templates, &df_template, &df_hex2};
+    for (int i = 0; i < 9; i++) {
+        Py_INCREF(keep[i]);
+        Py_XSETREF(*slot[i], keep[i]);
+    }
+    df_ready = 1;
+    Py_RETURN_TRUE;
+}
+
+/* a new "0x%04x" text */
+static PyObject *df_hex4(unsigned v) {
+    static const char digits[] = "0123456789abcdef";
+    char b[6] = {'0', 'x', digits[(v >> 12) & 15], digits[(v >> 8) & 15], digits[(v >> 4) & 15], digits[v & 15]};
+    return PyUnicode_FromStringAndSize(b, 6);
+}
+
+/* the one's-complement sum of ``n`` bytes (an odd last byte padded), as a residue-preserving 64-bit total */
+static uint64_t df_sum(const unsigned char *p, Py_ssize_t n) {
+    uint64_t s = 0;
+    Py_ssize_t i = 0;
+    for (; i + 1 < n; i += 2)
+        s += (uint64_t)p[i] << 8 | p[i + 1];
+    if (i < n)
+        s += (uint64_t)p[i] << 8;
+    return s;
+}
+
+/* the text pair of ``key`` in ``cache``, else ``fill(key)``'s; a new reference, NULL with an error or when
+ * the value is not a 2-tuple (then no error: the caller declines) */
+static PyObject *df_pair(PyObject *cache, PyObject *fill, const unsigned char *p, Py_ssize_t n) {
+    PyObject *key = PyBytes_FromStringAndSize((const char *)p, n);
+    if (key == NULL)
+        return NULL;
+    PyObject *v = PyDict_GetItemWithError(cache, key);
+    if (v != NULL)
+        Py_INCREF(v);
+    else if (!PyErr_Occurred())
+        v = PyObject_CallOneArg(fill, key);
+    Py_DECREF(key);
+    if (v != NULL && (!PyTuple_CheckExact(v) || PyTuple_GET_SIZE(v) != 2)) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+static int df_set(PyObject *d, int k, PyObject *v) {
+    if (v == NULL)
+        return -1;
+    int r = PyDict_SetItem(d, dk[k], v);
+    Py_DECREF(v);
+    return r;
+}
+
+static int df_seti(PyObject *d, int k, long long v) { return df_set(d, k, PyLong_FromLongLong(v)); }
+
+static int df_setr(PyObject *d, int k, PyObject *v) {  /* a borrowed value */
+    return PyDict_SetItem(d, dk[k], v);
+}
+
+static PyObject *df_list2(PyObject *a, PyObject *b) {
+    PyObject *l = PyList_New(2);
+    if (l == NULL)
+        return NULL;
+    Py_INCREF(a);
+    Py_INCREF(b);
+    PyList_SET_ITEM(l, 0, a);
+    PyList_SET_ITEM(l, 1, b);
+    return l;
+}
+
+static PyObject *df_new_layer(int name, long long offset, long long length, PyObject *fields) {
+    PyObject *o = df_layer->tp_alloc(df_layer, 0);
+    if (o == NULL)
+        return NULL;
+    PyObject *off = PyLong_FromLongLong(offset), *len = PyLong_FromLongLong(length);
+    if (off == NULL || len == NULL) {
+        Py_XDECREF(off);
+        Py_XDECREF(len);
+        Py_DECREF(o);
+        return NULL;
+    }
+    Py_INCREF(dk[name]);
+    Py_INCREF(fields);
+    SLOT(o, dl_off[DL_name]) = dk[name];
+    SLOT(o, dl_off[DL_offset]) = off;
+    SLOT(o, dl_off[DL_length]) = len;
+    SLOT(o, dl_off[DL_fields]) = fields;
+    return o;
+}
+
+static PyObject *decode_fast(PyObject *self, PyObject *frame) {
+    if (!df_ready)
+        Py_RETURN_NONE;
+    PyObject *number = NULL, *origlen_o = NULL, *caplen_o = NULL, *data = NULL, *o = NULL;
+    PyObject *ff = NULL, *ef = NULL, *ipf = NULL, *tf = NULL, *macs = NULL, *addrs = NULL, *pkt = NULL;
+    PyObject *layers = NULL, *result = NULL, *ports = NULL, *iface = NULL;
+    long long lt, ts, origlen, caplen, hl = 0, sport, dport, poff;
+    int udp_len = 0, ucksum = 0;
+    /* -- the frame: Ethernet, bytes; its interface (pcapng) and the interface's name */
+    if ((iface = PyObject_GetAttr(frame, dk[DK_a_iface])) == NULL)
+        goto error;
+    if (iface != Py_None) {
+        if ((o = PyObject_GetAttr(frame, dk[DK_a_iface_name])) == NULL)
+            goto error;
+        if (o == Py_None || !PyObject_IsTrue(o)) {   /* frame_layer's ``iface_name or "unknown"`` */
+            if (PyErr_Occurred())
+                goto error;
+            Py_DECREF(o);
+            Py_INCREF(dk[DK_unknown]);
+            o = dk[DK_unknown];
+        }
+    }
+    if (attr_int(frame, dk[DK_a_linktype], &lt) || lt != 1 || attr_int(frame, dk[DK_a_ts_ns], &ts) || ts < 0)
+        goto none;
+    if ((number = PyObject_GetAttr(frame, dk[DK_a_number])) == NULL
+        || (origlen_o = PyObject_GetAttr(frame, dk[DK_a_origlen])) == NULL
+        || (caplen_o = PyObject_GetAttr(frame, dk[DK_a_caplen])) == NULL
+        || (data = PyObject_GetAttr(frame, dk[DK_a_data])) == NULL)
+        goto error;
+    if (!PyBytes_CheckExact(data) || int_of(origlen_o, &origlen) || int_of(caplen_o, &caplen))
+        goto none;
+    const unsigned char *d = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    if (caplen != n || n < 34 || (d[12] << 8 | d[13]) != 0x0800)
+        goto none;
+    /* -- IPv4 at 14 */
+    const unsigned char *ip = d + 14;
+    int tos = ip[1], total = ip[2] << 8 | ip[3], frag = ip[6] << 8 | ip[7], proto = ip[9];
+    if (ip[0] != 0x45 || total < 20 || frag & 0x3FFF || 14 + total > n || 14 + total > origlen
+        || (proto != 6 && proto != 17) || df_sum(ip, 20) % 0xFFFF != 0)
+        goto none;
+    Py_ssize_t t = 34, end = 14 + total;
+    const unsigned char *p = d + t;
+    uint64_t pseudo = df_sum(ip + 12, 8);
+    if (proto == 6) {
+        if (end - t < 20)
+            goto none;
+        hl = (p[12] >> 4) << 2;
+        if (hl < 20 || t + hl > end || (hl != 20 && (hl != 32 || memcmp(p + 20, "\x01\x01\x08\x0a", 4) != 0))
+            || (df_sum(p, end - t) + pseudo + 6 + (uint64_t)(end - t)) % 0xFFFF != 0)
+            goto none;
+    } else {
+        if (end - t < 8)
+            goto none;
+        udp_len = p[4] << 8 | p[5];
+        ucksum = p[6] << 8 | p[7];
+        if (udp_len < 8 || t + udp_len > end)
+            goto none;
+        end = t + udp_len;
+        if (ucksum != 0 && (df_sum(p, end - t) + pseudo + 17 + (uint64_t)udp_len) % 0xFFFF != 0)
+            goto none;
+    }
+    /* -- the texts from the caches */
+    if ((macs = df_pair(df_mac_cache, df_macs, d, 12)) == NULL || (addrs = df_pair(df_addr_cache, df_addrs, ip + 12, 8)) == NULL)
+        goto error_or_none;
+    /* -- frame */
+    char tb[48];
+    int tn = snprintf(tb, sizeof tb, "%lld.%09lld", ts / 1000000000LL, ts % 1000000000LL);
+    if ((ff = _PyDict_NewPresized(6)) == NULL || df_setr(ff, DK_number, number)
+        || df_set(ff, DK_epoch, PyUnicode_FromStringAndSize(tb, tn)) || df_setr(ff, DK_len, origlen_o)
+        || df_setr(ff, DK_caplen, caplen_o))
+        goto error;
+    if (iface != Py_None && (df_setr(ff, DK_iface_id, iface) || df_setr(ff, DK_iface_name, o)))
+        goto error;
+    /* -- eth */
+    PyObject *mdst = PyTuple_GET_ITEM(macs, 0), *msrc = PyTuple_GET_ITEM(macs, 1);
+    if ((ef = _PyDict_NewPresized(4)) == NULL || df_setr(ef, DK_eth_dst, mdst) || df_setr(ef, DK_eth_src, msrc)
+        || df_set(ef, DK_eth_addr, df_list2(mdst, msrc)) || df_setr(ef, DK_eth_type, dk[DK_0800]))
+        goto error;
+    /* -- ip */
+    PyObject *src = PyTuple_GET_ITEM(addrs, 0), *dst = PyTuple_GET_ITEM(addrs, 1);
+    if ((ipf = _PyDict_NewPresized(19)) == NULL || df_seti(ipf, DK_ip_version, 4) || df_seti(ipf, DK_ip_hdr_len, 20)
+        || df_setr(ipf, DK_ip_ds, PyTuple_GET_ITEM(df_hex2, tos)) || df_seti(ipf, DK_ip_dscp, tos >> 2)
+        || df_seti(ipf, DK_ip_ecn, tos & 3) || df_seti(ipf, DK_ip_len, total)
+        || df_set(ipf, DK_ip_id, df_hex4(ip[4] << 8 | ip[5]))
+        || df_setr(ipf, DK_ip_flags, PyTuple_GET_ITEM(df_hex2, frag >> 13)) || df_seti(ipf, DK_ip_rb, frag >> 15)
+        || df_seti(ipf, DK_ip_df, (frag >> 14) & 1) || df_seti(ipf, DK_ip_mf, 0) || df_seti(ipf, DK_ip_frag, 0)
+        || df_seti(ipf, DK_ip_ttl, ip[8]) || df_seti(ipf, DK_ip_proto, proto)
+        || df_set(ipf, DK_ip_cksum, df_hex4(ip[10] << 8 | ip[11])) || df_setr(ipf, DK_ip_status, dk[DK_good])
+        || df_setr(ipf, DK_ip_src, src) || df_set(ipf, DK_ip_addr, df_list2(src, dst)) || df_setr(ipf, DK_ip_dst, dst))
+        goto error;
+    /* -- transport */
+    sport = p[0] << 8 | p[1];
+    dport = p[2] << 8 | p[3];
+    if ((ports = PyList_New(2)) == NULL)
+        goto error;
+    PyList_SET_ITEM(ports, 0, PyLong_FromLongLong(sport));
+    PyList_SET_ITEM(ports, 1, PyLong_FromLongLong(dport));
+    if (PyList_GET_ITEM(ports, 0) == NULL || PyList_GET_ITEM(ports, 1) == NULL)
+        goto error;
+    if (proto == 6) {
+        int flags = (p[12] & 0x0F) << 8 | p[13];
+        PyObject *tmpl = PyList_GET_ITEM(df_templates, flags);
+        if (tmpl == Py_None) {
+            PyObject *fl = PyLong_FromLong(flags);
+            tmpl = fl == NULL ? NULL : PyObject_CallOneArg(df_template, fl);
+            Py_XDECREF(fl);
+            if (tmpl == NULL)
+                goto error;
+            Py_DECREF(tmpl);
+            tmpl = PyList_GET_ITEM(df_templates, flags);
+        }
+        if (!PyDict_CheckExact(tmpl) || PyDict_GET_SIZE(tmpl) != 21)
+            goto none;
+        poff = t + hl;
+        if ((tf = PyDict_Copy(tmpl)) == NULL || df_setr(tf, DK_t_sport, PyList_GET_ITEM(ports, 0))
+            || df_setr(tf, DK_t_dport, PyList_GET_ITEM(ports, 1)) || df_setr(tf, DK_t_port, ports)
+            || df_set(tf, DK_t_seq, PyLong_FromUnsignedLong((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]))
+            || df_set(tf, DK_t_ack, PyLong_FromUnsignedLong((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11]))
+            || df_seti(tf, DK_t_hdr_len, hl) || df_seti(tf, DK_t_win, p[14] << 8 | p[15])
+            || df_set(tf, DK_t_cksum, df_hex4(p[16] << 8 | p[17])) || df_seti(tf, DK_t_urg, p[18] << 8 | p[19])
+            || df_seti(tf, DK_t_len, end - poff) || df_setr(tf, DK_t_status, dk[DK_good]))
+            goto error;
+        if (hl == 32) {
+            static const char digits[] = "0123456789abcdef";
+            char hx[24];
+            for (int i = 0; i < 12; i++) {
+                hx[2 * i] = digits[p[20 + i] >> 4];
+                hx[2 * i + 1] = digits[p[20 + i] & 15];
+            }
+            PyObject *kinds = PyList_New(3);
+            if (kinds == NULL)
+                goto error;
+            PyList_SET_ITEM(kinds, 0, PyLong_FromLong(1));
+            PyList_SET_ITEM(kinds, 1, PyLong_FromLong(1));
+            PyList_SET_ITEM(kinds, 2, PyLong_FromLong(8));
+            if (df_set(tf, DK_t_opts, PyUnicode_FromStringAndSize(hx, 24)) || df_set(tf, DK_t_kind, kinds)
+                || df_seti(tf, DK_t_olen, 10)
+                || df_set(tf, DK_t_tsval, PyLong_FromUnsignedLong((uint32_t)p[24] << 24 | (uint32_t)p[25] << 16 | (uint32_t)p[26] << 8 | p[27]))
+                || df_set(tf, DK_t_tsecr, PyLong_FromUnsignedLong((uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 | (uint32_t)p[30] << 8 | p[31])))
+                goto error;
+        }
+    } else {
+        poff = t + 8;
+        hl = 8;
+        if ((tf = _PyDict_NewPresized(6)) == NULL || df_setr(tf, DK_u_sport, PyList_GET_ITEM(ports, 0))
+            || df_setr(tf, DK_u_dport, PyList_GET_ITEM(ports, 1)) || df_setr(tf, DK_u_port, ports)
+            || df_seti(tf, DK_u_length, udp_len) || df_set(tf, DK_u_cksum, df_hex4(ucksum))
+            || df_setr(tf, DK_u_status, ucksum ? dk[DK_good] : dk[DK_not_present]))
+            goto error;
+    }
+    /* -- the packet and its layers */
+    if ((layers = PyList_New(4)) == NULL)
+        goto error;
+    int names[4] = {DK_frame, DK_eth, DK_ip, proto == 6 ? DK_tcp : DK_udp};
+    long long offs[4] = {0, 0, 14, t}, lens[4] = {0, 14, 20, hl};
+    PyObject *fds[4] = {ff, ef, ipf, tf};
+    for (int i = 0; i < 4; i++) {
+        PyObject *layer = df_new_layer(names[i], offs[i], lens[i], fds[i]);
+        if (layer == NULL)
+            goto error;
+        PyList_SET_ITEM(layers, i, layer);
+    }
+    PyObject *notes = PyList_New(0), *span = Py_BuildValue("(nn)", (Py_ssize_t)poff, end);
+    if (notes == NULL || span == NULL || (pkt = df_packet->tp_alloc(df_packet, 0)) == NULL) {
+        Py_XDECREF(notes);
+        Py_XDECREF(span);
+        goto error;
+    }
+    Py_INCREF(frame);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    SLOT(pkt, dp_off[DP_frame]) = frame;
+    SLOT(pkt, dp_off[DP_layers]) = layers;
+    layers = NULL;
+    SLOT(pkt, dp_off[DP_failure]) = Py_None;
+    SLOT(pkt, dp_off[DP_notes]) = notes;
+    SLOT(pkt, dp_off[DP_payload]) = span;
+    SLOT(pkt, dp_off[DP_flat]) = Py_None;
+    if (end <= poff) {
+        result = pkt;
+        pkt = NULL;
+    } else
+        result = Py_BuildValue("(NO(ll)nn)", pkt, dk[proto == 6 ? DK_tcp_port : DK_udp_port],
+                               sport <= dport ? sport : dport, sport <= dport ? dport : sport, (Py_ssize_t)poff, end),
+        pkt = NULL;
+    goto done;
+error_or_none:
+    if (!PyErr_Occurred())
+        goto none;
+error:
+    result = NULL;
+    goto done;
+none:
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    Py_XDECREF(o);
+    Py_XDECREF(iface);
+    Py_XDECREF(number);
+    Py_XDECREF(origlen_o);
+    Py_XDECREF(caplen_o);
+    Py_XDECREF(data);
+    Py_XDECREF(macs);
+    Py_XDECREF(addrs);
+    Py_XDECREF(ff);
+    Py_XDECREF(ef);
+    Py_XDECREF(ipf);
+    Py_XDECREF(tf);
+    Py_XDECREF(layers);
+    Py_XDECREF(ports);
+    Py_XDECREF(pkt);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
@@ -1889,6 +2275,8 @@ static PyMethodDef methods[] = {
      "analyzer.tcp.analysis.analyze in C, or None where it declines (see the module source)."},
     {"json_tail", (PyCFunction)(void (*)(void))json_tail, METH_FASTCALL,
      "The epoch splice and the terminal check of a read --json line, or None (see the module source)."},
+    {"decode_setup", decode_setup, METH_VARARGS, "The types and caches decode_fast uses (see the module source)."},
+    {"decode_fast", decode_fast, METH_O, "decode() of an Ethernet/IPv4/TCP or UDP frame, or None (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -217,20 +217,56 @@ def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
 
 
 _dispatch: tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]] | None = None
+# The compiled decode of the commonest frames (Ethernet, IPv4, TCP or UDP: see decode()), None without it.
+_FAST: Callable[[Frame], Any] | None = None
 
 
 def _load_dispatch() -> tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]]:
     """The dispatch tables, imported on first use (the decoders they hold import this module)."""
-    global _dispatch
+    global _dispatch, _FAST
     from analyzer.decode.tables import LINKTYPES, TABLES
 
     _dispatch = (LINKTYPES, TABLES)
+    _FAST = _load_fast()
     return _dispatch
 
 
+def _load_fast() -> Callable[[Frame], Any] | None:
+    """``_speedups.decode_fast`` given this module's types and the decoders' caches and texts, or None."""
+    from analyzer.compiled import compiled
+
+    setup = compiled("decode_setup")
+    if setup is None:
+        return None
+    from analyzer.decode import ipv4, link, tcp
+    from analyzer.decode.checksum import HEX2
+
+    if not setup(Packet, Layer, link._MAC_CACHE, link._macs, ipv4._ADDR_CACHE, ipv4._addresses,
+                 tcp._TEMPLATES, tcp._template, HEX2):
+        return None
+    return compiled("decode_fast")
+
+
 def decode(frame: Frame) -> Packet:
-    """Decode one frame from its link type up."""
+    """Decode one frame from its link type up.
+
+    The compiled ``decode_fast`` decodes the commonest frame (classic pcap, Ethernet II, IPv4 without options
+    or fragments with a good checksum, TCP with no options or NOP,NOP,Timestamps, or UDP, checksums good) into
+    the same Packet the decoders below make; a payload it leaves to the port's decoder, run from here. It
+    declines (None) every other frame: those are decoded here (tests/test_decode_fast.py)."""
     linktypes, tables = _dispatch or _load_dispatch()
+    if _FAST is not None:
+        got = _FAST(frame)
+        if got is not None:
+            if type(got) is not tuple:
+                return got
+            pkt, table, key, off, end = got
+            candidates = tables[table]
+            for k in key:
+                decoder = candidates.get(k)
+                if decoder is not None:
+                    return run(pkt, decoder, frame.data, off, end, tables)
+            return pkt
     pkt = Packet(frame)
     pkt.layers.append(Layer("frame", 0, 0, frame_layer(frame)))
     data = frame.data
