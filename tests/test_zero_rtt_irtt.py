@@ -183,3 +183,22 @@ def test_timeline_tells_where_the_irtt_is_measured(capture, theirs):
     assert steps[d_ack]["kind"] == "tcp.handshake.3"
     assert firsts[3] == d_ack
     assert "这里测不出初始往返时间" in _handshake_steps(capture, "zh")[3]["text"]
+
+
+def test_a_handshake_without_its_syn_is_told_without_one(tmp_path):
+    """Found by fuzzing the timeline (fuzz/regressions/timeline/handshake-ack-without-a-syn): a SYN-ACK and the
+    ACK at one time, the SYN not in the capture. There is no SYN to measure from (tshark: no initial_rtt); the
+    step is the ordinary one and the timeline does not fail."""
+    packets: list = []
+    t = craft.Talk(cli=("10.0.0.1", 40005), t0=1_700_000_000.0, packets=packets)
+    t.next[craft.C] += 1                    # the SYN's sequence number, as if it had been sent
+    t.send(craft.S, "SA", dt=0)
+    t.send(craft.C, "A", dt=0)
+    t.send(craft.C, "PA", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", dt=0.003)
+    t.send(craft.S, "PA", b"HTTP/1.1 204 No\r\n\r\n", dt=0.001)
+    path = tmp_path / "no_syn.pcap"
+    craft.wrpcap(str(path), packets)
+    theirs = tshark_rows(path, ["tcp.analysis.initial_rtt"])
+    assert not any(theirs.values())
+    steps = _handshake_steps(path)
+    assert [s["kind"] for s in steps.values()] == ["tcp.handshake.3"]
