@@ -92,7 +92,14 @@ def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     v6 = np.concatenate([ver, ver]) == 6
     if not v6.any():
         uniq, inv = _unique_inverse(lo)
-        texts = [_text(u.to_bytes(4, "big")) for u in uniq.tolist()]
+        ul = uniq.tolist()
+        texts = list(map(_V4.get, ul))
+        if None in texts:
+            if len(_V4) >= 1 << 16:
+                _V4.clear()
+            for i, u in enumerate(ul):
+                if texts[i] is None:
+                    texts[i] = _V4[u] = _text(u.to_bytes(4, "big"))
     else:
         hi = np.concatenate([c.src_hi[sel], c.dst_hi[sel]])
         pairs = np.stack([np.where(v6, hi, 0), lo, v6.astype(np.uint64)], axis=1)
@@ -101,6 +108,10 @@ def _addresses(c, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
                  for h, lo_, v in uniq.tolist()]
     inv = inv.reshape(-1)
     return inv[:m], inv[m:], texts
+
+
+# IPv4 address (as an int) -> its text (the same shared string _text gives), for the batches' address ids
+_V4: dict[int, str] = {}
 
 
 def _unique_py(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

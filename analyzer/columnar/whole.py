@@ -124,13 +124,15 @@ class Wholes:
         """The global id of each of a batch's address ids (``texts``: id -> text)."""
         if texts is not self._texts:
             gids, addr = self.gids, self.addr
-            out = []
-            for text in texts:
-                g = gids.get(text)
-                if g is None:
-                    g = gids[text] = len(addr)
-                    addr.append(text)
-                out.append(g)
+            out = list(map(gids.get, texts))
+            if None in out:
+                for i, text in enumerate(texts):
+                    if out[i] is None:
+                        g = gids.get(text)
+                        if g is None:
+                            g = gids[text] = len(addr)
+                            addr.append(text)
+                        out[i] = g
             self._gmap = np.array(out, dtype=np.int64)
             self._texts = texts
         return self._gmap
@@ -250,11 +252,7 @@ class Wholes:
             del by_key[(a, b)]
             del by_key[(b, a)]
         t[rows, LIVE] = 0
-        rl = rows.tolist()
-        opts = self.opts
-        for r in rl:
-            opts[r] = None
-        self.free.extend(rl)
+        self.free.extend(rows.tolist())       # (their option bytes are replaced when a row is used again)
 
 
 class Finished:
@@ -516,7 +514,9 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     out = rule(rows, gap.view(np.uint8), bounds.astype(np.int64, copy=False), gstate)
     if cg is not None:
         # the open records the rule does not take become connections now (the group goes the usual way)
-        left = cr[~np.isin(cg, out[:, 0])]
+        taken_g = np.zeros(ng, dtype=bool)
+        taken_g[out[:, 0]] = True
+        left = cr[~taken_g[cg]]
         for r in left.tolist():
             w = wholes.record(r)
             wholes._drop(r)
