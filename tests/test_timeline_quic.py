@@ -34,10 +34,14 @@ def test_a_recorded_http3_get_is_told_from_its_clear_headers():
     server = [r for r in rows if r[1] == 443]
     ((initial,),) = fields(RECORDED, "quic.long.packet_type == 0 && udp.dstport == 443", "frame.number")[:1]
     done = next(f for f, _p, forms, _n in client if "0" in forms)       # the client's first short header
+    ((sni, alpn),) = fields(RECORDED, f"frame.number == {initial}", "tls.handshake.extensions_server_name",
+                            "tls.handshake.extensions_alpn_str")
     (fetch,) = load(RECORDED)
-    assert fetch.kind == "quic" and fetch.url == "127.0.0.1:443"
+    assert fetch.kind == "quic" and fetch.url == sni
     steps = {s.kind: s for s in fetch.steps}
-    assert steps["quic.initial"].frames == (int(initial),) and "QUIC version 1" in steps["quic.initial"].text
+    hello = steps["quic.initial.hello"]
+    assert hello.frames == (int(initial),) and "QUIC version 1" in hello.text
+    assert (hello.facts["sni"], hello.facts["alpn"]) == (sni, alpn)
     assert steps["quic.server"].frames == (server[0][0],)
     assert steps["quic.done"].frames == (done,)
     data = steps["quic.data"]
@@ -45,7 +49,7 @@ def test_a_recorded_http3_get_is_told_from_its_clear_headers():
     assert (data.facts["c_packets"], data.facts["s_packets"]) == (len(client), len(server))
     assert (data.facts["c_bytes"], data.facts["s_bytes"]) == (sum(r[3] for r in client), sum(r[3] for r in server))
     (zh,) = load(RECORDED, "zh")
-    assert zh.steps[0].text.startswith("客户端通过 UDP")
+    assert zh.steps[0].text.startswith("客户端通过 UDP") and f"SNI = {sni}" in zh.steps[0].text
 
 
 def test_the_header_readers_agree_with_tshark_on_every_datagram():

@@ -110,3 +110,113 @@ def version_name(version: int) -> str:
     if version >> 8 == 0xFF0000:
         return f"draft-{version & 0xFF}"
     return f"0x{version:08x}"
+
+
+# -- the client's Initial packets, opened (RFC 9001 5): their keys come from the packet itself -------------------
+# Initial packets are encrypted with keys derived from the client's first Destination Connection ID and a salt the
+# version fixes, so that anyone on the path can read them (they only guard against off-path tampering): what the
+# client's Initials carry, the TLS ClientHello in CRYPTO frames, is what tshark shows of them too.
+_SALT = {V1: bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
+         V2: bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")}
+_LABELS = {V1: ("quic key", "quic iv", "quic hp"), V2: ("quicv2 key", "quicv2 iv", "quicv2 hp")}
+MAX_CRYPTO = 16384          # ClientHello bytes gathered at most (a post-quantum key share makes it ~1.8 KB)
+
+
+def initial_keys(version: int, dcid: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(key, iv, header protection key) of the client's Initial packets (RFC 9001 5.2, RFC 9369 3.3); None for
+    a version whose salt is not known here (drafts)."""
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    from analyzer.apps.tls.crypto import hkdf_expand_label
+    salt = _SALT.get(version)
+    if salt is None:
+        return None
+    h = hmac.HMAC(salt, hashes.SHA256())
+    h.update(dcid)
+    secret = hkdf_expand_label(h.finalize(), "client in", b"", 32, "SHA256")
+    key, iv, hp = _LABELS[version]
+    return (hkdf_expand_label(secret, key, b"", 16, "SHA256"), hkdf_expand_label(secret, iv, b"", 12, "SHA256"),
+            hkdf_expand_label(secret, hp, b"", 16, "SHA256"))
+
+
+def open_initial(data: bytes, keys: tuple[bytes, bytes, bytes]) -> bytes | None:
+    """The decrypted payload (its frames) of the Initial packet at the start of ``data``; None when it is not one
+    or does not open (another connection's keys, damage)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    h = long_header(data)
+    if h is None or not h.initial:
+        return None
+    at = 7 + len(h.dcid) + len(h.scid)
+    token, at = _varint(data, at)
+    if token is None:
+        return None
+    length, at = _varint(data, at + token)
+    if length is None or length < 20 or at + length > len(data):
+        return None
+    key, iv, hp = keys
+    sample = data[at + 4:at + 20]
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(bytes(sample)) + enc.finalize()
+    first = data[0] ^ (mask[0] & 0x0F)
+    pn_len = (first & 0x03) + 1
+    pn = bytes(b ^ m for b, m in zip(data[at:at + pn_len], mask[1:1 + pn_len]))
+    header = bytes([first]) + bytes(data[1:at]) + pn
+    nonce = bytes(a ^ b for a, b in zip(iv, int.from_bytes(pn, "big").to_bytes(12, "big")))
+    try:
+        return AESGCM(key).decrypt(nonce, bytes(data[at + pn_len:at + length]), header)
+    except (InvalidTag, ValueError):
+        return None
+
+
+def crypto_frames(payload: bytes) -> list[tuple[int, bytes]] | None:
+    """The CRYPTO frames (offset, data) of an Initial packet's decrypted payload; None when a frame type that an
+    Initial may not hold, or a frame cut short, is met (RFC 9000 12.4: PADDING, PING, ACK, CRYPTO,
+    CONNECTION_CLOSE)."""
+    out: list[tuple[int, bytes]] = []
+    pos, n = 0, len(payload)
+    while pos < n:
+        kind = payload[pos]
+        pos += 1
+        if kind == 0x00 or kind == 0x01:            # PADDING, PING
+            continue
+        if kind == 0x06:                            # CRYPTO
+            offset, pos = _varint(payload, pos)
+            size, pos = _varint(payload, pos) if offset is not None else (None, pos)
+            if size is None or pos + size > n:
+                return None
+            out.append((offset, bytes(payload[pos:pos + size])))
+            pos += size
+        elif kind in (0x02, 0x03):                  # ACK (0x03: with ECN counts)
+            values = []
+            for _ in range(4):                      # largest, delay, range count, first range
+                v, pos = _varint(payload, pos)
+                if v is None:
+                    return None
+                values.append(v)
+            for _ in range(2 * min(values[2], 256) + (3 if kind == 0x03 else 0)):
+                v, pos = _varint(payload, pos)
+                if v is None:
+                    return None
+        elif kind in (0x1C, 0x1D):                  # CONNECTION_CLOSE: the rest says why; nothing more to read
+            return out
+        else:
+            return None
+    return out
+
+
+def client_hello_bytes(chunks: list[tuple[int, bytes]]) -> bytes | None:
+    """The TLS handshake message the CRYPTO frames carry, once whole from offset 0 (the ClientHello: type 1, a
+    3-byte length); None while bytes are missing or it is not a ClientHello."""
+    have = bytearray()
+    for offset, data in sorted(chunks):
+        if offset > len(have):
+            break
+        have += data[len(have) - offset:]
+        if len(have) > MAX_CRYPTO:
+            return None
+    if len(have) < 4 or have[0] != 1:
+        return None
+    need = 4 + int.from_bytes(have[1:4], "big")
+    return bytes(have[:need]) if len(have) >= need else None

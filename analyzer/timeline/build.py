@@ -393,7 +393,7 @@ class FetchBuilder:
                     f"{host}:{first.conn.server_port}"
         elif plan.quic and not plan.lookups:
             q = plan.quic[0]
-            url = host = _endpoint(q.server, q.server_port)
+            url = host = q.sni or _endpoint(q.server, q.server_port)
         else:
             names = list(dict.fromkeys(lk.qname for lk in plan.lookups))
             if not names:
@@ -770,8 +770,13 @@ class FetchBuilder:
         ends = {"server_ep": _endpoint(q.server, q.server_port), "port": q.server_port, "stream": q.stream,
                 "client": q.client, "client_port": q.client_port, "server": q.server}
         initials = tuple(q.initials) or (q.first_frame,)
-        self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial",
-                  version=version_name(q.version), size=q.first_size, **ends)
+        if q.sni is not None or q.alpn:
+            self._add(q.first_frame, q.first_ts_ns, tuple(q.hello_frames) or (q.first_frame,), "quic",
+                      "quic.initial.hello", version=version_name(q.version), size=q.first_size, sni=q.sni or "-",
+                      alpn=", ".join(q.alpn) or "-", **ends)
+        else:
+            self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial",
+                      version=version_name(q.version), size=q.first_size, **ends)
         if q.server_frame is None:
             self._add(initials[-1] + 0.5, q.last_ts_ns, initials, "quic", "quic.unanswered", problem=True,
                       count=len(initials), waited_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)

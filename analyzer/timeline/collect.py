@@ -47,12 +47,21 @@ from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
 from analyzer.apps.http.udp import SSDP_PORT
-from analyzer.apps.quic import client_initial, short_header
+from analyzer.apps.quic import (
+    client_hello_bytes,
+    client_initial,
+    crypto_frames,
+    initial_keys,
+    open_initial,
+    short_header,
+)
 from analyzer.apps.tls import TlsSink
+from analyzer.apps.tls.handshake import client_hello
 from analyzer.apps.transactions import Transactions
 from analyzer.apps.transactions import _parse as _parse_dns
 from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
 from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
+from analyzer.decode.errors import DecodeError
 from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
@@ -797,6 +806,7 @@ class Collector:
                 for key in [k for k, q in flows.items() if ts - q.last_ts_ns > QUIC_IDLE_NS]:
                     del flows[key]
             flow = QuicFlow(f.get("udp.stream", 0), src, sport, dst, dport, h.version, frame, ts, len(data))
+            flow.keys = initial_keys(h.version, h.dcid)
             flows[(src, sport, dst, dport)] = flow
             direction = 0
             self.listener.quic(flow)
@@ -811,6 +821,8 @@ class Collector:
                 flow.initials.append(frame)         # the Initials sent before any answer (resent when unanswered)
             if flow.done_frame is None and short_header(data):
                 flow.done_frame, flow.done_ts_ns = frame, ts
+            if flow.crypto is not None and flow.keys is not None:
+                _quic_hello(flow, data, frame)
 
     def _hand_lookups(self, before: int) -> None:
         """The DNS transactions the frame started (after the first ``before``) go to the listener."""
@@ -1032,3 +1044,35 @@ def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup 
 
 
 Listener = Callable[..., None]
+
+
+def _quic_hello(flow: QuicFlow, data: bytes, frame: int) -> None:
+    """A client datagram of a QUIC connection whose ClientHello is not whole yet: the CRYPTO frames of the Initial
+    packet it starts with, opened with the keys its first Destination Connection ID gives (analyzer.apps.quic);
+    once the ClientHello is whole, its server name and protocols. Gives up (``crypto`` None) after 8 datagrams
+    or on a packet that does not open."""
+    payload = open_initial(data, flow.keys)
+    if payload is None:
+        if flow.hello_frames or frame != flow.first_frame:
+            return                  # a later datagram without an Initial (a Handshake, 1-RTT): not this one's
+        flow.crypto = None
+        return
+    frames = crypto_frames(payload)
+    if not frames:
+        if frames is None or len(flow.hello_frames) >= 8:
+            flow.crypto = None
+        return
+    flow.hello_frames.append(frame)
+    flow.crypto += frames
+    hello = client_hello_bytes(flow.crypto)
+    if hello is None:
+        if len(flow.hello_frames) >= 8:
+            flow.crypto = None
+        return
+    flow.crypto = None
+    try:
+        summary = client_hello(hello[4:], {})
+    except DecodeError:
+        return
+    flow.sni = summary.get("sni")
+    flow.alpn = tuple(summary.get("alpn") or ())

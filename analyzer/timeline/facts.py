@@ -186,6 +186,13 @@ class QuicFlow:
     last_ts_ns: int = 0
     packets: list[int] = field(default_factory=lambda: [0, 0])     # datagrams from the client, from the server
     bytes: list[int] = field(default_factory=lambda: [0, 0])       # their UDP payload bytes
+    # the ClientHello in the client's Initial packets (RFC 9001 5.2: keys anyone can derive): its server name and
+    # offered protocols, the frames that carried it; ``crypto`` holds its pieces until it is whole
+    sni: str | None = None
+    alpn: tuple[str, ...] = ()
+    hello_frames: list[int] = field(default_factory=list)
+    crypto: list[tuple[int, bytes]] | None = field(default_factory=list)
+    keys: tuple[bytes, bytes, bytes] | None = None
 
 @dataclass(frozen=True, slots=True, eq=False)
 class IcmpError:

@@ -837,7 +837,8 @@ def _place_quic(flows: list[QuicFlow], plans: list[Plan], free: _LookupIndex, cl
         if near:
             min(near, key=lambda p: abs(p.first_ns - ts)).quic.append(flow)
             continue
-        lookups = sorted(_claim_burst(free, set(), flow.server, ts), key=lambda lk: lk.query_frame)
+        names = {flow.sni.lower()} if flow.sni and not is_ip(flow.sni) else set()
+        lookups = sorted(_claim_burst(free, names, flow.server, ts), key=lambda lk: lk.query_frame)
         first = min([ts] + [lk.query_ts_ns for lk in lookups])
         plan = Plan(client, kind="quic", first_ns=first, last_ns=max(ts, flow.last_ts_ns), addresses=addresses)
         plan.lookups = lookups

@@ -519,6 +519,14 @@ _EN: dict[str, str] = {
         "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
         "ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and TLS's in one round "
         "trip, and encrypts nearly everything; this analyzer reads only its packets' clear headers."),
+    "quic.initial.hello": (
+        "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
+        "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) begins the TLS 1.3 handshake "
+        "with a ClientHello that names the site, SNI = {sni}, and offers the application protocols (ALPN) {alpn}. "
+        "Initial packets are encrypted with keys anyone can derive from the packet itself, so an observer reads "
+        "this as in TCP's ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and "
+        "TLS's in one round trip and encrypts all the rest; this analyzer reads only its packets' clear headers "
+        "and this ClientHello."),
     "quic.server": (
         "The server answers {rtt_ms:dur} after the client's Initial: its first packets carry the ServerHello and, "
         "encrypted, the rest of its handshake (its certificate among it)."),
@@ -1075,6 +1083,12 @@ _ZH: dict[str, str] = {
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 打开一个 QUIC 连接：它的 Initial 数据包（QUIC 版本 {version}，"
         "{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。QUIC 是 HTTP/3 的传输层：它在一次往返中"
         "完成 TCP 握手和 TLS 握手的工作，并且几乎加密了一切；本分析器只读取其数据包的明文头部。"),
+    "quic.initial.hello": (
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 打开一个 QUIC 连接：它的 Initial 数据包（QUIC 版本 {version}，"
+        "{size:bytes}：客户端会把它填充到至少 1,200 字节）以 ClientHello 开始 TLS 1.3 握手，其中写明了站点名 SNI = {sni}，"
+        "并提供应用层协议（ALPN）{alpn}。Initial 数据包用任何人都能从数据包本身推导出的密钥加密，所以观察者能像读 TCP 上的 "
+        "ClientHello 一样读到这些。QUIC 是 HTTP/3 的传输层：它在一次往返中完成 TCP 握手和 TLS 握手的工作，并加密其余的一切；"
+        "本分析器只读取其数据包的明文头部和这个 ClientHello。"),
     "quic.server": (
         "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最初的数据包携带 ServerHello，以及加密的其余握手消息（其中包括证书）。"),
     "quic.unanswered": (
