@@ -87,6 +87,9 @@ def _tcp(payload=b"GET / HTTP/1.1\r\n\r\n", *, flags=0x18, options=b"\x01\x01\x0
     return seg[:16] + struct.pack("!H", ck) + seg[18:]
 
 
+SYN_OPTS = b"\x02\x04\x05\xb4\x04\x02\x08\x0a" + bytes(range(8)) + b"\x01\x03\x03\x07"
+
+
 def _udp(payload=None, *, length=None, ck=None, ck_fix=0, sport=53000, dport=53) -> bytes:
     if payload is None:   # a DNS query for example.com, A
         payload = bytes.fromhex("abcd01000001000000000000") + b"\x07example\x03com\x00" + b"\x00\x01\x00\x01"
@@ -119,6 +122,15 @@ GOOD = {
     "pcapng interface named ''": _frame(_ip(6, _tcp()), iface=1, iface_name=""),
     "ip reserved bit, no DF": _frame(_ip(6, _tcp(), frag=0x8000)),
     "ts 0": _frame(_ip(6, _tcp()), ts=0),
+    "syn options": _frame(_ip(6, _tcp(b"", flags=0x002, options=SYN_OPTS))),
+    "syn-ack options": _frame(_ip(6, _tcp(b"", flags=0x012, options=b"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x03\x03\x07"))),
+    "mss then eol padding": _frame(_ip(6, _tcp(b"", flags=0x002, options=b"\x02\x04\x05\xb4\x00\x00\x00\x00"))),
+    "eol alone": _frame(_ip(6, _tcp(b"", options=b"\x00\x00\x00\x00"))),
+    "nops only": _frame(_ip(6, _tcp(b"", options=b"\x01\x01\x01\x01"))),
+    "timestamps not after two nops": _frame(_ip(6, _tcp(options=b"\x08\x0a" + bytes(range(8)) + b"\x01\x01"))),
+    "tcp option mss alone": _frame(_ip(6, _tcp(options=b"\x02\x04\x05\xb4"))),
+    "nop nop ts, then nops and eol (16 bytes)": _frame(_ip(6, _tcp(options=b"\x01\x01\x08\x0a" + bytes(8) + b"\x01\x01\x01\x00"))),
+    "window scale 14": _frame(_ip(6, _tcp(b"", flags=0x002, options=b"\x01\x03\x03\x0e"))),
 }
 
 DAMAGED = {
@@ -140,10 +152,20 @@ DAMAGED = {
     "ip proto 99": _frame(_ip(99, b"abcdefgh")),
     "tcp header length 16": _frame(_ip(6, _tcp(hdr_words=4))),
     "tcp header past the segment": _frame(_ip(6, _tcp(b"", options=b"", hdr_words=15))),
-    "tcp options mss": _frame(_ip(6, _tcp(options=b"\x02\x04\x05\xb4"))),
     "tcp options 12 bytes not nop nop ts": _frame(_ip(6, _tcp(options=b"\x01\x01\x05\x0a" + bytes(8)))),
-    "tcp options nop nop ts in 16 bytes": _frame(_ip(6, _tcp(options=b"\x01\x01\x08\x0a" + bytes(8) + b"\x01\x01\x01\x00"))),
     "tcp checksum bad": _frame(_ip(6, _tcp(ck_fix=1))),
+    "syn options, checksum bad": _frame(_ip(6, _tcp(b"", flags=0x002, options=SYN_OPTS, ck_fix=1))),
+    "option eol, then not zero": _frame(_ip(6, _tcp(b"", options=b"\x02\x04\x05\xb4\x00\x01\x00\x00"))),
+    "option length 1": _frame(_ip(6, _tcp(b"", options=b"\x01\x01\x02\x01"))),
+    "option length 0": _frame(_ip(6, _tcp(b"", options=b"\x02\x00\x01\x01"))),
+    "option past the header": _frame(_ip(6, _tcp(b"", options=b"\x01\x01\x02\x04"))),
+    "option kind last, no length": _frame(_ip(6, _tcp(b"", options=b"\x01\x01\x01\x02"))),
+    "mss length 5": _frame(_ip(6, _tcp(b"", options=b"\x02\x05\x05\xb4\x00\x01\x01\x01"))),
+    "window scale 15": _frame(_ip(6, _tcp(b"", flags=0x002, options=b"\x01\x03\x03\x0f"))),
+    "sack": _frame(_ip(6, _tcp(b"", options=b"\x01\x01\x05\x0a" + bytes(range(8)) + b"\x01\x01\x01\x01"))),
+    "mss twice": _frame(_ip(6, _tcp(b"", options=b"\x02\x04\x05\xb4\x02\x04\x05\xb4"))),
+    "kind 30 (multipath)": _frame(_ip(6, _tcp(b"", options=b"\x1e\x04\x00\x00"))),
+    "kind 99 (unknown)": _frame(_ip(6, _tcp(b"", options=b"\x63\x04\x00\x00"))),
     "tcp shorter than 20": _frame(_ip(6, _tcp()[:12])),
     "udp length 7": _frame(_ip(17, _udp(length=7))),
     "udp length past the datagram": _frame(_ip(17, _udp(length=200))),

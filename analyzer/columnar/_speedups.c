@@ -1877,8 +1877,9 @@ static PyObject *factorize_u64(PyObject *self, PyObject *args) {
  *   analyzer.decode.packet.decode for the commonest frame, in C: Ethernet II (pcap, or pcapng: the interface id
  *   and name as frame_layer gives them) with
  *   EtherType 0x0800, IPv4 of 20 header bytes with a good checksum, not a fragment, its total length within
- *   the frame and the wire length, and TCP (header 20 bytes, or 32 with NOP,NOP,Timestamps; a good checksum;
- *   the header within the datagram) or UDP (length within the datagram, at least 8; checksum 0 or good). It
+ *   the frame and the wire length, and TCP (options none, NOP,NOP,Timestamps first, or only NOP, EOL padding,
+ *   MSS, window scale, SACK permitted and timestamps, each once and as tcp.py reads it without a note; a good
+ *   checksum; the header within the datagram) or UDP (length within the datagram, at least 8; checksum 0 or good). It
  *   makes the Packet and its frame/eth/ip/tcp|udp Layers (their slots at their member offsets, as the Python
  *   leaves them), each field dict in the decoders' order with the decoders' values: the MAC and address texts
  *   from their caches (``macs``/``addrs`` fill them on a miss), the TCP fixed fields from copies of
@@ -1905,7 +1906,8 @@ enum {
     DK_t_opts, DK_t_kind, DK_t_olen, DK_t_tsval, DK_t_tsecr, DK_u_sport, DK_u_dport, DK_u_port, DK_u_length,
     DK_u_cksum, DK_u_status, DK_good, DK_not_present, DK_0800, DK_frame, DK_eth, DK_ip, DK_tcp, DK_udp,
     DK_tcp_port, DK_udp_port, DK_a_number, DK_a_ts_ns, DK_a_origlen, DK_a_caplen, DK_a_iface, DK_a_linktype,
-    DK_a_data, DK_iface_id, DK_iface_name, DK_a_iface_name, DK_unknown, DK_N
+    DK_a_data, DK_iface_id, DK_iface_name, DK_a_iface_name, DK_unknown, DK_t_mss, DK_t_shift, DK_t_mult, DK_t_sperm,
+    DK_N
 };
 static const char *const dk_names[DK_N] = {
     "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "eth.dst", "eth.src", "eth.addr", "eth.type",
@@ -1917,7 +1919,8 @@ static const char *const dk_names[DK_N] = {
     "tcp.options.timestamp.tsecr", "udp.srcport", "udp.dstport", "udp.port", "udp.length", "udp.checksum",
     "udp.checksum.status", "Good", "Not present", "0x0800", "frame", "eth", "ip", "tcp", "udp", "tcp.port",
     "udp.port", "number", "ts_ns", "origlen", "caplen", "iface", "linktype", "data", "frame.interface_id",
-    "frame.interface_name", "iface_name", "unknown"};
+    "frame.interface_name", "iface_name", "unknown", "tcp.options.mss_val", "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier", "tcp.options.sack_perm"};
 static PyObject *dk[DK_N];
 
 static int df_offsets(PyTypeObject *type, const char *const *names, int n, Py_ssize_t *result) {
@@ -2043,6 +2046,96 @@ static PyObject *df_new_layer(int name, long long offset, long long length, PyOb
     return o;
 }
 
+/* TCP options other than NOP,NOP,Timestamps first, walked as decode/tcp.py's _options walks them: NOP, EOL with
+ * zero padding after it, and MSS, window scale (shift <= 14), SACK permitted, timestamps each once with its
+ * length; 0 (decline) for anything else, or anything _options would note */
+enum { OE_MSS, OE_WS, OE_SP, OE_TS };
+struct df_opts {
+    int nk, nl, ne, ev[4];
+    unsigned char kinds[40], lens[40];
+    uint32_t mss, shift, tsval, tsecr;
+};
+
+static uint32_t df_u32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int df_walk(const unsigned char *p, Py_ssize_t n, struct df_opts *o) {
+    int seen = 0;
+    Py_ssize_t i = 0;
+    o->nk = o->nl = o->ne = 0;
+    if (n > 40)
+        return 0;
+    while (i < n) {
+        int kind = p[i], e, want;
+        if (kind == 1) {
+            o->kinds[o->nk++] = 1;
+            i++;
+            continue;
+        }
+        if (kind == 0) {
+            for (Py_ssize_t j = i + 1; j < n; j++)
+                if (p[j])
+                    return 0;
+            for (; i < n; i++)
+                o->kinds[o->nk++] = 0;
+            break;
+        }
+        if (i + 1 >= n)
+            return 0;
+        int len = p[i + 1];
+        if (len < 2 || i + len > n)
+            return 0;
+        switch (kind) {
+        case 2: e = OE_MSS; want = 4; break;
+        case 3: e = OE_WS; want = 3; break;
+        case 4: e = OE_SP; want = 2; break;
+        case 8: e = OE_TS; want = 10; break;
+        default: return 0;
+        }
+        if (len != want || seen & (1 << e))
+            return 0;
+        seen |= 1 << e;
+        if (e == OE_MSS)
+            o->mss = p[i + 2] << 8 | p[i + 3];
+        else if (e == OE_WS) {
+            o->shift = p[i + 2];
+            if (o->shift > 14)
+                return 0;
+        } else if (e == OE_TS) {
+            o->tsval = df_u32(p + i + 2);
+            o->tsecr = df_u32(p + i + 6);
+        }
+        o->kinds[o->nk++] = kind;
+        o->lens[o->nl++] = len;
+        o->ev[o->ne++] = e;
+        i += len;
+    }
+    return 1;
+}
+
+/* a list of the ``n`` ints, or the one int when n is 1 (_options' ``kinds if len(kinds) > 1 else kinds[0]``) */
+static PyObject *df_ints(const unsigned char *v, int n) {
+    if (n == 1)
+        return PyLong_FromLong(v[0]);
+    PyObject *l = PyList_New(n);
+    if (l == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        PyList_SET_ITEM(l, i, PyLong_FromLong(v[i]));   /* small ints: cached, never NULL */
+    return l;
+}
+
+static PyObject *df_hex(const unsigned char *p, Py_ssize_t n) {
+    static const char digits[] = "0123456789abcdef";
+    char hx[80];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        hx[2 * i] = digits[p[i] >> 4];
+        hx[2 * i + 1] = digits[p[i] & 15];
+    }
+    return PyUnicode_FromStringAndSize(hx, 2 * n);
+}
+
 static PyObject *decode_fast(PyObject *self, PyObject *frame) {
     if (!df_ready)
         Py_RETURN_NONE;
@@ -2050,7 +2143,8 @@ static PyObject *decode_fast(PyObject *self, PyObject *frame) {
     PyObject *ff = NULL, *ef = NULL, *ipf = NULL, *tf = NULL, *macs = NULL, *addrs = NULL, *pkt = NULL;
     PyObject *layers = NULL, *result = NULL, *ports = NULL, *iface = NULL;
     long long lt, ts, origlen, caplen, hl = 0, sport, dport, poff;
-    int udp_len = 0, ucksum = 0;
+    int udp_len = 0, ucksum = 0, ts_opts = 0;
+    struct df_opts opts;
     /* -- the frame: Ethernet, bytes; its interface (pcapng) and the interface's name */
     if ((iface = PyObject_GetAttr(frame, dk[DK_a_iface])) == NULL)
         goto error;
@@ -2091,7 +2185,10 @@ static PyObject *decode_fast(PyObject *self, PyObject *frame) {
         if (end - t < 20)
             goto none;
         hl = (p[12] >> 4) << 2;
-        if (hl < 20 || t + hl > end || (hl != 20 && (hl != 32 || memcmp(p + 20, "\x01\x01\x08\x0a", 4) != 0))
+        if (hl < 20 || t + hl > end)
+            goto none;
+        ts_opts = hl == 32 && memcmp(p + 20, "\x01\x01\x08\x0a", 4) == 0;
+        if ((hl > 20 && !ts_opts && !df_walk(p + 20, hl - 20, &opts))
             || (df_sum(p, end - t) + pseudo + 6 + (uint64_t)(end - t)) % 0xFFFF != 0)
             goto none;
     } else {
@@ -2166,23 +2263,33 @@ static PyObject *decode_fast(PyObject *self, PyObject *frame) {
             || df_set(tf, DK_t_cksum, df_hex4(p[16] << 8 | p[17])) || df_seti(tf, DK_t_urg, p[18] << 8 | p[19])
             || df_seti(tf, DK_t_len, end - poff) || df_setr(tf, DK_t_status, dk[DK_good]))
             goto error;
-        if (hl == 32) {
-            static const char digits[] = "0123456789abcdef";
-            char hx[24];
-            for (int i = 0; i < 12; i++) {
-                hx[2 * i] = digits[p[20 + i] >> 4];
-                hx[2 * i + 1] = digits[p[20 + i] & 15];
-            }
-            PyObject *kinds = PyList_New(3);
-            if (kinds == NULL)
+        if (ts_opts) {     /* tcp.py's NOP,NOP,Timestamps branch, in its order */
+            static const unsigned char nnt[3] = {1, 1, 8};
+            if (df_set(tf, DK_t_opts, df_hex(p + 20, 12)) || df_set(tf, DK_t_kind, df_ints(nnt, 3))
+                || df_seti(tf, DK_t_olen, 10) || df_set(tf, DK_t_tsval, PyLong_FromUnsignedLong(df_u32(p + 24)))
+                || df_set(tf, DK_t_tsecr, PyLong_FromUnsignedLong(df_u32(p + 28))))
                 goto error;
-            PyList_SET_ITEM(kinds, 0, PyLong_FromLong(1));
-            PyList_SET_ITEM(kinds, 1, PyLong_FromLong(1));
-            PyList_SET_ITEM(kinds, 2, PyLong_FromLong(8));
-            if (df_set(tf, DK_t_opts, PyUnicode_FromStringAndSize(hx, 24)) || df_set(tf, DK_t_kind, kinds)
-                || df_seti(tf, DK_t_olen, 10)
-                || df_set(tf, DK_t_tsval, PyLong_FromUnsignedLong((uint32_t)p[24] << 24 | (uint32_t)p[25] << 16 | (uint32_t)p[26] << 8 | p[27]))
-                || df_set(tf, DK_t_tsecr, PyLong_FromUnsignedLong((uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 | (uint32_t)p[30] << 8 | p[31])))
+        } else if (hl > 20) {   /* _options' order: the hex, each option's fields as met, kinds, lengths */
+            if (df_set(tf, DK_t_opts, df_hex(p + 20, hl - 20)))
+                goto error;
+            for (int i = 0; i < opts.ne; i++) {
+                int bad = 0;
+                switch (opts.ev[i]) {
+                case OE_MSS: bad = df_seti(tf, DK_t_mss, opts.mss); break;
+                case OE_WS:
+                    bad = df_seti(tf, DK_t_shift, opts.shift) || df_seti(tf, DK_t_mult, 1LL << opts.shift);
+                    break;
+                case OE_SP: bad = df_set(tf, DK_t_sperm, PyUnicode_FromString("0402")); break;
+                case OE_TS:
+                    bad = df_set(tf, DK_t_tsval, PyLong_FromUnsignedLong(opts.tsval))
+                          || df_set(tf, DK_t_tsecr, PyLong_FromUnsignedLong(opts.tsecr));
+                    break;
+                }
+                if (bad)
+                    goto error;
+            }
+            if (df_set(tf, DK_t_kind, df_ints(opts.kinds, opts.nk))
+                || (opts.nl && df_set(tf, DK_t_olen, df_ints(opts.lens, opts.nl))))
                 goto error;
         }
     } else {
