@@ -65,7 +65,7 @@ from analyzer.timeline.facts import (
     QuicFlow,
     Segment,
 )
-from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
+from analyzer.timeline.group import RACE_NS, Plan, Unit, is_ip, name_matches
 from analyzer.timeline.model import (
     Connection,
     Delay,
@@ -296,8 +296,20 @@ class FetchBuilder:
         # connections that carried nothing of the client's in a fetch whose other connections did (a browser's
         # spare ones: group._join_spares puts them in the fetch when its requests were seen)
         used = {(c.stream, c.epoch): _client_sent(c) for c in self.conns}
-        self.spares = {(c.stream, c.epoch) for c in self.conns if c.epoch == 0 and c.synacks and not c.records
-                       and not used[(c.stream, c.epoch)]} if any(used.values()) else set()
+        unused = {(c.stream, c.epoch) for c in self.conns if c.epoch == 0 and not c.records
+                  and not used[(c.stream, c.epoch)]} if any(used.values()) else set()
+        self.spares = {(c.stream, c.epoch) for c in self.conns if (c.stream, c.epoch) in unused and c.synacks}
+        # ... and a dual-stack client's attempt of one family beside a used connection of the other (group's
+        # _join_races): the race loser -> the winner
+        self.races: dict[tuple[int, int], ConnFacts] = {}
+        for c in self.conns:
+            if (c.stream, c.epoch) in unused and c.syns:
+                won = min((w for w in self.conns if used[(w.stream, w.epoch)] and w.syns and w.epoch == 0
+                           and (":" in w.server) != (":" in c.server) and w.server_port == c.server_port
+                           and 0 <= w.syns[0][1] - c.syns[0][1] <= RACE_NS), key=lambda w: w.syns[0][1], default=None)
+                if won is not None:
+                    self.races[(c.stream, c.epoch)] = won
+                    self.spares.discard((c.stream, c.epoch))
         ordered = self.ordered = sorted(self.conns, key=lambda c: (c.first_ts_ns, c.stream))
         self.named = {c.stream for c in ordered[1:]} - {ordered[0].stream} if ordered else set()
         # transactions of this fetch per connection
@@ -358,7 +370,8 @@ class FetchBuilder:
         self._dns_steps()
         # a spare connection opened before the others is the fetch's first: its handshake is the one told in full
         first = self.ordered[0] if self.ordered else None
-        for conn in sorted(self.conns, key=lambda c: c is not first or (c.stream, c.epoch) not in self.spares):
+        for conn in sorted(self.conns, key=lambda c: c is not first or (c.stream, c.epoch) not in self.spares
+                           and (c.stream, c.epoch) not in self.races):
             self._tcp_steps(conn)
         for flow in plan.quic:
             self._quic_steps(flow)
@@ -821,6 +834,9 @@ class FetchBuilder:
                            and r.transaction.index < u0.record.transaction.index)
                 self._add(order, u0.start_ns, (), "tcp", "tcp.reuse.same", requests=prev, **ends)
         self._trouble(conn, ends)
+        won = self.races.get((conn.stream, conn.epoch))
+        if won is not None and first_here:
+            self._race(conn, won, ends)
         if conn.cut is not None and first_here:
             c_bytes, s_bytes, first, last = conn.cut
             seg = self._by_frame(conn).get(first)
@@ -845,6 +861,24 @@ class FetchBuilder:
                 nxt = min(later, key=lambda q: q.first_frame)
                 self._add(last + 0.5, None, (), "tcp", "tcp.kept", next_frame=nxt.first_frame,
                           next_uri=nxt.target, **ends)
+
+    def _race(self, conn: ConnFacts, won: ConnFacts, ends: dict[str, Any]) -> None:
+        """Happy Eyeballs (RFC 8305): ``conn``, an attempt of one address family that carried nothing, and
+        ``won``, the connection of the other family opened after it that carried the requests."""
+        syn, syn_ts = conn.syns[0]
+        wsyn, wsyn_ts = won.syns[0]
+        rst = next((s for s in conn.segments if s.flags & RST and s.direction == 1), None)
+        if not conn.synacks:
+            kind, end = "tcp.race.unanswered", None
+        elif rst is not None and conn.handshake_ack is None:
+            kind, end = "tcp.race.refused", rst.frame
+        else:
+            kind, end = "tcp.race.unused", None
+        frames = tuple(sorted({syn, wsyn} | ({end} if end else set())))
+        self._add(wsyn - 0.5, wsyn_ts, frames, "tcp", kind, syn=syn, wsyn=wsyn, winner=won.stream, end=end,
+                  family="IPv6" if ":" in conn.server else "IPv4", other="IPv6" if ":" in won.server else "IPv4",
+                  after_ms=_ms(wsyn_ts - syn_ts), server_ep=_endpoint(conn.server, conn.server_port),
+                  won_ep=_endpoint(won.server, won.server_port), **{k: v for k, v in ends.items() if k != "server_ep"})
 
     def _spare(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """A connection that carried no request in a fetch whose other connection did (group._join_spares): when
@@ -2244,6 +2278,9 @@ class FetchBuilder:
                 # the receiver's duplicate ACKs asked for it, or no timer: the time is the wait for them
                 add("retransmission", f.get("gap_ms") or f["waited_ms"], own,
                     "delay.retransmission.dup" if f.get("dup_acks") else "")
+            elif st.kind == "tcp.race.unanswered":
+                add("race", f["after_ms"], (f["syn"], f["wsyn"]), family=f["family"], other=f["other"],
+                    stream=f["stream"])
             elif st.kind in ("tcp.stall.nagle", "tls.exchange.nagle"):
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
             elif st.kind == "http.request.expect_wait":
@@ -2284,7 +2321,10 @@ class FetchBuilder:
         """The client's own time before its first connection's traffic (nothing of the fetch on the network):
         from the DNS answer that gave the server's address to the SYN, and from the end of the handshake to
         the client's first data (a request, a ClientHello)."""
-        conn = next((c for c in self.conns if c.syns and c.syns[0][0] in cited and c.epoch == 0), None)
+        # the first connection opened (a dual-stack client's race, a spare opened first: not always the first
+        # listed): before its SYN, nothing of the fetch's connections was on the network
+        conn = min((c for c in self.conns if c.syns and c.syns[0][0] in cited and c.epoch == 0),
+                   key=lambda c: c.syns[0][1], default=None)
         if conn is None:
             return
         syn_f, syn_t = conn.syns[0]

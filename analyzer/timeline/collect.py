@@ -99,6 +99,8 @@ MAX_LINK_SCAN = 1 << 20     # bytes of a document searched for links
 DNS_TIMES_NS = 300_000_000_000      # how long the time of a DNS frame is kept (the run's longest hold)
 UDP_IDLE_NS = 300_000_000_000       # a UDP conversation idle this long is forgotten (RecentUdp)
 UDP_SWEEP_NS = 30_000_000_000
+MAX_SENDER_MACS = 65_536            # link-layer addresses whose senders are remembered (Collector._sent)
+SENDERS_PER_MAC = 4                 # more IP addresses sending from one MAC: a router's, not a host's
 QUIC_IDLE_NS = 60_000_000_000       # a QUIC connection quiet this long is forgotten by the collector (its fetch keeps it)
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
@@ -525,6 +527,10 @@ class Collector:
         # (tcp stream, transaction index) -> its HTML body: the links are found when needed. Keyed by what
         # the capture says, never by id(): an object's id is reused once it dies
         self.links: dict[tuple[int, int], bytes] = {}
+        # the link-layer addresses that DNS queries and SYNs came from, and the IP addresses seen sending from each
+        # (see senders_of): a dual-stack host sends its IPv4 and IPv6 packets from one MAC
+        self.sent_from: dict[str, list[str]] = {}
+        self.sent_mac: dict[str, str] = {}
         # QUIC connections still sending, by (client, port, server, port): forgotten after QUIC_IDLE_NS of silence
         self.quic: dict[tuple[str, int, str, int], QuicFlow] = {}
         self._quic_check = 0
@@ -545,8 +551,10 @@ class Collector:
         self.listener.connection(log)
         # no reassembly sink of our own
 
-    def _new_attempt(self, att: Attempt, next_hop_mac: str, syn_ip: int = 0) -> None:
+    def _new_attempt(self, att: Attempt, next_hop_mac: str, syn_ip: int = 0, src_mac: str = "") -> None:
         log = self.logs[att.stream] = ConnLog.pending(att, self.pipe.tcp, next_hop_mac, syn_ip)
+        if src_mac:
+            self._sent(str(log.conn.sides[0].addr), src_mac)
         self.listener.connection(log)
 
     def _finished(self, conn: Any) -> None:
@@ -670,7 +678,7 @@ class Collector:
         if header is not None:
             dns.message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport),
                         dst=(dst, dport), frame=number, ts_ns=ts)
-        self._hand_lookups(before)
+        self._hand_lookups(before, _mac_text(data[6:12]) if frame.linktype == 1 else "")
         if pipe.tcp is not None:
             pipe.tcp.tick(ts)
         return True
@@ -725,7 +733,10 @@ class Collector:
         else:
             ip_id, ttl = 0, data[ip_off + 7]
         if conn.__class__ is Attempt:
-            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "", ip_id << 8 | ttl)
+            if frame.linktype == 1:
+                self._new_attempt(conn, _mac_text(data[0:6]), ip_id << 8 | ttl, _mac_text(data[6:12]))
+            else:
+                self._new_attempt(conn, "", ip_id << 8 | ttl)
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:
@@ -776,7 +787,8 @@ class Collector:
                 if ip is not None and pkt.payload is not None:
                     self._quic(pkt, ip, layer)
                 break
-        self._hand_lookups(before)
+        eth = layers[1] if len(layers) > 1 and layers[1].name == "eth" else None
+        self._hand_lookups(before, eth.fields.get("eth.src", "") if eth is not None else "")
 
     def _quic(self, pkt: Any, ip: Any, layer: Any) -> None:
         """A UDP datagram: a client's QUIC Initial opens a :class:`QuicFlow` (handed to the listener), and each
@@ -824,14 +836,42 @@ class Collector:
             if flow.crypto is not None and flow.keys is not None:
                 _quic_hello(flow, data, frame)
 
-    def _hand_lookups(self, before: int) -> None:
-        """The DNS transactions the frame started (after the first ``before``) go to the listener."""
+    def _hand_lookups(self, before: int, mac: str = "") -> None:
+        """The DNS transactions the frame started (after the first ``before``) go to the listener; ``mac``: the
+        frame's source link-layer address (the query's sender's)."""
         dns = self.tx.dns.transactions
         if len(dns) > before:
             for trans in dns[before:]:
                 if trans.service == "dns" or self.local_names:
+                    if mac and trans.query is not None:
+                        self._sent(str(trans.client[0]), mac)
                     self.listener.lookup(trans)
             dns.clear()     # handed on; the tracker keeps only what pairing needs
+
+    def _sent(self, addr: str, mac: str) -> None:
+        """``addr`` sent a frame from link-layer address ``mac`` (a DNS query or a SYN)."""
+        macs = self.sent_mac
+        if macs.get(addr) != mac:
+            if len(macs) >= MAX_SENDER_MACS and addr not in macs:
+                del macs[next(iter(macs))]
+            macs[addr] = mac
+        got = self.sent_from.get(mac)
+        if got is None:
+            if len(self.sent_from) >= MAX_SENDER_MACS:
+                del self.sent_from[next(iter(self.sent_from))]
+            got = self.sent_from[mac] = []
+        if addr not in got and len(got) <= SENDERS_PER_MAC:
+            got.append(addr)
+
+    def senders_of(self, addr: str) -> list[str]:
+        """The other IP addresses that sent DNS queries or SYNs from the link-layer address ``addr`` last sent
+        one from; empty when that MAC sent for more than :data:`SENDERS_PER_MAC` addresses (a router's, in a
+        capture taken behind it: it says nothing of hosts)."""
+        mac = self.sent_mac.get(addr)
+        got = self.sent_from.get(mac) if mac else None
+        if not got or len(got) > SENDERS_PER_MAC:
+            return []
+        return [a for a in got if a != addr]
 
     def _dns_time(self, number: int, ts_ns: int) -> None:
         """A DNS query that was a retransmission (the pairing tracker's callback): its time, for the lookup's
@@ -853,11 +893,12 @@ class Collector:
             attempts = self.pipe.tcp.attempts
             att = next(reversed(attempts.values())) if attempts else None
             if att is not None and att.stream == stream and att.num == pkt.frame.number:
-                mac = ""
+                mac = src = ""
                 if pkt.layers[0].name == "frame" and len(pkt.layers) > 1 and pkt.layers[1].name == "eth":
                     mac = pkt.layers[1].fields.get("eth.dst", "")
+                    src = pkt.layers[1].fields.get("eth.src", "")
                 ip_id, ttl = _id_ttl(pkt, layer)
-                self._new_attempt(att, mac, ip_id << 8 | ttl)
+                self._new_attempt(att, mac, ip_id << 8 | ttl, src)
             return
         if log is None or ip is None or "tcp.seq_raw" not in f:
             return

@@ -562,6 +562,45 @@ def _join_spares(plans: list[Plan]) -> list[Plan]:
     return [p for i, p in enumerate(plans) if i not in gone] if gone else plans
 
 
+RACE_NS = 2_000_000_000     # a dual-stack client's second family starts within this of the first (RFC 8305)
+
+
+def _join_races(plans: list[Plan]) -> list[Plan]:
+    """A connection that carried no request, to one address of a host name, goes with the fetch whose first
+    connection went to an address of the *other* family of the same name (same port), opened after it within
+    :data:`RACE_NS`: Happy Eyeballs (RFC 8305), a dual-stack client racing IPv6 and IPv4 (the loser unanswered,
+    refused, or closed unused). Linear: the fetches by (host, port) of their first connection."""
+    firsts: dict[tuple[str, int], list[tuple[int, int, str]]] = {}   # (host, port) -> (opened, plan index, server)
+    for i, plan in enumerate(plans):
+        u = next((x for x in plan.units if x.request and x.first_on_conn), None)
+        if u is not None and u.host and not is_ip(u.host):
+            firsts.setdefault((u.host.lower(), u.conn.server_port), []).append((u.open_ns, i, u.conn.server))
+    if not firsts:
+        return plans
+    for got in firsts.values():
+        got.sort()
+    gone: set[int] = set()
+    for i, plan in enumerate(plans):
+        if len(plan.units) != 1 or plan.units[0].request or plan.continues is not None:
+            continue
+        u = plan.units[0]
+        if u.conn.epoch != 0 or not u.conn.syns or not u.host or is_ip(u.host):
+            continue
+        got = firsts.get((u.host.lower(), u.conn.server_port))
+        if not got:
+            continue
+        v6 = ":" in u.conn.server
+        at = bisect.bisect_left(got, (u.open_ns, -1, ""))
+        for opened, k, server in got[at:at + SPARE_CANDIDATES]:
+            if opened - u.open_ns > RACE_NS:
+                break
+            if (":" in server) != v6 and k != i:
+                plans[k].add(u)
+                gone.add(i)
+                break
+    return [p for i, p in enumerate(plans) if i not in gone] if gone else plans
+
+
 def _insert(places: list[int], pos: int) -> None:
     """Adds ``pos`` to the ascending list ``places`` unless it holds it (new plans come last: O(1) then)."""
     if not places or places[-1] < pos:
@@ -730,7 +769,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     grouper = Grouper(client, lookups, last_use, addresses)
     for u in units:
         grouper.add(u)
-    plans = _join_spares(grouper.plans)
+    plans = _join_races(_join_spares(grouper.plans))
     for plan in plans:
         if not any(u.request for u in plan.units):
             plan.kind = "connection"

@@ -181,7 +181,10 @@ class TimelineRun:
     def connection(self, log: ConnLog) -> None:
         conn = log.conn
         first_ts = conn.first_ts
-        self._activity(str(conn.sides[0].addr), first_ts).add_conn(log, first_ts)
+        client = str(conn.sides[0].addr)
+        if client not in self.host_key:
+            self._dual_stack(client, str(conn.sides[1].addr), first_ts)
+        self._activity(client, first_ts).add_conn(log, first_ts)
 
     def lookup(self, trans: Any) -> None:
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
@@ -221,6 +224,35 @@ class TimelineRun:
         other = self.mac_addrs.get((mac, 10 - family))
         if other is None or self.mac_addrs[(mac, family)] != addr or len(self.host_key) > 65536:
             return
+        self._join(addr, other)
+
+    def _dual_stack(self, client: str, server: str, ts: int) -> None:
+        """``client`` connects to ``server``, an address a lookup sent by the host's address of the other family
+        was answered with shortly before (within LOOKBACK_NS), and both addresses sent their queries and SYNs
+        from one link-layer address (:meth:`Collector.senders_of`: a router's, which many addresses send from,
+        proves nothing): one host, as a dual-stack client asks for AAAA over IPv4 and connects over IPv6 (or the
+        reverse), and races both families (Happy Eyeballs)."""
+        if client in self.host_key or len(self.host_key) > 65536:
+            return
+        v6 = ":" in client
+        times = self.collector.dns_times
+        for other in self.collector.senders_of(client):
+            if (":" in other) == v6:
+                continue
+            act = self.activities.get(self.host_key.get(other, other))
+            if act is None:
+                continue
+            for t in reversed(act.lookups):
+                answered = t.response_ts_ns
+                if answered is None or answered > ts or ts - answered > LOOKBACK_NS:
+                    continue
+                lk = lookup(t, times)
+                if lk is not None and server in lk.addresses:
+                    self._join(client, other)
+                    return
+
+    def _join(self, addr: str, other: str) -> None:
+        """``addr`` and ``other`` (of the other family) are one host: one key, one activity."""
         key = self.host_key.get(other, other)
         self.host_key[addr] = key
         self.host_key.setdefault(other, key)

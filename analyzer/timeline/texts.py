@@ -551,6 +551,22 @@ _EN: dict[str, str] = {
         "{method} {uri} went first as TLS 1.3 early data (0-RTT), with the ClientHello: the server refused the "
         "early data (frame {evidence}) and never read it, so the client sent the request again after the "
         "handshake (frame {again_frame})."),
+    "tcp.race.unanswered": (
+        "Happy Eyeballs (RFC 8305): {server_ep} and {won_ep} are addresses of the same name, one per address "
+        "family, and the client tried {family} first (connection {stream}, SYN in frame {syn}). No SYN-ACK came "
+        "back, so {after_ms:dur} later it started {other} as well (connection {winner}, frame {wsyn}), which "
+        "carried the requests. A dual-stack client races the two families so that a broken path costs it a short "
+        "wait, not a failure."),
+    "tcp.race.refused": (
+        "Happy Eyeballs (RFC 8305): {server_ep} and {won_ep} are addresses of the same name, one per address "
+        "family, and the client tried {family} first (connection {stream}, SYN in frame {syn}); the server "
+        "refused it (frame {end}) and {after_ms:dur} after that SYN the client used {other} (connection {winner}, "
+        "frame {wsyn}), which carried the requests."),
+    "tcp.race.unused": (
+        "Happy Eyeballs (RFC 8305): {server_ep} and {won_ep} are addresses of the same name, one per address "
+        "family; the client opened connection {stream} over {family} (SYN in frame {syn}) and, {after_ms:dur} "
+        "later, connection {winner} over {other} (frame {wsyn}), raced against each other: the {other} one "
+        "carried the requests and connection {stream} went unused."),
     "tcp.spare": (
         "Connection {stream} carried no request: the client opened it {after_ms:dur} after connection {first} (frame "
         "{syn}){done_text} and the {closer:role} closed it {life_ms:dur} after its SYN (frame {close}), unused. "
@@ -673,6 +689,9 @@ _EN: dict[str, str] = {
     "delay.retransmission": "{ms:dur} waiting for a retransmission timer.",
     "delay.retransmission.dup": (
         "{ms:dur} until a segment the receiver had not got was sent again (its duplicate ACKs asked for it)."),
+    "delay.race": (
+        "{ms:dur} waiting for {family} (connection {stream}: no answer) before the client tried {other} too "
+        "(Happy Eyeballs)."),
     "delay.stall": "{ms:dur} stalled by Nagle's algorithm and a delayed ACK.",
     "delay.expect_wait": "{ms:dur} waiting for a 100 Continue the server never sent (Expect: 100-continue).",
     "delay.zero_window": "{ms:dur} stopped by a zero window.",
@@ -1107,6 +1126,18 @@ _ZH: dict[str, str] = {
     "http.request.early_refused": (
         "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
         "也没有读取它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
+    "tcp.race.unanswered": (
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端先尝试 {family}"
+        "（连接 {stream}，SYN 在第 {syn} 帧）。没有 SYN-ACK 回来，于是 {after_ms:dur}之后它又开始用 {other}（连接 {winner}，"
+        "第 {wsyn} 帧），请求就走了这个连接。双栈客户端让两个地址族赛跑，这样一条不通的路径只会让它多等一会儿，而不会失败。"),
+    "tcp.race.refused": (
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端先尝试 {family}"
+        "（连接 {stream}，SYN 在第 {syn} 帧），服务器拒绝了它（第 {end} 帧），在那个 SYN 之后 {after_ms:dur}客户端改用 "
+        "{other}（连接 {winner}，第 {wsyn} 帧），请求就走了这个连接。"),
+    "tcp.race.unused": (
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端用 {family} 打开了"
+        "连接 {stream}（SYN 在第 {syn} 帧），{after_ms:dur}之后又用 {other} 打开了连接 {winner}（第 {wsyn} 帧），两者赛跑："
+        "{other} 的连接承载了请求，连接 {stream} 没有用上。"),
     "tcp.spare": (
         "连接 {stream} 没有承载任何请求：客户端在连接 {first} 之后 {after_ms:dur}打开了它（第 {syn} 帧）{done_text}，"
         "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭（第 {close} 帧），一直没有用过。浏览器会提前打开这样的备用连接"
@@ -1204,6 +1235,7 @@ _ZH: dict[str, str] = {
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
     "delay.retransmission.dup": "等待重发接收方没有收到的报文段用时 {ms:dur}（接收方的重复 ACK 要求重发）。",
+    "delay.race": "等待 {family}（连接 {stream}：没有回应）用时 {ms:dur}，之后客户端又尝试了 {other}（Happy Eyeballs）。",
     "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
     "delay.expect_wait": "等待服务器从未发出的 100 Continue 用了 {ms:dur}（Expect: 100-continue）。",
     "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
