@@ -103,7 +103,7 @@ class _Env:
                 return [c.proto], present
             if rest == "len":
                 return [c.ip_end - c.l3], present
-            return [b.buf.take(c.l3 + 8, mode="clip").astype(np.int64)], present       # ttl
+            return [_bytes_at(b.buf, c.l3 + 8)], present       # ttl
         if proto == "tcp" and rest.startswith("flags."):
             return [(c.flags >> _TCP_BITS[rest[6:]]) & 1], present
         ports = {"srcport": [c.sport], "dstport": [c.dport], "port": [c.sport, c.dport]}
@@ -111,10 +111,18 @@ class _Env:
             return ports[rest], present
         if proto == "udp":      # length
             at = c.t + 4
-            return [(b.buf.take(at, mode="clip").astype(np.int64) << 8) | b.buf.take(at + 1, mode="clip")], present
+            return [(_bytes_at(b.buf, at) << 8) | _bytes_at(b.buf, at + 1)], present
         values = {"len": c.payload_len, "seq_raw": c.seq, "ack_raw": c.ack, "flags": c.flags, "hdr_len": c.hdr_len,
                   "window_size_value": c.window}[rest]
         return [values], present
+
+
+def _bytes_at(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The bytes of ``buf`` at ``at`` (clipped), as int64. A batch whose frames kept no byte (caplen 0) has an
+    empty buffer, which numpy cannot take from even clipped: zeros then (no frame has the layer: not present)."""
+    if not len(buf):
+        return np.zeros(len(at), dtype=np.int64)
+    return buf.take(at, mode="clip").astype(np.int64)
 
 
 Mask = Callable[[_Env], np.ndarray]
