@@ -53,6 +53,9 @@ def test_a_recorded_http3_get_is_told_from_its_clear_headers():
     assert data.frames == (done, rows[-1][0])
     assert (data.facts["c_packets"], data.facts["s_packets"]) == (len(client), len(server))
     assert (data.facts["c_bytes"], data.facts["s_bytes"]) == (sum(r[3] for r in client), sum(r[3] for r in server))
+    ladder = [(r.frame, r.sender, r.layer) for r in fetch.ladder]
+    assert ladder == [(int(initial), "client", "quic"), (server[0][0], "peer", "quic"), (done, "client", "quic"),
+                      (rows[-1][0], "peer" if rows[-1][1] == 443 else "client", "quic")]
     (zh,) = load(RECORDED, "zh")
     assert zh.steps[0].text.startswith("客户端通过 UDP") and f"SNI = {sni}" in zh.steps[0].text
 

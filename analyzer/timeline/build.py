@@ -2412,6 +2412,20 @@ class FetchBuilder:
             segs = conn.segments if conn in plan.dns_conns else [s for s, _o in self._conn_segments(conn)]
             peer = f"[{conn.server}]:{conn.server_port}" if ":" in conn.server else f"{conn.server}:{conn.server_port}"
             rows += self._segment_rows(conn, segs, peer, rel, at)
+        for q in plan.quic:     # its handshake's datagrams and the last one (the encrypted rest is counted in a step)
+            peer = f"[{q.server}]:{q.server_port}" if ":" in q.server else f"{q.server}:{q.server_port}"
+            sni = f" (SNI {q.sni})" if q.sni else ""
+            marks = [(q.first_frame, q.first_ts_ns, "client", self._note("note.quic.initial", sni=sni))]
+            if q.server_frame is not None:
+                marks.append((q.server_frame, q.server_ts_ns, "peer", self._note("note.quic.server")))
+            if q.done_frame is not None:
+                marks.append((q.done_frame, q.done_ts_ns, "client", self._note("note.quic.done")))
+            if q.last_frame not in (f for f, _t, _s, _n in marks):
+                marks.append((q.last_frame, q.last_ts_ns, "peer" if q.last_dir else "client",
+                              self._note("note.quic.last")))
+            for f, t, sender, text in marks:
+                rows.append(LadderRow(f, rel(t), sender, peer, "quic", text, q.stream,
+                                      problem=f == q.first_frame and q.server_frame is None))
         for e, stream in self.cited_icmp.values():      # an error cited in the steps: from whoever sent it
             peer = f"ICMPv6 {e.sender}" if ":" in e.sender else f"ICMP {e.sender}"
             rows.append(LadderRow(e.frame, rel(e.ts_ns), "peer", peer, "icmp", self.notes.get(e.frame, e.text),

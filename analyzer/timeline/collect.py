@@ -824,7 +824,7 @@ class Collector:
             self.listener.quic(flow)
         flow.packets[direction] += 1
         flow.bytes[direction] += len(data)
-        flow.last_frame, flow.last_ts_ns = frame, ts
+        flow.last_frame, flow.last_ts_ns, flow.last_dir = frame, ts, direction
         if direction == 1:
             if flow.server_frame is None:
                 flow.server_frame, flow.server_ts_ns = frame, ts

@@ -184,6 +184,7 @@ class QuicFlow:
     done_ts_ns: int | None = None
     last_frame: int = 0
     last_ts_ns: int = 0
+    last_dir: int = 0                   # who sent the last datagram: 0 the client, 1 the server
     packets: list[int] = field(default_factory=lambda: [0, 0])     # datagrams from the client, from the server
     bytes: list[int] = field(default_factory=lambda: [0, 0])       # their UDP payload bytes
     # the ClientHello in the client's Initial packets (RFC 9001 5.2: keys anyone can derive): its server name and
