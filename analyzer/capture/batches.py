@@ -119,8 +119,13 @@ def _joiner(read):
     uncompressed file) and the compiled ``_speedups.read_joined`` is there, the bytes are read straight into
     the new buffer after the tail (no second buffer and copy per batch: ~0.1-0.2 s per GB measured); else
     :func:`_joined_py`."""
-    c = compiled("read_joined")
     readinto = getattr(getattr(read, "__self__", None), "readinto", None)
+    pooled = compiled("read_joined_pool")
+    if pooled is not None and readinto is not None:
+        # (into one of two buffers used again once nothing refers to it: _speedups.c's read_joined_pool)
+        pool: list = []
+        return lambda tail, n: pooled(tail, readinto, n, pool)
+    c = compiled("read_joined")
     if c is None or readinto is None:
         return lambda tail, n: _joined_py(tail, read, n)
     return lambda tail, n: c(tail, readinto, n)
