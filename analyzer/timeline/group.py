@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -534,12 +535,7 @@ def _join_spares(plans: list[Plan]) -> list[Plan]:
     for got in spans.values():
         got.sort()
     gone: set[int] = set()
-    for i, plan in enumerate(plans):
-        if len(plan.units) != 1 or plan.units[0].request or plan.continues is not None:
-            continue
-        u = plan.units[0]
-        if u.conn.epoch != 0 or not u.conn.syns:
-            continue
+    for i, plan, u in _lone_unused(plans):
         got = spans.get((u.conn.server, u.conn.server_port))
         if not got:
             continue
@@ -565,6 +561,16 @@ def _join_spares(plans: list[Plan]) -> list[Plan]:
 RACE_NS = 2_000_000_000     # a dual-stack client's second family starts within this of the first (RFC 8305)
 
 
+def _lone_unused(plans: list[Plan]) -> Iterator[tuple[int, Plan, Unit]]:
+    """(index, plan, its unit) of each fetch that is one connection opened in this capture (its SYN seen) and
+    carried no request: a spare or the loser of a race, which _join_spares and _join_races place."""
+    for i, plan in enumerate(plans):
+        if len(plan.units) == 1 and not plan.units[0].request and plan.continues is None:
+            u = plan.units[0]
+            if u.conn.epoch == 0 and u.conn.syns:
+                yield i, plan, u
+
+
 def _join_races(plans: list[Plan]) -> list[Plan]:
     """A connection that carried no request, to one address of a host name, goes with the fetch whose first
     connection went to an address of the *other* family of the same name (same port), opened after it within
@@ -580,11 +586,8 @@ def _join_races(plans: list[Plan]) -> list[Plan]:
     for got in firsts.values():
         got.sort()
     gone: set[int] = set()
-    for i, plan in enumerate(plans):
-        if len(plan.units) != 1 or plan.units[0].request or plan.continues is not None:
-            continue
-        u = plan.units[0]
-        if u.conn.epoch != 0 or not u.conn.syns or not u.host or is_ip(u.host):
+    for i, _plan, u in _lone_unused(plans):
+        if not u.host or is_ip(u.host):
             continue
         got = firsts.get((u.host.lower(), u.conn.server_port))
         if not got:
