@@ -821,8 +821,8 @@ _ZH: dict[str, str] = {
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "客户端现在可以向它建立 TCP 连接了。"),
     "dns.answer.quic": (
-        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
-        "客户端现在可以连接它了：这里用的是 QUIC（UDP），不是 TCP。"),
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒："
+        "客户端可以缓存这么久）。客户端现在可以连接它了：这里走的是 QUIC（UDP），而不是 TCP。"),
     "dns.answer.open": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "到这个地址的连接 {stream} 此前已经打开（本文件中没有它的 SYN）：客户端继续使用它，不需要新建连接。"),
@@ -960,14 +960,16 @@ _ZH: dict[str, str] = {
         "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
         "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}，这同时也是初始往返时间（iRTT，SYN 到 ACK）。"),
     "tcp.handshake.3.same_time": (
-        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
-        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}：SYN 和这个 ACK 的时间戳相同（抓包的时钟比往返时间粗），"
-        "所以这里测不出初始往返时间（iRTT）；与 Wireshark 一样，它取自之后第一个与 SYN 时间戳不同的 ACK"
-        "（第 {irtt_frame} 帧）：{irtt_ms:dur}。"),
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，"
+        "相对 1），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}："
+        "SYN 和这个 ACK 的时间戳相同（抓包时钟的精度分辨不出这次往返），所以这里测不出初始往返时间（iRTT）；"
+        "与 Wireshark 的做法一样，iRTT 改取之后第一个时间戳与 SYN 不同的 ACK（第 {irtt_frame} 帧）："
+        "{irtt_ms:dur}。"),
     "tcp.handshake.3.same_time.none": (
-        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
-        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}：SYN 和这个 ACK 的时间戳相同（抓包的时钟比往返时间粗），"
-        "所以这里和之后都测不出初始往返时间（iRTT）：之后没有与 SYN 时间戳不同的 ACK。"),
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，"
+        "相对 1），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}："
+        "SYN 和这个 ACK 的时间戳相同（抓包时钟的精度分辨不出这次往返），所以这里和之后都测不出初始往返时间（iRTT）："
+        "之后再没有时间戳与 SYN 不同的 ACK。"),
     "tcp.handshake.3.retried": (
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
         "为 {connect_ms:dur} = 等待重传 SYN 的 {waits_ms:dur}（共尝试 {attempts} 次）+ 成功那次 SYN 的往返时间 "
@@ -1099,53 +1101,64 @@ _ZH: dict[str, str] = {
     "http.response.error": (
         "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "quic.initial": (
-        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 打开一个 QUIC 连接：它的 Initial 数据包（QUIC 版本 {version}，"
-        "{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。QUIC 是 HTTP/3 的传输层：它在一次往返中"
-        "完成 TCP 握手和 TLS 握手的工作，并且几乎加密了一切；本分析器只读取其数据包的明文头部。"),
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
+        "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
+        "QUIC 是 HTTP/3 的传输层协议：它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，"
+        "并且几乎所有内容都加密；本分析器只读取其数据包的明文头部。"),
     "quic.initial.hello": (
-        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 打开一个 QUIC 连接：它的 Initial 数据包（QUIC 版本 {version}，"
-        "{size:bytes}：客户端会把它填充到至少 1,200 字节）以 ClientHello 开始 TLS 1.3 握手，其中写明了站点名 SNI = {sni}，"
-        "并提供应用层协议（ALPN）{alpn}。Initial 数据包用任何人都能从数据包本身推导出的密钥加密，所以观察者能像读 TCP 上的 "
-        "ClientHello 一样读到这些。QUIC 是 HTTP/3 的传输层：它在一次往返中完成 TCP 握手和 TLS 握手的工作，并加密其余的一切；"
-        "本分析器只读取其数据包的明文头部和这个 ClientHello。"),
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
+        "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 ClientHello，"
+        "开始 TLS 1.3 握手；ClientHello 写明了要访问的站点（SNI = {sni}），"
+        "并列出客户端可用的应用层协议（ALPN）：{alpn}。Initial 数据包所用的密钥任何人都能从数据包本身推导出来，"
+        "所以旁观者能像读 TCP 上的 ClientHello 一样读出这些内容。QUIC 是 HTTP/3 的传输层协议："
+        "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密；本分析器只读取其数据包的明文头部和这个 ClientHello。"),
     "quic.server": (
-        "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最初的数据包携带 ServerHello，以及加密的其余握手消息（其中包括证书）。"),
+        "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最先发出的几个数据包携带 ServerHello，"
+        "以及加密的其余握手消息（包括服务器的证书）。"),
     "quic.unanswered": (
-        "客户端的 {count:n:Initial packet} 个 Initial 数据包没有得到回应（第一个之后又抓了 {waited_ms:dur}）：{server_ep} 没有通过 UDP 发回任何东西。"
-        "屏蔽了到 {port} 端口的 UDP 的网络就是这样；浏览器随后会改用基于 TCP 的 HTTPS。"),
+        "客户端的 {count:n:Initial packet} 个 Initial 数据包没有得到回应（从第一个算起，"
+        "抓包又持续了 {waited_ms:dur}）：{server_ep} 没有通过 UDP 发回任何东西。"
+        "如果网络屏蔽了发往 {port} 端口的 UDP，看到的就是这样；这时浏览器会改用基于 TCP 的 HTTPS。"),
     "quic.done": (
-        "客户端的第一个 1-RTT 数据包（短头部），在它的 Initial 之后 {done_ms:dur}：它这一方的握手已完成，之后的内容用会话密钥加密。"),
+        "客户端的第一个 1-RTT 数据包（短头部），比它的 Initial 晚 {done_ms:dur}："
+        "客户端这一方的握手已经完成，此后的内容都用这次会话的密钥加密。"),
     "quic.data": (
-        "加密的 QUIC：客户端共发出 {c_packets:n:datagram} 个数据报（{c_bytes:bytes}），服务器共发出 {s_packets:n:datagram} 个数据报（{s_bytes:bytes}），"
-        "直到第 {last} 帧，即 Initial 之后 {span_ms:dur}。HTTP/3 的请求和响应就在其中；这里不解码它们（除明文头部外不解码 QUIC），"
-        "所以无法说明它们，也无法说明连接是如何结束的（加密的 CONNECTION_CLOSE 或空闲超时）。"),
+        "加密的 QUIC：到第 {last} 帧（Initial 之后 {span_ms:dur}）为止，"
+        "客户端共发出 {c_packets:n:datagram} 个数据报（{c_bytes:bytes}），"
+        "服务器共发出 {s_packets:n:datagram} 个数据报（{s_bytes:bytes}）。"
+        "HTTP/3 的请求和响应就在其中，但这里不解码它们（QUIC 除了明文头部都不解码），所以既无法讲述这些请求和响应，"
+        "也无法说明连接是怎样结束的（加密的 CONNECTION_CLOSE，还是空闲超时）。"),
     "http.pipelined": (
-        "流水线（pipelining）：客户端在连接 {stream} 上前一个请求（{prev_method} {prev_uri}）的响应开始之前（第 {prev_frame} 帧）"
-        "就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完：它的首字节时间包含了"
-        "前面请求占用的时间（队头阻塞）。"),
+        "流水线（pipelining）：在连接 {stream} 上，前一个请求（{prev_method} {prev_uri}）的响应还没开始（它从第 {prev_frame} 帧开始），"
+        "客户端就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完："
+        "它的首字节时间包含了排在前面的那些响应所占用的时间（队头阻塞）。"),
     "http.request.early_refused": (
         "{method} {uri} 最先作为 TLS 1.3 早期数据（0-RTT）随 ClientHello 发出：服务器拒绝了早期数据（第 {evidence} 帧），"
         "也没有读取它，所以客户端在握手之后又把这个请求发了一遍（第 {again_frame} 帧）。"),
     "tcp.race.unanswered": (
-        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端先尝试 {family}"
-        "（连接 {stream}，SYN 在第 {syn} 帧）。没有 SYN-ACK 回来，于是 {after_ms:dur}之后它又开始用 {other}（连接 {winner}，"
-        "第 {wsyn} 帧），请求就走了这个连接。双栈客户端让两个地址族赛跑，这样一条不通的路径只会让它多等一会儿，而不会失败。"),
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个域名的两个地址，"
+        "分属两个地址族；客户端先尝试 {family}（连接 {stream}，SYN 在第 {syn} 帧）。"
+        "没有等到 SYN-ACK，于是 {after_ms:dur}之后它又用 {other} 发起了连接 {winner}（第 {wsyn} 帧），"
+        "请求走的就是这个连接。双栈客户端让两个地址族赛跑，这样一条路径不通只会让它多等一会儿，而不会导致失败。"),
     "tcp.race.refused": (
-        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端先尝试 {family}"
-        "（连接 {stream}，SYN 在第 {syn} 帧），服务器拒绝了它（第 {end} 帧），在那个 SYN 之后 {after_ms:dur}客户端改用 "
-        "{other}（连接 {winner}，第 {wsyn} 帧），请求就走了这个连接。"),
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个域名的两个地址，"
+        "分属两个地址族；客户端先尝试 {family}（连接 {stream}，SYN 在第 {syn} 帧），"
+        "服务器拒绝了这个连接（第 {end} 帧）；在那个 SYN 之后 {after_ms:dur}，"
+        "客户端改用 {other}（连接 {winner}，第 {wsyn} 帧），请求走的就是这个连接。"),
     "tcp.race.unused": (
-        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个名字的两个地址，各属一个地址族；客户端用 {family} 打开了"
-        "连接 {stream}（SYN 在第 {syn} 帧），{after_ms:dur}之后又用 {other} 打开了连接 {winner}（第 {wsyn} 帧），两者赛跑："
-        "{other} 的连接承载了请求，连接 {stream} 没有用上。"),
+        "Happy Eyeballs（RFC 8305）：{server_ep} 和 {won_ep} 是同一个域名的两个地址，"
+        "分属两个地址族；客户端用 {family} 打开了连接 {stream}（SYN 在第 {syn} 帧），"
+        "{after_ms:dur}之后又用 {other} 打开了连接 {winner}（第 {wsyn} 帧），"
+        "让两者赛跑：请求走的是 {other} 的那个连接，连接 {stream} 没有用上。"),
     "tcp.spare": (
         "连接 {stream} 没有承载任何请求：客户端在连接 {first} 之后 {after_ms:dur}打开了它（第 {syn} 帧）{done_text}，"
         "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭（第 {close} 帧），一直没有用过。浏览器会提前打开这样的备用连接"
         "（预连接，或者与第一个连接赛跑的第二个连接），页面用不上的就关掉。"),
     "tcp.spare.first": (
-        "连接 {stream} 没有承载任何请求：客户端最先打开了它（第 {syn} 帧）{done_text}，{closer:role}在它的 SYN 之后 "
-        "{life_ms:dur}把它关闭（第 {close} 帧），一直没有用过；晚 {after_ms:dur}打开的连接 {first} 承载了请求。浏览器会"
-        "提前打开连接（请求用不上的预连接，或者互相赛跑的两个连接），页面用不上的就关掉。"),
+        "连接 {stream} 没有承载任何请求：客户端最先打开了它（第 {syn} 帧）{done_text}；"
+        "{closer:role}在它的 SYN 之后 {life_ms:dur}把它关闭了（第 {close} 帧），"
+        "它始终没派上用场。晚 {after_ms:dur}打开的连接 {first} 承载了请求。"
+        "浏览器会在需要之前就打开连接（请求没能用上的预连接，或者互相赛跑的两个连接），页面用不上的再关掉。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.response.unrequested": (
         "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
@@ -1234,8 +1247,9 @@ _ZH: dict[str, str] = {
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
-    "delay.retransmission.dup": "等待重发接收方没有收到的报文段用时 {ms:dur}（接收方的重复 ACK 要求重发）。",
-    "delay.race": "等待 {family}（连接 {stream}：没有回应）用时 {ms:dur}，之后客户端又尝试了 {other}（Happy Eyeballs）。",
+    "delay.retransmission.dup": "等待重发一个接收方没收到的报文段用时 {ms:dur}（接收方用重复 ACK 要求重发它）。",
+    "delay.race": (
+        "在 {family} 上等待了 {ms:dur}（连接 {stream}：没有回应），客户端才又尝试 {other}（Happy Eyeballs）。"),
     "delay.stall": "Nagle 算法与延迟确认造成停顿 {ms:dur}。",
     "delay.expect_wait": "等待服务器从未发出的 100 Continue 用了 {ms:dur}（Expect: 100-continue）。",
     "delay.zero_window": "零窗口造成停顿 {ms:dur}。",
