@@ -83,6 +83,9 @@ def test_the_losing_ipv6_attempt_goes_with_the_page_and_is_told(tmp_path):
     assert not any("nothing of the fetch was on the network" in d.text for d in fetch.breakdown)
     (delay,) = [d for d in fetch.breakdown if d.what == "race"]
     assert delay.frames == (o["v6"][0], o["v4"][0])
+    (lone,) = [s for s in fetch.steps if s.kind.startswith("tcp.unanswered")]
+    assert lone.kind == "tcp.unanswered.capture_end.one" and lone.frames == (o["v6"][0],)
+    assert "too soon to tell a lost SYN" in lone.text and "over 0.0" not in lone.text     # was "1 SYN ... over 0.0 µs"
     first_tcp = next(s for s in fetch.steps if s.layer == "tcp")
     assert first_tcp.frames == (o["v6"][0],) and "Step 1/3" in first_tcp.text
     (zh,) = load(path, "zh")

@@ -978,6 +978,8 @@ class FetchBuilder:
             next_due = (gaps[-1] * 2 if gaps else 1_000_000_000) if gaps else 1_000_000_000
             gave_up = end - last_t > next_due * 1.5 if conn.settled or self.capture_end_ns else False
             kind = "tcp.unanswered.gave_up" if gave_up else "tcp.unanswered.capture_end"
+            if kind == "tcp.unanswered.capture_end" and len(conn.syns) == 1:
+                kind = "tcp.unanswered.capture_end.one"     # one SYN: no "over 0 s" of attempts
             self._add(last_f + 0.5, last_t, tuple(f for f, _t in conn.syns), "tcp", kind, problem=True,
                       attempts=len(conn.syns), waited_ms=waited, total_ms=_ms(last_t - conn.syns[0][1]), **ends)
             return
@@ -2414,8 +2416,8 @@ class FetchBuilder:
             rows += self._segment_rows(conn, segs, peer, rel, at)
         for q in plan.quic:     # its handshake's datagrams and the last one (the encrypted rest is counted in a step)
             peer = f"[{q.server}]:{q.server_port}" if ":" in q.server else f"{q.server}:{q.server_port}"
-            sni = f" (SNI {q.sni})" if q.sni else ""
-            marks = [(q.first_frame, q.first_ts_ns, "client", self._note("note.quic.initial", sni=sni))]
+            hello = self._note("note.quic.initial.sni", sni=q.sni) if q.sni else self._note("note.quic.initial")
+            marks = [(q.first_frame, q.first_ts_ns, "client", hello)]
             if q.server_frame is not None:
                 marks.append((q.server_frame, q.server_ts_ns, "peer", self._note("note.quic.server")))
             if q.done_frame is not None:

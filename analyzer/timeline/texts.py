@@ -305,6 +305,10 @@ _EN: dict[str, str] = {
         "No answer to {attempts:n:SYN} ({frames:frames}) over {total_ms:dur}; the capture ends {waited_ms:dur} "
         "after the last one, still without a SYN-ACK. {server} is down or unreachable, or a firewall silently "
         "drops the SYNs."),
+    "tcp.unanswered.capture_end.one": (
+        "No answer to the SYN (frame {frames:frames}) in the {waited_ms:dur} the capture went on after it: too soon "
+        "to tell a lost SYN (its first retransmission would come about 1 s later) from {server} being down or "
+        "unreachable, a firewall silently dropping it, or a client that gave up on this connection."),
     "tcp.handshake.2": (
         "Step 2/3: the server answers SYN-ACK, {rtt_ms:dur} after the SYN. It picks its own ISN = {seq_raw} "
         "(relative seq 0) and acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw} (relative 1). It "
@@ -938,6 +942,9 @@ _ZH: dict[str, str] = {
     "tcp.unanswered.capture_end": (
         "{attempts} 个 SYN（第 {frames:frames} 帧）在 {total_ms:dur}内都没有得到应答；抓包在最后一个 SYN 之后 "
         "{waited_ms:dur}结束，仍然没有 SYN-ACK。{server} 宕机或不可达，或者防火墙悄悄丢弃了 SYN。"),
+    "tcp.unanswered.capture_end.one": (
+        "这个 SYN（第 {frames:frames} 帧）之后抓包又持续了 {waited_ms:dur}，其间没有得到应答：时间太短，无法分辨是 SYN 丢失"
+        "（第一次重传大约要 1 秒后才会发出），还是 {server} 宕机或不可达、防火墙悄悄丢弃了它，或者客户端放弃了这个连接。"),
     "tcp.handshake.2": (
         "第 2/3 步：服务器在 SYN 发出 {rtt_ms:dur}后回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），"
         "并确认客户端的 SYN：ack = 客户端 ISN + 1 = {ack_raw}（相对 1）。它的 TCP 选项：{options:opts}。"),
@@ -1673,7 +1680,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.nd.request": "NS: who has {target}?", "note.nd.reply": "NA: {target} is at {mac}",
         "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
-        "note.quic.initial": "QUIC Initial: ClientHello{sni}", "note.quic.server": "QUIC: the server's handshake",
+        "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
         "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place",
@@ -1700,7 +1707,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.nd.request": "邻居请求：{target}", "note.nd.reply": "邻居通告：{target} 在 {mac}",
         "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
-        "note.quic.initial": "QUIC Initial：ClientHello{sni}", "note.quic.server": "QUIC：服务器的握手",
+        "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节",
@@ -1851,6 +1858,7 @@ DERIVED: frozenset[str] = frozenset({
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
     "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
     "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
+    "tcp.unanswered.capture_end.one",
     "tcp.unanswered.gave_up", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
     "tls.client_hello.sni", "tls.done.ccs12.client",
     "tls.done.ccs12.server", "tls.done.finished", "tls.done.guess13", "tls.encrypted", "tls.exchange",
@@ -1967,7 +1975,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         if why == "gap" and facts.get("lost"):
             why = "gap.bytes"
         extra["why_text"] = _phrase(f"why_http.{why}", facts, lang) or str(why)
-    if template in ("dns.tcp.connect", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end"):
+    if template in ("dns.tcp.connect", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end",
+                    "tcp.unanswered.capture_end.one"):
         extra.setdefault("frames", facts.get("frames") or facts.get("_frames"))
     return extra
 
