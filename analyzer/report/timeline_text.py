@@ -389,7 +389,7 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         rows.append((label("requests", lang), sep.join(parts) + colon + mode))
         if s.requests_per_connection:
             rows.append((label("requests_per_connection", lang),
-                         ("，" if lang == "zh" else ", ").join(f"#{stream}: {n}"
+                         ("，" if lang == "zh" else ", ").join(f"#{stream}{colon}{n}"
                                                                for stream, n in s.requests_per_connection)))
         comma = "，" if lang == "zh" else ", "
         tcp = f"{label('sent', lang)} {s.bytes_sent:,}{comma}{label('received', lang)} {s.bytes_received:,}"
@@ -446,7 +446,8 @@ def row_name(fetch: Fetch, r: RequestTiming, lang: str) -> str:
     if r.exchange is not None:
         return label("encrypted.row", lang).format(n=r.exchange.index + 1)
     outcome = r.error or next((c.outcome for c in fetch.connections if c.stream == r.stream), None) or "open"
-    return f"{label('connection', lang)} {r.stream}: {label('outcome.' + outcome, lang)}"
+    colon = "：" if lang == "zh" else ": "
+    return f"{label('connection', lang)} {r.stream}{colon}{label('outcome.' + outcome, lang)}"
 
 
 def row_status(r: RequestTiming, lang: str) -> str:
