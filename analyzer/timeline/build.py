@@ -786,7 +786,7 @@ class FetchBuilder:
         if q.sni is not None or q.alpn:
             self._add(q.first_frame, q.first_ts_ns, tuple(q.hello_frames) or (q.first_frame,), "quic",
                       "quic.initial.hello", version=version_name(q.version), size=q.first_size, sni=q.sni or "-",
-                      alpn=", ".join(q.alpn) or "-", **ends)
+                      alpn=("、" if self.lang == "zh" else ", ").join(q.alpn) or "-", **ends)
         else:
             self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial",
                       version=version_name(q.version), size=q.first_size, **ends)
@@ -1473,11 +1473,12 @@ class FetchBuilder:
                 self.encrypted[(conn.stream, conn.epoch)] = view
                 self._encrypted_steps(conn, view, base)
             return
+        comma = "、" if self.lang == "zh" else ", "       # a list in the sentence's language
         self._add(ch.frame, ch.ts_ns, (ch.frame,), "tls", "tls.client_hello" + (".sni" if ch.sni else ""),
-                  versions=", ".join(ch.versions) or "?", ciphers=len(ch.cipher_suites),
-                  offered_alpn=", ".join(ch.alpn) or "", psk=ch.psk_offered or ch.session_ticket_offered,
+                  versions=comma.join(ch.versions) or "?", ciphers=len(ch.cipher_suites),
+                  offered_alpn=comma.join(ch.alpn) or "", psk=ch.psk_offered or ch.session_ticket_offered,
                   early_data=ch.early_data,
-                  **{k: v for k, v in base.items() if k != "alpn"}, alpn=", ".join(ch.alpn))
+                  **{k: v for k, v in base.items() if k != "alpn"}, alpn=comma.join(ch.alpn))
         self.notes[ch.frame] = self._note("note.tls.client_hello", sni=ch.sni or "-")
         if tls.hello_retry is not None:
             hr = tls.hello_retry
