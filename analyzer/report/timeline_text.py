@@ -43,7 +43,8 @@ _TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\
 
 # a number and its unit ("1.006 s", "3.972 秒") stay on one line: the space between them becomes a NUL while
 # wrapping (no packet string holds one: they are escaped by visible()) and a space again in the lines
-_UNIT = re.compile(r"(\d) (µs|ms|s|min|微秒|毫秒|秒|分)(?![\w\u4e00-\u9fff])")
+# (the digit and the unit are looked at, not taken: the replacement is a plain string, no Python call per match)
+_UNIT = re.compile(r"(?<=\d) (?=(?:µs|ms|s|min|微秒|毫秒|秒|分)(?![\w\u4e00-\u9fff]))")
 _WIDE_UNITS = ("微秒", "毫秒", "秒", "分")
 
 
@@ -52,9 +53,16 @@ def wrap(text: str, width: int) -> list[str]:
     a run of narrow ones (a number, a word) unless it is longer than a line, nor between a duration's number
     and its unit; closing punctuation never starts a line and opening punctuation never ends one."""
     width = max(width, 10)
-    if len(text) <= width and text.isascii() and "\0" not in text:
-        return [" ".join(text.split())]       # one line: what the steps below give, without them
-    glued = _UNIT.sub("\\1\0\\2", text) if width >= 20 else text     # narrower: the width comes first
+    if text.isascii():
+        if len(text) <= width and "\0" not in text:
+            return [" ".join(text.split())]       # one line: what the steps below give, without them
+        # its words are what split() gives and one space apart already: no split and join to normalize them
+        spaced = text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+        glued = _UNIT.sub("\0", text) if width >= 20 else text     # narrower: the width comes first
+        if glued is text or glued == text:
+            return _wrap_ascii(text, width, spaced)
+        return [line.replace("\0", " ") for line in _wrap_ascii(glued, width, spaced)]
+    glued = _UNIT.sub("\0", text) if width >= 20 else text     # narrower: the width comes first
     if glued != text:
         return [line.replace("\0", " ") for line in _wrap(glued, width)]
     return _wrap(text, width)
@@ -129,21 +137,25 @@ def _wrap_tokens(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
-def _wrap_ascii(text: str, width: int) -> list[str]:
+def _wrap_ascii(text: str, width: int, spaced: bool = False) -> list[str]:
     """The greedy wrap of :func:`wrap` for text without wide characters (one column each): each line the
     longest run of the remaining words (one space between) that fits, found with ``str.rfind`` per line
-    rather than a step per word; a word longer than a line goes through :func:`_wrap_words`."""
-    words = text.split()
-    if not words:
-        return [""]
-    rest = " ".join(words)
+    rather than a step per word; a word longer than a line goes through :func:`_wrap_words`. ``spaced``: the
+    text's only whitespace is single spaces between words (what ``" ".join(text.split())`` gives)."""
+    if spaced:
+        rest = text
+    else:
+        words = text.split()
+        if not words:
+            return [""]
+        rest = " ".join(words)
     if len(rest) <= width:
         return [rest]
-    if max(map(len, words)) > width:
-        return _wrap_words(words, width)
     lines: list[str] = []
     while len(rest) > width:
-        cut = rest.rfind(" ", 0, width + 1)        # every word fits a line: a space is found
+        cut = rest.rfind(" ", 0, width + 1)
+        if cut < 0:     # a word longer than a line starts the rest (one does, if any is): word by word
+            return _wrap_words(text.split(), width)
         lines.append(rest[:cut])
         rest = rest[cut + 1:]
     lines.append(rest)
@@ -214,17 +226,25 @@ def short(text: str, n: int) -> str:
 # -- output lines with styles ------------------------------------------------------------------------
 class Out:
     """Lines of text, each a tuple of pieces: a plain string or a (text, style) pair; rendered plain or, with
-    ``color``, through rich."""
+    ``color``, through rich. ``plain``: the lines will be rendered without colour, so a part may add each line
+    as one string (:meth:`line`) rather than styled pieces: the same text, without a tuple per piece (the
+    steps and the ladder, most of a fetch's lines)."""
 
-    def __init__(self) -> None:
-        self.lines: list[tuple[tuple[str, str] | str, ...]] = []
+    def __init__(self, plain: bool = False) -> None:
+        self.plain = plain
+        self.lines: list[tuple[tuple[str, str] | str, ...] | str] = []
 
     def add(self, *pieces: tuple[str, str] | str) -> None:
         self.lines.append(pieces)
 
+    def line(self, text: str) -> None:
+        """A line as one unstyled string (what :meth:`add`'s pieces give with their styles left out)."""
+        self.lines.append(text)
+
     def text(self, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
         if not color:
-            return "\n".join(["".join([p[0] if p.__class__ is tuple else p for p in line]).rstrip()
+            return "\n".join([line.rstrip() if line.__class__ is str else
+                              "".join([p[0] if p.__class__ is tuple else p for p in line]).rstrip()
                               for line in self.lines])
         from rich.console import Console
         from rich.text import Text
@@ -234,7 +254,7 @@ class Out:
                           highlight=False, emoji=False, markup=False, soft_wrap=True)
         for line in self.lines:
             t = Text()
-            for piece in line:
+            for piece in ((line,) if line.__class__ is str else line):
                 piece, style = (piece, "") if isinstance(piece, str) else piece
                 t.append(piece, style=style or None)
             t.rstrip()
@@ -292,6 +312,9 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     prefix_w = 2 + tw + 2 + fw + 1 + 5
     text_w = width - prefix_w
     indent = " " * prefix_w
+    if out.plain:
+        _steps_plain(out, fetch, tw, fw, text_w, indent)
+        return
     for s in fetch.steps:
         t = rpad(step_time(s.time), tw)
         fr = frames_text(s.frames)
@@ -308,6 +331,25 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
                     (pad(layer, 4), LAYER_STYLE.get(layer, "")), (mark, "bold red"), (body[0], text_style))
         for more in body[1:]:
             out.add(indent, (more, text_style))
+
+
+def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: str) -> None:
+    """:func:`steps_part`'s lines as strings, for an output without colour: the same columns (a step's time
+    and frames are ASCII, so their padding is ``str.rjust``/``ljust``)."""
+    line = out.line
+    lead = " " * (2 + tw + 2 + fw + 1)
+    for s in fetch.steps:
+        t = step_time(s.time).rjust(tw)
+        fr = frames_text(s.frames)
+        body = wrap(visible(s.text), text_w)
+        tail = pad(s.layer, 4) + ("!" if s.problem else " ") + body[0]
+        if len(fr) > fw:
+            line(f"  {t}  {fr}")
+            line(lead + tail)
+        else:
+            line(f"  {t}  {fr.ljust(fw)} {tail}")
+        for more in body[1:]:
+            line(indent + more)
 
 
 def step_time(seconds: float) -> str:
@@ -491,17 +533,23 @@ def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
 def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     if not fetch.ladder:
         return
-    peers = [visible(r.peer) for r in fetch.ladder]
-    peer_w = min(max(width_of(p) for p in peers), 26)
+    seen = {r.peer: None for r in fetch.ladder}        # a fetch's rows name a few peers: each made visible once
+    for p in seen:
+        seen[p] = visible(p)
+    peer_w = min(max(map(width_of, seen.values())), 26)
     time_w, frame_w = 10, 6
     arrow_w = max(width - 4 - time_w - 2 - frame_w - 2 - 2 - peer_w, 24)
     client = f"{label('client', lang)} {fetch.client}"
     out.add((f"  {label('ladder', lang)}", "bold"))
     out.add(f"    {rpad(label('time_ms', lang), time_w)}  {rpad(label('frame', lang), frame_w)}  "
             f"{pad(short(client, arrow_w), arrow_w)}  {label('peer', lang)}")
+    if out.plain:
+        _ladder_plain(out, fetch, seen, peer_w, arrow_w)
+        return
     arrows: dict[tuple[str, int], str] = {}     # a fetch's rows repeat a few labels and peers: each drawn once
     shown: dict[str, str] = {}
-    for row, peer in zip(fetch.ladder, peers):
+    for row in fetch.ladder:
+        peer = seen[row.peer]
         frame = row.frame
         way = 0 if frame == 0 else 1 if row.sender == "client" else 2
         arrow = arrows.get((row.label, way))
@@ -522,9 +570,43 @@ def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
                 f"  {who}")
 
 
-def fetch_out(fetch: Fetch, width: int = DEFAULT_WIDTH) -> Out:
+def _ladder_plain(out: Out, fetch: Fetch, seen: dict[str, str], peer_w: int, arrow_w: int) -> None:
+    """:func:`ladder_part`'s rows as strings, for an output without colour (the columns of ``time_w`` 10 and
+    ``frame_w`` 6 written in the formats)."""
+    shown = {p: short(v, peer_w) for p, v in seen.items()}
+    arrows: dict[tuple[str, int], str] = {}
+    line = out.line
+    room = arrow_w - 6
+    for row in fetch.ladder:
+        frame = row.frame
+        way = 0 if frame == 0 else 1 if row.sender == "client" else 2
+        arrow = arrows.get((row.label, way))
+        if arrow is None:
+            text = visible(row.label)
+            if text.isascii():
+                if len(text) > room:
+                    text = text[:max(room - 3, 0)] + "..."
+                tw = len(text)
+            else:
+                text = short(text, room)
+                tw = width_of(text)
+            if way == 0:
+                arrow = pad(f"   {text}", arrow_w)
+            elif way == 1:
+                arrow = f"-- {text} " + "-" * (arrow_w - 5 - tw) + ">"
+            else:
+                arrow = f"<-- {text} " + "-" * (arrow_w - 5 - tw)
+            arrows[row.label, way] = arrow
+        if way:
+            line(f"    {row.time * 1000:10.3f}  {frame!s:>6}  {arrow}  {shown[row.peer]}")
+        else:
+            line(f"    {row.time * 1000:10.3f}          {arrow}  {shown[row.peer]}")
+
+
+def fetch_out(fetch: Fetch, width: int = DEFAULT_WIDTH, plain: bool = False) -> Out:
+    """A fetch's lines (``plain``: for an output without colour, see :class:`Out`)."""
     lang = fetch.lang
-    out = Out()
+    out = Out(plain)
     header(out, fetch, lang, width)
     out.add("")
     steps_part(out, fetch, lang, width)
@@ -544,7 +626,7 @@ def fetch_out(fetch: Fetch, width: int = DEFAULT_WIDTH) -> Out:
 
 def render_fetch(fetch: Fetch, *, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
     """One fetch as ``analyzer timeline`` prints it."""
-    return fetch_out(fetch, width).text(color, width)
+    return fetch_out(fetch, width, plain=not color).text(color, width)
 
 
 def render(timeline: Timeline, *, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
