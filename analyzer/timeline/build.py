@@ -90,6 +90,9 @@ RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: 
 MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
 LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
+# a connection of at most LADDER_HEAD + LADDER_TAIL segments shows them all: its rows are made without the sets
+# of kept and flagged segments (most connections; tests/test_timeline_ladder_rows.py turns this off to compare)
+LADDER_ALL_SHOWN = True
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
@@ -2440,15 +2443,21 @@ class FetchBuilder:
                       at: dict[int, int]) -> list[LadderRow]:
         """The ladder rows of a connection's segments; a run left out is one row, whose first frame goes in
         ``at`` (by the row's id) for sorting."""
-        keep = set(range(min(LADDER_HEAD, len(segs)))) | set(range(max(0, len(segs) - LADDER_TAIL), len(segs)))
-        problems = [i for i, s in enumerate(segs) if s.frame in self.problem_frames or s.analysis & TROUBLE
-                    or s.flags & (SYN | FIN | RST) or s.frame in self.notes]
-        keep |= set(problems[:LADDER_PROBLEMS * 4])
+        if LADDER_ALL_SHOWN and len(segs) <= LADDER_HEAD + LADDER_TAIL:
+            keep = None         # the head and the tail are all of them (most connections): no set to look in
+        else:
+            keep = set(range(LADDER_HEAD)) | set(range(len(segs) - LADDER_TAIL, len(segs)))
+            problems = [i for i, s in enumerate(segs) if s.frame in self.problem_frames or s.analysis & TROUBLE
+                        or s.flags & (SYN | FIN | RST) or s.frame in self.notes]
+            keep |= set(problems[:LADDER_PROBLEMS * 4])
         rows = []
         skipped: list[Segment] = []
         data_note = None
+        notes = self.notes
+        problem_frames = self.problem_frames
+        stream = conn.stream
         for i, s in enumerate(segs):
-            if i not in keep:
+            if keep is not None and i not in keep:
                 skipped.append(s)
                 continue
             if skipped:
@@ -2461,7 +2470,7 @@ class FetchBuilder:
                 text += f" len={s.length}"
             if s.window == 0 and not s.flags & RST:
                 text += " win=0"
-            note = self.notes.get(s.frame)
+            note = notes.get(s.frame)
             if note is None:
                 if s.analysis & TROUBLE:
                     note = _analysis_note(s.analysis, self.lang)
@@ -2472,10 +2481,9 @@ class FetchBuilder:
                 else:
                     note = ""
             label_ = f"{text}  {note}" if note else text
-            problem = s.frame in self.problem_frames or bool(s.analysis & TROUBLE)
+            problem = s.frame in problem_frames or bool(s.analysis & TROUBLE)
             rows.append(LadderRow(s.frame, rel(s.ts_ns), "client" if s.direction == 0 else "peer", peer,
-                                  "http" if s.length and s.frame in self.notes else "tcp", label_, conn.stream,
-                                  problem))
+                                  "http" if s.length and s.frame in notes else "tcp", label_, stream, problem))
         if skipped:
             rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
             at[id(row)] = skipped[0].frame
