@@ -226,3 +226,70 @@ def test_read_json_with_and_without(tmp_path, monkeypatch):
         without = runner.invoke(main, args)
     assert with_fast.exit_code == 0 and without.exit_code == 0
     assert with_fast.stdout_bytes == without.stdout_bytes and with_fast.stdout_bytes.count(b"\n") == 1_500
+
+
+# -- Packet.fields' flattening in C (``_speedups.flat_fields``) --------------------------------------------------
+flat = compiled("flat_fields")
+
+
+def _merged_py(pkt) -> dict:
+    """Packet.fields without the helper (the Python's update loop, or its merge where a name repeats)."""
+    saved, packet._FLAT = packet._FLAT, None
+    try:
+        pkt._flat = None
+        return pkt.fields
+    finally:
+        packet._FLAT = saved
+        pkt._flat = None
+
+
+def test_flat_fields_on_analysed_packets(tmp_path):
+    """Every analysed packet (its http, dns, tls layers too) of captures, corpus and synthetic traffic: the
+    helper's dict is the Python's, key order and values, or None exactly where a field name repeats."""
+    import analyzer
+    from analyzer.api.packets import analyze
+
+    pcap = tmp_path / "s.pcap"
+    synthetic.generate(pcap, 2_000, seed=37, clients=30, sites=20)
+    taken = repeated = 0
+    for p in [*FILES, pcap]:
+        with analyzer.open([str(p)]).open() as reader:
+            for pkt in analyze(reader):
+                want = _merged_py(pkt)
+                got = flat(pkt.layers)
+                names = [k for layer in pkt.layers for k in layer.fields]
+                if len(names) != len(set(names)):
+                    repeated += 1
+                    assert got is None
+                else:
+                    taken += 1
+                    assert got is not None and list(got.items()) == list(want.items())
+                    assert pkt.fields == want
+    assert taken > 4_000 and repeated > 0
+
+
+def test_flat_fields_declines():
+    frame = GOOD["tcp with timestamps and a payload"]
+    pkt = packet.decode(frame)
+    assert flat(pkt.layers) is not None and list(flat(pkt.layers).items()) == list(_merged_py(pkt).items())
+
+    class Fields(dict):
+        pass
+
+    for damage in ("repeat", "not a dict", "dict subclass", "not a layer", "not a list"):
+        pkt = packet.decode(frame)
+        layers = pkt.layers
+        if damage == "repeat":
+            layers[2].fields["tcp.len"] = 5
+        elif damage == "not a dict":
+            layers[1].fields = list(layers[1].fields.items())
+        elif damage == "dict subclass":
+            layers[1].fields = Fields(layers[1].fields)
+        elif damage == "not a layer":
+            layers.append(object())
+        else:
+            layers = tuple(layers)
+        assert flat(layers) is None, damage
+    pkt = packet.decode(frame)
+    pkt.layers[2].fields["tcp.len"] = 5
+    assert pkt.fields["tcp.len"] == [5, pkt.layers[3].fields["tcp.len"]]     # the Python's merge

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.capture.frame import Frame
+from analyzer.compiled import compiled
 from analyzer.decode.errors import DecodeError
 
 
@@ -116,6 +117,11 @@ class Packet:
         flat = self._flat
         if flat is not None:
             return flat
+        if _FLAT is not None:
+            flat = _FLAT(self.layers)   # the loop below in C; None where a name repeats (or before decode_setup)
+            if flat is not None:
+                self._flat = flat
+                return flat
         # Fast path: no field name occurs in two layers (nearly every frame), so plain updates give the
         # same dict, in the same order, as the merge below; a repeated name shows as a smaller dict.
         flat = {}
@@ -219,6 +225,9 @@ def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
 _dispatch: tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]] | None = None
 # The compiled decode of the commonest frames (Ethernet, IPv4, TCP or UDP: see decode()), None without it.
 _FAST: Callable[[Frame], Any] | None = None
+# Packet.fields' update loop in C (``_speedups.flat_fields``: None until decode_setup ran, and where a field name
+# repeats: the Python then merges), None without the helper (tests/test_decode_fast.py).
+_FLAT: Callable[[list], Any] | None = compiled("flat_fields")
 
 
 def _load_dispatch() -> tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]]:
@@ -233,8 +242,6 @@ def _load_dispatch() -> tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]]
 
 def _load_fast() -> Callable[[Frame], Any] | None:
     """``_speedups.decode_fast`` given this module's types and the decoders' caches and texts, or None."""
-    from analyzer.compiled import compiled
-
     setup = compiled("decode_setup")
     if setup is None:
         return None
