@@ -11,7 +11,9 @@ Targets, by name (:data:`TARGETS`):
 
 * ``decode``: one frame (first byte picks the link type, the rest is the frame) through ``decode()``, its
   flat fields, the summary line, the ``-V`` tree, the hex dump and the JSON line of ``analyzer read``; the
-  compiled header tuple of a TCP segment (``quick_tcp``) against ``quick_headers``'.
+  compiled header tuple of a TCP segment (``quick_tcp``) against ``quick_headers``'; the frame's bytes (and
+  from the line holding ``HTTP/1.``) as an HTTP/1.x stream, both roles, with the compiled head scanner
+  (``http_head``) and without: the same events.
 * ``capture``: the bytes as a capture file (pcap, pcapng, gzip) through the reader, every frame, and the batch
   reader with the compiled helper and with its Python twins (a difference is a failure).
 * ``pipeline``: the bytes as a capture file through the commands built on the whole analysis (TCP state and
@@ -163,6 +165,7 @@ def decode_target(data: bytes) -> None:
         _print_json(iter([pkt]), out)
         out.flush()
     _quick_twins(frame)
+    _http_head_twins(data[1:])
 
 
 def _quick_twins(frame: Frame) -> None:
@@ -181,6 +184,36 @@ def _quick_twins(frame: Frame) -> None:
             raise AssertionError(f"quick_tcp gives {got}, quick_headers {want}")
     elif got is not None:
         raise AssertionError(f"quick_tcp gives {got} where quick_headers gives {want}")
+
+
+def _http_head_twins(data: bytes) -> None:
+    """HttpStreamParser with the compiled head scanner (``_speedups.http_head``) gives the events it gives without
+    it, on ``data`` as a stream of either role, whole and from the line holding ``HTTP/1.`` on
+    (tests/test_http_head_fast.py)."""
+    from analyzer.apps.http import parser as http_parser
+
+    scanner = http_parser._http_head
+    if scanner is None:
+        return
+    at = data.find(b"HTTP/1.")
+    streams = [data] if at < 0 else [data, data[data.rfind(b"\n", 0, at) + 1:]]
+    for stream in streams:
+        for role in (http_parser.CLIENT, http_parser.SERVER):
+            for lean in (False, True):
+                views = []
+                for head in (scanner, None):
+                    http_parser._http_head = head
+                    try:
+                        p = http_parser.HttpStreamParser(role)
+                        p.lean = lean
+                        p.expect_response("GET")
+                        p.receive_data(stream, 1, 1)
+                        p.receive_eof(2, 2, http_parser.CONNECTION_CLOSED)
+                        views.append((list(iter(p.next_event, http_parser.NEED_DATA)), p.state, p.skipped))
+                    finally:
+                        http_parser._http_head = scanner
+                if views[0] != views[1]:
+                    raise AssertionError(f"http_head: the parser's events differ with and without it on {stream!r}")
 
 
 def capture_target(data: bytes) -> None:

@@ -2517,6 +2517,295 @@ none:
     Py_RETURN_NONE;
 }
 
+/* http_head(data, pos, client, lean, keep_lines, max_head_size) -> tuple or None
+ *
+ * The head of an HTTP/1.x message at data[pos:] (``data`` a bytes-like object: the parser's receive buffer),
+ * read in one pass where it is plain: analyzer.apps.http.parser.HttpStreamParser._step_head's fast path. It
+ * gives back (length, a, b, version, fields, lines, flags, content_length):
+ *   length          the head's bytes, start line to the empty line that ends it (CRLF CRLF) included;
+ *   a, b            the method and target (``client``) or the status (int) and reason phrase, as str
+ *                   (ISO-8859-1, as readers.parse_request_line/parse_status_line give them);
+ *   version         "HTTP/1.x";
+ *   fields          a list of (name, value) str pairs, as readers.parse_fields gives them; ``lean``: only those
+ *                   readers.framing_fields gives (the names of FRAMING_FIELDS, lowercase);
+ *   lines           readers.raw_lines of the head (each header line with its CRLF), () unless ``keep_lines``;
+ *   flags           1 Transfer-Encoding present, 2 Content-Length, 4 Upgrade, 8 Content-Encoding (any case);
+ *   content_length  the value of the one Content-Length field when it is 1 to 18 ASCII digits, else -1.
+ * None, and the Python path decides (the same bytes then take it from the start), for every head that is not
+ * plain: not whole in ``data`` yet, longer than ``max_head_size``, any line ending that is not CRLF (bare LF, a
+ * CR alone), a control byte other than HTAB in a line, a start line that the strict patterns of readers.py
+ * (REQUEST_LINE, STATUS_LINE) do not match whole or whose version is not HTTP/1.x, obsolete line folding, a
+ * header line without a colon, with blanks before its colon or with a name that is not a token. The caller
+ * checks that the method is one of readers.KNOWN_METHODS (any other takes the Python path too: its note).
+ * tests/test_http_head_fast.py compares it with the Python path. */
+static const unsigned char hh_tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
+    ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+#define HH_TE 1
+#define HH_CL 2
+#define HH_UPGRADE 4
+#define HH_CE 8
+#define HH_CT 16    /* content-type: a framing field for lean heads, no flag given back */
+
+static PyObject *hh_versions[10];
+static PyObject *hh_names[5];      /* the lowercase names of the framing fields, by their bit's index */
+
+/* Which framing field ``name`` is (HH_* bit), 0 for any other; ASCII case-insensitive. */
+static int hh_framing(const unsigned char *name, Py_ssize_t n) {
+    static const char *const keys[5] = {"transfer-encoding", "content-length", "upgrade", "content-encoding",
+                                        "content-type"};
+    static const Py_ssize_t lens[5] = {17, 14, 7, 16, 12};
+    for (int k = 0; k < 5; k++) {
+        if (n != lens[k])
+            continue;
+        const char *key = keys[k];
+        Py_ssize_t i = 0;
+        while (i < n && (name[i] | 0x20) == (unsigned char)key[i])
+            i++;
+        if (i == n)
+            return 1 << k;
+    }
+    return 0;
+}
+
+/* The end (index after its LF) of the plain head at p[0:n], or -1 when there is none (see above). */
+static Py_ssize_t hh_scan(const unsigned char *p, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    int line_start = 1;
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 || c == '\t') {
+            line_start = 0;
+            continue;
+        }
+        if (c != '\r' || i + 1 >= n || p[i + 1] != '\n')
+            return -1;          /* a control byte, a CR alone, a bare LF, or a line not whole yet */
+        i++;
+        if (line_start)
+            return i + 1;       /* the empty line */
+        line_start = 1;
+    }
+    return -1;
+}
+
+static int hh_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* The head at p[0:n] (n capped at the size limit), as http_head gives it. */
+static PyObject *hh_read(const unsigned char *p, Py_ssize_t n, int client, int lean, int keep_lines) {
+    Py_ssize_t length = hh_scan(p, n);
+    if (length < 0)
+        Py_RETURN_NONE;
+
+    /* the start line: p[0:eol], without its CRLF */
+    Py_ssize_t eol = 0;
+    while (p[eol] != '\r')
+        eol++;
+    Py_ssize_t i = 0, a0, a1, b0, b1;
+    int major, minor, status = 0;
+    if (client) {
+        /* REQUEST_LINE: tchar{1,32} SP+ target SP+ HTTP/d.d [ \t]* */
+        while (i < eol && hh_tchar[p[i]])
+            i++;
+        if (i < 1 || i > 32 || i >= eol || p[i] != ' ')
+            Py_RETURN_NONE;
+        a0 = 0, a1 = i;
+        while (i < eol && p[i] == ' ')
+            i++;
+        b0 = i;
+        while (i < eol && p[i] > 0x20 && p[i] != 0x7f)
+            i++;
+        b1 = i;
+        if (b1 == b0 || i >= eol || p[i] != ' ')
+            Py_RETURN_NONE;
+        while (i < eol && p[i] == ' ')
+            i++;
+        if (eol - i < 8 || memcmp(p + i, "HTTP/", 5) != 0 || !hh_digit(p[i + 5]) || p[i + 6] != '.'
+            || !hh_digit(p[i + 7]))
+            Py_RETURN_NONE;
+        major = p[i + 5], minor = p[i + 7];
+        i += 8;
+        while (i < eol && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        if (i != eol)
+            Py_RETURN_NONE;
+    } else {
+        /* STATUS_LINE: HTTP/d.d SP+ ddd ( [ \t]+ reason | [ \t]* ) */
+        if (eol < 12 || memcmp(p, "HTTP/", 5) != 0 || !hh_digit(p[5]) || p[6] != '.' || !hh_digit(p[7])
+            || p[8] != ' ')
+            Py_RETURN_NONE;
+        major = p[5], minor = p[7];
+        i = 8;
+        while (i < eol && p[i] == ' ')
+            i++;
+        if (eol - i < 3 || !hh_digit(p[i]) || !hh_digit(p[i + 1]) || !hh_digit(p[i + 2]))
+            Py_RETURN_NONE;
+        status = (p[i] - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
+        i += 3;
+        a0 = a1 = 0;
+        if (i < eol && p[i] != ' ' && p[i] != '\t')
+            Py_RETURN_NONE;
+        while (i < eol && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        b0 = i, b1 = eol;
+    }
+    if (major != '1')
+        Py_RETURN_NONE;
+
+    /* the header lines: check them all before making anything */
+    Py_ssize_t ls = eol + 2;
+    while (ls < length - 2) {
+        Py_ssize_t le = ls;
+        while (p[le] != '\r')
+            le++;
+        if (p[ls] == ' ' || p[ls] == '\t')
+            Py_RETURN_NONE;         /* obsolete line folding, or blanks before the first field */
+        Py_ssize_t k = ls;
+        while (k < le && hh_tchar[p[k]])
+            k++;
+        if (k == ls || k == le || p[k] != ':')
+            Py_RETURN_NONE;         /* no name, no colon, blanks before it, or a byte no name has */
+        ls = le + 2;
+    }
+
+    PyObject *fields = PyList_New(0), *lines = NULL, *a = NULL, *b = NULL, *out = NULL;
+    if (fields == NULL)
+        return NULL;
+    Py_ssize_t nlines = 0;
+    int flags = 0, cl_count = 0;
+    long long clen = -1;
+    ls = eol + 2;
+    while (ls < length - 2) {
+        Py_ssize_t le = ls, k = ls;
+        while (p[le] != '\r')
+            le++;
+        nlines++;
+        while (p[k] != ':')
+            k++;
+        int which = hh_framing(p + ls, k - ls);
+        flags |= which;
+        Py_ssize_t v0 = k + 1, v1 = le;
+        while (v0 < v1 && (p[v0] == ' ' || p[v0] == '\t'))
+            v0++;
+        while (v1 > v0 && (p[v1 - 1] == ' ' || p[v1 - 1] == '\t'))
+            v1--;
+        if (which == HH_CL) {
+            cl_count++;
+            clen = -1;
+            if (v1 > v0 && v1 - v0 <= 18) {
+                long long v = 0;
+                Py_ssize_t d = v0;
+                for (; d < v1 && hh_digit(p[d]); d++)
+                    v = v * 10 + (p[d] - '0');
+                if (d == v1)
+                    clen = v;
+            }
+        }
+        if (!lean || which) {
+            PyObject *name = lean ? Py_NewRef(hh_names[__builtin_ctz(which)])
+                                  : PyUnicode_DecodeASCII((const char *)p + ls, k - ls, NULL);
+            PyObject *value = name ? PyUnicode_DecodeLatin1((const char *)p + v0, v1 - v0, NULL) : NULL;
+            PyObject *pair = value ? PyTuple_Pack(2, name, value) : NULL;
+            Py_XDECREF(name);
+            Py_XDECREF(value);
+            if (pair == NULL || PyList_Append(fields, pair) < 0) {
+                Py_XDECREF(pair);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
+        ls = le + 2;
+    }
+    if (cl_count != 1)
+        clen = -1;
+    flags &= HH_TE | HH_CL | HH_UPGRADE | HH_CE;
+    lines = PyTuple_New(keep_lines ? nlines : 0);
+    if (lines == NULL)
+        goto fail;
+    if (keep_lines) {
+        Py_ssize_t j = 0;
+        ls = eol + 2;
+        while (ls < length - 2) {
+            Py_ssize_t le = ls;
+            while (p[le] != '\r')
+                le++;
+            PyObject *line = PyUnicode_DecodeLatin1((const char *)p + ls, le + 2 - ls, NULL);
+            if (line == NULL)
+                goto fail;
+            PyTuple_SET_ITEM(lines, j++, line);
+            ls = le + 2;
+        }
+    }
+    if (client) {
+        a = PyUnicode_DecodeASCII((const char *)p + a0, a1 - a0, NULL);
+    } else {
+        a = PyLong_FromLong(status);
+    }
+    b = PyUnicode_DecodeLatin1((const char *)p + b0, b1 - b0, NULL);
+    if (a == NULL || b == NULL)
+        goto fail;
+    PyObject *version = hh_versions[minor - '0'];
+    if (version == NULL) {
+        version = PyUnicode_FromFormat("HTTP/1.%c", minor);
+        if (version == NULL)
+            goto fail;
+        hh_versions[minor - '0'] = version;
+    }
+    out = Py_BuildValue("(nNNONNiL)", length, a, b, version, fields, lines, flags, clen);
+    return out;
+fail:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(lines);
+    Py_DECREF(fields);
+    return NULL;
+}
+
+static PyObject *http_head(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "http_head takes 6 arguments");
+        return NULL;
+    }
+    if (hh_names[0] == NULL) {
+        static const char *const keys[5] = {"transfer-encoding", "content-length", "upgrade", "content-encoding",
+                                            "content-type"};
+        for (int k = 0; k < 5; k++)
+            if ((hh_names[k] = PyUnicode_InternFromString(keys[k])) == NULL)
+                return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t max_head = PyLong_AsSsize_t(args[5]);
+    if (max_head == -1 && PyErr_Occurred())
+        return NULL;
+    int client = PyObject_IsTrue(args[2]), lean = PyObject_IsTrue(args[3]), keep_lines = PyObject_IsTrue(args[4]);
+    if (client < 0 || lean < 0 || keep_lines < 0)
+        return NULL;
+    /* through a buffer view: the bytearray cannot be resized while the strings are made (an allocation may run a
+     * finalizer) */
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out;
+    if (pos < 0 || pos > view.len || max_head < 0) {
+        out = Py_NewRef(Py_None);
+    } else {
+        Py_ssize_t n = view.len - pos;
+        out = hh_read((const unsigned char *)view.buf + pos, n > max_head ? max_head : n, client, lean, keep_lines);
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -2538,6 +2827,8 @@ static PyMethodDef methods[] = {
     {"decode_setup", decode_setup, METH_VARARGS, "The types and caches decode_fast uses (see the module source)."},
     {"decode_fast", decode_fast, METH_O, "decode() of an Ethernet/IPv4/TCP or UDP frame, or None (see the module source)."},
     {"flat_fields", flat_fields, METH_O, "Packet.fields of layers whose names do not repeat, or None (see the module source)."},
+    {"http_head", (PyCFunction)(void (*)(void))http_head, METH_FASTCALL,
+     "The parts of a plain HTTP/1.x head in a receive buffer, or None (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -70,6 +70,7 @@ from analyzer.apps.http.headers import Headers, content_codings, content_length
 from analyzer.apps.http.readers import (
     END,
     HEAD_END,
+    KNOWN_METHODS,
     PREFIX_CHECK_LENGTH,
     REQUEST_AFTER_NEWLINE,
     STATUS_AFTER_NEWLINE,
@@ -85,6 +86,7 @@ from analyzer.apps.http.readers import (
     raw_lines,
     split_lines,
 )
+from analyzer.compiled import compiled
 
 CLIENT = "client"
 SERVER = "server"
@@ -104,6 +106,11 @@ _MAX_RESYNC_LINE = 8192  # an unfinished line kept while resynchronising, at mos
 _SAMPLE = 64  # bytes of offending data kept in a Malformed event
 
 _Reader = ContentLengthReader | ChunkedReader | UntilCloseReader
+
+# A plain head read in one pass (analyzer/columnar/_speedups.c, http_head: see there what "plain" is and what it
+# gives back); None without the compiled helper or with ANALYZER_PURE_PYTHON: every head takes the Python path.
+_http_head = compiled("http_head")
+_TE, _CL, _UPGRADE, _CE = 1, 2, 4, 8       # http_head's flags: these fields are present
 
 
 class _Message:
@@ -413,6 +420,11 @@ class HttpStreamParser:
         msg = self._msg
         msg.last_frame, msg.last_ts = self._frame, self._ts
         if msg.start is None:
+            if not self._scan and _http_head is not None:
+                head = _http_head(buf.data, buf.pos, self._client, self.lean, self.keep_lines, self.max_head_size)
+                if head is not None and (not self._client or head[1] in KNOWN_METHODS):
+                    self._finish_plain_head(head)
+                    return True
             nl = buf.find(b"\n", self._scan)
             if nl < 0:
                 if len(buf) > self.max_head_size:
@@ -615,6 +627,63 @@ class HttpStreamParser:
             msg.counted = True
         msg.reader = reader
         msg.body_offset = self._buf.offset
+        self._state = BODY
+
+    def _finish_plain_head(self, head: tuple) -> None:
+        """:meth:`_finish_head` of a whole head that ``_http_head`` read (no notes from its lines: they are plain),
+        with the framing facts it found: the same events and state."""
+        length, a, b, version, fields, lines, flags, clen = head
+        msg = self._msg
+        buf = self._buf
+        msg.start = (a, b, version)
+        buf.skip(length)
+        headers = Headers(fields)
+        self._seen_message = True
+        self.not_http = False
+        self._might_switch = False
+        notes: dict[str, None] = {}
+        if self._client:
+            # _request_framing, where the facts decide it
+            if flags & _TE or (flags & _CL and clen < 0):
+                reader, error = self._request_framing(headers, version, notes)
+            else:
+                reader, error = (ContentLengthReader(clen) if clen > 0 else None), None
+            msg.might_switch = a == "CONNECT" or flags & _UPGRADE != 0
+            event: Event = Request(a, b, version, headers, msg.first_frame, msg.first_ts, self._frame, self._ts,
+                                   msg.offset, length, True, tuple(notes), lines)
+        else:
+            status = a
+            method = self._methods[0] if self._methods else "GET"
+            if (status >= 200 or status == 101) and self._methods:
+                self._methods.popleft()  # a final response answers the oldest request
+            msg.switch = status == 101 or (method == "CONNECT" and 200 <= status < 300)
+            if status < 200 or status in (204, 304) or method == "HEAD" or msg.switch:
+                reader, error = None, None
+            elif flags & _TE or (flags & _CL and clen < 0):
+                reader, error = self._response_framing(headers, status, method, msg.switch, notes)
+            elif flags & _CL:
+                reader, error = (ContentLengthReader(clen) if clen else None), None
+            else:
+                reader, error = UntilCloseReader(), None
+            event = Response(status, b, version, headers, msg.first_frame, msg.first_ts, self._frame, self._ts,
+                             msg.offset, length, True, tuple(notes), lines)
+        self._events.append(event)
+        if error is not None:
+            offset, sample = buf.offset, buf.peek(_SAMPLE)
+            self._end_message(False, MALFORMED)
+            self._events.append(Malformed(error, offset, self._frame, self._ts, sample))
+            self._enter_resync(at_line_start=True)
+            return
+        if reader is None:
+            self._end_message(True, None)
+            return
+        codings = content_codings(headers) if flags & _CE and not self.lean else None
+        if codings:
+            msg.decoder = ContentDecoder(codings, self.max_decoded_size)
+        elif self.want_body is not None and self.keep_body and not self.want_body(headers):
+            msg.counted = True
+        msg.reader = reader
+        msg.body_offset = buf.offset
         self._state = BODY
 
     def _request_framing(
