@@ -682,7 +682,7 @@ class Analysis:
 
         def retired(conn: Any) -> None:
             # nothing of this connection is to come (no other sink of it open): its uid is not needed again
-            if not any(sink.conn is conn for sink in http.open):
+            if not http.open.has_conn(conn):
                 self._conns.pop(getattr(conn, "stream", None), None)
 
         http.on_retire = retired

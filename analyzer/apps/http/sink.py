@@ -727,6 +727,35 @@ def _add_layer(pkt: Packet, fields: dict[str, Any], info: str) -> HttpLayer:
     return layer
 
 
+class OpenSinks(set):
+    """The open sinks of a tracker (a set), and the connections they belong to: :meth:`has_conn` answers in
+    constant time whether a connection still has one (a caller retiring connections asked it by walking every
+    open sink: quadratic in open connections). Only ``add`` and ``discard`` change it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._conns: dict[int, int] = {}        # id(connection) -> its open sinks (a live connection: ids unique)
+
+    def add(self, sink: Any) -> None:
+        if sink not in self:
+            super().add(sink)
+            key = id(sink.conn)
+            self._conns[key] = self._conns.get(key, 0) + 1
+
+    def discard(self, sink: Any) -> None:
+        if sink in self:
+            super().discard(sink)
+            key = id(sink.conn)
+            left = self._conns[key] - 1
+            if left:
+                self._conns[key] = left
+            else:
+                del self._conns[key]
+
+    def has_conn(self, conn: Any) -> bool:
+        return id(conn) in self._conns
+
+
 class HttpTracker:
     """Sink factory for the pipeline: an :class:`HttpSink` per TCP connection, the records they hand out.
 
@@ -759,7 +788,7 @@ class HttpTracker:
         self.records: list[HttpRecord] = []
         self.pending: dict[int, list[tuple[dict[str, Any], str]]] = {}
         self.infos: dict[int, list[str]] = {}     # lines_only: Info texts of frames whose packet was not made
-        self.open: set[HttpSink] = set()      # sinks of connections not closed (nor given up) yet
+        self.open = OpenSinks()     # sinks of connections not closed (nor given up) yet (HTTP/2's share it)
         self.on_retire = None       # called with the connection of a sink that both directions' end retired
 
     def __call__(self, conn: Any) -> HttpSink | None:
