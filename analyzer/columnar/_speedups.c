@@ -1070,6 +1070,47 @@ fail:
     return NULL;
 }
 
+/* One ``readinto(view)`` call given a writable view of the ``n`` bytes at ``p``: the count it wrote (0 for
+ * None), or -1 with an exception set. The view is released after the call, readinto's own error set aside
+ * meanwhile (a KeyboardInterrupt from a signal: calling with it set was a SystemError); a count outside 0..n
+ * is a ValueError naming ``who`` (read_joined and read_joined_pool share this). */
+static Py_ssize_t readinto_span(PyObject *readinto, char *p, Py_ssize_t n, const char *who) {
+    PyObject *view = PyMemoryView_FromMemory(p, n, PyBUF_WRITE);
+    if (view == NULL)
+        return -1;
+    PyObject *got = PyObject_CallOneArg(readinto, view);
+    PyObject *et = NULL, *ev = NULL, *tb = NULL;
+    if (got == NULL)
+        PyErr_Fetch(&et, &ev, &tb);
+    PyObject *rel = PyObject_CallMethod(view, "release", NULL);
+    Py_DECREF(view);
+    if (got == NULL) {
+        if (rel == NULL)
+            PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+    }
+    if (got == NULL || rel == NULL) {
+        Py_XDECREF(got);
+        Py_XDECREF(rel);
+        return -1;
+    }
+    Py_DECREF(rel);
+    Py_ssize_t k = 0;
+    if (got != Py_None) {
+        k = PyLong_AsSsize_t(got);
+        if (k == -1 && PyErr_Occurred()) {
+            Py_DECREF(got);
+            return -1;
+        }
+    }
+    Py_DECREF(got);
+    if (k < 0 || k > n) {
+        PyErr_Format(PyExc_ValueError, "%s: readinto returned a count outside the view", who);
+        return -1;
+    }
+    return k;
+}
+
 /* read_joined(tail, readinto, n) -> bytes
  *   ``tail`` followed by the bytes of one ``readinto(view)`` call given a writable view of ``n`` bytes (the
  *   call returns how many it wrote: 0 or None at the end), as one new bytes object: ``tail + read(n)`` without
@@ -1096,42 +1137,9 @@ static PyObject *read_joined(PyObject *self, PyObject *args) {
     memcpy(p, tail.buf, tail.len);
     Py_ssize_t keep = tail.len;
     PyBuffer_Release(&tail);
-    PyObject *view = PyMemoryView_FromMemory(p + keep, n, PyBUF_WRITE);
-    if (view == NULL) {
+    Py_ssize_t k = readinto_span(readinto, p + keep, n, "read_joined");
+    if (k < 0) {
         Py_DECREF(out);
-        return NULL;
-    }
-    PyObject *got = PyObject_CallOneArg(readinto, view);
-    PyObject *et = NULL, *ev = NULL, *tb = NULL;
-    if (got == NULL)            /* readinto's error (a KeyboardInterrupt from a signal) set aside while the view */
-        PyErr_Fetch(&et, &ev, &tb);     /* is released: calling with it set was a SystemError */
-    PyObject *rel = PyObject_CallMethod(view, "release", NULL);
-    Py_DECREF(view);
-    if (got == NULL) {
-        if (rel == NULL)
-            PyErr_Clear();
-        PyErr_Restore(et, ev, tb);
-    }
-    if (got == NULL || rel == NULL) {
-        Py_XDECREF(got);
-        Py_XDECREF(rel);
-        Py_DECREF(out);
-        return NULL;
-    }
-    Py_DECREF(rel);
-    Py_ssize_t k = 0;
-    if (got != Py_None) {
-        k = PyLong_AsSsize_t(got);
-        if (k == -1 && PyErr_Occurred()) {
-            Py_DECREF(got);
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    Py_DECREF(got);
-    if (k < 0 || k > n) {
-        Py_DECREF(out);
-        PyErr_SetString(PyExc_ValueError, "read_joined: readinto returned a count outside the view");
         return NULL;
     }
     if (k < n && _PyBytes_Resize(&out, keep + k) < 0)
@@ -2437,42 +2445,9 @@ static PyObject *read_joined_pool(PyObject *self, PyObject *args) {
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
-    PyObject *view = PyMemoryView_FromMemory(p + keep, n, PyBUF_WRITE);
-    if (view == NULL) {
+    Py_ssize_t k = readinto_span(readinto, p + keep, n, "read_joined_pool");
+    if (k < 0) {
         Py_DECREF(out);
-        return NULL;
-    }
-    PyObject *got = PyObject_CallOneArg(readinto, view);
-    PyObject *et = NULL, *ev = NULL, *tb = NULL;
-    if (got == NULL)
-        PyErr_Fetch(&et, &ev, &tb);
-    PyObject *rel = PyObject_CallMethod(view, "release", NULL);
-    Py_DECREF(view);
-    if (got == NULL) {
-        if (rel == NULL)
-            PyErr_Clear();
-        PyErr_Restore(et, ev, tb);
-    }
-    if (got == NULL || rel == NULL) {
-        Py_XDECREF(got);
-        Py_XDECREF(rel);
-        Py_DECREF(out);
-        return NULL;
-    }
-    Py_DECREF(rel);
-    Py_ssize_t k = 0;
-    if (got != Py_None) {
-        k = PyLong_AsSsize_t(got);
-        if (k == -1 && PyErr_Occurred()) {
-            Py_DECREF(got);
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    Py_DECREF(got);
-    if (k < 0 || k > n) {
-        Py_DECREF(out);
-        PyErr_SetString(PyExc_ValueError, "read_joined_pool: readinto returned a count outside the view");
         return NULL;
     }
     Py_SET_SIZE(out, keep + k);
