@@ -611,6 +611,13 @@ class HttpStreamParser:
             msg.last_frame, msg.last_ts = self._frame, self._ts
             self._end_message(False, reason)
             return
+        self._start_body(reader, error, headers, True)
+
+    def _start_body(self, reader: _Reader | None, error: str | None, headers: Headers, coded: bool) -> None:
+        """After a whole head's event: its framing error (Malformed, then resync), no body (the message ends),
+        or its body's reader, with a content decoder when ``coded`` (the head may name a Content-Encoding) and
+        the lines are not lean (nobody reads the decoded body then)."""
+        msg = self._msg
         if error is not None:
             offset, sample = self._buf.offset, self._buf.peek(_SAMPLE)
             self._end_message(False, MALFORMED)
@@ -620,7 +627,7 @@ class HttpStreamParser:
         if reader is None:
             self._end_message(True, None)
             return
-        codings = None if self.lean else content_codings(headers)    # lean: nobody reads the decoded body
+        codings = content_codings(headers) if coded and not self.lean else None
         if codings:
             msg.decoder = ContentDecoder(codings, self.max_decoded_size)
         elif self.want_body is not None and self.keep_body and not self.want_body(headers):
@@ -668,23 +675,7 @@ class HttpStreamParser:
             event = Response(status, b, version, headers, msg.first_frame, msg.first_ts, self._frame, self._ts,
                              msg.offset, length, True, tuple(notes), lines)
         self._events.append(event)
-        if error is not None:
-            offset, sample = buf.offset, buf.peek(_SAMPLE)
-            self._end_message(False, MALFORMED)
-            self._events.append(Malformed(error, offset, self._frame, self._ts, sample))
-            self._enter_resync(at_line_start=True)
-            return
-        if reader is None:
-            self._end_message(True, None)
-            return
-        codings = content_codings(headers) if flags & _CE and not self.lean else None
-        if codings:
-            msg.decoder = ContentDecoder(codings, self.max_decoded_size)
-        elif self.want_body is not None and self.keep_body and not self.want_body(headers):
-            msg.counted = True
-        msg.reader = reader
-        msg.body_offset = buf.offset
-        self._state = BODY
+        self._start_body(reader, error, headers, flags & _CE != 0)
 
     def _request_framing(
         self, headers: Headers, version: str, notes: dict[str, None]
