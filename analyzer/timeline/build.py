@@ -65,7 +65,7 @@ from analyzer.timeline.facts import (
     QuicFlow,
     Segment,
 )
-from analyzer.timeline.group import RACE_NS, Plan, Unit, is_ip, name_matches
+from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
 from analyzer.timeline.model import (
     Connection,
     Delay,
@@ -302,17 +302,12 @@ class FetchBuilder:
         unused = {(c.stream, c.epoch) for c in self.conns if c.epoch == 0 and not c.records
                   and not used[(c.stream, c.epoch)]} if any(used.values()) else set()
         self.spares = {(c.stream, c.epoch) for c in self.conns if (c.stream, c.epoch) in unused and c.synacks}
-        # ... and a dual-stack client's attempt of one family beside a used connection of the other (group's
-        # _join_races): the race loser -> the winner
-        self.races: dict[tuple[int, int], ConnFacts] = {}
-        for c in self.conns:
-            if (c.stream, c.epoch) in unused and c.syns:
-                won = min((w for w in self.conns if used[(w.stream, w.epoch)] and w.syns and w.epoch == 0
-                           and (":" in w.server) != (":" in c.server) and w.server_port == c.server_port
-                           and 0 <= w.syns[0][1] - c.syns[0][1] <= RACE_NS), key=lambda w: w.syns[0][1], default=None)
-                if won is not None:
-                    self.races[(c.stream, c.epoch)] = won
-                    self.spares.discard((c.stream, c.epoch))
+        # ... and a dual-stack client's attempt of one family that lost the race to a connection of the other
+        # (group._join_races records the winner on the unit): the race loser -> the winner
+        self.races: dict[tuple[int, int], ConnFacts] = {
+            (u.conn.stream, u.conn.epoch): u.raced for u in plan.units
+            if u.raced is not None and (u.conn.stream, u.conn.epoch) in unused}
+        self.spares.difference_update(self.races)
         ordered = self.ordered = sorted(self.conns, key=lambda c: (c.first_ts_ns, c.stream))
         self.named = {c.stream for c in ordered[1:]} - {ordered[0].stream} if ordered else set()
         # transactions of this fetch per connection

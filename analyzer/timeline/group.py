@@ -163,6 +163,7 @@ class Unit:
     location: str = ""  # where a 3xx answer to it sends the client (absolute, no fragment)
     refused: Any = None  # the HttpRecord of its first copy, sent as TLS 1.3 early data that the server refused
     follows: tuple[int, int] | None = None  # (frame, status) of the 3xx answer it follows (the grouper's rule 0)
+    raced: Any = None  # a connection that carried none: the other family's connection it lost a race to (_join_races)
 
     @property
     def request(self) -> bool:
@@ -576,11 +577,11 @@ def _join_races(plans: list[Plan]) -> list[Plan]:
     connection went to an address of the *other* family of the same name (same port), opened after it within
     :data:`RACE_NS`: Happy Eyeballs (RFC 8305), a dual-stack client racing IPv6 and IPv4 (the loser unanswered,
     refused, or closed unused). Linear: the fetches by (host, port) of their first connection."""
-    firsts: dict[tuple[str, int], list[tuple[int, int, str]]] = {}   # (host, port) -> (opened, plan index, server)
+    firsts: dict[tuple[str, int], list[tuple[int, int, ConnFacts]]] = {}    # (host, port) -> (opened, plan, conn)
     for i, plan in enumerate(plans):
         u = next((x for x in plan.units if x.request and x.first_on_conn), None)
         if u is not None and u.host and not is_ip(u.host):
-            firsts.setdefault((u.host.lower(), u.conn.server_port), []).append((u.open_ns, i, u.conn.server))
+            firsts.setdefault((u.host.lower(), u.conn.server_port), []).append((u.open_ns, i, u.conn))
     if not firsts:
         return plans
     for got in firsts.values():
@@ -593,11 +594,12 @@ def _join_races(plans: list[Plan]) -> list[Plan]:
         if not got:
             continue
         v6 = ":" in u.conn.server
-        at = bisect.bisect_left(got, (u.open_ns, -1, ""))
-        for opened, k, server in got[at:at + SPARE_CANDIDATES]:
+        at = bisect.bisect_left(got, (u.open_ns, -1))      # (ties on the plan index: no conn is compared)
+        for opened, k, won in got[at:at + SPARE_CANDIDATES]:
             if opened - u.open_ns > RACE_NS:
                 break
-            if (":" in server) != v6 and k != i:
+            if (":" in won.server) != v6 and k != i:
+                u.raced = won
                 plans[k].add(u)
                 gone.add(i)
                 break
