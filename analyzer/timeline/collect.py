@@ -48,6 +48,7 @@ from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
 from analyzer.apps.http.udp import SSDP_PORT
 from analyzer.apps.quic import (
+    MIN_INITIAL_DATAGRAM,
     client_hello_bytes,
     client_initial,
     crypto_frames,
@@ -801,14 +802,17 @@ class Collector:
             return
         src, dst = str(src), str(dst)
         off, end = pkt.payload
-        data = pkt.frame.data[off:end]
-        frame, ts = pkt.frame.number, pkt.frame.ts_ns
+        raw = pkt.frame.data
         flows = self.quic
         flow = flows.get((src, sport, dst, dport))
         direction = 0
         if flow is None:
             flow = flows.get((dst, dport, src, sport))
             direction = 1
+        if flow is None and (end - off < MIN_INITIAL_DATAGRAM or raw[off] & 0xC0 != 0xC0):
+            return          # no QUIC connection of it, and not a long-header datagram big enough to open one
+        data = raw[off:end]
+        frame, ts = pkt.frame.number, pkt.frame.ts_ns
         if flow is None:
             h = client_initial(data)
             if h is None:
