@@ -63,6 +63,10 @@ CURL = ["curl", "-sS", "-k", "--resolve", f"{HOST}:443:{ADDR}", "--resolve", f"{
         "--resolve", f"{HRR_HOST}:443:{HRR_ADDR}", "--resolve", f"{ONE_HOST}:443:{ONE_ADDR}", "--resolve", f"{NONE_HOST}:443:{NONE_ADDR}"]
 
 
+# a client that checks the certificate (no -k): the self-signed one is refused
+CURL_VERIFY = [part for part in CURL if part != "-k"]
+
+
 def url(path: str = "/", host: str = HOST) -> str:
     return f"https://{host}{path}"
 
@@ -192,6 +196,24 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                              "--ignore-certificate-errors", "--user-data-dir={tmp}/chromium",
                              f"--host-resolver-rules=MAP {HOST} {ADDR}", "--virtual-time-budget=2000",
                              "--dump-dom", url()]),
+    "tls13_cert_unknown_ca": (("curl (OpenSSL) without -k: TLS 1.3, the client refuses the self-signed "
+                               "certificate with a fatal alert Unknown CA, sent in clear before its Finished"),
+                              ["sh", "-c", " ".join(CURL_VERIFY + ["--http1.1", url()]) + "; true"]),
+    "tls12_cert_unknown_ca": (("curl (OpenSSL) without -k, TLS 1.2: the certificate in clear, refused with a "
+                               "fatal alert Unknown CA"),
+                              ["sh", "-c", " ".join(CURL_VERIFY + ["--http1.1", "--tls-max", "1.2", url()])
+                               + "; true"]),
+    "tls13_cert_rejected_gnutls": (("gnutls-cli without --insecure: TLS 1.3, the client refuses the self-signed "
+                                    "certificate with an encrypted alert in place of its Finished"),
+                                   ["sh", "-c", f"gnutls-cli --port 443 {HOST} < /dev/null; true"]),
+    "tls13_cert_closed_wget": (("wget (GnuTLS) without --no-check-certificate: TLS 1.3, the client finishes the "
+                                "handshake, checks the self-signed certificate after it and resets the connection "
+                                "without a request"),
+                               ["sh", "-c", f"wget -q -t 1 -O /dev/null --no-hsts {url()}; true"]),
+    "tls_version_refused": (("curl --tls-max 1.1 against a server of TLS 1.2 and 1.3: the server ends the "
+                             "handshake with a fatal alert Protocol Version"),
+                            ["sh", "-c", " ".join(CURL + ["--http1.1", "--tlsv1", "--tls-max", "1.1", url()])
+                             + "; true"]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -419,8 +441,10 @@ def record(name: str, tmp: Path) -> None:
     check(pcap, keys)
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(pcap, OUT / pcap.name)
-    shutil.copyfile(keys, OUT / keys.name)
-    print(f"{name}: {description}: {pcap.stat().st_size} bytes, {len(keys.read_text().splitlines())} key lines")
+    lines = len(keys.read_text().splitlines()) if keys.exists() else 0
+    if lines:               # a handshake that failed before any secret: no key log to ship
+        shutil.copyfile(keys, OUT / keys.name)
+    print(f"{name}: {description}: {pcap.stat().st_size} bytes, {lines} key lines")
     if name == "tls13_http11":
         dsb = OUT / f"{name}_dsb.pcapng"
         subprocess.run(["editcap", "--inject-secrets", f"tls,{keys}", str(pcap), str(dsb)], check=True)
@@ -428,14 +452,22 @@ def record(name: str, tmp: Path) -> None:
         print(f"{dsb.name}: the same with its keys in a Decryption Secrets Block")
 
 
+# fixtures with no HTTP (the handshake fails, or the client gives up after it): what tshark must find instead
+FAILED = {"tls13_cert_unknown_ca": "tls.alert_message", "tls12_cert_unknown_ca": "tls.alert_message",
+          "tls13_cert_rejected_gnutls": "tls.alert_message", "tls_version_refused": "tls.alert_message",
+          "tls13_cert_closed_wget": "tls.handshake.type == 4"}
+
+
 def check(pcap: Path, keys: Path | None) -> None:
-    """tshark decodes TLS and decrypts at least one HTTP message (HTTP/1.x or HTTP/2) with the keys."""
-    cmd = ["tshark", "-n", "-r", str(pcap), "-Y", "http or http2", "-T", "fields", "-e", "frame.number"]
-    if keys is not None:
+    """tshark decodes TLS and decrypts at least one HTTP message (HTTP/1.x or HTTP/2) with the keys (a
+    fixture of :data:`FAILED`: tshark finds its TLS alert)."""
+    wanted = FAILED.get(pcap.stem, "http or http2")
+    cmd = ["tshark", "-n", "-r", str(pcap), "-Y", wanted, "-T", "fields", "-e", "frame.number"]
+    if keys is not None and keys.exists():
         cmd[1:1] = ["-o", f"tls.keylog_file:{keys}"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
     if not out:
-        raise SystemExit(f"{pcap.name}: tshark decrypted no HTTP with the key log")
+        raise SystemExit(f"{pcap.name}: tshark found no {wanted} with the key log")
 
 
 def main() -> int:

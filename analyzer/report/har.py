@@ -143,6 +143,20 @@ def timings(r: RequestTiming) -> dict[str, float]:
 # What Chromium's devtools put in a HAR entry's _error for a connection that failed.
 NET_ERRORS = {"refused": "net::ERR_CONNECTION_REFUSED", "unanswered": "net::ERR_CONNECTION_TIMED_OUT",
               "reset": "net::ERR_CONNECTION_RESET", "unreachable": "net::ERR_ADDRESS_UNREACHABLE"}
+# A failed TLS handshake (error "tls"; the alert's description in ``reason``, "" when it was encrypted): the
+# error Chromium reports for the same cause
+TLS_NET_ERRORS = {"Unknown CA": "net::ERR_CERT_AUTHORITY_INVALID", "Certificate Expired": "net::ERR_CERT_DATE_INVALID",
+                  "Certificate Revoked": "net::ERR_CERT_REVOKED", "Bad Certificate": "net::ERR_CERT_INVALID",
+                  "Protocol Version": "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+                  "Handshake Failure": "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+                  "Insufficient Security": "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+                  "Certificate Required": "net::ERR_SSL_CLIENT_AUTH_CERT_NEEDED"}
+
+
+def net_error(r: RequestTiming) -> str:
+    if r.error == "tls":
+        return TLS_NET_ERRORS.get(r.reason or "", "net::ERR_SSL_PROTOCOL_ERROR")
+    return NET_ERRORS.get(r.error or "", "net::ERR_FAILED")
 
 
 def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
@@ -159,13 +173,15 @@ def failed_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
                     "queryString": [], "headersSize": -1, "bodySize": -1},
         "response": {"status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
                      "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": "", "headersSize": -1,
-                     "bodySize": -1, "_transferSize": 0, "_error": NET_ERRORS.get(r.error or "", "net::ERR_FAILED")},
+                     "bodySize": -1, "_transferSize": 0, "_error": net_error(r)},
         "cache": {},
         "timings": t,
         "serverIPAddress": r.server,
         "connection": str(r.stream),
-        "_error": NET_ERRORS.get(r.error or "", "net::ERR_FAILED"),
-        "comment": f"connection {r.error or 'failed'} (no request was sent: the path and method are not known)",
+        "_error": net_error(r),
+        "comment": (f"TLS handshake failed ({r.reason or 'an encrypted alert'}): no request was sent, the path "
+                    "and method are not known" if r.error == "tls" else
+                    f"connection {r.error or 'failed'} (no request was sent: the path and method are not known)"),
     }
 
 

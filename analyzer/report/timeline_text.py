@@ -288,8 +288,10 @@ def fetch_title(fetch: Fetch) -> str:
     """"Fetch 1: http://www.example.test/" (packet strings not escaped: the caller's job)."""
     kind = fetch.kind
     if kind == "connection" and any(c.tls for c in fetch.connections):
-        # with keys that opened it, a TLS connection with no request is no hidden request
-        kind = "tls.idle" if any(c.tls and c.tls.get("decrypted") for c in fetch.connections) else "tls"
+        # with keys that opened it, a TLS connection with no request is no hidden request; one whose handshake
+        # failed had none
+        kind = "tls.failed" if all(c.tls and c.tls.get("failed") for c in fetch.connections) else \
+            "tls.idle" if any(c.tls and c.tls.get("decrypted") for c in fetch.connections) else "tls"
     return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 
@@ -499,9 +501,9 @@ def row_status(r: RequestTiming, lang: str) -> str:
         return str(r.status)
     if r.exchange is not None:          # an encrypted exchange: no status can be seen
         return label("encrypted.status", lang)
-    if r.method or r.error not in (*FAILED_CONNECT, "reset"):
+    if r.method or r.error not in (*FAILED_CONNECT, "reset", "tls"):
         return "-"
-    return label("failed" if r.error in FAILED_CONNECT else "outcome.reset", lang)
+    return label("failed" if r.error in (*FAILED_CONNECT, "tls") else "outcome.reset", lang)
 
 
 def waterfall_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:

@@ -1420,6 +1420,10 @@ class FetchBuilder:
                     done = tls_done(conn.tls, conn.client_port)
                     if done is not None:
                         t["ssl"] = (conn.tls.client_hello.ts_ns, done[1])
+                    else:
+                        failed = tls_failure(conn.tls)      # the handshake's time, up to the alert that ended it
+                        if failed is not None:
+                            t["ssl"] = (conn.tls.client_hello.ts_ns, failed.ts_ns)
                 mine = [lk for lk in plan.lookups if lk.query_frame not in used_dns and lk.response_ts_ns is not None
                         and lk.response_ts_ns <= conn.syns[0][1] and (name_matches(lk.qname, u.host)
                                                                     or conn.server in lk.addresses)]
@@ -1483,8 +1487,12 @@ class FetchBuilder:
             self._add(hr.frame, hr.ts_ns, (hr.frame,), "tls", "tls.hello_retry", group=hr.key_share_group or "?",
                       **base)
             self.notes[hr.frame] = self._note("note.tls.hello_retry")
+        failure = tls_failure(tls)
         if sh is None:
-            self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello", problem=True, **base)
+            if failure is None:
+                self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello", problem=True, **base)
+            else:
+                self._tls_failed(failure, base)
             return
         rtt = _ms(sh.ts_ns - ch.ts_ns)
         v13 = (sh.version or "").endswith("1.3")
@@ -1526,7 +1534,10 @@ class FetchBuilder:
             self.notes.setdefault(frame, self._note("note.tls.ticket"))
             n += len(ms)
         totals = tls.app_data_totals
-        if not tls.decrypted and (totals[0][0] or totals[1][0]):
+        if failure is not None:
+            # nothing of an application came after a failed handshake: the step says how it failed
+            self._tls_failed(failure, base)
+        elif not tls.decrypted and (totals[0][0] or totals[1][0]):
             cut = done[0] if done else sh.frame
             # early data (TLS 1.3 0-RTT) and the server's answer to it come before the client's Finished
             # (refused early data never reached the server's application: neither an exchange nor in the counts;
@@ -1542,7 +1553,11 @@ class FetchBuilder:
                 n = [totals[d][0] - sum(1 for r in early if r.direction == d) for d in (0, 1)]
                 b = [totals[d][1] - sum(r.length for r in early if r.direction == d) for d in (0, 1)]
                 view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut, early=zero_rtt)
-                self._add(app[0].frame, app[0].ts_ns, (app[0].frame, app[-1].frame), "tls", "tls.encrypted",
+                # a connection the client asked nothing on (the server's tickets only) holds no request
+                kind = "tls.encrypted" if n[c_dir] else "tls.encrypted.no_request"
+                if not n[c_dir]:
+                    base = {**base, "spare": (conn.stream, conn.epoch) in self.spares}   # its own step says why
+                self._add(app[0].frame, app[0].ts_ns, tuple(sorted({app[0].frame, app[-1].frame})), "tls", kind,
                           sent_records=n[c_dir], sent_bytes=b[c_dir], recv_records=n[1 - c_dir],
                           recv_bytes=b[1 - c_dir],
                           first=app[0].frame, last=app[-1].frame, key_problem=tls.key_problem or "no_keylog",
@@ -1553,6 +1568,8 @@ class FetchBuilder:
                     self._encrypted_steps(conn, view, base)
         for a in tls.alerts:
             who = "client" if a.direction == tls.client_dir else "server"
+            if failure is not None and a.frame == failure.frame:
+                continue                        # told by tls.failed
             if a.description == "Close Notify":
                 self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.close_notify", who=who, **base)
                 self.notes[a.frame] = self._note("note.tls.close_notify")
@@ -1561,6 +1578,16 @@ class FetchBuilder:
                           level=a.level or "?", description=a.description, **base)
             elif a.encrypted:
                 self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert.encrypted", who=who, **base)
+
+    def _tls_failed(self, failure: TlsFailure, base: dict[str, Any]) -> None:
+        """The handshake failed: the alert that ended it, what its kind means, and that no request went."""
+        if failure.description is None:
+            self._add(failure.frame, failure.ts_ns, (failure.frame,), "tls", "tls.failed.encrypted", problem=True,
+                      who=failure.who, **base)
+        else:
+            self._add(failure.frame, failure.ts_ns, (failure.frame,), "tls", "tls.failed.alert", problem=True,
+                      who=failure.who, description=failure.description, **base)
+        self.notes[failure.frame] = self._note("note.tls.failed")
 
     def _early_refused(self, tls: Any, done: tuple[int, int, str] | None, base: dict[str, Any]) -> None:
         """The server refused the client's TLS 1.3 early data: the evidence, the records it skipped unread and,
@@ -2032,6 +2059,9 @@ class FetchBuilder:
                      "unreachable": "unreachable"}.get(self._outcome(conn))
             if error == "unreachable" and icmp_reason(self.syn_errors[conn.stream][-1]) == "port":
                 error = "refused"       # port unreachable: the client's connect() fails as refused
+            failure = tls_failure(conn.tls) if conn.tls is not None else None
+            if failure is not None:     # the connection opened; its TLS handshake did not
+                error = "tls"
             return RequestTiming(
                 method="", uri="", url=_conn_url(conn, u.host), host=u.host, status=None, status_text="",
                 request_frame=None, response_frame=None, stream=conn.stream, client=conn.client,
@@ -2041,7 +2071,7 @@ class FetchBuilder:
                 phases=tuple(phases),
                 content_type="", request_headers=(), response_headers=(), request_head_bytes=0,
                 request_body_bytes=0, response_head_bytes=0, response_body_bytes=0, response_decoded_bytes=None,
-                complete=False, reason=error, error=error,
+                complete=False, reason=(failure.description or "") if failure is not None else error, error=error,
                 frames=tuple(f for f, _t in conn.syns))
         tx = rec.transaction
         req, resp = tx.request, tx.response
@@ -2528,9 +2558,9 @@ def tls_done(tls: Any, client_port: int) -> tuple[int, int, str] | None:
         if finished:
             return finished[0].frame, finished[0].ts_ns, "finished"
         first = next((r for r in tls.app_data if r.direction == c and r.frame >= sh.frame), None)
-        if first is not None:
+        if first is not None and first.length >= FINISHED_13_MIN:
             return first.frame, first.ts_ns, "guess13"
-        return None
+        return None         # none, or too short for a Finished: an alert in its place (tls_failure)
     ccs = [r for r in tls.change_cipher_spec if r.frame >= sh.frame]
     mine = [r for r in ccs if r.direction == c]
     theirs = [r for r in ccs if r.direction != c]
@@ -2541,13 +2571,52 @@ def tls_done(tls: Any, client_port: int) -> tuple[int, int, str] | None:
     return None
 
 
+# The shortest TLS 1.3 Finished record: a 4-byte handshake header, verify_data of 32 bytes (SHA-256; 48 with
+# SHA-384), the content type and a 16-byte AEAD tag (RFC 8446 4.4.4, 5.2)
+FINISHED_13_MIN = 4 + 32 + 1 + 16
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFailure:
+    """How a TLS handshake failed: the record that ended it, who sent it and the alert's description when it
+    could be read (None: an encrypted alert, known by its size only)."""
+
+    frame: int
+    ts_ns: int
+    who: str
+    description: str | None
+
+
+def tls_failure(tls: Any) -> TlsFailure | None:
+    """The TLS handshake failed: a fatal alert before the handshake was done, in clear (as TLS 1.2 sends its
+    alerts, and a TLS 1.3 peer before it turns its own keys on) or decrypted with the key log; or, in TLS 1.3
+    without keys, the encrypted alert a client sent in place of its Finished (:mod:`analyzer.apps.tls.session`
+    tells it by its size, far too short for a Finished): it refused the server's flight, most often its
+    certificate, which TLS 1.3 sends encrypted."""
+    done = tls_done(tls, 0)
+    c = tls.client_dir
+    for a in tls.alerts:
+        if done is not None and a.frame > done[0]:
+            break
+        if a.level == "Fatal" and a.description is not None:
+            return TlsFailure(a.frame, a.ts_ns, "client" if a.direction == c else "server", a.description)
+        if a.level is None and done is None and a.direction == c and tls.server_hello is not None:
+            return TlsFailure(a.frame, a.ts_ns, "client", None)
+    return None
+
+
 def _tls_dict(tls: Any) -> dict[str, Any] | None:
     if tls is None:
         return None
     return {"version": tls.version, "cipher_suite": tls.cipher_suite, "alpn": tls.alpn, "sni": tls.sni,
             "resumed": tls.resumed, "decrypted": tls.decrypted, "key_problem": tls.key_problem,
             "client_hello_frame": tls.client_hello.frame if tls.client_hello else None,
-            "server_hello_frame": tls.server_hello.frame if tls.server_hello else None}
+            "server_hello_frame": tls.server_hello.frame if tls.server_hello else None,
+            "failed": _failure_dict(tls_failure(tls))}
+
+
+def _failure_dict(f: TlsFailure | None) -> dict[str, Any] | None:
+    return None if f is None else {"frame": f.frame, "by": f.who, "alert": f.description}
 
 
 def _skipped_row(skipped: list[Segment], peer: str, rel: Any, stream: int, lang: str) -> LadderRow:

@@ -661,10 +661,23 @@ _EN: dict[str, str] = {
         "Encrypted application data: {sent_records:n:record} ({sent_bytes:bytes}) from the client and "
         "{recv_records:n:record} ({recv_bytes:bytes}) from the server, frames {first}-{last}{aside_text}. The HTTP "
         "requests and responses are inside; {key_text}"),
+    "tls.encrypted.no_request": (
+        "No request on this connection: after the handshake the client sent no application data; the server sent "
+        "{recv_records:n:record} ({recv_bytes:bytes}), {where}{aside_text}.{why_text}"),
     "tls.close_notify": (
         "TLS close_notify from the {who:role}: it ends the TLS session cleanly before TCP closes (so a cut "
         "connection cannot pass for a complete one)."),
     "tls.alert": "TLS alert from the {who:role}: {level}, {description}.",
+    "tls.failed.alert": (
+        "The {who:role} ends the TLS handshake with a fatal alert, {description}: {meaning} The handshake failed: "
+        "no request was sent on this connection."),
+    "tls.failed.encrypted": (
+        "Instead of its Finished, the client sends one record of 19 bytes, exactly the size of an encrypted TLS 1.3 "
+        "alert (2 bytes of alert, its content type and a 16-byte tag): the handshake failed on the client's side "
+        "and no request was sent on this connection. In TLS 1.3 the client sees the server's certificate only "
+        "after the ServerHello (it comes encrypted), so the most common cause is a certificate it does not accept "
+        "(self-signed, from an authority it does not trust, expired, or not made for {sni_text}); without keys the "
+        "alert's kind cannot be read."),
     "tls.alert.encrypted": (
         "An encrypted TLS alert from the {who:role}: without keys its kind is not known (before a TCP close it "
         "is usually close_notify)."),
@@ -1231,9 +1244,18 @@ _ZH: dict[str, str] = {
     "tls.encrypted": (
         "加密的应用数据：客户端发出 {sent_records} 个记录（{sent_bytes:bytes}），服务器发出 {recv_records} 个记录"
         "（{recv_bytes:bytes}），第 {first}–{last} 帧{aside_text}。HTTP 请求和响应就在其中；{key_text}"),
+    "tls.encrypted.no_request": (
+        "这个连接上没有请求：握手之后客户端没有发出任何应用数据；服务器发出 {recv_records} 个记录（{recv_bytes:bytes}），"
+        "{where}{aside_text}。{why_text}"),
     "tls.close_notify": (
         "{who:role}发送 TLS close_notify：在 TCP 关闭之前干净地结束 TLS 会话（这样，被截断的连接就不会被当成完整的）。"),
     "tls.alert": "{who:role}发出 TLS 警报：{level}，{description}。",
+    "tls.failed.alert": "{who:role}以一个致命警报结束 TLS 握手，{description}：{meaning}握手失败：这个连接上没有发出任何请求。",
+    "tls.failed.encrypted": (
+        "客户端没有发出它的 Finished，而是发出一个 19 字节的记录，正好是一个加密的 TLS 1.3 警报的大小（2 字节警报、它的内容类型和 "
+        "16 字节的认证标签）：握手在客户端一侧失败，这个连接上没有发出任何请求。在 TLS 1.3 中，客户端要到 ServerHello 之后才看到"
+        "服务器的证书（证书是加密传送的），所以最常见的原因是它不接受这张证书（自签名、由它不信任的机构签发、已过期，或不是为"
+        "{sni_text}签发的）；没有密钥就读不出警报的种类。"),
     "tls.alert.encrypted": "{who:role}发出一个加密的 TLS 警报：没有密钥就不知道它的种类（在 TCP 关闭之前通常是 close_notify）。",
     "tls.midstream": "只有 TLS 记录而没有对应的 ClientHello：TLS 会话在开始抓包之前就已建立，因此不知道它的参数和密钥。",
     "delay.tls": "连接 {stream} 的 TLS 握手用时 {ms:dur}。",
@@ -1368,6 +1390,39 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "its Host header, frame {name_frame}",
         "host_where.address": "the URL names the address",
         "psk": "; it also offers to resume an earlier session (a ticket or pre-shared key)",
+        "alert_meaning.Unknown CA": "the {who:role} does not trust the authority that signed the {peer:role}'s certificate (a self-signed certificate, or one from a private authority not installed on the {who:role}).",
+        "alert_meaning.Bad Certificate": (
+            "the {who:role} could not verify the {peer:role}'s certificate (a signature that does not check out; "
+            "many implementations send it for any certificate they reject, as a self-signed one or one from an "
+            "authority they do not trust)."),
+        "alert_meaning.Certificate Expired": "the {peer:role}'s certificate has expired or is not yet valid (a wrong clock on either side does this too).",
+        "alert_meaning.Certificate Revoked": "the {peer:role}'s certificate was revoked by its signer.",
+        "alert_meaning.Certificate Unknown": "the {who:role} does not accept the {peer:role}'s certificate, for a reason the alert does not name.",
+        "alert_meaning.Unsupported Certificate": "the {peer:role}'s certificate is of a type the {who:role} does not support.",
+        "alert_meaning.Handshake Failure": "the {who:role} found no set of security parameters both sides accept (cipher suite, key-exchange group or signature algorithm).",
+        "alert_meaning.Protocol Version": "the {who:role} speaks no TLS version the {peer:role} offered (too old, or too new, for it).",
+        "alert_meaning.Insufficient Security": "the {who:role} requires stronger ciphers than the {peer:role} offered.",
+        "alert_meaning.Unrecognized Name": "the server has no site for the name the client asked for (SNI).",
+        "alert_meaning.No application Protocol": "the server speaks none of the application protocols the client offered (ALPN).",
+        "alert_meaning.Illegal Parameter": "a field of the {peer:role}'s handshake was out of range or inconsistent with the others.",
+        "alert_meaning.Decode Error": "a message of the {peer:role} could not be decoded (malformed, or a wrong length).",
+        "alert_meaning.Decrypt Error": "a signature or a Finished of the {peer:role} did not verify (a key that does not match its certificate, or a damaged handshake).",
+        "alert_meaning.Unexpected Message": "a message of the {peer:role} came out of order.",
+        "alert_meaning.Internal Error": "an error inside the {who:role}'s own software, not caused by the {peer:role}.",
+        "alert_meaning.Access Denied": "the {peer:role}'s certificate was valid, but the {who:role}'s access control refused it.",
+        "alert_meaning.Certificate Required": "the server requires a client certificate and the client sent none.",
+        "alert_meaning.Inappropriate Fallback": "the client retried with a lower TLS version than it supports, and the server, which speaks a higher one, stops what may be a downgrade attack.",
+        "alert_meaning.Missing Extension": "a message of the {peer:role} lacks an extension TLS 1.3 requires.",
+        "alert_meaning.Unsupported Extension": "a message of the {peer:role} carried an extension that was not offered or not allowed there.",
+        "alert_meaning.Bad Record MAC": "a record of the {peer:role} failed its integrity check (damaged on the way, or keys that do not match).",
+        "alert_meaning.Record Overflow": "a record of the {peer:role} was longer than TLS allows.",
+        "alert_meaning.User Canceled": "the {who:role} cancelled the handshake.",
+        "alert_meaning.other": "the alert's name says why.",
+        "sni_text": "{sni}",
+        "sni_text.none": "the name it asked for",
+        "no_request.why": (" A client leaves a connection unused so when it gave up on it after the handshake (some "
+                           "clients check the server's certificate only after their Finished, and drop a connection "
+                           "whose certificate they do not accept) or had opened it in advance and needed it no more."),
         "spare.done": ", completed its TLS handshake (frame {done})",
         "refused.no_psk": ("its ServerHello (frame {evidence}) does not take the session the client offered to "
                            "resume (no pre_shared_key), and early data is accepted only with the session it was "
@@ -1516,6 +1571,37 @@ PHRASES: dict[str, dict[str, str]] = {
         "host_where.host": "第 {name_frame} 帧的 Host 头",
         "host_where.address": "URL 给出的是地址",
         "psk": "；它还提出恢复之前的某个会话（票据或预共享密钥）",
+        "alert_meaning.Unknown CA": "{who:role}不信任签发{peer:role}证书的机构（自签名证书，或{who:role}上没有安装的私有机构签发的证书）。",
+        "alert_meaning.Bad Certificate": (
+            "{who:role}无法验证{peer:role}的证书（签名验证不通过；许多实现对任何不接受的证书都发这个警报，比如自签名的证书，"
+            "或由它不信任的机构签发的证书）。"),
+        "alert_meaning.Certificate Expired": "{peer:role}的证书已过期或尚未生效（任何一方的时钟不对也会这样）。",
+        "alert_meaning.Certificate Revoked": "{peer:role}的证书已被签发者吊销。",
+        "alert_meaning.Certificate Unknown": "{who:role}不接受{peer:role}的证书，警报没有说明原因。",
+        "alert_meaning.Unsupported Certificate": "{peer:role}的证书类型是{who:role}不支持的。",
+        "alert_meaning.Handshake Failure": "{who:role}找不到双方都接受的一组安全参数（密码套件、密钥交换组或签名算法）。",
+        "alert_meaning.Protocol Version": "{peer:role}提出的 TLS 版本{who:role}一个也不支持（对它来说太旧或太新）。",
+        "alert_meaning.Insufficient Security": "{who:role}要求比{peer:role}提出的更强的密码套件。",
+        "alert_meaning.Unrecognized Name": "服务器上没有客户端所要的名字（SNI）对应的站点。",
+        "alert_meaning.No application Protocol": "客户端提出的应用层协议（ALPN）服务器一个也不支持。",
+        "alert_meaning.Illegal Parameter": "{peer:role}握手消息中的某个字段超出范围或与其他字段矛盾。",
+        "alert_meaning.Decode Error": "{peer:role}的某条消息无法解码（格式错误或长度不对）。",
+        "alert_meaning.Decrypt Error": "{peer:role}的签名或 Finished 验证不通过（密钥与证书不匹配，或握手被破坏）。",
+        "alert_meaning.Unexpected Message": "{peer:role}的某条消息顺序不对。",
+        "alert_meaning.Internal Error": "{who:role}自身软件内部出错，与{peer:role}无关。",
+        "alert_meaning.Access Denied": "{peer:role}的证书有效，但{who:role}的访问控制拒绝了它。",
+        "alert_meaning.Certificate Required": "服务器要求客户端证书，而客户端没有发送。",
+        "alert_meaning.Inappropriate Fallback": "客户端用比自己所支持的更低的 TLS 版本重试，而服务器支持更高的版本，于是阻止这次可能的降级攻击。",
+        "alert_meaning.Missing Extension": "{peer:role}的某条消息缺少 TLS 1.3 要求的扩展。",
+        "alert_meaning.Unsupported Extension": "{peer:role}的某条消息带有未经提出或此处不允许的扩展。",
+        "alert_meaning.Bad Record MAC": "{peer:role}的某个记录没有通过完整性校验（途中损坏，或双方密钥不一致）。",
+        "alert_meaning.Record Overflow": "{peer:role}的某个记录超过了 TLS 允许的长度。",
+        "alert_meaning.User Canceled": "{who:role}取消了握手。",
+        "alert_meaning.other": "原因见警报的名字。",
+        "sni_text": "{sni} ",
+        "sni_text.none": "它所要的名字",
+        "no_request.why": ("客户端这样闲置一个连接，是因为握手之后它放弃了这个连接（有些客户端在发出自己的 Finished 之后才检查"
+                           "服务器的证书，不接受就丢掉这个连接），或者是它预先打开了这个连接、后来又不需要了。"),
         "spare.done": "，完成了 TLS 握手（第 {done} 帧）",
         "refused.no_psk": ("它的 ServerHello（第 {evidence} 帧）没有接受客户端提出恢复的会话（没有 pre_shared_key），"
                            "而早期数据只能随加密它的那个会话一起被接受：接下来是一次完整的握手"),
@@ -1580,6 +1666,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch.quic": "Fetch {n}: {url} (QUIC, most likely HTTP/3: encrypted, not decoded)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
         "fetch.tls.idle": "Fetch {n}: {url} (HTTPS, decrypted with the key log: no request on it)",
+        "fetch.tls.failed": "Fetch {n}: {url} (HTTPS: the TLS handshake failed, no request was sent)",
         "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
         "summary": "Summary", "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time",
         "frame": "frame", "layer": "layer", "step": "step", "dns_time": "DNS lookup",
@@ -1612,7 +1699,7 @@ LABELS: dict[str, dict[str, str]] = {
         "copied_n": "+{n} seen twice by the capture, not resent",
         "failed": "failed", "outcome": "outcome", "frames_shown": "frames", "progress": "frames read",
         "outcome.closed": "closed", "outcome.reset": "reset", "outcome.refused": "refused",
-        "outcome.unanswered": "unanswered", "outcome.open": "open", "outcome.midstream": "open before the capture",
+        "outcome.unanswered": "unanswered", "outcome.tls": "TLS failed", "outcome.open": "open", "outcome.midstream": "open before the capture",
         "n.request": "{n} request|{n} requests", "n.connection": "{n} connection|{n} connections",
         "n.failed": "{n} failed|{n} failed", "n.problem": "{n} problem|{n} problems",
         "error": "error", "fetches": "fetches",
@@ -1631,6 +1718,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch.quic": "第 {n} 次访问：{url}（QUIC，很可能是 HTTP/3：已加密，未解码）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
         "fetch.tls.idle": "第 {n} 次访问：{url}（HTTPS，已用密钥日志解密：其中没有请求）",
+        "fetch.tls.failed": "第 {n} 次访问：{url}（HTTPS：TLS 握手失败，没有发出请求）",
         "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
         "summary": "摘要", "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧",
         "layer": "层", "step": "步骤", "dns_time": "DNS 查询耗时", "connect_time": "TCP 建连耗时",
@@ -1660,7 +1748,7 @@ LABELS: dict[str, dict[str, str]] = {
         "copied_n": "另有 {n} 字节被抓包重复看到，并非重传",
         "failed": "失败", "outcome": "结果", "frames_shown": "帧", "progress": "已读取帧数",
         "outcome.closed": "已关闭", "outcome.reset": "被重置", "outcome.refused": "被拒绝",
-        "outcome.unanswered": "无应答", "outcome.open": "仍打开", "outcome.midstream": "抓包前已建立",
+        "outcome.unanswered": "无应答", "outcome.tls": "TLS 失败", "outcome.open": "仍打开", "outcome.midstream": "抓包前已建立",
         "n.request": "{n} 个请求", "n.connection": "{n} 个连接", "n.failed": "{n} 个失败",
         "n.problem": "{n} 个问题", "error": "错误", "fetches": "次访问",
         "header": "客户端 {client}；开始于 {when}",
@@ -1692,7 +1780,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "ACK of FIN: close {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "ACK of FIN",
         "note.data": "data", "note.nagle": "held by Nagle until the delayed ACK",
         "note.tls.client_hello": "TLS ClientHello (SNI {sni})", "note.tls.server_hello": "TLS ServerHello ({version})",
-        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done", "note.tls.ticket": "TLS NewSessionTicket",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done", "note.tls.failed": "TLS handshake failed", "note.tls.ticket": "TLS NewSessionTicket",
         "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "fast retransmission", "note.a.spurious": "spurious retransmission",
         "note.a.retransmission": "retransmission", "note.a.lost": "previous segment not captured",
@@ -1719,7 +1807,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
         "note.data": "数据", "note.nagle": "被 Nagle 算法压到延迟 ACK 之后",
         "note.tls.client_hello": "TLS ClientHello（SNI {sni}）", "note.tls.server_hello": "TLS ServerHello（{version}）",
-        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成", "note.tls.ticket": "TLS 会话票据",
+        "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成", "note.tls.failed": "TLS 握手失败", "note.tls.ticket": "TLS 会话票据",
         "note.tls.close_notify": "TLS close_notify",
         "note.a.fast": "快速重传", "note.a.spurious": "伪重传", "note.a.retransmission": "重传",
         "note.a.lost": "前一报文段未捕获", "note.a.ooo": "乱序", "note.a.dup": "重复 ACK",
@@ -1865,7 +1953,8 @@ DERIVED: frozenset[str] = frozenset({
     "tls.exchange.h2", "tls.exchange.h2.request", "tls.exchange.h2.server", "tls.exchange.nagle",
     "tls.exchange.request", "tls.exchange.server", "tls.exchange.server.midstream", "tls.exchange.wait",
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
-    "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred",
+    "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred", "tls.failed.alert", "tls.failed.encrypted",
+    "tls.encrypted.no_request",
 })
 
 
@@ -1928,6 +2017,19 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template.startswith("tls.done"):
         extra["trips_text"] = _phrase("trips.false_start" if facts.get("false_start") else
                                       f"trips.{facts.get('trips') if facts.get('trips') in (0, 1) else 2}", facts, lang)
+    elif template == "tls.failed.alert":
+        extra["peer"] = "server" if facts.get("who") == "client" else "client"
+        extra["meaning"] = _phrase(f"alert_meaning.{facts.get('description')}", {**facts, **extra}, lang) or \
+            _phrase("alert_meaning.other", facts, lang)
+    elif template == "tls.failed.encrypted":
+        extra["sni_text"] = _phrase("sni_text" if facts.get("sni") else "sni_text.none", facts, lang)
+    elif template == "tls.encrypted.no_request":
+        extra["why_text"] = "" if facts.get("spare") else _phrase("no_request.why", facts, lang)
+        one = facts.get("first") == facts.get("last")
+        extra["where"] = (f"第 {facts.get('first')} 帧" if one else f"第 {facts.get('first')}–{facts.get('last')} 帧") \
+            if lang == "zh" else (f"frame {facts.get('first')}" if one else f"frames {facts.get('first')}-{facts.get('last')}")
+        parts = [_phrase(f"aside.{k}", {"count": facts[k]}, lang) for k in ("tickets", "alerts") if facts.get(k)]
+        extra["aside_text"] = _phrase("aside", {"what": frames_list(parts, lang)}, lang) if parts else ""
     elif template == "tls.encrypted":
         extra["key_text"] = _phrase(f"key.{facts.get('key_problem')}", facts, lang) or str(facts.get("key_note", ""))
         # the records taken for session tickets and alerts (analyzer.timeline.encrypted) are in these counts

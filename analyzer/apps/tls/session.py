@@ -339,7 +339,10 @@ class TlsSink:
         add_field(fields, "tls.record.length", len(fragment))
         info: list[str] = []
         self._explain = []
-        encrypted = side.epoch != CLEAR and ctype != CHANGE_CIPHER_SPEC
+        # TLS 1.3 gives every protected record the outer type application_data (RFC 8446 5.2): one of another
+        # type is in clear even once keys are in use (an alert a client sends before it turns its own keys on,
+        # as OpenSSL's refusing a certificate: tshark reads it so too)
+        encrypted = side.epoch != CLEAR and ctype != CHANGE_CIPHER_SPEC and not (tls13 and ctype != APPLICATION_DATA)
         if encrypted:
             inner = self._decrypt(direction, side, ctype, version, fragment, pkt)
             if inner is None:
@@ -453,7 +456,9 @@ class TlsSink:
     def _opaque_fact(self, direction: int, side: _Side, length: int, number: int, ts: int) -> None:
         """A TLS 1.3 record we cannot open: the server's records before the client's first encrypted one are
         its encrypted handshake flight (EncryptedExtensions ... Finished); the client's first one after the
-        ServerHello is its Finished; the rest is application data (post-handshake messages such as
+        ServerHello is its Finished, unless it has the size of an encrypted alert (2 bytes, the content type and
+        the tag: far too short for a Finished), which a client sends in its place when it refuses the server's
+        flight (most often its certificate); the rest is application data (post-handshake messages such as
         NewSessionTicket cannot be told apart).
 
         Early data (0-RTT, a ClientHello with the early_data extension): the client's records before the
@@ -467,6 +472,9 @@ class TlsSink:
         if not client_done:
             if self._early_data(direction):
                 pass
+            elif client and length == 2 + 1 + tag_length(CIPHER_SUITES.get(self.suite or 0)):
+                self.alerts.append(F.AlertFacts(direction, number, ts, None, None, True))
+                return
             elif client:
                 kind = "finished"
                 if self.early_records and length == self._end_of_early_data_size() and not any(
