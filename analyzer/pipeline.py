@@ -77,6 +77,7 @@ from analyzer.capture.frame import Frame
 from analyzer.decode import decode
 from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Packet
+from analyzer.decode.quic import QUIC_PORTS, QuicConnections
 from analyzer.flows.defrag import Defragmenter
 from analyzer.flows.quick import address_pair, quick_headers
 from analyzer.flows.udp import UdpTable
@@ -237,6 +238,7 @@ class Pipeline:
         if compact_attempts and self.tcp is not None:
             self.tcp.compact_attempts = True
         self.udp = UdpTable()
+        self.quic = QuicConnections()       # short-header datagrams and ClientHellos over several Initials
         self.defrag = Defragmenter() if defragment else None
         self.frames = 0
         self.first_ts_ns: int | None = None
@@ -502,6 +504,8 @@ class Pipeline:
                                      wire.origlen, count)
         udp_l.fields["udp.stream"] = conv.stream
         pkt._flat = None
+        if count and (sport in QUIC_PORTS or dport in QUIC_PORTS):
+            self.quic.datagram(pkt, conv.stream, sport)
 
     # -- IP fragments --------------------------------------------------------------------------------
     def _fragment(self, pkt: Packet, ip_i: int) -> Packet | None:

@@ -3,6 +3,10 @@ speaks HTTP/3 makes it, for the timeline's QUIC steps (analyzer.apps.quic reads 
 
     sudo python scripts/record_quic_fixture.py      (needs aioquic, tcpdump, openssl; runs in its own network
                                                      namespace, so port 443 is free)
+    sudo python scripts/record_quic_fixture.py --split      tests/fixtures/quic/http3_split_hello.pcap: the
+                                                     client offers 120 ALPN values besides h3, so that its
+                                                     ClientHello (~2 KB, as Chrome's with a post-quantum key
+                                                     share) needs two Initial packets in two datagrams
 
 An aioquic HTTP/3 server on 127.0.0.1:443/UDP answers GET / with a small page; an aioquic client asks for it,
 then closes the connection; tcpdump records the loopback. Both peers are aioquic (a well-kept QUIC library):
@@ -21,7 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "quic" / "http3_get.pcap"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "quic"
+OUT = FIXTURES / "http3_get.pcap"
+SPLIT_OUT = FIXTURES / "http3_split_hello.pcap"
+# ALPN values offered besides h3 for --split (the server picks h3): 120 x 13 bytes make the hello > 1200 bytes
+FILLER_ALPN = [f"x-filler-{i:03d}" for i in range(120)]
 ADDR, PORT = "127.0.0.1", 443
 PAGE = b"<!doctype html><title>analyzer</title><p>Hello over HTTP/3.</p>\n"
 
@@ -35,7 +43,7 @@ def _certificate(tmp: Path) -> tuple[Path, Path]:
     return key, cert
 
 
-async def _run(tmp: Path) -> None:
+async def _run(tmp: Path, split: bool = False) -> None:
     from aioquic.asyncio import connect, serve
     from aioquic.asyncio.protocol import QuicConnectionProtocol
     from aioquic.h3.connection import H3_ALPN, H3Connection
@@ -73,8 +81,8 @@ async def _run(tmp: Path) -> None:
     server_conf = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
     server_conf.load_cert_chain(str(cert), str(key))
     server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server)
-    client_conf = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN, server_name="analyzer.test",
-                                    verify_mode=0)
+    client_conf = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN + (FILLER_ALPN if split else []),
+                                    server_name="analyzer.test", verify_mode=0)
     async with connect(ADDR, PORT, configuration=client_conf, create_protocol=Client) as client:
         stream = client._quic.get_next_available_stream_id()
         client.h3.send_headers(stream, [(b":method", b"GET"), (b":scheme", b"https"),
@@ -88,7 +96,7 @@ async def _run(tmp: Path) -> None:
     server.close()
 
 
-def inside() -> None:
+def inside(split: bool = False) -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     with tempfile.TemporaryDirectory(prefix="quicfix-") as name:
         tmp = Path(name)
@@ -97,27 +105,31 @@ def inside() -> None:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         try:
-            asyncio.run(_run(tmp))
+            asyncio.run(_run(tmp, split))
             time.sleep(0.3)
         finally:
             dump.terminate()
             dump.wait()
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pcap, OUT)
-    print(f"{OUT.name}: {OUT.stat().st_size} bytes")
+        out = SPLIT_OUT if split else OUT
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pcap, out)
+    print(f"{out.name}: {out.stat().st_size} bytes")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--split", action="store_true", help="a ClientHello over two Initial packets "
+                                                             f"({SPLIT_OUT.name})")
     args = parser.parse_args()
     if args.inside:
-        inside()
+        inside(args.split)
         return 0
     if os.geteuid() != 0:
         print("needs root (a network namespace)", file=sys.stderr)
         return 2
-    return subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside"], check=False).returncode
+    return subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside"] + ["--split"] * args.split,
+                          check=False).returncode
 
 
 if __name__ == "__main__":

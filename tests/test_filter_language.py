@@ -296,8 +296,8 @@ BAD = [
     ("tcp.port == 80 and foo", 19, 3, '"foo" is neither a field nor a protocol name.'),
     ("80", 0, 2, '"80" is neither a field nor a protocol name.'),
     ("80 == 443", 0, 2, "neither a field nor a protocol name"),
-    ("quic", 0, 4, '"quic" is a Wireshark protocol the analyzer does not decode.'),
-    ("quic.version == 1", 0, 12, "a Wireshark protocol the analyzer does not decode"),
+    ("sctp", 0, 4, '"sctp" is a Wireshark protocol the analyzer does not decode.'),
+    ("sctp.port == 1", 0, 9, "a Wireshark protocol the analyzer does not decode"),
     ("(tcp.port == 80", 0, 1, '"(" has no matching ")".'),
     ("((tcp) or (udp)", 0, 1, '"(" has no matching ")".'),
     ("tcp.port == 80)", 14, 1, '")" was unexpected in this context.'),
@@ -366,7 +366,7 @@ def test_bad_filters_point_at_the_offending_token(text, position, length, messag
 
 # Rejected by us but accepted by tshark: protocols tshark knows that the analyzer does not decode, and host
 # names (tshark resolves them; the analyzer never does).
-TSHARK_ACCEPTS = {"quic", "quic.version == 1", "ip.addr == example.com",
+TSHARK_ACCEPTS = {"sctp", "sctp.port == 1", "ip.addr == example.com",
                   # not supported here: len() of a number (its size in bytes), & with a field as mask,
                   # ordering against a network (Wireshark compares with the network address)
                   "len(tcp.port) > 1", "tcp.flags & ip.ttl", "ip.addr > 10.0.0.0/8"}

@@ -122,9 +122,10 @@ _LABELS = {V1: ("quic key", "quic iv", "quic hp"), V2: ("quicv2 key", "quicv2 iv
 MAX_CRYPTO = 16384          # ClientHello bytes gathered at most (a post-quantum key share makes it ~1.8 KB)
 
 
-def initial_keys(version: int, dcid: bytes) -> tuple[bytes, bytes, bytes] | None:
-    """(key, iv, header protection key) of the client's Initial packets (RFC 9001 5.2, RFC 9369 3.3); None for
-    a version whose salt is not known here (drafts)."""
+def initial_keys(version: int, dcid: bytes, server: bool = False) -> tuple[bytes, bytes, bytes] | None:
+    """(key, iv, header protection key) of the client's Initial packets (RFC 9001 5.2, RFC 9369 3.3), or with
+    ``server`` the server's, both from the client's first Destination Connection ID ``dcid``; None for a
+    version whose salt is not known here (drafts)."""
     from cryptography.hazmat.primitives import hashes, hmac
 
     from analyzer.apps.tls.crypto import hkdf_expand_label
@@ -133,7 +134,7 @@ def initial_keys(version: int, dcid: bytes) -> tuple[bytes, bytes, bytes] | None
         return None
     h = hmac.HMAC(salt, hashes.SHA256())
     h.update(dcid)
-    secret = hkdf_expand_label(h.finalize(), "client in", b"", 32, "SHA256")
+    secret = hkdf_expand_label(h.finalize(), "server in" if server else "client in", b"", 32, "SHA256")
     key, iv, hp = _LABELS[version]
     return (hkdf_expand_label(secret, key, b"", 16, "SHA256"), hkdf_expand_label(secret, iv, b"", 12, "SHA256"),
             hkdf_expand_label(secret, hp, b"", 16, "SHA256"))
@@ -142,6 +143,14 @@ def initial_keys(version: int, dcid: bytes) -> tuple[bytes, bytes, bytes] | None
 def open_initial(data: bytes, keys: tuple[bytes, bytes, bytes]) -> bytes | None:
     """The decrypted payload (its frames) of the Initial packet at the start of ``data``; None when it is not one
     or does not open (another connection's keys, damage)."""
+    opened = open_initial_packet(data, keys)
+    return None if opened is None else opened[3]
+
+
+def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]) -> tuple[int, int, int, bytes] | None:
+    """The Initial packet at the start of ``data`` opened: (its first byte without header protection, the
+    packet number's length in bytes, the packet number as sent, the decrypted payload); None when it is not
+    one or does not open."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -163,11 +172,13 @@ def open_initial(data: bytes, keys: tuple[bytes, bytes, bytes]) -> bytes | None:
     pn_len = (first & 0x03) + 1
     pn = bytes(b ^ m for b, m in zip(data[at:at + pn_len], mask[1:1 + pn_len]))
     header = bytes([first]) + bytes(data[1:at]) + pn
-    nonce = bytes(a ^ b for a, b in zip(iv, int.from_bytes(pn, "big").to_bytes(12, "big")))
+    number = int.from_bytes(pn, "big")
+    nonce = bytes(a ^ b for a, b in zip(iv, number.to_bytes(12, "big")))
     try:
-        return AESGCM(key).decrypt(nonce, bytes(data[at + pn_len:at + length]), header)
+        payload = AESGCM(key).decrypt(nonce, bytes(data[at + pn_len:at + length]), header)
     except (InvalidTag, ValueError):
         return None
+    return first, pn_len, number, payload
 
 
 def crypto_frames(payload: bytes) -> list[tuple[int, bytes]] | None:

@@ -4,6 +4,7 @@
     -d udp.port==5300,dns      a DNS server on another port (``analyzer demo --dns-port 0``)
     -d tcp.port==8053,dns      DNS over TCP on 8053
     -d udp.port==1901,ssdp     HTTP over UDP, as SSDP on 1900 (``http`` is accepted for UDP too)
+    -d udp.port==4433,quic     QUIC (HTTP/3) on another port than 443
     -d tcp.port==8080,http     accepted: HTTP is recognised on every TCP port by its first bytes
 
 The spelling is tshark's: ``LAYER==SELECTOR,PROTOCOL`` with a port, a range ``8080-8090`` or a start and
@@ -23,13 +24,15 @@ from dataclasses import dataclass
 
 from analyzer.decode import tables
 from analyzer.decode.dns import decode_dns, decode_dns_tcp, decode_llmnr, decode_mdns
+from analyzer.decode.quic import QUIC_PORTS, decode_quic
 
 DNS_TCP_PORTS: set[int] = {53}      # TCP connections whose bytes are DNS messages (2-byte length prefix)
 HTTP_UDP_PORTS: set[int] = set()    # UDP ports whose datagrams are HTTP messages (1900 is always one)
 
 # protocol name -> decoder for the port table (None: handled by a later stage, by the port sets above)
 PROTOCOLS = {
-    "udp.port": {"dns": decode_dns, "mdns": decode_mdns, "llmnr": decode_llmnr, "http": None, "ssdp": None},
+    "udp.port": {"dns": decode_dns, "mdns": decode_mdns, "llmnr": decode_llmnr, "http": None, "ssdp": None,
+                 "quic": decode_quic},
     "tcp.port": {"dns": decode_dns_tcp, "http": None},
 }
 _SPEC = re.compile(r"\s*(tcp\.port|udp\.port)\s*==\s*(\d+)(?:\s*([-:])\s*(\d+))?\s*,\s*([A-Za-z0-9_.-]+)\s*")
@@ -99,14 +102,20 @@ def apply(rules: Iterable[Rule]) -> None:
                 HTTP_UDP_PORTS.add(port)
             else:
                 HTTP_UDP_PORTS.discard(port)
+            if rule.table == "udp.port":
+                if rule.protocol == "quic":
+                    QUIC_PORTS.add(port)
+                else:
+                    QUIC_PORTS.discard(port)
 
 
 def snapshot() -> tuple:
-    return ({name: dict(tables.TABLES[name]) for name in PROTOCOLS}, set(DNS_TCP_PORTS), set(HTTP_UDP_PORTS))
+    return ({name: dict(tables.TABLES[name]) for name in PROTOCOLS}, set(DNS_TCP_PORTS), set(HTTP_UDP_PORTS),
+            set(QUIC_PORTS))
 
 
 def restore(saved: tuple) -> None:
-    port_tables, dns_tcp, http_udp = saved
+    port_tables, dns_tcp, http_udp, quic = saved
     for name, table in port_tables.items():
         tables.TABLES[name].clear()
         tables.TABLES[name].update(table)
@@ -114,6 +123,8 @@ def restore(saved: tuple) -> None:
     DNS_TCP_PORTS.update(dns_tcp)
     HTTP_UDP_PORTS.clear()
     HTTP_UDP_PORTS.update(http_udp)
+    QUIC_PORTS.clear()
+    QUIC_PORTS.update(quic)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from analyzer.decode.link import (
     decode_sll2,
     decode_vlan,
 )
+from analyzer.decode.quic import decode_quic
 from analyzer.decode.tcp import decode_tcp
 from analyzer.decode.udp import decode_udp
 
@@ -62,9 +63,10 @@ TABLES: dict[str, dict[Any, Any]] = {
         58: decode_icmpv6,
         60: decode_dstopts,
     },
-    # UDP port -> application decoder (DNS on 53, mDNS 5353, LLMNR 5355)
+    # UDP port -> application decoder (DNS on 53, QUIC 443, mDNS 5353, LLMNR 5355)
     "udp.port": {
         53: decode_dns,
+        443: decode_quic,          # QUIC (HTTP/3): a datagram that is not QUIC stays UDP
         5353: decode_mdns,         # multicast DNS: dns.* fields, layer "mdns"
         5355: decode_llmnr,        # link-local multicast name resolution: dns.* fields, layer "llmnr"
     },

@@ -5,7 +5,7 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'quic', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
@@ -71,9 +71,12 @@ ipv6.opt.ioam.trace.type.bit3 ipv6.opt.ioam.trace.type.bit4 ipv6.opt.ioam.trace.
 ipv6.opt.ioam.trace.type.bit6 ipv6.opt.ioam.trace.type.bit7 ipv6.opt.ioam.trace.type.bit8
 ipv6.opt.ioam.trace.type.bit9 ipv6.opt.ioam.trace.type.rsv ipv6.opt.ioam.trace.type.undef
 ipv6.opt.mpl.flag.m ipv6.opt.mpl.flag.v ipv6.opt.pmtu.r_flag ipv6.opt.rpl.flag.f ipv6.opt.rpl.flag.o
-ipv6.opt.rpl.flag.r ipv6.opt.smf_dpd.hash_bit ipv6.opt.type.change tcp.flags.ack tcp.flags.ae
-tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.syn
-tcp.flags.urg tcp.options.mptcp.flag_T.flag tcp.options.mptcp.flag_U.flag tcp.options.mptcp.flag_V.flag
+ipv6.opt.rpl.flag.r ipv6.opt.smf_dpd.hash_bit ipv6.opt.type.change quic.af.ignore_ce quic.af.ignore_order
+quic.fixed_bit quic.fragment.multipletails quic.fragment.overlap quic.fragment.overlap.conflict
+quic.fragment.toolongfragment quic.key_phase quic.l_bit quic.port_presence_bit quic.q_bit quic.spin_bit
+quic.stream.fin quic.stream.len quic.stream.off tcp.flags.ack tcp.flags.ae tcp.flags.cwr tcp.flags.ece
+tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.syn tcp.flags.urg
+tcp.options.mptcp.flag_T.flag tcp.options.mptcp.flag_U.flag tcp.options.mptcp.flag_V.flag
 tcp.options.mptcp.flag_W.flag tcp.options.rvbd.probe.flags.last tcp.options.rvbd.probe.flags.notcfe
 tcp.options.rvbd.probe.flags.probe tcp.options.rvbd.probe.flags.server tcp.options.rvbd.probe.flags.ssl
 tcp.options.rvbd.trpy.flags.chksum tcp.options.rvbd.trpy.flags.fw_rst
@@ -139,15 +142,18 @@ ipv6.embed_ipv4_suffix ipv6.embed_ipv4_u ipv6.opt.calipso.cmpt_bitmap ipv6.opt.e
 ipv6.opt.ilnp_nonce ipv6.opt.ioam.trace.free_space ipv6.opt.ioam.trace.node.oss.data ipv6.opt.mpl.seed_id
 ipv6.opt.padn ipv6.opt.smf_dpd.hav ipv6.opt.smf_dpd.ident ipv6.opt.smf_dpd.tagger_id ipv6.opt.unknown
 ipv6.opt_unknown_data ipv6.reassembled.data ipv6.routing.mipv6.reserved ipv6.routing.rpl.address
-ipv6.routing.src.reserved ipv6.routing.srh.tag ipv6.routing.unknown_data sll.src.other sll.trailer
-sll.unused tcp.options tcp.options.ao.mac tcp.options.experimental.data tcp.options.md5.digest
-tcp.options.mptcp.sendhmac tcp.options.scps.binding.data tcp.options.tfo.cookie
-tcp.options.unknown.payload tcp.payload tcp.reassembled.data tcp.segment_data tls.app_data
-tls.compress_certificate.compressed_certificate_message tls.connection_id tls.esni.encrypted_sni
-tls.esni.nonce tls.esni.record_digest tls.handshake.cert_url.sha1 tls.handshake.certificate
-tls.handshake.certificate_request_context tls.handshake.client_cert_vrfy.sig tls.handshake.client_point
-tls.handshake.cred.pubkey tls.handshake.cred.signature tls.handshake.epms tls.handshake.exponent
-tls.handshake.extension.data tls.handshake.extensions.cookie
+ipv6.routing.src.reserved ipv6.routing.srh.tag ipv6.routing.unknown_data quic.dcid quic.dg
+quic.nci.connection_id quic.nci.stateless_reset_token quic.nt.token quic.odcid quic.path_challenge.data
+quic.path_response.data quic.payload quic.protected_payload quic.reassembled.data quic.remaining_payload
+quic.retry_integrity_tag quic.retry_token quic.scid quic.stateless_reset_token quic.stream_data quic.token
+quic.unpredictable_bits sll.src.other sll.trailer sll.unused tcp.options tcp.options.ao.mac
+tcp.options.experimental.data tcp.options.md5.digest tcp.options.mptcp.sendhmac
+tcp.options.scps.binding.data tcp.options.tfo.cookie tcp.options.unknown.payload tcp.payload
+tcp.reassembled.data tcp.segment_data tls.app_data tls.compress_certificate.compressed_certificate_message
+tls.connection_id tls.esni.encrypted_sni tls.esni.nonce tls.esni.record_digest tls.handshake.cert_url.sha1
+tls.handshake.certificate tls.handshake.certificate_request_context tls.handshake.client_cert_vrfy.sig
+tls.handshake.client_point tls.handshake.cred.pubkey tls.handshake.cred.signature tls.handshake.epms
+tls.handshake.exponent tls.handshake.extension.data tls.handshake.extensions.cookie
 tls.handshake.extensions.psk.identity.identity tls.handshake.extensions_alps.settings
 tls.handshake.extensions_key_share_key_exchange tls.handshake.extensions_padding_data
 tls.handshake.extensions_reneg_info tls.handshake.g tls.handshake.hint tls.handshake.identity
@@ -363,40 +369,58 @@ ipv6.routing.crh32.current_sid ipv6.routing.crh32.sid ipv6.routing.len ipv6.rout
 ipv6.routing.nxt ipv6.routing.rpl.addr_count ipv6.routing.rpl.cmprE ipv6.routing.rpl.cmprI
 ipv6.routing.rpl.pad ipv6.routing.rpl.reserved ipv6.routing.segleft ipv6.routing.srh.flags
 ipv6.routing.srh.last_entry ipv6.routing.type ipv6.src_6to4_sla_id ipv6.src_tc_port ipv6.tc_port
-ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type sll.etype sll.gretype
-sll.halen sll.hatype sll.ifindex sll.ltype sll.pkttype tcp.ack tcp.ack_raw tcp.analysis.acks_frame
-tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num
-tcp.analysis.push_bytes_sent tcp.analysis.rto_frame tcp.checksum tcp.checksum.status
-tcp.checksum_calculated tcp.completeness tcp.continuation_to tcp.dstport tcp.fin_retransmission tcp.flags
-tcp.flags.ace tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len tcp.options.acc_ecn.eceb
-tcp.options.acc_ecn.ee0b tcp.options.acc_ecn.ee1b tcp.options.ao.keyid tcp.options.ao.rnextkeyid
-tcp.options.cc_value tcp.options.echo_value tcp.options.experimental.exid
-tcp.options.mptcp.addaddrtrunchmac tcp.options.mptcp.addrid tcp.options.mptcp.backup.flag
-tcp.options.mptcp.checksum tcp.options.mptcp.checksumreq.flags tcp.options.mptcp.dataack8.flag
-tcp.options.mptcp.dataackpresent.flag tcp.options.mptcp.datafin.flag tcp.options.mptcp.datalvllen
-tcp.options.mptcp.dseqn8.flag tcp.options.mptcp.dseqnpresent.flag tcp.options.mptcp.echo
-tcp.options.mptcp.extensibility.flag tcp.options.mptcp.flags tcp.options.mptcp.ipver
-tcp.options.mptcp.nomoresubflows.flag tcp.options.mptcp.port tcp.options.mptcp.rawdataack
-tcp.options.mptcp.rawdataseqno tcp.options.mptcp.recvkey tcp.options.mptcp.recvtok
-tcp.options.mptcp.reserved tcp.options.mptcp.reserved.flag tcp.options.mptcp.rst_reason
-tcp.options.mptcp.sendkey tcp.options.mptcp.sendrand tcp.options.mptcp.sendtrunchmac
-tcp.options.mptcp.sha1.flag tcp.options.mptcp.sha256.flag tcp.options.mptcp.subflowseqno
-tcp.options.mptcp.subtype tcp.options.mptcp.version tcp.options.mss_val tcp.options.qs.rate
-tcp.options.qs.ttl_diff tcp.options.rvbd.probe.appli_ver tcp.options.rvbd.probe.flags
-tcp.options.rvbd.probe.proxy.port tcp.options.rvbd.probe.reserved tcp.options.rvbd.probe.storeid
-tcp.options.rvbd.probe.type1 tcp.options.rvbd.probe.type2 tcp.options.rvbd.probe.version
-tcp.options.rvbd.probe.version_raw tcp.options.rvbd.trpy.client.port tcp.options.rvbd.trpy.dst.port
-tcp.options.rvbd.trpy.flags tcp.options.rvbd.trpy.src.port tcp.options.sack.count
-tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le tcp.options.sack_re
-tcp.options.scps.binding tcp.options.scps.binding.id tcp.options.scps.binding.len tcp.options.scps.vector
-tcp.options.scpsflags.reserved tcp.options.snack.le tcp.options.snack.offset tcp.options.snack.re
-tcp.options.snack.size tcp.options.tar.reserved tcp.options.tarr.rate tcp.options.timestamp.tsecr
-tcp.options.timestamp.tsval tcp.options.timestamp.tsval.syncookie.timestamp
-tcp.options.timestamp.tsval.syncookie.wscale tcp.options.user_to_val tcp.options.wscale.multiplier
-tcp.options.wscale.shift tcp.pdu.last_frame tcp.pdu.size tcp.port tcp.proc.dstpid tcp.proc.dstuid
-tcp.proc.srcpid tcp.proc.srcuid tcp.reassembled.length tcp.reassembled_in tcp.segment tcp.segment.count
-tcp.segment.error tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.syncookie.hash tcp.syncookie.mss
-tcp.syncookie.time tcp.urgent_pointer tcp.window_size tcp.window_size_scalefactor tcp.window_size_value
+ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type quic.ack.ack_delay
+quic.ack.ack_range quic.ack.ack_range_count quic.ack.ecn_ce_count quic.ack.ect0_count quic.ack.ect1_count
+quic.ack.first_ack_range quic.ack.gap quic.ack.largest_acknowledged quic.af.ack_eliciting_threshold
+quic.af.last_byte quic.af.request_max_ack_delay quic.af.reserved quic.af.sequence_number
+quic.cc.error_code quic.cc.error_code.app quic.cc.error_code.tls_alert quic.cc.frame_type
+quic.cc.reason_phrase.length quic.connection.number quic.crypto.fragment quic.crypto.fragment.count
+quic.crypto.length quic.crypto.offset quic.crypto.reassembled_in quic.dcil quic.dg.length quic.fragment
+quic.fragment.count quic.fragment.error quic.frame_type quic.header_form quic.ip_version quic.length
+quic.long.packet_type quic.long.packet_type_v2 quic.long.reserved quic.md.maximum_data quic.mp_act_send_uf
+quic.mp_add_local_address_id quic.mp_address_id quic.mp_first_byte quic.mp_interface_type quic.mp_port
+quic.mp_receiving_uniflows quic.mp_reserved_bit quic.mp_sequence_number quic.mp_uniflow_id
+quic.ms.max_streams quic.msd.maximum_stream_data quic.msd.stream_id quic.nci.connection_id.length
+quic.nci.retire_prior_to quic.nci.sequence quic.nt.length quic.odcil quic.packet_length quic.packet_number
+quic.packet_number_length quic.padding_length quic.rci.sequence quic.reassembled.length
+quic.reassembled_in quic.rsts.application_error_code quic.rsts.final_size quic.rsts.stream_id
+quic.sb.stream_data_limit quic.scil quic.sdb.stream_id quic.short.reserved quic.sib.stream_limit
+quic.ss.application_error_code quic.ss.stream_id quic.stream.direction quic.stream.initiator
+quic.stream.length quic.stream.offset quic.stream.stream_id quic.supported_version quic.token_length
+quic.ts quic.version quic.vn.unused sll.etype sll.gretype sll.halen sll.hatype sll.ifindex sll.ltype
+sll.pkttype tcp.ack tcp.ack_raw tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
+tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num tcp.analysis.push_bytes_sent
+tcp.analysis.rto_frame tcp.checksum tcp.checksum.status tcp.checksum_calculated tcp.completeness
+tcp.continuation_to tcp.dstport tcp.fin_retransmission tcp.flags tcp.flags.ace tcp.hdr_len tcp.len
+tcp.nxtseq tcp.option_kind tcp.option_len tcp.options.acc_ecn.eceb tcp.options.acc_ecn.ee0b
+tcp.options.acc_ecn.ee1b tcp.options.ao.keyid tcp.options.ao.rnextkeyid tcp.options.cc_value
+tcp.options.echo_value tcp.options.experimental.exid tcp.options.mptcp.addaddrtrunchmac
+tcp.options.mptcp.addrid tcp.options.mptcp.backup.flag tcp.options.mptcp.checksum
+tcp.options.mptcp.checksumreq.flags tcp.options.mptcp.dataack8.flag tcp.options.mptcp.dataackpresent.flag
+tcp.options.mptcp.datafin.flag tcp.options.mptcp.datalvllen tcp.options.mptcp.dseqn8.flag
+tcp.options.mptcp.dseqnpresent.flag tcp.options.mptcp.echo tcp.options.mptcp.extensibility.flag
+tcp.options.mptcp.flags tcp.options.mptcp.ipver tcp.options.mptcp.nomoresubflows.flag
+tcp.options.mptcp.port tcp.options.mptcp.rawdataack tcp.options.mptcp.rawdataseqno
+tcp.options.mptcp.recvkey tcp.options.mptcp.recvtok tcp.options.mptcp.reserved
+tcp.options.mptcp.reserved.flag tcp.options.mptcp.rst_reason tcp.options.mptcp.sendkey
+tcp.options.mptcp.sendrand tcp.options.mptcp.sendtrunchmac tcp.options.mptcp.sha1.flag
+tcp.options.mptcp.sha256.flag tcp.options.mptcp.subflowseqno tcp.options.mptcp.subtype
+tcp.options.mptcp.version tcp.options.mss_val tcp.options.qs.rate tcp.options.qs.ttl_diff
+tcp.options.rvbd.probe.appli_ver tcp.options.rvbd.probe.flags tcp.options.rvbd.probe.proxy.port
+tcp.options.rvbd.probe.reserved tcp.options.rvbd.probe.storeid tcp.options.rvbd.probe.type1
+tcp.options.rvbd.probe.type2 tcp.options.rvbd.probe.version tcp.options.rvbd.probe.version_raw
+tcp.options.rvbd.trpy.client.port tcp.options.rvbd.trpy.dst.port tcp.options.rvbd.trpy.flags
+tcp.options.rvbd.trpy.src.port tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re
+tcp.options.sack_le tcp.options.sack_re tcp.options.scps.binding tcp.options.scps.binding.id
+tcp.options.scps.binding.len tcp.options.scps.vector tcp.options.scpsflags.reserved tcp.options.snack.le
+tcp.options.snack.offset tcp.options.snack.re tcp.options.snack.size tcp.options.tar.reserved
+tcp.options.tarr.rate tcp.options.timestamp.tsecr tcp.options.timestamp.tsval
+tcp.options.timestamp.tsval.syncookie.timestamp tcp.options.timestamp.tsval.syncookie.wscale
+tcp.options.user_to_val tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.pdu.last_frame
+tcp.pdu.size tcp.port tcp.proc.dstpid tcp.proc.dstuid tcp.proc.srcpid tcp.proc.srcuid
+tcp.reassembled.length tcp.reassembled_in tcp.segment tcp.segment.count tcp.segment.error tcp.seq
+tcp.seq_raw tcp.srcport tcp.stream tcp.syncookie.hash tcp.syncookie.mss tcp.syncookie.time
+tcp.urgent_pointer tcp.window_size tcp.window_size_scalefactor tcp.window_size_value
 tls.alert_message.desc tls.alert_message.level tls.compress_certificate.algorithm
 tls.compress_certificate.algorithms_length tls.compress_certificate.compressed_certificate_message.length
 tls.compress_certificate.uncompressed_length tls.connection_id_length tls.early_data.max_early_data_size
@@ -512,9 +536,9 @@ ip.addr ip.cur_rt ip.dst ip.empty_rt ip.opt.addr ip.opt.originator ip.opt.time_s
 ip.src_rt ipv6.6to4_gw_ipv4 ipv6.dst_6to4_gw_ipv4 ipv6.dst_embed_ipv4 ipv6.dst_isatap_ipv4
 ipv6.dst_tc_ipv4 ipv6.dst_ts_ipv4 ipv6.embed_ipv4 ipv6.isatap_ipv4 ipv6.src_6to4_gw_ipv4
 ipv6.src_embed_ipv4 ipv6.src_isatap_ipv4 ipv6.src_tc_ipv4 ipv6.src_ts_ipv4 ipv6.tc_ipv4 ipv6.ts_ipv4
-sll.src.ipv4 tcp.options.mptcp.ipv4 tcp.options.rvbd.probe.client.ip tcp.options.rvbd.probe.prober
-tcp.options.rvbd.probe.proxy.ip tcp.options.rvbd.trpy.dst.ip tcp.options.rvbd.trpy.src.ip
-tls.quic.parameter.preferred_address.ipv4address x509ce.IPAddress.ipv4
+quic.mp_ip_address sll.src.ipv4 tcp.options.mptcp.ipv4 tcp.options.rvbd.probe.client.ip
+tcp.options.rvbd.probe.prober tcp.options.rvbd.probe.proxy.ip tcp.options.rvbd.trpy.dst.ip
+tcp.options.rvbd.trpy.src.ip tls.quic.parameter.preferred_address.ipv4address x509ce.IPAddress.ipv4
 """,
     'ipv6': """
 dns.a6.address_suffix dns.aaaa dns.apl.afdpart.ipv6 dns.ipseckey.gateway_ipv6 dns.opt.client.addr6
@@ -532,8 +556,8 @@ icmpv6.rpl.opt.routediscovery.addrvec.addr icmpv6.rpl.opt.routediscovery.targeta
 icmpv6.rpl.opt.solicited.dodagid icmpv6.rpl.opt.target.prefix icmpv6.rpl.opt.transit.parent
 icmpv6.rpl.p2p.dro.dagid icmpv6.rr.pco.mp.matchprefix icmpv6.rr.pco.up.useprefix
 icmpv6.rr.rm.matchedprefix ipv6.addr ipv6.dst ipv6.opt.mipv6.home_address ipv6.routing.mipv6.home_address
-ipv6.routing.rpl.full_address ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src tcp.options.mptcp.ipv6
-tls.quic.parameter.preferred_address.ipv6address x509ce.IPAddress.ipv6
+ipv6.routing.rpl.full_address ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src quic.mp_ip_address_v6
+tcp.options.mptcp.ipv6 tls.quic.parameter.preferred_address.ipv6address x509ce.IPAddress.ipv6
 """,
     'none': """
 arp.duplicate-address-detected arp.packet-storm-detected arp.src.atm_afi.unknown dns.depr.opc dns.dso
@@ -568,34 +592,37 @@ ipv6.routing.rpl.addr_count_ge0 ipv6.routing.rpl.cmprI_cmprE_pad ipv6.routing.rp
 ipv6.routing.undecoded ipv6.src_route_list.dst_addr ipv6.src_route_list.mult_inst_same_addr
 ipv6.src_route_list.multicast_addr ipv6.src_route_list.src_addr mptcp.connection.echoed_key_mismatch
 mptcp.connection.missing_algorithm mptcp.connection.unsupported_algorithm mptcp.dss.infinite_mapping
-mptcp.dss.missing_mapping tcp.ack.nonzero tcp.analysis tcp.analysis.ack_lost_segment
-tcp.analysis.duplicate_ack tcp.analysis.fast_retransmission tcp.analysis.flags tcp.analysis.keep_alive
-tcp.analysis.keep_alive_ack tcp.analysis.lost_segment tcp.analysis.out_of_order
-tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.spurious_retransmission
-tcp.analysis.tfo_ack tcp.analysis.tfo_ignored tcp.analysis.tfo_syn tcp.analysis.window_full
-tcp.analysis.window_update tcp.analysis.zero_window tcp.analysis.zero_window_probe
-tcp.analysis.zero_window_probe_ack tcp.bogus_header_length tcp.checksum.ffff tcp.checksum_bad.expert
-tcp.connection.fin tcp.connection.fin_active tcp.connection.fin_passive tcp.connection.rst
-tcp.connection.syn tcp.connection.synack tcp.non_zero_bytes_after_eol tcp.nop tcp.option.len.invalid
-tcp.options.mss.absent tcp.options.mss.present tcp.options.sack.dsack tcp.options.snack.sequence
-tcp.options.tfo.request tcp.options.wscale.shift.invalid tcp.segments tcp.short_segment
-tcp.suboption_malformed tcp.urgent_pointer.non_zero tls.alert_message tls.change_cipher_spec
-tls.decompression_error tls.handshake tls.handshake.cert_type.types tls.handshake.cert_types
-tls.handshake.cert_url.padding tls.handshake.cert_url.url_hash tls.handshake.certificates
-tls.handshake.challenge tls.handshake.ciphersuites tls.handshake.clear_key_data tls.handshake.comp_methods
-tls.handshake.connection_id tls.handshake.dname tls.handshake.dnames tls.handshake.dnames_truncated
-tls.handshake.encrypted_key tls.handshake.extensions.psk.binders tls.handshake.extensions_alpn_list
-tls.handshake.extensions_alps_alpn_list tls.handshake.extensions_ec_point_formats
-tls.handshake.extensions_supported_groups tls.handshake.fragments tls.handshake.key_arg
-tls.handshake.md5_hash tls.handshake.session_id_length.error tls.handshake.sha_hash
-tls.handshake.sig_hash_algs tls.handshake.status_request.undecoded tls.handshake.verify_data
-tls.heartbeat_message tls.heartbeat_message.payload_length.invalid tls.ignored_unknown_record
-tls.malformed.buffer_too_small tls.malformed.trailing_data tls.malformed.vector_length tls.quic.parameter
-tls.quic.parameter.google.key_update_not_yet_supported tls.quic.parameter.google.support_handshake_done
-tls.record tls.record.length.invalid tls.resumed tls.sct.sct_extensions tls.segments
-tls.unexpected_message udp.checksum.bad udp.checksum.zero udp.length.bad udp.length.bad_zero
-udp.possible_traceroute udplite.checksum_coverage.bad vlan.len.past_end vlan.too_many_tags
-x509af.ACPathData_element x509af.AttributeCertificate_element x509af.Attribute_element
+mptcp.dss.missing_mapping quic.bad_retry quic.coalesced_padding_data quic.connection.unknown
+quic.crypto.crypto_data quic.crypto.fragments quic.decryption_failed quic.fragments quic.frame
+quic.ft.unknown quic.mp_act_send_uf_section quic.mp_receiving_uniflows_section
+quic.mp_uniflow_info_section quic.overlap quic.protocol_violation quic.retransmission quic.short
+tcp.ack.nonzero tcp.analysis tcp.analysis.ack_lost_segment tcp.analysis.duplicate_ack
+tcp.analysis.fast_retransmission tcp.analysis.flags tcp.analysis.keep_alive tcp.analysis.keep_alive_ack
+tcp.analysis.lost_segment tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports
+tcp.analysis.spurious_retransmission tcp.analysis.tfo_ack tcp.analysis.tfo_ignored tcp.analysis.tfo_syn
+tcp.analysis.window_full tcp.analysis.window_update tcp.analysis.zero_window
+tcp.analysis.zero_window_probe tcp.analysis.zero_window_probe_ack tcp.bogus_header_length
+tcp.checksum.ffff tcp.checksum_bad.expert tcp.connection.fin tcp.connection.fin_active
+tcp.connection.fin_passive tcp.connection.rst tcp.connection.syn tcp.connection.synack
+tcp.non_zero_bytes_after_eol tcp.nop tcp.option.len.invalid tcp.options.mss.absent tcp.options.mss.present
+tcp.options.sack.dsack tcp.options.snack.sequence tcp.options.tfo.request tcp.options.wscale.shift.invalid
+tcp.segments tcp.short_segment tcp.suboption_malformed tcp.urgent_pointer.non_zero tls.alert_message
+tls.change_cipher_spec tls.decompression_error tls.handshake tls.handshake.cert_type.types
+tls.handshake.cert_types tls.handshake.cert_url.padding tls.handshake.cert_url.url_hash
+tls.handshake.certificates tls.handshake.challenge tls.handshake.ciphersuites tls.handshake.clear_key_data
+tls.handshake.comp_methods tls.handshake.connection_id tls.handshake.dname tls.handshake.dnames
+tls.handshake.dnames_truncated tls.handshake.encrypted_key tls.handshake.extensions.psk.binders
+tls.handshake.extensions_alpn_list tls.handshake.extensions_alps_alpn_list
+tls.handshake.extensions_ec_point_formats tls.handshake.extensions_supported_groups
+tls.handshake.fragments tls.handshake.key_arg tls.handshake.md5_hash tls.handshake.session_id_length.error
+tls.handshake.sha_hash tls.handshake.sig_hash_algs tls.handshake.status_request.undecoded
+tls.handshake.verify_data tls.heartbeat_message tls.heartbeat_message.payload_length.invalid
+tls.ignored_unknown_record tls.malformed.buffer_too_small tls.malformed.trailing_data
+tls.malformed.vector_length tls.quic.parameter tls.quic.parameter.google.key_update_not_yet_supported
+tls.quic.parameter.google.support_handshake_done tls.record tls.record.length.invalid tls.resumed
+tls.sct.sct_extensions tls.segments tls.unexpected_message udp.checksum.bad udp.checksum.zero
+udp.length.bad udp.length.bad_zero udp.possible_traceroute udplite.checksum_coverage.bad vlan.len.past_end
+vlan.too_many_tags x509af.ACPathData_element x509af.AttributeCertificate_element x509af.Attribute_element
 x509af.CertificateList_element x509af.CertificatePair_element x509af.Certificate_element
 x509af.DSS_Params_element x509af.Extension_element x509af.SubjectPublicKeyInfo_element
 x509af.algorithmIdentifier_element x509af.algorithm_element x509af.attCertValidityPeriod_element
@@ -645,8 +672,8 @@ ip.options.ext_security ip.options.mtu_probe ip.options.mtu_reply ip.options.nop
 ip.options.record_route ip.options.route ip.options.routeralert ip.options.sdb ip.options.security
 ip.options.sid ip.options.source_route ip.options.timestamp ip.options.traceroute ipv6 ipv6.dstopts
 ipv6.fraghdr ipv6.hopopts ipv6.routing ipv6.routing.type.crh ipv6.routing.type.mipv6 ipv6.routing.type.rt0
-ipv6.routing.type.srh llmnr mdns null raw sll ssdp tcp tcp.options.acc_ecn tcp.options.ao tcp.options.cc
-tcp.options.ccecho tcp.options.ccnew tcp.options.echo tcp.options.echoreply tcp.options.eol
+ipv6.routing.type.srh llmnr mdns null quic raw sll ssdp tcp tcp.options.acc_ecn tcp.options.ao
+tcp.options.cc tcp.options.ccecho tcp.options.ccnew tcp.options.echo tcp.options.echoreply tcp.options.eol
 tcp.options.experimental tcp.options.md5 tcp.options.mss tcp.options.nop tcp.options.qs
 tcp.options.rvbd.probe tcp.options.rvbd.trpy tcp.options.sack tcp.options.sack_perm tcp.options.scps
 tcp.options.scpscor tcp.options.scpsrec tcp.options.snack tcp.options.tfo tcp.options.timestamp
@@ -702,8 +729,8 @@ ip.host ip.opt.sec_rfc791_hr ip.opt.sec_rfc791_tcc ip.rec_rt_host ip.src_host ip
 ipv6.geoip.city ipv6.geoip.country ipv6.geoip.country_iso ipv6.geoip.dst_city ipv6.geoip.dst_country
 ipv6.geoip.dst_country_iso ipv6.geoip.dst_org ipv6.geoip.dst_summary ipv6.geoip.org ipv6.geoip.src_city
 ipv6.geoip.src_country ipv6.geoip.src_country_iso ipv6.geoip.src_org ipv6.geoip.src_summary ipv6.host
-ipv6.opt.lio.line_id ipv6.src_host tcp.flags.str tcp.proc.dstcmd tcp.proc.dstuname tcp.proc.srccmd
-tcp.proc.srcuname tcp.reset_cause tls.app_data_proto tls.extension.oid_filters.oid
+ipv6.opt.lio.line_id ipv6.src_host quic.cc.reason_phrase tcp.flags.str tcp.proc.dstcmd tcp.proc.dstuname
+tcp.proc.srccmd tcp.proc.srcuname tcp.reset_cause tls.app_data_proto tls.extension.oid_filters.oid
 tls.handshake.cert_url.url tls.handshake.extensions_alpn_str tls.handshake.extensions_alps_alpn_str
 tls.handshake.extensions_npn tls.handshake.extensions_server_name tls.handshake.extensions_srp_username
 tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full
@@ -849,13 +876,18 @@ ipv6.opt.type ipv6.plen ipv6.reassembled.length ipv6.routing ipv6.routing.len ip
 ipv6.routing.mipv6.home_address ipv6.routing.nxt ipv6.routing.segleft ipv6.routing.src.addr
 ipv6.routing.srh.addr ipv6.routing.srh.flags ipv6.routing.srh.last_entry ipv6.routing.srh.tag
 ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type
-sll.etype sll.gretype sll.halen sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4
-sll.src.other sll.unused tcp.ack tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt
-tcp.analysis.acks_frame tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack
-tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission
-tcp.analysis.flags tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack
-tcp.analysis.lost_segment tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports
-tcp.analysis.rto tcp.analysis.rto_frame tcp.analysis.spurious_retransmission tcp.analysis.window_full
+quic.ack.ack_delay quic.ack.ack_range_count quic.ack.first_ack_range quic.ack.largest_acknowledged
+quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.fixed_bit quic.frame_type quic.header_form
+quic.length quic.long.packet_type quic.long.packet_type_v2 quic.long.reserved quic.packet_length
+quic.packet_number quic.packet_number_length quic.padding_length quic.payload quic.remaining_payload
+quic.scid quic.scil quic.short quic.spin_bit quic.token quic.token_length quic.version sll.etype
+sll.gretype sll.halen sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other
+sll.unused tcp.ack tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame
+tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame
+tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission tcp.analysis.flags
+tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack tcp.analysis.lost_segment
+tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.rto
+tcp.analysis.rto_frame tcp.analysis.spurious_retransmission tcp.analysis.window_full
 tcp.analysis.window_update tcp.analysis.zero_window tcp.analysis.zero_window_probe
 tcp.analysis.zero_window_probe_ack tcp.checksum tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack
 tcp.flags.ae tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset

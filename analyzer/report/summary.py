@@ -58,6 +58,7 @@ PROTOCOL_NAMES = {
     "tls": "TLS",
     "http2": "HTTP2",
     "ssdp": "SSDP",
+    "quic": "QUIC",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 DNS_PORT = 53
@@ -582,6 +583,9 @@ class Summary:
         info = http2_info_text(pkt)
         return f"{prefix}, {info}" if prefix else info
 
+    def _quic_info(self, pkt: Packet, layer: Layer) -> str:
+        return layer.info       # analyzer.decode.quic: the packet's text (a datagram's last packet shows)
+
     def _ssdp_info(self, pkt: Packet, layer: Layer) -> str:
         return getattr(layer, "info", "")      # HTTP over UDP: one message per datagram
 
@@ -909,6 +913,7 @@ _INFO = {
     "llmnr": Summary._dns_info, "http": Summary._http_info, "tls": Summary._tls_info,
     "http2": Summary._http2_info,
     "ssdp": Summary._ssdp_info,
+    "quic": Summary._quic_info,
 }
 
 

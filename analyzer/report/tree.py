@@ -281,6 +281,22 @@ LABELS = {
     "dns.count.auth_rr": "Authority RRs", "dns.count.add_rr": "Additional RRs",
 }
 
+# QUIC (analyzer.decode.quic), Wireshark's labels
+LABELS.update({
+    "quic.packet_length": "[Packet Length]", "quic.header_form": "Header Form", "quic.fixed_bit": "Fixed Bit",
+    "quic.long.packet_type": "Packet Type", "quic.long.packet_type_v2": "Packet Type",
+    "quic.long.reserved": "Reserved", "quic.packet_number_length": "Packet Number Length",
+    "quic.version": "Version", "quic.dcil": "Destination Connection ID Length",
+    "quic.dcid": "Destination Connection ID", "quic.scil": "Source Connection ID Length",
+    "quic.scid": "Source Connection ID", "quic.token_length": "Token Length", "quic.token": "Token",
+    "quic.length": "Length", "quic.packet_number": "Packet Number", "quic.payload": "Payload",
+    "quic.remaining_payload": "Remaining Payload", "quic.short": "QUIC Short Header",
+    "quic.spin_bit": "Spin Bit", "quic.frame_type": "Frame Type", "quic.padding_length": "Padding Length",
+    "quic.crypto.offset": "CRYPTO Offset", "quic.crypto.length": "CRYPTO Length",
+    "quic.ack.largest_acknowledged": "Largest Acknowledged", "quic.ack.ack_delay": "ACK Delay",
+    "quic.ack.ack_range_count": "ACK Range Count", "quic.ack.first_ack_range": "First ACK Range",
+})
+
 _YES_NO = {"ip.flags.rb", "ip.flags.df", "ip.flags.mf", "dns.flags.authoritative", "dns.flags.truncated",
            "dns.flags.recdesired", "dns.flags.recavail", "dns.flags.authenticated",
            "dns.flags.checkdisable", "arp.isgratuitous", "arp.isannouncement", "arp.isprobe"}
@@ -327,6 +343,19 @@ for _key in ("ip.checksum.status", "tcp.checksum.status", "udp.checksum.status",
              "icmpv6.checksum.status"):
     VALUE_TEXT[_key] = _checksum_status
 
+
+# QUIC (analyzer.decode.quic): values as Wireshark words them
+VALUE_TEXT.update({
+    "quic.header_form": lambda v: f"{'Long' if v else 'Short'} Header ({v})",
+    "quic.long.packet_type": lambda v: f"{('Initial', '0-RTT', 'Handshake', 'Retry')[v]} ({v})",
+    "quic.fixed_bit": lambda v: "True" if v else "False",
+    "quic.spin_bit": lambda v: "True" if v else "False",
+    "quic.version": lambda v: f"{int(v, 16)} ({v})" if int(v, 16) < 0x100 else str(v),
+    "quic.packet_number_length": lambda v: f"{v + 1} bytes ({v})",
+    "quic.frame_type": lambda v: f"{_QUIC_FRAMES.get(v, 'Unknown')} (0x{v:016x})",
+})
+_QUIC_FRAMES = {0: "PADDING", 1: "PING", 2: "ACK", 3: "ACK_ECN", 6: "CRYPTO", 0x1C: "CONNECTION_CLOSE (Transport)",
+                0x1D: "CONNECTION_CLOSE (Application)"}
 
 def value_text(key: str, value: Any) -> str:
     if isinstance(value, list):
@@ -401,6 +430,8 @@ def _title(pkt: Packet, layer: Layer) -> str:
         return title + f", Len: {f.get('tcp.len')}"
     if name == "tls":
         return "Transport Layer Security"
+    if name == "quic":
+        return "QUIC IETF"
     if name == "http2":
         return http2_tree.TITLE
     if name in ("dns", "mdns", "llmnr"):

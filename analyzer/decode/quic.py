@@ -1,0 +1,482 @@
+"""QUIC in the per-packet path (RFC 9000 17, RFC 9001 5, RFC 9369): the ``quic`` layers of one UDP datagram,
+with Wireshark's field names and values, as ``tshark`` shows them (sans-IO: the decoder reads one datagram).
+
+A datagram holds one QUIC packet or several coalesced ones (RFC 9000 12.2): long-header packets (Initial,
+0-RTT, Handshake, Retry), then at most one short-header (1-RTT) packet, last. Each packet is a layer of its
+own, as in tshark (``quic.dcid`` of a datagram of three packets is a list of three). What is read:
+
+- every long header in clear: ``quic.header_form``, ``quic.fixed_bit``, ``quic.long.packet_type``,
+  ``quic.version``, ``quic.dcil``/``quic.dcid``, ``quic.scil``/``quic.scid``, ``quic.token_length`` (Initial),
+  ``quic.length``, ``quic.packet_length``;
+- a client's first Initial packets, opened with the keys anyone can derive from their Destination Connection
+  ID (:mod:`analyzer.apps.quic`): ``quic.long.reserved``, ``quic.packet_number_length``,
+  ``quic.packet_number``, ``quic.payload`` and the frames (``quic.frame_type``; CRYPTO offset and length, ACK
+  fields, PADDING length); the ClientHello the CRYPTO frames carry, once whole in the datagram, becomes a
+  ``tls`` layer with tshark's ``tls.handshake.*`` fields (server name, ALPN, ...);
+- a packet it cannot open (the server's, a Handshake, 0-RTT, 1-RTT: their keys come from the handshake, or
+  from the connection's first Initial, which this stateless decoder does not keep) keeps its clear header
+  and ``quic.remaining_payload``, as tshark shows packets it has no keys for;
+- a short header coalesced after long ones: ``quic.short``, ``quic.spin_bit`` and its Destination Connection
+  ID, which RFC 9000 12.2 makes the same as the long headers' before it. A datagram that *starts* with a short
+  header has a Destination Connection ID of a length only the connection knows: the decoder leaves it UDP
+  (so does tshark when it has not seen the connection), and :class:`QuicConnections` (the pipeline's stage)
+  gives it its layer when its connection's long headers were seen.
+
+The Info column is tshark's: each packet's text replaces the one before (the last packet's shows):
+``Initial, DCID=..., SCID=..., PKN: 0, CRYPTO`` for an opened Initial, ``Handshake, DCID=..., SCID=...`` for
+one not opened, ``Protected Payload (KP0), DCID=...`` for a short header (the key phase bit is under header
+protection: tshark, without keys, says 0). A datagram whose first bytes are not a QUIC packet of a known
+version stays UDP: the decoder adds nothing and never raises.
+
+UDP port 443 is read as QUIC (tshark's registration), other ports by Decode As (``-d udp.port==N,quic``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.apps.quic import (
+    _INITIAL_TYPE,
+    MAX_CRYPTO,
+    V2,
+    _varint,
+    initial_keys,
+    known_version,
+    open_initial_packet,
+)
+from analyzer.decode.errors import DecodeError
+from analyzer.decode.packet import Layer, Packet
+
+QUIC_PORTS: set[int] = {443}            # UDP ports read as QUIC (Decode As adds and removes)
+MAX_PACKETS = 16                        # coalesced packets read in one datagram, at most
+_TYPE_NAMES = ("Initial", "0-RTT", "Handshake", "Retry")     # by the version 1 type (RFC 9000 17.2)
+_V2_TYPES = (1, 2, 3, 0)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
+_FRAME_NAMES = {0x00: "PADDING", 0x01: "PING", 0x02: "ACK", 0x03: "ACK", 0x06: "CRYPTO", 0x1C: "CC",
+                0x1D: "CC"}
+
+
+class QuicLayer(Layer):
+    """One QUIC packet of a datagram: its fields, and ``info``, the Info text tshark gives it. ``crypto``: on
+    a datagram's last layer, the CRYPTO frames (offset, bytes) of its opened Initials when they do not hold a
+    whole ClientHello (the rest comes in the client's next Initial: :class:`QuicConnections` joins them)."""
+
+    __slots__ = ("crypto", "info")
+
+    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str):
+        super().__init__("quic", offset, length, fields)
+        self.info = info
+        self.crypto: list[tuple[int, bytes]] | None = None
+
+
+class QuicTlsLayer(Layer):
+    """The ClientHello carried in a client's Initial CRYPTO frames (tshark's ``tls`` layer under ``quic``):
+    ``tls.handshake.*`` fields; the Protocol and Info columns stay QUIC's (``protocol``, ``info``, as
+    :class:`analyzer.apps.tls.session.TlsLayer` has them), ``tree`` the lines of ``read -V``."""
+
+    __slots__ = ("info", "protocol", "tree")
+
+    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str,
+                 tree: list[tuple[int, str]]):
+        super().__init__("tls", offset, length, fields)
+        self.info = [info]
+        self.protocol = "QUIC"
+        self.tree = tree
+
+
+def _hex(data: bytes) -> str:
+    return bytes(data).hex()
+
+
+def decode_quic(pkt: Packet, data: bytes, off: int, end: int):
+    """The decoder of the ``udp.port`` table: the datagram's QUIC packets as layers; nothing (UDP stays the
+    top layer) when its first packet is not a long header of a known version."""
+    layers, crypto = read_datagram(data, off, end)
+    if not layers:
+        return
+    for layer in layers:
+        pkt.add_layer(layer)
+    if crypto:
+        hello = first_message(crypto)
+        if hello is not None:
+            pkt.add_layer(hello_layer(hello, off, end - off, layers[-1].info))
+        else:
+            layers[-1].crypto = crypto
+    return
+
+
+def first_message(chunks: list[tuple[int, bytes]]) -> bytes | None:
+    """The first TLS handshake message of CRYPTO frames (offset, bytes) once whole from offset 0: a
+    ClientHello (type 1) or a ServerHello (type 2); None while bytes are missing, or for anything else."""
+    have = bytearray()
+    for offset, data in sorted(chunks):
+        if offset > len(have):
+            break
+        have += data[len(have) - offset:]
+        if len(have) > MAX_CRYPTO:
+            return None
+    if len(have) < 4 or have[0] not in (1, 2):
+        return None
+    need = 4 + int.from_bytes(have[1:4], "big")
+    return bytes(have[:need]) if len(have) >= need else None
+
+
+class QuicConnections:
+    """The pipeline's QUIC stage (state across datagrams, which the decoder has not), per UDP conversation that
+    carried QUIC long headers:
+
+    - the connection IDs they named, so that a datagram starting with a short header (1-RTT) gets its
+      ``quic`` layer when its Destination Connection ID is one of them (tshark shows such a datagram as QUIC
+      only when it knows the connection too);
+    - the client's first Destination Connection ID, whose keys open the server's Initials and the client's
+      later ones (RFC 9001 5.2): their datagrams are read again with it;
+    - the CRYPTO frames of a side's Initials while its hello spans several datagrams (a post-quantum key
+      share makes a ClientHello > 1200 bytes): the ``tls`` layer goes on the frame that completes it, as
+      tshark puts it.
+
+    Bounded: :data:`MAX_CONVERSATIONS` conversations (the oldest forgotten first), 8 connection IDs each, a
+    hello given up after :data:`MAX_HELLO_DATAGRAMS` datagrams."""
+
+    MAX_CONVERSATIONS = 65536
+    MAX_HELLO_DATAGRAMS = 8
+
+    def __init__(self) -> None:
+        self.cids: dict[int, list[bytes]] = {}                      # udp.stream -> connection IDs seen
+        self.odcids: dict[int, bytes] = {}                          # udp.stream -> client's first DCID
+        self.hellos: dict[tuple[int, int], list[tuple[int, bytes]]] = {}   # (stream, sender port) -> CRYPTO
+        self.hello_datagrams: dict[tuple[int, int], int] = {}
+
+    def datagram(self, pkt: Packet, stream: int, sport: int) -> None:
+        """A UDP datagram to or from a QUIC port (``sport``: its source port), its conversation ``stream``,
+        after the decoder."""
+        cls = pkt.layers[-1].__class__
+        if cls is QuicLayer or cls is QuicTlsLayer:
+            odcid = self.odcids.get(stream)
+            if odcid is not None and pkt.payload is not None and any(
+                    layer.__class__ is QuicLayer and "quic.remaining_payload" in layer.fields
+                    and layer.fields.get("quic.token_length") is not None for layer in pkt.layers):
+                self._again(pkt, odcid)
+            self._learn(pkt, stream)
+            last = pkt.layers[-1]
+            if last.__class__ is QuicLayer and last.crypto is not None:
+                self._hello(pkt, (stream, sport), last)
+            return
+        known = self.cids.get(stream)
+        if known is None or pkt.payload is None:
+            return
+        off, end = pkt.payload
+        data = pkt.frame.data
+        if end <= off or data[off] & 0xC0 != 0x40:
+            return
+        for cid in sorted(known, key=len, reverse=True):
+            if data[off + 1:off + 1 + len(cid)] == cid:
+                layers, _crypto = read_datagram(data, off, end, cid)
+                for layer in layers:
+                    pkt.add_layer(layer)
+                return
+
+    @staticmethod
+    def _again(pkt: Packet, odcid: bytes) -> None:
+        """Read the datagram's packets again with the keys of the connection's first DCID."""
+        off, end = pkt.payload
+        layers, crypto = read_datagram(pkt.frame.data, off, end, None, odcid)
+        if not layers:
+            return
+        first = next(i for i, layer in enumerate(pkt.layers) if layer.__class__ is QuicLayer)
+        del pkt.layers[first:]
+        pkt._flat = None
+        for layer in layers:
+            pkt.add_layer(layer)
+        if crypto:
+            message = first_message(crypto)
+            if message is not None:
+                pkt.add_layer(hello_layer(message, off, end - off, layers[-1].info))
+            else:
+                layers[-1].crypto = crypto
+
+    def _learn(self, pkt: Packet, stream: int) -> None:
+        known = self.cids.get(stream)
+        if known is None:
+            if len(self.cids) >= self.MAX_CONVERSATIONS:
+                oldest = next(iter(self.cids))
+                del self.cids[oldest]
+                self.odcids.pop(oldest, None)
+            known = self.cids[stream] = []
+        for layer in pkt.layers:
+            if layer.__class__ is QuicLayer and layer.fields.get("quic.header_form") == 1:
+                f = layer.fields
+                if stream not in self.odcids and "quic.packet_number" in f and "quic.token_length" in f:
+                    self.odcids[stream] = bytes.fromhex(f["quic.dcid"])     # the client's first Initial
+                for key in ("quic.dcid", "quic.scid"):
+                    cid = bytes.fromhex(f.get(key) or "")
+                    if cid and cid not in known and len(known) < 8:
+                        known.append(cid)
+
+    def _hello(self, pkt: Packet, key: tuple[int, int], last: QuicLayer) -> None:
+        crypto = last.crypto
+        got = self.hellos.get(key)
+        if got is None:
+            if not any(offset == 0 for offset, _data in crypto):
+                return                      # not a hello's start (one begun before the capture)
+            if len(self.hellos) >= self.MAX_CONVERSATIONS:
+                oldest = next(iter(self.hellos))
+                del self.hellos[oldest]
+                del self.hello_datagrams[oldest]
+            got = self.hellos[key] = []
+            self.hello_datagrams[key] = 0
+        got.extend(crypto)
+        self.hello_datagrams[key] += 1
+        message = first_message(got)
+        if message is not None:
+            off, end = pkt.payload
+            pkt.add_layer(hello_layer(message, off, end - off, last.info))
+        if message is not None or self.hello_datagrams[key] >= self.MAX_HELLO_DATAGRAMS:
+            del self.hellos[key]
+            del self.hello_datagrams[key]
+
+
+def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = None, odcid: bytes | None = None
+                  ) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
+    """The QUIC packets of ``data[off:end]`` as layers, and the CRYPTO frames of the Initial packets opened
+    (offset, bytes). ``short_dcid``: the Destination Connection ID of a datagram that starts with a short
+    header (known from its connection); without it such a datagram gives no layer. ``odcid``: the client's
+    first Destination Connection ID, when known from the connection: the keys of the server's Initials and of
+    the client's later ones (RFC 9001 5.2) come from it."""
+    layers: list[QuicLayer] = []
+    crypto: list[tuple[int, bytes]] = []
+    pos = off
+    dcid = short_dcid
+    while pos < end and len(layers) < MAX_PACKETS:
+        first = data[pos]
+        if first & 0x80:
+            got = _long_packet(data, pos, end, crypto, odcid)
+            if got is None:
+                break
+            layer, pos = got
+            dcid = bytes.fromhex(layer.fields["quic.dcid"])
+            layers.append(layer)
+            if layer.fields.get("quic.long.packet_type") == 3:
+                break                       # Retry: no Length, nothing coalesced after it
+        else:
+            if dcid is None or first & 0x40 == 0 or end - pos < 1 + len(dcid):
+                break
+            if data[pos + 1:pos + 1 + len(dcid)] != dcid:
+                break
+            layers.append(_short_packet(data, pos, end, dcid))
+            break
+    return layers, crypto
+
+
+def _keys(version: int, dcid: bytes, server: bool) -> tuple[bytes, bytes, bytes] | None:
+    """:func:`analyzer.apps.quic.initial_keys`, remembered (a connection's Initials share them)."""
+    key = (version, dcid, server)
+    got = _KEYS.get(key)
+    if got is None:
+        if len(_KEYS) >= 256:
+            _KEYS.clear()
+        got = _KEYS[key] = initial_keys(version, dcid, server)
+    return got
+
+
+_KEYS: dict[tuple[int, bytes, bool], tuple[bytes, bytes, bytes] | None] = {}
+
+
+def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | None = None
+                 ) -> tuple[QuicLayer, int] | None:
+    """One long-header packet at ``pos``: its layer and where the next packet starts; None when it is not
+    one (fixed bit clear, unknown version, lengths past the datagram's end)."""
+    if end - pos < 7 or data[pos] & 0x40 == 0:
+        return None
+    version = int.from_bytes(data[pos + 1:pos + 5], "big")
+    if not known_version(version):
+        return None
+    dlen = data[pos + 5]
+    if dlen > 20 or end - pos < 7 + dlen:
+        return None
+    dcid = bytes(data[pos + 6:pos + 6 + dlen])
+    slen = data[pos + 6 + dlen]
+    if slen > 20 or end - pos < 7 + dlen + slen:
+        return None
+    scid = bytes(data[pos + 7 + dlen:pos + 7 + dlen + slen])
+    bits = (data[pos] >> 4) & 0x03
+    kind = _V2_TYPES[bits] if version == V2 else bits
+    at = pos + 7 + dlen + slen
+    token_len = token = None
+    if kind == 0:
+        token_len, at = _vi(data, at, end)
+        if token_len is None or at + token_len > end:
+            return None
+        token = bytes(data[at:at + token_len])
+        at += token_len
+    if kind == 3:                           # Retry: the rest is the token and the integrity tag
+        length, stop = None, end
+    else:
+        length, at = _vi(data, at, end)
+        if length is None or at + length > end:
+            return None
+        stop = at + length
+    f: dict[str, Any] = {"quic.packet_length": stop - pos, "quic.header_form": 1, "quic.fixed_bit": 1}
+    f["quic.long.packet_type_v2" if version == V2 else "quic.long.packet_type"] = bits if version == V2 else kind
+    opened = None
+    if kind == 0 and version in _INITIAL_TYPE:
+        packet = bytes(data[pos:stop])
+        opened = open_initial_packet(packet, _keys(version, dcid, False))
+        if opened is None and odcid is not None and odcid != dcid:
+            opened = open_initial_packet(packet, _keys(version, odcid, False))
+            if opened is None:
+                opened = open_initial_packet(packet, _keys(version, odcid, True))
+    if opened is not None:
+        first, pn_len, pn, payload = opened
+        f["quic.long.reserved"] = (first >> 2) & 0x03
+        f["quic.packet_number_length"] = pn_len - 1
+    f["quic.version"] = f"0x{version:08x}"
+    f["quic.dcil"] = dlen
+    f["quic.dcid"] = _hex(dcid)
+    f["quic.scil"] = slen
+    f["quic.scid"] = _hex(scid)
+    if kind == 0:
+        f["quic.token_length"] = token_len
+        if token_len:
+            f["quic.token"] = _hex(token)
+    if length is not None:
+        f["quic.length"] = length
+    info = f"{_TYPE_NAMES[kind]}"
+    if dcid:
+        info += f", DCID={_hex(dcid)}"
+    if scid:
+        info += f", SCID={_hex(scid)}"
+    if opened is not None:
+        f["quic.packet_number"] = pn
+        f["quic.payload"] = _hex(data[at + pn_len:stop])
+        info += f", PKN: {pn}" + "".join(f", {name}" for name in _frames(payload, f, crypto))
+    elif kind != 3:
+        f["quic.remaining_payload"] = _hex(data[at:stop])
+    return QuicLayer(pos, stop - pos, f, info), stop
+
+
+def _vi(data: bytes, at: int, end: int) -> tuple[int | None, int]:
+    """A variable-length integer (RFC 9000 16) at ``at`` that must end by ``end``: (value, after), or (None, at)."""
+    if at >= end:
+        return None, at
+    size = 1 << (data[at] >> 6)
+    if at + size > end:
+        return None, at
+    return int.from_bytes(data[at:at + size], "big") & ((1 << (8 * size - 2)) - 1), at + size
+
+
+def _short_packet(data: bytes, pos: int, end: int, dcid: bytes) -> QuicLayer:
+    first = data[pos]
+    f: dict[str, Any] = {"quic.packet_length": end - pos, "quic.short": 1, "quic.header_form": 0,
+                         "quic.fixed_bit": 1, "quic.spin_bit": (first >> 5) & 1}
+    info = "Protected Payload (KP0)"
+    if dcid:
+        f["quic.dcid"] = _hex(dcid)
+        info += f", DCID={_hex(dcid)}"
+    f["quic.remaining_payload"] = _hex(data[pos + 1 + len(dcid):end])
+    return QuicLayer(pos, end - pos, f, info)
+
+
+def _frames(payload: bytes, f: dict[str, Any], crypto: list) -> list[str]:
+    """The frames of an opened Initial packet's payload (RFC 9000 12.4: PADDING, PING, ACK, CRYPTO,
+    CONNECTION_CLOSE): their fields go in ``f``, CRYPTO data in ``crypto``; the Info words, in order (a run of
+    PADDING is one frame, as in tshark). Stops quietly at a frame cut short or of a type an Initial may not
+    carry."""
+    names: list[str] = []
+    pos, n = 0, len(payload)
+    while pos < n:
+        kind = payload[pos]
+        if kind == 0x00:
+            start = pos
+            while pos < n and payload[pos] == 0:
+                pos += 1
+            _add(f, "quic.frame_type", 0)
+            _add(f, "quic.padding_length", pos - start)
+            names.append("PADDING")
+            continue
+        pos += 1
+        if kind == 0x01:
+            _add(f, "quic.frame_type", 1)
+        elif kind == 0x06:
+            offset, pos = _varint(payload, pos)
+            size, pos = _varint(payload, pos) if offset is not None else (None, pos)
+            if size is None or pos + size > n:
+                break
+            _add(f, "quic.frame_type", 6)
+            _add(f, "quic.crypto.offset", offset)
+            _add(f, "quic.crypto.length", size)
+            crypto.append((offset, bytes(payload[pos:pos + size])))
+            pos += size
+        elif kind in (0x02, 0x03):
+            values = []
+            for _ in range(4):              # largest acknowledged, delay, range count, first range
+                v, pos = _varint(payload, pos)
+                if v is None:
+                    return names
+                values.append(v)
+            extra = []
+            for _ in range(2 * min(values[2], 256) + (3 if kind == 0x03 else 0)):
+                v, pos = _varint(payload, pos)
+                if v is None:
+                    return names
+                extra.append(v)
+            _add(f, "quic.frame_type", kind)
+            for name, value in zip(("quic.ack.largest_acknowledged", "quic.ack.ack_delay",
+                                    "quic.ack.ack_range_count", "quic.ack.first_ack_range"), values):
+                _add(f, name, value)
+        elif kind in (0x1C, 0x1D):
+            _add(f, "quic.frame_type", kind)
+            names.append("CC")
+            break                           # the rest says why the connection closes
+        else:
+            break
+        names.append(_FRAME_NAMES[kind])
+    return names
+
+
+def _add(f: dict[str, Any], name: str, value: Any) -> None:
+    old = f.get(name)
+    if old is None:
+        f[name] = value
+    elif type(old) is list:
+        old.append(value)
+    else:
+        f[name] = [old, value]
+
+
+def hello_layer(message: bytes, offset: int, length: int, info: str) -> QuicTlsLayer:
+    """The ``tls`` layer of a whole ClientHello or ServerHello (handshake type, its length, its body; QUIC
+    carries TLS 1.3 only, and no records)."""
+    from analyzer.apps.tls.handshake import _EXTENSIONS, client_hello, server_hello
+
+    mtype = message[0]
+    name = "Client Hello" if mtype == 1 else "Server Hello"
+    fields: dict[str, Any] = {"tls.handshake.type": mtype, "tls.handshake.length": len(message) - 4}
+    tree = [(0, f"TLSv1.3 Record Layer: Handshake Protocol: {name} (in QUIC CRYPTO frames, no record)"),
+            (1, f"Handshake Protocol: {name}"), (2, f"Handshake Type: {name} ({mtype})"),
+            (2, f"Length: {len(message) - 4}")]
+    try:
+        summary = client_hello(message[4:], fields, True) if mtype == 1 else server_hello(message[4:], fields)
+    except DecodeError as err:
+        tree.append((2, f"[Malformed: {err.reason}]"))
+        return QuicTlsLayer(offset, length, fields, info, tree)
+    # the QUIC transport parameters (extension 57; 0xffa5 in drafts) are QUIC's, which tshark reads as such:
+    # not an unknown extension's data
+    data = fields.get("tls.handshake.extension.data")
+    if data is not None:
+        types = fields.get("tls.handshake.extension.type")
+        lens = fields.get("tls.handshake.extension.len")
+        types = types if type(types) is list else [types]
+        lens = lens if type(lens) is list else [lens]
+        data = data if type(data) is list else [data]
+        kept = [d for d, t in zip(data, [t for t, n in zip(types, lens) if t not in _EXTENSIONS and n])
+                if t not in (57, 0xFFA5)]
+        if kept:
+            fields["tls.handshake.extension.data"] = kept if len(kept) > 1 else kept[0]
+        else:
+            del fields["tls.handshake.extension.data"]
+    if summary.get("sni"):
+        sni = summary["sni"]
+        tree.append((2, f"Server Name (SNI): {sni}  [sent in clear text: anyone on the path can read it]"))
+    if summary.get("alpn"):
+        alpn = ", ".join(summary["alpn"])
+        tree.append((2, f"ALPN: {alpn}  [the application protocols offered: h3 is HTTP/3]"))
+    return QuicTlsLayer(offset, length, fields, info, tree)
