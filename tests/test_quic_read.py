@@ -62,6 +62,20 @@ def theirs(path: Path, *names: str) -> list[list[str]]:
     return fields(path, "frame", *names)
 
 
+def test_resent_initials_of_no_answer_are_read_as_tshark_reads_them(tmp_path: Path):
+    """The timeline test's crafted capture of an unanswered client (three Initials, each with a new DCID, their
+    rest random): tshark takes each for a new connection, removes the header protection with that DCID's
+    keys (packet numbers from random bytes) and fails to decrypt the payload; so do we."""
+    from test_timeline_quic import _craft
+
+    path = tmp_path / "unanswered.pcap"
+    _craft(path, answer=False)
+    names = QUIC_FIELDS + ("frame.number",)
+    assert ours(path, *names) == theirs(path, *names)
+    got = [line.split(" → ", 1)[1].split(None, 3)[3] for line in run("read", str(path)).splitlines()]
+    assert got == [row[0] for row in theirs(path, "_ws.col.Info")]
+
+
 @pytest.mark.parametrize("path", [RECORDED, SPLIT], ids=["http3_get", "split_hello"])
 def test_every_quic_field_of_every_frame_is_tshark_s(path: Path):
     want = theirs(path, *QUIC_FIELDS)

@@ -147,10 +147,11 @@ def open_initial(data: bytes, keys: tuple[bytes, bytes, bytes]) -> bytes | None:
     return None if opened is None else opened[3]
 
 
-def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]) -> tuple[int, int, int, bytes] | None:
+def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]
+                        ) -> tuple[int, int, int, bytes | None] | None:
     """The Initial packet at the start of ``data`` opened: (its first byte without header protection, the
-    packet number's length in bytes, the packet number as sent, the decrypted payload); None when it is not
-    one or does not open."""
+    packet number's length in bytes, the packet number as sent, the decrypted payload, None when it does not
+    decrypt: other keys, damage); None when it is not an Initial packet whole in ``data``."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -177,7 +178,7 @@ def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]) -> tuple[
     try:
         payload = AESGCM(key).decrypt(nonce, bytes(data[at + pn_len:at + length]), header)
     except (InvalidTag, ValueError):
-        return None
+        payload = None
     return first, pn_len, number, payload
 
 

@@ -122,63 +122,96 @@ def first_message(chunks: list[tuple[int, bytes]]) -> bytes | None:
 
 class QuicConnections:
     """The pipeline's QUIC stage (state across datagrams, which the decoder has not), per UDP conversation that
-    carried QUIC long headers:
+    carried QUIC long headers, as tshark keeps its connections:
 
-    - the connection IDs they named, so that a datagram starting with a short header (1-RTT) gets its
-      ``quic`` layer when its Destination Connection ID is one of them (tshark shows such a datagram as QUIC
-      only when it knows the connection too);
-    - the client's first Destination Connection ID, whose keys open the server's Initials and the client's
-      later ones (RFC 9001 5.2): their datagrams are read again with it;
+    - the client (the sender of the first Initial) and the length of the connection IDs each side chose
+      (their long headers' Source Connection ID), so that a datagram starting with a short header (1-RTT) gets
+      its ``quic`` layer with a Destination Connection ID of the length its receiver chose (tshark too shows
+      such a datagram as UDP when it knows no connection);
+    - the client's first Destination Connection ID, whose keys open every Initial of the connection (RFC
+      9001 5.2: the server's with the server's keys): each later datagram with an Initial is read again with
+      them;
     - the CRYPTO frames of a side's Initials while its hello spans several datagrams (a post-quantum key
       share makes a ClientHello > 1200 bytes): the ``tls`` layer goes on the frame that completes it, as
       tshark puts it.
 
-    Bounded: :data:`MAX_CONVERSATIONS` conversations (the oldest forgotten first), 8 connection IDs each, a
-    hello given up after :data:`MAX_HELLO_DATAGRAMS` datagrams."""
+    Bounded: :data:`MAX_CONVERSATIONS` conversations (the oldest forgotten first), a hello given up after
+    :data:`MAX_HELLO_DATAGRAMS` datagrams."""
 
     MAX_CONVERSATIONS = 65536
     MAX_HELLO_DATAGRAMS = 8
 
     def __init__(self) -> None:
-        self.cids: dict[int, list[bytes]] = {}                      # udp.stream -> connection IDs seen
-        self.odcids: dict[int, bytes] = {}                          # udp.stream -> client's first DCID
+        # udp.stream -> [client port, client's first DCID, client's SCID length, server's SCID length,
+        #                server's SCID]
+        self.conns: dict[int, list] = {}
         self.hellos: dict[tuple[int, int], list[tuple[int, bytes]]] = {}   # (stream, sender port) -> CRYPTO
         self.hello_datagrams: dict[tuple[int, int], int] = {}
 
     def datagram(self, pkt: Packet, stream: int, sport: int) -> None:
         """A UDP datagram to or from a QUIC port (``sport``: its source port), its conversation ``stream``,
         after the decoder."""
+        conn = self.conns.get(stream)
         cls = pkt.layers[-1].__class__
         if cls is QuicLayer or cls is QuicTlsLayer:
-            odcid = self.odcids.get(stream)
-            if odcid is not None and pkt.payload is not None and any(
-                    layer.__class__ is QuicLayer and "quic.remaining_payload" in layer.fields
-                    and layer.fields.get("quic.token_length") is not None for layer in pkt.layers):
-                self._again(pkt, odcid)
-            self._learn(pkt, stream)
+            if conn is None:
+                conn = self._new(pkt, stream, sport)
+                if conn is None:
+                    return
+            elif pkt.payload is not None:
+                initial = next((layer.fields for layer in pkt.layers if layer.__class__ is QuicLayer
+                                and "quic.token_length" in layer.fields), None)
+                if initial is not None:
+                    if sport != conn[0]:
+                        self._again(pkt, conn[1], True)             # the server's: keys of the client's DCID
+                    elif conn[4] is not None and initial["quic.dcid"] == conn[4]:
+                        self._again(pkt, conn[1], False)            # the client's, to the server's own CID
+                    elif initial["quic.dcid"] != conn[1].hex():
+                        conn[1] = bytes.fromhex(initial["quic.dcid"])   # a new connection (new keys), as tshark
+                        conn[2] = conn[3] = conn[4] = None
+            self._learn(pkt, conn, sport)
             last = pkt.layers[-1]
             if last.__class__ is QuicLayer and last.crypto is not None:
                 self._hello(pkt, (stream, sport), last)
             return
-        known = self.cids.get(stream)
-        if known is None or pkt.payload is None:
+        if conn is None or pkt.payload is None:
             return
         off, end = pkt.payload
         data = pkt.frame.data
         if end <= off or data[off] & 0xC0 != 0x40:
             return
-        for cid in sorted(known, key=len, reverse=True):
-            if data[off + 1:off + 1 + len(cid)] == cid:
-                layers, _crypto = read_datagram(data, off, end, cid)
-                for layer in layers:
-                    pkt.add_layer(layer)
-                return
+        size = conn[2] if sport != conn[0] else conn[3]     # the receiver's connection IDs' length
+        if size is None or end - off < 1 + size:
+            return
+        layers, _crypto = read_datagram(data, off, end, bytes(data[off + 1:off + 1 + size]))
+        for layer in layers:
+            pkt.add_layer(layer)
+
+    def _new(self, pkt: Packet, stream: int, sport: int) -> list | None:
+        """A conversation's first QUIC datagram: a client's Initial opens a connection; else nothing is kept."""
+        first = next(layer for layer in pkt.layers if layer.__class__ is QuicLayer)
+        f = first.fields
+        if "quic.token_length" not in f:
+            return None
+        if len(self.conns) >= self.MAX_CONVERSATIONS:
+            del self.conns[next(iter(self.conns))]
+        conn = self.conns[stream] = [sport, bytes.fromhex(f["quic.dcid"]), None, None, None]
+        return conn
 
     @staticmethod
-    def _again(pkt: Packet, odcid: bytes) -> None:
+    def _learn(pkt: Packet, conn: list, sport: int) -> None:
+        server = sport != conn[0]
+        for layer in pkt.layers:
+            if layer.__class__ is QuicLayer and layer.fields.get("quic.header_form") == 1:
+                conn[3 if server else 2] = layer.fields["quic.scil"]
+                if server:
+                    conn[4] = layer.fields["quic.scid"]
+
+    @staticmethod
+    def _again(pkt: Packet, odcid: bytes, from_server: bool) -> None:
         """Read the datagram's packets again with the keys of the connection's first DCID."""
         off, end = pkt.payload
-        layers, crypto = read_datagram(pkt.frame.data, off, end, None, odcid)
+        layers, crypto = read_datagram(pkt.frame.data, off, end, None, odcid, from_server)
         if not layers:
             return
         first = next(i for i, layer in enumerate(pkt.layers) if layer.__class__ is QuicLayer)
@@ -192,24 +225,6 @@ class QuicConnections:
                 pkt.add_layer(hello_layer(message, off, end - off, layers[-1].info))
             else:
                 layers[-1].crypto = crypto
-
-    def _learn(self, pkt: Packet, stream: int) -> None:
-        known = self.cids.get(stream)
-        if known is None:
-            if len(self.cids) >= self.MAX_CONVERSATIONS:
-                oldest = next(iter(self.cids))
-                del self.cids[oldest]
-                self.odcids.pop(oldest, None)
-            known = self.cids[stream] = []
-        for layer in pkt.layers:
-            if layer.__class__ is QuicLayer and layer.fields.get("quic.header_form") == 1:
-                f = layer.fields
-                if stream not in self.odcids and "quic.packet_number" in f and "quic.token_length" in f:
-                    self.odcids[stream] = bytes.fromhex(f["quic.dcid"])     # the client's first Initial
-                for key in ("quic.dcid", "quic.scid"):
-                    cid = bytes.fromhex(f.get(key) or "")
-                    if cid and cid not in known and len(known) < 8:
-                        known.append(cid)
 
     def _hello(self, pkt: Packet, key: tuple[int, int], last: QuicLayer) -> None:
         crypto = last.crypto
@@ -234,13 +249,14 @@ class QuicConnections:
             del self.hello_datagrams[key]
 
 
-def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = None, odcid: bytes | None = None
-                  ) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
+def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = None, odcid: bytes | None = None,
+                  from_server: bool = False) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
     """The QUIC packets of ``data[off:end]`` as layers, and the CRYPTO frames of the Initial packets opened
     (offset, bytes). ``short_dcid``: the Destination Connection ID of a datagram that starts with a short
-    header (known from its connection); without it such a datagram gives no layer. ``odcid``: the client's
-    first Destination Connection ID, when known from the connection: the keys of the server's Initials and of
-    the client's later ones (RFC 9001 5.2) come from it."""
+    header (its length known from the connection); without it such a datagram gives no layer. ``odcid``: the
+    client's first Destination Connection ID, known from the connection, whose keys open every Initial of it
+    (RFC 9001 5.2: the server's with ``from_server``); without it an Initial is taken for a client's first,
+    opened with its own Destination Connection ID."""
     layers: list[QuicLayer] = []
     crypto: list[tuple[int, bytes]] = []
     pos = off
@@ -248,7 +264,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
     while pos < end and len(layers) < MAX_PACKETS:
         first = data[pos]
         if first & 0x80:
-            got = _long_packet(data, pos, end, crypto, odcid)
+            got = _long_packet(data, pos, end, crypto, odcid, from_server)
             if got is None:
                 break
             layer, pos = got
@@ -258,8 +274,6 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
                 break                       # Retry: no Length, nothing coalesced after it
         else:
             if dcid is None or first & 0x40 == 0 or end - pos < 1 + len(dcid):
-                break
-            if data[pos + 1:pos + 1 + len(dcid)] != dcid:
                 break
             layers.append(_short_packet(data, pos, end, dcid))
             break
@@ -280,8 +294,8 @@ def _keys(version: int, dcid: bytes, server: bool) -> tuple[bytes, bytes, bytes]
 _KEYS: dict[tuple[int, bytes, bool], tuple[bytes, bytes, bytes] | None] = {}
 
 
-def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | None = None
-                 ) -> tuple[QuicLayer, int] | None:
+def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | None = None,
+                 from_server: bool = False) -> tuple[QuicLayer, int] | None:
     """One long-header packet at ``pos``: its layer and where the next packet starts; None when it is not
     one (fixed bit clear, unknown version, lengths past the datagram's end)."""
     if end - pos < 7 or data[pos] & 0x40 == 0:
@@ -318,12 +332,8 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
     f["quic.long.packet_type_v2" if version == V2 else "quic.long.packet_type"] = bits if version == V2 else kind
     opened = None
     if kind == 0 and version in _INITIAL_TYPE:
-        packet = bytes(data[pos:stop])
-        opened = open_initial_packet(packet, _keys(version, dcid, False))
-        if opened is None and odcid is not None and odcid != dcid:
-            opened = open_initial_packet(packet, _keys(version, odcid, False))
-            if opened is None:
-                opened = open_initial_packet(packet, _keys(version, odcid, True))
+        # header protection comes off with the keys (a mask: always); the payload opens only with the right ones
+        opened = open_initial_packet(bytes(data[pos:stop]), _keys(version, odcid or dcid, from_server))
     if opened is not None:
         first, pn_len, pn, payload = opened
         f["quic.long.reserved"] = (first >> 2) & 0x03
@@ -347,7 +357,9 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
     if opened is not None:
         f["quic.packet_number"] = pn
         f["quic.payload"] = _hex(data[at + pn_len:stop])
-        info += f", PKN: {pn}" + "".join(f", {name}" for name in _frames(payload, f, crypto))
+        info += f", PKN: {pn}"
+        if payload is not None:
+            info += "".join(f", {name}" for name in _frames(payload, f, crypto))
     elif kind != 3:
         f["quic.remaining_payload"] = _hex(data[at:stop])
     return QuicLayer(pos, stop - pos, f, info), stop
