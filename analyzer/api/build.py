@@ -30,8 +30,10 @@ from analyzer.apps.dns_tx import answer_text, cname_chain
 from analyzer.apps.http.conversation import Body
 from analyzer.apps.http.sink import HttpRecord, full_uri, text
 from analyzer.apps.transactions import Transactions
+from analyzer.compiled import compiled
 from analyzer.decode.dns import T_OPT, type_name
-from analyzer.flows.quick import _network_offset
+from analyzer.flows.quick import _cache as _quick_cache
+from analyzer.flows.quick import _network_offset, address_pair, quick_headers
 from analyzer.pipeline import HeaderOnly, Pipeline, gc_paused
 
 # Bytes of each HTTP body kept to hash it for files.log: a longer body gets sizes but no hashes.
@@ -268,10 +270,12 @@ class Endpoints:
     resp_p: int
 
 
-def http_record(record: HttpRecord, conn: Endpoints | None = None) -> tuple[HttpTransaction, list[HttpFile]]:
+def http_record(record: HttpRecord, conn: Endpoints | None = None,
+                files: bool = True) -> tuple[HttpTransaction, list[HttpFile]]:
     """One transaction of the HTTP tracker as an :class:`HttpTransaction`, and its bodies as
     :class:`HttpFile` rows (``conn``: the connection it belongs to; without it the record's own client and
-    server stand for it and the uid is empty)."""
+    server stand for it and the uid is empty). ``files`` False: no rows (an empty list), the transaction's
+    fuids the same (:meth:`Analysis.http_stream`: its bodies are not sniffed or hashed)."""
     tx = record.transaction
     req, resp = tx.request, tx.response
     req_end, resp_end = tx.request_end, tx.response_end
@@ -296,13 +300,21 @@ def http_record(record: HttpRecord, conn: Endpoints | None = None) -> tuple[Http
     interim = tx.interim[-1] if tx.interim else None
     content_type = resp.headers.get("content-type") if resp is not None else None
     content_type = text(content_type) if content_type is not None else None
-    files = []
+    rows: list[HttpFile] = []
     orig_fuids: tuple[str, ...] = ()
     resp_fuids: tuple[str, ...] = ()
     for is_orig, msg, end, body in ((True, req, req_end, tx.request_body), (False, resp, resp_end, tx.response_body)):
+        if not files:
+            # the fuid of the row _file would make, without the row
+            if msg is not None and end is not None and (_body_len(end) or end.lost_length):
+                if is_orig:
+                    orig_fuids = (file_uid(conn.uid, record.depth, True),)
+                else:
+                    resp_fuids = (file_uid(conn.uid, record.depth, False),)
+            continue
         f = _file(record, conn, is_orig, msg, end, body)
         if f is not None:
-            files.append(f)
+            rows.append(f)
             if is_orig:
                 orig_fuids = (f.fuid,)
             else:
@@ -339,7 +351,7 @@ def http_record(record: HttpRecord, conn: Endpoints | None = None) -> tuple[Http
             "gaps": {"client": record.gaps[0], "server": record.gaps[1]},
             "http2_stream": record.http2_stream,
         })
-    return out, files
+    return out, rows
 
 
 def _file(record: HttpRecord, conn: Endpoints, is_orig: bool, msg, end, body: Body) -> HttpFile | None:
@@ -619,12 +631,38 @@ class Analysis:
                 packet(res)
         return one
 
-    def stream_feeder(self) -> Callable[[Any], None]:
+    def stream_feeder(self, udp: bool = True) -> Callable[[Any], None]:
         """One frame on the streamed record paths (:meth:`http_stream`, ``dns_stream``), no IP-level row: the
-        header path, or the full decode with the display-filter matcher and the ``on_packet`` hook."""
+        header path (a TCP segment's header tuple read by the compiled ``quick_tcp`` when built: the tuple
+        :func:`~analyzer.flows.quick.quick_headers` gives), or the full decode with the display-filter matcher
+        and the ``on_packet`` hook. ``udp`` False (:meth:`http_stream` on the header path: no record it makes
+        depends on a UDP datagram's payload, nor a packet on its fields): a datagram quick_headers reads is
+        only counted in the UDP table (as :meth:`Pipeline.count` does), not decoded nor run through the
+        transaction stage (DNS, HTTP over UDP)."""
         feed_headers = self.pipe.feed_headers
         if self.headers:
-            return lambda frame: feed_headers(frame, any_segment=True)
+            quick = compiled("quick_tcp")
+            if quick is None and udp:
+                return lambda frame: feed_headers(frame, any_segment=True)
+            pipe = self.pipe
+            feed = pipe.feed
+            datagram = pipe.udp.datagram
+
+            def one_header(frame: Any) -> None:
+                h = quick(frame, _quick_cache, address_pair) if quick is not None else None
+                if h is None:
+                    h = quick_headers(frame.data, frame.linktype, True, frame.origlen)
+                    if h is None:
+                        feed(frame)
+                        return
+                    if h[0] == "udp" and not udp:
+                        pipe.frames += 1
+                        if pipe.first_ts_ns is None:
+                            pipe.first_ts_ns = frame.ts_ns
+                        datagram(frame.ts_ns, frame.number, h[1], h[2], h[3], h[4], h[5], frame.origlen)
+                        return
+                feed_headers(frame, h, any_segment=True)
+            return one_header
         feed = self.pipe.feed
         matcher = self.matcher
         on_packet = self.on_packet
@@ -674,7 +712,7 @@ class Analysis:
             nonlocal seq
             if self.on_record is not None:
                 self.on_record(record)
-            tx, _files = http_record(record, self._endpoints_of(record.stream))
+            tx, _files = http_record(record, self._endpoints_of(record.stream), files=False)
             heapq.heappush(held, (_start_key(record), seq, tx))
             seq += 1
 
@@ -702,7 +740,7 @@ class Analysis:
         last_ts = None
         n = 0
         with gc_paused():
-            feed = self.stream_feeder()
+            feed = self.stream_feeder(udp=False)
             matcher = self.matcher
             forget = getattr(matcher, "forget_before", None)   # a WindowMatcher: frames no record names go
             for frame in frames:
