@@ -12,6 +12,8 @@ request body goes in ``postData`` (text, or base64 marked with the custom field 
 at the analyzer's storage limit or left in a coding we cannot undo says so in ``comment``.
 
 HTTPS without keys: one entry per exchange inferred from the encrypted records (:func:`encrypted_entry`).
+QUIC (most likely HTTP/3, never decoded): one entry per QUIC connection of a fetch (:func:`quic_entries`),
+an unanswered one with ``_error`` as a failed TCP connection has.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from analyzer import __version__
 from analyzer.report.safe import utc_fields
-from analyzer.timeline.model import RequestTiming, Timeline
+from analyzer.timeline.model import Fetch, RequestTiming, Step, Timeline
 
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/x-javascript",
               "application/ecmascript", "application/xml", "application/xhtml+xml", "image/svg+xml",
@@ -239,6 +241,78 @@ def encrypted_entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     }
 
 
+def quic_entries(f: Fetch, page_id: str) -> list[tuple[int, int, dict[str, Any]]]:
+    """The fetch's QUIC connections (the timeline's ``quic.*`` steps, one connection per UDP stream) as
+    entries, (start, first frame, entry): what a keyless HTTPS fetch's entry says, from the packets' clear
+    headers and the client's Initial (analyzer.apps.quic). The URL is the site the ClientHello named (SNI,
+    else the name the fetch looked up, else the server's address) with the root path; method "" and status 0 (not visible); ``connect`` (and
+    ``ssl``, inside it: QUIC's transport and TLS handshakes are one) from the Initial to the client's first
+    1-RTT packet; ``receive`` from there to the connection's last datagram; ``_transferSize`` the server's
+    UDP payload bytes. An Initial never answered gives status 0 and ``_error`` (the capture holds no request,
+    as for a TCP connection that was never answered)."""
+    by_stream: dict[Any, dict[str, Step]] = {}
+    for st in f.steps:
+        if st.layer == "quic" and st.kind.startswith("quic.") and st.ts_ns is not None:
+            by_stream.setdefault(st.facts.get("stream"), {})[st.kind] = st
+    out = []
+    for stream, steps in by_stream.items():
+        first = steps.get("quic.initial.hello") or steps.get("quic.initial")
+        if first is None:
+            continue
+        facts = first.facts
+        sni = facts.get("sni") if facts.get("sni") not in (None, "-") else None
+        server = str(facts.get("server"))
+        host = sni or f.host or (f"[{server}]" if ":" in server else server)    # f.host: the name looked up
+        port = facts.get("port")
+        url = f"https://{host}{'' if port == 443 else f':{port}'}/"
+        start = first.ts_ns
+        done, data, lost = steps.get("quic.done"), steps.get("quic.data"), steps.get("quic.unanswered")
+        connect = (done.ts_ns - start) / 1e6 if done is not None else None
+        receive = (data.ts_ns - done.ts_ns) / 1e6 if done is not None and data is not None else 0.0
+        t = {"blocked": -1, "dns": -1, "connect": -1 if connect is None else _ms(connect), "send": 0.0,
+             "wait": 0.0, "receive": _ms(max(receive, 0.0)), "ssl": -1 if connect is None else _ms(connect)}
+        if lost is not None:
+            t["connect"] = _ms((lost.ts_ns - start) / 1e6)
+        total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
+        df = data.facts if data is not None else {}
+        alpn = facts.get("alpn") if facts.get("alpn") not in (None, "-") else None
+        entry: dict[str, Any] = {
+            "pageref": page_id,
+            "startedDateTime": iso8601(start),
+            "time": total,
+            "request": {"method": "", "url": url, "httpVersion": "", "cookies": [], "headers": [],
+                        "queryString": [], "headersSize": -1, "bodySize": -1},
+            "response": {"status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
+                         "content": {"size": -1, "mimeType": "x-unknown"}, "redirectURL": "", "headersSize": -1,
+                         "bodySize": -1, "_transferSize": df.get("s_bytes", 0)},
+            "cache": {},
+            "timings": t,
+            "serverIPAddress": facts.get("server"),
+            "connection": f"udp {stream}",
+            "comment": ("QUIC (most likely HTTP/3: ALPN offered " + alpn + ")" if alpn else "QUIC") +
+                       ", encrypted and not decoded: method, path (the URL's /) and status unknown",
+            "_quic": True,
+            "_quicVersion": facts.get("version"),
+            "_alpn": alpn,
+            "_requestBytes": df.get("c_bytes", 0),
+            "_requestDatagrams": df.get("c_packets", 0),
+            "_responseBytes": df.get("s_bytes", 0),
+            "_responseDatagrams": df.get("s_packets", 0),
+            "_initialFrames": list(first.frames),
+        }
+        if lost is not None:
+            error = NET_ERRORS["unanswered"]
+            entry["response"]["_error"] = error
+            entry["_error"] = error
+            for key in ("_requestBytes", "_requestDatagrams", "_responseBytes", "_responseDatagrams"):
+                del entry[key]
+            entry["comment"] = (f"QUIC connection unanswered: {lost.facts.get('count')} Initial packets, no reply "
+                                "(a network that blocks UDP to port 443 looks like this); no request was sent")
+            entry["_initialFrames"] = list(lost.frames)
+        out.append((start, first.frames[0] if first.frames else 0, entry))
+    return out
+
+
 def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     if r.exchange is not None:
         return encrypted_entry(r, page_id)
@@ -320,13 +394,16 @@ def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
         page_id = f"page_{f.index}"
         reqs = [r for r in f.requests if r.method or r.error       # encrypted: a client burst and an answer
                 or (r.exchange is not None and r.exchange.request is not None and r.exchange.response is not None)]
-        if not reqs:
+        quic = quic_entries(f, page_id) if f.kind == "quic" or any(st.layer == "quic" for st in f.steps) else []
+        if not reqs and not quic:
             continue
         page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,
                 "pageTimings": {"onContentLoad": -1, "onLoad": round(f.summary.total_ms, 3)}}
         pages.append(page)
         for r in reqs:
             entries.append((r.started_ns, r.request_frame or 0, entry(r, page_id)))
+        entries += quic
+
     entries.sort(key=lambda e: (e[0], e[1]))
     log: dict[str, Any] = {
         "version": "1.2",

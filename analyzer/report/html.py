@@ -105,6 +105,7 @@ def html_report(timeline: Timeline, source: str | None = None) -> str:
     if not timeline.fetches:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
     failed = [c for f in timeline.fetches for c in f.connections if c.outcome in ("refused", "unanswered", "unreachable")]
+    failed += [st for f in timeline.fetches for st in f.steps if st.kind == "quic.unanswered"]    # QUIC's own
     if failed:
         parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=len(failed)))}</p>')
     for f in timeline.fetches:
@@ -128,21 +129,28 @@ def fetch_section(f: Fetch, lang: str) -> str:
     out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
     out.append("</table>")
     bad = [c for c in f.connections if c.outcome in ("refused", "unanswered", "unreachable", "reset")]
-    if bad:
+    lost = [st for st in f.steps if st.kind == "quic.unanswered"]
+    if bad or lost:
         out.append(f'<h3>{e(label("failed_connections", lang))}</h3><ul class="failed">')
         for c in bad:
             out.append(f'<li class="failed-connection" data-stream="{e(c.stream)}">'
                        f'{e(label("connection", lang))} {e(c.stream)} → {e(c.server)}:{e(c.server_port)}: '
                        f'{e(label("outcome." + c.outcome, lang))} '
                        f'({e(label("frame", lang))} {e(", ".join(map(str, c.syn_frames)))})</li>')
+        for st in lost:         # a QUIC connection (UDP) whose Initial packets had no answer
+            out.append(f'<li class="failed-connection quic" data-udp-stream="{e(st.facts.get("stream"))}">'
+                       f'QUIC {e(label("connection", lang))} → {e(st.facts.get("server_ep"))}: '
+                       f'{e(label("outcome.unanswered", lang))} '
+                       f'({e(label("frame", lang))} {e(", ".join(map(str, st.frames)))})</li>')
         out.append("</ul>")
     if f.breakdown:
         out.append(f'<h3>{e(label("breakdown", lang))}</h3><ul class="breakdown">')
         out += [f"<li>{e(d.text)}</li>" for d in f.breakdown]
         out.append("</ul>")
-    if any(r.phases for r in f.requests):
+    quic = quic_rows(f, lang)
+    if any(r.phases for r in f.requests) or quic:
         out.append(f'<h3>{e(label("waterfall", lang))}</h3>')
-        out.append(waterfall_svg(f, lang))
+        out.append(waterfall_svg(f, lang, quic))
     if f.ladder:
         out.append(f'<h3>{e(label("ladder", lang))}</h3>')
         out.append(ladder_svg(f, lang))
@@ -172,12 +180,51 @@ def _svg_open(kind: str, width: float, height: float, title: str) -> str:
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">')
 
 
-def waterfall_svg(f: Fetch, lang: str) -> str:
-    """One bar per request, phases to scale; each phase has a tooltip with its duration."""
+def quic_rows(f: Fetch, lang: str) -> list[tuple[str, list[tuple[str, float, float]], str, float]]:
+    """The fetch's QUIC connections as waterfall rows (name, phases (name, start, end) in seconds from the
+    fetch's start, status, total ms), from the timeline's ``quic.*`` steps: connect (QUIC's handshake, TLS
+    inside it) from the client's Initial to its first 1-RTT packet, receive from there to the last datagram;
+    an unanswered one is a connect bar to its last Initial, "failed"."""
+    by_stream: dict[object, dict[str, object]] = {}
+    for st in f.steps:
+        if st.layer == "quic" and st.kind.startswith("quic.") and st.ts_ns is not None:
+            by_stream.setdefault(st.facts.get("stream"), {})[st.kind] = st
+    rows = []
+    for steps in by_stream.values():
+        first = steps.get("quic.initial.hello") or steps.get("quic.initial")
+        if first is None:
+            continue
+        start = (first.ts_ns - f.start_ns) / 1e9
+        sni = first.facts.get("sni")
+        name = "QUIC " + (sni if sni not in (None, "-") else str(first.facts.get("server_ep")))
+        lost, done, data = steps.get("quic.unanswered"), steps.get("quic.done"), steps.get("quic.data")
+        phases = []
+        if lost is not None:
+            end = (lost.ts_ns - f.start_ns) / 1e9
+            phases.append(("connect", start, end))
+            rows.append((name, phases, label("failed", lang), (end - start) * 1000))
+            continue
+        end = start
+        if done is not None:
+            end = (done.ts_ns - f.start_ns) / 1e9
+            phases.append(("connect", start, end))
+        if data is not None:
+            last = (data.ts_ns - f.start_ns) / 1e9
+            if last > end:
+                phases.append(("receive", end, last))
+                end = last
+        rows.append((name, phases, label("encrypted.status", lang), (end - start) * 1000))
+    return rows
+
+
+def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
+    """One bar per request, phases to scale; each phase has a tooltip with its duration. ``quic``: rows of
+    the fetch's QUIC connections (:func:`quic_rows`), after the requests."""
     reqs = [r for r in f.requests if r.phases]
-    span = max((p.end for r in reqs for p in r.phases), default=0.0) or 1e-9
+    quic = quic or []
+    span = max([p.end for r in reqs for p in r.phases] + [p[2] for q in quic for p in q[1]], default=0.0) or 1e-9
     top = 24
-    height = top + WF_ROW * len(reqs) + 10
+    height = top + WF_ROW * (len(reqs) + len(quic)) + 10
     width = WF_LABEL + WF_BAR + 140
     out = [_svg_open("waterfall", width, height, label("waterfall", lang))]
     for i in range(6):
@@ -201,6 +248,18 @@ def waterfall_svg(f: Fetch, lang: str) -> str:
                        f'{(p.end - p.start) * 1000:.3f} ms</title></rect>')
         status = row_status(r, lang)
         out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f} ms</text>')
+        out.append("</g>")
+    for n, (name, phases, status, total) in enumerate(quic, len(reqs)):
+        y = top + n * WF_ROW
+        out.append('<g class="request encrypted quic">')
+        out.append(f'<text class="label" x="4" y="{y + 15}"><title>{e(name)}</title>{e(_short(name))}</text>')
+        for pname, start, end in phases:
+            x = min(max(WF_LABEL + start / span * WF_BAR, WF_LABEL), WF_LABEL + WF_BAR)
+            w = min(max((end - start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
+            out.append(f'<rect class="phase {e(pname)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
+                       f'fill="{PHASE_COLORS[pname]}"><title>{e(label("legend." + pname, lang))}: '
+                       f'{(end - start) * 1000:.3f} ms</title></rect>')
+        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {total:.1f} ms</text>')
         out.append("</g>")
     out.append("</svg>")
     legend = "".join(f'<span><i style="background:{c}"></i>{e(label("legend." + n, lang))}</span>'
