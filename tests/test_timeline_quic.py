@@ -145,3 +145,18 @@ def test_quic_raced_beside_a_tcp_connection_goes_with_it(tmp_path):
     frames = {f for s in fetch.steps for f in s.frames}
     assert int(syn) in frames and int(initial) in frames
     assert [s.kind for s in fetch.steps if s.kind == "quic.initial"] == ["quic.initial"]
+
+
+def test_a_clienthello_over_two_initials_is_told_from_both():
+    """tests/fixtures/quic/http3_split_hello.pcap (scripts/record_quic_fixture.py --split: 120 ALPN values
+    besides h3, as a post-quantum key share makes Chrome's ClientHello > 1200 bytes): the ClientHello's CRYPTO
+    frames are in two Initial datagrams; tshark reassembles them and shows the handshake on the second."""
+    split = RECORDED.with_name("http3_split_hello.pcap")
+    crypto = [int(f) for (f,) in fields(split, "quic.crypto.offset && udp.dstport == 443", "frame.number")]
+    ((hello, sni, alpn),) = fields(split, "tls.handshake.type == 1", "frame.number",
+                                   "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str")
+    assert len(crypto) == 2 and int(hello) == crypto[-1]
+    (fetch,) = load(split)
+    step = next(s for s in fetch.steps if s.kind == "quic.initial.hello")
+    assert step.frames == tuple(crypto)
+    assert (step.facts["sni"], step.facts["alpn"]) == (sni, alpn.replace(",", ", "))
