@@ -505,7 +505,9 @@ class Pipeline:
         udp_l.fields["udp.stream"] = conv.stream
         pkt._flat = None
         if count and (sport in QUIC_PORTS or dport in QUIC_PORTS):
-            self.quic.datagram(pkt, conv.stream, sport)
+            # QUIC's connections by their addresses and ports (not udp.stream: read's lines number none)
+            self.quic.datagram(pkt, (src, sport, dst, dport) if (src, sport) < (dst, dport) else (dst, dport, src, sport),
+                               sport)
 
     # -- IP fragments --------------------------------------------------------------------------------
     def _fragment(self, pkt: Packet, ip_i: int) -> Packet | None:

@@ -201,3 +201,74 @@ def test_mutated_datagrams_never_raise():
         decode_quic(pkt, bytes(data), 0, len(data))
         for cid in (None, b"\xe1\x34\x6f\xb7\x25\xc0\x6b\x14"):
             read_datagram(bytes(data), 0, len(data), cid, bytes.fromhex("ec60b77496d8d1cf"))
+
+
+# -- crafted Initials: a browser's frames (PING, PADDING, CRYPTO out of order) and QUIC version 2 -----------
+def _seal(version: int, dcid: bytes, scid: bytes, pn: int, payload: bytes, pad_to: int = 1200) -> bytes:
+    """A client Initial packet sealed as RFC 9001 5 says (AEAD_AES_128_GCM, header protection), its payload
+    padded with PADDING frames so that the datagram is ``pad_to`` bytes."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from analyzer.apps.quic import V2, initial_keys
+    key, iv, hp = initial_keys(version, dcid)
+    first = 0xC0 | ((1 if version == V2 else 0) << 4) | 0x01          # Initial, 2-byte packet number
+    head = bytes([first]) + version.to_bytes(4, "big") + bytes([len(dcid)]) + dcid + bytes([len(scid)]) + scid
+    head += b"\x00"                                                     # no token
+    size = len(head) + 2 + 2 + len(payload) + 16
+    payload += bytes(max(pad_to - size, 0))
+    length = 2 + len(payload) + 16
+    head += bytes([0x40 | length >> 8, length & 0xFF])
+    pn_bytes = pn.to_bytes(2, "big")
+    nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
+    sealed = AESGCM(key).encrypt(nonce, payload, head + pn_bytes)
+    packet = bytearray(head + pn_bytes + sealed)
+    at = len(head)
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(bytes(packet[at + 4:at + 20])) + enc.finalize()
+    packet[0] ^= mask[0] & 0x0F
+    for i in range(2):
+        packet[at + i] ^= mask[1 + i]
+    return bytes(packet)
+
+
+def _crypto(offset: int, data: bytes) -> bytes:
+    def varint(v: int) -> bytes:
+        return bytes([v]) if v < 64 else (0x4000 | v).to_bytes(2, "big")
+    return b"\x06" + varint(offset) + varint(len(data)) + data
+
+
+def _hello() -> bytes:
+    """The recorded ClientHello (CRYPTO data of the recording's first Initial)."""
+    from analyzer.apps.quic import initial_keys, open_initial_packet
+    data = bytes(rdpcap(str(RECORDED))[0][UDP].payload)
+    payload = open_initial_packet(data, initial_keys(1, bytes.fromhex("ec60b77496d8d1cf")))[3]
+    assert payload[0] == 6 and payload[1] == 0 and payload[2] >> 6 == 1     # CRYPTO at 0, a 2-byte length
+    size = int.from_bytes(payload[2:4], "big") & 0x3FFF
+    return payload[4:4 + size]
+
+
+def _crafted(tmp_path: Path) -> Path:
+    from analyzer.apps.quic import V2
+    hello = _hello()
+    dcid, scid = bytes.fromhex("0011223344556677"), bytes.fromhex("8899aabb")
+    browser = (b"\x01" + _crypto(300, hello[300:]) + bytes(7) + _crypto(0, hello[:300]))   # PING, CRYPTO, PADDING
+    up = Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src="10.0.0.2", dst="10.0.0.9")
+    packets = [up / UDP(sport=50001, dport=443) / Raw(_seal(1, dcid, scid, 1, browser)),
+               up / UDP(sport=50002, dport=443) / Raw(_seal(V2, dcid[::-1], scid, 0, _crypto(0, hello)))]
+    for i, p in enumerate(packets):
+        p.time = 1_700_000_000 + i
+    path = tmp_path / "crafted_initials.pcap"
+    wrpcap(str(path), packets)
+    return path
+
+
+def test_a_browser_s_frames_and_version_2_are_read_as_tshark_reads_them(tmp_path: Path):
+    path = _crafted(tmp_path)
+    names = QUIC_FIELDS + ("quic.long.packet_type_v2",)
+    want = theirs(path, *names)
+    assert want[0][QUIC_FIELDS.index("quic.frame_type")] == "1,6,0,6,0"        # what was built, as tshark reads
+    assert want[1][QUIC_FIELDS.index("tls.handshake.extensions_server_name")] == "analyzer.test"
+    assert ours(path, *names) == want
+    got = [line.split(" → ", 1)[1].split(None, 3)[3] for line in run("read", str(path)).splitlines()]
+    assert got == [row[0] for row in theirs(path, "_ws.col.Info")]

@@ -50,7 +50,7 @@ from analyzer.decode.packet import Layer, Packet
 QUIC_PORTS: set[int] = {443}            # UDP ports read as QUIC (Decode As adds and removes)
 MAX_PACKETS = 16                        # coalesced packets read in one datagram, at most
 _TYPE_NAMES = ("Initial", "0-RTT", "Handshake", "Retry")     # by the version 1 type (RFC 9000 17.2)
-_V2_TYPES = (1, 2, 3, 0)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
+_V2_TYPES = (3, 0, 1, 2)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
 _FRAME_NAMES = {0x00: "PADDING", 0x01: "PING", 0x02: "ACK", 0x03: "ACK", 0x06: "CRYPTO", 0x1C: "CC",
                 0x1D: "CC"}
 
@@ -121,8 +121,8 @@ def first_message(chunks: list[tuple[int, bytes]]) -> bytes | None:
 
 
 class QuicConnections:
-    """The pipeline's QUIC stage (state across datagrams, which the decoder has not), per UDP conversation that
-    carried QUIC long headers, as tshark keeps its connections:
+    """The pipeline's QUIC stage (state across datagrams, which the decoder has not), per UDP conversation (its
+    two addresses and ports) that carried QUIC long headers, as tshark keeps its connections:
 
     - the client (the sender of the first Initial) and the length of the connection IDs each side chose
       (their long headers' Source Connection ID), so that a datagram starting with a short header (1-RTT) gets
@@ -142,15 +142,15 @@ class QuicConnections:
     MAX_HELLO_DATAGRAMS = 8
 
     def __init__(self) -> None:
-        # udp.stream -> [client port, client's first DCID, client's SCID length, server's SCID length,
-        #                server's SCID]
-        self.conns: dict[int, list] = {}
-        self.hellos: dict[tuple[int, int], list[tuple[int, bytes]]] = {}   # (stream, sender port) -> CRYPTO
-        self.hello_datagrams: dict[tuple[int, int], int] = {}
+        # conversation -> [client port, client's first DCID, client's SCID length, server's SCID length,
+        #                  server's SCID]
+        self.conns: dict[tuple, list] = {}
+        self.hellos: dict[tuple, list[tuple[int, bytes]]] = {}      # (conversation, sender port) -> CRYPTO
+        self.hello_datagrams: dict[tuple, int] = {}
 
-    def datagram(self, pkt: Packet, stream: int, sport: int) -> None:
-        """A UDP datagram to or from a QUIC port (``sport``: its source port), its conversation ``stream``,
-        after the decoder."""
+    def datagram(self, pkt: Packet, stream: tuple, sport: int) -> None:
+        """A UDP datagram to or from a QUIC port (``sport``: its source port), after the decoder; ``stream``:
+        its conversation, the same key both ways (its addresses and ports in an order of their own)."""
         conn = self.conns.get(stream)
         cls = pkt.layers[-1].__class__
         if cls is QuicLayer or cls is QuicTlsLayer:
@@ -187,7 +187,7 @@ class QuicConnections:
         for layer in layers:
             pkt.add_layer(layer)
 
-    def _new(self, pkt: Packet, stream: int, sport: int) -> list | None:
+    def _new(self, pkt: Packet, stream: tuple, sport: int) -> list | None:
         """A conversation's first QUIC datagram: a client's Initial opens a connection; else nothing is kept."""
         first = next(layer for layer in pkt.layers if layer.__class__ is QuicLayer)
         f = first.fields
@@ -226,7 +226,7 @@ class QuicConnections:
             else:
                 layers[-1].crypto = crypto
 
-    def _hello(self, pkt: Packet, key: tuple[int, int], last: QuicLayer) -> None:
+    def _hello(self, pkt: Packet, key: tuple, last: QuicLayer) -> None:
         crypto = last.crypto
         got = self.hellos.get(key)
         if got is None:
