@@ -272,3 +272,23 @@ def test_a_browser_s_frames_and_version_2_are_read_as_tshark_reads_them(tmp_path
     assert ours(path, *names) == want
     got = [line.split(" → ", 1)[1].split(None, 3)[3] for line in run("read", str(path)).splitlines()]
     assert got == [row[0] for row in theirs(path, "_ws.col.Info")]
+
+
+def test_a_retry_is_read_and_a_lone_version_negotiation_stays_udp(tmp_path: Path):
+    """A server's Retry (no Length: the rest is its token and a 16-byte integrity tag) and a Version
+    Negotiation packet (version 0) of no connection seen: tshark shows the Retry as QUIC and the Version
+    Negotiation as UDP (it reads one only for a connection it knows)."""
+    dcid, scid = bytes.fromhex("0011223344556677"), bytes.fromhex("8899aabb")
+    down = Ether() / IP(src="10.0.0.9", dst="10.0.0.2")
+    retry = (bytes([0xF5]) + (1).to_bytes(4, "big") + bytes([len(scid)]) + scid + bytes([8]) +
+             bytes.fromhex("a1a2a3a4a5a6a7a8") + b"TOKEN-bytes-here" + bytes(range(16)))
+    vn = (bytes([0x8A]) + bytes(4) + bytes([len(scid)]) + scid + bytes([len(dcid)]) + dcid +
+          (1).to_bytes(4, "big") + (0x6B3343CF).to_bytes(4, "big"))
+    path = tmp_path / "retry_vn.pcap"
+    wrpcap(str(path), [down / UDP(sport=443, dport=50001) / Raw(retry), down / UDP(sport=443, dport=50002) / Raw(vn)])
+    names = ("frame.number", *QUIC_FIELDS, "quic.retry_token", "quic.retry_integrity_tag")
+    want = theirs(path, *names)
+    assert want[0][-2:] == [b"TOKEN-bytes-here".hex(), bytes(range(16)).hex()]     # as built
+    assert ours(path, *names) == want
+    got = [line.split(" → ", 1)[1].split(None, 3)[1:] for line in run("read", str(path)).splitlines()]
+    assert got == [[p, n, i] for p, n, i in theirs(path, "_ws.col.Protocol", "frame.len", "_ws.col.Info")]

@@ -328,7 +328,9 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         if length is None or at + length > end:
             return None
         stop = at + length
-    f: dict[str, Any] = {"quic.packet_length": stop - pos, "quic.header_form": 1, "quic.fixed_bit": 1}
+    f: dict[str, Any] = {"quic.packet_length": stop - pos, "quic.header_form": 1}
+    if kind != 3:
+        f["quic.fixed_bit"] = 1            # tshark shows none for a Retry
     f["quic.long.packet_type_v2" if version == V2 else "quic.long.packet_type"] = bits if version == V2 else kind
     opened = None
     if kind == 0 and version in _INITIAL_TYPE:
@@ -362,6 +364,9 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
             info += "".join(f", {name}" for name in _frames(payload, f, crypto))
     elif kind != 3:
         f["quic.remaining_payload"] = _hex(data[at:stop])
+    elif stop - at >= 16:                   # Retry: its token, then the 16-byte integrity tag (RFC 9001 5.8)
+        f["quic.retry_token"] = _hex(data[at:stop - 16])
+        f["quic.retry_integrity_tag"] = _hex(data[stop - 16:stop])
     return QuicLayer(pos, stop - pos, f, info), stop
 
 
