@@ -61,23 +61,16 @@ def _addr(a: Any) -> str:
     return str(ipaddress.ip_address(a)) if isinstance(a, bytes) else str(a)
 
 
-class _Entry:
-    """A transaction of the tracker waiting to go out, with its connection's uid (taken while the connection
-    is still at hand) and, once final, its record."""
-
-    __slots__ = ("record", "tx", "uid")
-
-    def __init__(self, tx: Any, uid: str | None):
-        self.tx = tx
-        self.uid = uid
-        self.record: DnsTransaction | None = None
-
-
 class DnsRelease:
     """The DNS side of a streamed pass over ``analysis`` (an :class:`~analyzer.api.build.Analysis` not run
     yet): :meth:`take_new` after some frames, then :meth:`release` for the records now final, in the order
     ``analysis.run(frames).dns`` lists them (see :func:`dns_stream`). ``on_new(tx)``: each transaction of the
-    tracker as it is taken (``analyzer logs`` notes its connection's service)."""
+    tracker as it is taken (``analyzer logs`` notes its connection's service).
+
+    Memory per waiting transaction (issue 12: a flood of unanswered queries waits 300 s each): the queue holds
+    the tracker's transaction itself. A TCP one's uid is taken as it joins the queue (its connection is
+    forgotten once finished) and kept beside it; a UDP one's is made when its record is, from its conversation,
+    which the UDP table keeps to the end with the endpoints and first time the uid is made of (the same uid)."""
 
     def __init__(self, analysis: Any, on_new: Callable[[Any], None] | None = None):
         self.tracker = analysis.tx.dns
@@ -85,31 +78,35 @@ class DnsRelease:
         self.udp = analysis.pipe.udp        # the UDP conversations, in stream order (their uid)
         self.matcher = analysis.matcher
         self.on_new = on_new
-        self.pending: deque[_Entry] = deque()
-        self._uids: dict[tuple[str, int], str] = {}
+        self.pending: deque[Any] = deque()  # the tracker's transactions waiting to go out, in order
+        self._tcp_uids: dict[int, str | None] = {}      # id(transaction) -> its TCP connection's uid
+        self._records: dict[int, DnsTransaction] = {}   # id(transaction) -> its final record, once made
+        self._uids: dict[int, str] = {}     # tcp.stream -> uid, for one take_new
         self.ordered = True                 # packet time never went backwards
         self.last_ts: int | None = None     # of the last frame read
         self.frame: int | None = None       # its number
 
+    def _tcp_uid(self, stream: int) -> str | None:
+        uid = self._uids.get(stream)
+        if uid is None:
+            conn = self.conns.get(stream)
+            if conn is None:
+                return None
+            o, r = conn.sides
+            uid = self._uids[stream] = connection_uid("tcp", _addr(o.addr), o.port, _addr(r.addr), r.port,
+                                                      conn.first_ts)
+        return uid
+
     def _uid(self, t: Any) -> str | None:
+        """The uid of ``t``'s connection (taken when ``t`` joined the queue for TCP, made now for UDP)."""
         stream = t.stream
         if stream is None:
             return None
-        key = (t.proto, stream)
-        uid = self._uids.get(key)
-        if uid is None:
-            if t.proto == "tcp":
-                conn = self.conns.get(stream)
-                if conn is None:
-                    return None
-                o, r = conn.sides
-                uid = connection_uid("tcp", _addr(o.addr), o.port, _addr(r.addr), r.port, conn.first_ts)
-            else:
-                conv = self.udp.conversations[stream]
-                uid = connection_uid("udp", _addr(conv.orig_h), conv.orig_p, _addr(conv.resp_h), conv.resp_p,
-                                     conv.first_ts)
-            self._uids[key] = uid
-        return uid
+        if t.proto == "tcp":
+            return self._tcp_uids.get(id(t))
+        conv = self.udp.conversations[stream]
+        return connection_uid("udp", _addr(conv.orig_h), conv.orig_p, _addr(conv.resp_h), conv.resp_p,
+                              conv.first_ts)
 
     def frame_read(self, frame: Any) -> None:
         ts = frame.ts_ns
@@ -126,21 +123,31 @@ class DnsRelease:
         if new:
             tracker.transactions = []
             on_new = self.on_new
+            tcp_uids = self._tcp_uids
             for t in new:
                 if on_new is not None:
                     on_new(t)
-                self.pending.append(_Entry(t, self._uid(t)))
+                if t.proto == "tcp" and t.stream is not None:
+                    tcp_uids[id(t)] = self._tcp_uid(t.stream)
+            self.pending.extend(new)
         self._uids.clear()
         conns = self.conns
         for stream in [stream for stream, conn in conns.items() if conn.sides[0].sa is None]:
             del conns[stream]
 
-    def _record(self, entry: _Entry) -> DnsTransaction:
-        if entry.record is None:
+    def _record(self, t: Any) -> DnsTransaction:
+        """The record of ``t``, final (made once)."""
+        record = self._records.get(id(t))
+        if record is None:
             from analyzer.api.build import dns_record
 
-            entry.record = dns_record(entry.tx, entry.uid)
-        return entry.record
+            record = self._records[id(t)] = dns_record(t, self._uid(t))
+        return record
+
+    def _done(self, t: Any) -> None:
+        """``t`` left the queue: forget what was kept beside it."""
+        self._records.pop(id(t), None)
+        self._tcp_uids.pop(id(t), None)
 
     def _retry(self, d: DnsTransaction, end: bool) -> tuple[bool, int | None]:
         """``(known, frame)``: the query frame of the TCP retry of ``d`` (a truncated UDP answer), if known."""
@@ -148,14 +155,13 @@ class DnsRelease:
 
         tracker, pending = self.tracker, self.pending
         key = (d.orig_h, d.resp_h, d.query.lower(), d.qtype)
-        answered = pending[0].tx.response_ts_ns
-        for i, entry in enumerate(pending):
-            t = entry.tx
+        answered = pending[0].response_ts_ns
+        for i, t in enumerate(pending):
             if i == 0 or t.proto != "tcp" or t.query_frame is None:
                 continue
             if t.query is None and tracker.pairable(t) and not end:
                 return False, None      # its name and type may come with its answer
-            e = self._record(entry) if not tracker.pairable(t) or end else dns_record(t, entry.uid)
+            e = self._record(t) if not tracker.pairable(t) or end else dns_record(t, self._uid(t))
             if e.query is not None and (e.orig_h, e.resp_h, e.query.lower(), e.qtype) == key:
                 late = answered is None or t.query_ts_ns is None or t.query_ts_ns - answered > TC_RETRY_HOLD_NS
                 return True, None if late else e.query_frame
@@ -168,7 +174,7 @@ class DnsRelease:
         tracker, pending, matcher = self.tracker, self.pending, self.matcher
         while pending:
             head = pending[0]
-            if not end and tracker.pairable(head.tx):
+            if not end and tracker.pairable(head):
                 break
             d = self._record(head)
             if d.proto == "udp" and d.tc and d.query is not None:
@@ -178,11 +184,12 @@ class DnsRelease:
                 if frame is not None:
                     d = replace(d, tc_retry_frame=frame)
             pending.popleft()
+            self._done(head)
             if matcher is None or matcher.any(d.query_frame, d.response_frame):
                 yield d
         forget = getattr(matcher, "forget_before", None)
         if forget is not None:      # pending is in the order the transactions began: its head's frame is least
-            t = pending[0].tx if pending else None
+            t = pending[0] if pending else None
             floor = (t.query_frame if t.query_frame is not None else t.response_frame) if t else self.frame
             if floor is not None:
                 forget(floor)
