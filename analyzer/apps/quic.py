@@ -147,6 +147,9 @@ def open_initial(data: bytes, keys: tuple[bytes, bytes, bytes]) -> bytes | None:
     return None if opened is None else opened[3]
 
 
+_HP: dict[bytes, object] = {}       # header protection key -> its AES-ECB encryptor
+
+
 def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]
                         ) -> tuple[int, int, int, bytes | None] | None:
     """The Initial packet at the start of ``data`` opened: (its first byte without header protection, the
@@ -166,9 +169,15 @@ def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]
     if length is None or length < 20 or at + length > len(data):
         return None
     key, iv, hp = keys
-    sample = data[at + 4:at + 20]
-    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
-    mask = enc.update(bytes(sample)) + enc.finalize()
+    sample = bytes(data[at + 4:at + 20])
+    if len(sample) != 16:
+        return None
+    enc = _HP.get(hp)
+    if enc is None:             # an AES-ECB encryptor per key, kept: ECB has no state between blocks
+        if len(_HP) >= 256:
+            _HP.clear()
+        enc = _HP[hp] = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(sample)
     first = data[0] ^ (mask[0] & 0x0F)
     pn_len = (first & 0x03) + 1
     pn = bytes(b ^ m for b, m in zip(data[at:at + pn_len], mask[1:1 + pn_len]))
