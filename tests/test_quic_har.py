@@ -74,14 +74,19 @@ def test_an_unanswered_quic_connection_is_a_failed_entry(tmp_path: Path):
     _craft(path, answer=False)
     initials = [(int(f), ns(t)) for f, t in fields(path, "quic.long.packet_type == 0 && udp.dstport == 443",
                                                     "frame.number", "frame.time_epoch")]
-    ((name,),) = fields(path, "dns.flags.response == 1", "dns.qry.name")
+    ((name, asked, answered),) = fields(path, "dns.flags.response == 1", "dns.qry.name", "dns.time",
+                                        "frame.time_epoch")
     (entry,) = har_entries(path)
     assert entry["_error"] == entry["response"]["_error"] == "net::ERR_CONNECTION_TIMED_OUT"
     assert entry["response"]["status"] == 0 and entry["request"]["url"] == f"https://{name}/"
     assert entry["_initialFrames"] == [f for f, _t in initials]
     assert entry["timings"]["connect"] == round((initials[-1][1] - initials[0][1]) / 1e6, 3)
-    assert entry["timings"]["ssl"] == -1 and entry["startedDateTime"] == iso8601(initials[0][1])
-    assert "3 Initial packets" in entry["comment"]
+    # the fetch's own lookup first: the query, its answer (tshark's dns.time), then the wait for the Initial
+    assert entry["timings"]["dns"] == round(float(asked) * 1000, 3)
+    assert entry["timings"]["blocked"] == round((initials[0][1] - ns(answered)) / 1e6, 3)
+    assert entry["startedDateTime"] == iso8601(ns(answered) - int(Decimal(asked) * 1_000_000_000))
+    assert entry["time"] == round(sum(v for k, v in entry["timings"].items() if k != "ssl" and v > 0), 3)
+    assert entry["timings"]["ssl"] == -1 and "3 Initial packets" in entry["comment"]
 
 
 def test_quic_raced_beside_tcp_is_an_entry_of_that_fetch(tmp_path: Path):

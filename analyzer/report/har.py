@@ -248,8 +248,10 @@ def quic_entries(f: Fetch, page_id: str) -> list[tuple[int, int, dict[str, Any]]
     else the name the fetch looked up, else the server's address) with the root path; method "" and status 0 (not visible); ``connect`` (and
     ``ssl``, inside it: QUIC's transport and TLS handshakes are one) from the Initial to the client's first
     1-RTT packet; ``receive`` from there to the connection's last datagram; ``_transferSize`` the server's
-    UDP payload bytes. An Initial never answered gives status 0 and ``_error`` (the capture holds no request,
-    as for a TCP connection that was never answered)."""
+    UDP payload bytes. In a fetch of its own (kind "quic") the first connection's entry starts with the name
+    lookup the fetch claims: ``dns`` from the query to the answer, ``blocked`` from the answer to the Initial.
+    An Initial never answered gives status 0 and ``_error`` (the capture holds no request, as for a TCP
+    connection that was never answered)."""
     by_stream: dict[Any, dict[str, Step]] = {}
     for st in f.steps:
         if st.layer == "quic" and st.kind.startswith("quic.") and st.ts_ns is not None:
@@ -273,6 +275,15 @@ def quic_entries(f: Fetch, page_id: str) -> list[tuple[int, int, dict[str, Any]]
              "wait": 0.0, "receive": _ms(max(receive, 0.0)), "ssl": -1 if connect is None else _ms(connect)}
         if lost is not None:
             t["connect"] = _ms((lost.ts_ns - start) / 1e6)
+        if f.kind == "quic" and not out:
+            # a fetch of its own: the name lookup it claims comes first (dns), then the wait for the Initial
+            query = next((st for st in f.steps if st.kind == "dns.query" and st.ts_ns is not None), None)
+            answer = next((st for st in reversed(f.steps) if st.kind.startswith("dns.answer")
+                           and st.ts_ns is not None and st.ts_ns <= start), None)
+            if query is not None and answer is not None and query.ts_ns <= answer.ts_ns:
+                t["dns"] = _ms((answer.ts_ns - query.ts_ns) / 1e6)
+                t["blocked"] = _ms((start - answer.ts_ns) / 1e6)
+                start = query.ts_ns
         total = round(sum(v for k, v in t.items() if k != "ssl" and v > 0), 3)
         df = data.facts if data is not None else {}
         alpn = facts.get("alpn") if facts.get("alpn") not in (None, "-") else None
