@@ -2781,11 +2781,135 @@ static PyObject *http_head(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return out;
 }
 
+/* pair_rows(d, a, b) -> bytes
+ *   d.get((a[i], b[i]), -1) for each i, as int64 (a, b: int64 arrays of one length; d's values ints): the rows
+ *   of analyzer.columnar.whole.Wholes.by_key that a window's endpoint pairs find, without a Python tuple loop.
+ *   Its fallback is whole._pair_rows_py (tests/test_columnar_enter.py holds them equal). */
+static PyObject *pair_rows(PyObject *self, PyObject *args) {
+    PyObject *d;
+    Py_buffer va, vb;
+    if (!PyArg_ParseTuple(args, "O!y*y*", &PyDict_Type, &d, &va, &vb))
+        return NULL;
+    PyObject *out = NULL;
+    if (va.len != vb.len || va.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "pair_rows: the two endpoint arrays do not agree");
+        goto done;
+    }
+    Py_ssize_t n = va.len / 8;
+    out = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (out == NULL || n == 0)
+        goto done;
+    const int64_t *a = va.buf, *b = vb.buf;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = Py_BuildValue("(LL)", (long long)a[i], (long long)b[i]);
+        if (key == NULL)
+            goto fail;
+        PyObject *v = PyDict_GetItemWithError(d, key);     /* borrowed */
+        Py_DECREF(key);
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            o[i] = -1;
+            continue;
+        }
+        long long r = PyLong_AsLongLong(v);
+        if (r == -1 && PyErr_Occurred())
+            goto fail;
+        o[i] = r;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyBuffer_Release(&va);
+    PyBuffer_Release(&vb);
+    return out;
+}
+
+/* the bytes data[start:end] as Python slices them (negative ends counted from the end, then clamped) */
+static PyObject *we_slice(const char *p, Py_ssize_t len, long long start, long long end) {
+    if (start < 0) {
+        start += len;
+        if (start < 0)
+            start = 0;
+    } else if (start > len) {
+        start = len;
+    }
+    if (end < 0) {
+        end += len;
+        if (end < 0)
+            end = 0;
+    } else if (end > len) {
+        end = len;
+    }
+    return PyBytes_FromStringAndSize(end > start ? p + start : "", end > start ? (Py_ssize_t)(end - start) : 0);
+}
+
+/* whole_enter(by_key, opts, data, nr, na, nb, offs) -> None
+ *   New whole records entered as analyzer.columnar.whole.take's loop enters them: for each i, opts[nr[i]] =
+ *   (data[o + 20:o + h] if h > 20 else b"", data[o' + 20:o' + h'] if h' > 20 else b"") with (o, h, o', h') =
+ *   offs[i] (the SYN's and the SYN-ACK's TCP header offset and length), then by_key[(na[i], nb[i])] and
+ *   by_key[(nb[i], na[i])] = nr[i]. nr, na, nb: int64 arrays of one length n; offs: int64, n rows of 4; data:
+ *   bytes. Its fallback is whole._enter_py (tests/test_columnar_enter.py holds them equal). */
+static PyObject *whole_enter(PyObject *self, PyObject *args) {
+    PyObject *by_key, *opts;
+    Py_buffer vd, vr, va, vb, vo;
+    if (!PyArg_ParseTuple(args, "O!O!y*y*y*y*y*", &PyDict_Type, &by_key, &PyList_Type, &opts, &vd, &vr, &va, &vb,
+                          &vo))
+        return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t n = vr.len / 8;
+    if (vr.len % 8 || va.len != vr.len || vb.len != vr.len || vo.len != vr.len * 4) {
+        PyErr_SetString(PyExc_ValueError, "whole_enter: the rows, endpoints and offsets do not agree");
+        goto done;
+    }
+    const int64_t *nr = vr.buf, *na = va.buf, *nb = vb.buf, *offs = vo.buf;
+    const char *p = vd.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long r = nr[i];
+        if (r < 0 || r >= PyList_GET_SIZE(opts)) {
+            PyErr_SetString(PyExc_IndexError, "whole_enter: a row past the option list");
+            goto done;
+        }
+        const int64_t *o = offs + i * 4;
+        PyObject *o0 = o[1] > 20 ? we_slice(p, vd.len, o[0] + 20, o[0] + o[1]) : PyBytes_FromStringAndSize("", 0);
+        PyObject *o1 = o[3] > 20 ? we_slice(p, vd.len, o[2] + 20, o[2] + o[3]) : PyBytes_FromStringAndSize("", 0);
+        PyObject *pair = (o0 && o1) ? PyTuple_Pack(2, o0, o1) : NULL;
+        Py_XDECREF(o0);
+        Py_XDECREF(o1);
+        if (pair == NULL)
+            goto done;
+        if (PyList_SetItem(opts, (Py_ssize_t)r, pair) < 0)     /* steals pair */
+            goto done;
+        PyObject *rv = PyLong_FromLongLong(r);
+        PyObject *k1 = Py_BuildValue("(LL)", (long long)na[i], (long long)nb[i]);
+        PyObject *k2 = Py_BuildValue("(LL)", (long long)nb[i], (long long)na[i]);
+        int bad = rv == NULL || k1 == NULL || k2 == NULL || PyDict_SetItem(by_key, k1, rv) < 0
+                  || PyDict_SetItem(by_key, k2, rv) < 0;
+        Py_XDECREF(rv);
+        Py_XDECREF(k1);
+        Py_XDECREF(k2);
+        if (bad)
+            goto done;
+    }
+    out = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&vd);
+    PyBuffer_Release(&vr);
+    PyBuffer_Release(&va);
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&vo);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
+    {"pair_rows", pair_rows, METH_VARARGS, "The rows a dict of endpoint pairs gives a window's pairs (see the source)."},
+    {"whole_enter", whole_enter, METH_VARARGS, "New whole records' option bytes and keys entered (see the source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},

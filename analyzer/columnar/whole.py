@@ -19,7 +19,10 @@ finishes a torn-down record idle longer than the closed-connection linger (or th
 as ``TcpTracker._finish`` would (its 4-tuples remembered as finished, ``on_finish`` given the record, or
 ``on_many`` a sweep's records as one :class:`Finished` whose rows are made from the columns); an open record
 that idle, any record at the end of the capture or reached by a segment the rule does not take is first
-made the connection its segments leave (:func:`promote`), which then goes on as any other.
+made the connection its segments leave (:func:`promote`), which then goes on as any other. The per-record
+part of :func:`take` -- the records a window's endpoint pairs find, a new record's option bytes and index
+entries -- is compiled too (``_speedups.pair_rows``, ``_speedups.whole_enter``; their Python twins
+:func:`_pair_rows_py`, :func:`_enter_py`, tests/test_columnar_enter.py).
 
 tests/test_columnar_whole.py compares :func:`promote` and :func:`row` with the per-segment tracker slot by
 slot, and captures damaged one rule condition at a time with the per-packet pass.
@@ -489,7 +492,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             first = rows[gst[others]]
             ea = (gmap[first[:, 2]] << 16) | first[:, 3]
             eb = (gmap[first[:, 4]] << 16) | first[:, 5]
-            hit = np.fromiter(map(by_key.get, zip(ea.tolist(), eb.tolist()), repeat(-1)), np.int64, len(others))
+            hit = pair_rows(by_key, ea, eb)
             found = np.flatnonzero(hit >= 0)
             found = found[t[hit[found], DONE] == 0]     # (a torn-down one: segment() makes it its connection)
             if len(found):
@@ -550,7 +553,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             for _start, entries in fk.gens:
                 busy.update(k for k in entries.keys() & taken_keys if fk.get(k) is not None)
         if by_key:
-            busy.update(compress(keys, map(by_key.__contains__, zip(na.tolist(), nb.tolist()))))
+            busy.update(compress(keys, (pair_rows(by_key, na, nb) >= 0).tolist()))
         # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
         # usual way)
         apart = hsv[:, 18] != hsv[:, 0]
@@ -569,13 +572,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             t[nr, HLEN] = 0
             t[nr, DONE] = 0
             t[nr, LIVE] = 1
-            opts = wholes.opts
-            for r, a, hl, a_, hl_ in zip(nr.tolist(), hsv[:, 9].tolist(), hsv[:, 10].tolist(), hsv[:, 16].tolist(),
-                                         hsv[:, 17].tolist(), strict=True):
-                opts[r] = (data[a + 20:a + hl] if hl > 20 else b"", data[a_ + 20:a_ + hl_] if hl_ > 20 else b"")
-            for r, a, b in zip(nr.tolist(), na.tolist(), nb.tolist(), strict=True):
-                by_key[(a, b)] = r
-                by_key[(b, a)] = r
+            enter(by_key, wholes.opts, data, nr, na, nb, hsv[:, _OPT_COLS])
     # each group taken's row of the table (new ones as allocated, in out's order), then its values
     at = np.empty(len(out), dtype=np.int64)
     if len(newi):
@@ -605,6 +602,57 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     t[at[openi], V:V + 8] = out[openi, 2:10]
     t[at[openi], V + 8] = out[openi, 22]
     return out[:, 0]
+
+
+def _pair_rows_py(by_key: dict, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``by_key.get((a[i], b[i]), -1)`` for each i (int64 arrays of one length): the fallback and twin of the
+    compiled ``_speedups.pair_rows``."""
+    return np.fromiter(map(by_key.get, zip(a.tolist(), b.tolist()), repeat(-1)), np.int64, len(a))
+
+
+def _enter_py(by_key: dict, opts: list, data, nr: np.ndarray, na: np.ndarray, nb: np.ndarray,
+              offs: np.ndarray) -> None:
+    """New records' rows ``nr`` entered: each one's option bytes (``offs``: the SYN's and the SYN-ACK's TCP
+    header offset and length) in ``opts``, both directions of its endpoints (``na``, ``nb``) in ``by_key``. The
+    fallback and twin of the compiled ``_speedups.whole_enter``."""
+    for r, (a, hl, a_, hl_) in zip(nr.tolist(), offs.tolist(), strict=True):
+        opts[r] = (data[a + 20:a + hl] if hl > 20 else b"", data[a_ + 20:a_ + hl_] if hl_ > 20 else b"")
+    for r, a, b in zip(nr.tolist(), na.tolist(), nb.tolist(), strict=True):
+        by_key[(a, b)] = r
+        by_key[(b, a)] = r
+
+
+def _compiled_pair_rows():
+    c = compiled("pair_rows")
+    if c is None:
+        return None
+
+    def pair_rows_c(by_key: dict, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.frombuffer(c(by_key, np.ascontiguousarray(a, dtype=np.int64),
+                               np.ascontiguousarray(b, dtype=np.int64)), dtype=np.int64)
+
+    return pair_rows_c
+
+
+def _compiled_enter():
+    c = compiled("whole_enter")
+    if c is None:
+        return None
+
+    def enter_c(by_key: dict, opts: list, data, nr: np.ndarray, na: np.ndarray, nb: np.ndarray,
+                offs: np.ndarray) -> None:
+        if data.__class__ is not bytes:         # (a slice of anything else is not bytes)
+            _enter_py(by_key, opts, data, nr, na, nb, offs)
+            return
+        i64 = np.int64
+        c(by_key, opts, data, np.ascontiguousarray(nr, dtype=i64), np.ascontiguousarray(na, dtype=i64),
+          np.ascontiguousarray(nb, dtype=i64), np.ascontiguousarray(offs, dtype=i64))
+
+    return enter_c
+
+
+pair_rows = _compiled_pair_rows() or _pair_rows_py
+enter = _compiled_enter() or _enter_py
 
 
 # what rule() gives per group taken (one int64 row each)
@@ -761,6 +809,8 @@ _POW6 = 6 ** np.arange(6, dtype=np.int64)
 _NDIGITS = np.searchsorted(_POW6, np.arange(6 ** 5), side="right").astype(np.int64)
 # Whole.hs's ints from take's handshake values (see _SYN_COLS, _SYNACK_COLS, _ACK_COLS)
 _HS_FROM_HSV = [0, 1, 6, 7, 8, 11, 12, 13, 14, 15, 18, 19, 20, 21]
+# the SYN's and the SYN-ACK's TCP header offset and length among take's handshake values
+_OPT_COLS = [9, 10, 16, 17]
 
 
 def _history(code: int) -> str:

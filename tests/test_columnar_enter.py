@@ -1,0 +1,123 @@
+"""The compiled helpers of analyzer.columnar.whole.take's per-record part give what their Python twins (the
+fallbacks) give: ``_speedups.pair_rows`` (the rows a dict of endpoint pairs holds for a window's pairs, -1 for
+none) against ``whole._pair_rows_py``, and ``_speedups.whole_enter`` (a new record's SYN and SYN-ACK option bytes
+and both directions of its endpoints entered) against ``whole._enter_py`` -- on pairs found either way round,
+not found, one endpoint twice, values past 32 bits; on option bytes where the rule decides: a TCP header of 20
+bytes or less (no options: b""), 21, the longest (60), a header running past the buffer's end (Python's slice
+clamps), an offset past the end, negative offsets (Python counts them from the end); rows used again (the old
+option bytes replaced) and arguments that do not agree (an error, not a crash)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from analyzer.columnar import whole
+
+pair_c = whole._compiled_pair_rows()
+enter_c = whole._compiled_enter()
+pytestmark = pytest.mark.skipif(pair_c is None or enter_c is None,
+                                reason="the compiled helper (with pair_rows and whole_enter) is not built")
+
+
+def _endpoints(rnd: random.Random, n: int) -> tuple[np.ndarray, np.ndarray]:
+    pick = [0, 1, 80 | (1 << 16), (5 << 16) | 443, (1 << 40) | 7, (1 << 62) - 1, 65535]
+    a = [rnd.choice(pick) if rnd.random() < 0.3 else rnd.randrange(1 << 36) for _ in range(n)]
+    b = [rnd.choice(pick) if rnd.random() < 0.3 else rnd.randrange(1 << 36) for _ in range(n)]
+    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pair_rows_as_the_dict(seed):
+    rnd = random.Random(seed)
+    a, b = _endpoints(rnd, 300)
+    by_key = {}
+    for i in rnd.sample(range(300), 120):
+        r = rnd.randrange(1 << 20)
+        by_key[(int(a[i]), int(b[i]))] = r
+        if rnd.random() < 0.5:
+            by_key[(int(b[i]), int(a[i]))] = r
+    # a pair held only the other way round is not found
+    got = pair_c(by_key, a, b)
+    assert got.tolist() == whole._pair_rows_py(by_key, a, b).tolist()
+    assert (got >= 0).sum() >= 120
+    assert got.tolist() == [by_key.get((x, y), -1) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    # views that are not contiguous (take passes column slices) and empty windows
+    two = np.stack([a, b], axis=1)
+    assert pair_c(by_key, two[:, 0], two[:, 1]).tolist() == got.tolist()
+    assert pair_c(by_key, a[:0], b[:0]).tolist() == []
+    assert pair_c({}, a, b).tolist() == [-1] * len(a)
+
+
+def test_pair_rows_refuses_arrays_that_do_not_agree():
+    with pytest.raises(ValueError):
+        pair_c({}, np.zeros(3, dtype=np.int64), np.zeros(2, dtype=np.int64))
+
+
+def _offsets(rnd: random.Random, n: int, size: int) -> np.ndarray:
+    rows = []
+    for _ in range(n):
+        row = []
+        for _side in range(2):
+            hl = rnd.choice([0, 8, 20, 20, 21, 24, 32, 40, 60])
+            o = rnd.choice([rnd.randrange(size), size - 30, size - 21, size - 20, size, size + 5, -1, -25, 0])
+            row += [o, hl]
+        rows.append(row)
+    return np.array(rows, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_enter_as_the_loop(seed):
+    rnd = random.Random(seed)
+    data = bytes(rnd.randrange(256) for _ in range(3000))
+    n = 200
+    na, nb = _endpoints(rnd, n)
+    nr = np.array(rnd.sample(range(400), n), dtype=np.int64)
+    nr[-5:] = nr[:5]                    # rows used again within one call: the later values win
+    offs = _offsets(rnd, n, len(data))
+    base_opts = [(b"old", b"old") if rnd.random() < 0.5 else None for _ in range(400)]
+    base_keys = {(int(na[3]), int(nb[3])): 999, (1, 2): 5}
+    opts_c, keys_c = list(base_opts), dict(base_keys)
+    opts_p, keys_p = list(base_opts), dict(base_keys)
+    enter_c(keys_c, opts_c, data, nr, na, nb, offs)
+    whole._enter_py(keys_p, opts_p, data, nr, na, nb, offs)
+    assert opts_c == opts_p
+    assert list(keys_c.items()) == list(keys_p.items())     # the same entries in the same order
+    assert all(o.__class__ is bytes for pair in opts_c if pair is not None for o in pair)
+    # the option bytes are where the rule puts them: past the 20 fixed bytes, up to the header's length
+    r, (o, hl, _o1, _hl1) = int(nr[10]), offs[10].tolist()
+    if n - 5 > 10:
+        assert opts_c[r][0] == (data[o + 20:o + hl] if hl > 20 else b"")
+
+
+def test_enter_with_columns_of_the_handshake_values():
+    # take passes hsv[:, _OPT_COLS] (a copy) and rows from _alloc; also a view of a wider array
+    rnd = random.Random(99)
+    data = bytes(range(256)) * 4
+    hsv = np.array([[rnd.randrange(900) if c in (9, 16) else rnd.choice([20, 24, 40]) if c in (10, 17)
+                     else rnd.randrange(1 << 30) for c in range(22)] for _ in range(40)], dtype=np.int64)
+    nr = np.arange(40, dtype=np.int64)
+    na, nb = hsv[:, 2], hsv[:, 4]
+    got, want = [None] * 40, [None] * 40
+    kc, kp = {}, {}
+    enter_c(kc, got, data, nr, na, nb, hsv[:, whole._OPT_COLS])
+    whole._enter_py(kp, want, data, nr, na, nb, hsv[:, whole._OPT_COLS])
+    assert got == want and list(kc.items()) == list(kp.items())
+
+
+def test_enter_refuses_what_does_not_agree():
+    offs = np.zeros((2, 4), dtype=np.int64)
+    offs[:, 1] = 24
+    rows = np.array([0, 1], dtype=np.int64)
+    with pytest.raises(ValueError):
+        enter_c({}, [None] * 2, b"x" * 100, rows, rows[:1], rows, offs)
+    with pytest.raises(ValueError):
+        enter_c({}, [None] * 2, b"x" * 100, rows, rows, rows, offs[:1])
+    with pytest.raises(IndexError):
+        enter_c({}, [None] * 1, b"x" * 100, rows, rows, rows, offs)
+    # a buffer that is not bytes goes the Python way (its slices are what Python makes of it)
+    opts = [None] * 2
+    enter_c({}, opts, bytearray(b"y" * 100), rows, rows, rows, offs)
+    assert opts[0] == (bytearray(b"y" * 4), b"")
