@@ -100,3 +100,15 @@ def test_runs_equal_segment_by_segment(seed):
             cut += 1
         at = cut
     assert _state(conn) == _state(conn_ref)
+
+
+def test_marked_is_isin_of_the_powers_of_ten():
+    # the counts where Zeek repeats a letter: 1, 10, 100, ... 10**12; around each, past the last, below 1
+    from analyzer.columnar.tcp_batch import _MARKS, _marked
+
+    near = [10 ** k + d for k in range(15) for d in (-1, 0, 1)]
+    v = np.array(near + [0, -1, -10, 2, 5, 50, 999, 1001, (1 << 62), -(1 << 62)], dtype=np.int64)
+    got = _marked(v)
+    assert got.tolist() == np.isin(v, _MARKS).tolist()
+    assert got.sum() == 13
+    assert _marked(v[:0]).tolist() == []

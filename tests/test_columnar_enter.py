@@ -5,7 +5,10 @@ and both directions of its endpoints entered) against ``whole._enter_py`` -- on 
 not found, one endpoint twice, values past 32 bits; on option bytes where the rule decides: a TCP header of 20
 bytes or less (no options: b""), 21, the longest (60), a header running past the buffer's end (Python's slice
 clamps), an offset past the end, negative offsets (Python counts them from the end); rows used again (the old
-option bytes replaced) and arguments that do not agree (an error, not a crash)."""
+option bytes replaced) and arguments that do not agree (an error, not a crash). And ``_speedups.whole_values``
+(the summary row values of a sweep's finished records, from the table's columns) against
+``Finished._values_py`` and ``rows_values`` of the records: times zero, negative, at the nanosecond's edges,
+either closer, port edges, history codes of 0 to 5 letters."""
 
 from __future__ import annotations
 
@@ -121,3 +124,59 @@ def test_enter_refuses_what_does_not_agree():
     opts = [None] * 2
     enter_c({}, opts, bytearray(b"y" * 100), rows, rows, rows, offs)
     assert opts[0] == (bytearray(b"y" * 4), b"")
+
+
+def _finished(rnd: random.Random, n: int) -> whole.Finished:
+    """n torn-down records in a Wholes table, their values where Finished.values decides: the SYN's time
+    zero (no iRTT), negative, before the last ACK's (a negative duration), at the nanosecond's edges; either
+    closer; ports 0 and 65535; IPv4 and IPv6 texts; history codes of 0 to 5 letters."""
+    w = whole.Wholes(None)
+    w.addr = ["10.0.0.1", "10.0.0.2", "2001:db8::1", "::", "192.168.100.200"]
+    w.t = np.zeros((n + 3, whole._NCOL), dtype=np.int64)
+    w.opts = [(b"", b"")] * (n + 3)
+    edge = [0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_001, 1 << 50, -(1 << 50), 1_700_000_000_123_456_789]
+    for r in range(n):
+        row = w.t[r]
+        row[whole.EA] = (rnd.randrange(len(w.addr)) << 16) | rnd.choice([0, 80, 65535, rnd.randrange(65536)])
+        row[whole.EB] = (rnd.randrange(len(w.addr)) << 16) | rnd.choice([0, 443, 65535, rnd.randrange(65536)])
+        for col in range(whole.HS, whole.HS + 14):
+            row[col] = rnd.choice(edge) if rnd.random() < 0.3 else rnd.randrange(1 << 40)
+        for col in range(whole.V, whole.V + 19):
+            row[col] = rnd.choice(edge) if rnd.random() < 0.3 else rnd.randrange(1 << 40)
+        row[whole.V + 8] = rnd.randrange(2)
+        row[whole.HCODE] = rnd.choice([0, 1, 2, 3, 4, 5, 6 * 4 + 3, 1 + 6 * 2 + 36 * 3 + 216 * 4 + 1296 * 5])
+        row[whole.DONE] = row[whole.LIVE] = 1
+    return whole.Finished(w, np.array(rnd.sample(range(n), n), dtype=np.int64))
+
+
+@pytest.mark.skipif(whole._whole_values is None, reason="the compiled helper (with whole_values) is not built")
+@pytest.mark.parametrize("seed", range(6))
+def test_finished_values_as_python(seed):
+    fin = _finished(random.Random(seed), 300)
+    got = fin.values()
+    want = fin._values_py()
+    assert got == want
+    assert [tuple(map(type, g)) for g in got] == [tuple(map(type, x)) for x in want]
+    # and as the records' own rows (the per-record form)
+    assert got == whole.rows_values(fin.records())
+    assert whole.Finished(fin.wholes, fin.rows[:0]).values() == []
+
+
+@pytest.mark.skipif(whole._whole_values is None, reason="the compiled helper (with whole_values) is not built")
+def test_finished_values_refuses_what_it_cannot_read():
+    fin = _finished(random.Random(7), 5)
+    t = fin.wholes.t[fin.rows]
+    args = (whole._NCOL, whole._VALUE_COLS, fin.wholes.addr, {}, whole._VALUE_CONSTS)
+    with pytest.raises(KeyError):               # a history code not given
+        whole._whole_values(t, *args)
+    full = {int(c): "ShA" for c in t[:, whole.HCODE]}
+    bad = t.copy()
+    bad[0, whole.V + 8] = 2
+    with pytest.raises(ValueError):             # a closer that is neither side
+        whole._whole_values(bad, whole._NCOL, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)
+    bad = t.copy()
+    bad[1, whole.EB] = 99 << 16
+    with pytest.raises(IndexError):             # an address id past the list
+        whole._whole_values(bad, whole._NCOL, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)
+    with pytest.raises(ValueError):
+        whole._whole_values(t, whole._NCOL + 1, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)

@@ -2903,6 +2903,117 @@ done:
     return out;
 }
 
+/* tshark's relative seconds of ns (analysis.seconds: nine decimals, a minus sign before a negative one) */
+static PyObject *wv_seconds(long long ns) {
+    char buf[48];
+    unsigned long long u = ns < 0 ? 0ULL - (unsigned long long)ns : (unsigned long long)ns;
+    int len = snprintf(buf, sizeof buf, "%s%llu.%09llu", ns < 0 ? "-" : "", u / 1000000000ULL, u % 1000000000ULL);
+    return PyUnicode_FromStringAndSize(buf, len);
+}
+
+/* whole_values(t, ncol, cols, addr, hist, consts) -> list
+ *   analyzer.columnar.whole.Finished.values: the summary row values (whole.ROW_KEYS order) of the torn-down
+ *   records whose table rows are t (int64, rows of ncol columns). cols: the column numbers of EA, EB, the
+ *   SYN's time and frame, the ACK's time, the closer, packets/frame bytes/payload bytes each way, the
+ *   closer's last ACK's frame and time, the history code; addr: global address id -> text; hist: history code
+ *   -> the history text; consts: ("tcp", "SF", the closer names by side, the two endpoint states by closer
+ *   (4), False, 0). Its fallback is Finished._values_py (tests/test_columnar_enter.py holds them equal). */
+#define WV_NC 15
+static PyObject *whole_values(PyObject *self, PyObject *args) {
+    Py_buffer vt;
+    Py_ssize_t ncol;
+    PyObject *cols, *addr, *hist, *consts;
+    if (!PyArg_ParseTuple(args, "y*nO!O!O!O!", &vt, &ncol, &PyTuple_Type, &cols, &PyList_Type, &addr, &PyDict_Type,
+                          &hist, &PyTuple_Type, &consts))
+        return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t c[WV_NC];
+    if (ncol <= 0 || vt.len % (ncol * 8) || PyTuple_GET_SIZE(cols) != WV_NC || PyTuple_GET_SIZE(consts) != 10) {
+        PyErr_SetString(PyExc_ValueError, "whole_values: the table, columns and constants do not agree");
+        goto done;
+    }
+    for (int j = 0; j < WV_NC; j++) {
+        c[j] = PyLong_AsSsize_t(PyTuple_GET_ITEM(cols, j));
+        if (c[j] == -1 && PyErr_Occurred())
+            goto done;
+        if (c[j] < 0 || c[j] >= ncol) {
+            PyErr_SetString(PyExc_ValueError, "whole_values: a column past the table");
+            goto done;
+        }
+    }
+    Py_ssize_t n = vt.len / (ncol * 8);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    PyObject *k_tcp = PyTuple_GET_ITEM(consts, 0), *k_sf = PyTuple_GET_ITEM(consts, 1);
+    PyObject *k_false = PyTuple_GET_ITEM(consts, 8), *k_zero = PyTuple_GET_ITEM(consts, 9);
+    Py_ssize_t na = PyList_GET_SIZE(addr);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t *r = (const int64_t *)vt.buf + i * ncol;
+        int64_t ea = r[c[0]], eb = r[c[1]], t0 = r[c[2]], n0 = r[c[3]], t2 = r[c[4]], cl = r[c[5]];
+        int64_t ut = r[c[13]];
+        if (cl != 0 && cl != 1) {
+            PyErr_SetString(PyExc_ValueError, "whole_values: a closer that is neither side");
+            goto fail;
+        }
+        if ((ea >> 16) < 0 || (ea >> 16) >= na || (eb >> 16) < 0 || (eb >> 16) >= na) {
+            PyErr_SetString(PyExc_IndexError, "whole_values: an address id past the address list");
+            goto fail;
+        }
+        PyObject *key = PyLong_FromLongLong(r[c[14]]);
+        if (key == NULL)
+            goto fail;
+        PyObject *h = PyDict_GetItemWithError(hist, key);       /* borrowed */
+        Py_DECREF(key);
+        if (h == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_KeyError, "whole_values: a history code not in the history texts");
+            goto fail;
+        }
+        PyObject *row = PyTuple_New(27);
+        if (row == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, i, row);
+        PyObject *closer = PyTuple_GET_ITEM(consts, 2 + cl);
+#define WV_SET(k, v) do { PyObject *v_ = (v); if (v_ == NULL) goto fail; PyTuple_SET_ITEM(row, k, v_); } while (0)
+#define WV_REF(k, v) WV_SET(k, Py_NewRef(v))
+        WV_REF(0, k_tcp);
+        WV_REF(1, k_zero);
+        WV_SET(2, wv_seconds(t0));
+        WV_REF(3, PyList_GET_ITEM(addr, ea >> 16));
+        WV_SET(4, PyLong_FromLongLong(ea & 0xFFFF));
+        WV_REF(5, PyList_GET_ITEM(addr, eb >> 16));
+        WV_SET(6, PyLong_FromLongLong(eb & 0xFFFF));
+        WV_REF(7, k_sf);
+        WV_REF(8, h);
+        for (int j = 0; j < 6; j++)             /* packets, payload bytes, frame bytes: each way */
+            WV_SET(9 + j, PyLong_FromLongLong(r[c[6 + j]]));
+        WV_SET(15, wv_seconds(ut - t0));
+        if (t0)
+            WV_SET(16, wv_seconds(t2 - t0));
+        else
+            WV_REF(16, Py_None);
+        WV_REF(17, closer);
+        WV_REF(18, closer);
+        WV_REF(19, PyTuple_GET_ITEM(consts, 4 + 2 * cl));
+        WV_REF(20, PyTuple_GET_ITEM(consts, 5 + 2 * cl));
+        WV_REF(21, k_false);
+        WV_REF(22, k_false);
+        WV_SET(23, PyLong_FromLongLong(n0));
+        WV_SET(24, PyLong_FromLongLong(r[c[12]]));
+        WV_SET(25, PyLong_FromLongLong(t0));
+        WV_SET(26, PyLong_FromLongLong(ut));
+#undef WV_SET
+#undef WV_REF
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyBuffer_Release(&vt);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -2910,6 +3021,7 @@ static PyMethodDef methods[] = {
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
     {"pair_rows", pair_rows, METH_VARARGS, "The rows a dict of endpoint pairs gives a window's pairs (see the source)."},
     {"whole_enter", whole_enter, METH_VARARGS, "New whole records' option bytes and keys entered (see the source)."},
+    {"whole_values", whole_values, METH_VARARGS, "The summary row values of finished whole records (see the source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},

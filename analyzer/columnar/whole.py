@@ -285,7 +285,19 @@ class Finished:
         return self.wholes.t[self.rows, HS + 1].tolist()
 
     def values(self) -> list[tuple]:
-        """``rows_values(self.records())``, from the table's columns."""
+        """``rows_values(self.records())``, from the table's columns (compiled: ``_speedups.whole_values``;
+        else :meth:`_values_py`)."""
+        if _whole_values is None:
+            return self._values_py()
+        t = self.wholes.t[self.rows]
+        full = _FULL
+        for code in np.unique(t[:, HCODE]).tolist():
+            if code not in full:
+                full[code] = "ShA" + _history(code)
+        return _whole_values(t, _NCOL, _VALUE_COLS, self.wholes.addr, full, _VALUE_CONSTS)
+
+    def _values_py(self) -> list[tuple]:
+        """:meth:`values` in Python (the fallback and twin of the compiled one)."""
         t = self.wholes.t[self.rows]
         out = []
         append = out.append
@@ -311,6 +323,14 @@ class Finished:
                     fb1, duration, seconds(t2 - t0) if t0 else None, closer, closer, s0, s1, False, False,
                     n0, un, t0, ut))
         return out
+
+
+# what Finished.values reads with the compiled helper: the columns (see _speedups.whole_values), the history
+# texts by code, the constants of a row
+_VALUE_COLS = (EA, EB, HS, HS + 1, HS + 10, V + 8, V, V + 1, V + 4, V + 5, V + 2, V + 3, V + 17, V + 18, HCODE)
+_FULL: dict[int, str] = {}
+_VALUE_CONSTS = ("tcp", "SF", *_NAME, *_TW[0], *_TW[1], False, 0)
+_whole_values = compiled("whole_values")
 
 
 def promote(tracker, w: Whole):
