@@ -8,7 +8,10 @@ clamps), an offset past the end, negative offsets (Python counts them from the e
 option bytes replaced) and arguments that do not agree (an error, not a crash). And ``_speedups.whole_values``
 (the summary row values of a sweep's finished records, from the table's columns) against
 ``Finished._values_py`` and ``rows_values`` of the records: times zero, negative, at the nanosecond's edges,
-either closer, port edges, history codes of 0 to 5 letters."""
+either closer, port edges, history codes of 0 to 5 letters. And the finishing's dict work:
+``_speedups.finished_pairs`` (FinishedKeys.add_pairs' loop: entries there before popped and set again last, a
+record to its own endpoint, one on another's endpoints the other way round) and ``_speedups.whole_forget``
+(both index entries deleted; a missing one a KeyError) against their Python twins."""
 
 from __future__ import annotations
 
@@ -180,3 +183,68 @@ def test_finished_values_refuses_what_it_cannot_read():
         whole._whole_values(bad, whole._NCOL, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)
     with pytest.raises(ValueError):
         whole._whole_values(t, whole._NCOL + 1, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)
+
+
+forget_c = whole.compiled("whole_forget")
+pairs_c = whole.compiled("finished_pairs")
+
+
+@pytest.mark.skipif(forget_c is None or pairs_c is None, reason="the compiled helper (with whole_forget and "
+                    "finished_pairs) is not built")
+@pytest.mark.parametrize("seed", range(6))
+def test_finishing_as_python(seed):
+    rnd = random.Random(seed)
+    addr = ["10.0.0.1", "10.0.0.2", "2001:db8::1", "::", "10.0.0.1 "]
+    n = 150
+    ea = np.array([(rnd.randrange(5) << 16) | rnd.choice([0, 80, 65535, rnd.randrange(65536)]) for _ in range(n)],
+                  dtype=np.int64)
+    eb = np.array([(rnd.randrange(5) << 16) | rnd.choice([0, 443, 65535, rnd.randrange(65536)]) for _ in range(n)],
+                  dtype=np.int64)
+    ea[7] = eb[7]                       # a record to its own endpoint: key and other direction are one
+    ea[9], eb[9] = eb[8], ea[8]         # a record on another's endpoints the other way round
+    b0 = np.array([rnd.randrange(1 << 32) for _ in range(n)], dtype=np.int64)
+    b1 = np.array([rnd.randrange(1 << 32) for _ in range(n)], dtype=np.int64)
+    # entries already there (an older finish of one of the 4-tuples, either direction): popped, set again last
+    start = {("x", 1, "y", 2): 5}
+    for i in rnd.sample(range(n), 20):
+        start[(addr[ea[i] >> 16], int(ea[i] & 0xFFFF), addr[eb[i] >> 16], int(eb[i] & 0xFFFF))] = -1
+        start[(addr[eb[i] >> 16], int(eb[i] & 0xFFFF), addr[ea[i] >> 16], int(ea[i] & 0xFFFF))] = -2
+    got, want = dict(start), dict(start)
+    pairs_c(got, addr, ea, eb, b0, b1)
+    whole._finished_pairs_py(want, addr, ea, eb, b0, b1)
+    assert list(got.items()) == list(want.items())
+    # as FinishedKeys.add_pairs itself
+    from analyzer.tcp.connection import FinishedKeys
+
+    fk = FinishedKeys()
+    fk.gens.append((0, dict(start)))
+    keys = [(addr[a >> 16], a & 0xFFFF, addr[b >> 16], b & 0xFFFF) for a, b in zip(ea.tolist(), eb.tolist())]
+    fk.add_pairs(list(zip(keys, b0.tolist(), b1.tolist(), strict=True)), 1)
+    assert list(fk.gens[-1][1].items()) == list(got.items())
+
+    # the index entries of records: both directions deleted; a missing one is a KeyError either way
+    by_key = {}
+    keep, held = [], set()
+    for i in range(n):                  # records on endpoints no other record holds (either way round)
+        a, b = int(ea[i]), int(eb[i])
+        if a != b and (a, b) not in held:
+            keep.append(i)
+            held |= {(a, b), (b, a)}
+    for i in keep:
+        by_key[(int(ea[i]), int(eb[i]))] = i
+        by_key[(int(eb[i]), int(ea[i]))] = i
+    by_key[(1, 2)] = 0
+    some = np.array(rnd.sample(keep, 60), dtype=np.int64)
+    kc, kp = dict(by_key), dict(by_key)
+    forget_c(kc, ea[some], eb[some])
+    whole._forget_py(kp, ea[some], eb[some])
+    assert list(kc.items()) == list(kp.items()) and len(kc) == len(by_key) - 120
+    for f in (forget_c, whole._forget_py):
+        d = dict(by_key)
+        with pytest.raises(KeyError):
+            f(d, ea[[keep[0], 7]], eb[[keep[0], 7]])      # the record to itself holds no entry
+        assert len(d) == len(by_key) - 2                  # (the first one's two went before)
+    with pytest.raises(IndexError):
+        pairs_c({}, addr[:2], ea, eb, b0, b1)
+    with pytest.raises(ValueError):
+        pairs_c({}, addr, ea, eb[:3], b0, b1)

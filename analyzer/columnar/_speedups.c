@@ -3014,6 +3014,95 @@ done:
     return out;
 }
 
+/* whole_forget(by_key, ea, eb) -> None
+ *   del by_key[(ea[i], eb[i])]; del by_key[(eb[i], ea[i])] for each i (int64 arrays of one length; a KeyError
+ *   as Python's del gives it): analyzer.columnar.whole.Wholes._finish freeing a sweep's finished records. Its
+ *   fallback is whole._forget_py (tests/test_columnar_enter.py holds them equal). */
+static PyObject *whole_forget(PyObject *self, PyObject *args) {
+    PyObject *d;
+    Py_buffer va, vb;
+    if (!PyArg_ParseTuple(args, "O!y*y*", &PyDict_Type, &d, &va, &vb))
+        return NULL;
+    PyObject *out = NULL;
+    if (va.len != vb.len || va.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "whole_forget: the two endpoint arrays do not agree");
+        goto done;
+    }
+    const int64_t *a = va.buf, *b = vb.buf;
+    for (Py_ssize_t i = 0; i < va.len / 8; i++) {
+        for (int k = 0; k < 2; k++) {
+            PyObject *key = k ? Py_BuildValue("(LL)", (long long)b[i], (long long)a[i])
+                              : Py_BuildValue("(LL)", (long long)a[i], (long long)b[i]);
+            if (key == NULL)
+                goto done;
+            int rc = PyDict_DelItem(d, key);        /* KeyError when absent */
+            Py_DECREF(key);
+            if (rc < 0)
+                goto done;
+        }
+    }
+    out = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&va);
+    PyBuffer_Release(&vb);
+    return out;
+}
+
+/* d.pop(key, None); d[key] = value */
+static int fp_put(PyObject *d, PyObject *key, PyObject *value) {
+    int has = PyDict_Contains(d, key);
+    if (has < 0 || (has && PyDict_DelItem(d, key) < 0))
+        return -1;
+    return PyDict_SetItem(d, key, value);
+}
+
+/* finished_pairs(newest, addr, ea, eb, b0, b1) -> None
+ *   FinishedKeys.add_pairs' loop over a sweep's finished whole records, into its newest generation: for each
+ *   i, the 4-tuple key = (addr[ea >> 16], ea & 0xFFFF, addr[eb >> 16], eb & 0xFFFF) and its other direction,
+ *   each popped and set again: newest[key] = b0[i], newest[other] = b1[i] (int64 arrays of one length). Its
+ *   fallback is whole._finished_pairs_py (tests/test_columnar_enter.py holds them equal). */
+static PyObject *finished_pairs(PyObject *self, PyObject *args) {
+    PyObject *d, *addr;
+    Py_buffer va, vb, v0, v1;
+    if (!PyArg_ParseTuple(args, "O!O!y*y*y*y*", &PyDict_Type, &d, &PyList_Type, &addr, &va, &vb, &v0, &v1))
+        return NULL;
+    PyObject *out = NULL;
+    if (va.len != vb.len || va.len != v0.len || va.len != v1.len || va.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "finished_pairs: the arrays do not agree");
+        goto done;
+    }
+    const int64_t *a = va.buf, *b = vb.buf, *x = v0.buf, *y = v1.buf;
+    Py_ssize_t na = PyList_GET_SIZE(addr);
+    for (Py_ssize_t i = 0; i < va.len / 8; i++) {
+        if ((a[i] >> 16) < 0 || (a[i] >> 16) >= na || (b[i] >> 16) < 0 || (b[i] >> 16) >= na) {
+            PyErr_SetString(PyExc_IndexError, "finished_pairs: an address id past the address list");
+            goto done;
+        }
+        PyObject *ha = PyList_GET_ITEM(addr, a[i] >> 16), *hb = PyList_GET_ITEM(addr, b[i] >> 16);
+        PyObject *pa = PyLong_FromLongLong(a[i] & 0xFFFF), *pb = PyLong_FromLongLong(b[i] & 0xFFFF);
+        PyObject *bx = PyLong_FromLongLong(x[i]), *by = PyLong_FromLongLong(y[i]);
+        PyObject *key = (pa && pb) ? PyTuple_Pack(4, ha, pa, hb, pb) : NULL;
+        PyObject *other = (pa && pb) ? PyTuple_Pack(4, hb, pb, ha, pa) : NULL;
+        int bad = key == NULL || other == NULL || bx == NULL || by == NULL || fp_put(d, key, bx) < 0
+                  || fp_put(d, other, by) < 0;
+        Py_XDECREF(pa);
+        Py_XDECREF(pb);
+        Py_XDECREF(bx);
+        Py_XDECREF(by);
+        Py_XDECREF(key);
+        Py_XDECREF(other);
+        if (bad)
+            goto done;
+    }
+    out = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&va);
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&v0);
+    PyBuffer_Release(&v1);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -3022,6 +3111,8 @@ static PyMethodDef methods[] = {
     {"pair_rows", pair_rows, METH_VARARGS, "The rows a dict of endpoint pairs gives a window's pairs (see the source)."},
     {"whole_enter", whole_enter, METH_VARARGS, "New whole records' option bytes and keys entered (see the source)."},
     {"whole_values", whole_values, METH_VARARGS, "The summary row values of finished whole records (see the source)."},
+    {"whole_forget", whole_forget, METH_VARARGS, "Both index entries of finished whole records deleted (see the source)."},
+    {"finished_pairs", finished_pairs, METH_VARARGS, "FinishedKeys.add_pairs' loop over finished records (see the source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
     {"walk", walk, METH_VARARGS, "Offsets of the complete pcap records of a buffer (see the module source)."},

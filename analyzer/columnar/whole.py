@@ -241,19 +241,19 @@ class Wholes:
         ``on_many(Finished)`` (or the tracker's ``on_finish`` per record); the rows are then free."""
         tracker = self.tracker
         fin = Finished(self, rows)
-        tracker.finished_keys.add_pairs(list(zip(fin.keys(), self.t[rows, HS + 2].tolist(),
-                                                 self.t[rows, HS + 7].tolist())), when)
+        t = self.t
+        ea, eb = t[rows, EA], t[rows, EB]
+        # (FinishedKeys.add_pairs of each record's 4-tuple and base sequence numbers)
+        fk = tracker.finished_keys
+        finished_pairs(fk._newest(when), self.addr, ea, eb, t[rows, HS + 2], t[rows, HS + 7])
+        fk.forget(when)
         if self.on_many is not None:
             self.on_many(fin)
         elif tracker.on_finish is not None:
             for r in rows.tolist():
                 tracker.on_finish(self.record(r))
         # the rows freed (as _drop of each)
-        t = self.t
-        by_key = self.by_key
-        for a, b in zip(t[rows, EA].tolist(), t[rows, EB].tolist(), strict=True):
-            del by_key[(a, b)]
-            del by_key[(b, a)]
+        forget(self.by_key, ea, eb)
         t[rows, LIVE] = 0
         self.free.extend(rows.tolist())       # (their option bytes are replaced when a row is used again)
 
@@ -671,8 +671,45 @@ def _compiled_enter():
     return enter_c
 
 
+def _forget_py(by_key: dict, ea: np.ndarray, eb: np.ndarray) -> None:
+    """Both directions of each record's endpoints (``ea``, ``eb``) deleted from ``by_key``: the fallback and
+    twin of the compiled ``_speedups.whole_forget``."""
+    for a, b in zip(ea.tolist(), eb.tolist(), strict=True):
+        del by_key[(a, b)]
+        del by_key[(b, a)]
+
+
+def _finished_pairs_py(newest: dict, addr: list, ea: np.ndarray, eb: np.ndarray, b0: np.ndarray,
+                       b1: np.ndarray) -> None:
+    """``FinishedKeys.add_pairs``' loop into its newest generation ``newest`` for records of endpoints ``ea``,
+    ``eb`` (global address id << 16 | port; ``addr``: id -> text) and base sequence numbers ``b0``, ``b1``: the
+    fallback and twin of the compiled ``_speedups.finished_pairs``."""
+    pop = newest.pop
+    for a, b, x, y in zip(ea.tolist(), eb.tolist(), b0.tolist(), b1.tolist(), strict=True):
+        src, sport, dst, dport = addr[a >> 16], a & 0xFFFF, addr[b >> 16], b & 0xFFFF
+        key = (src, sport, dst, dport)
+        other = (dst, dport, src, sport)
+        pop(key, None)
+        newest[key] = x
+        pop(other, None)
+        newest[other] = y
+
+
+def _contiguous(c, n_arrays: int):
+    """The compiled function ``c`` given its last ``n_arrays`` arguments as contiguous int64 arrays."""
+    def call(*args):
+        head = args[:len(args) - n_arrays]
+        return c(*head, *(np.ascontiguousarray(a, dtype=np.int64) for a in args[len(args) - n_arrays:]))
+    return call
+
+
 pair_rows = _compiled_pair_rows() or _pair_rows_py
 enter = _compiled_enter() or _enter_py
+_c = compiled("whole_forget")
+forget = _contiguous(_c, 2) if _c is not None else _forget_py
+_c = compiled("finished_pairs")
+finished_pairs = _contiguous(_c, 4) if _c is not None else _finished_pairs_py
+del _c
 
 
 # what rule() gives per group taken (one int64 row each)
