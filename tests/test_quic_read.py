@@ -29,7 +29,7 @@ SPLIT = FIXTURES / "http3_split_hello.pcap"
 
 # every field the decoder gives: header fields of every packet, the opened Initials' frames, the hellos
 QUIC_FIELDS = (
-    "quic.packet_length", "quic.header_form", "quic.fixed_bit", "quic.long.packet_type", "quic.long.reserved",
+    "quic.connection.number", "quic.packet_length", "quic.header_form", "quic.fixed_bit", "quic.long.packet_type", "quic.long.reserved",
     "quic.packet_number_length", "quic.version", "quic.dcil", "quic.dcid", "quic.scil", "quic.scid",
     "quic.token_length", "quic.length", "quic.packet_number", "quic.payload", "quic.remaining_payload",
     "quic.short", "quic.spin_bit", "quic.frame_type", "quic.padding_length", "quic.crypto.offset",

@@ -143,8 +143,9 @@ class QuicConnections:
 
     def __init__(self) -> None:
         # conversation -> [client port, client's first DCID, client's SCID length, server's SCID length,
-        #                  server's SCID]
+        #                  server's SCID, connection number]
         self.conns: dict[tuple, list] = {}
+        self.numbered = 0           # connections seen: the next one's quic.connection.number (tshark's)
         self.hellos: dict[tuple, list[tuple[int, bytes]]] = {}      # (conversation, sender port) -> CRYPTO
         self.hello_datagrams: dict[tuple, int] = {}
 
@@ -169,7 +170,10 @@ class QuicConnections:
                     elif initial["quic.dcid"] != conn[1].hex():
                         conn[1] = bytes.fromhex(initial["quic.dcid"])   # a new connection (new keys), as tshark
                         conn[2] = conn[3] = conn[4] = None
+                        conn[5] = self.numbered
+                        self.numbered += 1
             self._learn(pkt, conn, sport)
+            self._number(pkt, conn)
             last = pkt.layers[-1]
             if last.__class__ is QuicLayer and last.crypto is not None:
                 self._hello(pkt, (stream, sport), last)
@@ -186,6 +190,18 @@ class QuicConnections:
         layers, _crypto = read_datagram(data, off, end, bytes(data[off + 1:off + 1 + size]))
         for layer in layers:
             pkt.add_layer(layer)
+        if layers:
+            self._number(pkt, conn)
+
+    @staticmethod
+    def _number(pkt: Packet, conn: list) -> None:
+        """tshark's ``quic.connection.number`` (its "QUIC Connection information"), first in the datagram's
+        first QUIC layer."""
+        for layer in pkt.layers:
+            if layer.__class__ is QuicLayer:
+                layer.fields = {"quic.connection.number": conn[5], **layer.fields}
+                pkt._flat = None
+                return
 
     def _new(self, pkt: Packet, stream: tuple, sport: int) -> list | None:
         """A conversation's first QUIC datagram: a client's Initial opens a connection; else nothing is kept."""
@@ -195,7 +211,8 @@ class QuicConnections:
             return None
         if len(self.conns) >= self.MAX_CONVERSATIONS:
             del self.conns[next(iter(self.conns))]
-        conn = self.conns[stream] = [sport, bytes.fromhex(f["quic.dcid"]), None, None, None]
+        conn = self.conns[stream] = [sport, bytes.fromhex(f["quic.dcid"]), None, None, None, self.numbered]
+        self.numbered += 1
         return conn
 
     @staticmethod

@@ -877,29 +877,29 @@ ipv6.routing.mipv6.home_address ipv6.routing.nxt ipv6.routing.segleft ipv6.routi
 ipv6.routing.srh.addr ipv6.routing.srh.flags ipv6.routing.srh.last_entry ipv6.routing.srh.tag
 ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type
 quic.ack.ack_delay quic.ack.ack_range_count quic.ack.first_ack_range quic.ack.largest_acknowledged
-quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.fixed_bit quic.frame_type quic.header_form
-quic.length quic.long.packet_type quic.long.packet_type_v2 quic.long.reserved quic.packet_length
-quic.packet_number quic.packet_number_length quic.padding_length quic.payload quic.remaining_payload
-quic.retry_integrity_tag quic.retry_token quic.scid quic.scil quic.short quic.spin_bit quic.token
-quic.token_length quic.version sll.etype sll.gretype sll.halen sll.hatype sll.ifindex sll.ltype
-sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other sll.unused tcp.ack tcp.ack_raw
-tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
-tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame tcp.analysis.duplicate_ack_num
-tcp.analysis.fast_retransmission tcp.analysis.flags tcp.analysis.initial_rtt tcp.analysis.keep_alive
-tcp.analysis.keep_alive_ack tcp.analysis.lost_segment tcp.analysis.out_of_order
-tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.rto tcp.analysis.rto_frame
-tcp.analysis.spurious_retransmission tcp.analysis.window_full tcp.analysis.window_update
-tcp.analysis.zero_window tcp.analysis.zero_window_probe tcp.analysis.zero_window_probe_ack tcp.checksum
-tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack tcp.flags.ae tcp.flags.cwr tcp.flags.ece
-tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.str tcp.flags.syn tcp.flags.urg
-tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len tcp.options tcp.options.mss_val
-tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le
-tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr tcp.options.timestamp.tsval
-tcp.options.unknown.payload tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.port tcp.seq
-tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer tcp.window_size tcp.window_size_value
-tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
-tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
-tls.handshake.certificate tls.handshake.certificate_length
+quic.connection.number quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.fixed_bit
+quic.frame_type quic.header_form quic.length quic.long.packet_type quic.long.packet_type_v2
+quic.long.reserved quic.packet_length quic.packet_number quic.packet_number_length quic.padding_length
+quic.payload quic.remaining_payload quic.retry_integrity_tag quic.retry_token quic.scid quic.scil
+quic.short quic.spin_bit quic.token quic.token_length quic.version sll.etype sll.gretype sll.halen
+sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other sll.unused tcp.ack
+tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame
+tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame
+tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission tcp.analysis.flags
+tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack tcp.analysis.lost_segment
+tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.rto
+tcp.analysis.rto_frame tcp.analysis.spurious_retransmission tcp.analysis.window_full
+tcp.analysis.window_update tcp.analysis.zero_window tcp.analysis.zero_window_probe
+tcp.analysis.zero_window_probe_ack tcp.checksum tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack
+tcp.flags.ae tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset
+tcp.flags.str tcp.flags.syn tcp.flags.urg tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len
+tcp.options tcp.options.mss_val tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re
+tcp.options.sack_le tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr
+tcp.options.timestamp.tsval tcp.options.unknown.payload tcp.options.wscale.multiplier
+tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer
+tcp.window_size tcp.window_size_value tls.alert_message.desc tls.alert_message.level tls.app_data
+tls.app_data_proto tls.change_cipher_spec tls.early_data.max_early_data_size tls.extension.psk_ke_mode
+tls.extension.psk_ke_modes_length tls.handshake.certificate tls.handshake.certificate_length
 tls.handshake.certificate_request_context_length tls.handshake.certificates_length
 tls.handshake.cipher_suites_length tls.handshake.ciphersuite tls.handshake.client_cert_vrfy.sig
 tls.handshake.client_cert_vrfy.sig_len tls.handshake.client_point tls.handshake.client_point_len

@@ -283,7 +283,7 @@ LABELS = {
 
 # QUIC (analyzer.decode.quic), Wireshark's labels
 LABELS.update({
-    "quic.packet_length": "[Packet Length]", "quic.header_form": "Header Form", "quic.fixed_bit": "Fixed Bit",
+    "quic.connection.number": "[Connection Number]", "quic.packet_length": "[Packet Length]", "quic.header_form": "Header Form", "quic.fixed_bit": "Fixed Bit",
     "quic.long.packet_type": "Packet Type", "quic.long.packet_type_v2": "Packet Type",
     "quic.long.reserved": "Reserved", "quic.packet_number_length": "Packet Number Length",
     "quic.version": "Version", "quic.dcil": "Destination Connection ID Length",
