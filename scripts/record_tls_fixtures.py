@@ -56,6 +56,8 @@ EARLY_HOST = "early.analyzer.test"       # a server that accepts TLS 1.3 early d
 ADDR, HRR_ADDR, ONE_ADDR, NONE_ADDR, EARLY_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 EARLY2_ADDR = "127.0.0.6"                # the early-data server's twin, with ticket keys of its own
 SETTLE_S = 0.4
+PROXY_PORT = 3128                            # the CONNECT proxy of the proxy fixtures (ConnectProxy)
+PROXIED = {"tls13_connect_proxy": False, "tls13_connect_proxy_auth": True}   # name -> the proxy asks credentials
 DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
 ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
 
@@ -214,6 +216,14 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                              "handshake with a fatal alert Protocol Version"),
                             ["sh", "-c", " ".join(CURL + ["--http1.1", "--tlsv1", "--tls-max", "1.1", url()])
                              + "; true"]),
+    "tls13_connect_proxy": (("curl through an HTTP proxy (CONNECT analyzer.test:443, 200), TLS 1.3 + HTTP/1.1 "
+                             "in the tunnel; only the client's connection to the proxy is recorded"),
+                            CURL + ["--http1.1", "-x", f"http://{ADDR}:{PROXY_PORT}", url()]),
+    "tls13_connect_proxy_auth": (("curl through an HTTP proxy that asks for credentials: CONNECT, 407 with a body, "
+                                  "CONNECT with Proxy-Authorization on the same connection, 200, then TLS 1.3 + "
+                                  "HTTP/1.1 in the tunnel"),
+                                 CURL + ["--http1.1", "--proxy-anyauth", "-U", "lab:secret", "-x",
+                                         f"http://{ADDR}:{PROXY_PORT}", url()]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -376,6 +386,74 @@ class DelayRelay:
         self.listener.close()
 
 
+class ConnectProxy:
+    """An HTTP proxy on ADDR:PROXY_PORT that knows only CONNECT (RFC 9110 9.3.6), as corporate proxies carry
+    HTTPS: it asks for credentials first when ``auth`` is set (407 with a body, then the client's second CONNECT
+    with Proxy-Authorization on the same connection), connects to the target, answers 200 and relays bytes both
+    ways until either side closes. Threads; written for the fixtures, not a general proxy."""
+
+    def __init__(self, auth: bool = False) -> None:
+        import socket
+        import threading
+
+        self._socket, self._threading, self.auth = socket, threading, auth
+        self.listener = socket.create_server((ADDR, PROXY_PORT))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self._threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client) -> None:
+        buf = b""
+        asked = False
+        while True:
+            while b"\r\n\r\n" not in buf:
+                data = client.recv(4096)
+                if not data:
+                    client.close()
+                    return
+                buf += data
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            lines = head.split(b"\r\n")
+            if self.auth and not asked and not any(h.lower().startswith(b"proxy-authorization:") for h in lines):
+                asked = True
+                body = b"proxy credentials needed\n"
+                client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic "
+                               b"realm=\"lab\"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                continue
+            host, port = lines[0].split(b" ")[1].decode().rsplit(":", 1)
+            server = self._socket.create_connection((host, int(port)))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            if buf:
+                server.sendall(buf)
+            self._threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+            self._pipe(client, server)
+            return
+
+    def _pipe(self, src, dst) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        try:
+            dst.shutdown(self._socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        try:
+            self.listener.shutdown(self._socket.SHUT_RDWR)     # wakes the accepting thread: the port is free
+        except OSError:
+            pass
+        self.listener.close()
+
+
 def run_inside(names: list[str]) -> int:
     """In the new namespace: bring lo up, start nginx, record each fixture."""
     subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True)
@@ -423,7 +501,10 @@ def record(name: str, tmp: Path) -> None:
     (tmp / "wget").mkdir(exist_ok=True)
     delay = DELAY_MS.get(name)
     relay = DelayRelay(ONE_ADDR, 443, ONE_UPSTREAM, delay / 1000) if delay else None
-    dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), "tcp port 443 or tcp port 80"],
+    proxy = ConnectProxy(PROXIED[name]) if name in PROXIED else None
+    # through the proxy, only the client's connection to it is recorded (a capture on the client)
+    wanted = f"tcp port {PROXY_PORT}" if proxy else "tcp port 443 or tcp port 80"
+    dump = subprocess.Popen(["tcpdump", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-w", str(pcap), wanted],
                             stderr=subprocess.PIPE, text=True)
     try:
         line = dump.stderr.readline()       # "listening on lo, ..." once the capture is running
@@ -438,6 +519,8 @@ def record(name: str, tmp: Path) -> None:
         dump.wait(timeout=10)
         if relay is not None:
             relay.close()
+        if proxy is not None:
+            proxy.close()
     check(pcap, keys)
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(pcap, OUT / pcap.name)

@@ -65,7 +65,7 @@ from analyzer.timeline.facts import (
     QuicFlow,
     Segment,
 )
-from analyzer.timeline.group import Plan, Unit, is_ip, name_matches
+from analyzer.timeline.group import Plan, Unit, is_ip, is_tunnel_setup, name_matches, tunnel_url
 from analyzer.timeline.model import (
     Connection,
     Delay,
@@ -477,7 +477,8 @@ class FetchBuilder:
             if not mine:
                 got = (True, True)
             else:
-                indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None]
+                indexes = [r.transaction.index for r in conn.records if r.transaction.request is not None
+                           and not is_tunnel_setup(conn, r)]
                 got = (min(mine) <= min(indexes, default=0), max(mine) >= max(indexes, default=-1))
             self._uses[key] = got
         return got
@@ -742,6 +743,11 @@ class FetchBuilder:
             first = u.conn.syns[0][0] if u.conn.syns else u.conn.first_frame
             order = first - 0.5
             ts = u.open_ns
+            tunnel = u.conn.tls.tunnel if u.conn.tls is not None else None
+            if tunnel is not None:          # the proxy looks the site's name up, not the client
+                self._add(order, ts, (), "dns", "dns.none.proxy", host=u.host, target=tunnel,
+                          proxy=_endpoint(u.conn.server, u.conn.server_port))
+                continue
             if not host or host == u.conn.server.lower() or is_ip(host):
                 if host and is_ip(host) and u.request:
                     self._add(order, ts, (), "dns", "dns.none.literal", host=u.host, server=u.conn.server)
@@ -815,6 +821,8 @@ class FetchBuilder:
         if conn.epoch == 0 and first_here:
             self._handshake(conn, ends)
             if conn.tls is not None:
+                if conn.tls.tunnel is not None:
+                    self._tunnel_steps(conn, ends)
                 self._tls_steps(conn, ends)
         if conn.epoch > 0 and first_here:
             earlier = self.history.conn_fetch.get(conn.stream)
@@ -829,7 +837,7 @@ class FetchBuilder:
             if u0 is not None:
                 order = u0.record.transaction.request.first_frame - 0.5
                 prev = sum(1 for r in conn.records if r.transaction.request is not None
-                           and r.transaction.index < u0.record.transaction.index)
+                           and r.transaction.index < u0.record.transaction.index and not is_tunnel_setup(conn, r))
                 self._add(order, u0.start_ns, (), "tcp", "tcp.reuse.same", requests=prev, **ends)
         self._trouble(conn, ends)
         won = self.races.get((conn.stream, conn.epoch))
@@ -1552,7 +1560,7 @@ class FetchBuilder:
                 early = [r for r in tls.app_data if r.frame <= cut and not zero_rtt]
                 n = [totals[d][0] - sum(1 for r in early if r.direction == d) for d in (0, 1)]
                 b = [totals[d][1] - sum(r.length for r in early if r.direction == d) for d in (0, 1)]
-                view = None if conn.records else encrypted_exchanges(tls, conn.segments, cut, early=zero_rtt)
+                view = None if _http_inside(conn) else encrypted_exchanges(tls, conn.segments, cut, early=zero_rtt)
                 # a connection the client asked nothing on (the server's tickets only) holds no request
                 kind = "tls.encrypted" if n[c_dir] else "tls.encrypted.no_request"
                 if not n[c_dir]:
@@ -1578,6 +1586,41 @@ class FetchBuilder:
                           level=a.level or "?", description=a.description, **base)
             elif a.encrypted:
                 self._add(a.frame, a.ts_ns, (a.frame,), "tls", "tls.alert.encrypted", who=who, **base)
+
+    def _tunnel_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """An HTTP proxy's CONNECT tunnel (RFC 9110 9.3.6) before the TLS: each CONNECT the client sent, the
+        proxy's refusal (407 asking for credentials, 403 ...) or its 2xx, after which the connection carries
+        the TLS to the site end to end (the proxy's own connection to the site is not on this path)."""
+        asked = False
+        for rec in sorted(conn.records, key=lambda r: r.transaction.index):
+            if not is_tunnel_setup(conn, rec):
+                continue
+            tx = rec.transaction
+            req, resp = tx.request, tx.response
+            # its own frames only: the tunnel's bytes after the proxy's answer are TLS, not this message's
+            frames = tuple(sorted({req.first_frame, tx.request_end.last_frame if tx.request_end else req.first_frame}))
+            self._add(req.first_frame, req.first_ts_ns, frames, "http",
+                      "http.connect.again" if asked else "http.connect", target=req.target,
+                      credentials=req.headers.get("proxy-authorization") is not None, **ends)
+            self.notes.setdefault(req.first_frame, self._note("note.http.connect", target=req.target))
+            asked = True
+            if resp is None:
+                continue
+            end = tx.response_end
+            rframes = tuple(sorted({resp.first_frame, end.last_frame if end is not None else resp.first_frame}))
+            sent = tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns
+            wait = _ms(resp.first_ts_ns - sent)
+            if 200 <= resp.status < 300:
+                self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", "http.connect.open",
+                          status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target, **ends)
+                self.notes.setdefault(resp.first_frame, self._note("note.http.connect.open"))
+            else:
+                challenge = resp.headers.get("proxy-authenticate") or ""
+                self._add(resp.first_frame, resp.first_ts_ns, rframes, "http",
+                          "http.connect.auth" if resp.status == 407 else "http.connect.refused", problem=True,
+                          status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target,
+                          challenge=challenge.split(",")[0].strip(), **ends)
+                self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
 
     def _tls_failed(self, failure: TlsFailure, base: dict[str, Any]) -> None:
         """The handshake failed: the alert that ended it, what its kind means, and that no request went."""
@@ -1617,7 +1660,7 @@ class FetchBuilder:
         the round trip explained (Nagle holding the answer behind a ticket, or the server's think time)."""
         segs = self._by_frame(conn)
         if view.tickets:
-            lengths = sorted({r.length for r in conn.tls.app_data if r.frame in view.tickets})
+            lengths = view.ticket_lengths     # (the frame of a ticket can carry a response's record too)
             self._add(view.tickets[0] + 0.3, segs[view.tickets[0]].ts_ns if view.tickets[0] in segs else None,
                       view.tickets, "tls", "tls.tickets.inferred", count=len(view.tickets),
                       lengths=", ".join(map(str, lengths)), **base)
@@ -2669,7 +2712,15 @@ def _endpoint(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
+def _http_inside(conn: ConnFacts) -> bool:
+    """The connection's own HTTP was read (in clear, or decrypted): a proxy tunnel's CONNECTs do not count."""
+    return any(not is_tunnel_setup(conn, r) for r in conn.records)
+
+
 def _conn_url(conn: ConnFacts, host: str) -> str:
+    if conn.tls is not None and conn.tls.tunnel is not None:
+        return tunnel_url(conn.tls.tunnel if not host or is_ip(host) else
+                          host + conn.tls.tunnel[conn.tls.tunnel.rfind(":"):])
     name = host or conn.server
     if ":" in name and not name.startswith("["):
         name = f"[{name}]"

@@ -137,6 +137,7 @@ class EncryptedView:
     server_records: int
     server_bytes: int
     alpn_hidden: bool = False                  # the client offered h2, the server's choice is encrypted (1.3)
+    ticket_lengths: tuple[int, ...] = ()       # the lengths of those records (a frame may carry others too)
 
 
 def _ms(ns: int) -> float:
@@ -195,6 +196,7 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
                 aside.add(id(r))
                 alerts.append((r.direction == cdir, r.frame))
     ticket_frames: list[int] = []
+    ticket_lengths: set[int] = set()
     maybe: Any = None                   # rule d: the record that may be a ticket
     if v13:
         server = [r for r in records if r.direction != cdir and id(r) not in aside]
@@ -204,6 +206,7 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
         for i in sorted(picked):
             aside.add(id(server[i]))
             ticket_frames.append(server[i].frame)
+            ticket_lengths.add(server[i].length)
         if not picked and first_client is not None and len(server) >= 2 and server[0].frame > first_client \
                 and TICKET_MIN <= server[0].length <= TICKET_MAX and server[1].frame > server[0].frame:
             maybe = server[0]
@@ -274,7 +277,7 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
             alpn = "http/1.1" if "http/1.1" in offered else offered[0]
     return EncryptedView(
         alpn=alpn, version=tls.version, multiplexed=alpn == "h2" or hidden, exchanges=tuple(out), alpn_hidden=hidden,
-        tickets=tuple(ticket_frames), alerts=tuple(alerts),
+        tickets=tuple(ticket_frames), alerts=tuple(alerts), ticket_lengths=tuple(sorted(ticket_lengths)),
         client_records=sum(1 for r in kept if r.direction == cdir),
         client_bytes=sum(r.length for r in kept if r.direction == cdir),
         server_records=sum(1 for r in kept if r.direction != cdir),

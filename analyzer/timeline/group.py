@@ -112,7 +112,23 @@ def make_url(target: str, host_header: str, server: str, server_port: int, schem
         return f"{scheme}://{host_header}{target}"
     if target == "*":
         return f"{scheme}://{host_header}"
+    if ":" in target:       # a CONNECT's authority form (host:port): the site the tunnel is for, over TLS
+        return tunnel_url(target)
     return f"{scheme}://{host_header}/{target}"
+
+
+def tunnel_url(target: str) -> str:
+    """The URL of the site an HTTP proxy's CONNECT tunnel (``host:port``) leads to: HTTPS, as nearly every
+    tunnel carries (the TLS inside says so when it was seen)."""
+    return f"https://{target.removesuffix(':443')}/"
+
+
+def is_tunnel_setup(conn: ConnFacts, rec: Any) -> bool:
+    """A CONNECT request of a connection whose tunnel opened (TLS followed its proxy's 2xx): the tunnel's
+    set-up, told with the connection (build's _tunnel_steps), no request of a fetch."""
+    tls = conn.tls
+    req = rec.transaction.request
+    return tls is not None and tls.tunnel is not None and req is not None and req.method == "CONNECT"
 
 
 @lru_cache(maxsize=4096)
@@ -250,6 +266,8 @@ def request_units(conn: ConnFacts, links_of: dict[tuple[int, int], bytes], schem
         req = tx.request
         if req is None or (id(rec) in again and tx.reason == EARLY_DATA_REFUSED):
             continue        # told with its copy sent again
+        if is_tunnel_setup(conn, rec):
+            continue        # a proxy's tunnel: the requests inside it (with keys) are the fetch's
         h = req.headers
         host_header = h.get("host") or ""
         host = host_name(host_header) if host_header else conn.server

@@ -200,6 +200,24 @@ _EN: dict[str, str] = {
         "TCP connection {stream} to {server} port {port} for the DNS retry: three-way handshake (frames "
         "{frames:frames})."),
     "dns.tcp.close": "The DNS-over-TCP connection {stream} is closed, {closer:role} first (frames {frames:frames}).",
+    "dns.none.proxy": (
+        "No DNS lookup of {host} by the client: it asks the HTTP proxy {proxy} to connect to {target} (CONNECT), "
+        "and the proxy looks the name up itself; the client needs only the proxy's address."),
+    "http.connect": (
+        "The client asks the HTTP proxy {server_ep} to open a tunnel to {target} (CONNECT): the proxy is to connect "
+        "there and pass the bytes both ways unchanged."),
+    "http.connect.again": (
+        "The client asks again on the same connection, CONNECT {target}{credentials_text}."),
+    "http.connect.auth": (
+        "The proxy refuses until the client proves who it is: {status} {reason}, {wait_ms:dur} after the "
+        "request{challenge_text}."),
+    "http.connect.refused": (
+        "The proxy refuses the tunnel: {status} {reason}, {wait_ms:dur} after the request; no connection to "
+        "{target} was made through it."),
+    "http.connect.open": (
+        "The proxy answers {status} {reason} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
+        "connection runs from the proxy and is not on this path). From here on this connection carries the TLS "
+        "to the site end to end: the proxy passes it on and sees only encrypted bytes."),
     "dns.none.literal": "The URL names an IP address ({host}): no DNS lookup is needed.",
     "dns.none.address": (
         "No host name is known for {server} and no DNS answer in this file before frame {before} gave that "
@@ -868,6 +886,16 @@ _ZH: dict[str, str] = {
         "域名服务器只发了一部分。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
     "dns.tcp.connect": "为重试 DNS 查询，建立到 {server} 的 {port} 端口的 TCP 连接 {stream}：三次握手（第 {frames:frames} 帧）。",
     "dns.tcp.close": "DNS over TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
+    "dns.none.proxy": (
+        "客户端没有查询 {host}：它请 HTTP 代理 {proxy} 去连接 {target}（CONNECT），由代理自己解析这个名字；客户端只需要"
+        "代理的地址。"),
+    "http.connect": "客户端请 HTTP 代理 {server_ep} 打开一条到 {target} 的隧道（CONNECT）：代理去连接那里，并把两个方向的字节原样转发。",
+    "http.connect.again": "客户端在同一个连接上再次请求 CONNECT {target}{credentials_text}。",
+    "http.connect.auth": "代理要求客户端先证明身份，否则拒绝：{status} {reason}，在请求之后 {wait_ms:dur}{challenge_text}。",
+    "http.connect.refused": "代理拒绝建立隧道：{status} {reason}，在请求之后 {wait_ms:dur}；没有经由它连接到 {target}。",
+    "http.connect.open": (
+        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status} {reason}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上）。"
+        "从这里开始，这个连接端到端地承载到站点的 TLS：代理只是转发，只看到加密的字节。"),
     "dns.none.literal": "URL 中直接写的是 IP 地址（{host}）：不需要 DNS 查询。",
     "dns.none.address": (
         "不知道 {server} 的主机名，而且在第 {before} 帧之前，本文件中没有任何 DNS 应答给出过这个地址："
@@ -1420,6 +1448,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "alert_meaning.other": "the alert's name says why.",
         "sni_text": "{sni}",
         "sni_text.none": "the name it asked for",
+        "credentials": ", now with its credentials (a Proxy-Authorization header)",
+        "challenge": " (Proxy-Authenticate: {challenge}); a client that has credentials asks again with them",
         "no_request.why": (" A client leaves a connection unused so when it gave up on it after the handshake (some "
                            "clients check the server's certificate only after their Finished, and drop a connection "
                            "whose certificate they do not accept) or had opened it in advance and needed it no more."),
@@ -1600,6 +1630,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "alert_meaning.other": "原因见警报的名字。",
         "sni_text": "{sni} ",
         "sni_text.none": "它所要的名字",
+        "credentials": "，这次带上了凭据（Proxy-Authorization 头）",
+        "challenge": "（Proxy-Authenticate：{challenge}）；有凭据的客户端会带上凭据再请求一次",
         "no_request.why": ("客户端这样闲置一个连接，是因为握手之后它放弃了这个连接（有些客户端在发出自己的 Finished 之后才检查"
                            "服务器的证书，不接受就丢掉这个连接），或者是它预先打开了这个连接、后来又不需要了。"),
         "spare.done": "，完成了 TLS 握手（第 {done} 帧）",
@@ -1768,6 +1800,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.nd.request": "NS: who has {target}?", "note.nd.reply": "NA: {target} is at {mac}",
         "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
+        "note.http.connect": "CONNECT {target}", "note.http.connect.open": "proxy: tunnel open",
+        "note.http.connect.refused": "proxy: {status}",
         "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
@@ -1795,6 +1829,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.nd.request": "邻居请求：{target}", "note.nd.reply": "邻居通告：{target} 在 {mac}",
         "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
+        "note.http.connect": "CONNECT {target}", "note.http.connect.open": "代理：隧道已打开",
+        "note.http.connect.refused": "代理：{status}",
         "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
@@ -1954,7 +1990,7 @@ DERIVED: frozenset[str] = frozenset({
     "tls.exchange.request", "tls.exchange.server", "tls.exchange.server.midstream", "tls.exchange.wait",
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
     "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred", "tls.failed.alert", "tls.failed.encrypted",
-    "tls.encrypted.no_request",
+    "tls.encrypted.no_request", "http.connect.again", "http.connect.auth",
 })
 
 
@@ -2021,6 +2057,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["peer"] = "server" if facts.get("who") == "client" else "client"
         extra["meaning"] = _phrase(f"alert_meaning.{facts.get('description')}", {**facts, **extra}, lang) or \
             _phrase("alert_meaning.other", facts, lang)
+    elif template == "http.connect.again":
+        extra["credentials_text"] = _phrase("credentials", facts, lang) if facts.get("credentials") else ""
+    elif template == "http.connect.auth":
+        extra["challenge_text"] = _phrase("challenge", facts, lang) if facts.get("challenge") else ""
     elif template == "tls.failed.encrypted":
         extra["sni_text"] = _phrase("sni_text" if facts.get("sni") else "sni_text.none", facts, lang)
     elif template == "tls.encrypted.no_request":

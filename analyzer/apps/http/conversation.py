@@ -201,6 +201,7 @@ class HttpConversation:
         body_limit: int = DEFAULT_BODY_LIMIT,
         max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
         max_decoded_size: int = DEFAULT_MAX_DECODED_SIZE,
+        first_index: int = 0,
     ):
         self.client = HttpStreamParser(CLIENT, max_head_size=max_head_size, max_decoded_size=max_decoded_size)
         self.server = HttpStreamParser(SERVER, max_head_size=max_head_size, max_decoded_size=max_decoded_size)
@@ -213,7 +214,7 @@ class HttpConversation:
         self._client_pair: _Pair | None = None  # receiving the client's current message
         self._server_pair: _Pair | None = None  # receiving the server's current final response
         self._server_interim = False  # the server's current message is an interim response
-        self._count = 0
+        self._count = first_index  # the next transaction's index (after a proxy tunnel's CONNECTs: their count)
         self._last = (0, 0)  # ts_ns, frame of the last chunk fed
         self._server_gap = False  # a server gap since the last final response began
         self.pipelined = False  # a response began with several requests outstanding, outside a gap

@@ -185,10 +185,10 @@ def text(value: str) -> str:
 
 
 def full_uri(target: str, host: str | None, scheme: str = "http") -> str:
-    """tshark's http.request.full_uri: an absolute-form target as it is, else ``http://`` (``https://`` over
-    TLS) + the Host header + the target (tshark gives none when there is no Host header: see
-    ``HttpSink.request_ended``)."""
-    if "://" in target:
+    """tshark's http.request.full_uri: an absolute-form target as it is, and so the authority-form target of a
+    CONNECT (``host:port``, which starts with no "/"), else ``http://`` (``https://`` over TLS) + the Host
+    header + the target (tshark gives none when there is no Host header: see ``HttpSink.request_ended``)."""
+    if "://" in target or (target[:1] not in ("/", "*", "") and ":" in target):
         return target
     return f"{scheme}://{host or ''}{target}"
 
@@ -313,6 +313,7 @@ class HttpSink:
         "conv",
         "dead",
         "fed",
+        "first_index",
         "pickup",
         "scheme",
         "tracker",
@@ -322,6 +323,7 @@ class HttpSink:
         self.tracker = tracker
         self.conn = conn
         self.scheme = "http"              # "https" when fed the plaintext of a TLS connection
+        self.first_index = 0              # its first transaction's index (inside a proxy tunnel: after the CONNECTs)
         self.conv: _Conversation | None = None
         self.dead = False
         self.pickup = [False, False]      # direction picked up mid-stream: wait for a message start
@@ -464,7 +466,7 @@ class HttpSink:
             return False
         else:
             return False                # picked up mid-stream: wait for a segment that starts a message
-        self.conv = _Conversation(self, body_limit=self.tracker.body_limit)
+        self.conv = _Conversation(self, body_limit=self.tracker.body_limit, first_index=self.first_index)
         if self.tracker.want_body is not None:     # bodies it does not want are counted
             self.conv.client.want_body = self.conv.server.want_body = self.tracker.want_body
         if self.tracker.lines_only or not self.tracker.keep_lines:     # no fields are made of the heads' raw lines

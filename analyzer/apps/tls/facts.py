@@ -129,6 +129,10 @@ class TlsSession:
     early_data: str | None = None
     early_data_why: str | None = None
     early_data_frame: int | None = None
+    # through an HTTP proxy: the CONNECT request's target (host:port) and the frame of the proxy's 2xx, after
+    # which the TLS began (None: a direct connection)
+    tunnel: str | None = None
+    tunnel_frame: int | None = None
 
     def messages(self, kind: str) -> tuple[HandshakeMessage, ...]:
         """The handshake messages of one kind (``"finished"``, ``"new_session_ticket"`` ...) in order."""

@@ -69,6 +69,7 @@ if TYPE_CHECKING:       # the crypto module imports ``cryptography`` (~0.1 s): o
 MAX_RECORD = (1 << 14) + 2048           # RFC 5246 6.2.3: TLSCiphertext.length may not exceed 2^14 + 2048
 MAX_HANDSHAKE_MESSAGE = 1 << 18         # handshake bytes held for one message (certificate chains fit)
 PICKUP_SEGMENTS = 32                    # segments searched for a record start after a loss or mid-stream
+MAX_PROXY_HEAD = 16384                  # a longer HTTP head before the tunnel is no proxy's: not followed
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"     # an HTTP/2 client's first bytes (RFC 9113 3.4)
 
 # Application protocols, by ALPN and by well-known TLS port (Wireshark's tls.alpn and tls.port tables), with
@@ -147,6 +148,35 @@ class _Side:
         self.app: list[F.RecordRef] = []
 
 
+class _Tunnel:
+    """An HTTP proxy's CONNECT tunnel (RFC 9110 9.3.6) ahead of the TLS: the client's CONNECT request and the
+    proxy's answer are skipped (the HTTP sink reads them); from the proxy's 2xx on, each direction's bytes are
+    the tunnelled stream, read as TLS as on a direct connection (tshark reads them so too). A refusal (407
+    asking for credentials, 403, 502 ...) and its body are skipped and the client's next CONNECT awaited."""
+
+    __slots__ = ("client", "frame", "heads", "open", "requests", "skip", "target", "ts_ns")
+
+    def __init__(self, client: int):
+        self.client = client                    # the direction that sent CONNECT
+        self.heads = (bytearray(), bytearray())  # each direction's bytes not yet read as heads
+        self.skip = 0                           # body bytes of a refusal still to skip
+        self.open = False
+        self.target: str | None = None          # the CONNECT request's host:port
+        self.requests = 0                       # CONNECT requests read
+        self.frame: int | None = None           # the frame of the proxy's 2xx
+        self.ts_ns: int | None = None
+
+
+def _head(buf: bytearray) -> bytes | None:
+    """The HTTP head at the start of ``buf`` (removed from it), None while it is not whole."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buf[:end])
+    del buf[:end + 4]
+    return head
+
+
 def plausible_header(data: bytes | bytearray, at: int = 0) -> bool:
     """Do the bytes at ``at`` start a TLS record header (type 20-24, version 3.0-3.4, sane length)?"""
     if len(data) - at < 3:
@@ -201,6 +231,7 @@ class TlsSink:
         self.app_sink: Any = None
         self.app_sink_made = False
         self._explain: list[tuple[int, str]] = []
+        self.tunnel: _Tunnel | None = None      # through an HTTP proxy: TLS starts after its CONNECT answer
 
     # -- the sink interface ----------------------------------------------------------------------------
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
@@ -216,6 +247,15 @@ class TlsSink:
             number = frame if isinstance(frame, int) else self._last[0]
         self._last = (number, ts_ns)
         self._numbered = isinstance(frame, int)
+        tunnel = self.tunnel
+        if tunnel is None and not side.seen and not self.started and data and \
+                b"CONNECT ".startswith(data[:8]) and self.conn.sides[direction].syn_frame:
+            # (a first segment that is only the start of the word too: _connect_head gives up if it is not)
+            tunnel = self.tunnel = _Tunnel(direction)
+        if tunnel is not None and not tunnel.open:
+            data = self._proxy(tunnel, direction, data, frame, number, ts_ns)
+            if not data or self.dead:
+                return
         if not side.seen and not self._first_bytes(direction, side, data):
             return
         if side.pickup:
@@ -301,6 +341,67 @@ class TlsSink:
         side.seen = True            # mid-stream or after a loss: wait for a record start
         side.pickup = PICKUP_SEGMENTS
         return True
+
+    def _proxy(self, tunnel: _Tunnel, direction: int, data: bytes, frame: Any, number: int, ts_ns: int) -> bytes:
+        """Bytes of a connection to an HTTP proxy before its tunnel opened: the heads are set aside; what
+        follows the proxy's 2xx (in this direction's ``data``) is returned to be read as TLS."""
+        buf = tunnel.heads[direction]
+        buf += data
+        if len(buf) > MAX_PROXY_HEAD + len(data):
+            self._give_up()
+            return b""
+        c = tunnel.client
+        if direction == c:
+            # the client's CONNECT; bytes after it wait for the answer (from a client that does not wait)
+            if tunnel.target is None:
+                if not (buf.startswith(b"CONNECT ") or b"CONNECT ".startswith(bytes(buf))):
+                    self._give_up()             # another method (COPY, CHECKOUT ...): no tunnel
+                    return b""
+                self._connect_head(tunnel)
+            return b""
+        while not self.dead:
+            if tunnel.skip:
+                n = min(tunnel.skip, len(buf))
+                del buf[:n]
+                tunnel.skip -= n
+                if tunnel.skip:
+                    return b""
+            head = _head(buf)
+            if head is None:
+                return b""
+            line = head.split(b"\r\n", 1)[0].split(b" ", 2)
+            code = int(line[1]) if len(line) > 1 and line[1].isdigit() and line[0].startswith(b"HTTP/") else 0
+            if 200 <= code < 300:
+                tunnel.open = True
+                tunnel.frame, tunnel.ts_ns = number, ts_ns
+                held, rest = bytes(tunnel.heads[c]), bytes(buf)
+                tunnel.heads = (bytearray(), bytearray())
+                if held:                        # sent before the answer: the tunnel's first bytes
+                    self.data(c, held, frame, ts_ns)
+                return rest
+            if not 100 <= code < 200:           # an interim answer is skipped as it is
+                if not code:
+                    self._give_up()             # no HTTP answer: not a proxy
+                    return b""
+                # refused: its body is skipped; the client may ask again (with credentials) on this connection
+                length = next((v.strip() for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:])
+                               if k.strip().lower() == b"content-length"), b"0")
+                tunnel.skip = int(length) if length.isdigit() else 0
+                tunnel.target = None
+                self._connect_head(tunnel)      # the next CONNECT may be here already
+        return b""
+
+    def _connect_head(self, tunnel: _Tunnel) -> None:
+        """The client's CONNECT request head, when it is whole: its target."""
+        head = _head(tunnel.heads[tunnel.client])
+        if head is None:
+            return
+        parts = head.split(b"\r\n", 1)[0].split(b" ")
+        if len(parts) != 3 or parts[0] != b"CONNECT":
+            self._give_up()
+            return
+        tunnel.target = parts[1].decode("ascii", "replace")
+        tunnel.requests += 1
 
     def _give_up(self) -> None:
         self.dead = True
@@ -533,6 +634,8 @@ class TlsSink:
     def _app_proto(self) -> str | None:
         if self.alpn is not None:
             return ALPN_PROTOCOLS.get(self.alpn)
+        if self.tunnel is not None:     # through a proxy's CONNECT: HTTP's tunnel, as tshark names it
+            return "Hypertext Transfer Protocol"
         o, r = self.conn.sides
         return PORT_PROTOCOLS.get(r.port) or PORT_PROTOCOLS.get(o.port)
 
@@ -857,6 +960,9 @@ class TlsSink:
                 # early data goes before the EncryptedExtensions name the protocol: the bytes say HTTP/2
                 alpn = "h2"
             self.app_sink = self.tracker.app_sink(self.conn, alpn)
+            if self.tunnel is not None and hasattr(self.app_sink, "first_index"):
+                # the proxy's CONNECTs were this connection's first transactions: the tunnel's come after them
+                self.app_sink.first_index = self.tunnel.requests
         if self.app_sink is not None:
             # a headers-only caller gave a frame number, not a Packet: hand the number on
             handle = pkt if pkt is not None else (self._last[0] if self._numbered else None)
@@ -916,7 +1022,9 @@ class TlsSink:
             curve=self.server_hello.key_share_group or self.curve if self.server_hello is not None else None,
             clear_sequence=tuple(self.clear_sequence),
             early_data=self.early[0] if self.early else None, early_data_why=self.early[1] if self.early else None,
-            early_data_frame=self.early[2] if self.early else None)
+            early_data_frame=self.early[2] if self.early else None,
+            tunnel=self.tunnel.target if self.tunnel is not None and self.tunnel.open else None,
+            tunnel_frame=self.tunnel.frame if self.tunnel is not None and self.tunnel.open else None)
 
 
 class TlsTracker:
