@@ -25,6 +25,9 @@ real client inside the client namespace: ``curl`` or ``wget``, resolving through
 * ``expect_ignored``: the same POST to a second instance of the lab's server on port 8080 that ignores
   ``Expect: 100-continue`` (``--no-continue``): curl waits 1 s for a ``100 Continue`` that never comes, then
   sends the body anyway.
+* ``dns_failover``: the client's resolv.conf names a first resolver the router silently drops everything to
+  (``SILENT_RESOLVER``), then the lab's; ``timeout:2 attempts:1``: glibc waits 2 s for the first, then asks the
+  second the same question (same ID), and curl fetches the page 2 s late.
 * ``wget_robots``: ``wget -p http://www.example.test/``: ``/`` then ``/robots.txt`` (404) then the page's
   requisites on the same keep-alive connection (over IPv6, like curl above).
 
@@ -50,6 +53,8 @@ sys.path.insert(0, str(REPO))
 
 from analyzer.lab.run import python_env, start_servers, stop_process, wait_for_line
 from analyzer.lab.topology import CLIENT_IFACE, DNS4, WEB4, Lab, ip_netns_works
+
+SILENT_RESOLVER = "198.51.100.99"      # no host: the router drops all to it (dns_failover)
 
 URL = "http://www.example.test/"
 
@@ -97,6 +102,14 @@ def expect_ignored(lab: Lab) -> list[list[str]]:
                           "-H 'Expect: 100-continue' --data-binary @- http://www.example.test:8080/upload")]]
 
 
+def dns_failover(lab: Lab) -> list[list[str]]:
+    # the client's first resolver is an address the router silently drops everything to; the second is the lab's
+    (Path("/etc/netns") / lab.ns("client") / "resolv.conf").write_text(
+        f"nameserver {SILENT_RESOLVER}\nnameserver {DNS4}\noptions attempts:1 timeout:2\n")
+    nft(lab, forward_rule(f"ip daddr {SILENT_RESOLVER} drop"))
+    return [["curl", "-4", "-sS", "-o", "/dev/null", URL]]
+
+
 def wget_robots(lab: Lab) -> list[list[str]]:
     return [["wget", "-q", "-p", "--no-dns-cache", "-P", "/tmp/aztl-wget", URL]]
 
@@ -106,6 +119,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Lab], list[list[str]]]]] = {
     "synloss": ("lab_syn_loss_rto_doubling.pcapng", synloss),
     "two_curls": ("lab_two_curl_runs.pcapng", two_curls),
     "wget_robots": ("lab_wget_page_robots.pcapng", wget_robots),
+    "dns_failover": ("lab_dns_failover_next_resolver.pcapng", dns_failover),
     "post_continue": ("lab_post_100_continue.pcapng", post_continue),
     "expect_ignored": ("lab_post_expect_ignored.pcapng", expect_ignored),
 }
@@ -152,6 +166,12 @@ def check(name: str, path: Path) -> list[str]:
         codes = [r[1] for r in tshark(path, "http.response", "http.response.code")]
         if codes != ["200"] or len(tshark(path, "http.request.method == POST")) != 1:
             problems.append(f"responses {codes}: expected only a 200 to one POST")
+    elif name == "dns_failover":
+        queries = tshark(path, "dns.flags.response == 0", "ip.dst", "dns.id")
+        if [q[1] for q in queries] != [SILENT_RESOLVER, DNS4] or len({q[2] for q in queries}) != 1:
+            problems.append(f"queries {queries}: expected one to {SILENT_RESOLVER}, then the same ID to {DNS4}")
+        if [r[1] for r in tshark(path, "http.response", "http.response.code")] != ["200"]:
+            problems.append("not one 200 response")
     elif name == "wget_robots":
         uris = [r[1] for r in tshark(path, "http.request", "http.request.uri")]
         if uris[:2] != ["/", "/robots.txt"] or len(uris) != 5:

@@ -617,8 +617,12 @@ class FetchBuilder:
             if lk.transport == "tcp":
                 kind = "dns.query.tcp"
             elif prev is not None:
-                kind = "dns.query.again"
+                # another ID: asked anew; the same ID to another server: the next resolver in the client's list
+                kind = "dns.query.again" if prev.id != lk.id else \
+                    "dns.query.next_server" if prev.server != lk.server else "dns.query.again.same_id"
                 common["prev_frame"] = prev.query_frame
+                common["prev_resolver"] = prev.server
+                common["waited_ms"] = _ms(lk.query_ts_ns - _last_sent(prev))
             else:
                 kind = "dns.query.search" if search else "dns.query"
             self._add(lk.query_frame, lk.query_ts_ns, (lk.query_frame,), "dns", kind, **common)
@@ -644,6 +648,12 @@ class FetchBuilder:
                               rtt_ms=_ms(err.ts_ns - lk.query_ts_ns), sender=err.sender, icmp=err.text,
                               icmp_type=err.type, icmp_code=err.code, **common)
                     self._cite_icmp(err, None)
+                    continue
+                again = next((o for o in plan.lookups if o.query_frame > lk.query_frame and o.qtype == lk.qtype
+                              and o.qname.lower() == lk.qname.lower()), None)
+                if again is not None:       # the client asked again (the next step says so): no wait to the end
+                    self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer.asked_again", problem=True,
+                              waited_ms=_ms(again.query_ts_ns - t_prev), next_frame=again.query_frame, **common)
                     continue
                 self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer", problem=True, waited_ms=after,
                           **common)
@@ -1436,8 +1446,13 @@ class FetchBuilder:
                         and lk.response_ts_ns <= conn.syns[0][1] and (name_matches(lk.qname, u.host)
                                                                     or conn.server in lk.addresses)]
                 if mine:
-                    used_dns.update(lk.query_frame for lk in mine)
-                    t["dns"] = (min(lk.query_ts_ns for lk in mine), max(lk.response_ts_ns for lk in mine))
+                    # the same question asked before without an answer (a resolver that did not answer, then the
+                    # next one): the lookup's time began with it
+                    asked = {(lk.qname.lower(), lk.qtype): lk.query_ts_ns for lk in mine}
+                    unanswered = [lk for lk in plan.lookups if lk.response_ts_ns is None and lk.query_frame not in used_dns
+                                  and lk.query_ts_ns <= asked.get((lk.qname.lower(), lk.qtype), -1)]
+                    used_dns.update(lk.query_frame for lk in mine + unanswered)
+                    t["dns"] = (min(lk.query_ts_ns for lk in mine + unanswered), max(lk.response_ts_ns for lk in mine))
             if not u.request:
                 continue
             self._request_steps(u, u is doc, t)
@@ -2315,6 +2330,11 @@ class FetchBuilder:
         for st in steps:
             if st.kind == "dns.retransmission":
                 add("dns_retry", st.facts.get("waited_ms") or 0.0, st.frames, qname=st.facts.get("qname"))
+            elif st.kind in ("dns.query.next_server", "dns.query.again", "dns.query.again.same_id") \
+                    and st.facts.get("waited_ms"):
+                add("dns_retry", st.facts["waited_ms"], (st.facts["prev_frame"], *st.frames),
+                    "delay.dns_next_server" if st.kind == "dns.query.next_server" else "delay.dns_retry",
+                    qname=st.facts.get("qname"), resolver=st.facts.get("prev_resolver"))
         cited = {f for st in steps for f in st.frames}
         for c in connections:
             if not c.syn_frames or c.syn_frames[0] not in cited:
@@ -2710,6 +2730,11 @@ def _cut(text: str, n: int) -> str:
 
 def _endpoint(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def _last_sent(lk: DnsLookup) -> int:
+    """When a lookup's query was last sent (its last retransmission, if any)."""
+    return lk.retransmission_times[-1] if lk.retransmission_times else lk.query_ts_ns
 
 
 def _http_inside(conn: ConnFacts) -> bool:

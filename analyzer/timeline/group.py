@@ -64,6 +64,10 @@ PAGE_WINDOW_NS = 3_000_000_000
 EMBED_WINDOW_NS = 1_000_000_000
 LOOKBACK_NS = 5_000_000_000
 BURST_NS = 1_000_000_000
+# the longest a resolver library waits for an answer before it asks again (glibc: RES_MAXRETRANS 30 s; its
+# default time-out per server is 5 s, Windows' 1-4 s): an unanswered query that far before the same question
+# asked again is part of the lookup (a server that did not answer, then the next one in the list)
+RETRY_NS = 30_000_000_000
 DOCUMENT_TYPES = ("text/html", "application/xhtml+xml")
 SIDE_PATHS = ("/robots.txt", "/favicon.ico", "/apple-touch-icon.png", "/apple-touch-icon-precomposed.png",
               "/browserconfig.xml", "/crossdomain.xml", "/sitemap.xml", "/humans.txt", "/ads.txt")
@@ -876,6 +880,18 @@ def _claim_burst(free: _LookupIndex, names: set[str], server: str, before: int) 
             burst.insert(0, r)
         else:
             break
+    # the same question asked before without an answer (a resolver that timed out, then the next one): chained
+    # back while each unanswered attempt's last activity is at most RETRY_NS before the next attempt
+    asked = {(free.order[r].qname.lower().rstrip("."), free.order[r].qtype) for r in burst}
+    first_ns = free.order[burst[0]].query_ts_ns
+    for r in reversed(free.within(names, None, first_ns - RETRY_NS, first_ns)):
+        lk = free.order[r]
+        if r in burst or lk.response_frame is not None or (lk.qname.lower().rstrip("."), lk.qtype) not in asked:
+            continue
+        if first_ns - _last_activity(lk) > RETRY_NS:
+            break
+        burst.insert(0, r)
+        first_ns = lk.query_ts_ns
     claimed = [free.take(r) for r in burst]
     # companions: queries for the same names in the burst's span (AAAA beside A, search domains)
     claimed += [free.take(r) for r in free.within(names, None, free.order[burst[0]].query_ts_ns, before)]

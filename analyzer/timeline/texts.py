@@ -149,6 +149,17 @@ _EN: dict[str, str] = {
     "dns.query.tcp": (
         "DNS query over TCP: the client asks {resolver} for the {qtype} record of {qname} again, on the TCP "
         "connection it just opened (ID {id_hex})."),
+    "dns.query.again.same_id": (
+        "DNS query for {qname} ({qtype}) again, with the same ID {id_hex}: the query of frame {prev_frame} got "
+        "no answer in {waited_ms:dur}, so the client asks anew."),
+    "dns.query.next_server": (
+        "The client asks its next resolver, {resolver}, the same question ({qname}, {qtype}, same ID {id_hex}): "
+        "{prev_resolver} gave no answer in {waited_ms:dur} (frame {prev_frame}), the time its resolver library "
+        "waits, so it moved on to the next server of its list (the nameserver lines of /etc/resolv.conf, or the "
+        "DNS servers of the network settings). That wait is part of the lookup's time."),
+    "dns.no_answer.asked_again": (
+        "No answer from {resolver} to the query for {qname} ({qtype}): after {waited_ms:dur} the client asked "
+        "again (frame {next_frame})."),
     "dns.retransmission": (
         "No answer after {waited_ms:dur}: the client sends the same query for {qname} again (attempt "
         "{attempt}, same ID {id_hex}, first sent in frame {first}). Over UDP nothing is retransmitted for the "
@@ -715,6 +726,7 @@ _EN: dict[str, str] = {
     # -- where the time went -----------------------------------------------------------------------------
     "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
+    "delay.dns_next_server": "{ms:dur} waiting for the resolver {resolver}, which never answered, before the client asked the next one for {qname}.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
     "delay.connect": "{ms:dur} for the TCP handshake of connection {stream}.",
     "delay.late_synack": "{ms:dur} waiting for a late SYN-ACK on connection {stream} (beyond a round trip).",
@@ -837,6 +849,13 @@ _ZH: dict[str, str] = {
     "dns.query.search": (
         "对 {qname}（{qtype}）的 DNS 查询：客户端的解析库在 {host} 后面加上了搜索域，也试一试这个名字"
         "（{transport} {port} 端口，标识 {id_hex}）。"),
+    "dns.query.again.same_id": (
+        "再次查询 {qname}（{qtype}），ID 仍是 {id_hex}：第 {prev_frame} 帧的查询在 {waited_ms:dur}内没有得到应答，所以客户端重新询问。"),
+    "dns.query.next_server": (
+        "客户端向列表中的下一个解析器 {resolver} 问同一个问题（{qname}，{qtype}，ID 仍是 {id_hex}）：{prev_resolver} 在 "
+        "{waited_ms:dur}内没有应答（第 {prev_frame} 帧），这是它的解析库等待的时间，于是转向列表中的下一个服务器"
+        "（/etc/resolv.conf 中的 nameserver 行，或网络设置中的 DNS 服务器）。这段等待也算在这次查询的时间里。"),
+    "dns.no_answer.asked_again": "{resolver} 没有应答 {qname}（{qtype}）的查询：{waited_ms:dur}之后客户端再次询问（第 {next_frame} 帧）。",
     "dns.query.again": (
         "再次查询 {qname}（{qtype}），换了新的标识 {id_hex}：第 {prev_frame} 帧的查询没有得到应答，客户端重新发问。"),
     "dns.query.tcp": (
@@ -1297,6 +1316,7 @@ _ZH: dict[str, str] = {
         "花在客户端自己身上（检查服务器的证书，或者程序迟迟没有继续），既不是网络，也不是服务器。"),
     "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
+    "delay.dns_next_server": "等待始终没有应答的解析器 {resolver}，用时 {ms:dur}，然后客户端才向下一个解析器查询 {qname}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
     "delay.connect": "连接 {stream} 的 TCP 握手用时 {ms:dur}。",
     "delay.late_synack": "连接 {stream} 的 SYN-ACK 迟到，比一个往返多等了 {ms:dur}。",
