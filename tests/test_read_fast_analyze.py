@@ -64,6 +64,7 @@ def _run(paths, monkeypatch) -> int:
 
     counting = _Counting()
     monkeypatch.setattr(connection, "analyze_compiled", counting)
+    monkeypatch.setattr(connection, "steady_compiled", None)    # (it calls tcp_analyze itself, uncounted)
     for path in paths:
         with analyzer.open([str(path)]).open() as reader:
             for _pkt in analyze_packets(reader):
@@ -277,6 +278,7 @@ def test_through_the_command(tmp_path, monkeypatch):
         return r
 
     outputs = []
+    monkeypatch.setattr(connection, "steady_compiled", None)    # (it calls tcp_analyze itself, uncounted)
     for helper in (taken, None):
         monkeypatch.setattr(connection, "analyze_compiled", helper)
         for args in (["read", str(path)], ["read", "--json", str(path)]):

@@ -3103,6 +3103,247 @@ done:
     return out;
 }
 
+/* tcp_steady(conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
+ *            established, sinks_due, deferred) -> True or None
+ *
+ * analyzer.tcp.connection.TcpTracker._steady_out in C for its commonest segment, as read and read --json feed
+ * it: an ACK (no SYN/FIN/RST) of an established connection whose sinks are made, that changes no history letter
+ * (not resent or reordered, not the side's first bytes or first bare ACK, no zero window, no ACK of bytes the
+ * capture missed), brings no SACK option, acknowledges nothing the peer's reassembler still waits for, and
+ * whose bytes (if any) are the next in sequence, all captured, with nothing held and no FIN seen. Then: the
+ * stream number and tcp_analyze's fields in ``out``, the side's counters, the max_end, and the bytes handed to
+ * the reassembler's sink with ``handle`` (sink.data(direction, payload, handle, ts)) and counted, in the same
+ * order as the Python. True when done; None, having changed nothing the Python would not set to the same
+ * value (``out["tcp.stream"]``, ``sa.sack = ()``), for any other segment, an unset slot, a value not an
+ * exact int within +-2**62 or an object of another class: the caller then runs the Python
+ * (tests/test_read_fast_steady.py compares the two on damaged connections and counts the segments it took). */
+enum { TC_ca, TC_last_frame, TC_last_ts, TC_once, TC_sides, TC_sink, TC_stream, TC_N };
+static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once", "sides", "sink", "stream"};
+enum { TS_data_base, TS_endpoint, TS_fin_frame, TS_fin_seq, TS_first_ts, TS_frame_bytes, TS_last_ts, TS_max_end,
+       TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_N };
+static const char *const ts_names[TS_N] = {
+    "data_base", "endpoint", "fin_frame", "fin_seq", "first_ts", "frame_bytes", "last_ts", "max_end",
+    "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame"};
+enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, TR_sink, TR_N };
+static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink"};
+static PyTypeObject *tc_type, *ts_type, *tr_type;
+static Py_ssize_t tc_off[TC_N], ts_off[TS_N], tr_off[TR_N];
+static PyObject *st_letters[4], *st_stream_key, *st_data_name, *st_takes_deferred;
+
+static int st_type(PyObject *o, PyTypeObject **cached, const char *const *names, int n, Py_ssize_t *off) {
+    if (Py_TYPE(o) == *cached)
+        return 1;
+    if (!slot_offsets(Py_TYPE(o), names, n, off))
+        return 0;
+    Py_XSETREF(*cached, (PyTypeObject *)Py_NewRef(Py_TYPE(o)));
+    return 1;
+}
+
+/* slot = slot + v (exact ints within +-2**62), else 0 */
+static int st_add(PyObject *o, Py_ssize_t off, long long v, int *err) {
+    long long x;
+    if (!ta_int(SLOT(o, off), &x))
+        return 0;
+    if (ta_set_int(o, off, x + v) < 0)
+        *err = 1;
+    return 1;
+}
+
+static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 17)
+        Py_RETURN_NONE;
+    if (st_stream_key == NULL) {
+        const char *l[4] = {"D", "A", "d", "a"};
+        for (int i = 0; i < 4; i++)
+            if ((st_letters[i] = PyUnicode_InternFromString(l[i])) == NULL)
+                return NULL;
+        if ((st_stream_key = PyUnicode_InternFromString("tcp.stream")) == NULL
+            || (st_data_name = PyUnicode_InternFromString("data")) == NULL
+            || (st_takes_deferred = PyUnicode_InternFromString("takes_deferred")) == NULL)
+            return NULL;
+    }
+    PyObject *conn = args[0], *payload = args[10], *handle = args[12], *out = args[13];
+    PyObject *established = args[14], *sinks_due = args[15], *deferred = args[16];
+    long long d, ts, num, seq, ack, flags, raw_window, seglen, frame_len;
+    if (!ta_int(args[1], &d) || !ta_int(args[2], &ts) || !ta_int(args[3], &num) || !ta_int(args[4], &seq)
+        || !ta_int(args[5], &ack) || !ta_int(args[6], &flags) || !ta_int(args[7], &raw_window)
+        || !ta_int(args[8], &seglen) || !ta_int(args[11], &frame_len))
+        Py_RETURN_NONE;
+    if ((d != 0 && d != 1) || (flags & 0x17) != 0x10 || raw_window == 0 || seglen < 0 || seq < 0 || seq > M32
+        || ack < 0 || ack > M32 || !PyDict_CheckExact(out))
+        Py_RETURN_NONE;
+    if (!st_type(conn, &tc_type, tc_names, TC_N, tc_off))
+        Py_RETURN_NONE;
+    PyObject *sides = SLOT(conn, tc_off[TC_sides]), *sink = SLOT(conn, tc_off[TC_sink]);
+    PyObject *once = SLOT(conn, tc_off[TC_once]), *ca = SLOT(conn, tc_off[TC_ca]);
+    if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2 || sink == NULL
+        || sink == Py_None || (PyObject *)Py_TYPE(sink) == sinks_due || once == NULL || !PyDict_Check(once)
+        || ca == NULL || SLOT(conn, tc_off[TC_stream]) == NULL)
+        Py_RETURN_NONE;
+    PyObject *me = PyTuple_GET_ITEM(sides, d), *peer = PyTuple_GET_ITEM(sides, 1 - d);
+    if (Py_TYPE(peer) != Py_TYPE(me) || !st_type(me, &ts_type, ts_names, TS_N, ts_off))
+        Py_RETURN_NONE;
+#define MS(n) SLOT(me, ts_off[TS_##n])
+#define PS(n) SLOT(peer, ts_off[TS_##n])
+    /* segment()'s conditions for the fast path with sinks */
+    if (MS(endpoint) != established || PS(fin_seq) != Py_None || PS(data_base) == NULL || PS(data_base) == Py_None)
+        Py_RETURN_NONE;
+    long long v;
+    if (!ta_int(PS(syn_acked_frame), &v) || !v || !ta_int(PS(fin_frame), &v) || v)
+        Py_RETURN_NONE;
+    /* no SACK block: sa.sack = () */
+    PyObject *opts = args[9];
+    if (!PyBytes_CheckExact(opts) || memchr(PyBytes_AS_STRING(opts), 5, PyBytes_GET_SIZE(opts)) != NULL)
+        Py_RETURN_NONE;
+    /* no history letter */
+    long long pkts, max_end = -1, peer_seen;
+    if (!ta_int(MS(pkts), &pkts) || !pkts || MS(max_end) == NULL || MS(data_base) == NULL
+        || MS(frame_bytes) == NULL || MS(payload_bytes) == NULL || MS(sa) == NULL || MS(last_ts) == NULL)
+        Py_RETURN_NONE;
+    if (MS(max_end) != Py_None && !ta_int(MS(max_end), &max_end))
+        Py_RETURN_NONE;
+    int has = PyDict_Contains(once, st_letters[(seglen ? 0 : 1) + 2 * d]);
+    if (has < 0)
+        return NULL;
+    if (!has)
+        Py_RETURN_NONE;
+    if (seglen) {
+        if (MS(data_base) == Py_None)
+            Py_RETURN_NONE;
+        if (max_end >= 0 && ((seq - max_end) & M32) >= HALF32)
+            Py_RETURN_NONE;
+    }
+    if (PS(max_end) == NULL)
+        Py_RETURN_NONE;
+    PyObject *pseen = PS(max_end) != Py_None ? PS(max_end) : PS(data_base);
+    if (!ta_int(pseen, &peer_seen))
+        Py_RETURN_NONE;
+    long long gap = (ack - peer_seen) & M32;
+    if (gap > 0 && gap < HALF32)
+        Py_RETURN_NONE;
+    /* the reassemblers */
+    PyObject *r = MS(reasm), *pr = PS(reasm);
+    if (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off))
+        Py_RETURN_NONE;
+    if (pr != Py_None) {
+        if (Py_TYPE(pr) != Py_TYPE(r))
+            Py_RETURN_NONE;
+        PyObject *pn = SLOT(pr, tr_off[TR_next]);
+        if (pn == NULL)
+            Py_RETURN_NONE;
+        if (pn != Py_None) {
+            long long nxt;
+            if (!ta_int(pn, &nxt))
+                Py_RETURN_NONE;
+            long long a = (ack - nxt) & M32;
+            if (a > 0 && a < HALF32)
+                Py_RETURN_NONE;
+        }
+    }
+    PyObject *rsink = SLOT(r, tr_off[TR_sink]), *rdir = SLOT(r, tr_off[TR_direction]);
+    if (seglen) {
+        long long rnext;
+        PyObject *held = SLOT(r, tr_off[TR_held]);
+        if (!ta_int(SLOT(r, tr_off[TR_next]), &rnext) || rnext != seq || held == NULL || !PyList_CheckExact(held)
+            || PyList_GET_SIZE(held) || SLOT(r, tr_off[TR_fin_offset]) != Py_None || rsink == NULL || rdir == NULL
+            || SLOT(r, tr_off[TR_delivered]) == NULL || SLOT(r, tr_off[TR_offset]) == NULL)
+            Py_RETURN_NONE;
+        if (!ta_int(SLOT(r, tr_off[TR_delivered]), &v) || !ta_int(SLOT(r, tr_off[TR_offset]), &v))
+            Py_RETURN_NONE;
+        Py_ssize_t plen = PyObject_Length(payload);
+        if (plen < 0) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        if (plen != seglen)
+            Py_RETURN_NONE;
+        if ((PyObject *)Py_TYPE(handle) == deferred) {
+            PyObject *td = PyObject_GetAttr(rsink, st_takes_deferred);
+            if (td == NULL) {
+                PyErr_Clear();
+                Py_RETURN_NONE;
+            }
+            int t = PyObject_IsTrue(td);
+            Py_DECREF(td);
+            if (t <= 0) {
+                PyErr_Clear();
+                Py_RETURN_NONE;
+            }
+        }
+    }
+    if (!ta_int(MS(frame_bytes), &v) || !ta_int(MS(payload_bytes), &v))
+        Py_RETURN_NONE;
+
+    /* decided: the Python's steps in its order */
+    if (PyDict_SetItem(out, st_stream_key, SLOT(conn, tc_off[TC_stream])) < 0)
+        return NULL;
+    PyObject *sa = MS(sa), *empty = PyTuple_New(0);
+    if (empty == NULL)
+        return NULL;
+    PyObject *psa = PS(sa);
+    if (psa == NULL) {
+        Py_DECREF(empty);
+        Py_RETURN_NONE;
+    }
+    PyObject *targs[11] = {ca, sa, psa, args[2], args[3], args[4], args[5], args[8], args[6], args[7], out};
+    /* sa.sack = () first (tcp_analyze reads it): the Python sets the same when it takes over */
+    if (sq_type != NULL && Py_TYPE(sa) == sq_type) {
+        ta_set_obj(sa, sq_off[SQ_sack], empty);
+    } else {
+        if (PyObject_SetAttrString(sa, "sack", empty) < 0) {
+            Py_DECREF(empty);
+            return NULL;
+        }
+    }
+    Py_DECREF(empty);
+    PyObject *res = tcp_analyze(self, targs, 11);
+    if (res == NULL)
+        return NULL;
+    if (res == Py_None)
+        return res;
+    Py_DECREF(res);
+    /* _steady_sink's steps */
+    int err = 0;
+    ta_set_obj(conn, tc_off[TC_last_ts], args[2]);
+    ta_set_obj(conn, tc_off[TC_last_frame], args[3]);
+    if (ta_set_int(me, ts_off[TS_pkts], pkts + 1) < 0)
+        return NULL;
+    st_add(me, ts_off[TS_frame_bytes], frame_len, &err);
+    st_add(me, ts_off[TS_payload_bytes], seglen, &err);
+    ta_set_obj(me, ts_off[TS_last_ts], args[2]);
+    if (err || PyErr_Occurred())
+        return NULL;
+    /* base_seq and first_rtt: tcp_analyze set them as the Python would (an ACK; the side had a base) */
+    if (seglen) {
+        if (ta_set_int(me, ts_off[TS_max_end], (seq + seglen) & M32) < 0)
+            return NULL;
+        /* StreamReassembler.in_order */
+        Py_INCREF(r);
+        Py_INCREF(rsink);
+        PyObject *cargs[5] = {rsink, rdir, payload, handle, args[2]};
+        Py_INCREF(rdir);
+        PyObject *got = PyObject_VectorcallMethod(st_data_name, cargs, 5, NULL);
+        Py_DECREF(rdir);
+        Py_DECREF(rsink);
+        if (got == NULL) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        Py_DECREF(got);
+        if (!st_add(r, tr_off[TR_delivered], seglen, &err) || !st_add(r, tr_off[TR_offset], seglen, &err) || err
+            || ta_set_int(r, tr_off[TR_next], (seq + seglen) & M32) < 0) {
+            Py_DECREF(r);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "tcp_steady: a reassembler's count changed type in its sink");
+            return NULL;
+        }
+        Py_DECREF(r);
+    }
+    Py_RETURN_TRUE;
+#undef MS
+#undef PS
+}
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -3131,6 +3372,8 @@ static PyMethodDef methods[] = {
     {"flat_fields", flat_fields, METH_O, "Packet.fields of layers whose names do not repeat, or None (see the module source)."},
     {"http_head", (PyCFunction)(void (*)(void))http_head, METH_FASTCALL,
      "The parts of a plain HTTP/1.x head in a receive buffer, or None (see the module source)."},
+    {"tcp_steady", (PyCFunction)(void (*)(void))tcp_steady, METH_FASTCALL,
+     "TcpTracker._steady_out for an in-order segment that changes no history letter, or None (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

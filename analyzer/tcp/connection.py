@@ -49,6 +49,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from analyzer.compiled import compiled
 from analyzer.flows.table import FlowTable
 from analyzer.tcp import state as S
 from analyzer.tcp.analysis import (
@@ -66,7 +67,7 @@ from analyzer.tcp.analysis import (
 )
 from analyzer.tcp.options import SynOptions, parse_syn_options, sack_blocks
 from analyzer.tcp.options import walk as walk_options
-from analyzer.tcp.reassembly import ReassemblyBudget, StreamReassembler
+from analyzer.tcp.reassembly import Deferred, ReassemblyBudget, StreamReassembler
 
 M32 = 0xFFFFFFFF
 HALF = 0x80000000
@@ -93,6 +94,12 @@ REUSE_MEMORY_NS = 600_000_000_000
 _RFC = S.RFC
 _ENDPOINT = S.ENDPOINT
 _ESTABLISHED = S.ESTABLISHED
+
+
+# TcpTracker._steady_out in C (analyzer/columnar/_speedups.c ``tcp_steady``) for an in-order segment that changes no
+# history letter: the same fields, slots and sink call, or None (having changed nothing the Python would not set
+# alike) for any other; None where the helper is not built (tests/test_read_fast_steady.py compares the two).
+steady_compiled = compiled("tcp_steady")
 
 
 class Side:
@@ -891,25 +898,92 @@ class TcpTracker:
         """:meth:`segment` with per-frame fields (``out``) for an ACK without SYN/FIN/RST of a known connection,
         when :meth:`_steady_sink` can take it (the conditions of segment()'s fast path with sinks: ``me``
         established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it): the
-        stream number and Wireshark's analysis, as :meth:`_apply` gives them, then :meth:`_steady_sink`, which
-        is :meth:`_apply`'s other branches for such a segment. False, having done nothing, for any other
-        segment (tests/test_read_fast_steady.py compares every slot, sink event and field with ``_apply``)."""
+        stream number and Wireshark's analysis, as :meth:`_apply` gives them, then what :meth:`_steady_sink` and
+        the reassembler's :meth:`~analyzer.tcp.reassembly.StreamReassembler.in_order` do, written out here in
+        the same order (one call per segment instead of three: ``read`` and ``read --json`` send most segments
+        this way). False, having done nothing, for any other segment (tests/test_read_fast_steady.py compares
+        every slot, sink event and field with ``_apply``)."""
         conn, d = hit
+        if steady_compiled is not None and analyze_compiled is not None and self.analysis and steady_compiled(
+                conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
+                _ESTABLISHED, SinksDue, Deferred) is not None:
+            return True
         sink = conn.sink
         if sink is None or sink.__class__ is SinksDue:
             return False
-        me = conn.sides[d]
-        peer = conn.sides[1 - d]
+        sides = conn.sides
+        me = sides[d]
+        peer = sides[1 - d]
         if not (me.endpoint is _ESTABLISHED and peer.fin_seq is None and peer.syn_acked_frame
                 and peer.data_base is not None):
             return False
         out["tcp.stream"] = conn.stream
+        sa = me.sa
+        ca = conn.ca
         if self.analysis:
-            me.sa.sack = sack_blocks(opts) if opts else ()
-            if analyze_compiled is None or analyze_compiled(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags,
+            sa.sack = sack_blocks(opts) if opts and 5 in opts else ()
+            if analyze_compiled is None or analyze_compiled(ca, sa, peer.sa, ts, num, seq, ack, seglen, flags,
                                                             raw_window, out) is None:
-                analyze(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out)
-        self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len, handle)
+                analyze(ca, sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out)
+        # _steady_sink's steps
+        conn.last_ts = ts
+        conn.last_frame = num
+        if not me.pkts:
+            me.first_ts = ts
+        me.pkts += 1
+        me.frame_bytes += frame_len
+        me.payload_bytes += seglen
+        me.last_ts = ts
+        if sa.base_seq is None:      # what port reuse is judged by
+            sa.base_seq = (seq - 1) & M32
+        if ca.mru_syn and not ca.first_rtt:
+            ca.first_rtt = ts - ca.mru_syn
+        if seglen:
+            if me.data_base is None:
+                me.data_base = seq
+            end = (seq + seglen) & M32
+            new_data = True
+            m = me.max_end
+            if m is not None and ((seq - m) & M32) >= HALF:   # resent (or reordered)
+                conn.letter(d, "t")
+                me.retransmissions += 1
+                new_data = 0 < ((end - m) & M32) < HALF
+            if new_data:
+                me.max_end = end
+                if peer.fin_frame:
+                    me.data_after_peer_fin += 1
+            if ("D" if d == 0 else "d") not in conn._once:
+                conn.letter(d, "d")
+        elif ("A" if d == 0 else "a") not in conn._once:
+            conn.letter(d, "a")
+        if raw_window == 0:
+            me.zero_windows += 1
+            conn.letter(d, "w")
+        # a content gap: the receiver acknowledges bytes of the peer that the capture never showed
+        seen = peer.max_end if peer.max_end is not None else peer.data_base
+        if 0 < ((ack - seen) & M32) < HALF:
+            conn.letter(1 - d, "g")
+        r = me.reasm
+        if r is None:
+            r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
+                                             timeout_ns=self.reassembly_timeout_ns, budget=self.reassembly)
+        pr = peer.reasm
+        if pr is not None:
+            nxt = pr.next
+            if nxt is not None and 0 < ((ack - nxt) & M32) < HALF:     # (what acked() does nothing for)
+                pr.acked(ack, handle, ts)
+        if seglen:
+            # StreamReassembler.in_order: the next bytes in sequence, all captured, nothing held, no FIN seen
+            if seq == r.next and not r.held and r.fin_offset is None and len(payload) == seglen:
+                rsink = r.sink
+                if handle.__class__ is Deferred and not getattr(rsink, "takes_deferred", False):
+                    handle = handle.get()
+                rsink.data(r.direction, payload, handle, ts)
+                r.delivered += seglen
+                r.offset += seglen
+                r.next = (seq + seglen) & M32
+            else:
+                r.segment(seq, payload, seglen, False, handle, ts)
         return True
 
     # -- connection life ---------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""The compiled steady segment (``analyzer.tcp.connection.steady_compiled``, ``tcp_steady`` in
+analyzer/columnar/_speedups.c: TcpTracker._steady_out's commonest case in one call) against the Python
+``_steady_out`` and against the general ``_apply``: three trackers fed the same segments of a connection damaged
+just where its rule decides (bytes resent, reordered, overlapping what was delivered, past a hole; keep-alives;
+zero windows; SACK blocks; ACKs of bytes never seen; sequence numbers that wrap past 2**32; payloads the capture
+cut short; FINs and RSTs), with the same per-frame fields (in order), connection and reassembler slots and sink
+events after each segment. The compiled call is counted: taken often, and declining on each kind of damage."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from test_tcp_steady_sink import Recorder, _state
+
+from analyzer.tcp import connection
+from analyzer.tcp.connection import TcpTracker
+
+M32 = 0xFFFFFFFF
+HOSTS = (("10.0.0.2", 40000), ("10.0.0.1", 80))
+# kinds of damage that are damage only with bytes (an empty segment's old sequence number is an ordinary ACK)
+SIZED = ("resent", "keep-alive", "overlap", "hole", "cut")
+
+pytestmark = pytest.mark.skipif(connection.steady_compiled is None, reason="the compiled helper is not built")
+
+
+def _damaged(rng: random.Random, n: int, isn: tuple[int, int]):
+    """(direction, seq, ack, flags, window, payload, captured, opts, kind) of one connection: its handshake, then
+    mostly in-order data both ways with the kinds of damage named in ``kind``."""
+    x, y = isn
+    nxt = [(x + 1) & M32, (y + 1) & M32]
+    yield 0, x, 0, 0x02, 64240, b"", 0, b"", "syn"
+    yield 1, y, nxt[0], 0x12, 65160, b"", 0, b"", "syn"
+    yield 0, nxt[0], nxt[1], 0x10, 502, b"", 0, b"", "ack"
+    for i in range(n):
+        d = rng.randrange(2)
+        size = rng.choice((0, 1, 10, 100, 1448, 1448))
+        payload = bytes(rng.getrandbits(8) for _ in range(size))
+        seq, ack = nxt[d], nxt[1 - d]
+        flags, window, opts, kind = rng.choice((0x10, 0x18)), rng.choice((502, 1024)), b"", "steady"
+        captured = size
+        r = rng.random()
+        if r < 0.05:
+            seq, kind = (seq - rng.choice((1, 100, 1448))) & M32, "resent"
+        elif r < 0.08:
+            seq, payload, kind = (seq - 1) & M32, payload[:1], "keep-alive"     # one old byte (or none)
+        elif r < 0.11:
+            seq, kind = (seq - 5) & M32, "overlap"
+            payload = payload + b"\x00" * 5
+        elif r < 0.14:
+            seq, kind = (seq + 1448) & M32, "hole"
+        elif r < 0.17:
+            window, kind = 0, "zero-window"
+        elif r < 0.20:
+            opts, kind = b"\x01\x01\x05\x0a" + ((ack + 1000) & M32).to_bytes(4, "big") \
+                + ((ack + 2000) & M32).to_bytes(4, "big"), "sack"
+        elif r < 0.23:
+            ack, kind = (ack + 100) & M32, "ack-unseen"     # (unseen unless the peer sent past a hole)
+        elif r < 0.26 and size:
+            captured, kind = size // 2, "cut"
+        elif r < 0.28:
+            ack, kind = (ack - 100) & M32, "old-ack"
+        elif r < 0.30:
+            opts, kind = b"\x01\x01\x08\x0a" + bytes(8), "timestamps"
+        if i >= n - 15 and rng.random() < 0.2:
+            flags, kind = rng.choice((0x11, 0x19, 0x14, 0x04)), "fin-rst"
+        if seq == nxt[d]:
+            nxt[d] = (seq + len(payload) + (1 if flags & 0x01 else 0)) & M32
+        yield d, seq, ack, flags, window, payload, captured if kind == "cut" else len(payload), opts, kind
+
+
+def _run(seed: int, isn: tuple[int, int], monkeypatch) -> dict[str, list[bool]]:
+    rng = random.Random(seed)
+    segs = list(_damaged(rng, 300, isn))
+    real = connection.steady_compiled
+    mode = ["c"]
+    calls: list[bool] = []
+
+    def steady(*args):
+        if mode[0] != "c":
+            return None
+        r = real(*args)
+        calls.append(r is not None)
+        return r
+
+    monkeypatch.setattr(connection, "steady_compiled", steady)
+    sinks: list[list[Recorder]] = [[], [], []]
+    trackers = [TcpTracker(sink_factory=lambda conn, k=k: sinks[k].append(Recorder()) or sinks[k][-1])
+                for k in range(3)]
+    trackers[2]._steady_out = lambda *args: False
+    taken: dict[str, list[bool]] = {}
+    ts = 1_000_000_000
+    for num, (d, seq, ack, flags, window, payload, captured, opts, kind) in enumerate(segs, 1):
+        ts += rng.choice((1000, 100_000, 5_000_000))
+        (src, sport), (dst, dport) = HOSTS[d], HOSTS[1 - d]
+        outs, states = [], []
+        for k, (m, t) in enumerate(zip(("c", "py", "general"), trackers)):
+            mode[0] = m
+            before = len(calls)
+            out: dict = {}
+            conn, _d = t.segment(ts, num, src, sport, dst, dport, seq, ack, flags, window, len(payload), opts,
+                                 payload[:captured], 54 + captured, num, out)
+            if k == 0 and len(calls) > before:
+                taken.setdefault(kind if payload or kind not in SIZED else kind + " (no bytes)", []).append(calls[-1])
+            outs.append(list(out.items()))
+            states.append(_state(conn, sinks[k]))
+        assert outs[0] == outs[1] == outs[2], (num, kind)
+        assert states[0] == states[1] == states[2], (num, kind)
+    return taken
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_damaged_connections(seed, monkeypatch):
+    rng = random.Random(seed)
+    isn = (rng.getrandbits(32), rng.getrandbits(32))
+    if seed % 3 == 0:
+        isn = (M32 - rng.randrange(4000), M32 - rng.randrange(4000))     # both sides' numbers wrap past 2**32
+    taken = _run(5000 + seed, isn, monkeypatch)
+    assert sum(taken["steady"]) > 50           # the compiled call decides the steady segments
+    for kind in ("resent", "keep-alive", "overlap", "zero-window", "sack", "cut"):
+        assert not any(taken.get(kind, ())), kind      # each of these changes a letter or needs the Python
+    # bytes past a hole: declined, unless an ACK past the hole already gave it up (then they are next in order)
+    assert taken["hole"].count(False) > taken["hole"].count(True)
+
+
+def test_wrap_around_taken(monkeypatch):
+    """Segments whose sequence numbers wrap past 2**32 in the middle of a connection are taken too."""
+    taken = _run(77, (M32 - 10, M32 - 3000), monkeypatch)
+    assert sum(taken["steady"]) > 50
+
+
+def test_declines_without_changing(monkeypatch):
+    """A segment the compiled call declines (here, bytes past a hole) leaves the connection as it was."""
+    tracker = TcpTracker(sink_factory=lambda conn: Recorder())
+    seg = tracker.segment
+    seg(1, 1, "10.0.0.2", 40000, "10.0.0.1", 80, 100, 0, 0x02, 64240, 0, b"", b"", 66)
+    seg(2, 2, "10.0.0.1", 80, "10.0.0.2", 40000, 500, 101, 0x12, 65160, 0, b"", b"", 66)
+    seg(3, 3, "10.0.0.2", 40000, "10.0.0.1", 80, 101, 501, 0x18, 502, 4, b"", b"GET ", 70, 3, {})
+    conn, d = seg(4, 4, "10.0.0.2", 40000, "10.0.0.1", 80, 105, 501, 0x18, 502, 2, b"", b"/ ", 68, 4, {})
+    assert d == 0
+    before = _state(conn, [conn.sink])
+    out: dict = {}
+    assert connection.steady_compiled(conn, 0, 5, 5, 200, 501, 0x18, 502, 3, b"", b"xyz", 69, 5, out,
+                                      connection._ESTABLISHED, connection.SinksDue, connection.Deferred) is None
+    assert _state(conn, [conn.sink]) == before
+    out = {}
+    assert connection.steady_compiled(conn, 0, 5, 5, 107, 501, 0x18, 502, 3, b"", b"xyz", 69, 5, out,
+                                      connection._ESTABLISHED, connection.SinksDue, connection.Deferred) is True
+    assert out["tcp.stream"] == 0 and out["tcp.seq"] == 7 and out["tcp.nxtseq"] == 10
+    assert conn.sink.events[-1] == ("data", 0, b"xyz", 5, 5)
