@@ -90,7 +90,14 @@ def _by_columns(grams: list[tuple], rng: random.Random, one_by_one: float) -> tu
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_columns_equal_the_table(seed):
+@pytest.mark.parametrize("index", ["arrays", "pending merged", "widened"])
+def test_columns_equal_the_table(seed, index, monkeypatch):
+    # the index as sorted arrays (datagram()'s keys merged at the next batch), merged after every 3 keys
+    # datagram() adds, or made one dict of wide keys when the 4th address comes
+    if index == "pending merged":
+        monkeypatch.setattr(udp_cols.UdpColumns, "PENDING_MAX", 3)
+    if index == "widened":
+        monkeypatch.setattr(udp_cols.UdpColumns, "NARROW_IDS", 3)
     rng = random.Random(seed)
     grams = _datagrams(rng, 3000)
     rows, answers = _by_table(grams)

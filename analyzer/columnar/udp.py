@@ -13,7 +13,12 @@ receiver's does not); each datagram's direction is whether it was sent from the 
 counters are summed per group and direction (``np.bincount``) and the last time and frame are the group's
 last datagram's. :meth:`UdpColumns.datagram` takes one datagram as :meth:`UdpTable.datagram` does (the frames
 the header columns cannot read, and datagrams quoted in ICMP errors). Nothing is ever compacted or forgotten
-before the end: a conversation is ~110 bytes of table plus its index entry.
+before the end: a conversation is ~110 bytes of table plus its index entry. The index is two numpy arrays
+(the key as one uint64 -- both endpoints' ``id << 16 | port``, the lower one high -- sorted, and the row of
+each: 16 bytes a conversation, found for a whole batch by one ``np.searchsorted``), and a dict of the ones
+:meth:`UdpColumns.datagram` adds between batches (merged into the arrays at the next batch); once an address
+id reaches ``2 ** 16`` (a key no longer fits in 64 bits) the index becomes one dict of Python int keys, as it
+was before (~100 bytes a conversation), for the rest of the capture.
 
 tests/test_conv_udp.py compares the rows with :class:`~analyzer.flows.UdpTable`'s on captures and on
 datagrams made to hit each rule (a reply first, equal port ranks, a datagram to itself, a conversation
@@ -73,7 +78,13 @@ class UdpColumns:
     def __init__(self) -> None:
         self._ids: dict[Any, int] = {}          # address -> id
         self.addresses: list[Any] = []          # id -> address
-        self._index: dict[int, int] = {}        # (low endpoint << 48) | high endpoint -> row
+        # the index (see the module docstring): sorted keys (low endpoint << 32 | high endpoint) and their rows;
+        # ``_index``: keys datagram() added since the last batch (key -> row), or, once ``_wide``, every key as
+        # (low endpoint << 48) | high endpoint
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._rows = np.zeros(0, dtype=np.int64)
+        self._index: dict[int, int] = {}
+        self._wide = False
         self._table = np.zeros((1024, _WIDTH), dtype=np.int64)
         self.n = 0
 
@@ -91,7 +102,49 @@ class UdpColumns:
                 k = ids[a] = len(self.addresses)
                 self.addresses.append(a)
             out[i] = k
+        if len(self.addresses) > self.NARROW_IDS and not self._wide:
+            self._widen()
         return out
+
+    # the address ids below which a key fits in 64 bits; how many keys datagram() adds before they are merged
+    # into the arrays (tests lower both)
+    NARROW_IDS = 1 << 16
+    PENDING_MAX = 4096
+
+    def _merge(self) -> None:
+        """The keys datagram() added since the last batch put in the sorted arrays."""
+        pending = self._index
+        if pending and not self._wide:
+            keys = np.fromiter(pending.keys(), dtype=np.uint64, count=len(pending))
+            rows = np.fromiter(pending.values(), dtype=np.int64, count=len(pending))
+            self._insert(keys, rows)
+            pending.clear()
+
+    def _insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """New keys (none of them in the arrays) and their rows into the sorted arrays."""
+        o = np.argsort(keys, kind="stable")
+        keys, rows = keys[o], rows[o]
+        at = np.searchsorted(self._keys, keys)
+        self._keys = np.insert(self._keys, at, keys)
+        self._rows = np.insert(self._rows, at, rows)
+
+    def _find(self, keys: np.ndarray) -> np.ndarray:
+        """The row of each key (uint64) in the sorted arrays, -1 for none."""
+        have = self._keys
+        if not len(have):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(have, keys), len(have) - 1)
+        return np.where(have[at] == keys, self._rows[at], -1)
+
+    def _widen(self) -> None:
+        """Every key into one dict of (low << 48) | high keys (an address id past NARROW_IDS)."""
+        self._merge()
+        keys = self._keys
+        wide = ((keys >> np.uint64(32)).tolist(), (keys & np.uint64(0xFFFFFFFF)).tolist())
+        self._index = {(lo << 48) | hi: r for lo, hi, r in zip(*wide, self._rows.tolist(), strict=True)}
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._rows = np.zeros(0, dtype=np.int64)
+        self._wide = True
 
     def _grow(self, need: int) -> np.ndarray:
         table = self._table
@@ -122,9 +175,14 @@ class UdpColumns:
         first = order[bounds[:-1]]              # each group's first datagram (capture position)
         last = order[bounds[1:] - 1]
         g = len(first)
-        get = self._index.get
-        keys = [(lo_ << 48) | hi_ for lo_, hi_ in zip(lo[first].tolist(), hi[first].tolist(), strict=True)]
-        rows = np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=g)
+        if self._wide:
+            get = self._index.get
+            keys = [(lo_ << 48) | hi_ for lo_, hi_ in zip(lo[first].tolist(), hi[first].tolist(), strict=True)]
+            rows = np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=g)
+        else:
+            self._merge()
+            keys64 = (lo[first] << np.uint64(32)) | hi[first]
+            rows = self._find(keys64)
         new = np.flatnonzero(rows < 0)
         if len(new):
             new = new[np.argsort(first[new], kind="stable")]        # numbered in order of first appearance
@@ -132,9 +190,12 @@ class UdpColumns:
             table = self._grow(n0 + len(new))
             made = np.arange(n0, n0 + len(new))
             rows[new] = made
-            index = self._index
-            for k, r in zip([keys[i] for i in new.tolist()], made.tolist(), strict=True):
-                index[k] = r
+            if self._wide:
+                index = self._index
+                for k, r in zip([keys[i] for i in new.tolist()], made.tolist(), strict=True):
+                    index[k] = r
+            else:
+                self._insert(keys64[new], made)
             f = first[new]
             flip = _rank(sport[f]) > _rank(dport[f])
             block = table[n0:n0 + len(new)]
@@ -176,10 +237,19 @@ class UdpColumns:
         ids = self.ids([src, dst]).tolist()
         a = (ids[0] << 16) | sport
         b = (ids[1] << 16) | dport
-        key = (min(a, b) << 48) | max(a, b)
-        r = self._index.get(key)
+        if self._wide:
+            key = (min(a, b) << 48) | max(a, b)
+            r = self._index.get(key)
+        else:
+            key = (min(a, b) << 32) | max(a, b)
+            r = self._index.get(key)
+            if r is None and len(self._keys):
+                found = int(self._find(np.array([key], dtype=np.uint64))[0])
+                r = found if found >= 0 else None
         if r is None:
             r = self._index[key] = self.n
+            if len(self._index) >= self.PENDING_MAX and not self._wide:
+                self._merge()
             table = self._grow(r + 1)
             self.n = r + 1
             flip = (2 if sport < 1024 else 1 if sport < 49152 else 0) > \
@@ -251,6 +321,8 @@ class UdpColumns:
     def rows(self, keep: tuple[str, ...] | None = None) -> ColumnRows:
         """The rows as a re-readable store (:class:`ColumnRows`); the index is dropped (no more counting)."""
         self._index = {}
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._rows = np.zeros(0, dtype=np.int64)
         self._ids = {}
         return ColumnRows(self, keep)
 
