@@ -214,3 +214,30 @@ def test_pooled_read_error_and_bad_count():
         with pytest.raises((ValueError, TypeError)):
             pooled(b"ab", lambda view, c=count: c, 8, pool)
     assert pooled(b"ab", io.BytesIO(b"cdef").readinto, 8, pool) == b"abcdef"
+
+
+PCAPNGS = [p for p in sorted((REPO / "captures").glob("*.pcapng")) if p.stat().st_size > 2000][:4]
+
+
+@needs_pool
+@pytest.mark.parametrize("path", PCAPNGS, ids=lambda p: p.name)
+def test_pcapng_batches_pooled_same_as_not(path, monkeypatch):
+    """pcapng_batches reads through the same pooled join as pcap_batches: the same frames, times and warnings
+    with the pooled buffers (small targets: many batches, buffers used again) as with tail + read(n)."""
+    used = []
+
+    def pooled_spy(tail, readinto, n, pool):
+        used.append(n)
+        return pooled(tail, readinto, n, pool)
+
+    for target in (batches.BATCH_BYTES, 333, 4096):
+        monkeypatch.setattr(batches.pcapng_batches, "__defaults__", (1, target))
+        monkeypatch.setattr(batches, "compiled", lambda name: None if name in ("read_joined", "read_joined_pool")
+                            else compiled(name))
+        plain = _frames(path, target)
+        assert not used
+        monkeypatch.setattr(batches, "compiled", lambda name: pooled_spy if name == "read_joined_pool" else
+                            None if name == "read_joined" else compiled(name))
+        assert _frames(path, target) == plain
+        assert used                     # (the pooled join read the file)
+        used.clear()

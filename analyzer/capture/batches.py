@@ -307,13 +307,15 @@ def pcapng_batches(parser, first_number: int = 1, target: int = BATCH_BYTES) -> 
     last_ts = 0
     pending: list[Frame] = []   # frames of the block-by-block path, packed when a run of EPBs comes
     eof = False
+    join = _joiner(parser._read)        # (into pooled buffers, as pcap_batches)
     while True:
         buf, pos = parser._buf, parser._pos
         if not eof and len(buf) - pos < target:
-            more = parser._read(target)
-            if more:
+            tail = buf[pos:]
+            more = join(tail, target)
+            if len(more) > len(tail):
                 parser._base += pos
-                parser._buf = buf = buf[pos:] + more
+                parser._buf = buf = more
                 parser._pos = pos = 0
                 if len(buf) < target:
                     continue
