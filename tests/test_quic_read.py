@@ -292,3 +292,23 @@ def test_a_retry_is_read_and_a_lone_version_negotiation_stays_udp(tmp_path: Path
     assert ours(path, *names) == want
     got = [line.split(" → ", 1)[1].split(None, 3)[1:] for line in run("read", str(path)).splitlines()]
     assert got == [[p, n, i] for p, n, i in theirs(path, "_ws.col.Protocol", "frame.len", "_ws.col.Info")]
+
+
+def test_a_capture_begun_after_the_client_s_first_initial(tmp_path: Path):
+    """The recording without its first frame (the client's Initial): the server's Initial comes first. Its
+    DCID opens nothing (the keys come from the client's first DCID, not captured), and the connection is known
+    from the client's next datagram; the CID length of each side from the long headers (a Handshake packet's
+    DCID is one its receiver chose). The columns, DCIDs and short headers are tshark's. Left out: the packet
+    numbers of the Initials neither side can open (tshark removes header protection with keys that cannot be
+    the right ones, giving numbers from noise)."""
+    from scapy.all import PcapWriter
+
+    path = tmp_path / "from_server.pcap"
+    with PcapWriter(str(path), linktype=1) as out:
+        for p in rdpcap(str(RECORDED))[1:]:
+            out.write(p)
+    names = ("frame.number", "quic.dcid", "quic.scid", "quic.short", "quic.header_form", "quic.length")
+    assert ours(path, *names) == theirs(path, *names)
+    got = [line.split(" → ", 1)[1].split(None, 3)[1:] for line in run("read", str(path)).splitlines()]
+    assert got == [[p, n, i] for p, n, i in theirs(path, "_ws.col.Protocol", "frame.len", "_ws.col.Info")]
+    assert {row[0] for row in got} == {"QUIC"}

@@ -204,10 +204,12 @@ class QuicConnections:
                 return
 
     def _new(self, pkt: Packet, stream: tuple, sport: int) -> list | None:
-        """A conversation's first QUIC datagram: a client's Initial opens a connection; else nothing is kept."""
+        """A conversation's first QUIC datagram: a client's Initial opens a connection; else nothing is kept (a
+        server's Initial, sent from a QUIC port and not opened by its own DCID's keys, is not a client's: the
+        capture began after the client's)."""
         first = next(layer for layer in pkt.layers if layer.__class__ is QuicLayer)
         f = first.fields
-        if "quic.token_length" not in f:
+        if "quic.token_length" not in f or (sport in QUIC_PORTS and "quic.frame_type" not in f):
             return None
         if len(self.conns) >= self.MAX_CONVERSATIONS:
             del self.conns[next(iter(self.conns))]
@@ -217,12 +219,19 @@ class QuicConnections:
 
     @staticmethod
     def _learn(pkt: Packet, conn: list, sport: int) -> None:
+        """The connection IDs' lengths each side chose (its long headers' SCID); a Handshake packet's DCID is
+        always one its receiver chose, which tells the other side's when its own packets were not seen (a
+        capture begun after the first Initials)."""
         server = sport != conn[0]
         for layer in pkt.layers:
-            if layer.__class__ is QuicLayer and layer.fields.get("quic.header_form") == 1:
-                conn[3 if server else 2] = layer.fields["quic.scil"]
+            f = layer.fields
+            if layer.__class__ is QuicLayer and f.get("quic.header_form") == 1:
+                conn[3 if server else 2] = f["quic.scil"]
                 if server:
-                    conn[4] = layer.fields["quic.scid"]
+                    conn[4] = f["quic.scid"]
+                peer = 2 if server else 3
+                if conn[peer] is None and (f.get("quic.long.packet_type") == 2 or f.get("quic.long.packet_type_v2") == 3):
+                    conn[peer] = f["quic.dcil"]
 
     @staticmethod
     def _again(pkt: Packet, odcid: bytes, from_server: bool) -> None:
