@@ -16,7 +16,7 @@ from analyzer.cli._common import decode_as_option, files_argument, opened
 from analyzer.cli.http import echo_lines, jobs_option, results_of, streamed
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
-from analyzer.report.columns import json_lines
+from analyzer.report.jsonlines import row_lines
 
 
 @main.command("dns")
@@ -44,11 +44,11 @@ def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int
             # each transaction once final (memory: open connections and lookups still to pair)
             records, start = streamed(cap, "dns")
             rows = (report.row(tx) for tx in records)
-            echo_lines(json_lines(rows) if as_json else report.table_lines(rows, start))
+            echo_lines(row_lines(rows, report.JSON_FLOAT_KEYS) if as_json else report.table_lines(rows, start))
             return
         results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.dns)
     if as_json:
-        echo_lines(json_lines(rows))
+        echo_lines(row_lines(rows, report.JSON_FLOAT_KEYS))
     else:
         echo_lines([report.table(rows, results.first_ts_ns)])

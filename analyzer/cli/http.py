@@ -23,7 +23,7 @@ import click
 from analyzer.cli._common import decode_as_option, fail, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
-from analyzer.report.columns import json_lines
+from analyzer.report.jsonlines import row_lines
 
 
 def echo_lines(lines: Iterable[str]) -> None:
@@ -75,12 +75,12 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
             # one transaction per line as soon as its place in the order is known (memory: open connections)
             records, start = streamed(cap, "http")
             rows = (report.row(tx) for tx in records)
-            echo_lines(json_lines(rows) if as_json else report.table_lines(rows, start))
+            echo_lines(row_lines(rows, report.JSON_FLOAT_KEYS) if as_json else report.table_lines(rows, start))
             return
         results = results_of(cap, "tx", jobs, decode_as)
         rows = report.rows(results.http)
     if as_json:
-        echo_lines(json_lines(rows))
+        echo_lines(row_lines(rows, report.JSON_FLOAT_KEYS))
     else:
         echo_lines([report.table(rows, results.first_ts_ns)])
 

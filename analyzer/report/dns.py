@@ -37,6 +37,11 @@ def _secs(ns: int | None) -> float | None:
     return None if ns is None else ns / 1e9
 
 
+# the keys of a row whose values may be floats (the _secs values below): what
+# analyzer.report.jsonlines.row_lines checks before orjson writes a row
+JSON_FLOAT_KEYS = ("rtt", "ts")
+
+
 def row(tx: DnsTransaction) -> dict[str, Any]:
     """One transaction as a report row (see the module docstring)."""
     return {

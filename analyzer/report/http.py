@@ -38,6 +38,11 @@ def _secs(ns: int | None) -> float | None:
     return None if ns is None else ns / 1e9
 
 
+# the keys of a row whose values may be floats (the _secs values below; the details hold none): what
+# analyzer.report.jsonlines.row_lines checks before orjson writes a row
+JSON_FLOAT_KEYS = ("time", "ttfb", "ts", "total_time")
+
+
 def row(tx: HttpTransaction) -> dict[str, Any]:
     """One transaction as a report row (see the module docstring for the keys)."""
     out: dict[str, Any] = {

@@ -19,7 +19,7 @@ or ASCII plus the middle dots of ``tcp.flags.str``), the regex of :func:`json_sa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from analyzer.compiled import compiled
@@ -139,3 +139,38 @@ def write_json_lines(packets: Iterable[Packet], out: TextIO, batch: int = 512) -
         out.write("\n".join(lines))
         count += len(lines) - 1
     return count
+
+
+# -- report rows (http --json, dns --json) ---------------------------------------------------------------------
+def _json_float(value: Any) -> bool:
+    """orjson writes this float as ``json.dumps`` does: 0, or a finite magnitude from 1e-4 up to 1e16, where
+    both give the shortest round-trip digits without an exponent (orjson writes ``1e-7`` and ``0.000025`` where
+    the standard library writes ``1e-07`` and ``2.5e-05``; tests/test_json_rows.py holds the range)."""
+    return value == 0.0 or 1e-4 <= abs(value) < 1e16       # NaN and the infinities fail both
+
+
+_ROW_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def row_lines(items: Iterable[dict[str, Any]], float_keys: tuple[str, ...]) -> Iterator[str]:
+    """:func:`analyzer.report.columns.json_lines` of report rows, the same lines, orjson writing those it writes
+    as the standard library does. ``float_keys``: the only keys whose values may be floats (the row maker's:
+    :func:`analyzer.report.http.row`, :func:`analyzer.report.dns.row`); a row with a float there outside
+    :func:`_json_float`'s range, or anything orjson refuses (an int beyond 64 bits, a lone surrogate, a key that
+    is not a string), goes through the standard library."""
+    dumps = orjson.dumps if orjson is not None else None
+    for item in items:
+        text = None
+        if dumps is not None:
+            for key in float_keys:
+                value = item.get(key)
+                if type(value) is float and not _json_float(value):
+                    break
+            else:
+                try:
+                    text = dumps(item).decode()
+                except TypeError:
+                    pass
+        if text is None:
+            text = _ROW_TEXT(item)
+        yield json_safe(text)
