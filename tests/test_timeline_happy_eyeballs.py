@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scapy.all import DNS, DNSQR, DNSRR, IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
+import pytest
+from scapy.all import DNS, DNSQR, DNSRR, IP, TCP, UDP, CookedLinux, Ether, IPv6, Raw, wrpcap
 from tshark_query import fields
 
 from analyzer.capture import open_capture
@@ -26,11 +27,17 @@ def load(path: Path, lang: str = "en"):
         return timeline(reader, lang).fetches
 
 
-def craft(path: Path, client_mac: str = "02:00:00:00:00:02", v6_mac: str | None = None) -> None:
-    """The race; ``v6_mac``: the MAC the IPv6 packets leave from (another host when it differs)."""
+def craft(path: Path, client_mac: str = "02:00:00:00:00:02", v6_mac: str | None = None, cooked: bool = False) -> None:
+    """The race; ``v6_mac``: the MAC the IPv6 packets leave from (another host when it differs); ``cooked``: as
+    ``tcpdump -i any`` records it on the client (Linux cooked capture, SLL: the sender's address only)."""
     gw = "02:00:00:00:00:01"
     up4, up6, down = Ether(src=client_mac, dst=gw), Ether(src=v6_mac or client_mac, dst=gw), Ether(src=gw,
                                                                                                  dst=client_mac)
+    if cooked:
+        def sll(mac: str, outgoing: bool) -> CookedLinux:
+            return CookedLinux(pkttype=4 if outgoing else 0, lladdrtype=1, lladdrlen=6,
+                               src=bytes.fromhex(mac.replace(":", "")) + b"\x00\x00")
+        up4, up6, down = sll(client_mac, True), sll(v6_mac or client_mac, True), sll(gw, False)
     req = f"GET / HTTP/1.1\r\nHost: {NAME}\r\n\r\n".encode()
     body = b"<html>hi</html>"
     resp = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 15\r\n\r\n" + body
@@ -58,7 +65,7 @@ def craft(path: Path, client_mac: str = "02:00:00:00:00:02", v6_mac: str | None 
     ]
     for t, p in pk:
         p.time = 1_700_000_000 + t
-    wrpcap(str(path), [p for _t, p in pk])
+    wrpcap(str(path), [p for _t, p in pk], linktype=113 if cooked else 1)
 
 
 def oracle(path: Path) -> dict:
@@ -69,9 +76,13 @@ def oracle(path: Path) -> dict:
     return {"v6": syn[S6], "v4": next(v for k, v in syn.items() if k != S6), "aaaa": int(aaaa), "get": int(get)}
 
 
-def test_the_losing_ipv6_attempt_goes_with_the_page_and_is_told(tmp_path):
+@pytest.mark.parametrize("cooked", [False, True], ids=["ethernet", "cooked"])
+def test_the_losing_ipv6_attempt_goes_with_the_page_and_is_told(tmp_path, cooked):
+    """Also in a Linux cooked capture (``-i any``), whose frames name only their sender's address: the client's
+    own interface's for what it sent."""
     path = tmp_path / "race.pcap"
-    craft(path)
+    craft(path, cooked=cooked)
+    assert cooked == bool(fields(path, "sll", "frame.number"))
     o = oracle(path)
     (fetch,) = load(path)
     assert fetch.kind == "page" and sorted(c.stream for c in fetch.connections) == [0, 1]
@@ -92,10 +103,11 @@ def test_the_losing_ipv6_attempt_goes_with_the_page_and_is_told(tmp_path):
     assert any(s.kind == "tcp.race.unanswered" and "Happy Eyeballs" in s.text for s in zh.steps)
 
 
-def test_another_host_behind_another_mac_is_not_joined(tmp_path):
+@pytest.mark.parametrize("cooked", [False, True], ids=["ethernet", "cooked"])
+def test_another_host_behind_another_mac_is_not_joined(tmp_path, cooked):
     """The IPv6 SYN leaves from another MAC: nothing says it is the same host, so it stays a fetch of its own."""
     path = tmp_path / "two_hosts.pcap"
-    craft(path, v6_mac="02:00:00:00:00:03")
+    craft(path, v6_mac="02:00:00:00:00:03", cooked=cooked)
     o = oracle(path)
     fetches = load(path)
     assert len(fetches) == 2

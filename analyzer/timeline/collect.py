@@ -107,6 +107,32 @@ _NO_BYTES = b""                     # a pending log's segments (shared; replaced
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
 
 
+def _sender_mac(linktype: int, data: Any) -> str:
+    """The link-layer address a frame was sent from, as text: Ethernet's source, or the address Linux's cooked
+    capture (``tcpdump -i any``: SLL, SLL2) records for an Ethernet-like interface, which for a packet the host
+    sent is its own interface's; "" for other link types."""
+    if linktype == 1:
+        return _mac_text(data[6:12])
+    if linktype == 113 and len(data) >= 16 and data[4:6] == b"\x00\x06":        # SLL: halen 6
+        return _mac_text(data[6:12])
+    if linktype == 276 and len(data) >= 20 and data[11] == 6:                    # SLL2: halen 6
+        return _mac_text(data[12:18])
+    return ""
+
+
+def _layer_mac(pkt: Any) -> str:
+    """:func:`_sender_mac` from a decoded packet's link layer."""
+    layers = pkt.layers
+    if len(layers) < 2:
+        return ""
+    link = layers[1]
+    if link.name == "eth":
+        return link.fields.get("eth.src", "")
+    if link.name == "sll":
+        return link.fields.get("sll.src.eth", "")
+    return ""
+
+
 def _mac_text(raw: Any) -> str:
     raw = bytes(raw)
     text = _MACS.get(raw)
@@ -679,7 +705,7 @@ class Collector:
         if header is not None:
             dns.message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport),
                         dst=(dst, dport), frame=number, ts_ns=ts)
-        self._hand_lookups(before, _mac_text(data[6:12]) if frame.linktype == 1 else "")
+        self._hand_lookups(before, _sender_mac(frame.linktype, data))
         if pipe.tcp is not None:
             pipe.tcp.tick(ts)
         return True
@@ -736,8 +762,8 @@ class Collector:
         if conn.__class__ is Attempt:
             if frame.linktype == 1:
                 self._new_attempt(conn, _mac_text(data[0:6]), ip_id << 8 | ttl, _mac_text(data[6:12]))
-            else:
-                self._new_attempt(conn, "", ip_id << 8 | ttl)
+            else:           # no next hop's address (a cooked capture records the sender's only)
+                self._new_attempt(conn, "", ip_id << 8 | ttl, _sender_mac(frame.linktype, data))
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:
@@ -788,8 +814,7 @@ class Collector:
                 if ip is not None and pkt.payload is not None:
                     self._quic(pkt, ip, layer)
                 break
-        eth = layers[1] if len(layers) > 1 and layers[1].name == "eth" else None
-        self._hand_lookups(before, eth.fields.get("eth.src", "") if eth is not None else "")
+        self._hand_lookups(before, _layer_mac(pkt))
 
     def _quic(self, pkt: Any, ip: Any, layer: Any) -> None:
         """A UDP datagram: a client's QUIC Initial opens a :class:`QuicFlow` (handed to the listener), and each
@@ -897,10 +922,10 @@ class Collector:
             attempts = self.pipe.tcp.attempts
             att = next(reversed(attempts.values())) if attempts else None
             if att is not None and att.stream == stream and att.num == pkt.frame.number:
-                mac = src = ""
+                mac = ""
                 if pkt.layers[0].name == "frame" and len(pkt.layers) > 1 and pkt.layers[1].name == "eth":
                     mac = pkt.layers[1].fields.get("eth.dst", "")
-                    src = pkt.layers[1].fields.get("eth.src", "")
+                src = _layer_mac(pkt)
                 ip_id, ttl = _id_ttl(pkt, layer)
                 self._new_attempt(att, mac, ip_id << 8 | ttl, src)
             return
