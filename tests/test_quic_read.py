@@ -312,3 +312,24 @@ def test_a_capture_begun_after_the_client_s_first_initial(tmp_path: Path):
     got = [line.split(" → ", 1)[1].split(None, 3)[1:] for line in run("read", str(path)).splitlines()]
     assert got == [[p, n, i] for p, n, i in theirs(path, "_ws.col.Protocol", "frame.len", "_ws.col.Info")]
     assert {row[0] for row in got} == {"QUIC"}
+
+
+def test_draft_versions_initials_are_opened_as_tshark_opens_them(tmp_path: Path):
+    """Initials of IETF draft versions (0xff0000NN): their salt is the draft's (23-28, 29-32; 33 and 34 took
+    version 1's), their labels version 1's. Built with the recording's ClientHello, one connection each."""
+    hello = _hello()
+    up = Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src="10.0.0.2", dst="10.0.0.9")
+    packets = []
+    for i, version in enumerate((0xFF00001D, 0xFF00001B, 0xFF000022)):     # drafts 29, 27, 34
+        p = up / UDP(sport=50001 + i, dport=443) / Raw(_seal(version, bytes([i + 1]) * 8, b"\x88\x99", 0,
+                                                             _crypto(0, hello)))
+        p.time = 1_700_000_000 + i
+        packets.append(p)
+    path = tmp_path / "drafts.pcap"
+    wrpcap(str(path), packets)
+    names = ("frame.number", *QUIC_FIELDS)
+    want = theirs(path, *names)
+    assert [row[names.index("tls.handshake.extensions_server_name")] for row in want] == ["analyzer.test"] * 3
+    assert ours(path, *names) == want
+    got = [line.split(" → ", 1)[1].split(None, 3)[3] for line in run("read", str(path)).splitlines()]
+    assert got == [row[0] for row in theirs(path, "_ws.col.Info")]

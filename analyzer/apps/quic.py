@@ -119,23 +119,36 @@ def version_name(version: int) -> str:
 _SALT = {V1: bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
          V2: bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")}
 _LABELS = {V1: ("quic key", "quic iv", "quic hp"), V2: ("quicv2 key", "quicv2 iv", "quicv2 hp")}
+# IETF drafts (0xff0000NN) by NN: the initial salt of draft-ietf-quic-tls-23 (drafts 23-28), -29 (29-32); 33 and 34
+# took version 1's; their labels are version 1's
+_DRAFT_SALTS = ((23, 28, bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")),
+                (29, 32, bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")),
+                (33, 34, _SALT[V1]))
+
+
+def _salt(version: int) -> bytes | None:
+    salt = _SALT.get(version)
+    if salt is None and version >> 8 == 0xFF0000:
+        draft = version & 0xFF
+        salt = next((s for low, high, s in _DRAFT_SALTS if low <= draft <= high), None)
+    return salt
 MAX_CRYPTO = 16384          # ClientHello bytes gathered at most (a post-quantum key share makes it ~1.8 KB)
 
 
 def initial_keys(version: int, dcid: bytes, server: bool = False) -> tuple[bytes, bytes, bytes] | None:
     """(key, iv, header protection key) of the client's Initial packets (RFC 9001 5.2, RFC 9369 3.3), or with
     ``server`` the server's, both from the client's first Destination Connection ID ``dcid``; None for a
-    version whose salt is not known here (drafts)."""
+    version whose salt is not known here (drafts before 23)."""
     from cryptography.hazmat.primitives import hashes, hmac
 
     from analyzer.apps.tls.crypto import hkdf_expand_label
-    salt = _SALT.get(version)
+    salt = _salt(version)
     if salt is None:
         return None
     h = hmac.HMAC(salt, hashes.SHA256())
     h.update(dcid)
     secret = hkdf_expand_label(h.finalize(), "server in" if server else "client in", b"", 32, "SHA256")
-    key, iv, hp = _LABELS[version]
+    key, iv, hp = _LABELS.get(version, _LABELS[V1])
     return (hkdf_expand_label(secret, key, b"", 16, "SHA256"), hkdf_expand_label(secret, iv, b"", 12, "SHA256"),
             hkdf_expand_label(secret, hp, b"", 16, "SHA256"))
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.apps.quic import (
-    _INITIAL_TYPE,
     MAX_CRYPTO,
     V2,
     _varint,
@@ -359,9 +358,10 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         f["quic.fixed_bit"] = 1            # tshark shows none for a Retry
     f["quic.long.packet_type_v2" if version == V2 else "quic.long.packet_type"] = bits if version == V2 else kind
     opened = None
-    if kind == 0 and version in _INITIAL_TYPE:
+    keys = _keys(version, odcid or dcid, from_server) if kind == 0 else None
+    if keys is not None:
         # header protection comes off with the keys (a mask: always); the payload opens only with the right ones
-        opened = open_initial_packet(bytes(data[pos:stop]), _keys(version, odcid or dcid, from_server))
+        opened = open_initial_packet(bytes(data[pos:stop]), keys)
     if opened is not None:
         first, pn_len, pn, payload = opened
         f["quic.long.reserved"] = (first >> 2) & 0x03
