@@ -2544,6 +2544,7 @@ class FetchBuilder:
         notes = self.notes
         problem_frames = self.problem_frames
         stream = conn.stream
+        names = _FLAG_NAMES
         for i, s in enumerate(segs):
             if keep is not None and i not in keep:
                 skipped.append(s)
@@ -2552,26 +2553,29 @@ class FetchBuilder:
                 rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
                 at[id(row)] = skipped[0].frame
                 skipped = []
-            text = f"{flag_names(s.flags)} seq={s.rel_seq} ack={s.rel_ack}" if s.flags & ACK else \
-                f"{flag_names(s.flags)} seq={s.rel_seq}"
-            if s.length:
-                text += f" len={s.length}"
-            if s.window == 0 and not s.flags & RST:
+            # the fields by unpacking, not by name (a NamedTuple's attribute is a descriptor call each)
+            frame, ts_ns, direction, flags, _seq, _ack, rel_seq, rel_ack, length, window, analysis, _rto, _id, \
+                _ttl = s
+            fl = names.get(flags) or flag_names(flags)
+            text = f"{fl} seq={rel_seq} ack={rel_ack}" if flags & ACK else f"{fl} seq={rel_seq}"
+            if length:
+                text += f" len={length}"
+            if window == 0 and not flags & RST:
                 text += " win=0"
-            note = notes.get(s.frame)
+            note = notes.get(frame)
             if note is None:
-                if s.analysis & TROUBLE:
-                    note = _analysis_note(s.analysis, self.lang)
-                elif s.length:
+                if analysis & TROUBLE:
+                    note = _analysis_note(analysis, self.lang)
+                elif length:
                     if data_note is None:
                         data_note = self._note("note.data")
                     note = data_note
                 else:
                     note = ""
             label_ = f"{text}  {note}" if note else text
-            problem = s.frame in problem_frames or bool(s.analysis & TROUBLE)
-            rows.append(LadderRow(s.frame, rel(s.ts_ns), "client" if s.direction == 0 else "peer", peer,
-                                  "http" if s.length and s.frame in notes else "tcp", label_, stream, problem))
+            problem = frame in problem_frames or bool(analysis & TROUBLE)
+            rows.append(LadderRow(frame, rel(ts_ns), "client" if direction == 0 else "peer", peer,
+                                  "http" if length and frame in notes else "tcp", label_, stream, problem))
         if skipped:
             rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
             at[id(row)] = skipped[0].frame

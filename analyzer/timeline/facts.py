@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from analyzer.apps.http.sink import HttpRecord
+from analyzer.timeline.frozen import fast_init
 
 # TCP flag bits (RFC 9293 3.1)
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, eq=False)
 class NeighbourMessage:
     """One ARP request/reply or IPv6 Neighbor Solicitation/Advertisement (RFC 4861 4.3, 4.4).
@@ -37,6 +39,7 @@ class NeighbourMessage:
     gratuitous: bool = False  # ARP announcement / gratuitous ARP: sender == target
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DnsAnswer:
     """One record of a response's answer section: ``value`` is the address, the CNAME target, or the
@@ -99,6 +102,7 @@ class Segment(NamedTuple):
     ttl: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Message:
     """One HTTP message's place in its TCP stream: bytes ``[start, end)`` of ``direction`` (stream
@@ -195,6 +199,7 @@ class QuicFlow:
     crypto: list[tuple[int, bytes]] | None = field(default_factory=list)
     keys: tuple[bytes, bytes, bytes] | None = None
 
+@fast_init
 @dataclass(frozen=True, slots=True, eq=False)
 class IcmpError:
     """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...)."""

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.timeline.frozen import fast_init
+
 LAYERS = ("arp", "nd", "dns", "tcp", "tls", "http")
 PHASES = ("blocked", "dns", "connect", "ssl", "send", "wait", "receive")
 
@@ -33,6 +35,7 @@ def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 3)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a fetch: what happened (or, with no frame, what the capture shows did not happen)."""
@@ -56,6 +59,7 @@ class Step:
                 "text": self.text, "problem": self.problem, "facts": dict(self.facts)}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Phase:
     """A part of a request's life, drawn to scale in the waterfall: seconds since the fetch began."""
@@ -65,6 +69,7 @@ class Phase:
     end: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RequestTiming:
     """One HTTP request of a fetch (or a connection attempt that never carried one: ``method`` "",
@@ -138,6 +143,7 @@ class RequestTiming:
                 "error": self.error, **({"encrypted": self.exchange.as_dict()} if self.exchange is not None else {})}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Connection:
     """A TCP connection as a fetch used it.
@@ -186,6 +192,7 @@ class Connection:
                 "bytes_received": self.bytes_received, "tls": self.tls, "continued": self.continued}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """A DNS query of a fetch and its answer."""
@@ -210,6 +217,7 @@ class Lookup:
                 "retransmissions": list(self.retransmissions), "truncated": self.truncated}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FetchSummary:
     """The numbers of one fetch (ms; None when it did not happen or cannot be known)."""
@@ -253,6 +261,7 @@ class FetchSummary:
                 "copied_bytes": self.copied_bytes, "dns_lookups": self.dns_lookups, "problems": self.problems}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Delay:
     """One part of where a fetch's time went: ``what`` ("dns", "connect", "syn_retransmission", "tls",
@@ -267,6 +276,7 @@ class Delay:
         return {"what": self.what, "ms": round(self.ms, 3), "frames": list(self.frames), "text": self.text}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LadderRow:
     """One message in the ladder diagram: ``sender`` is "client" or "peer"; ``peer`` names the other end
@@ -283,6 +293,7 @@ class LadderRow:
     problem: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Fetch:
     """One fetch (see the module docstring)."""
@@ -325,6 +336,7 @@ class Fetch:
                 "notes": list(self.notes)}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """The fetches of a capture, in the order they began."""

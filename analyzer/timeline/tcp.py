@@ -44,6 +44,7 @@ M32 = 0xFFFFFFFF
 HALF = 0x80000000
 RESENT = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
 HANDSHAKE, TEARDOWN = -1, -2
+PAYLOAD_FAST = True   # payload_bytes: an in-order segment inside one message counted without the general loop
 TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 SAME_ID_NS = 1_000_000_000  # a copy with its original's IPv4 ID: at most this late (a mirror port's queue, a slow tap)
 
@@ -365,10 +366,13 @@ def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[
     for m in facts.messages:
         by_dir[m.direction].append(m)
     reach: list[list[int]] = []          # per direction: the furthest end of the messages up to each one
-    for msgs in by_dir:
+    apart = [True, True]                 # per direction: no two messages overlap
+    for d, msgs in enumerate(by_dir):
         msgs.sort(key=lambda m: m.start)
         far, ends = 0, []
         for m in msgs:
+            if m.start < far:
+                apart[d] = False
             far = max(far, m.end)
             ends.append(far)
         reach.append(ends)
@@ -381,6 +385,23 @@ def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[
         key = (owner if owner >= 0 else -1, d)
         sent[key] = sent.get(key, 0) + length
         lo = s[6] - 1
+        if PAYLOAD_FAST and apart[d]:
+            # the common case: the segment's bytes follow the bytes seen so far (none of them seen before)
+            # and lie in one message: the general loop below would count all of them for it, and nothing else
+            cov = covered[d]
+            ends = cov.ends
+            if ends and lo >= ends[-1]:
+                i = bisect_right(reach[d], lo)
+                msgs = by_dir[d]
+                if i < len(msgs) and msgs[i].start <= lo and lo + length <= msgs[i].end:
+                    if lo == ends[-1]:
+                        ends[-1] = lo + length
+                    else:
+                        cov.starts.append(lo)
+                        ends.append(lo + length)
+                    k = (msgs[i].index, d)
+                    unique[k] = unique.get(k, 0) + length
+                    continue
         for a, b in covered[d].add(lo, lo + length):
             left = b - a
             msgs = by_dir[d]
