@@ -614,6 +614,7 @@ class FetchBuilder:
                       "port": lk.server_port, "ip_version": "IPv6" if ":" in lk.server else "IPv4"}
             key = f"{lk.qname.lower()}/{lk.qtype}"
             prev = earlier_unanswered.pop(key, None) or self.history.unanswered.pop(key, None)
+            extra: dict[str, Any] = {}
             if lk.transport == "tcp":
                 kind = "dns.query.tcp"
             elif prev is not None:
@@ -622,10 +623,10 @@ class FetchBuilder:
                     "dns.query.next_server" if prev.server != lk.server else "dns.query.again.same_id"
                 common["prev_frame"] = prev.query_frame
                 common["prev_resolver"] = prev.server
-                common["waited_ms"] = _ms(lk.query_ts_ns - _last_sent(prev))
+                extra = {"waited_ms": _ms(lk.query_ts_ns - _last_sent(prev))}     # (not common: later steps have theirs)
             else:
                 kind = "dns.query.search" if search else "dns.query"
-            self._add(lk.query_frame, lk.query_ts_ns, (lk.query_frame,), "dns", kind, **common)
+            self._add(lk.query_frame, lk.query_ts_ns, (lk.query_frame,), "dns", kind, **common, **extra)
             self.notes[lk.query_frame] = self._note("note.dns.query", qtype=lk.qtype, qname=lk.qname)
             t_prev = lk.query_ts_ns
             for n, (f, t) in enumerate(zip(lk.retransmissions, lk.retransmission_times or
