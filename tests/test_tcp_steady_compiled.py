@@ -69,7 +69,7 @@ def _damaged(rng: random.Random, n: int, isn: tuple[int, int]):
         yield d, seq, ack, flags, window, payload, captured if kind == "cut" else len(payload), opts, kind
 
 
-def _run(seed: int, isn: tuple[int, int], monkeypatch) -> dict[str, list[bool]]:
+def _run(seed: int, isn: tuple[int, int], monkeypatch, sinks_wanted: bool = True) -> dict[str, list[bool]]:
     rng = random.Random(seed)
     segs = list(_damaged(rng, 300, isn))
     real = connection.steady_compiled
@@ -85,8 +85,8 @@ def _run(seed: int, isn: tuple[int, int], monkeypatch) -> dict[str, list[bool]]:
 
     monkeypatch.setattr(connection, "steady_compiled", steady)
     sinks: list[list[Recorder]] = [[], [], []]
-    trackers = [TcpTracker(sink_factory=lambda conn, k=k: sinks[k].append(Recorder()) or sinks[k][-1])
-                for k in range(3)]
+    trackers = [TcpTracker(sink_factory=(lambda conn, k=k: sinks[k].append(Recorder()) or sinks[k][-1])
+                           if sinks_wanted else None) for k in range(3)]
     trackers[2]._steady_out = lambda *args: False
     taken: dict[str, list[bool]] = {}
     ts = 1_000_000_000
@@ -103,7 +103,8 @@ def _run(seed: int, isn: tuple[int, int], monkeypatch) -> dict[str, list[bool]]:
             if k == 0 and len(calls) > before:
                 taken.setdefault(kind if payload or kind not in SIZED else kind + " (no bytes)", []).append(calls[-1])
             outs.append(list(out.items()))
-            states.append(_state(conn, sinks[k]))
+            # (a lone SYN without sinks wanted is kept as an Attempt, no connection yet)
+            states.append(_state(conn, sinks[k]) if hasattr(conn, "sides") else ("attempt", conn.stream))
         assert outs[0] == outs[1] == outs[2], (num, kind)
         assert states[0] == states[1] == states[2], (num, kind)
     return taken
@@ -111,6 +112,7 @@ def _run(seed: int, isn: tuple[int, int], monkeypatch) -> dict[str, list[bool]]:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_damaged_connections(seed, monkeypatch):
+    """With a sink: every kind of damage goes to the Python."""
     rng = random.Random(seed)
     isn = (rng.getrandbits(32), rng.getrandbits(32))
     if seed % 3 == 0:
@@ -121,6 +123,19 @@ def test_damaged_connections(seed, monkeypatch):
         assert not any(taken.get(kind, ())), kind      # each of these changes a letter or needs the Python
     # bytes past a hole: declined, unless an ACK past the hole already gave it up (then they are next in order)
     assert taken["hole"].count(False) > taken["hole"].count(True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_damaged_connections_without_sinks(seed, monkeypatch):
+    """Without a sink (nobody wants the bytes: no reassembler is touched): only what changes a letter or needs
+    SACK goes to the Python; bytes past a hole or cut short are taken."""
+    rng = random.Random(seed)
+    isn = (M32 - rng.randrange(4000), rng.getrandbits(32)) if seed % 2 else (rng.getrandbits(32),) * 2
+    taken = _run(6000 + seed, isn, monkeypatch, sinks_wanted=False)
+    assert sum(taken["steady"]) > 50
+    for kind in ("resent", "keep-alive", "overlap", "zero-window", "sack"):
+        assert not any(taken.get(kind, ())), kind
+    assert any(taken["hole"]) or any(taken.get("cut", ()))
 
 
 def test_wrap_around_taken(monkeypatch):

@@ -3107,7 +3107,7 @@ done:
  *            established, sinks_due, deferred) -> True or None
  *
  * analyzer.tcp.connection.TcpTracker._steady_out in C for its commonest segment, as read and read --json feed
- * it: an ACK (no SYN/FIN/RST) of an established connection whose sinks are made, that changes no history letter
+ * it: an ACK (no SYN/FIN/RST) of an established connection whose sinks are made (or that has none), that changes no history letter
  * (not resent or reordered, not the side's first bytes or first bare ACK, no zero window, no ACK of bytes the
  * capture missed), brings no SACK option, acknowledges nothing the peer's reassembler still waits for, and
  * whose bytes (if any) are the next in sequence, all captured, with nothing held and no FIN seen. Then: the
@@ -3177,7 +3177,7 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *sides = SLOT(conn, tc_off[TC_sides]), *sink = SLOT(conn, tc_off[TC_sink]);
     PyObject *once = SLOT(conn, tc_off[TC_once]), *ca = SLOT(conn, tc_off[TC_ca]);
     if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2 || sink == NULL
-        || sink == Py_None || (PyObject *)Py_TYPE(sink) == sinks_due || once == NULL || !PyDict_Check(once)
+        || (PyObject *)Py_TYPE(sink) == sinks_due || once == NULL || !PyDict_Check(once)
         || ca == NULL || SLOT(conn, tc_off[TC_stream]) == NULL)
         Py_RETURN_NONE;
     PyObject *me = PyTuple_GET_ITEM(sides, d), *peer = PyTuple_GET_ITEM(sides, 1 - d);
@@ -3221,11 +3221,12 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     long long gap = (ack - peer_seen) & M32;
     if (gap > 0 && gap < HALF32)
         Py_RETURN_NONE;
-    /* the reassemblers */
+    /* the reassemblers (none touched when the connection has no sink: nobody wants its bytes) */
+    int no_sink = sink == Py_None;
     PyObject *r = MS(reasm), *pr = PS(reasm);
-    if (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off))
+    if (!no_sink && (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off)))
         Py_RETURN_NONE;
-    if (pr != Py_None) {
+    if (!no_sink && pr != Py_None) {
         if (Py_TYPE(pr) != Py_TYPE(r))
             Py_RETURN_NONE;
         PyObject *pn = SLOT(pr, tr_off[TR_next]);
@@ -3240,8 +3241,8 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
                 Py_RETURN_NONE;
         }
     }
-    PyObject *rsink = SLOT(r, tr_off[TR_sink]), *rdir = SLOT(r, tr_off[TR_direction]);
-    if (seglen) {
+    PyObject *rsink = no_sink ? NULL : SLOT(r, tr_off[TR_sink]), *rdir = no_sink ? NULL : SLOT(r, tr_off[TR_direction]);
+    if (seglen && !no_sink) {
         long long rnext;
         PyObject *held = SLOT(r, tr_off[TR_held]);
         if (!ta_int(SLOT(r, tr_off[TR_next]), &rnext) || rnext != seq || held == NULL || !PyList_CheckExact(held)
@@ -3317,6 +3318,8 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (seglen) {
         if (ta_set_int(me, ts_off[TS_max_end], (seq + seglen) & M32) < 0)
             return NULL;
+    }
+    if (seglen && !no_sink) {
         /* StreamReassembler.in_order */
         Py_INCREF(r);
         Py_INCREF(rsink);

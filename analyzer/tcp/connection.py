@@ -897,9 +897,9 @@ class TcpTracker:
                     raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int, handle: Any, out: dict[str, Any]) -> bool:
         """:meth:`segment` with per-frame fields (``out``) for an ACK without SYN/FIN/RST of a known connection,
         when :meth:`_steady_sink` can take it (the conditions of segment()'s fast path with sinks: ``me``
-        established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it): the
-        stream number and Wireshark's analysis, as :meth:`_apply` gives them, then what :meth:`_steady_sink` and
-        the reassembler's :meth:`~analyzer.tcp.reassembly.StreamReassembler.in_order` do, written out here in
+        established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it), or with
+        no sink at all (then, as in _apply, no reassembler is touched): the stream number and Wireshark's
+        analysis, as :meth:`_apply` gives them, then what :meth:`_steady_sink` and the reassembler's :meth:`~analyzer.tcp.reassembly.StreamReassembler.in_order` do, written out here in
         the same order (one call per segment instead of three: ``read`` and ``read --json`` send most segments
         this way). False, having done nothing, for any other segment (tests/test_read_fast_steady.py compares
         every slot, sink event and field with ``_apply``)."""
@@ -908,8 +908,7 @@ class TcpTracker:
                 conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
                 _ESTABLISHED, SinksDue, Deferred) is not None:
             return True
-        sink = conn.sink
-        if sink is None or sink.__class__ is SinksDue:
+        if conn.sink.__class__ is SinksDue:
             return False
         sides = conn.sides
         me = sides[d]
@@ -963,6 +962,8 @@ class TcpTracker:
         seen = peer.max_end if peer.max_end is not None else peer.data_base
         if 0 < ((ack - seen) & M32) < HALF:
             conn.letter(1 - d, "g")
+        if conn.sink is None:       # nobody wants the bytes (none did, or every sink gave up): _apply stops here
+            return True
         r = me.reasm
         if r is None:
             r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
