@@ -32,11 +32,13 @@ FILTERS = (
 
 
 TLS_FIXTURES = REPO / "tests" / "fixtures" / "tls"
+QUIC_FIXTURES = REPO / "tests" / "fixtures" / "quic"       # HTTP/3 recordings: Initials the decoder opens
 
 
 def capture_files() -> Iterator[Path]:
     yield from sorted(CAPTURES.glob("*.pcap*"))
     yield from sorted(TLS_FIXTURES.glob("*.pcap*"))
+    yield from sorted(QUIC_FIXTURES.glob("*.pcap*"))
     if CORPUS.is_dir():
         yield from sorted(p for p in CORPUS.iterdir() if p.is_file() and p.stat().st_size <= MAX_SEED
                           and p.suffix in (".pcap", ".pcapng", ".cap", ".gz"))

@@ -136,3 +136,17 @@ def test_a_browsers_spare_connection_is_not_given_the_guess():
     (idle,) = [s for s in fetch.steps if s.kind == "tls.encrypted.no_request"]
     assert idle.facts["spare"] is True and "gave up" not in idle.text
     assert any(s.kind.startswith("tcp.spare") for s in fetch.steps)
+
+
+def test_the_summary_says_the_handshake_failed():
+    from click.testing import CliRunner
+
+    from analyzer.cli.main import main
+
+    out = CliRunner().invoke(main, ["timeline", "--width", "110", str(TLS / "tls13_cert_rejected_gnutls.pcap")])
+    assert out.exit_code == 0, out.output
+    (row,) = [line for line in out.output.splitlines() if line.strip().startswith("TLS handshake")]
+    assert row.strip().endswith(", then failed (an alert): not secured")
+    ok = CliRunner().invoke(main, ["timeline", "--width", "110", str(TLS / "tls13_http11.pcap")])
+    (row,) = [line for line in ok.output.splitlines() if line.strip().startswith("TLS handshake")]
+    assert "failed" not in row

@@ -396,7 +396,9 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             connect = _ms(s.connect_ms, lang)
         rows.append((label("connect_time", lang), connect))
         if s.tls_ms is not None:
-            rows.append((label("tls_time", lang), _ms(s.tls_ms, lang)))
+            tls_failed = first is not None and first.tls and first.tls.get("failed")
+            rows.append((label("tls_time", lang), label("tls.failed_after", lang).replace("{dur}", duration(s.tls_ms, lang))
+                         if tls_failed else _ms(s.tls_ms, lang)))
         if http:
             doc = http[0]
             rows.append((label("ttfb", lang), _ms(s.ttfb_ms, lang) + _paren(f"{doc.method} {short(doc.uri, 60)}", lang)))

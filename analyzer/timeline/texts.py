@@ -1736,6 +1736,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.unanswered": "no answer in this fetch (its DNS steps show the queries)",
         "connect.open": "none in this fetch: connection {stream} was already open",
         "connect.refused": "{dur}, then refused (RST): not connected",
+        "tls.failed_after": "{dur}, then failed (an alert): not secured",
         "connect.unanswered": "{dur} of SYNs without a SYN-ACK: not connected",
         "connect.unreachable": "{dur}, then an ICMP error: not connected",
         "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
@@ -1786,6 +1787,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.unanswered": "本次访问的查询没有得到应答（见 DNS 步骤）",
         "connect.open": "本次访问没有建连：连接 {stream} 此前已经打开",
         "connect.refused": "{dur}后被拒绝（RST）：没有连上",
+        "tls.failed_after": "{dur}后失败（警报）：没有建立安全连接",
         "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
         "connect.unreachable": "{dur}后收到 ICMP 差错：没有连上",
         "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
