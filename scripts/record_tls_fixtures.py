@@ -57,7 +57,8 @@ ADDR, HRR_ADDR, ONE_ADDR, NONE_ADDR, EARLY_ADDR = "127.0.0.1", "127.0.0.2", "127
 EARLY2_ADDR = "127.0.0.6"                # the early-data server's twin, with ticket keys of its own
 SETTLE_S = 0.4
 PROXY_PORT = 3128                            # the CONNECT proxy of the proxy fixtures (ConnectProxy)
-PROXIED = {"tls13_connect_proxy": False, "tls13_connect_proxy_auth": True}   # name -> the proxy asks credentials
+PROXIED = {"tls13_connect_proxy": False, "tls13_connect_proxy_auth": True,    # name -> the proxy asks credentials
+           "connect_proxy_refused": True}
 DELAY_MS = {"tls13_one_ticket_rtt": 10}      # fixtures recorded through the delaying relay (see DelayRelay)
 ONE_UPSTREAM = 8443                          # the one-ticket server's own port, behind the relay
 
@@ -224,6 +225,10 @@ FIXTURES: dict[str, tuple[str, list[str]]] = {
                                   "HTTP/1.1 in the tunnel"),
                                  CURL + ["--http1.1", "--proxy-anyauth", "-U", "lab:secret", "-x",
                                          f"http://{ADDR}:{PROXY_PORT}", url()]),
+    "connect_proxy_refused": (("curl through an HTTP proxy that asks for credentials, without any: CONNECT, 407 "
+                               "with a body, and curl gives up (no tunnel, no TLS)"),
+                              ["sh", "-c", " ".join(CURL + ["--http1.1", "-x", f"http://{ADDR}:{PROXY_PORT}", url()])
+                               + "; true"]),
     "tls13_wget_page": ("wget -p (GnuTLS): the page and its resources over one TLS connection",
                         ["wget", "-q", "-p", "-nd", "-P", "{tmp}/wget", "--no-check-certificate",
                          "--no-hsts", url()]),
@@ -538,7 +543,7 @@ def record(name: str, tmp: Path) -> None:
 # fixtures with no HTTP (the handshake fails, or the client gives up after it): what tshark must find instead
 FAILED = {"tls13_cert_unknown_ca": "tls.alert_message", "tls12_cert_unknown_ca": "tls.alert_message",
           "tls13_cert_rejected_gnutls": "tls.alert_message", "tls_version_refused": "tls.alert_message",
-          "tls13_cert_closed_wget": "tls.handshake.type == 4"}
+          "tls13_cert_closed_wget": "tls.handshake.type == 4", "connect_proxy_refused": "http.response.code == 407"}
 
 
 def check(pcap: Path, keys: Path | None) -> None:

@@ -100,6 +100,8 @@ def _tshark_sessions(name: str, keys: Path | None) -> dict[int, dict]:
     return out
 
 
+# every fixture carried TLS but this one (a proxy's 407: no tunnel was opened)
+NO_TLS = "connect_proxy_refused.pcap"
 # recorded so that the handshake fails: a client refusing the certificate (in clear, or encrypted in place of
 # its Finished), a server refusing the TLS version
 FAILED = {"tls13_cert_unknown_ca.pcap", "tls12_cert_unknown_ca.pcap", "tls13_cert_rejected_gnutls.pcap",
@@ -116,7 +118,7 @@ def test_tls_rows_equal_tshark(name, with_keys):
     expected = _tshark_sessions(name, keys)
     cap = analyzer.open(str(FIXTURES / name), keylog=str(keys) if keys else None)
     rows = {t.stream: t for t in cap.tls}
-    assert set(rows) == set(expected) and rows
+    assert set(rows) == set(expected) and bool(rows) == (name != NO_TLS)
     conns = {c.stream: c for c in cap.connections}
     for stream, want in expected.items():
         got = rows[stream]
@@ -187,7 +189,8 @@ def test_ssl_history_is_what_tshark_reads_in_clear(name):
     keys = _keys(name)
     for keylog in (None, keys) if keys else (None,):
         rows = {t.stream: t.ssl_history for t in analyzer.open(str(FIXTURES / name), keylog=keylog).tls}
-        assert rows == {s: h for s, h in expected.items() if s in rows} and rows, (name, keylog)
+        assert rows == {s: h for s, h in expected.items() if s in rows}, (name, keylog)
+        assert bool(rows) == (name != NO_TLS) == bool(expected), (name, keylog)
 
 
 def test_validation_status_of_the_fixtures_self_signed_certificate():

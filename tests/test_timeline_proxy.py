@@ -92,3 +92,17 @@ def test_with_keys_one_fetch_of_the_request_inside_the_tunnel(path):
     assert [r.method for r in fetch.requests] == ["GET"]
     (entry,) = har(tl)["log"]["entries"]
     assert entry["request"]["url"] == "https://analyzer.test/" and entry["response"]["status"] == 200
+
+
+def test_a_refused_connect_is_the_proxys_no_and_no_lookup_is_missing():
+    """curl without credentials: CONNECT, 407, and it gives up (tests/fixtures/tls/connect_proxy_refused): no
+    tunnel, no TLS; the client still never looks the site up (the DNS step said it 'already knew the address')."""
+    path = TLS / "connect_proxy_refused.pcap"
+    ((connect,),) = fields(path, "http.request.method == \"CONNECT\"", "frame.number")
+    ((refusal, code),) = fields(path, "http.response", "frame.number", "http.response.code")
+    assert code == "407"
+    (fetch,) = load(path, keys=False).fetches
+    kinds = [s.kind for s in fetch.steps]
+    assert "dns.none.proxy" in kinds and not any(k.startswith("dns.none.cached") for k in kinds)
+    assert [s.frames[0] for s in fetch.steps if s.layer == "http"] == [int(connect), int(refusal)]
+    assert [(r.method, r.status) for r in fetch.requests] == [("CONNECT", 407)]

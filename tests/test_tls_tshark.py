@@ -32,7 +32,7 @@ CAPTURES = sorted(p.name for p in FIXTURES.glob("*.pcap"))
 # those with a key log (a handshake that failed before any secret was made has none)
 KEYED = [n for n in CAPTURES if (FIXTURES / n.replace(".pcap", ".keys")).exists()]
 # a capture too short for 50 equal values: the least it must have
-MIN_EQUAL = {"tls_version_refused.pcap": 30}
+MIN_EQUAL = {"tls_version_refused.pcap": 30, "connect_proxy_refused.pcap": 20}
 KNOWN = {("tls13_wget_page.pcap", "tls.handshake.extension.data"),
          ("tls13_early_data.pcap", "tls.handshake.extension.data"),     # openssl s_client's, the same
          ("tls13_early_data_rejected.pcap", "tls.handshake.extension.data"),

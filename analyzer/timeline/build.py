@@ -755,6 +755,9 @@ class FetchBuilder:
             order = first - 0.5
             ts = u.open_ns
             tunnel = u.conn.tls.tunnel if u.conn.tls is not None else None
+            req = u.record.transaction.request if u.record is not None else None
+            if tunnel is None and req is not None and req.method == "CONNECT":
+                tunnel = req.target         # a CONNECT the proxy refused: the client still asked it for the name
             if tunnel is not None:          # the proxy looks the site's name up, not the client
                 self._add(order, ts, (), "dns", "dns.none.proxy", host=u.host, target=tunnel,
                           proxy=_endpoint(u.conn.server, u.conn.server_port))
