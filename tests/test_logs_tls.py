@@ -114,7 +114,8 @@ FAILED = {"tls13_cert_unknown_ca.pcap", "tls12_cert_unknown_ca.pcap", "tls13_cer
 def test_tls_rows_equal_tshark(name, with_keys):
     keys = _keys(name) if with_keys else None
     if with_keys and keys is None:
-        pytest.skip("no key log for this capture (its keys are inside it)")
+        pytest.skip("no key log beside this capture: its keys are inside it (a pcapng's Decryption Secrets Block), "
+                    "or its handshake failed before any secret was made")
     expected = _tshark_sessions(name, keys)
     cap = analyzer.open(str(FIXTURES / name), keylog=str(keys) if keys else None)
     rows = {t.stream: t for t in cap.tls}
