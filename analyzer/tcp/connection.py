@@ -881,6 +881,8 @@ class TcpTracker:
         seen = peer.max_end if peer.max_end is not None else peer.data_base
         if 0 < ((ack - seen) & M32) < HALF:
             conn.letter(1 - d, "g")
+        if conn.sink is None:       # nobody wants the bytes (none did, or every sink gave up): _apply stops here
+            return
         r = me.reasm
         if r is None:
             r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
@@ -899,10 +901,9 @@ class TcpTracker:
         when :meth:`_steady_sink` can take it (the conditions of segment()'s fast path with sinks: ``me``
         established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it), or with
         no sink at all (then, as in _apply, no reassembler is touched): the stream number and Wireshark's
-        analysis, as :meth:`_apply` gives them, then what :meth:`_steady_sink` and the reassembler's :meth:`~analyzer.tcp.reassembly.StreamReassembler.in_order` do, written out here in
-        the same order (one call per segment instead of three: ``read`` and ``read --json`` send most segments
-        this way). False, having done nothing, for any other segment (tests/test_read_fast_steady.py compares
-        every slot, sink event and field with ``_apply``)."""
+        analysis, as :meth:`_apply` gives them, then :meth:`_steady_sink` (its compiled twin, ``tcp_steady``,
+        takes the commonest of these segments in one call). False, having done nothing, for any other segment
+        (tests/test_read_fast_steady.py compares every slot, sink event and field with ``_apply``)."""
         conn, d = hit
         if steady_compiled is not None and analyze_compiled is not None and self.analysis and steady_compiled(
                 conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
@@ -924,67 +925,7 @@ class TcpTracker:
             if analyze_compiled is None or analyze_compiled(ca, sa, peer.sa, ts, num, seq, ack, seglen, flags,
                                                             raw_window, out) is None:
                 analyze(ca, sa, peer.sa, ts, num, seq, ack, seglen, flags, raw_window, out)
-        # _steady_sink's steps
-        conn.last_ts = ts
-        conn.last_frame = num
-        if not me.pkts:
-            me.first_ts = ts
-        me.pkts += 1
-        me.frame_bytes += frame_len
-        me.payload_bytes += seglen
-        me.last_ts = ts
-        if sa.base_seq is None:      # what port reuse is judged by
-            sa.base_seq = (seq - 1) & M32
-        if ca.mru_syn and not ca.first_rtt:
-            ca.first_rtt = ts - ca.mru_syn
-        if seglen:
-            if me.data_base is None:
-                me.data_base = seq
-            end = (seq + seglen) & M32
-            new_data = True
-            m = me.max_end
-            if m is not None and ((seq - m) & M32) >= HALF:   # resent (or reordered)
-                conn.letter(d, "t")
-                me.retransmissions += 1
-                new_data = 0 < ((end - m) & M32) < HALF
-            if new_data:
-                me.max_end = end
-                if peer.fin_frame:
-                    me.data_after_peer_fin += 1
-            if ("D" if d == 0 else "d") not in conn._once:
-                conn.letter(d, "d")
-        elif ("A" if d == 0 else "a") not in conn._once:
-            conn.letter(d, "a")
-        if raw_window == 0:
-            me.zero_windows += 1
-            conn.letter(d, "w")
-        # a content gap: the receiver acknowledges bytes of the peer that the capture never showed
-        seen = peer.max_end if peer.max_end is not None else peer.data_base
-        if 0 < ((ack - seen) & M32) < HALF:
-            conn.letter(1 - d, "g")
-        if conn.sink is None:       # nobody wants the bytes (none did, or every sink gave up): _apply stops here
-            return True
-        r = me.reasm
-        if r is None:
-            r = me.reasm = StreamReassembler(d, conn.sink, max_held=self.max_held // 2,
-                                             timeout_ns=self.reassembly_timeout_ns, budget=self.reassembly)
-        pr = peer.reasm
-        if pr is not None:
-            nxt = pr.next
-            if nxt is not None and 0 < ((ack - nxt) & M32) < HALF:     # (what acked() does nothing for)
-                pr.acked(ack, handle, ts)
-        if seglen:
-            # StreamReassembler.in_order: the next bytes in sequence, all captured, nothing held, no FIN seen
-            if seq == r.next and not r.held and r.fin_offset is None and len(payload) == seglen:
-                rsink = r.sink
-                if handle.__class__ is Deferred and not getattr(rsink, "takes_deferred", False):
-                    handle = handle.get()
-                rsink.data(r.direction, payload, handle, ts)
-                r.delivered += seglen
-                r.offset += seglen
-                r.next = (seq + seglen) & M32
-            else:
-                r.segment(seq, payload, seglen, False, handle, ts)
+        self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len, handle)
         return True
 
     # -- connection life ---------------------------------------------------------------------------
