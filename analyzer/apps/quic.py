@@ -240,9 +240,10 @@ def crypto_frames(payload: bytes) -> list[tuple[int, bytes]] | None:
     return out
 
 
-def client_hello_bytes(chunks: list[tuple[int, bytes]]) -> bytes | None:
-    """The TLS handshake message the CRYPTO frames carry, once whole from offset 0 (the ClientHello: type 1, a
-    3-byte length); None while bytes are missing or it is not a ClientHello."""
+def handshake_message(chunks: list[tuple[int, bytes]], types: tuple[int, ...] = (1,)) -> bytes | None:
+    """The first TLS handshake message of CRYPTO frames (offset, bytes), once whole from offset 0 (a type, a
+    3-byte length); None while bytes are missing, or when its type is not one of ``types`` (by default the
+    ClientHello, 1)."""
     have = bytearray()
     for offset, data in sorted(chunks):
         if offset > len(have):
@@ -250,7 +251,12 @@ def client_hello_bytes(chunks: list[tuple[int, bytes]]) -> bytes | None:
         have += data[len(have) - offset:]
         if len(have) > MAX_CRYPTO:
             return None
-    if len(have) < 4 or have[0] != 1:
+    if len(have) < 4 or have[0] not in types:
         return None
     need = 4 + int.from_bytes(have[1:4], "big")
     return bytes(have[:need]) if len(have) >= need else None
+
+
+def client_hello_bytes(chunks: list[tuple[int, bytes]]) -> bytes | None:
+    """The ClientHello the client's CRYPTO frames carry, once whole (:func:`handshake_message`)."""
+    return handshake_message(chunks, (1,))

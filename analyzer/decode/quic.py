@@ -36,9 +36,9 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.apps.quic import (
-    MAX_CRYPTO,
     V2,
     _varint,
+    handshake_message,
     initial_keys,
     known_version,
     open_initial_packet,
@@ -104,19 +104,9 @@ def decode_quic(pkt: Packet, data: bytes, off: int, end: int):
 
 
 def first_message(chunks: list[tuple[int, bytes]]) -> bytes | None:
-    """The first TLS handshake message of CRYPTO frames (offset, bytes) once whole from offset 0: a
-    ClientHello (type 1) or a ServerHello (type 2); None while bytes are missing, or for anything else."""
-    have = bytearray()
-    for offset, data in sorted(chunks):
-        if offset > len(have):
-            break
-        have += data[len(have) - offset:]
-        if len(have) > MAX_CRYPTO:
-            return None
-    if len(have) < 4 or have[0] not in (1, 2):
-        return None
-    need = 4 + int.from_bytes(have[1:4], "big")
-    return bytes(have[:need]) if len(have) >= need else None
+    """The first TLS handshake message of CRYPTO frames once whole: a ClientHello (type 1) or a ServerHello
+    (type 2); None while bytes are missing, or for anything else."""
+    return handshake_message(chunks, (1, 2))
 
 
 class QuicConnections:
