@@ -337,17 +337,15 @@ http {{
 """
 
 
-class DelayRelay:
-    """A TCP relay on ADDR:PORT to ADDR:UPSTREAM that passes the client's bytes on at once and each chunk of the
-    server's ``delay`` seconds after it came, in order (what a path with that much one-way delay does to the
-    server's side). Threads; one connection at a time is all the fixtures need."""
+class _Listener:
+    """A TCP server thread on ``addr:port`` handing each accepted connection to :meth:`serve` (the fixtures'
+    relay and proxy)."""
 
-    def __init__(self, addr: str, port: int, upstream: int, delay: float) -> None:
+    def __init__(self, addr: str, port: int) -> None:
         import socket
         import threading
 
         self._socket, self._threading = socket, threading
-        self.addr, self.upstream, self.delay = addr, upstream, delay
         self.listener = socket.create_server((addr, port))
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -357,11 +355,34 @@ class DelayRelay:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            server = self._socket.create_connection((self.addr, self.upstream))
-            for s in (client, server):
-                s.setsockopt(self._socket.IPPROTO_TCP, self._socket.TCP_NODELAY, 1)
-            self._threading.Thread(target=self._pipe, args=(client, server, 0.0), daemon=True).start()
-            self._threading.Thread(target=self._pipe, args=(server, client, self.delay), daemon=True).start()
+            self.serve(client)
+
+    def serve(self, client) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        try:
+            self.listener.shutdown(self._socket.SHUT_RDWR)     # wakes the accepting thread: the port is free
+        except OSError:
+            pass
+        self.listener.close()
+
+
+class DelayRelay(_Listener):
+    """A TCP relay on ADDR:PORT to ADDR:UPSTREAM that passes the client's bytes on at once and each chunk of the
+    server's ``delay`` seconds after it came, in order (what a path with that much one-way delay does to the
+    server's side). Threads; one connection at a time is all the fixtures need."""
+
+    def __init__(self, addr: str, port: int, upstream: int, delay: float) -> None:
+        self.addr, self.upstream, self.delay = addr, upstream, delay
+        super().__init__(addr, port)
+
+    def serve(self, client) -> None:
+        server = self._socket.create_connection((self.addr, self.upstream))
+        for s in (client, server):
+            s.setsockopt(self._socket.IPPROTO_TCP, self._socket.TCP_NODELAY, 1)
+        self._threading.Thread(target=self._pipe, args=(client, server, 0.0), daemon=True).start()
+        self._threading.Thread(target=self._pipe, args=(server, client, self.delay), daemon=True).start()
 
     def _pipe(self, src, dst, delay: float) -> None:
         import queue
@@ -387,31 +408,19 @@ class DelayRelay:
             if not data:
                 return
 
-    def close(self) -> None:
-        self.listener.close()
 
-
-class ConnectProxy:
+class ConnectProxy(_Listener):
     """An HTTP proxy on ADDR:PROXY_PORT that knows only CONNECT (RFC 9110 9.3.6), as corporate proxies carry
     HTTPS: it asks for credentials first when ``auth`` is set (407 with a body, then the client's second CONNECT
     with Proxy-Authorization on the same connection), connects to the target, answers 200 and relays bytes both
     ways until either side closes. Threads; written for the fixtures, not a general proxy."""
 
     def __init__(self, auth: bool = False) -> None:
-        import socket
-        import threading
+        self.auth = auth
+        super().__init__(ADDR, PROXY_PORT)
 
-        self._socket, self._threading, self.auth = socket, threading, auth
-        self.listener = socket.create_server((ADDR, PROXY_PORT))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self._threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+    def serve(self, client) -> None:
+        self._threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client) -> None:
         buf = b""
@@ -450,13 +459,6 @@ class ConnectProxy:
             dst.shutdown(self._socket.SHUT_WR)
         except OSError:
             pass
-
-    def close(self) -> None:
-        try:
-            self.listener.shutdown(self._socket.SHUT_RDWR)     # wakes the accepting thread: the port is free
-        except OSError:
-            pass
-        self.listener.close()
 
 
 def run_inside(names: list[str]) -> int:
