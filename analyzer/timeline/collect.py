@@ -760,10 +760,9 @@ class Collector:
         else:
             ip_id, ttl = 0, data[ip_off + 7]
         if conn.__class__ is Attempt:
-            if frame.linktype == 1:
-                self._new_attempt(conn, _mac_text(data[0:6]), ip_id << 8 | ttl, _mac_text(data[6:12]))
-            else:           # no next hop's address (a cooked capture records the sender's only)
-                self._new_attempt(conn, "", ip_id << 8 | ttl, _sender_mac(frame.linktype, data))
+            # the next hop's address from Ethernet only (a cooked capture records the sender's alone)
+            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "", ip_id << 8 | ttl,
+                              _sender_mac(frame.linktype, data))
         else:
             log = self.logs.get(conn.stream)
             if log is not None and log.conn is conn:

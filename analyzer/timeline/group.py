@@ -58,6 +58,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from analyzer.apps.http.events import EARLY_DATA_REFUSED
+from analyzer.apps.http.sink import authority_form
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 
 PAGE_WINDOW_NS = 3_000_000_000
@@ -116,7 +117,7 @@ def make_url(target: str, host_header: str, server: str, server_port: int, schem
         return f"{scheme}://{host_header}{target}"
     if target == "*":
         return f"{scheme}://{host_header}"
-    if ":" in target:       # a CONNECT's authority form (host:port): the site the tunnel is for, over TLS
+    if authority_form(target):     # a CONNECT's (host:port): the site the tunnel is for, over TLS
         return tunnel_url(target)
     return f"{scheme}://{host_header}/{target}"
 

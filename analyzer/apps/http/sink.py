@@ -184,11 +184,16 @@ def text(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
+def authority_form(target: str) -> bool:
+    """A CONNECT's request target, ``host:port`` (RFC 9110 7.1): not absolute, no "/" or "*" first."""
+    return "://" not in target and target[:1] not in ("/", "*", "") and ":" in target
+
+
 def full_uri(target: str, host: str | None, scheme: str = "http") -> str:
     """tshark's http.request.full_uri: an absolute-form target as it is, and so the authority-form target of a
-    CONNECT (``host:port``, which starts with no "/"), else ``http://`` (``https://`` over TLS) + the Host
-    header + the target (tshark gives none when there is no Host header: see ``HttpSink.request_ended``)."""
-    if "://" in target or (target[:1] not in ("/", "*", "") and ":" in target):
+    CONNECT, else ``http://`` (``https://`` over TLS) + the Host header + the target (tshark gives none when
+    there is no Host header: see ``HttpSink.request_ended``)."""
+    if "://" in target or authority_form(target):
         return target
     return f"{scheme}://{host or ''}{target}"
 
