@@ -104,5 +104,13 @@ def test_a_refused_connect_is_the_proxys_no_and_no_lookup_is_missing():
     (fetch,) = load(path, keys=False).fetches
     kinds = [s.kind for s in fetch.steps]
     assert "dns.none.proxy" in kinds and not any(k.startswith("dns.none.cached") for k in kinds)
-    assert [s.frames[0] for s in fetch.steps if s.layer == "http"] == [int(connect), int(refusal)]
+    assert [s.frames[0] for s in fetch.steps if s.layer == "http"] == [int(connect), int(refusal), int(refusal)]
     assert [(r.method, r.status) for r in fetch.requests] == [("CONNECT", 407)]
+    # told as what it is: a request to the proxy and its refusal, not the page's request and an error page
+    http = [s for s in fetch.steps if s.layer == "http"]
+    assert [s.kind for s in http] == ["http.connect", "http.connect.auth", "http.connect.none"]
+    assert 'Proxy-Authenticate: Basic realm="lab"' in http[1].text and http[1].problem
+    assert http[2].text.startswith("No tunnel was opened on this connection: nothing of https://analyzer.test/")
+    assert fetch_title(fetch) == ("Fetch 1: https://analyzer.test/ (through an HTTP proxy, which opened no tunnel: "
+                                  "nothing reached the site)")
+    assert not any(k.startswith(("http.request", "http.response", "tls.")) for k in kinds)

@@ -202,3 +202,47 @@ def test_a_handshake_without_its_syn_is_told_without_one(tmp_path):
     assert not any(theirs.values())
     steps = _handshake_steps(path)
     assert [s["kind"] for s in steps.values()] == ["tcp.handshake.3"]
+
+
+def _retried_capture(folder: Path, later: bool) -> Path:
+    """A SYN, the same SYN resent 1 s later, then the SYN-ACK and the ACK stamped as the resent SYN (a coarse
+    clock); with ``later``, a GET 3 ms later and its answer (the first ACK stamped apart from the SYN)."""
+    packets: list = []
+    t = craft.Talk(cli=("10.0.0.1", 40006), t0=1_700_000_000.0, packets=packets)
+    t.send(craft.C, "S", dt=0, keep=True)
+    t.send(craft.C, "S", dt=1.0)
+    t.send(craft.S, "SA", dt=0)
+    t.send(craft.C, "A", dt=0)
+    if later:
+        t.send(craft.C, "PA", b"GET / HTTP/1.1\r\nHost: e\r\n\r\n", dt=0.003)
+        t.send(craft.S, "PA", b"HTTP/1.1 204 No\r\n\r\n", dt=0.001)
+        t.send(craft.C, "A")
+    path = folder / f"retried_same_time_{int(later)}.pcap"
+    craft.wrpcap(str(path), packets)
+    return path
+
+
+@pytest.mark.parametrize("later", [True, False], ids=["measured_later", "never_measured"])
+def test_a_resent_syn_whose_ack_shares_its_stamp_is_all_waiting(tmp_path, later):
+    """The resent-SYN handshake told "connect = waits + iRTT" with Wireshark's iRTT, which a coarse clock moves to
+    a later ACK (or leaves out): the equation did not add up. Now: all of the connect time is the wait for the
+    retransmission, and the iRTT is said to be measured where tshark measures it, or not at all."""
+    capture = _retried_capture(tmp_path, later)
+    theirs = tshark_rows(capture, ["tcp.stream", "tcp.analysis.initial_rtt", "frame.time_epoch",
+                                   "tcp.analysis.retransmission"])
+    assert "tcp.analysis.retransmission" in theirs[2]      # the second SYN is a retransmission to tshark too
+    measured = [n for n in sorted(theirs) if "tcp.analysis.initial_rtt" in theirs[n]]
+    step = _handshake_steps(capture)[4]
+    connect = (float(theirs[4]["frame.time_epoch"]) - float(theirs[1]["frame.time_epoch"])) * 1000
+    assert step["facts"]["connect_ms"] == pytest.approx(connect)
+    assert step["facts"]["waits_ms"] == pytest.approx(connect)      # 0 left for the round trip
+    if later:
+        assert step["kind"] == "tcp.handshake.3.retried.same_time"
+        assert step["facts"]["irtt_frame"] == measured[0] == 5
+        assert step["facts"]["irtt_ms"] == pytest.approx(float(theirs[5]["tcp.analysis.initial_rtt"]) * 1000)
+        assert "frame 5: 3.000 ms" in " ".join(step["text"].split())
+    else:
+        assert measured == []
+        assert step["kind"] == "tcp.handshake.3.retried.same_time.none"
+        assert step["facts"]["irtt_ms"] is None
+    assert "all of it spent waiting to retransmit the SYN (2 attempts in all)" in " ".join(step["text"].split())

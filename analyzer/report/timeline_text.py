@@ -292,6 +292,9 @@ def fetch_title(fetch: Fetch) -> str:
         # failed had none
         kind = "tls.failed" if all(c.tls and c.tls.get("failed") for c in fetch.connections) else \
             "tls.idle" if any(c.tls and c.tls.get("decrypted") for c in fetch.connections) else "tls"
+    elif kind == "page" and fetch.requests and all(r.method == "CONNECT" and not 200 <= (r.status or 0) < 300
+                                                   for r in fetch.requests):
+        kind = "proxy.refused"      # every request was a CONNECT its proxy refused (or never answered)
     return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from analyzer.apps.http.sink import authority_form
 from analyzer.apps.quic import version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
 from analyzer.decode.dns import RCODE_NAMES
@@ -1050,6 +1051,14 @@ class FetchBuilder:
                               and x.ts_ns != ta), None)
                 kind = "tcp.handshake.3.same_time" if later is not None and irtt_ms else "tcp.handshake.3.same_time.none"
                 more = {"irtt_frame": later} if kind == "tcp.handshake.3.same_time" else {}
+            elif kind == "tcp.handshake.3.retried" and ta == conn.syns[-1][1]:
+                # the same with a resent SYN: all of the connect time went to the retransmission timer, and the
+                # round trip of the SYN that got through is not seen (connect = waits + 0, no iRTT of 0)
+                later = next((x.frame for x in conn.segments if x.frame > fa and x.flags & (SYN | ACK) == ACK
+                              and x.ts_ns != ta), None)
+                found = later is not None and irtt_ms
+                kind = "tcp.handshake.3.retried.same_time" + ("" if found else ".none")
+                more = {"irtt_frame": later} if found else {}
             self._add(fa, ta, (fa,), "tcp", kind, seq_raw=s.seq if s else None, ack_raw=s.ack if s else None,
                       irtt_ms=irtt_ms, connect_ms=connect, waits_ms=waits, attempts=len(conn.syns), **more, **ends)
             self.notes[fa] = self._note("note.ack3")
@@ -1641,6 +1650,51 @@ class FetchBuilder:
                           challenge=challenge.split(",")[0].strip(), **ends)
                 self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
 
+    def _connect_request(self, u: Unit, conn: ConnFacts, tx: Any, cdir: int, frames: tuple[int, ...],
+                         t: dict[str, Any]) -> None:
+        """A CONNECT that opened no tunnel the TLS went through (the proxy refused it, 407 or 403 ..., or never
+        answered): the request to the proxy and its answer told as what they are (not as the page's request
+        and an error page), and that nothing of the site went through this connection."""
+        ends = self._ends(conn)
+        req, resp = tx.request, tx.response
+        asked = any(r.transaction.index < tx.index and r.transaction.request is not None
+                    and r.transaction.request.method == "CONNECT" for r in conn.records)
+        self._add(req.first_frame, req.first_ts_ns, frames, "http", "http.connect.again" if asked else "http.connect",
+                  target=req.target, credentials=req.headers.get("proxy-authorization") is not None, **ends)
+        self.notes[req.first_frame] = self._note("note.http.connect", target=req.target)
+        req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
+        t["send"] = (req.first_ts_ns, req_end_ns)
+        if resp is None:
+            self._add((frames[-1] if frames else req.first_frame) + 0.5, req_end_ns, (), "http", "http.no_response",
+                      problem=True, method=req.method, uri=req.target, why=tx.reason or "capture ended")
+            last = frames[-1] if frames else req.first_frame
+            self._add(last + 0.6, req_end_ns, (last,), "http", "http.connect.none", problem=True, url=u.url, **ends)
+            return
+        rend = tx.response_end
+        last_ns = rend.last_ts_ns if rend is not None else (resp.head_ts_ns or resp.first_ts_ns)
+        t["wait"] = (req_end_ns, resp.first_ts_ns)
+        t["receive"] = (resp.first_ts_ns, last_ns)
+        resp_last = rend.last_frame if rend is not None else resp.first_frame
+        owned = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last))
+        rframes = _with_ends(owned, resp.first_frame, resp_last)
+        self.resp_frames[id(u)] = (tuple(dict.fromkeys((resp.first_frame, resp_last))), set(owned or (resp.first_frame,)))
+        wait = _ms(max(resp.first_ts_ns - req_end_ns, 0))
+        if 200 <= resp.status < 300:
+            # the proxy opened the tunnel, but no TLS the analyzer saw went through it
+            self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", "http.connect.open.other",
+                      status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target, **ends)
+            self.notes.setdefault(resp.first_frame, self._note("note.http.connect.open"))
+            return
+        challenge = resp.headers.get("proxy-authenticate") or ""
+        self._add(resp.first_frame, resp.first_ts_ns, rframes, "http",
+                  "http.connect.auth" if resp.status == 407 else "http.connect.refused", problem=True,
+                  status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target,
+                  challenge=challenge.split(",")[0].strip(), **ends)
+        self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
+        if not any(r.transaction.index > tx.index for r in conn.records):
+            self._add(rframes[-1] + 0.5, last_ns, (rframes[-1],), "http", "http.connect.none", problem=True,
+                      url=u.url, **ends)
+
     def _tls_failed(self, failure: TlsFailure, base: dict[str, Any]) -> None:
         """The handshake failed: the alert that ended it, what its kind means, and that no request went."""
         if failure.description is None:
@@ -1815,6 +1869,9 @@ class FetchBuilder:
                 segs = self._by_frame(conn)
                 carrying = tuple(f for f in carrying if f not in segs or segs[f].rel_seq - 1 < end)
         frames = _with_ends(carrying, req.first_frame, req_last)
+        if req.method == "CONNECT" and authority_form(req.target):
+            self._connect_request(u, conn, tx, cdir, frames, t)
+            return
         why = "page"
         moved = u.follows       # the request whose 3xx it follows (the grouper's rule 0 put it in this fetch)
         if moved is not None:

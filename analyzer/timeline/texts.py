@@ -229,6 +229,13 @@ _EN: dict[str, str] = {
         "The proxy answers {status} {reason} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
         "connection runs from the proxy and is not on this path). From here on this connection carries the TLS "
         "to the site end to end: the proxy passes it on and sees only encrypted bytes."),
+    "http.connect.open.other": (
+        "The proxy answers {status} {reason} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
+        "connection runs from the proxy and is not on this path) and from here on passes the bytes of this "
+        "connection on unchanged, both ways."),
+    "http.connect.none": (
+        "No tunnel was opened on this connection: nothing of {url} went through it (no TLS handshake with the "
+        "site, no request reached it)."),
     "dns.none.literal": "The URL names an IP address ({host}): no DNS lookup is needed.",
     "dns.none.address": (
         "No host name is known for {server} and no DNS answer in this file before frame {before} gave that "
@@ -375,6 +382,19 @@ _EN: dict[str, str] = {
         "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}: the SYN and this ACK "
         "carry the same time (the capture's clock is coarser than the round trip), so no initial round-trip "
         "time (iRTT) is measured, here or later: no later ACK is stamped apart from the SYN."),
+    "tcp.handshake.3.retried.same_time": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. "
+        "TCP connect (first SYN -> this ACK): {connect_ms:dur}, all of it spent waiting to retransmit the SYN "
+        "({attempts:n:attempt} in all): this ACK carries the same time as the SYN that got through (the "
+        "capture's clock is coarser than the round trip), so that SYN's round trip is not seen here; as Wireshark "
+        "does, the initial round-trip time (iRTT) is taken at the first later ACK stamped apart from the SYN, "
+        "frame {irtt_frame}: {irtt_ms:dur}."),
+    "tcp.handshake.3.retried.same_time.none": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. "
+        "TCP connect (first SYN -> this ACK): {connect_ms:dur}, all of it spent waiting to retransmit the SYN "
+        "({attempts:n:attempt} in all): this ACK carries the same time as the SYN that got through (the "
+        "capture's clock is coarser than the round trip), so no initial round-trip time (iRTT) is measured, "
+        "here or later: no later ACK is stamped apart from the SYN."),
     "tcp.handshake.3.retried": (
         "Step 3/3: the client acknowledges the server's SYN (ack = {ack_raw}); the connection is established. "
         "TCP connect (first SYN -> this ACK): {connect_ms:dur} = {waits_ms:dur} spent waiting to retransmit "
@@ -915,6 +935,10 @@ _ZH: dict[str, str] = {
     "http.connect.open": (
         "代理在 CONNECT 之后 {wait_ms:dur}回答 {status} {reason}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上）。"
         "从这里开始，这个连接端到端地承载到站点的 TLS：代理只是转发，只看到加密的字节。"),
+    "http.connect.open.other": (
+        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status} {reason}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上），"
+        "从这里开始把这个连接上两个方向的字节原样转发。"),
+    "http.connect.none": "这个连接上没有打开隧道：{url} 的任何内容都没有经过它（没有和站点进行 TLS 握手，也没有请求到达站点）。",
     "dns.none.literal": "URL 中直接写的是 IP 地址（{host}）：不需要 DNS 查询。",
     "dns.none.address": (
         "不知道 {server} 的主机名，而且在第 {before} 帧之前，本文件中没有任何 DNS 应答给出过这个地址："
@@ -1036,6 +1060,16 @@ _ZH: dict[str, str] = {
         "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，"
         "相对 1），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}："
         "SYN 和这个 ACK 的时间戳相同（抓包时钟的精度分辨不出这次往返），所以这里和之后都测不出初始往返时间（iRTT）："
+        "之后再没有时间戳与 SYN 不同的 ACK。"),
+    "tcp.handshake.3.retried.same_time": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
+        "为 {connect_ms:dur}，全部花在等待重传 SYN 上（共尝试 {attempts} 次）：这个 ACK 与成功那次 SYN 的时间戳相同"
+        "（抓包时钟的精度分辨不出这次往返），所以这里看不到那次 SYN 的往返时间；与 Wireshark 的做法一样，"
+        "初始往返时间（iRTT）改取之后第一个时间戳与 SYN 不同的 ACK（第 {irtt_frame} 帧）：{irtt_ms:dur}。"),
+    "tcp.handshake.3.retried.same_time.none": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
+        "为 {connect_ms:dur}，全部花在等待重传 SYN 上（共尝试 {attempts} 次）：这个 ACK 与成功那次 SYN 的时间戳相同"
+        "（抓包时钟的精度分辨不出这次往返），所以这里和之后都测不出初始往返时间（iRTT）："
         "之后再没有时间戳与 SYN 不同的 ACK。"),
     "tcp.handshake.3.retried": (
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
@@ -1719,6 +1753,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
         "fetch.tls.idle": "Fetch {n}: {url} (HTTPS, decrypted with the key log: no request on it)",
         "fetch.tls.failed": "Fetch {n}: {url} (HTTPS: the TLS handshake failed, no request was sent)",
+        "fetch.proxy.refused": "Fetch {n}: {url} (through an HTTP proxy, which opened no tunnel: nothing reached the site)",
         "continues": "(continues fetch {n})", "client": "client", "server": "server", "steps": "Steps",
         "summary": "Summary", "waterfall": "Waterfall", "ladder": "Ladder diagram", "time": "time",
         "frame": "frame", "layer": "layer", "step": "step", "dns_time": "DNS lookup",
@@ -1772,6 +1807,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
         "fetch.tls.idle": "第 {n} 次访问：{url}（HTTPS，已用密钥日志解密：其中没有请求）",
         "fetch.tls.failed": "第 {n} 次访问：{url}（HTTPS：TLS 握手失败，没有发出请求）",
+        "fetch.proxy.refused": "第 {n} 次访问：{url}（经由 HTTP 代理，代理没有打开隧道：没有任何内容到达站点）",
         "continues": "（接续第 {n} 次访问）", "client": "客户端", "server": "服务器", "steps": "步骤",
         "summary": "摘要", "waterfall": "瀑布图", "ladder": "时序图（梯形图）", "time": "时间", "frame": "帧",
         "layer": "层", "step": "步骤", "dns_time": "DNS 查询耗时", "connect_time": "TCP 建连耗时",
