@@ -73,6 +73,7 @@ from analyzer.timeline.model import (
     Fetch,
     FetchSummary,
     LadderRow,
+    LazyStep,
     Lookup,
     Phase,
     RequestTiming,
@@ -183,6 +184,13 @@ class _Raw:
     facts: dict[str, Any]
     problem: bool = False
 
+
+
+def _step_text(kind: str, facts: dict[str, Any], lang: str, frames: tuple[int, ...], stream: int | None) -> str:
+    """A step's explanation; ``stream``: the connection it names first (a fetch's TLS and teardown steps of
+    all but its first connection), else None."""
+    text = explain(kind, facts, lang, frames)
+    return text if stream is None else connection_prefix(stream, lang) + text
 
 
 def _data_direction(s: Segment) -> int:
@@ -450,13 +458,13 @@ class FetchBuilder:
         return note(key, facts, self.lang) if self.want_ladder else ""
 
     def _finish(self, s: _Raw, start_ns: int, before: float = 0.0) -> Step:
+        """The step of ``s``, its text made when first read (:class:`LazyStep`: ``har`` reads none)."""
         t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else before
-        text = explain(s.kind, s.facts, self.lang, s.frames)
-        if (s.layer == "tls" or s.kind.startswith("tcp.teardown")) and s.facts.get("stream") in self.named:
-            # a fetch with several connections: its TLS and teardown steps of all but the first say which one
-            text = connection_prefix(s.facts["stream"], self.lang) + text
-        return Step(frames=s.frames, time=max(t, 0.0), ts_ns=s.ts_ns, layer=s.layer, kind=s.kind,
-                    text=text, facts=s.facts, problem=s.problem)
+        # a fetch with several connections: its TLS and teardown steps of all but the first say which one
+        stream = s.facts.get("stream") if s.layer == "tls" or s.kind.startswith("tcp.teardown") else None
+        return LazyStep.lazy(s.frames, max(t, 0.0), s.ts_ns, s.layer, s.kind, s.facts, s.problem,
+                             _step_text, (s.kind, s.facts, self.lang, s.frames,
+                                          stream if stream is not None and stream in self.named else None))
 
     def _first_event(self) -> tuple[int, int | None]:
         """The fetch's first frame and its time (lookups, neighbour messages, connections)."""
