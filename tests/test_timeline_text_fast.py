@@ -99,3 +99,94 @@ def test_wrap_of_every_english_template_is_unchanged_by_the_fast_path():
             if text.isascii() and len(text) <= width:
                 expect = [" ".join(text.split())]
             assert tt.wrap(text, width) == expect
+
+
+_COMPILED = pytest.mark.skipif(tt._STEPS_PLAIN is None,
+                               reason="the compiled helper is not built here (or ANALYZER_PURE_PYTHON is set)")
+
+
+def _step_lines(steps, text_w: int, compiled: bool, monkeypatch) -> list:
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(tt, "STEPS_COMPILED", compiled)
+    out = tt.Out(plain=True)
+    tt._steps_plain(out, SimpleNamespace(steps=tuple(steps)), 11, 10, text_w, " " * 31)
+    return out.lines
+
+
+@_COMPILED
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", FILES)
+def test_compiled_step_lines_are_the_python_ones(name, lang, monkeypatch):
+    fetches = _fetches(name, lang)
+    for f in fetches:
+        for width in (40, 80, 110, 160):
+            got = _step_lines(f.steps, width - 31, True, monkeypatch)
+            assert got == _step_lines(f.steps, width - 31, False, monkeypatch)
+            assert all(line.__class__ is str for line in got)
+
+
+@_COMPILED
+def test_compiled_step_lines_on_random_steps(monkeypatch):
+    # texts with durations, long words, runs of blanks, control and non-ASCII characters (declined: written by
+    # Python), times either side of 100 s, frames of every shape frames_text takes, odd layers
+    from analyzer.timeline.model import Step
+
+    rng = random.Random(5)
+    words = ["x", "abc", "12.5 ms", "3 s", "7 min", "9 mins", "5 ms2", "4 s.", "(145 µs)", "a,", "#5", "", " ",
+             "\t", "\x1b[2J", "页面", "y" * 30, "z" * 75, "8 min)", "0 s_"]
+    frames = [None, (), (1,), (3, 4), (5, 6, 7), tuple(range(10, 30)), (1 << 62,), (1 << 70, 2), [1, 2], 7,
+              (True,), (-3, 0)]
+    steps = []
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice([" ", " ", " ", "  ", ""]) for _ in range(rng.randint(0, 25)))
+        t = rng.choice([0.0, -0.0, 1e-9, 0.0995, 99.9999, 100.0, 123.4567, 1e7, rng.random() * 200])
+        steps.append(Step(rng.choice(frames), t, None, rng.choice(["tcp", "http", "dns", "tls", "nd", "quic!",
+                                                                   "ç", ""]),
+                          "k", text, {}, rng.random() < 0.2))
+    taken = 0
+    for width in (10, 19, 20, 21, 49, 79, 129):
+        for i in range(0, len(steps), 30):
+            chunk = steps[i:i + 30]
+            got = _step_lines(chunk, width, True, monkeypatch)
+            assert got == _step_lines(chunk, width, False, monkeypatch), (width, chunk)
+        i = 0
+        while i < len(steps):                   # the steps the compiled code wrote (the others it declined)
+            j = tt._STEPS_PLAIN([], steps, i, width)
+            taken += j - i
+            i = j + 1
+    assert 2000 < taken < 7 * 2500
+
+
+def _ladder_lines(rows, width: int, compiled: bool, monkeypatch) -> list:
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(tt, "STEPS_COMPILED", compiled)
+    out = tt.Out(plain=True)
+    tt.ladder_part(out, SimpleNamespace(ladder=tuple(rows), client="10.0.0.2"), "en", width)
+    return out.lines
+
+
+@_COMPILED
+def test_compiled_ladder_lines_on_random_rows(monkeypatch):
+    # labels short and longer than the arrow, repeated (drawn once by Python, then taken from its table) and
+    # not, with control and wide characters (declined), rows with and without a frame, both directions
+    from analyzer.timeline.model import LadderRow
+
+    rng = random.Random(8)
+    labels = ["SYN", "ACK", "GET / HTTP/1.1", "data seq=1 len=1448", "x" * 40, "y" * 120, "\x1b]0;t\x07", "应答",
+              "", "µs 5", "[3 segments]"]
+    peers = ["198.51.100.80:80", "DNS 8.8.8.8", "ARP", "[2001:db8::1]:443" * 3, "页面.example:80"]
+    rows = [LadderRow(rng.choice([0, 1, 17, 123456, 1 << 40, -5, 1 << 64]),
+                      rng.choice([0.0, -0.0, 0.0123, 99.5, 12345.678912, rng.random()]),
+                      rng.choice(["client", "peer"]), rng.choice(peers), "tcp",
+                      rng.choice(labels) + (str(rng.randrange(100)) if rng.random() < 0.5 else ""))
+            for _ in range(3000)]
+    for width in (40, 63, 80, 110, 200):
+        for i in range(0, len(rows), 40):
+            chunk = rows[i:i + 40]
+            assert _ladder_lines(chunk, width, True, monkeypatch) == _ladder_lines(chunk, width, False, monkeypatch)
+    got: list = []          # an ASCII label's arrow is drawn by the compiled code: every row taken
+    assert tt._LADDER_PLAIN(got, [LadderRow(5, 0.5, "client", "p", "tcp", "SYN")] * 5, 0, {}, {"p": "p"}, 40) == 5
+    # 4 + the time in 10 columns, 2 + the frame in 6, 2 + "-- SYN " and 40 - 5 - 3 dashes + ">", 2 + the peer
+    assert got == ["    " + "   500.000" + "  " + "     5" + "  " + "-- SYN " + "-" * 32 + ">" + "  p"] * 5

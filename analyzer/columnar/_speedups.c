@@ -3347,6 +3347,542 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
 #undef PS
 }
 
+/* ==== h-tlout: the timeline's plain text lines (analyzer/report/timeline_text.py) ===========================
+ *
+ * steps_plain(lines, steps, i, text_w) -> int
+ *   The lines of timeline_text._steps_plain for steps[i:], appended to the list ``lines``, exactly as its
+ *   Python loop writes them (the time right-aligned in 11 columns, the frames in 10, the layer in 4, the
+ *   problem mark, the text wrapped to ``text_w`` columns by timeline_text.wrap's ASCII path: the number-unit
+ *   glue of _UNIT, the greedy rfind wrap of _wrap_ascii, the word-by-word _wrap_words when a word is longer
+ *   than a line). Returns the index of the first step it does not take (len(steps) when it took them all):
+ *   a text or layer that is not printable ASCII, a time that is not a float, frames that are not a tuple of
+ *   ints within 64 bits; the caller writes that step in Python and calls again after it. Floats go through
+ *   PyOS_double_to_string, what Python's format() uses. tests/test_timeline_text_fast.py compares both. */
+
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} TloBuf;
+
+static int tlo_grow(TloBuf *b, Py_ssize_t more) {
+    if (b->n + more <= b->cap)
+        return 0;
+    Py_ssize_t cap = (b->n + more) * 2 + 64;
+    char *p = PyMem_Realloc(b->p, cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int tlo_put(TloBuf *b, const char *s, Py_ssize_t n) {
+    if (tlo_grow(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+
+static int tlo_spaces(TloBuf *b, Py_ssize_t n) {
+    if (n <= 0)
+        return 0;
+    if (tlo_grow(b, n) < 0)
+        return -1;
+    memset(b->p + b->n, ' ', n);
+    b->n += n;
+    return 0;
+}
+
+/* printable ASCII text of a str (NULL when it is not one) */
+static const char *tlo_ascii(PyObject *o, Py_ssize_t *len) {
+    if (!PyUnicode_Check(o) || !PyUnicode_IS_ASCII(o))
+        return NULL;
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(o);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return NULL;
+    *len = n;
+    return s;
+}
+
+/* append the str of ASCII bytes s[0:n] ('\0' shown as a space: a glued number and unit) to ``lines`` */
+static int tlo_line(PyObject *lines, const char *s, Py_ssize_t n) {
+    PyObject *u = PyUnicode_New(n, 127);
+    if (u == NULL)
+        return -1;
+    char *d = (char *)PyUnicode_1BYTE_DATA(u);
+    for (Py_ssize_t i = 0; i < n; i++)
+        d[i] = s[i] ? s[i] : ' ';
+    int r = PyList_Append(lines, u);
+    Py_DECREF(u);
+    return r;
+}
+
+static int tlo_word_char(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* _UNIT's match at the space s[i]: a digit before it, then "ms", "s" or "min" not followed by a word char */
+static int tlo_unit_at(const char *s, Py_ssize_t n, Py_ssize_t i) {
+    if (i == 0 || s[i - 1] < '0' || s[i - 1] > '9')
+        return 0;
+    const char *u = s + i + 1;
+    Py_ssize_t left = n - i - 1;
+    if (left >= 2 && u[0] == 'm' && u[1] == 's' && (left == 2 || !tlo_word_char(u[2])))
+        return 1;
+    if (left >= 1 && u[0] == 's' && (left == 1 || !tlo_word_char(u[1])))
+        return 1;
+    if (left >= 3 && u[0] == 'm' && u[1] == 'i' && u[2] == 'n' && (left == 3 || !tlo_word_char(u[3])))
+        return 1;
+    return 0;
+}
+
+/* The lines of wrap(text, width) for printable ASCII text s[0:n], as (start, length) pairs over ``w`` (the
+ * text's words one space apart, a glued number-unit space as '\0'), written to spans (room for n + 1 pairs:
+ * a line holds at least one character of the text, or is the one empty line). Returns the count. */
+static Py_ssize_t tlo_wrap(const char *s, Py_ssize_t n, Py_ssize_t width, char *w, Py_ssize_t *spans) {
+    if (width < 10)
+        width = 10;
+    int glue = n > width && width >= 20;
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {       /* " ".join(text.split()), glued spaces kept as '\0' */
+        if (s[i] != ' ') {
+            w[m++] = s[i];
+        } else if (glue && tlo_unit_at(s, n, i)) {
+            w[m++] = '\0';
+        } else if (m > 0 && w[m - 1] != ' ') {
+            w[m++] = ' ';
+        }
+    }
+    if (m > 0 && w[m - 1] == ' ')
+        m--;
+    if (n <= width || m <= width) {
+        spans[0] = 0;
+        spans[1] = m;
+        return 1;
+    }
+    Py_ssize_t k = 0, pos = 0;
+    while (m - pos > width) {                  /* _wrap_ascii: the last space within width + 1 columns */
+        Py_ssize_t cut = -1;
+        for (Py_ssize_t j = pos + width; j >= pos; j--)
+            if (w[j] == ' ') {
+                cut = j;
+                break;
+            }
+        if (cut < 0)
+            goto words;
+        spans[2 * k] = pos;
+        spans[2 * k + 1] = cut - pos;
+        k++;
+        pos = cut + 1;
+    }
+    spans[2 * k] = pos;
+    spans[2 * k + 1] = m - pos;
+    return k + 1;
+words:                                         /* _wrap_words over all the words */
+    k = 0;
+    Py_ssize_t line = -1, line_n = 0;          /* the line being made: w[line:line + line_n] */
+    pos = 0;
+    while (pos < m) {
+        Py_ssize_t end = pos;
+        while (end < m && w[end] != ' ')
+            end++;
+        Py_ssize_t ws = pos, wn = end - pos;
+        while (wn > width) {
+            if (line >= 0 && line_n > 0) {
+                spans[2 * k] = line;
+                spans[2 * k + 1] = line_n;
+                k++;
+            }
+            line = -1;
+            line_n = 0;
+            spans[2 * k] = ws;
+            spans[2 * k + 1] = width;
+            k++;
+            ws += width;
+            wn -= width;
+        }
+        if (line < 0 || line_n == 0) {
+            line = ws;
+            line_n = wn;
+        } else if (line_n + 1 + wn <= width) {
+            line_n = ws + wn - line;           /* the words between are one space apart in w */
+        } else {
+            spans[2 * k] = line;
+            spans[2 * k + 1] = line_n;
+            k++;
+            line = ws;
+            line_n = wn;
+        }
+        pos = end + 1;
+    }
+    if (line >= 0 && line_n > 0) {
+        spans[2 * k] = line;
+        spans[2 * k + 1] = line_n;
+        k++;
+    }
+    if (k == 0) {
+        spans[0] = 0;
+        spans[1] = 0;
+        k = 1;
+    }
+    return k;
+}
+
+static PyObject *tlo_s_time, *tlo_s_frames, *tlo_s_layer, *tlo_s_problem, *tlo_s_text;
+
+static int tlo_names(void) {
+    if (tlo_s_text != NULL)
+        return 0;
+    tlo_s_time = PyUnicode_InternFromString("time");
+    tlo_s_frames = PyUnicode_InternFromString("frames");
+    tlo_s_layer = PyUnicode_InternFromString("layer");
+    tlo_s_problem = PyUnicode_InternFromString("problem");
+    tlo_s_text = PyUnicode_InternFromString("text");
+    return tlo_s_text == NULL ? -1 : 0;
+}
+
+/* frames_text(frames) into b; -1 with no error set when declined */
+static int tlo_frames(TloBuf *b, PyObject *frames) {
+    char t[32];
+    if (frames == Py_None)
+        return tlo_put(b, "-", 1) < 0 ? -2 : 0;
+    if (!PyTuple_CheckExact(frames))
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(frames);
+    if (n == 0)
+        return tlo_put(b, "-", 1) < 0 ? -2 : 0;
+    long long v[3];
+    Py_ssize_t idx[3] = {0, 1, 2};
+    if (n > 3) {
+        idx[1] = n - 1;
+    }
+    Py_ssize_t count = n > 3 ? 2 : n;
+    for (Py_ssize_t j = 0; j < count; j++) {
+        PyObject *o = PyTuple_GET_ITEM(frames, idx[j]);
+        if (!PyLong_CheckExact(o))
+            return -1;
+        int overflow = 0;
+        v[j] = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow || (v[j] == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return -1;
+        }
+    }
+    if (n > 3) {
+        int len = snprintf(t, sizeof t, "#%lld..", v[0]);
+        if (tlo_put(b, t, len) < 0)
+            return -2;
+        len = snprintf(t, sizeof t, "%lld (%zd)", v[1], n);
+        return tlo_put(b, t, len) < 0 ? -2 : 0;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        int len = snprintf(t, sizeof t, j ? ",%lld" : "#%lld", v[j]);
+        if (tlo_put(b, t, len) < 0)
+            return -2;
+    }
+    return 0;
+}
+
+/* one step's lines appended to ``lines``: 1 done, 0 declined, -1 error */
+static int tlo_step(PyObject *lines, PyObject *step, Py_ssize_t text_w, TloBuf *b, TloBuf *w, Py_ssize_t **spans,
+                    Py_ssize_t *spans_cap) {
+    PyObject *time = NULL, *frames = NULL, *layer = NULL, *problem = NULL, *text = NULL;
+    int r = 0;
+    time = PyObject_GetAttr(step, tlo_s_time);
+    if (time == NULL)
+        goto error;
+    if (!PyFloat_CheckExact(time))
+        goto done;
+    frames = PyObject_GetAttr(step, tlo_s_frames);
+    layer = frames ? PyObject_GetAttr(step, tlo_s_layer) : NULL;
+    problem = layer ? PyObject_GetAttr(step, tlo_s_problem) : NULL;
+    text = problem ? PyObject_GetAttr(step, tlo_s_text) : NULL;
+    if (text == NULL)
+        goto error;
+    Py_ssize_t tn, ln;
+    const char *ts = tlo_ascii(text, &tn), *ls = tlo_ascii(layer, &ln);
+    if (ts == NULL || ls == NULL)
+        goto done;
+    int bad = PyObject_IsTrue(problem);
+    if (bad < 0)
+        goto error;
+    /* the first line: "  " + time (right, 11) + "  " + frames (left, 10: when longer, a line of its own) */
+    b->n = 0;
+    double sec = PyFloat_AS_DOUBLE(time);
+    char *num = PyOS_double_to_string(sec < 100 ? sec * 1000 : sec, 'f', 3, 0, NULL);
+    if (num == NULL)
+        goto error;
+    Py_ssize_t nn = (Py_ssize_t)strlen(num) + (sec < 100 ? 3 : 2);
+    int e = tlo_spaces(b, 2 + (nn < 11 ? 11 - nn : 0)) < 0 || tlo_put(b, num, nn - (sec < 100 ? 3 : 2)) < 0
+        || tlo_put(b, sec < 100 ? " ms" : " s", sec < 100 ? 3 : 2) < 0 || tlo_spaces(b, 2) < 0;
+    PyMem_Free(num);
+    if (e)
+        goto error;
+    Py_ssize_t fstart = b->n;
+    int fr = tlo_frames(b, frames);
+    if (fr == -2)
+        goto error;
+    if (fr == -1)
+        goto done;
+    Py_ssize_t flen = b->n - fstart;
+    /* the text wrapped */
+    if (w->cap < tn + 1 && tlo_grow(w, tn + 1) < 0)
+        goto error;
+    if (*spans_cap < 2 * (tn + 1)) {
+        Py_ssize_t *sp = PyMem_Realloc(*spans, sizeof(Py_ssize_t) * 2 * (tn + 1));
+        if (sp == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+        *spans = sp;
+        *spans_cap = 2 * (tn + 1);
+    }
+    Py_ssize_t k = tlo_wrap(ts, tn, text_w, w->p, *spans);
+    Py_ssize_t *sp = *spans;
+    if (flen > 10) {
+        if (tlo_line(lines, b->p, b->n) < 0)
+            goto error;
+        b->n = 0;
+        if (tlo_spaces(b, 2 + 11 + 2 + 10 + 1) < 0)
+            goto error;
+    } else if (tlo_spaces(b, 10 - flen + 1) < 0) {
+        goto error;
+    }
+    if (tlo_put(b, ls, ln) < 0 || tlo_spaces(b, 4 - ln) < 0 || tlo_put(b, bad ? "!" : " ", 1) < 0
+        || tlo_put(b, w->p + sp[0], sp[1]) < 0 || tlo_line(lines, b->p, b->n) < 0)
+        goto error;
+    for (Py_ssize_t j = 1; j < k; j++) {
+        b->n = 0;
+        if (tlo_spaces(b, 2 + 11 + 2 + 10 + 1 + 5) < 0 || tlo_put(b, w->p + sp[2 * j], sp[2 * j + 1]) < 0
+            || tlo_line(lines, b->p, b->n) < 0)
+            goto error;
+    }
+    r = 1;
+    goto done;
+error:
+    r = -1;
+done:
+    Py_XDECREF(time);
+    Py_XDECREF(frames);
+    Py_XDECREF(layer);
+    Py_XDECREF(problem);
+    Py_XDECREF(text);
+    return r;
+}
+
+static PyObject *steps_plain(PyObject *self, PyObject *args) {
+    PyObject *lines, *steps;
+    Py_ssize_t i, text_w;
+    if (!PyArg_ParseTuple(args, "O!Onn", &PyList_Type, &lines, &steps, &i, &text_w))
+        return NULL;
+    if (tlo_names() < 0)
+        return NULL;
+    PyObject *seq = PySequence_Fast(steps, "steps_plain: steps must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    TloBuf b = {NULL, 0, 0}, w = {NULL, 0, 0};
+    Py_ssize_t *spans = NULL, spans_cap = 0;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int r = 1;
+    for (; i < n; i++) {
+        r = tlo_step(lines, PySequence_Fast_GET_ITEM(seq, i), text_w, &b, &w, &spans, &spans_cap);
+        if (r != 1)
+            break;
+    }
+    PyMem_Free(b.p);
+    PyMem_Free(w.p);
+    PyMem_Free(spans);
+    Py_DECREF(seq);
+    if (r < 0)
+        return NULL;
+    return PyLong_FromSsize_t(i);
+}
+/* ladder_plain(lines, rows, i, arrows, shown, arrow_w) -> int
+ *   The lines of timeline_text._ladder_plain for rows[i:], appended to ``lines``: per row "    " + its time in
+ *   ms (10.3f) + "  " + its frame right-aligned in 6 (6 spaces for a row with frame 0) + "  " + its arrow +
+ *   "  " + its peer as shown (shown[peer]). The arrow is arrows[(label, way)] (way 0 with no frame, 1 from the
+ *   client, 2 to it) when the Python code drew it already, else drawn here as it draws one (``arrow_w``
+ *   columns) when the label is printable ASCII. The index of the first row it does not take (a label it does
+ *   not draw, a time that is not a float, a frame not an int within 64 bits) is returned (len(rows) when it
+ *   took them all); the caller draws that row's arrow and line and calls again after it. */
+static PyObject *tlo_s_frame, *tlo_s_sender, *tlo_s_label, *tlo_s_peer, *tlo_s_client, *tlo_ways[3];
+
+static int tlo_ladder_names(void) {
+    if (tlo_ways[2] != NULL)
+        return 0;
+    tlo_s_frame = PyUnicode_InternFromString("frame");
+    tlo_s_sender = PyUnicode_InternFromString("sender");
+    tlo_s_label = PyUnicode_InternFromString("label");
+    tlo_s_peer = PyUnicode_InternFromString("peer");
+    tlo_s_client = PyUnicode_InternFromString("client");
+    for (int j = 0; j < 3; j++)
+        tlo_ways[j] = PyLong_FromLong(j);
+    return tlo_ways[2] == NULL || tlo_s_client == NULL ? -1 : 0;
+}
+
+/* one row's line: 1 done, 0 declined, -1 error */
+static int tlo_row(PyObject *lines, PyObject *row, PyObject *arrows, PyObject *shown, Py_ssize_t arrow_w) {
+    PyObject *time = NULL, *frame = NULL, *sender = NULL, *label = NULL, *peer = NULL, *key = NULL;
+    PyObject *u = NULL, *made = NULL;
+    int r = 0;
+    char t[96];
+    time = PyObject_GetAttr(row, tlo_s_time);
+    frame = time ? PyObject_GetAttr(row, tlo_s_frame) : NULL;
+    if (frame == NULL)
+        goto error;
+    if (!PyFloat_CheckExact(time) || !PyLong_CheckExact(frame))
+        goto done;
+    int overflow = 0;
+    long long f = PyLong_AsLongLongAndOverflow(frame, &overflow);
+    if (overflow || (f == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        goto done;
+    }
+    int way = 0;
+    if (f != 0) {
+        sender = PyObject_GetAttr(row, tlo_s_sender);
+        if (sender == NULL)
+            goto error;
+        int is = PyObject_RichCompareBool(sender, tlo_s_client, Py_EQ);
+        if (is < 0)
+            goto error;
+        way = is ? 1 : 2;
+    }
+    label = PyObject_GetAttr(row, tlo_s_label);
+    peer = label ? PyObject_GetAttr(row, tlo_s_peer) : NULL;
+    if (peer == NULL)
+        goto error;
+    key = PyTuple_Pack(2, label, tlo_ways[way]);
+    if (key == NULL)
+        goto error;
+    PyObject *arrow = PyDict_GetItemWithError(arrows, key);      /* borrowed */
+    if (arrow == NULL) {
+        if (PyErr_Occurred())
+            goto error;
+        Py_ssize_t ln;
+        const char *ls = tlo_ascii(label, &ln);
+        if (ls == NULL || arrow_w < 0 || arrow_w > 100000)
+            goto done;
+        /* the arrow of a printable ASCII label (visible() leaves it as it is), cut to its room with "..." */
+        Py_ssize_t room = arrow_w - 6, keep = ln, dots = 0;
+        if (ln > room) {
+            keep = room - 3 > 0 ? room - 3 : 0;
+            dots = 3;
+        }
+        Py_ssize_t tw = keep + dots, dashes = arrow_w - 5 - tw > 0 ? arrow_w - 5 - tw : 0;
+        Py_ssize_t an = way == 0 ? (3 + tw > arrow_w ? 3 + tw : arrow_w) : way == 1 ? 4 + tw + dashes + 1
+                                                                                    : 5 + tw + dashes;
+        made = PyUnicode_New(an, 127);
+        if (made == NULL)
+            goto error;
+        char *d = (char *)PyUnicode_1BYTE_DATA(made), *q = d;
+        if (way == 0) {
+            memset(q, ' ', 3);
+            q += 3;
+        } else {
+            memcpy(q, way == 1 ? "-- " : "<-- ", way == 1 ? 3 : 4);
+            q += way == 1 ? 3 : 4;
+        }
+        memcpy(q, ls, keep);
+        q += keep;
+        memcpy(q, "...", dots);
+        q += dots;
+        if (way == 0) {
+            memset(q, ' ', d + an - q);
+        } else {
+            *q++ = ' ';
+            memset(q, '-', dashes);
+            q += dashes;
+            if (way == 1)
+                *q = '>';
+        }
+        arrow = made;
+    }
+    PyObject *who = PyDict_GetItemWithError(shown, peer);       /* borrowed */
+    if (who == NULL) {
+        if (PyErr_Occurred())
+            goto error;
+        goto done;
+    }
+    if (!PyUnicode_CheckExact(arrow) || !PyUnicode_CheckExact(who))
+        goto done;
+    char *num = PyOS_double_to_string(PyFloat_AS_DOUBLE(time) * 1000, 'f', 3, 0, NULL);
+    if (num == NULL)
+        goto error;
+    int len;
+    if (way)
+        len = snprintf(t, sizeof t, "    %10s  %6lld  ", num, f);
+    else
+        len = snprintf(t, sizeof t, "    %10s          ", num);
+    PyMem_Free(num);
+    if (len < 0 || len >= (int)sizeof t)
+        goto done;
+    if (PyUnicode_IS_ASCII(arrow) && PyUnicode_IS_ASCII(who)) {
+        Py_ssize_t an = PyUnicode_GET_LENGTH(arrow), wn = PyUnicode_GET_LENGTH(who);
+        u = PyUnicode_New(len + an + 2 + wn, 127);
+        if (u == NULL)
+            goto error;
+        char *d = (char *)PyUnicode_1BYTE_DATA(u);
+        memcpy(d, t, len);
+        memcpy(d + len, PyUnicode_1BYTE_DATA(arrow), an);
+        d[len + an] = d[len + an + 1] = ' ';
+        memcpy(d + len + an + 2, PyUnicode_1BYTE_DATA(who), wn);
+    } else {
+        if (len + 7 > (int)sizeof t)
+            goto done;
+        memcpy(t + len, "%U  %U", 7);
+        u = PyUnicode_FromFormat(t, arrow, who);
+        if (u == NULL)
+            goto error;
+    }
+    if (PyList_Append(lines, u) < 0)
+        goto error;
+    r = 1;
+    goto done;
+error:
+    r = -1;
+done:
+    Py_XDECREF(time);
+    Py_XDECREF(frame);
+    Py_XDECREF(sender);
+    Py_XDECREF(label);
+    Py_XDECREF(peer);
+    Py_XDECREF(key);
+    Py_XDECREF(u);
+    Py_XDECREF(made);
+    return r;
+}
+
+static PyObject *ladder_plain(PyObject *self, PyObject *args) {
+    PyObject *lines, *rows, *arrows, *shown;
+    Py_ssize_t i, arrow_w;
+    if (!PyArg_ParseTuple(args, "O!OnO!O!n", &PyList_Type, &lines, &rows, &i, &PyDict_Type, &arrows, &PyDict_Type,
+                          &shown, &arrow_w))
+        return NULL;
+    if (tlo_names() < 0 || tlo_ladder_names() < 0)
+        return NULL;
+    PyObject *seq = PySequence_Fast(rows, "ladder_plain: rows must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int r = 1;
+    for (; i < n; i++) {
+        r = tlo_row(lines, PySequence_Fast_GET_ITEM(seq, i), arrows, shown, arrow_w);
+        if (r != 1)
+            break;
+    }
+    Py_DECREF(seq);
+    if (r < 0)
+        return NULL;
+    return PyLong_FromSsize_t(i);
+}
+/* ==== end of h-tlout's block ==== */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -3377,6 +3913,11 @@ static PyMethodDef methods[] = {
      "The parts of a plain HTTP/1.x head in a receive buffer, or None (see the module source)."},
     {"tcp_steady", (PyCFunction)(void (*)(void))tcp_steady, METH_FASTCALL,
      "TcpTracker._steady_out for an in-order segment that changes no history letter, or None (see the source)."},
+    /* h-tlout */
+    {"steps_plain", steps_plain, METH_VARARGS,
+     "The plain lines of a fetch's steps from the i-th, until one it declines (see the module source)."},
+    {"ladder_plain", ladder_plain, METH_VARARGS,
+     "The plain lines of a fetch's ladder rows from the i-th, until one it declines (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -17,11 +17,15 @@ import io
 import re
 import unicodedata
 
+from analyzer.compiled import compiled
 from analyzer.report.safe import utc_text, visible
 from analyzer.timeline.model import Fetch, RequestTiming, Timeline
 from analyzer.timeline.texts import counted, duration, label
 
 DEFAULT_WIDTH = 80
+_STEPS_PLAIN = compiled("steps_plain")     # the plain step and ladder lines in C (None: not built, or pure
+_LADDER_PLAIN = compiled("ladder_plain")   # Python)
+STEPS_COMPILED = True                      # both; tests/test_timeline_text_fast.py turns it off to compare
 PHASE_CHARS = {"dns": "d", "connect": "c", "ssl": "t", "send": "s", "wait": "w", "receive": "r"}
 LAYER_STYLE = {"arp": "yellow", "nd": "yellow", "dns": "green", "tcp": "dark_orange", "tls": "magenta",
                "http": "blue"}
@@ -340,10 +344,25 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
 
 def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: str) -> None:
     """:func:`steps_part`'s lines as strings, for an output without colour: the same columns (a step's time
-    and frames are ASCII, so their padding is ``str.rjust``/``ljust``)."""
+    and frames are ASCII, so their padding is ``str.rjust``/``ljust``). The compiled ``steps_plain`` writes the
+    lines of the steps whose text is printable ASCII (most of an English timeline's), this loop the others."""
+    steps = fetch.steps
+    fast = _STEPS_PLAIN if STEPS_COMPILED and tw == 11 and fw == 10 else None
+    if fast is None:
+        _steps_py(out, steps, tw, fw, text_w, indent)
+        return
+    i, n = 0, len(steps)
+    while i < n:
+        i = fast(out.lines, steps, i, text_w)
+        if i < n:
+            _steps_py(out, steps[i:i + 1], tw, fw, text_w, indent)
+            i += 1
+
+
+def _steps_py(out: Out, steps: tuple, tw: int, fw: int, text_w: int, indent: str) -> None:
     line = out.line
     lead = " " * (2 + tw + 2 + fw + 1)
-    for s in fetch.steps:
+    for s in steps:
         t = step_time(s.time).rjust(tw)
         fr = frames_text(s.frames)
         body = wrap(visible(s.text), text_w)
@@ -584,7 +603,16 @@ def _ladder_plain(out: Out, fetch: Fetch, seen: dict[str, str], peer_w: int, arr
     arrows: dict[tuple[str, int], str] = {}
     line = out.line
     room = arrow_w - 6
-    for row in fetch.ladder:
+    rows = fetch.ladder
+    fast = _LADDER_PLAIN if STEPS_COMPILED else None
+    i, n = 0, len(rows)
+    while i < n:
+        if fast is not None:        # the compiled lines, up to a row whose arrow is not drawn yet
+            i = fast(out.lines, rows, i, arrows, shown, arrow_w)
+            if i == n:
+                break
+        row = rows[i]
+        i += 1
         frame = row.frame
         way = 0 if frame == 0 else 1 if row.sender == "client" else 2
         arrow = arrows.get((row.label, way))
