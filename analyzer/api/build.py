@@ -32,6 +32,7 @@ from analyzer.apps.http.sink import HttpRecord, full_uri, text
 from analyzer.apps.transactions import Transactions
 from analyzer.compiled import compiled
 from analyzer.decode.dns import T_OPT, type_name
+from analyzer.decode.quic import QUIC_PORTS
 from analyzer.flows.quick import _cache as _quick_cache
 from analyzer.flows.quick import _network_offset, address_pair, quick_headers
 from analyzer.pipeline import HeaderOnly, Pipeline, gc_paused
@@ -596,10 +597,18 @@ class Analysis:
                                                        oh, o.port, rh, r.port)
         return ends
 
+    def _record_endpoints(self, record: HttpRecord) -> Endpoints | None:
+        """The TCP connection of an HTTP record; None for HTTP/3 (over QUIC, UDP: ``record.stream`` is then
+        ``udp.stream``, not a TCP stream's number; the record's own client and server stand for it)."""
+        msg = record.transaction.request or record.transaction.response
+        if msg is not None and msg.version == "HTTP/3":
+            return None
+        return self._endpoints_of(record.stream)
+
     def _record(self, record: HttpRecord) -> None:
         if self.on_record is not None:
             self.on_record(record)
-        http, files = http_record(record, self._endpoints_of(record.stream))
+        http, files = http_record(record, self._record_endpoints(record))
         self._http.append((_start_key(record), http, files if self.want_files else []))
 
     def _tls_session(self, session: Any) -> None:
@@ -647,6 +656,7 @@ class Analysis:
             pipe = self.pipe
             feed = pipe.feed
             datagram = pipe.udp.datagram
+            keylog = self.tx.http3.keylog if self.tx.http3 is not None else None
 
             def one_header(frame: Any) -> None:
                 h = quick(frame, _quick_cache, address_pair) if quick is not None else None
@@ -655,7 +665,8 @@ class Analysis:
                     if h is None:
                         feed(frame)
                         return
-                    if h[0] == "udp" and not udp:
+                    if h[0] == "udp" and not udp and not (keylog is not None and len(keylog) and (
+                            h[2] in QUIC_PORTS or h[4] in QUIC_PORTS)):     # QUIC opened with keys: HTTP/3
                         pipe.frames += 1
                         if pipe.first_ts_ns is None:
                             pipe.first_ts_ns = frame.ts_ns
@@ -712,7 +723,7 @@ class Analysis:
             nonlocal seq
             if self.on_record is not None:
                 self.on_record(record)
-            tx, _files = http_record(record, self._endpoints_of(record.stream), files=False)
+            tx, _files = http_record(record, self._record_endpoints(record), files=False)
             heapq.heappush(held, (_start_key(record), seq, tx))
             seq += 1
 

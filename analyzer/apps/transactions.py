@@ -71,6 +71,11 @@ class Transactions:
         self.dns = DnsTracker(keep=keep) if dns else None
         self.tls = TlsTracker(keylog=keylog, http=self.http, http2=self.http2, fields=fields,
                               keep=keep) if tls else None
+        # QUIC opened with the key log, HTTP/3 over it (analyzer.apps.http3): its records go to self.http
+        self.http3 = None
+        if tls and keylog is not None:
+            from analyzer.apps.http3 import Http3Tracker
+            self.http3 = Http3Tracker(keylog, self.http, fields=fields)
         self._tcp_messages: dict[int, list[bytes]] = {}
         self._waiting: dict[int, tuple[Any, Packet, Any]] = {}    # id(trans) -> query's (trans, pkt, layer)
 
@@ -96,6 +101,8 @@ class Transactions:
     # -- per packet ------------------------------------------------------------------------------------
     def packet(self, pkt: Packet) -> None:
         """Run after the pipeline processed ``pkt`` (in capture order)."""
+        if self.http3 is not None:
+            self.http3.packet(pkt)
         if self.http is not None:
             self.http.packet(pkt)
             self.http_udp.packet(pkt)
@@ -187,6 +194,8 @@ class Transactions:
         """End of the run (after the pipeline finished): forget what waited for later frames."""
         self._waiting.clear()
         self._tcp_messages.clear()
+        if self.http3 is not None:
+            self.http3.finish()
         if self.http is not None:
             self.http.pending.clear()
 

@@ -15,7 +15,11 @@ own, as in tshark (``quic.dcid`` of a datagram of three packets is a list of thr
   ``tls`` layer with tshark's ``tls.handshake.*`` fields (server name, ALPN, ...);
 - a packet it cannot open (the server's, a Handshake, 0-RTT, 1-RTT: their keys come from the handshake, or
   from the connection's first Initial, which this stateless decoder does not keep) keeps its clear header
-  and ``quic.remaining_payload``, as tshark shows packets it has no keys for;
+  and ``quic.remaining_payload``, as tshark shows packets it has no keys for; with a TLS key log, the
+  transaction stage (:mod:`analyzer.apps.http3`) reads the datagram again with the connection's keys
+  (``read_datagram(keys=...)``): its Handshake and 1-RTT packets opened, every frame of RFC 9000 19 with
+  tshark's fields (``quic.stream.*``, ``quic.nci.*``, ``quic.cc.*``...) and Info words (``STREAM(0)``, ``NCI``,
+  ``DONE``...), and the key phase of a short header;
 - a short header coalesced after long ones: ``quic.short``, ``quic.spin_bit`` and its Destination Connection
   ID, which RFC 9000 12.2 makes the same as the long headers' before it. A datagram that *starts* with a short
   header has a Destination Connection ID of a length only the connection knows: the decoder leaves it UDP
@@ -33,9 +37,10 @@ UDP port 443 is read as QUIC (tshark's registration), other ports by Decode As (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.apps.quic import (
+    V1,
     V2,
     _varint,
     handshake_message,
@@ -46,7 +51,11 @@ from analyzer.apps.quic import (
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Layer, Packet
 
+if TYPE_CHECKING:       # the keys come with a key log only (analyzer.apps.http3): no cipher module loads without one
+    from analyzer.apps.quic_crypto import ConnectionKeys
+
 QUIC_PORTS: set[int] = {443}            # UDP ports read as QUIC (Decode As adds and removes)
+HANDSHAKE, APPLICATION = 2, 3           # packet number spaces (analyzer.apps.quic_crypto's)
 MAX_PACKETS = 16                        # coalesced packets read in one datagram, at most
 _TYPE_NAMES = ("Initial", "0-RTT", "Handshake", "Retry")     # by the version 1 type (RFC 9000 17.2)
 _V2_TYPES = (3, 0, 1, 2)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
@@ -265,13 +274,16 @@ class QuicConnections:
 
 
 def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = None, odcid: bytes | None = None,
-                  from_server: bool = False) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
+                  from_server: bool = False, keys: ConnectionKeys | None = None,
+                  streams: list | None = None) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
     """The QUIC packets of ``data[off:end]`` as layers, and the CRYPTO frames of the Initial packets opened
     (offset, bytes). ``short_dcid``: the Destination Connection ID of a datagram that starts with a short
     header (its length known from the connection); without it such a datagram gives no layer. ``odcid``: the
     client's first Destination Connection ID, known from the connection, whose keys open every Initial of it
     (RFC 9001 5.2: the server's with ``from_server``); without it an Initial is taken for a client's first,
-    opened with its own Destination Connection ID."""
+    opened with its own Destination Connection ID. ``keys``: the connection's keys from a key log
+    (:class:`analyzer.apps.quic_crypto.ConnectionKeys`), which open its Handshake and 1-RTT packets (sent by the
+    server with ``from_server``); the STREAM frames of those go in ``streams`` (stream id, offset, bytes, fin)."""
     layers: list[QuicLayer] = []
     crypto: list[tuple[int, bytes]] = []
     pos = off
@@ -279,7 +291,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
     while pos < end and len(layers) < MAX_PACKETS:
         first = data[pos]
         if first & 0x80:
-            got = _long_packet(data, pos, end, crypto, odcid, from_server)
+            got = _long_packet(data, pos, end, crypto, odcid, from_server, keys, streams)
             if got is None:
                 break
             layer, pos = got
@@ -290,7 +302,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
         else:
             if dcid is None or first & 0x40 == 0 or end - pos < 1 + len(dcid):
                 break
-            layers.append(_short_packet(data, pos, end, dcid))
+            layers.append(_short_packet(data, pos, end, dcid, keys, from_server, streams))
             break
     return layers, crypto
 
@@ -310,7 +322,8 @@ _KEYS: dict[tuple[int, bytes, bool], tuple[bytes, bytes, bytes] | None] = {}
 
 
 def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | None = None,
-                 from_server: bool = False) -> tuple[QuicLayer, int] | None:
+                 from_server: bool = False, keys: ConnectionKeys | None = None,
+                 streams: list | None = None) -> tuple[QuicLayer, int] | None:
     """One long-header packet at ``pos``: its layer and where the next packet starts; None when it is not
     one (fixed bit clear, unknown version, lengths past the datagram's end)."""
     if end - pos < 7 or data[pos] & 0x40 == 0:
@@ -348,10 +361,17 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         f["quic.fixed_bit"] = 1            # tshark shows none for a Retry
     f["quic.long.packet_type_v2" if version == V2 else "quic.long.packet_type"] = bits if version == V2 else kind
     opened = None
-    keys = _keys(version, odcid or dcid, from_server) if kind == 0 else None
-    if keys is not None:
+    initial = _keys(version, odcid or dcid, from_server) if kind == 0 else None
+    handshake = False
+    if initial is not None:
         # header protection comes off with the keys (a mask: always); the payload opens only with the right ones
-        opened = open_initial_packet(bytes(data[pos:stop]), keys)
+        opened = open_initial_packet(bytes(data[pos:stop]), initial)
+    elif kind == 2 and keys is not None and version == V1:
+        # a Handshake packet, with the key log's handshake secrets: shown opened only when it decrypts
+        opened = keys.open(data, pos, at, stop, HANDSHAKE, from_server, True)
+        if opened is not None and opened[3] is None:
+            opened = None
+        handshake = opened is not None
     if opened is not None:
         first, pn_len, pn, payload = opened
         f["quic.long.reserved"] = (first >> 2) & 0x03
@@ -377,7 +397,8 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         f["quic.payload"] = _hex(data[at + pn_len:stop])
         info += f", PKN: {pn}"
         if payload is not None:
-            info += "".join(f", {name}" for name in _frames(payload, f, crypto))
+            info += "".join(f", {name}" for name in (_frames(payload, f, [], streams if streams is not None else [])
+                                                      if handshake else _frames(payload, f, crypto)))
     elif kind != 3:
         f["quic.remaining_payload"] = _hex(data[at:stop])
     elif stop - at >= 16:                   # Retry: its token, then the 16-byte integrity tag (RFC 9001 5.8)
@@ -396,23 +417,81 @@ def _vi(data: bytes, at: int, end: int) -> tuple[int | None, int]:
     return int.from_bytes(data[at:at + size], "big") & ((1 << (8 * size - 2)) - 1), at + size
 
 
-def _short_packet(data: bytes, pos: int, end: int, dcid: bytes) -> QuicLayer:
+def _short_packet(data: bytes, pos: int, end: int, dcid: bytes, keys: ConnectionKeys | None = None,
+                  from_server: bool = False, streams: list | None = None) -> QuicLayer:
+    """A short-header (1-RTT) packet: its clear header; opened with ``keys`` when they decrypt it (its frames'
+    fields, the key phase and packet number tshark shows then)."""
     first = data[pos]
+    opened = None
+    if keys is not None:
+        opened = keys.open(data, pos, pos + 1 + len(dcid), end, APPLICATION, from_server, False)
+        if opened is not None and opened[3] is None:
+            opened = None
     f: dict[str, Any] = {"quic.packet_length": end - pos, "quic.short": 1, "quic.header_form": 0,
                          "quic.fixed_bit": 1, "quic.spin_bit": (first >> 5) & 1}
-    info = "Protected Payload (KP0)"
+    if opened is None:
+        info = "Protected Payload (KP0)"
+        if dcid:
+            f["quic.dcid"] = _hex(dcid)
+            info += f", DCID={_hex(dcid)}"
+        f["quic.remaining_payload"] = _hex(data[pos + 1 + len(dcid):end])
+        return QuicLayer(pos, end - pos, f, info)
+    clear, pn_len, pn, payload = opened
+    phase = (clear >> 2) & 1
+    f["quic.short.reserved"] = (clear >> 3) & 0x03
+    f["quic.key_phase"] = phase
+    f["quic.packet_number_length"] = pn_len - 1
+    info = f"Protected Payload (KP{phase})"
     if dcid:
         f["quic.dcid"] = _hex(dcid)
         info += f", DCID={_hex(dcid)}"
-    f["quic.remaining_payload"] = _hex(data[pos + 1 + len(dcid):end])
+    f["quic.packet_number"] = pn
+    f["quic.protected_payload"] = _hex(data[pos + 1 + len(dcid) + pn_len:end])
+    info += f", PKN: {pn}"
+    info += "".join(f", {name}" for name in _frames(payload, f, [], streams if streams is not None else []))
     return QuicLayer(pos, end - pos, f, info)
 
 
-def _frames(payload: bytes, f: dict[str, Any], crypto: list) -> list[str]:
-    """The frames of an opened Initial packet's payload (RFC 9000 12.4: PADDING, PING, ACK, CRYPTO,
-    CONNECTION_CLOSE): their fields go in ``f``, CRYPTO data in ``crypto``; the Info words, in order (a run of
-    PADDING is one frame, as in tshark). Stops quietly at a frame cut short or of a type an Initial may not
-    carry."""
+# the frames of Handshake and 1-RTT packets besides PADDING, PING, ACK, CRYPTO and STREAM (RFC 9000 19), as a table:
+# type -> (tshark's Info word, the fields in order: (name, how it is read)). "v": a variable-length integer;
+# "id": one, a stream ID, also shown in the Info word ("MSD(4)"); "n": a one-byte length; "lenv": a variable-length
+# length; "data": the bytes the length before gives; "8"/"16": so many bytes; "rest": the rest of the payload.
+# Frames whose fields this table does not name (DATA_BLOCKED...) keep their frame type only, as read past.
+_FRAME_TABLE: dict[int, tuple[str, tuple[tuple[str | None, str], ...]]] = {
+    0x04: ("RS", (("quic.rsts.stream_id", "id"), ("quic.rsts.application_error_code", "v"),
+                  ("quic.rsts.final_size", "v"))),
+    0x05: ("SS", (("quic.ss.stream_id", "id"), ("quic.ss.application_error_code", "v"))),
+    0x07: ("NT", (("quic.nt.length", "lenv"), ("quic.nt.token", "data"))),
+    0x10: ("MD", (("quic.md.maximum_data", "v"),)),
+    0x11: ("MSD", (("quic.msd.stream_id", "id"), ("quic.msd.maximum_stream_data", "v"))),
+    0x12: ("MS", (("quic.ms.max_streams", "v"),)),
+    0x13: ("MS", (("quic.ms.max_streams", "v"),)),
+    0x14: ("DB", ((None, "v"),)),
+    0x15: ("SDB", ((None, "id"), (None, "v"))),
+    0x16: ("SB", ((None, "v"),)),
+    0x17: ("SB", ((None, "v"),)),
+    0x18: ("NCI", (("quic.nci.sequence", "v"), ("quic.nci.retire_prior_to", "v"),
+                   ("quic.nci.connection_id.length", "n"), ("quic.nci.connection_id", "data"),
+                   ("quic.nci.stateless_reset_token", "16"))),
+    0x19: ("", (("quic.rci.sequence", "v"),)),
+    0x1A: ("PC", (("quic.path_challenge.data", "8"),)),
+    0x1B: ("PR", (("quic.path_response.data", "8"),)),
+    0x1C: ("CC", (("quic.cc.error_code", "v"), ("quic.cc.frame_type", "v"), ("quic.cc.reason_phrase.length", "lenv"),
+                  ("quic.cc.reason_phrase", "text"))),
+    0x1D: ("CC", (("quic.cc.error_code.app", "v"), ("quic.cc.reason_phrase.length", "lenv"),
+                  ("quic.cc.reason_phrase", "text"))),
+    0x1E: ("DONE", ()),
+    0x30: ("DG", (("quic.dg", "rest"),)),
+    0x31: ("DG", (("quic.dg.length", "lenv"), ("quic.dg", "data"))),
+}
+
+
+def _frames(payload: bytes, f: dict[str, Any], crypto: list, streams: list | None = None) -> list[str]:
+    """The frames of an opened packet's payload: their fields go in ``f``, CRYPTO data in ``crypto``; the Info
+    words, in order (a run of PADDING is one frame, as in tshark). Without ``streams`` (an Initial packet: RFC
+    9000 12.4, PADDING, PING, ACK, CRYPTO, CONNECTION_CLOSE) it stops quietly at any other type; with it (a
+    Handshake or 1-RTT packet) every frame of RFC 9000 19 is read, the STREAM frames' data going in ``streams``
+    as (stream id, offset, bytes, fin). A frame cut short ends the reading, its fields left out."""
     names: list[str] = []
     pos, n = 0, len(payload)
     while pos < n:
@@ -455,12 +534,81 @@ def _frames(payload: bytes, f: dict[str, Any], crypto: list) -> list[str]:
             for name, value in zip(("quic.ack.largest_acknowledged", "quic.ack.ack_delay",
                                     "quic.ack.ack_range_count", "quic.ack.first_ack_range"), values):
                 _add(f, name, value)
-        elif kind in (0x1C, 0x1D):
+            ranges = 2 * min(values[2], 256)
+            for i in range(0, ranges, 2):
+                _add(f, "quic.ack.gap", extra[i])
+                _add(f, "quic.ack.ack_range", extra[i + 1])
+            if kind == 0x03:
+                for name, value in zip(("quic.ack.ect0_count", "quic.ack.ect1_count", "quic.ack.ecn_ce_count"),
+                                       extra[ranges:]):
+                    _add(f, name, value)
+        elif streams is None:
+            if kind in (0x1C, 0x1D):
+                _add(f, "quic.frame_type", kind)
+                names.append("CC")
+            break                           # CONNECTION_CLOSE: the rest says why; else not an Initial's frame
+        elif 0x08 <= kind <= 0x0F:
+            sid, pos = _varint(payload, pos)
+            offset = 0
+            if sid is not None and kind & 0x04:
+                offset, pos = _varint(payload, pos)
+            size = n - pos
+            if offset is not None and kind & 0x02:
+                size, pos = _varint(payload, pos)
+            if sid is None or offset is None or size is None or pos + size > n:
+                break
             _add(f, "quic.frame_type", kind)
-            names.append("CC")
-            break                           # the rest says why the connection closes
+            _add(f, "quic.stream.fin", kind & 1)
+            _add(f, "quic.stream.len", (kind >> 1) & 1)
+            _add(f, "quic.stream.off", (kind >> 2) & 1)
+            _add(f, "quic.stream.stream_id", sid)
+            _add(f, "quic.stream.initiator", sid & 1)
+            _add(f, "quic.stream.direction", (sid >> 1) & 1)
+            if kind & 0x04:
+                _add(f, "quic.stream.offset", offset)
+            if kind & 0x02:
+                _add(f, "quic.stream.length", size)
+            _add(f, "quic.stream_data", _hex(payload[pos:pos + size]))
+            streams.append((sid, offset, bytes(payload[pos:pos + size]), bool(kind & 1)))
+            pos += size
+            names.append(f"STREAM({sid})")
+            continue
         else:
-            break
+            spec = _FRAME_TABLE.get(kind)
+            if spec is None:
+                break                       # an unknown frame type: its length is unknown, nothing after it is read
+            word, parts = spec
+            got: list[tuple[str, Any]] = []
+            length = 0
+            for name, how in parts:
+                if how in ("v", "id", "lenv"):
+                    value, pos = _varint(payload, pos)
+                    if value is None:
+                        return names
+                    if how == "lenv":
+                        length = value
+                    elif how == "id":
+                        word += f"({value})"
+                elif how == "n":
+                    if pos >= n:
+                        return names
+                    value = length = payload[pos]
+                    pos += 1
+                else:
+                    size = {"8": 8, "16": 16, "rest": n - pos}.get(how, length)
+                    if pos + size > n:
+                        return names
+                    raw = payload[pos:pos + size]
+                    value = bytes(raw).decode("utf-8", "replace") if how == "text" else _hex(raw)
+                    pos += size
+                if name is not None:
+                    got.append((name, value))
+            _add(f, "quic.frame_type", kind)
+            for name, value in got:
+                _add(f, name, value)
+            if word:
+                names.append(word)
+            continue
         names.append(_FRAME_NAMES[kind])
     return names
 

@@ -295,6 +295,25 @@ LABELS.update({
     "quic.crypto.offset": "CRYPTO Offset", "quic.crypto.length": "CRYPTO Length",
     "quic.ack.largest_acknowledged": "Largest Acknowledged", "quic.ack.ack_delay": "ACK Delay",
     "quic.ack.ack_range_count": "ACK Range Count", "quic.ack.first_ack_range": "First ACK Range",
+    # opened with a key log (analyzer.apps.http3)
+    "quic.short.reserved": "Reserved", "quic.key_phase": "Key Phase Bit", "quic.protected_payload": "Protected Payload",
+    "quic.ack.gap": "Gap", "quic.ack.ack_range": "ACK Range", "quic.ack.ect0_count": "ECT(0) Count",
+    "quic.ack.ect1_count": "ECT(1) Count", "quic.ack.ecn_ce_count": "ECN-CE Count",
+    "quic.stream.fin": "Fin", "quic.stream.len": "Len(gth)", "quic.stream.off": "Off(set)",
+    "quic.stream.stream_id": "Stream ID", "quic.stream.initiator": "Stream initiator",
+    "quic.stream.direction": "Stream direction", "quic.stream.offset": "Offset", "quic.stream.length": "Length",
+    "quic.stream_data": "Stream Data", "quic.rsts.stream_id": "Stream ID",
+    "quic.rsts.application_error_code": "Application Error code", "quic.rsts.final_size": "Final Size",
+    "quic.ss.stream_id": "Stream ID", "quic.ss.application_error_code": "Application Error code",
+    "quic.nt.length": "(Token) Length", "quic.nt.token": "Token", "quic.md.maximum_data": "Maximum Data",
+    "quic.msd.stream_id": "Stream ID", "quic.msd.maximum_stream_data": "Maximum Stream Data",
+    "quic.ms.max_streams": "Max Streams", "quic.nci.sequence": "Sequence", "quic.nci.retire_prior_to": "Retire Prior To",
+    "quic.nci.connection_id.length": "Connection ID Length", "quic.nci.connection_id": "Connection ID",
+    "quic.nci.stateless_reset_token": "Stateless Reset Token", "quic.rci.sequence": "Sequence",
+    "quic.path_challenge.data": "Data", "quic.path_response.data": "Data", "quic.cc.error_code": "Error code",
+    "quic.cc.error_code.app": "Error code", "quic.cc.frame_type": "Frame Type",
+    "quic.cc.reason_phrase.length": "Reason phrase Length", "quic.cc.reason_phrase": "Reason phrase",
+    "quic.dg.length": "Datagram Length", "quic.dg": "Datagram",
 })
 
 _YES_NO = {"ip.flags.rb", "ip.flags.df", "ip.flags.mf", "dns.flags.authoritative", "dns.flags.truncated",
@@ -350,12 +369,23 @@ VALUE_TEXT.update({
     "quic.long.packet_type": lambda v: f"{('Initial', '0-RTT', 'Handshake', 'Retry')[v]} ({v})",
     "quic.fixed_bit": lambda v: "True" if v else "False",
     "quic.spin_bit": lambda v: "True" if v else "False",
+    "quic.key_phase": lambda v: "True" if v else "False",
+    "quic.stream.fin": lambda v: "True" if v else "False",
+    "quic.stream.len": lambda v: "True" if v else "False",
+    "quic.stream.off": lambda v: "True" if v else "False",
+    "quic.stream.initiator": lambda v: f"{'Server' if v else 'Client'}-initiated ({v})",
+    "quic.stream.direction": lambda v: f"{'Unidirectional' if v else 'Bidirectional'} ({v})",
     "quic.version": lambda v: f"{int(v, 16)} ({v})" if int(v, 16) < 0x100 else str(v),
     "quic.packet_number_length": lambda v: f"{v + 1} bytes ({v})",
     "quic.frame_type": lambda v: f"{_QUIC_FRAMES.get(v, 'Unknown')} (0x{v:016x})",
 })
-_QUIC_FRAMES = {0: "PADDING", 1: "PING", 2: "ACK", 3: "ACK_ECN", 6: "CRYPTO", 0x1C: "CONNECTION_CLOSE (Transport)",
-                0x1D: "CONNECTION_CLOSE (Application)"}
+_QUIC_FRAMES = {0: "PADDING", 1: "PING", 2: "ACK", 3: "ACK_ECN", 4: "RESET_STREAM", 5: "STOP_SENDING", 6: "CRYPTO",
+                7: "NEW_TOKEN", **{t: "STREAM" for t in range(8, 16)}, 0x10: "MAX_DATA", 0x11: "MAX_STREAM_DATA",
+                0x12: "MAX_STREAMS (BIDI)", 0x13: "MAX_STREAMS (UNI)", 0x14: "DATA_BLOCKED",
+                0x15: "STREAM_DATA_BLOCKED", 0x16: "STREAMS_BLOCKED (BIDI)", 0x17: "STREAMS_BLOCKED (UNI)",
+                0x18: "NEW_CONNECTION_ID", 0x19: "RETIRE_CONNECTION_ID", 0x1A: "PATH_CHALLENGE",
+                0x1B: "PATH_RESPONSE", 0x1C: "CONNECTION_CLOSE (Transport)", 0x1D: "CONNECTION_CLOSE (Application)",
+                0x1E: "HANDSHAKE_DONE", 0x30: "DATAGRAM", 0x31: "DATAGRAM"}
 
 def value_text(key: str, value: Any) -> str:
     if isinstance(value, list):
