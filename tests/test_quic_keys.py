@@ -165,3 +165,120 @@ def test_missing_keys_are_said():
     assert keys.missing == "no secrets of this connection in the key log"
     keys.suite = 0x1304
     assert keys.missing == "cipher suite 0x1304 not supported"
+
+
+@pytest.mark.parametrize("path", [KEYED, CHACHA], ids=["aes256", "chacha_key_update"])
+def test_read_s_columns_and_http3_fields_are_tshark_s(path: Path):
+    """The Protocol column says HTTP3 and the Info column lists the HTTP/3 frames after their STREAM frame
+    (``STREAM(2), SETTINGS, MAX_PUSH_ID``) where tshark does: on the STREAM frames that start an HTTP/3 frame
+    (a DATA frame's payload spread over several packets shows none); the http3.* fields likewise."""
+    keys = keys_of(path)
+    names = ("frame.number", "http3.stream_type", "http3.frame_type", "http3.frame_length", "http3.frame_payload",
+             "http3.settings.id", "http3.settings.value", "http3.settings.qpack.max_table_capacity",
+             "http3.settings.qpack.blocked_streams", "http3.settings.extended_connect")
+    assert ours(path, *names, keys=keys) == fields(path, "frame", *names, keys=keys)
+    lines = run("read", "--keylog", str(keys), str(path)).splitlines()
+    got = [line.split(" → ", 1)[1].split(None, 3)[1:] for line in lines]
+    got = [[proto, info.split(None, 1)[1]] for proto, info in ((g[0], g[1] + " " + g[2]) for g in got)]
+    assert got == fields(path, "frame", "_ws.col.Protocol", "_ws.col.Info", keys=keys)
+    assert sum(proto == "HTTP3" for proto, _i in got) >= 8
+
+
+def _fetch(path: Path, keys: Path | None, lang: str = "en"):
+    import analyzer
+    from analyzer.timeline import timeline
+
+    cap = analyzer.open(str(path), keylog=str(keys) if keys is not None else None)
+    with cap.open() as reader:
+        (fetch,) = timeline(reader, lang, keylog=cap.keylog).fetches
+    return fetch
+
+
+def test_the_timeline_tells_each_http3_request_and_response():
+    """The fetch's steps: each GET at the frame of its HEADERS, each response from its HEADERS' frame to the
+    frame that ends its stream, with the status and size the script served and tshark's times for TTFB."""
+    keys = keys_of(KEYED)
+    fetch = _fetch(KEYED, keys)
+    assert "HTTP/3" in fetch.steps[0].text or fetch.kind == "quic"
+    requests = [s for s in fetch.steps if s.kind == "http3.request"]
+    responses = [s for s in fetch.steps if s.kind == "http3.response"]
+    assert [s.facts["uri"] for s in requests] == ["/", "/style.css", "/missing"]
+    served = [RECORDING.RESOURCES["/"], RECORDING.RESOURCES["/style.css"], (404, "text/plain", RECORDING.MISSING)]
+    assert [(s.facts["status"], s.facts["content_type"], s.facts["size"]) for s in responses] == [
+        (status, ctype, len(body)) for status, ctype, body in served]
+    times = {int(f): float(t) for f, t in fields(KEYED, "frame", "frame.number", "frame.time_epoch")}
+    heads = [(int(f), sid) for f, sid in fields(KEYED, "http3.frame_type == 1", "frame.number",
+                                                 "quic.stream.stream_id", keys=keys)]
+    client = [f for f, _s in heads if f in {int(x) for (x,) in fields(KEYED, "udp.dstport == 443", "frame.number")}]
+    server = [f for f, _s in heads if f not in client]
+    assert [s.frames[0] for s in requests] == client
+    assert [s.frames[0] for s in responses] == server
+    for req, resp in zip(requests, responses):
+        assert resp.facts["ttfb_ms"] == pytest.approx((times[resp.frames[0]] - times[req.frames[-1]]) * 1000, abs=0.01)
+    assert responses[2].problem and not responses[0].problem
+    data = next(s for s in fetch.steps if s.kind == "quic.data.keys")
+    assert data.facts["requests"] == 3 and data.facts["packets"] == len(fields(
+        KEYED, "quic.long.packet_type == 2 || quic.header_form == 0", "frame.number", keys=keys)) + 1
+    assert [(r.method, r.uri, r.status, r.http_version) for r in fetch.requests] == [
+        ("GET", "/", 200, "HTTP/3"), ("GET", "/style.css", 200, "HTTP/3"), ("GET", "/missing", 404, "HTTP/3")]
+    (zh,) = [_fetch(KEYED, keys, "zh")]
+    assert any(s.kind == "http3.response" and "HTTP/3 响应" in s.text for s in zh.steps)
+
+
+def test_the_timeline_says_when_the_key_log_does_not_open_the_connection():
+    fetch = _fetch(KEYED, keys_of(CHACHA))
+    missing = [s for s in fetch.steps if s.kind == "quic.keys.missing"]
+    assert len(missing) == 1 and missing[0].problem
+    assert "no secrets of this connection in the key log" in missing[0].text
+    assert not [s for s in fetch.steps if s.kind.startswith("http3.")]
+    # without any key log: as before, the encrypted rest is counted and not opened
+    plain = _fetch(KEYED, None)
+    assert not [s for s in plain.steps if s.kind in ("quic.keys.missing", "quic.data.keys")]
+    assert any(s.kind == "quic.data" for s in plain.steps)
+
+
+def test_har_has_one_entry_per_http3_request():
+    har = json.loads(run("har", "--keylog", str(keys_of(KEYED)), str(KEYED)))
+    entries = har["log"]["entries"]
+    assert [(e["request"]["method"], e["request"]["url"], e["request"]["httpVersion"], e["response"]["status"],
+             e["response"]["content"]["size"]) for e in entries] == [
+        ("GET", "https://analyzer.test/", "HTTP/3", 200, len(RECORDING.KEYS_PAGE)),
+        ("GET", "https://analyzer.test/style.css", "HTTP/3", 200, len(RECORDING.STYLE)),
+        ("GET", "https://analyzer.test/missing", "HTTP/3", 404, len(RECORDING.MISSING))]
+    assert {e["connection"] for e in entries} == {"udp 0"}
+    times = {int(f): float(t) for f, t in fields(KEYED, "frame", "frame.number", "frame.time_epoch")}
+    ((initial,),) = fields(KEYED, "frame.number == 1", "frame.number")
+    ((server,),) = fields(KEYED, "udp.srcport == 443", "frame.number")[:1]
+    # the first entry carries the QUIC handshake: connect from the Initial to the server's first datagram
+    assert entries[0]["timings"]["connect"] == pytest.approx(
+        (times[int(server)] - times[int(initial)]) * 1000 + entries[0]["timings"]["ssl"], abs=0.002)
+    assert all(e["timings"]["connect"] == -1 for e in entries[1:])
+
+
+def test_export_objects_writes_the_bodies_the_recording_served(tmp_path: Path):
+    out = tmp_path / "objects"
+    run("export-objects", "--keylog", str(keys_of(KEYED)), str(KEYED), str(out))
+    written = {p.read_bytes() for p in out.iterdir()}
+    assert written == {RECORDING.KEYS_PAGE, RECORDING.STYLE, RECORDING.MISSING}
+
+
+def test_garbage_on_http3_streams_is_bounded_and_raises_nothing():
+    """Random STREAM frames (any stream, offset, bytes, FIN) into one session: no exception; what it holds stays
+    within its bounds (streams, out-of-order bytes per stream); what it hands out are records."""
+    from analyzer.apps import http3
+
+    tracker = http3.Http3Tracker(parse_keylog(b""))
+    session = http3.QuicSession(tracker, ("10.0.0.1", 5000), ("10.0.0.2", 443), 0)
+    rng = random.Random(3)
+    for frame in range(1, 3000):
+        sid = rng.choice([0, 2, 3, 4, 6, 7, 10, 11, rng.randrange(1 << 20)])
+        offset = rng.choice([0, rng.randrange(64), rng.randrange(1 << 30)])
+        data = rng.randbytes(rng.randrange(0, 300))
+        if rng.random() < 0.3:      # an HTTP/3 frame header first: HEADERS, DATA, SETTINGS of any length
+            data = bytes([rng.choice([0, 1, 4]), rng.randrange(64)]) + data
+        session.stream_frame(rng.randrange(2), sid, offset, data, rng.random() < 0.1, frame, frame * 1000)
+        session.view(rng.randrange(2), sid, offset, data)
+        assert len(session.streams) <= http3.MAX_STREAMS
+        assert all(s.held_bytes <= http3.MAX_HELD for s in session.streams.values())
+    session.finish("capture ended")
+    assert all(isinstance(r, http3.HttpRecord) for r in tracker.records)

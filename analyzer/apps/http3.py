@@ -36,13 +36,15 @@ from analyzer.apps.http.headers import Headers, content_codings
 from analyzer.apps.http.sink import STATUS_TEXT, HttpRecord
 from analyzer.apps.http2.connection import DEFAULT_BODY_LIMIT, DEFAULT_MAX_DECODED, H2Headers, _Body, _target
 from analyzer.apps.quic import _varint
-from analyzer.decode.quic import QuicLayer, QuicTlsLayer, read_datagram
+from analyzer.decode.packet import Layer
+from analyzer.decode.quic import QuicLayer, QuicTlsLayer, _add, read_datagram
 
 VERSION = "HTTP/3"
 MAX_CONNECTIONS = 4096
 MAX_STREAMS = 1024
 MAX_HELD = 1 << 20
 MAX_HEADER_BLOCK = 256 * 1024
+MAX_FINISHED = 4096                     # ended request streams remembered per connection (their late copies ignored)
 CONNECTION_BUDGET = 64 << 20            # body bytes a connection may hold at once (http2's _Body budget)
 # HTTP/3 frame types (RFC 9114 7.2) and unidirectional stream types (6.2)
 DATA, HEADERS, CANCEL_PUSH, SETTINGS, PUSH_PROMISE, GOAWAY, MAX_PUSH_ID = 0x00, 0x01, 0x03, 0x04, 0x05, 0x07, 0x0D
@@ -51,6 +53,24 @@ FRAME_NAMES = {DATA: "DATA", HEADERS: "HEADERS", CANCEL_PUSH: "CANCEL_PUSH", SET
 CONTROL, PUSH, QPACK_ENCODER, QPACK_DECODER = 0x00, 0x01, 0x02, 0x03
 QPACK_MAX_TABLE_CAPACITY, QPACK_BLOCKED_STREAMS = 0x01, 0x07
 CLIENT, SERVER = 0, 1
+
+
+# SETTINGS identifiers tshark gives a field of their own (RFC 9204 5, RFC 9114 7.2.4.1, RFC 9220)
+SETTING_FIELDS = {0x01: "http3.settings.qpack.max_table_capacity", 0x06: "http3.settings.max_field_section_size",
+                  0x07: "http3.settings.qpack.blocked_streams", 0x08: "http3.settings.extended_connect"}
+
+
+class Http3Layer(Layer):
+    """The HTTP/3 of one STREAM frame (tshark's "Hypertext Transfer Protocol Version 3" under it): a
+    unidirectional stream's type at its start, the frames whole in it (type, length, payload; SETTINGS'
+    identifiers and values). ``info``: the datagram's Info text (its QUIC layer's, HTTP/3 frame names included);
+    the Protocol column is HTTP3."""
+
+    __slots__ = ("info",)
+
+    def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str):
+        super().__init__("http3", offset, length, fields)
+        self.info = info
 
 
 def is_http3(record: HttpRecord) -> bool:
@@ -157,16 +177,76 @@ class QuicSession:
         self.decoders: list[Any] = [None, None]    # QPACK decoders of the header blocks each side sends
         self.blocked: dict[tuple[int, int], tuple[bytes, int, int, _Exchange]] = {}
         self.count = 0                              # requests seen (their index)
+        self.finished: dict[tuple[int, int], None] = {}    # request streams' directions that ended (the last ones)
         self.budget = [CONNECTION_BUDGET]
         self.closed = False
+        # what read shows (view): each stream direction's next HTTP/3 frame start, unidirectional streams' types
+        self.boundary: dict[tuple[int, int], int] = {}
+        self.kinds: dict[tuple[int, int], int] = {}
+
+    # -- what read shows ----------------------------------------------------------------------------
+    def view(self, side: int, sid: int, offset: int, data: bytes,
+             fin: bool = False) -> tuple[dict[str, Any], list[str]] | None:
+        """The http3 fields and Info words of one STREAM frame, as tshark shows them: a unidirectional stream's
+        type where it starts, and the HTTP/3 frames whole in the STREAM frame when it starts at a frame's start
+        (a piece of a frame, a DATA frame's payload spread over packets, shows none); None when the STREAM frame
+        is not HTTP/3's to show (the middle of a frame on a request stream)."""
+        f: dict[str, Any] = {}
+        words: list[str] = []
+        pos = 0
+        key = (sid, side)
+        if sid & 2:
+            if offset == 0:
+                kind, pos = _varint(data, 0)
+                if kind is None:
+                    return f, words
+                _add(f, "http3.stream_type", kind)
+                if len(self.kinds) < MAX_STREAMS:
+                    self.kinds[key] = kind
+                    self.boundary[key] = pos        # its frames start after the type
+            if self.kinds.get(key) != CONTROL:
+                return f, words
+        if offset + pos != self.boundary.get(key, 0):
+            return (f, words) if sid & 2 else None
+        while pos < len(data):
+            ftype, at = _varint(data, pos)
+            length, at = _varint(data, at) if ftype is not None else (None, at)
+            if length is None:
+                break
+            if at + length > len(data):
+                pos = at + length           # the frame goes on in later STREAM frames: its end is the next start
+                break
+            payload = data[at:at + length]
+            _add(f, "http3.frame_type", ftype)
+            _add(f, "http3.frame_length", length)
+            _add(f, "http3.frame_payload", payload.hex())
+            if ftype == SETTINGS:
+                p = 0
+                while p < len(payload):
+                    ident, p = _varint(payload, p)
+                    value, p = _varint(payload, p) if ident is not None else (None, p)
+                    if value is None:
+                        break
+                    _add(f, "http3.settings.id", ident)
+                    _add(f, "http3.settings.value", value)
+                    if ident in SETTING_FIELDS:
+                        _add(f, SETTING_FIELDS[ident], value)
+            words.append(FRAME_NAMES.get(ftype, f"UNKNOWN(0x{ftype:x})"))
+            pos = at + length
+        if fin and not sid & 2:
+            self.boundary.pop(key, None)        # a request stream's direction ends: nothing more to show of it
+        elif len(self.boundary) < MAX_STREAMS or key in self.boundary:
+            self.boundary[key] = offset + pos
+        return f, words
 
     # -- frames -------------------------------------------------------------------------------------
     def stream_frame(self, side: int, sid: int, offset: int, data: bytes, fin: bool, frame: int, ts: int) -> None:
         key = (sid, side)
         s = self.streams.get(key)
         if s is None:
-            if len(self.streams) >= MAX_STREAMS or (sid & 2 == 0 and sid & 1):
-                return      # too many, or a server-initiated bidirectional stream (not HTTP/3's)
+            if key in self.finished or len(self.streams) >= MAX_STREAMS or (sid & 2 == 0 and sid & 1):
+                return      # a copy of an ended stream's bytes, too many streams, or a server-initiated
+                            # bidirectional stream (not HTTP/3's)
             s = self.streams[key] = _StreamIn()
         if not s.add(offset, data, fin) and not (fin and s.ended):
             return
@@ -184,8 +264,10 @@ class QuicSession:
                     msg.body.finish()
                 if ex.request is not None and ex.request.ended and ex.response is not None and ex.response.ended:
                     self._hand_out(ex, None)
-            if len(self.streams) > MAX_STREAMS // 2:
-                del self.streams[key]
+            del self.streams[key]           # its direction is over: copies of its bytes are passed over
+            self.finished[key] = None
+            if len(self.finished) > MAX_FINISHED:
+                del self.finished[next(iter(self.finished))]
 
     def _uni(self, side: int, sid: int, s: _StreamIn, frame: int, ts: int) -> None:
         if s.kind is None:
@@ -380,7 +462,16 @@ class QuicSession:
     # -- records ------------------------------------------------------------------------------------
     def _hand_out(self, ex: _Exchange, reason: str | None) -> None:
         self.exchanges.pop(ex.sid, None)
-        self.tracker.add(self._record(ex, reason))
+        record = self._record(ex, reason)
+        for msg in (ex.request, ex.response):
+            if msg is not None:     # the bodies now belong to the record: the connection's budget gets them back
+                self.budget[0] += len(msg.body.raw) + len(msg.body.decoded)
+        self.tracker.add(record)
+
+    def open_records(self) -> list[HttpRecord]:
+        """A snapshot for a live view (the HTTP tracker's ``open_records``): the exchanges not handed out yet."""
+        return [self._record(ex, None) for ex in self.exchanges.values()
+                if ex.request is not None or ex.response is not None]
 
     def finish(self, reason: str) -> None:
         """The connection ended (``reason``): its open exchanges are handed out, incomplete."""
@@ -424,9 +515,6 @@ class QuicSession:
                     or CAPTURE_ENDED
         tx = Transaction(ex.index, request, response, tuple(ex.interim), request_end, response_end, request_body,
                          response_body, complete, why)
-        for msg in (req, resp):
-            if msg is not None:
-                self.budget[0] += len(msg.body.raw) + len(msg.body.decoded)
         return HttpRecord(self.stream, self.client, self.server, tx,
                           req.end_frame if req is not None and req.ended else None,
                           req.end_ts if req is not None and req.ended else None,
@@ -471,9 +559,9 @@ class Http3Tracker:
     def packet(self, pkt: Any) -> None:
         """A packet after the pipeline: a QUIC datagram's hellos are noted, its packets not opened yet opened."""
         layers = pkt.layers
+        if not layers or layers[-1].__class__ not in _QUIC_LAST:
+            return                  # not a QUIC datagram (its last layer is a QUIC packet or the hello in it)
         quic = [i for i, layer in enumerate(layers) if layer.__class__ is QuicLayer]
-        if not quic:
-            return
         addrs = _endpoints(layers)
         if addrs is None:
             return
@@ -522,6 +610,23 @@ class Http3Tracker:
                                        streams)
         changed = False
         by_offset = {layer.offset: layer for layer in fresh}
+        h3: list[Http3Layer] = []
+        at = 0                                      # the next STREAM frame of ``streams``
+        for layer in fresh:
+            n = len(_values(layer.fields, "quic.stream.stream_id"))
+            mine, at = streams[at:at + n], at + n
+            if n and self.fields:
+                words = layer.info.split(", ")
+                out = []
+                for word in words:
+                    out.append(word)
+                    if word.startswith("STREAM(") and mine:
+                        sid, offset, data, fin = mine.pop(0)
+                        got = session.view(side, sid, offset, data, fin)
+                        if got is not None:
+                            out += got[1]
+                            h3.append(Http3Layer(layer.offset, layer.length, got[0], ""))
+                layer.info = ", ".join(out)
         for i in todo:
             new = by_offset.get(layers[i].offset)
             if new is None or "quic.packet_number" not in new.fields:
@@ -538,6 +643,9 @@ class Http3Tracker:
             for layer in layers:
                 if layer.__class__ is QuicTlsLayer:
                     layer.info = [last.info]        # the Info column: the datagram's last packet's text
+            for layer in h3:
+                layer.info = last.info
+            layers.extend(h3)
         frame, ts = pkt.frame.number, pkt.frame.ts_ns
         for sid, offset, data, fin in streams:
             session.stream_frame(side, sid, offset, data, fin, frame, ts)
@@ -551,9 +659,16 @@ class Http3Tracker:
         self.sessions.clear()
 
 
-def _types(f: dict[str, Any]) -> list:
-    got = f.get("quic.frame_type")
+_QUIC_LAST = (QuicLayer, QuicTlsLayer)
+
+
+def _values(f: dict[str, Any], name: str) -> list:
+    got = f.get(name)
     return got if type(got) is list else [] if got is None else [got]
+
+
+def _types(f: dict[str, Any]) -> list:
+    return _values(f, "quic.frame_type")
 
 
 def _bytes(value: Any) -> bytes:

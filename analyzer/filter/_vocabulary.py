@@ -5,7 +5,7 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'quic', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'http3', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'quic', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
@@ -127,14 +127,15 @@ dns.zonemd.digest eth.padding eth.trailer frame.pcaplog.data frame.verdict.hw fr
 http.chunk_boundary http.chunk_data http.http2_settings_uri http2.body.reassembled.data
 http2.continuation.padding http2.data.data http2.data.padding http2.data.segment http2.goaway.addata
 http2.headers http2.headers.padding http2.ping http2.pong http2.push_promise.header
-http2.push_promise.padding http2.unknown icmp.ext.data icmp.int_ident.address icmp.int_ident.reserved
-icmp.int_info.ipunknown icmp.mip.challenge icmp.mip.content icmp.mpls.data icmp.reserved icmp.unused
-icmpv6.6lowpannd.da.eui64 icmpv6.data icmpv6.mldr.mar.auxiliary_data icmpv6.nonce icmpv6.opt.aro.eui64
-icmpv6.opt.cga icmpv6.opt.cga.count icmpv6.opt.cga.ext_data icmpv6.opt.cga.modifier
-icmpv6.opt.cga.subnet_prefix icmpv6.opt.hai.value icmpv6.opt.hkr.encrypted_handover_key
-icmpv6.opt.hkr.encryption_public_key icmpv6.opt.hkr.padding icmpv6.opt.linkaddr icmpv6.opt.linkaddr_eui64
-icmpv6.opt.lla.bytes icmpv6.opt.mn.value icmpv6.opt.name_x501 icmpv6.opt.nonce icmpv6.opt.ps.key_hash
-icmpv6.opt.rsa.key_hash icmpv6.opt.src_linkaddr icmpv6.opt.src_linkaddr_eui64 icmpv6.opt.target_linkaddr
+http2.push_promise.padding http2.unknown http3.frame_payload icmp.ext.data icmp.int_ident.address
+icmp.int_ident.reserved icmp.int_info.ipunknown icmp.mip.challenge icmp.mip.content icmp.mpls.data
+icmp.reserved icmp.unused icmpv6.6lowpannd.da.eui64 icmpv6.data icmpv6.mldr.mar.auxiliary_data
+icmpv6.nonce icmpv6.opt.aro.eui64 icmpv6.opt.cga icmpv6.opt.cga.count icmpv6.opt.cga.ext_data
+icmpv6.opt.cga.modifier icmpv6.opt.cga.subnet_prefix icmpv6.opt.hai.value
+icmpv6.opt.hkr.encrypted_handover_key icmpv6.opt.hkr.encryption_public_key icmpv6.opt.hkr.padding
+icmpv6.opt.linkaddr icmpv6.opt.linkaddr_eui64 icmpv6.opt.lla.bytes icmpv6.opt.mn.value
+icmpv6.opt.name_x501 icmpv6.opt.nonce icmpv6.opt.ps.key_hash icmpv6.opt.rsa.key_hash
+icmpv6.opt.src_linkaddr icmpv6.opt.src_linkaddr_eui64 icmpv6.opt.target_linkaddr
 icmpv6.opt.target_linkaddr_eui64 icmpv6.reserved icmpv6.rpl.opt.metric.nsa.object.opttlv.object.data
 icmpv6.rpl.secure.key.source icmpv6.unknown_data ieee8021ah.trailer ip.cipso.tag_data ip.fragments
 ip.opt.ext_sec_add_sec_info ip.opt.padding ip.reassembled.data ipv6.embed_ipv4_prefix
@@ -246,54 +247,58 @@ http2.rst_stream.error http2.settings.enable_push http2.settings.extended_connec
 http2.settings.header_table_size http2.settings.id http2.settings.initial_window_size
 http2.settings.max_concurrent_streams http2.settings.max_frame_size http2.settings.max_header_list_size
 http2.settings.unknown http2.stream_dependency http2.streamid http2.type http2.window_update.r
-http2.window_update.window_size_increment icmp.addr_entry_size icmp.checksum icmp.checksum.status
-icmp.code icmp.ext.checksum icmp.ext.checksum.status icmp.ext.class icmp.ext.ctype icmp.ext.echo.req.res
-icmp.ext.echo.rsp.res icmp.ext.echo.rsp.state icmp.ext.echo.seq icmp.ext.length icmp.ext.res
-icmp.ext.version icmp.ident icmp.ident_le icmp.int_ident.addr_length icmp.int_ident.afi
-icmp.int_ident.index icmp.int_info.afi icmp.int_info.index icmp.int_info.mtu icmp.int_info.name_length
-icmp.int_info.reserved icmp.int_info.role icmp.length icmp.length.original_datagram icmp.lifetime
-icmp.mip.flags icmp.mip.length icmp.mip.life icmp.mip.prefixlength icmp.mip.reserved icmp.mip.seq
-icmp.mip.type icmp.mpls.exp icmp.mpls.label icmp.mpls.ttl icmp.mtu icmp.num_addrs icmp.originate_timestamp
-icmp.pointer icmp.pref_level icmp.receive_timestamp icmp.resp_in icmp.resp_to icmp.seq icmp.seq_le
-icmp.transmit_timestamp icmp.type icmpv6.6lowpannd.da.lifetime icmpv6.6lowpannd.da.rsv
-icmpv6.6lowpannd.da.status icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier
-icmpv6.echo.sequence_number icmpv6.ext.echo.req.res icmpv6.ext.echo.rsp.res icmpv6.ext.echo.rsp.state
-icmpv6.ext.echo.seq icmpv6.fmip6.hi.flag icmpv6.fmip6.hi.flag.reserved icmpv6.fmip6.identifier
-icmpv6.fmip6.subtype icmpv6.ilnp.nb_lifetime icmpv6.ilnp.nb_locator icmpv6.ilnp.nb_locs
-icmpv6.ilnp.nb_preference icmpv6.length icmpv6.mcast_ra.query_interval icmpv6.mcast_ra.robustness_variable
-icmpv6.mip6.flag icmpv6.mip6.flag.rsv icmpv6.mip6.identifier icmpv6.mld.flag icmpv6.mld.flag.qrv
-icmpv6.mld.flag.reserved icmpv6.mld.maximum_response_code icmpv6.mld.maximum_response_delay
-icmpv6.mld.nb_sources icmpv6.mld.qqi icmpv6.mldr.mar.aux_data_len icmpv6.mldr.mar.nb_sources
-icmpv6.mldr.mar.record_type icmpv6.mldr.nb_mcast_records icmpv6.mpl.seed_info.bm_len
-icmpv6.mpl.seed_info.min_sequence icmpv6.mpl.seed_info.s icmpv6.mpl.seed_info.sequence icmpv6.mtu
-icmpv6.nd.na.flag icmpv6.nd.na.flag.rsv icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.prf
-icmpv6.nd.ra.flag.rsv icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime
-icmpv6.ni.flag icmpv6.ni.flag.rsv icmpv6.ni.nonce icmpv6.ni.qtype icmpv6.ni.reply.node_ttl
-icmpv6.opt.6cio.flag_g icmpv6.opt.6cio.unassigned1 icmpv6.opt.6cio.unassigned2
-icmpv6.opt.6co.context_length icmpv6.opt.6co.flag icmpv6.opt.6co.flag.cid icmpv6.opt.6co.flag.reserved
-icmpv6.opt.6co.valid_lifetime icmpv6.opt.abro.valid_lifetime icmpv6.opt.abro.version_high
-icmpv6.opt.abro.version_low icmpv6.opt.advertisement_interval icmpv6.opt.aro.registration_lifetime
-icmpv6.opt.aro.status icmpv6.opt.cga.ext_length icmpv6.opt.cga.ext_type icmpv6.opt.cga.pad_length
-icmpv6.opt.dnssl.lifetime icmpv6.opt.efo icmpv6.opt.efo.prf icmpv6.opt.efo.rsv icmpv6.opt.hai.length
-icmpv6.opt.hai.option_code icmpv6.opt.hkr.at icmpv6.opt.hkr.lifetime icmpv6.opt.hkr.pad_length
-icmpv6.opt.hkr.reserved icmpv6.opt.home_agent_lifetime icmpv6.opt.home_agent_preference
-icmpv6.opt.ipa.option_code icmpv6.opt.ipa.prefix_len icmpv6.opt.length icmpv6.opt.lla.option_code
-icmpv6.opt.map.distance icmpv6.opt.map.flag icmpv6.opt.map.flag.reserved icmpv6.opt.map.preference
-icmpv6.opt.map.valid_lifetime icmpv6.opt.mn.length icmpv6.opt.mn.option_code icmpv6.opt.mtu
-icmpv6.opt.naack.option_code icmpv6.opt.naack.status icmpv6.opt.name_type icmpv6.opt.nbma.shortcut_limit
-icmpv6.opt.nrpi.option_code icmpv6.opt.nrpi.prefix_len icmpv6.opt.pref64.plc
-icmpv6.opt.pref64.scaled_lifetime icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.reserved
-icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime
-icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
-icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.type icmpv6.pointer
-icmpv6.resp_in icmpv6.resp_to icmpv6.rpl.cc.destination_counter icmpv6.rpl.cc.flag icmpv6.rpl.cc.flag.rsv
-icmpv6.rpl.cc.instance icmpv6.rpl.cc.nonce icmpv6.rpl.dao.flag icmpv6.rpl.dao.flag.rsv
-icmpv6.rpl.dao.instance icmpv6.rpl.dao.sequence icmpv6.rpl.daoack.flag icmpv6.rpl.daoack.flag.rsv
-icmpv6.rpl.daoack.instance icmpv6.rpl.daoack.sequence icmpv6.rpl.daoack.status icmpv6.rpl.dio.dtsn
-icmpv6.rpl.dio.flag icmpv6.rpl.dio.flag.mop icmpv6.rpl.dio.flag.preference icmpv6.rpl.dio.instance
-icmpv6.rpl.dio.rank icmpv6.rpl.dio.version icmpv6.rpl.dis.flags icmpv6.rpl.opt.config.def_lifetime
-icmpv6.rpl.opt.config.flag icmpv6.rpl.opt.config.flag.rsv icmpv6.rpl.opt.config.interval_double
-icmpv6.rpl.opt.config.interval_min icmpv6.rpl.opt.config.lifetime_unit icmpv6.rpl.opt.config.max_rank_inc
+http2.window_update.window_size_increment http3.frame_length http3.frame_type
+http3.priority_update_element_id http3.push_id http3.settings.extended_connect http3.settings.id
+http3.settings.max_field_section_size http3.settings.qpack.blocked_streams
+http3.settings.qpack.max_table_capacity http3.settings.value http3.stream_type icmp.addr_entry_size
+icmp.checksum icmp.checksum.status icmp.code icmp.ext.checksum icmp.ext.checksum.status icmp.ext.class
+icmp.ext.ctype icmp.ext.echo.req.res icmp.ext.echo.rsp.res icmp.ext.echo.rsp.state icmp.ext.echo.seq
+icmp.ext.length icmp.ext.res icmp.ext.version icmp.ident icmp.ident_le icmp.int_ident.addr_length
+icmp.int_ident.afi icmp.int_ident.index icmp.int_info.afi icmp.int_info.index icmp.int_info.mtu
+icmp.int_info.name_length icmp.int_info.reserved icmp.int_info.role icmp.length
+icmp.length.original_datagram icmp.lifetime icmp.mip.flags icmp.mip.length icmp.mip.life
+icmp.mip.prefixlength icmp.mip.reserved icmp.mip.seq icmp.mip.type icmp.mpls.exp icmp.mpls.label
+icmp.mpls.ttl icmp.mtu icmp.num_addrs icmp.originate_timestamp icmp.pointer icmp.pref_level
+icmp.receive_timestamp icmp.resp_in icmp.resp_to icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
+icmpv6.6lowpannd.da.lifetime icmpv6.6lowpannd.da.rsv icmpv6.6lowpannd.da.status icmpv6.checksum
+icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number
+icmpv6.ext.echo.req.res icmpv6.ext.echo.rsp.res icmpv6.ext.echo.rsp.state icmpv6.ext.echo.seq
+icmpv6.fmip6.hi.flag icmpv6.fmip6.hi.flag.reserved icmpv6.fmip6.identifier icmpv6.fmip6.subtype
+icmpv6.ilnp.nb_lifetime icmpv6.ilnp.nb_locator icmpv6.ilnp.nb_locs icmpv6.ilnp.nb_preference icmpv6.length
+icmpv6.mcast_ra.query_interval icmpv6.mcast_ra.robustness_variable icmpv6.mip6.flag icmpv6.mip6.flag.rsv
+icmpv6.mip6.identifier icmpv6.mld.flag icmpv6.mld.flag.qrv icmpv6.mld.flag.reserved
+icmpv6.mld.maximum_response_code icmpv6.mld.maximum_response_delay icmpv6.mld.nb_sources icmpv6.mld.qqi
+icmpv6.mldr.mar.aux_data_len icmpv6.mldr.mar.nb_sources icmpv6.mldr.mar.record_type
+icmpv6.mldr.nb_mcast_records icmpv6.mpl.seed_info.bm_len icmpv6.mpl.seed_info.min_sequence
+icmpv6.mpl.seed_info.s icmpv6.mpl.seed_info.sequence icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.rsv
+icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv
+icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime icmpv6.ni.flag
+icmpv6.ni.flag.rsv icmpv6.ni.nonce icmpv6.ni.qtype icmpv6.ni.reply.node_ttl icmpv6.opt.6cio.flag_g
+icmpv6.opt.6cio.unassigned1 icmpv6.opt.6cio.unassigned2 icmpv6.opt.6co.context_length icmpv6.opt.6co.flag
+icmpv6.opt.6co.flag.cid icmpv6.opt.6co.flag.reserved icmpv6.opt.6co.valid_lifetime
+icmpv6.opt.abro.valid_lifetime icmpv6.opt.abro.version_high icmpv6.opt.abro.version_low
+icmpv6.opt.advertisement_interval icmpv6.opt.aro.registration_lifetime icmpv6.opt.aro.status
+icmpv6.opt.cga.ext_length icmpv6.opt.cga.ext_type icmpv6.opt.cga.pad_length icmpv6.opt.dnssl.lifetime
+icmpv6.opt.efo icmpv6.opt.efo.prf icmpv6.opt.efo.rsv icmpv6.opt.hai.length icmpv6.opt.hai.option_code
+icmpv6.opt.hkr.at icmpv6.opt.hkr.lifetime icmpv6.opt.hkr.pad_length icmpv6.opt.hkr.reserved
+icmpv6.opt.home_agent_lifetime icmpv6.opt.home_agent_preference icmpv6.opt.ipa.option_code
+icmpv6.opt.ipa.prefix_len icmpv6.opt.length icmpv6.opt.lla.option_code icmpv6.opt.map.distance
+icmpv6.opt.map.flag icmpv6.opt.map.flag.reserved icmpv6.opt.map.preference icmpv6.opt.map.valid_lifetime
+icmpv6.opt.mn.length icmpv6.opt.mn.option_code icmpv6.opt.mtu icmpv6.opt.naack.option_code
+icmpv6.opt.naack.status icmpv6.opt.name_type icmpv6.opt.nbma.shortcut_limit icmpv6.opt.nrpi.option_code
+icmpv6.opt.nrpi.prefix_len icmpv6.opt.pref64.plc icmpv6.opt.pref64.scaled_lifetime icmpv6.opt.prefix.flag
+icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime
+icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag
+icmpv6.opt.route_info.flag.reserved icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime
+icmpv6.opt.type icmpv6.pointer icmpv6.resp_in icmpv6.resp_to icmpv6.rpl.cc.destination_counter
+icmpv6.rpl.cc.flag icmpv6.rpl.cc.flag.rsv icmpv6.rpl.cc.instance icmpv6.rpl.cc.nonce icmpv6.rpl.dao.flag
+icmpv6.rpl.dao.flag.rsv icmpv6.rpl.dao.instance icmpv6.rpl.dao.sequence icmpv6.rpl.daoack.flag
+icmpv6.rpl.daoack.flag.rsv icmpv6.rpl.daoack.instance icmpv6.rpl.daoack.sequence icmpv6.rpl.daoack.status
+icmpv6.rpl.dio.dtsn icmpv6.rpl.dio.flag icmpv6.rpl.dio.flag.mop icmpv6.rpl.dio.flag.preference
+icmpv6.rpl.dio.instance icmpv6.rpl.dio.rank icmpv6.rpl.dio.version icmpv6.rpl.dis.flags
+icmpv6.rpl.opt.config.def_lifetime icmpv6.rpl.opt.config.flag icmpv6.rpl.opt.config.flag.rsv
+icmpv6.rpl.opt.config.interval_double icmpv6.rpl.opt.config.interval_min
+icmpv6.rpl.opt.config.lifetime_unit icmpv6.rpl.opt.config.max_rank_inc
 icmpv6.rpl.opt.config.min_hop_rank_inc icmpv6.rpl.opt.config.ocp icmpv6.rpl.opt.config.pcs
 icmpv6.rpl.opt.config.redundancy icmpv6.rpl.opt.config.reserved icmpv6.rpl.opt.config.rsv
 icmpv6.rpl.opt.length icmpv6.rpl.opt.metric.etx.object.etx icmpv6.rpl.opt.metric.flag.a
@@ -569,11 +574,12 @@ frame.time_invalid http.bad_header_name http.chat http.decompression_disabled ht
 http.leading_crlf http.subdissector_failed http.te_and_length http.te_unknown http.tls_port
 http2.body.fragments http2.body_decompression_failed http2.fake.header http2.header
 http2.header_lines_exceeded http2.header_size_exceeded http2.header_table_size_update http2.origin
-http2.reassembly_error http2.settings http2.stream icmp.checksum_bad icmp.ext icmp.ext.checksum_bad
-icmp.no_resp icmp.resp_not_found icmpv6.checksum_bad.expert icmpv6.invalid_option_length icmpv6.mldr.mar
-icmpv6.no_resp icmpv6.opt icmpv6.opt.certificate_padding icmpv6.opt.cga.subject_public_key_info
-icmpv6.opt.digital_signature_padding icmpv6.opt.padding icmpv6.opt.redirected_packet icmpv6.opt.reserved
-icmpv6.resp_not_found icmpv6.rpl.opt.metric.lc.object icmpv6.rpl.opt.padn icmpv6.rpl.opt.reserved
+http2.reassembly_error http2.settings http2.stream http3.settings http3.unknown_stream_type
+icmp.checksum_bad icmp.ext icmp.ext.checksum_bad icmp.no_resp icmp.resp_not_found
+icmpv6.checksum_bad.expert icmpv6.invalid_option_length icmpv6.mldr.mar icmpv6.no_resp icmpv6.opt
+icmpv6.opt.certificate_padding icmpv6.opt.cga.subject_public_key_info icmpv6.opt.digital_signature_padding
+icmpv6.opt.padding icmpv6.opt.redirected_packet icmpv6.opt.reserved icmpv6.resp_not_found
+icmpv6.rpl.opt.metric.lc.object icmpv6.rpl.opt.padn icmpv6.rpl.opt.reserved
 icmpv6.rpl.opt.routediscovery.addr_vec icmpv6.rpl.opt.routediscovery.flag icmpv6.rpl.opt.target.flag
 icmpv6.rpl.p2p.dro.rdo.zero icmpv6.rpl.p2p.dro.zero icmpv6.rpl.p2p.hop_by_hop icmpv6.rpl.p2p.num_of_routes
 icmpv6.rpl.unknown.metric icmpv6.rr.pco.mp icmpv6.rr.pco.mp.matchedlen.gt128
@@ -667,7 +673,7 @@ x509sat.allMonths_element x509sat.allWeeks_element x509sat.between_element x509s
 x509sat.endDayTime_element x509sat.now_element x509sat.startDayTime_element
 """,
     'proto': """
-arp dns eth frame http http2 icmp icmpv6 ieee8021ad ieee8021ah ip ip.options.cipso ip.options.eol
+arp dns eth frame http http2 http3 icmp icmpv6 ieee8021ad ieee8021ah ip ip.options.cipso ip.options.eol
 ip.options.ext_security ip.options.mtu_probe ip.options.mtu_reply ip.options.nop ip.options.qs
 ip.options.record_route ip.options.route ip.options.routeralert ip.options.sdb ip.options.security
 ip.options.sid ip.options.source_route ip.options.timestamp ip.options.traceroute ipv6 ipv6.dstopts
@@ -719,14 +725,15 @@ http2.headers.method http2.headers.path http2.headers.proxy_authenticate http2.h
 http2.headers.range http2.headers.referer http2.headers.refresh http2.headers.retry_after
 http2.headers.scheme http2.headers.server http2.headers.set_cookie http2.headers.strict_transport_security
 http2.headers.user_agent http2.headers.vary http2.headers.via http2.headers.www_authenticate http2.magic
-http2.origin.origin http2.priority_update_field_value http2.request.full_uri icmp.int_ident.name
-icmp.int_info.name icmpv6.mpl.seed_info.seed_id icmpv6.ni.query.subject_fqdn icmpv6.ni.reply.node_name
-icmpv6.opt.captive_portal icmpv6.opt.dnssl icmpv6.opt.name_type.fqdn ip.cipso.categories ip.cur_rt_host
-ip.dst_host ip.empty_rt_host ip.geoip.city ip.geoip.country ip.geoip.country_iso ip.geoip.dst_city
-ip.geoip.dst_country ip.geoip.dst_country_iso ip.geoip.dst_org ip.geoip.dst_summary ip.geoip.org
-ip.geoip.src_city ip.geoip.src_country ip.geoip.src_country_iso ip.geoip.src_org ip.geoip.src_summary
-ip.host ip.opt.sec_rfc791_hr ip.opt.sec_rfc791_tcc ip.rec_rt_host ip.src_host ip.src_rt_host ipv6.dst_host
-ipv6.geoip.city ipv6.geoip.country ipv6.geoip.country_iso ipv6.geoip.dst_city ipv6.geoip.dst_country
+http2.origin.origin http2.priority_update_field_value http2.request.full_uri
+http3.priority_update_field_value icmp.int_ident.name icmp.int_info.name icmpv6.mpl.seed_info.seed_id
+icmpv6.ni.query.subject_fqdn icmpv6.ni.reply.node_name icmpv6.opt.captive_portal icmpv6.opt.dnssl
+icmpv6.opt.name_type.fqdn ip.cipso.categories ip.cur_rt_host ip.dst_host ip.empty_rt_host ip.geoip.city
+ip.geoip.country ip.geoip.country_iso ip.geoip.dst_city ip.geoip.dst_country ip.geoip.dst_country_iso
+ip.geoip.dst_org ip.geoip.dst_summary ip.geoip.org ip.geoip.src_city ip.geoip.src_country
+ip.geoip.src_country_iso ip.geoip.src_org ip.geoip.src_summary ip.host ip.opt.sec_rfc791_hr
+ip.opt.sec_rfc791_tcc ip.rec_rt_host ip.src_host ip.src_rt_host ipv6.dst_host ipv6.geoip.city
+ipv6.geoip.country ipv6.geoip.country_iso ipv6.geoip.dst_city ipv6.geoip.dst_country
 ipv6.geoip.dst_country_iso ipv6.geoip.dst_org ipv6.geoip.dst_summary ipv6.geoip.org ipv6.geoip.src_city
 ipv6.geoip.src_country ipv6.geoip.src_country_iso ipv6.geoip.src_org ipv6.geoip.src_summary ipv6.host
 ipv6.opt.lio.line_id ipv6.src_host quic.cc.reason_phrase tcp.flags.str tcp.proc.dstcmd tcp.proc.dstuname
@@ -848,19 +855,21 @@ http2.settings.extended_connect http2.settings.header_table_size http2.settings.
 http2.settings.initial_window_size http2.settings.max_concurrent_streams http2.settings.max_frame_size
 http2.settings.max_header_list_size http2.settings.unknown http2.stream http2.stream_dependency
 http2.streamid http2.type http2.unknown http2.window_update.r http2.window_update.window_size_increment
-icmp.address_mask icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu
-icmp.originate_timestamp icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le
-icmp.transmit_timestamp icmp.type icmpv6.checksum icmpv6.checksum.status icmpv6.code
-icmpv6.echo.identifier icmpv6.echo.sequence_number icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.o
-icmpv6.nd.na.flag.r icmpv6.nd.na.flag.rsv icmpv6.nd.na.flag.s icmpv6.nd.na.target_address
-icmpv6.nd.ns.target_address icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.h
-icmpv6.nd.ra.flag.m icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv
-icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime
-icmpv6.nd.rd.target_address icmpv6.opt.dnssl icmpv6.opt.dnssl.lifetime icmpv6.opt.length
-icmpv6.opt.linkaddr icmpv6.opt.mtu icmpv6.opt.prefix icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.a
-icmpv6.opt.prefix.flag.l icmpv6.opt.prefix.flag.r icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.length
-icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss
-icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
+http3.frame_length http3.frame_payload http3.frame_type http3.settings.extended_connect http3.settings.id
+http3.settings.max_field_section_size http3.settings.qpack.blocked_streams
+http3.settings.qpack.max_table_capacity http3.settings.value http3.stream_type icmp.address_mask
+icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu icmp.originate_timestamp
+icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
+icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number
+icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.o icmpv6.nd.na.flag.r icmpv6.nd.na.flag.rsv
+icmpv6.nd.na.flag.s icmpv6.nd.na.target_address icmpv6.nd.ns.target_address icmpv6.nd.ra.cur_hop_limit
+icmpv6.nd.ra.flag icmpv6.nd.ra.flag.h icmpv6.nd.ra.flag.m icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p
+icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer
+icmpv6.nd.ra.router_lifetime icmpv6.nd.rd.target_address icmpv6.opt.dnssl icmpv6.opt.dnssl.lifetime
+icmpv6.opt.length icmpv6.opt.linkaddr icmpv6.opt.mtu icmpv6.opt.prefix icmpv6.opt.prefix.flag
+icmpv6.opt.prefix.flag.a icmpv6.opt.prefix.flag.l icmpv6.opt.prefix.flag.r icmpv6.opt.prefix.flag.reserved
+icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime
+icmpv6.opt.rdnss icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
 icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.src_linkaddr
 icmpv6.opt.target_linkaddr icmpv6.opt.type icmpv6.pointer icmpv6.reserved icmpv6.type ieee8021ad.dei
 ieee8021ad.id ieee8021ad.priority ieee8021ah.etype ip.addr ip.checksum ip.checksum.status ip.dsfield
@@ -876,14 +885,23 @@ ipv6.opt.type ipv6.plen ipv6.reassembled.length ipv6.routing ipv6.routing.len ip
 ipv6.routing.mipv6.home_address ipv6.routing.nxt ipv6.routing.segleft ipv6.routing.src.addr
 ipv6.routing.srh.addr ipv6.routing.srh.flags ipv6.routing.srh.last_entry ipv6.routing.srh.tag
 ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type
-quic.ack.ack_delay quic.ack.ack_range_count quic.ack.first_ack_range quic.ack.largest_acknowledged
-quic.connection.number quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.fixed_bit
-quic.frame_type quic.header_form quic.length quic.long.packet_type quic.long.packet_type_v2
-quic.long.reserved quic.packet_length quic.packet_number quic.packet_number_length quic.padding_length
-quic.payload quic.remaining_payload quic.retry_integrity_tag quic.retry_token quic.scid quic.scil
-quic.short quic.spin_bit quic.token quic.token_length quic.version sll.etype sll.gretype sll.halen
-sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other sll.unused tcp.ack
-tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame
+quic.ack.ack_delay quic.ack.ack_range quic.ack.ack_range_count quic.ack.ecn_ce_count quic.ack.ect0_count
+quic.ack.ect1_count quic.ack.first_ack_range quic.ack.gap quic.ack.largest_acknowledged quic.cc.error_code
+quic.cc.error_code.app quic.cc.frame_type quic.cc.reason_phrase quic.cc.reason_phrase.length
+quic.connection.number quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.dg quic.dg.length
+quic.fixed_bit quic.frame_type quic.header_form quic.key_phase quic.length quic.long.packet_type
+quic.long.packet_type_v2 quic.long.reserved quic.md.maximum_data quic.ms.max_streams
+quic.msd.maximum_stream_data quic.msd.stream_id quic.nci.connection_id quic.nci.connection_id.length
+quic.nci.retire_prior_to quic.nci.sequence quic.nci.stateless_reset_token quic.nt.length quic.nt.token
+quic.packet_length quic.packet_number quic.packet_number_length quic.padding_length
+quic.path_challenge.data quic.path_response.data quic.payload quic.protected_payload quic.rci.sequence
+quic.remaining_payload quic.retry_integrity_tag quic.retry_token quic.rsts.application_error_code
+quic.rsts.final_size quic.rsts.stream_id quic.scid quic.scil quic.short quic.short.reserved quic.spin_bit
+quic.ss.application_error_code quic.ss.stream_id quic.stream.direction quic.stream.fin
+quic.stream.initiator quic.stream.len quic.stream.length quic.stream.off quic.stream.offset
+quic.stream.stream_id quic.stream_data quic.token quic.token_length quic.version sll.etype sll.gretype
+sll.halen sll.hatype sll.ifindex sll.ltype sll.pkttype sll.src.eth sll.src.ipv4 sll.src.other sll.unused
+tcp.ack tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analysis.acks_frame
 tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame
 tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission tcp.analysis.flags
 tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack tcp.analysis.lost_segment

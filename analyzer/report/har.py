@@ -389,7 +389,8 @@ def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
         "cache": {},
         "timings": t,
         "serverIPAddress": r.server,
-        "connection": str(r.stream),
+        # HTTP/3: the QUIC connection's UDP conversation (as a keyless QUIC entry names it)
+        "connection": f"udp {r.stream}" if r.http_version == "HTTP/3" else str(r.stream),
     }
     if not r.complete and r.reason:
         out["comment"] = f"incomplete: {r.reason}"
@@ -406,6 +407,9 @@ def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
         reqs = [r for r in f.requests if r.method or r.error       # encrypted: a client burst and an answer
                 or (r.exchange is not None and r.exchange.request is not None and r.exchange.response is not None)]
         quic = quic_entries(f, page_id) if f.kind == "quic" or any(st.layer == "quic" for st in f.steps) else []
+        # a QUIC connection opened with a key log has its HTTP/3 requests as entries: no keyless entry for it
+        h3 = {f"udp {r.stream}" for r in reqs if r.http_version == "HTTP/3"}
+        quic = [e for e in quic if e[2]["connection"] not in h3]
         if not reqs and not quic:
             continue
         page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,

@@ -59,6 +59,7 @@ PROTOCOL_NAMES = {
     "http2": "HTTP2",
     "ssdp": "SSDP",
     "quic": "QUIC",
+    "http3": "HTTP3",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 DNS_PORT = 53
@@ -914,6 +915,7 @@ _INFO = {
     "http2": Summary._http2_info,
     "ssdp": Summary._ssdp_info,
     "quic": Summary._quic_info,
+    "http3": Summary._quic_info,        # analyzer.apps.http3: the QUIC text, HTTP/3 frame names included
 }
 
 

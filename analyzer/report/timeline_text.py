@@ -299,6 +299,8 @@ def fetch_title(fetch: Fetch) -> str:
     elif kind == "page" and fetch.requests and all(r.method == "CONNECT" and not 200 <= (r.status or 0) < 300
                                                    for r in fetch.requests):
         kind = "proxy.refused"      # every request was a CONNECT its proxy refused (or never answered)
+    elif kind == "quic" and any(r.http_version == "HTTP/3" for r in fetch.requests):
+        kind = "quic.decrypted"         # opened with a key log: its HTTP/3 requests are told
     return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 

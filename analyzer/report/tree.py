@@ -315,6 +315,14 @@ LABELS.update({
     "quic.cc.reason_phrase.length": "Reason phrase Length", "quic.cc.reason_phrase": "Reason phrase",
     "quic.dg.length": "Datagram Length", "quic.dg": "Datagram",
 })
+# HTTP/3 (analyzer.apps.http3), Wireshark's labels
+LABELS.update({
+    "http3.stream_type": "Stream Type", "http3.frame_type": "Type", "http3.frame_length": "Length",
+    "http3.frame_payload": "Frame Payload", "http3.settings.id": "Settings Identifier",
+    "http3.settings.value": "Settings Value", "http3.settings.qpack.max_table_capacity": "Max Table Capacity",
+    "http3.settings.qpack.blocked_streams": "Blocked Streams", "http3.settings.extended_connect": "Extended CONNECT",
+    "http3.settings.max_field_section_size": "Max header list size",
+})
 
 _YES_NO = {"ip.flags.rb", "ip.flags.df", "ip.flags.mf", "dns.flags.authoritative", "dns.flags.truncated",
            "dns.flags.recdesired", "dns.flags.recavail", "dns.flags.authenticated",
@@ -378,7 +386,12 @@ VALUE_TEXT.update({
     "quic.version": lambda v: f"{int(v, 16)} ({v})" if int(v, 16) < 0x100 else str(v),
     "quic.packet_number_length": lambda v: f"{v + 1} bytes ({v})",
     "quic.frame_type": lambda v: f"{_QUIC_FRAMES.get(v, 'Unknown')} (0x{v:016x})",
+    "http3.stream_type": lambda v: f"{_H3_STREAMS.get(v, 'Unknown')} (0x{v:016x})",
+    "http3.frame_type": lambda v: f"{_H3_FRAMES.get(v, 'Unknown')} (0x{v:016x})",
 })
+_H3_STREAMS = {0: "Control Stream", 1: "Push Stream", 2: "QPACK Encoder Stream", 3: "QPACK Decoder Stream"}
+_H3_FRAMES = {0: "DATA", 1: "HEADERS", 3: "CANCEL_PUSH", 4: "SETTINGS", 5: "PUSH_PROMISE", 7: "GOAWAY",
+              0x0D: "MAX_PUSH_ID"}
 _QUIC_FRAMES = {0: "PADDING", 1: "PING", 2: "ACK", 3: "ACK_ECN", 4: "RESET_STREAM", 5: "STOP_SENDING", 6: "CRYPTO",
                 7: "NEW_TOKEN", **{t: "STREAM" for t in range(8, 16)}, 0x10: "MAX_DATA", 0x11: "MAX_STREAM_DATA",
                 0x12: "MAX_STREAMS (BIDI)", 0x13: "MAX_STREAMS (UNI)", 0x14: "DATA_BLOCKED",
@@ -462,6 +475,8 @@ def _title(pkt: Packet, layer: Layer) -> str:
         return "Transport Layer Security"
     if name == "quic":
         return "QUIC IETF"
+    if name == "http3":
+        return "Hypertext Transfer Protocol Version 3"
     if name == "http2":
         return http2_tree.TITLE
     if name in ("dns", "mdns", "llmnr"):

@@ -392,6 +392,8 @@ class FetchBuilder:
             done.append(self._finish(raw, start_ns, done[-1].time if done else 0.0))
         steps = tuple(done)
         timed = [(u, r) for n, u in enumerate(plan.units) for r in self._timings(u, timings[n], start_ns)]
+        # HTTP/3 over a QUIC connection opened with a key log: its requests have no unit (no TCP connection)
+        timed += [(None, r) for q in plan.quic for r in self._quic_timings(q, start_ns)]
         self.req_units = [u for u, _r in timed]
         requests = tuple(r for _u, r in timed)
         connections = tuple(self._connection(c) for c in list(plan.dns_conns) + self.conns)
@@ -827,10 +829,98 @@ class FetchBuilder:
             self._add(q.done_frame, q.done_ts_ns, (q.done_frame,), "quic", "quic.done",
                       done_ms=_ms(q.done_ts_ns - q.first_ts_ns), **ends)
         start = q.done_frame if q.done_frame is not None else q.server_frame
+        session = q.session
+        opened = session is not None and session.opened > 0
+        if session is not None and not opened and len(session.keys.keylog):
+            # a key log was given, but nothing of this connection opened with it: say why
+            self._add(start + 0.4, q.last_ts_ns, (start,), "quic", "quic.keys.missing", problem=True,
+                      why=session.keys.missing or "its secrets do not decrypt the packets", **ends)
+        for rec in sorted(q.records, key=lambda r: (r.transaction.request or r.transaction.response).first_frame):
+            self._http3_steps(rec, ends)
         self._add(q.last_frame + 0.5, q.last_ts_ns, (start, q.last_frame) if q.last_frame != start else (start,),
-                  "quic", "quic.data", c_packets=q.packets[0], c_bytes=q.bytes[0], s_packets=q.packets[1],
-                  s_bytes=q.bytes[1], first=start, last=q.last_frame, span_ms=_ms(q.last_ts_ns - q.first_ts_ns),
-                  **ends)
+                  "quic", "quic.data.keys" if opened else "quic.data", c_packets=q.packets[0], c_bytes=q.bytes[0],
+                  s_packets=q.packets[1], s_bytes=q.bytes[1], first=start, last=q.last_frame,
+                  span_ms=_ms(q.last_ts_ns - q.first_ts_ns), requests=len(q.records),
+                  packets=session.opened if opened else 0, **ends)
+
+    def _http3_steps(self, rec: Any, ends: dict[str, Any]) -> None:
+        """One HTTP/3 exchange of a QUIC connection opened with a key log (analyzer.apps.http3): the request
+        (the frame of its HEADERS) and the response (its first frame to its last)."""
+        tx = rec.transaction
+        req, resp = tx.request, tx.response
+        if req is not None:
+            last = rec.request_frame or req.first_frame
+            self._add(req.first_frame + 0.1, req.first_ts_ns, (req.first_frame,) if last == req.first_frame else
+                      (req.first_frame, last), "http", "http3.request", method=req.method, uri=req.target,
+                      host=req.headers.get(":authority") or req.headers.get("host") or "-",
+                      size=tx.request_end.body_length if tx.request_end else 0, **ends)
+        if resp is not None:
+            end = tx.response_end
+            last = rec.response_frame or (end.last_frame if end else resp.first_frame)
+            sent = tx.request_end.last_ts_ns if req is not None and tx.request_end is not None else None
+            self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,) if last == resp.first_frame
+                      else (resp.first_frame, last), "http", "http3.response", problem=resp.status >= 400,
+                      status=resp.status, reason=resp.reason or "-",
+                      content_type=resp.headers.get("content-type") or "-", size=end.body_length if end else 0,
+                      ttfb_ms=_ms(resp.first_ts_ns - sent) if sent is not None else 0.0,
+                      transfer_ms=_ms(end.last_ts_ns - resp.first_ts_ns) if end is not None else 0.0, **ends)
+
+    def _quic_timings(self, q: QuicFlow, start_ns: int) -> list[RequestTiming]:
+        """The request timings of a QUIC connection's HTTP/3 exchanges (HAR entries): send, wait and receive as
+        for HTTP/2; the first also the connection's handshake (``connect``: the Initial to the server's first
+        answer; ``ssl``: from there to the client's first 1-RTT packet)."""
+        out = []
+
+        def rel(ns: int) -> float:
+            return (ns - start_ns) / 1e9
+
+        records = sorted(q.records, key=lambda r: (r.transaction.request or r.transaction.response).first_ts_ns)
+        for n, rec in enumerate(records):
+            tx = rec.transaction
+            req, resp, qend, rend = tx.request, tx.response, tx.request_end, tx.response_end
+            if req is None:
+                continue
+            spans: dict[str, tuple[int, int]] = {}
+            if n == 0 and q.done_ts_ns is not None:
+                # QUIC's transport and TLS handshakes are one: the Initial to the server's answer, then to the
+                # client's first 1-RTT packet (HAR counts ssl inside connect)
+                spans["connect"] = (q.first_ts_ns, q.server_ts_ns if q.server_ts_ns is not None else q.done_ts_ns)
+                if q.server_ts_ns is not None:
+                    spans["ssl"] = (q.server_ts_ns, q.done_ts_ns)
+            if qend is not None:
+                spans["send"] = (req.first_ts_ns, qend.last_ts_ns)
+                if resp is not None:
+                    spans["wait"] = (qend.last_ts_ns, max(resp.first_ts_ns, qend.last_ts_ns))
+            if resp is not None and rend is not None:
+                spans["receive"] = (resp.first_ts_ns, max(rend.last_ts_ns, resp.first_ts_ns))
+            begin = min([req.first_ts_ns] + [a for a, _b in spans.values()])
+            values = {k: _ms(b - a) for k, (a, b) in spans.items()}
+            body = tx.response_body
+            rbody, encoded = (body.decoded, False) if body.decoded is not None else (body.data, True)
+            frames = (req.first_frame, rec.request_frame or req.first_frame)
+            if resp is not None:
+                frames += (resp.first_frame, rec.response_frame or (rend.last_frame if rend else resp.first_frame))
+            out.append(RequestTiming(
+                method=req.method, uri=req.target,
+                url=f"https://{req.headers.get(':authority') or q.sni or _endpoint(q.server, q.server_port)}"
+                    f"{req.target}",
+                host=req.headers.get(":authority") or q.sni or q.server, status=resp.status if resp else None,
+                status_text=resp.reason if resp else "", request_frame=rec.request_frame or req.first_frame,
+                response_frame=(rec.response_frame or (rend.last_frame if rend else None)) if resp else None,
+                stream=q.stream, client=q.client, client_port=q.client_port, server=q.server,
+                server_port=q.server_port, http_version=req.version, response_version=resp.version if resp else "",
+                start=rel(begin), started_ns=begin, blocked=None, dns=None, connect=values.get("connect"),
+                ssl=values.get("ssl"), send=values.get("send"), wait=values.get("wait"),
+                receive=values.get("receive"),
+                phases=tuple(Phase(k, rel(a), rel(b)) for k, (a, b) in spans.items()),
+                content_type=(resp.headers.get("content-type") or "") if resp else "",
+                request_headers=tuple(req.headers), response_headers=tuple(resp.headers) if resp else (),
+                request_head_bytes=0, request_body_bytes=qend.body_length if qend else 0,
+                response_head_bytes=0, response_body_bytes=rend.body_length if rend else 0,
+                response_decoded_bytes=rend.decoded_length if rend else None, request_body=tx.request_body.data,
+                response_body=rbody, response_body_encoded=encoded, reused_connection=n > 0,
+                complete=tx.complete, reason=tx.reason, frames=frames))
+        return out
 
     # -- TCP -------------------------------------------------------------------------------------------
     def _ends(self, conn: ConnFacts) -> dict[str, Any]:
@@ -2525,7 +2615,7 @@ class FetchBuilder:
             return
         end_ns, end_frame = tx.response_end.last_ts_ns, tx.response_end.last_frame
         later = [(u.record.transaction.request.first_ts_ns, u.record.transaction.request.first_frame, n)
-                 for n, u in enumerate(units) if n != doc and u.record is not None
+                 for n, u in enumerate(units) if n != doc and u is not None and u.record is not None
                  and u.record.transaction.request is not None]
         nxt = min((x for x in later if x[0] >= end_ns), default=None)
         if nxt is None or any(ts < end_ns for ts, _f, _n in later):

@@ -47,6 +47,7 @@ from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
 from analyzer.apps.http.udp import SSDP_PORT
+from analyzer.apps.http3 import is_http3
 from analyzer.apps.quic import (
     MIN_INITIAL_DATAGRAM,
     client_hello_bytes,
@@ -598,6 +599,15 @@ class Collector:
             log.tls = session
 
     def _record(self, record: HttpRecord) -> None:
+        if is_http3(record):        # over QUIC: its stream is udp.stream, its connection a QuicFlow
+            flow = self.quic.get((str(record.client[0]), record.client[1], str(record.server[0]), record.server[1]))
+            if flow is not None:
+                tx = record.transaction
+                if not self.keep_bodies and (tx.request_body.data or tx.response_body.data):
+                    record = replace(record, transaction=replace(tx, request_body=EMPTY_BODY,
+                                                                 response_body=EMPTY_BODY))
+                flow.records.append(record)
+            return
         log = self.logs.get(record.stream)
         if log is None:
             return                  # its connection was reported already
@@ -850,6 +860,10 @@ class Collector:
             flows[(src, sport, dst, dport)] = flow
             direction = 0
             self.listener.quic(flow)
+        if flow.session is None and self.tx.http3 is not None:
+            # a key log: the connection's keys and HTTP/3 (apps.http3), known once its ClientHello is whole
+            ends = ((src, sport), (dst, dport))
+            flow.session = self.tx.http3.sessions.get(ends if ends[0] < ends[1] else ends[::-1])
         flow.packets[direction] += 1
         flow.bytes[direction] += len(data)
         flow.last_frame, flow.last_ts_ns, flow.last_dir = frame, ts, direction

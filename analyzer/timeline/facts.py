@@ -198,6 +198,10 @@ class QuicFlow:
     hello_frames: list[int] = field(default_factory=list)
     crypto: list[tuple[int, bytes]] | None = field(default_factory=list)
     keys: tuple[bytes, bytes, bytes] | None = None
+    # with a TLS key log (analyzer.apps.http3): the connection's QuicSession (its keys, how many packets they
+    # opened) and its HTTP/3 transactions (HttpRecords, bodies dropped unless kept), in the order they ended
+    session: Any = None
+    records: list[Any] = field(default_factory=list)
 
 @fast_init
 @dataclass(frozen=True, slots=True, eq=False)

@@ -595,6 +595,20 @@ _EN: dict[str, str] = {
         "({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after the Initial. The HTTP/3 "
         "requests and responses are inside; they are not decoded here (QUIC, beyond its clear headers, is not), so "
         "they cannot be told, nor how the connection ended (an encrypted CONNECTION_CLOSE or an idle timeout)."),
+    "quic.data.keys": (
+        "QUIC decrypted with the key log: {c_packets:n:datagram} ({c_bytes:bytes}) from the client and "
+        "{s_packets:n:datagram} ({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after "
+        "the Initial; {packets:n:packet} opened, carrying HTTP/3: {requests:n:exchange} (told above)."),
+    "quic.keys.missing": (
+        "A TLS key log was given, but it does not open this QUIC connection ({why}): its Handshake and 1-RTT "
+        "packets, and the HTTP/3 requests inside, stay encrypted. The key log must come from the client that made "
+        "this connection (SSLKEYLOGFILE), from the same run."),
+    "http3.request": (
+        "HTTP/3 request: {method} {uri} (:authority {host}) on QUIC connection {stream} (UDP), decrypted with the "
+        "key log, {size:bytes} of body."),
+    "http3.response": (
+        "HTTP/3 response: {status} {reason}, {content_type}, {size:bytes} of body. Time to first byte: "
+        "{ttfb_ms:dur} after the request was sent; {transfer_ms:dur} to receive the response."),
     "http.pipelined": (
         "Pipelined: the client sent this request before the response to the previous one on connection {stream} "
         "({prev_method} {prev_uri}) had begun (frame {prev_frame}). HTTP/1.1 answers pipelined requests in order, "
@@ -1229,6 +1243,19 @@ _ZH: dict[str, str] = {
         "服务器共发出 {s_packets:n:datagram} 个数据报（{s_bytes:bytes}）。"
         "HTTP/3 的请求和响应就在其中，但这里不解码它们（QUIC 除了明文头部都不解码），所以既无法讲述这些请求和响应，"
         "也无法说明连接是怎样结束的（加密的 CONNECTION_CLOSE，还是空闲超时）。"),
+    "quic.data.keys": (
+        "用密钥日志解密的 QUIC：到第 {last} 帧（Initial 之后 {span_ms:dur}）为止，"
+        "客户端共发出 {c_packets} 个数据报（{c_bytes:bytes}），服务器共发出 {s_packets} 个数据报（{s_bytes:bytes}）；"
+        "解开了 {packets} 个数据包，其中有 {requests} 个 HTTP/3 请求与响应（见上文）。"),
+    "quic.keys.missing": (
+        "给出了 TLS 密钥日志，但它解不开这个 QUIC 连接（{why}）：它的 Handshake 和 1-RTT 数据包，"
+        "以及其中的 HTTP/3 请求，仍然是加密的。密钥日志必须来自建立这个连接的客户端（SSLKEYLOGFILE），而且是同一次运行。"),
+    "http3.request": (
+        "HTTP/3 请求：{method} {uri}（:authority {host}），在 QUIC 连接 {stream}（UDP）上，用密钥日志解密，"
+        "正文 {size:bytes}。"),
+    "http3.response": (
+        "HTTP/3 响应：{status} {reason}，{content_type}，正文 {size:bytes}。"
+        "首字节时间为请求发出后 {ttfb_ms:dur}；接收响应用了 {transfer_ms:dur}。"),
     "http.pipelined": (
         "流水线（pipelining）：在连接 {stream} 上，前一个请求（{prev_method} {prev_uri}）的响应还没开始（它从第 {prev_frame} 帧开始），"
         "客户端就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完："
@@ -1750,6 +1777,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
         "fetch.quic": "Fetch {n}: {url} (QUIC, most likely HTTP/3: encrypted, not decoded)",
+        "fetch.quic.decrypted": "Fetch {n}: {url} (HTTP/3 over QUIC, decrypted with the key log)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
         "fetch.tls.idle": "Fetch {n}: {url} (HTTPS, decrypted with the key log: no request on it)",
         "fetch.tls.failed": "Fetch {n}: {url} (HTTPS: the TLS handshake failed, no request was sent)",
@@ -1804,6 +1832,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
         "fetch.quic": "第 {n} 次访问：{url}（QUIC，很可能是 HTTP/3：已加密，未解码）",
+        "fetch.quic.decrypted": "第 {n} 次访问：{url}（基于 QUIC 的 HTTP/3，已用密钥日志解密）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
         "fetch.tls.idle": "第 {n} 次访问：{url}（HTTPS，已用密钥日志解密：其中没有请求）",
         "fetch.tls.failed": "第 {n} 次访问：{url}（HTTPS：TLS 握手失败，没有发出请求）",
