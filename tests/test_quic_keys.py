@@ -282,3 +282,27 @@ def test_garbage_on_http3_streams_is_bounded_and_raises_nothing():
         assert all(s.held_bytes <= http3.MAX_HELD for s in session.streams.values())
     session.finish("capture ended")
     assert all(isinstance(r, http3.HttpRecord) for r in tracker.records)
+
+
+def test_the_quic_conversation_is_said_quic_and_its_http3_transactions_name_it():
+    """conn.log's service (Zeek says quic for a QUIC connection; with the key log, its HTTP/3 makes it http
+    too), and each HTTP/3 transaction's uid is the UDP conversation's (tshark -z conv,udp: one conversation)."""
+    import analyzer
+
+    convs = [line for line in subprocess_tshark_conv(KEYED) if "<->" in line]
+    assert len(convs) == 1
+    for keys, service, n in ((keys_of(KEYED), "http,quic", 3), (None, "quic", 0)):
+        cap = analyzer.open(str(KEYED), keylog=str(keys) if keys else None)
+        (udp,) = cap.udp
+        assert udp.service == service
+        assert [h.uid for h in cap.http] == [udp.uid] * n
+
+
+def subprocess_tshark_conv(path: Path) -> list[str]:
+    import subprocess
+
+    from tshark_query import TSHARK
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    return subprocess.run([TSHARK, "-r", str(path), "-q", "-z", "conv,udp"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()

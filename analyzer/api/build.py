@@ -830,7 +830,16 @@ class Analysis:
                 services.setdefault((t.proto, t.stream), set()).add("dns")
         http = sorted(self._http, key=lambda item: item[0])
         for _key, h, _files in http:
-            services.setdefault(("tcp", h.stream), set()).add("http")
+            if h.version == "3":        # HTTP/3: over QUIC, its stream a UDP conversation's
+                services.setdefault(("udp", h.stream), set()).update(("quic", "http"))
+            else:
+                services.setdefault(("tcp", h.stream), set()).add("http")
+        quic = pipe.quic.conns          # the UDP conversations that carried QUIC (decode/quic.QuicConnections)
+        if quic:
+            for row in udp_rows:
+                ends = (str(row["id.orig_h"]), row["id.orig_p"], str(row["id.resp_h"]), row["id.resp_p"])
+                if ends in quic or (ends[2], ends[3], ends[0], ends[1]) in quic:
+                    services.setdefault(("udp", row["stream"]), set()).add("quic")
 
         def service(proto: str, stream: int) -> str | None:
             names = services.get((proto, stream))
@@ -849,6 +858,9 @@ class Analysis:
         uids.update((("udp", c.stream), c.uid) for c in udp)
         dns = tc_retries([dns_record(t, uids.get((t.proto, t.stream))) for t in dns_txs])
         self.tx.dns.transactions = []
+        # HTTP/3 transactions: the uid of their QUIC connection's UDP conversation, known now
+        http = [(k, replace(h, uid=uids.get(("udp", h.stream), h.uid)) if h.version == "3" and not h.uid else h, f)
+                for k, h, f in http]
         return Results(connections=connections, udp=udp, icmp=icmp, dns=dns, http=[h for _k, h, _f in http],
                        files=[f for _k, _h, files in http for f in files],
                        tls=[t for _k, t in sorted(self._tls, key=lambda item: item[0])], frames=pipe.frames,
