@@ -306,3 +306,21 @@ def subprocess_tshark_conv(path: Path) -> list[str]:
         pytest.skip("tshark is not installed")
     return subprocess.run([TSHARK, "-r", str(path), "-q", "-z", "conv,udp"], capture_output=True, text=True,
                           check=True).stdout.splitlines()
+
+
+def test_logs_put_http3_on_its_udp_conversation(tmp_path: Path):
+    """analyzer logs: conn has the one UDP conversation (service http,quic), http its three transactions and
+    files their three bodies, all under the conversation's uid (not a TCP stream's of the same number)."""
+    out = tmp_path / "logs"
+    run("logs", "--format", "jsonl", "--keylog", str(keys_of(KEYED)), str(KEYED), "-o", str(out))
+
+    def rows(name: str) -> list[dict]:
+        return [json.loads(line) for p in sorted((out / name).rglob("*.jsonl")) for line in p.read_text().splitlines()]
+
+    (conn,) = rows("conn")
+    assert (conn["proto"], conn["service"], conn["id.resp_p"]) == ("udp", "http,quic", 443)
+    http, files = rows("http"), rows("files")
+    assert [h["uri"] for h in http] == ["/", "/style.css", "/missing"]
+    assert {h["uid"] for h in http} == {conn["uid"]}
+    assert sorted(f["seen_bytes"] for f in files) == sorted(
+        len(b) for b in (RECORDING.KEYS_PAGE, RECORDING.STYLE, RECORDING.MISSING))

@@ -598,11 +598,20 @@ class Analysis:
         return ends
 
     def _record_endpoints(self, record: HttpRecord) -> Endpoints | None:
-        """The TCP connection of an HTTP record; None for HTTP/3 (over QUIC, UDP: ``record.stream`` is then
-        ``udp.stream``, not a TCP stream's number; the record's own client and server stand for it)."""
+        """The connection of an HTTP record: its TCP connection's; for HTTP/3 (over QUIC: ``record.stream`` is
+        then ``udp.stream``, not a TCP stream's number) its UDP conversation's, uid as its conn row's (None when
+        the UDP table no longer has it: the record's own client and server stand for it)."""
         msg = record.transaction.request or record.transaction.response
         if msg is not None and msg.version == "HTTP/3":
-            return None
+            flows = getattr(self.pipe.udp, "flows", None)
+            (ch, cp), (sh, sp) = record.client, record.server
+            hit = flows.lookup((ch, cp, sh, sp)) if flows is not None else None
+            if hit is None:
+                return None
+            c = hit[0]
+            oh, rh = str(c.orig_h), str(c.resp_h)
+            return Endpoints(connection_uid("udp", oh, c.orig_p, rh, c.resp_p, c.first_ts), oh, c.orig_p, rh,
+                             c.resp_p)
         return self._endpoints_of(record.stream)
 
     def _record(self, record: HttpRecord) -> None:

@@ -120,8 +120,12 @@ def _pass(cap: Any, frames: Any, spools: dict[str, Spool], every: int) -> int:
 
     udp_dns: set[int] = set()               # UDP streams with DNS (kept to the end, as the UDP table keeps them)
 
+    udp_http3: set[int] = set()             # UDP streams with HTTP/3 (QUIC opened with the key log)
+
     def service(key: tuple[str, int]) -> str | None:
         if key[0] == "udp":
+            if key[1] in udp_http3:
+                return "dns,http,quic" if key[1] in udp_dns else "http,quic"
             return "dns" if key[1] in udp_dns else None
         names = services.pop(key, None)
         return ",".join(sorted(names)) if names else None
@@ -140,8 +144,11 @@ def _pass(cap: Any, frames: Any, spools: dict[str, Spool], every: int) -> int:
         spools["conn"].add((_order(c), tie), c)
 
     def on_record(record: Any) -> None:
-        h, files = http_record(record, analysis._endpoints_of(record.stream))
-        services.setdefault(("tcp", h.stream), set()).add("http")
+        h, files = http_record(record, analysis._record_endpoints(record))
+        if h.version == "3":        # HTTP/3: over QUIC, its stream a UDP conversation's
+            udp_http3.add(h.stream)
+        else:
+            services.setdefault(("tcp", h.stream), set()).add("http")
         start = _start_key(record)
         seq[0] += 1
         spools["http"].add((_order(h), start, seq[0]), h)
