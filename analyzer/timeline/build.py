@@ -37,6 +37,7 @@ from typing import Any
 from analyzer.apps.http.sink import authority_form
 from analyzer.apps.quic import version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
+from analyzer.apps.websocket import CLOSE, OPCODE_NAMES, WebSocketSession
 from analyzer.decode.dns import RCODE_NAMES
 from analyzer.tcp.analysis import (
     A_ACK_LOST_PACKET,
@@ -1993,6 +1994,7 @@ class FetchBuilder:
             ctype = (resp.headers.get("content-type") or "").strip() if resp is not None else ""
             extra["answer"] = (     # (a 3xx with an HTML body is no page: the page is where it sends the client)
                 "none" if resp is None else "not_modified" if resp.status == 304 else
+                "websocket" if resp.status == 101 and tx.websocket is not None else
                 "redirect" if 300 <= resp.status < 400 else "page" if u.document else
                 "error" if resp.status >= 400 else "other" if ctype else "untyped")
             if resp is not None:
@@ -2036,6 +2038,8 @@ class FetchBuilder:
             kind = "http.response.redirect"
         elif resp.status >= 400:
             kind = "http.response.error"
+        elif resp.status == 101 and tx.websocket is not None:
+            kind = "http.switch.websocket"
         else:
             kind = "http.response"
         resp_last = rend.last_frame if rend is not None else resp.first_frame
@@ -2043,6 +2047,9 @@ class FetchBuilder:
         if tx.interim:      # 100 Continue, 103 Early Hints: told on their own, not part of the answer
             interim = self._interim_steps(conn, tx, frames)
             owned = tuple(f for f in owned if f not in interim)
+        ws = tx.websocket if resp.status == 101 else None
+        if ws is not None:      # the bytes after the 101 are the WebSocket's (told by _websocket_steps)
+            owned = tuple(f for f in owned if f <= resp_last)
         rframes = _with_ends(owned, resp.first_frame, resp_last)
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
         ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
@@ -2063,6 +2070,8 @@ class FetchBuilder:
                   early_frames=[x.frame for x in early], first_frame=resp.first_frame,
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
+        if ws is not None:
+            self._websocket_steps(conn, ws)
         if not tx.complete and tx.reason:
             end = getattr(tx, "response_end", None)
             self._add(rframes[-1] + 0.5, last_ns, (), "http", "http.incomplete", problem=True, why=tx.reason,
@@ -2070,6 +2079,47 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _websocket_steps(self, conn: ConnFacts, ws: WebSocketSession) -> None:
+        """The WebSocket session that followed a 101 (analyzer.apps.websocket): what each side sent and the
+        pings, where a side's bytes broke the framing or went missing, and how the session was closed."""
+        ends = self._ends(conn)
+        kept = ws.frames
+        for f in kept:
+            name = OPCODE_NAMES[f.opcode]
+            self.notes[f.first_frame] = f"WebSocket {name}" + ("" if f.fin or f.opcode >= 8 else " (fragment)")
+        sides = ws.sides
+        if sides[0].frames or sides[1].frames:
+            shown = [f for f in kept if f.opcode != CLOSE]
+            cite = tuple(sorted({n for f in shown for n in (f.first_frame, f.last_frame)})) or (ws.start_frame,)
+            first = min(shown, key=lambda f: f.first_frame) if shown else None
+            last_ns = max((f.last_ts_ns for f in shown), default=ws.start_ts_ns)
+            facts: dict[str, Any] = {}
+            for tag, side in zip("cs", sides, strict=True):
+                facts.update({f"{tag}_messages": side.messages, f"{tag}_frames": side.data_frames,
+                              f"{tag}_bytes": side.payload_bytes, f"{tag}_pings": side.pings,
+                              f"{tag}_pongs": side.pongs, f"{tag}_masked": side.masked, f"{tag}_all": side.frames})
+            facts["unmasked"] = sides[0].frames - sides[0].masked
+            facts["span_ms"] = _ms(last_ns - first.first_ts_ns) if first is not None else 0.0
+            facts["kept"] = len(kept) if sides[0].frames + sides[1].frames > len(kept) else None
+            self._add(cite[0] - 0.05, first.first_ts_ns if first is not None else ws.start_ts_ns, cite, "http",
+                      "websocket.session", **facts, **ends)
+        for n, side in enumerate(sides):
+            if side.error in (None, "closed"):
+                continue
+            where = side.error_frame if side.error_frame is not None else (ws.end_frame or ws.start_frame)
+            self._add(where + 0.05, ws.end_ts_ns or ws.start_ts_ns, (where,), "http", "websocket.error", problem=True,
+                      who="client" if n == 0 else "server", error=side.error, value=side.error_value,
+                      lost=side.lost, **ends)
+        closes = ws.closes
+        for i, c in enumerate(closes[:2]):
+            self.notes[c.frame] = f"WebSocket Close {c.code}" if c.code is not None else "WebSocket Close"
+            self._add(c.frame, c.ts_ns, (c.frame,), "http", "websocket.close.answer" if i else "websocket.close",
+                      who="client" if c.direction == 0 else "server", code=c.code, reason=c.reason,
+                      wait_ms=_ms(c.ts_ns - closes[0].ts_ns) if i else None, problem=c.code not in (None, 1000, 1001),
+                      **ends)
+        if not closes and ws.end_frame is not None:
+            self._add(ws.end_frame + 0.05, ws.end_ts_ns, (ws.end_frame,), "http", "websocket.close.none", **ends)
 
     def _expect_wait(self, conn: ConnFacts, tx: Any, request_frames: tuple[int, ...], body: int) -> None:
         """A request head sent with ``Expect: 100-continue`` whose body left only after a long wait with no

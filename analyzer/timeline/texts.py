@@ -2077,7 +2077,8 @@ DERIVED: frozenset[str] = frozenset({
     "tls.exchange.request", "tls.exchange.server", "tls.exchange.server.midstream", "tls.exchange.wait",
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
     "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred", "tls.failed.alert", "tls.failed.encrypted",
-    "tls.encrypted.no_request", "http.connect.again", "http.connect.auth",
+    "tls.encrypted.no_request", "http.connect.again", "http.connect.auth", "websocket.session", "websocket.error",
+    "websocket.close", "websocket.close.answer",
 })
 
 
@@ -2144,6 +2145,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["peer"] = "server" if facts.get("who") == "client" else "client"
         extra["meaning"] = _phrase(f"alert_meaning.{facts.get('description')}", {**facts, **extra}, lang) or \
             _phrase("alert_meaning.other", facts, lang)
+    elif template.startswith("websocket."):
+        extra.update(_ws_derived(template, facts, lang))
     elif template == "http.connect.again":
         extra["credentials_text"] = _phrase("credentials", facts, lang) if facts.get("credentials") else ""
     elif template == "http.connect.auth":
@@ -2482,4 +2485,116 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
     else:
         out["transfer_text"] = _fill("，其余部分用时 {t:dur}" if lang == "zh" else " and the rest took {t:dur}",
                                      {"t": facts.get("transfer_ms")}, lang)
+    return out
+
+
+# -- WebSocket after a 101 (analyzer.apps.websocket; issue 10: every exchange a capture holds is told) ----------
+_EN.update({
+    "http.switch.websocket": (
+        "HTTP response: 101 Switching Protocols, {ttfb_ms:dur} after the request was sent: the server agrees to "
+        "switch this connection to WebSocket (RFC 6455; its Sec-WebSocket-Accept answers the client's "
+        "Sec-WebSocket-Key, which shows that a WebSocket server read the request). From here on the connection "
+        "carries WebSocket frames, not HTTP messages."),
+    "websocket.session": (
+        "WebSocket messages over {span_ms:dur}: the client sent {c_messages:n:message} ({c_bytes:bytes} of payload "
+        "in {c_frames:n:data frame}){mask_text}, the server {s_messages:n:message} ({s_bytes:bytes} in "
+        "{s_frames:n:data frame}){ping_text}.{kept_text}"),
+    "websocket.error": "The {who:role}'s WebSocket bytes cannot be read from here on: {error_text}.",
+    "websocket.close": "The {who:role} closes the WebSocket: a Close frame with {code_text}{reason_text}.",
+    "websocket.close.answer": (
+        "The {who:role} answers {wait_ms:dur} later with its own Close frame, {code_text}: the closing handshake "
+        "is complete, and either side may now close the TCP connection."),
+    "websocket.close.none": (
+        "No WebSocket Close frame in either direction: the session ended without its closing handshake (the TCP "
+        "connection was closed or reset, or the capture ended)."),
+})
+_ZH.update({
+    "http.switch.websocket": (
+        "HTTP 响应：101 Switching Protocols，在请求发出后 {ttfb_ms:dur}：服务器同意把这个连接切换为 WebSocket"
+        "（RFC 6455；它的 Sec-WebSocket-Accept 对应客户端的 Sec-WebSocket-Key，说明读了这个请求的确实是 WebSocket "
+        "服务器）。从这里开始，这个连接承载的是 WebSocket 帧，而不是 HTTP 消息。"),
+    "websocket.session": (
+        "{span_ms:dur}内的 WebSocket 消息：客户端发送了 {c_messages} 条消息（{c_frames} 个数据帧，载荷 "
+        "{c_bytes:bytes}）{mask_text}，服务器发送了 {s_messages} 条消息（{s_frames} 个数据帧，载荷 {s_bytes:bytes}）"
+        "{ping_text}。{kept_text}"),
+    "websocket.error": "{who:role}的 WebSocket 字节从这里起无法再读：{error_text}。",
+    "websocket.close": "{who:role}关闭 WebSocket：发送 Close 帧，{code_text}{reason_text}。",
+    "websocket.close.answer": (
+        "{who:role}在 {wait_ms:dur}后回以自己的 Close 帧，{code_text}：关闭握手完成，"
+        "双方都可以关闭 TCP 连接了。"),
+    "websocket.close.none": (
+        "两个方向都没有 WebSocket Close 帧：会话没有经过关闭握手就结束了（TCP 连接被关闭或重置，或者抓包结束）。"),
+})
+PHRASES["en"].update({
+    "what.websocket": (
+        "This is what the fetch asks for: the request asks to switch the connection to WebSocket (Upgrade: "
+        "websocket), and the answer agrees."),
+    "ws.masked": ", every frame masked with a 4-byte key as RFC 6455 requires of a client",
+    "ws.unmasked": ", {unmasked:n:frame} of them unmasked, which RFC 6455 forbids (a server must then close the connection)",
+    "ws.client_pings": "; the client sent {c_pings:n:ping} (a check that the other end is still there) and the server answered with {s_pongs:n:pong}",
+    "ws.server_pings": "; the server sent {s_pings:n:ping} (a check that the other end is still there) and the client answered with {c_pongs:n:pong}",
+    "ws.kept": " The step cites the first {kept} frames; the later ones are counted.",
+    "ws.error.reserved_opcode": "a frame with the reserved opcode {value} breaks the framing",
+    "ws.error.control_fragmented": "a control frame (opcode {value}) without FIN breaks the framing: control frames are never fragmented",
+    "ws.error.control_too_long": "a control frame of {value:bytes} breaks the framing: control frames carry at most 125 bytes",
+    "ws.error.bad_length": "a 64-bit payload length with its top bit set breaks the framing",
+    "ws.error.lost": "{lost:bytes} of them are missing from the capture, and the frame boundaries after the hole cannot be found",
+    "ws.code": "status {code} ({meaning})",
+    "ws.code.none": "no status code",
+    "ws.reason": " and the reason \"{reason}\"",
+    "ws.meaning.1000": "normal closure", "ws.meaning.1001": "going away", "ws.meaning.1002": "protocol error",
+    "ws.meaning.1003": "unsupported data", "ws.meaning.1005": "no status code", "ws.meaning.1006": "abnormal closure",
+    "ws.meaning.1007": "invalid payload data", "ws.meaning.1008": "policy violation",
+    "ws.meaning.1009": "message too big", "ws.meaning.1010": "a required extension missing",
+    "ws.meaning.1011": "internal server error", "ws.meaning.1012": "service restart",
+    "ws.meaning.1013": "try again later", "ws.meaning.1014": "bad gateway", "ws.meaning.1015": "TLS handshake failure",
+    "ws.meaning.app": "a code of the application's own", "ws.meaning.other": "a code RFC 6455 does not define",
+})
+PHRASES["zh"].update({
+    "what.websocket": "这是这次访问所请求的内容：请求要求把连接切换为 WebSocket（Upgrade: websocket），应答同意了。",
+    "ws.masked": "，客户端的每一帧都按 RFC 6455 的要求用 4 字节的密钥做了掩码",
+    "ws.unmasked": "，其中 {unmasked} 个帧没有掩码，这违反了 RFC 6455（服务器必须随即关闭连接）",
+    "ws.client_pings": "；客户端发送了 {c_pings} 个 Ping（询问对方是否还在），服务器回了 {s_pongs} 个 Pong",
+    "ws.server_pings": "；服务器发送了 {s_pings} 个 Ping（询问对方是否还在），客户端回了 {c_pongs} 个 Pong",
+    "ws.kept": "这一步只引用前 {kept} 个帧，之后的帧只计数。",
+    "ws.error.reserved_opcode": "一个使用保留操作码 {value} 的帧破坏了帧结构",
+    "ws.error.control_fragmented": "一个没有 FIN 标志的控制帧（操作码 {value}）破坏了帧结构：控制帧从不分片",
+    "ws.error.control_too_long": "一个 {value:bytes}的控制帧破坏了帧结构：控制帧最多携带 125 字节",
+    "ws.error.bad_length": "一个最高位为 1 的 64 位载荷长度破坏了帧结构",
+    "ws.error.lost": "其中 {lost:bytes}没有被抓到，空洞之后找不到帧的边界",
+    "ws.code": "状态码 {code}（{meaning}）",
+    "ws.code.none": "没有状态码",
+    "ws.reason": "，原因“{reason}”",
+    "ws.meaning.1000": "正常关闭", "ws.meaning.1001": "离开", "ws.meaning.1002": "协议错误",
+    "ws.meaning.1003": "不支持的数据", "ws.meaning.1005": "没有状态码", "ws.meaning.1006": "异常关闭",
+    "ws.meaning.1007": "无效的载荷数据", "ws.meaning.1008": "违反策略", "ws.meaning.1009": "消息过大",
+    "ws.meaning.1010": "缺少必需的扩展", "ws.meaning.1011": "服务器内部错误", "ws.meaning.1012": "服务重启",
+    "ws.meaning.1013": "稍后再试", "ws.meaning.1014": "网关错误", "ws.meaning.1015": "TLS 握手失败",
+    "ws.meaning.app": "应用自定义的状态码", "ws.meaning.other": "RFC 6455 未定义的状态码",
+})
+
+
+def _ws_code_text(facts: dict[str, Any], lang: str) -> str:
+    code = facts.get("code")
+    if not isinstance(code, int):
+        return _phrase("ws.code.none", facts, lang)
+    key = f"ws.meaning.{code}" if f"ws.meaning.{code}" in PHRASES["en"] else \
+        "ws.meaning.app" if 3000 <= code <= 4999 else "ws.meaning.other"
+    return _phrase("ws.code", {"code": code, "meaning": _phrase(key, facts, lang)}, lang)
+
+
+def _ws_derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The phrases of the WebSocket steps (see :func:`_derived`)."""
+    out: dict[str, Any] = {}
+    if template == "websocket.session":
+        out["mask_text"] = _phrase("ws.unmasked", facts, lang) if facts.get("unmasked") else \
+            _phrase("ws.masked", facts, lang) if facts.get("c_all") else ""
+        out["ping_text"] = "".join(_phrase(f"ws.{who}_pings", facts, lang) for who in ("client", "server")
+                                   if facts.get(f"{who[0]}_pings"))
+        out["kept_text"] = _phrase("ws.kept", facts, lang) if facts.get("kept") else ""
+    elif template == "websocket.error":
+        out["error_text"] = _phrase(f"ws.error.{facts.get('error')}", facts, lang)
+    elif template in ("websocket.close", "websocket.close.answer"):
+        out["code_text"] = _ws_code_text(facts, lang)
+        out["reason_text"] = _phrase("ws.reason", facts, lang) if facts.get("reason") else ""
     return out

@@ -36,7 +36,7 @@ sent after.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzer.apps.http.events import (
     CAPTURE_ENDED,
@@ -59,11 +59,22 @@ from analyzer.apps.http.parser import (
     DEFAULT_MAX_HEAD_SIZE,
     MAX_PENDING_METHODS,
     SERVER,
+    SWITCHED,
     HttpStreamParser,
 )
+from analyzer.apps.websocket import WebSocketSession
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 MAX_MALFORMED_KEPT = 100
+
+
+def _asks_websocket(request: Request | None, response: Response) -> bool:
+    """A 101 that switched the connection to WebSocket: the request asked for it (Upgrade: websocket) and the
+    response agreed (its Upgrade says websocket, or is absent as lenient servers send it)."""
+    if request is None or "websocket" not in (request.headers.get("upgrade") or "").lower():
+        return False
+    agreed = response.headers.get("upgrade")
+    return agreed is None or "websocket" in agreed.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,9 @@ class Transaction:
     response_body: Body
     complete: bool
     reason: str | None
+    # a 101 to an ``Upgrade: websocket`` request: the WebSocket session that followed on the connection
+    # (analyzer.apps.websocket), still filled as its frames arrive after this transaction was handed out
+    websocket: WebSocketSession | None = field(default=None, compare=False)
 
     @property
     def request_complete(self) -> bool:
@@ -176,6 +190,7 @@ class _Pair:
         "response_body",
         "response_end",
         "server_gap",
+        "websocket",
     )
 
     def __init__(self, index: int, request: Request | None, body_limit: int):
@@ -190,6 +205,7 @@ class _Pair:
         self.server_gap = False  # the server stream had a gap while this request awaited its response
         self.gave_up = False  # too many requests awaited responses: this one's answer is not awaited
         self.refused = False  # sent as TLS 1.3 early data that the server refused (never read)
+        self.websocket: WebSocketSession | None = None
 
 
 class HttpConversation:
@@ -218,6 +234,11 @@ class HttpConversation:
         self._last = (0, 0)  # ts_ns, frame of the last chunk fed
         self._server_gap = False  # a server gap since the last final response began
         self.pipelined = False  # a response began with several requests outstanding, outside a gap
+        # the bytes after a switch of protocols are a WebSocket session's after a 101 to Upgrade: websocket
+        # (the parsers keep them until _drain has read the switching response: the server's first frames can
+        # share its segment)
+        self.websocket: WebSocketSession | None = None
+        self.client.keep_switched = self.server.keep_switched = True
 
     def receive_data(self, role: str, data: bytes, ts_ns: int, frame: int) -> list[Transaction]:
         """Bytes sent by ``role`` ("client" or "server"); returns the transactions this finished."""
@@ -255,6 +276,8 @@ class HttpConversation:
         """The reassembler lost ``nbytes`` sent by ``role``."""
         parser = self._parser(role)
         self.gaps[role] += 1
+        if self.websocket is not None and parser.state == SWITCHED:
+            self.websocket.gap(0 if role == CLIENT else 1, nbytes)
         if role == SERVER:
             self._server_gap = True
             for pair in self._pending:
@@ -312,6 +335,13 @@ class HttpConversation:
                     self.malformed.append((role, event))
             else:
                 on_event(event)
+        for direction, side in ((0, self.client), (1, self.server)):
+            if side.switched:
+                chunks = side.take_switched()
+                ws = self.websocket
+                if ws is not None:      # (else the switch was to no protocol read here: a CONNECT tunnel, h2c)
+                    for data, ts_ns, frame in chunks:
+                        ws.data(direction, data, ts_ns, frame)
         return self._ready()
 
     def _new_pair(self, request: Request | None) -> _Pair:
@@ -351,6 +381,8 @@ class HttpConversation:
             self._server_pair = pair
             method = pair.request.method if pair.request is not None else None
             if event.status == 101 or (method == "CONNECT" and 200 <= event.status < 300):
+                if event.status == 101 and _asks_websocket(pair.request, event):
+                    pair.websocket = self.websocket = WebSocketSession(event.first_frame, event.first_ts_ns)
                 self.client.switch_protocols()
         elif self._server_interim or self._server_pair is None:
             return
@@ -414,6 +446,7 @@ class HttpConversation:
             response_body=pair.response_body.body(pair.response_end),
             complete=complete,
             reason=None if complete else self._reason(pair, request_ok),
+            websocket=pair.websocket,
         )
 
     def _reason(self, pair: _Pair, request_ok: bool) -> str:

@@ -100,6 +100,7 @@ SWITCHED = "SWITCHED"
 CLOSED = "CLOSED"
 
 DEFAULT_MAX_HEAD_SIZE = 64 * 1024
+MAX_SWITCHED_HELD = 64      # chunks kept after a switch of protocols between two take_switched calls
 DEFAULT_MAX_DECODED_SIZE = 64 * 1024 * 1024
 MAX_PENDING_METHODS = 1024  # requests awaiting a response that the server side remembers
 _MAX_RESYNC_LINE = 8192  # an unfinished line kept while resynchronising, at most
@@ -176,6 +177,11 @@ class HttpStreamParser:
     # are counted, not handed out as Data events (the EndOfMessage is the same; the timeline keeps only HTML
     # bodies). None: every body is handed out (as keep_body says)
     want_body: Callable[[Headers], bool] | None = None
+    # keep the chunks of the stream after it left HTTP/1.x (SWITCHED), the rest of the chunk that ended the
+    # switching message included, for ``take_switched`` (the WebSocket after a 101 is read so; a flag and a
+    # list, not a callback: a bound method of the conversation would make a reference cycle, and the analysis
+    # runs without the cyclic garbage collector)
+    keep_switched = False
 
     def __init__(
         self,
@@ -206,6 +212,7 @@ class HttpStreamParser:
         self._resync_line_start = False  # RESYNC: the buffer starts at a line start (after a gap)
         self._frame = 0  # frame and time of the chunk being parsed
         self._ts = 0
+        self._switched: list[tuple[bytes, int, int]] | None = None  # see keep_switched
 
     # ----------------------------------------------------------------- public API
 
@@ -224,6 +231,8 @@ class HttpStreamParser:
         if self._state in (NOT_HTTP, SWITCHED):
             self.skipped += len(data)
             self._buf.advance(len(data))
+            if self._state == SWITCHED and self.keep_switched:
+                self._hold_switched(bytes(data), ts_ns, frame)
             return
         if self._state == BODY and not len(self._buf):
             msg = self._msg
@@ -386,9 +395,11 @@ class HttpStreamParser:
             self._switch_after_message = True
             return
         self._msg = None
+        self._state = SWITCHED
+        if self.keep_switched and len(self._buf):
+            self._switched_rest()
         self.skipped += self._buf.discard()
         self._buf.compact()
-        self._state = SWITCHED
         self.switched = True
 
     # ----------------------------------------------------------------- the state machine
@@ -514,8 +525,32 @@ class HttpStreamParser:
         return False
 
     def _step_ignore(self) -> bool:
+        if self._state == SWITCHED and self.keep_switched and len(self._buf):
+            self._switched_rest()
         self.skipped += self._buf.discard()
         return False
+
+    def _switched_rest(self) -> None:
+        """The bytes buffered after the message that switched protocols, kept with the frame that brought their
+        first byte."""
+        buf = self._buf
+        origin = buf.origin(buf.offset) or (self._frame, self._ts)
+        self._hold_switched(buf.peek(len(buf)), origin[1], origin[0])
+
+    def _hold_switched(self, data: bytes, ts_ns: int, frame: int) -> None:
+        held = self._switched
+        if held is None:
+            held = self._switched = []
+        if len(held) < MAX_SWITCHED_HELD:       # (taken after each chunk: more means nobody takes them)
+            held.append((data, ts_ns, frame))
+
+    def take_switched(self) -> list[tuple[bytes, int, int]]:
+        """The chunks kept since the last call (see ``keep_switched``): (bytes, ts_ns, frame) each."""
+        held = self._switched
+        if held is None:
+            return []
+        self._switched = None
+        return held
 
     # ----------------------------------------------------------------- helpers
 
