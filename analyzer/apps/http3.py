@@ -537,9 +537,7 @@ def _end(msg: _Message, reason: str | None) -> EndOfMessage:
 class Http3Tracker:
     """The QUIC connections of one run opened with ``keylog`` (a :class:`~analyzer.apps.tls.keylog.KeyLog`, to
     which a pcapng's Decryption Secrets Blocks may add keys as the capture is read), their HTTP/3 transactions
-    handed to ``http`` (an :class:`~analyzer.apps.http.sink.HttpTracker`) or kept in ``records``.
-    ``on_session``: called with each :class:`QuicSession` when its ClientHello is seen (the timeline asks it
-    for its ``keys.missing`` and ``opened``)."""
+    handed to ``http`` (an :class:`~analyzer.apps.http.sink.HttpTracker`) or kept in ``records``."""
 
     def __init__(self, keylog: Any, http: Any = None, *, fields: bool = True, body_limit: int | None = None):
         self.keylog = keylog
@@ -548,7 +546,6 @@ class Http3Tracker:
         self.body_limit = body_limit if body_limit is not None else getattr(http, "body_limit", DEFAULT_BODY_LIMIT)
         self.records: list[HttpRecord] = []
         self.sessions: dict[tuple, QuicSession] = {}
-        self.on_session = None
 
     def add(self, record: HttpRecord) -> None:
         if self.http is not None:
@@ -585,8 +582,6 @@ class Http3Tracker:
                         session.keys.client_random = random
                         if self.http is not None and len(self.keylog):
                             self.http.open.add(session)     # records to come: streamed output waits for them
-                        if self.on_session is not None:
-                            self.on_session(session)
                 elif kind == 2 and session is not None and session.keys.suite is None:
                     suite = f.get("tls.handshake.ciphersuite")
                     if isinstance(suite, str):
