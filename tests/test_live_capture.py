@@ -8,6 +8,7 @@ lo does not count), and timeouts on every wait.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -210,7 +211,10 @@ def test_signal_leaves_valid_file(tmp_path, server, sig, suffix):
     frames = frames_of(out)
     assert len(frames) >= 3 + 4 * 2 + 3
     line = err.strip().splitlines()[-1]
-    assert line.startswith(f"{len(frames)} packets captured on lo") and line.endswith("0 dropped by the kernel")
+    # every packet the capture saw is in the file; what the kernel dropped before handing it over (it happens on
+    # a loaded machine) is reported, as dumpcap reports it, and is no loss of the writer's
+    assert line.startswith(f"{len(frames)} packets captured on lo")
+    assert re.search(r", \d+ dropped by the kernel$", line), line
     now = time.time_ns()
     assert all(isinstance(f.ts_ns, int) and now - 60 * 10**9 < f.ts_ns <= now for f in frames)
     assert any(f.ts_ns % 1000 for f in frames)       # nanoseconds kept, not rounded to microseconds
