@@ -3883,6 +3883,284 @@ static PyObject *ladder_plain(PyObject *self, PyObject *args) {
 }
 /* ==== end of h-tlout's block ==== */
 
+/* ---- the timeline (h-tlin): Collector.feed_batch's loop over a batch's TCP segments -------------------------
+ * timeline_tcp(data, first_number, start, stop, table, segment, address_pair, logs, attempt_type, dns_ports,
+ *              logged, connlog_type, max_log, at) -> index
+ *   analyzer.timeline.collect.Collector._tcp for frames start, start + 1, ... of a batch, in order, up to the first
+ *   one it leaves to Python (returned; stop when none): a frame the header columns do not read as TCP, a DNS port
+ *   (dns_ports: the Decode As set), anything _tcp would hand to the decoder. ``table`` is the batch's int64 table
+ *   (collect._kernel_table: 10 rows of n). For each segment it makes _tcp's arguments of the tracker's
+ *   ``segment`` (the same values: addresses through ``address_pair``, the options only for a SYN, the payload
+ *   bytes) and calls it; then, where Collector._logged would just append a record to the connection's log
+ *   (a ConnLog whose conn is that connection, the next hop known or not to be learnt here, fewer than max_log
+ *   records, a bytearray log, times within 2**62, the payload whole in the frame), appends the same 31 bytes
+ *   (collect.REC) and calls log.add_payload for a payload; every other case calls ``logged`` with _tcp's
+ *   arguments. ``at`` (a writable int64 array) holds the index of the frame being
+ *   read (where it failed, when something raised). tests/test_timeline_batch.py: the same logs and timelines as frame by frame. */
+enum { TL_conn, TL_count, TL_base_ts, TL_log, TL_next_hop_mac, TL_epoch, TL_N };
+static const char *const tl_names[TL_N] = {"conn", "count", "base_ts", "log", "next_hop_mac", "epoch"};
+static PyTypeObject *tl_log_type;
+static Py_ssize_t tl_off[TL_N];
+static PyObject *tl_stream, *tl_add_payload;
+
+static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 14) {
+        PyErr_SetString(PyExc_TypeError, "timeline_tcp: 14 arguments");
+        return NULL;
+    }
+    if (tl_stream == NULL) {
+        if ((tl_stream = PyUnicode_InternFromString("stream")) == NULL
+            || (tl_add_payload = PyUnicode_InternFromString("add_payload")) == NULL)
+            return NULL;
+    }
+    PyObject *data = args[0], *segment = args[5], *pair_of = args[6], *logs = args[7], *attempt = args[8];
+    PyObject *dns = args[9], *logged = args[10], *log_type = args[11];
+    long long first, start, stop, max_log;
+    if (!PyBytes_CheckExact(data) || !PyDict_CheckExact(logs) || !PyType_Check(log_type)
+        || !ta_int(args[1], &first) || !ta_int(args[2], &start) || !ta_int(args[3], &stop)
+        || !ta_int(args[12], &max_log)) {
+        PyErr_SetString(PyExc_TypeError, "timeline_tcp: bad arguments");
+        return NULL;
+    }
+    if ((PyTypeObject *)log_type != tl_log_type) {
+        if (!slot_offsets((PyTypeObject *)log_type, tl_names, TL_N, tl_off)) {
+            PyErr_SetString(PyExc_TypeError, "timeline_tcp: the log type has not the slots it reads");
+            return NULL;
+        }
+        Py_XSETREF(tl_log_type, (PyTypeObject *)Py_NewRef(log_type));
+    }
+    Py_buffer tv, av;
+    if (PyObject_GetBuffer(args[4], &tv, PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[13], &av, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&tv);
+        return NULL;
+    }
+    Py_ssize_t n = tv.len / (10 * 8);
+    if (tv.len != n * 80 || start < 0 || stop > n || av.len < 8) {
+        PyBuffer_Release(&tv);
+        PyBuffer_Release(&av);
+        PyErr_SetString(PyExc_ValueError, "timeline_tcp: bad table or range");
+        return NULL;
+    }
+    const int64_t *T = tv.buf;
+    const unsigned char *b = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t blen = PyBytes_GET_SIZE(data);
+    PyObject *empty = PyBytes_FromStringAndSize(NULL, 0);     /* b"" (the shared empty bytes) */
+    if (empty == NULL) {
+        PyBuffer_Release(&tv);
+        PyBuffer_Release(&av);
+        return NULL;
+    }
+    int64_t *at_frame = av.buf;
+    long long i = start;
+    int err = 0;
+#define TB(row) (T[(row) * n + i])
+#define U16(at) ((long long)b[at] << 8 | b[(at) + 1])
+#define U32(at) (U16(at) << 16 | U16((at) + 2))
+    for (; i < stop && !err; i++) {
+        if (TB(0) != 1)
+            break;
+        *at_frame = i;
+        long long ts = TB(1), o = TB(2), fend = o + TB(3), origlen = TB(4), linktype = TB(5), l3 = TB(6);
+        long long ipver = TB(7), t = TB(8), ip_end = TB(9);
+        if (o < 0 || fend > blen || t < o || l3 < o || fend < t + 20 || l3 + 40 > fend + (ipver == 4 ? 20 : 0))
+            break;
+        long long sport = U16(t), dport = U16(t + 2), seq = U32(t + 4), ack = U32(t + 8);
+        long long offres = b[t + 12], flagbyte = b[t + 13], window = U16(t + 14);
+        long long hl = (offres >> 4) << 2;
+        if (ip_end > o + origlen)
+            ip_end = o + origlen;
+        long long p = t + hl, seglen = ip_end - p;
+        if (hl < 20 || seglen < 0 || fend < p)
+            break;
+        long long end = ip_end < fend ? ip_end : fend;
+        long long flags = ((offres & 0x0F) << 8) | flagbyte;
+        PyObject *sp = PyLong_FromLongLong(sport), *dp = PyLong_FromLongLong(dport);
+        if (sp == NULL || dp == NULL) {
+            Py_XDECREF(sp);
+            Py_XDECREF(dp);
+            err = 1;
+            break;
+        }
+        int c1 = PySequence_Contains(dns, sp), c2 = c1 == 0 ? PySequence_Contains(dns, dp) : 0;
+        if (c1 != 0 || c2 != 0) {           /* DNS over TCP (or an error): Python's */
+            Py_DECREF(sp);
+            Py_DECREF(dp);
+            if (c1 < 0 || c2 < 0)
+                err = 1;
+            break;
+        }
+        PyObject *addrs = ipver == 4 ? PyBytes_FromStringAndSize((const char *)b + l3 + 12, 8)
+                                     : PyBytes_FromStringAndSize((const char *)b + l3 + 8, 32);
+        PyObject *pair = addrs == NULL ? NULL : PyObject_CallOneArg(pair_of, addrs);
+        Py_XDECREF(addrs);
+        PyObject *opts = NULL, *payload = NULL, *num = NULL, *res = NULL;
+        if (pair == NULL || !PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            if (pair != NULL)
+                PyErr_SetString(PyExc_TypeError, "timeline_tcp: address_pair gave no pair");
+            err = 1;
+            goto next;
+        }
+        opts = hl > 20 && (flagbyte & 0x02) ? PyBytes_FromStringAndSize((const char *)b + t + 20, hl - 20)
+                                            : Py_NewRef(empty);
+        payload = seglen ? PyBytes_FromStringAndSize((const char *)b + p, end - p) : Py_NewRef(empty);
+        num = PyLong_FromLongLong(first + i);
+        if (opts == NULL || payload == NULL || num == NULL) {
+            err = 1;
+            goto next;
+        }
+        {
+            PyObject *a[15];
+            a[0] = PyLong_FromLongLong(ts);
+            a[1] = num;
+            a[2] = PyTuple_GET_ITEM(pair, 0);
+            a[3] = sp;
+            a[4] = PyTuple_GET_ITEM(pair, 1);
+            a[5] = dp;
+            a[6] = PyLong_FromLongLong(seq);
+            a[7] = PyLong_FromLongLong(ack);
+            a[8] = PyLong_FromLongLong(flags);
+            a[9] = PyLong_FromLongLong(window);
+            a[10] = PyLong_FromLongLong(seglen);
+            a[11] = opts;
+            a[12] = payload;
+            a[13] = PyLong_FromLongLong(origlen);
+            a[14] = num;
+            if (a[0] && a[6] && a[7] && a[8] && a[9] && a[10] && a[13])
+                res = PyObject_Vectorcall(segment, a, 15, NULL);
+            if (res == NULL)
+                err = 1;
+            else if (!PyTuple_CheckExact(res) || PyTuple_GET_SIZE(res) != 2) {
+                PyErr_SetString(PyExc_TypeError, "timeline_tcp: segment gave no (conn, direction)");
+                err = 1;
+            }
+            long long ip_id, ttl;
+            if (ipver == 4) {
+                ip_id = U16(l3 + 4);
+                ttl = b[l3 + 8];
+            } else {
+                ip_id = 0;
+                ttl = b[l3 + 7];
+            }
+            PyObject *conn = err ? NULL : PyTuple_GET_ITEM(res, 0), *dobj = err ? NULL : PyTuple_GET_ITEM(res, 1);
+            long long d = -1;
+            int simple = 0;
+            PyObject *log = NULL;
+            if (!err && (PyObject *)Py_TYPE(conn) != attempt && ta_int(dobj, &d) && (d == 0 || d == 1)) {
+                PyObject *stream = PyObject_GetAttr(conn, tl_stream);
+                if (stream == NULL) {
+                    err = 1;
+                } else {
+                    log = PyDict_GetItemWithError(logs, stream);     /* borrowed */
+                    Py_DECREF(stream);
+                    if (log == NULL && PyErr_Occurred())
+                        err = 1;
+                    else if (log == NULL)
+                        simple = 2;                 /* no log: nothing to do */
+                    else if (Py_TYPE(log) == tl_log_type) {
+                        PyObject *lc = SLOT(log, tl_off[TL_conn]), *mac = SLOT(log, tl_off[TL_next_hop_mac]);
+                        PyObject *ep = SLOT(log, tl_off[TL_epoch]), *lb = SLOT(log, tl_off[TL_log]);
+                        long long count, base_ts, epoch;
+                        if (lc != conn)
+                            simple = 2;             /* another connection's log: nothing to do */
+                        else if (mac != NULL && PyUnicode_CheckExact(mac) && ta_int(ep, &epoch)
+                                 && (PyUnicode_GET_LENGTH(mac) || epoch || d == 1 || linktype != 1)
+                                 && ta_int(SLOT(log, tl_off[TL_count]), &count) && count + 1 <= max_log
+                                 && ta_int(SLOT(log, tl_off[TL_base_ts]), &base_ts) && lb != NULL
+                                 && PyByteArray_CheckExact(lb) && (!seglen || ip_end <= fend)
+                                 && ts > -TA_LIM && ts < TA_LIM) {
+                            long long delta = ts - base_ts;
+                            unsigned char rec[31];
+                            uint32_t u;
+                            uint16_t h;
+                            u = (uint32_t)((first + i) & 0xFFFFFFFF); memcpy(rec, &u, 4);
+                            memcpy(rec + 4, &delta, 8);
+                            u = (uint32_t)seq; memcpy(rec + 12, &u, 4);
+                            u = (uint32_t)ack; memcpy(rec + 16, &u, 4);
+                            h = (uint16_t)(flags | d << 15); memcpy(rec + 20, &h, 2);
+                            u = (uint32_t)seglen; memcpy(rec + 22, &u, 4);
+                            h = (uint16_t)window; memcpy(rec + 26, &h, 2);
+                            h = (uint16_t)ip_id; memcpy(rec + 28, &h, 2);
+                            rec[30] = (unsigned char)ttl;
+                            Py_ssize_t at = PyByteArray_GET_SIZE(lb);
+                            if (ta_set_int(log, tl_off[TL_count], count + 1) < 0
+                                || PyByteArray_Resize(lb, at + 31) < 0) {
+                                err = 1;
+                            } else {
+                                memcpy(PyByteArray_AS_STRING(lb) + at, rec, 31);
+                                simple = 1;
+                            }
+                        }
+                    }
+                }
+            }
+            if (!err && simple == 1 && seglen) {
+                PyObject *pa[7] = {log, num, dobj, a[6], data, NULL, NULL};
+                pa[5] = PyLong_FromLongLong(p);
+                pa[6] = PyLong_FromLongLong(end);
+                PyObject *r = pa[5] && pa[6] ? PyObject_VectorcallMethod(tl_add_payload, pa,
+                                                                         7 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
+                                             : NULL;
+                Py_XDECREF(pa[5]);
+                Py_XDECREF(pa[6]);
+                if (r == NULL)
+                    err = 1;
+                Py_XDECREF(r);
+            } else if (!err && !simple) {
+                PyObject *la[18];
+                long long v[12] = {ip_id, ttl, linktype, o, fend, p, end, ip_end, 0, 0, 0, 0};
+                la[0] = conn;
+                la[1] = dobj;
+                la[2] = num;
+                la[3] = a[0];
+                la[4] = a[6];
+                la[5] = a[7];
+                la[6] = a[8];
+                la[7] = a[9];
+                la[8] = a[10];
+                la[12] = data;
+                int k = 0, ok = 1;
+                int slots[8] = {9, 10, 11, 13, 14, 15, 16, 17};
+                for (k = 0; k < 8; k++) {
+                    la[slots[k]] = PyLong_FromLongLong(v[k]);
+                    if (la[slots[k]] == NULL)
+                        ok = 0;
+                }
+                PyObject *r = ok ? PyObject_Vectorcall(logged, la, 18, NULL) : NULL;
+                for (k = 0; k < 8; k++)
+                    Py_XDECREF(la[slots[k]]);
+                if (r == NULL)
+                    err = 1;
+                Py_XDECREF(r);
+            }
+            for (int k = 0; k < 15; k++)
+                if (k != 1 && k != 2 && k != 3 && k != 4 && k != 5 && k != 11 && k != 12 && k != 14)
+                    Py_XDECREF(a[k]);
+        }
+    next:
+        Py_XDECREF(res);
+        Py_XDECREF(num);
+        Py_XDECREF(opts);
+        Py_XDECREF(payload);
+        Py_XDECREF(pair);
+        Py_DECREF(sp);
+        Py_DECREF(dp);
+        if (err)
+            break;
+    }
+#undef TB
+#undef U16
+#undef U32
+    Py_DECREF(empty);
+    PyBuffer_Release(&tv);
+    PyBuffer_Release(&av);
+    if (err)
+        return NULL;
+    return PyLong_FromLongLong(i);
+}
+/* ---- end of the timeline's block ---- */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -3918,6 +4196,9 @@ static PyMethodDef methods[] = {
      "The plain lines of a fetch's steps from the i-th, until one it declines (see the module source)."},
     {"ladder_plain", ladder_plain, METH_VARARGS,
      "The plain lines of a fetch's ladder rows from the i-th, until one it declines (see the module source)."},
+    /* the timeline (h-tlin) */
+    {"timeline_tcp", (PyCFunction)(void (*)(void))timeline_tcp, METH_FASTCALL,
+     "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

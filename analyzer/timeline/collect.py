@@ -7,7 +7,9 @@ This is the timeline's adapter over :mod:`analyzer.pipeline` and the shared trac
 Speed: a TCP segment in one of the common shapes (Ethernet/VLAN, Linux cooked, BSD loopback or raw IP;
 IPv4 without fragmentation or IPv6 without extension headers) is read headers-only and handed straight to
 the pipeline's TCP tracker with its payload (so the HTTP parser still sees every byte), without building a
-:class:`~analyzer.decode.packet.Packet` or any per-frame field; so is a DNS message over UDP whole in its frame
+:class:`~analyzer.decode.packet.Packet` or any per-frame field (a file read in batches, :meth:`Collector.feed_batch`:
+from the batch's buffer and header columns, without a Frame, by the compiled loop ``_speedups.timeline_tcp``
+where it was built, which also appends the segment's log record itself); so is a DNS message over UDP whole in its frame
 (parsed as the decoder parses it and paired as the transaction stage pairs it: :meth:`Collector._dns_quick`) and
 an Ethernet ARP for IPv4 (:meth:`Collector._arp_quick`); every other frame (DNS over TCP, ICMP, fragments,
 anything unusual) goes through the full :meth:`Pipeline.feed`; both give the same timeline
@@ -43,6 +45,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
@@ -61,6 +65,8 @@ from analyzer.apps.tls import TlsSink
 from analyzer.apps.tls.handshake import client_hello
 from analyzer.apps.transactions import Transactions
 from analyzer.apps.transactions import _parse as _parse_dns
+from analyzer.columnar.headers import KIND_TCP
+from analyzer.compiled import compiled
 from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
 from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
 from analyzer.decode.errors import DecodeError
@@ -106,6 +112,14 @@ SENDERS_PER_MAC = 4                 # more IP addresses sending from one MAC: a 
 QUIC_IDLE_NS = 60_000_000_000       # a QUIC connection quiet this long is forgotten by the collector (its fetch keeps it)
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
+_timeline_tcp = compiled("timeline_tcp")    # Collector.feed_batch's compiled loop (None: the Python one)
+
+
+def _kernel_table(batch: Any, cols: Any) -> np.ndarray:
+    """The columns ``_speedups.timeline_tcp`` reads, as one C-ordered int64 table (a row each: kind, time,
+    offset, captured and original length, link type, IP offset, IP version, TCP offset, IP end)."""
+    return np.stack([cols.kind, batch.ts_ns, batch.offset, batch.caplen, batch.origlen, batch.linktype, cols.l3,
+                     cols.ipver, cols.t, cols.ip_end]).astype(np.int64)
 
 
 def _sender_mac(linktype: int, data: Any) -> str:
@@ -639,7 +653,8 @@ class Collector:
         data = frame.data
         if frame.linktype == 1 and len(data) >= 54 and data[12] == 8 and data[13] == 0 and data[14] == 0x45 \
                 and data[23] == 6 and not (data[20] & 0x3F or data[21]):
-            if self._tcp(frame, data, 14, 34, data[26:34], (data[16] << 8 | data[17]) + 14):
+            if self._tcp(frame.number, ts, frame.origlen, 1, data, 0, len(data), 14, 34, data[26:34],
+                         (data[16] << 8 | data[17]) + 14):
                 return
         elif frame.linktype != 1 or data[12:14] != b"\x08\x06":
             where = _network_offset(data, frame.linktype)
@@ -650,6 +665,72 @@ class Collector:
         self._full(frame)
         if self.pipe.tcp is not None:
             self.pipe.tcp.tick(ts)
+
+    def feed_batch(self, batch: Any, cols: Any, start: int, limit: int) -> int:
+        """The frames of ``batch`` (an :class:`analyzer.capture.batches.FrameBatch`, ``cols`` its header columns:
+        :func:`analyzer.columnar.headers.parse`) from index ``start`` on, each as :meth:`feed` takes it, until one
+        whose time is ``limit`` or later (not fed: the caller's check comes first); returns its index, or the
+        batch's length. A TCP segment the columns read (``KIND_TCP``: the shapes :meth:`feed` reads headers-only,
+        the same offsets) goes to :meth:`_tcp` from the batch's buffer without a Frame; any other frame is made
+        one and fed (tests/test_timeline_batch.py: the same timeline and segment logs as :meth:`feed`)."""
+        n = len(batch)
+        if start >= n:
+            return n
+        ts_all = batch.ts_ns
+        stop = n
+        if int(ts_all[start:].max()) >= limit:
+            stop = start + int(np.argmax(ts_all[start:] >= limit))
+            if stop == start:
+                return start
+        data = batch.data
+        first = batch.first_number
+        sl = slice(start, stop)
+        ts_list = ts_all[sl].tolist()
+        if self.first_ts_ns is None:
+            self.first_ts_ns = ts_list[0]
+        self.last_ts_ns = max(self.last_ts_ns, int(ts_all[sl].max()))
+        self.frames += stop - start
+        kinds = cols.kind[sl].tolist()
+        offs, caps, origs = batch.offset[sl].tolist(), batch.caplen[sl].tolist(), batch.origlen[sl].tolist()
+        links, l3s, ts_, ends = batch.linktype[sl].tolist(), cols.l3[sl].tolist(), cols.t[sl].tolist(), \
+            cols.ip_end[sl].tolist()
+        v6s = (cols.ipver[sl] == 6).tolist()
+        tcp = self._tcp
+        pipe = self.pipe
+        kernel = _timeline_tcp
+        if kernel is not None:
+            table = _kernel_table(batch, cols)
+            segment = pipe.tcp.segment
+        at = np.zeros(1, dtype=np.int64)       # the compiled loop's frame (see below)
+        i = start
+        try:
+            while i < stop:
+                if kernel is not None:
+                    # the compiled loop: TCP segments from i on, up to the first frame it leaves to the code below
+                    at[0] = i
+                    j = kernel(data, first, i, stop, table, segment, address_pair, self.logs, Attempt, DNS_TCP_PORTS,
+                               self._logged, ConnLog, MAX_LOG, at)
+                    if j > i:
+                        pipe.frames += j - i
+                        if pipe.first_ts_ns is None:
+                            pipe.first_ts_ns = ts_list[i - start]
+                        i = j
+                        if i >= stop:
+                            break
+                k = i - start
+                off, l3 = offs[k], l3s[k]
+                if not (kinds[k] == KIND_TCP and tcp(first + i, ts_list[k], origs[k], links[k], data, off,
+                                                     off + caps[k], l3, ts_[k],
+                                                     data[l3 + 8:l3 + 40] if v6s[k] else data[l3 + 12:l3 + 20],
+                                                     ends[k])):
+                    self.frames -= 1        # (feed counts it)
+                    self.feed(batch.frame(i))
+                i += 1
+        except Exception:
+            # the frame being read, as a local Frame: what names it in an internal error (cli/main._frame_in)
+            failed = batch.frame(max(i, int(at[0])))     # noqa: F841
+            raise
+        return stop
 
     def _other_shape(self, frame: Any, data: bytes, off: int, version: int) -> bool:
         n = len(data)
@@ -664,7 +745,8 @@ class Collector:
                 return False
             if proto == 17:
                 return self._dns_quick(frame, data, off + ihl, data[off + 12:off + 20], off + _U16(data, off + 2)[0])
-            return self._tcp(frame, data, off, off + ihl, data[off + 12:off + 20], off + _U16(data, off + 2)[0])
+            return self._tcp(frame.number, frame.ts_ns, frame.origlen, frame.linktype, data, 0, n, off, off + ihl,
+                             data[off + 12:off + 20], off + _U16(data, off + 2)[0])
         if n < off + 40 or data[off] >> 4 != 6:
             return False
         proto = data[off + 6]
@@ -675,7 +757,8 @@ class Collector:
             return False
         if proto == 17:
             return self._dns_quick(frame, data, off + 40, data[off + 8:off + 40], off + 40 + plen)
-        return self._tcp(frame, data, off, off + 40, data[off + 8:off + 40], off + 40 + plen)
+        return self._tcp(frame.number, frame.ts_ns, frame.origlen, frame.linktype, data, 0, n, off, off + 40,
+                         data[off + 8:off + 40], off + 40 + plen)
 
     def _quick_ok(self) -> bool:
         """Nothing waits for a later frame's Packet in the transaction stage (HTTP fields of messages a FIN
@@ -740,17 +823,18 @@ class Collector:
             pipe.tcp.tick(ts)
         return True
 
-    def _tcp(self, frame: Any, data: bytes, ip_off: int, t: int, addrs: bytes, ip_end: int) -> bool:
-        """A TCP segment read headers-only; False when it needs the full decoder."""
-        n = len(data)
+    def _tcp(self, number: int, ts: int, origlen: int, linktype: int, data: bytes, base: int, n: int, ip_off: int,
+             t: int, addrs: bytes, ip_end: int) -> bool:
+        """A TCP segment read headers-only; False when it needs the full decoder. The frame is ``data[base:n]``
+        (a frame's own bytes, or a batch's buffer); ``ip_off``, ``t`` (the TCP header) and ``ip_end`` (where the
+        IP length says the packet ends) are offsets in ``data``."""
         if n < t + 20:
             return False
         sport, dport, seq, ack, offres, flagbyte, window = _TCP(data, t)
         if sport in DNS_TCP_PORTS or dport in DNS_TCP_PORTS:
             return False        # DNS over TCP: the pipeline's own DNS sink needs the packet
         hl = (offres >> 4) << 2
-        origlen = frame.origlen
-        ip_end = min(ip_end, origlen)       # a lying IP length: cut to the frame, as the decoder and tshark do
+        ip_end = min(ip_end, base + origlen)    # a lying IP length: cut to the frame, as the decoder and tshark do
         p = t + hl                  # the payload's start
         seglen = ip_end - p
         if hl < 20 or seglen < 0 or n < p:
@@ -758,8 +842,6 @@ class Collector:
         end = min(ip_end, n)                # the payload's end in the frame
         src, dst = address_pair(addrs)
         flags = ((offres & 0x0F) << 8) | flagbyte
-        number = frame.number
-        ts = frame.ts_ns
         # options: read by the tracker only on a SYN when no per-frame fields are asked for
         conn, d = self.pipe.tcp.segment(ts, number, src, sport, dst, dport, seq, ack, flags, window, seglen,
                                         data[t + 20:p] if hl > 20 and flagbyte & 0x02 else b"",
@@ -769,32 +851,42 @@ class Collector:
             ip_id, ttl = data[ip_off + 4] << 8 | data[ip_off + 5], data[ip_off + 8]
         else:
             ip_id, ttl = 0, data[ip_off + 7]
-        if conn.__class__ is Attempt:
-            # the next hop's address from Ethernet only (a cooked capture records the sender's alone)
-            self._new_attempt(conn, _mac_text(data[0:6]) if frame.linktype == 1 else "", ip_id << 8 | ttl,
-                              _sender_mac(frame.linktype, data))
-        else:
-            log = self.logs.get(conn.stream)
-            if log is not None and log.conn is conn:
-                if not log.next_hop_mac and not log.epoch and d == 0 and frame.linktype == 1:
-                    log.next_hop_mac = _mac_text(data[0:6])
-                # ConnLog.add, inline (every value is in range here: 32-bit sequence numbers, 12 flag bits,
-                # 16-bit window and ID, a length from a 16-bit IP length)
-                log.count += 1
-                if log.count > MAX_LOG:
-                    log._bounded(flags)
-                delta = ts - log.base_ts
-                if not -_I64 <= delta <= _I64:
-                    delta = _I64 if delta > 0 else -_I64
-                log.log += _PACK(number & 0xFFFFFFFF, delta, seq, ack, flags | d << 15, seglen, window, ip_id, ttl)
-                if seglen:
-                    log.add_payload(number, d, seq, data, p, end)
-                    if ip_end > n:
-                        log.add_cut(number, d, min(seglen, ip_end - n))
+        self._logged(conn, d, number, ts, seq, ack, flags, window, seglen, ip_id, ttl, linktype, data, base, n, p,
+                     end, ip_end)
         self.pipe.frames += 1
         if self.pipe.first_ts_ns is None:
             self.pipe.first_ts_ns = ts
         return True
+
+    def _logged(self, conn: Any, d: int, number: int, ts: int, seq: int, ack: int, flags: int, window: int,
+                seglen: int, ip_id: int, ttl: int, linktype: int, data: bytes, base: int, n: int, p: int, end: int,
+                ip_end: int) -> None:
+        """A segment :meth:`_tcp` gave the tracker (``conn``, ``d``: what it said): a new attempt's log, or the
+        segment in its connection's log (payload ``data[p:end]``, of ``ip_end - p`` bytes: the frame,
+        ``data[base:n]``, may hold fewer). The compiled loop (``_speedups.timeline_tcp``) logs the commonest
+        segments itself, exactly so, and calls this for the others."""
+        if conn.__class__ is Attempt:
+            # the next hop's address from Ethernet only (a cooked capture records the sender's alone)
+            self._new_attempt(conn, _mac_text(data[base:base + 6]) if linktype == 1 else "", ip_id << 8 | ttl,
+                              _sender_mac(linktype, data[base:n] if base or n != len(data) else data))
+            return
+        log = self.logs.get(conn.stream)
+        if log is not None and log.conn is conn:
+            if not log.next_hop_mac and not log.epoch and d == 0 and linktype == 1:
+                log.next_hop_mac = _mac_text(data[base:base + 6])
+            # ConnLog.add, inline (every value is in range here: 32-bit sequence numbers, 12 flag bits,
+            # 16-bit window and ID, a length from a 16-bit IP length)
+            log.count += 1
+            if log.count > MAX_LOG:
+                log._bounded(flags)
+            delta = ts - log.base_ts
+            if not -_I64 <= delta <= _I64:
+                delta = _I64 if delta > 0 else -_I64
+            log.log += _PACK(number & 0xFFFFFFFF, delta, seq, ack, flags | d << 15, seglen, window, ip_id, ttl)
+            if seglen:
+                log.add_payload(number, d, seq, data, p, end)
+                if ip_end > n:
+                    log.add_cut(number, d, min(seglen, ip_end - n))
 
     def _full(self, frame: Any) -> None:
         tx = self.tx

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from analyzer.columnar.headers import parse as parse_headers
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
@@ -287,6 +288,22 @@ class TimelineRun:
             self.next_check = ts + CHECK_NS
             self._check(ts)
         self.collector.feed(frame)
+        return self._take()
+
+    def feed_batch(self, batch: Any) -> list[Fetch]:
+        """The frames of a :class:`~analyzer.capture.batches.FrameBatch`, each as :meth:`feed` takes it (the check
+        before the first frame at or past its time, :meth:`Collector.feed_batch`); the fetches completed by the
+        batch's end, in the order :meth:`feed` would have handed them out frame by frame."""
+        cols = parse_headers(batch)
+        n = len(batch)
+        i = 0
+        feed = self.collector.feed_batch
+        while i < n:
+            i = feed(batch, cols, i, self.next_check)
+            if i < n:
+                ts = int(batch.ts_ns[i])
+                self.next_check = ts + CHECK_NS
+                self._check(ts)
         return self._take()
 
     def tick(self, now_ns: int) -> list[Fetch]:
