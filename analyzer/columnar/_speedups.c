@@ -4161,6 +4161,156 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
 }
 /* ---- end of the timeline's block ---- */
 
+/* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
+ *
+ * fill_rows(rows, cols) -> True | None
+ *   rows: a writable C-contiguous int64 table of n rows and w >= len(cols) columns; cols: per column either a
+ *   1-D C-contiguous array of n integers or booleans (rows[:, i] = col), or a pair (array, index) with index a
+ *   C-contiguous int64 array of n positions into array (rows[:, i] = array[index]). The table is written row by
+ *   row (one pass; numpy's rows[:, i] = col per column writes with a stride of w values and casts each column
+ *   apart). None, having maybe written part of the table, when a column is of another kind (a dtype other
+ *   than bool/int8-64/uint8-64, not contiguous, another length, an index out of range, a uint64 above 2**63 - 1):
+ *   the caller then fills the table with numpy (analyzer.columnar.count._fill_rows_py, its twin;
+ *   tests/test_columnar_fill_rows.py holds them equal). */
+enum { FR_MAX = 32 };
+typedef struct {
+    Py_buffer v, ix;
+    int kind, has_ix;           /* kind: 0 bool, 1 i8, 2 u8, 3 i16, 4 u16, 5 i32, 6 u32, 7 i64, 8 u64 */
+} fr_col;
+
+static int fr_kind(const Py_buffer *v) {
+    const char *f = v->format ? v->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@')
+        f++;
+    if (f[0] == 0 || f[1] != 0)
+        return -1;
+    int size = (int)v->itemsize;
+    switch (f[0]) {
+    case '?': return size == 1 ? 0 : -1;
+    case 'b': return size == 1 ? 1 : -1;
+    case 'B': return size == 1 ? 2 : -1;
+    case 'h': return size == 2 ? 3 : -1;
+    case 'H': return size == 2 ? 4 : -1;
+    case 'i': case 'l': case 'q':
+        return size == 4 ? 5 : size == 8 ? 7 : -1;
+    case 'I': case 'L': case 'Q':
+        return size == 4 ? 6 : size == 8 ? 8 : -1;
+    }
+    return -1;
+}
+
+static PyObject *fill_rows(PyObject *self, PyObject *args) {
+    PyObject *rows_o, *cols;
+    if (!PyArg_ParseTuple(args, "OO!", &rows_o, &PyList_Type, &cols))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(cols);
+    if (k > FR_MAX)
+        Py_RETURN_NONE;
+    Py_buffer rv;
+    if (PyObject_GetBuffer(rows_o, &rv, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    fr_col c[FR_MAX];
+    Py_ssize_t got = 0, n = 0, w = 0;
+    int ok = rv.ndim == 2 && rv.itemsize == 8 && fr_kind(&rv) == 7;
+    if (ok) {
+        n = rv.shape[0];
+        w = rv.shape[1];
+        ok = w >= k;
+    }
+    for (; ok && got < k; got++) {
+        PyObject *item = PyList_GET_ITEM(cols, got), *arr = item, *ix = NULL;
+        if (PyTuple_CheckExact(item)) {
+            if (PyTuple_GET_SIZE(item) != 2) {
+                ok = 0;
+                break;
+            }
+            arr = PyTuple_GET_ITEM(item, 0);
+            ix = PyTuple_GET_ITEM(item, 1);
+        }
+        fr_col *col = &c[got];
+        col->has_ix = ix != NULL;
+        if (PyObject_GetBuffer(arr, &col->v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+            PyErr_Clear();
+            ok = 0;
+            break;
+        }
+        if (ix != NULL && PyObject_GetBuffer(ix, &col->ix, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+            PyErr_Clear();
+            PyBuffer_Release(&col->v);
+            ok = 0;
+            break;
+        }
+        col->kind = fr_kind(&col->v);
+        if (col->kind < 0 || col->v.ndim != 1)
+            ok = 0;
+        else if (ix == NULL)
+            ok = col->v.shape[0] == n;
+        else
+            ok = col->ix.ndim == 1 && col->ix.shape[0] == n && fr_kind(&col->ix) == 7;
+        if (!ok) {
+            got++;
+            break;
+        }
+    }
+    if (ok) {
+        int64_t *out = (int64_t *)rv.buf;
+        /* (in blocks of rows small enough to stay in the first-level cache, each column's block by one typed
+         * loop: the table's lines are written while they are cached, each column read in order or through its
+         * index) */
+        for (Py_ssize_t j0 = 0; ok && j0 < n; j0 += 64) {
+            Py_ssize_t j1 = j0 + 64 < n ? j0 + 64 : n;
+            for (Py_ssize_t i = 0; ok && i < k; i++) {
+                const fr_col *col = &c[i];
+                const int64_t *ix = col->has_ix ? (const int64_t *)col->ix.buf : NULL;
+                Py_ssize_t len = col->v.shape[0];
+                int64_t *o = out + j0 * w + i;
+                if (ix != NULL) {
+                    for (Py_ssize_t j = j0; j < j1; j++)
+                        if ((uint64_t)ix[j] >= (uint64_t)len)
+                            ok = 0;
+                    if (!ok)
+                        break;
+                }
+#define FR_LOOP(T, EXPR) { const T *src = (const T *)col->v.buf; \
+                if (ix != NULL) for (Py_ssize_t j = j0; j < j1; j++, o += w) { T x = src[ix[j]]; *o = (EXPR); } \
+                else for (Py_ssize_t j = j0; j < j1; j++, o += w) { T x = src[j]; *o = (EXPR); } } break;
+                switch (col->kind) {
+                case 0: FR_LOOP(unsigned char, x != 0)
+                case 1: FR_LOOP(int8_t, x)
+                case 2: FR_LOOP(uint8_t, x)
+                case 3: FR_LOOP(int16_t, x)
+                case 4: FR_LOOP(uint16_t, x)
+                case 5: FR_LOOP(int32_t, x)
+                case 6: FR_LOOP(uint32_t, x)
+                case 7: FR_LOOP(int64_t, x)
+                default: {
+                    const uint64_t *src = (const uint64_t *)col->v.buf;
+                    for (Py_ssize_t j = j0; j < j1; j++, o += w) {
+                        uint64_t x = src[ix != NULL ? ix[j] : j];
+                        if (x > (uint64_t)INT64_MAX)
+                            ok = 0;
+                        *o = (int64_t)x;
+                    }
+                }
+                }
+#undef FR_LOOP
+            }
+        }
+    }
+    for (Py_ssize_t i = 0; i < got; i++) {
+        PyBuffer_Release(&c[i].v);
+        if (c[i].has_ix)
+            PyBuffer_Release(&c[i].ix);
+    }
+    PyBuffer_Release(&rv);
+    if (ok)
+        Py_RETURN_TRUE;
+    Py_RETURN_NONE;
+}
+/* ---- end of h-conn7's block ---- */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -4199,6 +4349,8 @@ static PyMethodDef methods[] = {
     /* the timeline (h-tlin) */
     {"timeline_tcp", (PyCFunction)(void (*)(void))timeline_tcp, METH_FASTCALL,
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
+    /* h-conn7 */
+    {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

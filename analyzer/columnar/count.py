@@ -338,6 +338,16 @@ def _tcp(tracker, batch, c, tcp: np.ndarray) -> None:
             pos = n
 
 
+def _fill_rows_py(rows: np.ndarray, cols: list) -> None:
+    """``rows[:, i]`` = the ``i``-th of ``cols``: an array, or a pair (array, positions) meaning the array's values
+    at those positions. The fallback and twin of the compiled ``_speedups.fill_rows`` (one pass, row by row)."""
+    for i, col in enumerate(cols):
+        rows[:, i] = col[0][col[1]] if col.__class__ is tuple else col
+
+
+_fill_rows_c = compiled("fill_rows")
+
+
 def _wholes(tracker, batch, rows: np.ndarray, texts: list, gs: np.ndarray, bounds: np.ndarray, hs_a, a_first_s,
             gap_s) -> np.ndarray | None:
     """The window's whole ordinary connections taken as records (:func:`analyzer.columnar.whole.take`; the
@@ -382,11 +392,12 @@ def _window(tracker, batch, c, sel: np.ndarray, si: np.ndarray, di: np.ndarray, 
     # the values of one segment's tracker call as one row (group order): only the segments the tracker takes
     # (about a quarter) become Python ints, not every segment of the window; column 15 (the next special
     # segment) is filled in below
-    cols = [ts_s, num_s, si[order], sp[order], di[order], dp[order], seq_s, ack_s, fl_s, win_s, len_s, flen_s,
-            c.t[frame_i], c.hdr_len[frame_i], a_first_s]
+    # (a pair: the column's values at those positions)
+    cols = [ts_s, num_s, (si, order), (sp, order), (di, order), (dp, order), seq_s, ack_s, fl_s, win_s, len_s,
+            flen_s, (c.t, frame_i), (c.hdr_len, frame_i), a_first_s]
     rows = np.empty((n, 17 if sinks else 16), dtype=np.int64)
-    for i, col in enumerate(cols):
-        rows[:, i] = col
+    if _fill_rows_c is None or _fill_rows_c(rows, cols) is None:
+        _fill_rows_py(rows, cols)
     if sinks:
         # connections with a sink get their payload (and the frame number as the frame's handle)
         rows[:, 16] = np.minimum(c.ip_end[frame_i], batch.offset[frame_i] + batch.caplen[frame_i])

@@ -208,7 +208,13 @@ class SpilledRows:
         renumber = self._renumber
         indexes = self._indexes
         last = len(offsets) - 1
+        # the mapped pages read so far are let go every _RELEASE_ROWS rows (MADV_DONTNEED: the file's pages
+        # stay in the page cache, out of this process's resident set, which would otherwise grow by the whole
+        # spill: at 1M synthetic frames ~5 MB, with --json's details ~20 MB of peak RSS)
+        release = 0 if data.__class__ is mmap.mmap and _DONTNEED is not None else -1
         for position, n in enumerate(self._order):
+            if position & _RELEASE_MASK == release:
+                data.madvise(_DONTNEED)
             end = offsets[n + 1] if n < last else size
             start = offsets[n]
             i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
@@ -224,6 +230,11 @@ class SpilledRows:
             self._map.close()
         self._file.close()
 
+
+# how often the spill's mapped pages read are let go (rows; a power of two: every _RELEASE_ROWS-th row)
+_RELEASE_ROWS = 4096
+_RELEASE_MASK = _RELEASE_ROWS - 1
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 
 # the keys a table's width pass reads (analyzer.report.conversations), in its order
 _WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")

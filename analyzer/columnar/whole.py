@@ -291,7 +291,7 @@ class Finished:
             return self._values_py()
         t = self.wholes.t[self.rows]
         full = _FULL
-        for code in np.unique(t[:, HCODE]).tolist():
+        for code in set(t[:, HCODE].tolist()):       # (not np.unique: its first plain call imports numpy.ma)
             if code not in full:
                 full[code] = "ShA" + _history(code)
         return _whole_values(t, _NCOL, _VALUE_COLS, self.wholes.addr, full, _VALUE_CONSTS)
