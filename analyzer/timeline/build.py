@@ -414,6 +414,14 @@ class FetchBuilder:
             else:
                 url = _endpoint(host, first.conn.server_port) if ":" in host and not host.startswith("[") else \
                     f"{host}:{first.conn.server_port}"
+        elif plan.quic and any(q.records for q in plan.quic):
+            # opened with a key log: the URL of its first HTTP/3 request, as a fetch of HTTP/1 or 2 has
+            q, rec = min(((q, r) for q in plan.quic for r in q.records if r.transaction.request is not None),
+                         key=lambda qr: qr[1].transaction.request.first_frame, default=(plan.quic[0], None))
+            req = rec.transaction.request if rec is not None else None
+            host = (req.headers.get(":authority") if req is not None else None) or q.sni or \
+                _endpoint(q.server, q.server_port)
+            url = f"https://{host}{req.target if req is not None else '/'}"
         elif plan.quic and not plan.lookups:
             q = plan.quic[0]
             url = host = q.sni or _endpoint(q.server, q.server_port)
@@ -813,12 +821,15 @@ class FetchBuilder:
         ends = {"server_ep": _endpoint(q.server, q.server_port), "port": q.server_port, "stream": q.stream,
                 "client": q.client, "client_port": q.client_port, "server": q.server}
         initials = tuple(q.initials) or (q.first_frame,)
+        session = q.session
+        opened = session is not None and session.opened > 0
+        keyed = ".keys" if opened else ""       # (the sentence says what this analyzer could read of it)
         if q.sni is not None or q.alpn:
             self._add(q.first_frame, q.first_ts_ns, tuple(q.hello_frames) or (q.first_frame,), "quic",
-                      "quic.initial.hello", version=version_name(q.version), size=q.first_size, sni=q.sni or "-",
-                      alpn=("、" if self.lang == "zh" else ", ").join(q.alpn) or "-", **ends)
+                      "quic.initial.hello" + keyed, version=version_name(q.version), size=q.first_size,
+                      sni=q.sni or "-", alpn=("、" if self.lang == "zh" else ", ").join(q.alpn) or "-", **ends)
         else:
-            self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial",
+            self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial" + keyed,
                       version=version_name(q.version), size=q.first_size, **ends)
         if q.server_frame is None:
             self._add(initials[-1] + 0.5, q.last_ts_ns, initials, "quic", "quic.unanswered", problem=True,
@@ -830,8 +841,6 @@ class FetchBuilder:
             self._add(q.done_frame, q.done_ts_ns, (q.done_frame,), "quic", "quic.done",
                       done_ms=_ms(q.done_ts_ns - q.first_ts_ns), **ends)
         start = q.done_frame if q.done_frame is not None else q.server_frame
-        session = q.session
-        opened = session is not None and session.opened > 0
         if session is not None and not opened and len(session.keys.keylog):
             # a key log was given, but nothing of this connection opened with it: say why
             self._add(start + 0.4, q.last_ts_ns, (start,), "quic", "quic.keys.missing", problem=True,

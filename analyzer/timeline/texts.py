@@ -580,6 +580,20 @@ _EN: dict[str, str] = {
         "this as in TCP's ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and "
         "TLS's in one round trip and encrypts all the rest; this analyzer reads only its packets' clear headers "
         "and this ClientHello."),
+    "quic.initial.keys": (
+        "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
+        "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
+        "ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and TLS's in one round "
+        "trip, and encrypts nearly everything; here the key log opens the rest, and the steps below tell what it "
+        "carried."),
+    "quic.initial.hello.keys": (
+        "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
+        "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) begins the TLS 1.3 handshake "
+        "with a ClientHello that names the site, SNI = {sni}, and offers the application protocols (ALPN) {alpn}. "
+        "Initial packets are encrypted with keys anyone can derive from the packet itself, so an observer reads "
+        "this as in TCP's ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and "
+        "TLS's in one round trip and encrypts all the rest; here the key log opens the rest, and the steps below "
+        "tell what it carried."),
     "quic.server": (
         "The server answers {rtt_ms:dur} after the client's Initial: its first packets carry the ServerHello and, "
         "encrypted, the rest of its handshake (its certificate among it)."),
@@ -1227,6 +1241,18 @@ _ZH: dict[str, str] = {
         "并列出客户端可用的应用层协议（ALPN）：{alpn}。Initial 数据包所用的密钥任何人都能从数据包本身推导出来，"
         "所以旁观者能像读 TCP 上的 ClientHello 一样读出这些内容。QUIC 是 HTTP/3 的传输层协议："
         "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密；本分析器只读取其数据包的明文头部和这个 ClientHello。"),
+    "quic.initial.keys": (
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
+        "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
+        "QUIC 是 HTTP/3 的传输层协议：它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，"
+        "并且几乎所有内容都加密；这里密钥日志解开了其余内容，下面的步骤讲述其中承载了什么。"),
+    "quic.initial.hello.keys": (
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
+        "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 ClientHello，"
+        "开始 TLS 1.3 握手；ClientHello 写明了要访问的站点（SNI = {sni}），"
+        "并列出客户端可用的应用层协议（ALPN）：{alpn}。Initial 数据包所用的密钥任何人都能从数据包本身推导出来，"
+        "所以旁观者能像读 TCP 上的 ClientHello 一样读出这些内容。QUIC 是 HTTP/3 的传输层协议："
+        "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密；这里密钥日志解开了其余内容，下面的步骤讲述其中承载了什么。"),
     "quic.server": (
         "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最先发出的几个数据包携带 ServerHello，"
         "以及加密的其余握手消息（包括服务器的证书）。"),
