@@ -335,14 +335,18 @@ class HttpConversation:
                     self.malformed.append((role, event))
             else:
                 on_event(event)
-        for direction, side in ((0, self.client), (1, self.server)):
-            if side.switched:
-                chunks = side.take_switched()
-                ws = self.websocket
-                if ws is not None:      # (else the switch was to no protocol read here: a CONNECT tunnel, h2c)
-                    for data, ts_ns, frame in chunks:
-                        ws.data(direction, data, ts_ns, frame)
+        if self.client.held_switched is not None or self.server.held_switched is not None:
+            self._feed_websocket()
         return self._ready()
+
+    def _feed_websocket(self) -> None:
+        """The bytes the parsers kept after the switch to WebSocket (and the server's first frames that shared
+        the 101's segment) to the session, client's first."""
+        ws = self.websocket
+        for direction, side in ((0, self.client), (1, self.server)):
+            for data, ts_ns, frame in side.take_switched():
+                if ws is not None:
+                    ws.data(direction, data, ts_ns, frame)
 
     def _new_pair(self, request: Request | None) -> _Pair:
         pair = _Pair(self._count, request, self.body_limit)
@@ -383,6 +387,8 @@ class HttpConversation:
             if event.status == 101 or (method == "CONNECT" and 200 <= event.status < 300):
                 if event.status == 101 and _asks_websocket(pair.request, event):
                     pair.websocket = self.websocket = WebSocketSession(event.first_frame, event.first_ts_ns)
+                else:       # a switch to no protocol read here (a CONNECT tunnel, h2c): nothing to keep after it
+                    self.client.keep_switched = self.server.keep_switched = False
                 self.client.switch_protocols()
         elif self._server_interim or self._server_pair is None:
             return

@@ -212,7 +212,7 @@ class HttpStreamParser:
         self._resync_line_start = False  # RESYNC: the buffer starts at a line start (after a gap)
         self._frame = 0  # frame and time of the chunk being parsed
         self._ts = 0
-        self._switched: list[tuple[bytes, int, int]] | None = None  # see keep_switched
+        self.held_switched: list[tuple[bytes, int, int]] | None = None  # see keep_switched
 
     # ----------------------------------------------------------------- public API
 
@@ -538,18 +538,19 @@ class HttpStreamParser:
         self._hold_switched(buf.peek(len(buf)), origin[1], origin[0])
 
     def _hold_switched(self, data: bytes, ts_ns: int, frame: int) -> None:
-        held = self._switched
+        held = self.held_switched
         if held is None:
-            held = self._switched = []
+            held = self.held_switched = []
         if len(held) < MAX_SWITCHED_HELD:       # (taken after each chunk: more means nobody takes them)
             held.append((data, ts_ns, frame))
 
     def take_switched(self) -> list[tuple[bytes, int, int]]:
-        """The chunks kept since the last call (see ``keep_switched``): (bytes, ts_ns, frame) each."""
-        held = self._switched
+        """The chunks kept since the last call (see ``keep_switched``; ``held_switched`` is None when there
+        are none): (bytes, ts_ns, frame) each."""
+        held = self.held_switched
         if held is None:
             return []
-        self._switched = None
+        self.held_switched = None
         return held
 
     # ----------------------------------------------------------------- helpers
