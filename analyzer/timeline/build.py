@@ -1735,28 +1735,36 @@ class FetchBuilder:
             req, resp = tx.request, tx.response
             # its own frames only: the tunnel's bytes after the proxy's answer are TLS, not this message's
             frames = tuple(sorted({req.first_frame, tx.request_end.last_frame if tx.request_end else req.first_frame}))
-            self._add(req.first_frame, req.first_ts_ns, frames, "http",
-                      "http.connect.again" if asked else "http.connect", target=req.target,
-                      credentials=req.headers.get("proxy-authorization") is not None, **ends)
-            self.notes.setdefault(req.first_frame, self._note("note.http.connect", target=req.target))
+            self._connect_asked(req, frames, asked, ends)
             asked = True
             if resp is None:
                 continue
             end = tx.response_end
             rframes = tuple(sorted({resp.first_frame, end.last_frame if end is not None else resp.first_frame}))
             sent = tx.request_end.last_ts_ns if tx.request_end is not None else req.first_ts_ns
-            wait = _ms(resp.first_ts_ns - sent)
-            if 200 <= resp.status < 300:
-                self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", "http.connect.open",
-                          status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target, **ends)
-                self.notes.setdefault(resp.first_frame, self._note("note.http.connect.open"))
-            else:
-                challenge = resp.headers.get("proxy-authenticate") or ""
-                self._add(resp.first_frame, resp.first_ts_ns, rframes, "http",
-                          "http.connect.auth" if resp.status == 407 else "http.connect.refused", problem=True,
-                          status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target,
-                          challenge=challenge.split(",")[0].strip(), **ends)
-                self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
+            self._connect_answer(req, resp, rframes, _ms(resp.first_ts_ns - sent), "http.connect.open", ends)
+
+    def _connect_asked(self, req: Any, frames: tuple[int, ...], again: bool, ends: dict[str, Any]) -> None:
+        """A CONNECT to the proxy: the connection's first, or ``again`` (with credentials, after a 407)."""
+        self._add(req.first_frame, req.first_ts_ns, frames, "http", "http.connect.again" if again else "http.connect",
+                  target=req.target, credentials=req.headers.get("proxy-authorization") is not None, **ends)
+        self.notes.setdefault(req.first_frame, self._note("note.http.connect", target=req.target))
+
+    def _connect_answer(self, req: Any, resp: Any, rframes: tuple[int, ...], wait: float, opened: str,
+                        ends: dict[str, Any]) -> None:
+        """The proxy's answer to a CONNECT: a 2xx told as step ``opened``, else its refusal (a 407 asking for
+        credentials, with the scheme its Proxy-Authenticate names; a 403, 502 ...)."""
+        if 200 <= resp.status < 300:
+            self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", opened, status=resp.status,
+                      reason=resp.reason, wait_ms=wait, target=req.target, **ends)
+            self.notes.setdefault(resp.first_frame, self._note("note.http.connect.open"))
+            return
+        challenge = resp.headers.get("proxy-authenticate") or ""
+        self._add(resp.first_frame, resp.first_ts_ns, rframes, "http",
+                  "http.connect.auth" if resp.status == 407 else "http.connect.refused", problem=True,
+                  status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target,
+                  challenge=challenge.split(",")[0].strip(), **ends)
+        self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
 
     def _connect_request(self, u: Unit, conn: ConnFacts, tx: Any, cdir: int, frames: tuple[int, ...],
                          t: dict[str, Any]) -> None:
@@ -1767,9 +1775,7 @@ class FetchBuilder:
         req, resp = tx.request, tx.response
         asked = any(r.transaction.index < tx.index and r.transaction.request is not None
                     and r.transaction.request.method == "CONNECT" for r in conn.records)
-        self._add(req.first_frame, req.first_ts_ns, frames, "http", "http.connect.again" if asked else "http.connect",
-                  target=req.target, credentials=req.headers.get("proxy-authorization") is not None, **ends)
-        self.notes[req.first_frame] = self._note("note.http.connect", target=req.target)
+        self._connect_asked(req, frames, asked, ends)
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
         t["send"] = (req.first_ts_ns, req_end_ns)
         if resp is None:
@@ -1786,19 +1792,11 @@ class FetchBuilder:
         owned = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last))
         rframes = _with_ends(owned, resp.first_frame, resp_last)
         self.resp_frames[id(u)] = (tuple(dict.fromkeys((resp.first_frame, resp_last))), set(owned or (resp.first_frame,)))
-        wait = _ms(max(resp.first_ts_ns - req_end_ns, 0))
+        # a 2xx: the proxy opened the tunnel, but no TLS the analyzer saw went through it
+        self._connect_answer(req, resp, rframes, _ms(max(resp.first_ts_ns - req_end_ns, 0)), "http.connect.open.other",
+                             ends)
         if 200 <= resp.status < 300:
-            # the proxy opened the tunnel, but no TLS the analyzer saw went through it
-            self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", "http.connect.open.other",
-                      status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target, **ends)
-            self.notes.setdefault(resp.first_frame, self._note("note.http.connect.open"))
             return
-        challenge = resp.headers.get("proxy-authenticate") or ""
-        self._add(resp.first_frame, resp.first_ts_ns, rframes, "http",
-                  "http.connect.auth" if resp.status == 407 else "http.connect.refused", problem=True,
-                  status=resp.status, reason=resp.reason, wait_ms=wait, target=req.target,
-                  challenge=challenge.split(",")[0].strip(), **ends)
-        self.notes.setdefault(resp.first_frame, self._note("note.http.connect.refused", status=resp.status))
         if not any(r.transaction.index > tx.index for r in conn.records):
             self._add(rframes[-1] + 0.5, last_ns, (rframes[-1],), "http", "http.connect.none", problem=True,
                       url=u.url, **ends)
@@ -2003,7 +2001,7 @@ class FetchBuilder:
             ctype = (resp.headers.get("content-type") or "").strip() if resp is not None else ""
             extra["answer"] = (     # (a 3xx with an HTML body is no page: the page is where it sends the client)
                 "none" if resp is None else "not_modified" if resp.status == 304 else
-                "websocket" if resp.status == 101 and tx.websocket is not None else
+                "websocket" if tx.websocket is not None else
                 "redirect" if 300 <= resp.status < 400 else "page" if u.document else
                 "error" if resp.status >= 400 else "other" if ctype else "untyped")
             if resp is not None:
@@ -2041,13 +2039,14 @@ class FetchBuilder:
         encoded = bool(codings and decoded is not None and decoded != size)
         ttfb = _ms(max(resp.first_ts_ns - req_end_ns, 0))
         transfer = _ms(last_ns - resp.first_ts_ns)
+        ws = tx.websocket       # (a 101's only: the session that followed it)
         if resp.status == 304:
             kind = "http.response.not_modified"
         elif 300 <= resp.status < 400 and resp.headers.get("location"):
             kind = "http.response.redirect"
         elif resp.status >= 400:
             kind = "http.response.error"
-        elif resp.status == 101 and tx.websocket is not None:
+        elif ws is not None:
             kind = "http.switch.websocket"
         else:
             kind = "http.response"
@@ -2056,7 +2055,6 @@ class FetchBuilder:
         if tx.interim:      # 100 Continue, 103 Early Hints: told on their own, not part of the answer
             interim = self._interim_steps(conn, tx, frames)
             owned = tuple(f for f in owned if f not in interim)
-        ws = tx.websocket if resp.status == 101 else None
         if ws is not None:      # the bytes after the 101 are the WebSocket's (told by _websocket_steps)
             owned = tuple(f for f in owned if f <= resp_last)
         rframes = _with_ends(owned, resp.first_frame, resp_last)
