@@ -50,7 +50,7 @@ MISSING = b"not found\n"
 RESOURCES = {"/": (200, "text/html", KEYS_PAGE), "/style.css": (200, "text/css", STYLE)}
 
 
-def _certificate(tmp: Path) -> tuple[Path, Path]:
+def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
     key, cert = tmp / "key.pem", tmp / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "365", "-subj",
@@ -111,7 +111,7 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
                     if ev.stream_ended and done is not None and not done.done():
                         done.set_result(self.bodies[ev.stream_id])
 
-    key, cert = _certificate(tmp)
+    key, cert = self_signed_certificate(tmp)
     server_conf = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
     server_conf.load_cert_chain(str(cert), str(key))
     server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server)

@@ -25,18 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from record_quic_fixture import self_signed_certificate  # (this folder: the script's own sys.path[0])
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "websocket"
 HOST = "127.0.0.1"
 PORTS = {"ws_echo": 18765, "wss_echo": 18766, "ws_server_close": 18767}
-
-
-def _certificate(tmp: Path) -> tuple[Path, Path]:
-    key, cert = tmp / "key.pem", tmp / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "365", "-subj",
-                    "/CN=analyzer.test", "-addext", "subjectAltName=DNS:analyzer.test,IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return key, cert
 
 
 async def _session(name: str, tmp: Path) -> None:
@@ -47,7 +40,7 @@ async def _session(name: str, tmp: Path) -> None:
     port = PORTS[name]
     server_ssl = client_ssl = None
     if name == "wss_echo":
-        key, cert = _certificate(tmp)
+        key, cert = self_signed_certificate(tmp)    # (record_quic_fixture's: CN and SAN analyzer.test)
         server_ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ssl.minimum_version = ssl.TLSVersion.TLSv1_3
         server_ssl.load_cert_chain(cert, key)
