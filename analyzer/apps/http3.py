@@ -73,6 +73,17 @@ class Http3Layer(Layer):
         self.info = info
 
 
+def _settings(payload: bytes):
+    """The (identifier, value) pairs of a SETTINGS frame's payload, up to the first one cut short."""
+    pos = 0
+    while pos < len(payload):
+        ident, pos = _varint(payload, pos)
+        value, pos = _varint(payload, pos) if ident is not None else (None, pos)
+        if value is None:
+            return
+        yield ident, value
+
+
 def is_http3(record: HttpRecord) -> bool:
     """A record of an HTTP/3 exchange (its ``stream`` is then the UDP conversation's, not a TCP stream)."""
     tx = record.transaction
@@ -221,12 +232,7 @@ class QuicSession:
             _add(f, "http3.frame_length", length)
             _add(f, "http3.frame_payload", payload.hex())
             if ftype == SETTINGS:
-                p = 0
-                while p < len(payload):
-                    ident, p = _varint(payload, p)
-                    value, p = _varint(payload, p) if ident is not None else (None, p)
-                    if value is None:
-                        break
+                for ident, value in _settings(payload):
                     _add(f, "http3.settings.id", ident)
                     _add(f, "http3.settings.value", value)
                     if ident in SETTING_FIELDS:
@@ -281,13 +287,7 @@ class QuicSession:
         elif s.kind == CONTROL:
             for ftype, payload in self._frames(s):
                 if ftype == SETTINGS:
-                    pos = 0
-                    while pos < len(payload):
-                        ident, pos = _varint(payload, pos)
-                        value, pos = _varint(payload, pos) if ident is not None else (None, pos)
-                        if value is None:
-                            break
-                        self.settings[side][ident] = value
+                    self.settings[side].update(_settings(payload))
                     self.settings_seen[side] = True
                     # the other side's encoder stream waited for these (its table's capacity)
                     for key, other in list(self.streams.items()):
