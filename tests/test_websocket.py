@@ -9,6 +9,7 @@ TLS 1.3, with the client's key log). Every expected frame, opcode, length and cl
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -184,3 +185,177 @@ def test_garbage_never_raises_and_memory_stays_bounded():
     for i in range(10000):
         ws.data(0, one, i, i)
     assert ws.sides[0].messages == 10000 and len(ws.frames) == 64
+
+
+# -- read: the websocket layer of every frame, against tshark ---------------------------------------------------
+# Crafted sessions (report_builders' Ethernet/IPv4/TCP, this file's _frame): a handshake, the upgrade request and
+# its 101, then WebSocket bytes segment by segment: each shape tshark reassembles differently.
+_REQ = (b"GET /chat HTTP/1.1\r\nHost: s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+_RESP = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+_M = b"\x01\x02\x03\x04"
+
+
+def _session(segments: list[tuple[int, bytes | None]]) -> bytes:
+    """A pcap of one connection: (direction 0 client / 1 server, bytes) after the 101; None: 100 bytes lost."""
+    from report_builders import eth, ipv4, pcap, tcp
+
+    hosts = (("10.0.0.1", 40000), ("10.0.0.2", 8080))
+    seq, out = [999, 4999], []
+
+    def seg(d: int, flags: int, payload: bytes = b"") -> None:
+        (src, sp), (dst, dp) = hosts[d], hosts[1 - d]
+        out.append(eth(ipv4(src, dst, 6, tcp(src, dst, sp, dp, seq[d], seq[1 - d], flags, payload=payload))))
+        seq[d] += len(payload) + (1 if flags & 0x03 else 0)
+
+    seg(0, 0x02)
+    seg(1, 0x12)
+    seg(0, 0x10)
+    for d, data in [(0, _REQ), (1, _RESP), *segments]:
+        if data is None:
+            seq[d] += 100
+        else:
+            seg(d, 0x18, data)
+    seg(0, 0x11)
+    seg(1, 0x11)
+    seg(0, 0x10)
+    return pcap(out)
+
+
+_SPLIT = _frame(TEXT, b"a" * 40, mask=_M)
+_BIG = _frame(2, bytes(range(256)) * 256)            # 64 KiB: a 64-bit length, across five segments
+CRAFTED = {
+    "several_in_one": [(0, _frame(TEXT, b"one", mask=_M) + _frame(TEXT, b"two", mask=_M) + _frame(2, b"\0\xff", mask=_M)),
+                       (1, _frame(TEXT, b"echo") + _frame(9, b""))],
+    "across_segments": [(0, _SPLIT[:10]), (0, _SPLIT[10:30]), (0, _SPLIT[30:] + _frame(TEXT, b"next", mask=_M)[:3]),
+                        (0, _frame(TEXT, b"next", mask=_M)[3:])],
+    "header_split": [(1, _frame(2, b"b" * 300)[:1]), (1, _frame(2, b"b" * 300)[1:])],
+    "big": [(1, _BIG[i:i + 16000]) for i in range(0, len(_BIG), 16000)],
+    "fragmented": [(1, _frame(TEXT, b"ab", fin=False)), (1, _frame(0, b"cd", fin=False)), (1, _frame(0, b"ef")),
+                   (1, _frame(2, b"\1\2", fin=False)), (1, _frame(9, b"hi")), (1, _frame(0, b"\3"))],
+    "empty": [(1, _frame(TEXT, b"")), (1, _frame(2, b"")), (0, _frame(TEXT, b"", mask=_M)), (1, _frame(10, b""))],
+    "utf8": [(1, _frame(TEXT, "héllo\n wörld\t".encode())), (1, _frame(TEXT, b"\xff\xfe"))],
+    "closes": [(1, _frame(CLOSE, b"")), (0, _frame(CLOSE, b"\3", mask=_M))],
+    "after_close": [(0, _frame(CLOSE, (1000).to_bytes(2, "big") + b"bye", mask=_M)), (0, _frame(TEXT, b"late", mask=_M))],
+    "reserved_opcode": [(1, bytes([0x83, 2]) + b"zz"), (1, _frame(TEXT, b"later"))],
+    "rsv_bits": [(1, bytes([0xC1, 2]) + b"zz")],
+    "bad_control": [(1, _frame(9, b"p" * 130)), (1, bytes([0x09, 0]))],
+}
+READ_FIELDS = ("frame.number", "websocket.fin", "websocket.rsv", "websocket.opcode", "websocket.mask",
+               "websocket.payload_length", "websocket.payload_length_ext_16", "websocket.payload_length_ext_64",
+               "websocket.masking_key", "websocket.payload", "websocket.masked_payload", "websocket.payload.text",
+               "websocket.payload.continue", "websocket.payload.ping", "websocket.payload.pong",
+               "websocket.payload.unknown", "websocket.payload.close", "websocket.payload.close.status_code",
+               "websocket.payload.close.reason")
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("ws")
+    out = {}
+    for name, segments in CRAFTED.items():
+        out[name] = folder / f"{name}.pcap"
+        out[name].write_bytes(_session(segments))
+    return out
+
+
+def _capture(name: str, crafted: dict[str, Path]) -> tuple[Path, Path | None]:
+    if name in crafted:
+        return crafted[name], None
+    return WS / f"{name}.pcap", _keys(name)
+
+
+def _read(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from analyzer.cli.main import main
+
+    result = CliRunner().invoke(main, ["read", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _tshark(path: Path, keys: Path | None, *args: str) -> list[str]:
+    from tshark_run import tshark_output
+
+    cmd = ["tshark", "-r", str(path), *args]
+    if keys is not None:
+        cmd[3:3] = ["-o", f"tls.keylog_file:{keys}"]
+    return tshark_output(cmd, allow_empty=True).splitlines()
+
+
+@pytest.mark.parametrize("name", [*CAPTURES, *CRAFTED])
+def test_read_lines_name_websocket_frames_as_tshark(name, crafted):
+    """Each line: the same Protocol and Info as tshark's where tshark shows WebSocket (several frames in one
+    segment: the last frame's text; a frame across segments: on the segment of its last byte). A segment that
+    holds only the start of a frame is the plain TCP line (tshark adds "[TCP segment of a reassembled PDU]",
+    which read does not: analyzer.report.summary's documented difference)."""
+    path, keys = _capture(name, crafted)
+    theirs = _tshark(path, keys)
+    ours = _read(*(["--keylog", str(keys)] if keys else []), str(path)).splitlines()
+    assert len(ours) == len(theirs)
+    websocket = 0
+    for mine, tshark_line in zip(ours, theirs, strict=True):
+        if " WebSocket " in tshark_line:
+            websocket += 1
+            assert mine == tshark_line
+        elif tshark_line.endswith(" [TCP segment of a reassembled PDU]"):
+            assert mine == tshark_line.removesuffix(" [TCP segment of a reassembled PDU]")
+        elif "TLSv1 " not in tshark_line:       # (a Client Hello's SNI: summary's documented difference)
+            assert mine == tshark_line
+    assert websocket
+
+
+@pytest.mark.parametrize("name", [*CAPTURES, *CRAFTED])
+def test_read_fields_and_filters_are_tsharks(name, crafted):
+    """-T fields of every websocket.* field tshark prints, and -Y on them, over TLS with the key log too."""
+    path, keys = _capture(name, crafted)
+    opts = ["--keylog", str(keys)] if keys else []
+    args = [a for f in READ_FIELDS for a in ("-e", f)]
+    for display in ("websocket", "websocket.opcode == 1", "websocket.mask == 0 && websocket.fin",
+                    'websocket.payload.text contains "e"', "websocket.payload.close.status_code"):
+        theirs = _tshark(path, keys, "-Y", display, "-T", "fields", *args)
+        assert _read(*opts, "-Y", display, "-T", "fields", *args, str(path)).splitlines() == theirs, display
+
+
+def test_read_verbose_and_json_show_the_frame():
+    path = WS / "ws_echo.pcap"
+    ((close,),) = fields(path, "websocket.opcode == 8 && websocket.mask == 1", "frame.number")
+    tree = _read("-V", "-Y", f"frame.number == {close}", str(path))
+    ws = [line for line in tree.split("\nWebSocket\n", 1)[1].splitlines() if line]
+    code, reason, key = fields(path, f"frame.number == {close}", "websocket.payload.close.status_code",
+                               "websocket.payload.close.reason", "websocket.masking_key")[0]
+    assert ws == ["    Fin: True", "    Reserved: 0x0", "    Opcode: Connection Close (8)", "    Mask: True",
+                  f"    Payload length: {2 + len(reason)}", f"    Masking-Key: {key}", "    Masked payload",
+                  "    Payload", "        Close", f"            Status code: Normal Closure ({code})",
+                  f"            Reason: {reason}"]
+    rows = {}
+    for line in _read("--json", str(path)).splitlines():
+        obj = json.loads(line)
+        if "websocket.opcode" in obj:
+            rows[obj["frame.number"]] = (obj["websocket.opcode"], obj.get("websocket.payload.text"))
+    want = {int(n): (int(op), text or None) for n, op, text in
+            fields(path, "websocket", "frame.number", "websocket.opcode", "websocket.payload.text")}
+    assert rows == want
+
+
+def test_bad_input_is_marked_and_never_raises(tmp_path):
+    """A length of 2^63 or more: the frame's header is shown, the packet malformed, nothing read after it in
+    that direction; a hole: the segment after it is read as starting a frame (as tshark does)."""
+    huge = tmp_path / "huge.pcap"
+    huge.write_bytes(_session([(1, bytes([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]) + b"xx"), (1, _frame(TEXT, b"later"))]))
+    lines = _read(str(huge)).splitlines()
+    assert lines[5].endswith(" WebSocket 66 WebSocket Binary [FIN] [Malformed Packet]")
+    assert " TCP " in lines[6]
+    assert "[Malformed Packet: WebSocket]" in _read("-V", "-Y", "frame.number == 6", str(huge))
+    hole = tmp_path / "hole.pcap"
+    hole.write_bytes(_session([(1, _frame(TEXT, b"first")), (1, None), (1, _frame(TEXT, b"after"))]))
+    texts = [t for (t,) in fields(hole, "websocket", "websocket.payload.text")]
+    assert _read("-Y", "websocket", "-T", "fields", "-e", "websocket.payload.text", str(hole)).split() == texts
+    rnd = random.Random(6455)
+    for i in range(40):         # garbage after the 101: no traceback in any output
+        path = tmp_path / f"g{i}.pcap"
+        path.write_bytes(_session([(rnd.randrange(2), rnd.randbytes(rnd.randrange(1, 40))) for _ in range(6)]))
+        _read(str(path))
+        _read("-V", str(path))

@@ -14,17 +14,31 @@ citations. Payloads are skipped, not stored (only a Close frame's, at most 125 b
 memory per connection is bounded however long the session runs. Bytes that break the framing (a reserved
 opcode, a fragmented or oversized control frame) or a hole in the capture end the reading of that direction
 with ``error`` set.
+
+Following every frame (``read``, the HAR): a ``listener`` set on the session is called with each frame as it
+ends (:class:`WsFrame`, with ``payload``: its first ``keep_payload`` bytes unmasked, and for the frame that ends a
+data message ``message``: the message's first ``keep_payload`` bytes). With a listener the framing goes on as
+tshark's does where the bytes still tell where the next frame starts: after a Close, after a reserved opcode or
+a control frame RFC 6455 forbids (the frame's ``problem`` names it), and after a hole in the capture from the
+next chunk on (tshark takes a segment after a hole as starting a frame). Only a length of 2^63 or more (no frame
+boundary left to find) ends it. What the counters, ``frames`` and ``closes`` say does not change: they stop at
+the first error as above. Memory stays bounded: one frame's and one message's kept bytes per direction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analyzer.decode.packet import DecodeFailure
+
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0, 1, 2, 8, 9, 10
 
 #: tshark's names for the opcodes (websocket.opcode's value strings)
 OPCODE_NAMES = {CONTINUATION: "Continuation", TEXT: "Text", BINARY: "Binary", CLOSE: "Connection Close",
                 PING: "Ping", PONG: "Pong"}
+
+#: bytes of one frame's payload, and of one data message, kept for what ``read`` and the HAR show of it
+KEEP_PAYLOAD = 256 * 1024     # (tshark shows all of a longer text: read shows this much of it)
 
 KEEP_FRAMES = 64            # frames kept per session for citations; later ones are only counted
 _MAX_HEADER = 14            # 2 + 8 (64-bit length) + 4 (mask)
@@ -44,6 +58,11 @@ class WsFrame:
     first_ts_ns: int
     last_frame: int = 0
     last_ts_ns: int = 0
+    rsv: int = 0                # the three reserved bits (RSV1 is permessage-deflate's "compressed")
+    mask_key: bytes = b""
+    size7: int = 0              # the 7-bit length field (126, 127: a 16- or 64-bit length follows)
+    # what breaks RFC 6455 in this frame (an error name, see WsSide.error), for the listener
+    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -83,13 +102,20 @@ class WsSide:
     _mask: bytes = b""
     _hframe: int = 0            # where the header being read began
     _hts: int = 0
+    # with a listener: the frame's payload and the data message's, kept up to keep_payload bytes each
+    _payload: bytearray | None = None
+    _message: bytearray | None = None
+    _message_opcode: int = 0
+    _resync: bool = False       # a hole: the next chunk starts a frame (with a listener)
+    _stop: bool = False         # a length of 2^63 or more: no frame boundary can be found after it
 
 
 class WebSocketSession:
     """Both directions of one WebSocket connection, from the first byte after the 101 (see the module
     docstring). ``frames`` holds the first :data:`KEEP_FRAMES` frames in the order they were completed."""
 
-    __slots__ = ("closes", "end_frame", "end_ts_ns", "frames", "sides", "start_frame", "start_ts_ns")
+    __slots__ = ("closes", "end_frame", "end_ts_ns", "frames", "keep_payload", "listener", "sides", "start_frame",
+                 "start_ts_ns")
 
     def __init__(self, start_frame: int, start_ts_ns: int):
         self.sides = (WsSide(), WsSide())
@@ -99,21 +125,32 @@ class WebSocketSession:
         self.start_ts_ns = start_ts_ns
         self.end_frame: int | None = None       # the last frame that carried WebSocket bytes
         self.end_ts_ns: int | None = None
+        # called with each frame as it ends, its payload and (a data message's last frame) the message's; see
+        # the module docstring
+        self.listener = None
+        self.keep_payload = 0       # bytes of a frame's payload (and of a message's) kept for the listener
 
     def data(self, direction: int, data: bytes, ts_ns: int, frame: int) -> None:
         """In-order bytes of ``direction`` (0 = client, 1 = server) carried by ``frame``."""
         side = self.sides[direction]
-        if side.error is not None or not data:
+        if not data or side._stop or (side.error is not None and self.listener is None):
             return
-        self.end_frame, self.end_ts_ns = frame, ts_ns
+        if side._resync:        # after a hole: this chunk starts a frame, as tshark reads it
+            side._resync = False
+            side._cur, side._head = None, bytearray()
+        if side.error is None:
+            self.end_frame, self.end_ts_ns = frame, ts_ns
         pos, n = 0, len(data)
-        while pos < n and side.error is None:
+        while pos < n and not side._stop and (side.error is None or self.listener is not None):
             if side._cur is None:
                 pos = self._header(side, direction, data, pos, ts_ns, frame)
                 continue
             take = min(side._left, n - pos)
             if side._close is not None:
                 side._close += data[pos:pos + take]
+            kept = side._payload
+            if kept is not None and len(kept) < self.keep_payload:
+                kept += data[pos:pos + min(take, self.keep_payload - len(kept))]
             pos += take
             side._left -= take
             if side._left == 0:
@@ -124,13 +161,13 @@ class WebSocketSession:
         field may have been in the hole) unless the hole lies inside a payload being skipped."""
         side = self.sides[direction]
         side.lost += nbytes
-        if side.error is not None:
-            return
-        if side._cur is not None and side._close is None and 0 < nbytes < side._left:
-            side._left -= nbytes
-            return
-        side.error, side.error_frame = "lost", None
-        side._cur = None
+        if side.error is None:
+            if side._cur is not None and side._close is None and 0 < nbytes < side._left and self.listener is None:
+                side._left -= nbytes
+                return
+            side.error, side.error_frame = "lost", None
+        side._cur, side._head, side._resync = None, bytearray(), True
+        side._message = None
 
     # -- one frame -----------------------------------------------------------------------------------
     def _header(self, side: WsSide, direction: int, data: bytes, pos: int, ts_ns: int, frame: int) -> int:
@@ -170,14 +207,27 @@ class WebSocketSession:
         elif length >> 63:
             error = "bad_length"
         if error is not None:
-            side.error, side.error_frame, side.error_value = error, side._hframe, opcode if error != "control_too_long" else length
-            side._head = bytearray()
-            return len(data)
+            if side.error is None:
+                side.error, side.error_frame = error, side._hframe
+                side.error_value = opcode if error != "control_too_long" else length
+            if self.listener is None or error == "bad_length":
+                side._stop = True
+                if self.listener is not None:       # the header, told as broken; nothing after it can be read
+                    bad = WsFrame(direction, fin, opcode, masked, length, side._hframe, side._hts, frame, ts_ns,
+                                  b0 >> 4 & 7, bytes(head[off:off + 4]) if masked else b"", size7, error)
+                    self.listener(bad, b"", None)
+                side._head = bytearray()
+                return len(data)
         side._mask = bytes(head[off:off + 4]) if masked else b""
         side._head = bytearray()
-        side._cur = WsFrame(direction, fin, opcode, masked, length, side._hframe, side._hts)
+        side._cur = WsFrame(direction, fin, opcode, masked, length, side._hframe, side._hts, 0, 0, b0 >> 4 & 7,
+                            side._mask, size7, error)
         side._left = length
         side._close = bytearray() if opcode == CLOSE else None
+        if self.listener is not None:
+            side._payload = bytearray()
+            if opcode in (TEXT, BINARY):
+                side._message, side._message_opcode = bytearray(), opcode
         if length == 0:
             self._end(side, ts_ns, frame)
         return pos
@@ -187,6 +237,11 @@ class WebSocketSession:
         assert cur is not None
         cur.last_frame, cur.last_ts_ns = frame, ts_ns
         side._cur = None
+        if self.listener is not None:
+            self._tell(side, cur)
+        if side.error is not None:      # read on for the listener only: the counts stopped at the error
+            side._close = None
+            return
         side.frames += 1
         side.masked += cur.masked
         op = cur.opcode
@@ -203,7 +258,7 @@ class WebSocketSession:
             body = bytes(side._close or b"")
             if side._mask:
                 mask = side._mask
-                body = bytes(b ^ mask[i & 3] for i, b in enumerate(body))
+                body = unmask(body, mask)
             code = int.from_bytes(body[:2], "big") if len(body) >= 2 else None
             reason = body[2:].decode("utf-8", "replace") if len(body) > 2 else ""
             self.closes.append(WsClose(cur.direction, cur.first_frame, cur.first_ts_ns, code, reason))
@@ -211,6 +266,28 @@ class WebSocketSession:
         side._close = None
         if len(self.frames) < KEEP_FRAMES:
             self.frames.append(cur)
+
+    def _tell(self, side: WsSide, cur: WsFrame) -> None:
+        """Hand the frame that ended to the listener, with its payload unmasked (and its message's, at its end)."""
+        payload = bytes(side._payload or b"")
+        side._payload = None
+        if cur.mask_key:
+            payload = unmask(payload, cur.mask_key)
+        message = None
+        op = cur.opcode
+        if op in (TEXT, BINARY, CONTINUATION) and side._message is not None:
+            kept = side._message
+            room = self.keep_payload - len(kept)
+            if room > 0:
+                kept += payload[:room]
+            if cur.fin:
+                message = bytes(kept)
+                side._message = None
+        self.listener(cur, payload, message)
+
+    def message_opcode(self, direction: int) -> int:
+        """The opcode (Text or Binary) of the data message being read in ``direction`` (with a listener)."""
+        return self.sides[direction]._message_opcode
 
     # -- what the explanation reads ------------------------------------------------------------------
     def frame_numbers(self) -> tuple[int, ...]:
@@ -220,3 +297,84 @@ class WebSocketSession:
             out.add(f.first_frame)
             out.add(f.last_frame)
         return tuple(sorted(out))
+
+
+def unmask(data: bytes, key: bytes) -> bytes:
+    """``data`` XORed with the 4-byte masking ``key`` repeated (RFC 6455 section 5.3)."""
+    if not data:
+        return b""
+    n = len(data)
+    stream = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
+
+
+# -- what read shows of a frame (tshark's websocket layer) ------------------------------------------------------
+#: a frame that breaks RFC 6455, as the expert note says it
+PROBLEMS = {
+    "reserved_opcode": "Reserved opcode: RFC 6455 defines 0-2 and 8-10",
+    "control_fragmented": "A control frame without FIN: RFC 6455 forbids fragmented control frames",
+    "control_too_long": "A control frame longer than 125 bytes: RFC 6455 forbids it",
+    "bad_length": "Payload length of 2^63 or more (the most significant bit must be 0): the framing is lost",
+}
+
+
+def frame_info(frame: WsFrame) -> str:
+    """tshark's Info column for one frame ("WebSocket Text [FIN] [MASKED]", "WebSocket Text[FRAGMENT]  ")."""
+    name = OPCODE_NAMES.get(frame.opcode, "Unknown Opcode")
+    return f"WebSocket {name}{' [FIN] ' if frame.fin else '[FRAGMENT]  '}{'[MASKED]' if frame.masked else ''}"
+
+
+def frame_fields(frame: WsFrame, payload: bytes, message: bytes | None, message_opcode: int) -> dict:
+    """The ``websocket.*`` fields tshark 4 gives one frame (its -T fields values): the header, and what the
+    payload holds by opcode: a Text message's text (on its last frame, the fragments joined), a middle
+    fragment's bytes (``websocket.payload.continue``), a Ping's or Pong's bytes, a Close's code and reason, a
+    reserved opcode's bytes (``websocket.payload.unknown``)."""
+    f: dict = {"websocket.fin": int(frame.fin), "websocket.rsv": f"0x{frame.rsv:02x}",
+               "websocket.opcode": frame.opcode, "websocket.mask": int(frame.masked),
+               "websocket.payload_length": frame.size7}
+    if frame.size7 == 126:
+        f["websocket.payload_length_ext_16"] = frame.length
+    elif frame.size7 == 127:
+        f["websocket.payload_length_ext_64"] = frame.length
+    if frame.masked:
+        f["websocket.masking_key"] = frame.mask_key
+    if frame.length == 0 or frame.problem == "bad_length":
+        return f
+    if frame.masked:
+        f["websocket.masked_payload"] = 1
+    f["websocket.payload"] = 1
+    op = frame.opcode
+    if op == TEXT or op == CONTINUATION:
+        if not frame.fin:
+            if op == CONTINUATION:
+                f["websocket.payload.continue"] = payload
+        elif message is not None and (op == TEXT or message_opcode == TEXT):
+            f["websocket.payload.text"] = message.decode("utf-8", "replace")
+    elif op == PING:
+        f["websocket.payload.ping"] = payload
+    elif op == PONG:
+        f["websocket.payload.pong"] = payload
+    elif op == CLOSE:
+        f["websocket.payload.close"] = 1
+        if len(payload) >= 2:
+            f["websocket.payload.close.status_code"] = int.from_bytes(payload[:2], "big")
+            if len(payload) > 2:
+                f["websocket.payload.close.reason"] = payload[2:].decode("utf-8", "replace")
+    elif op not in OPCODE_NAMES:
+        f["websocket.payload.unknown"] = payload
+    return f
+
+
+def layer_problem(pkt, layer, problem: str) -> None:
+    """Mark a frame that breaks RFC 6455 on the packet its layer went on: a length of 2^63 or more as malformed
+    (the packet's failure: "[Malformed Packet]" as tshark's _ws.malformed), the others as an expert note
+    (a reserved opcode is tshark's Note "Dissector for Websocket Opcode (N) code not implemented")."""
+    if problem == "bad_length":
+        if pkt.failure is None:
+            pkt.failure = DecodeFailure("websocket", layer.offset, PROBLEMS[problem])
+        return
+    if problem == "reserved_opcode":
+        op = layer.fields.get("websocket.opcode")
+        pkt.note("websocket", "note", f"Dissector for Websocket Opcode ({op}) code not implemented ({PROBLEMS[problem]})")
+        return
+    pkt.note("websocket", "warning", PROBLEMS.get(problem, problem))

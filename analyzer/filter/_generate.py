@@ -33,9 +33,8 @@ DEFAULT_CORPUS = [ROOT / "captures", ROOT.parent / "shared" / "corpus"]
 # Layer names the decoders and stages put on packets (Wireshark's protocol filter names).
 DECODED = ("frame", "eth", "vlan", "ieee8021ad", "ieee8021ah", "sll", "null", "raw", "arp", "ip", "ipv6",
            "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing", "ipv6.fraghdr", "icmp", "icmpv6", "udp", "tcp",
-           "dns", "mdns", "llmnr", "http", "http2", "http3", "ssdp", "tls", "quic", "x509af", "x509ce", "x509sat",
-           "x509if",
-           "pkcs1")
+           "dns", "mdns", "llmnr", "http", "http2", "http3", "ssdp", "tls", "quic", "websocket", "x509af", "x509ce",
+           "x509sat", "x509if", "pkcs1")
 
 # tshark's FT_* types -> the filter's value kinds (analyzer.filter._values).
 KINDS = {

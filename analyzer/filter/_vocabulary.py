@@ -5,7 +5,7 @@ kind; the ones the analyzer produces; every protocol name tshark knows (``tshark
 """
 
 TSHARK_VERSION = 'TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).'
-DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'http3', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'quic', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'x509af', 'x509ce', 'x509if', 'x509sat'])
+DECODED_PROTOCOLS = frozenset(['arp', 'dns', 'eth', 'frame', 'http', 'http2', 'http3', 'icmp', 'icmpv6', 'ieee8021ad', 'ieee8021ah', 'ip', 'ipv6', 'ipv6.dstopts', 'ipv6.fraghdr', 'ipv6.hopopts', 'ipv6.routing', 'llmnr', 'mdns', 'null', 'pkcs1', 'quic', 'raw', 'sll', 'ssdp', 'tcp', 'tls', 'udp', 'vlan', 'websocket', 'x509af', 'x509ce', 'x509if', 'x509sat'])
 
 FIELDS_BY_KIND = {
     'abstime': """
@@ -87,7 +87,9 @@ tcp.options.scpsflags.snack2 tcp.options.timestamp.tsval.syncookie.ecn
 tcp.options.timestamp.tsval.syncookie.sack tcp.options.user_to_granularity tcp.segment.multipletails
 tcp.segment.overlap tcp.segment.overlap.conflict tcp.segment.toolongfragment tls.handshake.session_id_hit
 tls.record.is_escape tls.segment.multipletails tls.segment.overlap tls.segment.overlap.conflict
-tls.segment.toolongfragment vlan.cfi vlan.dei x509af.critical x509ce.EntrustInfoFlags.enterpriseCategory
+tls.segment.toolongfragment vlan.cfi vlan.dei websocket.fin websocket.fragment.multipletails
+websocket.fragment.overlap websocket.fragment.overlap.conflict websocket.fragment.toolongfragment
+websocket.mask websocket.pmc x509af.critical x509ce.EntrustInfoFlags.enterpriseCategory
 x509ce.EntrustInfoFlags.keyUpdateAllowed x509ce.EntrustInfoFlags.newExtensions
 x509ce.EntrustInfoFlags.pKIXCertificate x509ce.EntrustInfoFlags.sETCategory
 x509ce.EntrustInfoFlags.webCategory x509ce.KeyUsage.cRLSign x509ce.KeyUsage.contentCommitment
@@ -168,15 +170,17 @@ tls.quic.parameter.initial_source_connection_id tls.quic.parameter.original_dest
 tls.quic.parameter.preferred_address.connectionid tls.quic.parameter.preferred_address.statelessresettoken
 tls.quic.parameter.retry_source_connection_id tls.quic.parameter.stateless_reset_token
 tls.quic.parameter.value tls.reassembled.data tls.sct.sct_logid tls.sct.sct_signature tls.segment.data
-udp.payload vlan.trailer x509af.encrypted x509af.extnValue x509af.g x509af.issuerUID x509af.issuerUniqueID
-x509af.issuerUniqueIdentifier x509af.p x509af.q x509af.serial x509af.serialNumber x509af.subjectPublicKey
-x509af.subjectUniqueIdentifier x509af.userCertificate x509ce.CertificateSerialNumber x509ce.CiplusInfo
-x509ce.KeyUsage x509ce.SubjectKeyIdentifier x509ce.authorityCertSerialNumber x509ce.entrustVersInfoFlags
-x509ce.iPAddress x509ce.keyIdentifier x509ce.keyUsage x509ce.onlyContains x509ce.onlySomeReasons
-x509ce.reasonFlags x509ce.reasons x509ce.serialNumber x509ce.subjectKeyIdentifier x509if.allowedSubset
-x509if.any.String x509sat.BitString x509sat.OctetString x509sat.UniqueIdentifier x509sat.bitDay
-x509sat.bitMonth x509sat.bitNamedDays x509sat.bitWeek x509sat.nAddress x509sat.nAddresses_item
-x509sat.pSelector x509sat.parameters x509sat.sSelector x509sat.tSelector x509sat.uid
+udp.payload vlan.trailer websocket.masking_key websocket.payload.continue websocket.payload.ping
+websocket.payload.pong websocket.payload.unknown x509af.encrypted x509af.extnValue x509af.g
+x509af.issuerUID x509af.issuerUniqueID x509af.issuerUniqueIdentifier x509af.p x509af.q x509af.serial
+x509af.serialNumber x509af.subjectPublicKey x509af.subjectUniqueIdentifier x509af.userCertificate
+x509ce.CertificateSerialNumber x509ce.CiplusInfo x509ce.KeyUsage x509ce.SubjectKeyIdentifier
+x509ce.authorityCertSerialNumber x509ce.entrustVersInfoFlags x509ce.iPAddress x509ce.keyIdentifier
+x509ce.keyUsage x509ce.onlyContains x509ce.onlySomeReasons x509ce.reasonFlags x509ce.reasons
+x509ce.serialNumber x509ce.subjectKeyIdentifier x509if.allowedSubset x509if.any.String x509sat.BitString
+x509sat.OctetString x509sat.UniqueIdentifier x509sat.bitDay x509sat.bitMonth x509sat.bitNamedDays
+x509sat.bitWeek x509sat.nAddress x509sat.nAddresses_item x509sat.pSelector x509sat.parameters
+x509sat.sSelector x509sat.tSelector x509sat.uid
 """,
     'ether': """
 arp.dst.hw_mac arp.src.hw_mac dns.eui48 eth.addr eth.dst eth.src ieee8021ah.cdst ieee8021ah.csrc
@@ -490,8 +494,11 @@ tls.record.padding_length tls.record.version tls.record_size_limit tls.sct.sct_e
 tls.sct.sct_length tls.sct.sct_signature_length tls.sct.sct_version tls.sct.scts_length tls.segment
 tls.segment.count tls.segment.error udp.checksum udp.checksum.status udp.checksum_calculated udp.dstport
 udp.length udp.pdu.size udp.port udp.proc.dstpid udp.proc.dstuid udp.proc.srcpid udp.proc.srcuid
-udp.srcport udp.stream vlan.etype vlan.id vlan.len vlan.priority x509af.CrossCertificates x509af.acPath
-x509af.attType x509af.attributes x509af.certificationPath x509af.crlEntryExtensions x509af.crlExtensions
+udp.srcport udp.stream vlan.etype vlan.id vlan.len vlan.priority websocket.fragment
+websocket.fragment.count websocket.fragment.error websocket.opcode websocket.payload.close.status_code
+websocket.payload_length websocket.payload_length_ext_16 websocket.payload_length_ext_64
+websocket.reassembled.length websocket.rsv x509af.CrossCertificates x509af.acPath x509af.attType
+x509af.attributes x509af.certificationPath x509af.crlEntryExtensions x509af.crlExtensions
 x509af.extensions x509af.issuer x509af.nextUpdate x509af.notAfter x509af.notBefore x509af.rdnSequence
 x509af.revocationDate x509af.revokedCertificates x509af.subject x509af.subjectName
 x509af.theCACertificates x509af.thisUpdate x509af.version x509ce.AttributesSyntax x509ce.BaseCRLNumber
@@ -628,17 +635,18 @@ tls.malformed.vector_length tls.quic.parameter tls.quic.parameter.google.key_upd
 tls.quic.parameter.google.support_handshake_done tls.record tls.record.length.invalid tls.resumed
 tls.sct.sct_extensions tls.segments tls.unexpected_message udp.checksum.bad udp.checksum.zero
 udp.length.bad udp.length.bad_zero udp.possible_traceroute udplite.checksum_coverage.bad vlan.len.past_end
-vlan.too_many_tags x509af.ACPathData_element x509af.AttributeCertificate_element x509af.Attribute_element
-x509af.CertificateList_element x509af.CertificatePair_element x509af.Certificate_element
-x509af.DSS_Params_element x509af.Extension_element x509af.SubjectPublicKeyInfo_element
-x509af.algorithmIdentifier_element x509af.algorithm_element x509af.attCertValidityPeriod_element
-x509af.attributeCertificate_element x509af.baseCertificateID_element x509af.certificate_element
-x509af.issuedByThisCA_element x509af.issuedToThisCA_element x509af.parameters_element
-x509af.revokedCertificates_item_element x509af.signature_element
-x509af.signedAttributeCertificateInfo_element x509af.signedCertificateList_element
-x509af.signedCertificate_element x509af.subjectPublicKeyInfo_element x509af.userCertificate_element
-x509af.validity_element x509ce.AAIssuingDistPointSyntax_element x509ce.Attribute_element
-x509ce.AuthorityKeyIdentifier_element x509ce.BasicConstraintsSyntax_element
+vlan.too_many_tags websocket.decompression.failed.expert websocket.fragments websocket.masked_payload
+websocket.payload websocket.payload.close websocket.payload.unknown.expert x509af.ACPathData_element
+x509af.AttributeCertificate_element x509af.Attribute_element x509af.CertificateList_element
+x509af.CertificatePair_element x509af.Certificate_element x509af.DSS_Params_element
+x509af.Extension_element x509af.SubjectPublicKeyInfo_element x509af.algorithmIdentifier_element
+x509af.algorithm_element x509af.attCertValidityPeriod_element x509af.attributeCertificate_element
+x509af.baseCertificateID_element x509af.certificate_element x509af.issuedByThisCA_element
+x509af.issuedToThisCA_element x509af.parameters_element x509af.revokedCertificates_item_element
+x509af.signature_element x509af.signedAttributeCertificateInfo_element
+x509af.signedCertificateList_element x509af.signedCertificate_element x509af.subjectPublicKeyInfo_element
+x509af.userCertificate_element x509af.validity_element x509ce.AAIssuingDistPointSyntax_element
+x509ce.Attribute_element x509ce.AuthorityKeyIdentifier_element x509ce.BasicConstraintsSyntax_element
 x509ce.CertificateAssertion_element x509ce.CertificateListAssertion_element
 x509ce.CertificateListExactAssertion_element x509ce.CertificatePairAssertion_element
 x509ce.CertificatePairExactAssertion_element x509ce.CertificateTemplate_element
@@ -683,7 +691,8 @@ tcp.options.cc tcp.options.ccecho tcp.options.ccnew tcp.options.echo tcp.options
 tcp.options.experimental tcp.options.md5 tcp.options.mss tcp.options.nop tcp.options.qs
 tcp.options.rvbd.probe tcp.options.rvbd.trpy tcp.options.sack tcp.options.sack_perm tcp.options.scps
 tcp.options.scpscor tcp.options.scpsrec tcp.options.snack tcp.options.tfo tcp.options.timestamp
-tcp.options.unknown tcp.options.user_to tcp.options.wscale tls udp vlan x509af x509ce x509if x509sat
+tcp.options.unknown tcp.options.user_to tcp.options.wscale tls udp vlan websocket x509af x509ce x509if
+x509sat
 """,
     'string': """
 arp.dst.atm_num_e164 arp.dst.hw_ax25 arp.src.atm_num_e164 arp.src.hw_ax25 dns.a6.prefix_name
@@ -742,26 +751,26 @@ tls.handshake.cert_url.url tls.handshake.extensions_alpn_str tls.handshake.exten
 tls.handshake.extensions_npn tls.handshake.extensions_server_name tls.handshake.extensions_srp_username
 tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full
 tls.handshake.npn_selected_protocol tls.quic.parameter.google.user_agent udp.proc.dstcmd udp.proc.dstuname
-udp.proc.srccmd udp.proc.srcuname vlan.id_name x509af.AttributeType x509af.Userid x509af.algorithm.id
-x509af.algorithmId x509af.extension.id x509af.extnId x509af.utcTime x509ce.CertPolicyId
-x509ce.HoldInstruction x509ce.KeyPurposeId x509ce.dNSName x509ce.entrustVers x509ce.holdInstructionCode
-x509ce.id x509ce.issuerDomainPolicy x509ce.otherNameForm x509ce.policyIdentifier x509ce.policyQualifierId
-x509ce.registeredID x509ce.rfc822Name x509ce.subjectDomainPolicy x509ce.subjectPublicKeyAlgID
-x509ce.templateID x509ce.type_id x509ce.uniformResourceIdentifier x509if.AttributeType x509if.attribute
-x509if.attributeType x509if.auxiliaries_item x509if.context x509if.contextType x509if.dmdId
-x509if.entryType x509if.item x509if.mandatoryContexts_item x509if.mandatory_item x509if.mappingFunction
-x509if.nameForm x509if.newMatchingRule x509if.oid x509if.oldMatchingRule x509if.optionalContexts_item
-x509if.optional_item x509if.precluded_item x509if.restrictionType x509if.serviceType
-x509if.structuralObjectClass x509if.type x509sat.AttributeType x509sat.BMPString x509sat.CountryName
-x509sat.DestinationIndicator x509sat.GUID x509sat.GeneralString x509sat.GraphicString x509sat.IA5String
-x509sat.ISO646String x509sat.InternationalISDNNumber x509sat.NumericString x509sat.ObjectIdentifier
-x509sat.PrintableString x509sat.T61String x509sat.TelephoneNumber x509sat.TeletexString x509sat.UTCTime
-x509sat.UTF8String x509sat.UniversalString x509sat.VideotexString x509sat.VisibleString
-x509sat.X121Address x509sat.answerback x509sat.approximateMatch x509sat.bmpString x509sat.countryCode
-x509sat.equality x509sat.greaterOrEqual x509sat.lessOrEqual x509sat.localeID1 x509sat.matchingRuleUsed
-x509sat.objectClass x509sat.printableString x509sat.profiles_item x509sat.substrings
-x509sat.telephoneNumber x509sat.teletexString x509sat.telexNumber x509sat.uTF8String
-x509sat.universalString
+udp.proc.srccmd udp.proc.srcuname vlan.id_name websocket.payload.close.reason websocket.payload.text
+x509af.AttributeType x509af.Userid x509af.algorithm.id x509af.algorithmId x509af.extension.id
+x509af.extnId x509af.utcTime x509ce.CertPolicyId x509ce.HoldInstruction x509ce.KeyPurposeId x509ce.dNSName
+x509ce.entrustVers x509ce.holdInstructionCode x509ce.id x509ce.issuerDomainPolicy x509ce.otherNameForm
+x509ce.policyIdentifier x509ce.policyQualifierId x509ce.registeredID x509ce.rfc822Name
+x509ce.subjectDomainPolicy x509ce.subjectPublicKeyAlgID x509ce.templateID x509ce.type_id
+x509ce.uniformResourceIdentifier x509if.AttributeType x509if.attribute x509if.attributeType
+x509if.auxiliaries_item x509if.context x509if.contextType x509if.dmdId x509if.entryType x509if.item
+x509if.mandatoryContexts_item x509if.mandatory_item x509if.mappingFunction x509if.nameForm
+x509if.newMatchingRule x509if.oid x509if.oldMatchingRule x509if.optionalContexts_item x509if.optional_item
+x509if.precluded_item x509if.restrictionType x509if.serviceType x509if.structuralObjectClass x509if.type
+x509sat.AttributeType x509sat.BMPString x509sat.CountryName x509sat.DestinationIndicator x509sat.GUID
+x509sat.GeneralString x509sat.GraphicString x509sat.IA5String x509sat.ISO646String
+x509sat.InternationalISDNNumber x509sat.NumericString x509sat.ObjectIdentifier x509sat.PrintableString
+x509sat.T61String x509sat.TelephoneNumber x509sat.TeletexString x509sat.UTCTime x509sat.UTF8String
+x509sat.UniversalString x509sat.VideotexString x509sat.VisibleString x509sat.X121Address
+x509sat.answerback x509sat.approximateMatch x509sat.bmpString x509sat.countryCode x509sat.equality
+x509sat.greaterOrEqual x509sat.lessOrEqual x509sat.localeID1 x509sat.matchingRuleUsed x509sat.objectClass
+x509sat.printableString x509sat.profiles_item x509sat.substrings x509sat.telephoneNumber
+x509sat.teletexString x509sat.telexNumber x509sat.uTF8String x509sat.universalString
 """,
     'time': """
 dns.time frame.offset_shift frame.time_delta frame.time_delta_displayed frame.time_epoch
@@ -951,10 +960,15 @@ tls.handshake.sig_hash_alg_len tls.handshake.sig_hash_hash tls.handshake.sig_has
 tls.handshake.sig_len tls.handshake.type tls.handshake.verify_data tls.handshake.version
 tls.record.content_type tls.record.length tls.record.opaque_type tls.record.version tls.record_size_limit
 tls.resumed udp.checksum udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream
-vlan.dei vlan.etype vlan.id vlan.len vlan.priority x509af.algorithm.id x509af.critical x509af.encrypted
-x509af.extension.id x509af.generalizedTime x509af.serialNumber x509af.subjectPublicKey x509af.utcTime
-x509af.version x509ce.cA x509ce.dNSName x509ce.iPAddress x509if.oid x509sat.CountryName x509sat.IA5String
-x509sat.bmpString x509sat.printableString x509sat.teletexString x509sat.uTF8String x509sat.universalString
+vlan.dei vlan.etype vlan.id vlan.len vlan.priority websocket.fin websocket.mask websocket.masked_payload
+websocket.masking_key websocket.opcode websocket.payload websocket.payload.close
+websocket.payload.close.reason websocket.payload.close.status_code websocket.payload.continue
+websocket.payload.ping websocket.payload.pong websocket.payload.text websocket.payload.unknown
+websocket.payload_length websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.rsv
+x509af.algorithm.id x509af.critical x509af.encrypted x509af.extension.id x509af.generalizedTime
+x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.cA x509ce.dNSName
+x509ce.iPAddress x509if.oid x509sat.CountryName x509sat.IA5String x509sat.bmpString
+x509sat.printableString x509sat.teletexString x509sat.uTF8String x509sat.universalString
 """
 
 NOT_IN_TSHARK = frozenset([])

@@ -60,6 +60,7 @@ PROTOCOL_NAMES = {
     "ssdp": "SSDP",
     "quic": "QUIC",
     "http3": "HTTP3",
+    "websocket": "WebSocket",
 }
 _APP_BY_PORT = {5353: "MDNS", 5355: "LLMNR"}
 DNS_PORT = 53
@@ -587,6 +588,10 @@ class Summary:
     def _quic_info(self, pkt: Packet, layer: Layer) -> str:
         return layer.info       # analyzer.decode.quic: the packet's text (a datagram's last packet shows)
 
+    def _websocket_info(self, pkt: Packet, layer: Layer) -> str:
+        # each WebSocket frame sets the column anew after TCP's fenced words: the packet's last frame shows
+        return _fenced_tcp_prefix(pkt) + layer.info
+
     def _ssdp_info(self, pkt: Packet, layer: Layer) -> str:
         return getattr(layer, "info", "")      # HTTP over UDP: one message per datagram
 
@@ -859,7 +864,8 @@ _DNS_FAMILY = frozenset(("dns", "mdns", "llmnr"))
 # A partly decoded layer with this field has enough for its usual info text (the rest is cut off).
 _KEY_FIELD = {"http2": "http2.stream", "tcp": "tcp.flags",
               "udp": "udp.length", "ip": "ip.src", "ipv6": "ipv6.src", "arp": "arp.opcode",
-              "icmp": "icmp.type", "icmpv6": "icmpv6.type", "dns": "dns.id", "mdns": "dns.id", "llmnr": "dns.id"}
+              "icmp": "icmp.type", "icmpv6": "icmpv6.type", "dns": "dns.id", "mdns": "dns.id", "llmnr": "dns.id",
+              "websocket": "websocket.opcode"}
 
 
 def _same_protocol(failed: str, layer: str) -> bool:
@@ -916,6 +922,7 @@ _INFO = {
     "ssdp": Summary._ssdp_info,
     "quic": Summary._quic_info,
     "http3": Summary._quic_info,        # analyzer.apps.http3: the QUIC text, HTTP/3 frame names included
+    "websocket": Summary._websocket_info,   # analyzer.apps.websocket, after a 101 (analyzer.apps.http.sink)
 }
 
 

@@ -479,6 +479,8 @@ def _title(pkt: Packet, layer: Layer) -> str:
         return "Hypertext Transfer Protocol Version 3"
     if name == "http2":
         return http2_tree.TITLE
+    if name == "websocket":
+        return "WebSocket"
     if name in ("dns", "mdns", "llmnr"):
         kind = "response" if as_int(f.get("dns.flags.response")) else "query"
         long_name = {"MDNS": "Multicast Domain Name System", "LLMNR": "Link-local Multicast Name Resolution"}
@@ -714,6 +716,8 @@ def layer_lines(layer: Layer) -> list[str]:
         return [INDENT * depth + text for depth, text in layer.tree]
     if layer.name == "http2" and hasattr(layer, "frame"):
         return http2_tree.lines(layer)
+    if layer.name == "websocket":
+        return _websocket_lines(f)
     lines = []
     has_flags = "tcp.flags" in f
     items = [(k, v) for k, v in _ordered(layer)
@@ -726,6 +730,54 @@ def layer_lines(layer: Layer) -> list[str]:
             lines.append(f"{pad}{INDENT}[{note}]")
         if key == "tcp.flags":
             lines.extend(pad + INDENT + line for line in _tcp_flag_lines(value))
+    return lines
+
+
+# WebSocket (analyzer.apps.websocket), Wireshark's labels and value texts; a name alone for tshark's FT_NONE items
+_WS_LABELS = {
+    "websocket.fin": "Fin", "websocket.rsv": "Reserved", "websocket.opcode": "Opcode", "websocket.mask": "Mask",
+    "websocket.payload_length": "Payload length", "websocket.payload_length_ext_16": "Extended Payload length (16 bits)",
+    "websocket.payload_length_ext_64": "Extended Payload length (64 bits)", "websocket.masking_key": "Masking-Key",
+    "websocket.masked_payload": "Masked payload", "websocket.payload": "Payload", "websocket.payload.text": "Text",
+    "websocket.payload.continue": "Continue", "websocket.payload.ping": "Ping", "websocket.payload.pong": "Pong",
+    "websocket.payload.unknown": "Unknown", "websocket.payload.close": "Close",
+    "websocket.payload.close.status_code": "Status code", "websocket.payload.close.reason": "Reason",
+}
+_WS_NONE = frozenset(("websocket.masked_payload", "websocket.payload", "websocket.payload.close"))
+_WS_DEPTH = {"websocket.payload.text": 1, "websocket.payload.ping": 1, "websocket.payload.pong": 1,
+             "websocket.payload.unknown": 1, "websocket.payload.close": 1, "websocket.payload.close.status_code": 2,
+             "websocket.payload.close.reason": 2}
+_WS_CLOSE_CODES = {1000: "Normal Closure", 1001: "Going Away", 1002: "Protocol error", 1003: "Unsupported Data",
+                   1005: "No Status Rcvd", 1006: "Abnormal Closure", 1007: "Invalid frame payload data",
+                   1008: "Policy Violation", 1009: "Message Too Big", 1010: "Mandatory Ext.", 1011: "Internal Server",
+                   1015: "TLS handshake"}
+
+
+def _websocket_lines(f: dict[str, Any]) -> list[str]:
+    from analyzer.apps.websocket import OPCODE_NAMES
+
+    lines = []
+    for key, value in f.items():
+        label = _WS_LABELS.get(key, key)
+        pad = INDENT * _WS_DEPTH.get(key, 0)
+        if key in _WS_NONE:
+            lines.append(pad + label)
+            continue
+        if key in ("websocket.fin", "websocket.mask"):
+            text = "True" if value else "False"
+        elif key == "websocket.rsv":
+            text = f"0x{int(value, 16):x}" if isinstance(value, str) else str(value)
+        elif key == "websocket.opcode":
+            text = f"{OPCODE_NAMES.get(value, 'Unknown')} ({value})"
+        elif key == "websocket.payload.close.status_code":
+            text = f"{_WS_CLOSE_CODES.get(value, 'Unknown')} ({value})"
+        elif key == "websocket.payload_length" and value in (126, 127):
+            text = f"{value} Extended Payload Length ({16 if value == 126 else 64} bits)"
+        elif isinstance(value, (bytes, bytearray)):
+            text = bytes(value).hex()
+        else:
+            text = str(value)
+        lines.append(f"{pad}{label}: {text}")
     return lines
 
 

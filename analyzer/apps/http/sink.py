@@ -50,6 +50,10 @@ from analyzer.apps.http.readers import (
     parse_status_line,
     plausible_start,
 )
+from analyzer.apps.websocket import KEEP_PAYLOAD, WsFrame
+from analyzer.apps.websocket import frame_fields as websocket_fields
+from analyzer.apps.websocket import frame_info as websocket_info
+from analyzer.apps.websocket import layer_problem as websocket_problem
 from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Layer, Packet, add_field
 from analyzer.tcp.analysis import seconds
@@ -280,6 +284,11 @@ class _Conversation(HttpConversation):
         interim = self._server_interim
         super()._on_server_event(event)
         if type(event) is Response:
+            ws = self.websocket
+            if ws is not None and ws.listener is None and self._sink.tracker.fields:
+                # a 101 to WebSocket: each frame that follows gets its websocket layer (read)
+                ws.listener = self._sink.websocket_frame
+                ws.keep_payload = KEEP_PAYLOAD
             if self._server_interim:
                 self._interim_response = event
         elif type(event) is EndOfMessage:
@@ -670,6 +679,26 @@ class HttpSink:
         return None
 
 
+    def websocket_frame(self, frame: WsFrame, payload: bytes, message: bytes | None) -> None:
+        """A WebSocket frame after a 101 ended (the session's listener): its ``websocket`` layer goes on the
+        packet of its last byte, as tshark shows a reassembled frame (several in one segment: one layer each)."""
+        conv = self.conv
+        if conv is None or conv.websocket is None:
+            return
+        fields = websocket_fields(frame, payload, message, conv.websocket.message_opcode(frame.direction))
+        info = websocket_info(frame)
+        number = frame.last_frame
+        pkt = self._pkt
+        if pkt is None:
+            self.tracker.pending.setdefault(number, []).append((fields, info, "websocket", frame.problem))
+            return
+        if pkt.__class__ is Deferred:
+            if pkt.number != number:
+                return
+            pkt = pkt.get()         # (rare: not deferred as an Info text, the line names another protocol)
+        if pkt.frame.number == number:
+            _add_layer(pkt, fields, info, "websocket", frame.problem)
+
     def _alone(self) -> bool:
         """This sink is the only one its connection's bytes go to (no other can want the packet)."""
         sink = self.conn.sink
@@ -726,11 +755,14 @@ def _completion(message: Request | Response, end: EndOfMessage) -> tuple[int, in
     return end.last_frame, end.last_ts_ns
 
 
-def _add_layer(pkt: Packet, fields: dict[str, Any], info: str) -> HttpLayer:
+def _add_layer(pkt: Packet, fields: dict[str, Any], info: str, name: str = "http",
+               problem: str | None = None) -> HttpLayer:
     off, end = pkt.payload if pkt.payload is not None else (0, 0)
-    layer = HttpLayer(off, end - off, fields, info)
+    layer = HttpLayer(off, end - off, fields, info, name)
     pkt.layers.append(layer)
     pkt._flat = None
+    if problem is not None:         # a WebSocket frame that breaks RFC 6455 (analyzer.apps.websocket.PROBLEMS)
+        websocket_problem(pkt, layer, problem)
     return layer
 
 
@@ -832,8 +864,8 @@ class HttpTracker:
         if self.pending:
             todo = self.pending.pop(pkt.frame.number, None)
             if todo:
-                for fields, info in todo:
-                    _add_layer(pkt, fields, info)
+                for entry in todo:      # (fields, info), or a WebSocket frame's (fields, info, name, problem)
+                    _add_layer(pkt, *entry)
             if self.pending:
                 number = pkt.frame.number
                 for stale in [n for n in self.pending if n < number]:
