@@ -1,13 +1,17 @@
 """Record tests/fixtures/websocket/*.pcap: a WebSocket session (RFC 6455) after an HTTP/1.1 upgrade, for the
 timeline's WebSocket steps and the WebSocket frame decoding, on the loopback.
 
-    sudo python scripts/record_websocket.py        (needs the `websockets` library, tcpdump and openssl)
+    sudo python scripts/record_websocket.py [NAME...]   (needs the `websockets` library, tcpdump and openssl)
 
 * ws_echo.pcap: GET /chat with Upgrade: websocket, 101 Switching Protocols, then the client sends three text
   messages (the second in two fragments) and a ping, the server echoes each message and answers the ping with a
   pong, and the client closes with 1000 "bye"; the server echoes the close and ends the TCP connection.
 * wss_echo.pcap + wss_echo.keys: the same over TLS 1.3 (wss://), with the client's key log.
 * ws_server_close.pcap: the server closes first, with 1001 "going away", after one message each way.
+* ws_binary.pcap: binary messages: 64 KiB in one frame (a 64-bit length, many TCP segments), one in three
+  fragments, then a text message sent in a burst with a ping (several frames in one segment), and a close.
+* ws_deflate.pcap: permessage-deflate negotiated (RSV1 set on compressed frames): text messages each way, the
+  second one repeated (the compressor's window makes it shorter), and a close.
 
 Both peers are the `websockets` library (a well-kept implementation); tcpdump records the loopback.
 """
@@ -29,7 +33,7 @@ from record_quic_fixture import self_signed_certificate  # (this folder: the scr
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "websocket"
 HOST = "127.0.0.1"
-PORTS = {"ws_echo": 18765, "wss_echo": 18766, "ws_server_close": 18767}
+PORTS = {"ws_echo": 18765, "wss_echo": 18766, "ws_server_close": 18767, "ws_binary": 18768, "ws_deflate": 18769}
 
 
 async def _session(name: str, tmp: Path) -> None:
@@ -60,10 +64,30 @@ async def _session(name: str, tmp: Path) -> None:
         async for msg in ws:
             await ws.send(msg)
 
-    async with serve(echo, HOST, port, ssl=server_ssl, compression=None):
+    compression = "deflate" if name == "ws_deflate" else None
+    async with serve(echo, HOST, port, ssl=server_ssl, compression=compression, max_size=None):
         scheme = "wss" if server_ssl else "ws"
-        async with connect(f"{scheme}://{HOST}:{port}/chat", ssl=client_ssl, compression=None,
-                           server_hostname="analyzer.test" if client_ssl else None) as ws:
+        async with connect(f"{scheme}://{HOST}:{port}/chat", ssl=client_ssl, compression=compression,
+                           server_hostname="analyzer.test" if client_ssl else None, max_size=None) as ws:
+            if name == "ws_binary":
+                await ws.send(bytes(range(256)) * 256)        # 64 KiB: a 64-bit extended length
+                await ws.recv()
+                await ws.send([b"\x00\x01", b"\x02", b"\xff"])   # one binary message in three frames
+                await ws.recv()
+                pong = await ws.ping(b"")
+                await ws.send("after the ping")
+                await pong
+                await ws.recv()
+                await asyncio.sleep(0.02)
+                await ws.close(1000, "done")
+                return
+            if name == "ws_deflate":
+                for text in ("hello deflate", "the same words twice " * 4, "the same words twice " * 4):
+                    await ws.send(text)
+                    await ws.recv()
+                await asyncio.sleep(0.02)
+                await ws.close(1000, "bye")
+                return
             if name == "ws_server_close":
                 await ws.send("hello")
                 await ws.recv()
@@ -107,7 +131,8 @@ def main() -> int:
         print("record_websocket: run as root (tcpdump on the loopback)", file=sys.stderr)
         return 2
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    for name in PORTS:
+    names = sys.argv[1:] or list(PORTS)     # (some of them: their names)
+    for name in names:
         print(record(name))
     return 0
 

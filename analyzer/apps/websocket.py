@@ -10,23 +10,27 @@ between the fragments of a message. A Close frame's payload starts with a 2-byte
 :class:`WebSocketSession` takes the bytes of each direction in order (``data``; ``gap`` for bytes the capture
 lost) and keeps what an explanation needs: per direction the messages, frames and payload bytes, pings and
 pongs, each side's Close (frame, time, code, reason), and the first :data:`KEEP_FRAMES` frames themselves for
-citations. Payloads are skipped, not stored (only a Close frame's, at most 125 bytes, is unmasked and read):
-memory per connection is bounded however long the session runs. Bytes that break the framing (a reserved
-opcode, a fragmented or oversized control frame) or a hole in the capture end the reading of that direction
-with ``error`` set.
+citations, and the data messages themselves (``messages``, :class:`WsMessage`: the HAR's
+``_webSocketMessages``), the first :data:`MAX_MESSAGES` with at most :data:`MESSAGE_BYTES` of payload in all; a
+Close frame's payload (at most 125 bytes) is unmasked and read; other payloads are skipped: memory per
+connection is bounded however long the session runs. Bytes that break the framing (a reserved opcode, a
+fragmented or oversized control frame) or a hole in the capture end the reading of that direction with
+``error`` set.
 
-Following every frame (``read``, the HAR): a ``listener`` set on the session is called with each frame as it
+Following every frame (``read``): a ``listener`` set on the session is called with each frame as it
 ends (:class:`WsFrame`, with ``payload``: its first ``keep_payload`` bytes unmasked, and for the frame that ends a
 data message ``message``: the message's first ``keep_payload`` bytes). With a listener the framing goes on as
 tshark's does where the bytes still tell where the next frame starts: after a Close, after a reserved opcode or
 a control frame RFC 6455 forbids (the frame's ``problem`` names it), and after a hole in the capture from the
 next chunk on (tshark takes a segment after a hole as starting a frame). Only a length of 2^63 or more (no frame
 boundary left to find) ends it. What the counters, ``frames`` and ``closes`` say does not change: they stop at
-the first error as above. Memory stays bounded: one frame's and one message's kept bytes per direction.
+the first error as above. Memory stays bounded: one frame's and one message's kept bytes per direction
+(:data:`KEEP_PAYLOAD` each).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 from analyzer.decode.packet import DecodeFailure
@@ -39,6 +43,11 @@ OPCODE_NAMES = {CONTINUATION: "Continuation", TEXT: "Text", BINARY: "Binary", CL
 
 #: bytes of one frame's payload, and of one data message, kept for what ``read`` and the HAR show of it
 KEEP_PAYLOAD = 256 * 1024     # (tshark shows all of a longer text: read shows this much of it)
+
+# the data messages a session keeps (the HAR's _webSocketMessages): the first MAX_MESSAGES, with at most
+# MESSAGE_BYTES of their payloads in all (a message past that is kept with its first bytes, or none)
+MAX_MESSAGES = 256
+MESSAGE_BYTES = 256 * 1024
 
 KEEP_FRAMES = 64            # frames kept per session for citations; later ones are only counted
 _MAX_HEADER = 14            # 2 + 8 (64-bit length) + 4 (mask)
@@ -77,6 +86,18 @@ class WsClose:
 
 
 @dataclass(slots=True)
+class WsMessage:
+    """A data message (Text or Binary, its fragments joined): who sent it, when its last frame was seen, its
+    payload (unmasked; its first bytes only when ``length`` is larger: see :data:`MESSAGE_BYTES`)."""
+
+    direction: int
+    ts_ns: int
+    opcode: int
+    data: bytes
+    length: int
+
+
+@dataclass(slots=True)
 class WsSide:
     """What one direction carried."""
 
@@ -102,10 +123,15 @@ class WsSide:
     _mask: bytes = b""
     _hframe: int = 0            # where the header being read began
     _hts: int = 0
-    # with a listener: the frame's payload and the data message's, kept up to keep_payload bytes each
+    # the frame's payload and the data message's, kept up to keep_payload bytes each (for the listener, or a
+    # message kept in ``messages``)
     _payload: bytearray | None = None
     _message: bytearray | None = None
     _message_opcode: int = 0
+    _message_length: int = 0
+    _message_compressed: bool = False   # permessage-deflate: RSV1 on the message's first frame
+    _inflater: object = None            # the direction's zlib decompressor (its window spans messages)
+    inflate_failed: bool = False        # a compressed message could not be inflated: later ones are not tried
     _resync: bool = False       # a hole: the next chunk starts a frame (with a listener)
     _stop: bool = False         # a length of 2^63 or more: no frame boundary can be found after it
 
@@ -114,10 +140,10 @@ class WebSocketSession:
     """Both directions of one WebSocket connection, from the first byte after the 101 (see the module
     docstring). ``frames`` holds the first :data:`KEEP_FRAMES` frames in the order they were completed."""
 
-    __slots__ = ("closes", "end_frame", "end_ts_ns", "frames", "keep_payload", "listener", "sides", "start_frame",
-                 "start_ts_ns")
+    __slots__ = ("closes", "deflate", "end_frame", "end_ts_ns", "frames", "keep_payload", "listener",
+                 "message_budget", "messages", "no_takeover", "sides", "start_frame", "start_ts_ns")
 
-    def __init__(self, start_frame: int, start_ts_ns: int):
+    def __init__(self, start_frame: int, start_ts_ns: int, extensions: str | None = None):
         self.sides = (WsSide(), WsSide())
         self.frames: list[WsFrame] = []
         self.closes: list[WsClose] = []
@@ -128,7 +154,15 @@ class WebSocketSession:
         # called with each frame as it ends, its payload and (a data message's last frame) the message's; see
         # the module docstring
         self.listener = None
-        self.keep_payload = 0       # bytes of a frame's payload (and of a message's) kept for the listener
+        self.keep_payload = KEEP_PAYLOAD    # bytes of a frame's payload (and of a message's) kept
+        # the first MAX_MESSAGES data messages, MESSAGE_BYTES of payload in all (message_budget: what is left)
+        self.messages: list[WsMessage] = []
+        self.message_budget = MESSAGE_BYTES
+        # the 101's Sec-WebSocket-Extensions: permessage-deflate (RFC 7692) compresses the messages whose first
+        # frame has RSV1; "<side>_no_context_takeover" starts that side's window afresh with each message
+        ext = (extensions or "").lower()
+        self.deflate = "permessage-deflate" in ext
+        self.no_takeover = ("client_no_context_takeover" in ext, "server_no_context_takeover" in ext)
 
     def data(self, direction: int, data: bytes, ts_ns: int, frame: int) -> None:
         """In-order bytes of ``direction`` (0 = client, 1 = server) carried by ``frame``."""
@@ -167,7 +201,7 @@ class WebSocketSession:
                 return
             side.error, side.error_frame = "lost", None
         side._cur, side._head, side._resync = None, bytearray(), True
-        side._message = None
+        side._message = side._payload = None
 
     # -- one frame -----------------------------------------------------------------------------------
     def _header(self, side: WsSide, direction: int, data: bytes, pos: int, ts_ns: int, frame: int) -> int:
@@ -224,10 +258,13 @@ class WebSocketSession:
                             side._mask, size7, error)
         side._left = length
         side._close = bytearray() if opcode == CLOSE else None
-        if self.listener is not None:
-            side._payload = bytearray()
-            if opcode in (TEXT, BINARY):
-                side._message, side._message_opcode = bytearray(), opcode
+        listening = self.listener is not None
+        if opcode in (TEXT, BINARY):
+            side._message_opcode, side._message_length = opcode, 0
+            side._message_compressed = self.deflate and bool(b0 & 0x40)
+            keep = listening or (side.error is None and len(self.messages) < MAX_MESSAGES and self.message_budget > 0)
+            side._message = bytearray() if keep else None
+        side._payload = bytearray() if listening or (opcode <= BINARY and side._message is not None) else None
         if length == 0:
             self._end(side, ts_ns, frame)
         return pos
@@ -237,14 +274,38 @@ class WebSocketSession:
         assert cur is not None
         cur.last_frame, cur.last_ts_ns = frame, ts_ns
         side._cur = None
+        op = cur.opcode
+        message = None
+        if side._payload is not None:
+            payload = bytes(side._payload)
+            side._payload = None
+            if cur.mask_key:
+                payload = unmask(payload, cur.mask_key)
+            if op <= BINARY and side._message is not None:       # a data frame of a message being kept
+                kept = side._message
+                side._message_length += cur.length
+                room = self.keep_payload - len(kept)
+                if room > 0:
+                    kept += payload[:room]
+                if cur.fin:
+                    message = bytes(kept)
+                    side._message = None
+                    if side._message_compressed:
+                        message = self._inflate(side, cur.direction, message)
+        else:
+            payload = b""
         if self.listener is not None:
-            self._tell(side, cur)
+            self.listener(cur, payload, message)
         if side.error is not None:      # read on for the listener only: the counts stopped at the error
             side._close = None
             return
+        if message is not None and len(self.messages) < MAX_MESSAGES:       # (None: a message not inflated)
+            data = message[:self.message_budget]
+            self.message_budget -= len(data)
+            self.messages.append(WsMessage(cur.direction, cur.last_ts_ns, side._message_opcode, data,
+                                           len(message) if side._message_compressed else side._message_length))
         side.frames += 1
         side.masked += cur.masked
-        op = cur.opcode
         if op in (TEXT, BINARY, CONTINUATION):
             side.data_frames += 1
             side.payload_bytes += cur.length
@@ -267,23 +328,29 @@ class WebSocketSession:
         if len(self.frames) < KEEP_FRAMES:
             self.frames.append(cur)
 
-    def _tell(self, side: WsSide, cur: WsFrame) -> None:
-        """Hand the frame that ended to the listener, with its payload unmasked (and its message's, at its end)."""
-        payload = bytes(side._payload or b"")
-        side._payload = None
-        if cur.mask_key:
-            payload = unmask(payload, cur.mask_key)
-        message = None
-        op = cur.opcode
-        if op in (TEXT, BINARY, CONTINUATION) and side._message is not None:
-            kept = side._message
-            room = self.keep_payload - len(kept)
-            if room > 0:
-                kept += payload[:room]
-            if cur.fin:
-                message = bytes(kept)
-                side._message = None
-        self.listener(cur, payload, message)
+    def _inflate(self, side: WsSide, direction: int, data: bytes) -> bytes | None:
+        """A compressed message's payload inflated (RFC 7692 7.2.2: the 4 bytes 00 00 ff ff the sender removed put
+        back), at most keep_payload bytes of it; None when it cannot be: its start was not kept, the inflated
+        message is larger than what is kept, or the bytes are not DEFLATE; later messages of that direction are not
+        tried then (the window they refer to is lost)."""
+        if side.inflate_failed:
+            return None
+        if side._message_length > len(data):
+            side.inflate_failed = True
+            return None
+        inflater = side._inflater
+        if inflater is None:
+            inflater = side._inflater = zlib.decompressobj(-15)
+        try:
+            out = inflater.decompress(data + b"\x00\x00\xff\xff", self.keep_payload)
+        except zlib.error:
+            out = None
+        if out is None or inflater.unconsumed_tail:
+            side.inflate_failed, side._inflater = True, None
+            return None
+        if self.no_takeover[direction]:
+            side._inflater = None
+        return out
 
     def message_opcode(self, direction: int) -> int:
         """The opcode (Text or Binary) of the data message being read in ``direction`` (with a listener)."""
@@ -324,14 +391,18 @@ def frame_info(frame: WsFrame) -> str:
     return f"WebSocket {name}{' [FIN] ' if frame.fin else '[FRAGMENT]  '}{'[MASKED]' if frame.masked else ''}"
 
 
-def frame_fields(frame: WsFrame, payload: bytes, message: bytes | None, message_opcode: int) -> dict:
+def frame_fields(frame: WsFrame, payload: bytes, message: bytes | None, message_opcode: int,
+                 deflate: bool = False) -> dict:
     """The ``websocket.*`` fields tshark 4 gives one frame (its -T fields values): the header, and what the
     payload holds by opcode: a Text message's text (on its last frame, the fragments joined), a middle
     fragment's bytes (``websocket.payload.continue``), a Ping's or Pong's bytes, a Close's code and reason, a
-    reserved opcode's bytes (``websocket.payload.unknown``)."""
-    f: dict = {"websocket.fin": int(frame.fin), "websocket.rsv": f"0x{frame.rsv:02x}",
-               "websocket.opcode": frame.opcode, "websocket.mask": int(frame.masked),
-               "websocket.payload_length": frame.size7}
+    reserved opcode's bytes (``websocket.payload.unknown``). ``deflate``: permessage-deflate was negotiated
+    (``websocket.pmc``, RSV1; ``message`` is then the inflated text)."""
+    f: dict = {"websocket.fin": int(frame.fin), "websocket.rsv": f"0x{frame.rsv:02x}"}
+    if deflate:
+        f["websocket.pmc"] = frame.rsv >> 2
+    f.update({"websocket.opcode": frame.opcode, "websocket.mask": int(frame.masked),
+              "websocket.payload_length": frame.size7})
     if frame.size7 == 126:
         f["websocket.payload_length_ext_16"] = frame.length
     elif frame.size7 == 127:

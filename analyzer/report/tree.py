@@ -735,7 +735,8 @@ def layer_lines(layer: Layer) -> list[str]:
 
 # WebSocket (analyzer.apps.websocket), Wireshark's labels and value texts; a name alone for tshark's FT_NONE items
 _WS_LABELS = {
-    "websocket.fin": "Fin", "websocket.rsv": "Reserved", "websocket.opcode": "Opcode", "websocket.mask": "Mask",
+    "websocket.fin": "Fin", "websocket.rsv": "Reserved", "websocket.pmc": "Per-Message Compressed",
+    "websocket.opcode": "Opcode", "websocket.mask": "Mask",
     "websocket.payload_length": "Payload length", "websocket.payload_length_ext_16": "Extended Payload length (16 bits)",
     "websocket.payload_length_ext_64": "Extended Payload length (64 bits)", "websocket.masking_key": "Masking-Key",
     "websocket.masked_payload": "Masked payload", "websocket.payload": "Payload", "websocket.payload.text": "Text",
@@ -763,7 +764,7 @@ def _websocket_lines(f: dict[str, Any]) -> list[str]:
         if key in _WS_NONE:
             lines.append(pad + label)
             continue
-        if key in ("websocket.fin", "websocket.mask"):
+        if key in ("websocket.fin", "websocket.mask", "websocket.pmc"):
             text = "True" if value else "False"
         elif key == "websocket.rsv":
             text = f"0x{int(value, 16):x}" if isinstance(value, str) else str(value)

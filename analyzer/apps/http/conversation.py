@@ -386,7 +386,8 @@ class HttpConversation:
             method = pair.request.method if pair.request is not None else None
             if event.status == 101 or (method == "CONNECT" and 200 <= event.status < 300):
                 if event.status == 101 and _asks_websocket(pair.request, event):
-                    pair.websocket = self.websocket = WebSocketSession(event.first_frame, event.first_ts_ns)
+                    pair.websocket = self.websocket = WebSocketSession(
+                        event.first_frame, event.first_ts_ns, event.headers.get("sec-websocket-extensions"))
                 else:       # a switch to no protocol read here (a CONNECT tunnel, h2c): nothing to keep after it
                     self.client.keep_switched = self.server.keep_switched = False
                 self.client.switch_protocols()

@@ -685,7 +685,8 @@ class HttpSink:
         conv = self.conv
         if conv is None or conv.websocket is None:
             return
-        fields = websocket_fields(frame, payload, message, conv.websocket.message_opcode(frame.direction))
+        ws = conv.websocket
+        fields = websocket_fields(frame, payload, message, ws.message_opcode(frame.direction), ws.deflate)
         info = websocket_info(frame)
         number = frame.last_frame
         pkt = self._pkt
