@@ -4311,6 +4311,188 @@ static PyObject *fill_rows(PyObject *self, PyObject *args) {
 }
 /* ---- end of h-conn7's block ---- */
 
+/* ---- h-conv8: the finished 4-tuples packed (analyzer.columnar.finished.PackedFinishedKeys) ------------------
+ * A table of n slots (n a power of two) as 2n uint64: slot i is (key, value) at 2i, 2i + 1. key: a 4-tuple as
+ * (sender endpoint << 32) | receiver endpoint (endpoint: global address id << 16 | port), FK_EMPTY for a slot
+ * never used; value: (generation << 32) | base sequence number. An entry whose generation is below `oldest` is
+ * gone (its generation forgotten; generation 0: a key set aside by a text entry) and its slot may be used again
+ * by a later key of the same probe chain. Linear probing from a mixed hash of the key. */
+#define FK_EMPTY UINT64_MAX
+
+static inline uint64_t fk_mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int fk_table(Py_buffer *v, uint64_t **slots, uint64_t *mask) {
+    Py_ssize_t n = v->len / 16;
+    if (v->len % 16 || n == 0 || (n & (n - 1))) {
+        PyErr_SetString(PyExc_ValueError, "finished table: not a power of two of 16-byte slots");
+        return -1;
+    }
+    *slots = v->buf;
+    *mask = (uint64_t)n - 1;
+    return 0;
+}
+
+/* the entry of key set to value; 1 when an empty slot was taken, 0 when a slot was reused, -1 when full */
+static int fk_set(uint64_t *t, uint64_t mask, uint64_t key, uint64_t value, uint64_t oldest) {
+    uint64_t i = fk_mix(key) & mask;
+    int64_t dead = -1;
+    for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        uint64_t k = t[2 * i];
+        if (k == key) {
+            t[2 * i + 1] = value;
+            return 0;
+        }
+        if (k == FK_EMPTY) {
+            if (dead >= 0) {
+                t[2 * dead] = key;
+                t[2 * dead + 1] = value;
+                return 0;
+            }
+            t[2 * i] = key;
+            t[2 * i + 1] = value;
+            return 1;
+        }
+        if (dead < 0 && (t[2 * i + 1] >> 32) < oldest)
+            dead = (int64_t)i;
+    }
+    if (dead >= 0) {
+        t[2 * dead] = key;
+        t[2 * dead + 1] = value;
+        return 0;
+    }
+    return -1;
+}
+
+/* the slot of key's live entry, or -1 */
+static int64_t fk_find(const uint64_t *t, uint64_t mask, uint64_t key, uint64_t oldest) {
+    uint64_t i = fk_mix(key) & mask;
+    for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        uint64_t k = t[2 * i];
+        if (k == key)
+            return (t[2 * i + 1] >> 32) < oldest ? -1 : (int64_t)i;
+        if (k == FK_EMPTY)
+            return -1;
+    }
+    return -1;
+}
+
+/* fk_put(table, keys, values, oldest) -> int
+ *   For each i in order, the entry of keys[i] set to values[i] (uint64 arrays of one length; the later of equal
+ *   keys wins): the number of empty slots taken. The caller keeps the table less than full (a ValueError when a
+ *   key finds no slot). */
+static PyObject *fk_put(PyObject *self, PyObject *args) {
+    Py_buffer vt, vk, vv;
+    unsigned long long oldest;
+    if (!PyArg_ParseTuple(args, "w*y*y*K", &vt, &vk, &vv, &oldest))
+        return NULL;
+    PyObject *out = NULL;
+    uint64_t *t, mask;
+    if (fk_table(&vt, &t, &mask) < 0)
+        goto done;
+    if (vk.len != vv.len || vk.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "fk_put: the keys and values do not agree");
+        goto done;
+    }
+    const uint64_t *k = vk.buf, *v = vv.buf;
+    long long taken = 0;
+    for (Py_ssize_t i = 0; i < vk.len / 8; i++) {
+        if (k[i] == FK_EMPTY) {
+            PyErr_SetString(PyExc_ValueError, "fk_put: the empty key");
+            goto done;
+        }
+        int r = fk_set(t, mask, k[i], v[i], oldest);
+        if (r < 0) {
+            PyErr_SetString(PyExc_ValueError, "fk_put: the table is full");
+            goto done;
+        }
+        taken += r;
+    }
+    out = PyLong_FromLongLong(taken);
+done:
+    PyBuffer_Release(&vt);
+    PyBuffer_Release(&vk);
+    PyBuffer_Release(&vv);
+    return out;
+}
+
+/* fk_get(table, keys, oldest) -> bytes: per key (uint64 array), its live base as int64, or -1 */
+static PyObject *fk_get(PyObject *self, PyObject *args) {
+    Py_buffer vt, vk;
+    unsigned long long oldest;
+    if (!PyArg_ParseTuple(args, "y*y*K", &vt, &vk, &oldest))
+        return NULL;
+    PyObject *out = NULL;
+    uint64_t *t, mask;
+    if (fk_table(&vt, &t, &mask) < 0)
+        goto done;
+    if (vk.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "fk_get: keys of 8 bytes");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, vk.len);
+    if (out == NULL)
+        goto done;
+    const uint64_t *k = vk.buf;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < vk.len / 8; i++) {
+        int64_t at = fk_find(t, mask, k[i], oldest);
+        o[i] = at < 0 ? -1 : (int64_t)(t[2 * at + 1] & 0xFFFFFFFFULL);
+    }
+done:
+    PyBuffer_Release(&vt);
+    PyBuffer_Release(&vk);
+    return out;
+}
+
+/* fk_get1(table, key, oldest) -> int or None: one key's live value (generation << 32 | base) */
+static PyObject *fk_get1(PyObject *self, PyObject *args) {
+    Py_buffer vt;
+    unsigned long long key, oldest;
+    if (!PyArg_ParseTuple(args, "y*KK", &vt, &key, &oldest))
+        return NULL;
+    PyObject *out = NULL;
+    uint64_t *t, mask;
+    if (fk_table(&vt, &t, &mask) == 0) {
+        int64_t at = fk_find(t, mask, key, oldest);
+        out = at < 0 ? Py_NewRef(Py_None) : PyLong_FromUnsignedLongLong(t[2 * at + 1]);
+    }
+    PyBuffer_Release(&vt);
+    return out;
+}
+
+/* fk_rehash(old, new, oldest) -> int: the live entries of table old set in table new (all empty): how many */
+static PyObject *fk_rehash(PyObject *self, PyObject *args) {
+    Py_buffer vo, vn;
+    unsigned long long oldest;
+    if (!PyArg_ParseTuple(args, "y*w*K", &vo, &vn, &oldest))
+        return NULL;
+    PyObject *out = NULL;
+    uint64_t *o, *t, omask, mask;
+    if (fk_table(&vo, &o, &omask) < 0 || fk_table(&vn, &t, &mask) < 0)
+        goto done;
+    long long live = 0;
+    for (uint64_t i = 0; i <= omask; i++) {
+        if (o[2 * i] == FK_EMPTY || (o[2 * i + 1] >> 32) < oldest)
+            continue;
+        if (fk_set(t, mask, o[2 * i], o[2 * i + 1], oldest) < 0) {
+            PyErr_SetString(PyExc_ValueError, "fk_rehash: the new table is full");
+            goto done;
+        }
+        live++;
+    }
+    out = PyLong_FromLongLong(live);
+done:
+    PyBuffer_Release(&vo);
+    PyBuffer_Release(&vn);
+    return out;
+}
+/* ---- end of h-conv8's block ---- */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -4351,6 +4533,11 @@ static PyMethodDef methods[] = {
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
     /* h-conn7 */
     {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
+    /* h-conv8 */
+    {"fk_put", fk_put, METH_VARARGS, "Entries set in a table of packed finished 4-tuples (see the source)."},
+    {"fk_get", fk_get, METH_VARARGS, "The live bases of packed finished 4-tuples, or -1 (see the source)."},
+    {"fk_get1", fk_get1, METH_VARARGS, "The live value of one packed finished 4-tuple, or None (see the source)."},
+    {"fk_rehash", fk_rehash, METH_VARARGS, "A table of packed finished 4-tuples' live entries moved (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzer.columnar import finished as _finished
 from analyzer.compiled import compiled
 from analyzer.tcp import state as S
 from analyzer.tcp.analysis import seconds
@@ -95,6 +96,9 @@ class Wholes:
 
     def __init__(self, tracker, on_many=None) -> None:
         self.tracker = tracker
+        if _finished.AVAILABLE and tracker is not None and not tracker.finished_keys.gens:
+            # the finished 4-tuples kept packed, 16 bytes a slot (analyzer.columnar.finished)
+            tracker.finished_keys = _finished.PackedFinishedKeys(tracker.finished_keys.memory_ns, self)
         # given the torn-down records a sweep finishes, all at once (a Finished), in place of the tracker's
         # on_finish per record (analyzer.columnar.rows: their rows made and spilled as one batch)
         self.on_many = on_many
@@ -245,8 +249,11 @@ class Wholes:
         ea, eb = t[rows, EA], t[rows, EB]
         # (FinishedKeys.add_pairs of each record's 4-tuple and base sequence numbers)
         fk = tracker.finished_keys
-        finished_pairs(fk._newest(when), self.addr, ea, eb, t[rows, HS + 2], t[rows, HS + 7])
-        fk.forget(when)
+        if fk.__class__ is _finished.PackedFinishedKeys:
+            fk.add_records(ea, eb, t[rows, HS + 2], t[rows, HS + 7], when)
+        else:
+            finished_pairs(fk._newest(when), self.addr, ea, eb, t[rows, HS + 2], t[rows, HS + 7])
+            fk.forget(when)
         if self.on_many is not None:
             self.on_many(fin)
         elif tracker.on_finish is not None:
@@ -572,6 +579,8 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
         if fk.gens:
             for _start, entries in fk.gens:
                 busy.update(k for k in entries.keys() & taken_keys if fk.get(k) is not None)
+            if fk.__class__ is _finished.PackedFinishedKeys:
+                busy.update(compress(keys, fk.packed_found(na, nb).tolist()))
         if by_key:
             busy.update(compress(keys, (pair_rows(by_key, na, nb) >= 0).tolist()))
         # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
