@@ -128,7 +128,7 @@ def test_forgotten_entries_free_their_slots():
         eb = np.array([ids.endpoint("10.0.0.2", 80)] * 50, dtype=np.int64)
         fk.add_records(ea, eb, np.arange(50, dtype=np.int64), np.arange(50, dtype=np.int64), now)
     assert len(fk) == 100
-    assert len(fk.table) == 2 * finished_mod._MIN_SLOTS
+    assert len(fk.table) == 16 * finished_mod._MIN_SLOTS
     assert fk.get(("10.0.0.1", 1024 + 199 * 50, "10.0.0.2", 80)) == 0
     assert fk.get(("10.0.0.1", 1024 + 198 * 50, "10.0.0.2", 80)) is None
 

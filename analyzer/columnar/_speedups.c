@@ -4420,6 +4420,25 @@ done:
     return out;
 }
 
+/* fk_put1(table, key, value, oldest) -> int: fk_put of one key (1 when it took an empty slot) */
+static PyObject *fk_put1(PyObject *self, PyObject *args) {
+    Py_buffer vt;
+    unsigned long long key, value, oldest;
+    if (!PyArg_ParseTuple(args, "w*KKK", &vt, &key, &value, &oldest))
+        return NULL;
+    PyObject *out = NULL;
+    uint64_t *t, mask;
+    if (fk_table(&vt, &t, &mask) == 0) {
+        int r = key == FK_EMPTY ? -2 : fk_set(t, mask, key, value, oldest);
+        if (r < 0)
+            PyErr_SetString(PyExc_ValueError, r == -2 ? "fk_put1: the empty key" : "fk_put1: the table is full");
+        else
+            out = PyLong_FromLong(r);
+    }
+    PyBuffer_Release(&vt);
+    return out;
+}
+
 /* fk_get(table, keys, oldest) -> bytes: per key (uint64 array), its live base as int64, or -1 */
 static PyObject *fk_get(PyObject *self, PyObject *args) {
     Py_buffer vt, vk;
@@ -4535,6 +4554,7 @@ static PyMethodDef methods[] = {
     {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
     /* h-conv8 */
     {"fk_put", fk_put, METH_VARARGS, "Entries set in a table of packed finished 4-tuples (see the source)."},
+    {"fk_put1", fk_put1, METH_VARARGS, "One entry set in a table of packed finished 4-tuples (see the source)."},
     {"fk_get", fk_get, METH_VARARGS, "The live bases of packed finished 4-tuples, or -1 (see the source)."},
     {"fk_get1", fk_get1, METH_VARARGS, "The live value of one packed finished 4-tuple, or None (see the source)."},
     {"fk_rehash", fk_rehash, METH_VARARGS, "A table of packed finished 4-tuples' live entries moved (see the source)."},

@@ -39,14 +39,21 @@ _MASK = _BASE - 1
 _S32 = np.uint64(32)
 
 _put = compiled("fk_put")
+_put1 = compiled("fk_put1")
 _get = compiled("fk_get")
 _get1 = compiled("fk_get1")
 _rehash = compiled("fk_rehash")
-AVAILABLE = None not in (_put, _get, _get1, _rehash)
+AVAILABLE = None not in (_put, _put1, _get, _get1, _rehash)
 
 
-def _table(slots: int) -> np.ndarray:
-    return np.full(2 * slots, _EMPTY, dtype=np.uint64)
+def _table(slots: int) -> bytearray:
+    """An empty table of ``slots`` slots (a bytearray: the compiled calls take its buffer faster than an array's)."""
+    return bytearray(b"\xff" * (16 * slots))
+
+
+def _slots(table: bytearray) -> np.ndarray:
+    """The table's slots as uint64 pairs (key, value), a view."""
+    return np.frombuffer(table, dtype=np.uint64).reshape(-1, 2)
 
 
 class PackedFinishedKeys(FinishedKeys):
@@ -78,23 +85,22 @@ class PackedFinishedKeys(FinishedKeys):
             self.table = _table(_MIN_SLOTS)       # everything gone
             self.used = 0
 
+    def _live(self) -> int:
+        """How many live entries the table holds."""
+        s = _slots(self.table)
+        return int(np.count_nonzero((s[:, 0] != _EMPTY) & ((s[:, 1] >> _S32) >= self._oldest())))
+
     def _room(self, k: int) -> None:
         """The table rebuilt (live entries only) if ``k`` more entries could fill more than 3/4 of it."""
-        slots = len(self.table) >> 1
-        if 4 * (self.used + k) <= 3 * slots:
+        if 4 * (self.used + k) <= 3 * (len(self.table) >> 4):
             return
-        oldest = self._oldest()
-        live = int(np.count_nonzero((self.table[0::2] != _EMPTY) & ((self.table[1::2] >> _S32) >= oldest)))
+        live = self._live()
         size = _MIN_SLOTS
         while 2 * size < 3 * (live + k):
             size *= 2
         table = _table(size)
-        self.used = _rehash(self.table, table, oldest)
+        self.used = _rehash(self.table, table, self._oldest())
         self.table = table
-
-    def _set(self, keys: np.ndarray, values: np.ndarray) -> None:
-        self._room(len(keys))
-        self.used += _put(self.table, keys, values, self._oldest())
 
     def _pack(self, key: tuple, enter: bool = False) -> int | None:
         """``key``'s packed form (None where it does not pack); ``enter``: an address the Wholes have not
@@ -125,7 +131,9 @@ class PackedFinishedKeys(FinishedKeys):
             newest.pop(key, None)
             newest[key] = base
         else:
-            self._set(np.array([k], dtype=np.uint64), np.array([self.gen << 32 | base], dtype=np.uint64))
+            if 4 * (self.used + 1) > 3 * (len(self.table) >> 4):
+                self._room(1)
+            self.used += _put1(self.table, k, self.gen << 32 | base, self.gen - len(self.gens) + 1)
 
     def add(self, key: tuple, base: int, now: int) -> None:
         self._add_one(self._newest(now), key, base)
@@ -168,7 +176,8 @@ class PackedFinishedKeys(FinishedKeys):
             v = np.empty(2 * len(ea), dtype=np.uint64)
             v[0::2] = b0.astype(np.uint64) | g
             v[1::2] = b1.astype(np.uint64) | g
-            self._set(k, v)
+            self._room(len(k))
+            self.used += _put(self.table, k, v, self._oldest())
         self.forget(now)
 
     def get(self, key: tuple) -> int | None:
@@ -177,7 +186,7 @@ class PackedFinishedKeys(FinishedKeys):
             return super().get(key)
         if not self.used:
             return None
-        v = _get1(self.table, k, self._oldest())
+        v = _get1(self.table, k, self.gen - len(self.gens) + 1)
         return None if v is None else v & _MASK
 
     def packed_found(self, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
@@ -194,5 +203,4 @@ class PackedFinishedKeys(FinishedKeys):
     def __len__(self) -> int:
         """The 4-tuples remembered, each once (FinishedKeys counts a key once per generation holding it; the table
         holds a packed key's newest entry only)."""
-        live = int(np.count_nonzero((self.table[0::2] != _EMPTY) & ((self.table[1::2] >> _S32) >= self._oldest())))
-        return live + len({key for _start, entries in self.gens for key in entries})
+        return self._live() + len({key for _start, entries in self.gens for key in entries})
