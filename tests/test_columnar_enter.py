@@ -1,17 +1,14 @@
 """The compiled helpers of analyzer.columnar.whole.take's per-record part give what their Python twins (the
-fallbacks) give: ``_speedups.pair_rows`` (the rows a dict of endpoint pairs holds for a window's pairs, -1 for
-none) against ``whole._pair_rows_py``, and ``_speedups.whole_enter`` (a new record's SYN and SYN-ACK option bytes
-and both directions of its endpoints entered) against ``whole._enter_py`` -- on pairs found either way round,
-not found, one endpoint twice, values past 32 bits; on option bytes where the rule decides: a TCP header of 20
-bytes or less (no options: b""), 21, the longest (60), a header running past the buffer's end (Python's slice
-clamps), an offset past the end, negative offsets (Python counts them from the end); rows used again (the old
-option bytes replaced) and arguments that do not agree (an error, not a crash). And ``_speedups.whole_values``
-(the summary row values of a sweep's finished records, from the table's columns) against
-``Finished._values_py`` and ``rows_values`` of the records: times zero, negative, at the nanosecond's edges,
-either closer, port edges, history codes of 0 to 5 letters. And the finishing's dict work:
-``_speedups.finished_pairs`` (FinishedKeys.add_pairs' loop: entries there before popped and set again last, a
-record to its own endpoint, one on another's endpoints the other way round) and ``_speedups.whole_forget``
-(both index entries deleted; a missing one a KeyError) against their Python twins."""
+fallbacks) give: ``_speedups.whole_enter`` (a new record's SYN and SYN-ACK option bytes entered) against
+``whole._enter_py`` -- on option bytes where the rule decides: a TCP header of 20 bytes or less (no options: b""),
+21, the longest (60), a header running past the buffer's end (Python's slice clamps), an offset past the end,
+negative offsets (Python counts them from the end); rows used again (the old option bytes replaced) and arguments
+that do not agree (an error, not a crash). And ``_speedups.whole_values`` (the summary row values of a sweep's
+finished records, from the table's columns) against ``Finished._values_py`` and ``rows_values`` of the records:
+times zero, negative, at the nanosecond's edges, either closer, port edges, history codes of 0 to 5 letters. And
+the finishing's dict work: ``_speedups.finished_pairs`` (FinishedKeys.add_pairs' loop: entries there before
+popped and set again last, a record to its own endpoint, one on another's endpoints the other way round) against
+its Python twin. (The records' index: tests/test_columnar_pairs.py.)"""
 
 from __future__ import annotations
 
@@ -22,44 +19,8 @@ import pytest
 
 from analyzer.columnar import whole
 
-pair_c = whole._compiled_pair_rows()
 enter_c = whole._compiled_enter()
-pytestmark = pytest.mark.skipif(pair_c is None or enter_c is None,
-                                reason="the compiled helper (with pair_rows and whole_enter) is not built")
-
-
-def _endpoints(rnd: random.Random, n: int) -> tuple[np.ndarray, np.ndarray]:
-    pick = [0, 1, 80 | (1 << 16), (5 << 16) | 443, (1 << 40) | 7, (1 << 62) - 1, 65535]
-    a = [rnd.choice(pick) if rnd.random() < 0.3 else rnd.randrange(1 << 36) for _ in range(n)]
-    b = [rnd.choice(pick) if rnd.random() < 0.3 else rnd.randrange(1 << 36) for _ in range(n)]
-    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_pair_rows_as_the_dict(seed):
-    rnd = random.Random(seed)
-    a, b = _endpoints(rnd, 300)
-    by_key = {}
-    for i in rnd.sample(range(300), 120):
-        r = rnd.randrange(1 << 20)
-        by_key[(int(a[i]), int(b[i]))] = r
-        if rnd.random() < 0.5:
-            by_key[(int(b[i]), int(a[i]))] = r
-    # a pair held only the other way round is not found
-    got = pair_c(by_key, a, b)
-    assert got.tolist() == whole._pair_rows_py(by_key, a, b).tolist()
-    assert (got >= 0).sum() >= 120
-    assert got.tolist() == [by_key.get((x, y), -1) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
-    # views that are not contiguous (take passes column slices) and empty windows
-    two = np.stack([a, b], axis=1)
-    assert pair_c(by_key, two[:, 0], two[:, 1]).tolist() == got.tolist()
-    assert pair_c(by_key, a[:0], b[:0]).tolist() == []
-    assert pair_c({}, a, b).tolist() == [-1] * len(a)
-
-
-def test_pair_rows_refuses_arrays_that_do_not_agree():
-    with pytest.raises(ValueError):
-        pair_c({}, np.zeros(3, dtype=np.int64), np.zeros(2, dtype=np.int64))
+pytestmark = pytest.mark.skipif(enter_c is None, reason="the compiled helper (with whole_enter) is not built")
 
 
 def _offsets(rnd: random.Random, n: int, size: int) -> np.ndarray:
@@ -79,18 +40,14 @@ def test_enter_as_the_loop(seed):
     rnd = random.Random(seed)
     data = bytes(rnd.randrange(256) for _ in range(3000))
     n = 200
-    na, nb = _endpoints(rnd, n)
     nr = np.array(rnd.sample(range(400), n), dtype=np.int64)
     nr[-5:] = nr[:5]                    # rows used again within one call: the later values win
     offs = _offsets(rnd, n, len(data))
     base_opts = [(b"old", b"old") if rnd.random() < 0.5 else None for _ in range(400)]
-    base_keys = {(int(na[3]), int(nb[3])): 999, (1, 2): 5}
-    opts_c, keys_c = list(base_opts), dict(base_keys)
-    opts_p, keys_p = list(base_opts), dict(base_keys)
-    enter_c(keys_c, opts_c, data, nr, na, nb, offs)
-    whole._enter_py(keys_p, opts_p, data, nr, na, nb, offs)
+    opts_c, opts_p = list(base_opts), list(base_opts)
+    enter_c(opts_c, data, nr, offs)
+    whole._enter_py(opts_p, data, nr, offs)
     assert opts_c == opts_p
-    assert list(keys_c.items()) == list(keys_p.items())     # the same entries in the same order
     assert all(o.__class__ is bytes for pair in opts_c if pair is not None for o in pair)
     # the option bytes are where the rule puts them: past the 20 fixed bytes, up to the header's length
     r, (o, hl, _o1, _hl1) = int(nr[10]), offs[10].tolist()
@@ -105,12 +62,10 @@ def test_enter_with_columns_of_the_handshake_values():
     hsv = np.array([[rnd.randrange(900) if c in (9, 16) else rnd.choice([20, 24, 40]) if c in (10, 17)
                      else rnd.randrange(1 << 30) for c in range(22)] for _ in range(40)], dtype=np.int64)
     nr = np.arange(40, dtype=np.int64)
-    na, nb = hsv[:, 2], hsv[:, 4]
     got, want = [None] * 40, [None] * 40
-    kc, kp = {}, {}
-    enter_c(kc, got, data, nr, na, nb, hsv[:, whole._OPT_COLS])
-    whole._enter_py(kp, want, data, nr, na, nb, hsv[:, whole._OPT_COLS])
-    assert got == want and list(kc.items()) == list(kp.items())
+    enter_c(got, data, nr, hsv[:, whole._OPT_COLS])
+    whole._enter_py(want, data, nr, hsv[:, whole._OPT_COLS])
+    assert got == want and all(pair is not None for pair in got)
 
 
 def test_enter_refuses_what_does_not_agree():
@@ -118,14 +73,14 @@ def test_enter_refuses_what_does_not_agree():
     offs[:, 1] = 24
     rows = np.array([0, 1], dtype=np.int64)
     with pytest.raises(ValueError):
-        enter_c({}, [None] * 2, b"x" * 100, rows, rows[:1], rows, offs)
+        enter_c([None] * 2, b"x" * 100, rows[:1], offs)
     with pytest.raises(ValueError):
-        enter_c({}, [None] * 2, b"x" * 100, rows, rows, rows, offs[:1])
+        enter_c([None] * 2, b"x" * 100, rows, offs[:1])
     with pytest.raises(IndexError):
-        enter_c({}, [None] * 1, b"x" * 100, rows, rows, rows, offs)
+        enter_c([None] * 1, b"x" * 100, rows, offs)
     # a buffer that is not bytes goes the Python way (its slices are what Python makes of it)
     opts = [None] * 2
-    enter_c({}, opts, bytearray(b"y" * 100), rows, rows, rows, offs)
+    enter_c(opts, bytearray(b"y" * 100), rows, offs)
     assert opts[0] == (bytearray(b"y" * 4), b"")
 
 
@@ -185,12 +140,10 @@ def test_finished_values_refuses_what_it_cannot_read():
         whole._whole_values(t, whole._NCOL + 1, whole._VALUE_COLS, fin.wholes.addr, full, whole._VALUE_CONSTS)
 
 
-forget_c = whole.compiled("whole_forget")
 pairs_c = whole.compiled("finished_pairs")
 
 
-@pytest.mark.skipif(forget_c is None or pairs_c is None, reason="the compiled helper (with whole_forget and "
-                    "finished_pairs) is not built")
+@pytest.mark.skipif(pairs_c is None, reason="the compiled helper (with finished_pairs) is not built")
 @pytest.mark.parametrize("seed", range(6))
 def test_finishing_as_python(seed):
     rnd = random.Random(seed)
@@ -222,28 +175,6 @@ def test_finishing_as_python(seed):
     fk.add_pairs(list(zip(keys, b0.tolist(), b1.tolist(), strict=True)), 1)
     assert list(fk.gens[-1][1].items()) == list(got.items())
 
-    # the index entries of records: both directions deleted; a missing one is a KeyError either way
-    by_key = {}
-    keep, held = [], set()
-    for i in range(n):                  # records on endpoints no other record holds (either way round)
-        a, b = int(ea[i]), int(eb[i])
-        if a != b and (a, b) not in held:
-            keep.append(i)
-            held |= {(a, b), (b, a)}
-    for i in keep:
-        by_key[(int(ea[i]), int(eb[i]))] = i
-        by_key[(int(eb[i]), int(ea[i]))] = i
-    by_key[(1, 2)] = 0
-    some = np.array(rnd.sample(keep, 60), dtype=np.int64)
-    kc, kp = dict(by_key), dict(by_key)
-    forget_c(kc, ea[some], eb[some])
-    whole._forget_py(kp, ea[some], eb[some])
-    assert list(kc.items()) == list(kp.items()) and len(kc) == len(by_key) - 120
-    for f in (forget_c, whole._forget_py):
-        d = dict(by_key)
-        with pytest.raises(KeyError):
-            f(d, ea[[keep[0], 7]], eb[[keep[0], 7]])      # the record to itself holds no entry
-        assert len(d) == len(by_key) - 2                  # (the first one's two went before)
     with pytest.raises(IndexError):
         pairs_c({}, addr[:2], ea, eb, b0, b1)
     with pytest.raises(ValueError):

@@ -2781,52 +2781,6 @@ static PyObject *http_head(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return out;
 }
 
-/* pair_rows(d, a, b) -> bytes
- *   d.get((a[i], b[i]), -1) for each i, as int64 (a, b: int64 arrays of one length; d's values ints): the rows
- *   of analyzer.columnar.whole.Wholes.by_key that a window's endpoint pairs find, without a Python tuple loop.
- *   Its fallback is whole._pair_rows_py (tests/test_columnar_enter.py holds them equal). */
-static PyObject *pair_rows(PyObject *self, PyObject *args) {
-    PyObject *d;
-    Py_buffer va, vb;
-    if (!PyArg_ParseTuple(args, "O!y*y*", &PyDict_Type, &d, &va, &vb))
-        return NULL;
-    PyObject *out = NULL;
-    if (va.len != vb.len || va.len % 8) {
-        PyErr_SetString(PyExc_ValueError, "pair_rows: the two endpoint arrays do not agree");
-        goto done;
-    }
-    Py_ssize_t n = va.len / 8;
-    out = PyBytes_FromStringAndSize(NULL, n * 8);
-    if (out == NULL || n == 0)
-        goto done;
-    const int64_t *a = va.buf, *b = vb.buf;
-    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = Py_BuildValue("(LL)", (long long)a[i], (long long)b[i]);
-        if (key == NULL)
-            goto fail;
-        PyObject *v = PyDict_GetItemWithError(d, key);     /* borrowed */
-        Py_DECREF(key);
-        if (v == NULL) {
-            if (PyErr_Occurred())
-                goto fail;
-            o[i] = -1;
-            continue;
-        }
-        long long r = PyLong_AsLongLong(v);
-        if (r == -1 && PyErr_Occurred())
-            goto fail;
-        o[i] = r;
-    }
-    goto done;
-fail:
-    Py_CLEAR(out);
-done:
-    PyBuffer_Release(&va);
-    PyBuffer_Release(&vb);
-    return out;
-}
-
 /* the bytes data[start:end] as Python slices them (negative ends counted from the end, then clamped) */
 static PyObject *we_slice(const char *p, Py_ssize_t len, long long start, long long end) {
     if (start < 0) {
@@ -2846,25 +2800,24 @@ static PyObject *we_slice(const char *p, Py_ssize_t len, long long start, long l
     return PyBytes_FromStringAndSize(end > start ? p + start : "", end > start ? (Py_ssize_t)(end - start) : 0);
 }
 
-/* whole_enter(by_key, opts, data, nr, na, nb, offs) -> None
- *   New whole records entered as analyzer.columnar.whole.take's loop enters them: for each i, opts[nr[i]] =
+/* whole_enter(opts, data, nr, offs) -> None
+ *   New whole records' option bytes entered as analyzer.columnar.whole.take enters them: for each i, opts[nr[i]] =
  *   (data[o + 20:o + h] if h > 20 else b"", data[o' + 20:o' + h'] if h' > 20 else b"") with (o, h, o', h') =
- *   offs[i] (the SYN's and the SYN-ACK's TCP header offset and length), then by_key[(na[i], nb[i])] and
- *   by_key[(nb[i], na[i])] = nr[i]. nr, na, nb: int64 arrays of one length n; offs: int64, n rows of 4; data:
- *   bytes. Its fallback is whole._enter_py (tests/test_columnar_enter.py holds them equal). */
+ *   offs[i] (the SYN's and the SYN-ACK's TCP header offset and length). nr: int64 array of n rows; offs: int64, n
+ *   rows of 4; data: bytes. (Their endpoints go into the records' index, analyzer.columnar.pairs.) Its fallback
+ *   is whole._enter_py (tests/test_columnar_enter.py holds them equal). */
 static PyObject *whole_enter(PyObject *self, PyObject *args) {
-    PyObject *by_key, *opts;
-    Py_buffer vd, vr, va, vb, vo;
-    if (!PyArg_ParseTuple(args, "O!O!y*y*y*y*y*", &PyDict_Type, &by_key, &PyList_Type, &opts, &vd, &vr, &va, &vb,
-                          &vo))
+    PyObject *opts;
+    Py_buffer vd, vr, vo;
+    if (!PyArg_ParseTuple(args, "O!y*y*y*", &PyList_Type, &opts, &vd, &vr, &vo))
         return NULL;
     PyObject *out = NULL;
     Py_ssize_t n = vr.len / 8;
-    if (vr.len % 8 || va.len != vr.len || vb.len != vr.len || vo.len != vr.len * 4) {
-        PyErr_SetString(PyExc_ValueError, "whole_enter: the rows, endpoints and offsets do not agree");
+    if (vr.len % 8 || vo.len != vr.len * 4) {
+        PyErr_SetString(PyExc_ValueError, "whole_enter: the rows and offsets do not agree");
         goto done;
     }
-    const int64_t *nr = vr.buf, *na = va.buf, *nb = vb.buf, *offs = vo.buf;
+    const int64_t *nr = vr.buf, *offs = vo.buf;
     const char *p = vd.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
         long long r = nr[i];
@@ -2882,23 +2835,11 @@ static PyObject *whole_enter(PyObject *self, PyObject *args) {
             goto done;
         if (PyList_SetItem(opts, (Py_ssize_t)r, pair) < 0)     /* steals pair */
             goto done;
-        PyObject *rv = PyLong_FromLongLong(r);
-        PyObject *k1 = Py_BuildValue("(LL)", (long long)na[i], (long long)nb[i]);
-        PyObject *k2 = Py_BuildValue("(LL)", (long long)nb[i], (long long)na[i]);
-        int bad = rv == NULL || k1 == NULL || k2 == NULL || PyDict_SetItem(by_key, k1, rv) < 0
-                  || PyDict_SetItem(by_key, k2, rv) < 0;
-        Py_XDECREF(rv);
-        Py_XDECREF(k1);
-        Py_XDECREF(k2);
-        if (bad)
-            goto done;
     }
     out = Py_NewRef(Py_None);
 done:
     PyBuffer_Release(&vd);
     PyBuffer_Release(&vr);
-    PyBuffer_Release(&va);
-    PyBuffer_Release(&vb);
     PyBuffer_Release(&vo);
     return out;
 }
@@ -3011,40 +2952,6 @@ fail:
     Py_CLEAR(out);
 done:
     PyBuffer_Release(&vt);
-    return out;
-}
-
-/* whole_forget(by_key, ea, eb) -> None
- *   del by_key[(ea[i], eb[i])]; del by_key[(eb[i], ea[i])] for each i (int64 arrays of one length; a KeyError
- *   as Python's del gives it): analyzer.columnar.whole.Wholes._finish freeing a sweep's finished records. Its
- *   fallback is whole._forget_py (tests/test_columnar_enter.py holds them equal). */
-static PyObject *whole_forget(PyObject *self, PyObject *args) {
-    PyObject *d;
-    Py_buffer va, vb;
-    if (!PyArg_ParseTuple(args, "O!y*y*", &PyDict_Type, &d, &va, &vb))
-        return NULL;
-    PyObject *out = NULL;
-    if (va.len != vb.len || va.len % 8) {
-        PyErr_SetString(PyExc_ValueError, "whole_forget: the two endpoint arrays do not agree");
-        goto done;
-    }
-    const int64_t *a = va.buf, *b = vb.buf;
-    for (Py_ssize_t i = 0; i < va.len / 8; i++) {
-        for (int k = 0; k < 2; k++) {
-            PyObject *key = k ? Py_BuildValue("(LL)", (long long)b[i], (long long)a[i])
-                              : Py_BuildValue("(LL)", (long long)a[i], (long long)b[i]);
-            if (key == NULL)
-                goto done;
-            int rc = PyDict_DelItem(d, key);        /* KeyError when absent */
-            Py_DECREF(key);
-            if (rc < 0)
-                goto done;
-        }
-    }
-    out = Py_NewRef(Py_None);
-done:
-    PyBuffer_Release(&va);
-    PyBuffer_Release(&vb);
     return out;
 }
 
@@ -4510,6 +4417,231 @@ done:
     PyBuffer_Release(&vn);
     return out;
 }
+
+/* The records' index (analyzer.columnar.pairs.PairIndex): (a, b) -> row for non-negative int64 endpoints a, b,
+ * a table of n slots (n a power of two) as 3n int64: slot i is (a, b, row) at 3i; a == -1: never used, a == -2:
+ * deleted (a probe goes on past it; an entry may take it). Linear probing from a mixed hash of the pair. */
+#define PI_EMPTY (-1)
+#define PI_GONE (-2)
+
+static inline uint64_t pi_hash(int64_t a, int64_t b) {
+    return fk_mix((uint64_t)a * 0x9E3779B97F4A7C15ULL ^ (uint64_t)b);
+}
+
+static int pi_table(Py_buffer *v, int64_t **slots, uint64_t *mask) {
+    Py_ssize_t n = v->len / 24;
+    if (v->len % 24 || n == 0 || (n & (n - 1))) {
+        PyErr_SetString(PyExc_ValueError, "pair index: not a power of two of 24-byte slots");
+        return -1;
+    }
+    *slots = v->buf;
+    *mask = (uint64_t)n - 1;
+    return 0;
+}
+
+/* the slot holding (a, b), or -1 */
+static int64_t pi_find(const int64_t *t, uint64_t mask, int64_t a, int64_t b) {
+    uint64_t i = pi_hash(a, b) & mask;
+    for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        int64_t k = t[3 * i];
+        if (k == a && t[3 * i + 1] == b)
+            return (int64_t)i;
+        if (k == PI_EMPTY)
+            return -1;
+    }
+    return -1;
+}
+
+/* (a, b) -> v set: 2 when a new entry took a never-used slot, 1 when it took a deletion mark's, 0 when the pair
+ * was there (its row replaced), -1 when full */
+static int pi_set(int64_t *t, uint64_t mask, int64_t a, int64_t b, int64_t v) {
+    uint64_t i = pi_hash(a, b) & mask;
+    int64_t gone = -1;
+    for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        int64_t k = t[3 * i];
+        if (k == a && t[3 * i + 1] == b) {
+            t[3 * i + 2] = v;
+            return 0;
+        }
+        if (k == PI_EMPTY) {
+            int fresh = gone < 0;
+            if (!fresh)
+                i = (uint64_t)gone;
+            t[3 * i] = a;
+            t[3 * i + 1] = b;
+            t[3 * i + 2] = v;
+            return fresh ? 2 : 1;
+        }
+        if (k == PI_GONE && gone < 0)
+            gone = (int64_t)i;
+    }
+    if (gone >= 0) {
+        t[3 * gone] = a;
+        t[3 * gone + 1] = b;
+        t[3 * gone + 2] = v;
+        return 1;
+    }
+    return -1;
+}
+
+/* the int64 arrays of one length n among the buffers (n, or -1 with a ValueError naming f) */
+static Py_ssize_t pi_same(const char *f, Py_buffer *v, int k) {
+    for (int j = 0; j < k; j++) {
+        if (v[j].len % 8 || v[j].len != v[0].len) {
+            PyErr_Format(PyExc_ValueError, "%s: the arrays do not agree", f);
+            return -1;
+        }
+    }
+    return v[0].len / 8;
+}
+
+/* pi_rows(table, a, b) -> bytes: the row of each pair (a[i], b[i]) as int64, -1 for none */
+static PyObject *pi_rows(PyObject *self, PyObject *args) {
+    Py_buffer vt, v[2];
+    if (!PyArg_ParseTuple(args, "y*y*y*", &vt, &v[0], &v[1]))
+        return NULL;
+    PyObject *out = NULL;
+    int64_t *t;
+    uint64_t mask;
+    Py_ssize_t n;
+    if (pi_table(&vt, &t, &mask) < 0 || (n = pi_same("pi_rows", v, 2)) < 0)
+        goto done;
+    out = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (out == NULL)
+        goto done;
+    const int64_t *a = v[0].buf, *b = v[1].buf;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t at = (a[i] < 0 || b[i] < 0) ? -1 : pi_find(t, mask, a[i], b[i]);
+        o[i] = at < 0 ? -1 : t[3 * at + 2];
+    }
+done:
+    PyBuffer_Release(&vt);
+    PyBuffer_Release(&v[0]);
+    PyBuffer_Release(&v[1]);
+    return out;
+}
+
+/* pi_row(table, a, b) -> int or None: one pair's row */
+static PyObject *pi_row(PyObject *self, PyObject *args) {
+    Py_buffer vt;
+    long long a, b;
+    if (!PyArg_ParseTuple(args, "y*LL", &vt, &a, &b))
+        return NULL;
+    PyObject *out = NULL;
+    int64_t *t;
+    uint64_t mask;
+    if (pi_table(&vt, &t, &mask) == 0) {
+        int64_t at = (a < 0 || b < 0) ? -1 : pi_find(t, mask, a, b);
+        out = at < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(t[3 * at + 2]);
+    }
+    PyBuffer_Release(&vt);
+    return out;
+}
+
+/* pi_enter(table, rows, a, b) -> (int, int): (a[i], b[i]) -> rows[i] and (b[i], a[i]) -> rows[i] set, in order
+ * (int64 arrays of one length; endpoints not negative): how many never-used slots were taken, how many entries
+ * are new. The caller keeps the table less than full. */
+static PyObject *pi_enter(PyObject *self, PyObject *args) {
+    Py_buffer vt, v[3];
+    if (!PyArg_ParseTuple(args, "w*y*y*y*", &vt, &v[0], &v[1], &v[2]))
+        return NULL;
+    PyObject *out = NULL;
+    int64_t *t;
+    uint64_t mask;
+    Py_ssize_t n;
+    if (pi_table(&vt, &t, &mask) < 0 || (n = pi_same("pi_enter", v, 3)) < 0)
+        goto done;
+    const int64_t *r = v[0].buf, *a = v[1].buf, *b = v[2].buf;
+    long long taken = 0, added = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (a[i] < 0 || b[i] < 0) {
+            PyErr_SetString(PyExc_ValueError, "pi_enter: a negative endpoint");
+            goto done;
+        }
+        int x = pi_set(t, mask, a[i], b[i], r[i]);
+        int y = x < 0 ? -1 : pi_set(t, mask, b[i], a[i], r[i]);
+        if (x < 0 || y < 0) {
+            PyErr_SetString(PyExc_ValueError, "pi_enter: the table is full");
+            goto done;
+        }
+        taken += (x == 2) + (y == 2);
+        added += (x > 0) + (y > 0);
+    }
+    out = Py_BuildValue("(LL)", taken, added);
+done:
+    PyBuffer_Release(&vt);
+    for (int j = 0; j < 3; j++)
+        PyBuffer_Release(&v[j]);
+    return out;
+}
+
+/* pi_forget(table, a, b) -> int: (a[i], b[i]) and (b[i], a[i]) deleted, in order: how many entries (2 a pair);
+ * a KeyError at the first one missing (those before it are deleted) */
+static PyObject *pi_forget(PyObject *self, PyObject *args) {
+    Py_buffer vt, v[2];
+    if (!PyArg_ParseTuple(args, "w*y*y*", &vt, &v[0], &v[1]))
+        return NULL;
+    PyObject *out = NULL;
+    int64_t *t;
+    uint64_t mask;
+    Py_ssize_t n;
+    if (pi_table(&vt, &t, &mask) < 0 || (n = pi_same("pi_forget", v, 2)) < 0)
+        goto done;
+    const int64_t *a = v[0].buf, *b = v[1].buf;
+    long long gone = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (int k = 0; k < 2; k++) {
+            int64_t x = k ? b[i] : a[i], y = k ? a[i] : b[i];
+            int64_t at = (x < 0 || y < 0) ? -1 : pi_find(t, mask, x, y);
+            if (at < 0) {
+                PyObject *key = Py_BuildValue("(LL)", (long long)x, (long long)y);
+                if (key != NULL) {
+                    PyErr_SetObject(PyExc_KeyError, key);
+                    Py_DECREF(key);
+                }
+                out = NULL;
+                /* (the count deleted so far is lost with the error: the caller rebuilds its count) */
+                goto done;
+            }
+            t[3 * at] = PI_GONE;
+            gone++;
+        }
+    }
+    out = PyLong_FromLongLong(gone);
+done:
+    PyBuffer_Release(&vt);
+    PyBuffer_Release(&v[0]);
+    PyBuffer_Release(&v[1]);
+    return out;
+}
+
+/* pi_rehash(old, new) -> int: the entries of table old set in table new (all never used): how many */
+static PyObject *pi_rehash(PyObject *self, PyObject *args) {
+    Py_buffer vo, vn;
+    if (!PyArg_ParseTuple(args, "y*w*", &vo, &vn))
+        return NULL;
+    PyObject *out = NULL;
+    int64_t *o, *t;
+    uint64_t omask, mask;
+    if (pi_table(&vo, &o, &omask) < 0 || pi_table(&vn, &t, &mask) < 0)
+        goto done;
+    long long live = 0;
+    for (uint64_t i = 0; i <= omask; i++) {
+        if (o[3 * i] < 0)
+            continue;
+        if (pi_set(t, mask, o[3 * i], o[3 * i + 1], o[3 * i + 2]) < 0) {
+            PyErr_SetString(PyExc_ValueError, "pi_rehash: the new table is full");
+            goto done;
+        }
+        live++;
+    }
+    out = PyLong_FromLongLong(live);
+done:
+    PyBuffer_Release(&vo);
+    PyBuffer_Release(&vn);
+    return out;
+}
 /* ---- end of h-conv8's block ---- */
 
 static PyMethodDef methods[] = {
@@ -4517,10 +4649,8 @@ static PyMethodDef methods[] = {
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
     {"read_joined", read_joined, METH_VARARGS, "tail + one readinto of n bytes as one bytes (see the module source)."},
     {"whole_rule", whole_rule, METH_VARARGS, "The whole-connection rule over a window (see the module source)."},
-    {"pair_rows", pair_rows, METH_VARARGS, "The rows a dict of endpoint pairs gives a window's pairs (see the source)."},
-    {"whole_enter", whole_enter, METH_VARARGS, "New whole records' option bytes and keys entered (see the source)."},
+    {"whole_enter", whole_enter, METH_VARARGS, "New whole records' option bytes entered (see the source)."},
     {"whole_values", whole_values, METH_VARARGS, "The summary row values of finished whole records (see the source)."},
-    {"whole_forget", whole_forget, METH_VARARGS, "Both index entries of finished whole records deleted (see the source)."},
     {"finished_pairs", finished_pairs, METH_VARARGS, "FinishedKeys.add_pairs' loop over finished records (see the source)."},
     {"pcap_heads", pcap_heads, METH_VARARGS, "The record headers of pcap records (see the module source)."},
     {"table_line", table_line, METH_VARARGS, "One line of the conversations table (see the module source)."},
@@ -4557,6 +4687,11 @@ static PyMethodDef methods[] = {
     {"fk_put1", fk_put1, METH_VARARGS, "One entry set in a table of packed finished 4-tuples (see the source)."},
     {"fk_get", fk_get, METH_VARARGS, "The live bases of packed finished 4-tuples, or -1 (see the source)."},
     {"fk_get1", fk_get1, METH_VARARGS, "The live value of one packed finished 4-tuple, or None (see the source)."},
+    {"pi_rows", pi_rows, METH_VARARGS, "The rows of endpoint pairs in the records' index, -1 for none (see the source)."},
+    {"pi_row", pi_row, METH_VARARGS, "The row of one endpoint pair in the records' index, or None (see the source)."},
+    {"pi_enter", pi_enter, METH_VARARGS, "Both directions of records' endpoint pairs entered (see the source)."},
+    {"pi_forget", pi_forget, METH_VARARGS, "Both directions of records' endpoint pairs deleted (see the source)."},
+    {"pi_rehash", pi_rehash, METH_VARARGS, "A records' index moved to a new table (see the source)."},
     {"fk_rehash", fk_rehash, METH_VARARGS, "A table of packed finished 4-tuples' live entries moved (see the source)."},
     {NULL, NULL, 0, NULL},
 };

@@ -21,8 +21,9 @@ as ``TcpTracker._finish`` would (its 4-tuples remembered as finished, ``on_finis
 that idle, any record at the end of the capture or reached by a segment the rule does not take is first
 made the connection its segments leave (:func:`promote`), which then goes on as any other. The per-record
 part of :func:`take` -- the records a window's endpoint pairs find, a new record's option bytes and index
-entries -- is compiled too (``_speedups.pair_rows``, ``_speedups.whole_enter``; their Python twins
-:func:`_pair_rows_py`, :func:`_enter_py`, tests/test_columnar_enter.py).
+entries -- is compiled too (the index: :mod:`analyzer.columnar.pairs`, tests/test_columnar_pairs.py; the option
+bytes: ``_speedups.whole_enter``, its Python twin :func:`_enter_py`, tests/test_columnar_enter.py); so are the
+finished 4-tuples the tracker remembers (:mod:`analyzer.columnar.finished`).
 
 tests/test_columnar_whole.py compares :func:`promote` and :func:`row` with the per-segment tracker slot by
 slot, and captures damaged one rule condition at a time with the per-packet pass.
@@ -30,12 +31,13 @@ slot, and captures damaged one rule condition at a time with the per-packet pass
 
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import compress
 from typing import Any
 
 import numpy as np
 
 from analyzer.columnar import finished as _finished
+from analyzer.columnar.pairs import new_index
 from analyzer.compiled import compiled
 from analyzer.tcp import state as S
 from analyzer.tcp.analysis import seconds
@@ -102,7 +104,7 @@ class Wholes:
         # given the torn-down records a sweep finishes, all at once (a Finished), in place of the tracker's
         # on_finish per record (analyzer.columnar.rows: their rows made and spilled as one batch)
         self.on_many = on_many
-        self.by_key: dict[tuple[int, int], int] = {}     # (sender endpoint, receiver endpoint) -> row
+        self.by_key = new_index()       # (sender endpoint, receiver endpoint) -> row (analyzer.columnar.pairs)
         self.t = np.zeros((256, _NCOL), dtype=np.int64)
         self.hi = 0                     # rows ever used (the table's live part)
         self.free: list[int] = []       # rows below hi not in use
@@ -122,7 +124,7 @@ class Wholes:
         b = gids.get(key[2])
         if a is None or b is None or key[1].__class__ is not int or key[3].__class__ is not int:
             return None
-        return self.by_key.get((a << 16 | key[1], b << 16 | key[3]))
+        return self.by_key.row(a << 16 | key[1], b << 16 | key[3])
 
     def __contains__(self, key: tuple) -> bool:
         return self._row_of(key) is not None
@@ -163,9 +165,7 @@ class Wholes:
 
     def _drop(self, r: int) -> None:
         t = self.t
-        ea, eb = int(t[r, EA]), int(t[r, EB])
-        del self.by_key[(ea, eb)]
-        del self.by_key[(eb, ea)]
+        self.by_key.forget(t[r:r + 1, EA], t[r:r + 1, EB])
         t[r, LIVE] = 0
         self.opts[r] = None
         self.free.append(r)
@@ -260,7 +260,7 @@ class Wholes:
             for r in rows.tolist():
                 tracker.on_finish(self.record(r))
         # the rows freed (as _drop of each)
-        forget(self.by_key, ea, eb)
+        self.by_key.forget(ea, eb)
         t[rows, LIVE] = 0
         self.free.extend(rows.tolist())       # (their option bytes are replaced when a row is used again)
 
@@ -519,7 +519,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             first = rows[gst[others]]
             ea = (gmap[first[:, 2]] << 16) | first[:, 3]
             eb = (gmap[first[:, 4]] << 16) | first[:, 5]
-            hit = pair_rows(by_key, ea, eb)
+            hit = by_key.rows(ea, eb)
             found = np.flatnonzero(hit >= 0)
             found = found[t[hit[found], DONE] == 0]     # (a torn-down one: segment() makes it its connection)
             if len(found):
@@ -582,7 +582,7 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             if fk.__class__ is _finished.PackedFinishedKeys:
                 busy.update(compress(keys, fk.packed_found(na, nb).tolist()))
         if by_key:
-            busy.update(compress(keys, (pair_rows(by_key, na, nb) >= 0).tolist()))
+            busy.update(compress(keys, (by_key.rows(na, nb) >= 0).tolist()))
         # (an ACK stamped as its SYN measures no iRTT -- tshark's, taken at the next ACK stamped apart: the
         # usual way)
         apart = hsv[:, 18] != hsv[:, 0]
@@ -601,7 +601,8 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
             t[nr, HLEN] = 0
             t[nr, DONE] = 0
             t[nr, LIVE] = 1
-            enter(by_key, wholes.opts, data, nr, na, nb, hsv[:, _OPT_COLS])
+            enter(wholes.opts, data, nr, hsv[:, _OPT_COLS])
+            by_key.enter(nr, na, nb)
     # each group taken's row of the table (new ones as allocated, in out's order), then its values
     at = np.empty(len(out), dtype=np.int64)
     if len(newi):
@@ -633,34 +634,11 @@ def take(tracker, rows: np.ndarray, texts: list, data, bounds: np.ndarray, hs: n
     return out[:, 0]
 
 
-def _pair_rows_py(by_key: dict, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``by_key.get((a[i], b[i]), -1)`` for each i (int64 arrays of one length): the fallback and twin of the
-    compiled ``_speedups.pair_rows``."""
-    return np.fromiter(map(by_key.get, zip(a.tolist(), b.tolist()), repeat(-1)), np.int64, len(a))
-
-
-def _enter_py(by_key: dict, opts: list, data, nr: np.ndarray, na: np.ndarray, nb: np.ndarray,
-              offs: np.ndarray) -> None:
+def _enter_py(opts: list, data, nr: np.ndarray, offs: np.ndarray) -> None:
     """New records' rows ``nr`` entered: each one's option bytes (``offs``: the SYN's and the SYN-ACK's TCP
-    header offset and length) in ``opts``, both directions of its endpoints (``na``, ``nb``) in ``by_key``. The
-    fallback and twin of the compiled ``_speedups.whole_enter``."""
+    header offset and length) in ``opts``. The fallback and twin of the compiled ``_speedups.whole_enter``."""
     for r, (a, hl, a_, hl_) in zip(nr.tolist(), offs.tolist(), strict=True):
         opts[r] = (data[a + 20:a + hl] if hl > 20 else b"", data[a_ + 20:a_ + hl_] if hl_ > 20 else b"")
-    for r, a, b in zip(nr.tolist(), na.tolist(), nb.tolist(), strict=True):
-        by_key[(a, b)] = r
-        by_key[(b, a)] = r
-
-
-def _compiled_pair_rows():
-    c = compiled("pair_rows")
-    if c is None:
-        return None
-
-    def pair_rows_c(by_key: dict, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.frombuffer(c(by_key, np.ascontiguousarray(a, dtype=np.int64),
-                               np.ascontiguousarray(b, dtype=np.int64)), dtype=np.int64)
-
-    return pair_rows_c
 
 
 def _compiled_enter():
@@ -668,24 +646,14 @@ def _compiled_enter():
     if c is None:
         return None
 
-    def enter_c(by_key: dict, opts: list, data, nr: np.ndarray, na: np.ndarray, nb: np.ndarray,
-                offs: np.ndarray) -> None:
+    def enter_c(opts: list, data, nr: np.ndarray, offs: np.ndarray) -> None:
         if data.__class__ is not bytes:         # (a slice of anything else is not bytes)
-            _enter_py(by_key, opts, data, nr, na, nb, offs)
+            _enter_py(opts, data, nr, offs)
             return
         i64 = np.int64
-        c(by_key, opts, data, np.ascontiguousarray(nr, dtype=i64), np.ascontiguousarray(na, dtype=i64),
-          np.ascontiguousarray(nb, dtype=i64), np.ascontiguousarray(offs, dtype=i64))
+        c(opts, data, np.ascontiguousarray(nr, dtype=i64), np.ascontiguousarray(offs, dtype=i64))
 
     return enter_c
-
-
-def _forget_py(by_key: dict, ea: np.ndarray, eb: np.ndarray) -> None:
-    """Both directions of each record's endpoints (``ea``, ``eb``) deleted from ``by_key``: the fallback and
-    twin of the compiled ``_speedups.whole_forget``."""
-    for a, b in zip(ea.tolist(), eb.tolist(), strict=True):
-        del by_key[(a, b)]
-        del by_key[(b, a)]
 
 
 def _finished_pairs_py(newest: dict, addr: list, ea: np.ndarray, eb: np.ndarray, b0: np.ndarray,
@@ -712,10 +680,7 @@ def _contiguous(c, n_arrays: int):
     return call
 
 
-pair_rows = _compiled_pair_rows() or _pair_rows_py
 enter = _compiled_enter() or _enter_py
-_c = compiled("whole_forget")
-forget = _contiguous(_c, 2) if _c is not None else _forget_py
 _c = compiled("finished_pairs")
 finished_pairs = _contiguous(_c, 4) if _c is not None else _finished_pairs_py
 del _c
