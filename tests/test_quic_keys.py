@@ -32,9 +32,8 @@ _spec = importlib.util.spec_from_file_location("record_quic_fixture", Path(__fil
 RECORDING = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(RECORDING)
 
-# the QUIC fields of opened Handshake and 1-RTT packets (and every clear one). The tls.* fields are left out here:
-# tshark also reads the TLS messages of the Handshake packets' CRYPTO frames (EncryptedExtensions, Certificate,
-# Finished), which we do not; the hellos' fields are compared in test_quic_read.
+# the QUIC fields of opened Handshake and 1-RTT packets (and every clear one); the TLS messages their CRYPTO frames
+# carry are compared below (TLS_FIELDS)
 KEYED_FIELDS = (
     "frame.number", "quic.connection.number", "quic.packet_length", "quic.header_form", "quic.fixed_bit",
     "quic.long.packet_type", "quic.long.reserved", "quic.packet_number_length", "quic.version", "quic.dcil",
@@ -47,6 +46,26 @@ KEYED_FIELDS = (
     "quic.stream.length", "quic.stream_data", "quic.nci.sequence", "quic.nci.retire_prior_to",
     "quic.nci.connection_id.length", "quic.nci.connection_id", "quic.nci.stateless_reset_token",
     "quic.cc.error_code", "quic.cc.error_code.app", "quic.cc.frame_type", "quic.cc.reason_phrase.length",
+)
+
+# the TLS messages of the CRYPTO frames, Initial and Handshake alike: the hellos, EncryptedExtensions with the
+# transport parameters, the server's certificate, CertificateVerify, both Finished
+TLS_FIELDS = (
+    "frame.number", "tls.handshake.type", "tls.handshake.length", "tls.handshake.extensions_length",
+    "tls.handshake.extension.type", "tls.handshake.extension.len", "tls.handshake.extensions_alpn_str",
+    "tls.quic.parameter.type", "tls.quic.parameter.length", "tls.quic.parameter.value",
+    "tls.quic.parameter.original_destination_connection_id", "tls.quic.parameter.max_idle_timeout",
+    "tls.quic.parameter.stateless_reset_token", "tls.quic.parameter.initial_max_data",
+    "tls.quic.parameter.initial_max_stream_data_bidi_local", "tls.quic.parameter.initial_max_stream_data_uni",
+    "tls.quic.parameter.initial_max_streams_bidi", "tls.quic.parameter.ack_delay_exponent",
+    "tls.quic.parameter.max_ack_delay", "tls.quic.parameter.active_connection_id_limit",
+    "tls.quic.parameter.initial_source_connection_id", "tls.quic.parameter.vi.chosen_version",
+    "tls.quic.parameter.vi.other_version", "tls.handshake.certificate_request_context_length",
+    "tls.handshake.certificates_length", "tls.handshake.certificate_length", "tls.handshake.certificate",
+    "x509af.serialNumber", "x509af.algorithm.id", "x509af.utcTime", "x509sat.uTF8String", "x509af.extension.id",
+    "x509ce.dNSName", "x509ce.SubjectKeyIdentifier", "x509ce.keyIdentifier", "pkcs1.namedCurve",
+    "x509af.subjectPublicKey", "x509af.encrypted", "tls.handshake.sig_hash_alg",
+    "tls.handshake.client_cert_vrfy.sig_len", "tls.handshake.client_cert_vrfy.sig", "tls.handshake.verify_data",
 )
 
 
@@ -84,6 +103,56 @@ def test_every_opened_packet_s_quic_fields_are_tshark_s(path: Path):
         assert {"0", "1"} <= set(column["quic.key_phase"])
     else:
         assert suites == ["0x1302"]
+
+
+@pytest.mark.parametrize("path", [KEYED, CHACHA], ids=["aes256", "chacha_key_update"])
+def test_the_tls_messages_in_crypto_frames_are_tshark_s(path: Path):
+    theirs = fields(path, "frame", *TLS_FIELDS, keys=keys_of(path))
+    assert ours(path, *TLS_FIELDS, keys=keys_of(path)) == theirs
+    # what the comparison is about: the server's flight (EncryptedExtensions, Certificate, CertificateVerify,
+    # Finished) read from Handshake packets, the client's Finished, the certificate the recording made
+    types = [row[1] for row in theirs if row[1]]
+    assert "2,8,11,15,20" in types and "20" in types
+    names = {v for row in theirs for v in row[TLS_FIELDS.index("x509sat.uTF8String")].split(",") if v}
+    assert names == {"analyzer.test"}
+    # without the key log only the hellos are read, as tshark reads them
+    theirs = fields(path, "frame", *TLS_FIELDS)
+    assert ours(path, *TLS_FIELDS) == theirs
+    assert sorted(row[1] for row in theirs if row[1]) == ["1", "2"]
+
+
+def test_crypto_streams_are_put_back_in_order_and_bounded():
+    from analyzer.apps.http3 import MAX_MESSAGE, Http3Tracker, QuicSession
+    from analyzer.decode.quic import APPLICATION, HANDSHAKE
+
+    session = QuicSession(Http3Tracker(None), ("10.0.0.1", 5000), ("10.0.0.2", 443), 0)
+    finished = bytes([20, 0, 0, 4]) + b"abcd"
+    certificate = bytes([11, 0, 0, 6]) + b"012345"
+    both = finished + certificate
+    # the second half first: nothing whole; then the first half: both messages, in order
+    assert session.crypto_messages(1, [(HANDSHAKE, 5, both[5:])]) == []
+    assert session.crypto_messages(1, [(HANDSHAKE, 0, both[:5])]) == [finished, certificate]
+    # a copy of bytes already read gives nothing again; the other side and the 1-RTT space are streams of their own
+    assert session.crypto_messages(1, [(HANDSHAKE, 0, both)]) == []
+    assert session.crypto_messages(0, [(HANDSHAKE, 0, finished)]) == [finished]
+    assert session.crypto_messages(0, [(APPLICATION, 0, certificate)]) == [certificate]
+    # a message that claims more than MAX_MESSAGE bytes ends its stream's reading: nothing after it is kept
+    huge = bytes([11]) + (MAX_MESSAGE + 1).to_bytes(3, "big")
+    assert session.crypto_messages(0, [(HANDSHAKE, len(finished), huge + finished)]) == []
+    assert session.crypto_messages(0, [(HANDSHAKE, len(finished) + 4, b"x" * 100)]) == []
+    assert session.crypto[(HANDSHAKE, 0)] is None
+
+
+def test_a_transport_parameter_cut_short_keeps_the_hello_s_other_fields():
+    from analyzer.apps.tls.handshake import Cursor, _ext_quic_transport_parameters
+
+    fields: dict = {}
+    # max_idle_timeout = 60000 (a 4-byte varint), then initial_max_data claiming 4 bytes with 2 left
+    data = bytes([0x01, 0x04, 0x80, 0x00, 0xEA, 0x60, 0x04, 0x04, 0x80, 0x10])
+    _ext_quic_transport_parameters(Cursor(data), fields, {}, "client_hello")
+    assert fields["tls.quic.parameter.max_idle_timeout"] == 60000
+    assert fields["tls.quic.parameter.type"] == [1, 4]
+    assert "tls.quic.parameter.initial_max_data" not in fields
 
 
 def test_without_keys_or_with_wrong_keys_the_packets_stay_as_tshark_shows_them_unopened(tmp_path: Path):

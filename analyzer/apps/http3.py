@@ -10,7 +10,9 @@ headers, the Initial packets, the ClientHello and ServerHello. :class:`Http3Trac
 connection's secrets in the key log (:class:`analyzer.apps.quic_crypto.ConnectionKeys`); a datagram holding
 Handshake or 1-RTT packets the decoder could not open is read again with those keys
 (:func:`analyzer.decode.quic.read_datagram`), and each opened packet's layer replaces the clear one, with its
-frames' fields as tshark gives them with ``-o tls.keylog_file:KEYS``.
+frames' fields as tshark gives them with ``-o tls.keylog_file:KEYS``; the CRYPTO frames of those packets are put
+back in order per side and packet number space, and each whole TLS message (the server's certificate among them)
+becomes a ``tls`` layer of the frame that completed it.
 
 The STREAM frames of the opened packets are put back in order per stream and direction, and read as HTTP/3: the
 control streams' SETTINGS (the QPACK table capacity each side's decoder has), the QPACK encoder streams (fed to
@@ -37,13 +39,14 @@ from analyzer.apps.http.sink import STATUS_TEXT, HttpRecord
 from analyzer.apps.http2.connection import DEFAULT_BODY_LIMIT, DEFAULT_MAX_DECODED, H2Headers, _Body, _target
 from analyzer.apps.quic import _varint
 from analyzer.decode.packet import Layer
-from analyzer.decode.quic import QuicLayer, QuicTlsLayer, _add, read_datagram
+from analyzer.decode.quic import QuicLayer, QuicTlsLayer, _add, messages_layer, read_datagram
 
 VERSION = "HTTP/3"
 MAX_CONNECTIONS = 4096
 MAX_STREAMS = 1024
 MAX_HELD = 1 << 20
 MAX_HEADER_BLOCK = 256 * 1024
+MAX_MESSAGE = 64 * 1024                 # a handshake message longer than this ends its CRYPTO stream's reading
 MAX_FINISHED = 4096                     # ended request streams remembered per connection (their late copies ignored)
 CONNECTION_BUDGET = 64 << 20            # body bytes a connection may hold at once (http2's _Body budget)
 # HTTP/3 frame types (RFC 9114 7.2) and unidirectional stream types (6.2)
@@ -194,6 +197,35 @@ class QuicSession:
         # what read shows (view): each stream direction's next HTTP/3 frame start, unidirectional streams' types
         self.boundary: dict[tuple[int, int], int] = {}
         self.kinds: dict[tuple[int, int], int] = {}
+        self.crypto: dict[tuple[int, int], _StreamIn | None] = {}     # (space, side) -> its CRYPTO stream
+
+    def crypto_messages(self, side: int, chunks: list[tuple[int, int, bytes]]) -> list[bytes]:
+        """CRYPTO frames of opened Handshake or 1-RTT packets (space, offset, bytes) from ``side``: the handshake
+        messages they make whole, in order (a stream whose message claims more than :data:`MAX_MESSAGE` bytes
+        is read no further)."""
+        out: list[bytes] = []
+        for space, offset, data in chunks:
+            key = (space, side)
+            s = self.crypto.get(key, False)
+            if s is None:
+                continue
+            if s is False:
+                s = self.crypto[key] = _StreamIn()
+            if not s.add(offset, data, False):
+                continue
+            buf = s.buf
+            at = 0
+            while len(buf) - at >= 4:
+                size = int.from_bytes(buf[at + 1:at + 4], "big")
+                if size > MAX_MESSAGE:
+                    self.crypto[key] = None
+                    break
+                if len(buf) - at - 4 < size:
+                    break
+                out.append(bytes(buf[at:at + 4 + size]))
+                at += 4 + size
+            del buf[:at]
+        return out
 
     # -- what read shows ----------------------------------------------------------------------------
     def view(self, side: int, sid: int, offset: int, data: bytes,
@@ -601,8 +633,9 @@ class Http3Tracker:
             short_dcid = bytes.fromhex(first.fields.get("quic.dcid", ""))
         off, end = pkt.payload
         streams: list[tuple[int, int, bytes, bool]] = []
+        later: list[tuple[int, int, bytes]] = []
         fresh, _crypto = read_datagram(pkt.frame.data, off, end, short_dcid, None, side == SERVER, session.keys,
-                                       streams)
+                                       streams, later)
         changed = False
         by_offset = {layer.offset: layer for layer in fresh}
         h3: list[Http3Layer] = []
@@ -635,6 +668,9 @@ class Http3Tracker:
         if changed:
             pkt._flat = None
             last = layers[quic[-1]]
+            messages = session.crypto_messages(side, later) if later and self.fields else None
+            if messages:
+                layers.append(messages_layer(messages, off, end - off, last.info))
             for layer in layers:
                 if layer.__class__ is QuicTlsLayer:
                     layer.info = [last.info]        # the Info column: the datagram's last packet's text

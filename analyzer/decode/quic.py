@@ -19,7 +19,9 @@ own, as in tshark (``quic.dcid`` of a datagram of three packets is a list of thr
   transaction stage (:mod:`analyzer.apps.http3`) reads the datagram again with the connection's keys
   (``read_datagram(keys=...)``): its Handshake and 1-RTT packets opened, every frame of RFC 9000 19 with
   tshark's fields (``quic.stream.*``, ``quic.nci.*``, ``quic.cc.*``...) and Info words (``STREAM(0)``, ``NCI``,
-  ``DONE``...), and the key phase of a short header;
+  ``DONE``...), and the key phase of a short header; the TLS messages their CRYPTO frames carry (put back in
+  order per side by the stage) become a ``tls`` layer on the frame that completes them (:func:`messages_layer`:
+  EncryptedExtensions, Certificate with its x509 fields, CertificateVerify, Finished, NewSessionTicket);
 - a short header coalesced after long ones: ``quic.short``, ``quic.spin_bit`` and its Destination Connection
   ID, which RFC 9000 12.2 makes the same as the long headers' before it. A datagram that *starts* with a short
   header has a Destination Connection ID of a length only the connection knows: the decoder leaves it UDP
@@ -275,7 +277,8 @@ class QuicConnections:
 
 def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = None, odcid: bytes | None = None,
                   from_server: bool = False, keys: ConnectionKeys | None = None,
-                  streams: list | None = None) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
+                  streams: list | None = None,
+                  later_crypto: list | None = None) -> tuple[list[QuicLayer], list[tuple[int, bytes]]]:
     """The QUIC packets of ``data[off:end]`` as layers, and the CRYPTO frames of the Initial packets opened
     (offset, bytes). ``short_dcid``: the Destination Connection ID of a datagram that starts with a short
     header (its length known from the connection); without it such a datagram gives no layer. ``odcid``: the
@@ -283,7 +286,8 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
     (RFC 9001 5.2: the server's with ``from_server``); without it an Initial is taken for a client's first,
     opened with its own Destination Connection ID. ``keys``: the connection's keys from a key log
     (:class:`analyzer.apps.quic_crypto.ConnectionKeys`), which open its Handshake and 1-RTT packets (sent by the
-    server with ``from_server``); the STREAM frames of those go in ``streams`` (stream id, offset, bytes, fin)."""
+    server with ``from_server``); the STREAM frames of those go in ``streams`` (stream id, offset, bytes, fin),
+    their CRYPTO frames in ``later_crypto`` (packet number space, offset, bytes)."""
     layers: list[QuicLayer] = []
     crypto: list[tuple[int, bytes]] = []
     pos = off
@@ -291,7 +295,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
     while pos < end and len(layers) < MAX_PACKETS:
         first = data[pos]
         if first & 0x80:
-            got = _long_packet(data, pos, end, crypto, odcid, from_server, keys, streams)
+            got = _long_packet(data, pos, end, crypto, odcid, from_server, keys, streams, later_crypto)
             if got is None:
                 break
             layer, pos = got
@@ -302,7 +306,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
         else:
             if dcid is None or first & 0x40 == 0 or end - pos < 1 + len(dcid):
                 break
-            layers.append(_short_packet(data, pos, end, dcid, keys, from_server, streams))
+            layers.append(_short_packet(data, pos, end, dcid, keys, from_server, streams, later_crypto))
             break
     return layers, crypto
 
@@ -323,7 +327,7 @@ _KEYS: dict[tuple[int, bytes, bool], tuple[bytes, bytes, bytes] | None] = {}
 
 def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | None = None,
                  from_server: bool = False, keys: ConnectionKeys | None = None,
-                 streams: list | None = None) -> tuple[QuicLayer, int] | None:
+                 streams: list | None = None, later_crypto: list | None = None) -> tuple[QuicLayer, int] | None:
     """One long-header packet at ``pos``: its layer and where the next packet starts; None when it is not
     one (fixed bit clear, unknown version, lengths past the datagram's end)."""
     if end - pos < 7 or data[pos] & 0x40 == 0:
@@ -397,8 +401,14 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         f["quic.payload"] = _hex(data[at + pn_len:stop])
         info += f", PKN: {pn}"
         if payload is not None:
-            info += "".join(f", {name}" for name in (_frames(payload, f, [], streams if streams is not None else [])
-                                                      if handshake else _frames(payload, f, crypto)))
+            if handshake:
+                mine: list[tuple[int, bytes]] = []
+                names = _frames(payload, f, mine, streams if streams is not None else [])
+                if later_crypto is not None:
+                    later_crypto.extend((HANDSHAKE, offset, chunk) for offset, chunk in mine)
+            else:
+                names = _frames(payload, f, crypto)
+            info += "".join(f", {name}" for name in names)
     elif kind != 3:
         f["quic.remaining_payload"] = _hex(data[at:stop])
     elif stop - at >= 16:                   # Retry: its token, then the 16-byte integrity tag (RFC 9001 5.8)
@@ -418,7 +428,8 @@ def _vi(data: bytes, at: int, end: int) -> tuple[int | None, int]:
 
 
 def _short_packet(data: bytes, pos: int, end: int, dcid: bytes, keys: ConnectionKeys | None = None,
-                  from_server: bool = False, streams: list | None = None) -> QuicLayer:
+                  from_server: bool = False, streams: list | None = None,
+                  later_crypto: list | None = None) -> QuicLayer:
     """A short-header (1-RTT) packet: its clear header; opened with ``keys`` when they decrypt it (its frames'
     fields, the key phase and packet number tshark shows then)."""
     first = data[pos]
@@ -448,7 +459,10 @@ def _short_packet(data: bytes, pos: int, end: int, dcid: bytes, keys: Connection
     f["quic.packet_number"] = pn
     f["quic.protected_payload"] = _hex(data[pos + 1 + len(dcid) + pn_len:end])
     info += f", PKN: {pn}"
-    info += "".join(f", {name}" for name in _frames(payload, f, [], streams if streams is not None else []))
+    mine: list[tuple[int, bytes]] = []
+    info += "".join(f", {name}" for name in _frames(payload, f, mine, streams if streams is not None else []))
+    if later_crypto is not None:
+        later_crypto.extend((APPLICATION, offset, chunk) for offset, chunk in mine)
     return QuicLayer(pos, end - pos, f, info)
 
 
@@ -660,4 +674,51 @@ def hello_layer(message: bytes, offset: int, length: int, info: str) -> QuicTlsL
     if summary.get("alpn"):
         alpn = ", ".join(summary["alpn"])
         tree.append((2, f"ALPN: {alpn}  [the application protocols offered: h3 is HTTP/3]"))
+    return QuicTlsLayer(offset, length, fields, info, tree)
+
+
+# the handshake messages that travel in Handshake and 1-RTT packets (RFC 9001 4.1.4), by type: their names
+_LATER_MESSAGES = {4: "New Session Ticket", 8: "Encrypted Extensions", 11: "Certificate", 13: "Certificate Request",
+                   15: "Certificate Verify", 20: "Finished", 24: "Key Update"}
+
+
+def messages_layer(messages: list[bytes], offset: int, length: int, info: str) -> QuicTlsLayer:
+    """The ``tls`` layer of whole handshake messages that CRYPTO frames of Handshake or 1-RTT packets carried
+    (opened with a key log): EncryptedExtensions with the server's transport parameters, Certificate with each
+    certificate's x509 fields, CertificateVerify, Finished, NewSessionTicket, as tshark shows them."""
+    from analyzer.apps.tls import handshake as H
+
+    fields: dict[str, Any] = {}
+    names = [_LATER_MESSAGES.get(m[0], f"Unknown Handshake Message ({m[0]})") for m in messages]
+    title = names[0] if len(names) == 1 else "Multiple Handshake Messages"
+    tree = [(0, f"TLSv1.3 Record Layer: Handshake Protocol: {title} (in QUIC CRYPTO frames, no record)")]
+    for message, name in zip(messages, names):
+        mtype, body = message[0], message[4:]
+        _add(fields, "tls.handshake.type", mtype)
+        _add(fields, "tls.handshake.length", len(body))
+        tree += [(1, f"Handshake Protocol: {name} (decrypted)"), (2, f"Handshake Type: {name} ({mtype})"),
+                 (2, f"Length: {len(body)}")]
+        try:
+            if mtype == 8:
+                summary = H.extensions_block(body, fields, "encrypted_extensions")
+                if summary["alpn"]:
+                    tree.append((2, f"ALPN: {summary['alpn']}  [the application protocol the server chose]"))
+            elif mtype == 11:
+                for cert in H.certificate(body, fields, True):
+                    if "error" in cert:
+                        tree.append((2, f"[{cert['error']}]"))
+                        continue
+                    tree += [(2, f"Subject: {cert['subject']}"), (2, f"Issuer: {cert['issuer']}"),
+                             (2, f"Validity: {cert['not_before']} to {cert['not_after']}"),
+                             (2, f"Names (SAN): {', '.join(cert['san']) or '(none)'}")]
+            elif mtype == 15:
+                H.certificate_verify(body, fields)
+            elif mtype == 20:
+                H.finished(body, fields)
+            elif mtype == 4:
+                H.new_session_ticket(body, fields, True)
+            elif mtype == 24:
+                H.key_update(body, fields)
+        except DecodeError as err:
+            tree.append((2, f"[Malformed: {err.reason}]"))
     return QuicTlsLayer(offset, length, fields, info, tree)

@@ -61,7 +61,8 @@ def tshark_fields() -> dict[str, tuple[str, str]]:
     out = {}
     for row in tshark("-G", "fields").split("\n"):
         cols = row.split("\t")
-        if len(cols) > 4 and cols[0] == "F" and (cols[4] in DECODED):
+        # a field's protocol, or its name's first part (pkcs1.* fields belong to the protocol "pkcs-1")
+        if len(cols) > 4 and cols[0] == "F" and (cols[4] in DECODED or cols[2].split(".")[0] in DECODED):
             out[cols[2]] = (KINDS.get(cols[3], "string"), cols[4])
         elif len(cols) > 2 and cols[0] == "P" and (cols[2] in DECODED or cols[2].split(".")[0] in DECODED):
             out[cols[2]] = ("proto", cols[2])

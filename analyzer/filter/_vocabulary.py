@@ -145,18 +145,19 @@ ipv6.embed_ipv4_suffix ipv6.embed_ipv4_u ipv6.opt.calipso.cmpt_bitmap ipv6.opt.e
 ipv6.opt.ilnp_nonce ipv6.opt.ioam.trace.free_space ipv6.opt.ioam.trace.node.oss.data ipv6.opt.mpl.seed_id
 ipv6.opt.padn ipv6.opt.smf_dpd.hav ipv6.opt.smf_dpd.ident ipv6.opt.smf_dpd.tagger_id ipv6.opt.unknown
 ipv6.opt_unknown_data ipv6.reassembled.data ipv6.routing.mipv6.reserved ipv6.routing.rpl.address
-ipv6.routing.src.reserved ipv6.routing.srh.tag ipv6.routing.unknown_data quic.dcid quic.dg
-quic.nci.connection_id quic.nci.stateless_reset_token quic.nt.token quic.odcid quic.path_challenge.data
-quic.path_response.data quic.payload quic.protected_payload quic.reassembled.data quic.remaining_payload
-quic.retry_integrity_tag quic.retry_token quic.scid quic.stateless_reset_token quic.stream_data quic.token
-quic.unpredictable_bits sll.src.other sll.trailer sll.unused tcp.options tcp.options.ao.mac
-tcp.options.experimental.data tcp.options.md5.digest tcp.options.mptcp.sendhmac
-tcp.options.scps.binding.data tcp.options.tfo.cookie tcp.options.unknown.payload tcp.payload
-tcp.reassembled.data tcp.segment_data tls.app_data tls.compress_certificate.compressed_certificate_message
-tls.connection_id tls.esni.encrypted_sni tls.esni.nonce tls.esni.record_digest tls.handshake.cert_url.sha1
-tls.handshake.certificate tls.handshake.certificate_request_context tls.handshake.client_cert_vrfy.sig
-tls.handshake.client_point tls.handshake.cred.pubkey tls.handshake.cred.signature tls.handshake.epms
-tls.handshake.exponent tls.handshake.extension.data tls.handshake.extensions.cookie
+ipv6.routing.src.reserved ipv6.routing.srh.tag ipv6.routing.unknown_data pkcs1.KEA_Params_Id pkcs1.a
+pkcs1.b pkcs1.base pkcs1.digest pkcs1.modulus pkcs1.seed quic.dcid quic.dg quic.nci.connection_id
+quic.nci.stateless_reset_token quic.nt.token quic.odcid quic.path_challenge.data quic.path_response.data
+quic.payload quic.protected_payload quic.reassembled.data quic.remaining_payload quic.retry_integrity_tag
+quic.retry_token quic.scid quic.stateless_reset_token quic.stream_data quic.token quic.unpredictable_bits
+sll.src.other sll.trailer sll.unused tcp.options tcp.options.ao.mac tcp.options.experimental.data
+tcp.options.md5.digest tcp.options.mptcp.sendhmac tcp.options.scps.binding.data tcp.options.tfo.cookie
+tcp.options.unknown.payload tcp.payload tcp.reassembled.data tcp.segment_data tls.app_data
+tls.compress_certificate.compressed_certificate_message tls.connection_id tls.esni.encrypted_sni
+tls.esni.nonce tls.esni.record_digest tls.handshake.cert_url.sha1 tls.handshake.certificate
+tls.handshake.certificate_request_context tls.handshake.client_cert_vrfy.sig tls.handshake.client_point
+tls.handshake.cred.pubkey tls.handshake.cred.signature tls.handshake.epms tls.handshake.exponent
+tls.handshake.extension.data tls.handshake.extensions.cookie
 tls.handshake.extensions.psk.identity.identity tls.handshake.extensions_alps.settings
 tls.handshake.extensions_key_share_key_exchange tls.handshake.extensions_padding_data
 tls.handshake.extensions_reneg_info tls.handshake.g tls.handshake.hint tls.handshake.identity
@@ -378,7 +379,9 @@ ipv6.routing.crh32.current_sid ipv6.routing.crh32.sid ipv6.routing.len ipv6.rout
 ipv6.routing.nxt ipv6.routing.rpl.addr_count ipv6.routing.rpl.cmprE ipv6.routing.rpl.cmprI
 ipv6.routing.rpl.pad ipv6.routing.rpl.reserved ipv6.routing.segleft ipv6.routing.srh.flags
 ipv6.routing.srh.last_entry ipv6.routing.type ipv6.src_6to4_sla_id ipv6.src_tc_port ipv6.tc_port
-ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type quic.ack.ack_delay
+ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type pkcs1.ECParameters
+pkcs1.Prime_p pkcs1.cofactor pkcs1.g pkcs1.j pkcs1.order pkcs1.p pkcs1.pgenCounter pkcs1.publicExponent
+pkcs1.q pkcs1.r pkcs1.s pkcs1.saltLength pkcs1.trailerField pkcs1.version quic.ack.ack_delay
 quic.ack.ack_range quic.ack.ack_range_count quic.ack.ecn_ce_count quic.ack.ect0_count quic.ack.ect1_count
 quic.ack.first_ack_range quic.ack.gap quic.ack.largest_acknowledged quic.af.ack_eliciting_threshold
 quic.af.last_byte quic.af.request_max_ack_delay quic.af.reserved quic.af.sequence_number
@@ -492,15 +495,15 @@ tls.quic.parameter.type tls.quic.parameter.vi.chosen_version tls.quic.parameter.
 tls.reassembled.length tls.reassembled_in tls.record.content_type tls.record.length tls.record.opaque_type
 tls.record.padding_length tls.record.version tls.record_size_limit tls.sct.sct_extensions_length
 tls.sct.sct_length tls.sct.sct_signature_length tls.sct.sct_version tls.sct.scts_length tls.segment
-tls.segment.count tls.segment.error udp.checksum udp.checksum.status udp.checksum_calculated udp.dstport
-udp.length udp.pdu.size udp.port udp.proc.dstpid udp.proc.dstuid udp.proc.srcpid udp.proc.srcuid
-udp.srcport udp.stream vlan.etype vlan.id vlan.len vlan.priority websocket.fragment
-websocket.fragment.count websocket.fragment.error websocket.opcode websocket.payload.close.status_code
-websocket.payload_length websocket.payload_length_ext_16 websocket.payload_length_ext_64
-websocket.reassembled.length websocket.rsv x509af.CrossCertificates x509af.acPath x509af.attType
-x509af.attributes x509af.certificationPath x509af.crlEntryExtensions x509af.crlExtensions
-x509af.extensions x509af.issuer x509af.nextUpdate x509af.notAfter x509af.notBefore x509af.rdnSequence
-x509af.revocationDate x509af.revokedCertificates x509af.subject x509af.subjectName
+tls.segment.count tls.segment.error udp.checksum udp.checksum.status udp.checksum_calculated
+udp.checksum_coverage udp.dstport udp.length udp.pdu.size udp.port udp.proc.dstpid udp.proc.dstuid
+udp.proc.srcpid udp.proc.srcuid udp.srcport udp.stream vlan.etype vlan.id vlan.len vlan.priority
+websocket.fragment websocket.fragment.count websocket.fragment.error websocket.opcode
+websocket.payload.close.status_code websocket.payload_length websocket.payload_length_ext_16
+websocket.payload_length_ext_64 websocket.reassembled.length websocket.rsv x509af.CrossCertificates
+x509af.acPath x509af.attType x509af.attributes x509af.certificationPath x509af.crlEntryExtensions
+x509af.crlExtensions x509af.extensions x509af.issuer x509af.nextUpdate x509af.notAfter x509af.notBefore
+x509af.rdnSequence x509af.revocationDate x509af.revokedCertificates x509af.subject x509af.subjectName
 x509af.theCACertificates x509af.thisUpdate x509af.version x509ce.AttributesSyntax x509ce.BaseCRLNumber
 x509ce.CRLDistPointsSyntax x509ce.CRLNumber x509ce.CRLReason x509ce.CRLScopeSyntax
 x509ce.CRLStreamIdentifier x509ce.CertificatePoliciesSyntax x509ce.CicamBrandId x509ce.GeneralName
@@ -605,7 +608,11 @@ ipv6.routing.rpl.addr_count_ge0 ipv6.routing.rpl.cmprI_cmprE_pad ipv6.routing.rp
 ipv6.routing.undecoded ipv6.src_route_list.dst_addr ipv6.src_route_list.mult_inst_same_addr
 ipv6.src_route_list.multicast_addr ipv6.src_route_list.src_addr mptcp.connection.echoed_key_mismatch
 mptcp.connection.missing_algorithm mptcp.connection.unsupported_algorithm mptcp.dss.infinite_mapping
-mptcp.dss.missing_mapping quic.bad_retry quic.coalesced_padding_data quic.connection.unknown
+mptcp.dss.missing_mapping pkcs1.DSA_Params_element pkcs1.DomainParameters_element
+pkcs1.HashAlgorithm_element pkcs1.RSASSA_PSS_params_element pkcs1.curve_element
+pkcs1.digestAlgorithm_element pkcs1.fieldID_element pkcs1.hashAlgorithm_element
+pkcs1.maskGenAlgorithm_element pkcs1.parameters_element pkcs1.specifiedCurve_element
+pkcs1.validationParams_element quic.bad_retry quic.coalesced_padding_data quic.connection.unknown
 quic.crypto.crypto_data quic.crypto.fragments quic.decryption_failed quic.fragments quic.frame
 quic.ft.unknown quic.mp_act_send_uf_section quic.mp_receiving_uniflows_section
 quic.mp_uniflow_info_section quic.overlap quic.protocol_violation quic.retransmission quic.short
@@ -745,16 +752,17 @@ ip.opt.sec_rfc791_tcc ip.rec_rt_host ip.src_host ip.src_rt_host ipv6.dst_host ip
 ipv6.geoip.country ipv6.geoip.country_iso ipv6.geoip.dst_city ipv6.geoip.dst_country
 ipv6.geoip.dst_country_iso ipv6.geoip.dst_org ipv6.geoip.dst_summary ipv6.geoip.org ipv6.geoip.src_city
 ipv6.geoip.src_country ipv6.geoip.src_country_iso ipv6.geoip.src_org ipv6.geoip.src_summary ipv6.host
-ipv6.opt.lio.line_id ipv6.src_host quic.cc.reason_phrase tcp.flags.str tcp.proc.dstcmd tcp.proc.dstuname
-tcp.proc.srccmd tcp.proc.srcuname tcp.reset_cause tls.app_data_proto tls.extension.oid_filters.oid
-tls.handshake.cert_url.url tls.handshake.extensions_alpn_str tls.handshake.extensions_alps_alpn_str
-tls.handshake.extensions_npn tls.handshake.extensions_server_name tls.handshake.extensions_srp_username
-tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full
-tls.handshake.npn_selected_protocol tls.quic.parameter.google.user_agent udp.proc.dstcmd udp.proc.dstuname
-udp.proc.srccmd udp.proc.srcuname vlan.id_name websocket.payload.close.reason websocket.payload.text
-x509af.AttributeType x509af.Userid x509af.algorithm.id x509af.algorithmId x509af.extension.id
-x509af.extnId x509af.utcTime x509ce.CertPolicyId x509ce.HoldInstruction x509ce.KeyPurposeId x509ce.dNSName
-x509ce.entrustVers x509ce.holdInstructionCode x509ce.id x509ce.issuerDomainPolicy x509ce.otherNameForm
+ipv6.opt.lio.line_id ipv6.src_host pkcs1.fieldType pkcs1.namedCurve quic.cc.reason_phrase tcp.flags.str
+tcp.proc.dstcmd tcp.proc.dstuname tcp.proc.srccmd tcp.proc.srcuname tcp.reset_cause tls.app_data_proto
+tls.extension.oid_filters.oid tls.handshake.cert_url.url tls.handshake.extensions_alpn_str
+tls.handshake.extensions_alps_alpn_str tls.handshake.extensions_npn tls.handshake.extensions_server_name
+tls.handshake.extensions_srp_username tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s
+tls.handshake.ja3s_full tls.handshake.npn_selected_protocol tls.quic.parameter.google.user_agent
+udp.proc.dstcmd udp.proc.dstuname udp.proc.srccmd udp.proc.srcuname vlan.id_name
+websocket.payload.close.reason websocket.payload.text x509af.AttributeType x509af.Userid
+x509af.algorithm.id x509af.algorithmId x509af.extension.id x509af.extnId x509af.utcTime
+x509ce.CertPolicyId x509ce.HoldInstruction x509ce.KeyPurposeId x509ce.dNSName x509ce.entrustVers
+x509ce.holdInstructionCode x509ce.id x509ce.issuerDomainPolicy x509ce.otherNameForm
 x509ce.policyIdentifier x509ce.policyQualifierId x509ce.registeredID x509ce.rfc822Name
 x509ce.subjectDomainPolicy x509ce.subjectPublicKeyAlgID x509ce.templateID x509ce.type_id
 x509ce.uniformResourceIdentifier x509if.AttributeType x509if.attribute x509if.attributeType
@@ -894,8 +902,9 @@ ipv6.opt.type ipv6.plen ipv6.reassembled.length ipv6.routing ipv6.routing.len ip
 ipv6.routing.mipv6.home_address ipv6.routing.nxt ipv6.routing.segleft ipv6.routing.src.addr
 ipv6.routing.srh.addr ipv6.routing.srh.flags ipv6.routing.srh.last_entry ipv6.routing.srh.tag
 ipv6.routing.type ipv6.src ipv6.tclass ipv6.tclass.dscp ipv6.tclass.ecn ipv6.version null.family null.type
-quic.ack.ack_delay quic.ack.ack_range quic.ack.ack_range_count quic.ack.ecn_ce_count quic.ack.ect0_count
-quic.ack.ect1_count quic.ack.first_ack_range quic.ack.gap quic.ack.largest_acknowledged quic.cc.error_code
+pkcs1.modulus pkcs1.namedCurve pkcs1.publicExponent quic.ack.ack_delay quic.ack.ack_range
+quic.ack.ack_range_count quic.ack.ecn_ce_count quic.ack.ect0_count quic.ack.ect1_count
+quic.ack.first_ack_range quic.ack.gap quic.ack.largest_acknowledged quic.cc.error_code
 quic.cc.error_code.app quic.cc.frame_type quic.cc.reason_phrase quic.cc.reason_phrase.length
 quic.connection.number quic.crypto.length quic.crypto.offset quic.dcid quic.dcil quic.dg quic.dg.length
 quic.fixed_bit quic.frame_type quic.header_form quic.key_phase quic.length quic.long.packet_type
@@ -958,17 +967,31 @@ tls.handshake.session_ticket_lifetime_hint tls.handshake.session_ticket_nonce
 tls.handshake.session_ticket_nonce_length tls.handshake.sig tls.handshake.sig_hash_alg
 tls.handshake.sig_hash_alg_len tls.handshake.sig_hash_hash tls.handshake.sig_hash_sig
 tls.handshake.sig_len tls.handshake.type tls.handshake.verify_data tls.handshake.version
-tls.record.content_type tls.record.length tls.record.opaque_type tls.record.version tls.record_size_limit
-tls.resumed udp.checksum udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream
-vlan.dei vlan.etype vlan.id vlan.len vlan.priority websocket.fin websocket.mask websocket.masked_payload
-websocket.masking_key websocket.opcode websocket.payload websocket.payload.close
-websocket.payload.close.reason websocket.payload.close.status_code websocket.payload.continue
-websocket.payload.ping websocket.payload.pong websocket.payload.text websocket.payload.unknown
-websocket.payload_length websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.rsv
+tls.quic.parameter.ack_delay_exponent tls.quic.parameter.active_connection_id_limit
+tls.quic.parameter.initial_max_data tls.quic.parameter.initial_max_stream_data_bidi_local
+tls.quic.parameter.initial_max_stream_data_bidi_remote tls.quic.parameter.initial_max_stream_data_uni
+tls.quic.parameter.initial_max_streams_bidi tls.quic.parameter.initial_max_streams_uni
+tls.quic.parameter.initial_source_connection_id tls.quic.parameter.length tls.quic.parameter.max_ack_delay
+tls.quic.parameter.max_datagram_frame_size tls.quic.parameter.max_idle_timeout
+tls.quic.parameter.max_udp_payload_size tls.quic.parameter.original_destination_connection_id
+tls.quic.parameter.preferred_address.connectionid tls.quic.parameter.preferred_address.connectionid.length
+tls.quic.parameter.preferred_address.ipv4address tls.quic.parameter.preferred_address.ipv4port
+tls.quic.parameter.preferred_address.ipv6address tls.quic.parameter.preferred_address.ipv6port
+tls.quic.parameter.preferred_address.statelessresettoken tls.quic.parameter.retry_source_connection_id
+tls.quic.parameter.stateless_reset_token tls.quic.parameter.type tls.quic.parameter.value
+tls.quic.parameter.vi.chosen_version tls.quic.parameter.vi.other_version tls.record.content_type
+tls.record.length tls.record.opaque_type tls.record.version tls.record_size_limit tls.resumed udp.checksum
+udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream vlan.dei vlan.etype vlan.id
+vlan.len vlan.priority websocket.fin websocket.mask websocket.masked_payload websocket.masking_key
+websocket.opcode websocket.payload websocket.payload.close websocket.payload.close.reason
+websocket.payload.close.status_code websocket.payload.continue websocket.payload.ping
+websocket.payload.pong websocket.payload.text websocket.payload.unknown websocket.payload_length
+websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.pmc websocket.rsv
 x509af.algorithm.id x509af.critical x509af.encrypted x509af.extension.id x509af.generalizedTime
-x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.cA x509ce.dNSName
-x509ce.iPAddress x509if.oid x509sat.CountryName x509sat.IA5String x509sat.bmpString
-x509sat.printableString x509sat.teletexString x509sat.uTF8String x509sat.universalString
+x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.SubjectKeyIdentifier
+x509ce.cA x509ce.dNSName x509ce.iPAddress x509ce.keyIdentifier x509if.oid x509sat.CountryName
+x509sat.IA5String x509sat.bmpString x509sat.printableString x509sat.teletexString x509sat.uTF8String
+x509sat.universalString
 """
 
 NOT_IN_TSHARK = frozenset([])

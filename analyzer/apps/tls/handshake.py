@@ -395,12 +395,87 @@ def _ext_early_data(x: Cursor, f: dict, s: dict, where: str) -> None:
         add_field(f, "tls.early_data.max_early_data_size", x.u32())
 
 
+def _quic_varint(x: Cursor, what: str) -> int:
+    """A QUIC variable-length integer (RFC 9000 16): the two high bits of its first byte give its size."""
+    first = x.u8(what)
+    size = 1 << (first >> 6)
+    value = first & 0x3F
+    for byte in x.take(size - 1, what):
+        value = value << 8 | byte
+    return value
+
+
+# QUIC transport parameters (RFC 9000 18.2, RFC 9221 3, RFC 9368 3) whose value tshark names: id -> (its field,
+# "v" for a variable-length integer, "b" for bytes)
+_QUIC_PARAMS = {
+    0x00: ("tls.quic.parameter.original_destination_connection_id", "b"),
+    0x01: ("tls.quic.parameter.max_idle_timeout", "v"),
+    0x02: ("tls.quic.parameter.stateless_reset_token", "b"),
+    0x03: ("tls.quic.parameter.max_udp_payload_size", "v"),
+    0x04: ("tls.quic.parameter.initial_max_data", "v"),
+    0x05: ("tls.quic.parameter.initial_max_stream_data_bidi_local", "v"),
+    0x06: ("tls.quic.parameter.initial_max_stream_data_bidi_remote", "v"),
+    0x07: ("tls.quic.parameter.initial_max_stream_data_uni", "v"),
+    0x08: ("tls.quic.parameter.initial_max_streams_bidi", "v"),
+    0x09: ("tls.quic.parameter.initial_max_streams_uni", "v"),
+    0x0A: ("tls.quic.parameter.ack_delay_exponent", "v"),
+    0x0B: ("tls.quic.parameter.max_ack_delay", "v"),
+    0x0E: ("tls.quic.parameter.active_connection_id_limit", "v"),
+    0x0F: ("tls.quic.parameter.initial_source_connection_id", "b"),
+    0x10: ("tls.quic.parameter.retry_source_connection_id", "b"),
+    0x20: ("tls.quic.parameter.max_datagram_frame_size", "v"),
+}
+
+
+def _ext_quic_transport_parameters(x: Cursor, f: dict, s: dict, where: str) -> None:
+    """quic_transport_parameters (RFC 9001 8.2), in a QUIC ClientHello or EncryptedExtensions: each parameter's
+    type, length and value, and the value by its own name where tshark has one. A parameter cut short ends the
+    list quietly: the hello's other extensions still count."""
+    try:
+        _quic_parameters(x, f)
+    except DecodeError:
+        return
+
+
+def _quic_parameters(x: Cursor, f: dict) -> None:
+    while x.left():
+        ptype = _quic_varint(x, "transport parameter type")
+        plen = _quic_varint(x, "transport parameter length")
+        add_field(f, "tls.quic.parameter.type", ptype)
+        add_field(f, "tls.quic.parameter.length", plen)
+        v = x.sub(plen, "transport parameter value")
+        if not plen:
+            continue
+        add_field(f, "tls.quic.parameter.value", v.take(plen))
+        v.off -= plen
+        known = _QUIC_PARAMS.get(ptype)
+        if known is not None:
+            name, kind = known
+            add_field(f, name,
+                      _quic_varint(v, name) if kind == "v" else v.take(plen, name))
+        elif ptype == 0x0D:                     # preferred_address
+            import ipaddress
+            add_field(f, "tls.quic.parameter.preferred_address.ipv4address", str(ipaddress.IPv4Address(v.take(4))))
+            add_field(f, "tls.quic.parameter.preferred_address.ipv4port", v.u16())
+            add_field(f, "tls.quic.parameter.preferred_address.ipv6address",
+                      str(ipaddress.IPv6Address(v.take(16))))
+            add_field(f, "tls.quic.parameter.preferred_address.ipv6port", v.u16())
+            n = v.u8("connection id length")
+            add_field(f, "tls.quic.parameter.preferred_address.connectionid.length", n)
+            add_field(f, "tls.quic.parameter.preferred_address.connectionid", v.take(n, "connection id"))
+            add_field(f, "tls.quic.parameter.preferred_address.statelessresettoken", v.take(16, "reset token"))
+        elif ptype == 0x11:                     # version_information: the chosen version, then the others
+            add_field(f, "tls.quic.parameter.vi.chosen_version", f"0x{v.u32('chosen version'):08x}")
+            while v.left() >= 4:
+                add_field(f, "tls.quic.parameter.vi.other_version", f"0x{v.u32('other version'):08x}")
+
+
 _EXTENSIONS = {
     0: _ext_server_name, 5: _ext_status_request, 10: _ext_supported_groups, 11: _ext_point_formats,
     13: _ext_sig_algs, 16: _ext_alpn, 21: _ext_padding, 22: _ext_flag("etm"), 23: _ext_flag("ems"),
     28: _ext_record_size_limit, 35: _ext_session_ticket, 41: _ext_pre_shared_key, 42: _ext_early_data,
     43: _ext_supported_versions, 44: _ext_cookie, 45: _ext_psk_modes, 49: _ext_flag("post_handshake_auth"),
-    51: _ext_key_share, 65281: _ext_reneg,
+    51: _ext_key_share, 57: _ext_quic_transport_parameters, 65281: _ext_reneg,
 }
 
 

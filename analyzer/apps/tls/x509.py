@@ -13,8 +13,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from analyzer.decode.packet import add_field
 
@@ -28,6 +28,9 @@ _OWN_FIELDS = {NameOID.COUNTRY_NAME: "x509sat.CountryName", NameOID.EMAIL_ADDRES
 # lazily parsed part is reached (a duplicate extension, an unknown general name type, an unknown key type).
 _UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
                x509.UnsupportedGeneralNameType)
+# A named curve's OID (pkcs1.namedCurve) by the name cryptography gives the curve of an EC key, lower case
+_CURVE_OIDS = {name.lower(): oid.dotted_string for name, oid in vars(ec.EllipticCurveOID).items()
+               if isinstance(oid, ObjectIdentifier)}
 
 
 def certificate_fields(der: bytes, fields: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +69,8 @@ def _fields(cert: x509.Certificate, fields: dict[str, Any]) -> dict[str, Any]:
         add_field(fields, "pkcs1.modulus", n.to_bytes(n.bit_length() // 8 + 1, "big"))
         add_field(fields, "pkcs1.publicExponent", numbers.e)
     else:
+        if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name.lower() in _CURVE_OIDS:
+            add_field(fields, "pkcs1.namedCurve", _CURVE_OIDS[key.curve.name.lower()])
         add_field(fields, "x509af.subjectPublicKey", _bit_string_of(spki))
     san: list[str] = []
     for ext in cert.extensions:
@@ -83,6 +88,10 @@ def _fields(cert: x509.Certificate, fields: dict[str, Any]) -> dict[str, Any]:
                     san.append(str(name.value))
         elif isinstance(value, x509.BasicConstraints) and value.ca:
             add_field(fields, "x509ce.cA", 1)
+        elif isinstance(value, x509.SubjectKeyIdentifier):
+            add_field(fields, "x509ce.SubjectKeyIdentifier", value.digest)
+        elif isinstance(value, x509.AuthorityKeyIdentifier) and value.key_identifier is not None:
+            add_field(fields, "x509ce.keyIdentifier", value.key_identifier)
     add_field(fields, "x509af.algorithm.id", cert.signature_algorithm_oid.dotted_string)
     add_field(fields, "x509af.encrypted", cert.signature)
     return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
