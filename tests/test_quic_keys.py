@@ -299,6 +299,15 @@ def test_the_timeline_tells_each_http3_request_and_response():
     assert fetch.url == f"https://{sni}/" == "https://analyzer.test/"
     assert fetch.steps[0].kind == "quic.initial.hello.keys"
     assert "reads only" not in fetch.steps[0].text and "the key log opens the rest" in fetch.steps[0].text
+    # the server's certificate, opened from its Handshake packets, at the frame tshark reads it in
+    ((frame, subject, not_after),) = fields(KEYED, "tls.handshake.type == 11", "frame.number", "x509sat.uTF8String",
+                                            "x509af.utcTime", keys=keys)
+    (cert,) = [s for s in fetch.steps if s.kind == "tls.certificate.decrypted"]
+    assert cert.frames == (int(frame),)
+    assert cert.facts["subject"] == f"CN={subject.split(',')[-1]}" and cert.facts["chain"] == 1
+    assert cert.facts["not_after"].replace("T", " ").rstrip("Z") == not_after.split(",")[-1].removesuffix(" (UTC)")
+    # without the key log the certificate stays unread: no such step
+    assert not [s for s in _fetch(KEYED, None).steps if s.kind.startswith("tls.certificate")]
 
 
 def test_the_timeline_says_when_the_key_log_does_not_open_the_connection():

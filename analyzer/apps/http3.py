@@ -198,6 +198,8 @@ class QuicSession:
         self.boundary: dict[tuple[int, int], int] = {}
         self.kinds: dict[tuple[int, int], int] = {}
         self.crypto: dict[tuple[int, int], _StreamIn | None] = {}     # (space, side) -> its CRYPTO stream
+        # the server's certificate chain read from its Handshake packets (analyzer.apps.tls.facts.CertificateFacts)
+        self.certificates: list[Any] = []
 
     def crypto_messages(self, side: int, chunks: list[tuple[int, int, bytes]]) -> list[bytes]:
         """CRYPTO frames of opened Handshake or 1-RTT packets (space, offset, bytes) from ``side``: the handshake
@@ -226,6 +228,25 @@ class QuicSession:
                 at += 4 + size
             del buf[:at]
         return out
+
+    def note_certificates(self, messages: list[bytes], frame: int, ts: int) -> None:
+        """The server's Certificate message among ``messages``, if there: its chain as certificate facts (what
+        the timeline says of a TLS 1.3 certificate opened with a key log)."""
+        from analyzer.apps.tls.facts import CertificateFacts
+        from analyzer.apps.tls.handshake import certificate
+        from analyzer.decode.errors import DecodeError
+
+        for message in messages:
+            if message[0] != 11:
+                continue
+            try:
+                chain = certificate(message[4:], {}, True)
+            except DecodeError:
+                return
+            self.certificates = [CertificateFacts(frame, ts, c["subject"], c["issuer"], c["san"], c["not_before"],
+                                                  c["not_after"], True, c["sha256"], False, c["der"])
+                                 for c in chain if "error" not in c]
+            return
 
     # -- what read shows ----------------------------------------------------------------------------
     def view(self, side: int, sid: int, offset: int, data: bytes,
@@ -668,9 +689,12 @@ class Http3Tracker:
         if changed:
             pkt._flat = None
             last = layers[quic[-1]]
-            messages = session.crypto_messages(side, later) if later and self.fields else None
+            messages = session.crypto_messages(side, later) if later else None
             if messages:
-                layers.append(messages_layer(messages, off, end - off, last.info))
+                if side == SERVER and not session.certificates:
+                    session.note_certificates(messages, pkt.frame.number, pkt.frame.ts_ns)
+                if self.fields:
+                    layers.append(messages_layer(messages, off, end - off, last.info))
             for layer in layers:
                 if layer.__class__ is QuicTlsLayer:
                     layer.info = [last.info]        # the Info column: the datagram's last packet's text

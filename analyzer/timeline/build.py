@@ -837,6 +837,13 @@ class FetchBuilder:
             return
         self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.server",
                   rtt_ms=_ms(q.server_ts_ns - q.first_ts_ns), **ends)
+        chain = session.certificates if session is not None else ()
+        if chain:           # the key log opened the server's Handshake packets: its certificate, as for TLS 1.3
+            cert = chain[0]
+            self._add(cert.frame + 0.1, cert.ts_ns, (cert.frame,), "tls", "tls.certificate.decrypted",
+                      subject=cert.subject, issuer=cert.issuer,
+                      san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
+                      not_after=cert.not_after, chain=len(chain), **ends)
         if q.done_frame is not None:
             self._add(q.done_frame, q.done_ts_ns, (q.done_frame,), "quic", "quic.done",
                       done_ms=_ms(q.done_ts_ns - q.first_ts_ns), **ends)
