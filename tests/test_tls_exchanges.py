@@ -421,3 +421,42 @@ def test_no_traceback_on_cut_captures():
         har(tl)
         html_report(tl)
         render(timeline(iter(v), "zh"))
+
+
+def test_a_websocket_after_its_101_is_not_told_as_requests():
+    """wss_echo (scripts/record_websocket.py: a WebSocket over TLS 1.3, echoing messages): without keys the one
+    exchange is the upgrade tshark decrypts (GET /chat and its 101); from the first record too short to start an
+    HTTP/1.x request on (tshark's first WebSocket frame from the client) the records are told as another
+    protocol's messages, counted as tshark counts the records, and no server think time is made of them."""
+    path = ROOT / "tests" / "fixtures" / "websocket" / "wss_echo.pcap"
+    keys = path.with_suffix(".keys")
+    tl = load(path)
+    rows = encrypted_rows(tl)
+    got = [(r.stream, r.exchange.request.frames, r.exchange.response.frames) for r in rows]
+    assert got == expected_pairs(path, keys)
+    assert [s for s, in tshark(path, keys, "http.response", "http.response.code")] == ["101"]
+    sw = rows[0].encrypted.switched
+    client_port = int(tshark(path, None, "tls.handshake.type == 1", "tcp.srcport")[0][0])
+    first_ws = next(int(f) for f, port in tshark(path, keys, "websocket", "frame.number", "tcp.srcport")
+                    if int(port) == client_port)
+    assert (sw.after, sw.frame) == (0, first_ws)
+    alerts = {int(f) for f, in tshark(path, keys, "tls.record.content_type == 21", "frame.number")}
+    counts = {True: [0, 0], False: [0, 0]}
+    for frame, port, lengths in tshark(path, None, f"tls.record.opaque_type == 23 && frame.number >= {first_ws}",
+                                       "frame.number", "tcp.srcport", "tls.record.length"):
+        for n in lengths.split(","):
+            if int(frame) in alerts and int(n) == 19:
+                continue
+            counts[int(port) == client_port][0] += 1
+            counts[int(port) == client_port][1] += int(n)
+    assert (sw.client_records, sw.client_bytes) == tuple(counts[True])
+    assert (sw.server_records, sw.server_bytes) == tuple(counts[False])
+    steps = [s for f in tl.fetches for s in f.steps]
+    (step,) = [s for s in steps if s.kind == "tls.switched"]
+    assert step.frames[0] == first_ws and "101 Switching Protocols" in step.text
+    assert not [s for s in steps if s.kind in ("tls.exchange.wait", "tls.exchange.nagle")]
+    # two tickets in one frame: the frame is cited once
+    (tickets,) = [s for s in steps if s.kind == "tls.tickets.inferred"]
+    assert len(tickets.frames) == len(set(tickets.frames)) and "frames" not in tickets.text.split("(")[1]
+    (zh,) = [s for f in load(path, "zh").fetches for s in f.steps if s.kind == "tls.switched"]
+    assert "101 Switching Protocols" in zh.text and "WebSocket" in zh.text

@@ -1848,7 +1848,7 @@ class FetchBuilder:
         if view.tickets:
             lengths = view.ticket_lengths     # (the frame of a ticket can carry a response's record too)
             self._add(view.tickets[0] + 0.3, segs[view.tickets[0]].ts_ns if view.tickets[0] in segs else None,
-                      view.tickets, "tls", "tls.tickets.inferred", count=len(view.tickets),
+                      tuple(dict.fromkeys(view.tickets)), "tls", "tls.tickets.inferred", count=len(view.tickets),
                       lengths=", ".join(map(str, lengths)), **base)
         for client, frame in view.alerts:
             self._add(frame + 0.3, segs[frame].ts_ns if frame in segs else None, (frame,), "tls",
@@ -1892,6 +1892,14 @@ class FetchBuilder:
                     continue
             self._add(a.frames[0] + 0.2, a.first_ns, (q.last_frame, a.frames[0]), "tls", "tls.exchange.wait",
                       n=ex.index + 1, ttfb_ms=ttfb, rtt_ms=rtt_ms, think_ms=ttfb - rtt_ms, stream=conn.stream)
+        sw = view.switched
+        if sw is not None:      # the connection left HTTP/1.x: what follows is another protocol's messages
+            segs_at = segs.get(sw.frame)
+            self._add(sw.frame - 0.1, segs_at.ts_ns if segs_at is not None else None,
+                      tuple(sorted({sw.frame, sw.first, sw.last})), "tls", "tls.switched", frame=sw.frame,
+                      length=sw.length, data=sw.data, n=sw.after + 1, c_records=sw.client_records,
+                      c_bytes=sw.client_bytes, s_records=sw.server_records, s_bytes=sw.server_bytes,
+                      first=sw.first, last=sw.last, **base)
 
     @staticmethod
     def _maybe_ticket(ex: Any) -> dict[str, Any]:

@@ -42,6 +42,14 @@ then includes the server's part of the handshake.
 A session that began before the capture (no ClientHello) is read the same way from its first record; a
 server burst before any client record is then very likely the answer to a request sent before the capture.
 
+**A switch of protocol** (HTTP/1.x only): an HTTP/1.x request starts with its request line and the blank line
+that ends its header, :data:`MIN_HTTP1_REQUEST` bytes at the least (``GET / HTTP/1.0`` and two line ends). A
+TLS 1.3 record with a 16-byte tag holds at most its length less :data:`TLS13_OVERHEAD` bytes of data, so a client
+burst whose first record holds fewer cannot start a request: from the first such burst after the first exchange
+on, the connection speaks another protocol, as after a 101 Switching Protocols answer (a WebSocket). Those bursts
+are not exchanges (:attr:`EncryptedView.switched` counts them); the exchange before them was very likely the
+upgrade.
+
 **HTTP/2** (ALPN ``h2``) multiplexes streams in both directions (SETTINGS, WINDOW_UPDATE, PING share the
 records with requests and responses): bursts are not request/response pairs there. The exchanges are
 still made, but :attr:`EncryptedView.multiplexed` says they are bursts only, and the texts say so. In TLS 1.3
@@ -70,6 +78,8 @@ TICKET_MAX = 1024        # longest record taken for a session ticket by when it 
 TICKET_MIN = 80          # shortest: a ticket message with a 32-byte ticket, its content type and a 16-byte tag;
 #                          shorter server records before the request are something else (HTTP/2's SETTINGS)
 ALERT_13 = 19            # a TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag
+TLS13_OVERHEAD = 17      # a TLS 1.3 record's bytes that are not data: its inner content type and a 16-byte tag
+MIN_HTTP1_REQUEST = 18   # the shortest HTTP/1.x request: "GET / HTTP/1.0" and two CRLFs
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,8 @@ class Burst:
     first_ns: int                 # its first segment
     last_ns: int                  # its last record's last byte
     last_frame: int
+    first_length: int = 0         # its first record's length
+    first_record_frame: int = 0   # the frame of that record's last byte
 
     def as_dict(self) -> dict[str, Any]:
         return {"client": self.client, "records": self.records, "bytes": self.bytes, "frames": list(self.frames)}
@@ -138,6 +150,29 @@ class EncryptedView:
     server_bytes: int
     alpn_hidden: bool = False                  # the client offered h2, the server's choice is encrypted (1.3)
     ticket_lengths: tuple[int, ...] = ()       # the lengths of those records (a frame may carry others too)
+    switched: Switched | None = None           # the bursts after a switch of protocol (module docstring)
+
+
+@dataclass(frozen=True, slots=True)
+class Switched:
+    """The bursts of a connection after it switched from HTTP/1.x to another protocol: ``after`` is the index
+    of the exchange before the switch (very likely the upgrade), ``frame`` and ``length`` the client record
+    too short to start a request, the counts and frames those of every burst from it on."""
+
+    after: int
+    frame: int
+    length: int
+    client_records: int
+    client_bytes: int
+    server_records: int
+    server_bytes: int
+    first: int
+    last: int
+
+    @property
+    def data(self) -> int:
+        """The most data bytes the short record can hold."""
+        return self.length - TLS13_OVERHEAD
 
 
 def _ms(ns: int) -> float:
@@ -241,7 +276,8 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
         frames = tuple(s.frame for s in segs) or (hi,)
         first_ns = segs[0].ts_ns if segs else recs[0].ts_ns
         return Burst(client=d == cdir, records=len(recs), bytes=sum(r.length for r in recs), frames=frames,
-                     first_ns=min(first_ns, recs[0].ts_ns), last_ns=recs[-1].ts_ns, last_frame=hi)
+                     first_ns=min(first_ns, recs[0].ts_ns), last_ns=recs[-1].ts_ns, last_frame=hi,
+                     first_length=recs[0].length, first_record_frame=recs[0].frame)
 
     out: list[Exchange] = []
     i = 0
@@ -275,10 +311,23 @@ def exchanges(tls: Any, segments: tuple[Segment, ...] | list[Segment], after_fra
             hidden = True
         elif offered and all(p.startswith("http/1") for p in offered):
             alpn = "http/1.1" if "http/1.1" in offered else offered[0]
+    switched = None
+    if v13 and tag_length(tls.cipher_suite) == 16 and alpn != "h2" and not hidden:
+        k = next((ex.index for ex in out[1:] if ex.request is not None
+                  and ex.request.first_length - TLS13_OVERHEAD < MIN_HTTP1_REQUEST), None)
+        if k is not None:
+            tail = [b for ex in out[k:] for b in (ex.request, ex.response) if b is not None]
+            short = out[k].request
+            switched = Switched(k - 1, short.first_record_frame, short.first_length,
+                                sum(b.records for b in tail if b.client), sum(b.bytes for b in tail if b.client),
+                                sum(b.records for b in tail if not b.client),
+                                sum(b.bytes for b in tail if not b.client),
+                                min(b.frames[0] for b in tail), max(b.last_frame for b in tail))
+            out = out[:k]
     return EncryptedView(
         alpn=alpn, version=tls.version, multiplexed=alpn == "h2" or hidden, exchanges=tuple(out), alpn_hidden=hidden,
         tickets=tuple(ticket_frames), alerts=tuple(alerts), ticket_lengths=tuple(sorted(ticket_lengths)),
         client_records=sum(1 for r in kept if r.direction == cdir),
         client_bytes=sum(r.length for r in kept if r.direction == cdir),
         server_records=sum(1 for r in kept if r.direction != cdir),
-        server_bytes=sum(r.length for r in kept if r.direction != cdir))
+        server_bytes=sum(r.length for r in kept if r.direction != cdir), switched=switched)

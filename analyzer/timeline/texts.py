@@ -2367,6 +2367,14 @@ _EN.update({
         "A burst of {resp_records:n:record} from the server ({resp_bytes:bytes}, {resp_where}). "
         "{h2_text}, which multiplexes its streams: bursts are not request/response pairs, only their "
         "directions, sizes and times can be told."),
+    "tls.switched": (
+        "From frame {frame} on, this connection very likely no longer speaks HTTP: the client's record there "
+        "holds at most {data:bytes} of data ({length} bytes less 17 of TLS 1.3's content type and tag), too few "
+        "to start an HTTP/1.x request (the shortest, \"GET / HTTP/1.0\" and its two line ends, is 18). A "
+        "connection leaves HTTP so after a 101 Switching Protocols answer, as a WebSocket does: exchange {n} was "
+        "very likely that upgrade. After it, {c_records:n:record} ({c_bytes:bytes}) from the client and "
+        "{s_records:n:record} ({s_bytes:bytes}) from the server, frames {first}-{last}, are that protocol's "
+        "messages, not requests and responses (without keys their content cannot be seen)."),
     "tls.tickets.inferred": (
         "Probably TLS 1.3 session tickets: {count:n:server record} of {lengths} bytes ({where}), sent after "
         "the handshake and before any answer. In TLS 1.3 a NewSessionTicket "
@@ -2416,6 +2424,13 @@ _ZH.update({
     "tls.exchange.h2.server": (
         "服务器发出 {resp_records} 个记录（{resp_bytes:bytes}，{resp_where}）。{h2_text}；HTTP/2 复用它的"
         "各个流：数据突发并不是一问一答，只能看出它们的方向、大小和时间。"),
+    "tls.switched": (
+        "从第 {frame} 帧起，这个连接很可能已经不再使用 HTTP：客户端在这一帧的记录最多只能装下 {data:bytes}的数据"
+        "（{length} 字节减去 TLS 1.3 的内容类型和认证标签共 17 字节），不足以构成一个 HTTP/1.x 请求的开头"
+        "（最短的请求“GET / HTTP/1.0”加上两个换行也有 18 字节）。连接在收到 101 Switching Protocols 应答之后"
+        "就会这样离开 HTTP，WebSocket 正是如此：加密交换 {n} 很可能就是这次升级。此后第 {first}–{last} 帧中，"
+        "客户端发出的 {c_records} 个记录（{c_bytes:bytes}）和服务器发出的 {s_records} 个记录（{s_bytes:bytes}）"
+        "都是那个协议的消息，而不是请求和响应（没有密钥，看不到其内容）。"),
     "tls.tickets.inferred": (
         "很可能是 TLS 1.3 会话票据：服务器发出的 {count} 个记录，长度为 {lengths} 字节（{where}），"
         "在握手之后、任何应答之前发出。TLS 1.3 的 NewSessionTicket 是加密传输的，在线路上看起来就是应用数据；"
@@ -2469,7 +2484,7 @@ def _encrypted_derived(facts: dict[str, Any], lang: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, frames in (("req_where", facts.get("req_frames")), ("resp_where", facts.get("resp_frames")),
                         ("where", facts.get("frames"))):
-        frames = list(frames or ())
+        frames = list(dict.fromkeys(frames or ()))     # several records in one frame: the frame once
         if not frames:
             continue
         if lang == "zh":
