@@ -9,6 +9,7 @@ TLS 1.3, with the client's key log). Every expected frame, opcode, length and cl
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from pathlib import Path
@@ -363,3 +364,108 @@ def test_bad_input_is_marked_and_never_raises(tmp_path):
         path.write_bytes(_session([(rnd.randrange(2), rnd.randbytes(rnd.randrange(1, 40))) for _ in range(6)]))
         _read(str(path))
         _read("-V", str(path))
+
+
+# -- HAR: the 101's _webSocketMessages ---------------------------------------------------------------------------
+# the messages whose last frame tshark shows no payload of (a fragmented message sent by the client: tshark 4.0
+# reassembles the server's only), as scripts/record_websocket.py sent them
+RECORDED_FRAGMENTED = {"ws_echo": b"fragmented", "wss_echo": b"fragmented", "ws_binary": b"\x00\x01\x02\xff"}
+
+
+def tshark_messages(name: str) -> list[dict]:
+    """The data messages of a recorded session as Chrome's _webSocketMessages should hold them, from tshark: each
+    frame with FIN ending a Text/Binary message (its opcode the message's first frame's), its direction and time,
+    its text (websocket.payload.text) or binary data (data.data, in base64)."""
+    import base64
+
+    path = WS / f"{name}.pcap"
+    keys = _keys(name)
+    ((port,),) = fields(path, "http.request", "tcp.srcport", keys=keys)
+    out, first = [], {}
+    for _n, epoch, src, op, fin, text, data in fields(path, "websocket", "frame.number", "frame.time_epoch",
+                                                       "tcp.srcport", "websocket.opcode", "websocket.fin",
+                                                       "websocket.payload.text", "data.data", keys=keys):
+        op = int(op)
+        if op > 2:
+            continue
+        d = 0 if src == port else 1
+        if op:
+            first[d] = op
+        if fin not in ("1", "True"):
+            continue
+        kind = first[d]
+        if kind == 1:
+            value = text if text else RECORDED_FRAGMENTED[name].decode()
+        else:
+            value = base64.b64encode(bytes.fromhex(data) if data else RECORDED_FRAGMENTED[name]).decode()
+        out.append({"type": "send" if d == 0 else "receive", "time": round(float(epoch), 6), "opcode": kind,
+                    "data": value})
+    return out
+
+
+@pytest.mark.parametrize("name", READ_CAPTURES)
+def test_har_has_the_sessions_messages_as_chrome_writes_them(name):
+    from analyzer.report.har import har
+
+    doc = har(load(name))
+    (entry,) = [e for e in doc["log"]["entries"] if e["response"]["status"] == 101]
+    assert entry["_resourceType"] == "websocket"
+    assert entry["_webSocketMessages"] == tshark_messages(name)
+    assert "_webSocketMessagesOmitted" not in entry and "comment" not in entry
+
+
+def test_har_messages_are_bounded(tmp_path):
+    """More messages than a session keeps: the first MAX_MESSAGES, MESSAGE_BYTES of payload in all; the entry
+    says how many were left out and cut."""
+    from analyzer.apps.websocket import MAX_MESSAGES, MESSAGE_BYTES
+    from analyzer.report.har import har
+
+    one = _frame(2, b"z" * 3000)
+    path = tmp_path / "many.pcap"
+    path.write_bytes(_session([(1, one * 10) for _ in range(MAX_MESSAGES // 10 + 5)]))
+    with open_capture(path) as reader:
+        (entry,) = har(timeline(reader, "en"))["log"]["entries"]
+    messages = entry["_webSocketMessages"]
+    assert len(messages) == MAX_MESSAGES
+    sizes = [len(base64.b64decode(m["data"])) for m in messages]
+    assert sum(sizes) == MESSAGE_BYTES and sizes[0] == 3000 and sizes[-1] == 0
+    assert entry["_webSocketMessagesOmitted"] == (MAX_MESSAGES // 10 + 5) * 10 - MAX_MESSAGES
+    assert "WebSocket messages bounded" in entry["comment"]
+
+
+def _deflated(data: bytes, ctx=None) -> bytes:
+    """``data`` as permessage-deflate sends it (RFC 7692 7.2.1: raw DEFLATE, a sync flush, its 00 00 ff ff cut)."""
+    import zlib
+
+    ctx = ctx or zlib.compressobj(wbits=-15)
+    out = ctx.compress(data) + ctx.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def test_deflate_is_bounded_and_never_raises():
+    """A message that inflates past what a session keeps (a "zip bomb": 10 MiB of zeros in a few KiB), or bytes
+    that are not DEFLATE, is not inflated; nor are that direction's later messages (their window is lost); the
+    other direction goes on."""
+    import zlib
+
+    from analyzer.apps.websocket import KEEP_PAYLOAD
+
+    def compressed(opcode: int, body: bytes) -> bytes:
+        raw = bytearray(_frame(opcode, body))
+        raw[0] |= 0x40          # RSV1: this message is compressed
+        return bytes(raw)
+
+    ws = WebSocketSession(1, 0, "permessage-deflate; client_no_context_takeover")
+    bomb = _deflated(bytes(10 << 20))
+    assert len(bomb) < KEEP_PAYLOAD
+    ws.data(1, compressed(TEXT, bomb), 0, 2)
+    ws.data(1, compressed(TEXT, _deflated(b"later")), 0, 3)
+    client = zlib.compressobj(wbits=-15)
+    ws.data(0, compressed(TEXT, _deflated(b"hi there", client)), 0, 4)
+    ws.data(0, compressed(TEXT, _deflated(b"hi there", zlib.compressobj(wbits=-15))), 0, 5)   # no takeover: afresh
+    ws.data(0, compressed(2, b"\xff\xfe not deflate"), 0, 6)
+    assert [(m.direction, m.data) for m in ws.messages] == [(1, b""), (1, b""), (0, b"hi there"), (0, b"hi there"),
+                                                            (0, b"")]
+    assert ws.sides[1].inflate_failed and ws.sides[0].inflate_failed
+    assert ws.sides[0].messages == 3 and ws.sides[1].messages == 2

@@ -130,6 +130,7 @@ class WsSide:
     _message_opcode: int = 0
     _message_length: int = 0
     _message_compressed: bool = False   # permessage-deflate: RSV1 on the message's first frame
+    _message_kept: bool = False         # its bytes were kept (else: no room left, or a lost start)
     _inflater: object = None            # the direction's zlib decompressor (its window spans messages)
     inflate_failed: bool = False        # a compressed message could not be inflated: later ones are not tried
     _resync: bool = False       # a hole: the next chunk starts a frame (with a listener)
@@ -263,6 +264,7 @@ class WebSocketSession:
             side._message_opcode, side._message_length = opcode, 0
             side._message_compressed = self.deflate and bool(b0 & 0x40)
             keep = listening or (side.error is None and len(self.messages) < MAX_MESSAGES and self.message_budget > 0)
+            side._message_kept = keep
             side._message = bytearray() if keep else None
         side._payload = bytearray() if listening or (opcode <= BINARY and side._message is not None) else None
         if length == 0:
@@ -276,6 +278,8 @@ class WebSocketSession:
         side._cur = None
         op = cur.opcode
         message = None
+        if op <= BINARY:
+            side._message_length += cur.length
         if side._payload is not None:
             payload = bytes(side._payload)
             side._payload = None
@@ -283,7 +287,6 @@ class WebSocketSession:
                 payload = unmask(payload, cur.mask_key)
             if op <= BINARY and side._message is not None:       # a data frame of a message being kept
                 kept = side._message
-                side._message_length += cur.length
                 room = self.keep_payload - len(kept)
                 if room > 0:
                     kept += payload[:room]
@@ -299,11 +302,14 @@ class WebSocketSession:
         if side.error is not None:      # read on for the listener only: the counts stopped at the error
             side._close = None
             return
-        if message is not None and len(self.messages) < MAX_MESSAGES:       # (None: a message not inflated)
-            data = message[:self.message_budget]
-            self.message_budget -= len(data)
-            self.messages.append(WsMessage(cur.direction, cur.last_ts_ns, side._message_opcode, data,
-                                           len(message) if side._message_compressed else side._message_length))
+        if op <= BINARY and cur.fin and side._message_opcode:
+            if len(self.messages) < MAX_MESSAGES:
+                # a message past the bytes kept, or not inflated, is kept with what it had (none: data b"")
+                data = message[:self.message_budget] if message is not None and side._message_kept else b""
+                self.message_budget -= len(data)
+                size = len(message) if message is not None and side._message_compressed else side._message_length
+                self.messages.append(WsMessage(cur.direction, cur.last_ts_ns, side._message_opcode, data, size))
+            side._message_opcode = 0        # (a Continuation without a message before it is none)
         side.frames += 1
         side.masked += cur.masked
         if op in (TEXT, BINARY, CONTINUATION):

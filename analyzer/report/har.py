@@ -14,6 +14,11 @@ at the analyzer's storage limit or left in a coding we cannot undo says so in ``
 HTTPS without keys: one entry per exchange inferred from the encrypted records (:func:`encrypted_entry`).
 QUIC (most likely HTTP/3, never decoded): one entry per QUIC connection of a fetch (:func:`quic_entries`),
 an unanswered one with ``_error`` as a failed TCP connection has.
+
+WebSocket: the entry of a 101 that switched to WebSocket has ``_resourceType`` "websocket" and the session's data
+messages in ``_webSocketMessages`` as Chrome DevTools writes them (:func:`websocket_messages`): bounded, the first
+:data:`~analyzer.apps.websocket.MAX_MESSAGES` with :data:`~analyzer.apps.websocket.MESSAGE_BYTES` of payload in all;
+``_webSocketMessagesOmitted`` counts the messages left out and ``comment`` says which were cut.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from analyzer import __version__
+from analyzer.apps.websocket import MAX_MESSAGES, MESSAGE_BYTES
 from analyzer.report.safe import utc_fields
 from analyzer.timeline.model import Fetch, RequestTiming, Step, Timeline
 
@@ -324,6 +330,23 @@ def quic_entries(f: Fetch, page_id: str) -> list[tuple[int, int, dict[str, Any]]
     return out
 
 
+def websocket_messages(ws: Any) -> tuple[list[dict[str, Any]], int, int]:
+    """A WebSocket session's data messages (:class:`analyzer.apps.websocket.WebSocketSession`) as Chrome DevTools'
+    ``_webSocketMessages``: ``type`` "send" (the client's) or "receive", ``time`` in seconds since the epoch,
+    ``opcode`` 1 (text: ``data`` the text) or 2 (binary: ``data`` in base64); and how many messages were left
+    out, how many kept were cut (the session's bounds)."""
+    out = []
+    cut = 0
+    for m in ws.messages:
+        data = m.data
+        cut += len(data) < m.length
+        out.append({"type": "send" if m.direction == 0 else "receive", "time": round(m.ts_ns / 1e9, 6),
+                    "opcode": m.opcode,
+                    "data": data.decode("utf-8", "replace") if m.opcode == 1 else base64.b64encode(data).decode()})
+    total = ws.sides[0].messages + ws.sides[1].messages
+    return out, max(total - len(out), 0), cut
+
+
 def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     if r.exchange is not None:
         return encrypted_entry(r, page_id)
@@ -392,9 +415,20 @@ def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
         # HTTP/3: the QUIC connection's UDP conversation (as a keyless QUIC entry names it)
         "connection": f"udp {r.stream}" if r.http_version == "HTTP/3" else str(r.stream),
     }
+    notes = []
     if not r.complete and r.reason:
-        out["comment"] = f"incomplete: {r.reason}"
+        notes.append(f"incomplete: {r.reason}")
         out["_incomplete"] = r.reason          # machine-readable: the response was not seen whole
+    if r.websocket is not None:
+        out["_resourceType"] = "websocket"
+        messages, omitted, cut = websocket_messages(r.websocket)
+        out["_webSocketMessages"] = messages
+        if omitted or cut:
+            out["_webSocketMessagesOmitted"] = omitted
+            notes.append(f"WebSocket messages bounded: {omitted} left out, {cut} cut (the first "
+                         f"{MAX_MESSAGES} messages are kept, {MESSAGE_BYTES} bytes of payload in all)")
+    if notes:
+        out["comment"] = "; ".join(notes)
     return out
 
 

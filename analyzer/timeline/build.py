@@ -2389,7 +2389,7 @@ class FetchBuilder:
             response_decoded_bytes=rend.decoded_length if rend else None, request_body=tx.request_body.data,
             response_body=rbody, response_body_encoded=encoded, reused_connection=not u.first_on_conn,
             document=u.document and u is next((x for x in self.plan.units if x.request), None), side=u.side,
-            complete=tx.complete, reason=tx.reason, frames=frames)
+            complete=tx.complete, reason=tx.reason, frames=frames, websocket=tx.websocket)
 
     def _connection(self, conn: ConnFacts) -> Connection:
         if conn in self.plan.dns_conns:

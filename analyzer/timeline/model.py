@@ -22,7 +22,7 @@ cannot be known from the capture) is ``None`` (``null`` in JSON), never -1. Stri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.timeline.frozen import fast_init
@@ -159,6 +159,8 @@ class RequestTiming:
     # (:class:`analyzer.timeline.encrypted.Exchange`; ``encrypted`` the connection's EncryptedView); None else
     exchange: Any = None
     encrypted: Any = None
+    # a 101 to WebSocket: the session that followed (analyzer.apps.websocket.WebSocketSession; the HAR's messages)
+    websocket: Any = field(default=None, compare=False)
 
     @property
     def total(self) -> float:
