@@ -281,40 +281,43 @@ class Capture:
 
         run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=self.keylog, ladder=ladder)
         with self.open() as reader:
-            if self.display_filter is None and len(self.paths) == 1 and self.paths[0] != "-" \
-                    and hasattr(reader, "batches"):
-                # one file, every frame: read in batches, TCP segments straight from the batch's buffer
-                # (TimelineRun.feed_batch; standard input stays frame by frame: a batch waits for 4 MB)
-                n = 0
-                for batch in reader.batches():
-                    got = run.feed_batch(batch)
-                    if on_frame is not None:
-                        for k in range((n >> 10) + 1, ((n + len(batch)) >> 10) + 1):
-                            on_frame(k << 10)
-                    n += len(batch)
-                    for f in got:
-                        if keep(f, host, url, client):
-                            yield f
-                for f in run.finishing():
-                    if keep(f, host, url, client):
-                        yield f
-                return
-            frames: Iterable = reader
-            if self.display_filter is not None:
-                from analyzer.filter.apply import matching_frames
-
-                frames = matching_frames(reader, self.display_filter, self.keylog)
-            feed = run.feed
-            for n, frame in enumerate(frames, 1):
-                got = feed(frame)
-                if on_frame is not None and not n & 0x3FF:
-                    on_frame(n)
+            for got in self._fed(run, reader, on_frame):
                 for f in got:
                     if keep(f, host, url, client):
                         yield f
             for f in run.finishing():
                 if keep(f, host, url, client):
                     yield f
+
+    def _fed(self, run: Any, reader: Any, on_frame: Callable[[int], None] | None) -> Iterator[list]:
+        """``reader``'s frames fed to ``run`` (a :class:`analyzer.timeline.TimelineRun`): the fetches each feeding
+        completed, when there are some; ``on_frame(n)`` every 1024 frames."""
+        if self.display_filter is None and len(self.paths) == 1 and self.paths[0] != "-" \
+                and hasattr(reader, "batches"):
+            # one file, every frame: read in batches, TCP segments straight from the batch's buffer
+            # (TimelineRun.feed_batch; standard input stays frame by frame: a batch waits for 4 MB)
+            n = 0
+            for batch in reader.batches():
+                got = run.feed_batch(batch)
+                if on_frame is not None:
+                    for k in range((n >> 10) + 1, ((n + len(batch)) >> 10) + 1):
+                        on_frame(k << 10)
+                n += len(batch)
+                if got:
+                    yield got
+            return
+        frames: Iterable = reader
+        if self.display_filter is not None:
+            from analyzer.filter.apply import matching_frames
+
+            frames = matching_frames(reader, self.display_filter, self.keylog)
+        feed = run.feed
+        for n, frame in enumerate(frames, 1):
+            got = feed(frame)
+            if on_frame is not None and not n & 0x3FF:
+                on_frame(n)
+            if got:
+                yield got
 
     def timeline(self, lang: str = "en", host: str | None = None, url: str | None = None,
                  client: str | None = None):
