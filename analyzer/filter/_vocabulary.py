@@ -988,10 +988,10 @@ websocket.payload.close.status_code websocket.payload.continue websocket.payload
 websocket.payload.pong websocket.payload.text websocket.payload.unknown websocket.payload_length
 websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.pmc websocket.rsv
 x509af.algorithm.id x509af.critical x509af.encrypted x509af.extension.id x509af.generalizedTime
-x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.SubjectKeyIdentifier
-x509ce.cA x509ce.dNSName x509ce.iPAddress x509ce.keyIdentifier x509if.oid x509sat.CountryName
-x509sat.IA5String x509sat.bmpString x509sat.printableString x509sat.teletexString x509sat.uTF8String
-x509sat.universalString
+x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.IPAddress.ipv4
+x509ce.IPAddress.ipv6 x509ce.SubjectKeyIdentifier x509ce.cA x509ce.dNSName x509ce.keyIdentifier x509if.oid
+x509sat.CountryName x509sat.IA5String x509sat.bmpString x509sat.printableString x509sat.teletexString
+x509sat.uTF8String x509sat.universalString
 """
 
 NOT_IN_TSHARK = frozenset([])

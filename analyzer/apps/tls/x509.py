@@ -84,7 +84,9 @@ def _fields(cert: x509.Certificate, fields: dict[str, Any]) -> dict[str, Any]:
                     add_field(fields, "x509ce.dNSName", name.value)
                     san.append(name.value)
                 elif isinstance(name, x509.IPAddress):
-                    add_field(fields, "x509ce.iPAddress", str(name.value))
+                    # tshark's x509ce.iPAddress holds no value of its own: the address is in a field per version
+                    add_field(fields, "x509ce.IPAddress.ipv6" if name.value.version == 6 else "x509ce.IPAddress.ipv4",
+                              str(name.value))
                     san.append(str(name.value))
         elif isinstance(value, x509.BasicConstraints) and value.ca:
             add_field(fields, "x509ce.cA", 1)
