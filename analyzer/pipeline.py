@@ -378,10 +378,15 @@ class Pipeline:
         out: dict[str, Any] = {}
         tcp.segment(frame.ts_ns, number, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], seglen, opts, payload,
                     frame.origlen, handle, out)
+        return self.segment_result(frame, h, handle, out)
+
+    def segment_result(self, frame: Frame, h: tuple, handle: Deferred, out: dict[str, Any]) -> Packet | HeaderOnly:
+        """What :meth:`feed_headers` returns for a segment the tracker has taken (``handle``, its packet handle,
+        ``out`` the tracker's fields for it)."""
         pkt = handle.value
         if pkt is None:
             tx = self.transactions
-            if tx is None or tx.http is None or not tx.http.pending or number not in tx.http.pending:
+            if tx is None or tx.http is None or not tx.http.pending or frame.number not in tx.http.pending:
                 return HeaderOnly(frame, h, out)
             # a FIN or RST ended an HTTP message here: its http layer goes on this frame's packet
             pkt = handle.get()

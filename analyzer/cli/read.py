@@ -284,6 +284,7 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     return
             frames: Iterable = reader if count is None else islice(reader, count)
             times: dict[int, int] = {}      # frame number -> time, the last few frames (-V under -Y)
+            summary = None
             pipelines: list = []
             http_of = None      # lines=True: the HTTP tracker, holding the Info texts of packets not made
             if keep is not None:
@@ -330,9 +331,15 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # text lines: a segment the TCP tracker alone answers for is not decoded (its line comes
                     # from its headers and the tracker's fields)
                     from analyzer.filter.apply import analyzed
+                    from analyzer.report.summary import Summary
 
+                    # one capture: a steady segment's line is made as the tracker takes it (the time column's
+                    # decimals are the file's: one number for a classic pcap)
+                    summary = Summary(0, getattr(reader, "time_digits", None)) if len(paths) == 1 else None
+                    nano = getattr(reader, "nanosecond", None)
+                    digits = (9 if nano else 6) if getattr(reader, "format", "") == "pcap" and nano is not None else None
                     packets = analyzed(frames, keylog, pipelines, headers=True, lines=True,
-                                       dns_lines=len(paths) == 1)
+                                       dns_lines=len(paths) == 1, summary=summary, digits=digits)
                     http_of = _http_tracker(pipelines)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
@@ -346,7 +353,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
             else:
                 width = max((len(i.name) for i in reader.interfaces), default=0) if len(paths) > 1 else 0
                 _print_text(packets, output, tree, hexdump, progress, t0_of, width,
-                            getattr(reader, "time_digits", None), times if keep is not None else None, http_of)
+                            getattr(reader, "time_digits", None), times if keep is not None else None, http_of,
+                            summary)
             output.flush()
     except CaptureError as exc:
         output.flush()
@@ -441,7 +449,7 @@ def _print_fields(packets: Iterable, output: _Output, fields) -> None:
 
 def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
                 progress: Progress | None, t0_of=None, interface_width: int = 0, digits_of=None,
-                times: dict[int, int] | None = None, http_of=None) -> None:
+                times: dict[int, int] | None = None, http_of=None, summary=None) -> None:
     """``t0_of(0)``, when given, is the time of the capture's first frame: with -Y the first line shown need
     not be the first frame, and times stay relative to the capture's start, as tshark shows them; ``times``
     (frame number -> time of the last frames read) gives -V the previous captured frame's time under -Y.
@@ -455,7 +463,8 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
     from analyzer.report.summary import Summary
     from analyzer.report.tree import Tree
 
-    summary = Summary(interface_width, digits_of)
+    if summary is None:
+        summary = Summary(interface_width, digits_of)
     header_line = summary.header_line
     if not (tree or hexdump):
         _print_lines(packets, output, summary, progress, t0_of, http_of)
@@ -488,7 +497,8 @@ def _print_text(packets: Iterable, output: _Output, tree: bool, hexdump: bool,
 
 def _print_lines(packets: Iterable, output: _Output, summary, progress: Progress | None, t0_of=None,
                  http_of=None) -> None:
-    """:func:`_print_text` without -V or -x: one summary line per packet (the loop with nothing else in it)."""
+    """:func:`_print_text` without -V or -x: one summary line per packet (the loop with nothing else in it); a
+    ``str`` among the packets is its line already (:func:`analyzer.filter.apply.analyzed` with ``summary``)."""
     from analyzer.pipeline import HeaderOnly
     from analyzer.report.dns_lines import DnsLine
 
@@ -498,7 +508,9 @@ def _print_lines(packets: Iterable, output: _Output, summary, progress: Progress
     for n, pkt in enumerate(packets, 1):
         if summary.t0_ns is None and t0_of is not None:
             summary.t0_ns = t0_of(0)
-        if pkt.__class__ is HeaderOnly:
+        if pkt.__class__ is str:
+            line = pkt
+        elif pkt.__class__ is HeaderOnly:
             if http_of is not None:
                 if http is None:
                     http = http_of()        # the pipeline's HTTP tracker exists once packets come

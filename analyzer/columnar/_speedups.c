@@ -4643,6 +4643,206 @@ done:
     return out;
 }
 /* ---- end of h-conv8's block ---- */
+/* ==== h-read: read's line of a steady TCP segment in one call (analyzer.filter.apply.analyzed) ===============
+ * read_steady(frame, pair_cache, address_pair, flows, tracker, dns_ports, established, sinks_due, deferred,
+ *             make_handle, summary, digits, flags_text, port_decoders, analysis_keys, http) -> result
+ *   What Pipeline.feed_headers(frame, None, any_segment=True) and read's header_only_line give a frame, for the
+ *   commonest one, composed of quick_tcp, tcp_steady and tcp_line:
+ *   - None: quick_tcp read no TCP segment (the caller goes on as without this call);
+ *   - quick_tcp's 12-item tuple h: declined, nothing changed (the caller runs feed_headers(frame, h));
+ *   - a str: the segment went through the tracker (tcp_steady took it: an ACK without SYN/FIN/RST, options none
+ *     or exactly NOP, NOP, Timestamps, not on a DNS-over-TCP port, before the tracker's next idle sweep, of a
+ *     connection in ``flows``) and this is its line (no packet made, no HTTP message ended in it);
+ *   - (h, handle, out): the tracker took it but the line is the caller's (Pipeline.segment_result, then
+ *     header_only_line): ``handle`` the frame's Deferred (None for no payload: nothing can ask for the packet),
+ *     ``out`` the tracker's fields.
+ *   ``digits``: the time column's decimals, an int, or a callable of the frame. ``make_handle(frame)``: the
+ *   frame's Deferred, made only for a payload. tests/test_read_fast_steady_line.py: read's lines with and
+ *   without this call on captures, the corpus, synthetic and damaged traffic. */
+static PyObject *rs_next_expire, *rs_t0_ns, *rs_pending, *rs_infos, *rs_value;
+
+static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 16) {
+        PyErr_SetString(PyExc_TypeError, "read_steady: 16 arguments");
+        return NULL;
+    }
+    if (rs_next_expire == NULL) {
+        if ((rs_next_expire = PyUnicode_InternFromString("_next_expire")) == NULL
+            || (rs_t0_ns = PyUnicode_InternFromString("t0_ns")) == NULL
+            || (rs_pending = PyUnicode_InternFromString("pending")) == NULL
+            || (rs_infos = PyUnicode_InternFromString("infos")) == NULL
+            || (rs_value = PyUnicode_InternFromString("value")) == NULL)
+            return NULL;
+    }
+    PyObject *frame = args[0], *flows = args[3], *tracker = args[4], *dns = args[5];
+    if (!PyDict_CheckExact(flows) || !PyAnySet_Check(dns)) {
+        PyErr_SetString(PyExc_TypeError, "read_steady: flows must be a dict, dns_ports a set");
+        return NULL;
+    }
+    PyObject *h = quick_tcp(self, args, 3);
+    if (h == NULL || h == Py_None)
+        return h;
+    if (!PyTuple_CheckExact(h) || PyTuple_GET_SIZE(h) != 12)
+        return h;
+    PyObject **hv = &PyTuple_GET_ITEM(h, 0);
+    long long flags, seglen, ts, next_expire, number, origlen;
+    if (!ta_int(hv[7], &flags) || (flags & 0x17) != 0x10 || !ta_int(hv[9], &seglen))
+        return h;
+    PyObject *opts = hv[10];
+    if (!PyBytes_CheckExact(opts))
+        return h;
+    Py_ssize_t on = PyBytes_GET_SIZE(opts);
+    const unsigned char *ob = (const unsigned char *)PyBytes_AS_STRING(opts);
+    if (on && !(on == 12 && ob[0] == 1 && ob[1] == 1 && ob[2] == 8 && ob[3] == 10))
+        return h;
+    int c1 = PySet_Contains(dns, hv[2]), c2 = c1 == 0 ? PySet_Contains(dns, hv[4]) : 0;
+    if (c1 < 0 || c2 < 0) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    if (c1 || c2)
+        return h;
+    PyObject *ne = PyObject_GetAttr(tracker, rs_next_expire);
+    if (ne == NULL) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    int ok = ta_int(ne, &next_expire);
+    Py_DECREF(ne);
+    if (!ok || attr_int(frame, s_ts_ns, &ts) || ts >= next_expire || attr_int(frame, s_number, &number)
+        || attr_int(frame, s_origlen, &origlen))
+        return h;
+    PyObject *key = PyTuple_Pack(4, hv[1], hv[2], hv[3], hv[4]);
+    if (key == NULL) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    PyObject *hit = PyDict_GetItemWithError(flows, key);      /* borrowed */
+    Py_DECREF(key);
+    if (hit == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(h);
+            return NULL;
+        }
+        return h;
+    }
+    if (!PyTuple_CheckExact(hit) || PyTuple_GET_SIZE(hit) != 2)
+        return h;
+    Py_INCREF(hit);
+    PyObject *handle = Py_None, *out = NULL, *ts_o = NULL, *num_o = NULL, *len_o = NULL, *res = NULL;
+    Py_INCREF(handle);
+    if (seglen) {
+        Py_DECREF(handle);
+        handle = PyObject_CallOneArg(args[9], frame);
+        if (handle == NULL)
+            goto fail;
+    }
+    out = PyDict_New();
+    ts_o = PyLong_FromLongLong(ts);
+    num_o = PyLong_FromLongLong(number);
+    len_o = PyLong_FromLongLong(origlen);
+    if (out == NULL || ts_o == NULL || num_o == NULL || len_o == NULL)
+        goto fail;
+    {
+        PyObject *sargs[17] = {PyTuple_GET_ITEM(hit, 0), PyTuple_GET_ITEM(hit, 1), ts_o, num_o, hv[5], hv[6], hv[7],
+                               hv[8], hv[9], opts, seglen ? hv[11] : s_empty, len_o, handle, out, args[6], args[7],
+                               args[8]};
+        res = tcp_steady(self, sargs, 17);
+    }
+    if (res == NULL)
+        goto fail;
+    if (res == Py_None) {           /* declined, nothing changed (tcp_steady's promise) */
+        Py_DECREF(res);
+        Py_DECREF(hit);
+        Py_DECREF(handle);
+        Py_DECREF(out);
+        Py_DECREF(ts_o);
+        Py_DECREF(num_o);
+        Py_DECREF(len_o);
+        return h;
+    }
+    Py_DECREF(res);
+    Py_DECREF(hit);
+    hit = NULL;
+    res = NULL;
+    /* taken: the line here when no packet was made and no HTTP message ended in this frame */
+    int mine = 1;
+    if (handle != Py_None) {
+        PyObject *v = PyObject_GetAttr(handle, rs_value);
+        if (v == NULL)
+            goto fail;
+        mine = v == Py_None;
+        Py_DECREF(v);
+    }
+    PyObject *names[2] = {rs_pending, rs_infos};
+    for (int k = 0; k < 2 && mine; k++) {
+        PyObject *m = PyObject_GetAttr(args[15], names[k]);
+        if (m == NULL)
+            goto fail;
+        if (!PyDict_CheckExact(m))
+            mine = 0;
+        else if (PyDict_GET_SIZE(m)) {
+            int in = PyDict_Contains(m, num_o);
+            if (in < 0) {
+                Py_DECREF(m);
+                goto fail;
+            }
+            mine = !in;
+        }
+        Py_DECREF(m);
+    }
+    if (mine) {
+        PyObject *t0 = PyObject_GetAttr(args[10], rs_t0_ns), *digits;
+        if (t0 == NULL)
+            goto fail;
+        if (t0 == Py_None) {
+            Py_DECREF(t0);
+            if (PyObject_SetAttr(args[10], rs_t0_ns, ts_o) < 0)
+                goto fail;
+            t0 = Py_NewRef(ts_o);
+        }
+        if (PyLong_CheckExact(args[11]))
+            digits = Py_NewRef(args[11]);
+        else if ((digits = PyObject_CallOneArg(args[11], frame)) == NULL) {
+            Py_DECREF(t0);
+            goto fail;
+        }
+        PyObject *largs[8] = {frame, t0, digits, h, out, args[12], args[13], args[14]};
+        res = tcp_line(self, largs, 8);
+        Py_DECREF(t0);
+        Py_DECREF(digits);
+        if (res == NULL)
+            goto fail;
+        if (res != Py_None) {
+            Py_DECREF(h);
+            Py_DECREF(handle);
+            Py_DECREF(out);
+            Py_DECREF(ts_o);
+            Py_DECREF(num_o);
+            Py_DECREF(len_o);
+            return res;
+        }
+        Py_DECREF(res);
+    }
+    res = PyTuple_Pack(3, h, handle, out);
+    Py_DECREF(h);
+    Py_DECREF(handle);
+    Py_DECREF(out);
+    Py_DECREF(ts_o);
+    Py_DECREF(num_o);
+    Py_DECREF(len_o);
+    return res;
+fail:
+    Py_DECREF(h);
+    Py_XDECREF(hit);
+    Py_XDECREF(handle);
+    Py_XDECREF(out);
+    Py_XDECREF(ts_o);
+    Py_XDECREF(num_o);
+    Py_XDECREF(len_o);
+    return NULL;
+}
+/* ==== end of h-read's block ==== */
 
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
@@ -4693,6 +4893,9 @@ static PyMethodDef methods[] = {
     {"pi_forget", pi_forget, METH_VARARGS, "Both directions of records' endpoint pairs deleted (see the source)."},
     {"pi_rehash", pi_rehash, METH_VARARGS, "A records' index moved to a new table (see the source)."},
     {"fk_rehash", fk_rehash, METH_VARARGS, "A table of packed finished 4-tuples' live entries moved (see the source)."},
+    /* h-read */
+    {"read_steady", (PyCFunction)(void (*)(void))read_steady, METH_FASTCALL,
+     "read's line of a steady TCP segment, or what the caller does instead (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

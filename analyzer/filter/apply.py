@@ -24,7 +24,8 @@ MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's l
 
 
 def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None,
-             headers: bool = False, lines: bool = False, dns_lines: bool = False) -> Iterator[Packet]:
+             headers: bool = False, lines: bool = False, dns_lines: bool = False,
+             summary: Any = None, digits: Any = None) -> Iterator[Packet | str]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
     handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
@@ -37,7 +38,11 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
     (:class:`UnnumberedUdp`); the lines are the same (tests/test_read_fast_lines.py). ``dns_lines`` (with
     ``lines``, for ``read``'s text lines without -Y, one capture): a DNS datagram whose line needs no decode
     comes as a :class:`~analyzer.report.dns_lines.DnsLine` (its message parsed, not decoded, nor run through
-    the pipeline, whose state it would not change: :mod:`analyzer.report.dns_lines`)."""
+    the pipeline, whose state it would not change: :mod:`analyzer.report.dns_lines`). ``summary`` (with
+    ``dns_lines``: ``read``'s :class:`~analyzer.report.summary.Summary`, no interface column) and ``digits`` (the
+    time column's decimals when one number for the file, else None): a steady TCP segment (what the tracker's
+    compiled ``tcp_steady`` takes) comes as its line, a ``str``, made as the tracker takes it by the compiled
+    ``read_steady``, the line ``read`` makes of what ``feed_headers`` gives (tests/test_read_fast_steady_line.py)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
@@ -67,6 +72,42 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             return
         from analyzer.report.dns_lines import dns_line_of
 
+        steady = compiled("read_steady") if summary is not None else None
+        args = None if steady is None else _steady_args(pipe, summary, 6 if summary.digits_of is None else (
+            summary.digits_of if digits is None else digits))
+        if args is not None:
+            # read_steady: a steady segment's tracker step and line in one call (its None: quick_tcp's None)
+            c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http = args
+            result = pipe.segment_result
+            from functools import partial
+
+            from analyzer.decode import decode
+
+            for frame in frames:
+                r = steady(frame, c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys,
+                           http)
+                if r.__class__ is str:
+                    pipe.frames += 1
+                    yield r
+                    continue
+                if r is not None:
+                    if len(r) == 3:         # taken; its line is made from what feed_headers would return
+                        pipe.frames += 1
+                        h, handle, out = r
+                        yield result(frame, h, handle or deferred(partial(decode, frame), frame.number), out)
+                        continue
+                    yield feed_headers(frame, r, any_segment=True)
+                    continue
+                res = dns_line_of(frame)
+                if res is not None:
+                    pipe.frames += 1
+                    if pipe.first_ts_ns is None:
+                        pipe.first_ts_ns = frame.ts_ns
+                    yield res
+                    continue
+                yield feed_headers(frame, None, any_segment=True)
+            pipe.finish()
+            return
         for frame in frames:
             h = None if quick is None else quick(frame, _cache, address_pair)
             if h is None:
@@ -91,6 +132,35 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         tx.packet(pkt)
         yield pkt
     tx.finish()
+
+
+def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
+    """The arguments after the frame of the compiled ``read_steady`` (analyzer/columnar/_speedups.c: a steady TCP
+    segment through the tracker and its line in one call) for the pipeline's tracker and HTTP tracker and
+    ``read``'s :class:`~analyzer.report.summary.Summary` (``digits``: the time column's decimals, an int or a
+    callable of the frame); None where it is not used (no compiled helper, no TCP analysis, an interface
+    column)."""
+    from functools import partial
+
+    from analyzer.decode import decode
+    from analyzer.decode.decode_as import DNS_TCP_PORTS
+    from analyzer.flows.quick import _cache, address_pair
+    from analyzer.report import summary as lines
+    from analyzer.tcp import connection
+    from analyzer.tcp.reassembly import Deferred
+
+    tcp, tx = pipe.tcp, pipe.transactions
+    if (tcp is None or connection.steady_compiled is None or connection.analyze_compiled is None
+            or not tcp.analysis or lines._TCP_LINE is None or summary.interface_width or tx is None
+            or tx.http is None):
+        return None
+
+    def make_handle(frame: Any) -> Deferred:
+        return Deferred(partial(decode, frame), frame.number)
+
+    return (_cache, address_pair, tcp.flows._map, tcp, DNS_TCP_PORTS if pipe.dns_over_tcp else frozenset(),
+            connection._ESTABLISHED, connection.SinksDue, Deferred, make_handle, summary, digits,
+            lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http)
 
 
 class UnnumberedUdp:
