@@ -159,6 +159,8 @@ class FanOutSink:
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
         dead = False
         deferred = frame.__class__ is Deferred
+        if deferred and len(self.sinks) > 1 and self._give_up_first(direction, data, frame.number, ts_ns):
+            return
         for s in self.sinks:
             if deferred and not getattr(s, "takes_deferred", False):
                 frame = frame.get()
@@ -171,6 +173,29 @@ class FanOutSink:
             self.sinks = [s for s in self.sinks if not getattr(s, "dead", False)]
             if not self.sinks and conn is not None and conn.sink is self:
                 conn.sink = None
+
+    def _give_up_first(self, direction: int, data: bytes, number: int, ts_ns: int) -> bool:
+        """Before a packet handle is handed out: the sinks that want packets and give up on these bytes (their
+        ``gives_up_on``: the TLS and HTTP/2 sinks at an HTTP/1 connection's first bytes) are given them first,
+        with the frame's number, and dropped, so that the packet is not made for them and the sinks left know
+        whether they are alone (the HTTP sink then holds its Info texts rather than making the packet). True
+        when no sink is left."""
+        gave_up = False
+        for s in self.sinks:
+            if not getattr(s, "takes_deferred", False):
+                gives_up = getattr(s, "gives_up_on", None)
+                if gives_up is not None and gives_up(direction, data):
+                    s.data(direction, data, number, ts_ns)
+                    gave_up = True
+        if not gave_up:
+            return False
+        conn = self.conn
+        self.sinks = [s for s in self.sinks if not getattr(s, "dead", False)]
+        if not self.sinks:
+            if conn is not None and conn.sink is self:
+                conn.sink = None
+            return True
+        return False
 
     def gap(self, direction: int, nbytes: int) -> None:
         for s in self.sinks:

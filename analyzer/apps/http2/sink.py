@@ -106,6 +106,26 @@ class Http2Sink:
         self._pkt: Packet | None = None
 
     # -- the sink interface ----------------------------------------------------------------------------
+    def gives_up_on(self, direction: int, data: bytes) -> bool:
+        """:meth:`data` of these bytes would do nothing (given up already) or give up (a direction's first bytes
+        are neither the preface nor an HTTP/1.1 request asking for h2c), reading nothing of the frame but its
+        number (``pipeline.FanOutSink`` then gives it the number, not the packet)."""
+        state = self.state
+        if state == _DEAD:
+            return True
+        if state != _UNDECIDED or not data:
+            return False
+        head = bytes(self._head[direction]) + data
+        n = min(len(head), len(fr.PREFACE))
+        if head[:n] == fr.PREFACE[:n]:
+            return False
+        if not _maybe_request(head):
+            return True
+        end = head.find(b"\r\n\r\n")
+        if end < 0:
+            return len(head) > MAX_UPGRADE_HEAD
+        return not _asks_h2c(head[:end + 4])
+
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
         state = self.state
         if state == _DEAD:

@@ -234,6 +234,17 @@ class TlsSink:
         self.tunnel: _Tunnel | None = None      # through an HTTP proxy: TLS starts after its CONNECT answer
 
     # -- the sink interface ----------------------------------------------------------------------------
+    def gives_up_on(self, direction: int, data: bytes) -> bool:
+        """:meth:`data` of these bytes would do nothing (given up already) or give up (the connection's first
+        bytes in this direction, after its SYN, are neither a TLS record nor a CONNECT), reading nothing of the
+        frame but its number (``pipeline.FanOutSink`` then gives it the number, not the packet)."""
+        if self.dead:
+            return True
+        side = self.sides[direction]
+        return side.dead or (self.tunnel is None and not side.seen and not self.started and bool(data)
+                             and not b"CONNECT ".startswith(data[:8]) and not plausible_header(data)
+                             and bool(self.conn.sides[direction].syn_frame))
+
     def data(self, direction: int, data: bytes, frame: Any, ts_ns: int) -> None:
         if self.dead:
             return
