@@ -3,7 +3,8 @@
 lines without it (every frame through ``Pipeline.feed_headers`` and ``header_only_line``), on every capture, the
 corpus, synthetic web traffic, damaged copies (bytes changed, frames lost, repeated and reordered, frames cut
 by a snap length, VLAN tags, IPv6) and crafted HTTP/1 connections; and each of its answers (its line, a segment
-taken whose line is made by Python, declined, not a TCP segment) happens on them. Under
+taken whose line is made by Python, declined, not a TCP segment; the line with the Info texts of HTTP messages
+that ended in the segment) happens on them. Under
 ``ANALYZER_PURE_PYTHON=1`` the helper is not built and the tests that need it skip."""
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def run(path: Path, monkeypatch, steady: bool, *args: str) -> tuple[str, str, in
 
     def counted(*a):
         r = STEADY(*a)
-        kinds["none" if r is None else "line" if r.__class__ is str else "taken" if len(r) == 3 else "declined"] += 1
+        if r.__class__ is str:
+            kinds["line"] += 1
+            kinds["http"] += " HTTP " in r      # where HTTP messages ended: their Info texts taken
+        else:
+            kinds["none" if r is None else "taken" if len(r) == 3 else "declined"] += 1
         return r
 
     real = apply.compiled
@@ -74,7 +79,7 @@ def test_corpus(monkeypatch):
     total: Counter = Counter()
     for path in CORPUS_FILES:
         total += same(path, monkeypatch)
-    assert total["line"] and total["taken"] and total["declined"] and total["none"]
+    assert total["line"] and total["http"] and total["taken"] and total["declined"] and total["none"]
 
 
 def frames_of(path: Path) -> list[tuple[int, int, bytes]]:
@@ -101,7 +106,7 @@ def test_synthetic_traffic(tmp_path, monkeypatch, fmt):
     path = tmp_path / f"web.{fmt}"
     synthetic.generate(path, 3000, seed=5, clients=40, sites=60)
     kinds = same(path, monkeypatch)
-    assert kinds["line"] > 1000 and kinds["taken"] and kinds["declined"] and kinds["none"]
+    assert kinds["line"] > 1000 and kinds["http"] > 100 and kinds["declined"] and kinds["none"]
     same(path, monkeypatch, "-c", "777")
 
 
@@ -125,8 +130,11 @@ def test_lost_repeated_reordered(tmp_path, monkeypatch, web, seed):
 
 @pytest.mark.parametrize("snaplen", [54, 60, 66, 80, 200])
 def test_cut_by_snaplen(tmp_path, monkeypatch, web, snaplen):
+    """Frames cut: a segment's line is made, but not the HTTP line of one in which messages ended (its packet's
+    line says it was cut)."""
     frames = [(ts, origlen, data[:snaplen]) for ts, origlen, data in frames_of(web)]
-    same(write(tmp_path / "cut.pcap", frames), monkeypatch)
+    kinds = same(write(tmp_path / "cut.pcap", frames), monkeypatch)
+    assert kinds["http"] == 0
 
 
 def test_vlan_tagged(tmp_path, monkeypatch, web):
@@ -167,7 +175,7 @@ def test_crafted_http(tmp_path, monkeypatch):
     path = tmp_path / "all.pcap"
     wrpcap(str(path), sorted(everything, key=lambda p: p.time))
     kinds = same(path, monkeypatch)
-    assert kinds["line"] and kinds["taken"]
+    assert kinds["line"] and kinds["http"]
 
 
 def test_decode_as_dns_port(monkeypatch, web):

@@ -4645,14 +4645,16 @@ done:
 /* ---- end of h-conv8's block ---- */
 /* ==== h-read: read's line of a steady TCP segment in one call (analyzer.filter.apply.analyzed) ===============
  * read_steady(frame, pair_cache, address_pair, flows, tracker, dns_ports, established, sinks_due, deferred,
- *             make_handle, summary, digits, flags_text, port_decoders, analysis_keys, http) -> result
+ *             make_handle, summary, digits, flags_text, port_decoders, analysis_keys, http, visible) -> result
  *   What Pipeline.feed_headers(frame, None, any_segment=True) and read's header_only_line give a frame, for the
  *   commonest one, composed of quick_tcp, tcp_steady and tcp_line:
  *   - None: quick_tcp read no TCP segment (the caller goes on as without this call);
  *   - quick_tcp's 12-item tuple h: declined, nothing changed (the caller runs feed_headers(frame, h));
  *   - a str: the segment went through the tracker (tcp_steady took it: an ACK without SYN/FIN/RST, options none
  *     or exactly NOP, NOP, Timestamps, not on a DNS-over-TCP port, before the tracker's next idle sweep, of a
- *     connection in ``flows``) and this is its line (no packet made, no HTTP message ended in it);
+ *     connection in ``flows``) and this is its line (no packet made; where HTTP messages ended in it and their
+ *     Info texts wait in the HTTP tracker's ``infos``, the frame not cut: the header line's columns, HTTP and
+ *     those texts, taken, through ``visible``, as read's header_only_line makes it);
  *   - (h, handle, out): the tracker took it but the line is the caller's (Pipeline.segment_result, then
  *     header_only_line): ``handle`` the frame's Deferred (None for no payload: nothing can ask for the packet),
  *     ``out`` the tracker's fields.
@@ -4662,8 +4664,8 @@ done:
 static PyObject *rs_next_expire, *rs_t0_ns, *rs_pending, *rs_infos, *rs_value;
 
 static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 16) {
-        PyErr_SetString(PyExc_TypeError, "read_steady: 16 arguments");
+    if (nargs != 17) {
+        PyErr_SetString(PyExc_TypeError, "read_steady: 17 arguments");
         return NULL;
     }
     if (rs_next_expire == NULL) {
@@ -4774,6 +4776,8 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
         mine = v == Py_None;
         Py_DECREF(v);
     }
+    /* an HTTP message a FIN or RST ended here (pending: the packet's), or whose Info text waits (infos) */
+    PyObject *infos = NULL;
     PyObject *names[2] = {rs_pending, rs_infos};
     for (int k = 0; k < 2 && mine; k++) {
         PyObject *m = PyObject_GetAttr(args[15], names[k]);
@@ -4787,10 +4791,16 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
                 Py_DECREF(m);
                 goto fail;
             }
+            if (in && k == 1) {
+                infos = m;          /* header_only_line's HTTP line: the header line's columns, HTTP, the texts */
+                continue;
+            }
             mine = !in;
         }
         Py_DECREF(m);
     }
+    if (!mine)
+        Py_CLEAR(infos);
     if (mine) {
         PyObject *t0 = PyObject_GetAttr(args[10], rs_t0_ns), *digits;
         if (t0 == NULL)
@@ -4811,8 +4821,62 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
         res = tcp_line(self, largs, 8);
         Py_DECREF(t0);
         Py_DECREF(digits);
-        if (res == NULL)
+        if (res == NULL) {
+            Py_XDECREF(infos);
             goto fail;
+        }
+        if (res != Py_None && infos != NULL) {
+            /* the frame whole (not cut), and no analysis words (tcp_line wrote none): the texts taken */
+            PyObject *data = PyObject_GetAttr(frame, s_data);
+            int whole = data != NULL && PyBytes_CheckExact(data) && PyBytes_GET_SIZE(data) == origlen;
+            Py_XDECREF(data);
+            if (data == NULL) {
+                Py_DECREF(infos);
+                Py_DECREF(res);
+                goto fail;
+            }
+            PyObject *texts = whole ? PyDict_GetItemWithError(infos, num_o) : NULL;
+            if (texts == NULL || !PyList_CheckExact(texts)) {
+                Py_DECREF(infos);
+                if (PyErr_Occurred()) {
+                    Py_DECREF(res);
+                    goto fail;
+                }
+                Py_DECREF(res);
+                res = Py_NewRef(Py_None);           /* the caller's */
+            } else {
+                Py_INCREF(texts);
+                PyObject *sep = PyUnicode_FromStringAndSize(NULL, 0), *joined = NULL, *shown = NULL, *head = NULL;
+                Py_ssize_t at = -1;
+                if (sep != NULL && PyDict_DelItem(infos, num_o) == 0)
+                    joined = PyUnicode_Join(sep, texts);
+                if (joined != NULL)
+                    shown = PyObject_CallOneArg(args[16], joined);
+                if (shown != NULL && PyUnicode_Check(shown)) {
+                    PyObject *tcp_word = PyUnicode_FromString(" TCP ");
+                    if (tcp_word != NULL)
+                        at = PyUnicode_Find(res, tcp_word, 0, PyUnicode_GET_LENGTH(res), 1);
+                    Py_XDECREF(tcp_word);
+                    if (at >= 0)
+                        head = PyUnicode_Substring(res, 0, at);
+                }
+                PyObject *line = head != NULL ? PyUnicode_FromFormat("%U HTTP %lld %U", head, origlen, shown) : NULL;
+                Py_XDECREF(sep);
+                Py_XDECREF(joined);
+                Py_XDECREF(shown);
+                Py_XDECREF(head);
+                Py_DECREF(texts);
+                Py_DECREF(infos);
+                Py_DECREF(res);
+                if (line == NULL) {
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_RuntimeError, "read_steady: no TCP column in a line");
+                    goto fail;
+                }
+                res = line;
+            }
+        } else
+            Py_XDECREF(infos);
         if (res != Py_None) {
             Py_DECREF(h);
             Py_DECREF(handle);

@@ -77,7 +77,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             summary.digits_of if digits is None else digits))
         if args is not None:
             # read_steady: a steady segment's tracker step and line in one call (its None: quick_tcp's None)
-            c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http = args
+            c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis = args
             result = pipe.segment_result
             from functools import partial
 
@@ -85,7 +85,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
 
             for frame in frames:
                 r = steady(frame, c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys,
-                           http)
+                           http, vis)
                 if r.__class__ is str:
                     pipe.frames += 1
                     yield r
@@ -146,6 +146,7 @@ def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
     from analyzer.decode.decode_as import DNS_TCP_PORTS
     from analyzer.flows.quick import _cache, address_pair
     from analyzer.report import summary as lines
+    from analyzer.report.safe import visible
     from analyzer.tcp import connection
     from analyzer.tcp.reassembly import Deferred
 
@@ -160,7 +161,7 @@ def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
 
     return (_cache, address_pair, tcp.flows._map, tcp, DNS_TCP_PORTS if pipe.dns_over_tcp else frozenset(),
             connection._ESTABLISHED, connection.SinksDue, Deferred, make_handle, summary, digits,
-            lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http)
+            lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http, visible)
 
 
 class UnnumberedUdp:
