@@ -168,14 +168,18 @@ def test_damaged_where_it_decides(tmp_path):
 
 
 def test_through_the_command(tmp_path, monkeypatch):
-    """read's output is the same with and without the helper (the Python fallback alone)."""
+    """read's output is the same with and without the helper (the Python fallback alone). (read_steady, which
+    calls tcp_line from C for the steady segments, is left out here: tests/test_read_fast_steady_line.py.)"""
     from click.testing import CliRunner
 
     from analyzer.cli.main import main
+    from analyzer.filter import apply
 
     path = tmp_path / "s.pcapng"
     synthetic.generate(path, 3_000, seed=9, clients=40, sites=30)
     calls = []
+    real = apply.compiled
+    monkeypatch.setattr(apply, "compiled", lambda name: None if name == "read_steady" else real(name))
 
     def counting(*args):
         text = tcp_line(*args)

@@ -205,3 +205,12 @@ def test_idle_sweep_comes_first(tmp_path, monkeypatch):
     out = run(path, monkeypatch, True)[0].splitlines()
     assert out == run(path, monkeypatch, False)[0].splitlines()
     assert "80 → 40010 [ACK] Seq=1 Ack=1 " in out[-2]      # a new connection's numbers, not Seq=69 Ack=56
+
+
+def test_fixtures(monkeypatch):
+    """Every capture under tests/fixtures (TLS with its key log when it has one, HTTP/2, WebSocket, QUIC...)."""
+    total: Counter = Counter()
+    for path in sorted((REPO / "tests" / "fixtures").rglob("*.pcap*")):
+        keys = path.with_suffix(".keys")
+        total += same(path, monkeypatch, *(["--keylog", str(keys)] if keys.exists() else []))
+    assert total["line"] > 100
