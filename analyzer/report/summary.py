@@ -79,9 +79,14 @@ _TCP_PORT_DECODERS = TABLES["tcp.port"]      # the same dict Decode As (-d) adds
 TCP_RESERVED = 0xE00
 
 # tshark prepends these to a TCP line's info, in reverse of this order (packet-tcp.c
-# tcp_print_sequence_number_analysis): the last one that applies ends up first.
+# tcp_print_sequence_number_analysis: reused ports, then retransmissions, lost segments, window, keep-alive,
+# duplicate ACKs, zero window): the last one that applies ends up first ("[TCP Window Full] [TCP Retransmission]").
 _TCP_ANALYSIS_PREFIXES = (
     ("tcp.analysis.reused_ports", "[TCP Port numbers reused] "),
+    ("tcp.analysis.spurious_retransmission", "[TCP Spurious Retransmission] "),
+    ("tcp.analysis.retransmission", "[TCP Retransmission] "),
+    ("tcp.analysis.fast_retransmission", "[TCP Fast Retransmission] "),
+    ("tcp.analysis.out_of_order", "[TCP Out-Of-Order] "),
     ("tcp.analysis.lost_segment", "[TCP Previous segment not captured] "),
     ("tcp.analysis.ack_lost_segment", "[TCP ACKed unseen segment] "),
     ("tcp.analysis.keep_alive", "[TCP Keep-Alive] "),
@@ -92,10 +97,6 @@ _TCP_ANALYSIS_PREFIXES = (
     ("tcp.analysis.zero_window_probe", "[TCP ZeroWindowProbe] "),
     ("tcp.analysis.zero_window", "[TCP ZeroWindow] "),
     ("tcp.analysis.zero_window_probe_ack", "[TCP ZeroWindowProbeAck] "),
-    ("tcp.analysis.spurious_retransmission", "[TCP Spurious Retransmission] "),
-    ("tcp.analysis.retransmission", "[TCP Retransmission] "),
-    ("tcp.analysis.fast_retransmission", "[TCP Fast Retransmission] "),
-    ("tcp.analysis.out_of_order", "[TCP Out-Of-Order] "),
 )
 
 ICMP_TYPES = {
