@@ -70,9 +70,10 @@ def _row(rng: random.Random, proto: str) -> dict:
         "first_ts_ns": rng.choice([1_700_000_000_000_000_000, 1_700_000_000_123_456_789, 1_699_999_999_000_000_001]),
         "orig_pkts": rng.choice([0, 1, 123456789]), "resp_pkts": rng.choice([0, 3, 10**9]),
         "orig_frame_bytes": rng.choice(sizes), "resp_frame_bytes": rng.choice(sizes),
-        "duration": rng.choice(["0.000000000", "1.234567890", "0.000050000", "123456.999950000", "-0.000000001"]),
+        "duration": rng.choice(["0.000000000", "1.234567890", "0.000050000", "123456.999950000", "-0.000000001",
+                                "-0.000000000", "999999.999949999", "1000000.000049999", "12.5", "1e3"]),
         "orig_guessed": rng.choice([False, True]),
-        "irtt": rng.choice([None, "0.000123456", "0.000000500", "1.999999500", ""]),
+        "irtt": rng.choice([None, "0.000123456", "0.000000500", "1.999999500", "", "-0.000000000", "0.000000499"]),
         "conn_state": rng.choice(["SF", "RSTOS0", "OTH", "S0", ""]),
         "history": rng.choice(["ShADadFf", "", "D", "Dd", "ShADTdtafF^", "x" * 30, "ShA\x07d", "Shé"]),
         "closed_by": rng.choice([None, "orig", "resp", ""]), "time_wait": rng.choice([None, "orig", "both", ""]),
@@ -89,6 +90,26 @@ def test_random_rows(monkeypatch, seed):
         want, got, made = _both(monkeypatch, rows, proto, start)
         assert got == want
         assert made > 100                       # most rows are the compiled helper's
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_times_written_from_their_nanoseconds(monkeypatch, seed):
+    # the relative start, duration and iRTT are written from their integer nanoseconds where that gives the
+    # float's text, else as the float: random times of every size, and those half way between two outputs
+    rng = random.Random(100 + seed)
+    rows = []
+    for _ in range(400):
+        row = _row(rng, "tcp")
+        ns = [rng.randrange(10**k) for k in (3, 6, 9, 12, 15, 16)] + [rng.randrange(10**5) * 10**5 + 50_000,
+                                                                      rng.randrange(10**9) * 1000 + 500]
+        d, i = rng.choice(ns) * rng.choice((1, 1, 1, -1)), rng.choice(ns)
+        row["duration"] = f"{'-' if d < 0 else ''}{abs(d) // 10**9}.{abs(d) % 10**9:09d}"
+        row["irtt"] = f"{i // 10**9}.{i % 10**9:09d}"
+        row["first_ts_ns"] = 1_700_000_000_000_000_000 + rng.choice(ns) * rng.choice((1, -1))
+        row["history"] = "ShADadFf"           # (a history the compiled line takes)
+        rows.append(row)
+    want, got, made = _both(monkeypatch, rows, "tcp", 1_700_000_000_000_000_000)
+    assert got == want and made == len(rows)
 
 
 def test_rows_left_to_python(monkeypatch):

@@ -317,24 +317,107 @@ static int int_of(PyObject *o, long long *v) {
     return 0;
 }
 
+/* the decimal text of v at t (room for 21 bytes): its length (snprintf's "%lld", without its cost; h-conv8) */
+static int itoa64(char *t, long long v) {
+    char r[24];
+    int n = 0, len = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        r[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[len++] = '-';
+    while (n)
+        t[len++] = r[--n];
+    return len;
+}
+
 static void put_int(Line *l, long long v, Py_ssize_t width, int right) {
     char t[32];
-    int len = snprintf(t, sizeof t, "%lld", v);
+    int len = itoa64(t, v);
     put(l, t, len, width, right);
 }
 
 static void put_size(Line *l, long long n, Py_ssize_t width) {
     char t[48];
     int len;
+    const char *unit;
     if (n < 10000)
-        len = snprintf(t, sizeof t, "%lld bytes", n);
-    else if (n < 10000LL * 1000)
-        len = snprintf(t, sizeof t, "%lld kB", n / 1000);
-    else if (n < 10000LL * 1000000)
-        len = snprintf(t, sizeof t, "%lld MB", n / 1000000);
-    else
-        len = snprintf(t, sizeof t, "%lld GB", n / 1000000000);
+        unit = " bytes";
+    else if (n < 10000LL * 1000) {
+        n /= 1000;
+        unit = " kB";
+    } else if (n < 10000LL * 1000000) {
+        n /= 1000000;
+        unit = " MB";
+    } else {
+        n /= 1000000000;
+        unit = " GB";
+    }
+    len = itoa64(t, n);
+    size_t k = strlen(unit);
+    memcpy(t + len, unit, k);
+    put(l, t, len + (int)k, width, 1);
+}
+
+/* put_double(l, ns / 1e9, decimals, width) written from the integer (h-conv8): the same text as long as the
+ * double's rounding to `decimals` places is the integer's -- |ns| below 1e15 (the double within 1.2e-10 of ns / 1e9)
+ * and ns not exactly half way between two outputs (a tie of the decimal value: the double lies on one side of it,
+ * which only its own digits tell): 0 when it wrote, -1 (nothing written) otherwise */
+static int put_ns(Line *l, long long ns, int decimals, Py_ssize_t width) {
+    static const long long p10[10] = {1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
+                                      100000000LL, 1000000000LL};
+    if (decimals < 0 || decimals > 9 || ns >= 1000000000000000LL || ns <= -1000000000000000LL)
+        return -1;
+    unsigned long long u = ns < 0 ? (unsigned long long)(-ns) : (unsigned long long)ns;
+    unsigned long long step = (unsigned long long)p10[9 - decimals];
+    unsigned long long q = u / step, rem = u % step;
+    if (step > 1 && 2 * rem == step)
+        return -1;
+    if (2 * rem > step)
+        q++;
+    unsigned long long unit = (unsigned long long)p10[decimals];
+    char t[48];
+    int len = 0;
+    if (ns < 0)
+        t[len++] = '-';
+    len += itoa64(t + len, (long long)(q / unit));
+    if (decimals) {
+        t[len++] = '.';
+        unsigned long long f = q % unit;
+        for (int k = decimals - 1; k >= 0; k--) {
+            t[len + k] = (char)('0' + f % 10);
+            f /= 10;
+        }
+        len += decimals;
+    }
     put(l, t, len, width, 1);
+    return 0;
+}
+
+/* the nanoseconds of a str written as analysis.seconds writes them ("-"?digits "." 9 digits), or -1 */
+static int ns_of(PyObject *o, long long *ns) {
+    if (!PyUnicode_CheckExact(o) || !PyUnicode_IS_ASCII(o))
+        return -1;
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(o);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(o), i = 0;
+    int neg = n > 0 && s[0] == '-';
+    i = neg;
+    if (n - i < 11 || n - i > 19 || s[n - 10] != '.')
+        return -1;
+    long long v = 0;
+    for (; i < n; i++) {
+        if (i == n - 10)
+            continue;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (neg && v == 0)
+        return -1;                  /* (-0.0: its sign is printed; float() keeps it) */
+    *ns = neg ? -v : v;
+    return 0;
 }
 
 static void put_double(Line *l, double x, int decimals, Py_ssize_t width) {
@@ -396,12 +479,15 @@ static PyObject *table_line(PyObject *self, PyObject *args) {
         Py_RETURN_NONE;
     }
     double duration, irtt = 0;
-    if (float_of(r[11], &duration))
+    long long duration_ns = 0, irtt_ns = 0;
+    int duration_exact = ns_of(r[11], &duration_ns) == 0, irtt_exact = 0;
+    if (!duration_exact && float_of(r[11], &duration))
         Py_RETURN_NONE;
     int has_irtt = 0;
     if (tcp) {
         if (r[13] != Py_None && !(PyUnicode_CheckExact(r[13]) && PyUnicode_GET_LENGTH(r[13]) == 0)) {
-            if (float_of(r[13], &irtt))
+            irtt_exact = ns_of(r[13], &irtt_ns) == 0;
+            if (!irtt_exact && float_of(r[13], &irtt))
                 Py_RETURN_NONE;
             has_irtt = 1;
         }
@@ -419,11 +505,11 @@ static PyObject *table_line(PyObject *self, PyObject *args) {
     put_int(&l, stream, sw, 0);
     put(&l, " ", 1, 0, 0);
     /* the endpoints: "addr:" + port, padded together */
-    int len = snprintf(t, sizeof t, "%lld", op);
+    int len = itoa64(t, op);
     put(&l, ohs, ohn, 0, 0);
     put(&l, t, len, w - ohn, 0);
     put(&l, " <-> ", 5, 0, 0);
-    len = snprintf(t, sizeof t, "%lld", rp);
+    len = itoa64(t, rp);
     put(&l, rhs, rhn, 0, 0);
     put(&l, t, len, w - rhn, 0);
     put(&l, " ", 1, 0, 0);
@@ -439,9 +525,14 @@ static PyObject *table_line(PyObject *self, PyObject *args) {
     put(&l, " ", 1, 0, 0);
     put_size(&l, bo + br, 11);
     put(&l, " ", 1, 0, 0);
-    put_double(&l, (double)(ts - start) / 1e9, 9, 12);
+    if (put_ns(&l, ts - start, 9, 12))
+        put_double(&l, (double)(ts - start) / 1e9, 9, 12);
     put(&l, " ", 1, 0, 0);
-    put_double(&l, duration, 4, 10);
+    if (!duration_exact || put_ns(&l, duration_ns, 4, 10)) {
+        if (duration_exact && float_of(r[11], &duration))
+            Py_RETURN_NONE;
+        put_double(&l, duration, 4, 10);
+    }
     put(&l, "  ", 2, 0, 0);
     put(&l, sts, stn, 0, 0);
     put(&l, "?", guessed ? 1 : 0, 6 - stn, 0);
@@ -449,9 +540,13 @@ static PyObject *table_line(PyObject *self, PyObject *args) {
     put(&l, his, hin, 16, 0);
     if (tcp) {
         put(&l, " ", 1, 0, 0);
-        if (has_irtt)
-            put_double(&l, irtt, 6, 9);
-        else
+        if (has_irtt) {
+            if (!irtt_exact || put_ns(&l, irtt_ns, 6, 9)) {
+                if (irtt_exact && float_of(r[13], &irtt))
+                    Py_RETURN_NONE;
+                put_double(&l, irtt, 6, 9);
+            }
+        } else
             put(&l, "-", 1, 9, 1);
         put(&l, "  ", 2, 0, 0);
         put(&l, cbs, cbn, 6, 0);
