@@ -198,8 +198,9 @@ _RESP = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection:
 _M = b"\x01\x02\x03\x04"
 
 
-def _session(segments: list[tuple[int, bytes | None]]) -> bytes:
-    """A pcap of one connection: (direction 0 client / 1 server, bytes) after the 101; None: 100 bytes lost."""
+def _session(segments: list[tuple[int, bytes | None]], after_101: bytes = b"") -> bytes:
+    """A pcap of one connection: (direction 0 client / 1 server, bytes) after the 101; None: 100 bytes lost.
+    ``after_101``: the server's first WebSocket frames, sent in the 101's own segment."""
     from report_builders import eth, ipv4, pcap, tcp
 
     hosts = (("10.0.0.1", 40000), ("10.0.0.2", 8080))
@@ -213,7 +214,7 @@ def _session(segments: list[tuple[int, bytes | None]]) -> bytes:
     seg(0, 0x02)
     seg(1, 0x12)
     seg(0, 0x10)
-    for d, data in [(0, _REQ), (1, _RESP), *segments]:
+    for d, data in [(0, _REQ), (1, _RESP + after_101), *segments]:
         if data is None:
             seq[d] += 100
         else:
@@ -242,7 +243,11 @@ CRAFTED = {
     "reserved_opcode": [(1, bytes([0x83, 2]) + b"zz"), (1, _frame(TEXT, b"later"))],
     "rsv_bits": [(1, bytes([0xC1, 2]) + b"zz")],
     "bad_control": [(1, _frame(9, b"p" * 130)), (1, bytes([0x09, 0]))],
+    "with_101": [(0, _frame(TEXT, b"x", mask=_M))],
+    "two_with_101": [(0, _frame(TEXT, b"x", mask=_M))],
 }
+# the server's first frames in the 101's segment: tshark's Info is the 101's text, then the last frame's
+AFTER_101 = {"with_101": _frame(9, b""), "two_with_101": _frame(9, b"") + _frame(TEXT, b"hi")}
 READ_FIELDS = ("frame.number", "websocket.fin", "websocket.rsv", "websocket.pmc", "websocket.opcode", "websocket.mask",
                "websocket.payload_length", "websocket.payload_length_ext_16", "websocket.payload_length_ext_64",
                "websocket.masking_key", "websocket.payload", "websocket.masked_payload", "websocket.payload.text",
@@ -257,7 +262,7 @@ def crafted(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for name, segments in CRAFTED.items():
         out[name] = folder / f"{name}.pcap"
-        out[name].write_bytes(_session(segments))
+        out[name].write_bytes(_session(segments, AFTER_101.get(name, b"")))
     return out
 
 

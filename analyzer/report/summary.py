@@ -590,8 +590,10 @@ class Summary:
         return layer.info       # analyzer.decode.quic: the packet's text (a datagram's last packet shows)
 
     def _websocket_info(self, pkt: Packet, layer: Layer) -> str:
-        # each WebSocket frame sets the column anew after TCP's fenced words: the packet's last frame shows
-        return _fenced_tcp_prefix(pkt) + layer.info
+        # each WebSocket frame sets the column anew after TCP's fenced words, and after the text of an HTTP
+        # message that ended in the same segment (the 101, fenced too): the packet's last frame shows
+        http = http_info_text(pkt) if pkt.layer("http") is not None else ""
+        return _fenced_tcp_prefix(pkt) + http + layer.info
 
     def _ssdp_info(self, pkt: Packet, layer: Layer) -> str:
         return getattr(layer, "info", "")      # HTTP over UDP: one message per datagram

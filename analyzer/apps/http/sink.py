@@ -697,6 +697,8 @@ class HttpSink:
             if pkt.number != number:
                 return
             pkt = pkt.get()         # (rare: not deferred as an Info text, the line names another protocol)
+            for text in self.tracker.take_infos(number) or ():
+                _add_layer(pkt, {}, text)   # an HTTP message that ended in this segment first (the 101)
         if pkt.frame.number == number:
             _add_layer(pkt, fields, info, "websocket", frame.problem)
 
