@@ -837,13 +837,9 @@ class FetchBuilder:
             return
         self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.server",
                   rtt_ms=_ms(q.server_ts_ns - q.first_ts_ns), **ends)
-        chain = session.certificates if session is not None else ()
-        if chain:           # the key log opened the server's Handshake packets: its certificate, as for TLS 1.3
-            cert = chain[0]
-            self._add(cert.frame + 0.1, cert.ts_ns, (cert.frame,), "tls", "tls.certificate.decrypted",
-                      subject=cert.subject, issuer=cert.issuer,
-                      san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
-                      not_after=cert.not_after, chain=len(chain), **ends)
+        if session is not None and session.certificates:
+            # the key log opened the server's Handshake packets: its certificate, as for TLS 1.3
+            self._certificate_step(session.certificates, ends)
         if q.done_frame is not None:
             self._add(q.done_frame, q.done_ts_ns, (q.done_frame,), "quic", "quic.done",
                       done_ms=_ms(q.done_ts_ns - q.first_ts_ns), **ends)
@@ -859,6 +855,15 @@ class FetchBuilder:
                   s_packets=q.packets[1], s_bytes=q.bytes[1], first=start, last=q.last_frame,
                   span_ms=_ms(q.last_ts_ns - q.first_ts_ns), requests=len(q.records),
                   packets=session.opened if opened else 0, **ends)
+
+    def _certificate_step(self, chain: Any, base: dict[str, Any]) -> None:
+        """The server's certificate (the first of its ``chain`` of CertificateFacts): in clear text (TLS 1.2) or
+        opened with the key log (TLS 1.3, QUIC)."""
+        cert = chain[0]
+        kind = "tls.certificate.decrypted" if cert.encrypted else "tls.certificate"
+        self._add(cert.frame + 0.1, cert.ts_ns, (cert.frame,), "tls", kind, subject=cert.subject,
+                  issuer=cert.issuer, san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
+                  not_after=cert.not_after, chain=len(chain), **base)
 
     def _http3_steps(self, rec: Any, ends: dict[str, Any]) -> None:
         """One HTTP/3 exchange of a QUIC connection opened with a key log (analyzer.apps.http3): the request
@@ -1653,13 +1658,8 @@ class FetchBuilder:
         self._add(sh.frame, sh.ts_ns, (sh.frame,), "tls", kind, rtt_ms=rtt, chosen_alpn=sh.alpn or "",
                   group=sh.key_share_group or "", **base)
         self.notes[sh.frame] = self._note("note.tls.server_hello", version=sh.version)
-        for cert in tls.certificates[:1]:
-            if cert.encrypted and not tls.decrypted:
-                continue
-            kind = "tls.certificate.decrypted" if cert.encrypted else "tls.certificate"
-            self._add(cert.frame + 0.1, cert.ts_ns, (cert.frame,), "tls", kind, subject=cert.subject,
-                      issuer=cert.issuer, san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
-                      not_after=cert.not_after, chain=len(tls.certificates), **base)
+        if tls.certificates and (tls.decrypted or not tls.certificates[0].encrypted):
+            self._certificate_step(tls.certificates, base)
         done = tls_done(tls, conn.client_port)
         refused = ch.early_data and tls.early_data == EARLY_REFUSED
         if refused:
