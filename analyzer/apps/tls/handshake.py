@@ -14,6 +14,7 @@ import struct
 import time
 from typing import Any
 
+from analyzer.apps.quic import _varint
 from analyzer.apps.tls.tables import is_grease
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import add_field
@@ -396,12 +397,12 @@ def _ext_early_data(x: Cursor, f: dict, s: dict, where: str) -> None:
 
 
 def _quic_varint(x: Cursor, what: str) -> int:
-    """A QUIC variable-length integer (RFC 9000 16): the two high bits of its first byte give its size."""
-    first = x.u8(what)
-    size = 1 << (first >> 6)
-    value = first & 0x3F
-    for byte in x.take(size - 1, what):
-        value = value << 8 | byte
+    """A QUIC variable-length integer (RFC 9000 16, read by :func:`analyzer.apps.quic._varint`) that must end
+    within the cursor."""
+    value, after = _varint(x.data, x.off)
+    if value is None or after > x.end:
+        raise DecodeError(LAYER, x.off, f"{what}: a variable-length integer cut short")
+    x.off = after
     return value
 
 
@@ -443,16 +444,15 @@ def _quic_parameters(x: Cursor, f: dict) -> None:
         plen = _quic_varint(x, "transport parameter length")
         add_field(f, "tls.quic.parameter.type", ptype)
         add_field(f, "tls.quic.parameter.length", plen)
-        v = x.sub(plen, "transport parameter value")
+        raw = x.take(plen, "transport parameter value")
         if not plen:
             continue
-        add_field(f, "tls.quic.parameter.value", v.take(plen))
-        v.off -= plen
+        add_field(f, "tls.quic.parameter.value", raw)
+        v = Cursor(raw)
         known = _QUIC_PARAMS.get(ptype)
         if known is not None:
             name, kind = known
-            add_field(f, name,
-                      _quic_varint(v, name) if kind == "v" else v.take(plen, name))
+            add_field(f, name, _quic_varint(v, name) if kind == "v" else raw)
         elif ptype == 0x0D:                     # preferred_address
             import ipaddress
             add_field(f, "tls.quic.parameter.preferred_address.ipv4address", str(ipaddress.IPv4Address(v.take(4))))
