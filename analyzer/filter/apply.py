@@ -72,6 +72,16 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             return
         from analyzer.report.dns_lines import dns_line_of
 
+        def counted_dns_line(frame):
+            """A DNS frame's line (dns_line_of), counted as feed() counts a frame (nothing else in the pipeline
+            depends on this one); None for other frames."""
+            res = dns_line_of(frame)
+            if res is not None:
+                pipe.frames += 1
+                if pipe.first_ts_ns is None:
+                    pipe.first_ts_ns = frame.ts_ns
+            return res
+
         steady = compiled("read_steady") if summary is not None else None
         args = None if steady is None else _steady_args(pipe, summary, 6 if summary.digits_of is None else (
             summary.digits_of if digits is None else digits))
@@ -98,11 +108,8 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
                         continue
                     yield feed_headers(frame, r, any_segment=True)
                     continue
-                res = dns_line_of(frame)
+                res = counted_dns_line(frame)
                 if res is not None:
-                    pipe.frames += 1
-                    if pipe.first_ts_ns is None:
-                        pipe.first_ts_ns = frame.ts_ns
                     yield res
                     continue
                 yield feed_headers(frame, None, any_segment=True)
@@ -111,12 +118,8 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         for frame in frames:
             h = None if quick is None else quick(frame, _cache, address_pair)
             if h is None:
-                res = dns_line_of(frame)
+                res = counted_dns_line(frame)
                 if res is not None:
-                    # what feed() counts of a frame; nothing else in the pipeline depends on this one
-                    pipe.frames += 1
-                    if pipe.first_ts_ns is None:
-                        pipe.first_ts_ns = frame.ts_ns
                     yield res
                     continue
             yield feed_headers(frame, h, any_segment=True)
