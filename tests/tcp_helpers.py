@@ -27,5 +27,17 @@ def count(path: Path) -> Pipeline:
     return pipe
 
 
+def connection_rows_of(path: Path) -> tuple[list[dict], list[dict]]:
+    """The columnar pass's TCP and UDP connection rows of a capture (with details), as dicts."""
+    from analyzer.columnar.rows import connection_rows
+
+    with open_capture(path) as reader:
+        tcp, udp, _start = connection_rows(reader, details=True)
+        out = [dict(r) for r in tcp], [dict(r) for r in udp]
+        tcp.close()
+        udp.close()
+        return out
+
+
 def build_crafted(folder: Path) -> dict[str, Path]:
     return craft.build(folder)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tcp_helpers import connection_rows_of
 
 from analyzer.compiled import compiled
 
@@ -124,21 +125,10 @@ def test_declines_what_it_does_not_take(case):
 
 def test_the_numpy_twin_is_the_one_the_window_falls_back_to(monkeypatch):
     # the fallback fills the same table: every capture's connection rows (with details) either way
-    from analyzer.capture import open_capture
-    from analyzer.columnar.rows import connection_rows
-
-    def rows_of(path):
-        with open_capture(path) as reader:
-            tcp, udp, _start = connection_rows(reader, details=True)
-            out = [dict(r) for r in tcp], [dict(r) for r in udp]
-            tcp.close()
-            udp.close()
-            return out
-
     assert CAPTURES
     for path in CAPTURES:
-        with_c = rows_of(path)
+        with_c = connection_rows_of(path)
         monkeypatch.setattr(count_mod, "_fill_rows_c", None)
-        without = rows_of(path)
+        without = connection_rows_of(path)
         monkeypatch.undo()
         assert with_c == without, path.name

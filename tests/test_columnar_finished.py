@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tcp_helpers import connection_rows_of
 from test_finished_keys import KEYS
 
 import analyzer.columnar.finished as finished_mod
@@ -144,9 +145,6 @@ def test_a_base_not_32_bits_is_refused(base):
 
 def test_conversations_as_with_the_plain_table(monkeypatch):
     # every capture's connection rows with the packed table and with FinishedKeys
-    from analyzer.capture import open_capture
-    from analyzer.columnar.rows import connection_rows
-
     captures = sorted((REPO / "captures").glob("*.pcap*"))
     assert captures
     installed = []
@@ -157,19 +155,11 @@ def test_conversations_as_with_the_plain_table(monkeypatch):
             super().__init__(*args)
             installed.append(self)
 
-    def rows_of(path):
-        with open_capture(path) as reader:
-            tcp, udp, _start = connection_rows(reader, details=True)
-            out = [dict(r) for r in tcp], [dict(r) for r in udp]
-            tcp.close()
-            udp.close()
-            return out
-
     for path in captures:
         monkeypatch.setattr(finished_mod, "PackedFinishedKeys", Spy)
-        packed = rows_of(path)
+        packed = connection_rows_of(path)
         monkeypatch.setattr(finished_mod, "AVAILABLE", False)
-        plain = rows_of(path)
+        plain = connection_rows_of(path)
         monkeypatch.undo()
         assert packed == plain, path.name
     assert installed        # (the packed table was used)
