@@ -12,36 +12,16 @@ from pathlib import Path
 
 import pytest
 
+# the files and readers of the frame-by-frame comparison (the collector's fast paths against its plain one)
+from test_timeline_collect_paths import CAPTURES, CORPUS, CORPUS_FILES, MUTATED, REPO, _frames, _keylog
+
 import analyzer
-from analyzer.apps.tls import parse_keylog
-from analyzer.capture import open_capture
 from analyzer.capture.batches import frame_batches
 from analyzer.timeline import collect
 from analyzer.timeline.collect import PendingConn
 from analyzer.timeline.run import TimelineRun
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
-CAPTURES = sorted((REPO / "captures").glob("*.pcap*"))
 TLS = sorted((REPO / "tests" / "fixtures" / "tls").glob("*.pcap*"))
-CORPUS_FILES = sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else []
-MUTATED = ["lab_page_fetch.pcapng", "lab_ipv6_page_fetch.pcapng", "lab_lossy_fetch_retransmissions.pcapng"]
-MAX_FRAMES = 20_000
-
-
-def _frames(path: Path) -> list:
-    out = []
-    with open_capture(path) as reader:
-        for frame in reader:
-            out.append(frame)
-            if len(out) >= MAX_FRAMES:
-                break
-    return out
-
-
-def _keylog(path: Path):
-    keys = path.with_suffix(".keys")
-    return parse_keylog(keys.read_bytes()) if keys.exists() else None
 
 
 def _log_state(log) -> tuple:
