@@ -313,11 +313,19 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     verdicts: dict[int, bool] = {}
                     # with the columns' verdicts, a segment the TCP tracker alone answers for is not decoded
                     # (a HeaderOnly: its line from its headers, its packet made only if the filter needs it)
+                    steady = None
+                    if vector is not None and out is None:
+                        # text lines: a steady segment the columns decided is taken and its line made in one
+                        # compiled call (read_steady, as without -Y), the line kept when the frame matched
+                        from analyzer.report.summary import Summary
+
+                        summary = Summary(0, getattr(reader, "time_digits", None))
+                        steady = (summary, _pcap_digits(reader), verdicts, first.__getitem__)
                     packets = matching_packets(conversation_frames(reader.batches(), never, pipelines, count,
                                                                    first, vector, verdicts),
                                                keep if vector is None else decided_filter(keep, verdicts), writer,
                                                keylog, pipelines, headers=vector is not None,
-                                               lines=vector is not None and out is None)
+                                               lines=vector is not None and out is None, steady=steady)
                     if vector is not None and out is None:
                         http_of = _http_tracker(pipelines)
                 else:
@@ -336,10 +344,8 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
                     # one capture: a steady segment's line is made as the tracker takes it (the time column's
                     # decimals are the file's: one number for a classic pcap)
                     summary = Summary(0, getattr(reader, "time_digits", None)) if len(paths) == 1 else None
-                    nano = getattr(reader, "nanosecond", None)
-                    digits = (9 if nano else 6) if getattr(reader, "format", "") == "pcap" and nano is not None else None
                     packets = analyzed(frames, keylog, pipelines, headers=True, lines=True,
-                                       dns_lines=len(paths) == 1, summary=summary, digits=digits)
+                                       dns_lines=len(paths) == 1, summary=summary, digits=_pcap_digits(reader))
                     http_of = _http_tracker(pipelines)
                 else:
                     packets = analyze(frames, keylog) if printing else frames
@@ -376,6 +382,13 @@ def _read(paths: list[str], count: int | None, tree: bool, hexdump: bool, as_jso
             progress.clear()
         if writer is not None:
             writer.close()      # CaptureError naming the file when its last bytes cannot be written
+
+
+def _pcap_digits(reader) -> int | None:
+    """The time column's decimals when one number holds for the whole file (a classic pcap: 6, or 9 for
+    nanoseconds), else None (pcapng: each interface its own)."""
+    nano = getattr(reader, "nanosecond", None)
+    return (9 if nano else 6) if getattr(reader, "format", "") == "pcap" and nano is not None else None
 
 
 def _open_writer(open_writer, out: str | None, held: list[tuple[int, bytes]], source=None,

@@ -25,7 +25,8 @@ MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's l
 
 def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None,
              headers: bool = False, lines: bool = False, dns_lines: bool = False,
-             summary: Any = None, digits: Any = None) -> Iterator[Packet | str]:
+             summary: Any = None, digits: Any = None, verdicts: dict | None = None,
+             t0_of: Callable[[int], int] | None = None) -> Iterator[Packet | str]:
     """Packets with every field the analyzer can give them, single-pass as tshark without ``-2``: the
     pipeline (TCP analysis, DNS over TCP, IP reassembly) and the HTTP/DNS/TLS transaction stage, each packet
     handed out once the stages are done with it. ``keylog``: TLS secrets (a KeyLog) to decrypt with;
@@ -42,7 +43,13 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
     ``dns_lines``: ``read``'s :class:`~analyzer.report.summary.Summary`, no interface column) and ``digits`` (the
     time column's decimals when one number for the file, else None): a steady TCP segment (what the tracker's
     compiled ``tcp_steady`` takes) comes as its line, a ``str``, made as the tracker takes it by the compiled
-    ``read_steady``, the line ``read`` makes of what ``feed_headers`` gives (tests/test_read_fast_steady_line.py)."""
+    ``read_steady``, the line ``read`` makes of what ``feed_headers`` gives (tests/test_read_fast_steady_line.py).
+    ``verdicts`` (with ``lines`` and ``summary``, for ``read -Y``'s text lines when the header columns decide
+    the filter: frame number -> the filter's result, :func:`conversation_frames` fills it): ``read_steady`` is
+    asked only for a frame the columns decided; its line comes out when the filter accepted the frame, nothing
+    when not (its verdict taken either way); ``t0_of(0)``: the capture's first time, the line's time origin
+    (set before the first segment's line, as :func:`~analyzer.cli.read._print_lines` sets it for the first
+    packet shown). DNS frames then go through the pipeline (no ``dns_lines``)."""
     from analyzer.apps.transactions import Transactions
     from analyzer.pipeline import Pipeline
 
@@ -56,7 +63,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         if pipelines is not None:
             pipelines.append(pipe)
         quick = compiled("quick_tcp")
-        if quick is None and not (lines and dns_lines):
+        if quick is None and (not (lines and dns_lines) or verdicts is not None):
             yield from pipe.run(frames, headers=True)
             return
         # Pipeline.run(headers=True) with each TCP segment's header tuple read by the compiled helper (the tuple
@@ -65,7 +72,14 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         from analyzer.flows.quick import _cache, address_pair
 
         feed_headers = pipe.feed_headers
-        if not (lines and dns_lines):
+        if lines and verdicts is not None and quick is not None:
+            steady = compiled("read_steady") if summary is not None else None
+            args = None if steady is None else _steady_args(pipe, summary, 6 if summary.digits_of is None else (
+                summary.digits_of if digits is None else digits))
+            if args is not None:
+                yield from _decided_steady(frames, pipe, steady, args, verdicts, t0_of)
+                return
+        if not (lines and dns_lines) or verdicts is not None:
             for frame in frames:
                 yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
             pipe.finish()
@@ -137,6 +151,41 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
     tx.finish()
 
 
+def _decided_steady(frames: Iterable, pipe: Any, steady: Callable, args: tuple, verdicts: dict,
+                    t0_of: Callable[[int], int] | None) -> Iterator[Any]:
+    """:func:`analyzed`'s loop for ``read -Y``'s text lines (``verdicts``): ``read_steady`` for the frames the
+    header columns decided, the line of a segment it answers whole given when the frame matched; the rest as
+    :func:`analyzed` without ``summary`` gives them (``feed_headers``)."""
+    from functools import partial
+
+    from analyzer.decode import decode
+    from analyzer.flows.quick import _cache, address_pair
+
+    c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis = args
+    result, feed_headers, quick = pipe.segment_result, pipe.feed_headers, compiled("quick_tcp")
+    verdict_of, taken = verdicts.get, verdicts.pop
+    for frame in frames:
+        if summ.t0_ns is None and t0_of is not None:
+            summ.t0_ns = t0_of(0)       # the time origin before read_steady makes a line
+        if verdict_of(frame.number) is None:    # not decided by the columns: the filter needs the packet
+            yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
+            continue
+        r = steady(frame, c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys,
+                   http, vis)
+        if r.__class__ is str:
+            pipe.frames += 1
+            if taken(frame.number):
+                yield r
+            continue
+        if r is not None and len(r) == 3:       # taken; its line is made from what feed_headers would return
+            pipe.frames += 1
+            h, handle, out = r
+            yield result(frame, h, handle or deferred(partial(decode, frame), frame.number), out)
+            continue
+        yield feed_headers(frame, r, any_segment=True)
+    pipe.finish()
+
+
 def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
     """The arguments after the frame of the compiled ``read_steady`` (analyzer/columnar/_speedups.c: a steady TCP
     segment through the tracker and its line in one call) for the pipeline's tracker and HTTP tracker and
@@ -188,18 +237,24 @@ class UnnumberedUdp:
 
 
 def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
-           pipelines: list | None = None, headers: bool = False, lines: bool = False) -> Iterator[tuple[Packet, list]]:
+           pipelines: list | None = None, headers: bool = False, lines: bool = False,
+           steady: tuple | None = None) -> Iterator[tuple[Packet | str, list]]:
     """Each packet ``keep`` accepts, with the captured frames it stands for: its own, and for a datagram
     reassembled from IP fragments, the fragments' frames held back until then (in frame order). Packets come
     out as :func:`analyzed` gives them: their fields are the whole capture's (``tcp.stream``, analysis flags),
     not those of the selection. ``headers``: see :func:`analyzed` (``keep`` is then given a
-    :class:`~analyzer.pipeline.HeaderOnly` too: :func:`decided_filter` answers it)."""
+    :class:`~analyzer.pipeline.HeaderOnly` too: :func:`decided_filter` answers it). ``steady`` (with
+    ``lines``: read's text lines): (summary, digits, verdicts, t0_of) for :func:`analyzed`, whose ``str`` lines
+    of matching steady segments come with no frames (nothing writes them)."""
     selector = Selector(keep)
     push, header_only = selector.push, selector.header_only
-    for pkt in analyzed(frames, keylog, pipelines, headers, lines):
+    extra = {} if steady is None else dict(zip(("summary", "digits", "verdicts", "t0_of"), steady, strict=True))
+    for pkt in analyzed(frames, keylog, pipelines, headers, lines, **extra):
         if pkt.__class__ is header_only:        # Selector.push's first case, without the call
             if keep(pkt):
                 yield pkt, [pkt.frame]
+        elif pkt.__class__ is str:              # its frame matched (analyzed gives no other line)
+            yield pkt, []
         else:
             yield from push(pkt)
 
@@ -250,12 +305,13 @@ def matching_frames(frames: Iterable, keep: Callable[[Packet], bool], keylog: An
 
 def matching_packets(frames: Iterable, keep: Callable[[Packet], bool], writer=None,
                      keylog: Any = None, pipelines: list | None = None, headers: bool = False,
-                     lines: bool = False) -> Iterator[Packet]:
+                     lines: bool = False, steady: tuple | None = None) -> Iterator[Packet | str]:
     """The packets ``keep`` accepts (see :func:`select`); with a capture ``writer``, their frames are written
     as they go by (``read -Y F -w OUT``). ``headers``: see :func:`analyzed`: a segment run from its headers
     comes out as a :class:`~analyzer.pipeline.HeaderOnly` (``keep`` from :func:`decided_filter`). ``lines``:
-    see :func:`analyzed` (``keep`` must then read header fields only)."""
-    for pkt, own in select(frames, keep, keylog, pipelines, headers, lines):
+    see :func:`analyzed` (``keep`` must then read header fields only). ``steady``: see :func:`select` (a
+    matching steady segment may then come as its line, a ``str``)."""
+    for pkt, own in select(frames, keep, keylog, pipelines, headers, lines, steady):
         if writer is not None:
             for frame in own:
                 writer.write(frame)
