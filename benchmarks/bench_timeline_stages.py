@@ -4,7 +4,7 @@
     python benchmarks/bench_timeline_stages.py --every 100000 --gc FILE      # progress lines, GC time
 
 The run is what the CLI does (``Capture.stream_fetches``' loop: ``TimelineRun.feed`` per frame, then
-``finishing``, each fetch written as ``json.dumps(fetch.as_dict())``, the CLI's GC threshold), with process CPU
+``finishing``, each fetch written as ``fetch.json_text()``, the CLI's GC threshold), with process CPU
 time summed per stage: ``collect`` (``Collector.feed``: decode, TCP tracking, reassembly, HTTP/DNS parsing,
 the segment logs), ``close`` (``TimelineRun._close``: connection facts and grouping of a complete activity),
 ``resolve`` (``TimelineRun._resolve``: a kept-alive connection's facts), ``build`` (``build_fetch``), ``json``;
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import time
 from pathlib import Path
@@ -75,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal fetches
         for f in out:
             t = clock()
-            json_safe(json.dumps(f.as_dict(), ensure_ascii=False))
+            json_safe(f.json_text())
             spent["json"] += clock() - t
             fetches += 1
 

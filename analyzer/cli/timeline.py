@@ -13,7 +13,6 @@ How fetches are made: :mod:`analyzer.timeline`.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import sys
@@ -183,7 +182,7 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
     for f in stream(files, lang, host, url, client, display_filter, keylog_path, on_frame=progress.update,
                     ladder=not as_json):     # JSON prints no ladder
         if as_json:
-            out.write((", " if printed else "") + json_safe(json.dumps(f.as_dict(), ensure_ascii=False)))
+            out.write((", " if printed else "") + json_safe(f.json_text()))
             printed += 1
             continue
         if neighbour_only(f) and not show_all:

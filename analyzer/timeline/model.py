@@ -22,6 +22,7 @@ cannot be known from the capture) is ``None`` (``null`` in JSON), never -1. Stri
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,13 +169,16 @@ class RequestTiming:
                    if v is not None and v > 0)
 
     def as_dict(self) -> dict[str, Any]:
+        # the phases' values read once: rounded for "timings", summed as :attr:`total` sums them
+        values = (self.blocked, self.dns, self.connect, self.ssl, self.send, self.wait, self.receive)
+        timings = {name: None if v is None else round(v, 3) for name, v in zip(PHASES, values)}
+        total = sum(v for v in values if v is not None and v > 0)
         return {"method": self.method, "uri": self.uri, "url": self.url, "host": self.host,
                 "status": self.status, "status_text": self.status_text, "request_frame": self.request_frame,
                 "response_frame": self.response_frame, "stream": self.stream,
                 "client": f"{self.client}:{self.client_port}", "server": _endpoint(self.server, self.server_port),
                 "http_version": self.http_version, "start": round(self.start, 6),
-                "timings": {name: _r(getattr(self, name)) for name in PHASES},
-                "total_ms": round(self.total, 3), "content_type": self.content_type,
+                "timings": timings, "total_ms": round(total, 3), "content_type": self.content_type,
                 "request_bytes": self.request_head_bytes + self.request_body_bytes,
                 "response_bytes": self.response_head_bytes + self.response_body_bytes,
                 "response_body_bytes": self.response_body_bytes, "reused_connection": self.reused_connection,
@@ -363,10 +367,22 @@ class Fetch:
         return max(times, default=0.0)
 
     def as_dict(self) -> dict[str, Any]:
+        return self._dict([s.as_dict() for s in self.steps])
+
+    def json_text(self) -> str:
+        """``json.dumps(self.as_dict(), ensure_ascii=False)``, the same text (``timeline --json`` prints it), made
+        without :meth:`as_dict`'s copies of each step: its frames tuple is written as a list, its facts dict as
+        it is (they are the steps' own; nothing here changes them). A step's dict is :meth:`Step.as_dict`'s,
+        written out here (tests/test_timeline_json_text.py compares the two texts on every capture)."""
+        return _JSON.encode(self._dict([{"frames": s.frames, "time": round(s.time, 6), "layer": s.layer,
+                                         "kind": s.kind, "text": s.text, "problem": s.problem, "facts": s.facts}
+                                        for s in self.steps]))
+
+    def _dict(self, steps: list[dict[str, Any]]) -> dict[str, Any]:
         return {"index": self.index, "kind": self.kind, "url": self.url, "host": self.host, "client": self.client,
                 "server": self.server, "server_port": self.server_port, "start_ns": self.start_ns,
                 "continues": self.continues,
-                "steps": [s.as_dict() for s in self.steps],
+                "steps": steps,
                 "requests": [r.as_dict() for r in self.requests],
                 "connections": [c.as_dict() for c in self.connections],
                 "lookups": [x.as_dict() for x in self.lookups],
@@ -386,6 +402,11 @@ class Timeline:
 
     def as_dict(self) -> dict[str, Any]:
         return {"fetches": [f.as_dict() for f in self.fetches]}
+
+
+# json.dumps(..., ensure_ascii=False)'s encoder without its check for circular references (a fetch's values are
+# trees made here; the text is the same): Fetch.json_text
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def _endpoint(addr: str, port: int | None) -> str:
