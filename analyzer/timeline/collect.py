@@ -376,6 +376,11 @@ class ConnLog:
             records = self._records = []
         return records
 
+    def records_count(self) -> int:
+        """``len(self.records)``, without making the list."""
+        records = self._records
+        return 0 if records is None else len(records)
+
     @records.setter
     def records(self, value: list[HttpRecord]) -> None:
         self._records = value

@@ -687,15 +687,19 @@ class TimelineRun:
         out."""
         free: list[_Held] = []
         undecided = self.undecided
+        done = self.done
         for stream, (log, seen, waiting) in list(self.waiters.items()):
             conn = log.conn
-            # a log with no new segment or record since it was found undecided stays so until its due time
-            stamp = (conn.last_ts, len(log.records), stream in self.done)
+            # a log with no new segment or record since it was found undecided stays so until its due time (most
+            # waiters at most checks: compared field by field, no stamp made for them)
             known = undecided.get(stream)
-            if known is not None and not final and known[0] == stamp and now < known[1]:
-                continue
+            if known is not None and not final and now < known[1]:
+                last_ts, n_records, was_done = known[0]
+                if last_ts == conn.last_ts and n_records == log.records_count() and was_done == (stream in done):
+                    continue
             facts = self._resolve(log, seen, now, final)
             if facts is None:
+                stamp = (conn.last_ts, log.records_count(), stream in done)
                 undecided[stream] = (stamp, self._due(log, now))
                 continue
             undecided.pop(stream, None)
