@@ -159,14 +159,14 @@ def _whole_rows(monkeypatch) -> list:
     def counted_values(w):
         made.append(w.key)
         return real_values(w)
-    real_many = whole.Finished.values
+    real_many = whole.Finished.block
 
     def counted_many(fin):
         made.extend(fin.keys())
         return real_many(fin)
     monkeypatch.setattr(rows_mod, "whole_row", counted)
     monkeypatch.setattr(rows_mod, "row_values", counted_values)
-    monkeypatch.setattr(whole.Finished, "values", counted_many)
+    monkeypatch.setattr(whole.Finished, "block", counted_many)
     return made
 
 

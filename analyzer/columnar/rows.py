@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
 from analyzer.columnar.count import count
 from analyzer.columnar.udp import ColumnRows, UdpColumns
 from analyzer.columnar.whole import ROW_KEYS, Finished, Whole, row_values
@@ -39,8 +41,9 @@ class Row(dict):
 
 
 class SpilledRows:
-    """Rows written to an unnamed temporary file as they come (marshalled value tuples), read back in order
-    of a sort key: memory holds 16 bytes per row (its offset and key), not the row. Iterate as often as
+    """Rows written to an unnamed temporary file as they come (marshalled value tuples, or int64 blocks a
+    kind reads: :meth:`add_block`), read back in order of a sort key: memory holds 16 bytes per row (its offset
+    and key), not the row. Iterate as often as
     needed (each pass reads the file again); ``renumber``: the key named so is replaced by the row's
     position (stream numbers in first-frame order)."""
 
@@ -63,6 +66,10 @@ class SpilledRows:
         self._size = 0
         self._order: list[int] | None = None
         self._map = None
+        # rows kept as int64 blocks (add_block): how they are read (one kind per store), the longest port
+        # text (digits) by the kind's address id, for table_widths
+        self._kind = None
+        self._digits = np.zeros(0, dtype=np.int8)
 
     def add(self, d: dict[str, Any], sort_key: int) -> None:
         keep = self._keep
@@ -112,6 +119,58 @@ class SpilledRows:
         self._size = at
         self._sort_keys.extend(sort_keys)
         self._order = None
+
+    def add_block(self, kind, block: np.ndarray) -> None:
+        """Rows given as an int64 block (one row per line) that ``kind`` reads (e.g.
+        :class:`analyzer.columnar.whole.WholeBlock`: ``kind.values(block)`` -> the value tuples of ``kind.keys``;
+        the sort key in column ``kind.sort_col``): written as they are, the value tuples made only when the
+        rows are read (no marshal round trip). One kind per store."""
+        k = len(block)
+        if not k:
+            return
+        if self._kind is None:
+            self._kind = kind
+            self._index(kind.keys if self._keep is None else self._keep)
+        elif kind.__class__ is not self._kind.__class__ or kind.addr is not self._kind.addr:
+            raise ValueError("SpilledRows.add_block: one kind of block per store")
+        block = np.ascontiguousarray(block, dtype=np.int64)
+        width = 1 + 8 * kind.ncol
+        out = np.empty((k, width), dtype=np.uint8)
+        out[:, 0] = _BLOCK
+        out[:, 1:] = block.view(np.uint8).reshape(k, width - 1)
+        self._file.write(out)
+        if self._ends is not False:
+            self._block_widths(kind, block)
+        at = self._size
+        self._offsets.frombytes(np.arange(at, at + k * width, width, dtype=np.int64).tobytes())
+        self._sort_keys.frombytes(block[:, kind.sort_col].tobytes())
+        self._size = at + k * width
+        self._order = None
+
+    def _block_widths(self, kind, block: np.ndarray) -> None:
+        """:meth:`_widths` of a block's rows: the ports' digits kept by address id (merged into the texts'
+        table in :meth:`table_widths`)."""
+        keys = kind.keys if self._keep is None else self._keep
+        if not all(k in keys for k in _WIDTH_KEYS):
+            self._ends = False
+            return
+        proto = kind.proto
+        first = kind.first_ts(block)
+        if proto not in self._ends:
+            self._ends[proto] = {}
+            self._firsts[proto] = first
+            self._streams[proto] = 0
+        self._firsts[proto] = min(self._firsts[proto], first)
+        if self._renumber is None:
+            self._streams[proto] = max(self._streams[proto], len(str(kind.stream)))
+        ids, ports = kind.endpoints(block)
+        digits = (1 + (ports >= 10) + (ports >= 100) + (ports >= 1000) + (ports >= 10000)).astype(np.int8)
+        top = int(ids.max()) + 1
+        if top > len(self._digits):
+            grown = np.zeros(max(top, 2 * len(self._digits)), dtype=np.int8)
+            grown[:len(self._digits)] = self._digits
+            self._digits = grown
+        np.maximum.at(self._digits, ids, digits)
 
     def _index(self, keys: tuple[str, ...]) -> int:
         """The number of ``keys``' index (key -> position) in the rows written."""
@@ -176,6 +235,17 @@ class SpilledRows:
             return None
         if proto not in ends:
             return {}, 0, None
+        kind = self._kind
+        if kind is not None and kind.proto == proto:
+            # (the block rows' ports by address id, into the texts' table)
+            mine = ends[proto]
+            get = mine.get
+            addr = kind.addr
+            at = np.flatnonzero(self._digits)
+            for i, n in zip(at.tolist(), self._digits[at].tolist(), strict=True):
+                a = addr[i]
+                if get(a, -1) < n:
+                    mine[a] = n
         streams = len(str(len(self) - 1)) if self._renumber is not None else self._streams[proto]
         return ends[proto], streams, self._firsts[proto]
 
@@ -212,18 +282,57 @@ class SpilledRows:
         # stay in the page cache, out of this process's resident set, which would otherwise grow by the whole
         # spill: at 1M synthetic frames ~5 MB, with --json's details ~20 MB of peak RSS)
         release = 0 if data.__class__ is mmap.mmap and _DONTNEED is not None else -1
-        for position, n in enumerate(self._order):
-            if position & _RELEASE_MASK == release:
+        kind = self._kind
+        if kind is None:
+            for position, n in enumerate(self._order):
+                if position & _RELEASE_MASK == release:
+                    data.madvise(_DONTNEED)
+                end = offsets[n + 1] if n < last else size
+                start = offsets[n]
+                i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
+                index = indexes[i]
+                if renumber is not None and values[index[renumber]] != position:
+                    values = list(values)
+                    values[index[renumber]] = position
+                    values = tuple(values)
+                yield index, values
+            return
+        # block rows among them: read a stretch of the order at a time, its block rows made at once
+        u8 = np.frombuffer(data, dtype=np.uint8)
+        starts_all = np.frombuffer(offsets, dtype=np.int64).copy()     # (the array stays growable)
+        lanes = np.arange(1, 1 + 8 * kind.ncol, dtype=np.int64)
+        keep = self._keep
+        b_index = indexes[self._index(kind.keys if keep is None else keep)]
+        pick = None
+        if keep is not None:
+            pick = self._pick.get(kind.keys)
+            if pick is None:
+                pick = self._pick[kind.keys] = _getter({k: n for n, k in enumerate(kind.keys)}, keep)
+        order = self._order
+        for j in range(0, len(order), _RELEASE_ROWS):
+            part = order[j:j + _RELEASE_ROWS]
+            if release == 0:
                 data.madvise(_DONTNEED)
-            end = offsets[n + 1] if n < last else size
-            start = offsets[n]
-            i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
-            index = indexes[i]
-            if renumber is not None and values[index[renumber]] != position:
-                values = list(values)
-                values[index[renumber]] = position
-                values = tuple(values)
-            yield index, values
+            starts = starts_all[part]
+            marks = u8[starts]
+            is_block = marks == _BLOCK
+            made = iter(())
+            if is_block.any():
+                rows = u8[starts[is_block][:, None] + lanes].view(np.int64)
+                made = iter(kind.values(rows)) if pick is None else map(pick, kind.values(rows))
+            for position, n, mark, start in zip(range(j, j + len(part)), part, marks.tolist(), starts.tolist(),
+                                                strict=True):
+                if mark == _BLOCK:
+                    index, values = b_index, next(made)
+                else:
+                    end = offsets[n + 1] if n < last else size
+                    i, values = (m_loads if mark == 0x6D else p_loads)(data[start + 1:end])
+                    index = indexes[i]
+                if renumber is not None and values[index[renumber]] != position:
+                    values = list(values)
+                    values[index[renumber]] = position
+                    values = tuple(values)
+                yield index, values
 
     def close(self) -> None:
         if self._map:
@@ -235,6 +344,7 @@ class SpilledRows:
 _RELEASE_ROWS = 4096
 _RELEASE_MASK = _RELEASE_ROWS - 1
 _DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
+_BLOCK = 0x62        # (b"b": a row of add_block; b"m" marshal, b"p" pickle)
 
 # the keys a table's width pass reads (analyzer.report.conversations), in its order
 _WIDTH_KEYS = ("proto", "stream", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "first_ts_ns")
@@ -276,13 +386,13 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
             tcp_rows.add(summarize(conn, details), conn.first_frame)
 
     def keep_wholes(fin: Finished) -> None:
-        # the records a sweep finishes: their rows made (from the record table's columns) and spilled as one
-        # batch
+        # the records a sweep finishes: their columns spilled as one int64 block (the rows are made from it
+        # when the store is read)
         if details:
             for w in fin.records():
                 tcp_rows.add(whole_row(w, True), w.hs[1])
         else:
-            tcp_rows.add_many_values(ROW_KEYS, fin.values(), fin.first_frames())
+            tcp_rows.add_block(fin.kind(), fin.block())
 
     pipe = Pipeline(tcp=tcp, analysis=False, dns_over_tcp=False, sinks=sinks,
                     tracker_options={"keep_summaries": False, "on_finish": keep})

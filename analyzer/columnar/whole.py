@@ -288,48 +288,95 @@ class Finished:
     def records(self) -> list[Whole]:
         return [self.wholes.record(r) for r in self.rows.tolist()]
 
-    def first_frames(self) -> list[int]:
-        return self.wholes.t[self.rows, HS + 1].tolist()
+    def block(self) -> np.ndarray:
+        """The columns the rows are made from (:data:`_VALUE_COLS`, in that order), one int64 row per record:
+        what :class:`analyzer.columnar.rows.SpilledRows` keeps of a record until its row is read
+        (:class:`WholeBlock`)."""
+        return self.wholes.t[self.rows[:, None], _BLOCK_TAKE]
+
+    def kind(self) -> WholeBlock:
+        """How a store reads :meth:`block`'s rows back (the table's address list)."""
+        return WholeBlock(self.wholes.addr)
 
     def values(self) -> list[tuple]:
         """``rows_values(self.records())``, from the table's columns (compiled: ``_speedups.whole_values``;
         else :meth:`_values_py`)."""
-        if _whole_values is None:
-            return self._values_py()
-        t = self.wholes.t[self.rows]
-        full = _FULL
-        for code in set(t[:, HCODE].tolist()):       # (not np.unique: its first plain call imports numpy.ma)
-            if code not in full:
-                full[code] = "ShA" + _history(code)
-        return _whole_values(t, _NCOL, _VALUE_COLS, self.wholes.addr, full, _VALUE_CONSTS)
+        return block_values(self.block(), self.wholes.addr)
 
     def _values_py(self) -> list[tuple]:
         """:meth:`values` in Python (the fallback and twin of the compiled one)."""
-        t = self.wholes.t[self.rows]
-        out = []
-        append = out.append
-        tw = _TW
-        names = _NAME
-        for (src, sport, dst, dport), t0, n0, t2, c, pk0, pk1, pb0, pb1, fb0, fb1, un, ut, hcode in zip(
-                self.keys(), *(t[:, i].tolist() for i in (HS, HS + 1, HS + 10, V + 8, V, V + 1, V + 4, V + 5, V + 2,
-                                                        V + 3, V + 17, V + 18, HCODE)), strict=True):
-            closer = names[c]
-            s0, s1 = tw[c]
-            if t0 >= 0:
-                t_s, t_f = divmod(t0, 1_000_000_000)
-                ts = f"{t_s}.{t_f:09d}"
-            else:
-                ts = seconds(t0)
-            d = ut - t0
-            if d >= 0:
-                d_s, d_f = divmod(d, 1_000_000_000)
-                duration = f"{d_s}.{d_f:09d}"
-            else:
-                duration = seconds(d)
-            append(("tcp", 0, ts, src, sport, dst, dport, "SF", "ShA" + _history(hcode), pk0, pk1, pb0, pb1, fb0,
-                    fb1, duration, seconds(t2 - t0) if t0 else None, closer, closer, s0, s1, False, False,
-                    n0, un, t0, ut))
-        return out
+        return _block_values_py(self.block(), self.wholes.addr)
+
+
+def block_values(block: np.ndarray, addr: list) -> list[tuple]:
+    """The summary row values (:data:`ROW_KEYS` order) of torn-down records given as :meth:`Finished.block`
+    rows (``addr``: global address id -> text): compiled ``_speedups.whole_values``, else
+    :func:`_block_values_py`."""
+    if _whole_values is None:
+        return _block_values_py(block, addr)
+    full = _FULL
+    for code in set(block[:, _BLOCK_HCODE].tolist()):  # (not np.unique: its first plain call imports numpy.ma)
+        if code not in full:
+            full[code] = "ShA" + _history(code)
+    return _whole_values(np.ascontiguousarray(block), len(_VALUE_COLS), _BLOCK_COLS, addr, full, _VALUE_CONSTS)
+
+
+def _block_values_py(block: np.ndarray, addr: list) -> list[tuple]:
+    """:func:`block_values` in Python (the fallback and twin of the compiled one)."""
+    out = []
+    append = out.append
+    tw = _TW
+    names = _NAME
+    ea, eb = block[:, 0], block[:, 1]
+    keys = zip(map(addr.__getitem__, (ea >> 16).tolist()), (ea & 0xFFFF).tolist(),
+               map(addr.__getitem__, (eb >> 16).tolist()), (eb & 0xFFFF).tolist())
+    for (src, sport, dst, dport), t0, n0, t2, c, pk0, pk1, pb0, pb1, fb0, fb1, un, ut, hcode in zip(
+            keys, *(block[:, i].tolist() for i in range(2, len(_VALUE_COLS))), strict=True):
+        closer = names[c]
+        s0, s1 = tw[c]
+        if t0 >= 0:
+            t_s, t_f = divmod(t0, 1_000_000_000)
+            ts = f"{t_s}.{t_f:09d}"
+        else:
+            ts = seconds(t0)
+        d = ut - t0
+        if d >= 0:
+            d_s, d_f = divmod(d, 1_000_000_000)
+            duration = f"{d_s}.{d_f:09d}"
+        else:
+            duration = seconds(d)
+        append(("tcp", 0, ts, src, sport, dst, dport, "SF", "ShA" + _history(hcode), pk0, pk1, pb0, pb1, fb0,
+                fb1, duration, seconds(t2 - t0) if t0 else None, closer, closer, s0, s1, False, False,
+                n0, un, t0, ut))
+    return out
+
+
+class WholeBlock:
+    """What :class:`analyzer.columnar.rows.SpilledRows` needs to keep torn-down records as their
+    :meth:`Finished.block` rows (15 int64 each) and make their rows when it is read: the keys of the values,
+    the values (:func:`block_values`), the sort key's column (the SYN's frame) and, for a table's widths,
+    each endpoint's address id and port and the SYN's time."""
+
+    __slots__ = ("addr",)
+    keys = None                         # (ROW_KEYS, set below)
+    ncol = 15
+    sort_col = 3                        # (HS + 1: the SYN's frame, the row's first frame)
+    proto = "tcp"
+    stream = 0                          # (every row's stream number until renumbered)
+
+    def __init__(self, addr: list) -> None:
+        self.addr = addr                # global address id -> text (only ever appended to)
+
+    def values(self, block: np.ndarray) -> list[tuple]:
+        return block_values(block, self.addr)
+
+    def endpoints(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(address ids, ports) of both endpoints of each row."""
+        e = block[:, :2].ravel()
+        return e >> 16, e & 0xFFFF
+
+    def first_ts(self, block: np.ndarray) -> int:
+        return int(block[:, 2].min())
 
 
 # what Finished.values reads with the compiled helper: the columns (see _speedups.whole_values), the history
@@ -337,6 +384,9 @@ class Finished:
 _VALUE_COLS = (EA, EB, HS, HS + 1, HS + 10, V + 8, V, V + 1, V + 4, V + 5, V + 2, V + 3, V + 17, V + 18, HCODE)
 _FULL: dict[int, str] = {}
 _VALUE_CONSTS = ("tcp", "SF", *_NAME, *_TW[0], *_TW[1], False, 0)
+_BLOCK_TAKE = np.array(_VALUE_COLS, dtype=np.int64)
+_BLOCK_COLS = tuple(range(len(_VALUE_COLS)))     # (a block's own columns, in _VALUE_COLS order)
+_BLOCK_HCODE = len(_VALUE_COLS) - 1
 _whole_values = compiled("whole_values")
 
 
@@ -389,6 +439,7 @@ ROW_KEYS = ("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.
             "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_frame_bytes", "resp_frame_bytes", "duration",
             "irtt", "closed_by", "time_wait", "orig_state", "resp_state", "orig_guessed", "port_reuse",
             "first_frame", "last_frame", "first_ts_ns", "last_ts_ns")
+WholeBlock.keys = ROW_KEYS       # (the order block_values gives)
 
 
 def row_values(w: Whole) -> tuple:
