@@ -90,10 +90,13 @@ def _by_columns(grams: list[tuple], rng: random.Random, one_by_one: float) -> tu
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("index", ["arrays", "pending merged", "widened"])
+@pytest.mark.parametrize("index", ["arrays", "pending merged", "widened", "values in stretches"])
 def test_columns_equal_the_table(seed, index, monkeypatch):
     # the index as sorted arrays (datagram()'s keys merged at the next batch), merged after every 3 keys
-    # datagram() adds, or made one dict of wide keys when the 4th address comes
+    # datagram() adds, or made one dict of wide keys when the 4th address comes; the rows' values made 7
+    # conversations at a time
+    if index == "values in stretches":
+        monkeypatch.setattr(udp_cols, "_VALUES_ROWS", 7)
     if index == "pending merged":
         monkeypatch.setattr(udp_cols.UdpColumns, "PENDING_MAX", 3)
     if index == "widened":

@@ -274,10 +274,13 @@ class UdpColumns:
         return Stream(r), d
 
     # -- rows ------------------------------------------------------------------------------------------------
-    def column(self, key: str) -> list:
-        """The values of one key of the summary rows (:data:`ROW_KEYS`), in stream order."""
-        n = self.n
-        t = self._table[:n]
+    def column(self, key: str, lo: int = 0, hi: int | None = None, texts: list | None = None) -> list:
+        """The values of one key of the summary rows (:data:`ROW_KEYS`), in stream order (of the
+        conversations ``lo`` to ``hi``; ``texts``: the addresses' texts by id, if made already)."""
+        n = self.n if hi is None else min(hi, self.n)
+        lo = min(lo, n)
+        t = self._table[lo:n]
+        n -= lo
         if key in _FROM_TABLE:
             return t[:, _FROM_TABLE[key]].tolist()
         if key in _ENDPOINT:
@@ -285,10 +288,11 @@ class UdpColumns:
             ep = t[:, col].astype(np.uint64)
             if not addr:
                 return (ep & _PORT).tolist()
-            texts = [_addr(a) for a in self.addresses]
+            if texts is None:
+                texts = self.texts()
             return [texts[i] for i in (ep >> _U16).tolist()]
         if key == "stream":
-            return list(range(n))
+            return list(range(lo, lo + n))
         if key == "ts":
             return list(map(_seconds, t[:, FIRST_TS].tolist()))
         if key == "duration":
@@ -303,9 +307,18 @@ class UdpColumns:
             return [_CONSTANT[key]] * n
         return [None] * n
 
+    def texts(self) -> list:
+        """The addresses' texts by id."""
+        return [_addr(a) for a in self.addresses]
+
     def values(self, keys: tuple[str, ...] = ROW_KEYS) -> Iterator[tuple]:
-        """Each conversation's values of ``keys`` (None for a key rows lack), in stream order."""
-        return zip(*(self.column(k) for k in keys), strict=True)
+        """Each conversation's values of ``keys`` (None for a key rows lack), in stream order (made
+        _VALUES_ROWS conversations at a time: the columns of every conversation at once were ~5 MB at 1M
+        synthetic frames, the end's peak of memory)."""
+        texts = self.texts() if any(_ENDPOINT.get(k, (0, False))[1] for k in keys) else None
+        n = self.n
+        for lo in range(0, n, _VALUES_ROWS):
+            yield from zip(*(self.column(k, lo, lo + _VALUES_ROWS, texts) for k in keys), strict=True)
 
     def summaries(self, release: bool = False) -> list[dict[str, Any]]:
         """Summary rows in stream order, as :meth:`analyzer.flows.UdpTable.summaries` gives them
@@ -325,6 +338,9 @@ class UdpColumns:
         self._rows = np.zeros(0, dtype=np.int64)
         self._ids = {}
         return ColumnRows(self, keep)
+
+
+_VALUES_ROWS = 4096      # conversations whose values UdpColumns.values makes at once
 
 
 class ColumnRows:
