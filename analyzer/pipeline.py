@@ -77,7 +77,7 @@ from analyzer.capture.frame import Frame
 from analyzer.decode import decode
 from analyzer.decode.decode_as import DNS_TCP_PORTS
 from analyzer.decode.packet import Packet
-from analyzer.decode.quic import QUIC_PORTS, QuicConnections
+from analyzer.decode.quic import QUIC_PORTS, QuicConnections, QuicLayer, QuicTlsLayer
 from analyzer.flows.defrag import Defragmenter
 from analyzer.flows.quick import address_pair, quick_headers
 from analyzer.flows.udp import UdpTable
@@ -89,6 +89,7 @@ from analyzer.tcp.reassembly import Deferred
 
 _TCP_HEAD = struct.Struct("!HHIIBBH").unpack_from
 _UDP_HEAD = struct.Struct("!HHH").unpack_from
+_QUIC_LAYERS = (QuicLayer, QuicTlsLayer)       # a datagram the QUIC decoder (port or heuristic) read
 
 
 class ReassembledPacket(Packet):
@@ -534,10 +535,19 @@ class Pipeline:
                                      wire.origlen, count)
         udp_l.fields["udp.stream"] = conv.stream
         pkt._flat = None
-        if count and (sport in QUIC_PORTS or dport in QUIC_PORTS):
+        if not count:
+            return
+        quic = self.quic
+        if sport in QUIC_PORTS or dport in QUIC_PORTS or pkt.layers[-1].__class__ in _QUIC_LAYERS:
             # QUIC's connections by their addresses and ports (not udp.stream: read's lines number none)
-            self.quic.datagram(pkt, (src, sport, dst, dport) if (src, sport) < (dst, dport) else (dst, dport, src, sport),
-                               sport)
+            quic.datagram(pkt, (src, sport, dst, dport) if (src, sport) < (dst, dport) else (dst, dport, src, sport),
+                          sport)
+        elif quic.conns and pkt.layers[-1] is udp_l:
+            # a conversation the QUIC heuristic claimed (decode_quic_heuristic) on other ports: its later
+            # datagrams are QUIC too, short headers included, as tshark's conversation dissector makes them
+            key = (src, sport, dst, dport) if (src, sport) < (dst, dport) else (dst, dport, src, sport)
+            if key in quic.conns:
+                quic.datagram(pkt, key, sport)
 
     # -- IP fragments --------------------------------------------------------------------------------
     def _fragment(self, pkt: Packet, ip_i: int) -> Packet | None:

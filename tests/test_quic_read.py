@@ -148,20 +148,19 @@ def _tshark(path: Path, *args: str) -> list[list[str]]:
     return [line.split("\t") for line in out.splitlines()]
 
 
-def test_decode_as_reads_another_port_as_quic(tmp_path: Path):
-    """On another port than 443 QUIC is read only by Decode As. tshark also finds it there by a heuristic
-    (udp/quic, on by default) that looks at every UDP datagram of every port: left out here (a datagram not to
-    or from a QUIC port costs read nothing), so tshark runs with that heuristic off to compare."""
+def test_another_port_is_quic_by_the_heuristic_and_by_decode_as(tmp_path: Path):
+    """On another port than 443 tshark finds QUIC by its heuristic (udp/quic, on by default: a long header of a
+    known version on a datagram no port decoder claims, then every datagram of that conversation) and by Decode
+    As; both read it as on 443 (tests/test_quic_heuristic.py has the heuristic's cases)."""
     moved = _moved(tmp_path, 4433)
-    assert ours(moved, "frame.number", extra=("-Y", "quic")) == []
-    assert _tshark(moved, "--disable-heuristic", "quic", "-Y", "quic", "-T", "fields", "-e", "frame.number") == []
     names = ("frame.number", "quic.dcid", "quic.packet_number", "tls.handshake.extensions_server_name")
-    got = ours(moved, *names, extra=("-d", "udp.port==4433,quic"))
-    args = ["-d", "udp.port==4433,quic", "-T", "fields"]
-    for name in names:
-        args += ["-e", name]
-    assert got == _tshark(moved, *args)
-    assert all(row[1] for row in got)
+    for extra in ((), ("-d", "udp.port==4433,quic")):
+        got = ours(moved, *names, extra=extra)
+        args = [*extra, "-T", "fields"]
+        for name in names:
+            args += ["-e", name]
+        assert got == _tshark(moved, *args)
+        assert all(row[1] for row in got)
     # a later rule wins: 443 read as DNS is no longer QUIC
     assert ours(RECORDED, "frame.number", extra=("-d", "udp.port==443,dns", "-Y", "quic")) == []
 

@@ -32,7 +32,6 @@ from analyzer.apps.http.sink import HttpRecord, full_uri, text
 from analyzer.apps.transactions import Transactions
 from analyzer.compiled import compiled
 from analyzer.decode.dns import T_OPT, type_name
-from analyzer.decode.quic import QUIC_PORTS
 from analyzer.flows.quick import _cache as _quick_cache
 from analyzer.flows.quick import _network_offset, address_pair, quick_headers
 from analyzer.pipeline import HeaderOnly, Pipeline, gc_paused
@@ -674,8 +673,9 @@ class Analysis:
                     if h is None:
                         feed(frame)
                         return
-                    if h[0] == "udp" and not udp and not (keylog is not None and len(keylog) and (
-                            h[2] in QUIC_PORTS or h[4] in QUIC_PORTS)):     # QUIC opened with keys: HTTP/3
+                    if h[0] == "udp" and not udp and not (keylog is not None and len(keylog)):
+                        # with a key log every datagram is decoded: QUIC opened with keys is HTTP/3, on port 443
+                        # or wherever tshark's heuristic finds it (decode_quic_heuristic)
                         pipe.frames += 1
                         if pipe.first_ts_ns is None:
                             pipe.first_ts_ns = frame.ts_ns

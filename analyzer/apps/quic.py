@@ -167,7 +167,7 @@ def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]
                         ) -> tuple[int, int, int, bytes | None] | None:
     """The Initial packet at the start of ``data`` opened: (its first byte without header protection, the
     packet number's length in bytes, the packet number as sent, the decrypted payload, None when it does not
-    decrypt: other keys, damage); None when it is not an Initial packet whole in ``data``."""
+    decrypt: other keys, damage, a packet cut short); None when it is not an Initial packet or too short to sample."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -179,8 +179,9 @@ def open_initial_packet(data: bytes, keys: tuple[bytes, bytes, bytes]
     if token is None:
         return None
     length, at = _varint(data, at + token)
-    if length is None or length < 20 or at + length > len(data):
+    if length is None or length < 20:
         return None
+    length = min(length, len(data) - at)    # a Length past the end: header protection still comes off (tshark)
     key, iv, hp = keys
     sample = bytes(data[at + 4:at + 20])
     if len(sample) != 16:

@@ -219,10 +219,37 @@ def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
                     break
         else:
             decoder = candidates.get(key)
+        if decoder is None and table in _heuristics:
+            return heuristic(pkt, table, data, off, end, tables)
+    return pkt
+
+
+def heuristic(pkt: Packet, table: str, data: bytes, off: int, end: int,
+              tables: dict[str, dict[Any, Decoder]]) -> Packet:
+    """Try the table's heuristic decoders (:data:`analyzer.decode.tables.HEURISTICS`) in order on a payload no
+    entry claimed: the first that adds a layer decodes it, and decoding goes on from what it returns."""
+    count = len(pkt.layers)
+    for decoder in _heuristics[table]:
+        if pkt.failure is not None:
+            break
+        try:
+            nxt = decoder(pkt, data, off, end)
+        except DecodeError as err:
+            pkt.failure = DecodeFailure(err.layer, err.offset, err.reason)
+            break
+        if len(pkt.layers) != count:
+            if nxt is not None:
+                table, key, off, end = nxt
+                candidates = tables[table]
+                following = candidates.get(key) if type(key) is not tuple else next(
+                    (candidates[k] for k in key if k in candidates), None)
+                return run(pkt, following, data, off, end, tables)
+            break
     return pkt
 
 
 _dispatch: tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]] | None = None
+_heuristics: dict[str, tuple[Decoder, ...]] = {}     # analyzer.decode.tables.HEURISTICS, once loaded
 # The compiled decode of the commonest frames (Ethernet, IPv4, TCP or UDP: see decode()), None without it.
 _FAST: Callable[[Frame], Any] | None = None
 # Packet.fields' update loop in C (``_speedups.flat_fields``: None until decode_setup ran, and where a field name
@@ -232,9 +259,10 @@ _FLAT: Callable[[list], Any] | None = compiled("flat_fields")
 
 def _load_dispatch() -> tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]]:
     """The dispatch tables, imported on first use (the decoders they hold import this module)."""
-    global _dispatch, _FAST
-    from analyzer.decode.tables import LINKTYPES, TABLES
+    global _dispatch, _FAST, _heuristics
+    from analyzer.decode.tables import HEURISTICS, LINKTYPES, TABLES
 
+    _heuristics = HEURISTICS
     _dispatch = (LINKTYPES, TABLES)
     _FAST = _load_fast()
     return _dispatch
@@ -273,6 +301,8 @@ def decode(frame: Frame) -> Packet:
                 decoder = candidates.get(k)
                 if decoder is not None:
                     return run(pkt, decoder, frame.data, off, end, tables)
+            if table in _heuristics:
+                return heuristic(pkt, table, frame.data, off, end, tables)
             return pkt
     pkt = Packet(frame)
     pkt.layers.append(Layer("frame", 0, 0, frame_layer(frame)))

@@ -34,7 +34,10 @@ one not opened, ``Protected Payload (KP0), DCID=...`` for a short header (the ke
 protection: tshark, without keys, says 0). A datagram whose first bytes are not a QUIC packet of a known
 version stays UDP: the decoder adds nothing and never raises.
 
-UDP port 443 is read as QUIC (tshark's registration), other ports by Decode As (``-d udp.port==N,quic``).
+UDP port 443 is read as QUIC (tshark's registration), other ports by Decode As (``-d udp.port==N,quic``) or by
+tshark's heuristic (:func:`decode_quic_heuristic`): a datagram on ports no decoder claims whose first bytes are
+a long header of a version QUIC knows is QUIC, and so is every later datagram of its conversation (the
+pipeline's :class:`QuicConnections` remembers it, as tshark sets the conversation's dissector).
 """
 
 from __future__ import annotations
@@ -112,6 +115,21 @@ def decode_quic(pkt: Packet, data: bytes, off: int, end: int):
         else:
             layers[-1].crypto = crypto
     return
+
+
+def decode_quic_heuristic(pkt: Packet, data: bytes, off: int, end: int):
+    """The ``udp.port`` heuristic (tried when neither port has a decoder), tshark's test for QUIC on any port:
+    at least 13 bytes, the long-header bit, version 1, version 2 or an IETF draft from 11 on, connection IDs of
+    at most 20 bytes; then the datagram is decoded as on port 443. A datagram that fails the test is left UDP."""
+    if end - off < 13 or not data[off] & 0x80:
+        return None
+    version = int.from_bytes(data[off + 1:off + 5], "big")
+    if not (version in (V1, V2) or 0xFF00000B <= version <= 0xFF0000FF):
+        return None
+    dlen = data[off + 5]
+    if dlen > 20 or off + 6 + dlen >= end or data[off + 6 + dlen] > 20:
+        return None
+    return decode_quic(pkt, data, off, end)
 
 
 def first_message(chunks: list[tuple[int, bytes]]) -> bytes | None:
@@ -357,9 +375,9 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
         length, stop = None, end
     else:
         length, at = _vi(data, at, end)
-        if length is None or at + length > end:
-            return None
-        stop = at + length
+        if length is None or (at + length > end and end - at < 20):
+            return None     # (tshark: QUIC [Malformed Packet], its packet number and sample not there)
+        stop = min(at + length, end)        # a Length past the datagram's end: the packet is what is there (tshark)
     f: dict[str, Any] = {"quic.packet_length": stop - pos, "quic.header_form": 1}
     if kind != 3:
         f["quic.fixed_bit"] = 1            # tshark shows none for a Retry

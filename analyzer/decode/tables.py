@@ -22,7 +22,7 @@ from analyzer.decode.link import (
     decode_sll2,
     decode_vlan,
 )
-from analyzer.decode.quic import decode_quic
+from analyzer.decode.quic import decode_quic, decode_quic_heuristic
 from analyzer.decode.tcp import decode_tcp
 from analyzer.decode.udp import decode_udp
 
@@ -84,4 +84,12 @@ TABLES: dict[str, dict[Any, Any]] = {
         28: decode_ipv6,           # AF_INET6 on FreeBSD, DragonFly BSD
         30: decode_ipv6,           # AF_INET6 on macOS
     },
+}
+
+# Heuristic decoders of a table, tried in order when no entry of the table matches the key (each adds nothing
+# when it declines): tshark's heuristic dissectors, which run after its port registrations.
+HEURISTICS: dict[str, tuple[Any, ...]] = {
+    "udp.port": (
+        decode_quic_heuristic,     # QUIC on any port: a long header of a known version, connection IDs <= 20 bytes
+    ),
 }
