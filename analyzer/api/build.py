@@ -350,8 +350,28 @@ def http_record(record: HttpRecord, conn: Endpoints | None = None,
             "interim": [[r.status, r.reason] for r in tx.interim],
             "gaps": {"client": record.gaps[0], "server": record.gaps[1]},
             "http2_stream": record.http2_stream,
+            "websocket": _websocket(req, resp),
         })
     return out, rows
+
+
+def _items(value: str | None) -> list[str] | None:
+    """A header's comma-separated items (Zeek: ``split_string(value, /, */)``), empty ones left out; None
+    without the header (Zeek leaves the field unset)."""
+    return [v.strip() for v in text(value).split(",") if v.strip()] if value is not None else None
+
+
+def _websocket(req: Any, resp: Any) -> dict[str, Any] | None:
+    """The WebSocket handshake's facts (:class:`~analyzer.api.records.WebSocketSession`) when the response is a
+    101 switching to WebSocket (its ``Upgrade`` names it, RFC 6455 4.2.2), else None."""
+    if resp is None or resp.status != 101 or req is None or \
+            "websocket" not in [v.lower() for v in _items(resp.headers.combined("upgrade")) or ()]:
+        return None
+    chosen = resp.headers.get("sec-websocket-protocol")
+    return {"subprotocol": text(chosen).strip() if chosen is not None else None,
+            "client_protocols": _items(req.headers.combined("sec-websocket-protocol")),
+            "server_extensions": _items(resp.headers.combined("sec-websocket-extensions")),
+            "client_extensions": _items(req.headers.combined("sec-websocket-extensions"))}
 
 
 def _file(record: HttpRecord, conn: Endpoints, is_orig: bool, msg, end, body: Body) -> HttpFile | None:

@@ -32,7 +32,15 @@ from analyzer.capture.reader import CaptureWarning
 if TYPE_CHECKING:
     from analyzer.api.build import Results
     from analyzer.api.packets import Packets
-    from analyzer.api.tables import ConnectionTable, DnsTable, FetchTable, FileTable, HttpTable, TlsTable
+    from analyzer.api.tables import (
+        ConnectionTable,
+        DnsTable,
+        FetchTable,
+        FileTable,
+        HttpTable,
+        TlsTable,
+        WebSocketTable,
+    )
 
 # (the analysis pass, the packets and the tables are imported where they are used: counting connections
 # -- ``conversations`` -- needs none of them, and their modules take a tenth of the command's start-up)
@@ -238,6 +246,15 @@ class Capture:
         from analyzer.api.tables import TlsTable
 
         return TlsTable(self.analyze().tls)
+
+    @property
+    def websocket(self) -> WebSocketTable:
+        """WebSocket sessions (Zeek's websocket.log: the opening handshake's host, URI, subprotocol and
+        extensions), one per HTTP transaction that switched its connection to WebSocket."""
+        from analyzer.api.records import websocket_of
+        from analyzer.api.tables import WebSocketTable
+
+        return WebSocketTable([w for w in map(websocket_of, self.analyze().http) if w is not None])
 
     def connection_rows(self, *, details: bool = False, tcp: bool = True, udp: bool = True,
                         keys: tuple[str, ...] | None = None) -> tuple[Iterable, Iterable, int | None]:

@@ -1,10 +1,10 @@
 """The typed objects of the library API: one per connection, DNS transaction, HTTP transaction, HTTP body,
-TLS session.
+TLS session, WebSocket session.
 
 They are Zeek's log rows as Python values: a :class:`Connection` is a ``conn.log`` row, a
 :class:`DnsTransaction` a ``dns.log`` row, an :class:`HttpTransaction` an ``http.log`` row, an :class:`HttpFile`
 a ``files.log`` row, each with a few more facts the analyzer knows (frame numbers, ``tcp.stream``, who closed,
-TIME_WAIT); a :class:`TlsConnection` is an ``ssl.log`` row. Attribute names are Zeek's column names made
+TIME_WAIT); a :class:`TlsConnection` is an ``ssl.log`` row, a :class:`WebSocketSession` a ``websocket.log`` row. Attribute names are Zeek's column names made
 Python names (``id.orig_h`` -> ``orig_h``, ``AA`` -> ``aa``); :mod:`analyzer.api.tables` gives the columns
 their Zeek names back.
 
@@ -324,3 +324,53 @@ class TlsConnection:
     @property
     def ts(self) -> datetime:
         return to_datetime(self.ts_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSession:
+    """One HTTP/1.1 connection switched to WebSocket (RFC 6455: a 101 answering ``Upgrade: websocket``), as
+    Zeek's websocket.log: the opening handshake's host, URI and user agent (as in http.log), the subprotocol
+    the server chose and what the client offered, the extensions each side named (``permessage-deflate;
+    client_max_window_bits``: one entry per comma-separated item, as Zeek splits them; None when the header was
+    not sent, as Zeek leaves the field unset). ``ts_ns`` is the 101's
+    (Zeek logs at ``websocket_established``); ``request_frame``/``response_frame`` the handshake's."""
+
+    uid: str
+    ts_ns: int | None
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    host: str | None
+    uri: str | None
+    user_agent: str | None
+    subprotocol: str | None
+    client_protocols: tuple[str, ...] | None
+    server_extensions: tuple[str, ...] | None
+    client_extensions: tuple[str, ...] | None
+    stream: int
+    request_frame: int | None
+    response_frame: int | None
+
+    @property
+    def ts(self) -> datetime | None:
+        return to_datetime(self.ts_ns)
+
+
+def websocket_of(h: HttpTransaction) -> WebSocketSession | None:
+    """The WebSocket session an HTTP transaction opened (its ``details["websocket"]``: the handshake's
+    headers), None for any other transaction."""
+    ws = h.details.get("websocket")
+    if ws is None:
+        return None
+    ts = h.ts_ns + h.total_ns if h.ts_ns is not None and h.total_ns is not None else h.ts_ns     # the 101's
+    return WebSocketSession(
+        uid=h.uid, ts_ns=ts, orig_h=h.orig_h, orig_p=h.orig_p, resp_h=h.resp_h, resp_p=h.resp_p,
+        host=h.host, uri=h.uri, user_agent=h.user_agent, subprotocol=ws["subprotocol"],
+        client_protocols=_tuple(ws["client_protocols"]), server_extensions=_tuple(ws["server_extensions"]),
+        client_extensions=_tuple(ws["client_extensions"]), stream=h.stream, request_frame=h.request_frame,
+        response_frame=h.response_frame)
+
+
+def _tuple(items: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(items) if items is not None else None

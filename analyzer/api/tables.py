@@ -29,7 +29,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from analyzer.api.records import Connection, DnsTransaction, HttpFile, HttpTransaction, TlsConnection
+from analyzer.api.records import (
+    Connection,
+    DnsTransaction,
+    HttpFile,
+    HttpTransaction,
+    TlsConnection,
+    WebSocketSession,
+)
 
 T = TypeVar("T")
 INSTALL_HINT = "pip install 'analyzer[data]'"
@@ -234,12 +241,19 @@ TLS_COLUMNS = _cols(
     ("client_cert_chain_fps", "list<str>"), ("subject", "str"), ("issuer", "str"), ("client_subject", "str"),
     ("client_issuer", "str"), ("sni_matches_cert", "bool"), ("validation_status", "str"), ("client_alpn", "list<str>"), ("decrypted", "bool"), ("key_problem", "str"),
 )
+# Zeek websocket.log (Zeek 6.1 on).
+WEBSOCKET_COLUMNS = _cols(
+    ("ts", "time", "ts_ns"), ("uid", "str"), *ID, ("host", "str"), ("uri", "str"), ("user_agent", "str"),
+    ("subprotocol", "str"), ("client_protocols", "list<str>"), ("server_extensions", "list<str>"),
+    ("client_extensions", "list<str>"),
+)
 # Frame numbers and tcp.stream/udp.stream: in the API's tables (one capture, one process), not in the logs.
 CONN_EXTRA = _cols(("stream", "int"), ("first_frame", "int"), ("last_frame", "int"))
 DNS_EXTRA = _cols(("stream", "int"), ("query_frame", "int"), ("response_frame", "int"), ("tc_retry_frame", "int"))
 HTTP_EXTRA = _cols(("stream", "int"), ("request_frame", "int"), ("response_frame", "int"))
 FILES_EXTRA = _cols(("stream", "int"), ("frame", "int"))
 TLS_EXTRA = _cols(("stream", "int"), ("first_frame", "int"))
+WEBSOCKET_EXTRA = _cols(("stream", "int"), ("request_frame", "int"), ("response_frame", "int"))
 
 
 class ConnectionTable(Table[Connection]):
@@ -275,6 +289,13 @@ class TlsTable(Table[TlsConnection]):
 
     name = "tls"
     columns = TLS_COLUMNS + TLS_EXTRA
+
+
+class WebSocketTable(Table[WebSocketSession]):
+    """WebSocket sessions (``cap.websocket``): Zeek's websocket.log."""
+
+    name = "websocket"
+    columns = WEBSOCKET_COLUMNS + WEBSOCKET_EXTRA
 
 
 # The page fetches of the timeline (analyzer.timeline.model.Fetch): one row each, the summary's numbers.

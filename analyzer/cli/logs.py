@@ -1,5 +1,5 @@
-"""``analyzer logs INPUT... -o DIR``: Zeek-style logs (conn, dns, http, files, tls) of many captures, in one
-pass.
+"""``analyzer logs INPUT... -o DIR``: Zeek-style logs (conn, dns, http, files, tls, websocket) of many
+captures, in one pass.
 
 INPUT may be capture files, directories of them, quoted glob patterns, or ``-``; they are read as one
 capture merged by time. The work runs on a local Dask cluster of ``-j`` processes (default: one per core;
@@ -28,7 +28,8 @@ from analyzer.report.units import count
 @main.command("logs")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", "directory", required=True, type=click.Path(file_okay=False),
-              help="Folder to write the logs into (conn/, dns/, http/, files/, tls/, partitioned by hour).")
+              help="Folder to write the logs into (conn/, dns/, http/, files/, tls/, websocket/, partitioned by "
+                   "hour).")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "tsv"]), default="parquet",
               show_default=True, help="Parquet (pyarrow), Zeek's JSON lines, or Zeek's TSV.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -49,7 +50,8 @@ def logs_command(inputs: tuple[str, ...], directory: str, fmt: str, jobs: int | 
                  keylog_path: str | None = None) -> None:
     """Write Zeek-style logs of INPUT... (files, folders, globs, - for standard input) into DIR: conn
     (TCP connections and UDP conversations), dns, http, files (HTTP bodies: sizes and hashes) and tls
-    (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates), joined by uid. HTTPS requests are in http
+    (Zeek's ssl.log: version, cipher, SNI, ALPN, certificates) and websocket (connections switched to
+    WebSocket: subprotocol, extensions), joined by uid. HTTPS requests are in http
     when the TLS keys are known (--keylog FILE, or a pcapng carrying them).
 
     With one process (-j 1) records are written to sorted runs in DIR as the capture is read (memory follows

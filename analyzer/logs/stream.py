@@ -4,7 +4,8 @@ from sorted runs on disk, so memory follows the open connections, not the file.
 One pass over the frames (the header path of :meth:`Analysis.run <analyzer.api.build.Analysis.run>`, the same
 records) where each record goes to its log's :class:`Spool` as soon as it is final:
 
-* ``http`` and ``files`` as the HTTP tracker hands each transaction out, ``tls`` as its connection ends;
+* ``http``, ``files`` and ``websocket`` (a 101 to WebSocket) as the HTTP tracker hands each transaction out,
+  ``tls`` as its connection ends;
 * ``dns`` once no later message can pair with it (:class:`analyzer.api.stream.DnsRelease`);
 * ``conn``: a TCP connection as the TCP tracker finishes it (its ``service`` from the DNS and HTTP
   transactions seen on it, its IP bytes, then forgotten: the tracker keeps no summary), UDP conversations
@@ -28,6 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 from analyzer.api.build import Analysis, _start_key, connection, http_record, tls_record
+from analyzer.api.records import websocket_of
 from analyzer.api.stream import DnsRelease
 from analyzer.logs.write import LOGS, _order, write_log_hours
 from analyzer.pipeline import gc_paused
@@ -90,7 +92,7 @@ def _read(path: str) -> Iterator[tuple[tuple, Any]]:
 
 def stream_logs(cap: Any, directory: str, fmt: str, run_rows: int = RUN_ROWS, every: int = EVERY
                 ) -> dict[str, int]:
-    """Write the five logs of ``cap`` (an :class:`analyzer.api.capture.Capture`, no display filter) under
+    """Write the six logs of ``cap`` (an :class:`analyzer.api.capture.Capture`, no display filter) under
     ``directory`` as :func:`analyzer.logs.write.write_logs` writes ``cap.analyze()``'s; the rows of each log and
     ``frames``."""
     folder = os.path.join(directory, ".runs")
@@ -152,6 +154,9 @@ def _pass(cap: Any, frames: Any, spools: dict[str, Spool], every: int) -> int:
         start = _start_key(record)
         seq[0] += 1
         spools["http"].add((_order(h), start, seq[0]), h)
+        w = websocket_of(h)
+        if w is not None:
+            spools["websocket"].add((_order(w), start, seq[0]), w)
         for i, f in enumerate(files):
             spools["files"].add((_order(f), start, seq[0], i), f)
 

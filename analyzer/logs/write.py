@@ -1,5 +1,5 @@
-"""Writing Zeek-style logs: ``conn``, ``dns``, ``http``, ``files`` and ``tls`` (Zeek's ssl.log), as Parquet,
-JSON lines or Zeek's TSV.
+"""Writing Zeek-style logs: ``conn``, ``dns``, ``http``, ``files``, ``tls`` (Zeek's ssl.log) and ``websocket``,
+as Parquet, JSON lines or Zeek's TSV.
 
 Layout (Hive partitions by hour of ``ts``, UTC, readable as one table by DuckDB, pandas, Polars and Spark)::
 
@@ -30,19 +30,21 @@ from itertools import groupby, islice
 from typing import Any
 
 from analyzer.api.build import Results
+from analyzer.api.records import websocket_of
 from analyzer.api.tables import (
     CONN_COLUMNS,
     DNS_COLUMNS,
     FILES_COLUMNS,
     HTTP_COLUMNS,
     TLS_COLUMNS,
+    WEBSOCKET_COLUMNS,
     Column,
     require,
     utf8_text,
 )
 
 LOGS: dict[str, tuple[Column, ...]] = {"conn": CONN_COLUMNS, "dns": DNS_COLUMNS, "http": HTTP_COLUMNS,
-                                       "files": FILES_COLUMNS, "tls": TLS_COLUMNS}
+                                       "files": FILES_COLUMNS, "tls": TLS_COLUMNS, "websocket": WEBSOCKET_COLUMNS}
 FORMATS = ("parquet", "jsonl", "tsv")
 BATCH_ROWS = 65_536         # rows of a Parquet row group
 EXTENSIONS = {"parquet": ".parquet", "jsonl": ".jsonl", "tsv": ".log"}
@@ -56,7 +58,8 @@ def log_rows(results: Results) -> dict[str, list[Any]]:
     """The records of each log (conn holds TCP connections, UDP conversations and ICMP flows), sorted by ts
     and uid."""
     by_log = {"conn": results.connections + results.udp + results.icmp, "dns": results.dns, "http": results.http,
-              "files": results.files, "tls": results.tls}
+              "files": results.files, "tls": results.tls,
+              "websocket": [w for w in map(websocket_of, results.http) if w is not None]}
     return {name: sorted(records, key=_order) for name, records in by_log.items()}
 
 
@@ -71,7 +74,7 @@ def _hour(ts_ns: int | None) -> tuple[str, str]:
 
 
 def write_logs(results: Results, directory: str, fmt: str = "parquet", part: str = "part-00000") -> list[str]:
-    """Write the five logs of ``results`` under ``directory`` (see the module docstring); the paths written."""
+    """Write the six logs of ``results`` under ``directory`` (see the module docstring); the paths written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown log format {fmt!r} (one of {', '.join(FORMATS)})")
     if fmt == "parquet":
