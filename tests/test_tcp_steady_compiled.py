@@ -13,11 +13,13 @@ import random
 import pytest
 from test_tcp_steady_sink import Recorder, _state
 
+from analyzer.compiled import compiled
 from analyzer.tcp import connection
 from analyzer.tcp.connection import TcpTracker
 
 M32 = 0xFFFFFFFF
 HOSTS = (("10.0.0.2", 40000), ("10.0.0.1", 80))
+C0, S0 = HOSTS[0] + HOSTS[1], HOSTS[1] + HOSTS[0]     # (src, sport, dst, dport) of each direction
 # kinds of damage that are damage only with bytes (an empty segment's old sequence number is an ordinary ACK)
 SIZED = ("resent", "keep-alive", "overlap", "hole", "cut")
 
@@ -29,6 +31,7 @@ def _damaged(rng: random.Random, n: int, isn: tuple[int, int]):
     mostly in-order data both ways with the kinds of damage named in ``kind``."""
     x, y = isn
     nxt = [(x + 1) & M32, (y + 1) & M32]
+    sent = [set(), set()]       # what each side sent since the handshake: bytes ("d"), a bare ACK ("a")
     yield 0, x, 0, 0x02, 64240, b"", 0, b"", "syn"
     yield 1, y, nxt[0], 0x12, 65160, b"", 0, b"", "syn"
     yield 0, nxt[0], nxt[1], 0x10, 502, b"", 0, b"", "ack"
@@ -66,6 +69,12 @@ def _damaged(rng: random.Random, n: int, isn: tuple[int, int]):
             flags, kind = rng.choice((0x11, 0x19, 0x14, 0x04)), "fin-rst"
         if seq == nxt[d]:
             nxt[d] = (seq + len(payload) + (1 if flags & 0x01 else 0)) & M32
+        if not sent[d]:
+            # the side's first segment after the handshake (the responder's moves it to ESTABLISHED): its first
+            # bytes or first bare ACK, which logs a history letter; old bytes are none of its own yet
+            kind = "first " + kind
+        if not flags & 0x07:
+            sent[d].add("d" if payload else "a")
         yield d, seq, ack, flags, window, payload, captured if kind == "cut" else len(payload), opts, kind
 
 
@@ -136,6 +145,44 @@ def test_damaged_connections_without_sinks(seed, monkeypatch):
     for kind in ("resent", "keep-alive", "overlap", "zero-window", "sack"):
         assert not any(taken.get(kind, ())), kind
     assert any(taken["hole"]) or any(taken.get("cut", ()))
+
+
+def test_first_segments_taken(monkeypatch):
+    """A side's first segment after the handshake (the responder's first one makes it ESTABLISHED; its first
+    bytes or first bare ACK log a history letter) is taken too when it is otherwise steady; the client's first
+    bytes are not (the connection's sinks are made then, by the Python), nor the responder's first segment
+    before them. The damaged connections above compare the three trackers on such segments."""
+    taken: dict[str, list[bool]] = {}
+    for seed in range(16):
+        rng = random.Random(seed)
+        for kind, calls in _run(7000 + seed, (rng.getrandbits(32), rng.getrandbits(32)), monkeypatch).items():
+            taken.setdefault(kind, []).extend(calls)
+    assert sum(taken["first steady"]) >= 2     # (seeds 1 and 4: the responder's, after the client's bytes)
+    # the handshake's ACK, a request, the responder's bare ACK and its first bytes: taken, with the letters and
+    # states _apply gives; with the payload sinks made at the first byte (SinksDue), the request is the Python's
+    segs = [(C0, 100, 0, 0x02, b""), (S0, 500, 101, 0x12, b""), (C0, 101, 501, 0x10, b""),
+            (C0, 101, 501, 0x18, b"GET / HTTP/1.1\r\n\r\n"), (S0, 501, 119, 0x10, b""),
+            (S0, 501, 119, 0x18, b"HTTP/1.1 200 OK\r\n"), (C0, 119, 518, 0x10, b"")]
+    real = compiled("tcp_steady")       # (not _run's wrapper, which the loop above left in place)
+    for factory, expected in (("sink_factory", [True] * 5), ("payload_sink_factory", [True, None, True, True, True])):
+        recorders: list[list[Recorder]] = [[], []]
+        trackers = [TcpTracker(**{factory: lambda conn, k=k, rs=recorders: rs[k].append(Recorder()) or rs[k][-1]})
+                    for k in range(2)]
+        trackers[1]._steady_out = lambda *args: False
+        calls: list = []
+        monkeypatch.setattr(connection, "steady_compiled", lambda *a, calls=calls: calls.append(real(*a)) or calls[-1])
+        for num, ((src, sport, dst, dport), seq, ack, flags, payload) in enumerate(segs, 1):
+            outs, states = [], []
+            for k, t in enumerate(trackers):
+                out: dict = {}
+                conn, _d = t.segment(num, num, src, sport, dst, dport, seq, ack, flags, 502, len(payload), b"",
+                                     payload, 54 + len(payload), num, out)
+                outs.append(out)
+                states.append(_state(conn, recorders[k]) if hasattr(conn, "sides") else ("attempt", conn.stream))
+            assert outs[0] == outs[1] and states[0] == states[1], (factory, num)
+        assert calls == expected, factory
+        assert "".join(conn.history) == "ShADad" and conn.sides[1].endpoint == "ESTABLISHED"
+        assert conn.handshake_ack_frame == 3 and conn.sides[1].rfc == "ESTABLISHED"
 
 
 def test_wrap_around_taken(monkeypatch):

@@ -3110,7 +3110,7 @@ done:
 }
 
 /* tcp_steady(conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
- *            established, sinks_due, deferred) -> True or None
+ *            established, sinks_due, deferred[, states]) -> True or None
  *
  * analyzer.tcp.connection.TcpTracker._steady_out in C for its commonest segment, as read and read --json feed
  * it: an ACK (no SYN/FIN/RST) of an established connection whose sinks are made (or that has none), that changes no history letter
@@ -3122,14 +3122,23 @@ done:
  * order as the Python. True when done; None, having changed nothing the Python would not set to the same
  * value (``out["tcp.stream"]``, ``sa.sack = ()``), for any other segment, an unset slot, a value not an
  * exact int within +-2**62 or an object of another class: the caller then runs the Python
- * (tests/test_read_fast_steady.py compares the two on damaged connections and counts the segments it took). */
-enum { TC_ca, TC_last_frame, TC_last_ts, TC_once, TC_sides, TC_sink, TC_stream, TC_N };
-static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once", "sides", "sink", "stream"};
+ * (tests/test_read_fast_steady.py compares the two on damaged connections and counts the segments it took).
+ * With ``states`` (h-read, 2026-12-04; connection._STEADY_STATES: the ENDPOINT states an "ack" makes
+ * ESTABLISHED, {RFC state: its "syn_acked" step}): also a side's first bytes or first bare ACK (its history
+ * letter marked and logged, as Connection.letter does), a side's first segment after its SYN or SYN-ACK (RFC
+ * state not CLOSED: _apply makes it ESTABLISHED) and the handshake's ACK (the originator's first bare ACK of
+ * exactly the responder's SYN: SYN acknowledged, the handshake ACK's frame and time; the payload sinks still
+ * due); in the Python those go to _apply (tests/test_tcp_steady_compiled.py compares the three on damaged
+ * connections and on a crafted one). */
+enum { TC_ca, TC_last_frame, TC_last_ts, TC_once, TC_sides, TC_sink, TC_stream, TC_history, TC_hs_frame,
+       TC_hs_ts, TC_N };
+static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once", "sides", "sink", "stream",
+                                           "history", "handshake_ack_frame", "handshake_ack_ts"};
 enum { TS_data_base, TS_endpoint, TS_fin_frame, TS_fin_seq, TS_first_ts, TS_frame_bytes, TS_last_ts, TS_max_end,
-       TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_N };
+       TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_rfc, TS_isn, TS_N };
 static const char *const ts_names[TS_N] = {
     "data_base", "endpoint", "fin_frame", "fin_seq", "first_ts", "frame_bytes", "last_ts", "max_end",
-    "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame"};
+    "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame", "rfc", "isn"};
 enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, TR_sink, TR_N };
 static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink"};
 static PyTypeObject *tc_type, *ts_type, *tr_type;
@@ -3156,7 +3165,7 @@ static int st_add(PyObject *o, Py_ssize_t off, long long v, int *err) {
 }
 
 static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 17)
+    if (nargs != 17 && nargs != 18)
         Py_RETURN_NONE;
     if (st_stream_key == NULL) {
         const char *l[4] = {"D", "A", "d", "a"};
@@ -3183,19 +3192,62 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *sides = SLOT(conn, tc_off[TC_sides]), *sink = SLOT(conn, tc_off[TC_sink]);
     PyObject *once = SLOT(conn, tc_off[TC_once]), *ca = SLOT(conn, tc_off[TC_ca]);
     if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2 || sink == NULL
-        || (PyObject *)Py_TYPE(sink) == sinks_due || once == NULL || !PyDict_Check(once)
-        || ca == NULL || SLOT(conn, tc_off[TC_stream]) == NULL)
+        || once == NULL || !PyDict_Check(once) || ca == NULL || SLOT(conn, tc_off[TC_stream]) == NULL)
         Py_RETURN_NONE;
+    /* the 18th argument, ``states``: (the ENDPOINT states an "ack" makes ESTABLISHED, {RFC state: its state
+     * after "syn_acked"}) */
+    PyObject *establishing = NULL, *syn_acked = NULL;
+    if (nargs == 18) {
+        PyObject *st = args[17];
+        if (!PyTuple_CheckExact(st) || PyTuple_GET_SIZE(st) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(st, 0))
+            || !PyDict_CheckExact(PyTuple_GET_ITEM(st, 1)))
+            Py_RETURN_NONE;
+        establishing = PyTuple_GET_ITEM(st, 0);
+        syn_acked = PyTuple_GET_ITEM(st, 1);
+    }
     PyObject *me = PyTuple_GET_ITEM(sides, d), *peer = PyTuple_GET_ITEM(sides, 1 - d);
     if (Py_TYPE(peer) != Py_TYPE(me) || !st_type(me, &ts_type, ts_names, TS_N, ts_off))
         Py_RETURN_NONE;
 #define MS(n) SLOT(me, ts_off[TS_##n])
 #define PS(n) SLOT(peer, ts_off[TS_##n])
-    /* segment()'s conditions for the fast path with sinks */
-    if (MS(endpoint) != established || PS(fin_seq) != Py_None || PS(data_base) == NULL || PS(data_base) == Py_None)
+    /* segment()'s conditions for the fast path with sinks; or (h-read, with ``states``) the side's first
+     * segment after its SYN or SYN-ACK, which _apply's ENDPOINT table moves to ESTABLISHED ("ack"), its RFC
+     * state not CLOSED (no "snd_data" step) */
+    int first_ack = 0;
+    if (MS(endpoint) != established) {
+        PyObject *rfc = MS(rfc);
+        if (establishing == NULL || rfc == NULL || !PyUnicode_CheckExact(rfc)
+            || PyUnicode_CompareWithASCIIString(rfc, "CLOSED") == 0)
+            Py_RETURN_NONE;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(establishing) && !first_ack; i++)
+            first_ack = MS(endpoint) == PyTuple_GET_ITEM(establishing, i);
+        if (!first_ack)
+            Py_RETURN_NONE;
+    }
+    PyObject *history = SLOT(conn, tc_off[TC_history]);
+    if (PS(fin_seq) != Py_None || PS(data_base) == NULL || PS(data_base) == Py_None || history == NULL
+        || !PyList_CheckExact(history))
         Py_RETURN_NONE;
     long long v;
-    if (!ta_int(PS(syn_acked_frame), &v) || !v || !ta_int(PS(fin_frame), &v) || v)
+    if (!ta_int(PS(fin_frame), &v) || v || !ta_int(PS(syn_acked_frame), &v))
+        Py_RETURN_NONE;
+    /* the handshake's ACK (with ``states``): the originator's bare ACK of exactly the responder's SYN, its
+     * first: _apply marks the SYN acknowledged (syn_acked_frame, the RFC "syn_acked" step) and the
+     * connection's handshake ACK; a connection whose payload sinks are due stays so (nothing for a sink) */
+    int hs_ack = 0;
+    PyObject *peer_rfc = NULL;      /* borrowed: the responder's RFC state after "syn_acked" (NULL: unchanged) */
+    if (!v) {
+        long long hs, isn;
+        if (syn_acked == NULL || d != 0 || seglen || !ta_int(SLOT(conn, tc_off[TC_hs_frame]), &hs) || hs
+            || SLOT(conn, tc_off[TC_hs_ts]) == NULL || !ta_int(PS(isn), &isn) || ((ack - isn - 1) & M32) != 0
+            || PS(rfc) == NULL || !PyUnicode_CheckExact(PS(rfc)))
+            Py_RETURN_NONE;
+        peer_rfc = PyDict_GetItemWithError(syn_acked, PS(rfc));
+        if (peer_rfc == NULL && PyErr_Occurred())
+            return NULL;
+        hs_ack = 1;
+    }
+    if ((PyObject *)Py_TYPE(sink) == sinks_due && !hs_ack)
         Py_RETURN_NONE;
     /* no SACK block: sa.sack = () */
     PyObject *opts = args[9];
@@ -3208,10 +3260,11 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
         Py_RETURN_NONE;
     if (MS(max_end) != Py_None && !ta_int(MS(max_end), &max_end))
         Py_RETURN_NONE;
-    int has = PyDict_Contains(once, st_letters[(seglen ? 0 : 1) + 2 * d]);
+    PyObject *letter = st_letters[(seglen ? 0 : 1) + 2 * d];
+    int has = PyDict_Contains(once, letter);
     if (has < 0)
         return NULL;
-    if (!has)
+    if (!has && establishing == NULL)   /* the side's first bytes or first bare ACK: its letter, with states */
         Py_RETURN_NONE;
     if (seglen) {
         if (MS(data_base) == Py_None)
@@ -3228,7 +3281,7 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (gap > 0 && gap < HALF32)
         Py_RETURN_NONE;
     /* the reassemblers (none touched when the connection has no sink: nobody wants its bytes) */
-    int no_sink = sink == Py_None;
+    int no_sink = sink == Py_None || (PyObject *)Py_TYPE(sink) == sinks_due;
     PyObject *r = MS(reasm), *pr = PS(reasm);
     if (!no_sink && (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off)))
         Py_RETURN_NONE;
@@ -3309,6 +3362,21 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (res == Py_None)
         return res;
     Py_DECREF(res);
+    /* _apply's steps for the side's first segment after its SYN-ACK, and its first letter (Connection.letter:
+     * marked once, logged in the history) */
+    if (hs_ack) {
+        if (ta_set_int(peer, ts_off[TS_syn_acked_frame], num) < 0)
+            return NULL;
+        if (peer_rfc != NULL)
+            ta_set_obj(peer, ts_off[TS_rfc], peer_rfc);
+        if (ta_set_int(conn, tc_off[TC_hs_frame], num) < 0)
+            return NULL;
+        ta_set_obj(conn, tc_off[TC_hs_ts], args[2]);
+    }
+    if (first_ack)
+        ta_set_obj(me, ts_off[TS_endpoint], established);
+    if (!has && (PyDict_SetItem(once, letter, Py_True) < 0 || PyList_Append(history, letter) < 0))
+        return NULL;
     /* _steady_sink's steps */
     int err = 0;
     ta_set_obj(conn, tc_off[TC_last_ts], args[2]);
@@ -4744,7 +4812,8 @@ done:
 /* ---- end of h-conv8's block ---- */
 /* ==== h-read: read's line of a steady TCP segment in one call (analyzer.filter.apply.analyzed) ===============
  * read_steady(frame, pair_cache, address_pair, flows, tracker, dns_ports, established, sinks_due, deferred,
- *             make_handle, summary, digits, flags_text, port_decoders, analysis_keys, http, visible) -> result
+ *             make_handle, summary, digits, flags_text, port_decoders, analysis_keys, http, visible,
+ *             states) -> result
  *   What Pipeline.feed_headers(frame, None, any_segment=True) and read's header_only_line give a frame, for the
  *   commonest one, composed of quick_tcp, tcp_steady and tcp_line:
  *   - None: quick_tcp read no TCP segment (the caller goes on as without this call);
@@ -4763,8 +4832,8 @@ done:
 static PyObject *rs_next_expire, *rs_t0_ns, *rs_pending, *rs_infos, *rs_value;
 
 static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 17) {
-        PyErr_SetString(PyExc_TypeError, "read_steady: 17 arguments");
+    if (nargs != 18) {
+        PyErr_SetString(PyExc_TypeError, "read_steady: 18 arguments");
         return NULL;
     }
     if (rs_next_expire == NULL) {
@@ -4845,10 +4914,10 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (out == NULL || ts_o == NULL || num_o == NULL || len_o == NULL)
         goto fail;
     {
-        PyObject *sargs[17] = {PyTuple_GET_ITEM(hit, 0), PyTuple_GET_ITEM(hit, 1), ts_o, num_o, hv[5], hv[6], hv[7],
+        PyObject *sargs[18] = {PyTuple_GET_ITEM(hit, 0), PyTuple_GET_ITEM(hit, 1), ts_o, num_o, hv[5], hv[6], hv[7],
                                hv[8], hv[9], opts, seglen ? hv[11] : s_empty, len_o, handle, out, args[6], args[7],
-                               args[8]};
-        res = tcp_steady(self, sargs, 17);
+                               args[8], args[17]};
+        res = tcp_steady(self, sargs, 18);
     }
     if (res == NULL)
         goto fail;

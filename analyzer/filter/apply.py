@@ -101,7 +101,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
             summary.digits_of if digits is None else digits))
         if args is not None:
             # read_steady: a steady segment's tracker step and line in one call (its None: quick_tcp's None)
-            c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis = args
+            c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis, sas = args
             result = pipe.segment_result
             from functools import partial
 
@@ -109,7 +109,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
 
             for frame in frames:
                 r = steady(frame, c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys,
-                           http, vis)
+                           http, vis, sas)
                 if r.__class__ is str:
                     pipe.frames += 1
                     yield r
@@ -161,7 +161,7 @@ def _decided_steady(frames: Iterable, pipe: Any, steady: Callable, args: tuple, 
     from analyzer.decode import decode
     from analyzer.flows.quick import _cache, address_pair
 
-    c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis = args
+    c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys, http, vis, sas = args
     result, feed_headers, quick = pipe.segment_result, pipe.feed_headers, compiled("quick_tcp")
     verdict_of, taken = verdicts.get, verdicts.pop
     for frame in frames:
@@ -171,7 +171,7 @@ def _decided_steady(frames: Iterable, pipe: Any, steady: Callable, args: tuple, 
             yield feed_headers(frame, quick(frame, _cache, address_pair), any_segment=True)
             continue
         r = steady(frame, c, ap, flows, tcp, dns, est, due, deferred, make_handle, summ, dig, ft, pd, keys,
-                   http, vis)
+                   http, vis, sas)
         if r.__class__ is str:
             pipe.frames += 1
             if taken(frame.number):
@@ -213,7 +213,8 @@ def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
 
     return (_cache, address_pair, tcp.flows._map, tcp, DNS_TCP_PORTS if pipe.dns_over_tcp else frozenset(),
             connection._ESTABLISHED, connection.SinksDue, Deferred, make_handle, summary, digits,
-            lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http, visible)
+            lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http, visible,
+            connection._STEADY_STATES)
 
 
 class UnnumberedUdp:

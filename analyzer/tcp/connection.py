@@ -97,8 +97,11 @@ _ESTABLISHED = S.ESTABLISHED
 
 
 # TcpTracker._steady_out in C (analyzer/columnar/_speedups.c ``tcp_steady``) for an in-order segment that changes no
-# history letter: the same fields, slots and sink call, or None (having changed nothing the Python would not set
-# alike) for any other; None where the helper is not built (tests/test_read_fast_steady.py compares the two).
+# history letter but a side's first bytes or first bare ACK; with its last argument, _STEADY_STATES (the ENDPOINT
+# states an "ack" makes ESTABLISHED, the RFC states' "syn_acked" steps, from the tables), also a side's first
+# segment after its SYN or SYN-ACK and the handshake's ACK, as _apply takes them: the same fields, slots and sink
+# call, or None (having changed nothing the Python would not set alike) for any other; None where the helper is
+# not built (tests/test_read_fast_steady.py and tests/test_tcp_steady_compiled.py compare it with the Python).
 steady_compiled = compiled("tcp_steady")
 
 
@@ -412,6 +415,10 @@ class FinishedKeys:
 
     def __len__(self) -> int:
         return sum(len(entries) for _start, entries in self.gens)
+
+
+_STEADY_STATES = (tuple(state for state, steps in _ENDPOINT.items() if steps.get("ack") is _ESTABLISHED),
+                  {state: steps["syn_acked"] for state, steps in _RFC.items() if "syn_acked" in steps})
 
 
 def _rfc(side: Side, event: str) -> None:
@@ -907,7 +914,7 @@ class TcpTracker:
         conn, d = hit
         if steady_compiled is not None and analyze_compiled is not None and self.analysis and steady_compiled(
                 conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
-                _ESTABLISHED, SinksDue, Deferred) is not None:
+                _ESTABLISHED, SinksDue, Deferred, _STEADY_STATES) is not None:
             return True
         if conn.sink.__class__ is SinksDue:
             return False
