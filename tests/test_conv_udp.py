@@ -21,6 +21,7 @@ from analyzer.columnar import udp as udp_cols
 from analyzer.columnar.rows import connection_rows
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import Pipeline
+from analyzer.report import conversations as report
 
 ADDRS = ["10.0.0.1", "10.0.0.2", "192.0.2.53", "fe80::1", "2001:db8::7"]
 PORTS = [53, 123, 1023, 1024, 5353, 40000, 49151, 49152, 60000]
@@ -90,13 +91,17 @@ def _by_columns(grams: list[tuple], rng: random.Random, one_by_one: float) -> tu
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("index", ["arrays", "pending merged", "widened", "values in stretches"])
+@pytest.mark.parametrize("index", ["arrays", "pending merged", "widened", "values in stretches", "spilled"])
 def test_columns_equal_the_table(seed, index, monkeypatch):
     # the index as sorted arrays (datagram()'s keys merged at the next batch), merged after every 3 keys
     # datagram() adds, or made one dict of wide keys when the 4th address comes; the rows' values made 7
-    # conversations at a time
+    # conversations at a time; all but the newest 3 rows kept in the file (a conversation reached again
+    # read, counted and written back there)
     if index == "values in stretches":
         monkeypatch.setattr(udp_cols, "_VALUES_ROWS", 7)
+    if index == "spilled":
+        monkeypatch.setattr(udp_cols.UdpColumns, "KEEP_ROWS", 3)
+        monkeypatch.setattr(udp_cols, "_VALUES_ROWS", 5)
     if index == "pending merged":
         monkeypatch.setattr(udp_cols.UdpColumns, "PENDING_MAX", 3)
     if index == "widened":
@@ -155,10 +160,12 @@ def _icmp_unreachable(quoted: bytes) -> bytes:
     return quoted[:14] + ip + icmp
 
 
-def test_conversations_rows_from_columns(tmp_path, monkeypatch):
+@pytest.mark.parametrize("keep_rows", [4096, 2])
+def test_conversations_rows_from_columns(tmp_path, monkeypatch, keep_rows):
     """End to end: the rows connection_rows gives (the conversations command's) equal Pipeline.count's on a
     capture of datagrams in small batches, one batch going frame by frame (an ICMP error quoting a datagram
-    of a conversation not seen yet), and the columns counted the datagrams."""
+    of a conversation not seen yet), and the columns counted the datagrams; with the table's rows but the
+    newest 2 in the file too (the table and its widths as from the rows)."""
     rng = random.Random(5)
     hosts = ["10.0.0.1", "10.0.0.2", "192.0.2.53", "10.0.0.7"]
     records = []
@@ -193,9 +200,19 @@ def test_conversations_rows_from_columns(tmp_path, monkeypatch):
     monkeypatch.setattr(udp_cols.UdpColumns, "add", counting_add)
     monkeypatch.setattr(udp_cols.UdpColumns, "datagram", counting_datagram)
     monkeypatch.setattr(batches, "MAX_BATCH_FRAMES", 20)       # batches of 20 frames
+    monkeypatch.setattr(udp_cols.UdpColumns, "KEEP_ROWS", keep_rows)
     with open_capture(path) as reader:
-        _tcp, udp, _first = connection_rows(reader, details=True)
+        _tcp, udp, first = connection_rows(reader, details=True)
     got = [dict(r) for r in udp]
     assert got == expected
     assert [dict(r) for r in udp] == expected             # a second read gives the same
     assert calls["add"] > 500 and calls["datagram"] > 0
+    if keep_rows == 2:
+        assert udp._table._base > len(expected) - 10      # (the file held them)
+    ends: dict = {}
+    for r in expected:
+        for addr, port in ((r["id.orig_h"], r["id.orig_p"]), (r["id.resp_h"], r["id.resp_p"])):
+            ends[addr] = max(ends.get(addr, 0), len(str(port)))
+    assert udp.table_widths("udp") == (ends, len(str(len(expected) - 1)), min(r["first_ts_ns"] for r in expected))
+    want = list(report.table_lines(expected, "udp", first, None))
+    assert list(report.table_lines(udp, "udp", first, None)) == want

@@ -13,7 +13,10 @@ receiver's does not); each datagram's direction is whether it was sent from the 
 counters are summed per group and direction (``np.bincount``) and the last time and frame are the group's
 last datagram's. :meth:`UdpColumns.datagram` takes one datagram as :meth:`UdpTable.datagram` does (the frames
 the header columns cannot read, and datagrams quoted in ICMP errors). Nothing is ever compacted or forgotten
-before the end: a conversation is ~110 bytes of table plus its index entry. The index is two numpy arrays
+before the end: a conversation is 104 bytes of table plus its index entry; the table's older rows (past the
+newest ``KEEP_ROWS``, 2048) are written to an unnamed temporary file, a row at ``row * 104``, and read, changed and
+written back there when a datagram reaches one of their conversations again (memory holds the newest rows and
+the index, not every conversation: ~3.4 MB of table at 1M synthetic frames). The index is two numpy arrays
 (the key as one uint64 -- both endpoints' ``id << 16 | port``, the lower one high -- sorted, and the row of
 each: 16 bytes a conversation, found for a whole batch by one ``np.searchsorted``), and a dict of the ones
 :meth:`UdpColumns.datagram` adds between batches (merged into the arrays at the next batch); once an address
@@ -27,6 +30,8 @@ spanning batches, ICMP-quoted datagrams).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +42,7 @@ from analyzer.flows.udp import _addr, _seconds
 # the table's columns
 ORIG, RESP, FIRST_TS, LAST_TS, FIRST_FRAME, LAST_FRAME, PKTS, FBYTES, PBYTES, GUESSED = 0, 1, 2, 3, 4, 5, 6, 8, 10, 12
 _WIDTH = 13
+_ROW_BYTES = _WIDTH * 8
 
 # the keys of a summary row, in UdpConversation.summary()'s order
 ROW_KEYS = ("proto", "stream", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "conn_state", "history",
@@ -85,8 +91,10 @@ class UdpColumns:
         self._rows = np.zeros(0, dtype=np.int64)
         self._index: dict[int, int] = {}
         self._wide = False
-        self._table = np.zeros((1024, _WIDTH), dtype=np.int64)
+        self._table = np.zeros((1024, _WIDTH), dtype=np.int64)     # rows base.. (row r at r - base)
         self.n = 0
+        self._base = 0          # the rows below it are in the file
+        self._file = None
 
     def __len__(self) -> int:
         return self.n
@@ -95,21 +103,26 @@ class UdpColumns:
     def ids(self, addresses: list) -> np.ndarray:
         """The ids of ``addresses`` (new ones numbered as they come)."""
         ids = self._ids
-        out = np.empty(len(addresses), dtype=np.uint64)
-        for i, a in enumerate(addresses):
-            k = ids.get(a)
-            if k is None:
-                k = ids[a] = len(self.addresses)
-                self.addresses.append(a)
-            out[i] = k
+        out = list(map(ids.get, addresses))
+        if None in out:
+            for i, a in enumerate(addresses):
+                if out[i] is None:
+                    k = ids.get(a)
+                    if k is None:
+                        k = ids[a] = len(self.addresses)
+                        self.addresses.append(a)
+                    out[i] = k
         if len(self.addresses) > self.NARROW_IDS and not self._wide:
             self._widen()
-        return out
+        return np.array(out, dtype=np.uint64)
 
     # the address ids below which a key fits in 64 bits; how many keys datagram() adds before they are merged
     # into the arrays (tests lower both)
     NARROW_IDS = 1 << 16
     PENDING_MAX = 4096
+    # the table's rows kept in memory: once more than 1.5 * KEEP_ROWS, all but the newest KEEP_ROWS go to the file
+    # (the table then stays within 4096 rows: a batch's new conversations are a few hundred)
+    KEEP_ROWS = 2048
 
     def _merge(self) -> None:
         """The keys datagram() added since the last batch put in the sorted arrays."""
@@ -147,12 +160,59 @@ class UdpColumns:
         self._wide = True
 
     def _grow(self, need: int) -> np.ndarray:
+        """The table, with room for rows up to ``need`` (a row number)."""
         table = self._table
+        need -= self._base
         if need > len(table):
             bigger = np.zeros((max(need, 2 * len(table)), _WIDTH), dtype=np.int64)
-            bigger[:self.n] = table[:self.n]
+            bigger[:self.n - self._base] = table[:self.n - self._base]
             table = self._table = bigger
         return table
+
+    def _spill(self) -> None:
+        """The rows but the newest KEEP_ROWS to the file, once more than 1.5 times that many are in memory."""
+        keep = self.KEEP_ROWS
+        held = self.n - self._base
+        if held <= keep + (keep >> 1):
+            return
+        out = held - keep
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the table
+        table = self._table
+        os.pwrite(self._file.fileno(), table[:out].tobytes(), self._base * _ROW_BYTES)
+        table[:keep] = table[out:held]
+        table[keep:held] = 0
+        self._base += out
+
+    def _load(self, rows: np.ndarray, at: int) -> np.ndarray:
+        """Rows from the file (row numbers below base) copied into the table from ``at`` (a table position past
+        the live rows, made room for); their table positions."""
+        fd = self._file.fileno()
+        table = self._table
+        for i, r in enumerate(rows.tolist()):
+            table[at + i] = np.frombuffer(os.pread(fd, _ROW_BYTES, r * _ROW_BYTES), dtype=np.int64)
+        return np.arange(at, at + len(rows), dtype=np.int64)
+
+    def _store(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """Rows loaded by :meth:`_load` (table positions ``at``) written back to the file, the positions
+        cleared."""
+        fd = self._file.fileno()
+        table = self._table
+        for r, i in zip(rows.tolist(), at.tolist(), strict=True):
+            os.pwrite(fd, table[i].tobytes(), r * _ROW_BYTES)
+        table[at] = 0
+
+    def block(self, lo: int, hi: int) -> np.ndarray:
+        """The table's rows ``lo`` to ``hi`` (row numbers, within 0..n) as one array, the file's ones read."""
+        base = self._base
+        if lo >= base:
+            return self._table[lo - base:hi - base]
+        cut = min(hi, base)
+        data = os.pread(self._file.fileno(), (cut - lo) * _ROW_BYTES, lo * _ROW_BYTES)
+        old = np.frombuffer(data, dtype=np.int64).reshape(cut - lo, _WIDTH)
+        if hi <= base:
+            return old
+        return np.concatenate((old, self._table[:hi - base]))
 
     def add(self, ts: np.ndarray, num: np.ndarray, src: np.ndarray, sport: np.ndarray, dst: np.ndarray,
             dport: np.ndarray, payload_len: np.ndarray, frame_len: np.ndarray) -> None:
@@ -160,6 +220,7 @@ class UdpColumns:
         m = len(ts)
         if not m:
             return
+        self._spill()
         sport = sport.astype(np.uint64)
         dport = dport.astype(np.uint64)
         a = (src.astype(np.uint64) << _U16) | sport
@@ -198,13 +259,20 @@ class UdpColumns:
                 self._insert(keys64[new], made)
             f = first[new]
             flip = _rank(sport[f]) > _rank(dport[f])
-            block = table[n0:n0 + len(new)]
+            block = table[n0 - self._base:n0 - self._base + len(new)]
             block[:, ORIG] = np.where(flip, b[f], a[f]).astype(np.int64)
             block[:, RESP] = np.where(flip, a[f], b[f]).astype(np.int64)
             block[:, FIRST_TS] = ts[f]
             block[:, FIRST_FRAME] = num[f]
             block[:, GUESSED] = flip
             self.n = n0 + len(new)
+        # the groups' table positions (rows the file holds loaded past the live ones, written back at the end)
+        found = rows
+        rows = rows - self._base
+        old = np.flatnonzero(rows < 0)
+        if len(old):
+            self._grow(self.n + len(old))
+            rows[old] = self._load(found[old], self.n - self._base)
         table = self._table
         group = np.empty(m, dtype=np.int64)
         group[order] = np.repeat(np.arange(g), np.diff(bounds))
@@ -228,6 +296,8 @@ class UdpColumns:
         table[rows, PBYTES:PBYTES + 2] += pb.astype(np.int64)
         table[rows, LAST_TS] = ts[last]
         table[rows, LAST_FRAME] = num[last]
+        if len(old):
+            self._store(found[old], rows[old])
 
     def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
                  frame_len: int, count: bool = True) -> tuple[Stream, int]:
@@ -250,11 +320,12 @@ class UdpColumns:
             r = self._index[key] = self.n
             if len(self._index) >= self.PENDING_MAX and not self._wide:
                 self._merge()
+            self._spill()
             table = self._grow(r + 1)
             self.n = r + 1
             flip = (2 if sport < 1024 else 1 if sport < 49152 else 0) > \
                 (2 if dport < 1024 else 1 if dport < 49152 else 0)
-            row = table[r]
+            row = table[r - self._base]
             row[ORIG], row[RESP] = (b, a) if flip else (a, b)
             row[FIRST_TS] = row[LAST_TS] = ts
             row[FIRST_FRAME] = row[LAST_FRAME] = num
@@ -262,7 +333,14 @@ class UdpColumns:
             made = True
         else:
             made = False
-        row = self._table[r]
+        old = None
+        if r < self._base:          # (a row the file holds: loaded past the live ones, written back)
+            self._grow(self.n + 1)
+            old = np.array([r], dtype=np.int64)
+            at = self._load(old, self.n - self._base)
+            row = self._table[at[0]]
+        else:
+            row = self._table[r - self._base]
         # (to its own endpoint: the originator's only for the datagram that made the conversation, see add())
         d = (0 if made else 1) if a == b else (0 if int(row[ORIG]) == a else 1)
         if count:
@@ -271,6 +349,8 @@ class UdpColumns:
             row[PBYTES + d] += payload_len
             row[LAST_TS] = ts
             row[LAST_FRAME] = num
+        if old is not None:
+            self._store(old, at)
         return Stream(r), d
 
     # -- rows ------------------------------------------------------------------------------------------------
@@ -279,8 +359,11 @@ class UdpColumns:
         conversations ``lo`` to ``hi``; ``texts``: the addresses' texts by id, if made already)."""
         n = self.n if hi is None else min(hi, self.n)
         lo = min(lo, n)
-        t = self._table[lo:n]
-        n -= lo
+        return self._column(key, self.block(lo, n), lo, texts)
+
+    def _column(self, key: str, t: np.ndarray, lo: int, texts: list | None) -> list:
+        """:meth:`column` of the rows ``t`` (from row ``lo`` on)."""
+        n = len(t)
         if key in _FROM_TABLE:
             return t[:, _FROM_TABLE[key]].tolist()
         if key in _ENDPOINT:
@@ -318,7 +401,8 @@ class UdpColumns:
         texts = self.texts() if any(_ENDPOINT.get(k, (0, False))[1] for k in keys) else None
         n = self.n
         for lo in range(0, n, _VALUES_ROWS):
-            yield from zip(*(self.column(k, lo, lo + _VALUES_ROWS, texts) for k in keys), strict=True)
+            t = self.block(lo, min(n, lo + _VALUES_ROWS))
+            yield from zip(*(self._column(k, t, lo, texts) for k in keys), strict=True)
 
     def summaries(self, release: bool = False) -> list[dict[str, Any]]:
         """Summary rows in stream order, as :meth:`analyzer.flows.UdpTable.summaries` gives them
@@ -377,20 +461,26 @@ class ColumnRows:
         n = table.n
         if proto != _CONSTANT["proto"] or not n:
             return {}, 0, None
-        t = table._table[:n]
-        ep = np.concatenate([t[:, ORIG], t[:, RESP]]).astype(np.uint64)
-        ids = (ep >> _U16).astype(np.int64)
-        ports = (ep & _PORT).astype(np.int64)
-        digits = 1 + (ports >= 10) + (ports >= 100) + (ports >= 1000) + (ports >= 10000)
         longest = np.zeros(len(table.addresses), dtype=np.int64)
-        np.maximum.at(longest, ids, digits)
-        # the ids in use, ascending (np.unique would do, but its first plain call imports numpy.ma: ~10 ms)
-        seen = np.flatnonzero(np.bincount(ids))
+        seen = np.zeros(len(table.addresses), dtype=bool)
+        first = None
+        for lo in range(0, n, _VALUES_ROWS):
+            t = table.block(lo, min(n, lo + _VALUES_ROWS))
+            ep = np.concatenate([t[:, ORIG], t[:, RESP]]).astype(np.uint64)
+            ids = (ep >> _U16).astype(np.int64)
+            ports = (ep & _PORT).astype(np.int64)
+            digits = 1 + (ports >= 10) + (ports >= 100) + (ports >= 1000) + (ports >= 10000)
+            np.maximum.at(longest, ids, digits)
+            seen[ids] = True
+            least = int(t[:, FIRST_TS].min())
+            first = least if first is None else min(first, least)
         ends: dict[Any, int] = {}
-        for i, k in zip(seen.tolist(), longest[seen].tolist(), strict=True):
+        # the ids in use, ascending (np.unique would do, but its first plain call imports numpy.ma: ~10 ms)
+        at = np.flatnonzero(seen)
+        for i, k in zip(at.tolist(), longest[at].tolist(), strict=True):
             text = _addr(table.addresses[i])
             ends[text] = max(k, ends.get(text, 0))
-        return ends, len(str(n - 1)), int(t[:, FIRST_TS].min())
+        return ends, len(str(n - 1)), first
 
     def tuples(self, keys: tuple[str, ...]) -> Iterator[tuple]:
         """Each row's values of ``keys`` (None for a key a row lacks, or that ``keep`` left out)."""
