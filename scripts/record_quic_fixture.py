@@ -16,6 +16,12 @@ speaks HTTP/3 makes it, for the timeline's QUIC steps (analyzer.apps.quic reads 
                                                      header protection), the client updating its 1-RTT keys
                                                      (RFC 9001 6: the key phase bit flips) before the third GET
 
+    sudo python scripts/record_quic_fixture.py --zero-rtt    tests/fixtures/quic/http3_0rtt.pcap and .keys: a
+                                                     first connection (GET /) leaves the client a session
+                                                     ticket; the second resumes with it and sends GET
+                                                     /style.css as 0-RTT data (RFC 9001 4.6.1), before its
+                                                     handshake completes, then GET /missing in 1-RTT
+
 An aioquic HTTP/3 server on 127.0.0.1:443/UDP answers GET / with a small page; an aioquic client asks for it,
 then closes the connection; tcpdump records the loopback. Both peers are aioquic (a well-kept QUIC library):
 no browser on this machine can be pointed at a QUIC server with a self-signed certificate headless.
@@ -38,6 +44,7 @@ OUT = FIXTURES / "http3_get.pcap"
 SPLIT_OUT = FIXTURES / "http3_split_hello.pcap"
 KEYS_OUT = FIXTURES / "http3_keys.pcap"        # and its key log, KEYS_OUT.with_suffix(".keys")
 CHACHA_OUT = FIXTURES / "http3_chacha.pcap"
+ZERO_RTT_OUT = FIXTURES / "http3_0rtt.pcap"
 # ALPN values offered besides h3 for --split (the server picks h3): 120 x 13 bytes make the hello > 1200 bytes
 FILLER_ALPN = [f"x-filler-{i:03d}" for i in range(120)]
 ADDR, PORT = "127.0.0.1", 443
@@ -59,7 +66,8 @@ def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
     return key, cert
 
 
-async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha: bool = False) -> None:
+async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha: bool = False,
+               zero_rtt: bool = False) -> None:
     from aioquic.asyncio import connect, serve
     from aioquic.asyncio.protocol import QuicConnectionProtocol
     from aioquic.h3.connection import H3_ALPN, H3Connection
@@ -93,7 +101,7 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
             self.waiting: dict[int, asyncio.Future] = {}
             self.bodies: dict[int, bytes] = {}
 
-        async def get(self, path: str) -> bytes:
+        def send_get(self, path: str) -> int:
             stream = self._quic.get_next_available_stream_id()
             self.waiting[stream] = asyncio.get_running_loop().create_future()
             self.bodies[stream] = b""
@@ -101,6 +109,10 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
                                           (b":authority", b"analyzer.test"), (b":path", path.encode()),
                                           (b"user-agent", b"analyzer-fixture")], end_stream=True)
             self.transmit()
+            return stream
+
+        async def get(self, path: str) -> bytes:
+            stream = self.send_get(path)
             return await asyncio.wait_for(self.waiting[stream], 5)
 
         def quic_event_received(self, event):
@@ -114,7 +126,9 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
     key, cert = self_signed_certificate(tmp)
     server_conf = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
     server_conf.load_cert_chain(str(cert), str(key))
-    server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server)
+    tickets: dict[bytes, object] = {}           # the server's session tickets, for resumption and 0-RTT
+    server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server,
+                         session_ticket_fetcher=tickets.pop, session_ticket_handler=lambda t: tickets.update({t.ticket: t}))
     client_conf = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN + (FILLER_ALPN if split else []),
                                     server_name="analyzer.test", verify_mode=0)
     if chacha:
@@ -123,6 +137,24 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
     if keys is not None:
         log = client_conf.secrets_log_file = keys.open("w")
     try:
+        if zero_rtt:
+            held: list = []
+            async with connect(ADDR, PORT, configuration=client_conf, create_protocol=Client,
+                               session_ticket_handler=held.append) as client:
+                assert await client.get("/") == KEYS_PAGE
+                await asyncio.sleep(0.1)                # the server's NewSessionTicket
+                client.close()
+                await client.wait_closed()
+            assert held, "no session ticket"
+            client_conf.session_ticket = held[-1]
+            async with connect(ADDR, PORT, configuration=client_conf, create_protocol=Client,
+                               wait_connected=False) as client:
+                early = client.send_get("/style.css")   # before the handshake completes: 0-RTT packets
+                assert await asyncio.wait_for(client.waiting[early], 5) == STYLE
+                assert await client.get("/missing") == MISSING
+                client.close()
+                await client.wait_closed()
+            return
         async with connect(ADDR, PORT, configuration=client_conf, create_protocol=Client) as client:
             if keys is None:
                 body = await client.get("/")
@@ -138,11 +170,11 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
     finally:
         if log is not None:
             log.close()
-    await asyncio.sleep(0.2)
-    server.close()
+        await asyncio.sleep(0.2)
+        server.close()
 
 
-def inside(split: bool = False, keyed: bool = False, chacha: bool = False) -> None:
+def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_rtt: bool = False) -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     with tempfile.TemporaryDirectory(prefix="quicfix-") as name:
         tmp = Path(name)
@@ -152,12 +184,12 @@ def inside(split: bool = False, keyed: bool = False, chacha: bool = False) -> No
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         try:
-            asyncio.run(_run(tmp, split, keys, chacha))
-            time.sleep(0.3)
+            asyncio.run(_run(tmp, split, keys, chacha, zero_rtt))
+            time.sleep(1.0 if zero_rtt else 0.3)
         finally:
             dump.terminate()
             dump.wait()
-        out = (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
+        out = ZERO_RTT_OUT if zero_rtt else (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pcap, out)
         if keys is not None:
@@ -174,15 +206,20 @@ def main() -> int:
                                                             f"({KEYS_OUT.name})")
     parser.add_argument("--chacha", action="store_true", help="with --keys: ChaCha20-Poly1305 and a key update "
                                                               f"({CHACHA_OUT.name})")
+    parser.add_argument("--zero-rtt", action="store_true", help="a resumed connection sending 0-RTT data, with "
+                                                                f"its key log ({ZERO_RTT_OUT.name})")
     args = parser.parse_args()
+    if args.zero_rtt:
+        args.keys = True
     if args.inside:
-        inside(args.split, args.keys, args.chacha)
+        inside(args.split, args.keys, args.chacha, args.zero_rtt)
         return 0
     if os.geteuid() != 0:
         print("needs root (a network namespace)", file=sys.stderr)
         return 2
     return subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside"] + ["--split"] * args.split
-                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha, check=False).returncode
+                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha + ["--zero-rtt"] * args.zero_rtt,
+                          check=False).returncode
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ MAX_STREAMS = 1024
 MAX_HELD = 1 << 20
 MAX_HEADER_BLOCK = 256 * 1024
 MAX_MESSAGE = 64 * 1024                 # a handshake message longer than this ends its CRYPTO stream's reading
+MAX_EARLY_FRAMES = 64                   # frames with 0-RTT packets remembered per connection (the timeline's)
 MAX_FINISHED = 4096                     # ended request streams remembered per connection (their late copies ignored)
 CONNECTION_BUDGET = 64 << 20            # body bytes a connection may hold at once (http2's _Body budget)
 # HTTP/3 frame types (RFC 9114 7.2) and unidirectional stream types (6.2)
@@ -184,6 +185,7 @@ class QuicSession:
         self.first_frame, self.first_ts = first_frame, first_ts
         self.keys = ConnectionKeys(tracker.keylog)
         self.opened = 0                             # packets opened with the key log's keys
+        self.early_frames: set[int] = set()         # frames whose 0-RTT packets opened (the first MAX_EARLY_FRAMES)
         self.streams: dict[tuple[int, int], _StreamIn] = {}
         self.exchanges: dict[int, _Exchange] = {}
         self.settings: list[dict[int, int]] = [{}, {}]     # each side's SETTINGS
@@ -633,6 +635,7 @@ class Http3Tracker:
                         session = self.sessions[key] = QuicSession(self, src, dst, stream, pkt.frame.number,
                                                                    pkt.frame.ts_ns)
                         session.keys.client_random = random
+                        session.keys.offered = tuple(_suites(f.get("tls.handshake.ciphersuite")))
                         if self.http is not None and len(self.keylog):
                             self.http.open.add(session)     # records to come: streamed output waits for them
                 elif kind == 2 and session is not None and session.keys.suite is None:
@@ -644,9 +647,11 @@ class Http3Tracker:
         if session is None or session.closed or self.keylog is None or not len(self.keylog):
             return
         todo = [i for i in quic if "quic.packet_number" not in layers[i].fields
-                and (layers[i].fields.get("quic.header_form") == 0 or layers[i].fields.get("quic.long.packet_type") == 2)]
-        if not todo or session.keys.missing is not None:
-            return
+                and (layers[i].fields.get("quic.header_form") == 0 or layers[i].fields.get("quic.long.packet_type") in (1, 2))]
+        if not todo or session.keys.missing is not None and not (
+                session.keys.missing == "no ServerHello seen" and session.keys.offered and
+                all(layers[i].fields.get("quic.long.packet_type") == 1 for i in todo)):
+            return          # (0-RTT packets, sent before the ServerHello, are tried with the offered suites)
         side = SERVER if src == session.server else CLIENT
         first = layers[quic[0]]
         short_dcid = None
@@ -664,7 +669,8 @@ class Http3Tracker:
         for layer in fresh:
             n = len(_values(layer.fields, "quic.stream.stream_id"))
             mine, at = streams[at:at + n], at + n
-            if n and self.fields:
+            if n and self.fields and layer.fields.get("quic.long.packet_type") != 1:
+                # (tshark 4.0 reads no HTTP/3 frame in a 0-RTT packet's STREAM frames: the view shows none either)
                 words = layer.info.split(", ")
                 out = []
                 for word in words:
@@ -685,6 +691,8 @@ class Http3Tracker:
                 new.fields = {"quic.connection.number": number, **new.fields}
             layers[i] = new
             session.opened += 1
+            if new.fields.get("quic.long.packet_type") == 1 and len(session.early_frames) < MAX_EARLY_FRAMES:
+                session.early_frames.add(pkt.frame.number)
             changed = True
         if changed:
             pkt._flat = None
@@ -715,6 +723,20 @@ class Http3Tracker:
 
 
 _QUIC_LAST = (QuicLayer, QuicTlsLayer)
+
+
+def _suites(value: Any) -> list[int]:
+    """A ClientHello's ``tls.handshake.ciphersuite`` values as numbers (one or a list; "0x1301" or 4865)."""
+    out = []
+    for v in value if isinstance(value, list) else [value] if value is not None else []:
+        if isinstance(v, int):
+            out.append(v)
+        elif isinstance(v, str):
+            try:
+                out.append(int(v, 16))
+            except ValueError:
+                pass
+    return out
 
 
 def _values(f: dict[str, Any], name: str) -> list:

@@ -1,6 +1,7 @@
-"""QUIC packet protection removed with TLS secrets (RFC 9001 5): the Handshake and 1-RTT packets of a QUIC version 1
-connection opened with the traffic secrets of a key log (``SSLKEYLOGFILE``: CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET,
-CLIENT/SERVER_TRAFFIC_SECRET_0), as Wireshark opens them with ``-o tls.keylog_file:KEYS``. Sans-IO: secrets and
+"""QUIC packet protection removed with TLS secrets (RFC 9001 5): the 0-RTT, Handshake and 1-RTT packets of a QUIC
+version 1 connection opened with the traffic secrets of a key log (``SSLKEYLOGFILE``: CLIENT_EARLY_TRAFFIC_SECRET,
+CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0), as Wireshark opens them with
+``-o tls.keylog_file:KEYS``. Sans-IO: secrets and
 packet bytes in, plaintext out. Every cipher is the ``cryptography`` package's; this module only derives keys
 (HKDF-Expand-Label "quic key", "quic iv", "quic hp"; "quic ku" for a key update) and lays out nonces, header
 protection masks and packet numbers as RFC 9001 5.3-5.4 and 6 and RFC 9000 17.1 say.
@@ -10,8 +11,9 @@ TLS_CHACHA20_POLY1305_SHA256 (ChaCha20 header protection). A packet that does no
 damage, a packet number far from the expected one) gives None, never an exception.
 
 :class:`ConnectionKeys` holds one connection's state: the client random (from its ClientHello), the suite (from
-the ServerHello), the secrets looked up in the key log, each side's largest packet number per packet number
-space (to rebuild a truncated packet number) and the 1-RTT key phase (RFC 9001 6: a flipped key phase bit means
+the ServerHello; for 0-RTT, sent before it, the ClientHello's offered suites are tried in order and the one that
+decrypts is kept: a resumed session's suite is among them), the secrets looked up in the key log, each side's
+largest packet number per packet number space (to rebuild a truncated packet number) and the 1-RTT key phase (RFC 9001 6: a flipped key phase bit means
 the next generation of keys, derived from the secret before with "quic ku").
 """
 
@@ -28,7 +30,8 @@ from analyzer.apps.tls.crypto import hkdf_expand_label
 # cipher suite -> (header protection and AEAD kind, key length, hash of HKDF)
 SUITES: dict[int, tuple[str, int, str]] = {0x1301: ("aes", 16, "SHA256"), 0x1302: ("aes", 32, "SHA384"),
                                            0x1303: ("chacha", 32, "SHA256")}
-HANDSHAKE, APPLICATION = 2, 3           # packet number spaces (0: Initial, 1: 0-RTT, not opened here)
+EARLY, HANDSHAKE, APPLICATION = 1, 2, 3     # encryption levels (0: Initial, opened by apps.quic); 0-RTT packets
+                                            # share the application packet number space (RFC 9000 12.3)
 MAX_KEY_UPDATES = 64                    # key generations derived per side, at most (each needs a flipped bit)
 
 
@@ -109,11 +112,12 @@ class ConnectionKeys:
     opens the connection's packets (no key log, no secret for this ClientHello, a suite not supported), None
     once they can open."""
 
-    __slots__ = ("client_random", "keylog", "largest", "levels", "phase", "suite", "updates")
+    __slots__ = ("client_random", "keylog", "largest", "levels", "offered", "phase", "suite", "updates")
 
     def __init__(self, keylog: Any):
         self.keylog = keylog
         self.client_random: bytes | None = None
+        self.offered: tuple[int, ...] = ()          # the ClientHello's cipher suites, in its order
         self.suite: int | None = None
         self.levels: dict[tuple[int, bool], list[PacketProtection] | None] = {}
         self.largest: dict[tuple[int, bool], int] = {}       # (space, from server) -> largest packet number opened
@@ -139,6 +143,8 @@ class ConnectionKeys:
         if key in self.levels:
             return self.levels[key]
         got = None
+        if space == EARLY:
+            return self._early() if not server else None
         if self.keylog is not None and self.client_random is not None and self.suite in SUITES:
             label = ("SERVER_" if server else "CLIENT_") + ("HANDSHAKE_TRAFFIC_SECRET" if space == HANDSHAKE
                                                           else "TRAFFIC_SECRET_0")
@@ -147,6 +153,24 @@ class ConnectionKeys:
                 got = [PacketProtection(secret, self.suite)]
         if got is not None or (self.client_random is not None and self.suite is not None):
             self.levels[key] = got          # looked up once both are known (None: not in the key log)
+        return got
+
+    def _early(self) -> list[PacketProtection] | None:
+        """The client's 0-RTT keys, one per suite it may have used (its PSK's: the ServerHello's once seen, else
+        each offered suite of the secret's hash length); :meth:`open` keeps the one that decrypts."""
+        key = (EARLY, False)
+        if key in self.levels:
+            return self.levels[key]
+        if self.keylog is None or self.client_random is None:
+            return None
+        secret = self.keylog.lookup("CLIENT_EARLY_TRAFFIC_SECRET", self.client_random)
+        got = None
+        if secret is not None:
+            suites = (self.suite,) if self.suite is not None else self.offered
+            fit = [s for s in dict.fromkeys(suites) if s in SUITES
+                   and len(secret) == (48 if SUITES[s][2] == "SHA384" else 32)]
+            got = [PacketProtection(secret, s) for s in fit] or None
+        self.levels[key] = got
         return got
 
     def protection(self, space: int, server: bool) -> PacketProtection | None:
@@ -162,6 +186,8 @@ class ConnectionKeys:
         when it does not decrypt), None when there is no key for it. A 1-RTT packet whose key phase bit differs
         from the phase in use is tried with the next generation (a key update) and, when that opens it, the
         generation moves on."""
+        if space == EARLY:
+            return self._open_early(data, pos, pn_offset, end) if not server else None
         prot = self.protection(space, server)
         if prot is None:
             return None
@@ -192,3 +218,26 @@ class ConnectionKeys:
         if payload is not None and number > largest:
             self.largest[(space, server)] = number
         return first, pn_len, number, payload
+
+    def _open_early(self, data: bytes, pos: int, pn_offset: int, end: int) -> tuple[int, int, int, bytes | None] | None:
+        """A client's 0-RTT packet opened with the first candidate key that decrypts it (kept from then on); its
+        packet number counts in the application space, which 1-RTT packets continue."""
+        gens = self._early()
+        if not gens:
+            return None
+        largest = self.largest.get((APPLICATION, False), -1)
+        shown = None
+        for prot in gens:
+            got = unprotect(data, pos, pn_offset, end, prot, largest, True)
+            if got is None:
+                return None
+            first, pn_len, number, header = got
+            payload = prot.open(number, header, bytes(data[pn_offset + pn_len:end]))
+            if payload is not None:
+                self.levels[(EARLY, False)] = [prot]
+                if number > largest:
+                    self.largest[(APPLICATION, False)] = number
+                return first, pn_len, number, payload
+            if shown is None:
+                shown = (first, pn_len, number, None)
+        return shown

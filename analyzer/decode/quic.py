@@ -17,7 +17,7 @@ own, as in tshark (``quic.dcid`` of a datagram of three packets is a list of thr
   from the connection's first Initial, which this stateless decoder does not keep) keeps its clear header
   and ``quic.remaining_payload``, as tshark shows packets it has no keys for; with a TLS key log, the
   transaction stage (:mod:`analyzer.apps.http3`) reads the datagram again with the connection's keys
-  (``read_datagram(keys=...)``): its Handshake and 1-RTT packets opened, every frame of RFC 9000 19 with
+  (``read_datagram(keys=...)``): its Handshake, 0-RTT and 1-RTT packets opened, every frame of RFC 9000 19 with
   tshark's fields (``quic.stream.*``, ``quic.nci.*``, ``quic.cc.*``...) and Info words (``STREAM(0)``, ``NCI``,
   ``DONE``...), and the key phase of a short header; the TLS messages their CRYPTO frames carry (put back in
   order per side by the stage) become a ``tls`` layer on the frame that completes them (:func:`messages_layer`:
@@ -60,7 +60,7 @@ if TYPE_CHECKING:       # the keys come with a key log only (analyzer.apps.http3
     from analyzer.apps.quic_crypto import ConnectionKeys
 
 QUIC_PORTS: set[int] = {443}            # UDP ports read as QUIC (Decode As adds and removes)
-HANDSHAKE, APPLICATION = 2, 3           # packet number spaces (analyzer.apps.quic_crypto's)
+EARLY, HANDSHAKE, APPLICATION = 1, 2, 3     # encryption levels (analyzer.apps.quic_crypto's)
 MAX_PACKETS = 16                        # coalesced packets read in one datagram, at most
 _TYPE_NAMES = ("Initial", "0-RTT", "Handshake", "Retry")     # by the version 1 type (RFC 9000 17.2)
 _V2_TYPES = (3, 0, 1, 2)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
@@ -303,7 +303,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
     client's first Destination Connection ID, known from the connection, whose keys open every Initial of it
     (RFC 9001 5.2: the server's with ``from_server``); without it an Initial is taken for a client's first,
     opened with its own Destination Connection ID. ``keys``: the connection's keys from a key log
-    (:class:`analyzer.apps.quic_crypto.ConnectionKeys`), which open its Handshake and 1-RTT packets (sent by the
+    (:class:`analyzer.apps.quic_crypto.ConnectionKeys`), which open its 0-RTT, Handshake and 1-RTT packets (sent by the
     server with ``from_server``); the STREAM frames of those go in ``streams`` (stream id, offset, bytes, fin),
     their CRYPTO frames in ``later_crypto`` (packet number space, offset, bytes)."""
     layers: list[QuicLayer] = []
@@ -388,9 +388,10 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
     if initial is not None:
         # header protection comes off with the keys (a mask: always); the payload opens only with the right ones
         opened = open_initial_packet(bytes(data[pos:stop]), initial)
-    elif kind == 2 and keys is not None and version == V1:
-        # a Handshake packet, with the key log's handshake secrets: shown opened only when it decrypts
-        opened = keys.open(data, pos, at, stop, HANDSHAKE, from_server, True)
+    elif kind in (1, 2) and keys is not None and version == V1 and (kind == 2 or not from_server):
+        # a Handshake packet with the key log's handshake secrets, a client's 0-RTT packet with its early
+        # traffic secret: shown opened only when it decrypts
+        opened = keys.open(data, pos, at, stop, HANDSHAKE if kind == 2 else EARLY, from_server, True)
         if opened is not None and opened[3] is None:
             opened = None
         handshake = opened is not None
@@ -422,7 +423,7 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
             if handshake:
                 mine: list[tuple[int, bytes]] = []
                 names = _frames(payload, f, mine, streams if streams is not None else [])
-                if later_crypto is not None:
+                if later_crypto is not None and kind == 2:      # (0-RTT carries no CRYPTO frame: RFC 9000 12.4)
                     later_crypto.extend((HANDSHAKE, offset, chunk) for offset, chunk in mine)
             else:
                 names = _frames(payload, f, crypto)

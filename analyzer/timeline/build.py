@@ -848,8 +848,9 @@ class FetchBuilder:
             # a key log was given, but nothing of this connection opened with it: say why
             self._add(start + 0.4, q.last_ts_ns, (start,), "quic", "quic.keys.missing", problem=True,
                       why=session.keys.missing or "its secrets do not decrypt the packets", **ends)
+        early = session.early_frames if session is not None else set()
         for rec in sorted(q.records, key=lambda r: (r.transaction.request or r.transaction.response).first_frame):
-            self._http3_steps(rec, ends)
+            self._http3_steps(rec, ends, early)
         self._add(q.last_frame + 0.5, q.last_ts_ns, (start, q.last_frame) if q.last_frame != start else (start,),
                   "quic", "quic.data.keys" if opened else "quic.data", c_packets=q.packets[0], c_bytes=q.bytes[0],
                   s_packets=q.packets[1], s_bytes=q.bytes[1], first=start, last=q.last_frame,
@@ -865,15 +866,17 @@ class FetchBuilder:
                   issuer=cert.issuer, san=", ".join(cert.san[:4]) + (" ..." if len(cert.san) > 4 else ""),
                   not_after=cert.not_after, chain=len(chain), **base)
 
-    def _http3_steps(self, rec: Any, ends: dict[str, Any]) -> None:
+    def _http3_steps(self, rec: Any, ends: dict[str, Any], early: set[int]) -> None:
         """One HTTP/3 exchange of a QUIC connection opened with a key log (analyzer.apps.http3): the request
-        (the frame of its HEADERS) and the response (its first frame to its last)."""
+        (the frame of its HEADERS; sent as 0-RTT data when that frame's 0-RTT packet carried it: ``early``)
+        and the response (its first frame to its last)."""
         tx = rec.transaction
         req, resp = tx.request, tx.response
         if req is not None:
             last = rec.request_frame or req.first_frame
+            kind = "http3.request.early" if req.first_frame in early else "http3.request"
             self._add(req.first_frame + 0.1, req.first_ts_ns, (req.first_frame,) if last == req.first_frame else
-                      (req.first_frame, last), "http", "http3.request", method=req.method, uri=req.target,
+                      (req.first_frame, last), "http", kind, method=req.method, uri=req.target,
                       host=req.headers.get(":authority") or req.headers.get("host") or "-",
                       size=tx.request_end.body_length if tx.request_end else 0, **ends)
         if resp is not None:

@@ -620,6 +620,12 @@ _EN: dict[str, str] = {
     "http3.request": (
         "HTTP/3 request: {method} {uri} (:authority {host}) on QUIC connection {stream} (UDP), decrypted with the "
         "key log, {size:bytes} of body."),
+    "http3.request.early": (
+        "HTTP/3 request sent as 0-RTT data: {method} {uri} (:authority {host}) on QUIC connection {stream} (UDP), "
+        "decrypted with the key log, {size:bytes} of body. It left before the handshake was done, in a 0-RTT "
+        "packet: the client resumed a TLS session it had from an earlier connection (a session ticket) and "
+        "encrypted the request with keys derived from it, saving a round trip. An attacker could replay 0-RTT "
+        "data, so servers take it only for requests that are safe to repeat, such as a GET (RFC 9001 9.2)."),
     "http3.response": (
         "HTTP/3 response: {status} {reason}, {content_type}, {size:bytes} of body. Time to first byte: "
         "{ttfb_ms:dur} after the request was sent; {transfer_ms:dur} to receive the response."),
@@ -1279,6 +1285,11 @@ _ZH: dict[str, str] = {
     "http3.request": (
         "HTTP/3 请求：{method} {uri}（:authority {host}），在 QUIC 连接 {stream}（UDP）上，用密钥日志解密，"
         "正文 {size:bytes}。"),
+    "http3.request.early": (
+        "以 0-RTT 数据发出的 HTTP/3 请求：{method} {uri}（:authority {host}），在 QUIC 连接 {stream}（UDP）上，"
+        "用密钥日志解密，正文 {size:bytes}。它在握手完成之前就已发出，装在 0-RTT 数据包里：客户端恢复了之前某次连接"
+        "留下的 TLS 会话（会话票据），用由它派生的密钥加密请求，省去一个往返。0-RTT 数据可能被攻击者重放，"
+        "所以服务器只对可以安全重复的请求（例如 GET）接受它（RFC 9001 9.2）。"),
     "http3.response": (
         "HTTP/3 响应：{status} {reason}，{content_type}，正文 {size:bytes}。"
         "首字节时间为请求发出后 {ttfb_ms:dur}；接收响应用了 {transfer_ms:dur}。"),
