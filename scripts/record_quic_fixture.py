@@ -21,6 +21,8 @@ speaks HTTP/3 makes it, for the timeline's QUIC steps (analyzer.apps.quic reads 
                                                      ticket; the second resumes with it and sends GET
                                                      /style.css as 0-RTT data (RFC 9001 4.6.1), before its
                                                      handshake completes, then GET /missing in 1-RTT
+    sudo python scripts/record_quic_fixture.py --v2     tests/fixtures/quic/http3_v2.pcap and .keys: the --keys
+                                                     GETs over QUIC version 2 (RFC 9369)
 
 An aioquic HTTP/3 server on 127.0.0.1:443/UDP answers GET / with a small page; an aioquic client asks for it,
 then closes the connection; tcpdump records the loopback. Both peers are aioquic (a well-kept QUIC library):
@@ -45,6 +47,7 @@ SPLIT_OUT = FIXTURES / "http3_split_hello.pcap"
 KEYS_OUT = FIXTURES / "http3_keys.pcap"        # and its key log, KEYS_OUT.with_suffix(".keys")
 CHACHA_OUT = FIXTURES / "http3_chacha.pcap"
 ZERO_RTT_OUT = FIXTURES / "http3_0rtt.pcap"
+V2_OUT = FIXTURES / "http3_v2.pcap"
 # ALPN values offered besides h3 for --split (the server picks h3): 120 x 13 bytes make the hello > 1200 bytes
 FILLER_ALPN = [f"x-filler-{i:03d}" for i in range(120)]
 ADDR, PORT = "127.0.0.1", 443
@@ -67,7 +70,7 @@ def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
 
 
 async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha: bool = False,
-               zero_rtt: bool = False) -> None:
+               zero_rtt: bool = False, v2: bool = False) -> None:
     from aioquic.asyncio import connect, serve
     from aioquic.asyncio.protocol import QuicConnectionProtocol
     from aioquic.h3.connection import H3_ALPN, H3Connection
@@ -133,6 +136,10 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
                                     server_name="analyzer.test", verify_mode=0)
     if chacha:
         client_conf.cipher_suites = [CipherSuite.CHACHA20_POLY1305_SHA256]
+    if v2:
+        from aioquic.quic.packet import QuicProtocolVersion
+        client_conf.original_version = QuicProtocolVersion.VERSION_2
+        client_conf.supported_versions = [QuicProtocolVersion.VERSION_2, QuicProtocolVersion.VERSION_1]
     log = None
     if keys is not None:
         log = client_conf.secrets_log_file = keys.open("w")
@@ -174,7 +181,8 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
         server.close()
 
 
-def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_rtt: bool = False) -> None:
+def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_rtt: bool = False,
+           v2: bool = False) -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     with tempfile.TemporaryDirectory(prefix="quicfix-") as name:
         tmp = Path(name)
@@ -184,12 +192,12 @@ def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         try:
-            asyncio.run(_run(tmp, split, keys, chacha, zero_rtt))
+            asyncio.run(_run(tmp, split, keys, chacha, zero_rtt, v2))
             time.sleep(1.0 if zero_rtt else 0.3)
         finally:
             dump.terminate()
             dump.wait()
-        out = ZERO_RTT_OUT if zero_rtt else (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
+        out = V2_OUT if v2 else ZERO_RTT_OUT if zero_rtt else (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pcap, out)
         if keys is not None:
@@ -208,17 +216,18 @@ def main() -> int:
                                                               f"({CHACHA_OUT.name})")
     parser.add_argument("--zero-rtt", action="store_true", help="a resumed connection sending 0-RTT data, with "
                                                                 f"its key log ({ZERO_RTT_OUT.name})")
+    parser.add_argument("--v2", action="store_true", help=f"the --keys GETs over QUIC version 2 ({V2_OUT.name})")
     args = parser.parse_args()
-    if args.zero_rtt:
+    if args.zero_rtt or args.v2:
         args.keys = True
     if args.inside:
-        inside(args.split, args.keys, args.chacha, args.zero_rtt)
+        inside(args.split, args.keys, args.chacha, args.zero_rtt, args.v2)
         return 0
     if os.geteuid() != 0:
         print("needs root (a network namespace)", file=sys.stderr)
         return 2
     return subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside"] + ["--split"] * args.split
-                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha + ["--zero-rtt"] * args.zero_rtt,
+                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha + ["--zero-rtt"] * args.zero_rtt + ["--v2"] * args.v2,
                           check=False).returncode
 
 

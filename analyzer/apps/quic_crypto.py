@@ -1,9 +1,10 @@
 """QUIC packet protection removed with TLS secrets (RFC 9001 5): the 0-RTT, Handshake and 1-RTT packets of a QUIC
-version 1 connection opened with the traffic secrets of a key log (``SSLKEYLOGFILE``: CLIENT_EARLY_TRAFFIC_SECRET,
+version 1 or 2 connection opened with the traffic secrets of a key log (``SSLKEYLOGFILE``: CLIENT_EARLY_TRAFFIC_SECRET,
 CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0), as Wireshark opens them with
 ``-o tls.keylog_file:KEYS``. Sans-IO: secrets and
 packet bytes in, plaintext out. Every cipher is the ``cryptography`` package's; this module only derives keys
-(HKDF-Expand-Label "quic key", "quic iv", "quic hp"; "quic ku" for a key update) and lays out nonces, header
+(HKDF-Expand-Label "quic key", "quic iv", "quic hp"; "quic ku" for a key update; "quicv2 ..." for QUIC version 2,
+RFC 9369 3.3.2) and lays out nonces, header
 protection masks and packet numbers as RFC 9001 5.3-5.4 and 6 and RFC 9000 17.1 say.
 
 Cipher suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 (AES header protection), and
@@ -25,6 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
+from analyzer.apps.quic import V1, V2
 from analyzer.apps.tls.crypto import hkdf_expand_label
 
 # cipher suite -> (header protection and AEAD kind, key length, hash of HKDF)
@@ -39,16 +41,17 @@ class PacketProtection:
     """The keys of one side, one encryption level, one key generation: the AEAD with its IV, and the header
     protection key (which a key update keeps, RFC 9001 6)."""
 
-    __slots__ = ("aead", "hash", "hp", "iv", "kind", "secret")
+    __slots__ = ("aead", "hash", "hp", "iv", "kind", "label", "secret")
 
-    def __init__(self, secret: bytes, suite: int, hp: Any = None):
+    def __init__(self, secret: bytes, suite: int, hp: Any = None, version: int = V1):
         kind, key_len, hash_name = SUITES[suite]
         self.kind, self.hash, self.secret = kind, hash_name, secret
-        key = hkdf_expand_label(secret, "quic key", b"", key_len, hash_name)
-        self.iv = hkdf_expand_label(secret, "quic iv", b"", 12, hash_name)
+        self.label = "quicv2 " if version == V2 else "quic "       # RFC 9369 3.3.2: version 2's labels
+        key = hkdf_expand_label(secret, self.label + "key", b"", key_len, hash_name)
+        self.iv = hkdf_expand_label(secret, self.label + "iv", b"", 12, hash_name)
         self.aead = AESGCM(key) if kind == "aes" else ChaCha20Poly1305(key)
         if hp is None:
-            hp_key = hkdf_expand_label(secret, "quic hp", b"", key_len, hash_name)
+            hp_key = hkdf_expand_label(secret, self.label + "hp", b"", key_len, hash_name)
             hp = Cipher(algorithms.AES(hp_key), modes.ECB()).encryptor() if kind == "aes" else hp_key
         self.hp = hp
 
@@ -72,8 +75,8 @@ class PacketProtection:
     def updated(self) -> PacketProtection:
         """The next key generation (RFC 9001 6.1: the secret expanded with "quic ku"; the same header key)."""
         suite = next(s for s, v in SUITES.items() if v[0] == self.kind and v[2] == self.hash)
-        secret = hkdf_expand_label(self.secret, "quic ku", b"", len(self.secret), self.hash)
-        return PacketProtection(secret, suite, self.hp)
+        secret = hkdf_expand_label(self.secret, self.label + "ku", b"", len(self.secret), self.hash)
+        return PacketProtection(secret, suite, self.hp, V2 if self.label == "quicv2 " else V1)
 
 
 def decode_packet_number(largest: int, truncated: int, pn_len: int) -> int:
@@ -112,12 +115,13 @@ class ConnectionKeys:
     opens the connection's packets (no key log, no secret for this ClientHello, a suite not supported), None
     once they can open."""
 
-    __slots__ = ("client_random", "keylog", "largest", "levels", "offered", "phase", "suite", "updates")
+    __slots__ = ("client_random", "keylog", "largest", "levels", "offered", "phase", "suite", "updates", "version")
 
     def __init__(self, keylog: Any):
         self.keylog = keylog
         self.client_random: bytes | None = None
         self.offered: tuple[int, ...] = ()          # the ClientHello's cipher suites, in its order
+        self.version = V1                           # the connection's QUIC version (its Initial's): key labels
         self.suite: int | None = None
         self.levels: dict[tuple[int, bool], list[PacketProtection] | None] = {}
         self.largest: dict[tuple[int, bool], int] = {}       # (space, from server) -> largest packet number opened
@@ -150,7 +154,7 @@ class ConnectionKeys:
                                                           else "TRAFFIC_SECRET_0")
             secret = self.keylog.lookup(label, self.client_random)
             if secret is not None and len(secret) == (48 if SUITES[self.suite][2] == "SHA384" else 32):
-                got = [PacketProtection(secret, self.suite)]
+                got = [PacketProtection(secret, self.suite, version=self.version)]
         if got is not None or (self.client_random is not None and self.suite is not None):
             self.levels[key] = got          # looked up once both are known (None: not in the key log)
         return got
@@ -169,7 +173,7 @@ class ConnectionKeys:
             suites = (self.suite,) if self.suite is not None else self.offered
             fit = [s for s in dict.fromkeys(suites) if s in SUITES
                    and len(secret) == (48 if SUITES[s][2] == "SHA384" else 32)]
-            got = [PacketProtection(secret, s) for s in fit] or None
+            got = [PacketProtection(secret, s, version=self.version) for s in fit] or None
         self.levels[key] = got
         return got
 

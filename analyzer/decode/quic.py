@@ -388,7 +388,7 @@ def _long_packet(data: bytes, pos: int, end: int, crypto: list, odcid: bytes | N
     if initial is not None:
         # header protection comes off with the keys (a mask: always); the payload opens only with the right ones
         opened = open_initial_packet(bytes(data[pos:stop]), initial)
-    elif kind in (1, 2) and keys is not None and version == V1 and (kind == 2 or not from_server):
+    elif kind in (1, 2) and keys is not None and version in (V1, V2) and (kind == 2 or not from_server):
         # a Handshake packet with the key log's handshake secrets, a client's 0-RTT packet with its early
         # traffic secret: shown opened only when it decrypts
         opened = keys.open(data, pos, at, stop, HANDSHAKE if kind == 2 else EARLY, from_server, True)
