@@ -23,6 +23,10 @@ speaks HTTP/3 makes it, for the timeline's QUIC steps (analyzer.apps.quic reads 
                                                      handshake completes, then GET /missing in 1-RTT
     sudo python scripts/record_quic_fixture.py --v2     tests/fixtures/quic/http3_v2.pcap and .keys: the --keys
                                                      GETs over QUIC version 2 (RFC 9369)
+    sudo python scripts/record_quic_fixture.py --retry  tests/fixtures/quic/http3_retry.pcap: the server
+                                                     answers the client's first Initial with a Retry (address
+                                                     validation, RFC 9000 8.1.2); the client's second Initial
+                                                     carries the token, then the GET of http3_get.pcap
 
 An aioquic HTTP/3 server on 127.0.0.1:443/UDP answers GET / with a small page; an aioquic client asks for it,
 then closes the connection; tcpdump records the loopback. Both peers are aioquic (a well-kept QUIC library):
@@ -48,6 +52,7 @@ KEYS_OUT = FIXTURES / "http3_keys.pcap"        # and its key log, KEYS_OUT.with_
 CHACHA_OUT = FIXTURES / "http3_chacha.pcap"
 ZERO_RTT_OUT = FIXTURES / "http3_0rtt.pcap"
 V2_OUT = FIXTURES / "http3_v2.pcap"
+RETRY_OUT = FIXTURES / "http3_retry.pcap"
 # ALPN values offered besides h3 for --split (the server picks h3): 120 x 13 bytes make the hello > 1200 bytes
 FILLER_ALPN = [f"x-filler-{i:03d}" for i in range(120)]
 ADDR, PORT = "127.0.0.1", 443
@@ -70,7 +75,7 @@ def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
 
 
 async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha: bool = False,
-               zero_rtt: bool = False, v2: bool = False) -> None:
+               zero_rtt: bool = False, v2: bool = False, retry: bool = False) -> None:
     from aioquic.asyncio import connect, serve
     from aioquic.asyncio.protocol import QuicConnectionProtocol
     from aioquic.h3.connection import H3_ALPN, H3Connection
@@ -130,7 +135,7 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
     server_conf = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
     server_conf.load_cert_chain(str(cert), str(key))
     tickets: dict[bytes, object] = {}           # the server's session tickets, for resumption and 0-RTT
-    server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server,
+    server = await serve(ADDR, PORT, configuration=server_conf, create_protocol=Server, retry=retry,
                          session_ticket_fetcher=tickets.pop, session_ticket_handler=lambda t: tickets.update({t.ticket: t}))
     client_conf = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN + (FILLER_ALPN if split else []),
                                     server_name="analyzer.test", verify_mode=0)
@@ -182,7 +187,7 @@ async def _run(tmp: Path, split: bool = False, keys: Path | None = None, chacha:
 
 
 def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_rtt: bool = False,
-           v2: bool = False) -> None:
+           v2: bool = False, retry: bool = False) -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     with tempfile.TemporaryDirectory(prefix="quicfix-") as name:
         tmp = Path(name)
@@ -192,12 +197,12 @@ def inside(split: bool = False, keyed: bool = False, chacha: bool = False, zero_
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         try:
-            asyncio.run(_run(tmp, split, keys, chacha, zero_rtt, v2))
-            time.sleep(1.0 if zero_rtt else 0.3)
+            asyncio.run(_run(tmp, split, keys, chacha, zero_rtt, v2, retry))
+            time.sleep(1.0)              # tcpdump writes the last packets
         finally:
             dump.terminate()
             dump.wait()
-        out = V2_OUT if v2 else ZERO_RTT_OUT if zero_rtt else (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
+        out = RETRY_OUT if retry else V2_OUT if v2 else ZERO_RTT_OUT if zero_rtt else (CHACHA_OUT if chacha else KEYS_OUT) if keyed else SPLIT_OUT if split else OUT
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pcap, out)
         if keys is not None:
@@ -217,17 +222,19 @@ def main() -> int:
     parser.add_argument("--zero-rtt", action="store_true", help="a resumed connection sending 0-RTT data, with "
                                                                 f"its key log ({ZERO_RTT_OUT.name})")
     parser.add_argument("--v2", action="store_true", help=f"the --keys GETs over QUIC version 2 ({V2_OUT.name})")
+    parser.add_argument("--retry", action="store_true", help=f"the server sends a Retry first ({RETRY_OUT.name})")
     args = parser.parse_args()
     if args.zero_rtt or args.v2:
         args.keys = True
     if args.inside:
-        inside(args.split, args.keys, args.chacha, args.zero_rtt, args.v2)
+        inside(args.split, args.keys, args.chacha, args.zero_rtt, args.v2, args.retry)
         return 0
     if os.geteuid() != 0:
         print("needs root (a network namespace)", file=sys.stderr)
         return 2
     return subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside"] + ["--split"] * args.split
-                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha + ["--zero-rtt"] * args.zero_rtt + ["--v2"] * args.v2,
+                          + ["--keys"] * args.keys + ["--chacha"] * args.chacha + ["--zero-rtt"] * args.zero_rtt + ["--v2"] * args.v2
+                          + ["--retry"] * args.retry,
                           check=False).returncode
 
 

@@ -49,6 +49,13 @@ def long_header(data: bytes) -> LongHeader | None:
     return LongHeader(version, kind == _INITIAL_TYPE.get(version, 0), dcid, scid)
 
 
+def retry(data: bytes) -> LongHeader | None:
+    """The long header of a datagram that is a server's Retry (RFC 9000 17.2.5: address validation, a token
+    for the client's next Initial and a new connection ID); None for anything else."""
+    h = long_header(data)
+    return h if h is not None and (data[0] >> 4) & 0x03 == _RETRY_TYPE.get(h.version, 3) else None
+
+
 def client_initial(data: bytes) -> LongHeader | None:
     """The long header of a datagram that opens a QUIC connection: an Initial packet of a known version in a
     datagram of at least :data:`MIN_INITIAL_DATAGRAM` bytes; None for anything else."""

@@ -161,7 +161,7 @@ class QuicConnections:
 
     def __init__(self) -> None:
         # conversation -> [client port, client's first DCID, client's SCID length, server's SCID length,
-        #                  server's SCID, connection number]
+        #                  server's SCID, connection number, hellos shown (1 the client's, 2 the server's)]
         self.conns: dict[tuple, list] = {}
         self.numbered = 0           # connections seen: the next one's quic.connection.number (tshark's)
         self.hellos: dict[tuple, list[tuple[int, bytes]]] = {}      # (conversation, sender port) -> CRYPTO
@@ -189,12 +189,14 @@ class QuicConnections:
                         conn[1] = bytes.fromhex(initial["quic.dcid"])   # a new connection (new keys), as tshark
                         conn[2] = conn[3] = conn[4] = None
                         conn[5] = self.numbered
+                        conn[6] = 0
                         self.numbered += 1
             self._learn(pkt, conn, sport)
             self._number(pkt, conn)
             last = pkt.layers[-1]
             if last.__class__ is QuicLayer and last.crypto is not None:
                 self._hello(pkt, (stream, sport), last)
+            self._once(pkt, conn, sport != conn[0])
             return
         if conn is None or pkt.payload is None:
             return
@@ -210,6 +212,19 @@ class QuicConnections:
             pkt.add_layer(layer)
         if layers:
             self._number(pkt, conn)
+
+    @staticmethod
+    def _once(pkt: Packet, conn: list, server: bool) -> None:
+        """A side's hello is shown once per connection: an Initial sent again (unanswered, or after a Retry)
+        carries the same CRYPTO bytes, which tshark's reassembly has already had and does not show again."""
+        bit = 2 if server else 1
+        if not any(layer.__class__ is QuicTlsLayer for layer in pkt.layers):
+            return
+        if conn[6] & bit:
+            pkt.layers[:] = [layer for layer in pkt.layers if layer.__class__ is not QuicTlsLayer]
+            pkt._flat = None
+        else:
+            conn[6] |= bit
 
     @staticmethod
     def _number(pkt: Packet, conn: list) -> None:
@@ -231,7 +246,7 @@ class QuicConnections:
             return None
         if len(self.conns) >= self.MAX_CONVERSATIONS:
             del self.conns[next(iter(self.conns))]
-        conn = self.conns[stream] = [sport, bytes.fromhex(f["quic.dcid"]), None, None, None, self.numbered]
+        conn = self.conns[stream] = [sport, bytes.fromhex(f["quic.dcid"]), None, None, None, self.numbered, 0]
         self.numbered += 1
         return conn
 
@@ -244,6 +259,12 @@ class QuicConnections:
         for layer in pkt.layers:
             f = layer.fields
             if layer.__class__ is QuicLayer and f.get("quic.header_form") == 1:
+                if server and (f.get("quic.long.packet_type") == 3 or f.get("quic.long.packet_type_v2") == 0):
+                    # a Retry (RFC 9000 17.2.5): the client's next Initial goes to the connection ID it names,
+                    # and the Initials from then on, both ways, take their keys from that ID (RFC 9001 5.2)
+                    conn[1] = bytes.fromhex(f["quic.scid"])
+                    conn[4] = None
+                    continue
                 conn[3 if server else 2] = f["quic.scil"]
                 if server:
                     conn[4] = f["quic.scid"]

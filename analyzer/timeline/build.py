@@ -831,12 +831,25 @@ class FetchBuilder:
         else:
             self._add(q.first_frame, q.first_ts_ns, (q.first_frame,), "quic", "quic.initial" + keyed,
                       version=version_name(q.version), size=q.first_size, **ends)
+        asked = q.first_ts_ns
+        if q.retry_frame is not None:
+            # address validation: the server answers with a Retry, the client sends its Initial again
+            retried = q.retried_frame
+            self._add(q.retry_frame, q.retry_ts_ns, (q.retry_frame, retried) if retried is not None else
+                      (q.retry_frame,), "quic", "quic.retry" if retried is not None else "quic.retry.unanswered",
+                      problem=retried is None, rtt_ms=_ms(q.retry_ts_ns - q.first_ts_ns),
+                      retried_frame=retried or 0,
+                      resent_ms=_ms(q.retried_ts_ns - q.retry_ts_ns) if retried is not None else 0.0, **ends)
+            if retried is not None:
+                asked = q.retried_ts_ns
         if q.server_frame is None:
-            self._add(initials[-1] + 0.5, q.last_ts_ns, initials, "quic", "quic.unanswered", problem=True,
-                      count=len(initials), waited_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)
+            if q.retry_frame is None:
+                self._add(initials[-1] + 0.5, q.last_ts_ns, initials, "quic", "quic.unanswered", problem=True,
+                          count=len(initials), waited_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)
             return
-        self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.server",
-                  rtt_ms=_ms(q.server_ts_ns - q.first_ts_ns), **ends)
+        self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic",
+                  "quic.server" if asked == q.first_ts_ns else "quic.server.after_retry",
+                  rtt_ms=_ms(q.server_ts_ns - asked), **ends)
         if session is not None and session.certificates:
             # the key log opened the server's Handshake packets: its certificate, as for TLS 1.3
             self._certificate_step(session.certificates, ends)
@@ -2744,6 +2757,10 @@ class FetchBuilder:
             peer = f"[{q.server}]:{q.server_port}" if ":" in q.server else f"{q.server}:{q.server_port}"
             hello = self._note("note.quic.initial.sni", sni=q.sni) if q.sni else self._note("note.quic.initial")
             marks = [(q.first_frame, q.first_ts_ns, "client", hello)]
+            if q.retry_frame is not None:
+                marks.append((q.retry_frame, q.retry_ts_ns, "peer", self._note("note.quic.retry")))
+                if q.retried_frame is not None:
+                    marks.append((q.retried_frame, q.retried_ts_ns, "client", self._note("note.quic.retried")))
             if q.server_frame is not None:
                 marks.append((q.server_frame, q.server_ts_ns, "peer", self._note("note.quic.server")))
             if q.done_frame is not None:

@@ -59,6 +59,7 @@ from analyzer.apps.quic import (
     crypto_frames,
     initial_keys,
     open_initial,
+    retry,
     short_header,
 )
 from analyzer.apps.tls import TlsSink
@@ -966,10 +967,18 @@ class Collector:
         flow.last_frame, flow.last_ts_ns, flow.last_dir = frame, ts, direction
         if direction == 1:
             if flow.server_frame is None:
-                flow.server_frame, flow.server_ts_ns = frame, ts
+                if retry(data) is not None:         # address validation first: the handshake comes after
+                    if flow.retry_frame is None:
+                        flow.retry_frame, flow.retry_ts_ns = frame, ts
+                else:
+                    flow.server_frame, flow.server_ts_ns = frame, ts
         else:
-            if flow.server_frame is None and len(flow.initials) < 8 and client_initial(data) is not None:
-                flow.initials.append(frame)         # the Initials sent before any answer (resent when unanswered)
+            if flow.server_frame is None and client_initial(data) is not None:
+                if flow.retry_frame is None:
+                    if len(flow.initials) < 8:
+                        flow.initials.append(frame)     # the Initials sent before any answer (resent when unanswered)
+                elif flow.retried_frame is None:
+                    flow.retried_frame, flow.retried_ts_ns = frame, ts      # the Initial with the Retry's token
             if flow.done_frame is None and short_header(data):
                 flow.done_frame, flow.done_ts_ns = frame, ts
             if flow.crypto is not None and flow.keys is not None:

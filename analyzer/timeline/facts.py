@@ -182,8 +182,12 @@ class QuicFlow:
     first_ts_ns: int
     first_size: int          # its UDP payload bytes
     initials: list[int] = field(default_factory=list)   # the client's Initial datagrams (frames, the first few)
-    server_frame: int | None = None     # the server's first datagram
+    server_frame: int | None = None     # the server's first datagram of its handshake (not a Retry)
     server_ts_ns: int | None = None
+    retry_frame: int | None = None      # the server's Retry, when it asked for address validation first
+    retry_ts_ns: int | None = None
+    retried_frame: int | None = None    # the client's Initial sent again after the Retry, with its token
+    retried_ts_ns: int | None = None
     done_frame: int | None = None
     done_ts_ns: int | None = None
     last_frame: int = 0

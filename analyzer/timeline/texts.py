@@ -594,9 +594,24 @@ _EN: dict[str, str] = {
         "this as in TCP's ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and "
         "TLS's in one round trip and encrypts all the rest; here the key log opens the rest, and the steps below "
         "tell what it carried."),
+    "quic.retry": (
+        "The server answers {rtt_ms:dur} after the client's Initial with a Retry, not its handshake: before it "
+        "spends work on the connection, it asks the client to prove that it receives packets at its address "
+        "(address validation, RFC 9000 8.1). The Retry carries a token and a new connection ID; the client sends "
+        "its Initial again with both (frame {retried_frame}, {resent_ms:dur} later), with keys derived from the "
+        "new ID. It costs one round trip before the handshake; servers do it under load or against spoofed "
+        "addresses."),
+    "quic.retry.unanswered": (
+        "The server answers {rtt_ms:dur} after the client's Initial with a Retry, not its handshake: it asks the "
+        "client to prove that it receives packets at its address (address validation, RFC 9000 8.1) by sending "
+        "its Initial again with the Retry's token. No such Initial was captured: the client gave up, or sent it "
+        "where the capture does not see."),
     "quic.server": (
         "The server answers {rtt_ms:dur} after the client's Initial: its first packets carry the ServerHello and, "
         "encrypted, the rest of its handshake (its certificate among it)."),
+    "quic.server.after_retry": (
+        "The server answers {rtt_ms:dur} after the client's Initial with the token: its first packets carry the "
+        "ServerHello and, encrypted, the rest of its handshake (its certificate among it)."),
     "quic.unanswered": (
         "No answer to the client's {count:n:Initial packet} ({waited_ms:dur} of capture after the first): nothing "
         "came back from {server_ep} over UDP. A network that blocks UDP to port {port} looks like this; a browser "
@@ -1259,8 +1274,20 @@ _ZH: dict[str, str] = {
         "并列出客户端可用的应用层协议（ALPN）：{alpn}。Initial 数据包所用的密钥任何人都能从数据包本身推导出来，"
         "所以旁观者能像读 TCP 上的 ClientHello 一样读出这些内容。QUIC 是 HTTP/3 的传输层协议："
         "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密；这里密钥日志解开了其余内容，下面的步骤讲述其中承载了什么。"),
+    "quic.retry": (
+        "服务器在客户端的 Initial 之后 {rtt_ms:dur}回应的是 Retry，而不是握手：在为这个连接花费资源之前，"
+        "它要求客户端证明自己确实能在这个地址收到数据包（地址验证，RFC 9000 8.1）。Retry 带有一个令牌和一个新的"
+        "连接 ID；客户端带着两者重新发送 Initial（第 {retried_frame} 帧，{resent_ms:dur}之后），并用由新 ID "
+        "派生的密钥加密。这会在握手之前多花一个往返；服务器在负载高或遇到伪造地址时会这样做。"),
+    "quic.retry.unanswered": (
+        "服务器在客户端的 Initial 之后 {rtt_ms:dur}回应的是 Retry，而不是握手：它要求客户端带着 Retry 的令牌"
+        "重新发送 Initial，以证明自己确实能在这个地址收到数据包（地址验证，RFC 9000 8.1）。抓包中没有这样的 "
+        "Initial：客户端放弃了，或者发到了抓包看不到的地方。"),
     "quic.server": (
         "服务器在客户端的 Initial 之后 {rtt_ms:dur}作出回应：它最先发出的几个数据包携带 ServerHello，"
+        "以及加密的其余握手消息（包括服务器的证书）。"),
+    "quic.server.after_retry": (
+        "服务器在客户端带着令牌的 Initial 之后 {rtt_ms:dur}作出回应：它最先发出的几个数据包携带 ServerHello，"
         "以及加密的其余握手消息（包括服务器的证书）。"),
     "quic.unanswered": (
         "客户端的 {count:n:Initial packet} 个 Initial 数据包没有得到回应（从第一个算起，"
@@ -1926,7 +1953,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
         "note.http.connect": "CONNECT {target}", "note.http.connect.open": "proxy: tunnel open",
         "note.http.connect.refused": "proxy: {status}",
-        "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake",
+        "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake", "note.quic.retry": "QUIC Retry: prove your address (token)",
+        "note.quic.retried": "QUIC Initial again, with the token",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
         "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place",
@@ -1955,7 +1983,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
         "note.http.connect": "CONNECT {target}", "note.http.connect.open": "代理：隧道已打开",
         "note.http.connect.refused": "代理：{status}",
-        "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手",
+        "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手", "note.quic.retry": "QUIC Retry：请证明你的地址（令牌）",
+        "note.quic.retried": "再次发送 QUIC Initial，带上令牌",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节",
