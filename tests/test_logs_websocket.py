@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_websocket import _session
 from tshark_query import fields
 
 import analyzer
@@ -20,28 +21,6 @@ from analyzer.cli.main import main
 
 WS = Path(__file__).resolve().parent / "fixtures" / "websocket"
 RECORDED = ["ws_echo", "ws_server_close", "ws_binary", "ws_deflate", "wss_echo"]
-
-
-def _session(request: bytes, response: bytes) -> bytes:
-    from report_builders import eth, ipv4, pcap, tcp
-
-    hosts = (("10.0.0.1", 40000), ("10.0.0.2", 8080))
-    seq, out = [999, 4999], []
-
-    def seg(d: int, flags: int, payload: bytes = b"") -> None:
-        (src, sp), (dst, dp) = hosts[d], hosts[1 - d]
-        out.append(eth(ipv4(src, dst, 6, tcp(src, dst, sp, dp, seq[d], seq[1 - d], flags, payload=payload))))
-        seq[d] += len(payload) + (1 if flags & 0x03 else 0)
-
-    seg(0, 0x02)
-    seg(1, 0x12)
-    seg(0, 0x10)
-    seg(0, 0x18, request)
-    seg(1, 0x18, response)
-    seg(0, 0x11)
-    seg(1, 0x11)
-    seg(0, 0x10)
-    return pcap(out)
 
 
 _KEY = b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -71,7 +50,7 @@ def captures(tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
         out[name] = (WS / f"{name}.pcap", keys if keys.exists() else None)
     for name, (request, response) in CRAFTED.items():
         path = folder / f"{name}.pcap"
-        path.write_bytes(_session(request, response))
+        path.write_bytes(_session([], request=request, response=response))
         out[name] = (path, None)
     return out
 

@@ -198,9 +198,11 @@ _RESP = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection:
 _M = b"\x01\x02\x03\x04"
 
 
-def _session(segments: list[tuple[int, bytes | None]], after_101: bytes = b"") -> bytes:
+def _session(segments: list[tuple[int, bytes | None]], after_101: bytes = b"", request: bytes = _REQ,
+             response: bytes = _RESP) -> bytes:
     """A pcap of one connection: (direction 0 client / 1 server, bytes) after the 101; None: 100 bytes lost.
-    ``after_101``: the server's first WebSocket frames, sent in the 101's own segment."""
+    ``after_101``: the server's first WebSocket frames, sent in the 101's own segment; ``request``/``response``:
+    the upgrade's two messages."""
     from report_builders import eth, ipv4, pcap, tcp
 
     hosts = (("10.0.0.1", 40000), ("10.0.0.2", 8080))
@@ -214,7 +216,7 @@ def _session(segments: list[tuple[int, bytes | None]], after_101: bytes = b"") -
     seg(0, 0x02)
     seg(1, 0x12)
     seg(0, 0x10)
-    for d, data in [(0, _REQ), (1, _RESP + after_101), *segments]:
+    for d, data in [(0, request), (1, response + after_101), *segments]:
         if data is None:
             seq[d] += 100
         else:
