@@ -310,6 +310,14 @@ class Finished:
         return _block_values_py(self.block(), self.wholes.addr)
 
 
+def _ns_text(ns: int) -> str:
+    """Integer nanoseconds as the conversations table writes seconds (9 decimals; ``seconds`` for a negative)."""
+    if ns >= 0:
+        whole, frac = divmod(ns, 1_000_000_000)
+        return f"{whole}.{frac:09d}"
+    return seconds(ns)
+
+
 def block_values(block: np.ndarray, addr: list) -> list[tuple]:
     """The summary row values (:data:`ROW_KEYS` order) of torn-down records given as :meth:`Finished.block`
     rows (``addr``: global address id -> text): compiled ``_speedups.whole_values``, else
@@ -336,17 +344,8 @@ def _block_values_py(block: np.ndarray, addr: list) -> list[tuple]:
             keys, *(block[:, i].tolist() for i in range(2, len(_VALUE_COLS))), strict=True):
         closer = names[c]
         s0, s1 = tw[c]
-        if t0 >= 0:
-            t_s, t_f = divmod(t0, 1_000_000_000)
-            ts = f"{t_s}.{t_f:09d}"
-        else:
-            ts = seconds(t0)
-        d = ut - t0
-        if d >= 0:
-            d_s, d_f = divmod(d, 1_000_000_000)
-            duration = f"{d_s}.{d_f:09d}"
-        else:
-            duration = seconds(d)
+        ts = _ns_text(t0)
+        duration = _ns_text(ut - t0)
         append(("tcp", 0, ts, src, sport, dst, dport, "SF", "ShA" + _history(hcode), pk0, pk1, pb0, pb1, fb0,
                 fb1, duration, seconds(t2 - t0) if t0 else None, closer, closer, s0, s1, False, False,
                 n0, un, t0, ut))
@@ -472,17 +471,8 @@ def rows_values(ws: list[Whole]) -> list[tuple]:
         s0, s1 = _TW[c]
         src, sport, dst, dport = w.key
         ut = v[18]
-        if t0 >= 0:
-            t_s, t_f = divmod(t0, 1_000_000_000)
-            ts = f"{t_s}.{t_f:09d}"
-        else:
-            ts = seconds(t0)
-        d = ut - t0
-        if d >= 0:
-            d_s, d_f = divmod(d, 1_000_000_000)
-            duration = f"{d_s}.{d_f:09d}"
-        else:
-            duration = seconds(d)
+        ts = _ns_text(t0)
+        duration = _ns_text(ut - t0)
         append(("tcp", 0, ts, src, sport, dst, dport, "SF", w.history, v[0], v[1], v[4], v[5], v[2], v[3],
                 duration, seconds(hs[12] - t0) if t0 else None, closer, closer, s0, s1, False, False,
                 hs[1], v[17], t0, ut))
