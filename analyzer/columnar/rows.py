@@ -292,9 +292,7 @@ class SpilledRows:
                 i, values = (m_loads if data[start] == 0x6D else p_loads)(data[start + 1:end])
                 index = indexes[i]
                 if renumber is not None and values[index[renumber]] != position:
-                    values = list(values)
-                    values[index[renumber]] = position
-                    values = tuple(values)
+                    values = _renumbered(values, index[renumber], position)
                 yield index, values
             return
         # block rows among them: read a stretch of the order at a time, its block rows made at once
@@ -329,9 +327,7 @@ class SpilledRows:
                     i, values = (m_loads if mark == 0x6D else p_loads)(data[start + 1:end])
                     index = indexes[i]
                 if renumber is not None and values[index[renumber]] != position:
-                    values = list(values)
-                    values[index[renumber]] = position
-                    values = tuple(values)
+                    values = _renumbered(values, index[renumber], position)
                 yield index, values
 
     def close(self) -> None:
@@ -404,3 +400,10 @@ def connection_rows(reader, *, details: bool = False, tcp: bool = True, udp: boo
         for row in pipe.udp.release_summaries():     # never all rows in memory at once
             udp_rows.add(row, row["stream"])
     return tcp_rows, udp_rows, pipe.first_ts_ns
+
+
+def _renumbered(values: tuple, at: int, number: int) -> tuple:
+    """``values`` with the renumbered key (at ``at``) set to the row's position in the sorted order."""
+    out = list(values)
+    out[at] = number
+    return tuple(out)
