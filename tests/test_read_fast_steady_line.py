@@ -110,9 +110,8 @@ def test_synthetic_traffic(tmp_path, monkeypatch, fmt):
     same(path, monkeypatch, "-c", "777")
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_lost_repeated_reordered(tmp_path, monkeypatch, web, seed):
-    """Holes (frames dropped), retransmissions (frames repeated, later), reordering (neighbours swapped)."""
+def damaged_frames(web, seed: int) -> list:
+    """The frames of ``web`` with some lost, some repeated later and some neighbours swapped (by ``seed``)."""
     rng = random.Random(seed)
     out: list = []
     for frame in frames_of(web):
@@ -124,6 +123,13 @@ def test_lost_repeated_reordered(tmp_path, monkeypatch, web, seed):
             out.insert(max(0, len(out) - rng.randint(1, 4)), frame)
         elif r < 0.09 and len(out) > 1:
             out[-1], out[-2] = out[-2], out[-1]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lost_repeated_reordered(tmp_path, monkeypatch, web, seed):
+    """Holes (frames dropped), retransmissions (frames repeated, later), reordering (neighbours swapped)."""
+    out = damaged_frames(web, seed)
     kinds = same(write(tmp_path / "damaged.pcap", out), monkeypatch)
     assert kinds["line"] and kinds["declined"]
 
@@ -237,17 +243,7 @@ def test_filtered_captures(monkeypatch):
 def test_filtered_damaged(tmp_path, monkeypatch, web, seed):
     """``read -Y F`` on synthetic traffic with frames lost, repeated and reordered, cut at 66 bytes, VLAN-tagged,
     and with -c (stopping mid-capture)."""
-    rng = random.Random(seed)
-    out: list = []
-    for frame in frames_of(web):
-        r = rng.random()
-        if r < 0.03:
-            continue
-        out.append(frame)
-        if r < 0.06:
-            out.insert(max(0, len(out) - rng.randint(1, 4)), frame)
-        elif r < 0.09 and len(out) > 1:
-            out[-1], out[-2] = out[-2], out[-1]
+    out = damaged_frames(web, seed)
     damaged = write(tmp_path / "damaged.pcap", out)
     cut = write(tmp_path / "cut.pcap", [(ts, origlen, data[:66]) for ts, origlen, data in out])
     vlan = write(tmp_path / "vlan.pcap", [(ts, origlen + 4, data[:12] + b"\x81\x00\x00\x2a" + data[12:])
