@@ -4233,6 +4233,114 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
         return NULL;
     return PyLong_FromLongLong(i);
 }
+/* (written by h-tlout, moved to the timeline's block) */
+/* conn_segments(log, until, base, b0, b1, Segment) -> (segments, syns, synacks) or None
+ *   The one pass of timeline/tcp.connection_facts over a connection's packed segment log (records of
+ *   collect.REC, "<IqIIHIHHB": frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID,
+ *   TTL): for each record of a frame below ``until``, a ``Segment`` (the NamedTuple class given) with its
+ *   time (t + base) and its sequence and acknowledgment numbers relative to the bases ``b0``/``b1`` of its
+ *   side and the other (-1: no base, the raw number), no analysis flags; ``syns``: (frame, time) of the
+ *   client's SYNs, ``synacks`` of the server's SYN-ACKs. None (the caller then runs its Python loop) when a
+ *   time does not fit 64 bits. tests/test_timeline_conn_segments.py compares both. */
+#define TLO_REC 31
+
+static inline uint32_t tlo_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint16_t tlo_u16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+static PyObject *conn_segments(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    long long until, base, b0, b1;
+    PyTypeObject *seg_type;
+    if (!PyArg_ParseTuple(args, "y*LLLLO!", &view, &until, &base, &b0, &b1, &PyType_Type, &seg_type))
+        return NULL;
+    PyObject *segs = NULL, *syns = NULL, *synacks = NULL, *result = NULL;
+    if (!PyType_IsSubtype(seg_type, &PyTuple_Type) || view.len % TLO_REC) {
+        PyErr_SetString(PyExc_ValueError, "conn_segments: a tuple type and whole records are expected");
+        goto done;
+    }
+    segs = PyList_New(0);
+    syns = PyList_New(0);
+    synacks = PyList_New(0);
+    if (segs == NULL || syns == NULL || synacks == NULL)
+        goto done;
+    const unsigned char *p = view.buf;
+    Py_ssize_t n = view.len / TLO_REC;
+    for (Py_ssize_t i = 0; i < n; i++, p += TLO_REC) {
+        long long frame = tlo_u32(p);
+        if (frame >= until)
+            continue;
+        int64_t t;
+        memcpy(&t, p + 4, 8);           /* little-endian, as the machines this is built on */
+        long long ts;
+        if (__builtin_add_overflow((long long)t, base, &ts)) {
+            Py_CLEAR(segs);
+            Py_INCREF(Py_None);
+            result = Py_None;
+            goto done;
+        }
+        uint32_t seq = tlo_u32(p + 12), ack = tlo_u32(p + 16);
+        unsigned fl = tlo_u16(p + 20);
+        unsigned d = fl >> 15, flags = fl & 0x0FFF;
+        uint32_t length = tlo_u32(p + 22);
+        unsigned win = tlo_u16(p + 26), ip_id = tlo_u16(p + 28), ttl = p[30];
+        long long mine = d == 0 ? b0 : b1, other = d == 0 ? b1 : b0;
+        long long rel_seq = mine >= 0 ? (long long)((seq - (uint32_t)mine) & 0xFFFFFFFFu) : (long long)seq;
+        long long rel_ack = 0;
+        if (flags & 0x10)
+            rel_ack = other >= 0 ? (long long)((ack - (uint32_t)other) & 0xFFFFFFFFu) : (long long)ack;
+        PyObject *s = seg_type->tp_alloc(seg_type, 14);
+        if (s == NULL)
+            goto done;
+        PyObject *v[14];
+        v[0] = PyLong_FromLongLong(frame);
+        v[1] = PyLong_FromLongLong(ts);
+        v[2] = PyLong_FromLong(d);
+        v[3] = PyLong_FromLong(flags);
+        v[4] = PyLong_FromUnsignedLong(seq);
+        v[5] = PyLong_FromUnsignedLong(ack);
+        v[6] = PyLong_FromLongLong(rel_seq);
+        v[7] = PyLong_FromLongLong(rel_ack);
+        v[8] = PyLong_FromUnsignedLong(length);
+        v[9] = PyLong_FromLong(win);
+        v[10] = PyLong_FromLong(0);
+        v[11] = PyLong_FromLong(0);
+        v[12] = PyLong_FromLong(ip_id);
+        v[13] = PyLong_FromLong(ttl);
+        int bad = 0;
+        for (int j = 0; j < 14; j++) {
+            if (v[j] == NULL)
+                bad = 1;
+            PyTuple_SET_ITEM(s, j, v[j]);   /* a NULL one is fine to leave: the tuple is dropped below */
+        }
+        if (bad || PyList_Append(segs, s) < 0) {
+            Py_DECREF(s);
+            goto done;
+        }
+        if (flags & 0x02) {             /* SYN: the client's, or with ACK the server's */
+            PyObject *into = (flags & 0x10) ? (d == 1 ? synacks : NULL) : (d == 0 ? syns : NULL);
+            if (into != NULL) {
+                PyObject *pair = PyTuple_Pack(2, v[0], v[1]);
+                if (pair == NULL || PyList_Append(into, pair) < 0) {
+                    Py_XDECREF(pair);
+                    Py_DECREF(s);
+                    goto done;
+                }
+                Py_DECREF(pair);
+            }
+        }
+        Py_DECREF(s);
+    }
+    result = PyTuple_Pack(3, segs, syns, synacks);
+done:
+    PyBuffer_Release(&view);
+    Py_XDECREF(segs);
+    Py_XDECREF(syns);
+    Py_XDECREF(synacks);
+    return result;
+}
 /* ---- end of the timeline's block ---- */
 
 /* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
@@ -5112,6 +5220,8 @@ static PyMethodDef methods[] = {
     /* the timeline (h-tlin) */
     {"timeline_tcp", (PyCFunction)(void (*)(void))timeline_tcp, METH_FASTCALL,
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
+    {"conn_segments", conn_segments, METH_VARARGS,
+     "A connection's Segments, SYNs and SYN-ACKs from its packed log, or None (see the module source)."},
     /* h-conn7 */
     {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
     /* h-conv8 */

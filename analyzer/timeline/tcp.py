@@ -28,6 +28,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
+from analyzer.compiled import compiled
 from analyzer.tcp.analysis import (
     A_FAST_RETRANSMISSION,
     A_RETRANSMISSION,
@@ -45,6 +46,11 @@ HALF = 0x80000000
 RESENT = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
 HANDSHAKE, TEARDOWN = -1, -2
 PAYLOAD_FAST = True   # payload_bytes: an in-order segment inside one message counted without the general loop
+# connection_facts: the segments made by the compiled conn_segments (tests/test_timeline_conn_segments.py turns it
+# off to compare); the log's record layout is the one it reads
+_SEGMENTS = compiled("conn_segments") if REC.format == "<IqIIHIHHB" else None
+SEGMENTS_COMPILED = True
+_I62 = 1 << 62
 TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 SAME_ID_NS = 1_000_000_000  # a copy with its original's IPv4 ID: at most this late (a mirror port's queue, a slow tap)
 
@@ -93,49 +99,37 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         records = log.records
     until = until_frame if until_frame is not None else 1 << 40
     base = log.base_ts
-    packed = list(REC.iter_unpack(log.log))
+    packed = None
     # the bases: a side's ISN or first data byte, else (rarely: no SYN, no data) its first segment's seq
     first_seq: list[int | None] = [None, None]
     if (o.isn is None and o.data_base is None) or (r.isn is None and r.data_base is None):
+        packed = list(REC.iter_unpack(log.log))
         for frame, _t, seq, _ack, fl, _length, _win, _id, _ttl in packed:
             if frame < until and first_seq[fl >> 15] is None:
                 first_seq[fl >> 15] = seq
     b0, b1 = _base(o, first_seq[0]), _base(r, first_seq[1])
-    syns: list[tuple[int, int]] = []
-    synacks: list[tuple[int, int]] = []
-    # one pass: the segments (no analysis flags yet) and the SYN/SYN-ACK attempts
-    segments: list[Segment] = []
-    append = segments.append
-    make = tuple.__new__
-    for frame, t, seq, ack, fl, length, win, ip_id, ttl in packed:
-        if frame >= until:
-            continue
-        ts = t + base
-        d = fl >> 15
-        flags = fl & 0x0FFF
-        if flags & SYN:
-            if flags & ACK:
-                if d == 1:
-                    synacks.append((frame, ts))
-            elif d == 0:
-                syns.append((frame, ts))
-        if d == 0:
-            rel_seq = (seq - b0) & M32 if b0 is not None else seq
-            rel_ack = ((ack - b1) & M32 if b1 is not None else ack) if flags & ACK else 0
-        else:
-            rel_seq = (seq - b1) & M32 if b1 is not None else seq
-            rel_ack = ((ack - b0) & M32 if b0 is not None else ack) if flags & ACK else 0
-        append(make(Segment, (frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, 0, 0, ip_id, ttl)))
+    # one pass: the segments (no analysis flags yet) and the SYN/SYN-ACK attempts; in C when it was built
+    got = _SEGMENTS(log.log, until, base, -1 if b0 is None else b0, -1 if b1 is None else b1, Segment) \
+        if _SEGMENTS is not None and SEGMENTS_COMPILED and -_I62 < base < _I62 and until < _I62 \
+        and (b0 is None or 0 <= b0 <= M32) and (b1 is None or 0 <= b1 <= M32) else None
+    if got is not None:
+        segments, syns, synacks = got
+    else:
+        if packed is None:
+            packed = list(REC.iter_unpack(log.log))
+        segments, syns, synacks = _segments(packed, until, base, b0, b1)
     if log.replay is not None or _troubled(conn, len(syns), len(synacks)):
+        if packed is None:
+            packed = list(REC.iter_unpack(log.log))
         rows = [(frame, t + base, seq, ack, fl, length, win)
                 for frame, t, seq, ack, fl, length, win, _id, _ttl in packed if frame < until]
         analysis = _replay(log, rows, o, r)
         if analysis:
             get = analysis.get
             for i, s in enumerate(segments):
-                got = get(s[0])
-                if got is not None:
-                    segments[i] = s._replace(analysis=got[0], rto_frame=got[1])
+                got_flags = get(s[0])
+                if got_flags is not None:
+                    segments[i] = s._replace(analysis=got_flags[0], rto_frame=got_flags[1])
         twice = copies(segments)
     else:
         twice = {}
@@ -162,6 +156,36 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
 
 def _relative(seq: int, base: int | None) -> int:
     return (seq - base) & M32 if base is not None else seq
+
+
+def _segments(packed: list, until: int, base: int, b0: int | None, b1: int | None) -> tuple[list, list, list]:
+    """:func:`connection_facts`' one pass in Python (the compiled ``conn_segments`` is the same): the Segments of
+    the records before ``until``, the client's SYNs and the server's SYN-ACKs as (frame, time)."""
+    syns: list[tuple[int, int]] = []
+    synacks: list[tuple[int, int]] = []
+    segments: list[Segment] = []
+    append = segments.append
+    make = tuple.__new__
+    for frame, t, seq, ack, fl, length, win, ip_id, ttl in packed:
+        if frame >= until:
+            continue
+        ts = t + base
+        d = fl >> 15
+        flags = fl & 0x0FFF
+        if flags & SYN:
+            if flags & ACK:
+                if d == 1:
+                    synacks.append((frame, ts))
+            elif d == 0:
+                syns.append((frame, ts))
+        if d == 0:
+            rel_seq = (seq - b0) & M32 if b0 is not None else seq
+            rel_ack = ((ack - b1) & M32 if b1 is not None else ack) if flags & ACK else 0
+        else:
+            rel_seq = (seq - b1) & M32 if b1 is not None else seq
+            rel_ack = ((ack - b0) & M32 if b0 is not None else ack) if flags & ACK else 0
+        append(make(Segment, (frame, ts, d, flags, seq, ack, rel_seq, rel_ack, length, win, 0, 0, ip_id, ttl)))
+    return segments, syns, synacks
 
 
 def copies(segments: list[Segment]) -> dict[int, int]:
