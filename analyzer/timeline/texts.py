@@ -2318,12 +2318,23 @@ def explain(template: str, facts: dict[str, Any], lang: str = "en", frames: tupl
     text = table.get(template) or _EN.get(template)
     if text is None:
         return template
-    args = dict(facts)
-    if frames and "frames" not in args:
-        args["frames"] = list(frames)
-    if template in DERIVED or template.startswith(DERIVED_PREFIXES):
+    derived = _IS_DERIVED.get(template)
+    if derived is None:             # (a template of the tables: a bounded set)
+        derived = _IS_DERIVED[template] = template in DERIVED or template.startswith(DERIVED_PREFIXES)
+    if derived:
+        args = dict(facts)
+        if frames and "frames" not in args:
+            args["frames"] = list(frames)
         args.update(_derived(template, args, lang))     # reads with .get (a _Facts copy per step is not needed)
+    elif frames and "frames" not in facts and "{frames" in text:
+        args = dict(facts)
+        args["frames"] = list(frames)
+    else:
+        args = facts        # _fill only reads them; a template without a {frames} field reads no "frames"
     return _fill(text, args, lang)
+
+
+_IS_DERIVED: dict[str, bool] = {}   # template -> it has derived facts (DERIVED, DERIVED_PREFIXES)
 
 
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
