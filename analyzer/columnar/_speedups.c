@@ -4341,6 +4341,155 @@ done:
     Py_XDECREF(synacks);
     return result;
 }
+/* conn_owners(segments, starts0, ends0, index0, starts1, ends1, index1) -> list of ints, or None
+ *   timeline/tcp.owners' loop over a connection's segments (its Python twin is the loop there): per Segment (a
+ *   tuple: direction [2], flags [3], rel_seq [6], rel_ack [7], length [8]) the index of the transaction it
+ *   belongs to, -1 (HANDSHAKE) or -2 (TEARDOWN). The messages of direction d are given as three lists of
+ *   the same length, sorted by start (their starts, ends and transaction indexes); a message is found as
+ *   bisect_right over the starts - 1, when the offset is below its end. None (the caller runs the Python loop)
+ *   for anything that is not a tuple of ints fitting 64 bits or a direction other than 0 or 1.
+ *   tests/test_timeline_owners_compiled.py compares both. */
+typedef struct {
+    long long *start, *end, *index;
+    Py_ssize_t n;
+} tl_msgs;
+
+static int tl_msgs_read(PyObject *starts, PyObject *ends, PyObject *index, tl_msgs *m) {
+    m->start = m->end = m->index = NULL;
+    m->n = 0;
+    if (!PyList_Check(starts) || !PyList_Check(ends) || !PyList_Check(index))
+        return 0;
+    Py_ssize_t n = PyList_GET_SIZE(starts);
+    if (PyList_GET_SIZE(ends) != n || PyList_GET_SIZE(index) != n)
+        return 0;
+    m->start = PyMem_Malloc(sizeof(long long) * (size_t)(3 * n + 1));
+    if (m->start == NULL)
+        return -1;
+    m->end = m->start + n;
+    m->index = m->end + n;
+    m->n = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v[3] = {PyList_GET_ITEM(starts, i), PyList_GET_ITEM(ends, i), PyList_GET_ITEM(index, i)};
+        long long *into[3] = {m->start, m->end, m->index};
+        for (int k = 0; k < 3; k++) {
+            if (!PyLong_CheckExact(v[k]))
+                return 0;
+            int over = 0;
+            into[k][i] = PyLong_AsLongLongAndOverflow(v[k], &over);
+            if (over)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* the transaction index of the message of m holding offset off (1), or 0 when none does */
+static inline int tl_find(const tl_msgs *m, long long off, long long *out) {
+    Py_ssize_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (off < m->start[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo > 0 && off < m->end[lo - 1]) {
+        *out = m->index[lo - 1];
+        return 1;
+    }
+    return 0;
+}
+
+static PyObject *conn_owners(PyObject *self, PyObject *args) {
+    PyObject *segs, *s0, *e0, *i0, *s1, *e1, *i1;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &segs, &s0, &e0, &i0, &s1, &e1, &i1))
+        return NULL;
+    tl_msgs m[2];
+    PyObject *out = NULL;
+    int ok0 = tl_msgs_read(s0, e0, i0, &m[0]);
+    int ok1 = ok0 == 1 ? tl_msgs_read(s1, e1, i1, &m[1]) : (m[1].start = NULL, 0);
+    if (ok0 < 0 || ok1 < 0)
+        goto done;
+    if (ok0 == 0 || ok1 == 0 || !PyTuple_Check(segs)) {
+        out = Py_None;
+        Py_INCREF(out);
+        goto done;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(segs);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    const long long HANDSHAKE = -1, TEARDOWN = -2;
+    long long current = HANDSHAKE;
+    int closing = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *sg = PyTuple_GET_ITEM(segs, i);
+        if (!PyTuple_Check(sg) || PyTuple_GET_SIZE(sg) < 9)
+            goto decline;
+        long long f[5];
+        static const int at[5] = {2, 3, 6, 7, 8};
+        for (int k = 0; k < 5; k++) {
+            PyObject *v = PyTuple_GET_ITEM(sg, at[k]);
+            if (!PyLong_CheckExact(v))
+                goto decline;
+            int over = 0;
+            f[k] = PyLong_AsLongLongAndOverflow(v, &over);
+            if (over || (f[k] == -1 && PyErr_Occurred()))
+                goto decline;
+        }
+        long long d = f[0], fl = f[1], rel_seq = f[2], rel_ack = f[3], length = f[4];
+        if (d != 0 && d != 1)
+            goto decline;
+        long long owner, got;
+        if (closing && length && !(fl & 0x07)) {             /* data sent again once the close began */
+            if (tl_find(&m[d], rel_seq - 1, &got)) {
+                owner = got;
+                goto put;
+            }
+        }
+        if (closing || (fl & 0x05)) {                          /* FIN or RST, or after them */
+            closing = closing || ((fl & 0x01) && !length) || (fl & 0x04);
+            if (length && tl_find(&m[d], rel_seq - 1, &got))
+                current = got;
+            owner = TEARDOWN;
+            if ((fl & 0x01) && !closing)
+                closing = 1;
+            goto put;
+        }
+        if (fl & 0x02) {
+            owner = HANDSHAKE;
+            goto put;
+        }
+        if (length) {
+            if (tl_find(&m[d], rel_seq - 1, &got))
+                current = got;
+            owner = current;
+            goto put;
+        }
+        if ((fl & 0x10) && rel_ack >= 2 && tl_find(&m[1 - d], rel_ack - 2, &got) && current != HANDSHAKE) {
+            owner = got;
+            goto put;
+        }
+        owner = current;
+    put:;
+        PyObject *o = PyLong_FromLongLong(owner);
+        if (o == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, o);
+    }
+    goto done;
+decline:
+    PyErr_Clear();
+    Py_CLEAR(out);
+    out = Py_None;
+    Py_INCREF(out);
+done:
+    PyMem_Free(m[0].start);
+    PyMem_Free(m[1].start);
+    return out;
+}
 /* ---- end of the timeline's block ---- */
 
 /* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
@@ -5220,6 +5369,8 @@ static PyMethodDef methods[] = {
     /* the timeline (h-tlin) */
     {"timeline_tcp", (PyCFunction)(void (*)(void))timeline_tcp, METH_FASTCALL,
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
+    {"conn_owners", conn_owners, METH_VARARGS,
+     "A connection's segments' owners (transaction index, -1, -2), or None (see the module source)."},
     {"conn_segments", conn_segments, METH_VARARGS,
      "A connection's Segments, SYNs and SYN-ACKs from its packed log, or None (see the module source)."},
     /* h-conn7 */

@@ -50,6 +50,10 @@ PAYLOAD_FAST = True   # payload_bytes: an in-order segment inside one message co
 # off to compare); the log's record layout is the one it reads
 _SEGMENTS = compiled("conn_segments") if REC.format == "<IqIIHIHHB" else None
 SEGMENTS_COMPILED = True
+# owners: its loop over the segments made by the compiled conn_owners (tests/test_timeline_owners_compiled.py turns
+# it off to compare)
+_OWNERS = compiled("conn_owners")
+OWNERS_COMPILED = True
 _I62 = 1 << 62
 TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 SAME_ID_NS = 1_000_000_000  # a copy with its original's IPv4 ID: at most this late (a mirror port's queue, a slow tap)
@@ -312,6 +316,12 @@ def owners(facts: ConnFacts) -> list[int]:
     for msgs in by_dir:
         msgs.sort(key=lambda m: m.start)
         starts.append([m.start for m in msgs])
+    if _OWNERS is not None and OWNERS_COMPILED:
+        a, b = by_dir
+        got = _OWNERS(facts.segments, starts[0], [m.end for m in a], [m.index for m in a],
+                      starts[1], [m.end for m in b], [m.index for m in b])
+        if got is not None:
+            return got
 
     def find(d: int, off: int) -> int | None:
         msgs = by_dir[d]
