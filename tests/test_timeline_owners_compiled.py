@@ -1,5 +1,5 @@
-"""timeline/tcp.owners' loop over a connection's segments, compiled (``_speedups.conn_owners``), gives the owners
-of the Python loop: on every connection of captures with losses, resets, refused and unanswered attempts,
+"""timeline/tcp.owners' and payload_bytes' loops over a connection's segments, compiled (``_speedups.conn_owners``,
+``conn_payload``), give the owners and the payload bytes per (transaction, direction) of the Python loops: on every connection of captures with losses, resets, refused and unanswered attempts,
 pipelined and kept-alive requests, IPv6, and of the generated HTTP traffic; and on random connections (segments
 of any flags, direction, lengths and relative numbers; messages overlapping, empty, out of order)."""
 
@@ -32,6 +32,20 @@ def _python(facts) -> list[int]:
         tcp.OWNERS_COMPILED = True
 
 
+def _python_payload(facts, own=None) -> tuple:
+    tcp.OWNERS_COMPILED = False
+    try:
+        return tcp.payload_bytes(facts, own)
+    finally:
+        tcp.OWNERS_COMPILED = True
+
+
+def _same_payload(facts) -> None:
+    got = tcp.payload_bytes(facts)
+    expect = _python_payload(facts)
+    assert got == expect and [list(d) for d in got] == [list(d) for d in expect], (facts, got, expect)   # and order
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_captures(name, monkeypatch):
     from analyzer.cli.timeline import stream
@@ -43,6 +57,7 @@ def test_captures(name, monkeypatch):
     def both(facts):
         got = real(facts)
         assert got == _python(facts)
+        _same_payload(facts)
         seen.append(len(got))
         return got
 
@@ -68,6 +83,7 @@ def test_generated_traffic(tmp_path, monkeypatch):
     def both(facts):
         got = real(facts)
         assert got == _python(facts)
+        _same_payload(facts)
         n[0] += 1
         return got
 
@@ -93,6 +109,33 @@ def test_random_connections():
                                 rng.choice([i, i, 5, 0]), rng.random() < 0.5))
         facts = SimpleNamespace(tls=None, messages=tuple(msgs), segments=tuple(segs))
         assert tcp.owners(facts) == _python(facts), (segs, msgs)
+        _same_payload(facts)
+
+
+def test_random_payload_general_path(monkeypatch):
+    """Segments resent, overlapping, out of order, over messages that overlap or leave gaps: the covered ranges'
+    merge of both loops (with and without the in-order fast path)."""
+    rng = random.Random(11)
+    for fast in (True, False):
+        monkeypatch.setattr(tcp, "PAYLOAD_FAST", fast)
+        for _ in range(2000):
+            msgs = []
+            for i in range(rng.randint(0, 5)):
+                start = rng.choice([0, 1, rng.randrange(400)])
+                msgs.append(Message(rng.randint(0, 1), start, start + rng.choice([1, 30, 100, 250]), i, True))
+            segs = []
+            pos = [1, 1]
+            for k in range(rng.randint(0, 25)):
+                d = rng.randint(0, 1)
+                if rng.random() < 0.6:
+                    seq = pos[d]
+                else:
+                    seq = rng.randrange(1, 450)
+                length = rng.choice([0, 1, 7, 30, 64, 120])
+                pos[d] = max(pos[d], seq + length)
+                segs.append(Segment(k + 1, k, d, rng.choice([0x10, 0x18, 0x11, 0x02, 0x04]), 0, 0, seq,
+                                    rng.randrange(400), length, 100))
+            _same_payload(SimpleNamespace(tls=None, messages=tuple(msgs), segments=tuple(segs)))
 
 
 def test_declines_what_it_does_not_read():

@@ -4490,6 +4490,275 @@ done:
     PyMem_Free(m[1].start);
     return out;
 }
+/* conn_payload(segments, owners, starts0, ends0, index0, starts1, ends1, index1, fast) -> (unique, sent) or None
+ *   timeline/tcp.payload_bytes over a connection's segments (its Python twin is the loop there, the same dicts
+ *   filled in the same order): ``sent`` (transaction index or -1, direction) -> every payload byte of the
+ *   segments it owns; ``unique`` -> each byte of the stream once, given to the messages it lies in ((-1, d): in
+ *   none). The messages of a direction as in conn_owners; ``fast``: PAYLOAD_FAST. None (the Python loop then)
+ *   for what it does not read (as conn_owners). tests/test_timeline_owners_compiled.py compares both. */
+typedef struct {
+    long long *lo, *hi;
+    Py_ssize_t n, cap;
+} tl_cover;
+
+static int tl_cover_grow(tl_cover *c, Py_ssize_t need) {
+    if (need <= c->cap)
+        return 0;
+    Py_ssize_t cap = c->cap ? c->cap * 2 : 16;
+    while (cap < need)
+        cap *= 2;
+    long long *lo = PyMem_Realloc(c->lo, sizeof(long long) * (size_t)cap);
+    if (lo == NULL)
+        return -1;
+    c->lo = lo;
+    long long *hi = PyMem_Realloc(c->hi, sizeof(long long) * (size_t)cap);
+    if (hi == NULL)
+        return -1;
+    c->hi = hi;
+    c->cap = cap;
+    return 0;
+}
+
+/* d[(k, dir)] += v, as ``d[key] = d.get(key, 0) + v`` */
+static int tl_add(PyObject *d, long long k, long long dir, long long v) {
+    PyObject *key = Py_BuildValue("(LL)", k, dir);
+    if (key == NULL)
+        return -1;
+    PyObject *old = PyDict_GetItemWithError(d, key);
+    PyObject *sum;
+    if (old == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return -1;
+        }
+        sum = PyLong_FromLongLong(v);
+    } else {
+        PyObject *add = PyLong_FromLongLong(v);
+        sum = add == NULL ? NULL : PyNumber_Add(old, add);
+        Py_XDECREF(add);
+    }
+    int rc = sum == NULL ? -1 : PyDict_SetItem(d, key, sum);
+    Py_XDECREF(sum);
+    Py_DECREF(key);
+    return rc;
+}
+
+/* first i with a[i] > x (bisect_right) */
+static inline Py_ssize_t tl_bisect(const long long *a, Py_ssize_t n, long long x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < a[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static PyObject *conn_payload(PyObject *self, PyObject *args) {
+    PyObject *segs, *own, *s0, *e0, *i0, *s1, *e1, *i1;
+    int fast;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOp", &segs, &own, &s0, &e0, &i0, &s1, &e1, &i1, &fast))
+        return NULL;
+    tl_msgs m[2];
+    long long *reach[2] = {NULL, NULL};
+    int apart[2] = {1, 1};
+    tl_cover cov[2] = {{NULL, NULL, 0, 0}, {NULL, NULL, 0, 0}};
+    PyObject *unique = NULL, *sent = NULL, *out = NULL;
+    int ok0 = tl_msgs_read(s0, e0, i0, &m[0]);
+    int ok1 = ok0 == 1 ? tl_msgs_read(s1, e1, i1, &m[1]) : (m[1].start = NULL, 0);
+    if (ok0 < 0 || ok1 < 0)
+        goto done;
+    if (ok0 == 0 || ok1 == 0 || !PyTuple_Check(segs) || !PyList_Check(own)
+            || PyList_GET_SIZE(own) < PyTuple_GET_SIZE(segs))
+        goto decline;
+    for (int d = 0; d < 2; d++) {
+        reach[d] = PyMem_Malloc(sizeof(long long) * (size_t)(m[d].n + 1));
+        if (reach[d] == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        long long far = 0;
+        for (Py_ssize_t i = 0; i < m[d].n; i++) {
+            if (m[d].start[i] < far)
+                apart[d] = 0;
+            if (m[d].end[i] > far)
+                far = m[d].end[i];
+            reach[d][i] = far;
+        }
+    }
+    unique = PyDict_New();
+    sent = PyDict_New();
+    if (unique == NULL || sent == NULL)
+        goto done;
+    Py_ssize_t n = PyTuple_GET_SIZE(segs);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *sg = PyTuple_GET_ITEM(segs, i);
+        if (!PyTuple_Check(sg) || PyTuple_GET_SIZE(sg) < 9)
+            goto decline;
+        long long f[4];
+        PyObject *src[4] = {PyTuple_GET_ITEM(sg, 8), PyTuple_GET_ITEM(sg, 2), PyTuple_GET_ITEM(sg, 6),
+                            PyList_GET_ITEM(own, i)};
+        for (int k = 0; k < 4; k++) {
+            if (!PyLong_CheckExact(src[k]))
+                goto decline;
+            int over = 0;
+            f[k] = PyLong_AsLongLongAndOverflow(src[k], &over);
+            if (over || f[k] > (1LL << 62) || f[k] < -(1LL << 62))
+                goto decline;
+        }
+        long long length = f[0], d = f[1], lo = f[2] - 1, owner = f[3];
+        if (!length)
+            continue;
+        if (d != 0 && d != 1)
+            goto decline;
+        if (tl_add(sent, owner >= 0 ? owner : -1, d, length) < 0)
+            goto done;
+        tl_cover *c = &cov[d];
+        tl_msgs *md = &m[d];
+        if (fast && apart[d] && c->n && lo >= c->hi[c->n - 1]) {
+            /* the common case: after the bytes seen so far, inside one message */
+            Py_ssize_t j = tl_bisect(reach[d], md->n, lo);
+            if (j < md->n && md->start[j] <= lo && lo + length <= md->end[j]) {
+                if (lo == c->hi[c->n - 1])
+                    c->hi[c->n - 1] = lo + length;
+                else {
+                    if (tl_cover_grow(c, c->n + 1) < 0) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    c->lo[c->n] = lo;
+                    c->hi[c->n] = lo + length;
+                    c->n++;
+                }
+                if (tl_add(unique, md->index[j], d, length) < 0)
+                    goto done;
+                continue;
+            }
+        }
+        /* _Intervals.add(lo, hi): the parts of [lo, hi) not covered before, then merged in */
+        long long hi = lo + length;
+        long long part_lo[2], part_hi[2];
+        long long *plo = part_lo, *phi = part_hi;
+        long long *heap_lo = NULL, *heap_hi = NULL;
+        Py_ssize_t parts = 0;
+        if (!c->n || lo >= c->hi[c->n - 1]) {
+            if (c->n && lo == c->hi[c->n - 1])
+                c->hi[c->n - 1] = hi;
+            else {
+                if (tl_cover_grow(c, c->n + 1) < 0) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                c->lo[c->n] = lo;
+                c->hi[c->n] = hi;
+                c->n++;
+            }
+            part_lo[0] = lo;
+            part_hi[0] = hi;
+            parts = 1;
+        } else {
+            Py_ssize_t a = tl_bisect(c->hi, c->n, lo);     /* first range ending after lo */
+            Py_ssize_t b = a;
+            while (b < c->n && c->lo[b] < hi)
+                b++;
+            if (b - a + 1 > 2) {
+                heap_lo = PyMem_Malloc(sizeof(long long) * (size_t)(b - a + 1));
+                heap_hi = PyMem_Malloc(sizeof(long long) * (size_t)(b - a + 1));
+                if (heap_lo == NULL || heap_hi == NULL) {
+                    PyMem_Free(heap_lo);
+                    PyMem_Free(heap_hi);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                plo = heap_lo;
+                phi = heap_hi;
+            }
+            long long pos = lo;
+            for (Py_ssize_t j = a; j < b; j++) {
+                if (c->lo[j] > pos) {
+                    plo[parts] = pos;
+                    phi[parts] = c->lo[j];
+                    parts++;
+                }
+                if (c->hi[j] > pos)
+                    pos = c->hi[j];
+            }
+            if (pos < hi) {
+                plo[parts] = pos;
+                phi[parts] = hi;
+                parts++;
+            }
+            long long mlo = a < c->n ? (lo < c->lo[a] ? lo : c->lo[a]) : lo;
+            long long mhi = b > a ? (hi > c->hi[b - 1] ? hi : c->hi[b - 1]) : hi;
+            /* ranges a..b-1 replaced by one */
+            Py_ssize_t removed = b - a;
+            if (removed == 0) {
+                if (tl_cover_grow(c, c->n + 1) < 0) {
+                    PyMem_Free(heap_lo);
+                    PyMem_Free(heap_hi);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                memmove(c->lo + a + 1, c->lo + a, sizeof(long long) * (size_t)(c->n - a));
+                memmove(c->hi + a + 1, c->hi + a, sizeof(long long) * (size_t)(c->n - a));
+                c->n++;
+            } else if (removed > 1) {
+                memmove(c->lo + a + 1, c->lo + b, sizeof(long long) * (size_t)(c->n - b));
+                memmove(c->hi + a + 1, c->hi + b, sizeof(long long) * (size_t)(c->n - b));
+                c->n -= removed - 1;
+            }
+            c->lo[a] = mlo;
+            c->hi[a] = mhi;
+        }
+        for (Py_ssize_t p = 0; p < parts; p++) {
+            long long pa = plo[p], pb = phi[p], left = pb - pa;
+            for (Py_ssize_t j = tl_bisect(reach[d], md->n, pa); j < md->n; j++) {
+                if (md->end[j] <= pa)
+                    continue;
+                if (md->start[j] >= pb)
+                    break;
+                long long e = pb < md->end[j] ? pb : md->end[j];
+                long long st = pa > md->start[j] ? pa : md->start[j];
+                long long k = e - st;
+                if (k > 0) {
+                    if (tl_add(unique, md->index[j], d, k) < 0) {
+                        PyMem_Free(heap_lo);
+                        PyMem_Free(heap_hi);
+                        goto done;
+                    }
+                    left -= k;
+                }
+            }
+            if (left > 0 && tl_add(unique, -1, d, left) < 0) {
+                PyMem_Free(heap_lo);
+                PyMem_Free(heap_hi);
+                goto done;
+            }
+        }
+        PyMem_Free(heap_lo);
+        PyMem_Free(heap_hi);
+    }
+    out = PyTuple_Pack(2, unique, sent);
+    goto done;
+decline:
+    PyErr_Clear();
+    out = Py_None;
+    Py_INCREF(out);
+done:
+    Py_XDECREF(unique);
+    Py_XDECREF(sent);
+    PyMem_Free(m[0].start);
+    PyMem_Free(m[1].start);
+    PyMem_Free(reach[0]);
+    PyMem_Free(reach[1]);
+    PyMem_Free(cov[0].lo);
+    PyMem_Free(cov[0].hi);
+    PyMem_Free(cov[1].lo);
+    PyMem_Free(cov[1].hi);
+    return out;
+}
 /* ---- end of the timeline's block ---- */
 
 /* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
@@ -5369,6 +5638,8 @@ static PyMethodDef methods[] = {
     /* the timeline (h-tlin) */
     {"timeline_tcp", (PyCFunction)(void (*)(void))timeline_tcp, METH_FASTCALL,
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
+    {"conn_payload", conn_payload, METH_VARARGS,
+     "A connection's payload bytes per (transaction, direction): (unique, sent), or None (see the module source)."},
     {"conn_owners", conn_owners, METH_VARARGS,
      "A connection's segments' owners (transaction index, -1, -2), or None (see the module source)."},
     {"conn_segments", conn_segments, METH_VARARGS,

@@ -53,6 +53,7 @@ SEGMENTS_COMPILED = True
 # owners: its loop over the segments made by the compiled conn_owners (tests/test_timeline_owners_compiled.py turns
 # it off to compare)
 _OWNERS = compiled("conn_owners")
+_PAYLOAD = compiled("conn_payload")     # payload_bytes' loop, the same way (OWNERS_COMPILED turns both off)
 OWNERS_COMPILED = True
 _I62 = 1 << 62
 TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
@@ -399,6 +400,14 @@ def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[
     by_dir: list[list[Message]] = [[], []]
     for m in facts.messages:
         by_dir[m.direction].append(m)
+    if _PAYLOAD is not None and OWNERS_COMPILED:
+        if own is None:
+            own = owners(facts)
+        a, b = sorted(by_dir[0], key=_start), sorted(by_dir[1], key=_start)
+        got = _PAYLOAD(facts.segments, own, [m.start for m in a], [m.end for m in a], [m.index for m in a],
+                       [m.start for m in b], [m.end for m in b], [m.index for m in b], PAYLOAD_FAST)
+        if got is not None:
+            return got
     reach: list[list[int]] = []          # per direction: the furthest end of the messages up to each one
     apart = [True, True]                 # per direction: no two messages overlap
     for d, msgs in enumerate(by_dir):
@@ -452,6 +461,10 @@ def payload_bytes(facts: ConnFacts, own: list[int] | None = None) -> tuple[dict[
             if left > 0:
                 unique[(-1, d)] = unique.get((-1, d), 0) + left
     return unique, sent
+
+
+def _start(m: Message) -> int:
+    return m.start
 
 
 class _Intervals:
