@@ -17,6 +17,14 @@ from analyzer.timeline.facts import ACK, Message, Segment
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"
 
 
+@pytest.fixture(autouse=True)
+def _python_loops(monkeypatch):
+    """These tests hold the Python loop's fast path to its general path; the compiled loops (owners,
+    payload_bytes: ``_speedups.conn_owners``/``conn_payload``) are held to the Python loops by
+    tests/test_timeline_owners_compiled.py."""
+    monkeypatch.setattr(tcp, "OWNERS_COMPILED", False)
+
+
 def _both(facts, own, monkeypatch):
     fast = tcp.payload_bytes(facts, own)
     monkeypatch.setattr(tcp, "PAYLOAD_FAST", False)
