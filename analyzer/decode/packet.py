@@ -219,37 +219,13 @@ def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
                     break
         else:
             decoder = candidates.get(key)
-        if decoder is None and table in _heuristics:
-            return heuristic(pkt, table, data, off, end, tables)
-    return pkt
-
-
-def heuristic(pkt: Packet, table: str, data: bytes, off: int, end: int,
-              tables: dict[str, dict[Any, Decoder]]) -> Packet:
-    """Try the table's heuristic decoders (:data:`analyzer.decode.tables.HEURISTICS`) in order on a payload no
-    entry claimed: the first that adds a layer decodes it, and decoding goes on from what it returns."""
-    count = len(pkt.layers)
-    for decoder in _heuristics[table]:
-        if pkt.failure is not None:
-            break
-        try:
-            nxt = decoder(pkt, data, off, end)
-        except DecodeError as err:
-            pkt.failure = DecodeFailure(err.layer, err.offset, err.reason)
-            break
-        if len(pkt.layers) != count:
-            if nxt is not None:
-                table, key, off, end = nxt
-                candidates = tables[table]
-                following = candidates.get(key) if type(key) is not tuple else next(
-                    (candidates[k] for k in key if k in candidates), None)
-                return run(pkt, following, data, off, end, tables)
-            break
+        if decoder is None:
+            decoder = _heuristics.get(table)    # (analyzer.decode.tables.HEURISTICS: QUIC on any UDP port)
     return pkt
 
 
 _dispatch: tuple[dict[int, Decoder], dict[str, dict[Any, Decoder]]] | None = None
-_heuristics: dict[str, tuple[Decoder, ...]] = {}     # analyzer.decode.tables.HEURISTICS, once loaded
+_heuristics: dict[str, Decoder] = {}     # analyzer.decode.tables.HEURISTICS, once loaded
 # The compiled decode of the commonest frames (Ethernet, IPv4, TCP or UDP: see decode()), None without it.
 _FAST: Callable[[Frame], Any] | None = None
 # Packet.fields' update loop in C (``_speedups.flat_fields``: None until decode_setup ran, and where a field name
@@ -301,9 +277,7 @@ def decode(frame: Frame) -> Packet:
                 decoder = candidates.get(k)
                 if decoder is not None:
                     return run(pkt, decoder, frame.data, off, end, tables)
-            if table in _heuristics:
-                return heuristic(pkt, table, frame.data, off, end, tables)
-            return pkt
+            return run(pkt, _heuristics.get(table), frame.data, off, end, tables)
     pkt = Packet(frame)
     pkt.layers.append(Layer("frame", 0, 0, frame_layer(frame)))
     data = frame.data

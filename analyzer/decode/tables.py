@@ -86,10 +86,8 @@ TABLES: dict[str, dict[Any, Any]] = {
     },
 }
 
-# Heuristic decoders of a table, tried in order when no entry of the table matches the key (each adds nothing
-# when it declines): tshark's heuristic dissectors, which run after its port registrations.
-HEURISTICS: dict[str, tuple[Any, ...]] = {
-    "udp.port": (
-        decode_quic_heuristic,     # QUIC on any port: a long header of a known version, connection IDs <= 20 bytes
-    ),
+# A table's heuristic decoder, run when no entry of the table matches the key (it adds nothing when it declines):
+# tshark's heuristic dissectors, which run after its port registrations.
+HEURISTICS: dict[str, Any] = {
+    "udp.port": decode_quic_heuristic,     # QUIC on any port: a long header of a known version, IDs <= 20 bytes
 }
