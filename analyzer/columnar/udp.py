@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzer.columnar.whole import numbered
 from analyzer.flows.udp import _addr, _seconds
 
 # the table's columns
@@ -102,16 +103,7 @@ class UdpColumns:
     # -- counting --------------------------------------------------------------------------------------------
     def ids(self, addresses: list) -> np.ndarray:
         """The ids of ``addresses`` (new ones numbered as they come)."""
-        ids = self._ids
-        out = list(map(ids.get, addresses))
-        if None in out:
-            for i, a in enumerate(addresses):
-                if out[i] is None:
-                    k = ids.get(a)
-                    if k is None:
-                        k = ids[a] = len(self.addresses)
-                        self.addresses.append(a)
-                    out[i] = k
+        out = numbered(self._ids, self.addresses, addresses)
         if len(self.addresses) > self.NARROW_IDS and not self._wide:
             self._widen()
         return np.array(out, dtype=np.uint64)

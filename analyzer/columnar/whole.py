@@ -132,16 +132,7 @@ class Wholes:
     def gmap(self, texts: list) -> np.ndarray:
         """The global id of each of a batch's address ids (``texts``: id -> text)."""
         if texts is not self._texts:
-            gids, addr = self.gids, self.addr
-            out = list(map(gids.get, texts))
-            if None in out:
-                for i, text in enumerate(texts):
-                    if out[i] is None:
-                        g = gids.get(text)
-                        if g is None:
-                            g = gids[text] = len(addr)
-                            addr.append(text)
-                        out[i] = g
+            out = numbered(self.gids, self.addr, texts)
             self._gmap = np.array(out, dtype=np.int64)
             self._texts = texts
         return self._gmap
@@ -308,6 +299,21 @@ class Finished:
     def _values_py(self) -> list[tuple]:
         """:meth:`values` in Python (the fallback and twin of the compiled one)."""
         return _block_values_py(self.block(), self.wholes.addr)
+
+
+def numbered(ids: dict, known: list, items: list) -> list[int]:
+    """The number of each of ``items`` in ``ids`` (item -> its index in ``known``); a new item is appended to
+    ``known`` and numbered as it comes. (Whole records' addresses, the UDP table's.)"""
+    out = list(map(ids.get, items))
+    if None in out:
+        for i, item in enumerate(items):
+            if out[i] is None:
+                k = ids.get(item)
+                if k is None:
+                    k = ids[item] = len(known)
+                    known.append(item)
+                out[i] = k
+    return out
 
 
 def _ns_text(ns: int) -> str:
