@@ -653,7 +653,7 @@ class Http3Tracker:
         todo = [i for i in quic if "quic.packet_number" not in layers[i].fields
                 and (layers[i].fields.get("quic.header_form") == 0 or _long_type(layers[i].fields) in (1, 2))]
         if not todo or session.keys.missing is not None and not (
-                session.keys.missing == "no ServerHello seen" and session.keys.offered and
+                session.keys.suite is None and session.keys.offered and
                 all(_long_type(layers[i].fields) == 1 for i in todo)):
             return          # (0-RTT packets, sent before the ServerHello, are tried with the offered suites)
         side = SERVER if src == session.server else CLIENT

@@ -1,10 +1,9 @@
 """QUIC packet protection removed with TLS secrets (RFC 9001 5): the 0-RTT, Handshake and 1-RTT packets of a QUIC
 version 1 or 2 connection opened with the traffic secrets of a key log (``SSLKEYLOGFILE``: CLIENT_EARLY_TRAFFIC_SECRET,
 CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0), as Wireshark opens them with
-``-o tls.keylog_file:KEYS``. Sans-IO: secrets and
-packet bytes in, plaintext out. Every cipher is the ``cryptography`` package's; this module only derives keys
-(HKDF-Expand-Label "quic key", "quic iv", "quic hp"; "quic ku" for a key update; "quicv2 ..." for QUIC version 2,
-RFC 9369 3.3.2) and lays out nonces, header
+``-o tls.keylog_file:KEYS``. Sans-IO: secrets and packet bytes in, plaintext out. Every cipher is the
+``cryptography`` package's; this module only derives keys (HKDF-Expand-Label "quic key", "quic iv", "quic hp";
+"quic ku" for a key update; "quicv2 ..." for QUIC version 2, RFC 9369 3.3.2) and lays out nonces, header
 protection masks and packet numbers as RFC 9001 5.3-5.4 and 6 and RFC 9000 17.1 say.
 
 Cipher suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 (AES header protection), and
@@ -14,8 +13,9 @@ damage, a packet number far from the expected one) gives None, never an exceptio
 :class:`ConnectionKeys` holds one connection's state: the client random (from its ClientHello), the suite (from
 the ServerHello; for 0-RTT, sent before it, the ClientHello's offered suites are tried in order and the one that
 decrypts is kept: a resumed session's suite is among them), the secrets looked up in the key log, each side's
-largest packet number per packet number space (to rebuild a truncated packet number) and the 1-RTT key phase (RFC 9001 6: a flipped key phase bit means
-the next generation of keys, derived from the secret before with "quic ku").
+largest packet number per packet number space (to rebuild a truncated packet number) and the 1-RTT key phase
+(RFC 9001 6: a flipped key phase bit means the next generation of keys, derived from the secret before with
+"quic ku").
 """
 
 from __future__ import annotations
