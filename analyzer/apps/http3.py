@@ -39,7 +39,7 @@ from analyzer.apps.http.sink import STATUS_TEXT, HttpRecord
 from analyzer.apps.http2.connection import DEFAULT_BODY_LIMIT, DEFAULT_MAX_DECODED, H2Headers, _Body, _target
 from analyzer.apps.quic import _varint
 from analyzer.decode.packet import Layer
-from analyzer.decode.quic import _V2_TYPES, QuicLayer, QuicTlsLayer, _add, messages_layer, read_datagram
+from analyzer.decode.quic import QuicLayer, QuicTlsLayer, _add, long_type, messages_layer, read_datagram
 
 VERSION = "HTTP/3"
 MAX_CONNECTIONS = 4096
@@ -651,10 +651,10 @@ class Http3Tracker:
         if session is None or session.closed or self.keylog is None or not len(self.keylog):
             return
         todo = [i for i in quic if "quic.packet_number" not in layers[i].fields
-                and (layers[i].fields.get("quic.header_form") == 0 or _long_type(layers[i].fields) in (1, 2))]
+                and (layers[i].fields.get("quic.header_form") == 0 or long_type(layers[i].fields) in (1, 2))]
         if not todo or session.keys.missing is not None and not (
                 session.keys.suite is None and session.keys.offered and
-                all(_long_type(layers[i].fields) == 1 for i in todo)):
+                all(long_type(layers[i].fields) == 1 for i in todo)):
             return          # (0-RTT packets, sent before the ServerHello, are tried with the offered suites)
         side = SERVER if src == session.server else CLIENT
         first = layers[quic[0]]
@@ -673,7 +673,7 @@ class Http3Tracker:
         for layer in fresh:
             n = len(_values(layer.fields, "quic.stream.stream_id"))
             mine, at = streams[at:at + n], at + n
-            if n and self.fields and _long_type(layer.fields) != 1:
+            if n and self.fields and long_type(layer.fields) != 1:
                 # (tshark 4.0 reads no HTTP/3 frame in a 0-RTT packet's STREAM frames: the view shows none either)
                 words = layer.info.split(", ")
                 out = []
@@ -695,7 +695,7 @@ class Http3Tracker:
                 new.fields = {"quic.connection.number": number, **new.fields}
             layers[i] = new
             session.opened += 1
-            if _long_type(new.fields) == 1 and len(session.early_frames) < MAX_EARLY_FRAMES:
+            if long_type(new.fields) == 1 and len(session.early_frames) < MAX_EARLY_FRAMES:
                 session.early_frames.add(pkt.frame.number)
             changed = True
         if changed:
@@ -727,15 +727,6 @@ class Http3Tracker:
 
 
 _QUIC_LAST = (QuicLayer, QuicTlsLayer)
-
-
-def _long_type(f: dict[str, Any]) -> int | None:
-    """A long header's packet type as version 1 numbers it (0 Initial, 1 0-RTT, 2 Handshake, 3 Retry), whichever
-    version sent it (RFC 9369 3.2 renumbers them: ``quic.long.packet_type_v2``); None for a short header."""
-    kind = f.get("quic.long.packet_type")
-    if kind is None and "quic.long.packet_type_v2" in f:
-        kind = _V2_TYPES[f["quic.long.packet_type_v2"] & 3]
-    return kind
 
 
 def _suites(value: Any) -> list[int]:

@@ -64,6 +64,16 @@ EARLY, HANDSHAKE, APPLICATION = 1, 2, 3     # encryption levels (analyzer.apps.q
 MAX_PACKETS = 16                        # coalesced packets read in one datagram, at most
 _TYPE_NAMES = ("Initial", "0-RTT", "Handshake", "Retry")     # by the version 1 type (RFC 9000 17.2)
 _V2_TYPES = (3, 0, 1, 2)                # RFC 9369 3.2: a version 2 type's bits -> the version 1 type (index)
+
+
+def long_type(f: dict[str, Any]) -> int | None:
+    """A long header's packet type as version 1 numbers it (0 Initial, 1 0-RTT, 2 Handshake, 3 Retry), whichever
+    version sent it (its layer's ``quic.long.packet_type``, or version 2's ``quic.long.packet_type_v2``); None
+    for a short header."""
+    kind = f.get("quic.long.packet_type")
+    if kind is None and "quic.long.packet_type_v2" in f:
+        kind = _V2_TYPES[f["quic.long.packet_type_v2"] & 3]
+    return kind
 _FRAME_NAMES = {0x00: "PADDING", 0x01: "PING", 0x02: "ACK", 0x03: "ACK", 0x06: "CRYPTO", 0x1C: "CC",
                 0x1D: "CC"}
 
@@ -259,7 +269,7 @@ class QuicConnections:
         for layer in pkt.layers:
             f = layer.fields
             if layer.__class__ is QuicLayer and f.get("quic.header_form") == 1:
-                if server and (f.get("quic.long.packet_type") == 3 or f.get("quic.long.packet_type_v2") == 0):
+                if server and long_type(f) == 3:
                     # a Retry (RFC 9000 17.2.5): the client's next Initial goes to the connection ID it names,
                     # and the Initials from then on, both ways, take their keys from that ID (RFC 9001 5.2)
                     conn[1] = bytes.fromhex(f["quic.scid"])
@@ -269,7 +279,7 @@ class QuicConnections:
                 if server:
                     conn[4] = f["quic.scid"]
                 peer = 2 if server else 3
-                if conn[peer] is None and (f.get("quic.long.packet_type") == 2 or f.get("quic.long.packet_type_v2") == 3):
+                if conn[peer] is None and long_type(f) == 2:
                     conn[peer] = f["quic.dcil"]
 
     @staticmethod
@@ -340,7 +350,7 @@ def read_datagram(data: bytes, off: int, end: int, short_dcid: bytes | None = No
             layer, pos = got
             dcid = bytes.fromhex(layer.fields["quic.dcid"])
             layers.append(layer)
-            if layer.fields.get("quic.long.packet_type") == 3:
+            if long_type(layer.fields) == 3:
                 break                       # Retry: no Length, nothing coalesced after it
         else:
             if dcid is None or first & 0x40 == 0 or end - pos < 1 + len(dcid):
