@@ -81,6 +81,7 @@ from analyzer.decode.quic import QUIC_PORTS, QuicConnections, QuicLayer, QuicTls
 from analyzer.flows.defrag import Defragmenter
 from analyzer.flows.quick import address_pair, quick_headers
 from analyzer.flows.udp import UdpTable
+from analyzer.tcp.analysis import seconds
 from analyzer.tcp.connection import Connection, TcpTracker
 from analyzer.tcp.dns import dns_sink_factory
 from analyzer.tcp.options import MALFORMED
@@ -264,6 +265,9 @@ class Pipeline:
         if compact_attempts and self.tcp is not None:
             self.tcp.compact_attempts = True
         self.udp = UdpTable()
+        # tshark's [Timestamps] of a datagram, udp.time_relative and udp.time_delta, with the analysis (the TCP
+        # tracker's ``timestamps`` does the same for segments); off where no output reads them
+        self.timestamps = analysis
         self.quic = QuicConnections()       # short-header datagrams and ClientHellos over several Initials
         self.defrag = Defragmenter() if defragment else None
         self.frames = 0
@@ -533,7 +537,11 @@ class Pipeline:
         wire = getattr(pkt, "wire_frame", None) or frame
         conv, _d = self.udp.datagram(frame.ts_ns, frame.number, src, sport, dst, dport, max(length - 8, 0),
                                      wire.origlen, count)
-        udp_l.fields["udp.stream"] = conv.stream
+        fields = udp_l.fields
+        fields["udp.stream"] = conv.stream
+        if count and self.timestamps:       # (tshark gives a datagram quoted in an ICMP error none)
+            fields["udp.time_relative"] = seconds(frame.ts_ns - conv.first_ts)
+            fields["udp.time_delta"] = seconds(frame.ts_ns - self.udp.prev_ts)
         pkt._flat = None
         if not count:
             return

@@ -1,6 +1,6 @@
 """The corpus in ../shared/corpus against tshark 4.0, frame by frame: tcp.stream, tcp.seq, tcp.ack, tcp.len,
-tcp.nxtseq, every tcp.analysis flag, ack_rtt, acks_frame, initial_rtt, bytes_in_flight, tcp.window_size and
-udp.stream. Known, deliberate differences are listed in EXCLUDED with the reason."""
+tcp.nxtseq, every tcp.analysis flag, ack_rtt, acks_frame, initial_rtt, bytes_in_flight, tcp.window_size,
+udp.stream and both protocols' time_relative/time_delta. Known, deliberate differences are listed in EXCLUDED with the reason."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ EXCLUDED: dict[tuple[str, int], str] = {}
 # Frame numbering differs for a reason outside TCP analysis: tshark counts three pcapng blocks as frames
 # that the capture reader does not yield (simple packet blocks of the synthetic test file), so every
 # udp.stream after them is compared against a different frame.
-SKIP_FIELD = {("pcapng_bigendian_3_sections_all_blocks.pcapng", "udp.stream"): "frame numbering differs"}
+SKIP_FIELD = {("pcapng_bigendian_3_sections_all_blocks.pcapng", f): "frame numbering differs"
+              for f in ("udp.stream", "udp.time_relative", "udp.time_delta")}
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -3110,7 +3110,7 @@ done:
 }
 
 /* tcp_steady(conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
- *            established, sinks_due, deferred[, states]) -> True or None
+ *            established, sinks_due, deferred[, states[, timestamps]]) -> True or None
  *
  * analyzer.tcp.connection.TcpTracker._steady_out in C for its commonest segment, as read and read --json feed
  * it: an ACK (no SYN/FIN/RST) of an established connection whose sinks are made (or that has none), that changes no history letter
@@ -3131,9 +3131,9 @@ done:
  * due); in the Python those go to _apply (tests/test_tcp_steady_compiled.py compares the three on damaged
  * connections and on a crafted one). */
 enum { TC_ca, TC_last_frame, TC_last_ts, TC_once, TC_sides, TC_sink, TC_stream, TC_history, TC_hs_frame,
-       TC_hs_ts, TC_N };
+       TC_hs_ts, TC_first_ts, TC_N };
 static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once", "sides", "sink", "stream",
-                                           "history", "handshake_ack_frame", "handshake_ack_ts"};
+                                           "history", "handshake_ack_frame", "handshake_ack_ts", "first_ts"};
 enum { TS_data_base, TS_endpoint, TS_fin_frame, TS_fin_seq, TS_first_ts, TS_frame_bytes, TS_last_ts, TS_max_end,
        TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_rfc, TS_isn, TS_N };
 static const char *const ts_names[TS_N] = {
@@ -3143,7 +3143,7 @@ enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, T
 static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink"};
 static PyTypeObject *tc_type, *ts_type, *tr_type;
 static Py_ssize_t tc_off[TC_N], ts_off[TS_N], tr_off[TR_N];
-static PyObject *st_letters[4], *st_stream_key, *st_data_name, *st_takes_deferred;
+static PyObject *st_letters[4], *st_stream_key, *st_data_name, *st_takes_deferred, *st_rel_key, *st_delta_key;
 
 static int st_type(PyObject *o, PyTypeObject **cached, const char *const *names, int n, Py_ssize_t *off) {
     if (Py_TYPE(o) == *cached)
@@ -3165,7 +3165,7 @@ static int st_add(PyObject *o, Py_ssize_t off, long long v, int *err) {
 }
 
 static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 17 && nargs != 18)
+    if (nargs < 17 || nargs > 19)
         Py_RETURN_NONE;
     if (st_stream_key == NULL) {
         const char *l[4] = {"D", "A", "d", "a"};
@@ -3174,7 +3174,9 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
                 return NULL;
         if ((st_stream_key = PyUnicode_InternFromString("tcp.stream")) == NULL
             || (st_data_name = PyUnicode_InternFromString("data")) == NULL
-            || (st_takes_deferred = PyUnicode_InternFromString("takes_deferred")) == NULL)
+            || (st_takes_deferred = PyUnicode_InternFromString("takes_deferred")) == NULL
+            || (st_rel_key = PyUnicode_InternFromString("tcp.time_relative")) == NULL
+            || (st_delta_key = PyUnicode_InternFromString("tcp.time_delta")) == NULL)
             return NULL;
     }
     PyObject *conn = args[0], *payload = args[10], *handle = args[12], *out = args[13];
@@ -3194,10 +3196,21 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2 || sink == NULL
         || once == NULL || !PyDict_Check(once) || ca == NULL || SLOT(conn, tc_off[TC_stream]) == NULL)
         Py_RETURN_NONE;
+    /* the 19th argument, ``timestamps`` (TcpTracker.timestamps): tcp.time_relative and tcp.time_delta in
+     * ``out``, from the connection's first and last (before this segment) times */
+    long long conn_first_ts = 0, conn_last_ts = 0;
+    int timestamps = 0;
+    if (nargs == 19) {
+        if ((timestamps = PyObject_IsTrue(args[18])) < 0)
+            return NULL;
+        if (timestamps && (!ta_int(SLOT(conn, tc_off[TC_first_ts]), &conn_first_ts)
+                           || !ta_int(SLOT(conn, tc_off[TC_last_ts]), &conn_last_ts)))
+            Py_RETURN_NONE;
+    }
     /* the 18th argument, ``states``: (the ENDPOINT states an "ack" makes ESTABLISHED, {RFC state: its state
      * after "syn_acked"}) */
     PyObject *establishing = NULL, *syn_acked = NULL;
-    if (nargs == 18) {
+    if (nargs >= 18) {
         PyObject *st = args[17];
         if (!PyTuple_CheckExact(st) || PyTuple_GET_SIZE(st) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(st, 0))
             || !PyDict_CheckExact(PyTuple_GET_ITEM(st, 1)))
@@ -3336,6 +3349,9 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
 
     /* decided: the Python's steps in its order */
     if (PyDict_SetItem(out, st_stream_key, SLOT(conn, tc_off[TC_stream])) < 0)
+        return NULL;
+    if (timestamps && (ta_put_seconds(out, st_rel_key, ts - conn_first_ts) < 0
+                       || ta_put_seconds(out, st_delta_key, ts - conn_last_ts) < 0))
         return NULL;
     PyObject *sa = MS(sa), *empty = PyTuple_New(0);
     if (empty == NULL)

@@ -168,6 +168,7 @@ def count(pipe, reader, display_filter=None, whole: bool = False, on_wholes=None
     filtered = _Filtered(display_filter) if display_filter is not None else None
     if pipe.udp.__class__ is UdpTable and not pipe.udp.conversations:
         pipe.udp = UdpColumns()        # the same conversations and rows, counted a batch at a time
+        pipe.timestamps = False         # no per-datagram fields are read here
     tracker = pipe.tcp
     if (whole and tracker is not None and not tracker.keep_summaries and tracker.on_finish is not None
             and not tracker.wants_payload):

@@ -932,10 +932,11 @@ tcp.flags.str tcp.flags.syn tcp.flags.urg tcp.hdr_len tcp.len tcp.nxtseq tcp.opt
 tcp.options tcp.options.mss_val tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re
 tcp.options.sack_le tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr
 tcp.options.timestamp.tsval tcp.options.unknown.payload tcp.options.wscale.multiplier
-tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.urgent_pointer
-tcp.window_size tcp.window_size_value tls.alert_message.desc tls.alert_message.level tls.app_data
-tls.app_data_proto tls.change_cipher_spec tls.early_data.max_early_data_size tls.extension.psk_ke_mode
-tls.extension.psk_ke_modes_length tls.handshake.certificate tls.handshake.certificate_length
+tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.time_delta
+tcp.time_relative tcp.urgent_pointer tcp.window_size tcp.window_size_value tls.alert_message.desc
+tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
+tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
+tls.handshake.certificate tls.handshake.certificate_length
 tls.handshake.certificate_request_context_length tls.handshake.certificates_length
 tls.handshake.cipher_suites_length tls.handshake.ciphersuite tls.handshake.client_cert_vrfy.sig
 tls.handshake.client_cert_vrfy.sig_len tls.handshake.client_point tls.handshake.client_point_len
@@ -981,17 +982,17 @@ tls.quic.parameter.preferred_address.statelessresettoken tls.quic.parameter.retr
 tls.quic.parameter.stateless_reset_token tls.quic.parameter.type tls.quic.parameter.value
 tls.quic.parameter.vi.chosen_version tls.quic.parameter.vi.other_version tls.record.content_type
 tls.record.length tls.record.opaque_type tls.record.version tls.record_size_limit tls.resumed udp.checksum
-udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream vlan.dei vlan.etype vlan.id
-vlan.len vlan.priority websocket.fin websocket.mask websocket.masked_payload websocket.masking_key
-websocket.opcode websocket.payload websocket.payload.close websocket.payload.close.reason
-websocket.payload.close.status_code websocket.payload.continue websocket.payload.ping
-websocket.payload.pong websocket.payload.text websocket.payload.unknown websocket.payload_length
-websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.pmc websocket.rsv
-x509af.algorithm.id x509af.critical x509af.encrypted x509af.extension.id x509af.generalizedTime
-x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version x509ce.IPAddress.ipv4
-x509ce.IPAddress.ipv6 x509ce.SubjectKeyIdentifier x509ce.cA x509ce.dNSName x509ce.keyIdentifier x509if.oid
-x509sat.CountryName x509sat.IA5String x509sat.bmpString x509sat.printableString x509sat.teletexString
-x509sat.uTF8String x509sat.universalString
+udp.checksum.status udp.dstport udp.length udp.port udp.srcport udp.stream udp.time_delta
+udp.time_relative vlan.dei vlan.etype vlan.id vlan.len vlan.priority websocket.fin websocket.mask
+websocket.masked_payload websocket.masking_key websocket.opcode websocket.payload websocket.payload.close
+websocket.payload.close.reason websocket.payload.close.status_code websocket.payload.continue
+websocket.payload.ping websocket.payload.pong websocket.payload.text websocket.payload.unknown
+websocket.payload_length websocket.payload_length_ext_16 websocket.payload_length_ext_64 websocket.pmc
+websocket.rsv x509af.algorithm.id x509af.critical x509af.encrypted x509af.extension.id
+x509af.generalizedTime x509af.serialNumber x509af.subjectPublicKey x509af.utcTime x509af.version
+x509ce.IPAddress.ipv4 x509ce.IPAddress.ipv6 x509ce.SubjectKeyIdentifier x509ce.cA x509ce.dNSName
+x509ce.keyIdentifier x509if.oid x509sat.CountryName x509sat.IA5String x509sat.bmpString
+x509sat.printableString x509sat.teletexString x509sat.uTF8String x509sat.universalString
 """
 
 NOT_IN_TSHARK = frozenset([])

@@ -60,6 +60,9 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         pipe = Pipeline(transactions=tx, tracker_options={"keep_summaries": False})
         if lines:
             pipe.udp = UnnumberedUdp()
+            pipe.timestamps = False         # (no udp.stream either: a line shows neither)
+            if verdicts is None:            # every frame's line made: no filter reads tcp.time_*
+                pipe.tcp.timestamps = False
         if pipelines is not None:
             pipelines.append(pipe)
         quick = compiled("quick_tcp")

@@ -160,6 +160,7 @@ class UdpTable:
         # the compact ones by (orig_h, orig_p, resp_h, resp_p); the flow table has only the live ones
         self.compact: dict[tuple, CompactConversation] = {}
         self._compact_at = -(1 << 63) - 1  # packet time of the next look for idle conversations
+        self.prev_ts = 0                    # the last datagram's conversation's time before it (datagram())
 
     def datagram(self, ts: int, num: int, src: Any, sport: int, dst: Any, dport: int, payload_len: int,
                  frame_len: int, count: bool = True) -> tuple[UdpConversation, int]:
@@ -181,6 +182,8 @@ class UdpTable:
             self.flows.add(key, conv, d)
         else:
             conv, d = hit
+        # the conversation's previous time (tshark's udp.time_delta is this datagram's time minus it)
+        self.prev_ts = conv.last_ts
         if not count:
             return conv, d
         if d:

@@ -437,8 +437,11 @@ class TcpTracker:
                  max_held: int = 1 << 20, reassembly_timeout_ns: int = 30_000_000_000,
                  max_reassembly: int | None = None,
                  on_finish: Callable[[Connection], None] | None = None, keep_summaries: bool = True,
-                 reuse_memory_ns: int = REUSE_MEMORY_NS, finish_attempts: bool = False):
+                 reuse_memory_ns: int = REUSE_MEMORY_NS, finish_attempts: bool = False, timestamps: bool | None = None):
         self.analysis = analysis
+        # tshark's [Timestamps] of a segment with fields (``out``): ``tcp.time_relative`` (since its stream's
+        # first frame) and ``tcp.time_delta`` (since its stream's previous frame); with the analysis unless told
+        self.timestamps = analysis if timestamps is None else timestamps
         self.keep_summaries = keep_summaries
         # an attempt still pending when finished (idle, end of capture) is finished as itself, never made into
         # its connection: ``on_finish`` gets the Attempt (:meth:`finished_attempt` makes the connection it
@@ -708,6 +711,7 @@ class TcpTracker:
             conn.port_reuse = True
         me = conn.sides[d]
         peer = conn.sides[1 - d]
+        prev_ts = conn.last_ts
         conn.last_ts = ts
         conn.last_frame = num
         if not me.pkts:
@@ -726,6 +730,9 @@ class TcpTracker:
                 window_scaling_on_syn(me.sa, peer.sa, me.syn_opts.wscale, False)
         if out is not None:
             out["tcp.stream"] = conn.stream
+            if self.timestamps:
+                out["tcp.time_relative"] = seconds(ts - conn.first_ts)
+                out["tcp.time_delta"] = seconds(ts - prev_ts)
         if out is not None and self.analysis:
             me.sa.sack = sack_blocks(opts) if opts else ()
             if analyze_compiled is None or analyze_compiled(conn.ca, me.sa, peer.sa, ts, num, seq, ack, seglen, flags,
@@ -914,7 +921,7 @@ class TcpTracker:
         conn, d = hit
         if steady_compiled is not None and analyze_compiled is not None and self.analysis and steady_compiled(
                 conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
-                _ESTABLISHED, SinksDue, Deferred, _STEADY_STATES) is not None:
+                _ESTABLISHED, SinksDue, Deferred, _STEADY_STATES, self.timestamps) is not None:
             return True
         if conn.sink.__class__ is SinksDue:
             return False
@@ -925,6 +932,9 @@ class TcpTracker:
                 and peer.data_base is not None):
             return False
         out["tcp.stream"] = conn.stream
+        if self.timestamps:
+            out["tcp.time_relative"] = seconds(ts - conn.first_ts)
+            out["tcp.time_delta"] = seconds(ts - conn.last_ts)
         sa = me.sa
         ca = conn.ca
         if self.analysis:
