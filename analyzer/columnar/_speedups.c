@@ -4775,6 +4775,135 @@ done:
     PyMem_Free(cov[1].hi);
     return out;
 }
+
+/* held_todo(waiters, undecided, done, now, connlog_type) -> list | None
+ *   TimelineRun._resolve_held's first test, made for every waiter at once: the (stream, entry) items of
+ *   ``waiters`` (a dict, in its order) except those the loop would pass over as unchanged: found undecided
+ *   (undecided[stream] = ((last_ts, records, was_done), due)), ``now < due``, and its log's connection's last_ts,
+ *   its records count and ``stream in done`` as they were then. Compared as Python compares them (==, <); an
+ *   item it cannot read so (another shape, an attribute missing, an error) is kept: the Python loop repeats the
+ *   test on every item it gets. The records count is len(log._records) (0 for None) for an exact
+ *   ``connlog_type``, else log.records_count(). None when ``waiters`` is not a dict: the caller then takes them
+ *   all. tests/test_timeline_held_todo.py compares it with the Python test. */
+static PyObject *ht_conn, *ht_last_ts, *ht_records, *ht_records_count;
+
+static int ht_eq(PyObject *a, PyObject *b, int op) {     /* 1 true, 0 false or not comparable (error cleared) */
+    PyObject *r = PyObject_RichCompare(a, b, op);
+    if (r == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (t < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return t;
+}
+
+/* 1: the loop passes over it (unchanged, not due); 0: keep it */
+static int ht_unchanged(PyObject *stream, PyObject *entry, PyObject *undecided, PyObject *done, PyObject *now,
+                        PyObject *connlog_type) {
+    if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 3)
+        return 0;
+    PyObject *known = PyDict_GetItemWithError(undecided, stream);
+    if (known == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2)
+        return 0;
+    PyObject *stamp = PyTuple_GET_ITEM(known, 0);
+    if (!PyTuple_CheckExact(stamp) || PyTuple_GET_SIZE(stamp) != 3)
+        return 0;
+    if (!ht_eq(now, PyTuple_GET_ITEM(known, 1), Py_LT))
+        return 0;
+    PyObject *log = PyTuple_GET_ITEM(entry, 0);
+    PyObject *conn = PyObject_GetAttr(log, ht_conn);
+    if (conn == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *last = PyObject_GetAttr(conn, ht_last_ts);
+    Py_DECREF(conn);
+    if (last == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int same = ht_eq(PyTuple_GET_ITEM(stamp, 0), last, Py_EQ);
+    Py_DECREF(last);
+    if (!same)
+        return 0;
+    PyObject *count;
+    if ((PyObject *)Py_TYPE(log) == connlog_type) {
+        PyObject *records = PyObject_GetAttr(log, ht_records);
+        if (records == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (records == Py_None) {
+            count = PyLong_FromLong(0);
+        } else if (PyList_CheckExact(records)) {
+            count = PyLong_FromSsize_t(PyList_GET_SIZE(records));
+        } else {
+            count = NULL;
+        }
+        Py_DECREF(records);
+    } else {
+        count = PyObject_CallMethodNoArgs(log, ht_records_count);
+    }
+    if (count == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    same = ht_eq(PyTuple_GET_ITEM(stamp, 1), count, Py_EQ);
+    Py_DECREF(count);
+    if (!same)
+        return 0;
+    int in = PySet_Check(done) ? PySet_Contains(done, stream) : PySequence_Contains(done, stream);
+    if (in < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return ht_eq(PyTuple_GET_ITEM(stamp, 2), in ? Py_True : Py_False, Py_EQ);
+}
+
+static PyObject *held_todo(PyObject *self, PyObject *args) {
+    PyObject *waiters, *undecided, *done, *now, *connlog_type;
+    if (!PyArg_ParseTuple(args, "OOOOO", &waiters, &undecided, &done, &now, &connlog_type))
+        return NULL;
+    if (!PyDict_CheckExact(waiters) || !PyDict_Check(undecided))
+        Py_RETURN_NONE;
+    if (ht_conn == NULL) {
+        if ((ht_conn = PyUnicode_InternFromString("conn")) == NULL
+            || (ht_last_ts = PyUnicode_InternFromString("last_ts")) == NULL
+            || (ht_records = PyUnicode_InternFromString("_records")) == NULL
+            || (ht_records_count = PyUnicode_InternFromString("records_count")) == NULL)
+            return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    PyObject *keys = PyDict_Items(waiters);     /* a snapshot, as the caller's list(waiters.items()) */
+    if (keys == NULL) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(keys, i);
+        if (ht_unchanged(PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), undecided, done, now, connlog_type))
+            continue;
+        if (PyList_Append(out, item) < 0) {
+            Py_DECREF(keys);
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    Py_DECREF(keys);
+    return out;
+}
 /* ---- end of the timeline's block ---- */
 
 /* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
@@ -5658,6 +5787,8 @@ static PyMethodDef methods[] = {
      "A connection's payload bytes per (transaction, direction): (unique, sent), or None (see the module source)."},
     {"conn_owners", conn_owners, METH_VARARGS,
      "A connection's segments' owners (transaction index, -1, -2), or None (see the module source)."},
+    {"held_todo", held_todo, METH_VARARGS,
+     "The waiters TimelineRun._resolve_held must look at (the others unchanged and not due), or None (see the source)."},
     {"conn_segments", conn_segments, METH_VARARGS,
      "A connection's Segments, SYNs and SYN-ACKs from its packed log, or None (see the module source)."},
     /* h-conn7 */

@@ -56,6 +56,7 @@ from itertools import islice
 from typing import Any
 
 from analyzer.columnar.headers import parse as parse_headers
+from analyzer.compiled import compiled
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, lookup
@@ -79,11 +80,12 @@ SLICE_MIN = 2048                # connections of a slice of a long activity (see
 SLICE_AGE_NS = 150_000_000_000  # before the end of the input, a slice is of connections quiet for this long
 SLICE_EVERY_NS = 10_000_000_000  # packet time between two tries to cut slices of one activity
 NAMES_MAX = 4096                # names asked by any client kept at most (TimelineRun.lookup)
+_held_todo = compiled("held_todo")  # _resolve_held's first test for every waiter at once (None: the loop makes it)
 
 
 class _Activity:
-    __slots__ = ("client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice", "ordered",
-                 "quic", "start_ns", "tuples")
+    __slots__ = ("blocker", "client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice",
+                 "ordered", "quic", "start_ns", "tuples")
 
     def __init__(self, client: str, start_ns: int):
         self.client = client
@@ -99,6 +101,7 @@ class _Activity:
         # hashes of the connections' 4-tuples, counted: made by _slice once the activity has an ICMP error (None:
         # not made; an activity without one pays nothing per attempt), then kept by add_conn and _slice
         self.tuples: dict[int, int] | None = None
+        self.blocker = -1       # the stream of the connection that kept it open at the last check (TimelineRun._done)
 
     def add_conn(self, log: ConnLog, first_ts: int) -> None:
         if first_ts < self.last_first_ts or log.conn.stream in self.conns:
@@ -351,7 +354,7 @@ class TimelineRun:
             if log.conn.last_ts > ts or log.records:
                 self._wake(log)
         if not final:
-            done = [act for act in self.activities.values() if self._hold(act, now) <= now]
+            done = [act for act in self.activities.values() if self._done(act, now)]
             for act in sorted(done, key=lambda a: a.start_ns):
                 del self.activities[act.client]
                 self._close(act, now)
@@ -391,6 +394,15 @@ class TimelineRun:
         first_ts = log.first_ts()
         self._activity(str(conn.sides[0].addr), first_ts).add_conn(log, first_ts)
 
+    def _done(self, act: _Activity, now: int) -> bool:
+        """``self._hold(act, now) <= now``: the activity is complete. The connection that kept it open at the last
+        check is asked first: while it still does, the answer is no without the rest (each part of the hold is
+        read without side effects, and the answer is whether any part is past ``now``, in any order)."""
+        log = act.conns.get(act.blocker)
+        if log is not None and self._conn_hold(log, now) > now:
+            return False
+        return self._hold(act, now) <= now
+
     def _hold(self, act: _Activity, now: int) -> int:
         hold = 0
         dns_times = self.collector.dns_times
@@ -405,6 +417,7 @@ class TimelineRun:
         for log in act.conns.values():
             hold = max(hold, self._conn_hold(log, now))
             if hold > now:
+                act.blocker = log.conn.stream
                 return hold
         return hold
 
@@ -688,7 +701,11 @@ class TimelineRun:
         free: list[_Held] = []
         undecided = self.undecided
         done = self.done
-        for stream, (log, seen, waiting) in list(self.waiters.items()):
+        # the waiters the test below may not pass over (the compiled helper leaves out the others: the same test)
+        items = None if final or _held_todo is None else _held_todo(self.waiters, undecided, done, now, ConnLog)
+        if items is None:
+            items = list(self.waiters.items())
+        for stream, (log, seen, waiting) in items:
             conn = log.conn
             # a log with no new segment or record since it was found undecided stays so until its due time (most
             # waiters at most checks: compared field by field, no stamp made for them)
