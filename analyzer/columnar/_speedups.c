@@ -1312,7 +1312,9 @@ static int ta_names(void) {
 
 /* the slot offsets of ``type``'s attributes ``names`` (0: the type has no such object slot) */
 static int slot_offsets(PyTypeObject *type, const char *const *names, int n, Py_ssize_t *result) {
-    Py_ssize_t off[SQ_N];
+    Py_ssize_t off[32];
+    if (n > 32)
+        return 0;
     for (int i = 0; i < n; i++) {
         PyObject *d = PyObject_GetAttrString((PyObject *)type, names[i]);
         if (d == NULL) {
@@ -3129,21 +3131,44 @@ done:
  * state not CLOSED: _apply makes it ESTABLISHED) and the handshake's ACK (the originator's first bare ACK of
  * exactly the responder's SYN: SYN acknowledged, the handshake ACK's frame and time; the payload sinks still
  * due); in the Python those go to _apply (tests/test_tcp_steady_compiled.py compares the three on damaged
- * connections and on a crafted one). */
+ * connections and on a crafted one). With ``states`` too (h-read, 2026-12-05; _STEADY_STATES now the steps of
+ * the tables, see below), the teardown as _apply takes it: a side's first FIN (flags FIN+ACK, with or without
+ * bytes: the "f" letter by its sequence number, fin_seq/frame/ts, first_fin, the "fin" and "snd_fin" steps; the
+ * reassembler's fin_offset, the bytes, then sink.fin(direction) as every byte before it was delivered), an ACK
+ * after the peer's FIN (its gap check from the FIN; the peer's reassembler past its FIN, the FIN reported: acked()
+ * has nothing to do) and the ACK of the peer's FIN (_fin_acked: the "rcv_fin" and "fin_acked" steps, TIME_WAIT
+ * entered, fin_acked_frame/ts), bytes after the peer's FIN (data_after_peer_fin), an ACK of a side not
+ * ESTABLISHED (the "ack" step, "snd_data" from RFC CLOSED); a FIN resent, past a hole or with bytes cut short
+ * (with a sink), a RST: the Python's (tests/test_tcp_steady_compiled.py's test_teardowns: each way a connection
+ * ends). */
 enum { TC_ca, TC_last_frame, TC_last_ts, TC_once, TC_sides, TC_sink, TC_stream, TC_history, TC_hs_frame,
-       TC_hs_ts, TC_first_ts, TC_N };
+       TC_hs_ts, TC_first_fin, TC_first_ts, TC_N };
 static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once", "sides", "sink", "stream",
-                                           "history", "handshake_ack_frame", "handshake_ack_ts", "first_ts"};
+                                           "history", "handshake_ack_frame", "handshake_ack_ts", "first_fin",
+                                           "first_ts"};
 enum { TS_data_base, TS_endpoint, TS_fin_frame, TS_fin_seq, TS_first_ts, TS_frame_bytes, TS_last_ts, TS_max_end,
-       TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_rfc, TS_isn, TS_N };
+       TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_rfc, TS_isn, TS_fin_ts, TS_fin_acked_frame,
+       TS_fin_acked_ts, TS_time_wait_frame, TS_time_wait_ts, TS_data_after_peer_fin, TS_N };
 static const char *const ts_names[TS_N] = {
     "data_base", "endpoint", "fin_frame", "fin_seq", "first_ts", "frame_bytes", "last_ts", "max_end",
-    "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame", "rfc", "isn"};
-enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, TR_sink, TR_N };
-static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink"};
+    "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame", "rfc", "isn", "fin_ts", "fin_acked_frame",
+    "fin_acked_ts", "time_wait_frame", "time_wait_ts", "data_after_peer_fin"};
+enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, TR_sink, TR_fin_sent, TR_N };
+static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink",
+                                           "fin_sent"};
 static PyTypeObject *tc_type, *ts_type, *tr_type;
 static Py_ssize_t tc_off[TC_N], ts_off[TS_N], tr_off[TR_N];
-static PyObject *st_letters[4], *st_stream_key, *st_data_name, *st_takes_deferred, *st_rel_key, *st_delta_key;
+static PyObject *st_letters[6], *st_stream_key, *st_data_name, *st_takes_deferred, *st_fin_name, *st_rel_key,
+    *st_delta_key;
+
+/* RFC[state].get(event, state) of one event's table (a dict state -> new state, _STEADY_STATES'): borrowed; NULL
+ * with an error set */
+static PyObject *st_step(PyObject *table, PyObject *state) {
+    PyObject *n = PyDict_GetItemWithError(table, state);
+    if (n == NULL && !PyErr_Occurred())
+        return state;
+    return n;
+}
 
 static int st_type(PyObject *o, PyTypeObject **cached, const char *const *names, int n, Py_ssize_t *off) {
     if (Py_TYPE(o) == *cached)
@@ -3168,12 +3193,13 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (nargs < 17 || nargs > 19)
         Py_RETURN_NONE;
     if (st_stream_key == NULL) {
-        const char *l[4] = {"D", "A", "d", "a"};
-        for (int i = 0; i < 4; i++)
+        const char *l[6] = {"D", "A", "d", "a", "F", "f"};
+        for (int i = 0; i < 6; i++)
             if ((st_letters[i] = PyUnicode_InternFromString(l[i])) == NULL)
                 return NULL;
         if ((st_stream_key = PyUnicode_InternFromString("tcp.stream")) == NULL
             || (st_data_name = PyUnicode_InternFromString("data")) == NULL
+            || (st_fin_name = PyUnicode_InternFromString("fin")) == NULL
             || (st_takes_deferred = PyUnicode_InternFromString("takes_deferred")) == NULL
             || (st_rel_key = PyUnicode_InternFromString("tcp.time_relative")) == NULL
             || (st_delta_key = PyUnicode_InternFromString("tcp.time_delta")) == NULL)
@@ -3186,9 +3212,11 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
         || !ta_int(args[5], &ack) || !ta_int(args[6], &flags) || !ta_int(args[7], &raw_window)
         || !ta_int(args[8], &seglen) || !ta_int(args[11], &frame_len))
         Py_RETURN_NONE;
-    if ((d != 0 && d != 1) || (flags & 0x17) != 0x10 || raw_window == 0 || seglen < 0 || seq < 0 || seq > M32
-        || ack < 0 || ack > M32 || !PyDict_CheckExact(out))
+    /* an ACK without SYN/RST; a FIN only with ``states`` (the teardown's tables) */
+    if ((d != 0 && d != 1) || (flags & 0x16) != 0x10 || ((flags & 0x01) && nargs < 18) || raw_window == 0
+        || seglen < 0 || seq < 0 || seq > M32 || ack < 0 || ack > M32 || !PyDict_CheckExact(out))
         Py_RETURN_NONE;
+    int fin = (flags & 0x01) != 0;
     if (!st_type(conn, &tc_type, tc_names, TC_N, tc_off))
         Py_RETURN_NONE;
     PyObject *sides = SLOT(conn, tc_off[TC_sides]), *sink = SLOT(conn, tc_off[TC_sink]);
@@ -3207,88 +3235,142 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
                            || !ta_int(SLOT(conn, tc_off[TC_last_ts]), &conn_last_ts)))
             Py_RETURN_NONE;
     }
-    /* the 18th argument, ``states``: (the ENDPOINT states an "ack" makes ESTABLISHED, {RFC state: its state
-     * after "syn_acked"}) */
-    PyObject *establishing = NULL, *syn_acked = NULL;
+    /* the 18th argument, ``states`` (connection._STEADY_STATES, from the tables of tcp/state.py): the ENDPOINT
+     * table's "ack" and "fin" steps, the RFC table's "syn_acked", "snd_data", "rcv_fin", "fin_acked" and
+     * "snd_fin" steps (each a dict state -> new state), the RFC states CLOSED and TIME_WAIT */
+    enum { X_ep_ack, X_syn_acked, X_ep_fin, X_snd_data, X_rcv_fin, X_fin_acked, X_snd_fin, X_closed, X_time_wait, X_N };
+    PyObject *X[X_N] = {NULL};
     if (nargs >= 18) {
         PyObject *st = args[17];
-        if (!PyTuple_CheckExact(st) || PyTuple_GET_SIZE(st) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(st, 0))
-            || !PyDict_CheckExact(PyTuple_GET_ITEM(st, 1)))
+        if (!PyTuple_CheckExact(st) || PyTuple_GET_SIZE(st) != X_N)
             Py_RETURN_NONE;
-        establishing = PyTuple_GET_ITEM(st, 0);
-        syn_acked = PyTuple_GET_ITEM(st, 1);
+        for (int i = 0; i < X_N; i++) {
+            X[i] = PyTuple_GET_ITEM(st, i);
+            if (i < X_closed ? !PyDict_CheckExact(X[i]) : !PyUnicode_CheckExact(X[i]))
+                Py_RETURN_NONE;
+        }
     }
     PyObject *me = PyTuple_GET_ITEM(sides, d), *peer = PyTuple_GET_ITEM(sides, 1 - d);
     if (Py_TYPE(peer) != Py_TYPE(me) || !st_type(me, &ts_type, ts_names, TS_N, ts_off))
         Py_RETURN_NONE;
 #define MS(n) SLOT(me, ts_off[TS_##n])
 #define PS(n) SLOT(peer, ts_off[TS_##n])
-    /* segment()'s conditions for the fast path with sinks; or (h-read, with ``states``) the side's first
-     * segment after its SYN or SYN-ACK, which _apply's ENDPOINT table moves to ESTABLISHED ("ack"), its RFC
-     * state not CLOSED (no "snd_data" step) */
-    int first_ack = 0;
-    if (MS(endpoint) != established) {
-        PyObject *rfc = MS(rfc);
-        if (establishing == NULL || rfc == NULL || !PyUnicode_CheckExact(rfc)
-            || PyUnicode_CompareWithASCIIString(rfc, "CLOSED") == 0)
-            Py_RETURN_NONE;
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(establishing) && !first_ack; i++)
-            first_ack = MS(endpoint) == PyTuple_GET_ITEM(establishing, i);
-        if (!first_ack)
-            Py_RETURN_NONE;
-    }
     PyObject *history = SLOT(conn, tc_off[TC_history]);
-    if (PS(fin_seq) != Py_None || PS(data_base) == NULL || PS(data_base) == Py_None || history == NULL
-        || !PyList_CheckExact(history))
+    if (PS(data_base) == NULL || PS(data_base) == Py_None || history == NULL || !PyList_CheckExact(history)
+        || PS(fin_seq) == NULL || MS(fin_seq) == NULL || MS(rfc) == NULL || !PyUnicode_CheckExact(MS(rfc))
+        || PS(rfc) == NULL || !PyUnicode_CheckExact(PS(rfc)) || MS(endpoint) == NULL)
         Py_RETURN_NONE;
-    long long v;
-    if (!ta_int(PS(fin_frame), &v) || v || !ta_int(PS(syn_acked_frame), &v))
+    /* the peer's FIN (with ``states``): this segment may acknowledge it (_fin_acked) */
+    long long v, pfs = -1;
+    if (PS(fin_seq) != Py_None && (X[0] == NULL || !ta_int(PS(fin_seq), &pfs) || pfs < 0 || pfs > M32))
+        Py_RETURN_NONE;
+    if (!ta_int(PS(fin_frame), &v) || (v && X[0] == NULL))
+        Py_RETURN_NONE;
+    int peer_fin_frame = v != 0;
+    /* a FIN: the side's first (a FIN sent again, or after a FIN, is the Python's) */
+    if (fin && MS(fin_seq) != Py_None)
+        Py_RETURN_NONE;
+    if (!ta_int(PS(syn_acked_frame), &v))
         Py_RETURN_NONE;
     /* the handshake's ACK (with ``states``): the originator's bare ACK of exactly the responder's SYN, its
      * first: _apply marks the SYN acknowledged (syn_acked_frame, the RFC "syn_acked" step) and the
      * connection's handshake ACK; a connection whose payload sinks are due stays so (nothing for a sink) */
     int hs_ack = 0;
-    PyObject *peer_rfc = NULL;      /* borrowed: the responder's RFC state after "syn_acked" (NULL: unchanged) */
+    PyObject *peer_rfc = PS(rfc), *me_rfc = MS(rfc);    /* borrowed: each side's RFC state after this segment */
     if (!v) {
         long long hs, isn;
-        if (syn_acked == NULL || d != 0 || seglen || !ta_int(SLOT(conn, tc_off[TC_hs_frame]), &hs) || hs
-            || SLOT(conn, tc_off[TC_hs_ts]) == NULL || !ta_int(PS(isn), &isn) || ((ack - isn - 1) & M32) != 0
-            || PS(rfc) == NULL || !PyUnicode_CheckExact(PS(rfc)))
+        if (X[0] == NULL || d != 0 || seglen || fin || pfs >= 0 || !ta_int(SLOT(conn, tc_off[TC_hs_frame]), &hs) || hs
+            || SLOT(conn, tc_off[TC_hs_ts]) == NULL || !ta_int(PS(isn), &isn) || ((ack - isn - 1) & M32) != 0)
             Py_RETURN_NONE;
-        peer_rfc = PyDict_GetItemWithError(syn_acked, PS(rfc));
-        if (peer_rfc == NULL && PyErr_Occurred())
+        if ((peer_rfc = st_step(X[X_syn_acked], peer_rfc)) == NULL)
             return NULL;
         hs_ack = 1;
     }
     if ((PyObject *)Py_TYPE(sink) == sinks_due && !hs_ack)
         Py_RETURN_NONE;
+    /* _fin_acked: the peer's FIN acknowledged by this segment (both RFC states move; TIME_WAIT entered is noted) */
+    int fin_acked = 0, me_tw = 0, peer_tw = 0;
+    if (pfs >= 0) {
+        if (!ta_int(PS(fin_acked_frame), &v))
+            Py_RETURN_NONE;
+        if (!v && ((ack - pfs - 1) & M32) < HALF32) {
+            PyObject *m = st_step(X[X_rcv_fin], me_rfc), *p = m ? st_step(X[X_fin_acked], peer_rfc) : NULL;
+            if (p == NULL)
+                return NULL;
+            int a = PyUnicode_Compare(m, X[X_time_wait]), b = PyUnicode_Compare(me_rfc, X[X_time_wait]);
+            int c = PyUnicode_Compare(p, X[X_time_wait]), e = PyUnicode_Compare(peer_rfc, X[X_time_wait]);
+            if (PyErr_Occurred())
+                return NULL;
+            me_tw = a == 0 && b != 0;
+            peer_tw = c == 0 && e != 0;
+            me_rfc = m;
+            peer_rfc = p;
+            fin_acked = 1;
+        }
+    }
+    /* the side's endpoint and RFC states: an ACK without FIN of a side not ESTABLISHED takes the ENDPOINT
+     * "ack" step (and "snd_data" from RFC CLOSED); a FIN the "fin" and "snd_fin" steps */
+    PyObject *me_ep = MS(endpoint);
+    if (!fin && me_ep != established) {
+        if (X[0] == NULL)
+            Py_RETURN_NONE;
+        if ((me_ep = st_step(X[X_ep_ack], me_ep)) == NULL)
+            return NULL;
+        int closed = PyUnicode_Compare(me_rfc, X[X_closed]);
+        if (closed == -1 && PyErr_Occurred())
+            return NULL;
+        if (closed == 0 && (me_rfc = st_step(X[X_snd_data], me_rfc)) == NULL)
+            return NULL;
+    }
+    if (fin && ((me_ep = st_step(X[X_ep_fin], me_ep)) == NULL || (me_rfc = st_step(X[X_snd_fin], me_rfc)) == NULL))
+        return NULL;
     /* no SACK block: sa.sack = () */
     PyObject *opts = args[9];
     if (!PyBytes_CheckExact(opts) || memchr(PyBytes_AS_STRING(opts), 5, PyBytes_GET_SIZE(opts)) != NULL)
         Py_RETURN_NONE;
-    /* no history letter */
-    long long pkts, max_end = -1, peer_seen;
+    /* no history letter but the side's first bytes or first bare ACK (with ``states``) and its FIN */
+    long long pkts, max_end = -1, peer_seen, first_fin;
     if (!ta_int(MS(pkts), &pkts) || !pkts || MS(max_end) == NULL || MS(data_base) == NULL
         || MS(frame_bytes) == NULL || MS(payload_bytes) == NULL || MS(sa) == NULL || MS(last_ts) == NULL)
         Py_RETURN_NONE;
     if (MS(max_end) != Py_None && !ta_int(MS(max_end), &max_end))
         Py_RETURN_NONE;
-    PyObject *letter = st_letters[(seglen ? 0 : 1) + 2 * d];
-    int has = PyDict_Contains(once, letter);
-    if (has < 0)
-        return NULL;
-    if (!has && establishing == NULL)   /* the side's first bytes or first bare ACK: its letter, with states */
+    if (fin && !ta_int(SLOT(conn, tc_off[TC_first_fin]), &first_fin))
         Py_RETURN_NONE;
+    /* the once-letter: a FIN without bytes logs none ("a" is an ACK's without FIN) */
+    PyObject *letter = fin && !seglen ? NULL : st_letters[(seglen ? 0 : 1) + 2 * d];
+    int has = 1;
+    if (letter != NULL && (has = PyDict_Contains(once, letter)) < 0)
+        return NULL;
+    if (!has && X[0] == NULL)   /* the side's first bytes or first bare ACK: its letter, with states */
+        Py_RETURN_NONE;
+    /* the FIN's letter (per sequence number: logged unless its last FIN had this one) */
+    int log_fin = 0;
+    PyObject *seq_o = args[4];
+    if (fin) {
+        PyObject *last = PyDict_GetItemWithError(once, st_letters[4 + d]);
+        if (last == NULL && PyErr_Occurred())
+            return NULL;
+        log_fin = last == NULL ? 1 : PyObject_RichCompareBool(last, seq_o, Py_EQ);
+        if (log_fin < 0)
+            return NULL;
+        log_fin = last == NULL ? 1 : !log_fin;
+    }
+    long long after_fin = 0;
     if (seglen) {
         if (MS(data_base) == Py_None)
             Py_RETURN_NONE;
         if (max_end >= 0 && ((seq - max_end) & M32) >= HALF32)
             Py_RETURN_NONE;
+        if (peer_fin_frame && !ta_int(MS(data_after_peer_fin), &after_fin))
+            Py_RETURN_NONE;
     }
+    /* a content gap: the receiver acknowledges bytes of the peer the capture never showed (a letter: declined) */
     if (PS(max_end) == NULL)
         Py_RETURN_NONE;
-    PyObject *pseen = PS(max_end) != Py_None ? PS(max_end) : PS(data_base);
-    if (!ta_int(pseen, &peer_seen))
+    if (pfs >= 0)
+        peer_seen = (pfs + 1) & M32;
+    else if (!ta_int(PS(max_end) != Py_None ? PS(max_end) : PS(data_base), &peer_seen))
         Py_RETURN_NONE;
     long long gap = (ack - peer_seen) & M32;
     if (gap > 0 && gap < HALF32)
@@ -3299,30 +3381,40 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (!no_sink && (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off)))
         Py_RETURN_NONE;
     if (!no_sink && pr != Py_None) {
+        /* the peer's reassembler acked(): nothing to do unless the ACK passes its next byte; then only past its
+         * FIN, already reported (no hole to give up) */
         if (Py_TYPE(pr) != Py_TYPE(r))
             Py_RETURN_NONE;
         PyObject *pn = SLOT(pr, tr_off[TR_next]);
         if (pn == NULL)
             Py_RETURN_NONE;
         if (pn != Py_None) {
-            long long nxt;
+            long long nxt, fo, off;
             if (!ta_int(pn, &nxt))
                 Py_RETURN_NONE;
             long long a = (ack - nxt) & M32;
-            if (a > 0 && a < HALF32)
+            if (a > 0 && a < HALF32
+                && (X[0] == NULL || !ta_int(SLOT(pr, tr_off[TR_fin_offset]), &fo)
+                    || !ta_int(SLOT(pr, tr_off[TR_offset]), &off) || off < fo
+                    || SLOT(pr, tr_off[TR_fin_sent]) != Py_True))
                 Py_RETURN_NONE;
         }
     }
     PyObject *rsink = no_sink ? NULL : SLOT(r, tr_off[TR_sink]), *rdir = no_sink ? NULL : SLOT(r, tr_off[TR_direction]);
-    if (seglen && !no_sink) {
+    long long r_offset = 0;
+    if ((seglen || fin) && !no_sink) {
+        /* StreamReassembler.segment's in-order case: the next bytes, all captured, nothing held, no FIN seen */
         long long rnext;
         PyObject *held = SLOT(r, tr_off[TR_held]);
         if (!ta_int(SLOT(r, tr_off[TR_next]), &rnext) || rnext != seq || held == NULL || !PyList_CheckExact(held)
             || PyList_GET_SIZE(held) || SLOT(r, tr_off[TR_fin_offset]) != Py_None || rsink == NULL || rdir == NULL
-            || SLOT(r, tr_off[TR_delivered]) == NULL || SLOT(r, tr_off[TR_offset]) == NULL)
+            || SLOT(r, tr_off[TR_delivered]) == NULL || SLOT(r, tr_off[TR_offset]) == NULL
+            || (fin && SLOT(r, tr_off[TR_fin_sent]) != Py_False))
             Py_RETURN_NONE;
-        if (!ta_int(SLOT(r, tr_off[TR_delivered]), &v) || !ta_int(SLOT(r, tr_off[TR_offset]), &v))
+        if (!ta_int(SLOT(r, tr_off[TR_delivered]), &v) || !ta_int(SLOT(r, tr_off[TR_offset]), &r_offset))
             Py_RETURN_NONE;
+    }
+    if (seglen && !no_sink) {
         Py_ssize_t plen = PyObject_Length(payload);
         if (plen < 0) {
             PyErr_Clear();
@@ -3378,23 +3470,50 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (res == Py_None)
         return res;
     Py_DECREF(res);
-    /* _apply's steps for the side's first segment after its SYN-ACK, and its first letter (Connection.letter:
-     * marked once, logged in the history) */
+    /* _apply's steps: the handshake's ACK, the peer's FIN acknowledged, the side's states, its first letter
+     * (Connection.letter: marked once, logged in the history), its FIN (_fin_sent) */
+    Py_INCREF(peer_rfc);        /* (the tables hold them; kept across the slot writes below) */
+    Py_INCREF(me_rfc);
+    Py_INCREF(me_ep);
+    int err = 0;
     if (hs_ack) {
-        if (ta_set_int(peer, ts_off[TS_syn_acked_frame], num) < 0)
-            return NULL;
-        if (peer_rfc != NULL)
-            ta_set_obj(peer, ts_off[TS_rfc], peer_rfc);
-        if (ta_set_int(conn, tc_off[TC_hs_frame], num) < 0)
-            return NULL;
+        if (ta_set_int(peer, ts_off[TS_syn_acked_frame], num) < 0 || ta_set_int(conn, tc_off[TC_hs_frame], num) < 0)
+            err = 1;
         ta_set_obj(conn, tc_off[TC_hs_ts], args[2]);
     }
-    if (first_ack)
-        ta_set_obj(me, ts_off[TS_endpoint], established);
-    if (!has && (PyDict_SetItem(once, letter, Py_True) < 0 || PyList_Append(history, letter) < 0))
+    if (fin_acked) {
+        if (ta_set_int(peer, ts_off[TS_fin_acked_frame], num) < 0)
+            err = 1;
+        ta_set_obj(peer, ts_off[TS_fin_acked_ts], args[2]);
+        if (me_tw) {
+            ta_set_obj(me, ts_off[TS_time_wait_frame], args[3]);
+            ta_set_obj(me, ts_off[TS_time_wait_ts], args[2]);
+        }
+        if (peer_tw) {
+            ta_set_obj(peer, ts_off[TS_time_wait_frame], args[3]);
+            ta_set_obj(peer, ts_off[TS_time_wait_ts], args[2]);
+        }
+    }
+    ta_set_obj(peer, ts_off[TS_rfc], peer_rfc);
+    ta_set_obj(me, ts_off[TS_rfc], me_rfc);
+    ta_set_obj(me, ts_off[TS_endpoint], me_ep);
+    Py_DECREF(peer_rfc);
+    Py_DECREF(me_rfc);
+    Py_DECREF(me_ep);
+    if (err || (!has && (PyDict_SetItem(once, letter, Py_True) < 0 || PyList_Append(history, letter) < 0)))
         return NULL;
-    /* _steady_sink's steps */
-    int err = 0;
+    if (fin) {
+        if (log_fin && (PyDict_SetItem(once, st_letters[4 + d], seq_o) < 0
+                        || PyList_Append(history, st_letters[4 + d]) < 0))
+            return NULL;
+        if (ta_set_int(me, ts_off[TS_fin_seq], (seq + seglen) & M32) < 0)
+            return NULL;
+        ta_set_obj(me, ts_off[TS_fin_frame], args[3]);
+        ta_set_obj(me, ts_off[TS_fin_ts], args[2]);
+        if (first_fin < 0 && ta_set_int(conn, tc_off[TC_first_fin], d) < 0)
+            return NULL;
+    }
+    /* the counters (_steady_sink's steps) */
     ta_set_obj(conn, tc_off[TC_last_ts], args[2]);
     ta_set_obj(conn, tc_off[TC_last_frame], args[3]);
     if (ta_set_int(me, ts_off[TS_pkts], pkts + 1) < 0)
@@ -3408,27 +3527,59 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (seglen) {
         if (ta_set_int(me, ts_off[TS_max_end], (seq + seglen) & M32) < 0)
             return NULL;
+        if (peer_fin_frame && ta_set_int(me, ts_off[TS_data_after_peer_fin], after_fin + 1) < 0)
+            return NULL;
     }
-    if (seglen && !no_sink) {
-        /* StreamReassembler.in_order */
+    if ((seglen || fin) && !no_sink) {
+        /* StreamReassembler.segment: the FIN's place first, the bytes delivered (sink.data), the FIN reported
+         * once every byte before it was (sink.fin, on the reassembler's sink as it is then) */
         Py_INCREF(r);
-        Py_INCREF(rsink);
-        PyObject *cargs[5] = {rsink, rdir, payload, handle, args[2]};
-        Py_INCREF(rdir);
-        PyObject *got = PyObject_VectorcallMethod(st_data_name, cargs, 5, NULL);
-        Py_DECREF(rdir);
-        Py_DECREF(rsink);
-        if (got == NULL) {
+        if (fin && ta_set_int(r, tr_off[TR_fin_offset], r_offset + seglen) < 0) {
             Py_DECREF(r);
             return NULL;
         }
-        Py_DECREF(got);
-        if (!st_add(r, tr_off[TR_delivered], seglen, &err) || !st_add(r, tr_off[TR_offset], seglen, &err) || err
-            || ta_set_int(r, tr_off[TR_next], (seq + seglen) & M32) < 0) {
-            Py_DECREF(r);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_RuntimeError, "tcp_steady: a reassembler's count changed type in its sink");
-            return NULL;
+        if (seglen) {
+            Py_INCREF(rsink);
+            Py_INCREF(rdir);
+            PyObject *cargs[5] = {rsink, rdir, payload, handle, args[2]};
+            PyObject *got = PyObject_VectorcallMethod(st_data_name, cargs, 5, NULL);
+            Py_DECREF(rdir);
+            Py_DECREF(rsink);
+            if (got == NULL) {
+                Py_DECREF(r);
+                return NULL;
+            }
+            Py_DECREF(got);
+            if (!st_add(r, tr_off[TR_delivered], seglen, &err) || !st_add(r, tr_off[TR_offset], seglen, &err) || err
+                || ta_set_int(r, tr_off[TR_next], (seq + seglen) & M32) < 0) {
+                Py_DECREF(r);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_RuntimeError, "tcp_steady: a reassembler's count changed type in its sink");
+                return NULL;
+            }
+        }
+        if (fin) {
+            long long off, fo;
+            if (!ta_int(SLOT(r, tr_off[TR_offset]), &off) || !ta_int(SLOT(r, tr_off[TR_fin_offset]), &fo)
+                || SLOT(r, tr_off[TR_fin_sent]) != Py_False || SLOT(r, tr_off[TR_sink]) == NULL
+                || SLOT(r, tr_off[TR_direction]) == NULL) {
+                Py_DECREF(r);
+                PyErr_SetString(PyExc_RuntimeError, "tcp_steady: a reassembler's FIN state changed in its sink");
+                return NULL;
+            }
+            if (off >= fo) {
+                ta_set_obj(r, tr_off[TR_fin_sent], Py_True);
+                PyObject *fs = Py_NewRef(SLOT(r, tr_off[TR_sink])), *fd = Py_NewRef(SLOT(r, tr_off[TR_direction]));
+                PyObject *fargs[2] = {fs, fd};
+                PyObject *got = PyObject_VectorcallMethod(st_fin_name, fargs, 2, NULL);
+                Py_DECREF(fs);
+                Py_DECREF(fd);
+                if (got == NULL) {
+                    Py_DECREF(r);
+                    return NULL;
+                }
+                Py_DECREF(got);
+            }
         }
         Py_DECREF(r);
     }
@@ -5527,7 +5678,7 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
         return h;
     PyObject **hv = &PyTuple_GET_ITEM(h, 0);
     long long flags, seglen, ts, next_expire, number, origlen;
-    if (!ta_int(hv[7], &flags) || (flags & 0x17) != 0x10 || !ta_int(hv[9], &seglen))
+    if (!ta_int(hv[7], &flags) || (flags & 0x16) != 0x10 || !ta_int(hv[9], &seglen))
         return h;
     PyObject *opts = hv[10];
     if (!PyBytes_CheckExact(opts))

@@ -97,11 +97,13 @@ _ESTABLISHED = S.ESTABLISHED
 
 
 # TcpTracker._steady_out in C (analyzer/columnar/_speedups.c ``tcp_steady``) for an in-order segment that changes no
-# history letter but a side's first bytes or first bare ACK; with its last argument, _STEADY_STATES (the ENDPOINT
-# states an "ack" makes ESTABLISHED, the RFC states' "syn_acked" steps, from the tables), also a side's first
-# segment after its SYN or SYN-ACK and the handshake's ACK, as _apply takes them: the same fields, slots and sink
-# call, or None (having changed nothing the Python would not set alike) for any other; None where the helper is
-# not built (tests/test_read_fast_steady.py and tests/test_tcp_steady_compiled.py compare it with the Python).
+# history letter but a side's first bytes or first bare ACK; with its last argument, _STEADY_STATES (steps of the
+# tables of tcp/state.py), also what _apply takes of a side's first segment after its SYN or SYN-ACK, the
+# handshake's ACK, and the teardown: a side's first FIN (with or without bytes; _fin_sent, the FIN handed to the
+# reassembler's sink once the bytes before it were), the ACKs after a FIN and the ACK of the peer's FIN
+# (_fin_acked): the same fields, slots and sink calls, or None (having changed nothing the Python would not set
+# alike) for any other; None where the helper is not built (tests/test_read_fast_steady.py and
+# tests/test_tcp_steady_compiled.py compare it with the Python, the latter on each way a connection ends).
 steady_compiled = compiled("tcp_steady")
 
 
@@ -417,8 +419,17 @@ class FinishedKeys:
         return sum(len(entries) for _start, entries in self.gens)
 
 
-_STEADY_STATES = (tuple(state for state, steps in _ENDPOINT.items() if steps.get("ack") is _ESTABLISHED),
-                  {state: steps["syn_acked"] for state, steps in _RFC.items() if "syn_acked" in steps})
+def _steps(table: dict[str, dict[str, str]], event: str) -> dict[str, str]:
+    """One event's column of a state table: state -> the state it moves to (states it leaves alone: absent)."""
+    return {state: steps[event] for state, steps in table.items() if event in steps}
+
+
+# What the compiled tcp_steady reads of the tables of tcp/state.py (its last argument): the ENDPOINT steps "ack"
+# and "fin", the RFC steps "syn_acked", "snd_data", "rcv_fin", "fin_acked" and "snd_fin", the RFC states CLOSED
+# and TIME_WAIT (the ones _apply and _fin_acked compare with).
+_STEADY_STATES = (_steps(_ENDPOINT, "ack"), _steps(_RFC, "syn_acked"), _steps(_ENDPOINT, "fin"),
+                  _steps(_RFC, "snd_data"), _steps(_RFC, "rcv_fin"), _steps(_RFC, "fin_acked"), _steps(_RFC, "snd_fin"),
+                  S.R_CLOSED, S.R_TIME_WAIT)
 
 
 def _rfc(side: Side, event: str) -> None:
@@ -524,7 +535,7 @@ class TcpTracker:
                     self._steady_sink(conn, me, peer, d, ts, num, seq, ack, raw_window, seglen, payload, frame_len,
                                       handle)
                     return conn, d
-        if hit is not None and out is not None and flags & 0x17 == ACK and self._steady_out(
+        if hit is not None and out is not None and flags & 0x16 == ACK and self._steady_out(
                 hit, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out):
             return hit
         if hit is None and self.wholes and self.wholes.promote(key):
@@ -911,7 +922,8 @@ class TcpTracker:
 
     def _steady_out(self, hit: tuple[Connection, int], ts: int, num: int, seq: int, ack: int, flags: int,
                     raw_window: int, seglen: int, opts: bytes, payload: bytes, frame_len: int, handle: Any, out: dict[str, Any]) -> bool:
-        """:meth:`segment` with per-frame fields (``out``) for an ACK without SYN/FIN/RST of a known connection,
+        """:meth:`segment` with per-frame fields (``out``) for an ACK without SYN/RST of a known connection (with a
+        FIN: only its compiled twin's),
         when :meth:`_steady_sink` can take it (the conditions of segment()'s fast path with sinks: ``me``
         established, the sinks made, ``peer``'s SYN acknowledged, its data start known, no FIN from it), or with
         no sink at all (then, as in _apply, no reassembler is touched): the stream number and Wireshark's
@@ -923,7 +935,7 @@ class TcpTracker:
                 conn, d, ts, num, seq, ack, flags, raw_window, seglen, opts, payload, frame_len, handle, out,
                 _ESTABLISHED, SinksDue, Deferred, _STEADY_STATES, self.timestamps) is not None:
             return True
-        if conn.sink.__class__ is SinksDue:
+        if flags & FIN or conn.sink.__class__ is SinksDue:
             return False
         sides = conn.sides
         me = sides[d]
