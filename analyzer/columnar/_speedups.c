@@ -4126,13 +4126,14 @@ static PyObject *ladder_plain(PyObject *self, PyObject *args) {
 
 /* ---- the timeline (h-tlin): Collector.feed_batch's loop over a batch's TCP segments -------------------------
  * timeline_tcp(data, first_number, start, stop, table, segment, address_pair, logs, attempt_type, dns_ports,
- *              logged, connlog_type, max_log, at) -> index
+ *              logged, connlog_type, max_log, at[, tracker, established, sinks_due]) -> index
  *   analyzer.timeline.collect.Collector._tcp for frames start, start + 1, ... of a batch, in order, up to the first
  *   one it leaves to Python (returned; stop when none): a frame the header columns do not read as TCP, a DNS port
  *   (dns_ports: the Decode As set), anything _tcp would hand to the decoder. ``table`` is the batch's int64 table
  *   (collect._kernel_table: 10 rows of n). For each segment it makes _tcp's arguments of the tracker's
  *   ``segment`` (the same values: addresses through ``address_pair``, the options only for a SYN, the payload
- *   bytes) and calls it; then, where Collector._logged would just append a record to the connection's log
+ *   bytes) and calls it (with the last three arguments, a steady segment is taken by tl_steady instead, the
+ *   same steps: see there); then, where Collector._logged would just append a record to the connection's log
  *   (a ConnLog whose conn is that connection, the next hop known or not to be learnt here, fewer than max_log
  *   records, a bytearray log, times within 2**62, the payload whole in the frame), appends the same 31 bytes
  *   (collect.REC) and calls log.add_payload for a payload; every other case calls ``logged`` with _tcp's
@@ -4144,11 +4145,222 @@ static PyTypeObject *tl_log_type;
 static Py_ssize_t tl_off[TL_N];
 static PyObject *tl_stream, *tl_add_payload;
 
+/* tl_steady: TcpTracker.segment for an ACK without SYN/FIN/RST (the caller checked the flags) of an established
+ * connection with sinks, where it would take its fast path with sinks (_steady_sink) and that path changes
+ * nothing but counts: no idle sweep due (ts < tracker._next_expire), the 4-tuple known (tracker.flows._map),
+ * the sinks made (not None, not SinksDue), this side established, the peer's SYN acknowledged, its data start
+ * known and no FIN from it; this side seen before (pkts > 0), its port-reuse base known, the first RTT taken or
+ * no SYN to time, its history letter for this kind of segment marked, not a resent or reordered segment, no
+ * zero window, no content gap, nothing for the peer's reassembler to skip, its own reassembler made and, for
+ * bytes, expecting exactly them with nothing held, no FIN, the payload whole. Then the same steps in the same
+ * order (conn.last_ts/last_frame, the side's pkts, frame and payload bytes, last_ts, max_end; the bytes to the
+ * reassembler's sink, whose counts and next sequence number follow), and *res = (conn, direction). a: the
+ * segment's arguments as the kernel makes them (ts, num, src, sport, dst, dport, seq, ack, flags, window,
+ * seglen, opts, payload, frame_len, handle). 1: taken; 0: declined, nothing done (the caller calls
+ * ``segment``); -1: an error (a sink raised). tests/test_timeline_steady.py compares the tracker's state, the
+ * logs and the fetches with the Python's. */
+static PyObject *tl_next_expire, *tl_flows, *tl_map, *tl_mru_syn, *tl_first_rtt, *tl_base_seq, *tl_data;
+static PyObject *tl_letters[4];
+
+static int tl_truth(PyObject *o, PyObject *name) {     /* bool(o.name): 1, 0, or -1 (unreadable, cleared) */
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    int t = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    if (t < 0) {
+        PyErr_Clear();
+        return -1;
+    }
+    return t;
+}
+
+static int tl_steady(PyObject *tracker, PyObject *established, PyObject *sinks_due, PyObject *const *a,
+                     long long ts, long long seq, long long ack, long long window, long long seglen, PyObject **res) {
+    if (tl_next_expire == NULL) {
+        const char *l[4] = {"A", "a", "D", "d"};
+        for (int k = 0; k < 4; k++)
+            if ((tl_letters[k] = PyUnicode_InternFromString(l[k])) == NULL)
+                return -1;
+        if ((tl_next_expire = PyUnicode_InternFromString("_next_expire")) == NULL
+            || (tl_flows = PyUnicode_InternFromString("flows")) == NULL
+            || (tl_map = PyUnicode_InternFromString("_map")) == NULL
+            || (tl_mru_syn = PyUnicode_InternFromString("mru_syn")) == NULL
+            || (tl_first_rtt = PyUnicode_InternFromString("first_rtt")) == NULL
+            || (tl_base_seq = PyUnicode_InternFromString("base_seq")) == NULL
+            || (tl_data = PyUnicode_InternFromString("data")) == NULL)
+            return -1;
+    }
+    long long v, frame_len;
+    PyObject *o = PyObject_GetAttr(tracker, tl_next_expire);
+    int ok = o != NULL && ta_int(o, &v) && ts < v && ts > -TA_LIM && ta_int(a[13], &frame_len) && frame_len >= 0;
+    Py_XDECREF(o);
+    if (!ok) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *flows = PyObject_GetAttr(tracker, tl_flows);
+    PyObject *map = flows == NULL ? NULL : PyObject_GetAttr(flows, tl_map);
+    Py_XDECREF(flows);
+    if (map == NULL || !PyDict_CheckExact(map)) {
+        Py_XDECREF(map);
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *key = PyTuple_Pack(4, a[2], a[3], a[4], a[5]);
+    PyObject *hit = key == NULL ? NULL : PyDict_GetItemWithError(map, key);
+    Py_XDECREF(key);
+    Py_XINCREF(hit);
+    Py_DECREF(map);
+    if (hit == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int taken = 0;
+    long long d, pkts, fb, pb, peer_seen, rnext = 0, rdel = 0, roff = 0;
+    PyObject *conn, *sides, *sink, *once, *me, *peer, *r, *pr, *rsink = NULL, *rdir = NULL;
+    if (!PyTuple_CheckExact(hit) || PyTuple_GET_SIZE(hit) != 2 || !ta_int(PyTuple_GET_ITEM(hit, 1), &d)
+        || (d != 0 && d != 1))
+        goto out;
+    conn = PyTuple_GET_ITEM(hit, 0);
+    if (!st_type(conn, &tc_type, tc_names, TC_N, tc_off))
+        goto out;
+    sides = SLOT(conn, tc_off[TC_sides]);
+    sink = SLOT(conn, tc_off[TC_sink]);
+    once = SLOT(conn, tc_off[TC_once]);
+    if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2 || sink == NULL
+        || sink == Py_None || (PyObject *)Py_TYPE(sink) == sinks_due || once == NULL || !PyDict_Check(once)
+        || SLOT(conn, tc_off[TC_ca]) == NULL || SLOT(conn, tc_off[TC_last_ts]) == NULL
+        || SLOT(conn, tc_off[TC_last_frame]) == NULL)
+        goto out;
+    me = PyTuple_GET_ITEM(sides, d);
+    peer = PyTuple_GET_ITEM(sides, 1 - d);
+    if (Py_TYPE(peer) != Py_TYPE(me) || !st_type(me, &ts_type, ts_names, TS_N, ts_off))
+        goto out;
+#define MS(n) SLOT(me, ts_off[TS_##n])
+#define PS(n) SLOT(peer, ts_off[TS_##n])
+    /* segment()'s conditions for its fast path with sinks */
+    if (MS(endpoint) != established || PS(fin_seq) != Py_None || !ta_int(PS(syn_acked_frame), &v) || !v
+        || PS(data_base) == NULL || PS(data_base) == Py_None)
+        goto out;
+    /* _steady_sink's steps that would change more than counts */
+    if (!ta_int(MS(pkts), &pkts) || pkts <= 0 || !ta_int(MS(frame_bytes), &fb) || !ta_int(MS(payload_bytes), &pb)
+        || MS(last_ts) == NULL || MS(sa) == NULL || MS(max_end) == NULL || MS(data_base) == NULL)
+        goto out;
+    o = PyObject_GetAttr(MS(sa), tl_base_seq);
+    if (o == NULL) {
+        PyErr_Clear();
+        goto out;
+    }
+    Py_DECREF(o);
+    if (o == Py_None)
+        goto out;
+    {
+        int mru = tl_truth(SLOT(conn, tc_off[TC_ca]), tl_mru_syn), rtt = mru == 1 ? tl_truth(SLOT(conn, tc_off[TC_ca]), tl_first_rtt) : 1;
+        if (mru < 0 || rtt != 1)
+            goto out;
+    }
+    if (seglen) {
+        long long m;
+        if (MS(data_base) == Py_None || !ta_int(PS(fin_frame), &v) || v)
+            goto out;
+        if (MS(max_end) != Py_None && (!ta_int(MS(max_end), &m) || ((seq - m) & M32) >= HALF32))
+            goto out;
+    }
+    {
+        int has = PyDict_Contains(once, tl_letters[(seglen ? 2 : 0) + d]);
+        if (has != 1) {
+            PyErr_Clear();
+            goto out;
+        }
+    }
+    if (window == 0 || PS(max_end) == NULL || !ta_int(PS(max_end) != Py_None ? PS(max_end) : PS(data_base), &peer_seen))
+        goto out;
+    v = (ack - peer_seen) & M32;
+    if (v > 0 && v < HALF32)
+        goto out;
+    r = MS(reasm);
+    pr = PS(reasm);
+    if (r == NULL || r == Py_None || pr == NULL || !st_type(r, &tr_type, tr_names, TR_N, tr_off))
+        goto out;
+    if (pr != Py_None) {
+        PyObject *pn;
+        if (Py_TYPE(pr) != Py_TYPE(r) || (pn = SLOT(pr, tr_off[TR_next])) == NULL)
+            goto out;
+        if (pn != Py_None) {
+            if (!ta_int(pn, &v))
+                goto out;
+            v = (ack - v) & M32;
+            if (v > 0 && v < HALF32)
+                goto out;
+        }
+    }
+    if (seglen) {
+        PyObject *held = SLOT(r, tr_off[TR_held]);
+        rsink = SLOT(r, tr_off[TR_sink]);
+        rdir = SLOT(r, tr_off[TR_direction]);
+        if (!ta_int(SLOT(r, tr_off[TR_next]), &rnext) || rnext != seq || held == NULL || !PyList_CheckExact(held)
+            || PyList_GET_SIZE(held) || SLOT(r, tr_off[TR_fin_offset]) != Py_None || rsink == NULL || rdir == NULL
+            || !ta_int(SLOT(r, tr_off[TR_delivered]), &rdel) || !ta_int(SLOT(r, tr_off[TR_offset]), &roff)
+            || !PyBytes_CheckExact(a[12]) || PyBytes_GET_SIZE(a[12]) != seglen)
+            goto out;
+    }
+    /* decided: _steady_sink's steps in its order */
+    ta_set_obj(conn, tc_off[TC_last_ts], a[0]);
+    ta_set_obj(conn, tc_off[TC_last_frame], a[1]);
+    if (ta_set_int(me, ts_off[TS_pkts], pkts + 1) < 0 || ta_set_int(me, ts_off[TS_frame_bytes], fb + frame_len) < 0
+        || ta_set_int(me, ts_off[TS_payload_bytes], pb + seglen) < 0)
+        goto fail;
+    ta_set_obj(me, ts_off[TS_last_ts], a[0]);
+    if (seglen) {
+        if (ta_set_int(me, ts_off[TS_max_end], (seq + seglen) & M32) < 0)
+            goto fail;
+        /* StreamReassembler.in_order */
+        Py_INCREF(r);
+        Py_INCREF(rsink);
+        Py_INCREF(rdir);
+        PyObject *cargs[5] = {rsink, rdir, a[12], a[14], a[0]};
+        PyObject *got = PyObject_VectorcallMethod(tl_data, cargs, 5, NULL);
+        Py_DECREF(rdir);
+        Py_DECREF(rsink);
+        if (got == NULL) {
+            Py_DECREF(r);
+            goto fail;
+        }
+        Py_DECREF(got);
+        /* (the sink ran Python code: the counts read again, as the Python's += reads them) */
+        if (!ta_int(SLOT(r, tr_off[TR_delivered]), &rdel) || !ta_int(SLOT(r, tr_off[TR_offset]), &roff)
+            || ta_set_int(r, tr_off[TR_delivered], rdel + seglen) < 0 || ta_set_int(r, tr_off[TR_offset], roff + seglen) < 0
+            || ta_set_int(r, tr_off[TR_next], (seq + seglen) & M32) < 0) {
+            Py_DECREF(r);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "timeline_tcp: a reassembler's count changed type in its sink");
+            goto fail;
+        }
+        Py_DECREF(r);
+    }
+#undef MS
+#undef PS
+    *res = PyTuple_Pack(2, conn, PyTuple_GET_ITEM(hit, 1));
+    taken = *res == NULL ? -1 : 1;
+out:
+    Py_DECREF(hit);
+    return taken;
+fail:
+    Py_DECREF(hit);
+    return -1;
+}
+
 static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 14) {
-        PyErr_SetString(PyExc_TypeError, "timeline_tcp: 14 arguments");
+    if (nargs != 14 && nargs != 17) {
+        PyErr_SetString(PyExc_TypeError, "timeline_tcp: 14 or 17 arguments");
         return NULL;
     }
+    /* (with 17: the tracker, its ESTABLISHED state and the SinksDue class: steady segments taken by tl_steady) */
+    PyObject *tracker = nargs == 17 ? args[14] : NULL, *est = nargs == 17 ? args[15] : NULL;
+    PyObject *due = nargs == 17 ? args[16] : NULL;
     if (tl_stream == NULL) {
         if ((tl_stream = PyUnicode_InternFromString("stream")) == NULL
             || (tl_add_payload = PyUnicode_InternFromString("add_payload")) == NULL)
@@ -4268,8 +4480,12 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
             a[12] = payload;
             a[13] = PyLong_FromLongLong(origlen);
             a[14] = num;
-            if (a[0] && a[6] && a[7] && a[8] && a[9] && a[10] && a[13])
-                res = PyObject_Vectorcall(segment, a, 15, NULL);
+            if (a[0] && a[6] && a[7] && a[8] && a[9] && a[10] && a[13]) {
+                int took = tracker != NULL && (flags & 0x17) == 0x10
+                           ? tl_steady(tracker, est, due, a, ts, seq, ack, window, seglen, &res) : 0;
+                if (took == 0)
+                    res = PyObject_Vectorcall(segment, a, 15, NULL);
+            }
             if (res == NULL)
                 err = 1;
             else if (!PyTuple_CheckExact(res) || PyTuple_GET_SIZE(res) != 2) {

@@ -9,7 +9,8 @@ IPv4 without fragmentation or IPv6 without extension headers) is read headers-on
 the pipeline's TCP tracker with its payload (so the HTTP parser still sees every byte), without building a
 :class:`~analyzer.decode.packet.Packet` or any per-frame field (a file read in batches, :meth:`Collector.feed_batch`:
 from the batch's buffer and header columns, without a Frame, by the compiled loop ``_speedups.timeline_tcp``
-where it was built, which also appends the segment's log record itself); so is a DNS message over UDP whole in its frame
+where it was built, which also appends the segment's log record itself and takes a steady segment of a connection
+with sinks without the tracker's Python call, the same steps: ``tl_steady``); so is a DNS message over UDP whole in its frame
 (parsed as the decoder parses it and paired as the transaction stage pairs it: :meth:`Collector._dns_quick`) and
 an Ethernet ARP for IPv4 (:meth:`Collector._arp_quick`); every other frame (DNS over TCP, ICMP, fragments,
 anything unusual) goes through the full :meth:`Pipeline.feed`; both give the same timeline
@@ -75,7 +76,8 @@ from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
-from analyzer.tcp.connection import Attempt
+from analyzer.tcp import state as tcp_state
+from analyzer.tcp.connection import Attempt, SinksDue, TcpTracker
 from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 
 REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL
@@ -114,6 +116,11 @@ QUIC_IDLE_NS = 60_000_000_000       # a QUIC connection quiet this long is forgo
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
 _timeline_tcp = compiled("timeline_tcp")    # Collector.feed_batch's compiled loop (None: the Python one)
+# the compiled loop takes a steady segment itself (an ACK/data segment of an established connection with sinks where
+# TcpTracker.segment's fast path with sinks would change only counts: the same steps; see _speedups.c, tl_steady)
+# while the tracker's segment is TcpTracker.segment (not another class's, not replaced); tests turn it off
+STEADY = True
+_SEGMENT = TcpTracker.segment
 
 
 def _kernel_table(batch: Any, cols: Any) -> np.ndarray:
@@ -706,7 +713,9 @@ class Collector:
         kernel = _timeline_tcp
         if kernel is not None:
             table = _kernel_table(batch, cols)
-            segment = pipe.tcp.segment
+            tracker = pipe.tcp
+            segment = tracker.segment
+            steady = (tracker, tcp_state.ESTABLISHED, SinksDue) if STEADY and type(tracker).segment is _SEGMENT else ()
         at = np.zeros(1, dtype=np.int64)       # the compiled loop's frame (see below)
         i = start
         try:
@@ -715,7 +724,7 @@ class Collector:
                     # the compiled loop: TCP segments from i on, up to the first frame it leaves to the code below
                     at[0] = i
                     j = kernel(data, first, i, stop, table, segment, address_pair, self.logs, Attempt, DNS_TCP_PORTS,
-                               self._logged, ConnLog, MAX_LOG, at)
+                               self._logged, ConnLog, MAX_LOG, at, *steady)
                     if j > i:
                         pipe.frames += j - i
                         if pipe.first_ts_ns is None:
