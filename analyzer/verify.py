@@ -309,11 +309,14 @@ def open_tshark(tshark: str, path: str, names: list[str], prefs: Iterable[str] =
                 decode_as: Iterable[str] = ()) -> tuple[list[str], Iterator[tuple[int, dict[str, list[str]]]]]:
     """Start ``tshark -T fields`` on ``path``: (the names it accepted, an iterator of ``(frame number, field
     texts)``). Names this tshark does not know are dropped; TsharkFailed when it cannot read the file.
-    ``prefs`` are ``-o`` preference settings, ``decode_as`` ``-d`` ones."""
+    ``prefs`` are ``-o`` preference settings, ``decode_as`` ``-d`` ones (and heuristic switches,
+    ``heuristic:quic=off``: :func:`analyzer.decode.decode_as.tshark_args`)."""
+    from analyzer.decode.decode_as import tshark_args
+
     names = list(names)
     while True:
         argv = [tshark, *TSHARK_ARGS, *(a for p in prefs for a in ("-o", p)),
-                *(a for d in decode_as for a in ("-d", d)), "-r", str(path), "-T", "fields", "-E", "occurrence=a",
+                *(a for d in decode_as for a in tshark_args(d)), "-r", str(path), "-T", "fields", "-E", "occurrence=a",
                 "-E", f"aggregator={AGGREGATOR}", "-E", "separator=/t", "-e", "frame.number"]
         for name in names:
             if name != "frame.number":      # tshark keeps one column per name: frame.number is the first

@@ -123,3 +123,75 @@ def test_the_heuristic_takes_what_tshark_takes_and_leaves_the_rest(tmp_path: Pat
              "quic.long.packet_type_v2", "quic.packet_number", "quic.length", "quic.packet_length", "quic.payload",
              "udp.stream")
     assert ours(crafted, *names) == fields(crafted, "frame", *names)
+
+
+def _cli(*args: str, code: int = 0) -> subprocess.CompletedProcess:
+    """The CLI in a process of its own: its heuristic switches hold for the whole process, as tshark's do."""
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, timeout=300,
+                            check=False, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == code, result.stderr
+    return result
+
+
+@pytest.mark.parametrize("switches", [
+    ["--disable-heuristic", "quic"],
+    ["--disable-heuristic", "quic", "--enable-heuristic", "quic"],     # tshark: the disable wins, in any order
+    ["--enable-heuristic", "quic", "--disable-heuristic", "quic"],
+    ["--enable-heuristic", "quic"],
+    ["--disable-heuristic", "quic", "-d", "udp.port==4433,quic"],       # a port rule still decodes QUIC
+], ids=["off", "off-then-on", "on-then-off", "on", "off-with-rule"])
+def test_heuristic_switches_read_as_tshark_reads(tmp_path: Path, switches: list[str]):
+    """tshark's --disable-heuristic / --enable-heuristic with its short name: the lines are tshark's with the
+    same options (off: every datagram of the recording on 4433 is plain UDP)."""
+    moved = _moved(tmp_path, 4433)
+    theirs = subprocess.run([TSHARK, "-r", str(moved), *switches], capture_output=True, text=True, check=True,
+                            timeout=120).stdout.splitlines()
+    assert theirs
+    assert _cli("read", str(moved), *switches).stdout.splitlines() == [line.rstrip() for line in theirs]
+    if switches == ["--disable-heuristic", "quic"]:
+        assert all(" UDP " in line for line in theirs)
+
+
+def test_heuristic_off_leaves_no_http3_on_other_ports(tmp_path: Path):
+    """With the heuristic off, the key log opens nothing on 4433 (tshark too reads no QUIC there), in one process
+    and in ``-j 2``'s workers, which get the switch with the rules; ``verify`` hands it to tshark (EQUAL)."""
+    moved = _moved(tmp_path, 4433)
+    keys = str(keys_of(KEYED))
+    assert len(_cli("http", str(moved), "--keylog", keys, "--json").stdout.splitlines()) == 3
+    for jobs in ("1", "2"):
+        assert _cli("http", str(moved), "--keylog", keys, "--json", "-j", jobs, "--disable-heuristic",
+                    "quic").stdout == ""
+    assert "EQUAL" in _cli("verify", str(moved), "--disable-heuristic", "quic").stdout
+    assert fields(moved, "frame", "udp.srcport") and not any(
+        " QUIC " in line for line in _cli("read", str(moved), "--disable-heuristic", "quic").stdout.splitlines())
+
+
+def test_an_unknown_heuristic_is_a_usage_error(tmp_path: Path):
+    result = _cli("read", str(KEYED), "--disable-heuristic", "gquicx", code=2)
+    assert result.stdout == "" and result.stderr.strip().splitlines() == [
+        ("analyzer: error: no heuristic decoder named 'gquicx': the analyzer has quic "
+         "(tshark -G heuristic-decodes lists tshark's)")]
+
+
+def test_decoding_as_switches_a_heuristic_for_a_block_only(tmp_path: Path):
+    """The library's spelling of a switch, ``heuristic:quic=off``: in force inside ``decoding_as``, the tables
+    as they were after it."""
+    from analyzer.capture import open_capture
+    from analyzer.decode import decode, tables
+    from analyzer.decode.decode_as import decoding_as, tshark_args
+
+    moved = _moved(tmp_path, 4433)
+
+    def names() -> set[str]:
+        with open_capture(moved) as reader:
+            return {layer.name for frame in reader for layer in decode(frame).layers}
+
+    before = dict(tables.HEURISTICS)
+    assert "quic" in names()
+    with decoding_as(["heuristic:quic=off"]):
+        assert "quic" not in names()
+    assert tables.HEURISTICS == before and "quic" in names()
+    assert tshark_args("heuristic:quic=off") == ["--disable-heuristic", "quic"]
+    assert tshark_args("udp.port==4433,quic") == ["-d", "udp.port==4433,quic"]

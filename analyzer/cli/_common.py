@@ -146,8 +146,22 @@ DECODE_AS_HELP = ("Decode As, as tshark spells it: LAYER==PORT,PROTOCOL, e.g. ud
                   "tcp.port==8053,dns or udp.port==1901,http (repeatable).")
 
 
+def _heuristics(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> None:
+    """click callback (eager, so before ``-d``'s): tshark's ``--disable-heuristic NAME`` or
+    ``--enable-heuristic NAME``, kept in ``ctx.meta`` for :func:`_decode_as` (an unknown name: exit 2)."""
+    from analyzer.decode.decode_as import DecodeAsError, heuristic
+
+    try:
+        switches = [heuristic(value, param.name == "enable_heuristic") for value in values]
+    except DecodeAsError as err:
+        click.echo(f"analyzer: error: {visible(str(err))}", err=True)
+        ctx.exit(EXIT_USAGE)
+    ctx.meta.setdefault("analyzer.heuristics", []).extend(switches)
+
+
 def _decode_as(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]):
-    """click callback: read the ``-d`` rules and make them hold for this run (a bad one: exit 2)."""
+    """click callback: read the ``-d`` rules and make them hold for this run (a bad one: exit 2), after the
+    heuristic switches (so a command that hands its rules on, to workers or to tshark, hands those on too)."""
     from analyzer.decode.decode_as import DecodeAsError, apply, parse
 
     try:
@@ -155,12 +169,22 @@ def _decode_as(ctx: click.Context, _param: click.Parameter, values: tuple[str, .
     except DecodeAsError as err:
         click.echo(f"analyzer: error: {visible(str(err))}", err=True)
         ctx.exit(EXIT_USAGE)
+    # (the switches first, a disable after every enable: tshark's --disable-heuristic wins, in any order)
+    switches = sorted(ctx.meta.get("analyzer.heuristics", ()), key=lambda h: not h.enabled)
+    rules = [*switches, *rules]
     apply(rules)
     return tuple(rules)
 
 
 def decode_as_option(f):
-    """Add ``-d/--decode-as RULE`` (repeatable) to a command; it receives ``decode_as`` (the rules, already
-    applied: :mod:`analyzer.decode.decode_as`)."""
-    return click.option("-d", "--decode-as", "decode_as", multiple=True, metavar="RULE", callback=_decode_as,
-                        expose_value=True, help=DECODE_AS_HELP)(f)
+    """Add ``-d/--decode-as RULE`` (repeatable) and tshark's ``--disable-heuristic``/``--enable-heuristic NAME``
+    to a command; it receives ``decode_as`` (the rules and switches, already applied:
+    :mod:`analyzer.decode.decode_as`)."""
+    f = click.option("-d", "--decode-as", "decode_as", multiple=True, metavar="RULE", callback=_decode_as,
+                     expose_value=True, help=DECODE_AS_HELP)(f)
+    for name, what in (("disable", "Do not run"), ("enable", "Run")):
+        f = click.option(f"--{name}-heuristic", f"{name}_heuristic", multiple=True, metavar="NAME",
+                         callback=_heuristics, expose_value=False, is_eager=True,
+                         help=f"{what} a heuristic decoder, as tshark spells it: quic (QUIC on any UDP port; "
+                              "port 443 and -d rules still decode QUIC).")(f)
+    return f

@@ -13,6 +13,12 @@ TCP ports to decoders) and the two port sets the later stages read: :data:`DNS_T
 reassembled as DNS messages) and :data:`HTTP_UDP_PORTS` (datagrams read as HTTP messages, beside SSDP's 1900).
 Like Wireshark's Decode As table it holds for the whole process: the CLI applies the rules once, before
 reading; the library uses :func:`decoding_as` to apply them for a ``with`` block and restore the tables after.
+
+Heuristic decoders (:data:`analyzer.decode.tables.HEURISTICS`, run where no port claims a payload) are switched
+the same way, with tshark's ``--disable-heuristic NAME`` / ``--enable-heuristic NAME`` and its short names
+(:data:`HEURISTIC_NAMES`: ``quic``, QUIC on any UDP port): a :class:`Heuristic` goes wherever a rule goes,
+spelled ``heuristic:quic=off`` in text (a worker process parses it back; :func:`tshark_args` gives tshark's
+options for it).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 
 from analyzer.decode import tables
 from analyzer.decode.dns import decode_dns, decode_dns_tcp, decode_llmnr, decode_mdns
-from analyzer.decode.quic import QUIC_PORTS, decode_quic
+from analyzer.decode.quic import QUIC_PORTS, decode_quic, decode_quic_heuristic
 
 DNS_TCP_PORTS: set[int] = {53}      # TCP connections whose bytes are DNS messages (2-byte length prefix)
 HTTP_UDP_PORTS: set[int] = set()    # UDP ports whose datagrams are HTTP messages (1900 is always one)
@@ -35,6 +41,9 @@ PROTOCOLS = {
                  "quic": decode_quic},
     "tcp.port": {"dns": decode_dns_tcp, "http": None},
 }
+# tshark's short name of a heuristic decoder -> (the table whose misses it reads, the decoder)
+HEURISTIC_NAMES = {"quic": ("udp.port", decode_quic_heuristic)}
+_HEURISTIC_SPEC = re.compile(r"\s*heuristic:([A-Za-z0-9_.-]+)=(on|off)\s*")
 _SPEC = re.compile(r"\s*(tcp\.port|udp\.port)\s*==\s*(\d+)(?:\s*([-:])\s*(\d+))?\s*,\s*([A-Za-z0-9_.-]+)\s*")
 MAX_PORTS_PER_RULE = 65536
 
@@ -50,8 +59,27 @@ class Rule:
     protocol: str
 
 
-def parse(spec: str) -> Rule:
-    """One ``-d`` argument, as tshark spells it (``udp.port==5353,dns``)."""
+@dataclass(frozen=True, slots=True)
+class Heuristic:
+    name: str           # tshark's short name (a key of HEURISTIC_NAMES)
+    enabled: bool
+
+
+def heuristic(name: str, enabled: bool) -> Heuristic:
+    """``--enable-heuristic NAME`` / ``--disable-heuristic NAME``, as tshark spells the name."""
+    key = name.strip().lower()
+    if key not in HEURISTIC_NAMES:
+        raise DecodeAsError(f"no heuristic decoder named {name!r}: the analyzer has {', '.join(sorted(HEURISTIC_NAMES))} "
+                            "(tshark -G heuristic-decodes lists tshark's)")
+    return Heuristic(key, enabled)
+
+
+def parse(spec: str) -> Rule | Heuristic:
+    """One ``-d`` argument, as tshark spells it (``udp.port==5353,dns``), or a heuristic's switch as
+    :func:`spelling` writes it (``heuristic:quic=off``)."""
+    h = _HEURISTIC_SPEC.fullmatch(spec)
+    if h is not None:
+        return heuristic(h.group(1), h.group(2) == "on")
     m = _SPEC.fullmatch(spec)
     if m is None:
         raise DecodeAsError(f"bad decode-as rule {spec!r}: expected LAYER==PORT,PROTOCOL with LAYER tcp.port "
@@ -74,18 +102,37 @@ def parse(spec: str) -> Rule:
     return Rule(table, ports, protocol)
 
 
-def spelling(rule: Rule | str) -> str:
-    """A rule as tshark spells it (``udp.port==5300,dns``; a range as ``first-last``)."""
+def spelling(rule: Rule | Heuristic | str) -> str:
+    """A rule as tshark spells it (``udp.port==5300,dns``; a range as ``first-last``); a heuristic's switch as
+    ``heuristic:NAME=on|off``."""
     if isinstance(rule, str):
         return rule
+    if isinstance(rule, Heuristic):
+        return f"heuristic:{rule.name}={'on' if rule.enabled else 'off'}"
     ports = str(rule.ports[0]) if len(rule.ports) == 1 else f"{rule.ports[0]}-{rule.ports[-1]}"
     protocol = "ssdp" if rule.table == "udp.port" and rule.protocol == "http" else rule.protocol
     return f"{rule.table}=={ports},{protocol}"     # tshark knows HTTP over UDP only as "ssdp"
 
 
-def apply(rules: Iterable[Rule]) -> None:
+def tshark_args(rule: Rule | Heuristic | str) -> list[str]:
+    """tshark's options for a rule: ``-d RULE`` or ``--disable-heuristic NAME`` / ``--enable-heuristic NAME``."""
+    if isinstance(rule, str):
+        rule = parse(rule)
+    if isinstance(rule, Heuristic):
+        return ["--enable-heuristic" if rule.enabled else "--disable-heuristic", rule.name]
+    return ["-d", spelling(rule)]
+
+
+def apply(rules: Iterable[Rule | Heuristic]) -> None:
     """Make the rules hold from now on (later rules win, as in tshark)."""
     for rule in rules:
+        if isinstance(rule, Heuristic):
+            table_name, decoder = HEURISTIC_NAMES[rule.name]
+            if rule.enabled:
+                tables.HEURISTICS[table_name] = decoder
+            else:
+                tables.HEURISTICS.pop(table_name, None)
+            continue
         table = tables.TABLES[rule.table]
         decoder = PROTOCOLS[rule.table][rule.protocol]
         for port in rule.ports:
@@ -111,11 +158,13 @@ def apply(rules: Iterable[Rule]) -> None:
 
 def snapshot() -> tuple:
     return ({name: dict(tables.TABLES[name]) for name in PROTOCOLS}, set(DNS_TCP_PORTS), set(HTTP_UDP_PORTS),
-            set(QUIC_PORTS))
+            set(QUIC_PORTS), dict(tables.HEURISTICS))
 
 
 def restore(saved: tuple) -> None:
-    port_tables, dns_tcp, http_udp, quic = saved
+    port_tables, dns_tcp, http_udp, quic, heuristics = saved
+    tables.HEURISTICS.clear()           # (the same dict the decode loop holds: changed in place)
+    tables.HEURISTICS.update(heuristics)
     for name, table in port_tables.items():
         tables.TABLES[name].clear()
         tables.TABLES[name].update(table)
@@ -128,9 +177,9 @@ def restore(saved: tuple) -> None:
 
 
 @contextmanager
-def decoding_as(rules: Iterable[Rule | str]) -> Iterator[None]:
-    """Apply ``rules`` (Rule or tshark text) for the ``with`` block; the tables are restored after."""
-    parsed = [rule if isinstance(rule, Rule) else parse(rule) for rule in rules]
+def decoding_as(rules: Iterable[Rule | Heuristic | str]) -> Iterator[None]:
+    """Apply ``rules`` (Rule, Heuristic or their text) for the ``with`` block; the tables are restored after."""
+    parsed = [rule if isinstance(rule, (Rule, Heuristic)) else parse(rule) for rule in rules]
     if not parsed:         # nothing to change (and nothing to restore under another thread's feet)
         yield
         return
