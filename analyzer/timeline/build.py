@@ -552,13 +552,18 @@ class FetchBuilder:
                     self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.announcement", client=m.sender,
                               mac=m.mac)
                     continue
+                # ARP finds the next hop of IPv4 packets, ND of IPv6 ones: a gateway asked for is on the way to
+                # the servers (or else the resolvers) of its own family (a dual-stack client asks for the IPv4
+                # gateway to reach its resolver, and connects over IPv6 through the router ND found)
+                kin_servers = [s for s in servers if (":" in s) == nd]
+                kin_resolvers = [r for r in resolvers if (":" in r) == nd]
                 role = "server" if m.target in servers else "resolver" if m.target in resolvers else "gateway"
-                if role == "gateway" and not self.conns:
-                    role = "gateway_dns" if plan.lookups else "neighbour"
+                if role == "gateway" and not kin_servers:
+                    role = "gateway_dns" if kin_resolvers else "neighbour"
                 asked[m.target] = m
-                server = next(iter(servers), "")
                 self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.request.{role}", client=m.sender,
-                          target=m.target, server=server, mac=m.mac, resolver=next(iter(resolvers), ""))
+                          target=m.target, server=next(iter(kin_servers), ""), mac=m.mac,
+                          resolver=next(iter(kin_resolvers), ""))
                 self.notes[m.frame] = self._note(f"note.{layer}.request", target=m.target)
             elif m.gratuitous and m.sender not in asked:
                 # an ARP reply nobody asked for, about the sender's own address: an announcement
@@ -2679,7 +2684,7 @@ class FetchBuilder:
                         and lk.response_ts_ns <= m.ts_ns <= syn_t), None)
             if arp is not None:
                 add("client_dns_arp", _ms(arp.ts_ns - lk.response_ts_ns), (lk.response_frame, arp.frame),
-                    answer=lk.response_frame, arp=arp.frame)
+                    "delay.client_dns_nd" if arp.protocol == "nd" else "", answer=lk.response_frame, arp=arp.frame)
             else:
                 add("client_dns", _ms(syn_t - lk.response_ts_ns), (lk.response_frame, syn_f),
                     answer=lk.response_frame, syn=syn_f)

@@ -822,6 +822,11 @@ _EN: dict[str, str] = {
         "(frame {arp}): nothing of the fetch was on the network; it is the client's own time (its resolver library "
         "handing the address over, the program opening a socket), plus the way between the capture point and the "
         "client when the capture was not taken on the client."),
+    "delay.client_dns_nd": (
+        "{ms:dur} on the client between the DNS answer (frame {answer}) and its Neighbor Solicitation for the next "
+        "hop (frame {arp}): nothing of the fetch was on the network; it is the client's own time (its resolver "
+        "library handing the address over, the program opening a socket), plus the way between the capture point "
+        "and the client when the capture was not taken on the client."),
     "delay.client_send": (
         "{ms:dur} on the client between the end of the handshake (frame {ack}) and its first data (frame {data}): "
         "nothing was on the network; the program was preparing what it sends first."),
@@ -1462,6 +1467,10 @@ _ZH: dict[str, str] = {
         "还要加上抓包点与客户端之间的路程。"),
     "delay.client_dns_arp": (
         "从 DNS 应答（第 {answer} 帧）到客户端为下一跳发出 ARP 请求（第 {arp} 帧）之间，客户端自己用了 {ms:dur}：这段时间"
+        "网络上没有这次访问的任何报文，是客户端本身的时间（解析库把地址交给程序、程序打开套接字），如果不是在客户端上抓的包，"
+        "还要加上抓包点与客户端之间的路程。"),
+    "delay.client_dns_nd": (
+        "从 DNS 应答（第 {answer} 帧）到客户端为下一跳发出邻居请求（第 {arp} 帧）之间，客户端自己用了 {ms:dur}：这段时间"
         "网络上没有这次访问的任何报文，是客户端本身的时间（解析库把地址交给程序、程序打开套接字），如果不是在客户端上抓的包，"
         "还要加上抓包点与客户端之间的路程。"),
     "delay.client_send": (
