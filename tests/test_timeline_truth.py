@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from analyzer.timeline.texts import duration
 from tests.test_timeline_corpus import CAPTURES, frames, load, rows, steps
 
 TWO_CURLS = CAPTURES / "lab_two_curl_runs.pcapng"
@@ -40,3 +41,40 @@ def test_client_time_before_a_neighbor_solicitation_names_it_so():
     ns = frames(TWO_CURLS, "icmpv6.type == 135 && ipv6.src == 2001:db8:1::10")[0]
     gap = [d for d in fetch.breakdown if ns in d.frames]
     assert gap and all("Neighbor Solicitation" in d.text and "ARP" not in d.text for d in gap)
+
+
+def _dns_times(path) -> dict[int, float]:
+    return {int(r[0]): float(r[1]) * 1000 for r in rows(path, "dns", "frame.time_relative")}
+
+
+def test_dns_time_tells_the_client_gap_between_sequential_queries():
+    """wget -p (README): A then AAAA over IPv4, one after the other. The resolver answered each quickly; most
+    of the DNS time is the client between the A answer and the AAAA query (tshark's times), and the line
+    says so with those frames instead of "resolving the name" for all of it."""
+    (fetch,) = load(WGET).fetches
+    q = [int(r[0]) for r in rows(WGET, "dns.flags.response == 0")]
+    a = [int(r[0]) for r in rows(WGET, "dns.flags.response == 1")]
+    t = _dns_times(WGET)
+    assert len(q) == len(a) == 2 and q[0] < a[0] < q[1] < a[1]
+    gap, net = t[q[1]] - t[a[0]], (t[a[0]] - t[q[0]]) + (t[a[1]] - t[q[1]])
+    assert gap > 4 * net            # the recording's point: the client, not the resolver
+    (dns,) = [d for d in fetch.breakdown if d.what == "dns"]
+    assert dns.ms == pytest.approx(t[a[1]] - t[q[0]], abs=0.002)
+    assert dns.frames == (q[0], a[0], q[1])
+    assert duration(gap) in dns.text and duration(net) in dns.text
+    assert f"frame {a[0]}" in dns.text and f"frame {q[1]}" in dns.text
+
+
+def test_dns_line_says_the_retry_wait_is_part_of_it():
+    """lab_dns_failover_next_resolver: the first resolver never answers, the same query goes to the next one
+    after ~2 s. The DNS line and the wait line overlap: the DNS line says the wait is part of it (the lines
+    must not read as two 2 s parts of a 2 s fetch)."""
+    path = CAPTURES / "lab_dns_failover_next_resolver.pcapng"
+    fetch = load(path).fetches[0]
+    q = [int(r[0]) for r in rows(path, "dns.flags.response == 0")]
+    t = _dns_times(path)
+    (dns,) = [d for d in fetch.breakdown if d.what == "dns"]
+    (wait,) = [d for d in fetch.breakdown if d.what == "dns_retry"]
+    assert wait.ms == pytest.approx(t[q[1]] - t[q[0]], abs=0.002)
+    assert dns.ms + wait.ms > fetch.summary.total_ms          # they overlap ...
+    assert f"The {duration(wait.ms)} wait below is part of it." in dns.text      # ... and the text says so

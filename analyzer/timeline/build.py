@@ -164,6 +164,35 @@ class History:
         return next((e for e in reversed(self.neighbours.get(ip, ())) if e[0] < frame), None)
 
 
+def _client_dns_gaps(lookups: list[DnsLookup] | tuple[DnsLookup, ...], window_ms: float
+                     ) -> tuple[float, float, int, int] | None:
+    """The client's own time inside a fetch's DNS time (``window_ms`` from its first query): between an answer
+    and its next query, no query outstanding (a resolver library that asks A, then AAAA, one after the other).
+    An unanswered query stays outstanding until the next one (that wait is a retry's, told apart). (total ms,
+    longest ms, the answer's frame and the next query's frame of the longest) or None when there is none."""
+    order = sorted(lookups, key=lambda lk: (lk.query_ts_ns, lk.query_frame))
+    if len(order) < 2:
+        return None
+    end_ns = order[0].query_ts_ns + int(window_ms * 1e6)
+    last_answer, answer_frame, waiting = 0, 0, False
+    total, longest = 0, (0, 0, 0)
+    for n, lk in enumerate(order):
+        if n and not waiting and last_answer < lk.query_ts_ns <= end_ns:
+            gap = lk.query_ts_ns - last_answer
+            total += gap
+            if gap > longest[0]:
+                longest = (gap, answer_frame, lk.query_frame)
+        if lk.response_ts_ns is None:
+            waiting = True
+        else:
+            waiting = False         # (a query asked again, or of the next resolver, got its answer)
+            if lk.response_ts_ns > last_answer:
+                last_answer, answer_frame = lk.response_ts_ns, lk.response_frame or 0
+    if not total:
+        return None
+    return _ms(total), _ms(longest[0]), longest[1], longest[2]
+
+
 def _keep(table: dict[str, list], key: str, entry: tuple, per_key: int = 4, keys: int = 4096) -> None:
     """Remember ``entry`` (frame first) under ``key``: the last ``per_key`` in frame order, ``keys`` keys."""
     entries = table.pop(key, [])            # re-inserted: the least recently used key goes first
@@ -2578,7 +2607,19 @@ class FetchBuilder:
         lk_ms = summary.dns_ms
         if lk_ms is not None and lk_ms > 0:
             frames = tuple(lk.query_frame for lk in self.plan.lookups)
-            add("dns", lk_ms, frames[:1], count=len(self.plan.lookups))
+            # the retry waits are told on lines of their own, below: the lookup's line says they are in it
+            waits = sum(st.facts.get("waited_ms") or 0.0 for st in steps if st.kind == "dns.retransmission"
+                        or st.kind in ("dns.query.next_server", "dns.query.again", "dns.query.again.same_id"))
+            gap = _client_dns_gaps(self.plan.lookups, lk_ms)
+            tail = explain("delay.dns.wait_included", {"wait_ms": waits}, self.lang) if waits > 0 else ""
+            if gap is not None and gap[0] >= 1.0 and gap[0] >= 0.25 * lk_ms:
+                gap_ms, longest_ms, answer, nxt = gap
+                add("dns", lk_ms, (frames[0], answer, nxt),
+                    "delay.dns.client_gap" if longest_ms == gap_ms else "delay.dns.client_gaps", count=len(frames),
+                    net_ms=max(lk_ms - gap_ms - waits, 0.0), gap_ms=gap_ms, longest_ms=longest_ms, answer=answer,
+                    next=nxt, tail=tail)
+            else:
+                add("dns", lk_ms, frames[:1], "delay.dns.waits" if tail else "", count=len(frames), tail=tail)
         for st in steps:
             if st.kind == "dns.retransmission":
                 add("dns_retry", st.facts.get("waited_ms") or 0.0, st.frames, qname=st.facts.get("qname"))

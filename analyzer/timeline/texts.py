@@ -794,6 +794,17 @@ _EN: dict[str, str] = {
         "server's certificate, or a program slow to go on), not the network nor the server."),
     # -- where the time went -----------------------------------------------------------------------------
     "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
+    "delay.dns.waits": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).{tail}",
+    "delay.dns.wait_included": " The {wait_ms:dur} wait below is part of it.",
+    "delay.dns.client_gap": (
+        "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}): the resolver's answers took {net_ms:dur} of "
+        "it, the client itself {gap_ms:dur}, from the answer in frame {answer} to its next query in frame {next}: "
+        "its resolver library asked one question after the other.{tail}"),
+    "delay.dns.client_gaps": (
+        "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}): the resolver's answers took {net_ms:dur} of "
+        "it, the client itself {gap_ms:dur}, between an answer and its next query (the longest {longest_ms:dur}, "
+        "from the answer in frame {answer} to the query in frame {next}): its resolver library asked one question "
+        "after the other.{tail}"),
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
     "delay.dns_next_server": "{ms:dur} waiting for the resolver {resolver}, which never answered, before the client asked the next one for {qname}.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
@@ -1445,6 +1456,15 @@ _ZH: dict[str, str] = {
         "帧）；之后又过了 {client_ms:dur}客户端才发出它的 Finished（第 {fin_frame} 帧），其间这个连接上没有数据：这段时间"
         "花在客户端自己身上（检查服务器的证书，或者程序迟迟没有继续），既不是网络，也不是服务器。"),
     "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
+    "delay.dns.waits": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。{tail}",
+    "delay.dns.wait_included": "下面那段 {wait_ms:dur}的等待也算在其中。",
+    "delay.dns.client_gap": (
+        "域名解析用时 {ms:dur}（{count} 次 DNS 查询）：其中等解析器应答用了 {net_ms:dur}，客户端自己用了 {gap_ms:dur}，"
+        "即从第 {answer} 帧的应答到它在第 {next} 帧发出下一个查询：它的解析库问完一个问题才问下一个。{tail}"),
+    "delay.dns.client_gaps": (
+        "域名解析用时 {ms:dur}（{count} 次 DNS 查询）：其中等解析器应答用了 {net_ms:dur}，客户端自己用了 {gap_ms:dur}，"
+        "都在收到一个应答之后、发出下一个查询之前（最长的一段 {longest_ms:dur}，从第 {answer} 帧的应答到第 {next} 帧的"
+        "查询）：它的解析库问完一个问题才问下一个。{tail}"),
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
     "delay.dns_next_server": "等待始终没有应答的解析器 {resolver}，用时 {ms:dur}，然后客户端才向下一个解析器查询 {qname}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
