@@ -6,10 +6,15 @@ never from our own output.
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
+from analyzer.apps.tls import parse_keylog
+from analyzer.capture import open_capture
+from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration
-from tests.test_timeline_corpus import CAPTURES, frames, load, rows, steps
+from tests.test_timeline_corpus import CAPTURES, TSHARK, frames, load, rows, steps
 
 TWO_CURLS = CAPTURES / "lab_two_curl_runs.pcapng"
 WGET = CAPTURES / "lab_wget_page_robots.pcapng"
@@ -78,3 +83,34 @@ def test_dns_line_says_the_retry_wait_is_part_of_it():
     assert wait.ms == pytest.approx(t[q[1]] - t[q[0]], abs=0.002)
     assert dns.ms + wait.ms > fetch.summary.total_ms          # they overlap ...
     assert f"The {duration(wait.ms)} wait below is part of it." in dns.text      # ... and the text says so
+
+
+HTTPS = CAPTURES / "lab_https_page_fetch.pcapng"
+
+
+def test_https_response_starts_with_the_first_segment_of_its_tls_record():
+    """lab_https_page_fetch: the logo's response is one TLS record that tshark reassembles from frames 24, 25
+    and 27 (tcp.segment). Its first byte came with the first of them: the response step cites them all,
+    its time to first byte runs from the request to that frame (tshark's http.time runs to the last one)."""
+    if TSHARK is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run([TSHARK, "-r", str(HTTPS), "-o", f"tls.keylog_file:{HTTPS.with_suffix('.keys')}",
+                          "-Y", "http.response", "-T", "fields", "-E", "separator=\t", "-e", "frame.number",
+                          "-e", "tcp.segment", "-e", "http.request_in"], capture_output=True, text=True,
+                         check=True).stdout
+    t = {int(r[0]): float(r[1]) * 1000 for r in rows(HTTPS, "frame", "frame.time_relative")}
+    if not HTTPS.exists():
+        pytest.skip(f"{HTTPS} is not there (captures/ is recorded by scripts/record_captures.py)")
+    with open_capture(HTTPS) as reader:
+        fetch = timeline(reader, "en", keylog=parse_keylog(HTTPS.with_suffix(".keys").read_bytes())).fetches[0]
+    spanned = 0
+    for line in out.splitlines():
+        frame, segs, req = line.split("\t")
+        carried = [int(x) for x in segs.split(",")] if segs else [int(frame)]
+        spanned += len(carried) > 1
+        (st,) = [s for s in steps(fetch, "http.response") if int(frame) in s.frames]
+        assert st.frames == tuple(carried)
+        assert st.facts["ttfb_ms"] == pytest.approx(t[carried[0]] - t[int(req)], abs=0.002)
+        (timing,) = [r for r in fetch.requests if r.request_frame == int(req)]
+        assert timing.wait == pytest.approx(t[carried[0]] - t[int(req)], abs=0.002)
+    assert spanned          # the recording holds a record over several segments

@@ -394,6 +394,8 @@ class FetchBuilder:
         self._tx_index: dict[tuple[int, int], dict[int, Any]] = {}     # _records_by_index
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
+        # per TLS connection: (from the client?, frame) -> the length of the last application-data record ending there
+        self._record_ends: dict[tuple[int, int], dict[tuple[bool, int], int]] = {}
         self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
         # (stream, epoch) -> the exchanges inferred on a TLS connection with no HTTP read (issue 10: HTTPS
         # without keys); the unit of each request timing (a unit gives one timing per encrypted exchange)
@@ -2098,12 +2100,15 @@ class FetchBuilder:
         size = rend.body_length if rend is not None else 0
         decoded = rend.decoded_length if rend is not None else None
         last_ns = rend.last_ts_ns if rend is not None else (resp.head_ts_ns or resp.first_ts_ns)
-        t["wait"] = (req_end_ns, resp.first_ts_ns)
-        t["receive"] = (resp.first_ts_ns, last_ns)
+        # over TLS the response's first byte came with the first segment of the record that holds it
+        first_frame, first_ts = (resp.first_frame, resp.first_ts_ns) if conn.tls is None else \
+            self._record_start(conn, 1 - cdir, False, resp.first_frame, resp.first_ts_ns)
+        t["wait"] = (req_end_ns, first_ts)
+        t["receive"] = (first_ts, last_ns)
         codings = resp.headers.get("content-encoding")
         encoded = bool(codings and decoded is not None and decoded != size)
-        ttfb = _ms(max(resp.first_ts_ns - req_end_ns, 0))
-        transfer = _ms(last_ns - resp.first_ts_ns)
+        ttfb = _ms(max(first_ts - req_end_ns, 0))
+        transfer = _ms(last_ns - first_ts)
         ws = tx.websocket       # (a 101's only: the session that followed it)
         if resp.status == 304:
             kind = "http.response.not_modified"
@@ -2116,30 +2121,30 @@ class FetchBuilder:
         else:
             kind = "http.response"
         resp_last = rend.last_frame if rend is not None else resp.first_frame
-        owned = self._carrying(conn, tx.index, 1 - cdir, (resp.first_frame, resp_last))
+        owned = self._carrying(conn, tx.index, 1 - cdir, (first_frame, resp_last))
         if tx.interim:      # 100 Continue, 103 Early Hints: told on their own, not part of the answer
             interim = self._interim_steps(conn, tx, frames)
             owned = tuple(f for f in owned if f not in interim)
         if ws is not None:      # the bytes after the 101 are the WebSocket's (told by _websocket_steps)
             owned = tuple(f for f in owned if f <= resp_last)
-        rframes = _with_ends(owned, resp.first_frame, resp_last)
+        rframes = _with_ends(owned, first_frame, resp_last)
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
-        ends = tuple(f for f in dict.fromkeys((resp.first_frame, resp_last)) if f in rframes) or rframes[:1]
-        self.resp_frames[id(u)] = (ends, set(owned or (resp.first_frame,)))
+        ends = tuple(f for f in dict.fromkeys((first_frame, resp_last)) if f in rframes) or rframes[:1]
+        self.resp_frames[id(u)] = (ends, set(owned or (first_frame,)))
         # segments of the response that came before its first byte (the first segment lost and resent): they
         # waited for it in the receiver's buffer; the transfer time then runs from the earliest of them
         segs = self._by_frame(conn)
-        early = [segs[f] for f in owned if f in segs and segs[f].ts_ns < resp.first_ts_ns]
+        early = [segs[f] for f in owned if f in segs and segs[f].ts_ns < first_ts]
         if early:
             transfer = _ms(last_ns - early[0].ts_ns)
         rtt_ms, rtt_data = self._rtt(conn)
-        self._add(resp.first_frame, resp.first_ts_ns, rframes, "http", kind, status=resp.status, reason=resp.reason,
+        self._add(first_frame, first_ts, rframes, "http", kind, status=resp.status, reason=resp.reason,
                   version=resp.version, content_type=resp.headers.get("content-type") or "",
                   size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
                   transfer_ms=transfer, location=resp.headers.get("location") or "", uri=req.target,
                   stream=conn.stream, complete=tx.complete, why=tx.reason, segments=len(rframes),
-                  early_ms=_ms(resp.first_ts_ns - early[0].ts_ns) if early else None,
-                  early_frames=[x.frame for x in early], first_frame=resp.first_frame,
+                  early_ms=_ms(first_ts - early[0].ts_ns) if early else None,
+                  early_frames=[x.frame for x in early], first_frame=first_frame,
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
         if ws is not None:
@@ -2256,6 +2261,34 @@ class FetchBuilder:
             for m in conn.messages:
                 got.setdefault((m.index, m.direction), m.end)
         return got
+
+    def _record_start(self, conn: ConnFacts, direction: int, client: bool, frame: int, ts_ns: int
+                      ) -> tuple[int, int]:
+        """The frame (and time) that brought the first byte of the TLS record completed in ``frame`` (the last
+        such record when several end there), from its length: a record bigger than a segment spans several,
+        and the bytes it holds began to arrive with the first. Taking the record as ending with the frame's
+        payload errs late, never early. ``frame`` itself when the record is not known (past the records kept)."""
+        key = (conn.stream, conn.epoch)
+        ends = self._record_ends.get(key)
+        if ends is None:
+            tls = conn.tls
+            ends = self._record_ends[key] = {}
+            for r in tls.app_data:          # (in frame order: the last record ending in a frame stays)
+                ends[(r.direction == tls.client_dir, r.frame)] = r.length
+        length = ends.get((client, frame))      # (``direction``: the segments' numbering of the same side)
+        last = self._by_frame(conn).get(frame)
+        if length is None or last is None or not last.length:
+            return frame, ts_ns
+        start = last.rel_seq + last.length - (length + 5)      # the record's first byte (its 5-byte header)
+        if start >= last.rel_seq:
+            return frame, ts_ns
+        for s in conn.segments:
+            if s.frame >= frame:
+                break
+            if s.direction == direction and s.length and s.frame not in conn.copies \
+                    and s.rel_seq <= start < s.rel_seq + s.length:
+                return s.frame, s.ts_ns
+        return frame, ts_ns
 
     def _by_frame(self, conn: ConnFacts) -> dict[int, Segment]:
         key = (conn.stream, conn.epoch)
