@@ -114,3 +114,14 @@ def test_https_response_starts_with_the_first_segment_of_its_tls_record():
         (timing,) = [r for r in fetch.requests if r.request_frame == int(req)]
         assert timing.wait == pytest.approx(t[carried[0]] - t[int(req)], abs=0.002)
     assert spanned          # the recording holds a record over several segments
+
+
+def test_a_truncated_answer_without_records_is_not_said_to_hold_part_of_them():
+    """lab_dns_mix: the TXT answer too big for UDP comes back with TC and, as tshark counts, no answer record
+    (dns.count.answers 0): the step must not say the resolver "sent only part of it"."""
+    path = CAPTURES / "lab_dns_mix.pcapng"
+    tl = load(path)
+    ((tc, count),) = [(int(r[0]), int(r[1])) for r in rows(path, "dns.flags.truncated == 1", "dns.count.answers")]
+    (st,) = [s for f in tl.fetches for s in f.steps if s.kind.startswith("dns.answer.truncated")]
+    assert st.frames == (tc,)
+    assert count == 0 and st.kind == "dns.answer.truncated.empty" and "part of it" not in st.text

@@ -726,7 +726,8 @@ class FetchBuilder:
         ttl = min((a.ttl for a in lk.answers), default=0)
         problem = False
         if lk.truncated:
-            kind = "dns.answer.truncated"
+            # a resolver that truncates may send the records that fit, or none (an empty answer section)
+            kind = "dns.answer.truncated" if lk.answers else "dns.answer.truncated.empty"
             problem = True
         elif lk.rcode == 3 and search:
             kind = "dns.answer.nxdomain.search"      # expected: the search-domain name does not exist

@@ -207,6 +207,10 @@ _EN: dict[str, str] = {
         "DNS answer after {rtt_ms:dur} with the TC (truncated) bit set: the full answer for {qname} did not fit "
         "in one UDP datagram, so the resolver sent only part of it. The client must ask again over TCP, where "
         "an answer can be up to 64 KB."),
+    "dns.answer.truncated.empty": (
+        "DNS answer after {rtt_ms:dur} with the TC (truncated) bit set and no record in it: the full answer for "
+        "{qname} did not fit in one UDP datagram, so the resolver sent none of it, only the flag. The client "
+        "must ask again over TCP, where an answer can be up to 64 KB."),
     "dns.tcp.connect": (
         "TCP connection {stream} to {server} port {port} for the DNS retry: three-way handshake (frames "
         "{frames:frames})."),
@@ -988,6 +992,9 @@ _ZH: dict[str, str] = {
     "dns.answer.truncated": (
         "DNS 应答（用时 {rtt_ms:dur}）带有 TC（截断）标志：{qname} 的完整应答装不进一个 UDP 数据报，"
         "域名服务器只发了一部分。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
+    "dns.answer.truncated.empty": (
+        "DNS 应答（用时 {rtt_ms:dur}）带有 TC（截断）标志，而且一条记录也没有：{qname} 的完整应答装不进一个 UDP 数据报，"
+        "域名服务器干脆一条都没发，只给了这个标志。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
     "dns.tcp.connect": "为重试 DNS 查询，建立到 {server} 的 {port} 端口的 TCP 连接 {stream}：三次握手（第 {frames:frames} 帧）。",
     "dns.tcp.close": "DNS over TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
     "dns.none.proxy": (
