@@ -125,3 +125,18 @@ def test_a_truncated_answer_without_records_is_not_said_to_hold_part_of_them():
     (st,) = [s for f in tl.fetches for s in f.steps if s.kind.startswith("dns.answer.truncated")]
     assert st.frames == (tc,)
     assert count == 0 and st.kind == "dns.answer.truncated.empty" and "part of it" not in st.text
+
+
+def test_unanswered_syns_are_where_the_time_went():
+    """lab_silent_host_syn_timeout (README: SYNs 1 s apart that nothing answers): the SYNs' span (tshark's
+    times of the first and the last SYN) is where the fetch's time went, said with their frames."""
+    path = CAPTURES / "lab_silent_host_syn_timeout.pcapng"
+    (fetch,) = [f for f in load(path).fetches if f.connections]
+    syns = {int(r[0]): float(r[1]) * 1000 for r in rows(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                                       "frame.time_relative")}
+    assert len(syns) > 1 and not frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 1")
+    (d,) = [d for d in fetch.breakdown if d.what == "syn_unanswered"]
+    first, last = min(syns), max(syns)
+    assert d.frames == tuple(sorted(syns))
+    assert d.ms == pytest.approx(syns[last] - syns[first], abs=0.002)
+    assert d.ms <= fetch.summary.total_ms and f"frames {first} to {last}" in d.text

@@ -2699,6 +2699,10 @@ class FetchBuilder:
                 # the receiver's duplicate ACKs asked for it, or no timer: the time is the wait for them
                 add("retransmission", f.get("gap_ms") or f["waited_ms"], own,
                     "delay.retransmission.dup" if f.get("dup_acks") else "")
+            elif st.kind.startswith("tcp.unanswered") and f.get("total_ms"):
+                # from the first SYN to the last (the summary's "TCP connect" of a connection never made)
+                add("syn_unanswered", f["total_ms"], st.frames, stream=f.get("stream"),
+                    attempts=f.get("attempts") or len(st.frames), first=st.frames[0], last=st.frames[-1])
             elif st.kind == "tcp.race.unanswered":
                 add("race", f["after_ms"], (f["syn"], f["wsyn"]), family=f["family"], other=f["other"],
                     stream=f["stream"])
@@ -2736,7 +2740,7 @@ class FetchBuilder:
                     add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
         return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "late_synack", "lost_answer", "stall",
-                                                                      "loss", "dns_retry")]
+                                                                      "loss", "dns_retry", "syn_unanswered")]
 
     def _client_time(self, add: Any, cited: set[int]) -> None:
         """The client's own time before its first connection's traffic (nothing of the fetch on the network):

@@ -813,6 +813,9 @@ _EN: dict[str, str] = {
     "delay.dns_next_server": "{ms:dur} waiting for the resolver {resolver}, which never answered, before the client asked the next one for {qname}.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
     "delay.connect": "{ms:dur} for the TCP handshake of connection {stream}.",
+    "delay.syn_unanswered": (
+        "{ms:dur} sending SYNs on connection {stream} ({attempts:n:SYN/SYNs}, frames {first} to {last}) that no "
+        "SYN-ACK answered."),
     "delay.late_synack": "{ms:dur} waiting for a late SYN-ACK on connection {stream} (beyond a round trip).",
     "delay.server": "{ms:dur} of server think time for {uri}.",
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
@@ -1476,6 +1479,7 @@ _ZH: dict[str, str] = {
     "delay.dns_next_server": "等待始终没有应答的解析器 {resolver}，用时 {ms:dur}，然后客户端才向下一个解析器查询 {qname}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
     "delay.connect": "连接 {stream} 的 TCP 握手用时 {ms:dur}。",
+    "delay.syn_unanswered": "连接 {stream} 上反复发送 SYN 用了 {ms:dur}（共 {attempts} 个，第 {first} 帧到第 {last} 帧），始终没有 SYN-ACK 应答。",
     "delay.late_synack": "连接 {stream} 的 SYN-ACK 迟到，比一个往返多等了 {ms:dur}。",
     "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
