@@ -65,7 +65,8 @@ def _damaged(rng: random.Random, n: int, isn: tuple[int, int]):
         elif r < 0.28:
             ack, kind = (ack - 100) & M32, "old-ack"
         elif r < 0.30:
-            opts, kind = b"\x01\x01\x08\x0a" + bytes(8), "timestamps"
+            # (a timestamp's bytes may be 5, the SACK option's kind: no SACK block for all that)
+            opts, kind = b"\x01\x01\x08\x0a" + b"\x05\x01\x00\x00\x00\x00\x00\x05", "timestamps"
         if i >= n - 15 and rng.random() < 0.2:
             flags, kind = rng.choice((0x11, 0x19, 0x14, 0x04)), "fin-rst"
         if fin_sent[d] and kind in SIZED:
@@ -228,6 +229,7 @@ def test_damaged_connections(seed, monkeypatch):
         isn = (M32 - rng.randrange(4000), M32 - rng.randrange(4000))     # both sides' numbers wrap past 2**32
     taken = _run(5000 + seed, isn, monkeypatch)
     assert sum(taken["steady"]) > 50           # the compiled call decides the steady segments
+    assert any(taken["timestamps"])
     for kind in ("resent", "keep-alive", "overlap", "zero-window", "sack", "cut"):
         assert not any(taken.get(kind, ())), kind      # each of these changes a letter or needs the Python
     # bytes past a hole: declined, unless an ACK past the hole already gave it up (then they are next in order)

@@ -3179,6 +3179,16 @@ static int st_type(PyObject *o, PyTypeObject **cached, const char *const *names,
     return 1;
 }
 
+/* st_type for a type: its slot offsets cached with it (0: not a type with these object slots) */
+static int st_type_offsets(PyTypeObject *t, PyTypeObject **cached, const char *const *names, int n, Py_ssize_t *off) {
+    if (t == *cached)
+        return 1;
+    if (!slot_offsets(t, names, n, off))
+        return 0;
+    Py_XSETREF(*cached, (PyTypeObject *)Py_NewRef(t));
+    return 1;
+}
+
 /* slot = slot + v (exact ints within +-2**62), else 0 */
 static int st_add(PyObject *o, Py_ssize_t off, long long v, int *err) {
     long long x;
@@ -3324,10 +3334,24 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     if (fin && ((me_ep = st_step(X[X_ep_fin], me_ep)) == NULL || (me_rfc = st_step(X[X_snd_fin], me_rfc)) == NULL))
         return NULL;
-    /* no SACK block: sa.sack = () */
+    /* no SACK block: sa.sack = () (options walked as tcp.options.walk does: a byte 5 inside another option, a
+     * timestamp's, is no SACK; a malformed length: declined) */
     PyObject *opts = args[9];
-    if (!PyBytes_CheckExact(opts) || memchr(PyBytes_AS_STRING(opts), 5, PyBytes_GET_SIZE(opts)) != NULL)
+    if (!PyBytes_CheckExact(opts))
         Py_RETURN_NONE;
+    {
+        const unsigned char *o = (const unsigned char *)PyBytes_AS_STRING(opts);
+        Py_ssize_t n = PyBytes_GET_SIZE(opts), i = 0;
+        while (i < n && o[i] != 0) {
+            if (o[i] == 1) {
+                i++;
+                continue;
+            }
+            if (o[i] == 5 || i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+                Py_RETURN_NONE;
+            i += o[i + 1];
+        }
+    }
     /* no history letter but the side's first bytes or first bare ACK (with ``states``) and its FIN */
     long long pkts, max_end = -1, peer_seen, first_fin;
     if (!ta_int(MS(pkts), &pkts) || !pkts || MS(max_end) == NULL || MS(data_base) == NULL
@@ -5865,9 +5889,37 @@ done:
  *     header_only_line): ``handle`` the frame's Deferred (None for no payload: nothing can ask for the packet),
  *     ``out`` the tracker's fields.
  *   ``digits``: the time column's decimals, an int, or a callable of the frame. ``make_handle(frame)``: the
- *   frame's Deferred, made only for a payload. tests/test_read_fast_steady_line.py: read's lines with and
+ *   frame's Deferred, made only for a payload (``make_handle`` (partial, decode): made here, rs_handle). tests/test_read_fast_steady_line.py: read's lines with and
  *   without this call on captures, the corpus, synthetic and damaged traffic. */
 static PyObject *rs_next_expire, *rs_t0_ns, *rs_pending, *rs_infos, *rs_value;
+static PyTypeObject *rs_def_type;
+static Py_ssize_t rs_def_off[3];
+static const char *const rs_def_names[3] = {"make", "value", "number"};
+
+/* the frame's Deferred: ``make`` a callable of the frame, or (partial, decode): Deferred(partial(decode, frame),
+ * number) made here as its __init__ would (the three slots set on a new instance; another class: called) */
+static PyObject *rs_handle(PyObject *deferred, PyObject *make, PyObject *frame, PyObject *number) {
+    if (!PyTuple_CheckExact(make) || PyTuple_GET_SIZE(make) != 2)
+        return PyObject_CallOneArg(make, frame);
+    PyObject *fn = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(make, 0), PyTuple_GET_ITEM(make, 1), frame, NULL);
+    if (fn == NULL)
+        return NULL;
+    PyTypeObject *t = (PyTypeObject *)deferred;
+    if (!PyType_Check(deferred) || (t != rs_def_type && !st_type_offsets(t, &rs_def_type, rs_def_names, 3, rs_def_off))) {
+        PyObject *r = PyObject_CallFunctionObjArgs(deferred, fn, number, NULL);
+        Py_DECREF(fn);
+        return r;
+    }
+    PyObject *o = t->tp_alloc(t, 0);
+    if (o == NULL) {
+        Py_DECREF(fn);
+        return NULL;
+    }
+    SLOT(o, rs_def_off[0]) = fn;
+    SLOT(o, rs_def_off[1]) = Py_NewRef(Py_None);
+    SLOT(o, rs_def_off[2]) = Py_NewRef(number);
+    return o;
+}
 
 static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 18) {
@@ -5939,18 +5991,18 @@ static PyObject *read_steady(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_INCREF(hit);
     PyObject *handle = Py_None, *out = NULL, *ts_o = NULL, *num_o = NULL, *len_o = NULL, *res = NULL;
     Py_INCREF(handle);
-    if (seglen) {
-        Py_DECREF(handle);
-        handle = PyObject_CallOneArg(args[9], frame);
-        if (handle == NULL)
-            goto fail;
-    }
     out = PyDict_New();
     ts_o = PyLong_FromLongLong(ts);
     num_o = PyLong_FromLongLong(number);
     len_o = PyLong_FromLongLong(origlen);
     if (out == NULL || ts_o == NULL || num_o == NULL || len_o == NULL)
         goto fail;
+    if (seglen) {
+        Py_DECREF(handle);
+        handle = rs_handle(args[8], args[9], frame, num_o);
+        if (handle == NULL)
+            goto fail;
+    }
     {
         PyObject *sargs[18] = {PyTuple_GET_ITEM(hit, 0), PyTuple_GET_ITEM(hit, 1), ts_o, num_o, hv[5], hv[6], hv[7],
                                hv[8], hv[9], opts, seglen ? hv[11] : s_empty, len_o, handle, out, args[6], args[7],

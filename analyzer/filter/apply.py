@@ -211,9 +211,8 @@ def _steady_args(pipe: Any, summary: Any, digits: Any) -> tuple | None:
             or tx.http is None):
         return None
 
-    def make_handle(frame: Any) -> Deferred:
-        return Deferred(partial(decode, frame), frame.number)
-
+    # the frame's handle, Deferred(partial(decode, frame), frame.number): made by read_steady itself
+    make_handle = (partial, decode)
     return (_cache, address_pair, tcp.flows._map, tcp, DNS_TCP_PORTS if pipe.dns_over_tcp else frozenset(),
             connection._ESTABLISHED, connection.SinksDue, Deferred, make_handle, summary, digits,
             lines._FLAGS_TEXT, lines._TCP_PORT_DECODERS, lines._ANALYSIS_KEY_TUPLE, tx.http, visible,
