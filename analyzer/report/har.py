@@ -24,6 +24,8 @@ messages in ``_webSocketMessages`` as Chrome DevTools writes them (:func:`websoc
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -432,34 +434,69 @@ def entry(r: RequestTiming, page_id: str) -> dict[str, Any]:
     return out
 
 
+def page_of(f: Fetch) -> tuple[dict[str, Any] | None, list[tuple[int, int, dict[str, Any]]]]:
+    """One fetch's HAR page and its entries, each with its sort key (start time, request frame): (None, [])
+    for a fetch with nothing to show (no request and no QUIC exchange)."""
+    page_id = f"page_{f.index}"
+    reqs = [r for r in f.requests if r.method or r.error       # encrypted: a client burst and an answer
+            or (r.exchange is not None and r.exchange.request is not None and r.exchange.response is not None)]
+    quic = quic_entries(f, page_id) if f.kind == "quic" or any(st.layer == "quic" for st in f.steps) else []
+    # a QUIC connection opened with a key log has its HTTP/3 requests as entries: no keyless entry for it
+    h3 = {f"udp {r.stream}" for r in reqs if r.http_version == "HTTP/3"}
+    quic = [e for e in quic if e[2]["connection"] not in h3]
+    if not reqs and not quic:
+        return None, []
+    page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,
+            "pageTimings": {"onContentLoad": -1, "onLoad": round(f.summary.total_ms, 3)}}
+    return page, [(r.started_ns, r.request_frame or 0, entry(r, page_id)) for r in reqs] + quic
+
+
+def _log(pages: list[dict[str, Any]], entries: list[dict[str, Any]], source: str | None) -> dict[str, Any]:
+    log: dict[str, Any] = {
+        "version": "1.2",
+        "creator": {"name": "analyzer", "version": __version__},
+        "pages": pages,
+        "entries": entries,
+    }
+    if source:
+        log["comment"] = f"from capture {source}"
+    return {"log": log}
+
+
 def har(timeline: Timeline, source: str | None = None) -> dict[str, Any]:
     """The HAR 1.2 document (a dict ready for json.dumps)."""
     pages = []
     entries: list[tuple[int, int, dict[str, Any]]] = []
     for f in timeline.fetches:
-        page_id = f"page_{f.index}"
-        reqs = [r for r in f.requests if r.method or r.error       # encrypted: a client burst and an answer
-                or (r.exchange is not None and r.exchange.request is not None and r.exchange.response is not None)]
-        quic = quic_entries(f, page_id) if f.kind == "quic" or any(st.layer == "quic" for st in f.steps) else []
-        # a QUIC connection opened with a key log has its HTTP/3 requests as entries: no keyless entry for it
-        h3 = {f"udp {r.stream}" for r in reqs if r.http_version == "HTTP/3"}
-        quic = [e for e in quic if e[2]["connection"] not in h3]
-        if not reqs and not quic:
-            continue
-        page = {"startedDateTime": iso8601(f.start_ns), "id": page_id, "title": f.url,
-                "pageTimings": {"onContentLoad": -1, "onLoad": round(f.summary.total_ms, 3)}}
-        pages.append(page)
-        for r in reqs:
-            entries.append((r.started_ns, r.request_frame or 0, entry(r, page_id)))
-        entries += quic
-
+        page, got = page_of(f)
+        if page is not None:
+            pages.append(page)
+            entries += got
     entries.sort(key=lambda e: (e[0], e[1]))
-    log: dict[str, Any] = {
-        "version": "1.2",
-        "creator": {"name": "analyzer", "version": __version__},
-        "pages": pages,
-        "entries": [e[2] for e in entries],
-    }
-    if source:
-        log["comment"] = f"from capture {source}"
-    return {"log": log}
+    return _log(pages, [e[2] for e in entries], source)
+
+
+# An entry's place in the document: inside {"log": {"entries": [ ... ]}}, three levels down
+_ENTRY_INDENT = " " * 6
+
+
+def entry_text(e: dict[str, Any]) -> str:
+    """An entry as ``json.dumps(har(...), indent=2, ensure_ascii=True)`` writes it in the document (its lines
+    indented for their depth), for a writer that keeps the entries' texts instead of the fetches (:func:`
+    document_parts`: the HAR of a large capture in memory bounded by its open fetches)."""
+    return json.dumps(e, indent=2, ensure_ascii=True).replace("\n", "\n" + _ENTRY_INDENT)
+
+
+def document_parts(pages: list[dict[str, Any]], entry_texts: Iterable[str], source: str | None) -> Iterator[str]:
+    """The text of ``json.dumps(har(...), indent=2, ensure_ascii=True)``, in pieces, from the pages and the
+    entries' texts (:func:`entry_text`) in their order: the same bytes as the document made at once."""
+    head, mark, tail = json.dumps(_log(pages, [], source), indent=2, ensure_ascii=True).rpartition(
+        '\n    "entries": []')
+    if not mark:        # (cannot happen: every quote inside a text is escaped)
+        raise ValueError("HAR document without its entries")
+    yield head + '\n    "entries": ['
+    first = True
+    for text in entry_texts:
+        yield ("\n" if first else ",\n") + _ENTRY_INDENT + text
+        first = False
+    yield ('\n    ]' if not first else "]") + tail

@@ -85,7 +85,22 @@ def _short(text: str, n: int = LABEL_CHARS) -> str:
 
 
 def html_report(timeline: Timeline, source: str | None = None) -> str:
-    lang = timeline.lang
+    failed = sum(failed_count(f) for f in timeline.fetches)
+    parts = [*report_head(timeline.lang, source, bool(timeline.fetches), failed),
+             *(fetch_section(f, timeline.lang) for f in timeline.fetches), report_tail()]
+    return "\n".join(parts) + "\n"
+
+
+def failed_count(f: Fetch) -> int:
+    """The failed connections of a fetch the report's top line counts (refused, unanswered, unreachable; QUIC's
+    unanswered Initials)."""
+    return sum(c.outcome in ("refused", "unanswered", "unreachable") for c in f.connections) + \
+        sum(st.kind == "quic.unanswered" for st in f.steps)
+
+
+def report_head(lang: str, source: str | None, any_fetch: bool, failed: int) -> list[str]:
+    """The report's lines before the fetches' sections (:func:`html_report` joins them with the sections and
+    :func:`report_tail` by newlines; a writer that streams the sections does the same)."""
     title = label("report_title", lang)
     parts = [
         "<!DOCTYPE html>",
@@ -102,16 +117,15 @@ def html_report(timeline: Timeline, source: str | None = None) -> str:
     if source:
         parts.append(f'<p class="source">{e(label("generated", lang))} <span class="url">{e(source)}</span> '
                      f"(analyzer {e(__version__)})</p>")
-    if not timeline.fetches:
+    if not any_fetch:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
-    failed = [c for f in timeline.fetches for c in f.connections if c.outcome in ("refused", "unanswered", "unreachable")]
-    failed += [st for f in timeline.fetches for st in f.steps if st.kind == "quic.unanswered"]    # QUIC's own
     if failed:
-        parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=len(failed)))}</p>')
-    for f in timeline.fetches:
-        parts.append(fetch_section(f, lang))
-    parts += ["</body>", "</html>"]
-    return "\n".join(parts) + "\n"
+        parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=failed))}</p>')
+    return parts
+
+
+def report_tail() -> str:
+    return "</body>\n</html>"
 
 
 def fetch_section(f: Fetch, lang: str) -> str:
