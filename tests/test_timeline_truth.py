@@ -14,7 +14,7 @@ from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
 from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration
-from tests.test_timeline_corpus import CAPTURES, TSHARK, frames, load, rows, steps
+from tests.test_timeline_corpus import CAPTURES, CORPUS, TSHARK, frames, load, rows, steps
 
 TWO_CURLS = CAPTURES / "lab_two_curl_runs.pcapng"
 WGET = CAPTURES / "lab_wget_page_robots.pcapng"
@@ -140,3 +140,18 @@ def test_unanswered_syns_are_where_the_time_went():
     assert d.frames == tuple(sorted(syns))
     assert d.ms == pytest.approx(syns[last] - syns[first], abs=0.002)
     assert d.ms <= fetch.summary.total_ms and f"frames {first} to {last}" in d.text
+
+
+CLASSIC = CORPUS / "http_fetch_dns_handshake_teardown_classic.pcap"
+
+
+def test_requests_on_separate_keep_alive_connections_are_not_called_short_connections():
+    """The Wireshark sample http.cap (corpus MANIFEST: 2 HTTP/1.1 GETs): each GET on its own connection, but both
+    ask "Connection: keep-alive" (tshark http.connection) and the server closes the first only 14 s after its
+    response: no short connections, just no reuse in this capture."""
+    tl = load(CLASSIC)
+    said = [r[1].lower() for r in rows(CLASSIC, "http.request", "http.connection")]
+    versions = {r[1] for r in rows(CLASSIC, "http.request", "http.request.version")}
+    assert len(said) == 2 and all(v == "keep-alive" for v in said) and versions == {"HTTP/1.1"}
+    (fetch,) = [f for f in tl.fetches if f.summary.requests == 2]
+    assert fetch.summary.connections == 2 and fetch.summary.connection_mode == "separate connections"

@@ -193,6 +193,15 @@ def _client_dns_gaps(lookups: list[DnsLookup] | tuple[DnsLookup, ...], window_ms
     return _ms(total), _ms(longest[0]), longest[1], longest[2]
 
 
+def _said_close(r: RequestTiming) -> bool:
+    """The request or its response said its connection carries no other (short connections): "Connection:
+    close", or HTTP/1.0 without "keep-alive"."""
+    heads = [v.lower() for k, v in (*r.request_headers, *r.response_headers) if k.lower() == "connection"]
+    if any("close" in v for v in heads):
+        return True
+    return "HTTP/1.0" in (r.http_version, r.response_version) and not any("keep-alive" in v for v in heads)
+
+
 def _keep(table: dict[str, list], key: str, entry: tuple, per_key: int = 4, keys: int = 4096) -> None:
     """Remember ``entry`` (frame first) under ``key``: the last ``per_key`` in frame order, ``keys`` keys."""
     entries = table.pop(key, [])            # re-inserted: the least recently used key goes first
@@ -2568,8 +2577,10 @@ class FetchBuilder:
             mode = "multiplexed"        # HTTP/2 streams: several requests at a time, not one after the other
         elif any(n > 1 for n in per_conn.values()) or any(r.reused_connection for r in http):
             mode = "keep-alive"
-        else:
+        elif all(_said_close(r) for r in http):
             mode = "one connection per request"
+        else:       # no reuse seen, but nothing said the connections were for one request (a keep-alive request)
+            mode = "separate connections"
         first = requests[0] if requests else None
         end_ns = max([s.ts_ns for s in steps if s.ts_ns is not None] + [start_ns])
         for r in requests:

@@ -275,7 +275,7 @@ class FetchSummary:
     connections: int
     failed_connections: int
     requests_per_connection: tuple[tuple[int, int], ...]  # (stream, requests)
-    connection_mode: str  # "keep-alive", "multiplexed" (HTTP/2), "one connection per request", "single request", "no request"
+    connection_mode: str  # "keep-alive", "multiplexed" (HTTP/2), "one connection per request", "separate connections" (one request each, no "close"), "single request", "no request"
     bytes_sent: int  # TCP payload client -> server of the fetch's segments (first copies)
     bytes_received: int
     http_bytes_sent: int  # HTTP messages (heads + bodies as sent)

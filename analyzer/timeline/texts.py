@@ -1895,6 +1895,8 @@ LABELS: dict[str, dict[str, str]] = {
         "keep-alive": "persistent connection (keep-alive): several requests per connection",
         "multiplexed": "HTTP/2: several requests at a time on one connection (multiplexed streams)",
         "one connection per request": "one connection per request (short connections)",
+        "separate connections": "one request on each connection (none was reused in this capture; no "
+                                "Connection: close asked for short connections)",
         "single request": "a single request", "no request": "no HTTP request",
         "not captured": "not in the capture", "requests_per_connection": "requests per connection",
         "dns.none": "none in this fetch (its DNS step says why)",
@@ -1949,6 +1951,7 @@ LABELS: dict[str, dict[str, str]] = {
         "keep-alive": "持久连接（keep-alive）：一个连接承载多个请求",
         "multiplexed": "HTTP/2：一个连接上同时承载多个请求（多路复用的流）",
         "one connection per request": "每个请求一个连接（短连接）", "single request": "单个请求",
+        "separate connections": "每个连接上各有一个请求（本次抓包中没有连接被复用；也没有 Connection: close 要求短连接）",
         "no request": "没有 HTTP 请求", "not captured": "抓包中没有", "requests_per_connection": "每个连接的请求数",
         "dns.none": "本次访问没有查询（原因见 DNS 步骤）",
         "dns.none.open": "本次访问没有查询：第一个请求走的是已经打开的连接",
