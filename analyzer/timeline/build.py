@@ -81,7 +81,7 @@ from analyzer.timeline.model import (
     Step,
 )
 from analyzer.timeline.redirect import followed as followed_redirects
-from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, owners, payload_bytes
+from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, _Intervals, owners, payload_bytes
 from analyzer.timeline.texts import connection_prefix, explain, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
@@ -1385,7 +1385,10 @@ class FetchBuilder:
             missing_from = _missing_from(conn, g)
             fill = next((s for s in ep if s.analysis & RESENT and s.direction == g.direction), None)
             cost = _ms(fill.ts_ns - g.ts_ns) if fill is not None else None
-            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss", problem=True, sender=who(g),
+            late: dict[str, Any] = {}
+            if fill is None:        # the missing bytes may still come later in the file (out of order, resent)
+                late = _late_fill(conn, g, missing_from)
+            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss", problem=True, sender=who(g), **late,
                       receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
                       lost_to=g.rel_seq - 1, gap_seq=g.rel_seq, lost_bytes=g.rel_seq - missing_from,
                       gap_frame=g.frame, dup_acks=len(dups),
@@ -3060,6 +3063,22 @@ def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:
         if s.direction == r.direction and s.rel_seq <= seq < s.rel_seq + s.length + bool(s.flags & (FIN | SYN)):
             return s
     return None
+
+
+def _late_fill(conn: ConnFacts, gap: Segment, missing_from: int) -> dict[str, Any]:
+    """The later segments of the whole connection (after the episode of ``gap``) that carry bytes of its hole
+    [missing_from, gap's seq): their frames (the first few), how many of the missing bytes they bring, when
+    the first came. Empty when none does: then the capture holds none of the missing bytes."""
+    got = [s for s in conn.segments if s.frame > gap.frame and s.direction == gap.direction and s.length
+           and s.frame not in conn.copies and s.rel_seq < gap.rel_seq and s.rel_seq + s.length > missing_from]
+    if not got:
+        return {}
+    cover = _Intervals()
+    filled = sum(b - a for s in got for a, b in cover.add(max(s.rel_seq, missing_from),
+                                                          min(s.rel_seq + s.length, gap.rel_seq)))
+    return {"late_frames": [s.frame for s in got[:50]], "late_count": len(got),
+            "late_bytes": filled, "late_ms": _ms(got[0].ts_ns - gap.ts_ns),
+            "never_bytes": gap.rel_seq - missing_from - filled}
 
 
 def _missing_from(conn: ConnFacts, gap: Segment) -> int:

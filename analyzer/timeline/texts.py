@@ -1549,6 +1549,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "recovery.late": "The missing bytes came later, out of order ({late_count:n:segment}, "
+                         "{late_text}; the first {late_ms:dur} after the segment that showed the gap): "
+                         "resent, or delayed on the way.",
+        "recovery.late.part": "Some of the missing bytes came later, out of order ({late_bytes:bytes} in "
+                              "{late_count:n:segment}, {late_text}; the first {late_ms:dur} after the "
+                              "segment that showed the gap); the other {never_bytes:bytes} never passed the capture "
+                              "point.",
         "orig.frame": ", a copy of frame {orig_frame} sent {waited_ms:dur} earlier",
         "orig.frame.more": (": the {old_bytes:bytes} of frame {orig_frame} (sent {waited_ms:dur} earlier) again, "
                             "then {new_bytes:bytes} not sent before"),
@@ -1742,6 +1749,10 @@ PHRASES: dict[str, dict[str, str]] = {
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "recovery.late": "缺失的字节后来乱序到达（{late_count} 个报文段，第 {late_text} 帧；第一个在暴露空洞的报文段之后 "
+                         "{late_ms:dur}）：是重传的，或是在路上耽搁了。",
+        "recovery.late.part": "部分缺失的字节后来乱序到达（{late_count} 个报文段共 {late_bytes:bytes}，第 {late_text} 帧；"
+                              "第一个在暴露空洞的报文段之后 {late_ms:dur}）；其余 {never_bytes:bytes}始终没有经过抓包点。",
         "orig.frame": "，是 {waited_ms:dur}前第 {orig_frame} 帧的副本",
         "orig.frame.more": "：先是第 {orig_frame} 帧（{waited_ms:dur}前发出）的 {old_bytes:bytes}，再加上此前从未发送过的 {new_bytes:bytes}",
         "orig.again": "，是第 {orig_frame} 帧（{waited_ms:dur}前首次发送）的第 {resend} 次重发，距上一份（第 {prev_frame} 帧）{gap_ms:dur}",
@@ -2219,8 +2230,13 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["qtype_hint"] = _phrase(f"qtype_hint.{facts.get('qtype')}", facts, lang) or _phrase("qtype_hint",
                                                                                                  facts, lang)
     elif template == "tcp.loss":
-        key = "recovery.none" if facts.get("fill_frame") is None else (
+        key = ("recovery.late.part" if facts.get("never_bytes") else "recovery.late") if facts.get("late_frames") \
+            else "recovery.none" if facts.get("fill_frame") is None else (
             "recovery.fast" if facts.get("fast") else "recovery.rto")
+        late = facts.get("late_frames") or []
+        if late:
+            facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
+                     ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
         extra["recovery"] = _phrase(key, facts, lang)
     elif template == "tcp.retransmission":
         again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
