@@ -12,6 +12,7 @@ import pytest
 
 from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
+from analyzer.report.har import har
 from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration
 from tests.test_timeline_corpus import CAPTURES, CORPUS, TSHARK, frames, load, rows, steps
@@ -184,3 +185,23 @@ def test_a_hole_filled_later_out_of_order_is_not_said_never_resent():
             checked["none"] += 1
             assert "late_frames" not in st.facts and "no retransmission of the missing bytes" in st.text
     assert checked["late"] and checked["none"]
+
+
+@pytest.mark.parametrize("name", ["lab_refused_connection_rst", "lab_silent_host_syn_timeout"])
+def test_har_entry_of_a_failed_connection_spans_the_query_to_its_last_segment(name):
+    """A refused port (SYN -> RST) and a silent host (SYNs, no answer): the HAR entry's blocked is the client's
+    time from the DNS answer to its first SYN, dns the lookup, connect the SYN(s) to the RST (or the last SYN),
+    all from tshark's times; the entry's time is their sum (the attempt's connect is not also taken off the
+    time before the SYN)."""
+    path = CAPTURES / f"{name}.pcapng"
+    tl = load(path)
+    t = {int(r[0]): float(r[1]) * 1000 for r in rows(path, "frame", "frame.time_relative")}
+    q, a = frames(path, "dns.flags.response == 0")[0], frames(path, "dns.flags.response == 1")[0]
+    tcp = frames(path, "tcp.port == 80 || tcp.port == 81")
+    syn = frames(path, "tcp.flags.syn == 1 && tcp.flags.ack == 0")[0]
+    (entry,) = [e for e in har(tl)["log"]["entries"] if e["response"]["status"] == 0]
+    timings = entry["timings"]
+    assert timings["dns"] == pytest.approx(t[a] - t[q], abs=0.002)
+    assert timings["blocked"] == pytest.approx(t[syn] - t[a], abs=0.002)
+    assert timings["connect"] == pytest.approx(t[tcp[-1]] - t[syn], abs=0.002)
+    assert entry["time"] == pytest.approx(t[tcp[-1]] - t[q], abs=0.005)

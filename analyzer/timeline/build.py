@@ -2436,8 +2436,11 @@ class FetchBuilder:
             begin = min(begin, a)
         blocked = None
         if values["dns"] is not None or values["connect"] is not None:
-            blocked = max(_ms(u.start_ns - begin) - (values["dns"] or 0) - (values["connect"] or 0)
-                          - (values["ssl"] or 0), 0.0)
+            # the time before the unit's start that no phase covers: a phase counts for its part before the start
+            # (a failed attempt's unit starts at its SYN: its connect phase comes after, not before)
+            spent = sum(max(min(t[n][1], u.start_ns) - max(t[n][0], begin), 0) for n in ("dns", "connect", "ssl")
+                        if values[n] is not None)
+            blocked = max(_ms(u.start_ns - begin - spent), 0.0)
         rec = u.record
         if rec is None:
             error = {"refused": "refused", "unanswered": "unanswered", "reset": "reset",
