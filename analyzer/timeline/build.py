@@ -1388,6 +1388,17 @@ class FetchBuilder:
             late: dict[str, Any] = {}
             if fill is None:        # the missing bytes may still come later in the file (out of order, resent)
                 late = _late_fill(conn, g, missing_from)
+            # the episode's other holes (a segment after each one that was missed), each told in short
+            more = []
+            for h in lost[1:]:
+                start = _missing_from(conn, h)
+                if start < h.rel_seq:
+                    filled = _late_fill(conn, h, start)
+                    more.append({"frame": h.frame, "lost_from": start, "lost_to": h.rel_seq - 1,
+                                 "lost_bytes": h.rel_seq - start, "late": "" if not filled else
+                                 "part" if filled["never_bytes"] else "all"})
+            if more:
+                late["more_holes"] = more
             self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss", problem=True, sender=who(g), **late,
                       receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
                       lost_to=g.rel_seq - 1, gap_seq=g.rel_seq, lost_bytes=g.rel_seq - missing_from,

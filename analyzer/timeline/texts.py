@@ -1549,6 +1549,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "hole.more": " Frame {frame} shows another hole: seq {lost_from}-{lost_to} ({lost_bytes:bytes}), none of "
+                     "which the capture holds later.",
+        "hole.more.late": " Frame {frame} shows another hole: seq {lost_from}-{lost_to} ({lost_bytes:bytes}); "
+                          "segments carrying them came later, out of order.",
+        "hole.more.part": " Frame {frame} shows another hole: seq {lost_from}-{lost_to} ({lost_bytes:bytes}); "
+                          "segments carrying some of them came later, out of order.",
         "recovery.late": "The missing bytes came later, out of order ({late_count:n:segment}, "
                          "{late_text}; the first {late_ms:dur} after the segment that showed the gap): "
                          "resent, or delayed on the way.",
@@ -1749,6 +1755,9 @@ PHRASES: dict[str, dict[str, str]] = {
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "hole.more": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}），抓包中后来也没有这些字节。",
+        "hole.more.late": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}）；携带这些字节的报文段后来乱序到达。",
+        "hole.more.part": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}）；其中一部分字节后来乱序到达。",
         "recovery.late": "缺失的字节后来乱序到达（{late_count} 个报文段，第 {late_text} 帧；第一个在暴露空洞的报文段之后 "
                          "{late_ms:dur}）：是重传的，或是在路上耽搁了。",
         "recovery.late.part": "部分缺失的字节后来乱序到达（{late_count} 个报文段共 {late_bytes:bytes}，第 {late_text} 帧；"
@@ -2238,6 +2247,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
             facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
                      ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
         extra["recovery"] = _phrase(key, facts, lang)
+        for h in facts.get("more_holes") or ():
+            extra["recovery"] += _phrase({"all": "hole.more.late", "part": "hole.more.part"}.get(h.get("late"),
+                                                                                            "hole.more"), h, lang)
     elif template == "tcp.retransmission":
         again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
         extra["orig"] = _phrase(("orig.again.doubled" if facts.get("doubled") else "orig.again") if again else
