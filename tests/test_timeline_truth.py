@@ -13,6 +13,7 @@ import pytest
 from analyzer.apps.tls import parse_keylog
 from analyzer.capture import open_capture
 from analyzer.report.har import har
+from analyzer.report.timeline_text import summary_rows
 from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration
 from tests.test_timeline_corpus import CAPTURES, CORPUS, TSHARK, frames, load, rows, steps
@@ -211,3 +212,15 @@ def test_har_entry_of_a_failed_connection_spans_the_query_to_its_last_segment(na
     assert timings["blocked"] == pytest.approx(t[syn] - t[a], abs=0.002)
     assert timings["connect"] == pytest.approx(t[tcp[-1]] - t[syn], abs=0.002)
     assert entry["time"] == pytest.approx(t[tcp[-1]] - t[q], abs=0.005)
+
+
+def test_summary_dns_of_a_later_request_says_whose_it_is():
+    """http.cap: the page's host has no lookup in the file (the first GET's Host, tshark http.host, is never a
+    dns.qry.name); the one lookup is the ad server's, for the second GET. The summary's DNS figure names it."""
+    tl = load(CLASSIC)
+    hosts = [r[1] for r in rows(CLASSIC, "http.request", "http.host")]
+    names = {r[1] for r in rows(CLASSIC, "dns.flags.response == 0", "dns.qry.name")}
+    assert hosts[0] not in names and hosts[1] in names
+    (fetch,) = [f for f in tl.fetches if f.summary.requests == 2]
+    (dns,) = [v for k, v in summary_rows(fetch) if k == "DNS lookup"]
+    assert hosts[1] in dns and "for a later request" in dns

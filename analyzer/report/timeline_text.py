@@ -409,7 +409,14 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     http = [r for r in fetch.requests if r.method]
     if fetch.kind not in ("lookup", "quic"):
-        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)))
+        dns = _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)
+        if s.dns_ms is not None and fetch.requests and fetch.requests[0].dns is None and fetch.lookups:
+            # the figure is the fetch's other lookups (a later request's host): say whose
+            names = list(dict.fromkeys(lk.qname.rstrip(".") for lk in fetch.lookups))
+            sep = "、" if lang == "zh" else ", "
+            dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
+                "..." if len(names) > 3 else ""), 80)), lang)
+        rows.append((label("dns_time", lang), dns))
         first = fetch.connections[0] if fetch.connections else None
         failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
         if s.connect_ms is not None and failed:
