@@ -16,7 +16,7 @@ from analyzer.report.har import har
 from analyzer.report.timeline_text import summary_rows
 from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration
-from tests.test_timeline_corpus import CAPTURES, CORPUS, TSHARK, frames, load, rows, steps
+from tests.test_timeline_corpus import CAPTURES, CORPUS, ROOT, TSHARK, frames, load, rows, steps
 
 TWO_CURLS = CAPTURES / "lab_two_curl_runs.pcapng"
 WGET = CAPTURES / "lab_wget_page_robots.pcapng"
@@ -224,3 +224,31 @@ def test_summary_dns_of_a_later_request_says_whose_it_is():
     (fetch,) = [f for f in tl.fetches if f.summary.requests == 2]
     (dns,) = [v for k, v in summary_rows(fetch) if k == "DNS lookup"]
     assert hosts[1] in dns and "for a later request" in dns
+
+
+WGET_TLS = ROOT / "tests" / "fixtures" / "tls" / "tls13_wget_page.pcap"
+
+
+@pytest.mark.parametrize("keyed", [True, False], ids=["keys", "no-keys"])
+def test_a_nagle_stall_inside_the_tls_handshake_is_told(keyed):
+    """tls13_wget_page (wget on loopback): the client sends its ChangeCipherSpec alone (a small segment), the
+    server's bare ACK of it comes ~40 ms later (its delayed ACK), and the client's Finished goes right after:
+    Nagle with a delayed ACK inside the handshake, read from tshark (tls.record.content_type, tcp.ack, times).
+    Told as a stall, with or without the key log, and the TLS line of 'where the time went' says it holds it."""
+    recs = rows(WGET_TLS, "tcp.len > 0 || tcp.ack", "frame.time_relative", "tcp.srcport", "tcp.len", "tcp.nxtseq",
+                "tcp.ack", "tls.record.content_type")
+    t = {int(r[0]): float(r[1]) * 1000 for r in recs}
+    client = recs[0][2]
+    ccs = next(int(r[0]) for r in recs if r[2] == client and r[6] == "20")         # alone in its segment
+    nxt = next(r for r in recs if r[2] == client and int(r[0]) > ccs and int(r[3]) > 0)
+    end = next(r[4] for r in recs if int(r[0]) == ccs)
+    ack = next(int(r[0]) for r in recs if r[2] != client and ccs < int(r[0]) < int(nxt[0]) and r[5] == end)
+    assert 35 < t[ack] - t[ccs] < 500 and t[int(nxt[0])] - t[ack] < 1       # the recording holds the stall
+    with open_capture(WGET_TLS) as reader:
+        keys = parse_keylog(WGET_TLS.with_suffix(".keys").read_bytes()) if keyed else None
+        fetch = timeline(reader, "en", keylog=keys).fetches[0]
+    (stall,) = [s for s in steps(fetch, "tcp.stall.nagle") if s.frames[0] == ccs]
+    assert stall.frames == (ccs, ack, int(nxt[0]))
+    assert stall.facts["gap_ms"] == pytest.approx(t[int(nxt[0])] - t[ccs], abs=0.002)
+    (tls,) = [d for d in fetch.breakdown if d.what == "tls"]
+    assert f"the {duration(stall.facts['gap_ms'])} Nagle stall below included" in tls.text

@@ -1750,6 +1750,12 @@ class FetchBuilder:
             self._add(frame + 0.2, ts, (frame,), "tls", f"tls.done.{how}", secure_ms=secure, trips=trips,
                       decrypted=tls.decrypted, **({"false_start": True} if false_start else {}), **base)
             self.notes.setdefault(frame, self._note("note.tls.done"))
+            # a handshake message held back by Nagle until the peer's delayed ACK (a small ChangeCipherSpec
+            # segment, then the Finished): the classic 40 ms, inside the time to a secure connection
+            rtt_ms = self._rtt(conn)[0]
+            for d in (0, 1):
+                self._stalls(conn, -1, d, rtt_ms, [s for s in conn.segments if ch.frame <= s.frame <= frame
+                                                   and s.length and s.direction == d and s.frame not in conn.copies])
         tickets: dict[int, list[Any]] = {}         # frame -> the NewSessionTickets it carried
         for m in tls.handshake:
             if m.kind == "new_session_ticket":
@@ -2286,6 +2292,12 @@ class FetchBuilder:
                 got.setdefault((m.index, m.direction), m.end)
         return got
 
+    def _tls_done_frame(self, stream: int) -> int | None:
+        """The frame that completed connection ``stream``'s TLS handshake (None: not done, no TLS)."""
+        conn = next((c for c in self.conns if c.stream == stream and c.tls is not None), None)
+        done = tls_done(conn.tls, conn.client_port) if conn is not None else None
+        return done[0] if done else None
+
     def _record_start(self, conn: ConnFacts, direction: int, client: bool, frame: int, ts_ns: int
                       ) -> tuple[int, int]:
         """The frame (and time) that brought the first byte of the TLS record completed in ``frame`` (the last
@@ -2394,16 +2406,21 @@ class FetchBuilder:
                   think_ms=think, ack_frame=acked.frame if acked else None,
                   ack_ms=_ms(acked.ts_ns - req_end_ns) if acked else None, on_data=on_data, stream=conn.stream)
 
-    def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
+    def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None,
+                data: list[Segment] | None = None) -> None:
         """Nagle's algorithm waiting for a delayed ACK: a small segment of a message held until the
-        receiver's ACK of the previous one, which came only after its delayed-ACK timer."""
-        data = [(s, index) for s in self._owned(conn, index) if s.length and s.direction == direction
-                and s.frame not in conn.copies]
+        receiver's ACK of the previous one, which came only after its delayed-ACK timer. ``data``: the
+        segments to look at (default: transaction ``index``'s in ``direction``)."""
+        if data is None:
+            data = [s for s in self._owned(conn, index) if s.length and s.direction == direction
+                    and s.frame not in conn.copies]
         if len(data) < 2:
             return
         mss = (conn.summary.get("handshake") or {}).get("mss") or 1460
         rtt = rtt_ms if rtt_ms is not None else 0.0
-        for (a, _o), (b, _o2) in itertools.pairwise(data):
+        for a, b in itertools.pairwise(data):
+            if b.frame in self.problem_frames:
+                continue        # (told already)
             gap = _ms(b.ts_ns - a.ts_ns)
             if gap < DELAYED_ACK_MS[0] or gap < 10 * rtt or a.length >= mss:
                 continue
@@ -2706,7 +2723,10 @@ class FetchBuilder:
                 add("tls", summary.tls_ms, (server_frame, fin_frame), "delay.tls.client", stream=stream,
                     server_frame=server_frame, server_ms=server_ms, fin_frame=fin_frame, client_ms=client_ms)
             else:
-                add("tls", summary.tls_ms, (), stream=stream)
+                fin = self._tls_done_frame(stream)
+                held = sum(st.facts.get("gap_ms") or 0.0 for st in steps if st.kind == "tcp.stall.nagle"
+                           and st.facts.get("stream") == stream and fin is not None and st.frames[-1] <= fin)
+                add("tls", summary.tls_ms, (), "delay.tls.stall" if held else "", stream=stream, held_ms=held)
         self._client_time(add, cited)
         self._client_page(add, requests, total)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames

@@ -787,6 +787,8 @@ _EN: dict[str, str] = {
         "TLS records without their ClientHello: the TLS session began before the capture, so its parameters "
         "and keys are not known."),
     "delay.tls": "{ms:dur} for the TLS handshake of connection {stream}.",
+    "delay.tls.stall": "{ms:dur} for the TLS handshake of connection {stream}, the {held_ms:dur} Nagle stall below "
+                       "included.",
     "delay.client_page": (
         "{ms:dur} on the client between the page's last byte (frame {page_frame}) and its next move (frame "
         "{next_frame}), with nothing of the fetch on the network: the browser working on the page (reading it, "
@@ -1457,6 +1459,7 @@ _ZH: dict[str, str] = {
     "tls.alert.encrypted": "{who:role}发出一个加密的 TLS 警报：没有密钥就不知道它的种类（在 TCP 关闭之前通常是 close_notify）。",
     "tls.midstream": "只有 TLS 记录而没有对应的 ClientHello：TLS 会话在开始抓包之前就已建立，因此不知道它的参数和密钥。",
     "delay.tls": "连接 {stream} 的 TLS 握手用时 {ms:dur}。",
+    "delay.tls.stall": "连接 {stream} 的 TLS 握手用时 {ms:dur}，下面那段 {held_ms:dur}的 Nagle 停顿也算在其中。",
     "delay.client_page": (
         "客户端在页面的最后一个字节（第 {page_frame} 帧）与它的下一个动作（第 {next_frame} 帧）之间花了 {ms:dur}，其间网络上"
         "没有这次访问的数据：浏览器在处理这个页面（读它、运行它的脚本），然后才去要更多的内容（{uri}）；时间花在客户端，"
