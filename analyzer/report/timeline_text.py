@@ -410,9 +410,11 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     http = [r for r in fetch.requests if r.method]
     if fetch.kind not in ("lookup", "quic"):
         dns = _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)
-        if s.dns_ms is not None and fetch.requests and fetch.requests[0].dns is None and fetch.lookups:
-            # the figure is the fetch's other lookups (a later request's host): say whose
-            names = list(dict.fromkeys(lk.qname.rstrip(".") for lk in fetch.lookups))
+        host = (fetch.requests[0].host or "").lower().rstrip(".") if fetch.requests else ""
+        names = list(dict.fromkeys(lk.qname.rstrip(".") for lk in fetch.lookups))
+        if s.dns_ms is not None and fetch.requests and fetch.requests[0].dns is None and names and host and not any(
+                n.lower() == host or n.lower().startswith(host + ".") for n in names):
+            # the figure is the fetch's other lookups (a later request's host), none of the first's: say whose
             sep = "、" if lang == "zh" else ", "
             dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
                 "..." if len(names) > 3 else ""), 80)), lang)
