@@ -405,6 +405,9 @@ class FetchBuilder:
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
         # per TLS connection: (from the client?, frame) -> the length of the last application-data record ending there
         self._record_ends: dict[tuple[int, int], dict[tuple[bool, int], int]] = {}
+        # per (stream, epoch, direction): a side's first copies with bytes, in frame order, their frames and the
+        # running highest end of their bytes (_record_start: the segment holding a byte, found by bisection)
+        self._data_index: dict[tuple[int, int, int], tuple[list[Segment], list[int], list[int]]] = {}
         self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
         # (stream, epoch) -> the exchanges inferred on a TLS connection with no HTTP read (issue 10: HTTPS
         # without keys); the unit of each request timing (a unit gives one timing per encrypted exchange)
@@ -2318,12 +2321,22 @@ class FetchBuilder:
         start = last.rel_seq + last.length - (length + 5)      # the record's first byte (its 5-byte header)
         if start >= last.rel_seq:
             return frame, ts_ns
-        for s in conn.segments:
-            if s.frame >= frame:
-                break
-            if s.direction == direction and s.length and s.frame not in conn.copies \
-                    and s.rel_seq <= start < s.rel_seq + s.length:
-                return s.frame, s.ts_ns
+        # the first segment (in frame order, before ``frame``) of the side's first copies whose bytes hold
+        # ``start``: none before the first whose running highest end passes it (a bisection, not a walk from the
+        # connection's start for every response: a long keep-alive connection would make that quadratic)
+        index = self._data_index.get((conn.stream, conn.epoch, direction))
+        if index is None:
+            segs = [x for x in conn.segments if x.direction == direction and x.length and x.frame not in conn.copies]
+            high, highs = 0, []
+            for x in segs:
+                high = max(high, x.rel_seq + x.length)
+                highs.append(high)
+            index = self._data_index[(conn.stream, conn.epoch, direction)] = (segs, [x.frame for x in segs], highs)
+        segs, frames, highs = index
+        for i in range(bisect_right(highs, start), bisect_left(frames, frame)):
+            x = segs[i]
+            if x.rel_seq <= start < x.rel_seq + x.length:
+                return x.frame, x.ts_ns
         return frame, ts_ns
 
     def _by_frame(self, conn: ConnFacts) -> dict[int, Segment]:
