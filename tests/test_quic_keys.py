@@ -316,7 +316,7 @@ def test_the_timeline_says_when_the_key_log_does_not_open_the_connection():
     assert len(missing) == 1 and missing[0].problem
     assert "no secrets of this connection in the key log" in missing[0].text
     assert not [s for s in fetch.steps if s.kind.startswith("http3.")]
-    assert fetch.steps[0].kind == "quic.initial.hello" and "reads only its packets' clear headers" in fetch.steps[0].text
+    assert fetch.steps[0].kind == "quic.initial.hello" and "only its packets' clear headers" in fetch.steps[0].text
     # without any key log: as before, the encrypted rest is counted and not opened
     plain = _fetch(KEYED, None)
     assert not [s for s in plain.steps if s.kind in ("quic.keys.missing", "quic.data.keys")]
@@ -410,3 +410,15 @@ def test_logs_put_http3_on_its_udp_conversation(tmp_path: Path):
     assert {h["uid"] for h in http} == {conn["uid"]}
     assert sorted(f["seen_bytes"] for f in files) == sorted(
         len(b) for b in (RECORDING.KEYS_PAGE, RECORDING.STYLE, RECORDING.MISSING))
+
+
+def test_without_keys_the_timeline_says_what_would_open_quic():
+    """Without a key log the steps say the session's keys are missing (and how to give them), not that the
+    analyzer cannot read QUIC: with the key log of the same recording it opens the HTTP/3 requests."""
+    for lang, words in (("en", ("without the session's keys", "--keylog")), ("zh", ("没有这次会话的密钥", "--keylog"))):
+        plain = _fetch(KEYED, None, lang)
+        for kind in ("quic.initial.hello", "quic.data"):
+            (step,) = [s for s in plain.steps if s.kind == kind]
+            assert all(w in step.text for w in words), (lang, kind, step.text)
+            assert "not decoded here" not in step.text and "不解码" not in step.text
+    assert [s.kind for s in _fetch(KEYED, keys_of(KEYED)).steps if s.kind.startswith("http3.request")]

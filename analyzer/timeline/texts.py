@@ -575,15 +575,16 @@ _EN: dict[str, str] = {
         "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
         "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
         "ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and TLS's in one round "
-        "trip, and encrypts nearly everything; this analyzer reads only its packets' clear headers."),
+        "trip, and encrypts nearly everything: without the session's keys (a key log with its secrets, --keylog) "
+        "only its packets' clear headers can be read."),
     "quic.initial.hello": (
         "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
         "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) begins the TLS 1.3 handshake "
         "with a ClientHello that names the site, SNI = {sni}, and offers the application protocols (ALPN) {alpn}. "
         "Initial packets are encrypted with keys anyone can derive from the packet itself, so an observer reads "
         "this as in TCP's ClientHello. QUIC is the transport of HTTP/3: it does the work of TCP's handshake and "
-        "TLS's in one round trip and encrypts all the rest; this analyzer reads only its packets' clear headers "
-        "and this ClientHello."),
+        "TLS's in one round trip and encrypts all the rest: without the session's keys (a key log with its "
+        "secrets, --keylog) only its packets' clear headers and this ClientHello can be read."),
     "quic.initial.keys": (
         "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
         "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
@@ -626,8 +627,9 @@ _EN: dict[str, str] = {
     "quic.data": (
         "Encrypted QUIC: {c_packets:n:datagram} ({c_bytes:bytes}) from the client and {s_packets:n:datagram} "
         "({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after the Initial. The HTTP/3 "
-        "requests and responses are inside; they are not decoded here (QUIC, beyond its clear headers, is not), so "
-        "they cannot be told, nor how the connection ended (an encrypted CONNECTION_CLOSE or an idle timeout)."),
+        "requests and responses are inside; without the session's keys (the key log the client writes when "
+        "SSLKEYLOGFILE is set, given with --keylog) they cannot be opened, so they cannot be told, nor how the "
+        "connection ended (an encrypted CONNECTION_CLOSE or an idle timeout)."),
     "quic.data.keys": (
         "QUIC decrypted with the key log: {c_packets:n:datagram} ({c_bytes:bytes}) from the client and "
         "{s_packets:n:datagram} ({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after "
@@ -1282,14 +1284,14 @@ _ZH: dict[str, str] = {
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
         "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
         "QUIC 是 HTTP/3 的传输层协议：它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，"
-        "并且几乎所有内容都加密；本分析器只读取其数据包的明文头部。"),
+        "并且几乎所有内容都加密：没有这次会话的密钥（含其密钥的密钥日志，--keylog）时，只能读出其数据包的明文头部。"),
     "quic.initial.hello": (
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
         "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 ClientHello，"
         "开始 TLS 1.3 握手；ClientHello 写明了要访问的站点（SNI = {sni}），"
         "并列出客户端可用的应用层协议（ALPN）：{alpn}。Initial 数据包所用的密钥任何人都能从数据包本身推导出来，"
         "所以旁观者能像读 TCP 上的 ClientHello 一样读出这些内容。QUIC 是 HTTP/3 的传输层协议："
-        "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密；本分析器只读取其数据包的明文头部和这个 ClientHello。"),
+        "它在一次往返中同时完成 TCP 握手和 TLS 握手的工作，其余内容全部加密：没有这次会话的密钥（含其密钥的密钥日志，--keylog）时，只能读出其数据包的明文头部和这个 ClientHello。"),
     "quic.initial.keys": (
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
         "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
@@ -1328,7 +1330,8 @@ _ZH: dict[str, str] = {
         "加密的 QUIC：到第 {last} 帧（Initial 之后 {span_ms:dur}）为止，"
         "客户端共发出 {c_packets:n:datagram} 个数据报（{c_bytes:bytes}），"
         "服务器共发出 {s_packets:n:datagram} 个数据报（{s_bytes:bytes}）。"
-        "HTTP/3 的请求和响应就在其中，但这里不解码它们（QUIC 除了明文头部都不解码），所以既无法讲述这些请求和响应，"
+        "HTTP/3 的请求和响应就在其中，但没有这次会话的密钥（客户端在设置了 SSLKEYLOGFILE 时写下的密钥日志，用 --keylog 提供）"
+        "就无法解开它们，所以既无法讲述这些请求和响应，"
         "也无法说明连接是怎样结束的（加密的 CONNECTION_CLOSE，还是空闲超时）。"),
     "quic.data.keys": (
         "用密钥日志解密的 QUIC：到第 {last} 帧（Initial 之后 {span_ms:dur}）为止，"
