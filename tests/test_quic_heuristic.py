@@ -195,3 +195,14 @@ def test_decoding_as_switches_a_heuristic_for_a_block_only(tmp_path: Path):
     assert tables.HEURISTICS == before and "quic" in names()
     assert tshark_args("heuristic:quic=off") == ["--disable-heuristic", "quic"]
     assert tshark_args("udp.port==4433,quic") == ["-d", "udp.port==4433,quic"]
+
+
+def test_verify_hands_tshark_its_own_rules_unparsed():
+    """``verify`` names h2c ports to tshark as ``-d tcp.port==N,http2``, a protocol of tshark's that the analyzer's
+    own -d rules do not have: passed on as it is (a switch's text alone is turned into tshark's option). The
+    recorded h2c fetch is on port 18080, not one of tshark's HTTP ports."""
+    from analyzer.decode.decode_as import tshark_args
+
+    assert tshark_args("tcp.port==18080,http2") == ["-d", "tcp.port==18080,http2"]
+    h2c = Path(__file__).resolve().parent / "fixtures" / "http2" / "h2c_curl.pcapng"
+    assert "EQUAL" in _cli("verify", str(h2c)).stdout

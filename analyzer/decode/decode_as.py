@@ -74,12 +74,18 @@ def heuristic(name: str, enabled: bool) -> Heuristic:
     return Heuristic(key, enabled)
 
 
+def _switch(text: str) -> Heuristic | None:
+    """A heuristic's switch as :func:`spelling` writes it (``heuristic:quic=off``); None for any other text."""
+    m = _HEURISTIC_SPEC.fullmatch(text)
+    return heuristic(m.group(1), m.group(2) == "on") if m is not None else None
+
+
 def parse(spec: str) -> Rule | Heuristic:
     """One ``-d`` argument, as tshark spells it (``udp.port==5353,dns``), or a heuristic's switch as
     :func:`spelling` writes it (``heuristic:quic=off``)."""
-    h = _HEURISTIC_SPEC.fullmatch(spec)
-    if h is not None:
-        return heuristic(h.group(1), h.group(2) == "on")
+    switch = _switch(spec)
+    if switch is not None:
+        return switch
     m = _SPEC.fullmatch(spec)
     if m is None:
         raise DecodeAsError(f"bad decode-as rule {spec!r}: expected LAYER==PORT,PROTOCOL with LAYER tcp.port "
@@ -115,9 +121,14 @@ def spelling(rule: Rule | Heuristic | str) -> str:
 
 
 def tshark_args(rule: Rule | Heuristic | str) -> list[str]:
-    """tshark's options for a rule: ``-d RULE`` or ``--disable-heuristic NAME`` / ``--enable-heuristic NAME``."""
+    """tshark's options for a rule: ``-d RULE`` or ``--disable-heuristic NAME`` / ``--enable-heuristic NAME``.
+    A text other than a heuristic's switch goes to tshark as it is (``-d tcp.port==N,http2``, which names a
+    protocol tshark has and the analyzer's own rules do not)."""
     if isinstance(rule, str):
-        rule = parse(rule)
+        switch = _switch(rule)
+        if switch is None:
+            return ["-d", rule]
+        rule = switch
     if isinstance(rule, Heuristic):
         return ["--enable-heuristic" if rule.enabled else "--disable-heuristic", rule.name]
     return ["-d", spelling(rule)]
