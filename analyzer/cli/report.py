@@ -17,7 +17,7 @@ from analyzer.cli._common import EXIT_USAGE, files_argument, keylog_option
 from analyzer.cli._output import atomic_output
 from analyzer.cli.main import main
 from analyzer.cli.timeline import selection_options, stream
-from analyzer.report.html import failed_count, fetch_section, report_head, report_tail
+from analyzer.report.html import REPORT_TAIL, failed_count, fetch_section, report_head
 from analyzer.report.units import count
 from analyzer.timeline.texts import LANGS
 
@@ -40,7 +40,7 @@ def report(files: tuple[str, ...], output: str, lang: str, host: str | None, url
             failed += failed_count(f)
             fetches += 1
         head = "\n".join(report_head(lang, ", ".join(files), bool(fetches), failed))
-        tail = "\n" + report_tail() + "\n"
+        tail = "\n" + REPORT_TAIL + "\n"
 
         def write(out) -> None:
             out.write(head)

@@ -87,7 +87,7 @@ def _short(text: str, n: int = LABEL_CHARS) -> str:
 def html_report(timeline: Timeline, source: str | None = None) -> str:
     failed = sum(failed_count(f) for f in timeline.fetches)
     parts = [*report_head(timeline.lang, source, bool(timeline.fetches), failed),
-             *(fetch_section(f, timeline.lang) for f in timeline.fetches), report_tail()]
+             *(fetch_section(f, timeline.lang) for f in timeline.fetches), REPORT_TAIL]
     return "\n".join(parts) + "\n"
 
 
@@ -100,7 +100,7 @@ def failed_count(f: Fetch) -> int:
 
 def report_head(lang: str, source: str | None, any_fetch: bool, failed: int) -> list[str]:
     """The report's lines before the fetches' sections (:func:`html_report` joins them with the sections and
-    :func:`report_tail` by newlines; a writer that streams the sections does the same)."""
+    :data:`REPORT_TAIL` by newlines; a writer that streams the sections does the same)."""
     title = label("report_title", lang)
     parts = [
         "<!DOCTYPE html>",
@@ -124,8 +124,7 @@ def report_head(lang: str, source: str | None, any_fetch: bool, failed: int) -> 
     return parts
 
 
-def report_tail() -> str:
-    return "</body>\n</html>"
+REPORT_TAIL = "</body>\n</html>"      # the report's last lines, after the sections
 
 
 def fetch_section(f: Fetch, lang: str) -> str:
