@@ -5295,6 +5295,173 @@ static PyObject *held_todo(PyObject *self, PyObject *args) {
     Py_DECREF(keys);
     return out;
 }
+/* json_text(obj) -> str | None
+ *   json.JSONEncoder(ensure_ascii=False, check_circular=False).encode(obj) (the stdlib's C encoder with its
+ *   default separators ", " and ": ") for the values a fetch's dict holds, written into one buffer with no object
+ *   made per value: None, True, False; str (and subclasses: their characters, escaped as py_encode_basestring
+ *   escapes them: \" \\ \b \f \n \r \t and \u00XX, lowercase, for the other characters below 0x20, every other
+ *   character as it is); int (not bool: int.__repr__'s digits); float (float.__repr__, "NaN", "Infinity",
+ *   "-Infinity" as the encoder writes them); list and tuple (and subclasses: their items, as PySequence_Fast reads
+ *   them); dict (exact, in its order, str keys). None for anything else (another type, a dict subclass, a key
+ *   that is not a str, more than 64 levels): Fetch.json_text then asks the stdlib's encoder, which gives the text
+ *   or raises as it always did. No Python code runs while it writes. tests/test_timeline_json_compiled.py compares
+ *   both. */
+#define JT_FALLBACK 1
+#define JT_MAX_DEPTH 64
+
+static int jt_ascii(_PyUnicodeWriter *w, const char *s, Py_ssize_t n) {
+    return _PyUnicodeWriter_WriteASCIIString(w, s, n);
+}
+
+static int jt_str(_PyUnicodeWriter *w, PyObject *s) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, run = 0;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    if (_PyUnicodeWriter_WriteChar(w, '"') < 0)
+        return -1;
+    if (kind == PyUnicode_1BYTE_KIND) {      /* the common case: find the first character to escape */
+        const Py_UCS1 *p = (const Py_UCS1 *)data;
+        for (i = 0; i < n; i++) {
+            Py_UCS1 c = p[i];
+            if (c < 0x20 || c == '"' || c == '\\')
+                break;
+        }
+        if (i == n) {
+            if (n && _PyUnicodeWriter_WriteStr(w, s) < 0)
+                return -1;
+            return _PyUnicodeWriter_WriteChar(w, '"');
+        }
+    }
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        const char *esc = NULL;
+        char buf[8];
+        switch (c) {
+        case '\\': esc = "\\\\"; break;
+        case '"': esc = "\\\""; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            if (c <= 0x1f) {
+                static const char hex[] = "0123456789abcdef";
+                buf[0] = '\\'; buf[1] = 'u'; buf[2] = '0'; buf[3] = '0';
+                buf[4] = hex[(c >> 4) & 0xf]; buf[5] = hex[c & 0xf]; buf[6] = 0;
+                esc = buf;
+            }
+        }
+        if (esc == NULL) {
+            run++;
+            continue;
+        }
+        if (run && _PyUnicodeWriter_WriteSubstring(w, s, i - run, i) < 0)
+            return -1;
+        run = 0;
+        if (jt_ascii(w, esc, (Py_ssize_t)strlen(esc)) < 0)
+            return -1;
+    }
+    if (run && _PyUnicodeWriter_WriteSubstring(w, s, n - run, n) < 0)
+        return -1;
+    return _PyUnicodeWriter_WriteChar(w, '"');
+}
+
+static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth);
+
+static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
+    if (o == Py_None)
+        return jt_ascii(w, "null", 4);
+    if (o == Py_True)
+        return jt_ascii(w, "true", 4);
+    if (o == Py_False)
+        return jt_ascii(w, "false", 5);
+    if (PyUnicode_Check(o))
+        return jt_str(w, o);
+    if (PyLong_Check(o)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (!overflow) {
+            char buf[32];
+            int n = snprintf(buf, sizeof buf, "%lld", v);
+            return jt_ascii(w, buf, n);
+        }
+        PyObject *r = PyLong_Type.tp_repr(o);
+        if (r == NULL)
+            return -1;
+        int rc = _PyUnicodeWriter_WriteStr(w, r);
+        Py_DECREF(r);
+        return rc;
+    }
+    if (PyFloat_Check(o)) {
+        double d = PyFloat_AS_DOUBLE(o);
+        if (!isfinite(d))
+            return d > 0 ? jt_ascii(w, "Infinity", 8) : d < 0 ? jt_ascii(w, "-Infinity", 9) : jt_ascii(w, "NaN", 3);
+        char *t = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (t == NULL)
+            return -1;
+        int rc = jt_ascii(w, t, (Py_ssize_t)strlen(t));
+        PyMem_Free(t);
+        return rc;
+    }
+    if (depth >= JT_MAX_DEPTH)
+        return JT_FALLBACK;
+    if (PyList_Check(o) || PyTuple_Check(o)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+        PyObject **items = PySequence_Fast_ITEMS(o);
+        if (n == 0)
+            return jt_ascii(w, "[]", 2);
+        if (_PyUnicodeWriter_WriteChar(w, '[') < 0)
+            return -1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (i && jt_ascii(w, ", ", 2) < 0)
+                return -1;
+            int rc = jt_value(w, items[i], depth + 1);
+            if (rc)
+                return rc;
+        }
+        return _PyUnicodeWriter_WriteChar(w, ']');
+    }
+    if (PyDict_CheckExact(o)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        int first = 1;
+        if (PyDict_GET_SIZE(o) == 0)
+            return jt_ascii(w, "{}", 2);
+        if (_PyUnicodeWriter_WriteChar(w, '{') < 0)
+            return -1;
+        while (PyDict_Next(o, &pos, &k, &v)) {
+            if (!PyUnicode_Check(k))
+                return JT_FALLBACK;
+            if (!first && jt_ascii(w, ", ", 2) < 0)
+                return -1;
+            first = 0;
+            if (jt_str(w, k) < 0 || jt_ascii(w, ": ", 2) < 0)
+                return -1;
+            int rc = jt_value(w, v, depth + 1);
+            if (rc)
+                return rc;
+        }
+        return _PyUnicodeWriter_WriteChar(w, '}');
+    }
+    return JT_FALLBACK;
+}
+
+static PyObject *json_text(PyObject *self, PyObject *o) {
+    _PyUnicodeWriter w;
+    _PyUnicodeWriter_Init(&w);
+    w.overallocate = 1;
+    int rc = jt_value(&w, o, 0);
+    if (rc) {
+        _PyUnicodeWriter_Dealloc(&w);
+        if (rc < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    return _PyUnicodeWriter_Finish(&w);
+}
 /* ---- end of the timeline's block ---- */
 
 /* ---- h-conn7: conversations (analyzer.columnar.count._window) ---------------------------------------------
@@ -6210,6 +6377,8 @@ static PyMethodDef methods[] = {
      "The waiters TimelineRun._resolve_held must look at (the others unchanged and not due), or None (see the source)."},
     {"conn_segments", conn_segments, METH_VARARGS,
      "A connection's Segments, SYNs and SYN-ACKs from its packed log, or None (see the module source)."},
+    {"json_text", json_text, METH_O,
+     "json.JSONEncoder(ensure_ascii=False).encode(obj) for the values it knows, else None (see the module source)."},
     /* h-conn7 */
     {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
     /* h-conv8 */

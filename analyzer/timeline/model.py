@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.compiled import compiled
 from analyzer.timeline.frozen import fast_init
 
 LAYERS = ("arp", "nd", "dns", "tcp", "tls", "http")
@@ -373,10 +374,12 @@ class Fetch:
         """``json.dumps(self.as_dict(), ensure_ascii=False)``, the same text (``timeline --json`` prints it), made
         without :meth:`as_dict`'s copies of each step: its frames tuple is written as a list, its facts dict as
         it is (they are the steps' own; nothing here changes them). A step's dict is :meth:`Step.as_dict`'s,
-        written out here (tests/test_timeline_json_text.py compares the two texts on every capture)."""
-        return _JSON.encode(self._dict([{"frames": s.frames, "time": round(s.time, 6), "layer": s.layer,
-                                         "kind": s.kind, "text": s.text, "problem": s.problem, "facts": s.facts}
-                                        for s in self.steps]))
+        written out here (tests/test_timeline_json_text.py compares the two texts on every capture). The text is
+        written by the compiled :data:`_JSON_TEXT` where it was built and knows every value, else by ``_JSON``."""
+        d = self._dict([{"frames": s.frames, "time": round(s.time, 6), "layer": s.layer, "kind": s.kind,
+                         "text": s.text, "problem": s.problem, "facts": s.facts} for s in self.steps])
+        text = _JSON_TEXT(d) if _JSON_TEXT is not None else None
+        return text if text is not None else _JSON.encode(d)
 
     def _dict(self, steps: list[dict[str, Any]]) -> dict[str, Any]:
         return {"index": self.index, "kind": self.kind, "url": self.url, "host": self.host, "client": self.client,
@@ -407,6 +410,9 @@ class Timeline:
 # json.dumps(..., ensure_ascii=False)'s encoder without its check for circular references (a fetch's values are
 # trees made here; the text is the same): Fetch.json_text
 _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+# the same text written by the compiled helper (None for a value it does not know: _JSON writes it then);
+# tests/test_timeline_json_compiled.py compares the two
+_JSON_TEXT = compiled("json_text")
 
 
 def _endpoint(addr: str, port: int | None) -> str:
