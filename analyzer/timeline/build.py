@@ -709,7 +709,8 @@ class FetchBuilder:
                 if len(self.history.unanswered) > 1024:
                     del self.history.unanswered[next(iter(self.history.unanswered))]
                 after = _ms((self.capture_end_ns or lk.query_ts_ns) - t_prev)
-                err = next((e for e in self.plan.icmp if e.quoted_proto == lk.transport and e.quoted_dst == lk.server
+                err = next((e for e in self.plan.icmp if e.quoted_proto == lk.transport and not e.by_client
+                            and e.quoted_dst == lk.server
                             and e.quoted_dport == lk.server_port and e.quoted_sport == lk.client_port
                             and e.ts_ns >= lk.query_ts_ns), None)
                 if err is not None:         # the network said why: cite it
@@ -773,7 +774,14 @@ class FetchBuilder:
         records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
             records.append(note_text("note.more_records", {"n": len(lk.answers) - 3}, self.lang))   # in the step
-        self._add(lk.response_frame, lk.response_ts_ns, (lk.response_frame,), "dns", kind, problem=problem,
+        frames: tuple[int, ...] = (lk.response_frame,)
+        refusal = self._refusal(lk)
+        if refusal is not None:     # the client's port was closed when the answer came: it had stopped waiting
+            kind, problem, frames = "dns.answer.refused", True, (lk.response_frame, refusal.frame)
+            common = dict(common, icmp=refusal.text, icmp_frame=refusal.frame, client_port=lk.client_port,
+                          late_ms=_ms(refusal.ts_ns - lk.response_ts_ns))
+            self._cite_icmp(refusal, None)
+        self._add(lk.response_frame, lk.response_ts_ns, frames, "dns", kind, problem=problem,
                   rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
                   cnames=list(lk.cnames), chain=" -> ".join(chain), ttl=ttl, rcode=lk.rcode,
                   rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), records=("；" if self.lang == "zh" else "; ").join(records) or "-",
@@ -790,6 +798,21 @@ class FetchBuilder:
         else:
             note = self._note("note.dns.answer.none", qtype=lk.qtype)
         self.notes[lk.response_frame] = note
+
+    def _refusal(self, lk: DnsLookup) -> IcmpError | None:
+        """The ICMP error the client sent quoting ``lk``'s answer (its port closed: the answer came after it
+        stopped waiting): the first after the answer on the lookup's ports, unless another answer on those
+        ports came between (the error quotes that one)."""
+        if not self.plan.icmp or lk.response_frame is None:
+            return None
+        key = (lk.server, lk.server_port, lk.client_port)
+        for e in self.plan.icmp:
+            if e.by_client and e.quoted_proto == lk.transport and e.frame > lk.response_frame and e.peer == key:
+                if any(o.response_frame is not None and lk.response_frame < o.response_frame < e.frame
+                       and (o.server, o.server_port, o.client_port) == key for o in self.plan.lookups):
+                    return None
+                return e
+        return None
 
     def _dns_tcp_conns(self) -> None:
         for conn in self.plan.dns_conns:
@@ -2917,8 +2940,11 @@ class FetchBuilder:
                 rows.append(LadderRow(f, rel(t), sender, peer, "quic", text, q.stream,
                                       problem=f == q.first_frame and q.server_frame is None))
         for e, stream in self.cited_icmp.values():      # an error cited in the steps: from whoever sent it
-            peer = f"ICMPv6 {e.sender}" if ":" in e.sender else f"ICMP {e.sender}"
-            rows.append(LadderRow(e.frame, rel(e.ts_ns), "peer", peer, "icmp", self.notes.get(e.frame, e.text),
+            if e.by_client:                             # the client's, to the peer whose answer it quotes
+                sender, peer = "client", f"DNS {e.quoted_src}"
+            else:
+                sender, peer = "peer", f"ICMPv6 {e.sender}" if ":" in e.sender else f"ICMP {e.sender}"
+            rows.append(LadderRow(e.frame, rel(e.ts_ns), sender, peer, "icmp", self.notes.get(e.frame, e.text),
                                   stream, problem=True))
         rows.sort(key=lambda row: (row.frame or at.get(id(row), 0), row.time))
         return tuple(rows)

@@ -1143,10 +1143,17 @@ class Collector:
         if qip is None or qt is None:
             return
         pre = qip.name
-        err = IcmpError(pkt.frame.number, pkt.frame.ts_ns, ip.fields.get(ip.name + ".src", ""), kind, code,
-                        icmp_text(is6, kind, code), qip.fields.get(pre + ".src", ""), qip.fields.get(pre + ".dst", ""),
-                        qt.name, qt.fields.get(qt.name + ".srcport", 0), qt.fields.get(qt.name + ".dstport", 0),
-                        qt.fields.get("tcp.seq_raw") if qt.name == "tcp" else None)
+        sender = ip.fields.get(ip.name + ".src", "")
+        qdst = qip.fields.get(pre + ".dst", "")
+        sport = qt.fields.get(qt.name + ".srcport", 0)
+        # the receiver of a DNS answer refusing it (its port closed: it had stopped waiting): the client sent it
+        dns = next((x for x in rest if x.name == "dns"), None)
+        by_client = qt.name == "udp" and sender == qdst and (
+            dns.fields.get("dns.flags.response") == 1 if dns is not None else sport == 53)
+        err = IcmpError(pkt.frame.number, pkt.frame.ts_ns, sender, kind, code,
+                        icmp_text(is6, kind, code), qip.fields.get(pre + ".src", ""), qdst,
+                        qt.name, sport, qt.fields.get(qt.name + ".dstport", 0),
+                        qt.fields.get("tcp.seq_raw") if qt.name == "tcp" else None, by_client)
         self.listener.icmp(err)
 
     # -- end ----------------------------------------------------------------------------------------

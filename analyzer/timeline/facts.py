@@ -210,7 +210,8 @@ class QuicFlow:
 @fast_init
 @dataclass(frozen=True, slots=True, eq=False)
 class IcmpError:
-    """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...)."""
+    """An ICMP/ICMPv6 error quoting a datagram the client sent (port or host unreachable...), or one the client
+    itself sent quoting a DNS answer it got (``by_client``: its port was closed, it had stopped waiting)."""
 
     frame: int
     ts_ns: int
@@ -224,3 +225,16 @@ class IcmpError:
     quoted_sport: int
     quoted_dport: int
     quoted_seq: int | None = None   # the quoted TCP header's sequence number (a SYN's: the connection's ISN)
+    by_client: bool = False         # sent by the quoted datagram's receiver, the client, about its peer's answer
+
+    @property
+    def client(self) -> str:
+        """The client's address: the quoted datagram's sender, or its receiver when the client sent the error."""
+        return self.quoted_dst if self.by_client else self.quoted_src
+
+    @property
+    def peer(self) -> tuple[str, int, int]:
+        """(the peer's address, its port, the client's port) of the quoted datagram."""
+        if self.by_client:
+            return self.quoted_src, self.quoted_sport, self.quoted_dport
+        return self.quoted_dst, self.quoted_dport, self.quoted_sport

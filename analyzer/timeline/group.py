@@ -810,9 +810,9 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     free_nb = _FreeNeighbours(neighbours)
     for plan in plans:
         plan.neighbours = claim_neighbours(plan, free_nb)
-    errors_to: dict[tuple[str, int], list[int]] = {}        # (quoted destination, port) -> positions in icmp
+    errors_to: dict[tuple[str, int], list[int]] = {}        # (the peer, its port) -> positions in icmp
     for i, e in enumerate(icmp):
-        errors_to.setdefault((e.quoted_dst, e.quoted_dport), []).append(i)
+        errors_to.setdefault(e.peer[:2], []).append(i)
     for plan in plans:
         keys = {(c.server, c.server_port) for c in plan.conns} | {(lk.server, lk.server_port) for lk in plan.lookups}
         plan.icmp = [icmp[i] for i in sorted({i for key in keys for i in errors_to.get(key, ())})]
@@ -833,9 +833,9 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
             burst.lookups.append(item)
         else:
             burst.neighbours.append(item)
-    errors_from: dict[str, list[int]] = {}                  # quoted destination -> positions in icmp
+    errors_from: dict[str, list[int]] = {}                  # the peer -> positions in icmp
     for i, e in enumerate(icmp):
-        errors_from.setdefault(e.quoted_dst, []).append(i)
+        errors_from.setdefault(e.peer[0], []).append(i)
     dns_conns: dict[int | None, list[int]] = {}              # stream -> positions in tcp_dns
     for i, c in enumerate(tcp_dns):
         dns_conns.setdefault(c.stream, []).append(i)

@@ -274,7 +274,7 @@ class TimelineRun:
             act.quic += mine.quic
 
     def icmp(self, err: IcmpError) -> None:
-        self._activity(err.quoted_src, err.ts_ns).icmp.append(err)
+        self._activity(err.client, err.ts_ns).icmp.append(err)
 
     def quic(self, flow: QuicFlow) -> None:
         self._activity(flow.client, flow.first_ts_ns).quic.append(flow)
@@ -616,7 +616,7 @@ class TimelineRun:
                     errors.append(e)
                     if quoted in shared:
                         keep.append(e)
-                elif e.quoted_proto == "udp" and (e.quoted_dst, e.quoted_dport, e.quoted_sport) in asked:
+                elif e.quoted_proto == "udp" and e.peer in asked:
                     errors.append(e)
                 else:
                     keep.append(e)

@@ -191,6 +191,11 @@ _EN: dict[str, str] = {
         "DNS answer after {rtt_ms:dur}: no {qtype} record for {qname} (NOERROR with an empty answer section: the "
         "name exists but has no record of this type)."),
     "dns.answer.records": "DNS answer after {rtt_ms:dur}: {count:n:record} for {qname} ({qtype}): {records}.",
+    "dns.answer.refused": (
+        "DNS answer after {rtt_ms:dur}, too late: {late_ms:dur} later the client sent back an ICMP error, {icmp} "
+        "(frame {icmp_frame}), quoting it. Its port {client_port} was closed: it had stopped waiting for this "
+        "answer (a resolver library gives up after its timeout, 5 s by default in glibc) and threw it away "
+        "({records}). No connection follows from this answer."),
     "dns.answer.nxdomain": (
         "DNS answer after {rtt_ms:dur}: {qname} does not exist (NXDOMAIN, \"No such name\"). No connection can "
         "follow from this answer."),
@@ -985,6 +990,10 @@ _ZH: dict[str, str] = {
     "dns.answer.nodata": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 没有 {qtype} 记录（NOERROR 且应答部分为空：名字存在，但没有这种类型的记录）。"),
     "dns.answer.records": "DNS 应答（用时 {rtt_ms:dur}）：{qname}（{qtype}）有 {count} 条记录：{records}。",
+    "dns.answer.refused": (
+        "DNS 应答（用时 {rtt_ms:dur}）来得太晚：{late_ms:dur}后，客户端回了一个引用它的 ICMP 差错报文（{icmp}，"
+        "第 {icmp_frame} 帧）。客户端的 {client_port} 端口已经关闭：它已不再等这条应答（解析库超时就放弃，"
+        "glibc 默认 5 秒），于是把应答（{records}）丢掉了。这条应答之后不会有连接。"),
     "dns.answer.nxdomain": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，“No such name”）。这个应答之后不可能有连接。"),
     "dns.answer.nxdomain.search": (
