@@ -408,6 +408,7 @@ class FetchBuilder:
         # per (stream, epoch, direction): a side's first copies with bytes, in frame order, their frames and the
         # running highest end of their bytes (_record_start: the segment holding a byte, found by bisection)
         self._data_index: dict[tuple[int, int, int], tuple[list[Segment], list[int], list[int]]] = {}
+        self._seq_indexes: dict[tuple[int, int, int], tuple[list[int], list[int], list[Segment], list[int]]] = {}
         self._ends_of: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
         # (stream, epoch) -> the exchanges inferred on a TLS connection with no HTTP read (issue 10: HTTPS
         # without keys); the unit of each request timing (a unit gives one timing per encrypted exchange)
@@ -1408,18 +1409,18 @@ class FetchBuilder:
         who = lambda s: "client" if s.direction == 0 else "server"
         if lost:
             g = lost[0]
-            missing_from = _missing_from(conn, g)
+            missing_from = self._missing_from(conn, g)
             fill = next((s for s in ep if s.analysis & RESENT and s.direction == g.direction), None)
             cost = _ms(fill.ts_ns - g.ts_ns) if fill is not None else None
             late: dict[str, Any] = {}
             if fill is None:        # the missing bytes may still come later in the file (out of order, resent)
-                late = _late_fill(conn, g, missing_from)
+                late = self._late_fill(conn, g, missing_from)
             # the episode's other holes (a segment after each one that was missed), each told in short
             more = []
             for h in lost[1:]:
-                start = _missing_from(conn, h)
+                start = self._missing_from(conn, h)
                 if start < h.rel_seq:
-                    filled = _late_fill(conn, h, start)
+                    filled = self._late_fill(conn, h, start)
                     more.append({"frame": h.frame, "lost_from": start, "lost_to": h.rel_seq - 1,
                                  "lost_bytes": h.rel_seq - start, "late": "" if not filled else
                                  "part" if filled["never_bytes"] else "all"})
@@ -1453,7 +1454,7 @@ class FetchBuilder:
             # for it): on the whole connection, since they can belong to another fetch's bytes or to the teardown
             asked = _dup_acks_between(conn, orig.frame if orig is not None else None, r)
             # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
-            fresh = min(max(r.rel_seq + r.length - _missing_from(conn, r), 0), r.length)
+            fresh = min(max(r.rel_seq + r.length - self._missing_from(conn, r), 0), r.length)
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
                       orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(asked),
                       fin=bool(r.flags & FIN and not r.length), new_bytes=fresh, old_bytes=r.length - fresh,
@@ -2362,6 +2363,58 @@ class FetchBuilder:
                 return x.frame, x.ts_ns
         return frame, ts_ns
 
+    def _seq_index(self, conn: ConnFacts, direction: int) -> tuple[list[int], list[int], list[Segment], list[int]]:
+        """One side's data segments (copies too) in frame order: their frames and the running highest end of
+        the bytes seen (from relative seq 1), and the segments among them that began below that end before
+        them (resent or out of order: the only ones that can bring bytes of a hole after it), with their
+        frames. Built once per connection and side: a loss asks by bisection, not by a walk from the
+        connection's start, which a long lossy connection made quadratic."""
+        key = (conn.stream, conn.epoch, direction)
+        index = self._seq_indexes.get(key)
+        if index is None:
+            frames: list[int] = []
+            highs: list[int] = []
+            back: list[Segment] = []
+            high = 1
+            for x in conn.segments:
+                if x.direction == direction and x.length:
+                    if x.rel_seq < high:
+                        back.append(x)
+                    high = max(high, x.rel_seq + x.length)
+                    frames.append(x.frame)
+                    highs.append(high)
+            index = self._seq_indexes[key] = (frames, highs, back, [x.frame for x in back])
+        return index
+
+    def _missing_from(self, conn: ConnFacts, gap: Segment) -> int:
+        """The next relative sequence number after the highest data seen before a segment in its direction: the
+        first missing byte before a segment that follows a hole; the first new byte of a retransmission."""
+        frames, highs, _back, _back_frames = self._seq_index(conn, gap.direction)
+        i = bisect_left(frames, gap.frame)
+        return highs[i - 1] if i else 1
+
+    def _late_fill(self, conn: ConnFacts, gap: Segment, missing_from: int) -> dict[str, Any]:
+        """The later segments of the whole connection (after the episode of ``gap``) that carry bytes of its hole
+        [missing_from, gap's seq): their frames (the first few), how many of the missing bytes they bring, when
+        the first came. Empty when none does: then the capture holds none of the missing bytes."""
+        if gap.length:
+            # every later segment of the side begins at or above gap's end, unless it is one of ``back``
+            _frames, _highs, back, back_frames = self._seq_index(conn, gap.direction)
+            later: Any = back[bisect_right(back_frames, gap.frame):]
+        else:
+            segs = conn.segments
+            later = segs[bisect_right(segs, gap.frame, key=lambda x: x.frame):]
+        got = [x for x in later if x.frame > gap.frame and x.direction == gap.direction and x.length
+               and x.frame not in conn.copies and x.rel_seq < gap.rel_seq and x.rel_seq + x.length > missing_from]
+        if not got:
+            return {}
+        cover = _Intervals()
+        filled = sum(b - a for x in got for a, b in cover.add(max(x.rel_seq, missing_from),
+                                                              min(x.rel_seq + x.length, gap.rel_seq)))
+        return {"late_frames": [x.frame for x in got[:50]], "late_count": len(got),
+                "late_bytes": filled, "late_ms": _ms(got[0].ts_ns - gap.ts_ns),
+                "never_bytes": gap.rel_seq - missing_from - filled}
+
     def _by_frame(self, conn: ConnFacts) -> dict[int, Segment]:
         key = (conn.stream, conn.epoch)
         got = self._frames.get(key)
@@ -3136,34 +3189,6 @@ def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:
         if s.direction == r.direction and s.rel_seq <= seq < s.rel_seq + s.length + bool(s.flags & (FIN | SYN)):
             return s
     return None
-
-
-def _late_fill(conn: ConnFacts, gap: Segment, missing_from: int) -> dict[str, Any]:
-    """The later segments of the whole connection (after the episode of ``gap``) that carry bytes of its hole
-    [missing_from, gap's seq): their frames (the first few), how many of the missing bytes they bring, when
-    the first came. Empty when none does: then the capture holds none of the missing bytes."""
-    got = [s for s in conn.segments if s.frame > gap.frame and s.direction == gap.direction and s.length
-           and s.frame not in conn.copies and s.rel_seq < gap.rel_seq and s.rel_seq + s.length > missing_from]
-    if not got:
-        return {}
-    cover = _Intervals()
-    filled = sum(b - a for s in got for a, b in cover.add(max(s.rel_seq, missing_from),
-                                                          min(s.rel_seq + s.length, gap.rel_seq)))
-    return {"late_frames": [s.frame for s in got[:50]], "late_count": len(got),
-            "late_bytes": filled, "late_ms": _ms(got[0].ts_ns - gap.ts_ns),
-            "never_bytes": gap.rel_seq - missing_from - filled}
-
-
-def _missing_from(conn: ConnFacts, gap: Segment) -> int:
-    """The next relative sequence number after the highest data seen before a segment in its direction: the
-    first missing byte before a segment that follows a hole; the first new byte of a retransmission."""
-    high = 1
-    for s in conn.segments:
-        if s.frame >= gap.frame:
-            break
-        if s.direction == gap.direction and s.length:
-            high = max(high, s.rel_seq + s.length)
-    return high
 
 
 def _cut(text: str, n: int) -> str:
