@@ -27,7 +27,7 @@ TLS = sorted((REPO / "tests" / "fixtures" / "tls").glob("*.pcap*"))
 def _log_state(log) -> tuple:
     pending = log.conn.__class__ is PendingConn
     return (log.conn.stream, pending, bytes(log.log), log.count, log.truncated, log.cut, log.tail_start,
-            log.next_hop_mac, log.syn_ip, log.epoch, log.base_ts, repr(log.heads), log.conflicts)
+            log.next_hop_mac, log.syn_ip, log.epoch, log.base_ts, repr(log.heads), log.conflicts, log.stamps)
 
 
 class _Logs(TimelineRun):

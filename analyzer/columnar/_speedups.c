@@ -4159,7 +4159,8 @@ static PyObject *ladder_plain(PyObject *self, PyObject *args) {
  *   bytes) and calls it (with the last three arguments, a steady segment is taken by tl_steady instead, the
  *   same steps: see there); then, where Collector._logged would just append a record to the connection's log
  *   (a ConnLog whose conn is that connection, the next hop known or not to be learnt here, fewer than max_log
- *   records, a bytearray log, times within 2**62, the payload whole in the frame), appends the same 31 bytes
+ *   records, a bytearray log, times within 2**62, the payload whole in the frame, no SYN flag: Collector._logged
+ *   reads a SYN's or SYN-ACK's timestamps option), appends the same 31 bytes
  *   (collect.REC) and calls log.add_payload for a payload; every other case calls ``logged`` with _tcp's
  *   arguments. ``at`` (a writable int64 array) holds the index of the frame being
  *   read (where it failed, when something raised). tests/test_timeline_batch.py: the same logs and timelines as frame by frame. */
@@ -4550,7 +4551,7 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
                                  && ta_int(SLOT(log, tl_off[TL_count]), &count) && count + 1 <= max_log
                                  && ta_int(SLOT(log, tl_off[TL_base_ts]), &base_ts) && lb != NULL
                                  && PyByteArray_CheckExact(lb) && (!seglen || ip_end <= fend)
-                                 && ts > -TA_LIM && ts < TA_LIM) {
+                                 && !(flags & 0x02) && ts > -TA_LIM && ts < TA_LIM) {
                             long long delta = ts - base_ts;
                             unsigned char rec[31];
                             uint32_t u;

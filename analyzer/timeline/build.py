@@ -1221,6 +1221,7 @@ class FetchBuilder:
                       seq_raw=s.seq if s else hs.get("resp_isn"), ack_raw=s.ack if s else None,
                       rtt_ms=_ms(t1 - conn.syns[-1][1]) if conn.syns else None, **ends)
             self.notes[f1] = self._note("note.synack")
+            self._synack_echo(conn, f1, t1, ends)
             for n, (f, t) in enumerate(conn.synacks[1:]):
                 answer = next((x for x in conn.segments if x.frame > f and x.direction == 0), None)
                 frames: tuple[int, ...] = (f,)
@@ -1518,6 +1519,28 @@ class FetchBuilder:
                       icmp_code=e.code, retried=any(f > e.frame for f, _t in conn.syns), **ends)
             self._cite_icmp(e, conn.stream)
         return self._outcome(conn) == "unreachable"
+
+    def _synack_echo(self, conn: ConnFacts, f1: int, t1: int, ends: dict[str, Any]) -> None:
+        """After retransmitted SYNs, the first SYN-ACK's timestamp echo (TSecr: RFC 7323 4.3, the TSval of the
+        segment being answered) may name an earlier SYN than the last one before it: then the server had that
+        SYN, and its answer to it is what the capture point never saw. Said only then: a TSecr of the last SYN
+        does not tell (a server may echo the latest SYN of a retransmission, FreeBSD does), nor does a SYN-ACK
+        without the option."""
+        if len(conn.syns) < 2 or not conn.stamps:
+            return
+        stamps = {f: (tsval, tsecr) for f, tsval, tsecr in conn.stamps}
+        got = stamps.get(f1)
+        before = [(f, t) for f, t in conn.syns if f < f1 and f not in conn.copies]
+        if got is None or len(before) < 2 or before[-1][0] not in stamps:
+            return
+        tsecr = got[1]
+        last_frame = before[-1][0]
+        last_tsval = stamps[last_frame][0]
+        echoed = next((f for f, _t in before[:-1] if f in stamps and stamps[f][0] == tsecr), None)
+        if echoed is None or last_tsval == tsecr:
+            return
+        self._add(f1 + 0.2, t1, (echoed, f1), "tcp", "tcp.synack.echo_earlier", problem=True, tsecr=tsecr,
+                  syn_frame=echoed, last_frame=last_frame, last_tsval=last_tsval, **ends)
 
     def _cite_icmp(self, e: IcmpError, stream: int | None) -> None:
         """An ICMP error a step cites is drawn in the ladder too, from its sender to the client."""

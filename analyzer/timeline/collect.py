@@ -78,6 +78,7 @@ from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
 from analyzer.tcp import state as tcp_state
 from analyzer.tcp.connection import Attempt, SinksDue, TcpTracker
+from analyzer.tcp.options import walk as walk_options
 from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
 
 REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL
@@ -97,6 +98,7 @@ COUNT_BODIES = True
 # transaction's body without a Data event each (apps/http HttpTracker.take_bodies; the records are the same:
 # tests/test_timeline_collect_paths.py turns this off on its general path)
 TAKE_BODIES = True
+MAX_STAMPS = 8                      # SYN/SYN-ACK timestamps kept per connection (ConnLog.stamp)
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -321,7 +323,7 @@ class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
     __slots__ = ("_records", "_sinks", "base_ts", "conflicts", "conn", "count", "cut", "dns", "epoch", "heads", "log",
-                 "next_hop_mac", "replay", "syn_ip", "tail_start", "tls", "truncated")
+                 "next_hop_mac", "replay", "stamps", "syn_ip", "tail_start", "tls", "truncated")
 
     def __init__(self, conn: Any):
         self.conn = conn
@@ -337,6 +339,7 @@ class ConnLog:
         self.heads: list | None = None      # per direction: [first seq, its first HEAD_BYTES bytes, [(offset, frame)]]
         self.conflicts: list | None = None  # (frame, direction, seq, earlier frame): the first byte that differs
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
+        self.stamps: list[tuple[int, int, int]] | None = None  # (frame, TSval, TSecr) of SYNs/SYN-ACKs: see stamp
         self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
         self._sinks: tuple | None = None    # (conn.sink, its members, HTTP sink, TLS sink): see _sink
@@ -357,7 +360,7 @@ class ConnLog:
         log.next_hop_mac = next_hop_mac
         log.syn_ip = syn_ip
         log.heads = log.conflicts = None
-        log.replay = log.tls = log._sinks = None
+        log.replay = log.tls = log._sinks = log.stamps = None
         log.base_ts = att.ts
         key = att.key
         log.dns = key[1] in DNS_TCP_PORTS or key[3] in DNS_TCP_PORTS
@@ -367,6 +370,16 @@ class ConnLog:
     def is_pending(self) -> bool:
         """Its connection is still the tracker's compact attempt."""
         return self.conn.__class__ is PendingConn
+
+    def stamp(self, frame: int, opts: bytes) -> None:
+        """A SYN's or SYN-ACK's TCP timestamps option (RFC 7323), kept as (frame, TSval, TSecr), the first
+        :data:`MAX_STAMPS` of the connection: a SYN-ACK's TSecr tells which SYN the server got."""
+        got = ts_option(opts)
+        if got is not None:
+            if self.stamps is None:
+                self.stamps = []
+            if len(self.stamps) < MAX_STAMPS:
+                self.stamps.append((frame, got[0], got[1]))
 
     def replay_syn(self, conn: Any) -> None:
         """The attempt became ``conn`` (the tracker replays the SYN into it): log the SYN as it was logged
@@ -608,6 +621,8 @@ class Collector:
 
     def _new_attempt(self, att: Attempt, next_hop_mac: str, syn_ip: int = 0, src_mac: str = "") -> None:
         log = self.logs[att.stream] = ConnLog.pending(att, self.pipe.tcp, next_hop_mac, syn_ip)
+        if att.opts:
+            log.stamp(att.num, att.opts)
         if src_mac:
             self._sent(str(log.conn.sides[0].addr), src_mac)
         self.listener.connection(log)
@@ -887,6 +902,8 @@ class Collector:
             return
         log = self.logs.get(conn.stream)
         if log is not None and log.conn is conn:
+            if flags & 0x02:        # a SYN or SYN-ACK (the compiled loop leaves them all here): its timestamps
+                log.stamp(number, _syn_options(data, base, p, seq, ack))
             if not log.next_hop_mac and not log.epoch and d == 0 and linktype == 1:
                 log.next_hop_mac = _mac_text(data[base:base + 6])
             # ConnLog.add, inline (every value is in range here: 32-bit sequence numbers, 12 flag bits,
@@ -1068,6 +1085,9 @@ class Collector:
             log.next_hop_mac = pkt.layers[1].fields.get("eth.dst", "") if pkt.layers[1].name == "eth" else ""
         seglen = f.get("tcp.len", 0)
         ip_id, ttl = _id_ttl(pkt, layer)
+        if flags & 0x02 and "tcp.options.timestamp.tsval" in f:
+            t = layer.offset
+            log.stamp(pkt.frame.number, bytes(pkt.frame.data[t + 20:t + layer.length]))
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
                 seglen, f.get("tcp.window_size_value", 0), ip_id, ttl)
         if seglen:      # the payload starts after the TCP header; what of it the frame holds
@@ -1173,6 +1193,29 @@ ICMP6_TEXT = {
     (1, 3): "address unreachable", (1, 4): "port unreachable", (2, 0): "packet too big",
     (3, 0): "hop limit exceeded in transit",
 }
+
+
+def ts_option(opts: bytes) -> tuple[int, int] | None:
+    """(TSval, TSecr) of the timestamps option (RFC 7323 2.2: kind 8, length 10) in a TCP header's option
+    bytes; None when it holds none."""
+    for kind, at, length in walk_options(opts):
+        if kind == 8 and length == 10:
+            return int.from_bytes(opts[at + 2:at + 6], "big"), int.from_bytes(opts[at + 6:at + 10], "big")
+    return None
+
+
+def _syn_options(data: Any, base: int, p: int, seq: int, ack: int) -> bytes:
+    """The option bytes of the TCP header that ends at ``p`` in ``data`` (a SYN's: its payload, if any, starts
+    there), found by its length field with the segment's own sequence and acknowledgment numbers at their
+    places; empty when no header length fits (then nothing is read)."""
+    for hl in range(24, 64, 4):
+        t = p - hl
+        if t < base:
+            break
+        if data[t + 12] >> 4 == hl >> 2 and int.from_bytes(data[t + 4:t + 8], "big") == seq \
+                and int.from_bytes(data[t + 8:t + 12], "big") == ack:
+            return bytes(data[t + 20:p])
+    return b""
 
 
 def icmp_text(is6: bool, kind: int, code: int) -> str:

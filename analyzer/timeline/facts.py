@@ -159,6 +159,8 @@ class ConnFacts:
     # (frame, direction, relative seq, earlier frame): a segment whose bytes differ from those an earlier one
     # brought for the same place in the stream (only the first bytes of each direction are compared)
     conflicts: tuple[tuple[int, int, int, int], ...] = ()
+    # (frame, TSval, TSecr) of the SYNs and SYN-ACKs that carried the timestamps option (RFC 7323), the first few
+    stamps: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def established(self) -> bool:

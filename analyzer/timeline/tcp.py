@@ -155,6 +155,7 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         epoch=log.epoch, settled=settled, truncated=log.truncated, cut=log.cut, next_hop_mac=log.next_hop_mac,
         dns=log.dns,
         http_sink=bool(records), next_request=next_request, tls=tls, copies=twice,
+        stamps=tuple(log.stamps) if log.stamps else (),
         conflicts=tuple((f, d, _relative(seq, b0 if d == 0 else b1), e) for f, d, seq, e in log.conflicts or ()
                         if (first is None or f >= first.frame) and f < until))
 

@@ -373,6 +373,11 @@ _EN: dict[str, str] = {
     "tcp.handshake.2.nosyn": (
         "Step 2/3: the server answers SYN-ACK. It picks its own ISN = {seq_raw} (relative seq 0) and "
         "acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw}. It announces {options:opts}."),
+    "tcp.synack.echo_earlier": (
+        "Its timestamp echo (TSecr {tsecr}) is the TSval of the SYN in frame {syn_frame}, not that of the SYN just "
+        "before it (frame {last_frame}, TSval {last_tsval}): the server had received the earlier SYN and answered "
+        "it then, but that first SYN-ACK never reached the capture point. What was lost was the server's "
+        "SYN-ACK, not the client's SYN."),
     "tcp.synack.retransmission": (
         "The server sends its SYN-ACK again ({waited_ms:dur} after the one in frame {first}): it did not see the "
         "client's ACK in time, or got the client's SYN twice (here the client had sent two).{answer_text}"),
@@ -1132,6 +1137,10 @@ _ZH: dict[str, str] = {
     "tcp.handshake.2.nosyn": (
         "第 2/3 步：服务器回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），并确认客户端的 SYN："
         "ack = 客户端 ISN + 1 = {ack_raw}。它的 TCP 选项：{options:opts}。"),
+    "tcp.synack.echo_earlier": (
+        "它的时间戳回显（TSecr {tsecr}）是第 {syn_frame} 帧那个 SYN 的 TSval，而不是紧挨在它前面的 SYN"
+        "（第 {last_frame} 帧，TSval {last_tsval}）的：服务器早已收到那个较早的 SYN 并当即作了应答，只是那个最早的 "
+        "SYN-ACK 没有到达抓包点。丢失的是服务器的 SYN-ACK，而不是客户端的 SYN。"),
     "tcp.synack.retransmission": (
         "服务器再次发送 SYN-ACK（距第 {first} 帧的那个已过去 {waited_ms:dur}）：它没有及时收到客户端的 ACK，"
         "或者收到了两次客户端的 SYN（这里客户端发过两个）。{answer_text}"),
