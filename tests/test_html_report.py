@@ -135,7 +135,8 @@ def test_failed_connections_are_shown(crafted, tmp_path):
         syns = [f["syn"]] if name == "refused" else f["syns"]
         assert ", ".join(map(str, syns)) in item
         assert '<rect class="phase connect"' in page
-        assert "connection attempt(s) in this capture failed" in page
+        # one failed attempt: singular, no "(s)"
+        assert "1 connection attempt in this capture failed (refused or unanswered): see the fetch below." in page
 
 
 def test_fuzz_repro_inputs_render(tmp_path):

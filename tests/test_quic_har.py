@@ -112,6 +112,6 @@ def test_the_report_draws_quic_in_the_waterfall_and_lists_an_unanswered_one(tmp_
     page = run("report", str(path))
     (item,) = re.findall(r'<li class="failed-connection quic"[^>]*>(.*?)</li>', page)
     assert item.endswith(f"unanswered (frame {', '.join(frames)})") and "93.184.216.34:443" in item
-    assert '<p class="failed-summary">1 connection attempt(s)' in page
+    assert '<p class="failed-summary">1 connection attempt in this capture failed' in page
     zh = run("report", "--lang", "zh", str(path))
     assert "无应答" in re.search(r'<li class="failed-connection quic"[^>]*>(.*?)</li>', zh).group(1)

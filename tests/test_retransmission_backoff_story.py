@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from analyzer.capture import open_capture
+from analyzer.report.timeline_text import summary_rows
 from analyzer.timeline import timeline
+from analyzer.timeline.texts import duration
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE = ROOT.parent / "shared" / "corpus" / "tcp_retransmission_rto_backoff.pcapng"
@@ -77,14 +79,45 @@ def test_doubling_is_said_exactly_where_the_gaps_double(copies):
 
 
 def test_where_the_time_went_adds_up(copies):
-    fetch = fetch_of()
-    waits = [d for d in fetch.breakdown if d.what == "retransmission"]
-    assert waits, [d.what for d in fetch.breakdown]
-    gaps = {b[0]: (b[1] - a[1]) * 1000 for a, b in pairwise(copies)}
-    for d in waits:
-        assert d.ms == pytest.approx(gaps[d.frames[0]], abs=0.001)
+    """The timeouts of one sender are one line that names every wait (none cut from the list for being short:
+    206 ms and 600 ms are under a tenth of the 9.2 s), and the line's time is their sum."""
+    fetch, zh = fetch_of(), fetch_of("zh")
+    (wait,) = [d for d in fetch.breakdown if d.what == "retransmission"]
+    resent = [(f, t) for f, t, r in copies if r]
+    gaps = [(b[1] - a[1]) * 1000 for a, b in pairwise(copies)]
+    assert wait.frames == tuple(f for f, _t in resent)
+    assert wait.ms == pytest.approx(sum(gaps), abs=0.001)
     total = (copies[-1][1] - copies[0][1]) * 1000
+    assert fetch.summary.total_ms == pytest.approx(total, abs=0.001)
+    assert f"{len(resent)} retransmission timeouts of the client's data" in wait.text
+    for gap, text in zip(gaps, [duration(g) for g in gaps]):
+        assert text in wait.text, (gap, wait.text)
+    (wait_zh,) = [d for d in zh.breakdown if d.what == "retransmission"]
+    assert f"重传超时 {len(resent)} 次" in wait_zh.text and all(duration(g, "zh") in wait_zh.text for g in gaps)
+    # nothing left out, nothing else to account for: the waits are the whole fetch
+    assert [d.what for d in fetch.breakdown] == ["retransmission"]
     assert sum(d.ms for d in fetch.breakdown) <= total + 0.001
+
+
+def test_retransmitted_bytes_are_the_senders(copies):
+    """Summary: the resent bytes stand with the direction that resent them (tshark: the retransmissions' source
+    address and length), not after both directions as if the server had resent them."""
+    out = subprocess.run([TSHARK, "-r", str(CAPTURE), "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e",
+                          "ip.src", "-e", "tcp.len"], capture_output=True, text=True, check=True, timeout=120).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    fetch = fetch_of()
+    by_client = sum(int(n) for src, n in rows if src == fetch.client)
+    by_server = sum(int(n) for src, n in rows if src != fetch.client)
+    assert by_client and not by_server        # the file is what this test is about
+    s = fetch.summary
+    assert (s.retransmitted_sent, s.retransmitted_bytes - s.retransmitted_sent) == (by_client, by_server)
+    d = s.as_dict()
+    assert (d["retransmitted_sent"], d["retransmitted_received"]) == (by_client, by_server)
+    (row,) = [v for k, v in summary_rows(fetch) if k == "TCP payload bytes"]
+    assert row.startswith(f"client -> server {s.bytes_sent:,} (+{by_client:,} retransmitted), server -> client ")
+    assert row.count("retransmitted") == 1
+    (row_zh,) = [v for k, v in summary_rows(fetch_of("zh"), "zh") if k == "TCP 载荷字节数"]
+    assert f"（另有 {by_client:,} 字节重传），服务器 -> 客户端" in row_zh
 
 
 def test_a_connection_with_no_request_is_not_said_to_be_kept_for_more():

@@ -27,7 +27,7 @@ from analyzer.filter.cli import display_filter_option
 from analyzer.report.safe import json_safe, visible
 from analyzer.report.timeline_text import empty_text, render_fetch, wrap
 from analyzer.timeline import Fetch, Timeline
-from analyzer.timeline.texts import LANGS, frames_list, label
+from analyzer.timeline.texts import LANGS, counted, frames_list, label
 
 # Allocations between two collections of the cyclic GC's youngest generation while a timeline is made (timeline,
 # har, report): 40x the CLI's GC_YOUNGEST. The run makes next to no cyclic garbage (its objects are freed by
@@ -230,7 +230,8 @@ def closing_text(deferred: list[Fetch], printed: int, lang: str, width: int, col
         shown = sep.join(hosts[:4] + (["..."] if len(hosts) > 4 else []))
         numbers = label("deferred.one" if len(deferred) == 1 else "deferred.many", lang).format(
             numbers=number_ranges([f.index for f in deferred], lang))
-        line = visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown, numbers=numbers))
+        line = visible(label("deferred", lang).format(n=len(deferred), hosts=len(hosts), who=shown, numbers=numbers,
+                                                      hosts_text=counted("n.host", len(hosts), lang)))
         text += "\n\n" + "\n".join(wrap(line, width))
     if not printed and not deferred:
         text += empty_text(lang)

@@ -23,7 +23,7 @@ from analyzer.report.timeline_text import (
     summary_rows,
 )
 from analyzer.timeline.model import Fetch, Timeline
-from analyzer.timeline.texts import label
+from analyzer.timeline.texts import counted, label
 
 PHASE_COLORS = {"dns": "#1b9e77", "connect": "#d95f02", "ssl": "#e7298a", "send": "#66a61e", "wait": "#7570b3",
                 "receive": "#1f78b4"}
@@ -34,6 +34,7 @@ LADDER_ROW = 24
 LADDER_COL = 280
 LADDER_LEFT = 200
 LABEL_CHARS = 48
+MS_UNIT = {"en": " ms", "zh": " 毫秒"}     # the unit of the times in ms (steps, waterfall), as the text says it
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif;
@@ -120,7 +121,7 @@ def report_head(lang: str, source: str | None, any_fetch: bool, failed: int) -> 
     if not any_fetch:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
     if failed:
-        parts.append(f'<p class="failed-summary">{e(label("failed_summary", lang).format(n=failed))}</p>')
+        parts.append(f'<p class="failed-summary">{e(counted("failed_summary", failed, lang))}</p>')
     return parts
 
 
@@ -171,10 +172,11 @@ def fetch_section(f: Fetch, lang: str) -> str:
     out.append('<table class="steps">')
     out.append(f"<tr><th>{e(label('time', lang))}</th><th>{e(label('frame', lang))}</th>"
                f"<th>{e(label('layer', lang))}</th><th>{e(label('step', lang))}</th></tr>")
+    unit = MS_UNIT.get(lang, " ms")
     for st in f.steps:
         problem = " problem" if st.problem else ""
         out.append(f'<tr class="step layer-{e(st.layer)}{problem}" data-step="{e(st.kind)}">'
-                   f'<td class="time">{st.time * 1000:.3f} ms</td>'
+                   f'<td class="time">{st.time * 1000:.3f}{unit}</td>'
                    f'<td class="frames">{e(frames_text(st.frames))}</td>'
                    f'<td class="layer"><span>{e(st.layer)}</span></td>'
                    f'<td class="text">{e(st.text)}</td></tr>')
@@ -240,11 +242,12 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
     height = top + WF_ROW * (len(reqs) + len(quic)) + 10
     width = WF_LABEL + WF_BAR + 140
     out = [_svg_open("waterfall", width, height, label("waterfall", lang))]
+    unit = MS_UNIT.get(lang, " ms")
     for i in range(6):
         x = WF_LABEL + WF_BAR * i / 5
         out.append(f'<line class="axis" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}"/>')
         # (axis labels below)
-        out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{span * 1000 * i / 5:.1f} ms</text>')
+        out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{span * 1000 * i / 5:.1f}{unit}</text>')
     for n, r in enumerate(reqs):
         y = top + n * WF_ROW
         name = row_name(f, r, lang)
@@ -258,9 +261,9 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
             w = min(max((p.end - p.start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
             out.append(f'<rect class="phase {e(p.name)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
                        f'fill="{PHASE_COLORS[p.name]}"><title>{e(label("legend." + p.name, lang))}: '
-                       f'{(p.end - p.start) * 1000:.3f} ms</title></rect>')
+                       f'{(p.end - p.start) * 1000:.3f}{unit}</title></rect>')
         status = row_status(r, lang)
-        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f} ms</text>')
+        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f}{unit}</text>')
         out.append("</g>")
     for n, (name, phases, status, total) in enumerate(quic, len(reqs)):
         y = top + n * WF_ROW
@@ -271,8 +274,8 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
             w = min(max((end - start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
             out.append(f'<rect class="phase {e(pname)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
                        f'fill="{PHASE_COLORS[pname]}"><title>{e(label("legend." + pname, lang))}: '
-                       f'{(end - start) * 1000:.3f} ms</title></rect>')
-        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {total:.1f} ms</text>')
+                       f'{(end - start) * 1000:.3f}{unit}</title></rect>')
+        out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {total:.1f}{unit}</text>')
         out.append("</g>")
     out.append("</svg>")
     legend = "".join(f'<span><i style="background:{c}"></i>{e(label("legend." + n, lang))}</span>'
@@ -293,7 +296,7 @@ def ladder_svg(f: Fetch, lang: str) -> str:
     height = top + LADDER_ROW * len(f.ladder) + 16
     width = cols[peers[-1]] + 120 if peers else LADDER_LEFT + 200
     out = [_svg_open("ladder", width, height, label("ladder", lang)), ARROW_HEAD,
-           f'<text x="4" y="16">{e(label("time", lang))} (ms)</text>',
+           f'<text x="4" y="16">{e(label("time_ms", lang))}</text>',
            f'<text x="90" y="16">{e(label("frame", lang))}</text>']
     names = [("client", f"{label('client', lang)} {f.client}")] + [(p, p) for p in peers]
     for key, name in names:

@@ -318,16 +318,16 @@ def header(out: Out, fetch: Fetch, lang: str, width: int = DEFAULT_WIDTH) -> Non
 
 def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
     out.add((f"  {label('steps', lang)}", "bold"))
-    tw = 11
+    tw = 11 if lang != "zh" else 13       # "1234.567 ms" / "1234.567 毫秒" (two wide characters)
     fw = 10
     prefix_w = 2 + tw + 2 + fw + 1 + 5
     text_w = width - prefix_w
     indent = " " * prefix_w
     if out.plain:
-        _steps_plain(out, fetch, tw, fw, text_w, indent)
+        _steps_plain(out, fetch, tw, fw, text_w, indent, lang)
         return
     for s in fetch.steps:
-        t = rpad(step_time(s.time), tw)
+        t = rpad(step_time(s.time, lang), tw)
         fr = frames_text(s.frames)
         layer = s.layer
         body = wrap(visible(s.text), text_w)
@@ -344,14 +344,15 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
             out.add(indent, (more, text_style))
 
 
-def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: str) -> None:
-    """:func:`steps_part`'s lines as strings, for an output without colour: the same columns (a step's time
-    and frames are ASCII, so their padding is ``str.rjust``/``ljust``). The compiled ``steps_plain`` writes the
-    lines of the steps whose text is printable ASCII (most of an English timeline's), this loop the others."""
+def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: str, lang: str = "en") -> None:
+    """:func:`steps_part`'s lines as strings, for an output without colour: the same columns. The compiled
+    ``steps_plain`` writes the lines of the steps whose text is printable ASCII (most of an English timeline's;
+    it writes the time's unit in English), this loop the others and all of a Chinese timeline's."""
     steps = fetch.steps
-    fast = _STEPS_PLAIN if STEPS_COMPILED and tw == 11 and fw == 10 else None
+    # (the compiled lines write the English unit: a Chinese timeline's steps are written here)
+    fast = _STEPS_PLAIN if STEPS_COMPILED and tw == 11 and fw == 10 and lang != "zh" else None
     if fast is None:
-        _steps_py(out, steps, tw, fw, text_w, indent)
+        _steps_py(out, steps, tw, fw, text_w, indent, lang)
         return
     i, n = 0, len(steps)
     while i < n:
@@ -361,11 +362,11 @@ def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: 
             i += 1
 
 
-def _steps_py(out: Out, steps: tuple, tw: int, fw: int, text_w: int, indent: str) -> None:
+def _steps_py(out: Out, steps: tuple, tw: int, fw: int, text_w: int, indent: str, lang: str = "en") -> None:
     line = out.line
     lead = " " * (2 + tw + 2 + fw + 1)
     for s in steps:
-        t = step_time(s.time).rjust(tw)
+        t = rpad(step_time(s.time, lang), tw)
         fr = frames_text(s.frames)
         body = wrap(visible(s.text), text_w)
         tail = pad(s.layer, 4) + ("!" if s.problem else " ") + body[0]
@@ -378,8 +379,11 @@ def _steps_py(out: Out, steps: tuple, tw: int, fw: int, text_w: int, indent: str
             line(indent + more)
 
 
-def step_time(seconds: float) -> str:
-    """A step's time since the fetch began: "1234.567 ms" up to 100 s, then "123.456 s"."""
+def step_time(seconds: float, lang: str = "en") -> str:
+    """A step's time since the fetch began: "1234.567 ms" up to 100 s, then "123.456 s" ("毫秒", "秒" in
+    Chinese, as its durations say)."""
+    if lang == "zh":
+        return f"{seconds * 1000:.3f} 毫秒" if seconds < 100 else f"{seconds:.3f} 秒"
     return f"{seconds * 1000:.3f} ms" if seconds < 100 else f"{seconds:.3f} s"
 
 
@@ -471,11 +475,11 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
                          ("，" if lang == "zh" else ", ").join(f"#{stream}{colon}{n}"
                                                                for stream, n in s.requests_per_connection)))
         comma = "，" if lang == "zh" else ", "
-        tcp = f"{label('sent', lang)} {s.bytes_sent:,}{comma}{label('received', lang)} {s.bytes_received:,}"
-        if s.retransmitted_bytes:
-            tcp += _paren(label("retransmitted_n", lang).format(n=f"{s.retransmitted_bytes:,}"), lang)
-        if s.copied_bytes:
-            tcp += _paren(label("copied_n", lang).format(n=f"{s.copied_bytes:,}"), lang)
+        # each direction with its own resent and twice-seen bytes: who sent them again is said by where they stand
+        tcp = (f"{label('sent', lang)} {s.bytes_sent:,}"
+               + _extra(s.retransmitted_sent, s.copied_sent, lang) + comma
+               + f"{label('received', lang)} {s.bytes_received:,}"
+               + _extra(s.retransmitted_bytes - s.retransmitted_sent, s.copied_bytes - s.copied_sent, lang))
         rows.append((label("tcp_bytes", lang), tcp))
         if http:
             http_text = (f"{label('sent', lang)} {s.http_bytes_sent:,}{comma}"
@@ -485,6 +489,16 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     if s.problems:
         rows.append((label("problems", lang), str(s.problems)))
     return rows
+
+
+def _extra(resent: int, copied: int, lang: str) -> str:
+    """One direction's "(+N retransmitted)" and "(+N seen twice ...)" notes ("" when it has neither)."""
+    text = ""
+    if resent:
+        text += _paren(label("retransmitted_n", lang).format(n=f"{resent:,}"), lang)
+    if copied:
+        text += _paren(label("copied_n", lang).format(n=f"{copied:,}"), lang)
+    return text
 
 
 def _paren(text: str, lang: str) -> str:

@@ -82,7 +82,7 @@ from analyzer.timeline.model import (
 )
 from analyzer.timeline.redirect import followed as followed_redirects
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, _Intervals, owners, payload_bytes
-from analyzer.timeline.texts import connection_prefix, explain, note
+from analyzer.timeline.texts import connection_prefix, duration, explain, label, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
@@ -99,6 +99,8 @@ LADDER_ALL_SHOWN = True
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
+# where the time went: the parts told whatever their length (a problem's wait); the others need a tenth of the total
+PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
 
@@ -2680,7 +2682,8 @@ class FetchBuilder:
     def _bytes(self) -> dict[str, int]:
         """The fetch's TCP payload each way (each byte once), the payload of the segments Wireshark calls
         retransmissions (their bytes may be new to the capture: the first copy was lost before it) that were
-        sent again, and that of the packets the capture saw twice (copies, not sent again)."""
+        sent again, and that of the packets the capture saw twice (copies, not sent again); of those two, the
+        client's share (``resent_sent``, ``copied_sent``: who resent is said per direction)."""
         sent = received = resent = 0
         for conn in self.conns:
             mine = self.mine.get((conn.stream, conn.epoch))
@@ -2692,14 +2695,19 @@ class FetchBuilder:
                         sent += n
                     else:
                         received += n
-        copied = 0
+        copied = copied_sent = resent_sent = 0
         for conn in self.conns:
             for s, _o in self._conn_segments(conn):
                 if s.frame in conn.copies:
                     copied += s.length
+                    if s.direction == 0:
+                        copied_sent += s.length
                 elif s.analysis & RESENT:
                     resent += s.length
-        return {"sent": sent, "received": received, "resent": resent, "copied": copied}
+                    if s.direction == 0:
+                        resent_sent += s.length
+        return {"sent": sent, "received": received, "resent": resent, "copied": copied, "resent_sent": resent_sent,
+                "copied_sent": copied_sent}
 
     def _lookup(self, lk: DnsLookup) -> Lookup:
         rtt = _ms(lk.response_ts_ns - lk.query_ts_ns) if lk.response_ts_ns is not None else None
@@ -2749,6 +2757,7 @@ class FetchBuilder:
                                                       if r.transaction.response_end is not None else 0)
                 for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], copied_bytes=seg_bytes["copied"],
+            retransmitted_sent=seg_bytes["resent_sent"], copied_sent=seg_bytes["copied_sent"],
             dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem),
             encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None
@@ -2827,6 +2836,7 @@ class FetchBuilder:
                 add("syn_retry", c.connect_ms - c.irtt_ms, c.syn_frames, stream=c.stream, attempts=len(c.syn_frames))
             elif c.connect_ms is not None and c is connections[0]:
                 add("connect", c.connect_ms, c.syn_frames[:1], stream=c.stream)
+        held_frames: set[int] = set()       # the Nagle stalls the TLS handshake's line holds
         if summary.tls_ms is not None and summary.tls_ms > 0:
             stream = connections[0].stream if connections else 0
             split = self._tls_wait(stream)
@@ -2836,14 +2846,17 @@ class FetchBuilder:
                     server_frame=server_frame, server_ms=server_ms, fin_frame=fin_frame, client_ms=client_ms)
             else:
                 fin = self._tls_done_frame(stream)
-                held = sum(st.facts.get("gap_ms") or 0.0 for st in steps if st.kind == "tcp.stall.nagle"
-                           and st.facts.get("stream") == stream and fin is not None and st.frames[-1] <= fin)
+                in_tls = [st for st in steps if st.kind == "tcp.stall.nagle" and st.facts.get("stream") == stream
+                          and fin is not None and st.frames[-1] <= fin]
+                held = sum(st.facts.get("gap_ms") or 0.0 for st in in_tls)
+                held_frames.update(f for st in in_tls for f in st.frames)
                 add("tls", summary.tls_ms, (), "delay.tls.stall" if held else "", stream=stream, held_ms=held)
         self._client_time(add, cited)
         self._client_page(add, requests, total)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
+        timeouts: dict[tuple[Any, Any], list[tuple[float, tuple[int, ...]]]] = defaultdict(list)
         for raw, st in zip(self.steps, steps):
             f = st.facts
             own = (int(raw.order),) if int(raw.order) in st.frames else st.frames[:1]
@@ -2856,9 +2869,10 @@ class FetchBuilder:
             elif st.kind == "tcp.loss" and f.get("cost_ms"):
                 add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
-                # the receiver's duplicate ACKs asked for it, or no timer: the time is the wait for them
-                add("retransmission", f.get("gap_ms") or f["waited_ms"], own,
-                    "delay.retransmission.dup" if f.get("dup_acks") else "")
+                if f.get("dup_acks"):       # the receiver's duplicate ACKs asked for it: the time is the wait for them
+                    add("retransmission", f.get("gap_ms") or f["waited_ms"], own, "delay.retransmission.dup")
+                else:                       # a timer: one sender's timeouts on a connection are told together
+                    timeouts[f.get("stream"), f.get("sender")].append((f.get("gap_ms") or f["waited_ms"], own))
             elif st.kind.startswith("tcp.unanswered") and f.get("total_ms"):
                 # from the first SYN to the last (the summary's "TCP connect" of a connection never made)
                 add("syn_unanswered", f["total_ms"], st.frames, stream=f.get("stream"),
@@ -2874,6 +2888,13 @@ class FetchBuilder:
                 add("server_encrypted", f.get("think_ms") or 0.0, st.frames, n=f.get("n"))
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):      # to the end when it never reopens
                 add("zero_window", f["stall_ms"], own + tuple(x for x in (f.get("resumed_frame"),) if x in st.frames))
+        for (stream, sender), waits in timeouts.items():
+            if len(waits) == 1:
+                add("retransmission", waits[0][0], waits[0][1])
+            else:       # each wait since the copy before: they follow one another, their sum is the time lost
+                add("retransmission", sum(ms for ms, _f in waits), tuple(x for _ms, fr in waits for x in fr),
+                    "delay.retransmission.timeouts", count=len(waits), waits=[ms for ms, _f in waits],
+                    stream=stream, sender=sender)
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).
@@ -2885,10 +2906,12 @@ class FetchBuilder:
             return (requests[n].receive or 0.0) - sum(ms for held, ms in stalls if held & owned)
 
         transfer = [n for n, r in enumerate(requests) if r.receive is not None and r.receive > 0]
+        inside: set[int] = set()        # the frames of the response told as a transfer (a wait among them is in it)
         if transfer:
             n = max(transfer, key=receive)
             ms = receive(n)
             if ms >= 0.2 * total and ms >= 1.0:
+                inside = self.resp_frames.get(id(self.req_units[n]), nothing)[1]
                 # frames its response step cites: those of its first and its last byte
                 frames = self.resp_frames.get(id(self.req_units[n]), nothing)[0] or requests[n].frames[2:3]
                 longest = requests[n]
@@ -2899,8 +2922,45 @@ class FetchBuilder:
                 else:
                     add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
-        return [d for d in out if d.ms >= 0.1 * total or d.what in ("syn_retry", "late_synack", "lost_answer", "stall",
-                                                                      "loss", "dns_retry", "syn_unanswered")]
+        return self._tally(out, total, (min(inside), max(inside)) if inside else None, held_frames)
+
+    def _tally(self, parts: list[Delay], total: float, within: tuple[int, int] | None, held: set[int]) -> list[Delay]:
+        """The parts worth a line (a tenth of the total, or a problem's wait), then what the list does not say
+        by itself: the smaller parts left out (each named, with its time), and how the parts compare with the
+        total: the time none of them covers, or that some of them overlap. A part inside another is not
+        counted twice: a DNS retry inside the lookup's time, a Nagle stall inside a TLS handshake's (``held``:
+        its frames), a retransmission, loss or zero window among the frames of the response whose transfer is
+        told (``within``: its first and last frame; the transfer's time already leaves its Nagle stalls out)."""
+        if not parts:
+            return parts
+        shown = [d for d in parts if d.ms >= 0.1 * total or d.what in PROBLEM_DELAYS]
+        left = [d for d in parts if not (d.ms >= 0.1 * total or d.what in PROBLEM_DELAYS) and d.ms >= 0.0005]
+        lang = self.lang
+        if left:
+            sep = "、" if lang == "zh" else ", "
+            named = sep.join(f"{label(f'part.{d.what}', lang)} {duration(d.ms, lang)}" for d in left)
+            ms = sum(d.ms for d in left)
+            shown.append(Delay("left_out", ms, (), explain("delay.left_out" if shown else "delay.left_out.all", {
+                "count": len(left), "ms": ms, "parts": named, "total_ms": total}, lang)))
+        dns = any(d.what == "dns" for d in parts)
+        counted_ms = 0.0
+        for d in parts:
+            if d.what == "dns_retry" and dns:
+                continue        # the lookup's line says the wait is part of it
+            if d.what == "stall" and d.frames and set(d.frames) <= held:
+                continue        # the TLS handshake's line says the stall is part of it
+            if (d.what in ("retransmission", "loss", "zero_window") and within is not None and d.frames
+                    and within[0] <= min(d.frames) and max(d.frames) <= within[1]):
+                continue
+            counted_ms += d.ms
+        rest = total - counted_ms
+        if counted_ms > total + 0.5:        # parts measured from different frames that run at the same time
+            shown.append(Delay("overlap", 0.0, (), explain("delay.overlap", {"ms": counted_ms, "total_ms": total},
+                                                            lang)))
+        elif rest >= max(1.0, 0.05 * total):
+            shown.append(Delay("rest", rest, (), explain("delay.rest" if counted_ms > 0 else "delay.rest.all",
+                                                         {"ms": rest, "total_ms": total}, lang)))
+        return shown
 
     def _client_time(self, add: Any, cited: set[int]) -> None:
         """The client's own time before its first connection's traffic (nothing of the fetch on the network):

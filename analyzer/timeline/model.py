@@ -288,6 +288,8 @@ class FetchSummary:
     #                              burst after it): very likely requests and their responses; no HTTP read
     encrypted_multiplexed: bool = False  # ... on an HTTP/2 connection: bursts, not requests
     copied_bytes: int = 0  # TCP payload of the packets the capture saw twice (copies, not sent again)
+    retransmitted_sent: int = 0  # retransmitted_bytes the client sent (client -> server); the rest the server's
+    copied_sent: int = 0  # copied_bytes of the client's packets; the rest the server's
 
     def as_dict(self) -> dict[str, Any]:
         extra = ({"encrypted_requests": self.encrypted_requests, "encrypted_multiplexed": self.encrypted_multiplexed}
@@ -302,14 +304,20 @@ class FetchSummary:
                 "connection_mode": self.connection_mode, "bytes_sent": self.bytes_sent,
                 "bytes_received": self.bytes_received, "http_bytes_sent": self.http_bytes_sent,
                 "http_bytes_received": self.http_bytes_received, "retransmitted_bytes": self.retransmitted_bytes,
-                "copied_bytes": self.copied_bytes, "dns_lookups": self.dns_lookups, "problems": self.problems}
+                "retransmitted_sent": self.retransmitted_sent,
+                "retransmitted_received": self.retransmitted_bytes - self.retransmitted_sent,
+                "copied_bytes": self.copied_bytes, "copied_sent": self.copied_sent,
+                "copied_received": self.copied_bytes - self.copied_sent, "dns_lookups": self.dns_lookups, "problems": self.problems}
 
 
 @fast_init
 @dataclass(frozen=True, slots=True)
 class Delay:
     """One part of where a fetch's time went: ``what`` ("dns", "connect", "syn_retransmission", "tls",
-    "server", "transfer", "loss", "stall"...), its duration, the frames that show it and a sentence."""
+    "server", "transfer", "loss", "stall"...), its duration, the frames that show it and a sentence. The list
+    ends with what it does not say by itself: "left_out" (the parts under a tenth of the total, together, each
+    named in the sentence), then "rest" (the time no part covers) or "overlap" (``ms`` 0: the parts add up to
+    more than the total, some run at the same time)."""
 
     what: str
     ms: float
