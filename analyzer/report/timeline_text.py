@@ -20,7 +20,7 @@ import unicodedata
 from analyzer.compiled import compiled
 from analyzer.report.safe import utc_text, visible
 from analyzer.timeline.model import Fetch, RequestTiming, Timeline
-from analyzer.timeline.texts import counted, duration, label
+from analyzer.timeline.texts import counted, duration, label, names_text
 
 DEFAULT_WIDTH = 80
 _STEPS_PLAIN = compiled("steps_plain")     # the plain step and ladder lines in C (None: not built, or pure
@@ -418,10 +418,17 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         names = list(dict.fromkeys(lk.qname.rstrip(".") for lk in fetch.lookups))
         if s.dns_ms is not None and fetch.requests and fetch.requests[0].dns is None and names and host and not any(
                 n.lower() == host or n.lower().startswith(host + ".") for n in names):
-            # the figure is the fetch's other lookups (a later request's host), none of the first's: say whose
-            sep = "、" if lang == "zh" else ", "
-            dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
-                "..." if len(names) > 3 else ""), 80)), lang)
+            # the figure is the fetch's other lookups (a later request's host), none of the first's: say whose;
+            # several resolutions: each with its time (the figure is their time, not the span across them)
+            if sum(len(t) for _n, t in s.dns_names) > 1:
+                dns += _paren(label("dns.resolutions", lang).format(
+                    lookups=counted("n.lookup", sum(len(t) for _n, t in s.dns_names), lang),
+                    names=counted("n.name", len(s.dns_names), lang), per_name=names_text(s.dns_names[:4], lang)
+                    + ("..." if len(s.dns_names) > 4 else "")), lang)
+            else:
+                sep = "、" if lang == "zh" else ", "
+                dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
+                    "..." if len(names) > 3 else ""), 80)), lang)
         rows.append((label("dns_time", lang), dns))
         first = fetch.connections[0] if fetch.connections else None
         failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
@@ -451,7 +458,13 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
                     note = label("ttfb.encrypted", lang).format(n=ex.index + 1)
                 rows.append((label("ttfb", lang), _ms(first_ex.wait, lang) + _paren(note, lang)))
     elif s.dns_ms is not None:
-        rows.append((label("dns_time", lang), _ms(s.dns_ms, lang)))
+        dns = _ms(s.dns_ms, lang)
+        lookups = sum(len(t) for _n, t in s.dns_names)
+        if lookups > 1:     # each resolution with its time: the figure is theirs, not the span across them
+            dns += _paren(label("dns.resolutions.all", lang).format(
+                lookups=counted("n.lookup", lookups, lang), names=counted("n.name", len(s.dns_names), lang),
+                per_name=names_text(s.dns_names[:4], lang) + ("..." if len(s.dns_names) > 4 else "")), lang)
+        rows.append((label("dns_time", lang), dns))
     rows.append((label("total", lang), duration(s.total_ms, lang)))
     if fetch.kind not in ("lookup", "quic"):
         sep = "，" if lang == "zh" else ", "
@@ -485,7 +498,13 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             http_text = (f"{label('sent', lang)} {s.http_bytes_sent:,}{comma}"
                          f"{label('received', lang)} {s.http_bytes_received:,}")
             rows.append((label("http_bytes", lang), http_text))
-    rows.append((label("dns_lookups", lang), str(s.dns_lookups)))
+    lookups = sum(len(t) for _n, t in s.dns_names)
+    if lookups and lookups != s.dns_lookups:        # queries of several types, search domains: say the lookups
+        rows.append((label("dns_lookups", lang), label("dns.queries", lang).format(
+            queries=counted("n.query", s.dns_lookups, lang), lookups=counted("n.lookup", lookups, lang),
+            names=counted("n.name", len(s.dns_names), lang))))
+    else:
+        rows.append((label("dns_lookups", lang), str(s.dns_lookups)))
     if s.problems:
         rows.append((label("problems", lang), str(s.problems)))
     return rows

@@ -15,7 +15,12 @@ Theory of operation
   retransmitted SYNs included); *iRTT* (Wireshark's) is the last SYN to that ACK: the round trip of the
   attempt that got through, seen from the capture point. So connect = retransmission waits + iRTT, always.
   *Time to first byte* is the request's last byte to the response's first; *server think time* is TTFB
-  minus the iRTT (the network's share of the wait).
+  minus the iRTT (the network's share of the wait). A *lookup* (:func:`resolutions`) is one resolver call's
+  queries for one name (its record types, search domains, a retry), first query to last answer; a fetch's DNS
+  time without the first request's own is its lookups' times, two at once counted once: never the span from the
+  first query to the last answer, which holds the client's other work (connections opened between lookups).
+* **Where the time went** names every part it measures: those under a tenth of the total in one line, then
+  the time no part covers (or that parts overlap); one sender's retransmission timeouts are one line.
 * **Problems** (``problem=True``) are explained with their evidence: retransmitted SYN/SYN-ACK (with the RTO
   doubling), refused and unanswered connections, lost segments (Wireshark's "previous segment not
   captured"), retransmissions, duplicate ACKs, zero windows, resets, unanswered or failed DNS queries, a
@@ -82,7 +87,7 @@ from analyzer.timeline.model import (
 )
 from analyzer.timeline.redirect import followed as followed_redirects
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, _Intervals, owners, payload_bytes
-from analyzer.timeline.texts import connection_prefix, duration, explain, label, note
+from analyzer.timeline.texts import connection_prefix, duration, explain, label, names_text, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
@@ -193,6 +198,61 @@ def _client_dns_gaps(lookups: list[DnsLookup] | tuple[DnsLookup, ...], window_ms
     if not total:
         return None
     return _ms(total), _ms(longest[0]), longest[1], longest[2]
+
+
+def resolutions(lookups: list[DnsLookup] | tuple[DnsLookup, ...]) -> list[tuple[str, list[DnsLookup]]]:
+    """A fetch's DNS queries as name resolutions, in the order they began: the queries one resolver call makes
+    for one name (its record types, the name with a search domain appended), each (name, its queries). A
+    question the resolution asked already (the same name and type, a new query: not a retransmission, which
+    stays in its query) after its answer came begins a new resolution of the name: a browser asking again for
+    each connection makes one per connection; asked again with no answer yet (the next resolver, a retry) it is
+    the same resolution. Resolutions of different names may run at the same time."""
+    out: list[tuple[str, list[DnsLookup]]] = []
+    latest: dict[str, tuple[list[DnsLookup], dict[tuple[str, str], DnsLookup]]] = {}  # name -> its last resolution
+    for lk in sorted(lookups, key=lambda x: (x.query_ts_ns, x.query_frame)):
+        name = lk.qname.lower().rstrip(".")
+        base = next((b for b in latest if name == b or name.startswith(b + ".")), name)
+        run = latest.get(base)
+        asked = run[1].get((name, lk.qtype)) if run is not None else None
+        # asked again after its answer: a new resolution (without an answer, or after a truncated one: the same
+        # one, retried, over TCP for a truncated answer)
+        if run is None or asked is not None and asked.response_ts_ns is not None and not asked.truncated \
+                and asked.response_ts_ns <= lk.query_ts_ns:
+            run = latest[base] = ([], {})
+            out.append((base, run[0]))
+        run[0].append(lk)
+        run[1][name, lk.qtype] = lk
+    return out
+
+
+def resolution_ms(queries: list[DnsLookup]) -> float | None:
+    """One resolution's time: its first query to its last answer (None: no answer)."""
+    answers = [lk.response_ts_ns for lk in queries if lk.response_ts_ns is not None]
+    return _ms(max(answers) - queries[0].query_ts_ns) if answers else None
+
+
+def resolving_ms(runs: list[tuple[str, list[DnsLookup]]]) -> float | None:
+    """The time some answered resolution was under way (their spans merged: two at once count once; the time
+    between them, the client doing something else, not at all). None: none was answered."""
+    spans = sorted((q[0].query_ts_ns, max(lk.response_ts_ns for lk in q if lk.response_ts_ns is not None))
+                   for _n, q in runs if any(lk.response_ts_ns is not None for lk in q))
+    if not spans:
+        return None
+    total, (a, b) = 0, spans[0]
+    for c, d in spans[1:]:
+        if c > b:
+            total, a, b = total + b - a, c, d
+        else:
+            b = max(b, d)
+    return _ms(total + b - a)
+
+
+def _names(runs: list[tuple[str, list[DnsLookup]]]) -> tuple[tuple[str, tuple[float | None, ...]], ...]:
+    """FetchSummary.dns_names: per name, the times of its resolutions."""
+    by_name: dict[str, list[float | None]] = {}
+    for name, queries in runs:
+        by_name.setdefault(name, []).append(resolution_ms(queries))
+    return tuple((name, tuple(times)) for name, times in by_name.items())
 
 
 def _said_close(r: RequestTiming) -> bool:
@@ -2758,6 +2818,7 @@ class FetchBuilder:
                 for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], copied_bytes=seg_bytes["copied"],
             retransmitted_sent=seg_bytes["resent_sent"], copied_sent=seg_bytes["copied_sent"],
+            dns_names=_names(resolutions(self.plan.lookups)),
             dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem),
             encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None
@@ -2784,13 +2845,11 @@ class FetchBuilder:
         return (last.frame, _ms(last.ts_ns - tls.client_hello.ts_ns), done[0], _ms(done[1] - last.ts_ns))
 
     def _first_lookup_ms(self) -> float | None:
-        """The fetch's own answered lookups, first query -> last answer (the DNS steps it shows): the figure
-        when its first request has no DNS time of its own (a fetch of lookups only; a first request on a
+        """The fetch's own answered lookups, first query -> last answer of each resolution, the times two ran at
+        once counted once (:func:`resolving_ms`; the DNS steps it shows): the figure when its first request has
+        no DNS time of its own (a fetch of lookups only; a first request on a
         connection opened before the capture, or whose host was cached, while the fetch looked up names)."""
-        answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None]
-        if not answered:
-            return None
-        return _ms(max(lk.response_ts_ns for lk in answered) - min(lk.query_ts_ns for lk in answered))
+        return resolving_ms(resolutions(self.plan.lookups))
 
     def _breakdown(self, requests: tuple[RequestTiming, ...], connections: tuple[Connection, ...],
                    summary: FetchSummary, steps: tuple[Step, ...]) -> list[Delay]:
@@ -2805,7 +2864,17 @@ class FetchBuilder:
                                                         {"ms": ms, "total_ms": total, **facts}, self.lang)))
 
         lk_ms = summary.dns_ms
-        if lk_ms is not None and lk_ms > 0:
+        runs = resolutions(self.plan.lookups)
+        own = bool(requests) and requests[0].dns is not None and requests[0].dns == lk_ms
+        if lk_ms is not None and lk_ms > 0 and len(runs) > 1 and not own:
+            # several resolutions and none the first request's: each its own time, never the span across them
+            # (the client went on with its connections and requests in between)
+            answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None]
+            span = _ms(max(lk.response_ts_ns for lk in answered) - min(lk.query_ts_ns for lk in self.plan.lookups))
+            add("dns", lk_ms, tuple(q[0].query_frame for _n, q in runs), "delay.dns.names",
+                lookups=len(runs), names=len(summary.dns_names), queries=len(self.plan.lookups), span_ms=span,
+                per_name=names_text(summary.dns_names, self.lang))
+        elif lk_ms is not None and lk_ms > 0:
             frames = tuple(lk.query_frame for lk in self.plan.lookups)
             # the retry waits are told on lines of their own, below: the lookup's line says they are in it
             waits = sum(st.facts.get("waited_ms") or 0.0 for st in steps if st.kind == "dns.retransmission"

@@ -290,6 +290,9 @@ class FetchSummary:
     copied_bytes: int = 0  # TCP payload of the packets the capture saw twice (copies, not sent again)
     retransmitted_sent: int = 0  # retransmitted_bytes the client sent (client -> server); the rest the server's
     copied_sent: int = 0  # copied_bytes of the client's packets; the rest the server's
+    # the fetch's name resolutions (analyzer.timeline.build.resolutions): per name, each resolution's time, its
+    # first query to its last answer (None: unanswered), in the order the names were first asked for
+    dns_names: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         extra = ({"encrypted_requests": self.encrypted_requests, "encrypted_multiplexed": self.encrypted_multiplexed}
@@ -307,7 +310,8 @@ class FetchSummary:
                 "retransmitted_sent": self.retransmitted_sent,
                 "retransmitted_received": self.retransmitted_bytes - self.retransmitted_sent,
                 "copied_bytes": self.copied_bytes, "copied_sent": self.copied_sent,
-                "copied_received": self.copied_bytes - self.copied_sent, "dns_lookups": self.dns_lookups, "problems": self.problems}
+                "copied_received": self.copied_bytes - self.copied_sent,
+                "dns_names": {name: [_r(ms) for ms in times] for name, times in self.dns_names}, "dns_lookups": self.dns_lookups, "problems": self.problems}
 
 
 @fast_init

@@ -823,6 +823,11 @@ _EN: dict[str, str] = {
         "it, the client itself {gap_ms:dur}, between an answer and its next query (the longest {longest_ms:dur}, "
         "from the answer in frame {answer} to the query in frame {next}): its resolver library asked one question "
         "after the other.{tail}"),
+    "delay.dns.names": (
+        "{ms:dur} resolving names: {lookups:n:lookup/lookups} of {names:n:name/names} ({queries:n:query/queries}), "
+        "each from its first query to its last answer: {per_name}. The client went on with its connections and "
+        "requests between them: the {span_ms:dur} from the first query to the last answer is not time spent "
+        "resolving."),
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
     "delay.dns_next_server": "{ms:dur} waiting for the resolver {resolver}, which never answered, before the client asked the next one for {qname}.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
@@ -1513,6 +1518,10 @@ _ZH: dict[str, str] = {
         "域名解析用时 {ms:dur}（{count} 次 DNS 查询）：其中等解析器应答用了 {net_ms:dur}，客户端自己用了 {gap_ms:dur}，"
         "都在收到一个应答之后、发出下一个查询之前（最长的一段 {longest_ms:dur}，从第 {answer} 帧的应答到第 {next} 帧的"
         "查询）：它的解析库问完一个问题才问下一个。{tail}"),
+    "delay.dns.names": (
+        "域名解析用时 {ms:dur}：{names} 个名字共解析 {lookups} 次（{queries} 次 DNS 查询），每次从第一个查询算到最后一个应答："
+        "{per_name}。这些解析之间客户端在做别的事（建立连接、发送请求），所以从第一个查询到最后一个应答的 {span_ms:dur}"
+        "并不都是解析时间。"),
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
     "delay.dns_next_server": "等待始终没有应答的解析器 {resolver}，用时 {ms:dur}，然后客户端才向下一个解析器查询 {qname}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
@@ -2010,6 +2019,13 @@ LABELS: dict[str, dict[str, str]] = {
         "deferred": "Also in this capture: ARP/Neighbor Discovery requests only, from {hosts_text} that did "
                     "nothing else ({who}): {numbers}, not shown here; --all shows them.",
         "n.host": "{n} host|{n} hosts",
+        "dns.name.once": "{name} ({durs})", "dns.name.times": "{name} {n} times ({durs})",
+        "dns.unanswered.short": "no answer",
+        "dns.resolutions": "{lookups} of {names}, all for later requests, the first needing none; each from its "
+                           "first query to its last answer: {per_name}",
+        "dns.resolutions.all": "{lookups} of {names}, each from its first query to its last answer: {per_name}",
+        "dns.queries": "{queries}: {lookups} of {names}",
+        "n.lookup": "{n} lookup|{n} lookups", "n.name": "{n} name|{n} names", "n.query": "{n} query|{n} queries",
         "deferred.one": "fetch {numbers}",
         "deferred.many": "fetches {numbers}",
     },
@@ -2071,6 +2087,13 @@ LABELS: dict[str, dict[str, str]] = {
         "deferred": "此抓包中还有来自 {hosts} 台主机（{who}）的 {n} 组 ARP/邻居发现请求，这些主机没有其他活动；"
                     "它们编号为{numbers}，未显示，加 --all 可显示。",
         "n.host": "{n} 台主机",
+        "dns.name.once": "{name}（{durs}）", "dns.name.times": "{name} {n} 次（{durs}）",
+        "dns.unanswered.short": "无应答",
+        "dns.resolutions": "{names}，共解析 {lookups}，都供后面的请求使用，第一个请求无需查询；每次从第一个查询算到最后一个"
+                           "应答：{per_name}",
+        "dns.resolutions.all": "{names}，共解析 {lookups}，每次从第一个查询算到最后一个应答：{per_name}",
+        "dns.queries": "{queries}：{names}，共解析 {lookups}",
+        "n.lookup": "{n} 次", "n.name": "{n} 个名字", "n.query": "{n} 次查询",
         "deferred.one": "第 {numbers} 次访问",
         "deferred.many": "第 {numbers} 次访问",
     },
@@ -2515,6 +2538,18 @@ def note(key: str, facts: dict[str, Any], lang: str = "en") -> str:
 def label(key: str, lang: str = "en") -> str:
     """A heading or label of the reports in ``lang``."""
     return LABELS.get(lang, LABELS["en"]).get(key) or LABELS["en"].get(key, key)
+
+
+def names_text(names: Any, lang: str = "en") -> str:
+    """A fetch's name resolutions said per name, each with its times ((name, (ms or None, ...)) pairs):
+    "upload.example 4 times (1.330 ms, 1.133 ms, 1.188 ms and 1.222 ms), meta.example (820 µs)"."""
+    parts = []
+    for name, times in names:
+        durs = frames_list([duration(t, lang) if t is not None else label("dns.unanswered.short", lang)
+                            for t in times], lang)
+        parts.append(label("dns.name.once" if len(times) == 1 else "dns.name.times", lang).format(
+            name=name, n=len(times), durs=durs))
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def counted(key: str, n: int, lang: str = "en") -> str:
