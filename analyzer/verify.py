@@ -38,6 +38,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.decode.packet import EMPTY_BYTES
+
 AGGREGATOR = "\x1f"       # between the occurrences of one field in tshark's output
 # No name resolution; dissection preferences are tshark's defaults but one: the analyzer reassembles TCP
 # segments that arrive out of order (a retransmission filling a hole), which Wireshark 4.0 does only with
@@ -68,7 +70,7 @@ def tshark_text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
+        return bytes(value).hex() or EMPTY_BYTES
     return str(value)
 
 

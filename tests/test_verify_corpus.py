@@ -1,4 +1,5 @@
-"""``analyzer verify`` with every field of the analyzer's vocabulary, on every capture of captures/ and of the
+"""``analyzer verify`` with every field of the analyzer's vocabulary, on every capture of captures/, of
+tests/fixtures (with its TLS key log where one sits beside it, as ``--keylog`` gives it to both) and of the
 shared corpus (../shared/corpus, MANIFEST.tsv): EQUAL to tshark 4.0, or different only where
 docs/DIFFERENCES.md says we differ on purpose (listed below with the fields and frames that show it).
 
@@ -19,6 +20,7 @@ from analyzer import verify
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CAPTURES = ROOT / "captures"
+FIXTURES = ROOT / "tests" / "fixtures"
 TSHARK = shutil.which("tshark")
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark (the oracle) is not installed")
@@ -39,6 +41,7 @@ DOCUMENTED = {
 
 def files() -> list[Path]:
     out = sorted(p for p in CAPTURES.glob("*.pcap*")) if CAPTURES.is_dir() else []
+    out += sorted(FIXTURES.glob("**/*.pcap*"))
     if CORPUS.is_dir():
         names = [line.split("\t", 1)[0] for line in (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]
                  if line.strip()]
@@ -52,17 +55,25 @@ FILES = files()
 # file -> a difference that is a bug to fix, not a choice (the owner is told on the board): the test
 # expects the failure, and says so when it is fixed.
 OPEN_BUGS = {
-    "pcapng_11_interfaces_macos_dumpcap.pcapng":
-        "TLS (issue 11): a NewSessionTicket extension shown as tls.handshake.session_ticket where tshark 4.0 "
-        "gives tls.handshake.extension.data (frames 27, 56)",
+    "ws_binary.pcap":
+        "tcp.analysis.initial_rtt on frame 16 (10 bytes sent after a SACK that leaves no byte in flight): tshark "
+        "4.0 makes the SEQ/ACK analysis of every data segment it tracks bytes in flight for (its "
+        "tcp.analysis.push_bytes_sent, which the analyzer does not produce), so it shows the initial RTT there; "
+        "the analyzer shows it only beside another analysis field",
 }
 
 
 @pytest.fixture(scope="module")
 def summaries():
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda path: verify.run(str(path), limit=10_000), FILES)
+        results = pool.map(lambda path: verify.run(str(path), limit=10_000, keylog_path=keys(path)), FILES)
         return {path.name: result for path, result in zip(FILES, results)}
+
+
+def keys(path: Path) -> str | None:
+    """The TLS key log recorded with a fixture (NAME.keys beside NAME.pcap), if any."""
+    log = path.with_suffix(".keys")
+    return str(log) if log.exists() else None
 
 
 def test_the_corpus_is_here():

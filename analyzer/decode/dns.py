@@ -47,7 +47,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from analyzer.decode.errors import DecodeError
-from analyzer.decode.packet import Layer
+from analyzer.decode.packet import EMPTY_BYTES, Layer
 
 __all__ = [
     "TCP_PORTS", "TYPE_NAMES", "UDP_PORTS", "DnsMessage", "Dnskey", "Ds", "Edns", "EdnsOption", "Header",
@@ -905,11 +905,8 @@ def parse_message(buf: bytes, off: int = 0, end: int | None = None, *, lenient: 
 
 
 # -- tshark fields -------------------------------------------------------------------------------------
-_BYTES_MISSING = "<MISSING>"        # what tshark prints for an empty byte field
-
-
 def _hex(data: bytes) -> str:
-    return data.hex() if data else _BYTES_MISSING
+    return data.hex() if data else EMPTY_BYTES
 
 
 def _header_fields(msg_id: int, flags: int, counts: tuple[int, ...], proto: str) -> dict[str, Any]:

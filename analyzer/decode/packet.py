@@ -27,6 +27,10 @@ from analyzer.capture.frame import Frame
 from analyzer.compiled import compiled
 from analyzer.decode.errors import DecodeError
 
+# What tshark prints (-T fields, -T ek) for a byte field of length zero; field values stay bytes, the outputs
+# (verify, -T fields, --json) write this for b"".
+EMPTY_BYTES = "<MISSING>"
+
 
 class Layer:
     """One decoded protocol layer: Wireshark protocol name, header span in the frame, fields by name."""

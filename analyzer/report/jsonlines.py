@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from analyzer.compiled import compiled
-from analyzer.decode.packet import Packet
+from analyzer.decode.packet import EMPTY_BYTES, Packet
 from analyzer.report.safe import json_safe
 
 TIME_EPOCH = "frame.time_epoch"
@@ -31,7 +31,7 @@ TIME_EPOCH = "frame.time_epoch"
 
 def _default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
+        return bytes(value).hex() or EMPTY_BYTES
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"field value of type {type(value).__name__} is not JSON serializable")

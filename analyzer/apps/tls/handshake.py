@@ -202,7 +202,8 @@ def _extensions(c: Cursor, fields: dict[str, Any], s: dict[str, Any], where: str
         handler = _EXTENSIONS.get(etype)
         if handler is not None:
             handler(x, fields, s, where)
-        elif elen:
+        elif elen or etype not in _EMPTY_UNSHOWN:
+            # tshark shows an extension it has no dissector for as its data, empty ones too ("<MISSING>")
             add_field(fields, "tls.handshake.extension.data", x.take(elen))
 
 
@@ -371,9 +372,19 @@ def _ext_record_size_limit(x: Cursor, f: dict, s: dict, where: str) -> None:
 
 
 def _ext_session_ticket(x: Cursor, f: dict, s: dict, where: str) -> None:
+    # The ticket a client offers (or the empty extension) is the extension's data, empty or not, as tshark
+    # shows it ("Data (0 bytes)"); tls.handshake.session_ticket is the NewSessionTicket message's ticket.
     s["ticket"] = True
-    if x.left():
-        add_field(f, "tls.handshake.session_ticket", x.take(x.left()))
+    add_field(f, "tls.handshake.extension.data", x.take(x.left()))
+
+
+def _ext_compress_certificate(x: Cursor, f: dict, s: dict, where: str) -> None:
+    """compress_certificate (RFC 8879): the algorithms the sender can decompress (zlib 1, brotli 2, zstd 3)."""
+    n = x.u8("algorithms length")
+    add_field(f, "tls.compress_certificate.algorithms_length", n)
+    a = x.sub(n, "algorithms")
+    while a.left() >= 2:
+        add_field(f, "tls.compress_certificate.algorithm", a.u16("algorithm"))
 
 
 def _ext_flag(key: str):
@@ -475,8 +486,12 @@ _EXTENSIONS = {
     13: _ext_sig_algs, 16: _ext_alpn, 21: _ext_padding, 22: _ext_flag("etm"), 23: _ext_flag("ems"),
     28: _ext_record_size_limit, 35: _ext_session_ticket, 41: _ext_pre_shared_key, 42: _ext_early_data,
     43: _ext_supported_versions, 44: _ext_cookie, 45: _ext_psk_modes, 49: _ext_flag("post_handshake_auth"),
-    51: _ext_key_share, 57: _ext_quic_transport_parameters, 65281: _ext_reneg,
+    51: _ext_key_share, 57: _ext_quic_transport_parameters, 65281: _ext_reneg, 27: _ext_compress_certificate,
 }
+# Types tshark reads with a dissector of its own that shows nothing when the extension is empty (a client's
+# signed_certificate_timestamp and next_protocol_negotiation requests); any other type without a handler
+# here is shown as its data, even empty.
+_EMPTY_UNSHOWN = frozenset({18, 13172})
 
 
 # -- the other messages -------------------------------------------------------------------------------------
