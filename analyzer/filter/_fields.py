@@ -15,7 +15,9 @@ How a field is found on a packet (``FieldInfo.access``):
 * ``layer``: a protocol (``tcp``, ``dns``): present when the packet has a layer of that name (or a field:
   tshark's sub-protocols such as ``tcp.options.mss``); its value is its bytes in the frame;
 * ``payload``: ``tcp.payload`` / ``udp.payload``, the bytes after each TCP/UDP header;
-* ``tcpopt``: ``tcp.options.mss`` and the other TCP option sub-protocols, read from ``tcp.options``.
+* ``tcpopt``: ``tcp.options.mss`` and the other TCP option sub-protocols, read from ``tcp.options``;
+* ``label``: a Wireshark label (a subtree with no value of its own: ``tls.handshake``, ``tls.record``,
+  ``tcp.analysis`` ...), there as often as tshark shows it, told by the fields under it (:data:`LABELS`).
 """
 
 from __future__ import annotations
@@ -48,11 +50,51 @@ TCP_OPTIONS = {
 TCP_OPTION_NAMED = frozenset(k for kinds in TCP_OPTIONS.values() if kinds for k in kinds) | {30}  # 30: mptcp
 
 
+def _occurrences(value) -> int:
+    return 0 if value is None else len(value) if type(value) is list else 1
+
+
+def _tls_handshake(f: dict) -> int:
+    """A handshake message read, or a handshake record it could not read (tshark's "Encrypted Handshake
+    Message")."""
+    n = _occurrences(f.get("tls.handshake.type"))
+    types = f.get("tls.record.content_type")
+    records = types.count(22) if type(types) is list else int(types == 22)
+    return max(n, records)      # a record may hold several messages; one it could not read shows once
+
+
+@cache
+def _analysis_fields() -> tuple[str, ...]:
+    return tuple(n for n in vocab.PRODUCED.split() if n.startswith("tcp.analysis."))
+
+
+def _tcp_analysis(f: dict) -> int:
+    return int(any(n in f for n in _analysis_fields()))
+
+
+# Label (FT_NONE) fields a filter or -T fields may name -> how many times a packet's fields show it
+LABELS = {
+    "tls.record": lambda f: _occurrences(f.get("tls.record.content_type")),
+    "tls.handshake": _tls_handshake,
+    "tls.alert_message": lambda f: _occurrences(f.get("tls.alert_message.level")),
+    "tcp.analysis": _tcp_analysis,
+    "quic.frame": lambda f: _occurrences(f.get("quic.frame_type")),
+    "icmpv6.opt": lambda f: _occurrences(f.get("icmpv6.opt.type")),
+}
+
+
+def label_value(f: dict, name: str):
+    """A label's value as a field's: None when absent, 1 once, [1, 1, ...] when repeated (``-T fields``
+    prints 1 for each, as tshark does; ``count()`` counts them)."""
+    n = LABELS[name](f)
+    return None if not n else 1 if n == 1 else [1] * n
+
+
 @dataclass(frozen=True, slots=True)
 class FieldInfo:
     name: str
     kind: str           # see analyzer.filter._values
-    access: str         # "field", "both", "layer", "payload" or "tcpopt"
+    access: str         # "field", "both", "layer", "payload", "tcpopt" or "label"
     produced: bool      # does the analyzer ever put it on a packet?
 
 
@@ -71,7 +113,7 @@ def _kinds() -> dict[str, str]:
 
 @cache
 def _produced() -> frozenset[str]:
-    return frozenset(vocab.PRODUCED.split()) | vocab.DECODED_PROTOCOLS | set(PAYLOAD_FIELDS) | set(TCP_OPTIONS)
+    return frozenset(vocab.PRODUCED.split()) | vocab.DECODED_PROTOCOLS | set(PAYLOAD_FIELDS) | set(TCP_OPTIONS) | set(LABELS)
 
 
 @cache
@@ -95,6 +137,8 @@ def lookup(name: str) -> FieldInfo:
         access = "payload"
     elif name in TCP_OPTIONS:
         access = "tcpopt"
+    elif name in LABELS:
+        access = "label"
     elif kind == "proto":
         access = "layer"
     else:

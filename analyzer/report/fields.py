@@ -32,7 +32,7 @@ class FieldsFormat:
     """The ``-e`` names and ``-E`` options of one ``read -T fields`` run."""
 
     def __init__(self, names: list[str], options: list[str] = ()):
-        from analyzer.filter._fields import is_field
+        from analyzer.filter._fields import LABELS, is_field
 
         if not names:
             raise FieldsError("-T fields needs at least one field (-e NAME)")
@@ -40,6 +40,8 @@ class FieldsFormat:
         if bad:
             raise FieldsError("some fields aren't valid: " + ", ".join(bad))
         self.names = list(names)
+        # labels (tls.handshake, tcp.analysis ...): told by the fields under them, 1 per occurrence as tshark prints
+        self.labels = frozenset(n for n in names if n in LABELS)
         self.header = False
         self.separator = "\t"
         self.aggregator = ","
@@ -89,6 +91,12 @@ class FieldsFormat:
 
     def line(self, fields: dict[str, Any]) -> str:
         get = fields.get
+        if self.labels:
+            from analyzer.filter._fields import label_value
+
+            labels = self.labels
+            return self.separator.join([self.value(name, label_value(fields, name) if name in labels else get(name))
+                                        for name in self.names])
         return self.separator.join([self.value(name, get(name)) for name in self.names])
 
 
