@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import gc
 import struct
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -108,17 +109,42 @@ class HeaderOnly:
     tuple ``headers`` and ``fields``, what :meth:`Pipeline.feed` would have added to its tcp layer (in that
     order). :meth:`packet` decodes it into the Packet ``feed`` would have returned."""
 
-    __slots__ = ("fields", "frame", "headers")
+    __slots__ = ("clock", "fields", "frame", "headers")
 
-    def __init__(self, frame: Frame, headers: tuple, fields: dict[str, Any]):
+    def __init__(self, frame: Frame, headers: tuple, fields: dict[str, Any], clock: tuple[int, int] | None = None):
         self.frame = frame
         self.headers = headers
         self.fields = fields
+        self.clock = clock      # (first frame's time, previous frame's time): frame_times; None: none wanted
 
     def packet(self) -> Packet:
         pkt = decode(self.frame)
+        if self.clock is not None:
+            frame_times(pkt, self.frame.ts_ns, *self.clock)
         _merge_tcp_fields(pkt, self.fields)
         return pkt
+
+
+_TIME_TEXT: list = [None, ""]       # the last whole second's local-time text, frame.time's start
+
+
+def frame_times(pkt: Packet, ts: int, first: int, prev: int) -> None:
+    """tshark's frame times on the packet's frame layer: ``frame.time`` (local time, as tshark prints it, with
+    the zone's abbreviation), ``frame.time_delta`` (since the previous captured frame) and
+    ``frame.time_relative`` (since the first)."""
+    sec, ns = divmod(ts, 1_000_000_000)
+    if _TIME_TEXT[0] != sec:
+        try:
+            t = time.localtime(sec)
+            _TIME_TEXT[1] = f"{time.strftime('%b %e, %Y %H:%M:%S', t)}.{{:09d}} {time.strftime('%Z', t)}"
+        except (OverflowError, OSError, ValueError):        # beyond the platform's calendar
+            _TIME_TEXT[1] = f"{sec}.{{:09d}}"
+        _TIME_TEXT[0] = sec
+    f = pkt.layers[0].fields
+    f["frame.time"] = _TIME_TEXT[1].format(ns)
+    f["frame.time_delta"] = seconds(ts - prev)
+    f["frame.time_relative"] = seconds(ts - first)
+    pkt._flat = None
 
 
 def _sack_free(opts: bytes) -> bool:
@@ -268,6 +294,10 @@ class Pipeline:
         # tshark's [Timestamps] of a datagram, udp.time_relative and udp.time_delta, with the analysis (the TCP
         # tracker's ``timestamps`` does the same for segments); off where no output reads them
         self.timestamps = analysis
+        # tshark's frame.time, frame.time_delta, frame.time_relative on every packet made (frame_times): off where
+        # no output reads them or not every frame passes through feed / feed_headers (read's text lines)
+        self.frame_times = analysis
+        self.prev_ts_ns = 0
         self.quic = QuicConnections()       # short-header datagrams and ClientHellos over several Initials
         self.defrag = Defragmenter() if defragment else None
         self.frames = 0
@@ -413,14 +443,20 @@ class Pipeline:
     def segment_result(self, frame: Frame, h: tuple, handle: Deferred, out: dict[str, Any]) -> Packet | HeaderOnly:
         """What :meth:`feed_headers` returns for a segment the tracker has taken (``handle``, its packet handle,
         ``out`` the tracker's fields for it)."""
+        clock = None
+        if self.frame_times:
+            clock = (self.first_ts_ns, self.prev_ts_ns or frame.ts_ns)
+            self.prev_ts_ns = frame.ts_ns
         pkt = handle.value
         if pkt is None:
             tx = self.transactions
             if tx is None or tx.http is None or not tx.http.pending or frame.number not in tx.http.pending:
-                return HeaderOnly(frame, h, out)
+                return HeaderOnly(frame, h, out, clock)
             # a FIN or RST ended an HTTP message here: its http layer goes on this frame's packet
             pkt = handle.get()
         # an ACK that gave a sink held bytes (or their gap) with this frame: the packet feed() would have made
+        if clock is not None:
+            frame_times(pkt, frame.ts_ns, *clock)
         _merge_tcp_fields(pkt, out)
         if self.transactions is not None:
             self.transactions.packet(pkt)
@@ -431,6 +467,11 @@ class Pipeline:
         if self.first_ts_ns is None:
             self.first_ts_ns = frame.ts_ns
         pkt = decode(frame)
+        clock = None
+        if self.frame_times:
+            clock = (self.first_ts_ns, self.prev_ts_ns or frame.ts_ns)
+            frame_times(pkt, frame.ts_ns, *clock)
+            self.prev_ts_ns = frame.ts_ns
         layers = pkt.layers
         ip_i = -1
         tcp_l = udp_l = None
@@ -468,6 +509,8 @@ class Pipeline:
             if whole is None:
                 return pkt
             pkt = whole
+            if clock is not None:
+                frame_times(pkt, frame.ts_ns, *clock)
             tcp_l = udp_l = None
             for layer in pkt.layers[ip_i + 1:]:
                 if layer.name == "tcp":

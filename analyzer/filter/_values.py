@@ -120,12 +120,13 @@ def decimal_ns(seconds: Decimal) -> int | None:
 
 
 _DATE = re.compile(r"\s*(?P<date>[A-Za-z]{3}\s+\d{1,2},\s*\d{4}|\d{4}-\d{2}-\d{2})[ T]+"
-                   r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:\.(?P<frac>\d{1,9}))?\s*(?P<utc>UTC|Z)?\s*$")
+                   r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:\.(?P<frac>\d{1,9}))?\s*(?P<zone>[A-Za-z][A-Za-z0-9+-]{0,5})?\s*$")
 
 
 def to_abstime(value):
     """``Nov  7, 2012 10:00:53.000000000 UTC`` (tshark) or ``2012-11-07 10:00:53`` -> ns since the epoch.
-    Without UTC/Z the time is local, as Wireshark reads it."""
+    Without UTC/Z the time is local, as Wireshark reads it; a local zone's abbreviation (``CET``, what
+    ``frame.time`` ends with outside UTC) says the same."""
     if type(value) is int or type(value) is float:
         return decimal_ns(Decimal(repr(value)))
     if type(value) is not str:
@@ -141,7 +142,7 @@ def to_abstime(value):
         parsed = datetime.strptime(f"{date} {clock}", fmt)
     except ValueError:
         return None
-    seconds = timegm(parsed.timetuple()) if m["utc"] else int(mktime(parsed.timetuple()))
+    seconds = timegm(parsed.timetuple()) if m["zone"] in ("UTC", "Z") else int(mktime(parsed.timetuple()))
     return seconds * NS + int(((m["frac"] or "") + "000000000")[:9])
 
 

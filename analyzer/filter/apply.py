@@ -61,6 +61,7 @@ def analyzed(frames: Iterable, keylog: Any = None, pipelines: list | None = None
         if lines:
             pipe.udp = UnnumberedUdp()
             pipe.timestamps = False         # (no udp.stream either: a line shows neither)
+            pipe.frame_times = False        # (not every frame passes feed / feed_headers here)
             if verdicts is None:            # every frame's line made: no filter reads tcp.time_*
                 pipe.tcp.timestamps = False
         if pipelines is not None:
