@@ -60,7 +60,8 @@ TSHARK = shutil.which("tshark")
 @pytest.mark.parametrize("options", [[], ["header=y", "quote=d", "separator=,"], ["occurrence=f"],
                                      ["occurrence=l", "aggregator=/s", "separator=/s"]])
 @pytest.mark.parametrize("fields", [["frame.number", "ip.src", "ip.dst", "tcp.port", "udp.length", "tcp.flags"],
-                                    ["frame.number", "dns.qry.name", "dns.a", "tcp.stream", "http.host"]])
+                                    ["frame.number", "dns.qry.name", "dns.a", "tcp.stream", "http.host"],
+                                    ["frame.number", "frame.time_relative", "frame.time_delta", "ip.src"]])
 def test_like_tshark(options, fields):
     path = REPO / "captures" / "lab_dns_mix.pcapng"
     args = [a for f in fields for a in ("-e", f)] + [a for o in options for a in ("-E", o)]

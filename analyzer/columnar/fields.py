@@ -12,9 +12,10 @@ import numpy as np
 
 from analyzer.columnar.count import _addresses
 from analyzer.columnar.headers import KIND_SLOW, KIND_TCP, KIND_UDP, parse
+from analyzer.pipeline import frame_times
 
 COLUMN_FIELDS = frozenset([
-    "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len",
+    "frame.number", "frame.time_epoch", "frame.time_relative", "frame.time_delta", "frame.len", "frame.cap_len",
     "ip.src", "ip.dst", "ip.addr", "ip.proto", "ip.len", "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr",
     "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.len", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags",
     "tcp.hdr_len", "tcp.window_size_value",
@@ -40,11 +41,23 @@ def column_lines(reader, fmt, display_filter=None) -> Iterator[str]:
         if vector is None:
             raise ValueError(f"the columns cannot answer the filter {display_filter.text!r}")
     slow_pipe = Pipeline(analysis=False, dns_over_tcp=False)
+    clock = [None, None]        # the first frame's time, the previous frame's (frame.time_relative / _delta)
     with gc_paused():
         for batch in reader.batches():
             if len(batch):
-                yield _batch_text(batch, fmt, slow_pipe, vector, display_filter)
+                yield _batch_text(batch, fmt, slow_pipe, vector, display_filter, clock)
         slow_pipe.finish()
+
+
+def _seconds(ns: np.ndarray) -> list[str]:
+    """Relative times (int64 nanoseconds, none negative: tshark's order is the file's) as tshark prints them."""
+    neg = ns < 0
+    a = np.abs(ns)
+    s, f = (a // 1_000_000_000).tolist(), (a % 1_000_000_000).tolist()
+    out = [f"{x}.{y:09d}" for x, y in zip(s, f, strict=True)]
+    for i in np.flatnonzero(neg).tolist():
+        out[i] = "-" + out[i]
+    return out
 
 
 def _cells(values: list, present: np.ndarray, fmt, name: str) -> list[str]:
@@ -59,9 +72,19 @@ def _cells(values: list, present: np.ndarray, fmt, name: str) -> list[str]:
     return out
 
 
-def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None) -> str:
+def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None, clock=None) -> str:
     c = parse(batch)
     n = len(batch)
+    ts_all = batch.ts_ns.astype(np.int64)
+    if clock is None:
+        clock = [None, None]
+    if clock[0] is None:
+        clock[0] = clock[1] = int(ts_all[0])
+    prev = np.empty(n, dtype=np.int64)      # each frame's previous frame's time (the first: its own)
+    prev[0] = clock[1]
+    prev[1:] = ts_all[:-1]
+    first = clock[0]
+    clock[1] = int(ts_all[-1])
     kind = c.kind
     tcp = kind == KIND_TCP
     udp = kind == KIND_UDP
@@ -80,6 +103,10 @@ def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None) -> str:
                 ts = batch.ts_ns
                 vals = [f"{s}.{f:09d}" for s, f in zip((ts // 1_000_000_000).tolist(), (ts % 1_000_000_000).tolist(),
                                                       strict=True)]
+            elif field == "time_relative":
+                vals = _seconds(ts_all - first)
+            elif field == "time_delta":
+                vals = _seconds(ts_all - prev)
             elif field == "len":
                 vals = list(map(str, batch.origlen.tolist()))
             else:
@@ -139,6 +166,7 @@ def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None) -> str:
     lines = list(map(fmt.separator.join, zip(*cols, strict=True)))
     for i in np.flatnonzero(kind == KIND_SLOW).tolist():
         pkt = slow_pipe.feed(batch.frame(i))
+        frame_times(pkt, int(ts_all[i]), first, int(prev[i]))      # (the slow pipeline sees only these frames)
         lines[i] = fmt.line(pkt.fields) if keep is None or keep(pkt) else None
     if vector is not None:
         result, decided = vector.mask(batch, c)
