@@ -10,6 +10,8 @@ story.py for the retransmission timeouts, the connect and DNS tests for theirs).
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,30 @@ def test_zh_times_say_haomiao():
     assert not re.search(r"\d ms\b", page) and "206.000 毫秒" in page and "时间（毫秒）" in page
     (en,) = timeline(_frames(RTO), "en").fetches
     assert "206.000 ms" in render_fetch(en, width=110)
+
+
+IDLE = CORPUS / "tcp_fast_retransmit_sack_headers_only.pcap"
+
+
+@pytest.mark.skipif(not IDLE.exists() or not shutil.which("tshark"), reason=f"needs tshark and {IDLE}")
+def test_idle_until_the_close_is_a_part():
+    """A connection left open with nothing on it, then reset a minute later: the fetch's total runs to the RST,
+    and "where the time went" says that minute was idle (tshark: the segment before the first FIN/RST, and it)
+    instead of leaving it as time not broken down."""
+    out = subprocess.run(["tshark", "-r", str(IDLE), "-Y", "tcp && !tcp.analysis.keep_alive", "-T", "fields", "-e",
+                          "frame.number", "-e", "frame.time_epoch", "-e", "tcp.flags.fin", "-e", "tcp.flags.reset"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    rows = [(int(f), float(t), fin in ("1", "True"), rst in ("1", "True"))
+            for f, t, fin, rst in (line.split("\t") for line in out.splitlines())]
+    n = next(i for i, r in enumerate(rows) if r[2] or r[3])
+    (prev, t0, *_x), (close, t1, _fin, rst) = rows[n - 1], rows[n]
+    assert rst and t1 - t0 > 30     # the file is what this test is about
+    for lang in ("en", "zh"):
+        (f,) = timeline(_frames(IDLE), lang).fetches
+        (idle,) = [d for d in f.breakdown if d.what == "idle"]
+        cited = {x for s in f.steps for x in s.frames}
+        assert idle.frames == tuple(x for x in (prev, close) if x in cited) and close in idle.frames
+        assert idle.ms == pytest.approx((t1 - t0) * 1000, abs=0.002)
+        assert duration(idle.ms, lang) in idle.text and str(close) in idle.text and str(prev) in idle.text
+        assert ("RST" in idle.text) and not any(d.what == "rest" and d.ms > 0.5 * f.summary.total_ms
+                                                for d in f.breakdown)

@@ -2922,6 +2922,7 @@ class FetchBuilder:
                 add("tls", summary.tls_ms, (), "delay.tls.stall" if held else "", stream=stream, held_ms=held)
         self._client_time(add, cited)
         self._client_page(add, requests, total)
+        self._idle(add, total, cited)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
@@ -3062,6 +3063,27 @@ class FetchBuilder:
                          and s.frame not in conn.copies), None)
             if data is not None and not any(s.direction == 1 and ack_f < s.frame < data.frame for s in conn.segments):
                 add("client_send", _ms(data.ts_ns - ack_t), (ack_f, data.frame), ack=ack_f, data=data.frame)
+
+    def _idle(self, add: Any, total: float, cited: set[int]) -> None:
+        """The times nothing of the fetch was on the network before a connection of it was closed: from the
+        fetch's segment before a FIN or RST (any of its connections; keep-alive probes do not count) to that FIN
+        or RST, unless that segment is a FIN or RST itself (then the wait is the close's round trip). A
+        connection kept open, then closed, or half-closed and kept so by the other side: the fetch's total runs
+        to its close. Each told when it is a tenth of the total or more; it cites those of its two frames a step
+        cites (the sentence names both)."""
+        segs = sorted((s for conn in self.conns for s, _o in self._conn_segments(conn)
+                       if not s.analysis & A_KEEP_ALIVE), key=lambda s: (s.ts_ns, s.frame))
+        for last, close in itertools.pairwise(segs):
+            if not close.flags & (FIN | RST) or last.flags & (FIN | RST):
+                continue
+            ms = _ms(close.ts_ns - last.ts_ns)
+            if ms < 0.1 * total or ms < 1.0 or any(last.ts_ns < (lk.response_ts_ns or lk.query_ts_ns) < close.ts_ns
+                                                   for lk in self.plan.lookups):
+                continue
+            stream = next((c.stream for c in self.conns if any(x is close for x, _o in self._conn_segments(c))),
+                          None)
+            add("idle", ms, tuple(f for f in (last.frame, close.frame) if f in cited), stream=stream, last=last.frame, end=close.frame,
+                who="client" if close.direction == 0 else "server", flag="RST" if close.flags & RST else "FIN")
 
     def _client_page(self, add: Any, requests: tuple[RequestTiming, ...], total: float) -> None:
         """The client's time between the page's last byte and its next move for the fetch (a SYN, a request, a DNS

@@ -845,6 +845,10 @@ _EN: dict[str, str] = {
     "delay.retransmission.timeouts": (
         "{ms:dur} in {count:num} retransmission timeouts of the {sender:role}'s data on connection {stream} "
         "({waits:durs}): each time no ACK came before the timer ran out."),
+    "delay.idle": (
+        "{ms:dur} with nothing of the fetch on the network, from frame {last} until the {who:role}'s {flag} closed "
+        "connection {stream} (frame {end}): the connection stayed open with nothing to carry; the fetch's total runs "
+        "to its close, but this time was not spent loading."),
     "delay.left_out": "{count:n:smaller part/smaller parts}, {ms:dur} in all, not listed above: {parts}.",
     "delay.left_out.all": "{count:n:part/parts}, each under a tenth of the {total_ms:dur}, {ms:dur} in all: {parts}.",
     "delay.rest": (
@@ -1535,6 +1539,9 @@ _ZH: dict[str, str] = {
     "delay.retransmission.dup": "等待重发一个接收方没收到的报文段用时 {ms:dur}（接收方用重复 ACK 要求重发它）。",
     "delay.retransmission.timeouts": (
         "连接 {stream} 上{sender:role}的数据重传超时 {count} 次，共 {ms:dur}（{waits:durs}）：每次都是定时器到期前没有等到 ACK。"),
+    "delay.idle": (
+        "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到{who:role}用 {flag} 关闭连接 {stream}（第 {end} 帧）："
+        "连接一直开着，却没有东西可传；总耗时算到它关闭为止，但这段时间并没有用在加载上。"),
     "delay.left_out": "另有 {count} 个较小的部分没有列在上面，共 {ms:dur}：{parts}。",
     "delay.left_out.all": "{count} 个部分，各不到总耗时 {total_ms:dur}的十分之一，合计 {ms:dur}：{parts}。",
     "delay.rest": "总耗时 {total_ms:dur}中，其余 {ms:dur}没有在这里细分：网络往返、请求的发送，以及上面各部分之间的时间。",
@@ -2003,7 +2010,7 @@ LABELS: dict[str, dict[str, str]] = {
         "part.syn_unanswered": "unanswered SYNs", "part.race": "Happy Eyeballs wait",
         "part.stall": "Nagle/delayed-ACK stall", "part.expect_wait": "100-continue wait",
         "part.server_encrypted": "server time (estimate)", "part.zero_window": "zero window",
-        "part.transfer": "transfer", "part.transfer_encrypted": "transfer",
+        "part.transfer": "transfer", "part.transfer_encrypted": "transfer", "part.idle": "idle connection",
         "copied_n": "+{n} seen twice by the capture, not resent",
         "failed": "failed", "outcome": "outcome", "frames_shown": "frames", "progress": "frames read",
         "outcome.closed": "closed", "outcome.reset": "reset", "outcome.refused": "refused",
@@ -2074,7 +2081,7 @@ LABELS: dict[str, dict[str, str]] = {
         "part.retransmission": "重传等待", "part.syn_unanswered": "无应答的 SYN", "part.race": "Happy Eyeballs 等待",
         "part.stall": "Nagle 与延迟确认造成的停顿", "part.expect_wait": "等待 100 Continue",
         "part.server_encrypted": "服务器处理（估计）", "part.zero_window": "零窗口", "part.transfer": "传输",
-        "part.transfer_encrypted": "传输",
+        "part.transfer_encrypted": "传输", "part.idle": "连接空闲",
         "copied_n": "另有 {n} 字节被抓包重复看到，并非重传",
         "failed": "失败", "outcome": "结果", "frames_shown": "帧", "progress": "已读取帧数",
         "outcome.closed": "已关闭", "outcome.reset": "被重置", "outcome.refused": "被拒绝",
