@@ -49,6 +49,7 @@ from analyzer.tcp.analysis import (
     A_DUPLICATE_ACK,
     A_FAST_RETRANSMISSION,
     A_KEEP_ALIVE,
+    A_KEEP_ALIVE_ACK,
     A_LOST_PACKET,
     A_OUT_OF_ORDER,
     A_RETRANSMISSION,
@@ -108,6 +109,7 @@ NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered th
 PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
+COPY_FLAGS = TROUBLE | A_KEEP_ALIVE   # a copy the capture made is told with the others whatever Wireshark calls it
 
 
 @dataclass(slots=True)
@@ -1346,16 +1348,24 @@ class FetchBuilder:
         per episode (a run of flagged segments less than an RTO apart)."""
         if conn.conflicts:
             self._conflicts(conn, ends)
-        pairs = [(s, o) for s, o in self._conn_segments(conn) if s.analysis & TROUBLE and not s.flags & SYN
+        pairs = [(s, o) for s, o in self._conn_segments(conn) if s.analysis & COPY_FLAGS and not s.flags & SYN
                  and s.frame not in self.explained]
         if conn.copies and pairs:
             # the same packets seen twice by the capture (Wireshark flags them too) are told apart from the
-            # episodes of real trouble: they cost the connection nothing
+            # episodes of real trouble: they cost the connection nothing (a copy of an ACK that comes after the
+            # sender's FIN is Wireshark's keep-alive)
             copied = [s for s, _o in pairs if s.frame in conn.copies]
             if copied:
                 self._seen_twice(conn, copied, ends)
                 pairs = [(s, o) for s, o in pairs if s.frame not in conn.copies]
+        pairs = [(s, o) for s, o in pairs if s.analysis & TROUBLE]
+        self._window_full(conn, ends)
+        td = conn.summary.get("teardown") or {}
+        if pairs and td.get("kind") == "simultaneous close" and td.get("first_fin_acked_frame") \
+                and td.get("second_fin_acked_frame"):
+            pairs = self._crossing_fins(conn, td, pairs, ends)
         if not pairs:
+            self._keepalives(conn, ends)
             return
         # an episode is about the data of one direction: a retransmission, loss or reordering by its sender, the
         # duplicate ACKs, zero windows and ACKs of unseen data by its receiver (the client's FIN resent and the
@@ -1388,6 +1398,98 @@ class FetchBuilder:
             if all(x.frame in self.explained for x in ep):
                 continue        # told by an earlier step of this connection (a zero-window stall's repeats)
             self._episode(conn, ep, by_frame, ends, sends)
+        self._keepalives(conn, ends)
+
+    def _keepalives(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """TCP keep-alive probes (Wireshark's keep-alive: no new data, one byte below the sender's next sequence
+        number) not told already (a zero window's probes are), one step per sender: the first probe's idle time
+        before it, and the peer's answer (Wireshark's keep-alive ACK) when the capture holds one."""
+        kept = [s for s, _o in self._conn_segments(conn) if s.analysis & (A_KEEP_ALIVE | A_KEEP_ALIVE_ACK)
+                and s.frame not in conn.copies and s.frame not in self.explained]
+        for d in (0, 1):
+            probes = [s for s in kept if s.direction == d and s.analysis & A_KEEP_ALIVE]
+            if not probes:
+                continue
+            first = probes[0]
+            answers = [s for s in kept if s.direction != d and s.analysis & A_KEEP_ALIVE_ACK and s.frame > first.frame]
+            segs = conn.segments
+            i = bisect_left(segs, first.frame, key=lambda x: x.frame)
+            before = next((x for x in reversed(segs[:i]) if x.direction == d), None)
+            frames = sorted({s.frame for s in probes} | {s.frame for s in answers})
+            self._add(first.frame, first.ts_ns, tuple(frames), "tcp", "tcp.keepalive",
+                      sender="client" if d == 0 else "server", receiver="server" if d == 0 else "client",
+                      count=len(probes), probe_frames=[s.frame for s in probes[:50]],
+                      idle_ms=_ms(first.ts_ns - before.ts_ns) if before is not None else None,
+                      prev_frame=before.frame if before is not None else None,
+                      ack_frame=answers[0].frame if answers else None,
+                      ack_ms=_ms(answers[0].ts_ns - first.ts_ns) if answers else None, **ends)
+            self.explained.update(frames)
+            for f in frames:
+                self.notes.setdefault(f, self._note("note.keepalive"))
+
+    def _window_full(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
+        """The segments after which the sender's unacknowledged bytes filled the receiver's window (Wireshark's
+        window full), one step per direction: they make the sender wait for an ACK. Copies the capture made are
+        told with the other copies."""
+        full = [s for s, _o in self._conn_segments(conn) if s.analysis & A_WINDOW_FULL and s.frame not in conn.copies
+                and s.frame not in self.explained]
+        for d in (0, 1):
+            mine = [s for s in full if s.direction == d]
+            if not mine:
+                continue
+            first = mine[0]
+            segs = conn.segments
+            i = bisect_right(segs, first.frame, key=lambda x: x.frame)
+            # the receiver's first ACK past the segment's start that opens its window again (an ACK with a zero
+            # window acknowledges the bytes but lets the sender send nothing)
+            ack = next((x for x in segs[i:] if x.direction != d and x.flags & ACK and x.rel_ack > first.rel_seq
+                        and x.window), None)
+            self._add(first.frame, first.ts_ns, tuple(s.frame for s in mine), "tcp", "tcp.window_full",
+                      sender="client" if d == 0 else "server", receiver="server" if d == 0 else "client",
+                      count=len(mine), full_frames=[s.frame for s in mine[:50]], ack_frame=ack.frame if ack else None,
+                      wait_ms=_ms(ack.ts_ns - first.ts_ns) if ack else None, **ends)
+            for s in mine:
+                self.notes.setdefault(s.frame, _analysis_note(s.analysis, self.lang))
+
+    def _crossing_fins(self, conn: ConnFacts, td: dict[str, Any], pairs: list, ends: dict[str, Any]) -> list:
+        """The segments Wireshark flags in a simultaneous close whose FINs were both acknowledged, told for what
+        they are (the pairs left return): a FIN sent again in the segment that acknowledges the peer's FIN,
+        sooner than any retransmission timeout (the FIN was still unacknowledged when the FINs crossed: the
+        stack repeats it, nothing was lost), and an ACK after both FINs that repeats the acknowledgment of the
+        peer's FIN (Wireshark's duplicate ACK: nothing is missing)."""
+        by_frame = self._by_frame(conn)
+        closer = 0 if td.get("active_closer") == "orig" else 1
+        fin_of = {closer: by_frame.get(td["first_fin_frame"]), 1 - closer: by_frame.get(td.get("second_fin_frame"))}
+        if fin_of[0] is None or fin_of[1] is None:
+            return pairs
+        last_fin = max(fin_of[0].frame, fin_of[1].frame)
+        who = ("client", "server")
+        rest = []
+        for s, o in pairs:
+            mine, peer = fin_of[s.direction], fin_of[1 - s.direction]
+            acks_peer_fin = s.flags & ACK and s.rel_ack == peer.rel_seq + 1
+            if s.frame <= last_fin or s.length or not acks_peer_fin:
+                rest.append((s, o))
+            elif s.flags & FIN and s.analysis & RESENT and s.rel_seq == mine.rel_seq \
+                    and _ms(s.ts_ns - mine.ts_ns) < MIN_RTO_MS:
+                self._add(s.frame + 0.1, s.ts_ns, (s.frame,), "tcp", "tcp.teardown.fin_again", sender=who[s.direction],
+                          peer=who[1 - s.direction], first=mine.frame, peer_fin=peer.frame, ack=s.rel_ack,
+                          gap_ms=_ms(s.ts_ns - mine.ts_ns), **ends)
+                self.explained.add(s.frame)
+            elif s.analysis & A_DUPLICATE_ACK and not s.flags & (FIN | SYN | RST):
+                same = next((x for x in conn.segments if peer.frame < x.frame < s.frame
+                             and x.direction == s.direction and x.rel_ack == s.rel_ack), None)
+                after = next((x for x in reversed(conn.segments) if x.frame < s.frame
+                              and x.direction != s.direction), None)
+                if same is None or after is None:
+                    rest.append((s, o))
+                    continue
+                self._add(s.frame, s.ts_ns, (s.frame,), "tcp", "tcp.teardown.dup_ack", sender=who[s.direction],
+                          peer=who[1 - s.direction], same=same.frame, after=after.frame, ack=s.rel_ack, **ends)
+                self.explained.add(s.frame)
+            else:
+                rest.append((s, o))
+        return rest
 
     def _conflicts(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """Segments that bring other bytes for a place in the stream an earlier segment filled
@@ -2293,7 +2395,11 @@ class FetchBuilder:
             self._websocket_steps(conn, ws)
         if not tx.complete and tx.reason:
             end = getattr(tx, "response_end", None)
-            self._add(rframes[-1] + 0.5, last_ns, (), "http", "http.incomplete", problem=True, why=tx.reason,
+            # told after the response's last segment (a hole leaves segments after its last contiguous byte): at
+            # that segment's time, so that the steps stay in time order
+            at = segs.get(rframes[-1])
+            self._add(rframes[-1] + 0.5, max(last_ns, at.ts_ns) if at is not None else last_ns, (), "http",
+                      "http.incomplete", problem=True, why=tx.reason,
                       uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)

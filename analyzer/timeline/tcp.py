@@ -73,11 +73,20 @@ class _Replay:
         self.last_frame = 0
 
 
-def _troubled(conn: Any, syns: int, synacks: int) -> bool:
+def _troubled(conn: Any, syns: int, synacks: int, summary: dict[str, Any]) -> bool:
+    """Whether Wireshark's analysis flags may be set on some segment: the replay runs only then. Two cases
+    where the tracker counts no retransmission: a hole never filled (a side's payload short of its sequence
+    span, with no ACK of the unseen bytes either: a capture of one direction), and a simultaneous close (a FIN
+    sent again with the ACK of the peer's, the ACKs after it that repeat an acknowledgment)."""
     o, r = conn.sides
     if syns > 1 or synacks > 1 or o.retransmissions or r.retransmissions or o.zero_windows or r.zero_windows:
         return True
-    return "g" in conn.history or "G" in conn.history
+    if "g" in conn.history or "G" in conn.history:
+        return True
+    if o.payload_bytes < o.unique_payload() or r.payload_bytes < r.unique_payload():
+        return True         # bytes of its sequence space never seen: a hole (Wireshark's lost segment)
+    td = summary.get("teardown")
+    return td is not None and td.get("kind") == "simultaneous close"
 
 
 def _base(side: Any, first_seq: int | None) -> int | None:
@@ -123,7 +132,7 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         segments, syns, synacks = _segments(packed, until, base, b0, b1)
-    if log.replay is not None or _troubled(conn, len(syns), len(synacks)):
+    if log.replay is not None or _troubled(conn, len(syns), len(synacks), summary):
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         rows = [(frame, t + base, seq, ack, fl, length, win)

@@ -502,6 +502,24 @@ _EN: dict[str, str] = {
         "each enters TIME_WAIT once its own FIN is acknowledged (from frame {tw} both are there, as seen at the "
         "capture point). Both stay there for 2 x MSL (60 s on Linux): the port pair cannot be used again before "
         "that."),
+    "tcp.keepalive": (
+        "The {sender:role}'s TCP sends a keep-alive probe ({probes_text}{idle_text}): a segment without new data, "
+        "one byte below its next sequence number, that asks whether the {receiver:role} is still there "
+        "(the idle timer of SO_KEEPALIVE). {answer_text}"),
+    "tcp.window_full": (
+        "The {sender:role} filled the {receiver:role}'s receive window ({frames_text}; Wireshark: window full): "
+        "its unacknowledged bytes reached the window the {receiver:role} last announced, so it could send "
+        "nothing more until an ACK came. {wait_text}"),
+    "tcp.teardown.fin_again": (
+        "The {sender:role} sends its FIN again ({gap_ms:dur} after the first, frame {first}) in the segment that "
+        "acknowledges the {peer:role}'s FIN (ack = {ack}). Wireshark calls it a retransmission, but it came far "
+        "sooner than any retransmission timeout (at least 200 ms on Linux): the FINs crossed while the "
+        "{sender:role}'s was still unacknowledged, and its stack repeats it with the ACK: no sign of a loss."),
+    "tcp.teardown.dup_ack": (
+        "After the {peer:role}'s ACK (frame {after}) the {sender:role} sends its acknowledgment of the "
+        "{peer:role}'s FIN again (ack = {ack}, as in frame {same}). Wireshark calls it a duplicate ACK, but "
+        "nothing is missing: both FINs are acknowledged, and this is the closing {sender:role}'s answer to a "
+        "segment that reached it after its own close."),
     "tcp.teardown.half": (
         "Only the {closer:role} closed its direction (a half-close){half_note}; the {other:role}'s FIN is not in "
         "the capture."),
@@ -1266,6 +1284,20 @@ _ZH: dict[str, str] = {
         "双方都在收到对方的 FIN 之前发出了自己的 FIN（同时关闭）：双方都经过 CLOSING 状态，各自在自己的 FIN 得到确认后"
         "进入 TIME_WAIT（在抓包点看来，从第 {tw} 帧起双方都已如此）。双方都停留 2MSL（Linux 上为 60 秒）：这个端口对"
         "不能马上再用。"),
+    "tcp.keepalive": (
+        "{sender:role}的 TCP 发出保活探测（第 {probes_text} 帧{idle_text}）：一个不带新数据、序号比下一个序号小 1 的"
+        "报文段，用来询问{receiver:role}是否还在（SO_KEEPALIVE 的空闲计时器）。{answer_text}"),
+    "tcp.window_full": (
+        "{sender:role}填满了{receiver:role}的接收窗口（第 {frames_text} 帧；Wireshark：window full）：它未被确认的"
+        "字节达到了{receiver:role}最近通告的窗口，在 ACK 到来之前什么也不能再发。{wait_text}"),
+    "tcp.teardown.fin_again": (
+        "{sender:role}在确认{peer:role}的 FIN（ack = {ack}）的报文段里再次发送了自己的 FIN（距第 {first} 帧的第一个 "
+        "FIN {gap_ms:dur}）。Wireshark 把它标为重传，但它来得远比任何重传超时都早（Linux 上至少 200 毫秒）："
+        "两个 FIN 交错而过时，{sender:role}的 FIN 还没有得到确认，于是它的协议栈随 ACK 再发一次：这并不说明有丢包。"),
+    "tcp.teardown.dup_ack": (
+        "在{peer:role}的 ACK（第 {after} 帧）之后，{sender:role}又一次确认了{peer:role}的 FIN（ack = {ack}，与第 "
+        "{same} 帧相同）。Wireshark 把它标为重复 ACK，但这里什么也没缺：两个 FIN 都已得到确认，这只是正在关闭的"
+        "{sender:role}对关闭后才到达的报文段的回应。"),
     "tcp.teardown.half": "只有{closer:role}关闭了自己的方向（半关闭）{half_note}；抓包中没有{other:role}的 FIN。",
     "tcp.teardown.unacked": "抓包中最后一个 FIN 没有被确认：无法知道连接的最终状态。",
     "tcp.time_wait": (
@@ -1610,6 +1642,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "hole.more.rest": " {count} more holes follow in this episode (frames {first} to {last}, {nbytes:bytes} in "
+                          "all).",
+        "window_full.ack": "The ACK that let it go on came {wait_ms:dur} later (frame {ack_frame}).",
+        "keepalive.idle": ", {idle_ms:dur} after its previous segment (frame {prev_frame})",
+        "keepalive.ack": "The {receiver:role}'s TCP acknowledges it (frame {ack_frame}, {ack_ms:dur} later): the "
+                         "connection is still alive at both ends.",
+        "keepalive.no_ack": "No answer to it follows in the capture.",
+        "window_full.no_ack": "No ACK of those bytes follows in the capture.",
         "hole.more": " Frame {frame} shows another hole: seq {lost_from}-{lost_to} ({lost_bytes:bytes}), none of "
                      "which the capture holds later.",
         "hole.more.late": " Frame {frame} shows another hole: seq {lost_from}-{lost_to} ({lost_bytes:bytes}); "
@@ -1816,6 +1856,12 @@ PHRASES: dict[str, dict[str, str]] = {
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "hole.more.rest": "这一轮之后还有 {count} 个空洞（第 {first} 帧到第 {last} 帧，共 {nbytes:bytes}）。",
+        "window_full.ack": "让它继续发送的 ACK 在 {wait_ms:dur}后到达（第 {ack_frame} 帧）。",
+        "keepalive.idle": "，距它的上一个报文段（第 {prev_frame} 帧）{idle_ms:dur}",
+        "keepalive.ack": "{receiver:role}的 TCP 确认了它（第 {ack_frame} 帧，{ack_ms:dur}后）：连接两端都还在。",
+        "keepalive.no_ack": "抓包中此后没有对它的应答。",
+        "window_full.no_ack": "抓包中此后没有确认这些字节的 ACK。",
         "hole.more": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}），抓包中后来也没有这些字节。",
         "hole.more.late": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}）；携带这些字节的报文段后来乱序到达。",
         "hole.more.part": "第 {frame} 帧又暴露出一个空洞：序号 {lost_from}–{lost_to}（{lost_bytes:bytes}）；其中一部分字节后来乱序到达。",
@@ -2119,7 +2165,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.retried": "QUIC Initial again, with the token",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
-        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place",
+        "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place", "note.keepalive": "keep-alive",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
         "note.icmp": "{proto} error: {icmp}",
@@ -2149,7 +2195,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.retried": "再次发送 QUIC Initial，带上令牌",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
-        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节",
+        "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节", "note.keepalive": "保活",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
         "note.icmp": "{proto} 差错：{icmp}",
@@ -2287,6 +2333,7 @@ def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
 # it in :func:`explain`: those named, and every template under a prefix :func:`_derived` tells by its start (a
 # new ``http.response.*`` template is one without a line here). Data, not a probe: tests/test_timeline_texts.py
 # fails when a template reads derived facts and is not covered here, or is covered and has none.
+MORE_HOLES_TOLD = 5     # a loss step tells this many of its episode's other holes one by one, counts the rest
 DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client_hello", "tls.done", "tls.exchange",
                     "tls.server_hello")
 DERIVED: frozenset[str] = frozenset({
@@ -2298,7 +2345,7 @@ DERIVED: frozenset[str] = frozenset({
     "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
     "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
     "tcp.unanswered.capture_end.one",
-    "tcp.unanswered.gave_up", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
+    "tcp.keepalive", "tcp.unanswered.gave_up", "tcp.window_full", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
     "tls.client_hello.sni", "tls.done.ccs12.client",
     "tls.done.ccs12.server", "tls.done.finished", "tls.done.guess13", "tls.encrypted", "tls.exchange",
     "tls.exchange.h2", "tls.exchange.h2.request", "tls.exchange.h2.server", "tls.exchange.nagle",
@@ -2346,9 +2393,27 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
             facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
                      ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
         extra["recovery"] = _phrase(key, facts, lang)
-        for h in facts.get("more_holes") or ():
+        holes = facts.get("more_holes") or ()
+        for h in holes[:MORE_HOLES_TOLD]:
             extra["recovery"] += _phrase({"all": "hole.more.late", "part": "hole.more.part"}.get(h.get("late"),
                                                                                             "hole.more"), h, lang)
+        if len(holes) > MORE_HOLES_TOLD:       # the rest counted, not told one by one (a long lossy burst)
+            rest = holes[MORE_HOLES_TOLD:]
+            extra["recovery"] += _phrase("hole.more.rest", {"count": len(rest), "first": rest[0]["frame"],
+                                                            "last": rest[-1]["frame"],
+                                                            "nbytes": sum(h["lost_bytes"] for h in rest)}, lang)
+    elif template == "tcp.keepalive":
+        probes = facts.get("probe_frames") or []
+        extra["probes_text"] = frames_list(probes, lang) if lang == "zh" else \
+            ("frame " if len(probes) == 1 else "frames ") + frames_list(probes, lang)
+        extra["idle_text"] = _phrase("keepalive.idle", facts, lang) if facts.get("prev_frame") else ""
+        extra["answer_text"] = _phrase("keepalive.ack" if facts.get("ack_frame") else "keepalive.no_ack", facts, lang)
+    elif template == "tcp.window_full":
+        extra["wait_text"] = _phrase("window_full.ack" if facts.get("ack_frame") else "window_full.no_ack", facts,
+                                     lang)
+        full = facts.get("full_frames") or []
+        extra["frames_text"] = frames_list(full, lang) if lang == "zh" else \
+            ("frame " if len(full) == 1 else "frames ") + frames_list(full, lang)
     elif template == "tcp.retransmission":
         again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
         extra["orig"] = _phrase(("orig.again.doubled" if facts.get("doubled") else "orig.again") if again else
