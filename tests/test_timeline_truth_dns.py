@@ -117,3 +117,37 @@ def test_an_answer_in_time_is_not_refused(tmp_path):
         tl = timeline(reader)
     ((_f, step),) = _answer_steps(tl, a)
     assert step.kind == "dns.answer" and step.frames == (a,)
+
+
+ONE_QUERY = CORPUS / "linktype_ipv4_228_dns.pcap"
+
+
+def test_a_capture_that_ends_at_the_query_cannot_tell_a_lost_answer():
+    """linktype_ipv4_228_dns (MANIFEST): one frame, a query (tshark: dns.flags.response 0), nothing after it.
+    The step says the capture ended too soon to tell, not that the resolver is unreachable."""
+    if not ONE_QUERY.exists():
+        pytest.skip(f"{ONE_QUERY} is not there (the corpus lives in ../shared/corpus)")
+    assert [int(r[0]) for r in rows(ONE_QUERY, "frame")] == [int(r[0]) for r in rows(ONE_QUERY, "dns.flags.response == 0")]
+    (fetch,) = load(ONE_QUERY).fetches
+    (step,) = [s for s in fetch.steps if s.kind.startswith("dns.no_answer")]
+    assert step.kind == "dns.no_answer.soon" and step.facts["waited_ms"] == 0
+    assert "unreachable" not in step.text and "cannot tell" in step.text
+
+
+@pytest.mark.parametrize(("after_us", "kind"), [(800_000, "dns.no_answer.soon"), (6_000_000, "dns.no_answer")])
+def test_unanswered_query_and_how_long_the_capture_went_on(tmp_path, after_us, kind):
+    """Crafted: a query, then the gateway's ARP request ``after_us`` later and its reply 300 us after it end the
+    capture: 0.8 s is sooner than a resolver gives up (5 s), 6 s is not."""
+    story = craft.Story()
+    q = story.query(craft.CLIENT, craft.RESOLVER, "quiet.example", 0x4201)
+    story.arp(craft.GATEWAY, craft.LAN_SERVER, craft.GATEWAY_MAC, dt_us=after_us)
+    path = tmp_path / "quiet.pcap"
+    story.write(path)
+    with open_capture(path) as reader:
+        tl = timeline(reader)
+    (step,) = [s for f in tl.fetches for s in f.steps if s.kind.startswith("dns.no_answer")]
+    assert q == 1 and step.kind == kind
+    if kind == "dns.no_answer.soon":
+        assert step.facts["waited_ms"] == pytest.approx((after_us + 300) / 1000)
+    else:
+        assert step.facts["waited_ms"] >= 5000

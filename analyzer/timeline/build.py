@@ -96,6 +96,7 @@ EXPECT_WAIT_MS = 100.0      # a body held back this long after an Expect: 100-co
 CLIENT_TLS_WAIT_MS = 10.0   # a client this long (and more than half the handshake) before its TLS Finished: told
 RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
                    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
+RESOLVER_TIMEOUT_MS = 5000.0    # a stub resolver's wait for an answer before it asks again (glibc's RES_TIMEOUT)
 MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
 LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
@@ -790,8 +791,9 @@ class FetchBuilder:
                     self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer.asked_again", problem=True,
                               waited_ms=_ms(again.query_ts_ns - t_prev), next_frame=again.query_frame, **common)
                     continue
-                self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer", problem=True, waited_ms=after,
-                          **common)
+                # a capture that ends sooner than a resolver library gives up cannot tell a lost answer
+                self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer" if after >= RESOLVER_TIMEOUT_MS
+                          else "dns.no_answer.soon", problem=True, waited_ms=after, **common)
                 continue
             self._dns_answer(lk, common, search)
         self._dns_tcp_conns()

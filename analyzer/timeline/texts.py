@@ -168,6 +168,10 @@ _EN: dict[str, str] = {
         "No DNS answer: {rtt_ms:dur} after the query {sender} sent back an ICMP error, {icmp}, quoting it. "
         "Nothing at {resolver} accepted the query (no DNS server listens there, or a router could not reach "
         "it), so the client's resolver library gives up on this server at once instead of waiting."),
+    "dns.no_answer.soon": (
+        "No answer to the query for {qname} ({qtype}) in the capture, which ends {waited_ms:dur} after the last "
+        "attempt: sooner than a resolver library gives up waiting (5 s by default in glibc), so the file cannot "
+        "tell whether an answer came."),
     "dns.no_answer": (
         "No answer to the query for {qname} ({qtype}) in the capture: it went on for {waited_ms:dur} after the "
         "last attempt. The resolver {resolver} is unreachable, or the answers were lost."),
@@ -1015,6 +1019,9 @@ _ZH: dict[str, str] = {
         "没有 DNS 应答：查询发出 {rtt_ms:dur}后，{sender} 回了一个引用这条查询的 ICMP 差错报文（{icmp}）。"
         "{resolver} 上没有任何程序接收这条查询（那里没有 DNS 服务器在监听，或者路由器到不了它），"
         "所以客户端的解析库会立刻放弃这台服务器，而不是一直等下去。"),
+    "dns.no_answer.soon": (
+        "抓包中没有对 {qname}（{qtype}）查询的应答，而抓包在最后一次尝试之后 {waited_ms:dur}就结束了："
+        "比解析库放弃等待的时间（glibc 默认 5 秒）还早，所以从这个文件看不出应答到底来没来。"),
     "dns.no_answer": (
         "抓包中没有对 {qname}（{qtype}）查询的应答：最后一次尝试之后抓包又持续了 {waited_ms:dur}。"
         "域名服务器 {resolver} 不可达，或者应答丢失了。"),
@@ -2036,8 +2043,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tls.failed_after": "{dur}, then failed (an alert): not secured",
         "connect.unanswered": "{dur} of SYNs without a SYN-ACK: not connected",
         "connect.unreachable": "{dur}, then an ICMP error: not connected",
-        "no_fetch": "Nothing to show: this capture holds no TCP connection, DNS lookup, ARP or Neighbor "
-                    "Discovery from any host.",
+        "no_fetch": "Nothing to show: this capture holds no TCP connection, no DNS query, no ARP or Neighbor "
+                    "Discovery from any host (a DNS response whose query is not in the file is not told).",
         "started": "started", "legend": "d = DNS, c = connect, t = TLS, s = send, w = wait (TTFB), r = receive",
         "legend.dns": "DNS", "legend.connect": "connect", "legend.ssl": "TLS", "legend.send": "send",
         "legend.wait": "wait (TTFB)", "legend.receive": "receive",
@@ -2111,7 +2118,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tls.failed_after": "{dur}后失败（警报）：没有建立安全连接",
         "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
         "connect.unreachable": "{dur}后收到 ICMP 差错：没有连上",
-        "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现。",
+        "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现"
+                    "（查询不在文件中的 DNS 响应不予讲述）。",
         "started": "开始于", "legend": "d = DNS，c = 建连，t = TLS，s = 发送，w = 等待（TTFB），r = 接收",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
         "legend.wait": "等待（TTFB）", "legend.receive": "接收",
