@@ -26,10 +26,17 @@ FLAGGED = [
 SIMULTANEOUS = [CORPUS / "http_post_urlencoded.pcap", CORPUS / "http_gzip_content_length_simultaneous_close.pcap"]
 
 
+def _there(path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not there (the corpus lives in ../shared/corpus; captures/ is recorded by "
+                    f"scripts/record_captures.py)")
+
+
 @pytest.mark.parametrize("path", FLAGGED, ids=lambda p: p.name)
 def test_every_flagged_frame_is_cited(path):
     """The frames tshark flags (tcp.analysis.flags; window updates are no trouble and are not told) are each
     cited by some step of some fetch."""
+    _there(path)
     flagged = frames(path, "tcp.analysis.flags && !tcp.analysis.window_update")
     assert flagged
     tl = load(path)
@@ -42,6 +49,7 @@ def test_crossing_fins_repeat_and_duplicate_ack_are_no_loss(path):
     """A simultaneous close (corpus MANIFEST): tshark flags the client's FIN sent again with the ACK of the
     server's FIN (a retransmission, milliseconds after the first) and the client's last ACK (a duplicate ACK).
     They are told as part of the close, not as a timeout or a missing segment."""
+    _there(path)
     (fin1,) = frames(path, "tcp.flags.fin == 1 && tcp.srcport != 80 && !tcp.analysis.retransmission")
     ((again, t_again, ack),) = rows(path, "tcp.flags.fin == 1 && tcp.analysis.retransmission", "frame.time_relative",
                                     "tcp.ack")
@@ -94,6 +102,7 @@ def test_incomplete_response_told_at_its_last_segment():
     segments after a hole; "the response is incomplete" comes after them, at the last one's time (tshark:
     the server's last segment with data), not at the last byte before the hole."""
     path = CORPUS / "tcp_out_of_order_sack_gaps_rst_http.pcap"
+    _there(path)
     last = rows(path, "tcp.srcport == 80 && tcp.len > 0", "frame.time_relative")[-1]
     first = rows(path, "frame.number == 1", "frame.time_relative")[0]
     fetch = load(path).fetches[0]

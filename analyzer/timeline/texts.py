@@ -2412,7 +2412,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                                             "nbytes": sum(h["lost_bytes"] for h in rest)}, lang)
     elif template == "tcp.keepalive":
         probes = facts.get("probe_frames") or []
-        extra["probes_text"] = frames_list(probes, lang) if lang == "zh" else \
+        extra["probes_text"] = "" if not probes else frames_list(probes, lang) if lang == "zh" else \
             ("frame " if len(probes) == 1 else "frames ") + frames_list(probes, lang)
         extra["idle_text"] = _phrase("keepalive.idle", facts, lang) if facts.get("prev_frame") else ""
         extra["answer_text"] = _phrase("keepalive.ack" if facts.get("ack_frame") else "keepalive.no_ack", facts, lang)
@@ -2420,7 +2420,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["wait_text"] = _phrase("window_full.ack" if facts.get("ack_frame") else "window_full.no_ack", facts,
                                      lang)
         full = facts.get("full_frames") or []
-        extra["frames_text"] = frames_list(full, lang) if lang == "zh" else \
+        extra["frames_text"] = "" if not full else frames_list(full, lang) if lang == "zh" else \
             ("frame " if len(full) == 1 else "frames ") + frames_list(full, lang)
     elif template == "tcp.retransmission":
         again = bool(facts.get("orig_frame") and facts.get("prev_frame"))
