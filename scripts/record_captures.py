@@ -227,6 +227,30 @@ def check_https(path: Path, keys: Path) -> list[str]:
     return problems
 
 
+def request_resends(path: Path, keys: Path) -> list[tuple[int, int]]:
+    """(resend, response) frame pairs: a client segment tshark calls a retransmission, carrying a request's
+    bytes, and the next server segment holding an HTTP response, within 5 ms of it."""
+    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-T", "fields", "-E", "separator=/t",
+            "-e", "frame.number", "-e", "frame.time_epoch", "-e", "ip.src", "-e", "tcp.len",
+            "-e", "tcp.analysis.retransmission", "-e", "http.response.code"]
+    rows = [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
+            .stdout.splitlines()]
+    pairs = []
+    for i, r in enumerate(rows):
+        if r[2] == "192.0.2.10" and r[3] not in ("", "0") and r[4]:
+            nxt = next((x for x in rows[i + 1:] if x[2] != "192.0.2.10" and x[3] not in ("", "0")), None)
+            if nxt is not None and nxt[5] and float(nxt[1]) - float(r[1]) < 0.005:
+                pairs.append((int(r[0]), int(nxt[0])))
+    return pairs
+
+
+def check_request_lost(path: Path) -> list[str]:
+    problems = check_https(path, path.with_suffix(".keys"))
+    if not request_resends(path, path.with_suffix(".keys")):
+        problems.append("no request resent and answered at once (the loss missed a request: record again)")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -261,7 +285,10 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
                    lambda p: check_switch(*_parts(p, "observer", "client"))),
     "lab_https": ("lab_https_page_fetch.pcapng", lambda p: lab(p, https=True),
                   lambda p: check_https(p, p.with_suffix(".keys"))),
+    "lab_https_request_lost": ("lab_https_request_lost.pcapng", lambda p: lab(p, https=True, loss=15),
+                               check_request_lost),
 }
+WITH_KEYS = {"lab_https", "lab_https_request_lost"}
 PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside"), "lab_hub": ("observer", "client"),
          "lab_switch": ("observer", "client")}
 
@@ -275,7 +302,7 @@ def _outputs(name: str, path: Path) -> list[Path]:
     """Every file a recording leaves: its captures, and the TLS key log of an HTTPS one."""
     if name in PARTS:
         return _parts(path, *PARTS[name])
-    return [path] + ([path.with_suffix(".keys")] if name == "lab_https" else [])
+    return [path] + ([path.with_suffix(".keys")] if name in WITH_KEYS else [])
 
 
 def main(argv: list[str] | None = None) -> int:

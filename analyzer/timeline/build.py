@@ -2676,6 +2676,18 @@ class FetchBuilder:
                     and sent[-1].ts_ns < s.ts_ns <= resp.first_ts_ns]
             if acks and resp.first_ts_ns - acks[-1].ts_ns <= max(1_000_000, 2 * rtt_ms * 1_000_000):
                 return
+        # the client sent its request again before the answer came: the wait went by in retransmission timers
+        # (the retransmission step tells the resend), not in the server's thinking. Whether the request's first
+        # copy or the server's first answer was lost, only the segments' timestamps tell (the answer's TSecr),
+        # which the facts do not keep: both are said
+        resend = next((s for s in conn.segments if s.direction == cdir and s.length and s.analysis & RESENT
+                       and req_end_ns < s.ts_ns < resp.first_ts_ns), None)
+        if resend is not None:
+            self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resend.frame, resp.first_frame), "http",
+                      "http.wait.resent", problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, resend_frame=resend.frame,
+                      waited_ms=_ms(resend.ts_ns - req_end_ns), answer_ms=_ms(resp.first_ts_ns - resend.ts_ns),
+                      on_data=on_data, stream=conn.stream)
+            return
         acked = next((s for s in between if not s.length and s.flags & ACK), None)
         resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
         if acked is None and not resent and MIN_RTO_MS <= ttfb <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5:

@@ -735,6 +735,13 @@ _EN: dict[str, str] = {
         "own after its delayed-ACK timer (about 40 ms). The figure matches the minimum retransmission timeout "
         "({rto_ms:.0f} ms on Linux) plus a round trip: most likely the server's first answer was lost before "
         "the capture point and this is its retransmission (the capture never saw the lost copy)."),
+    "http.wait.resent": (
+        "The {ttfb_ms:dur} to first byte went by in retransmission timers: no answer had come when the client sent "
+        "its request again, {waited_ms:dur} after it (frame {resend_frame}), and the answer came {answer_ms:dur} "
+        "after that copy (a round trip is {rtt_ms:dur}). Either the request's first copy was lost on its way to "
+        "the server, which answered the copy, or the server's first answer was lost before the capture point and "
+        "its own timer sent it again at about the same time. The TCP timestamps tell which: the answer's echo "
+        "(TSecr) is the TSval of the request copy the server had."),
     # -- TLS ----------------------------------------------------------------------------------------------
     "tls.client_hello.sni": (
         "TLS ClientHello: the client starts a TLS session, in clear text. It names the site it wants, SNI = "
@@ -1478,6 +1485,11 @@ _ZH: dict[str, str] = {
         "思考这么久，它的延迟确认定时器（约 40 毫秒）一到就会先确认请求。这个数字恰好等于最小重传超时"
         "（Linux 上为 {rto_ms:.0f} 毫秒）加一个往返：很可能服务器的第一次应答在到达抓包点之前就丢失了，"
         "这里看到的是它的重传（抓包从未见到丢失的那一份）。"),
+    "http.wait.resent": (
+        "{ttfb_ms:dur}的首字节时间耗在了重传定时器上：客户端一直没等到应答，在 {waited_ms:dur}后重传了请求（第 "
+        "{resend_frame} 帧），应答在这份重传之后 {answer_ms:dur}到达（一个往返为 {rtt_ms:dur}）。可能是第一份请求在"
+        "去往服务器的路上丢失了，服务器应答的是重传的那一份；也可能是服务器的第一次应答在到达抓包点之前丢失了，它自己的"
+        "定时器几乎同时重传了应答。TCP 时间戳可以区分这两种情况：应答的回显（TSecr）就是服务器收到的那一份请求的 TSval。"),
     "tls.client_hello.sni": (
         "TLS ClientHello：客户端以明文开始一个 TLS 会话。它说出想访问的站点：SNI = {sni}（路径上的任何人都能看到），"
         "并提供版本 {versions}、{ciphers} 个密码套件{alpn_offer}{psk_note}。"),
