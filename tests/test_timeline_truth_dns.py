@@ -151,3 +151,34 @@ def test_unanswered_query_and_how_long_the_capture_went_on(tmp_path, after_us, k
         assert step.facts["waited_ms"] == pytest.approx((after_us + 300) / 1000)
     else:
         assert step.facts["waited_ms"] >= 5000
+
+
+def test_an_answer_later_than_the_resolver_waits_is_not_called_absent(tmp_path):
+    """F18, crafted: the answer comes 5.2 s after the query (tshark's dns.time), after the 5 s a resolver library
+    waits; the run closes the lookup at 5 s, so the step may only say what it looked at: no answer within 5 s,
+    never "no answer in the capture" (the answer is in it)."""
+    import shutil
+    import subprocess
+
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        pytest.skip("tshark (the oracle) is not installed")
+    story = craft.Story()
+    story.query(craft.CLIENT, craft.RESOLVER, "slow.example", 0x4202)
+    answer = story.answer(craft.CLIENT, craft.RESOLVER, "slow.example", [("slow.example", "A", "198.51.100.7")],
+                          0x4202, rtt_us=5_200_000)
+    story.arp(craft.GATEWAY, craft.LAN_SERVER, craft.GATEWAY_MAC, dt_us=3_000_000)
+    path = tmp_path / "late.pcap"
+    story.write(path)
+    out = subprocess.run([tshark, "-r", str(path), "-Y", "dns.flags.response == 1", "-T", "fields",
+                          "-e", "frame.number", "-e", "dns.time"], capture_output=True, text=True, check=True,
+                         timeout=60).stdout.split()
+    assert int(out[0]) == answer and float(out[1]) > 5.0
+    for lang, within, absent in (("en", "within 5 s of the last attempt", "in the capture"),
+                                 ("zh", "最后一次尝试之后 5 秒内没有", "抓包中没有")):
+        with open_capture(path) as reader:
+            tl = timeline(reader, lang)
+        told = [s for f in tl.fetches for s in f.steps if s.kind.startswith("dns.no_answer")]
+        assert told
+        for step in told:
+            assert within in step.text and absent not in step.text

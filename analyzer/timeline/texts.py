@@ -173,8 +173,9 @@ _EN: dict[str, str] = {
         "attempt: sooner than a resolver library gives up waiting (5 s by default in glibc), so the file cannot "
         "tell whether an answer came."),
     "dns.no_answer": (
-        "No answer to the query for {qname} ({qtype}) in the capture: it went on for {waited_ms:dur} after the "
-        "last attempt. The resolver {resolver} is unreachable, or the answers were lost."),
+        "No answer to the query for {qname} ({qtype}) within 5 s of the last attempt, the time a resolver library "
+        "waits before it gives up (glibc's default): the resolver {resolver} is unreachable or too slow, or the "
+        "answers were lost."),
     "dns.answer": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). The client can now open a TCP connection to it."),
@@ -1030,8 +1031,8 @@ _ZH: dict[str, str] = {
         "抓包中没有对 {qname}（{qtype}）查询的应答，而抓包在最后一次尝试之后 {waited_ms:dur}就结束了："
         "比解析库放弃等待的时间（glibc 默认 5 秒）还早，所以从这个文件看不出应答到底来没来。"),
     "dns.no_answer": (
-        "抓包中没有对 {qname}（{qtype}）查询的应答：最后一次尝试之后抓包又持续了 {waited_ms:dur}。"
-        "域名服务器 {resolver} 不可达，或者应答丢失了。"),
+        "最后一次尝试之后 5 秒内没有对 {qname}（{qtype}）查询的应答，而解析库等这么久就会放弃（glibc 的默认值）："
+        "域名服务器 {resolver} 不可达或太慢，或者应答丢失了。"),
     "dns.answer": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "客户端现在可以向它建立 TCP 连接了。"),
