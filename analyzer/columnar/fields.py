@@ -50,7 +50,8 @@ def column_lines(reader, fmt, display_filter=None) -> Iterator[str]:
 
 
 def _seconds(ns: np.ndarray) -> list[str]:
-    """Relative times (int64 nanoseconds, none negative: tshark's order is the file's) as tshark prints them."""
+    """Times (int64 nanoseconds) as tshark prints them, seconds with nine decimals; a negative one (a frame
+    earlier than the one before it in the file) with its sign."""
     neg = ns < 0
     a = np.abs(ns)
     s, f = (a // 1_000_000_000).tolist(), (a % 1_000_000_000).tolist()
@@ -72,12 +73,10 @@ def _cells(values: list, present: np.ndarray, fmt, name: str) -> list[str]:
     return out
 
 
-def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None, clock=None) -> str:
+def _batch_text(batch, fmt, slow_pipe, vector, keep, clock: list) -> str:
     c = parse(batch)
     n = len(batch)
     ts_all = batch.ts_ns.astype(np.int64)
-    if clock is None:
-        clock = [None, None]
     if clock[0] is None:
         clock[0] = clock[1] = int(ts_all[0])
     prev = np.empty(n, dtype=np.int64)      # each frame's previous frame's time (the first: its own)
@@ -100,9 +99,7 @@ def _batch_text(batch, fmt, slow_pipe, vector=None, keep=None, clock=None) -> st
             if field == "number":
                 vals = list(map(str, range(batch.first_number, batch.first_number + n)))
             elif field == "time_epoch":
-                ts = batch.ts_ns
-                vals = [f"{s}.{f:09d}" for s, f in zip((ts // 1_000_000_000).tolist(), (ts % 1_000_000_000).tolist(),
-                                                      strict=True)]
+                vals = _seconds(ts_all)
             elif field == "time_relative":
                 vals = _seconds(ts_all - first)
             elif field == "time_delta":
