@@ -297,7 +297,7 @@ class Pipeline:
         # tshark's frame.time, frame.time_delta, frame.time_relative on every packet made (frame_times): off where
         # no output reads them or not every frame passes through feed / feed_headers (read's text lines)
         self.frame_times = analysis
-        self.prev_ts_ns = 0
+        self.prev_ts_ns: int | None = None
         self.quic = QuicConnections()       # short-header datagrams and ClientHellos over several Initials
         self.defrag = Defragmenter() if defragment else None
         self.frames = 0
@@ -440,13 +440,16 @@ class Pipeline:
                     frame.origlen, handle, out)
         return self.segment_result(frame, h, handle, out)
 
+    def _clock(self, frame: Frame) -> tuple[int, int]:
+        """(first frame's time, previous frame's time) for :func:`frame_times`, the frame then the previous one."""
+        prev = frame.ts_ns if self.prev_ts_ns is None else self.prev_ts_ns
+        self.prev_ts_ns = frame.ts_ns
+        return self.first_ts_ns, prev
+
     def segment_result(self, frame: Frame, h: tuple, handle: Deferred, out: dict[str, Any]) -> Packet | HeaderOnly:
         """What :meth:`feed_headers` returns for a segment the tracker has taken (``handle``, its packet handle,
         ``out`` the tracker's fields for it)."""
-        clock = None
-        if self.frame_times:
-            clock = (self.first_ts_ns, self.prev_ts_ns or frame.ts_ns)
-            self.prev_ts_ns = frame.ts_ns
+        clock = self._clock(frame) if self.frame_times else None
         pkt = handle.value
         if pkt is None:
             tx = self.transactions
@@ -469,9 +472,8 @@ class Pipeline:
         pkt = decode(frame)
         clock = None
         if self.frame_times:
-            clock = (self.first_ts_ns, self.prev_ts_ns or frame.ts_ns)
+            clock = self._clock(frame)
             frame_times(pkt, frame.ts_ns, *clock)
-            self.prev_ts_ns = frame.ts_ns
         layers = pkt.layers
         ip_i = -1
         tcp_l = udp_l = None

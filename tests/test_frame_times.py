@@ -94,3 +94,28 @@ def test_frame_time_in_another_zone():
                           check=False, capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=120)
     assert ours.stdout.split() == ["1", "2", "3", "4", "5"], ours.stderr
+
+
+def test_a_capture_that_starts_at_the_epoch_and_goes_back_in_time(tmp_path):
+    """Crafted with scapy: frames at 0 s (the epoch), 0.5 s, 0.25 s (earlier than the one before: a negative
+    delta), 1 s. The first frame's time 0 is a time like any other."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    packets = []
+    for i, t in enumerate((0, 0.5, 0.25, 1.0)):
+        p = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000 + i, dport=2000)
+        p.time = t
+        packets.append(p)
+    path = tmp_path / "epoch0.pcap"
+    wrpcap(str(path), packets)
+    names = FIELDS[:1] + FIELDS[2:]         # (frame.time: local, and tshark's own text for the epoch)
+    theirs = tshark_output([TSHARK, "-r", str(path), "-T", "fields", *dash_e(names)], path)
+    assert "-0.250000000" in theirs
+    columns = CliRunner().invoke(main, ["read", "-r", str(path), "-T", "fields", *dash_e(names)])
+    assert columns.exit_code == 0 and columns.output == theirs
+    lines = CliRunner().invoke(main, ["read", "-r", str(path), "--json"])
+    assert lines.exit_code == 0
+    ours = ["\t".join(str(json.loads(line)[n]) for n in names) for line in lines.output.splitlines()]
+    assert ours == theirs.splitlines()
