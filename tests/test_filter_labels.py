@@ -26,9 +26,6 @@ FILES = sorted([*ROOT.glob("captures/*.pcap*"), *ROOT.glob("tests/fixtures/**/*.
 
 # file -> {frame: why the analyzer's line differs from tshark's}: where our fields tell less than tshark's tree
 DIFFERENT = {
-    "ws_binary.pcap": {16: "tcp.analysis: tshark makes a SEQ/ACK analysis for every data segment whose bytes in "
-                           "flight it tracks (its push_bytes_sent, not produced here); this one has no other "
-                           "analysis field (test_verify_corpus: initial_rtt there)"},
     "tcp_handshake_synack_before_syn.pcap": {2: "tcp.analysis: tshark shows an empty SEQ/ACK analysis on the SYN "
                                                 "that follows its SYN-ACK"},
     "http3_split_hello.pcap": {1: "tls.handshake: a ClientHello fragment in a QUIC CRYPTO frame is a handshake "

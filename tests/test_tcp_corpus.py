@@ -1,6 +1,6 @@
 """The corpus in ../shared/corpus against tshark 4.0, frame by frame: tcp.stream, tcp.seq, tcp.ack, tcp.len,
-tcp.nxtseq, every tcp.analysis flag, ack_rtt, acks_frame, initial_rtt, bytes_in_flight, tcp.window_size,
-udp.stream and both protocols' time_relative/time_delta. Known, deliberate differences are listed in EXCLUDED with the reason."""
+tcp.nxtseq, every tcp.analysis flag, ack_rtt, acks_frame, initial_rtt, bytes_in_flight, push_bytes_sent,
+tcp.window_size, udp.stream and both protocols' time_relative/time_delta. Known, deliberate differences are listed in EXCLUDED with the reason."""
 
 from __future__ import annotations
 

@@ -54,13 +54,7 @@ FILES = files()
 
 # file -> a difference that is a bug to fix, not a choice (the owner is told on the board): the test
 # expects the failure, and says so when it is fixed.
-OPEN_BUGS = {
-    "ws_binary.pcap":
-        "tcp.analysis.initial_rtt on frame 16 (10 bytes sent after a SACK that leaves no byte in flight): tshark "
-        "4.0 makes the SEQ/ACK analysis of every data segment it tracks bytes in flight for (its "
-        "tcp.analysis.push_bytes_sent, which the analyzer does not produce), so it shows the initial RTT there; "
-        "the analyzer shows it only beside another analysis field",
-}
+OPEN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -1260,22 +1260,23 @@ static PyObject *read_joined(PyObject *self, PyObject *args) {
 
 enum { SQ_base_seq, SQ_dupacknum, SQ_lastack, SQ_lastacktime, SQ_lastnondupack, SQ_lastsegmentflags,
        SQ_maxseqtobeacked, SQ_nextseq, SQ_nextseqframe, SQ_nextseqtime, SQ_sack, SQ_segments, SQ_valid_bif,
-       SQ_win_scale, SQ_window, SQ_N };
+       SQ_win_scale, SQ_window, SQ_push_bytes_sent, SQ_push_set_last, SQ_N };
 static const char *const sq_names[SQ_N] = {
     "base_seq", "dupacknum", "lastack", "lastacktime", "lastnondupack", "lastsegmentflags", "maxseqtobeacked",
-    "nextseq", "nextseqframe", "nextseqtime", "sack", "segments", "valid_bif", "win_scale", "window"};
+    "nextseq", "nextseqframe", "nextseqtime", "sack", "segments", "valid_bif", "win_scale", "window",
+    "push_bytes_sent", "push_set_last"};
 enum { CA_first_rtt, CA_mru_syn, CA_rtt_text, CA_N };
 static const char *const ca_names[CA_N] = {"first_rtt", "mru_syn", "rtt_text"};
 static PyTypeObject *sq_type, *ca_type;
 static Py_ssize_t sq_off[SQ_N], ca_off[CA_N];
-static PyObject *ta_keys[16];
+static PyObject *ta_keys[17];
 enum { K_window_size, K_dup_num, K_dup_frame, K_rto, K_rto_frame, K_seq, K_nxtseq, K_ack, K_sack_le, K_sack_re,
-       K_dsack_le, K_dsack_re, K_acks_frame, K_ack_rtt, K_bif, K_flags };
-static const char *const ta_key_names[16] = {
+       K_dsack_le, K_dsack_re, K_acks_frame, K_ack_rtt, K_bif, K_flags, K_push };
+static const char *const ta_key_names[17] = {
     "tcp.window_size", "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.rto",
     "tcp.analysis.rto_frame", "tcp.seq", "tcp.nxtseq", "tcp.ack", "tcp.options.sack_le", "tcp.options.sack_re",
     "tcp.options.sack.dsack_le", "tcp.options.sack.dsack_re", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt",
-    "tcp.analysis.bytes_in_flight", "tcp.analysis.flags"};
+    "tcp.analysis.bytes_in_flight", "tcp.analysis.flags", "tcp.analysis.push_bytes_sent"};
 static PyObject *ta_flag_keys[15], *ta_initial_rtt, *ta_dup_ack, *ta_retrans, *ta_one;
 /* analysis.FLAG_FIELDS, in its order */
 static const int ta_flag_bits[15] = {0x0001, 0x0400, 0x4000, 0x0200, 0x0002, 0x0004, 0x0008, 0x0100, 0x0010,
@@ -1293,7 +1294,7 @@ static const char *const ta_flag_names[15] = {
 #define HALF32 0x80000000LL
 
 static int ta_names(void) {
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 17; i++)
         if ((ta_keys[i] = PyUnicode_InternFromString(ta_key_names[i])) == NULL)
             return -1;
     for (int i = 0; i < 15; i++)
@@ -1351,8 +1352,8 @@ static int ta_int(PyObject *o, long long *v) {
 
 typedef struct {
     PyObject *obj;
-    int has_base, valid_bif;
-    long long base_seq, dupacknum, lastack, lastacktime, lastnondupack, lastsegmentflags, maxseqtobeacked,
+    int has_base, valid_bif, push_set_last;
+    long long push_bytes_sent, base_seq, dupacknum, lastack, lastacktime, lastnondupack, lastsegmentflags, maxseqtobeacked,
         nextseq, nextseqframe, nextseqtime, win_scale, window;
     PyObject *segments, *sack;   /* borrowed */
 } SeqC;
@@ -1404,6 +1405,13 @@ static int ta_read(PyObject *o, SeqC *s) {
     if (vb != Py_True && vb != Py_False)
         return 0;
     s->valid_bif = vb == Py_True;
+    PyObject *pl = SLOT(o, sq_off[SQ_push_set_last]);
+    if (pl != Py_True && pl != Py_False)
+        return 0;
+    s->push_set_last = pl == Py_True;
+    if (!ta_int(SLOT(o, sq_off[SQ_push_bytes_sent]), &s->push_bytes_sent) || s->push_bytes_sent < 0
+        || s->push_bytes_sent > M32)
+        return 0;
     s->segments = SLOT(o, sq_off[SQ_segments]);
     s->sack = SLOT(o, sq_off[SQ_sack]);
     if (s->segments == NULL || s->sack == NULL || !ta_segments_ok(s->segments) || !ta_sack_ok(s->sack))
@@ -1805,9 +1813,21 @@ static PyObject *tcp_analyze(PyObject *self, PyObject *const *args, Py_ssize_t n
         }
         if (flags & FIN)
             in_flight = (in_flight - 1) & M32;
+        /* bytes since the last PSH (analyze()'s push_bytes_sent) */
+        if (flags & 0x08) {
+            F.push_bytes_sent = F.push_set_last ? seglen : ((F.push_bytes_sent + seglen) & M32);
+            F.push_set_last = 1;
+        } else if (F.push_set_last) {
+            F.push_bytes_sent = seglen;
+            F.push_set_last = 0;
+        } else
+            F.push_bytes_sent = (F.push_bytes_sent + seglen) & M32;
+        if (ta_set_int(fwd, sq_off[SQ_push_bytes_sent], F.push_bytes_sent) < 0)
+            return NULL;
+        ta_set_obj(fwd, sq_off[SQ_push_set_last], F.push_set_last ? Py_True : Py_False);
+        have_ta = 1;
         if (0 < in_flight && in_flight < 2000000000LL) {
-            have_ta = 1;
-            if (ta_put_int(out, ta_keys[K_bif], in_flight) < 0)
+            if (ta_put_int(out, ta_keys[K_bif], in_flight) < 0 || ta_put_int(out, ta_keys[K_push], F.push_bytes_sent) < 0)
                 return NULL;
         }
     }

@@ -924,18 +924,18 @@ tcp.ack tcp.ack_raw tcp.analysis.ack_lost_segment tcp.analysis.ack_rtt tcp.analy
 tcp.analysis.bytes_in_flight tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_frame
 tcp.analysis.duplicate_ack_num tcp.analysis.fast_retransmission tcp.analysis.flags
 tcp.analysis.initial_rtt tcp.analysis.keep_alive tcp.analysis.keep_alive_ack tcp.analysis.lost_segment
-tcp.analysis.out_of_order tcp.analysis.retransmission tcp.analysis.reused_ports tcp.analysis.rto
-tcp.analysis.rto_frame tcp.analysis.spurious_retransmission tcp.analysis.window_full
-tcp.analysis.window_update tcp.analysis.zero_window tcp.analysis.zero_window_probe
-tcp.analysis.zero_window_probe_ack tcp.checksum tcp.checksum.status tcp.dstport tcp.flags tcp.flags.ack
-tcp.flags.ae tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset
-tcp.flags.str tcp.flags.syn tcp.flags.urg tcp.hdr_len tcp.len tcp.nxtseq tcp.option_kind tcp.option_len
-tcp.options tcp.options.mss_val tcp.options.sack.count tcp.options.sack.dsack_le tcp.options.sack.dsack_re
-tcp.options.sack_le tcp.options.sack_perm tcp.options.sack_re tcp.options.timestamp.tsecr
-tcp.options.timestamp.tsval tcp.options.unknown.payload tcp.options.wscale.multiplier
-tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream tcp.time_delta
-tcp.time_relative tcp.urgent_pointer tcp.window_size tcp.window_size_value tls.alert_message.desc
-tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
+tcp.analysis.out_of_order tcp.analysis.push_bytes_sent tcp.analysis.retransmission
+tcp.analysis.reused_ports tcp.analysis.rto tcp.analysis.rto_frame tcp.analysis.spurious_retransmission
+tcp.analysis.window_full tcp.analysis.window_update tcp.analysis.zero_window
+tcp.analysis.zero_window_probe tcp.analysis.zero_window_probe_ack tcp.checksum tcp.checksum.status
+tcp.dstport tcp.flags tcp.flags.ack tcp.flags.ae tcp.flags.cwr tcp.flags.ece tcp.flags.fin tcp.flags.push
+tcp.flags.res tcp.flags.reset tcp.flags.str tcp.flags.syn tcp.flags.urg tcp.hdr_len tcp.len tcp.nxtseq
+tcp.option_kind tcp.option_len tcp.options tcp.options.mss_val tcp.options.sack.count
+tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le tcp.options.sack_perm
+tcp.options.sack_re tcp.options.timestamp.tsecr tcp.options.timestamp.tsval tcp.options.unknown.payload
+tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream
+tcp.time_delta tcp.time_relative tcp.urgent_pointer tcp.window_size tcp.window_size_value
+tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
 tls.compress_certificate.algorithm tls.compress_certificate.algorithms_length
 tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
 tls.handshake.certificate tls.handshake.certificate_length

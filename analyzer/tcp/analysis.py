@@ -14,7 +14,7 @@ retransmission for segments that carry data, SYN or FIN. As in Wireshark, a valu
 ``lastack`` and ``maxseqtobeacked`` means "not seen yet" and sequence comparisons are modulo 2**32
 (``GT_SEQ(a, b)`` is ``(int32)(a - b) > 0``). Unacknowledged segments are kept per direction (at most
 ``MAX_UNACKED`` of them) to match ACKs to the frames they acknowledge (``ack_rtt``, ``acks_frame``) and to
-compute ``bytes_in_flight``.
+compute ``bytes_in_flight`` (and, beside it, ``push_bytes_sent``: the bytes sent since the last PSH).
 
 How a resent segment is named (Wireshark 4.0, in this order): *spurious* when the receiver already
 acknowledged all of it; *fast retransmission* when it starts at the receiver's last ACK, which was repeated
@@ -110,6 +110,8 @@ class SeqState:
         "nextseq",
         "nextseqframe",
         "nextseqtime",
+        "push_bytes_sent",
+        "push_set_last",
         "sack",
         "segments",
         "valid_bif",
@@ -131,6 +133,8 @@ class SeqState:
         self.win_scale = -1          # -1 unknown, -2 no scaling in use, else the shift count
         self.lastsegmentflags = 0
         self.valid_bif = True
+        self.push_bytes_sent = 0     # bytes sent since the last segment with PSH (its own included), mod 2**32
+        self.push_set_last = False   # the last data segment counted there had PSH
         # unacknowledged segments, oldest first: [seq, nextseq, frame, ts_ns]; () until the first one (a side
         # that never sent data keeps no list: memory per half-open connection), None once released
         self.segments: list[list[int]] | tuple | None = ()
@@ -349,9 +353,21 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
             in_flight = (in_flight - ((re - le) & M)) & M
         if flags & FIN:                     # the FIN's sequence number is not a byte
             in_flight = (in_flight - 1) & M
+        # bytes since the last PSH: a PSH segment ends a count that includes it (tshark 4.0's push_bytes_sent)
+        if flags & PSH:
+            fwd.push_bytes_sent = seglen if fwd.push_set_last else (fwd.push_bytes_sent + seglen) & M
+            fwd.push_set_last = True
+        elif fwd.push_set_last:
+            fwd.push_bytes_sent = seglen
+            fwd.push_set_last = False
+        else:
+            fwd.push_bytes_sent = (fwd.push_bytes_sent + seglen) & M
+        # tshark makes the SEQ/ACK analysis of every data segment it counts here (so the initial RTT is shown
+        # on it), and shows the count only beside the bytes in flight
+        have_ta = True
         if 0 < in_flight < 2_000_000_000:
-            have_ta = True
             out["tcp.analysis.bytes_in_flight"] = in_flight
+            out["tcp.analysis.push_bytes_sent"] = fwd.push_bytes_sent
 
     if a:
         have_ta = True
