@@ -18,8 +18,8 @@ FIELDS = ["tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.nxtseq",
           "tcp.analysis.window_full", "tcp.analysis.window_update", "tcp.analysis.keep_alive",
           "tcp.analysis.keep_alive_ack", "tcp.analysis.reused_ports", "tcp.analysis.ack_rtt",
           "tcp.analysis.acks_frame", "tcp.analysis.initial_rtt", "tcp.analysis.bytes_in_flight",
-          "tcp.analysis.push_bytes_sent", "tcp.window_size", "udp.stream", "tcp.time_relative", "tcp.time_delta",
-          "udp.time_relative", "udp.time_delta"]
+          "tcp.analysis.push_bytes_sent", "tcp.window_size", "tcp.window_size_scalefactor",
+          "udp.stream", "tcp.time_relative", "tcp.time_delta", "udp.time_relative", "udp.time_delta"]
 
 
 def tshark_rows(path: Path, fields: list[str] = FIELDS, occurrence: str = "f") -> dict[int, dict[str, str]]:

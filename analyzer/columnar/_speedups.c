@@ -1269,14 +1269,15 @@ enum { CA_first_rtt, CA_mru_syn, CA_rtt_text, CA_N };
 static const char *const ca_names[CA_N] = {"first_rtt", "mru_syn", "rtt_text"};
 static PyTypeObject *sq_type, *ca_type;
 static Py_ssize_t sq_off[SQ_N], ca_off[CA_N];
-static PyObject *ta_keys[17];
+static PyObject *ta_keys[18];
 enum { K_window_size, K_dup_num, K_dup_frame, K_rto, K_rto_frame, K_seq, K_nxtseq, K_ack, K_sack_le, K_sack_re,
-       K_dsack_le, K_dsack_re, K_acks_frame, K_ack_rtt, K_bif, K_flags, K_push };
-static const char *const ta_key_names[17] = {
+       K_dsack_le, K_dsack_re, K_acks_frame, K_ack_rtt, K_bif, K_flags, K_push, K_scale };
+static const char *const ta_key_names[18] = {
     "tcp.window_size", "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.rto",
     "tcp.analysis.rto_frame", "tcp.seq", "tcp.nxtseq", "tcp.ack", "tcp.options.sack_le", "tcp.options.sack_re",
     "tcp.options.sack.dsack_le", "tcp.options.sack.dsack_re", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt",
-    "tcp.analysis.bytes_in_flight", "tcp.analysis.flags", "tcp.analysis.push_bytes_sent"};
+    "tcp.analysis.bytes_in_flight", "tcp.analysis.flags", "tcp.analysis.push_bytes_sent",
+    "tcp.window_size_scalefactor"};
 static PyObject *ta_flag_keys[15], *ta_initial_rtt, *ta_dup_ack, *ta_retrans, *ta_one;
 /* analysis.FLAG_FIELDS, in its order */
 static const int ta_flag_bits[15] = {0x0001, 0x0400, 0x4000, 0x0200, 0x0002, 0x0004, 0x0008, 0x0100, 0x0010,
@@ -1294,7 +1295,7 @@ static const char *const ta_flag_names[15] = {
 #define HALF32 0x80000000LL
 
 static int ta_names(void) {
-    for (int i = 0; i < 17; i++)
+    for (int i = 0; i < 18; i++)
         if ((ta_keys[i] = PyUnicode_InternFromString(ta_key_names[i])) == NULL)
             return -1;
     for (int i = 0; i < 15; i++)
@@ -1573,7 +1574,8 @@ static PyObject *tcp_analyze(PyObject *self, PyObject *const *args, Py_ssize_t n
         rev_valid_set = 1;
     }
     long long window = (is_syn || F.win_scale < 0) ? raw_window : (raw_window << F.win_scale);
-    if (ta_put_int(out, ta_keys[K_window_size], window) < 0)
+    if (ta_put_int(out, ta_keys[K_window_size], window) < 0
+        || (!is_syn && ta_put_int(out, ta_keys[K_scale], F.win_scale < 0 ? F.win_scale : 1LL << F.win_scale) < 0))
         return NULL;
     int have_ta = 0;
     long long fwd_nextseq = F.nextseq;

@@ -934,9 +934,9 @@ tcp.option_kind tcp.option_len tcp.options tcp.options.mss_val tcp.options.sack.
 tcp.options.sack.dsack_le tcp.options.sack.dsack_re tcp.options.sack_le tcp.options.sack_perm
 tcp.options.sack_re tcp.options.timestamp.tsecr tcp.options.timestamp.tsval tcp.options.unknown.payload
 tcp.options.wscale.multiplier tcp.options.wscale.shift tcp.port tcp.seq tcp.seq_raw tcp.srcport tcp.stream
-tcp.time_delta tcp.time_relative tcp.urgent_pointer tcp.window_size tcp.window_size_value
-tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto tls.change_cipher_spec
-tls.compress_certificate.algorithm tls.compress_certificate.algorithms_length
+tcp.time_delta tcp.time_relative tcp.urgent_pointer tcp.window_size tcp.window_size_scalefactor
+tcp.window_size_value tls.alert_message.desc tls.alert_message.level tls.app_data tls.app_data_proto
+tls.change_cipher_spec tls.compress_certificate.algorithm tls.compress_certificate.algorithms_length
 tls.early_data.max_early_data_size tls.extension.psk_ke_mode tls.extension.psk_ke_modes_length
 tls.handshake.certificate tls.handshake.certificate_length
 tls.handshake.certificate_request_context_length tls.handshake.certificates_length

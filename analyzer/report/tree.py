@@ -358,6 +358,8 @@ VALUE_TEXT: dict[str, Callable[[Any], str]] = {
     "icmp.type": lambda v: f"{v} ({ICMP_TYPES.get(as_int(v), 'Unknown')})",
     "icmpv6.type": lambda v: f"{v} ({ICMPV6_TYPES.get(as_int(v), 'Unknown')})",
     "tcp.hdr_len": lambda v: f"{v} bytes ({as_int(v) // 4})",
+    "tcp.window_size_scalefactor": lambda v: {-1: "-1 (unknown: the capture holds no SYN of this side)",
+                                              -2: "-2 (no window scaling used)"}.get(as_int(v), str(v)),
     "tcp.flags": lambda v: f"{v} ({tcp_flags_text(as_int(v))})",
     "tcp.options.mss_val": lambda v: f"{v} bytes",
     "tcp.options": lambda v: f"({len(v) // 2 if isinstance(v, str) else len(v)} bytes)",

@@ -5,7 +5,8 @@ Theory of operation
 Each direction of a connection has a :class:`SeqState` (Wireshark's ``tcp_flow_t`` plus its
 ``tcp_analyze_seq_info``). :func:`analyze` takes one segment in raw (absolute) numbers, updates both
 directions' state and returns the fields Wireshark 4.0 puts on that frame: ``tcp.seq``, ``tcp.ack``,
-``tcp.nxtseq``, ``tcp.window_size`` and, when there is anything to say, ``tcp.analysis.*``.
+``tcp.nxtseq``, ``tcp.window_size``, ``tcp.window_size_scalefactor`` and, when there is anything to say,
+``tcp.analysis.*``.
 
 The checks and their order are Wireshark's (``tcp_analyze_sequence_number`` in packet-tcp.c): zero window
 probe, zero window, lost segment, keep-alive, window update, window full, keep-alive ACK, zero window probe
@@ -216,6 +217,9 @@ def analyze(ca: ConnAnalysis, fwd: SeqState, rev: SeqState, ts: int, num: int, s
     else:
         window = raw_window << fwd.win_scale
     out["tcp.window_size"] = window
+    if not is_syn:      # the factor this side's windows are multiplied by: -1 not known (no SYN seen), -2 none
+        ws = fwd.win_scale
+        out["tcp.window_size_scalefactor"] = ws if ws < 0 else 1 << ws
 
     have_ta = False
     fwd_nextseq = fwd.nextseq
