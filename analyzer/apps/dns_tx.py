@@ -173,6 +173,9 @@ class DnsTracker:
         self._next_sweep: int | None = None
         # called with (frame, ts_ns) of each query that is a retransmission (the timeline keeps their times)
         self.on_retransmission: Callable[[int, int], None] | None = None
+        # called with each transaction a response answers first (not a copy, not an unsolicited one): the timeline
+        # learns of an answer to a lookup it had already told as unanswered
+        self.on_answer: Callable[[DnsTransaction], None] | None = None
 
     def message(self, msg: DnsMessage | None, header: Header, *, service: str, proto: str, stream: int | None,
                 src: tuple[Any, int], dst: tuple[Any, int], frame: int, ts_ns: int,
@@ -221,6 +224,8 @@ class DnsTracker:
         if trans.response_frame is None:
             trans.response_frame, trans.response_ts_ns = frame, ts_ns
             trans.response, trans.response_header = kept, header
+            if self.on_answer is not None:
+                self.on_answer(trans)
         elif not trans.multiple:
             trans.response_retransmissions = _appended(trans.response_retransmissions, frame)
             fields["dns.retransmit_response_in"] = trans.response_frame

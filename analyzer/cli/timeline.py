@@ -89,8 +89,9 @@ def selection_options(f):
 
 
 def neighbour_only(f: Fetch) -> bool:
-    """A fetch made only of ARP/ND messages (a host that did nothing else in the capture)."""
-    return f.kind == "lookup" and not f.lookups and not f.connections
+    """A fetch made only of ARP/ND messages (a host that did nothing else in the capture): no lookup, no
+    connection, no DNS answer to no open query (told in a step of its own)."""
+    return f.kind == "lookup" and not f.lookups and not f.connections and not any(s.layer == "dns" for s in f.steps)
 
 
 class Progress:

@@ -23,7 +23,8 @@ Theory of operation
   the time no part covers (or that parts overlap); one sender's retransmission timeouts are one line.
 * **Problems** (``problem=True``) are explained with their evidence: retransmitted SYN/SYN-ACK (with the RTO
   doubling), refused and unanswered connections, lost segments (Wireshark's "previous segment not
-  captured"), retransmissions, duplicate ACKs, zero windows, resets, unanswered or failed DNS queries, a
+  captured"), retransmissions, duplicate ACKs, zero windows, resets, unanswered or failed DNS queries, an
+  answer later than the 5 s a resolver waits (told where it comes, :meth:`FetchBuilder._dns_strays`), a
   truncated answer retried over TCP; a delay much longer than the round trip is put down to what the
   capture shows (a lost answer retransmitted after the minimum RTO, Nagle with a delayed ACK, the server).
 """
@@ -106,6 +107,8 @@ LADDER_ALL_SHOWN = True
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
+STRAYS_TOLD = 10            # DNS answers to no open lookup told one by one in a fetch (the rest are counted)
+LONE_LOOKED_NS = 300_000_000_000     # how far back a query is paired with its answer (dns_tx.UNANSWERED_HOLD_NS)
 # where the time went: the parts told whatever their length (a problem's wait); the others need a tenth of the total
 PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
@@ -535,16 +538,17 @@ class FetchBuilder:
             q = plan.quic[0]
             url = host = q.sni or _endpoint(q.server, q.server_port)
         else:
-            names = list(dict.fromkeys(lk.qname for lk in plan.lookups))
+            names = list(dict.fromkeys([lk.qname for lk in plan.lookups] + [a.qname for a in plan.strays]))
             if not names:
                 names = list(dict.fromkeys(m.target for m in plan.neighbours if m.kind == "request")) or \
                     [m.sender for m in plan.neighbours[:1]]
             url = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             host = names[0] if names else ""
+        dns = plan.lookups[0] if plan.lookups else plan.strays[0] if plan.strays else None
         server = first.conn.server if first is not None else plan.quic[0].server if plan.quic else (
-            plan.lookups[0].server if plan.lookups else "")
+            dns.server if dns is not None else "")
         port = first.conn.server_port if first is not None else plan.quic[0].server_port if plan.quic else (
-            plan.lookups[0].server_port if plan.lookups else None)
+            dns.server_port if dns is not None else None)
         fetch = Fetch(index=self.index, kind=plan.kind, url=url, host=host, client=plan.client, server=server,
                       server_port=port, start_ns=start_ns, steps=steps, requests=requests,
                       connections=connections, lookups=lookups, summary=summary, breakdown=breakdown,
@@ -590,6 +594,7 @@ class FetchBuilder:
         """The fetch's first frame and its time (lookups, neighbour messages, connections)."""
         events = [(lk.query_frame, lk.query_ts_ns) for lk in self.plan.lookups]
         events += [(m.frame, m.ts_ns) for m in self.plan.neighbours]
+        events += [(a.frame, a.ts_ns) for a in self.plan.strays]
         events += [(c.first_frame, c.first_ts_ns) for c in self.conns if c.first_frame]
         return min(events, default=(0, None))
 
@@ -796,8 +801,75 @@ class FetchBuilder:
                           else "dns.no_answer.soon", problem=True, waited_ms=after, **common)
                 continue
             self._dns_answer(lk, common, search)
+        self._dns_strays()
         self._dns_tcp_conns()
         self._dns_absent(hosts)
+
+    def _dns_strays(self) -> None:
+        """DNS answers to no open lookup (:class:`~analyzer.timeline.facts.StrayAnswer`), told with their evidence:
+        a late one (its lookup was told unanswered, 5 s after its last attempt, in an earlier fetch) was most
+        likely thrown away, as a resolver library gives up then, unless the client connected to an address it gave
+        after it, or the client had asked again (this fetch's lookup of the name); a lone one's query is not in the
+        file: the capture began after it was sent (when it began less than 5 s before the answer), else the
+        capture did not see it. The first :data:`STRAYS_TOLD` one by one, the rest counted."""
+        plan = self.plan
+        for a in plan.strays[:STRAYS_TOLD]:
+            records = [f"{r.rtype} {_cut(r.value, 60)}" if r.value else r.rtype for r in a.answers[:3]]
+            if len(a.answers) > 3:
+                records.append(note_text("note.more_records", {"n": len(a.answers) - 3}, self.lang))
+            if a.rcode:
+                what = RCODE_MNEMONICS.get(a.rcode, f"rcode {a.rcode}")
+            else:
+                what = ("；" if self.lang == "zh" else "; ").join(records) or \
+                    note_text("note.dns.answer.none", {"qtype": a.qtype}, self.lang)
+            facts: dict[str, Any] = {
+                "qname": a.qname, "qtype": a.qtype, "id_hex": f"0x{a.id:04x}", "resolver": a.server,
+                "client": a.client, "port": a.server_port, "transport": a.transport.upper(), "frame": a.frame,
+                "what": what, "addresses": ", ".join(a.addresses) or "-", "address_list": list(a.addresses),
+                "rcode": a.rcode}
+            used = min(((c.syns[0][1], c.syns[0][0], c.server, c.stream) for c in self.conns
+                        if c.epoch == 0 and c.syns and c.server in a.addresses and c.syns[0][1] >= a.ts_ns),
+                       default=None)
+            quic = min(((q.first_ts_ns, q.first_frame, q.server, q.stream) for q in plan.quic
+                        if q.server in a.addresses and q.first_ts_ns >= a.ts_ns), default=None)
+            if used is None or (quic is not None and quic < used):
+                used = quic
+            frames: tuple[int, ...] = (a.frame,)
+            if used is not None:
+                facts.update(used_frame=used[1], used_ms=_ms(used[0] - a.ts_ns), server=used[2])
+                frames += (used[1],)
+            if a.query_frame is not None and a.query_ts_ns is not None:
+                facts.update(query_frame=a.query_frame, rtt_ms=_ms(a.ts_ns - a.query_ts_ns), attempts=a.attempts,
+                             since_ms=_ms(a.ts_ns - (a.last_query_ts_ns or a.query_ts_ns)))
+                name = a.qname.lower().rstrip(".")
+                again = [lk for lk in plan.lookups if lk.qname.lower().rstrip(".") == name
+                         and lk.query_frame > a.query_frame and lk.query_frame < a.frame]
+                if used is not None:
+                    kind = "dns.answer.late.used"
+                elif again:
+                    lk = again[-1]
+                    facts["retry_frame"] = lk.query_frame
+                    if lk.response_frame is not None and lk.response_frame < a.frame:
+                        kind = "dns.answer.late.retried.answered"
+                        facts["retry_answer"] = lk.response_frame
+                    else:
+                        kind = "dns.answer.late.retried"
+                else:
+                    kind = "dns.answer.late"
+                self._add(a.frame, a.ts_ns, frames, "dns", kind, problem=True, **facts)
+                self.notes[a.frame] = self._note("note.dns.answer.late", what=what)
+                continue
+            before = a.ts_ns - (a.capture_start_ns if a.capture_start_ns is not None else a.ts_ns)
+            facts.update(before_ms=_ms(before), looked_ms=_ms(min(before, LONE_LOOKED_NS)))
+            kind = "dns.answer.lone.first" if before <= 0 else "dns.answer.lone.start" \
+                if before < RESOLVER_TIMEOUT_MS * 1e6 else "dns.answer.lone"
+            self._add(a.frame, a.ts_ns, frames, "dns", kind + (".used" if used is not None else ""), **facts)
+            self.notes[a.frame] = self._note("note.dns.answer.lone", what=what)
+        rest = plan.strays[STRAYS_TOLD:]
+        if rest:
+            self._add(rest[0].frame, rest[0].ts_ns, (rest[0].frame, rest[-1].frame), "dns", "dns.answer.stray.more",
+                      count=len(rest), first=rest[0].frame, last=rest[-1].frame,
+                      late=sum(1 for a in rest if a.query_frame is not None))
 
     def _dns_answer(self, lk: DnsLookup, common: dict[str, Any], search: bool = False) -> None:
         rtt = _ms(lk.response_ts_ns - lk.query_ts_ns)
@@ -907,8 +979,9 @@ class FetchBuilder:
             host = (u.host or "").lower()
             if not u.first_on_conn or host in done or any(name_matches(q, host) for q in looked):
                 continue
-            if any(u.conn.server in lk.addresses for lk in plan.lookups):
-                continue
+            if any(u.conn.server in lk.addresses for lk in plan.lookups) or \
+                    any(u.conn.server in a.addresses for a in plan.strays):
+                continue        # (a stray answer that gave its address is told: _dns_strays)
             done.add(host)
             first = u.conn.syns[0][0] if u.conn.syns else u.conn.first_frame
             order = first - 0.5
@@ -3261,6 +3334,10 @@ class FetchBuilder:
             if lk.response_frame is not None:
                 rows.append(LadderRow(lk.response_frame, rel(lk.response_ts_ns), "peer", peer, "dns",
                                       self.notes.get(lk.response_frame, "DNS answer")))
+        for a in plan.strays[:STRAYS_TOLD]:
+            if a.transport != "tcp":
+                rows.append(LadderRow(a.frame, rel(a.ts_ns), "peer", f"DNS {a.server}", "dns",
+                                      self.notes.get(a.frame, "DNS answer"), problem=a.query_frame is not None))
         # a row of left-out segments (frame 0) sorts where its first segment would: it was sorted first, above
         # the SYN, with a time from the middle of the connection
         at: dict[int, int] = {}

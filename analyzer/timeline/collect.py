@@ -79,7 +79,7 @@ from analyzer.pipeline import FanOutSink, Pipeline
 from analyzer.tcp import state as tcp_state
 from analyzer.tcp.connection import Attempt, SinksDue, TcpTracker
 from analyzer.tcp.options import walk as walk_options
-from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
+from analyzer.timeline.facts import DnsAnswer, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 
 REC = struct.Struct("<IqIIHIHHB")    # frame, ts_ns - base, seq, ack, flags | direction << 15, length, window, IPv4 ID, TTL
 REC_FLAGS = 20                      # offset of the flags field in a record (its low byte holds FIN, SYN, RST)
@@ -564,7 +564,8 @@ class Collector:
     """One analysis run fed frame by frame; what it learns goes to ``listener`` as it comes.
 
     ``listener`` has ``connection(log)`` (a new TCP connection, its :class:`ConnLog`), ``lookup(trans)``
-    (a new :class:`DnsTransaction`; it is updated in place as its response arrives), ``neighbour(msg)``,
+    (a new :class:`DnsTransaction`; it is updated in place as its response arrives), ``answered(trans)`` (a
+    response answered that transaction, unsolicited ones excepted: they come as new ones), ``neighbour(msg)``,
     ``icmp(error)`` and ``finished(log)`` (the tracker finished the connection: idle or end of capture).
     ``keep_bodies``: keep every HTTP body (HAR, HTML report); otherwise only HTML documents (for their links).
     ``local_names``: mDNS and LLMNR lookups too (multicast name resolution on the link; ignored unless asked).
@@ -605,6 +606,7 @@ class Collector:
         self.dns_times: dict[int, int] = {}          # frame -> ts of the DNS queries that were retransmissions
         self._dns_times_max = 4096
         self.tx.dns.on_retransmission = self._dns_time
+        self.tx.dns.on_answer = self._dns_answer
         self.frames = 0
         self.first_ts_ns: int | None = None
         self.last_ts_ns = 0
@@ -1059,6 +1061,12 @@ class Collector:
             self.dns_times = {k: t for k, t in times.items() if t >= cutoff}
             self._dns_times_max = max(4096, 2 * len(self.dns_times))
 
+    def _dns_answer(self, trans: DnsTransaction) -> None:
+        """A response answered ``trans`` (the pairing tracker's callback): the listener may have closed its lookup
+        unanswered already (a late answer: ``listener.answered``)."""
+        if trans.service == "dns" or self.local_names:
+            self.listener.answered(trans)
+
     def _logged_segment(self, pkt: Any, ip: Any, layer: Any) -> None:
         f = layer.fields
         stream = f.get("tcp.stream")
@@ -1289,6 +1297,31 @@ def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup 
                      cnames=tuple(chain[1:]),
                      addresses=tuple(addresses), truncated=bool(header is not None and header.flags & 0x0200),
                      stream=t.stream if t.proto == "tcp" else None)
+
+
+def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
+                 capture_start_ns: int | None = None) -> StrayAnswer | None:
+    """A DNS response that answers no open lookup, as the timeline tells it: ``t`` unsolicited (no query in the
+    file), or answered after its lookup was closed (``times``: frame -> ts of the query's copies). None without a
+    response or a question."""
+    resp = t.response
+    question = t.question
+    if t.response_frame is None or resp is None or question is None:
+        return None
+    chain, addresses = cname_chain(resp, question.name)
+    answers = tuple(DnsAnswer(rr.name, type_name(rr.rtype), record_value(rr), rr.ttl) for rr in resp.answers)
+    header = t.response_header
+    last = t.query_ts_ns
+    if t.retransmissions and times:
+        last = max([last or 0] + [times.get(f, 0) for f in t.retransmissions])
+    return StrayAnswer(frame=t.response_frame, ts_ns=t.response_ts_ns, client=str(t.client[0]), client_port=t.client[1],
+                       server=str(t.server[0]), server_port=t.server[1], transport=t.proto, id=t.trans_id,
+                       qname=question.name, qtype=type_name(question.qtype),
+                       rcode=header.rcode if header is not None else None, answers=answers,
+                       addresses=tuple(addresses), cnames=tuple(chain[1:]), query_frame=t.query_frame,
+                       query_ts_ns=t.query_ts_ns, last_query_ts_ns=last,
+                       attempts=(1 + len(t.retransmissions)) if t.query_frame is not None else 0,
+                       capture_start_ns=capture_start_ns)
 
 
 Listener = Callable[..., None]

@@ -79,6 +79,35 @@ class DnsLookup:
     stream: int | None = None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StrayAnswer:
+    """A DNS response that answers no lookup still open. ``query_frame`` None: its query is not in the file (the
+    capture began after it was sent, or did not see it; tshark calls it unsolicited). Else it is a *late* answer:
+    the lookup it answers (query ``query_frame``, its copies ``attempts`` in all, the last at ``last_query_ts_ns``)
+    had been closed :data:`~analyzer.timeline.run.DNS_WAIT_NS` after its last attempt and told unanswered in an
+    earlier fetch; the answer is filed under the client as it comes (:meth:`analyzer.timeline.run.TimelineRun.answered`)."""
+
+    frame: int
+    ts_ns: int
+    client: str
+    client_port: int
+    server: str
+    server_port: int
+    transport: str  # "udp" or "tcp"
+    id: int
+    qname: str
+    qtype: str
+    rcode: int | None = None
+    answers: tuple[DnsAnswer, ...] = ()
+    addresses: tuple[str, ...] = ()
+    cnames: tuple[str, ...] = ()
+    query_frame: int | None = None
+    query_ts_ns: int | None = None
+    last_query_ts_ns: int | None = None
+    attempts: int = 0
+    capture_start_ns: int | None = None     # the file's first frame's time (a lone answer: how long before it)
+
+
 class Segment(NamedTuple):
     """One TCP segment of a connection: ``direction`` 0 from the originator (the client), 1 back; ``seq``
     and ``ack`` raw (as on the wire), ``rel_seq``/``rel_ack`` relative as Wireshark shows them;

@@ -45,6 +45,9 @@ fetch.
    (:data:`BURST_NS` apart at most) within :data:`LOOKBACK_NS`; their retransmissions travel with them; the
    ARP/ND requests of the client from :data:`LOOKBACK_NS` before the fetch's first lookup or SYN until its
    first request, with their replies. What nobody claimed becomes "lookup" fetches, one per burst.
+   A DNS answer to no open lookup (a *stray*: late, or its query not in the file) goes with the fetch that
+   connected to an address it gave after it (the client used it), else with a fetch holding a lookup of its name
+   (the client asked again), else into a "lookup" fetch of stray answers, one per burst.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from urllib.parse import urljoin
 
 from analyzer.apps.http.events import EARLY_DATA_REFUSED
 from analyzer.apps.http.sink import authority_form
-from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 
 PAGE_WINDOW_NS = 3_000_000_000
 EMBED_WINDOW_NS = 1_000_000_000
@@ -230,6 +233,7 @@ class Plan:
     kind: str = "page"
     continues: int | None = None
     quic: list[QuicFlow] = field(default_factory=list)     # QUIC connections (see _place_quic)
+    strays: list[StrayAnswer] = field(default_factory=list)     # DNS answers to no open lookup (see _place_strays)
 
     def add(self, u: Unit) -> None:
         if not self.units:
@@ -774,7 +778,7 @@ class _FreeNeighbours:
 def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbours: list[NeighbourMessage],
           icmp: list[IcmpError], links_of: dict[tuple[int, int], bytes], host_of: Any,
           last_use: dict[int, int] | None = None, addresses: frozenset[str] | None = None,
-          quic: list[QuicFlow] | None = None) -> list[Plan]:
+          quic: list[QuicFlow] | None = None, strays: list[StrayAnswer] | None = None) -> list[Plan]:
     """Rules 1-3 of the module docstring. ``host_of(conn, lookups)`` names a connection's server when it
     carried no request (SNI, or the name a lookup resolved to its address). ``addresses``: every address of
     the client's host (a dual-stack host asks for AAAA over IPv4 and connects over IPv6); each plan's
@@ -817,6 +821,7 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
         keys = {(c.server, c.server_port) for c in plan.conns} | {(lk.server, lk.server_port) for lk in plan.lookups}
         plan.icmp = [icmp[i] for i in sorted({i for key in keys for i in errors_to.get(key, ())})]
     # lookups and neighbour messages nobody claimed: a "lookup" fetch per burst
+    stray = _place_strays(strays or (), plans)
     rest: list[tuple[int, int, Any]] = []
     for lk in free.rest():
         rest.append((lk.query_ts_ns, lk.query_frame, lk))
@@ -833,6 +838,14 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
             burst.lookups.append(item)
         else:
             burst.neighbours.append(item)
+    # stray answers no fetch took: with a burst holding a lookup of their name, else a "lookup" fetch per burst
+    burst = None
+    for a in _place_strays(stray, [p for p in plans if p.kind == "lookup"]):
+        if burst is None or a.ts_ns - burst.last_ns > BURST_NS:
+            burst = Plan(client, kind="lookup", first_ns=a.ts_ns, last_ns=a.ts_ns, addresses=addresses)
+            plans.append(burst)
+        burst.last_ns = max(burst.last_ns, a.ts_ns)
+        burst.strays.append(a)
     errors_from: dict[str, list[int]] = {}                  # the peer -> positions in icmp
     for i, e in enumerate(icmp):
         errors_from.setdefault(e.peer[0], []).append(i)
@@ -847,8 +860,8 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     for plan in plans:
         own = next((u.conn.client for u in plan.units), None) or next((q.client for q in plan.quic), None)
         if own is None:
-            own = next((str(lk.client) for lk in plan.lookups),
-                       next((m.sender for m in plan.neighbours if m.kind == "request"), client))
+            own = next((str(lk.client) for lk in plan.lookups), next((a.client for a in plan.strays),
+                       next((m.sender for m in plan.neighbours if m.kind == "request"), client)))
         plan.client = own if own in addresses else client
     plans.sort(key=lambda p: p.first_ns)
     return plans
@@ -924,6 +937,35 @@ def _place_quic(flows: list[QuicFlow], plans: list[Plan], free: _LookupIndex, cl
         plan.quic.append(flow)
         new.append(plan)
     return new
+
+
+def _place_strays(strays: Any, plans: list[Plan]) -> list[StrayAnswer]:
+    """DNS answers to no open lookup (:class:`~analyzer.timeline.facts.StrayAnswer`: late, or their query not in the
+    file) go with the fetch that opened a connection (or a QUIC one) to an address they gave, after them (the
+    client used the answer: the first such), else with the fetch holding a lookup of the same name (the client
+    asked again); returns the others."""
+    opened: dict[str, list[tuple[int, int, int]]] = {}       # server -> ascending (opened at, frame, plan)
+    named: dict[str, int] = {}                               # a name looked up -> the first plan that did
+    for n, plan in enumerate(plans):
+        for u in plan.units:
+            if u.first_on_conn and u.conn.syns:
+                opened.setdefault(u.conn.server, []).append((u.conn.syns[0][1], u.conn.syns[0][0], n))
+        for q in plan.quic:
+            opened.setdefault(q.server, []).append((q.first_ts_ns, q.first_frame, n))
+        for lk in plan.lookups:
+            named.setdefault(lk.qname.lower().rstrip("."), n)
+    for entries in opened.values():
+        entries.sort()
+    rest = []
+    for a in strays:
+        used = [entries[i] for entries in (opened.get(addr) for addr in a.addresses) if entries
+                for i in (bisect.bisect_left(entries, (a.ts_ns, a.frame, -1)),) if i < len(entries)]
+        n = min(used)[2] if used else named.get(a.qname.lower().rstrip("."))
+        if n is None:
+            rest.append(a)
+        else:
+            plans[n].strays.append(a)
+    return rest
 
 
 def _last_activity(lk: DnsLookup) -> int:

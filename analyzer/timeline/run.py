@@ -15,6 +15,11 @@ hold time:
   HTTP request awaits its response: up to :data:`HOLD_NS` after its last segment; once established but with
   nothing sent yet (its first request is coming): up to :data:`UNUSED_HOLD_NS`;
 * a DNS query: its answer + :data:`SETTLE_NS`, or its last retransmission + :data:`DNS_WAIT_NS`;
+* a DNS answer to no open lookup (a *stray*, :class:`~analyzer.timeline.facts.StrayAnswer`): its time +
+  :data:`SETTLE_NS`. It is either *late*, answering a lookup closed unanswered (told in an earlier fetch: the
+  run watches those for as long as the pairing tracker would pair an answer with them, 300 s, at most
+  :data:`CLOSED_MAX`), or *lone*, its query not in the file; it is filed under its client as it comes, as an ICMP
+  error is, and the fetch it joins tells it (:func:`analyzer.timeline.group.group` places it);
 * an ARP/ND message or ICMP error: its time + :data:`QUIET_NS`.
 
 A client is a host: its IPv4 and IPv6 addresses are one client once the capture shows they share a link-layer
@@ -55,12 +60,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from analyzer.apps.dns_tx import UNANSWERED_HOLD_NS
 from analyzer.columnar.headers import parse as parse_headers
 from analyzer.compiled import compiled
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
-from analyzer.timeline.collect import Collector, ConnLog, lookup
-from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow
+from analyzer.timeline.collect import Collector, ConnLog, lookup, stray_answer
+from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
 from analyzer.timeline.tcp import connection_facts
@@ -80,12 +86,13 @@ SLICE_MIN = 2048                # connections of a slice of a long activity (see
 SLICE_AGE_NS = 150_000_000_000  # before the end of the input, a slice is of connections quiet for this long
 SLICE_EVERY_NS = 10_000_000_000  # packet time between two tries to cut slices of one activity
 NAMES_MAX = 4096                # names asked by any client kept at most (TimelineRun.lookup)
+CLOSED_MAX = 65_536             # lookups closed unanswered watched for a late answer at most (TimelineRun.answered)
 _held_todo = compiled("held_todo")  # _resolve_held's first test for every waiter at once (None: the loop makes it)
 
 
 class _Activity:
     __slots__ = ("blocker", "client", "conns", "icmp", "last_first_ts", "lookups", "neighbours", "next_slice",
-                 "ordered", "quic", "start_ns", "tuples")
+                 "ordered", "quic", "start_ns", "strays", "tuples")
 
     def __init__(self, client: str, start_ns: int):
         self.client = client
@@ -95,6 +102,7 @@ class _Activity:
         self.neighbours: list[NeighbourMessage] = []
         self.icmp: list[IcmpError] = []
         self.quic: list[QuicFlow] = []        # updated in place by the collector while it sends
+        self.strays: list[StrayAnswer] = []   # DNS answers to no open lookup (late, or their query not captured)
         self.ordered = True                   # ``conns`` in the order they began (a slice is a prefix of it)
         self.last_first_ts = 0
         self.next_slice = 0
@@ -173,6 +181,10 @@ class TimelineRun:
         self.addr_names: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
         self.addr_names_forgot = False
         self._scanned: dict[int, tuple[int, tuple[Any, int], bool]] = {}   # while cutting slices (_slice)
+        # id(transaction) -> the transaction, of the lookups closed unanswered (_close): an answer that comes later
+        # is told (answered); in closing order, kept as long as the pairing tracker could still pair an answer
+        # with them (its UNANSWERED_HOLD_NS after the query), at most CLOSED_MAX
+        self.closed_unanswered: dict[int, Any] = {}
 
     # -- the collector's listener ----------------------------------------------------------------------
     def _activity(self, client: str, ts: int) -> _Activity:
@@ -191,6 +203,11 @@ class TimelineRun:
         self._activity(client, first_ts).add_conn(log, first_ts)
 
     def lookup(self, trans: Any) -> None:
+        if trans.query_frame is None:       # a response to no query in the file
+            stray = stray_answer(trans, capture_start_ns=self.collector.first_ts_ns)
+            if stray is not None:
+                self._activity(stray.client, stray.ts_ns).strays.append(stray)
+            return
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
         if trans.query is not None and trans.query.questions:
             name = trans.question.name.lower().rstrip(".")
@@ -207,6 +224,15 @@ class TimelineRun:
                 del names[first]
                 self.names_forgot_ns = max(self.names_forgot_ns, asked)
         self._activity(str(trans.client[0]), ts).lookups.append(trans)
+
+    def answered(self, trans: Any) -> None:
+        """A response answered ``trans``: when its lookup was closed unanswered already (told in a fetch), the answer
+        is late, filed under the client as it comes (a step of the fetch it joins says so)."""
+        if self.closed_unanswered.pop(id(trans), None) is not trans:
+            return
+        stray = stray_answer(trans, self.collector.dns_times, self.collector.first_ts_ns)
+        if stray is not None:
+            self._activity(stray.client, stray.ts_ns).strays.append(stray)
 
     def neighbour(self, msg: NeighbourMessage) -> None:
         if msg.kind == "request" or msg.gratuitous or not msg.target or msg.target.startswith("ff02:"):
@@ -272,6 +298,7 @@ class TimelineRun:
             act.neighbours += mine.neighbours
             act.icmp += mine.icmp
             act.quic += mine.quic
+            act.strays += mine.strays
 
     def icmp(self, err: IcmpError) -> None:
         self._activity(err.client, err.ts_ns).icmp.append(err)
@@ -354,6 +381,12 @@ class TimelineRun:
             if log.conn.last_ts > ts or log.records:
                 self._wake(log)
         if not final:
+            closed = self.closed_unanswered
+            while closed:
+                first = next(iter(closed))
+                if len(closed) <= CLOSED_MAX and (closed[first].query_ts_ns or 0) >= now - UNANSWERED_HOLD_NS:
+                    break
+                del closed[first]
             done = [act for act in self.activities.values() if self._done(act, now)]
             for act in sorted(done, key=lambda a: a.start_ns):
                 del self.activities[act.client]
@@ -414,6 +447,8 @@ class TimelineRun:
             hold = max(hold, e.ts_ns + QUIET_NS)
         for q in act.quic:
             hold = max(hold, q.last_ts_ns + QUIET_NS)
+        for a in act.strays:
+            hold = max(hold, a.ts_ns + SETTLE_NS)
         for log in act.conns.values():
             hold = max(hold, self._conn_hold(log, now))
             if hold > now:
@@ -454,11 +489,15 @@ class TimelineRun:
         times = self.collector.dns_times
         lookups = []
         names = self.all_names
+        closed = self.closed_unanswered
         for t in act.lookups:
             lk = lookup(t, times)
             if lk is None:
                 continue
             lookups.append(lk)
+            if lk.response_frame is None and not final:
+                closed.pop(id(t), None)
+                closed[id(t)] = t
             key = lk.qname.lower().rstrip(".")
             got = names.get(key)
             if got is not None and got[1] is t and lk.response_frame is not None:
@@ -489,7 +528,7 @@ class TimelineRun:
             return _sni(conn) or self._name(act.client, conn.server, conn.first_ts_ns, lookups)
 
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
-                      host_of, history.conn_fetch, self.host_addrs.get(act.client), quic=act.quic)
+                      host_of, history.conn_fetch, self.host_addrs.get(act.client), quic=act.quic, strays=act.strays)
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
             held = _Held(plan, act.client, waiting, arrival=self.arrivals)
@@ -536,7 +575,7 @@ class TimelineRun:
         # before a connection opened, or a burst of them BURST_NS apart; ARP/ND from LOOKBACK_NS before the
         # fetch's first lookup), and only when they are over (_settled_lookups)
         need = max([_last_dns(t, self.collector.dns_times) for t in act.lookups] +
-                   [m.ts_ns for m in act.neighbours], default=None)
+                   [m.ts_ns for m in act.neighbours] + [a.ts_ns for a in act.strays], default=None)
         if need is not None:
             need += 2 * LOOKBACK_NS + BURST_NS
         for log in act.conns.values():
@@ -623,9 +662,9 @@ class TimelineRun:
             act.icmp = keep
         part = _Activity(act.client, act.start_ns)
         part.icmp = errors
-        if act.lookups or act.neighbours:           # they go with the slice; its lookups still name servers
-            part.lookups, part.neighbours = act.lookups, act.neighbours     # (addr_names, filled by _close)
-            act.lookups, act.neighbours = [], []
+        if act.lookups or act.neighbours or act.strays:     # they go with the slice; its lookups still name
+            part.lookups, part.neighbours, part.strays = act.lookups, act.neighbours, act.strays    # servers
+            act.lookups, act.neighbours, act.strays = [], [], []        # (addr_names, filled by _close)
         for log in cut:
             stream = log.conn.stream
             part.conns[stream] = act.conns.pop(stream)
@@ -814,11 +853,13 @@ class TimelineRun:
 
 
 def _plan_start(plan: Plan) -> tuple[int, int]:
-    """(time, frame) of a plan's first event: a lookup, a neighbour message, the SYN of a connection it opened,
+    """(time, frame) of a plan's first event: a lookup, a neighbour message, a stray DNS answer, the SYN of a
+    connection it opened,
     its first request on a connection opened before, a connection's first segment when it carried none."""
     events = [(lk.query_ts_ns, lk.query_frame) for lk in plan.lookups]
     events += [(m.ts_ns, m.frame) for m in plan.neighbours]
     events += [(c.first_ts_ns, c.first_frame) for c in plan.dns_conns]
+    events += [(a.ts_ns, a.frame) for a in plan.strays]
     for u in plan.units:
         conn = u.conn
         if u.first_on_conn and conn.syns:

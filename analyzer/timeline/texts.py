@@ -201,6 +201,51 @@ _EN: dict[str, str] = {
         "(frame {icmp_frame}), quoting it. Its port {client_port} was closed: it had stopped waiting for this "
         "answer (a resolver library gives up after its timeout, 5 s by default in glibc) and threw it away "
         "({records}). No connection follows from this answer."),
+    "dns.answer.late": (
+        "Late DNS answer for {qname} ({qtype}): it came {rtt_ms:dur} after the query (frame {query_frame}), "
+        "{since_ms:dur} after the last attempt, past the 5 s a resolver library waits for an answer (glibc's "
+        "default; the query's step said none came within them). The client had most likely given up and threw "
+        "it away ({what})."),
+    "dns.answer.late.used": (
+        "Late DNS answer for {qname} ({qtype}): it came {rtt_ms:dur} after the query (frame {query_frame}), "
+        "{since_ms:dur} after the last attempt, past the 5 s a resolver library usually waits (glibc's default; "
+        "the query's step said none came within them). The client still used it: {used_ms:dur} later it "
+        "connected to {server}, an address it gave ({what}), at frame {used_frame} (its resolver waited longer)."),
+    "dns.answer.late.retried": (
+        "Late DNS answer for {qname} ({qtype}): it came {rtt_ms:dur} after the first query (frame "
+        "{query_frame}), {since_ms:dur} after its last attempt. By then the client had asked again (frame "
+        "{retry_frame}): this answer to the earlier query ({what}) was most likely thrown away."),
+    "dns.answer.late.retried.answered": (
+        "Late DNS answer for {qname} ({qtype}): it came {rtt_ms:dur} after the first query (frame "
+        "{query_frame}), {since_ms:dur} after its last attempt. By then the client had asked again (frame "
+        "{retry_frame}) and had that query's answer already (frame {retry_answer}): this answer to the earlier "
+        "query ({what}) came too late to matter."),
+    "dns.answer.lone.start": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: the capture began {before_ms:dur} before this answer, after the query was sent."),
+    "dns.answer.lone.start.used": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: the capture began {before_ms:dur} before this answer, after the query was sent. The "
+        "client used it: {used_ms:dur} later it connected to {server} (frame {used_frame})."),
+    "dns.answer.lone.first": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: this answer is the capture's first frame, the query was sent before it began."),
+    "dns.answer.lone.first.used": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: this answer is the capture's first frame, the query was sent before it began. The client "
+        "used it: {used_ms:dur} later it connected to {server} (frame {used_frame})."),
+    "dns.answer.lone": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: none with this ID in the {looked_ms:dur} before it (the capture did not see it: sent "
+        "another way, or filtered out; or nobody asked)."),
+    "dns.answer.lone.used": (
+        "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
+        "in this file: none with this ID in the {looked_ms:dur} before it (the capture did not see it: sent "
+        "another way, or filtered out). The client used it: {used_ms:dur} later it connected to {server} "
+        "(frame {used_frame})."),
+    "dns.answer.stray.more": (
+        "{count} more DNS answers to no open query (frames {first} to {last}; {late} of them late answers) "
+        "are not told one by one."),
     "dns.answer.nxdomain": (
         "DNS answer after {rtt_ms:dur}: {qname} does not exist (NXDOMAIN, \"No such name\"). No connection can "
         "follow from this answer."),
@@ -1055,6 +1100,48 @@ _ZH: dict[str, str] = {
         "DNS 应答（用时 {rtt_ms:dur}）来得太晚：{late_ms:dur}后，客户端回了一个引用它的 ICMP 差错报文（{icmp}，"
         "第 {icmp_frame} 帧）。客户端的 {client_port} 端口已经关闭：它已不再等这条应答（解析库超时就放弃，"
         "glibc 默认 5 秒），于是把应答（{records}）丢掉了。这条应答之后不会有连接。"),
+    "dns.answer.late": (
+        "{qname}（{qtype}）的 DNS 应答来晚了：它在查询（第 {query_frame} 帧）之后 {rtt_ms:dur}、最后一次尝试之后 "
+        "{since_ms:dur}才到，超过了解析库等待应答的 5 秒（glibc 的默认值；查询那一步已说明 5 秒内没有应答）。"
+        "客户端很可能已经放弃，把这条应答（{what}）丢掉了。"),
+    "dns.answer.late.used": (
+        "{qname}（{qtype}）的 DNS 应答来晚了：它在查询（第 {query_frame} 帧）之后 {rtt_ms:dur}、最后一次尝试之后 "
+        "{since_ms:dur}才到，超过了解析库通常等待的 5 秒（glibc 的默认值；查询那一步已说明 5 秒内没有应答）。"
+        "客户端仍然用了它：{used_ms:dur}后，它在第 {used_frame} 帧连接了应答给出的地址 {server}（{what}），"
+        "说明它的解析器等得更久。"),
+    "dns.answer.late.retried": (
+        "{qname}（{qtype}）的 DNS 应答来晚了：它在第一次查询（第 {query_frame} 帧）之后 {rtt_ms:dur}、"
+        "其最后一次尝试之后 {since_ms:dur}才到。这时客户端已经重新询问（第 {retry_frame} 帧）："
+        "这条对先前查询的应答（{what}）很可能被丢掉了。"),
+    "dns.answer.late.retried.answered": (
+        "{qname}（{qtype}）的 DNS 应答来晚了：它在第一次查询（第 {query_frame} 帧）之后 {rtt_ms:dur}、"
+        "其最后一次尝试之后 {since_ms:dur}才到。这时客户端已经重新询问（第 {retry_frame} 帧），"
+        "并且已经收到那次查询的应答（第 {retry_answer} 帧）：这条对先前查询的应答（{what}）来得太晚，已经没有用了。"),
+    "dns.answer.lone.start": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "抓包在这条应答之前 {before_ms:dur}才开始，那时查询已经发出。"),
+    "dns.answer.lone.start.used": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "抓包在这条应答之前 {before_ms:dur}才开始，那时查询已经发出。客户端用了它：{used_ms:dur}后，"
+        "它在第 {used_frame} 帧连接了 {server}。"),
+    "dns.answer.lone.first": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "这条应答就是抓包的第一帧，查询在抓包开始之前就已发出。"),
+    "dns.answer.lone.first.used": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "这条应答就是抓包的第一帧，查询在抓包开始之前就已发出。客户端用了它：{used_ms:dur}后，"
+        "它在第 {used_frame} 帧连接了 {server}。"),
+    "dns.answer.lone": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "应答之前的 {looked_ms:dur}内没有这个 ID 的查询（抓包没有看到它：走了别的路径，或被过滤掉；"
+        "也可能根本没人问过）。"),
+    "dns.answer.lone.used": (
+        "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
+        "应答之前的 {looked_ms:dur}内没有这个 ID 的查询（抓包没有看到它：走了别的路径，或被过滤掉）。"
+        "客户端用了它：{used_ms:dur}后，它在第 {used_frame} 帧连接了 {server}。"),
+    "dns.answer.stray.more": (
+        "另有 {count} 条没有对应查询的 DNS 应答（第 {first} 帧到第 {last} 帧，其中 {late} 条是迟到的应答），"
+        "不再逐条讲述。"),
     "dns.answer.nxdomain": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，“No such name”）。这个应答之后不可能有连接。"),
     "dns.answer.nxdomain.search": (
@@ -2056,8 +2143,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tls.failed_after": "{dur}, then failed (an alert): not secured",
         "connect.unanswered": "{dur} of SYNs without a SYN-ACK: not connected",
         "connect.unreachable": "{dur}, then an ICMP error: not connected",
-        "no_fetch": "Nothing to show: this capture holds no TCP connection, no DNS query, no ARP or Neighbor "
-                    "Discovery from any host (a DNS response whose query is not in the file is not told).",
+        "no_fetch": "Nothing to show: this capture holds no TCP connection, no DNS query or answer, no ARP or "
+                    "Neighbor Discovery from any host.",
         "started": "started", "legend": "d = DNS, c = connect, t = TLS, s = send, w = wait (TTFB), r = receive",
         "legend.dns": "DNS", "legend.connect": "connect", "legend.ssl": "TLS", "legend.send": "send",
         "legend.wait": "wait (TTFB)", "legend.receive": "receive",
@@ -2131,8 +2218,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tls.failed_after": "{dur}后失败（警报）：没有建立安全连接",
         "connect.unanswered": "发送 SYN {dur}，始终没有 SYN-ACK：没有连上",
         "connect.unreachable": "{dur}后收到 ICMP 差错：没有连上",
-        "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询、ARP 或邻居发现"
-                    "（查询不在文件中的 DNS 响应不予讲述）。",
+        "no_fetch": "没有可显示的内容：此抓包中没有任何主机的 TCP 连接、DNS 查询或应答、ARP 或邻居发现。",
         "started": "开始于", "legend": "d = DNS，c = 建连，t = TLS，s = 发送，w = 等待（TTFB），r = 接收",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
         "legend.wait": "等待（TTFB）", "legend.receive": "接收",
@@ -2186,6 +2272,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.retried": "QUIC Initial again, with the token",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
+        "note.dns.answer.late": "DNS answer, late: {what}", "note.dns.answer.lone": "DNS answer (query not captured): {what}",
         "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place", "note.keepalive": "keep-alive",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
@@ -2216,6 +2303,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.retried": "再次发送 QUIC Initial，带上令牌",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
+        "note.dns.answer.late": "DNS 应答（迟到）：{what}", "note.dns.answer.lone": "DNS 应答（查询未抓到）：{what}",
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节", "note.keepalive": "保活",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
