@@ -342,7 +342,9 @@ def test_reset_in_the_middle_of_a_response(crafted):
     (fetch,) = load(path).fetches
     reset = step(fetch, "tcp.reset")
     assert reset.frames == (f["rst"],) and reset.facts["by"] == "server" and reset.facts["after"] == f["seg1"]
-    assert step(fetch, "http.incomplete").facts["why"] == "connection reset"
+    incomplete = step(fetch, "http.incomplete.bytes")        # told in TCP terms: who reset, which frame
+    assert incomplete.facts["why"] == "connection reset"
+    assert (incomplete.facts["how"], incomplete.facts["ender"], incomplete.facts["end_frame"]) == ("reset", "server", f["rst"])
     assert fetch.connections[0].outcome == "reset"
 
 

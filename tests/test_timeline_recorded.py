@@ -217,7 +217,7 @@ def test_response_after_a_hole_is_said_incomplete_in_text_json_and_har():
     (req,) = fetch.requests
     assert req.uri == uri and not req.complete and req.reason == "gap"
     (step,) = steps(fetch, "http.incomplete")
-    assert step.problem and step.facts["lost"] > 0 and "never passed the capture point" in step.text
+    assert step.problem and step.facts["holes"] > 0 and "never did" in step.text
     (entry,) = json.loads(analyzer("har", str(path)))["log"]["entries"]
     assert entry["_incomplete"] == "gap" and entry["request"]["url"].endswith(uri)
 

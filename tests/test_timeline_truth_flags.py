@@ -20,6 +20,7 @@ FLAGGED = [
     CORPUS / "tcp_out_of_order_sack_gaps_rst_http.pcap",
     CORPUS / "tcp_retransmission_rto_backoff.pcapng",
     CORPUS / "tcp_zero_window_persist_probes.pcapng",
+    CORPUS / "linktype_sll_http_post_arp.pcap",         # a keep-alive and its ACK, nothing else flagged
     CAPTURES / "lab_lossy_fetch_retransmissions.pcapng",
     ROOT / "tests" / "fixtures" / "websocket" / "ws_binary.pcap",
 ]
@@ -148,10 +149,12 @@ def test_a_long_loss_episode_counts_its_other_holes(tmp_path):
     assert f"3 more holes follow in this episode (frames {after_hole[6]} to {after_hole[8]}, 4,200 bytes" in loss.text
 
 
-def test_keepalive_probe_and_its_ack_are_told(tmp_path):
-    """Crafted: a GET answered, the answer resent once, then 10 s of silence and the client's keep-alive probe
-    (no data, one byte below its next sequence number) that the server acknowledges. tshark flags the probe
-    and its ACK (tcp.analysis.keep_alive, keep_alive_ack); one step cites both, with the idle time."""
+@pytest.mark.parametrize("resent", [True, False])
+def test_keepalive_probe_and_its_ack_are_told(tmp_path, resent):
+    """Crafted: a GET answered (the answer resent once, or not: then the keep-alive is all tshark flags), then 10 s
+    of silence and the client's keep-alive probe (no data, one byte below its next sequence number) that the
+    server acknowledges. tshark flags the probe and its ACK (tcp.analysis.keep_alive, keep_alive_ack); one step
+    cites both, with the idle time."""
     story = craft.Story()
     story.dns(craft.CLIENT, craft.RESOLVER, "ka.example", [("ka.example", "A", craft.SERVER_A)], 0x7272)
     c = craft.Conn(story, (craft.CLIENT, 43000), (craft.SERVER_A, 80))
@@ -160,7 +163,8 @@ def test_keepalive_probe_and_its_ack_are_told(tmp_path):
     resp = craft.response("200 OK", b"ok", "text/plain")
     seq = c.next[S]
     c.send(S, "PA", resp, dt_us=2000)
-    c.send(S, "PA", resp, seq=seq, advance=False, dt_us=250_000)
+    if resent:
+        c.send(S, "PA", resp, seq=seq, advance=False, dt_us=250_000)
     last = c.send(C, "A", dt_us=300)
     probe = c.send(C, "A", seq=c.next[C] - 1, advance=False, dt_us=10_000_000)
     answer = c.send(S, "A", dt_us=400)

@@ -2473,12 +2473,74 @@ class FetchBuilder:
             # told after the response's last segment (a hole leaves segments after its last contiguous byte): at
             # that segment's time, so that the steps stay in time order
             at = segs.get(rframes[-1])
-            self._add(rframes[-1] + 0.5, max(last_ns, at.ts_ns) if at is not None else last_ns, (), "http",
-                      "http.incomplete", problem=True, why=tx.reason,
-                      uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
+            told = self._incomplete_bytes(conn, resp, 1 - cdir) if conn.tls is None else None
+            if told is not None:
+                kind_, facts_ = told
+                self._add(rframes[-1] + 0.5, max(last_ns, at.ts_ns) if at is not None else last_ns,
+                          facts_.pop("cite"), "http", kind_, problem=True, why=tx.reason, uri=req.target, **facts_)
+            else:
+                self._add(rframes[-1] + 0.5, max(last_ns, at.ts_ns) if at is not None else last_ns, (), "http",
+                          "http.incomplete", problem=True, why=tx.reason,
+                          uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+
+    def _incomplete_bytes(self, conn: ConnFacts, resp: Any, d: int) -> tuple[str, dict[str, Any]] | None:
+        """What an incomplete response's body was in TCP terms (F21), from the segments of direction ``d`` in this
+        file: the body announced (Content-Length, when there is one), the bytes of it that passed the capture point
+        up to the last one seen, the holes before that, the bytes never seen after it, and how the connection ended
+        (a RST or FIN: who, its frame, how long after the last data; else the capture's end). None when the
+        segments tell nothing (none of the body's bytes in the file)."""
+        if not resp.headers_complete:
+            return None
+        lo = resp.offset + resp.head_length + 1       # the body's first relative seq (offset 0: the byte after SYN)
+        length = resp.headers.get("content-length")
+        chunked = "chunked" in (resp.headers.get("transfer-encoding") or "").lower()
+        expected = int(length) if length is not None and length.strip().isdigit() and not chunked else None
+        hi = lo + expected if expected is not None else None
+        nxt = [m.start + 1 for m in conn.messages if m.direction == d and m.start + 1 > lo]
+        if nxt:
+            hi = min(nxt) if hi is None else min(hi, min(nxt))
+        spans: list[tuple[int, int, int, int]] = []        # (start, end, frame, ts) of the body's bytes seen
+        for sg in conn.segments:
+            if sg.direction != d or not sg.length:
+                continue
+            a, b = max(sg.rel_seq, lo), sg.rel_seq + sg.length
+            if hi is not None:
+                b = min(b, hi)
+            if a < b:
+                spans.append((a, b, sg.frame, sg.ts_ns))
+        if not spans:
+            return None
+        spans.sort()
+        got, holes, reach, cur = 0, [], lo, lo
+        last = max(spans, key=lambda x: (x[1], -x[2]))     # the segment that reached furthest (its first copy)
+        for a, b, _f, _t in spans:
+            if a > cur:
+                holes.append(a - cur)
+            if b > cur:
+                got += b - max(a, cur)
+                cur = b
+        reach = cur
+        facts: dict[str, Any] = {
+            "received": got, "holes": sum(holes), "hole_count": len(holes), "last_seq": reach,
+            "last_frame": last[2], "body_start": lo, "expected": expected,
+            "unseen": (lo + expected - reach) if expected is not None else 0}
+        cite: tuple[int, ...] = (last[2],)
+        last_data = max(t for _a, _b, _f, t in spans)
+        ends = [s for s in conn.segments if s.flags & (RST | FIN) and s.ts_ns >= last_data]
+        if ends:
+            e = ends[0]
+            facts.update(ender="client" if e.direction == 0 else "server", end_frame=e.frame,
+                         end_ms=_ms(e.ts_ns - last_data), end_how="rst" if e.flags & RST else "fin")
+            cite += (e.frame,)
+            how = "reset" if e.flags & RST else "closed"
+        else:
+            facts.update(end_ms=_ms((self.capture_end_ns or last_data) - last_data))
+            how = "capture"
+        facts.update(cite=cite, how=how)
+        return "http.incomplete.bytes", facts
 
     def _websocket_steps(self, conn: ConnFacts, ws: WebSocketSession) -> None:
         """The WebSocket session that followed a 101 (analyzer.apps.websocket): what each side sent and the

@@ -89,6 +89,23 @@ def _troubled(conn: Any, syns: int, synacks: int, summary: dict[str, Any]) -> bo
     return td is not None and td.get("kind") == "simultaneous close"
 
 
+def _keepalive_shaped(segments: list[Segment]) -> bool:
+    """A segment shaped like Wireshark's keep-alive (no SYN, FIN or RST, at most 1 byte, at its sender's next
+    sequence number - 1): the replay then runs, so that a keep-alive on a connection with nothing else to flag is
+    told too (the tracker counts no retransmission for it)."""
+    nxt = [0, 0]
+    for s in segments:
+        d = s.direction
+        length = s.length
+        end = s.rel_seq + length
+        if length <= 1 and not s.flags & 0x07 and s.rel_seq == nxt[d] - 1 and nxt[d] > 1:
+            return True
+        if s.flags & 0x03:
+            end += 1
+        nxt[d] = max(nxt[d], end)
+    return False
+
+
 def _base(side: Any, first_seq: int | None) -> int | None:
     """Wireshark's base sequence number of a side: its ISN, else the byte before its first seen data."""
     if side.isn is not None:
@@ -132,7 +149,7 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         segments, syns, synacks = _segments(packed, until, base, b0, b1)
-    if log.replay is not None or _troubled(conn, len(syns), len(synacks), summary):
+    if log.replay is not None or _troubled(conn, len(syns), len(synacks), summary) or _keepalive_shaped(segments):
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         rows = [(frame, t + base, seq, ack, fl, length, win)

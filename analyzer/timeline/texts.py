@@ -768,6 +768,9 @@ _EN: dict[str, str] = {
         "HTTP response that answers no request the analyzer could read: {status} {reason}, "
         "{content_type_text}, {size:bytes} of body on connection {stream}. {cause_text}"),
     "http.incomplete": "The response to {uri} is incomplete ({why_text}).",
+    "http.incomplete.bytes": (
+        "The response to {uri} is incomplete: {announced_text}{received:bytes} of its body passed the capture "
+        "point, up to relative seq {last_seq} (frame {last_frame}){holes_text}{unseen_text}. {end_text}"),
     "http.wait.server": (
         "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip {rtt_src} and "
         "{think_ms:dur} the server's think time (TTFB - RTT): the server acknowledged the request at once (frame "
@@ -1562,6 +1565,9 @@ _ZH: dict[str, str] = {
         "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
         "正文 {size:bytes}，在连接 {stream} 上。{cause_text}"),
     "http.incomplete": "对 {uri} 的响应不完整（{why_text}）。",
+    "http.incomplete.bytes": (
+        "对 {uri} 的响应不完整：{announced_text}正文中有 {received:bytes}经过了抓包点，直到相对序号 {last_seq}"
+        "（第 {last_frame} 帧）{holes_text}{unseen_text}。{end_text}"),
     "http.wait.server": (
         "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返{rtt_src}，{think_ms:dur}是服务器的处理时间"
         "（TTFB 减去 RTT）：服务器立刻确认了请求（第 {ack_frame} 帧，用时 {ack_ms:dur}），然后花了这么久才作答。"),
@@ -1914,6 +1920,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "answer": " The client answers it with the same ACK again (frame {answer}: a duplicate ACK).",
         "no_content_type": "no Content-Type",
         "why_http.capture ended": "the capture ended first",
+        "incomplete.announced": "its head announced {expected:bytes} of body (Content-Length), and ",
+        "incomplete.holes": ("; {holes:bytes} before that never did ({hole_count:n:hole}: lost on the way, or "
+                             "missed by the capture)"),
+        "incomplete.unseen": "; the last {unseen:bytes} of it never appeared at all",
+        "incomplete.end.reset": ("Then the {ender:role} reset the connection (RST, frame {end_frame}), {end_ms:dur} "
+                                 "after the last data."),
+        "incomplete.end.closed": ("Then the {ender:role} closed the connection (FIN, frame {end_frame}), "
+                                  "{end_ms:dur} after the last data."),
+        "incomplete.end.capture": "The capture ended {end_ms:dur} after the last data.",
         "why_http.connection closed": "the connection was closed first",
         "why_http.connection reset": "the connection was reset first",
         "why_http.gap": "bytes of it were lost before the capture point",
@@ -2092,6 +2107,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "answer": "客户端再次用同样的 ACK 回应（第 {answer} 帧：重复 ACK）。",
         "no_content_type": "没有 Content-Type",
         "why_http.capture ended": "抓包先结束了",
+        "incomplete.announced": "响应头声明正文有 {expected:bytes}（Content-Length），而",
+        "incomplete.holes": "；在此之前有 {holes:bytes}（{hole_count} 个空洞）从未经过抓包点（途中丢失，或抓包漏掉了）",
+        "incomplete.unseen": "；最后的 {unseen:bytes}根本没有出现",
+        "incomplete.end.reset": "随后{ender:role}重置了连接（RST，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
+        "incomplete.end.closed": "随后{ender:role}关闭了连接（FIN，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
+        "incomplete.end.capture": "抓包在最后的数据之后 {end_ms:dur}结束。",
         "why_http.connection closed": "连接先被关闭了",
         "why_http.connection reset": "连接先被重置了",
         "why_http.gap": "其中一部分字节在抓包点之前丢失",
@@ -2446,7 +2467,8 @@ MORE_HOLES_TOLD = 5     # a loss step tells this many of its episode's other hol
 DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client_hello", "tls.done", "tls.exchange",
                     "tls.server_hello")
 DERIVED: frozenset[str] = frozenset({
-    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.no_response",
+    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes",
+    "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
@@ -2612,6 +2634,14 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                          "transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
                                          facts, lang)
         extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
+    elif template == "http.incomplete.bytes":
+        extra["announced_text"] = _phrase("incomplete.announced", facts, lang) if facts.get("expected") is not None \
+            else ""
+        extra["holes_text"] = _phrase("incomplete.holes", facts, lang) if facts.get("holes") else ""
+        unseen = facts.get("unseen")
+        extra["unseen_text"] = _phrase("incomplete.unseen", facts, lang) if isinstance(unseen, int) and unseen > 0 \
+            else ""
+        extra["end_text"] = _phrase(f"incomplete.end.{facts.get('how') or 'capture'}", facts, lang)
     elif template in ("http.no_response", "http.incomplete"):
         why = facts.get("why") or "capture ended"
         if why == "gap" and facts.get("lost"):
