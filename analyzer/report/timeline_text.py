@@ -19,7 +19,7 @@ import unicodedata
 
 from analyzer.compiled import compiled
 from analyzer.report.safe import utc_text, visible
-from analyzer.timeline.model import Fetch, RequestTiming, Timeline
+from analyzer.timeline.model import Fetch, FetchSummary, RequestTiming, Timeline
 from analyzer.timeline.texts import counted, duration, label, names_text
 
 DEFAULT_WIDTH = 80
@@ -407,13 +407,36 @@ def _no_dns(fetch: Fetch, lang: str) -> str:
     return label("dns.none.open" if _opened_before(fetch) else "dns.none.plain", lang)
 
 
+def _dns_late(s: FetchSummary, lang: str) -> str:
+    """The lookups whose answers the client refused (they came after it stopped waiting): the first told with
+    its frames and time, the others counted."""
+    name, qtype, ms, query, answer, icmp = s.dns_late[0]
+    text = label("dns.late", lang).format(name=name, qtype=qtype, dur=duration(ms, lang), query=query,
+                                          answer=answer, icmp=icmp)
+    if len(s.dns_late) > 1:
+        text += ("；" if lang == "zh" else "; ") + counted("dns.late.more", len(s.dns_late) - 1, lang)
+    return text
+
+
+def _late_also(s: FetchSummary, lang: str) -> str:
+    """The answers the client refused, beside the DNS time of those it used."""
+    text = label("dns.late.also", lang)
+    one, _, many = text.partition("|")
+    return (one if len(s.dns_late) == 1 else many).format(n=len(s.dns_late), what=_dns_late(s, lang))
+
+
 def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
     """The summary as (label, value) pairs; values may hold packet strings (the document's URI)."""
     s = fetch.summary
     rows: list[tuple[str, str]] = []
     http = [r for r in fetch.requests if r.method]
     if fetch.kind not in ("lookup", "quic"):
-        dns = _ms(s.dns_ms, lang) if s.dns_ms is not None else _no_dns(fetch, lang)
+        if s.dns_ms is not None:
+            dns = _ms(s.dns_ms, lang)
+        elif s.dns_late:        # the only answers came too late: the lookup failed for the client
+            dns = label("dns.failed", lang).format(what=_dns_late(s, lang))
+        else:
+            dns = _no_dns(fetch, lang)
         host = (fetch.requests[0].host or "").lower().rstrip(".") if fetch.requests else ""
         names = list(dict.fromkeys(lk.qname.rstrip(".") for lk in fetch.lookups))
         if s.dns_ms is not None and fetch.requests and fetch.requests[0].dns is None and names and host and not any(
@@ -429,6 +452,8 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
                 sep = "、" if lang == "zh" else ", "
                 dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
                     "..." if len(names) > 3 else ""), 80)), lang)
+        if s.dns_ms is not None and s.dns_late:
+            dns += _paren(_late_also(s, lang), lang)
         rows.append((label("dns_time", lang), dns))
         first = fetch.connections[0] if fetch.connections else None
         failed = first is not None and first.outcome in ("refused", "unanswered", "unreachable")
@@ -464,7 +489,11 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             dns += _paren(label("dns.resolutions.all", lang).format(
                 lookups=counted("n.lookup", lookups, lang), names=counted("n.name", len(s.dns_names), lang),
                 per_name=names_text(s.dns_names[:4], lang) + ("..." if len(s.dns_names) > 4 else "")), lang)
+        if s.dns_late:
+            dns += _paren(_late_also(s, lang), lang)
         rows.append((label("dns_time", lang), dns))
+    elif s.dns_late:
+        rows.append((label("dns_time", lang), label("dns.failed", lang).format(what=_dns_late(s, lang))))
     rows.append((label("total", lang), duration(s.total_ms, lang)))
     if fetch.kind not in ("lookup", "quic"):
         sep = "，" if lang == "zh" else ", "

@@ -110,7 +110,8 @@ NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered th
 STRAYS_TOLD = 10            # DNS answers to no open lookup told one by one in a fetch (the rest are counted)
 LONE_LOOKED_NS = 300_000_000_000     # how far back a query is paired with its answer (dns_tx.UNANSWERED_HOLD_NS)
 # where the time went: the parts told whatever their length (a problem's wait); the others need a tenth of the total
-PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered"))
+PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered",
+                            "dns_late"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
 COPY_FLAGS = TROUBLE | A_KEEP_ALIVE   # a copy the capture made is told with the others whatever Wireshark calls it
@@ -404,6 +405,17 @@ class FetchBuilder:
         self.notes: dict[int, str] = {}          # frame -> short ladder label
         self.cited_icmp: dict[int, tuple[IcmpError, int | None]] = {}   # frame -> (error, its stream)
         self.problem_frames: set[int] = set()
+        # query frame -> the ICMP error the client sent back quoting its answer (the answer came after it had
+        # stopped waiting, :meth:`_refusal`); ``usable``: the lookups with those answers taken as none (the
+        # client threw them away): the figures (a request's DNS time, the Summary's, where the time went) use it
+        self.refused: dict[int, IcmpError] = {}
+        if plan.icmp:
+            for lk in plan.lookups:
+                e = self._refusal(lk)
+                if e is not None:
+                    self.refused[lk.query_frame] = e
+        self.usable = tuple(replace(lk, response_frame=None, response_ts_ns=None) if lk.query_frame in self.refused
+                            else lk for lk in plan.lookups) if self.refused else plan.lookups
         # id(unit) -> the frames of its response's first and last bytes (its step cites them), and the
         # segments the response owns (the step's frames before a shared first or last segment was added)
         self.resp_frames: dict[int, tuple[tuple[int, ...], set[int]]] = {}
@@ -558,7 +570,7 @@ class FetchBuilder:
 
     def _remember(self) -> None:
         h = self.history
-        for lk in self.plan.lookups:
+        for lk in self.usable:
             h.remember_lookup(lk, self.index)
         for m in self.plan.neighbours:
             h.remember_neighbour(m, self.index)
@@ -914,7 +926,7 @@ class FetchBuilder:
         if len(lk.answers) > 3:
             records.append(note_text("note.more_records", {"n": len(lk.answers) - 3}, self.lang))   # in the step
         frames: tuple[int, ...] = (lk.response_frame,)
-        refusal = self._refusal(lk)
+        refusal = self.refused.get(lk.query_frame)
         if refusal is not None:     # the client's port was closed when the answer came: it had stopped waiting
             kind, problem, frames = "dns.answer.refused", True, (lk.response_frame, refusal.frame)
             common = dict(common, icmp=refusal.text, icmp_frame=refusal.frame, client_port=lk.client_port,
@@ -1940,14 +1952,14 @@ class FetchBuilder:
                         failed = tls_failure(conn.tls)      # the handshake's time, up to the alert that ended it
                         if failed is not None:
                             t["ssl"] = (conn.tls.client_hello.ts_ns, failed.ts_ns)
-                mine = [lk for lk in plan.lookups if lk.query_frame not in used_dns and lk.response_ts_ns is not None
+                mine = [lk for lk in self.usable if lk.query_frame not in used_dns and lk.response_ts_ns is not None
                         and lk.response_ts_ns <= conn.syns[0][1] and (name_matches(lk.qname, u.host)
                                                                     or conn.server in lk.addresses)]
                 if mine:
                     # the same question asked before without an answer (a resolver that did not answer, then the
                     # next one): the lookup's time began with it
                     asked = {(lk.qname.lower(), lk.qtype): lk.query_ts_ns for lk in mine}
-                    unanswered = [lk for lk in plan.lookups if lk.response_ts_ns is None and lk.query_frame not in used_dns
+                    unanswered = [lk for lk in self.usable if lk.response_ts_ns is None and lk.query_frame not in used_dns
                                   and lk.query_ts_ns <= asked.get((lk.qname.lower(), lk.qtype), -1)]
                     used_dns.update(lk.query_frame for lk in mine + unanswered)
                     t["dns"] = (min(lk.query_ts_ns for lk in mine + unanswered), max(lk.response_ts_ns for lk in mine))
@@ -3073,7 +3085,10 @@ class FetchBuilder:
                 for recs in self.unrequested.values() for r in recs),
             retransmitted_bytes=seg_bytes["resent"], copied_bytes=seg_bytes["copied"],
             retransmitted_sent=seg_bytes["resent_sent"], copied_sent=seg_bytes["copied_sent"],
-            dns_names=_names(resolutions(self.plan.lookups)),
+            dns_names=_names(resolutions(self.usable)),
+            dns_late=tuple((lk.qname, lk.qtype, _ms(lk.response_ts_ns - lk.query_ts_ns), lk.query_frame,
+                            lk.response_frame, self.refused[lk.query_frame].frame)
+                           for lk in self.plan.lookups if lk.query_frame in self.refused),
             dns_lookups=len(self.plan.lookups),
             problems=sum(1 for s in steps if s.problem),
             encrypted_requests=sum(1 for r in requests if r.exchange is not None and r.exchange.request is not None
@@ -3104,38 +3119,53 @@ class FetchBuilder:
         once counted once (:func:`resolving_ms`; the DNS steps it shows): the figure when its first request has
         no DNS time of its own (a fetch of lookups only; a first request on a
         connection opened before the capture, or whose host was cached, while the fetch looked up names)."""
-        return resolving_ms(resolutions(self.plan.lookups))
+        return resolving_ms(resolutions(self.usable))
 
     def _breakdown(self, requests: tuple[RequestTiming, ...], connections: tuple[Connection, ...],
                    summary: FetchSummary, steps: tuple[Step, ...]) -> list[Delay]:
         """Where the time went: the big parts of the fetch's total, each with its evidence."""
         out: list[Delay] = []
         total = summary.total_ms
-        if total <= 0 or self.plan.kind in ("lookup", "quic"):
+        if total <= 0 or self.plan.kind == "quic" or self.plan.kind == "lookup" and not summary.dns_late:
             return out
 
         def add(what: str, ms: float, frames: tuple[int, ...], template: str = "", **facts: Any) -> None:
             out.append(Delay(what, ms, frames, explain(template or f"delay.{what}",
                                                         {"ms": ms, "total_ms": total, **facts}, self.lang)))
 
+        # an answer the client refused (it came after it had stopped waiting): a wait for nothing, not a lookup
+        for name, qtype, ms, query, answer, icmp in summary.dns_late:
+            add("dns_late", ms, (query, answer, icmp), qname=name, qtype=qtype, query=query, answer=answer,
+                icmp=icmp)
+        if self.plan.kind == "lookup":
+            out.sort(key=lambda d: -d.ms)
+            return self._tally(out, total, None, set())
+
         lk_ms = summary.dns_ms
-        runs = resolutions(self.plan.lookups)
+        runs = resolutions(self.usable)
+        # refused answers whose resolution got an answer after all (the client asked again): inside its time
+        late_in = {lk.query_frame for _n, q in runs if any(x.response_ts_ns is not None for x in q) for lk in q
+                   if lk.query_frame in self.refused} if self.refused and lk_ms else set()
+        late_ms = sum(d.ms for d in out if d.frames[0] in late_in)
         own = bool(requests) and requests[0].dns is not None and requests[0].dns == lk_ms
         if lk_ms is not None and lk_ms > 0 and len(runs) > 1 and not own:
             # several resolutions and none the first request's: each its own time, never the span across them
             # (the client went on with its connections and requests in between)
-            answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None]
-            span = _ms(max(lk.response_ts_ns for lk in answered) - min(lk.query_ts_ns for lk in self.plan.lookups))
+            answered = [lk for lk in self.usable if lk.response_ts_ns is not None]
+            span = _ms(max(lk.response_ts_ns for lk in answered) - min(lk.query_ts_ns for lk in self.usable))
             add("dns", lk_ms, tuple(q[0].query_frame for _n, q in runs), "delay.dns.names",
                 lookups=len(runs), names=len(summary.dns_names), queries=len(self.plan.lookups), span_ms=span,
-                per_name=names_text(summary.dns_names, self.lang))
+                per_name=names_text(summary.dns_names, self.lang),
+                tail=explain("delay.dns.late_included", {"late_ms": late_ms}, self.lang) if late_ms else "")
         elif lk_ms is not None and lk_ms > 0:
             frames = tuple(lk.query_frame for lk in self.plan.lookups)
             # the retry waits are told on lines of their own, below: the lookup's line says they are in it
             waits = sum(st.facts.get("waited_ms") or 0.0 for st in steps if st.kind == "dns.retransmission"
                         or st.kind in ("dns.query.next_server", "dns.query.again", "dns.query.again.same_id"))
-            gap = _client_dns_gaps(self.plan.lookups, lk_ms)
+            gap = _client_dns_gaps(self.usable, lk_ms)
             tail = explain("delay.dns.wait_included", {"wait_ms": waits}, self.lang) if waits > 0 else ""
+            if late_ms:
+                tail += explain("delay.dns.late_included", {"late_ms": late_ms}, self.lang)
             if gap is not None and gap[0] >= 1.0 and gap[0] >= 0.25 * lk_ms:
                 gap_ms, longest_ms, answer, nxt = gap
                 add("dns", lk_ms, (frames[0], answer, nxt),
@@ -3247,15 +3277,18 @@ class FetchBuilder:
                 else:
                     add("transfer", ms, frames, uri=longest.uri, size=longest.response_body_bytes)
         out.sort(key=lambda d: -d.ms)
-        return self._tally(out, total, (min(inside), max(inside)) if inside else None, held_frames)
+        return self._tally(out, total, (min(inside), max(inside)) if inside else None, held_frames, late_in)
 
-    def _tally(self, parts: list[Delay], total: float, within: tuple[int, int] | None, held: set[int]) -> list[Delay]:
+    def _tally(self, parts: list[Delay], total: float, within: tuple[int, int] | None, held: set[int],
+               late_in: set[int] = frozenset()) -> list[Delay]:
         """The parts worth a line (a tenth of the total, or a problem's wait), then what the list does not say
         by itself: the smaller parts left out (each named, with its time), and how the parts compare with the
         total: the time none of them covers, or that some of them overlap. A part inside another is not
         counted twice: a DNS retry inside the lookup's time, a Nagle stall inside a TLS handshake's (``held``:
         its frames), a retransmission, loss or zero window among the frames of the response whose transfer is
-        told (``within``: its first and last frame; the transfer's time already leaves its Nagle stalls out)."""
+        told (``within``: its first and last frame; the transfer's time already leaves its Nagle stalls out), the
+        wait for a refused DNS answer inside the lookup's time (``late_in``: its query frame; the client asked again
+        and used that answer)."""
         if not parts:
             return parts
         shown = [d for d in parts if d.ms >= 0.1 * total or d.what in PROBLEM_DELAYS]
@@ -3270,7 +3303,7 @@ class FetchBuilder:
         dns = any(d.what == "dns" for d in parts)
         counted_ms = 0.0
         for d in parts:
-            if d.what == "dns_retry" and dns:
+            if d.what == "dns_retry" and dns or d.what == "dns_late" and d.frames[0] in late_in:
                 continue        # the lookup's line says the wait is part of it
             if d.what == "stall" and d.frames and set(d.frames) <= held:
                 continue        # the TLS handshake's line says the stall is part of it
@@ -3298,7 +3331,7 @@ class FetchBuilder:
         if conn is None:
             return
         syn_f, syn_t = conn.syns[0]
-        answered = [lk for lk in self.plan.lookups if lk.response_ts_ns is not None and lk.response_ts_ns <= syn_t]
+        answered = [lk for lk in self.usable if lk.response_ts_ns is not None and lk.response_ts_ns <= syn_t]
         lk = max((x for x in answered if conn.server in x.addresses), default=None, key=lambda x: x.response_ts_ns)
         if lk is None and answered:
             lk = max(answered, key=lambda x: x.response_ts_ns)
@@ -3395,7 +3428,8 @@ class FetchBuilder:
                                       problem=True))
             if lk.response_frame is not None:
                 rows.append(LadderRow(lk.response_frame, rel(lk.response_ts_ns), "peer", peer, "dns",
-                                      self.notes.get(lk.response_frame, "DNS answer")))
+                                      self.notes.get(lk.response_frame, "DNS answer"),
+                                      problem=lk.query_frame in self.refused))     # came too late: refused
         for a in plan.strays[:STRAYS_TOLD]:
             if a.transport != "tcp":
                 rows.append(LadderRow(a.frame, rel(a.ts_ns), "peer", f"DNS {a.server}", "dns",

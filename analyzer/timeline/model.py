@@ -293,10 +293,17 @@ class FetchSummary:
     # the fetch's name resolutions (analyzer.timeline.build.resolutions): per name, each resolution's time, its
     # first query to its last answer (None: unanswered), in the order the names were first asked for
     dns_names: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
+    # the lookups whose answer came after the client had stopped waiting (it sent back an ICMP error quoting it):
+    # (name, type, ms from the query to that answer, query frame, answer frame, ICMP error frame); the lookup
+    # failed for the client, and none of the figures above counts that answer (its dns_names time is None)
+    dns_late: tuple[tuple[str, str, float, int, int, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        extra = ({"encrypted_requests": self.encrypted_requests, "encrypted_multiplexed": self.encrypted_multiplexed}
-                 if self.encrypted_requests else {})
+        extra: dict[str, Any] = ({"encrypted_requests": self.encrypted_requests,
+                                  "encrypted_multiplexed": self.encrypted_multiplexed} if self.encrypted_requests else {})
+        if self.dns_late:
+            extra["dns_late"] = [{"name": n, "type": t, "answer_ms": _r(ms), "query_frame": q, "answer_frame": a,
+                                  "refused_frame": r} for n, t, ms, q, a, r in self.dns_late]
         return {**self._dict(), **extra}
 
     def _dict(self) -> dict[str, Any]:

@@ -892,6 +892,7 @@ _EN: dict[str, str] = {
     "delay.dns": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).",
     "delay.dns.waits": "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}).{tail}",
     "delay.dns.wait_included": " The {wait_ms:dur} wait below is part of it.",
+    "delay.dns.late_included": " The {late_ms:dur} wait below for an answer that came too late is part of it.",
     "delay.dns.client_gap": (
         "{ms:dur} resolving the name ({count:n:DNS query/DNS queries}): the resolver's answers took {net_ms:dur} of "
         "it, the client itself {gap_ms:dur}, from the answer in frame {answer} to its next query in frame {next}: "
@@ -905,8 +906,12 @@ _EN: dict[str, str] = {
         "{ms:dur} resolving names: {lookups:n:lookup/lookups} of {names:n:name/names} ({queries:n:query/queries}), "
         "each from its first query to its last answer: {per_name}. The client went on with its connections and "
         "requests between them: the {span_ms:dur} from the first query to the last answer is not time spent "
-        "resolving."),
+        "resolving.{tail}"),
     "delay.dns_retry": "{ms:dur} waiting before the DNS query for {qname} was sent again.",
+    "delay.dns_late": (
+        "{ms:dur} from the {qtype} query for {qname} (frame {query}) to its answer (frame {answer}), which came "
+        "too late: the client had already stopped waiting for it and refused it (its ICMP error, frame {icmp}), "
+        "so it did not use that answer."),
     "delay.dns_next_server": "{ms:dur} waiting for the resolver {resolver}, which never answered, before the client asked the next one for {qname}.",
     "delay.syn_retry": "{ms:dur} waiting to retransmit the SYN of connection {stream} ({attempts:n:attempt}).",
     "delay.connect": "{ms:dur} for the TCP handshake of connection {stream}.",
@@ -1660,6 +1665,7 @@ _ZH: dict[str, str] = {
     "delay.dns": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。",
     "delay.dns.waits": "域名解析用时 {ms:dur}（{count} 次 DNS 查询）。{tail}",
     "delay.dns.wait_included": "下面那段 {wait_ms:dur}的等待也算在其中。",
+    "delay.dns.late_included": "下面那段 {late_ms:dur}、等来一条迟到应答的时间也算在其中。",
     "delay.dns.client_gap": (
         "域名解析用时 {ms:dur}（{count} 次 DNS 查询）：其中等解析器应答用了 {net_ms:dur}，客户端自己用了 {gap_ms:dur}，"
         "即从第 {answer} 帧的应答到它在第 {next} 帧发出下一个查询：它的解析库问完一个问题才问下一个。{tail}"),
@@ -1670,8 +1676,11 @@ _ZH: dict[str, str] = {
     "delay.dns.names": (
         "域名解析用时 {ms:dur}：{names} 个名字共解析 {lookups} 次（{queries} 次 DNS 查询），每次从第一个查询算到最后一个应答："
         "{per_name}。这些解析之间客户端在做别的事（建立连接、发送请求），所以从第一个查询到最后一个应答的 {span_ms:dur}"
-        "并不都是解析时间。"),
+        "并不都是解析时间。{tail}"),
     "delay.dns_retry": "等待重发对 {qname} 的 DNS 查询用时 {ms:dur}。",
+    "delay.dns_late": (
+        "从对 {qname} 的 {qtype} 查询（第 {query} 帧）到它的应答（第 {answer} 帧）共 {ms:dur}，应答来得太晚："
+        "客户端早已不再等它，回了 ICMP 差错报文拒收（第 {icmp} 帧），没有用上这条应答。"),
     "delay.dns_next_server": "等待始终没有应答的解析器 {resolver}，用时 {ms:dur}，然后客户端才向下一个解析器查询 {qname}。",
     "delay.syn_retry": "等待重传连接 {stream} 的 SYN 用时 {ms:dur}（共尝试 {attempts} 次）。",
     "delay.connect": "连接 {stream} 的 TCP 握手用时 {ms:dur}。",
@@ -2159,6 +2168,11 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.none.open": "none in this fetch: its first request went over a connection already open",
         "dns.none.plain": "none in this fetch",
         "dns.unanswered": "no answer in this fetch (its DNS steps show the queries)",
+        "dns.late": "the answer to the {qtype} query for {name} (frame {query}) came {dur} after it (frame "
+                    "{answer}), when the client had stopped waiting: it refused that answer (frame {icmp})",
+        "dns.late.more": "{n} more answer refused the same way|{n} more answers refused the same way",
+        "dns.failed": "failed: {what}",
+        "dns.late.also": "{n} answer came too late: {what}|{n} answers came too late: {what}",
         "connect.open": "none in this fetch: connection {stream} was already open",
         "connect.refused": "{dur}, then refused (RST): not connected",
         "tls.failed_after": "{dur}, then failed (an alert): not secured",
@@ -2175,7 +2189,7 @@ LABELS: dict[str, dict[str, str]] = {
         "breakdown": "Where the time went", "problems": "problems", "retransmitted": "retransmitted",
         "retransmitted_n": "+{n} retransmitted", "time_ms": "time (ms)",
         # where the time went: a part's name in the line of the parts left out
-        "part.dns": "DNS lookup", "part.dns_retry": "DNS retry wait", "part.syn_retry": "SYN retransmission wait",
+        "part.dns": "DNS lookup", "part.dns_retry": "DNS retry wait", "part.dns_late": "answer too late", "part.syn_retry": "SYN retransmission wait",
         "part.connect": "TCP handshake", "part.tls": "TLS handshake",
         "part.client_dns": "client after the DNS answer", "part.client_dns_arp": "client after the DNS answer",
         "part.client_send": "client before its first data", "part.client_page": "client working on the page",
@@ -2234,6 +2248,11 @@ LABELS: dict[str, dict[str, str]] = {
         "dns.none.open": "本次访问没有查询：第一个请求走的是已经打开的连接",
         "dns.none.plain": "本次访问没有查询",
         "dns.unanswered": "本次访问的查询没有得到应答（见 DNS 步骤）",
+        "dns.late": "对 {name} 的 {qtype} 查询（第 {query} 帧）的应答在 {dur}后才到（第 {answer} 帧），"
+                    "客户端已不再等待，拒收了这条应答（第 {icmp} 帧）",
+        "dns.late.more": "另有 {n} 条应答也这样被拒收",
+        "dns.failed": "失败：{what}",
+        "dns.late.also": "有 {n} 条应答来得太晚：{what}",
         "connect.open": "本次访问没有建连：连接 {stream} 此前已经打开",
         "connect.refused": "{dur}后被拒绝（RST）：没有连上",
         "tls.failed_after": "{dur}后失败（警报）：没有建立安全连接",
@@ -2248,7 +2267,7 @@ LABELS: dict[str, dict[str, str]] = {
         "generated": "由 analyzer 生成，来源：", "notes": "说明", "connection": "连接",
         "breakdown": "时间都花在哪里", "problems": "问题", "retransmitted": "重传",
         "retransmitted_n": "另有 {n} 字节重传", "time_ms": "时间（毫秒）",
-        "part.dns": "域名解析", "part.dns_retry": "DNS 重发等待", "part.syn_retry": "SYN 重传等待", "part.connect": "TCP 握手",
+        "part.dns": "域名解析", "part.dns_retry": "DNS 重发等待", "part.dns_late": "来得太晚的应答", "part.syn_retry": "SYN 重传等待", "part.connect": "TCP 握手",
         "part.tls": "TLS 握手", "part.client_dns": "客户端在 DNS 应答之后", "part.client_dns_arp": "客户端在 DNS 应答之后",
         "part.client_send": "客户端发出首批数据之前", "part.client_page": "客户端处理页面", "part.server": "服务器处理",
         "part.lost_answer": "丢失的应答", "part.late_synack": "迟到的 SYN-ACK", "part.loss": "丢包恢复",
