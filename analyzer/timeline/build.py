@@ -3074,7 +3074,7 @@ class FetchBuilder:
             connect_ms=first.connect if first else None,
             tls_ms=first.ssl if first else None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
             connections=len(connections), failed_connections=failed,
-            requests_per_connection=tuple(per_conn.items()), connection_mode=mode,
+            requests_per_connection=tuple(sorted(per_conn.items())), connection_mode=mode,
             bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
             http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in http),
             http_bytes_received=sum(r.response_head_bytes + r.response_body_bytes for r in http) + sum(
@@ -3207,7 +3207,6 @@ class FetchBuilder:
                 add("tls", summary.tls_ms, (), "delay.tls.stall" if held else "", stream=stream, held_ms=held)
         self._client_time(add, cited)
         self._client_page(add, requests, total)
-        self._idle(add, total, cited)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
@@ -3250,6 +3249,7 @@ class FetchBuilder:
                 add("retransmission", sum(ms for ms, _f in waits), tuple(x for _ms, fr in waits for x in fr),
                     "delay.retransmission.timeouts", count=len(waits), waits=[ms for ms, _f in waits],
                     stream=stream, sender=sender)
+        self._idle(add, total, cited, requests, list(out))
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).
@@ -3316,8 +3316,14 @@ class FetchBuilder:
             shown.append(Delay("overlap", 0.0, (), explain("delay.overlap", {"ms": counted_ms, "total_ms": total},
                                                             lang)))
         elif rest >= max(1.0, 0.05 * total):
+            # what else took time, said by what the fetch holds (HTTP requests, encrypted records, a bare connection)
+            units = [u for u in self.req_units if u is not None]
+            carried = "rest.lookups" if self.plan.kind == "lookup" else "rest.requests" if any(
+                u.record is not None for u in units) or any(q.records for q in self.plan.quic) else "rest.records" \
+                if self.encrypted else "rest.data"
             shown.append(Delay("rest", rest, (), explain("delay.rest" if counted_ms > 0 else "delay.rest.all",
-                                                         {"ms": rest, "total_ms": total}, lang)))
+                                                         {"ms": rest, "total_ms": total,
+                                                          "carried": label(carried, lang)}, lang)))
         return shown
 
     def _client_time(self, add: Any, cited: set[int]) -> None:
@@ -3352,26 +3358,76 @@ class FetchBuilder:
             if data is not None and not any(s.direction == 1 and ack_f < s.frame < data.frame for s in conn.segments):
                 add("client_send", _ms(data.ts_ns - ack_t), (ack_f, data.frame), ack=ack_f, data=data.frame)
 
-    def _idle(self, add: Any, total: float, cited: set[int]) -> None:
-        """The times nothing of the fetch was on the network before a connection of it was closed: from the
-        fetch's segment before a FIN or RST (any of its connections; keep-alive probes do not count) to that FIN
-        or RST, unless that segment is a FIN or RST itself (then the wait is the close's round trip). A
-        connection kept open, then closed, or half-closed and kept so by the other side: the fetch's total runs
-        to its close. Each told when it is a tenth of the total or more; it cites those of its two frames a step
-        cites (the sentence names both)."""
-        segs = sorted((s for conn in self.conns for s, _o in self._conn_segments(conn)
-                       if not s.analysis & A_KEEP_ALIVE), key=lambda s: (s.ts_ns, s.frame))
-        for last, close in itertools.pairwise(segs):
-            if not close.flags & (FIN | RST) or last.flags & (FIN | RST):
+    def _idle(self, add: Any, total: float, cited: set[int], requests: tuple[RequestTiming, ...],
+              told: list[Delay]) -> None:
+        """The times nothing of the fetch was on the network (keep-alive probes do not count), each told when it is
+        a tenth of the total or more, by what ended it:
+
+        * a FIN or RST (not after a FIN or RST: then the wait is the close's round trip): the connection was
+          kept open, then closed, or half-closed and kept so by the other side; the fetch's total runs to its
+          close (``idle``);
+        * data, a SYN or a DNS query, outside every request's phases (DNS, connect, TLS, send, wait, receive:
+          their parts tell those) and every answered lookup's wait, and not a retransmission or a copy (their
+          steps tell those): the fetch waited for the side that sent it, with nothing of the fetch left to
+          carry (the side that sent it had all its own bytes acknowledged; for a request, every earlier request
+          on its connection was answered): a connection open with no HTTP (LDAP, a shell) waiting for its
+          program or a person, a client
+          going on with its next request, connection or name (``idle_data``, ``idle_request``, ``idle_syn``,
+          ``idle_dns``). A wait a part
+          told already (the client's time after a DNS answer, before its first data, on the page: ``told``) is
+          not told again.
+
+        Each cites those of its two frames a step cites (the sentence names both)."""
+        segs = sorted(((s, c) for c in self.conns for s, _o in self._conn_segments(c)
+                       if not s.analysis & A_KEEP_ALIVE), key=lambda x: (x[0].ts_ns, x[0].frame))
+        events: list[tuple[int, int, Segment | None, ConnFacts | DnsLookup | None]] = \
+            [(s.ts_ns, s.frame, s, c) for s, c in segs]
+        for lk in self.plan.lookups:
+            events.append((lk.query_ts_ns, lk.query_frame, None, lk))
+            if lk.response_ts_ns is not None:
+                events.append((lk.response_ts_ns, lk.response_frame, None, None))
+        for conn in self.plan.dns_conns:
+            events += [(s.ts_ns, s.frame, None, None) for s in conn.segments]
+        events += [(m.ts_ns, m.frame, None, None) for m in self.plan.neighbours]
+        events.sort(key=lambda e: (e[0], e[1]))
+        # the times the parts of requests and lookups cover (a gap inside them is theirs)
+        busy = [(r.started_ns - int(r.start * 1e9) + int(p.start * 1e9) - 1000,
+                 r.started_ns - int(r.start * 1e9) + int(p.end * 1e9) + 1000) for r in requests for p in r.phases]
+        busy += [(lk.query_ts_ns, lk.response_ts_ns) for lk in self.plan.lookups if lk.response_ts_ns is not None]
+        spans = [(min(d.frames), max(d.frames)) for d in told if len(d.frames) > 1]
+        asks = {r.frames[0]: f"{r.method} {_cut(r.uri, 60)}" for r in requests if r.method and r.frames}
+        for a, b in itertools.pairwise(events):
+            ms = _ms(b[0] - a[0])
+            if ms < 0.1 * total or ms < 1.0:
                 continue
-            ms = _ms(close.ts_ns - last.ts_ns)
-            if ms < 0.1 * total or ms < 1.0 or any(last.ts_ns < (lk.response_ts_ns or lk.query_ts_ns) < close.ts_ns
+            last, nxt, owner = a[2], b[2], b[3]
+            if last is not None and nxt is not None and nxt.flags & (FIN | RST):
+                if last.flags & (FIN | RST) or any(a[0] < (lk.response_ts_ns or lk.query_ts_ns) < b[0]
                                                    for lk in self.plan.lookups):
+                    continue
+                add("idle", ms, tuple(f for f in (a[1], b[1]) if f in cited), stream=owner.stream, last=a[1],
+                    end=b[1], who="client" if nxt.direction == 0 else "server",
+                    flag="RST" if nxt.flags & RST else "FIN")
                 continue
-            stream = next((c.stream for c in self.conns if any(x is close for x, _o in self._conn_segments(c))),
-                          None)
-            add("idle", ms, tuple(f for f in (last.frame, close.frame) if f in cited), stream=stream, last=last.frame, end=close.frame,
-                who="client" if close.direction == 0 else "server", flag="RST" if close.flags & RST else "FIN")
+            if any(lo <= a[0] and b[0] <= hi for lo, hi in busy) or any(lo <= a[1] and b[1] <= hi for lo, hi in spans):
+                continue
+            frames = tuple(f for f in (a[1], b[1]) if f in cited)
+            if isinstance(owner, DnsLookup):
+                add("idle_dns", ms, frames, last=a[1], end=b[1], qname=owner.qname)
+            elif nxt is None or nxt.analysis & COPY_FLAGS or nxt.frame in owner.copies:
+                continue
+            elif nxt.flags & SYN and not nxt.flags & ACK:
+                add("idle_syn", ms, frames, last=a[1], end=b[1], stream=owner.stream)
+            elif not nxt.length or not _all_acked(owner, a[0], nxt.direction):
+                continue        # its own data still in flight (or its ACK not captured): not an idle connection
+            elif nxt.frame in asks:
+                if any(r.stream == owner.stream and r.frames[0] < nxt.frame and (
+                        r.response_frame is None or r.response_frame > a[1]) for r in requests if r.method):
+                    continue    # an earlier request not answered yet: the server's time, not the client's
+                add("idle_request", ms, frames, last=a[1], end=b[1], stream=owner.stream, request=asks[nxt.frame])
+            else:
+                add("idle_data", ms, frames, last=a[1], end=b[1], stream=owner.stream, size=nxt.length,
+                    who="client" if nxt.direction == 0 else "server")
 
     def _client_page(self, add: Any, requests: tuple[RequestTiming, ...], total: float) -> None:
         """The client's time between the page's last byte and its next move for the fetch (a SYN, a request, a DNS
@@ -3522,6 +3578,20 @@ class FetchBuilder:
             rows.append(row := _skipped_row(skipped, peer, rel, conn.stream, self.lang))
             at[id(row)] = skipped[0].frame
         return rows
+
+
+def _all_acked(conn: ConnFacts, ts_ns: int, side: int) -> bool:
+    """Every byte (and SYN, FIN) ``side`` of ``conn`` (0 the client) sent by ``ts_ns`` was acknowledged by the
+    other side by then, as the capture shows it (an ACK not captured leaves it unacknowledged)."""
+    end, acked = [0, 0], [0, 0]
+    for s in conn.segments:
+        if s.ts_ns > ts_ns:
+            break
+        d = s.direction
+        end[d] = max(end[d], s.rel_seq + s.length + (1 if s.flags & (SYN | FIN) else 0))
+        if s.flags & ACK:
+            acked[d] = max(acked[d], s.rel_ack)
+    return end[side] <= acked[1 - side]
 
 
 def _expects_continue(req: Any) -> bool:

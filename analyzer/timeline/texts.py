@@ -932,14 +932,30 @@ _EN: dict[str, str] = {
         "{ms:dur} with nothing of the fetch on the network, from frame {last} until the {who:role}'s {flag} closed "
         "connection {stream} (frame {end}): the connection stayed open with nothing to carry; the fetch's total runs "
         "to its close, but this time was not spent loading."),
+    "delay.idle_data": (
+        "{ms:dur} with nothing of the fetch on the network, from frame {last} until the {who:role} sent "
+        "{size:bytes} on connection {stream} (frame {end}): nothing was left to carry and the connection stayed open, "
+        "waiting for the {who:role} to go on (its program, or a person at it), not for the network."),
+    "delay.idle_request": (
+        "{ms:dur} with nothing of the fetch on the network, from frame {last} until the client sent its next "
+        "request, {request}, on connection {stream} (frame {end}): time on the client between its requests (a "
+        "browser reading what it got, a script going on), not the network nor the server."),
+    "delay.idle_syn": (
+        "{ms:dur} with nothing of the fetch on the network, from frame {last} until the client opened connection "
+        "{stream} (its SYN, frame {end}): time on the client before its next connection, not the network nor the "
+        "server."),
+    "delay.idle_dns": (
+        "{ms:dur} with nothing of the fetch on the network, from frame {last} until the client's DNS query for "
+        "{qname} (frame {end}): time on the client before it looked up its next name, not the network nor the "
+        "server."),
     "delay.left_out": "{count:n:smaller part/smaller parts}, {ms:dur} in all, not listed above: {parts}.",
     "delay.left_out.all": "{count:n:part/parts}, each under a tenth of the {total_ms:dur}, {ms:dur} in all: {parts}.",
     "delay.rest": (
-        "The other {ms:dur} of the {total_ms:dur} is not broken down here: round trips, the sending of the "
-        "requests and the time between the parts above."),
-    "delay.rest.all": (
-        "The {total_ms:dur} is not broken down here: round trips, the sending of the requests and the time "
+        "The other {ms:dur} of the {total_ms:dur} is not broken down here: round trips, {carried} and the time "
         "between the parts above."),
+    "delay.rest.all": (
+        "The {total_ms:dur} is not broken down here: round trips, {carried} and the time between the parts "
+        "above."),
     "delay.overlap": (
         "Some of these parts run at the same time: together they come to {ms:dur}, more than the {total_ms:dur} "
         "the fetch took."),
@@ -1696,10 +1712,22 @@ _ZH: dict[str, str] = {
     "delay.idle": (
         "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到{who:role}用 {flag} 关闭连接 {stream}（第 {end} 帧）："
         "连接一直开着，却没有东西可传；总耗时算到它关闭为止，但这段时间并没有用在加载上。"),
+    "delay.idle_data": (
+        "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到{who:role}在连接 {stream} 上发出 {size:bytes}"
+        "（第 {end} 帧）：没有待传的东西，连接一直开着，在等{who:role}继续（它的程序，或操作它的人），而不是在等网络。"),
+    "delay.idle_request": (
+        "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到客户端在连接 {stream} 上发出下一个请求 {request}"
+        "（第 {end} 帧）：这是客户端在两个请求之间自己的时间（浏览器在处理收到的内容，或脚本在继续执行），与网络和服务器无关。"),
+    "delay.idle_syn": (
+        "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到客户端打开连接 {stream}（它的 SYN，第 {end} 帧）："
+        "这是客户端在建立下一个连接之前自己的时间，与网络和服务器无关。"),
+    "delay.idle_dns": (
+        "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到客户端查询 {qname}（第 {end} 帧）："
+        "这是客户端在查询下一个名字之前自己的时间，与网络和服务器无关。"),
     "delay.left_out": "另有 {count} 个较小的部分没有列在上面，共 {ms:dur}：{parts}。",
     "delay.left_out.all": "{count} 个部分，各不到总耗时 {total_ms:dur}的十分之一，合计 {ms:dur}：{parts}。",
-    "delay.rest": "总耗时 {total_ms:dur}中，其余 {ms:dur}没有在这里细分：网络往返、请求的发送，以及上面各部分之间的时间。",
-    "delay.rest.all": "总耗时 {total_ms:dur}没有在这里细分：网络往返、请求的发送，以及上面各部分之间的时间。",
+    "delay.rest": "总耗时 {total_ms:dur}中，其余 {ms:dur}没有在这里细分：网络往返、{carried}，以及上面各部分之间的时间。",
+    "delay.rest.all": "总耗时 {total_ms:dur}没有在这里细分：网络往返、{carried}，以及上面各部分之间的时间。",
     "delay.overlap": "上面有些部分是同时进行的：它们加起来共 {ms:dur}，超过了本次访问的总耗时 {total_ms:dur}。",
     "delay.race": (
         "在 {family} 上等待了 {ms:dur}（连接 {stream}：没有回应），客户端才又尝试 {other}（Happy Eyeballs）。"),
@@ -2199,6 +2227,11 @@ LABELS: dict[str, dict[str, str]] = {
         "part.stall": "Nagle/delayed-ACK stall", "part.expect_wait": "100-continue wait",
         "part.server_encrypted": "server time (estimate)", "part.zero_window": "zero window",
         "part.transfer": "transfer", "part.transfer_encrypted": "transfer", "part.idle": "idle connection",
+        "rest.requests": "the sending of the requests", "rest.records": "the sending of the encrypted records",
+        "rest.data": "the data the connections carried", "rest.lookups": "the DNS queries",
+        "part.idle_data": "idle, waiting for a side", "part.idle_syn": "client before its next connection",
+        "part.idle_request": "client before its next request",
+        "part.idle_dns": "client before its next lookup",
         "copied_n": "+{n} seen twice by the capture, not resent",
         "failed": "failed", "outcome": "outcome", "frames_shown": "frames", "progress": "frames read",
         "outcome.closed": "closed", "outcome.reset": "reset", "outcome.refused": "refused",
@@ -2275,6 +2308,9 @@ LABELS: dict[str, dict[str, str]] = {
         "part.stall": "Nagle 与延迟确认造成的停顿", "part.expect_wait": "等待 100 Continue",
         "part.server_encrypted": "服务器处理（估计）", "part.zero_window": "零窗口", "part.transfer": "传输",
         "part.transfer_encrypted": "传输", "part.idle": "连接空闲",
+        "rest.requests": "请求的发送", "rest.records": "加密记录的发送", "rest.data": "连接上传送的数据",
+        "rest.lookups": "DNS 查询",
+        "part.idle_data": "空闲，等一方继续", "part.idle_syn": "客户端建立下一个连接之前", "part.idle_request": "客户端发出下一个请求之前", "part.idle_dns": "客户端查询下一个名字之前",
         "copied_n": "另有 {n} 字节被抓包重复看到，并非重传",
         "failed": "失败", "outcome": "结果", "frames_shown": "帧", "progress": "已读取帧数",
         "outcome.closed": "已关闭", "outcome.reset": "被重置", "outcome.refused": "被拒绝",
