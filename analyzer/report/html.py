@@ -27,6 +27,10 @@ from analyzer.timeline.texts import counted, label
 
 PHASE_COLORS = {"dns": "#1b9e77", "connect": "#d95f02", "ssl": "#e7298a", "send": "#66a61e", "wait": "#7570b3",
                 "receive": "#1f78b4"}
+# the ladder's arrows by layer (the CSS below draws them; a layer without a colour would draw no line)
+LADDER_COLORS = {"arp": "#8c6d31", "nd": "#8c6d31", "dns": "#1b9e77", "tcp": "#d95f02", "tls": "#e7298a",
+                 "http": "#1f78b4", "quic": "#666666", "icmp": "#7570b3"}
+PROBLEM_COLOR = "#b00020"
 WF_LABEL = 330
 WF_BAR = 600
 WF_ROW = 22
@@ -58,14 +62,15 @@ td.layer span { display: inline-block; min-width: 3em; padding: 0 4px; border-ra
 .layer-nd span { background: #8c6d31; } .layer-tls span { background: #e7298a; }
 tr.problem td.text { color: #b00020; } tr.problem td.layer span { outline: 2px solid #b00020; }
 ul.breakdown li { margin: 2px 0; }
-svg .arrow.problem { stroke: #b00020; stroke-dasharray: 5 2; }
+svg .arrow.problem { stroke: #b00020 !important; stroke-dasharray: 5 2; }
 svg { display: block; margin: 0.5em 0; }
 svg text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px; fill: #222; }
 svg .axis { stroke: #bbb; stroke-width: 1; }
 svg .lifeline { stroke: #999; stroke-dasharray: 4 3; }
 svg .arrow { stroke-width: 1.3; }
-svg .arrow.tcp { stroke: #d95f02; } svg .arrow.http { stroke: #1f78b4; }
-svg .arrow.dns { stroke: #1b9e77; } svg .arrow.arp { stroke: #8c6d31; }
+""" + "".join(f"svg .arrow.{k} {{ stroke: {c}; }}\n" for k, c in LADDER_COLORS.items()) + """\
+.legend i.line { height: 0; width: 18px; border-top: 2px solid; }
+.legend i.line.problem { border-top-style: dashed; }
 .legend span { display: inline-block; margin-right: 1em; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }
 """
@@ -317,4 +322,12 @@ def ladder_svg(f: Fetch, lang: str) -> str:
                    f"<title>{e(row.label)}</title>{e(_short(row.label))}</text>")
         out.append("</g>")
     out.append("</svg>")
-    return "\n".join(out)
+    # the legend: the layers drawn, then red (dashed) for a problem: only what a step tells as one (a segment
+    # Wireshark flags that its step calls harmless, a FIN repeated as the FINs crossed, keeps its layer's colour)
+    layers = dict.fromkeys(row.layer for row in f.ladder if row.layer in LADDER_COLORS)
+    items = [f'<span><i class="line" style="border-color:{LADDER_COLORS[x]}"></i>{e(label("ladder.layer." + x, lang))}'
+             "</span>" for x in layers]
+    if any(row.problem for row in f.ladder):
+        items.append(f'<span><i class="line problem" style="border-color:{PROBLEM_COLOR}"></i>'
+                     f'{e(label("ladder.problem", lang))}</span>')
+    return "\n".join(out) + f'\n<p class="legend ladder-legend">{"".join(items)}</p>'

@@ -27,8 +27,10 @@ _STEPS_PLAIN = compiled("steps_plain")     # the plain step and ladder lines in 
 _LADDER_PLAIN = compiled("ladder_plain")   # Python)
 STEPS_COMPILED = True                      # both; tests/test_timeline_text_fast.py turns it off to compare
 PHASE_CHARS = {"dns": "d", "connect": "c", "ssl": "t", "send": "s", "wait": "w", "receive": "r"}
-LAYER_STYLE = {"arp": "yellow", "nd": "yellow", "dns": "green", "tcp": "dark_orange", "tls": "magenta",
+# a terminal's 16 colours: TCP is not orange there (rich's dark_orange becomes bright red, the problems' colour)
+LAYER_STYLE = {"arp": "yellow", "nd": "yellow", "dns": "green", "tcp": "bright_cyan", "tls": "magenta",
                "http": "blue"}
+PROBLEM_STYLE = "bold red"      # the ladder's problems: only what a step tells as one
 NO_LINE_START = set("。，、；：？！）」』】〉》”’…·%)]},.;:!?")
 NO_LINE_END = set("（「『【〈《“‘([{")
 
@@ -664,7 +666,7 @@ def ladder_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
         who = shown.get(peer)
         if who is None:
             who = shown[peer] = short(peer, peer_w)
-        style = "red" if row.problem else LAYER_STYLE.get(row.layer, "")
+        style = PROBLEM_STYLE if row.problem else LAYER_STYLE.get(row.layer, "")
         out.add(f"    {row.time * 1000:{time_w}.3f}  {(str(frame) if way else '').rjust(frame_w)}  ", (arrow, style),
                 f"  {who}")
 

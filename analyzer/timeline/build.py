@@ -405,6 +405,7 @@ class FetchBuilder:
         self.notes: dict[int, str] = {}          # frame -> short ladder label
         self.cited_icmp: dict[int, tuple[IcmpError, int | None]] = {}   # frame -> (error, its stream)
         self.problem_frames: set[int] = set()
+        self._harmless_frames: set[int] | None = None       # _harmless, made once the steps are all there
         # query frame -> the ICMP error the client sent back quoting its answer (the answer came after it had
         # stopped waiting, :meth:`_refusal`); ``usable``: the lookups with those answers taken as none (the
         # client threw them away): the figures (a request's DNS time, the Summary's, where the time went) use it
@@ -1563,6 +1564,7 @@ class FetchBuilder:
                           peer=who[1 - s.direction], first=mine.frame, peer_fin=peer.frame, ack=s.rel_ack,
                           gap_ms=_ms(s.ts_ns - mine.ts_ns), **ends)
                 self.explained.add(s.frame)
+                self.notes[s.frame] = self._note("note.fin.again")
             elif s.analysis & A_DUPLICATE_ACK and not s.flags & (FIN | SYN | RST):
                 same = next((x for x in conn.segments if peer.frame < x.frame < s.frame
                              and x.direction == s.direction and x.rel_ack == s.rel_ack), None)
@@ -1574,6 +1576,7 @@ class FetchBuilder:
                 self._add(s.frame, s.ts_ns, (s.frame,), "tcp", "tcp.teardown.dup_ack", sender=who[s.direction],
                           peer=who[1 - s.direction], same=same.frame, after=after.frame, ack=s.rel_ack, **ends)
                 self.explained.add(s.frame)
+                self.notes[s.frame] = self._note("note.ackfin.again")
             else:
                 rest.append((s, o))
         return rest
@@ -1870,7 +1873,8 @@ class FetchBuilder:
             s = seg(frame)
             facts = {**base, "seq": s.rel_seq if s else None, "ack": s.rel_ack if s else None, **extra}
             self._add(frame, s.ts_ns if s else None, (frame,), "tcp", template, **facts)
-            self.notes[frame] = note
+            if frame not in self.explained:     # a FIN repeated as the FINs crossed keeps its own label
+                self.notes[frame] = note
 
         if kind == "four-way" and a1 and f2:
             add(f1, "tcp.teardown4.1", self._note("note.fin", n=1, m=4))
@@ -3525,6 +3529,16 @@ class FetchBuilder:
         rows.sort(key=lambda row: (row.frame or at.get(id(row), 0), row.time))
         return tuple(rows)
 
+    def _harmless(self) -> set[int]:
+        """The frames only steps that are no problem cite (a FIN repeated as FINs crossed, the ACK of a FIN again,
+        a packet the capture saw twice): a segment Wireshark flags is drawn red only when a step tells it as a
+        problem, or none tells it."""
+        got = self._harmless_frames
+        if got is None:
+            got = self._harmless_frames = {f for st in self.steps if not st.problem for f in st.frames} \
+                - self.problem_frames
+        return got
+
     def _segment_rows(self, conn: ConnFacts, segs: list[Segment], peer: str, rel: Any,
                       at: dict[int, int]) -> list[LadderRow]:
         """The ladder rows of a connection's segments; a run left out is one row, whose first frame goes in
@@ -3541,6 +3555,7 @@ class FetchBuilder:
         data_note = None
         notes = self.notes
         problem_frames = self.problem_frames
+        harmless = self._harmless()
         stream = conn.stream
         names = _FLAG_NAMES
         for i, s in enumerate(segs):
@@ -3571,7 +3586,8 @@ class FetchBuilder:
                 else:
                     note = ""
             label_ = f"{text}  {note}" if note else text
-            problem = frame in problem_frames or bool(analysis & TROUBLE)
+            # red for a problem: what a problem step cites, and a flag no step tells as harmless
+            problem = frame in problem_frames or bool(analysis & TROUBLE) and frame not in harmless
             rows.append(LadderRow(frame, rel(ts_ns), "client" if direction == 0 else "peer", peer,
                                   "http" if length and frame in notes else "tcp", label_, stream, problem))
         if skipped:
