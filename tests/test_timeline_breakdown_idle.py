@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fixtures.timeline import craft
@@ -20,6 +21,7 @@ from analyzer.timeline import timeline
 from analyzer.timeline.texts import duration, label
 from tests.test_timeline_corpus import CORPUS, TSHARK, load, rows
 
+ROOT = Path(__file__).resolve().parent.parent
 SLL = CORPUS / "linktype_sll_http_post_arp.pcap"
 WIKI = CORPUS / "http_fetch_wikipedia_dns_multiconn.pcap"
 
@@ -140,3 +142,34 @@ def test_one_sided_requests_are_not_idle(tmp_path):
     with open_capture(path) as reader:
         tl = timeline(reader)
     assert not any(d.what.startswith("idle") for f in tl.fetches for d in f.breakdown)
+
+
+PIPELINED = CORPUS / "http_pipelined_requests.pcap"
+REQUEST_LOST = ROOT / "captures" / "lab_https_request_lost.pcapng"
+
+
+def test_a_resent_fin_is_not_an_idle_close_corpus():
+    """http_pipelined_requests: the server's FIN goes out again as a retransmission (tshark flags it); the wait
+    before it is the retransmission's part, not also 'idle until the server's FIN closed the connection'."""
+    _need(PIPELINED)
+    resent_fins = {int(r[0]) for r in rows(PIPELINED, "tcp.flags.fin == 1 && tcp.analysis.retransmission")}
+    assert resent_fins
+    tl = load(PIPELINED)
+    told = [d for f in tl.fetches for d in f.breakdown if d.what == "idle"]
+    assert not any(f"(frame {x})" in d.text for d in told for x in resent_fins)
+    assert any(d.what == "retransmission" and set(d.frames) & resent_fins for f in tl.fetches for d in f.breakdown)
+
+
+def test_a_resent_encrypted_request_is_not_server_time():
+    """captures/lab_https_request_lost (no key log given): the client resent two encrypted requests (tshark:
+    its retransmissions); the waits before their answers are the retransmission timers' (one line), not also
+    server think time: no part overlaps another."""
+    if TSHARK is None:
+        pytest.skip("tshark is not installed: the expected values come from it")
+    client = rows(REQUEST_LOST, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "ip.src")[0][1]
+    resent = {int(r[0]) for r in rows(REQUEST_LOST, f"tcp.analysis.retransmission && ip.src == {client} && tcp.len > 0")}
+    assert len(resent) == 2
+    (fetch,) = [f for f in load(REQUEST_LOST).fetches if f.connections]
+    (timers,) = [d for d in fetch.breakdown if d.what == "retransmission"]
+    assert resent <= set(timers.frames)
+    assert not [d for d in fetch.breakdown if d.what in ("server_encrypted", "overlap")]

@@ -3243,6 +3243,10 @@ class FetchBuilder:
             elif st.kind == "http.request.expect_wait":
                 add("expect_wait", f.get("waited_ms") or 0.0, st.frames)
             elif st.kind == "tls.exchange.wait":
+                if any(x.kind == "tcp.retransmission" and x.facts.get("sender") == "client"
+                       and x.facts.get("stream") == f.get("stream") and st.frames[0] < x.frames[0] < st.frames[-1]
+                       for x in steps):
+                    continue    # the client resent its request before the answer: that wait is the timer's, told
                 add("server_encrypted", f.get("think_ms") or 0.0, st.frames, n=f.get("n"))
             elif st.kind == "tcp.zero_window" and f.get("stall_ms"):      # to the end when it never reopens
                 add("zero_window", f["stall_ms"], own + tuple(x for x in (f.get("resumed_frame"),) if x in st.frames))
@@ -3367,7 +3371,8 @@ class FetchBuilder:
         """The times nothing of the fetch was on the network (keep-alive probes do not count), each told when it is
         a tenth of the total or more, by what ended it:
 
-        * a FIN or RST (not after a FIN or RST: then the wait is the close's round trip): the connection was
+        * a FIN or RST (not after a FIN or RST: then the wait is the close's round trip; not a retransmission or
+          a copy: its step tells that wait): the connection was
           kept open, then closed, or half-closed and kept so by the other side; the fetch's total runs to its
           close (``idle``);
         * data, a SYN or a DNS query, outside every request's phases (DNS, connect, TLS, send, wait, receive:
@@ -3406,7 +3411,8 @@ class FetchBuilder:
                 continue
             last, nxt, owner = a[2], b[2], b[3]
             if last is not None and nxt is not None and nxt.flags & (FIN | RST):
-                if last.flags & (FIN | RST) or any(a[0] < (lk.response_ts_ns or lk.query_ts_ns) < b[0]
+                if last.flags & (FIN | RST) or nxt.analysis & COPY_FLAGS or any(
+                        a[0] < (lk.response_ts_ns or lk.query_ts_ns) < b[0]
                                                    for lk in self.plan.lookups):
                     continue
                 add("idle", ms, tuple(f for f in (a[1], b[1]) if f in cited), stream=owner.stream, last=a[1],
