@@ -251,6 +251,55 @@ def check_request_lost(path: Path) -> list[str]:
     return problems
 
 
+def _client_rows(path: Path, keys: Path) -> list[list[str]]:
+    """frame, source, FIN flag, TCP payload length, retransmission flag, relative seq, TSval, TSecr, response code,
+    relative ack of every TCP segment (decrypted with ``keys``)."""
+    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-Y", "tcp", "-T", "fields", "-E",
+            "separator=/t", "-e", "frame.number", "-e", "ip.src", "-e", "tcp.flags.fin", "-e", "tcp.len",
+            "-e", "tcp.analysis.retransmission", "-e", "tcp.seq", "-e", "tcp.options.timestamp.tsval",
+            "-e", "tcp.options.timestamp.tsecr", "-e", "http.response.code", "-e", "tcp.ack"]
+    return [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
+            .stdout.splitlines()]
+
+
+def answer_echoes(path: Path, keys: Path) -> list[tuple[int, int, int]]:
+    """(first copy, resend, response) frames of a request resent and answered at once (:func:`request_resends`)
+    whose answer's TSecr is the TSval of the request's FIRST copy: the server had it, its answer was lost."""
+    rows = {int(r[0]): r for r in _client_rows(path, keys)}
+    out = []
+    for resend, answer in request_resends(path, keys):
+        r = rows[resend]
+        first = next((f for f, x in sorted(rows.items()) if f < resend and x[1] == r[1] and x[5] == r[5]
+                      and not x[4]), None)
+        if first is not None and rows[answer][7] and rows[answer][7] == rows[first][6] != r[6]:
+            out.append((first, resend, answer))
+    return out
+
+
+def check_answer_lost(path: Path) -> list[str]:
+    problems = check_https(path, path.with_suffix(".keys"))
+    if not answer_echoes(path, path.with_suffix(".keys")):
+        problems.append("no request resent whose answer echoes the first copy's TSval (record again)")
+    return problems
+
+
+def check_close_lost(path: Path) -> list[str]:
+    """The client's FIN sent again, bytes it had sent before the FIN (its TLS close_notify) sent again after it,
+    and the server's ACK of the FIN in the file: the release waited for them."""
+    problems = check_https(path, path.with_suffix(".keys"))
+    rows = _client_rows(path, path.with_suffix(".keys"))
+    fins = [int(r[0]) for r in rows if r[1] == "192.0.2.10" and r[2] in ("1", "True")]
+    if len(fins) < 2 or not any(r[4] for r in rows if int(r[0]) in fins[1:]):
+        problems.append("the client's FIN was not sent again (record again)")
+    elif not any(r[1] == "192.0.2.10" and r[3] not in ("", "0") and r[4] and int(r[0]) > fins[0] for r in rows):
+        problems.append("no byte before the client's FIN sent again after it (record again)")
+    else:
+        fin_seq = next(int(r[5]) for r in rows if int(r[0]) == fins[0])
+        if not any(r[1] != "192.0.2.10" and r[9] and int(r[9]) == fin_seq + 1 for r in rows):
+            problems.append("the server's ACK of the client's FIN is not in the file (record again)")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -287,8 +336,11 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
                   lambda p: check_https(p, p.with_suffix(".keys"))),
     "lab_https_request_lost": ("lab_https_request_lost.pcapng", lambda p: lab(p, https=True, loss=15),
                                check_request_lost),
+    "lab_https_answer_lost": ("lab_https_answer_lost.pcapng", lambda p: lab(p, https=True, loss=15),
+                              check_answer_lost),
+    "lab_https_close_lost": ("lab_https_close_lost.pcapng", lambda p: lab(p, https=True, loss=15), check_close_lost),
 }
-WITH_KEYS = {"lab_https", "lab_https_request_lost"}
+WITH_KEYS = {"lab_https", "lab_https_request_lost", "lab_https_answer_lost", "lab_https_close_lost"}
 PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside"), "lab_hub": ("observer", "client"),
          "lab_switch": ("observer", "client")}
 

@@ -111,7 +111,7 @@ STRAYS_TOLD = 10            # DNS answers to no open lookup told one by one in a
 LONE_LOOKED_NS = 300_000_000_000     # how far back a query is paired with its answer (dns_tx.UNANSWERED_HOLD_NS)
 # where the time went: the parts told whatever their length (a problem's wait); the others need a tenth of the total
 PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered",
-                            "dns_late"))
+                            "dns_late", "release"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
 COPY_FLAGS = TROUBLE | A_KEEP_ALIVE   # a copy the capture made is told with the others whatever Wireshark calls it
@@ -1471,6 +1471,7 @@ class FetchBuilder:
                 else:
                     episodes.append([s])
                 last_owner = o
+        episodes = [sub for ep in episodes for sub in self._by_range(conn, ep)]
         episodes.sort(key=lambda ep: ep[0].frame)
         by_frame = self._by_frame(conn)
         # every send of each retransmitted range, in frame order (a packet seen twice counts once): a
@@ -1487,6 +1488,61 @@ class FetchBuilder:
                 continue        # told by an earlier step of this connection (a zero-window stall's repeats)
             self._episode(conn, ep, by_frame, ends, sends)
         self._keepalives(conn, ends)
+
+    def _by_range(self, conn: ConnFacts, ep: list[Segment]) -> list[list[Segment]]:
+        """An episode of losses and retransmissions split where a new wait began: each resend is one of the
+        sender's decisions, and the ones taken at once (a burst after a timeout, the holes the receiver's SACKs
+        name) are told together, while one made after a pause (a new loss, a timer fired again for the same
+        bytes) or a FIN resent apart from data gets its own step, with its own wait. A hole (a segment after
+        bytes the capture never saw) starts a step after a pause too, and the resend that fills it joins it,
+        however late. The duplicate ACKs go with the step of the bytes they ask for (their ack is in its range),
+        the other flagged segments with the step before them. An episode with a zero window is told whole."""
+        events = [s for s in ep if s.analysis & RESENT and (s.length or s.flags & FIN) or s.analysis & A_LOST_PACKET]
+        if len(events) < 2 or any(s.analysis & (A_ZERO_WINDOW | A_ZERO_WINDOW_PROBE) for s in ep):
+            return [ep]
+        rtt_ms, _data = self._rtt(conn)
+        rtt_ns = (rtt_ms if rtt_ms is not None else 1.0) * 1e6
+        again_ns = max(2 * rtt_ns, 1e6)                         # the same bytes sent again: a timer fired again
+        new_ns = min(max(10 * rtt_ns, 1e6), EPISODE_NS)         # other bytes, after a pause: another loss
+        # each step: [first byte, end, a bare FIN, its holes as (from, to), segments]
+        subs: list[list[Any]] = []
+        last: Segment | None = None
+        for s in events:
+            if s.analysis & A_LOST_PACKET:
+                lo, hi, fin, hole = self._missing_from(conn, s), s.rel_seq, False, True
+            else:
+                fin = bool(s.flags & FIN and not s.length)
+                lo, hi, hole = s.rel_seq, s.rel_seq + s.length + fin, False
+            # a resend that fills a hole told before: with that hole
+            filled = None if hole else next((sub for sub in reversed(subs)
+                                             if any(a <= s.rel_seq < b for a, b in sub[3])), None)
+            if filled is not None:
+                filled[4].append(s)
+            elif last is not None and fin == subs[-1][2] and s.ts_ns - last.ts_ns < (
+                    again_ns if s.rel_seq == last.rel_seq and not hole else new_ns):
+                sub = subs[-1]
+                sub[0], sub[1] = min(sub[0], lo), max(sub[1], hi)
+                if hole:
+                    sub[3].append((lo, hi))
+                sub[4].append(s)
+            else:
+                subs.append([lo, hi, fin, [(lo, hi)] if hole else [], [s]])
+            last = s
+        if len(subs) < 2:
+            return [ep]
+        starts = [sub[4][0].frame for sub in subs]
+        taken = {s.frame for sub in subs for s in sub[4]}
+        for s in ep:
+            if s.frame in taken:
+                continue
+            i = bisect_right(starts, s.frame) - 1          # the step told before it, if any
+            if s.analysis & A_DUPLICATE_ACK:
+                asked = [k for k, sub in enumerate(subs) if sub[0] <= s.rel_ack <= sub[1]]
+                if asked:
+                    before = [k for k in asked if k <= i]
+                    i = before[-1] if before else asked[0]
+            subs[max(i, 0)][4].append(s)
+        return [sorted(sub[4], key=lambda x: x.frame) for sub in subs]
 
     def _keepalives(self, conn: ConnFacts, ends: dict[str, Any]) -> None:
         """TCP keep-alive probes (Wireshark's keep-alive: no new data, one byte below the sender's next sequence
@@ -1681,11 +1737,18 @@ class FetchBuilder:
                                  "part" if filled["never_bytes"] else "all"})
             if more:
                 late["more_holes"] = more
-            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss", problem=True, sender=who(g), **late,
+            # the hole is a FIN's place (one sequence number, filled by a bare FIN): the FIN was lost, no byte
+            fin_lost = bool(fill is not None and fill.flags & FIN and not fill.length and fill.rel_seq == missing_from
+                            and g.rel_seq - missing_from == 1)
+            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss.fin" if fin_lost else "tcp.loss", problem=True,
+                      sender=who(g), **late,
                       receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
                       lost_to=g.rel_seq - 1, gap_seq=g.rel_seq, lost_bytes=g.rel_seq - missing_from,
                       gap_frame=g.frame, dup_acks=len(dups),
                       dup_frames=", ".join(str(s.frame) for s in dups[:6]) or "-",
+                      dup_list=[s.frame for s in dups[:6]],
+                      ooo_frames=[s.frame for s in ooo if s.direction == g.direction
+                                  and missing_from <= s.rel_seq < g.rel_seq][:6],
                       fill_frame=fill.frame if fill else None, cost_ms=cost,
                       fast=bool(fill is not None and fill.analysis & A_FAST_RETRANSMISSION), **ends)
             return
@@ -1707,20 +1770,49 @@ class FetchBuilder:
             prev_gap = _ms(prev.ts_ns - before[-2].ts_ns) if prev is not None else None
             # the receiver's duplicate ACKs that came before it, after its original was sent (earlier ones cannot ask
             # for it): on the whole connection, since they can belong to another fetch's bytes or to the teardown
-            asked = _dup_acks_between(conn, orig.frame if orig is not None else None, r)
+            # (for a copy sent again: since the copy before it, those that came after asked for this one)
+            asked = _dup_acks_between(conn, prev.frame if prev is not None else orig.frame if orig is not None
+                                      else None, r)
             # a "retransmission" that also carries bytes never sent before (it resends the start and goes on)
             fresh = min(max(r.rel_seq + r.length - self._missing_from(conn, r), 0), r.length)
+            end = r.rel_seq + r.length + bool(r.flags & FIN)
+            # the receiver's duplicate ACKs in this episode: before the copy, naming its bytes (they asked for it)
+            # and after it
+            # (they acknowledge bytes already acknowledged: the copy came to bytes the receiver had)
+            dups_before = [s for s in dups if s.frame < r.frame and s.direction != r.direction
+                           and r.rel_seq <= s.rel_ack < end]
+            dups_after = [s for s in dups if s.frame > r.frame and s.direction != r.direction and s.rel_ack >= end]
+            had = next((s for s in conn.segments if s.direction != r.direction and s.flags & ACK
+                        and s.rel_ack >= end and s.frame < dups_after[0].frame and s.frame > r.frame
+                        and not s.analysis & A_DUPLICATE_ACK), None) if dups_after and len(before) == 1 else None
+            # sent again sooner than any retransmission timeout and with nothing sent after the first copy: a tail
+            # loss probe (RFC 8985 7): the last segment repeated to make the receiver's ACK tell what is missing
+            probe = bool(orig is not None and prev is None and not dups_before and waited is not None
+                         and waited < MIN_RTO_MS and _last_sent_before(conn, orig, r))
             self._add(r.frame, r.ts_ns, frames, "tcp", kind, problem=True, sender=who(r), count=len(retrans + fast),
+                      receiver="server" if r.direction == 0 else "client",
                       orig_frame=orig.frame if orig is not None else None, waited_ms=waited, dup_acks=len(asked),
                       fin=bool(r.flags & FIN and not r.length), new_bytes=fresh, old_bytes=r.length - fresh,
                       length=r.length, rel_seq=r.rel_seq, resend=len(before), prev_frame=prev.frame if prev else None,
-                      gap_ms=gap, prev_gap_ms=prev_gap,
+                      gap_ms=gap, prev_gap_ms=prev_gap, probe=probe,
+                      asked_frames=[s.frame for s in dups_before[:6]],
+                      asked_ack=dups_before[0].rel_ack if dups_before else None,
+                      dup_after_frames=[s.frame for s in dups_after[:6]],
+                      dup_after_ack=dups_after[0].rel_ack if dups_after else None,
+                      had_frame=had.frame if had is not None else None,
                       doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)
             return
         if spurious:
             r = spurious[0]
+            end = r.rel_seq + r.length + bool(r.flags & FIN)
+            # the receiver's duplicate ACK answering the copy, and its earlier ACK of the same bytes
+            after = [s for s in dups if s.frame > r.frame and s.direction != r.direction and s.rel_ack >= end]
+            acked = next((s for s in conn.segments if s.frame < r.frame and s.direction != r.direction
+                          and s.flags & ACK and s.rel_ack >= end), None) if after else None
             self._add(r.frame, r.ts_ns, frames, "tcp", "tcp.retransmission.spurious", problem=True,
-                      sender=who(r), count=len(spurious), **ends)
+                      sender=who(r), receiver="server" if r.direction == 0 else "client", count=len(spurious),
+                      dup_after_frames=[s.frame for s in after[:6]], dup_after_ack=after[0].rel_ack if after else None,
+                      acked_frame=acked.frame if acked is not None else None, **ends)
             return
         if zero:
             z = zero[0]
@@ -1818,6 +1910,7 @@ class FetchBuilder:
         mine = {s.frame for s, _o in self._conn_segments(conn)}
         if td and td.get("first_fin_frame") in mine | {td.get("first_fin_frame")}:
             self._fin_steps(conn, td, ends)
+            self._release_late(conn, td, ends)
         for rst in resets:
             frame = rst["frame"]
             seg = next((s for s in conn.segments if s.frame == frame), None)
@@ -1849,6 +1942,39 @@ class FetchBuilder:
                                                                   for x in conn.segments):
                 kind = "tcp.open.half"      # a SYN-ACK and nothing after it: never seen established
             self._add(conn.last_frame + 0.5, conn.last_ts_ns, (), "tcp", kind, last=conn.last_frame, **ends)
+
+    def _release_late(self, conn: ConnFacts, td: dict[str, Any], ends: dict[str, Any]) -> None:
+        """Why a FIN's ACK came late, when its sender sent segments again between the two: an ACK covers
+        every byte before the one it names, so the FIN is acknowledged only once the bytes before it (a TLS
+        close_notify, the end of a response) and the FIN itself have all arrived. The step cites the copies (the
+        retransmission steps tell each one's wait) and says what they cost the release."""
+        by_frame = self._by_frame(conn)
+        segs = conn.segments
+        for f1, a1 in ((td.get("first_fin_frame"), td.get("first_fin_acked_frame")),
+                       (td.get("second_fin_frame"), td.get("second_fin_acked_frame"))):
+            fin, ack = by_frame.get(f1) if f1 else None, by_frame.get(a1) if a1 else None
+            if fin is None or ack is None or fin.length:
+                continue        # (a FIN riding on data: that data's resends are the transfer's story)
+            lo = bisect_right(segs, f1, key=lambda x: x.frame)
+            hi = bisect_left(segs, a1, key=lambda x: x.frame)
+            late = [x for x in segs[lo:hi] if x.direction == fin.direction and x.analysis & RESENT
+                    and (x.length or x.flags & FIN) and x.frame not in conn.copies and x.frame not in self.explained]
+            rtt_ms, _data = self._rtt(conn)
+            if not late or rtt_ms is not None and _ms(ack.ts_ns - fin.ts_ns) <= 2 * rtt_ms:
+                continue        # (no later than a round trip or so: nothing held the release up)
+            data = [x for x in late if x.length]
+            firsts = sorted({c.frame for c in (_first_copy(conn, x) for x in data) if c is not None})
+            cover = _Intervals()
+            nbytes = sum(b - a for x in data for a, b in cover.add(x.rel_seq, x.rel_seq + x.length))
+            tls = conn.tls
+            closing = {a.frame for a in tls.alerts if a.description == "Close Notify"} if tls is not None else set()
+            self._add(a1 + 0.05, ack.ts_ns, (*(x.frame for x in late), a1), "tcp",
+                      "tcp.teardown.late" if data else "tcp.teardown.late.fin", problem=True,
+                      closer="client" if fin.direction == 0 else "server", fin_frame=f1, ack_frame=a1,
+                      wait_ms=_ms(ack.ts_ns - fin.ts_ns), rtt_ms=rtt_ms, last_frame=late[-1].frame,
+                      last_ms=_ms(ack.ts_ns - late[-1].ts_ns), nbytes=nbytes, firsts=firsts,
+                      data_frames=[x.frame for x in data[:50]], close_notify=bool(closing & set(firsts)),
+                      fin_frames=[x.frame for x in late if not x.length][:50], **ends)
 
     def _fin_steps(self, conn: ConnFacts, td: dict[str, Any], ends: dict[str, Any]) -> None:
         closer = _ROLE[td["active_closer"]]
@@ -3215,6 +3341,8 @@ class FetchBuilder:
         # its time is measured between: the step's own segment (``_Raw.order``: the lost segment's
         # successor, the retransmission, the zero window) and the one that ended the wait, when cited
         timeouts: dict[tuple[Any, Any], list[tuple[float, tuple[int, ...]]]] = defaultdict(list)
+        # the copies sent while a FIN waited for its ACK: their waits are the release's (one part, its own)
+        released = {x for st in steps if st.kind in ("tcp.teardown.late", "tcp.teardown.late.fin") for x in st.frames}
         for raw, st in zip(self.steps, steps):
             f = st.facts
             own = (int(raw.order),) if int(raw.order) in st.frames else st.frames[:1]
@@ -3224,8 +3352,14 @@ class FetchBuilder:
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
             elif st.kind == "tcp.handshake.karn":
                 add("late_synack", f.get("late_ms") or 0.0, (f["synack"],), stream=f.get("stream"))
-            elif st.kind == "tcp.loss" and f.get("cost_ms"):
+            elif st.kind in ("tcp.loss", "tcp.loss.fin") and f.get("cost_ms"):
                 add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
+            elif st.kind in ("tcp.teardown.late", "tcp.teardown.late.fin"):
+                add("release", f["wait_ms"], (f["fin_frame"], f["ack_frame"]),
+                    "delay.release" if len(st.frames) > 2 else "delay.release.one", closer=f.get("closer"),
+                    copies=list(st.frames[:-1]))
+            elif st.kind == "tcp.retransmission" and own[0] in released:
+                continue
             elif st.kind == "tcp.retransmission" and (f.get("gap_ms") or f.get("waited_ms")):
                 if f.get("dup_acks"):       # the receiver's duplicate ACKs asked for it: the time is the wait for them
                     add("retransmission", f.get("gap_ms") or f["waited_ms"], own, "delay.retransmission.dup")
@@ -3748,6 +3882,15 @@ def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:
         if s.direction == r.direction and s.rel_seq <= seq < s.rel_seq + s.length + bool(s.flags & (FIN | SYN)):
             return s
     return None
+
+
+def _last_sent_before(conn: ConnFacts, orig: Segment, r: Segment) -> bool:
+    """Nothing was sent the same way as ``r`` between its first copy ``orig`` and it, and ``orig`` was the last
+    segment of the sender with bytes or a FIN before that (the sender's tail: nothing after it to draw an ACK)."""
+    segs = conn.segments
+    lo = bisect_left(segs, orig.frame, key=lambda s: s.frame)
+    hi = bisect_left(segs, r.frame, key=lambda s: s.frame)
+    return not any(s.direction == r.direction and (s.length or s.flags & (FIN | SYN)) for s in segs[lo + 1:hi])
 
 
 def _cut(text: str, n: int) -> str:

@@ -25,7 +25,7 @@ transaction and the teardown (FIN, RST and what follows) to the last one.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from analyzer.compiled import compiled
@@ -106,6 +106,33 @@ def _keepalive_shaped(segments: list[Segment]) -> bool:
     return False
 
 
+def _fin_trouble(conn: Any, segments: list, summary: dict[str, Any]) -> bool:
+    """Whether the close had trouble the tracker counts nowhere: a FIN sent again (the tracker counts resent bytes,
+    not FINs), or a side's segment that comes after its FIN in sequence space before the FIN itself was seen (the
+    FIN was lost before the capture point). Only the segments around the close are looked at (a few)."""
+    td = summary.get("teardown")
+    if td is None or not segments:
+        return False
+    i = bisect_left(segments, td.get("first_fin_frame") or 0, key=_frame)
+    tail = segments[max(i - 8, 0):i + 56]
+    sides = conn.sides
+    fins = [0, 0]
+    for s in tail:
+        d = s[2]
+        side = sides[d]
+        if s[3] & FIN:
+            fins[d] += 1
+            if fins[d] > 1:
+                return True         # a second FIN (a copy the capture made counts too: the replay tells them apart)
+        elif side.fin_seq is not None and s[4] == (side.fin_seq + 1) & M32 and s[0] < side.fin_frame:
+            return True             # past the FIN before the FIN: it was lost before the capture point
+    return False
+
+
+def _frame(s: Segment) -> int:
+    return s[0]
+
+
 def _base(side: Any, first_seq: int | None) -> int | None:
     """Wireshark's base sequence number of a side: its ISN, else the byte before its first seen data."""
     if side.isn is not None:
@@ -149,7 +176,8 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         segments, syns, synacks = _segments(packed, until, base, b0, b1)
-    if log.replay is not None or _troubled(conn, len(syns), len(synacks), summary) or _keepalive_shaped(segments):
+    if log.replay is not None or _troubled(conn, len(syns), len(synacks), summary) or _keepalive_shaped(segments) \
+            or _fin_trouble(conn, segments, summary):
         if packed is None:
             packed = list(REC.iter_unpack(log.log))
         rows = [(frame, t + base, seq, ack, fl, length, win)

@@ -491,6 +491,10 @@ _EN: dict[str, str] = {
         "A segment was lost: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
         "(Wireshark: \"previous segment not captured\"). {recovery}"),
+    "tcp.loss.fin": (
+        "A FIN was lost: frame {gap_frame} from the {sender:role} has relative seq {gap_seq}, one past its FIN "
+        "(seq {lost_from}), which never passed the capture point (Wireshark: \"previous segment not captured\"). The "
+        "{sender:role} sent the FIN again in frame {fill_frame}, {cost_ms:dur} after that segment."),
     "tcp.retransmission": (
         "Retransmission: the {sender:role} sends {what} (relative seq {rel_seq}){orig}. {cause}"),
     "tcp.retransmission.fast": (
@@ -498,7 +502,8 @@ _EN: dict[str, str] = {
         "seq {rel_seq}) at once instead of waiting for its retransmission timer."),
     "tcp.retransmission.spurious": (
         "Spurious retransmission: the {sender:role} resends data the other side had already acknowledged "
-        "({count:n:segment}); its timer fired too early, or an ACK was lost. It costs bandwidth, not time."),
+        "({count:n:segment}); its timer fired too early, or an ACK was lost. It costs bandwidth, not time."
+        "{after_text}"),
     "tcp.zero_window": (
         "Zero window: the {receiver:role} advertises a receive window of 0: its buffer is full (the application "
         "does not read fast enough), so the {sender:role} must stop sending.{probes_text}{resumed}"),
@@ -521,6 +526,15 @@ _EN: dict[str, str] = {
     "tcp.teardown4.1": (
         "Step 1/4 of the connection release: the {closer:role} has nothing more to send and sends FIN "
         "(seq = {seq}); it enters FIN_WAIT_1."),
+    "tcp.teardown.late.fin": (
+        "The {closer:role}'s FIN (frame {fin_frame}) was acknowledged only {wait_ms:dur} later (frame {ack_frame})"
+        "{rtt_text}: the release waited for the FIN to be sent again ({fin_where}); the ACK came {last_ms:dur} after "
+        "the last copy (frame {last_frame})."),
+    "tcp.teardown.late": (
+        "The {closer:role}'s FIN (frame {fin_frame}) was acknowledged only {wait_ms:dur} later (frame {ack_frame}){rtt_text}: "
+        "an ACK covers every byte before the one it names, so the FIN could be acknowledged only once all of them "
+        "had arrived, and the {closer:role} had to send some again: {what_text}. The ACK came {last_ms:dur} after "
+        "the last copy (frame {last_frame})."),
     "tcp.teardown4.2": (
         "Step 2/4: the {other:role} acknowledges the FIN (ack = {ack}, the FIN's sequence number + 1) and enters "
         "CLOSE_WAIT; the {closer:role} waits in FIN_WAIT_2 (it can still receive data)."),
@@ -922,6 +936,12 @@ _EN: dict[str, str] = {
     "delay.server": "{ms:dur} of server think time for {uri}.",
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
+    "delay.release": (
+        "{ms:dur} from the {closer:role}'s FIN to its ACK: the release waited for segments sent again (frames "
+        "{copies:frames})."),
+    "delay.release.one": (
+        "{ms:dur} from the {closer:role}'s FIN to its ACK: the release waited for a segment sent again (frame "
+        "{copies:frames})."),
     "delay.retransmission": "{ms:dur} waiting for a retransmission timer.",
     "delay.retransmission.dup": (
         "{ms:dur} until a segment the receiver had not got was sent again (its duplicate ACKs asked for it)."),
@@ -1359,13 +1379,17 @@ _ZH: dict[str, str] = {
     "tcp.loss": (
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
+    "tcp.loss.fin": (
+        "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多一，而那个 FIN "
+        "从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
+        "{cost_ms:dur}。"),
     "tcp.retransmission": "重传：{sender:role}{what}（相对序号 {rel_seq}）{orig}。{cause}",
     "tcp.retransmission.fast": (
         "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
         "而不等重传定时器超时。"),
     "tcp.retransmission.spurious": (
         "伪重传：{sender:role}重发了对方早已确认过的数据（{count} 个报文段）；它的定时器超时过早，或者有 ACK 丢失。"
-        "这浪费带宽，但不耽误时间。"),
+        "这浪费带宽，但不耽误时间。{after_text}"),
     "tcp.zero_window": (
         "零窗口：{receiver:role}通告的接收窗口为 0：它的缓冲区已满（应用程序读得不够快），"
         "{sender:role}必须停止发送。{probes_text}{resumed}"),
@@ -1384,6 +1408,13 @@ _ZH: dict[str, str] = {
         "捎带出去）。Nagle 算法加上延迟确认，就是经典的 40 毫秒停顿；发送方设置 TCP_NODELAY 即可避免。"),
     "tcp.teardown4.1": (
         "连接释放（四次挥手）第 1/4 步：{closer:role}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。"),
+    "tcp.teardown.late.fin": (
+        "{closer:role}的 FIN（第 {fin_frame} 帧）过了 {wait_ms:dur}才得到确认（第 {ack_frame} 帧）{rtt_text}：连接释放一直在等 FIN "
+        "被重发（第 {fin_where} 帧）；ACK 在最后一份副本（第 {last_frame} 帧）之后 {last_ms:dur}到来。"),
+    "tcp.teardown.late": (
+        "{closer:role}的 FIN（第 {fin_frame} 帧）过了 {wait_ms:dur}才得到确认（第 {ack_frame} 帧）{rtt_text}：ACK 确认的是它所指"
+        "序号之前的每一个字节，所以只有这些字节全部到达之后 FIN 才能被确认，而{closer:role}不得不重发其中一些：{what_text}。"
+        "ACK 在最后一份副本（第 {last_frame} 帧）之后 {last_ms:dur}到来。"),
     "tcp.teardown4.2": (
         "第 2/4 步：{other:role}确认该 FIN（ack = {ack}，即 FIN 的序号加 1），进入 CLOSE_WAIT；{closer:role}进入 "
         "FIN_WAIT_2（仍可接收数据）。"),
@@ -1705,6 +1736,8 @@ _ZH: dict[str, str] = {
     "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
+    "delay.release": "从{closer:role}的 FIN 到它的 ACK 用时 {ms:dur}：连接释放在等待重发的报文段（第 {copies:frames} 帧）。",
+    "delay.release.one": "从{closer:role}的 FIN 到它的 ACK 用时 {ms:dur}：连接释放在等待重发的报文段（第 {copies:frames} 帧）。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
     "delay.retransmission.dup": "等待重发一个接收方没收到的报文段用时 {ms:dur}（接收方用重复 ACK 要求重发它）。",
     "delay.retransmission.timeouts": (
@@ -1792,6 +1825,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "loss.ooo": " Some of them came out of order first ({where}: reordered on the way, or sent again).",
+        "loss.dups": " The {receiver:role}'s duplicate ACKs ({where}) asked for the missing bytes.",
+        "loss.dup": " The {receiver:role}'s duplicate ACK ({where}) asked for the missing bytes.",
         "hole.more.rest": " {count} more holes follow in this episode (frames {first} to {last}, {nbytes:bytes} in "
                           "all).",
         "window_full.ack": "The ACK that let it go on came {wait_ms:dur} later (frame {ack_frame}).",
@@ -1826,6 +1862,29 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.rto": "No ACK came for it in time, so the retransmission timer (RTO) fired: the first copy, or "
                      "its ACK, was lost after the capture point.",
         "cause.dup": "The receiver's duplicate ACKs asked for it.",
+        "cause.dup.one": ("The {receiver:role}'s duplicate ACK (frame {asked_frames:frames}, ack = {asked_ack}) asked "
+                          "for it: the bytes from relative seq {asked_ack} on had not arrived."),
+        "cause.dup.many": ("The {receiver:role}'s duplicate ACKs (frames {asked_frames:frames}, ack = {asked_ack}) "
+                           "asked for it: the bytes from relative seq {asked_ack} on had not arrived."),
+        "cause.probe": ("No ACK had come for it, and {waited_ms:dur} is sooner than a retransmission timeout usually "
+                        "fires (Linux waits at least 200 ms, RFC 6298 1 s): most likely a tail loss probe (RFC 8985), "
+                        "the {sender:role}'s last segment sent again so that the {receiver:role}'s answer tells what "
+                        "is missing."),
+        "cause.rto.had": "No ACK came for it in time, so the retransmission timer (RTO) fired.",
+        "spurious.dup": (" The {receiver:role} acknowledged these bytes in frame {acked_frame}, before the copy, and "
+                         "answers the copy with a duplicate ACK (frame {dup_after_frames:frames}, ack = "
+                         "{dup_after_ack}): it got them twice."),
+        "late.rtt": ", where a round trip takes {rtt_ms:dur}",
+        "late.data": "the {nbytes:bytes} before the FIN ({cn_text}first sent in frame {firsts:frames}), in {data_text}",
+        "late.close_notify": "its TLS close_notify, ",
+        "late.fin": "the FIN itself, in {fin_text}",
+        "late.and": "; ",
+        "dup.after.had": (" The {receiver:role} answers this copy with a duplicate ACK (frame "
+                          "{dup_after_frames:frames}, ack = {dup_after_ack}): it had acknowledged these bytes already "
+                          "(frame {had_frame}), so they reached it twice. The first copy had arrived; what the "
+                          "{sender:role} missed was the ACK (or the answer carrying it), lost or late."),
+        "dup.after": (" The {receiver:role}'s duplicate ACK after it (frame {dup_after_frames:frames}, ack = "
+                      "{dup_after_ack}) acknowledges these bytes again: a copy of them had reached it already."),
         "what.bytes": "{length:bytes} again",
         "what.more": "{length:bytes}, partly again",
         "snaplen.no_http": ": that is why no HTTP request or response is shown for this connection",
@@ -2015,6 +2074,9 @@ PHRASES: dict[str, dict[str, str]] = {
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "loss.ooo": "其中一部分先乱序到达（第 {where} 帧：在路上被打乱了顺序，或是被重发）。",
+        "loss.dups": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
+        "loss.dup": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
         "hole.more.rest": "这一轮之后还有 {count} 个空洞（第 {first} 帧到第 {last} 帧，共 {nbytes:bytes}）。",
         "window_full.ack": "让它继续发送的 ACK 在 {wait_ms:dur}后到达（第 {ack_frame} 帧）。",
         "keepalive.idle": "，距它的上一个报文段（第 {prev_frame} 帧）{idle_ms:dur}",
@@ -2037,6 +2099,26 @@ PHRASES: dict[str, dict[str, str]] = {
         "orig.none": "",
         "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
+        "cause.dup.one": "{receiver:role}的重复 ACK（第 {asked_frames:frames} 帧，ack = {asked_ack}）要求重发它：从相对序号 "
+                         "{asked_ack} 开始的字节没有到达。",
+        "cause.dup.many": "{receiver:role}的重复 ACK（第 {asked_frames:frames} 帧，ack = {asked_ack}）要求重发它：从相对序号 "
+                          "{asked_ack} 开始的字节没有到达。",
+        "cause.probe": ("此前它没有得到 ACK，而 {waited_ms:dur}比重传超时通常触发的时间更早（Linux 至少等 200 毫秒，RFC 6298 "
+                        "规定 1 秒）：这多半是尾部丢包探测（tail loss probe，RFC 8985），即{sender:role}重发它的最后一个报文段，"
+                        "让{receiver:role}的应答说明缺了什么。"),
+        "cause.rto.had": "它没有及时得到确认，重传定时器（RTO）超时。",
+        "spurious.dup": ("{receiver:role}在这份副本之前已经确认过这些字节（第 {acked_frame} 帧），并用一个重复 ACK 回应这份副本"
+                         "（第 {dup_after_frames:frames} 帧，ack = {dup_after_ack}）：它收到了两次。"),
+        "late.rtt": "，而一次往返只需 {rtt_ms:dur}",
+        "late.data": "FIN 之前的 {nbytes:bytes}（{cn_text}首次在第 {firsts:frames} 帧发送）在第 {data_text} 帧重发",
+        "late.close_notify": "即它的 TLS close_notify，",
+        "late.fin": "FIN 本身在第 {fin_text} 帧重发",
+        "late.and": "，",
+        "dup.after.had": ("{receiver:role}用一个重复 ACK 回应这份副本（第 {dup_after_frames:frames} 帧，ack = "
+                          "{dup_after_ack}）：它之前已经确认过这些字节（第 {had_frame} 帧），所以这些字节到达了两次。"
+                          "第一份已经到达；{sender:role}没收到的是 ACK（或携带它的应答），它丢失了或来得太晚。"),
+        "dup.after": ("{receiver:role}在它之后的重复 ACK（第 {dup_after_frames:frames} 帧，ack = {dup_after_ack}）"
+                      "再次确认了这些字节：之前已有一份到达。"),
         "what.bytes": "再次发送 {length:bytes}",
         "what.more": "发送 {length:bytes}，其中一部分是重发",
         "snaplen.no_http": "：所以这条连接上看不到任何 HTTP 请求或响应",
@@ -2225,7 +2307,7 @@ LABELS: dict[str, dict[str, str]] = {
         "part.client_dns": "client after the DNS answer", "part.client_dns_arp": "client after the DNS answer",
         "part.client_send": "client before its first data", "part.client_page": "client working on the page",
         "part.server": "server think time", "part.lost_answer": "lost answer", "part.late_synack": "late SYN-ACK",
-        "part.loss": "loss recovery", "part.retransmission": "retransmission wait",
+        "part.loss": "loss recovery", "part.release": "release delayed by resends", "part.retransmission": "retransmission wait",
         "part.syn_unanswered": "unanswered SYNs", "part.race": "Happy Eyeballs wait",
         "part.stall": "Nagle/delayed-ACK stall", "part.expect_wait": "100-continue wait",
         "part.server_encrypted": "server time (estimate)", "part.zero_window": "zero window",
@@ -2309,7 +2391,7 @@ LABELS: dict[str, dict[str, str]] = {
         "part.dns": "域名解析", "part.dns_retry": "DNS 重发等待", "part.dns_late": "来得太晚的应答", "part.syn_retry": "SYN 重传等待", "part.connect": "TCP 握手",
         "part.tls": "TLS 握手", "part.client_dns": "客户端在 DNS 应答之后", "part.client_dns_arp": "客户端在 DNS 应答之后",
         "part.client_send": "客户端发出首批数据之前", "part.client_page": "客户端处理页面", "part.server": "服务器处理",
-        "part.lost_answer": "丢失的应答", "part.late_synack": "迟到的 SYN-ACK", "part.loss": "丢包恢复",
+        "part.lost_answer": "丢失的应答", "part.late_synack": "迟到的 SYN-ACK", "part.loss": "丢包恢复", "part.release": "因重发而推迟的连接释放",
         "part.retransmission": "重传等待", "part.syn_unanswered": "无应答的 SYN", "part.race": "Happy Eyeballs 等待",
         "part.stall": "Nagle 与延迟确认造成的停顿", "part.expect_wait": "等待 100 Continue",
         "part.server_encrypted": "服务器处理（估计）", "part.zero_window": "零窗口", "part.transfer": "传输",
@@ -2535,9 +2617,10 @@ DERIVED: frozenset[str] = frozenset({
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
     "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
-    "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.seen_twice", "tcp.seen_twice.again",
+    "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.retransmission.spurious",
+    "tcp.seen_twice", "tcp.seen_twice.again",
     "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
-    "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.unanswered.capture_end",
+    "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.teardown.late", "tcp.teardown.late.fin", "tcp.unanswered.capture_end",
     "tcp.unanswered.capture_end.one",
     "tcp.keepalive", "tcp.unanswered.gave_up", "tcp.window_full", "tcp.zero_window", "tls.certificate", "tls.certificate.decrypted", "tls.client_hello",
     "tls.client_hello.sni", "tls.done.ccs12.client",
@@ -2587,6 +2670,14 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
             facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
                      ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
         extra["recovery"] = _phrase(key, facts, lang)
+        for fkey, phrase in (("ooo_frames", "loss.ooo"), ("dup_list", "loss.dups")):
+            got = facts.get(fkey) or []
+            if fkey == "dup_list" and len(got) == 1:
+                phrase = "loss.dup"
+            if got and not (fkey == "dup_list" and key == "recovery.fast"):
+                where = frames_list(got, lang) if lang == "zh" else \
+                    ("frame " if len(got) == 1 else "frames ") + frames_list(got, lang)
+                extra["recovery"] += _phrase(phrase, {**facts, "where": where}, lang)
         holes = facts.get("more_holes") or ()
         for h in holes[:MORE_HOLES_TOLD]:
             extra["recovery"] += _phrase({"all": "hole.more.late", "part": "hole.more.part"}.get(h.get("late"),
@@ -2613,10 +2704,33 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["orig"] = _phrase(("orig.again.doubled" if facts.get("doubled") else "orig.again") if again else
                                 ("orig.frame.more" if facts.get("new_bytes") else "orig.frame")
                                 if facts.get("orig_frame") else "orig.none", facts, lang)
-        extra["cause"] = _phrase("cause.dup" if facts.get("dup_acks") else "cause.rto.again" if again else
-                                 "cause.rto", facts, lang)
+        asked = facts.get("asked_frames")
+        extra["cause"] = _phrase(("cause.dup.many" if len(asked) > 1 else "cause.dup.one") if asked else
+                                 "cause.probe" if facts.get("probe") else "cause.dup" if facts.get("dup_acks") else
+                                 "cause.rto.again" if again else
+                                 "cause.rto.had" if facts.get("had_frame") else "cause.rto", facts, lang)
+        if facts.get("dup_after_frames"):
+            extra["cause"] += _phrase("dup.after.had" if facts.get("had_frame") else "dup.after", facts, lang)
         extra["what"] = _phrase("what.fin" if facts.get("fin") else "what.more" if facts.get("new_bytes") else
                                 "what.bytes", facts, lang)
+    elif template == "tcp.retransmission.spurious":
+        extra["after_text"] = _phrase("spurious.dup", facts, lang) if facts.get("dup_after_frames") \
+            and facts.get("acked_frame") else ""
+    elif template in ("tcp.teardown.late", "tcp.teardown.late.fin"):
+        extra["rtt_text"] = _phrase("late.rtt", facts, lang) if facts.get("rtt_ms") is not None else ""
+        parts = []
+        for key, frames_key in (("late.data", "data_frames"), ("late.fin", "fin_frames")):
+            got = facts.get(frames_key) or []
+            if got:
+                where = frames_list(got, lang) if lang == "zh" else \
+                    ("frame " if len(got) == 1 else "frames ") + frames_list(got, lang)
+                parts.append(_phrase(key, {**facts, "data_text": where, "fin_text": where,
+                                           "cn_text": _phrase("late.close_notify", facts, lang)
+                                           if facts.get("close_notify") else ""}, lang))
+        extra["what_text"] = _phrase("late.and", facts, lang).join(parts)
+        fins = facts.get("fin_frames") or []
+        extra["fin_where"] = "" if not fins else frames_list(fins, lang) if lang == "zh" else \
+            ("frame " if len(fins) == 1 else "frames ") + frames_list(fins, lang)
     elif template == "tcp.zero_window":
         extra["resumed"] = _phrase("resumed.frame" if facts.get("resumed_frame") else
                                    "resumed.held" if facts.get("stall_ms") else "resumed.none", facts, lang)
