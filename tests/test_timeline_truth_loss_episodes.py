@@ -4,11 +4,15 @@
   range, a FIN, the same bytes after the timer fired again) is its own step with its own wait, and every frame a
   step cites is told in its text (or is the frame the step is about). A FIN whose ACK waited for copies is told
   with them: the release's delay and what it waited for.
+* A request resent before its answer: the answer's TCP timestamp echo (TSecr) says which copy the server had
+  (RFC 7323 4.3): the resend's TSval (the first copy was lost), or an older one (the first copy had arrived: the
+  answer, or its ACK, was lost).
 
 Recordings (``scripts/record_captures.py``: ``analyzer lab --https --loss 15``, kept only when tshark shows the
 case): captures/lab_https_close_lost.pcapng (the client's FIN and its TLS close_notify sent again after the FIN,
-the FIN acknowledged in the file), captures/lab_https_answer_lost.pcapng (its FIN resent by a tail loss probe, the
-server's FIN lost). Every expected frame and time is tshark's, asked at test time.
+the FIN acknowledged in the file), captures/lab_https_answer_lost.pcapng (a request resent whose answer echoes
+the first copy's TSval), captures/lab_https_request_lost.pcapng (one that echoes the resend's). Every expected
+frame, time and timestamp is tshark's, asked at test time.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = ROOT / "captures"
 CLOSE = CAPTURES / "lab_https_close_lost.pcapng"
 ANSWER = CAPTURES / "lab_https_answer_lost.pcapng"
+REQUEST = CAPTURES / "lab_https_request_lost.pcapng"
 TSHARK = shutil.which("tshark")
 CLIENT = "192.0.2.10"
 FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "tcp.flags.fin", "tcp.len", "tcp.seq", "tcp.ack",
@@ -69,6 +74,21 @@ def named(text: str) -> set[int]:
 
 def _flag(row: dict[str, str], key: str) -> bool:
     return row[key] not in ("", "0", "False")
+
+
+def _resend_answered(rows: list[dict[str, str]]) -> list[tuple[dict, dict, dict]]:
+    """(first copy, resend, answer): each client retransmission of request bytes answered within 5 ms."""
+    out = []
+    for i, r in enumerate(rows):
+        if r["ip.src"] == CLIENT and int(r["tcp.len"] or 0) and _flag(r, "tcp.analysis.retransmission"):
+            answer = next((x for x in rows[i + 1:] if x["ip.src"] != CLIENT and int(x["tcp.len"] or 0)), None)
+            if answer is None or not answer["http.response.code"] or \
+                    float(answer["frame.time_epoch"]) - float(r["frame.time_epoch"]) >= 0.005:
+                continue
+            first = next(x for x in rows if x["ip.src"] == CLIENT and x["tcp.seq"] == r["tcp.seq"]
+                         and int(x["tcp.len"] or 0) and not _flag(x, "tcp.analysis.retransmission"))
+            out.append((first, r, answer))
+    return out
 
 
 @pytest.mark.parametrize("path", [CLOSE, ANSWER], ids=lambda p: p.name)
@@ -143,3 +163,42 @@ def test_the_close_is_told_copy_by_copy():
     assert not [d for d in fetch.breakdown if d.what == "retransmission" and set(d.frames) & set(resent)]
     zh = [s for f in load(CLOSE, "zh").fetches for s in f.steps if s.kind.startswith("tcp.teardown.late")]
     assert len(zh) == 1 and "close_notify" in zh[0].text and set(resent) <= named(zh[0].text)
+
+
+def test_the_answer_lost_is_told_by_the_timestamps():
+    """The answer echoes the request's first copy (tshark: its TSecr is that copy's TSval, older than the
+    resend's): the request had arrived; the step says so with the values, in en and zh."""
+    _there(ANSWER)
+    cases = [(a, r, b) for a, r, b in _resend_answered(segments(ANSWER))
+             if b["tcp.options.timestamp.tsecr"] == a["tcp.options.timestamp.tsval"]]
+    assert cases            # the file is what this test is about (record_captures.check_answer_lost)
+    for lang in ("en", "zh"):
+        steps = [s for f in load(ANSWER, lang).fetches for s in f.steps]
+        for first, resend, answer in cases:
+            (step,) = [s for s in steps if s.kind.startswith("http.wait.resent")
+                       and int(answer["frame.number"]) in s.frames]
+            assert step.kind == "http.wait.resent.answer_lost"
+            assert step.frames == (int(resend["frame.number"]), int(answer["frame.number"]))
+            assert step.facts["tsecr"] == int(answer["tcp.options.timestamp.tsecr"])
+            assert step.facts["tsval"] == int(resend["tcp.options.timestamp.tsval"])
+            assert step.facts["first_frame"] == int(first["frame.number"])
+            assert f"TSecr {answer['tcp.options.timestamp.tsecr']}" in step.text
+            assert int(first["frame.number"]) in named(step.text)
+
+
+@pytest.mark.parametrize("path", [REQUEST, ANSWER], ids=lambda p: p.name)
+def test_the_request_lost_is_told_by_the_timestamps(path):
+    """The answer echoes a resend's TSval (tshark): that copy reached the server, the ones before it were lost."""
+    _there(path)
+    rows = segments(path)
+    cases = [(a, r, b) for a, r, b in _resend_answered(rows)
+             if b["tcp.options.timestamp.tsecr"] == r["tcp.options.timestamp.tsval"]]
+    assert cases or path == ANSWER
+    steps = [s for f in load(path).fetches for s in f.steps]
+    for first, resend, answer in cases:
+        (step,) = [s for s in steps if s.kind.startswith("http.wait.resent") and int(answer["frame.number"]) in s.frames]
+        assert step.kind.startswith("http.wait.resent.request_lost")
+        assert step.facts["copy_frame"] == int(resend["frame.number"])
+        assert step.facts["first_frame"] == int(first["frame.number"])
+        assert step.facts["tsecr"] == int(resend["tcp.options.timestamp.tsval"])
+        assert f"TSecr {answer['tcp.options.timestamp.tsecr']}" in step.text

@@ -3170,11 +3170,11 @@ static const char *const tc_names[TC_N] = {"ca", "last_frame", "last_ts", "_once
                                            "first_ts"};
 enum { TS_data_base, TS_endpoint, TS_fin_frame, TS_fin_seq, TS_first_ts, TS_frame_bytes, TS_last_ts, TS_max_end,
        TS_payload_bytes, TS_pkts, TS_reasm, TS_sa, TS_syn_acked_frame, TS_rfc, TS_isn, TS_fin_ts, TS_fin_acked_frame,
-       TS_fin_acked_ts, TS_time_wait_frame, TS_time_wait_ts, TS_data_after_peer_fin, TS_N };
+       TS_fin_acked_ts, TS_time_wait_frame, TS_time_wait_ts, TS_data_after_peer_fin, TS_retransmissions, TS_N };
 static const char *const ts_names[TS_N] = {
     "data_base", "endpoint", "fin_frame", "fin_seq", "first_ts", "frame_bytes", "last_ts", "max_end",
     "payload_bytes", "pkts", "reasm", "sa", "syn_acked_frame", "rfc", "isn", "fin_ts", "fin_acked_frame",
-    "fin_acked_ts", "time_wait_frame", "time_wait_ts", "data_after_peer_fin"};
+    "fin_acked_ts", "time_wait_frame", "time_wait_ts", "data_after_peer_fin", "retransmissions"};
 enum { TR_delivered, TR_direction, TR_fin_offset, TR_held, TR_next, TR_offset, TR_sink, TR_fin_sent, TR_N };
 static const char *const tr_names[TR_N] = {"delivered", "direction", "fin_offset", "held", "next", "offset", "sink",
                                            "fin_sent"};
@@ -4182,12 +4182,14 @@ static PyObject *ladder_plain(PyObject *self, PyObject *args) {
  *   same steps: see there); then, where Collector._logged would just append a record to the connection's log
  *   (a ConnLog whose conn is that connection, the next hop known or not to be learnt here, fewer than max_log
  *   records, a bytearray log, times within 2**62, the payload whole in the frame, no SYN flag: Collector._logged
- *   reads a SYN's or SYN-ACK's timestamps option), appends the same 31 bytes
+ *   reads a SYN's or SYN-ACK's timestamps option, nor a data segment it keeps the timestamps of: see tl_resends),
+ *   appends the same 31 bytes
  *   (collect.REC) and calls log.add_payload for a payload; every other case calls ``logged`` with _tcp's
  *   arguments. ``at`` (a writable int64 array) holds the index of the frame being
  *   read (where it failed, when something raised). tests/test_timeline_batch.py: the same logs and timelines as frame by frame. */
-enum { TL_conn, TL_count, TL_base_ts, TL_log, TL_next_hop_mac, TL_epoch, TL_N };
-static const char *const tl_names[TL_N] = {"conn", "count", "base_ts", "log", "next_hop_mac", "epoch"};
+enum { TL_conn, TL_count, TL_base_ts, TL_log, TL_next_hop_mac, TL_epoch, TL_watch, TL_resends, TL_N };
+static const char *const tl_names[TL_N] = {"conn", "count", "base_ts", "log", "next_hop_mac", "epoch", "watch",
+                                           "resends"};
 static PyTypeObject *tl_log_type;
 static Py_ssize_t tl_off[TL_N];
 static PyObject *tl_stream, *tl_add_payload;
@@ -4400,6 +4402,24 @@ fail:
     return -1;
 }
 
+/* tl_resends: the tracker's count of resent data segments on ``conn`` (its Connection, after its segment(): the
+ * sides' retransmissions), or -1 when not read. A data segment after which it differs from the log's ``resends``
+ * (the count Collector._logged saw last), or one the log's ``watch`` bits name, goes to Collector._logged, which
+ * keeps its TCP timestamps (ConnLog.stamp_data). */
+static long long tl_resends(PyObject *conn) {
+    long long a, b;
+    if (!st_type(conn, &tc_type, tc_names, TC_N, tc_off))
+        return -1;
+    PyObject *sides = SLOT(conn, tc_off[TC_sides]);
+    if (sides == NULL || !PyTuple_CheckExact(sides) || PyTuple_GET_SIZE(sides) != 2)
+        return -1;
+    PyObject *o = PyTuple_GET_ITEM(sides, 0), *r = PyTuple_GET_ITEM(sides, 1);
+    if (Py_TYPE(r) != Py_TYPE(o) || !st_type(o, &ts_type, ts_names, TS_N, ts_off)
+        || !ta_int(SLOT(o, ts_off[TS_retransmissions]), &a) || !ta_int(SLOT(r, ts_off[TS_retransmissions]), &b))
+        return -1;
+    return a + b;
+}
+
 static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 14 && nargs != 17) {
         PyErr_SetString(PyExc_TypeError, "timeline_tcp: 14 or 17 arguments");
@@ -4565,7 +4585,8 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
                     else if (Py_TYPE(log) == tl_log_type) {
                         PyObject *lc = SLOT(log, tl_off[TL_conn]), *mac = SLOT(log, tl_off[TL_next_hop_mac]);
                         PyObject *ep = SLOT(log, tl_off[TL_epoch]), *lb = SLOT(log, tl_off[TL_log]);
-                        long long count, base_ts, epoch;
+                        PyObject *wt = SLOT(log, tl_off[TL_watch]), *rs = SLOT(log, tl_off[TL_resends]);
+                        long long count, base_ts, epoch, watch, resends;
                         if (lc != conn)
                             simple = 2;             /* another connection's log: nothing to do */
                         else if (mac != NULL && PyUnicode_CheckExact(mac) && ta_int(ep, &epoch)
@@ -4573,7 +4594,9 @@ static PyObject *timeline_tcp(PyObject *self, PyObject *const *args, Py_ssize_t 
                                  && ta_int(SLOT(log, tl_off[TL_count]), &count) && count + 1 <= max_log
                                  && ta_int(SLOT(log, tl_off[TL_base_ts]), &base_ts) && lb != NULL
                                  && PyByteArray_CheckExact(lb) && (!seglen || ip_end <= fend)
-                                 && !(flags & 0x02) && ts > -TA_LIM && ts < TA_LIM) {
+                                 && !(flags & 0x02) && ts > -TA_LIM && ts < TA_LIM
+                                 && ta_int(wt, &watch) && ta_int(rs, &resends)
+                                 && !(seglen && ((watch >> d) & 1 || tl_resends(conn) != resends))) {
                             long long delta = ts - base_ts;
                             unsigned char rec[31];
                             uint32_t u;

@@ -2955,15 +2955,17 @@ class FetchBuilder:
                 return
         # the client sent its request again before the answer came: the wait went by in retransmission timers
         # (the retransmission step tells the resend), not in the server's thinking. Whether the request's first
-        # copy or the server's first answer was lost, only the segments' timestamps tell (the answer's TSecr),
-        # which the facts do not keep: both are said
+        # copy or the server's first answer was lost, the segments' timestamps tell (the answer's TSecr: _which_copy);
+        # without them both are said
         resend = next((s for s in conn.segments if s.direction == cdir and s.length and s.analysis & RESENT
                        and req_end_ns < s.ts_ns < resp.first_ts_ns), None)
         if resend is not None:
-            self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resend.frame, resp.first_frame), "http",
-                      "http.wait.resent", problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, resend_frame=resend.frame,
+            kind, which = self._which_copy(conn, cdir, resend, req_end_ns, resp)
+            self._add(resp.first_frame + 0.2, resp.first_ts_ns,
+                      tuple(sorted({resend.frame, resp.first_frame, which.get("copy_frame") or resend.frame})), "http",
+                      kind, problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, resend_frame=resend.frame,
                       waited_ms=_ms(resend.ts_ns - req_end_ns), answer_ms=_ms(resp.first_ts_ns - resend.ts_ns),
-                      on_data=on_data, stream=conn.stream)
+                      on_data=on_data, stream=conn.stream, **which)
             return
         acked = next((s for s in between if not s.length and s.flags & ACK), None)
         resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
@@ -2976,6 +2978,35 @@ class FetchBuilder:
                   "http.wait.server" if acked is not None else "http.wait.server_noack", ttfb_ms=ttfb, rtt_ms=rtt_ms,
                   think_ms=think, ack_frame=acked.frame if acked else None,
                   ack_ms=_ms(acked.ts_ns - req_end_ns) if acked else None, on_data=on_data, stream=conn.stream)
+
+    def _which_copy(self, conn: ConnFacts, cdir: int, resend: Segment, req_end_ns: int, resp: Any
+                    ) -> tuple[str, dict[str, Any]]:
+        """Which copy of a resent request the server answered, by the TCP timestamps (RFC 7323 4.3: a receiver
+        echoes in TSecr the TSval of the segment that last advanced its window; the collector keeps them for the
+        resent segments and the answer after them): the answer's TSecr is a resend's TSval (that copy reached the
+        server, the ones before it were lost: http.wait.resent.request_lost), or older than every resend's (an
+        earlier copy, the first, had reached it: the answer or its ACK was lost, http.wait.resent.answer_lost).
+        Without timestamps, or when the echo is neither, http.wait.resent (both causes)."""
+        stamps = {f: (v, e) for f, v, e in conn.stamps} if conn.stamps else {}
+        answer = stamps.get(resp.first_frame)
+        first = _first_copy(conn, resend)
+        if answer is None or first is None:
+            return "http.wait.resent", {}
+        copies = [s for s in conn.segments if s.direction == cdir and s.length and s.analysis & RESENT
+                  and s.rel_seq == resend.rel_seq and req_end_ns < s.ts_ns < resp.first_ts_ns
+                  and s.frame not in conn.copies]
+        if not copies or any(c.frame not in stamps for c in copies):
+            return "http.wait.resent", {}
+        echo = answer[1]
+        hit = next((c for c in copies if stamps[c.frame][0] == echo), None)
+        if hit is not None:
+            lost = [first.frame] + [c.frame for c in copies if c.frame < hit.frame]
+            return ("http.wait.resent.request_lost" if len(lost) == 1 else "http.wait.resent.request_lost.again",
+                    {"tsecr": echo, "copy_frame": hit.frame, "first_frame": first.frame, "lost_frames": lost})
+        tsval = stamps[copies[0].frame][0]
+        if 0 < (tsval - echo) & 0xFFFFFFFF < 0x80000000:
+            return "http.wait.resent.answer_lost", {"tsecr": echo, "tsval": tsval, "first_frame": first.frame}
+        return "http.wait.resent", {}
 
     def _stalls(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None,
                 data: list[Segment] | None = None) -> None:

@@ -98,7 +98,7 @@ COUNT_BODIES = True
 # transaction's body without a Data event each (apps/http HttpTracker.take_bodies; the records are the same:
 # tests/test_timeline_collect_paths.py turns this off on its general path)
 TAKE_BODIES = True
-MAX_STAMPS = 8                      # SYN/SYN-ACK timestamps kept per connection (ConnLog.stamp)
+MAX_STAMPS = 32                     # SYN/SYN-ACK and data timestamps kept per connection (ConnLog.stamp)
 MAX_LOG = 65536                     # segments kept in full per connection (and per stretch of its life)
 TAIL = 1024                         # beyond MAX_LOG: the last ones kept
 _TCP = struct.Struct("!HHIIBBH").unpack_from
@@ -323,7 +323,7 @@ class ConnLog:
     """What is kept of one TCP connection while it is open (see the module docstring)."""
 
     __slots__ = ("_records", "_sinks", "base_ts", "conflicts", "conn", "count", "cut", "dns", "epoch", "heads", "log",
-                 "next_hop_mac", "replay", "stamps", "syn_ip", "tail_start", "tls", "truncated")
+                 "next_hop_mac", "replay", "resends", "stamps", "syn_ip", "tail_start", "tls", "truncated", "watch")
 
     def __init__(self, conn: Any):
         self.conn = conn
@@ -340,6 +340,9 @@ class ConnLog:
         self.conflicts: list | None = None  # (frame, direction, seq, earlier frame): the first byte that differs
         self.replay: Any = None     # the analysis replay state, once a stretch needed it
         self.stamps: list[tuple[int, int, int]] | None = None  # (frame, TSval, TSecr) of SYNs/SYN-ACKs: see stamp
+        self.watch = 0              # bit d: the next data segment of direction d gets its timestamps kept (stamp_data)
+        self.resends = 0            # the tracker's resent data segments on the connection when a data segment was
+        # last looked at here (a data segment after which it changed was resent: see stamp_data)
         self.base_ts = conn.first_ts    # times are kept relative to it (a corrupt clock may not fit 64 bits)
         self.tls: Any = None            # the TLS session facts, once its sink handed them out
         self._sinks: tuple | None = None    # (conn.sink, its members, HTTP sink, TLS sink): see _sink
@@ -361,6 +364,7 @@ class ConnLog:
         log.syn_ip = syn_ip
         log.heads = log.conflicts = None
         log.replay = log.tls = log._sinks = log.stamps = None
+        log.watch = log.resends = 0
         log.base_ts = att.ts
         key = att.key
         log.dns = key[1] in DNS_TCP_PORTS or key[3] in DNS_TCP_PORTS
@@ -380,6 +384,20 @@ class ConnLog:
                 self.stamps = []
             if len(self.stamps) < MAX_STAMPS:
                 self.stamps.append((frame, got[0], got[1]))
+
+    def stamp_data(self, frame: int, d: int, opts: bytes, resent: bool) -> None:
+        """A data segment's timestamps, kept as :meth:`stamp` keeps a SYN's: one the tracker counted as resent
+        (``resent``: its count of resent segments changed with it, :attr:`resends`), and the other side's next
+        data segment after such a one (its answer: ``watch``). The answer's TSecr tells which copy of resent bytes
+        the peer had got (RFC 7323 4.3: it echoes the segment that last advanced its window). The compiled loop
+        leaves exactly these segments to :meth:`Collector._logged` (``_speedups.timeline_tcp``: the same count,
+        the watch bits); the bound stops the watching too."""
+        self.watch &= ~(1 << d)
+        if self.stamps is not None and len(self.stamps) >= MAX_STAMPS:
+            return
+        if resent:
+            self.watch |= 1 << (1 - d)
+        self.stamp(frame, opts)
 
     def replay_syn(self, conn: Any) -> None:
         """The attempt became ``conn`` (the tracker replays the SYN into it): log the SYN as it was logged
@@ -905,7 +923,15 @@ class Collector:
         log = self.logs.get(conn.stream)
         if log is not None and log.conn is conn:
             if flags & 0x02:        # a SYN or SYN-ACK (the compiled loop leaves them all here): its timestamps
-                log.stamp(number, _syn_options(data, base, p, seq, ack))
+                log.stamp(number, _header_options(data, base, p, seq, ack))
+            elif seglen:
+                # a data segment the tracker counted as resent, or the answer watched for after one: its timestamps
+                # (the compiled loop leaves exactly these here)
+                o, r = conn.sides
+                resends = o.retransmissions + r.retransmissions
+                if resends != log.resends or log.watch >> d & 1:
+                    log.stamp_data(number, d, _header_options(data, base, p, seq, ack), resends != log.resends)
+                    log.resends = resends
             if not log.next_hop_mac and not log.epoch and d == 0 and linktype == 1:
                 log.next_hop_mac = _mac_text(data[base:base + 6])
             # ConnLog.add, inline (every value is in range here: 32-bit sequence numbers, 12 flag bits,
@@ -1096,6 +1122,14 @@ class Collector:
         if flags & 0x02 and "tcp.options.timestamp.tsval" in f:
             t = layer.offset
             log.stamp(pkt.frame.number, bytes(pkt.frame.data[t + 20:t + layer.length]))
+        elif seglen and not log.is_pending:     # as Collector._logged: a resent data segment, or a watched answer
+            o, r = log.conn.sides
+            resends = o.retransmissions + r.retransmissions
+            if resends != log.resends or log.watch >> d & 1:
+                t = layer.offset
+                log.stamp_data(pkt.frame.number, d, bytes(pkt.frame.data[t + 20:t + layer.length]),
+                               resends != log.resends)
+                log.resends = resends
         log.add(pkt.frame.number, pkt.frame.ts_ns, f.get("tcp.seq_raw", 0), f.get("tcp.ack_raw", 0), flags, d,
                 seglen, f.get("tcp.window_size_value", 0), ip_id, ttl)
         if seglen:      # the payload starts after the TCP header; what of it the frame holds
@@ -1212,9 +1246,8 @@ def ts_option(opts: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _syn_options(data: Any, base: int, p: int, seq: int, ack: int) -> bytes:
-    """The option bytes of the TCP header that ends at ``p`` in ``data`` (a SYN's: its payload, if any, starts
-    there), found by its length field with the segment's own sequence and acknowledgment numbers at their
+def _header_options(data: Any, base: int, p: int, seq: int, ack: int) -> bytes:
+    """The option bytes of the TCP header that ends at ``p`` in ``data`` (its payload, if any, starts there), found by its length field with the segment's own sequence and acknowledgment numbers at their
     places; empty when no header length fits (then nothing is read)."""
     for hl in range(24, 64, 4):
         t = p - hl

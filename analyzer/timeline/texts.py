@@ -805,6 +805,28 @@ _EN: dict[str, str] = {
         "the server, which answered the copy, or the server's first answer was lost before the capture point and "
         "its own timer sent it again at about the same time. The TCP timestamps tell which: the answer's echo "
         "(TSecr) is the TSval of the request copy the server had."),
+    "http.wait.resent.request_lost": (
+        "The {ttfb_ms:dur} to first byte went by in retransmission timers: no answer had come when the client sent "
+        "its request again, {waited_ms:dur} after it (frame {resend_frame}), and the answer came {answer_ms:dur} "
+        "after that copy (a round trip is {rtt_ms:dur}). The request's first copy (frame {first_frame}) was lost on "
+        "its way to the server: the answer's timestamp echo (TSecr {tsecr}) is the TSval of the copy in frame "
+        "{copy_frame}, the one the server had (RFC 7323: a receiver echoes the segment that last advanced its "
+        "window)."),
+    "http.wait.resent.request_lost.again": (
+        "The {ttfb_ms:dur} to first byte went by in retransmission timers: no answer had come when the client sent "
+        "its request again, {waited_ms:dur} after it (frame {resend_frame}), and the answer came {answer_ms:dur} "
+        "after that copy (a round trip is {rtt_ms:dur}). The request's copies in frames {lost_frames:frames} were "
+        "lost on their way to the server: the answer's timestamp echo (TSecr {tsecr}) is the TSval of the copy in "
+        "frame {copy_frame}, the one the server had (RFC 7323: a receiver echoes the segment that last advanced its "
+        "window)."),
+    "http.wait.resent.answer_lost": (
+        "The {ttfb_ms:dur} to first byte went by in retransmission timers: no answer had come when the client sent "
+        "its request again, {waited_ms:dur} after it (frame {resend_frame}), and the answer came {answer_ms:dur} "
+        "after that copy (a round trip is {rtt_ms:dur}). The request was not lost: the answer's timestamp echo "
+        "(TSecr {tsecr}) is older than the copy's TSval ({tsval}), so it echoes an earlier copy, the first (frame "
+        "{first_frame}): the server had the request before the copy came. What was lost before the capture point "
+        "is the server's first answer (or its ACK of the request); this one its own timer sent again, about when "
+        "the client's fired."),
     # -- TLS ----------------------------------------------------------------------------------------------
     "tls.client_hello.sni": (
         "TLS ClientHello: the client starts a TLS session, in clear text. It names the site it wants, SNI = "
@@ -1636,6 +1658,22 @@ _ZH: dict[str, str] = {
         "{resend_frame} 帧），应答在这份重传之后 {answer_ms:dur}到达（一个往返为 {rtt_ms:dur}）。可能是第一份请求在"
         "去往服务器的路上丢失了，服务器应答的是重传的那一份；也可能是服务器的第一次应答在到达抓包点之前丢失了，它自己的"
         "定时器几乎同时重传了应答。TCP 时间戳可以区分这两种情况：应答的回显（TSecr）就是服务器收到的那一份请求的 TSval。"),
+    "http.wait.resent.request_lost": (
+        "{ttfb_ms:dur}的首字节时间耗在了重传定时器上：客户端一直没等到应答，在 {waited_ms:dur}后重传了请求（第 "
+        "{resend_frame} 帧），应答在这份重传之后 {answer_ms:dur}到达（一个往返为 {rtt_ms:dur}）。请求的第一份（第 "
+        "{first_frame} 帧）在去往服务器的路上丢失了：应答的时间戳回显（TSecr {tsecr}）正是第 {copy_frame} 帧那一份的 "
+        "TSval，也就是服务器收到的那一份（RFC 7323：接收方回显的是最近一个推进了它的窗口的报文段）。"),
+    "http.wait.resent.request_lost.again": (
+        "{ttfb_ms:dur}的首字节时间耗在了重传定时器上：客户端一直没等到应答，在 {waited_ms:dur}后重传了请求（第 "
+        "{resend_frame} 帧），应答在这份重传之后 {answer_ms:dur}到达（一个往返为 {rtt_ms:dur}）。第 {lost_frames:frames} "
+        "帧的几份请求都在去往服务器的路上丢失了：应答的时间戳回显（TSecr {tsecr}）正是第 {copy_frame} 帧那一份的 TSval，"
+        "也就是服务器收到的那一份（RFC 7323：接收方回显的是最近一个推进了它的窗口的报文段）。"),
+    "http.wait.resent.answer_lost": (
+        "{ttfb_ms:dur}的首字节时间耗在了重传定时器上：客户端一直没等到应答，在 {waited_ms:dur}后重传了请求（第 "
+        "{resend_frame} 帧），应答在这份重传之后 {answer_ms:dur}到达（一个往返为 {rtt_ms:dur}）。请求并没有丢失：应答的"
+        "时间戳回显（TSecr {tsecr}）比这份重传的 TSval（{tsval}）更早，所以它回显的是更早的一份，即第一份（第 "
+        "{first_frame} 帧）：重传到达之前，服务器已经收到了请求。在到达抓包点之前丢失的是服务器的第一次应答（或它对请求"
+        "的 ACK）；这一份是服务器自己的定时器重发的，差不多和客户端的定时器同时触发。"),
     "tls.client_hello.sni": (
         "TLS ClientHello：客户端以明文开始一个 TLS 会话。它说出想访问的站点：SNI = {sni}（路径上的任何人都能看到），"
         "并提供版本 {versions}、{ciphers} 个密码套件{alpn_offer}{psk_note}。"),
