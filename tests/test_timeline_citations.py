@@ -35,6 +35,8 @@ def tshark_messages(path: Path) -> tuple[list[tuple[str, tuple[int, ...]]], list
     """The HTTP requests (URI, frames) and responses (frames) in file order, each with the frames its bytes
     are in: a frame that completes a message reassembled from several segments lists them (``tcp.segment``);
     that message is the first one tshark dissects in the frame, the others lie wholly in it."""
+    if not path.exists():
+        pytest.skip(f"{path} is not there (the corpus lives in ../shared/corpus)")
     if TSHARK is None:
         pytest.skip("tshark is not installed")
     out = subprocess.run([TSHARK, "-r", str(path), "-T", "fields", "-E", "occurrence=a", "-E", "separator=\t",
@@ -121,6 +123,8 @@ def test_delays_and_request_rows_cite_frames_the_steps_cite(name):
 def tshark_segments(path: Path) -> dict[int, tuple[str, int, int, bool]]:
     """frame -> ("stream/source port", relative seq, sequence numbers taken (payload, +1 for a FIN or SYN),
     Wireshark calls it a retransmission)."""
+    if not path.exists():
+        pytest.skip(f"{path} is not there (the corpus lives in ../shared/corpus)")
     if TSHARK is None:
         pytest.skip("tshark is not installed")
     out = subprocess.run([TSHARK, "-r", str(path), "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
