@@ -131,7 +131,9 @@ _TIME_TEXT: list = [None, ""]       # the last whole second's local-time text, f
 def frame_times(pkt: Packet, ts: int, first: int, prev: int) -> None:
     """tshark's frame times on the packet's frame layer: ``frame.time`` (local time, as tshark prints it, with
     the zone's abbreviation), ``frame.time_delta`` (since the previous captured frame) and
-    ``frame.time_relative`` (since the first)."""
+    ``frame.time_relative`` (since the first); ``frame.time_delta_displayed`` too, the same as the delta while
+    every frame is shown (a display filter's :class:`analyzer.filter.apply.Selector` sets it again: since the
+    previous frame it showed)."""
     sec, ns = divmod(ts, 1_000_000_000)
     if _TIME_TEXT[0] != sec:
         try:
@@ -142,7 +144,7 @@ def frame_times(pkt: Packet, ts: int, first: int, prev: int) -> None:
         _TIME_TEXT[0] = sec
     f = pkt.layers[0].fields
     f["frame.time"] = _TIME_TEXT[1].format(ns)
-    f["frame.time_delta"] = seconds(ts - prev)
+    f["frame.time_delta"] = f["frame.time_delta_displayed"] = seconds(ts - prev)
     f["frame.time_relative"] = seconds(ts - first)
     pkt._flat = None
 

@@ -1,6 +1,7 @@
 """tshark's frame times: ``frame.time`` (local time, with the zone's abbreviation), ``frame.time_delta`` (since
-the previous captured frame) and ``frame.time_relative`` (since the first), on every packet of ``--json``,
-``-T fields`` and ``-V``'s fields, and in display filters. Expected values are tshark's, asked at test time
+the previous captured frame), ``frame.time_delta_displayed`` (since the previous frame a display filter showed)
+and ``frame.time_relative`` (since the first), on every packet of ``--json``, ``-T fields`` and ``-V``'s fields,
+and in display filters. Expected values are tshark's, asked at test time
 (test_verify_corpus compares them on every capture too)."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ TSHARK = shutil.which("tshark")
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark (the oracle) is not installed")
 
-FIELDS = ("frame.number", "frame.time", "frame.time_delta", "frame.time_relative")
+FIELDS = ("frame.number", "frame.time", "frame.time_delta", "frame.time_delta_displayed", "frame.time_relative")
 CASES = [
     ROOT / "captures/lab_page_fetch.pcapng",
     ROOT / "captures/lab_lossy_fetch_retransmissions.pcapng",          # segments taken from their headers
@@ -75,6 +76,46 @@ def test_filters_select_tsharks_frames(display_filter):
                                        "-e", "frame.number"])
     assert result.exit_code == 0, result.output
     assert result.output.split() == theirs and theirs
+
+
+SHOWN = ("frame.number", "frame.time_delta", "frame.time_delta_displayed")
+
+
+@pytest.mark.parametrize("display_filter", ["http", "dns || tcp.flags.fin == 1", "tcp.flags.syn == 1", "tcp.len > 0"])
+def test_time_delta_displayed_counts_from_the_previous_frame_shown(display_filter):
+    """With -Y, ``frame.time_delta_displayed`` is the time since the previous frame the filter let through (0 for
+    the first one shown), in -T fields, --json and -V alike; ``frame.time_delta`` stays since the previous frame
+    captured."""
+    path = ROOT / "captures/lab_page_fetch.pcapng"
+    theirs = tshark_output([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", *dash_e(SHOWN)], path)
+    rows = [line.split("\t") for line in theirs.splitlines()]
+    assert len(rows) > 1 and any(d != shown for _n, d, shown in rows)     # else the file proves nothing
+    result = CliRunner().invoke(main, ["read", "-r", str(path), "-Y", display_filter, "-T", "fields", *dash_e(SHOWN)])
+    assert result.exit_code == 0, result.output
+    assert result.output == theirs
+    result = CliRunner().invoke(main, ["read", "-r", str(path), "-Y", display_filter, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [[str(json.loads(line)[n]) for n in SHOWN] for line in result.output.splitlines()] == rows
+    tree = tshark_output([TSHARK, "-r", str(path), "-Y", display_filter, "-V"], path)
+    label = "[Time delta from previous displayed frame:"
+    result = CliRunner().invoke(main, ["read", "-r", str(path), "-Y", display_filter, "-V"])
+    assert result.exit_code == 0, result.output
+    assert [x for x in result.output.splitlines() if label in x] == [x for x in tree.splitlines() if label in x]
+
+
+def test_a_filter_on_time_delta_displayed_itself():
+    """A filter on the field itself: the field is the time since the last frame shown before this one, so with
+    ``> 0.5`` nothing was ever shown (0 on every frame: tshark shows nothing) and with ``< 0.001`` a frame is shown
+    when it comes within 1 ms of the last one shown. Both are tshark's answers, asked here."""
+    path = ROOT / "captures/lab_page_fetch.pcapng"
+    for display_filter in ("frame.time_delta_displayed > 0.5", "frame.time_delta_displayed < 0.001"):
+        theirs = tshark_output([TSHARK, "-r", str(path), "-Y", display_filter, "-T", "fields", *dash_e(SHOWN)], path,
+                               allow_empty=True)
+        result = CliRunner().invoke(main, ["read", "-r", str(path), "-Y", display_filter, "-T", "fields",
+                                           *dash_e(SHOWN)])
+        assert result.exit_code == 0, result.output
+        assert result.output == theirs, display_filter
+        assert bool(theirs) == (">" not in display_filter)
 
 
 def test_frame_time_in_another_zone():

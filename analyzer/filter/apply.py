@@ -19,6 +19,7 @@ from typing import Any
 
 from analyzer.compiled import compiled
 from analyzer.decode.packet import Packet
+from analyzer.tcp.analysis import seconds
 
 MAX_HELD_FRAGMENTS = 65_536     # fragment frames waiting for their datagram's last frame
 
@@ -251,7 +252,7 @@ def select(frames: Iterable, keep: Callable[[Packet], bool], keylog: Any = None,
     ``lines``: read's text lines): (summary, digits, verdicts, t0_of) for :func:`analyzed`, whose ``str`` lines
     of matching steady segments come with no frames (nothing writes them)."""
     selector = Selector(keep)
-    push, header_only = selector.push, selector.header_only
+    push, header_only, keep = selector.push, selector.header_only, selector.keep
     extra = {} if steady is None else dict(zip(("summary", "digits", "verdicts", "t0_of"), steady, strict=True))
     for pkt in analyzed(frames, keylog, pipelines, headers, lines, **extra):
         if pkt.__class__ is header_only:        # Selector.push's first case, without the call
@@ -270,9 +271,25 @@ class Selector:
     def __init__(self, keep: Callable[[Packet], bool]):
         from analyzer.pipeline import HeaderOnly, ReassembledPacket
 
-        self.keep = keep
+        self.keep = self._keep_shown
+        self._filter = keep
+        self.shown: int | None = None       # the time of the last packet the filter let through
         self.held: dict[int, Any] = {}
         self.header_only, self.reassembled = HeaderOnly, ReassembledPacket
+
+    def _keep_shown(self, pkt: Packet) -> bool:
+        """The filter's verdict on ``pkt``, with its ``frame.time_delta_displayed`` first made the time since
+        the previous packet shown (0 for the first one), as tshark's ``-Y`` has it (the filter may test it)."""
+        layers = getattr(pkt, "layers", None)      # (a HeaderOnly has none: only read's text lines show it)
+        f = layers[0].fields if layers else None
+        ts = pkt.frame.ts_ns
+        if f is not None and "frame.time_delta_displayed" in f:
+            f["frame.time_delta_displayed"] = seconds(ts - self.shown if self.shown is not None else 0)
+            pkt._flat = None
+        if self._filter(pkt):
+            self.shown = ts
+            return True
+        return False
 
     def push(self, pkt: Packet) -> list[tuple[Packet, list]]:
         keep, held = self.keep, self.held
