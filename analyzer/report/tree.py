@@ -689,6 +689,10 @@ _TCP_ORDER = {key: i for i, key in enumerate((
     "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.len", "tcp.seq", "tcp.seq_raw", "tcp.nxtseq", "tcp.ack",
     "tcp.ack_raw", "tcp.hdr_len", "tcp.flags", "tcp.window_size_value", "tcp.window_size",
     "tcp.window_size_scalefactor", "tcp.checksum", "tcp.checksum.status", "tcp.urgent_pointer"))}
+# the SEQ/ACK analysis fields first, in Wireshark's order; the other analysis fields (the flags) after them
+_ANALYSIS_ORDER = {key: i for i, key in enumerate((
+    "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt", "tcp.analysis.initial_rtt", "tcp.analysis.bytes_in_flight",
+    "tcp.analysis.push_bytes_sent"))}
 _SKIPPED = frozenset(("ip.addr", "ipv6.addr", "tcp.port", "udp.port", "eth.addr", "tcp.option_len"))
 
 
@@ -696,7 +700,8 @@ def _ordered(layer: Layer) -> list[tuple[str, Any]]:
     items = list(layer.fields.items())
     if layer.name == "tcp":
         last = len(_TCP_ORDER)
-        items.sort(key=lambda kv: _TCP_ORDER.get(kv[0], last + (kv[0].startswith("tcp.analysis."))))
+        items.sort(key=lambda kv: _TCP_ORDER.get(kv[0], last + 1 + _ANALYSIS_ORDER.get(kv[0], len(_ANALYSIS_ORDER))
+                                                if kv[0].startswith("tcp.analysis.") else last))
     return items
 
 
