@@ -2003,8 +2003,15 @@ class FetchBuilder:
                 self.notes[frame] = note
 
         if kind == "four-way" and a1 and f2:
+            # the ACK of the first FIN comes from past the other side's FIN in sequence space: that FIN was sent
+            # before it and lost before the capture point (the FIN seen later is its copy)
+            ack_seg, fin_seg = seg(a1), seg(f2)
+            early = ack_seg is not None and fin_seg is not None and ack_seg.rel_seq > fin_seg.rel_seq
             add(f1, "tcp.teardown4.1", self._note("note.fin", n=1, m=4))
-            add(a1, "tcp.teardown4.2", self._note("note.ackfin", n=2, m=4))
+            if early:
+                add(a1, "tcp.teardown4.2.fin_lost", self._note("note.ackfin", n=2, m=4), fin_seq=fin_seg.rel_seq)
+            else:
+                add(a1, "tcp.teardown4.2", self._note("note.ackfin", n=2, m=4))
             # a half-close: the side that has not closed yet may go on sending before its own FIN
             odir = 0 if other == "client" else 1
             late = [x for x in conn.segments if a1 < x.frame < f2 and x.length and x.direction == odir
@@ -2015,7 +2022,7 @@ class FetchBuilder:
                 self._add(late[0].frame, late[0].ts_ns, tuple(sorted({*(x.frame for x in late), *acks})), "tcp",
                           "tcp.teardown.half_data", nbytes=sum(x.length for x in late),
                           data_frames=[x.frame for x in late], ack_frames=acks, **base)
-            add(f2, "tcp.teardown4.3", self._note("note.fin", n=3, m=4))
+            add(f2, "tcp.teardown4.3.again" if early else "tcp.teardown4.3", self._note("note.fin", n=3, m=4))
             if a2:
                 add(a2, "tcp.teardown4.4", self._note("note.ackfin", n=4, m=4))
             else:

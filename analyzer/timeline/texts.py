@@ -542,7 +542,15 @@ _EN: dict[str, str] = {
         "The {other:role} still sends {nbytes:bytes} after the {closer:role}'s FIN (frames {data_frames:frames}): "
         "a FIN closes one direction only (a half-close), so the side that has not closed may go on sending, and "
         "the {closer:role}, in FIN_WAIT_2, still receives and acknowledges it."),
+    "tcp.teardown4.2.fin_lost": (
+        "Step 2/4: the {other:role} acknowledges the FIN (ack = {ack}, the FIN's sequence number + 1). Its own seq "
+        "here is {seq}, one past its own FIN (seq = {fin_seq}): it had sent that FIN already, and it never passed "
+        "the capture point (lost before it). So the {other:role} is past CLOSE_WAIT, waiting for the ACK of its "
+        "FIN; the {closer:role} waits in FIN_WAIT_2 (it can still receive data) until that FIN comes again."),
     "tcp.teardown4.3": "Step 3/4: the {other:role} closes its side too: FIN (seq = {seq}); it enters LAST_ACK.",
+    "tcp.teardown4.3.again": (
+        "Step 3/4: the {other:role}'s FIN (seq = {seq}) passes the capture point at last: a copy of the one it sent "
+        "before step 2, which was lost; the {other:role} has waited for its ACK since it sent the first one."),
     "tcp.teardown4.4": (
         "Step 4/4: the {closer:role} acknowledges the {other:role}'s FIN (ack = {ack}); the {other:role} is "
         "CLOSED and the {closer:role} enters TIME_WAIT."),
@@ -1443,7 +1451,15 @@ _ZH: dict[str, str] = {
     "tcp.teardown.half_data": (
         "在{closer:role}的 FIN 之后，{other:role}仍然发送了 {nbytes:bytes}（第 {data_frames:frames} 帧）："
         "FIN 只关闭一个方向（半关闭），尚未关闭的一方可以继续发送，处于 FIN_WAIT_2 的{closer:role}仍会接收并确认。"),
+    "tcp.teardown4.2.fin_lost": (
+        "第 2/4 步：{other:role}确认该 FIN（ack = {ack}，即 FIN 的序号加 1）。这里它自己的序号是 {seq}，"
+        "比它自己的 FIN（seq = {fin_seq}）多 1：它已经发出了这个 FIN，但这个 FIN 没有经过抓包点（在此之前丢失了）。"
+        "所以{other:role}已经过了 CLOSE_WAIT，正在等待对自己 FIN 的确认；{closer:role}处于 FIN_WAIT_2"
+        "（仍可接收数据），等待那个 FIN 重新到来。"),
     "tcp.teardown4.3": "第 3/4 步：{other:role}也关闭自己的方向：发送 FIN（seq = {seq}），进入 LAST_ACK。",
+    "tcp.teardown4.3.again": (
+        "第 3/4 步：{other:role}的 FIN（seq = {seq}）终于经过了抓包点：它是第 2 步之前发出、后来丢失的那个 FIN "
+        "的副本；{other:role}从发出第一个 FIN 起就一直在等待它的确认。"),
     "tcp.teardown4.4": (
         "第 4/4 步：{closer:role}确认{other:role}的 FIN（ack = {ack}）；{other:role}进入 CLOSED，"
         "{closer:role}进入 TIME_WAIT。"),
