@@ -182,3 +182,130 @@ def test_lone_answer_corpus(name):
     assert step.kind == "dns.answer.lone.first" and step.frames == (int(frame),)
     assert step.facts["qname"] == qname and step.facts["id_hex"] == dns_id
     assert "Nothing to show" not in render(tl, width=100)
+
+
+MALFORMED = CORPUS / "dns_malformed_compression_pointer_loop.pcap"
+
+
+def test_unreadable_queries_are_told_corpus():
+    """dns_malformed_compression_pointer_loop (MANIFEST): tshark calls two of its three queries malformed (their
+    question does not parse). Each is told, with its ID and client, as a query that cannot be read; the capture ends
+    sooner than 5 s after each, so the step says the file cannot tell whether an answer came (tshark's times)."""
+    if not MALFORMED.exists():
+        pytest.skip(f"{MALFORMED} is not there (the corpus lives in ../shared/corpus)")
+    bad = rows(MALFORMED, "_ws.malformed && dns.flags.response == 0", "dns.id", "ip.src", "frame.time_relative")
+    end = max(float(r[1]) for r in rows(MALFORMED, "frame", "frame.time_relative"))
+    assert len(bad) == 2
+    tl = _load(MALFORMED)
+    told = sorted((s.frames, s.facts["id_hex"], s.facts["client"], s.kind, s.facts["malformed"], s.facts["waited_ms"])
+                  for _f, s in _steps(tl, "dns.query.unread"))
+    assert told == sorted(((int(f),), i, c, "dns.query.unread.soon", True, pytest.approx((end - float(t)) * 1000))
+                          for f, i, c, t in bad)
+    titles = [render(tl, width=200).splitlines()[0]]
+    assert titles == [f"Fetch 1: DNS queries that cannot be read (ID {bad[0][1]}; no connection followed)"]
+    zh = _steps(_load(MALFORMED, "zh"), "dns.query.unread")
+    assert all("无法读取" in s.text and "格式有误" in s.text and "看不出" in s.text for _f, s in zh)
+
+
+def _unread_query(story, qid: int, dt_us: int = 1000, body: bytes = b"\x05ab") -> int:
+    """A query whose header counts one question, followed by ``body`` (3 bytes: a label running past the end)."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    qd = 0 if not body else 1
+    return story.add(Ether(src=craft.CLIENT_MAC, dst=craft.GATEWAY_MAC) / IP(src=craft.CLIENT, dst=craft.RESOLVER)
+                     / UDP(sport=53000, dport=53) / Raw(qid.to_bytes(2, "big") + bytes.fromhex("0100")
+                                                        + qd.to_bytes(2, "big") + bytes(6) + body), dt_us)
+
+
+def test_unreadable_query_answered(tmp_path):
+    """Crafted: a query whose question runs past the message's end, answered by the resolver with the same ID
+    (FORMERR): tshark calls the query malformed and pairs the answer with it (dns.response_to, dns.time,
+    dns.flags.rcode); the step cites both and gives tshark's time and code."""
+    story = craft.Story()
+    q = _unread_query(story, 0x4601, 0)
+    a = story.answer(craft.CLIENT, craft.RESOLVER, NAME, [], 0x4601, rcode=1, rtt_us=3500)
+    path = tmp_path / "unread.pcap"
+    story.write(path)
+    assert [int(r[0]) for r in rows(path, "_ws.malformed")] == [q]
+    ((_n, to, took, rcode),) = rows(path, "dns.flags.response == 1", "dns.response_to", "dns.time", "dns.flags.rcode")
+    assert int(to) == q and rcode == "1"
+    tl = _load(path)
+    ((fetch, step),) = _steps(tl, "dns.query.unread")
+    assert step.kind == "dns.query.unread.answered" and step.frames == (q, a) and step.facts["id_hex"] == "0x4601"
+    assert step.facts["rtt_ms"] == pytest.approx(float(took) * 1000, abs=0.002) and step.facts["rcode"] == "FORMERR"
+    assert f"frame {a}" in step.text and "FORMERR" in step.text and "malformed" in step.text
+    assert [(r.frame, r.sender) for r in fetch.ladder if r.layer == "dns"] == [(q, "client"), (a, "peer")]
+    ((_f, zh),) = _steps(_load(path, "zh"), "dns.query.unread")
+    assert f"第 {a} 帧" in zh.text and "应答了这个 ID" in zh.text
+
+
+def test_unreadable_query_resent_unanswered(tmp_path):
+    """Crafted: the same unreadable query sent twice 1 s apart (tshark: the same ID and ports, both malformed; it
+    marks no retransmission on a malformed query, so the bytes are the evidence), no answer, and the capture runs
+    on 6 s (an ARP exchange): the step cites both copies and says no answer came within the 5 s a resolver library
+    waits."""
+    story = craft.Story()
+    q1 = _unread_query(story, 0x4701, 0)
+    q2 = _unread_query(story, 0x4701, 1_000_000)
+    story.arp(craft.GATEWAY, craft.LAN_SERVER, craft.GATEWAY_MAC, dt_us=6_000_000)
+    path = tmp_path / "unread_resent.pcap"
+    story.write(path)
+    sent = rows(path, "_ws.malformed", "dns.id", "udp.srcport", "ip.dst", "frame.time_relative")
+    assert [int(r[0]) for r in sent] == [q1, q2] and len({r[1:4] for r in sent}) == 1
+    assert float(sent[1][4]) - float(sent[0][4]) < 5
+    ((_f, step),) = _steps(_load(path), "dns.query.unread")
+    assert step.kind == "dns.query.unread.copies" and step.frames == (q1, q2) and step.facts["attempts"] == 2
+    assert f"2 times, with the same ID from the same port (frames {q1} and {q2})" in step.text
+    assert "within 5 s of the last copy" in step.text
+    ((_f, zh),) = _steps(_load(path, "zh"), "dns.query.unread")
+    assert f"一共发送了 2 次（第 {q1} 和 {q2} 帧）" in zh.text
+
+
+def test_unreadable_query_late_answer(tmp_path):
+    """Crafted: an unreadable query, and 7 s later an answer with its ID (tshark pairs it: dns.response_to): the
+    query is told unanswered within 5 s, and the answer is told as a late one, citing the query (not dropped)."""
+    story = craft.Story()
+    q = _unread_query(story, 0x4801, 0)
+    a = story.answer(craft.CLIENT, craft.RESOLVER, NAME, [(NAME, "A", craft.SERVER_B)], 0x4801, rtt_us=7_000_000)
+    story.arp(craft.GATEWAY, craft.LAN_SERVER, craft.GATEWAY_MAC, dt_us=3_000_000)
+    path = tmp_path / "unread_late.pcap"
+    story.write(path)
+    to, took = _dns_time(path, a)
+    assert to == q and took > 5000
+    tl = _load(path)
+    assert [(s.kind, s.frames) for _f, s in _steps(tl, "dns.query.unread")] == [("dns.query.unread", (q,))]
+    ((_f, step),) = _steps(tl, "dns.answer.late")
+    assert step.frames == (a,) and step.facts["query_frame"] == to
+    assert step.facts["rtt_ms"] == pytest.approx(took, abs=0.002)
+
+
+def test_unreadable_queries_past_the_told_ones_are_counted_as_queries(tmp_path):
+    """Crafted: 13 unreadable queries (IDs 0x4900..) in a burst: the first 10 are told one by one, the other 3 in a
+    step that counts them as queries that cannot be read (not as "DNS answers"); tshark marks all 13 malformed."""
+    story = craft.Story()
+    frames = [_unread_query(story, 0x4900 + n, 1000) for n in range(13)]
+    path = tmp_path / "unread_many.pcap"
+    story.write(path)
+    assert [int(r[0]) for r in rows(path, "_ws.malformed")] == frames
+    tl = _load(path)
+    told = _steps(tl, "dns.query.unread")
+    assert [s.frames[0] for _f, s in told if s.kind != "dns.query.unread.more"] == frames[:10]
+    (more,) = [s for _f, s in told if s.kind == "dns.query.unread.more"]
+    assert more.frames == (frames[10], frames[12]) and more.facts["count"] == 3 and more.facts["answered"] == 0
+    assert not _steps(tl, "dns.answer")
+
+
+def test_query_without_a_question(tmp_path):
+    """Crafted: a query whose header counts no question (QDCOUNT 0; tshark: dns.count.queries 0, not malformed):
+    told as a query that asks for no name, not as a malformed one."""
+    story = craft.Story()
+    q = _unread_query(story, 0x4a01, 0, body=b"")
+    story.arp(craft.GATEWAY, craft.LAN_SERVER, craft.GATEWAY_MAC, dt_us=6_000_000)
+    path = tmp_path / "no_question.pcap"
+    story.write(path)
+    ((_n, count, bad),) = rows(path, "dns", "dns.count.queries", "_ws.malformed")
+    assert (count, bad) == ("0", "")
+    ((_f, step),) = _steps(_load(path), "dns.query.unread")
+    assert step.frames == (q,) and step.facts["malformed"] is False and "no question" in step.text

@@ -303,6 +303,9 @@ def fetch_title(fetch: Fetch) -> str:
         kind = "proxy.refused"      # every request was a CONNECT its proxy refused (or never answered)
     elif kind == "quic" and any(r.http_version == "HTTP/3" for r in fetch.requests):
         kind = "quic.decrypted"         # opened with a key log: its HTTP/3 requests are told
+    elif kind == "lookup" and not fetch.lookups and any(s.kind.startswith("dns.query.unread") for s in fetch.steps) \
+            and not any(s.kind.startswith("dns.answer") for s in fetch.steps):
+        kind = "lookup.unread"          # only queries whose question cannot be read: the URL is their IDs
     return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
 
 

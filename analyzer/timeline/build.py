@@ -73,6 +73,7 @@ from analyzer.timeline.facts import (
     NeighbourMessage,
     QuicFlow,
     Segment,
+    StrayAnswer,
 )
 from analyzer.timeline.group import Plan, Unit, is_ip, is_tunnel_setup, name_matches, tunnel_url
 from analyzer.timeline.model import (
@@ -551,7 +552,10 @@ class FetchBuilder:
             q = plan.quic[0]
             url = host = q.sni or _endpoint(q.server, q.server_port)
         else:
-            names = list(dict.fromkeys([lk.qname for lk in plan.lookups] + [a.qname for a in plan.strays]))
+            names = list(dict.fromkeys([lk.qname for lk in plan.lookups] + [a.qname for a in plan.strays
+                                                                                   if not a.unread]))
+            if not names:       # only queries that cannot be read: their IDs (fetch_title says what they are)
+                names = [f"0x{a.id:04x}" for a in plan.strays]
             if not names:
                 names = list(dict.fromkeys(m.target for m in plan.neighbours if m.kind == "request")) or \
                     [m.sender for m in plan.neighbours[:1]]
@@ -827,6 +831,9 @@ class FetchBuilder:
         capture did not see it. The first :data:`STRAYS_TOLD` one by one, the rest counted."""
         plan = self.plan
         for a in plan.strays[:STRAYS_TOLD]:
+            if a.unread:
+                self._dns_unread(a)
+                continue
             records = [f"{r.rtype} {_cut(r.value, 60)}" if r.value else r.rtype for r in a.answers[:3]]
             if len(a.answers) > 3:
                 records.append(note_text("note.more_records", {"n": len(a.answers) - 3}, self.lang))
@@ -878,11 +885,46 @@ class FetchBuilder:
                 if before < RESOLVER_TIMEOUT_MS * 1e6 else "dns.answer.lone"
             self._add(a.frame, a.ts_ns, frames, "dns", kind + (".used" if used is not None else ""), **facts)
             self.notes[a.frame] = self._note("note.dns.answer.lone", what=what)
-        rest = plan.strays[STRAYS_TOLD:]
+        rest = [a for a in plan.strays[STRAYS_TOLD:] if not a.unread]
         if rest:
             self._add(rest[0].frame, rest[0].ts_ns, (rest[0].frame, rest[-1].frame), "dns", "dns.answer.stray.more",
                       count=len(rest), first=rest[0].frame, last=rest[-1].frame,
                       late=sum(1 for a in rest if a.query_frame is not None))
+        rest = [a for a in plan.strays[STRAYS_TOLD:] if a.unread]
+        if rest:
+            self._add(rest[0].frame, rest[0].ts_ns, (rest[0].frame, rest[-1].frame), "dns", "dns.query.unread.more",
+                      problem=True, count=len(rest), first=rest[0].frame, last=rest[-1].frame,
+                      answered=sum(1 for a in rest if a.answer_frame is not None))
+
+    def _dns_unread(self, a: StrayAnswer) -> None:
+        """A query whose question cannot be read (``a.unread``): what is known of it (who asked whom, its ID, its
+        copies) and whether an answer with its ID came; without one, whether the capture ran as long as a resolver
+        library waits (as for an unanswered lookup)."""
+        id_hex = f"0x{a.id:04x}"
+        frames = (a.frame, *(f for f, _ts in a.copies))
+        facts: dict[str, Any] = {
+            "client": a.client, "resolver": a.server, "port": a.server_port, "transport": a.transport.upper(),
+            "id_hex": id_hex, "malformed": a.malformed, "attempts": a.attempts,
+            "copies": [f for f, _ts in a.copies], "sent": list(frames),
+            "why": note_text("note.dns.query.unread.malformed" if a.malformed else "note.dns.query.unread.empty",
+                             {}, self.lang)}
+        sent = a.last_query_ts_ns if a.last_query_ts_ns is not None else a.ts_ns
+        if a.answer_frame is not None and a.answer_ts_ns is not None:
+            kind = "dns.query.unread.answered"
+            facts.update(answer_frame=a.answer_frame, rtt_ms=_ms(a.answer_ts_ns - a.ts_ns),
+                         rcode=RCODE_MNEMONICS.get(a.rcode, f"rcode {a.rcode}") if a.rcode is not None else "-")
+            frames += (a.answer_frame,)
+            self.notes[a.answer_frame] = self._note("note.dns.answer", what=facts["rcode"])
+        else:
+            waited = _ms((self.capture_end_ns or sent) - sent)
+            kind = "dns.query.unread" if waited >= RESOLVER_TIMEOUT_MS else "dns.query.unread.soon"
+            facts["waited_ms"] = waited
+        if a.copies:
+            kind += ".copies"
+        self._add(a.frame, a.ts_ns, frames, "dns", kind, problem=True, **facts)
+        self.notes[a.frame] = self._note("note.dns.query.unread", id_hex=id_hex)
+        for f, _ts in a.copies:
+            self.notes[f] = self._note("note.dns.query.unread", id_hex=id_hex)
 
     def _dns_answer(self, lk: DnsLookup, common: dict[str, Any], search: bool = False) -> None:
         rtt = _ms(lk.response_ts_ns - lk.query_ts_ns)
@@ -3669,9 +3711,18 @@ class FetchBuilder:
                                       self.notes.get(lk.response_frame, "DNS answer"),
                                       problem=lk.query_frame in self.refused))     # came too late: refused
         for a in plan.strays[:STRAYS_TOLD]:
-            if a.transport != "tcp":
-                rows.append(LadderRow(a.frame, rel(a.ts_ns), "peer", f"DNS {a.server}", "dns",
-                                      self.notes.get(a.frame, "DNS answer"), problem=a.query_frame is not None))
+            if a.transport == "tcp":
+                continue
+            if a.unread:        # the query, its copies and the answer to its ID
+                peer = f"DNS {a.server}"
+                for f, ts in ((a.frame, a.ts_ns), *a.copies):
+                    rows.append(LadderRow(f, rel(ts), "client", peer, "dns", self.notes.get(f, "DNS"), problem=True))
+                if a.answer_frame is not None and a.answer_ts_ns is not None:
+                    rows.append(LadderRow(a.answer_frame, rel(a.answer_ts_ns), "peer", peer, "dns",
+                                          self.notes.get(a.answer_frame, "DNS")))
+                continue
+            rows.append(LadderRow(a.frame, rel(a.ts_ns), "peer", f"DNS {a.server}", "dns",
+                                  self.notes.get(a.frame, "DNS answer"), problem=a.query_frame is not None))
         # a row of left-out segments (frame 0) sorts where its first segment would: it was sorted first, above
         # the SYN, with a time from the middle of the connection
         at: dict[int, int] = {}

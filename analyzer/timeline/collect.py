@@ -1339,6 +1339,8 @@ def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
     response or a question."""
     resp = t.response
     question = t.question
+    if question is None and resp is not None and resp.questions:    # the query's question could not be read
+        question = resp.questions[0]
     if t.response_frame is None or resp is None or question is None:
         return None
     chain, addresses = cname_chain(resp, question.name)
@@ -1355,6 +1357,23 @@ def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
                        query_ts_ns=t.query_ts_ns, last_query_ts_ns=last,
                        attempts=(1 + len(t.retransmissions)) if t.query_frame is not None else 0,
                        capture_start_ns=capture_start_ns)
+
+
+def unread_query(t: DnsTransaction, times: dict[int, int] | None = None) -> StrayAnswer | None:
+    """A DNS query whose question cannot be read (malformed: only its header parsed, or its header counts a question
+    that did not parse; or it holds no question, QDCOUNT 0), as the timeline tells it (no lookup is made of it). ``times``: frame -> ts of DNS frames (its copies' times).
+    None for anything else."""
+    if t.query_frame is None or (t.query is not None and t.query.questions):
+        return None
+    header = t.response_header
+    copies = tuple((f, (times or {}).get(f, t.query_ts_ns or 0)) for f in t.retransmissions)
+    last = max([t.query_ts_ns or 0] + [ts for _f, ts in copies])
+    return StrayAnswer(frame=t.query_frame, ts_ns=t.query_ts_ns or 0, client=str(t.client[0]), client_port=t.client[1],
+                       server=str(t.server[0]), server_port=t.server[1], transport=t.proto, id=t.trans_id, qname="",
+                       qtype="", rcode=header.rcode if header is not None else None, query_frame=t.query_frame,
+                       query_ts_ns=t.query_ts_ns, last_query_ts_ns=last, attempts=1 + len(t.retransmissions),
+                       unread=True, malformed=t.query is None or t.query.header.qdcount > 0, copies=copies,
+                       answer_frame=t.response_frame, answer_ts_ns=t.response_ts_ns)
 
 
 Listener = Callable[..., None]

@@ -106,6 +106,15 @@ class StrayAnswer:
     last_query_ts_ns: int | None = None
     attempts: int = 0
     capture_start_ns: int | None = None     # the file's first frame's time (a lone answer: how long before it)
+    # a DNS *query* whose question cannot be read (``malformed``: only its header parses; else it holds no question):
+    # ``frame`` is the query's (``copies`` its retransmissions as (frame, ts_ns), ``attempts`` in all); no lookup is
+    # made of it.
+    # ``answer_frame``/``answer_ts_ns``: the response paired with it by ID, if any (``rcode`` its code)
+    unread: bool = False
+    malformed: bool = False
+    copies: tuple[tuple[int, int], ...] = ()
+    answer_frame: int | None = None
+    answer_ts_ns: int | None = None
 
 
 class Segment(NamedTuple):

@@ -65,7 +65,7 @@ from analyzer.columnar.headers import parse as parse_headers
 from analyzer.compiled import compiled
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
-from analyzer.timeline.collect import Collector, ConnLog, lookup, stray_answer
+from analyzer.timeline.collect import Collector, ConnLog, lookup, stray_answer, unread_query
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
@@ -490,9 +490,16 @@ class TimelineRun:
         lookups = []
         names = self.all_names
         closed = self.closed_unanswered
+        unread: list[StrayAnswer] = []
         for t in act.lookups:
             lk = lookup(t, times)
             if lk is None:
+                q = unread_query(t, times)      # a query whose question cannot be read: told, no lookup
+                if q is not None:
+                    unread.append(q)
+                    if q.answer_frame is None and not final:    # an answer after its step: told as a late one
+                        closed.pop(id(t), None)
+                        closed[id(t)] = t
                 continue
             lookups.append(lk)
             if lk.response_frame is None and not final:
@@ -528,7 +535,8 @@ class TimelineRun:
             return _sni(conn) or self._name(act.client, conn.server, conn.first_ts_ns, lookups)
 
         plans = group(act.client, conns, lookups, act.neighbours, act.icmp, self.collector.links,
-                      host_of, history.conn_fetch, self.host_addrs.get(act.client), quic=act.quic, strays=act.strays)
+                      host_of, history.conn_fetch, self.host_addrs.get(act.client), quic=act.quic,
+                      strays=sorted(act.strays + unread, key=lambda a: a.frame) if unread else act.strays)
         for plan in plans:
             waiting = {c.stream: open_logs[c.stream] for c in plan.conns if c.stream in open_logs and not c.settled}
             held = _Held(plan, act.client, waiting, arrival=self.arrivals)

@@ -243,6 +243,34 @@ _EN: dict[str, str] = {
         "in this file: none with this ID in the {looked_ms:dur} before it (the capture did not see it: sent "
         "another way, or filtered out). The client used it: {used_ms:dur} later it connected to {server} "
         "(frame {used_frame})."),
+    "dns.query.unread": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. No answer with its ID came within 5 s of it, the time a resolver library waits (glibc's "
+        "default)."),
+    "dns.query.unread.copies": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. The client sent it {attempts:n:time}, with the same ID from the same port (frames {sent:frames}). No answer with "
+        "its ID came within 5 s of the last copy, the time a resolver library waits (glibc's default)."),
+    "dns.query.unread.soon": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. No answer with its ID in the capture, which ends {waited_ms:dur} after it: sooner than a "
+        "resolver library gives up waiting (5 s by default in glibc), so the file cannot tell whether an "
+        "answer came."),
+    "dns.query.unread.soon.copies": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. The client sent it {attempts:n:time}, with the same ID from the same port (frames {sent:frames}). No answer with "
+        "its ID in the capture, which ends {waited_ms:dur} after the last copy: sooner than a resolver "
+        "library gives up waiting (5 s by default in glibc), so the file cannot tell whether an answer came."),
+    "dns.query.unread.answered": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. {resolver} answered its ID after {rtt_ms:dur} (frame {answer_frame}): {rcode}."),
+    "dns.query.unread.answered.copies": (
+        "DNS query from {client} to {resolver} ({transport} port {port}, ID {id_hex}) that cannot be read: "
+        "{why}. The client sent it {attempts:n:time}, with the same ID from the same port (frames {sent:frames}). {resolver} "
+        "answered its ID after {rtt_ms:dur} (frame {answer_frame}): {rcode}."),
+    "dns.query.unread.more": (
+        "{count} more DNS queries that cannot be read (frames {first} to {last}; {answered} of them "
+        "answered) are not told one by one."),
     "dns.answer.stray.more": (
         "{count} more DNS answers to no open query (frames {first} to {last}; {late} of them late answers) "
         "are not told one by one."),
@@ -1213,6 +1241,41 @@ _ZH: dict[str, str] = {
         "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
         "应答之前的 {looked_ms:dur}内没有这个 ID 的查询（抓包没有看到它：走了别的路径，或被过滤掉）。"
         "客户端用了它：{used_ms:dur}后，它在第 {used_frame} 帧连接了 {server}。"),
+    "dns.query.unread": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。"
+        "在它之后的 5 秒内没有带这个 ID 的应答（5 秒是解析库等待应答的时间，glibc 的默认值）。"),
+    "dns.query.unread.copies": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。"
+        "客户端从同一端口以同一 ID 一共发送了 {attempts} 次（第 {sent:frames} 帧）。"
+        "在最后一次发送之后的 5 秒内没有带这个 ID 的应答（5 秒是解析库等待应答的时间，"
+        "glibc 的默认值）。"),
+    "dns.query.unread.soon": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。抓包中没有带这个 ID 的应答，"
+        "而抓包在它之后 {waited_ms:dur}就结束了："
+        "比解析库放弃等待的时间（glibc 默认 5 秒）还早，所以从这个文件看不出应答到底来没来。"),
+    "dns.query.unread.soon.copies": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。"
+        "客户端从同一端口以同一 ID 一共发送了 {attempts} 次（第 {sent:frames} 帧）。"
+        "抓包中没有带这个 ID 的应答，而抓包在最后一次发送之后 {waited_ms:dur}就结束了："
+        "比解析库放弃等待的时间（glibc 默认 5 秒）还早，所以从这个文件看不出应答到底来没来。"),
+    "dns.query.unread.answered": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。"
+        "{resolver} 在 {rtt_ms:dur}后应答了这个 ID（第 {answer_frame} 帧）："
+        "{rcode}。"),
+    "dns.query.unread.answered.copies": (
+        "{client} 发给 {resolver} 的 DNS 查询（{transport} 端口 {port}，ID {id_hex}）"
+        "无法读取：{why}。"
+        "客户端从同一端口以同一 ID 一共发送了 {attempts} 次（第 {sent:frames} 帧）。"
+        "{resolver} 在 {rtt_ms:dur}后应答了这个 ID（第 {answer_frame} 帧）："
+        "{rcode}。"),
+    "dns.query.unread.more": (
+        "另有 {count} 个无法读取的 DNS 查询（第 {first} 帧到第 {last} 帧，"
+        "其中 {answered} 个有应答），不再逐条讲述。"),
     "dns.answer.stray.more": (
         "另有 {count} 条没有对应查询的 DNS 应答（第 {first} 帧到第 {last} 帧，其中 {late} 条是迟到的应答），"
         "不再逐条讲述。"),
@@ -2308,6 +2371,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
+        "fetch.lookup.unread": "Fetch {n}: DNS queries that cannot be read (ID {url}; no connection followed)",
         "fetch.quic": "Fetch {n}: {url} (QUIC, most likely HTTP/3: encrypted, not decoded)",
         "fetch.quic.decrypted": "Fetch {n}: {url} (HTTP/3 over QUIC, decrypted with the key log)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
@@ -2399,6 +2463,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
+        "fetch.lookup.unread": "第 {n} 次访问：无法读取的 DNS 查询（ID {url}；之后没有连接）",
         "fetch.quic": "第 {n} 次访问：{url}（QUIC，很可能是 HTTP/3：已加密，未解码）",
         "fetch.quic.decrypted": "第 {n} 次访问：{url}（基于 QUIC 的 HTTP/3，已用密钥日志解密）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
@@ -2491,6 +2556,9 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
         "note.dns.answer.late": "DNS answer, late: {what}", "note.dns.answer.lone": "DNS answer (query not captured): {what}",
+        "note.dns.query.unread": "unreadable DNS query {id_hex}",
+        "note.dns.query.unread.malformed": "the message is malformed (its question section does not parse), so the name it asks for is not known",
+        "note.dns.query.unread.empty": "it holds no question (its question count is 0), so it asks for no name",
         "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place", "note.keepalive": "keep-alive",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
@@ -2523,6 +2591,9 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
         "note.dns.answer.late": "DNS 应答（迟到）：{what}", "note.dns.answer.lone": "DNS 应答（查询未抓到）：{what}",
+        "note.dns.query.unread": "无法读取的 DNS 查询 {id_hex}",
+        "note.dns.query.unread.malformed": "报文格式有误（问题部分无法解析），不知道它查询的是哪个名字",
+        "note.dns.query.unread.empty": "报文中没有问题（问题数为 0），它没有查询任何名字",
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节", "note.keepalive": "保活",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
