@@ -348,6 +348,13 @@ def data_rtt(conn: ConnFacts) -> dict[str, Any] | None:
             "s_data": s_data, "s_ack": s_ack}
 
 
+def _reordered(conn: ConnFacts) -> bool:
+    """The connection's first SYN-ACK carries an earlier time than the first SYN (which it answers): the capture's
+    timestamps are out of order (frames merged from two capture points, or written out of order), and the
+    handshake measures no round trip."""
+    return bool(conn.syns and conn.synacks and conn.synacks[0][1] < conn.syns[0][1])
+
+
 def _ms(ns: float) -> float:
     return ns / 1e6
 
@@ -1407,13 +1414,19 @@ class FetchBuilder:
             self._add(last_f + 0.5, last_t, tuple(f for f, _t in conn.syns), "tcp", kind, problem=True,
                       attempts=len(conn.syns), waited_ms=waited, total_ms=_ms(last_t - conn.syns[0][1]), **ends)
             return
+        reordered = _reordered(conn)
         if conn.synacks:
             f1, t1 = conn.synacks[0]
             s = segs.get(f1)
-            self._add(f1, t1, (f1,), "tcp", ("tcp.handshake.2" + suffix) if conn.syns else "tcp.handshake.2.nosyn",
+            kind = ("tcp.handshake.2" + suffix) if conn.syns else "tcp.handshake.2.nosyn"
+            if reordered:       # stamped before the SYN it answers: no "after the SYN"
+                kind = "tcp.handshake.2.before"
+            self._add(f1, t1, (f1,) if not reordered else (f1, conn.syns[0][0]), "tcp", kind,
                       options=options_facts(hs.get("resp_options")),
                       seq_raw=s.seq if s else hs.get("resp_isn"), ack_raw=s.ack if s else None,
-                      rtt_ms=_ms(t1 - conn.syns[-1][1]) if conn.syns else None, **ends)
+                      rtt_ms=_ms(t1 - conn.syns[-1][1]) if conn.syns else None,
+                      before_ms=_ms(conn.syns[0][1] - t1) if reordered else None,
+                      syn_frame=conn.syns[0][0] if conn.syns else None, **ends)
             self.notes[f1] = self._note("note.synack")
             self._synack_echo(conn, f1, t1, ends)
             for n, (f, t) in enumerate(conn.synacks[1:]):
@@ -1444,7 +1457,7 @@ class FetchBuilder:
             connect = _ms(ta - conn.syns[0][1]) if conn.syns else None
             waits = _ms(conn.syns[-1][1] - conn.syns[0][1]) if len(conn.syns) > 1 else 0.0
             kind = ("tcp.handshake.3.retried" if syn_resent else "tcp.handshake.3.twice" if len(conn.syns) > 1
-                    else "tcp.handshake.3" + suffix)
+                    else "tcp.handshake.3.reordered" if reordered else "tcp.handshake.3" + suffix)
             if s is not None and s.length:
                 kind = "tcp.handshake.3.data"
             more: dict[str, Any] = {}
@@ -1469,7 +1482,8 @@ class FetchBuilder:
             rtt_ms, data = self._rtt(conn)
             if data is not None and irtt_ms is not None and rtt_ms is not None and conn.synacks:
                 self._add(fa + 0.1, ta, (data["c_data"], data["c_ack"], data["s_data"], data["s_ack"]), "tcp",
-                          "tcp.handshake.karn", irtt_ms=irtt_ms, late_ms=irtt_ms - rtt_ms,
+                          "tcp.handshake.reordered" if reordered else "tcp.handshake.karn", irtt_ms=irtt_ms,
+                          late_ms=irtt_ms - rtt_ms,
                           synack=conn.synacks[-1][0], s_handshake=data["s_data"] == conn.synacks[-1][0], **data,
                           **ends)
 
@@ -2980,7 +2994,11 @@ class FetchBuilder:
         if key not in self._rtts:
             irtt = conn.summary.get("irtt")
             rtt: tuple[float | None, dict[str, Any] | None] = (float(irtt) * 1000 if irtt else None, None)
-            if rtt[0] is not None and (len(conn.syns) > 1 or len(conn.synacks) > 1):
+            if rtt[0] is not None and _reordered(conn):
+                # the SYN-ACK stamped before its SYN: the iRTT (SYN -> ACK) is no round trip at all
+                data = data_rtt(conn)
+                rtt = (data["rtt_ms"], data) if data is not None else (None, None)
+            elif rtt[0] is not None and (len(conn.syns) > 1 or len(conn.synacks) > 1):
                 data = data_rtt(conn)
                 if data is not None and data["rtt_ms"] * 2 < rtt[0] and rtt[0] - data["rtt_ms"] >= KARN_MIN_MS:
                     rtt = (data["rtt_ms"], data)

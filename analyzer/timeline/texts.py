@@ -492,6 +492,21 @@ _EN: dict[str, str] = {
         "TCP connect (first SYN -> this ACK): {connect_ms:dur} = {waits_ms:dur} spent waiting to retransmit "
         "the SYN ({attempts:n:attempt} in all) + {irtt_ms:dur} for the round trip of the SYN that got through "
         "(the initial RTT, iRTT)."),
+    "tcp.handshake.2.before": (
+        "Step 2/3: the server answers SYN-ACK. It picks its own ISN = {seq_raw} (relative seq 0) and acknowledges "
+        "the client's SYN: ack = client ISN + 1 = {ack_raw} (relative 1). It announces {options:opts}. Its "
+        "timestamp is {before_ms:dur} earlier than that of the SYN it answers (frame {syn_frame}): the capture's "
+        "times are out of order (frames merged from two capture points, or written out of order), so the "
+        "handshake measures no round trip."),
+    "tcp.handshake.3.reordered": (
+        "Step 3/3: the client acknowledges the server's SYN (ack = server ISN + 1 = {ack_raw}, relative 1); the "
+        "connection is established. TCP connect (first SYN -> this ACK): {connect_ms:dur}. Wireshark's initial "
+        "round-trip time (iRTT, SYN -> ACK) is the same {irtt_ms:dur}, but it is no round trip here: the SYN-ACK "
+        "is stamped before the SYN."),
+    "tcp.handshake.reordered": (
+        "The round trip is measured on the data instead: about {rtt_ms:dur}. The client's data (frame {c_data}) "
+        "was acknowledged {c_ms:dur} later (frame {c_ack}), {s_text}. That, not the handshake's {irtt_ms:dur}, "
+        "is the network's round trip."),
     "tcp.handshake.karn": (
         "That {irtt_ms:dur} is not the network's round trip. A time measured across a retransmission is ambiguous "
         "(Karn's rule: the answer may belong to either copy), and the data on this connection later took about "
@@ -1452,6 +1467,18 @@ _ZH: dict[str, str] = {
         "第 3/3 步：客户端确认服务器的 SYN（ack = {ack_raw}），连接建立。TCP 建连耗时（首个 SYN 到这个 ACK）"
         "为 {connect_ms:dur} = 等待重传 SYN 的 {waits_ms:dur}（共尝试 {attempts} 次）+ 成功那次 SYN 的往返时间 "
         "{irtt_ms:dur}（初始往返时间 iRTT）。"),
+    "tcp.handshake.2.before": (
+        "第 2/3 步：服务器回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），并确认客户端的 SYN："
+        "ack = 客户端 ISN + 1 = {ack_raw}（相对 1）。它的 TCP 选项：{options:opts}。它的时间戳比它所应答的 SYN"
+        "（第 {syn_frame} 帧）还早 {before_ms:dur}：抓包的时间顺序是乱的（由两个抓包点的帧合并而成，或写入时顺序错乱），"
+        "所以这次握手测不出往返时间。"),
+    "tcp.handshake.3.reordered": (
+        "第 3/3 步：客户端确认服务器的 SYN（ack = 服务器 ISN + 1 = {ack_raw}，相对 1），连接建立。"
+        "TCP 建连耗时（首个 SYN 到这个 ACK）为 {connect_ms:dur}。Wireshark 的初始往返时间（iRTT，SYN 到 ACK）"
+        "也是 {irtt_ms:dur}，但这里它并不是往返时间：SYN-ACK 的时间戳比 SYN 还早。"),
+    "tcp.handshake.reordered": (
+        "所以往返时间改从数据上测量：约 {rtt_ms:dur}。客户端的数据（第 {c_data} 帧）在 {c_ms:dur}后被确认"
+        "（第 {c_ack} 帧），{s_text}。这才是网络的往返时间，而不是握手测得的 {irtt_ms:dur}。"),
     "tcp.handshake.karn": (
         "这 {irtt_ms:dur}并不是网络的往返时间。跨越重传测得的时间是有歧义的（Karn 规则：应答可能属于任何一份副本）；"
         "而这条连接后来的数据往返只用了约 {rtt_ms:dur}：客户端的数据（第 {c_data} 帧）在 {c_ms:dur}后被确认"
@@ -2741,7 +2768,7 @@ DERIVED: frozenset[str] = frozenset({
     "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
-    "tcp.conflict", "tcp.handshake.karn", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
+    "tcp.conflict", "tcp.handshake.karn", "tcp.handshake.reordered", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
     "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.retransmission.spurious",
     "tcp.seen_twice", "tcp.seen_twice.again",
     "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
@@ -2918,7 +2945,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["host_where"] = _phrase(f"host_where.{facts.get('host_source')}", facts, lang)
     elif template.startswith("tcp.icmp."):
         extra["then_text"] = _phrase("icmp.retried" if facts.get("retried") else "icmp.final", facts, lang)
-    elif template == "tcp.handshake.karn":
+    elif template in ("tcp.handshake.karn", "tcp.handshake.reordered"):
         extra["s_text"] = _phrase("s_text.handshake" if facts.get("s_handshake") else "s_text", facts, lang)
     elif template == "http.wait.server":
         extra["rtt_src"] = _phrase("rtt.data" if facts.get("on_data") else "rtt.irtt", facts, lang)
