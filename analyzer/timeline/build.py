@@ -2652,23 +2652,34 @@ class FetchBuilder:
         if ws is not None:      # the bytes after the 101 are the WebSocket's (told by _websocket_steps)
             owned = tuple(f for f in owned if f <= resp_last)
         rframes = _with_ends(owned, first_frame, resp_last)
+        segs = self._by_frame(conn)
+        past = segs.get(rframes[-1]) if rframes and not tx.complete else None
+        if past is not None and past.ts_ns > last_ns:
+            # an incomplete response's segments after a hole (its last contiguous byte came before them): the step
+            # cites them, so its transfer runs to the last of them
+            resp_last, last_ns = past.frame, past.ts_ns
+            transfer = _ms(last_ns - first_ts)
+            t["receive"] = (first_ts, last_ns)
         # the transfer runs from the first byte (its first frame) to the last (the frame that completed it)
         ends = tuple(f for f in dict.fromkeys((first_frame, resp_last)) if f in rframes) or rframes[:1]
         self.resp_frames[id(u)] = (ends, set(owned or (first_frame,)))
         # segments of the response that came before its first byte (the first segment lost and resent): they
         # waited for it in the receiver's buffer; the transfer time then runs from the earliest of them
-        segs = self._by_frame(conn)
         early = [segs[f] for f in owned if f in segs and segs[f].ts_ns < first_ts]
         if early:
             transfer = _ms(last_ns - early[0].ts_ns)
         rtt_ms, rtt_data = self._rtt(conn)
+        told = self._incomplete_bytes(conn, resp, 1 - cdir) if not tx.complete and tx.reason and conn.tls is None \
+            else None
+        # its body as reassembled stops at a hole never filled; more of it passed the capture point after that
+        beyond = told[1]["received"] if told is not None and told[1]["holes"] and told[1]["received"] > size else None
         self._add(first_frame, first_ts, rframes, "http", kind, status=resp.status, reason=resp.reason,
                   version=resp.version, content_type=resp.headers.get("content-type") or "",
                   size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
                   transfer_ms=transfer, location=resp.headers.get("location") or "", uri=req.target,
                   stream=conn.stream, complete=tx.complete, why=tx.reason, segments=len(rframes),
                   early_ms=_ms(first_ts - early[0].ts_ns) if early else None,
-                  early_frames=[x.frame for x in early], first_frame=first_frame,
+                  early_frames=[x.frame for x in early], first_frame=first_frame, received=beyond,
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
         if ws is not None:
@@ -2678,7 +2689,6 @@ class FetchBuilder:
             # told after the response's last segment (a hole leaves segments after its last contiguous byte): at
             # that segment's time, so that the steps stay in time order
             at = segs.get(rframes[-1])
-            told = self._incomplete_bytes(conn, resp, 1 - cdir) if conn.tls is None else None
             if told is not None:
                 kind_, facts_ = told
                 self._add(rframes[-1] + 0.5, max(last_ns, at.ts_ns) if at is not None else last_ns,

@@ -712,8 +712,8 @@ _EN: dict[str, str] = {
         "HTTP response: {status} {reason}: a redirect to {location}. Time to first byte: {ttfb_ms:dur} after "
         "the request was sent."),
     "http.response.error": (
-        "HTTP response: {status} {reason} (an error), {size:bytes} of body. Time to first byte: {ttfb_ms:dur} "
-        "after the request was sent."),
+        "HTTP response: {status} {reason} (an error), {size:bytes} of body{encoding_note}. Time to first byte: "
+        "{ttfb_ms:dur} after the request was sent."),
     "quic.initial": (
         "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
         "(QUIC version {version}, {size:bytes}: a client pads it to at least 1,200) carries the TLS 1.3 "
@@ -1637,7 +1637,7 @@ _ZH: dict[str, str] = {
     "http.response.redirect": (
         "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.response.error": (
-        "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+        "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}{encoding_note}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "quic.initial": (
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
         "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
@@ -2055,6 +2055,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.data": ": the other side kept sending data after it",
         "half.none": "",
         "encoding": " ({codings}; {decoded_size:bytes} decoded)",
+        "before_hole": " reassembled ({received:bytes} of it passed the capture point in all, some of it after a "
+                       "hole never filled: see below)",
         "transfer.one": "it came in one segment",
         "host_where.sni": "its TLS server name, SNI, frame {name_frame}",
         "what.page": "This is the page itself.",
@@ -2284,6 +2286,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "half.data": "：另一方在此之后还继续发送数据",
         "half.none": "",
         "encoding": "（{codings}；解码后 {decoded_size:bytes}）",
+        "before_hole": "（这是重组出的部分；经过抓包点的共有 {received:bytes}，其中一些在一个始终没有补上的空洞之后，见下文）",
         "transfer.one": "响应装在一个报文段里",
         "host_where.sni": "第 {name_frame} 帧的 TLS 服务器名 SNI",
         "what.page": "这是页面本身。",
@@ -2958,7 +2961,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["cause_text"] = _phrase("stray" if facts.get("stray") else "midstream" if facts.get("midstream")
                                       else "unseen", facts, lang)
     elif template.startswith("http.response"):
-        extra["encoding_note"] = _phrase("encoding", facts, lang) if facts.get("encoded") else ""
+        extra["encoding_note"] = (_phrase("encoding", facts, lang) if facts.get("encoded") else "") + (
+            _phrase("before_hole", facts, lang) if facts.get("received") else "")
         extra["transfer_text"] = _phrase("transfer.early" if facts.get("early_frames") else
                                          "transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
                                          facts, lang)
