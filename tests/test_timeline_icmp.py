@@ -83,6 +83,9 @@ def test_icmpv6_error_answering_a_syn_is_a_step_and_a_ladder_row(tmp_path, sende
     lines = render(timeline_of(path), width=120).splitlines()
     (line,) = [x for x in lines if f"  {f['icmp']}  <-- " in x]
     assert f"ICMPv6 error: {text}" in line and line.rstrip().endswith(f"ICMPv6 {sender}")
+    # in Chinese, the error's name too (RFC 4443 3.1: code 3 address unreachable, code 4 port unreachable)
+    (zh,) = [s for s in timeline_of(path, "zh").fetches[0].steps if s.kind == kind]
+    assert {3: "（地址不可达）", 4: "（端口不可达）"}[code] in zh.text and "unreachable" not in zh.text
 
 
 def timeline_of(path: Path, lang: str = "en"):
@@ -92,7 +95,8 @@ def timeline_of(path: Path, lang: str = "en"):
 
 def test_icmp_host_unreachable_in_the_ladder_ipv4(tmp_path):
     """The IPv4 scenario of the grouping tests: the gateway's host unreachable (type 3 code 1) drawn as the
-    step cites it; in Chinese the label is translated around the error's name."""
+    step cites it; in Chinese the label and the error's name (type 3 code 1: RFC 792 "host unreachable", 主机不可达)
+    are translated, and so is the step."""
     crafted = craft.build(tmp_path)
     path, f = crafted["icmp_unreachable"]
     (fetch, _later) = timeline_of(path).fetches
@@ -100,8 +104,11 @@ def test_icmp_host_unreachable_in_the_ladder_ipv4(tmp_path):
     row = fetch.ladder[-1]
     assert (row.sender, row.peer, row.label, row.layer) == ("peer", f"ICMP {craft.GATEWAY}",
                                                             "ICMP error: host unreachable", "icmp")
-    zh = timeline_of(path, "zh").fetches[0].ladder[-1]
-    assert (zh.frame, zh.label) == (f["icmp"], "ICMP 差错：host unreachable")
+    zh_fetch = timeline_of(path, "zh").fetches[0]
+    zh = zh_fetch.ladder[-1]
+    assert (zh.frame, zh.label) == (f["icmp"], "ICMP 差错：主机不可达")
+    (step,) = [s for s in zh_fetch.steps if f["icmp"] in s.frames]
+    assert "（主机不可达）" in step.text and "unreachable" not in step.text
     path, f = crafted["icmp_prohibited"]
     fetch = timeline_of(path).fetches[0]
     assert [(r.frame, r.sender) for r in fetch.ladder] == [(f["syn1"], "client"), (f["icmp1"], "peer"),

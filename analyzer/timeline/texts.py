@@ -1186,7 +1186,7 @@ _ZH: dict[str, str] = {
         "等了 {waited_ms:dur}仍无应答：客户端再次发送对 {qname} 的同一查询（第 {attempt} 次尝试，标识同为 "
         "{id_hex}，首次在第 {first} 帧发出）。UDP 本身不会重传，是客户端的解析库超时后重新发问。"),
     "dns.icmp": (
-        "没有 DNS 应答：查询发出 {rtt_ms:dur}后，{sender} 回了一个引用这条查询的 ICMP 差错报文（{icmp}）。"
+        "没有 DNS 应答：查询发出 {rtt_ms:dur}后，{sender} 回了一个引用这条查询的 ICMP 差错报文（{icmp:icmp}）。"
         "{resolver} 上没有任何程序接收这条查询（那里没有 DNS 服务器在监听，或者路由器到不了它），"
         "所以客户端的解析库会立刻放弃这台服务器，而不是一直等下去。"),
     "dns.no_answer.soon": (
@@ -1214,7 +1214,7 @@ _ZH: dict[str, str] = {
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 没有 {qtype} 记录（NOERROR 且应答部分为空：名字存在，但没有这种类型的记录）。"),
     "dns.answer.records": "DNS 应答（用时 {rtt_ms:dur}）：{qname}（{qtype}）有 {count} 条记录：{records}。",
     "dns.answer.refused": (
-        "DNS 应答（用时 {rtt_ms:dur}）来得太晚：{late_ms:dur}后，客户端回了一个引用它的 ICMP 差错报文（{icmp}，"
+        "DNS 应答（用时 {rtt_ms:dur}）来得太晚：{late_ms:dur}后，客户端回了一个引用它的 ICMP 差错报文（{icmp:icmp}，"
         "第 {icmp_frame} 帧）。客户端的 {client_port} 端口已经关闭：它已不再等这条应答（解析库超时就放弃，"
         "glibc 默认 5 秒），于是把应答（{records}）丢掉了。这条应答之后不会有连接。"),
     "dns.answer.late": (
@@ -1394,18 +1394,18 @@ _ZH: dict[str, str] = {
         "服务器拒绝了连接：它在 {rtt_ms:dur}后用 RST 回应了 SYN。{server} 的 {server_port} 端口上没有进程在监听"
         "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以“连接被拒绝”失败，不会重试。"),
     "tcp.icmp.unreachable": (
-        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：没有通往 "
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp:icmp}）：没有通往 "
         "{server} 的路由（途中的路由器或客户端自己的协议栈找不到投递的路径）。这和悄悄丢失的 SYN 不同，它是一个"
         "回答。{then_text}"),
     "tcp.icmp.port": (
-        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：{server} 的 "
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp:icmp}）：{server} 的 "
         "{server_port} 端口不接受 TCP 连接，这台主机（或它前面的防火墙）用 ICMP 而不是通常的 TCP RST 告知了这一点。"
         "{then_text}"),
     "tcp.icmp.prohibited": (
-        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：通往 {server} "
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp:icmp}）：通往 {server} "
         "的路上有防火墙（包过滤）拒绝到 {server_port} 端口的连接，并明确告知，而不是悄悄丢弃 SYN。{then_text}"),
     "tcp.icmp.other": (
-        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp}）：SYN 无法送达 "
+        "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp:icmp}）：SYN 无法送达 "
         "{server}。{then_text}"),
     "tcp.unanswered.gave_up": (
         "{attempts} 个 SYN（第 {frames:frames} 帧）在 {total_ms:dur}内都没有得到应答，此后抓包又持续了 "
@@ -2627,7 +2627,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节", "note.keepalive": "保活",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
-        "note.icmp": "{proto} 差错：{icmp}",
+        "note.icmp": "{proto} 差错：{icmp:icmp}",
         "note.ack.again": "再次 ACK（重复）",
         "note.fin": "FIN：挥手 {n}/{m}", "note.finack": "FIN+ACK：挥手 {n}/{m}",
         "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
@@ -2738,6 +2738,8 @@ class _Formatter(string.Formatter):
                 return frames_list(value, lang)
             if format_spec == "durs":
                 return frames_list([duration(float(v), lang) for v in value], lang)
+            if format_spec == "icmp":
+                return icmp_name(str(value), lang)
             return format(value, format_spec)
         except (TypeError, ValueError):
             return str(value)
@@ -2987,7 +2989,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 _FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
-_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames", "durs")
+_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames", "durs", "icmp")
 _COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str, bool], ...], str | None]] = {}
 
 
@@ -3065,6 +3067,28 @@ def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         # a fact of an unexpected type for its spec, or a field _compile leaves alone: the slow, general way
         return fmt.vformat(text, (), _Facts(facts))
+
+
+# the ICMP errors' names (analyzer.timeline.collect.ICMP_TEXT, ICMP6_TEXT) in Chinese
+ICMP_ZH = {
+    "network unreachable": "网络不可达", "host unreachable": "主机不可达", "protocol unreachable": "协议不可达",
+    "port unreachable": "端口不可达", "fragmentation needed": "需要分片", "network administratively prohibited":
+    "网络被管理性禁止", "host administratively prohibited": "主机被管理性禁止",
+    "communication administratively prohibited": "通信被管理性禁止", "time to live exceeded in transit":
+    "传输中 TTL 耗尽", "no route to destination": "没有通往目的地的路由", "address unreachable": "地址不可达",
+    "packet too big": "报文过大", "hop limit exceeded in transit": "传输中跳数限制耗尽",
+}
+_ICMP_OTHER = re.compile(r"(ICMP(?:v6)?) error type (\d+) code (\d+)")
+
+
+def icmp_name(text: str, lang: str = "en") -> str:
+    """An ICMP error's name (``port unreachable``, ``ICMP error type 5 code 1``) in ``lang``."""
+    if lang != "zh":
+        return text
+    other = _ICMP_OTHER.fullmatch(text)
+    if other is not None:
+        return f"{other[1]} 差错（类型 {other[2]}，代码 {other[3]}）"
+    return ICMP_ZH.get(text, text)
 
 
 def connection_prefix(stream: int, lang: str = "en") -> str:
