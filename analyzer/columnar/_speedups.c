@@ -4794,6 +4794,46 @@ done:
     Py_XDECREF(synacks);
     return result;
 }
+/* keepalive_shaped(segments) -> True, False, or None
+ *   timeline/tcp._keepalive_shaped's loop over a connection's segments (its Python twin: _keepalive_loop): whether
+ *   a Segment of the list (a tuple: direction [2], flags [3], rel_seq [6], length [8]) is shaped like Wireshark's
+ *   keep-alive: no SYN, FIN or RST, at most 1 byte, at its sender's next sequence number - 1 (the highest end of
+ *   that direction so far, a SYN or FIN counting one byte), that number above 1. None (the caller runs the Python
+ *   loop) for anything that is not a list of tuples of ints fitting 64 bits, a direction other than 0 or 1, or
+ *   an end that does not fit. tests/test_timeline_keepalive_compiled.py compares both. */
+static PyObject *keepalive_shaped(PyObject *self, PyObject *segs) {
+    if (!PyList_Check(segs))
+        Py_RETURN_NONE;
+    long long nxt[2] = {0, 0};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(segs); i++) {
+        PyObject *sg = PyList_GET_ITEM(segs, i);
+        if (!PyTuple_Check(sg) || PyTuple_GET_SIZE(sg) < 9)
+            Py_RETURN_NONE;
+        long long f[4];
+        static const int at[4] = {2, 3, 6, 8};
+        for (int k = 0; k < 4; k++) {
+            PyObject *v = PyTuple_GET_ITEM(sg, at[k]);
+            if (!PyLong_CheckExact(v))
+                Py_RETURN_NONE;
+            int over = 0;
+            f[k] = PyLong_AsLongLongAndOverflow(v, &over);
+            if (over || (f[k] == -1 && PyErr_Occurred())) {
+                PyErr_Clear();
+                Py_RETURN_NONE;
+            }
+        }
+        long long d = f[0], fl = f[1], rel_seq = f[2], length = f[3], end;
+        if (d != 0 && d != 1)
+            Py_RETURN_NONE;
+        if (__builtin_add_overflow(rel_seq, length, &end) || ((fl & 0x03) && __builtin_add_overflow(end, 1, &end)))
+            Py_RETURN_NONE;
+        if (length <= 1 && !(fl & 0x07) && nxt[d] > 1 && rel_seq == nxt[d] - 1)
+            Py_RETURN_TRUE;
+        if (end > nxt[d])
+            nxt[d] = end;
+    }
+    Py_RETURN_FALSE;
+}
 /* conn_owners(segments, starts0, ends0, index0, starts1, ends1, index1) -> list of ints, or None
  *   timeline/tcp.owners' loop over a connection's segments (its Python twin is the loop there): per Segment (a
  *   tuple: direction [2], flags [3], rel_seq [6], rel_ack [7], length [8]) the index of the transaction it
@@ -6417,6 +6457,8 @@ static PyMethodDef methods[] = {
      "Collector._tcp over a batch's TCP segments, up to the first left to Python (see the source)."},
     {"conn_payload", conn_payload, METH_VARARGS,
      "A connection's payload bytes per (transaction, direction): (unique, sent), or None (see the module source)."},
+    {"keepalive_shaped", keepalive_shaped, METH_O,
+     "Whether a connection's segments hold one shaped like a TCP keep-alive, or None (see the module source)."},
     {"conn_owners", conn_owners, METH_VARARGS,
      "A connection's segments' owners (transaction index, -1, -2), or None (see the module source)."},
     {"held_todo", held_todo, METH_VARARGS,

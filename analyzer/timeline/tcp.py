@@ -55,6 +55,9 @@ SEGMENTS_COMPILED = True
 _OWNERS = compiled("conn_owners")
 _PAYLOAD = compiled("conn_payload")     # payload_bytes' loop, the same way (OWNERS_COMPILED turns both off)
 OWNERS_COMPILED = True
+# _keepalive_shaped's loop made by the compiled keepalive_shaped (tests/test_timeline_keepalive_compiled.py compares)
+_KEEPALIVE = compiled("keepalive_shaped")
+KEEPALIVE_COMPILED = True
 _I62 = 1 << 62
 TWICE_NS = 10_000_000       # a copy sooner than this, unasked, is no retransmission: no TCP timer fires that fast
 SAME_ID_NS = 1_000_000_000  # a copy with its original's IPv4 ID: at most this late (a mirror port's queue, a slow tap)
@@ -92,7 +95,17 @@ def _troubled(conn: Any, syns: int, synacks: int, summary: dict[str, Any]) -> bo
 def _keepalive_shaped(segments: list[Segment]) -> bool:
     """A segment shaped like Wireshark's keep-alive (no SYN, FIN or RST, at most 1 byte, at its sender's next
     sequence number - 1): the replay then runs, so that a keep-alive on a connection with nothing else to flag is
-    told too (the tracker counts no retransmission for it)."""
+    told too (the tracker counts no retransmission for it). Every segment of a connection with nothing else to
+    flag is looked at: by the compiled ``keepalive_shaped`` where it was built (its Python twin below)."""
+    if _KEEPALIVE is not None and KEEPALIVE_COMPILED:
+        got = _KEEPALIVE(segments)
+        if got is not None:
+            return got
+    return _keepalive_loop(segments)
+
+
+def _keepalive_loop(segments: list[Segment]) -> bool:
+    """:func:`_keepalive_shaped` in Python (the compiled one declines a value it does not know)."""
     nxt = [0, 0]
     for s in segments:
         d = s.direction
