@@ -38,6 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from analyzer.apps.http.sink import authority_form
@@ -357,6 +358,9 @@ def _reordered(conn: ConnFacts) -> bool:
 
 def _ms(ns: float) -> float:
     return ns / 1e6
+
+
+_TIME_FRAME = itemgetter(0, 1)      # FetchBuilder._idle's events: (time, frame, ...)
 
 
 @lru_cache(maxsize=4096)
@@ -3629,10 +3633,9 @@ class FetchBuilder:
           not told again.
 
         Each cites those of its two frames a step cites (the sentence names both)."""
-        segs = sorted(((s, c) for c in self.conns for s, _o in self._conn_segments(c)
-                       if not s.analysis & A_KEEP_ALIVE), key=lambda x: (x[0].ts_ns, x[0].frame))
+        # (a Segment's ts_ns, frame and analysis read by index: this runs over every segment of the fetch)
         events: list[tuple[int, int, Segment | None, ConnFacts | DnsLookup | None]] = \
-            [(s.ts_ns, s.frame, s, c) for s, c in segs]
+            [(s[1], s[0], s, c) for c in self.conns for s, _o in self._conn_segments(c) if not s[10] & A_KEEP_ALIVE]
         for lk in self.plan.lookups:
             events.append((lk.query_ts_ns, lk.query_frame, None, lk))
             if lk.response_ts_ns is not None:
@@ -3640,17 +3643,21 @@ class FetchBuilder:
         for conn in self.plan.dns_conns:
             events += [(s.ts_ns, s.frame, None, None) for s in conn.segments]
         events += [(m.ts_ns, m.frame, None, None) for m in self.plan.neighbours]
-        events.sort(key=lambda e: (e[0], e[1]))
+        events.sort(key=_TIME_FRAME)    # stable: a segment before a lookup or message of the same time and frame
         # the times the parts of requests and lookups cover (a gap inside them is theirs)
         busy = [(r.started_ns - int(r.start * 1e9) + int(p.start * 1e9) - 1000,
                  r.started_ns - int(r.start * 1e9) + int(p.end * 1e9) + 1000) for r in requests for p in r.phases]
         busy += [(lk.query_ts_ns, lk.response_ts_ns) for lk in self.plan.lookups if lk.response_ts_ns is not None]
         spans = [(min(d.frames), max(d.frames)) for d in told if len(d.frames) > 1]
         asks = {r.frames[0]: f"{r.method} {_cut(r.uri, 60)}" for r in requests if r.method and r.frames}
-        for a, b in itertools.pairwise(events):
+        # the gaps long enough to be told (a tenth of the total and a millisecond), looked at one by one
+        times = [e[0] for e in events]
+        least = 0.1 * total
+        gaps = [i for i, (t0, t1) in enumerate(itertools.pairwise(times))
+                if not ((t1 - t0) / 1e6 < least or (t1 - t0) / 1e6 < 1.0)]
+        for i in gaps:
+            a, b = events[i], events[i + 1]
             ms = _ms(b[0] - a[0])
-            if ms < 0.1 * total or ms < 1.0:
-                continue
             last, nxt, owner = a[2], b[2], b[3]
             if last is not None and nxt is not None and nxt.flags & (FIN | RST):
                 if last.flags & (FIN | RST) or nxt.analysis & COPY_FLAGS or any(
