@@ -194,6 +194,29 @@ def test_hostile_capture_is_made_visible_on_the_terminal(crafted):
     assert craft.HOSTILE_HOST in doc["fetches"][0]["url"]
 
 
+def test_json_escapes_c1_controls(tmp_path):
+    """DEL and C1 controls in a Host header and a URI (read as Latin-1: the bytes 0x7f-0x9f are those characters)
+    are written as \\u escapes in --json, by the compiled JSON writer as by the stdlib's encoder and json_safe
+    (ANALYZER_PURE_PYTHON): the same bytes, and the same strings once parsed."""
+    story = craft.Story()
+    c = craft.Conn(story, (craft.CLIENT, 44002), (craft.SERVER_A, 80), cisn=1, sisn=2)
+    c.handshake()
+    c.get(b"GET /a\x85 HTTP/1.1\r\nHost: evil\x9b\x7f\x80.test\r\nUser-Agent: craft/1.0\r\n\r\n",
+          craft.response("200 OK", b"<html></html>", "text/html"))
+    c.close_three(craft.C)
+    path = tmp_path / "c1.pcap"
+    story.write(path)
+    compiled = run("timeline", path, "--json")
+    pure = run("timeline", path, "--json", env={**os.environ, "ANALYZER_PURE_PYTHON": "1"})
+    assert compiled.returncode == 0 == pure.returncode, (compiled.stderr, pure.stderr)
+    assert compiled.stdout == pure.stdout
+    text = compiled.stdout.decode()
+    assert not any("\x7f" <= ch <= "\x9f" for ch in text)
+    assert "\\u009b\\u007f\\u0080" in text and "/a\\u0085" in text
+    (fetch,) = json.loads(text)["fetches"]
+    assert fetch["host"] == "evil\x9b\x7f\x80.test" and fetch["url"] == "http://evil\x9b\x7f\x80.test/a\x85"
+
+
 def test_fewer_gc_collections_while_a_timeline_is_made():
     # the youngest generation's threshold is raised while the fetches stream out, and given back after
     import gc

@@ -3,7 +3,8 @@
 subclasses, float and its subclasses, lists, tuples, exact dicts with str keys), and gives None, having written
 nothing, for any other (``Fetch.json_text`` then asks the stdlib's encoder): on crafted values (every escape, every
 string width, the edges of int and float), on random trees of them, and on the fetches of captures/ (where it is the
-path taken)."""
+path taken). With ``safe`` (what ``timeline --json`` prints) the text is ``analyzer.report.safe.json_safe``'s of that
+text: the characters a terminal could act on (DEL, C1, U+2028-U+202E, U+2066-U+2069, lone surrogates) escaped."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.report.safe import json_safe
 from analyzer.timeline import model, timeline
 from tests.test_timeline_collect_paths import _frames
 
@@ -65,6 +67,7 @@ FLOATS = [0.0, -0.0, 1.0, -1.5, 0.1 + 0.2, 1 / 3, 1e16, 1e15, 1e-5, 1e-4, 2e-7, 
 @pytest.mark.parametrize("value", STRINGS + INTS + FLOATS + [None, True, False], ids=repr)
 def test_scalars(value):
     assert JT(value) == _dumps(value)
+    assert JT(value, True) == json_safe(_dumps(value))
 
 
 def test_containers():
@@ -74,6 +77,7 @@ def test_containers():
               [1, [2, [3, [4, [5, (6, {"7": [8]})]]]]]]
     for v in values:
         assert JT(v) == _dumps(v), v
+        assert JT(v, True) == json_safe(_dumps(v)), v
 
 
 def test_unknown_values_give_none():
@@ -109,6 +113,7 @@ def test_random_trees():
     for _ in range(3000):
         v = tree(0)
         assert JT(v) == _dumps(v), v
+        assert JT(v, True) == json_safe(_dumps(v)), v
 
 
 @pytest.mark.parametrize("name", ["lab_page_fetch.pcapng", "lab_lossy_fetch_retransmissions.pcapng",
@@ -120,12 +125,35 @@ def test_fetches_take_the_compiled_path(name, monkeypatch):
     assert fetches
     calls = []
 
-    def counting(value):
-        got = JT(value)
+    def counting(value, safe=False):
+        got = JT(value, safe)
         calls.append(got is not None)
         return got
 
     monkeypatch.setattr(model, "_JSON_TEXT", counting)
     for f in fetches:
         assert f.json_text() == _dumps(f.as_dict())
+        assert f.json_text(safe=True) == json_safe(_dumps(f.as_dict()))
     assert calls and all(calls)
+
+
+def test_safe_escapes():
+    """Every character json_safe escapes, and its neighbours that it leaves, in the three string widths, in keys
+    and values; the stdlib's encoder's text made safe when the compiled writer declines."""
+    edges = [0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xb5, 0x2027, 0x2028, 0x2029, 0x202a, 0x202e, 0x202f, 0x2065, 0x2066,
+             0x2069, 0x206a, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0x1f600]
+    for c in edges:
+        for text in (chr(c), "a" + chr(c) + "\n\x01", "é" + chr(c), "测" + chr(c), "😀" + chr(c)):
+            v = {text: [text, {"k": text}]}
+            assert JT(v, True) == json_safe(_dumps(v)), hex(c)
+            assert JT(v, False) == _dumps(v), hex(c)
+    assert JT("\x7f\x9b\u202e\ud800", True) == '"\\u007f\\u009b\\u202e\\ud800"'
+    assert JT({1: "\x9b"}, True) is None       # declined: Fetch.json_text makes the stdlib's text safe
+
+
+def test_fallback_is_made_safe(monkeypatch):
+    """Without the compiled writer, Fetch.json_text(safe=True) is json_safe of the stdlib's text."""
+    fetches = timeline(_frames(CAPTURES / "lab_page_fetch.pcapng")).fetches
+    want = [f.json_text(safe=True) for f in fetches]
+    monkeypatch.setattr(model, "_JSON_TEXT", None)
+    assert [f.json_text(safe=True) for f in fetches] == want == [json_safe(_dumps(f.as_dict())) for f in fetches]

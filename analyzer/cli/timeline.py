@@ -24,7 +24,7 @@ import click
 from analyzer.cli._common import decode_as_option, files_argument, keylog_option, load_keylog, opened
 from analyzer.cli.main import main
 from analyzer.filter.cli import display_filter_option
-from analyzer.report.safe import json_safe, visible
+from analyzer.report.safe import visible
 from analyzer.report.timeline_text import empty_text, render_fetch, wrap
 from analyzer.timeline import Fetch, Timeline
 from analyzer.timeline.texts import LANGS, counted, frames_list, label
@@ -183,7 +183,7 @@ def timeline(files: tuple[str, ...], as_json: bool, lang: str, width: int | None
     for f in stream(files, lang, host, url, client, display_filter, keylog_path, on_frame=progress.update,
                     ladder=not as_json):     # JSON prints no ladder
         if as_json:
-            out.write((", " if printed else "") + json_safe(f.json_text()))
+            out.write((", " if printed else "") + f.json_text(safe=True))
             printed += 1
             continue
         if neighbour_only(f) and not show_all:

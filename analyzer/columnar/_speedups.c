@@ -5391,7 +5391,11 @@ static PyObject *held_todo(PyObject *self, PyObject *args) {
  *   them); dict (exact, in its order, str keys). None for anything else (another type, a dict subclass, a key
  *   that is not a str, more than 64 levels): Fetch.json_text then asks the stdlib's encoder, which gives the text
  *   or raises as it always did. No Python code runs while it writes. tests/test_timeline_json_compiled.py compares
- *   both. */
+ *   both.
+ * json_text(obj, True): the same text with the characters a terminal could act on that the encoder leaves raw
+ *   written as \uXXXX (lowercase), as analyzer/report/safe.json_safe writes them over the whole text (they occur
+ *   only inside strings: the rest of the text is ASCII): DEL and C1 (0x7F-0x9F), U+2028, U+2029, U+202A-U+202E,
+ *   U+2066-U+2069 and lone surrogates (U+D800-U+DFFF); what `timeline --json` prints, without its scan. */
 #define JT_FALLBACK 1
 #define JT_MAX_DEPTH 64
 
@@ -5399,7 +5403,13 @@ static int jt_ascii(_PyUnicodeWriter *w, const char *s, Py_ssize_t n) {
     return _PyUnicodeWriter_WriteASCIIString(w, s, n);
 }
 
-static int jt_str(_PyUnicodeWriter *w, PyObject *s) {
+/* a character json_safe escapes (analyzer/report/safe._JSON_UNSAFE) */
+static inline int jt_unsafe(Py_UCS4 c) {
+    return (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+           || (c >= 0xd800 && c <= 0xdfff);
+}
+
+static int jt_str(_PyUnicodeWriter *w, PyObject *s, int safe) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, run = 0;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
@@ -5409,7 +5419,7 @@ static int jt_str(_PyUnicodeWriter *w, PyObject *s) {
         const Py_UCS1 *p = (const Py_UCS1 *)data;
         for (i = 0; i < n; i++) {
             Py_UCS1 c = p[i];
-            if (c < 0x20 || c == '"' || c == '\\')
+            if (c < 0x20 || c == '"' || c == '\\' || (safe && c >= 0x7f && c <= 0x9f))
                 break;
         }
         if (i == n) {
@@ -5431,9 +5441,9 @@ static int jt_str(_PyUnicodeWriter *w, PyObject *s) {
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
         default:
-            if (c <= 0x1f) {
+            if (c <= 0x1f || (safe && jt_unsafe(c))) {
                 static const char hex[] = "0123456789abcdef";
-                buf[0] = '\\'; buf[1] = 'u'; buf[2] = '0'; buf[3] = '0';
+                buf[0] = '\\'; buf[1] = 'u'; buf[2] = hex[(c >> 12) & 0xf]; buf[3] = hex[(c >> 8) & 0xf];
                 buf[4] = hex[(c >> 4) & 0xf]; buf[5] = hex[c & 0xf]; buf[6] = 0;
                 esc = buf;
             }
@@ -5453,9 +5463,9 @@ static int jt_str(_PyUnicodeWriter *w, PyObject *s) {
     return _PyUnicodeWriter_WriteChar(w, '"');
 }
 
-static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth);
+static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth, int safe);
 
-static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
+static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth, int safe) {
     if (o == Py_None)
         return jt_ascii(w, "null", 4);
     if (o == Py_True)
@@ -5463,7 +5473,7 @@ static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
     if (o == Py_False)
         return jt_ascii(w, "false", 5);
     if (PyUnicode_Check(o))
-        return jt_str(w, o);
+        return jt_str(w, o, safe);
     if (PyLong_Check(o)) {
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -5504,7 +5514,7 @@ static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
         for (Py_ssize_t i = 0; i < n; i++) {
             if (i && jt_ascii(w, ", ", 2) < 0)
                 return -1;
-            int rc = jt_value(w, items[i], depth + 1);
+            int rc = jt_value(w, items[i], depth + 1, safe);
             if (rc)
                 return rc;
         }
@@ -5524,9 +5534,9 @@ static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
             if (!first && jt_ascii(w, ", ", 2) < 0)
                 return -1;
             first = 0;
-            if (jt_str(w, k) < 0 || jt_ascii(w, ": ", 2) < 0)
+            if (jt_str(w, k, safe) < 0 || jt_ascii(w, ": ", 2) < 0)
                 return -1;
-            int rc = jt_value(w, v, depth + 1);
+            int rc = jt_value(w, v, depth + 1, safe);
             if (rc)
                 return rc;
         }
@@ -5535,11 +5545,15 @@ static int jt_value(_PyUnicodeWriter *w, PyObject *o, int depth) {
     return JT_FALLBACK;
 }
 
-static PyObject *json_text(PyObject *self, PyObject *o) {
+static PyObject *json_text(PyObject *self, PyObject *args) {
+    PyObject *o;
+    int safe = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &o, &safe))
+        return NULL;
     _PyUnicodeWriter w;
     _PyUnicodeWriter_Init(&w);
     w.overallocate = 1;
-    int rc = jt_value(&w, o, 0);
+    int rc = jt_value(&w, o, 0, safe);
     if (rc) {
         _PyUnicodeWriter_Dealloc(&w);
         if (rc < 0)
@@ -6465,8 +6479,9 @@ static PyMethodDef methods[] = {
      "The waiters TimelineRun._resolve_held must look at (the others unchanged and not due), or None (see the source)."},
     {"conn_segments", conn_segments, METH_VARARGS,
      "A connection's Segments, SYNs and SYN-ACKs from its packed log, or None (see the module source)."},
-    {"json_text", json_text, METH_O,
-     "json.JSONEncoder(ensure_ascii=False).encode(obj) for the values it knows, else None (see the module source)."},
+    {"json_text", json_text, METH_VARARGS,
+     "json.JSONEncoder(ensure_ascii=False).encode(obj) for the values it knows, else None; safe=True: with what\n"
+     "a terminal could act on escaped as analyzer.report.safe.json_safe escapes it (see the module source)."},
     /* h-conn7 */
     {"fill_rows", fill_rows, METH_VARARGS, "The tracker-call rows of a window filled from its columns (see the source)."},
     /* h-conv8 */

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.compiled import compiled
+from analyzer.report.safe import json_safe
 from analyzer.timeline.frozen import fast_init
 
 LAYERS = ("arp", "nd", "dns", "tcp", "tls", "http")
@@ -389,16 +390,20 @@ class Fetch:
     def as_dict(self) -> dict[str, Any]:
         return self._dict([s.as_dict() for s in self.steps])
 
-    def json_text(self) -> str:
-        """``json.dumps(self.as_dict(), ensure_ascii=False)``, the same text (``timeline --json`` prints it), made
-        without :meth:`as_dict`'s copies of each step: its frames tuple is written as a list, its facts dict as
-        it is (they are the steps' own; nothing here changes them). A step's dict is :meth:`Step.as_dict`'s,
-        written out here (tests/test_timeline_json_text.py compares the two texts on every capture). The text is
-        written by the compiled :data:`_JSON_TEXT` where it was built and knows every value, else by ``_JSON``."""
+    def json_text(self, safe: bool = False) -> str:
+        """``json.dumps(self.as_dict(), ensure_ascii=False)``, the same text, made without :meth:`as_dict`'s
+        copies of each step: its frames tuple is written as a list, its facts dict as it is (they are the steps'
+        own; nothing here changes them). A step's dict is :meth:`Step.as_dict`'s, written out here
+        (tests/test_timeline_json_text.py compares the two texts on every capture). The text is written by the
+        compiled :data:`_JSON_TEXT` where it was built and knows every value, else by ``_JSON``. ``safe``: what
+        ``timeline --json`` prints, that text as :func:`analyzer.report.safe.json_safe` makes it (the characters
+        a terminal could act on as ``\\uXXXX``), written so by the compiled writer (no scan of the text after)."""
         d = self._dict([{"frames": s.frames, "time": round(s.time, 6), "layer": s.layer, "kind": s.kind,
                          "text": s.text, "problem": s.problem, "facts": s.facts} for s in self.steps])
-        text = _JSON_TEXT(d) if _JSON_TEXT is not None else None
-        return text if text is not None else _JSON.encode(d)
+        text = _JSON_TEXT(d, safe) if _JSON_TEXT is not None else None
+        if text is not None:
+            return text
+        return json_safe(_JSON.encode(d)) if safe else _JSON.encode(d)
 
     def _dict(self, steps: list[dict[str, Any]]) -> dict[str, Any]:
         return {"index": self.index, "kind": self.kind, "url": self.url, "host": self.host, "client": self.client,
