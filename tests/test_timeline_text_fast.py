@@ -128,13 +128,14 @@ def test_compiled_step_lines_are_the_python_ones(name, lang, monkeypatch):
 
 @_COMPILED
 def test_compiled_step_lines_on_random_steps(monkeypatch):
-    # texts with durations, long words, runs of blanks, control and non-ASCII characters (declined: written by
-    # Python), times either side of 100 s, frames of every shape frames_text takes, odd layers
+    # texts with durations (in µs too: taken, but not when a word is longer than a line), long words, runs of
+    # blanks, control and other non-ASCII characters (declined: written by Python), times either side of 100 s, frames of every shape frames_text takes, odd layers
     from analyzer.timeline.model import Step
 
     rng = random.Random(5)
     words = ["x", "abc", "12.5 ms", "3 s", "7 min", "9 mins", "5 ms2", "4 s.", "(145 µs)", "a,", "#5", "", " ",
-             "\t", "\x1b[2J", "页面", "y" * 30, "z" * 75, "8 min)", "0 s_"]
+             "\t", "\x1b[2J", "页面", "y" * 30, "z" * 75, "8 min)", "0 s_", "820 µs", "3 µsx", "9 µs.", "5µs", "µ",
+             "1 µsµ", "2 sµ", "4 msµ", "µ" * 30, "é", "\xa0", "\x85"]
     frames = [None, (), (1,), (3, 4), (5, 6, 7), tuple(range(10, 30)), (1 << 62,), (1 << 70, 2), [1, 2], 7,
               (True,), (-3, 0)]
     steps = []

@@ -3642,8 +3642,10 @@ static PyObject *tcp_steady(PyObject *self, PyObject *const *args, Py_ssize_t na
  *   problem mark, the text wrapped to ``text_w`` columns by timeline_text.wrap's ASCII path: the number-unit
  *   glue of _UNIT, the greedy rfind wrap of _wrap_ascii, the word-by-word _wrap_words when a word is longer
  *   than a line). Returns the index of the first step it does not take (len(steps) when it took them all):
- *   a text or layer that is not printable ASCII, a time that is not a float, frames that are not a tuple of
- *   ints within 64 bits; the caller writes that step in Python and calls again after it. Floats go through
+ *   a text that is not printable ASCII and "µ" (U+00B5, one column: wrap takes its _narrow_words path, the same
+ *   greedy wrap, after the same glue, "µs" a unit; a text with "µ" and a word longer than a line is declined, as
+ *   wrap's _wrap_tokens takes it), a layer that is not printable ASCII, a time that is not a float, frames that
+ *   are not a tuple of ints within 64 bits; the caller writes that step in Python and calls again after it. Floats go through
  *   PyOS_double_to_string, what Python's format() uses. tests/test_timeline_text_fast.py compares both. */
 
 typedef struct {
@@ -3696,9 +3698,32 @@ static const char *tlo_ascii(PyObject *o, Py_ssize_t *len) {
     return s;
 }
 
-/* append the str of ASCII bytes s[0:n] ('\0' shown as a space: a glued number and unit) to ``lines`` */
+/* printable ASCII text of a str, or that and MICRO SIGN (U+00B5): *mu set when it holds one (NULL when neither) */
+static const char *tlo_narrow(PyObject *o, Py_ssize_t *len, int *mu) {
+    *mu = 0;
+    if (!PyUnicode_Check(o) || PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND)
+        return NULL;
+    const unsigned char *s = PyUnicode_1BYTE_DATA(o);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] == 0xB5)
+            *mu = 1;
+        else if (s[i] < 0x20 || s[i] > 0x7e)
+            return NULL;
+    }
+    *len = n;
+    return (const char *)s;
+}
+
+/* append the str of the Latin-1 bytes s[0:n] ('\0' shown as a space: a glued number and unit) to ``lines`` */
 static int tlo_line(PyObject *lines, const char *s, Py_ssize_t n) {
-    PyObject *u = PyUnicode_New(n, 127);
+    Py_UCS4 top = 127;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] > 127) {
+            top = 255;      /* a "µ": a Latin-1 str (an ASCII one must be made as ASCII) */
+            break;
+        }
+    PyObject *u = PyUnicode_New(n, top);
     if (u == NULL)
         return -1;
     char *d = (char *)PyUnicode_1BYTE_DATA(u);
@@ -3710,16 +3735,19 @@ static int tlo_line(PyObject *lines, const char *s, Py_ssize_t n) {
 }
 
 static int tlo_word_char(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+           || (unsigned char)c == 0xB5;       /* "µ" is a letter: \w */
 }
 
-/* _UNIT's match at the space s[i]: a digit before it, then "ms", "s" or "min" not followed by a word char */
+/* _UNIT's match at the space s[i]: a digit before it, then "µs", "ms", "s" or "min" not followed by a word char */
 static int tlo_unit_at(const char *s, Py_ssize_t n, Py_ssize_t i) {
     if (i == 0 || s[i - 1] < '0' || s[i - 1] > '9')
         return 0;
     const char *u = s + i + 1;
     Py_ssize_t left = n - i - 1;
     if (left >= 2 && u[0] == 'm' && u[1] == 's' && (left == 2 || !tlo_word_char(u[2])))
+        return 1;
+    if (left >= 2 && (unsigned char)u[0] == 0xB5 && u[1] == 's' && (left == 2 || !tlo_word_char(u[2])))
         return 1;
     if (left >= 1 && u[0] == 's' && (left == 1 || !tlo_word_char(u[1])))
         return 1;
@@ -3728,10 +3756,12 @@ static int tlo_unit_at(const char *s, Py_ssize_t n, Py_ssize_t i) {
     return 0;
 }
 
-/* The lines of wrap(text, width) for printable ASCII text s[0:n], as (start, length) pairs over ``w`` (the
- * text's words one space apart, a glued number-unit space as '\0'), written to spans (room for n + 1 pairs:
- * a line holds at least one character of the text, or is the one empty line). Returns the count. */
-static Py_ssize_t tlo_wrap(const char *s, Py_ssize_t n, Py_ssize_t width, char *w, Py_ssize_t *spans) {
+/* The lines of wrap(text, width) for printable ASCII text s[0:n] (and "µ"), as (start, length) pairs over ``w``
+ * (the text's words one space apart, a glued number-unit space as '\0'), written to spans (room for n + 1 pairs:
+ * a line holds at least one character of the text, or is the one empty line). Returns the count; -1 when
+ * ``greedy_only`` and a word is longer than a line (wrap takes a text with "µ" word by word elsewhere). */
+static Py_ssize_t tlo_wrap(const char *s, Py_ssize_t n, Py_ssize_t width, char *w, Py_ssize_t *spans,
+                           int greedy_only) {
     if (width < 10)
         width = 10;
     int glue = n > width && width >= 20;
@@ -3760,8 +3790,11 @@ static Py_ssize_t tlo_wrap(const char *s, Py_ssize_t n, Py_ssize_t width, char *
                 cut = j;
                 break;
             }
-        if (cut < 0)
+        if (cut < 0) {
+            if (greedy_only)
+                return -1;
             goto words;
+        }
         spans[2 * k] = pos;
         spans[2 * k + 1] = cut - pos;
         k++;
@@ -3892,7 +3925,8 @@ static int tlo_step(PyObject *lines, PyObject *step, Py_ssize_t text_w, TloBuf *
     if (text == NULL)
         goto error;
     Py_ssize_t tn, ln;
-    const char *ts = tlo_ascii(text, &tn), *ls = tlo_ascii(layer, &ln);
+    int mu;
+    const char *ts = tlo_narrow(text, &tn, &mu), *ls = tlo_ascii(layer, &ln);
     if (ts == NULL || ls == NULL)
         goto done;
     int bad = PyObject_IsTrue(problem);
@@ -3929,7 +3963,9 @@ static int tlo_step(PyObject *lines, PyObject *step, Py_ssize_t text_w, TloBuf *
         *spans = sp;
         *spans_cap = 2 * (tn + 1);
     }
-    Py_ssize_t k = tlo_wrap(ts, tn, text_w, w->p, *spans);
+    Py_ssize_t k = tlo_wrap(ts, tn, text_w, w->p, *spans, mu);
+    if (k < 0)
+        goto done;          /* nothing of the step is written yet */
     Py_ssize_t *sp = *spans;
     if (flen > 10) {
         if (tlo_line(lines, b->p, b->n) < 0)

@@ -351,8 +351,8 @@ def steps_part(out: Out, fetch: Fetch, lang: str, width: int) -> None:
 
 def _steps_plain(out: Out, fetch: Fetch, tw: int, fw: int, text_w: int, indent: str, lang: str = "en") -> None:
     """:func:`steps_part`'s lines as strings, for an output without colour: the same columns. The compiled
-    ``steps_plain`` writes the lines of the steps whose text is printable ASCII (most of an English timeline's;
-    it writes the time's unit in English), this loop the others and all of a Chinese timeline's."""
+    ``steps_plain`` writes the lines of the steps whose text is printable ASCII, "µ" allowed (most of an English
+    timeline's; it writes the time's unit in English), this loop the others and all of a Chinese timeline's."""
     steps = fetch.steps
     # (the compiled lines write the English unit: a Chinese timeline's steps are written here)
     fast = _STEPS_PLAIN if STEPS_COMPILED and tw == 11 and fw == 10 and lang != "zh" else None
