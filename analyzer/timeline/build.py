@@ -165,9 +165,10 @@ class History:
             self.forgot_ns = max(self.forgot_ns, newest)
 
     def remember_neighbour(self, m: NeighbourMessage, fetch: int) -> None:
-        if m.kind == "reply" and m.mac:
-            _keep(self.neighbours, m.sender, (m.frame, m.mac, fetch))
-            self.macs[m.mac] = m.sender
+        mac = m.mac or m.link_mac      # (an NA answering a unicast NS: the MAC its frame came from)
+        if m.kind == "reply" and mac:
+            _keep(self.neighbours, m.sender, (m.frame, mac, fetch))
+            self.macs[mac] = m.sender
             if len(self.macs) > 4096:
                 del self.macs[next(iter(self.macs))]
 
@@ -703,6 +704,11 @@ class FetchBuilder:
                 if role == "gateway" and not kin_servers:
                     role = "gateway_dns" if kin_resolvers else "neighbour"
                 asked[m.target] = m
+                if m.unicast:       # a reachability check of a neighbour whose MAC address the client has
+                    self._add(m.frame, m.ts_ns, (m.frame,), layer, "nd.request.unicast", client=m.sender,
+                              target=m.target)
+                    self.notes[m.frame] = self._note("note.nd.request.unicast", target=m.target)
+                    continue
                 self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.request.{role}", client=m.sender,
                           target=m.target, server=next(iter(kin_servers), ""), mac=m.mac,
                           resolver=next(iter(kin_resolvers), ""))
@@ -715,6 +721,12 @@ class FetchBuilder:
             else:
                 req = asked.pop(m.sender, None)
                 rtt = _ms(m.ts_ns - req.ts_ns) if req is not None else None
+                if nd and not m.mac:    # no link-layer address option: an answer to a reachability check
+                    self._add(m.frame, m.ts_ns, (m.frame,), layer, "nd.reply.nomac", target=m.sender,
+                              link_mac=m.link_mac or "?", rtt_ms=rtt, client=plan.client,
+                              unicast=bool(req is not None and req.unicast))
+                    self.notes[m.frame] = self._note("note.nd.reply.nomac", target=m.sender)
+                    continue
                 self._add(m.frame, m.ts_ns, (m.frame,), layer, f"{layer}.reply", target=m.sender, mac=m.mac,
                           rtt_ms=rtt, client=plan.client)
                 self.notes[m.frame] = self._note(f"note.{layer}.reply", target=m.sender, mac=m.mac)

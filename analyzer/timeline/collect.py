@@ -1186,10 +1186,12 @@ class Collector:
         if kind == 135:
             if sender == "::":
                 return      # duplicate address detection, not a resolution
-            msg = NeighbourMessage(pkt.frame.number, pkt.frame.ts_ns, "nd", "request", sender, target, mac)
+            dst = ip.fields.get("ipv6.dst", "")
+            msg = NeighbourMessage(pkt.frame.number, pkt.frame.ts_ns, "nd", "request", sender, target, mac,
+                                   unicast=bool(dst) and not dst.lower().startswith("ff"))
         else:
             msg = NeighbourMessage(pkt.frame.number, pkt.frame.ts_ns, "nd", "reply", target,
-                                   ip.fields.get("ipv6.dst", ""), mac)
+                                   ip.fields.get("ipv6.dst", ""), mac, link_mac="" if mac else _layer_mac(pkt))
         self.listener.neighbour(msg)
 
     def _icmp_error(self, pkt: Any, layer: Any, ip: Any, rest: list) -> None:

@@ -26,7 +26,10 @@ class NeighbourMessage:
 
     ``kind``: "request" (ARP who-has, NS) or "reply" (ARP is-at, NA). ``sender`` asked (request) or
     answered (reply); ``target`` is the address asked about; ``mac`` the link-layer address the message
-    gives for ``sender`` (request) or for ``target`` (reply), "" when it carries none.
+    gives for ``sender`` (request) or for ``target`` (reply), "" when it carries none. ``unicast``: an NS sent
+    to the target's own address, not to its solicited-node multicast group (RFC 4861 7.3: the sender has the
+    MAC address and checks that the neighbour is still reachable). ``link_mac``: the frame's link-layer source,
+    for an NA that carries no link-layer address option (answering a unicast NS, RFC 4861 7.2.4).
     """
 
     frame: int
@@ -37,6 +40,8 @@ class NeighbourMessage:
     target: str
     mac: str
     gratuitous: bool = False  # ARP announcement / gratuitous ARP: sender == target
+    unicast: bool = False
+    link_mac: str = ""
 
 
 @fast_init

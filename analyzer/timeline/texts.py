@@ -115,6 +115,14 @@ _EN: dict[str, str] = {
     "nd.reply": (
         "Neighbor Advertisement: {target} is at {mac}, {rtt_ms:dur} after the solicitation. The client keeps "
         "it in its neighbour cache."),
+    "nd.request.unicast": (
+        "Neighbor Solicitation (ICMPv6), sent unicast to {target} itself, not to its solicited-node multicast "
+        "address: {client} already has its MAC address and checks that it is still reachable (neighbour "
+        "unreachability detection, RFC 4861 7.3)."),
+    "nd.reply.nomac": (
+        "Neighbor Advertisement from {target}, {rtt_ms:dur} after the solicitation: it is still reachable. It "
+        "carries no link-layer address option (an answer to a unicast solicitation needs none, RFC 4861 7.2.4); "
+        "its frame came from {link_mac}."),
     "nd.unanswered": (
         "No Neighbor Advertisement for {target} in the capture: nobody on this link answers for that address."),
     "nd.none.loopback": (
@@ -1147,6 +1155,12 @@ _ZH: dict[str, str] = {
         "由邻居发现协议完成同样的工作。"),
     "nd.request.neighbour": "邻居请求（ICMPv6）：{client} 询问 {target} 的 MAC 地址。",
     "nd.reply": "邻居通告：{target} 的 MAC 地址是 {mac}，在请求发出 {rtt_ms:dur}后到达。客户端把它存入邻居缓存。",
+    "nd.request.unicast": (
+        "邻居请求（ICMPv6），以单播直接发给 {target}，而不是发往它的请求节点组播地址：{client} 已经知道它的 MAC 地址，"
+        "只是确认它是否仍然可达（邻居不可达检测，RFC 4861 7.3）。"),
+    "nd.reply.nomac": (
+        "{target} 的邻居通告，在请求发出 {rtt_ms:dur}后到达：它仍然可达。通告中没有链路层地址选项"
+        "（应答单播请求时不需要，RFC 4861 7.2.4）；这一帧来自 {link_mac}。"),
     "nd.unanswered": "抓包中没有对 {target} 的邻居通告：这条链路上没有主机应答这个地址。",
     "nd.none.loopback": "没有邻居发现：客户端和服务器通过环回接口（{client}）通信，数据包不离开本机。",
     "nd.none.earlier": (
@@ -2577,6 +2591,7 @@ NOTES: dict[str, dict[str, str]] = {
     "en": {
         "note.arp.request": "ARP who has {target}?", "note.arp.reply": "ARP {target} is at {mac}",
         "note.nd.request": "NS: who has {target}?", "note.nd.reply": "NA: {target} is at {mac}",
+        "note.nd.request.unicast": "NS (unicast): {target} still there?", "note.nd.reply.nomac": "NA: {target} reachable",
         "note.dns.query": "DNS query {qtype} {qname}", "note.dns.query.again": "DNS query {qtype} {qname} (again)",
         "note.dns.answer": "DNS answer: {what}", "note.dns.answer.truncated": "DNS answer: truncated (TC)",
         "note.http.connect": "CONNECT {target}", "note.http.connect.open": "proxy: tunnel open",
@@ -2612,6 +2627,7 @@ NOTES: dict[str, dict[str, str]] = {
     "zh": {
         "note.arp.request": "ARP 询问 {target}", "note.arp.reply": "ARP 应答：{target} 在 {mac}",
         "note.nd.request": "邻居请求：{target}", "note.nd.reply": "邻居通告：{target} 在 {mac}",
+        "note.nd.request.unicast": "邻居请求（单播）：{target} 还在吗？", "note.nd.reply.nomac": "邻居通告：{target} 可达",
         "note.dns.query": "DNS 查询 {qtype} {qname}", "note.dns.query.again": "DNS 查询 {qtype} {qname}（重发）",
         "note.dns.answer": "DNS 应答：{what}", "note.dns.answer.truncated": "DNS 应答：截断（TC）",
         "note.http.connect": "CONNECT {target}", "note.http.connect.open": "代理：隧道已打开",
