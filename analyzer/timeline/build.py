@@ -137,6 +137,7 @@ class History:
     # [(query frame, response ts, addresses, ttl, fetch index)]
     neighbours: dict[str, list[tuple[int, str, int]]] = field(default_factory=dict)    # ip -> [(frame, mac, fetch)]
     macs: dict[str, str] = field(default_factory=dict)                            # mac -> ip
+    asked: dict[str, tuple[int, str, int]] = field(default_factory=dict)       # asker -> its last (frame, target, fetch)
     conn_fetch: dict[int, int] = field(default_factory=dict)                      # stream -> fetch index
     conn_requests: dict[int, int] = field(default_factory=dict)                   # stream -> requests so far
     unanswered: dict[str, DnsLookup] = field(default_factory=dict)               # "name/type" -> last unanswered
@@ -166,6 +167,11 @@ class History:
 
     def remember_neighbour(self, m: NeighbourMessage, fetch: int) -> None:
         mac = m.mac or m.link_mac      # (an NA answering a unicast NS: the MAC its frame came from)
+        if m.kind == "request" and not m.gratuitous:
+            self.asked.pop(m.sender, None)
+            self.asked[m.sender] = (m.frame, m.target, fetch)
+            if len(self.asked) > 4096:
+                del self.asked[next(iter(self.asked))]
         if m.kind == "reply" and mac:
             _keep(self.neighbours, m.sender, (m.frame, mac, fetch))
             self.macs[mac] = m.sender
@@ -762,23 +768,34 @@ class FetchBuilder:
             self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.loopback", client=client)
             return
         mac = next((c.next_hop_mac for c in self.conns if c.next_hop_mac), "")
+        # "none from the client in this file before frame N" only when the file holds none: else its last one
+        asked = self.history.asked.get(client)
+        seen = {"asked_frame": asked[0], "asked_target": asked[1], "asked_fetch": asked[2]} \
+            if asked is not None and asked[0] < first else {}
         if mac == "00:00:00:00:00:00":
-            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.nomac", client=client, before=first)
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.nomac", client=client, before=first, **seen)
             return
         if not mac and not self.conns:
             return
         if not mac:
-            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.unknown", client=client, before=first)
-            return
-        hop_ip = self.history.macs.get(mac, "")
+            # a client that resolved a server's own address had it on its link: that server is the next hop
+            hop_ip = next((c.server for c in self.conns if self.history.neighbour_before(c.server, first)), "")
+        else:
+            hop_ip = self.history.macs.get(mac, "")
         earlier = self.history.neighbour_before(hop_ip, first) if hop_ip else None
+        if not mac and earlier is None:
+            # the client's own frames are here but show no MAC they went to: the capture's link layer records none
+            sent = any(s.direction == 0 for c in self.conns for s in c.segments)
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.unknown" + (".link" if sent else ""),
+                      client=client, before=first, **seen)
+            return
         if earlier is not None:
-            frame, _mac, fetch = earlier
+            frame, known_mac, fetch = earlier
             self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier", client=client, target=hop_ip,
-                      mac=mac, frame=frame, fetch=fetch, before=first)
+                      mac=mac or known_mac, frame=frame, fetch=fetch, before=first)
             return
         self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.cached", client=client, mac=mac or "?",
-                  before=first, server=self.conns[0].server if self.conns else "")
+                  before=first, server=self.conns[0].server if self.conns else "", **seen)
 
     # -- DNS -------------------------------------------------------------------------------------------
     def _dns_steps(self) -> None:

@@ -91,13 +91,16 @@ _EN: dict[str, str] = {
         "ARP request (broadcast): the client {client} asks \"who has {target}? tell {client}\". {target} is "
         "not its DNS server {resolver}, so it is the default gateway (the router) on the way to it."),
     "arp.none.unknown": (
-        "No ARP request from the client in this file before frame {before}; this fetch shows no frame the client "
+        "{opener}; this fetch shows no frame the client "
         "sent, so which next hop it used is not known."),
+    "arp.none.unknown.link": (
+        "{opener}; this capture's link layer records no destination MAC address (raw IP, or a Linux cooked "
+        "capture), so which next hop the client's frames went to is not known."),
     "arp.none.nomac": (
-        "No ARP request from the client in this file before frame {before}; its frames carry no real MAC "
+        "{opener}; its frames carry no real MAC "
         "addresses (all zeros), so which next hop it used cannot be seen here."),
     "arp.none.cached": (
-        "No ARP request from the client in this file before frame {before}: it already had the next hop's MAC "
+        "{opener}: it already had the next hop's MAC "
         "address ({mac}) in its ARP cache (or resolved it before the capture started)."),
     # -- Neighbor Discovery (IPv6) --------------------------------------------------------------------
     "nd.request.gateway": (
@@ -135,13 +138,16 @@ _EN: dict[str, str] = {
         "Neighbor Solicitation (ICMPv6): the client {client} asks for the MAC address of {target}, the router on "
         "the way to its DNS server {resolver}. IPv6 has no ARP: Neighbor Discovery does its job."),
     "nd.none.unknown": (
-        "No Neighbor Solicitation from the client in this file before frame {before}; this fetch shows no frame "
+        "{opener}; this fetch shows no frame "
         "the client sent, so which next hop it used is not known."),
+    "nd.none.unknown.link": (
+        "{opener}; this capture's link layer records no destination MAC address (raw IP, or a Linux cooked "
+        "capture), so which next hop the client's frames went to is not known."),
     "nd.none.nomac": (
-        "No Neighbor Solicitation from the client in this file before frame {before}; its frames carry no real "
+        "{opener}; its frames carry no real "
         "MAC addresses (all zeros), so which next hop it used cannot be seen here."),
     "nd.none.cached": (
-        "No Neighbor Solicitation from the client in this file before frame {before}: its neighbour cache "
+        "{opener}: its neighbour cache "
         "already held the next hop's MAC address ({mac}). (IPv6 finds MAC addresses with Neighbor Discovery, "
         "not ARP.)"),
     # -- DNS ------------------------------------------------------------------------------------------
@@ -1136,13 +1142,16 @@ _ZH: dict[str, str] = {
         "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是它的 DNS 服务器 "
         "{resolver}，所以它是通往该服务器途中的默认网关（路由器）。"),
     "arp.none.unknown": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求；本次访问中没有客户端发出的帧，"
+        "{opener}；本次访问中没有客户端发出的帧，"
         "因此不知道它用的是哪个下一跳。"),
+    "arp.none.unknown.link": (
+        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux cooked 抓包），因此不知道客户端的帧"
+        "发往了哪个下一跳。"),
     "arp.none.nomac": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求；它的帧中没有真实的 MAC 地址（全为零），"
+        "{opener}；它的帧中没有真实的 MAC 地址（全为零），"
         "因此看不出它用的是哪个下一跳。"),
     "arp.none.cached": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求：它的 ARP 缓存里已有下一跳的 MAC 地址"
+        "{opener}：它的 ARP 缓存里已有下一跳的 MAC 地址"
         "（{mac}），或者在开始抓包之前就已解析过。"),
     "nd.request.gateway": (
         "邻居请求（ICMPv6，发往请求节点组播地址）：客户端 {client} 询问 {target} 的 MAC 地址。IPv6 没有 ARP，"
@@ -1170,13 +1179,16 @@ _ZH: dict[str, str] = {
         "邻居请求（ICMPv6）：客户端 {client} 询问 {target} 的 MAC 地址，它是通往 DNS 服务器 {resolver} 途中的路由器。"
         "IPv6 没有 ARP，由邻居发现协议完成同样的工作。"),
     "nd.none.unknown": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求；本次访问中没有客户端发出的帧，"
+        "{opener}；本次访问中没有客户端发出的帧，"
         "因此不知道它用的是哪个下一跳。"),
+    "nd.none.unknown.link": (
+        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux cooked 抓包），因此不知道客户端的帧"
+        "发往了哪个下一跳。"),
     "nd.none.nomac": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求；它的帧中没有真实的 MAC 地址（全为零），"
+        "{opener}；它的帧中没有真实的 MAC 地址（全为零），"
         "因此看不出它用的是哪个下一跳。"),
     "nd.none.cached": (
-        "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求：它的邻居缓存里已有下一跳的 MAC 地址（{mac}）。"
+        "{opener}：它的邻居缓存里已有下一跳的 MAC 地址（{mac}）。"
         "（IPv6 用邻居发现协议而不是 ARP 来查找 MAC 地址。）"),
     "dns.query": (
         "DNS 查询：客户端向域名服务器 {resolver} 查询 {qname} 的 {qtype} 记录（经 {ip_version} 的 {transport} "
@@ -2784,7 +2796,11 @@ def _phrase(key: str, facts: dict[str, Any], lang: str) -> str:
 MORE_HOLES_TOLD = 5     # a loss step tells this many of its episode's other holes one by one, counts the rest
 DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client_hello", "tls.done", "tls.exchange",
                     "tls.server_hello")
-DERIVED: frozenset[str] = frozenset({
+# the templates that open with "no ARP request / Neighbor Solicitation from the client" ({opener}: in this file before
+# frame N, or, when the client sent one earlier, in this fetch)
+NONE_FROM_CLIENT = frozenset(f"{layer}.none.{kind}" for layer in ("arp", "nd")
+                             for kind in ("unknown", "unknown.link", "nomac", "cached"))
+DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
     "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes",
     "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
@@ -2972,6 +2988,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         extra["rtt_src"] = _phrase("rtt.data" if facts.get("on_data") else "rtt.irtt", facts, lang)
     elif template == "tcp.synack.retransmission":
         extra["answer_text"] = _phrase("answer", facts, lang) if facts.get("answer") else ""
+    elif template in NONE_FROM_CLIENT:
+        extra["opener"] = _phrase(f"none.{'asked' if facts.get('asked_frame') else 'file'}.{template.split('.')[0]}",
+                                  facts, lang)
     elif template == "tcp.snaplen":
         extra["no_http_text"] = _phrase("snaplen.no_http", facts, lang) if facts.get("no_http") else ""
     elif template == "http.response.unrequested":
@@ -3377,6 +3396,12 @@ _ZH.update({
         "两个方向都没有 WebSocket Close 帧：会话没有经过关闭握手就结束了（TCP 连接被关闭或重置，或者抓包结束）。"),
 })
 PHRASES["en"].update({
+    "none.file.arp": "No ARP request from the client in this file before frame {before}",
+    "none.asked.arp": ("No ARP request from the client in this fetch (its last one before frame {before} is frame "
+                       "{asked_frame}, for {asked_target}, in fetch {asked_fetch})"),
+    "none.file.nd": "No Neighbor Solicitation from the client in this file before frame {before}",
+    "none.asked.nd": ("No Neighbor Solicitation from the client in this fetch (its last one before frame {before} is "
+                      "frame {asked_frame}, for {asked_target}, in fetch {asked_fetch})"),
     "what.websocket": (
         "This is what the fetch asks for: the request asks to switch the connection to WebSocket (Upgrade: "
         "websocket), and the answer agrees."),
@@ -3402,6 +3427,10 @@ PHRASES["en"].update({
     "ws.meaning.app": "a code of the application's own", "ws.meaning.other": "a code RFC 6455 does not define",
 })
 PHRASES["zh"].update({
+    "none.file.arp": "在第 {before} 帧之前，本文件中没有客户端发出的 ARP 请求",
+    "none.asked.arp": "本次访问中没有客户端发出的 ARP 请求（第 {before} 帧之前它的最后一个是第 {asked_frame} 帧，询问 {asked_target}，属于第 {asked_fetch} 次访问）",
+    "none.file.nd": "在第 {before} 帧之前，本文件中没有客户端发出的邻居请求",
+    "none.asked.nd": "本次访问中没有客户端发出的邻居请求（第 {before} 帧之前它的最后一个是第 {asked_frame} 帧，询问 {asked_target}，属于第 {asked_fetch} 次访问）",
     "what.websocket": "这是这次访问所请求的内容：请求要求把连接切换为 WebSocket（Upgrade: websocket），应答同意了。",
     "ws.masked": "，客户端的每一帧都按 RFC 6455 的要求用 4 字节的密钥做了掩码",
     "ws.unmasked": "，其中 {unmasked} 个帧没有掩码，这违反了 RFC 6455（服务器必须随即关闭连接）",
