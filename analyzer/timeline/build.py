@@ -99,6 +99,7 @@ EXPECT_WAIT_MS = 100.0      # a body held back this long after an Expect: 100-co
 CLIENT_TLS_WAIT_MS = 10.0   # a client this long (and more than half the handshake) before its TLS Finished: told
 RCODE_MNEMONICS = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN",
                    7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
+TLS_WAIT_MS = 1000.0        # a capture ending sooner after a ClientHello cannot tell that no ServerHello came
 RESOLVER_TIMEOUT_MS = 5000.0    # a stub resolver's wait for an answer before it asks again (glibc's RES_TIMEOUT)
 MIN_RTO_MS = 200.0          # Linux's minimum retransmission timeout (TCP_RTO_MIN)
 DELAYED_ACK_MS = (35.0, 500.0)   # delayed-ACK timers: Linux 40 ms min, Windows 200 ms, BSD 100 ms
@@ -2249,7 +2250,13 @@ class FetchBuilder:
         failure = tls_failure(tls)
         if sh is None:
             if failure is None:
-                self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello", problem=True, **base)
+                # a capture that ends less than a second after the ClientHello cannot tell a handshake that failed
+                after = _ms((self.capture_end_ns or ch.ts_ns) - ch.ts_ns)
+                if after < TLS_WAIT_MS:
+                    self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello.soon", waited_ms=after,
+                              rtt_ms=self._rtt(conn)[0], **base)
+                else:
+                    self._add(ch.frame + 0.5, ch.ts_ns, (), "tls", "tls.no_server_hello", problem=True, **base)
             else:
                 self._tls_failed(failure, base)
             return

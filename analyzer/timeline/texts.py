@@ -908,6 +908,9 @@ _EN: dict[str, str] = {
         "HelloRetryRequest: the server wants a key share for the group {group}, which the client did not send; "
         "the client must send a second ClientHello: one more round trip."),
     "tls.no_server_hello": "No ServerHello in the capture: the TLS handshake did not get through.",
+    "tls.no_server_hello.soon": (
+        "No ServerHello in the capture, which ends {waited_ms:dur} after the ClientHello, where a round trip on this "
+        "connection takes {rtt_ms:dur}: too soon to tell whether the handshake got through."),
     "tls.server_hello.13": (
         "ServerHello, {rtt_ms:dur} after the ClientHello: the server picks {version} with {cipher}{alpn_text}. "
         "In TLS 1.3 everything after this message is encrypted, the server's certificate included: an "
@@ -1819,6 +1822,9 @@ _ZH: dict[str, str] = {
         "HelloRetryRequest：服务器要求提供 {group} 组的密钥共享，而客户端没有发送；客户端必须再发一个 ClientHello："
         "多了一个往返。"),
     "tls.no_server_hello": "抓包中没有 ServerHello：TLS 握手没有完成。",
+    "tls.no_server_hello.soon": (
+        "抓包中没有 ServerHello，而抓包在 ClientHello 之后 {waited_ms:dur}就结束了，这条连接上一次往返要 "
+        "{rtt_ms:dur}：时间太短，看不出握手是否完成。"),
     "tls.server_hello.13": (
         "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器选定 {version} 和 {cipher}{alpn_text}。在 TLS 1.3 中，"
         "这条消息之后的一切都是加密的，包括服务器的证书：旁观者能知道站点的名字（SNI），却看不到它的证书。"),
