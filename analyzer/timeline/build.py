@@ -1483,6 +1483,14 @@ class FetchBuilder:
                 self._add(f, t, frames, "tcp", "tcp.synack.retransmission", problem=True, attempt=n + 2,
                           waited_ms=waited, first=f1, answer=frames[1] if len(frames) > 1 else None, **ends)
                 self.notes[f] = self._note("note.synack.again")
+        elif conn.syns and conn.epoch == 0:
+            # no SYN-ACK here, yet the client went on (an ACK, data: tcp._outcome): it had one the capture missed
+            ack = next((x for x in conn.segments if x.direction == 0 and not x.flags & (SYN | RST)), None)
+            if ack is not None:
+                heard = sum(1 for x in conn.segments if x.direction == 1)
+                self._add(ack.frame, ack.ts_ns, (ack.frame,), "tcp", "tcp.synack.unseen" + ("" if heard else ".one_sided"),
+                          ack_frame=ack.frame, syn=conn.syns[-1][0], after_ms=_ms(ack.ts_ns - conn.syns[-1][1]),
+                          **ends)
         irtt = conn.summary.get("irtt")
         irtt_ms = float(irtt) * 1000 if irtt else None
         if conn.handshake_ack:

@@ -310,7 +310,9 @@ def _outcome(log: ConnLog, summary: dict[str, Any], syns: list, synacks: list, s
     if syns and not synacks and not conn.synack_frame:
         if any(s.flags & RST and s.direction == 1 for s in segments):
             return "refused"
-        return "unanswered"
+        # a client that went on after its SYN (an ACK, data) had a SYN-ACK the capture did not show
+        if not any(s.direction == 0 and not s.flags & (SYN | RST) for s in segments):
+            return "unanswered"
     if not settled:
         return "established"
     td = summary.get("teardown")

@@ -465,6 +465,16 @@ _EN: dict[str, str] = {
     "tcp.handshake.2.nosyn": (
         "Step 2/3: the server answers SYN-ACK. It picks its own ISN = {seq_raw} (relative seq 0) and "
         "acknowledges the client's SYN: ack = client ISN + 1 = {ack_raw}. It announces {options:opts}."),
+    "tcp.synack.unseen": (
+        "The server's SYN-ACK is not in the capture, yet the client answered it: {after_ms:dur} after its SYN (frame "
+        "{syn}) it sends an ACK (frame {ack_frame}) and goes on on the connection, which it does only once a SYN-ACK "
+        "came. That SYN-ACK passed the capture point unseen (dropped by the capture, or another path)."),
+    "tcp.synack.unseen.one_sided": (
+        "The server's SYN-ACK is not in the capture, yet the client answered it: {after_ms:dur} after its SYN (frame "
+        "{syn}) it sends an ACK (frame {ack_frame}) and goes on on the connection, which it does only once a SYN-ACK "
+        "came. This file holds no frame at all from {server} on this connection: the capture saw only the client's "
+        "side (the server's packets came back another way, or were filtered out), so it cannot show what the "
+        "server sent."),
     "tcp.synack.echo_earlier": (
         "Its timestamp echo (TSecr {tsecr}) is the TSval of the SYN in frame {syn_frame}, not that of the SYN just "
         "before it (frame {last_frame}, TSval {last_tsval}): the server had received the earlier SYN and answered "
@@ -1461,6 +1471,15 @@ _ZH: dict[str, str] = {
     "tcp.handshake.2.nosyn": (
         "第 2/3 步：服务器回复 SYN-ACK。它选定自己的 ISN = {seq_raw}（相对序号 0），并确认客户端的 SYN："
         "ack = 客户端 ISN + 1 = {ack_raw}。它的 TCP 选项：{options:opts}。"),
+    "tcp.synack.unseen": (
+        "抓包中没有服务器的 SYN-ACK，但客户端已经对它作了应答：在它的 SYN（第 {syn} 帧）之后 {after_ms:dur}，"
+        "它发出 ACK（第 {ack_frame} 帧）并继续使用这个连接，而只有收到 SYN-ACK 之后它才会这样做。"
+        "那个 SYN-ACK 经过抓包点时没有被抓到（被抓包丢弃，或走了别的路径）。"),
+    "tcp.synack.unseen.one_sided": (
+        "抓包中没有服务器的 SYN-ACK，但客户端已经对它作了应答：在它的 SYN（第 {syn} 帧）之后 {after_ms:dur}，"
+        "它发出 ACK（第 {ack_frame} 帧）并继续使用这个连接，而只有收到 SYN-ACK 之后它才会这样做。本文件中这个连接上"
+        "根本没有来自 {server} 的帧：抓包只看到了客户端这一侧（服务器的报文走了别的路径，或被过滤掉），"
+        "所以看不出服务器发了什么。"),
     "tcp.synack.echo_earlier": (
         "它的时间戳回显（TSecr {tsecr}）是第 {syn_frame} 帧那个 SYN 的 TSval，而不是紧挨在它前面的 SYN"
         "（第 {last_frame} 帧，TSval {last_tsval}）的：服务器早已收到那个较早的 SYN 并当即作了应答，只是那个最早的 "
