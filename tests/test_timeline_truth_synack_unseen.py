@@ -35,6 +35,10 @@ def _check(path, stream: int, server: str, one_sided: bool) -> None:
     assert step.kind == "tcp.synack.unseen" + (".one_sided" if one_sided else "")
     assert step.frames == (ack,) and step.facts["syn"] == int(syn)
     assert "gave up" not in step.text and "host is down" not in step.text
+    # a request with no response on a connection the capture saw one side of: not "the capture ended first"
+    gone = [s for s in fetch.steps if s.kind == "http.no_response"]
+    assert all(s.facts["why"] == ("one sided" if one_sided else "capture ended") for s in gone)
+    assert len(gone) == (len(rows(path, f"tcp.stream == {stream} && http.request")) if one_sided else 0)
 
 
 def test_client_side_only_corpus():

@@ -2410,8 +2410,11 @@ class FetchBuilder:
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
         t["send"] = (req.first_ts_ns, req_end_ns)
         if resp is None:
+            why = tx.reason or "capture ended"
+            if why == "capture ended" and not any(s.direction != cdir for s in conn.segments):
+                why = "one sided"       # nothing from the server on the connection: the capture saw one side
             self._add((frames[-1] if frames else req.first_frame) + 0.5, req_end_ns, (), "http", "http.no_response",
-                      problem=True, method=req.method, uri=req.target, why=tx.reason or "capture ended")
+                      problem=True, method=req.method, uri=req.target, why=why, server=conn.server)
             last = frames[-1] if frames else req.first_frame
             self._add(last + 0.6, req_end_ns, (last,), "http", "http.connect.none", problem=True, url=u.url, **ends)
             return
@@ -2665,8 +2668,11 @@ class FetchBuilder:
         req_end_ns = tx.request_end.last_ts_ns if tx.request_end is not None else (req.head_ts_ns or req.first_ts_ns)
         t["send"] = (req.first_ts_ns, req_end_ns)
         if resp is None:
+            why = tx.reason or "capture ended"
+            if why == "capture ended" and not any(s.direction != cdir for s in conn.segments):
+                why = "one sided"       # nothing from the server on the connection: the capture saw one side
             self._add((frames[-1] if frames else req.first_frame) + 0.5, req_end_ns, (), "http", "http.no_response",
-                      problem=True, method=req.method, uri=req.target, why=tx.reason or "capture ended")
+                      problem=True, method=req.method, uri=req.target, why=why, server=conn.server)
             return
         rend = tx.response_end
         size = rend.body_length if rend is not None else 0

@@ -2213,6 +2213,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "answer": " The client answers it with the same ACK again (frame {answer}: a duplicate ACK).",
         "no_content_type": "no Content-Type",
         "why_http.capture ended": "the capture ended first",
+        "why_http.one sided": "the capture holds no frame from {server} on this connection: it saw the client's side "
+                              "only",
         "incomplete.announced": "its head announced {expected:bytes} of body (Content-Length), and ",
         "incomplete.holes": ("; {holes:bytes} before that never did ({hole_count:n:hole}: lost on the way, or "
                              "missed by the capture)"),
@@ -2424,6 +2426,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "answer": "客户端再次用同样的 ACK 回应（第 {answer} 帧：重复 ACK）。",
         "no_content_type": "没有 Content-Type",
         "why_http.capture ended": "抓包先结束了",
+        "why_http.one sided": "抓包中这个连接上没有来自 {server} 的帧：它只看到了客户端这一侧",
         "incomplete.announced": "响应头声明正文有 {expected:bytes}（Content-Length），而",
         "incomplete.holes": "；在此之前有 {holes:bytes}（{hole_count} 个空洞）从未经过抓包点（途中丢失，或抓包漏掉了）",
         "incomplete.unseen": "；最后的 {unseen:bytes}根本没有出现",
