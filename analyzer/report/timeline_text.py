@@ -111,9 +111,10 @@ def _wrap_tokens(text: str, width: int) -> list[str]:
             continue
         if w + tw > width and line:
             carry: list[str] = []
-            # a closing mark may not start the next line: take the last token of this line along
+            # a closing mark may not start the next line: take the last token of this line along, and the
+            # one before it while the taken one is a closing mark too ("OK" "，" "text/css" "，")
             if tok[0] in NO_LINE_START:
-                while line and line[-1] != " " and len(carry) < 2:
+                while line and line[-1] != " " and len(carry) < 3 and (not carry or carry[0][0] in NO_LINE_START):
                     carry.insert(0, line.pop())
             while line and line[-1] != " " and line[-1][-1] in NO_LINE_END:
                 carry.insert(0, line.pop())
