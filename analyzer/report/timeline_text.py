@@ -307,7 +307,11 @@ def fetch_title(fetch: Fetch) -> str:
     elif kind == "lookup" and not fetch.lookups and any(s.kind.startswith("dns.query.unread") for s in fetch.steps) \
             and not any(s.kind.startswith("dns.answer") for s in fetch.steps):
         kind = "lookup.unread"          # only queries whose question cannot be read: the URL is their IDs
-    return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=fetch.url)
+    url = fetch.url
+    if kind.startswith("lookup") and fetch.lang == "zh":
+        # the names (or IDs) listed as a Chinese list: "a、b、c 等", not "a, b, c, ..."
+        url = url.replace(", ...", " 等").replace(", ", "、")
+    return label(f"fetch.{kind}", fetch.lang).format(n=fetch.index, url=url)
 
 
 def header(out: Out, fetch: Fetch, lang: str, width: int = DEFAULT_WIDTH) -> None:

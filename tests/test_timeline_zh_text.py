@@ -1,0 +1,67 @@
+"""The Chinese timeline (``--lang zh``) as a reader sees it: full-width punctuation beside Chinese characters, and lines that never start with closing punctuation nor end with opening
+punctuation, on the captures of ``captures/`` at a narrow and the default width."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analyzer.report import timeline_text as tt
+from analyzer.report.timeline_text import NO_LINE_END, NO_LINE_START
+
+CAPTURES = Path(__file__).resolve().parent.parent / "captures"
+# a page with resources, DNS of every kind (several names in one fetch), loss and retransmissions, a refused
+# connection, SYN loss, HTTPS without keys with a lost FIN, HTTP/1.0 at a width that put "，" first on a line
+FILES = ["lab_page_fetch.pcapng", "lab_dns_mix.pcapng", "lab_lossy_fetch_retransmissions.pcapng",
+         "lab_refused_connection_rst.pcapng", "lab_syn_loss_rto_doubling.pcapng", "lab_https_close_lost.pcapng",
+         "http10_short_connections_loopback.pcap", "lab_post_expect_ignored.pcapng"]
+
+def _fetches(name: str, lang: str):
+    from analyzer.cli.timeline import stream
+
+    return list(stream(str(CAPTURES / name), lang))
+
+
+_CJK = r"[\u3400-\u9fff]"
+_HALF_WIDTH = re.compile(_CJK + r"[,;:()?]|[,;:(?]" + _CJK)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_chinese_output_punctuation_and_line_breaks(name):
+    if not (CAPTURES / name).exists():
+        pytest.skip(f"{name} is not in captures/")
+    fetches = _fetches(name, "zh")
+    assert fetches
+    for f in fetches:
+        for width in (60, 80):
+            text = tt.render_fetch(f, width=width)
+            assert re.search(_CJK, text)
+            for line in text.splitlines():
+                body = line.strip()
+                if not body:
+                    continue
+                assert not _HALF_WIDTH.search(body), (width, line)
+                # the step lines start with the time and frames: what a wrapped sentence starts with is the
+                # text after the column indent
+                assert body[0] not in NO_LINE_START, (width, line)
+                assert body[-1] not in NO_LINE_END, (width, line)
+
+
+def test_chinese_title_lists_the_names_looked_up_as_a_chinese_list():
+    """A fetch of lookups only names what it looked up: "a、b、c 等" in Chinese where English writes "a, b, c, ..."
+    (the same fetch in English has the commas, so the check is not vacuous)."""
+    name = "lab_dns_mix.pcapng"
+    if not (CAPTURES / name).exists():
+        pytest.skip(f"{name} is not in captures/")
+    en = [f for f in _fetches(name, "en") if f.kind == "lookup" and ", " in f.url]
+    zh = {f.index: f for f in _fetches(name, "zh")}
+    assert en
+    for f in en:
+        title = tt.fetch_title(zh[f.index])
+        assert ", " not in title and "..." not in title, title
+        names = [n for n in f.url.split(", ") if n != "..."]
+        assert "、".join(names) in title, title
+        assert title.count("、") == len(names) - 1
+        assert ("等" in title) == f.url.endswith(", ...")
