@@ -1,15 +1,19 @@
-"""The Chinese timeline (``--lang zh``) as a reader sees it: full-width punctuation beside Chinese characters, and lines that never start with closing punctuation nor end with opening
+"""The Chinese timeline (``--lang zh``) as a reader sees it: no English words in its sentences beyond the names a
+student keeps in English (protocols, flags, fields, states, messages, header names, programs), full-width
+punctuation beside Chinese characters, and lines that never start with closing punctuation nor end with opening
 punctuation, on the captures of ``captures/`` at a narrow and the default width."""
 
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 
 import pytest
 
 from analyzer.report import timeline_text as tt
 from analyzer.report.timeline_text import NO_LINE_END, NO_LINE_START
+from analyzer.timeline.texts import LABELS, NOTES, PHRASES, TEMPLATES
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"
 # a page with resources, DNS of every kind (several names in one fetch), loss and retransmissions, a refused
@@ -17,6 +21,45 @@ CAPTURES = Path(__file__).resolve().parent.parent / "captures"
 FILES = ["lab_page_fetch.pcapng", "lab_dns_mix.pcapng", "lab_lossy_fetch_retransmissions.pcapng",
          "lab_refused_connection_rst.pcapng", "lab_syn_loss_rto_doubling.pcapng", "lab_https_close_lost.pcapng",
          "http10_short_connections_loopback.pcap", "lab_post_expect_ignored.pcapng"]
+
+# what stays in English inside a Chinese sentence: protocol names and acronyms, TCP flags, fields and options,
+# TCP states, TLS/QUIC/HTTP message and frame names, header names and values, DNS codes, names of programs,
+# files and settings, and the waterfall's one-letter phase marks (legend)
+_KEPT_WORDS = """
+ARP DNS HTTP HTTPS TCP UDP TLS QUIC ICMP ICMPv IP IPv ND MAC URL HTML RFC ALPN SNI CN TTL TTFB RTT iRTT RTO TLP MSS
+MSL ISN ID KB SACK TSval TSecr SYN SYN-ACK ACK FIN RST seq ack C H h x c d r s t w
+CLOSED CLOSE_WAIT CLOSING FIN_WAIT LAST_ACK TIME_WAIT
+ClientHello ServerHello HelloRetryRequest EncryptedExtensions EndOfEarlyData Finished ChangeCipherSpec
+NewSessionTicket close_notify early_data pre_shared_key Initial Handshake Retry CONNECTION_CLOSE PING SETTINGS
+WINDOW_UPDATE Ping Pong Close WebSocket Sec-WebSocket-Key Sec-WebSocket-Accept Upgrade websocket
+GET CONNECT Host Referer Connection close keep-alive Content-Length Content-Type Expect Continue continue Link
+Not Modified Switching Protocols Proxy-Authenticate Proxy-Authorization authority
+NOERROR NXDOMAIN SERVFAIL No such name Server failure rcode CNAME TC
+Wireshark Linux glibc OpenSSL curl wget nscd analyzer keylog SSLKEYLOGFILE FILE snaplen connect
+SO_KEEPALIVE TCP_NODELAY tcp_syn_linear_timeouts ipv net resolv conf etc nameserver hosts robots txt favicon ico
+Nagle Karn Happy Eyeballs False Start window full all
+"""
+KEPT = set(_KEPT_WORDS.split())
+
+
+def _literal(template: str) -> str:
+    """The template's own text, without its {placeholders}."""
+    return "".join(lit for lit, _name, _spec, _conv in string.Formatter().parse(template))
+
+
+def test_chinese_sentences_keep_only_names_in_english():
+    """Every ASCII word a Chinese sentence writes itself is a name kept in English: an English word left in
+    ("DNS over TCP", "流水线（pipelining）", "tail loss probe") fails."""
+    left = {}
+    for table in (TEMPLATES, LABELS, PHRASES, NOTES):
+        for key, text in table["zh"].items():
+            if not isinstance(text, str):
+                continue
+            for word in re.findall(r"[A-Za-z][A-Za-z_-]*[A-Za-z]|[A-Za-z]", _literal(text)):
+                if word not in KEPT:
+                    left.setdefault(word, key)
+    assert not left, left
+
 
 def _fetches(name: str, lang: str):
     from analyzer.cli.timeline import stream

@@ -1226,7 +1226,7 @@ _ZH: dict[str, str] = {
         "{id_hex}，首次在第 {first} 帧发出）。UDP 本身不会重传，是客户端的解析库超时后重新发问。"),
     "dns.icmp": (
         "没有 DNS 应答：查询发出 {rtt_ms:dur}后，{sender} 回了一个引用这条查询的 ICMP 差错报文（{icmp:icmp}）。"
-        "{resolver} 上没有任何程序接收这条查询（那里没有 DNS 服务器在监听，或者路由器到不了它），"
+        "{resolver} 上没有任何程序接收这条查询（那里没有 DNS 服务器在监听，或者路由器无法到达那里），"
         "所以客户端的解析库会立刻放弃这台服务器，而不是一直等下去。"),
     "dns.no_answer.soon": (
         "抓包中没有对 {qname}（{qtype}）查询的应答，而抓包在最后一次尝试之后 {waited_ms:dur}就结束了："
@@ -1351,7 +1351,7 @@ _ZH: dict[str, str] = {
         "DNS 应答（用时 {rtt_ms:dur}）带有 TC（截断）标志，而且一条记录也没有：{qname} 的完整应答装不进一个 UDP 数据报，"
         "域名服务器干脆一条都没发，只给了这个标志。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
     "dns.tcp.connect": "为重试 DNS 查询，建立到 {server} 的 {port} 端口的 TCP 连接 {stream}：三次握手（第 {frames:frames} 帧）。",
-    "dns.tcp.close": "DNS over TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
+    "dns.tcp.close": "承载 DNS 的 TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
     "dns.none.proxy": (
         "客户端没有查询 {host}：它请 HTTP 代理 {proxy} 去连接 {target}（CONNECT），由代理自己解析这个名字；客户端只需要"
         "代理的地址。"),
@@ -1548,7 +1548,7 @@ _ZH: dict[str, str] = {
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
     "tcp.loss.fin": (
-        "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多一，而那个 FIN "
+        "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多 1，而那个 FIN "
         "从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
         "{cost_ms:dur}。"),
     "tcp.retransmission": "重传：{sender:role}{what}（相对序号 {rel_seq}）{orig}。{cause}",
@@ -1591,7 +1591,7 @@ _ZH: dict[str, str] = {
         "FIN 只关闭一个方向（半关闭），尚未关闭的一方可以继续发送，处于 FIN_WAIT_2 的{closer:role}仍会接收并确认。"),
     "tcp.teardown4.2.fin_lost": (
         "第 2/4 步：{other:role}确认该 FIN（ack = {ack}，即 FIN 的序号加 1）。这里它自己的序号是 {seq}，"
-        "比它自己的 FIN（seq = {fin_seq}）多 1：它已经发出了这个 FIN，但这个 FIN 没有经过抓包点（在此之前丢失了）。"
+        "比它自己的 FIN（seq = {fin_seq}）多 1：它已经发出了这个 FIN，但这个 FIN 在到达抓包点之前就丢失了，从未经过抓包点。"
         "所以{other:role}已经过了 CLOSE_WAIT，正在等待对自己 FIN 的确认；{closer:role}处于 FIN_WAIT_2"
         "（仍可接收数据），等待那个 FIN 重新到来。"),
     "tcp.teardown4.3": "第 3/4 步：{other:role}也关闭自己的方向：发送 FIN（seq = {seq}），进入 LAST_ACK。",
@@ -1758,7 +1758,7 @@ _ZH: dict[str, str] = {
         "HTTP/3 响应：{status} {reason}，{content_type}，正文 {size:bytes}。"
         "首字节时间为请求发出后 {ttfb_ms:dur}；接收响应用了 {transfer_ms:dur}。"),
     "http.pipelined": (
-        "流水线（pipelining）：在连接 {stream} 上，前一个请求（{prev_method} {prev_uri}）的响应还没开始（它从第 {prev_frame} 帧开始），"
+        "HTTP 流水线：在连接 {stream} 上，前一个请求（{prev_method} {prev_uri}）的响应还没开始（它从第 {prev_frame} 帧开始），"
         "客户端就发出了这个请求。HTTP/1.1 按顺序逐个回答流水线上的请求，所以这个响应必须等前面的响应发完："
         "它的首字节时间包含了排在前面的那些响应所占用的时间（队头阻塞）。"),
     "http.request.early_refused": (
@@ -2303,7 +2303,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.dup.many": "{receiver:role}的重复 ACK（第 {asked_frames:frames} 帧，ack = {asked_ack}）要求重发它：从相对序号 "
                           "{asked_ack} 开始的字节没有到达。",
         "cause.probe": ("此前它没有得到 ACK，而 {waited_ms:dur}比重传超时通常触发的时间更早（Linux 至少等 200 毫秒，RFC 6298 "
-                        "规定 1 秒）：这多半是尾部丢包探测（tail loss probe，RFC 8985），即{sender:role}重发它的最后一个报文段，"
+                        "规定 1 秒）：这多半是尾部丢包探测（TLP，RFC 8985），即{sender:role}重发它的最后一个报文段，"
                         "让{receiver:role}的应答说明缺了什么。"),
         "cause.rto.had": "它没有及时得到确认，重传定时器（RTO）超时。",
         "spurious.dup": ("{receiver:role}在这份副本之前已经确认过这些字节（第 {acked_frame} 帧），并用一个重复 ACK 回应这份副本"
@@ -2312,7 +2312,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "late.data": "FIN 之前的 {nbytes:bytes}（{cn_text}首次在第 {firsts:frames} 帧发送）在第 {data_text} 帧重发",
         "late.close_notify": "即它的 TLS close_notify，",
         "late.fin": "FIN 本身在第 {fin_text} 帧重发",
-        "late.and": "，",
+        "late.and": "；",
         "dup.after.had": ("{receiver:role}用一个重复 ACK 回应这份副本（第 {dup_after_frames:frames} 帧，ack = "
                           "{dup_after_ack}）：它之前已经确认过这些字节（第 {had_frame} 帧），所以这些字节到达了两次。"
                           "第一份已经到达；{sender:role}没收到的是 ACK（或携带它的应答），它丢失了或来得太晚。"),
@@ -2583,7 +2583,7 @@ LABELS: dict[str, dict[str, str]] = {
         "started": "开始于", "legend": "d = DNS，c = 建连，t = TLS，s = 发送，w = 等待（TTFB），r = 接收",
         "ladder.layer.arp": "ARP", "ladder.layer.nd": "邻居发现（ND）", "ladder.layer.dns": "DNS",
         "ladder.layer.tcp": "TCP", "ladder.layer.tls": "TLS", "ladder.layer.http": "HTTP", "ladder.layer.quic": "QUIC",
-        "ladder.layer.icmp": "ICMP", "ladder.problem": "问题（对应的步骤说明了出了什么错）",
+        "ladder.layer.icmp": "ICMP", "ladder.problem": "问题（对应的步骤会说明出了什么错）",
         "legend.dns": "DNS", "legend.connect": "建连", "legend.ssl": "TLS", "legend.send": "发送",
         "legend.wait": "等待（TTFB）", "legend.receive": "接收",
         "peer": "对端", "request": "请求", "status": "状态", "http_bytes": "HTTP 字节数（头部 + 正文）",
