@@ -13,6 +13,7 @@ import pytest
 
 from analyzer.report import timeline_text as tt
 from analyzer.report.timeline_text import NO_LINE_END, NO_LINE_START
+from analyzer.timeline import texts
 from analyzer.timeline.texts import LABELS, NOTES, PHRASES, TEMPLATES
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"
@@ -90,6 +91,14 @@ def test_chinese_output_punctuation_and_line_breaks(name):
                 # text after the column indent
                 assert body[0] not in NO_LINE_START, (width, line)
                 assert body[-1] not in NO_LINE_END, (width, line)
+            # a list cut short in the summary ends in 等, not "..." (the steps' ladder cells may be cut with "...")
+            assert "..." not in _summary(text), _summary(text)
+
+
+def _summary(text: str) -> str:
+    """The summary block of a rendered fetch (its rows, up to the next blank line)."""
+    head = "  " + texts.label("summary", "zh")
+    return next((block for block in text.split("\n\n") if block.startswith(head)), "")
 
 
 def test_chinese_title_lists_the_names_looked_up_as_a_chinese_list():
@@ -108,3 +117,6 @@ def test_chinese_title_lists_the_names_looked_up_as_a_chinese_list():
         assert "、".join(names) in title, title
         assert title.count("、") == len(names) - 1
         assert ("等" in title) == f.url.endswith(", ...")
+    # the summary's per-name DNS times, more names than it lists: the English row says so with "..." (not vacuous)
+    assert any("..." in block for f in _fetches(name, "en") for block in tt.render_fetch(f, width=100).split("\n\n")
+               if block.startswith("  " + texts.label("summary", "en")))

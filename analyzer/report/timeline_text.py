@@ -417,6 +417,15 @@ def _no_dns(fetch: Fetch, lang: str) -> str:
     return label("dns.none.open" if _opened_before(fetch) else "dns.none.plain", lang)
 
 
+def _and_more(text: str, more: bool, lang: str) -> str:
+    """A list, said to go on when ``more``: "a, b..." in English, "a、b 等" ("and so on") in Chinese."""
+    if not more:
+        return text
+    if lang != "zh":
+        return text + "..."
+    return text + ("等" if text and not text[-1].isascii() else " 等")
+
+
 def _dns_late(s: FetchSummary, lang: str) -> str:
     """The lookups whose answers the client refused (they came after it stopped waiting): the first told with
     its frames and time, the others counted."""
@@ -456,12 +465,12 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             if sum(len(t) for _n, t in s.dns_names) > 1:
                 dns += _paren(label("dns.resolutions", lang).format(
                     lookups=counted("n.lookup", sum(len(t) for _n, t in s.dns_names), lang),
-                    names=counted("n.name", len(s.dns_names), lang), per_name=names_text(s.dns_names[:4], lang)
-                    + ("..." if len(s.dns_names) > 4 else "")), lang)
+                    names=counted("n.name", len(s.dns_names), lang),
+                    per_name=_and_more(names_text(s.dns_names[:4], lang), len(s.dns_names) > 4, lang)), lang)
             else:
                 sep = "、" if lang == "zh" else ", "
-                dns += _paren(label("dns.later", lang).format(names=short(sep.join(names[:3]) + (
-                    "..." if len(names) > 3 else ""), 80)), lang)
+                dns += _paren(label("dns.later", lang).format(names=short(_and_more(
+                    sep.join(names[:3]), len(names) > 3, lang), 80)), lang)
         if s.dns_ms is not None and s.dns_late:
             dns += _paren(_late_also(s, lang), lang)
         rows.append((label("dns_time", lang), dns))
@@ -498,7 +507,7 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         if lookups > 1:     # each resolution with its time: the figure is theirs, not the span across them
             dns += _paren(label("dns.resolutions.all", lang).format(
                 lookups=counted("n.lookup", lookups, lang), names=counted("n.name", len(s.dns_names), lang),
-                per_name=names_text(s.dns_names[:4], lang) + ("..." if len(s.dns_names) > 4 else "")), lang)
+                per_name=_and_more(names_text(s.dns_names[:4], lang), len(s.dns_names) > 4, lang)), lang)
         if s.dns_late:
             dns += _paren(_late_also(s, lang), lang)
         rows.append((label("dns_time", lang), dns))
