@@ -2305,7 +2305,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "cause.probe": ("此前它没有得到 ACK，而 {waited_ms:dur}比重传超时通常触发的时间更早（Linux 至少等 200 毫秒，RFC 6298 "
                         "规定 1 秒）：这多半是尾部丢包探测（TLP，RFC 8985），即{sender:role}重发它的最后一个报文段，"
                         "让{receiver:role}的应答说明缺了什么。"),
-        "cause.rto.had": "它没有及时得到确认，重传定时器（RTO）超时。",
+        "cause.rto.had": "它没有及时得到确认，于是重传定时器（RTO）超时。",
         "spurious.dup": ("{receiver:role}在这份副本之前已经确认过这些字节（第 {acked_frame} 帧），并用一个重复 ACK 回应这份副本"
                          "（第 {dup_after_frames:frames} 帧，ack = {dup_after_ack}）：它收到了两次。"),
         "late.rtt": "，而一次往返只需 {rtt_ms:dur}",
