@@ -120,3 +120,27 @@ def test_chinese_title_lists_the_names_looked_up_as_a_chinese_list():
     # the summary's per-name DNS times, more names than it lists: the English row says so with "..." (not vacuous)
     assert any("..." in block for f in _fetches(name, "en") for block in tt.render_fetch(f, width=100).split("\n\n")
                if block.startswith("  " + texts.label("summary", "en")))
+
+
+@pytest.mark.parametrize("name", ["lab_lossy_fetch_retransmissions.pcapng", "lab_dns_mix.pcapng"])
+def test_chinese_html_report_text_punctuation(name):
+    """The HTML report's text in Chinese (its head, legends, steps and summary): no half-width , ; : ( ) ?
+    beside a Chinese character, nor around the source's name and the version."""
+    import html
+
+    from analyzer.report.html import fetch_section, report_head
+
+    if not (CAPTURES / name).exists():
+        pytest.skip(f"{name} is not in captures/")
+    fetches = _fetches(name, "zh")
+    head = "\n".join(report_head("zh", str(CAPTURES / name), True, 0))
+    # the line naming the source: our own words around the file's path (and the version)
+    source = html.unescape(re.sub(r"<[^>]+>", "", re.search(r'<p class="source">.*?</p>', head).group(0)))
+    assert not re.search(r"[,;:()?]", source.replace(str(CAPTURES / name), "")), source
+    page = head
+    page += "\n".join(fetch_section(f, "zh") for f in fetches)
+    page = re.sub(r"<style.*?</style>|<script.*?</script>", "", page, flags=re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert re.search(_CJK, text)
+    for line in text.splitlines():
+        assert not _HALF_WIDTH.search(line) and not re.search(_CJK + r"\s+\(", line), line

@@ -121,8 +121,9 @@ def report_head(lang: str, source: str | None, any_fetch: bool, failed: int) -> 
         f"<h1>{e(title)}</h1>",
     ]
     if source:
-        parts.append(f'<p class="source">{e(label("generated", lang))} <span class="url">{e(source)}</span> '
-                     f"(analyzer {e(__version__)})</p>")
+        version = f"（analyzer {__version__}）" if lang == "zh" else f" (analyzer {__version__})"
+        parts.append(f'<p class="source">{e(label("generated", lang))} <span class="url">{e(source)}</span>'
+                     f"{e(version)}</p>")
     if not any_fetch:
         parts.append(f'<p class="empty">{e(label("no_fetch", lang))}</p>')
     if failed:
@@ -248,6 +249,7 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
     width = WF_LABEL + WF_BAR + 140
     out = [_svg_open("waterfall", width, height, label("waterfall", lang))]
     unit = MS_UNIT.get(lang, " ms")
+    colon = "：" if lang == "zh" else ": "     # a phase's tooltip: "建连：1006.408 毫秒"
     for i in range(6):
         x = WF_LABEL + WF_BAR * i / 5
         out.append(f'<line class="axis" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}"/>')
@@ -265,7 +267,7 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
             x = min(max(WF_LABEL + p.start / span * WF_BAR, WF_LABEL), WF_LABEL + WF_BAR)
             w = min(max((p.end - p.start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
             out.append(f'<rect class="phase {e(p.name)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
-                       f'fill="{PHASE_COLORS[p.name]}"><title>{e(label("legend." + p.name, lang))}: '
+                       f'fill="{PHASE_COLORS[p.name]}"><title>{e(label("legend." + p.name, lang))}{colon}'
                        f'{(p.end - p.start) * 1000:.3f}{unit}</title></rect>')
         status = row_status(r, lang)
         out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {r.total:.1f}{unit}</text>')
@@ -278,7 +280,7 @@ def waterfall_svg(f: Fetch, lang: str, quic: list | None = None) -> str:
             x = min(max(WF_LABEL + start / span * WF_BAR, WF_LABEL), WF_LABEL + WF_BAR)
             w = min(max((end - start) / span * WF_BAR, 1.0), WF_LABEL + WF_BAR - x + 1)
             out.append(f'<rect class="phase {e(pname)}" x="{x:.2f}" y="{y + 4}" width="{w:.2f}" height="14" '
-                       f'fill="{PHASE_COLORS[pname]}"><title>{e(label("legend." + pname, lang))}: '
+                       f'fill="{PHASE_COLORS[pname]}"><title>{e(label("legend." + pname, lang))}{colon}'
                        f'{(end - start) * 1000:.3f}{unit}</title></rect>')
         out.append(f'<text x="{WF_LABEL + WF_BAR + 8}" y="{y + 15}">{e(status)} {total:.1f}{unit}</text>')
         out.append("</g>")
