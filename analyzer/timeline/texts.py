@@ -1673,7 +1673,7 @@ _ZH: dict[str, str] = {
     "http.request.expect_wait": (
         "客户端等了 {waited_ms:dur}才发出正文（第 {body_frame} 帧，共 {body:bytes}）：它先单独发出请求头（第 {head_frame} 帧），"
         "带 Expect: 100-continue，请服务器先回 100 Continue。这个应答始终没有来，客户端只好等自己的计时器到期才发送正文"
-        "（curl 等 1 秒）。忽略这一期待的服务器会让每次这样的上传都多等这么久；客户端可以去掉这个头（curl -H 'Expect:'）。"),
+        "（curl 等 1 秒）。服务器若不理会 Expect 头，每次这样的上传都要多等这么久；客户端可以去掉这个头（curl -H 'Expect:'）。"),
     "http.response.interim.hints": (
         "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}，带 {links} 个 Link 头：服务器先列出页面将要用到的资源，"
         "客户端不必等最终应答就可以开始获取它们。"),
