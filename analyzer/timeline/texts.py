@@ -2296,7 +2296,7 @@ PHRASES: dict[str, dict[str, str]] = {
                                "帧）{gap_ms:dur}，是再前一次等待（{prev_gap_ms:dur}）的两倍：发送方的重传超时每触发一次就翻倍"
                                "（指数退避）"),
         "orig.none": "",
-        "cause.rto": "它没有及时得到确认，重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
+        "cause.rto": "它没有及时得到确认，于是重传定时器（RTO）超时：第一份数据或它的 ACK 在抓包点之后丢失了。",
         "cause.dup": "接收方的重复 ACK 要求重发它。",
         "cause.dup.one": "{receiver:role}的重复 ACK（第 {asked_frames:frames} 帧，ack = {asked_ack}）要求重发它：从相对序号 "
                          "{asked_ack} 开始的字节没有到达。",
