@@ -1,7 +1,8 @@
 """The Chinese timeline (``--lang zh``) as a reader sees it: no English words in its sentences beyond the names a
 student keeps in English (protocols, flags, fields, states, messages, header names, programs), full-width
-punctuation beside Chinese characters, and lines that never start with closing punctuation nor end with opening
-punctuation, on the captures of ``captures/`` at a narrow and the default width."""
+punctuation beside Chinese characters, lines that never start with closing punctuation nor end with opening
+punctuation, and lists cut short said as Chinese lists (a、b 等), on the captures of ``captures/`` at a narrow and
+the default width; the HTML report's text too."""
 
 from __future__ import annotations
 
