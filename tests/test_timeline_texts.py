@@ -11,7 +11,7 @@ from analyzer.report.timeline_text import NO_LINE_END, NO_LINE_START, width_of, 
 from analyzer.timeline import texts
 from analyzer.timeline.texts import LABELS, NOTES, PHRASES, TEMPLATES, count, duration, explain, frames_list
 
-FULL_WIDTH = set("，。：；（）“”、！？")
+FULL_WIDTH = set("，。：；（）「」、！？")
 
 
 def fields(template: str) -> set[str]:

@@ -51,12 +51,13 @@ def _literal(template: str) -> str:
 
 def test_chinese_sentences_keep_only_names_in_english():
     """Every ASCII word a Chinese sentence writes itself is a name kept in English: an English word left in
-    ("DNS over TCP", "流水线（pipelining）", "tail loss probe") fails."""
+    ("DNS over TCP", "流水线（pipelining）", "tail loss probe") fails; its quotes are 「」."""
     left = {}
     for table in (TEMPLATES, LABELS, PHRASES, NOTES):
         for key, text in table["zh"].items():
             if not isinstance(text, str):
                 continue
+            assert not re.search("[“”‘’]", text), (key, text)     # 「」 quote: two columns in any terminal
             for word in re.findall(r"[A-Za-z][A-Za-z_-]*[A-Za-z]|[A-Za-z]", _literal(text)):
                 if word not in KEPT:
                     left.setdefault(word, key)
@@ -88,6 +89,8 @@ def test_chinese_output_punctuation_and_line_breaks(name):
                 if not body:
                     continue
                 assert not _HALF_WIDTH.search(body), (width, line)
+                # quotes of ambiguous width (one column or two, by terminal): 「」 are two columns everywhere
+                assert not re.search("[“”‘’]", body), (width, line)
                 # the step lines start with the time and frames: what a wrapped sentence starts with is the
                 # text after the column indent
                 assert body[0] not in NO_LINE_START, (width, line)

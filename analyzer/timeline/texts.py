@@ -1108,15 +1108,15 @@ _EN: dict[str, str] = {
 
 _ZH: dict[str, str] = {
     "arp.request.gateway": (
-        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是服务器，所以它是"
+        "ARP 请求（广播）：客户端 {client} 询问「谁是 {target}？请告诉 {client}」。{target} 不是服务器，所以它是"
         "默认网关（路由器）：服务器 {server} 在另一个网络上，发往它的每个帧都要交给网关的 MAC 地址。"),
     "arp.request.server": (
-        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 就是服务器本身："
+        "ARP 请求（广播）：客户端 {client} 询问「谁是 {target}？请告诉 {client}」。{target} 就是服务器本身："
         "客户端和服务器在同一子网，帧直接发往服务器的 MAC 地址，中间没有路由器。"),
     "arp.request.resolver": (
-        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”，以便联系同一子网上的 DNS "
+        "ARP 请求（广播）：客户端 {client} 询问「谁是 {target}？请告诉 {client}」，以便联系同一子网上的 DNS "
         "服务器 {target}。"),
-    "arp.request.neighbour": "ARP 请求（广播）：{client} 询问“谁是 {target}？请告诉 {client}”。",
+    "arp.request.neighbour": "ARP 请求（广播）：{client} 询问「谁是 {target}？请告诉 {client}」。",
     "arp.reply": (
         "ARP 应答（单播）：{target} 的 MAC 地址是 {mac}，在请求发出 {rtt_ms:dur}后到达。客户端把它存入 ARP "
         "缓存，之后就能把这个 MAC 地址填进以太网帧头。"),
@@ -1152,7 +1152,7 @@ _ZH: dict[str, str] = {
         "本次访问没有 ARP 请求：客户端已在第 {frame} 帧（第 {fetch} 次访问）解析过下一跳 {target}"
         "（MAC 地址 {mac}），ARP 缓存里仍有这条记录。"),
     "arp.request.gateway_dns": (
-        "ARP 请求（广播）：客户端 {client} 询问“谁是 {target}？请告诉 {client}”。{target} 不是它的 DNS 服务器 "
+        "ARP 请求（广播）：客户端 {client} 询问「谁是 {target}？请告诉 {client}」。{target} 不是它的 DNS 服务器 "
         "{resolver}，所以它是通往该服务器途中的默认网关（路由器）。"),
     "arp.none.unknown": (
         "{opener}；本次访问中没有客户端发出的帧，"
@@ -1334,12 +1334,12 @@ _ZH: dict[str, str] = {
         "另有 {count} 条没有对应查询的 DNS 应答（第 {first} 帧到第 {last} 帧，其中 {late} 条是迟到的应答），"
         "不再逐条讲述。"),
     "dns.answer.nxdomain": (
-        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，“No such name”）。这个应答之后不可能有连接。"),
+        "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN，「No such name」）。这个应答之后不可能有连接。"),
     "dns.answer.nxdomain.search": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 不存在（NXDOMAIN），这在意料之中：它只是加上搜索域后的猜测；"
         "客户端接着使用原来的名字。"),
     "dns.answer.servfail": (
-        "DNS 应答（用时 {rtt_ms:dur}）：域名服务器无法解析 {qname}（SERVFAIL，“Server failure”：该域名的权威"
+        "DNS 应答（用时 {rtt_ms:dur}）：域名服务器无法解析 {qname}（SERVFAIL，「Server failure」：该域名的权威"
         "服务器没有应答，或应答有误）。"),
     "dns.answer.error": (
         "DNS 应答（用时 {rtt_ms:dur}）：域名服务器拒绝或未能处理对 {qname} 的查询：{rcode_name}"
@@ -1414,7 +1414,7 @@ _ZH: dict[str, str] = {
     "tcp.conflict": (
         "第 {frame} 帧为{sender:role}数据流中与第 {earlier} 帧相同的位置（从相对序号 {rel_seq} 起）带来了不同的字节：同一段"
         "字节有两个版本。TCP 重发时发送的是同样的字节，所以两者之一并非来自{sender:role}的 TCP。{ttl_text}路径上的某台主机"
-        "注入报文、抢在真正的应答之前到达（例如“量子注入”攻击）就是这个样子。{receiver:role}保留先收到的字节（第 {earlier} 帧），"
+        "注入报文、抢在真正的应答之前到达（例如「量子注入」攻击）就是这个样子。{receiver:role}保留先收到的字节（第 {earlier} 帧），"
         "丢弃另一个版本：它的应用程序读到的是第一个版本。"),
     "tcp.seen_twice.late": (
         "同一报文出现两次（{count} 个报文：第 {copies_text} 帧重复了第 {firsts_text} 帧，最晚在第一份出现后 "
@@ -1431,7 +1431,7 @@ _ZH: dict[str, str] = {
                        "它经过抓包点时没有被记录下来（抓包丢了它，或它走了另一条路径）。"),
     "tcp.refused": (
         "服务器拒绝了连接：它在 {rtt_ms:dur}后用 RST 回应了 SYN。{server} 的 {server_port} 端口上没有进程在监听"
-        "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以“连接被拒绝”失败，不会重试。"),
+        "（由操作系统代为回应这个关闭的端口）；客户端的 connect() 立即以「连接被拒绝」失败，不会重试。"),
     "tcp.icmp.unreachable": (
         "{sender} 在 SYN（第 {syn} 帧）发出 {rtt_ms:dur}后回了一个引用它的 ICMP 差错报文（{icmp:icmp}）：没有通往 "
         "{server} 的路由（途中的路由器或客户端自己的协议栈找不到投递的路径）。这和悄悄丢失的 SYN 不同，它是一个"
@@ -1546,10 +1546,10 @@ _ZH: dict[str, str] = {
     "tcp.later": "连接 {stream} 在第 {fetch} 次访问之后保持打开，但没有再承载请求：下面是它的结束过程。",
     "tcp.loss": (
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
-        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{recovery}"),
+        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{recovery}"),
     "tcp.loss.fin": (
         "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多 1，而那个 FIN "
-        "从未经过抓包点（Wireshark 称为“前一个报文段未捕获”）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
+        "从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
         "{cost_ms:dur}。"),
     "tcp.retransmission": "重传：{sender:role}{what}（相对序号 {rel_seq}）{orig}。{cause}",
     "tcp.retransmission.fast": (
@@ -2333,7 +2333,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "probes.doubled": ("{sender:role}探测窗口 {probes} 次（第 {probe_frames:frames} 帧），间隔依次为 {probe_gaps:durs}，"
                            "每次都是上一次的两倍（持续定时器按指数退避），每次的应答仍然通告窗口为 0。"),
         "probes.keepalive": ("每个探测报文段都不带数据（0 字节），序号比下一个字节小 1（Wireshark 把它标为 keep-alive，"
-                             "即时序图中的“保活”）：它只是让{receiver:role}回答当前的窗口。"),
+                             "即时序图中的「保活」）：它只是让{receiver:role}回答当前的窗口。"),
         "after.frame": "，在第 {after} 帧的数据之后",
         "after.none": "",
         "half.data": "：另一方在此之后还继续发送数据",
@@ -3284,7 +3284,7 @@ _ZH.update({
     "tls.switched": (
         "从第 {frame} 帧起，这个连接很可能已经不再使用 HTTP：客户端在这一帧的记录最多只能装下 {data:bytes}的数据"
         "（{length} 字节减去 TLS 1.3 的内容类型和认证标签共 17 字节），不足以构成一个 HTTP/1.x 请求的开头"
-        "（最短的请求“GET / HTTP/1.0”加上两个换行也有 18 字节）。连接在收到 101 Switching Protocols 应答之后"
+        "（最短的请求「GET / HTTP/1.0」加上两个换行也有 18 字节）。连接在收到 101 Switching Protocols 应答之后"
         "就会这样离开 HTTP，WebSocket 正是如此：加密交换 {n} 很可能就是这次升级。此后第 {first}–{last} 帧中，"
         "客户端发出的 {c_records} 个记录（{c_bytes:bytes}）和服务器发出的 {s_records} 个记录（{s_bytes:bytes}）"
         "都是那个协议的消息，而不是请求和响应（没有密钥，看不到其内容）。"),
@@ -3472,7 +3472,7 @@ PHRASES["zh"].update({
     "ws.error.lost": "其中 {lost:bytes}没有被抓到，空洞之后找不到帧的边界",
     "ws.code": "状态码 {code}（{meaning}）",
     "ws.code.none": "没有状态码",
-    "ws.reason": "，原因“{reason}”",
+    "ws.reason": "，原因「{reason}」",
     "ws.meaning.1000": "正常关闭", "ws.meaning.1001": "离开", "ws.meaning.1002": "协议错误",
     "ws.meaning.1003": "不支持的数据", "ws.meaning.1005": "没有状态码", "ws.meaning.1006": "异常关闭",
     "ws.meaning.1007": "无效的载荷数据", "ws.meaning.1008": "违反策略", "ws.meaning.1009": "消息过大",
