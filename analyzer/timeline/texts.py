@@ -1158,7 +1158,7 @@ _ZH: dict[str, str] = {
         "{opener}；本次访问中没有客户端发出的帧，"
         "因此不知道它用的是哪个下一跳。"),
     "arp.none.unknown.link": (
-        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux cooked 抓包），因此不知道客户端的帧"
+        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux 的 SLL 抓包），因此不知道客户端的帧"
         "发往了哪个下一跳。"),
     "arp.none.nomac": (
         "{opener}；它的帧中没有真实的 MAC 地址（全为零），"
@@ -1195,7 +1195,7 @@ _ZH: dict[str, str] = {
         "{opener}；本次访问中没有客户端发出的帧，"
         "因此不知道它用的是哪个下一跳。"),
     "nd.none.unknown.link": (
-        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux cooked 抓包），因此不知道客户端的帧"
+        "{opener}；这份抓包的链路层不记录目的 MAC 地址（原始 IP，或 Linux 的 SLL 抓包），因此不知道客户端的帧"
         "发往了哪个下一跳。"),
     "nd.none.nomac": (
         "{opener}；它的帧中没有真实的 MAC 地址（全为零），"
