@@ -82,3 +82,18 @@ def test_usage_errors():
         result = CliRunner().invoke(main, ["read", *args, path])
         assert result.exit_code == 2
         assert message in result.output
+
+
+def test_a_field_the_analyzer_does_not_produce_is_warned_about():
+    """tshark prints a column for tcp.completeness; the analyzer does not produce it: its column stays empty, and
+    stderr says so once (as -Y says of a filter on it), while the other columns are tshark's."""
+    path = REPO / "captures" / "lab_dns_mix.pcapng"
+    args = ["-e", "frame.number", "-e", "tcp.completeness", "-e", "frame.number"]
+    ours = CliRunner().invoke(main, ["read", "-T", "fields", *args, str(path)])
+    assert ours.exit_code == 0, ours.output
+    assert ours.stderr.count("tcp.completeness is a Wireshark field the analyzer does not produce") == 1
+    theirs = subprocess.run([TSHARK, "-n", "-r", str(path), "-T", "fields", "-e", "frame.number"],
+                            capture_output=True, text=True, check=True).stdout
+    assert ours.stdout == "".join(f"{n}\t\t{n}\n" for n in theirs.split())
+    produced = CliRunner().invoke(main, ["read", "-T", "fields", "-e", "frame.number", "-e", "ip.src", str(path)])
+    assert produced.exit_code == 0 and produced.stderr == ""

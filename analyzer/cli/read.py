@@ -202,6 +202,9 @@ def read_command(files: tuple[str, ...], read_file: tuple[str, ...], count: int 
             fields = FieldsFormat(list(field_names), list(field_options))
         except FieldsError as exc:
             raise click.UsageError(str(exc)) from None
+        for name in fields.unproduced:
+            click.echo(f"analyzer: warning: {name} is a Wireshark field the analyzer does not produce; "
+                       f"its column stays empty", err=True)
     elif field_names or field_options:
         raise click.UsageError("-e and -E need -T fields")
     keylog = load_keylog(keylog_path)

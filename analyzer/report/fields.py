@@ -32,7 +32,7 @@ class FieldsFormat:
     """The ``-e`` names and ``-E`` options of one ``read -T fields`` run."""
 
     def __init__(self, names: list[str], options: list[str] = ()):
-        from analyzer.filter._fields import LABELS, is_field
+        from analyzer.filter._fields import LABELS, is_field, lookup
 
         if not names:
             raise FieldsError("-T fields needs at least one field (-e NAME)")
@@ -40,6 +40,8 @@ class FieldsFormat:
         if bad:
             raise FieldsError("some fields aren't valid: " + ", ".join(bad))
         self.names = list(names)
+        # Wireshark fields the analyzer never puts on a packet: their columns stay empty (the CLI warns, as -Y does)
+        self.unproduced = [n for n in dict.fromkeys(names) if not lookup(n).produced]
         # labels (tls.handshake, tcp.analysis ...): told by the fields under them, 1 per occurrence as tshark prints
         self.labels = frozenset(n for n in names if n in LABELS)
         self.header = False
