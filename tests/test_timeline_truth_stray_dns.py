@@ -187,24 +187,37 @@ def test_lone_answer_corpus(name):
 MALFORMED = CORPUS / "dns_malformed_compression_pointer_loop.pcap"
 
 
+LOOP = "<Name contains a pointer that loops>"      # tshark's placeholder for such a name
+
+
 def test_unreadable_queries_are_told_corpus():
     """dns_malformed_compression_pointer_loop (MANIFEST): tshark calls two of its three queries malformed (their
-    question does not parse). Each is told, with its ID and client, as a query that cannot be read; the capture ends
-    sooner than 5 s after each, so the step says the file cannot tell whether an answer came (tshark's times)."""
+    question does not parse) and shows the third's name as its placeholder for a compression pointer that loops.
+    Each is told, with its ID and client, as a query that cannot be read (the third's name is no name: not shown
+    as a host name, F40); the capture ends sooner than 5 s after each, so the step says the file cannot tell
+    whether an answer came (tshark's times)."""
     if not MALFORMED.exists():
         pytest.skip(f"{MALFORMED} is not there (the corpus lives in ../shared/corpus)")
-    bad = rows(MALFORMED, "_ws.malformed && dns.flags.response == 0", "dns.id", "ip.src", "frame.time_relative")
+    fields = ("dns.id", "ip.src", "frame.time_relative")
+    bad = rows(MALFORMED, "_ws.malformed && dns.flags.response == 0", *fields)
+    loops = rows(MALFORMED, f'dns.flags.response == 0 && dns.qry.name == "{LOOP}"', *fields)
     end = max(float(r[1]) for r in rows(MALFORMED, "frame", "frame.time_relative"))
-    assert len(bad) == 2
+    assert len(bad) == 2 and len(loops) == 1
     tl = _load(MALFORMED)
     told = sorted((s.frames, s.facts["id_hex"], s.facts["client"], s.kind, s.facts["malformed"], s.facts["waited_ms"])
                   for _f, s in _steps(tl, "dns.query.unread"))
     assert told == sorted(((int(f),), i, c, "dns.query.unread.soon", True, pytest.approx((end - float(t)) * 1000))
-                          for f, i, c, t in bad)
-    titles = [render(tl, width=200).splitlines()[0]]
-    assert titles == [f"Fetch 1: DNS queries that cannot be read (ID {bad[0][1]}; no connection followed)"]
+                          for f, i, c, t in bad + loops)
+    text = render(tl, width=200)
+    assert "<Name" not in text and {s.kind for _f, s in _steps(tl, "")} == {"dns.query.unread.soon"}
+    assert [ln for ln in text.splitlines() if ln.startswith("Fetch ")] == [
+        f"Fetch {n}: DNS queries that cannot be read (ID {i}; no connection followed)"
+        for n, (_f, i, _c, _t) in enumerate(sorted(bad + loops, key=lambda r: int(r[0])), 1)]
+    ((_f, step),) = [(f, s) for f, s in _steps(tl, "dns.query.unread") if s.frames == (int(loops[0][0]),)]
+    assert "compression pointer that loops" in step.text
     zh = _steps(_load(MALFORMED, "zh"), "dns.query.unread")
     assert all("无法读取" in s.text and "格式有误" in s.text and "看不出" in s.text for _f, s in zh)
+    assert sum("循环的压缩指针" in s.text for _f, s in zh) == 1 and not any("<Name" in s.text for _f, s in zh)
 
 
 def _unread_query(story, qid: int, dt_us: int = 1000, body: bytes = b"\x05ab") -> int:
@@ -217,6 +230,29 @@ def _unread_query(story, qid: int, dt_us: int = 1000, body: bytes = b"\x05ab") -
     return story.add(Ether(src=craft.CLIENT_MAC, dst=craft.GATEWAY_MAC) / IP(src=craft.CLIENT, dst=craft.RESOLVER)
                      / UDP(sport=53000, dport=53) / Raw(qid.to_bytes(2, "big") + bytes.fromhex("0100")
                                                         + qd.to_bytes(2, "big") + bytes(6) + body), dt_us)
+
+
+def test_query_name_pointer_loops_answered(tmp_path):
+    """Crafted: a query whose question's name is a compression pointer to itself (offset 12), answered with its
+    ID (FORMERR): tshark shows the name as its placeholder and pairs the answer with the query; the timeline tells
+    a query whose name cannot be read, citing both, and shows no placeholder as a name (en and zh)."""
+    story = craft.Story()
+    q = _unread_query(story, 0x4611, 0, body=bytes.fromhex("c00c00010001"))
+    a = story.answer(craft.CLIENT, craft.RESOLVER, NAME, [], 0x4611, rcode=1, rtt_us=2500)
+    path = tmp_path / "loop.pcap"
+    story.write(path)
+    assert rows(path, "dns.flags.response == 0", "dns.qry.name") == [(str(q), LOOP)]
+    ((_n, to, rcode),) = rows(path, "dns.flags.response == 1", "dns.response_to", "dns.flags.rcode")
+    assert int(to) == q and rcode == "1"
+    tl = _load(path)
+    ((fetch, step),) = _steps(tl, "dns.query.unread")
+    assert step.kind == "dns.query.unread.answered" and step.frames == (q, a) and step.facts["id_hex"] == "0x4611"
+    assert "compression pointer that loops" in step.text and "FORMERR" in step.text
+    assert not [s for _f, s in _steps(tl, "dns.") if not s.kind.startswith("dns.query.unread")]
+    assert "<Name" not in render(tl, width=200)
+    assert [(r.frame, r.sender) for r in fetch.ladder if r.layer == "dns"] == [(q, "client"), (a, "peer")]
+    ((_f, zh),) = _steps(_load(path, "zh"), "dns.query.unread")
+    assert "循环的压缩指针" in zh.text and "<Name" not in zh.text
 
 
 def test_unreadable_query_answered(tmp_path):

@@ -947,8 +947,8 @@ class FetchBuilder:
             "client": a.client, "resolver": a.server, "port": a.server_port, "transport": a.transport.upper(),
             "id_hex": id_hex, "malformed": a.malformed, "attempts": a.attempts,
             "copies": [f for f, _ts in a.copies], "sent": list(frames),
-            "why": note_text("note.dns.query.unread.malformed" if a.malformed else "note.dns.query.unread.empty",
-                             {}, self.lang)}
+            "why": note_text("note.dns.query.unread.loop" if a.name_loops else "note.dns.query.unread.malformed"
+                             if a.malformed else "note.dns.query.unread.empty", {}, self.lang)}
         sent = a.last_query_ts_ns if a.last_query_ts_ns is not None else a.ts_ns
         if a.answer_frame is not None and a.answer_ts_ns is not None:
             kind = "dns.query.unread.answered"

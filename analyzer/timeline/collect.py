@@ -70,7 +70,7 @@ from analyzer.apps.transactions import _parse as _parse_dns
 from analyzer.columnar.headers import KIND_TCP
 from analyzer.compiled import compiled
 from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
-from analyzer.decode.dns import Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
+from analyzer.decode.dns import LOOP_NAME, Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
@@ -1312,10 +1312,16 @@ def record_value(rr) -> str:
     return "" if text.startswith("<unknown type=") else text
 
 
+def asks(query: Any) -> bool:
+    """Whether a parsed DNS query asks a question whose name could be read: a name whose compression pointer
+    loops is no name (the decoder shows tshark's placeholder for it, ``LOOP_NAME``)."""
+    return query is not None and bool(query.questions) and query.questions[0].name != LOOP_NAME
+
+
 def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup | None:
-    """A DNS transaction as the timeline shows it; None without a query that asked a question. ``times``:
-    frame -> ts of DNS frames (for the retransmissions' times)."""
-    if t.query_frame is None or t.query is None or not t.query.questions:
+    """A DNS transaction as the timeline shows it; None without a query that asked a question whose name could
+    be read. ``times``: frame -> ts of DNS frames (for the retransmissions' times)."""
+    if t.query_frame is None or not asks(t.query):
         return None
     question = t.question
     resp = t.response
@@ -1363,9 +1369,10 @@ def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
 
 def unread_query(t: DnsTransaction, times: dict[int, int] | None = None) -> StrayAnswer | None:
     """A DNS query whose question cannot be read (malformed: only its header parsed, or its header counts a question
-    that did not parse; or it holds no question, QDCOUNT 0), as the timeline tells it (no lookup is made of it). ``times``: frame -> ts of DNS frames (its copies' times).
+    that did not parse, or whose name's compression pointer loops; or it holds no question, QDCOUNT 0), as the
+    timeline tells it (no lookup is made of it). ``times``: frame -> ts of DNS frames (its copies' times).
     None for anything else."""
-    if t.query_frame is None or (t.query is not None and t.query.questions):
+    if t.query_frame is None or asks(t.query):
         return None
     header = t.response_header
     copies = tuple((f, (times or {}).get(f, t.query_ts_ns or 0)) for f in t.retransmissions)
@@ -1374,7 +1381,8 @@ def unread_query(t: DnsTransaction, times: dict[int, int] | None = None) -> Stra
                        server=str(t.server[0]), server_port=t.server[1], transport=t.proto, id=t.trans_id, qname="",
                        qtype="", rcode=header.rcode if header is not None else None, query_frame=t.query_frame,
                        query_ts_ns=t.query_ts_ns, last_query_ts_ns=last, attempts=1 + len(t.retransmissions),
-                       unread=True, malformed=t.query is None or t.query.header.qdcount > 0, copies=copies,
+                       unread=True, malformed=t.query is None or t.query.header.qdcount > 0,
+                       name_loops=t.query is not None and bool(t.query.questions), copies=copies,
                        answer_frame=t.response_frame, answer_ts_ns=t.response_ts_ns)
 
 

@@ -117,6 +117,7 @@ class StrayAnswer:
     # ``answer_frame``/``answer_ts_ns``: the response paired with it by ID, if any (``rcode`` its code)
     unread: bool = False
     malformed: bool = False
+    name_loops: bool = False                # malformed: its question's name has a compression pointer that loops
     copies: tuple[tuple[int, int], ...] = ()
     answer_frame: int | None = None
     answer_ts_ns: int | None = None

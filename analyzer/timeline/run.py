@@ -65,7 +65,7 @@ from analyzer.columnar.headers import parse as parse_headers
 from analyzer.compiled import compiled
 from analyzer.tcp.connection import summarize
 from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
-from analyzer.timeline.collect import Collector, ConnLog, lookup, stray_answer, unread_query
+from analyzer.timeline.collect import Collector, ConnLog, asks, lookup, stray_answer, unread_query
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
 from analyzer.timeline.model import Fetch, Timeline
@@ -209,7 +209,7 @@ class TimelineRun:
                 self._activity(stray.client, stray.ts_ns).strays.append(stray)
             return
         ts = trans.query_ts_ns if trans.query_ts_ns is not None else trans.response_ts_ns or 0
-        if trans.query is not None and trans.query.questions:
+        if asks(trans.query):
             name = trans.question.name.lower().rstrip(".")
             names = self.all_names
             names.pop(name, None)
