@@ -3515,7 +3515,8 @@ class FetchBuilder:
             elif st.kind == "tcp.handshake.karn":
                 add("late_synack", f.get("late_ms") or 0.0, (f["synack"],), stream=f.get("stream"))
             elif st.kind in ("tcp.loss", "tcp.loss.fin") and f.get("cost_ms"):
-                add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames))
+                add("loss", f["cost_ms"], own + tuple(x for x in (f.get("fill_frame"),) if x in st.frames),
+                    "delay.loss.fin" if st.kind == "tcp.loss.fin" else "")
             elif st.kind in ("tcp.teardown.late", "tcp.teardown.late.fin"):
                 add("release", f["wait_ms"], (f["fin_frame"], f["ack_frame"]),
                     "delay.release" if len(st.frames) > 2 else "delay.release.one", closer=f.get("closer"),

@@ -1036,6 +1036,7 @@ _EN: dict[str, str] = {
     "delay.server": "{ms:dur} of server think time for {uri}.",
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
+    "delay.loss.fin": "{ms:dur} lost recovering a lost FIN.",
     "delay.release": (
         "{ms:dur} from the {closer:role}'s FIN to its ACK: the release waited for segments sent again (frames "
         "{copies:frames})."),
@@ -1931,6 +1932,7 @@ _ZH: dict[str, str] = {
     "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
+    "delay.loss.fin": "从丢失的 FIN 中恢复用时 {ms:dur}。",
     "delay.release": "从{closer:role}的 FIN 到它的 ACK 用时 {ms:dur}：连接释放在等待重发的报文段（第 {copies:frames} 帧）。",
     "delay.release.one": "从{closer:role}的 FIN 到它的 ACK 用时 {ms:dur}：连接释放在等待重发的报文段（第 {copies:frames} 帧）。",
     "delay.retransmission": "等待重传定时器用时 {ms:dur}。",
