@@ -1,7 +1,9 @@
 """The ladder's ack of a connection whose other side sent nothing in the file is Wireshark's relative one: its
 base is the byte before the first ack sent to that side (tshark "Ack=1"). Was, on
 tcp_retransmission_rto_backoff (the client's data retransmitted 6 times, nothing from the server):
-"PSH, ACK seq=1 ack=7118811".
+"PSH, ACK seq=1 ack=7118811". Likewise a side whose first segment in the file comes after the other side's ack to
+it: its base is the byte before that ack (tcp_zero_window_then_update: the client's ACKs "ack=4294958537", the
+server's data "seq=1" where tshark shows Ack=1 and Seq=8761).
 
 Expected values from tshark at test time (tcp.seq, tcp.ack, frame numbers), on the compiled and the pure-Python
 segment paths; the crafted capture is written with scapy (the client's side only, no SYN). The corpus file
@@ -20,6 +22,7 @@ from analyzer.timeline import tcp, timeline
 from tests.test_timeline_corpus import CORPUS, rows
 
 RTO = CORPUS / "tcp_retransmission_rto_backoff.pcapng"
+ZERO = CORPUS / "tcp_zero_window_then_update.pcapng"
 
 
 def _check(path) -> None:
@@ -46,6 +49,16 @@ def test_corpus_server_silent(monkeypatch, compiled):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
+def test_corpus_acked_before_it_sent(monkeypatch, compiled):
+    """tcp_zero_window_then_update: the client's ACKs (frames 1-5) come before the server's first data (frame 6),
+    8760 bytes past the first ack; tshark numbers the server's bytes from the first ack."""
+    if not ZERO.exists():
+        pytest.skip(f"{ZERO} is not there (the corpus lives in ../shared/corpus)")
+    monkeypatch.setattr(tcp, "SEGMENTS_COMPILED", compiled)
+    _check(ZERO)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
 def test_crafted_client_side_only(tmp_path, monkeypatch, compiled):
     """Crafted: no handshake in the file, the client's request and its retransmission; nothing from the server."""
     story = craft.Story()
@@ -54,6 +67,22 @@ def test_crafted_client_side_only(tmp_path, monkeypatch, compiled):
     c.send(craft.C, "PA", get)
     c.send(craft.C, "PA", get, dt_us=200_000, seq=123_456)
     path = tmp_path / "client_only.pcap"
+    story.write(path)
+    monkeypatch.setattr(tcp, "SEGMENTS_COMPILED", compiled)
+    _check(path)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_crafted_acked_before_it_sent(tmp_path, monkeypatch, compiled):
+    """Crafted: no handshake in the file; the client acks the server's bytes up to S, then the server's next data
+    seen starts 5000 bytes past S (those bytes passed unseen), then the client's request."""
+    story = craft.Story()
+    c = craft.Conn(story, (craft.CLIENT, 43601), (craft.SERVER_A, 80), cisn=77_000, sisn=4_294_960_000)
+    c.send(craft.C, "A")
+    c.next[craft.S] += 5000
+    c.send(craft.S, "PA", b"x" * 100)
+    c.send(craft.C, "PA", craft.request("/", craft.SERVER_A))
+    path = tmp_path / "acked_first.pcap"
     story.write(path)
     monkeypatch.setattr(tcp, "SEGMENTS_COMPILED", compiled)
     _check(path)

@@ -146,17 +146,18 @@ def _frame(s: Segment) -> int:
     return s[0]
 
 
-def _base(side: Any, first_seq: int | None, first_ack: int | None = None) -> int | None:
-    """Wireshark's base sequence number of a side: its ISN, else the byte before its first seen data, else
-    before its first segment's seq, else (it sent nothing seen) before the first ack the other side sent it."""
+def _base(side: Any, first_seq: int | None, first_ack: int | None = None, first: bool = True) -> int | None:
+    """Wireshark's base sequence number of a side: its ISN; else, when the other side's ack (``first_ack``)
+    came before anything the side sent (in the connection's ``first`` stretch, or it sent no data), the byte
+    before that ack; else the byte before its first seen data, else before its first segment's seq."""
     if side.isn is not None:
         return side.isn
+    if first_ack is not None and (first or side.data_base is None):
+        return (first_ack - 1) & M32
     if side.data_base is not None:
         return (side.data_base - 1) & M32
     if first_seq is not None:
         return (first_seq - 1) & M32
-    if first_ack is not None:
-        return (first_ack - 1) & M32
     return None
 
 
@@ -174,21 +175,24 @@ def connection_facts(log: ConnLog, summary: dict[str, Any], *, settled: bool, un
     until = until_frame if until_frame is not None else 1 << 40
     base = log.base_ts
     packed = None
-    # the bases: a side's ISN or first data byte, else (rarely: no SYN, no data) its first segment's seq, else
-    # (a side that sent nothing in the file) the first ack the other side sent it, as Wireshark's "Ack=1"
+    # the bases (Wireshark's): a side's ISN; without its SYN, the first of its own first segment and the other
+    # side's first ack to it ("Ack=1" where the side sent nothing, or sent only later); the scan stops once both
+    # are known for both sides (at the first or second record, mostly)
     first_seq: list[int | None] = [None, None]
-    first_ack: list[int | None] = [None, None]      # by the side acked
-    if (o.isn is None and o.data_base is None) or (r.isn is None and r.data_base is None):
-        packed = list(REC.iter_unpack(log.log))
-        for frame, _t, seq, ack, fl, _length, _win, _id, _ttl in packed:
+    first_ack: list[int | None] = [None, None]      # by the side acked, when before anything that side sent
+    if o.isn is None or r.isn is None:
+        for frame, _t, seq, ack, fl, _length, _win, _id, _ttl in REC.iter_unpack(log.log):
             if frame >= until:
                 continue
             d = fl >> 15
             if first_seq[d] is None:
                 first_seq[d] = seq
-            if fl & ACK and first_ack[1 - d] is None:
+            if fl & ACK and first_seq[1 - d] is None and first_ack[1 - d] is None:
                 first_ack[1 - d] = ack
-    b0, b1 = _base(o, first_seq[0], first_ack[0]), _base(r, first_seq[1], first_ack[1])
+            if first_ack[1 - d] is not None or first_seq[1 - d] is not None:
+                break       # both sides' bases are known (this side's: its first segment, here at the latest)
+    first = not log.epoch
+    b0, b1 = _base(o, first_seq[0], first_ack[0], first), _base(r, first_seq[1], first_ack[1], first)
     # one pass: the segments (no analysis flags yet) and the SYN/SYN-ACK attempts; in C when it was built
     got = _SEGMENTS(log.log, until, base, -1 if b0 is None else b0, -1 if b1 is None else b1, Segment) \
         if _SEGMENTS is not None and SEGMENTS_COMPILED and -_I62 < base < _I62 and until < _I62 \
