@@ -3115,7 +3115,10 @@ _IS_DERIVED: dict[str, bool] = {}   # template -> it has derived facts (DERIVED,
 
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
     """``text`` with its fields filled from ``facts`` as :class:`_Formatter` fills them (a missing fact is "?"),
-    through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python)."""
+    through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python). A status
+    line with an empty reason phrase (``HTTP/1.1 200 ``: allowed by RFC 9112) is the status code alone."""
+    if facts.get("reason") == "" and "{status} {reason}" in text:
+        text = text.replace("{status} {reason}", "{status}")
     compiled, fields, literal = _compile(text)
     if literal is not None:
         return literal
