@@ -45,10 +45,16 @@ def _check(path) -> None:
     # a "none in this file" claim of ND holds against the whole file (tshark's NS from that client before it)
     for fetch in tl.fetches:
         for s in fetch.steps:
-            if s.kind.startswith("nd.none") and s.kind != "nd.none.earlier" and "before" in s.facts:
+            if s.kind.startswith("nd.none") and not s.kind.startswith("nd.none.earlier") and "before" in s.facts:
                 sent = rows(path, f"icmpv6.type == 135 && ipv6.src == {fetch.client} && "
                                   f"frame.number < {s.facts['before']}")
                 assert not sent, (fetch.index, s.kind, sent)
+    # a fetch that cites one of those NAs as where the next hop's MAC came from says it was a check, not a resolution
+    for fetch in tl.fetches:
+        for s in fetch.steps:
+            if s.kind.startswith("nd.none.earlier"):
+                bare = s.facts["frame"] in dict(bare_na)
+                assert s.kind == ("nd.none.earlier.checked" if bare else "nd.none.earlier"), (fetch.index, s.kind)
     zh = _steps(_load(path, "zh"))
     assert "单播" in zh[unicast_ns[0]].text and "可达" in zh[bare_na[0][0]].text
 
@@ -85,5 +91,7 @@ def test_nud_crafted(tmp_path):
     tl = _load(path)
     (fetch,) = [f for f in tl.fetches if f.requests]
     (none,) = [s for s in fetch.steps if s.kind.startswith("nd.none")]
-    assert none.kind == "nd.none.earlier" and none.facts["frame"] == na and none.facts["mac"] == craft.GATEWAY_MAC
+    # the NA answered a reachability check (tshark: no link-layer address option), not a resolution
+    assert none.kind == "nd.none.earlier.checked" and none.facts["frame"] == na
+    assert none.facts["mac"] == craft.GATEWAY_MAC and "resolved" not in none.text
     assert ns < na

@@ -174,7 +174,8 @@ class History:
             if len(self.asked) > 4096:
                 del self.asked[next(iter(self.asked))]
         if m.kind == "reply" and mac:
-            _keep(self.neighbours, m.sender, (m.frame, mac, fetch))
+            # (an NA with no link-layer address option answers a unicast NS: a reachability check, RFC 4861 7.2.4)
+            _keep(self.neighbours, m.sender, (m.frame, mac, fetch, not m.mac))
             self.macs[mac] = m.sender
             if len(self.macs) > 4096:
                 del self.macs[next(iter(self.macs))]
@@ -183,8 +184,9 @@ class History:
         """The last remembered lookup of ``name`` sent before ``frame``."""
         return next((e for e in reversed(self.names.get(name, ())) if e[0] < frame), None)
 
-    def neighbour_before(self, ip: str, frame: int) -> tuple[int, str, int] | None:
-        """The last remembered resolution of ``ip`` before ``frame``."""
+    def neighbour_before(self, ip: str, frame: int) -> tuple[int, str, int, bool] | None:
+        """The last remembered resolution of ``ip`` before ``frame``: (frame, MAC, fetch, whether it was a
+        reachability check's answer rather than a resolution)."""
         return next((e for e in reversed(self.neighbours.get(ip, ())) if e[0] < frame), None)
 
 
@@ -791,8 +793,9 @@ class FetchBuilder:
                       client=client, before=first, **seen)
             return
         if earlier is not None:
-            frame, known_mac, fetch = earlier
-            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier", client=client, target=hop_ip,
+            frame, known_mac, fetch, checked = earlier
+            self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.earlier" + (".checked" if checked else ""),
+                      client=client, target=hop_ip,
                       mac=mac or known_mac, frame=frame, fetch=fetch, before=first)
             return
         self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.cached", client=client, mac=mac or "?",

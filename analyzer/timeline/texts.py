@@ -134,6 +134,10 @@ _EN: dict[str, str] = {
     "nd.none.earlier": (
         "No Neighbor Solicitation in this fetch: the client already resolved the next hop {target} (MAC "
         "{mac}) at frame {frame} (fetch {fetch}) and still has it in its neighbour cache."),
+    "nd.none.earlier.checked": (
+        "No Neighbor Solicitation in this fetch: the client already had the MAC address of the next hop {target} "
+        "({mac}) and last checked that it was still reachable at frame {frame} (fetch {fetch}: its unicast Neighbor "
+        "Solicitation was answered); the entry is still in its neighbour cache."),
     "nd.request.gateway_dns": (
         "Neighbor Solicitation (ICMPv6): the client {client} asks for the MAC address of {target}, the router on "
         "the way to its DNS server {resolver}. IPv6 has no ARP: Neighbor Discovery does its job."),
@@ -1189,6 +1193,9 @@ _ZH: dict[str, str] = {
     "nd.none.earlier": (
         "本次访问没有邻居请求：客户端已在第 {frame} 帧（第 {fetch} 次访问）解析过下一跳 {target}"
         "（MAC 地址 {mac}），邻居缓存里仍有这条记录。"),
+    "nd.none.earlier.checked": (
+        "本次访问没有邻居请求：客户端早已知道下一跳 {target} 的 MAC 地址（{mac}），最近一次在第 {frame} 帧"
+        "（第 {fetch} 次访问）确认过它仍然可达（它的单播邻居请求得到了应答）；邻居缓存里仍有这条记录。"),
     "nd.request.gateway_dns": (
         "邻居请求（ICMPv6）：客户端 {client} 询问 {target} 的 MAC 地址，它是通往 DNS 服务器 {resolver} 途中的路由器。"
         "IPv6 没有 ARP，由邻居发现协议完成同样的工作。"),
