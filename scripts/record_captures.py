@@ -214,11 +214,21 @@ def check_switch(observer: Path, client: Path) -> list[str]:
     return problems
 
 
-def check_https(path: Path, keys: Path) -> list[str]:
-    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-T", "fields", "-e", "http.request.uri",
-            "-e", "tcp.dstport", "-e", "tls.handshake.extensions_server_name"]
-    rows = [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
+def decrypted_rows(path: Path, keys: Path, fields: list[str], display_filter: str = "") -> list[list[str]]:
+    """tshark's ``-T fields`` rows of ``fields`` (tab-separated), decrypted with the key log ``keys``; only the frames
+    ``display_filter`` matches when one is given."""
+    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    argv += ["-T", "fields", "-E", "separator=/t"]
+    for name in fields:
+        argv += ["-e", name]
+    return [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
             .stdout.splitlines()]
+
+
+def check_https(path: Path, keys: Path) -> list[str]:
+    rows = decrypted_rows(path, keys, ["http.request.uri", "tcp.dstport", "tls.handshake.extensions_server_name"])
     problems = []
     if [r[0] for r in rows if r[0]] != PAGE or {r[1] for r in rows if r[0]} != {"443"}:
         problems.append("the four page requests over port 443 are not there once decrypted")
@@ -230,11 +240,8 @@ def check_https(path: Path, keys: Path) -> list[str]:
 def request_resends(path: Path, keys: Path) -> list[tuple[int, int]]:
     """(resend, response) frame pairs: a client segment tshark calls a retransmission, carrying a request's
     bytes, and the next server segment holding an HTTP response, within 5 ms of it."""
-    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-T", "fields", "-E", "separator=/t",
-            "-e", "frame.number", "-e", "frame.time_epoch", "-e", "ip.src", "-e", "tcp.len",
-            "-e", "tcp.analysis.retransmission", "-e", "http.response.code"]
-    rows = [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
-            .stdout.splitlines()]
+    rows = decrypted_rows(path, keys, ["frame.number", "frame.time_epoch", "ip.src", "tcp.len",
+                                       "tcp.analysis.retransmission", "http.response.code"])
     pairs = []
     for i, r in enumerate(rows):
         if r[2] == "192.0.2.10" and r[3] not in ("", "0") and r[4]:
@@ -254,12 +261,9 @@ def check_request_lost(path: Path) -> list[str]:
 def _client_rows(path: Path, keys: Path) -> list[list[str]]:
     """frame, source, FIN flag, TCP payload length, retransmission flag, relative seq, TSval, TSecr, response code,
     relative ack of every TCP segment (decrypted with ``keys``)."""
-    argv = ["tshark", "-r", str(path), "-o", f"tls.keylog_file:{keys}", "-Y", "tcp", "-T", "fields", "-E",
-            "separator=/t", "-e", "frame.number", "-e", "ip.src", "-e", "tcp.flags.fin", "-e", "tcp.len",
-            "-e", "tcp.analysis.retransmission", "-e", "tcp.seq", "-e", "tcp.options.timestamp.tsval",
-            "-e", "tcp.options.timestamp.tsecr", "-e", "http.response.code", "-e", "tcp.ack"]
-    return [line.split("\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
-            .stdout.splitlines()]
+    return decrypted_rows(path, keys, ["frame.number", "ip.src", "tcp.flags.fin", "tcp.len",
+                                       "tcp.analysis.retransmission", "tcp.seq", "tcp.options.timestamp.tsval",
+                                       "tcp.options.timestamp.tsecr", "http.response.code", "tcp.ack"], "tcp")
 
 
 def answer_echoes(path: Path, keys: Path) -> list[tuple[int, int, int]]:
