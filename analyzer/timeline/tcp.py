@@ -126,24 +126,20 @@ def _fin_trouble(conn: Any, segments: list, summary: dict[str, Any]) -> bool:
     td = summary.get("teardown")
     if td is None or not segments:
         return False
-    i = bisect_left(segments, td.get("first_fin_frame") or 0, key=_frame)
+    i = bisect_left(segments, td.get("first_fin_frame") or 0, key=lambda s: s.frame)
     tail = segments[max(i - 8, 0):i + 56]
     sides = conn.sides
     fins = [0, 0]
     for s in tail:
-        d = s[2]
+        d = s.direction
         side = sides[d]
-        if s[3] & FIN:
+        if s.flags & FIN:
             fins[d] += 1
             if fins[d] > 1:
                 return True         # a second FIN (a copy the capture made counts too: the replay tells them apart)
-        elif side.fin_seq is not None and s[4] == (side.fin_seq + 1) & M32 and s[0] < side.fin_frame:
+        elif side.fin_seq is not None and s.seq == (side.fin_seq + 1) & M32 and s.frame < side.fin_frame:
             return True             # past the FIN before the FIN: it was lost before the capture point
     return False
-
-
-def _frame(s: Segment) -> int:
-    return s[0]
 
 
 def _base(side: Any, first_seq: int | None, first_ack: int | None = None, first: bool = True) -> int | None:
