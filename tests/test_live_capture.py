@@ -263,6 +263,9 @@ def test_filter_keeps_only_what_it_names(tmp_path, server):
     for f in frames:
         assert f.data[12:14] == b"\x08\x00" and f.data[23] == 17        # IPv4, UDP
         assert int.from_bytes(f.data[36:38], "big") == udp_port         # destination port
+    # the file says which filter it was captured with (pcapng if_filter, as dumpcap writes it): Wireshark reads it
+    info = subprocess.run(["capinfos", str(out)], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert f"Filter string = udp port {udp_port}" in info
 
 
 @needs_root

@@ -37,7 +37,7 @@ WINDOW_UPDATE Ping Pong Close WebSocket Sec-WebSocket-Key Sec-WebSocket-Accept U
 GET CONNECT Host Referer Connection close keep-alive Content-Length Content-Type Expect Continue continue Link
 Not Modified Switching Protocols Proxy-Authenticate Proxy-Authorization authority
 NOERROR NXDOMAIN SERVFAIL No such name Server failure rcode CNAME TC
-Wireshark Linux SLL glibc OpenSSL curl wget nscd analyzer keylog SSLKEYLOGFILE FILE snaplen connect
+Wireshark Linux SLL glibc OpenSSL curl wget nscd analyzer keylog SSLKEYLOGFILE FILE snaplen connect Y
 SO_KEEPALIVE TCP_NODELAY tcp_syn_linear_timeouts ipv net resolv conf etc nameserver hosts robots txt favicon ico
 Nagle Karn Happy Eyeballs False Start window full all
 """

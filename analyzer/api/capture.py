@@ -297,6 +297,8 @@ class Capture:
         from analyzer.timeline import TimelineRun, keep
 
         run = TimelineRun(lang, keep_bodies=keep_bodies, keylog=self.keylog, ladder=ladder)
+        if self.display_filter is not None:
+            run.capture.display_filter = getattr(self.display_filter, "text", None) or "?"
         with self.open() as reader:
             for got in self._fed(run, reader, on_frame):
                 for f in got:
@@ -315,6 +317,8 @@ class Capture:
             # (TimelineRun.feed_batch; standard input stays frame by frame: a batch waits for 4 MB)
             n = 0
             for batch in reader.batches():
+                # (the interfaces read so far: a pcapng's IDBs come before their packets)
+                run.capture.capture_filter = reader.capture_filter()
                 got = run.feed_batch(batch)
                 if on_frame is not None:
                     for k in range((n >> 10) + 1, ((n + len(batch)) >> 10) + 1):
@@ -329,7 +333,10 @@ class Capture:
 
             frames = matching_frames(reader, self.display_filter, self.keylog)
         feed = run.feed
+        filter_of = getattr(reader, "capture_filter", None)
         for n, frame in enumerate(frames, 1):
+            if filter_of is not None and (n == 1 or not n & 0x3FF):
+                run.capture.capture_filter = filter_of()
             got = feed(frame)
             if on_frame is not None and not n & 0x3FF:
                 on_frame(n)

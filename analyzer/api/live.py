@@ -31,13 +31,14 @@ class TimelineFeed:
 
     ``feed(frame)`` and ``tick(now_ns)`` (the packet-time clock moved on with no frame: a quiet live capture)
     return the fetches completed by then; ``finish()`` the rest; ``timeline()`` every fetch given out so far.
+    ``capture_filter``: the BPF text the frames were captured with (a step that finds no DNS says so).
     """
 
-    def __init__(self, lang: str = "en", keylog: Any = None) -> None:
+    def __init__(self, lang: str = "en", keylog: Any = None, capture_filter: str | None = None) -> None:
         from analyzer.timeline import TimelineRun
 
         self.lang = lang
-        self.run = TimelineRun(lang, keylog=keylog)
+        self.run = TimelineRun(lang, keylog=keylog, capture_filter=capture_filter)
         self.done: list[Any] = []
 
     @property

@@ -85,6 +85,15 @@ class Interface:
         # the text options a writer keeps: if_name 2, if_description 3, if_filter 11, if_os 12 (raw values)
         self.options: list[tuple[int, bytes]] = []
 
+    @property
+    def capture_filter(self) -> str | None:
+        """The capture filter the interface was recorded with (if_filter of type 0, a libpcap filter string, as
+        dumpcap writes it), None when the IDB names none."""
+        for code, value in self.options:
+            if code == OPT_IF_FILTER and value[:1] == b"\x00" and len(value) > 1:
+                return value[1:].rstrip(b"\x00").decode("utf-8", "replace") or None
+        return None
+
     def ts_ns(self, ts: int) -> int:
         """Integer nanoseconds since the epoch for a raw 64-bit timestamp of this interface."""
         units = self.units_per_second

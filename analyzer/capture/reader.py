@@ -225,6 +225,14 @@ class CaptureReader:
         interfaces = self._pcapng.interfaces
         return interfaces[frame.iface] if frame.iface < len(interfaces) else None
 
+    def capture_filter(self) -> str | None:
+        """The capture filter every interface described so far was recorded with (pcapng if_filter), None when
+        one has none, they differ, or the format keeps none (classic pcap)."""
+        if self._pcapng is None or not self._pcapng.interfaces:
+            return None
+        got = {i.capture_filter if i is not None else None for i in self._pcapng.interfaces}
+        return got.pop() if len(got) == 1 else None
+
     @property
     def section_options(self) -> list[tuple[int, bytes]]:
         """The first pcapng section's shb_hardware, shb_os and shb_userappl options (code, raw value)."""

@@ -26,6 +26,7 @@ from analyzer.capture.pcapng import (
     BLOCK_IDB,
     BLOCK_SHB,
     BYTE_ORDER_MAGIC,
+    OPT_IF_FILTER,
     OPT_IF_NAME,
     OPT_IF_TSRESOL,
     OPT_SHB_USERAPPL,
@@ -235,9 +236,11 @@ class PcapngWriter(CaptureWriter):
 
     format = "pcapng"
 
-    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN, source=None):
+    def __init__(self, path: str | os.PathLike, snaplen: int = DEFAULT_SNAPLEN, source=None,
+                 capture_filter: str | None = None):
         super().__init__(path, snaplen)
         self.source = source
+        self.capture_filter = capture_filter    # a live capture's BPF text: each IDB's if_filter, as dumpcap writes
         self.interfaces: dict[tuple[int, int], int] = {}
         self._units: list[int] = []       # interface id -> timestamp units per second
         kept = list(getattr(source, "section_options", None) or ())
@@ -270,6 +273,8 @@ class PcapngWriter(CaptureWriter):
                 resol = _source_digits(self.source, frame)
             if frame.iface_name:
                 options = _option(OPT_IF_NAME, frame.iface_name.encode("utf-8"))
+            if self.capture_filter:         # type 0: a libpcap filter string
+                options += _option(OPT_IF_FILTER, b"\x00" + self.capture_filter.encode("utf-8"))
         body = (_IDB_BODY.pack(frame.linktype, 0, self.snaplen) + options
                 + _option(OPT_IF_TSRESOL, bytes([resol])) + _option(0, b""))
         self._put(frame, _block(BLOCK_IDB, body))
@@ -305,15 +310,16 @@ def _source_digits(source, frame: Frame) -> int:
 
 
 def open_writer(path: str | os.PathLike, linktype: int | None = None, snaplen: int = DEFAULT_SNAPLEN,
-                nanosecond: bool = False, source=None) -> CaptureWriter:
+                nanosecond: bool = False, source=None, capture_filter: str | None = None) -> CaptureWriter:
     """A writer for ``path``: ``.pcapng``/``.ntar`` -> pcapng, anything else -> classic pcap.
 
     ``linktype`` fixes a classic pcap file's link type up front (pcapng takes it from each frame);
     ``nanosecond`` asks for a nanosecond-resolution classic pcap. ``source``: the capture being copied (a
     CaptureReader): the resolution of the first frame's interface decides a classic pcap's, and pcapng
-    keeps each interface's resolution and descriptions and the section's application.
+    keeps each interface's resolution and descriptions and the section's application. ``capture_filter``: the
+    BPF text a live capture ran with, kept as pcapng's if_filter (classic pcap has no place for it).
     """
     if os.fspath(path).lower().endswith(PCAPNG_EXTENSIONS):
-        return PcapngWriter(path, snaplen, source)
+        return PcapngWriter(path, snaplen, source, capture_filter)
     return PcapWriter(path, linktype, snaplen, None if source is not None and not nanosecond else nanosecond,
                       source)

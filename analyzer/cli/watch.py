@@ -119,7 +119,7 @@ def watch_command(iface, bpf, autostop, out, backend, interval, lang, width, col
     except LiveError as exc:
         raise click.UsageError(str(exc)) from None
     frames = Backlog(int(backlog_mb * (1 << 20)))
-    run = TimelineFeed(lang)
+    run = TimelineFeed(lang, capture_filter=bpf)
     printer = FetchPrinter(width=terminal_width(width), color=use_color(color), lang=lang, show_all=show_all)
     progress = Progress(sys.stderr.isatty())
     seen = 0

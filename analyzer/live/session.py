@@ -89,7 +89,7 @@ class LiveCapture:
         if self.write_path is not None:
             try:
                 self.writer = open_writer(self.write_path, linktype=self.source.linktype, snaplen=self.snaplen,
-                                          nanosecond=True)
+                                          nanosecond=True, capture_filter=self.bpf)
             except Exception:
                 self.source.close()
                 raise

@@ -121,6 +121,20 @@ COPY_FLAGS = TROUBLE | A_KEEP_ALIVE   # a copy the capture made is told with the
 
 
 @dataclass(slots=True)
+class CaptureSeen:
+    """What the run saw of the whole capture so far, for the "none in this file" steps: the first frame that held a
+    DNS message (0: none yet), an ARP message, a Neighbor Discovery message, the capture filter the file (pcapng if_filter) or the live capture recorded
+    (None: none recorded, or a format that keeps none), and the display filter (-Y) the run's frames passed.
+    One per run, shared by its clients' histories."""
+
+    first_dns_frame: int = 0
+    first_arp_frame: int = 0        # ... and ARP / Neighbor Discovery message
+    first_nd_frame: int = 0
+    capture_filter: str | None = None
+    display_filter: str | None = None
+
+
+@dataclass(slots=True)
 class History:
     """What the client's earlier fetches left behind (bounded by names and addresses): the last lookups of
     each name, the last resolutions of each neighbour (a few each, in frame order: a fetch explained after one
@@ -149,6 +163,7 @@ class History:
     others_forgot: Callable[[], int] | None = None
     # whether the run's index of the addresses lookups gave (which names a server) forgot any (its bound)
     addr_forgot: Callable[[], bool] | None = None
+    capture: CaptureSeen = field(default_factory=CaptureSeen)
 
     def remember_lookup(self, lk: DnsLookup, fetch: int) -> None:
         if lk.response_frame is None:
@@ -798,8 +813,19 @@ class FetchBuilder:
                       client=client, target=hop_ip,
                       mac=mac or known_mac, frame=frame, fetch=fetch, before=first)
             return
-        self._add(first - 0.75, first_ts, (), layer, f"{layer}.none.cached", client=client, mac=mac or "?",
-                  before=first, server=self.conns[0].server if self.conns else "", **seen)
+        capture = self.history.capture
+        any_first = capture.first_nd_frame if v6 else capture.first_arp_frame
+        kind, facts = f"{layer}.none.cached", {}
+        if not seen and (not any_first or any_first > first):
+            # no ARP (ND) packet of any host before it: the capture may have left them out (its filter)
+            if capture.display_filter:
+                kind, facts = f"{layer}.none.cached.filtered.display", {"filter": capture.display_filter}
+            elif capture.capture_filter:
+                kind, facts = f"{layer}.none.cached.filtered", {"filter": capture.capture_filter}
+            else:
+                kind = f"{layer}.none.cached.none"
+        self._add(first - 0.75, first_ts, (), layer, kind, client=client, mac=mac or "?",
+                  before=first, server=self.conns[0].server if self.conns else "", **seen, **facts)
 
     # -- DNS -------------------------------------------------------------------------------------------
     def _dns_steps(self) -> None:
@@ -1123,7 +1149,21 @@ class FetchBuilder:
                 self._add(order, ts, (), "dns", "dns.none.cached.window.any", host=u.host, server=u.conn.server,
                           before=first, hold_s=NAME_HOLD_NS / 1e9)
                 continue
-            self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server, before=first)
+            seen = self.history.capture
+            if not seen.first_dns_frame or seen.first_dns_frame > first:
+                # no DNS message at all before it: the capture may have left DNS out (its filter)
+                if seen.display_filter:
+                    self._add(order, ts, (), "dns", "dns.none.filtered.display", host=u.host, server=u.conn.server,
+                              before=first, filter=seen.display_filter)
+                elif seen.capture_filter:
+                    self._add(order, ts, (), "dns", "dns.none.filtered.first" if first <= 1 else "dns.none.filtered",
+                              host=u.host, server=u.conn.server, before=first, filter=seen.capture_filter)
+                else:       # (frame 1: nothing in the file comes before it)
+                    self._add(order, ts, (), "dns", "dns.none.first" if first <= 1 else "dns.none.nodns",
+                              host=u.host, server=u.conn.server, before=first)
+            else:
+                self._add(order, ts, (), "dns", "dns.none.cached", host=u.host, server=u.conn.server,
+                          before=first)
 
     # -- QUIC ------------------------------------------------------------------------------------------
     def _quic_steps(self, q: QuicFlow) -> None:

@@ -64,7 +64,7 @@ from analyzer.apps.dns_tx import UNANSWERED_HOLD_NS
 from analyzer.columnar.headers import parse as parse_headers
 from analyzer.compiled import compiled
 from analyzer.tcp.connection import summarize
-from analyzer.timeline.build import NAME_HOLD_NS, History, build_fetch
+from analyzer.timeline.build import NAME_HOLD_NS, CaptureSeen, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, asks, lookup, stray_answer, unread_query
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
 from analyzer.timeline.group import BURST_NS, LOOKBACK_NS, PAGE_WINDOW_NS, Plan, group
@@ -146,8 +146,11 @@ class TimelineRun:
     rows (for outputs that print none: JSON, HAR; the ladder is about a quarter of build_fetch).
     """
 
-    def __init__(self, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None, ladder: bool = True):
+    def __init__(self, lang: str = "en", *, keep_bodies: bool = False, keylog: Any = None, ladder: bool = True,
+                 capture_filter: str | None = None):
         self.lang = lang
+        # the first DNS frame and the capture filter (set later by a reader that learns it from the file's IDBs)
+        self.capture = CaptureSeen(capture_filter=capture_filter)
         self.keep_bodies = keep_bodies
         self.ladder = ladder
         self.collector = Collector(self, keep_bodies=keep_bodies, keylog=keylog)
@@ -203,6 +206,9 @@ class TimelineRun:
         self._activity(client, first_ts).add_conn(log, first_ts)
 
     def lookup(self, trans: Any) -> None:
+        got, seen = trans.query_frame or trans.response_frame, self.capture
+        if got and (not seen.first_dns_frame or got < seen.first_dns_frame):
+            seen.first_dns_frame = got      # (over TCP a message can be handed on after later ones)
         if trans.query_frame is None:       # a response to no query in the file
             stray = stray_answer(trans, capture_start_ns=self.collector.first_ts_ns)
             if stray is not None:
@@ -241,6 +247,12 @@ class TimelineRun:
             client = msg.target
         if msg.kind == "request" and msg.mac and not msg.gratuitous:
             self._same_host(msg.sender, msg.mac)
+        seen = self.capture
+        if msg.protocol == "nd":
+            if not seen.first_nd_frame:
+                seen.first_nd_frame = msg.frame
+        elif not seen.first_arp_frame:
+            seen.first_arp_frame = msg.frame
         self._activity(client, msg.ts_ns).neighbours.append(msg)
 
     def _same_host(self, addr: str, mac: str) -> None:
@@ -830,7 +842,7 @@ class TimelineRun:
         history = self.history.get(client)
         if history is None:
             history = self.history[client] = History(others=self._other_lookup, others_forgot=self._names_forgot,
-                                                     addr_forgot=self._addr_forgot)
+                                                     addr_forgot=self._addr_forgot, capture=self.capture)
         return history
 
     def _other_lookup(self, name: str) -> DnsLookup | None:

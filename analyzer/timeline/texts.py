@@ -102,6 +102,17 @@ _EN: dict[str, str] = {
     "arp.none.cached": (
         "{opener}: it already had the next hop's MAC "
         "address ({mac}) in its ARP cache (or resolved it before the capture started)."),
+    "arp.none.cached.none": (
+        "{opener}, nor any ARP packet of any host: the client already had the next hop's MAC address ({mac}) in "
+        "its ARP cache (or resolved it before the capture started), or the capture did not record ARP (a capture "
+        "filter such as \"tcp port 80\" leaves it out)."),
+    "arp.none.cached.filtered": (
+        "{opener}, nor any ARP packet of any host, and the file was captured with the filter \"{filter}\": the "
+        "client already had the next hop's MAC address ({mac}) in its ARP cache, or that filter kept its ARP "
+        "request out of the file."),
+    "arp.none.cached.filtered.display": (
+        "{opener}, among the frames the display filter \"{filter}\" let through: the timeline sees only those. "
+        "Read the file without -Y to see whether the client asked for the next hop's MAC address ({mac})."),
     # -- Neighbor Discovery (IPv6) --------------------------------------------------------------------
     "nd.request.gateway": (
         "Neighbor Solicitation (ICMPv6, to a solicited-node multicast address): the client {client} asks "
@@ -154,6 +165,17 @@ _EN: dict[str, str] = {
         "{opener}: its neighbour cache "
         "already held the next hop's MAC address ({mac}). (IPv6 finds MAC addresses with Neighbor Discovery, "
         "not ARP.)"),
+    "nd.none.cached.none": (
+        "{opener}, nor any Neighbor Discovery packet of any host: the client's neighbour cache already held the "
+        "next hop's MAC address ({mac}), or the capture did not record ICMPv6 (a capture filter such as \"tcp port "
+        "80\" leaves it out). (IPv6 finds MAC addresses with Neighbor Discovery, not ARP.)"),
+    "nd.none.cached.filtered": (
+        "{opener}, nor any Neighbor Discovery packet of any host, and the file was captured with the filter "
+        "\"{filter}\": the client's neighbour cache already held the next hop's MAC address ({mac}), or that "
+        "filter kept its Neighbor Solicitation out of the file."),
+    "nd.none.cached.filtered.display": (
+        "{opener}, among the frames the display filter \"{filter}\" let through: the timeline sees only those. "
+        "Read the file without -Y to see whether the client asked for the next hop's MAC address ({mac})."),
     # -- DNS ------------------------------------------------------------------------------------------
     "dns.query": (
         "DNS query: the client asks its resolver {resolver} for the {qtype} record of {qname} ({transport} "
@@ -365,6 +387,26 @@ _EN: dict[str, str] = {
         "No DNS query for {host} (of any type, over UDP or TCP, to any server) in this file before frame "
         "{before}: the client already knew the address {server} (DNS cache, hosts file, or a lookup before "
         "the capture started)."),
+    "dns.none.first": (
+        "No DNS query for {host} can be in this file: it begins with this fetch (frame {before}). The client "
+        "knew the address {server} already (DNS cache, hosts file), looked the name up before the capture "
+        "started, or the capture did not record DNS (a capture filter such as \"tcp port 80\" leaves it out)."),
+    "dns.none.nodns": (
+        "No DNS packet at all in this file before frame {before} (no query or answer for any name): either the "
+        "client already knew the address {server} (DNS cache, hosts file, or a lookup before the capture "
+        "started), or the capture did not record DNS (a capture filter such as \"tcp port 80\" leaves it out)."),
+    "dns.none.filtered": (
+        "No DNS packet at all in this file before frame {before}, and it was captured with the filter "
+        "\"{filter}\": if that filter leaves DNS out, a lookup of {host} would not be here. The client either "
+        "knew the address {server} already or looked the name up where this capture could not see it."),
+    "dns.none.filtered.first": (
+        "No DNS query for {host} can be in this file: it begins with this fetch (frame {before}), and it was "
+        "captured with the filter \"{filter}\". The client knew the address {server} already, looked the name "
+        "up before the capture started, or looked it up during the capture and that filter kept DNS out of the file."),
+    "dns.none.filtered.display": (
+        "No DNS packet at all before frame {before} among the frames the display filter \"{filter}\" let "
+        "through: the timeline sees only those, so a lookup of {host} the filter left out is not looked at "
+        "here. Read the file without -Y to see whether the client looked the name up."),
     "dns.none.cached.window": (
         "No DNS query for {host} (of any type, over UDP or TCP, to any server) in the {hold_s:.0f} s before "
         "frame {before} (the timeline keeps a client's lookups that long, and this client looked up names "
@@ -1171,6 +1213,15 @@ _ZH: dict[str, str] = {
     "arp.none.cached": (
         "{opener}：它的 ARP 缓存里已有下一跳的 MAC 地址"
         "（{mac}），或者在开始抓包之前就已解析过。"),
+    "arp.none.cached.none": (
+        "{opener}，也没有任何主机的 ARP 报文：要么客户端的 ARP 缓存里已有下一跳的 MAC 地址（{mac}）（或者在开始"
+        "抓包之前就已解析过），要么这次抓包没有记录 ARP（例如只抓 TCP 80 端口的抓包过滤器会把它排除在外）。"),
+    "arp.none.cached.filtered": (
+        "{opener}，也没有任何主机的 ARP 报文，而这次抓包用的过滤器是「{filter}」：要么客户端的 ARP 缓存里已有"
+        "下一跳的 MAC 地址（{mac}），要么这个过滤器把它的 ARP 请求挡在了文件之外。"),
+    "arp.none.cached.filtered.display": (
+        "{opener}（只看显示过滤器「{filter}」放行的帧）：时间线只看这些帧；去掉 -Y 再读这个文件，才能知道客户端"
+        "是否询问过下一跳的 MAC 地址（{mac}）。"),
     "nd.request.gateway": (
         "邻居请求（ICMPv6，发往请求节点组播地址）：客户端 {client} 询问 {target} 的 MAC 地址。IPv6 没有 ARP，"
         "由邻居发现协议完成同样的工作。{target} 不是服务器，所以它是路由器：服务器 {server} 在另一个网络上。"),
@@ -1211,6 +1262,16 @@ _ZH: dict[str, str] = {
     "nd.none.cached": (
         "{opener}：它的邻居缓存里已有下一跳的 MAC 地址（{mac}）。"
         "（IPv6 用邻居发现协议而不是 ARP 来查找 MAC 地址。）"),
+    "nd.none.cached.none": (
+        "{opener}，也没有任何主机的邻居发现报文：要么客户端的邻居缓存里已有下一跳的 MAC 地址（{mac}），要么这次"
+        "抓包没有记录 ICMPv6（例如只抓 TCP 80 端口的抓包过滤器会把它排除在外）。（IPv6 用邻居发现协议而不是 ARP "
+        "来查找 MAC 地址。）"),
+    "nd.none.cached.filtered": (
+        "{opener}，也没有任何主机的邻居发现报文，而这次抓包用的过滤器是「{filter}」：要么客户端的邻居缓存里已有"
+        "下一跳的 MAC 地址（{mac}），要么这个过滤器把它的邻居请求挡在了文件之外。"),
+    "nd.none.cached.filtered.display": (
+        "{opener}（只看显示过滤器「{filter}」放行的帧）：时间线只看这些帧；去掉 -Y 再读这个文件，才能知道客户端"
+        "是否询问过下一跳的 MAC 地址（{mac}）。"),
     "dns.query": (
         "DNS 查询：客户端向域名服务器 {resolver} 查询 {qname} 的 {qtype} 记录（经 {ip_version} 的 {transport} "
         "{port} 端口，标识 {id_hex}）。"),
@@ -1391,6 +1452,25 @@ _ZH: dict[str, str] = {
         "在第 {before} 帧之前，{client} 没有对 {host} 的 DNS 查询，但 {by} 在第 {frame} 帧"
         "查询过它（{addresses}）。那可能是这台主机的另一个地址（双栈主机常常用 IPv4 查询、再用 IPv6 连接）；"
         "抓包中没有哪条 ARP 或邻居发现消息表明这两个地址属于同一个 MAC 地址，所以时间线把它们分开处理。"),
+    "dns.none.first": (
+        "这份抓包里不可能有对 {host} 的 DNS 查询：文件就从这次访问开始（第 {before} 帧）。客户端或者早已知道"
+        "地址 {server}（DNS 缓存、hosts 文件），或者在开始抓包之前就查过，或者这次抓包没有记录 DNS（例如只抓 "
+        "TCP 80 端口的抓包过滤器会把它排除在外）。"),
+    "dns.none.nodns": (
+        "在第 {before} 帧之前，本文件中根本没有 DNS 报文（没有任何名字的查询或应答）：要么客户端早已知道地址 "
+        "{server}（DNS 缓存、hosts 文件，或在开始抓包之前查询过），要么这次抓包没有记录 DNS（例如只抓 TCP 80 "
+        "端口的抓包过滤器会把它排除在外）。"),
+    "dns.none.filtered": (
+        "在第 {before} 帧之前，本文件中根本没有 DNS 报文，而这次抓包用的过滤器是「{filter}」：如果它把 DNS "
+        "排除在外，对 {host} 的查询就不会出现在这里。客户端要么早已知道地址 {server}，要么查询了这个名字，"
+        "但这次抓包看不到。"),
+    "dns.none.filtered.first": (
+        "这份抓包里不可能有对 {host} 的 DNS 查询：文件就从这次访问开始（第 {before} 帧），而且抓包时用了过滤器"
+        "「{filter}」。客户端或者早已知道地址 {server}，或者在开始抓包之前就查过，或者在抓包期间查过、但这个过滤器"
+        "没有让 DNS 进入文件。"),
+    "dns.none.filtered.display": (
+        "在第 {before} 帧之前，显示过滤器「{filter}」放行的帧中根本没有 DNS 报文：时间线只看这些帧，过滤器"
+        "排除掉的对 {host} 的查询不在考虑之内。去掉 -Y 再读这个文件，才能知道客户端是否查询过这个名字。"),
     "dns.none.cached": (
         "在第 {before} 帧之前，本文件中没有对 {host} 的 DNS 查询（任何类型、UDP 或 TCP、发往任何服务器都没有）："
         "客户端已经知道地址 {server}（DNS 缓存、hosts 文件，或在开始抓包之前查询过）。"),
@@ -2838,7 +2918,8 @@ DERIVED_PREFIXES = ("http.response", "tcp.icmp.", "tls.certificate", "tls.client
 # the templates that open with "no ARP request / Neighbor Solicitation from the client" ({opener}: in this file before
 # frame N, or, when the client sent one earlier, in this fetch)
 NONE_FROM_CLIENT = frozenset(f"{layer}.none.{kind}" for layer in ("arp", "nd")
-                             for kind in ("unknown", "unknown.link", "nomac", "cached"))
+                             for kind in ("unknown", "unknown.link", "nomac", "cached", "cached.none",
+                                          "cached.filtered", "cached.filtered.display"))
 DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
     "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes",
     "http.no_response",
