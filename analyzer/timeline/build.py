@@ -457,6 +457,9 @@ class FetchBuilder:
         # id(unit) -> the frames of its response's first and last bytes (its step cites them), and the
         # segments the response owns (the step's frames before a shared first or last segment was added)
         self.resp_frames: dict[int, tuple[tuple[int, ...], set[int]]] = {}
+        # the server's think time of answers too quick for a step of their own (TTFB under 20 ms, yet ten round
+        # trips or more): (ttfb, rtt, the response's first frame, its request's target), for "where the time went"
+        self.quiet_waits: list[tuple[float, float, int, str]] = []
         self.explained: set[int] = set()        # flagged frames a step already explains
         self.twice_told: set[int] = set()       # connections whose packets seen twice were explained in full
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
@@ -3115,10 +3118,17 @@ class FetchBuilder:
     def _wait_explained(self, u: Unit, conn: ConnFacts, tx: Any, cdir: int, req_end_ns: int, resp: Any,
                         ttfb: float, rtt_ms: float | None, on_data: bool = False) -> None:
         """A time to first byte much longer than the round trip: where did it go?"""
-        if rtt_ms is None or ttfb < 20.0 or ttfb < 10 * rtt_ms:
+        if rtt_ms is None or ttfb < 10 * rtt_ms:
             return
         think = ttfb - rtt_ms
         between = [s for s in conn.segments if req_end_ns < s.ts_ns < resp.first_ts_ns and s.direction != cdir]
+        if ttfb < 20.0:
+            # too short for a step, but most of the fetch's time when the network is fast (a LAN, the loopback):
+            # "where the time went" names it when nothing but the server's ACK came between request and answer
+            if not any(s.length for s in between) and not any(
+                    s.analysis & RESENT for s in conn.segments if req_end_ns < s.ts_ns <= resp.first_ts_ns):
+                self.quiet_waits.append((ttfb, rtt_ms, resp.first_frame, tx.request.target if tx.request else ""))
+            return
         sent = [s for s in between if s.length]
         if sent:
             # the server had sent something else (a TLS 1.3 session ticket...) and the response left right after
@@ -3548,6 +3558,14 @@ class FetchBuilder:
         timeouts: dict[tuple[Any, Any], list[tuple[float, tuple[int, ...]]]] = defaultdict(list)
         # the copies sent while a FIN waited for its ACK: their waits are the release's (one part, its own)
         released = {x for st in steps if st.kind in ("tcp.teardown.late", "tcp.teardown.late.fin") for x in st.frames}
+        quiet = self.quiet_waits
+        if len(quiet) == 1:
+            ttfb, rtt, frame, uri = quiet[0]
+            add("server", ttfb - rtt, (frame,), "delay.server.quiet", uri=uri, ttfb_ms=ttfb, rtt_ms=rtt, frame=frame)
+        elif quiet:                 # one part: the server's time over the fetch's quick answers
+            add("server", sum(t - r for t, r, _f, _u in quiet), tuple(f for _t, _r, f, _u in quiet),
+                "delay.server.quiet.many", count=len(quiet), uris=[u for _t, _r, _f, u in quiet],
+                waits=[t - r for t, r, _f, _u in quiet], firsts=[f for _t, _r, f, _u in quiet])
         for raw, st in zip(self.steps, steps):
             f = st.facts
             own = (int(raw.order),) if int(raw.order) in st.frames else st.frames[:1]

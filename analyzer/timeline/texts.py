@@ -1080,6 +1080,12 @@ _EN: dict[str, str] = {
         "SYN-ACK answered."),
     "delay.late_synack": "{ms:dur} waiting for a late SYN-ACK on connection {stream} (beyond a round trip).",
     "delay.server": "{ms:dur} of server think time for {uri}.",
+    "delay.server.quiet": (
+        "{ms:dur} of server think time for {uri}: its time to first byte, {ttfb_ms:dur} (the answer's first byte "
+        "is frame {frame}), less one round trip, {rtt_ms:dur}."),
+    "delay.server.quiet.many": (
+        "{ms:dur} of server think time in {count:num} answers ({uris:frames}: {waits:durs}; their first bytes are "
+        "frames {firsts:frames}), each its time to first byte less one round trip."),
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
     "delay.loss.fin": "{ms:dur} lost recovering a lost FIN.",
@@ -2017,6 +2023,10 @@ _ZH: dict[str, str] = {
     "delay.syn_unanswered": "连接 {stream} 上反复发送 SYN 用了 {ms:dur}（共 {attempts} 个，第 {first} 帧到第 {last} 帧），始终没有 SYN-ACK 应答。",
     "delay.late_synack": "连接 {stream} 的 SYN-ACK 迟到，比一个往返多等了 {ms:dur}。",
     "delay.server": "服务器处理 {uri} 用时 {ms:dur}。",
+    "delay.server.quiet": "服务器处理 {uri} 用时 {ms:dur}：首字节时间 {ttfb_ms:dur}（应答的第一个字节在第 {frame} 帧）减去一个往返时间 {rtt_ms:dur}。",
+    "delay.server.quiet.many": (
+        "服务器处理 {count} 个应答共用时 {ms:dur}（{uris:frames}：分别为 {waits:durs}；应答的第一个字节在第 {firsts:frames} "
+        "帧），每个都是首字节时间减去一个往返时间。"),
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.loss.fin": "从丢失的 FIN 中恢复用时 {ms:dur}。",
