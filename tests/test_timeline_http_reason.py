@@ -41,3 +41,19 @@ def test_empty_reason_phrase_is_the_code_alone():
         for frame, (code, phrase) in named.items():
             if frame in steps:
                 assert steps[frame].text.startswith(f"{lead}{code} {phrase}"), steps[frame].text
+
+
+def test_reason_phrase_is_a_format_spec():
+    """The status line is "{status}{reason:phrase}" in every template (texts.py the one source of the sentences, no
+    special case in the filling code): the reason after a space, or nothing when it is empty."""
+    from analyzer.timeline.texts import TEMPLATES, explain
+
+    for lang in ("en", "zh"):
+        uses = [key for key, text in TEMPLATES[lang].items() if "{reason" in text and "{status" in text]
+        assert uses and all("{status}{reason:phrase}" in TEMPLATES[lang][key] for key in uses)
+        assert not any("{status} {reason}" in text for text in TEMPLATES[lang].values())
+    facts = {"status": 204, "reason": "", "uri": "/x", "wait_ms": 1.0, "target": "a.test:443"}
+    assert explain("http.connect.refused", facts).startswith("The proxy refuses the tunnel: 204, ")
+    assert explain("http.connect.refused", {**facts, "reason": "No Content"}).startswith(
+        "The proxy refuses the tunnel: 204 No Content, ")
+    assert explain("http.connect.refused", facts, "zh").startswith("代理拒绝建立隧道：204，")

@@ -347,17 +347,17 @@ _EN: dict[str, str] = {
     "http.connect.again": (
         "The client asks again on the same connection, CONNECT {target}{credentials_text}."),
     "http.connect.auth": (
-        "The proxy refuses until the client proves who it is: {status} {reason}, {wait_ms:dur} after the "
+        "The proxy refuses until the client proves who it is: {status}{reason:phrase}, {wait_ms:dur} after the "
         "request{challenge_text}."),
     "http.connect.refused": (
-        "The proxy refuses the tunnel: {status} {reason}, {wait_ms:dur} after the request; no connection to "
+        "The proxy refuses the tunnel: {status}{reason:phrase}, {wait_ms:dur} after the request; no connection to "
         "{target} was made through it."),
     "http.connect.open": (
-        "The proxy answers {status} {reason} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
+        "The proxy answers {status}{reason:phrase} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
         "connection runs from the proxy and is not on this path). From here on this connection carries the TLS "
         "to the site end to end: the proxy passes it on and sees only encrypted bytes."),
     "http.connect.open.other": (
-        "The proxy answers {status} {reason} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
+        "The proxy answers {status}{reason:phrase} {wait_ms:dur} after the CONNECT: it has connected to {target} (that "
         "connection runs from the proxy and is not on this path) and from here on passes the bytes of this "
         "connection on unchanged, both ways."),
     "http.connect.none": (
@@ -755,10 +755,10 @@ _EN: dict[str, str] = {
         "HTTP request for the URL the redirect of frame {redirect_frame} ({redirect_status}) named: {method} {uri} "
         "({version}, Host: {host}) on connection {stream}, {size:bytes}: the same fetch, at the new address."),
     "http.response": (
-        "HTTP response: {status} {reason}, {content_type_text}, {size:bytes} of body{encoding_note}. Time to "
+        "HTTP response: {status}{reason:phrase}, {content_type_text}, {size:bytes} of body{encoding_note}. Time to "
         "first byte: {ttfb_ms:dur} after the request was sent; {transfer_text}."),
     "http.response.interim.continue": (
-        "Interim response: {status} {reason}, {wait_ms:dur} after the request head. The client sent only its "
+        "Interim response: {status}{reason:phrase}, {wait_ms:dur} after the request head. The client sent only its "
         "head, with Expect: 100-continue, and held back the body ({body:bytes}) until the server agreed; it "
         "sent the body {body_ms:dur} after this answer (frame {body_frame}). The final answer follows (a server that "
         "never sends 100 costs such a client a wait: curl sends the body anyway after 1 s)."),
@@ -769,20 +769,20 @@ _EN: dict[str, str] = {
         "waits 1 s). A server that ignores the expectation costs every such upload this wait; the client can "
         "drop the header (curl -H 'Expect:')."),
     "http.response.interim.hints": (
-        "Interim response: {status} {reason}, {wait_ms:dur} after the request head, with {links:n:Link header}: "
+        "Interim response: {status}{reason:phrase}, {wait_ms:dur} after the request head, with {links:n:Link header}: "
         "the server names resources the page will need, so the client can start fetching them before the "
         "final answer."),
     "http.response.interim": (
-        "Interim response: {status} {reason}, {wait_ms:dur} after the request head: information only; the "
+        "Interim response: {status}{reason:phrase}, {wait_ms:dur} after the request head: information only; the "
         "final answer follows."),
     "http.response.not_modified": (
         "HTTP response: 304 Not Modified: the copy in the client's cache is still valid, so no body is sent. "
         "Time to first byte: {ttfb_ms:dur} after the request was sent."),
     "http.response.redirect": (
-        "HTTP response: {status} {reason}: a redirect to {location}. Time to first byte: {ttfb_ms:dur} after "
+        "HTTP response: {status}{reason:phrase}: a redirect to {location}. Time to first byte: {ttfb_ms:dur} after "
         "the request was sent."),
     "http.response.error": (
-        "HTTP response: {status} {reason} (an error), {size:bytes} of body{encoding_note}. Time to first byte: "
+        "HTTP response: {status}{reason:phrase} (an error), {size:bytes} of body{encoding_note}. Time to first byte: "
         "{ttfb_ms:dur} after the request was sent."),
     "quic.initial": (
         "The client opens a QUIC connection to {server_ep} over UDP (from port {client_port}): its Initial packet "
@@ -861,7 +861,7 @@ _EN: dict[str, str] = {
         "encrypted the request with keys derived from it, saving a round trip. An attacker could replay 0-RTT "
         "data, so servers take it only for requests that are safe to repeat, such as a GET (RFC 9001 9.2)."),
     "http3.response": (
-        "HTTP/3 response: {status} {reason}, {content_type}, {size:bytes} of body. Time to first byte: "
+        "HTTP/3 response: {status}{reason:phrase}, {content_type}, {size:bytes} of body. Time to first byte: "
         "{ttfb_ms:dur} after the request was sent; {transfer_ms:dur} to receive the response."),
     "http.pipelined": (
         "Pipelined: the client sent this request before the response to the previous one on connection {stream} "
@@ -900,7 +900,7 @@ _EN: dict[str, str] = {
         "requests could not take, or two raced against each other) and close those the page did not need."),
     "http.no_response": "No response to {method} {uri} in the capture ({why_text}).",
     "http.response.unrequested": (
-        "HTTP response that answers no request the analyzer could read: {status} {reason}, "
+        "HTTP response that answers no request the analyzer could read: {status}{reason:phrase}, "
         "{content_type_text}, {size:bytes} of body on connection {stream}. {cause_text}"),
     "http.incomplete": "The response to {uri} is incomplete ({why_text}).",
     "http.incomplete.bytes": (
@@ -1432,13 +1432,13 @@ _ZH: dict[str, str] = {
         "代理的地址。"),
     "http.connect": "客户端请 HTTP 代理 {server_ep} 打开一条到 {target} 的隧道（CONNECT）：代理去连接那里，并把两个方向的字节原样转发。",
     "http.connect.again": "客户端在同一个连接上再次请求 CONNECT {target}{credentials_text}。",
-    "http.connect.auth": "代理要求客户端先证明身份，否则拒绝：{status} {reason}，在请求之后 {wait_ms:dur}{challenge_text}。",
-    "http.connect.refused": "代理拒绝建立隧道：{status} {reason}，在请求之后 {wait_ms:dur}；没有经由它连接到 {target}。",
+    "http.connect.auth": "代理要求客户端先证明身份，否则拒绝：{status}{reason:phrase}，在请求之后 {wait_ms:dur}{challenge_text}。",
+    "http.connect.refused": "代理拒绝建立隧道：{status}{reason:phrase}，在请求之后 {wait_ms:dur}；没有经由它连接到 {target}。",
     "http.connect.open": (
-        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status} {reason}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上）。"
+        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status}{reason:phrase}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上）。"
         "从这里开始，这个连接端到端地承载到站点的 TLS：代理只是转发，只看到加密的字节。"),
     "http.connect.open.other": (
-        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status} {reason}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上），"
+        "代理在 CONNECT 之后 {wait_ms:dur}回答 {status}{reason:phrase}：它已经连接到 {target}（那个连接从代理发出，不在这条路径上），"
         "从这里开始把这个连接上两个方向的字节原样转发。"),
     "http.connect.none": "这个连接上没有打开隧道：{url} 的任何内容都没有经过它（没有和站点进行 TLS 握手，也没有请求到达站点）。",
     "dns.none.literal": "URL 中直接写的是 IP 地址（{host}）：不需要 DNS 查询。",
@@ -1758,10 +1758,10 @@ _ZH: dict[str, str] = {
         "请求第 {redirect_frame} 帧的重定向（{redirect_status}）所指的 URL：{method} {uri}（{version}，Host: {host}），"
         "在连接 {stream} 上，{size:bytes}：仍是同一次访问，只是换了新地址。"),
     "http.response": (
-        "HTTP 响应：{status} {reason}，{content_type_text}，正文 {size:bytes}{encoding_note}。"
+        "HTTP 响应：{status}{reason:phrase}，{content_type_text}，正文 {size:bytes}{encoding_note}。"
         "首字节时间（TTFB）为请求发出后 {ttfb_ms:dur}；{transfer_text}。"),
     "http.response.interim.continue": (
-        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}。客户端只发出了请求头（带 Expect: 100-continue），"
+        "临时响应：{status}{reason:phrase}，在请求头之后 {wait_ms:dur}。客户端只发出了请求头（带 Expect: 100-continue），"
         "先扣住正文（{body:bytes}），等服务器同意；收到这个应答 {body_ms:dur}后它才发出正文（第 {body_frame} 帧）。"
         "最终应答随后才来（服务器若始终不发 100，这样的客户端就得等待：curl 等 1 秒后照样发送正文）。"),
     "http.request.expect_wait": (
@@ -1769,17 +1769,17 @@ _ZH: dict[str, str] = {
         "带 Expect: 100-continue，请服务器先回 100 Continue。这个应答始终没有来，客户端只好等自己的计时器到期才发送正文"
         "（curl 等 1 秒）。服务器若不理会 Expect 头，每次这样的上传都要多等这么久；客户端可以去掉这个头（curl -H 'Expect:'）。"),
     "http.response.interim.hints": (
-        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}，带 {links} 个 Link 头：服务器先列出页面将要用到的资源，"
+        "临时响应：{status}{reason:phrase}，在请求头之后 {wait_ms:dur}，带 {links} 个 Link 头：服务器先列出页面将要用到的资源，"
         "客户端不必等最终应答就可以开始获取它们。"),
     "http.response.interim": (
-        "临时响应：{status} {reason}，在请求头之后 {wait_ms:dur}：只是告知信息，最终应答随后才来。"),
+        "临时响应：{status}{reason:phrase}，在请求头之后 {wait_ms:dur}：只是告知信息，最终应答随后才来。"),
     "http.response.not_modified": (
         "HTTP 响应：304 Not Modified：客户端缓存中的副本仍然有效，因此不发送正文。首字节时间为请求发出后 "
         "{ttfb_ms:dur}。"),
     "http.response.redirect": (
-        "HTTP 响应：{status} {reason}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+        "HTTP 响应：{status}{reason:phrase}：重定向到 {location}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "http.response.error": (
-        "HTTP 响应：{status} {reason}（错误），正文 {size:bytes}{encoding_note}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
+        "HTTP 响应：{status}{reason:phrase}（错误），正文 {size:bytes}{encoding_note}。首字节时间为请求发出后 {ttfb_ms:dur}。"),
     "quic.initial": (
         "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 QUIC 连接："
         "它的 Initial 数据包（QUIC 版本 {version}，{size:bytes}：客户端会把它填充到至少 1,200 字节）携带 TLS 1.3 的 ClientHello。"
@@ -1849,7 +1849,7 @@ _ZH: dict[str, str] = {
         "留下的 TLS 会话（会话票据），用由它派生的密钥加密请求，省去一个往返。0-RTT 数据可能被攻击者重放，"
         "所以服务器只对可以安全重复的请求（例如 GET）接受它（RFC 9001 9.2）。"),
     "http3.response": (
-        "HTTP/3 响应：{status} {reason}，{content_type}，正文 {size:bytes}。"
+        "HTTP/3 响应：{status}{reason:phrase}，{content_type}，正文 {size:bytes}。"
         "首字节时间为请求发出后 {ttfb_ms:dur}；接收响应用了 {transfer_ms:dur}。"),
     "http.pipelined": (
         "HTTP 流水线：在连接 {stream} 上，前一个请求（{prev_method} {prev_uri}）的响应还没开始（它从第 {prev_frame} 帧开始），"
@@ -1884,7 +1884,7 @@ _ZH: dict[str, str] = {
         "浏览器会在需要之前就打开连接（请求没能用上的预连接，或者互相赛跑的两个连接），页面用不上的再关掉。"),
     "http.no_response": "抓包中没有对 {method} {uri} 的响应（{why_text}）。",
     "http.response.unrequested": (
-        "一个 HTTP 响应，但分析器读不到它所回答的请求：{status} {reason}，{content_type_text}，"
+        "一个 HTTP 响应，但分析器读不到它所回答的请求：{status}{reason:phrase}，{content_type_text}，"
         "正文 {size:bytes}，在连接 {stream} 上。{cause_text}"),
     "http.incomplete": "对 {uri} 的响应不完整（{why_text}）。",
     "http.incomplete.bytes": (
@@ -2897,6 +2897,8 @@ class _Formatter(string.Formatter):
                 return frames_list([duration(float(v), lang) for v in value], lang)
             if format_spec == "icmp":
                 return icmp_name(str(value), lang)
+            if format_spec == "phrase":     # a status line's reason phrase after its code: "200 OK"; an empty
+                return f" {value}" if value else ""     # one (RFC 9112 allows it) leaves the code alone: "200"
             return format(value, format_spec)
         except (TypeError, ValueError):
             return str(value)
@@ -3154,7 +3156,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 _FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
-_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames", "durs", "icmp")
+_CUSTOM = ("dur", "bytes", "num", "role", "opts", "frames", "durs", "icmp", "phrase")
 _COMPILED: dict[str, tuple[str, tuple[tuple[str, str, str, bool], ...], str | None]] = {}
 
 
@@ -3213,10 +3215,7 @@ _IS_DERIVED: dict[str, bool] = {}   # template -> it has derived facts (DERIVED,
 
 def _fill(text: str, facts: dict[str, Any], lang: str) -> str:
     """``text`` with its fields filled from ``facts`` as :class:`_Formatter` fills them (a missing fact is "?"),
-    through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python). A status
-    line with an empty reason phrase (``HTTP/1.1 200 ``: allowed by RFC 9112) is the status code alone."""
-    if facts.get("reason") == "" and "{status} {reason}" in text:
-        text = text.replace("{status} {reason}", "{status}")
+    through :func:`_compile` and ``str.format_map`` (in C) rather than ``string.Formatter`` (in Python)."""
     compiled, fields, literal = _compile(text)
     if literal is not None:
         return literal
