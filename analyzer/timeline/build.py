@@ -1884,8 +1884,24 @@ class FetchBuilder:
             # the hole is a FIN's place (one sequence number, filled by a bare FIN): the FIN was lost, no byte
             fin_lost = bool(fill is not None and fill.flags & FIN and not fill.length and fill.rel_seq == missing_from
                             and g.rel_seq - missing_from == 1)
-            self._add(g.frame, g.ts_ns, frames, "tcp", "tcp.loss.fin" if fin_lost else "tcp.loss", problem=True,
-                      sender=who(g), **late,
+            # no copy of the missing bytes in the file, but the receiver acknowledged them (Wireshark: "ACKed segment
+            # that wasn't captured"): it got them, so the capture point missed them; all of them: not a loss at all
+            acked, got = None, []
+            if fill is None:
+                for s in conn.segments:
+                    if s.direction != g.direction and s.analysis & A_ACK_LOST_PACKET and s.frame > g.frame \
+                            and s.rel_ack > missing_from:
+                        got = [(max(a, missing_from), min(b, g.rel_seq)) for a, b in self._unseen_gaps(conn, s)
+                               if a < g.rel_seq and b > missing_from]
+                        if got:
+                            acked = s
+                            break
+            if acked is not None:
+                late.update(acked_frame=acked.frame, acked_ack=acked.rel_ack, acked_from=got[0][0],
+                            acked_to=got[-1][1] - 1, acked_bytes=sum(b - a for a, b in got))
+            kind = ("tcp.loss.fin" if fin_lost else "tcp.loss.missed" if acked is not None
+                    and late["acked_bytes"] == g.rel_seq - missing_from else "tcp.loss")
+            self._add(g.frame, g.ts_ns, frames, "tcp", kind, problem=True, sender=who(g), **late,
                       receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
                       lost_to=g.rel_seq - 1, gap_seq=g.rel_seq, lost_bytes=g.rel_seq - missing_from,
                       gap_frame=g.frame, dup_acks=len(dups),
@@ -1994,7 +2010,44 @@ class FetchBuilder:
             return
         if acked_unseen:
             a = acked_unseen[0]
-            self._add(a.frame, t0, frames, "tcp", "tcp.acked_unseen", problem=True, sender=who(a), **ends)
+            unseen = self._acked_unseen(conn, a)
+            self._add(a.frame, t0, frames, "tcp", "tcp.acked_unseen.bytes" if unseen else "tcp.acked_unseen",
+                      problem=True, sender=who(a), receiver="server" if a.direction == 0 else "client", **unseen,
+                      **ends)
+
+    def _unseen_gaps(self, conn: ConnFacts, a: Segment) -> list[tuple[int, int]]:
+        """The byte ranges [from, to) an ACK acknowledges that no earlier segment of the other side carried: between
+        the acker's highest earlier ACK and this one. Empty when the acker sent no ACK before (the capture began
+        mid-stream: where the data began cannot be told)."""
+        segs = conn.segments
+        before = segs[:bisect_left(segs, a.frame, key=lambda x: x.frame)]
+        lo = max((s.rel_ack for s in before if s.direction == a.direction and s.flags & ACK), default=None)
+        if lo is None or a.rel_ack <= lo:
+            return []
+        cover = _Intervals()
+        for s in before:
+            if s.direction != a.direction and s.length and s.rel_seq < a.rel_ack and s.rel_seq + s.length > lo:
+                cover.add(max(s.rel_seq, lo), min(s.rel_seq + s.length, a.rel_ack))
+        return cover.add(lo, a.rel_ack)
+
+    def _acked_unseen(self, conn: ConnFacts, a: Segment) -> dict[str, Any]:
+        """The bytes an ACK that covers data never captured (Wireshark: "ACKed segment that wasn't captured")
+        acknowledges without any earlier frame of the other side carrying them: between the acker's highest earlier
+        ACK and this one (:meth:`_unseen_gaps`). The first such range and their total; the hole (a segment after
+        missing bytes) it lies in, when the capture showed one. Empty when nothing is uncovered."""
+        gaps = self._unseen_gaps(conn, a)
+        if not gaps:
+            return {}
+        first, last = gaps[0]
+        segs = conn.segments
+        before = segs[:bisect_left(segs, a.frame, key=lambda x: x.frame)]
+        hole = next((s for s in before if s.direction != a.direction and s.analysis & A_LOST_PACKET
+                     and self._missing_from(conn, s) <= first < s.rel_seq), None)
+        return {"ack": a.rel_ack, "unseen_from": first, "unseen_to": last - 1,
+                "unseen_bytes": sum(y - x for x, y in gaps), "unseen_ranges": len(gaps),
+                "hole_frame": hole.frame if hole is not None else None,
+                "hole_from": self._missing_from(conn, hole) if hole is not None else None,
+                "hole_to": hole.rel_seq - 1 if hole is not None else None}
 
     def _icmp_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> bool:
         """The ICMP errors that answered the connection's SYNs, each cited after the SYN it quotes; True when

@@ -604,6 +604,12 @@ _EN: dict[str, str] = {
         "A segment was lost: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
         "(Wireshark: \"previous segment not captured\"). {recovery}"),
+    "tcp.loss.missed": (
+        "Missed by the capture, not lost: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
+        "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point (Wireshark: "
+        "\"previous segment not captured\"), yet the {receiver:role}'s ACK in frame {acked_frame} (relative ack "
+        "{acked_ack}) covers them (Wireshark: \"ACKed segment that wasn't captured\"): the {receiver:role} received "
+        "them, so the network delivered them and the capture point missed them.{recovery}"),
     "tcp.loss.fin": (
         "A FIN was lost: frame {gap_frame} from the {sender:role} has relative seq {gap_seq}, one past its FIN "
         "(seq {lost_from}), which never passed the capture point (Wireshark: \"previous segment not captured\"). The "
@@ -629,6 +635,11 @@ _EN: dict[str, str] = {
     "tcp.acked_unseen": (
         "The {sender:role} acknowledges data this capture never showed: it was sent before the capture started "
         "or was missed by the capture (not lost on the network: the receiver got it)."),
+    "tcp.acked_unseen.bytes": (
+        "The {sender:role} acknowledges data no frame of this capture carries: its ACK (relative ack {ack}) covers "
+        "seq {unseen_from}-{unseen_to} of the {receiver:role}'s data{more_text} ({unseen_bytes:bytes}){hole_text}. The "
+        "{sender:role} received those bytes, so the network delivered them: the capture point missed them (the "
+        "capture dropped them, or they went by a path it does not see)."),
     "tcp.stall.nagle": (
         "A stall of {gap_ms:dur}: the {sender:role} had sent a small segment (frame {first}, {first_len:bytes}) "
         "and held the next one (frame {second}) until that was acknowledged: Nagle's algorithm allows only one "
@@ -1641,6 +1652,11 @@ _ZH: dict[str, str] = {
     "tcp.loss": (
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{recovery}"),
+    "tcp.loss.missed": (
+        "是抓包漏掉了，并非丢包：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
+        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」），"
+        "而{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了它们（Wireshark 称为「确认了未捕获的"
+        "报文段」）：{receiver:role}收到了这些字节，说明网络把它们送到了，是抓包点漏掉了它们。{recovery}"),
     "tcp.loss.fin": (
         "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多 1，而那个 FIN "
         "从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
@@ -1663,6 +1679,10 @@ _ZH: dict[str, str] = {
     "tcp.acked_unseen": (
         "{sender:role}确认了本次抓包从未见过的数据：这些数据是在开始抓包之前发送的，或被抓包漏掉了"
         "（并非在网络上丢失：接收方已经收到）。"),
+    "tcp.acked_unseen.bytes": (
+        "{sender:role}确认了本次抓包中没有任何帧携带过的数据：它的 ACK（相对确认号 {ack}）覆盖了{receiver:role}数据的"
+        "序号 {unseen_from}–{unseen_to}{more_text}（{unseen_bytes:bytes}）{hole_text}。{sender:role}收到了这些字节，"
+        "说明网络把它们送到了：是抓包点漏掉了它们（抓包时丢弃了，或者它们走了抓包看不到的路径）。"),
     "tcp.stall.nagle": (
         "停顿了 {gap_ms:dur}：{sender:role}先发了一个小报文段（第 {first} 帧，{first_len:bytes}），下一个"
         "（第 {second} 帧）一直压着，直到前一个被确认：Nagle 算法只允许一个未被确认的小报文段在途。"
@@ -2119,6 +2139,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
+        "acked.more": " (the first of {unseen_ranges} such ranges)",
+        "loss.acked.part": (
+            " The {receiver:role}'s ACK in frame {acked_frame} (relative ack {acked_ack}) covers {acked_bytes:bytes} "
+            "of them (seq {acked_from}-{acked_to}) that no frame carried (Wireshark: \"ACKed segment that wasn't "
+            "captured\"): those reached it, so the capture point missed them, not the network."),
+        "acked.hole": (
+            ", part of the hole frame {hole_frame} showed (seq {hole_from}-{hole_to}): that part of the hole was not a "
+            "loss"),
         "loss.ooo": " Some of them came out of order first ({where}: reordered on the way, or sent again).",
         "loss.dups": " The {receiver:role}'s duplicate ACKs ({where}) asked for the missing bytes.",
         "loss.dup": " The {receiver:role}'s duplicate ACK ({where}) asked for the missing bytes.",
@@ -2372,6 +2400,12 @@ PHRASES: dict[str, dict[str, str]] = {
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
+        "acked.more": "（共 {unseen_ranges} 段，这是第一段）",
+        "loss.acked.part": (
+            "{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了其中没有任何帧携带过的 "
+            "{acked_bytes:bytes}（序号 {acked_from}–{acked_to}；Wireshark 称为「确认了未捕获的报文段」）："
+            "这部分已经到达{receiver:role}，是抓包点漏掉了，不是网络丢了。"),
+        "acked.hole": "，属于第 {hole_frame} 帧显示的缺口（序号 {hole_from}–{hole_to}）：缺口的这一部分并不是丢包",
         "loss.ooo": "其中一部分先乱序到达（第 {where} 帧：在路上被打乱了顺序，或是被重发）。",
         "loss.dups": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
         "loss.dup": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
@@ -2937,8 +2971,8 @@ DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
     "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
-    "tcp.conflict", "tcp.handshake.karn", "tcp.handshake.reordered", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
-    "tcp.icmp.unreachable", "tcp.loss", "tcp.reset", "tcp.retransmission", "tcp.retransmission.spurious",
+    "tcp.acked_unseen.bytes", "tcp.conflict", "tcp.handshake.karn", "tcp.handshake.reordered", "tcp.icmp.other", "tcp.icmp.port", "tcp.icmp.prohibited",
+    "tcp.icmp.unreachable", "tcp.loss", "tcp.loss.missed", "tcp.reset", "tcp.retransmission", "tcp.retransmission.spurious",
     "tcp.seen_twice", "tcp.seen_twice.again",
     "tcp.seen_twice.late", "tcp.snaplen", "tcp.spare", "tcp.spare.first", "tcp.syn.retransmission", "tcp.syn.seen_twice",
     "tcp.synack.retransmission", "tcp.synack.seen_twice", "tcp.teardown.half", "tcp.teardown.late", "tcp.teardown.late.fin", "tcp.unanswered.capture_end",
@@ -2982,15 +3016,22 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template == "dns.answer.empty":
         extra["qtype_hint"] = _phrase(f"qtype_hint.{facts.get('qtype')}", facts, lang) or _phrase("qtype_hint",
                                                                                                  facts, lang)
-    elif template == "tcp.loss":
+    elif template == "tcp.acked_unseen.bytes":
+        extra["more_text"] = _phrase("acked.more", facts, lang) if (facts.get("unseen_ranges") or 1) != 1 else ""
+        extra["hole_text"] = _phrase("acked.hole", facts, lang) if facts.get("hole_frame") is not None else ""
+    elif template in ("tcp.loss", "tcp.loss.missed"):
+        missed = template == "tcp.loss.missed"
         key = ("recovery.late.part" if facts.get("never_bytes") else "recovery.late") if facts.get("late_frames") \
-            else "recovery.none" if facts.get("fill_frame") is None else (
+            else ("" if missed else "recovery.none") if facts.get("fill_frame") is None else (
             "recovery.fast" if facts.get("fast") else "recovery.rto")
         late = facts.get("late_frames") or []
         if late:
             facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
                      ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
-        extra["recovery"] = _phrase(key, facts, lang)
+        extra["recovery"] = ("" if not key else " " + _phrase(key, facts, lang) if missed and lang != "zh" else
+                             _phrase(key, facts, lang))
+        if facts.get("acked_frame") is not None and not missed:     # the receiver got the first part of the hole
+            extra["recovery"] += _phrase("loss.acked.part", facts, lang)
         for fkey, phrase in (("ooo_frames", "loss.ooo"), ("dup_list", "loss.dups")):
             got = facts.get(fkey) or []
             if fkey == "dup_list" and len(got) == 1:
