@@ -107,6 +107,7 @@ LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
 # a connection of at most LADDER_HEAD + LADDER_TAIL segments shows them all: its rows are made without the sets
 # of kept and flagged segments (most connections; tests/test_timeline_ladder_rows.py turns this off to compare)
 LADDER_ALL_SHOWN = True
+QUIET_NS = 1_000_000_000     # an incomplete response's connection silent this long before the capture's end: told so
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
 NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered this long (History)
@@ -2826,13 +2827,14 @@ class FetchBuilder:
             else None
         # its body as reassembled stops at a hole never filled; more of it passed the capture point after that
         beyond = told[1]["received"] if told is not None and told[1]["holes"] and told[1]["received"] > size else None
+        head_only = told is not None and told[0] == "http.incomplete.head"
         self._add(first_frame, first_ts, rframes, "http", kind, status=resp.status, reason=resp.reason,
                   version=resp.version, content_type=resp.headers.get("content-type") or "",
                   size=size, decoded_size=decoded, codings=(codings or "").strip(), encoded=encoded, ttfb_ms=ttfb,
                   transfer_ms=transfer, location=resp.headers.get("location") or "", uri=req.target,
                   stream=conn.stream, complete=tx.complete, why=tx.reason, segments=len(rframes),
                   early_ms=_ms(first_ts - early[0].ts_ns) if early else None,
-                  early_frames=[x.frame for x in early], first_frame=first_frame, received=beyond,
+                  early_frames=[x.frame for x in early], first_frame=first_frame, received=beyond, head_only=head_only,
                   problem=not tx.complete and tx.reason not in (None, "capture ended"))
         self.notes.setdefault(resp.first_frame, f"HTTP {resp.status} {resp.reason}")
         if ws is not None:
@@ -2858,8 +2860,10 @@ class FetchBuilder:
         """What an incomplete response's body was in TCP terms (F21), from the segments of direction ``d`` in this
         file: the body announced (Content-Length, when there is one), the bytes of it that passed the capture point
         up to the last one seen, the holes before that, the bytes never seen after it, and how the connection ended
-        (a RST or FIN: who, its frame, how long after the last data; else the capture's end). None when the
-        segments tell nothing (none of the body's bytes in the file)."""
+        (a RST or FIN: who, its frame, how long after the last data; else the connection's last frame when the
+        capture ran on for more than a second after it, or the capture's end). When none of the body's bytes is in
+        the file, the head's last segment is where its data ends (``http.incomplete.head``). None when the segments
+        tell nothing (not even the head's end in the file)."""
         if not resp.headers_complete:
             return None
         lo = resp.offset + resp.head_length + 1       # the body's first relative seq (offset 0: the byte after SYN)
@@ -2879,8 +2883,14 @@ class FetchBuilder:
                 b = min(b, hi)
             if a < b:
                 spans.append((a, b, sg.frame, sg.ts_ns))
+        kind = "http.incomplete.bytes"
         if not spans:
-            return None
+            # only the head passed the capture point: its last segment is where this side's data ends
+            head = [(lo, lo, sg.frame, sg.ts_ns) for sg in conn.segments
+                    if sg.direction == d and sg.length and sg.rel_seq < lo <= sg.rel_seq + sg.length]
+            if not head:
+                return None
+            spans, kind = head[:1], "http.incomplete.head"
         spans.sort()
         got, holes, reach, cur = 0, [], lo, lo
         last = max(spans, key=lambda x: (x[1], -x[2]))     # the segment that reached furthest (its first copy)
@@ -2904,11 +2914,19 @@ class FetchBuilder:
                          end_ms=_ms(e.ts_ns - last_data), end_how="rst" if e.flags & RST else "fin")
             cite += (e.frame,)
             how = "reset" if e.flags & RST else "closed"
+        elif self.capture_end_ns and self.capture_end_ns - conn.last_ts_ns > QUIET_NS:
+            # the capture ran on without another frame of this connection (a file of several captures joined,
+            # or the response stalled): its last frame, not the capture's end, is where what was seen of it ends
+            quiet = max((s for s in conn.segments if s.ts_ns >= last_data), key=lambda s: s.frame)
+            facts.update(quiet_frame=quiet.frame, end_ms=_ms(quiet.ts_ns - last_data),
+                         more_ms=_ms(self.capture_end_ns - quiet.ts_ns))
+            cite += (quiet.frame,) if quiet.frame != last[2] else ()
+            how = "quiet"
         else:
             facts.update(end_ms=_ms((self.capture_end_ns or last_data) - last_data))
             how = "capture"
         facts.update(cite=cite, how=how)
-        return "http.incomplete.bytes", facts
+        return kind, facts
 
     def _websocket_steps(self, conn: ConnFacts, ws: WebSocketSession) -> None:
         """The WebSocket session that followed a 101 (analyzer.apps.websocket): what each side sent and the

@@ -917,6 +917,9 @@ _EN: dict[str, str] = {
     "http.incomplete.bytes": (
         "The response to {uri} is incomplete: {announced_text}{received:bytes} of its body passed the capture "
         "point, up to relative seq {last_seq} (frame {last_frame}){holes_text}{unseen_text}. {end_text}"),
+    "http.incomplete.head": (
+        "The response to {uri} is incomplete: {announced_text}none of its body passed the capture point: the "
+        "server's data in this file ends with the head, at relative seq {last_seq} (frame {last_frame}). {end_text}"),
     "http.wait.server": (
         "Of the {ttfb_ms:dur} to first byte, about {rtt_ms:dur} is the network round trip {rtt_src} and "
         "{think_ms:dur} the server's think time (TTFB - RTT): the server acknowledged the request at once (frame "
@@ -1910,6 +1913,9 @@ _ZH: dict[str, str] = {
     "http.incomplete.bytes": (
         "对 {uri} 的响应不完整：{announced_text}正文中有 {received:bytes}经过了抓包点，直到相对序号 {last_seq}"
         "（第 {last_frame} 帧）{holes_text}{unseen_text}。{end_text}"),
+    "http.incomplete.head": (
+        "对 {uri} 的响应不完整：{announced_text}正文没有一个字节经过抓包点：本文件中服务器的数据到响应头为止，"
+        "止于相对序号 {last_seq}（第 {last_frame} 帧）。{end_text}"),
     "http.wait.server": (
         "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返{rtt_src}，{think_ms:dur}是服务器的处理时间"
         "（TTFB 减去 RTT）：服务器立刻确认了请求（第 {ack_frame} 帧，用时 {ack_ms:dur}），然后花了这么久才作答。"),
@@ -2351,6 +2357,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "incomplete.end.closed": ("Then the {ender:role} closed the connection (FIN, frame {end_frame}), "
                                   "{end_ms:dur} after the last data."),
         "incomplete.end.capture": "The capture ended {end_ms:dur} after the last data.",
+        "incomplete.end.quiet": ("No frame of this connection comes after frame {quiet_frame} ({end_ms:dur} after the "
+                                 "last data; no FIN or RST), though the capture runs {more_ms:dur} longer."),
+        "head_only": " (none of it passed the capture point: see below)",
         "why_http.connection closed": "the connection was closed first",
         "why_http.connection reset": "the connection was reset first",
         "why_http.gap": "bytes of it were lost before the capture point",
@@ -2566,6 +2575,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "incomplete.end.reset": "随后{ender:role}重置了连接（RST，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
         "incomplete.end.closed": "随后{ender:role}关闭了连接（FIN，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
         "incomplete.end.capture": "抓包在最后的数据之后 {end_ms:dur}结束。",
+        "incomplete.end.quiet": "第 {quiet_frame} 帧（最后的数据之后 {end_ms:dur}）之后再没有这个连接的帧（也没有 FIN 或 RST），"
+                                "而抓包又持续了 {more_ms:dur}。",
+        "head_only": "（一个字节都没有经过抓包点：见下文）",
         "why_http.connection closed": "连接先被关闭了",
         "why_http.connection reset": "连接先被重置了",
         "why_http.gap": "其中一部分字节在抓包点之前丢失",
@@ -2967,7 +2979,7 @@ NONE_FROM_CLIENT = frozenset(f"{layer}.none.{kind}" for layer in ("arp", "nd")
                              for kind in ("unknown", "unknown.link", "nomac", "cached", "cached.none",
                                           "cached.filtered", "cached.filtered.display"))
 DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
-    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes",
+    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes", "http.incomplete.head",
     "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
@@ -3172,12 +3184,13 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                                       else "unseen", facts, lang)
     elif template.startswith("http.response"):
         extra["encoding_note"] = (_phrase("encoding", facts, lang) if facts.get("encoded") else "") + (
-            _phrase("before_hole", facts, lang) if facts.get("received") else "")
+            _phrase("before_hole", facts, lang) if facts.get("received") else
+            _phrase("head_only", facts, lang) if facts.get("head_only") else "")
         extra["transfer_text"] = _phrase("transfer.early" if facts.get("early_frames") else
                                          "transfer.one" if (facts.get("segments") or 1) <= 1 else "transfer.many",
                                          facts, lang)
         extra["content_type_text"] = facts.get("content_type") or _phrase("no_content_type", facts, lang)
-    elif template == "http.incomplete.bytes":
+    elif template in ("http.incomplete.bytes", "http.incomplete.head"):
         extra["announced_text"] = _phrase("incomplete.announced", facts, lang) if facts.get("expected") is not None \
             else ""
         extra["holes_text"] = _phrase("incomplete.holes", facts, lang) if facts.get("holes") else ""
