@@ -345,3 +345,47 @@ def test_query_without_a_question(tmp_path):
     assert (count, bad) == ("0", "")
     ((_f, step),) = _steps(_load(path), "dns.query.unread")
     assert step.frames == (q,) and step.facts["malformed"] is False and "no question" in step.text
+
+
+def _answer_name_loops(story, qid: int, dt_us: int) -> int:
+    """A response (no query before it) with one question whose name is a compression pointer to itself (offset 12)
+    and one A record whose owner name points at that question: both names loop."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    head = qid.to_bytes(2, "big") + bytes.fromhex("8180 0001 0001 0000 0000")
+    question = bytes.fromhex("c00c 0001 0001")
+    record = bytes.fromhex("c00c 0001 0001 0000012c 0004") + bytes([93, 184, 216, 34])
+    return story.add(Ether(src=craft.GATEWAY_MAC, dst=craft.CLIENT_MAC) / IP(src=craft.RESOLVER, dst=craft.CLIENT)
+                     / UDP(sport=53, dport=53000) / Raw(head + question + record), dt_us)
+
+
+def test_lone_answer_name_pointer_loops(tmp_path):
+    """Crafted: an answer with no query in the file whose question's name loops (F44). tshark shows its placeholder
+    as the name; the timeline tells an answer whose question cannot be read (its ID, type and records, why, and
+    that its query is not in the file, the capture having begun shortly before), never the placeholder as a name
+    (step, title, ladder; en and zh). Was: "Fetch 2: lookups of <Name contains a pointer that loops>" and "DNS
+    answer for <Name contains a pointer that loops> (A)"."""
+    story = craft.Story()
+    story.arp(craft.GATEWAY, craft.CLIENT, craft.GATEWAY_MAC)
+    a = _answer_name_loops(story, 0x4711, 2000)
+    path = tmp_path / "answer_loop.pcap"
+    story.write(path)
+    ((frame, name, qid, qtype, to, t),) = rows(path, "dns", "dns.qry.name", "dns.id", "dns.qry.type",
+                                               "dns.response_to", "frame.time_relative")
+    assert (int(frame), name, to) == (a, LOOP, "") and qtype == "1"
+    tl = _load(path)
+    ((fetch, step),) = _steps(tl, "dns.")
+    assert step.kind == "dns.answer.lone.unread" and step.frames == (a,) and step.problem
+    assert (step.facts["id_hex"], step.facts["qtype"], step.facts["lone"]) == (qid, "A", "start")
+    assert step.facts["before_ms"] == pytest.approx(float(t) * 1000, abs=0.002)
+    assert "whose question cannot be read" in step.text and "compression pointer that loops" in step.text
+    assert "A 93.184.216.34" in step.text
+    text = render(tl, width=200)
+    assert "<Name" not in text
+    assert f"Fetch {fetch.index}: DNS messages whose question cannot be read (ID {qid}; no connection followed)" \
+        in text
+    zh = _load(path, "zh")
+    ((_f, zstep),) = _steps(zh, "dns.")
+    assert "问题无法读取" in zstep.text and "循环的压缩指针" in zstep.text and "<Name" not in render(zh, width=200)

@@ -307,6 +307,10 @@ def fetch_title(fetch: Fetch) -> str:
     elif kind == "lookup" and not fetch.lookups and any(s.kind.startswith("dns.query.unread") for s in fetch.steps) \
             and not any(s.kind.startswith("dns.answer") for s in fetch.steps):
         kind = "lookup.unread"          # only queries whose question cannot be read: the URL is their IDs
+    elif kind == "lookup" and not fetch.lookups and any(s.kind == "dns.answer.lone.unread" for s in fetch.steps) \
+            and all(s.kind in ("dns.answer.lone.unread", "dns.answer.stray.more") or s.kind.startswith(
+                "dns.query.unread") for s in fetch.steps if s.layer == "dns"):
+        kind = "lookup.unread.answer"   # and answers whose question's name cannot be read (a pointer that loops)
     url = fetch.url
     if kind.startswith("lookup") and fetch.lang == "zh":
         # the names (or IDs) listed as a Chinese list: "a、b、c 等", not "a, b, c, ..."

@@ -45,7 +45,7 @@ from analyzer.apps.http.sink import authority_form
 from analyzer.apps.quic import version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
 from analyzer.apps.websocket import CLOSE, OPCODE_NAMES, WebSocketSession
-from analyzer.decode.dns import RCODE_NAMES
+from analyzer.decode.dns import LOOP_NAME, RCODE_NAMES
 from analyzer.tcp.analysis import (
     A_ACK_LOST_PACKET,
     A_DUPLICATE_ACK,
@@ -593,7 +593,7 @@ class FetchBuilder:
             url = host = q.sni or _endpoint(q.server, q.server_port)
         else:
             names = list(dict.fromkeys([lk.qname for lk in plan.lookups] + [a.qname for a in plan.strays
-                                                                                   if not a.unread]))
+                                                                                   if not _unread_name(a)]))
             if not names:       # only queries that cannot be read: their IDs (fetch_title says what they are)
                 names = [f"0x{a.id:04x}" for a in plan.strays]
             if not names:
@@ -957,6 +957,14 @@ class FetchBuilder:
             facts.update(before_ms=_ms(before), looked_ms=_ms(min(before, LONE_LOOKED_NS)))
             kind = "dns.answer.lone.first" if before <= 0 else "dns.answer.lone.start" \
                 if before < RESOLVER_TIMEOUT_MS * 1e6 else "dns.answer.lone"
+            if a.qname == LOOP_NAME:
+                # its question's name has a compression pointer that loops (the decoder shows tshark's placeholder
+                # for it): no name, so an answer for a question that cannot be read (as such a query is, F40)
+                facts.update(lone=kind.rsplit(".", 1)[-1], used=used is not None, qname=None,
+                             why=note_text("note.dns.answer.unread.loop", {}, self.lang))
+                self._add(a.frame, a.ts_ns, frames, "dns", "dns.answer.lone.unread", problem=True, **facts)
+                self.notes[a.frame] = self._note("note.dns.answer.unread", id_hex=facts["id_hex"], what=what)
+                continue
             self._add(a.frame, a.ts_ns, frames, "dns", kind + (".used" if used is not None else ""), **facts)
             self.notes[a.frame] = self._note("note.dns.answer.lone", what=what)
         rest = [a for a in plan.strays[STRAYS_TOLD:] if not a.unread]
@@ -4267,6 +4275,11 @@ def _message_frames(tx: Any) -> tuple[int, ...]:
             if end is not None:
                 out.append(end.last_frame)
     return tuple(out)
+
+
+def _unread_name(a: StrayAnswer) -> bool:
+    """A query whose question cannot be read, or an answer whose question's name loops: neither names a host."""
+    return a.unread or a.qname == LOOP_NAME
 
 
 def build_fetch(plan: Plan, index: int, history: History, lang: str, *, capture_end_ns: int | None,

@@ -260,6 +260,9 @@ _EN: dict[str, str] = {
         "{query_frame}), {since_ms:dur} after its last attempt. By then the client had asked again (frame "
         "{retry_frame}) and had that query's answer already (frame {retry_answer}): this answer to the earlier "
         "query ({what}) came too late to matter."),
+    "dns.answer.lone.unread": (
+        "DNS answer from {resolver} to {client} (ID {id_hex}, type {qtype}) whose question cannot be read: {why}. "
+        "Its records: {what}. Its query is not in this file: {lone_text}{used_text}"),
     "dns.answer.lone.start": (
         "DNS answer for {qname} ({qtype}) from {resolver} to {client} (ID {id_hex}): {what}. Its query is not "
         "in this file: the capture began {before_ms:dur} before this answer, after the query was sent."),
@@ -1362,6 +1365,9 @@ _ZH: dict[str, str] = {
         "{qname}（{qtype}）的 DNS 应答来晚了：它在第一次查询（第 {query_frame} 帧）之后 {rtt_ms:dur}、"
         "其最后一次尝试之后 {since_ms:dur}才到。这时客户端已经重新询问（第 {retry_frame} 帧），"
         "并且已经收到那次查询的应答（第 {retry_answer} 帧）：这条对先前查询的应答（{what}）来得太晚，已经没有用了。"),
+    "dns.answer.lone.unread": (
+        "{resolver} 发给 {client} 的一条 DNS 应答（ID {id_hex}，类型 {qtype}），其中的问题无法读取：{why}。"
+        "它的记录：{what}。它的查询不在本文件中：{lone_text}{used_text}"),
     "dns.answer.lone.start": (
         "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
         "抓包在这条应答之前 {before_ms:dur}才开始，那时查询已经发出。"),
@@ -2144,6 +2150,11 @@ PHRASES: dict[str, dict[str, str]] = {
                          "segment that showed the gap): a fast retransmission.",
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
                         "segment that showed the gap.",
+        "lone.first": "this answer is the capture's first frame, the query was sent before it began.",
+        "lone.start": "the capture began {before_ms:dur} before this answer, after the query was sent.",
+        "lone.lone": ("none with this ID in the {looked_ms:dur} before it (the capture did not see it: sent another way, "
+                      "or filtered out; or nobody asked)."),
+        "lone.used": " The client used it: {used_ms:dur} later it connected to {server} (frame {used_frame}).",
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
         "acked.more": " (the first of {unseen_ranges} such ranges)",
         "loss.acked.part": (
@@ -2408,6 +2419,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.fast": "接收方的 {dup_acks} 个重复 ACK（第 {dup_frames} 帧）报告了这个空洞，发送方在第 {fill_frame} "
                          "帧重发了缺失的字节（距暴露空洞的报文段 {cost_ms:dur}）：这是快速重传。",
         "recovery.rto": "发送方在第 {fill_frame} 帧重发了缺失的字节，距暴露空洞的报文段 {cost_ms:dur}。",
+        "lone.first": "这条应答就是抓包的第一帧，查询在抓包开始之前就已发出。",
+        "lone.start": "抓包在这条应答之前 {before_ms:dur}才开始，那时查询已经发出。",
+        "lone.lone": "在它之前的 {looked_ms:dur}内没有这个 ID 的查询（抓包没有看到它：走了别的路径，或被过滤掉了；或者根本没人查询）。",
+        "lone.used": "客户端用了它：{used_ms:dur}后，它在第 {used_frame} 帧连接了 {server}。",
         "recovery.none": "抓包中没有这些缺失字节的重传。",
         "acked.more": "（共 {unseen_ranges} 段，这是第一段）",
         "loss.acked.part": (
@@ -2601,6 +2616,8 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "Fetch", "fetch.page": "Fetch {n}: {url}", "fetch.connection": "Fetch {n}: {url} (a connection, no HTTP seen)",
         "fetch.lookup": "Fetch {n}: lookups of {url} (no connection followed)",
         "fetch.lookup.unread": "Fetch {n}: DNS queries that cannot be read (ID {url}; no connection followed)",
+        "fetch.lookup.unread.answer": ("Fetch {n}: DNS messages whose question cannot be read (ID {url}; no connection "
+                                       "followed)"),
         "fetch.quic": "Fetch {n}: {url} (QUIC, most likely HTTP/3: encrypted, not decoded)",
         "fetch.quic.decrypted": "Fetch {n}: {url} (HTTP/3 over QUIC, decrypted with the key log)",
         "fetch.tls": "Fetch {n}: {url} (HTTPS, encrypted: no key to see its requests)",
@@ -2693,6 +2710,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fetch": "访问", "fetch.page": "第 {n} 次访问：{url}", "fetch.connection": "第 {n} 次访问：{url}（一个连接，未见 HTTP）",
         "fetch.lookup": "第 {n} 次访问：查询 {url}（之后没有连接）",
         "fetch.lookup.unread": "第 {n} 次访问：无法读取的 DNS 查询（ID {url}；之后没有连接）",
+        "fetch.lookup.unread.answer": "第 {n} 次访问：问题无法读取的 DNS 报文（ID {url}；之后没有连接）",
         "fetch.quic": "第 {n} 次访问：{url}（QUIC，很可能是 HTTP/3：已加密，未解码）",
         "fetch.quic.decrypted": "第 {n} 次访问：{url}（基于 QUIC 的 HTTP/3，已用密钥日志解密）",
         "fetch.tls": "第 {n} 次访问：{url}（HTTPS，已加密：没有密钥，看不到其中的请求）",
@@ -2790,6 +2808,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query.unread.malformed": "the message is malformed (its question section does not parse), so the name it asks for is not known",
         "note.dns.query.unread.loop": "the message is malformed (the name in its question has a compression pointer that loops), so the name it asks for is not known",
         "note.dns.query.unread.empty": "it holds no question (its question count is 0), so it asks for no name",
+        "note.dns.answer.unread": "DNS answer {id_hex}, question unreadable: {what}",
+        "note.dns.answer.unread.loop": "the message is malformed (the name in its question has a compression pointer that loops), so the name it answers for is not known",
         "note.syn": "SYN: handshake 1/3", "note.syn.again": "SYN again (attempt {n})", "note.twice": "seen twice", "note.conflict": "other bytes, same place", "note.keepalive": "keep-alive",
         "note.synack": "SYN-ACK: handshake 2/3", "note.synack.again": "SYN-ACK again",
         "note.ack3": "ACK: handshake 3/3", "note.refused": "RST: connection refused",
@@ -2827,6 +2847,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.dns.query.unread.malformed": "报文格式有误（问题部分无法解析），不知道它查询的是哪个名字",
         "note.dns.query.unread.loop": "报文格式有误（问题中的名字含有循环的压缩指针），不知道它查询的是哪个名字",
         "note.dns.query.unread.empty": "报文中没有问题（问题数为 0），它没有查询任何名字",
+        "note.dns.answer.unread": "DNS 应答 {id_hex}（问题无法读取）：{what}",
+        "note.dns.answer.unread.loop": "报文格式有误（问题中的名字含有循环的压缩指针），不知道它回答的是哪个名字",
         "note.syn": "SYN：握手 1/3", "note.syn.again": "SYN 重传（第 {n} 次尝试）", "note.twice": "同一报文再次出现", "note.conflict": "同一位置，不同字节", "note.keepalive": "保活",
         "note.synack": "SYN-ACK：握手 2/3", "note.synack.again": "SYN-ACK 重传",
         "note.ack3": "ACK：握手 3/3", "note.refused": "RST：连接被拒绝",
@@ -2997,7 +3019,7 @@ DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
     "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred", "tls.failed.alert", "tls.failed.encrypted",
     "tls.encrypted.no_request", "http.connect.again", "http.connect.auth", "websocket.session", "websocket.error",
-    "websocket.close", "websocket.close.answer",
+    "websocket.close", "websocket.close.answer", "dns.answer.lone.unread",
 })
 
 
@@ -3163,6 +3185,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         got = facts.get("early_frames") or ()
         extra["early_where"] = (f"第 {frames_list(got, lang)} 帧" if lang == "zh" else
                                 ("frame " if len(got) == 1 else "frames ") + frames_list(got, lang))
+    elif template == "dns.answer.lone.unread":
+        extra["lone_text"] = _phrase(f"lone.{facts.get('lone') or 'lone'}", facts, lang)
+        extra["used_text"] = _phrase("lone.used", facts, lang) if facts.get("used") else ""
     elif template == "http.redirect.followed":
         extra["host_where"] = _phrase(f"host_where.{facts.get('host_source')}", facts, lang)
     elif template.startswith("tcp.icmp."):
