@@ -1367,7 +1367,7 @@ _ZH: dict[str, str] = {
         "并且已经收到那次查询的应答（第 {retry_answer} 帧）：这条对先前查询的应答（{what}）来得太晚，已经没有用了。"),
     "dns.answer.lone.unread": (
         "{resolver} 发给 {client} 的一条 DNS 应答（ID {id_hex}，类型 {qtype}），其中的问题无法读取：{why}。"
-        "它的记录：{what}。它的查询不在本文件中：{lone_text}{used_text}"),
+        "应答中的记录：{what}。它的查询不在本文件中：{lone_text}{used_text}"),
     "dns.answer.lone.start": (
         "{resolver} 发给 {client} 的 {qname}（{qtype}）DNS 应答（ID {id_hex}）：{what}。它的查询不在本文件中："
         "抓包在这条应答之前 {before_ms:dur}才开始，那时查询已经发出。"),
@@ -1920,8 +1920,8 @@ _ZH: dict[str, str] = {
         "对 {uri} 的响应不完整：{announced_text}正文中有 {received:bytes}经过了抓包点，直到相对序号 {last_seq}"
         "（第 {last_frame} 帧）{holes_text}{unseen_text}。{end_text}"),
     "http.incomplete.head": (
-        "对 {uri} 的响应不完整：{announced_text}正文没有一个字节经过抓包点：本文件中服务器的数据到响应头为止，"
-        "止于相对序号 {last_seq}（第 {last_frame} 帧）。{end_text}"),
+        "对 {uri} 的响应不完整：{announced_text}正文没有一个字节经过抓包点：本文件中服务器的数据止于响应头的末尾，"
+        "即相对序号 {last_seq}（第 {last_frame} 帧）。{end_text}"),
     "http.wait.server": (
         "在 {ttfb_ms:dur}的首字节时间里，约 {rtt_ms:dur}是网络往返{rtt_src}，{think_ms:dur}是服务器的处理时间"
         "（TTFB 减去 RTT）：服务器立刻确认了请求（第 {ack_frame} 帧，用时 {ack_ms:dur}），然后花了这么久才作答。"),
@@ -2590,8 +2590,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "incomplete.end.reset": "随后{ender:role}重置了连接（RST，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
         "incomplete.end.closed": "随后{ender:role}关闭了连接（FIN，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
         "incomplete.end.capture": "抓包在最后的数据之后 {end_ms:dur}结束。",
-        "incomplete.end.quiet": "第 {quiet_frame} 帧（最后的数据之后 {end_ms:dur}）之后再没有这个连接的帧（也没有 FIN 或 RST），"
-                                "而抓包又持续了 {more_ms:dur}。",
+        "incomplete.end.quiet": "第 {quiet_frame} 帧（最后的数据之后 {end_ms:dur}）之后，这个连接再没有任何帧（也没有 FIN "
+                                "或 RST），而抓包又持续了 {more_ms:dur}。",
         "head_only": "（一个字节都没有经过抓包点：见下文）",
         "why_http.connection closed": "连接先被关闭了",
         "why_http.connection reset": "连接先被重置了",
