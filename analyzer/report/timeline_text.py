@@ -311,6 +311,11 @@ def fetch_title(fetch: Fetch) -> str:
             and all(s.kind in ("dns.answer.lone.unread", "dns.answer.stray.more") or s.kind.startswith(
                 "dns.query.unread") for s in fetch.steps if s.layer == "dns"):
         kind = "lookup.unread.answer"   # and answers whose question's name cannot be read (a pointer that loops)
+    elif kind == "lookup" and not fetch.lookups and fetch.steps and all(s.layer in ("arp", "nd") for s in fetch.steps):
+        # only neighbour messages: not DNS lookups, and the capture may be off the path of what followed (a switch
+        # port that sees only broadcasts): no connection in this file, not "no connection followed"
+        layers = {s.layer for s in fetch.steps}
+        kind = "lookup.arp" if layers == {"arp"} else "lookup.nd" if layers == {"nd"} else "lookup.neighbour"
     url = fetch.url
     if kind.startswith("lookup") and fetch.lang == "zh":
         # the names (or IDs) listed as a Chinese list: "a、b、c 等", not "a, b, c, ..."
