@@ -1300,7 +1300,7 @@ def summarize(conn: Connection, details: bool = True) -> dict[str, Any]:
     """One connection as a report row: Zeek conn.log names, tshark-like counters, handshake/teardown."""
     o, r = conn.sides
     tw = [d for d in (0, 1) if conn.sides[d].rfc == S.R_TIME_WAIT]
-    time_wait = None if not tw else ("both" if len(tw) == 2 else _side_name(tw[0]))
+    time_wait = _time_wait(tw)
     row: dict[str, Any] = {
         "proto": "tcp",
         "stream": conn.stream,
@@ -1340,6 +1340,42 @@ def summarize(conn: Connection, details: bool = True) -> dict[str, Any]:
     return row
 
 
+def summarize_brief(conn: Connection) -> dict[str, Any]:
+    """The keys of :func:`summarize`'s row that the timeline reads (its connection facts and steps), with the
+    same values: the addresses, the iRTT, TIME_WAIT, the handshake's ACK frame, ISNs and options, the
+    teardown's kind, closer and frames, the resets' side, frame and state. Left out: the counters, the history
+    and every other time as a seconds text (a dozen texts a connection), which reports showing a row want; the
+    timeline makes a row for each stretch of every connection. tests/test_timeline_summary_brief.py: its
+    outputs are the same with the whole row."""
+    o, r = conn.sides
+    tw = [d for d in (0, 1) if conn.sides[d].rfc == S.R_TIME_WAIT]
+    hs: dict[str, Any] = {"ack_frame": conn.handshake_ack_frame or None, "orig_isn": o.isn, "resp_isn": r.isn}
+    _syn_options(hs, o, r)
+    td: dict[str, Any] | None = None
+    if conn.first_fin >= 0:
+        a = conn.sides[conn.first_fin]
+        b = conn.sides[1 - conn.first_fin]
+        td = {"active_closer": _side_name(conn.first_fin), "kind": _close_kind(a, b),
+              "first_fin_frame": a.fin_frame, "first_fin_acked_frame": a.fin_acked_frame or None,
+              "second_fin_frame": b.fin_frame or None, "second_fin_acked_frame": b.fin_acked_frame or None}
+        for d in tw:
+            td[_side_name(d) + "_time_wait_from_frame"] = conn.sides[d].time_wait_frame
+    return {
+        "id.orig_h": _addr(o.addr), "id.resp_h": _addr(r.addr),
+        "irtt": seconds(conn.ca.first_rtt) if conn.ca.first_rtt else None,
+        "time_wait": _time_wait(tw),
+        "handshake": hs,
+        "teardown": td,
+        "resets": [{"by": _side_name(d), "frame": side.rst_frame, "state": side.rst_in_state}
+                   for d, side in enumerate(conn.sides) if side.rst_frame],
+    }
+
+
+def _time_wait(tw: list[int]) -> str | None:
+    """Who holds TIME_WAIT (the sides in ``tw``): "orig", "resp", "both" or None."""
+    return None if not tw else ("both" if len(tw) == 2 else _side_name(tw[0]))
+
+
 def _addr(a: Any) -> str:
     if isinstance(a, bytes):
         import ipaddress
@@ -1359,6 +1395,12 @@ def _handshake(conn: Connection) -> dict[str, Any]:
         "orig_isn": o.isn, "resp_isn": r.isn,
         "complete": bool(o.syn_frame and r.syn_frame and o.syn_acked_frame and r.syn_acked_frame),
     }
+    _syn_options(hs, o, r)
+    return hs
+
+
+def _syn_options(hs: dict[str, Any], o: Side, r: Side) -> None:
+    """Adds to ``hs`` each side's SYN options and what the two agreed on."""
     for name, side in (("orig", o), ("resp", r)):
         if side.syn_opts is not None:
             hs[name + "_options"] = side.syn_opts.as_dict()
@@ -1369,7 +1411,6 @@ def _handshake(conn: Connection) -> dict[str, Any]:
     hs["timestamps"] = bool(o.syn_opts and r.syn_opts and o.syn_opts.timestamps and r.syn_opts.timestamps)
     mss = [s.syn_opts.mss for s in (o, r) if s.syn_opts and s.syn_opts.mss]
     hs["mss"] = min(mss) if mss else None
-    return hs
 
 
 def _teardown(conn: Connection, tw: list[int]) -> dict[str, Any] | None:
@@ -1377,20 +1418,9 @@ def _teardown(conn: Connection, tw: list[int]) -> dict[str, Any] | None:
         return None
     a = conn.sides[conn.first_fin]
     b = conn.sides[1 - conn.first_fin]
-    rst = [side.rst_frame for side in (a, b) if side.rst_frame and side.rst_frame > a.fin_frame]
-    if rst and (not b.fin_frame or min(rst) < b.fin_frame or not b.fin_acked_frame):
-        kind = "aborted by reset after the first FIN"
-    elif b.fin_frame == 0:
-        kind = "half-close" if b.data_after_peer_fin else "one FIN"
-    elif a.fin_acked_frame and a.fin_acked_frame == b.fin_frame:
-        kind = "three-way (FIN+ACK piggy-backed)"
-    elif a.fin_acked_frame and a.fin_acked_frame < b.fin_frame:
-        kind = "four-way"
-    else:
-        kind = "simultaneous close"
     td: dict[str, Any] = {
         "active_closer": _side_name(conn.first_fin),
-        "kind": kind,
+        "kind": _close_kind(a, b),
         "half_close": bool(b.data_after_peer_fin),
         "data_after_fin": b.data_after_peer_fin,
         "first_fin_frame": a.fin_frame, "first_fin_ts": seconds(a.fin_ts),
@@ -1403,6 +1433,20 @@ def _teardown(conn: Connection, tw: list[int]) -> dict[str, Any] | None:
         td[_side_name(d) + "_time_wait_from_frame"] = side.time_wait_frame
         td[_side_name(d) + "_time_wait_until"] = seconds(side.time_wait_ts + LINUX_TIME_WAIT_NS)
     return td
+
+
+def _close_kind(a: Side, b: Side) -> str:
+    """How the close went, ``a`` having sent the first FIN."""
+    rst = [side.rst_frame for side in (a, b) if side.rst_frame and side.rst_frame > a.fin_frame]
+    if rst and (not b.fin_frame or min(rst) < b.fin_frame or not b.fin_acked_frame):
+        return "aborted by reset after the first FIN"
+    if b.fin_frame == 0:
+        return "half-close" if b.data_after_peer_fin else "one FIN"
+    if a.fin_acked_frame and a.fin_acked_frame == b.fin_frame:
+        return "three-way (FIN+ACK piggy-backed)"
+    if a.fin_acked_frame and a.fin_acked_frame < b.fin_frame:
+        return "four-way"
+    return "simultaneous close"
 
 
 def _resets(conn: Connection) -> list[dict[str, Any]]:

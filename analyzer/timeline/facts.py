@@ -166,11 +166,11 @@ class ConnFacts:
     ``syns`` are the client's SYN frames with their times (more than one: retransmitted), ``synacks`` the
     server's; ``outcome``: "established" (still open at the end of what is covered), "closed" (FIN
     teardown), "reset" (RST after the handshake), "refused" (RST answering the SYN), "unanswered" (no
-    SYN-ACK), "midstream" (the handshake happened before the capture). ``summary`` is the tracker's row
-    (:func:`analyzer.tcp.connection.summarize`): teardown, TIME_WAIT, resets. ``segments`` the segments
-    covered, in frame order; ``records`` the HTTP transactions the connection carried (in this stretch);
-    ``copies`` the segments that are the same packet seen again by the capture
-    (:func:`analyzer.timeline.tcp.copies`), not sent again.
+    SYN-ACK), "midstream" (the handshake happened before the capture). ``summary`` is the part of the
+    tracker's row that the timeline reads (:func:`analyzer.tcp.connection.summarize_brief`): teardown,
+    TIME_WAIT, resets. ``segments`` the segments covered, in frame order; ``records`` the HTTP transactions
+    the connection carried (in this stretch); ``copies`` the segments that are the same packet seen again by
+    the capture (:func:`analyzer.timeline.tcp.copies`), not sent again.
     """
 
     stream: int

@@ -63,7 +63,7 @@ from typing import Any
 from analyzer.apps.dns_tx import UNANSWERED_HOLD_NS
 from analyzer.columnar.headers import parse as parse_headers
 from analyzer.compiled import compiled
-from analyzer.tcp.connection import summarize
+from analyzer.tcp.connection import summarize_brief
 from analyzer.timeline.build import NAME_HOLD_NS, CaptureSeen, History, build_fetch
 from analyzer.timeline.collect import Collector, ConnLog, asks, lookup, stray_answer, unread_query
 from analyzer.timeline.facts import ConnFacts, DnsLookup, IcmpError, NeighbourMessage, QuicFlow, StrayAnswer
@@ -535,7 +535,7 @@ class TimelineRun:
                 continue
             if settled:
                 self._add_open_records(log)
-            conns.append(connection_facts(log, summarize(conn), settled=settled, tls=log.tls_session()))
+            conns.append(connection_facts(log, summarize_brief(conn), settled=settled, tls=log.tls_session()))
             if settled:
                 self._forget(log)
             else:
@@ -808,19 +808,19 @@ class TimelineRun:
         reuse = _next_request(log, seen)
         if reuse is not None:
             frame, target = reuse
-            facts = connection_facts(log, summarize(conn), settled=False, until_frame=frame,
+            facts = connection_facts(log, summarize_brief(conn), settled=False, until_frame=frame,
                                      records=log.records[:seen], next_request=(frame, target),
                                      tls=log.tls_session())
             log.reset(from_frame=frame, records_from=seen)
             self._wake(log)
             return facts
         if settled:
-            facts = connection_facts(log, summarize(conn), settled=True,
+            facts = connection_facts(log, summarize_brief(conn), settled=True,
                                      records=log.records[:seen] + _answers_only(log, seen), tls=log.tls_session())
             self._forget(log)
             return facts
         if now - conn.last_ts >= IDLE_RELEASE_NS:
-            facts = connection_facts(log, summarize(conn), settled=False, records=log.records[:seen],
+            facts = connection_facts(log, summarize_brief(conn), settled=False, records=log.records[:seen],
                                      tls=log.tls_session())
             log.reset(records_from=seen)
             self.dormant[conn.stream] = (log, conn.last_ts)
