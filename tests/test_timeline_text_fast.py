@@ -53,17 +53,19 @@ def test_plain_lines_through_rich_are_the_styled_ones_unstyled():
     assert got[0] == "  a  b" and got[1].endswith("\x1b[0m") and "\x1b[31m" in got[1]
 
 
-_OLD_UNIT = re.compile(r"(\d) (µs|ms|s|min|微秒|毫秒|秒|分)(?![\w\u4e00-\u9fff])")
+_OLD_UNIT = re.compile(r"(\d) (µs|ms|s|min|h|d|微秒|毫秒|秒|分|小时|天)(?![\w\u4e00-\u9fff])")
 
 
 def test_unit_glue_is_the_old_substitution():
     rng = random.Random(3)
     pieces = ["1", "12.5", " ", " ", "  ", "ms", "s", "min", "mins", "µs", "微秒", "毫秒", "秒", "分", "分钟", "x",
-              "s.", "ms,", "9", "\t", "(", "sa", "号"]
+              "s.", "ms,", "9", "\t", "(", "sa", "号", "h", "d", "hd", "h.", "小时", "天", "天气"]
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
         assert tt._UNIT.sub("\0", text) == _OLD_UNIT.sub("\\1\0\\2", text), repr(text)
     assert tt._UNIT.sub("\0", "5 ms 7 s 3 mins 4 秒") == "5\0ms 7\0s 3 mins 4\0秒"
+    assert tt._UNIT.sub("\0", "2 h 05 min, 3,948 d 2 h, 3 hd, 2 小时 05 分") == \
+        "2\0h 05\0min, 3,948\0d 2\0h, 3 hd, 2\0小时 05\0分"
 
 
 def test_spaced_ascii_wrap_is_the_split_one():
@@ -135,7 +137,7 @@ def test_compiled_step_lines_on_random_steps(monkeypatch):
     rng = random.Random(5)
     words = ["x", "abc", "12.5 ms", "3 s", "7 min", "9 mins", "5 ms2", "4 s.", "(145 µs)", "a,", "#5", "", " ",
              "\t", "\x1b[2J", "页面", "y" * 30, "z" * 75, "8 min)", "0 s_", "820 µs", "3 µsx", "9 µs.", "5µs", "µ",
-             "1 µsµ", "2 sµ", "4 msµ", "µ" * 30, "é", "\xa0", "\x85"]
+             "1 µsµ", "2 sµ", "4 msµ", "µ" * 30, "é", "\xa0", "\x85", "2 h", "05 min", "3,948 d", "7 hx", "8 d."]
     frames = [None, (), (1,), (3, 4), (5, 6, 7), tuple(range(10, 30)), (1 << 62,), (1 << 70, 2), [1, 2], 7,
               (True,), (-3, 0)]
     steps = []

@@ -233,3 +233,13 @@ def test_narrow_wrap_is_the_token_wrap():
         assert tt._wrap(text, width) == tt._wrap_tokens(text, width), (text, width)
     assert fast > 1200
     assert not tt._narrow_words("3.972 毫秒", 80) and tt._narrow_words("3.972 ms, 145 µs", 80)
+
+
+def test_long_durations_read_in_hours_and_days():
+    # a capture of hours, and a file that joins captures taken years apart (linktype_raw101: ~10.8 years)
+    minute, hour, day = 60_000, 3_600_000, 86_400_000
+    assert duration(119 * minute + 59_000) == "119 min 59 s"
+    assert duration(2 * hour) == "2 h 00 min" and duration(2 * hour + 5 * minute + 59_000) == "2 h 05 min"
+    assert duration(47 * hour + 59 * minute) == "47 h 59 min"
+    assert duration(3948 * day + 2 * hour + 30 * minute) == "3,948 d 2 h"
+    assert duration(3 * hour, "zh") == "3 小时 00 分" and duration(2 * day, "zh") == "2 天 0 小时"

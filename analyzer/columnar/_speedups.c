@@ -3739,7 +3739,8 @@ static int tlo_word_char(char c) {
            || (unsigned char)c == 0xB5;       /* "µ" is a letter: \w */
 }
 
-/* _UNIT's match at the space s[i]: a digit before it, then "µs", "ms", "s" or "min" not followed by a word char */
+/* _UNIT's match at the space s[i]: a digit before it, then "µs", "ms", "s", "min", "h" or "d" not followed by a
+ * word char */
 static int tlo_unit_at(const char *s, Py_ssize_t n, Py_ssize_t i) {
     if (i == 0 || s[i - 1] < '0' || s[i - 1] > '9')
         return 0;
@@ -3749,7 +3750,7 @@ static int tlo_unit_at(const char *s, Py_ssize_t n, Py_ssize_t i) {
         return 1;
     if (left >= 2 && (unsigned char)u[0] == 0xB5 && u[1] == 's' && (left == 2 || !tlo_word_char(u[2])))
         return 1;
-    if (left >= 1 && u[0] == 's' && (left == 1 || !tlo_word_char(u[1])))
+    if (left >= 1 && (u[0] == 's' || u[0] == 'h' || u[0] == 'd') && (left == 1 || !tlo_word_char(u[1])))
         return 1;
     if (left >= 3 && u[0] == 'm' && u[1] == 'i' && u[2] == 'n' && (left == 3 || !tlo_word_char(u[3])))
         return 1;

@@ -50,8 +50,8 @@ _TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\
 # a number and its unit ("1.006 s", "3.972 秒") stay on one line: the space between them becomes a NUL while
 # wrapping (no packet string holds one: they are escaped by visible()) and a space again in the lines
 # (the digit and the unit are looked at, not taken: the replacement is a plain string, no Python call per match)
-_UNIT = re.compile(r"(?<=\d) (?=(?:µs|ms|s|min|微秒|毫秒|秒|分)(?![\w\u4e00-\u9fff]))")
-_WIDE_UNITS = ("微秒", "毫秒", "秒", "分")
+_UNIT = re.compile(r"(?<=\d) (?=(?:µs|ms|s|min|h|d|微秒|毫秒|秒|分|小时|天)(?![\w\u4e00-\u9fff]))")
+_WIDE_UNITS = ("微秒", "毫秒", "小时", "秒", "分", "天")
 
 
 def wrap(text: str, width: int) -> list[str]:

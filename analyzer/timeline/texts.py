@@ -2888,8 +2888,9 @@ MISSING = _Missing()
 
 
 def duration(ms: float, lang: str = "en") -> str:
-    """A duration given in ms, in a readable unit: "145 µs", "12.3 ms", "1.006 s"."""
-    units = ("µs", "ms", "s", "min") if lang != "zh" else ("微秒", "毫秒", "秒", "分")
+    """A duration given in ms, in a readable unit: "145 µs", "12.3 ms", "1.006 s", "12 min 5 s", "3 h 07 min",
+    "3,948 d 2 h" (a file that joins captures taken years apart)."""
+    units = ("µs", "ms", "s", "min", "h", "d") if lang != "zh" else ("微秒", "毫秒", "秒", "分", "小时", "天")
     sep = " "
     if ms < 0:
         ms = 0.0
@@ -2902,7 +2903,13 @@ def duration(ms: float, lang: str = "en") -> str:
     s = ms / 1000
     if s < 120:
         return f"{s:.3f}{sep}{units[2]}"
-    return f"{int(s // 60)}{sep}{units[3]}{sep}{s % 60:.0f}{sep}{units[2]}"
+    if s < 7200:
+        return f"{int(s // 60)}{sep}{units[3]}{sep}{s % 60:.0f}{sep}{units[2]}"
+    minutes = int(s // 60)
+    if minutes < 2880:
+        return f"{minutes // 60}{sep}{units[4]}{sep}{minutes % 60:02d}{sep}{units[3]}"
+    hours = minutes // 60
+    return f"{hours // 24:,}{sep}{units[5]}{sep}{hours % 24}{sep}{units[4]}"
 
 
 def count(n: int, noun: str, lang: str = "en") -> str:
