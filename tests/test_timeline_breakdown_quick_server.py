@@ -69,6 +69,7 @@ def test_several_quick_answers_are_one_part(tmp_path):
     c.handshake(rtt_us=200)
     c.get(craft.request("/", "www.a.test"), craft.response("200 OK", b"<html><link rel=stylesheet href=/a.css></html>", "text/html"), think_us=4_000,
           dt_us=100)
+    story.us += 12_000      # the client reads the page 12 ms before it asks for the style sheet
     c.get(craft.request("/a.css", "www.a.test", referer="http://www.a.test/"),
           craft.response("200 OK", craft.CSS, "text/css"), think_us=6_000, dt_us=100)
     c.close_four(craft.C)
@@ -83,3 +84,24 @@ def test_several_quick_answers_are_one_part(tmp_path):
     assert part.frames == tuple(int(r[1]) for r in rows)
     assert part.ms == pytest.approx(sum(float(r[0]) * 1000 - rtt for r in rows), abs=0.004)
     assert "in 2 answers (/ and /a.css:" in part.text
+    # the client's time between the answer and its next request is still its own part (the server part's frames
+    # are apart: no span of them hides that gap)
+    requests = [int(x) for x in _tshark(path, "http.request", ["frame.number"])]
+    (idle,) = [d for d in fetch.breakdown if d.what in ("idle", "client_page")]
+    assert requests[1] in idle.frames
+
+
+def test_lab_same_subnet_keeps_its_idle_time_beside_the_server_part():
+    """captures/lab_same_subnet: three quick answers (one server part) and the client's 4 ms between the first
+    answer and GET /style.css (its own part: the server part's frames are apart, no span of them hides it)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "captures" / "lab_same_subnet.pcapng"
+    rows = [r.split("\t") for r in subprocess.run(
+        ["tshark", "-r", str(path), "-Y", "http.request", "-T", "fields", "-e", "frame.number", "-e",
+         "http.request.uri"], capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()]
+    css = next(int(n) for n, uri in rows if uri == "/style.css")
+    (fetch,) = [f for f in analyzer.open(path).timeline().fetches if f.requests]
+    (server,) = [d for d in fetch.breakdown if d.what == "server"]
+    assert 2 <= len(server.frames) <= len(rows)
+    assert [d for d in fetch.breakdown if d.what.startswith("idle") and css in d.frames]

@@ -460,3 +460,22 @@ def test_a_websocket_after_its_101_is_not_told_as_requests():
     assert len(tickets.frames) == len(set(tickets.frames)) and "frames" not in tickets.text.split("(")[1]
     (zh,) = [s for f in load(path, "zh").fetches for s in f.steps if s.kind == "tls.switched"]
     assert "101 Switching Protocols" in zh.text and "WebSocket" in zh.text
+
+
+def test_quick_server_think_time_is_a_part(tmp_path: Path):
+    """An answer 3 ms late: too quick for a step of its own (under 20 ms), yet a hundred round trips; "where the
+    time went" names the estimate, TTFB - iRTT, both read with tshark (the TLS 1.3 tickets the server sent
+    between request and answer cannot have held it back: a delayed ACK takes 35 ms or more)."""
+    src, keys = TLS / "tls13_http11.pcap", TLS / "tls13_http11.keys"
+    (_stream, q, a), = expected_pairs(src, keys)
+    path = tmp_path / "quick.pcap"
+    _delayed(src, path, a[0], 3_000)
+    times = {int(n): float(t) for n, t in tshark(path, None, "frame", "frame.number", "frame.time_epoch")}
+    irtt = float(tshark(path, None, "tcp.analysis.initial_rtt", "tcp.analysis.initial_rtt")[0][0]) * 1000
+    ttfb = (times[a[0]] - times[q[-1]]) * 1000
+    assert 10 * irtt <= ttfb < 20.0
+    (fetch,) = load(path).fetches
+    assert not [s for s in fetch.steps if s.kind == "tls.exchange.wait"]
+    (server,) = [d for d in fetch.breakdown if d.what == "server_encrypted"]
+    assert server.ms == pytest.approx(ttfb - irtt, abs=0.01) and server.frames == (a[0],)
+    assert f"frame {a[0]}" in server.text and "estimate" in server.text

@@ -461,6 +461,7 @@ class FetchBuilder:
         # the server's think time of answers too quick for a step of their own (TTFB under 20 ms, yet ten round
         # trips or more): (ttfb, rtt, the response's first frame, its request's target), for "where the time went"
         self.quiet_waits: list[tuple[float, float, int, str]] = []
+        self.quiet_waits_tls: list[tuple[float, float, int, int]] = []     # ... of encrypted exchanges (their n)
         self.explained: set[int] = set()        # flagged frames a step already explains
         self.twice_told: set[int] = set()       # connections whose packets seen twice were explained in full
         self.shown_handshake: int | None = None  # the connection whose handshake was explained in full
@@ -2607,11 +2608,17 @@ class FetchBuilder:
             if q is None or a is None or ex.ttfb_ms is None or rtt_ms is None or view.multiplexed:
                 continue
             ttfb = ex.ttfb_ms
-            if ttfb < 20.0 or ttfb < 10 * rtt_ms:
+            if ttfb < 10 * rtt_ms:
                 continue
             # the segments between the request's last record and the answer's first segment (frame order)
             span = conn.segments[bisect_right(frames, q.last_frame):bisect_left(frames, a.frames[0])]
             between = [s for s in span if s.length and s.direction != conn.tls.client_dir]
+            if ttfb < 20.0:         # too short for a step: "where the time went" names it (as _wait_explained;
+                # records the server sent meanwhile, TLS 1.3's tickets, cannot hold the answer back that briefly:
+                # a delayed ACK takes 35 ms or more)
+                if not any(s.analysis & RESENT for s in span):
+                    self.quiet_waits_tls.append((ttfb, rtt_ms, a.frames[0], ex.index + 1))
+                continue
             if between:
                 ack = next((s for s in reversed(span) if s.direction == conn.tls.client_dir
                             and not s.length and s.flags & ACK and s.frame > between[-1].frame), None)
@@ -3637,14 +3644,6 @@ class FetchBuilder:
         timeouts: dict[tuple[Any, Any], list[tuple[float, tuple[int, ...]]]] = defaultdict(list)
         # the copies sent while a FIN waited for its ACK: their waits are the release's (one part, its own)
         released = {x for st in steps if st.kind in ("tcp.teardown.late", "tcp.teardown.late.fin") for x in st.frames}
-        quiet = self.quiet_waits
-        if len(quiet) == 1:
-            ttfb, rtt, frame, uri = quiet[0]
-            add("server", ttfb - rtt, (frame,), "delay.server.quiet", uri=uri, ttfb_ms=ttfb, rtt_ms=rtt, frame=frame)
-        elif quiet:                 # one part: the server's time over the fetch's quick answers
-            add("server", sum(t - r for t, r, _f, _u in quiet), tuple(f for _t, _r, f, _u in quiet),
-                "delay.server.quiet.many", count=len(quiet), uris=[u for _t, _r, _f, u in quiet],
-                waits=[t - r for t, r, _f, _u in quiet], firsts=[f for _t, _r, f, _u in quiet])
         for raw, st in zip(self.steps, steps):
             f = st.facts
             own = (int(raw.order),) if int(raw.order) in st.frames else st.frames[:1]
@@ -3695,6 +3694,25 @@ class FetchBuilder:
                     "delay.retransmission.timeouts", count=len(waits), waits=[ms for ms, _f in waits],
                     stream=stream, sender=sender)
         self._idle(add, total, cited, requests, list(out))
+        # the quick answers' server time: after the idle times, which leave a request's wait for its answer to it
+        # (a part's first and last frames are a span _idle keeps out of, and these frames are apart)
+        quiet = self.quiet_waits
+        if len(quiet) == 1:
+            ttfb, rtt, frame, uri = quiet[0]
+            add("server", ttfb - rtt, (frame,), "delay.server.quiet", uri=uri, ttfb_ms=ttfb, rtt_ms=rtt, frame=frame)
+        elif quiet:                 # one part: the server's time over the fetch's quick answers
+            add("server", sum(t - r for t, r, _f, _u in quiet), tuple(f for _t, _r, f, _u in quiet),
+                "delay.server.quiet.many", count=len(quiet), uris=[u for _t, _r, _f, u in quiet],
+                waits=[t - r for t, r, _f, _u in quiet], firsts=[f for _t, _r, f, _u in quiet])
+        quiet_tls = self.quiet_waits_tls
+        if len(quiet_tls) == 1:
+            ttfb, rtt, frame, n = quiet_tls[0]
+            add("server_encrypted", ttfb - rtt, (frame,), "delay.server_encrypted.quiet", n=n, ttfb_ms=ttfb,
+                rtt_ms=rtt, frame=frame)
+        elif quiet_tls:
+            add("server_encrypted", sum(t - r for t, r, _f, _n in quiet_tls), tuple(f for _t, _r, f, _n in quiet_tls),
+                "delay.server_encrypted.quiet.many", count=len(quiet_tls), ns=[n for _t, _r, _f, n in quiet_tls],
+                waits=[t - r for t, r, _f, _n in quiet_tls], firsts=[f for _t, _r, f, _n in quiet_tls])
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).

@@ -3450,6 +3450,14 @@ _EN.update({
     "delay.server_encrypted": (
         "about {ms:dur} of server think time in encrypted exchange {n} (an estimate from the record times)."),
     "delay.transfer_encrypted": "{ms:dur} receiving the answer of encrypted exchange {n} ({size:bytes} of records).",
+    "delay.server_encrypted.quiet": (
+        "about {ms:dur} of server think time in encrypted exchange {n}: its time to first byte, {ttfb_ms:dur} (the "
+        "answer's first record is in frame {frame}), less one round trip, {rtt_ms:dur} (an estimate from the record "
+        "times)."),
+    "delay.server_encrypted.quiet.many": (
+        "about {ms:dur} of server think time in {count:num} encrypted exchanges ({ns:frames}: {waits:durs}; their "
+        "answers' first records are in frames {firsts:frames}), each its time to first byte less one round trip "
+        "(estimates from the record times)."),
 })
 _ZH.update({
     "tls.exchange": (
@@ -3501,6 +3509,12 @@ _ZH.update({
         "服务器在处理（根据 TCP 报文段推断，记录本身仍然无法读取）。"),
     "delay.server_encrypted": "第 {n} 组加密交换中，估计服务器处理用时约 {ms:dur}（根据记录时间估计）。",
     "delay.transfer_encrypted": "接收第 {n} 组加密交换的应答用时 {ms:dur}（记录共 {size:bytes}）。",
+    "delay.server_encrypted.quiet": (
+        "第 {n} 组加密交换中，估计服务器处理用时约 {ms:dur}：首字节时间 {ttfb_ms:dur}（应答的第一个记录在第 {frame} "
+        "帧）减去一个往返时间 {rtt_ms:dur}（根据记录时间估计）。"),
+    "delay.server_encrypted.quiet.many": (
+        "{count} 组加密交换中，估计服务器处理共用时约 {ms:dur}（第 {ns:frames} 组：分别为 {waits:durs}；应答的第一个"
+        "记录在第 {firsts:frames} 帧），每组都是首字节时间减去一个往返时间（根据记录时间估计）。"),
 })
 LABELS["en"].update({
     "n.request.encrypted": "about {n} request (encrypted)|about {n} requests (encrypted)",
