@@ -482,7 +482,10 @@ class ConnLog:
         """A segment's payload (``data[start:end]``, what the frame holds of it): the first HEAD_BYTES bytes of
         each direction's stream are kept as they first came, and a later segment that brings other bytes for
         the same place in the stream is a conflict (two versions of the same bytes: an injected packet racing
-        the real one, or a sender that changed what it resends). Only the connection's first stretch."""
+        the real one, or a sender that changed what it resends). Only the connection's first stretch. A frame cut
+        by the snaplen inside the TCP header holds no payload (``start`` past ``end``): nothing to keep."""
+        if end <= start:
+            return
         heads = self.heads
         if heads is None:
             if self.epoch:
