@@ -6470,6 +6470,274 @@ fail:
 }
 /* ==== end of h-read's block ==== */
 
+/* ---- h-tlin, session 17: a DNS message of the common shapes parsed in one pass ----------------------------
+ * dns_message(buf, off, end, classes) -> DnsMessage, or None
+ *   analyzer.decode.dns.parse_message(buf, off, end) for a message it reads whole without an error: the same
+ *   DnsMessage (classes = (Header, Question, ResourceRecord, DnsMessage, Soa, Edns, EdnsOption), built with
+ *   tuple.__new__ as their _make builds them), names as format_name shows them, record data decoded as the
+ *   Python decodes these types: A, AAAA, NS, MD, MF, CNAME, MB, MG, MR, PTR, DNAME (a name), SOA, OPT (Edns and
+ *   its options), and b"" for a zero RDLENGTH (TXT, SPF and OPT excepted, as _EMPTY_OK). None -- the Python
+ *   then parses it, and says what is wrong -- for anything else: another record type, a short or malformed
+ *   message, RDATA not consumed exactly, a label type other than a length, a name longer than 255 bytes or with
+ *   a byte format_name would escape (outside printable ASCII), a compression pointer that does not go back
+ *   before the name's start and before every earlier target of the same name (so no loop can be followed: the
+ *   Python follows forward pointers and names loops). tests/test_dns_compiled.py compares it with the Python's
+ *   parse on every capture's DNS messages, crafted shapes and mutated copies. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+
+typedef struct {
+    const unsigned char *b;
+    Py_ssize_t base, end, msg_end;   /* end: the bound labels before a jump must keep (RDATA's, inside one) */
+} dm_reader;
+
+/* the name at *pos: its text (a new reference; with ``raw``, its raw labels joined by b"." too), *pos after it;
+ * NULL with no error set to decline, NULL with an error set on a failure */
+static PyObject *dm_name(const dm_reader *r, Py_ssize_t *pos, PyObject **raw_out) {
+    char raw[256];
+    Py_ssize_t n = 0, p = *pos, after = -1, end = r->end, floor = *pos, wire = 1;
+    for (;;) {
+        if (p >= end)
+            return NULL;
+        unsigned int len = r->b[p];
+        if (len == 0) {
+            p++;
+            break;
+        }
+        if (len < 0x40) {
+            if (p + 1 + (Py_ssize_t)len > end)
+                return NULL;
+            wire += len + 1;
+            if (wire > 255)
+                return NULL;
+            if (n)
+                raw[n++] = '.';
+            for (unsigned int k = 0; k < len; k++) {
+                unsigned char c = r->b[p + 1 + k];
+                if (c < 0x20 || c > 0x7E)
+                    return NULL;
+                raw[n++] = (char)c;
+            }
+            p += 1 + len;
+            continue;
+        }
+        if (len < 0xC0 || p + 2 > end)
+            return NULL;
+        Py_ssize_t target = r->base + (((Py_ssize_t)(len & 0x3F) << 8) | r->b[p + 1]);
+        if (target >= floor || target >= r->msg_end)
+            return NULL;
+        if (after < 0)
+            after = p + 2;
+        floor = target;
+        p = target;
+        end = r->msg_end;
+    }
+    *pos = after >= 0 ? after : p;
+    PyObject *text = n == 0 ? PyUnicode_FromString("<Root>") : PyUnicode_DecodeASCII(raw, n, NULL);
+    if (text != NULL && raw_out != NULL && (*raw_out = PyBytes_FromStringAndSize(raw, n)) == NULL)
+        Py_CLEAR(text);
+    return text;
+}
+
+/* a namedtuple of class ``cls`` (a tuple subclass: the caller checked) holding the n new references given, as
+ * tuple.__new__(cls, items) makes it (its tp_alloc, the items set); every reference is stolen, NULL ones included
+ * (then NULL, with the error their maker set) */
+static PyObject *dm_tuple(PyObject *cls, int n, ...) {
+    PyObject *items[9];
+    int bad = 0;
+    va_list ap;
+    va_start(ap, n);
+    for (int k = 0; k < n; k++) {
+        items[k] = va_arg(ap, PyObject *);
+        bad |= items[k] == NULL;
+    }
+    va_end(ap);
+    PyObject *t = bad ? NULL : ((PyTypeObject *)cls)->tp_alloc((PyTypeObject *)cls, n);
+    if (t == NULL) {
+        for (int k = 0; k < n; k++)
+            Py_XDECREF(items[k]);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++)
+        PyTuple_SET_ITEM(t, k, items[k]);
+    return t;
+}
+
+#define DM_INT(v) PyLong_FromUnsignedLong((unsigned long)(v))
+#define DM_SSIZE(v) PyLong_FromSsize_t(v)
+
+#define DM_U16(at) ((unsigned long)b[at] << 8 | b[(at) + 1])
+#define DM_U32(at) (DM_U16(at) << 16 | DM_U16((at) + 2))
+
+/* one record's RDATA, b[p:p + rdlength] (a new reference); NULL with no error set to decline */
+static PyObject *dm_rdata(const dm_reader *msg, PyObject *const *cls, unsigned long rtype, unsigned long rclass,
+                          unsigned long ttl, Py_ssize_t p, Py_ssize_t rdlength) {
+    const unsigned char *b = msg->b;
+    dm_reader r = *msg;
+    r.end = p + rdlength;
+    Py_ssize_t at = p;
+    if (rdlength == 0 && rtype != 16 && rtype != 99 && rtype != 41)
+        return PyBytes_FromStringAndSize(NULL, 0);
+    switch (rtype) {
+    case 1:
+        if (rdlength != 4)
+            return NULL;
+        return PyUnicode_FromFormat("%u.%u.%u.%u", b[p], b[p + 1], b[p + 2], b[p + 3]);
+    case 28: {
+        char text[INET6_ADDRSTRLEN];
+        if (rdlength != 16 || inet_ntop(AF_INET6, b + p, text, sizeof text) == NULL)
+            return NULL;
+        return PyUnicode_FromString(text);
+    }
+    case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 39: {
+        PyObject *name = dm_name(&r, &at, NULL);
+        if (name != NULL && at != p + rdlength)
+            Py_CLEAR(name);
+        return name;
+    }
+    case 6: {
+        PyObject *mname = dm_name(&r, &at, NULL);
+        if (mname == NULL)
+            return NULL;
+        PyObject *rname = dm_name(&r, &at, NULL);
+        if (rname == NULL || at + 20 != p + rdlength) {
+            Py_DECREF(mname);
+            Py_XDECREF(rname);
+            return NULL;
+        }
+        return dm_tuple(cls[4], 7, mname, rname, DM_INT(DM_U32(at)), DM_INT(DM_U32(at + 4)), DM_INT(DM_U32(at + 8)),
+                        DM_INT(DM_U32(at + 12)), DM_INT(DM_U32(at + 16)));
+    }
+    case 41: {
+        PyObject *opts = PyList_New(0);
+        if (opts == NULL)
+            return NULL;
+        while (at < p + rdlength) {
+            if (at + 4 > p + rdlength || at + 4 + (Py_ssize_t)DM_U16(at + 2) > p + rdlength) {
+                Py_DECREF(opts);
+                return NULL;
+            }
+            Py_ssize_t olen = DM_U16(at + 2);
+            PyObject *o = dm_tuple(cls[6], 2, DM_INT(DM_U16(at)),
+                                   PyBytes_FromStringAndSize((const char *)b + at + 4, olen));
+            if (o == NULL || PyList_Append(opts, o) < 0) {
+                Py_XDECREF(o);
+                Py_DECREF(opts);
+                return NULL;
+            }
+            Py_DECREF(o);
+            at += 4 + olen;
+        }
+        PyObject *t = PyList_AsTuple(opts);
+        Py_DECREF(opts);
+        if (t == NULL)
+            return NULL;
+        return dm_tuple(cls[5], 6, DM_INT(rclass), DM_INT(ttl >> 24), DM_INT((ttl >> 16) & 0xFF), DM_INT((ttl >> 15) & 1),
+                        DM_INT(ttl & 0xFFFF), t);
+    }
+    default:
+        return NULL;
+    }
+}
+
+static PyObject *dns_message(PyObject *self, PyObject *args) {
+    PyObject *bufobj, *classes;
+    Py_ssize_t off, end;
+    if (!PyArg_ParseTuple(args, "OnnO!", &bufobj, &off, &end, &PyTuple_Type, &classes))
+        return NULL;
+    if (PyTuple_GET_SIZE(classes) != 7) {
+        PyErr_SetString(PyExc_TypeError, "dns_message: 7 classes");
+        return NULL;
+    }
+    PyObject *const *cls = &PyTuple_GET_ITEM(classes, 0);
+    Py_buffer view;
+    if (PyObject_GetBuffer(bufobj, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out = NULL, *sections[4] = {NULL, NULL, NULL, NULL}, *header = NULL;
+    const unsigned char *b = view.buf;
+    if (!PyBytes_CheckExact(bufobj) || off < 0 || end > view.len || end - off < 12)
+        goto decline;
+    dm_reader r = {b, off, end, end};
+    unsigned long count[4] = {DM_U16(off + 4), DM_U16(off + 6), DM_U16(off + 8), DM_U16(off + 10)};
+    for (int k = 0; k < 7; k++)
+        if (!PyType_Check(cls[k]) || !PyType_IsSubtype((PyTypeObject *)cls[k], &PyTuple_Type)) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "dns_message: the classes must be tuple subclasses");
+            return NULL;
+        }
+    header = dm_tuple(cls[0], 6, DM_INT(DM_U16(off)), DM_INT(DM_U16(off + 2)), DM_INT(count[0]), DM_INT(count[1]),
+                      DM_INT(count[2]), DM_INT(count[3]));
+    if (header == NULL)
+        goto fail;
+    Py_ssize_t pos = off + 12;
+    for (int s = 0; s < 4; s++) {
+        if ((sections[s] = PyTuple_New(count[s])) == NULL)
+            goto fail;
+        for (unsigned long k = 0; k < count[s]; k++) {
+            Py_ssize_t at = pos;
+            PyObject *nameraw = NULL, *name = dm_name(&r, &pos, s == 0 ? &nameraw : NULL), *item;
+            if (name == NULL)
+                goto decline;
+            if (s == 0) {
+                if (pos + 4 > end) {
+                    Py_DECREF(name);
+                    Py_DECREF(nameraw);
+                    goto decline;
+                }
+                item = dm_tuple(cls[1], 5, name, DM_INT(DM_U16(pos)), DM_INT(DM_U16(pos + 2)), nameraw, DM_SSIZE(at));
+                pos += 4;
+            } else {
+                if (pos + 10 > end) {
+                    Py_DECREF(name);
+                    goto decline;
+                }
+                unsigned long rtype = DM_U16(pos), rclass = DM_U16(pos + 2), ttl = DM_U32(pos + 4);
+                Py_ssize_t rdlength = DM_U16(pos + 8), rd = pos + 10;
+                if (rd + rdlength > end) {
+                    Py_DECREF(name);
+                    goto decline;
+                }
+                PyObject *rdata = dm_rdata(&r, cls, rtype, rclass, ttl, rd, rdlength);
+                if (rdata == NULL) {
+                    Py_DECREF(name);
+                    if (PyErr_Occurred())
+                        goto fail;
+                    goto decline;
+                }
+                item = dm_tuple(cls[2], 8, name, DM_INT(rtype), DM_INT(rclass), DM_INT(ttl), DM_SSIZE(rdlength), rdata,
+                                DM_SSIZE(at), DM_SSIZE(rd));
+                pos = rd + rdlength;
+            }
+            if (item == NULL)
+                goto fail;
+            PyTuple_SET_ITEM(sections[s], k, item);
+        }
+    }
+    {
+        PyObject *extra = PyBytes_FromStringAndSize((const char *)b + pos, pos < end ? end - pos : 0);
+        out = dm_tuple(cls[3], 9, header, sections[0], sections[1], sections[2], sections[3], extra,
+                       PyTuple_New(0), DM_SSIZE(off), DM_SSIZE(end - off));
+        PyBuffer_Release(&view);
+        return out;
+    }
+decline:
+    if (PyErr_Occurred())
+        goto fail;
+    Py_XDECREF(header);
+    for (int s = 0; s < 4; s++)
+        Py_XDECREF(sections[s]);
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(header);
+    for (int s = 0; s < 4; s++)
+        Py_XDECREF(sections[s]);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+/* ---- end of h-tlin's session 17 block ---- */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -6535,6 +6803,9 @@ static PyMethodDef methods[] = {
     /* h-read */
     {"read_steady", (PyCFunction)(void (*)(void))read_steady, METH_FASTCALL,
      "read's line of a steady TCP segment, or what the caller does instead (see the source)."},
+    /* h-tlin, session 17 */
+    {"dns_message", dns_message, METH_VARARGS,
+     "parse_message's DnsMessage for a message of the common shapes, else None (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

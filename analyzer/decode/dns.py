@@ -46,6 +46,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from analyzer.compiled import compiled
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import EMPTY_BYTES, Layer
 
@@ -847,6 +848,10 @@ _EMPTY_OK = frozenset((T_TXT, T_SPF, T_OPT))
 
 
 # -- the parser -----------------------------------------------------------------------------------------
+# analyzer/columnar/_speedups.c dns_message (None without the compiled helper or with ANALYZER_PURE_PYTHON), and the
+# classes it builds the message of
+_dns_message = compiled("dns_message")
+_CLASSES = (Header, Question, ResourceRecord, DnsMessage, Soa, Edns, EdnsOption)
 def parse_message(buf: bytes, off: int = 0, end: int | None = None, *, lenient: bool = False) -> DnsMessage:
     """Parse the DNS message in ``buf[off:end]`` (without a TCP length prefix).
 
@@ -856,6 +861,12 @@ def parse_message(buf: bytes, off: int = 0, end: int | None = None, *, lenient: 
     """
     if end is None:
         end = len(buf)
+    if _dns_message is not None:
+        # a message of the common shapes read whole in one compiled pass (the same DnsMessage; None: this code
+        # reads it, and says what is wrong with it)
+        msg = _dns_message(buf, off, end, _CLASSES)
+        if msg is not None:
+            return msg
     if end - off < HEADER_LEN:
         raise DecodeError(LAYER, off, f"truncated header: need {HEADER_LEN} bytes, have {max(end - off, 0)}")
     header = Header._make(_HEADER.unpack_from(buf, off))
