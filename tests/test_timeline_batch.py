@@ -1,5 +1,6 @@
 """The timeline fed in batches (``TimelineRun.feed_batch``, ``Collector.feed_batch``: TCP segments straight from a
-batch's buffer and header columns, by the compiled loop ``_speedups.timeline_tcp`` or its Python twin) gives
+batch's buffer and header columns, by the compiled loop ``_speedups.timeline_tcp`` or its Python twin, and DNS
+messages over UDP from the columns without a Frame: ``Collector._dns_udp``) gives
 what feeding the same frames one at a time (``TimelineRun.feed``) gives: every connection's segment log (its
 records, the first bytes kept each way, conflicts, cut payload, next hop, count), and the fetches as
 ``timeline --json`` prints them, with bodies kept and not. Compared on every capture in captures/, the TLS

@@ -11,7 +11,8 @@ the pipeline's TCP tracker with its payload (so the HTTP parser still sees every
 from the batch's buffer and header columns, without a Frame, by the compiled loop ``_speedups.timeline_tcp``
 where it was built, which also appends the segment's log record itself and takes a steady segment of a connection
 with sinks without the tracker's Python call, the same steps: ``tl_steady``); so is a DNS message over UDP whole in its frame
-(parsed as the decoder parses it and paired as the transaction stage pairs it: :meth:`Collector._dns_quick`) and
+(parsed as the decoder parses it and paired as the transaction stage pairs it: :meth:`Collector._dns_quick`; in a
+batch, from the header columns without a Frame: :meth:`Collector._dns_udp`) and
 an Ethernet ARP for IPv4 (:meth:`Collector._arp_quick`); every other frame (DNS over TCP, ICMP, fragments,
 anything unusual) goes through the full :meth:`Pipeline.feed`; both give the same timeline
 (tests/test_timeline_collect_paths.py turns the header reading off on every capture). The tracker runs without Wireshark's
@@ -67,7 +68,7 @@ from analyzer.apps.tls import TlsSink
 from analyzer.apps.tls.handshake import client_hello
 from analyzer.apps.transactions import Transactions
 from analyzer.apps.transactions import _parse as _parse_dns
-from analyzer.columnar.headers import KIND_TCP
+from analyzer.columnar.headers import KIND_TCP, KIND_UDP
 from analyzer.compiled import compiled
 from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
 from analyzer.decode.dns import LOOP_NAME, Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
@@ -771,11 +772,23 @@ class Collector:
                         if i >= stop:
                             break
                 k = i - start
-                off, l3 = offs[k], l3s[k]
-                if not (kinds[k] == KIND_TCP and tcp(first + i, ts_list[k], origs[k], links[k], data, off,
-                                                     off + caps[k], l3, ts_[k],
-                                                     data[l3 + 8:l3 + 40] if v6s[k] else data[l3 + 12:l3 + 20],
-                                                     ends[k])):
+                off, l3, kind = offs[k], l3s[k], kinds[k]
+                if kind == KIND_TCP:
+                    done = tcp(first + i, ts_list[k], origs[k], links[k], data, off, off + caps[k], l3, ts_[k],
+                               data[l3 + 8:l3 + 40] if v6s[k] else data[l3 + 12:l3 + 20], ends[k])
+                elif kind == KIND_UDP:
+                    # a DNS message as feed() would take it, from the frame's bytes (_other_shape: the IP length as
+                    # the header says it)
+                    frame, u, ip = data[off:off + caps[k]], ts_[k] - off, l3 - off
+                    if v6s[k]:
+                        done = self._dns_udp(first + i, ts_list[k], caps[k], origs[k], links[k], frame, u,
+                                             frame[ip + 8:ip + 40], u + _U16(frame, ip + 4)[0])
+                    else:
+                        done = self._dns_udp(first + i, ts_list[k], caps[k], origs[k], links[k], frame, u,
+                                             frame[ip + 12:ip + 20], ip + _U16(frame, ip + 2)[0])
+                else:
+                    done = False
+                if not done:
                     self.frames -= 1        # (feed counts it)
                     self.feed(batch.frame(i))
                 i += 1
@@ -827,7 +840,14 @@ class Collector:
         the HTTP-over-UDP tracker reads; then the message is parsed as the decoder parses it (no Wireshark
         fields made) and paired as :meth:`Transactions._dns <analyzer.apps.transactions.Transactions._dns>`
         pairs it. False (nothing done) for anything else: the full decoder takes it."""
-        if ip_end > len(data) or frame.caplen < frame.origlen or ip_end < u + 9:
+        return self._dns_udp(frame.number, frame.ts_ns, frame.caplen, frame.origlen, frame.linktype, data, u, addrs,
+                             ip_end)
+
+    def _dns_udp(self, number: int, ts: int, caplen: int, origlen: int, linktype: int, data: bytes, u: int,
+                 addrs: bytes, ip_end: int) -> bool:
+        """:meth:`_dns_quick` of a frame given by its values and bytes, ``data`` (:meth:`feed_batch` takes a UDP
+        frame the header columns read so, without making a Frame)."""
+        if ip_end > len(data) or caplen < origlen or ip_end < u + 9:
             return False
         sport, dport, length = _UDP(data, u)
         if length != ip_end - u:
@@ -838,20 +858,18 @@ class Collector:
                 or sport in HTTP_UDP_PORTS or dport in HTTP_UDP_PORTS or not self._quick_ok():
             return False
         pipe = self.pipe
-        ts = frame.ts_ns
-        number = frame.number
         pipe.frames += 1
         if pipe.first_ts_ns is None:
             pipe.first_ts_ns = ts
         src, dst = address_pair(addrs)
-        conv, _d = pipe.udp.datagram(ts, number, src, sport, dst, dport, length - 8, frame.origlen)
+        conv, _d = pipe.udp.datagram(ts, number, src, sport, dst, dport, length - 8, origlen)
         dns = self.tx.dns
         before = len(dns.transactions)
         msg, header = _parse_dns(data, u + 8, ip_end)
         if header is not None:
             dns.message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport),
                         dst=(dst, dport), frame=number, ts_ns=ts)
-        self._hand_lookups(before, _sender_mac(frame.linktype, data))
+        self._hand_lookups(before, _sender_mac(linktype, data))
         if pipe.tcp is not None:
             pipe.tcp.tick(ts)
         return True
