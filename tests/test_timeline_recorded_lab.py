@@ -4,10 +4,13 @@ lab_nat_random-inside/-outside. Each fetch, its steps and the frames they cite a
 time (tests/test_timeline_recorded.py does the same for the other recordings); what a recording is for comes from
 the README.
 
-A finding (Task 2, issue 10 item 4):
+Two findings (Task 2, issue 10 item 4):
 * F45 a fetch of neighbour messages only was titled "lookups of 192.0.2.53, 192.0.2.80 (no connection followed)"
   on lab_switch-observer, whose client did connect: a switch port sees only the broadcasts. Now "ARP for ...
   (no connection in this fetch)": what the fetch holds, not a claim on what the client did.
+* F46 lab_nat-outside was told as the fetch of "the client 203.0.113.2": the router's outside address. It is on the
+  link (its own ARP request) and its packets carry TTL 63, one below a sender's 64: it forwarded them, a NAT. Now a
+  step says so, citing the ARP request and the first SYN.
 """
 
 from __future__ import annotations
@@ -103,3 +106,28 @@ def test_switch_observer_sees_the_broadcasts_only():
     assert "no connection followed" not in text
     zh = render(load(path, "zh"), width=120)
     assert zh.startswith(f"第 1 次访问：ARP 解析 {targets.replace(', ', '、')}（这次没有连接）")
+
+
+@pytest.mark.parametrize("name", NAT)
+def test_nat_sides(name):
+    """README: the same fetch before (inside: the client 10.0.0.10, TTL 64) and after (outside: source 203.0.113.2,
+    TTL 63) the router's masquerade. Inside, the client's own fetch; outside, the fetch of the router's address,
+    and a step says why that is not the machine that made it: the address is on this link (its ARP request, which
+    no router forwards) and its packets carry one TTL less than a sender's initial 64 (tshark's ip.ttl)."""
+    path = _path(name)
+    fetch, client, _server = _page(path)
+    ttls = {int(t) for _f, t in rows(path, f"ip.src == {client}", "ip.ttl")}
+    asked = frames(path, f"arp.opcode == 1 && arp.src.proto_ipv4 == {client}")
+    assert [s.frames[0] for s in steps(fetch, "arp.request")] == asked[:1]
+    told = steps(fetch, "tcp.forwarded")
+    if name.endswith("-inside"):
+        assert client == "10.0.0.10" and ttls == {64} and not told
+        return
+    (syn,) = frames(path, FIRST_SYN)
+    assert client == "203.0.113.2" and ttls == {63}
+    (step,) = told
+    assert step.frames == (asked[0], syn) and (step.facts["ttl"], step.facts["start"]) == (63, 64)
+    assert f"carry TTL 63 (frame {syn}), one less than the 64" in step.text
+    assert "NAT (masquerade)" in step.text and f"behind {client}" in step.text
+    (zh,) = steps(load(path, "zh").fetches[0], "tcp.forwarded")
+    assert "NAT" in zh.text and f"第 {asked[0]} 帧的 ARP 请求" in zh.text

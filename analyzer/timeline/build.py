@@ -550,6 +550,7 @@ class FetchBuilder:
             self._tcp_steps(conn)
         for flow in plan.quic:
             self._quic_steps(flow)
+        self._forwarded()
         timings = self._http_steps()
         self.steps.sort(key=lambda s: (s.order, s.ts_ns or 0))
         times = [s.ts_ns for s in self.steps if s.ts_ns is not None]
@@ -2058,6 +2059,25 @@ class FetchBuilder:
                 "hole_frame": hole.frame if hole is not None else None,
                 "hole_from": self._missing_from(conn, hole) if hole is not None else None,
                 "hole_to": hole.rel_seq - 1 if hole is not None else None}
+
+    def _forwarded(self) -> None:
+        """The client is a NAT router, not the machine that made the fetch: it is on the capture's link (its own ARP
+        request is in the fetch: ARP is not routed) and the packets of its first connection all carry a TTL one
+        below a sender's initial value (64, 128, 255): it forwarded them, under its own address (masquerade).
+        Told once, at that connection's first packet, citing both."""
+        plan = self.plan
+        asked = next((m for m in plan.neighbours if m.protocol == "arp" and m.kind == "request"
+                      and m.sender == plan.client and not m.gratuitous), None)
+        conns = sorted((c for c in self.conns if c.first_frame and c.client == plan.client), key=lambda c: c.first_frame)
+        if asked is None or not conns:
+            return
+        sent = [s for s in conns[0].segments if s.direction == 0]
+        ttls = {s.ttl for s in sent}
+        if len(ttls) != 1 or not sent or (ttl := next(iter(ttls))) + 1 not in (64, 128, 255):
+            return
+        first = sent[0]
+        self._add(first.frame + 0.2, first.ts_ns, (asked.frame, first.frame), "tcp", "tcp.forwarded",
+                  client=plan.client, ttl=ttl, start=ttl + 1, arp_frame=asked.frame, frame=first.frame)
 
     def _icmp_steps(self, conn: ConnFacts, ends: dict[str, Any]) -> bool:
         """The ICMP errors that answered the connection's SYNs, each cited after the SYN it quotes; True when

@@ -638,6 +638,14 @@ _EN: dict[str, str] = {
     "tcp.acked_unseen": (
         "The {sender:role} acknowledges data this capture never showed: it was sent before the capture started "
         "or was missed by the capture (not lost on the network: the receiver got it)."),
+    "tcp.forwarded": (
+        "The client {client} is very likely not the machine that made this fetch: it is on this link (it sent the "
+        "ARP request of frame {arp_frame} itself; ARP does not cross a router), yet its packets here carry TTL {ttl} "
+        "(frame {frame}), one less than the {start} a sender starts with: it forwarded them, one router hop from "
+        "where they began. A router that sends others' packets out under its own address is a NAT (masquerade): "
+        "the machine that made the fetch is behind {client}, on another network, and its address is not in this "
+        "file (a capture of the router's other side, read with this one, shows both: analyzer timeline INSIDE "
+        "OUTSIDE)."),
     "tcp.acked_unseen.bytes": (
         "The {sender:role} acknowledges data no frame of this capture carries: its ACK (relative ack {ack}) covers "
         "seq {unseen_from}-{unseen_to} of the {receiver:role}'s data{more_text} ({unseen_bytes:bytes}){hole_text}. The "
@@ -1688,6 +1696,12 @@ _ZH: dict[str, str] = {
     "tcp.acked_unseen": (
         "{sender:role}确认了本次抓包从未见过的数据：这些数据是在开始抓包之前发送的，或被抓包漏掉了"
         "（并非在网络上丢失：接收方已经收到）。"),
+    "tcp.forwarded": (
+        "客户端 {client} 很可能并不是发起这次访问的那台机器：它就在这条链路上（第 {arp_frame} 帧的 ARP 请求是它自己发的；"
+        "ARP 不会穿过路由器），但它在这里的报文 TTL 为 {ttl}（第 {frame} 帧），比发送方的初始值 {start} 少 1：这些报文是经它"
+        "转发的，离出发点已经过了一跳路由器。用自己的地址把别人的报文发出去的路由器就是 NAT（地址伪装）："
+        "发起访问的机器在 {client} 后面的另一个网络里，它的地址不在本文件中（把路由器另一侧的抓包和本文件一起读，"
+        "就能同时看到两边）。"),
     "tcp.acked_unseen.bytes": (
         "{sender:role}确认了本次抓包中没有任何帧携带过的数据：它的 ACK（相对确认号 {ack}）覆盖了{receiver:role}数据的"
         "序号 {unseen_from}–{unseen_to}{more_text}（{unseen_bytes:bytes}）{hole_text}。{sender:role}收到了这些字节，"
