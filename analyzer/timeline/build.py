@@ -526,6 +526,10 @@ class FetchBuilder:
         self._tx_index: dict[tuple[int, int], dict[int, Any]] = {}     # _records_by_index
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
+        # per connection, its ACKs of data never captured (Wireshark's ack_lost_segment), and per such ACK the byte
+        # ranges it acknowledges that no earlier frame carried: found once (a loss step asks for every hole)
+        self._acks_unseen: dict[tuple[int, int], list[Segment]] = {}
+        self._gaps: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
         # per TLS connection: (from the client?, frame) -> the length of the last application-data record ending there
         self._record_ends: dict[tuple[int, int], dict[tuple[bool, int], int]] = {}
         # per (stream, epoch, direction): a side's first copies with bytes, in frame order, their frames and the
@@ -1899,9 +1903,11 @@ class FetchBuilder:
             # that wasn't captured"): it got them, so the capture point missed them; all of them: not a loss at all
             acked, got = None, []
             if fill is None:
-                for s in conn.segments:
-                    if s.direction != g.direction and s.analysis & A_ACK_LOST_PACKET and s.frame > g.frame \
-                            and s.rel_ack > missing_from:
+                key = (conn.stream, conn.epoch)
+                if key not in self._acks_unseen:
+                    self._acks_unseen[key] = [s for s in conn.segments if s.analysis & A_ACK_LOST_PACKET]
+                for s in self._acks_unseen[key]:
+                    if s.direction != g.direction and s.frame > g.frame and s.rel_ack > missing_from:
                         got = [(max(a, missing_from), min(b, g.rel_seq)) for a, b in self._unseen_gaps(conn, s)
                                if a < g.rel_seq and b > missing_from]
                         if got:
@@ -2030,16 +2036,22 @@ class FetchBuilder:
         """The byte ranges [from, to) an ACK acknowledges that no earlier segment of the other side carried: between
         the acker's highest earlier ACK and this one. Empty when the acker sent no ACK before (the capture began
         mid-stream: where the data began cannot be told)."""
+        key = (conn.stream, conn.epoch, a.frame)
+        got = self._gaps.get(key)
+        if got is not None:
+            return got
         segs = conn.segments
         before = segs[:bisect_left(segs, a.frame, key=lambda x: x.frame)]
         lo = max((s.rel_ack for s in before if s.direction == a.direction and s.flags & ACK), default=None)
         if lo is None or a.rel_ack <= lo:
-            return []
+            got = self._gaps[key] = []
+            return got
         cover = _Intervals()
         for s in before:
             if s.direction != a.direction and s.length and s.rel_seq < a.rel_ack and s.rel_seq + s.length > lo:
                 cover.add(max(s.rel_seq, lo), min(s.rel_seq + s.length, a.rel_ack))
-        return cover.add(lo, a.rel_ack)
+        got = self._gaps[key] = cover.add(lo, a.rel_ack)
+        return got
 
     def _acked_unseen(self, conn: ConnFacts, a: Segment) -> dict[str, Any]:
         """The bytes an ACK that covers data never captured (Wireshark: "ACKed segment that wasn't captured")
