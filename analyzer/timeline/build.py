@@ -2074,8 +2074,8 @@ class FetchBuilder:
 
     def _forwarded(self) -> None:
         """The client is a NAT router, not the machine that made the fetch: it is on the capture's link (its own ARP
-        request is in the fetch: ARP is not routed) and the packets of its first connection all carry a TTL one
-        below a sender's initial value (64, 128, 255): it forwarded them, under its own address (masquerade).
+        request is in the fetch: ARP is not routed) and the first packets of its first connection all carry a TTL
+        one below a sender's initial value (64, 128, 255): it forwarded them, under its own address (masquerade).
         Told once, at that connection's first packet, citing both."""
         plan = self.plan
         asked = next((m for m in plan.neighbours if m.protocol == "arp" and m.kind == "request"
@@ -2083,7 +2083,8 @@ class FetchBuilder:
         conns = sorted((c for c in self.conns if c.first_frame and c.client == plan.client), key=lambda c: c.first_frame)
         if asked is None or not conns:
             return
-        sent = [s for s in conns[0].segments if s.direction == 0]
+        # its first packets (a long keep-alive connection is read no further than these, fetch after fetch)
+        sent = list(itertools.islice((s for s in conns[0].segments if s.direction == 0), 16))
         ttls = {s.ttl for s in sent}
         if len(ttls) != 1 or not sent or (ttl := next(iter(ttls))) + 1 not in (64, 128, 255):
             return
