@@ -178,3 +178,29 @@ def test_loss_partly_acked_corpus():
     # (was: "Missed by the capture, not lost" on frames 20, 52 and 56, whose holes later segments filled)
     others = [s for s in steps_of(GAPS, "tcp.loss") if s.frames[0] != hole_frame]
     assert others and all(s.kind == "tcp.loss" and s.facts.get("acked_frame") is None for s in others)
+
+
+def test_loss_acked_before_the_gap_midstream(tmp_path):
+    """Crafted, the capture beginning mid-stream (no handshake): the server's first 1,000 bytes, 1,000 lost before the
+    capture point, the client's ACK of both (before the next segment shows the hole), then 1,000 more. tshark flags
+    the ACK "ACKed segment that wasn't captured" and the next segment "previous segment not captured"; the client
+    had no earlier ACK, so the unseen bytes run from the first byte the capture holds. The loss step says the capture
+    missed them (was "A segment was lost ... The capture holds no retransmission")."""
+    story = craft.Story()
+    c = craft.Conn(story, (craft.CLIENT, 44301), (craft.SERVER_A, 80))
+    c.send(craft.S, "A", b"a" * 1000)
+    c.lose(craft.S, b"b" * 1000)
+    c.send(craft.C, "A", dt_us=20_000)
+    c.send(craft.S, "A", b"c" * 1000, dt_us=300)
+    c.send(craft.C, "A", dt_us=20_000)
+    path = tmp_path / "midstream.pcap"
+    story.write(path)
+    (ack_frame, ack), *_later = [(int(f), int(a)) for f, a in rows(path, "tcp.analysis.ack_lost_segment", "tcp.ack")]
+    ((gap_frame, gap_seq),) = [(int(f), int(q)) for f, q in rows(path, "tcp.analysis.lost_segment", "tcp.seq")]
+    ((first_seq, first_len),) = [(int(q), int(n)) for _f, q, n in
+                                 rows(path, f"ip.src == {craft.SERVER_A}", "tcp.seq", "tcp.len")][:1]
+    assert ack_frame < gap_frame and ack == gap_seq
+    step = _loss(path)
+    assert step.kind == "tcp.loss.missed" and (step.facts["acked_frame"], step.facts["acked_ack"]) == (ack_frame, ack)
+    assert (step.facts["lost_from"], step.facts["lost_to"]) == (first_seq + first_len, gap_seq - 1)
+    assert step.facts["acked_bytes"] == gap_seq - first_seq - first_len

@@ -1906,8 +1906,8 @@ class FetchBuilder:
                 key = (conn.stream, conn.epoch)
                 if key not in self._acks_unseen:
                     self._acks_unseen[key] = [s for s in conn.segments if s.analysis & A_ACK_LOST_PACKET]
-                for s in self._acks_unseen[key]:
-                    if s.direction != g.direction and s.frame > g.frame and s.rel_ack > missing_from:
+                for s in self._acks_unseen[key]:       # (before the segment that showed the hole, too)
+                    if s.direction != g.direction and s.rel_ack > missing_from:
                         got = [(max(a, missing_from), min(b, g.rel_seq)) for a, b in self._unseen_gaps(conn, s)
                                if a < g.rel_seq and b > missing_from]
                         if got:
@@ -2034,8 +2034,9 @@ class FetchBuilder:
 
     def _unseen_gaps(self, conn: ConnFacts, a: Segment) -> list[tuple[int, int]]:
         """The byte ranges [from, to) an ACK acknowledges that no earlier segment of the other side carried: between
-        the acker's highest earlier ACK and this one. Empty when the acker sent no ACK before (the capture began
-        mid-stream: where the data began cannot be told)."""
+        the acker's highest earlier ACK (none: the first byte of the other side's the capture holds, as the capture
+        began mid-stream; what came before it was sent before the capture) and this one. Empty when the capture
+        holds neither."""
         key = (conn.stream, conn.epoch, a.frame)
         got = self._gaps.get(key)
         if got is not None:
@@ -2043,6 +2044,8 @@ class FetchBuilder:
         segs = conn.segments
         before = segs[:bisect_left(segs, a.frame, key=lambda x: x.frame)]
         lo = max((s.rel_ack for s in before if s.direction == a.direction and s.flags & ACK), default=None)
+        if lo is None:
+            lo = min((s.rel_seq for s in before if s.direction != a.direction), default=None)
         if lo is None or a.rel_ack <= lo:
             got = self._gaps[key] = []
             return got
