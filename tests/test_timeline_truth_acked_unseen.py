@@ -1,7 +1,7 @@
 """An ACK of data no frame of the capture carries (Wireshark: "ACKed segment that wasn't captured") says which bytes:
 the relative range it acknowledges that no earlier segment of the other side carried (from the acker's previous
 highest ACK to this one), how many bytes, and the hole that showed them missing, and that the capture point missed
-them, not the network (issue 10 item 4; F42, corpus tcp_out_of_order_sack_gaps_rst_http frame 74: was "acknowledges
+the copy of them that reached the receiver (issue 10 item 4; F42, corpus tcp_out_of_order_sack_gaps_rst_http frame 74: was "acknowledges
 data this capture never showed: it was sent before the capture started or was missed by the capture").
 
 Expected values from tshark at test time: the flagged frame (``tcp.analysis.ack_lost_segment``), every segment's
@@ -81,7 +81,7 @@ def _check(path, client: str) -> dict:
         assert f"part of the hole frame {want['hole'][0]} showed (seq {want['hole'][1]}-{want['hole'][2]})" \
             in step.text
     assert f"covers seq {a}-{b - 1} of the" in step.text
-    assert f"({f['unseen_bytes']:,} bytes)" in step.text and "capture point missed them" in step.text
+    assert f"({f['unseen_bytes']:,} bytes)" in step.text and "capture point saw no copy of them" in step.text
     assert "before the capture started" not in step.text
     zh = _step(path, "zh")
     assert f"序号 {a}–{b - 1}" in zh.text and f"{f['unseen_bytes']:,} 字节" in zh.text
@@ -153,11 +153,11 @@ def test_loss_acked_soon_is_missed_not_lost(tmp_path):
     assert step.kind == "tcp.loss.missed" and {int(lost_frame), want["frame"]} <= set(step.frames)
     assert (step.facts["lost_from"], step.facts["lost_to"]) == (a, b - 1) == (a, int(seq) - 1)
     assert (step.facts["acked_frame"], step.facts["acked_ack"]) == (want["frame"], want["ack"])
-    assert step.text.startswith("Missed by the capture, not lost")
+    assert step.text.startswith("Missed by the capture: ")
     assert f"ACK in frame {want['frame']} (relative ack {want['ack']}) covers them" in step.text
     assert "no retransmission" not in step.text and not step.text.endswith(" ")
     zh = _loss(path, "zh")
-    assert zh.text.startswith("是抓包漏掉了，并非丢包") and f"第 {want['frame']} 帧的 ACK" in zh.text
+    assert zh.text.startswith("是抓包漏掉了：") and f"第 {want['frame']} 帧的 ACK" in zh.text
 
 
 def test_loss_partly_acked_corpus():
@@ -175,7 +175,7 @@ def test_loss_partly_acked_corpus():
     assert f"ACK in frame {want['frame']} (relative ack {want['ack']}) covers {b - a:,} bytes of them (seq {a}-{b - 1})" \
         in step.text
     # the earlier holes were filled by later segments the capture holds: the ACK of frame 74 is no evidence on them
-    # (was: "Missed by the capture, not lost" on frames 20, 52 and 56, whose holes later segments filled)
+    # (was: "Missed by the capture" on frames 20, 52 and 56, whose holes later segments filled)
     others = [s for s in steps_of(GAPS, "tcp.loss") if s.frames[0] != hole_frame]
     assert others and all(s.kind == "tcp.loss" and s.facts.get("acked_frame") is None for s in others)
 

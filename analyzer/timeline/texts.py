@@ -608,11 +608,12 @@ _EN: dict[str, str] = {
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point "
         "(Wireshark: \"previous segment not captured\"). {recovery}"),
     "tcp.loss.missed": (
-        "Missed by the capture, not lost: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
+        "Missed by the capture: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point (Wireshark: "
         "\"previous segment not captured\"), yet the {receiver:role}'s ACK in frame {acked_frame} (relative ack "
         "{acked_ack}) covers them (Wireshark: \"ACKed segment that wasn't captured\"): the {receiver:role} received "
-        "them, so the network delivered them and the capture point missed them.{recovery}"),
+        "them, so the capture point missed the copy that got through (whether an earlier copy was lost, the capture "
+        "cannot tell).{recovery}"),
     "tcp.loss.fin": (
         "A FIN was lost: frame {gap_frame} from the {sender:role} has relative seq {gap_seq}, one past its FIN "
         "(seq {lost_from}), which never passed the capture point (Wireshark: \"previous segment not captured\"). The "
@@ -649,8 +650,8 @@ _EN: dict[str, str] = {
     "tcp.acked_unseen.bytes": (
         "The {sender:role} acknowledges data no frame of this capture carries: its ACK (relative ack {ack}) covers "
         "seq {unseen_from}-{unseen_to} of the {receiver:role}'s data{more_text} ({unseen_bytes:bytes}){hole_text}. The "
-        "{sender:role} received those bytes, so the network delivered them: the capture point missed them (the "
-        "capture dropped them, or they went by a path it does not see)."),
+        "{sender:role} received those bytes, yet the capture point saw no copy of them: it missed the one that got "
+        "through (the capture dropped it, or it went by a path the capture does not see)."),
     "tcp.stall.nagle": (
         "A stall of {gap_ms:dur}: the {sender:role} had sent a small segment (frame {first}, {first_len:bytes}) "
         "and held the next one (frame {second}) until that was acknowledged: Nagle's algorithm allows only one "
@@ -1670,10 +1671,11 @@ _ZH: dict[str, str] = {
         "丢失了一个报文段：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{recovery}"),
     "tcp.loss.missed": (
-        "是抓包漏掉了，并非丢包：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
+        "是抓包漏掉了：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」），"
         "而{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了它们（Wireshark 称为「确认了未捕获的"
-        "报文段」）：{receiver:role}收到了这些字节，说明网络把它们送到了，是抓包点漏掉了它们。{recovery}"),
+        "报文段」）：{receiver:role}收到了这些字节，所以是抓包点漏掉了送达的那一份（之前是否有一份在途中丢失，抓包无法判断）。"
+        "{recovery}"),
     "tcp.loss.fin": (
         "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多 1，而那个 FIN "
         "从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{sender:role}在第 {fill_frame} 帧重发了 FIN，距那个报文段 "
@@ -1705,7 +1707,7 @@ _ZH: dict[str, str] = {
     "tcp.acked_unseen.bytes": (
         "{sender:role}确认了本次抓包中没有任何帧携带过的数据：它的 ACK（相对确认号 {ack}）覆盖了{receiver:role}数据的"
         "序号 {unseen_from}–{unseen_to}{more_text}（{unseen_bytes:bytes}）{hole_text}。{sender:role}收到了这些字节，"
-        "说明网络把它们送到了：是抓包点漏掉了它们（抓包时丢弃了，或者它们走了抓包看不到的路径）。"),
+        "抓包点却没有看到它们的任何一份：它漏掉了送达的那一份（抓包时丢弃了，或者那一份走了抓包看不到的路径）。"),
     "tcp.stall.nagle": (
         "停顿了 {gap_ms:dur}：{sender:role}先发了一个小报文段（第 {first} 帧，{first_len:bytes}），下一个"
         "（第 {second} 帧）一直压着，直到前一个被确认：Nagle 算法只允许一个未被确认的小报文段在途。"
@@ -2174,10 +2176,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "loss.acked.part": (
             " The {receiver:role}'s ACK in frame {acked_frame} (relative ack {acked_ack}) covers {acked_bytes:bytes} "
             "of them (seq {acked_from}-{acked_to}) that no frame carried (Wireshark: \"ACKed segment that wasn't "
-            "captured\"): those reached it, so the capture point missed them, not the network."),
-        "acked.hole": (
-            ", part of the hole frame {hole_frame} showed (seq {hole_from}-{hole_to}): that part of the hole was not a "
-            "loss"),
+            "captured\"): those reached it, so the capture point missed the copy that got through."),
+        "acked.hole": ", part of the hole frame {hole_frame} showed (seq {hole_from}-{hole_to})",
         "loss.ooo": " Some of them came out of order first ({where}: reordered on the way, or sent again).",
         "loss.dups": " The {receiver:role}'s duplicate ACKs ({where}) asked for the missing bytes.",
         "loss.dup": " The {receiver:role}'s duplicate ACK ({where}) asked for the missing bytes.",
@@ -2442,8 +2442,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "loss.acked.part": (
             "{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了其中没有任何帧携带过的 "
             "{acked_bytes:bytes}（序号 {acked_from}–{acked_to}；Wireshark 称为「确认了未捕获的报文段」）："
-            "这部分已经到达{receiver:role}，是抓包点漏掉了，不是网络丢了。"),
-        "acked.hole": "，属于第 {hole_frame} 帧显示的缺口（序号 {hole_from}–{hole_to}）：缺口的这一部分并不是丢包",
+            "这部分已经到达{receiver:role}，是抓包点漏掉了送达的那一份。"),
+        "acked.hole": "，属于第 {hole_frame} 帧显示的缺口（序号 {hole_from}–{hole_to}）",
         "loss.ooo": "其中一部分先乱序到达（第 {where} 帧：在路上被打乱了顺序，或是被重发）。",
         "loss.dups": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
         "loss.dup": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
