@@ -526,10 +526,9 @@ class FetchBuilder:
         self._tx_index: dict[tuple[int, int], dict[int, Any]] = {}     # _records_by_index
         self._rtts: dict[tuple[int, int], tuple[float | None, dict[str, Any] | None]] = {}
         self._frames: dict[tuple[int, int], dict[int, Segment]] = {}
-        # per connection, its ACKs of data never captured (Wireshark's ack_lost_segment), and per such ACK the byte
-        # ranges it acknowledges that no earlier frame carried: found once (a loss step asks for every hole)
-        self._acks_unseen: dict[tuple[int, int], list[Segment]] = {}
-        self._gaps: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+        # per connection and direction of data, the bytes the file carries and the other side's rising ACKs
+        # (_acked_index): found once (a loss step asks for every hole)
+        self._acked: dict[tuple[int, int, int], Any] = {}
         # per TLS connection: (from the client?, frame) -> the length of the last application-data record ending there
         self._record_ends: dict[tuple[int, int], dict[tuple[bool, int], int]] = {}
         # per (stream, epoch, direction): a side's first copies with bytes, in frame order, their frames and the
@@ -1901,22 +1900,18 @@ class FetchBuilder:
                             and g.rel_seq - missing_from == 1)
             # no copy of the missing bytes in the file, but the receiver acknowledged them (Wireshark: "ACKed segment
             # that wasn't captured"): it got them, so the capture point missed them; all of them: not a loss at all
-            acked, got = None, []
-            if fill is None:
-                key = (conn.stream, conn.epoch)
-                if key not in self._acks_unseen:
-                    self._acks_unseen[key] = [s for s in conn.segments if s.analysis & A_ACK_LOST_PACKET]
-                for s in self._acks_unseen[key]:       # (before the segment that showed the hole, too)
-                    if s.direction != g.direction and s.rel_ack > missing_from:
-                        got = [(max(a, missing_from), min(b, g.rel_seq)) for a, b in self._unseen_gaps(conn, s)
-                               if a < g.rel_seq and b > missing_from]
-                        if got:
-                            acked = s
-                            break
-            if acked is not None:
-                late.update(acked_frame=acked.frame, acked_ack=acked.rel_ack, acked_from=got[0][0],
-                            acked_to=got[-1][1] - 1, acked_bytes=sum(b - a for a, b in got))
-            kind = ("tcp.loss.fin" if fin_lost else "tcp.loss.missed" if acked is not None
+            # bytes of the hole no frame of the file carries that the receiver acknowledged all the same: it got a
+            # copy the capture point missed; all of the hole: missed by the capture (whether a copy was also lost
+            # before it cannot be told)
+            carried, acks = self._acked_index(conn, g.direction)
+            top = acks[-1][2] if acks else 0
+            got = _uncovered(carried, missing_from, min(top, g.rel_seq))
+            if got:
+                i = bisect_right(acks, got[0][0], key=itemgetter(2))
+                acked = acks[i]
+                late.update(acked_frame=acked[0], acked_ack=acked[2], acked_from=got[0][0], acked_to=got[-1][1] - 1,
+                            acked_bytes=sum(b - a for a, b in got), acked_ranges=len(got))
+            kind = ("tcp.loss.fin" if fin_lost else "tcp.loss.missed" if got
                     and late["acked_bytes"] == g.rel_seq - missing_from else "tcp.loss")
             self._add(g.frame, g.ts_ns, frames, "tcp", kind, problem=True, sender=who(g), **late,
                       receiver="server" if g.direction == 0 else "client", lost_from=missing_from,
@@ -2033,27 +2028,40 @@ class FetchBuilder:
                       **ends)
 
     def _unseen_gaps(self, conn: ConnFacts, a: Segment) -> list[tuple[int, int]]:
-        """The byte ranges [from, to) an ACK acknowledges that no earlier segment of the other side carried: between
-        the acker's highest earlier ACK (none: the first byte of the other side's the capture holds, as the capture
-        began mid-stream; what came before it was sent before the capture) and this one. Empty when the capture
-        holds neither."""
-        key = (conn.stream, conn.epoch, a.frame)
-        got = self._gaps.get(key)
+        """The byte ranges [from, to) an ACK acknowledges anew (from the acker's highest earlier ACK to this one, see
+        :meth:`_acked_index`) that no frame of the connection carries, before it or after it."""
+        carried, acks = self._acked_index(conn, 1 - a.direction)
+        i = bisect_left(acks, a.frame, key=itemgetter(0))
+        if i == len(acks) or acks[i][0] != a.frame:
+            return []           # it acknowledges nothing new
+        return _uncovered(carried, acks[i][1], acks[i][2])
+
+    def _acked_index(self, conn: ConnFacts, d: int) -> tuple[tuple[list[int], list[int]], list[tuple[int, int, int]]]:
+        """For the data of direction ``d``: the byte ranges some frame of the connection carries (merged starts and
+        ends, the whole file), and the other side's ACKs that acknowledge something new, (frame, the highest ACK
+        before it, its ACK) in order (their ACKs rise). Before the acker's first ACK, what it acknowledges begins
+        at the first byte of ``d`` the capture holds (a capture begun mid-stream: what came before was sent before
+        it). Found once per connection and direction."""
+        key = (conn.stream, conn.epoch, d)
+        got = self._acked.get(key)
         if got is not None:
             return got
-        segs = conn.segments
-        before = segs[:bisect_left(segs, a.frame, key=lambda x: x.frame)]
-        lo = max((s.rel_ack for s in before if s.direction == a.direction and s.flags & ACK), default=None)
-        if lo is None:
-            lo = min((s.rel_seq for s in before if s.direction != a.direction), default=None)
-        if lo is None or a.rel_ack <= lo:
-            got = self._gaps[key] = []
-            return got
-        cover = _Intervals()
-        for s in before:
-            if s.direction != a.direction and s.length and s.rel_seq < a.rel_ack and s.rel_seq + s.length > lo:
-                cover.add(max(s.rel_seq, lo), min(s.rel_seq + s.length, a.rel_ack))
-        got = self._gaps[key] = cover.add(lo, a.rel_ack)
+        carried = _Intervals()
+        acks: list[tuple[int, int, int]] = []
+        high = first = None
+        for s in conn.segments:
+            if s.direction == d:
+                if s.length:
+                    carried.add(s.rel_seq, s.rel_seq + s.length)
+                    if first is None:
+                        first = s.rel_seq
+            elif s.flags & ACK:
+                low = high if high is not None else first
+                if low is not None and s.rel_ack > low:
+                    acks.append((s.frame, low, s.rel_ack))
+                if high is None or s.rel_ack > high:
+                    high = s.rel_ack
+        got = self._acked[key] = ((carried.starts, carried.ends), acks)
         return got
 
     def _acked_unseen(self, conn: ConnFacts, a: Segment) -> dict[str, Any]:
@@ -4329,6 +4337,23 @@ def _message_frames(tx: Any) -> tuple[int, ...]:
             if end is not None:
                 out.append(end.last_frame)
     return tuple(out)
+
+
+def _uncovered(carried: tuple[list[int], list[int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The parts of [lo, hi) outside the merged ranges (starts, ends)."""
+    starts, ends = carried
+    out: list[tuple[int, int]] = []
+    j = bisect_right(ends, lo)
+    pos = lo
+    while pos < hi:
+        if j == len(starts) or starts[j] >= hi:
+            out.append((pos, hi))
+            break
+        if starts[j] > pos:
+            out.append((pos, starts[j]))
+        pos = max(pos, ends[j])
+        j += 1
+    return out
 
 
 def _unread_name(a: StrayAnswer) -> bool:

@@ -610,9 +610,9 @@ _EN: dict[str, str] = {
     "tcp.loss.missed": (
         "Missed by the capture: frame {gap_frame} from the {sender:role} carries the bytes from relative seq "
         "{gap_seq} on, but seq {lost_from}-{lost_to} ({lost_bytes:bytes}) never passed the capture point (Wireshark: "
-        "\"previous segment not captured\"), yet the {receiver:role}'s ACK in frame {acked_frame} (relative ack "
-        "{acked_ack}) covers them (Wireshark: \"ACKed segment that wasn't captured\"): the {receiver:role} received "
-        "them, so the capture point missed the copy that got through (whether an earlier copy was lost, the capture "
+        "\"previous segment not captured\") nor does any later frame, yet the {receiver:role}'s ACK in frame {acked_frame} "
+        "(relative ack {acked_ack}) covers them: the {receiver:role} received them, so the capture point missed the "
+        "copy that got through (whether an earlier copy was lost, the capture "
         "cannot tell).{recovery}"),
     "tcp.loss.fin": (
         "A FIN was lost: frame {gap_frame} from the {sender:role} has relative seq {gap_seq}, one past its FIN "
@@ -1672,9 +1672,8 @@ _ZH: dict[str, str] = {
         "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」）。{recovery}"),
     "tcp.loss.missed": (
         "是抓包漏掉了：{sender:role}的第 {gap_frame} 帧携带的是从相对序号 {gap_seq} 开始的数据，但序号 "
-        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」），"
-        "而{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了它们（Wireshark 称为「确认了未捕获的"
-        "报文段」）：{receiver:role}收到了这些字节，所以是抓包点漏掉了送达的那一份（之前是否有一份在途中丢失，抓包无法判断）。"
+        "{lost_from}–{lost_to}（{lost_bytes:bytes}）从未经过抓包点（Wireshark 称为「前一个报文段未捕获」），之后也没有"
+        "任何帧携带它们，而{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了它们：{receiver:role}收到了这些字节，所以是抓包点漏掉了送达的那一份（之前是否有一份在途中丢失，抓包无法判断）。"
         "{recovery}"),
     "tcp.loss.fin": (
         "丢失了一个 FIN：{sender:role}的第 {gap_frame} 帧的相对序号是 {gap_seq}，比它的 FIN（序号 {lost_from}）多 1，而那个 FIN "
@@ -2174,9 +2173,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.none": "The capture holds no retransmission of the missing bytes.",
         "acked.more": " (the first of {unseen_ranges} such ranges)",
         "loss.acked.part": (
-            " The {receiver:role}'s ACK in frame {acked_frame} (relative ack {acked_ack}) covers {acked_bytes:bytes} "
-            "of them (seq {acked_from}-{acked_to}) that no frame carried (Wireshark: \"ACKed segment that wasn't "
-            "captured\"): those reached it, so the capture point missed the copy that got through."),
+            " The {receiver:role} acknowledged {acked_bytes:bytes} of them that no frame of the capture carries (seq "
+            "{acked_from}-{acked_to}{ranges_text}), first in frame {acked_frame} (relative ack {acked_ack}): those "
+            "reached it, so the capture point missed the copy that got through."),
+        "acked.ranges": ", in {acked_ranges} ranges",
         "acked.hole": ", part of the hole frame {hole_frame} showed (seq {hole_from}-{hole_to})",
         "loss.ooo": " Some of them came out of order first ({where}: reordered on the way, or sent again).",
         "loss.dups": " The {receiver:role}'s duplicate ACKs ({where}) asked for the missing bytes.",
@@ -2440,9 +2440,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "recovery.none": "抓包中没有这些缺失字节的重传。",
         "acked.more": "（共 {unseen_ranges} 段，这是第一段）",
         "loss.acked.part": (
-            "{receiver:role}在第 {acked_frame} 帧的 ACK（相对确认号 {acked_ack}）确认了其中没有任何帧携带过的 "
-            "{acked_bytes:bytes}（序号 {acked_from}–{acked_to}；Wireshark 称为「确认了未捕获的报文段」）："
-            "这部分已经到达{receiver:role}，是抓包点漏掉了送达的那一份。"),
+            "{receiver:role}确认了其中抓包里没有任何帧携带的 {acked_bytes:bytes}（序号 {acked_from}–{acked_to}"
+            "{ranges_text}），最早在第 {acked_frame} 帧（相对确认号 {acked_ack}）：这部分已经到达{receiver:role}，"
+            "是抓包点漏掉了送达的那一份。"),
+        "acked.ranges": "，分为 {acked_ranges} 段",
         "acked.hole": "，属于第 {hole_frame} 帧显示的缺口（序号 {hole_from}–{hole_to}）",
         "loss.ooo": "其中一部分先乱序到达（第 {where} 帧：在路上被打乱了顺序，或是被重发）。",
         "loss.dups": "{receiver:role}的重复 ACK（第 {where} 帧）要求补发缺失的字节。",
@@ -3091,8 +3092,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
                      ("frame " if len(late) == 1 else "frames ") + frames_list(late, lang)}
         extra["recovery"] = ("" if not key else " " + _phrase(key, facts, lang) if missed and lang != "zh" else
                              _phrase(key, facts, lang))
-        if facts.get("acked_frame") is not None and not missed:     # the receiver got the first part of the hole
-            extra["recovery"] += _phrase("loss.acked.part", facts, lang)
+        if facts.get("acked_frame") is not None and not missed:     # the receiver got part of the hole
+            ranges = _phrase("acked.ranges", facts, lang) if (facts.get("acked_ranges") or 1) != 1 else ""
+            extra["recovery"] += _phrase("loss.acked.part", {**facts, "ranges_text": ranges}, lang)
         for fkey, phrase in (("ooo_frames", "loss.ooo"), ("dup_list", "loss.dups")):
             got = facts.get(fkey) or []
             if fkey == "dup_list" and len(got) == 1:
