@@ -243,3 +243,10 @@ def test_long_durations_read_in_hours_and_days():
     assert duration(47 * hour + 59 * minute) == "47 h 59 min"
     assert duration(3948 * day + 2 * hour + 30 * minute) == "3,948 d 2 h"
     assert duration(3 * hour, "zh") == "3 小时 00 分" and duration(2 * day, "zh") == "2 天 0 小时"
+
+
+def test_frames_list_of_nothing_and_of_empty_items():
+    # (a fuzzed capture once reached a phrase with an empty list of frames: IndexError in both languages)
+    assert frames_list([]) == "" and frames_list([], "zh") == ""
+    assert frames_list(["", ""]) == " and " and frames_list(["", "x"], "zh") == " 和 x"
+    assert frames_list([5, 7, 9], "zh") == "5、7 和 9" and frames_list(["页面", "脚本"], "zh") == "页面和脚本"

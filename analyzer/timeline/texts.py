@@ -2229,6 +2229,7 @@ PHRASES: dict[str, dict[str, str]] = {
                          "{dup_after_ack}): it got them twice."),
         "late.rtt": ", where a round trip takes {rtt_ms:dur}",
         "late.data": "the {nbytes:bytes} before the FIN ({cn_text}first sent in frame {firsts:frames}), in {data_text}",
+        "late.data.unseen": "the {nbytes:bytes} before the FIN (no earlier copy of them in this file), in {data_text}",
         "late.close_notify": "its TLS close_notify, ",
         "late.fin": "the FIN itself, in {fin_text}",
         "late.and": "; ",
@@ -2482,6 +2483,7 @@ PHRASES: dict[str, dict[str, str]] = {
                          "（第 {dup_after_frames:frames} 帧，ack = {dup_after_ack}）：它收到了两次。"),
         "late.rtt": "，而一次往返只需 {rtt_ms:dur}",
         "late.data": "FIN 之前的 {nbytes:bytes}（{cn_text}首次在第 {firsts:frames} 帧发送）在第 {data_text} 帧重发",
+        "late.data.unseen": "FIN 之前的 {nbytes:bytes}（本文件中没有它们更早的副本）在第 {data_text} 帧重发",
         "late.close_notify": "即它的 TLS close_notify，",
         "late.fin": "FIN 本身在第 {fin_text} 帧重发",
         "late.and": "；",
@@ -2940,13 +2942,14 @@ def frames_list(frames: Any, lang: str = "en") -> str:
     items = [str(f) for f in (frames if isinstance(frames, (list, tuple)) else [frames])]
     if len(items) > 8:
         items = items[:3] + ["..."] + items[-2:]
+    if len(items) <= 1:
+        return items[0] if items else ""
     if lang == "zh":
-        if len(items) == 1:
-            return items[0]
         head = "、".join(items[:-1])
         # a space between a number and 和, none between two Chinese characters ("6.784 秒和 13.537 秒")
-        return head + ("和" if not head[-1].isascii() else " 和") + (" " if items[-1][0].isascii() else "") + items[-1]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        return head + ("和" if head and not head[-1].isascii() else " 和") + \
+            (" " if items[-1][:1].isascii() else "") + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def options_text(opts: Any, lang: str = "en") -> str:
@@ -3144,7 +3147,8 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template in ("tcp.teardown.late", "tcp.teardown.late.fin"):
         extra["rtt_text"] = _phrase("late.rtt", facts, lang) if facts.get("rtt_ms") is not None else ""
         parts = []
-        for key, frames_key in (("late.data", "data_frames"), ("late.fin", "fin_frames")):
+        for key, frames_key in (("late.data" if facts.get("firsts") else "late.data.unseen", "data_frames"),
+                                ("late.fin", "fin_frames")):
             got = facts.get(frames_key) or []
             if got:
                 where = frames_list(got, lang) if lang == "zh" else \
