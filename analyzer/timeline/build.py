@@ -2051,9 +2051,10 @@ class FetchBuilder:
         high = first = None
         for s in conn.segments:
             if s.direction == d:
-                if s.length:
-                    carried.add(s.rel_seq, s.rel_seq + s.length)
-                    if first is None:
+                end = s.rel_seq + s.length + bool(s.flags & FIN)      # a FIN's sequence number is carried too
+                if end > s.rel_seq:
+                    carried.add(s.rel_seq, end)
+                    if first is None and s.length:
                         first = s.rel_seq
             elif s.flags & ACK:
                 low = high if high is not None else first
@@ -2066,8 +2067,8 @@ class FetchBuilder:
 
     def _acked_unseen(self, conn: ConnFacts, a: Segment) -> dict[str, Any]:
         """The bytes an ACK that covers data never captured (Wireshark: "ACKed segment that wasn't captured")
-        acknowledges without any earlier frame of the other side carrying them: between the acker's highest earlier
-        ACK and this one (:meth:`_unseen_gaps`). The first such range and their total; the hole (a segment after
+        acknowledges without any frame of the other side in the file carrying them: between the acker's highest
+        earlier ACK and this one (:meth:`_unseen_gaps`). The first such range and their total; the hole (a segment after
         missing bytes) it lies in, when the capture showed one. Empty when nothing is uncovered."""
         gaps = self._unseen_gaps(conn, a)
         if not gaps:
