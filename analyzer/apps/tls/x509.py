@@ -26,7 +26,9 @@ _OWN_FIELDS = {NameOID.COUNTRY_NAME: "x509sat.CountryName", NameOID.EMAIL_ADDRES
                NameOID.DOMAIN_COMPONENT: "x509sat.domainComponent"}
 # What cryptography raises for a certificate it cannot read, at load time (a bad version, bad DER) or when a
 # lazily parsed part is reached (a duplicate extension, an unknown general name type, an unknown key type).
-_UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+# (KeyError: cryptography's Name reads an attribute whose ASN.1 string tag it has no type for, e.g. 14, as a
+# KeyError of that tag, when the issuer or subject is first read)
+_UNREADABLE = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
                x509.UnsupportedGeneralNameType)
 # A named curve's OID (pkcs1.namedCurve) by the name cryptography gives the curve of an EC key, lower case
 _CURVE_OIDS = {name.lower(): oid.dotted_string for name, oid in vars(ec.EllipticCurveOID).items()
@@ -40,6 +42,8 @@ def certificate_fields(der: bytes, fields: dict[str, Any]) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             cert = x509.load_der_x509_certificate(der)
             return _fields(cert, fields)
+    except KeyError as exc:
+        return {"error": f"certificate not readable: a name attribute of an unknown string type (ASN.1 tag {exc})"}
     except _UNREADABLE as exc:
         return {"error": f"certificate not readable: {exc}"}
 
