@@ -128,10 +128,11 @@ class Transactions:
         changed = False
         for layer in layers:
             name = layer.name
-            f = layer.fields
             if name == "ip":
+                f = layer.fields
                 addr = (f.get("ip.src"), f.get("ip.dst"))
             elif name == "ipv6":
+                f = layer.fields
                 addr = (f.get("ipv6.src"), f.get("ipv6.dst"))
             elif name == "udp" or name == "tcp":
                 transport = layer
@@ -152,7 +153,7 @@ class Transactions:
                 else:
                     data = pkt.frame.data
                     off, end = layer.offset, min(layer.offset + layer.length, len(pkt.frame.data))
-                    if "dns.length" in f:
+                    if "dns.length" in layer.fields:
                         off += 2
                 if data is not None:
                     msg, header = _parse(data, off, end)
@@ -168,7 +169,7 @@ class Transactions:
                     continue
                 if fields and msg is not None and not msg.errors:
                     # tshark adds these after the records: a malformed or cut message never gets them
-                    f.update(fields)
+                    layer.fields.update(fields)
                     changed = True
                 if trans is None:
                     continue

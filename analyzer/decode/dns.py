@@ -1408,15 +1408,43 @@ def info_text(pkt) -> str | None:
 
 
 # -- decode-loop entries -----------------------------------------------------------------------------------
+_LAYER_FIELDS = Layer.fields     # the base class's slot: DnsLayer fills it on first read
+
+
 class DnsLayer(Layer):
     """A dns/mdns/llmnr layer as the decoder made it, holding the parsed message too: the Info column
-    (``analyzer.report.summary.dns_info``) summarizes it instead of parsing the frame's bytes a second time."""
+    (``analyzer.report.summary.dns_info``) summarizes it instead of parsing the frame's bytes a second time.
 
-    __slots__ = ("message",)
+    Its ``fields`` (:func:`message_fields`, after ``prefix``: the ``dns.length`` of a message over TCP) are made
+    on first read: a run that only pairs queries and answers (``analyzer dns``, the transaction stage reads
+    ``message``) never reads them, and making them was the largest part of such a run's decode. Whoever reads
+    them (a display filter, ``read -V/--json/-T fields``, the tracker's ``dns.response_in``) gets the same dict,
+    made once; a set replaces it."""
 
-    def __init__(self, name: str, offset: int, length: int, fields: dict[str, Any], message: DnsMessage):
-        super().__init__(name, offset, length, fields)
+    __slots__ = ("message", "prefix")
+
+    def __init__(self, name: str, offset: int, length: int, message: DnsMessage,
+                 prefix: dict[str, Any] | None = None):
+        self.name = name
+        self.offset = offset
+        self.length = length
         self.message = message
+        self.prefix = prefix
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        try:
+            return _LAYER_FIELDS.__get__(self)
+        except AttributeError:          # not made yet
+            fields = message_fields(self.message, self.name)
+            if self.prefix:
+                fields = {**self.prefix, **fields}
+            _LAYER_FIELDS.__set__(self, fields)
+            return fields
+
+    @fields.setter
+    def fields(self, value: dict[str, Any]) -> None:
+        _LAYER_FIELDS.__set__(self, value)
 
 
 def _decode_message(pkt, data: bytes, off: int, end: int, proto: str, prefix: dict[str, Any] | None,
@@ -1428,8 +1456,7 @@ def _decode_message(pkt, data: bytes, off: int, end: int, proto: str, prefix: di
         fields = _partial_header_fields(data, off, end, proto)
         pkt.add(proto, layer_off, end - layer_off, {**prefix, **fields} if prefix else fields)
         raise
-    fields = message_fields(msg, proto)
-    pkt.add_layer(DnsLayer(proto, layer_off, end - layer_off, {**prefix, **fields} if prefix else fields, msg))
+    pkt.add_layer(DnsLayer(proto, layer_off, end - layer_off, msg, prefix))
     if msg.errors:
         raise msg.errors[0]
     return msg
