@@ -219,9 +219,12 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
     with gc_paused():
         pipe = analysis.pipe
         feed = analysis.stream_feeder()
+        # a DNS message over UDP paired without its packet, where nothing looks at packets (no -Y)
+        quick = analysis.tx.dns_datagrams(analysis.pipe) if analysis.headers else None
         frame_read = dns.frame_read
         for frame in frames:
-            feed(frame)
+            if quick is None or not quick(frame):
+                feed(frame)
             frame_read(frame)
             n += 1
             if n % every:

@@ -28,17 +28,20 @@ relies on the pipeline's DNS-over-TCP reassembly being on (the default).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from analyzer.apps.dns_tx import DnsTracker
 from analyzer.apps.http.sink import HttpTracker
-from analyzer.apps.http.udp import HttpUdpTracker
+from analyzer.apps.http.udp import SSDP_PORT, HttpUdpTracker
 from analyzer.apps.http2 import Http2Tracker
 from analyzer.apps.tls import KeyLog, TlsTracker
-from analyzer.decode.decode_as import DNS_TCP_PORTS
-from analyzer.decode.dns import DnsLayer, Header, parse_message
+from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
+from analyzer.decode.dns import DnsLayer, Header, decode_dns, parse_message
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Packet
+from analyzer.decode.tables import TABLES
+from analyzer.flows.quick import _U16, _UDP, _network_offset, address_pair
 from analyzer.tcp.dns import DnsTcpSink
 
 DNS_LAYERS = frozenset(("dns", "mdns", "llmnr"))
@@ -184,6 +187,72 @@ class Transactions:
                         qpkt._flat = None
         if changed:
             pkt._flat = None
+
+    def dns_datagrams(self, pipe: Any) -> Callable[[Any], bool] | None:
+        """``analyzer dns``'s quick path (:func:`analyzer.api.stream.dns_stream`) for DNS over UDP, on ``pipe`` (the
+        :class:`~analyzer.pipeline.Pipeline` this stage follows): a callable that, given a frame, takes it (True) or
+        leaves it to the pipeline (False, nothing done). It takes a frame whose IP datagram (IPv4 unfragmented, or
+        IPv6 with UDP as its next header) is whole in the frame (nothing cut, the UDP length exactly the IP
+        payload's, a payload of at least one byte) and whose ports decode as DNS (Decode As rules included) and
+        as nothing the HTTP-over-UDP tracker reads, while nothing waits for a later packet (DNS-over-TCP
+        messages, HTTP fields): it counts the datagram in the UDP table as :meth:`Pipeline._udp
+        <analyzer.pipeline.Pipeline._udp>` does, parses the message as the decoder does (no Packet, no fields)
+        and pairs it as :meth:`_dns` does. None when this stage makes fields, the pipeline frame times, or a key
+        log may make a datagram QUIC (the caller also asks for none when something looks at the packets)."""
+        keylog = self.http3.keylog if self.http3 is not None else None
+        if self.fields or pipe.frame_times or self.dns is None or (keylog is not None and len(keylog)):
+            return None
+        ports = TABLES["udp.port"]
+        datagram = pipe.udp.datagram
+        message = self.dns.message
+        http = self.http
+        tx = self
+
+        def take(frame: Any) -> bool:
+            data = frame.data
+            where = _network_offset(data, frame.linktype)
+            if where is None or frame.caplen < frame.origlen:
+                return False
+            off, version = where
+            n = len(data)
+            if version == 4:
+                if n < off + 20 or data[off] >> 4 != 4 or data[off + 9] != 17:
+                    return False
+                ihl = (data[off] & 0x0F) << 2
+                if ihl < 20 or (data[off + 6] & 0x3F) or data[off + 7]:
+                    return False
+                u = off + ihl
+                ip_end = off + _U16(data, off + 2)[0]
+                addrs = data[off + 12:off + 20]
+            else:
+                if n < off + 40 or data[off] >> 4 != 6 or data[off + 6] != 17:
+                    return False
+                u = off + 40
+                ip_end = u + _U16(data, off + 4)[0]
+                addrs = data[off + 8:off + 40]
+            if ip_end > n or ip_end > frame.origlen or ip_end < u + 9:
+                return False
+            sport, dport, length = _UDP(data, u)
+            if length != ip_end - u:
+                return False
+            lo, hi = (sport, dport) if sport <= dport else (dport, sport)
+            if (ports.get(lo) or ports.get(hi)) is not decode_dns or sport == SSDP_PORT or dport == SSDP_PORT \
+                    or sport in HTTP_UDP_PORTS or dport in HTTP_UDP_PORTS or tx._tcp_messages \
+                    or (http is not None and (http.pending or http.infos)):
+                return False
+            ts = frame.ts_ns
+            pipe.frames += 1
+            if pipe.first_ts_ns is None:
+                pipe.first_ts_ns = ts
+            src, dst = address_pair(addrs)
+            number = frame.number
+            conv, _d = datagram(ts, number, src, sport, dst, dport, length - 8, frame.origlen)
+            msg, header = _parse(data, u + 8, ip_end)
+            if header is not None:
+                message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport), dst=(dst, dport),
+                        frame=number, ts_ns=ts)
+            return True
+        return take
 
     def _wait(self, trans: Any, pkt: Packet, layer: Any) -> None:
         waiting = self._waiting
