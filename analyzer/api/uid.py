@@ -14,12 +14,18 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _LENGTH = 17
 
 
+# the two base62 digits of 0..3843, least significant first: _base62 takes two digits a division
+_PAIRS = tuple(_ALPHABET[r % 62] + _ALPHABET[r // 62] for r in range(62 * 62))
+
+
 def _base62(digest: bytes) -> str:
+    """The digest's number as _LENGTH base62 digits, least significant first (8 pairs and one digit)."""
     n = int.from_bytes(digest, "big")
     out = []
-    for _ in range(_LENGTH):
-        n, r = divmod(n, 62)
-        out.append(_ALPHABET[r])
+    for _ in range(_LENGTH // 2):
+        n, r = divmod(n, 3844)
+        out.append(_PAIRS[r])
+    out.append(_ALPHABET[n % 62])
     return "".join(out)
 
 
