@@ -237,3 +237,20 @@ def test_row_for_a_header_only_message():
                          src=("10.0.0.1", 1), dst=("10.0.0.2", 53), frame=1, ts_ns=0)
     r = row(dns_record(trans))
     assert r["query"] is None and r["trans_id"] == 0x77 and r["malformed"]
+
+
+def test_a_pass_without_fields_pairs_the_same():
+    # fields=False (analyzer dns: no fields on packets): the same pairing, no dns.response_to / dns.time made
+    srv = {"src": ("10.0.0.2", 53), "dst": ("10.0.0.1", 5000)}
+    seen = []
+    for fields_on in (True, False):
+        t = DnsTracker(fields=fields_on)
+        _track(t, craft._q(21, "a.example"), 1, 0)
+        _track(t, craft._q(21, "a.example"), 2, 1_000)                      # a retransmission
+        answer, trans = _track(t, craft._r(21, "a.example", "A"), 3, 2_000_000, **srv)
+        copy, _ = _track(t, craft._r(21, "a.example", "A"), 4, 3_000_000, **srv)
+        seen.append((trans.query_frame, trans.response_frame, trans.rtt_ns, trans.retransmissions,
+                     trans.response_retransmissions, copy))
+        assert ("dns.time" in answer, "dns.response_to" in answer) == (fields_on, fields_on)
+    assert seen[0] == seen[1] == (1, 3, 2_000_000, [2], [4],
+                                  {"dns.retransmit_response_in": 3, "dns.retransmission": 1})

@@ -150,13 +150,13 @@ def dns_record(tx: DnsTx, uid: str | None = None) -> DnsTransaction:
         rd=bool(qheader.rd) if qheader is not None else False,
         ra=bool(rheader.ra) if rheader is not None else False,
         z=rheader.z if rheader is not None else 0,
-        answers=tuple(answer_text(rr) for rr in answers), ttls=tuple(rr.ttl for rr in answers),
+        answers=tuple([answer_text(rr) for rr in answers]), ttls=tuple([rr.ttl for rr in answers]),
         rejected=rheader is not None and resp is not None
         and not (resp.answers or resp.authorities or resp.additionals),
         service=tx.service, stream=tx.stream, query_frame=tx.query_frame, response_frame=tx.response_frame,
         retransmissions=tuple(tx.retransmissions), response_retransmissions=tuple(tx.response_retransmissions),
         extra_responses=tuple(tx.extra_responses), cname_chain=tuple(chain) if len(chain) > 1 else (),
-        addresses=tuple(addresses), answer_types=tuple(type_name(rr.rtype) for rr in answers),
+        addresses=tuple(addresses), answer_types=tuple([type_name(rr.rtype) for rr in answers]),
         malformed=bool((tx.query is not None and tx.query.errors) or (resp is not None and resp.errors)
                        or (tx.query is None and tx.query_header is not None)
                        or (resp is None and rheader is not None)))

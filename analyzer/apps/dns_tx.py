@@ -165,8 +165,12 @@ def cname_chain(msg: DnsMessage | None, qname: str) -> tuple[list[str], list[str
 class DnsTracker:
     """Pairs DNS messages into :class:`DnsTransaction` records (see the module docstring)."""
 
-    def __init__(self, *, keep: bool = True, retransmission_timer_ns: int = RETRANSMISSION_TIMER_NS):
+    def __init__(self, *, keep: bool = True, retransmission_timer_ns: int = RETRANSMISSION_TIMER_NS,
+                 fields: bool = True):
+        """``fields`` False (a pass that puts no fields on packets): :meth:`message` leaves out an answer's
+        ``dns.response_to`` and ``dns.time``, the fields it would make for every lookup."""
         self.keep = keep
+        self.fields = fields
         self.timer = retransmission_timer_ns
         self.transactions: list[DnsTransaction] = []
         self._last: dict[tuple, DnsTransaction] = {}     # (conversation, id) -> its last transaction
@@ -233,8 +237,9 @@ class DnsTracker:
             return fields, trans
         else:
             trans.extra_responses = _appended(trans.extra_responses, frame)
-        fields["dns.response_to"] = trans.query_frame
-        fields["dns.time"] = seconds(ts_ns - trans.query_ts_ns)
+        if self.fields:
+            fields["dns.response_to"] = trans.query_frame
+            fields["dns.time"] = seconds(ts_ns - trans.query_ts_ns)
         return fields, trans
 
     def pairable(self, trans: DnsTransaction) -> bool:

@@ -71,7 +71,7 @@ class Transactions:
         # HTTP/2 (h2c on any port; h2 over TLS through http2.tls_sink): its records go to self.http
         self.http2 = Http2Tracker(self.http, fields=fields) if http else None
         self.http_udp = HttpUdpTracker(fields=fields) if http else None     # SSDP and HTTP over UDP
-        self.dns = DnsTracker(keep=keep) if dns else None
+        self.dns = DnsTracker(keep=keep, fields=fields) if dns else None
         self.tls = TlsTracker(keylog=keylog, http=self.http, http2=self.http2, fields=fields,
                               keep=keep) if tls else None
         # QUIC opened with the key log, HTTP/3 over it (analyzer.apps.http3): its records go to self.http
