@@ -479,3 +479,26 @@ def test_quick_server_think_time_is_a_part(tmp_path: Path):
     (server,) = [d for d in fetch.breakdown if d.what == "server_encrypted"]
     assert server.ms == pytest.approx(ttfb - irtt, abs=0.01) and server.frames == (a[0],)
     assert f"frame {a[0]}" in server.text and "estimate" in server.text
+
+
+def test_summary_counts_the_client_bursts_the_waterfall_shows():
+    """pcapng_11_interfaces_macos_dumpcap: an HTTP/2 connection without keys, whose last client burst (tshark: the
+    stream's last TLS record is the client's) has no server record after it. The waterfall draws it as a row; the
+    Summary counted only the answered exchanges ("2 exchanges") beside 3 rows: it now names the unanswered one."""
+    import re
+
+    from analyzer.report.timeline_text import render_fetch
+
+    path = CORPUS / "pcapng_11_interfaces_macos_dumpcap.pcapng"
+    if not path.exists():
+        pytest.skip(f"the shared corpus is not here ({CORPUS}): it is not part of the repository")
+    (fetch,) = [f for f in load(path).fetches if any(r.exchange is not None for r in f.requests)]
+    stream = fetch.requests[0].stream
+    records = tshark(path, None, f"tls.record.content_type == 23 && tcp.stream == {stream}", "tcp.srcport")
+    assert records[-1][0] != "443"                       # the last application record is the client's
+    text = render_fetch(fetch, width=200)
+    rows = re.findall(r"^    encrypted exchange \d+ ", text, re.MULTILINE)
+    line = next(x for x in text.splitlines() if x.lstrip().startswith("requests "))
+    answered = int(re.search(r"(\d+) exchanges? of encrypted bursts", line).group(1))
+    alone = int(re.search(r"(\d+) more client bursts? with no answer", line).group(1))
+    assert answered == fetch.summary.encrypted_requests and alone >= 1 and answered + alone == len(rows)

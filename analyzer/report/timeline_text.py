@@ -530,6 +530,11 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
         if s.encrypted_requests and not http:       # HTTPS without keys: what the records suggest
             key = "n.burst.encrypted" if s.encrypted_multiplexed else "n.request.encrypted"
             parts[0] = counted(key, s.encrypted_requests, lang)
+            # the client's bursts no server record followed: rows of the waterfall too, not counted above
+            alone = sum(1 for r in fetch.requests if r.exchange is not None and r.exchange.request is not None
+                        and r.exchange.response is None)
+            if alone:
+                parts.insert(1, counted("n.burst.unanswered", alone, lang))
             hidden = any(r.encrypted is not None and r.encrypted.alpn_hidden for r in fetch.requests)
             mode = label("encrypted.mode.h2maybe" if hidden else "encrypted.mode.h2" if s.encrypted_multiplexed
                          else "encrypted.mode", lang)

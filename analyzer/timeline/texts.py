@@ -3542,6 +3542,8 @@ LABELS["en"].update({
     "encrypted.mode.mixed": ("HTTP read where it is in clear text; over TLS without a key the requests are inferred "
                              "from the records' directions and times"),
     "n.burst.encrypted": "{n} exchange of encrypted bursts|{n} exchanges of encrypted bursts",
+    "n.burst.unanswered": ("{n} more client burst with no answer after it|{n} more client bursts with no answer "
+                           "after them"),
     "encrypted.mode": "inferred from the TLS records' directions and times (no key: the HTTP is not seen)",
     "encrypted.mode.h2": "HTTP/2 (ALPN h2): bursts of encrypted records, not request/response pairs",
     "encrypted.mode.h2maybe": "the client offered HTTP/2 (ALPN h2) and the server's choice is encrypted: bursts "
@@ -3556,6 +3558,7 @@ LABELS["zh"].update({
     "n.request.encrypted.more": "另有约 {n} 个加密请求",
     "encrypted.mode.mixed": "明文的 HTTP 直接读出；没有密钥的 TLS 上的请求由记录的方向和时间推断",
     "n.burst.encrypted": "{n} 组加密的数据往来",
+    "n.burst.unanswered": "另有 {n} 次客户端发出的数据没有应答",
     "encrypted.mode": "由 TLS 记录的方向和时间推断（没有密钥，看不到 HTTP）",
     "encrypted.mode.h2": "HTTP/2（ALPN h2），加密记录的数据突发，并非一问一答",
     "encrypted.mode.h2maybe": "客户端提出了 HTTP/2（ALPN h2），而服务器的选择是加密的：加密记录的数据突发，未必是一问一答",
