@@ -202,7 +202,6 @@ class Transactions:
         keylog = self.http3.keylog if self.http3 is not None else None
         if self.fields or pipe.frame_times or self.dns is None or (keylog is not None and len(keylog)):
             return None
-        ports = TABLES["udp.port"]
         datagram = pipe.udp.datagram
         message = self.dns.message
         http = self.http
@@ -235,9 +234,7 @@ class Transactions:
             sport, dport, length = _UDP(data, u)
             if length != ip_end - u:
                 return False
-            lo, hi = (sport, dport) if sport <= dport else (dport, sport)
-            if (ports.get(lo) or ports.get(hi)) is not decode_dns or sport == SSDP_PORT or dport == SSDP_PORT \
-                    or sport in HTTP_UDP_PORTS or dport in HTTP_UDP_PORTS or tx._tcp_messages \
+            if not plain_dns_ports(sport, dport) or tx._tcp_messages \
                     or (http is not None and (http.pending or http.infos)):
                 return False
             ts = frame.ts_ns
@@ -280,3 +277,13 @@ def _parse(data: bytes, off: int, end: int):
             return None, None
         return None, Header(data[off] << 8 | data[off + 1], data[off + 2] << 8 | data[off + 3], 0, 0, 0, 0)
     return msg, msg.header
+
+
+def plain_dns_ports(sport: int, dport: int) -> bool:
+    """A datagram between these UDP ports decodes as DNS (the udp.port table, Decode As rules included) and as
+    nothing the HTTP-over-UDP tracker reads (SSDP, HTTP over UDP): one a quick DNS path may take without a Packet
+    (:meth:`Transactions.dns_datagrams`, the timeline collector's ``_dns_udp``)."""
+    ports = TABLES["udp.port"]
+    lo, hi = (sport, dport) if sport <= dport else (dport, sport)
+    return (ports.get(lo) or ports.get(hi)) is decode_dns and sport != SSDP_PORT and dport != SSDP_PORT \
+        and sport not in HTTP_UDP_PORTS and dport not in HTTP_UDP_PORTS

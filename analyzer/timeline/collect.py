@@ -52,7 +52,6 @@ import numpy as np
 from analyzer.apps.dns_tx import DnsTransaction, answer_text, cname_chain
 from analyzer.apps.http.conversation import EMPTY_BODY
 from analyzer.apps.http.sink import HttpRecord, HttpSink
-from analyzer.apps.http.udp import SSDP_PORT
 from analyzer.apps.http3 import is_http3
 from analyzer.apps.quic import (
     MIN_INITIAL_DATAGRAM,
@@ -66,14 +65,13 @@ from analyzer.apps.quic import (
 )
 from analyzer.apps.tls import TlsSink
 from analyzer.apps.tls.handshake import client_hello
-from analyzer.apps.transactions import Transactions
+from analyzer.apps.transactions import Transactions, plain_dns_ports
 from analyzer.apps.transactions import _parse as _parse_dns
 from analyzer.columnar.headers import KIND_TCP, KIND_UDP
 from analyzer.compiled import compiled
-from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
-from analyzer.decode.dns import LOOP_NAME, Dnskey, Ds, Nsec, Nsec3, Rrsig, decode_dns, type_name
+from analyzer.decode.decode_as import DNS_TCP_PORTS
+from analyzer.decode.dns import LOOP_NAME, Dnskey, Ds, Nsec, Nsec3, Rrsig, type_name
 from analyzer.decode.errors import DecodeError
-from analyzer.decode.tables import TABLES
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
 from analyzer.pipeline import FanOutSink, Pipeline
@@ -852,10 +850,7 @@ class Collector:
         sport, dport, length = _UDP(data, u)
         if length != ip_end - u:
             return False
-        ports = TABLES["udp.port"]
-        lo, hi = (sport, dport) if sport <= dport else (dport, sport)
-        if (ports.get(lo) or ports.get(hi)) is not decode_dns or sport == SSDP_PORT or dport == SSDP_PORT \
-                or sport in HTTP_UDP_PORTS or dport in HTTP_UDP_PORTS or not self._quick_ok():
+        if not plain_dns_ports(sport, dport) or not self._quick_ok():
             return False
         pipe = self.pipe
         pipe.frames += 1
