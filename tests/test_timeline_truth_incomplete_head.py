@@ -16,21 +16,12 @@ from fixtures.timeline import craft
 
 from analyzer.capture import open_capture
 from analyzer.timeline import timeline
-from tests.test_timeline_corpus import CORPUS, TSHARK
+from tests.test_timeline_corpus import CORPUS
+from tests.test_timeline_truth_incomplete import _tshark
 
 RAW = CORPUS / "linktype_raw101_ipv4_ipv6_http_dns.pcap"
 
 
-def _tshark(path, display_filter: str, *fields: str, options: tuple[str, ...] = ()) -> list[list[str]]:
-    import subprocess
-
-    if TSHARK is None:
-        pytest.skip("tshark (the oracle) is not installed")
-    args = [TSHARK, "-r", str(path), *options, "-Y", display_filter, "-T", "fields"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
 
 
 def _steps(path, lang="en"):
