@@ -3741,23 +3741,17 @@ class FetchBuilder:
         self._idle(add, total, cited, requests, list(out))
         # the quick answers' server time: after the idle times, which leave a request's wait for its answer to it
         # (a part's first and last frames are a span _idle keeps out of, and these frames are apart)
-        quiet = self.quiet_waits
-        if len(quiet) == 1:
-            ttfb, rtt, frame, uri = quiet[0]
-            add("server", ttfb - rtt, (frame,), "delay.server.quiet", uri=uri, ttfb_ms=ttfb, rtt_ms=rtt, frame=frame)
-        elif quiet:                 # one part: the server's time over the fetch's quick answers
-            add("server", sum(t - r for t, r, _f, _u in quiet), tuple(f for _t, _r, f, _u in quiet),
-                "delay.server.quiet.many", count=len(quiet), uris=[u for _t, _r, _f, u in quiet],
-                waits=[t - r for t, r, _f, _u in quiet], firsts=[f for _t, _r, f, _u in quiet])
-        quiet_tls = self.quiet_waits_tls
-        if len(quiet_tls) == 1:
-            ttfb, rtt, frame, n = quiet_tls[0]
-            add("server_encrypted", ttfb - rtt, (frame,), "delay.server_encrypted.quiet", n=n, ttfb_ms=ttfb,
-                rtt_ms=rtt, frame=frame)
-        elif quiet_tls:
-            add("server_encrypted", sum(t - r for t, r, _f, _n in quiet_tls), tuple(f for _t, _r, f, _n in quiet_tls),
-                "delay.server_encrypted.quiet.many", count=len(quiet_tls), ns=[n for _t, _r, _f, n in quiet_tls],
-                waits=[t - r for t, r, _f, _n in quiet_tls], firsts=[f for _t, _r, f, _n in quiet_tls])
+        # one part for one answer (its TTFB, first byte and round trip), one for several (each its think time)
+        for quiet, what, key in ((self.quiet_waits, "server", "uri"), (self.quiet_waits_tls, "server_encrypted", "n")):
+            if len(quiet) == 1:
+                ttfb, rtt, frame, name = quiet[0]
+                add(what, ttfb - rtt, (frame,), f"delay.{what}.quiet", ttfb_ms=ttfb, rtt_ms=rtt, frame=frame,
+                    **{key: name})
+            elif quiet:
+                waits = [t - r for t, r, _f, _x in quiet]
+                firsts = [f for _t, _r, f, _x in quiet]
+                add(what, sum(waits), tuple(firsts), f"delay.{what}.quiet.many", count=len(quiet), waits=waits,
+                    firsts=firsts, **{key + "s": [x for _t, _r, _f, x in quiet]})
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).
