@@ -177,6 +177,16 @@ def test_missing_optional_dependency_says_what_to_install(monkeypatch):
     assert len(analyzer.open(str(CAPTURES / "lab_dns_mix.pcapng")).dns) == 7      # iterating needs neither
 
 
+@pytest.mark.parametrize("missing", ["pandas", "pyarrow"])
+def test_to_pandas_names_itself_and_what_is_missing(monkeypatch, missing):
+    """to_pandas() goes through Arrow; the message names the call the user made and the package missing."""
+    monkeypatch.setitem(sys.modules, missing, None)
+    capture = analyzer.open(str(CAPTURES / "lab_dns_mix.pcapng"))
+    for table in (capture.dns, capture.packets()):
+        with pytest.raises(MissingDependency, match=rf"^to_pandas\(\) needs the {missing} package.*analyzer\[data\]"):
+            table.to_pandas()
+
+
 # -- the README's notebook examples ----------------------------------------------------------------------------
 def _readme_examples() -> str:
     text = (REPO / "README.md").read_text()

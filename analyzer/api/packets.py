@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from analyzer.api.tables import pandas_frame, require
+from analyzer.api.tables import pandas_frame, require, require_pandas
 
 DEFAULT_FIELDS = (
     "frame.number", "frame.time", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
@@ -127,6 +127,7 @@ class Packets:
 
     def to_pandas(self, fields: Sequence[str] | str | None = None):
         """The same as :meth:`to_arrow`, as a ``pandas.DataFrame``."""
+        require_pandas()
         return pandas_frame(self.to_arrow(fields))
 
     def _collect(self, fields: Sequence[str] | str | None) -> tuple[list[str], dict[str, list]]:

@@ -120,6 +120,13 @@ def arrow_table(columns: Sequence[Column], records: Sequence[Any]):
     return pa.Table.from_arrays(arrays, schema=arrow_schema(columns))
 
 
+def require_pandas() -> None:
+    """Check, before any work, that both packages ``to_pandas()`` needs are there (it goes through Arrow), so
+    that the message names ``to_pandas()`` and pandas rather than the ``to_arrow()`` it calls."""
+    require("pandas", "to_pandas()")
+    require("pyarrow", "to_pandas()")
+
+
 def pandas_frame(table):
     """An Arrow table as pandas, nullable ints and booleans, list columns as pyarrow lists."""
     pa = require("pyarrow", "to_pandas()")
@@ -175,6 +182,7 @@ class Table(Generic[T]):
 
     def to_pandas(self):
         """A ``pandas.DataFrame`` (typed columns: see the module docstring)."""
+        require_pandas()
         return pandas_frame(self.to_arrow())
 
 
