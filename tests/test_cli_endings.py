@@ -217,6 +217,21 @@ def test_bounds_set_on_the_command_line_reach_every_tracker(monkeypatch, capsys)
     with pytest.raises(SystemExit) as info:
         main.main(["--max-reassembly", "lots", "http", str(CAPTURE)], prog_name="analyzer")
     assert info.value.code == 2 and "is not a size" in capsys.readouterr().err
+    # "²" is a digit to str.isdigit() but not to int(): a usage error, not an internal one
+    with pytest.raises(SystemExit) as info:
+        main.main(["--max-reassembly", "\u00b2M", "http", str(CAPTURE)], prog_name="analyzer")
+    assert info.value.code == 2 and "is not a size" in capsys.readouterr().err
+
+
+def test_a_superscript_digit_as_flow_stream_is_a_file_name_not_a_crash(capsys):
+    """`analyzer flow FILE STREAM` (the old form) takes a last argument of digits as the stream; "²" passes
+    str.isdigit() yet int() refuses it. It is a file name then, and that file does not exist."""
+    from analyzer.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main.main(["flow", str(CAPTURE), "\u00b2"], prog_name="analyzer")
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "\u00b2: no such file" in err and "internal error" not in err
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

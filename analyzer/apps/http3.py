@@ -498,7 +498,7 @@ class QuicSession:
                 msg.trailers = list(head)
             return
         status = head.get(":status")
-        if side == SERVER and status is not None and status.isdigit() and 100 <= int(status) < 200:
+        if side == SERVER and status is not None and status.isascii() and status.isdigit() and 100 <= int(status) < 200:
             code = int(status)
             ex.interim.append(Response(code, STATUS_TEXT.get(code, ""), VERSION, head, first_frame, first_ts,
                                        frame, ts, 0, 0, pairs is not None))
@@ -552,7 +552,7 @@ class QuicSession:
             request_body = req.body.body()
         if resp is not None:
             status = resp.head.get(":status") or ""
-            code = int(status) if status.isdigit() and len(status) <= 3 else 0
+            code = int(status) if status.isascii() and status.isdigit() and len(status) <= 3 else 0
             response = Response(code, STATUS_TEXT.get(code, ""), VERSION, resp.head, resp.first_frame, resp.first_ts,
                                 resp.head_frame, resp.head_ts, 0, 0, resp.headers_complete)
             response_end = _end(resp, reason)

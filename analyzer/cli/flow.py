@@ -24,7 +24,7 @@ def flow(file: tuple[str, ...], stream: int | None) -> None:
     input. The stream may also follow the file, as before: analyzer flow FILE STREAM.
     """
     files = list(file)
-    if stream is None and len(files) > 1 and files[-1].isdigit():
+    if stream is None and len(files) > 1 and files[-1].isascii() and files[-1].isdigit():
         stream = int(files.pop())           # the old form: analyzer flow FILE STREAM
     rows: dict[int, list] = {}
     first: list[int] = []

@@ -223,7 +223,7 @@ def _size(_ctx, _param, value: str | None) -> int | None:
     text = value.strip().lower().removesuffix("b")
     unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
     number = text[:-1] if unit else text
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise click.BadParameter(f"{value!r} is not a size (like 256M, 1G or 65536)")
     from analyzer.tcp.reassembly import RUN_DEFAULTS
 

@@ -41,6 +41,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+from analyzer.apps.http.headers import content_length
 from analyzer.apps.http.sink import authority_form
 from analyzer.apps.quic import version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
@@ -2927,9 +2928,8 @@ class FetchBuilder:
         if not resp.headers_complete:
             return None
         lo = resp.offset + resp.head_length + 1       # the body's first relative seq (offset 0: the byte after SYN)
-        length = resp.headers.get("content-length")
         chunked = "chunked" in (resp.headers.get("transfer-encoding") or "").lower()
-        expected = int(length) if length is not None and length.strip().isdigit() and not chunked else None
+        expected = None if chunked else content_length(resp.headers)[0]     # the parser's rule (RFC 9112 6.3)
         hi = lo + expected if expected is not None else None
         nxt = [m.start + 1 for m in conn.messages if m.direction == d and m.start + 1 > lo]
         if nxt:

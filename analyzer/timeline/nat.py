@@ -141,7 +141,7 @@ def _range(addr: str) -> str:
 def _ep(text: str) -> tuple[str, int] | None:
     """ "10.0.0.10:48400" / "[2001:db8::1]:80" -> (address, port)."""
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not (port.isascii() and port.isdigit()):
         return None
     return host.strip("[]"), int(port)
 
