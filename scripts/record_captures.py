@@ -18,6 +18,7 @@ can do with tc netem or iptables), the HTTPS one curl (or falls back to Python's
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import subprocess
@@ -304,6 +305,42 @@ def check_close_lost(path: Path) -> list[str]:
     return problems
 
 
+def tail_losses(path: Path) -> list[tuple[int, int, int]]:
+    """(previous, client ACK, segment) frames of each server data segment tshark flags nothing on that came at
+    least 200 ms (Linux's minimum retransmission timeout) after the server's previous data segment, right after
+    it in sequence, with no client data in between and a client ACK of everything before it at least 160 ms before it: the copy a timer sent
+    again after a tail loss before the capture point."""
+    rows = decrypted_rows(path, path.with_suffix(".keys"), ["frame.number", "frame.time_epoch", "ip.src", "tcp.seq",
+                                                            "tcp.len", "tcp.ack", "tcp.analysis.flags"], "tcp")
+    out = []
+    data = [r for r in rows if r[2] != "192.0.2.10" and r[4] not in ("", "0")]
+    for a, b in itertools.pairwise(data):
+        if b[6] or int(b[3]) != int(a[3]) + int(a[4]) or not 0.2 <= float(b[1]) - float(a[1]) <= 0.25:
+            continue
+        if any(r[2] == "192.0.2.10" and r[4] not in ("", "0") and float(a[1]) < float(r[1]) < float(b[1])
+               for r in rows):
+            continue        # (the client spoke in between: b answers it)
+        ack = next((r for r in rows if r[2] == "192.0.2.10" and float(a[1]) <= float(r[1]) < float(b[1])
+                    and int(r[5]) >= int(b[3])), None)
+        if ack is not None and float(b[1]) - float(ack[1]) >= 0.16:
+            out.append((int(a[0]), int(ack[0]), int(b[0])))
+    return out
+
+
+def check_tail_lost(path: Path) -> list[str]:
+    """A tail loss of the server (:func:`tail_losses`) and a request resent more than once whose answer echoes a
+    copy before the last one (the server had the request, its answer was lost too)."""
+    problems = check_page(path, lossy=True)
+    if not tail_losses(path):
+        problems.append("no server segment sent again after a tail loss (record again)")
+    rows = {int(r[0]): r for r in _client_rows(path, path.with_suffix(".keys"))}
+    copies = [f for f, r in sorted(rows.items()) if r[1] == "192.0.2.10" and r[3] not in ("", "0") and r[4]]
+    answers = [r for r in rows.values() if r[8]]
+    if not any(rows[c][6] == a[7] for a in answers for c in copies[:-1]):
+        problems.append("no answer echoing a request copy before the last one (record again)")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -342,6 +379,7 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
                                check_request_lost),
     "lab_https_answer_lost": ("lab_https_answer_lost.pcapng", lambda p: lab(p, https=True, loss=15),
                               check_answer_lost),
+    "lab_tail_lost": ("lab_lossy_answer_and_tail_lost.pcapng", lambda p: lab(p, loss=30), check_tail_lost),
     "lab_https_close_lost": ("lab_https_close_lost.pcapng", lambda p: lab(p, https=True, loss=15), check_close_lost),
 }
 WITH_KEYS = {"lab_https", "lab_https_request_lost", "lab_https_answer_lost", "lab_https_close_lost"}

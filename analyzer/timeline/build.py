@@ -2916,6 +2916,7 @@ class FetchBuilder:
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
         self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
         self._stalls(conn, tx.index, cdir, rtt_ms)
+        self._tail_lost(conn, tx.index, 1 - cdir, rtt_ms)
 
     def _incomplete_bytes(self, conn: ConnFacts, resp: Any, d: int) -> tuple[str, dict[str, Any]] | None:
         """What an incomplete response's body was in TCP terms (F21), from the segments of direction ``d`` in this
@@ -3316,8 +3317,22 @@ class FetchBuilder:
         hit = next((c for c in copies if stamps[c.frame][0] == echo), None)
         if hit is not None:
             lost = [first.frame] + [c.frame for c in copies if c.frame < hit.frame]
-            return ("http.wait.resent.request_lost" if len(lost) == 1 else "http.wait.resent.request_lost.again",
-                    {"tsecr": echo, "copy_frame": hit.frame, "first_frame": first.frame, "lost_frames": lost})
+            kind = "http.wait.resent.request_lost" if len(lost) == 1 else "http.wait.resent.request_lost.again"
+            which = {"tsecr": echo, "copy_frame": hit.frame, "first_frame": first.frame, "lost_frames": lost}
+            # the client sent the request yet again after the copy the server had, and nothing at all came from
+            # the server between that copy and the answer: a receiver acknowledges a copy of bytes it already
+            # has at once (RFC 9293 3.10.7.4), and a server that thinks long acknowledges the request after its
+            # delayed-ACK timer; neither came, so what it sent in that time (its answer, its ACKs) was lost
+            # before the capture point, and this answer is its own retransmission
+            later = [c.frame for c in copies if c.frame > hit.frame]
+            rtt = _ms(resp.first_ts_ns - hit.ts_ns)
+            if later and rtt >= MIN_RTO_MS and not any(
+                    s.direction != cdir and hit.ts_ns < s.ts_ns < resp.first_ts_ns for s in conn.segments):
+                last = next(c for c in reversed(copies) if c.frame == later[-1])
+                kind += ".answer_lost"
+                which.update(later_frames=later, had_ms=rtt, after_ms=_ms(resp.first_ts_ns - last.ts_ns),
+                             last_frame=last.frame)
+            return kind, which
         tsval = stamps[copies[0].frame][0]
         if 0 < (tsval - echo) & 0xFFFFFFFF < 0x80000000:
             return "http.wait.resent.answer_lost", {"tsecr": echo, "tsval": tsval, "first_frame": first.frame}
@@ -3359,6 +3374,38 @@ class FetchBuilder:
                       gap_ms=gap, sender="client" if direction == 0 else "server",
                       receiver="server" if direction == 0 else "client", mss=mss, stream=conn.stream)
             self.notes[b.frame] = self._note("note.nagle")
+            self.problem_frames.add(b.frame)
+
+    def _tail_lost(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
+        """A tail loss the capture point cannot see: a segment of transaction ``index``'s message in
+        ``direction`` sent a retransmission timeout after the one before it, although the receiver had
+        acknowledged everything before it about that long before, and nothing in the capture is flagged.
+        When the last segment of a flight is lost before the capture point, no later segment reaches the
+        receiver, so no duplicate ACK and no hole show the loss; the sender's timer (Linux: at least 200 ms,
+        MIN_RTO_MS) sends it again, and that copy is the only one captured. The same pause could be the
+        sender's application writing late; the step says so. Only with a round trip known, and far shorter."""
+        if rtt_ms is None:
+            return
+        data = [s for s in self._owned(conn, index) if s.length and s.direction == direction
+                and s.frame not in conn.copies]
+        for a, b in itertools.pairwise(data):
+            if b.frame in self.problem_frames or b.analysis & TROUBLE or b.rel_seq != a.rel_seq + a.length:
+                continue
+            gap = _ms(b.ts_ns - a.ts_ns)
+            if not (MIN_RTO_MS <= gap <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5 and gap >= 10 * rtt_ms):
+                continue
+            # the receiver's ACK of everything sent before b, long before b: no window, Nagle or congestion
+            # window held b back (each is released by an ACK, and b left a timer's length after it)
+            ack = next((s for s in conn.segments if a.ts_ns <= s.ts_ns < b.ts_ns and s.direction != direction
+                        and s.flags & ACK and s.rel_ack >= a.rel_seq + a.length), None)
+            if ack is None or _ms(b.ts_ns - ack.ts_ns) < 0.8 * MIN_RTO_MS:
+                continue
+            self._add(b.frame - 0.1, b.ts_ns, (a.frame, ack.frame, b.frame), "tcp", "tcp.loss.tail", problem=True,
+                      first=a.frame, ack_frame=ack.frame, frame=b.frame, size=b.length, rel_seq=b.rel_seq,
+                      gap_ms=gap, waited_ms=_ms(b.ts_ns - ack.ts_ns), rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS,
+                      sender="client" if direction == 0 else "server",
+                      receiver="server" if direction == 0 else "client", stream=conn.stream)
+            self.notes[b.frame] = self._note("note.tail")
             self.problem_frames.add(b.frame)
 
     # -- request timings, connections, bytes, summary ---------------------------------------------------
@@ -3696,6 +3743,10 @@ class FetchBuilder:
                 add("server", f.get("think_ms") or 0.0, st.frames, uri=_uri_of(steps, st))
             elif st.kind == "http.wait.lost":
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
+            elif st.kind.startswith("http.wait.resent.request_lost") and st.kind.endswith(".answer_lost"):
+                # after the client's last copy (its own timeouts are counted with its retransmissions)
+                add("lost_answer", f["after_ms"], (f["last_frame"], st.frames[-1]), "delay.lost_answer.after",
+                    last_frame=f["last_frame"])
             elif st.kind == "tcp.handshake.karn":
                 add("late_synack", f.get("late_ms") or 0.0, (f["synack"],), stream=f.get("stream"))
             elif st.kind in ("tcp.loss", "tcp.loss.fin") and f.get("cost_ms"):
@@ -3721,6 +3772,9 @@ class FetchBuilder:
                     stream=f["stream"])
             elif st.kind in ("tcp.stall.nagle", "tls.exchange.nagle"):
                 add("stall", f.get("gap_ms") or 0.0, st.frames)
+            elif st.kind == "tcp.loss.tail":
+                add("loss", f["gap_ms"], (f["first"], f["frame"]), "delay.loss.tail", sender=f["sender"],
+                    frame=f["frame"])
             elif st.kind == "http.request.expect_wait":
                 add("expect_wait", f.get("waited_ms") or 0.0, st.frames)
             elif st.kind == "tls.exchange.wait":
@@ -3755,7 +3809,8 @@ class FetchBuilder:
         # the transfer of a response, less the stalls already counted inside it (a Nagle stall between its
         # segments is not transfer time). A stall counts when the segment it held is one the response owns
         # (not a first segment it shares with the response before it: that wait came before its first byte).
-        stalls = [(set(st.frames[-1:]), st.facts.get("gap_ms") or 0.0) for st in steps if st.kind == "tcp.stall.nagle"]
+        stalls = [(set(st.frames[-1:]), st.facts.get("gap_ms") or 0.0) for st in steps
+                  if st.kind in ("tcp.stall.nagle", "tcp.loss.tail")]
         nothing: tuple[tuple[int, ...], set[int]] = ((), set())
 
         def receive(n: int) -> float:

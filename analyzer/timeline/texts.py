@@ -659,6 +659,14 @@ _EN: dict[str, str] = {
         "{ack_ms:dur} (delayed ACK: it waits for data to piggy-back the ACK on). Nagle with delayed ACK is the "
         "classic 40 ms stall; TCP_NODELAY on the sender avoids it."),
     # -- TCP teardown ---------------------------------------------------------------------------------
+    "tcp.loss.tail": (
+        "A pause of {gap_ms:dur} before the {sender:role}'s segment in frame {frame} ({size:bytes}), although the "
+        "{receiver:role} had acknowledged everything before it (frame {ack_frame}, {waited_ms:dur} earlier) and a round "
+        "trip takes {rtt_ms:dur}: nothing held the {sender:role} back. The pause matches its retransmission timer "
+        "(Linux waits at least {rto_ms:.0f} ms): most likely the first copy of these bytes was lost before the capture "
+        "point, the last of its flight, so no later segment and no duplicate ACK could show the loss (a tail loss), "
+        "and this is the copy the timer sent again. The capture cannot tell that apart from the {sender:role}'s "
+        "application writing these bytes just that much later."),
     "tcp.teardown4.1": (
         "Step 1/4 of the connection release: the {closer:role} has nothing more to send and sends FIN "
         "(seq = {seq}); it enters FIN_WAIT_1."),
@@ -1113,6 +1121,12 @@ _EN: dict[str, str] = {
         "{ms:dur} of server think time in {count:num} answers ({uris:frames}: {waits:durs}; their first bytes are "
         "frames {firsts:frames}), each its time to first byte less one round trip."),
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
+    "delay.lost_answer.after": (
+        "{ms:dur} from the client's last copy of the request (frame {last_frame}) to the answer: the server's timer "
+        "sending again an answer that was most likely lost."),
+    "delay.loss.tail": (
+        "{ms:dur} waiting for the {sender:role}'s timer to send again a segment most likely lost before the "
+        "capture point (frame {frame})."),
     "delay.loss": "{ms:dur} lost recovering a lost segment.",
     "delay.loss.fin": "{ms:dur} lost recovering a lost FIN.",
     "delay.release": (
@@ -1712,6 +1726,12 @@ _ZH: dict[str, str] = {
         "（第 {second} 帧）一直压着，直到前一个被确认：Nagle 算法只允许一个未被确认的小报文段在途。"
         "{receiver:role}把 ACK（第 {ack_frame} 帧）推迟了 {ack_ms:dur}才发（延迟确认：它等着有数据时把 ACK "
         "捎带出去）。Nagle 算法加上延迟确认，就是经典的 40 毫秒停顿；发送方设置 TCP_NODELAY 即可避免。"),
+    "tcp.loss.tail": (
+        "{sender:role}第 {frame} 帧的报文段（{size:bytes}）之前停顿了 {gap_ms:dur}，而{receiver:role}早已确认了它之前的"
+        "全部数据（第 {ack_frame} 帧，早了 {waited_ms:dur}），一个往返只需 {rtt_ms:dur}：没有什么挡着{sender:role}发送。"
+        "这个停顿与它的重传定时器相符（Linux 至少等 {rto_ms:.0f} 毫秒）：很可能这些字节的第一份在到达抓包点之前丢失了，"
+        "它是那一批的最后一个报文段，后面没有报文段、也就没有重复 ACK 能显出这次丢失（尾部丢失），这里看到的是定时器"
+        "重发的那一份。抓包无法把这种情况和{sender:role}的应用程序恰好晚这么久才写出这些字节区分开。"),
     "tcp.teardown4.1": (
         "连接释放（四次挥手）第 1/4 步：{closer:role}没有数据要发送了，发送 FIN（seq = {seq}），进入 FIN_WAIT_1。"),
     "tcp.teardown.late.fin": (
@@ -2075,6 +2095,9 @@ _ZH: dict[str, str] = {
         "服务器处理 {count} 个应答共用时 {ms:dur}（{uris:frames}：分别为 {waits:durs}；应答的第一个字节在第 {firsts:frames} "
         "帧），每个都是首字节时间减去一个往返时间。"),
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
+    "delay.lost_answer.after": (
+        "从客户端最后一份请求（第 {last_frame} 帧）到应答用时 {ms:dur}：服务器的定时器在重发一个很可能已丢失的应答。"),
+    "delay.loss.tail": "等{sender:role}的定时器重发一个很可能在抓包点之前丢失的报文段（第 {frame} 帧）用时 {ms:dur}。",
     "delay.loss": "从丢失的报文段中恢复用时 {ms:dur}。",
     "delay.loss.fin": "从丢失的 FIN 中恢复用时 {ms:dur}。",
     "delay.release": "从{closer:role}的 FIN 到它的 ACK 用时 {ms:dur}：连接释放在等待重发的报文段（第 {copies:frames} 帧）。",
@@ -2125,6 +2148,19 @@ _ZH: dict[str, str] = {
         "从握手结束（第 {ack} 帧）到客户端发出第一批数据（第 {data} 帧）之间，客户端用了 {ms:dur}：网络上没有报文，"
         "是程序在准备它要发送的第一条消息。"),
 }
+
+# the copy of a resent request the server had was answered only after the client sent yet another copy, and
+# nothing came from the server in between (build._which_copy): its answer was lost too
+for _kind in ("http.wait.resent.request_lost", "http.wait.resent.request_lost.again"):
+    _EN[_kind + ".answer_lost"] = _EN[_kind] + (
+        " The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even an ACK of "
+        "the copy the client sent after it (frame {later_frames:frames}), which a receiver acknowledges at once when it "
+        "already has the bytes: what the server sent in that time (its answer, its ACKs) was most likely lost before "
+        "the capture point, and this answer is the copy its own timer sent again.")
+    _ZH[_kind + ".answer_lost"] = _ZH[_kind] + (
+        "服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连对客户端随后又发的那一份（第 "
+        "{later_frames:frames} 帧）的 ACK 也没有，而接收方收到已有字节的副本时会立即回 ACK：服务器在这段时间里发出的"
+        "东西（应答和 ACK）很可能在到达抓包点之前丢失了，这一份应答是它自己的定时器重发的。")
 
 TEMPLATES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
@@ -2842,6 +2878,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "ACK of FIN: close {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "ACK of FIN",
         "note.fin.again": "FIN again + ACK of FIN (FINs crossed)", "note.ackfin.again": "ACK of FIN again",
         "note.data": "data", "note.nagle": "held by Nagle until the delayed ACK",
+        "note.tail": "sent again: first copy most likely lost",
         "note.tls.client_hello": "TLS ClientHello (SNI {sni})", "note.tls.server_hello": "TLS ServerHello ({version})",
         "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS handshake done", "note.tls.failed": "TLS handshake failed", "note.tls.ticket": "TLS NewSessionTicket",
         "note.tls.close_notify": "TLS close_notify",
@@ -2881,6 +2918,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.ackfin": "确认 FIN：挥手 {n}/{m}", "note.fin.plain": "FIN", "note.ackfin.plain": "确认 FIN",
         "note.fin.again": "再发 FIN 并确认 FIN（两端 FIN 交错）", "note.ackfin.again": "再次确认 FIN",
         "note.data": "数据", "note.nagle": "被 Nagle 算法压到延迟 ACK 之后",
+        "note.tail": "重发：第一份很可能已丢失",
         "note.tls.client_hello": "TLS ClientHello（SNI {sni}）", "note.tls.server_hello": "TLS ServerHello（{version}）",
         "note.tls.hello_retry": "TLS HelloRetryRequest", "note.tls.done": "TLS 握手完成", "note.tls.failed": "TLS 握手失败", "note.tls.ticket": "TLS 会话票据",
         "note.tls.close_notify": "TLS close_notify",
