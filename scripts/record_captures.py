@@ -341,6 +341,29 @@ def check_tail_lost(path: Path) -> list[str]:
     return problems
 
 
+def holes_filled_after(path: Path) -> list[int]:
+    """Server segments tshark calls a retransmission that fill a hole below bytes the server had already sent
+    (a segment of higher seq came before them): the TLS records after the hole are handed on with them."""
+    rows = decrypted_rows(path, path.with_suffix(".keys"), ["frame.number", "ip.src", "tcp.seq", "tcp.len",
+                                                            "tcp.analysis.retransmission"], "tcp.len > 0")
+    out, high = [], 0
+    for r in rows:
+        if r[1] == "192.0.2.10":
+            continue
+        end = int(r[2]) + int(r[3])
+        if r[4] and end < high:
+            out.append(int(r[0]))
+        high = max(high, end)
+    return out
+
+
+def check_hole_filled(path: Path) -> list[str]:
+    problems = check_https(path, path.with_suffix(".keys"))
+    if not holes_filled_after(path):
+        problems.append("no server retransmission filling a hole below later bytes (record again)")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -380,9 +403,12 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
     "lab_https_answer_lost": ("lab_https_answer_lost.pcapng", lambda p: lab(p, https=True, loss=15),
                               check_answer_lost),
     "lab_tail_lost": ("lab_lossy_answer_and_tail_lost.pcapng", lambda p: lab(p, loss=30), check_tail_lost),
+    "lab_https_hole_filled": ("lab_https_hole_filled.pcapng", lambda p: lab(p, https=True, loss=30),
+                              check_hole_filled),
     "lab_https_close_lost": ("lab_https_close_lost.pcapng", lambda p: lab(p, https=True, loss=15), check_close_lost),
 }
-WITH_KEYS = {"lab_https", "lab_https_request_lost", "lab_https_answer_lost", "lab_https_close_lost"}
+WITH_KEYS = {"lab_https", "lab_https_request_lost", "lab_https_answer_lost", "lab_https_close_lost",
+             "lab_https_hole_filled"}
 PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside"), "lab_hub": ("observer", "client"),
          "lab_switch": ("observer", "client")}
 

@@ -3105,7 +3105,7 @@ class FetchBuilder:
         """The frame (and time) that brought the first byte of the TLS record completed in ``frame`` (the last
         such record when several end there), from its length: a record bigger than a segment spans several,
         and the bytes it holds began to arrive with the first. Taking the record as ending with the frame's
-        payload errs late, never early. ``frame`` itself when the record is not known (past the records kept)."""
+        payload (or, when the frame filled a hole, with the highest byte seen by then) errs late, never early. ``frame`` itself when the record is not known (past the records kept)."""
         key = (conn.stream, conn.epoch)
         ends = self._record_ends.get(key)
         if ends is None:
@@ -3116,9 +3116,6 @@ class FetchBuilder:
         length = ends.get((client, frame))      # (``direction``: the segments' numbering of the same side)
         last = self._by_frame(conn).get(frame)
         if length is None or last is None or not last.length:
-            return frame, ts_ns
-        start = last.rel_seq + last.length - (length + 5)      # the record's first byte (its 5-byte header)
-        if start >= last.rel_seq:
             return frame, ts_ns
         # the first segment (in frame order, before ``frame``) of the side's first copies whose bytes hold
         # ``start``: none before the first whose running highest end passes it (a bisection, not a walk from the
@@ -3132,6 +3129,14 @@ class FetchBuilder:
                 highs.append(high)
             index = self._data_index[(conn.stream, conn.epoch, direction)] = (segs, [x.frame for x in segs], highs)
         segs, frames, highs = index
+        # where the record ends: at the frame's payload's end, or further when the frame filled a hole (a
+        # retransmission): the bytes held after the hole, up to the highest seen, were handed on with it, and
+        # the record may end among them. The highest byte seen by then errs late, never early.
+        at = bisect_right(frames, frame) - 1
+        end = max(last.rel_seq + last.length, highs[at] if at >= 0 else 0)
+        start = end - (length + 5)      # the record's first byte (its 5-byte header)
+        if last.rel_seq <= start < last.rel_seq + last.length:
+            return frame, ts_ns
         for i in range(bisect_right(highs, start), bisect_left(frames, frame)):
             x = segs[i]
             if x.rel_seq <= start < x.rel_seq + x.length:
