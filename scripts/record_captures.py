@@ -364,6 +364,32 @@ def check_hole_filled(path: Path) -> list[str]:
     return problems
 
 
+def answers_lost_quietly(path: Path) -> list[tuple[int, int]]:
+    """(request copy, answer) frames: an answer whose TSecr is the TSval of a resent copy of the request, more than
+    200 ms after that copy, with no server segment in between (not even an ACK): the server had the request and its
+    first answer was lost."""
+    rows = _client_rows(path, path.with_suffix(".keys"))
+    times = {int(r[0]): float(r[1]) for r in decrypted_rows(path, path.with_suffix(".keys"),
+                                                           ["frame.number", "frame.time_epoch"], "tcp")}
+    out = []
+    for r in rows:
+        if r[1] == "192.0.2.10" or not r[8] or not r[7]:
+            continue
+        copy = next((x for x in rows if x[1] == "192.0.2.10" and x[4] and x[6] == r[7]), None)
+        if copy is None or times[int(r[0])] - times[int(copy[0])] <= 0.2:
+            continue
+        if not any(x[1] != "192.0.2.10" and int(copy[0]) < int(x[0]) < int(r[0]) for x in rows):
+            out.append((int(copy[0]), int(r[0])))
+    return out
+
+
+def check_answer_lost_quiet(path: Path) -> list[str]:
+    problems = check_https(path, path.with_suffix(".keys"))
+    if not answers_lost_quietly(path):
+        problems.append("no answer lost after the resent request reached the server (record again)")
+    return problems
+
+
 def lab(path: Path, **kw) -> None:
     res = run_lab(save=str(path), servers="project", log=lambda s: print(f"   {s}"), **kw)
     if not res.client_ok and kw.get("what") != "refused":
@@ -405,10 +431,12 @@ RECORDINGS: dict[str, tuple[str, Callable[[Path], None], Callable[[Path], list[s
     "lab_tail_lost": ("lab_lossy_answer_and_tail_lost.pcapng", lambda p: lab(p, loss=30), check_tail_lost),
     "lab_https_hole_filled": ("lab_https_hole_filled.pcapng", lambda p: lab(p, https=True, loss=30),
                               check_hole_filled),
+    "lab_https_answer_lost_quiet": ("lab_https_answer_lost_quiet.pcapng", lambda p: lab(p, https=True, loss=25),
+                                    check_answer_lost_quiet),
     "lab_https_close_lost": ("lab_https_close_lost.pcapng", lambda p: lab(p, https=True, loss=15), check_close_lost),
 }
 WITH_KEYS = {"lab_https", "lab_https_request_lost", "lab_https_answer_lost", "lab_https_close_lost",
-             "lab_https_hole_filled"}
+             "lab_https_hole_filled", "lab_https_answer_lost_quiet"}
 PARTS = {"lab_nat": ("inside", "outside"), "lab_nat_random": ("inside", "outside"), "lab_hub": ("observer", "client"),
          "lab_switch": ("observer", "client")}
 

@@ -2431,6 +2431,7 @@ class FetchBuilder:
         self._add(sh.frame, sh.ts_ns, (sh.frame,), "tls", kind, rtt_ms=rtt, chosen_alpn=sh.alpn or "",
                   group=sh.key_share_group or "", **base)
         self.notes[sh.frame] = self._note("note.tls.server_hello", version=sh.version)
+        self._server_hello_lost(conn, ch, sh, rtt, base)
         if tls.certificates and (tls.decrypted or not tls.certificates[0].encrypted):
             self._certificate_step(tls.certificates, base)
         done = tls_done(tls, conn.client_port)
@@ -3324,19 +3325,19 @@ class FetchBuilder:
             lost = [first.frame] + [c.frame for c in copies if c.frame < hit.frame]
             kind = "http.wait.resent.request_lost" if len(lost) == 1 else "http.wait.resent.request_lost.again"
             which = {"tsecr": echo, "copy_frame": hit.frame, "first_frame": first.frame, "lost_frames": lost}
-            # the client sent the request yet again after the copy the server had, and nothing at all came from
-            # the server between that copy and the answer: a receiver acknowledges a copy of bytes it already
-            # has at once (RFC 9293 3.10.7.4), and a server that thinks long acknowledges the request after its
-            # delayed-ACK timer; neither came, so what it sent in that time (its answer, its ACKs) was lost
-            # before the capture point, and this answer is its own retransmission
-            later = [c.frame for c in copies if c.frame > hit.frame]
-            rtt = _ms(resp.first_ts_ns - hit.ts_ns)
-            if later and rtt >= MIN_RTO_MS and not any(
+            # the answer came a retransmission timeout or more after the copy the server had, and nothing at all
+            # came from the server in between: a server that thinks long acknowledges the request after its
+            # delayed-ACK timer (about 40 ms), and a receiver acknowledges at once a copy of bytes it already has
+            # (RFC 9293 3.10.7.4: when the client sent yet another copy); none came, so what it sent in that
+            # time (its answer, its ACKs) was lost before the capture point, and this answer is its retransmission
+            later = [c for c in copies if c.frame > hit.frame]
+            had = _ms(resp.first_ts_ns - hit.ts_ns)
+            if had > MIN_RTO_MS and not any(
                     s.direction != cdir and hit.ts_ns < s.ts_ns < resp.first_ts_ns for s in conn.segments):
-                last = next(c for c in reversed(copies) if c.frame == later[-1])
-                kind += ".answer_lost"
-                which.update(later_frames=later, had_ms=rtt, after_ms=_ms(resp.first_ts_ns - last.ts_ns),
-                             last_frame=last.frame)
+                last = later[-1] if later else hit
+                kind += ".answer_lost" if later else ".answer_lost.quiet"
+                which.update(later_frames=[c.frame for c in later], had_ms=had,
+                             after_ms=_ms(resp.first_ts_ns - last.ts_ns), last_frame=last.frame)
             return kind, which
         tsval = stamps[copies[0].frame][0]
         if 0 < (tsval - echo) & 0xFFFFFFFF < 0x80000000:
@@ -3380,6 +3381,27 @@ class FetchBuilder:
                       receiver="server" if direction == 0 else "client", mss=mss, stream=conn.stream)
             self.notes[b.frame] = self._note("note.nagle")
             self.problem_frames.add(b.frame)
+
+    def _server_hello_lost(self, conn: ConnFacts, ch: Any, sh: Any, wait_ms: float, base: dict[str, Any]) -> None:
+        """A ServerHello a retransmission timeout after the ClientHello, with no copy of the ClientHello sent in
+        between: a TLS server answers in about a millisecond, so its first flight was most likely lost before the
+        capture point and this is the copy its timer sent again (as ``http.wait.lost`` for an HTTP answer). The
+        server's ACK of the ClientHello, when it came at once, shows it had the ClientHello all along."""
+        rtt_ms = self._rtt(conn)[0]
+        if rtt_ms is None or not (MIN_RTO_MS <= wait_ms <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5 and wait_ms >= 10 * rtt_ms):
+            return
+        between = [s for s in conn.segments if ch.ts_ns < s.ts_ns < sh.ts_ns]
+        if any(s.length and (s.analysis & TROUBLE) for s in between):
+            return      # resent bytes in between: the retransmission steps tell that wait
+        seg = self._by_frame(conn).get(sh.frame)
+        if seg is None or seg.analysis & TROUBLE:
+            return
+        ack = next((s for s in between if s.direction == seg.direction and not s.length and s.flags & ACK), None)
+        self._add(sh.frame + 0.05, sh.ts_ns, (ch.frame,) + ((ack.frame,) if ack else ()) + (sh.frame,), "tls",
+                  "tls.server_hello.lost.ack" if ack is not None else "tls.server_hello.lost", problem=True,
+                  wait_ms=wait_ms, rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS, hello_frame=ch.frame,
+                  ack_frame=ack.frame if ack else None, ack_ms=_ms(ack.ts_ns - ch.ts_ns) if ack else None,
+                  lost_ms=max(wait_ms - rtt_ms, 0.0), **base)
 
     def _tail_lost(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
         """A tail loss the capture point cannot see: a segment of transaction ``index``'s message in
@@ -3732,7 +3754,15 @@ class FetchBuilder:
                           and fin is not None and st.frames[-1] <= fin]
                 held = sum(st.facts.get("gap_ms") or 0.0 for st in in_tls)
                 held_frames.update(f for st in in_tls for f in st.frames)
-                add("tls", summary.tls_ms, (), "delay.tls.stall" if held else "", stream=stream, held_ms=held)
+                # the server's first flight most likely lost: that wait is its own part, the rest the handshake's
+                lost = next((st for st in steps if st.kind.startswith("tls.server_hello.lost")
+                             and st.facts.get("stream") == stream), None)
+                lost_ms = lost.facts["lost_ms"] if lost is not None else 0.0
+                if lost is not None:
+                    add("lost_answer", lost_ms, (lost.facts["hello_frame"], lost.frames[-1]), "delay.lost_answer.tls",
+                        stream=stream)
+                add("tls", summary.tls_ms - lost_ms, (), "delay.tls.stall" if held else "", stream=stream,
+                    held_ms=held)
         self._client_time(add, cited)
         self._client_page(add, requests, total)
         # an episode's step cites all its frames (duplicate ACKs first, often); its delay cites the frames
@@ -3748,7 +3778,7 @@ class FetchBuilder:
                 add("server", f.get("think_ms") or 0.0, st.frames, uri=_uri_of(steps, st))
             elif st.kind == "http.wait.lost":
                 add("lost_answer", f.get("ttfb_ms") or 0.0, st.frames)
-            elif st.kind.startswith("http.wait.resent.request_lost") and st.kind.endswith(".answer_lost"):
+            elif st.kind.startswith("http.wait.resent.request_lost") and ".answer_lost" in st.kind:
                 # after the client's last copy (its own timeouts are counted with its retransmissions)
                 add("lost_answer", f["after_ms"], (f["last_frame"], st.frames[-1]), "delay.lost_answer.after",
                     last_frame=f["last_frame"])

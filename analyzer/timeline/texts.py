@@ -1015,6 +1015,19 @@ _EN: dict[str, str] = {
     "tls.server_hello.12.resumed": (
         "ServerHello, {rtt_ms:dur} after the ClientHello: the server takes up an earlier session ({version}, "
         "{cipher}): an abbreviated handshake, without certificate or key exchange."),
+    "tls.server_hello.lost": (
+        "The ServerHello came {wait_ms:dur} after the ClientHello (frame {hello_frame}), against a round trip of "
+        "{rtt_ms:dur}, and the client sent nothing again in between: a TLS server answers a ClientHello in about a "
+        "millisecond. The figure matches the minimum retransmission timeout ({rto_ms:.0f} ms on Linux) plus a round "
+        "trip: most likely the server's first flight (the ServerHello and what followed it) was lost before the "
+        "capture point and this is the copy its timer sent again (the capture never saw the lost one)."),
+    "tls.server_hello.lost.ack": (
+        "The ServerHello came {wait_ms:dur} after the ClientHello (frame {hello_frame}), against a round trip of "
+        "{rtt_ms:dur}, although the server had acknowledged the ClientHello at once (frame {ack_frame}, "
+        "{ack_ms:dur} after it): it had the ClientHello all along, and a TLS server answers one in about a "
+        "millisecond. The figure matches the minimum retransmission timeout ({rto_ms:.0f} ms on Linux) plus a round "
+        "trip: most likely the server's first flight (the ServerHello and what followed it) was lost before the "
+        "capture point and this is the copy its timer sent again (the capture never saw the lost one)."),
     "tls.certificate": (
         "Certificate, in clear text (TLS 1.2): the server proves it is {subject} {san_text}, issued by "
         "{issuer}, valid until {not_after}; {chain:n:certificate} in the chain."),
@@ -1121,6 +1134,9 @@ _EN: dict[str, str] = {
         "{ms:dur} of server think time in {count:num} answers ({uris:frames}: {waits:durs}; their first bytes are "
         "frames {firsts:frames}), each its time to first byte less one round trip."),
     "delay.lost_answer": "{ms:dur} waiting for an answer that was most likely lost and retransmitted.",
+    "delay.lost_answer.tls": (
+        "{ms:dur} waiting for the server's first TLS flight on connection {stream} to be sent again (most likely lost "
+        "before the capture point)."),
     "delay.lost_answer.after": (
         "{ms:dur} from the client's last copy of the request (frame {last_frame}) to the answer: the server's timer "
         "sending again an answer that was most likely lost."),
@@ -2017,6 +2033,17 @@ _ZH: dict[str, str] = {
     "tls.server_hello.12.resumed": (
         "ServerHello，在 ClientHello 之后 {rtt_ms:dur}：服务器沿用之前的会话（{version}，{cipher}）："
         "这是简化握手，没有证书，也没有密钥交换。"),
+    "tls.server_hello.lost": (
+        "ServerHello 在 ClientHello（第 {hello_frame} 帧）之后 {wait_ms:dur}才到，而一个往返只需 {rtt_ms:dur}，其间客户端"
+        "也没有重发任何东西：TLS 服务器回应一个 ClientHello 大约只要一毫秒。这个时长与最小重传超时（Linux 上为 "
+        "{rto_ms:.0f} 毫秒）加一个往返相符：很可能服务器的第一批握手消息（ServerHello 及其后的消息）在到达抓包点之前"
+        "丢失了，这里看到的是它的定时器重发的那一份（抓包从未见到丢失的那一份）。"),
+    "tls.server_hello.lost.ack": (
+        "ServerHello 在 ClientHello（第 {hello_frame} 帧）之后 {wait_ms:dur}才到，而一个往返只需 {rtt_ms:dur}，尽管服务器"
+        "立即确认了 ClientHello（第 {ack_frame} 帧，在它之后 {ack_ms:dur}）：服务器一直都有这个 ClientHello，而 TLS "
+        "服务器回应一个 ClientHello 大约只要一毫秒。这个时长与最小重传超时（Linux 上为 {rto_ms:.0f} 毫秒）加一个往返"
+        "相符：很可能服务器的第一批握手消息（ServerHello 及其后的消息）在到达抓包点之前丢失了，这里看到的是它的定时器"
+        "重发的那一份（抓包从未见到丢失的那一份）。"),
     "tls.certificate": (
         "证书（TLS 1.2 中为明文）：服务器证明自己是 {subject}{san_text}，由 {issuer} 签发，有效期至 "
         "{not_after}；证书链中共 {chain} 张证书。"),
@@ -2095,6 +2122,7 @@ _ZH: dict[str, str] = {
         "服务器处理 {count} 个应答共用时 {ms:dur}（{uris:frames}：分别为 {waits:durs}；应答的第一个字节在第 {firsts:frames} "
         "帧），每个都是首字节时间减去一个往返时间。"),
     "delay.lost_answer": "等待一个很可能丢失后又重传的应答用时 {ms:dur}。",
+    "delay.lost_answer.tls": "等待服务器在连接 {stream} 上重发第一批 TLS 握手消息用时 {ms:dur}（很可能在抓包点之前丢失了）。",
     "delay.lost_answer.after": (
         "从客户端最后一份请求（第 {last_frame} 帧）到应答用时 {ms:dur}：服务器的定时器在重发一个很可能已丢失的应答。"),
     "delay.loss.tail": "等{sender:role}的定时器重发一个很可能在抓包点之前丢失的报文段（第 {frame} 帧）用时 {ms:dur}。",
@@ -2161,6 +2189,15 @@ for _kind in ("http.wait.resent.request_lost", "http.wait.resent.request_lost.ag
         "服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连对客户端随后又发的那一份（第 "
         "{later_frames:frames} 帧）的 ACK 也没有，而接收方收到已有字节的副本时会立即回 ACK：服务器在这段时间里发出的"
         "东西（应答和 ACK）很可能在到达抓包点之前丢失了，这一份应答是它自己的定时器重发的。")
+    _EN[_kind + ".answer_lost.quiet"] = _EN[_kind] + (
+        " The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even the ACK "
+        "a server sends for a request it is still working on once its delayed-ACK timer runs out (about 40 ms, at "
+        "most 200 ms on Linux): what it sent in that time (its answer, its ACKs) was most likely lost before the capture point, and this answer "
+        "is the copy its own timer sent again.")
+    _ZH[_kind + ".answer_lost.quiet"] = _ZH[_kind] + (
+        "服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连服务器在处理请求时等延迟 ACK "
+        "定时器到时（约 40 毫秒，Linux 上最多 200 毫秒）后会发的 ACK 也没有：服务器在这段时间里发出的东西（应答和 ACK）很可能在到达抓包点之前"
+        "丢失了，这一份应答是它自己的定时器重发的。")
 
 TEMPLATES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
