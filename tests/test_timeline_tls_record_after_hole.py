@@ -100,3 +100,19 @@ def test_every_https_answer_is_told_after_its_request(path):
         for q, a in zip(asked, answered):
             assert f.steps.index(q) < f.steps.index(a) and q.ts_ns < a.ts_ns
         assert all(q.wait is None or q.wait > 0 for q in f.requests)
+
+
+def test_one_duplicate_ack_is_one_frame():
+    """A fast retransmission asked for by one duplicate ACK names "frame N", not "frames N" (seen on a lab run
+    with one duplicate ACK; the recording here has two, "frames 22, 24" by tshark's tcp.analysis.duplicate_ack)."""
+    from analyzer.timeline.texts import explain
+
+    (step,) = [s for s in fetch().steps if s.kind == "tcp.loss" and s.facts.get("fast")]
+    dups = subprocess.run([TSHARK, "-r", str(FILE), "-Y", "tcp.analysis.duplicate_ack and ip.src == 192.0.2.10",
+                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout.split()
+    two = [d for d in dups if step.frames[0] < int(d) < step.facts["fill_frame"]]
+    assert f"(frames {', '.join(two)})" in step.text
+    one = explain("tcp.loss", {**step.facts, "dup_acks": 1, "dup_frames": two[0]})
+    assert f"duplicate ACK (frame {two[0]})" in one and "(frames" not in one
+    assert f"第 {two[0]} 帧" in explain("tcp.loss", {**step.facts, "dup_acks": 1, "dup_frames": two[0]}, "zh")

@@ -2233,7 +2233,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "aside.tickets": "{count:n:session ticket}", "aside.alerts": "{count:n:alert}",
         "qtype_hint.AAAA": "no IPv6 address", "qtype_hint.A": "no IPv4 address",
         "qtype_hint": "no record of this type",
-        "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} (frames {dup_frames}) reported the hole and "
+        "recovery.fast": "The receiver's {dup_acks:n:duplicate ACK} ({dup_where}) reported the hole and "
                          "the sender resent the missing bytes in frame {fill_frame} ({cost_ms:dur} after the "
                          "segment that showed the gap): a fast retransmission.",
         "recovery.rto": "The sender resent the missing bytes in frame {fill_frame}, {cost_ms:dur} after the "
@@ -3164,6 +3164,9 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         key = ("recovery.late.part" if facts.get("never_bytes") else "recovery.late") if facts.get("late_frames") \
             else ("" if missed else "recovery.none") if facts.get("fill_frame") is None else (
             "recovery.fast" if facts.get("fast") else "recovery.rto")
+        if key == "recovery.fast" and lang != "zh":        # "frame 37", "frames 37, 39"
+            dup_frames = str(facts.get("dup_frames") or "-")
+            facts = {**facts, "dup_where": ("frames " if ", " in dup_frames else "frame ") + dup_frames}
         late = facts.get("late_frames") or []
         if late:
             facts = {**facts, "late_text": frames_list(late, lang) if lang == "zh" else
