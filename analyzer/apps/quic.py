@@ -268,3 +268,134 @@ def handshake_message(chunks: list[tuple[int, bytes]], types: tuple[int, ...] = 
 def client_hello_bytes(chunks: list[tuple[int, bytes]]) -> bytes | None:
     """The ClientHello the client's CRYPTO frames carry, once whole (:func:`handshake_message`)."""
     return handshake_message(chunks, (1,))
+
+
+# -- Google QUIC (gQUIC, Q0xx): the QUIC Chrome spoke before RFC 9000 ----------------------------------------------
+# Its public header (versions up to Q043) is not RFC 8999's: a flags byte (0x01 a version follows, 0x02 a public
+# reset, 0x0C the connection ID's length: 0, 1, 4 or 8 bytes; 0x30 the packet number's: 1, 2, 4 or 6 bytes), the
+# connection ID, the version (4 ASCII bytes, "Q025"; the client's packets until the server answers), the packet
+# number. The client's first packets are not encrypted (a 12-byte hash guards them, then, before Q034, a private
+# flags byte): a STREAM frame on stream 1 carries its hello, a QUIC Crypto handshake message "CHLO" (the tag,
+# a 2-byte count of entries, 2 bytes of padding, then per entry a 4-byte tag and the 4-byte end offset of its
+# value, all little-endian, then the values). The server's reject "REJ" goes in clear the same way; its answer to
+# a complete hello (SHLO) is encrypted. Versions from Q046 on use RFC 8999's long header and are not read here.
+_GQUIC_CID = (0, 1, 4, 8)
+_GQUIC_PKN = (1, 2, 4, 6)
+_GQUIC_OFFSET = (0, 2, 3, 4, 5, 6, 7, 8)
+MAX_GQUIC_TAGS = 128
+
+
+class GquicHello(NamedTuple):
+    version: int            # the version's 4 bytes as a big-endian number (b"Q025": 0x51303235)
+    cid: int                # the connection ID (little-endian before Q039, as tshark shows it)
+    packet_number: int
+    tags: tuple[str, ...]   # the hello's tags, in order ("SNI", "UAID", "SCID", ...: trailing NULs dropped)
+    sni: str | None
+    uaid: str | None        # the client's user agent
+
+
+def gquic_version(version: int) -> bool:
+    """``version`` is a gQUIC version with the old public header: b"Q0" and two digits, below Q046."""
+    digits = version & 0xFFFF
+    return version >> 16 == 0x5130 and 0x30 <= digits >> 8 <= 0x39 and 0x30 <= digits & 0xFF <= 0x39 and \
+        int(f"{(digits >> 8) - 0x30}{(digits & 0xFF) - 0x30}") < 46
+
+
+def gquic_version_name(version: int) -> str:
+    return version.to_bytes(4, "big").decode("ascii", "replace")
+
+
+def _gquic_header(data: bytes, client: bool) -> tuple[int, int, int, int] | None:
+    """(version or 0, connection ID, packet number, the position after the header) of a gQUIC regular packet
+    (not a public reset, no reserved bit); ``client``: a version is required (the client's first packets)."""
+    if len(data) < 2:
+        return None
+    flags = data[0]
+    if flags & 0x82 or (client and not flags & 0x01):
+        return None
+    at = 1
+    clen = _GQUIC_CID[(flags >> 2) & 3]
+    cid = int.from_bytes(data[at:at + clen], "little")
+    at += clen
+    version = 0
+    if flags & 0x01:
+        version = int.from_bytes(data[at:at + 4], "big")
+        if not gquic_version(version):
+            return None
+        at += 4
+    plen = _GQUIC_PKN[(flags >> 4) & 3]
+    if len(data) < at + plen:
+        return None
+    big = version >= 0x51303339         # Q039 on: numbers in network order
+    pkn = int.from_bytes(data[at:at + plen], "big" if big else "little")
+    return version, cid, pkn, at + plen
+
+
+def _gquic_message(data: bytes, at: int, version: int) -> int | None:
+    """The position of the handshake message the first STREAM frame of stream 1 carries in the clear payload
+    that starts at ``at`` (after the header); None when there is none there."""
+    at += 12 + (1 if version < 0x51303334 else 0)       # the hash; the private flags before Q034
+    if len(data) < at + 1:
+        return None
+    kind = data[at]
+    if not kind & 0x80:                                 # not a STREAM frame
+        return None
+    slen = (kind & 3) + 1
+    olen = _GQUIC_OFFSET[(kind >> 2) & 7]
+    at += 1
+    if int.from_bytes(data[at:at + slen], "big" if version >= 0x51303339 else "little") != 1:
+        return None
+    at += slen + olen + (2 if kind & 0x20 else 0)
+    return at if len(data) >= at + 8 else None
+
+
+def _gquic_tags(data: bytes, at: int) -> dict[str, bytes] | None:
+    """The entries of the handshake message at ``at`` (its tag read by the caller): tag -> value."""
+    count = int.from_bytes(data[at + 4:at + 6], "little")
+    if count > MAX_GQUIC_TAGS:
+        return None
+    table, values = at + 8, at + 8 + 8 * count
+    if len(data) < values:
+        return None
+    out: dict[str, bytes] = {}
+    start = 0
+    for i in range(count):
+        entry = table + 8 * i
+        end = int.from_bytes(data[entry + 4:entry + 8], "little")
+        if end < start:
+            return None
+        tag = bytes(data[entry:entry + 4]).rstrip(b"\x00").decode("ascii", "replace")
+        out[tag] = bytes(data[values + start:values + end])      # cut short at the datagram's end: what is there
+        start = end
+    return out
+
+
+def gquic_hello(data: bytes) -> GquicHello | None:
+    """A client's gQUIC packet with a version in its public header and a hello (CHLO) in clear in its first
+    STREAM frame; None for anything else (an IETF QUIC packet, a later gQUIC packet, any other UDP payload)."""
+    head = _gquic_header(data, True)
+    if head is None:
+        return None
+    version, cid, pkn, at = head
+    at = _gquic_message(data, at, version)
+    if at is None or data[at:at + 4] != b"CHLO":
+        return None
+    tags = _gquic_tags(data, at)
+    if tags is None:
+        return None
+
+    def text(tag: str) -> str | None:
+        value = tags.get(tag)
+        return value.decode("utf-8", "replace") if value else None
+
+    return GquicHello(version, cid, pkn, tuple(tags), text("SNI"), text("UAID"))
+
+
+def gquic_reject(data: bytes) -> bool:
+    """A server's gQUIC packet whose first STREAM frame carries a reject (REJ) in clear: the server declines
+    the client's hello and sends what a complete one needs (its config, a source-address token)."""
+    head = _gquic_header(data, False)
+    if head is None:
+        return False
+    at = _gquic_message(data, head[3], head[0] or 0x51303030)
+    return at is not None and data[at:at + 4] == b"REJ\x00"

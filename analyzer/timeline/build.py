@@ -43,7 +43,7 @@ from typing import Any
 
 from analyzer.apps.http.headers import content_length
 from analyzer.apps.http.sink import authority_form
-from analyzer.apps.quic import version_name
+from analyzer.apps.quic import gquic_version_name, version_name
 from analyzer.apps.tls.facts import EARLY_REFUSED
 from analyzer.apps.websocket import CLOSE, OPCODE_NAMES, WebSocketSession
 from analyzer.decode.dns import LOOP_NAME, RCODE_NAMES
@@ -108,6 +108,7 @@ LADDER_HEAD, LADDER_TAIL, LADDER_PROBLEMS = 24, 12, 24
 # a connection of at most LADDER_HEAD + LADDER_TAIL segments shows them all: its rows are made without the sets
 # of kept and flagged segments (most connections; tests/test_timeline_ladder_rows.py turns this off to compare)
 LADDER_ALL_SHOWN = True
+RACE_NS = 300_000_000       # a QUIC connection and a TCP one to the same server begun this close: a browser's race
 QUIET_NS = 1_000_000_000     # an incomplete response's connection silent this long before the capture's end: told so
 EPISODE_NS = 300_000_000    # flagged segments closer than this (and of one transaction) make one step
 KARN_MIN_MS = 20.0          # an iRTT longer than the data's round trip by less than this is not worth a word
@@ -1190,6 +1191,9 @@ class FetchBuilder:
         ends = {"server_ep": _endpoint(q.server, q.server_port), "port": q.server_port, "stream": q.stream,
                 "client": q.client, "client_port": q.client_port, "server": q.server}
         initials = tuple(q.initials) or (q.first_frame,)
+        if q.gquic:
+            self._gquic_steps(q, initials, ends)
+            return
         session = q.session
         opened = session is not None and session.opened > 0
         keyed = ".keys" if opened else ""       # (the sentence says what this analyzer could read of it)
@@ -1238,6 +1242,58 @@ class FetchBuilder:
                   s_packets=q.packets[1], s_bytes=q.bytes[1], first=start, last=q.last_frame,
                   span_ms=_ms(q.last_ts_ns - q.first_ts_ns), requests=len(q.records),
                   packets=session.opened if opened else 0, **ends)
+
+    def _gquic_steps(self, q: QuicFlow, hellos: tuple[int, ...], ends: dict[str, Any]) -> None:
+        """A Google QUIC connection (analyzer.apps.quic.gquic_hello): the client's hello in clear, the server's
+        answer (a reject in clear, or encrypted: taken) or none, the encrypted rest, and the race against a TCP
+        connection to the same server beside it."""
+        self._add(q.first_frame, q.first_ts_ns, tuple(q.hello_frames) or (q.first_frame,), "quic", "quic.gquic.hello",
+                  version=gquic_version_name(q.version), size=q.first_size, sni=q.sni, uaid=q.uaid,
+                  complete={"STK", "SCID", "PUBS"} <= set(q.tags), **ends)
+        if q.server_frame is None:
+            self._add(hellos[-1] + 0.5, q.last_ts_ns, hellos, "quic", "quic.gquic.unanswered", problem=True,
+                      count=len(hellos), waited_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)
+            return
+        rtt = _ms(q.server_ts_ns - q.first_ts_ns)
+        if q.reject_frame is not None:
+            self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.gquic.reject", rtt_ms=rtt,
+                      **ends)
+        elif len(hellos) > 1:
+            last = q.initial_ts[len(hellos) - 1] if len(q.initial_ts) >= len(hellos) else q.first_ts_ns
+            self._add(q.server_frame, q.server_ts_ns, hellos + (q.server_frame,), "quic", "quic.gquic.server.resent",
+                      rtt_ms=rtt, count=len(hellos), hellos=hellos, resent_ms=_ms(last - q.first_ts_ns),
+                      last_ms=_ms(q.server_ts_ns - last), **ends)
+        else:
+            self._add(q.server_frame, q.server_ts_ns, (q.server_frame,), "quic", "quic.gquic.server", rtt_ms=rtt,
+                      **ends)
+        self._quic_race(q, ends)
+        self._add(q.last_frame + 0.5, q.last_ts_ns, (q.server_frame, q.last_frame) if q.last_frame != q.server_frame
+                  else (q.server_frame,), "quic", "quic.gquic.data", c_packets=q.packets[0], c_bytes=q.bytes[0],
+                  s_packets=q.packets[1], s_bytes=q.bytes[1], last=q.last_frame,
+                  span_ms=_ms(q.last_ts_ns - q.first_ts_ns), **ends)
+
+    def _quic_race(self, q: QuicFlow, ends: dict[str, Any]) -> None:
+        """A QUIC connection the server answered, and a TCP connection of this fetch to the same server whose
+        SYN went within :data:`RACE_NS` of its first packet (a browser races both): which one the client went on
+        with after the QUIC answer, from what it sent on each after it."""
+        near = [(abs(c.syns[0][1] - q.first_ts_ns), c) for c in self.conns
+                if c.server == q.server and c.syns and abs(c.syns[0][1] - q.first_ts_ns) <= RACE_NS]
+        if not near or q.server_ts_ns is None:
+            return
+        gap, conn = min(near, key=lambda gc: (gc[0], gc[1].stream))
+        after = q.after
+        if not after[0]:
+            return
+        sent = [s for s in conn.segments if s.direction == 0 and s.length and s.ts_ns > q.server_ts_ns]
+        facts = dict(ends, stream=conn.stream, hello=q.first_frame, syn=conn.syns[0][0], gap_ms=_ms(gap),
+                     answer=q.server_frame, after=after[0], after_bytes=after[1], after_first=after[2],
+                     after_last=after[3], tail_ms=_ms(q.last_ts_ns - q.server_ts_ns))
+        frames = (q.first_frame, conn.syns[0][0], q.server_frame, after[2], after[3])
+        if sent:
+            self._add(q.server_frame + 0.3, q.server_ts_ns, frames, "quic", "quic.race.both", tcp_after=len(sent),
+                      tcp_bytes=sum(s.length for s in sent), **facts)
+        else:
+            self._add(q.server_frame + 0.3, q.server_ts_ns, frames, "quic", "quic.race.quic", **facts)
 
     def _certificate_step(self, chain: Any, base: dict[str, Any]) -> None:
         """The server's certificate (the first of its ``chain`` of CertificateFacts): in clear text (TLS 1.2) or
@@ -4105,14 +4161,19 @@ class FetchBuilder:
             rows += self._segment_rows(conn, segs, peer, rel, at)
         for q in plan.quic:     # its handshake's datagrams and the last one (the encrypted rest is counted in a step)
             peer = f"[{q.server}]:{q.server_port}" if ":" in q.server else f"{q.server}:{q.server_port}"
-            hello = self._note("note.quic.initial.sni", sni=q.sni) if q.sni else self._note("note.quic.initial")
+            g = "gquic.hello" if q.gquic else "quic.initial"
+            hello = self._note(f"note.{g}.sni", sni=q.sni) if q.sni else self._note(f"note.{g}")
             marks = [(q.first_frame, q.first_ts_ns, "client", hello)]
+            if q.gquic:
+                marks += [(f, t, "client", hello) for f, t in zip(q.initials[1:], q.initial_ts[1:])]
             if q.retry_frame is not None:
                 marks.append((q.retry_frame, q.retry_ts_ns, "peer", self._note("note.quic.retry")))
                 if q.retried_frame is not None:
                     marks.append((q.retried_frame, q.retried_ts_ns, "client", self._note("note.quic.retried")))
             if q.server_frame is not None:
-                marks.append((q.server_frame, q.server_ts_ns, "peer", self._note("note.quic.server")))
+                marks.append((q.server_frame, q.server_ts_ns, "peer", self._note(
+                    "note.quic.server" if not q.gquic else "note.gquic.reject" if q.reject_frame is not None
+                    else "note.gquic.server")))
             if q.done_frame is not None:
                 marks.append((q.done_frame, q.done_ts_ns, "client", self._note("note.quic.done")))
             if q.last_frame not in (f for f, _t, _s, _n in marks):

@@ -58,6 +58,8 @@ from analyzer.apps.quic import (
     client_hello_bytes,
     client_initial,
     crypto_frames,
+    gquic_hello,
+    gquic_reject,
     initial_keys,
     open_initial,
     retry,
@@ -1011,6 +1013,17 @@ class Collector:
         if flow is None:
             flow = flows.get((dst, dport, src, sport))
             direction = 1
+        if flow is None and end > off and raw[off] & 0xC3 == 0x01:
+            hello = gquic_hello(raw[off:end])       # Google QUIC: a version and a hello in clear
+            if hello is None:
+                return
+            self._quic_forget(pkt.frame.ts_ns)
+            flow = QuicFlow(f.get("udp.stream", 0), src, sport, dst, dport, hello.version, pkt.frame.number,
+                            pkt.frame.ts_ns, end - off, sni=hello.sni, uaid=hello.uaid, tags=hello.tags,
+                            crypto=None, hello_frames=[pkt.frame.number])
+            flows[(src, sport, dst, dport)] = flow
+            direction = 0
+            self.listener.quic(flow)
         if flow is None and (end - off < MIN_INITIAL_DATAGRAM or raw[off] & 0xC0 != 0xC0):
             return          # no QUIC connection of it, and not a long-header datagram big enough to open one
         data = raw[off:end]
@@ -1019,15 +1032,15 @@ class Collector:
             h = client_initial(data)
             if h is None:
                 return
-            if ts - self._quic_check > QUIC_IDLE_NS:        # forget the quiet ones (they stay with their fetch)
-                self._quic_check = ts
-                for key in [k for k, q in flows.items() if ts - q.last_ts_ns > QUIC_IDLE_NS]:
-                    del flows[key]
+            self._quic_forget(ts)
             flow = QuicFlow(f.get("udp.stream", 0), src, sport, dst, dport, h.version, frame, ts, len(data))
             flow.keys = initial_keys(h.version, h.dcid)
             flows[(src, sport, dst, dport)] = flow
             direction = 0
             self.listener.quic(flow)
+        if flow.gquic:
+            self._gquic(flow, data, frame, ts, direction)
+            return
         if flow.session is None and self.tx.http3 is not None:
             # a key log: the connection's keys and HTTP/3 (apps.http3), known once its ClientHello is whole
             ends = ((src, sport), (dst, dport))
@@ -1053,6 +1066,38 @@ class Collector:
                 flow.done_frame, flow.done_ts_ns = frame, ts
             if flow.crypto is not None and flow.keys is not None:
                 _quic_hello(flow, data, frame)
+
+    def _quic_forget(self, ts: int) -> None:
+        """Forget the QUIC connections quiet for :data:`QUIC_IDLE_NS` (they stay with their fetch)."""
+        if ts - self._quic_check > QUIC_IDLE_NS:
+            self._quic_check = ts
+            flows = self.quic
+            for key in [k for k, q in flows.items() if ts - q.last_ts_ns > QUIC_IDLE_NS]:
+                del flows[key]
+
+    @staticmethod
+    def _gquic(flow: QuicFlow, data: bytes, frame: int, ts: int, direction: int) -> None:
+        """A datagram of a Google QUIC connection (the client's hello in clear, the rest encrypted): the client's
+        hellos until the server answers, the server's first answer (a reject in clear, or encrypted), what the
+        client sent after it."""
+        flow.packets[direction] += 1
+        flow.bytes[direction] += len(data)
+        flow.last_frame, flow.last_ts_ns, flow.last_dir = frame, ts, direction
+        if direction == 1:
+            if flow.server_frame is None:
+                flow.server_frame, flow.server_ts_ns = frame, ts
+                if gquic_reject(data):
+                    flow.reject_frame = frame
+        elif flow.server_frame is None:
+            if gquic_hello(data) is not None and len(flow.initials) < 8:
+                flow.initials.append(frame)         # the hellos sent before any answer (resent when unanswered)
+                flow.initial_ts.append(ts)
+        else:
+            after = flow.after
+            after[0] += 1
+            after[1] += len(data)
+            after[2] = after[2] or frame
+            after[3] = frame
 
     def _hand_lookups(self, before: int, mac: str = "") -> None:
         """The DNS transactions the frame started (after the first ``before``) go to the listener; ``mac``: the

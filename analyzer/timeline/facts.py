@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from analyzer.apps.http.sink import HttpRecord
+from analyzer.apps.quic import gquic_version
 from analyzer.timeline.frozen import fast_init
 
 # TCP flag bits (RFC 9293 3.1)
@@ -214,7 +215,8 @@ class ConnFacts:
 @dataclass(slots=True, eq=False)
 class QuicFlow:
     """A QUIC connection (HTTP/3's transport) on one UDP 4-tuple, opened by the client's Initial packet
-    (:mod:`analyzer.apps.quic`): what its packets' clear headers tell, updated as its datagrams come; what they
+    (:mod:`analyzer.apps.quic`), or a Google QUIC one (``version`` a gQUIC version: b"Q025"...) opened by its
+    hello in clear: what its packets' clear headers tell, updated as its datagrams come; what they
     carry is encrypted and not read. ``done_*``: the client's first short-header (1-RTT) packet, sent once its
     side of the handshake is done."""
 
@@ -252,6 +254,18 @@ class QuicFlow:
     # opened) and its HTTP/3 transactions (HttpRecords, bodies dropped unless kept), in the order they ended
     session: Any = None
     records: list[Any] = field(default_factory=list)
+    # Google QUIC (gQUIC, :func:`analyzer.apps.quic.gquic_hello`): the hello (CHLO) is in clear; its browser
+    # (UAID), its tags, and the server's reject (REJ, in clear) when it sent one instead of its encrypted answer
+    uaid: str | None = None
+    tags: tuple[str, ...] = ()
+    reject_frame: int | None = None
+    initial_ts: list[int] = field(default_factory=list)     # the times of ``initials`` (gQUIC's hellos)
+    # the client's datagrams after the server's first answer: how many, their UDP payload bytes, first and last
+    after: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
+    @property
+    def gquic(self) -> bool:
+        return gquic_version(self.version)
 
 @fast_init
 @dataclass(frozen=True, slots=True, eq=False)

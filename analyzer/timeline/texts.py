@@ -882,6 +882,44 @@ _EN: dict[str, str] = {
         "A TLS key log was given, but it does not open this QUIC connection ({why}): its Handshake and 1-RTT "
         "packets, and the HTTP/3 requests inside, stay encrypted. The key log must come from the client that made "
         "this connection (SSLKEYLOGFILE), from the same run."),
+    "quic.gquic.hello": (
+        "The client opens a Google QUIC (gQUIC) connection to {server_ep} over UDP (from port {client_port}): its "
+        "first packet (version {version}, {size:bytes}) carries the hello of its handshake (CHLO) in clear "
+        "text{named_text}.{complete_text} gQUIC is the QUIC Chrome spoke before the IETF's QUIC (RFC 9000, the "
+        "transport of HTTP/3) replaced it; its handshake is Google's QUIC Crypto, not TLS, and what follows the "
+        "hello is encrypted with keys no key log holds: only the packets' clear headers and this hello can be "
+        "read."),
+    "quic.gquic.server": (
+        "The server answers {rtt_ms:dur} after the client's hello: encrypted, so the server took the hello (its own hello, SHLO, goes encrypted; a reject, REJ, "
+        "would go in clear like the client's hello)."),
+    "quic.gquic.server.resent": (
+        "The client sent its hello {count:n:time} before any answer (frames {hellos:frames}; the last "
+        "{resent_ms:dur} after the first: nothing had come back). The server answers {rtt_ms:dur} after the "
+        "first, {last_ms:dur} after the last: encrypted, so the server took the hello (its own hello, SHLO, goes "
+        "encrypted; a reject, REJ, would go in clear like the client's hello)."),
+    "quic.gquic.reject": (
+        "The server answers {rtt_ms:dur} after the client's hello with a reject (REJ, in clear): it does not take "
+        "the hello as complete and sends what a complete one needs (its config, a source-address token); the "
+        "client must send its hello again, one more round trip before any request."),
+    "quic.gquic.unanswered": (
+        "No answer to the client's {count:n:hello} ({waited_ms:dur} of capture after the first): nothing came "
+        "back from {server_ep} over UDP. A network that blocks UDP to port {port} looks like this; a browser then "
+        "uses HTTPS over TCP instead."),
+    "quic.gquic.data": (
+        "Encrypted gQUIC: {c_packets:n:datagram} ({c_bytes:bytes}) from the client and {s_packets:n:datagram} "
+        "({s_bytes:bytes}) from the server in all, up to frame {last}, {span_ms:dur} after the first hello. The "
+        "requests and responses are inside, encrypted with keys no key log holds: they cannot be told, nor how "
+        "the connection ended."),
+    "quic.race.quic": (
+        "The client raced QUIC against TCP to {server}: its QUIC hello (frame {hello}) and the SYN of connection "
+        "{stream} (frame {syn}) went {gap_ms:dur} apart. After the server's QUIC answer (frame {answer}) the client "
+        "sent {after:n:datagram} over QUIC ({after_bytes:bytes}, frames {after_first}-{after_last}) and nothing "
+        "more on connection {stream}: it went on over QUIC (the capture ends {tail_ms:dur} after that answer)."),
+    "quic.race.both": (
+        "The client raced QUIC against TCP to {server}: its QUIC hello (frame {hello}) and the SYN of connection "
+        "{stream} (frame {syn}) went {gap_ms:dur} apart. After the server's QUIC answer (frame {answer}) the client "
+        "sent on both: {after:n:datagram} over QUIC ({after_bytes:bytes}) and {tcp_after:n:segment} with data on "
+        "connection {stream} ({tcp_bytes:bytes})."),
     "http3.request": (
         "HTTP/3 request: {method} {uri} (:authority {host}) on QUIC connection {stream} (UDP), decrypted with the "
         "key log, {size:bytes} of body."),
@@ -1920,6 +1958,42 @@ _ZH: dict[str, str] = {
     "quic.keys.missing": (
         "给出了 TLS 密钥日志，但它解不开这个 QUIC 连接（{why}）：它的 Handshake 和 1-RTT 数据包，"
         "以及其中的 HTTP/3 请求，仍然是加密的。密钥日志必须来自建立这个连接的客户端（SSLKEYLOGFILE），而且是同一次运行。"),
+    "quic.gquic.hello": (
+        "客户端通过 UDP（源端口 {client_port}）向 {server_ep} 发起一个 Google QUIC（gQUIC）连接："
+        "它的第一个数据包（版本 {version}，{size:bytes}）以明文携带握手的问候消息（CHLO）{named_text}。{complete_text}"
+        "gQUIC 是 Chrome 在 IETF 的 QUIC（RFC 9000，HTTP/3 的传输层）取代它之前使用的 QUIC；"
+        "它的握手是 Google 自己的 QUIC Crypto，不是 TLS，问候之后的内容都用密钥日志里没有的密钥加密："
+        "只能读出数据包的明文头部和这条问候消息。"),
+    "quic.gquic.server": (
+        "服务器在客户端的问候之后 {rtt_ms:dur}作出回应："
+        "回应是加密的，说明服务器接受了这条问候（它自己的问候 SHLO 是加密发送的；"
+        "拒绝消息 REJ 则会像客户端的问候一样以明文发送）。"),
+    "quic.gquic.server.resent": (
+        "在得到任何回应之前，客户端把问候发送了 {count} 次（第 {hellos:frames} 帧；最后一次比第一次晚 "
+        "{resent_ms:dur}：一直没有回应）。服务器在第一次之后 {rtt_ms:dur}、最后一次之后 {last_ms:dur}作出回应："
+        "回应是加密的，说明服务器接受了这条问候（它自己的问候 SHLO 是加密发送的；"
+        "拒绝消息 REJ 则会像客户端的问候一样以明文发送）。"),
+    "quic.gquic.reject": (
+        "服务器在客户端的问候之后 {rtt_ms:dur}回应了一条拒绝消息（REJ，明文）：它不认为这条问候是完整的，"
+        "并发来完整问候所需的内容（它的配置、源地址令牌）；客户端必须重新发送问候，在任何请求之前多花一个往返。"),
+    "quic.gquic.unanswered": (
+        "客户端的 {count} 个问候数据包没有得到回应（从第一个算起，抓包又持续了 {waited_ms:dur}）："
+        "{server_ep} 没有通过 UDP 发回任何东西。如果网络屏蔽了发往 {port} 端口的 UDP，看到的就是这样；"
+        "这时浏览器会改用基于 TCP 的 HTTPS。"),
+    "quic.gquic.data": (
+        "加密的 gQUIC：到第 {last} 帧（第一个问候之后 {span_ms:dur}）为止，"
+        "客户端共发出 {c_packets} 个数据报（{c_bytes:bytes}），服务器共发出 {s_packets} 个数据报（{s_bytes:bytes}）。"
+        "请求和响应就在其中，但所用的密钥不在任何密钥日志里：既无法讲述这些请求和响应，也无法说明连接是怎样结束的。"),
+    "quic.race.quic": (
+        "客户端让 QUIC 和 TCP 竞速连接 {server}：它的 QUIC 问候（第 {hello} 帧）和连接 {stream} 的 SYN"
+        "（第 {syn} 帧）相隔 {gap_ms:dur}。服务器的 QUIC 回应（第 {answer} 帧）之后，客户端通过 QUIC 又发出 "
+        "{after} 个数据报（{after_bytes:bytes}，第 {after_first}-{after_last} 帧），在连接 {stream} 上则没有再发送任何东西："
+        "它接着使用 QUIC（抓包在那个回应之后 {tail_ms:dur}结束）。"),
+    "quic.race.both": (
+        "客户端让 QUIC 和 TCP 竞速连接 {server}：它的 QUIC 问候（第 {hello} 帧）和连接 {stream} 的 SYN"
+        "（第 {syn} 帧）相隔 {gap_ms:dur}。服务器的 QUIC 回应（第 {answer} 帧）之后，客户端两边都在发送："
+        "通过 QUIC 发出 {after} 个数据报（{after_bytes:bytes}），在连接 {stream} 上发出 {tcp_after} 个带数据的报文段"
+        "（{tcp_bytes:bytes}）。"),
     "http3.request": (
         "HTTP/3 请求：{method} {uri}（:authority {host}），在 QUIC 连接 {stream}（UDP）上，用密钥日志解密，"
         "正文 {size:bytes}。"),
@@ -2898,6 +2972,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake", "note.quic.retry": "QUIC Retry: prove your address (token)",
         "note.quic.retried": "QUIC Initial again, with the token",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
+        "note.gquic.hello": "gQUIC hello (CHLO)", "note.gquic.hello.sni": "gQUIC hello, CHLO (SNI {sni})",
+        "note.gquic.server": "gQUIC: the server's answer (encrypted)", "note.gquic.reject": "gQUIC reject, REJ (in clear)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
         "note.dns.answer.late": "DNS answer, late: {what}", "note.dns.answer.lone": "DNS answer (query not captured): {what}",
         "note.dns.query.unread": "unreadable DNS query {id_hex}",
@@ -2938,6 +3014,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手", "note.quic.retry": "QUIC Retry：请证明你的地址（令牌）",
         "note.quic.retried": "再次发送 QUIC Initial，带上令牌",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
+        "note.gquic.hello": "gQUIC 问候（CHLO）", "note.gquic.hello.sni": "gQUIC 问候 CHLO（SNI {sni}）",
+        "note.gquic.server": "gQUIC：服务器的回应（已加密）", "note.gquic.reject": "gQUIC 拒绝 REJ（明文）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
         "note.dns.answer.late": "DNS 应答（迟到）：{what}", "note.dns.answer.lone": "DNS 应答（查询未抓到）：{what}",
         "note.dns.query.unread": "无法读取的 DNS 查询 {id_hex}",
@@ -3125,7 +3203,7 @@ DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
     "tls.server_hello.12", "tls.server_hello.12.resumed", "tls.server_hello.13", "tls.server_hello.13.resumed",
     "tls.early_data.refused", "tls.ticket", "tls.tickets.inferred", "tls.failed.alert", "tls.failed.encrypted",
     "tls.encrypted.no_request", "http.connect.again", "http.connect.auth", "websocket.session", "websocket.error",
-    "websocket.close", "websocket.close.answer", "dns.answer.lone.unread",
+    "websocket.close", "websocket.close.answer", "dns.answer.lone.unread", "quic.gquic.hello",
 })
 
 
@@ -3312,6 +3390,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template in NONE_FROM_CLIENT:
         extra["opener"] = _phrase(f"none.{'asked' if facts.get('asked_frame') else 'file'}.{template.split('.')[0]}",
                                   facts, lang)
+    elif template == "quic.gquic.hello":
+        extra["named_text"] = _phrase("gquic.named" if facts.get("uaid") else "gquic.named.sni", facts, lang) \
+            if facts.get("sni") else ""
+        extra["complete_text"] = _phrase("gquic.complete", facts, lang) if facts.get("complete") else ""
     elif template == "tcp.snaplen":
         extra["no_http_text"] = _phrase("snaplen.no_http", facts, lang) if facts.get("no_http") else ""
     elif template == "http.response.unrequested":
@@ -3790,6 +3872,23 @@ PHRASES["zh"].update({
     "ws.meaning.1010": "缺少必需的扩展", "ws.meaning.1011": "服务器内部错误", "ws.meaning.1012": "服务重启",
     "ws.meaning.1013": "稍后再试", "ws.meaning.1014": "网关错误", "ws.meaning.1015": "TLS 握手失败",
     "ws.meaning.app": "应用自定义的状态码", "ws.meaning.other": "RFC 6455 未定义的状态码",
+})
+
+
+PHRASES["en"].update({
+    "gquic.named": ", which names the site, SNI = {sni}, and the browser, {uaid}",
+    "gquic.named.sni": ", which names the site, SNI = {sni}",
+    "gquic.complete": (
+        " It carries a source-address token (STK) and the ID of the server's config (SCID), both kept from an "
+        "earlier connection, and its key share (PUBS): a complete hello, which the server can take at once, "
+        "without first rejecting it (REJ) to send its config."),
+})
+PHRASES["zh"].update({
+    "gquic.named": "，其中写明了要访问的站点（SNI = {sni}）和浏览器（{uaid}）",
+    "gquic.named.sni": "，其中写明了要访问的站点（SNI = {sni}）",
+    "gquic.complete": (
+        "它带有源地址令牌（STK）和服务器配置的 ID（SCID），两者都是从之前的连接中保存下来的，还带有它的密钥份额（PUBS）："
+        "这是一条完整的问候，服务器可以直接接受，不必先拒绝（REJ）再发送自己的配置。"),
 })
 
 
