@@ -3014,16 +3014,28 @@ class FetchBuilder:
         last = max(spans, key=lambda x: (x[1], -x[2]))     # the segment that reached furthest (its first copy)
         for a, b, _f, _t in spans:
             if a > cur:
-                holes.append(a - cur)
+                holes.append((cur, a))
             if b > cur:
                 got += b - max(a, cur)
                 cur = b
         reach = cur
         facts: dict[str, Any] = {
-            "received": got, "holes": sum(holes), "hole_count": len(holes), "last_seq": reach,
+            "received": got, "holes": sum(b - a for a, b in holes), "hole_count": len(holes), "last_seq": reach,
             "last_frame": last[2], "body_start": lo, "expected": expected,
             "unseen": (lo + expected - reach) if expected is not None else 0}
         cite: tuple[int, ...] = (last[2],)
+        if holes:
+            # the holes' bytes the receiver acknowledged (its highest ACK in the file): they reached it, and the
+            # capture point missed them (F47)
+            acks = [(sg.rel_ack, sg.frame) for sg in conn.segments if sg.direction != d and sg.flags & ACK]
+            top = max((k for k, _f in acks), default=0)
+            acked = [(a, min(b, top)) for a, b in holes if top > a]
+            if acked:
+                # the first ACK that covers them all: its frame and value
+                frame, upto = min((f, k) for k, f in acks if k >= acked[-1][1])
+                facts.update(holes_acked=sum(b - a for a, b in acked), acked_to=upto, acked_frame=frame,
+                             acker="client" if d == 1 else "server")
+                cite += (frame,)
         last_data = max(t for _a, _b, _f, t in spans)
         ends = [s for s in conn.segments if s.flags & (RST | FIN) and s.ts_ns >= last_data]
         if ends:
@@ -3043,7 +3055,7 @@ class FetchBuilder:
         else:
             facts.update(end_ms=_ms((self.capture_end_ns or last_data) - last_data))
             how = "capture"
-        facts.update(cite=cite, how=how)
+        facts.update(cite=tuple(sorted(set(cite))), how=how)
         return kind, facts
 
     def _websocket_steps(self, conn: ConnFacts, ws: WebSocketSession) -> None:

@@ -2524,6 +2524,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "incomplete.announced": "its head announced {expected:bytes} of body (Content-Length), and ",
         "incomplete.holes": ("; {holes:bytes} before that never did ({hole_count:n:hole}: lost on the way, or "
                              "missed by the capture)"),
+        "incomplete.holes.acked": ("; {holes:bytes} before that never did ({hole_count:n:hole}), yet the {acker:role} "
+                                   "acknowledged {holes_acked:bytes} of them (by frame {acked_frame}: relative ack "
+                                   "{acked_to}): those reached it and the capture point missed them; the rest were "
+                                   "lost on the way, or missed by the capture too"),
+        "incomplete.holes.acked.all": ("; {holes:bytes} before that never did ({hole_count:n:hole}), yet the "
+                                       "{acker:role} acknowledged all of them (by frame {acked_frame}: relative ack "
+                                       "{acked_to}): they reached it and the capture point missed them"),
         "incomplete.unseen": "; the last {unseen:bytes} of it never appeared at all",
         "incomplete.end.reset": ("Then the {ender:role} reset the connection (RST, frame {end_frame}), {end_ms:dur} "
                                  "after the last data."),
@@ -2750,6 +2757,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "why_http.one sided": "抓包中这个连接上没有来自 {server} 的帧：它只看到了客户端这一侧",
         "incomplete.announced": "响应头声明正文有 {expected:bytes}（Content-Length），而",
         "incomplete.holes": "；在此之前有 {holes:bytes}（{hole_count} 个空洞）从未经过抓包点（途中丢失，或抓包漏掉了）",
+        "incomplete.holes.acked": ("；在此之前有 {holes:bytes}（{hole_count} 个空洞）从未经过抓包点，但{acker:role}确认了其中的 "
+                                   "{holes_acked:bytes}（到第 {acked_frame} 帧为止：相对确认号 {acked_to}）："
+                                   "这些字节到达了它，是抓包点漏掉了；其余的在途中丢失，或者同样被抓包漏掉了"),
+        "incomplete.holes.acked.all": ("；在此之前有 {holes:bytes}（{hole_count} 个空洞）从未经过抓包点，但{acker:role}"
+                                       "确认了全部这些字节（到第 {acked_frame} 帧为止：相对确认号 {acked_to}）："
+                                       "它们到达了它，是抓包点漏掉了"),
         "incomplete.unseen": "；最后的 {unseen:bytes}根本没有出现",
         "incomplete.end.reset": "随后{ender:role}重置了连接（RST，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
         "incomplete.end.closed": "随后{ender:role}关闭了连接（FIN，第 {end_frame} 帧），距最后的数据 {end_ms:dur}。",
@@ -3411,7 +3424,10 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
     elif template in ("http.incomplete.bytes", "http.incomplete.head"):
         extra["announced_text"] = _phrase("incomplete.announced", facts, lang) if facts.get("expected") is not None \
             else ""
-        extra["holes_text"] = _phrase("incomplete.holes", facts, lang) if facts.get("holes") else ""
+        acked = facts.get("holes_acked")
+        extra["holes_text"] = "" if not facts.get("holes") else _phrase(
+            "incomplete.holes" if not acked else "incomplete.holes.acked.all" if acked >= facts["holes"]
+            else "incomplete.holes.acked", facts, lang)
         unseen = facts.get("unseen")
         extra["unseen_text"] = _phrase("incomplete.unseen", facts, lang) if isinstance(unseen, int) and unseen > 0 \
             else ""
