@@ -40,7 +40,7 @@ NOERROR NXDOMAIN SERVFAIL No such name Server failure rcode CNAME TC
 Wireshark Linux SLL glibc OpenSSL curl wget nscd analyzer keylog SSLKEYLOGFILE FILE snaplen connect Y
 SO_KEEPALIVE TCP_NODELAY tcp_syn_linear_timeouts ipv net resolv conf etc nameserver hosts robots txt favicon ico
 Nagle Karn Happy Eyeballs False Start window full all NAT
-gQUIC Google Chrome IETF Crypto CHLO SHLO REJ STK SCID PUBS
+gQUIC Google Chrome IETF Crypto CHLO SHLO REJ STK SCID PUBS EDNS MTU
 """
 KEPT = set(_KEPT_WORDS.split())
 

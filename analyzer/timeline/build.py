@@ -878,6 +878,12 @@ class FetchBuilder:
                 if len(self.history.unanswered) > 1024:
                     del self.history.unanswered[next(iter(self.history.unanswered))]
                 after = _ms((self.capture_end_ns or lk.query_ts_ns) - t_prev)
+                if lk.fragments:        # pieces of a datagram from the server never reassembled (F48)
+                    (f0, t0) = lk.fragments[0]
+                    self._add(f0, t0, tuple(f for f, _t in lk.fragments), "dns", "dns.answer.fragments",
+                              problem=True, count=len(lk.fragments), rtt_ms=_ms(t0 - lk.query_ts_ns), **common)
+                    for f, _t in lk.fragments:
+                        self.notes[f] = self._note("note.dns.fragment")
                 err = next((e for e in self.plan.icmp if e.quoted_proto == lk.transport and not e.by_client
                             and e.quoted_dst == lk.server
                             and e.quoted_dport == lk.server_port and e.quoted_sport == lk.client_port
@@ -895,8 +901,12 @@ class FetchBuilder:
                               waited_ms=_ms(again.query_ts_ns - t_prev), next_frame=again.query_frame, **common)
                     continue
                 # a capture that ends sooner than a resolver library gives up cannot tell a lost answer
-                self._add(lk.query_frame + 0.5, None, (), "dns", "dns.no_answer" if after >= RESOLVER_TIMEOUT_MS
-                          else "dns.no_answer.soon", problem=True, waited_ms=after, **common)
+                kind = "dns.no_answer" if after >= RESOLVER_TIMEOUT_MS else "dns.no_answer.soon"
+                if lk.fragments and kind == "dns.no_answer":
+                    self._add(lk.fragments[-1][0] + 0.5, None, (), "dns", "dns.no_answer.fragmented", problem=True,
+                              waited_ms=after, count=len(lk.fragments), **common)
+                else:
+                    self._add(lk.query_frame + 0.5, None, (), "dns", kind, problem=True, waited_ms=after, **common)
                 continue
             self._dns_answer(lk, common, search)
         self._dns_strays()
@@ -4151,6 +4161,8 @@ class FetchBuilder:
                 rows.append(LadderRow(lk.response_frame, rel(lk.response_ts_ns), "peer", peer, "dns",
                                       self.notes.get(lk.response_frame, "DNS answer"),
                                       problem=lk.query_frame in self.refused))     # came too late: refused
+            for f, t in lk.fragments:
+                rows.append(LadderRow(f, rel(t), "peer", peer, "dns", self.notes.get(f, "IP fragment"), problem=True))
         for a in plan.strays[:STRAYS_TOLD]:
             if a.transport == "tcp":
                 continue

@@ -115,6 +115,9 @@ UDP_IDLE_NS = 300_000_000_000       # a UDP conversation idle this long is forgo
 UDP_SWEEP_NS = 30_000_000_000
 MAX_SENDER_MACS = 65_536            # link-layer addresses whose senders are remembered (Collector._sent)
 SENDERS_PER_MAC = 4                 # more IP addresses sending from one MAC: a router's, not a host's
+MAX_FRAGMENT_PAIRS = 4096           # (sender, receiver) pairs whose unreassembled UDP fragments are remembered
+FRAGMENTS_KEPT = 32                 # of each pair, the last ones
+FRAGMENT_WAIT_NS = 5_000_000_000    # a fragment this soon after a query's last copy may be a piece of its answer
 QUIC_IDLE_NS = 60_000_000_000       # a QUIC connection quiet this long is forgotten by the collector (its fetch keeps it)
 _NO_BYTES = b""                     # a pending log's segments (shared; replaced by a bytearray when it has one)
 _MACS: dict[bytes, str] = {}        # next-hop MAC text, shared: a capture has few gateways
@@ -626,6 +629,9 @@ class Collector:
         self.quic: dict[tuple[str, int, str, int], QuicFlow] = {}
         self._quic_check = 0
         self.dns_times: dict[int, int] = {}          # frame -> ts of the DNS queries that were retransmissions
+        # (sender, receiver) -> [frame, ts] of the UDP datagrams' IP fragments not (yet) reassembled, the last few
+        # (a frame leaves when its datagram is reassembled): what an unanswered DNS query got instead of an answer
+        self.fragments: dict[tuple[str, str], list[list[int]]] = {}
         self._dns_times_max = 4096
         self.tx.dns.on_retransmission = self._dns_time
         self.tx.dns.on_answer = self._dns_answer
@@ -971,6 +977,8 @@ class Collector:
         before = len(tx.dns.transactions)
         pkt = self.pipe.feed(frame)
         layers = pkt.layers
+        if len(layers) > 1 and self._fragment(pkt, layers):
+            return
         ip = None
         for i, layer in enumerate(layers):
             name = layer.name
@@ -1066,6 +1074,46 @@ class Collector:
                 flow.done_frame, flow.done_ts_ns = frame, ts
             if flow.crypto is not None and flow.keys is not None:
                 _quic_hello(flow, data, frame)
+
+    def _fragment(self, pkt: Any, layers: list[Any]) -> bool:
+        """An IP fragment of a UDP datagram that did not complete it: filed in :attr:`fragments` (True); a datagram
+        reassembled at this frame takes its fragments out (False: the frame goes on as any other)."""
+        last = layers[-1]
+        name = last.name
+        if name == "ip":
+            f = last.fields
+            if not (f.get("ip.flags.mf") or f.get("ip.frag_offset")) or f.get("ip.proto") != 17:
+                return False
+            src, dst = f.get("ip.src"), f.get("ip.dst")
+        elif name == "ipv6.fraghdr":
+            if last.fields.get("ipv6.fraghdr.nxt") != 17:
+                return False
+            f = next((x.fields for x in layers if x.name == "ipv6"), {})
+            src, dst = f.get("ipv6.src"), f.get("ipv6.dst")
+        else:
+            for x in layers:
+                done = x.fields.get("ip.fragment") or x.fields.get("ipv6.fragment") if x.name in ("ip", "ipv6") \
+                    else None
+                if done:
+                    g = x.fields
+                    key = (str(g.get("ip.src") or g.get("ipv6.src")), str(g.get("ip.dst") or g.get("ipv6.dst")))
+                    got = self.fragments.get(key)
+                    if got:
+                        got[:] = [e for e in got if e[0] not in done]
+                    break
+            return False
+        if src is None or dst is None:
+            return True
+        key = (str(src), str(dst))
+        got = self.fragments.get(key)
+        if got is None:
+            if len(self.fragments) >= MAX_FRAGMENT_PAIRS:
+                del self.fragments[next(iter(self.fragments))]
+            got = self.fragments[key] = []
+        got.append([pkt.frame.number, pkt.frame.ts_ns])
+        if len(got) > FRAGMENTS_KEPT:
+            del got[0]
+        return True
 
     def _quic_forget(self, ts: int) -> None:
         """Forget the QUIC connections quiet for :data:`QUIC_IDLE_NS` (they stay with their fetch)."""
@@ -1379,11 +1427,20 @@ def asks(query: Any) -> bool:
     return query is not None and bool(query.questions) and query.questions[0].name != LOOP_NAME
 
 
-def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup | None:
+def lookup(t: DnsTransaction, times: dict[int, int] | None = None,
+           fragments: dict[tuple[str, str], list[list[int]]] | None = None) -> DnsLookup | None:
     """A DNS transaction as the timeline shows it; None without a query that asked a question whose name could
-    be read. ``times``: frame -> ts of DNS frames (for the retransmissions' times)."""
+    be read. ``times``: frame -> ts of DNS frames (for the retransmissions' times); ``fragments``: the collector's
+    unreassembled UDP fragments by (sender, receiver), for an unanswered query (those from its server within
+    :data:`FRAGMENT_WAIT_NS` of its last copy)."""
     if t.query_frame is None or not asks(t.query):
         return None
+    pieces: tuple[tuple[int, int], ...] = ()
+    if fragments and t.response_frame is None:
+        got = fragments.get((str(t.server[0]), str(t.client[0])))
+        if got:
+            last = max([t.query_ts_ns] + [(times or {}).get(f, t.query_ts_ns) for f in t.retransmissions])
+            pieces = tuple((f, ts) for f, ts in got if t.query_ts_ns < ts <= last + FRAGMENT_WAIT_NS)
     question = t.question
     resp = t.response
     answers = tuple(DnsAnswer(rr.name, type_name(rr.rtype), record_value(rr), rr.ttl)
@@ -1398,7 +1455,7 @@ def lookup(t: DnsTransaction, times: dict[int, int] | None = None) -> DnsLookup 
                      retransmission_times=tuple((times or {}).get(f, t.query_ts_ns) for f in t.retransmissions),
                      cnames=tuple(chain[1:]),
                      addresses=tuple(addresses), truncated=bool(header is not None and header.flags & 0x0200),
-                     stream=t.stream if t.proto == "tcp" else None)
+                     stream=t.stream if t.proto == "tcp" else None, fragments=pieces)
 
 
 def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,

@@ -83,6 +83,9 @@ class DnsLookup:
     addresses: tuple[str, ...] = ()
     truncated: bool = False
     stream: int | None = None
+    # unanswered: (frame, ts) of IP fragments from the server to the client while the client waited, of datagrams
+    # never reassembled (the rest of them never passed the capture point): most likely pieces of the answer
+    fragments: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

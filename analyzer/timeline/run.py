@@ -504,7 +504,7 @@ class TimelineRun:
         closed = self.closed_unanswered
         unread: list[StrayAnswer] = []
         for t in act.lookups:
-            lk = lookup(t, times)
+            lk = lookup(t, times, self.collector.fragments)
             if lk is None:
                 q = unread_query(t, times)      # a query whose question cannot be read: told, no lookup
                 if q is not None:

@@ -216,12 +216,22 @@ _EN: dict[str, str] = {
         "No answer to the query for {qname} ({qtype}) within 5 s of the last attempt, the time a resolver library "
         "waits before it gives up (glibc's default): the resolver {resolver} is unreachable or too slow, or the "
         "answers were lost."),
+    "dns.no_answer.fragmented": (
+        "No whole answer to the query for {qname} ({qtype}) within 5 s of the last attempt, the time a resolver "
+        "library waits before it gives up (glibc's default): of what the resolver {resolver} sent, only "
+        "{count:n:IP fragment} of a datagram passed the capture point (above), too little to reassemble."),
     "dns.answer": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). The client can now open a TCP connection to it."),
     "dns.answer.quic": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). The client can now connect to it: here over QUIC (UDP), not TCP."),
+    "dns.answer.fragments": (
+        "{count:n:IP fragment} from the resolver {resolver} to the client came {rtt_ms:dur} after the query for "
+        "{qname}, most likely part of the answer: a large answer (EDNS lets one over UDP run past the link's MTU) "
+        "is split into IP fragments. The rest of that datagram never passed the capture point, so this file cannot "
+        "put it back together; where the rest was lost on the way, the client cannot either: one lost fragment "
+        "loses the whole datagram."),
     "dns.answer.open": (
         "DNS answer after {rtt_ms:dur}: {qname} has address {addresses} (TTL {ttl} s: the client may cache it "
         "that long). Connection {stream} to that address was already open (this file holds no SYN for it): "
@@ -1403,12 +1413,19 @@ _ZH: dict[str, str] = {
     "dns.no_answer": (
         "最后一次尝试之后 5 秒内没有对 {qname}（{qtype}）查询的应答，而解析库等这么久就会放弃（glibc 的默认值）："
         "域名服务器 {resolver} 不可达或太慢，或者应答丢失了。"),
+    "dns.no_answer.fragmented": (
+        "最后一次尝试之后 5 秒内没有对 {qname}（{qtype}）查询的完整应答，而解析库等这么久就会放弃（glibc 的默认值）："
+        "域名服务器 {resolver} 发出的内容中，只有一个数据报的 {count} 个 IP 分片经过了抓包点（见上文），不足以重组。"),
     "dns.answer": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "客户端现在可以向它建立 TCP 连接了。"),
     "dns.answer.quic": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒："
         "客户端可以缓存这么久）。客户端现在可以连接它了：这里走的是 QUIC（UDP），而不是 TCP。"),
+    "dns.answer.fragments": (
+        "在查询 {qname} 之后 {rtt_ms:dur}，域名服务器 {resolver} 发给客户端的 {count} 个 IP 分片到达了，很可能是应答的一部分："
+        "较大的应答（EDNS 允许 UDP 上的应答超过链路的 MTU）会被拆成多个 IP 分片。这个数据报的其余部分从未经过抓包点，"
+        "所以这个文件无法把它重组；如果其余部分在途中丢失了，客户端同样无法重组：丢失一个分片就丢掉了整个数据报。"),
     "dns.answer.open": (
         "DNS 应答（用时 {rtt_ms:dur}）：{qname} 的地址是 {addresses}（TTL {ttl} 秒：客户端可以缓存这么久）。"
         "到这个地址的连接 {stream} 此前已经打开（本文件中没有它的 SYN）：客户端继续使用它，不需要新建连接。"),
@@ -2985,6 +3002,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.initial": "QUIC Initial: ClientHello", "note.quic.initial.sni": "QUIC Initial: ClientHello (SNI {sni})", "note.quic.server": "QUIC: the server's handshake", "note.quic.retry": "QUIC Retry: prove your address (token)",
         "note.quic.retried": "QUIC Initial again, with the token",
         "note.quic.done": "QUIC 1-RTT: handshake done", "note.quic.last": "QUIC: last datagram (encrypted)",
+        "note.dns.fragment": "IP fragment (never reassembled)",
         "note.gquic.hello": "gQUIC hello (CHLO)", "note.gquic.hello.sni": "gQUIC hello, CHLO (SNI {sni})",
         "note.gquic.server": "gQUIC: the server's answer (encrypted)", "note.gquic.reject": "gQUIC reject, REJ (in clear)",
         "note.dns.answer.none": "DNS answer: no {qtype} record",
@@ -3027,6 +3045,7 @@ NOTES: dict[str, dict[str, str]] = {
         "note.quic.initial": "QUIC Initial：ClientHello", "note.quic.initial.sni": "QUIC Initial：ClientHello（SNI {sni}）", "note.quic.server": "QUIC：服务器的握手", "note.quic.retry": "QUIC Retry：请证明你的地址（令牌）",
         "note.quic.retried": "再次发送 QUIC Initial，带上令牌",
         "note.quic.done": "QUIC 1-RTT：握手完成", "note.quic.last": "QUIC：最后一个数据报（已加密）",
+        "note.dns.fragment": "IP 分片（未能重组）",
         "note.gquic.hello": "gQUIC 问候（CHLO）", "note.gquic.hello.sni": "gQUIC 问候 CHLO（SNI {sni}）",
         "note.gquic.server": "gQUIC：服务器的回应（已加密）", "note.gquic.reject": "gQUIC 拒绝 REJ（明文）",
         "note.dns.answer.none": "DNS 应答：没有 {qtype} 记录",
