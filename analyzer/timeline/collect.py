@@ -76,7 +76,7 @@ from analyzer.decode.dns import LOOP_NAME, Dnskey, Ds, Nsec, Nsec3, Rrsig, type_
 from analyzer.decode.errors import DecodeError
 from analyzer.flows.quick import _network_offset, address_pair
 from analyzer.flows.udp import UdpTable
-from analyzer.pipeline import FanOutSink, Pipeline
+from analyzer.pipeline import FanOutSink, Pipeline, ReassembledPacket
 from analyzer.tcp import state as tcp_state
 from analyzer.tcp.connection import Attempt, SinksDue, TcpTracker
 from analyzer.tcp.options import walk as walk_options
@@ -1091,6 +1091,8 @@ class Collector:
             f = next((x.fields for x in layers if x.name == "ipv6"), {})
             src, dst = f.get("ipv6.src"), f.get("ipv6.dst")
         else:
+            if not isinstance(pkt, ReassembledPacket):
+                return False
             for x in layers:
                 done = x.fields.get("ip.fragment") or x.fields.get("ipv6.fragment") if x.name in ("ip", "ipv6") \
                     else None
