@@ -68,6 +68,7 @@ PAGE_WINDOW_NS = 3_000_000_000
 EMBED_WINDOW_NS = 1_000_000_000
 LOOKBACK_NS = 5_000_000_000
 BURST_NS = 1_000_000_000
+NEIGHBOUR_RETRY_NS = 3_000_000_000      # a neighbour request this soon after the same one is its retry
 # the longest a resolver library waits for an answer before it asks again (glibc: RES_MAXRETRANS 30 s; its
 # default time-out per server is 5 s, Windows' 1-4 s): an unanswered query that far before the same question
 # asked again is part of the lookup (a server that did not answer, then the next one in the list)
@@ -830,7 +831,12 @@ def group(client: str, conns: list[ConnFacts], lookups: list[DnsLookup], neighbo
     rest.sort(key=lambda x: (x[0], x[1]))
     burst: Plan | None = None
     for ts, _frame, item in rest:
-        if burst is None or ts - burst.last_ns > BURST_NS:
+        # a neighbour request asked again (an unanswered asker repeats it about once a second) stays with the
+        # burst of its first (F49): its fetch then sees every try
+        again = burst is not None and not isinstance(item, DnsLookup) and item.kind == "request" and any(
+            m.kind == "request" and m.sender == item.sender and m.target == item.target
+            and ts - m.ts_ns <= NEIGHBOUR_RETRY_NS for m in burst.neighbours[-8:])
+        if burst is None or ts - burst.last_ns > BURST_NS and not again:
             burst = Plan(client, kind="lookup", first_ns=ts, last_ns=ts, addresses=addresses)
             plans.append(burst)
         burst.last_ns = max(burst.last_ns, ts)
