@@ -71,3 +71,22 @@ def test_two_crafted_requests_one_and_a_half_seconds_apart(tmp_path):
     (step,) = [s for s in fetch.steps if s.kind == "arp.unanswered"]
     assert step.frames == (1, 2)
     assert not any(s.kind.startswith("arp.unseen") for f in tl.fetches for s in f.steps)
+
+
+SLL2 = CORPUS / "linktype_sll2_icmp_icmpv6_arp.pcap"
+
+
+def test_a_request_at_the_capture_end_is_not_called_its_last_frame():
+    """F50: linktype_sll2_icmp_icmpv6_arp's ARP request (frame 5) has the file's latest time, but frame 6 (RARP, the
+    same microsecond) comes after it: "This request is the capture's last frame" was false; the step now says the
+    capture ends at its time."""
+    if not SLL2.exists():
+        pytest.skip(f"{SLL2.name} is not in ../shared/corpus (the shared captures are not beside this tree)")
+    ((req, t_req),) = fields(SLL2, "arp.opcode == 1", "frame.number", "frame.time_epoch")
+    times = [(int(f), float(t)) for f, t in fields(SLL2, "frame", "frame.number", "frame.time_epoch")]
+    assert max(t for _f, t in times) == float(t_req) and max(f for f, _t in times) > int(req)
+    (step,) = [s for f in _load(SLL2).fetches for s in f.steps if s.kind.startswith("arp.unseen")]
+    assert step.kind == "arp.unseen.last" and step.frames == (int(req),)
+    assert "last frame" not in step.text and "The capture ends at this request's time" in step.text
+    (zh,) = [s for f in _load(SLL2, "zh").fetches for s in f.steps if s.kind.startswith("arp.unseen")]
+    assert "抓包在这个请求的时刻就结束了" in zh.text

@@ -64,7 +64,8 @@ _EN: dict[str, str] = {
     "arp.unseen.last": (
         "The reply to this request is not in the capture, which does not prove nobody answered: an ARP reply "
         "goes to the asker alone, so a capture taken off the asker's path (another port of a switch) never "
-        "sees it. This request is the capture's last frame: too soon to see whether the asker would ask again "
+        "sees it. The capture ends at this request's time (no frame of the file is later): too soon to see whether "
+        "the asker would ask again "
         "(about once a second when unanswered)."),
     "nd.unseen": (
         "The Neighbor Advertisement answering this is not in the capture, which does not prove nobody "
@@ -1290,7 +1291,7 @@ _ZH: dict[str, str] = {
         "会不会再问（得不到应答时大约每秒重问一次）。"),
     "arp.unseen.last": (
         "抓包中没有这个请求的应答，但这并不能证明没人应答：ARP 应答只发给提问者，不在提问者路径上的抓包"
-        "（例如交换机的另一个端口）根本看不到它。这个请求就是抓包的最后一帧，来不及看出提问者会不会再问"
+        "（例如交换机的另一个端口）根本看不到它。抓包在这个请求的时刻就结束了（文件中没有更晚的帧），来不及看出提问者会不会再问"
         "（得不到应答时大约每秒重问一次）。"),
     "nd.unseen": (
         "抓包中没有应答这个请求的邻居通告，但这并不能证明没人应答：邻居通告只发给提问者，不在它路径上的"
