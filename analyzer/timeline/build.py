@@ -853,7 +853,8 @@ class FetchBuilder:
             prev = earlier_unanswered.pop(key, None) or self.history.unanswered.pop(key, None)
             extra: dict[str, Any] = {}
             if lk.transport == "tcp":
-                kind = "dns.query.tcp"
+                # again over TCP after a truncated answer over UDP, or over TCP from the start (F51)
+                kind = "dns.query.tcp" if self._tcp_retry(lk) else "dns.query.tcp.first"
             elif prev is not None:
                 # another ID: asked anew; the same ID to another server: the next resolver in the client's list
                 kind = "dns.query.again" if prev.id != lk.id else \
@@ -1107,14 +1108,23 @@ class FetchBuilder:
                 return e
         return None
 
+    def _tcp_retry(self, lk: DnsLookup) -> bool:
+        """A DNS lookup over TCP asks again what a UDP query of this fetch got a truncated answer (TC) to."""
+        key = (lk.qname.lower().rstrip("."), lk.qtype)
+        return any(o.transport == "udp" and o.truncated and o.query_ts_ns <= lk.query_ts_ns
+                   and (o.qname.lower().rstrip("."), o.qtype) == key for o in self.plan.lookups)
+
     def _dns_tcp_conns(self) -> None:
         for conn in self.plan.dns_conns:
             frames = tuple(f for f, _t in conn.syns) + tuple(f for f, _t in conn.synacks)
             if conn.handshake_ack:
                 frames += (conn.handshake_ack[0],)
             if frames:
+                retry = any(lk.stream == conn.stream and self._tcp_retry(lk) for lk in self.plan.lookups
+                            if lk.transport == "tcp")
                 self._add(frames[0], conn.syns[0][1] if conn.syns else conn.first_ts_ns, frames, "tcp",
-                          "dns.tcp.connect", stream=conn.stream, server=conn.server, port=conn.server_port)
+                          "dns.tcp.connect" if retry else "dns.tcp.connect.first", stream=conn.stream,
+                          server=conn.server, port=conn.server_port)
             td = conn.summary.get("teardown")
             if td:
                 fins = tuple(f for f in (td.get("first_fin_frame"), td.get("second_fin_frame")) if f)

@@ -190,6 +190,10 @@ _EN: dict[str, str] = {
     "dns.query.tcp": (
         "DNS query over TCP: the client asks {resolver} for the {qtype} record of {qname} again, on the TCP "
         "connection it just opened (ID {id_hex})."),
+    "dns.query.tcp.first": (
+        "DNS query over TCP: the client asks {resolver} for the {qtype} record of {qname} on the TCP connection "
+        "it opened (ID {id_hex}); no query for it over UDP came first, so this is no retry after a truncated "
+        "answer: the client chose TCP from the start."),
     "dns.query.again.same_id": (
         "DNS query for {qname} ({qtype}) again, with the same ID {id_hex}: the query of frame {prev_frame} got "
         "no answer in {waited_ms:dur}, so the client asks anew."),
@@ -352,6 +356,9 @@ _EN: dict[str, str] = {
         "TCP connection {stream} to {server} port {port} for the DNS retry: three-way handshake (frames "
         "{frames:frames})."),
     "dns.tcp.close": "The DNS-over-TCP connection {stream} is closed, {closer:role} first (frames {frames:frames}).",
+    "dns.tcp.connect.first": (
+        "TCP connection {stream} to {server} port {port} to carry DNS: three-way handshake (frames "
+        "{frames:frames})."),
     "dns.none.proxy": (
         "No DNS lookup of {host} by the client: it asks the HTTP proxy {proxy} to connect to {target} (CONNECT), "
         "and the proxy looks the name up itself; the client needs only the proxy's address."),
@@ -1401,6 +1408,9 @@ _ZH: dict[str, str] = {
     "dns.query.tcp": (
         "通过 TCP 的 DNS 查询：客户端在刚建立的 TCP 连接上，再次向 {resolver} 查询 {qname} 的 {qtype} 记录"
         "（标识 {id_hex}）。"),
+    "dns.query.tcp.first": (
+        "通过 TCP 的 DNS 查询：客户端在它建立的 TCP 连接上向 {resolver} 查询 {qname} 的 {qtype} 记录（标识 {id_hex}）；"
+        "此前没有通过 UDP 查询过它，所以这不是应答被截断之后的重试：客户端一开始就选择了 TCP。"),
     "dns.retransmission": (
         "等了 {waited_ms:dur}仍无应答：客户端再次发送对 {qname} 的同一查询（第 {attempt} 次尝试，标识同为 "
         "{id_hex}，首次在第 {first} 帧发出）。UDP 本身不会重传，是客户端的解析库超时后重新发问。"),
@@ -1542,6 +1552,7 @@ _ZH: dict[str, str] = {
         "域名服务器干脆一条都没发，只给了这个标志。客户端必须改用 TCP 重新查询，TCP 上的应答最多可达 64 KB。"),
     "dns.tcp.connect": "为重试 DNS 查询，建立到 {server} 的 {port} 端口的 TCP 连接 {stream}：三次握手（第 {frames:frames} 帧）。",
     "dns.tcp.close": "承载 DNS 的 TCP 连接 {stream} 关闭，{closer:role}先发起（第 {frames:frames} 帧）。",
+    "dns.tcp.connect.first": "建立到 {server} 的 {port} 端口的 TCP 连接 {stream}，用来承载 DNS：三次握手（第 {frames:frames} 帧）。",
     "dns.none.proxy": (
         "客户端没有查询 {host}：它请 HTTP 代理 {proxy} 去连接 {target}（CONNECT），由代理自己解析这个名字；客户端只需要"
         "代理的地址。"),
@@ -3218,7 +3229,7 @@ NONE_FROM_CLIENT = frozenset(f"{layer}.none.{kind}" for layer in ("arp", "nd")
                              for kind in ("unknown", "unknown.link", "nomac", "cached", "cached.none",
                                           "cached.filtered", "cached.filtered.display"))
 DERIVED: frozenset[str] = NONE_FROM_CLIENT | frozenset({
-    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "http.incomplete", "http.incomplete.bytes", "http.incomplete.head",
+    "dns.answer.empty", "dns.tcp.close", "dns.tcp.connect", "dns.tcp.connect.first", "http.incomplete", "http.incomplete.bytes", "http.incomplete.head",
     "http.no_response",
     "http.redirect.followed", "http.request", "http.request.resource", "http.request.side", "http.response", "http.response.error",
     "http.response.not_modified", "http.response.redirect", "http.response.unrequested", "http.wait.server",
@@ -3457,7 +3468,7 @@ def _derived(template: str, facts: dict[str, Any], lang: str) -> dict[str, Any]:
         if why == "gap" and facts.get("lost"):
             why = "gap.bytes"
         extra["why_text"] = _phrase(f"why_http.{why}", facts, lang) or str(why)
-    if template in ("dns.tcp.connect", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end",
+    if template in ("dns.tcp.connect", "dns.tcp.connect.first", "dns.tcp.close", "tcp.unanswered.gave_up", "tcp.unanswered.capture_end",
                     "tcp.unanswered.capture_end.one"):
         extra.setdefault("frames", facts.get("frames") or facts.get("_frames"))
     return extra
