@@ -459,6 +459,10 @@ def _print_fields(packets: Iterable, output: _Output, fields) -> None:
     line = fields.line
     if fields.header:
         add(fields.header_line() + "\n")
+    if fields.computed:
+        for pkt in packets:
+            add(line(pkt.fields, pkt) + "\n")
+        return
     for pkt in packets:
         add(line(pkt.fields) + "\n")
 

@@ -68,10 +68,13 @@ class Packet:
     """A decoded frame: its layers outermost first, an optional failure, expert notes.
 
     ``payload`` is the (offset, end) span of the transport payload (TCP/UDP data) in ``frame.data``, set by
-    the transport decoder; ``notes`` holds (layer, severity, text) annotations such as a bad checksum.
+    the transport decoder; ``notes`` holds (layer, severity, text) annotations such as a bad checksum;
+    ``taken`` names the application tracker that took the transport payload into a stream it parses
+    ("http"), None when none did (read it with ``getattr(pkt, "taken", None)``: the compiled decoder leaves
+    it unset).
     """
 
-    __slots__ = ("_flat", "failure", "frame", "layers", "notes", "payload")
+    __slots__ = ("_flat", "failure", "frame", "layers", "notes", "payload", "taken")
 
     def __init__(self, frame: Frame):
         self.frame = frame
@@ -80,6 +83,7 @@ class Packet:
         self.notes: list[tuple[str, str, str]] = []
         self.payload: tuple[int, int] | None = None
         self._flat: dict[str, Any] | None = None
+        self.taken: str | None = None
 
     # -- building (used by decoders) -------------------------------------------------------------------
     def add(self, name: str, offset: int, length: int, fields: dict[str, Any]) -> Layer:

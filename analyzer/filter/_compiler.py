@@ -146,6 +146,8 @@ class _Compiler:
                 return f"(_tcp_options(f, {self.const(TCP_OPTIONS[info.name])}) is not None)"
             if info.access == "label":
                 return f"(_label(f, {info.name!r}) is not None)"
+            if info.access == "computed":
+                return f"(_computed(pkt, {info.name!r}) is not None)"
             if "." in info.name:        # a sub-protocol kept as a field (tcp.options.mss) or a layer
                 return f"({info.name!r} in f or _has_layer(pkt.layers, {info.name!r}))"
             return f"_has_layer(pkt.layers, {info.name!r})"
@@ -191,6 +193,8 @@ class _Compiler:
                 code = f"_tcp_options(f, {self.const(TCP_OPTIONS[info.name])})"
             elif info.access == "label":
                 code = f"_label(f, {info.name!r})"
+            elif info.access == "computed":
+                code = f"_computed(pkt, {info.name!r})"
             else:
                 code = f"_proto_bytes(pkt, f, {info.name!r})"
             conv = None if info.kind == "none" else f"_to_{info.kind}"

@@ -17,7 +17,9 @@ How a field is found on a packet (``FieldInfo.access``):
 * ``payload``: ``tcp.payload`` / ``udp.payload``, the bytes after each TCP/UDP header;
 * ``tcpopt``: ``tcp.options.mss`` and the other TCP option sub-protocols, read from ``tcp.options``;
 * ``label``: a Wireshark label (a subtree with no value of its own: ``tls.handshake``, ``tls.record``,
-  ``tcp.analysis`` ...), there as often as tshark shows it, told by the fields under it (:data:`LABELS`).
+  ``tcp.analysis`` ...), there as often as tshark shows it, told by the fields under it (:data:`LABELS`);
+* ``computed``: made from the whole packet when asked for (:data:`COMPUTED`: ``frame.protocols``), never
+  kept in its fields.
 """
 
 from __future__ import annotations
@@ -83,6 +85,21 @@ LABELS = {
 }
 
 
+def _frame_protocols(pkt) -> str:
+    from analyzer.decode.protocols import frame_protocols
+
+    return frame_protocols(pkt)
+
+
+# Fields made from the packet (its layers, not its field dict) only when a filter or -T fields names them
+COMPUTED = {"frame.protocols": _frame_protocols}
+
+
+def computed_value(pkt, name: str):
+    """A computed field's value for ``pkt`` (see :data:`COMPUTED`)."""
+    return COMPUTED[name](pkt)
+
+
 def label_value(f: dict, name: str):
     """A label's value as a field's: None when absent, 1 once, [1, 1, ...] when repeated (``-T fields``
     prints 1 for each, as tshark does; ``count()`` counts them)."""
@@ -94,7 +111,7 @@ def label_value(f: dict, name: str):
 class FieldInfo:
     name: str
     kind: str           # see analyzer.filter._values
-    access: str         # "field", "both", "layer", "payload", "tcpopt" or "label"
+    access: str         # "field", "both", "layer", "payload", "tcpopt", "label" or "computed"
     produced: bool      # does the analyzer ever put it on a packet?
 
 
@@ -113,7 +130,8 @@ def _kinds() -> dict[str, str]:
 
 @cache
 def _produced() -> frozenset[str]:
-    return frozenset(vocab.PRODUCED.split()) | vocab.DECODED_PROTOCOLS | set(PAYLOAD_FIELDS) | set(TCP_OPTIONS) | set(LABELS)
+    return (frozenset(vocab.PRODUCED.split()) | vocab.DECODED_PROTOCOLS | set(PAYLOAD_FIELDS) | set(TCP_OPTIONS)
+            | set(LABELS) | set(COMPUTED))
 
 
 @cache
@@ -139,6 +157,8 @@ def lookup(name: str) -> FieldInfo:
         access = "tcpopt"
     elif name in LABELS:
         access = "label"
+    elif name in COMPUTED:
+        access = "computed"
     elif kind == "proto":
         access = "layer"
     else:

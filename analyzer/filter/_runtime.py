@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from operator import eq, ge, gt, le, lt, ne
 
-from analyzer.filter._fields import TCP_OPTION_NAMED, label_value
+from analyzer.filter._fields import TCP_OPTION_NAMED, computed_value, label_value
 from analyzer.filter._values import CONVERTERS, Net, to_bytes
 
 
@@ -321,7 +321,7 @@ NAMESPACE = {
     "_in_net": in_net, "_not_in_net": not_in_net, "_contains": contains, "_matches": matches,
     "_member": member, "_nonzero": nonzero,
     "_both": both, "_has_layer": has_layer, "_payload": payload, "_proto_bytes": proto_bytes,
-    "_tcp_options": tcp_options, "_label": label_value,
+    "_tcp_options": tcp_options, "_label": label_value, "_computed": computed_value,
     "_present": present, "_slice": take_slice, "_apply": apply, "_count": count, "_band": bit_and,
     **{f"_to_{kind}": fn for kind, fn in CONVERTERS.items()},
     "__builtins__": {"type": type, "int": int, "str": str, "list": list, "len": len},

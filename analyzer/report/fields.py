@@ -32,7 +32,7 @@ class FieldsFormat:
     """The ``-e`` names and ``-E`` options of one ``read -T fields`` run."""
 
     def __init__(self, names: list[str], options: list[str] = ()):
-        from analyzer.filter._fields import LABELS, is_field, lookup
+        from analyzer.filter._fields import COMPUTED, LABELS, is_field, lookup
 
         if not names:
             raise FieldsError("-T fields needs at least one field (-e NAME)")
@@ -44,6 +44,8 @@ class FieldsFormat:
         self.unproduced = [n for n in dict.fromkeys(names) if not lookup(n).produced]
         # labels (tls.handshake, tcp.analysis ...): told by the fields under them, 1 per occurrence as tshark prints
         self.labels = frozenset(n for n in names if n in LABELS)
+        # fields made from the whole packet (frame.protocols): line() is then given the packet
+        self.computed = frozenset(n for n in names if n in COMPUTED)
         self.header = False
         self.separator = "\t"
         self.aggregator = ","
@@ -91,8 +93,17 @@ class FieldsFormat:
             text = _text(name, value)
         return f"{self.quote}{text}{self.quote}" if self.quote and text else text
 
-    def line(self, fields: dict[str, Any]) -> str:
+    def line(self, fields: dict[str, Any], pkt: Any = None) -> str:
+        """One frame's line from its fields (and, for computed fields, the packet)."""
         get = fields.get
+        if self.computed:
+            from analyzer.filter._fields import computed_value, label_value
+
+            labels, computed = self.labels, self.computed
+            return self.separator.join([
+                self.value(name, computed_value(pkt, name) if name in computed else
+                           label_value(fields, name) if name in labels else get(name))
+                for name in self.names])
         if self.labels:
             from analyzer.filter._fields import label_value
 

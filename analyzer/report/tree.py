@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.decode.packet import Layer, Packet
+from analyzer.decode.protocols import frame_protocols
 from analyzer.report import http2_tree
 from analyzer.report.safe import visible
 from analyzer.report.summary import (
@@ -625,7 +626,7 @@ def _frame_lines(pkt: Packet, tree: Tree) -> list[str]:
              f"{INDENT}Capture Length: {captured} bytes ({captured * 8} bits)"]
     if captured < wire:
         lines.append(f"{INDENT}[The capture kept only the first {captured} of {wire} bytes (snap length)]")
-    lines.append(f"{INDENT}[Protocols in frame: {':'.join(p for p in pkt.protocols if p != 'frame')}]")
+    lines.append(f"{INDENT}[Protocols in frame: {frame_protocols(pkt)}]")
     return lines
 
 

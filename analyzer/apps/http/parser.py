@@ -103,6 +103,7 @@ DEFAULT_MAX_HEAD_SIZE = 64 * 1024
 MAX_SWITCHED_HELD = 64      # chunks kept after a switch of protocols between two take_switched calls
 DEFAULT_MAX_DECODED_SIZE = 64 * 1024 * 1024
 MAX_PENDING_METHODS = 1024  # requests awaiting a response that the server side remembers
+HEAD_LENGTH = 16          # body bytes kept at the start of each message (EndOfMessage.body_head: what sniffs a body)
 _MAX_RESYNC_LINE = 8192  # an unfinished line kept while resynchronising, at most
 _SAMPLE = 64  # bytes of offending data kept in a Malformed event
 
@@ -118,6 +119,7 @@ class _Message:
     """The message being parsed: where it started, how its body is read, what it has seen so far."""
 
     __slots__ = (
+        "body_head",
         "body_length",
         "body_offset",
         "counted",
@@ -146,6 +148,7 @@ class _Message:
         self.decoder: ContentDecoder | None = None
         self.body_offset: int | None = None  # stream offset where the body starts
         self.body_length = 0
+        self.body_head = b""  # the body's first bytes as received (HEAD_LENGTH; frame.protocols sniffs them)
         self.counted = False  # its body is counted, not handed out (HttpStreamParser.want_body said no)
         self.lost = 0  # body bytes lost in gaps the reader stepped over
         self.reason: str | None = None  # first reason the message became incomplete
@@ -244,6 +247,8 @@ class HttpStreamParser:
                 reader.remaining -= n
                 self._buf.offset += n
                 msg.last_frame, msg.last_ts = frame, ts_ns
+                if not msg.body_length:
+                    msg.body_head = bytes(data[:HEAD_LENGTH])
                 msg.body_length += n
                 if (self.keep_body and not msg.counted) or msg.decoder is not None:
                     out = bytes(data)
@@ -271,6 +276,8 @@ class HttpStreamParser:
         reader.remaining -= n
         self._buf.offset += n
         msg.last_frame, msg.last_ts = frame, ts_ns
+        if not msg.body_length:
+            msg.body_head = bytes(data[:HEAD_LENGTH])
         msg.body_length += n
         return True
 
@@ -292,6 +299,8 @@ class HttpStreamParser:
         reader.remaining -= n
         self._buf.offset += n
         msg.last_frame, msg.last_ts = frame, ts_ns
+        if not msg.body_length:
+            msg.body_head = bytes(data[:HEAD_LENGTH])
         msg.body_length += n
         return True
 
@@ -482,6 +491,8 @@ class HttpStreamParser:
         if out is END:
             self._end_message(True, None)
             return True
+        if not msg.body_length:
+            msg.body_head = bytes(out[:HEAD_LENGTH])
         msg.body_length += len(out)
         if msg.counted:
             return True
@@ -783,6 +794,7 @@ class HttpStreamParser:
                 end_ts_ns=end_ts,
                 wire_length=wire,
                 body_length=msg.body_length,
+                body_head=msg.body_head,
                 decoded_length=decoded_length,
                 lost_length=msg.lost,
                 complete=complete,

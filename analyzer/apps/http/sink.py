@@ -43,6 +43,7 @@ from analyzer.apps.http.events import (
     Response,
 )
 from analyzer.apps.http.headers import Headers, content_length
+from analyzer.apps.http.media import body_protocol
 from analyzer.apps.http.parser import CLIENT, CLOSED, NOT_HTTP, SERVER
 from analyzer.apps.http.readers import (
     PREFIX_CHECK_LENGTH,
@@ -123,11 +124,12 @@ STATUS_TEXT = {
 class HttpLayer(Layer):
     """The ``http`` layer of one message; ``info`` is the text tshark's Info column shows for it."""
 
-    __slots__ = ("info",)
+    __slots__ = ("body", "info")
 
     def __init__(self, offset: int, length: int, fields: dict[str, Any], info: str, name: str = "http"):
         super().__init__(name, offset, length, fields)
         self.info = info
+        self.body: str | None = None    # the protocol tshark shows its body as (analyzer.apps.http.media), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +364,8 @@ class HttpSink:
             return
         if self.conv is None and not self._start(direction, data):
             return
+        if not self.pickup[direction] and self.scheme == "http" and isinstance(frame, Packet):
+            frame.taken = "http"        # the segment's payload is HTTP's (frame.protocols: no 'data' after tcp)
         client = direction == self.client_dir
         parser = self.conv.client if client else self.conv.server
         counting = parser.lean or parser.want_body is not None
@@ -603,7 +607,7 @@ class HttpSink:
             fields["http.request_number"] = number
             if prev is not None:
                 fields["http.prev_request_in"] = prev
-            layer = self._attach(frame, fields, info_text(request, end))
+            layer = self._attach(frame, fields, info_text(request, end), _body(request, end))
             if layer is not None:
                 for note in request.notes:
                     if note.startswith(_REQUEST_LINE_NOTES):   # tshark's expert items say as much
@@ -656,12 +660,14 @@ class HttpSink:
                 pkt._flat = None
         if prev_response is not None:
             fields["http.prev_response_in"] = prev_response
-        layer = self._attach(frame, fields, info_text(response, end))
+        layer = self._attach(frame, fields, info_text(response, end), _body(response, end))
         _later(self._prev_response_layer, "http.next_response_in", frame)
         self._prev_response_layer = layer
 
-    def _attach(self, frame: int, fields: dict[str, Any], info: str) -> tuple[Packet, Layer] | None:
-        """Put an http layer on the packet of ``frame``: the one being parsed, or (a FIN frame) later."""
+    def _attach(self, frame: int, fields: dict[str, Any], info: str,
+                body: str | None = None) -> tuple[Packet, Layer] | None:
+        """Put an http layer on the packet of ``frame``: the one being parsed, or (a FIN frame) later;
+        ``body``: its body's protocol (:func:`_body`)."""
         pkt = self._pkt
         if pkt is not None:
             if pkt.__class__ is Deferred:
@@ -673,9 +679,9 @@ class HttpSink:
                     return None
                 pkt = pkt.get()
             if pkt.frame.number == frame:
-                return pkt, _add_layer(pkt, fields, info)
+                return pkt, _add_layer(pkt, fields, info, body=body)
         else:
-            self.tracker.pending.setdefault(frame, []).append((fields, info))
+            self.tracker.pending.setdefault(frame, []).append((fields, info, "http", None, body))
         return None
 
 
@@ -758,10 +764,19 @@ def _completion(message: Request | Response, end: EndOfMessage) -> tuple[int, in
     return end.last_frame, end.last_ts_ns
 
 
+def _body(message: Request | Response, end: EndOfMessage) -> str | None:
+    """What frame.protocols shows after a message's ``http``: its body's protocol (None without a body)."""
+    headers = message.headers
+    ctype = headers.get("content-type")
+    return body_protocol(None if ctype is None else text(ctype), end.body_length, end.body_head,
+                         headers.get("content-encoding") is not None)
+
+
 def _add_layer(pkt: Packet, fields: dict[str, Any], info: str, name: str = "http",
-               problem: str | None = None) -> HttpLayer:
+               problem: str | None = None, body: str | None = None) -> HttpLayer:
     off, end = pkt.payload if pkt.payload is not None else (0, 0)
     layer = HttpLayer(off, end - off, fields, info, name)
+    layer.body = body
     pkt.layers.append(layer)
     pkt._flat = None
     if problem is not None:         # a WebSocket frame that breaks RFC 6455 (analyzer.apps.websocket.PROBLEMS)
