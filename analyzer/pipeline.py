@@ -665,7 +665,7 @@ class Pipeline:
             hdr[4:6] = (len(hdr) - 40 + len(dgram.payload)).to_bytes(2, "big")
         rebuilt = bytes(data[:ip_l.offset]) + bytes(hdr) + dgram.payload
         synthetic = Frame(frame.number, frame.ts_ns, len(rebuilt), frame.iface, frame.linktype, rebuilt,
-                          frame.iface_name)
+                          frame.iface_name, frame.comments)
         whole = decode(synthetic)
         out = ReassembledPacket(synthetic)
         out.wire_frame = frame

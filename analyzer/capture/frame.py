@@ -10,12 +10,13 @@ class Frame:
     """A captured frame. ``number`` is 1-based in capture order, as Wireshark numbers frames; ``iface`` is
     the interface id, None where the format has no interfaces (classic pcap), as tshark shows it;
     ``iface_name`` the interface's name (pcapng ``if_name``; for several captures read as one, see
-    :mod:`analyzer.capture.merge`), None when it has none."""
+    :mod:`analyzer.capture.merge`), None when it has none; ``comments`` the packet's pcapng comments
+    (opt_comment: tshark's frame.comment), None without any."""
 
-    __slots__ = ("caplen", "data", "iface", "iface_name", "linktype", "number", "origlen", "ts_ns")
+    __slots__ = ("caplen", "comments", "data", "iface", "iface_name", "linktype", "number", "origlen", "ts_ns")
 
     def __init__(self, number: int, ts_ns: int, origlen: int, iface: int | None, linktype: int, data: bytes,
-                 iface_name: str | None = None):
+                 iface_name: str | None = None, comments: tuple[str, ...] | None = None):
         self.number = number
         self.ts_ns = ts_ns
         self.caplen = len(data)
@@ -24,6 +25,7 @@ class Frame:
         self.linktype = linktype
         self.data = data
         self.iface_name = iface_name
+        self.comments = comments
 
     @property
     def truncated(self) -> bool:

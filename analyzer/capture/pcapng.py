@@ -42,6 +42,7 @@ MAX_SECRETS = 16 * 1024 * 1024  # secrets bytes kept from one file
 BLOCK_SHB = 0x0A0D0D0A
 
 OPT_ENDOFOPT = 0
+OPT_COMMENT = 1         # opt_comment, in any block; on a packet block tshark's frame.comment
 OPT_IF_NAME = 2
 OPT_IF_TSRESOL = 9
 OPT_IF_TSOFFSET = 14
@@ -240,8 +241,10 @@ class PcapngParser:
                 if not TS_MIN_NS <= ts <= TS_MAX_NS:
                     break               # out of range: the block-by-block path clamps it and warns
                 last_ts = ts
+                padded = 32 + ((caplen + 3) & ~3)
                 yield make(number, last_ts, origlen, iface_id, iface.linktype, buf[pos + 28:pos + 28 + caplen],
-                           iface.name or None)
+                           iface.name or None,
+                           None if length == padded else _comments(buf, pos + padded - 4, nxt - 4, order))
                 number += 1
                 pos = nxt
             self._pos = pos
@@ -419,5 +422,24 @@ class PcapngParser:
                                    f"years 1677-2262")
                 ts_ns = min(max(ts_ns, TS_MIN_NS), TS_MAX_NS)
         data_at = pos + 8 + fixed
+        comments = None
+        if btype != BLOCK_SPB:     # (a Simple Packet Block has no options)
+            comments = _comments(buf, data_at + ((caplen + 3) & ~3), pos + length - 4, order)
         return Frame(number, ts_ns, origlen, iface_id, iface.linktype, buf[data_at:data_at + caplen],
-                     iface.name or None)
+                     iface.name or None, comments)
+
+
+def _comments(buf: bytes, pos: int, end: int, order: str) -> tuple[str, ...] | None:
+    """The opt_comment values of a packet block's options between ``pos`` and ``end`` (UTF-8, as tshark
+    reads them), None without any; a malformed option list ends the search quietly (the packet stands)."""
+    head = _OPT_HEAD[order].unpack_from
+    found = None
+    while pos + 4 <= end:
+        code, size = head(buf, pos)
+        if code == OPT_ENDOFOPT or pos + 4 + size > end:
+            break
+        if code == OPT_COMMENT:
+            text = bytes(buf[pos + 4:pos + 4 + size]).decode("utf-8", "replace")
+            found = (*found, text) if found else (text,)
+        pos += 4 + ((size + 3) & ~3)
+    return found

@@ -203,7 +203,14 @@ def frame_layer(frame: Frame) -> dict[str, Any]:
     if frame.iface is not None:     # pcapng; classic pcap has no interfaces, and tshark shows none
         fields["frame.interface_id"] = frame.iface
         fields["frame.interface_name"] = frame.iface_name or "unknown"     # tshark's word for no if_name
+    if frame.comments is not None:
+        _add_comments(fields, frame.comments)
     return fields
+
+
+def _add_comments(fields: dict[str, Any], comments: tuple[str, ...]) -> None:
+    """The packet's pcapng comments as tshark's frame.comment (a list when there are several)."""
+    fields["frame.comment"] = comments[0] if len(comments) == 1 else list(comments)
 
 
 def run(pkt: Packet, decoder: Decoder | None, data: bytes, off: int, end: int,
@@ -277,6 +284,8 @@ def decode(frame: Frame) -> Packet:
     if _FAST is not None:
         got = _FAST(frame)
         if got is not None:
+            if frame.comments is not None:      # (the compiled frame layer has no frame.comment)
+                _add_comments((got if type(got) is not tuple else got[0]).layers[0].fields, frame.comments)
             if type(got) is not tuple:
                 return got
             pkt, table, key, off, end = got

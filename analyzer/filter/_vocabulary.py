@@ -828,11 +828,11 @@ dns.tkey.algo_name dns.tkey.error dns.tkey.key_data dns.tkey.key_size dns.tkey.m
 dns.tkey.other_size dns.tkey.signature_expiration dns.tkey.signature_inception dns.tsig.algorithm_name
 dns.tsig.error dns.tsig.fudge dns.tsig.mac_size dns.tsig.original_id dns.tsig.other_data
 dns.tsig.other_len dns.tsig.time_signed dns.txt dns.txt.length dns.unsolicited eth.addr eth.dst eth.len
-eth.src eth.type frame.cap_len frame.interface_id frame.interface_name frame.len frame.number frame.time
-frame.time_delta frame.time_delta_displayed frame.time_epoch frame.time_relative http.accept
-http.accept_encoding http.accept_language http.authorization http.cache_control http.connection
-http.content_encoding http.content_length http.content_length_header http.content_type http.cookie
-http.cookie_pair http.date http.host http.http2_settings http.last_modified http.location
+eth.src eth.type frame.cap_len frame.comment frame.interface_id frame.interface_name frame.len
+frame.number frame.time frame.time_delta frame.time_delta_displayed frame.time_epoch frame.time_relative
+http.accept http.accept_encoding http.accept_language http.authorization http.cache_control
+http.connection http.content_encoding http.content_length http.content_length_header http.content_type
+http.cookie http.cookie_pair http.date http.host http.http2_settings http.last_modified http.location
 http.next_request_in http.next_response_in http.notification http.prev_request_in http.prev_response_in
 http.proxy_authenticate http.proxy_authorization http.referer http.request http.request.full_uri
 http.request.line http.request.method http.request.uri http.request.version http.request_in

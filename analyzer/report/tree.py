@@ -614,7 +614,11 @@ def _frame_lines(pkt: Packet, tree: Tree) -> list[str]:
     wire, captured = frame.origlen, frame.caplen
     title = (f"Frame {frame.number}: {wire} bytes on wire ({wire * 8} bits), {captured} bytes captured "
              f"({captured * 8} bits)" + (f" on interface {frame.iface}" if frame.iface is not None else ""))
-    lines = [title,
+    lines = []
+    if frame.comments:      # pcapng packet comments, above the frame as tshark shows them
+        lines.append("Packet comments")
+        lines.extend(f"{INDENT}{visible(comment)}" for comment in frame.comments)
+    lines += [title,
              f"{INDENT}Encapsulation type: {LINKTYPES.get(frame.linktype, 'Unknown')} ({frame.linktype})",
              f"{INDENT}Arrival Time: {arrival}",
              f"{INDENT}Epoch Time: {secs}.{ns:09d} seconds",
