@@ -818,13 +818,15 @@ class Analysis:
             if matcher is None or matcher.any(h.request_frame, h.response_frame):
                 yield h
 
-    def dns_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY) -> Iterator[DnsTransaction]:
+    def dns_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY,
+                   make: Callable[..., Any] | None = None) -> Iterator[DnsTransaction]:
         """The DNS transactions of ``frames`` in the order :meth:`finish` gives them, each as soon as it is
         final (:func:`analyzer.api.stream.dns_stream`); with a ``matcher`` (a
-        :class:`~analyzer.api.stream.WindowMatcher`), those whose query or response frame matched."""
+        :class:`~analyzer.api.stream.WindowMatcher`), those whose query or response frame matched. ``make(tx,
+        uid, tc_retry_frame)``: what to hand out in place of each record (:class:`~analyzer.api.stream.DnsRelease`)."""
         from analyzer.api.stream import dns_stream
 
-        return dns_stream(self, frames, every)
+        return dns_stream(self, frames, every, make)
 
     def _ip_bytes(self, res: HeaderOnly) -> None:
         """What :meth:`IpLevel.packet <analyzer.api.iplevel.IpLevel.packet>` counts for a TCP segment run from

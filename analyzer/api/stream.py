@@ -65,14 +65,19 @@ class DnsRelease:
     """The DNS side of a streamed pass over ``analysis`` (an :class:`~analyzer.api.build.Analysis` not run
     yet): :meth:`take_new` after some frames, then :meth:`release` for the records now final, in the order
     ``analysis.run(frames).dns`` lists them (see :func:`dns_stream`). ``on_new(tx)``: each transaction of the
-    tracker as it is taken (``analyzer logs`` notes its connection's service).
+    tracker as it is taken (``analyzer logs`` notes its connection's service). ``make(tx, uid, tc_retry_frame)``:
+    what goes out for each, in place of the record (``analyzer dns`` makes its report row straight from the
+    tracker's transaction, :func:`analyzer.report.dns.transaction_row`); the records that decide a truncated
+    answer's retry are made either way.
 
     Memory per waiting transaction (issue 12: a flood of unanswered queries waits 300 s each): the queue holds
     the tracker's transaction itself. A TCP one's uid is taken as it joins the queue (its connection is
     forgotten once finished) and kept beside it; a UDP one's is made when its record is, from its conversation,
     which the UDP table keeps to the end with the endpoints and first time the uid is made of (the same uid)."""
 
-    def __init__(self, analysis: Any, on_new: Callable[[Any], None] | None = None):
+    def __init__(self, analysis: Any, on_new: Callable[[Any], None] | None = None,
+                 make: Callable[..., Any] | None = None):
+        self.make = make                    # (transaction, uid, tc_retry_frame) -> what goes out; None: records
         self.tracker = analysis.tx.dns
         self.conns = analysis._conns        # tcp.stream -> the TCP tracker's connection (its uid)
         self.udp = analysis.pipe.udp        # the UDP conversations, in stream order (their uid)
@@ -171,22 +176,31 @@ class DnsRelease:
 
     def release(self, end: bool = False) -> Iterator[DnsTransaction]:
         """The records final now (``end``: all of them), in order; with a matcher, those that matched."""
-        tracker, pending, matcher = self.tracker, self.pending, self.matcher
+        tracker, pending, matcher, make = self.tracker, self.pending, self.matcher, self.make
         while pending:
             head = pending[0]
             if not end and tracker.pairable(head):
                 break
-            d = self._record(head)
-            if d.proto == "udp" and d.tc and d.query is not None:
-                known, frame = self._retry(d, end)
-                if not known:
-                    break
-                if frame is not None:
-                    d = replace(d, tc_retry_frame=frame)
+            frame = None
+            rheader = head.response_header
+            if head.proto == "udp" and rheader is not None and rheader.flags & 0x200:     # TC
+                d = self._record(head)
+                if d.query is not None:
+                    known, frame = self._retry(d, end)
+                    if not known:
+                        break
             pending.popleft()
-            self._done(head)
-            if matcher is None or matcher.any(d.query_frame, d.response_frame):
+            if matcher is None or matcher.any(head.query_frame, head.response_frame):
+                if make is not None:
+                    d = make(head, self._uid(head), frame)
+                else:
+                    d = self._record(head)
+                    if frame is not None:
+                        d = replace(d, tc_retry_frame=frame)
+                self._done(head)
                 yield d
+            else:
+                self._done(head)
         forget = getattr(matcher, "forget_before", None)
         if forget is not None:      # pending is in the order the transactions began: its head's frame is least
             t = pending[0] if pending else None
@@ -195,7 +209,8 @@ class DnsRelease:
                 forget(floor)
 
 
-def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[DnsTransaction]:
+def dns_stream(analysis: Any, frames: Iterable[Any], every: int,
+               make: Callable[..., Any] | None = None) -> Iterator[Any]:
     """The DNS transactions of ``frames`` (through ``analysis``, an :class:`~analyzer.api.build.Analysis` not
     run yet) as ``analysis.run(frames).dns`` lists them, each as soon as it is final: once the tracker's index
     forgot it, no later message can pair with it (:meth:`DnsTracker.pairable
@@ -206,7 +221,8 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
     or response frame matched. No connection, HTTP, files or TLS record is made on this path.
 
     Every ``every`` frames: the new transactions get their uid (the connection's, as in ``conn.log``), finished
-    TCP connections are forgotten, the final records at the head go out."""
+    TCP connections are forgotten, the final records at the head go out. ``make``: what goes out in place of
+    each record (:class:`DnsRelease`)."""
     tx = analysis.tx
     if tx.http is not None:
         tx.http.on_record = lambda record: None      # no HTTP records here
@@ -214,7 +230,7 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int) -> Iterator[Dns
         tx.tls.on_session = lambda session: None     # nor TLS ones
     analysis.want_files = False
     analysis.pipe.tcp.keep_summaries = False     # no connection rows are made here: none kept (issue 12)
-    dns = DnsRelease(analysis)
+    dns = DnsRelease(analysis, make=make)
     n = 0
     with gc_paused():
         pipe = analysis.pipe

@@ -65,8 +65,8 @@ def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int
     with opened(files, display_filter) as cap:
         if jobs == 1 or cap.paths == ["-"]:
             # each transaction once final (memory: open connections and lookups still to pair)
-            records, start = streamed(cap, "dns")
-            rows = (report.row(tx) for tx in records)
+            # each transaction's row made straight from the tracker's transaction (no record)
+            rows, start = streamed(cap, "dns", make=report.transaction_row)
             lines = row_lines(rows, report.JSON_FLOAT_KEYS) if as_json else report.table_lines(rows, start)
             # a file's lines are written a batch at a time; standard input's (a live capture) each at once
             echo_lines(lines if cap.paths == ["-"] else batched(lines))

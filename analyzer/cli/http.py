@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import click
 
@@ -85,11 +86,12 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
         echo_lines([report.table(rows, results.first_ts_ns)])
 
 
-def streamed(cap, kind: str) -> tuple[Iterator, Callable[[], int | None]]:
+def streamed(cap, kind: str, make: Callable[..., Any] | None = None) -> tuple[Iterator, Callable[[], int | None]]:
     """``(records, start)``: the capture's HTTP (``kind`` "http") or DNS ("dns") transactions, each as soon as
     it is final (:meth:`Analysis.http_stream <analyzer.api.build.Analysis.http_stream>`, :meth:`~analyzer.api.
     build.Analysis.dns_stream`), those matching ``-Y`` when given; ``start()``: the capture's first frame time
-    once records came (the table's time origin)."""
+    once records came (the table's time origin). ``make``: for DNS, what to hand out in place of each record
+    (:meth:`~analyzer.api.build.Analysis.dns_stream`)."""
     from analyzer.api.build import Analysis
     from analyzer.api.stream import WindowMatcher
 
@@ -99,7 +101,7 @@ def streamed(cap, kind: str) -> tuple[Iterator, Callable[[], int | None]]:
 
     def records() -> Iterator:
         with cap.open() as reader:
-            yield from (analysis.http_stream(reader) if kind == "http" else analysis.dns_stream(reader))
+            yield from (analysis.http_stream(reader) if kind == "http" else analysis.dns_stream(reader, make=make))
 
     return records(), lambda: analysis.pipe.first_ts_ns
 

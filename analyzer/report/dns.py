@@ -20,7 +20,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from analyzer.api.build import CLASS_NAMES, RCODE_NAMES
 from analyzer.api.records import DnsTransaction
+from analyzer.apps.dns_tx import answer_text, cname_chain
+from analyzer.decode.dns import T_OPT, type_name
 from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
@@ -85,6 +88,89 @@ def row(tx: DnsTransaction) -> dict[str, Any]:
         "answer_types": list(tx.answer_types),
         "malformed": tx.malformed,
         "tc_retry_frame": tx.tc_retry_frame,
+    }
+
+
+def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None = None) -> dict[str, Any]:
+    """:func:`row` of ``dns_record(t, uid)`` (:func:`analyzer.api.build.dns_record`; ``tc_retry_frame`` set), made
+    straight from ``t``, the DNS tracker's transaction (:class:`analyzer.apps.dns_tx.DnsTransaction`), without
+    the record: the same dict, keys in the same order (``analyzer dns``'s streamed rows, which need no record;
+    tests/test_dns_rows.py compares the two on every capture)."""
+    query, resp = t.query, t.response
+    q = query if query is not None else resp
+    question = q.questions[0] if q is not None and q.questions else None
+    rheader = t.response_header
+    qheader = t.query_header if t.query_header is not None else rheader
+    if resp is not None:
+        answers = [rr for rr in resp.answers if rr.rtype != T_OPT]
+        rejected = rheader is not None and not (resp.answers or resp.authorities or resp.additionals)
+    else:
+        answers = []
+        rejected = False
+    if question is not None:
+        qname, qtype, qclass = question.name, question.qtype, question.qclass
+        if t.service == "mdns":
+            qclass &= 0x7FFF
+        chain, addresses = cname_chain(resp, qname) if qname is not None else ([], [])
+        qtype_name, qclass_name = type_name(qtype), CLASS_NAMES.get(qclass)
+    else:
+        qname = qtype = qclass = qtype_name = qclass_name = None
+        chain, addresses = [], []
+    if rheader is not None:
+        flags = rheader.flags
+        rcode = flags & 0xF
+        rcode_name = RCODE_NAMES.get(rcode)
+        if rcode_name is None:
+            rcode_name = f"unknown-{rcode}"
+        aa, tc, ra, z = bool(flags & 0x400), bool(flags & 0x200), bool(flags & 0x80), (flags >> 6) & 1
+    else:
+        rcode = rcode_name = None
+        aa = tc = ra = False
+        z = 0
+    qts, rts = t.query_ts_ns, t.response_ts_ns
+    ts = qts if qts is not None else rts
+    client, server = t.client, t.server
+    query_frame, response_frame = t.query_frame, t.response_frame
+    return {
+        "query_frame": query_frame,
+        "response_frame": response_frame,
+        "trans_id": t.trans_id,
+        "query": qname,
+        "qtype": qtype,
+        "qtype_name": qtype_name,
+        "rcode": rcode,
+        "rcode_name": rcode_name,
+        "answers": [answer_text(rr) for rr in answers],
+        "ttls": [rr.ttl for rr in answers],
+        "rtt": None if qts is None or rts is None else (rts - qts) / 1e9,
+        "proto": t.proto,
+        "ts": None if ts is None else ts / 1e9,
+        "uid": uid or "",
+        "id.orig_h": str(client[0]),
+        "id.orig_p": client[1],
+        "id.resp_h": str(server[0]),
+        "id.resp_p": server[1],
+        "qclass": qclass,
+        "qclass_name": qclass_name,
+        "AA": aa,
+        "TC": tc,
+        "RD": bool(qheader.flags & 0x100) if qheader is not None else False,
+        "RA": ra,
+        "Z": z,
+        "rejected": rejected,
+        "service": t.service,
+        "stream": t.stream,
+        "answered": response_frame is not None,
+        "unsolicited": query_frame is None,
+        "retransmissions": list(t.retransmissions),
+        "response_retransmissions": list(t.response_retransmissions),
+        "extra_responses": list(t.extra_responses),
+        "cname_chain": chain if len(chain) > 1 else [],
+        "addresses": addresses,
+        "answer_types": [type_name(rr.rtype) for rr in answers],
+        "malformed": bool((query is not None and query.errors) or (resp is not None and resp.errors)
+                          or (query is None and t.query_header is not None) or (resp is None and rheader is not None)),
+        "tc_retry_frame": tc_retry_frame,
     }
 
 
