@@ -187,10 +187,10 @@ def _ttls(ttls: list[int]) -> str:
     return ",".join(str(t) for t in ttls)
 
 
-def _flags(it: dict[str, Any]) -> str:
-    """The answer's flags worth a glance: AA (authoritative answer), TC (truncated: retry over TCP)."""
-    out = [name for name in ("AA", "TC") if it[name]]
-    return ",".join(out) or "-"
+def _shown(sep: str, texts: list[str]) -> str:
+    """``texts`` joined by ``sep``, each :func:`visible` (one check of the joined text when all are plain)."""
+    joined = sep.join(texts)
+    return joined if joined.isprintable() else sep.join([visible(t) for t in texts])
 
 
 def table(items: list[dict[str, Any]], capture_start_ns: int | None = None) -> str:
@@ -215,23 +215,47 @@ def table_lines(items: Iterable[dict[str, Any]], capture_start_ns: int | None | 
     yield (f"{'Time':>10} {'Client':<{w}} {'Server':<{w}} {'Proto':<5} {'ID':<6} {'Query':<32} {'Type':<6} "
            f"{'Rcode':<9} {'Flags':<5} {'RTT':>11} {'Re':>2} {'TTL':>7}  Answers")
     notes = []
+    hosts: dict[Any, str] = {}      # address -> "address:" as _endpoint writes it ("[address]:" for IPv6)
     for it in itertools.chain(first, items):
-        when = f"{it['ts'] - t0:10.6f}" if it["ts"] is not None else f"{'-':>10}"
-        if it["rtt"] is not None:
-            rtt = duration(round(it["rtt"] * 1e9))
+        client, server = it["id.orig_h"], it["id.resp_h"]
+        c, s = hosts.get(client), hosts.get(server)
+        if c is None or s is None:
+            if len(hosts) > 4096:
+                hosts.clear()
+            c = hosts[client] = _endpoint(client, "")
+            s = hosts[server] = _endpoint(server, "")
+        query = it["query"]
+        if query:
+            if not query.isprintable():
+                query = visible(query)
+            if len(query) > 32:
+                query = query[:29] + "..."
+        else:
+            query = "-"
+        ts = it["ts"]
+        when = f"{ts - t0:10.6f}" if ts is not None else f"{'-':>10}"
+        rtt = it["rtt"]
+        if rtt is not None:
+            rtt = duration(round(rtt * 1e9))
         else:
             rtt = "unsolicited" if it["unsolicited"] else "no answer"
-        answers = ", ".join(visible(a) for a in it["answers"])
-        if it["cname_chain"]:
-            answers = " -> ".join(visible(n) for n in it["cname_chain"][1:]) + (
-                " -> " + ", ".join(visible(a) for a in it["addresses"]) if it["addresses"] else "")
+        chain = it["cname_chain"]
+        if chain:
+            answers = _shown(" -> ", chain[1:])
+            if it["addresses"]:
+                answers += " -> " + _shown(", ", it["addresses"])
+        else:
+            answers = _shown(", ", it["answers"])
+        ttls = it["ttls"]
+        ttl = str(ttls[0]) if len(ttls) == 1 else _ttls(ttls)
+        aa, tc = it["AA"], it["TC"]
+        flags = ("AA,TC" if tc else "AA") if aa else ("TC" if tc else "-")
         yield (
-            f"{when} {_endpoint(it['id.orig_h'], it['id.orig_p']):<{w}} "
-            f"{_endpoint(it['id.resp_h'], it['id.resp_p']):<{w}} {it['proto']:<5} "
-            f"{'0x{:04x}'.format(it['trans_id']):<6} {_cut(it['query'], 32):<32} "
-            f"{_cut(it['qtype_name'], 6):<6} {it['rcode_name'] or '-':<9} {_flags(it):<5} {rtt:>11} "
-            f"{len(it['retransmissions']):>2} {_cut(_ttls(it['ttls']), 7):>7}  {answers or '-'}")
-        if it["TC"] and it["proto"] == "udp":
+            f"{when} {c + str(it['id.orig_p']):<{w}} {s + str(it['id.resp_p']):<{w}} {it['proto']:<5} "
+            f"0x{it['trans_id']:04x} {query:<32} "
+            f"{_cut(it['qtype_name'], 6):<6} {it['rcode_name'] or '-':<9} {flags:<5} {rtt:>11} "
+            f"{len(it['retransmissions']):>2} {ttl if len(ttl) <= 7 else _cut(ttl, 7):>7}  {answers or '-'}")
+        if tc and it["proto"] == "udp":
             frame = it["response_frame"]
             if it["tc_retry_frame"] is not None:
                 notes.append(f"TC: the answer in frame {frame} was truncated; the client asked again over TCP "
