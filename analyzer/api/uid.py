@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+from analyzer.compiled import compiled
+
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _LENGTH = 17
 
@@ -29,13 +31,18 @@ def _base62(digest: bytes) -> str:
     return "".join(out)
 
 
+# the same text in C (analyzer/columnar/_speedups.c; None where not built, or pure Python): 1.44 -> 0.29 us
+_base62_compiled = compiled("base62_17")
+_b62 = _base62_compiled if _base62_compiled is not None else _base62
+
+
 def connection_uid(proto: str, orig_h: str, orig_p: int, resp_h: str, resp_p: int, first_ts_ns: int) -> str:
     """The uid of a connection (TCP or UDP): stable for the same connection in the same capture."""
     key = f"{proto}|{orig_h}|{orig_p}|{resp_h}|{resp_p}|{first_ts_ns}".encode()
-    return "C" + _base62(hashlib.blake2b(key, digest_size=16).digest())
+    return "C" + _b62(hashlib.blake2b(key, digest_size=16).digest())
 
 
 def file_uid(conn_uid: str, depth: int, is_orig: bool) -> str:
     """The fuid of an HTTP body: the connection's uid, the transaction's depth (1-based) and the direction."""
     key = f"{conn_uid}|{depth}|{'orig' if is_orig else 'resp'}".encode()
-    return "F" + _base62(hashlib.blake2b(key, digest_size=16).digest())
+    return "F" + _b62(hashlib.blake2b(key, digest_size=16).digest())

@@ -6738,6 +6738,39 @@ fail:
 }
 /* ---- end of h-tlin's session 17 block ---- */
 
+/* ---- h-dns, session 19 ---- */
+/*
+ * base62_17(digest) -> str
+ *   analyzer.api.uid._base62: the number the digest's bytes (at most 16) write big-endian, as 17 base62 digits
+ *   ("0-9A-Za-z"), least significant first (what is left above 62**17 is dropped). tests/test_uid_base62.py
+ *   checks it against the digit-by-digit definition on edge, shorter and random digests.
+ */
+static PyObject *base62_17(PyObject *self, PyObject *arg) {
+    static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    char *buf;
+    Py_ssize_t len;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "base62_17: bytes");
+        return NULL;
+    }
+    buf = PyBytes_AS_STRING(arg);
+    len = PyBytes_GET_SIZE(arg);
+    if (len > 16) {
+        PyErr_SetString(PyExc_ValueError, "base62_17: at most 16 bytes");
+        return NULL;
+    }
+    unsigned __int128 n = 0;
+    for (Py_ssize_t i = 0; i < len; i++)
+        n = (n << 8) | (unsigned char)buf[i];
+    char out[17];
+    for (int i = 0; i < 17; i++) {
+        out[i] = alphabet[(int)(n % 62)];
+        n /= 62;
+    }
+    return PyUnicode_FromStringAndSize(out, 17);
+}
+/* ---- end of h-dns's session 19 block ---- */
+
 static PyMethodDef methods[] = {
     {"factorize_u64", factorize_u64, METH_VARARGS, "np.unique(values, return_inverse=True) of uint64 values (see the source)."},
     {"read_joined_pool", read_joined_pool, METH_VARARGS, "read_joined into a pooled buffer nothing refers to (see the module source)."},
@@ -6806,6 +6839,8 @@ static PyMethodDef methods[] = {
     /* h-tlin, session 17 */
     {"dns_message", dns_message, METH_VARARGS,
      "parse_message's DnsMessage for a message of the common shapes, else None (see the source)."},
+    /* h-dns, session 19 */
+    {"base62_17", base62_17, METH_O, "uid._base62 of a digest of at most 16 bytes (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 
