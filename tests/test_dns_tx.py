@@ -219,6 +219,22 @@ def test_cname_loop_stops():
     assert chain == ["a.example", "b.example"] and addresses == []
 
 
+def test_cname_chain_addresses_of_the_last_name_only():
+    """An A record of the query's own name beside its CNAME is not an address of the chain's end; a record
+    named in other case or with a trailing dot is (names compared folded)."""
+    from scapy.all import DNSRR
+
+    wire = craft._r(1, "a.example", "A", [DNSRR(rrname="a.example", type="CNAME", rdata="b.example"),
+                                          DNSRR(rrname="a.example", type="A", rdata="192.0.2.1"),
+                                          DNSRR(rrname="B.Example.", type="A", rdata="192.0.2.2"),
+                                          DNSRR(rrname="b.example", type="A", rdata="192.0.2.3")])
+    chain, addresses = cname_chain(_msg(wire), "a.example")
+    assert chain == ["a.example", "b.example"] and addresses == ["192.0.2.2", "192.0.2.3"]
+    wire = craft._r(1, "a.example", "A", [DNSRR(rrname="A.EXAMPLE", type="A", rdata="192.0.2.4"),
+                                          DNSRR(rrname="c.example", type="A", rdata="192.0.2.5")])
+    assert cname_chain(_msg(wire), "a.example") == (["a.example"], ["192.0.2.4"])
+
+
 def test_answer_text_for_other_types():
     from scapy.all import DNSRR
 

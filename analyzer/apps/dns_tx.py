@@ -143,22 +143,25 @@ def cname_chain(msg: DnsMessage | None, qname: str) -> tuple[list[str], list[str
     canonical name, and the A/AAAA addresses of that last name. A loop stops the chain."""
     if msg is None:
         return [qname], []
+    answers = msg.answers
     cnames = {}
-    for rr in msg.answers:
+    for rr in answers:
         if rr.rtype == T_CNAME and isinstance(rr.rdata, str):
             cnames.setdefault(_fold(rr.name), rr.rdata)
     chain = [qname]
-    seen = {_fold(qname)}
     current = _fold(qname)
-    while current in cnames:
-        target = cnames[current]
-        if _fold(target) in seen:
-            break
-        chain.append(target)
-        current = _fold(target)
-        seen.add(current)
-    addresses = [rr.rdata for rr in msg.answers
-                 if rr.rtype in (T_A, T_AAAA) and isinstance(rr.rdata, str) and _fold(rr.name) == current]
+    if cnames:
+        seen = {current}
+        while current in cnames:
+            target = cnames[current]
+            if _fold(target) in seen:
+                break
+            chain.append(target)
+            current = _fold(target)
+            seen.add(current)
+    last = chain[-1]        # current is its folded name: a record named as it is needs no fold
+    addresses = [rr.rdata for rr in answers if rr.rtype in (T_A, T_AAAA) and isinstance(rr.rdata, str)
+                 and (rr.name == last or _fold(rr.name) == current)]
     return chain, addresses
 
 
@@ -197,7 +200,14 @@ class DnsTracker:
         key = _index_key(proto, stream, src, dst, header.id)
         kept = msg if self.keep else None
         trans = self._last.get(key)
-        multiple = msg is not None and any(q.qtype in MULTIPLE_RESPONSE_TYPES for q in msg.questions)
+        if msg is not None:
+            questions = msg.questions
+            if len(questions) == 1:
+                multiple = questions[0].qtype in MULTIPLE_RESPONSE_TYPES
+            else:
+                multiple = any(q.qtype in MULTIPLE_RESPONSE_TYPES for q in questions)
+        else:
+            multiple = False
         fields: dict[str, Any] = {}
         if not response:
             if trans is None or trans.response_frame is not None or ts_ns - trans.query_ts_ns >= self.timer:
@@ -276,6 +286,8 @@ def _index_key(proto: str, stream: int | None, a: tuple[Any, int], b: tuple[Any,
     datagram, either way round) and ID, as one flat tuple (one tuple, not two nested: 48 bytes less a query)."""
     if proto == "tcp" and stream is not None:
         return (proto, stream, trans_id)
+    if a[0].__class__ is str and b[0].__class__ is str:     # _key is the endpoint itself
+        return (proto, a, b, trans_id) if a <= b else (proto, b, a, trans_id)
     return (proto, a, b, trans_id) if _key(a) <= _key(b) else (proto, b, a, trans_id)
 
 

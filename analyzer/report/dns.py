@@ -140,7 +140,7 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
         "qtype_name": qtype_name,
         "rcode": rcode,
         "rcode_name": rcode_name,
-        "answers": [answer_text(rr) for rr in answers],
+        "answers": [rr.rdata if rr.rdata.__class__ is str else answer_text(rr) for rr in answers],
         "ttls": [rr.ttl for rr in answers],
         "rtt": None if qts is None or rts is None else (rts - qts) / 1e9,
         "proto": t.proto,
