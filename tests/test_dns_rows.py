@@ -137,3 +137,40 @@ def test_mdns_question_class_without_the_unicast_bit():
     assert got == want
     assert [(r["service"], r["qclass"], r["qclass_name"], r["answers"], r["ttls"]) for r in got] == [
         ("mdns", 1, "C_INTERNET", [], []), ("mdns", 1, "C_INTERNET", ["192.168.1.9"], [120])]
+
+
+def _unknown_type_frames() -> list:
+    """A query for odd.test type 65280 from 10.0.0.7:30001 to 10.0.0.53:53 (frame 1) and its answer (frame 2):
+    one record of type 65280 (RDATA 01 02, TTL 30), an OPT pseudo-record (payload size 1232) misplaced among the
+    answers, and an MX (10 mx.odd.test, TTL 40). tshark (-T fields -e dns.resp.type -e dns.resp.ttl -e
+    dns.mx.mail_exchange): 65280,41,15  30,40 (no TTL of the OPT)  mx.odd.test; its tree names the first type
+    "Unknown (65280)".
+    A row leaves the OPT out of the answers (as Zeek)."""
+    import struct
+
+    from analyzer.capture.frame import Frame
+    from fuzz.adversarial import _dns_name, eth, ipv4, udp
+
+    name = _dns_name("odd.test")
+    question = name + struct.pack("!HH", 65280, 1)
+    query = struct.pack("!6H", 0x1234, 0x0100, 1, 0, 0, 0) + question
+    mx = struct.pack("!H", 10) + _dns_name("mx.odd.test")
+    answer = (struct.pack("!6H", 0x1234, 0x8180, 1, 3, 0, 0) + question
+              + b"\xc0\x0c" + struct.pack("!HHIH", 65280, 1, 30, 2) + b"\x01\x02"
+              + b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)
+              + b"\xc0\x0c" + struct.pack("!HHIH", 15, 1, 40, len(mx)) + mx)
+    t0 = 1_700_000_000 * 10**9
+    datas = [eth(ipv4("10.0.0.7", "10.0.0.53", 17, udp("10.0.0.7", "10.0.0.53", 30001, 53, query))),
+             eth(ipv4("10.0.0.53", "10.0.0.7", 17, udp("10.0.0.53", "10.0.0.7", 53, 30001, answer)))]
+    return [Frame(i + 1, t0 + i * 10**6, len(d), None, 1, d) for i, d in enumerate(datas)]
+
+
+@pytest.mark.parametrize("http", [False, True])
+def test_answers_of_an_unknown_type_and_mx(http):
+    frames = _unknown_type_frames()
+    want = [report.row(d) for d in Analysis(http=http).dns_stream(frames, every=1)]
+    got = list(Analysis(http=http).dns_stream(frames, every=1, make=report.transaction_row))
+    assert got == want
+    (r,) = got
+    assert (r["qtype_name"], r["answer_types"], r["ttls"]) == ("Unknown (65280)", ["Unknown (65280)", "MX"], [30, 40])
+    assert r["answers"] == ["<unknown type=65280>", "mx.odd.test"]

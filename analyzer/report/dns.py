@@ -23,7 +23,7 @@ from typing import Any
 from analyzer.api.build import CLASS_NAMES, RCODE_NAMES
 from analyzer.api.records import DnsTransaction
 from analyzer.apps.dns_tx import answer_text, cname_chain
-from analyzer.decode.dns import T_OPT, type_name
+from analyzer.decode.dns import T_OPT, TYPE_NAMES, type_name
 from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
 from analyzer.report.safe import visible
@@ -101,11 +101,21 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
     question = q.questions[0] if q is not None and q.questions else None
     rheader = t.response_header
     qheader = t.query_header if t.query_header is not None else rheader
+    texts: list[str] = []
+    ttls: list[int] = []
+    types: list[str] = []
     if resp is not None:
-        answers = [rr for rr in resp.answers if rr.rtype != T_OPT]
+        for rr in resp.answers:         # dns_record's answers (OPT left out), texts, TTLs and type names
+            rtype = rr.rtype
+            if rtype == T_OPT:
+                continue
+            data = rr.rdata
+            texts.append(data if data.__class__ is str else answer_text(rr))
+            ttls.append(rr.ttl)
+            name = TYPE_NAMES.get(rtype)
+            types.append(name if name is not None else type_name(rtype))
         rejected = rheader is not None and not (resp.answers or resp.authorities or resp.additionals)
     else:
-        answers = []
         rejected = False
     if question is not None:
         qname, qtype, qclass = question.name, question.qtype, question.qclass
@@ -140,8 +150,8 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
         "qtype_name": qtype_name,
         "rcode": rcode,
         "rcode_name": rcode_name,
-        "answers": [rr.rdata if rr.rdata.__class__ is str else answer_text(rr) for rr in answers],
-        "ttls": [rr.ttl for rr in answers],
+        "answers": texts,
+        "ttls": ttls,
         "rtt": None if qts is None or rts is None else (rts - qts) / 1e9,
         "proto": t.proto,
         "ts": None if ts is None else ts / 1e9,
@@ -162,12 +172,12 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
         "stream": t.stream,
         "answered": response_frame is not None,
         "unsolicited": query_frame is None,
-        "retransmissions": list(t.retransmissions),
-        "response_retransmissions": list(t.response_retransmissions),
-        "extra_responses": list(t.extra_responses),
+        "retransmissions": list(t.retransmissions) if t.retransmissions else [],
+        "response_retransmissions": list(t.response_retransmissions) if t.response_retransmissions else [],
+        "extra_responses": list(t.extra_responses) if t.extra_responses else [],
         "cname_chain": chain if len(chain) > 1 else [],
         "addresses": addresses,
-        "answer_types": [type_name(rr.rtype) for rr in answers],
+        "answer_types": types,
         "malformed": bool((query is not None and query.errors) or (resp is not None and resp.errors)
                           or (query is None and t.query_header is not None) or (resp is None and rheader is not None)),
         "tc_retry_frame": tc_retry_frame,
