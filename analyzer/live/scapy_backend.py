@@ -17,7 +17,10 @@ We then read the socket ourselves with ``recvmsg`` so that nothing is lost on th
   directions are real and kept;
 - ``PACKET_AUXDATA`` gives the packet's length on the wire (``tp_len``) and the VLAN tag the NIC took
   off, which is put back after the MAC addresses as libpcap does;
-- ``PACKET_STATISTICS`` gives the kernel's drop count (reading resets it, so it is added up).
+- ``PACKET_STATISTICS`` gives the kernel's drop count (reading resets it, so it is added up). It is read
+  once when the socket is ready and that count dropped: scapy's socket was created listening to every
+  interface with no filter and no buffer, so everything that passed before the filter was in place counts as
+  a drop, traffic the capture never asked for ("17 dropped by the kernel" on a busy host, 0 captured).
 """
 
 from __future__ import annotations
@@ -71,6 +74,11 @@ class ScapySource:
         self._raw.setblocking(False)
         self._grow_buffer(BUFFER_BYTES)
         self._closed = False
+        # scapy's socket listened to every interface, unfiltered and with no buffer, from its creation until
+        # the filter and the bind: the kernel counted what it dropped then (traffic this capture never asked
+        # for) as drops. Reading the counters resets them; from here on a drop is a packet of this capture.
+        self.poll_stats()
+        self.kernel_drops = 0
 
     # -- opening ---------------------------------------------------------------------------------------
     @staticmethod
