@@ -206,7 +206,7 @@ def test_a_server_hello_a_timeout_late_is_told_as_its_flight_lost(path):
         assert st.facts["wait_ms"] == pytest.approx((_t(by_frame[frame]) - _t(by_frame[want[frame][0]])) * 1e3,
                                                     abs=0.01)
         (part,) = [d for f in load(path).fetches for d in f.breakdown if d.frames == (want[frame][0], frame)]
-        assert part.what == "lost_answer"
+        assert part.what == "lost_flight"
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)

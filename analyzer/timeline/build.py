@@ -92,7 +92,7 @@ from analyzer.timeline.model import (
 )
 from analyzer.timeline.redirect import followed as followed_redirects
 from analyzer.timeline.tcp import HANDSHAKE, RESENT, TEARDOWN, TWICE_NS, _Intervals, owners, payload_bytes
-from analyzer.timeline.texts import connection_prefix, duration, explain, label, names_text, note
+from analyzer.timeline.texts import TEMPLATES, connection_prefix, duration, explain, label, names_text, note
 from analyzer.timeline.texts import note as note_text  # where a function has a local "note"
 
 _ROLE = {"orig": "client", "resp": "server", "both": "both", None: None}
@@ -116,7 +116,7 @@ NAME_HOLD_NS = 600_000_000_000   # a client's answered lookups are remembered th
 STRAYS_TOLD = 10            # DNS answers to no open lookup told one by one in a fetch (the rest are counted)
 LONE_LOOKED_NS = 300_000_000_000     # how far back a query is paired with its answer (dns_tx.UNANSWERED_HOLD_NS)
 # where the time went: the parts told whatever their length (a problem's wait); the others need a tenth of the total
-PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "stall", "loss", "dns_retry", "syn_unanswered",
+PROBLEM_DELAYS = frozenset(("syn_retry", "late_synack", "lost_answer", "lost_flight", "stall", "loss", "dns_retry", "syn_unanswered",
                             "dns_late", "release"))
 TROUBLE = (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_LOST_PACKET | A_ACK_LOST_PACKET
            | A_DUPLICATE_ACK | A_ZERO_WINDOW | A_OUT_OF_ORDER | A_ZERO_WINDOW_PROBE)
@@ -322,6 +322,11 @@ class _Raw:
     facts: dict[str, Any]
     problem: bool = False
 
+
+
+# the TCP steps whose text begins with "Connection {stream}": no "Connection N: " before them
+SELF_NAMED = frozenset(k for k, t in TEMPLATES["en"].items() if k.startswith("tcp.")
+                       and t.startswith("Connection {stream}"))
 
 
 def _step_text(kind: str, facts: dict[str, Any], lang: str, frames: tuple[int, ...], stream: int | None) -> str:
@@ -648,8 +653,10 @@ class FetchBuilder:
     def _finish(self, s: _Raw, start_ns: int, before: float = 0.0) -> Step:
         """The step of ``s``, its text made when first read (:class:`LazyStep`: ``har`` reads none)."""
         t = (s.ts_ns - start_ns) / 1e9 if s.ts_ns is not None else before
-        # a fetch with several connections: its TLS and teardown steps of all but the first say which one
-        stream = s.facts.get("stream") if s.layer == "tls" or s.kind.startswith("tcp.teardown") else None
+        # a fetch with several connections: its TLS and TCP steps of all but the first say which one (those
+        # whose own text begins with the connection's name excepted)
+        stream = s.facts.get("stream") if s.layer == "tls" or s.layer == "tcp" and s.kind not in SELF_NAMED \
+            else None
         return LazyStep.lazy(s.frames, max(t, 0.0), s.ts_ns, s.layer, s.kind, s.facts, s.problem,
                              _step_text, (s.kind, s.facts, self.lang, s.frames,
                                           stream if stream is not None and stream in self.named else None))
@@ -3847,7 +3854,7 @@ class FetchBuilder:
                              and st.facts.get("stream") == stream), None)
                 lost_ms = lost.facts["lost_ms"] if lost is not None else 0.0
                 if lost is not None:
-                    add("lost_answer", lost_ms, (lost.facts["hello_frame"], lost.frames[-1]), "delay.lost_answer.tls",
+                    add("lost_flight", lost_ms, (lost.facts["hello_frame"], lost.frames[-1]), "delay.lost_answer.tls",
                         stream=stream)
                 add("tls", summary.tls_ms - lost_ms, (), "delay.tls.stall" if held else "", stream=stream,
                     held_ms=held)
