@@ -936,6 +936,9 @@ class FetchBuilder:
             records = [f"{r.rtype} {_cut(r.value, 60)}" if r.value else r.rtype for r in a.answers[:3]]
             if len(a.answers) > 3:
                 records.append(note_text("note.more_records", {"n": len(a.answers) - 3}, self.lang))
+            if a.announced is not None and a.announced > len(a.answers):      # cut short (F52)
+                records.append(note_text("note.records_cut", {"n": a.announced - len(a.answers),
+                                                              "announced": a.announced}, self.lang))
             if a.rcode:
                 what = RCODE_MNEMONICS.get(a.rcode, f"rcode {a.rcode}")
             else:
@@ -1075,6 +1078,9 @@ class FetchBuilder:
         records = [f"{a.rtype} {_cut(a.value, 60)}" if a.value else a.rtype for a in lk.answers[:3]]
         if len(lk.answers) > 3:
             records.append(note_text("note.more_records", {"n": len(lk.answers) - 3}, self.lang))   # in the step
+        if lk.announced is not None and lk.announced > len(lk.answers):    # cut short (F52)
+            records.append(note_text("note.records_cut", {"n": lk.announced - len(lk.answers),
+                                                          "announced": lk.announced}, self.lang))
         frames: tuple[int, ...] = (lk.response_frame,)
         refusal = self.refused.get(lk.query_frame)
         if refusal is not None:     # the client's port was closed when the answer came: it had stopped waiting
@@ -1082,8 +1088,12 @@ class FetchBuilder:
             common = dict(common, icmp=refusal.text, icmp_frame=refusal.frame, client_port=lk.client_port,
                           late_ms=_ms(refusal.ts_ns - lk.response_ts_ns))
             self._cite_icmp(refusal, None)
+        shown = ", ".join(addresses) or "-"
+        if addresses and lk.announced is not None and lk.announced > len(lk.answers):     # cut short (F52)
+            shown += note_text("note.addresses_cut", {"n": lk.announced - len(lk.answers),
+                                                      "announced": lk.announced}, self.lang)
         self._add(lk.response_frame, lk.response_ts_ns, frames, "dns", kind, problem=problem,
-                  rtt_ms=rtt, addresses=", ".join(addresses) or "-", address_list=list(addresses),
+                  rtt_ms=rtt, addresses=shown, address_list=list(addresses),
                   cnames=list(lk.cnames), chain=" -> ".join(chain), ttl=ttl, rcode=lk.rcode,
                   rcode_name=RCODE_NAMES.get(lk.rcode or 0, str(lk.rcode)), records=("；" if self.lang == "zh" else "; ").join(records) or "-",
                   count=len(lk.answers), **common)

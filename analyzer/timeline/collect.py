@@ -1457,7 +1457,8 @@ def lookup(t: DnsTransaction, times: dict[int, int] | None = None,
                      retransmission_times=tuple((times or {}).get(f, t.query_ts_ns) for f in t.retransmissions),
                      cnames=tuple(chain[1:]),
                      addresses=tuple(addresses), truncated=bool(header is not None and header.flags & 0x0200),
-                     stream=t.stream if t.proto == "tcp" else None, fragments=pieces)
+                     stream=t.stream if t.proto == "tcp" else None, fragments=pieces,
+                     announced=header.ancount if header is not None else None)
 
 
 def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
@@ -1484,7 +1485,7 @@ def stray_answer(t: DnsTransaction, times: dict[int, int] | None = None,
                        addresses=tuple(addresses), cnames=tuple(chain[1:]), query_frame=t.query_frame,
                        query_ts_ns=t.query_ts_ns, last_query_ts_ns=last,
                        attempts=(1 + len(t.retransmissions)) if t.query_frame is not None else 0,
-                       capture_start_ns=capture_start_ns)
+                       capture_start_ns=capture_start_ns, announced=header.ancount if header is not None else None)
 
 
 def unread_query(t: DnsTransaction, times: dict[int, int] | None = None) -> StrayAnswer | None:

@@ -86,6 +86,7 @@ class DnsLookup:
     # unanswered: (frame, ts) of IP fragments from the server to the client while the client waited, of datagrams
     # never reassembled (the rest of them never passed the capture point): most likely pieces of the answer
     fragments: tuple[tuple[int, int], ...] = ()
+    announced: int | None = None    # the answer's header count of answer records (ANCOUNT)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -125,6 +126,7 @@ class StrayAnswer:
     copies: tuple[tuple[int, int], ...] = ()
     answer_frame: int | None = None
     answer_ts_ns: int | None = None
+    announced: int | None = None    # the answer's header count of answer records (ANCOUNT)
 
 
 class Segment(NamedTuple):

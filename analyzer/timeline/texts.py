@@ -3045,6 +3045,10 @@ NOTES: dict[str, dict[str, str]] = {
         "note.a.window_full": "window full",
         "note.skipped": "... {n:n:segment} not shown (frames {a}-{b}: {d:num} with data, {nbytes:bytes}) ...",
         "note.more_records": "{n:n:more record/more records}",
+        "note.records_cut": ("and {n:n:record} not in the captured bytes (its header announces {announced} answer "
+                             "records; the frame ends before them)"),
+        "note.addresses_cut": (" (and {n:n:more record} that the captured bytes do not hold: the answer's header "
+                               "announces {announced} answer records, the frame ends before them)"),
     },
     "zh": {
         "note.arp.request": "ARP 询问 {target}", "note.arp.reply": "ARP 应答：{target} 在 {mac}",
@@ -3087,6 +3091,8 @@ NOTES: dict[str, dict[str, str]] = {
         "note.a.keep_alive": "保活", "note.a.window_full": "窗口已满",
         "note.skipped": "……省略 {n:num} 个报文段（第 {a}–{b} 帧：{d:num} 个带数据，共 {nbytes:bytes}）……",
         "note.more_records": "另有 {n} 条记录",
+        "note.records_cut": "另有 {n} 条记录不在抓到的字节里（报头声明了 {announced} 条应答记录，帧在它们之前就结束了）",
+        "note.addresses_cut": "（另有 {n} 条记录不在抓到的字节里：应答的报头声明了 {announced} 条应答记录，帧在它们之前就结束了）",
     },
 }
 
