@@ -4122,14 +4122,44 @@ class FetchBuilder:
                 add("idle_syn", ms, frames, last=a[1], end=b[1], stream=owner.stream)
             elif not nxt.length or not _all_acked(owner, a[0], nxt.direction):
                 continue        # its own data still in flight (or its ACK not captured): not an idle connection
-            elif nxt.frame in asks:
-                if any(r.stream == owner.stream and r.frames[0] < nxt.frame and (
+            else:
+                if nxt.frame in asks and any(r.stream == owner.stream and r.frames[0] < nxt.frame and (
                         r.response_frame is None or r.response_frame > a[1]) for r in requests if r.method):
                     continue    # an earlier request not answered yet: the server's time, not the client's
-                add("idle_request", ms, frames, last=a[1], end=b[1], stream=owner.stream, request=asks[nxt.frame])
-            else:
-                add("idle_data", ms, frames, last=a[1], end=b[1], stream=owner.stream, size=nxt.length,
-                    who="client" if nxt.direction == 0 else "server")
+                # after the other side's segment, the sender could not move before it reached it: the round trip
+                # between the capture point and the sender is the network's, not the sender's time (F53)
+                far = self._far(owner, nxt.direction) if last is not None and last.direction != nxt.direction \
+                    and a[3] is owner else None
+                if far is not None and far[0] < (b[0] - a[0]) // 10:
+                    far = None      # a round trip under a tenth of the gap: the gap is the side's own time
+                extra: dict[str, Any] = {}
+                if far is not None:
+                    own = _ms(b[0] - a[0] - far[0])
+                    if own < least or own < 1.0:
+                        continue
+                    extra = {"gap_ms": ms, "far_ms": _ms(far[0]), "hs_a": far[1], "hs_b": far[2]}
+                    ms = own
+                if nxt.frame in asks:
+                    add("idle_request", ms, frames, "delay.idle_request.far" if far else "", last=a[1], end=b[1],
+                        stream=owner.stream, request=asks[nxt.frame], **extra)
+                else:
+                    add("idle_data", ms, frames, "delay.idle_data.far" if far else "", last=a[1], end=b[1],
+                        stream=owner.stream, size=nxt.length, who="client" if nxt.direction == 0 else "server",
+                        **extra)
+
+    @staticmethod
+    def _far(conn: ConnFacts, side: int) -> tuple[int, int, int] | None:
+        """The round trip between the capture point and ``side`` of ``conn`` (0 the client), from its handshake of
+        one SYN and one SYN-ACK: SYN-ACK to the client's ACK (the client's side), SYN to SYN-ACK (the server's);
+        (ns, the two frames), or None."""
+        if len(conn.syns) != 1 or len(conn.synacks) != 1:
+            return None
+        (syn_f, syn_t), (sa_f, sa_t) = conn.syns[0], conn.synacks[0]
+        if side == 1:
+            return (sa_t - syn_t, syn_f, sa_f) if sa_t >= syn_t else None
+        if conn.handshake_ack is None or conn.handshake_ack[1] < sa_t:
+            return None
+        return conn.handshake_ack[1] - sa_t, sa_f, conn.handshake_ack[0]
 
     def _client_page(self, add: Any, requests: tuple[RequestTiming, ...], total: float) -> None:
         """The client's time between the page's last byte and its next move for the fetch (a SYN, a request, a DNS

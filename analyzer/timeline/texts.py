@@ -1221,6 +1221,16 @@ _EN: dict[str, str] = {
         "{ms:dur} with nothing of the fetch on the network, from frame {last} until the {who:role} sent "
         "{size:bytes} on connection {stream} (frame {end}): nothing was left to carry and the connection stayed open, "
         "waiting for the {who:role} to go on (its program, or a person at it), not for the network."),
+    "delay.idle_data.far": (
+        "{ms:dur} on the {who:role}'s side before it sent {size:bytes} on connection {stream} (frame {end}): of the "
+        "{gap_ms:dur} from frame {last}, the other {far_ms:dur} is the round trip between the capture point and the "
+        "{who:role} (measured on the handshake, frames {hs_a} and {hs_b}); nothing was left to carry, so the rest is "
+        "the {who:role} going on (its program, or a person at it), not the network."),
+    "delay.idle_request.far": (
+        "{ms:dur} on the client before it sent its next request, {request}, on connection {stream} (frame {end}): of "
+        "the {gap_ms:dur} from frame {last}, the other {far_ms:dur} is the round trip between the capture point and "
+        "the client (measured on the handshake, frames {hs_a} and {hs_b}); the rest is time on the client between "
+        "its requests, not the network nor the server."),
     "delay.idle_request": (
         "{ms:dur} with nothing of the fetch on the network, from frame {last} until the client sent its next "
         "request, {request}, on connection {stream} (frame {end}): time on the client between its requests (a "
@@ -2243,6 +2253,14 @@ _ZH: dict[str, str] = {
     "delay.idle_data": (
         "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到{who:role}在连接 {stream} 上发出 {size:bytes}"
         "（第 {end} 帧）：没有待传的东西，连接一直开着，在等{who:role}继续（它的程序，或操作它的人），而不是在等网络。"),
+    "delay.idle_data.far": (
+        "{who:role}在连接 {stream} 上发出 {size:bytes}（第 {end} 帧）之前，在它那一侧用了 {ms:dur}：从第 {last} 帧起的 "
+        "{gap_ms:dur}中，另外的 {far_ms:dur}是抓包点与{who:role}之间的往返时间（在握手中测得，第 {hs_a} 帧和第 {hs_b} 帧）；"
+        "没有待传的东西，所以其余时间是{who:role}自己在继续（它的程序，或操作它的人），而不是网络。"),
+    "delay.idle_request.far": (
+        "客户端在连接 {stream} 上发出下一个请求 {request}（第 {end} 帧）之前用了 {ms:dur}：从第 {last} 帧起的 "
+        "{gap_ms:dur}中，另外的 {far_ms:dur}是抓包点与客户端之间的往返时间（在握手中测得，第 {hs_a} 帧和第 {hs_b} 帧）；"
+        "其余时间是客户端在两个请求之间自己的时间，与网络和服务器无关。"),
     "delay.idle_request": (
         "从第 {last} 帧起，{ms:dur}内网络上没有这次访问的任何报文，直到客户端在连接 {stream} 上发出下一个请求 {request}"
         "（第 {end} 帧）：这是客户端在两个请求之间自己的时间（浏览器在处理收到的内容，或脚本在继续执行），与网络和服务器无关。"),
