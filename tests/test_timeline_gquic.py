@@ -20,6 +20,7 @@ from tshark_query import fields
 
 from analyzer.apps.quic import gquic_hello, gquic_reject, gquic_version_name
 from analyzer.capture import open_capture
+from analyzer.report.timeline_text import render_fetch
 from analyzer.timeline import timeline
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -122,6 +123,13 @@ def test_the_macos_capture_tells_the_gquic_race_beside_tcp():
     assert (data.facts["s_packets"], data.facts["s_bytes"]) == (len(down), sum(down))
     assert data.facts["last"] == rows[-1][0]
 
+    # the summary counts it beside the TCP connections (tcp.stream values with a SYN to that server)
+    tcp = {st for (st,) in fields(path, f"ip.dst == {server} && tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                  "tcp.stream")}
+    quic = {st for (st,) in fields(path, "gquic.tag == \"CHLO\"", "udp.stream")}
+    assert (fetch.summary.connections, fetch.summary.quic_connections) == (len(tcp), len(quic))
+    assert fetch.summary.as_dict()["quic_connections"] == len(quic)
+    assert f"{len(tcp)} connections, {len(quic)} QUIC connection (UDP)" in render_fetch(fetch, width=200)
     zh = next(f for f in load(path, "zh") if any(first in s.frames for s in f.steps))
     texts = {s.kind: s.text for s in zh.steps if s.layer == "quic"}
     assert set(texts) == set(steps)

@@ -543,6 +543,9 @@ def summary_rows(fetch: Fetch, lang: str = "en") -> list[tuple[str, str]]:
             mode = label("encrypted.mode.mixed", lang)
         if s.failed_connections:
             parts.append(counted("n.failed", s.failed_connections, lang))
+        if s.quic_connections and s.connections:      # raced beside the TCP ones
+            parts.insert(parts.index(counted("n.connection", s.connections, lang)) + 1,
+                         counted("n.quic", s.quic_connections, lang))
         colon = "：" if lang == "zh" else ": "
         rows.append((label("requests", lang), sep.join(parts) + colon + mode))
         if s.requests_per_connection:

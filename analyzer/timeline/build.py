@@ -3728,7 +3728,7 @@ class FetchBuilder:
             dns_ms=first.dns if first is not None and first.dns is not None else self._first_lookup_ms(),
             connect_ms=first.connect if first else None,
             tls_ms=first.ssl if first else None, ttfb_ms=doc.wait if doc else None, total_ms=_ms(end_ns - start_ns), requests=len(http),
-            connections=len(connections), failed_connections=failed,
+            connections=len(connections), failed_connections=failed, quic_connections=len(self.plan.quic),
             requests_per_connection=tuple(sorted(per_conn.items())), connection_mode=mode,
             bytes_sent=seg_bytes["sent"], bytes_received=seg_bytes["received"],
             http_bytes_sent=sum(r.request_head_bytes + r.request_body_bytes for r in http),

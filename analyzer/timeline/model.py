@@ -298,10 +298,13 @@ class FetchSummary:
     # (name, type, ms from the query to that answer, query frame, answer frame, ICMP error frame); the lookup
     # failed for the client, and none of the figures above counts that answer (its dns_names time is None)
     dns_late: tuple[tuple[str, str, float, int, int, int], ...] = ()
+    quic_connections: int = 0  # QUIC connections (UDP) of the fetch, beside its TCP ones (not in ``connections``)
 
     def as_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = ({"encrypted_requests": self.encrypted_requests,
                                   "encrypted_multiplexed": self.encrypted_multiplexed} if self.encrypted_requests else {})
+        if self.quic_connections:
+            extra["quic_connections"] = self.quic_connections
         if self.dns_late:
             extra["dns_late"] = [{"name": n, "type": t, "answer_ms": _r(ms), "query_frame": q, "answer_frame": a,
                                   "refused_frame": r} for n, t, ms, q, a, r in self.dns_late]
