@@ -2028,6 +2028,11 @@ class FetchBuilder:
             waited = _ms(r.ts_ns - orig.ts_ns) if orig is not None else (
                 _ms(r.ts_ns - timer.ts_ns) if timer is not None else None)
             kind = "tcp.retransmission.fast" if r.analysis & A_FAST_RETRANSMISSION else "tcp.retransmission"
+            # the episode's other resent segments of the same sender (told with the first, F54)
+            others = sorted((x for x in retrans + fast if x is not r and x.direction == r.direction),
+                            key=lambda x: x.frame)
+            if kind == "tcp.retransmission.fast" and others:
+                kind = "tcp.retransmission.fast.more"
             # the sends before this one: the gap since the last of them is this retransmission's wait;
             # against the gap before it, doubled is the RTO's exponential backoff (RFC 6298 5.5)
             before = [c for c in sends.get((r.direction, r.rel_seq), ()) if c.frame < r.frame]
@@ -2066,7 +2071,10 @@ class FetchBuilder:
                       dup_after_frames=[s.frame for s in dups_after[:6]],
                       dup_after_ack=dups_after[0].rel_ack if dups_after else None,
                       had_frame=had.frame if had is not None else None,
-                      doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3), **ends)
+                      doubled=bool(prev_gap and gap and 1.7 <= gap / prev_gap <= 2.3),
+                      more=len(others), more_bytes=sum(x.length for x in others),
+                      more_frames=[x.frame for x in others][:6], all_bytes=r.length + sum(x.length for x in others),
+                      **ends)
             return
         if spurious:
             r = spurious[0]

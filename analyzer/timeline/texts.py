@@ -641,6 +641,10 @@ _EN: dict[str, str] = {
     "tcp.retransmission.fast": (
         "Fast retransmission: after {dup_acks:n:duplicate ACK} the {sender:role} resends {length:bytes} (relative "
         "seq {rel_seq}) at once instead of waiting for its retransmission timer."),
+    "tcp.retransmission.fast.more": (
+        "Fast retransmission: after {dup_acks:n:duplicate ACK} the {sender:role} resends {length:bytes} (relative "
+        "seq {rel_seq}) at once instead of waiting for its retransmission timer; then {more:n:more segment} "
+        "({more_bytes:bytes}, frames {more_frames:frames}) in the same episode: {all_bytes:bytes} resent in all."),
     "tcp.retransmission.spurious": (
         "Spurious retransmission: the {sender:role} resends data the other side had already acknowledged "
         "({count:n:segment}); its timer fired too early, or an ACK was lost. It costs bandwidth, not time."
@@ -1790,6 +1794,10 @@ _ZH: dict[str, str] = {
     "tcp.retransmission.fast": (
         "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
         "而不等重传定时器超时。"),
+    "tcp.retransmission.fast.more": (
+        "快速重传：收到 {dup_acks} 个重复 ACK 之后，{sender:role}立即重发 {length:bytes}（相对序号 {rel_seq}），"
+        "而不等重传定时器超时；随后在同一轮中又重发了 {more} 个报文段（{more_bytes:bytes}，第 {more_frames:frames} 帧）："
+        "共重发 {all_bytes:bytes}。"),
     "tcp.retransmission.spurious": (
         "伪重传：{sender:role}重发了对方早已确认过的数据（{count} 个报文段）；它的定时器超时过早，或者有 ACK 丢失。"
         "这浪费带宽，但不耽误时间。{after_text}"),
