@@ -831,63 +831,63 @@ dns.tsig.other_len dns.tsig.time_signed dns.txt dns.txt.length dns.unsolicited e
 eth.src eth.type frame.cap_len frame.comment frame.interface_id frame.interface_name frame.len
 frame.number frame.time frame.time_delta frame.time_delta_displayed frame.time_epoch frame.time_relative
 http.accept http.accept_encoding http.accept_language http.authorization http.cache_control
-http.connection http.content_encoding http.content_length http.content_length_header http.content_type
-http.cookie http.cookie_pair http.date http.host http.http2_settings http.last_modified http.location
-http.next_request_in http.next_response_in http.notification http.prev_request_in http.prev_response_in
-http.proxy_authenticate http.proxy_authorization http.referer http.request http.request.full_uri
-http.request.line http.request.method http.request.uri http.request.version http.request_in
-http.request_number http.response http.response.code http.response.code.desc http.response.line
-http.response.phrase http.response.version http.response_for.uri http.response_in http.response_number
-http.sec_websocket_accept http.sec_websocket_extensions http.sec_websocket_key http.sec_websocket_protocol
-http.sec_websocket_version http.server http.set_cookie http.time http.transfer_encoding
-http.unknown_header http.upgrade http.user_agent http.www_authenticate http.x_forwarded_for
-http2.altsvc.field_value http2.altsvc.origin http2.altsvc.origin.len http2.body.fragment
-http2.body.fragment.count http2.body.fragments http2.body.reassembled.data http2.body.reassembled.length
-http2.continuation.header http2.continuation.padding http2.data.data http2.data.padding http2.exclusive
-http2.flags http2.flags.ack.ping http2.flags.ack.settings http2.flags.eh http2.flags.end_stream
-http2.flags.padded http2.flags.priority http2.flags.unused http2.flags.unused_continuation
-http2.flags.unused_data http2.flags.unused_headers http2.flags.unused_ping http2.flags.unused_push_promise
-http2.flags.unused_settings http2.goaway.addata http2.goaway.error http2.goaway.last_stream_id
-http2.goway.r http2.header http2.header.count http2.header.index http2.header.length http2.header.name
-http2.header.name.length http2.header.repr http2.header.unescaped http2.header.value
-http2.header.value.length http2.header_table_size_update http2.header_table_size_update.header_table_size
-http2.headers http2.headers.accept http2.headers.accept_charset http2.headers.accept_encoding
-http2.headers.accept_language http2.headers.accept_ranges http2.headers.access_control_allow_origin
-http2.headers.age http2.headers.allow http2.headers.authority http2.headers.authorization
-http2.headers.cache_control http2.headers.content_disposition http2.headers.content_encoding
-http2.headers.content_language http2.headers.content_length http2.headers.content_location
-http2.headers.content_range http2.headers.content_type http2.headers.cookie http2.headers.date
-http2.headers.etag http2.headers.expect http2.headers.expires http2.headers.from http2.headers.if_match
-http2.headers.if_modified_since http2.headers.if_none_match http2.headers.if_range
-http2.headers.if_unmodified_since http2.headers.last_modified http2.headers.link http2.headers.location
-http2.headers.max_forwards http2.headers.method http2.headers.padding http2.headers.path
-http2.headers.proxy_authenticate http2.headers.proxy_authorization http2.headers.range
-http2.headers.referer http2.headers.refresh http2.headers.retry_after http2.headers.scheme
-http2.headers.server http2.headers.set_cookie http2.headers.status http2.headers.strict_transport_security
-http2.headers.user_agent http2.headers.vary http2.headers.via http2.headers.weight
-http2.headers.weight_real http2.headers.www_authenticate http2.length http2.magic http2.pad_length
-http2.padding http2.ping http2.pong http2.push_promise.header http2.push_promise.padding
-http2.push_promise.promised_stream_id http2.push_promise.r http2.r http2.request.full_uri
-http2.rst_stream.error http2.settings http2.settings.enable_push http2.settings.extended_connect
-http2.settings.header_table_size http2.settings.id http2.settings.initial_window_size
-http2.settings.max_concurrent_streams http2.settings.max_frame_size http2.settings.max_header_list_size
-http2.settings.unknown http2.stream http2.stream_dependency http2.streamid http2.type http2.unknown
-http2.window_update.r http2.window_update.window_size_increment http3.frame_length http3.frame_payload
-http3.frame_type http3.settings.extended_connect http3.settings.id http3.settings.max_field_section_size
-http3.settings.qpack.blocked_streams http3.settings.qpack.max_table_capacity http3.settings.value
-http3.stream_type icmp.address_mask icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le
-icmp.mtu icmp.originate_timestamp icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le
-icmp.transmit_timestamp icmp.type icmpv6.checksum icmpv6.checksum.status icmpv6.code
-icmpv6.echo.identifier icmpv6.echo.sequence_number icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.o
-icmpv6.nd.na.flag.r icmpv6.nd.na.flag.rsv icmpv6.nd.na.flag.s icmpv6.nd.na.target_address
-icmpv6.nd.ns.target_address icmpv6.nd.ra.cur_hop_limit icmpv6.nd.ra.flag icmpv6.nd.ra.flag.h
-icmpv6.nd.ra.flag.m icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv
-icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer icmpv6.nd.ra.router_lifetime
-icmpv6.nd.rd.target_address icmpv6.opt.dnssl icmpv6.opt.dnssl.lifetime icmpv6.opt.length
-icmpv6.opt.linkaddr icmpv6.opt.mtu icmpv6.opt.prefix icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.a
-icmpv6.opt.prefix.flag.l icmpv6.opt.prefix.flag.r icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.length
-icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss
-icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
+http.chunk_size http.connection http.content_encoding http.content_length http.content_length_header
+http.content_type http.cookie http.cookie_pair http.date http.host http.http2_settings http.last_modified
+http.location http.next_request_in http.next_response_in http.notification http.prev_request_in
+http.prev_response_in http.proxy_authenticate http.proxy_authorization http.referer http.request
+http.request.full_uri http.request.line http.request.method http.request.uri http.request.version
+http.request_in http.request_number http.response http.response.code http.response.code.desc
+http.response.line http.response.phrase http.response.version http.response_for.uri http.response_in
+http.response_number http.sec_websocket_accept http.sec_websocket_extensions http.sec_websocket_key
+http.sec_websocket_protocol http.sec_websocket_version http.server http.set_cookie http.time
+http.transfer_encoding http.unknown_header http.upgrade http.user_agent http.www_authenticate
+http.x_forwarded_for http2.altsvc.field_value http2.altsvc.origin http2.altsvc.origin.len
+http2.body.fragment http2.body.fragment.count http2.body.fragments http2.body.reassembled.data
+http2.body.reassembled.length http2.continuation.header http2.continuation.padding http2.data.data
+http2.data.padding http2.exclusive http2.flags http2.flags.ack.ping http2.flags.ack.settings
+http2.flags.eh http2.flags.end_stream http2.flags.padded http2.flags.priority http2.flags.unused
+http2.flags.unused_continuation http2.flags.unused_data http2.flags.unused_headers http2.flags.unused_ping
+http2.flags.unused_push_promise http2.flags.unused_settings http2.goaway.addata http2.goaway.error
+http2.goaway.last_stream_id http2.goway.r http2.header http2.header.count http2.header.index
+http2.header.length http2.header.name http2.header.name.length http2.header.repr http2.header.unescaped
+http2.header.value http2.header.value.length http2.header_table_size_update
+http2.header_table_size_update.header_table_size http2.headers http2.headers.accept
+http2.headers.accept_charset http2.headers.accept_encoding http2.headers.accept_language
+http2.headers.accept_ranges http2.headers.access_control_allow_origin http2.headers.age
+http2.headers.allow http2.headers.authority http2.headers.authorization http2.headers.cache_control
+http2.headers.content_disposition http2.headers.content_encoding http2.headers.content_language
+http2.headers.content_length http2.headers.content_location http2.headers.content_range
+http2.headers.content_type http2.headers.cookie http2.headers.date http2.headers.etag http2.headers.expect
+http2.headers.expires http2.headers.from http2.headers.if_match http2.headers.if_modified_since
+http2.headers.if_none_match http2.headers.if_range http2.headers.if_unmodified_since
+http2.headers.last_modified http2.headers.link http2.headers.location http2.headers.max_forwards
+http2.headers.method http2.headers.padding http2.headers.path http2.headers.proxy_authenticate
+http2.headers.proxy_authorization http2.headers.range http2.headers.referer http2.headers.refresh
+http2.headers.retry_after http2.headers.scheme http2.headers.server http2.headers.set_cookie
+http2.headers.status http2.headers.strict_transport_security http2.headers.user_agent http2.headers.vary
+http2.headers.via http2.headers.weight http2.headers.weight_real http2.headers.www_authenticate
+http2.length http2.magic http2.pad_length http2.padding http2.ping http2.pong http2.push_promise.header
+http2.push_promise.padding http2.push_promise.promised_stream_id http2.push_promise.r http2.r
+http2.request.full_uri http2.rst_stream.error http2.settings http2.settings.enable_push
+http2.settings.extended_connect http2.settings.header_table_size http2.settings.id
+http2.settings.initial_window_size http2.settings.max_concurrent_streams http2.settings.max_frame_size
+http2.settings.max_header_list_size http2.settings.unknown http2.stream http2.stream_dependency
+http2.streamid http2.type http2.unknown http2.window_update.r http2.window_update.window_size_increment
+http3.frame_length http3.frame_payload http3.frame_type http3.settings.extended_connect http3.settings.id
+http3.settings.max_field_section_size http3.settings.qpack.blocked_streams
+http3.settings.qpack.max_table_capacity http3.settings.value http3.stream_type icmp.address_mask
+icmp.checksum icmp.checksum.status icmp.code icmp.ident icmp.ident_le icmp.mtu icmp.originate_timestamp
+icmp.pointer icmp.receive_timestamp icmp.redir_gw icmp.seq icmp.seq_le icmp.transmit_timestamp icmp.type
+icmpv6.checksum icmpv6.checksum.status icmpv6.code icmpv6.echo.identifier icmpv6.echo.sequence_number
+icmpv6.mtu icmpv6.nd.na.flag icmpv6.nd.na.flag.o icmpv6.nd.na.flag.r icmpv6.nd.na.flag.rsv
+icmpv6.nd.na.flag.s icmpv6.nd.na.target_address icmpv6.nd.ns.target_address icmpv6.nd.ra.cur_hop_limit
+icmpv6.nd.ra.flag icmpv6.nd.ra.flag.h icmpv6.nd.ra.flag.m icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p
+icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv icmpv6.nd.ra.reachable_time icmpv6.nd.ra.retrans_timer
+icmpv6.nd.ra.router_lifetime icmpv6.nd.rd.target_address icmpv6.opt.dnssl icmpv6.opt.dnssl.lifetime
+icmpv6.opt.length icmpv6.opt.linkaddr icmpv6.opt.mtu icmpv6.opt.prefix icmpv6.opt.prefix.flag
+icmpv6.opt.prefix.flag.a icmpv6.opt.prefix.flag.l icmpv6.opt.prefix.flag.r icmpv6.opt.prefix.flag.reserved
+icmpv6.opt.prefix.length icmpv6.opt.prefix.preferred_lifetime icmpv6.opt.prefix.valid_lifetime
+icmpv6.opt.rdnss icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag icmpv6.opt.route_info.flag.reserved
 icmpv6.opt.route_info.flag.route_preference icmpv6.opt.route_lifetime icmpv6.opt.src_linkaddr
 icmpv6.opt.target_linkaddr icmpv6.opt.type icmpv6.pointer icmpv6.reserved icmpv6.type ieee8021ad.dei
 ieee8021ad.id ieee8021ad.priority ieee8021ah.etype ip.addr ip.checksum ip.checksum.status ip.dsfield

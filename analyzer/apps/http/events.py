@@ -137,6 +137,7 @@ class EndOfMessage(Event):
     reason: str | None = None  # GAP, CAPTURE_ENDED, CONNECTION_CLOSED, CONNECTION_RESET, MALFORMED
     decode_error: str | None = None  # e.g. "unsupported content-coding 'br'", "invalid gzip data: ..."
     decoded_truncated: bool = False  # decoding stopped at the size cap (decompression bomb guard)
+    chunk_sizes: tuple[int, ...] = ()  # a chunked body's chunk sizes, the last chunk's 0 included (http.chunk_size)
     body_head: bytes = b""  # the body's first bytes as received (parser.HEAD_LENGTH at most; before content decoding)
 
 

@@ -795,6 +795,7 @@ class HttpStreamParser:
                 wire_length=wire,
                 body_length=msg.body_length,
                 body_head=msg.body_head,
+                chunk_sizes=tuple(msg.reader.sizes) if msg.reader.__class__ is ChunkedReader else (),
                 decoded_length=decoded_length,
                 lost_length=msg.lost,
                 complete=complete,

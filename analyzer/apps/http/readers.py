@@ -283,12 +283,13 @@ _SIZE, _DATA, _DATA_END, _TRAILERS, _DONE = range(5)
 class ChunkedReader:
     """RFC 9112 7.1: chunk-size [; extensions] CRLF, data CRLF, ..., 0 CRLF, trailer fields, CRLF."""
 
-    __slots__ = ("max_trailers", "remaining", "scan", "state", "trailers")
+    __slots__ = ("max_trailers", "remaining", "scan", "sizes", "state", "trailers")
     completes_at_eof = False
 
     def __init__(self, max_trailers: int):
         self.state = _SIZE
         self.remaining = 0  # bytes left in the current chunk
+        self.sizes: list[int] = []  # every chunk's size as its line gives it, the last (0) included
         self.scan = 0  # how far the current line has been searched for its end
         self.trailers = Headers()
         self.max_trailers = max_trailers
@@ -318,6 +319,7 @@ class ChunkedReader:
                 buf.skip(nl + 1)
                 self.scan = 0
                 self.remaining = int(m.group(1), 16)
+                self.sizes.append(self.remaining)
                 self.state = _DATA if self.remaining else _TRAILERS
             elif state == _DATA_END:
                 ending = buf.peek(2)

@@ -601,6 +601,7 @@ class HttpSink:
             if request.version:
                 fields["http.request.version"] = request.version
             fields.update(header_fields(request.headers, "http.request.line", request.lines))
+            _chunks(fields, end)
             if host is not None:
                 fields["http.request.full_uri"] = uri
             fields["http.request"] = 1
@@ -637,6 +638,7 @@ class HttpSink:
             fields["http.response.code.desc"] = desc
         fields["http.response.phrase"] = text(response.reason)
         fields.update(header_fields(response.headers, "http.response.line", response.lines))
+        _chunks(fields, end)
         fields["http.response"] = 1
         req = self._req.get(index) if index is not None else None
         if req is None:
@@ -762,6 +764,13 @@ def _completion(message: Request | Response, end: EndOfMessage) -> tuple[int, in
     if end.end_frame != end.last_frame or end.end_ts_ns != end.last_ts_ns:
         return end.end_frame, end.end_ts_ns
     return end.last_frame, end.last_ts_ns
+
+
+def _chunks(fields: dict[str, Any], end: EndOfMessage) -> None:
+    """http.chunk_size: a chunked body's chunk sizes (the last chunk's 0 too), as tshark lists them."""
+    sizes = end.chunk_sizes
+    if sizes:
+        fields["http.chunk_size"] = sizes[0] if len(sizes) == 1 else list(sizes)
 
 
 def _body(message: Request | Response, end: EndOfMessage) -> str | None:
