@@ -121,3 +121,34 @@ def _left_undissected(layer: Any, end: int) -> bool:
     if name == "ipv6":
         return f.get("ipv6.nxt") not in IP_PROTOS
     return False
+
+
+def tcp_pdu_sizes(pkt: Any) -> int | list[int] | None:
+    """``tcp.pdu.size``: the length of each PDU tshark's TCP cuts a segment's stream into for the protocols
+    that have it do so (DNS over TCP: the 2-byte length and the message; WebSocket: a frame's header and
+    payload), on the packet that shows them; None when there is none (one value, or a list)."""
+    sizes = []
+    over_tcp = False
+    for layer in pkt.layers:
+        name = layer.name
+        if name == "tcp":
+            over_tcp = True
+        elif not over_tcp:
+            continue
+        elif name == "dns":
+            sizes.append(layer.length)      # (a DNS-over-TCP layer spans its length prefix and message)
+        elif name == "websocket":
+            f = layer.fields
+            short = f.get("websocket.payload_length")
+            if short is None:
+                continue
+            if short == 126:
+                size, head = f.get("websocket.payload_length_ext_16", 0), 4
+            elif short == 127:
+                size, head = f.get("websocket.payload_length_ext_64", 0), 10
+            else:
+                size, head = short, 2
+            sizes.append(head + (4 if f.get("websocket.mask") else 0) + size)
+    if not sizes:
+        return None
+    return sizes[0] if len(sizes) == 1 else sizes

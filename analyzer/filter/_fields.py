@@ -18,8 +18,8 @@ How a field is found on a packet (``FieldInfo.access``):
 * ``tcpopt``: ``tcp.options.mss`` and the other TCP option sub-protocols, read from ``tcp.options``;
 * ``label``: a Wireshark label (a subtree with no value of its own: ``tls.handshake``, ``tls.record``,
   ``tcp.analysis`` ...), there as often as tshark shows it, told by the fields under it (:data:`LABELS`);
-* ``computed``: made from the whole packet when asked for (:data:`COMPUTED`: ``frame.protocols``), never
-  kept in its fields.
+* ``computed``: made from the whole packet when asked for (:data:`COMPUTED`: ``frame.protocols``,
+  ``tcp.pdu.size``), never kept in its fields.
 """
 
 from __future__ import annotations
@@ -91,8 +91,14 @@ def _frame_protocols(pkt) -> str:
     return frame_protocols(pkt)
 
 
+def _tcp_pdu_sizes(pkt):
+    from analyzer.decode.protocols import tcp_pdu_sizes
+
+    return tcp_pdu_sizes(pkt)
+
+
 # Fields made from the packet (its layers, not its field dict) only when a filter or -T fields names them
-COMPUTED = {"frame.protocols": _frame_protocols}
+COMPUTED = {"frame.protocols": _frame_protocols, "tcp.pdu.size": _tcp_pdu_sizes}
 
 
 def computed_value(pkt, name: str):
