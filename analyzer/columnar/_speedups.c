@@ -6769,6 +6769,389 @@ static PyObject *base62_17(PyObject *self, PyObject *arg) {
     }
     return PyUnicode_FromStringAndSize(out, 17);
 }
+
+/*
+ * dns_table_line(row, t0, width) -> str, or None
+ *   One line of analyzer.report.dns.table_lines for ``row`` (a dict of analyzer.report.dns.row's keys), the
+ *   Time column counted from ``t0`` (a float), the Client and Server columns ``width`` wide: the same text the
+ *   Python writes, for the rows of the usual shapes. None (the Python writes the line) when a value is of
+ *   another shape: ts or rtt not a float (or ts None), a negative or huge RTT, an endpoint, query, type, rcode
+ *   name or answer not printable ASCII text, a port, ID, TTL or retransmission count not a small int, or a line
+ *   longer than 4,000 bytes. Numbers are formatted by PyOS_double_to_string, what Python's format() uses; the
+ *   RTT as analyzer.report.units.duration(round(rtt * 1e9)) ("µs" written in UTF-8). tests/test_dns_table_lines.py
+ *   compares both on every capture's rows and on crafted and random ones.
+ */
+#include <math.h>
+
+typedef struct {
+    char b[4096];
+    Py_ssize_t n;       /* bytes */
+    Py_ssize_t chars;   /* characters (what padding counts) */
+    int over;
+} dl_buf;
+
+static void dl_put(dl_buf *o, const char *s, Py_ssize_t n, Py_ssize_t chars) {
+    if (o->over || o->n + n > (Py_ssize_t)sizeof(o->b) - 1) {
+        o->over = 1;
+        return;
+    }
+    memcpy(o->b + o->n, s, n);
+    o->n += n;
+    o->chars += chars;
+}
+
+static void dl_spaces(dl_buf *o, Py_ssize_t k) {
+    static const char sp[] = "                                                                ";
+    while (k > 0 && !o->over) {
+        Py_ssize_t m = k < 64 ? k : 64;
+        dl_put(o, sp, m, m);
+        k -= m;
+    }
+}
+
+/* a cell of ``chars`` characters, padded to ``width`` on the right (left-aligned) or on the left */
+static void dl_cell(dl_buf *o, const char *s, Py_ssize_t n, Py_ssize_t chars, Py_ssize_t width, int right) {
+    if (right)
+        dl_spaces(o, width - chars);
+    dl_put(o, s, n, chars);
+    if (!right)
+        dl_spaces(o, width - chars);
+}
+
+/* printable ASCII text (what visible() leaves as it is): its bytes, else 0 */
+static int dl_text(PyObject *s, const char **p, Py_ssize_t *n) {
+    if (!PyUnicode_CheckExact(s) || !PyUnicode_IS_ASCII(s))
+        return 0;
+    const char *d = (const char *)PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (d[i] < 0x20 || d[i] > 0x7e)
+            return 0;
+    *p = d;
+    *n = len;
+    return 1;
+}
+
+/* the decimal digits of x (any sign) at out, their count (what "%lld" writes, without snprintf's cost) */
+static int dl_itoa(long long x, char *out) {
+    char t[24];
+    int k = 0, n = 0;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    do {
+        t[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (x < 0)
+        out[n++] = '-';
+    while (k)
+        out[n++] = t[--k];
+    return n;
+}
+
+/* a small int (-2**62 .. 2**62) */
+static int dl_int(PyObject *v, long long *out) {
+    if (!PyLong_CheckExact(v))
+        return 0;
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred()) || x > (1LL << 62) || x < -(1LL << 62)) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+/* _cut(text, width) of analyzer.report.columns for None / printable ASCII text (0: another shape) */
+static int dl_cut(dl_buf *o, PyObject *v, Py_ssize_t width, Py_ssize_t pad) {
+    const char *p;
+    Py_ssize_t n;
+    if (v == Py_None || (PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) == 0)) {
+        dl_cell(o, "-", 1, 1, pad, 0);
+        return 1;
+    }
+    if (!dl_text(v, &p, &n))
+        return 0;
+    if (n <= width) {
+        dl_cell(o, p, n, n, pad, 0);
+        return 1;
+    }
+    char t[64];
+    if (width - 3 > (Py_ssize_t)sizeof(t) - 4)
+        return 0;
+    memcpy(t, p, width - 3);
+    memcpy(t + width - 3, "...", 3);
+    dl_cell(o, t, width, width, pad, 0);
+    return 1;
+}
+
+/* _digits(value) of analyzer.report.units: 3 significant digits at most, trailing zeros dropped */
+static int dl_digits(double v, char *out, size_t size) {
+    int prec = v >= 100 ? 0 : (v >= 10 ? 1 : 2);
+    char *t = PyOS_double_to_string(v, 'f', prec, 0, NULL);
+    if (t == NULL)
+        return -1;
+    size_t n = strlen(t);
+    if (strchr(t, '.') != NULL) {
+        while (n > 0 && t[n - 1] == '0')
+            n--;
+        if (n > 0 && t[n - 1] == '.')
+            n--;
+    }
+    if (n + 1 > size) {
+        PyMem_Free(t);
+        return -1;
+    }
+    memcpy(out, t, n);
+    out[n] = 0;
+    PyMem_Free(t);
+    return (int)n;
+}
+
+/* a text of dl_digits below 1000 (float(text) < 1000): at most 3 digits before its point */
+static int dl_below_1000(const char *d, int k) {
+    const char *dot = memchr(d, '.', k);
+    return (dot != NULL ? dot - d : k) <= 3;
+}
+
+/* an endpoint cell: "addr:port", "[addr]:port" for an address with a colon, padded to width */
+static int dl_endpoint(dl_buf *o, PyObject *addr, PyObject *port, Py_ssize_t width) {
+    const char *p;
+    Py_ssize_t n;
+    long long pt;
+    if (!dl_text(addr, &p, &n) || !dl_int(port, &pt) || n > 200)
+        return 0;
+    char t[256];
+    int colon = memchr(p, ':', n) != NULL, k = 0;
+    if (colon)
+        t[k++] = '[';
+    memcpy(t + k, p, n);
+    k += (int)n;
+    if (colon)
+        t[k++] = ']';
+    t[k++] = ':';
+    k += dl_itoa(pt, t + k);
+    dl_cell(o, t, k, k, width, 0);
+    return 1;
+}
+
+/* the texts of a list joined by sep (each printable ASCII) */
+static int dl_join(dl_buf *o, PyObject *list, Py_ssize_t from, const char *sep) {
+    if (!PyList_CheckExact(list))
+        return 0;
+    Py_ssize_t sn = (Py_ssize_t)strlen(sep);
+    for (Py_ssize_t i = from; i < PyList_GET_SIZE(list); i++) {
+        const char *p;
+        Py_ssize_t n;
+        if (!dl_text(PyList_GET_ITEM(list, i), &p, &n))
+            return 0;
+        if (i > from)
+            dl_put(o, sep, sn, sn);
+        dl_put(o, p, n, n);
+    }
+    return 1;
+}
+
+static PyObject *dl_keys[19];     /* the row keys read, interned once */
+
+static PyObject *dns_table_line(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyDict_Check(args[0]) || !PyLong_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "dns_table_line(row: dict, t0: float, width: int)");
+        return NULL;
+    }
+    PyObject *row = args[0], *t0o = args[1];
+    Py_ssize_t w = PyLong_AsSsize_t(args[2]);
+    if (w == -1 && PyErr_Occurred())
+        return NULL;
+    const char *keys[] = {"ts", "rtt", "unsolicited", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto",
+                          "trans_id", "query", "qtype_name", "rcode_name", "AA", "TC", "retransmissions", "ttls",
+                          "cname_chain", "addresses", "answers"};
+    PyObject *v[19];
+    for (int i = 0; i < 19; i++) {
+        if (dl_keys[i] == NULL && (dl_keys[i] = PyUnicode_InternFromString(keys[i])) == NULL)
+            return NULL;
+        v[i] = PyDict_GetItemWithError(row, dl_keys[i]);     /* borrowed */
+        if (v[i] == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            Py_RETURN_NONE;
+        }
+    }
+    PyObject *ts = v[0], *rtt = v[1], *unsol = v[2], *proto = v[7], *tid = v[8], *rcode = v[11];
+    PyObject *aa = v[12], *tc = v[13], *re = v[14], *ttls = v[15], *chain = v[16], *addrs = v[17], *answers = v[18];
+    if (!PyFloat_CheckExact(ts) || !PyFloat_CheckExact(t0o) || w < 0 || w > 1000)
+        Py_RETURN_NONE;
+    dl_buf line, *o = &line;
+    o->n = o->chars = 0;
+    o->over = 0;
+    const char *p;
+    Py_ssize_t n;
+    long long x;
+    char t[128];
+    /* Time: f"{ts - t0:10.6f}" */
+    char *num = PyOS_double_to_string(PyFloat_AS_DOUBLE(ts) - PyFloat_AS_DOUBLE(t0o), 'f', 6, 0, NULL);
+    if (num == NULL)
+        return NULL;
+    n = (Py_ssize_t)strlen(num);
+    dl_cell(o, num, n, n, 10, 1);
+    PyMem_Free(num);
+    dl_put(o, " ", 1, 1);
+    if (!dl_endpoint(o, v[3], v[4], w))
+        goto done;
+    dl_put(o, " ", 1, 1);
+    if (!dl_endpoint(o, v[5], v[6], w))
+        goto done;
+    dl_put(o, " ", 1, 1);
+    if (!dl_text(proto, &p, &n))
+        goto done;
+    dl_cell(o, p, n, n, 5, 0);
+    if (!dl_int(tid, &x) || x < 0 || x > 0xFFFF)
+        goto done;
+    {
+        static const char hex[] = "0123456789abcdef";
+        char h[8] = {' ', '0', 'x', hex[(x >> 12) & 15], hex[(x >> 8) & 15], hex[(x >> 4) & 15], hex[x & 15], ' '};
+        dl_put(o, h, 8, 8);
+    }
+    if (!dl_cut(o, v[9], 32, 32))
+        goto done;
+    dl_put(o, " ", 1, 1);
+    if (!dl_cut(o, v[10], 6, 6))
+        goto done;
+    dl_put(o, " ", 1, 1);
+    /* f"{it['rcode_name'] or '-':<9}" */
+    if (rcode == Py_None || (PyUnicode_CheckExact(rcode) && PyUnicode_GET_LENGTH(rcode) == 0))
+        dl_cell(o, "-", 1, 1, 9, 0);
+    else if (dl_text(rcode, &p, &n))
+        dl_cell(o, p, n, n, 9, 0);
+    else
+        goto done;
+    dl_put(o, " ", 1, 1);
+    if (!PyBool_Check(aa) || !PyBool_Check(tc))
+        goto done;
+    if (aa == Py_True)
+        dl_cell(o, tc == Py_True ? "AA,TC" : "AA", tc == Py_True ? 5 : 2, tc == Py_True ? 5 : 2, 5, 0);
+    else
+        dl_cell(o, tc == Py_True ? "TC" : "-", tc == Py_True ? 2 : 1, tc == Py_True ? 2 : 1, 5, 0);
+    dl_put(o, " ", 1, 1);
+    /* RTT: duration(round(rtt * 1e9)), or "unsolicited" / "no answer", right-aligned in 11 */
+    if (rtt == Py_None) {
+        if (!PyBool_Check(unsol))
+            goto done;
+        if (unsol == Py_True)
+            dl_cell(o, "unsolicited", 11, 11, 11, 1);
+        else
+            dl_cell(o, "no answer", 9, 9, 11, 1);
+    } else {
+        if (!PyFloat_CheckExact(rtt))
+            goto done;
+        double ns_d = nearbyint(PyFloat_AS_DOUBLE(rtt) * 1e9);
+        if (!(ns_d >= 0 && ns_d < 9007199254740992.0))      /* 2**53: ns / scale exact as Python's int / int */
+            goto done;
+        long long ns = (long long)ns_d;
+        char d[64];
+        int k;
+        if (ns < 1000) {
+            k = dl_itoa(ns, t);
+            memcpy(t + k, " ns", 3);
+            k += 3;
+            dl_cell(o, t, k, k, 11, 1);
+        } else {
+            /* float(text) < 1000: the text ('f' format, no sign) has at most 3 digits before its point */
+            k = dl_digits((double)ns / 1000.0, d, sizeof(d));
+            if (k < 0)
+                goto fail;
+            if (dl_below_1000(d, k)) {
+                memcpy(t, d, k);
+                memcpy(t + k, " \xc2\xb5s", 4);       /* µs: 2 bytes, 1 character */
+                dl_cell(o, t, k + 4, k + 3, 11, 1);
+            } else {
+                k = dl_digits((double)ns / 1000000.0, d, sizeof(d));
+                if (k < 0)
+                    goto fail;
+                if (dl_below_1000(d, k)) {
+                    memcpy(t, d, k);
+                    memcpy(t + k, " ms", 3);
+                    k += 3;
+                } else {
+                    k = dl_digits((double)ns / 1000000000.0, d, sizeof(d));
+                    if (k < 0)
+                        goto fail;
+                    memcpy(t, d, k);
+                    memcpy(t + k, " s", 2);
+                    k += 2;
+                }
+                dl_cell(o, t, k, k, 11, 1);
+            }
+        }
+    }
+    /* Re: len(retransmissions) right-aligned in 2 */
+    if (!PyList_CheckExact(re))
+        goto done;
+    dl_put(o, " ", 1, 1);
+    n = dl_itoa((long long)PyList_GET_SIZE(re), t);
+    dl_cell(o, t, n, n, 2, 1);
+    dl_put(o, " ", 1, 1);
+    /* TTL: one number when they agree, else each, comma-separated; cut to 7; right-aligned in 7 */
+    if (!PyList_CheckExact(ttls))
+        goto done;
+    {
+        Py_ssize_t m = PyList_GET_SIZE(ttls), k = 0;
+        char tt[512];
+        if (m == 0) {
+            tt[k++] = '-';
+        } else {
+            long long first;
+            int same = 1;
+            if (!dl_int(PyList_GET_ITEM(ttls, 0), &first))
+                goto done;
+            for (Py_ssize_t i = 1; i < m; i++) {
+                if (!dl_int(PyList_GET_ITEM(ttls, i), &x))
+                    goto done;
+                if (x != first)
+                    same = 0;
+            }
+            for (Py_ssize_t i = 0; i < (same ? 1 : m); i++) {
+                dl_int(PyList_GET_ITEM(ttls, i), &x);
+                if (k > (Py_ssize_t)sizeof(tt) - 32)
+                    goto done;
+                if (i)
+                    tt[k++] = ',';
+                k += dl_itoa(x, tt + k);
+            }
+        }
+        if (k > 7) {
+            memcpy(tt + 4, "...", 3);
+            k = 7;
+        }
+        dl_cell(o, tt, k, k, 7, 1);
+    }
+    dl_put(o, "  ", 2, 2);
+    /* Answers: the CNAME chain's names after the query, then its addresses; else the answers; "-" for none */
+    {
+        Py_ssize_t before = o->n;
+        if (!PyList_CheckExact(chain) || !PyList_CheckExact(addrs))
+            goto done;
+        if (PyList_GET_SIZE(chain)) {
+            if (!dl_join(o, chain, 1, " -> "))
+                goto done;
+            if (PyList_GET_SIZE(addrs)) {
+                dl_put(o, " -> ", 4, 4);
+                if (!dl_join(o, addrs, 0, ", "))
+                    goto done;
+            }
+        } else if (!dl_join(o, answers, 0, ", "))
+            goto done;
+        if (o->n == before)
+            dl_put(o, "-", 1, 1);
+    }
+    if (o->over)
+        goto done;
+    return PyUnicode_DecodeUTF8(o->b, o->n, "strict");
+done:
+    Py_RETURN_NONE;
+fail:
+    return NULL;
+}
 /* ---- end of h-dns's session 19 block ---- */
 
 static PyMethodDef methods[] = {
@@ -6841,6 +7224,8 @@ static PyMethodDef methods[] = {
      "parse_message's DnsMessage for a message of the common shapes, else None (see the source)."},
     /* h-dns, session 19 */
     {"base62_17", base62_17, METH_O, "uid._base62 of a digest of at most 16 bytes (see the source)."},
+    {"dns_table_line", (PyCFunction)(void (*)(void))dns_table_line, METH_FASTCALL,
+     "A line of analyzer dns's table for a row of the usual shapes, else None (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,6 +23,7 @@ from typing import Any
 from analyzer.api.build import CLASS_NAMES, RCODE_NAMES
 from analyzer.api.records import DnsTransaction
 from analyzer.apps.dns_tx import answer_text, cname_chain
+from analyzer.compiled import compiled
 from analyzer.decode.dns import T_OPT, TYPE_NAMES, type_name
 from analyzer.report.columns import cut as _cut
 from analyzer.report.columns import endpoint as _endpoint
@@ -31,6 +32,10 @@ from analyzer.report.units import duration
 
 # Rows whose endpoints set the width of a streamed table's Client and Server columns (table_lines).
 WIDTH_ROWS = 1000
+
+# a row's line in C for the rows of the usual shapes (analyzer/columnar/_speedups.c; None where not built, or pure
+# Python; the function gives None for a row it leaves to the Python): the same text
+_LINE = compiled("dns_table_line")
 
 JSON_KEYS = ("query_frame", "response_frame", "trans_id", "query", "qtype", "qtype_name", "rcode",
              "rcode_name", "answers", "ttls", "rtt", "proto")
@@ -226,7 +231,15 @@ def table_lines(items: Iterable[dict[str, Any]], capture_start_ns: int | None | 
            f"{'Rcode':<9} {'Flags':<5} {'RTT':>11} {'Re':>2} {'TTL':>7}  Answers")
     notes = []
     hosts: dict[Any, str] = {}      # address -> "address:" as _endpoint writes it ("[address]:" for IPv6)
+    line_of = _LINE if t0.__class__ is float else None
     for it in itertools.chain(first, items):
+        if line_of is not None:
+            line = line_of(it, t0, w)
+            if line is not None:
+                yield line
+                if it["TC"] and it["proto"] == "udp":
+                    _note(notes, it)
+                continue
         client, server = it["id.orig_h"], it["id.resp_h"]
         c, s = hosts.get(client), hosts.get(server)
         if c is None or s is None:
@@ -266,11 +279,15 @@ def table_lines(items: Iterable[dict[str, Any]], capture_start_ns: int | None | 
             f"{_cut(it['qtype_name'], 6):<6} {it['rcode_name'] or '-':<9} {flags:<5} {rtt:>11} "
             f"{len(it['retransmissions']):>2} {ttl if len(ttl) <= 7 else _cut(ttl, 7):>7}  {answers or '-'}")
         if tc and it["proto"] == "udp":
-            frame = it["response_frame"]
-            if it["tc_retry_frame"] is not None:
-                notes.append(f"TC: the answer in frame {frame} was truncated; the client asked again over TCP "
-                             f"(frame {it['tc_retry_frame']}).")
-            else:
-                notes.append(f"TC: the answer in frame {frame} was truncated; the capture holds no retry over "
-                             f"TCP.")
+            _note(notes, it)
     yield from notes
+
+
+def _note(notes: list[str], it: dict[str, Any]) -> None:
+    """The note under the table for a truncated UDP answer."""
+    frame = it["response_frame"]
+    if it["tc_retry_frame"] is not None:
+        notes.append(f"TC: the answer in frame {frame} was truncated; the client asked again over TCP "
+                     f"(frame {it['tc_retry_frame']}).")
+    else:
+        notes.append(f"TC: the answer in frame {frame} was truncated; the capture holds no retry over TCP.")
