@@ -1,5 +1,6 @@
 """``analyzer dns``'s rows made straight from the DNS tracker's transactions
-(:func:`analyzer.report.dns.transaction_row`, handed out by ``dns_stream(make=...)``) are the rows of the records
+(:func:`analyzer.report.dns.transaction_row`, handed out by ``dns_stream(make=...)``; for the text table
+:func:`~analyzer.report.dns.table_cells`, the keys it reads, without uids) are the rows of the records
 (:func:`analyzer.report.dns.row` of :func:`analyzer.api.build.dns_record`): the same dicts, keys in the same order,
 on every capture, every corpus file and damaged copies, with and without the HTTP/TLS trackers (without them the
 quick DNS-over-UDP path pairs the datagrams), with ``-Y``, and for a truncated answer and its retry over TCP. The
@@ -46,8 +47,15 @@ def _same(path: Path) -> int:
         assert [list(r) for r in got] == [list(r) for r in want], path.name      # keys in the same order
         assert got == want, path.name
         n = len(got)
+        if not http:
+            rows = want
     want, got = _rows(cap, http=False, matcher="dns.flags.response == 1 or udp.port == 5353")
     assert got == want, path.name
+    # the table from the cells (no uid) is the table from the rows
+    with cap.open() as reader:
+        cells = list(Analysis(keylog=cap.keylog, http=False).dns_stream(reader, 7, make=report.table_cells,
+                                                                          uids=False))
+    assert list(report.table_lines(cells, 0)) == list(report.table_lines(rows, 0)), path.name
     # each tracker transaction, with a uid or none and a retry frame or none
     txs: list = []
     with cap.open() as reader:
@@ -86,6 +94,10 @@ def _each(txs: list) -> None:
                 want = report.row(replace(dns_record(t, uid), tc_retry_frame=frame))
                 got = report.transaction_row(t, uid, frame)
                 assert list(got) == list(want) and got == want, (t.query_frame, uid, frame)
+                # the table's cells: the row's values of the keys the table reads
+                cells = report.table_cells(t, uid, frame)
+                assert list(cells) == list(report.TABLE_KEYS)
+                assert cells == {k: want[k] for k in report.TABLE_KEYS}, (t.query_frame, uid, frame)
 
 
 def test_each_transaction_of_the_tracker():

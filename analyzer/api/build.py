@@ -819,14 +819,15 @@ class Analysis:
                 yield h
 
     def dns_stream(self, frames: Iterable[Any], every: int = STREAM_EVERY,
-                   make: Callable[..., Any] | None = None) -> Iterator[DnsTransaction]:
+                   make: Callable[..., Any] | None = None, uids: bool = True) -> Iterator[DnsTransaction]:
         """The DNS transactions of ``frames`` in the order :meth:`finish` gives them, each as soon as it is
         final (:func:`analyzer.api.stream.dns_stream`); with a ``matcher`` (a
         :class:`~analyzer.api.stream.WindowMatcher`), those whose query or response frame matched. ``make(tx,
-        uid, tc_retry_frame)``: what to hand out in place of each record (:class:`~analyzer.api.stream.DnsRelease`)."""
+        uid, tc_retry_frame)``: what to hand out in place of each record, ``uids`` False: given no uid
+        (:class:`~analyzer.api.stream.DnsRelease`)."""
         from analyzer.api.stream import dns_stream
 
-        return dns_stream(self, frames, every, make)
+        return dns_stream(self, frames, every, make, uids)
 
     def _ip_bytes(self, res: HeaderOnly) -> None:
         """What :meth:`IpLevel.packet <analyzer.api.iplevel.IpLevel.packet>` counts for a TCP segment run from

@@ -68,7 +68,7 @@ class DnsRelease:
     tracker as it is taken (``analyzer logs`` notes its connection's service). ``make(tx, uid, tc_retry_frame)``:
     what goes out for each, in place of the record (``analyzer dns`` makes its report row straight from the
     tracker's transaction, :func:`analyzer.report.dns.transaction_row`); the records that decide a truncated
-    answer's retry are made either way.
+    answer's retry are made either way. ``uids`` False: ``make`` is given None for the uid (not made).
 
     Memory per waiting transaction (issue 12: a flood of unanswered queries waits 300 s each): the queue holds
     the tracker's transaction itself. A TCP one's uid is taken as it joins the queue (its connection is
@@ -76,8 +76,9 @@ class DnsRelease:
     which the UDP table keeps to the end with the endpoints and first time the uid is made of (the same uid)."""
 
     def __init__(self, analysis: Any, on_new: Callable[[Any], None] | None = None,
-                 make: Callable[..., Any] | None = None):
+                 make: Callable[..., Any] | None = None, uids: bool = True):
         self.make = make                    # (transaction, uid, tc_retry_frame) -> what goes out; None: records
+        self.uids = uids                    # False: make is given None for the uid (what it makes shows none)
         self.tracker = analysis.tx.dns
         self.conns = analysis._conns        # tcp.stream -> the TCP tracker's connection (its uid)
         self.udp = analysis.pipe.udp        # the UDP conversations, in stream order (their uid)
@@ -176,7 +177,7 @@ class DnsRelease:
 
     def release(self, end: bool = False) -> Iterator[DnsTransaction]:
         """The records final now (``end``: all of them), in order; with a matcher, those that matched."""
-        tracker, pending, matcher, make = self.tracker, self.pending, self.matcher, self.make
+        tracker, pending, matcher, make, uids = self.tracker, self.pending, self.matcher, self.make, self.uids
         while pending:
             head = pending[0]
             if not end and tracker.pairable(head):
@@ -192,7 +193,7 @@ class DnsRelease:
             pending.popleft()
             if matcher is None or matcher.any(head.query_frame, head.response_frame):
                 if make is not None:
-                    d = make(head, self._uid(head), frame)
+                    d = make(head, self._uid(head) if uids else None, frame)
                 else:
                     d = self._record(head)
                     if frame is not None:
@@ -210,7 +211,7 @@ class DnsRelease:
 
 
 def dns_stream(analysis: Any, frames: Iterable[Any], every: int,
-               make: Callable[..., Any] | None = None) -> Iterator[Any]:
+               make: Callable[..., Any] | None = None, uids: bool = True) -> Iterator[Any]:
     """The DNS transactions of ``frames`` (through ``analysis``, an :class:`~analyzer.api.build.Analysis` not
     run yet) as ``analysis.run(frames).dns`` lists them, each as soon as it is final: once the tracker's index
     forgot it, no later message can pair with it (:meth:`DnsTracker.pairable
@@ -222,7 +223,7 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int,
 
     Every ``every`` frames: the new transactions get their uid (the connection's, as in ``conn.log``), finished
     TCP connections are forgotten, the final records at the head go out. ``make``: what goes out in place of
-    each record (:class:`DnsRelease`)."""
+    each record, ``uids`` False: given no uid (:class:`DnsRelease`)."""
     tx = analysis.tx
     if tx.http is not None:
         tx.http.on_record = lambda record: None      # no HTTP records here
@@ -230,7 +231,7 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int,
         tx.tls.on_session = lambda session: None     # nor TLS ones
     analysis.want_files = False
     analysis.pipe.tcp.keep_summaries = False     # no connection rows are made here: none kept (issue 12)
-    dns = DnsRelease(analysis, make=make)
+    dns = DnsRelease(analysis, make=make, uids=uids)
     n = 0
     with gc_paused():
         pipe = analysis.pipe

@@ -65,8 +65,12 @@ def dns_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: int
     with opened(files, display_filter) as cap:
         if jobs == 1 or cap.paths == ["-"]:
             # each transaction once final (memory: open connections and lookups still to pair)
-            # each transaction's row made straight from the tracker's transaction (no record)
-            rows, start = streamed(cap, "dns", make=report.transaction_row)
+            # each transaction's row made straight from the tracker's transaction (no record); for the table only
+            # the cells it shows (no uid)
+            if as_json:
+                rows, start = streamed(cap, "dns", make=report.transaction_row)
+            else:
+                rows, start = streamed(cap, "dns", make=report.table_cells, uids=False)
             lines = row_lines(rows, report.JSON_FLOAT_KEYS) if as_json else report.table_lines(rows, start)
             # a file's lines are written a batch at a time; standard input's (a live capture) each at once
             echo_lines(lines if cap.paths == ["-"] else batched(lines))

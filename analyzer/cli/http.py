@@ -86,12 +86,13 @@ def http_command(files: tuple[str, ...], as_json: bool, display_filter, jobs: in
         echo_lines([report.table(rows, results.first_ts_ns)])
 
 
-def streamed(cap, kind: str, make: Callable[..., Any] | None = None) -> tuple[Iterator, Callable[[], int | None]]:
+def streamed(cap, kind: str, make: Callable[..., Any] | None = None,
+             uids: bool = True) -> tuple[Iterator, Callable[[], int | None]]:
     """``(records, start)``: the capture's HTTP (``kind`` "http") or DNS ("dns") transactions, each as soon as
     it is final (:meth:`Analysis.http_stream <analyzer.api.build.Analysis.http_stream>`, :meth:`~analyzer.api.
     build.Analysis.dns_stream`), those matching ``-Y`` when given; ``start()``: the capture's first frame time
-    once records came (the table's time origin). ``make``: for DNS, what to hand out in place of each record
-    (:meth:`~analyzer.api.build.Analysis.dns_stream`)."""
+    once records came (the table's time origin). ``make``, ``uids``: for DNS, what to hand out in place of each
+    record, and whether it is given the uid (:meth:`~analyzer.api.build.Analysis.dns_stream`)."""
     from analyzer.api.build import Analysis
     from analyzer.api.stream import WindowMatcher
 
@@ -101,7 +102,7 @@ def streamed(cap, kind: str, make: Callable[..., Any] | None = None) -> tuple[It
 
     def records() -> Iterator:
         with cap.open() as reader:
-            yield from (analysis.http_stream(reader) if kind == "http" else analysis.dns_stream(reader, make=make))
+            yield from (analysis.http_stream(reader) if kind == "http" else analysis.dns_stream(reader, make=make, uids=uids))
 
     return records(), lambda: analysis.pipe.first_ts_ns
 

@@ -189,6 +189,74 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
     }
 
 
+# the keys of a row the text table reads (table_lines): what table_cells makes
+TABLE_KEYS = ("ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "trans_id", "query", "qtype_name",
+              "rcode_name", "AA", "TC", "rtt", "unsolicited", "retransmissions", "ttls", "answers", "cname_chain",
+              "addresses", "response_frame", "tc_retry_frame")
+
+
+def table_cells(t: Any, uid: str | None = None, tc_retry_frame: int | None = None) -> dict[str, Any]:
+    """The keys of :func:`transaction_row` that :func:`table_lines` reads (:data:`TABLE_KEYS`), the same values,
+    made straight from the tracker's transaction ``t`` (``analyzer dns``'s text table: no uid, types, classes or
+    other JSON-only keys made; tests/test_dns_rows.py checks them against the full rows)."""
+    query, resp = t.query, t.response
+    q = query if query is not None else resp
+    question = q.questions[0] if q is not None and q.questions else None
+    rheader = t.response_header
+    texts: list[str] = []
+    ttls: list[int] = []
+    if resp is not None:
+        for rr in resp.answers:         # dns_record's answers (OPT left out), texts and TTLs
+            if rr.rtype == T_OPT:
+                continue
+            data = rr.rdata
+            texts.append(data if data.__class__ is str else answer_text(rr))
+            ttls.append(rr.ttl)
+    if question is not None:
+        qname = question.name
+        chain, addresses = cname_chain(resp, qname) if qname is not None else ([], [])
+        qtype_name = type_name(question.qtype)
+    else:
+        qname = qtype_name = None
+        chain, addresses = [], []
+    if rheader is not None:
+        flags = rheader.flags
+        rcode = flags & 0xF
+        rcode_name = RCODE_NAMES.get(rcode)
+        if rcode_name is None:
+            rcode_name = f"unknown-{rcode}"
+        aa, tc = bool(flags & 0x400), bool(flags & 0x200)
+    else:
+        rcode_name = None
+        aa = tc = False
+    qts, rts = t.query_ts_ns, t.response_ts_ns
+    ts = qts if qts is not None else rts
+    client, server = t.client, t.server
+    return {
+        "ts": None if ts is None else ts / 1e9,
+        "id.orig_h": str(client[0]),
+        "id.orig_p": client[1],
+        "id.resp_h": str(server[0]),
+        "id.resp_p": server[1],
+        "proto": t.proto,
+        "trans_id": t.trans_id,
+        "query": qname,
+        "qtype_name": qtype_name,
+        "rcode_name": rcode_name,
+        "AA": aa,
+        "TC": tc,
+        "rtt": None if qts is None or rts is None else (rts - qts) / 1e9,
+        "unsolicited": t.query_frame is None,
+        "retransmissions": list(t.retransmissions) if t.retransmissions else [],
+        "ttls": ttls,
+        "answers": texts,
+        "cname_chain": chain if len(chain) > 1 else [],
+        "addresses": addresses,
+        "response_frame": t.response_frame,
+        "tc_retry_frame": tc_retry_frame,
+    }
+
+
 def rows(transactions: Iterable[DnsTransaction]) -> list[dict[str, Any]]:
     return [row(tx) for tx in transactions]
 
