@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from test_dns_stream import MUTATED, _truncated_then_retry
 from test_http_stream import CAPTURES, CORPUS, CORPUS_FILES, _keys
+from test_timeline_memory import dns_message
 
 
 def _rows(cap, *, http: bool, matcher: str | None = None, every: int = 7) -> tuple[list, list]:
@@ -186,3 +187,32 @@ def test_answers_of_an_unknown_type_and_mx(http):
     (r,) = got
     assert (r["qtype_name"], r["answer_types"], r["ttls"]) == ("Unknown (65280)", ["Unknown (65280)", "MX"], [30, 40])
     assert r["answers"] == ["<unknown type=65280>", "mx.odd.test"]
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_a_truncated_answer_waits_when_packet_time_went_back(every):
+    """Packet time goes back (a datagram 50 s before the lookup), then another client's query 100 s after it
+    (the index forgets the truncated lookup), then the client's retry over TCP 0.5 s after the truncated answer:
+    the pass cannot tell by time that no retry will come, so the truncated answer waits for it (to the end if
+    need be) and names it (frame 8), as the whole pass does."""
+    from analyzer.capture.frame import Frame
+    from fuzz.adversarial import eth, ipv4, udp
+
+    frames = _truncated_then_retry(5 * 10**8)
+    t0 = frames[0].ts_ns
+
+    def other(ts: int) -> Frame:
+        data = eth(ipv4("10.0.0.9", "10.0.0.10", 17, udp("10.0.0.9", "10.0.0.10", 40000, 9999, b"x")))
+        return Frame(0, ts, len(data), None, 1, data)
+
+    late = eth(ipv4("10.0.0.8", "10.0.0.53", 17, udp("10.0.0.8", "10.0.0.53", 30002, 53,
+                                                       dns_message(9, "late.test", False))))
+    frames = frames[:2] + [other(t0 - 50 * 10**9), Frame(0, t0 + 100 * 10**9, len(late), None, 1, late)] + frames[2:]
+    frames = [Frame(i + 1, f.ts_ns, f.origlen, None, f.linktype, f.data) for i, f in enumerate(frames)]
+    want = Analysis().run(frames).dns
+    got = list(Analysis().dns_stream(frames, every=every))
+    assert got == want
+    assert [(d.proto, d.query, d.tc, d.tc_retry_frame) for d in got] == [
+        ("udp", "big.test", True, 8), ("udp", "late.test", False, None), ("tcp", "big.test", False, None)]
+    rows = list(Analysis().dns_stream(frames, every=every, make=report.transaction_row))
+    assert rows == [report.row(d) for d in want]

@@ -152,8 +152,10 @@ class DnsRelease:
 
     def _done(self, t: Any) -> None:
         """``t`` left the queue: forget what was kept beside it."""
-        self._records.pop(id(t), None)
-        self._tcp_uids.pop(id(t), None)
+        if self._records:
+            self._records.pop(id(t), None)
+        if self._tcp_uids:
+            self._tcp_uids.pop(id(t), None)
 
     def _retry(self, d: DnsTransaction, end: bool) -> tuple[bool, int | None]:
         """``(known, frame)``: the query frame of the TCP retry of ``d`` (a truncated UDP answer), if known."""
@@ -178,9 +180,10 @@ class DnsRelease:
     def release(self, end: bool = False) -> Iterator[DnsTransaction]:
         """The records final now (``end``: all of them), in order; with a matcher, those that matched."""
         tracker, pending, matcher, make, uids = self.tracker, self.pending, self.matcher, self.make, self.uids
+        pairable = tracker.pairable
         while pending:
             head = pending[0]
-            if not end and tracker.pairable(head):
+            if not end and pairable(head):
                 break
             frame = None
             rheader = head.response_header
@@ -238,16 +241,23 @@ def dns_stream(analysis: Any, frames: Iterable[Any], every: int,
         feed = analysis.stream_feeder()
         # a DNS message over UDP paired without its packet, where nothing looks at packets (no -Y)
         quick = analysis.tx.dns_datagrams(analysis.pipe) if analysis.headers else None
-        frame_read = dns.frame_read
+        last = None         # DnsRelease.frame_read's work, inline: its times given before each release
+        frame = None
         for frame in frames:
             if quick is None or not quick(frame):
                 feed(frame)
-            frame_read(frame)
+            ts = frame.ts_ns
+            if last is not None and ts < last:
+                dns.ordered = False
+            last = ts
             n += 1
             if n % every:
                 continue
+            dns.last_ts, dns.frame = last, frame.number
             dns.take_new()
             yield from dns.release()
+        if frame is not None:
+            dns.last_ts, dns.frame = last, frame.number
         pipe.finish()
         tx.finish()
         dns.take_new()

@@ -37,7 +37,7 @@ from analyzer.apps.http.udp import SSDP_PORT, HttpUdpTracker
 from analyzer.apps.http2 import Http2Tracker
 from analyzer.apps.tls import KeyLog, TlsTracker
 from analyzer.decode.decode_as import DNS_TCP_PORTS, HTTP_UDP_PORTS
-from analyzer.decode.dns import DnsLayer, Header, decode_dns, parse_message
+from analyzer.decode.dns import _CLASSES, DnsLayer, Header, _dns_message, decode_dns, parse_message
 from analyzer.decode.errors import DecodeError
 from analyzer.decode.packet import Packet
 from analyzer.decode.tables import TABLES
@@ -244,7 +244,12 @@ class Transactions:
             src, dst = address_pair(addrs)
             number = frame.number
             conv, _d = datagram(ts, number, src, sport, dst, dport, length - 8, frame.origlen)
-            msg, header = _parse(data, u + 8, ip_end)
+            # the compiled parse first (parse_message's own first step), the whole _parse for what it leaves
+            msg = _dns_message(data, u + 8, ip_end, _CLASSES) if _dns_message is not None else None
+            if msg is not None:
+                header = msg.header
+            else:
+                msg, header = _parse(data, u + 8, ip_end)
             if header is not None:
                 message(msg, header, service="dns", proto="udp", stream=conv.stream, src=(src, sport), dst=(dst, dport),
                         frame=number, ts_ns=ts)
