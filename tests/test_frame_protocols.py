@@ -72,6 +72,8 @@ KNOWN: dict[tuple[str, int], str] = {
     ("lab_https_close_lost.pcapng", 33): _TLS_FRAME,
     ("lab_https_page_fetch.pcapng", 24): _TLS_FRAME,
     ("lab_https_request_lost.pcapng", 31): _TLS_FRAME,
+    ("lab_https_answer_lost_quiet.pcapng", 27): _TLS_FRAME,
+    **{("lab_https_hole_filled.pcapng", n): _TLS_FRAME for n in (21, 23, 36, 40)},
 }
 
 

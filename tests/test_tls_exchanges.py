@@ -498,7 +498,7 @@ def test_summary_counts_the_client_bursts_the_waterfall_shows():
     assert records[-1][0] != "443"                       # the last application record is the client's
     text = render_fetch(fetch, width=200)
     rows = re.findall(r"^    encrypted exchange \d+ ", text, re.MULTILINE)
-    line = next(x for x in text.splitlines() if x.lstrip().startswith("requests "))
+    line = next(x for x in text.splitlines() if re.match(r"    requests {2,}\S", x))     # the Summary's line
     answered = int(re.search(r"(\d+) exchanges? of encrypted bursts", line).group(1))
     alone = int(re.search(r"(\d+) more client bursts? with no answer", line).group(1))
     assert answered == fetch.summary.encrypted_requests and alone >= 1 and answered + alone == len(rows)

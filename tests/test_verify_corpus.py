@@ -34,8 +34,10 @@ DOCUMENTED = {
     "pcapng_bigendian_3_sections_all_blocks.pcapng": (
         None, None, "pcapng Custom Blocks: tshark numbers them as frames"),
     "tcp_http_fin_then_rst.pcap": (
-        {"http.connection", "http.content_type", "http.transfer_encoding", "http.unknown_header"}, {9},
-        "An overlapping retransmission: tshark reads its tail as a second header block"),
+        {"http.connection", "http.content_type", "http.transfer_encoding", "http.unknown_header",
+         "http.chunk_size"}, {9},
+        "An overlapping retransmission: tshark reads its tail as a second header block (and a chunked body "
+        "after it)"),
 }
 
 
