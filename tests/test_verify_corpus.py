@@ -36,8 +36,8 @@ DOCUMENTED = {
     "tcp_http_fin_then_rst.pcap": (
         {"http.connection", "http.content_type", "http.transfer_encoding", "http.unknown_header",
          "http.chunk_size"}, {9},
-        "An overlapping retransmission: tshark reads its tail as a second header block (and a chunked body "
-        "after it)"),
+        ("An overlapping retransmission: tshark reads its tail as a second header block (and a chunked body "
+         "after it)")),
 }
 
 
