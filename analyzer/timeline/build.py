@@ -3404,7 +3404,7 @@ class FetchBuilder:
             return
         acked = next((s for s in between if not s.length and s.flags & ACK), None)
         resent = any(s.analysis & RESENT for s in conn.segments if s.frame == resp.first_frame)
-        if acked is None and not resent and MIN_RTO_MS <= ttfb <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5:
+        if acked is None and not resent and _timer_like(ttfb, rtt_ms):
             self._add(resp.first_frame + 0.2, resp.first_ts_ns, (resp.first_frame,), "http", "http.wait.lost",
                       problem=True, ttfb_ms=ttfb, rtt_ms=rtt_ms, rto_ms=MIN_RTO_MS, on_data=on_data,
                       stream=conn.stream)
@@ -3501,7 +3501,7 @@ class FetchBuilder:
         capture point and this is the copy its timer sent again (as ``http.wait.lost`` for an HTTP answer). The
         server's ACK of the ClientHello, when it came at once, shows it had the ClientHello all along."""
         rtt_ms = self._rtt(conn)[0]
-        if rtt_ms is None or not (MIN_RTO_MS <= wait_ms <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5 and wait_ms >= 10 * rtt_ms):
+        if rtt_ms is None or not (_timer_like(wait_ms, rtt_ms) and wait_ms >= 10 * rtt_ms):
             return
         between = [s for s in conn.segments if ch.ts_ns < s.ts_ns < sh.ts_ns]
         if any(s.length and (s.analysis & TROUBLE) for s in between):
@@ -3532,7 +3532,7 @@ class FetchBuilder:
             if b.frame in self.problem_frames or b.analysis & TROUBLE or b.rel_seq != a.rel_seq + a.length:
                 continue
             gap = _ms(b.ts_ns - a.ts_ns)
-            if not (MIN_RTO_MS <= gap <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5 and gap >= 10 * rtt_ms):
+            if not (_timer_like(gap, rtt_ms) and gap >= 10 * rtt_ms):
                 continue
             # the receiver's ACK of everything sent before b, long before b: no window, Nagle or congestion
             # window held b back (each is released by an ACK, and b left a timer's length after it)
@@ -4482,6 +4482,12 @@ def _analysis_note(a: int, lang: str = "en") -> str:
         if a & bit:
             return note(f"note.a.{key}", {}, lang)
     return ""
+
+
+def _timer_like(ms: float, rtt_ms: float) -> bool:
+    """A wait that matches a retransmission timer's first firing: Linux's minimum timeout (MIN_RTO_MS) up to a
+    fifth more, plus three round trips and 5 ms of slack (a lost answer, a lost flight, a tail loss)."""
+    return MIN_RTO_MS <= ms <= MIN_RTO_MS * 1.2 + 3 * rtt_ms + 5
 
 
 def _first_copy(conn: ConnFacts, r: Segment) -> Segment | None:

@@ -2306,27 +2306,31 @@ _ZH: dict[str, str] = {
         "是程序在准备它要发送的第一条消息。"),
 }
 
-# the copy of a resent request the server had was answered only after the client sent yet another copy, and
-# nothing came from the server in between (build._which_copy): its answer was lost too
+# the copy of a resent request the server had was answered only a timeout later with nothing from the server in
+# between (build._which_copy): its answer was lost too. ".answer_lost": the client sent yet another copy, which the
+# server would have acknowledged at once; ".answer_lost.quiet": it did not, nor came the server's delayed ACK.
+_ANSWER_LOST_TOO = {
+    ".answer_lost": (
+        (" The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even an ACK of "
+         "the copy the client sent after it (frame {later_frames:frames}), which a receiver acknowledges at once when it "
+         "already has the bytes: what the server sent in that time (its answer, its ACKs) was most likely lost before "
+         "the capture point, and this answer is the copy its own timer sent again."),
+        ("服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连对客户端随后又发的那一份（第 "
+         "{later_frames:frames} 帧）的 ACK 也没有，而接收方收到已有字节的副本时会立即回 ACK：服务器在这段时间里发出的"
+         "东西（应答和 ACK）很可能在到达抓包点之前丢失了，这一份应答是它自己的定时器重发的。")),
+    ".answer_lost.quiet": (
+        (" The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even the ACK "
+         "a server sends for a request it is still working on once its delayed-ACK timer runs out (about 40 ms, at "
+         "most 200 ms on Linux): what it sent in that time (its answer, its ACKs) was most likely lost before the "
+         "capture point, and this answer is the copy its own timer sent again."),
+        ("服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连服务器在处理请求时等延迟 ACK "
+         "定时器到时（约 40 毫秒，Linux 上最多 200 毫秒）后会发的 ACK 也没有：服务器在这段时间里发出的东西（应答和 ACK）"
+         "很可能在到达抓包点之前丢失了，这一份应答是它自己的定时器重发的。")),
+}
 for _kind in ("http.wait.resent.request_lost", "http.wait.resent.request_lost.again"):
-    _EN[_kind + ".answer_lost"] = _EN[_kind] + (
-        " The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even an ACK of "
-        "the copy the client sent after it (frame {later_frames:frames}), which a receiver acknowledges at once when it "
-        "already has the bytes: what the server sent in that time (its answer, its ACKs) was most likely lost before "
-        "the capture point, and this answer is the copy its own timer sent again.")
-    _ZH[_kind + ".answer_lost"] = _ZH[_kind] + (
-        "服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连对客户端随后又发的那一份（第 "
-        "{later_frames:frames} 帧）的 ACK 也没有，而接收方收到已有字节的副本时会立即回 ACK：服务器在这段时间里发出的"
-        "东西（应答和 ACK）很可能在到达抓包点之前丢失了，这一份应答是它自己的定时器重发的。")
-    _EN[_kind + ".answer_lost.quiet"] = _EN[_kind] + (
-        " The server had the request from that copy on, yet nothing came from it for {had_ms:dur}, not even the ACK "
-        "a server sends for a request it is still working on once its delayed-ACK timer runs out (about 40 ms, at "
-        "most 200 ms on Linux): what it sent in that time (its answer, its ACKs) was most likely lost before the capture point, and this answer "
-        "is the copy its own timer sent again.")
-    _ZH[_kind + ".answer_lost.quiet"] = _ZH[_kind] + (
-        "服务器从那一份起就有了请求，可之后 {had_ms:dur}里没有任何东西从它那里过来，连服务器在处理请求时等延迟 ACK "
-        "定时器到时（约 40 毫秒，Linux 上最多 200 毫秒）后会发的 ACK 也没有：服务器在这段时间里发出的东西（应答和 ACK）很可能在到达抓包点之前"
-        "丢失了，这一份应答是它自己的定时器重发的。")
+    for _suffix, (_en, _zh) in _ANSWER_LOST_TOO.items():
+        _EN[_kind + _suffix] = _EN[_kind] + _en
+        _ZH[_kind + _suffix] = _ZH[_kind] + _zh
 
 TEMPLATES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
