@@ -51,6 +51,12 @@ RCODE_NAMES = {
 CLASS_NAMES = {1: "C_INTERNET", 2: "C_CSNET", 3: "C_CHAOS", 4: "C_HESIOD", 254: "C_NONE", 255: "C_ANY"}
 
 
+def rcode_text(rcode: int) -> str:
+    """Zeek's name of a DNS response code (:data:`RCODE_NAMES`), ``unknown-N`` for one it does not name."""
+    name = RCODE_NAMES.get(rcode)
+    return name if name is not None else f"unknown-{rcode}"
+
+
 def parse_seconds(value: str | None) -> int | None:
     """Integer ns of a tshark-style seconds text (``"0.000123456"``, ``"-1.5"``), None for None."""
     if value is None:
@@ -144,7 +150,7 @@ def dns_record(tx: DnsTx, uid: str | None = None) -> DnsTransaction:
         qclass=qclass, qclass_name=CLASS_NAMES.get(qclass) if qclass is not None else None,
         qtype=question.qtype if question is not None else None,
         qtype_name=type_name(question.qtype) if question is not None else None,
-        rcode=rcode, rcode_name=(RCODE_NAMES.get(rcode, f"unknown-{rcode}") if rcode is not None else None),
+        rcode=rcode, rcode_name=rcode_text(rcode) if rcode is not None else None,
         aa=bool(rheader.aa) if rheader is not None else False,
         tc=bool(rheader.tc) if rheader is not None else False,
         rd=bool(qheader.rd) if qheader is not None else False,

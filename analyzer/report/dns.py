@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from analyzer.api.build import CLASS_NAMES, RCODE_NAMES
+from analyzer.api.build import CLASS_NAMES, rcode_text
 from analyzer.api.records import DnsTransaction
 from analyzer.apps.dns_tx import answer_text, cname_chain
 from analyzer.compiled import compiled
@@ -134,9 +134,7 @@ def transaction_row(t: Any, uid: str | None = None, tc_retry_frame: int | None =
     if rheader is not None:
         flags = rheader.flags
         rcode = flags & 0xF
-        rcode_name = RCODE_NAMES.get(rcode)
-        if rcode_name is None:
-            rcode_name = f"unknown-{rcode}"
+        rcode_name = rcode_text(rcode)
         aa, tc, ra, z = bool(flags & 0x400), bool(flags & 0x200), bool(flags & 0x80), (flags >> 6) & 1
     else:
         rcode = rcode_name = None
@@ -222,9 +220,7 @@ def table_cells(t: Any, uid: str | None = None, tc_retry_frame: int | None = Non
     if rheader is not None:
         flags = rheader.flags
         rcode = flags & 0xF
-        rcode_name = RCODE_NAMES.get(rcode)
-        if rcode_name is None:
-            rcode_name = f"unknown-{rcode}"
+        rcode_name = rcode_text(rcode)
         aa, tc = bool(flags & 0x400), bool(flags & 0x200)
     else:
         rcode_name = None
