@@ -252,11 +252,14 @@ def request_resends(path: Path, keys: Path) -> list[tuple[int, int]]:
     return pairs
 
 
+def _https_holding(path: Path, found: list, missing: str) -> list[str]:
+    """:func:`check_https` of ``path``, and ``missing`` when ``found`` (the case the recording is kept for) is empty."""
+    return check_https(path, path.with_suffix(".keys")) + ([] if found else [missing])
+
+
 def check_request_lost(path: Path) -> list[str]:
-    problems = check_https(path, path.with_suffix(".keys"))
-    if not request_resends(path, path.with_suffix(".keys")):
-        problems.append("no request resent and answered at once (the loss missed a request: record again)")
-    return problems
+    return _https_holding(path, request_resends(path, path.with_suffix(".keys")),
+                          "no request resent and answered at once (the loss missed a request: record again)")
 
 
 def _client_rows(path: Path, keys: Path) -> list[list[str]]:
@@ -282,10 +285,8 @@ def answer_echoes(path: Path, keys: Path) -> list[tuple[int, int, int]]:
 
 
 def check_answer_lost(path: Path) -> list[str]:
-    problems = check_https(path, path.with_suffix(".keys"))
-    if not answer_echoes(path, path.with_suffix(".keys")):
-        problems.append("no request resent whose answer echoes the first copy's TSval (record again)")
-    return problems
+    return _https_holding(path, answer_echoes(path, path.with_suffix(".keys")),
+                          "no request resent whose answer echoes the first copy's TSval (record again)")
 
 
 def check_close_lost(path: Path) -> list[str]:
@@ -358,10 +359,8 @@ def holes_filled_after(path: Path) -> list[int]:
 
 
 def check_hole_filled(path: Path) -> list[str]:
-    problems = check_https(path, path.with_suffix(".keys"))
-    if not holes_filled_after(path):
-        problems.append("no server retransmission filling a hole below later bytes (record again)")
-    return problems
+    return _https_holding(path, holes_filled_after(path),
+                          "no server retransmission filling a hole below later bytes (record again)")
 
 
 def answers_lost_quietly(path: Path) -> list[tuple[int, int]]:
@@ -384,10 +383,8 @@ def answers_lost_quietly(path: Path) -> list[tuple[int, int]]:
 
 
 def check_answer_lost_quiet(path: Path) -> list[str]:
-    problems = check_https(path, path.with_suffix(".keys"))
-    if not answers_lost_quietly(path):
-        problems.append("no answer lost after the resent request reached the server (record again)")
-    return problems
+    return _https_holding(path, answers_lost_quietly(path),
+                          "no answer lost after the resent request reached the server (record again)")
 
 
 def lab(path: Path, **kw) -> None:
