@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tshark_run import tshark_output
+from tshark_run import NOT_FRAME_BY_FRAME, every_capture, tshark_output
 
 from analyzer.cli.main import main
 from analyzer.decode.protocols import frame_protocols
@@ -28,14 +28,8 @@ TSHARK = shutil.which("tshark")
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 
-FIXTURES = ROOT / "tests" / "fixtures"
-FILES = (sorted(CAPTURES.glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
-         + sorted(p for p in FIXTURES.rglob("*.pcap*") if p.suffix in (".pcap", ".pcapng")))
-
-SKIPPED_FILES = {
-    "pcapng_bigendian_3_sections_all_blocks.pcapng":
-        "tshark numbers pcapng custom blocks as frames (11 'frames'); the capture layer yields the 8 packets",
-}
+FILES = every_capture()
+SKIPPED_FILES = NOT_FRAME_BY_FRAME
 # Protocols tshark decodes after the last layer the analyzer decodes (ours stops before them)
 NOT_DECODED = frozenset(["ssh", "ripng", "nbns", "llc", "bjnp", "dhcp", "pptp", "gre", "db-lsp-disc", "ntp", "echo",
                          "ftp-data"])

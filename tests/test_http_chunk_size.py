@@ -8,19 +8,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tshark_run import tshark_output
+from tshark_run import CORPUS, NOT_FRAME_BY_FRAME, every_capture, tshark_output
 
 from analyzer.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 TSHARK = shutil.which("tshark")
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 
-FILES = (sorted((ROOT / "captures").glob("*.pcap*")) + (sorted(CORPUS.glob("*.pcap*")) if CORPUS.is_dir() else [])
-         + sorted(p for p in (ROOT / "tests" / "fixtures").rglob("*.pcap*") if p.suffix in (".pcap", ".pcapng")))
-SKIPPED = {"pcapng_bigendian_3_sections_all_blocks.pcapng": "tshark numbers pcapng custom blocks as frames"}
+FILES = every_capture()
+SKIPPED = NOT_FRAME_BY_FRAME
 # (file, frame) -> why ours differs
 KNOWN = {
     **{("tcp_dupframes_retrans_keepalive_post_chunked.pcap", n):
