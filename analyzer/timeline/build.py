@@ -3016,9 +3016,11 @@ class FetchBuilder:
                           "http.incomplete", problem=True, why=tx.reason,
                           uri=req.target, lost=getattr(end, "lost_length", 0) or 0)
         self._wait_explained(u, conn, tx, cdir, req_end_ns, resp, ttfb, rtt_ms, rtt_data is not None)
-        self._stalls(conn, tx.index, 1 - cdir, rtt_ms)
+        answer = [s for s in self._owned(conn, tx.index) if s.length and s.direction == 1 - cdir
+                  and s.frame not in conn.copies]      # the response's segments: both checks read them
+        self._stalls(conn, tx.index, 1 - cdir, rtt_ms, answer)
         self._stalls(conn, tx.index, cdir, rtt_ms)
-        self._tail_lost(conn, tx.index, 1 - cdir, rtt_ms)
+        self._tail_lost(conn, 1 - cdir, rtt_ms, answer)
 
     def _incomplete_bytes(self, conn: ConnFacts, resp: Any, d: int) -> tuple[str, dict[str, Any]] | None:
         """What an incomplete response's body was in TCP terms (F21), from the segments of direction ``d`` in this
@@ -3516,18 +3518,17 @@ class FetchBuilder:
                   ack_frame=ack.frame if ack else None, ack_ms=_ms(ack.ts_ns - ch.ts_ns) if ack else None,
                   lost_ms=max(wait_ms - rtt_ms, 0.0), **base)
 
-    def _tail_lost(self, conn: ConnFacts, index: int, direction: int, rtt_ms: float | None) -> None:
-        """A tail loss the capture point cannot see: a segment of transaction ``index``'s message in
-        ``direction`` sent a retransmission timeout after the one before it, although the receiver had
-        acknowledged everything before it about that long before, and nothing in the capture is flagged.
+    def _tail_lost(self, conn: ConnFacts, direction: int, rtt_ms: float | None, data: list[Segment]) -> None:
+        """A tail loss the capture point cannot see: a segment of a message's ``data`` (its segments in
+        ``direction`` that carry bytes, copies the capture made left out) sent a retransmission timeout after
+        the one before it, although the receiver had acknowledged everything before it about that long
+        before, and nothing in the capture is flagged.
         When the last segment of a flight is lost before the capture point, no later segment reaches the
         receiver, so no duplicate ACK and no hole show the loss; the sender's timer (Linux: at least 200 ms,
         MIN_RTO_MS) sends it again, and that copy is the only one captured. The same pause could be the
         sender's application writing late; the step says so. Only with a round trip known, and far shorter."""
         if rtt_ms is None:
             return
-        data = [s for s in self._owned(conn, index) if s.length and s.direction == direction
-                and s.frame not in conn.copies]
         for a, b in itertools.pairwise(data):
             if b.frame in self.problem_frames or b.analysis & TROUBLE or b.rel_seq != a.rel_seq + a.length:
                 continue
